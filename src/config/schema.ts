@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, validated once at start. Every key has a default, so an empty
+ * file (or none) starts a working gateway that captures outgoing mail locally (dev mode).
+ */
+const ms = z.number().int().nonnegative();
+const port = z.number().int().min(0).max(65535);
+
+const tlsMode = z.enum(['implicit', 'starttls', 'opportunistic', 'none']);
+
+export const smarthostSchema = z.strictObject({
+  host: z.string().min(1),
+  port: port.default(587),
+  /** implicit = TLS from the first byte; starttls = required; opportunistic = when offered. */
+  tls: tlsMode.default('starttls'),
+  rejectUnauthorized: z.boolean().default(true),
+  /** PEM file(s) of extra CAs to trust for this hop (tests use a self-signed one). */
+  caFile: z.string().optional(),
+  user: z.string().optional(),
+  pass: z.string().optional(),
+  maxConnections: z.number().int().min(1).max(500).default(10),
+});
+
+export const configSchema = z.strictObject({
+  /** Where the LMDB environment, generated keys and the dev mailbox live. */
+  dataDir: z.string().default('./data'),
+  /** Our name in the greeting, Received: and generated Message-IDs. */
+  hostname: z.string().min(1).default('postbode.localhost'),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+  smtp: z.strictObject({
+    host: z.string().default('0.0.0.0'),
+    port: port.default(2525),
+    /** Implicit-TLS listener (like 465); off when null. */
+    tlsPort: port.nullable().default(null),
+    certFile: z.string().default('certs/server.crt'),
+    keyFile: z.string().default('certs/server.key'),
+    maxMessageSize: z.number().int().min(1024).default(25 * 1024 * 1024),
+    maxRecipients: z.number().int().min(1).default(100),
+    maxClients: z.number().int().min(1).default(1000),
+    maxConnectionsPerIp: z.number().int().min(1).default(50),
+    /** Idle time allowed between two client lines. */
+    socketTimeoutMs: ms.default(60_000),
+    /** Total time from MAIL FROM to the end of DATA: cuts off clients that drip bytes. */
+    transactionTimeoutMs: ms.default(10 * 60_000),
+    /** PROXY protocol is read only from these load-balancer addresses; empty = never. */
+    proxyProtocolFrom: z.array(z.string()).default([]),
+    auth: z.strictObject({
+      /** Failed AUTH attempts per client IP, and per user name, inside the window. */
+      maxFailuresPerIp: z.number().int().min(1).default(10),
+      maxFailuresPerUser: z.number().int().min(1).default(10),
+      windowMs: ms.default(15 * 60_000),
+      /** Failures on one connection before it is closed with 421. */
+      maxFailuresPerConnection: z.number().int().min(1).default(3),
+      /** How long a verified password stays cached (avoids an scrypt per connection). */
+      cacheTtlMs: ms.default(60_000),
+    }).prefault({}),
+  }).prefault({}),
+  http: z.strictObject({
+    host: z.string().default('0.0.0.0'),
+    port: port.default(8080),
+  }).prefault({}),
+  queue: z.strictObject({
+    /** Messages in flight at once (Postfix's active queue). */
+    activeWindow: z.number().int().min(1).default(200),
+    retry: z.strictObject({
+      initialDelayMs: ms.default(5 * 60_000),
+      maxDelayMs: ms.default(4000_000),
+      /** Give up (bounce with "expired") after this long in the queue. */
+      maxAgeMs: ms.default(5 * 24 * 3600_000),
+      /** ±fraction of random spread on each delay, so that retries do not arrive in waves. */
+      jitter: z.number().min(0).max(1).default(0.2),
+    }).prefault({}),
+  }).prefault({}),
+  delivery: z.strictObject({
+    /** capture = keep mail in the local dev mailbox; smarthost = relay via `smarthost`; direct = MX lookup. */
+    mode: z.enum(['capture', 'smarthost', 'direct']).default('capture'),
+    smarthost: smarthostSchema.optional(),
+    direct: z.strictObject({
+      /** Port on the MX host (25; tests point it at a local sink). */
+      port: port.default(25),
+      /** host:port of a DNS server to ask for MX/A records; system resolver when unset. */
+      resolver: z.string().optional(),
+    }).prefault({}),
+    /** Parallel deliveries to one destination (smarthost or recipient domain). */
+    concurrencyPerDestination: z.number().int().min(1).default(20),
+    /** Timeouts for the next hop. */
+    connectTimeoutMs: ms.default(30_000),
+    /** Time allowed for the whole SMTP conversation of one message. */
+    sendTimeoutMs: ms.default(5 * 60_000),
+    /** Envelope sender and From of the DSNs Postbode makes. */
+    bounceFrom: z.string().default('MAILER-DAEMON'),
+  }).prefault({}).refine((d) => d.mode !== 'smarthost' || d.smarthost !== undefined, {
+    message: 'delivery.smarthost is required when delivery.mode is smarthost',
+    path: ['smarthost'],
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SmarthostConfig = z.infer<typeof smarthostSchema>;

@@ -1,0 +1,27 @@
+/**
+ * Errors that are not SMTP replies carry a stable string code, so that callers and tests
+ * match on the code and never on the wording.
+ */
+export type GatewayErrorCode =
+  | 'E_CONFIG'
+  | 'E_STORAGE'
+  | 'E_STORAGE_FULL'
+  | 'E_TENANT_UNKNOWN'
+  | 'E_TENANT_EXISTS'
+  | 'E_MESSAGE_UNKNOWN'
+  | 'E_TLS'
+  | 'E_TRANSPORT';
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+  }
+}
+
+export function isGatewayError(err: unknown, code?: GatewayErrorCode): err is GatewayError {
+  return err instanceof GatewayError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,18 @@
+/**
+ * What the stages report. api/metrics.ts implements it with prom-client; tests and tools
+ * that do not care use `noMetrics`.
+ */
+export interface Metrics {
+  /** A message was queued (250 sent); `seconds` is end-of-DATA → durable. */
+  accepted(seconds: number): void;
+  /** A command or message was refused; reason is a short stable label ("relay", "auth", "size", ...). */
+  rejected(reason: string): void;
+  /** Per-recipient delivery outcomes. */
+  delivery(outcome: 'delivered' | 'deferred' | 'bounced' | 'expired', count: number): void;
+}
+
+export const noMetrics: Metrics = {
+  accepted: () => undefined,
+  rejected: () => undefined,
+  delivery: () => undefined,
+};

@@ -1,0 +1,71 @@
+/**
+ * SMTP replies as values. Policy code returns a `Verdict`; only inbound/ turns a refusal
+ * into an `SmtpError` that smtp-server writes to the socket (it honours `responseCode`).
+ */
+export interface SmtpReply {
+  /** Basic reply code, e.g. 451. */
+  readonly code: number;
+  /** RFC 3463 enhanced status code, e.g. "4.3.0". */
+  readonly enhanced: string;
+  readonly text: string;
+}
+
+export type Verdict = { readonly kind: 'accept' } | { readonly kind: 'refuse'; readonly reply: SmtpReply };
+
+export const ACCEPT: Verdict = Object.freeze({ kind: 'accept' });
+
+export function refuse(code: number, enhanced: string, text: string): Verdict {
+  return { kind: 'refuse', reply: { code, enhanced, text } };
+}
+
+export function formatReply(reply: SmtpReply): string {
+  return `${reply.code} ${reply.enhanced} ${reply.text}`;
+}
+
+/**
+ * The error smtp-server understands: `responseCode` is the reply code and the message is
+ * sent after it. smtp-server keeps enhanced status codes off by default, so ours travel in
+ * the message text: the client reads `552 5.3.4 Message too big`.
+ */
+export class SmtpError extends Error {
+  readonly responseCode: number;
+  readonly enhanced: string;
+  readonly text: string;
+
+  constructor(code: number, enhanced: string, text: string) {
+    super(`${enhanced} ${text}`);
+    this.name = 'SmtpError';
+    this.responseCode = code;
+    this.enhanced = enhanced;
+    this.text = text;
+  }
+
+  static from(reply: SmtpReply): SmtpError {
+    return new SmtpError(reply.code, reply.enhanced, reply.text);
+  }
+
+  get reply(): SmtpReply {
+    return { code: this.responseCode, enhanced: this.enhanced, text: this.text };
+  }
+}
+
+/** The replies Postbode gives, in one place so that codes stay consistent. */
+export const Replies = {
+  authRequired: (): SmtpReply => ({ code: 530, enhanced: '5.7.0', text: 'Authentication required' }),
+  authFailed: (): SmtpReply => ({ code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }),
+  authThrottled: (): SmtpReply => ({ code: 421, enhanced: '4.7.0', text: 'Too many authentication failures, try again later' }),
+  encryptionRequired: (): SmtpReply => ({ code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' }),
+  relayDenied: (): SmtpReply => ({ code: 550, enhanced: '5.7.1', text: 'Relay access denied' }),
+  badSender: (why: string): SmtpReply => ({ code: 553, enhanced: '5.1.7', text: `Bad sender address syntax: ${why}` }),
+  badRecipient: (why: string): SmtpReply => ({ code: 553, enhanced: '5.1.3', text: `Bad recipient address syntax: ${why}` }),
+  tooManyRecipients: (max: number): SmtpReply => ({ code: 452, enhanced: '4.5.3', text: `Too many recipients (at most ${max} per message)` }),
+  tooManyConnections: (): SmtpReply => ({ code: 421, enhanced: '4.7.0', text: 'Too many connections from your address, try again later' }),
+  transactionTimeout: (): SmtpReply => ({ code: 421, enhanced: '4.4.2', text: 'Transaction took too long, closing connection' }),
+  messageTooBig: (max: number): SmtpReply => ({ code: 552, enhanced: '5.3.4', text: `Message too big (at most ${max} bytes)` }),
+  nulByte: (): SmtpReply => ({ code: 550, enhanced: '5.6.0', text: 'Message contains NUL bytes' }),
+  malformed: (why: string): SmtpReply => ({ code: 554, enhanced: '5.6.0', text: `Malformed message: ${why}` }),
+  storageFull: (): SmtpReply => ({ code: 452, enhanced: '4.3.1', text: 'Insufficient system storage, try again later' }),
+  localError: (): SmtpReply => ({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),
+  shuttingDown: (): SmtpReply => ({ code: 421, enhanced: '4.3.2', text: 'Service shutting down, try again later' }),
+  queued: (id: string): SmtpReply => ({ code: 250, enhanced: '2.0.0', text: `Ok: queued as ${id}` }),
+} as const;

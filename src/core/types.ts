@@ -1,0 +1,157 @@
+/**
+ * The small core every stage shares. Values here are plain, JSON-serialisable data so that
+ * the queue can store them as they are and the API can return them without mapping.
+ */
+
+/** An SMTP envelope. `from` is '' for the null sender (bounces, DSNs). */
+export interface Envelope {
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+// ---------------------------------------------------------------- tenants
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  /** SMTP AUTH user name; unique across tenants. */
+  readonly smtpUsername: string;
+  /** scrypt hash, `scrypt$N$r$p$salt$hash` (base64 parts). */
+  readonly smtpPasswordHash: string;
+  /** Client addresses or CIDR ranges that may send without AUTH (software that cannot authenticate). */
+  readonly allowedIps: readonly string[];
+  /** Allow AUTH before STARTTLS (legacy software). Off by default. */
+  readonly allowPlaintextAuth: boolean;
+  /** Bumped whenever credentials change, so that caches can tell stale entries. */
+  readonly credentialsVersion: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Read side of tenant storage, as inbound needs it. */
+export interface TenantDirectory {
+  byId(id: string): Promise<Tenant | undefined>;
+  bySmtpUsername(username: string): Promise<Tenant | undefined>;
+  /** Tenants whose IP allow-list contains the address (usually zero or one). */
+  byAllowedIp(address: string): Promise<Tenant | undefined>;
+}
+
+// ---------------------------------------------------------------- queue records
+
+/**
+ * Persisted per-recipient states. "In flight" is a lease held in memory by the delivery
+ * scheduler and not written: a crash mid-delivery leaves the recipient `queued`/`deferred`,
+ * so it is retried after restart (at-least-once).
+ */
+export type RecipientStatus = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired';
+
+export const FINAL_STATUSES: ReadonlySet<RecipientStatus> = new Set(['delivered', 'bounced', 'expired']);
+
+export interface DeliveryAttempt {
+  readonly at: number;
+  readonly outcome: 'delivered' | 'deferred' | 'bounced';
+  /** The next hop's reply, e.g. "250 2.0.0 Ok: queued as 4XyZ" or "connect ECONNREFUSED". */
+  readonly reply: string;
+  /** host:port or transport name that answered. */
+  readonly nextHop?: string;
+}
+
+export interface RecipientState {
+  readonly address: string;
+  readonly status: RecipientStatus;
+  readonly attempts: number;
+  /** When the next attempt is due (ms since epoch); meaningful for queued/deferred. */
+  readonly nextAttemptAt: number;
+  readonly lastReply?: string;
+  readonly history: readonly DeliveryAttempt[];
+}
+
+/** What the message is: client mail, or a delivery status notification Postbode made. */
+export type MessageKind = 'mail' | 'dsn';
+
+export interface QueuedMessage {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: MessageKind;
+  readonly envelope: Envelope;
+  readonly recipients: readonly RecipientState[];
+  readonly receivedAt: number;
+  /** Size of the stored message in bytes (after normalisation and added headers). */
+  readonly size: number;
+  /** The client's address and HELO name, for the log. */
+  readonly client: { readonly address: string; readonly helo: string };
+  /** Message-ID header value as stored (added when the client left it out). */
+  readonly messageId: string;
+  readonly subject?: string;
+  /** Set when every recipient is final. */
+  readonly completedAt?: number;
+}
+
+/** What inbound hands to the queue. */
+export interface NewMessage {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: MessageKind;
+  readonly envelope: Envelope;
+  readonly receivedAt: number;
+  readonly client: { readonly address: string; readonly helo: string };
+  readonly messageId: string;
+  readonly subject?: string;
+}
+
+/** The outcome of one delivery attempt for one recipient, as the scheduler records it. */
+export interface RecipientResult {
+  readonly address: string;
+  readonly outcome: 'delivered' | 'deferred' | 'bounced';
+  readonly reply: string;
+  readonly nextHop?: string;
+}
+
+/**
+ * The durable queue as the rest of the gateway sees it. Implementations must make
+ * `enqueue` durable (synced to disk) before its promise resolves: inbound answers 250 then.
+ */
+export interface MessageQueue {
+  /** Stores message and body in one transaction, resolves once synced. Throws GatewayError E_STORAGE_FULL / E_STORAGE. */
+  enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage>;
+  get(id: string): QueuedMessage | undefined;
+  body(id: string): Buffer | undefined;
+  /**
+   * Messages with at least one recipient due at `now`, oldest due first, at most `limit`,
+   * skipping `exclude` (messages already in flight). Fresh mail comes before deferred mail
+   * that is due, so a deferred backlog does not slow new mail.
+   */
+  due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[];
+  /** Earliest nextAttemptAt of any pending recipient, or undefined when nothing is pending. */
+  nextDueAt(): number | undefined;
+  /** Applies attempt results in one transaction; deferred recipients get `nextAttemptAt` from the retry policy. */
+  record(id: string, results: readonly RecipientResult[], now: number): Promise<QueuedMessage>;
+  /** Marks still-pending recipients expired (too old) in one transaction. */
+  expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage>;
+  /** Counts per status of recipients not yet final, and the number of messages pending. */
+  depth(): { readonly messages: number; readonly queued: number; readonly deferred: number };
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- delivery
+
+/** Where a delivery goes. Transports read only the route, never tenant records. */
+export type Route =
+  | { readonly kind: 'smarthost'; readonly name: string }
+  | { readonly kind: 'direct'; readonly domain: string }
+  | { readonly kind: 'capture' };
+
+export interface DeliveryResult {
+  /** One entry per envelope recipient. */
+  readonly recipients: readonly RecipientResult[];
+}
+
+/**
+ * A transport sends one envelope. It never throws for a remote refusal: refusals and
+ * network failures come back as per-recipient results (4xx/network → deferred, 5xx → bounced).
+ */
+export interface Transport {
+  readonly name: string;
+  send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult>;
+  close(): Promise<void>;
+}
