@@ -4,6 +4,9 @@
  */
 export type GatewayErrorCode =
   | 'E_CONFIG'
+  | 'E_INVALID'
+  | 'E_NOT_FOUND'
+  | 'E_CONFLICT'
   | 'E_STORAGE'
   | 'E_STORAGE_FULL'
   | 'E_TENANT_UNKNOWN'

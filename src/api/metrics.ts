@@ -1,0 +1,59 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Metrics } from '../core/metrics.js';
+
+export interface QueueDepth {
+  readonly messages: number;
+  readonly queued: number;
+  readonly deferred: number;
+}
+
+export interface CreatedMetrics {
+  readonly metrics: Metrics;
+  /** Served at GET /metrics; one per gateway, never prom-client's global registry. */
+  readonly registry: Registry;
+}
+
+/**
+ * The Prometheus side of `Metrics`. Queue gauges are read from `depth()` when scraped, so
+ * they are never stale and cost nothing between scrapes.
+ */
+export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const accepted = new Counter({ name: 'postbode_messages_accepted_total', help: 'Messages queued (250 sent to the client)', registers });
+  const rejected = new Counter({
+    name: 'postbode_messages_rejected_total', help: 'Commands or messages refused, by reason', labelNames: ['reason'] as const, registers,
+  });
+  const recipients = new Counter({
+    name: 'postbode_recipients_total', help: 'Per-recipient delivery outcomes', labelNames: ['outcome'] as const, registers,
+  });
+  const latency = new Histogram({
+    name: 'postbode_accept_latency_seconds',
+    help: 'End of DATA until the message is durable in the queue',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  new Gauge({
+    name: 'postbode_queue_messages', help: 'Messages with at least one recipient not yet final', registers,
+    collect() { this.set(opts.depth().messages); },
+  });
+  new Gauge({
+    name: 'postbode_queue_recipients', help: 'Recipients not yet final, by status', labelNames: ['status'] as const, registers,
+    collect() {
+      const depth = opts.depth();
+      this.set({ status: 'queued' }, depth.queued);
+      this.set({ status: 'deferred' }, depth.deferred);
+    },
+  });
+  collectDefaultMetrics({ register: registry });
+
+  const metrics: Metrics = {
+    accepted(seconds) {
+      accepted.inc();
+      latency.observe(seconds);
+    },
+    rejected(reason) { rejected.inc({ reason }); },
+    delivery(outcome, count) { if (count > 0) recipients.inc({ outcome }, count); },
+  };
+  return { metrics, registry };
+}

@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { isGatewayError } from '../core/gateway-error.js';
+import { tenantAdd, tenantList, tenantRotatePassword } from './tenant-commands.js';
+
+/** Where the CLI reads and writes: injected so that tests run it in-process too. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Runs one command line (without `node postbode`); resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander already printed it
+    io.err(`postbode: ${isGatewayError(err) ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`}\n`);
+    return 1;
+  }
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('postbode')
+    .description('Postbode SMTP gateway administration')
+    .option('-c, --config <file>', 'config file (default: $POSTBODE_CONFIG or config/postbode.yaml)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const config = (cmd: Command): Config => loadConfig({ file: cmd.optsWithGlobals<{ config?: string }>().config, env: io.env, cwd: io.cwd });
+  const print = (text: string): void => io.out(`${text}\n`);
+
+  const tenant = program.command('tenant').description('manage tenants (the SMTP accounts of the invoicing software)');
+  tenant.command('add')
+    .description('create a tenant and print its SMTP user name and password (shown once)')
+    .requiredOption('--name <name>', 'company or customer name')
+    .option('--username <username>', 'SMTP user name (generated from the name when left out)')
+    .option('--allow-ip <ip-or-cidr>', 'client address or range that may send without login (repeatable)', collect, [])
+    .option('--allow-plaintext-auth', 'allow login before STARTTLS (only for software that cannot do TLS)', false)
+    .action(async (opts: { name: string; username?: string; allowIp: string[]; allowPlaintextAuth: boolean }, cmd: Command) => {
+      print(await tenantAdd(config(cmd), {
+        name: opts.name, smtpUsername: opts.username, allowedIps: opts.allowIp, allowPlaintextAuth: opts.allowPlaintextAuth,
+      }));
+    });
+  tenant.command('list')
+    .description('list tenants, oldest first')
+    .action(async (_opts: unknown, cmd: Command) => { print(await tenantList(config(cmd))); });
+  tenant.command('rotate-password')
+    .description('replace a tenant\'s SMTP password and print the new one (shown once)')
+    .argument('<id>', 'tenant id (see tenant list)')
+    .action(async (id: string, _opts: unknown, cmd: Command) => { print(await tenantRotatePassword(config(cmd), id)); });
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

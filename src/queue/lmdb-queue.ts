@@ -1,0 +1,211 @@
+import { GatewayError } from '../core/gateway-error.js';
+import type { Logger } from '../core/logger.js';
+import type {
+  MessageQueue,
+  NewMessage,
+  QueuedMessage,
+  RecipientResult,
+} from '../core/types.js';
+import { DepthCounter, type QueueDepth } from './depth-counter.js';
+import { FailureSignal } from './failure-signal.js';
+import {
+  closeStores,
+  flushOfCurrentBatch,
+  insertMessage,
+  openStores,
+  purgeBatch,
+  updateMessage,
+  type Change,
+  type QueueStores,
+} from './lmdb-store.js';
+import { firstKeyTime, listMessages, pendingMessages, readDue, type ListFilter, type ListPage } from './queue-reads.js';
+import { applyExpiry, applyResults, newRecord } from './records.js';
+import type { RetryPolicy } from './retry-schedule.js';
+import { toStorageError } from './storage-errors.js';
+
+export interface QueueOptions {
+  /** Directory of the LMDB environment (created if missing). */
+  readonly path: string;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+  /** For jitter tests; default Math.random. */
+  readonly random?: () => number;
+  /**
+   * Resolves once what was just written is on disk. Called in the same event turn as the
+   * writes of an enqueue. Default: the fsync of lmdb's current batch. Tests replace it to hold the sync.
+   */
+  readonly waitDurable?: () => Promise<unknown>;
+}
+
+/** Log records purged per transaction by purgeCompleted, and the most rounds one call makes. */
+const PURGE_BATCH = 1_000;
+const PURGE_MAX_ROUNDS = 10_000;
+
+/** Opens the queue at `options.path`, counting pending mail once for depth(). Throws GatewayError E_STORAGE. */
+export function openQueue(options: QueueOptions): LmdbQueue {
+  const stores = openStores(options.path);
+  const depth = new DepthCounter();
+  for (const msg of pendingMessages(stores)) depth.add(msg);
+  options.logger.info({ path: options.path, depth: depth.snapshot() }, 'queue opened');
+  return new LmdbQueue(stores, options, depth);
+}
+
+/** The durable queue on LMDB; see MessageQueue in core/types.ts for the contract. */
+export class LmdbQueue implements MessageQueue {
+  private readonly failures = new FailureSignal();
+  private readonly retry: RetryPolicy;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  private readonly waitDurable: () => Promise<unknown>;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly stores: QueueStores, options: QueueOptions, private readonly counter: DepthCounter) {
+    this.retry = options.retry;
+    this.logger = options.logger;
+    this.random = options.random ?? Math.random;
+    this.waitDurable = options.waitDurable ?? (() => flushOfCurrentBatch(stores.root));
+  }
+
+  /**
+   * Resolves only once the message is fsynced: inbound answers 250 then. With lmdb's default
+   * overlappingSync, a write's promise resolves at *commit* and the fsync follows, so we
+   * await the commit, then the flush of the same batch (taken in the same turn as the puts).
+   * Nothing here serialises enqueues: all those of one event turn share one commit and fsync.
+   */
+  async enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage> {
+    const record = newRecord(message, body.length);
+    const laterFailure = this.failures.next();
+    let pending: { committed: Promise<unknown>; durable: Promise<unknown> };
+    try {
+      pending = this.write(record, body);
+    } catch (err) {
+      throw await this.failure('enqueue', err);
+    }
+    try {
+      await pending.committed;
+    } catch (err) {
+      throw await this.failure('enqueue', err);
+    }
+    this.counter.add(record);
+    try {
+      await Promise.race([pending.durable, laterFailure]);
+    } catch (err) {
+      const cause = await this.failure('enqueue sync', err);
+      // Committed (it will be delivered) but not known to be on disk: the client must retry.
+      throw new GatewayError(cause.code, `queue enqueue ${record.id} not confirmed on disk: ${cause.message}`, { cause });
+    }
+    return record;
+  }
+
+  /** Issues the writes of one enqueue and takes the flush of their batch, all in this event turn. */
+  private write(record: QueuedMessage, body: Buffer): { committed: Promise<unknown>; durable: Promise<unknown> } {
+    if (this.stores.messages.doesExist(record.id)) {
+      // Overwriting would orphan the old index entries; ids are random, so this is a caller bug.
+      throw new GatewayError('E_STORAGE', `queue enqueue: id ${record.id} is already in use`);
+    }
+    const committed = insertMessage(this.stores, record, body);
+    let durable: Promise<unknown>;
+    try {
+      durable = this.waitDurable();
+    } catch (err) {
+      durable = Promise.reject(err); // the writes are issued: still count them once committed
+    }
+    durable.catch(() => undefined); // awaited after the commit; an early rejection is not unhandled
+    return { committed, durable };
+  }
+
+  get(id: string): QueuedMessage | undefined {
+    return this.stores.messages.get(id);
+  }
+
+  body(id: string): Buffer | undefined {
+    return this.stores.bodies.get(id);
+  }
+
+  due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
+    const fresh = readDue(this.stores, this.stores.incoming, now, limit, exclude);
+    const room = limit - fresh.length;
+    return room > 0 ? [...fresh, ...readDue(this.stores, this.stores.deferred, now, room, exclude)] : fresh;
+  }
+
+  nextDueAt(): number | undefined {
+    const times = [firstKeyTime(this.stores.incoming), firstKeyTime(this.stores.deferred)]
+      .filter((t): t is number => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /**
+   * Resolves at commit, without waiting for the fsync: a crash in between only replays the
+   * attempt after restart (at-least-once, like an in-flight lease), and the next fsync covers it.
+   */
+  record(id: string, results: readonly RecipientResult[], now: number): Promise<QueuedMessage> {
+    const { retry, random } = this;
+    return this.change('record', id, (msg) => applyResults(msg, results, now, retry, random));
+  }
+
+  expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage> {
+    return this.change('expire', id, (msg) => applyExpiry(msg, addresses, now, reason));
+  }
+
+  depth(): QueueDepth {
+    return this.counter.snapshot();
+  }
+
+  /** The message log, newest first (bounded; see ListPage.next to page on). */
+  list(filter: ListFilter): ListPage {
+    return listMessages(this.stores, filter);
+  }
+
+  /** Deletes log records of messages completed before `olderThan`; returns how many. */
+  async purgeCompleted(olderThan: number): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < PURGE_MAX_ROUNDS; round++) {
+      let purged: number;
+      try {
+        purged = await purgeBatch(this.stores, olderThan, PURGE_BATCH);
+      } catch (err) {
+        throw await this.failure('purge', err);
+      }
+      total += purged;
+      if (purged < PURGE_BATCH) break;
+    }
+    return total;
+  }
+
+  /** Waits for pending writes, then closes the environment. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= closeStores(this.stores);
+    return this.closing;
+  }
+
+  private async change(
+    action: string,
+    id: string,
+    next: (msg: QueuedMessage) => QueuedMessage,
+  ): Promise<QueuedMessage> {
+    let change: Change | undefined;
+    try {
+      change = await updateMessage(this.stores, id, next);
+    } catch (err) {
+      throw await this.failure(action, err);
+    }
+    if (!change) throw new GatewayError('E_MESSAGE_UNKNOWN', `no message ${id} in the queue`);
+    this.counter.remove(change.before);
+    this.counter.add(change.after);
+    return change.after;
+  }
+
+  /**
+   * Classifies a failed write and tells durability waiters. Call it synchronously from the
+   * catch (see toStorageError: it must attach to lmdb's commitError before any await).
+   */
+  private async failure(action: string, err: unknown): Promise<GatewayError> {
+    const firstReport = !(err instanceof GatewayError);
+    const error = await toStorageError(err, `queue ${action}`);
+    if (firstReport) {
+      this.failures.fire(error);
+      this.logger.error({ code: error.code, reason: error.message }, `queue ${action} failed`);
+    }
+    return error;
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { GatewayError } from '../core/gateway-error.js';
+import type { QueuedMessage } from '../core/types.js';
+import { placement, samePlacement, type Placement } from './records.js';
+
+/** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
+export type IndexKey = [number, string];
+
+/**
+ * The LMDB environment and its named databases:
+ * - messages: id → QueuedMessage (msgpack); kept after completion as the message log
+ * - bodies: id → raw message bytes, stored as they are (`binary`), deleted at completion
+ * - incoming: [receivedAt, id] for never-attempted mail; deferred: [dueAt, id] for the rest
+ * - completed: [completedAt, id], so that purging old log entries is a range read
+ */
+export interface QueueStores {
+  readonly root: RootDatabase;
+  readonly messages: Database<QueuedMessage, string>;
+  readonly bodies: Database<Buffer, string>;
+  readonly incoming: Database<true, IndexKey>;
+  readonly deferred: Database<true, IndexKey>;
+  readonly completed: Database<true, IndexKey>;
+}
+
+export interface Change {
+  readonly before: QueuedMessage;
+  readonly after: QueuedMessage;
+}
+
+/** Opens (and creates) the environment with lmdb's default sync options: never noSync/useWritemap. */
+export function openStores(path: string): QueueStores {
+  try {
+    mkdirSync(path, { recursive: true });
+    const root = open({ path, maxDbs: 8 });
+    return {
+      root,
+      messages: root.openDB<QueuedMessage, string>('messages', { encoding: 'msgpack' }),
+      bodies: root.openDB<Buffer, string>('bodies', { encoding: 'binary' }),
+      incoming: root.openDB<true, IndexKey>('incoming', { encoding: 'msgpack' }),
+      deferred: root.openDB<true, IndexKey>('deferred', { encoding: 'msgpack' }),
+      completed: root.openDB<true, IndexKey>('completed', { encoding: 'msgpack' }),
+    };
+  } catch (err) {
+    throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Stores a new message. Plain puts issued in one event turn: lmdb-js commits everything
+ * written in the same turn as one transaction (event-turn batching), so the record, body and
+ * index entry land together, and concurrent enqueues of that turn share one commit and fsync.
+ * May throw synchronously (closed database); the promise rejects if the commit fails.
+ */
+export function insertMessage(stores: QueueStores, record: QueuedMessage, body: Buffer): Promise<unknown> {
+  const writes: Promise<boolean>[] = [stores.messages.put(record.id, record)];
+  const to = placement(record);
+  if (to) {
+    writes.push(stores.bodies.put(record.id, body), indexOf(stores, to).put(to.key, true));
+  } else if (record.completedAt !== undefined) {
+    writes.push(stores.completed.put([record.completedAt, record.id], true));
+  }
+  guardBatch(stores.root);
+  return Promise.all(writes);
+}
+
+/**
+ * Read-modify-write of one message in one transaction. `next` is pure and runs before any
+ * write, because a throw inside lmdb's async `transaction()` does not roll back what was
+ * already written. Resolves undefined for an unknown id (nothing written).
+ */
+export function updateMessage(
+  stores: QueueStores,
+  id: string,
+  next: (msg: QueuedMessage) => QueuedMessage,
+): Promise<Change | undefined> {
+  const done = stores.root.transaction((): Change | undefined => {
+    const before = stores.messages.get(id);
+    if (!before) return undefined;
+    const after = next(before);
+    if (after !== before) writeChange(stores, before, after);
+    return { before, after };
+  });
+  guardBatch(stores.root);
+  return done;
+}
+
+function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMessage): void {
+  const from = placement(before);
+  const to = placement(after);
+  if (!samePlacement(from, to)) {
+    if (from) void indexOf(stores, from).remove(from.key);
+    if (to) void indexOf(stores, to).put(to.key, true);
+  }
+  if (after.completedAt !== undefined && before.completedAt === undefined) {
+    void stores.bodies.remove(after.id);
+    void stores.completed.put([after.completedAt, after.id], true);
+  }
+  void stores.messages.put(after.id, after);
+}
+
+/** Deletes up to `max` log records completed before `olderThan`, in one transaction. */
+export async function purgeBatch(stores: QueueStores, olderThan: number, max: number): Promise<number> {
+  // [olderThan] sorts before every [olderThan, id]: the exclusive end keeps exactly `completedAt < olderThan`.
+  const keys = [...stores.completed.getKeys({ end: [olderThan], limit: max })];
+  if (keys.length === 0) return 0;
+  const done = stores.root.transaction(() => {
+    for (const key of keys) {
+      void stores.messages.remove(key[1]);
+      void stores.bodies.remove(key[1]);
+      void stores.completed.remove(key);
+    }
+  });
+  guardBatch(stores.root);
+  await done;
+  return keys.length;
+}
+
+/**
+ * Closes the environment. lmdb's close() first waits for the flush promise of the last
+ * batch, and after a failed batch (disk full) that promise never settles (see
+ * FailureSignal), so close() would hang. A last empty write gives it a batch that finishes.
+ */
+export async function closeStores(stores: QueueStores): Promise<void> {
+  const done = stores.completed.remove([-1, '']).then(() => undefined, () => undefined);
+  guardBatch(stores.root);
+  await done;
+  await stores.root.close();
+}
+
+export function indexOf(stores: QueueStores, where: Placement): Database<true, IndexKey> {
+  return where.index === 'incoming' ? stores.incoming : stores.deferred;
+}
+
+/**
+ * lmdb-js 3.5.6 starts each event-turn batch with an internal write whose promise it drops;
+ * when that batch's commit fails (disk full) the promise rejects with nobody listening, an
+ * unhandled rejection that would kill the process. After lmdb's own setImmediate has started
+ * the batch, `root.committed` hands out exactly that promise: attaching a no-op handler
+ * marks it handled. Our real errors still reach callers through their own write promises.
+ */
+function guardBatch(root: RootDatabase): void {
+  setImmediate(() => {
+    root.committed.then(() => undefined, () => undefined);
+  });
+}
+
+/** Resolves once the batch being written in this event turn is fsynced (call it right after the puts). */
+export function flushOfCurrentBatch(root: RootDatabase): Promise<unknown> {
+  // `then` is called now, synchronously: lmdb picks the flush promise of the current batch.
+  return new Promise((resolve, reject) => {
+    root.flushed.then(resolve, reject);
+  });
+}

@@ -1,0 +1,127 @@
+import {
+  FINAL_STATUSES,
+  type DeliveryAttempt,
+  type NewMessage,
+  type QueuedMessage,
+  type RecipientResult,
+  type RecipientState,
+} from '../core/types.js';
+import { isExpired, nextDelay, type RetryPolicy } from './retry-schedule.js';
+
+/**
+ * Pure functions that turn a stored record plus an event into the next record. The LMDB
+ * layer only reads, calls one of these, and writes the result, so every rule about states
+ * lives here and is tested without a database.
+ */
+
+/** Attempts kept per recipient: enough for days of retries, bounded so a record cannot grow forever. */
+export const MAX_HISTORY = 100;
+
+export function isPending(r: RecipientState): boolean {
+  return !FINAL_STATUSES.has(r.status);
+}
+
+/** The record `enqueue` stores: plain data copied field by field (no caller objects kept). */
+export function newRecord(message: NewMessage, size: number): QueuedMessage {
+  const recipients: RecipientState[] = message.envelope.to.map((address) => ({
+    address, status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
+  }));
+  const record: QueuedMessage = {
+    id: message.id,
+    tenantId: message.tenantId,
+    kind: message.kind,
+    envelope: { from: message.envelope.from, to: [...message.envelope.to] },
+    recipients,
+    receivedAt: message.receivedAt,
+    size,
+    client: { address: message.client.address, helo: message.client.helo },
+    messageId: message.messageId,
+    ...(message.subject === undefined ? {} : { subject: message.subject }),
+  };
+  // A message without recipients has nothing to do: it is logged as complete at once.
+  return settle(record, recipients, message.receivedAt);
+}
+
+/** Applies one delivery attempt's results. Results for unknown or already final recipients are ignored. */
+export function applyResults(
+  msg: QueuedMessage,
+  results: readonly RecipientResult[],
+  now: number,
+  policy: RetryPolicy,
+  random: () => number,
+): QueuedMessage {
+  if (msg.completedAt !== undefined) return msg;
+  const byAddress = new Map(results.map((r) => [r.address, r]));
+  const recipients = msg.recipients.map((r) => {
+    const result = byAddress.get(r.address);
+    if (!result || !isPending(r)) return r;
+    return applyOne(r, result, msg.receivedAt, now, policy, random);
+  });
+  return settle(msg, recipients, now);
+}
+
+function applyOne(
+  r: RecipientState,
+  result: RecipientResult,
+  receivedAt: number,
+  now: number,
+  policy: RetryPolicy,
+  random: () => number,
+): RecipientState {
+  const attempts = r.attempts + 1;
+  const entry: DeliveryAttempt = {
+    at: now, outcome: result.outcome, reply: result.reply,
+    ...(result.nextHop === undefined ? {} : { nextHop: result.nextHop }),
+  };
+  const history = [...r.history, entry].slice(-MAX_HISTORY);
+  const next = { ...r, attempts, history, lastReply: result.reply };
+  if (result.outcome !== 'deferred') return { ...next, status: result.outcome };
+  // Too old to try again: give up now rather than schedule an attempt past the deadline.
+  if (isExpired(receivedAt, now, policy.maxAgeMs)) return { ...next, status: 'expired' };
+  return { ...next, status: 'deferred', nextAttemptAt: now + nextDelay(attempts, policy, random) };
+}
+
+/** Marks the listed recipients that are still pending as expired, with `reason` as their last reply. */
+export function applyExpiry(
+  msg: QueuedMessage,
+  addresses: readonly string[],
+  now: number,
+  reason: string,
+): QueuedMessage {
+  if (msg.completedAt !== undefined) return msg;
+  const targets = new Set(addresses);
+  const recipients = msg.recipients.map((r) => (targets.has(r.address) && isPending(r)
+    ? { ...r, status: 'expired' as const, lastReply: reason }
+    : r));
+  return settle(msg, recipients, now);
+}
+
+function settle(msg: QueuedMessage, recipients: readonly RecipientState[], now: number): QueuedMessage {
+  const done = recipients.every((r) => !isPending(r));
+  return { ...msg, recipients, ...(done ? { completedAt: now } : {}) };
+}
+
+/** Which due-index a pending message sits in, and under which key; undefined when complete. */
+export interface Placement {
+  readonly index: 'incoming' | 'deferred';
+  readonly key: [number, string];
+}
+
+/**
+ * Never-attempted mail sits in `incoming` by arrival; anything attempted once sits in
+ * `deferred` by its earliest pending nextAttemptAt. Two indexes so that a deferred backlog
+ * never stands in front of fresh mail.
+ */
+export function placement(msg: QueuedMessage): Placement | undefined {
+  const pending = msg.recipients.filter(isPending);
+  if (msg.completedAt !== undefined || pending.length === 0) return undefined;
+  if (msg.recipients.every((r) => r.attempts === 0)) {
+    return { index: 'incoming', key: [msg.receivedAt, msg.id] };
+  }
+  const dueAt = Math.min(...pending.map((r) => r.nextAttemptAt));
+  return { index: 'deferred', key: [dueAt, msg.id] };
+}
+
+export function samePlacement(a: Placement | undefined, b: Placement | undefined): boolean {
+  return a?.index === b?.index && a?.key[0] === b?.key[0] && a?.key[1] === b?.key[1];
+}
