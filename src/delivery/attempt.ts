@@ -1,0 +1,121 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import {
+  FINAL_STATUSES,
+  type MessageQueue,
+  type QueuedMessage,
+  type RecipientResult,
+  type RecipientState,
+  type Route,
+  type Transport,
+} from '../core/types.js';
+import { destinationKey, type DestinationSlots } from './destination-slots.js';
+
+export type Plan = (message: QueuedMessage, pending: readonly RecipientState[]) => Array<{ route: Route; recipients: string[] }>;
+
+export interface AttemptDeps {
+  readonly queue: MessageQueue;
+  readonly plan: Plan;
+  readonly transportFor: (route: Route) => Transport;
+  readonly slots: DestinationSlots;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+interface Planned {
+  readonly route: Route;
+  readonly recipients: readonly string[];
+}
+
+const BODY_MISSING = '451 4.3.0 body missing';
+const NO_ROUTE = '451 4.3.5 no route for this recipient';
+
+function deferAll(addresses: readonly string[], reply: string): RecipientResult[] {
+  return addresses.map((address) => ({ address, outcome: 'deferred', reply }));
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * Exactly one result per planned recipient, whatever the transport returned: a recipient
+ * left without a result would stay due and be picked again at once.
+ */
+export function completeResults(recipients: readonly string[], results: readonly RecipientResult[]): RecipientResult[] {
+  const byAddress = new Map(results.map((r) => [r.address, r]));
+  return recipients.map((address) => byAddress.get(address)
+    ?? { address, outcome: 'deferred', reply: '451 4.3.0 transport returned no result for this recipient' });
+}
+
+async function send(deps: AttemptDeps, message: QueuedMessage, group: Planned): Promise<RecipientResult[]> {
+  const body = deps.queue.body(message.id);
+  if (!body) {
+    // storage inconsistency: keep the recipients, tell the admin, never crash
+    deps.logger.error({ queueId: message.id }, 'message body missing from the queue, deferring');
+    return deferAll(group.recipients, BODY_MISSING);
+  }
+  try {
+    const transport = deps.transportFor(group.route);
+    const result = await transport.send({ from: message.envelope.from, to: group.recipients }, body, group.route);
+    return completeResults(group.recipients, result.recipients);
+  } catch (err) {
+    // transports promise not to throw; a throw here is a bug or a missing transport
+    deps.logger.error({ queueId: message.id, err }, 'transport failed unexpectedly, deferring');
+    return deferAll(group.recipients, `451 4.3.0 local transport error: ${errorText(err)}`);
+  }
+}
+
+function summary(results: readonly RecipientResult[]): { outcome: string; reply: string | undefined } {
+  const outcomes = new Set(results.map((r) => r.outcome));
+  const outcome = outcomes.size === 1 ? [...outcomes][0] ?? 'none' : 'mixed';
+  const notable = results.find((r) => r.outcome !== 'delivered') ?? results[0];
+  return { outcome, reply: notable?.reply };
+}
+
+/** One delivery: waits for a slot of its destination, sends, logs one line. */
+async function deliverGroup(deps: AttemptDeps, message: QueuedMessage, group: Planned): Promise<RecipientResult[]> {
+  const destination = destinationKey(group.route);
+  const release = await deps.slots.acquire(destination);
+  const started = deps.clock();
+  try {
+    const results = await send(deps, message, group);
+    const { outcome, reply } = summary(results);
+    deps.logger.info({
+      queueId: message.id, recipients: group.recipients.length, destination, outcome, reply, ms: deps.clock() - started,
+    }, 'delivery attempt');
+    return results;
+  } finally {
+    release();
+  }
+}
+
+/** The pending recipients grouped by the plan; each address at most once. */
+function planGroups(deps: AttemptDeps, message: QueuedMessage, pending: readonly RecipientState[]): { groups: Planned[]; unrouted: string[] } {
+  const wanted = new Set(pending.map((r) => r.address));
+  const covered = new Set<string>();
+  const groups: Planned[] = [];
+  try {
+    for (const group of deps.plan(message, pending)) {
+      const recipients = group.recipients.filter((a) => wanted.has(a) && !covered.has(a));
+      recipients.forEach((a) => covered.add(a));
+      if (recipients.length > 0) groups.push({ route: group.route, recipients });
+    }
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, err }, 'routing failed, deferring');
+  }
+  return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)) };
+}
+
+/**
+ * Attempts every recipient of `message` that is due at `now`, all destinations in
+ * parallel. Returns one result per attempted recipient (empty when none was due).
+ */
+export async function attemptMessage(deps: AttemptDeps, message: QueuedMessage, now: number): Promise<RecipientResult[]> {
+  const pending = message.recipients.filter((r) => !FINAL_STATUSES.has(r.status) && r.nextAttemptAt <= now);
+  if (pending.length === 0) return [];
+  const { groups, unrouted } = planGroups(deps, message, pending);
+  if (unrouted.length > 0) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');
+  const sent = await Promise.all(groups.map((group) => deliverGroup(deps, message, group)));
+  return [...sent.flat(), ...deferAll(unrouted, NO_ROUTE)];
+}

@@ -1,0 +1,156 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { MessageQueue, QueuedMessage, RecipientResult, Route, Transport } from '../core/types.js';
+import { attemptMessage, type AttemptDeps, type Plan } from './attempt.js';
+import { newlyFailed, returnToSender, type BounceDeps } from './bounce.js';
+import { createDestinationSlots } from './destination-slots.js';
+
+export interface DeliveryDeps {
+  queue: MessageQueue;
+  /** Groups a message's due recipients into deliveries (main decides routes). */
+  plan: Plan;
+  transportFor: (route: Route) => Transport;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  /** Most messages in flight at once. */
+  activeWindow: number;
+  /** Most parallel sends per destination (smarthost name or recipient domain). */
+  concurrencyPerDestination: number;
+  hostname: string;
+  /** Local part (or full address) of the DSN From, e.g. MAILER-DAEMON. */
+  bounceFrom: string;
+  /** Longest sleep between scans when idle (default 1000). */
+  pollMs?: number;
+}
+
+export interface Delivery {
+  start(): void;
+  /** New mail was queued: scan soon (many calls in one turn make one scan). */
+  notify(): void;
+  /** Stops taking work and waits (at most graceMs) for messages in flight. */
+  stop(graceMs?: number): Promise<void>;
+  inFlight(): number;
+}
+
+/** A floor on any sleep, so that a queue reporting odd due times cannot make a hot loop. */
+const MIN_POLL_MS = 10;
+const DEFAULT_GRACE_MS = 10_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Per-recipient outcomes for the metrics, `expired` when the record turned a deferral into an expiry. */
+function countOutcomes(metrics: Metrics, results: readonly RecipientResult[], after: QueuedMessage): void {
+  const counts = new Map<'delivered' | 'deferred' | 'bounced' | 'expired', number>();
+  const status = new Map(after.recipients.map((r) => [r.address, r.status]));
+  for (const r of results) {
+    const outcome = status.get(r.address) === 'expired' ? 'expired' : r.outcome;
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  }
+  for (const [outcome, count] of counts) metrics.delivery(outcome, count);
+}
+
+/**
+ * The delivery loop (Postfix's qmgr in small): takes due messages from the queue up to the
+ * active window, sends each message's deliveries in parallel within the per-destination
+ * limit, records all results of a message in one queue transaction, and returns failures to
+ * the sender. Scans never overlap: a scan is synchronous, and the next one is requested by a
+ * notify, a finished message or a timer, coalesced into one.
+ */
+export function createDelivery(deps: DeliveryDeps): Delivery {
+  const pollMs = Math.max(MIN_POLL_MS, deps.pollMs ?? 1000);
+  const attemptDeps: AttemptDeps = { ...deps, slots: createDestinationSlots(deps.concurrencyPerDestination) };
+  const bounceDeps: BounceDeps = deps;
+  const inFlight = new Map<string, Promise<void>>();
+  let running = false;
+  let scanQueued = false;
+  let sleepTimer: NodeJS.Timeout | undefined;
+
+  function requestScan(): void {
+    if (!running || scanQueued) return;
+    scanQueued = true;
+    setImmediate(() => { scanQueued = false; scan(); });
+  }
+
+  function sleepFor(ms: number): void {
+    clearTimeout(sleepTimer);
+    sleepTimer = setTimeout(() => { sleepTimer = undefined; scan(); }, ms);
+    sleepTimer.unref(); // the listeners keep the process alive, not this timer
+  }
+
+  /** Until the next recipient is due; when that one is in flight its finish wakes us, the poll is a net. */
+  function sleepUntilDue(now: number): void {
+    let next: number | undefined;
+    try { next = deps.queue.nextDueAt(); } catch { next = undefined; }
+    sleepFor(next === undefined || next <= now ? pollMs : Math.min(Math.max(next - now, 1), pollMs));
+  }
+
+  function scan(): void {
+    clearTimeout(sleepTimer);
+    sleepTimer = undefined;
+    if (!running) return;
+    const now = deps.clock();
+    const free = deps.activeWindow - inFlight.size;
+    let picked: QueuedMessage[] = [];
+    try {
+      if (free > 0) picked = deps.queue.due(now, free, new Set(inFlight.keys()));
+    } catch (err) {
+      deps.logger.error({ err }, 'reading due messages failed');
+      return sleepFor(pollMs);
+    }
+    for (const message of picked) launch(message, now);
+    // a full window is woken by the next message that finishes
+    if (inFlight.size < deps.activeWindow) sleepUntilDue(now);
+  }
+
+  function launch(message: QueuedMessage, now: number): void {
+    const work = processMessage(message, now)
+      .catch((err: unknown) => deps.logger.error({ queueId: message.id, err }, 'delivery failed unexpectedly'))
+      .finally(() => { inFlight.delete(message.id); requestScan(); });
+    inFlight.set(message.id, work);
+  }
+
+  async function processMessage(message: QueuedMessage, now: number): Promise<void> {
+    const results = await attemptMessage(attemptDeps, message, now);
+    if (results.length === 0) {
+      // the queue called it due but nothing was: hold the lease a while instead of spinning
+      deps.logger.warn({ queueId: message.id }, 'message reported due without due recipients');
+      return sleep(pollMs);
+    }
+    let after: QueuedMessage;
+    try {
+      after = await deps.queue.record(message.id, results, deps.clock());
+    } catch (err) {
+      // results are lost: the recipients stay due and are sent again (at-least-once), but not in a hot loop
+      deps.logger.error({ queueId: message.id, err }, 'recording delivery results failed');
+      return sleep(pollMs);
+    }
+    countOutcomes(deps.metrics, results, after);
+    const dsn = await returnToSender(bounceDeps, after, newlyFailed(after, results));
+    if (dsn) requestScan();
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      requestScan();
+    },
+    notify: requestScan,
+    async stop(graceMs = DEFAULT_GRACE_MS) {
+      running = false;
+      clearTimeout(sleepTimer);
+      sleepTimer = undefined;
+      if (inFlight.size === 0) return;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => { graceTimer = setTimeout(() => resolve(false), graceMs); });
+      const finished = await Promise.race([Promise.allSettled(inFlight.values()).then(() => true), graceOver]);
+      clearTimeout(graceTimer);
+      if (!finished) deps.logger.warn({ inFlight: inFlight.size }, 'deliveries still running at stop; they stay queued and are retried after restart');
+    },
+    inFlight: () => inFlight.size,
+  };
+}
