@@ -1,0 +1,28 @@
+/** Messages between the sign pool and its workers (structured-clone safe). */
+import type { DkimErrorCode } from './dkim-error.js';
+import type { SigningKey } from './signer.js';
+
+export interface SignRequest {
+  readonly id: number;
+  readonly raw: Uint8Array;
+  readonly keys: readonly SigningKey[];
+  readonly signedAt: number;
+}
+
+export type SignResponse =
+  | { readonly id: number; readonly ok: true; readonly signed: Uint8Array }
+  | { readonly id: number; readonly ok: false; readonly code: DkimErrorCode; readonly message: string };
+
+/**
+ * A view that owns its whole ArrayBuffer, so it can be transferred instead of copied.
+ * Node's small Buffers are slices of a shared 8 KB pool: transferring that pool would
+ * detach every other Buffer in it, so those are copied (tightly) first.
+ */
+export function ownedView(buf: Uint8Array): Uint8Array {
+  const owns = buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength && buf.buffer instanceof ArrayBuffer;
+  return owns ? buf : new Uint8Array(buf);
+}
+
+export function asBuffer(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
