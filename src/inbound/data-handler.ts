@@ -1,0 +1,97 @@
+import type { Readable } from 'node:stream';
+import type { Clock } from '../core/clock.js';
+import { isGatewayError } from '../core/gateway-error.js';
+import { newQueueId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import { Replies, SmtpError, type SmtpReply } from '../core/smtp-reply.js';
+import type { Envelope, MessageQueue, QueuedMessage } from '../core/types.js';
+import { collectCapped } from './collect-stream.js';
+import { processMessage } from './process-message.js';
+
+export interface DataDeps {
+  readonly maxMessageSize: number;
+  readonly hostname: string;
+  readonly queue: MessageQueue;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly onQueued?: (message: QueuedMessage) => void;
+}
+
+/** What DATA needs to know about the session, already resolved by the listener. */
+export interface DataSession {
+  readonly tenantId: string;
+  /** Normalised client IP. */
+  readonly clientAddress: string;
+  readonly helo: string;
+  /** Reverse name or `[ip]`, for Received:. */
+  readonly clientHostname: string;
+  readonly transmission: string;
+  readonly envelope: Envelope;
+  /** Log fields for every line (session id, ip, tenant). */
+  readonly log: Record<string, string>;
+}
+
+/** smtp-server's DATA stream: a Readable that says whether it went over `size`. */
+export type DataStream = Readable & { readonly sizeExceeded: boolean };
+
+/**
+ * DATA end to end: read the message, check and complete it, store it durably, and only
+ * then answer 250 with the queue id. Every refusal throws an SmtpError.
+ * `onInputEnd` fires when the client's part is over (it stops the transaction deadline).
+ */
+export async function receiveMessage(stream: DataStream, session: DataSession, deps: DataDeps, onInputEnd: () => void): Promise<string> {
+  const input = await collectCapped(stream, deps.maxMessageSize).catch((err: unknown) => {
+    // The client went away mid-message: nothing to store, no one to answer, not our failure.
+    deps.logger.info({ ...session.log, reason: err instanceof Error ? err.message : String(err) }, 'connection lost during DATA');
+    throw SmtpError.from(Replies.localError());
+  });
+  onInputEnd();
+  const endOfData = deps.clock();
+  if (input.truncated || stream.sizeExceeded) throw refusal(deps, session, Replies.messageTooBig(deps.maxMessageSize), 'size');
+  const id = newQueueId(endOfData);
+  const processed = processMessage(input.data, {
+    helo: session.helo, clientHostname: session.clientHostname, hostname: deps.hostname,
+    transmission: session.transmission, queueId: id, recipients: session.envelope.to, now: endOfData,
+  });
+  if (processed.kind === 'refuse') throw refusal(deps, session, processed.reply, processed.reason);
+  const stored = await enqueue(deps, session, id, processed, endOfData);
+  deps.metrics.accepted((deps.clock() - endOfData) / 1000);
+  deps.logger.info({ ...session.log, queueId: id, size: stored.size, recipients: stored.recipients.length }, 'message queued');
+  notifyQueued(deps, session, stored);
+  const reply = Replies.queued(id);
+  return `${reply.enhanced} ${reply.text}`;
+}
+
+async function enqueue(
+  deps: DataDeps, session: DataSession, id: string,
+  processed: { readonly message: Buffer; readonly messageId: string; readonly subject?: string }, receivedAt: number,
+): Promise<QueuedMessage> {
+  try {
+    return await deps.queue.enqueue({
+      id, tenantId: session.tenantId, kind: 'mail', envelope: session.envelope, receivedAt,
+      client: { address: session.clientAddress, helo: session.helo }, messageId: processed.messageId,
+      ...(processed.subject !== undefined ? { subject: processed.subject } : {}),
+    }, processed.message);
+  } catch (err) {
+    const full = isGatewayError(err, 'E_STORAGE_FULL');
+    deps.logger.error({ ...session.log, queueId: id, err }, full ? 'queue full, message deferred' : 'enqueue failed, message deferred');
+    throw refusal(deps, session, full ? Replies.storageFull() : Replies.localError(), full ? 'storage-full' : 'local-error', false);
+  }
+}
+
+function refusal(deps: DataDeps, session: DataSession, reply: SmtpReply, reason: string, log = true): SmtpError {
+  deps.metrics.rejected(reason);
+  if (log) deps.logger.info({ ...session.log, reason, code: reply.code, enhanced: reply.enhanced, text: reply.text }, 'message refused');
+  return SmtpError.from(reply);
+}
+
+/** The message is stored and answered either way: a failing listener must not turn that into an error. */
+function notifyQueued(deps: DataDeps, session: DataSession, stored: QueuedMessage): void {
+  try {
+    deps.onQueued?.(stored);
+  } catch (err) {
+    deps.logger.error({ ...session.log, queueId: stored.id, err }, 'onQueued failed');
+  }
+}

@@ -1,0 +1,23 @@
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { MessageQueue, QueuedMessage, TenantDirectory } from '../core/types.js';
+import type { PasswordVerifier } from './auth.js';
+
+/** Everything the SMTP listener needs, injected by the composition root (or a test). */
+export interface InboundDeps {
+  readonly smtp: Config['smtp'];
+  /** Greeting name, Received: "by" host, Message-ID domain. */
+  readonly hostname: string;
+  readonly tls: { readonly key: Buffer; readonly cert: Buffer };
+  readonly tenants: TenantDirectory;
+  readonly queue: MessageQueue;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Delivery wakes up on this. */
+  readonly onQueued?: (message: QueuedMessage) => void;
+  /** Password check; defaults to scrypt `verifyPassword` from tenants/password.ts. */
+  readonly verifyPassword?: PasswordVerifier;
+}

@@ -1,0 +1,65 @@
+import { parse } from 'smtp-address-parser';
+import { Replies, type SmtpReply } from '../core/smtp-reply.js';
+import type { TenantDirectory } from '../core/types.js';
+import { ipInList } from './ip-allow-list.js';
+
+/** A refused command: the reply to send and a short metrics label. */
+export interface Refusal {
+  readonly reply: SmtpReply;
+  readonly reason: string;
+}
+
+/** MAIL FROM syntax (RFC 5321, via smtp-address-parser). The null sender `<>` is allowed. */
+export function checkSenderSyntax(address: string): Refusal | undefined {
+  if (address === '') return undefined;
+  const why = syntaxError(address);
+  return why === undefined ? undefined : { reply: Replies.badSender(why), reason: 'syntax' };
+}
+
+/** RCPT TO syntax. The bare `postmaster` must be accepted (RFC 5321 4.1.1.3). */
+export function checkRecipientSyntax(address: string): Refusal | undefined {
+  if (address.toLowerCase() === 'postmaster') return undefined;
+  const why = syntaxError(address);
+  return why === undefined ? undefined : { reply: Replies.badRecipient(why), reason: 'syntax' };
+}
+
+/**
+ * Refuses a recipient past `max` with 452 4.5.3, as Postfix does: the client sends the
+ * message to the recipients accepted so far and the rest in a later transaction.
+ * A repeated address is not a new recipient (smtp-server merges it).
+ */
+export function checkRecipientCount(accepted: readonly string[], address: string, max: number): Refusal | undefined {
+  if (accepted.length < max) return undefined;
+  const key = address.toLowerCase();
+  if (accepted.some((a) => a.toLowerCase() === key)) return undefined;
+  return { reply: Replies.tooManyRecipients(max), reason: 'recipients' };
+}
+
+/**
+ * Who is sending: the authenticated tenant, else the tenant whose IP allow-list holds the
+ * client, else nobody (530: we are not an open relay). Looked up per MAIL FROM, so an
+ * allow-list change applies from the next transaction; the directory's answer is checked
+ * against the tenant's own list (exact IPs and CIDR ranges, IPv4-mapped IPv6 included).
+ */
+export async function resolveSenderTenant(
+  client: { readonly authenticatedTenantId: string | undefined; readonly ip: string },
+  tenants: TenantDirectory,
+): Promise<{ readonly tenantId: string } | Refusal> {
+  if (client.authenticatedTenantId !== undefined) return { tenantId: client.authenticatedTenantId };
+  const tenant = await tenants.byAllowedIp(client.ip);
+  if (tenant && ipInList(client.ip, tenant.allowedIps)) return { tenantId: tenant.id };
+  return { reply: Replies.authRequired(), reason: 'relay' };
+}
+
+/** A short reason from smtp-address-parser's error (its messages run to many lines). */
+function syntaxError(address: string): string | undefined {
+  try {
+    parse(address);
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const col = /line \d+ col (\d+)/.exec(message);
+    if (col) return `unexpected character at position ${col[1]}`;
+    return (message.split('\n')[0] ?? 'invalid address').replace(/^address parsing failed: /, '').slice(0, 100);
+  }
+}
