@@ -1,3 +1,4 @@
+import { rfc5322Date } from '../core/rfc5322-date.js';
 import type { QueuedMessage, RecipientState } from '../core/types.js';
 import { toCrlf } from './header-block.js';
 
@@ -22,11 +23,6 @@ export interface DsnInput {
 }
 
 const CRLF = '\r\n';
-
-/** RFC 5322 date-time in UTC. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
-}
 
 /** Header fields and report fields are single lines, whatever a remote server sent us. */
 function clean(text: string): string {

@@ -17,6 +17,8 @@ export interface CredentialOwner {
 export class AuthCache {
   private readonly secret = randomBytes(32);
   private readonly entries: ExpiringMap<string, true>;
+  /** Checks under way, so that 50 clients connecting at once with the same login share one scrypt. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   constructor(private readonly ttlMs: number, maxEntries = 10_000) {
     this.entries = new ExpiringMap(maxEntries);
@@ -28,6 +30,19 @@ export class AuthCache {
 
   remember(username: string, password: string, owner: CredentialOwner, now: number): void {
     if (this.ttlMs > 0) this.entries.set(this.key(username, password, owner), true, now + this.ttlMs);
+  }
+
+  /**
+   * Runs `verify` once for concurrent attempts with identical credentials: the others wait
+   * for the same answer. The entry goes when the check settles (a wrong password is not cached).
+   */
+  verifyShared(username: string, password: string, owner: CredentialOwner, verify: () => Promise<boolean>): Promise<boolean> {
+    const key = this.key(username, password, owner);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const check = verify().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, check);
+    return check;
   }
 
   private key(username: string, password: string, owner: CredentialOwner): string {

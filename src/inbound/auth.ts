@@ -61,8 +61,13 @@ export function createAuthenticator(deps: AuthDeps): (attempt: AuthAttempt) => P
     if (tenant && deps.cache.has(attempt.username, attempt.password, tenant, deps.clock())) {
       return { kind: 'ok', tenant, cached: true };
     }
-    const valid = await deps.verify(attempt.password, tenant?.smtpPasswordHash ?? DUMMY_HASH);
-    if (!tenant || !valid) return fail(attempt, Replies.authFailed(), 'auth');
+    if (!tenant) {
+      await deps.verify(attempt.password, DUMMY_HASH);
+      return fail(attempt, Replies.authFailed(), 'auth');
+    }
+    const valid = await deps.cache.verifyShared(attempt.username, attempt.password, tenant,
+      () => deps.verify(attempt.password, tenant.smtpPasswordHash));
+    if (!valid) return fail(attempt, Replies.authFailed(), 'auth');
     deps.cache.remember(attempt.username, attempt.password, tenant, deps.clock());
     return { kind: 'ok', tenant, cached: false };
   };

@@ -1,7 +1,7 @@
 import { parse } from 'smtp-address-parser';
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
 import type { TenantDirectory } from '../core/types.js';
-import { ipInList } from './ip-allow-list.js';
+import { ipInList } from '../tenants/ip-match.js';
 
 /** A refused command: the reply to send and a short metrics label. */
 export interface Refusal {

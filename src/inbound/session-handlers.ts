@@ -4,7 +4,7 @@ import type { AuthAttempt, AuthOutcome } from './auth.js';
 import type { ConnectionLimiter } from './connection-limits.js';
 import { receiveMessage, type DataSession, type DataStream } from './data-handler.js';
 import type { InboundDeps } from './inbound-deps.js';
-import { normalizeIp } from './ip-allow-list.js';
+import { normalizeIp } from './client-ip.js';
 import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, resolveSenderTenant, type Refusal } from './mail-policy.js';
 import { authenticatedTenant, sessionFields } from './session-log.js';
 import { toCallback } from './to-callback.js';

@@ -1,5 +1,5 @@
 import type { SMTPServerSession } from 'smtp-server';
-import { normalizeIp } from './ip-allow-list.js';
+import { normalizeIp } from './client-ip.js';
 
 /** The tenant id smtp-server keeps as `session.user` after a successful AUTH (cleared by STARTTLS). */
 export function authenticatedTenant(session: SMTPServerSession): string | undefined {

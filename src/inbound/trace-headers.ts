@@ -1,3 +1,4 @@
+import { rfc5322Date } from '../core/rfc5322-date.js';
 import { findField, type HeaderBlock, type HeaderField } from './header-block.js';
 
 /** What the Received: line and the added headers say about this message. */
@@ -51,17 +52,6 @@ export function receivedHeader(info: TraceInfo): string {
   return `Received: from ${info.helo || 'unknown'} (${info.clientHostname})${CRLF}`
     + `\tby ${info.hostname} (Postbode) with ${info.transmission} id ${info.queueId}${rcpt};${CRLF}`
     + `\t${rfc5322Date(info.now)}${CRLF}`;
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-
-/** `Tue, 01 Jul 2025 09:05:00 +0000`: RFC 5322 date-time in UTC (not the obsolete "GMT"). */
-export function rfc5322Date(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} `
-    + `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
 function endsWithCrlf(buf: Buffer): boolean {

@@ -78,3 +78,8 @@ function ipv6Bytes(address: string): Uint8Array {
   words.forEach((w, i) => { out[i * 2] = w >> 8; out[i * 2 + 1] = w & 0xff; });
   return out;
 }
+
+/** True when `address` lies in any of `entries` (exact IPs or CIDR ranges). */
+export function ipInList(address: string, entries: readonly string[]): boolean {
+  return entries.some((entry) => ipMatches(address, entry));
+}

@@ -4,7 +4,7 @@ import { createDirectMxTransport, type MxResolver } from '../../src/transports/d
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
   dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, waitFor, type Harness,
-} from './delivery-harness.js';
+} from '../helpers/delivery-harness.js';
 
 type Answer = string[] | { code: string };
 

@@ -7,7 +7,7 @@ import { MemoryQueue } from '../helpers/memory-queue.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
   dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, waitFor, type Harness, type HarnessOptions,
-} from './delivery-harness.js';
+} from '../helpers/delivery-harness.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

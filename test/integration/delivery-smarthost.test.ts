@@ -8,7 +8,7 @@ import { createSmarthostTransport } from '../../src/transports/smarthost.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
   dsnMessages, enqueueMail, mailBody, silent, startDelivery, statusOf, waitFor, type Harness,
-} from './delivery-harness.js';
+} from '../helpers/delivery-harness.js';
 
 const SEND_TIMEOUT_MS = 500;
 const RETRY_MS = 100;

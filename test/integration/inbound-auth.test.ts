@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { hashPassword, verifyPassword } from '../../src/tenants/password.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
-import { FakeTenants, makeTenant, startInbound, testTls, type Running } from './inbound-harness.js';
+import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../helpers/inbound-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 let tls: TlsMaterial;

@@ -4,7 +4,7 @@ import { hasBareLineEnding } from '../../src/inbound/line-endings.js';
 import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
-import { FakeTenants, HOSTNAME, makeTenant, startInbound, testTls, type Running } from './inbound-harness.js';
+import { FakeTenants, HOSTNAME, makeTenant, startInbound, testTls, type Running } from '../helpers/inbound-harness.js';
 
 let tls: TlsMaterial;
 let running: Running | undefined;

@@ -6,7 +6,7 @@ import { createSmtpListener } from '../../src/inbound/smtp-listener.js';
 import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
-import { FakeTenants, RecordingMetrics, makeTenant, smtpConfig, startInbound, testTls, type Running } from './inbound-harness.js';
+import { FakeTenants, RecordingMetrics, makeTenant, smtpConfig, startInbound, testTls, type Running } from '../helpers/inbound-harness.js';
 
 let tls: TlsMaterial;
 let running: Running | undefined;

@@ -1,7 +1,8 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { QueuedMessage, RecipientState } from '../../../src/core/types.js';
-import { buildDsn, dsnStatus, rfc5322Date } from '../../../src/delivery/dsn.js';
+import { buildDsn, dsnStatus } from '../../../src/delivery/dsn.js';
+import { rfc5322Date } from '../../../src/core/rfc5322-date.js';
 
 const original: QueuedMessage = {
   id: '01JQUEUEID0000000000000000', tenantId: 'tenant-1', kind: 'mail',

@@ -46,6 +46,16 @@ describe('authenticator', () => {
     expect(s.verified).toHaveLength(2);
   });
 
+  it('runs one password check for many concurrent logins with the same credentials', async () => {
+    const s = setup();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => s.attempt()));
+    expect(outcomes.every((o) => o.kind === 'ok')).toBe(true);
+    expect(s.verified).toHaveLength(1);
+    const wrong = await Promise.all(Array.from({ length: 3 }, () => s.attempt({ password: 'nope' })));
+    expect(wrong.every((o) => o.kind === 'refuse')).toBe(true);
+    expect(s.verified).toHaveLength(2);
+  });
+
   it('drops cached verifications when the credentials version changes', async () => {
     const s = setup();
     await s.attempt();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tenant, TenantDirectory } from '../../../src/core/types.js';
-import { ipInList, normalizeIp } from '../../../src/inbound/ip-allow-list.js';
+import { normalizeIp } from '../../../src/inbound/client-ip.js';
+import { ipInList } from '../../../src/tenants/ip-match.js';
 import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, resolveSenderTenant } from '../../../src/inbound/mail-policy.js';
 
 describe('ip allow-list', () => {

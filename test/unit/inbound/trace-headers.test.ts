@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { locateHeaderBlock, parseHeaderFields } from '../../../src/inbound/header-block.js';
-import { addTraceHeaders, receivedHeader, rfc5322Date, type TraceInfo } from '../../../src/inbound/trace-headers.js';
+import { addTraceHeaders, receivedHeader, type TraceInfo } from '../../../src/inbound/trace-headers.js';
+import { rfc5322Date } from '../../../src/core/rfc5322-date.js';
 
 const info: TraceInfo = {
   helo: 'invoicing.local', clientHostname: '[192.0.2.7]', hostname: 'mx.example', transmission: 'ESMTPSA',

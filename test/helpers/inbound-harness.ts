@@ -6,7 +6,7 @@ import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Metrics } from '../../src/core/metrics.js';
 import type { QueuedMessage, Tenant, TenantDirectory } from '../../src/core/types.js';
 import type { PasswordVerifier } from '../../src/inbound/auth.js';
-import { ipInList } from '../../src/inbound/ip-allow-list.js';
+import { ipInList } from '../../src/tenants/ip-match.js';
 import { createSmtpListener, type SmtpListener } from '../../src/inbound/smtp-listener.js';
 import { loadOrCreateTls, type TlsMaterial } from '../../src/inbound/tls-material.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';

@@ -1,0 +1,159 @@
+/**
+ * npm run bench — Postbode under load on this machine, with a direct-to-sink run in the same
+ * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
+ *
+ *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls]
+ *
+ * Starts a discard sink and the built gateway (`node dist/main.js`, relaying to the sink as its
+ * smarthost), creates a tenant, and drives both with ../shared/bench/smtp-load.mjs (STARTTLS +
+ * AUTH PLAIN, one connection per message, a MIME invoice with a base64 PDF-like attachment).
+ * Loopback only; every wait is bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBenchSink, type BenchSink } from './sink.js';
+import { cpuMs, peakRssMiB } from './proc-stats.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const opts = parseArgs(process.argv.slice(2));
+const loadScript = process.env.SMTP_LOAD ?? resolve(root, '../shared/bench/smtp-load.mjs');
+
+interface LoadResult { rate: number; ok: number; failed: number; eod: { p50: number; p99: number }; txn: { p50: number; p99: number } }
+
+function parseArgs(argv: string[]) {
+  const o = { count: 2000, concurrency: 50, size: 100_000, reps: 1, tls: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-tls') o.tls = false;
+    else if (a === '--count') o.count = Number(argv[++i]);
+    else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
+    else if (a === '--size') o.size = Number(argv[++i]);
+    else if (a === '--reps') o.reps = Number(argv[++i]);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+function runLoad(args: string[]): Promise<LoadResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [loadScript, ...args, '--json', '--max-time', '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('exit', () => {
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (!line) { reject(new Error(`smtp-load printed no result:\n${out}`)); return; }
+      resolveRun(JSON.parse(line) as LoadResult);
+    });
+  });
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+async function createTenant(dataDir: string): Promise<{ user: string; pass: string }> {
+  const { openTenantStore } = await import(join(root, 'dist/tenants/lmdb-tenant-store.js'));
+  const { addTenant } = await import(join(root, 'dist/tenants/tenant-service.js'));
+  const store = openTenantStore(join(dataDir, 'config'));
+  const { tenant, password } = await addTenant(store, { name: 'Bench BV' });
+  await store.close();
+  return { user: tenant.smtpUsername as string, pass: password as string };
+}
+
+async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    POSTBODE_DATA_DIR: dataDir, POSTBODE_LOG__LEVEL: 'warn', POSTBODE_HOSTNAME: 'bench.postbode.test',
+    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: String(port),
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: String(await freePort()),
+    POSTBODE_DELIVERY__MODE: 'smarthost',
+    POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1', POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
+    POSTBODE_DELIVERY__SMARTHOST__TLS: 'none', POSTBODE_DELIVERY__SMARTHOST__MAX_CONNECTIONS: '20',
+  };
+  const child = spawn(process.execPath, [join(root, 'dist/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const ready = await waitForPort(port, 15_000);
+  if (!ready || child.exitCode !== null) throw new Error('gateway did not start listening within 15 s');
+  return { child, port };
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+      s.on('error', () => r(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function rep(n: number, sink: BenchSink): Promise<void> {
+  const common = ['-c', String(opts.concurrency), '-n', String(opts.count), '-l', String(opts.size)];
+  const base0 = sink.count();
+  const t0 = Date.now();
+  const direct = await runLoad(['--port', String(sink.port), ...common, '--label', 'direct']);
+  const directRate = (sink.count() - base0) / ((Date.now() - t0) / 1000);
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
+  const creds = await createTenant(dataDir);
+  const gw = await startGateway(dataDir, sink);
+  const pid = gw.child.pid ?? 0;
+  try {
+    const cpu0 = cpuMs(pid);
+    const before = sink.count();
+    const start = Date.now();
+    const auth = opts.tls ? ['--starttls', '--user', creds.user, '--pass', creds.pass] : [];
+    const load = await runLoad(['--port', String(gw.port), ...common, ...auth]);
+    const delivered = await waitFor(() => sink.count() - before >= load.ok, 120_000);
+    const e2eSeconds = (Date.now() - start) / 1000;
+    const cpu = (cpuMs(pid) - cpu0) / Math.max(1, load.ok);
+    const rss = peakRssMiB(pid);
+    const e2e = (sink.count() - before) / e2eSeconds;
+    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}`;
+    console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
+    console.log(`${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
+      ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
+      ` eod->250 p50 ${load.eod.p50.toFixed(1)} ms p99 ${load.eod.p99.toFixed(1)} ms,` +
+      ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB, delivered/direct ${(e2e / directRate).toFixed(3)}`);
+  } finally {
+    gw.child.kill('SIGTERM');
+    await waitFor(() => gw.child.exitCode !== null, 15_000);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(loadScript)) throw new Error(`load generator not found at ${loadScript} (set SMTP_LOAD)`);
+  if (!existsSync(join(root, 'dist/main.js'))) throw new Error('dist/main.js missing: run npm run build');
+  const sink = await startBenchSink();
+  try {
+    for (let i = 1; i <= opts.reps; i++) await rep(i, sink);
+  } finally {
+    await sink.close();
+  }
+}
+
+main().catch((err: unknown) => { console.error(err); process.exit(1); });

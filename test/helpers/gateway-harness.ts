@@ -1,0 +1,57 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
+import { addTenant } from '../../src/tenants/tenant-service.js';
+
+export interface TestGateway {
+  readonly gateway: Gateway;
+  readonly dataDir: string;
+  readonly config: Config;
+  readonly user: string;
+  readonly pass: string;
+  readonly tenantId: string;
+  stop(): Promise<void>;
+}
+
+/** Raw config for a test gateway on 127.0.0.1 ephemeral ports, relaying to `sinkPort`. */
+export function testConfig(dataDir: string, sinkPort: number, extra: Record<string, unknown> = {}): Config {
+  const base = {
+    dataDir,
+    hostname: 'gw.postbode.test',
+    log: { level: 'silent' },
+    smtp: {
+      host: '127.0.0.1', port: 0, certFile: join(dataDir, 'server.crt'), keyFile: join(dataDir, 'server.key'),
+      ...(extra.smtp as object | undefined),
+    },
+    http: { host: '127.0.0.1', port: 0 },
+    queue: { retry: { initialDelayMs: 200, maxDelayMs: 1000, maxAgeMs: 60_000, jitter: 0 }, ...(extra.queue as object | undefined) },
+    delivery: {
+      mode: 'smarthost', smarthost: { host: '127.0.0.1', port: sinkPort, tls: 'none', maxConnections: 5 },
+      connectTimeoutMs: 2000, sendTimeoutMs: 5000, ...(extra.delivery as object | undefined),
+    },
+  };
+  return configSchema.parse(base);
+}
+
+/** Creates a tenant in a fresh data dir, then starts the real gateway in this process. */
+export async function startTestGateway(
+  sinkPort: number, extra: Record<string, unknown> = {}, tenantInput: { allowedIps?: string[] } = {},
+): Promise<TestGateway> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'postbode-gw-'));
+  const config = testConfig(dataDir, sinkPort, extra);
+  const store = openTenantStore(join(dataDir, 'config'));
+  const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...tenantInput });
+  await store.close();
+  const gateway = await startGateway(config, pino({ level: 'silent' }));
+  return {
+    gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
+    async stop() {
+      await gateway.stop(2000);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
