@@ -73,7 +73,8 @@ async function createTenant(dataDir: string): Promise<{ user: string; pass: stri
   const { openTenantStore } = await import(join(root, 'dist/tenants/lmdb-tenant-store.js'));
   const { addTenant } = await import(join(root, 'dist/tenants/tenant-service.js'));
   const store = openTenantStore(join(dataDir, 'config'));
-  const { tenant, password } = await addTenant(store, { name: 'Bench BV' });
+  // Without TLS the load tool does not log in: the tenant then sends from an allow-listed address.
+  const { tenant, password } = await addTenant(store, { name: 'Bench BV', allowedIps: opts.tls ? [] : ['127.0.0.1'] });
   await store.close();
   return { user: tenant.smtpUsername as string, pass: password as string };
 }
@@ -90,7 +91,9 @@ async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: 
     POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1', POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
     POSTBODE_DELIVERY__SMARTHOST__TLS: 'none', POSTBODE_DELIVERY__SMARTHOST__MAX_CONNECTIONS: '20',
   };
-  const child = spawn(process.execPath, [join(root, 'dist/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway alone.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const ready = await waitForPort(port, 15_000);
   if (!ready || child.exitCode !== null) throw new Error('gateway did not start listening within 15 s');
   return { child, port };
@@ -136,7 +139,7 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(`${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
       ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
-      ` eod->250 p50 ${load.eod.p50.toFixed(1)} ms p99 ${load.eod.p99.toFixed(1)} ms,` +
+      ` eod->250 p50 ${ms(load.eod.p50)} ms p99 ${ms(load.eod.p99)} ms,` +
       ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB, delivered/direct ${(e2e / directRate).toFixed(3)}`);
   } finally {
     gw.child.kill('SIGTERM');
@@ -144,6 +147,8 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+const ms = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(1));
 
 async function main(): Promise<void> {
   if (!existsSync(loadScript)) throw new Error(`load generator not found at ${loadScript} (set SMTP_LOAD)`);

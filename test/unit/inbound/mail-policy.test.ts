@@ -72,3 +72,25 @@ describe('sender tenant', () => {
     expect(await resolveSenderTenant({ authenticatedTenantId: undefined, ip: '192.0.2.1' }, directory(undefined))).toMatchObject({ reply: { code: 530 } });
   });
 });
+
+describe('address fast path', () => {
+  it('never accepts what smtp-address-parser would refuse (generated addresses)', async () => {
+    const { parse } = await import('smtp-address-parser');
+    const parserAccepts = (a: string): boolean => { try { parse(a); return true; } catch { return false; } };
+    const pick = (s: string, n: number): string => Array.from({ length: n }, (_, i) => s[(i * 7 + n * 13 + s.length) % s.length] ?? 'a').join('');
+    let seed = 42;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const atext = "abcXYZ019!#$%&'*+/=?^_`{|}~-";
+    const label = 'abz09-';
+    let agreed = 0;
+    for (let i = 0; i < 3000; i++) {
+      const local = Array.from({ length: 1 + rnd(3) }, () => pick(atext.slice(rnd(20)), 1 + rnd(6))).join(rnd(4) === 0 ? '..' : '.');
+      const domain = Array.from({ length: 1 + rnd(3) }, () => pick(label.slice(rnd(4)), 1 + rnd(5))).join('.');
+      const address = `${local}@${domain}`;
+      const fast = checkRecipientSyntax(address) === undefined;
+      expect(fast, address).toBe(parserAccepts(address));
+      agreed++;
+    }
+    expect(agreed).toBe(3000);
+  });
+});
