@@ -35,15 +35,23 @@ export async function loadOrCreateTls(certFile: string, keyFile: string, hostnam
   return { key, cert, generated: true };
 }
 
+/**
+ * ECDSA P-256: every TLS 1.2+ client accepts it, and its handshake signature costs a small
+ * fraction of an RSA-2048 one, which matters when legacy software opens a connection per
+ * invoice. Operators who need RSA for an old client put their own certificate in certs/.
+ * (package.json overrides @peculiar/asn1-schema to one version: with two copies installed,
+ * selfsigned's EC path fails with "Cannot get schema for 'AlgorithmIdentifier'".)
+ */
 async function selfSigned(hostname: string): Promise<{ key: Buffer; cert: Buffer }> {
   const dnsNames = [...new Set([hostname, 'localhost'])];
   const pems = await generate([{ name: 'commonName', value: hostname }], {
-    keySize: 2048,
+    keyType: 'ec',
+    curve: 'P-256',
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 825 * 24 * 3600_000),
     extensions: [
       { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'keyUsage', digitalSignature: true },
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2 as const, value })), { type: 7, ip: '127.0.0.1' }] },
     ],
