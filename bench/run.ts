@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchSink, type BenchSink } from './sink.js';
-import { cpuMs, peakRssMiB } from './proc-stats.js';
+import { cpuMs, peakRssMiB, rssSplitMiB } from './proc-stats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opts = parseArgs(process.argv.slice(2));
@@ -134,13 +134,14 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
     const e2eSeconds = (Date.now() - start) / 1000;
     const cpu = (cpuMs(pid) - cpu0) / Math.max(1, load.ok);
     const rss = peakRssMiB(pid);
+    const split = rssSplitMiB(pid);
     const e2e = (sink.count() - before) / e2eSeconds;
     const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(`${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
       ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
       ` eod->250 p50 ${ms(load.eod.p50)} ms p99 ${ms(load.eod.p99)} ms,` +
-      ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB, delivered/direct ${(e2e / directRate).toFixed(3)}`);
+      ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB (now ${split.anon.toFixed(0)} anon + ${split.file.toFixed(0)} file-backed), delivered/direct ${(e2e / directRate).toFixed(3)}`);
   } finally {
     gw.child.kill('SIGTERM');
     await waitFor(() => gw.child.exitCode !== null, 15_000);
