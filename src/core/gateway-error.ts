@@ -13,7 +13,9 @@ export type GatewayErrorCode =
   | 'E_TENANT_EXISTS'
   | 'E_MESSAGE_UNKNOWN'
   | 'E_TLS'
-  | 'E_TRANSPORT';
+  | 'E_TRANSPORT'
+  /** A sealed secret could not be opened: wrong key, wrong context, or tampered with. */
+  | 'E_SECRET';
 
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode;

@@ -42,14 +42,22 @@ export interface TenantDirectory {
  * Persisted per-recipient states. "In flight" is a lease held in memory by the delivery
  * scheduler and not written: a crash mid-delivery leaves the recipient `queued`/`deferred`,
  * so it is retried after restart (at-least-once).
+ * `held` (an admin paused it) is pending but never due; `cancelled` (an admin gave up on it) is final.
  */
-export type RecipientStatus = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired';
+export type RecipientStatus = 'queued' | 'deferred' | 'held' | 'delivered' | 'bounced' | 'expired' | 'cancelled';
 
-export const FINAL_STATUSES: ReadonlySet<RecipientStatus> = new Set(['delivered', 'bounced', 'expired']);
+export const FINAL_STATUSES: ReadonlySet<RecipientStatus> = new Set(['delivered', 'bounced', 'expired', 'cancelled']);
+
+/** The only statuses the delivery scheduler may attempt (when their nextAttemptAt has come). */
+export const DUE_STATUSES: ReadonlySet<RecipientStatus> = new Set(['queued', 'deferred']);
+
+/** Queue actions an admin takes through the API; each leaves an entry in the recipients' history. */
+export type AdminAction = 'retried' | 'held' | 'released' | 'cancelled';
 
 export interface DeliveryAttempt {
   readonly at: number;
-  readonly outcome: 'delivered' | 'deferred' | 'bounced';
+  /** A delivery attempt's outcome, or an admin action (then `reply` is its reason and there is no nextHop). */
+  readonly outcome: 'delivered' | 'deferred' | 'bounced' | AdminAction;
   /** The next hop's reply, e.g. "250 2.0.0 Ok: queued as 4XyZ" or "connect ECONNREFUSED". */
   readonly reply: string;
   /** host:port or transport name that answered. */
@@ -85,6 +93,8 @@ export interface QueuedMessage {
   readonly subject?: string;
   /** Set when every recipient is final. */
   readonly completedAt?: number;
+  /** Set while the message is held (hold() until release() or cancel()). */
+  readonly heldAt?: number;
 }
 
 /** What inbound hands to the queue. */
@@ -128,9 +138,73 @@ export interface MessageQueue {
   record(id: string, results: readonly RecipientResult[], now: number): Promise<QueuedMessage>;
   /** Marks still-pending recipients expired (too old) in one transaction. */
   expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage>;
-  /** Counts per status of recipients not yet final, and the number of messages pending. */
-  depth(): { readonly messages: number; readonly queued: number; readonly deferred: number };
+  /** Counts per status of recipients not yet final, and the number of messages pending (held ones included). */
+  depth(): { readonly messages: number; readonly queued: number; readonly deferred: number; readonly held?: number };
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- message log (API side of the queue)
+
+export interface MessageLogFilter {
+  /** Messages with at least one recipient in this status. */
+  readonly status?: RecipientStatus;
+  readonly tenantId?: string;
+  /** Messages with this envelope recipient (exact address, case-insensitive). */
+  readonly recipient?: string;
+  /** receivedAt range, both ends inclusive (ms since epoch). */
+  readonly since?: number;
+  readonly until?: number;
+  /** Case-insensitive substring of the subject or Message-ID (document-number search until a real field exists). */
+  readonly text?: string;
+  /** Most messages to return (1..500). */
+  readonly limit: number;
+  /** Cursor: only messages older than this id (ids sort by arrival time). */
+  readonly before?: string;
+}
+
+export interface MessageLogPage {
+  /** Newest first. */
+  readonly messages: QueuedMessage[];
+  /** Pass as `before` to continue; undefined when the log has been read to its start (or to `since`). */
+  readonly next?: string;
+}
+
+export interface QueueSummary {
+  /** Messages with a recipient not yet final, and those recipients by status. */
+  readonly messages: number;
+  readonly queued: number;
+  readonly deferred: number;
+  readonly held: number;
+  /** Recipients of messages completed since 00:00 UTC: bounced (expired included) and delivered. */
+  readonly bouncedToday: number;
+  readonly deliveredToday: number;
+}
+
+/**
+ * What the admin API and CLI need from the queue besides MessageQueue. Actions are one
+ * transaction each; an unknown id throws GatewayError E_MESSAGE_UNKNOWN, an action that does
+ * not apply (message complete, nothing held, ...) throws E_CONFLICT.
+ */
+export interface MessageLog {
+  get(id: string): QueuedMessage | undefined;
+  /** The stored message, kept after completion until purgeCompleted. */
+  body(id: string): Buffer | undefined;
+  /** The stored message's header block (before the first blank line) as text; undefined for an unknown or purged id. */
+  headers(id: string): string | undefined;
+  list(filter: MessageLogFilter): MessageLogPage;
+  summary(tenantId?: string): QueueSummary;
+  /** Messages of the tenant with a recipient not yet final (held ones included). */
+  countPending(tenantId: string): number;
+  /** Queued and deferred recipients become due now; held ones stay held. */
+  retryNow(id: string, now: number): Promise<QueuedMessage>;
+  /** Pending recipients become held: never due until release() or cancel(). */
+  hold(id: string, now: number, reason?: string): Promise<QueuedMessage>;
+  /** Held recipients become due now (queued if never attempted, else deferred). */
+  release(id: string, now: number, reason?: string): Promise<QueuedMessage>;
+  /** Every recipient not yet final becomes cancelled (final; no DSN); the message completes. */
+  cancel(id: string, now: number, reason: string): Promise<QueuedMessage>;
+  /** Deletes records and bodies of messages completed before `olderThan`; returns how many. */
+  purgeCompleted(olderThan: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------- delivery

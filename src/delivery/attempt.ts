@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import {
-  FINAL_STATUSES,
+  DUE_STATUSES,
   type MessageQueue,
   type QueuedMessage,
   type RecipientResult,
@@ -112,7 +112,7 @@ function planGroups(deps: AttemptDeps, message: QueuedMessage, pending: readonly
  * parallel. Returns one result per attempted recipient (empty when none was due).
  */
 export async function attemptMessage(deps: AttemptDeps, message: QueuedMessage, now: number): Promise<RecipientResult[]> {
-  const pending = message.recipients.filter((r) => !FINAL_STATUSES.has(r.status) && r.nextAttemptAt <= now);
+  const pending = message.recipients.filter((r) => DUE_STATUSES.has(r.status) && r.nextAttemptAt <= now);
   if (pending.length === 0) return [];
   const { groups, unrouted } = planGroups(deps, message, pending);
   if (unrouted.length > 0) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');

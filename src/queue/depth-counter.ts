@@ -2,19 +2,31 @@ import type { QueuedMessage } from '../core/types.js';
 import { isPending } from './records.js';
 
 export interface QueueDepth {
+  /** Messages with a recipient not yet final (held ones included). */
   readonly messages: number;
   readonly queued: number;
   readonly deferred: number;
+  readonly held: number;
 }
 
+interface Counts {
+  messages: number;
+  queued: number;
+  deferred: number;
+  held: number;
+}
+
+const zero = (): Counts => ({ messages: 0, queued: 0, deferred: 0, held: 0 });
+
 /**
- * Pending counts kept in memory, because /metrics scrapes them often: filled by one scan at
- * open, then moved by each committed change (remove the old record's share, add the new one's).
+ * Pending counts kept in memory, in total and per tenant, because /metrics scrapes them
+ * often and tenant deletion asks for them: filled by one scan at open, then moved by each
+ * committed change (remove the old record's share, add the new one's). Per-node: a shared
+ * backend (a later issue) will count in its own store instead.
  */
 export class DepthCounter {
-  private messages = 0;
-  private queued = 0;
-  private deferred = 0;
+  private readonly total = zero();
+  private readonly byTenant = new Map<string, Counts>();
 
   add(msg: QueuedMessage): void {
     this.apply(msg, 1);
@@ -24,15 +36,22 @@ export class DepthCounter {
     this.apply(msg, -1);
   }
 
-  snapshot(): QueueDepth {
-    return { messages: this.messages, queued: this.queued, deferred: this.deferred };
+  /** The whole queue, or one tenant's share of it. */
+  snapshot(tenantId?: string): QueueDepth {
+    const counts = tenantId === undefined ? this.total : this.byTenant.get(tenantId) ?? zero();
+    return { messages: counts.messages, queued: counts.queued, deferred: counts.deferred, held: counts.held };
   }
 
   private apply(msg: QueuedMessage, sign: 1 | -1): void {
     const pending = msg.recipients.filter(isPending);
     if (pending.length === 0) return;
-    this.messages += sign;
-    this.queued += sign * pending.filter((r) => r.status === 'queued').length;
-    this.deferred += sign * pending.filter((r) => r.status === 'deferred').length;
+    const tenant = this.byTenant.get(msg.tenantId) ?? zero();
+    for (const counts of [this.total, tenant]) {
+      counts.messages += sign;
+      for (const r of pending) if (r.status === 'queued' || r.status === 'deferred' || r.status === 'held') counts[r.status] += sign;
+    }
+    // Dropped at zero, so that tenants long gone do not stay in memory.
+    if (tenant.messages === 0) this.byTenant.delete(msg.tenantId);
+    else this.byTenant.set(msg.tenantId, tenant);
   }
 }

@@ -1,15 +1,20 @@
+import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import type {
+  MessageLog,
   MessageQueue,
   NewMessage,
   QueuedMessage,
+  QueueSummary,
   RecipientResult,
 } from '../core/types.js';
+import { applyCancel, applyHold, applyRelease, applyRetryNow } from './admin-actions.js';
 import { DepthCounter, type QueueDepth } from './depth-counter.js';
 import { FailureSignal } from './failure-signal.js';
 import {
   closeStores,
+  commitMarker,
   flushOfCurrentBatch,
   insertMessage,
   openStores,
@@ -18,7 +23,17 @@ import {
   type Change,
   type QueueStores,
 } from './lmdb-store.js';
-import { firstKeyTime, listMessages, pendingMessages, readDue, type ListFilter, type ListPage } from './queue-reads.js';
+import { headerText } from './header-text.js';
+import {
+  completedSince,
+  firstKeyTime,
+  listMessages,
+  pendingMessages,
+  readDue,
+  startOfUtcDay,
+  type ListFilter,
+  type ListPage,
+} from './queue-reads.js';
 import { applyExpiry, applyResults, newRecord } from './records.js';
 import type { RetryPolicy } from './retry-schedule.js';
 import { toStorageError } from './storage-errors.js';
@@ -30,6 +45,8 @@ export interface QueueOptions {
   readonly logger: Logger;
   /** For jitter tests; default Math.random. */
   readonly random?: () => number;
+  /** Where "today" of summary() comes from; default Date.now. */
+  readonly clock?: Clock;
   /**
    * Resolves once what was just written is on disk. Called in the same event turn as the
    * writes of an enqueue. Default: the fsync of lmdb's current batch. Tests replace it to hold the sync.
@@ -50,12 +67,13 @@ export function openQueue(options: QueueOptions): LmdbQueue {
   return new LmdbQueue(stores, options, depth);
 }
 
-/** The durable queue on LMDB; see MessageQueue in core/types.ts for the contract. */
-export class LmdbQueue implements MessageQueue {
+/** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
+export class LmdbQueue implements MessageQueue, MessageLog {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
   private readonly random: () => number;
+  private readonly clock: Clock;
   private readonly waitDurable: () => Promise<unknown>;
   private closing: Promise<void> | undefined;
 
@@ -63,6 +81,7 @@ export class LmdbQueue implements MessageQueue {
     this.retry = options.retry;
     this.logger = options.logger;
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
     this.waitDurable = options.waitDurable ?? (() => flushOfCurrentBatch(stores.root));
   }
 
@@ -122,6 +141,12 @@ export class LmdbQueue implements MessageQueue {
     return this.stores.bodies.get(id);
   }
 
+  headers(id: string): string | undefined {
+    // getBinaryFast lends lmdb's buffer until the next read: decode the header part at once, copy nothing else.
+    const raw = this.stores.bodies.getBinaryFast(id);
+    return raw === undefined ? undefined : headerText(raw);
+  }
+
   due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
     const fresh = readDue(this.stores, this.stores.incoming, now, limit, exclude);
     const room = limit - fresh.length;
@@ -156,7 +181,37 @@ export class LmdbQueue implements MessageQueue {
     return listMessages(this.stores, filter);
   }
 
-  /** Deletes log records of messages completed before `olderThan`; returns how many. */
+  /** Pending counts from memory; today's outcomes from the `completed` index since 00:00 UTC. */
+  summary(tenantId?: string): QueueSummary {
+    const today = completedSince(this.stores, startOfUtcDay(this.clock()), tenantId);
+    return { ...this.counter.snapshot(tenantId), bouncedToday: today.bounced, deliveredToday: today.delivered };
+  }
+
+  countPending(tenantId: string): number {
+    return this.counter.snapshot(tenantId).messages;
+  }
+
+  retryNow(id: string, now: number): Promise<QueuedMessage> {
+    return this.change('retry', id, (msg) => applyRetryNow(msg, now));
+  }
+
+  hold(id: string, now: number, reason?: string): Promise<QueuedMessage> {
+    return this.change('hold', id, (msg) => applyHold(msg, now, reason));
+  }
+
+  release(id: string, now: number, reason?: string): Promise<QueuedMessage> {
+    return this.change('release', id, (msg) => applyRelease(msg, now, reason));
+  }
+
+  cancel(id: string, now: number, reason: string): Promise<QueuedMessage> {
+    return this.change('cancel', id, (msg) => applyCancel(msg, now, reason));
+  }
+
+  /**
+   * Deletes records and bodies of messages completed before `olderThan`; returns how many.
+   * Bodies are kept until then (the log shows headers, later issues resend past invoices), so
+   * the composition root must call this periodically with its retention period.
+   */
   async purgeCompleted(olderThan: number): Promise<number> {
     let total = 0;
     for (let round = 0; round < PURGE_MAX_ROUNDS; round++) {
@@ -168,6 +223,12 @@ export class LmdbQueue implements MessageQueue {
       }
       total += purged;
       if (purged < PURGE_BATCH) break;
+    }
+    try {
+      if (total > 0) await commitMarker(this.stores);
+    } catch (err) {
+      // The purge itself is committed: report it; the space frees up with the next write instead.
+      await this.failure('purge space release', err);
     }
     return total;
   }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { GatewayError } from '../core/gateway-error.js';
 import type { QueuedMessage } from '../core/types.js';
-import { placement, samePlacement, type Placement } from './records.js';
+import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -10,9 +10,13 @@ export type IndexKey = [number, string];
 /**
  * The LMDB environment and its named databases:
  * - messages: id → QueuedMessage (msgpack); kept after completion as the message log
- * - bodies: id → raw message bytes, stored as they are (`binary`), deleted at completion
+ * - bodies: id → raw message bytes, stored as they are (`binary`); kept after completion
+ *   (the log shows headers, later issues resend past invoices) until purgeCompleted
  * - incoming: [receivedAt, id] for never-attempted mail; deferred: [dueAt, id] for the rest
- * - completed: [completedAt, id], so that purging old log entries is a range read
+ * - held: [heldAt, id] for messages whose pending recipients are all held (never read by due())
+ * - completed: [completedAt, id] → CompletedEntry, so that purging old log entries and
+ *   counting today's outcomes are range reads. Entries written before CompletedEntry
+ *   existed hold `true`: readers fall back to the record.
  */
 export interface QueueStores {
   readonly root: RootDatabase;
@@ -20,7 +24,8 @@ export interface QueueStores {
   readonly bodies: Database<Buffer, string>;
   readonly incoming: Database<true, IndexKey>;
   readonly deferred: Database<true, IndexKey>;
-  readonly completed: Database<true, IndexKey>;
+  readonly held: Database<true, IndexKey>;
+  readonly completed: Database<CompletedEntry | true, IndexKey>;
 }
 
 export interface Change {
@@ -39,7 +44,8 @@ export function openStores(path: string): QueueStores {
       bodies: root.openDB<Buffer, string>('bodies', { encoding: 'binary' }),
       incoming: root.openDB<true, IndexKey>('incoming', { encoding: 'msgpack' }),
       deferred: root.openDB<true, IndexKey>('deferred', { encoding: 'msgpack' }),
-      completed: root.openDB<true, IndexKey>('completed', { encoding: 'msgpack' }),
+      held: root.openDB<true, IndexKey>('held', { encoding: 'msgpack' }),
+      completed: root.openDB<CompletedEntry | true, IndexKey>('completed', { encoding: 'msgpack' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });
@@ -53,12 +59,12 @@ export function openStores(path: string): QueueStores {
  * May throw synchronously (closed database); the promise rejects if the commit fails.
  */
 export function insertMessage(stores: QueueStores, record: QueuedMessage, body: Buffer): Promise<unknown> {
-  const writes: Promise<boolean>[] = [stores.messages.put(record.id, record)];
+  const writes: Promise<boolean>[] = [stores.messages.put(record.id, record), stores.bodies.put(record.id, body)];
   const to = placement(record);
   if (to) {
-    writes.push(stores.bodies.put(record.id, body), indexOf(stores, to).put(to.key, true));
+    writes.push(indexOf(stores, to).put(to.key, true));
   } else if (record.completedAt !== undefined) {
-    writes.push(stores.completed.put([record.completedAt, record.id], true));
+    writes.push(stores.completed.put([record.completedAt, record.id], completedEntry(record)));
   }
   guardBatch(stores.root);
   return Promise.all(writes);
@@ -67,7 +73,9 @@ export function insertMessage(stores: QueueStores, record: QueuedMessage, body: 
 /**
  * Read-modify-write of one message in one transaction. `next` is pure and runs before any
  * write, because a throw inside lmdb's async `transaction()` does not roll back what was
- * already written. Resolves undefined for an unknown id (nothing written).
+ * already written. `next` may throw (a GatewayError E_CONFLICT from an admin action): then
+ * nothing is written and the promise rejects with that error (checked with lmdb 3.5.6: the
+ * other writes of the batch still commit). Resolves undefined for an unknown id (nothing written).
  */
 export function updateMessage(
   stores: QueueStores,
@@ -92,14 +100,14 @@ function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMe
     if (from) void indexOf(stores, from).remove(from.key);
     if (to) void indexOf(stores, to).put(to.key, true);
   }
+  // The body stays: completed mail keeps it until purgeBatch removes record and body together.
   if (after.completedAt !== undefined && before.completedAt === undefined) {
-    void stores.bodies.remove(after.id);
-    void stores.completed.put([after.completedAt, after.id], true);
+    void stores.completed.put([after.completedAt, after.id], completedEntry(after));
   }
   void stores.messages.put(after.id, after);
 }
 
-/** Deletes up to `max` log records completed before `olderThan`, in one transaction. */
+/** Deletes up to `max` log records completed before `olderThan`, with their bodies, in one transaction. */
 export async function purgeBatch(stores: QueueStores, olderThan: number, max: number): Promise<number> {
   // [olderThan] sorts before every [olderThan, id]: the exclusive end keeps exactly `completedAt < olderThan`.
   const keys = [...stores.completed.getKeys({ end: [olderThan], limit: max })];
@@ -117,6 +125,22 @@ export async function purgeBatch(stores: QueueStores, olderThan: number, max: nu
 }
 
 /**
+ * One small committed write. LMDB reuses the pages a transaction freed only from the second
+ * transaction after it (older snapshots may still be read), and an empty write commits
+ * nothing. After a purge on a full disk, this write lets the very next enqueue use the
+ * pages the purge freed instead of failing with "disk full" until something else writes.
+ */
+export async function commitMarker(stores: QueueStores): Promise<void> {
+  const key: IndexKey = [-1, 'marker'];
+  const done = stores.root.transaction(() => {
+    void stores.completed.put(key, true);
+    void stores.completed.remove(key);
+  });
+  guardBatch(stores.root);
+  await done;
+}
+
+/**
  * Closes the environment. lmdb's close() first waits for the flush promise of the last
  * batch, and after a failed batch (disk full) that promise never settles (see
  * FailureSignal), so close() would hang. A last empty write gives it a batch that finishes.
@@ -129,7 +153,7 @@ export async function closeStores(stores: QueueStores): Promise<void> {
 }
 
 export function indexOf(stores: QueueStores, where: Placement): Database<true, IndexKey> {
-  return where.index === 'incoming' ? stores.incoming : stores.deferred;
+  return stores[where.index];
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  DUE_STATUSES,
   FINAL_STATUSES,
   type DeliveryAttempt,
   type NewMessage,
@@ -19,6 +20,11 @@ export const MAX_HISTORY = 100;
 
 export function isPending(r: RecipientState): boolean {
   return !FINAL_STATUSES.has(r.status);
+}
+
+/** Appends one entry, keeping the latest MAX_HISTORY. */
+export function appendHistory(history: readonly DeliveryAttempt[], entry: DeliveryAttempt): DeliveryAttempt[] {
+  return [...history, entry].slice(-MAX_HISTORY);
 }
 
 /** The record `enqueue` stores: plain data copied field by field (no caller objects kept). */
@@ -42,7 +48,10 @@ export function newRecord(message: NewMessage, size: number): QueuedMessage {
   return settle(record, recipients, message.receivedAt);
 }
 
-/** Applies one delivery attempt's results. Results for unknown or already final recipients are ignored. */
+/**
+ * Applies one delivery attempt's results. Results for unknown or already final recipients are
+ * ignored (so a late result for a message cancelled while in flight changes nothing).
+ */
 export function applyResults(
   msg: QueuedMessage,
   results: readonly RecipientResult[],
@@ -73,9 +82,11 @@ function applyOne(
     at: now, outcome: result.outcome, reply: result.reply,
     ...(result.nextHop === undefined ? {} : { nextHop: result.nextHop }),
   };
-  const history = [...r.history, entry].slice(-MAX_HISTORY);
+  const history = appendHistory(r.history, entry);
   const next = { ...r, attempts, history, lastReply: result.reply };
   if (result.outcome !== 'deferred') return { ...next, status: result.outcome };
+  // Held while this attempt was in flight: the admin's hold wins over the retry schedule.
+  if (r.status === 'held') return next;
   // Too old to try again: give up now rather than schedule an attempt past the deadline.
   if (isExpired(receivedAt, now, policy.maxAgeMs)) return { ...next, status: 'expired' };
   return { ...next, status: 'deferred', nextAttemptAt: now + nextDelay(attempts, policy, random) };
@@ -96,32 +107,53 @@ export function applyExpiry(
   return settle(msg, recipients, now);
 }
 
-function settle(msg: QueuedMessage, recipients: readonly RecipientState[], now: number): QueuedMessage {
+/** The message with these recipients, marked complete at `now` once none is pending. */
+export function settle(msg: QueuedMessage, recipients: readonly RecipientState[], now: number): QueuedMessage {
   const done = recipients.every((r) => !isPending(r));
   return { ...msg, recipients, ...(done ? { completedAt: now } : {}) };
 }
 
-/** Which due-index a pending message sits in, and under which key; undefined when complete. */
+/** Which index a pending message sits in, and under which key; undefined when complete. */
 export interface Placement {
-  readonly index: 'incoming' | 'deferred';
+  readonly index: 'incoming' | 'deferred' | 'held';
   readonly key: [number, string];
 }
 
 /**
  * Never-attempted mail sits in `incoming` by arrival; anything attempted once sits in
- * `deferred` by its earliest pending nextAttemptAt. Two indexes so that a deferred backlog
- * never stands in front of fresh mail.
+ * `deferred` by its earliest due nextAttemptAt. Two indexes so that a deferred backlog
+ * never stands in front of fresh mail. A message whose pending recipients are all held sits
+ * in `held` (by heldAt), which no due() reads: it is only there to be counted at open.
  */
 export function placement(msg: QueuedMessage): Placement | undefined {
   const pending = msg.recipients.filter(isPending);
   if (msg.completedAt !== undefined || pending.length === 0) return undefined;
+  const due = pending.filter((r) => DUE_STATUSES.has(r.status));
+  if (due.length === 0) return { index: 'held', key: [msg.heldAt ?? msg.receivedAt, msg.id] };
   if (msg.recipients.every((r) => r.attempts === 0)) {
     return { index: 'incoming', key: [msg.receivedAt, msg.id] };
   }
-  const dueAt = Math.min(...pending.map((r) => r.nextAttemptAt));
+  const dueAt = Math.min(...due.map((r) => r.nextAttemptAt));
   return { index: 'deferred', key: [dueAt, msg.id] };
 }
 
 export function samePlacement(a: Placement | undefined, b: Placement | undefined): boolean {
   return a?.index === b?.index && a?.key[0] === b?.key[0] && a?.key[1] === b?.key[1];
+}
+
+/** What the `completed` index keeps per message, so that summary() need not read the records. */
+export interface CompletedEntry {
+  readonly tenantId: string;
+  readonly delivered: number;
+  /** Bounced and expired recipients: both got (or would get) a DSN. */
+  readonly bounced: number;
+}
+
+export function completedEntry(msg: QueuedMessage): CompletedEntry {
+  const count = (pred: (r: RecipientState) => boolean): number => msg.recipients.filter(pred).length;
+  return {
+    tenantId: msg.tenantId,
+    delivered: count((r) => r.status === 'delivered'),
+    bounced: count((r) => r.status === 'bounced' || r.status === 'expired'),
+  };
 }

@@ -95,7 +95,7 @@ describe('LmdbQueue on a full disk', () => {
     const { stored, failure } = await fill(q);
     expect(stored.length).toBeGreaterThan(3);
     expect(isGatewayError(failure, 'E_STORAGE_FULL')).toBe(true);
-    expect(q.depth()).toEqual({ messages: stored.length, queued: stored.length, deferred: 0 });
+    expect(q.depth()).toEqual({ messages: stored.length, queued: stored.length, deferred: 0, held: 0 });
 
     // More writes while full: concurrent ones, and a small one followed by a failing big one
     // (the case where lmdb never resolves the small one's flush): all must settle.
@@ -113,12 +113,18 @@ describe('LmdbQueue on a full disk', () => {
     const recorded = await settled(q.record(stored[0]!, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 5_000), 5_000);
     expectCleanFailure(recorded);
 
-    // Completing mail frees its body; then new mail fits again.
+    // Completing mail keeps its body (the message log); purging frees record and body
+    // together; then new mail fits again.
     for (const id of stored.slice(1)) {
       expectCleanFailure(await settled(q.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000), 5_000));
     }
     expect(q.depth().messages).toBeLessThanOrEqual(3); // the small/burst ones that fit, if any
-    await q.purgeCompleted(1e15);
+    const completed = stored.filter((id) => q.get(id)?.completedAt !== undefined);
+    expect(completed.length).toBeGreaterThanOrEqual(stored.length - 1);
+    completed.forEach((id) => expect(q.body(id)).toBeDefined());
+    const purged = await settled(q.purgeCompleted(1e15), 5_000);
+    expect(purged).toEqual({ ok: completed.length });
+    completed.forEach((id) => expect(q.body(id)).toBeUndefined());
     const after = await q.enqueue(mail(300), body(300));
     expect(q.body(after.id)?.equals(body(300))).toBe(true);
 

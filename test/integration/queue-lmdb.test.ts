@@ -121,7 +121,7 @@ describe('LmdbQueue enqueue', () => {
     console.log(`queue throughput: 500 x 100 KB durable enqueues in ${seconds.toFixed(2)} s = ${(500 / seconds).toFixed(0)} msg/s`);
     expect(seconds).toBeLessThan(20);
     expect(new Set(all.map((m) => m.id)).size).toBe(500);
-    expect(queue.depth()).toEqual({ messages: 500, queued: 500, deferred: 0 });
+    expect(queue.depth()).toEqual({ messages: 500, queued: 500, deferred: 0, held: 0 });
     expect(queue.body(all[499]!.id)?.length).toBe(body.length);
   });
 });
@@ -153,7 +153,7 @@ describe('LmdbQueue due', () => {
       await Promise.all(batch.map((m) => queue.enqueue(m, body)));
       await Promise.all(batch.map((m) => queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], 30_000)));
     }
-    expect(queue.depth()).toEqual({ messages: 20_000, queued: 0, deferred: 20_000 });
+    expect(queue.depth()).toEqual({ messages: 20_000, queued: 0, deferred: 20_000, held: 0 });
     const fresh = await Promise.all(Array.from({ length: 10 }, (_, i) => queue.enqueue(mail(40_000 + i), body)));
     const timings: number[] = [];
     let ids: string[] = [];
@@ -170,7 +170,7 @@ describe('LmdbQueue due', () => {
 });
 
 describe('LmdbQueue record and expire', () => {
-  it('completes a message: body and index entries go, the record stays as the log', async () => {
+  it('completes a message: index entries go, the record and the body stay as the log', async () => {
     const queue = open();
     const m = await queue.enqueue(mail(1_000, ['b@example.test', 'c@example.test']), sampleBody(100));
     const partial = await queue.record(m.id, [
@@ -184,10 +184,10 @@ describe('LmdbQueue record and expire', () => {
     const done = await queue.record(m.id, [{ address: 'c@example.test', outcome: 'bounced', reply: '550 5.1.1 unknown' }], 2_010);
     expect(done.completedAt).toBe(2_010);
     expect(queue.get(m.id)).toEqual(done);
-    expect(queue.body(m.id)).toBeUndefined();
+    expect(queue.body(m.id)?.equals(sampleBody(100))).toBe(true); // kept until purgeCompleted
     expect(queue.due(1e15, 10, none)).toEqual([]);
     expect(queue.nextDueAt()).toBeUndefined();
-    expect(queue.depth()).toEqual({ messages: 0, queued: 0, deferred: 0 });
+    expect(queue.depth()).toEqual({ messages: 0, queued: 0, deferred: 0, held: 0 });
   });
 
   it('expires deferred recipients once maxAgeMs has passed', async () => {
@@ -198,7 +198,7 @@ describe('LmdbQueue record and expire', () => {
     const old = await queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 b' }], 2_000);
     expect(old.recipients[0]).toMatchObject({ status: 'expired', lastReply: '451 b', attempts: 2 });
     expect(old.completedAt).toBe(2_000);
-    expect(queue.body(m.id)).toBeUndefined();
+    expect(queue.body(m.id)).toBeDefined();
   });
 
   it('expire() marks the listed pending recipients expired', async () => {
@@ -206,10 +206,10 @@ describe('LmdbQueue record and expire', () => {
     const m = await queue.enqueue(mail(1_000, ['b@example.test', 'c@example.test']), sampleBody(10));
     const one = await queue.expire(m.id, ['b@example.test'], 5_000, 'queue lifetime exceeded');
     expect(one.recipients[0]).toMatchObject({ status: 'expired', lastReply: 'queue lifetime exceeded' });
-    expect(queue.depth()).toEqual({ messages: 1, queued: 1, deferred: 0 });
+    expect(queue.depth()).toEqual({ messages: 1, queued: 1, deferred: 0, held: 0 });
     const all = await queue.expire(m.id, ['b@example.test', 'c@example.test'], 5_001, 'queue lifetime exceeded');
     expect(all.completedAt).toBe(5_001);
-    expect(queue.depth()).toEqual({ messages: 0, queued: 0, deferred: 0 });
+    expect(queue.depth()).toEqual({ messages: 0, queued: 0, deferred: 0, held: 0 });
   });
 
   it('rejects unknown ids with E_MESSAGE_UNKNOWN', async () => {
@@ -224,16 +224,16 @@ describe('LmdbQueue record and expire', () => {
     const queue = open();
     const a = await queue.enqueue(mail(1_000, ['b@example.test', 'c@example.test']), sampleBody(10));
     const b = await queue.enqueue(mail(1_001, ['d@example.test']), sampleBody(10));
-    expect(queue.depth()).toEqual({ messages: 2, queued: 3, deferred: 0 });
+    expect(queue.depth()).toEqual({ messages: 2, queued: 3, deferred: 0, held: 0 });
     await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], 2_000);
-    expect(queue.depth()).toEqual({ messages: 2, queued: 2, deferred: 1 });
+    expect(queue.depth()).toEqual({ messages: 2, queued: 2, deferred: 1, held: 0 });
     await queue.record(b.id, [{ address: 'd@example.test', outcome: 'delivered', reply: '250' }], 2_000);
-    expect(queue.depth()).toEqual({ messages: 1, queued: 1, deferred: 1 });
+    expect(queue.depth()).toEqual({ messages: 1, queued: 1, deferred: 1, held: 0 });
     await queue.close();
     const again = open();
-    expect(again.depth()).toEqual({ messages: 1, queued: 1, deferred: 1 });
+    expect(again.depth()).toEqual({ messages: 1, queued: 1, deferred: 1, held: 0 });
     await again.record(a.id, [{ address: 'c@example.test', outcome: 'bounced', reply: '550' }], 3_000);
-    expect(again.depth()).toEqual({ messages: 1, queued: 0, deferred: 1 });
+    expect(again.depth()).toEqual({ messages: 1, queued: 0, deferred: 1, held: 0 });
   });
 });
 
@@ -248,6 +248,7 @@ describe('LmdbQueue log', () => {
     }
     expect(await queue.purgeCompleted(10_200)).toBe(2); // completed at 10_000 and 10_100
     expect(ids.map((id) => queue.get(id) !== undefined)).toEqual([false, false, true, true, true]);
+    expect(ids.map((id) => queue.body(id) !== undefined)).toEqual([false, false, true, true, true]); // bodies go with records
     expect(await queue.purgeCompleted(10_200)).toBe(0);
     expect(await queue.purgeCompleted(1e15)).toBe(2);
     expect(queue.get(ids[4]!)?.completedAt).toBeUndefined(); // pending mail is never purged

@@ -1,0 +1,28 @@
+/**
+ * The open-tracking pixel: a 1×1 transparent GIF, and its <img> in the HTML part.
+ */
+const GIF_BASE64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+
+/** A fresh copy each time (a shared Buffer could be written to by any caller). */
+export function transparentGif(): Buffer {
+  return Buffer.from(GIF_BASE64, 'base64');
+}
+
+export const GIF_CONTENT_TYPE = 'image/gif';
+
+/** Where the API serves pixels; the token is URL-safe as it is. */
+export function pixelUrl(publicBaseUrl: string, token: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/t/${token}.gif`;
+}
+
+function attribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The pixel just before the last </body>, or at the end when there is none. */
+export function injectPixel(html: string, url: string): string {
+  if (!/^https?:\/\//i.test(url)) throw new TypeError('pixel URL must be http(s)');
+  const img = `<img src="${attribute(url)}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">`;
+  const last = [...html.matchAll(/<\/body\s*>/gi)].at(-1);
+  return last === undefined ? `${html}${img}` : `${html.slice(0, last.index)}${img}${html.slice(last.index)}`;
+}
