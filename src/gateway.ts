@@ -6,9 +6,12 @@ import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Route, Transport } from './core/types.js';
 import { openQueue } from './queue/lmdb-queue.js';
+import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
 import { createMetrics } from './api/metrics.js';
 import { createHttpApp, startHttp } from './api/http-app.js';
+import { openConfigApi } from './api/v1/config-api.js';
+import { openSecretBox } from './secrets/secret-box.js';
 import { loadOrCreateTls } from './inbound/tls-material.js';
 import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.js';
 import { createDelivery } from './delivery/scheduler.js';
@@ -30,7 +33,9 @@ export interface Gateway {
  * The composition root: builds every part from the config and starts the listeners.
  * Only this file knows every folder.
  */
-export async function startGateway(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Gateway> {
+export async function startGateway(
+  config: Config, logger: Logger, clock: Clock = systemClock, env: NodeJS.ProcessEnv = process.env,
+): Promise<Gateway> {
   await mkdir(config.dataDir, { recursive: true });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
   const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger });
@@ -46,6 +51,14 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   });
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
 
+  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
+  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
+  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
+  const api = await openConfigApi({
+    dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, tenants, messages: queue, secrets, logger, clock,
+    onQueueChanged: () => delivery.notify(),
+  });
+
   const inboundDeps = { smtp: config.smtp, hostname: config.hostname, tls, tenants, queue, metrics, logger, clock, onQueued: () => delivery.notify() };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
@@ -59,11 +72,12 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   }
 
   const app = createHttpApp({
-    registry, logger, mailbox,
+    registry, logger, mailbox, apiV1: api.router,
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
   const http = await startHttp(app, config.http.port, config.http.host);
   delivery.start();
+  const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info({ smtpPort, tlsPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');
 
   return {
@@ -71,7 +85,9 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
       await delivery.stop(graceMs);
+      await retention.stop();
       await http.close();
+      await api.close();
       await Promise.all(buildTransportsClose());
       await queue.close();
       await tenants.close();

@@ -3,6 +3,7 @@ import { loadConfig } from './config/load.js';
 import { startGateway } from './gateway.js';
 import { isGatewayError } from './core/gateway-error.js';
 import { isLmdbCommitFailure } from './queue/storage-errors.js';
+import { LOG_REDACT_PATHS } from './secrets/log-redact.js';
 
 /**
  * `node dist/main.js`: load config (config/postbode.yaml + POSTBODE_* env), start, and stop
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const logger = pino({ level: config.log.level, base: { service: 'postbode' } });
+  const logger = pino({ level: config.log.level, base: { service: 'postbode' }, redact: LOG_REDACT_PATHS });
   guardProcess(logger);
   const gateway = await startGateway(config, logger);
   let stopping = false;

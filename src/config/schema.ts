@@ -65,6 +65,8 @@ export const configSchema = z.strictObject({
   queue: z.strictObject({
     /** Messages in flight at once (Postfix's active queue). */
     activeWindow: z.number().int().min(1).default(200),
+    /** How long finished messages (record and body) stay in the message log before they are purged. */
+    retentionMs: ms.default(90 * 24 * 3600_000),
     retry: z.strictObject({
       initialDelayMs: ms.default(5 * 60_000),
       maxDelayMs: ms.default(4000_000),

@@ -1,0 +1,43 @@
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { EnvAdminToken } from '../../auth/admin-token.js';
+import type { TokenStore } from '../../auth/token-store.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
+import type { AuthLimits } from './auth-middleware.js';
+import type { MessageLog } from '../../core/types.js';
+
+export interface ApiLimits extends AuthLimits {
+  /** Largest JSON body accepted (413 above). */
+  readonly bodyBytes: number;
+}
+
+/** Defaults, per node: 20 requests/s per token with bursts of 60; 20 failed logins per address, then one per 5 s. */
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  bodyBytes: 100 * 1024,
+  perTokenPerSecond: 20,
+  perTokenBurst: 60,
+  authFailuresBurst: 20,
+  authFailuresPerSecond: 0.2,
+};
+
+/** The key fingerprint of the secret box, for GET /system (the key itself never leaves it). */
+export interface KeyFingerprint {
+  keyFingerprint(): string;
+}
+
+/** Everything the Config API works with: stores behind small interfaces, injected. */
+export interface ApiDeps {
+  readonly tenants: TenantStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditLog;
+  readonly messages: MessageLog;
+  /** POSTBODE_ADMIN_TOKEN, hashed; stored admin tokens work as well. */
+  readonly envAdmin?: EnvAdminToken;
+  readonly secrets?: KeyFingerprint;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly limits?: Partial<ApiLimits>;
+  /** Called after retry/release, so that delivery looks at the queue now rather than at its next poll. */
+  readonly onQueueChanged?: () => void;
+}
