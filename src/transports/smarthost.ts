@@ -1,8 +1,10 @@
-import { createTransport } from 'nodemailer';
+import { hostname } from 'node:os';
 import type { SmarthostConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { DeliveryResult, Envelope, Transport } from '../core/types.js';
-import { resultsFromError, resultsFromInfo } from './smtp-results.js';
+import type { SessionSettings } from './smtp-client/handshake.js';
+import { SmtpPool } from './smtp-client/pool.js';
+import { resultsFromAnswers } from './smtp-results.js';
 
 export interface SmarthostOptions {
   readonly logger: Logger;
@@ -13,7 +15,7 @@ export interface SmarthostOptions {
   readonly name?: string;
   /** Extra CAs to trust for this hop (the contents of `caFile`). */
   readonly tlsCa?: Buffer[];
-  /** Our name in EHLO; nodemailer uses the OS host name when unset. */
+  /** Our name in EHLO; the OS host name when unset (or `[127.0.0.1]` when that has no dot). */
   readonly heloName?: string;
 }
 
@@ -21,73 +23,51 @@ export interface SmarthostOptions {
 const MESSAGES_PER_CONNECTION = 10_000;
 /** Close idle pooled connections before a typical server does (smtp-server: 60 s), so a reused one is rarely stale. */
 const IDLE_TIMEOUT_MS = 30_000;
-/**
- * nodemailer requeues a message only when its connection closed before a byte of it was
- * sent (a stale pooled connection, a close before the greeting), so a requeue never sends
- * twice. A few of them spare such messages a full retry delay.
- */
-const MAX_REQUEUES = 3;
 
-function poolOptions(cfg: SmarthostConfig, opts: SmarthostOptions) {
+/** The machine's name when it looks like a domain, else an address literal (as nodemailer did). */
+function defaultHeloName(): string {
+  const name = hostname();
+  return name.includes('.') ? name : '[127.0.0.1]';
+}
+
+function sessionSettings(cfg: SmarthostConfig, opts: SmarthostOptions): SessionSettings {
   return {
-    pool: true as const,
-    host: cfg.host,
-    port: cfg.port,
-    maxConnections: cfg.maxConnections,
-    maxMessages: MESSAGES_PER_CONNECTION,
-    maxRequeues: MAX_REQUEUES,
-    idleTimeout: IDLE_TIMEOUT_MS,
-    secure: cfg.tls === 'implicit',
-    requireTLS: cfg.tls === 'starttls',
-    ignoreTLS: cfg.tls === 'none',
-    // 'opportunistic': STARTTLS when offered, plain text when the upgrade fails
-    opportunisticTLS: cfg.tls === 'opportunistic',
-    ...(cfg.user !== undefined ? { auth: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
-    tls: { rejectUnauthorized: cfg.rejectUnauthorized, ...(opts.tlsCa?.length ? { ca: opts.tlsCa } : {}) },
-    ...(opts.heloName ? { name: opts.heloName } : {}),
-    connectionTimeout: opts.connectTimeoutMs,
-    greetingTimeout: opts.connectTimeoutMs,
-    socketTimeout: opts.sendTimeoutMs,
-    logger: false,
+    endpoint: {
+      host: cfg.host,
+      port: cfg.port,
+      tls: { rejectUnauthorized: cfg.rejectUnauthorized, ...(opts.tlsCa?.length ? { ca: opts.tlsCa } : {}) },
+    },
+    security: cfg.tls,
+    heloName: opts.heloName || defaultHeloName(),
+    ...(cfg.user !== undefined ? { credentials: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
+    connectTimeoutMs: opts.connectTimeoutMs,
   };
 }
 
-/** An error the scheduler reads like any other network failure (no reply code → deferred). */
-function timeoutError(ms: number): Error {
-  return Object.assign(new Error(`send timed out after ${ms} ms`), { code: 'ETIMEDOUT' });
-}
-
 /**
- * Relays through one smarthost over a pool of SMTP connections (pooling is what makes
- * hundreds of messages per second possible). Remote refusals and network failures come back
- * as per-recipient results; `send` never rejects.
+ * Relays through one smarthost over a pool of pipelining SMTP connections (smtp-client/):
+ * pooling and PIPELINING are what make hundreds of messages per second possible. Remote
+ * refusals and network failures come back as per-recipient results; `send` never rejects.
  */
 export function createSmarthostTransport(cfg: SmarthostConfig, opts: SmarthostOptions): Transport {
   const nextHop = `${cfg.host}:${cfg.port}`;
-  const pool = createTransport(poolOptions(cfg, opts));
+  const pool = new SmtpPool({
+    session: sessionSettings(cfg, opts),
+    maxConnections: cfg.maxConnections,
+    sendTimeoutMs: opts.sendTimeoutMs,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    maxMessagesPerConnection: MESSAGES_PER_CONNECTION,
+    logger: opts.logger,
+  });
 
   async function send(envelope: Envelope, raw: Buffer): Promise<DeliveryResult> {
-    // A send timer of our own, not only socketTimeout: a server that trickles bytes resets
-    // the idle timer forever. Aborting makes the pool close that connection.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(timeoutError(opts.sendTimeoutMs)), opts.sendTimeoutMs);
-    timer.unref();
-    try {
-      // from '' is written as MAIL FROM:<> (checked on the wire in the tests)
-      const info = await pool.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw, signal: abort.signal });
-      return { recipients: resultsFromInfo(envelope.to, info, nextHop) };
-    } catch (err) {
-      const cause = abort.signal.aborted ? abort.signal.reason : err;
-      opts.logger.debug({ err: cause, nextHop }, 'smarthost send failed');
-      return { recipients: resultsFromError(envelope.to, cause, nextHop) };
-    } finally {
-      clearTimeout(timer);
-    }
+    const answers = await pool.send(envelope, raw);
+    return { recipients: resultsFromAnswers(envelope.to, answers, nextHop) };
   }
 
   return {
     name: opts.name ?? `smarthost:${nextHop}`,
     send: (envelope, raw) => send(envelope, raw),
-    close: async () => { pool.close(); },
+    close: () => pool.close(),
   };
 }

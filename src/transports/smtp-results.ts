@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import type { RecipientResult } from '../core/types.js';
-import { classify, describe, type ReplyLike } from './classify-error.js';
+import { classify, describe, type ErrorLike, type ReplyLike } from './classify-error.js';
 
 /**
  * Turns nodemailer's answers (a send info or an error) into one result per envelope
@@ -63,4 +63,19 @@ export function resultsFromError(to: readonly string[], err: unknown, nextHop?: 
 /** The same outcome for every recipient, for failures found before talking to a server. */
 export function sameResult(to: readonly string[], outcome: RecipientResult['outcome'], reply: string, nextHop?: string): RecipientResult[] {
   return to.map((address) => ({ address, outcome, reply, ...(nextHop ? { nextHop } : {}) }));
+}
+
+/**
+ * One answer per envelope recipient, in envelope order, as our own SMTP client gives them
+ * (smtp-client/): a 2xx server reply is delivered; any other reply, or the error that ended
+ * the attempt, is classified like a nodemailer error.
+ */
+export function resultsFromAnswers(to: readonly string[], answers: readonly (ReplyLike & ErrorLike)[], nextHop?: string): RecipientResult[] {
+  return to.map((address, i) => {
+    const answer = answers[i] ?? {};
+    const code = answer.responseCode;
+    const delivered = answer.code === undefined && code !== undefined && code >= 200 && code < 300;
+    const outcome = delivered ? 'delivered' : classify(answer);
+    return { address, outcome, reply: describe(answer), ...(nextHop ? { nextHop } : {}) };
+  });
 }

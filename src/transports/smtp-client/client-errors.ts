@@ -1,0 +1,40 @@
+import type { ServerReply } from './reply-parser.js';
+
+/**
+ * Errors of our SMTP client, shaped like nodemailer's (a stable `code`, and the server's
+ * `responseCode`/`response` when a reply caused it) so that `classify` and `describe` in
+ * classify-error.ts read them the same way: EAUTH and ETLS defer even on a 5xx reply.
+ */
+export type ClientErrorCode = 'ECONNECTION' | 'ETIMEDOUT' | 'EPROTOCOL' | 'ETLS' | 'EAUTH' | 'EENVELOPE';
+
+export interface ClientError extends Error {
+  readonly code: ClientErrorCode;
+  readonly responseCode?: number;
+  readonly response?: string;
+}
+
+export function clientError(code: ClientErrorCode, message: string, reply?: ServerReply): ClientError {
+  const err = new Error(message) as Error & { code: ClientErrorCode; responseCode?: number; response?: string };
+  err.code = code;
+  if (reply) {
+    err.responseCode = reply.responseCode;
+    err.response = reply.response;
+  }
+  return err;
+}
+
+/** A failure of the transport under the session (socket or TLS), as opposed to a reply. */
+export function closedError(): ClientError {
+  return clientError('ECONNECTION', 'Connection closed unexpectedly');
+}
+
+/** Node's socket errors name their system call; certificate and handshake errors do not. */
+export function isSocketError(err: unknown): boolean {
+  return typeof (err as { syscall?: unknown } | null)?.syscall === 'string';
+}
+
+/** A certificate or handshake failure, with Node's explanation ("self-signed certificate"). */
+export function tlsError(err: unknown): ClientError {
+  const message = err instanceof Error ? err.message : String(err);
+  return Object.assign(clientError('ETLS', message), { cause: err });
+}

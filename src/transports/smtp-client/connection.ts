@@ -1,0 +1,206 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { clientError, closedError, isSocketError, tlsError } from './client-errors.js';
+import { ReplyParser, type ServerReply } from './reply-parser.js';
+
+/**
+ * One SMTP connection's transport: a socket (plain, implicit TLS, or upgraded by STARTTLS),
+ * the replies it has received, and the first failure, which ends it. It knows no commands;
+ * handshake.ts and transaction.ts speak through `write`/`read`.
+ */
+
+/** Certificate checking for this hop; credentials never come through here. */
+export interface TlsSettings {
+  readonly rejectUnauthorized: boolean;
+  readonly ca?: readonly Buffer[];
+}
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsSettings;
+}
+
+interface Waiter {
+  resolve(reply: ServerReply): void;
+  reject(err: unknown): void;
+}
+
+/** How long a QUIT may take before the socket is destroyed. */
+const QUIT_GRACE_MS = 1_000;
+
+export function tlsOptions(endpoint: Endpoint): ConnectionOptions {
+  return {
+    host: endpoint.host,
+    // SNI takes host names only; the certificate is still checked against an IP host
+    ...(isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {}),
+    rejectUnauthorized: endpoint.tls.rejectUnauthorized,
+    ...(endpoint.tls.ca?.length ? { ca: [...endpoint.tls.ca] } : {}),
+  };
+}
+
+export class SmtpConnection {
+  /** Replies handed out so far; a transaction that read none may be retried elsewhere. */
+  repliesRead = 0;
+  /** Messages this connection has carried (the pool replaces it after a number of them). */
+  messages = 0;
+  /** Set by the pool between messages: a reply then is unsolicited (an idle-timeout 421). */
+  idle = false;
+  /** Resolves once the socket is fully closed. */
+  readonly closed: Promise<void>;
+  private socket: Socket;
+  private readonly parser = new ReplyParser((reply) => this.onReply(reply));
+  private readonly arrived: ServerReply[] = [];
+  private waiter: Waiter | undefined;
+  private failure: Error | undefined;
+  /** Until the TLS handshake ends, an error without a syscall is a TLS failure. */
+  private tlsPending: boolean;
+  private quitTimer: NodeJS.Timeout | undefined;
+  private markClosed!: () => void;
+
+  private constructor(socket: Socket, implicitTls: boolean, private readonly onGone: (conn: SmtpConnection) => void) {
+    this.socket = socket;
+    this.tlsPending = implicitTls;
+    this.closed = new Promise((resolve) => { this.markClosed = resolve; });
+    socket.setNoDelay(true);
+    this.attach(socket);
+    if (implicitTls) socket.once('secureConnect', () => { this.tlsPending = false; });
+  }
+
+  /** Starts connecting; failures surface through the first `read()` (the greeting). */
+  static open(endpoint: Endpoint, implicitTls: boolean, onGone: (conn: SmtpConnection) => void): SmtpConnection {
+    const socket = implicitTls
+      ? tlsConnect({ ...tlsOptions(endpoint), port: endpoint.port })
+      : netConnect({ host: endpoint.host, port: endpoint.port });
+    return new SmtpConnection(socket, implicitTls, onGone);
+  }
+
+  get usable(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** The next reply in order; rejects with the failure once the connection broke. */
+  read(): Promise<ServerReply> {
+    const reply = this.arrived.shift();
+    if (reply !== undefined) {
+      this.repliesRead++;
+      return Promise.resolve(reply);
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+  }
+
+  /** Commands, CRLF included; pipelined commands go out in one call. */
+  write(text: string): void {
+    if (this.failure === undefined) this.socket.write(text, 'utf8');
+  }
+
+  /** The message body as slices, handed to the kernel in one batch. */
+  writeSlices(slices: readonly Buffer[]): void {
+    if (this.failure !== undefined) return;
+    this.socket.cork();
+    for (const slice of slices) this.socket.write(slice);
+    this.socket.uncork();
+  }
+
+  /** Runs the TLS handshake over this socket after a 220 reply to STARTTLS. */
+  upgrade(endpoint: Endpoint): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    // bytes the server sent along with its 220 came before encryption: never trust them
+    if (this.parser.pending || this.arrived.length > 0) {
+      const err = clientError('ETLS', 'server sent data after its STARTTLS reply');
+      this.fail(err);
+      return Promise.reject(err);
+    }
+    const plain = this.socket;
+    this.detach(plain);
+    plain.on('error', () => undefined); // the TLS socket reports errors from now on
+    const secure = tlsConnect({ ...tlsOptions(endpoint), socket: plain });
+    this.socket = secure;
+    this.tlsPending = true;
+    this.attach(secure);
+    return new Promise((resolve, reject) => {
+      // no reply can arrive before the handshake ends, so the waiter only carries a failure
+      this.waiter = { resolve: () => undefined, reject };
+      secure.once('secureConnect', () => {
+        this.tlsPending = false;
+        this.waiter = undefined;
+        resolve();
+      });
+    });
+  }
+
+  /** Says goodbye without waiting: the socket closes when the server answers or after a grace. */
+  quit(): void {
+    if (this.failure !== undefined) return;
+    this.socket.end('QUIT\r\n');
+    this.fail(clientError('ECONNECTION', 'Connection closed by client'), false);
+    this.quitTimer = setTimeout(() => this.socket.destroy(), QUIT_GRACE_MS);
+    this.quitTimer.unref();
+  }
+
+  /** Ends the connection at once; a pending read rejects with `err`. */
+  destroy(err: Error = clientError('ECONNECTION', 'Connection closed by client')): void {
+    this.fail(err);
+  }
+
+  private fail(err: Error, destroySocket = true): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    if (destroySocket) this.socket.destroy();
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.reject(err);
+    this.onGone(this);
+  }
+
+  private onReply(reply: ServerReply): void {
+    if (this.failure !== undefined) return; // e.g. the 221 after our QUIT
+    if (this.idle) {
+      this.fail(clientError('ECONNECTION', `unexpected reply while idle: ${reply.response}`, reply));
+      return;
+    }
+    const waiter = this.waiter;
+    if (waiter === undefined) {
+      this.arrived.push(reply);
+      return;
+    }
+    this.waiter = undefined;
+    this.repliesRead++;
+    waiter.resolve(reply);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.fail(this.tlsPending && !isSocketError(err) ? tlsError(err) : err);
+  };
+
+  private readonly onEnd = (): void => this.fail(closedError());
+
+  private readonly onClose = (): void => {
+    this.fail(closedError());
+    clearTimeout(this.quitTimer);
+    this.markClosed();
+  };
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('error', this.onError);
+    socket.off('end', this.onEnd);
+    socket.off('close', this.onClose);
+  }
+}

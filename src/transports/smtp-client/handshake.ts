@@ -1,0 +1,71 @@
+import { authenticate, type Credentials } from './auth.js';
+import { NO_CAPABILITIES, parseCapabilities, type Capabilities } from './capabilities.js';
+import { clientError } from './client-errors.js';
+import type { Endpoint, SmtpConnection } from './connection.js';
+
+/** How a connection reaches a usable state: the per-hop settings, fixed for a pool. */
+export interface SessionSettings {
+  readonly endpoint: Endpoint;
+  /** implicit = TLS from the first byte; starttls = required; opportunistic = when offered. */
+  readonly security: 'implicit' | 'starttls' | 'opportunistic' | 'none';
+  readonly heloName: string;
+  readonly credentials?: Credentials;
+  /** Bound on connect + greeting. */
+  readonly connectTimeoutMs: number;
+}
+
+/** Waits for the 220 greeting; connect and greeting together get `connectTimeoutMs`. */
+async function greeting(conn: SmtpConnection, timeoutMs: number): Promise<void> {
+  const timer = setTimeout(() => {
+    conn.destroy(clientError('ETIMEDOUT', `no greeting within ${timeoutMs} ms`));
+  }, timeoutMs);
+  try {
+    const reply = await conn.read();
+    // a 421 here is "busy, try later": the reply itself decides the outcome, as with nodemailer
+    if (reply.responseCode !== 220) throw clientError('EPROTOCOL', 'Invalid greeting', reply);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** EHLO, falling back to HELO (no extensions) when the server does not know EHLO. */
+async function hello(conn: SmtpConnection, name: string): Promise<Capabilities> {
+  conn.write(`EHLO ${name}\r\n`);
+  const ehlo = await conn.read();
+  if (ehlo.responseCode === 250) return parseCapabilities(ehlo);
+  if (ehlo.responseCode < 500) throw clientError('EPROTOCOL', 'EHLO failed', ehlo);
+  conn.write(`HELO ${name}\r\n`);
+  const helo = await conn.read();
+  if (helo.responseCode !== 250) throw clientError('EPROTOCOL', 'HELO failed', helo);
+  return NO_CAPABILITIES;
+}
+
+/**
+ * STARTTLS per the configured security. Required: no offer or a refusal is ETLS (deferred).
+ * Opportunistic: plain text goes on when not offered or refused; a failed handshake still
+ * fails, as the socket is gone by then.
+ */
+async function secure(conn: SmtpConnection, s: SessionSettings, caps: Capabilities): Promise<Capabilities> {
+  const required = s.security === 'starttls';
+  if (!required && s.security !== 'opportunistic') return caps;
+  if (!caps.startTls) {
+    if (required) throw clientError('ETLS', 'smarthost does not offer STARTTLS');
+    return caps;
+  }
+  conn.write('STARTTLS\r\n');
+  const reply = await conn.read();
+  if (reply.responseCode !== 220) {
+    if (required) throw clientError('ETLS', 'STARTTLS refused', reply);
+    return caps;
+  }
+  await conn.upgrade(s.endpoint);
+  return hello(conn, s.heloName);
+}
+
+/** Greeting, EHLO, STARTTLS, EHLO again, AUTH: the connection is ready for mail after it. */
+export async function handshake(conn: SmtpConnection, s: SessionSettings): Promise<Capabilities> {
+  await greeting(conn, s.connectTimeoutMs);
+  const caps = await secure(conn, s, await hello(conn, s.heloName));
+  if (s.credentials !== undefined) await authenticate(conn, caps, s.credentials);
+  return caps;
+}
