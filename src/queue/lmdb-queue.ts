@@ -10,15 +10,17 @@ import type {
   RecipientResult,
 } from '../core/types.js';
 import { applyCancel, applyHold, applyRelease, applyRetryNow } from './admin-actions.js';
+import { BodyArchive } from './body-archive.js';
 import { DepthCounter, type QueueDepth } from './depth-counter.js';
 import { FailureSignal } from './failure-signal.js';
 import {
   closeStores,
   commitMarker,
+  completedBefore,
   flushOfCurrentBatch,
   insertMessage,
   openStores,
-  purgeBatch,
+  purgeKeys,
   updateMessage,
   type Change,
   type QueueStores,
@@ -41,6 +43,8 @@ import { toStorageError } from './storage-errors.js';
 export interface QueueOptions {
   /** Directory of the LMDB environment (created if missing). */
   readonly path: string;
+  /** Directory of the finished bodies' environment (see BodyArchive); default `<path>-archive`. */
+  readonly archivePath?: string;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   /** For jitter tests; default Math.random. */
@@ -61,10 +65,18 @@ const PURGE_MAX_ROUNDS = 10_000;
 /** Opens the queue at `options.path`, counting pending mail once for depth(). Throws GatewayError E_STORAGE. */
 export function openQueue(options: QueueOptions): LmdbQueue {
   const stores = openStores(options.path);
+  const archivePath = options.archivePath ?? `${options.path}-archive`;
+  let archive: BodyArchive;
+  try {
+    archive = BodyArchive.open(archivePath, options.logger);
+  } catch (err) {
+    void closeStores(stores);
+    throw err;
+  }
   const depth = new DepthCounter();
   for (const msg of pendingMessages(stores)) depth.add(msg);
-  options.logger.info({ path: options.path, depth: depth.snapshot() }, 'queue opened');
-  return new LmdbQueue(stores, options, depth);
+  options.logger.info({ path: options.path, archivePath, depth: depth.snapshot() }, 'queue opened');
+  return new LmdbQueue(stores, archive, options, depth);
 }
 
 /** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
@@ -77,7 +89,12 @@ export class LmdbQueue implements MessageQueue, MessageLog {
   private readonly waitDurable: () => Promise<unknown>;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly stores: QueueStores, options: QueueOptions, private readonly counter: DepthCounter) {
+  constructor(
+    private readonly stores: QueueStores,
+    private readonly archive: BodyArchive,
+    options: QueueOptions,
+    private readonly counter: DepthCounter,
+  ) {
     this.retry = options.retry;
     this.logger = options.logger;
     this.random = options.random ?? Math.random;
@@ -137,14 +154,15 @@ export class LmdbQueue implements MessageQueue, MessageLog {
     return this.stores.messages.get(id);
   }
 
+  /** Pending mail's body from the queue, finished mail's from the archive. */
   body(id: string): Buffer | undefined {
-    return this.stores.bodies.get(id);
+    return this.stores.bodies.get(id) ?? this.archive.get(id);
   }
 
   headers(id: string): string | undefined {
-    // getBinaryFast lends lmdb's buffer until the next read: decode the header part at once, copy nothing else.
+    // getBinaryFast lends lmdb's buffer until the next read: take the header part at once, copy nothing else.
     const raw = this.stores.bodies.getBinaryFast(id);
-    return raw === undefined ? undefined : headerText(raw);
+    return raw === undefined ? this.archive.headers(id) : headerText(raw);
   }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
@@ -165,7 +183,9 @@ export class LmdbQueue implements MessageQueue, MessageLog {
    */
   record(id: string, results: readonly RecipientResult[], now: number): Promise<QueuedMessage> {
     const { retry, random } = this;
-    return this.change('record', id, (msg) => applyResults(msg, results, now, retry, random));
+    // Whether it completes does not depend on jitter: the preview leaves the injected random alone.
+    const preview = (msg: QueuedMessage): QueuedMessage => applyResults(msg, results, now, retry, () => 0.5);
+    return this.change('record', id, (msg) => applyResults(msg, results, now, retry, random), preview);
   }
 
   expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage> {
@@ -208,21 +228,23 @@ export class LmdbQueue implements MessageQueue, MessageLog {
   }
 
   /**
-   * Deletes records and bodies of messages completed before `olderThan`; returns how many.
-   * Bodies are kept until then (the log shows headers, later issues resend past invoices), so
-   * the composition root must call this periodically with its retention period.
+   * Deletes records and bodies (archived, or left in the queue when archiving failed) of
+   * messages completed before `olderThan`; returns how many. Bodies are kept until then (the
+   * log shows headers, later issues resend past invoices), so the composition root must call
+   * this periodically with its retention period.
    */
   async purgeCompleted(olderThan: number): Promise<number> {
     let total = 0;
     for (let round = 0; round < PURGE_MAX_ROUNDS; round++) {
-      let purged: number;
+      const keys = completedBefore(this.stores, olderThan, PURGE_BATCH);
+      // Archive first: a crash in between leaves records without bodies, purged by the next sweep.
+      await this.archive.remove(keys.map((key) => key[1]));
       try {
-        purged = await purgeBatch(this.stores, olderThan, PURGE_BATCH);
+        total += await purgeKeys(this.stores, keys);
       } catch (err) {
         throw await this.failure('purge', err);
       }
-      total += purged;
-      if (purged < PURGE_BATCH) break;
+      if (keys.length < PURGE_BATCH) break;
     }
     try {
       if (total > 0) await commitMarker(this.stores);
@@ -235,18 +257,22 @@ export class LmdbQueue implements MessageQueue, MessageLog {
 
   /** Waits for pending writes, then closes the environment. Safe to call twice. */
   close(): Promise<void> {
-    this.closing ??= closeStores(this.stores);
+    this.closing ??= Promise.all([closeStores(this.stores), this.archive.close()]).then(() => undefined);
     return this.closing;
   }
 
+  /** `preview` must complete the message exactly when `next` would (default: `next` itself). */
   private async change(
     action: string,
     id: string,
     next: (msg: QueuedMessage) => QueuedMessage,
+    preview = next,
   ): Promise<QueuedMessage> {
+    const archiving = this.archiveIfCompleting(id, preview);
+    const bodyArchived = archiving === undefined ? false : await archiving;
     let change: Change | undefined;
     try {
-      change = await updateMessage(this.stores, id, next);
+      change = await updateMessage(this.stores, id, next, bodyArchived);
     } catch (err) {
       throw await this.failure(action, err);
     }
@@ -254,6 +280,27 @@ export class LmdbQueue implements MessageQueue, MessageLog {
     this.counter.remove(change.before);
     this.counter.add(change.after);
     return change.after;
+  }
+
+  /**
+   * When this change would complete the message, copies its body to the archive first and
+   * resolves true once it is durable there; the completing transaction then deletes it from
+   * the queue. Issued in the caller's event turn, so the completions of one turn share one
+   * archive commit. A crash before that transaction leaves a harmless second copy (same id);
+   * a failed archive write resolves false and the body simply stays in the queue.
+   */
+  private archiveIfCompleting(id: string, preview: (msg: QueuedMessage) => QueuedMessage): Promise<boolean> | undefined {
+    const before = this.stores.messages.get(id);
+    if (!before || before.completedAt !== undefined) return undefined;
+    let after: QueuedMessage;
+    try {
+      after = preview(before);
+    } catch {
+      return undefined; // a refused admin action: the transaction throws the same error
+    }
+    if (after.completedAt === undefined) return undefined;
+    const body = this.stores.bodies.get(id);
+    return body === undefined ? undefined : this.archive.store(id, body);
   }
 
   /**

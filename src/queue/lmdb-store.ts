@@ -10,8 +10,9 @@ export type IndexKey = [number, string];
 /**
  * The LMDB environment and its named databases:
  * - messages: id → QueuedMessage (msgpack); kept after completion as the message log
- * - bodies: id → raw message bytes, stored as they are (`binary`); kept after completion
- *   (the log shows headers, later issues resend past invoices) until purgeCompleted
+ * - bodies: id → raw message bytes, stored as they are (`binary`), while the message is
+ *   pending. At completion the body moves to the BodyArchive (its own environment, see
+ *   body-archive.ts); it stays here only when the archive write failed, until purgeCompleted
  * - incoming: [receivedAt, id] for never-attempted mail; deferred: [dueAt, id] for the rest
  * - held: [heldAt, id] for messages whose pending recipients are all held (never read by due())
  * - completed: [completedAt, id] → CompletedEntry, so that purging old log entries and
@@ -76,41 +77,49 @@ export function insertMessage(stores: QueueStores, record: QueuedMessage, body: 
  * already written. `next` may throw (a GatewayError E_CONFLICT from an admin action): then
  * nothing is written and the promise rejects with that error (checked with lmdb 3.5.6: the
  * other writes of the batch still commit). Resolves undefined for an unknown id (nothing written).
+ * `bodyArchived`: the body is durably in the archive, so a change that completes the message
+ * deletes it here in the same transaction (its pages are then reused for new mail).
  */
 export function updateMessage(
   stores: QueueStores,
   id: string,
   next: (msg: QueuedMessage) => QueuedMessage,
+  bodyArchived = false,
 ): Promise<Change | undefined> {
   const done = stores.root.transaction((): Change | undefined => {
     const before = stores.messages.get(id);
     if (!before) return undefined;
     const after = next(before);
-    if (after !== before) writeChange(stores, before, after);
+    if (after !== before) writeChange(stores, before, after, bodyArchived);
     return { before, after };
   });
   guardBatch(stores.root);
   return done;
 }
 
-function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMessage): void {
+function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMessage, bodyArchived: boolean): void {
   const from = placement(before);
   const to = placement(after);
   if (!samePlacement(from, to)) {
     if (from) void indexOf(stores, from).remove(from.key);
     if (to) void indexOf(stores, to).put(to.key, true);
   }
-  // The body stays: completed mail keeps it until purgeBatch removes record and body together.
   if (after.completedAt !== undefined && before.completedAt === undefined) {
     void stores.completed.put([after.completedAt, after.id], completedEntry(after));
+    // Without an archived copy the body stays here until purgeKeys removes record and body together.
+    if (bodyArchived) void stores.bodies.remove(after.id);
   }
   void stores.messages.put(after.id, after);
 }
 
-/** Deletes up to `max` log records completed before `olderThan`, with their bodies, in one transaction. */
-export async function purgeBatch(stores: QueueStores, olderThan: number, max: number): Promise<number> {
+/** Up to `max` keys of the `completed` index for messages completed before `olderThan`, oldest first. */
+export function completedBefore(stores: QueueStores, olderThan: number, max: number): IndexKey[] {
   // [olderThan] sorts before every [olderThan, id]: the exclusive end keeps exactly `completedAt < olderThan`.
-  const keys = [...stores.completed.getKeys({ end: [olderThan], limit: max })];
+  return [...stores.completed.getKeys({ end: [olderThan], limit: max })];
+}
+
+/** Deletes these log records (keys from completedBefore), with any body left here, in one transaction. */
+export async function purgeKeys(stores: QueueStores, keys: readonly IndexKey[]): Promise<number> {
   if (keys.length === 0) return 0;
   const done = stores.root.transaction(() => {
     for (const key of keys) {
@@ -163,7 +172,7 @@ export function indexOf(stores: QueueStores, where: Placement): Database<true, I
  * the batch, `root.committed` hands out exactly that promise: attaching a no-op handler
  * marks it handled. Our real errors still reach callers through their own write promises.
  */
-function guardBatch(root: RootDatabase): void {
+export function guardBatch(root: RootDatabase): void {
   setImmediate(() => {
     root.committed.then(() => undefined, () => undefined);
   });

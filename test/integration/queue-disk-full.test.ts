@@ -8,6 +8,7 @@ import { GatewayError, isGatewayError } from '../../src/core/gateway-error.js';
 import { newQueueId } from '../../src/core/ids.js';
 import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../src/queue/lmdb-queue.js';
+import { closeStores, openStores } from '../../src/queue/lmdb-store.js';
 
 /**
  * Fills a real 4 MB tmpfs with 200 KB messages until LMDB's commit fails. Needs root (mount);
@@ -79,7 +80,8 @@ beforeAll(async () => {
 afterEach(async () => {
   await queue?.close();
   queue = undefined;
-  await rm(join(mountPoint, 'queue'), { recursive: true, force: true });
+  for (const name of ['queue', 'queue-archive', 'archive']) await rm(join(mountPoint, name), { recursive: true, force: true });
+  await rm(join(base, 'queue'), { recursive: true, force: true });
 });
 
 afterAll(async () => {
@@ -150,6 +152,37 @@ describe('LmdbQueue on a full disk', () => {
     const outcome = await small;
     expect(outcome).toMatchObject({ err: { code: 'E_STORAGE_FULL' } });
     expect(outcome !== 'hung' && 'err' in outcome && (outcome.err as Error).message).toContain('not confirmed on disk');
+    expect(unhandled).toEqual([]);
+  }, 30_000);
+
+  it('completes mail whose body cannot be archived (archive disk full): the body stays in the queue', async (ctx) => {
+    if (mountError) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${mountError})`);
+    // The queue on the roomy temp disk, only the archive on the 4 MB tmpfs.
+    const q = openQueue({ path: join(base, 'queue'), archivePath: join(mountPoint, 'archive'), retry, logger });
+    queue = q;
+    const ms = [];
+    for (let n = 0; n < 8; n++) ms.push(await q.enqueue(mail(n), body(n, 1024 * 1024)));
+    for (const m of ms) {
+      const done = await settled(q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000), 5_000);
+      expect(done).toMatchObject({ ok: { completedAt: 6_000 } });
+    }
+    expect(q.depth().messages).toBe(0);
+    ms.forEach((m, n) => expect(q.body(m.id)?.equals(body(n, 1024 * 1024))).toBe(true));
+    ms.forEach((m, n) => expect(q.headers(m.id)?.startsWith(`message ${n}\r\nmessage ${n}\r\n`)).toBe(true));
+    await q.close();
+    queue = undefined;
+    // Some fit in the archive and left the queue, the rest stayed in the queue.
+    const stores = openStores(join(base, 'queue'));
+    const inQueue = ms.filter((m) => stores.bodies.doesExist(m.id)).length;
+    await closeStores(stores);
+    expect(inQueue).toBeGreaterThan(0);
+    expect(inQueue).toBeLessThan(ms.length);
+    const again = openQueue({ path: join(base, 'queue'), archivePath: join(mountPoint, 'archive'), retry, logger });
+    queue = again;
+    ms.forEach((m, n) => expect(again.body(m.id)?.equals(body(n, 1024 * 1024))).toBe(true));
+    expect(await again.purgeCompleted(1e15)).toBe(ms.length);
+    ms.forEach((m) => expect(again.body(m.id)).toBeUndefined());
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(unhandled).toEqual([]);
   }, 30_000);
 });

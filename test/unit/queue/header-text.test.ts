@@ -27,3 +27,16 @@ describe('headerText', () => {
     expect(text.endsWith('\r\n')).toBe(true);
   });
 });
+
+describe('headerText reads only the header bytes', () => {
+  it('stops at a blank line right after the headers, whatever follows', () => {
+    const raw = Buffer.concat([Buffer.from('Subject: a\r\nTo: b@c.test\r\n\r\n'), Buffer.alloc(1024 * 1024, 'x')]);
+    expect(headerText(raw)).toBe('Subject: a\r\nTo: b@c.test\r\n');
+    expect(headerText(Buffer.from('\r\nbody only\r\n'))).toBe('');
+  });
+
+  it('cuts a single line longer than the limit at the limit', () => {
+    const raw = Buffer.alloc(MAX_HEADER_TEXT_BYTES * 2, 'a');
+    expect(headerText(raw)).toHaveLength(MAX_HEADER_TEXT_BYTES);
+  });
+});
