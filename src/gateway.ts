@@ -4,14 +4,15 @@ import { readFileSync } from 'node:fs';
 import type { Config } from './config/schema.js';
 import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { Route, Transport } from './core/types.js';
+import type { QueuedMessage, Route, Tenant, Transport } from './core/types.js';
+import { newQueueId } from './core/ids.js';
 import { openQueue } from './queue/lmdb-queue.js';
 import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
 import { createMetrics } from './api/metrics.js';
 import { createHttpApp, startHttp } from './api/http-app.js';
 import { openConfigApi } from './api/v1/config-api.js';
-import { openSecretBox } from './secrets/secret-box.js';
+import { openSecretBox, type SecretBox } from './secrets/secret-box.js';
 import { loadOrCreateTls } from './inbound/tls-material.js';
 import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.js';
 import { createDelivery } from './delivery/scheduler.js';
@@ -19,7 +20,17 @@ import { createSmarthostTransport } from './transports/smarthost.js';
 import { createDirectMxTransport, systemResolver } from './transports/direct-mx.js';
 import { createCaptureTransport } from './transports/capture.js';
 import { openCaptureMailbox, type CaptureMailbox } from './transports/capture-mailbox.js';
-import { planPlatformRoutes } from './routing.js';
+import { platformRoutes } from './routing.js';
+import { createPipeline } from './pipeline.js';
+import { withExtraRecipients } from './inbound/data-handler.js';
+import { NO_VERIFIED_DOMAINS } from './rules/sender-domains.js';
+import { queueAccountantCopy } from './rules/sender-accountant.js';
+import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sender-settings-store.js';
+import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
+import { createRelayTransport, type HopProblem } from './transports/tenant-smtp.js';
+import { testSend } from './transports/tenant-smtp-test.js';
+import type { SenderApiDeps } from './api/v1/sender-routes.js';
+import type { SmarthostConfig } from './config/schema.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -42,24 +53,36 @@ export async function startGateway(
   const { metrics, registry } = createMetrics({ depth: () => queue.depth() });
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
+  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
+  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
+  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
+  const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'));
+
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
-  const transportFor = buildTransports(config, logger, mailbox);
+  const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock);
+  const plan = createPipeline({
+    platform: config.platform, routes: platformRoutes(config.delivery.mode), tenants, settings: senderSettings,
+    domains: NO_VERIFIED_DOMAINS, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
+    accountant: { queue, hostname: config.hostname, clock }, logger,
+  });
   const delivery = createDelivery({
-    queue, plan: planPlatformRoutes(config.delivery.mode), transportFor, metrics, logger, clock,
+    queue, plan, transportFor, metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
   });
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
 
-  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
-  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
-  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, tenants, messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(),
+    onQueueChanged: () => delivery.notify(), sender: senderApi(config, logger, clock, senderSettings, secrets, queue),
   });
 
-  const inboundDeps = { smtp: config.smtp, hostname: config.hostname, tls, tenants, queue, metrics, logger, clock, onQueued: () => delivery.notify() };
+  // The archive address joins the envelope at accept time, so it has its own state in the log.
+  const inboundQueue = withExtraRecipients(queue, async (tenantId) => {
+    const archive = senderSettings.get(tenantId).archiveAddress;
+    return archive === undefined ? [] : [archive];
+  });
+  const inboundDeps = { smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, onQueued: () => delivery.notify() };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
   listeners.push(submission);
@@ -90,6 +113,7 @@ export async function startGateway(
       await api.close();
       await Promise.all(buildTransportsClose());
       await queue.close();
+      await senderSettings.close();
       await tenants.close();
       logger.info('postbode stopped');
     },
@@ -105,7 +129,7 @@ interface TransportTable {
   all(): Transport[];
 }
 
-function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox | undefined): TransportTable {
+function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox | undefined, senderSettings: SenderSettingsStore, clock: Clock): TransportTable {
   const d = config.delivery;
   const timeouts = { connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs };
   const capture = mailbox ? createCaptureTransport(mailbox) : undefined;
@@ -116,11 +140,74 @@ function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox
   const direct = d.mode === 'direct' ? createDirectMxTransport({
     port: d.direct.port, resolver: systemResolver(d.direct.resolver), heloName: config.hostname, logger, ...timeouts,
   }) : undefined;
+  const relay = createRelayTransport({
+    create: tenantHopFactory(config, logger), logger,
+    onHopFailure: (tenantId, problem, reply) => { markBroken(senderSettings, tenantId, problem, reply, clock(), logger); },
+    onHopOk: (tenantId) => { clearBroken(senderSettings, tenantId, logger); },
+  });
   const table = (route: Route): Transport => {
+    if (route.kind === 'relay') return relay;
     const t = route.kind === 'capture' ? capture : route.kind === 'smarthost' ? smarthost : direct;
     if (!t) throw new Error(`no transport configured for route ${route.kind}`);
     return t;
   };
-  table.all = () => [capture, smarthost, direct].filter((t): t is Transport => t !== undefined);
+  table.all = () => [capture, smarthost, direct, relay].filter((t): t is Transport => t !== undefined);
   return table;
 }
+
+/** Transports to tenants' own servers: the same SMTP client as the smarthost, named by host only (never the user). */
+function tenantHopFactory(config: Config, logger: Logger): (hop: SmarthostConfig) => Transport {
+  const d = config.delivery;
+  return (hop) => createSmarthostTransport(hop, {
+    logger, connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs, name: `tenant-smtp:${hop.host}:${hop.port}`, heloName: config.hostname,
+  });
+}
+
+const PROBLEM_WORDS: Record<HopProblem, string> = {
+  'auth-failed': 'the server refused our login',
+  'host-not-found': 'the server name was not found',
+  'connection-refused': 'the server refused the connection',
+};
+
+function markBroken(store: SenderSettingsStore, tenantId: string, problem: HopProblem, reply: string, now: number, logger: Logger): void {
+  if (store.get(tenantId).broken) return;
+  const reason = `${PROBLEM_WORDS[problem]}: ${reply}`;
+  logger.warn({ tenantId, problem }, 'own SMTP server settings flagged broken; mail is deferred until they are fixed');
+  store.update(tenantId, (s) => (s.smtp ? { ...s, broken: { at: now, reason } } : s))
+    .catch((err: unknown) => logger.error({ tenantId, err }, 'could not flag sender settings broken'));
+}
+
+function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logger): void {
+  if (!store.get(tenantId).broken) return;
+  store.update(tenantId, (s) => { const { broken: _b, ...rest } = s; return rest; })
+    .catch((err: unknown) => logger.error({ tenantId, err }, 'could not clear the broken flag'));
+}
+
+/** The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies. */
+function senderApi(
+  config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, queue: AccountantQueue,
+): SenderApiDeps {
+  const create = tenantHopFactory(config, logger);
+  return {
+    store,
+    seal: (plaintext, context) => secrets.seal(plaintext, context),
+    testSend: (tenant: Tenant, settings: SenderSettings, to: string) => {
+      const smtp = settings.smtp;
+      if (!smtp) throw new Error('no own SMTP server settings');
+      const pass = smtp.passwordSealed === undefined ? undefined : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
+      const hop: SmarthostConfig = {
+        host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, maxConnections: 1,
+        ...(smtp.user !== undefined ? { user: smtp.user, pass: pass ?? '' } : {}),
+      };
+      const from = settings.ownAddress ?? (smtp.user?.includes('@') ? smtp.user : to);
+      return testSend({ hop, from, to, hostname: config.hostname, now: clock() }, create);
+    },
+    sendToAccountant: async (message: QueuedMessage, body: Buffer, address: string) => {
+      const copy = await queueAccountantCopy({ queue, hostname: config.hostname, clock }, message, body, address, { id: newQueueId(clock()) });
+      if (!copy) throw new Error('accountant copy was not queued');
+      return copy;
+    },
+  };
+}
+
+type AccountantQueue = Parameters<typeof queueAccountantCopy>[0]['queue'];

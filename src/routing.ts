@@ -1,21 +1,21 @@
 import type { Config } from './config/schema.js';
-import type { QueuedMessage, RecipientState, Route } from './core/types.js';
+import type { Route } from './core/types.js';
 
-export interface PlannedDelivery {
+export interface RoutedRecipients {
   readonly route: Route;
   readonly recipients: string[];
 }
 
 /**
- * Decides where each pending recipient goes. Today the platform transport only: the
- * configured smarthost, direct MX per recipient domain, or the dev mailbox. Tenant sender
- * modes (own SMTP server, Gmail) will add their routes here.
+ * Where recipients go through the platform's own transport: the configured smarthost,
+ * direct MX per recipient domain, or the dev mailbox. Tenant next hops (own SMTP server)
+ * are chosen by the pipeline (src/pipeline.ts), which calls this for everything else.
  */
-export function planPlatformRoutes(mode: Config['delivery']['mode']) {
-  return (_message: QueuedMessage, pending: readonly RecipientState[]): PlannedDelivery[] => {
-    const addresses = pending.map((r) => r.address);
-    if (mode === 'capture') return [{ route: { kind: 'capture' }, recipients: addresses }];
-    if (mode === 'smarthost') return [{ route: { kind: 'smarthost', name: 'default' }, recipients: addresses }];
+export function platformRoutes(mode: Config['delivery']['mode']) {
+  return (addresses: readonly string[]): RoutedRecipients[] => {
+    if (addresses.length === 0) return [];
+    if (mode === 'capture') return [{ route: { kind: 'capture' }, recipients: [...addresses] }];
+    if (mode === 'smarthost') return [{ route: { kind: 'smarthost', name: 'default' }, recipients: [...addresses] }];
     return groupByDomain(addresses).map(([domain, recipients]) => ({ route: { kind: 'direct', domain }, recipients }));
   };
 }

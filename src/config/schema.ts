@@ -7,6 +7,8 @@ import { z } from 'zod';
 const ms = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);
 
+const domainName = z.string().regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'not a domain name');
+
 const tlsMode = z.enum(['implicit', 'starttls', 'opportunistic', 'none']);
 
 export const smarthostSchema = z.strictObject({
@@ -98,6 +100,19 @@ export const configSchema = z.strictObject({
     message: 'delivery.smarthost is required when delivery.mode is smarthost',
     path: ['smarthost'],
   }),
+  /** The platform's own sending identity, used by tenants in forwarding mode (src/pipeline.ts). */
+  platform: z.strictObject({
+    /**
+     * Domain of the forwarding addresses: `From: "Tenant" <local-part@sendingDomain>`. Null: the
+     * platform has no domain to send from, so mail keeps the From the legacy software wrote
+     * (a plain relay); own SMTP servers and extra recipients still work.
+     */
+    sendingDomain: domainName.nullable().default(null),
+    /** Domain of the VERP envelope senders (`bounces+<token>@bounceDomain`); sendingDomain when null. */
+    bounceDomain: domainName.nullable().default(null),
+    /** Local part before the `+` of the VERP envelope sender. */
+    bounceLocalPart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/, 'letters, digits and . _ - only').default('bounces'),
+  }).prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

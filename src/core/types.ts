@@ -64,8 +64,15 @@ export interface DeliveryAttempt {
   readonly nextHop?: string;
 }
 
+/**
+ * Why a recipient is on the envelope: the legacy client's own recipient, the tenant's
+ * archive (backup) address, or its accountant. Absent means `client` (records from before roles).
+ */
+export type RecipientRole = 'client' | 'archive' | 'accountant';
+
 export interface RecipientState {
   readonly address: string;
+  readonly role?: RecipientRole;
   readonly status: RecipientStatus;
   readonly attempts: number;
   /** When the next attempt is due (ms since epoch); meaningful for queued/deferred. */
@@ -107,6 +114,8 @@ export interface NewMessage {
   readonly client: { readonly address: string; readonly helo: string };
   readonly messageId: string;
   readonly subject?: string;
+  /** Roles of envelope recipients that are not the client's own (archive, accountant); the rest are `client`. */
+  readonly roles?: Readonly<Record<string, RecipientRole>>;
 }
 
 /** The outcome of one delivery attempt for one recipient, as the scheduler records it. */
@@ -209,11 +218,30 @@ export interface MessageLog {
 
 // ---------------------------------------------------------------- delivery
 
+/**
+ * A next hop given per delivery rather than by the config (a tenant's own SMTP server). The
+ * password is opened from its sealed form only in memory, for the attempt: routes are never
+ * stored, and the log redaction covers `pass` wherever a route is logged.
+ */
+export interface RelayHop {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: 'implicit' | 'starttls' | 'opportunistic';
+  readonly rejectUnauthorized: boolean;
+  readonly user?: string;
+  readonly pass?: string;
+}
+
 /** Where a delivery goes. Transports read only the route, never tenant records. */
 export type Route =
   | { readonly kind: 'smarthost'; readonly name: string }
   | { readonly kind: 'direct'; readonly domain: string }
-  | { readonly kind: 'capture' };
+  | { readonly kind: 'capture' }
+  /**
+   * `key` names the hop (a hash of its settings: transports cache connections by it);
+   * `owner` is opaque to transports and handed back when the hop itself fails (bad login, no such host).
+   */
+  | { readonly kind: 'relay'; readonly key: string; readonly owner: string; readonly hop: RelayHop };
 
 export interface DeliveryResult {
   /** One entry per envelope recipient. */

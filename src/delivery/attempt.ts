@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import {
   DUE_STATUSES,
+  type Envelope,
   type MessageQueue,
   type QueuedMessage,
   type RecipientResult,
@@ -11,7 +12,21 @@ import {
 } from '../core/types.js';
 import { destinationKey, type DestinationSlots } from './destination-slots.js';
 
-export type Plan = (message: QueuedMessage, pending: readonly RecipientState[]) => Array<{ route: Route; recipients: string[] }>;
+/**
+ * One delivery the plan asks for: these recipients, through this route, with this envelope
+ * sender and these bytes (the pipeline's rendering). `note` is added to each recipient's
+ * reply in the history, e.g. why a tenant's mode was not used for this message.
+ */
+export interface PlannedDelivery {
+  readonly route: Route;
+  readonly recipients: string[];
+  readonly envelope: Envelope;
+  readonly raw: Buffer;
+  readonly note?: string;
+}
+
+/** Turns a message and its stored bytes into deliveries (src/pipeline.ts); may read settings, never sends. */
+export type Plan = (message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]) => Promise<PlannedDelivery[]>;
 
 export interface AttemptDeps {
   readonly queue: MessageQueue;
@@ -25,10 +40,14 @@ export interface AttemptDeps {
 interface Planned {
   readonly route: Route;
   readonly recipients: readonly string[];
+  readonly from: string;
+  readonly raw: Buffer;
+  readonly note?: string;
 }
 
 const BODY_MISSING = '451 4.3.0 body missing';
 const NO_ROUTE = '451 4.3.5 no route for this recipient';
+const PLAN_FAILED = '451 4.3.0 local error while preparing the message, will retry';
 
 function deferAll(addresses: readonly string[], reply: string): RecipientResult[] {
   return addresses.map((address) => ({ address, outcome: 'deferred', reply }));
@@ -49,21 +68,19 @@ export function completeResults(recipients: readonly string[], results: readonly
 }
 
 async function send(deps: AttemptDeps, message: QueuedMessage, group: Planned): Promise<RecipientResult[]> {
-  const body = deps.queue.body(message.id);
-  if (!body) {
-    // storage inconsistency: keep the recipients, tell the admin, never crash
-    deps.logger.error({ queueId: message.id }, 'message body missing from the queue, deferring');
-    return deferAll(group.recipients, BODY_MISSING);
-  }
   try {
     const transport = deps.transportFor(group.route);
-    const result = await transport.send({ from: message.envelope.from, to: group.recipients }, body, group.route);
-    return completeResults(group.recipients, result.recipients);
+    const result = await transport.send({ from: group.from, to: group.recipients }, group.raw, group.route);
+    return withNote(completeResults(group.recipients, result.recipients), group.note);
   } catch (err) {
     // transports promise not to throw; a throw here is a bug or a missing transport
     deps.logger.error({ queueId: message.id, err }, 'transport failed unexpectedly, deferring');
     return deferAll(group.recipients, `451 4.3.0 local transport error: ${errorText(err)}`);
   }
+}
+
+function withNote(results: RecipientResult[], note: string | undefined): RecipientResult[] {
+  return note === undefined ? results : results.map((r) => ({ ...r, reply: `${r.reply} (${note})` }));
 }
 
 function summary(results: readonly RecipientResult[]): { outcome: string; reply: string | undefined } {
@@ -90,21 +107,24 @@ async function deliverGroup(deps: AttemptDeps, message: QueuedMessage, group: Pl
   }
 }
 
-/** The pending recipients grouped by the plan; each address at most once. */
-function planGroups(deps: AttemptDeps, message: QueuedMessage, pending: readonly RecipientState[]): { groups: Planned[]; unrouted: string[] } {
+/** The pending recipients grouped by the plan; each address at most once. A throwing plan leaves all unrouted. */
+async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): Promise<{ groups: Planned[]; unrouted: string[]; failed: boolean }> {
   const wanted = new Set(pending.map((r) => r.address));
   const covered = new Set<string>();
   const groups: Planned[] = [];
   try {
-    for (const group of deps.plan(message, pending)) {
+    for (const group of await deps.plan(message, body, pending)) {
       const recipients = group.recipients.filter((a) => wanted.has(a) && !covered.has(a));
       recipients.forEach((a) => covered.add(a));
-      if (recipients.length > 0) groups.push({ route: group.route, recipients });
+      if (recipients.length > 0) {
+        groups.push({ route: group.route, recipients, from: group.envelope.from, raw: group.raw, ...(group.note === undefined ? {} : { note: group.note }) });
+      }
     }
   } catch (err) {
-    deps.logger.error({ queueId: message.id, err }, 'routing failed, deferring');
+    deps.logger.error({ queueId: message.id, err }, 'planning the delivery failed, deferring');
+    return { groups: [], unrouted: [...wanted], failed: true };
   }
-  return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)) };
+  return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)), failed: false };
 }
 
 /**
@@ -114,8 +134,15 @@ function planGroups(deps: AttemptDeps, message: QueuedMessage, pending: readonly
 export async function attemptMessage(deps: AttemptDeps, message: QueuedMessage, now: number): Promise<RecipientResult[]> {
   const pending = message.recipients.filter((r) => DUE_STATUSES.has(r.status) && r.nextAttemptAt <= now);
   if (pending.length === 0) return [];
-  const { groups, unrouted } = planGroups(deps, message, pending);
-  if (unrouted.length > 0) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');
+  // Read once: every group's bytes come from this body.
+  const body = deps.queue.body(message.id);
+  if (!body) {
+    // storage inconsistency: keep the recipients, tell the admin, never crash
+    deps.logger.error({ queueId: message.id }, 'message body missing from the queue, deferring');
+    return deferAll(pending.map((r) => r.address), BODY_MISSING);
+  }
+  const { groups, unrouted, failed } = await planGroups(deps, message, body, pending);
+  if (unrouted.length > 0 && !failed) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');
   const sent = await Promise.all(groups.map((group) => deliverGroup(deps, message, group)));
-  return [...sent.flat(), ...deferAll(unrouted, NO_ROUTE)];
+  return [...sent.flat(), ...deferAll(unrouted, failed ? PLAN_FAILED : NO_ROUTE)];
 }

@@ -6,6 +6,7 @@ export function destinationKey(route: Route): string {
     case 'smarthost': return `smarthost:${route.name}`;
     case 'direct': return `direct:${route.domain.toLowerCase()}`;
     case 'capture': return 'capture';
+    case 'relay': return `relay:${route.key}`;
   }
 }
 

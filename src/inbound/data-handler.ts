@@ -5,7 +5,7 @@ import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { Replies, SmtpError, type SmtpReply } from '../core/smtp-reply.js';
-import type { Envelope, MessageQueue, QueuedMessage } from '../core/types.js';
+import type { Envelope, MessageQueue, NewMessage, QueuedMessage, RecipientRole } from '../core/types.js';
 import { collectCapped } from './collect-stream.js';
 import { processMessage } from './process-message.js';
 
@@ -94,4 +94,36 @@ function notifyQueued(deps: DataDeps, session: DataSession, stored: QueuedMessag
   } catch (err) {
     deps.logger.error({ ...session.log, queueId: stored.id, err }, 'onQueued failed');
   }
+}
+
+/** Envelope recipients a tenant adds to every message (its archive address), read at accept time. */
+export type ExtraRecipients = (tenantId: string) => Promise<readonly string[]>;
+
+/**
+ * The queue inbound stores into, with each tenant's extra recipients appended to the envelope
+ * before the message is stored, so that each has its own state in the log. They are marked
+ * `archive` in `roles`. A failing lookup fails the enqueue: the client gets 451 and retries,
+ * rather than the archive silently missing a message.
+ */
+export function withExtraRecipients(queue: MessageQueue, extra: ExtraRecipients): MessageQueue {
+  const enqueue = async (message: NewMessage, body: Buffer): Promise<QueuedMessage> => {
+    const added = message.kind === 'mail' ? await extra(message.tenantId) : [];
+    const present = new Set(message.envelope.to.map((a) => a.toLowerCase()));
+    const fresh = [...new Set(added)].filter((a) => !present.has(a.toLowerCase()));
+    if (fresh.length === 0) return queue.enqueue(message, body);
+    const roles: Record<string, RecipientRole> = { ...message.roles };
+    for (const address of fresh) roles[address] = 'archive';
+    return queue.enqueue({ ...message, envelope: { ...message.envelope, to: [...message.envelope.to, ...fresh] }, roles }, body);
+  };
+  return {
+    enqueue,
+    get: (id) => queue.get(id),
+    body: (id) => queue.body(id),
+    due: (now, limit, exclude) => queue.due(now, limit, exclude),
+    nextDueAt: () => queue.nextDueAt(),
+    record: (id, results, now) => queue.record(id, results, now),
+    expire: (id, addresses, now, reason) => queue.expire(id, addresses, now, reason),
+    depth: () => queue.depth(),
+    close: () => queue.close(),
+  };
 }

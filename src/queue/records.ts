@@ -30,7 +30,8 @@ export function appendHistory(history: readonly DeliveryAttempt[], entry: Delive
 /** The record `enqueue` stores: plain data copied field by field (no caller objects kept). */
 export function newRecord(message: NewMessage, size: number): QueuedMessage {
   const recipients: RecipientState[] = message.envelope.to.map((address) => ({
-    address, status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
+    address, ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
+    status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
   }));
   const record: QueuedMessage = {
     id: message.id,

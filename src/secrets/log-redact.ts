@@ -33,4 +33,7 @@ export const LOG_REDACT_PATHS: string[] = [
   'headers.authorization',
   'headers.cookie',
   'res.headers["set-cookie"]',
+  // A tenant's own SMTP server travels as a Route whose hop holds the opened password.
+  '*.hop.pass',
+  '*.*.hop.pass',
 ];

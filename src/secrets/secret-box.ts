@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import { loadSecretKey, SECRET_KEY_BYTES } from './secret-key.js';
@@ -16,6 +16,11 @@ export interface SecretBox {
   open(sealed: string, context: string): string;
   /** First 8 hex digits of sha256(key): tells which key sealed a value, reveals nothing of it. */
   keyFingerprint(): string;
+  /**
+   * A 32-byte key for another purpose (e.g. "verp" for bounce-address MACs), derived with
+   * HKDF-SHA256 so that it reveals nothing of the sealing key and differs per purpose.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 export interface SecretDescription {
@@ -53,6 +58,10 @@ export function createSecretBox(keyBytes: Buffer): SecretBox {
     seal: (plaintext, context) => seal(key, fingerprint, plaintext, context),
     open: (sealed, context) => open(key, fingerprint, sealed, context),
     keyFingerprint: () => fingerprint,
+    deriveKey: (purpose) => {
+      requireContext(purpose);
+      return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `postbode:${purpose}`, 32));
+    },
   };
 }
 

@@ -57,20 +57,25 @@ export function countingMetrics(): CountingMetrics {
   };
 }
 
-/** Everything to the given route (one delivery per message). */
+/** Everything to the given route (one delivery per message), the stored bytes and envelope sender as they are. */
 export function planAll(route: Route): DeliveryDeps['plan'] {
-  return (_message, pending: readonly RecipientState[]) => [{ route, recipients: pending.map((r) => r.address) }];
+  return async (message, body, pending: readonly RecipientState[]) => {
+    const recipients = pending.map((r) => r.address);
+    return [{ route, recipients, envelope: { from: message.envelope.from, to: recipients }, raw: body }];
+  };
 }
 
 /** Groups by recipient domain onto direct routes, like main's planner in direct mode. */
 export function planByDomain(): DeliveryDeps['plan'] {
-  return (_message, pending) => {
+  return async (message, body, pending) => {
     const byDomain = new Map<string, string[]>();
     for (const r of pending) {
       const domain = r.address.slice(r.address.lastIndexOf('@') + 1);
       byDomain.set(domain, [...(byDomain.get(domain) ?? []), r.address]);
     }
-    return [...byDomain].map(([domain, recipients]) => ({ route: { kind: 'direct' as const, domain }, recipients }));
+    return [...byDomain].map(([domain, recipients]) => ({
+      route: { kind: 'direct' as const, domain }, recipients, envelope: { from: message.envelope.from, to: recipients }, raw: body,
+    }));
   };
 }
 

@@ -33,6 +33,7 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
       mode: 'smarthost', smarthost: { host: '127.0.0.1', port: sinkPort, tls: 'none', maxConnections: 5 },
       connectTimeoutMs: 2000, sendTimeoutMs: 5000, ...(extra.delivery as object | undefined),
     },
+    ...(extra.platform ? { platform: extra.platform } : {}),
   };
   return configSchema.parse(base);
 }
@@ -40,13 +41,14 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
 /** Creates a tenant in a fresh data dir, then starts the real gateway in this process. */
 export async function startTestGateway(
   sinkPort: number, extra: Record<string, unknown> = {}, tenantInput: { allowedIps?: string[] } = {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-gw-'));
   const config = testConfig(dataDir, sinkPort, extra);
   const store = openTenantStore(join(dataDir, 'config'));
   const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...tenantInput });
   await store.close();
-  const gateway = await startGateway(config, pino({ level: 'silent' }));
+  const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, env);
   return {
     gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
     async stop() {

@@ -22,7 +22,8 @@ export class MemoryQueue implements MessageQueue {
 
   async enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage> {
     const recipients: RecipientState[] = message.envelope.to.map((address) => ({
-      address, status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
+      address, ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
+    status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
     }));
     const stored: QueuedMessage = { ...message, recipients, size: body.length };
     await this.beforeDurable();

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import type { AuthLimits } from './auth-middleware.js';
 import type { MessageLog } from '../../core/types.js';
+import type { SenderApiDeps } from './sender-routes.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -40,4 +41,6 @@ export interface ApiDeps {
   readonly limits?: Partial<ApiLimits>;
   /** Called after retry/release, so that delivery looks at the queue now rather than at its next poll. */
   readonly onQueueChanged?: () => void;
+  /** Sender settings routes (issue 4); left out, those routes are not mounted. */
+  readonly sender?: SenderApiDeps;
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import type { ApiLimits, KeyFingerprint } from './api-deps.js';
+import type { SenderApiDeps } from './sender-routes.js';
 import type { MessageLog } from '../../core/types.js';
 import { createApiV1Router } from './router.js';
 
@@ -21,6 +22,7 @@ export interface ConfigApiOptions {
   readonly clock: Clock;
   readonly limits?: Partial<ApiLimits>;
   readonly onQueueChanged?: () => void;
+  readonly sender?: SenderApiDeps;
 }
 
 export interface ConfigApi {
@@ -44,7 +46,7 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
   }
   const router = createApiV1Router({
     tenants: opts.tenants, tokens, audit, messages: opts.messages, envAdmin, secrets: opts.secrets,
-    logger: opts.logger, clock: opts.clock, limits: opts.limits, onQueueChanged: opts.onQueueChanged,
+    logger: opts.logger, clock: opts.clock, limits: opts.limits, onQueueChanged: opts.onQueueChanged, sender: opts.sender,
   });
   return {
     router,

@@ -7,7 +7,7 @@ import { fieldErrors, invalidRequest, type FieldErrors } from './api-errors.js';
  * output, and its handler. The same object builds the Express route (router.ts) and the
  * OpenAPI document (openapi.ts), so the documentation cannot drift from the checks.
  */
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** admin: admin tokens only. tenant: admin, or a tenant token (the handler scopes it to its tenant). */
 export type Access = 'admin' | 'tenant';

@@ -87,6 +87,7 @@ const recipientSchema = z.object({
   attempts: z.number().int(),
   nextAttemptAt: z.number().int(),
   lastReply: z.string().optional(),
+  role: z.enum(['client', 'archive', 'accountant']).optional().describe('Why this recipient is there; absent means client'),
   history: z.array(attemptSchema),
 });
 
@@ -114,6 +115,7 @@ export function messageView(m: QueuedMessage): MessageView {
     recipients: m.recipients.map((r) => ({
       address: r.address, status: r.status, attempts: r.attempts, nextAttemptAt: r.nextAttemptAt,
       ...(r.lastReply === undefined ? {} : { lastReply: r.lastReply }),
+      ...(r.role === undefined ? {} : { role: r.role }),
       history: r.history.map((a) => ({ at: a.at, outcome: a.outcome, reply: a.reply, ...(a.nextHop === undefined ? {} : { nextHop: a.nextHop }) })),
     })),
     receivedAt: m.receivedAt, size: m.size, client: { address: m.client.address, helo: m.client.helo }, messageId: m.messageId,

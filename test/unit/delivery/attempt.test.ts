@@ -32,9 +32,9 @@ describe('attemptMessage', () => {
     const sent: Array<{ envelope: Envelope; route: Route }> = [];
     const results = await attemptMessage({
       queue, logger, clock: () => 2_000, slots: createDestinationSlots(1), transportFor: () => recordingTransport(sent),
-      plan: () => [
-        { route: { kind: 'direct', domain: 'one.test' }, recipients: ['a@one.test', 'lost@one.test', 'stranger@nowhere.test'] },
-        { route: { kind: 'direct', domain: 'two.test' }, recipients: ['b@two.test', 'a@one.test'] },
+      plan: async (m, body) => [
+        { route: { kind: 'direct', domain: 'one.test' }, recipients: ['a@one.test', 'lost@one.test', 'stranger@nowhere.test'], envelope: m.envelope, raw: body },
+        { route: { kind: 'direct', domain: 'two.test' }, recipients: ['b@two.test', 'a@one.test'], envelope: m.envelope, raw: body },
       ],
     }, message, 2_000);
 
@@ -50,7 +50,7 @@ describe('attemptMessage', () => {
     const sent: Array<{ envelope: Envelope; route: Route }> = [];
     const results = await attemptMessage({
       queue, logger, clock: () => 0, slots: createDestinationSlots(1), transportFor: () => recordingTransport(sent),
-      plan: (_m, pending) => [{ route: { kind: 'capture' }, recipients: pending.map((r) => r.address) }],
+      plan: async (m, body, pending) => [{ route: { kind: 'capture' }, recipients: pending.map((r) => r.address), envelope: m.envelope, raw: body }],
     }, message, 500);
     expect(results).toEqual([]);
     expect(sent).toEqual([]);

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import type { QueuedMessage, Tenant } from '../../core/types.js';
+import type { SenderSettingsStore } from '../../tenants/sender-settings-store.js';
+import {
+  ACCOUNTANT_MODES, SENDER_MODES, smtpPasswordContext, smtpSettingsHash,
+  type SenderSettings, type TenantSmtpSettings,
+} from '../../tenants/sender-settings.js';
+import type { TestSendResult } from '../../transports/tenant-smtp-test.js';
+import type { ApiDeps } from './api-deps.js';
+import { conflict, invalidRequest, notFound } from './api-errors.js';
+import { headerText, idParams, mailAddress } from './fields.js';
+import { defineRoute, type ApiRoute } from './route-spec.js';
+import { canSee, visibleTenant } from './scope.js';
+import { messageSchema, messageView } from './views.js';
+
+/** What the sender routes need besides the common API deps (wired in gateway.ts). */
+export interface SenderApiDeps {
+  readonly store: SenderSettingsStore;
+  /** SecretBox.seal. */
+  readonly seal: (plaintext: string, context: string) => string;
+  /** Sends the test invoice through the tenant's saved server settings. */
+  readonly testSend: (tenant: Tenant, settings: SenderSettings, to: string) => Promise<TestSendResult>;
+  /** Queues a copy of a past message (its stored body) to the accountant. */
+  readonly sendToAccountant: (message: QueuedMessage, body: Buffer, address: string) => Promise<QueuedMessage>;
+}
+
+const TAG = 'Sender';
+const hostName = z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'not a host name or address');
+const localPart = z.string().min(1).max(64).regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'lower-case letters, digits and . _ - only');
+
+const smtpInput = z.strictObject({
+  host: hostName,
+  port: z.number().int().min(1).max(65535),
+  tls: z.enum(['implicit', 'starttls', 'opportunistic']).meta({ description: 'implicit = TLS from the first byte; starttls = required; opportunistic = when offered' }),
+  rejectUnauthorized: z.boolean().default(true),
+  user: headerText(254).min(1).optional(),
+  password: z.string().min(1).max(1000).optional().meta({ description: 'Write-only; kept when left out and host and user are unchanged' }),
+});
+
+const putBody = z.strictObject({
+  mode: z.enum(SENDER_MODES).optional(),
+  displayName: headerText(200).min(1).nullable().optional(),
+  localPart: localPart.nullable().optional(),
+  replyTo: mailAddress.nullable().optional(),
+  replyToWins: z.enum(['tenant', 'legacy']).optional(),
+  keepOriginalFrom: z.boolean().optional(),
+  ownAddress: mailAddress.nullable().optional(),
+  smtp: smtpInput.nullable().optional(),
+  archiveAddress: mailAddress.nullable().optional(),
+  accountantAddress: mailAddress.nullable().optional(),
+  accountantMode: z.enum(ACCOUNTANT_MODES).optional(),
+}).meta({ id: 'SenderSettingsChanges', description: 'Fields left out stay as they are; null clears one.' });
+
+const viewSchema = z.object({
+  mode: z.enum(SENDER_MODES),
+  displayName: z.string().optional(),
+  localPart: z.string().optional(),
+  replyTo: z.string().optional(),
+  replyToWins: z.enum(['tenant', 'legacy']),
+  keepOriginalFrom: z.boolean(),
+  ownAddress: z.string().optional(),
+  smtp: z.object({
+    host: z.string(), port: z.number(), tls: z.string(), rejectUnauthorized: z.boolean(), user: z.string().optional(), hasPassword: z.boolean(),
+  }).optional(),
+  archiveAddress: z.string().optional(),
+  accountantAddress: z.string().optional(),
+  accountantMode: z.enum(ACCOUNTANT_MODES),
+  broken: z.object({ at: z.number(), reason: z.string() }).optional(),
+  lastTestSend: z.object({ at: z.number(), ok: z.boolean(), summary: z.string(), current: z.boolean() }).optional(),
+}).meta({ id: 'SenderSettings' });
+
+const testSendResult = z.object({ ok: z.boolean(), outcome: z.string(), summary: z.string() });
+
+export function senderView(s: SenderSettings): z.infer<typeof viewSchema> {
+  const { smtp, lastTestSend, broken, updatedAt: _updated, ...rest } = s;
+  return {
+    ...rest,
+    ...(smtp ? { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, ...(smtp.user ? { user: smtp.user } : {}), hasPassword: smtp.passwordSealed !== undefined } } : {}),
+    ...(broken ? { broken } : {}),
+    ...(lastTestSend ? { lastTestSend: { at: lastTestSend.at, ok: lastTestSend.ok, summary: lastTestSend.summary, current: smtp !== undefined && lastTestSend.settingsHash === smtpSettingsHash(smtp) } } : {}),
+  };
+}
+
+type PutBody = z.output<typeof putBody>;
+const OPTIONAL_FIELDS = ['displayName', 'localPart', 'replyTo', 'ownAddress', 'archiveAddress', 'accountantAddress'] as const;
+
+/** The settings after a PUT: set fields replace, null clears, the password is sealed here and only here. */
+export function applyChanges(current: SenderSettings, body: PutBody, tenantId: string, seal: SenderApiDeps['seal'], now: number): SenderSettings {
+  const next: Record<string, unknown> = { ...current, updatedAt: now };
+  for (const key of OPTIONAL_FIELDS) {
+    const value = body[key];
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  for (const key of ['mode', 'replyToWins', 'keepOriginalFrom', 'accountantMode'] as const) {
+    if (body[key] !== undefined) next[key] = body[key];
+  }
+  if (body.smtp === null) delete next.smtp;
+  else if (body.smtp !== undefined) next.smtp = nextSmtp(current.smtp, body.smtp, tenantId, seal);
+  const result = next as unknown as SenderSettings;
+  // New server settings: an old "broken" verdict was about the old ones.
+  const changed = smtpHash(current.smtp) !== smtpHash(result.smtp);
+  if (changed) return withoutKey(result, 'broken');
+  return result;
+}
+
+function nextSmtp(old: TenantSmtpSettings | undefined, input: z.output<typeof smtpInput>, tenantId: string, seal: SenderApiDeps['seal']): TenantSmtpSettings {
+  const sameLogin = old !== undefined && old.host.toLowerCase() === input.host.toLowerCase() && old.user === input.user;
+  const passwordSealed = input.password !== undefined ? seal(input.password, smtpPasswordContext(tenantId)) : sameLogin ? old?.passwordSealed : undefined;
+  return {
+    host: input.host, port: input.port, tls: input.tls, rejectUnauthorized: input.rejectUnauthorized,
+    ...(input.user !== undefined ? { user: input.user } : {}), ...(passwordSealed !== undefined ? { passwordSealed } : {}),
+  };
+}
+
+function smtpHash(smtp: TenantSmtpSettings | undefined): string {
+  return smtp === undefined ? '' : smtpSettingsHash(smtp);
+}
+
+function withoutKey<T extends object>(value: T, key: keyof T): T {
+  const copy = { ...value };
+  delete copy[key];
+  return copy;
+}
+
+/** Refusals of a combination of settings (each field alone was valid). */
+export function checkSettings(s: SenderSettings, previousMode: SenderSettings['mode']): void {
+  if (s.mode === 'gmail' && previousMode !== 'gmail') throw conflict('Gmail mode is not available yet');
+  if (s.mode === 'own-address' && s.ownAddress === undefined) throw invalidRequest({ 'body.ownAddress': ['required for mode own-address'] });
+  if (s.accountantMode !== 'off' && s.accountantAddress === undefined) throw invalidRequest({ 'body.accountantAddress': ['required when accountantMode is manual or automatic'] });
+  if (s.mode !== 'own-smtp') return;
+  if (!s.smtp) throw invalidRequest({ 'body.smtp': ['required for mode own-smtp'] });
+  const tested = s.lastTestSend?.ok === true && s.lastTestSend.settingsHash === smtpSettingsHash(s.smtp);
+  if (!tested) {
+    throw conflict('own-smtp can only be activated after a successful test-send with the current server settings: '
+      + 'save the server settings (with another mode), run POST .../sender/test-send, then set mode own-smtp');
+  }
+}
+
+export function senderRoutes(deps: ApiDeps): ApiRoute[] {
+  const sender = deps.sender;
+  if (!sender) return [];
+  return [
+    defineRoute({
+      method: 'get', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Sender settings',
+      description: 'Sending mode, identity, own SMTP server (the password never: `hasPassword`), extra recipients, `broken` and the last test-send.',
+      params: idParams,
+      responses: { 200: { description: 'The settings', schema: viewSchema } },
+      async handle({ principal, params }) {
+        await visibleTenant(deps.tenants, principal, params.id);
+        return { status: 200, body: senderView(sender.store.get(params.id)) };
+      },
+    }),
+    defineRoute({
+      method: 'put', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Change sender settings',
+      description: 'Takes effect on the next message. Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); gmail is not available yet (409).',
+      params: idParams, body: putBody,
+      responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet' } },
+      async handle({ principal, params, body, now }) {
+        await visibleTenant(deps.tenants, principal, params.id);
+        const saved = await sender.store.update(params.id, (current) => {
+          const next = applyChanges(current, body, params.id, sender.seal, now);
+          checkSettings(next, current.mode);
+          return next;
+        });
+        const fieldsChanged = Object.keys(body).map((k) => (k === 'smtp' && body.smtp?.password !== undefined ? 'smtp(password)' : k));
+        return { status: 200, body: senderView(saved), audit: { tenantId: params.id, fieldsChanged } };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/tenants/:id/sender/test-send', tag: TAG, access: 'tenant', summary: 'Send a test invoice through the own SMTP server',
+      description: 'Uses the saved server settings and answers in plain words: sent (with the reply), authentication failed, TLS failed, connection refused, timed out, host not found.',
+      params: idParams, body: z.strictObject({ to: mailAddress }),
+      responses: { 200: { description: 'What happened', schema: testSendResult }, 409: { description: 'No server settings saved' } },
+      async handle({ principal, params, body, now }) {
+        const tenant = await visibleTenant(deps.tenants, principal, params.id);
+        const settings = sender.store.get(params.id);
+        const smtp = settings.smtp;
+        if (!smtp) throw conflict('save the own SMTP server settings first');
+        const result = await sender.testSend(tenant, settings, body.to);
+        await sender.store.update(params.id, (current) => {
+          if (!current.smtp || smtpSettingsHash(current.smtp) !== smtpSettingsHash(smtp)) return current; // changed meanwhile
+          const recorded = { ...current, lastTestSend: { at: now, ok: result.ok, summary: result.summary, settingsHash: smtpSettingsHash(smtp) } };
+          return result.ok ? withoutKey(recorded, 'broken') : recorded;
+        });
+        return { status: 200, body: result, audit: { tenantId: params.id, fieldsChanged: ['lastTestSend'] } };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/messages/:id/send-to-accountant', tag: 'Messages', access: 'tenant', summary: 'Send a past message to the accountant',
+      description: 'A separate message to the tenant\'s accountant with the documents (PDF, XML) of the stored message attached as they came.',
+      params: idParams,
+      responses: { 202: { description: 'The copy, queued', schema: z.object({ message: messageSchema }) }, 409: { description: 'No accountant address, or the body was purged' } },
+      async handle({ principal, params }) {
+        const msg = deps.messages.get(params.id);
+        if (!msg || !canSee(principal, msg.tenantId)) throw notFound();
+        const settings = sender.store.get(msg.tenantId);
+        if (settings.accountantAddress === undefined || settings.accountantMode === 'off') throw conflict('the tenant has no accountant address (or accountantMode is off)');
+        if (msg.kind !== 'mail') throw conflict('only mail can be sent to the accountant');
+        const body = deps.messages.body(msg.id);
+        if (!body) throw conflict('the message body is no longer kept (retention)');
+        const copy = await sender.sendToAccountant(msg, body, settings.accountantAddress);
+        deps.onQueueChanged?.();
+        return { status: 202, body: { message: messageView(copy) }, audit: { tenantId: msg.tenantId, targetId: msg.id, fieldsChanged: ['accountantCopy'] } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,171 @@
+import type { Config } from './config/schema.js';
+import type { Logger } from './core/logger.js';
+import type { QueuedMessage, RecipientState, Route, Tenant, TenantDirectory } from './core/types.js';
+import type { PlannedDelivery, Plan } from './delivery/attempt.js';
+import type { RoutedRecipients } from './routing.js';
+import { addressIn } from './rules/sender-address.js';
+import { ACCOUNTANT_COPY_HEADER, queueAccountantCopy, type AccountantDeps } from './rules/sender-accountant.js';
+import type { DomainDirectory } from './rules/sender-domains.js';
+import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './rules/sender-headers.js';
+import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
+import { makeVerp } from './rules/sender-verp.js';
+import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
+import { defaultLocalPart, smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
+
+/**
+ * The mail flow at delivery time, in one place. The accept path stored the client's bytes
+ * as they came; here, per attempt, a message becomes its deliveries:
+ *
+ *   1. sender mode    which mode applies (own-address falls back to forwarding until its domain is verified)
+ *   2. content stages header edits over the stored bytes, in this order:
+ *        a. strip hidden headers  (Bcc, Return-Path, our internal markers: never sent)
+ *        b. sender identity       (From / Reply-To / X-Postbode-Original-From)
+ *        c. [slot] DKIM signing   (DKIM issue: after every header edit; platform modes only,
+ *                                  the tenant's own server signs its own mail)
+ *        d. [slot] open tracking  (tracking issue: never in own-smtp mode, never for accountant copies)
+ *   3. envelope + route  VERP envelope sender per recipient through the platform transport,
+ *                        or the tenant's own SMTP server as a `relay` route
+ *   4. accountant copy   automatic mode: invoices and credit notes also go, as a separate
+ *                        queued message, to the accountant (once per message)
+ *
+ * Archive recipients were added to the envelope at accept time; they get the same bytes.
+ */
+export interface PipelineDeps {
+  readonly platform: Config['platform'];
+  /** Routes through the platform transport (routing.ts). */
+  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  readonly tenants: TenantDirectory;
+  readonly settings: SenderSettingsReader;
+  readonly domains: DomainDirectory;
+  /** SecretBox.deriveKey('verp'). */
+  readonly verpKey: Buffer;
+  /** SecretBox.open: the tenant's SMTP password, opened in memory for the attempt only. */
+  readonly openSecret: (sealed: string, context: string) => string;
+  /** Queue access for automatic accountant copies; off when absent. */
+  readonly accountant?: AccountantDeps;
+  readonly logger: Logger;
+}
+
+type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp';
+
+interface ModeChoice {
+  readonly mode: EffectiveMode;
+  /** Why the tenant's chosen mode was not used; goes into the message log. */
+  readonly note?: string;
+}
+
+/** Never sent to anyone: Bcc (RFC 5322 3.6.3), a Return-Path the client wrote, our own markers. */
+const HIDDEN_HEADERS = ['bcc', 'return-path', ACCOUNTANT_COPY_HEADER];
+
+export function stripHiddenHeaders(message: HeaderedMessage): HeaderedMessage {
+  return withoutFields(message, HIDDEN_HEADERS);
+}
+
+export async function chooseMode(settings: SenderSettings, tenantId: string, domains: DomainDirectory): Promise<ModeChoice> {
+  switch (settings.mode) {
+    case 'forwarding': return { mode: 'forwarding' };
+    case 'gmail': return { mode: 'forwarding', note: 'sent in forwarding mode: Gmail mode is not available yet' };
+    case 'own-smtp':
+      return settings.smtp ? { mode: 'own-smtp' } : { mode: 'forwarding', note: 'sent in forwarding mode: no own SMTP server is set' };
+    case 'own-address': {
+      const domain = settings.ownAddress?.slice(settings.ownAddress.lastIndexOf('@') + 1).toLowerCase();
+      if (!domain) return { mode: 'forwarding', note: 'sent in forwarding mode: no own address is set' };
+      if (await domains.isVerified(domain, tenantId)) return { mode: 'own-address' };
+      return { mode: 'forwarding', note: `sent in forwarding mode: domain ${domain} is not verified yet` };
+    }
+  }
+}
+
+export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, tenant: Tenant | undefined, platform: Config['platform'], legacyFrom?: string): SenderIdentity {
+  const name = settings.displayName ?? tenant?.name;
+  const base = {
+    replyToWins: settings.replyToWins, keepOriginalFrom: settings.keepOriginalFrom,
+    ...(settings.replyTo !== undefined ? { replyTo: settings.replyTo } : {}),
+  };
+  if (mode === 'forwarding') {
+    // No platform domain configured: a plain relay, the legacy From stays (see config platform.sendingDomain).
+    if (platform.sendingDomain === null) return base;
+    const local = settings.localPart ?? defaultLocalPart(tenant?.smtpUsername ?? 'mail');
+    return {
+      ...base, from: { ...(name ? { name } : {}), address: `${local}@${platform.sendingDomain}` },
+      ...(legacyFrom !== undefined ? { fallbackReplyTo: legacyFrom } : {}),
+    };
+  }
+  const own = settings.ownAddress;
+  return own === undefined ? base : { ...base, from: { ...(name ? { name } : {}), address: own } };
+}
+
+function legacyFromAddress(message: HeaderedMessage): string | undefined {
+  const field = findFields(message, 'from')[0];
+  return field === undefined ? undefined : addressIn(fieldValue(field));
+}
+
+export function tenantRoute(tenantId: string, settings: SenderSettings, openSecret: PipelineDeps['openSecret']): Route {
+  const smtp = settings.smtp;
+  if (!smtp) throw new Error('own-smtp mode without server settings');
+  const pass = smtp.passwordSealed === undefined ? undefined : openSecret(smtp.passwordSealed, smtpPasswordContext(tenantId));
+  return {
+    kind: 'relay', key: `${tenantId}:${smtpSettingsHash(smtp)}`, owner: tenantId,
+    hop: {
+      host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized,
+      ...(smtp.user !== undefined ? { user: smtp.user } : {}), ...(pass !== undefined ? { pass } : {}),
+    },
+  };
+}
+
+/** The Plan the delivery scheduler calls for each attempt of a message. */
+export function createPipeline(deps: PipelineDeps): Plan {
+  return async (message, body, pending) => {
+    if (message.kind === 'dsn') return platformDeliveries(deps, message, body, pending);
+    const settings = deps.settings.get(message.tenantId);
+    const tenant = await deps.tenants.byId(message.tenantId);
+    const choice = await chooseMode(settings, message.tenantId, deps.domains);
+    if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
+    const split = stripHiddenHeaders(splitMessage(body));
+    const isCopy = findFields(splitMessage(body), ACCOUNTANT_COPY_HEADER).length > 0;
+    const identity = senderIdentity(choice.mode, settings, tenant, deps.platform, legacyFromAddress(split));
+    const raw = joinMessage(applySenderIdentity(split, identity));
+    // DKIM signing goes here (platform modes), then open tracking (not own-smtp): see the header comment.
+    if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
+    if (choice.mode === 'own-smtp') {
+      const recipients = pending.map((r) => r.address);
+      const from = settings.ownAddress ?? message.envelope.from;
+      return [{ route: tenantRoute(message.tenantId, settings, deps.openSecret), recipients, envelope: { from, to: recipients }, raw }];
+    }
+    return verpDeliveries(deps, message, raw, pending, choice.note);
+  };
+}
+
+/** One delivery per recipient: each gets its own VERP envelope sender (without a bounce domain: the client's, all in one). */
+function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string): PlannedDelivery[] {
+  const domain = deps.platform.bounceDomain ?? deps.platform.sendingDomain;
+  if (domain === null) {
+    return platformDeliveries(deps, message, raw, pending).map((d) => ({ ...d, ...(note ? { note } : {}) }));
+  }
+  const verp = { localPart: deps.platform.bounceLocalPart, domain, key: deps.verpKey };
+  const index = new Map(message.recipients.map((r, i) => [r.address, i]));
+  return pending.flatMap((r) => {
+    const from = makeVerp(verp, { queueId: message.id, recipientIndex: index.get(r.address) ?? 0 });
+    return deps.routes([r.address]).map((routed) => ({
+      route: routed.route, recipients: routed.recipients, envelope: { from, to: routed.recipients }, raw, ...(note ? { note } : {}),
+    }));
+  });
+}
+
+/** DSNs we made go out as they are, with the null sender. */
+function platformDeliveries(deps: PipelineDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
+  return deps.routes(pending.map((r) => r.address)).map((routed) => ({
+    route: routed.route, recipients: routed.recipients, envelope: { from: message.envelope.from, to: routed.recipients }, raw: body,
+  }));
+}
+
+/** A failure here never stops the delivery of the message itself: it is logged and tried again next attempt. */
+async function automaticAccountantCopy(deps: PipelineDeps, message: QueuedMessage, body: Buffer, settings: SenderSettings): Promise<void> {
+  if (!deps.accountant || settings.accountantMode !== 'automatic' || settings.accountantAddress === undefined) return;
+  try {
+    const copy = await queueAccountantCopy(deps.accountant, message, body, settings.accountantAddress, { automatic: true });
+    if (copy) deps.logger.info({ queueId: message.id, copyId: copy.id }, 'accountant copy queued');
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, err }, 'accountant copy failed');
+  }
+}

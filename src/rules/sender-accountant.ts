@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Clock } from '../core/clock.js';
+import type { MessageQueue, QueuedMessage } from '../core/types.js';
+import { detectDocument } from './detect.js';
+import { detectionInputFrom } from './detection-input.js';
+
+/**
+ * The accountant copy: a separate message to the tenant's accountant with the documents of
+ * an invoice or credit note attached as they came (PDF and UBL/XML). Parsing happens at
+ * delivery time or on an API call, never on the accept path.
+ */
+
+/** Marks a message we built as an accountant copy; the pipeline strips it before sending. */
+export const ACCOUNTANT_COPY_HEADER = 'X-Postbode-Accountant-Copy';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The automatic copy's queue id, derived from the original's: same time part, the rest from
+ * a hash. A second attempt of the original finds the copy already queued (idempotent).
+ */
+export function accountantCopyId(originalId: string): string {
+  const digest = createHash('sha256').update(`accountant:${originalId}`).digest();
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += ALPHABET[(digest[i] ?? 0) % 32];
+  return originalId.slice(0, 10) + tail;
+}
+
+export function isDocumentAttachment(a: Pick<Attachment, 'contentType' | 'filename'>): boolean {
+  const type = a.contentType.toLowerCase();
+  const name = (a.filename ?? '').toLowerCase();
+  return type === 'application/pdf' || type.endsWith('/xml') || type.endsWith('+xml') || name.endsWith('.pdf') || name.endsWith('.xml');
+}
+
+export function isInvoiceOrCreditNote(parsed: ParsedMail): boolean {
+  const { documentType } = detectDocument(detectionInputFrom(parsed), []);
+  return documentType === 'invoice' || documentType === 'credit-note';
+}
+
+export interface CopyOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly originalId: string;
+  readonly copyId: string;
+  readonly hostname: string;
+  readonly now: number;
+}
+
+export async function buildAccountantCopy(parsed: ParsedMail, opts: CopyOptions): Promise<Buffer> {
+  const documents = parsed.attachments.filter(isDocumentAttachment);
+  const subject = parsed.subject ?? 'Document';
+  const composer = new MailComposer({
+    from: opts.from,
+    to: opts.to,
+    subject,
+    text: `For your records: ${subject}.\r\n\r\n${documents.length} document(s) attached as sent to the client.\r\n`,
+    attachments: documents.map((a) => ({ content: a.content, contentType: a.contentType, filename: a.filename ?? false })),
+    messageId: `<${opts.copyId.toLowerCase()}.accountant@${opts.hostname}>`,
+    date: new Date(opts.now),
+    headers: { [ACCOUNTANT_COPY_HEADER]: opts.originalId },
+    newline: 'windows',
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return composer.compile().build();
+}
+
+export interface AccountantDeps {
+  readonly queue: Pick<MessageQueue, 'enqueue' | 'get'>;
+  readonly hostname: string;
+  readonly clock: Clock;
+}
+
+/**
+ * Queues the accountant copy of `original` (stored bytes `body`). `automatic`: only for an
+ * invoice or credit note with document attachments, once (deterministic id). `manual`: always
+ * a new copy, under `id`. Returns the copy, or undefined when none was due.
+ */
+export async function queueAccountantCopy(
+  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string, how: { readonly automatic: true } | { readonly id: string },
+): Promise<QueuedMessage | undefined> {
+  const id = 'automatic' in how ? accountantCopyId(original.id) : how.id;
+  if (deps.queue.get(id)) return undefined;
+  const parsed = await simpleParser(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  if ('automatic' in how && (!isInvoiceOrCreditNote(parsed) || !parsed.attachments.some(isDocumentAttachment))) return undefined;
+  const now = deps.clock();
+  const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
+  const raw = await buildAccountantCopy(parsed, { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now });
+  return deps.queue.enqueue({
+    id, tenantId: original.tenantId, kind: 'mail',
+    envelope: { from: original.envelope.from, to: [address] },
+    receivedAt: now,
+    client: { address: '127.0.0.1', helo: deps.hostname },
+    messageId: `<${id.toLowerCase()}.accountant@${deps.hostname}>`,
+    ...(parsed.subject !== undefined ? { subject: parsed.subject } : {}),
+    roles: { [address]: 'accountant' },
+  }, raw);
+}

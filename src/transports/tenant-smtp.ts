@@ -1,0 +1,88 @@
+import type { SmarthostConfig } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transport } from '../core/types.js';
+
+/**
+ * Delivery through next hops named by the route (`kind: 'relay'`), e.g. a tenant's own SMTP
+ * server. It knows nothing of tenants: it keeps a bounded cache of smarthost transports keyed
+ * by the route's `key` (a hash of the hop settings; an evicted one is closed), and reports a
+ * failure of the hop itself (login refused, host unknown or refusing) to `onHopFailure` with
+ * the route's opaque `owner`, as a deferral: a typo in the settings must not bounce mail.
+ */
+export type HopProblem = 'auth-failed' | 'host-not-found' | 'connection-refused';
+
+export interface RelayTransportOptions {
+  readonly create: (hop: SmarthostConfig) => Transport;
+  readonly maxEntries?: number;
+  readonly logger: Logger;
+  readonly onHopFailure?: (owner: string, problem: HopProblem, reply: string) => void;
+  readonly onHopOk?: (owner: string) => void;
+}
+
+const DEFAULT_MAX_ENTRIES = 50;
+
+export function hopConfig(hop: RelayHop): SmarthostConfig {
+  return {
+    host: hop.host, port: hop.port, tls: hop.tls, rejectUnauthorized: hop.rejectUnauthorized, maxConnections: 2,
+    ...(hop.user !== undefined ? { user: hop.user, pass: hop.pass ?? '' } : {}),
+  };
+}
+
+/** What a reply says about the hop (not the message), or undefined when it is about the message. */
+export function hopProblem(reply: string): HopProblem | undefined {
+  if (/^535\b|^5\d\d 5\.7\.8\b|\bEAUTH\b|authentication (failed|credentials)/i.test(reply)) return 'auth-failed';
+  if (/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/.test(reply)) return 'host-not-found';
+  if (/\bECONNREFUSED\b/.test(reply)) return 'connection-refused';
+  return undefined;
+}
+
+export function createRelayTransport(opts: RelayTransportOptions): Transport {
+  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  /** Insertion order is use order (re-inserted on use): the first entry is the least recently used. */
+  const cache = new Map<string, Transport>();
+
+  function transportFor(key: string, hop: RelayHop): Transport {
+    const cached = cache.get(key);
+    if (cached) {
+      cache.delete(key);
+      cache.set(key, cached);
+      return cached;
+    }
+    const created = opts.create(hopConfig(hop));
+    cache.set(key, created);
+    while (cache.size > maxEntries) {
+      const [oldKey, oldest] = cache.entries().next().value as [string, Transport];
+      cache.delete(oldKey);
+      oldest.close().catch((err: unknown) => opts.logger.warn({ err }, 'closing an evicted relay transport failed'));
+    }
+    return created;
+  }
+
+  async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
+    if (route.kind !== 'relay') {
+      return { recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply: `451 4.3.5 relay transport cannot take a ${route.kind} route` })) };
+    }
+    const result = await transportFor(route.key, route.hop).send(envelope, raw, route);
+    return { recipients: judgeHop(route.owner, result.recipients) };
+  }
+
+  function judgeHop(owner: string, results: readonly RecipientResult[]): RecipientResult[] {
+    const problem = results.map((r) => ({ r, p: hopProblem(r.reply) })).find((x) => x.p !== undefined);
+    if (problem?.p) {
+      opts.onHopFailure?.(owner, problem.p, problem.r.reply);
+      return results.map((r) => (hopProblem(r.reply) ? { ...r, outcome: 'deferred' } : r));
+    }
+    if (results.some((r) => r.outcome === 'delivered')) opts.onHopOk?.(owner);
+    return [...results];
+  }
+
+  return {
+    name: 'relay',
+    send,
+    async close() {
+      const all = [...cache.values()];
+      cache.clear();
+      await Promise.all(all.map((t) => t.close()));
+    },
+  };
+}
