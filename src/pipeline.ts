@@ -136,7 +136,13 @@ export function createPipeline(deps: PipelineDeps): Plan {
   };
 }
 
-/** One delivery per recipient: each gets its own VERP envelope sender (without a bounce domain: the client's, all in one). */
+/**
+ * One delivery per client recipient, each with its own VERP envelope sender, so a bounce
+ * names the recipient it is about. Archive recipients ride along in the first client
+ * recipient's transaction (one delivery instead of two, like Postfix's always_bcc): a bounce
+ * from the archive mailbox is told apart by the DSN's Final-Recipient. Without a bounce
+ * domain every recipient goes in one transaction with the client's envelope sender.
+ */
 function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string): PlannedDelivery[] {
   const domain = deps.platform.bounceDomain ?? deps.platform.sendingDomain;
   if (domain === null) {
@@ -144,9 +150,14 @@ function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer,
   }
   const verp = { localPart: deps.platform.bounceLocalPart, domain, key: deps.verpKey };
   const index = new Map(message.recipients.map((r, i) => [r.address, i]));
-  return pending.flatMap((r) => {
-    const from = makeVerp(verp, { queueId: message.id, recipientIndex: index.get(r.address) ?? 0 });
-    return deps.routes([r.address]).map((routed) => ({
+  const riders = pending.filter((r) => r.role === 'archive').map((r) => r.address);
+  const leads = pending.filter((r) => r.role !== 'archive');
+  const transactions = leads.length === 0
+    ? riders.map((address) => ({ lead: address, to: [address] }))
+    : leads.map((r, i) => ({ lead: r.address, to: i === 0 ? [r.address, ...riders] : [r.address] }));
+  return transactions.flatMap(({ lead, to }) => {
+    const from = makeVerp(verp, { queueId: message.id, recipientIndex: index.get(lead) ?? 0 });
+    return deps.routes(to).map((routed) => ({
       route: routed.route, recipients: routed.recipients, envelope: { from, to: routed.recipients }, raw, ...(note ? { note } : {}),
     }));
   });

@@ -54,6 +54,14 @@ export async function rotatePassword(store: TenantStore, id: string): Promise<Te
   return { tenant, password };
 }
 
+/**
+ * Removes the tenant's SMTP password: every AUTH fails from the next login on (an empty hash
+ * never verifies, and the credentials version bump drops cached logins). Rotate sets a new one.
+ */
+export async function revokePassword(store: TenantStore, id: string): Promise<Tenant> {
+  return store.update(id, { smtpPasswordHash: '' });
+}
+
 /** Validated changes to name, user name, IP allow-list or plaintext-auth flag. */
 export async function updateTenant(store: TenantStore, id: string, changes: TenantChanges): Promise<Tenant> {
   return store.update(id, {

@@ -64,6 +64,13 @@ describe('Config API changes reach SMTP at once', () => {
     expect(rotated.status).toBe(200);
     expect(await login('acme-live', first)).toMatch(/^535 5\.7\.8 /);
     expect(await login('acme-live', rotated.body.password)).toMatch(/^235 /);
+
+    const removed = await api('DELETE', `/tenants/${id}/smtp-credentials`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ username: 'acme-live', hasPassword: false });
+    expect(await login('acme-live', rotated.body.password)).toMatch(/^535 5\.7\.8 /);
+    const again = await api('POST', `/tenants/${id}/smtp-credentials/rotate`);
+    expect(await login('acme-live', again.body.password)).toMatch(/^235 /);
   });
 
   it('an address added to the allow-list over HTTP sends without AUTH on the next connection', async () => {

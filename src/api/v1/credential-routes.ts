@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createTenantToken } from '../../auth/token-service.js';
 import { MAX_TOKENS_PER_TENANT } from '../../auth/token-store.js';
-import { rotatePassword } from '../../tenants/tenant-service.js';
+import { revokePassword, rotatePassword } from '../../tenants/tenant-service.js';
 import type { ApiDeps } from './api-deps.js';
 import { invalidRequest, notFound } from './api-errors.js';
 import { epochMs, idParams, recordId } from './fields.js';
@@ -39,6 +39,17 @@ export function credentialRoutes(deps: ApiDeps): ApiRoute[] {
           body: { username: tenant.smtpUsername, password, credentialsVersion: tenant.credentialsVersion },
           audit: { fieldsChanged: ['smtpPassword'] },
         };
+      },
+    }),
+    defineRoute({
+      method: 'delete', path: '/tenants/:id/smtp-credentials', tag: TAG, access: 'tenant', summary: 'Remove the SMTP password',
+      description: 'SMTP AUTH fails for this tenant from the next login on (allow-listed addresses still send). Rotate sets a new password.',
+      params: idParams,
+      responses: { 200: { description: 'The credentials, now without a password', schema: smtpCredentialsSchema } },
+      async handle({ principal, params }) {
+        await visibleTenant(deps.tenants, principal, params.id);
+        const tenant = await revokePassword(deps.tenants, params.id);
+        return { status: 200, body: smtpCredentialsView(tenant), audit: { fieldsChanged: ['smtpPassword'] } };
       },
     }),
     defineRoute({
