@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiHarness, type ApiHarness, type Json } from './api-v1-harness.js';
+import { startApiHarness, type ApiHarness, type Json } from '../helpers/api-v1-harness.js';
 
 let h: ApiHarness;
 let admin: string;

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantToken } from '../../src/auth/token-service.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
-import { startApiHarness, type ApiHarness } from './api-v1-harness.js';
+import { startApiHarness, type ApiHarness } from '../helpers/api-v1-harness.js';
 
 /** The parts of Express 5's router (router 2.x) the sweep reads. */
 interface Layer {

@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, legacyClient, queueIdOf, startSenderGateway, waitFor } from './sender-harness.js';
+import { api, arrived, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20_000, 0xa7)]);
 const ubl = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><ID>2024-0012</ID></Invoice>\n');
