@@ -1,5 +1,5 @@
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
-import { findField } from './header-block.js';
+import { findField } from '../core/header-block.js';
 import { normalizeLineEndings } from './line-endings.js';
 import { checkStructure, STRUCTURE_LIMITS, type StructureLimits } from './message-structure.js';
 import { addTraceHeaders, type TraceInfo } from './trace-headers.js';

@@ -1,4 +1,4 @@
-import { headerLines, isFieldLine } from '../inbound/header-block.js';
+import { headerLines, isFieldLine } from '../core/header-block.js';
 
 /**
  * A message split into its header fields (raw lines, folding kept) and the rest. Edits touch

@@ -68,3 +68,28 @@ export function parseHeaderFields(text: string): HeaderField[] {
 export function findField(fields: readonly HeaderField[], name: string): HeaderField | undefined {
   return fields.find((f) => f.name === name);
 }
+
+/**
+ * Where the header block of a stored message ends: just past the last header line's line end
+ * (CRLF or bare LF), the whole message when no blank line comes, cut at a line end below
+ * `maxBytes`. Tolerant of bare LF, unlike locateHeaderBlock, for bodies we did not normalise.
+ * Walks line by line and stops at the first blank line, so it reads (and, on a memory-mapped
+ * body, faults in) only the header bytes, not up to the limit of a CRLF body without "\n\n".
+ */
+export function headerBlockEnd(raw: Buffer, maxBytes: number): number {
+  const limit = Math.min(raw.length, maxBytes);
+  const head = raw.subarray(0, limit); // never search past the limit for a line end
+  let lineStart = 0;
+  while (lineStart < raw.length) {
+    if (raw[lineStart] === LF) return lineStart; // "\n" blank line (no headers at all when 0)
+    if (raw[lineStart] === CR && raw[lineStart + 1] === LF) return lineStart;
+    const lf = head.indexOf(LF, lineStart);
+    const lineEnd = lf < 0 ? raw.length : lf + 1;
+    if (lineEnd > limit) return lineStart > 0 ? lineStart : limit;
+    lineStart = lineEnd;
+  }
+  return raw.length;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
