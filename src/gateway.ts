@@ -23,13 +23,16 @@ import { openCaptureMailbox, type CaptureMailbox } from './transports/capture-ma
 import { platformRoutes } from './routing.js';
 import { createPipeline } from './pipeline.js';
 import { withExtraRecipients } from './inbound/data-handler.js';
-import { NO_VERIFIED_DOMAINS } from './rules/sender-domains.js';
+import { openDomains } from './domains/open-domains.js';
 import { queueAccountantCopy } from './rules/sender-accountant.js';
 import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sender-settings-store.js';
 import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
 import { createRelayTransport, type HopProblem } from './transports/tenant-smtp.js';
 import { testSend } from './transports/tenant-smtp-test.js';
 import type { SenderApiDeps } from './api/v1/sender-routes.js';
+import { openContentSettingsStore } from './tenants/content-settings-store.js';
+import { openOpenStore } from './tracking/open-store.js';
+import { createTrackingRouter } from './api/tracking-routes.js';
 import type { SmarthostConfig } from './config/schema.js';
 
 export interface Gateway {
@@ -57,13 +60,21 @@ export async function startGateway(
   // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
   const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'));
+  // Content settings (issue 5) and recorded pixel opens; the tracking key signs pixel tokens.
+  const contentSettings = openContentSettingsStore(join(config.dataDir, 'content'));
+  const opens = openOpenStore(join(config.dataDir, 'tracking'));
+  const trackingKey = secrets.deriveKey('tracking');
+  const sendingDomain = config.platform.sendingDomain ?? undefined;
+  // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
+  const domains = await openDomains(config, secrets, logger, clock);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock);
   const plan = createPipeline({
     platform: config.platform, routes: platformRoutes(config.delivery.mode), tenants, settings: senderSettings,
-    domains: NO_VERIFIED_DOMAINS, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
+    domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant: { queue, hostname: config.hostname, clock }, logger,
+    content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
   });
   const delivery = createDelivery({
     queue, plan, transportFor, metrics, logger, clock,
@@ -75,6 +86,8 @@ export async function startGateway(
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, tenants, messages: queue, secrets, logger, clock,
     onQueueChanged: () => delivery.notify(), sender: senderApi(config, logger, clock, senderSettings, secrets, queue),
+    domains: domains.service,
+    content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
 
   // The archive address joins the envelope at accept time, so it has its own state in the log.
@@ -96,6 +109,7 @@ export async function startGateway(
 
   const app = createHttpApp({
     registry, logger, mailbox, apiV1: api.router,
+    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
   const http = await startHttp(app, config.http.port, config.http.host);
@@ -114,6 +128,9 @@ export async function startGateway(
       await Promise.all(buildTransportsClose());
       await queue.close();
       await senderSettings.close();
+      await contentSettings.close();
+      await opens.close();
+      await domains.close();
       await tenants.close();
       logger.info('postbode stopped');
     },

@@ -9,7 +9,10 @@ import type { DomainDirectory } from './rules/sender-domains.js';
 import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './rules/sender-headers.js';
 import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
 import { makeVerp } from './rules/sender-verp.js';
+import { signerFor, type SignStage } from './dkim/sign-stage.js';
 import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
+import { applyContent, type ContentStageDeps } from './rules/content-stage.js';
+import { trackedCopies, trackingWanted, type TrackingDeps } from './tracking/tracking-stage.js';
 import { defaultLocalPart, smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
 
 /**
@@ -17,16 +20,20 @@ import { defaultLocalPart, smtpPasswordContext, smtpSettingsHash, type SenderSet
  * as they came; here, per attempt, a message becomes its deliveries:
  *
  *   1. sender mode    which mode applies (own-address falls back to forwarding until its domain is verified)
- *   2. content stages header edits over the stored bytes, in this order:
+ *   2. content stages over the stored bytes, in this order:
+ *        0. content rendering     (src/rules/content-stage.ts: subject template, text, layout; off → not even parsed)
  *        a. strip hidden headers  (Bcc, Return-Path, our internal markers: never sent)
  *        b. sender identity       (From / Reply-To / X-Postbode-Original-From)
- *        c. [slot] DKIM signing   (DKIM issue: after every header edit; platform modes only,
- *                                  the tenant's own server signs its own mail)
- *        d. [slot] open tracking  (tracking issue: never in own-smtp mode, never for accountant copies)
+ *        c. open tracking         (src/tracking/tracking-stage.ts: one copy per recipient with its own pixel;
+ *                                  archive copies get a token that never counts and their own transaction;
+ *                                  never in own-smtp mode, never for accountant copies)
  *   3. envelope + route  VERP envelope sender per recipient through the platform transport,
  *                        or the tenant's own SMTP server as a `relay` route
  *   4. accountant copy   automatic mode: invoices and credit notes also go, as a separate
  *                        queued message, to the accountant (once per message)
+ *   5. DKIM signing      last, once the content is final (src/dkim/sign-stage.ts): platform modes
+ *                        only (forwarding: platform key; own-address: the tenant domain's keys);
+ *                        the tenant's own server signs its own mail; DSNs are not signed
  *
  * Archive recipients were added to the envelope at accept time; they get the same bytes.
  */
@@ -44,6 +51,12 @@ export interface PipelineDeps {
   /** Queue access for automatic accountant copies; off when absent. */
   readonly accountant?: AccountantDeps;
   readonly logger: Logger;
+  /** DKIM signing of the planned deliveries (platform modes); unsigned when absent. */
+  readonly sign?: SignStage;
+  /** Content rendering (issue 5); legacy bytes as they came when absent. */
+  readonly content?: ContentStageDeps;
+  /** Open tracking (issue 5); needs `content` (the pixel goes in before MIME encoding). */
+  readonly tracking?: TrackingDeps;
 }
 
 type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp';
@@ -121,18 +134,25 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const tenant = await deps.tenants.byId(message.tenantId);
     const choice = await chooseMode(settings, message.tenantId, deps.domains);
     if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
-    const split = stripHiddenHeaders(splitMessage(body));
     const isCopy = findFields(splitMessage(body), ACCOUNTANT_COPY_HEADER).length > 0;
+    const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, choice.mode, isCopy);
+    const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
+    const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { tracking, recipient: lead }) : undefined;
+    const split = stripHiddenHeaders(splitMessage(rendered?.raw ?? body));
     const identity = senderIdentity(choice.mode, settings, tenant, deps.platform, legacyFromAddress(split));
+    const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
-    // DKIM signing goes here (platform modes), then open tracking (not own-smtp): see the header comment.
+    const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
+    // Open tracking goes here (not own-smtp); DKIM signs last, below: see the header comment.
     if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
     if (choice.mode === 'own-smtp') {
       const recipients = pending.map((r) => r.address);
       const from = settings.ownAddress ?? message.envelope.from;
       return [{ route: tenantRoute(message.tenantId, settings, deps.openSecret), recipients, envelope: { from, to: recipients }, raw }];
     }
-    return verpDeliveries(deps, message, raw, pending, choice.note);
+    const planned = verpDeliveries(deps, message, raw, pending, choice.note, copies);
+    const as = signerFor(choice.mode, message.tenantId, settings.ownAddress);
+    return deps.sign && as ? deps.sign(planned, as, message.id) : planned;
   };
 }
 
@@ -142,23 +162,28 @@ export function createPipeline(deps: PipelineDeps): Plan {
  * recipient's transaction (one delivery instead of two, like Postfix's always_bcc): a bounce
  * from the archive mailbox is told apart by the DSN's Final-Recipient. Without a bounce
  * domain every recipient goes in one transaction with the client's envelope sender.
+ * With open tracking (`copies`: each recipient's own bytes) every recipient, archive included,
+ * has its own transaction: a rider would carry the client's pixel.
  */
-function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string): PlannedDelivery[] {
+function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string, copies?: ReadonlyMap<string, Buffer>): PlannedDelivery[] {
   const domain = deps.platform.bounceDomain ?? deps.platform.sendingDomain;
+  if (domain === null && copies) {
+    return pending.flatMap((r) => platformDeliveries(deps, message, copies.get(r.address) ?? raw, [r]).map((d) => ({ ...d, ...(note ? { note } : {}) })));
+  }
   if (domain === null) {
     return platformDeliveries(deps, message, raw, pending).map((d) => ({ ...d, ...(note ? { note } : {}) }));
   }
   const verp = { localPart: deps.platform.bounceLocalPart, domain, key: deps.verpKey };
   const index = new Map(message.recipients.map((r, i) => [r.address, i]));
-  const riders = pending.filter((r) => r.role === 'archive').map((r) => r.address);
-  const leads = pending.filter((r) => r.role !== 'archive');
+  const riders = copies ? [] : pending.filter((r) => r.role === 'archive').map((r) => r.address);
+  const leads = copies ? pending : pending.filter((r) => r.role !== 'archive');
   const transactions = leads.length === 0
     ? riders.map((address) => ({ lead: address, to: [address] }))
     : leads.map((r, i) => ({ lead: r.address, to: i === 0 ? [r.address, ...riders] : [r.address] }));
   return transactions.flatMap(({ lead, to }) => {
     const from = makeVerp(verp, { queueId: message.id, recipientIndex: index.get(lead) ?? 0 });
     return deps.routes(to).map((routed) => ({
-      route: routed.route, recipients: routed.recipients, envelope: { from, to: routed.recipients }, raw, ...(note ? { note } : {}),
+      route: routed.route, recipients: routed.recipients, envelope: { from, to: routed.recipients }, raw: copies?.get(lead) ?? raw, ...(note ? { note } : {}),
     }));
   });
 }

@@ -20,6 +20,8 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   /** The Config API router (bearer auth, validation, OpenAPI), mounted at /api/v1. */
   readonly apiV1?: Router;
+  /** The public open-tracking pixel route (src/api/tracking-routes.ts), mounted at /t. */
+  readonly tracking?: Router;
 }
 
 /** Health, metrics, the dev mailbox, and the mount point of the Config API. No sockets here. */
@@ -41,6 +43,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (deps.mailbox) app.use('/dev/mailbox', createDevMailboxRouter(deps.mailbox));
   // The Config API of a later issue lives here, with its own auth and body parsing.
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
+  if (deps.tracking) app.use('/t', deps.tracking);
 
   app.use((_req, res) => { res.status(404).json({ error: 'not_found' }); });
   app.use(errorHandler(deps.logger));

@@ -5,6 +5,7 @@ import { isGatewayError } from '../core/gateway-error.js';
 import { parseStatus, queueList, queueRetry } from './queue-commands.js';
 import { tenantAdd, tenantList, tenantRotatePassword } from './tenant-commands.js';
 import { tokenCreate, tokenRevoke } from './token-commands.js';
+import { addDnsCommands } from './dns-commands.js';
 
 /** Where the CLI reads and writes: injected so that tests run it in-process too. */
 export interface CliIo {
@@ -58,6 +59,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (id: string, _opts: unknown, cmd: Command) => { print(await tenantRotatePassword(config(cmd), id)); });
   addTokenCommands(program, config, print);
   addQueueCommands(program, config, print);
+  addDnsCommands(program, config, print, io.env);
   return program;
 }
 

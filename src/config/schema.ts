@@ -63,6 +63,8 @@ export const configSchema = z.strictObject({
   http: z.strictObject({
     host: z.string().default('0.0.0.0'),
     port: port.default(8080),
+    /** Where this HTTP server is reachable from the internet: open-tracking pixel URLs start with it. */
+    publicBaseUrl: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
   }).prefault({}),
   queue: z.strictObject({
     /** Messages in flight at once (Postfix's active queue). */
@@ -112,6 +114,19 @@ export const configSchema = z.strictObject({
     bounceDomain: domainName.nullable().default(null),
     /** Local part before the `+` of the VERP envelope sender. */
     bounceLocalPart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/, 'letters, digits and . _ - only').default('bounces'),
+  }).prefault({}),
+  /** Tenant domains and DKIM (src/domains/): DNS checks, re-checks, key rotation. */
+  dns: z.strictObject({
+    /** host:port of the DNS server the domain checks ask; null = the system resolver. */
+    resolver: z.string().nullable().default(null),
+    /** The platform's SPF include tenants add to their SPF record; null = `_spf.<platform.sendingDomain>`. */
+    spfInclude: domainName.nullable().default(null),
+    /** Where the DMARC record we propose sends reports; null = postmaster@<tenant domain>. */
+    dmarcReportAddress: z.string().nullable().default(null),
+    /** How often active and failing domains are checked again; 0 = never. */
+    recheckEveryMs: ms.default(24 * 3600_000),
+    /** How long a replaced DKIM key stays published (listed as retiring) after a rotation. */
+    rotationGraceMs: ms.default(7 * 24 * 3600_000),
   }).prefault({}),
 });
 

@@ -107,8 +107,14 @@ async function deliverGroup(deps: AttemptDeps, message: QueuedMessage, group: Pl
   }
 }
 
+/** A stage that fails on purpose says why with a 4xx `reply` (DKIM: `451 4.7.5 ...`); the message log shows it. */
+function temporaryReplyOf(err: unknown): string | undefined {
+  const reply = (err as { reply?: unknown } | null)?.reply;
+  return typeof reply === 'string' && /^4\d\d /.test(reply) ? reply : undefined;
+}
+
 /** The pending recipients grouped by the plan; each address at most once. A throwing plan leaves all unrouted. */
-async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): Promise<{ groups: Planned[]; unrouted: string[]; failed: boolean }> {
+async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): Promise<{ groups: Planned[]; unrouted: string[]; failed?: string }> {
   const wanted = new Set(pending.map((r) => r.address));
   const covered = new Set<string>();
   const groups: Planned[] = [];
@@ -122,9 +128,9 @@ async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffe
     }
   } catch (err) {
     deps.logger.error({ queueId: message.id, err }, 'planning the delivery failed, deferring');
-    return { groups: [], unrouted: [...wanted], failed: true };
+    return { groups: [], unrouted: [...wanted], failed: temporaryReplyOf(err) ?? PLAN_FAILED };
   }
-  return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)), failed: false };
+  return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)) };
 }
 
 /**
@@ -144,5 +150,5 @@ export async function attemptMessage(deps: AttemptDeps, message: QueuedMessage, 
   const { groups, unrouted, failed } = await planGroups(deps, message, body, pending);
   if (unrouted.length > 0 && !failed) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');
   const sent = await Promise.all(groups.map((group) => deliverGroup(deps, message, group)));
-  return [...sent.flat(), ...deferAll(unrouted, failed ? PLAN_FAILED : NO_ROUTE)];
+  return [...sent.flat(), ...deferAll(unrouted, failed ?? NO_ROUTE)];
 }

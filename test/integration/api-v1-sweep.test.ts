@@ -35,6 +35,8 @@ const PUBLIC = new Set([
   'GET /metrics',
   'GET /api/v1/openapi.json',
   'GET /api/v1/docs',
+  // The open-tracking pixel: anyone's mail client fetches it; a bad token records nothing.
+  'GET /t/:token.gif',
 ]);
 /** The dev mailbox exists in capture mode only (it is never mounted when mail is relayed). */
 const isDevMailbox = (route: string): boolean => / \/dev\/mailbox/.test(route);

@@ -7,6 +7,8 @@ import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import type { AuthLimits } from './auth-middleware.js';
 import type { MessageLog } from '../../core/types.js';
 import type { SenderApiDeps } from './sender-routes.js';
+import type { ContentApiDeps } from './content-routes.js';
+import type { DomainService } from '../../domains/domain-service.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -43,4 +45,8 @@ export interface ApiDeps {
   readonly onQueueChanged?: () => void;
   /** Sender settings routes (issue 4); left out, those routes are not mounted. */
   readonly sender?: SenderApiDeps;
+  /** Content settings and preview routes, content/opens in GET /messages/:id (issue 5); left out, not mounted. */
+  readonly content?: ContentApiDeps;
+  /** Sending domains and DKIM (issue 6); left out, those routes are not mounted. */
+  readonly domains?: DomainService;
 }

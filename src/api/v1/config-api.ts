@@ -8,6 +8,8 @@ import type { Logger } from '../../core/logger.js';
 import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import type { ApiLimits, KeyFingerprint } from './api-deps.js';
 import type { SenderApiDeps } from './sender-routes.js';
+import type { ContentApiDeps } from './content-routes.js';
+import type { DomainService } from '../../domains/domain-service.js';
 import type { MessageLog } from '../../core/types.js';
 import { createApiV1Router } from './router.js';
 
@@ -23,6 +25,8 @@ export interface ConfigApiOptions {
   readonly limits?: Partial<ApiLimits>;
   readonly onQueueChanged?: () => void;
   readonly sender?: SenderApiDeps;
+  readonly content?: ContentApiDeps;
+  readonly domains?: DomainService;
 }
 
 export interface ConfigApi {
@@ -47,6 +51,7 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
   const router = createApiV1Router({
     tenants: opts.tenants, tokens, audit, messages: opts.messages, envAdmin, secrets: opts.secrets,
     logger: opts.logger, clock: opts.clock, limits: opts.limits, onQueueChanged: opts.onQueueChanged, sender: opts.sender,
+    domains: opts.domains, content: opts.content,
   });
   return {
     router,

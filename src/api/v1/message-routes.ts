@@ -7,6 +7,7 @@ import { epochMs, headerText, idParams, mailAddress, pageLimit, recordId } from 
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { canSee, listScope } from './scope.js';
 import { messageSchema, messageView, recipientStatus } from './views.js';
+import { messageExtras, messageExtrasShape } from './content-routes.js';
 
 const TAG = 'Messages';
 const LIST_MAX = 500;
@@ -27,6 +28,7 @@ const detail = z.object({
   message: messageSchema,
   headers: z.string().optional().meta({ description: 'The header block as sent on' }),
   body: z.string().optional().meta({ description: 'The stored message, base64; only with include=body, while it is queued' }),
+  ...messageExtrasShape,
 });
 
 const one = z.object({ message: messageSchema });
@@ -79,7 +81,10 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
         const body = query.include === 'body' ? deps.messages.body(msg.id) : undefined;
         return {
           status: 200,
-          body: { message: messageView(msg), ...(headers === undefined ? {} : { headers }), ...(body === undefined ? {} : { body: body.toString('base64') }) },
+          body: {
+            message: messageView(msg), ...(headers === undefined ? {} : { headers }), ...(body === undefined ? {} : { body: body.toString('base64') }),
+            ...messageExtras(deps.content, msg.id),
+          },
         };
       },
     }),

@@ -15,13 +15,16 @@ import { buildOpenApiDocument } from './openapi.js';
 import { reportRoutes } from './report-routes.js';
 import type { ApiRoute } from './route-spec.js';
 import { senderRoutes } from './sender-routes.js';
+import { contentRoutes } from './content-routes.js';
+import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 
 export const API_VERSION = '1.0.0';
 
 /** Every authenticated route of the Config API, in one list (router and OpenAPI read the same). */
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
-  return [...tenantRoutes(deps), ...credentialRoutes(deps), ...messageRoutes(deps), ...reportRoutes(deps), ...senderRoutes(deps)];
+  return [...tenantRoutes(deps), ...credentialRoutes(deps), ...messageRoutes(deps), ...reportRoutes(deps), ...senderRoutes(deps),
+    ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps)];
 }
 
 /**

@@ -44,6 +44,19 @@ describe('attemptMessage', () => {
     ]);
   });
 
+  it('defers everything when the plan throws, with the stage\'s own 4xx reply when it gives one', async () => {
+    const queue = new MemoryQueue();
+    const message = await queued(queue, ['a@one.test', 'b@two.test']);
+    const deps = { queue, logger, clock: () => 2_000, slots: createDestinationSlots(1), transportFor: () => recordingTransport([]) };
+    const signing = Object.assign(new Error('pool down'), { reply: '451 4.7.5 DKIM signing failed, will retry' });
+    const withReply = await attemptMessage({ ...deps, plan: async () => { throw signing; } }, message, 2_000);
+    expect(withReply.map((r) => [r.outcome, r.reply])).toEqual([
+      ['deferred', '451 4.7.5 DKIM signing failed, will retry'], ['deferred', '451 4.7.5 DKIM signing failed, will retry'],
+    ]);
+    const plain = await attemptMessage({ ...deps, plan: async () => { throw Object.assign(new Error('x'), { reply: '550 nope' }); } }, message, 2_000);
+    expect(plain.every((r) => r.outcome === 'deferred' && r.reply.startsWith('451 4.3.0'))).toBe(true);
+  });
+
   it('attempts nothing when no recipient is due yet', async () => {
     const queue = new MemoryQueue();
     const message = await queued(queue, ['a@one.test']);

@@ -1,0 +1,183 @@
+import juice from 'juice';
+import { z } from 'zod';
+import { composeMessage } from '../../rules/compose.js';
+import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSchema, type ContentSettings } from '../../rules/content-settings.js';
+import { prepareCustomLayout } from '../../rules/layout-validation.js';
+import { lintLayout, lintMessage, lintSubject, lintTextTemplate, type LintWarning } from '../../rules/spam-lint.js';
+import { checkTemplate } from '../../rules/template-syntax.js';
+import type { ContentSettingsStore, StoredContentSettings } from '../../tenants/content-settings-store.js';
+import { openStatus, type OpenReader } from '../../tracking/open-store.js';
+import type { ApiDeps } from './api-deps.js';
+import { conflict, invalidRequest } from './api-errors.js';
+import { idParams } from './fields.js';
+import { defineRoute, type ApiRoute } from './route-spec.js';
+import { visibleTenant } from './scope.js';
+
+/** What the content routes need besides the common API deps (wired in gateway.ts). */
+export interface ContentApiDeps {
+  readonly store: ContentSettingsStore;
+  /** The tenant's chosen sender mode: open tracking is refused in own-smtp mode. */
+  readonly senderMode: (tenantId: string) => string;
+  /** Domain of the platform sending address, for the spam lint's link check. */
+  readonly sendingDomain?: string | undefined;
+  /** Recorded pixel opens, for GET /messages/:id. */
+  readonly opens?: OpenReader;
+}
+
+/** Extra fields of GET /messages/:id: what the content stage detected, and opens per recipient. */
+export const messageExtrasShape = {
+  content: z.object({
+    documentType: z.string(), documentNumber: z.string().optional(), rule: z.string().optional(), language: z.string(),
+    subjectFrom: z.string(), bodyFrom: z.string(), lint: z.array(z.object({ rule: z.string(), message: z.string() })), failed: z.string().optional(), at: z.number().int(),
+  }).optional().meta({ description: 'What the content stage detected and did (issue 5)' }),
+  opens: z.record(z.string(), z.object({
+    status: z.enum(['read', 'opened (probably automated)']), firstOpenAt: z.number().int(), lastOpenAt: z.number().int(), count: z.number().int(),
+    humanOpens: z.number().int(), automatedOpens: z.number().int(), firstHumanOpenAt: z.number().int().optional(),
+    lastUserAgent: z.string().optional(), lastClass: z.string(), lastReason: z.string(),
+  })).optional().meta({ description: 'Pixel opens by recipient address; "read" once a human opened it' }),
+};
+
+export function messageExtras(content: ContentApiDeps | undefined, id: string): Record<string, unknown> {
+  if (!content) return {};
+  const note = content.store.annotation(id);
+  const opens = Object.entries(content.opens?.forMessage(id) ?? {}).map(([address, r]) => [address, { status: openStatus(r), ...r }] as const);
+  return { ...(note ? { content: note } : {}), ...(opens.length > 0 ? { opens: Object.fromEntries(opens) } : {}) };
+}
+
+const TAG = 'Content';
+
+/** The settings of content-settings.ts, plus the switch of the content stage. */
+const putBody = contentSettingsSchema.safeExtend({
+  enabled: z.boolean().default(true).meta({ description: 'Render legacy mail with these settings; false: mail goes out as it came (open tracking still applies)' }),
+}).meta({ id: 'ContentSettingsInput' });
+
+const warningSchema = z.object({
+  field: z.string().meta({ description: 'Where, e.g. subjects.invoice.nl' }),
+  rule: z.string(), message: z.string(), start: z.number().int(), end: z.number().int(),
+});
+const viewSchema = z.object({
+  enabled: z.boolean(),
+  settings: z.record(z.string(), z.unknown()).meta({ description: 'The ContentSettingsInput fields, with defaults filled in' }),
+  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice; never blocks saving' }),
+  updatedAt: z.number().int().optional(),
+}).meta({ id: 'ContentSettings' });
+
+const previewBody = z.strictObject({
+  subject: z.string().max(250).optional().meta({ description: 'Subject template; default: the saved one for the type and language' }),
+  text: z.string().max(20_000).optional().meta({ description: 'Text template; default: the saved default text for the type' }),
+  variables: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/), z.string().max(500)).default({}),
+  language: languageSchema,
+  documentType: documentTypeSchema,
+});
+const previewSchema = z.object({ subject: z.string(), text: z.string(), html: z.string().optional(), warnings: z.array(warningSchema) });
+
+type Warning = z.infer<typeof warningSchema>;
+
+function at(field: string, warnings: readonly LintWarning[]): Warning[] {
+  return warnings.map((w) => ({ field, rule: w.rule, message: w.message, start: w.start, end: w.end }));
+}
+
+/** Lint advice for every subject, text and custom layout of the settings, with positions. */
+export function settingsWarnings(s: ContentSettings, sendingDomain?: string): Warning[] {
+  const options = { sendingDomain };
+  const out: Warning[] = [];
+  for (const [type, variants] of Object.entries(s.subjects)) {
+    for (const [language, template] of Object.entries(variants ?? {})) out.push(...at(`subjects.${type}.${language}`, lintSubject(template, options)));
+  }
+  for (const [name, variants] of Object.entries(s.texts)) {
+    for (const [language, template] of Object.entries(variants)) out.push(...at(`texts.${name}.${language}`, lintTextTemplate(template, options)));
+  }
+  if (typeof s.layout === 'object') out.push(...at('layout.custom', lintLayout(s.layout.custom, options)));
+  return out;
+}
+
+function view(stored: StoredContentSettings | undefined, sendingDomain?: string): z.infer<typeof viewSchema> {
+  const settings = stored?.settings ?? contentSettingsSchema.parse({});
+  return {
+    enabled: stored?.enabled ?? false, settings, warnings: settingsWarnings(settings, sendingDomain),
+    ...(stored ? { updatedAt: stored.updatedAt } : {}),
+  };
+}
+
+/** Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks). */
+function inlineLayout(s: ContentSettings): ContentSettings {
+  if (typeof s.layout !== 'object') return s;
+  const prepared = prepareCustomLayout(s.layout.custom, knownVariables(s), (html) => juice(html));
+  if (!prepared.ok) throw invalidRequest({ 'body.layout.custom': prepared.errors.map((e) => `${e.message} (at ${e.start})`) });
+  return { ...s, layout: { custom: prepared.html } };
+}
+
+export function contentRoutes(deps: ApiDeps): ApiRoute[] {
+  const content = deps.content;
+  if (!content) return [];
+  return [
+    defineRoute({
+      method: 'get', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Content settings',
+      description: 'Detection rules, subject templates, texts, layout, languages and open tracking; `enabled` false (the default) sends legacy mail as it came.',
+      params: idParams,
+      responses: { 200: { description: 'The settings, with spam-lint advice', schema: viewSchema } },
+      async handle({ principal, params }) {
+        await visibleTenant(deps.tenants, principal, params.id);
+        return { status: 200, body: view(content.store.get(params.id), content.sendingDomain) };
+      },
+    }),
+    defineRoute({
+      method: 'put', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Replace content settings',
+      description: 'Unknown %variables% are refused (400, naming them); a custom layout is validated and its CSS inlined; spam-lint warnings come back with positions and never block. Open tracking is refused in own-smtp mode (409).',
+      params: idParams, body: putBody,
+      responses: { 200: { description: 'The saved settings', schema: viewSchema }, 409: { description: 'Open tracking is not possible in own-smtp mode' } },
+      async handle({ principal, params, body, now }) {
+        const tenant = await visibleTenant(deps.tenants, principal, params.id);
+        const { enabled, ...rest } = body;
+        if (rest.openTracking && content.senderMode(params.id) === 'own-smtp') {
+          throw conflict('open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a pixel to it');
+        }
+        const settings = inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name });
+        const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
+        return { status: 200, body: view(saved, content.sendingDomain), audit: { tenantId: params.id } };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/tenants/:id/content/preview', tag: TAG, access: 'tenant', summary: 'Render a message without sending',
+      description: 'Renders the subject, text and HTML for the given variables, language and document type, with the saved settings (or the templates given here).',
+      params: idParams, body: previewBody,
+      responses: { 200: { description: 'The rendered message', schema: previewSchema } },
+      async handle({ principal, params, body }) {
+        const tenant = await visibleTenant(deps.tenants, principal, params.id);
+        const saved = content.store.get(params.id)?.settings ?? contentSettingsSchema.parse({ companyName: tenant.name });
+        return { status: 200, body: preview(saved, body, content.sendingDomain) };
+      },
+    }),
+  ];
+}
+
+type PreviewInput = z.output<typeof previewBody>;
+
+function preview(saved: ContentSettings, input: PreviewInput, sendingDomain?: string): z.infer<typeof previewSchema> {
+  const type = input.documentType;
+  const known = knownVariables(saved);
+  for (const name of Object.keys(input.variables)) known.add(name);
+  const issues = [
+    ...(input.subject !== undefined ? checkTemplate(input.subject, known, { headerBound: true }).map((i) => ['body.subject', i.message] as const) : []),
+    ...(input.text !== undefined ? checkTemplate(input.text, known).map((i) => ['body.text', i.message] as const) : []),
+  ];
+  if (issues.length > 0) {
+    const fields: Record<string, string[]> = {};
+    for (const [field, message] of issues) (fields[field] ??= []).push(message);
+    throw invalidRequest(fields);
+  }
+  const textName = saved.defaultTexts[type];
+  const savedText = textName !== undefined && Object.hasOwn(saved.texts, textName) ? saved.texts[textName] : undefined;
+  const settings: ContentSettings = {
+    ...saved,
+    subjects: { ...saved.subjects, ...(input.subject !== undefined ? { [type]: { [input.language]: input.subject } } : {}) },
+    texts: { ...saved.texts, 'preview': input.text !== undefined ? { [input.language]: input.text } : (savedText ?? {}) },
+    defaultTexts: { ...saved.defaultTexts, [type]: 'preview' },
+    body: { ...saved.body, [type]: 'replace' },
+  };
+  const detection = { documentType: type, variables: input.variables, matchedRule: null };
+  const composed = composeMessage({ subject: '', text: '', html: false, attachments: [] }, settings, detection, input.language);
+  const warnings = lintMessage(composed, { sendingDomain, clientName: input.variables['client-name'] })
+    .map((w) => ({ field: w.field, rule: w.rule, message: w.message, start: w.start, end: w.end }));
+  return { subject: composed.subject, text: composed.text, ...(composed.html !== undefined ? { html: composed.html } : {}), warnings };
+}

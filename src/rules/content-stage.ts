@@ -1,0 +1,116 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { QueuedMessage } from '../core/types.js';
+import type { ContentAnnotation, ContentSettingsStore, StoredContentSettings } from '../tenants/content-settings-store.js';
+import { buildMime, pickHeaders, type HeaderLine } from './build-mime.js';
+import { chooseLanguage } from './choose-language.js';
+import { composeMessage, type ComposedMessage } from './compose.js';
+import { contentSettingsSchema, type ContentSettings } from './content-settings.js';
+import { detectDocument, type Detection } from './detect.js';
+import { detectionInputFrom } from './detection-input.js';
+import { lintMessage } from './spam-lint.js';
+
+/**
+ * The content stage (issue 5): a legacy mail becomes what the tenant asked for (subject
+ * template, text, layout), attachments byte for byte. It runs before the sender identity
+ * stage, which edits the headers of what this stage produced.
+ *
+ * Tenants without active content settings cost nothing: the stored bytes are not parsed.
+ * A rendering failure is logged and the legacy message goes out as it came: a template
+ * never loses or blocks an invoice.
+ *
+ * The result keeps the composed message and the headers it kept, so that open tracking can
+ * put its pixel into the HTML before MIME encoding (no re-encoding of a base64 or
+ * quoted-printable part afterwards).
+ */
+export interface ContentStageDeps {
+  readonly store: Pick<ContentSettingsStore, 'get' | 'annotate'>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Domain of the platform sending address, for the spam lint's link check. */
+  readonly sendingDomain?: string | undefined;
+}
+
+export interface RenderedContent {
+  readonly composed: ComposedMessage;
+  /** The legacy header lines carried over verbatim. */
+  readonly headers: readonly HeaderLine[];
+  /** The message as built without a pixel. */
+  readonly raw: Buffer;
+}
+
+/**
+ * Legacy headers that stay: addresses, date, ids and threading, and the trace (Received,
+ * which names our queue id). Everything describing the old body is rebuilt.
+ */
+export const KEPT_HEADERS = ['received', 'from', 'sender', 'to', 'cc', 'reply-to', 'date', 'message-id', 'references', 'in-reply-to'] as const;
+
+/** Rendering applies only when the tenant switched it on. */
+export function contentActive(stored: StoredContentSettings | undefined): stored is StoredContentSettings {
+  return stored !== undefined && stored.enabled;
+}
+
+/** Open tracking may be asked for without the content features: the legacy content is kept as it is. */
+const PASSTHROUGH: ContentSettings = contentSettingsSchema.parse({ builtinRules: false });
+const NO_DETECTION: Detection = { documentType: 'other', variables: {}, matchedRule: null };
+
+/**
+ * The rendered message, or undefined when the stored bytes go out as they are (content off
+ * and no tracking, nothing to track, or a failure). `recipient` decides the language: the
+ * first client recipient, as all copies share one rendering.
+ */
+export async function applyContent(
+  deps: ContentStageDeps, message: QueuedMessage, body: Buffer, opts: { readonly tracking: boolean; readonly recipient: string },
+): Promise<RenderedContent | undefined> {
+  const stored = deps.store.get(message.tenantId);
+  const active = contentActive(stored);
+  if (!active && !opts.tracking) return undefined;
+  try {
+    const parsed = await simpleParser(body, { keepCidLinks: true });
+    if (!active) return typeof parsed.html === 'string' ? await render(parsed, PASSTHROUGH, NO_DETECTION, PASSTHROUGH.defaultLanguage) : undefined;
+    const settings = stored.settings;
+    const detection = detectDocument(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+    const { language } = chooseLanguage(detection, opts.recipient, settings);
+    const rendered = await render(parsed, settings, detection, language);
+    await annotate(deps, message, annotation(deps, detection, rendered.composed));
+    return rendered;
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, tenantId: message.tenantId, err }, 'content rendering failed; the message goes out as it came');
+    await annotate(deps, message, { documentType: 'other', language: '', subjectFrom: 'legacy', bodyFrom: 'legacy', lint: [], failed: errorText(err), at: deps.clock() });
+    return undefined;
+  }
+}
+
+async function render(parsed: ParsedMail, settings: ContentSettings, detection: Detection, language: string): Promise<RenderedContent> {
+  const composed = composeMessage(parsed, settings, detection, language);
+  const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
+  return { composed, headers, raw: await buildMime(composed, headers) };
+}
+
+function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {
+  const number = detection.variables['document-number'];
+  const lint = lintMessage(composed, { sendingDomain: deps.sendingDomain, clientName: detection.variables['client-name'] });
+  return {
+    documentType: detection.documentType,
+    ...(number !== undefined ? { documentNumber: number } : {}),
+    ...(detection.matchedRule !== null ? { rule: detection.matchedRule } : {}),
+    language: composed.language, subjectFrom: composed.subjectFrom, bodyFrom: composed.bodyFrom,
+    lint: lint.map((w) => ({ rule: w.rule, message: w.message })),
+    at: deps.clock(),
+  };
+}
+
+/** The annotation is for the log only: failing to write it never stops the message. */
+async function annotate(deps: ContentStageDeps, message: QueuedMessage, note: ContentAnnotation): Promise<void> {
+  try {
+    await deps.store.annotate(message.id, note);
+    deps.logger.info({ queueId: message.id, documentType: note.documentType, documentNumber: note.documentNumber, failed: note.failed !== undefined }, 'content rendered');
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, err }, 'could not record the content annotation');
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
+}
