@@ -2,7 +2,10 @@
  * npm run bench — Postbode under load on this machine, with a direct-to-sink run in the same
  * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
  *
- *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls]
+ *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls] [--forwarding]
+ *
+ * --forwarding sets platform.sendingDomain: every message is rewritten (forwarding mode, VERP)
+ * and DKIM-signed with the platform key, the full pipeline of a hosted invoicing platform.
  *
  * Starts a discard sink and the built gateway (`node dist/main.js`, relaying to the sink as its
  * smarthost), creates a tenant, and drives both with ../shared/bench/smtp-load.mjs (STARTTLS +
@@ -26,10 +29,11 @@ const loadScript = process.env.SMTP_LOAD ?? resolve(root, '../shared/bench/smtp-
 interface LoadResult { rate: number; ok: number; failed: number; eod: { p50: number; p99: number }; txn: { p50: number; p99: number } }
 
 function parseArgs(argv: string[]) {
-  const o = { count: 2000, concurrency: 50, size: 100_000, reps: 1, tls: true };
+  const o = { count: 2000, concurrency: 50, size: 100_000, reps: 1, tls: true, forwarding: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--no-tls') o.tls = false;
+    else if (a === '--forwarding') o.forwarding = true;
     else if (a === '--count') o.count = Number(argv[++i]);
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--size') o.size = Number(argv[++i]);
@@ -90,6 +94,7 @@ async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: 
     POSTBODE_DELIVERY__MODE: 'smarthost',
     POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1', POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
     POSTBODE_DELIVERY__SMARTHOST__TLS: 'none', POSTBODE_DELIVERY__SMARTHOST__MAX_CONNECTIONS: '20',
+    ...(opts.forwarding ? { POSTBODE_PLATFORM__SENDING_DOMAIN: 'bench.postbode.test' } : {}),
   };
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway alone.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -136,7 +141,7 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
     const rss = peakRssMiB(pid);
     const split = rssSplitMiB(pid);
     const e2e = (sink.count() - before) / e2eSeconds;
-    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}`;
+    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(`${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
       ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
