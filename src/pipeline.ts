@@ -134,16 +134,16 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const tenant = await deps.tenants.byId(message.tenantId);
     const choice = await chooseMode(settings, message.tenantId, deps.domains);
     if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
-    const isCopy = findFields(splitMessage(body), ACCOUNTANT_COPY_HEADER).length > 0;
+    const original = splitMessage(body);
+    const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
     const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, choice.mode, isCopy);
     const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
     const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { tracking, recipient: lead }) : undefined;
-    const split = stripHiddenHeaders(splitMessage(rendered?.raw ?? body));
+    const split = stripHiddenHeaders(rendered ? splitMessage(rendered.raw) : original);
     const identity = senderIdentity(choice.mode, settings, tenant, deps.platform, legacyFromAddress(split));
     const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
     const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
-    // Open tracking goes here (not own-smtp); DKIM signs last, below: see the header comment.
     if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
     if (choice.mode === 'own-smtp') {
       const recipients = pending.map((r) => r.address);
