@@ -24,7 +24,10 @@ export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): P
   let err = '';
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a gateway that never said it listens must not outlive the test
+      reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${out}\n${err}`));
+    }, timeoutMs);
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
