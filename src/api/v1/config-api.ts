@@ -3,31 +3,15 @@ import type { Router } from 'express';
 import { openAuditLog } from '../../audit/audit-log.js';
 import { ensureAdminToken, envAdminToken } from '../../auth/admin-token.js';
 import { openTokenStore } from '../../auth/token-store.js';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
-import type { ApiLimits, KeyFingerprint } from './api-deps.js';
-import type { SenderApiDeps } from './sender-routes.js';
-import type { ContentApiDeps } from './content-routes.js';
-import type { DomainService } from '../../domains/domain-service.js';
-import type { MessageLog } from '../../core/types.js';
+import type { ApiDeps } from './api-deps.js';
 import { createApiV1Router } from './router.js';
 
-export interface ConfigApiOptions {
+/** ApiDeps without the stores this module opens itself, plus where to open them. */
+export type ConfigApiOptions = Omit<ApiDeps, 'tokens' | 'audit' | 'envAdmin'> & {
   readonly dataDir: string;
   /** POSTBODE_ADMIN_TOKEN; when unset an admin token is generated at the first start and logged once. */
   readonly adminToken?: string;
-  readonly tenants: TenantStore;
-  readonly messages: MessageLog;
-  readonly secrets?: KeyFingerprint;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly limits?: Partial<ApiLimits>;
-  readonly onQueueChanged?: () => void;
-  readonly sender?: SenderApiDeps;
-  readonly content?: ContentApiDeps;
-  readonly domains?: DomainService;
-}
+};
 
 export interface ConfigApi {
   readonly router: Router;
@@ -48,11 +32,8 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
     await Promise.all([tokens.close(), audit.close()]);
     throw err;
   }
-  const router = createApiV1Router({
-    tenants: opts.tenants, tokens, audit, messages: opts.messages, envAdmin, secrets: opts.secrets,
-    logger: opts.logger, clock: opts.clock, limits: opts.limits, onQueueChanged: opts.onQueueChanged, sender: opts.sender,
-    domains: opts.domains, content: opts.content,
-  });
+  const { dataDir: _dataDir, adminToken: _adminToken, ...deps } = opts;
+  const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
   return {
     router,
     async close() { await Promise.all([tokens.close(), audit.close()]); },
