@@ -33,11 +33,16 @@ import type { SenderApiDeps } from './api/v1/sender-routes.js';
 import { openContentSettingsStore } from './tenants/content-settings-store.js';
 import { openOpenStore } from './tracking/open-store.js';
 import { createTrackingRouter } from './api/tracking-routes.js';
+import { openGmail } from './gmail/open-gmail.js';
+import { createGmailCallbackRouter } from './api/gmail-callback-routes.js';
+import { openMx } from './mx/open-mx.js';
 import type { SmarthostConfig } from './config/schema.js';
 
 export interface Gateway {
   readonly smtpPort: number;
   readonly tlsPort: number | undefined;
+  /** The inbound MX listener (src/mx/); undefined when off. */
+  readonly mxPort: number | undefined;
   readonly httpPort: number;
   /** Graceful stop: no new connections, transactions in progress finish, the store closes cleanly. */
   stop(graceMs?: number): Promise<void>;
@@ -69,15 +74,23 @@ export async function startGateway(
   const domains = await openDomains(config, secrets, logger, clock);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
-  const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock);
-  const plan = createPipeline({
+  // Gmail mode (issue 7): links, OAuth callback, the Gmail transport and the pipeline's planner.
+  const gmail = openGmail(config, secrets, logger, clock, (tenantId) => senderSettings.get(tenantId).mode, { messages: queue, notify: () => delivery.notify() });
+  const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock, gmail.transport);
+  // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
+  const mx = openMx({
+    config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
+    routes: platformRoutes(config.delivery.mode), metrics, logger, clock, onQueued: () => delivery.notify(),
+  });
+  const plan = mx.plan(createPipeline({
     platform: config.platform, routes: platformRoutes(config.delivery.mode), tenants, settings: senderSettings,
     domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant: { queue, hostname: config.hostname, clock }, logger,
     content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
-  });
+    ...(gmail.planner ? { gmail: gmail.planner } : {}),
+  }));
   const delivery = createDelivery({
-    queue, plan, transportFor, metrics, logger, clock,
+    queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
   });
@@ -85,8 +98,8 @@ export async function startGateway(
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, tenants, messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: senderApi(config, logger, clock, senderSettings, secrets, queue),
-    domains: domains.service,
+    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
+    domains: domains.service, suppressions: mx.suppressions,
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
 
@@ -95,11 +108,14 @@ export async function startGateway(
     const archive = senderSettings.get(tenantId).archiveAddress;
     return archive === undefined ? [] : [archive];
   });
-  const inboundDeps = { smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, onQueued: () => delivery.notify() };
+  const inboundDeps = { smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, onQueued: () => delivery.notify(), maxSizeFor: gmail.maxSizeFor };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
   listeners.push(submission);
   const { port: smtpPort } = await submission.listen(config.smtp.port, config.smtp.host);
+  const mxStarted = await mx.start();
+  if (mxStarted) listeners.push(mxStarted.listener);
+  const mxPort = mxStarted?.port;
   let tlsPort: number | undefined;
   if (config.smtp.tlsPort !== null) {
     const implicit = createSmtpListener(inboundDeps, { implicitTls: true });
@@ -109,19 +125,20 @@ export async function startGateway(
 
   const app = createHttpApp({
     registry, logger, mailbox, apiV1: api.router,
-    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }),
+    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
   const http = await startHttp(app, config.http.port, config.http.host);
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
-  logger.info({ smtpPort, tlsPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');
+  logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');
 
   return {
-    smtpPort, tlsPort, httpPort: http.port,
+    smtpPort, tlsPort, mxPort, httpPort: http.port,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
       await delivery.stop(graceMs);
+      await mx.close(); // after delivery: its Plan reads the suppression list
       await retention.stop();
       await http.close();
       await api.close();
@@ -131,6 +148,7 @@ export async function startGateway(
       await contentSettings.close();
       await opens.close();
       await domains.close();
+      await gmail.close();
       await tenants.close();
       logger.info('postbode stopped');
     },
@@ -146,7 +164,7 @@ interface TransportTable {
   all(): Transport[];
 }
 
-function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox | undefined, senderSettings: SenderSettingsStore, clock: Clock): TransportTable {
+function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox | undefined, senderSettings: SenderSettingsStore, clock: Clock, gmail?: Transport): TransportTable {
   const d = config.delivery;
   const timeouts = { connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs };
   const capture = mailbox ? createCaptureTransport(mailbox) : undefined;
@@ -164,11 +182,12 @@ function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox
   });
   const table = (route: Route): Transport => {
     if (route.kind === 'relay') return relay;
+    if (route.kind === 'gmail' && gmail) return gmail;
     const t = route.kind === 'capture' ? capture : route.kind === 'smarthost' ? smarthost : direct;
     if (!t) throw new Error(`no transport configured for route ${route.kind}`);
     return t;
   };
-  table.all = () => [capture, smarthost, direct, relay].filter((t): t is Transport => t !== undefined);
+  table.all = () => [capture, smarthost, direct, relay, gmail].filter((t): t is Transport => t !== undefined);
   return table;
 }
 

@@ -14,6 +14,7 @@ import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
 import { applyContent, type ContentStageDeps } from './rules/content-stage.js';
 import { trackedCopies, trackingWanted, type TrackingDeps } from './tracking/tracking-stage.js';
 import { defaultLocalPart, smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
+import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
 
 /**
  * The mail flow at delivery time, in one place. The accept path stored the client's bytes
@@ -57,9 +58,11 @@ export interface PipelineDeps {
   readonly content?: ContentStageDeps;
   /** Open tracking (issue 5); needs `content` (the pixel goes in before MIME encoding). */
   readonly tracking?: TrackingDeps;
+  /** Gmail mode (issue 7, src/gmail/): the linked account's route and From; without it gmail mode falls back to forwarding. */
+  readonly gmail?: GmailPlanner;
 }
 
-type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp';
+type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
 
 interface ModeChoice {
   readonly mode: EffectiveMode;
@@ -74,10 +77,11 @@ export function stripHiddenHeaders(message: HeaderedMessage): HeaderedMessage {
   return withoutFields(message, HIDDEN_HEADERS);
 }
 
-export async function chooseMode(settings: SenderSettings, tenantId: string, domains: DomainDirectory): Promise<ModeChoice> {
+export async function chooseMode(settings: SenderSettings, tenantId: string, domains: DomainDirectory, gmailAvailable = false): Promise<ModeChoice> {
   switch (settings.mode) {
     case 'forwarding': return { mode: 'forwarding' };
-    case 'gmail': return { mode: 'forwarding', note: 'sent in forwarding mode: Gmail mode is not available yet' };
+    // A missing or broken link is not a fallback: the planner defers the mail until the tenant links again.
+    case 'gmail': return gmailAvailable ? { mode: 'gmail' } : { mode: 'forwarding', note: 'sent in forwarding mode: Gmail mode is not available on this server' };
     case 'own-smtp':
       return settings.smtp ? { mode: 'own-smtp' } : { mode: 'forwarding', note: 'sent in forwarding mode: no own SMTP server is set' };
     case 'own-address': {
@@ -132,7 +136,7 @@ export function createPipeline(deps: PipelineDeps): Plan {
     if (message.kind === 'dsn') return platformDeliveries(deps, message, body, pending);
     const settings = deps.settings.get(message.tenantId);
     const tenant = await deps.tenants.byId(message.tenantId);
-    const choice = await chooseMode(settings, message.tenantId, deps.domains);
+    const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
     if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
     const original = splitMessage(body);
     const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
@@ -140,11 +144,14 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
     const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { tracking, recipient: lead }) : undefined;
     const split = stripHiddenHeaders(rendered ? splitMessage(rendered.raw) : original);
-    const identity = senderIdentity(choice.mode, settings, tenant, deps.platform, legacyFromAddress(split));
+    // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
+    const gmail = choice.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
+    const identity = senderIdentity(choice.mode, gmail ? { ...settings, ownAddress: gmail.from } : settings, tenant, deps.platform, legacyFromAddress(split));
     const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
     const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
     if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
+    if (choice.mode === 'gmail') return gmailDeliveries(gmail, pending, raw);
     if (choice.mode === 'own-smtp') {
       const recipients = pending.map((r) => r.address);
       const from = settings.ownAddress ?? message.envelope.from;
@@ -186,6 +193,17 @@ function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer,
       route: routed.route, recipients: routed.recipients, envelope: { from, to: routed.recipients }, raw: copies?.get(lead) ?? raw, ...(note ? { note } : {}),
     }));
   });
+}
+
+/**
+ * Gmail mode: one API send for all pending recipients (archive included, so the copy shows in
+ * the tenant's Sent folder once); Gmail reads recipients from the headers, the transport adds
+ * a Bcc for envelope-only ones. Google signs it: no DKIM stage, no VERP (bounces go to the mailbox).
+ */
+function gmailDeliveries(plan: GmailPlan | undefined, pending: readonly RecipientState[], raw: Buffer): PlannedDelivery[] {
+  if (!plan) throw new Error('gmail mode without a Gmail planner');
+  const recipients = pending.map((r) => r.address);
+  return [{ route: plan.route, recipients, envelope: { from: plan.from, to: recipients }, raw }];
 }
 
 /** DSNs we made go out as they are, with the null sender. */

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { CaptureMailbox } from '../transports/capture-mailbox.js';
 import { createDevMailboxRouter } from './dev-mailbox-routes.js';
 import { securityHeaders } from './security-headers.js';
+import { createWebRouter } from '../web/web-router.js';
 
 export interface HealthReport {
   readonly ok: boolean;
@@ -22,6 +23,8 @@ export interface HttpAppDeps {
   readonly apiV1?: Router;
   /** The public open-tracking pixel route (src/api/tracking-routes.ts), mounted at /t. */
   readonly tracking?: Router;
+  /** The public Google OAuth callback of Gmail mode (src/api/gmail-callback-routes.ts), mounted at /oauth/google. */
+  readonly oauthGoogle?: Router;
 }
 
 /** Health, metrics, the dev mailbox, and the mount point of the Config API. No sockets here. */
@@ -44,6 +47,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // The Config API of a later issue lives here, with its own auth and body parsing.
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
   if (deps.tracking) app.use('/t', deps.tracking);
+  if (deps.oauthGoogle) app.use('/oauth/google', deps.oauthGoogle);
+  // The settings page (src/web): a static shell that calls /api/v1 with the user's token.
+  app.use(createWebRouter());
 
   app.use((_req, res) => { res.status(404).json({ error: 'not_found' }); });
   app.use(errorHandler(deps.logger));

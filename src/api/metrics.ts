@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Metrics } from '../core/metrics.js';
+import type { Metrics, MxEvent } from '../core/metrics.js';
 
 export interface QueueDepth {
   readonly messages: number;
@@ -45,6 +45,7 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
       this.set({ status: 'deferred' }, depth.deferred);
     },
   });
+  const mx = mxCounters(registers);
   collectDefaultMetrics({ register: registry });
 
   const metrics: Metrics = {
@@ -54,6 +55,21 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     },
     rejected(reason) { rejected.inc({ reason }); },
     delivery(outcome, count) { if (count > 0) recipients.inc({ outcome }, count); },
+    mx(event, category) { mx(event, category); },
   };
   return { metrics, registry };
+}
+
+/** Inbound MX counters (src/mx/): bounces by category, forwarded replies, auto-replies, forged bounces. */
+function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) => void {
+  const bounces = new Counter({ name: 'postbode_mx_bounces_total', help: 'Bounces received, by category (hard, soft, delayed)', labelNames: ['category'] as const, registers });
+  const counters: Record<Exclude<MxEvent, 'bounce'>, Counter> = {
+    'reply-forwarded': new Counter({ name: 'postbode_mx_replies_forwarded_total', help: 'Replies forwarded to the tenant', registers }),
+    'auto-reply': new Counter({ name: 'postbode_mx_auto_replies_total', help: 'Auto-replies recorded', registers }),
+    forged: new Counter({ name: 'postbode_mx_forged_bounces_total', help: 'Bounces dropped as forged (bad VERP MAC, unknown or foreign message)', registers }),
+  };
+  return (event, category) => {
+    if (event === 'bounce') bounces.inc({ category: category ?? 'unknown' });
+    else counters[event].inc();
+  };
 }

@@ -115,6 +115,36 @@ export const configSchema = z.strictObject({
     /** Local part before the `+` of the VERP envelope sender. */
     bounceLocalPart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/, 'letters, digits and . _ - only').default('bounces'),
   }).prefault({}),
+  /** Gmail mode (src/gmail/, issue 7): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
+  gmail: z.strictObject({
+    /** The OAuth client of the platform's Google Cloud project; null (default) = Gmail mode unavailable. */
+    clientId: z.string().min(1).nullable().default(null),
+    clientSecret: z.string().min(1).nullable().default(null),
+    /** The OAuth callback Google sends the browser back to; null = `${http.publicBaseUrl}/oauth/google/callback`. */
+    redirectUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+    authUrl: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+    tokenUrl: z.url().default('https://oauth2.googleapis.com/token'),
+    revokeUrl: z.url().default('https://oauth2.googleapis.com/revoke'),
+    /** Root of the Gmail API (send, upload, profile, sendAs.list). */
+    apiRootUrl: z.url().default('https://gmail.googleapis.com/'),
+    /** Messages above this size go through the upload (media) endpoint. */
+    uploadThresholdBytes: z.number().int().min(1).default(3_500_000),
+    /** Gmail's own limit: bigger mail from a tenant in Gmail mode is refused at SMTP time (552). */
+    maxMessageBytes: z.number().int().min(1024).default(35 * 1024 * 1024),
+    /** Messages per link per UTC day unless the link sets its own (Google: 2,000 for Workspace, 500 for gmail.com). */
+    defaultDailyLimit: z.number().int().min(1).default(2000),
+    /** How long a consent link (its `state`) stays valid. */
+    stateTtlMs: ms.default(10 * 60_000),
+  }).prefault({}),
+  /** Inbound MX for the platform domains (src/mx/): bounces, replies, suppression. Listens only when platform.sendingDomain is set. */
+  mx: z.strictObject({
+    enabled: z.boolean().default(true),
+    host: z.string().default('0.0.0.0'),
+    port: port.default(25),
+    /** Hard bounces of one address that put it on the tenant's suppression list; "user unknown" (5.1.1-type) ones count against `userUnknownBounces`. */
+    hardBounces: z.number().int().min(1).default(3),
+    userUnknownBounces: z.number().int().min(1).default(1),
+  }).prefault({}),
   /** Tenant domains and DKIM (src/domains/): DNS checks, re-checks, key rotation. */
   dns: z.strictObject({
     /** host:port of the DNS server the domain checks ask; null = the system resolver. */

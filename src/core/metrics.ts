@@ -9,7 +9,11 @@ export interface Metrics {
   rejected(reason: string): void;
   /** Per-recipient delivery outcomes. */
   delivery(outcome: 'delivered' | 'deferred' | 'bounced' | 'expired', count: number): void;
+  /** Inbound MX (src/mx/): a bounce by category (hard, soft, delayed), a forwarded reply, a recorded auto-reply, a dropped forgery. */
+  mx?(event: MxEvent, category?: string): void;
 }
+
+export type MxEvent = 'bounce' | 'reply-forwarded' | 'auto-reply' | 'forged';
 
 export const noMetrics: Metrics = {
   accepted: () => undefined,

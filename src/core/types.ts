@@ -54,10 +54,13 @@ export const DUE_STATUSES: ReadonlySet<RecipientStatus> = new Set(['queued', 'de
 /** Queue actions an admin takes through the API; each leaves an entry in the recipients' history. */
 export type AdminAction = 'retried' | 'held' | 'released' | 'cancelled';
 
+/** Notes the inbound MX adds after delivery (src/mx/): a "delayed" DSN, an auto-reply; the status stays. */
+export type LogNote = 'delayed' | 'auto-reply';
+
 export interface DeliveryAttempt {
   readonly at: number;
-  /** A delivery attempt's outcome, or an admin action (then `reply` is its reason and there is no nextHop). */
-  readonly outcome: 'delivered' | 'deferred' | 'bounced' | AdminAction;
+  /** A delivery attempt's outcome, an admin action (then `reply` is its reason and there is no nextHop), or an MX note. */
+  readonly outcome: 'delivered' | 'deferred' | 'bounced' | AdminAction | LogNote;
   /** The next hop's reply, e.g. "250 2.0.0 Ok: queued as 4XyZ" or "connect ECONNREFUSED". */
   readonly reply: string;
   /** host:port or transport name that answered. */
@@ -81,8 +84,8 @@ export interface RecipientState {
   readonly history: readonly DeliveryAttempt[];
 }
 
-/** What the message is: client mail, or a delivery status notification Postbode made. */
-export type MessageKind = 'mail' | 'dsn';
+/** What the message is: client mail, a delivery status notification Postbode made, or a reply the MX forwards to the tenant. */
+export type MessageKind = 'mail' | 'dsn' | 'reply';
 
 export interface QueuedMessage {
   readonly id: string;
@@ -124,6 +127,8 @@ export interface RecipientResult {
   readonly outcome: 'delivered' | 'deferred' | 'bounced';
   readonly reply: string;
   readonly nextHop?: string;
+  /** Deferred: not before this time (ms), when the remote said when (Retry-After, a daily limit); the retry schedule may add more. */
+  readonly notBefore?: number;
 }
 
 /**
@@ -216,6 +221,17 @@ export interface MessageLog {
   purgeCompleted(olderThan: number): Promise<number>;
 }
 
+/**
+ * What the inbound MX learns after delivery (src/mx/, src/queue/late-outcomes.ts), one LMDB
+ * transaction each. Resolve undefined for an unknown message or recipient; nothing written then.
+ */
+export interface LateOutcomes {
+  /** A delivered recipient later bounced: status `bounced`, `reply` (the remote's reason) as lastReply, a history entry. */
+  lateBounce(id: string, address: string, reply: string, now: number): Promise<QueuedMessage | undefined>;
+  /** A note in the recipient's history ("delayed" DSN, auto-reply); the status stays. */
+  addNote(id: string, address: string, note: LogNote, reply: string, now: number): Promise<QueuedMessage | undefined>;
+}
+
 // ---------------------------------------------------------------- delivery
 
 /**
@@ -232,6 +248,18 @@ export interface RelayHop {
   readonly pass?: string;
 }
 
+/**
+ * A linked Gmail account as the Gmail transport needs it: the refresh token opened from its
+ * sealed form in memory for the attempt only (like RelayHop.pass), the verified send-as
+ * addresses, and the daily limit the transport counts against.
+ */
+export interface GmailAccount {
+  readonly address: string;
+  readonly aliases: readonly string[];
+  readonly refreshToken: string;
+  readonly dailyLimit: number;
+}
+
 /** Where a delivery goes. Transports read only the route, never tenant records. */
 export type Route =
   | { readonly kind: 'smarthost'; readonly name: string }
@@ -241,7 +269,11 @@ export type Route =
    * `key` names the hop (a hash of its settings: transports cache connections by it);
    * `owner` is opaque to transports and handed back when the hop itself fails (bad login, no such host).
    */
-  | { readonly kind: 'relay'; readonly key: string; readonly owner: string; readonly hop: RelayHop };
+  | { readonly kind: 'relay'; readonly key: string; readonly owner: string; readonly hop: RelayHop }
+  /** Not sent: the address is on the tenant's suppression list (src/mx/); the transport answers `reply`. */
+  | { readonly kind: 'suppressed'; readonly reply: string }
+  /** The Gmail API of a linked account (`key` names the link; `owner` as for relay). */
+  | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount };
 
 export interface DeliveryResult {
   /** One entry per envelope recipient. */

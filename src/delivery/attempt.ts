@@ -127,8 +127,11 @@ async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffe
       }
     }
   } catch (err) {
-    deps.logger.error({ queueId: message.id, err }, 'planning the delivery failed, deferring');
-    return { groups: [], unrouted: [...wanted], failed: temporaryReplyOf(err) ?? PLAN_FAILED };
+    const reply = temporaryReplyOf(err);
+    // A stage that defers on purpose (Gmail link broken, DKIM key missing) is expected: a warning with its reply.
+    if (reply) deps.logger.warn({ queueId: message.id, reply }, 'delivery deferred while planning');
+    else deps.logger.error({ queueId: message.id, err }, 'planning the delivery failed, deferring');
+    return { groups: [], unrouted: [...wanted], failed: reply ?? PLAN_FAILED };
   }
   return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)) };
 }

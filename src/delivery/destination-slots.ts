@@ -7,6 +7,8 @@ export function destinationKey(route: Route): string {
     case 'direct': return `direct:${route.domain.toLowerCase()}`;
     case 'capture': return 'capture';
     case 'relay': return `relay:${route.key}`;
+    case 'gmail': return `gmail:${route.key}`;
+    case 'suppressed': return 'suppressed';
   }
 }
 

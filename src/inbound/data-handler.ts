@@ -17,6 +17,8 @@ export interface DataDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly onQueued?: (message: QueuedMessage) => void;
+  /** A tenant's own, lower limit (Gmail mode: Gmail's 35 MB); maxMessageSize when undefined. */
+  readonly maxSizeFor?: (tenantId: string) => number | undefined;
 }
 
 /** What DATA needs to know about the session, already resolved by the listener. */
@@ -50,6 +52,8 @@ export async function receiveMessage(stream: DataStream, session: DataSession, d
   onInputEnd();
   const endOfData = deps.clock();
   if (input.truncated || stream.sizeExceeded) throw refusal(deps, session, Replies.messageTooBig(deps.maxMessageSize), 'size');
+  const tenantMax = deps.maxSizeFor?.(session.tenantId);
+  if (tenantMax !== undefined && input.data.length > tenantMax) throw refusal(deps, session, Replies.messageTooBig(tenantMax), 'size');
   const id = newQueueId(endOfData);
   const processed = processMessage(input.data, {
     helo: session.helo, clientHostname: session.clientHostname, hostname: deps.hostname,

@@ -20,4 +20,6 @@ export interface InboundDeps {
   readonly onQueued?: (message: QueuedMessage) => void;
   /** Password check; defaults to scrypt `verifyPassword` from tenants/password.ts. */
   readonly verifyPassword?: PasswordVerifier;
+  /** A tenant's own, lower message size limit (Gmail mode), checked at the end of DATA. */
+  readonly maxSizeFor?: (tenantId: string) => number | undefined;
 }

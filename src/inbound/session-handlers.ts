@@ -129,6 +129,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
   return receiveMessage(stream, dataSession(session, tenantId), {
     maxMessageSize: deps.smtp.maxMessageSize, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
     logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
+    ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
   }, () => ctx.tracker.inputDone(session.id));
 }
 

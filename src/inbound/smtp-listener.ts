@@ -60,7 +60,7 @@ export function createSmtpListener(deps: InboundDeps, options: { implicitTls?: b
  * Stop accepting; answer idle sessions 421 4.3.2 at once; give sessions inside a mail
  * transaction up to `graceMs` to finish (new MAIL FROMs get 421 meanwhile), then close the rest.
  */
-async function closeGracefully(server: SMTPServer, tracker: TransactionTracker, graceMs: number): Promise<void> {
+export async function closeGracefully(server: SMTPServer, tracker: TransactionTracker, graceMs: number): Promise<void> {
   server.server.close();
   for (const id of openSessionIds(server)) {
     if (!tracker.isActive(id) || !hasOpenTransaction(server, id)) closeSession(server, id, Replies.shuttingDown());
@@ -97,7 +97,7 @@ function serverOptions(deps: InboundDeps, implicitTls: boolean): SMTPServerOptio
   };
 }
 
-function listen(server: SMTPServer, port: number, host: string): Promise<{ port: number }> {
+export function listen(server: SMTPServer, port: number, host: string): Promise<{ port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.server.once('error', onError);

@@ -2,6 +2,8 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import type {
+  LateOutcomes,
+  LogNote,
   MessageLog,
   MessageQueue,
   NewMessage,
@@ -26,6 +28,7 @@ import {
   type QueueStores,
 } from './lmdb-store.js';
 import { headerText } from './header-text.js';
+import { applyLateBounce, applyNote, changeLate } from './late-outcomes.js';
 import {
   completedSince,
   firstKeyTime,
@@ -80,7 +83,7 @@ export function openQueue(options: QueueOptions): LmdbQueue {
 }
 
 /** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
-export class LmdbQueue implements MessageQueue, MessageLog {
+export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
@@ -225,6 +228,15 @@ export class LmdbQueue implements MessageQueue, MessageLog {
 
   cancel(id: string, now: number, reason: string): Promise<QueuedMessage> {
     return this.change('cancel', id, (msg) => applyCancel(msg, now, reason));
+  }
+
+  /** See late-outcomes.ts (inbound MX). */
+  lateBounce(id: string, address: string, reply: string, now: number): Promise<QueuedMessage | undefined> {
+    return changeLate(this.stores, id, (msg) => applyLateBounce(msg, address, reply, now));
+  }
+
+  addNote(id: string, address: string, note: LogNote, reply: string, now: number): Promise<QueuedMessage | undefined> {
+    return changeLate(this.stores, id, (msg) => applyNote(msg, address, note, reply, now));
   }
 
   /**

@@ -90,7 +90,9 @@ function applyOne(
   if (r.status === 'held') return next;
   // Too old to try again: give up now rather than schedule an attempt past the deadline.
   if (isExpired(receivedAt, now, policy.maxAgeMs)) return { ...next, status: 'expired' };
-  return { ...next, status: 'deferred', nextAttemptAt: now + nextDelay(attempts, policy, random) };
+  // The remote said when (Retry-After, a daily limit): never earlier than that.
+  const scheduled = now + nextDelay(attempts, policy, random);
+  return { ...next, status: 'deferred', nextAttemptAt: result.notBefore === undefined ? scheduled : Math.max(scheduled, result.notBefore) };
 }
 
 /** Marks the listed recipients that are still pending as expired, with `reason` as their last reply. */

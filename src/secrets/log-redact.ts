@@ -36,4 +36,7 @@ export const LOG_REDACT_PATHS: string[] = [
   // A tenant's own SMTP server travels as a Route whose hop holds the opened password.
   '*.hop.pass',
   '*.*.hop.pass',
+  // A linked Gmail account travels as a Route whose account holds the opened refresh token.
+  '*.account.refreshToken',
+  '*.*.account.refreshToken',
 ];

@@ -27,7 +27,8 @@ export interface TrackingInput {
 
 /** Tracking applies: the tenant wants it, the mode allows it, and the message is client mail. */
 export function trackingWanted(openTracking: boolean, mode: string, isCopy: boolean): boolean {
-  return openTracking && mode !== 'own-smtp' && !isCopy;
+  // Gmail mode: one send for all recipients, and the tenant's Sent folder would load the pixel.
+  return openTracking && mode !== 'own-smtp' && mode !== 'gmail' && !isCopy;
 }
 
 /** Whose opens count as reads. */

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createHttpApp, startHttp, type HttpServerHandle } from '../../src/api/http-app.js';
 import { createMetrics } from '../../src/api/metrics.js';
 import { createTrackingRouter } from '../../src/api/tracking-routes.js';
+import { createGmailCallbackRouter } from '../../src/api/gmail-callback-routes.js';
 import type { ApiLimits } from '../../src/api/v1/api-deps.js';
 import { createApiV1Router } from '../../src/api/v1/router.js';
 import { openAuditLog, type AuditLog } from '../../src/audit/audit-log.js';
@@ -83,6 +84,8 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits> } = {}
     health: () => ({ ok: true, details: {} }),
     // The public pixel route, so that the sweep sees it (no open is ever recorded here).
     tracking: createTrackingRouter({ key: Buffer.alloc(32, 1), opens: { record: async () => { throw new Error('unused'); } }, messages: queue, clock, logger }),
+    // The public Gmail OAuth callback, so that the sweep sees it (no link is ever completed here).
+    oauthGoogle: createGmailCallbackRouter({ links: { complete: async () => { throw new Error('unused'); } }, logger, clock }),
   });
   const server: HttpServerHandle = await startHttp(app, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${server.port}`;

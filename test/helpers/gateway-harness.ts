@@ -34,6 +34,9 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
       connectTimeoutMs: 2000, sendTimeoutMs: 5000, ...(extra.delivery as object | undefined),
     },
     ...(extra.platform ? { platform: extra.platform } : {}),
+    ...(extra.gmail ? { gmail: extra.gmail } : {}),
+    // The inbound MX listens when platform.sendingDomain is set: never on port 25 in tests.
+    mx: { host: '127.0.0.1', port: 0, ...(extra.mx as object | undefined) },
   };
   return configSchema.parse(base);
 }

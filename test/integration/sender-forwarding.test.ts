@@ -97,7 +97,7 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
   it('refuses gmail (409), CR/LF in names and address lists (400)', async () => {
     const gmail = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { mode: 'gmail' });
     expect(gmail.status).toBe(409);
-    expect(gmail.body.message).toMatch(/not available yet/);
+    expect(gmail.body.message).toMatch(/not available/);
     const crlf = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { displayName: 'Acme\r\nBcc: victim@x.test' });
     expect(crlf.status).toBe(400);
     const ls = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { displayName: 'Acme\u2028x' });

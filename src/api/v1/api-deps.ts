@@ -9,6 +9,8 @@ import type { MessageLog } from '../../core/types.js';
 import type { SenderApiDeps } from './sender-routes.js';
 import type { ContentApiDeps } from './content-routes.js';
 import type { DomainService } from '../../domains/domain-service.js';
+import type { SuppressionStore } from '../../mx/suppression-store.js';
+import type { GmailApiDeps } from './gmail-routes.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -49,4 +51,8 @@ export interface ApiDeps {
   readonly content?: ContentApiDeps;
   /** Sending domains and DKIM (issue 6); left out, those routes are not mounted. */
   readonly domains?: DomainService;
+  /** Gmail link routes (issue 7); left out, not mounted. */
+  readonly gmail?: GmailApiDeps;
+  /** Per-tenant suppression list (issue 9, src/mx/); left out, its routes are not mounted. */
+  readonly suppressions?: SuppressionStore;
 }

@@ -18,13 +18,17 @@ import { senderRoutes } from './sender-routes.js';
 import { contentRoutes } from './content-routes.js';
 import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
+import { gmailRoutes } from './gmail-routes.js';
+import { suppressionRoutes } from './suppression-routes.js';
 
 export const API_VERSION = '1.0.0';
 
 /** Every authenticated route of the Config API, in one list (router and OpenAPI read the same). */
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [...tenantRoutes(deps), ...credentialRoutes(deps), ...messageRoutes(deps), ...reportRoutes(deps), ...senderRoutes(deps),
-    ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps)];
+    ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps),
+    ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
+    ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : [])];
 }
 
 /**

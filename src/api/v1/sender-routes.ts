@@ -22,6 +22,8 @@ export interface SenderApiDeps {
   readonly testSend: (tenant: Tenant, settings: SenderSettings, to: string) => Promise<TestSendResult>;
   /** Queues a copy of a past message (its stored body) to the accountant. */
   readonly sendToAccountant: (message: QueuedMessage, body: Buffer, address: string) => Promise<QueuedMessage>;
+  /** Whether the tenant has a working Gmail link (issue 7): mode gmail needs one. */
+  readonly gmailLinked?: (tenantId: string) => boolean;
 }
 
 const TAG = 'Sender';
@@ -49,6 +51,7 @@ const putBody = z.strictObject({
   archiveAddress: mailAddress.nullable().optional(),
   accountantAddress: mailAddress.nullable().optional(),
   accountantMode: z.enum(ACCOUNTANT_MODES).optional(),
+  forwardAutoReplies: z.boolean().optional(),
 }).meta({ id: 'SenderSettingsChanges', description: 'Fields left out stay as they are; null clears one.' });
 
 const viewSchema = z.object({
@@ -65,6 +68,7 @@ const viewSchema = z.object({
   archiveAddress: z.string().optional(),
   accountantAddress: z.string().optional(),
   accountantMode: z.enum(ACCOUNTANT_MODES),
+  forwardAutoReplies: z.boolean().optional(),
   broken: z.object({ at: z.number(), reason: z.string() }).optional(),
   lastTestSend: z.object({ at: z.number(), ok: z.boolean(), summary: z.string(), current: z.boolean() }).optional(),
 }).meta({ id: 'SenderSettings' });
@@ -92,7 +96,7 @@ export function applyChanges(current: SenderSettings, body: PutBody, tenantId: s
     if (value === null) delete next[key];
     else if (value !== undefined) next[key] = value;
   }
-  for (const key of ['mode', 'replyToWins', 'keepOriginalFrom', 'accountantMode'] as const) {
+  for (const key of ['mode', 'replyToWins', 'keepOriginalFrom', 'accountantMode', 'forwardAutoReplies'] as const) {
     if (body[key] !== undefined) next[key] = body[key];
   }
   if (body.smtp === null) delete next.smtp;
@@ -124,8 +128,13 @@ function withoutKey<T extends object>(value: T, key: keyof T): T {
 }
 
 /** Refusals of a combination of settings (each field alone was valid). */
-export function checkSettings(s: SenderSettings, previousMode: SenderSettings['mode']): void {
-  if (s.mode === 'gmail' && previousMode !== 'gmail') throw conflict('Gmail mode is not available yet');
+/** `gmailLinked`: undefined when the server has no Google OAuth client (Gmail mode unavailable). */
+export function checkSettings(s: SenderSettings, previousMode: SenderSettings['mode'], gmailLinked?: boolean): void {
+  if (s.mode === 'gmail' && previousMode !== 'gmail' && gmailLinked !== true) {
+    throw conflict(gmailLinked === undefined
+      ? 'Gmail mode is not available on this server: no Google OAuth client is configured'
+      : 'Gmail mode needs a linked, working Gmail account: link one first (POST .../gmail/link), then choose mode gmail');
+  }
   if (s.mode === 'own-address' && s.ownAddress === undefined) throw invalidRequest({ 'body.ownAddress': ['required for mode own-address'] });
   if (s.accountantMode !== 'off' && s.accountantAddress === undefined) throw invalidRequest({ 'body.accountantAddress': ['required when accountantMode is manual or automatic'] });
   if (s.mode !== 'own-smtp') return;
@@ -153,14 +162,14 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'put', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Change sender settings',
-      description: 'Takes effect on the next message. Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); gmail is not available yet (409).',
+      description: 'Takes effect on the next message. Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); mode gmail needs a linked, working Gmail account (409 otherwise).',
       params: idParams, body: putBody,
       responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet' } },
       async handle({ principal, params, body, now }) {
         await visibleTenant(deps.tenants, principal, params.id);
         const saved = await sender.store.update(params.id, (current) => {
           const next = applyChanges(current, body, params.id, sender.seal, now);
-          checkSettings(next, current.mode);
+          checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
           return next;
         });
         const fieldsChanged = Object.keys(body).map((k) => (k === 'smtp' && body.smtp?.password !== undefined ? 'smtp(password)' : k));

@@ -69,8 +69,8 @@ export const createdTokenSchema = z.object({
 
 const attemptSchema = z.object({
   at: z.number().int(),
-  outcome: z.enum(['delivered', 'deferred', 'bounced', 'retried', 'held', 'released', 'cancelled'])
-    .meta({ description: 'A delivery attempt\'s outcome, or an action taken through the API or CLI' }),
+  outcome: z.enum(['delivered', 'deferred', 'bounced', 'retried', 'held', 'released', 'cancelled', 'delayed', 'auto-reply'])
+    .meta({ description: 'A delivery attempt\'s outcome, an action taken through the API or CLI, or what came back later (a delayed DSN, an auto-reply)' }),
   reply: z.string().meta({ description: 'The next hop\'s reply, e.g. "250 2.0.0 Ok", or the reason of an action' }),
   nextHop: z.string().optional(),
 });
@@ -94,7 +94,7 @@ const recipientSchema = z.object({
 export const messageSchema = z.object({
   id: z.string(),
   tenantId: z.string(),
-  kind: z.enum(['mail', 'dsn']),
+  kind: z.enum(['mail', 'dsn', 'reply']),
   envelope: z.object({ from: z.string(), to: z.array(z.string()) }),
   recipients: z.array(recipientSchema),
   receivedAt: z.number().int(),

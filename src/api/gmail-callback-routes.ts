@@ -1,0 +1,54 @@
+import express, { type Response, type Router } from 'express';
+import type { Clock } from '../core/clock.js';
+import { isGatewayError } from '../core/gateway-error.js';
+import type { Logger } from '../core/logger.js';
+import type { GmailLinks } from '../gmail/gmail-link.js';
+import { classifyGoogleError } from '../transports/gmail/gmail-errors.js';
+import { escapeHtml, renderPage, sendHtml } from './html.js';
+
+/**
+ * The public OAuth callback, `GET /oauth/google/callback?code=…&state=…`: Google sends the
+ * tenant's browser here after consent. Public because the browser carries no API token; the
+ * single-use `state` (bound to the tenant, expiring) is what authorises it. The page never
+ * shows the code, the state or any token; a failure says what to do in words.
+ */
+export interface GmailCallbackDeps {
+  readonly links: Pick<GmailLinks, 'complete'>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+const MAX_PARAM = 2048;
+
+function page(res: Response, status: number, title: string, text: string): void {
+  res.status(status);
+  sendHtml(res, renderPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`));
+}
+
+function param(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_PARAM ? value : undefined;
+}
+
+export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
+  const router = express.Router();
+  router.get('/callback', async (req, res) => {
+    const code = param(req.query.code);
+    const state = param(req.query.state);
+    if (req.query.error !== undefined) return page(res, 400, 'Gmail not linked', 'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.');
+    if (code === undefined || state === undefined) return page(res, 400, 'Gmail not linked', 'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.');
+    try {
+      const { address } = await deps.links.complete(code, state);
+      page(res, 200, 'Gmail linked', `Gmail account ${address} is linked, you can close this page.`);
+    } catch (err) {
+      if (isGatewayError(err, 'E_INVALID')) return page(res, 400, 'Gmail not linked', err.message);
+      if (isGatewayError(err, 'E_CONFLICT')) return page(res, 409, 'Gmail not linked', err.message);
+      const failure = classifyGoogleError(err, deps.clock());
+      deps.logger.warn({ reason: failure.reply }, 'Gmail link callback failed');
+      if (failure.kind === 'link-broken' || failure.kind === 'bounce') {
+        return page(res, 400, 'Gmail not linked', 'Google did not accept this sign-in (it may have expired). Start linking again from the settings page.');
+      }
+      page(res, 502, 'Gmail not linked', 'Google could not be reached to finish linking. Try again in a few minutes from the settings page.');
+    }
+  });
+  return router;
+}

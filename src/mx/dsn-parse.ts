@@ -1,0 +1,106 @@
+/**
+ * The machine-readable part of a delivery status notification (RFC 3464 multipart/report):
+ * one entry per recipient block of its message/delivery-status part, and the Message-ID of
+ * the returned original (text/rfc822-headers or message/rfc822) when there is one.
+ * A small MIME walk of our own: mailparser folds message/delivery-status into the text.
+ */
+export interface DsnRecipient {
+  /** Final-Recipient (else Original-Recipient) address, without the `rfc822;` type. */
+  readonly recipient: string;
+  readonly action: string;
+  readonly status?: string;
+  /** Diagnostic-Code without its type, unfolded: the remote server's reply. */
+  readonly diagnostic?: string;
+}
+
+export interface ParsedDsn {
+  readonly recipients: readonly DsnRecipient[];
+  readonly originalMessageId?: string;
+}
+
+interface Part {
+  readonly headers: Map<string, string>;
+  readonly body: string;
+}
+
+/** Header lines unfolded into name (lower case) → value; the first of a repeated name wins. */
+export function parseFields(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!fields.has(name)) fields.set(name, line.slice(colon + 1).trim());
+  }
+  return fields;
+}
+
+function splitPart(text: string): Part {
+  const match = /\r?\n\r?\n/.exec(text);
+  const head = match ? text.slice(0, match.index) : text;
+  const body = match ? text.slice(match.index + match[0].length) : '';
+  return { headers: parseFields(head), body };
+}
+
+function boundaryOf(contentType: string | undefined): string | undefined {
+  const match = /boundary\s*=\s*(?:"([^"]+)"|([^\s;]+))/i.exec(contentType ?? '');
+  return match?.[1] ?? match?.[2];
+}
+
+function decode(part: Part): string {
+  const encoding = (part.headers.get('content-transfer-encoding') ?? '').toLowerCase();
+  if (encoding === 'base64') return Buffer.from(part.body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') {
+    return part.body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return part.body;
+}
+
+/** The leaf parts of a MIME message, depth-first, at most `depth` levels down. */
+function leaves(part: Part, depth = 4): Part[] {
+  const type = (part.headers.get('content-type') ?? 'text/plain').toLowerCase();
+  const boundary = boundaryOf(part.headers.get('content-type'));
+  if (!type.startsWith('multipart/') || boundary === undefined || depth === 0) return [part];
+  const pieces = part.body.split(new RegExp(`\\r?\\n?--${escapeRegExp(boundary)}(?:--)?[ \\t]*\\r?\\n?`));
+  return pieces.slice(1, -1).filter((p) => p.trim() !== '').flatMap((p) => leaves(splitPart(p), depth - 1));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function typedValue(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const semi = value.indexOf(';');
+  const bare = (semi >= 0 ? value.slice(semi + 1) : value).trim();
+  return bare === '' ? undefined : bare;
+}
+
+function recipientBlock(fields: Map<string, string>): DsnRecipient | undefined {
+  const address = typedValue(fields.get('final-recipient') ?? fields.get('original-recipient'))?.replace(/^<|>$/g, '');
+  const action = fields.get('action');
+  if (address === undefined || action === undefined) return undefined;
+  const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(fields.get('status') ?? '')?.[1];
+  const diagnostic = typedValue(fields.get('diagnostic-code'));
+  return { recipient: address, action: action.toLowerCase().split(/\s/)[0] ?? action, ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
+}
+
+/** Undefined when the message is not a multipart/report with a delivery-status part. */
+export function parseDsn(raw: Buffer): ParsedDsn | undefined {
+  const top = splitPart(raw.toString('latin1'));
+  if (!/^multipart\/report\b/i.test(top.headers.get('content-type') ?? '')) return undefined;
+  const parts = leaves(top);
+  const status = parts.find((p) => /^message\/(?:global-)?delivery-status\b/i.test(p.headers.get('content-type') ?? ''));
+  if (!status) return undefined;
+  const blocks = decode(status).split(/\r?\n[ \t]*\r?\n/).slice(1);
+  const recipients = blocks.map((b) => recipientBlock(parseFields(b))).filter((r): r is DsnRecipient => r !== undefined);
+  const original = parts.find((p) => /^(?:text\/rfc822-headers|message\/rfc822)\b/i.test(p.headers.get('content-type') ?? ''));
+  const originalMessageId = original ? parseFields(decode(original)).get('message-id') : undefined;
+  return { recipients, ...(originalMessageId ? { originalMessageId } : {}) };
+}
+
+/** The top header block's fields (name in lower case → first value), unfolded; the body is not read. */
+export function headerFieldsOf(raw: Buffer): Map<string, string> {
+  const end = raw.indexOf('\r\n\r\n');
+  return parseFields(raw.subarray(0, end < 0 ? raw.length : end).toString('latin1'));
+}

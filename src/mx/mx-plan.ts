@@ -1,0 +1,66 @@
+import type { PlannedDelivery, Plan } from '../delivery/attempt.js';
+import type { QueuedMessage, RecipientState, Route, Transport } from '../core/types.js';
+import type { RoutedRecipients } from '../routing.js';
+import type { SuppressionEntry, SuppressionReader } from './suppression-store.js';
+
+/**
+ * The MX's two additions to delivery, as a wrapper around the pipeline's Plan rather than
+ * an edit inside it (pipeline.ts stays the one place for content rewrites):
+ * - suppressed recipients are planned on a `suppressed` route, whose transport answers a
+ *   550 that says why; the scheduler records it like any bounce (status, log, DSN to the
+ *   sender). Checked per attempt, so removing an address from the list works at once for
+ *   mail still queued;
+ * - forwarded replies (kind `reply`) go out as they are, with their SRS0 envelope sender,
+ *   through the platform transport (never rewritten, signed or tracked).
+ */
+export interface MxPlanDeps {
+  readonly suppressions: SuppressionReader;
+  /** Platform routes (routing.ts), as the pipeline gets them. */
+  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+}
+
+export function suppressedReply(entry: SuppressionEntry): string {
+  const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);
+  const why = entry.bounces > 0 ? `bounced on ${when} (${entry.reason})` : `added to the suppression list on ${when}`;
+  return `550 5.1.1 suppressed: ${entry.address} ${why}; remove it from the suppression list to send again`;
+}
+
+export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
+  return async (message, body, pending) => {
+    if (message.kind === 'reply') return asIs(deps, message, body, pending);
+    if (message.kind !== 'mail') return plan(message, body, pending);
+    const blocked = new Map<string, SuppressionEntry>();
+    for (const r of pending) {
+      const entry = deps.suppressions.get(message.tenantId, r.address);
+      if (entry) blocked.set(r.address, entry);
+    }
+    if (blocked.size === 0) return plan(message, body, pending);
+    const rest = pending.filter((r) => !blocked.has(r.address));
+    const planned = rest.length > 0 ? await plan(message, body, rest) : [];
+    const refused: PlannedDelivery[] = [...blocked].map(([address, entry]) => ({
+      route: { kind: 'suppressed', reply: suppressedReply(entry) }, recipients: [address], envelope: { from: message.envelope.from, to: [address] }, raw: body,
+    }));
+    return [...planned, ...refused];
+  };
+}
+
+function asIs(deps: MxPlanDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
+  return deps.routes(pending.map((r) => r.address)).map((routed) => ({
+    route: routed.route, recipients: routed.recipients, envelope: { from: message.envelope.from, to: routed.recipients }, raw: body,
+  }));
+}
+
+/** Answers every recipient of a `suppressed` route with its reply; sends nothing. */
+export const suppressedTransport: Transport = {
+  name: 'suppressed',
+  async send(envelope, _raw, route) {
+    const reply = route.kind === 'suppressed' ? route.reply : '550 5.1.1 suppressed';
+    return { recipients: envelope.to.map((address) => ({ address, outcome: 'bounced', reply, nextHop: 'suppression list' })) };
+  },
+  async close() { /* nothing held */ },
+};
+
+/** The transport table with the `suppressed` route added. */
+export function withSuppressedTransport<T extends (route: Route) => Transport>(table: T): (route: Route) => Transport {
+  return (route) => (route.kind === 'suppressed' ? suppressedTransport : table(route));
+}

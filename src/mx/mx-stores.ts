@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { GatewayError } from '../core/gateway-error.js';
+import type { Envelope } from '../core/types.js';
+import type { SuppressionEntry } from './suppression-store.js';
+
+/** A message the MX accepted and has not processed yet (its body is in `bodies` under the same id). */
+export interface InboxEntry {
+  readonly id: string;
+  readonly receivedAt: number;
+  readonly envelope: Envelope;
+  readonly client: { readonly address: string; readonly helo: string };
+}
+
+/** Hard bounces counted per tenant and address until the threshold puts the address on the list. */
+export interface BounceCount {
+  readonly count: number;
+  readonly lastAt: number;
+}
+
+/**
+ * The MX's own LMDB environment (`<dataDir>/mx`), default sync options (never noSync):
+ * - inbox / bodies: accepted messages until processed (then deleted: what matters was
+ *   written to the queue, or the message was dropped)
+ * - suppressions, bounces: keyed `<tenantId>/<address in lower case>`
+ */
+export interface MxStores {
+  readonly root: RootDatabase;
+  readonly inbox: Database<InboxEntry, string>;
+  readonly bodies: Database<Buffer, string>;
+  readonly suppressions: Database<SuppressionEntry, string>;
+  readonly bounces: Database<BounceCount, string>;
+}
+
+export function openMxStores(path: string): MxStores {
+  try {
+    mkdirSync(path, { recursive: true });
+    const root = open({ path, maxDbs: 6 });
+    return {
+      root,
+      inbox: root.openDB<InboxEntry, string>('inbox', { encoding: 'msgpack' }),
+      bodies: root.openDB<Buffer, string>('bodies', { encoding: 'binary' }),
+      suppressions: root.openDB<SuppressionEntry, string>('suppressions', { encoding: 'msgpack' }),
+      bounces: root.openDB<BounceCount, string>('bounces', { encoding: 'msgpack' }),
+    };
+  } catch (err) {
+    throw new GatewayError('E_STORAGE', `cannot open the MX store at ${path}: ${String(err)}`, { cause: err });
+  }
+}

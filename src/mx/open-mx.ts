@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { LateOutcomes, MessageLog, MessageQueue, Route, Transport } from '../core/types.js';
+import type { Plan } from '../delivery/attempt.js';
+import type { SmtpListener } from '../inbound/smtp-listener.js';
+import type { RoutedRecipients } from '../routing.js';
+import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
+import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
+import { createInbox } from './inbox.js';
+import { createMxListener } from './mx-listener.js';
+import { withMx, withSuppressedTransport } from './mx-plan.js';
+import { createMxProcessor } from './mx-processor.js';
+import { openMxStores } from './mx-stores.js';
+import { MxReplies, type MxDomains } from './recipient-policy.js';
+import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
+import { tenantByLocalPart } from './tenant-lookup.js';
+
+export interface MxOptions {
+  readonly config: Config;
+  readonly queue: MessageQueue & MessageLog & LateOutcomes;
+  readonly tenants: TenantStore;
+  readonly settings: SenderSettingsReader;
+  readonly deriveKey: (purpose: string) => Buffer;
+  readonly tls: { readonly key: Buffer; readonly cert: Buffer };
+  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Delivery wakes up on this. */
+  readonly onQueued: () => void;
+}
+
+export interface Mx {
+  readonly suppressions: SuppressionStore;
+  /** The pipeline's Plan with suppression and forwarded replies added (see mx-plan.ts). */
+  plan(inner: Plan): Plan;
+  /** The transport table with the `suppressed` route added. */
+  transports(table: (route: Route) => Transport): (route: Route) => Transport;
+  /**
+   * Starts the listener when enabled (`mx.enabled` and platform.sendingDomain set) and processes
+   * what a crash left; undefined when off. The caller closes the listener with the others.
+   */
+  start(): Promise<{ readonly port: number; readonly listener: SmtpListener } | undefined>;
+  /** Resolves when the messages accepted so far are processed (tests). */
+  idle(): Promise<void>;
+  /** After the listener and delivery have stopped: waits for processing, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The inbound MX (issue 9), composed for gateway.ts: its store (`<dataDir>/mx`: inbox and
+ * suppression list), the listener, the processor and the delivery additions. The
+ * suppression store is open even when the listener is off: the API and the plan use it.
+ */
+export function openMx(opts: MxOptions): Mx {
+  const { config } = opts;
+  const stores = openMxStores(join(config.dataDir, 'mx'));
+  const suppressions = createSuppressionStore(stores);
+  const inbox = createInbox(stores);
+  const sendingDomain = config.platform.sendingDomain;
+  const domains: MxDomains | undefined = sendingDomain === null ? undefined : {
+    sendingDomain, bounceDomain: config.platform.bounceDomain ?? sendingDomain,
+    bounceLocalPart: config.platform.bounceLocalPart, srsKey: opts.deriveKey('srs'),
+  };
+  const processor = domains && createMxProcessor({
+    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, domains,
+    thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
+    verpKey: opts.deriveKey('verp'), metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onQueued: opts.onQueued,
+  }, inbox);
+
+  return {
+    suppressions,
+    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes }),
+    transports: (table) => withSuppressedTransport(table),
+    async start() {
+      if (!domains || !processor || !config.mx.enabled) return undefined;
+      processor.recover();
+      const listener = createMxListener({
+        smtp: config.smtp, hostname: config.hostname, tls: opts.tls, domains, inbox,
+        metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onStored: (id) => processor.submit(id),
+        checkForwarding: async (localPart) => {
+          const found = await tenantByLocalPart(opts.tenants, opts.settings, localPart);
+          if (!found) return MxReplies.unknownUser();
+          return found.settings.replyTo === undefined ? MxReplies.noReplies() : undefined;
+        },
+      });
+      const { port } = await listener.listen(config.mx.port, config.mx.host);
+      opts.logger.info({ port, domains: [domains.sendingDomain, domains.bounceDomain] }, 'mx listening');
+      return { port, listener };
+    },
+    idle: () => processor?.idle() ?? Promise.resolve(),
+    async close() {
+      await processor?.idle();
+      await stores.root.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { newQueueId } from '../core/ids.js';
+import type { QueuedMessage } from '../core/types.js';
+import type { InboxEntry } from './mx-stores.js';
+import { autoReplyReason } from './auto-reply.js';
+import { dropForged, handleForwardedDsn } from './bounce-handler.js';
+import { headerFieldsOf, parseDsn } from './dsn-parse.js';
+import { messageByMessageId, type MxContext } from './mx-context.js';
+import { srsForward } from './srs.js';
+import { tenantByLocalPart } from './tenant-lookup.js';
+
+/** Marks a reply we forwarded, with the tenant id: the same tenant's copy coming back is a loop. */
+export const FORWARDED_FOR_HEADER = 'X-Postbode-Forwarded-For';
+
+/**
+ * Mail to a tenant's forwarding address. A DSN sent there (some servers ignore the envelope
+ * sender) is matched within that tenant; a loop is dropped; an auto-reply is recorded
+ * against the message it answers and forwarded only when the tenant wants them; anything
+ * else is queued, headers and body as they came, to the tenant's "send replies to" address
+ * with an SRS0 envelope sender.
+ */
+export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: string, raw: Buffer, log: Record<string, unknown>): Promise<void> {
+  const found = await tenantByLocalPart(ctx.tenants, ctx.settings, localPart);
+  if (!found) {
+    ctx.logger.info({ ...log, localPart }, 'reply for a forwarding address that is gone, dropped');
+    return;
+  }
+  const { tenant, settings } = found;
+  const fields = { ...log, tenantId: tenant.id };
+  const dsn = parseDsn(raw);
+  if (dsn && dsn.recipients.length > 0) return handleForwardedDsn(ctx, tenant.id, dsn, fields);
+  if (dsn) return dropForged(ctx, 'report without recipients', fields);
+  const headers = headerFieldsOf(raw);
+  if (forwardedBefore(raw, tenant.id)) {
+    ctx.logger.warn(fields, 'mail loop: this reply was forwarded for this tenant before, dropped');
+    return;
+  }
+  const auto = autoReplyReason(headers);
+  if (auto !== undefined) {
+    await recordAutoReply(ctx, tenant.id, headers, auto, fields);
+    if (settings.forwardAutoReplies !== true) return;
+  }
+  if (settings.replyTo === undefined) {
+    ctx.logger.info(fields, 'reply dropped: no "send replies to" address');
+    return;
+  }
+  // Replayed after a crash between the enqueue and the inbox cleanup: forwarded already, under the MX id.
+  if (ctx.queue.get(entry.id)?.tenantId === tenant.id) return;
+  const forwarded = await forward(ctx, entry, tenant.id, settings.replyTo, raw, headers);
+  ctx.metrics.mx?.('reply-forwarded');
+  ctx.logger.info({ ...fields, queueId: forwarded.id, autoReply: auto !== undefined }, 'reply forwarded');
+  ctx.onQueued();
+}
+
+function forwardedBefore(raw: Buffer, tenantId: string): boolean {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1').replace(/\r\n[ \t]+/g, ' ');
+  const pattern = new RegExp(`^${FORWARDED_FOR_HEADER}:\\s*${tenantId}\\s*$`, 'im');
+  return pattern.test(head);
+}
+
+/** Against the message it answers (In-Reply-To, else References), as a note on its client recipients. */
+async function recordAutoReply(ctx: MxContext, tenantId: string, headers: Map<string, string>, reason: string, log: Record<string, unknown>): Promise<void> {
+  ctx.metrics.mx?.('auto-reply');
+  const ids = [headers.get('in-reply-to'), ...(headers.get('references') ?? '').split(/\s+/).reverse()]
+    .flatMap((v) => (v ?? '').match(/<[^>]+>/g) ?? []);
+  let message: QueuedMessage | undefined;
+  for (const id of ids) {
+    message = messageByMessageId(ctx, tenantId, id);
+    if (message) break;
+  }
+  ctx.logger.info({ ...log, reason, queueId: message?.id }, 'auto-reply recorded');
+  if (!message) return;
+  const now = ctx.clock();
+  for (const r of message.recipients.filter((r) => r.role === undefined || r.role === 'client')) {
+    await ctx.queue.addNote(message.id, r.address, 'auto-reply', `auto-reply received (${reason})`, now);
+  }
+}
+
+async function forward(ctx: MxContext, entry: InboxEntry, tenantId: string, replyTo: string, raw: Buffer, headers: Map<string, string>): Promise<QueuedMessage> {
+  const now = ctx.clock();
+  const body = Buffer.concat([Buffer.from(`${FORWARDED_FOR_HEADER}: ${tenantId}\r\n`, 'latin1'), raw]);
+  const from = entry.envelope.from === '' ? '' : srsForward(ctx.domains.srsKey, entry.envelope.from, ctx.domains.bounceDomain, now);
+  const subject = headers.get('subject');
+  return ctx.queue.enqueue({
+    // The MX id, so a replay finds it; a second forwarding recipient of the same message gets its own.
+    id: ctx.queue.get(entry.id) === undefined ? entry.id : newQueueId(now), tenantId, kind: 'reply', envelope: { from, to: [replyTo] }, receivedAt: now,
+    client: entry.client, messageId: headers.get('message-id') ?? `<${entry.id}@mx>`,
+    ...(subject !== undefined ? { subject: subject.slice(0, 998) } : {}),
+  }, body);
+}

@@ -1,0 +1,84 @@
+import { guardBatch } from '../queue/lmdb-store.js';
+import type { MxStores } from './mx-stores.js';
+
+/** An address a tenant no longer sends to (API: GET /tenants/:id/suppressions). */
+export interface SuppressionEntry {
+  readonly address: string;
+  /** The last bounce's reply, or the reason given when it was added by hand. */
+  readonly reason: string;
+  /** Hard bounces counted (0 when added by hand). */
+  readonly bounces: number;
+  readonly createdAt: number;
+  readonly lastBounceAt?: number;
+}
+
+export interface SuppressionThresholds {
+  /** Hard bounces before an address is suppressed. */
+  readonly hard: number;
+  /** The same for "user unknown" (5.1.1-type) bounces. */
+  readonly userUnknown: number;
+}
+
+export interface HardBounce {
+  readonly tenantId: string;
+  readonly address: string;
+  readonly reason: string;
+  readonly userUnknown: boolean;
+  readonly now: number;
+}
+
+/** Read side, as the delivery plan wrapper needs it (synchronous: an LMDB read). */
+export interface SuppressionReader {
+  get(tenantId: string, address: string): SuppressionEntry | undefined;
+}
+
+export interface SuppressionStore extends SuppressionReader {
+  /** Counts a hard bounce; puts the address on the list once the threshold is reached. One transaction. Returns the entry when (now) suppressed. */
+  recordHardBounce(bounce: HardBounce, thresholds: SuppressionThresholds): Promise<SuppressionEntry | undefined>;
+  list(tenantId: string): SuppressionEntry[];
+  add(tenantId: string, address: string, reason: string, now: number): Promise<SuppressionEntry>;
+  /** Removes the address and its bounce count; false when it was not on the list. */
+  remove(tenantId: string, address: string): Promise<boolean>;
+}
+
+const keyOf = (tenantId: string, address: string): string => `${tenantId}/${address.toLowerCase()}`;
+
+export function createSuppressionStore(stores: MxStores): SuppressionStore {
+  const { root, suppressions, bounces } = stores;
+  const commit = async <T>(work: () => T): Promise<T> => {
+    const done = root.transaction(work);
+    guardBatch(root);
+    return done;
+  };
+  return {
+    get: (tenantId, address) => suppressions.get(keyOf(tenantId, address)),
+    recordHardBounce: (b, thresholds) => commit(() => {
+      const key = keyOf(b.tenantId, b.address);
+      const count = (bounces.get(key)?.count ?? 0) + 1;
+      void bounces.put(key, { count, lastAt: b.now });
+      const existing = suppressions.get(key);
+      const limit = b.userUnknown ? thresholds.userUnknown : thresholds.hard;
+      if (!existing && count < limit) return undefined;
+      const entry: SuppressionEntry = {
+        address: existing?.address ?? b.address.toLowerCase(), reason: b.reason, bounces: count,
+        createdAt: existing?.createdAt ?? b.now, lastBounceAt: b.now,
+      };
+      void suppressions.put(key, entry);
+      return entry;
+    }),
+    list: (tenantId) => [...suppressions.getRange({ start: `${tenantId}/`, end: `${tenantId}0` })].map(({ value }) => value),
+    add: (tenantId, address, reason, now) => commit(() => {
+      const key = keyOf(tenantId, address);
+      const entry: SuppressionEntry = suppressions.get(key) ?? { address: address.toLowerCase(), reason, bounces: 0, createdAt: now };
+      void suppressions.put(key, entry);
+      return entry;
+    }),
+    remove: (tenantId, address) => commit(() => {
+      const key = keyOf(tenantId, address);
+      const existed = suppressions.doesExist(key);
+      void suppressions.remove(key);
+      void bounces.remove(key);
+      return existed;
+    }),
+  };
+}

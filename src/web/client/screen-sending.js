@@ -1,0 +1,152 @@
+// @ts-check
+import { api, ApiError, enc, optional } from './api.js';
+import { field, h, input, select, statusLine, when } from './dom.js';
+import { errorText } from './errors.js';
+import { t } from './i18n.js';
+import { gmailSection } from './section-gmail.js';
+
+/** @typedef {import('./app.js').Ctx} Ctx */
+const MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail'];
+
+/** An empty field clears the setting (the API takes null for "remove"). @param {HTMLInputElement} el */
+const orNull = (el) => (el.value.trim() === '' ? null : el.value.trim());
+
+/**
+ * Sending mode, own SMTP server with its test invoice, accountant and backup address.
+ * @param {Ctx} ctx
+ */
+export async function render(ctx) {
+  const base = `/tenants/${enc(ctx.session.tenantId ?? '')}`;
+  const [settings, gmail] = await Promise.all([api('GET', `${base}/sender`), optional(`${base}/gmail`)]);
+  return h('section', { 'aria-labelledby': 'sending-title' },
+    h('h1', { id: 'sending-title', tabindex: '-1' }, t('sending.title')),
+    settings.broken ? h('p', { class: 'status error', role: 'alert' }, t('sending.broken', { reason: settings.broken.reason })) : null,
+    modeForm(base, settings, gmail !== undefined),
+    smtpForm(base, settings),
+    gmail !== undefined ? gmailSection(base, gmail, ctx) : null,
+    recipientsForm(base, settings));
+}
+
+/** @param {string} base @param {any} settings @param {boolean} gmailAvailable */
+function modeForm(base, settings, gmailAvailable) {
+  const status = statusLine();
+  const displayName = input('displayName', settings.displayName);
+  const replyTo = input('replyTo', settings.replyTo, { type: 'email', autocomplete: 'email' });
+  const ownAddress = input('ownAddress', settings.ownAddress, { type: 'email' });
+  const radios = MODES.map((mode) => {
+    const disabled = mode === 'gmail' && !gmailAvailable;
+    const id = `mode-${mode}`;
+    return h('div', { class: 'choice' },
+      h('input', { type: 'radio', name: 'mode', id, value: mode, checked: settings.mode === mode, disabled, 'aria-describedby': `${id}-needs` }),
+      h('label', { for: id }, t(`mode.${mode}`)),
+      h('p', { class: 'hint', id: `${id}-needs` }, t(disabled ? 'mode.gmail.unavailable' : `mode.${mode}.needs`)));
+  });
+  return h('form', {
+    class: 'card', 'aria-labelledby': 'mode-title',
+    onsubmit: async (/** @type {SubmitEvent} */ ev) => {
+      ev.preventDefault();
+      const form = /** @type {HTMLFormElement} */ (ev.currentTarget);
+      const mode = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=mode]:checked'))?.value;
+      try {
+        await api('PUT', `${base}/sender`, { mode, displayName: orNull(displayName), replyTo: orNull(replyTo), ownAddress: orNull(ownAddress) });
+        status.show(t('common.saved'), 'ok');
+      } catch (err) {
+        // The API's reason is written for API users; the page has its own words for this step.
+        const needsTest = err instanceof ApiError && err.status === 409 && mode === 'own-smtp';
+        status.show(needsTest ? t('sending.needsTest') : errorText(err), 'error');
+      }
+    },
+  },
+  h('h2', { id: 'mode-title' }, t('sending.mode')),
+  h('fieldset', {}, h('legend', {}, t('sending.modeLegend')), radios),
+  h('h3', {}, t('sending.forwarding')),
+  field('displayName', t('sending.displayName'), displayName, t('sending.displayNameHint')),
+  field('replyTo', t('sending.replyTo'), replyTo, t('sending.replyToHint')),
+  h('h3', {}, t('sending.ownAddressTitle')),
+  field('ownAddress', t('sending.ownAddress'), ownAddress, t('sending.ownAddressHint')),
+  h('button', { type: 'submit', class: 'primary' }, t('common.save')),
+  status.el);
+}
+
+/** @param {string} base @param {any} settings */
+function smtpForm(base, settings) {
+  const smtp = settings.smtp ?? {};
+  const status = statusLine();
+  const testStatus = statusLine();
+  const host = input('host', smtp.host, { autocomplete: 'off' });
+  const port = input('port', smtp.port === undefined ? '587' : String(smtp.port), { type: 'number', min: '1', max: '65535' });
+  const tls = select('tls', ['starttls', 'implicit', 'opportunistic'].map((v) => [v, t(`smtp.tls.${v}`)]), smtp.tls ?? 'starttls');
+  const verify = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'smtp-verify', name: 'rejectUnauthorized', checked: smtp.rejectUnauthorized !== false }));
+  const user = input('user', smtp.user, { autocomplete: 'off' });
+  const password = input('password', '', { type: 'password', autocomplete: 'new-password', placeholder: smtp.hasPassword ? t('smtp.passwordKept') : '' });
+  const to = input('testTo', settings.replyTo ?? '', { type: 'email' });
+  const last = settings.lastTestSend;
+  const save = async () => {
+    /** @type {Record<string, unknown>} */
+    const server = { host: host.value.trim(), port: Number(port.value), tls: tls.value, rejectUnauthorized: verify.checked };
+    if (user.value.trim() !== '') server.user = user.value.trim();
+    if (password.value !== '') server.password = password.value;
+    await api('PUT', `${base}/sender`, { smtp: server });
+    password.value = '';
+  };
+  return h('form', {
+    class: 'card', 'aria-labelledby': 'smtp-title',
+    onsubmit: async (/** @type {SubmitEvent} */ ev) => {
+      ev.preventDefault();
+      try {
+        await save();
+        status.show(t('common.saved'), 'ok');
+      } catch (err) { status.show(errorText(err), 'error'); }
+    },
+  },
+  h('h2', { id: 'smtp-title' }, t('smtp.title')),
+  h('p', { class: 'hint' }, t('smtp.intro')),
+  h('div', { class: 'row' }, field('smtp-host', t('smtp.host'), host), field('smtp-port', t('smtp.port'), port)),
+  field('smtp-tls', t('smtp.tls'), tls),
+  h('div', { class: 'choice' }, verify, h('label', { for: 'smtp-verify' }, t('smtp.verify'))),
+  h('div', { class: 'row' }, field('smtp-user', t('smtp.user'), user), field('smtp-password', t('smtp.password'), password, t('smtp.passwordHint'))),
+  h('button', { type: 'submit' }, t('smtp.save')),
+  status.el,
+  h('h3', {}, t('smtp.testTitle')),
+  field('smtp-test-to', t('smtp.testTo'), to, t('smtp.testHint')),
+  h('button', {
+    type: 'button', class: 'primary',
+    onclick: async () => {
+      testStatus.show(t('smtp.testing'));
+      try {
+        const result = await api('POST', `${base}/sender/test-send`, { to: to.value.trim() });
+        testStatus.show(t(result.ok ? 'smtp.testOk' : 'smtp.testFailed', { summary: result.summary }), result.ok ? 'ok' : 'error');
+      } catch (err) { testStatus.show(errorText(err), 'error'); }
+    },
+  }, t('smtp.test')),
+  testStatus.el,
+  last ? h('p', { class: 'hint' }, t('smtp.lastTest', { when: when(last.at), summary: last.summary }), last.current ? '' : ` ${t('smtp.lastTestOld')}`) : null);
+}
+
+/** @param {string} base @param {any} settings */
+function recipientsForm(base, settings) {
+  const status = statusLine();
+  const accountant = input('accountantAddress', settings.accountantAddress, { type: 'email' });
+  const archive = input('archiveAddress', settings.archiveAddress, { type: 'email' });
+  const modes = ['off', 'manual', 'automatic'].map((mode) => h('div', { class: 'choice' },
+    h('input', { type: 'radio', name: 'accountantMode', id: `accountant-${mode}`, value: mode, checked: settings.accountantMode === mode }),
+    h('label', { for: `accountant-${mode}` }, t(`accountant.${mode}`))));
+  return h('form', {
+    class: 'card', 'aria-labelledby': 'recipients-title',
+    onsubmit: async (/** @type {SubmitEvent} */ ev) => {
+      ev.preventDefault();
+      const form = /** @type {HTMLFormElement} */ (ev.currentTarget);
+      const accountantMode = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=accountantMode]:checked'))?.value;
+      try {
+        await api('PUT', `${base}/sender`, { accountantMode, accountantAddress: orNull(accountant), archiveAddress: orNull(archive) });
+        status.show(t('common.saved'), 'ok');
+      } catch (err) { status.show(errorText(err), 'error'); }
+    },
+  },
+  h('h2', { id: 'recipients-title' }, t('recipients.title')),
+  field('accountantAddress', t('recipients.accountant'), accountant, t('recipients.accountantHint')),
+  h('fieldset', {}, h('legend', {}, t('recipients.accountantMode')), modes),
+  field('archiveAddress', t('recipients.archive'), archive, t('recipients.archiveHint')),
+  h('button', { type: 'submit', class: 'primary' }, t('common.save')),
+  status.el);
+}

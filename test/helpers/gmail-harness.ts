@@ -1,0 +1,82 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { TestGateway } from './gateway-harness.js';
+import { fakeGoogleConfig, type FakeAccount, type FakeGoogle } from './fake-google.js';
+import { api, legacyClient, queueIdOf, startSenderGateway, waitFor } from './sender-harness.js';
+
+/** Shared set-up of the Gmail mode tests (issue 7): a gateway whose Google URLs all point at the fake. */
+export async function startGmailGateway(sinkPort: number, fake: FakeGoogle, gmail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestGateway> {
+  return startSenderGateway(sinkPort, { gmail: fakeGoogleConfig(fake, gmail), ...extra });
+}
+
+export function callback(gw: TestGateway, query: Record<string, string>): Promise<Response> {
+  return fetch(`http://127.0.0.1:${gw.gateway.httpPort}/oauth/google/callback?${new URLSearchParams(query).toString()}`);
+}
+
+/** The whole consent round trip as the browser would do it: POST link, "Google" gives a code, the callback. */
+export async function linkAccount(gw: TestGateway, fake: FakeGoogle, account: FakeAccount, body: Record<string, unknown> = {}): Promise<Response> {
+  const started = await api(gw, 'POST', `/tenants/${gw.tenantId}/gmail/link`, body);
+  if (started.status !== 200) throw new Error(`link answered ${started.status}`);
+  const consent = new URL(String(started.body.consentUrl)).searchParams;
+  return callback(gw, { code: fake.issueCode(account, consent.get('code_challenge') ?? undefined), state: consent.get('state') ?? '' });
+}
+
+export async function sendLegacy(gw: TestGateway, mail: { to: string; subject: string; text?: string; from?: string; bcc?: string }): Promise<string> {
+  const client = legacyClient(gw);
+  try {
+    const info = await client.sendMail({ from: mail.from ?? 'noreply@boekhoud.example', to: mail.to, subject: mail.subject, text: mail.text ?? 'Invoice attached.', ...(mail.bcc ? { bcc: mail.bcc } : {}) });
+    return queueIdOf(info.response);
+  } finally {
+    client.close();
+  }
+}
+
+export interface RecipientView {
+  readonly address: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastReply?: string;
+  readonly history: Array<{ outcome: string; reply: string }>;
+}
+
+/** The message's recipients; paced under the API's per-token rate limit (20/s), empty while rate-limited. */
+export async function recipients(gw: TestGateway, id: string): Promise<RecipientView[]> {
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  const answer = await api(gw, 'GET', `/messages/${id}`);
+  if (answer.status === 429) return [];
+  if (answer.status !== 200) throw new Error(`GET /messages/${id} answered ${answer.status}`);
+  return (answer.body.message as { recipients: RecipientView[] }).recipients;
+}
+
+/** Waits until every recipient of `id` has at least `attempts` attempts. */
+export function attempted(gw: TestGateway, id: string, attempts = 1): Promise<RecipientView[]> {
+  return waitFor(async () => {
+    const rs = await recipients(gw, id);
+    return rs.length > 0 && rs.every((r) => r.attempts >= attempts) ? rs : undefined;
+  }, 8_000, `${attempts} attempt(s) of ${id}`);
+}
+
+/**
+ * Records the host of every request made through node:http / node:https (node-fetch inside
+ * Google's gaxios uses them) until `restore`, so a test can assert nothing left the machine.
+ */
+export function recordOutgoingHosts(): { readonly hosts: string[]; restore(): void } {
+  const hosts: string[] = [];
+  const originals = { http: http.request, https: https.request };
+  const record = <F extends (...args: never[]) => unknown>(fn: F): F => ((...args: Parameters<F>) => {
+    const [target] = args as unknown[];
+    const options = target as { hostname?: unknown; host?: unknown };
+    hosts.push(typeof target === 'string' ? new URL(target).hostname : target instanceof URL ? target.hostname : String(options.hostname ?? options.host));
+    return fn(...args);
+  }) as F;
+  http.request = record(originals.http);
+  https.request = record(originals.https);
+  return {
+    hosts,
+    restore() {
+      http.request = originals.http;
+      https.request = originals.https;
+    },
+  };
+}
