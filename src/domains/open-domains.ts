@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { resolverFor, type DnsLookup } from '../dkim/dns-lookup.js';
 import { createSignPool, type SignPool } from '../dkim/sign-pool.js';
+import { lazySignPool } from '../dkim/lazy-sign-pool.js';
 import { createSignStage, type SignStage } from '../dkim/sign-stage.js';
 import type { DomainDirectory } from '../rules/sender-domains.js';
 import { storeDomainDirectory } from './domain-directory.js';
@@ -20,7 +21,7 @@ export interface Domains {
   close(): Promise<void>;
 }
 
-/** Signing runs on two worker threads: the second core signs, the main thread stays free for SMTP. */
+/** Signing runs on two worker threads (started at the first signature): the second core signs, the main thread stays free for SMTP. */
 const SIGN_WORKERS = 2;
 
 /** The platform's SPF include: configured, else derived from the sending domain (or our host name). */
@@ -41,7 +42,7 @@ export async function openDomains(config: Config, sealer: KeySealer, logger: Log
   });
   const sendingDomain = config.platform.sendingDomain;
   if (sendingDomain !== null) await service.ensurePlatformKey(sendingDomain);
-  const pool: SignPool = createSignPool({ size: SIGN_WORKERS, now: clock, logger });
+  const pool: SignPool = lazySignPool(SIGN_WORKERS, () => createSignPool({ size: SIGN_WORKERS, now: clock, logger }));
   const sign = createSignStage({
     pool, logger,
     keys: { platformKeys: () => service.platformKeys(sendingDomain), tenantKeys: (t, d) => service.tenantKeys(t, d) },

@@ -39,12 +39,12 @@ export function callbackUrl(config: Config): string {
 }
 
 /** `modeOf`: the tenant's chosen sender mode (read per message). */
-export function openGmail(
+export async function openGmail(
   config: Config, secrets: Pick<SecretBox, 'seal' | 'open'>, logger: Logger, clock: Clock, modeOf: (tenantId: string) => string, queue?: GmailQueueHooks,
-): GmailParts {
+): Promise<GmailParts> {
   const g = config.gmail;
   const store = openGmailStore(join(config.dataDir, 'gmail'));
-  const google = g.clientId !== null && g.clientSecret !== null ? createGoogleApi({
+  const google = g.clientId !== null && g.clientSecret !== null ? await createGoogleApi({
     clientId: g.clientId, clientSecret: g.clientSecret, redirectUrl: callbackUrl(config),
     authUrl: g.authUrl, tokenUrl: g.tokenUrl, revokeUrl: g.revokeUrl, apiRootUrl: g.apiRootUrl, timeoutMs: config.delivery.sendTimeoutMs,
   }) : undefined;

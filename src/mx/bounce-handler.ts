@@ -1,4 +1,4 @@
-import { simpleParser } from 'mailparser';
+import { parseMail } from '../core/parse-mail.js';
 import type { QueuedMessage } from '../core/types.js';
 import { parseVerp } from '../rules/sender-verp.js';
 import { autoReplyReason } from './auto-reply.js';
@@ -47,7 +47,7 @@ export async function handleVerpBounce(ctx: MxContext, address: string, raw: Buf
     ctx.logger.info({ ...log, queueId: message.id, reason: auto }, 'auto-reply recorded');
     return;
   }
-  const parsed = await simpleParser(raw);
+  const parsed = await parseMail(raw);
   const text = `${parsed.subject ?? ''}\n${parsed.text ?? ''}`;
   const verdict = matchRules(text);
   if (!verdict || fallback === undefined) {

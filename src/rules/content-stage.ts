@@ -1,4 +1,5 @@
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
+import { parseMail } from '../core/parse-mail.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { QueuedMessage } from '../core/types.js';
@@ -67,7 +68,7 @@ export async function applyContent(
   const active = contentActive(stored);
   if (!active && !opts.tracking) return undefined;
   try {
-    const parsed = await simpleParser(body, { keepCidLinks: true });
+    const parsed = await parseMail(body, { keepCidLinks: true });
     if (!active) return typeof parsed.html === 'string' ? await render(parsed, PASSTHROUGH, NO_DETECTION, PASSTHROUGH.defaultLanguage) : undefined;
     const settings = stored.settings;
     const detection = detectDocument(detectionInputFrom(parsed), settings.rules, settings.builtinRules);

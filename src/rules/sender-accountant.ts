@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
+import type { Attachment, ParsedMail } from 'mailparser';
+import { parseMail } from '../core/parse-mail.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Clock } from '../core/clock.js';
 import type { MessageQueue, QueuedMessage } from '../core/types.js';
@@ -83,7 +84,7 @@ export async function queueAccountantCopy(
 ): Promise<QueuedMessage | undefined> {
   const id = 'automatic' in how ? accountantCopyId(original.id) : how.id;
   if (deps.queue.get(id)) return undefined;
-  const parsed = await simpleParser(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+  const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   if ('automatic' in how && (!isInvoiceOrCreditNote(parsed) || !parsed.attachments.some(isDocumentAttachment))) return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
+import { parseMail } from '../core/parse-mail.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isQueueId, newQueueId } from '../core/ids.js';
 import type { Envelope } from '../core/types.js';
@@ -93,7 +93,7 @@ async function subjectOf(raw: Buffer): Promise<string> {
   const ends = [crlf, lf].filter((i) => i >= 0);
   const end = ends.length > 0 ? Math.min(...ends) : head.length;
   try {
-    const parsed = await simpleParser(Buffer.concat([head.subarray(0, end), Buffer.from('\r\n\r\n')]), { skipHtmlToText: true, skipTextToHtml: true });
+    const parsed = await parseMail(Buffer.concat([head.subarray(0, end), Buffer.from('\r\n\r\n')]), { skipHtmlToText: true, skipTextToHtml: true });
     return parsed.subject ?? '';
   } catch {
     return '';

@@ -1,4 +1,3 @@
-import juice from 'juice';
 import { z } from 'zod';
 import { composeMessage } from '../../rules/compose.js';
 import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSchema, type ContentSettings } from '../../rules/content-settings.js';
@@ -99,9 +98,10 @@ function view(stored: StoredContentSettings | undefined, sendingDomain?: string)
   };
 }
 
-/** Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks). */
-function inlineLayout(s: ContentSettings): ContentSettings {
+/** Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks); juice (~25 MiB) loads on first use. */
+async function inlineLayout(s: ContentSettings): Promise<ContentSettings> {
   if (typeof s.layout !== 'object') return s;
+  const { default: juice } = await import('juice');
   const prepared = prepareCustomLayout(s.layout.custom, knownVariables(s), (html) => juice(html));
   if (!prepared.ok) throw invalidRequest({ 'body.layout.custom': prepared.errors.map((e) => `${e.message} (at ${e.start})`) });
   return { ...s, layout: { custom: prepared.html } };
@@ -132,7 +132,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         if (rest.openTracking && content.senderMode(params.id) === 'own-smtp') {
           throw conflict('open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a pixel to it');
         }
-        const settings = inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name });
+        const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name });
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
         return { status: 200, body: view(saved, content.sendingDomain), audit: { tenantId: params.id } };
       },

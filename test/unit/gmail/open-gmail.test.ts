@@ -21,7 +21,7 @@ describe('openGmail', () => {
       apiRootUrl: 'https://gmail.googleapis.com/', maxMessageBytes: 35 * 1024 * 1024, defaultDailyLimit: 2000,
     });
     expect(callbackUrl(config)).toBe('http://localhost:8080/oauth/google/callback');
-    const gmail = openGmail(config, secrets, logger, Date.now, () => 'gmail');
+    const gmail = await openGmail(config, secrets, logger, Date.now, () => 'gmail');
     try {
       expect(gmail.planner).toBeUndefined();
       expect(gmail.transport).toBeUndefined();
@@ -40,7 +40,7 @@ describe('openGmail', () => {
       dataDir: dir, http: { publicBaseUrl: 'http://127.0.0.1:8080/' },
       gmail: { clientId: 'id', clientSecret: 'secret', authUrl: `${fake}/auth`, tokenUrl: `${fake}/token`, revokeUrl: `${fake}/revoke`, apiRootUrl: `${fake}/` },
     });
-    const gmail = openGmail(config, secrets, logger, Date.now, (t) => (t === 'G' ? 'gmail' : 'forwarding'));
+    const gmail = await openGmail(config, secrets, logger, Date.now, (t) => (t === 'G' ? 'gmail' : 'forwarding'));
     try {
       expect(gmail.google?.urls).toHaveLength(5);
       for (const url of gmail.google?.urls ?? []) expect(new URL(url).hostname).toBe('127.0.0.1');
