@@ -1,4 +1,5 @@
 import { flushOfCurrentBatch, guardBatch } from '../queue/lmdb-store.js';
+import { toStorageError } from '../queue/storage-errors.js';
 import type { InboxEntry, MxStores } from './mx-stores.js';
 
 /**
@@ -23,8 +24,13 @@ export function createInbox(stores: MxStores): Inbox {
       const durable = flushOfCurrentBatch(stores.root);
       durable.catch(() => undefined);
       guardBatch(stores.root);
-      await writes;
-      await durable;
+      try {
+        await writes;
+        await durable;
+      } catch (err) {
+        // E_STORAGE_FULL / E_STORAGE, as the queue's enqueue: the listener answers 452 or 451.
+        throw await toStorageError(err, 'storing MX mail');
+      }
     },
     get: (id) => stores.inbox.get(id),
     body: (id) => stores.bodies.get(id),

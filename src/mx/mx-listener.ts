@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Clock } from '../core/clock.js';
+import { isGatewayError } from '../core/gateway-error.js';
 import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -112,8 +113,9 @@ export function createMxListener(deps: MxListenerDeps): SmtpListener {
     try {
       await deps.inbox.put({ id, receivedAt: now, envelope: { from: mailFrom === false ? '' : mailFrom.address, to }, client: { address: ip, helo } }, processed.message);
     } catch (err) {
-      deps.logger.error({ ...sessionFields(session), listener: 'mx', id, err }, 'mx store failed, message deferred');
-      throw refuse(session, Replies.localError(), 'local-error', 'DATA');
+      const full = isGatewayError(err, 'E_STORAGE_FULL');
+      deps.logger.error({ ...sessionFields(session), listener: 'mx', id, err }, full ? 'mx store full, message deferred' : 'mx store failed, message deferred');
+      throw refuse(session, full ? Replies.storageFull() : Replies.localError(), full ? 'storage-full' : 'local-error', 'DATA');
     }
     deps.logger.info({ ...sessionFields(session), listener: 'mx', id, size: processed.message.length, recipients: to.length }, 'mx message stored');
     deps.onStored(id);
