@@ -33,15 +33,19 @@ let logger: Logger;
 const logLines: string[] = [];
 const responses: Array<{ route: string; text: string }> = [];
 
+/** One request; a 429 (the sweeps go past a token's burst of 60) waits its Retry-After and asks again, at most 3 times. */
 async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${gateway.httpPort}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  responses.push({ route: `${method} ${path}`, text });
-  return { status: res.status, text };
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`http://127.0.0.1:${gateway.httpPort}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    responses.push({ route: `${method} ${path}`, text });
+    if (res.status !== 429 || attempt >= 3) return { status: res.status, text };
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? '1')));
+  }
 }
 
 beforeAll(async () => {
