@@ -6,6 +6,7 @@ import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route, Tenant, Transport } from './core/types.js';
 import { newQueueId } from './core/ids.js';
+import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
 import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
@@ -112,7 +113,7 @@ export async function startGateway(
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
   listeners.push(submission);
-  const { port: smtpPort } = await submission.listen(config.smtp.port, config.smtp.host);
+  const { port: smtpPort } = await bindOrExplain('SMTP submission', 'smtp.port', config.smtp.host, config.smtp.port, () => submission.listen(config.smtp.port, config.smtp.host));
   const mxStarted = await mx.start();
   if (mxStarted) listeners.push(mxStarted.listener);
   const mxPort = mxStarted?.port;
@@ -120,7 +121,8 @@ export async function startGateway(
   if (config.smtp.tlsPort !== null) {
     const implicit = createSmtpListener(inboundDeps, { implicitTls: true });
     listeners.push(implicit);
-    tlsPort = (await implicit.listen(config.smtp.tlsPort, config.smtp.host)).port;
+    const implicitPort = config.smtp.tlsPort;
+    tlsPort = (await bindOrExplain('SMTP with implicit TLS', 'smtp.tlsPort', config.smtp.host, implicitPort, () => implicit.listen(implicitPort, config.smtp.host))).port;
   }
 
   const app = createHttpApp({
@@ -128,7 +130,7 @@ export async function startGateway(
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
-  const http = await startHttp(app, config.http.port, config.http.host);
+  const http = await bindOrExplain('HTTP', 'http.port', config.http.host, config.http.port, () => startHttp(app, config.http.port, config.http.host));
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');

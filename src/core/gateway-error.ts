@@ -14,6 +14,8 @@ export type GatewayErrorCode =
   | 'E_MESSAGE_UNKNOWN'
   | 'E_TLS'
   | 'E_TRANSPORT'
+  /** A listener could not bind its address (port in use, or below 1024 without the right). */
+  | 'E_LISTEN'
   /** A sealed secret could not be opened: wrong key, wrong context, or tampered with. */
   | 'E_SECRET';
 

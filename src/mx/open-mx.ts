@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { bindOrExplain } from '../core/listen-error.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -87,7 +88,7 @@ export function openMx(opts: MxOptions): Mx {
           return found.settings.replyTo === undefined ? MxReplies.noReplies() : undefined;
         },
       });
-      const { port } = await listener.listen(config.mx.port, config.mx.host);
+      const { port } = await bindOrExplain('the inbound MX', 'mx.port', config.mx.host, config.mx.port, () => listener.listen(config.mx.port, config.mx.host));
       opts.logger.info({ port, domains: [domains.sendingDomain, domains.bounceDomain] }, 'mx listening');
       return { port, listener };
     },
