@@ -12,24 +12,49 @@ export interface MxProcessor {
   recover(): void;
   /** Resolves when the work submitted so far is done. */
   idle(): Promise<void>;
+  /** No more retries (before the store closes): work already submitted still runs; a failure stays in the inbox for the next start. */
+  stop(): void;
 }
+
+/** A failed message is tried again after 1 min, doubling up to 1 h, as long as the gateway runs. */
+export interface MxRetry {
+  readonly firstMs: number;
+  readonly maxMs: number;
+}
+
+export const MX_RETRY: MxRetry = { firstMs: 60_000, maxMs: 3600_000 };
+
+export type MxHandle = (ctx: MxContext, entry: InboxEntry, raw: Buffer) => Promise<void>;
 
 /**
  * Runs each stored MX message through its handler per recipient, then deletes it from the
- * inbox. A failure leaves it there (logged) for the next start: nothing is lost, and a
- * message that fails every time costs one log line per start.
+ * inbox. A failure (the queue full, say) leaves it there, logged, and it is tried again
+ * with backoff (1 min doubling to 1 h) while the gateway runs, and at the next start in any case.
  */
-export function createMxProcessor(ctx: MxContext, inbox: Inbox): MxProcessor {
+export function createMxProcessor(ctx: MxContext, inbox: Inbox, handle: MxHandle = processOne, retry: MxRetry = MX_RETRY): MxProcessor {
   let chain: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const failures = new Map<string, number>();
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (id: string): void => {
+    if (stopped) return;
+    const n = (failures.get(id) ?? 0) + 1;
+    failures.set(id, n);
+    const timer = setTimeout(() => { timers.delete(timer); submit(id); }, Math.min(retry.maxMs, retry.firstMs * 2 ** (n - 1)));
+    timer.unref();
+    timers.add(timer);
+  };
   const run = async (id: string): Promise<void> => {
     const entry = inbox.get(id);
     const raw = inbox.body(id);
     if (!entry || !raw) return;
     try {
-      await processOne(ctx, entry, raw);
+      await handle(ctx, entry, raw);
       await inbox.remove(id);
+      failures.delete(id);
     } catch (err) {
-      ctx.logger.error({ mxId: id, err }, 'mx processing failed; kept for the next start');
+      ctx.logger.error({ mxId: id, err, failures: (failures.get(id) ?? 0) + 1 }, 'mx processing failed; kept in the inbox and tried again later');
+      later(id);
     }
   };
   const submit = (id: string): void => {
@@ -43,6 +68,11 @@ export function createMxProcessor(ctx: MxContext, inbox: Inbox): MxProcessor {
       for (const e of waiting) submit(e.id);
     },
     idle: () => chain,
+    stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
   };
 }
 

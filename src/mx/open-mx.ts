@@ -94,6 +94,7 @@ export function openMx(opts: MxOptions): Mx {
     },
     idle: () => processor?.idle() ?? Promise.resolve(),
     async close() {
+      processor?.stop();
       await processor?.idle();
       await stores.root.close();
     },
