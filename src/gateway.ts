@@ -38,6 +38,7 @@ import { openGmail } from './gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './api/gmail-callback-routes.js';
 import { openMx } from './mx/open-mx.js';
 import type { SmarthostConfig } from './config/schema.js';
+import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -95,12 +96,17 @@ export async function startGateway(
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
   });
+  // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
+  const purge = startTenantPurge({
+    owners: tenantDataOwners({ sender: senderSettings, content: contentSettings, domains: domains.tenantData, gmail: gmail.tenantData, suppressions: mx.suppressions }),
+    tenantExists: async (id) => (await tenants.byId(id)) !== undefined, pending: (id) => queue.countPending(id), logger,
+  });
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, tenants, messages: queue, secrets, logger, clock,
     onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
-    domains: domains.service, suppressions: mx.suppressions,
+    domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(),
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
 
@@ -139,6 +145,7 @@ export async function startGateway(
     smtpPort, tlsPort, mxPort, httpPort: http.port,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
+      await purge.stop();
       await delivery.stop(graceMs);
       await mx.close(); // after delivery: its Plan reads the suppression list
       await retention.stop();

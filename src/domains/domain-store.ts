@@ -24,6 +24,10 @@ export interface DomainStore extends DomainReader {
    */
   update(domain: string, tenantId: string, change: (current: DomainRecord) => DomainRecord): Promise<DomainRecord>;
   remove(domain: string, tenantId: string): Promise<boolean>;
+  /** Owners with at least one domain (the platform's `_platform` included). */
+  tenantIds(): Iterable<string>;
+  /** Removes every domain of one owner (sealed keys with it) in one transaction; how many. */
+  removeAll(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,14 @@ export function openDomainStore(path: string): DomainStore {
         if (current === undefined || current.tenantId !== tenantId) return false;
         db.removeSync(domain);
         return true;
+      });
+    },
+    tenantIds: () => new Set(scan(SCAN_MAX, () => true).map((r) => r.tenantId)),
+    async removeAll(tenantId) {
+      return root.transactionSync(() => {
+        const mine = scan(SCAN_MAX, (r) => r.tenantId === tenantId);
+        for (const r of mine) db.removeSync(r.domain);
+        return mine.length;
       });
     },
     async close() { await root.close(); },

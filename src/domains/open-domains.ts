@@ -12,12 +12,16 @@ import type { KeySealer } from './domain-keys.js';
 import { startRecheck, type Recheck } from './domain-recheck.js';
 import { createDomainService, type DomainService } from './domain-service.js';
 import { openDomainStore } from './domain-store.js';
+import { PLATFORM_OWNER } from './domain-types.js';
+import type { TenantDataOwner } from '../tenants/tenant-purge.js';
 
 export interface Domains {
   readonly service: DomainService;
   readonly directory: DomainDirectory;
   readonly sign: SignStage;
   readonly recheck: Recheck;
+  /** For the purge of deleted tenants: their domains, sealed DKIM keys included (never the platform's). */
+  readonly tenantData: TenantDataOwner;
   close(): Promise<void>;
 }
 
@@ -50,6 +54,7 @@ export async function openDomains(config: Config, sealer: KeySealer, logger: Log
   const recheck = startRecheck({ store, check: (t, d) => service.check(t, d), everyMs: config.dns.recheckEveryMs, logger });
   return {
     service, directory: storeDomainDirectory(store), sign, recheck,
+    tenantData: { name: 'domains', tenantIds: () => [...store.tenantIds()].filter((t) => t !== PLATFORM_OWNER), forget: (t) => store.removeAll(t) },
     async close() {
       await recheck.stop();
       await pool.close();

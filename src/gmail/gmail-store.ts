@@ -39,6 +39,10 @@ export interface GmailStore {
   /** The pending flow of `state`, removed in the same transaction (a state works once); undefined when unknown or expired. */
   takeState(state: string, now: number): PendingLink | undefined;
   readonly quota: GmailQuota & { sentToday(key: string, now: number): number };
+  /** Tenants with a link, daily send counts or a consent flow in progress (the tenant purge looks for deleted ones). */
+  tenantIds(): Iterable<string>;
+  /** Drops the tenant's send counts and consent flows (not the link: GmailLinks.unlink revokes it first); how many keys. */
+  forgetCounts(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -115,6 +119,21 @@ export function openGmailStore(path: string): GmailStore {
         });
       },
       sentToday: (key, now) => counts.get(countKey(key, now)) ?? 0,
+    },
+    tenantIds() {
+      const ids = new Set<string>(links.getKeys());
+      for (const key of counts.getKeys()) ids.add(key.slice(0, key.indexOf(':')));
+      for (const { value } of states.getRange()) ids.add(value.tenantId);
+      return ids;
+    },
+    async forgetCounts(tenantId) {
+      return root.transactionSync(() => {
+        let removed = 0;
+        // Count keys are `<tenantId>:<linkedAt>@<day>`; ';' sorts right after ':'.
+        for (const key of counts.getKeys({ start: `${tenantId}:`, end: `${tenantId};` })) { counts.removeSync(key); removed += 1; }
+        for (const { key, value } of states.getRange()) if (value.tenantId === tenantId) { states.removeSync(key); removed += 1; }
+        return removed;
+      });
     },
     async close() { await root.close(); },
   };

@@ -10,6 +10,7 @@ import { createGmailLinks, type GmailLinks } from './gmail-link.js';
 import { createGmailPlanner, type GmailPlanner } from './gmail-planner.js';
 import { openGmailStore } from './gmail-store.js';
 import { retryWaitingForLink } from './retry-waiting.js';
+import type { TenantDataOwner } from '../tenants/tenant-purge.js';
 
 /** The queue side: after a (re-)link, mail that waited only for it is made due and delivery woken. */
 export interface GmailQueueHooks {
@@ -31,6 +32,8 @@ export interface GmailParts {
   readonly senderDeps: { readonly gmailLinked?: (tenantId: string) => boolean };
   /** Largest message a tenant may submit at SMTP time: Gmail's limit for a tenant in Gmail mode. */
   maxSizeFor(tenantId: string): number | undefined;
+  /** For the purge of deleted tenants: unlink (revoking the token at Google, best effort), then the send counts and open consent flows. */
+  readonly tenantData: TenantDataOwner;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,15 @@ export async function openGmail(
     ...(google ? { google, planner: createGmailPlanner(store, links), transport } : {}),
     senderDeps: google ? { gmailLinked: (tenantId) => links.status(tenantId).status === 'linked' } : {},
     maxSizeFor: (tenantId) => (google && modeOf(tenantId) === 'gmail' ? g.maxMessageBytes : undefined),
+    tenantData: {
+      name: 'gmail',
+      tenantIds: () => store.tenantIds(),
+      async forget(tenantId) {
+        const linked = store.link(tenantId) ? 1 : 0;
+        await links.unlink(tenantId);
+        return linked + await store.forgetCounts(tenantId);
+      },
+    },
     async close() {
       await transport?.close();
       await store.close();

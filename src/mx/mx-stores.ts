@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { GatewayError } from '../core/gateway-error.js';
+import { guardBatch } from '../queue/lmdb-store.js';
 import type { Envelope } from '../core/types.js';
 import type { SuppressionEntry } from './suppression-store.js';
 
@@ -46,4 +47,16 @@ export function openMxStores(path: string): MxStores {
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open the MX store at ${path}: ${String(err)}`, { cause: err });
   }
+}
+
+/**
+ * Closes the environment. After a failed commit (disk full) lmdb-js's close waits for a
+ * batch that never completes; one more (no-op) write settles it first, as the queue does
+ * (src/queue/lmdb-store.ts closeStores).
+ */
+export async function closeMxStores(stores: MxStores): Promise<void> {
+  const settled = stores.inbox.remove('\u0000none').then(() => undefined, () => undefined);
+  guardBatch(stores.root);
+  await settled;
+  await stores.root.close();
 }

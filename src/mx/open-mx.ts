@@ -14,7 +14,7 @@ import { createInbox } from './inbox.js';
 import { createMxListener } from './mx-listener.js';
 import { withMx, withSuppressedTransport } from './mx-plan.js';
 import { createMxProcessor } from './mx-processor.js';
-import { openMxStores } from './mx-stores.js';
+import { closeMxStores, openMxStores } from './mx-stores.js';
 import { MxReplies, type MxDomains } from './recipient-policy.js';
 import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
@@ -96,7 +96,7 @@ export function openMx(opts: MxOptions): Mx {
     async close() {
       processor?.stop();
       await processor?.idle();
-      await stores.root.close();
+      await closeMxStores(stores);
     },
   };
 }

@@ -39,9 +39,16 @@ export interface SuppressionStore extends SuppressionReader {
   add(tenantId: string, address: string, reason: string, now: number): Promise<SuppressionEntry>;
   /** Removes the address and its bounce count; false when it was not on the list. */
   remove(tenantId: string, address: string): Promise<boolean>;
+  /** Tenants with suppressed addresses or bounce counts (the tenant purge looks for deleted ones). */
+  tenantIds(): Iterable<string>;
+  /** Drops the tenant's whole list and its bounce counts in one transaction; how many keys. */
+  removeTenant(tenantId: string): Promise<number>;
 }
 
 const keyOf = (tenantId: string, address: string): string => `${tenantId}/${address.toLowerCase()}`;
+/** All keys of one tenant: '0' sorts right after '/'. */
+const rangeOf = (tenantId: string): { start: string; end: string } => ({ start: `${tenantId}/`, end: `${tenantId}0` });
+const tenantOf = (key: string): string => key.slice(0, key.indexOf('/'));
 
 export function createSuppressionStore(stores: MxStores): SuppressionStore {
   const { root, suppressions, bounces } = stores;
@@ -66,7 +73,7 @@ export function createSuppressionStore(stores: MxStores): SuppressionStore {
       void suppressions.put(key, entry);
       return entry;
     }),
-    list: (tenantId) => [...suppressions.getRange({ start: `${tenantId}/`, end: `${tenantId}0` })].map(({ value }) => value),
+    list: (tenantId) => [...suppressions.getRange(rangeOf(tenantId))].map(({ value }) => value),
     add: (tenantId, address, reason, now) => commit(() => {
       const key = keyOf(tenantId, address);
       const entry: SuppressionEntry = suppressions.get(key) ?? { address: address.toLowerCase(), reason, bounces: 0, createdAt: now };
@@ -79,6 +86,17 @@ export function createSuppressionStore(stores: MxStores): SuppressionStore {
       void suppressions.remove(key);
       void bounces.remove(key);
       return existed;
+    }),
+    tenantIds: () => new Set([...suppressions.getKeys(), ...bounces.getKeys()].map(tenantOf)),
+    removeTenant: (tenantId) => commit(() => {
+      let removed = 0;
+      for (const db of [suppressions, bounces] as const) {
+        for (const key of db.getKeys(rangeOf(tenantId))) {
+          void db.remove(key);
+          removed += 1;
+        }
+      }
+      return removed;
     }),
   };
 }

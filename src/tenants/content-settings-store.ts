@@ -43,6 +43,8 @@ export interface ContentSettingsStore extends ContentSettingsReader {
   put(tenantId: string, value: StoredContentSettings): Promise<StoredContentSettings>;
   annotate(queueId: string, note: ContentAnnotation): Promise<void>;
   remove(tenantId: string): Promise<void>;
+  /** Tenants with stored settings (the tenant purge looks for deleted ones). Annotations are per message, not per tenant. */
+  tenantIds(): Iterable<string>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function openContentSettingsStore(path: string): ContentSettingsStore {
     },
     async annotate(queueId, note) { await notes.put(queueId, note); },
     async remove(tenantId) { await settings.remove(tenantId); },
+    tenantIds: () => settings.getKeys(),
     async close() { await root.close(); },
   };
 }

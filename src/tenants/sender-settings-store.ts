@@ -15,6 +15,8 @@ export interface SenderSettingsStore extends SenderSettingsReader {
   /** Replaces the settings in one transaction: `change` gets the current ones and returns the next. */
   update(tenantId: string, change: (current: SenderSettings) => SenderSettings): Promise<SenderSettings>;
   remove(tenantId: string): Promise<void>;
+  /** Tenants with stored settings (the tenant purge looks for deleted ones). */
+  tenantIds(): Iterable<string>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export function openSenderSettingsStore(path: string): SenderSettingsStore {
       });
     },
     async remove(tenantId) { await settings.remove(tenantId); },
+    tenantIds: () => settings.getKeys(),
     async close() { await root.close(); },
   };
 }

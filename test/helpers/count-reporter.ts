@@ -8,7 +8,9 @@ export default class CountReporter implements Reporter {
     let skipped = 0;
     for (const m of modules) {
       const tests = [...m.children.allTests()];
-      if (m.state() === 'failed' && tests.length === 0) failed++; // the file did not load
+      // A file that failed outside its tests (did not load, or a beforeAll/afterAll hook threw
+      // or timed out) counts as one failure: its tests may all have passed.
+      if (m.state() === 'failed' && !tests.some((t) => t.result().state === 'failed')) failed++;
       for (const t of tests) {
         const s = t.result().state;
         if (s === 'passed') passed++;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../src/core/gateway-error.js';
 import { createInbox } from '../../src/mx/inbox.js';
-import { openMxStores, type MxStores } from '../../src/mx/mx-stores.js';
+import { closeMxStores, openMxStores, type MxStores } from '../../src/mx/mx-stores.js';
 
 /**
  * The MX inbox on a real 4 MB tmpfs (needs root for mount; this machine and CI run as root):
@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stores?.root.close();
+  if (stores) await closeMxStores(stores);
   process.off('unhandledRejection', onUnhandled);
   if (!mountError) execFileSync('umount', [mountPoint]);
   await rm(base, { recursive: true, force: true });

@@ -55,4 +55,6 @@ export interface ApiDeps {
   readonly gmail?: GmailApiDeps;
   /** Per-tenant suppression list (issue 9, src/mx/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
+  /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
+  readonly onTenantDeleted?: (tenantId: string) => void;
 }

@@ -84,7 +84,7 @@ export function tenantRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'delete', path: '/tenants/:id', tag: TAG, access: 'admin', summary: 'Delete a tenant',
-      description: 'Refused (409) while the tenant has mail in the queue, unless `force=true`: that mail is still delivered. Its API tokens are revoked.',
+      description: 'Refused (409) while the tenant has mail in the queue, unless `force=true`: that mail is still delivered. Its API tokens are revoked. Its other data (sender and content settings, domains with their DKIM keys, the Gmail link, the suppression list) is purged once no mail of it is left in the queue; the audit log stays.',
       params: idParams, query: z.strictObject({ force: flag.optional() }),
       responses: { 204: { description: 'Deleted' }, 409: { description: 'Mail still queued' } },
       async handle({ principal, params, query }) {
@@ -93,6 +93,7 @@ export function tenantRoutes(deps: ApiDeps): ApiRoute[] {
         if (pending > 0 && query.force !== 'true') throw conflict(`the tenant has ${pending} message(s) in the queue; retry with force=true to delete anyway`);
         await deps.tenants.delete(params.id);
         await deps.tokens.removeForTenant(params.id);
+        deps.onTenantDeleted?.(params.id);
         return { status: 204 };
       },
     }),
