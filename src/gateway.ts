@@ -133,7 +133,7 @@ export async function startGateway(
 
   const app = createHttpApp({
     registry, logger, mailbox, apiV1: api.router,
-    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock }),
+    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
   const http = await bindOrExplain('HTTP', 'http.port', config.http.host, config.http.port, () => startHttp(app, config.http.port, config.http.host));

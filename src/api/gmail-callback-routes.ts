@@ -1,4 +1,5 @@
 import express, { type Response, type Router } from 'express';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { isGatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
@@ -16,6 +17,8 @@ export interface GmailCallbackDeps {
   readonly links: Pick<GmailLinks, 'complete'>;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** A completed link is a change to the tenant like any API call: it goes in the audit log. */
+  readonly audit?: Pick<AuditLog, 'record'>;
 }
 
 const MAX_PARAM = 2048;
@@ -37,7 +40,8 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
     if (req.query.error !== undefined) return page(res, 400, 'Gmail not linked', 'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.');
     if (code === undefined || state === undefined) return page(res, 400, 'Gmail not linked', 'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.');
     try {
-      const { address } = await deps.links.complete(code, state);
+      const { tenantId, address } = await deps.links.complete(code, state);
+      await recordLink(deps, tenantId);
       page(res, 200, 'Gmail linked', `Gmail account ${address} is linked, you can close this page.`);
     } catch (err) {
       if (isGatewayError(err, 'E_INVALID')) return page(res, 400, 'Gmail not linked', err.message);
@@ -51,4 +55,17 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
     }
   });
   return router;
+}
+
+/** The actor is the consent flow (whoever completed it in a browser); never the code or state. */
+async function recordLink(deps: GmailCallbackDeps, tenantId: string): Promise<void> {
+  try {
+    await deps.audit?.record({
+      at: deps.clock(), actor: 'google-oauth-callback', tenantId, method: 'GET', route: '/oauth/google/callback',
+      targetId: tenantId, fieldsChanged: ['gmail.link'], status: 200,
+    });
+  } catch (err) {
+    // The link is made: answer it, but make the missing audit entry loud (as mount-routes does).
+    deps.logger.error({ err, tenantId }, 'could not write the audit log');
+  }
 }

@@ -93,6 +93,13 @@ describe('Gmail link round trip', () => {
 
     const status = await api(gw, 'GET', `${base()}/gmail`);
     expect(status.body).toMatchObject({ status: 'linked', address: account.address, aliases: account.aliases, dailyLimit: 300, sentToday: 0 });
+    // The link is in the tenant's audit log, made by the consent flow (no code or state in it).
+    const audit = await api(gw, 'GET', '/audit');
+    const entries = (audit.body as { entries: Array<Record<string, unknown>> }).entries;
+    expect(entries.filter((e) => e.route === '/oauth/google/callback')).toEqual([
+      expect.objectContaining({ actor: 'google-oauth-callback', tenantId: gw.tenantId, fieldsChanged: ['gmail.link'], status: 200 }),
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(state);
     expect(JSON.stringify(status.body)).not.toMatch(/fake-refresh|ya29/);
     // At rest the refresh token is sealed: the LMDB file holds no plain token.
     const refresh = fake.requests.filter((r) => r.path === '/token').length;

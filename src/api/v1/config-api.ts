@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Router } from 'express';
-import { openAuditLog } from '../../audit/audit-log.js';
+import { openAuditLog, type AuditLog } from '../../audit/audit-log.js';
 import { ensureAdminToken, envAdminToken } from '../../auth/admin-token.js';
 import { openTokenStore } from '../../auth/token-store.js';
 import type { ApiDeps } from './api-deps.js';
@@ -15,6 +15,8 @@ export type ConfigApiOptions = Omit<ApiDeps, 'tokens' | 'audit' | 'envAdmin'> & 
 
 export interface ConfigApi {
   readonly router: Router;
+  /** For changes made outside /api/v1 (the Gmail OAuth callback links an account). */
+  readonly audit: Pick<AuditLog, 'record'>;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
   const { dataDir: _dataDir, adminToken: _adminToken, ...deps } = opts;
   const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
   return {
-    router,
+    router, audit,
     async close() { await Promise.all([tokens.close(), audit.close()]); },
   };
 }
