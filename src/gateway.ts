@@ -104,7 +104,7 @@ export async function startGateway(
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
 
   const api = await openConfigApi({
-    dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, tenants, messages: queue, secrets, logger, clock,
+    dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants, messages: queue, secrets, logger, clock,
     onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(),
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },

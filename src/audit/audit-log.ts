@@ -43,6 +43,8 @@ export interface AuditPage {
 export interface AuditLog {
   record(entry: NewAuditEntry): Promise<AuditEntry>;
   list(query: AuditQuery): Promise<AuditPage>;
+  /** Deletes entries recorded before `olderThan` (ms); returns how many. */
+  purgeOlderThan(olderThan: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -79,9 +81,28 @@ export function openAuditLog(path: string): AuditLog {
       const last = page.at(-1);
       return { entries: page, ...(ids.length > limit && last ? { next: last.id } : {}) };
     },
+    async purgeOlderThan(olderThan) {
+      let purged = 0;
+      // Ids sort by time: the oldest come first; a bounded batch per transaction.
+      for (let more = true; more;) {
+        const old = [...entries.getRange({ limit: PURGE_BATCH })].filter(({ value }) => value.at < olderThan).map(({ value }) => value);
+        if (old.length === 0) break;
+        await root.transaction(() => {
+          for (const e of old) {
+            void entries.remove(e.id);
+            if (e.tenantId !== undefined) void byTenant.remove(`${e.tenantId}:${e.id}`);
+          }
+        });
+        purged += old.length;
+        more = old.length === PURGE_BATCH;
+      }
+      return purged;
+    },
     async close() { await root.close(); },
   };
 }
+
+const PURGE_BATCH = 1000;
 
 const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

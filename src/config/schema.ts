@@ -145,6 +145,11 @@ export const configSchema = z.strictObject({
     hardBounces: z.number().int().min(1).default(3),
     userUnknownBounces: z.number().int().min(1).default(1),
   }).prefault({}),
+  /** The audit log of API changes (`<dataDir>/audit`). */
+  audit: z.strictObject({
+    /** Entries older than this are purged (hourly); 0 keeps them forever. */
+    retentionMs: ms.default(2 * 365 * 24 * 3600_000),
+  }).prefault({}),
   /** Tenant domains and DKIM (src/domains/): DNS checks, re-checks, key rotation. */
   dns: z.strictObject({
     /** host:port of the DNS server the domain checks ask; null = the system resolver. */

@@ -17,13 +17,13 @@ export interface RetentionSweeper {
  */
 export function startRetentionSweeper(
   queue: { purgeCompleted(olderThan: number): Promise<number> },
-  opts: { retentionMs: number; clock: Clock; logger: Logger; everyMs?: number },
+  opts: { retentionMs: number; clock: Clock; logger: Logger; everyMs?: number; what?: string },
 ): RetentionSweeper {
   let running: Promise<number> | undefined;
   const sweep = (): Promise<number> => {
     running ??= queue.purgeCompleted(opts.clock() - opts.retentionMs)
       .then((purged) => {
-        if (purged > 0) opts.logger.info({ purged, retentionMs: opts.retentionMs }, 'purged finished messages past retention');
+        if (purged > 0) opts.logger.info({ purged, retentionMs: opts.retentionMs }, `purged ${opts.what ?? 'finished messages'} past retention`);
         return purged;
       }, (err: unknown) => {
         opts.logger.error({ err }, 'retention sweep failed; will try again');

@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { openAuditLog, type AuditLog } from '../../audit/audit-log.js';
 import { ensureAdminToken, envAdminToken } from '../../auth/admin-token.js';
 import { openTokenStore } from '../../auth/token-store.js';
+import { startRetentionSweeper, type RetentionSweeper } from '../../queue/retention.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApiV1Router } from './router.js';
 
@@ -11,6 +12,8 @@ export type ConfigApiOptions = Omit<ApiDeps, 'tokens' | 'audit' | 'envAdmin'> & 
   readonly dataDir: string;
   /** POSTBODE_ADMIN_TOKEN; when unset an admin token is generated at the first start and logged once. */
   readonly adminToken?: string;
+  /** Audit entries older than this are purged hourly; 0 or absent keeps them. */
+  readonly auditRetentionMs?: number;
 };
 
 export interface ConfigApi {
@@ -34,10 +37,17 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
     await Promise.all([tokens.close(), audit.close()]);
     throw err;
   }
-  const { dataDir: _dataDir, adminToken: _adminToken, ...deps } = opts;
+  const { dataDir: _dataDir, adminToken: _adminToken, auditRetentionMs, ...deps } = opts;
   const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
+  const sweeper: RetentionSweeper | undefined = auditRetentionMs ? startRetentionSweeper(
+    { purgeCompleted: (olderThan) => audit.purgeOlderThan(olderThan) },
+    { retentionMs: auditRetentionMs, clock: opts.clock, logger: opts.logger, what: 'audit entries' },
+  ) : undefined;
   return {
     router, audit,
-    async close() { await Promise.all([tokens.close(), audit.close()]); },
+    async close() {
+      await sweeper?.stop();
+      await Promise.all([tokens.close(), audit.close()]);
+    },
   };
 }

@@ -26,6 +26,17 @@ const entry = (at: number, tenantId?: string) => ({
 });
 
 describe('audit log', () => {
+  it('purges entries older than the cut-off, in batches; tenant pages show only what is left', async () => {
+    for (let i = 1; i <= 1200; i++) await log.record(entry(i, i % 2 ? A : B));
+    expect(await log.purgeOlderThan(1101)).toBe(1100);
+    const all = await log.list({ limit: AUDIT_MAX_LIMIT });
+    expect(all.entries.map((e) => e.at)).toEqual(Array.from({ length: 100 }, (_, i) => 1200 - i));
+    const ofA = await log.list({ limit: AUDIT_MAX_LIMIT, tenantId: A });
+    expect(ofA.entries.every((e) => e.at >= 1101 && e.tenantId === A)).toBe(true);
+    expect(ofA.entries).toHaveLength(50);
+    expect(await log.purgeOlderThan(1101)).toBe(0);
+  });
+
   it('lists newest first and pages with before/next until the start', async () => {
     for (let i = 1; i <= 5; i++) await log.record(entry(1000 * i, i % 2 ? A : B));
     const first = await log.list({ limit: 2 });
