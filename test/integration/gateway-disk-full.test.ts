@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { spawnGateway } from '../helpers/gateway-process.js';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 /**
  * The whole gateway (main.ts, in a child process) with its data directory on a small real
@@ -17,30 +17,25 @@ import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 describe('a running gateway on a full disk', () => {
   let base: string;
   let dataDir: string;
-  let mountError: string | undefined;
+  let disk: Tmpfs = { path: '', error: 'not mounted yet', unmount: () => undefined };
   let sink: Sink;
   let accepting = false;
 
   beforeAll(async () => {
     base = await mkdtemp(join(tmpdir(), 'postbode-gwfull-'));
     dataDir = join(base, 'data');
-    try {
-      execFileSync('mkdir', ['-p', dataDir]);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', dataDir], { stdio: 'pipe' });
-    } catch (err) {
-      mountError = String(err);
-    }
+    disk = mountTmpfs(dataDir, '12m');
     // The next hop defers everything until the test lets it accept: mail piles up in the queue.
     sink = await startSink({ onRcpt: () => { if (!accepting) throw sinkReply(451, '4.3.0 try later'); } });
   });
   afterAll(async () => {
     await sink.close();
-    if (!mountError) execFileSync('umount', ['-l', dataDir]);
+    disk.unmount();
     await rm(base, { recursive: true, force: true });
   });
 
   it('answers 452 4.3.1 when full, stays up, and delivers every accepted message later', async (ctx) => {
-    if (mountError) ctx.skip(`needs root to mount a tmpfs (mount failed: ${mountError})`);
+    if (disk.error) ctx.skip(`needs root to mount a tmpfs (mount failed: ${disk.error})`);
     const store = openTenantStore(join(dataDir, 'config'));
     await addTenant(store, { name: 'Full Disk BV', allowedIps: ['127.0.0.1'] });
     await store.close();

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../src/core/gateway-error.js';
 import { createInbox } from '../../src/mx/inbox.js';
 import { closeMxStores, openMxStores, type MxStores } from '../../src/mx/mx-stores.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 /**
  * The MX inbox on a real 4 MB tmpfs (needs root for mount; this machine and CI run as root):
@@ -13,35 +13,28 @@ import { closeMxStores, openMxStores, type MxStores } from '../../src/mx/mx-stor
  * unhandled rejection, and what was stored before stays readable.
  */
 let base: string;
-let mountPoint: string;
-let mountError: string | undefined;
+let disk: Tmpfs;
 let stores: MxStores | undefined;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'postbode-mx-full-'));
-  mountPoint = join(base, 'mnt');
-  try {
-    execFileSync('mkdir', ['-p', mountPoint]);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-  } catch (err) {
-    mountError = String(err);
-  }
+  disk = mountTmpfs(join(base, 'mnt'), '4m');
   process.on('unhandledRejection', onUnhandled);
 });
 
 afterAll(async () => {
   if (stores) await closeMxStores(stores);
   process.off('unhandledRejection', onUnhandled);
-  if (!mountError) execFileSync('umount', [mountPoint]);
+  disk.unmount();
   await rm(base, { recursive: true, force: true });
 });
 
 describe('MX inbox on a full disk', () => {
   it('rejects with E_STORAGE_FULL and keeps what it had stored', async (ctx) => {
-    if (mountError) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${mountError})`);
-    stores = openMxStores(join(mountPoint, 'mx'));
+    if (disk.error) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${disk.error})`);
+    stores = openMxStores(join(disk.path, 'mx'));
     const inbox = createInbox(stores);
     const stored: string[] = [];
     let failure: unknown;

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { newQueueId } from '../../src/core/ids.js';
 import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../src/queue/lmdb-queue.js';
 import { closeStores, openStores } from '../../src/queue/lmdb-store.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 /**
  * Fills a real 4 MB tmpfs with 200 KB messages until LMDB's commit fails. Needs root (mount);
@@ -19,8 +19,7 @@ const logger = pino({ level: 'silent' });
 const retry = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
 
 let base: string;
-let mountPoint: string;
-let mountError: string | undefined;
+let disk: Tmpfs;
 let queue: LmdbQueue | undefined;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
@@ -33,7 +32,7 @@ function mail(n: number): NewMessage {
 }
 
 function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
-  queue = openQueue({ path: join(mountPoint, 'queue'), retry, logger, ...extra });
+  queue = openQueue({ path: join(disk.path, 'queue'), retry, logger, ...extra });
   return queue;
 }
 
@@ -67,32 +66,26 @@ function expectCleanFailure(outcome: { ok: unknown } | { err: unknown } | 'hung'
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'postbode-full-'));
-  mountPoint = join(base, 'mnt');
-  try {
-    execFileSync('mkdir', ['-p', mountPoint]);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-  } catch (err) {
-    mountError = String(err);
-  }
+  disk = mountTmpfs(join(base, 'mnt'), '4m');
   process.on('unhandledRejection', onUnhandled);
 });
 
 afterEach(async () => {
   await queue?.close();
   queue = undefined;
-  for (const name of ['queue', 'queue-archive', 'archive']) await rm(join(mountPoint, name), { recursive: true, force: true });
+  for (const name of ['queue', 'queue-archive', 'archive']) await rm(join(disk.path, name), { recursive: true, force: true });
   await rm(join(base, 'queue'), { recursive: true, force: true });
 });
 
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
-  if (!mountError) execFileSync('umount', [mountPoint]);
+  disk.unmount();
   await rm(base, { recursive: true, force: true });
 });
 
 describe('LmdbQueue on a full disk', () => {
   it('fails enqueue with E_STORAGE_FULL, keeps queued mail, and recovers once space is freed', async (ctx) => {
-    if (mountError) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${mountError})`);
+    if (disk.error) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${disk.error})`);
     const q = open();
     const { stored, failure } = await fill(q);
     expect(stored.length).toBeGreaterThan(3);
@@ -135,7 +128,7 @@ describe('LmdbQueue on a full disk', () => {
   }, 30_000);
 
   it('fails an enqueue whose fsync is still pending when a later commit fails', async (ctx) => {
-    if (mountError) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${mountError})`);
+    if (disk.error) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${disk.error})`);
     // Simulates what lmdb-js does with overlappingSync: the flush promise of a committed batch
     // is never settled when the next batch fails. Without the failure signal this would hang.
     let holdSync = false;
@@ -156,9 +149,9 @@ describe('LmdbQueue on a full disk', () => {
   }, 30_000);
 
   it('completes mail whose body cannot be archived (archive disk full): the body stays in the queue', async (ctx) => {
-    if (mountError) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${mountError})`);
+    if (disk.error) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${disk.error})`);
     // The queue on the roomy temp disk, only the archive on the 4 MB tmpfs.
-    const q = openQueue({ path: join(base, 'queue'), archivePath: join(mountPoint, 'archive'), retry, logger });
+    const q = openQueue({ path: join(base, 'queue'), archivePath: join(disk.path, 'archive'), retry, logger });
     queue = q;
     const ms = [];
     for (let n = 0; n < 8; n++) ms.push(await q.enqueue(mail(n), body(n, 1024 * 1024)));
@@ -177,7 +170,7 @@ describe('LmdbQueue on a full disk', () => {
     await closeStores(stores);
     expect(inQueue).toBeGreaterThan(0);
     expect(inQueue).toBeLessThan(ms.length);
-    const again = openQueue({ path: join(base, 'queue'), archivePath: join(mountPoint, 'archive'), retry, logger });
+    const again = openQueue({ path: join(base, 'queue'), archivePath: join(disk.path, 'archive'), retry, logger });
     queue = again;
     ms.forEach((m, n) => expect(again.body(m.id)?.equals(body(n, 1024 * 1024))).toBe(true));
     expect(await again.purgeCompleted(1e15)).toBe(ms.length);
