@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, POLL, screenshot, signIn, type TestPage } from '../helpers/browser.js';
+import { POLL, screenshot, signInAsTenant, type TestPage } from '../helpers/browser.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { api, startSenderGateway } from '../helpers/sender-harness.js';
 import { startSink, type Sink } from '../helpers/sink.js';
@@ -19,11 +19,7 @@ describe('settings page: content', () => {
     platform = await startSink();
     tenantServer = await startSink();
     gw = await startSenderGateway(platform.port);
-    base = `http://127.0.0.1:${gw.gateway.httpPort}`;
-    const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
-    browser = await launchBrowser();
-    tp = await openPage(browser);
-    await signIn(tp.page, base, token);
+    ({ browser, tp, base } = await signInAsTenant(gw));
     await tp.page.getByRole('link', { name: 'Content', exact: true }).click();
     await tp.page.getByRole('heading', { level: 1, name: 'Content' }).waitFor();
   });

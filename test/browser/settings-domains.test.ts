@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, signIn, type TestPage } from '../helpers/browser.js';
+import { screenshot, signInAsTenant, type TestPage } from '../helpers/browser.js';
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import { publish, startDomainGateway, type PublishableRecord } from '../helpers/domains-harness.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
@@ -20,12 +20,7 @@ describe('settings page: domains', () => {
     sink = await startSink();
     dns = await startDnsServer({ [`_spf.${PLATFORM.sendingDomain}`]: { TXT: [['v=spf1 ip4:127.0.0.1 -all']] } });
     gw = await startDomainGateway(sink.port, dns, 600_000);
-    base = `http://127.0.0.1:${gw.gateway.httpPort}`;
-    const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
-    browser = await launchBrowser();
-    tp = await openPage(browser);
-    await tp.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    await signIn(tp.page, base, token);
+    ({ browser, tp, base } = await signInAsTenant(gw, { clipboard: true }));
     await tp.page.getByRole('link', { name: 'Domains', exact: true }).click();
     await tp.page.getByRole('heading', { level: 1, name: 'Domains' }).waitFor();
   });

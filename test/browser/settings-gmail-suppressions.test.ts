@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../src/gateway.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
-import { launchBrowser, openPage, signIn, type TestPage } from '../helpers/browser.js';
+import { openPage, signIn, signInAsTenant, type TestPage } from '../helpers/browser.js';
 import { testConfig, type TestGateway } from '../helpers/gateway-harness.js';
 import { ADMIN, api, PLATFORM } from '../helpers/sender-harness.js';
 import { startSink, type Sink } from '../helpers/sink.js';
@@ -54,12 +54,7 @@ describe('settings page: Gmail link and blocked addresses', () => {
       gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
       async stop() { await gateway.stop(2000); await rm(dataDir, { recursive: true, force: true }); },
     };
-    base = `http://127.0.0.1:${gw.gateway.httpPort}`;
-    const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
-    browser = await launchBrowser();
-    tp = await openPage(browser);
-    await signIn(tp.page, base, token);
-    await tp.page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
+    ({ browser, tp, base } = await signInAsTenant(gw));
   });
   afterAll(async () => {
     await browser?.close();

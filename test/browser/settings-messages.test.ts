@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../src/gateway.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
-import { launchBrowser, openPage, POLL, screenshot, signIn, type TestPage } from '../helpers/browser.js';
+import { POLL, screenshot, signInAsTenant, type TestPage } from '../helpers/browser.js';
 import { testConfig, type TestGateway } from '../helpers/gateway-harness.js';
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf, waitFor } from '../helpers/sender-harness.js';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
@@ -44,13 +44,7 @@ describe('settings page: sent mail and SMTP login', () => {
       gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
       async stop() { await gateway.stop(2000); await rm(dataDir, { recursive: true, force: true }); },
     };
-    base = `http://127.0.0.1:${gw.gateway.httpPort}`;
-    const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
-    browser = await launchBrowser();
-    tp = await openPage(browser);
-    await tp.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    await signIn(tp.page, base, token);
-    await tp.page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
+    ({ browser, tp, base } = await signInAsTenant(gw, { clipboard: true }));
   });
   afterAll(async () => {
     await browser?.close();

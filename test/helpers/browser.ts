@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { TestGateway } from './gateway-harness.js';
+import { api } from './sender-harness.js';
 
 /** Debian's chromium, driven by playwright-core; the flags that work in this sandbox. */
 export async function launchBrowser(): Promise<Browser> {
@@ -54,4 +56,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `${SHOTS}${name}.png`;
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A browser with one page signed in to the gateway's settings page with a fresh tenant token. */
+export interface SignedIn {
+  readonly browser: Browser;
+  readonly tp: TestPage;
+  /** http://127.0.0.1:<gateway HTTP port> */
+  readonly base: string;
+}
+
+/** Makes a tenant token through the API, signs in the way a user does, waits for the first screen. */
+export async function signInAsTenant(gw: TestGateway, opts: { clipboard?: boolean } = {}): Promise<SignedIn> {
+  const base = `http://127.0.0.1:${gw.gateway.httpPort}`;
+  const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
+  const browser = await launchBrowser();
+  const tp = await openPage(browser);
+  if (opts.clipboard) await tp.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await signIn(tp.page, base, token);
+  await tp.page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
+  return { browser, tp, base };
 }
