@@ -79,13 +79,14 @@ export async function startGateway(
   // Gmail mode (issue 7): links, OAuth callback, the Gmail transport and the pipeline's planner.
   const gmail = await openGmail(config, secrets, logger, clock, (tenantId) => senderSettings.get(tenantId).mode, { messages: queue, notify: () => delivery.notify() });
   const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock, gmail.transport);
+  const routes = platformRoutes(config.delivery.mode);
   // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
     config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
-    routes: platformRoutes(config.delivery.mode), metrics, logger, clock, onQueued: () => delivery.notify(),
+    routes, metrics, logger, clock, onQueued: () => delivery.notify(),
   });
   const plan = mx.plan(createPipeline({
-    platform: config.platform, routes: platformRoutes(config.delivery.mode), tenants, settings: senderSettings,
+    platform: config.platform, routes, tenants, settings: senderSettings,
     domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant: { queue, hostname: config.hostname, clock }, logger,
     content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },

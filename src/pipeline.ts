@@ -29,7 +29,8 @@ import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
  *                                  archive copies get a token that never counts and their own transaction;
  *                                  never in own-smtp mode, never for accountant copies)
  *   3. envelope + route  VERP envelope sender per recipient through the platform transport,
- *                        or the tenant's own SMTP server as a `relay` route
+ *                        or the tenant's own SMTP server as a `relay` route,
+ *                        or one send through the tenant's linked Gmail account (`gmail` route, src/gmail/)
  *   4. accountant copy   automatic mode: invoices and credit notes also go, as a separate
  *                        queued message, to the accountant (once per message)
  *   5. DKIM signing      last, once the content is final (src/dkim/sign-stage.ts): platform modes
@@ -37,6 +38,8 @@ import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
  *                        the tenant's own server signs its own mail; DSNs are not signed
  *
  * Archive recipients were added to the envelope at accept time; they get the same bytes.
+ * The inbound MX wraps this Plan (src/mx/mx-plan.ts): suppressed recipients are refused
+ * before it runs, and forwarded replies go out as they came, without it.
  */
 export interface PipelineDeps {
   readonly platform: Config['platform'];
