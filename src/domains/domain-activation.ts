@@ -17,7 +17,7 @@ function dkimOf(check: DomainCheck, selector: string): RecordCheck | undefined {
 
 /**
  * Pending keys whose records all verify take over signing; the keys they replace become
- * `retiring`. The first generation of a new domain also needs SPF to permit us.
+ * `retiring`, without their private key (nothing signs with it again). The first generation of a new domain also needs SPF to permit us.
  */
 function promote(selectors: readonly StoredSelector[], check: DomainCheck, opts: ActivationOptions, spfOk: boolean): StoredSelector[] {
   const pending = selectors.filter((s) => s.state === 'pending');
@@ -26,7 +26,10 @@ function promote(selectors: readonly StoredSelector[], check: DomainCheck, opts:
   if (!ready) return [...selectors];
   return selectors.map((s) => {
     if (s.state === 'pending') return { ...s, state: 'active' };
-    if (s.state === 'active') return { ...s, state: 'retiring', retireAfter: opts.now + opts.graceMs };
+    if (s.state === 'active') {
+      const { privateKeySealed: _deleted, ...publicPart } = s;
+      return { ...publicPart, state: 'retiring', retireAfter: opts.now + opts.graceMs };
+    }
     return s;
   });
 }

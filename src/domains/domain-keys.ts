@@ -32,8 +32,8 @@ export async function newSelectors(
 
 /** The keys mail from this domain is signed with now (its `active` selectors), opened in memory. */
 export function activeSigningKeys(sealer: KeySealer, record: DomainRecord): SigningKey[] {
-  return record.selectors.filter((s) => s.state === 'active').map((s) => ({
+  return record.selectors.flatMap((s) => (s.state === 'active' && s.privateKeySealed !== undefined ? [{
     domain: record.domain, selector: s.selector, algorithm: s.algorithm,
     privateKeyPem: sealer.open(s.privateKeySealed, domainKeyContext(record.tenantId, record.domain, s.selector)),
-  }));
+  }] : []));
 }

@@ -10,8 +10,12 @@ export interface StoredSelector {
   readonly selector: string;
   readonly algorithm: DkimAlgorithm;
   readonly publicKeyDnsValue: string;
-  /** SecretBox-sealed PKCS#8 PEM, context `domainKeyContext(...)`. Never leaves the service. */
-  readonly privateKeySealed: string;
+  /**
+   * SecretBox-sealed PKCS#8 PEM, context `domainKeyContext(...)`. Never leaves the service.
+   * Absent once `retiring`: a replaced key never signs again, so its private half is deleted
+   * when it retires (its public record stays listed until `retireAfter`).
+   */
+  readonly privateKeySealed?: string;
   readonly createdAt: number;
   readonly state: SelectorState;
   /** For `retiring`: the public record can be removed after this time. */

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDkimKey } from '../../src/dkim/keys.js';
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
@@ -164,6 +166,11 @@ describe('domains end to end: add, check and activate, DKIM signing, failing, ro
     expect(switched.selectors.map((s) => [s.selector, s.state])).toEqual([[old!.selector, 'retiring'], [fresh!.selector, 'active']]);
     expect(switched.selectors[0]!.retireAfter).toBeGreaterThan(Date.now());
     expect(switched.records.find((r) => r.name.startsWith(`${old!.selector}.`))?.action).toBe('remove');
+    // On disk the retired key keeps its public record and no private key; the active one has its sealed key.
+    const db = open({ path: join(gw.dataDir, 'domains'), maxDbs: 4, readOnly: true });
+    const stored = db.openDB({ name: 'domains', encoding: 'json' }).get('acme.test') as { selectors: Array<{ selector: string; privateKeySealed?: string }> };
+    await db.close();
+    expect(stored.selectors.map((x) => [x.selector, typeof x.privateKeySealed])).toEqual([[old!.selector, 'undefined'], [fresh!.selector, 'string']]);
 
     const signedNew = await send();
     expect(await verifyAt(dns, signedNew.raw)).toEqual([expect.objectContaining({ domain: 'acme.test', selector: fresh!.selector, status: 'pass' })]);

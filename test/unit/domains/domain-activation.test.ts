@@ -63,5 +63,7 @@ describe('applyCheck', () => {
     expect(waiting.selectors.map((s) => s.state)).toEqual(['active', 'pending']);
     const switched = applyCheck(rotating, check([rec('dkim', 'ok', 'pb1'), rec('dkim', 'ok', 'pb1-2'), rec('spf', 'ok')]), OPTS);
     expect(switched.selectors.map((s) => [s.state, s.retireAfter])).toEqual([['retiring', NOW + 1000], ['active', undefined]]);
+    // The replaced key's private half is gone; the new one keeps its own.
+    expect(switched.selectors.map((s) => s.privateKeySealed)).toEqual([undefined, 'sealed']);
   });
 });
