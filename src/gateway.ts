@@ -77,7 +77,7 @@ export async function startGateway(
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   // Gmail mode (issue 7): links, OAuth callback, the Gmail transport and the pipeline's planner.
-  const gmail = await openGmail(config, secrets, logger, clock, (tenantId) => senderSettings.get(tenantId).mode, { messages: queue, notify: () => delivery.notify() });
+  const gmail = await openGmail(config, secrets, logger, clock, (tenantId) => senderSettings.get(tenantId).mode, { messages: queue, notify: () => delivery.notify() }, metrics);
   const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock, gmail.transport);
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.

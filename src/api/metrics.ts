@@ -46,6 +46,10 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     },
   });
   const mx = mxCounters(registers);
+  const gmail = new Counter({
+    name: 'postbode_gmail_sends_total', help: 'Gmail mode sends by outcome (sent, deferred, bounced, link-broken, daily-limit, not-send-as)',
+    labelNames: ['outcome'] as const, registers,
+  });
   collectDefaultMetrics({ register: registry });
 
   const metrics: Metrics = {
@@ -56,6 +60,7 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     rejected(reason) { rejected.inc({ reason }); },
     delivery(outcome, count) { if (count > 0) recipients.inc({ outcome }, count); },
     mx(event, category) { mx(event, category); },
+    gmail(outcome) { gmail.inc({ outcome }); },
   };
   return { metrics, registry };
 }

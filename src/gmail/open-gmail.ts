@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { GmailOutcome, Metrics } from '../core/metrics.js';
 import type { MessageLog, Transport } from '../core/types.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { createGmailTransport } from '../transports/gmail.js';
@@ -44,6 +45,7 @@ export function callbackUrl(config: Config): string {
 /** `modeOf`: the tenant's chosen sender mode (read per message). */
 export async function openGmail(
   config: Config, secrets: Pick<SecretBox, 'seal' | 'open'>, logger: Logger, clock: Clock, modeOf: (tenantId: string) => string, queue?: GmailQueueHooks,
+  metrics?: Pick<Metrics, 'gmail'>,
 ): Promise<GmailParts> {
   const g = config.gmail;
   const store = openGmailStore(join(config.dataDir, 'gmail'));
@@ -63,6 +65,7 @@ export async function openGmail(
   const transport = google ? createGmailTransport({
     api: google, quota: store.quota, uploadThresholdBytes: g.uploadThresholdBytes, maxMessageBytes: g.maxMessageBytes, clock, logger,
     onLinkBroken: (tenantId, reply, key) => { void links.markBroken(tenantId, reply, key); },
+    ...(metrics?.gmail ? { onOutcome: (outcome: GmailOutcome) => metrics.gmail?.(outcome) } : {}),
   }) : undefined;
   return {
     links,

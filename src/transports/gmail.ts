@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { GmailOutcome } from '../core/metrics.js';
 import type { DeliveryResult, Envelope, GmailAccount, RecipientResult, Route, Transport } from '../core/types.js';
 import { classifyGoogleError, type GmailFailure } from './gmail/gmail-errors.js';
 import { fromAddress, isSendAs, notSendAsReply, withEnvelopeBcc } from './gmail/gmail-message.js';
@@ -30,6 +31,8 @@ export interface GmailTransportOptions {
   readonly onLinkBroken?: (owner: string, reply: string, key: string) => void;
   /** OAuth clients (with their access tokens) kept per link. */
   readonly maxEntries?: number;
+  /** One outcome per send (metrics). */
+  readonly onOutcome?: (outcome: GmailOutcome) => void;
 }
 
 const NEXT_HOP = 'gmail-api';
@@ -66,19 +69,20 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
     const all = (outcome: RecipientResult['outcome'], reply: string, notBefore?: number): DeliveryResult => ({
       recipients: envelope.to.map((address) => ({ address, outcome, reply, nextHop: NEXT_HOP, ...(notBefore !== undefined ? { notBefore } : {}) })),
     });
+    const counted = (outcome: GmailOutcome, result: DeliveryResult): DeliveryResult => { opts.onOutcome?.(outcome); return result; };
     if (route.kind !== 'gmail') return all('deferred', `451 4.3.5 gmail transport cannot take a ${route.kind} route`);
     const { account } = route;
     const from = fromAddress(raw);
-    if (from === undefined || !isSendAs(from, account.aliases)) return all('deferred', notSendAsReply(from, account.address));
+    if (from === undefined || !isSendAs(from, account.aliases)) return counted('not-send-as', all('deferred', notSendAsReply(from, account.address)));
     const message = withEnvelopeBcc(raw, envelope.to);
-    if (message.length > opts.maxMessageBytes) return all('bounced', `552 5.3.4 Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`);
+    if (message.length > opts.maxMessageBytes) return counted('bounced', all('bounced', `552 5.3.4 Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`));
     const now = opts.clock();
     const taken = opts.quota.take(route.key, account.dailyLimit, now);
     if (!taken.ok) {
-      return all('deferred', `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred until ${new Date(taken.resetAt).toISOString()}`, taken.resetAt);
+      return counted('daily-limit', all('deferred', `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred until ${new Date(taken.resetAt).toISOString()}`, taken.resetAt));
     }
     const outcome = await sendOnce(route.key, account, message);
-    if ('id' in outcome) return all('delivered', `250 2.0.0 Gmail accepted as ${outcome.id}`);
+    if ('id' in outcome) return counted('sent', all('delivered', `250 2.0.0 Gmail accepted as ${outcome.id}`));
     opts.quota.giveBack(route.key, now);
     if (outcome.kind === 'link-broken') {
       clients.delete(route.key);
@@ -86,7 +90,8 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
     }
     const notBefore = outcome.kind === 'defer' && outcome.retryAfterMs !== undefined ? opts.clock() + outcome.retryAfterMs : undefined;
     opts.logger.info({ owner: route.owner, outcome: outcome.kind, reply: outcome.reply }, 'gmail send failed');
-    return all(outcome.kind === 'bounce' ? 'bounced' : 'deferred', outcome.reply, notBefore);
+    const result = all(outcome.kind === 'bounce' ? 'bounced' : 'deferred', outcome.reply, notBefore);
+    return counted(outcome.kind === 'link-broken' ? 'link-broken' : outcome.kind === 'bounce' ? 'bounced' : 'deferred', result);
   }
 
   return {

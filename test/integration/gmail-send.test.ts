@@ -155,6 +155,17 @@ describe('sending in Gmail mode', () => {
     expect((await api(gw, 'GET', `${base()}/gmail`)).body).toMatchObject({ sentToday: 2 });
   });
 
+  it('counts each outcome in postbode_gmail_sends_total', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
+    const count = (outcome: string): number => Number(new RegExp(`^postbode_gmail_sends_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('sent')).toBeGreaterThanOrEqual(6);
+    expect(count('deferred')).toBeGreaterThanOrEqual(2); // 429, 503
+    expect(count('bounced')).toBe(1); // 400 malformed (the 552 was refused at SMTP time, never sent)
+    expect(count('not-send-as')).toBeGreaterThanOrEqual(1);
+    expect(count('link-broken')).toBeGreaterThanOrEqual(1);
+    expect(count('daily-limit')).toBeGreaterThanOrEqual(1);
+  });
+
   it('sent every request of the Google client (uploads included) to the loopback fake only', () => {
     expect(outgoing.hosts.length).toBeGreaterThanOrEqual(fake.requests.length);
     expect(fake.requests.some((r) => r.path.startsWith('/upload/'))).toBe(true);
