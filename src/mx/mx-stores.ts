@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { GatewayError } from '../core/gateway-error.js';
-import { guardBatch } from '../queue/lmdb-store.js';
+import { closeSettled } from '../queue/lmdb-store.js';
 import type { Envelope } from '../core/types.js';
 import type { SuppressionEntry } from './suppression-store.js';
 
@@ -55,8 +55,5 @@ export function openMxStores(path: string): MxStores {
  * (src/queue/lmdb-store.ts closeStores).
  */
 export async function closeMxStores(stores: MxStores): Promise<void> {
-  const settled = stores.inbox.remove('\u0000none').then(() => undefined, () => undefined);
-  guardBatch(stores.root);
-  await settled;
-  await stores.root.close();
+  await closeSettled(stores.root, stores.inbox.remove('\u0000none'));
 }

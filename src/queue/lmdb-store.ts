@@ -155,10 +155,15 @@ export async function commitMarker(stores: QueueStores): Promise<void> {
  * FailureSignal), so close() would hang. A last empty write gives it a batch that finishes.
  */
 export async function closeStores(stores: QueueStores): Promise<void> {
-  const done = stores.completed.remove([-1, '']).then(() => undefined, () => undefined);
-  guardBatch(stores.root);
+  await closeSettled(stores.root, stores.completed.remove([-1, '']));
+}
+
+/** Any LMDB environment of ours: `lastWrite` is a no-op write (removing a key that never exists) started just now. */
+export async function closeSettled(root: RootDatabase, lastWrite: Promise<unknown>): Promise<void> {
+  const done = lastWrite.then(() => undefined, () => undefined);
+  guardBatch(root);
   await done;
-  await stores.root.close();
+  await root.close();
 }
 
 export function indexOf(stores: QueueStores, where: Placement): Database<true, IndexKey> {
