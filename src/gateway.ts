@@ -19,6 +19,7 @@ import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.j
 import { createDelivery } from './delivery/scheduler.js';
 import { createSmarthostTransport } from './transports/smarthost.js';
 import { createDirectMxTransport, systemResolver } from './transports/direct-mx.js';
+import { hostResolver } from './transports/mx-resolver.js';
 import { createCaptureTransport } from './transports/capture.js';
 import { openCaptureMailbox, type CaptureMailbox } from './transports/capture-mailbox.js';
 import { platformRoutes } from './routing.js';
@@ -30,6 +31,9 @@ import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sen
 import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
 import { createRelayTransport, type HopProblem } from './transports/tenant-smtp.js';
 import { testSend } from './transports/tenant-smtp-test.js';
+import { tenantHopFactory, type TenantHopConfig } from './transports/tenant-hop.js';
+import { createTargetGuard, type TargetGuard } from './transports/target-guard.js';
+import { tenantTargetPolicy } from './transports/tenant-target-policy.js';
 import type { SenderApiDeps } from './api/v1/sender-routes.js';
 import { openContentSettingsStore } from './tenants/content-settings-store.js';
 import { openOpenStore } from './tracking/open-store.js';
@@ -182,11 +186,12 @@ function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox
     logger, ...timeouts, name: 'smarthost', heloName: config.hostname,
     tlsCa: d.smarthost.caFile ? [readFileSync(d.smarthost.caFile)] : undefined,
   }) : undefined;
+  const guard = targetGuard(config);
   const direct = d.mode === 'direct' ? createDirectMxTransport({
-    port: d.direct.port, resolver: systemResolver(d.direct.resolver), heloName: config.hostname, logger, ...timeouts,
+    port: d.direct.port, resolver: systemResolver(d.direct.resolver), heloName: config.hostname, logger, ...timeouts, guard,
   }) : undefined;
   const relay = createRelayTransport({
-    create: tenantHopFactory(config, logger), logger,
+    create: tenantHops(config, logger, guard), logger,
     onHopFailure: (tenantId, problem, reply) => { markBroken(senderSettings, tenantId, problem, reply, clock(), logger); },
     onHopOk: (tenantId) => { clearBroken(senderSettings, tenantId, logger); },
   });
@@ -201,18 +206,23 @@ function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox
   return table;
 }
 
-/** Transports to tenants' own servers: the same SMTP client as the smarthost, named by host only (never the user). */
-function tenantHopFactory(config: Config, logger: Logger): (hop: SmarthostConfig) => Transport {
+/** What tenant-chosen targets (own servers, recipients' MX hosts) may resolve to. */
+function targetGuard(config: Config): TargetGuard {
   const d = config.delivery;
-  return (hop) => createSmarthostTransport(hop, {
-    logger, connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs, name: `tenant-smtp:${hop.host}:${hop.port}`, heloName: config.hostname,
-  });
+  return createTargetGuard({ allow: d.allowPrivateTargets, resolver: hostResolver(d.direct.resolver) });
+}
+
+function tenantHops(config: Config, logger: Logger, guard: TargetGuard): (hop: TenantHopConfig) => Transport {
+  const d = config.delivery;
+  return tenantHopFactory({ logger, connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs, heloName: config.hostname, guard });
 }
 
 const PROBLEM_WORDS: Record<HopProblem, string> = {
   'auth-failed': 'the server refused our login',
   'host-not-found': 'the server name was not found',
   'connection-refused': 'the server refused the connection',
+  'address-not-allowed': 'the server address is inside the network and not allowed',
+  'no-tls-for-login': 'the server offers no TLS, so the password was not sent',
 };
 
 function markBroken(store: SenderSettingsStore, tenantId: string, problem: HopProblem, reply: string, now: number, logger: Logger): void {
@@ -233,17 +243,21 @@ function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logge
 function senderApi(
   config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, queue: AccountantQueue,
 ): SenderApiDeps {
-  const create = tenantHopFactory(config, logger);
+  const guard = targetGuard(config);
+  const create = tenantHops(config, logger, guard);
   return {
     store,
+    targets: tenantTargetPolicy(guard, config.delivery.allowedTenantPorts),
+    testSendLimit: { perWindow: config.delivery.testSendsPerWindow, windowMs: config.delivery.testSendWindowMs },
     seal: (plaintext, context) => secrets.seal(plaintext, context),
     testSend: (tenant: Tenant, settings: SenderSettings, to: string) => {
       const smtp = settings.smtp;
       if (!smtp) throw new Error('no own SMTP server settings');
       const pass = smtp.passwordSealed === undefined ? undefined : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
-      const hop: SmarthostConfig = {
+      const hop: TenantHopConfig = {
         host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, maxConnections: 1,
         ...(smtp.user !== undefined ? { user: smtp.user, pass: pass ?? '' } : {}),
+        ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
       };
       const from = settings.ownAddress ?? (smtp.user?.includes('@') ? smtp.user : to);
       return testSend({ hop, from, to, hostname: config.hostname, now: clock() }, create);

@@ -129,6 +129,7 @@ export function tenantRoute(tenantId: string, settings: SenderSettings, openSecr
     hop: {
       host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized,
       ...(smtp.user !== undefined ? { user: smtp.user } : {}), ...(pass !== undefined ? { pass } : {}),
+      ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIpRange } from '../tenants/ip-match.js';
 
 /**
  * The whole configuration, validated once at start. Every key has a default, so an empty
@@ -98,6 +99,13 @@ export const configSchema = z.strictObject({
     sendTimeoutMs: ms.default(5 * 60_000),
     /** Envelope sender and From of the DSNs Postbode makes. */
     bounceFrom: z.string().default('MAILER-DAEMON'),
+    /** Ranges inside the network (loopback, private, ...) that tenant-chosen targets may still reach; none by default. */
+    allowPrivateTargets: z.array(z.string().refine((v) => parseIpRange(v) !== undefined, 'not an IP address or CIDR range')).default([]),
+    /** Ports a tenant's own SMTP server may use: single ports or "from-to" ranges. */
+    allowedTenantPorts: z.array(z.union([port, z.string().regex(/^\d{1,5}-\d{1,5}$/, 'a port or a "from-to" range')])).default([25, 465, 587, 2525]),
+    /** Test-sends per tenant within testSendWindowMs (the rest answer 429). */
+    testSendsPerWindow: z.number().int().min(1).default(5),
+    testSendWindowMs: ms.min(1000).default(10 * 60_000),
   }).prefault({}).refine((d) => d.mode !== 'smarthost' || d.smarthost !== undefined, {
     message: 'delivery.smarthost is required when delivery.mode is smarthost',
     path: ['smarthost'],

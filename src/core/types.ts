@@ -246,6 +246,8 @@ export interface RelayHop {
   readonly rejectUnauthorized: boolean;
   readonly user?: string;
   readonly pass?: string;
+  /** The tenant allowed its password to go to its server without TLS. */
+  readonly allowPlaintextAuth?: boolean;
 }
 
 /**

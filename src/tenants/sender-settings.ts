@@ -22,6 +22,8 @@ export interface TenantSmtpSettings {
   readonly rejectUnauthorized: boolean;
   readonly user?: string;
   readonly passwordSealed?: string;
+  /** The tenant lets its password go to this server without TLS (off: no TLS, no login). */
+  readonly allowPlaintextAuth?: boolean;
 }
 
 export interface TestSendRecord {
@@ -70,7 +72,9 @@ export function smtpPasswordContext(tenantId: string): string {
 
 /** Identifies one set of server settings (the sealed password included, never the password). */
 export function smtpSettingsHash(smtp: TenantSmtpSettings): string {
-  const parts = [smtp.host.toLowerCase(), smtp.port, smtp.tls, smtp.rejectUnauthorized, smtp.user ?? '', smtp.passwordSealed ?? ''];
+  const parts: unknown[] = [smtp.host.toLowerCase(), smtp.port, smtp.tls, smtp.rejectUnauthorized, smtp.user ?? '', smtp.passwordSealed ?? ''];
+  // only when set: hashes of settings saved before the field existed stay the same
+  if (smtp.allowPlaintextAuth === true) parts.push('plaintext-auth');
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 

@@ -3,6 +3,7 @@ import type { DeliveryResult, Envelope, Route, Transport } from '../core/types.j
 import { describe } from './classify-error.js';
 import { resolveTargets, type MxPlan, type MxResolver, type MxTarget } from './mx-resolver.js';
 import { sendOnce } from './smtp-session.js';
+import type { TargetGuard } from './target-guard.js';
 import { resultsFromError, resultsFromInfo, sameResult } from './smtp-results.js';
 
 export { systemResolver, type MxResolver } from './mx-resolver.js';
@@ -17,6 +18,8 @@ export interface DirectMxOptions {
   readonly connectTimeoutMs: number;
   /** Bound on one session with one host. */
   readonly sendTimeoutMs: number;
+  /** Refuses MX hosts (and address literals) inside the network; the session connects to the checked address. */
+  readonly guard: Pick<TargetGuard, 'refusal'>;
 }
 
 /**
@@ -55,7 +58,16 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
       return { recipients: sameResult(envelope.to, 'deferred', `451 4.4.3 MX lookup for ${route.domain} failed: ${describe(err)}`) };
     }
     if (plan.kind === 'fail') return { recipients: sameResult(envelope.to, plan.outcome, plan.reply) };
-    return tryTargets(envelope, raw, plan.targets);
+    const allowed = plan.targets.filter((t) => opts.guard.refusal(t.address) === undefined);
+    if (allowed.length === 0) return { recipients: sameResult(envelope.to, 'bounced', insideReply(route.domain, plan.targets)) };
+    return tryTargets(envelope, raw, allowed);
+  }
+
+  /** Every mail host is inside the network: a final answer, without a connection. */
+  function insideReply(domain: string, targets: readonly MxTarget[]): string {
+    const first = targets[0];
+    const why = first ? `${first.name}[${first.address}] is ${opts.guard.refusal(first.address) ?? 'not allowed'}` : 'no host';
+    return `550 5.4.4 The mail hosts of ${domain} are not on the public internet (${why}); not connecting`;
   }
 
   return {

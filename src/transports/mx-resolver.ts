@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
@@ -18,6 +18,16 @@ export function systemResolver(server?: string): MxResolver {
     resolve4: (host) => resolver.resolve4(host),
     resolve6: (host) => resolver.resolve6(host),
   };
+}
+
+/**
+ * Address lookups for a host a tenant named: against `server` when given, else the operating
+ * system's resolver (getaddrinfo, /etc/hosts included), as a plain connect would have used.
+ */
+export function hostResolver(server?: string): Pick<MxResolver, 'resolve4' | 'resolve6'> {
+  if (server) return systemResolver(server);
+  const family = async (host: string, which: 4 | 6): Promise<string[]> => (await lookup(host, { all: true, family: which })).map((a) => a.address);
+  return { resolve4: (host) => family(host, 4), resolve6: (host) => family(host, 6) };
 }
 
 /** One address to try, with the MX host name it came from (for the log and `nextHop`). */

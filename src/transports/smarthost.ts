@@ -17,6 +17,10 @@ export interface SmarthostOptions {
   readonly tlsCa?: Buffer[];
   /** Our name in EHLO; the OS host name when unset (or `[127.0.0.1]` when that has no dot). */
   readonly heloName?: string;
+  /** Checks the host before each new connection and pins it to the address checked (tenant servers only). */
+  readonly resolveTarget?: SessionSettings['resolveTarget'];
+  /** Withholds the credentials from a server without TLS (tenant servers, unless the tenant allowed it). */
+  readonly authNeedsTls?: boolean;
 }
 
 /** Connections are recycled after this many messages: long enough that reuse pays off. */
@@ -41,6 +45,8 @@ function sessionSettings(cfg: SmarthostConfig, opts: SmarthostOptions): SessionS
     heloName: opts.heloName || defaultHeloName(),
     ...(cfg.user !== undefined ? { credentials: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
     connectTimeoutMs: opts.connectTimeoutMs,
+    ...(opts.resolveTarget ? { resolveTarget: opts.resolveTarget } : {}),
+    ...(opts.authNeedsTls ? { authNeedsTls: true } : {}),
   };
 }
 

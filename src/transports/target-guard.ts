@@ -42,7 +42,7 @@ export function literalAddress(host: string): string | undefined {
 export interface TargetGuardOptions {
   /** Operator's CIDRs that may be reached although inside (`delivery.allowPrivateTargets`). */
   readonly allow: readonly string[];
-  readonly resolver: MxResolver;
+  readonly resolver: Pick<MxResolver, 'resolve4' | 'resolve6'>;
 }
 
 export function createTargetGuard(opts: TargetGuardOptions): TargetGuard {

@@ -1,22 +1,27 @@
-import type { SmarthostConfig } from '../config/schema.js';
 import type { Envelope, Transport } from '../core/types.js';
+import { NO_TLS_FOR_AUTH } from './smtp-client/handshake.js';
+import type { TenantHopConfig } from './tenant-hop.js';
 
 /**
  * The test-send of a tenant's own SMTP server: one short test invoice through the given
- * settings, answered in plain words. A fresh transport per test (never the delivery cache),
+ * settings, answered with a short classified outcome. Never the server's own words: the
+ * host is the tenant's choice, so echoing its banner or replies would make the test-send a
+ * probe of whatever listens there. A fresh transport per test (never the delivery cache),
  * closed afterwards.
  */
-export type TestSendOutcome = 'sent' | 'auth-failed' | 'tls-failed' | 'connection-refused' | 'timed-out' | 'host-not-found' | 'refused' | 'failed';
+export type TestSendOutcome =
+  | 'sent' | 'auth-failed' | 'no-tls' | 'tls-failed' | 'address-not-allowed' | 'connection-refused' | 'timed-out'
+  | 'host-not-found' | 'refused' | 'failed';
 
 export interface TestSendResult {
   readonly ok: boolean;
   readonly outcome: TestSendOutcome;
-  /** One sentence for the user, with the server's reply or the error. */
+  /** A fixed phrase per outcome ("connected, TLS ok, login refused"), at most with the reply code. */
   readonly summary: string;
 }
 
 export interface TestSendInput {
-  readonly hop: SmarthostConfig;
+  readonly hop: TenantHopConfig;
   readonly from: string;
   readonly to: string;
   readonly hostname: string;
@@ -39,30 +44,45 @@ export function testInvoice(input: Pick<TestSendInput, 'from' | 'to' | 'hostname
   ].join('\r\n'));
 }
 
-/** The plain-words reading of a delivery reply. */
-export function explainReply(delivered: boolean, reply: string): TestSendResult {
-  if (delivered) return { ok: true, outcome: 'sent', summary: `sent: the server answered "${reply}"` };
-  const rules: Array<[RegExp, TestSendOutcome, string]> = [
-    [/^535\b|\bEAUTH\b|authenticat/i, 'auth-failed', 'authentication failed (check user name and password)'],
-    [/certificate|self[- ]signed|unable to verify|altnames|CERT_/i, 'tls-failed', 'TLS failed: the server certificate was not accepted'],
-    [/protocol version|wrong version|unsupported protocol|no protocols|SSL routines|\bETLS\b|STARTTLS|TLS/i, 'tls-failed', 'TLS failed: no secure connection could be agreed (TLS version or mode)'],
-    [/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/, 'host-not-found', 'host not found (check the server name)'],
-    [/\bECONNREFUSED\b/, 'connection-refused', 'connection refused (check host and port)'],
-    [/\bETIMEDOUT\b|timed? ?out/i, 'timed-out', 'timed out (the server did not answer in time)'],
-    [/^5\d\d\b/, 'refused', 'the server refused the message'],
-  ];
-  const [, outcome, words] = rules.find(([pattern]) => pattern.test(reply)) ?? [undefined, 'failed', 'sending failed'];
-  return { ok: false, outcome, summary: `${words}: ${reply}` };
+/** Whether a refused login happened over TLS: without TLS the login is only tried when the tenant allowed it. */
+function loginWords(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): string {
+  return hop.tls === 'opportunistic' && hop.allowPlaintextAuth === true ? 'connected, login refused' : 'connected, TLS ok, login refused';
 }
 
-export async function testSend(input: TestSendInput, create: (hop: SmarthostConfig) => Transport): Promise<TestSendResult> {
+type Rule = readonly [pattern: RegExp, outcome: TestSendOutcome, words: string];
+
+/** First match wins; the patterns read our own error codes first, the server's reply class last. */
+function rules(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): Rule[] {
+  return [
+    [new RegExp(NO_TLS_FOR_AUTH), 'no-tls', NO_TLS_FOR_AUTH],
+    [/\bETARGET\b/, 'address-not-allowed', 'refused: address not allowed'],
+    [/^535\b|\bEAUTH\b/, 'auth-failed', loginWords(hop)],
+    [/certificate|self[- ]signed|unable to verify|altnames|CERT_/i, 'tls-failed', 'connected, TLS failed: certificate not accepted'],
+    [/\bETLS\b|protocol version|wrong version|unsupported protocol|no protocols|SSL routines/i, 'tls-failed', 'connected, TLS failed: no secure connection could be agreed'],
+    [/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/, 'host-not-found', 'host not found'],
+    [/\bECONNREFUSED\b/, 'connection-refused', 'connection refused'],
+    [/\bETIMEDOUT\b/, 'timed-out', 'timed out'],
+  ];
+}
+
+/** The classified reading of a delivery reply (`reply` as the transport described it). */
+export function explainReply(delivered: boolean, reply: string, hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): TestSendResult {
+  if (delivered) return { ok: true, outcome: 'sent', summary: 'sent' };
+  const rule = rules(hop).find(([pattern]) => pattern.test(reply));
+  if (rule) return { ok: false, outcome: rule[1], summary: rule[2] };
+  const code = /^([45])\d\d\b/.exec(reply);
+  if (code) return { ok: false, outcome: 'refused', summary: `connected, message ${code[1] === '5' ? 'refused' : 'deferred'} (${code[0]})` };
+  return { ok: false, outcome: 'failed', summary: 'sending failed' };
+}
+
+export async function testSend(input: TestSendInput, create: (hop: TenantHopConfig) => Transport): Promise<TestSendResult> {
   const transport = create({ ...input.hop, maxConnections: 1 });
   try {
     const envelope: Envelope = { from: input.from, to: [input.to] };
     const result = await transport.send(envelope, testInvoice(input), { kind: 'smarthost', name: 'test-send' });
     const first = result.recipients[0];
     if (!first) return { ok: false, outcome: 'failed', summary: 'sending failed: no answer' };
-    return explainReply(first.outcome === 'delivered', first.reply);
+    return explainReply(first.outcome === 'delivered', first.reply, input.hop);
   } finally {
     await transport.close().catch(() => undefined);
   }

@@ -1,6 +1,7 @@
-import type { SmarthostConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transport } from '../core/types.js';
+import { NO_TLS_FOR_AUTH } from './smtp-client/handshake.js';
+import type { TenantHopConfig } from './tenant-hop.js';
 
 /**
  * Delivery through next hops named by the route (`kind: 'relay'`), e.g. a tenant's own SMTP
@@ -9,10 +10,10 @@ import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transp
  * failure of the hop itself (login refused, host unknown or refusing) to `onHopFailure` with
  * the route's opaque `owner`, as a deferral: a typo in the settings must not bounce mail.
  */
-export type HopProblem = 'auth-failed' | 'host-not-found' | 'connection-refused';
+export type HopProblem = 'auth-failed' | 'host-not-found' | 'connection-refused' | 'address-not-allowed' | 'no-tls-for-login';
 
 export interface RelayTransportOptions {
-  readonly create: (hop: SmarthostConfig) => Transport;
+  readonly create: (hop: TenantHopConfig) => Transport;
   readonly maxEntries?: number;
   readonly logger: Logger;
   readonly onHopFailure?: (owner: string, problem: HopProblem, reply: string) => void;
@@ -21,15 +22,18 @@ export interface RelayTransportOptions {
 
 const DEFAULT_MAX_ENTRIES = 50;
 
-export function hopConfig(hop: RelayHop): SmarthostConfig {
+export function hopConfig(hop: RelayHop): TenantHopConfig {
   return {
     host: hop.host, port: hop.port, tls: hop.tls, rejectUnauthorized: hop.rejectUnauthorized, maxConnections: 2,
     ...(hop.user !== undefined ? { user: hop.user, pass: hop.pass ?? '' } : {}),
+    ...(hop.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
   };
 }
 
 /** What a reply says about the hop (not the message), or undefined when it is about the message. */
 export function hopProblem(reply: string): HopProblem | undefined {
+  if (reply.includes(NO_TLS_FOR_AUTH)) return 'no-tls-for-login';
+  if (/\bETARGET\b|^address not allowed/.test(reply)) return 'address-not-allowed';
   if (/^535\b|^5\d\d 5\.7\.8\b|\bEAUTH\b|authentication (failed|credentials)/i.test(reply)) return 'auth-failed';
   if (/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/.test(reply)) return 'host-not-found';
   if (/\bECONNREFUSED\b/.test(reply)) return 'connection-refused';

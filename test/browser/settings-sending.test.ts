@@ -93,7 +93,7 @@ describe('settings page: sign-in and sending mode', () => {
     await page.getByRole('button', { name: 'Save server' }).click();
     await expect.poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.smtp, POLL).toMatchObject({ port: tenantServer.port, hasPassword: true });
     await page.getByRole('button', { name: 'Send test invoice' }).click();
-    await page.getByText(/^It worked: sent: the server answered "250/).waitFor();
+    await page.getByText(/^It worked: sent$/).waitFor();
     await waitFor(() => tenantServer.messages.find((m) => m.envelope.to.includes('check@acme.test')));
     // the password field is emptied after saving and the saved one is never put back in the page
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
@@ -106,7 +106,7 @@ describe('settings page: sign-in and sending mode', () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
     expect(await page.getByLabel('Own mailbox (SMTP)').isChecked()).toBe(true);
-    expect(await page.getByText(/^Last test .*sent: the server answered/).count()).toBe(1);
+    expect(await page.getByText(/^Last test .*: sent$/).count()).toBe(1);
   });
 
   it('saves the display name, reply address, accountant (automatic) and backup address', async () => {

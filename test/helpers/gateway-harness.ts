@@ -31,7 +31,10 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
     queue: { retry: { initialDelayMs: 200, maxDelayMs: 1000, maxAgeMs: 60_000, jitter: 0 }, ...(extra.queue as object | undefined) },
     delivery: {
       mode: 'smarthost', smarthost: { host: '127.0.0.1', port: sinkPort, tls: 'none', maxConnections: 5 },
-      connectTimeoutMs: 2000, sendTimeoutMs: 5000, ...(extra.delivery as object | undefined),
+      connectTimeoutMs: 2000, sendTimeoutMs: 5000,
+      // test servers listen on 127.0.0.1 at ephemeral ports; egress tests set these back to the defaults
+      allowPrivateTargets: ['127.0.0.0/8'], allowedTenantPorts: [25, 465, 587, 2525, '1024-65535'], testSendsPerWindow: 1000,
+      ...(extra.delivery as object | undefined),
     },
     ...(extra.platform ? { platform: extra.platform } : {}),
     ...(extra.gmail ? { gmail: extra.gmail } : {}),

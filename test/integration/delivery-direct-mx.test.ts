@@ -1,6 +1,7 @@
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectMxTransport, type MxResolver } from '../../src/transports/direct-mx.js';
+import { createTargetGuard } from '../../src/transports/target-guard.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
   dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, waitFor, type Harness,
@@ -36,6 +37,7 @@ async function sink(options: SinkOptions = {}): Promise<Sink> {
 function harness(port: number, resolver: MxResolver): Harness {
   const transport = createDirectMxTransport({
     port, resolver, heloName: 'postbode.test', logger: silent, connectTimeoutMs: 1_000, sendTimeoutMs: 1_000,
+    guard: createTargetGuard({ allow: ['127.0.0.0/8', '::1/128'], resolver }),
   });
   const h = startDelivery(transport, { plan: planByDomain(), retryDelayMs: 60_000 });
   cleanups.push(async () => { await h.delivery.stop(1_000); await transport.close(); });

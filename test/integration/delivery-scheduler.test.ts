@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QueuedMessage, RecipientResult, Transport } from '../../src/core/types.js';
 import { createDirectMxTransport, type MxResolver } from '../../src/transports/direct-mx.js';
+import { createTargetGuard } from '../../src/transports/target-guard.js';
 import { createSmarthostTransport } from '../../src/transports/smarthost.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
@@ -76,7 +77,10 @@ describe('delivery scheduler', () => {
       resolve4: async () => ['127.0.0.1'],
       resolve6: async () => [],
     };
-    const direct = createDirectMxTransport({ port: s.port, resolver, heloName: 'postbode.test', logger: silent, connectTimeoutMs: 1_000, sendTimeoutMs: 2_000 });
+    const direct = createDirectMxTransport({
+      port: s.port, resolver, heloName: 'postbode.test', logger: silent, connectTimeoutMs: 1_000, sendTimeoutMs: 2_000,
+      guard: createTargetGuard({ allow: ['127.0.0.0/8'], resolver }),
+    });
     const h = harness(direct, { concurrencyPerDestination: 1, plan: planByDomain() });
     await enqueueMany(h.queue, 6, (i) => `r${i}@${i % 2 === 0 ? 'one.test' : 'two.test'}`);
     h.delivery.notify();

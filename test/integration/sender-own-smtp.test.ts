@@ -65,16 +65,16 @@ describe('own SMTP server mode end to end', () => {
   });
 
   it('test-send names each failure in plain words', async () => {
-    expect(await testSendWith({ password: 'wrong' })).toMatchObject({ ok: false, outcome: 'auth-failed', summary: expect.stringMatching(/^authentication failed/) });
+    expect(await testSendWith({ password: 'wrong' })).toMatchObject({ ok: false, outcome: 'auth-failed', summary: 'connected, TLS ok, login refused' });
     expect(await testSendWith({ rejectUnauthorized: true })).toMatchObject({ ok: false, outcome: 'tls-failed', summary: expect.stringMatching(/certificate/) });
-    expect(await testSendWith({ port: await closedPort() })).toMatchObject({ ok: false, outcome: 'connection-refused', summary: expect.stringMatching(/^connection refused/) });
+    expect(await testSendWith({ port: await closedPort() })).toMatchObject({ ok: false, outcome: 'connection-refused', summary: 'connection refused' });
     const staller = await startStaller();
     try {
-      expect(await testSendWith({ port: staller.port })).toMatchObject({ ok: false, outcome: 'timed-out', summary: expect.stringMatching(/^timed out/) });
+      expect(await testSendWith({ port: staller.port })).toMatchObject({ ok: false, outcome: 'timed-out', summary: 'timed out' });
     } finally {
       staller.server.close();
     }
-    expect(await testSendWith({ host: 'smtp.nowhere.invalid' })).toMatchObject({ ok: false, outcome: 'host-not-found', summary: expect.stringMatching(/^host not found/) });
+    expect(await testSendWith({ host: 'smtp.nowhere.invalid' })).toMatchObject({ ok: false, outcome: 'host-not-found', summary: 'host not found' });
     const view = await api(gw, 'GET', path());
     expect(view.body.lastTestSend).toMatchObject({ ok: false, current: true });
     expect((await api(gw, 'PUT', path(), { mode: 'own-smtp' })).status).toBe(409);
@@ -82,7 +82,7 @@ describe('own SMTP server mode end to end', () => {
 
   it('after a good test-send it activates; mail leaves through the tenant server with the legacy From and envelope', async () => {
     const result = await testSendWith({});
-    expect(result).toMatchObject({ ok: true, outcome: 'sent', summary: expect.stringMatching(/^sent: the server answered "250/) });
+    expect(result).toMatchObject({ ok: true, outcome: 'sent', summary: 'sent' });
     expect(tenantServer.messages.at(-1)!.envelope.to).toEqual(['check@acme.test']);
     const activated = await api(gw, 'PUT', path(), { mode: 'own-smtp' });
     expect(activated.status).toBe(200);

@@ -17,6 +17,9 @@ export const notFound = (): ApiError => new ApiError(404, { error: 'not_found' }
 export const forbidden = (message?: string): ApiError => new ApiError(403, { error: 'forbidden', ...(message === undefined ? {} : { message }) });
 export const conflict = (message: string): ApiError => new ApiError(409, { error: 'conflict', message });
 export const invalidRequest = (fields: FieldErrors): ApiError => new ApiError(400, { error: 'invalid_request', fields });
+/** 429; the handler turns `retryAfterSeconds` into the Retry-After header. */
+export const rateLimited = (waitMs: number, message: string): ApiError =>
+  new ApiError(429, { error: 'rate_limited', message, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
 
 /** zod issues → field errors under `prefix` (params, query or body); an unknown key is its own field. */
 export function fieldErrors(prefix: string, issues: readonly z.core.$ZodIssue[], into: FieldErrors = {}): FieldErrors {
@@ -65,5 +68,6 @@ export const apiErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
     next(err);
     return;
   }
+  if (typeof known.body.retryAfterSeconds === 'number') res.set('Retry-After', String(known.body.retryAfterSeconds));
   res.status(known.status).json(known.body);
 };

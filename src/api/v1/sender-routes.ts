@@ -6,8 +6,10 @@ import {
   type SenderSettings, type TenantSmtpSettings,
 } from '../../tenants/sender-settings.js';
 import type { TestSendResult } from '../../transports/tenant-smtp-test.js';
+import type { TenantTargetPolicy } from '../../transports/tenant-target-policy.js';
 import type { ApiDeps } from './api-deps.js';
-import { conflict, invalidRequest, notFound } from './api-errors.js';
+import { conflict, invalidRequest, notFound, rateLimited, type FieldErrors } from './api-errors.js';
+import { TokenBuckets } from './rate-limit.js';
 import { headerText, idParams, mailAddress } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { canSee, visibleTenant } from './scope.js';
@@ -22,6 +24,10 @@ export interface SenderApiDeps {
   readonly testSend: (tenant: Tenant, settings: SenderSettings, to: string) => Promise<TestSendResult>;
   /** Queues a copy of a past message (its stored body) to the accountant. */
   readonly sendToAccountant: (message: QueuedMessage, body: Buffer, address: string) => Promise<QueuedMessage>;
+  /** Ports and address literals a tenant's own server may use (checked when saved). */
+  readonly targets?: TenantTargetPolicy;
+  /** Test-sends per tenant per window; unlimited when unset. */
+  readonly testSendLimit?: { readonly perWindow: number; readonly windowMs: number };
   /** Whether the tenant has a working Gmail link (issue 7): mode gmail needs one. */
   readonly gmailLinked?: (tenantId: string) => boolean;
 }
@@ -37,7 +43,19 @@ const smtpInput = z.strictObject({
   rejectUnauthorized: z.boolean().default(true),
   user: headerText(254).min(1).optional(),
   password: z.string().min(1).max(1000).optional().meta({ description: 'Write-only; kept when left out and host and user are unchanged' }),
+  allowPlaintextAuth: z.boolean().default(false).meta({ description: 'Send the password even when the server offers no TLS (tls opportunistic); off: no TLS, no login' }),
 });
+
+/** The operator's limits on where a tenant's server may be: `body.smtp.port` / `body.smtp.host` errors. */
+function checkSmtpTarget(input: z.output<typeof smtpInput> | null | undefined, policy: TenantTargetPolicy | undefined): void {
+  if (!input || !policy) return;
+  const fields: FieldErrors = {};
+  const port = policy.portRefusal(input.port);
+  if (port) fields['body.smtp.port'] = [port];
+  const host = policy.hostRefusal(input.host);
+  if (host) fields['body.smtp.host'] = [host];
+  if (Object.keys(fields).length > 0) throw invalidRequest(fields);
+}
 
 const putBody = z.strictObject({
   mode: z.enum(SENDER_MODES).optional(),
@@ -63,7 +81,7 @@ const viewSchema = z.object({
   keepOriginalFrom: z.boolean(),
   ownAddress: z.string().optional(),
   smtp: z.object({
-    host: z.string(), port: z.number(), tls: z.string(), rejectUnauthorized: z.boolean(), user: z.string().optional(), hasPassword: z.boolean(),
+    host: z.string(), port: z.number(), tls: z.string(), rejectUnauthorized: z.boolean(), user: z.string().optional(), hasPassword: z.boolean(), allowPlaintextAuth: z.boolean(),
   }).optional(),
   archiveAddress: z.string().optional(),
   accountantAddress: z.string().optional(),
@@ -79,7 +97,7 @@ export function senderView(s: SenderSettings): z.infer<typeof viewSchema> {
   const { smtp, lastTestSend, broken, updatedAt: _updated, ...rest } = s;
   return {
     ...rest,
-    ...(smtp ? { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, ...(smtp.user ? { user: smtp.user } : {}), hasPassword: smtp.passwordSealed !== undefined } } : {}),
+    ...(smtp ? { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, ...(smtp.user ? { user: smtp.user } : {}), hasPassword: smtp.passwordSealed !== undefined, allowPlaintextAuth: smtp.allowPlaintextAuth === true } } : {}),
     ...(broken ? { broken } : {}),
     ...(lastTestSend ? { lastTestSend: { at: lastTestSend.at, ok: lastTestSend.ok, summary: lastTestSend.summary, current: smtp !== undefined && lastTestSend.settingsHash === smtpSettingsHash(smtp) } } : {}),
   };
@@ -114,6 +132,7 @@ function nextSmtp(old: TenantSmtpSettings | undefined, input: z.output<typeof sm
   return {
     host: input.host, port: input.port, tls: input.tls, rejectUnauthorized: input.rejectUnauthorized,
     ...(input.user !== undefined ? { user: input.user } : {}), ...(passwordSealed !== undefined ? { passwordSealed } : {}),
+    ...(input.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
   };
 }
 
@@ -146,9 +165,20 @@ export function checkSettings(s: SenderSettings, previousMode: SenderSettings['m
   }
 }
 
+/** Per tenant: a test-send reaches a host of the tenant's choosing, so it must not become a scanner. */
+function testSendGate(limit: SenderApiDeps['testSendLimit']): (tenantId: string, now: number) => void {
+  if (!limit) return () => undefined;
+  const buckets = new TokenBuckets(limit.perWindow / (limit.windowMs / 1000), limit.perWindow);
+  return (tenantId, now) => {
+    const waitMs = buckets.take(tenantId, now);
+    if (waitMs > 0) throw rateLimited(waitMs, `at most ${limit.perWindow} test-sends per ${Math.round(limit.windowMs / 1000)} s; try again later`);
+  };
+}
+
 export function senderRoutes(deps: ApiDeps): ApiRoute[] {
   const sender = deps.sender;
   if (!sender) return [];
+  const gateTestSend = testSendGate(sender.testSendLimit);
   return [
     defineRoute({
       method: 'get', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Sender settings',
@@ -167,6 +197,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet' } },
       async handle({ principal, params, body, now }) {
         await visibleTenant(deps.tenants, principal, params.id);
+        checkSmtpTarget(body.smtp, sender.targets);
         const saved = await sender.store.update(params.id, (current) => {
           const next = applyChanges(current, body, params.id, sender.seal, now);
           checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
@@ -178,14 +209,15 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'post', path: '/tenants/:id/sender/test-send', tag: TAG, access: 'tenant', summary: 'Send a test invoice through the own SMTP server',
-      description: 'Uses the saved server settings and answers in plain words: sent (with the reply), authentication failed, TLS failed, connection refused, timed out, host not found.',
+      description: 'Uses the saved server settings and answers with a short classified outcome, never the server\'s own text: sent; connected, TLS ok, login refused; TLS failed; server offers no TLS, login not sent; refused: address not allowed; connection refused; timed out; host not found. Limited per tenant (429 with Retry-After).',
       params: idParams, body: z.strictObject({ to: mailAddress }),
-      responses: { 200: { description: 'What happened', schema: testSendResult }, 409: { description: 'No server settings saved' } },
+      responses: { 200: { description: 'What happened', schema: testSendResult }, 409: { description: 'No server settings saved' }, 429: { description: 'Too many test-sends; see Retry-After' } },
       async handle({ principal, params, body, now }) {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const settings = sender.store.get(params.id);
         const smtp = settings.smtp;
         if (!smtp) throw conflict('save the own SMTP server settings first');
+        gateTestSend(params.id, now);
         const result = await sender.testSend(tenant, settings, body.to);
         await sender.store.update(params.id, (current) => {
           if (!current.smtp || smtpSettingsHash(current.smtp) !== smtpSettingsHash(smtp)) return current; // changed meanwhile

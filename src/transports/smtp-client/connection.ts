@@ -17,6 +17,8 @@ export interface TlsSettings {
 
 export interface Endpoint {
   readonly host: string;
+  /** The checked IP to connect to (target-guard.ts); `host` then only names the server for SNI and the certificate. */
+  readonly address?: string;
   readonly port: number;
   readonly tls: TlsSettings;
 }
@@ -29,11 +31,17 @@ interface Waiter {
 /** How long a QUIT may take before the socket is destroyed. */
 const QUIT_GRACE_MS = 1_000;
 
+/** A name, not `1.2.3.4` or the literal `[1.2.3.4]`. */
+function isHostName(host: string): boolean {
+  return isIP(host) === 0 && !host.startsWith('[');
+}
+
 export function tlsOptions(endpoint: Endpoint): ConnectionOptions {
   return {
-    host: endpoint.host,
-    // SNI takes host names only; the certificate is still checked against an IP host
-    ...(isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {}),
+    host: endpoint.address ?? endpoint.host,
+    // SNI takes host names only; the certificate is checked against servername, else the IP
+    // connected to, so a pinned address is still verified against the name the tenant gave
+    ...(isHostName(endpoint.host) ? { servername: endpoint.host } : {}),
     rejectUnauthorized: endpoint.tls.rejectUnauthorized,
     ...(endpoint.tls.ca?.length ? { ca: [...endpoint.tls.ca] } : {}),
   };
@@ -58,7 +66,9 @@ export class SmtpConnection {
   private quitTimer: NodeJS.Timeout | undefined;
   private markClosed!: () => void;
 
-  private constructor(socket: Socket, implicitTls: boolean, private readonly onGone: (conn: SmtpConnection) => void) {
+  private constructor(
+    socket: Socket, implicitTls: boolean, private readonly onGone: (conn: SmtpConnection) => void, private readonly address: string | undefined,
+  ) {
     this.socket = socket;
     this.tlsPending = implicitTls;
     this.closed = new Promise((resolve) => { this.markClosed = resolve; });
@@ -71,8 +81,8 @@ export class SmtpConnection {
   static open(endpoint: Endpoint, implicitTls: boolean, onGone: (conn: SmtpConnection) => void): SmtpConnection {
     const socket = implicitTls
       ? tlsConnect({ ...tlsOptions(endpoint), port: endpoint.port })
-      : netConnect({ host: endpoint.host, port: endpoint.port });
-    return new SmtpConnection(socket, implicitTls, onGone);
+      : netConnect({ host: endpoint.address ?? endpoint.host, port: endpoint.port });
+    return new SmtpConnection(socket, implicitTls, onGone, endpoint.address);
   }
 
   get usable(): boolean {
@@ -115,7 +125,8 @@ export class SmtpConnection {
     const plain = this.socket;
     this.detach(plain);
     plain.on('error', () => undefined); // the TLS socket reports errors from now on
-    const secure = tlsConnect({ ...tlsOptions(endpoint), socket: plain });
+    const pinned = this.address !== undefined ? { ...endpoint, address: this.address } : endpoint;
+    const secure = tlsConnect({ ...tlsOptions(pinned), socket: plain });
     this.socket = secure;
     this.tlsPending = true;
     this.attach(secure);

@@ -12,6 +12,10 @@ export interface SessionSettings {
   readonly credentials?: Credentials;
   /** Bound on connect + greeting. */
   readonly connectTimeoutMs: number;
+  /** Resolves and checks the host once per connection (target-guard.ts); the connection goes to the first address. */
+  readonly resolveTarget?: (host: string) => Promise<readonly string[]>;
+  /** Credentials go out only over TLS: a server without TLS gets no AUTH (a tenant's server, unless it allowed plain text). */
+  readonly authNeedsTls?: boolean;
 }
 
 /** Waits for the 220 greeting; connect and greeting together get `connectTimeoutMs`. */
@@ -45,27 +49,34 @@ async function hello(conn: SmtpConnection, name: string): Promise<Capabilities> 
  * Opportunistic: plain text goes on when not offered or refused; a failed handshake still
  * fails, as the socket is gone by then.
  */
-async function secure(conn: SmtpConnection, s: SessionSettings, caps: Capabilities): Promise<Capabilities> {
+async function secure(conn: SmtpConnection, s: SessionSettings, caps: Capabilities): Promise<{ caps: Capabilities; tls: boolean }> {
+  const plain = { caps, tls: s.security === 'implicit' };
   const required = s.security === 'starttls';
-  if (!required && s.security !== 'opportunistic') return caps;
+  if (!required && s.security !== 'opportunistic') return plain;
   if (!caps.startTls) {
     if (required) throw clientError('ETLS', 'smarthost does not offer STARTTLS');
-    return caps;
+    return plain;
   }
   conn.write('STARTTLS\r\n');
   const reply = await conn.read();
   if (reply.responseCode !== 220) {
     if (required) throw clientError('ETLS', 'STARTTLS refused', reply);
-    return caps;
+    return plain;
   }
   await conn.upgrade(s.endpoint);
-  return hello(conn, s.heloName);
+  return { caps: await hello(conn, s.heloName), tls: true };
 }
+
+/** The message EAUTH carries when the password was withheld (tenant-smtp-test.ts reads it). */
+export const NO_TLS_FOR_AUTH = 'server offers no TLS; login not sent';
 
 /** Greeting, EHLO, STARTTLS, EHLO again, AUTH: the connection is ready for mail after it. */
 export async function handshake(conn: SmtpConnection, s: SessionSettings): Promise<Capabilities> {
   await greeting(conn, s.connectTimeoutMs);
-  const caps = await secure(conn, s, await hello(conn, s.heloName));
-  if (s.credentials !== undefined) await authenticate(conn, caps, s.credentials);
+  const { caps, tls } = await secure(conn, s, await hello(conn, s.heloName));
+  if (s.credentials === undefined) return caps;
+  // EAUTH defers like a refused login: the settings, not the message, need fixing
+  if (s.authNeedsTls === true && !tls) throw clientError('EAUTH', NO_TLS_FOR_AUTH);
+  await authenticate(conn, caps, s.credentials);
   return caps;
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Envelope } from '../../core/types.js';
 import { NO_CAPABILITIES, type Capabilities } from './capabilities.js';
 import { clientError } from './client-errors.js';
-import { SmtpConnection } from './connection.js';
+import { SmtpConnection, type Endpoint } from './connection.js';
 import { envelopeError } from './envelope-commands.js';
 import { handshake, type SessionSettings } from './handshake.js';
 import { sendMessage, type RecipientAnswer } from './transaction.js';
@@ -66,6 +66,8 @@ export class SmtpPool {
   private readonly nextHop: string;
   private closing = false;
   private pumping = false;
+  /** Connections whose target is still being resolved: they count against the limit. */
+  private resolving = 0;
 
   constructor(private readonly options: PoolOptions) {
     this.settings = {
@@ -116,7 +118,8 @@ export class SmtpPool {
         const job = this.waiting[0]!;
         // a retried message goes on a fresh connection: the idle ones may be just as stale
         const slot = job.retried ? undefined : this.idle.pop();
-        if (slot === undefined && this.slots.size >= this.settings.maxConnections && !(job.retried && this.evictIdle())) return;
+        const full = this.slots.size + this.resolving >= this.settings.maxConnections;
+        if (slot === undefined && full && !(job.retried && this.evictIdle())) return;
         this.waiting.shift();
         if (slot !== undefined) void this.run(job, slot);
         else this.open(job);
@@ -132,10 +135,34 @@ export class SmtpPool {
     return oldest !== undefined;
   }
 
-  /** Opens a connection for `job`: a failed connect or handshake is that message's answer. */
+  /**
+   * Opens a connection for `job`, to the address the session's `resolveTarget` checked when
+   * it has one (pinned: the socket goes to that IP, never to a second lookup of the name).
+   */
   private open(job: Job): void {
     const { session } = this.options;
-    const conn = SmtpConnection.open(session.endpoint, session.security === 'implicit', () => this.gone(slot));
+    if (session.resolveTarget === undefined) return this.connect(job, session.endpoint);
+    this.resolving++;
+    session.resolveTarget(session.endpoint.host).then(
+      (addresses) => {
+        this.resolving--;
+        if (this.closing) this.settle(job, answerAll(job.envelope, clientError('ECONNECTION', 'SMTP pool is closed')));
+        else if (!job.settled) this.connect(job, { ...session.endpoint, address: addresses[0]! });
+        this.pump();
+      },
+      (err: unknown) => {
+        this.resolving--;
+        this.options.logger.debug({ err, nextHop: this.nextHop }, 'smtp target refused or not found');
+        this.settle(job, answerAll(job.envelope, err as Error));
+        this.pump();
+      },
+    );
+  }
+
+  /** A failed connect or handshake is that message's answer. */
+  private connect(job: Job, endpoint: Endpoint): void {
+    const { session } = this.options;
+    const conn = SmtpConnection.open(endpoint, session.security === 'implicit', () => this.gone(slot));
     const slot: Slot = { conn, caps: NO_CAPABILITIES, idleTimer: undefined };
     this.slots.add(slot);
     this.sockets.add(slot.conn);

@@ -141,8 +141,8 @@ describe('tenant SMTP transport', () => {
   it('reads replies in plain words', () => {
     expect(hopProblem('getaddrinfo ENOTFOUND smtp.x.invalid')).toBe('host-not-found');
     expect(hopProblem('550 5.1.1 no such user')).toBeUndefined();
-    expect(explainReply(true, '250 2.0.0 Ok')).toMatchObject({ ok: true, outcome: 'sent' });
-    expect(explainReply(false, 'self-signed certificate')).toMatchObject({ outcome: 'tls-failed', summary: expect.stringContaining('certificate') });
-    expect(explainReply(false, 'connect ECONNREFUSED 127.0.0.1:1')).toMatchObject({ outcome: 'connection-refused' });
+    expect(explainReply(true, '250 2.0.0 Ok', { tls: 'starttls' })).toMatchObject({ ok: true, outcome: 'sent' });
+    expect(explainReply(false, 'self-signed certificate', { tls: 'starttls' })).toMatchObject({ outcome: 'tls-failed', summary: expect.stringContaining('certificate') });
+    expect(explainReply(false, 'connect ECONNREFUSED 127.0.0.1:1', { tls: 'starttls' })).toMatchObject({ outcome: 'connection-refused' });
   });
 });
