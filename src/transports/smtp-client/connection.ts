@@ -23,6 +23,9 @@ export interface Endpoint {
   readonly tls: TlsSettings;
 }
 
+/** Opens the TCP connection (node:net by default); injected by tests to see where a connection goes. */
+export type Dial = (host: string, port: number) => Socket;
+
 interface Waiter {
   resolve(reply: ServerReply): void;
   reject(err: unknown): void;
@@ -78,10 +81,12 @@ export class SmtpConnection {
   }
 
   /** Starts connecting; failures surface through the first `read()` (the greeting). */
-  static open(endpoint: Endpoint, implicitTls: boolean, onGone: (conn: SmtpConnection) => void): SmtpConnection {
+  static open(endpoint: Endpoint, implicitTls: boolean, onGone: (conn: SmtpConnection) => void, dial?: Dial): SmtpConnection {
+    const host = endpoint.address ?? endpoint.host;
+    const raw = dial?.(host, endpoint.port);
     const socket = implicitTls
-      ? tlsConnect({ ...tlsOptions(endpoint), port: endpoint.port })
-      : netConnect({ host: endpoint.address ?? endpoint.host, port: endpoint.port });
+      ? tlsConnect({ ...tlsOptions(endpoint), port: endpoint.port, ...(raw ? { socket: raw } : {}) })
+      : raw ?? netConnect({ host, port: endpoint.port });
     return new SmtpConnection(socket, implicitTls, onGone, endpoint.address);
   }
 

@@ -1,7 +1,7 @@
 import { authenticate, type Credentials } from './auth.js';
 import { NO_CAPABILITIES, parseCapabilities, type Capabilities } from './capabilities.js';
 import { clientError } from './client-errors.js';
-import type { Endpoint, SmtpConnection } from './connection.js';
+import type { Dial, Endpoint, SmtpConnection } from './connection.js';
 
 /** How a connection reaches a usable state: the per-hop settings, fixed for a pool. */
 export interface SessionSettings {
@@ -14,6 +14,8 @@ export interface SessionSettings {
   readonly connectTimeoutMs: number;
   /** Resolves and checks the host once per connection (target-guard.ts); the connection goes to the first address. */
   readonly resolveTarget?: (host: string) => Promise<readonly string[]>;
+  /** Opens the TCP connection; node:net when unset. */
+  readonly dial?: Dial;
   /** Credentials go out only over TLS: a server without TLS gets no AUTH (a tenant's server, unless it allowed plain text). */
   readonly authNeedsTls?: boolean;
 }

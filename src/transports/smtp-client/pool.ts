@@ -162,7 +162,7 @@ export class SmtpPool {
   /** A failed connect or handshake is that message's answer. */
   private connect(job: Job, endpoint: Endpoint): void {
     const { session } = this.options;
-    const conn = SmtpConnection.open(endpoint, session.security === 'implicit', () => this.gone(slot));
+    const conn = SmtpConnection.open(endpoint, session.security === 'implicit', () => this.gone(slot), session.dial);
     const slot: Slot = { conn, caps: NO_CAPABILITIES, idleTimer: undefined };
     this.slots.add(slot);
     this.sockets.add(slot.conn);
