@@ -69,6 +69,7 @@ export const NL = {
   'smtp.tls.implicit': 'SSL/TLS vanaf het begin',
   'smtp.tls.opportunistic': 'Als de server het aanbiedt',
   'smtp.verify': 'Het certificaat van de server controleren',
+  'smtp.plainAuth': 'Het wachtwoord ook versturen als de server geen versleuteling biedt (afgeraden)',
   'smtp.user': 'Gebruikersnaam',
   'smtp.password': 'Wachtwoord',
   'smtp.passwordHint': 'Wordt na opslaan nooit meer getoond; laat leeg om het opgeslagen wachtwoord te houden.',

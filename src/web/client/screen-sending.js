@@ -77,13 +77,14 @@ function smtpForm(base, settings) {
   const port = input('port', smtp.port === undefined ? '587' : String(smtp.port), { type: 'number', min: '1', max: '65535' });
   const tls = select('tls', ['starttls', 'implicit', 'opportunistic'].map((v) => [v, t(`smtp.tls.${v}`)]), smtp.tls ?? 'starttls');
   const verify = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'smtp-verify', name: 'rejectUnauthorized', checked: smtp.rejectUnauthorized !== false }));
+  const plain = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'smtp-plain-auth', name: 'allowPlaintextAuth', checked: smtp.allowPlaintextAuth === true }));
   const user = input('user', smtp.user, { autocomplete: 'off' });
   const password = input('password', '', { type: 'password', autocomplete: 'new-password', placeholder: smtp.hasPassword ? t('smtp.passwordKept') : '' });
   const to = input('testTo', settings.replyTo ?? '', { type: 'email' });
   const last = settings.lastTestSend;
   const save = async () => {
     /** @type {Record<string, unknown>} */
-    const server = { host: host.value.trim(), port: Number(port.value), tls: tls.value, rejectUnauthorized: verify.checked };
+    const server = { host: host.value.trim(), port: Number(port.value), tls: tls.value, rejectUnauthorized: verify.checked, allowPlaintextAuth: plain.checked };
     if (user.value.trim() !== '') server.user = user.value.trim();
     if (password.value !== '') server.password = password.value;
     await api('PUT', `${base}/sender`, { smtp: server });
@@ -104,6 +105,7 @@ function smtpForm(base, settings) {
   h('div', { class: 'row' }, field('smtp-host', t('smtp.host'), host), field('smtp-port', t('smtp.port'), port)),
   field('smtp-tls', t('smtp.tls'), tls),
   h('div', { class: 'choice' }, verify, h('label', { for: 'smtp-verify' }, t('smtp.verify'))),
+  h('div', { class: 'choice' }, plain, h('label', { for: 'smtp-plain-auth' }, t('smtp.plainAuth'))),
   h('div', { class: 'row' }, field('smtp-user', t('smtp.user'), user), field('smtp-password', t('smtp.password'), password, t('smtp.passwordHint'))),
   h('button', { type: 'submit' }, t('smtp.save')),
   status.el,
