@@ -69,7 +69,7 @@ export const EN = {
   'smtp.tls.implicit': 'SSL/TLS from the start',
   'smtp.tls.opportunistic': 'When the server offers it',
   'smtp.verify': 'Check the server\'s certificate',
-  'smtp.plainAuth': 'Send the password even when the server offers no encryption (not recommended)',
+  'smtp.plainAuth': 'Also log in when the server offers no TLS: the password then travels unprotected (not recommended)',
   'smtp.user': 'User name',
   'smtp.password': 'Password',
   'smtp.passwordHint': 'Never shown again after saving; leave empty to keep the saved one.',
