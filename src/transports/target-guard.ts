@@ -22,10 +22,12 @@ export type TargetErrorCode = 'ETARGET' | 'ENOTFOUND' | 'EDNS';
 /** Shaped like the SMTP client's errors (a `code`), so classify/describe read it the same way. */
 export interface TargetError extends Error {
   readonly code: TargetErrorCode;
+  /** For the operator's log only ("loopback", "private"): the message, which tenants see, does not say. */
+  readonly reason?: string;
 }
 
-export function targetError(code: TargetErrorCode, message: string): TargetError {
-  return Object.assign(new Error(message), { code });
+export function targetError(code: TargetErrorCode, message: string, reason?: string): TargetError {
+  return Object.assign(new Error(message), { code, ...(reason !== undefined ? { reason } : {}) });
 }
 
 export function isTargetError(err: unknown): err is TargetError {
@@ -76,8 +78,8 @@ export function createTargetGuard(opts: TargetGuardOptions): TargetGuard {
     const addresses = literal !== undefined ? [literal] : await lookup(host);
     const ok = addresses.filter((a) => refusal(a) === undefined);
     if (ok.length > 0) return ok;
-    const reason = refusal(addresses[0]!) ?? 'not allowed';
-    throw targetError('ETARGET', `address not allowed: ${host} is ${reason} (delivery.allowPrivateTargets)`);
+    // which range, and so what kind of host an inside name is, stays out of what the tenant sees
+    throw targetError('ETARGET', `address not allowed: ${host} resolves inside the network (delivery.allowPrivateTargets)`, refusal(addresses[0]!));
   }
 
   return { refusal, resolve };
