@@ -10,6 +10,12 @@ const port = z.number().int().min(0).max(65535);
 
 const domainName = z.string().regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'not a domain name');
 
+/** `"2500-2599"`: from ≤ to, both ports. */
+function isPortRange(text: string): boolean {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  return match !== null && Number(match[1]) <= Number(match[2]) && Number(match[2]) <= 65535;
+}
+
 const tlsMode = z.enum(['implicit', 'starttls', 'opportunistic', 'none']);
 
 export const smarthostSchema = z.strictObject({
@@ -102,7 +108,7 @@ export const configSchema = z.strictObject({
     /** Ranges inside the network (loopback, private, ...) that tenant-chosen targets may still reach; none by default. */
     allowPrivateTargets: z.array(z.string().refine((v) => parseIpRange(v) !== undefined, 'not an IP address or CIDR range')).default([]),
     /** Ports a tenant's own SMTP server may use: single ports or "from-to" ranges. */
-    allowedTenantPorts: z.array(z.union([port, z.string().regex(/^\d{1,5}-\d{1,5}$/, 'a port or a "from-to" range')])).default([25, 465, 587, 2525]),
+    allowedTenantPorts: z.array(z.union([port, z.string().refine(isPortRange, 'a port or a "from-to" range of ports')])).default([25, 465, 587, 2525]),
     /** Test-sends per tenant within testSendWindowMs (the rest answer 429). */
     testSendsPerWindow: z.number().int().min(1).default(5),
     testSendWindowMs: ms.min(1000).default(10 * 60_000),
