@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
@@ -28,8 +29,10 @@ export interface DomainServiceDeps {
 /** Lower-case, no trailing dot, a syntactically valid host name with at least one dot. */
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** One spelling per domain: U-labels become A-labels (UTS 46: `bücher.test` is `xn--bcher-kva.test`, full-width folds). */
 export function normaliseDomainInput(domain: string): string {
-  const name = domain.trim().toLowerCase().replace(/\.$/, '');
+  const trimmed = domain.trim().replace(/\.$/, '');
+  const name = (domainToASCII(trimmed) || trimmed).toLowerCase();
   if (!DOMAIN.test(name)) throw new GatewayError('E_INVALID', `${domain} is not a domain name`);
   return name;
 }

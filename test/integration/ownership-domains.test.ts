@@ -83,10 +83,12 @@ describe('domain claims: the first to prove a domain owns it', () => {
   });
 
   it('adding a domain another tenant has active answers 409 not_available, naming nobody', async () => {
-    const add = await call(latecomer, 'POST', '/domains', { domain: 'ACME.test.' });
-    expect(add.status).toBe(409);
-    expect(add.body).toEqual(NOT_AVAILABLE);
-    namesNobody(add);
+    for (const spelling of ['ACME.test.', ' ａｃｍｅ.test']) {
+      const add = await call(latecomer, 'POST', '/domains', { domain: spelling });
+      expect(add.status, spelling).toBe(409);
+      expect(add.body).toEqual(NOT_AVAILABLE);
+      namesNobody(add);
+    }
     expect((await call(latecomer, 'GET', '/domains')).body.domains).toEqual([]);
   });
 

@@ -51,6 +51,8 @@ describe('domain service over LMDB and a local DNS server', () => {
     expect((await service.add('T2', 'acme.test')).status).toBe('pending');
     await expect(service.add('T1', 'acme.test')).rejects.toMatchObject({ code: 'E_CONFLICT' });
     await expect(service.add('T1', 'no_domain')).rejects.toMatchObject({ code: 'E_INVALID' });
+    expect((await service.add('T1', 'Bücher.test')).domain).toBe('xn--bcher-kva.test');
+    await expect(service.add('T1', 'xn--bcher-kva.test')).rejects.toMatchObject({ code: 'E_CONFLICT' });
     expect(() => service.get('T3', 'acme.test')).toThrow(/no domain/);
     expect(service.list('T3')).toEqual([]);
     await expect(service.remove('T3', 'acme.test')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
