@@ -43,6 +43,7 @@ import { createGmailCallbackRouter } from './api/gmail-callback-routes.js';
 import { openMx } from './mx/open-mx.js';
 import type { SmarthostConfig } from './config/schema.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
+import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -70,7 +71,9 @@ export async function startGateway(
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
   // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
-  const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'));
+  const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'), { bounceLocalPart: config.platform.bounceLocalPart });
+  // Every tenant holds its forwarding local part in the index before the MX or the API answers.
+  await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings (issue 5) and recorded pixel opens; the tracking key signs pixel tokens.
   const contentSettings = openContentSettingsStore(join(config.dataDir, 'content'));
   const opens = openOpenStore(join(config.dataDir, 'tracking'));
@@ -109,7 +112,7 @@ export async function startGateway(
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
 
   const api = await openConfigApi({
-    dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants, messages: queue, secrets, logger, clock,
+    dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
     onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(),
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Tenant } from '../core/types.js';
 import { openTenantStore, type TenantStore } from '../tenants/lmdb-tenant-store.js';
+import { openSenderSettingsStore } from '../tenants/sender-settings-store.js';
 import { addTenant, rotatePassword, type AddTenantInput, type TenantWithPassword } from '../tenants/tenant-service.js';
 
 /**
@@ -19,7 +20,18 @@ async function withTenantStore<T>(config: Config, action: (store: TenantStore) =
 
 export async function tenantAdd(config: Config, input: AddTenantInput): Promise<string> {
   const created = await withTenantStore(config, (store) => addTenant(store, input));
+  await claimLocalPart(config, created.tenant);
   return ['Tenant created.', ...credentialLines(created), '', ...smtpSettingsLines(config, created.tenant)].join('\n');
+}
+
+/** The new tenant's forwarding local part, claimed now (a running gateway's MX finds it at once). */
+async function claimLocalPart(config: Config, tenant: Tenant): Promise<void> {
+  const sender = openSenderSettingsStore(join(config.dataDir, 'sender'), { bounceLocalPart: config.platform.bounceLocalPart });
+  try {
+    await sender.register([tenant]);
+  } finally {
+    await sender.close();
+  }
 }
 
 export async function tenantRotatePassword(config: Config, id: string): Promise<string> {

@@ -11,6 +11,8 @@ export type GatewayErrorCode =
   | 'E_STORAGE_FULL'
   | 'E_TENANT_UNKNOWN'
   | 'E_TENANT_EXISTS'
+  /** A name (forwarding local part, domain) is taken or reserved; the answer never says which, nor by whom. */
+  | 'E_NOT_AVAILABLE'
   | 'E_MESSAGE_UNKNOWN'
   | 'E_TLS'
   | 'E_TRANSPORT'

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
@@ -7,7 +8,7 @@ import { dmarcName, dmarcRecord, spfRecord } from '../dkim/records.js';
 import type { SigningKey } from '../dkim/signer.js';
 import { applyCheck } from './domain-activation.js';
 import { activeSigningKeys, newSelectors, type KeySealer } from './domain-keys.js';
-import type { DomainStore } from './domain-store.js';
+import { DOMAIN_NOT_AVAILABLE, type DomainStore } from './domain-store.js';
 import { PLATFORM_OWNER, type DomainRecord, type KeySet } from './domain-types.js';
 
 export interface DomainServiceDeps {
@@ -19,6 +20,8 @@ export interface DomainServiceDeps {
   /** `dns.dmarcReportAddress`; null: postmaster@ the tenant's domain. */
   readonly dmarcReportAddress: string | null;
   readonly rotationGraceMs: number;
+  /** The platform's own domains (sending, bounce): no tenant may claim them or a name under them. */
+  readonly platformDomains?: readonly string[];
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -26,8 +29,10 @@ export interface DomainServiceDeps {
 /** Lower-case, no trailing dot, a syntactically valid host name with at least one dot. */
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** One spelling per domain: U-labels become A-labels (UTS 46: `bücher.test` is `xn--bcher-kva.test`, full-width folds). */
 export function normaliseDomainInput(domain: string): string {
-  const name = domain.trim().toLowerCase().replace(/\.$/, '');
+  const trimmed = domain.trim().replace(/\.$/, '');
+  const name = (domainToASCII(trimmed) || trimmed).toLowerCase();
   if (!DOMAIN.test(name)) throw new GatewayError('E_INVALID', `${domain} is not a domain name`);
   return name;
 }
@@ -35,9 +40,20 @@ export function normaliseDomainInput(domain: string): string {
 type Deps = DomainServiceDeps;
 
 function owned(deps: Deps, tenantId: string, domain: string): DomainRecord {
-  const record = deps.store.get(domain);
-  if (record === undefined || record.tenantId !== tenantId) throw new GatewayError('E_NOT_FOUND', `no domain ${domain}`);
+  const record = deps.store.get(domain, tenantId);
+  if (record === undefined) throw new GatewayError('E_NOT_FOUND', `no domain ${domain}`);
   return record;
+}
+
+function isPlatformDomain(deps: Deps, domain: string): boolean {
+  return (deps.platformDomains ?? []).some((p) => domain === p.toLowerCase() || domain.endsWith(`.${p.toLowerCase()}`));
+}
+
+/** Another tenant (or the platform) proved the domain: the same words whoever it is. */
+function refuseIfOwnedElsewhere(deps: Deps, tenantId: string, domain: string): void {
+  const owner = deps.store.ownerOf(domain);
+  const elsewhere = owner !== undefined && owner !== tenantId;
+  if (elsewhere || (tenantId !== PLATFORM_OWNER && isPlatformDomain(deps, domain))) throw new GatewayError('E_NOT_AVAILABLE', DOMAIN_NOT_AVAILABLE);
 }
 
 /** SPF and DMARC to publish, merged with what DNS holds now (a second SPF record would break SPF). */
@@ -52,7 +68,9 @@ async function proposals(deps: Deps, domain: string): Promise<Pick<DomainRecord,
 
 async function addDomain(deps: Deps, tenantId: string, input: string, keySet: KeySet): Promise<DomainRecord> {
   const domain = normaliseDomainInput(input);
-  if (deps.store.get(domain) !== undefined) throw new GatewayError('E_CONFLICT', `domain ${domain} is already registered`);
+  // Pending claims of others block nobody: only an owner that proved the domain does.
+  refuseIfOwnedElsewhere(deps, tenantId, domain);
+  if (deps.store.get(domain, tenantId) !== undefined) throw new GatewayError('E_CONFLICT', `you added domain ${domain} already`);
   const now = deps.clock();
   const selectors = await newSelectors(deps.sealer, tenantId, domain, keySet, now, []);
   const record: DomainRecord = { domain, tenantId, keySet, selectors, status: 'pending', createdAt: now, ...(await proposals(deps, domain)) };
@@ -64,6 +82,7 @@ async function addDomain(deps: Deps, tenantId: string, input: string, keySet: Ke
 /** "Check and activate": looks the records up, then activates, switches keys or marks failing (domain-activation.ts). */
 async function checkAndActivate(deps: Deps, tenantId: string, input: string): Promise<DomainRecord> {
   const current = owned(deps, tenantId, normaliseDomainInput(input));
+  refuseIfOwnedElsewhere(deps, tenantId, current.domain);
   const [result, found] = await Promise.all([
     checkDomain({
       domain: current.domain, selectors: current.selectors.filter((s) => s.state !== 'retiring'),
@@ -91,9 +110,9 @@ async function rotateKeys(deps: Deps, tenantId: string, input: string): Promise<
 /** At start: a key for `platform.sendingDomain`, generated the first time; active at once (the admin publishes it). */
 async function ensurePlatformKey(deps: Deps, sendingDomain: string): Promise<DomainRecord | undefined> {
   const domain = normaliseDomainInput(sendingDomain);
-  const existing = deps.store.get(domain);
-  if (existing !== undefined) {
-    if (existing.tenantId === PLATFORM_OWNER) return existing;
+  const existing = deps.store.get(domain, PLATFORM_OWNER);
+  if (existing !== undefined) return existing;
+  if (deps.store.ownerOf(domain) !== undefined) {
     deps.logger.error({ domain }, 'platform.sendingDomain is registered by a tenant: forwarding mail is not DKIM-signed');
     return undefined;
   }
@@ -121,14 +140,15 @@ export function createDomainService(deps: DomainServiceDeps) {
     },
     /** Keys to sign a tenant's own-address mail with; empty unless the domain is active. */
     tenantKeys(tenantId: string, domain: string): SigningKey[] {
-      const record = store.get(domain.toLowerCase());
-      if (record === undefined || record.tenantId !== tenantId || record.status !== 'active') return [];
+      const name = domain.toLowerCase();
+      const record = store.get(name, tenantId);
+      if (record === undefined || record.status !== 'active' || store.ownerOf(name) !== tenantId) return [];
       return activeSigningKeys(sealer, record);
     },
     /** The platform key (forwarding mode), once `ensurePlatformKey` made one. */
     platformKeys(sendingDomain: string | null): SigningKey[] {
-      const record = sendingDomain === null ? undefined : store.get(sendingDomain.toLowerCase());
-      return record?.tenantId === PLATFORM_OWNER ? activeSigningKeys(sealer, record) : [];
+      const record = sendingDomain === null ? undefined : store.get(sendingDomain.toLowerCase(), PLATFORM_OWNER);
+      return record === undefined ? [] : activeSigningKeys(sealer, record);
     },
     ensurePlatformKey: (sendingDomain: string): Promise<DomainRecord | undefined> => ensurePlatformKey(deps, sendingDomain),
   };

@@ -40,7 +40,8 @@ export function domainResolver(config: Config): DnsLookup {
 /** Opens `<dataDir>/domains`, makes the platform key at first start, starts the re-check timer and the sign pool. */
 export async function openDomains(config: Config, sealer: KeySealer, logger: Logger, clock: Clock): Promise<Domains> {
   const store = openDomainStore(join(config.dataDir, 'domains'));
-  const service = createDomainService({
+  const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter((d): d is string => d !== null);
+  const service = createDomainService({ platformDomains,
     store, sealer, resolver: domainResolver(config), spfInclude: platformSpfInclude(config),
     dmarcReportAddress: config.dns.dmarcReportAddress, rotationGraceMs: config.dns.rotationGraceMs, clock, logger,
   });
@@ -53,7 +54,7 @@ export async function openDomains(config: Config, sealer: KeySealer, logger: Log
   });
   const recheck = startRecheck({ store, check: (t, d) => service.check(t, d), everyMs: config.dns.recheckEveryMs, logger });
   return {
-    service, directory: storeDomainDirectory(store), sign, recheck,
+    service, directory: storeDomainDirectory(store, platformDomains), sign, recheck,
     tenantData: { name: 'domains', tenantIds: () => [...store.tenantIds()].filter((t) => t !== PLATFORM_OWNER), forget: (t) => store.removeAll(t) },
     async close() {
       await recheck.stop();

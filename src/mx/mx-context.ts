@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LateOutcomes, MessageLog, MessageQueue, QueuedMessage } from '../core/types.js';
 import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
+import type { LocalPartIndex } from '../tenants/local-part-registry.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import type { MxDomains } from './recipient-policy.js';
 import type { SuppressionStore, SuppressionThresholds } from './suppression-store.js';
@@ -11,7 +12,8 @@ import type { SuppressionStore, SuppressionThresholds } from './suppression-stor
 export interface MxContext {
   readonly queue: MessageQueue & MessageLog & LateOutcomes;
   readonly tenants: TenantStore;
-  readonly settings: SenderSettingsReader;
+  /** Settings, and the forwarding local parts' owners (one index lookup per recipient). */
+  readonly settings: SenderSettingsReader & LocalPartIndex;
   readonly suppressions: SuppressionStore;
   readonly thresholds: SuppressionThresholds;
   readonly domains: MxDomains;

@@ -9,6 +9,7 @@ import type { Plan } from '../delivery/attempt.js';
 import type { SmtpListener } from '../inbound/smtp-listener.js';
 import type { RoutedRecipients } from '../routing.js';
 import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
+import type { LocalPartIndex } from '../tenants/local-part-registry.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import { createInbox } from './inbox.js';
 import { createMxListener } from './mx-listener.js';
@@ -23,7 +24,8 @@ export interface MxOptions {
   readonly config: Config;
   readonly queue: MessageQueue & MessageLog & LateOutcomes;
   readonly tenants: TenantStore;
-  readonly settings: SenderSettingsReader;
+  /** Settings, and the forwarding local parts' owners (one index lookup per recipient). */
+  readonly settings: SenderSettingsReader & LocalPartIndex;
   readonly deriveKey: (purpose: string) => Buffer;
   readonly tls: { readonly key: Buffer; readonly cert: Buffer };
   readonly routes: (recipients: readonly string[]) => RoutedRecipients[];

@@ -1,30 +1,22 @@
-import type { Tenant } from '../core/types.js';
-import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
+import type { Tenant, TenantDirectory } from '../core/types.js';
+import type { LocalPartIndex } from '../tenants/local-part-registry.js';
+import { normaliseLocalPart } from '../tenants/local-part.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
-import { defaultLocalPart, type SenderSettings } from '../tenants/sender-settings.js';
+import type { SenderSettings } from '../tenants/sender-settings.js';
 
 export interface ForwardingTenant {
   readonly tenant: Tenant;
   readonly settings: SenderSettings;
 }
 
-const PAGE = 500;
-
 /**
- * The tenant whose forwarding address has this local part (settings.localPart, else the
- * one derived from its SMTP user name, exactly as the pipeline builds From). A scan of the
- * tenant store: a few thousand tenants cost a few ms, once per RCPT and once per reply.
+ * The tenant whose forwarding address has this local part: one lookup in the ownership
+ * index (src/tenants/local-part-registry.ts) and one tenant read, whatever the number of
+ * tenants; the same normalisation as when the local part was claimed.
  */
-export async function tenantByLocalPart(tenants: TenantStore, settings: SenderSettingsReader, localPart: string): Promise<ForwardingTenant | undefined> {
-  const wanted = localPart.toLowerCase();
-  let after: string | undefined;
-  for (;;) {
-    const page = await tenants.list({ limit: PAGE, ...(after === undefined ? {} : { after }) });
-    for (const tenant of page) {
-      const s = settings.get(tenant.id);
-      if ((s.localPart ?? defaultLocalPart(tenant.smtpUsername)).toLowerCase() === wanted) return { tenant, settings: s };
-    }
-    if (page.length < PAGE) return undefined;
-    after = page[page.length - 1]?.id;
-  }
+export async function tenantByLocalPart(tenants: Pick<TenantDirectory, 'byId'>, settings: SenderSettingsReader & LocalPartIndex, localPart: string): Promise<ForwardingTenant | undefined> {
+  const id = settings.localPartOwner(normaliseLocalPart(localPart));
+  if (id === undefined) return undefined;
+  const tenant = await tenants.byId(id);
+  return tenant === undefined ? undefined : { tenant, settings: settings.get(id) };
 }

@@ -168,7 +168,7 @@ describe('domains end to end: add, check and activate, DKIM signing, failing, ro
     expect(switched.records.find((r) => r.name.startsWith(`${old!.selector}.`))?.action).toBe('remove');
     // On disk the retired key keeps its public record and no private key; the active one has its sealed key.
     const db = open({ path: join(gw.dataDir, 'domains'), maxDbs: 4, readOnly: true });
-    const stored = db.openDB({ name: 'domains', encoding: 'json' }).get('acme.test') as { selectors: Array<{ selector: string; privateKeySealed?: string }> };
+    const stored = db.openDB({ name: 'domain-claims', encoding: 'json' }).get(`acme.test\n${gw.tenantId}`) as { selectors: Array<{ selector: string; privateKeySealed?: string }> };
     await db.close();
     expect(stored.selectors.map((x) => [x.selector, typeof x.privateKeySealed])).toEqual([[old!.selector, 'undefined'], [fresh!.selector, 'string']]);
 

@@ -30,9 +30,9 @@ interface Held { sender: boolean; content: boolean; domains: string[]; gmailLink
 /** What each store holds for one tenant, read from the LMDB files (read-only, as gmail-link.test.ts does). */
 async function held(dataDir: string, tenantId: string): Promise<Held> {
   const env = (name: string, maxDbs: number) => open({ path: join(dataDir, name), maxDbs, readOnly: true });
-  const sender = env('sender', 2); const content = env('content', 3); const domains = env('domains', 2); const gmail = env('gmail', 4); const mx = env('mx', 6);
+  const sender = env('sender', 2); const content = env('content', 3); const domains = env('domains', 4); const gmail = env('gmail', 4); const mx = env('mx', 6);
   try {
-    const domainDb = domains.openDB<{ tenantId: string; domain: string }, string>({ name: 'domains', encoding: 'json' });
+    const domainDb = domains.openDB<{ tenantId: string; domain: string }, string>({ name: 'domain-claims', encoding: 'json' });
     const range = { start: `${tenantId}/`, end: `${tenantId}0` };
     return {
       sender: sender.openDB({ name: 'sender-settings', encoding: 'json' }).get(tenantId) !== undefined,
@@ -114,7 +114,7 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     const revokedBefore = fake.revoked.length;
     expect((await api(gw, 'DELETE', `/tenants/${gone.id}`)).status).toBe(204);
 
-    const left = await waitFor(async () => { const h = await held(dataDir, gone.id); return h.gmailLink || h.domains.length > 0 ? undefined : h; }, 5_000, 'the purge');
+    const left = await waitFor(async () => { const h = await held(dataDir, gone.id); return h.gmailLink || h.domains.length > 0 || h.suppressions > 0 ? undefined : h; }, 5_000, 'the purge');
     expect(left).toEqual(NOTHING);
     expect(fake.revoked.length).toBe(revokedBefore + 1);
     // The survivor keeps all of its own, in the stores and through the API.
@@ -154,7 +154,7 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     expect((await api(gw, 'POST', `/messages/${messageId}/cancel`, {})).status).toBe(200);
     await gateway.stop(2000);
     await start();
-    const left = await waitFor(async () => { const h = await held(dataDir, queued.id); return h.sender || h.gmailLink ? undefined : h; }, 5_000, 'the purge at start');
+    const left = await waitFor(async () => { const h = await held(dataDir, queued.id); return h.sender || h.gmailLink || h.suppressions > 0 ? undefined : h; }, 5_000, 'the purge at start');
     expect(left).toEqual(NOTHING);
     expect(fake.revoked.length).toBe(revokedBefore + 1);
     expect(await held(dataDir, gw.tenantId)).toEqual(EVERYTHING('survivor.test'));

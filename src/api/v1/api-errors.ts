@@ -16,6 +16,8 @@ export type FieldErrors = Record<string, string[]>;
 export const notFound = (): ApiError => new ApiError(404, { error: 'not_found' });
 export const forbidden = (message?: string): ApiError => new ApiError(403, { error: 'forbidden', ...(message === undefined ? {} : { message }) });
 export const conflict = (message: string): ApiError => new ApiError(409, { error: 'conflict', message });
+/** 409 for a name that is taken or reserved: the same words whoever holds it. */
+export const notAvailable = (message: string): ApiError => new ApiError(409, { error: 'not_available', message });
 export const invalidRequest = (fields: FieldErrors): ApiError => new ApiError(400, { error: 'invalid_request', fields });
 /** 429; the handler turns `retryAfterSeconds` into the Retry-After header. */
 export const rateLimited = (waitMs: number, message: string): ApiError =>
@@ -44,6 +46,7 @@ export function httpErrorOf(err: unknown): ApiError | undefined {
     switch (err.code) {
       case 'E_NOT_FOUND': case 'E_TENANT_UNKNOWN': case 'E_MESSAGE_UNKNOWN': return notFound();
       case 'E_CONFLICT': case 'E_TENANT_EXISTS': return conflict(err.message);
+      case 'E_NOT_AVAILABLE': return notAvailable(err.message);
       case 'E_INVALID': return invalidRequest({ body: [err.message] });
       default: return undefined;
     }

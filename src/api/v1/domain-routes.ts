@@ -31,9 +31,10 @@ export function domainRoutes(deps: ApiDeps & { readonly domains: DomainService }
   return [
     defineRoute({
       method: 'post', path: '/tenants/:id/domains', tag: TAG, access: 'tenant', summary: 'Add a sending domain',
-      description: 'Generates the DKIM key(s) and answers the DNS records to publish, in copy-paste form (SPF merged with the record already there).',
+      description: 'Generates the DKIM key(s) and answers the DNS records to publish, in copy-paste form (SPF merged with the record already there). '
+        + 'Other tenants\' pending claims do not matter: the domain goes to the first tenant whose own DKIM records verify.',
       params: idParams, body: addBody,
-      responses: { 201: { description: 'Added', schema: domainSchema }, 409: { description: 'The domain is already registered' } },
+      responses: { 201: { description: 'Added', schema: domainSchema }, 409: { description: '`not_available`: another account proved the domain, or it is the platform\'s; `conflict`: this tenant added it already' } },
       async handle({ principal, params, body }) {
         await visible(principal, params.id);
         const record = await domains.add(params.id, body.domain, body.algorithm ?? 'rsa');
@@ -62,7 +63,7 @@ export function domainRoutes(deps: ApiDeps & { readonly domains: DomainService }
       method: 'post', path: '/tenants/:id/domains/:domain/check', tag: TAG, access: 'tenant', summary: 'Check and activate',
       description: 'Looks the records up and reports per record (ok / missing / wrong / unknown) in plain words. The domain becomes active when DKIM matches and SPF permits the platform.',
       params: domainParams,
-      responses: { 200: { description: 'The domain after the check', schema: domainSchema } },
+      responses: { 200: { description: 'The domain after the check', schema: domainSchema }, 409: { description: '`not_available`: another account proved the domain first' } },
       async handle({ principal, params }) {
         await visible(principal, params.id);
         const record = await domains.check(params.id, params.domain);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { QueuedMessage, Tenant } from '../../core/types.js';
+import { normaliseLocalPart } from '../../tenants/local-part.js';
 import type { SenderSettingsStore } from '../../tenants/sender-settings-store.js';
 import {
-  ACCOUNTANT_MODES, SENDER_MODES, smtpPasswordContext, smtpSettingsHash,
+  ACCOUNTANT_MODES, SENDER_MODES, defaultLocalPart, smtpPasswordContext, smtpSettingsHash,
   type SenderSettings, type TenantSmtpSettings,
 } from '../../tenants/sender-settings.js';
 import type { TestSendResult } from '../../transports/tenant-smtp-test.js';
@@ -34,7 +35,9 @@ export interface SenderApiDeps {
 
 const TAG = 'Sender';
 const hostName = z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'not a host name or address');
-const localPart = z.string().min(1).max(64).regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'lower-case letters, digits and . _ - only');
+/** Trimmed, NFKC, case-folded first: `Facturen`, ` facturen ` and full-width forms are all `facturen`. */
+const localPart = z.string().max(256).transform(normaliseLocalPart)
+  .pipe(z.string().min(1).max(64).regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'letters, digits and . _ - only'));
 
 const smtpInput = z.strictObject({
   host: hostName,
@@ -194,14 +197,17 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'put', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Change sender settings',
       description: 'Takes effect on the next message. Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); mode gmail needs a linked, working Gmail account (409 otherwise).',
       params: idParams, body: putBody,
-      responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet' } },
+      responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet, or the local part is not available (`not_available`)' } },
       async handle({ principal, params, body, now }) {
-        await visibleTenant(deps.tenants, principal, params.id);
+        const tenant = await visibleTenant(deps.tenants, principal, params.id);
         checkSmtpTarget(body.smtp, sender.targets);
+        if (body.localPart && sender.store.isReservedLocalPart(body.localPart)) throw invalidRequest({ 'body.localPart': ['reserved for the platform: choose another'] });
+        // The store claims a changed local part in this same transaction (409 not_available when taken).
         const saved = await sender.store.update(params.id, (current) => {
           const next = applyChanges(current, body, params.id, sender.seal, now);
           checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
-          return next;
+          // Cleared: back to the default from the SMTP user name, or a free variant of it.
+          return next.localPart !== undefined ? next : { ...next, localPart: sender.store.freeLocalPart(defaultLocalPart(tenant.smtpUsername), params.id) };
         });
         const fieldsChanged = Object.keys(body).map((k) => (k === 'smtp' && body.smtp?.password !== undefined ? 'smtp(password)' : k));
         return { status: 200, body: senderView(saved), audit: { tenantId: params.id, fieldsChanged } };

@@ -44,16 +44,18 @@ describe('domain service over LMDB and a local DNS server', () => {
     expect((await service.check(tenantId, domain)).status).toBe('active');
   }
 
-  it('one owner per domain; names are validated and lower-cased', async () => {
+  it('one claim per tenant and domain (pending claims block nobody); names are validated and lower-cased', async () => {
     const added = await service.add('T1', 'Acme.Test.');
     expect(added.domain).toBe('acme.test');
     expect(added.selectors[0]!.privateKeySealed).toMatch(/^v1\./);
-    await expect(service.add('T2', 'acme.test')).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    expect((await service.add('T2', 'acme.test')).status).toBe('pending');
     await expect(service.add('T1', 'acme.test')).rejects.toMatchObject({ code: 'E_CONFLICT' });
     await expect(service.add('T1', 'no_domain')).rejects.toMatchObject({ code: 'E_INVALID' });
-    expect(() => service.get('T2', 'acme.test')).toThrow(/no domain/);
-    expect(service.list('T2')).toEqual([]);
-    await expect(service.remove('T2', 'acme.test')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    expect((await service.add('T1', 'Bücher.test')).domain).toBe('xn--bcher-kva.test');
+    await expect(service.add('T1', 'xn--bcher-kva.test')).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    expect(() => service.get('T3', 'acme.test')).toThrow(/no domain/);
+    expect(service.list('T3')).toEqual([]);
+    await expect(service.remove('T3', 'acme.test')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
 
   it('isVerified and signing keys only for the owner, only while active', async () => {

@@ -17,7 +17,7 @@ function options(raw: Record<string, unknown>): MxOptions {
   return {
     config: configSchema.parse({ dataDir: dir, ...raw }), deriveKey: () => Buffer.alloc(32), tls: { key: Buffer.alloc(0), cert: Buffer.alloc(0) },
     queue: new Proxy({}, { get: unused }) as MxOptions['queue'], tenants: new Proxy({}, { get: unused }) as MxOptions['tenants'],
-    settings: { get: unused }, routes: unused, metrics: noMetrics, logger: pino({ level: 'silent' }), clock: Date.now, onQueued: unused,
+    settings: { get: unused, localPartOwner: unused }, routes: unused, metrics: noMetrics, logger: pino({ level: 'silent' }), clock: Date.now, onQueued: unused,
   };
 }
 
