@@ -95,6 +95,7 @@ export async function startGateway(
   const delivery = createDelivery({
     queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
+    fairness: { maxShare: config.delivery.maxShareOfSlots, weightOf: () => 1 },
     hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
   });
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.

@@ -92,6 +92,8 @@ export const configSchema = z.strictObject({
     }).prefault({}),
     /** Parallel deliveries to one destination (smarthost or recipient domain). */
     concurrencyPerDestination: z.number().int().min(1).default(20),
+    /** Largest share of the active window, and of one destination's slots, a tenant holds while another tenant's mail waits. */
+    maxShareOfSlots: z.number().gt(0).max(1).default(0.5),
     /** Timeouts for the next hop. */
     connectTimeoutMs: ms.default(30_000),
     /** Time allowed for the whole SMTP conversation of one message. */
