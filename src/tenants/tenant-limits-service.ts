@@ -1,0 +1,48 @@
+import type { Config } from '../config/schema.js';
+import { defaultLimits, effectiveLimits, mergeOverrides, type LimitName, type LimitOverrides, type TenantLimitValues } from './tenant-limits.js';
+import { openTenantLimitsStore, type TenantLimitsStore } from './tenant-limits-store.js';
+import { TenantUsage } from './tenant-usage.js';
+import type { limitOverridesSchema } from './tenant-limits.js';
+import type { z } from 'zod';
+
+/** Limits per tenant (operator defaults, admin overrides) and their usage: one object per gateway. */
+export interface TenantLimits {
+  readonly defaults: TenantLimitValues;
+  limitsOf(tenantId: string): TenantLimitValues;
+  overridesOf(tenantId: string): LimitOverrides;
+  update(tenantId: string, change: z.output<typeof limitOverridesSchema>): Promise<LimitOverrides>;
+  readonly usage: TenantUsage;
+  /** Counts a refusal in the usage view and the metrics. */
+  hit(tenantId: string, limit: LimitName): void;
+  weightOf(tenantId: string): number;
+  /** Tenant purge: overrides and counters of a deleted tenant. */
+  tenantIds(): Iterable<string>;
+  remove(tenantId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openTenantLimits(
+  path: string, config: Pick<Config, 'limits' | 'smtp'>, onHit: (limit: LimitName) => void = () => undefined,
+): TenantLimits {
+  const store: TenantLimitsStore = openTenantLimitsStore(path);
+  const defaults = defaultLimits(config);
+  const caps = { recipients: config.smtp.maxRecipients, size: config.smtp.maxMessageSize };
+  const usage = new TenantUsage();
+  const limitsOf = (tenantId: string): TenantLimitValues => effectiveLimits(defaults, store.get(tenantId), caps);
+  return {
+    defaults, usage, limitsOf,
+    overridesOf: (tenantId) => store.get(tenantId),
+    update: (tenantId, change) => store.set(tenantId, mergeOverrides(store.get(tenantId), change)),
+    hit(tenantId, limit) {
+      usage.hit(tenantId, limit);
+      onHit(limit);
+    },
+    weightOf: (tenantId) => store.get(tenantId).deliveryWeight ?? defaults.deliveryWeight,
+    tenantIds: () => store.tenantIds(),
+    async remove(tenantId) {
+      usage.forget(tenantId);
+      await store.remove(tenantId);
+    },
+    close: () => store.close(),
+  };
+}
