@@ -176,7 +176,8 @@ async function main(): Promise<void> {
 async function fairness(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
   await runFairness({
-    count: opts.count, concurrency: opts.concurrency, size: opts.size, sinkDelayMs: opts.sinkDelay,
+    // all from 127.0.0.1: one of smtp.maxConnectionsPerIp (50) stays free for tenant B
+    count: opts.count, concurrency: Math.min(opts.concurrency, 49), size: opts.size, sinkDelayMs: opts.sinkDelay,
     createTenant: (name) => createTenant(dataDir, name), startGateway: (sink) => startGateway(dataDir, sink), runLoad, waitFor,
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
   });

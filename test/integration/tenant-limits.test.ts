@@ -64,6 +64,8 @@ describe('per-tenant limits', () => {
     expect(Object.keys(bad.body.fields).sort()).toEqual(expect.arrayContaining(['body.messagesPerHour', 'body.recipientsPerMessage']));
     const cleared = await call('PUT', `/tenants/${gw.tenantId}/limits`, { deliveryWeight: null });
     expect(cleared.body.overrides).toEqual({ messagesPerHour: 2, recipientsPerMessage: 2, maxMessageSize: 2048 });
+    const doc = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/tenants/{id}/limits'] ?? {}).sort()).toEqual(['get', 'put']);
   });
 
   it('does not let a tenant raise its own limits or see another tenant\'s', async () => {
