@@ -58,10 +58,11 @@ function countOutcomes(metrics: Metrics, results: readonly RecipientResult[], af
 
 /**
  * The delivery loop (Postfix's qmgr in small): takes due messages from the queue up to the
- * active window, sends each message's deliveries in parallel within the per-destination
- * limit, records all results of a message in one queue transaction, and returns failures to
- * the sender. Scans never overlap: a scan is synchronous, and the next one is requested by a
- * notify, a finished message or a timer, coalesced into one.
+ * active window, shared between tenants by fair-share.ts (per-tenant due reads), sends each
+ * message's deliveries in parallel within the per-destination limit, records all results of a
+ * message in one queue transaction, and returns failures to the sender. Scans never overlap:
+ * a scan is synchronous, and the next one is requested by a notify, a finished message or a
+ * timer, coalesced into one.
  */
 export function createDelivery(deps: DeliveryDeps): Delivery {
   const pollMs = Math.max(MIN_POLL_MS, deps.pollMs ?? 1000);
