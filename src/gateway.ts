@@ -104,7 +104,7 @@ export async function startGateway(
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({
     owners: [...tenantDataOwners({ sender: senderSettings, content: contentSettings, domains: domains.tenantData, gmail: gmail.tenantData, suppressions: mx.suppressions }),
-      { name: 'limits', tenantIds: () => limits.tenantIds(), forget: async (id) => { await limits.remove(id); return 1; } }],
+      { name: 'limits', tenantIds: () => limits.tenantIds(), forget: async (id) => ((await limits.remove(id)) ? 1 : 0) }],
     tenantExists: async (id) => (await tenants.byId(id)) !== undefined, pending: (id) => queue.countPending(id), logger,
   });
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');

@@ -15,9 +15,9 @@ export interface TenantLimits {
   /** Counts a refusal in the usage view and the metrics. */
   hit(tenantId: string, limit: LimitName): void;
   weightOf(tenantId: string): number;
-  /** Tenant purge: overrides and counters of a deleted tenant. */
+  /** Tenant purge: tenants with overrides or counters, and the removal of both (true when it had overrides). */
   tenantIds(): Iterable<string>;
-  remove(tenantId: string): Promise<void>;
+  remove(tenantId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -38,10 +38,12 @@ export function openTenantLimits(
       onHit(limit);
     },
     weightOf: (tenantId) => store.get(tenantId).deliveryWeight ?? defaults.deliveryWeight,
-    tenantIds: () => store.tenantIds(),
+    tenantIds: () => new Set([...store.tenantIds(), ...usage.tenantIds()]),
     async remove(tenantId) {
+      const had = Object.keys(store.get(tenantId)).length > 0;
       usage.forget(tenantId);
       await store.remove(tenantId);
+      return had;
     },
     close: () => store.close(),
   };

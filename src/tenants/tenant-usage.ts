@@ -52,6 +52,10 @@ export class TenantUsage {
     };
   }
 
+  tenantIds(): Iterable<string> {
+    return this.byTenant.keys();
+  }
+
   forget(tenantId: string): void {
     this.byTenant.delete(tenantId);
   }
