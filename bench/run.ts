@@ -3,6 +3,7 @@
  * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
  *
  *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls] [--forwarding]
+ *   npm run bench -- --fairness [--count 1000] [--sink-delay 1000]   (see fairness.ts)
  *
  * --forwarding sets platform.sendingDomain: every message is rewritten (forwarding mode, VERP)
  * and DKIM-signed with the platform key, the full pipeline of a hosted invoicing platform.
@@ -21,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchSink, type BenchSink } from './sink.js';
 import { cpuMs, peakRssMiB, rssSplitMiB } from './proc-stats.js';
+import { runFairness } from './fairness.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opts = parseArgs(process.argv.slice(2));
@@ -29,11 +31,13 @@ const loadScript = process.env.SMTP_LOAD ?? resolve(root, '../shared/bench/smtp-
 interface LoadResult { rate: number; ok: number; failed: number; eod: { p50: number; p99: number }; txn: { p50: number; p99: number } }
 
 function parseArgs(argv: string[]) {
-  const o = { count: 2000, concurrency: 50, size: 100_000, reps: 1, tls: true, forwarding: false };
+  const o = { count: 2000, concurrency: 50, size: 100_000, reps: 1, tls: true, forwarding: false, fairness: false, sinkDelay: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--no-tls') o.tls = false;
     else if (a === '--forwarding') o.forwarding = true;
+    else if (a === '--fairness') o.fairness = true;
+    else if (a === '--sink-delay') o.sinkDelay = Number(argv[++i]);
     else if (a === '--count') o.count = Number(argv[++i]);
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--size') o.size = Number(argv[++i]);
@@ -73,12 +77,12 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
   return cond();
 }
 
-async function createTenant(dataDir: string): Promise<{ user: string; pass: string }> {
+async function createTenant(dataDir: string, name = 'Bench BV'): Promise<{ user: string; pass: string }> {
   const { openTenantStore } = await import(join(root, 'dist/tenants/lmdb-tenant-store.js'));
   const { addTenant } = await import(join(root, 'dist/tenants/tenant-service.js'));
   const store = openTenantStore(join(dataDir, 'config'));
   // Without TLS the load tool does not log in: the tenant then sends from an allow-listed address.
-  const { tenant, password } = await addTenant(store, { name: 'Bench BV', allowedIps: opts.tls ? [] : ['127.0.0.1'] });
+  const { tenant, password } = await addTenant(store, { name, allowedIps: opts.tls ? [] : ['127.0.0.1'] });
   await store.close();
   return { user: tenant.smtpUsername as string, pass: password as string };
 }
@@ -160,12 +164,23 @@ const ms = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(1));
 async function main(): Promise<void> {
   if (!existsSync(loadScript)) throw new Error(`load generator not found at ${loadScript} (set SMTP_LOAD)`);
   if (!existsSync(join(root, 'dist/main.js'))) throw new Error('dist/main.js missing: run npm run build');
+  if (opts.fairness) return fairness();
   const sink = await startBenchSink();
   try {
     for (let i = 1; i <= opts.reps; i++) await rep(i, sink);
   } finally {
     await sink.close();
   }
+}
+
+async function fairness(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
+  await runFairness({
+    // all from 127.0.0.1: one of smtp.maxConnectionsPerIp (50) stays free for tenant B
+    count: opts.count, concurrency: Math.min(opts.concurrency, 49), size: opts.size, sinkDelayMs: opts.sinkDelay,
+    createTenant: (name) => createTenant(dataDir, name), startGateway: (sink) => startGateway(dataDir, sink), runLoad, waitFor,
+    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+  });
 }
 
 main().catch((err: unknown) => { console.error(err); process.exit(1); });

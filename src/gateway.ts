@@ -44,6 +44,7 @@ import { openMx } from './mx/open-mx.js';
 import type { SmarthostConfig } from './config/schema.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
+import { openTenantLimits } from './tenants/tenant-limits-service.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -77,6 +78,8 @@ export async function startGateway(
   // Content settings (issue 5) and recorded pixel opens; the tracking key signs pixel tokens.
   const contentSettings = openContentSettingsStore(join(config.dataDir, 'content'));
   const opens = openOpenStore(join(config.dataDir, 'tracking'));
+  // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
+  const limits = openTenantLimits(join(config.dataDir, 'limits'), config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
   const sendingDomain = config.platform.sendingDomain ?? undefined;
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
@@ -102,11 +105,13 @@ export async function startGateway(
   const delivery = createDelivery({
     queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
+    fairness: { maxShare: config.delivery.maxShareOfSlots, weightOf: limits.weightOf },
     hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
   });
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({
-    owners: tenantDataOwners({ sender: senderSettings, content: contentSettings, domains: domains.tenantData, gmail: gmail.tenantData, suppressions: mx.suppressions }),
+    owners: [...tenantDataOwners({ sender: senderSettings, content: contentSettings, domains: domains.tenantData, gmail: gmail.tenantData, suppressions: mx.suppressions }),
+      { name: 'limits', tenantIds: () => limits.tenantIds(), forget: async (id) => ((await limits.remove(id)) ? 1 : 0) }],
     tenantExists: async (id) => (await tenants.byId(id)) !== undefined, pending: (id) => queue.countPending(id), logger,
   });
   if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
@@ -114,7 +119,7 @@ export async function startGateway(
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
     onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
-    domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(),
+    domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
 
@@ -123,7 +128,11 @@ export async function startGateway(
     const archive = senderSettings.get(tenantId).archiveAddress;
     return archive === undefined ? [] : [archive];
   });
-  const inboundDeps = { smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, onQueued: () => delivery.notify(), maxSizeFor: gmail.maxSizeFor };
+  const inboundDeps = {
+    smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits,
+    onQueued: (message: QueuedMessage) => { limits.usage.accepted(message.tenantId, clock()); delivery.notify(); },
+    maxSizeFor: (tenantId: string) => Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
+  };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
   listeners.push(submission);
@@ -162,6 +171,7 @@ export async function startGateway(
       await Promise.all(buildTransportsClose());
       await queue.close();
       await senderSettings.close();
+      await limits.close();
       await contentSettings.close();
       await opens.close();
       await domains.close();

@@ -50,6 +50,10 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     name: 'postbode_gmail_sends_total', help: 'Gmail mode sends by outcome (sent, deferred, bounced, link-broken, daily-limit, not-send-as)',
     labelNames: ['outcome'] as const, registers,
   });
+  const limitHits = new Counter({
+    name: 'postbode_tenant_limit_hits_total', help: 'Commands refused by a tenant or session limit, by limit (per tenant: GET /tenants/{id}/limits)',
+    labelNames: ['limit'] as const, registers,
+  });
   collectDefaultMetrics({ register: registry });
 
   const metrics: Metrics = {
@@ -61,6 +65,7 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     delivery(outcome, count) { if (count > 0) recipients.inc({ outcome }, count); },
     mx(event, category) { mx(event, category); },
     gmail(outcome) { gmail.inc({ outcome }); },
+    limitHit(limit) { limitHits.inc({ limit }); },
   };
   return { metrics, registry };
 }

@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
     socketTimeoutMs: ms.default(60_000),
     /** Total time from MAIL FROM to the end of DATA: cuts off clients that drip bytes. */
     transactionTimeoutMs: ms.default(10 * 60_000),
+    /** MAIL commands one connection may give; the next one gets 421 4.7.0 and the connection closes. */
+    maxTransactionsPerSession: z.number().int().min(1).default(1000),
     /** PROXY protocol is read only from these load-balancer addresses; empty = never. */
     proxyProtocolFrom: z.array(z.string()).default([]),
     auth: z.strictObject({
@@ -66,6 +68,15 @@ export const configSchema = z.strictObject({
       /** How long a verified password stays cached (avoids an scrypt per connection). */
       cacheTtlMs: ms.default(60_000),
     }).prefault({}),
+  }).prefault({}),
+  /** Per-tenant limits: the operator's defaults; an admin overrides them per tenant (PUT /tenants/{id}/limits). */
+  limits: z.strictObject({
+    /** Messages accepted per tenant in a sliding hour / day (this node, in memory); null = no limit. */
+    messagesPerHour: z.number().int().min(1).nullable().default(10_000),
+    messagesPerDay: z.number().int().min(1).nullable().default(100_000),
+    /** Per message; null = smtp.maxRecipients / smtp.maxMessageSize (never above those). */
+    recipientsPerMessage: z.number().int().min(1).nullable().default(null),
+    maxMessageSize: z.number().int().min(1024).nullable().default(null),
   }).prefault({}),
   http: z.strictObject({
     host: z.string().default('0.0.0.0'),
@@ -99,6 +110,8 @@ export const configSchema = z.strictObject({
     }).prefault({}),
     /** Parallel deliveries to one destination (smarthost or recipient domain). */
     concurrencyPerDestination: z.number().int().min(1).default(20),
+    /** Largest share of the active window, and of one destination's slots, a tenant holds while another tenant's mail waits. */
+    maxShareOfSlots: z.number().gt(0).max(1).default(0.5),
     /** Timeouts for the next hop. */
     connectTimeoutMs: ms.default(30_000),
     /** Time allowed for the whole SMTP conversation of one message. */

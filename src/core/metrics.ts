@@ -13,6 +13,8 @@ export interface Metrics {
   mx?(event: MxEvent, category?: string): void;
   /** Gmail mode (src/transports/gmail.ts): one outcome per API send or refusal to send. */
   gmail?(outcome: GmailOutcome): void;
+  /** A per-tenant or per-session limit refused something; `limit` is its name (messagesPerHour, ...), never a tenant id. */
+  limitHit?(limit: string): void;
 }
 
 export type MxEvent = 'bounce' | 'reply-forwarded' | 'auto-reply' | 'forged';

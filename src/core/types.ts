@@ -157,6 +157,14 @@ export interface MessageQueue {
   close(): Promise<void>;
 }
 
+/** Per-tenant reads of due mail, so that delivery can share its slots fairly between tenants. */
+export interface TenantDueQueue {
+  /** Tenants with recipients waiting for an attempt (due now or later), in no particular order. */
+  dueTenants(): string[];
+  /** due() for one tenant, at a cost that does not grow with other tenants' backlogs. */
+  dueOf(tenantId: string, now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[];
+}
+
 // ---------------------------------------------------------------- message log (API side of the queue)
 
 export interface MessageLogFilter {

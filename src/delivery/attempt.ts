@@ -93,7 +93,7 @@ function summary(results: readonly RecipientResult[]): { outcome: string; reply:
 /** One delivery: waits for a slot of its destination, sends, logs one line. */
 async function deliverGroup(deps: AttemptDeps, message: QueuedMessage, group: Planned): Promise<RecipientResult[]> {
   const destination = destinationKey(group.route);
-  const release = await deps.slots.acquire(destination);
+  const release = await deps.slots.acquire(destination, message.tenantId);
   const started = deps.clock();
   try {
     const results = await send(deps, message, group);

@@ -1,13 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { MessageQueue, QueuedMessage, RecipientResult, Route, Transport } from '../core/types.js';
+import type { MessageQueue, QueuedMessage, RecipientResult, Route, TenantDueQueue, Transport } from '../core/types.js';
 import { attemptMessage, type AttemptDeps, type Plan } from './attempt.js';
 import { newlyFailed, returnToSender, type BounceDeps } from './bounce.js';
 import { createDestinationSlots } from './destination-slots.js';
+import { EVEN_SHARES, TenantTurns, type FairPolicy } from './fair-share.js';
 
 export interface DeliveryDeps {
-  queue: MessageQueue;
+  queue: MessageQueue & TenantDueQueue;
   /** Groups a message's due recipients into deliveries (main decides routes). */
   plan: Plan;
   transportFor: (route: Route) => Transport;
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   bounceFrom: string;
   /** Longest sleep between scans when idle (default 1000). */
   pollMs?: number;
+  /** How the window and each destination's slots are shared between tenants (default: even, no cap). */
+  fairness?: FairPolicy;
 }
 
 export interface Delivery {
@@ -55,16 +58,21 @@ function countOutcomes(metrics: Metrics, results: readonly RecipientResult[], af
 
 /**
  * The delivery loop (Postfix's qmgr in small): takes due messages from the queue up to the
- * active window, sends each message's deliveries in parallel within the per-destination
- * limit, records all results of a message in one queue transaction, and returns failures to
- * the sender. Scans never overlap: a scan is synchronous, and the next one is requested by a
- * notify, a finished message or a timer, coalesced into one.
+ * active window, shared between tenants by fair-share.ts (per-tenant due reads), sends each
+ * message's deliveries in parallel within the per-destination limit, records all results of a
+ * message in one queue transaction, and returns failures to the sender. Scans never overlap:
+ * a scan is synchronous, and the next one is requested by a notify, a finished message or a
+ * timer, coalesced into one.
  */
 export function createDelivery(deps: DeliveryDeps): Delivery {
   const pollMs = Math.max(MIN_POLL_MS, deps.pollMs ?? 1000);
-  const attemptDeps: AttemptDeps = { ...deps, slots: createDestinationSlots(deps.concurrencyPerDestination) };
+  const fairness = deps.fairness ?? EVEN_SHARES;
+  const attemptDeps: AttemptDeps = { ...deps, slots: createDestinationSlots(deps.concurrencyPerDestination, fairness) };
   const bounceDeps: BounceDeps = deps;
   const inFlight = new Map<string, Promise<void>>();
+  /** The ids in flight per tenant: its share of the window, and what its due reads skip. */
+  const byTenant = new Map<string, Set<string>>();
+  const turns = new TenantTurns(fairness);
   let running = false;
   let scanQueued = false;
   let sleepTimer: NodeJS.Timeout | undefined;
@@ -93,24 +101,61 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     sleepTimer = undefined;
     if (!running) return;
     const now = deps.clock();
-    const free = deps.activeWindow - inFlight.size;
-    let picked: QueuedMessage[] = [];
     try {
-      if (free > 0) picked = deps.queue.due(now, free, new Set(inFlight.keys()));
+      fillWindow(now);
     } catch (err) {
       deps.logger.error({ err }, 'reading due messages failed');
       return sleepFor(pollMs);
     }
-    for (const message of picked) launch(message, now);
     // a full window is woken by the next message that finishes
     if (inFlight.size < deps.activeWindow) sleepUntilDue(now);
   }
 
+  /**
+   * Hands each free slot of the window to the tenant fair-share.ts picks, reading that
+   * tenant's due mail in small chunks: the cost follows the slots filled and the number of
+   * tenants with mail, never the length of anyone's backlog.
+   */
+  function fillWindow(now: number): void {
+    const tenants = new Set(deps.queue.dueTenants());
+    const ready = new Map<string, QueuedMessage[]>();
+    const inUse = (tenantId: string): number => byTenant.get(tenantId)?.size ?? 0;
+    while (inFlight.size < deps.activeWindow && tenants.size > 0) {
+      const tenantId = turns.pick(tenants, inUse, deps.activeWindow);
+      if (tenantId === undefined) break;
+      let batch = ready.get(tenantId) ?? [];
+      if (batch.length === 0) {
+        const chunk = Math.ceil((deps.activeWindow - inFlight.size) / tenants.size);
+        batch = deps.queue.dueOf(tenantId, now, chunk, byTenant.get(tenantId) ?? new Set());
+        ready.set(tenantId, batch);
+      }
+      const message = batch.shift();
+      if (!message) {
+        tenants.delete(tenantId); // nothing due now
+        continue;
+      }
+      turns.serve(tenantId);
+      launch(message, now);
+    }
+  }
+
   function launch(message: QueuedMessage, now: number): void {
+    const mine = byTenant.get(message.tenantId) ?? new Set<string>();
+    byTenant.set(message.tenantId, mine.add(message.id));
     const work = processMessage(message, now)
       .catch((err: unknown) => deps.logger.error({ queueId: message.id, err }, 'delivery failed unexpectedly'))
-      .finally(() => { inFlight.delete(message.id); requestScan(); });
+      .finally(() => { finished(message); requestScan(); });
     inFlight.set(message.id, work);
+  }
+
+  function finished(message: QueuedMessage): void {
+    inFlight.delete(message.id);
+    const mine = byTenant.get(message.tenantId);
+    mine?.delete(message.id);
+    if (mine?.size === 0) {
+      byTenant.delete(message.tenantId);
+      turns.forget(message.tenantId);
+    }
   }
 
   async function processMessage(message: QueuedMessage, now: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { InboundDeps } from './inbound-deps.js';
 import { normalizeIp } from './client-ip.js';
 import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, resolveSenderTenant, type Refusal } from './mail-policy.js';
 import { authenticatedTenant, sessionFields } from './session-log.js';
+import { checkTenantMail, declaredSize } from './tenant-limit-policy.js';
 import { toCallback } from './to-callback.js';
 import type { TransactionTracker } from './transaction-timer.js';
 
@@ -23,6 +24,8 @@ interface SessionState {
   authFailures: number;
   /** The tenant of the current transaction, set at MAIL FROM. */
   tenantId: string | undefined;
+  /** MAIL commands so far (smtp.maxTransactionsPerSession). */
+  transactions: number;
 }
 
 interface Ctx extends HandlerContext {
@@ -59,7 +62,7 @@ export function createHandlers(context: HandlerContext): Handlers {
  * nothing re-creates (and leaks) an entry for a connection that is gone.
  */
 function state(ctx: Ctx, session: SMTPServerSession): SessionState {
-  return ctx.sessions.get(session.id) ?? { authFailures: 0, tenantId: undefined };
+  return ctx.sessions.get(session.id) ?? { authFailures: 0, tenantId: undefined, transactions: 0 };
 }
 
 function refuse(ctx: Ctx, session: SMTPServerSession, r: Refusal, command: string): SmtpError {
@@ -85,7 +88,7 @@ async function connect(ctx: Ctx, session: SMTPServerSession): Promise<void> {
   if (!ctx.limiter.admit(session.id, normalizeIp(session.remoteAddress))) {
     throw refuse(ctx, session, { reply: Replies.tooManyConnections(), reason: 'connections' }, 'CONNECT');
   }
-  ctx.sessions.set(session.id, { authFailures: 0, tenantId: undefined });
+  ctx.sessions.set(session.id, { authFailures: 0, tenantId: undefined, transactions: 0 });
   ctx.deps.logger.debug({ ...sessionFields(session), secure: session.secure }, 'client connected');
 }
 
@@ -107,19 +110,38 @@ async function auth(ctx: Ctx, a: SMTPServerAuthentication, session: SMTPServerSe
 
 async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   if (ctx.isClosing()) throw refuse(ctx, session, { reply: Replies.shuttingDown(), reason: 'shutdown' }, 'MAIL');
+  countTransaction(ctx, session);
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
   if ('reply' in sender) throw refuse(ctx, session, sender, 'MAIL');
   const syntax = checkSenderSyntax(address.address);
   if (syntax) throw refuse(ctx, session, syntax, 'MAIL');
+  const limited = ctx.deps.limits && checkTenantMail(ctx.deps.limits, sender.tenantId, declaredSize(address.args), ctx.deps.clock());
+  if (limited) throw refuse(ctx, session, limited, 'MAIL');
   state(ctx, session).tenantId = sender.tenantId;
   ctx.tracker.begin(session.id);
 }
 
+/** Counts this MAIL; past smtp.maxTransactionsPerSession the client gets 421 and the connection closes. */
+function countTransaction(ctx: Ctx, session: SMTPServerSession): void {
+  const max = ctx.deps.smtp.maxTransactionsPerSession;
+  const s = state(ctx, session);
+  s.transactions++;
+  if (s.transactions <= max) return;
+  ctx.deps.metrics.limitHit?.('transactionsPerSession');
+  throw refuse(ctx, session, { reply: Replies.tooManyTransactions(max), reason: 'session-limit' }, 'MAIL');
+}
+
 async function rcptTo(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   const accepted = session.envelope.rcptTo.map((r) => r.address);
-  const verdict = checkRecipientSyntax(address.address) ?? checkRecipientCount(accepted, address.address, ctx.deps.smtp.maxRecipients);
-  if (verdict) throw refuse(ctx, session, verdict, 'RCPT');
+  const { limits } = ctx.deps;
+  const tenantId = state(ctx, session).tenantId;
+  const max = limits && tenantId !== undefined ? limits.limitsOf(tenantId).recipientsPerMessage : ctx.deps.smtp.maxRecipients;
+  const syntax = checkRecipientSyntax(address.address);
+  if (syntax) throw refuse(ctx, session, syntax, 'RCPT');
+  const tooMany = checkRecipientCount(accepted, address.address, max);
+  if (tooMany && limits && tenantId !== undefined) limits.hit(tenantId, 'recipientsPerMessage');
+  if (tooMany) throw refuse(ctx, session, tooMany, 'RCPT');
 }
 
 async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): Promise<string> {
@@ -130,7 +152,11 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
     maxMessageSize: deps.smtp.maxMessageSize, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
     logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
     ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
-  }, () => ctx.tracker.inputDone(session.id));
+  }, () => ctx.tracker.inputDone(session.id)).catch((err: unknown) => {
+    // the end-of-DATA size check uses the tenant's limit (maxSizeFor): count it like the SIZE= one
+    if (err instanceof SmtpError && err.responseCode === 552) deps.limits?.hit(tenantId, 'maxMessageSize');
+    throw err;
+  });
 }
 
 function dataSession(session: SMTPServerSession, tenantId: string): DataSession {

@@ -42,6 +42,13 @@ export class DepthCounter {
     return { messages: counts.messages, queued: counts.queued, deferred: counts.deferred, held: counts.held };
   }
 
+  /** Tenants with recipients waiting for an attempt (queued or deferred, not held). */
+  dueTenants(): string[] {
+    const out: string[] = [];
+    for (const [tenantId, counts] of this.byTenant) if (counts.queued + counts.deferred > 0) out.push(tenantId);
+    return out;
+  }
+
   private apply(msg: QueuedMessage, sign: 1 | -1): void {
     const pending = msg.recipients.filter(isPending);
     if (pending.length === 0) return;

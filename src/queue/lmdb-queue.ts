@@ -23,6 +23,7 @@ import {
   insertMessage,
   openStores,
   purgeKeys,
+  restoreTenantDue,
   updateMessage,
   type Change,
   type QueueStores,
@@ -42,6 +43,7 @@ import {
 import { applyExpiry, applyResults, newRecord } from './records.js';
 import type { RetryPolicy } from './retry-schedule.js';
 import { toStorageError } from './storage-errors.js';
+import { readTenantDue } from './tenant-due.js';
 
 export interface QueueOptions {
   /** Directory of the LMDB environment (created if missing). */
@@ -77,7 +79,10 @@ export function openQueue(options: QueueOptions): LmdbQueue {
     throw err;
   }
   const depth = new DepthCounter();
-  for (const msg of pendingMessages(stores)) depth.add(msg);
+  for (const msg of pendingMessages(stores)) {
+    depth.add(msg);
+    restoreTenantDue(stores, msg);
+  }
   options.logger.info({ path: options.path, archivePath, depth: depth.snapshot() }, 'queue opened');
   return new LmdbQueue(stores, archive, options, depth);
 }
@@ -172,6 +177,17 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes {
     const fresh = readDue(this.stores, this.stores.incoming, now, limit, exclude);
     const room = limit - fresh.length;
     return room > 0 ? [...fresh, ...readDue(this.stores, this.stores.deferred, now, room, exclude)] : fresh;
+  }
+
+  /** Tenants with queued or deferred recipients (due now or later), from the in-memory counters. */
+  dueTenants(): string[] {
+    return this.counter.dueTenants();
+  }
+
+  /** Like due(), for one tenant: reads that tenant's entries only, however long other backlogs are. */
+  dueOf(tenantId: string, now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
+    if (limit <= 0) return [];
+    return readTenantDue(this.stores.tenantDue, this.stores.messages, tenantId, { now, limit, exclude });
   }
 
   nextDueAt(): number | undefined {

@@ -3,6 +3,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { GatewayError } from '../core/gateway-error.js';
 import type { QueuedMessage } from '../core/types.js';
 import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
+import { tenantDueKey, type TenantDueKey } from './tenant-due.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -15,6 +16,8 @@ export type IndexKey = [number, string];
  *   body-archive.ts); it stays here only when the archive write failed, until purgeCompleted
  * - incoming: [receivedAt, id] for never-attempted mail; deferred: [dueAt, id] for the rest
  * - held: [heldAt, id] for messages whose pending recipients are all held (never read by due())
+ * - tenantDue: [tenantId, lane, time, id], incoming and deferred again per tenant (tenant-due.ts),
+ *   so that fair delivery reads one tenant's due mail without reading past another's backlog
  * - completed: [completedAt, id] → CompletedEntry, so that purging old log entries and
  *   counting today's outcomes are range reads. Entries written before CompletedEntry
  *   existed hold `true`: readers fall back to the record.
@@ -26,6 +29,7 @@ export interface QueueStores {
   readonly incoming: Database<true, IndexKey>;
   readonly deferred: Database<true, IndexKey>;
   readonly held: Database<true, IndexKey>;
+  readonly tenantDue: Database<true, TenantDueKey>;
   readonly completed: Database<CompletedEntry | true, IndexKey>;
 }
 
@@ -46,6 +50,7 @@ export function openStores(path: string): QueueStores {
       incoming: root.openDB<true, IndexKey>('incoming', { encoding: 'msgpack' }),
       deferred: root.openDB<true, IndexKey>('deferred', { encoding: 'msgpack' }),
       held: root.openDB<true, IndexKey>('held', { encoding: 'msgpack' }),
+      tenantDue: root.openDB<true, TenantDueKey>('tenant-due', { encoding: 'msgpack' }),
       completed: root.openDB<CompletedEntry | true, IndexKey>('completed', { encoding: 'msgpack' }),
     };
   } catch (err) {
@@ -64,6 +69,8 @@ export function insertMessage(stores: QueueStores, record: QueuedMessage, body: 
   const to = placement(record);
   if (to) {
     writes.push(indexOf(stores, to).put(to.key, true));
+    const byTenant = tenantDueKey(record.tenantId, to);
+    if (byTenant) writes.push(stores.tenantDue.put(byTenant, true));
   } else if (record.completedAt !== undefined) {
     writes.push(stores.completed.put([record.completedAt, record.id], completedEntry(record)));
   }
@@ -103,6 +110,10 @@ function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMe
   if (!samePlacement(from, to)) {
     if (from) void indexOf(stores, from).remove(from.key);
     if (to) void indexOf(stores, to).put(to.key, true);
+    const fromTenant = tenantDueKey(before.tenantId, from);
+    const toTenant = tenantDueKey(after.tenantId, to);
+    if (fromTenant) void stores.tenantDue.remove(fromTenant);
+    if (toTenant) void stores.tenantDue.put(toTenant, true);
   }
   if (after.completedAt !== undefined && before.completedAt === undefined) {
     void stores.completed.put([after.completedAt, after.id], completedEntry(after));
@@ -110,6 +121,18 @@ function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMe
     if (bodyArchived) void stores.bodies.remove(after.id);
   }
   void stores.messages.put(after.id, after);
+}
+
+/**
+ * Adds a pending message's tenantDue entry when it is missing: queues written before that
+ * index existed get it at their first open (openQueue reads every pending record anyway).
+ */
+export function restoreTenantDue(stores: QueueStores, msg: QueuedMessage): void {
+  const key = tenantDueKey(msg.tenantId, placement(msg));
+  if (key && !stores.tenantDue.doesExist(key)) {
+    void stores.tenantDue.put(key, true);
+    guardBatch(stores.root);
+  }
 }
 
 /** Up to `max` keys of the `completed` index for messages completed before `olderThan`, oldest first. */

@@ -5,6 +5,7 @@ import {
   type QueuedMessage,
   type RecipientResult,
   type RecipientState,
+  type TenantDueQueue,
 } from '../../src/core/types.js';
 
 /**
@@ -12,7 +13,7 @@ import {
  * delivery). It keeps the contract (fresh before deferred, results applied at once, a fixed
  * retry delay) but nothing is durable: integration tests use the real LMDB queue.
  */
-export class MemoryQueue implements MessageQueue {
+export class MemoryQueue implements MessageQueue, TenantDueQueue {
   readonly messages = new Map<string, QueuedMessage>();
   readonly bodies = new Map<string, Buffer>();
   /** Resolve before enqueue resolves; tests replace it to hold or fail the "sync". */
@@ -41,6 +42,15 @@ export class MemoryQueue implements MessageQueue {
     const fresh = pending.filter((m) => m.recipients.every((r) => r.attempts === 0));
     const deferred = pending.filter((m) => !fresh.includes(m));
     return [...fresh, ...deferred].slice(0, limit);
+  }
+
+  dueTenants(): string[] {
+    const pending = [...this.messages.values()].filter((m) => m.recipients.some((r) => r.status === 'queued' || r.status === 'deferred'));
+    return [...new Set(pending.map((m) => m.tenantId))];
+  }
+
+  dueOf(tenantId: string, now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
+    return this.due(now, Number.MAX_SAFE_INTEGER, exclude).filter((m) => m.tenantId === tenantId).slice(0, limit);
   }
 
   nextDueAt(): number | undefined {

@@ -11,6 +11,7 @@ import type { ContentApiDeps } from './content-routes.js';
 import type { DomainService } from '../../domains/domain-service.js';
 import type { SuppressionStore } from '../../mx/suppression-store.js';
 import type { GmailApiDeps } from './gmail-routes.js';
+import type { TenantLimits } from '../../tenants/tenant-limits-service.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -55,6 +56,8 @@ export interface ApiDeps {
   readonly gmail?: GmailApiDeps;
   /** Per-tenant suppression list (issue 9, src/mx/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
+  /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
+  readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
   readonly onTenantDeleted?: (tenantId: string) => void;
 }

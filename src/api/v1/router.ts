@@ -20,6 +20,7 @@ import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 import { gmailRoutes } from './gmail-routes.js';
 import { suppressionRoutes } from './suppression-routes.js';
+import { limitRoutes } from './limit-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -28,7 +29,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [...tenantRoutes(deps), ...credentialRoutes(deps), ...messageRoutes(deps), ...reportRoutes(deps), ...senderRoutes(deps),
     ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps),
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
-    ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : [])];
+    ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
+    ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : [])];
 }
 
 /**

@@ -1,0 +1,50 @@
+import type { Config } from '../config/schema.js';
+import { defaultLimits, effectiveLimits, mergeOverrides, type LimitName, type LimitOverrides, type TenantLimitValues } from './tenant-limits.js';
+import { openTenantLimitsStore, type TenantLimitsStore } from './tenant-limits-store.js';
+import { TenantUsage } from './tenant-usage.js';
+import type { limitOverridesSchema } from './tenant-limits.js';
+import type { z } from 'zod';
+
+/** Limits per tenant (operator defaults, admin overrides) and their usage: one object per gateway. */
+export interface TenantLimits {
+  readonly defaults: TenantLimitValues;
+  limitsOf(tenantId: string): TenantLimitValues;
+  overridesOf(tenantId: string): LimitOverrides;
+  update(tenantId: string, change: z.output<typeof limitOverridesSchema>): Promise<LimitOverrides>;
+  readonly usage: TenantUsage;
+  /** Counts a refusal in the usage view and the metrics. */
+  hit(tenantId: string, limit: LimitName): void;
+  weightOf(tenantId: string): number;
+  /** Tenant purge: tenants with overrides or counters, and the removal of both (true when it had overrides). */
+  tenantIds(): Iterable<string>;
+  remove(tenantId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function openTenantLimits(
+  path: string, config: Pick<Config, 'limits' | 'smtp'>, onHit: (limit: LimitName) => void = () => undefined,
+): TenantLimits {
+  const store: TenantLimitsStore = openTenantLimitsStore(path);
+  const defaults = defaultLimits(config);
+  const caps = { recipients: config.smtp.maxRecipients, size: config.smtp.maxMessageSize };
+  const usage = new TenantUsage();
+  const limitsOf = (tenantId: string): TenantLimitValues => effectiveLimits(defaults, store.get(tenantId), caps);
+  return {
+    defaults, usage, limitsOf,
+    overridesOf: (tenantId) => store.get(tenantId),
+    update: (tenantId, change) => store.set(tenantId, mergeOverrides(store.get(tenantId), change)),
+    hit(tenantId, limit) {
+      usage.hit(tenantId, limit);
+      onHit(limit);
+    },
+    weightOf: (tenantId) => store.get(tenantId).deliveryWeight ?? defaults.deliveryWeight,
+    tenantIds: () => new Set([...store.tenantIds(), ...usage.tenantIds()]),
+    async remove(tenantId) {
+      const had = Object.keys(store.get(tenantId)).length > 0;
+      usage.forget(tenantId);
+      await store.remove(tenantId);
+      return had;
+    },
+    close: () => store.close(),
+  };
+}
