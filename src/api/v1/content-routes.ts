@@ -4,6 +4,7 @@ import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSche
 import { prepareCustomLayout } from '../../rules/layout-validation.js';
 import { lintLayout, lintMessage, lintSubject, lintTextTemplate, type LintWarning } from '../../rules/spam-lint.js';
 import { checkTemplate } from '../../rules/template-syntax.js';
+import { sharedPatternCache } from '../../rules/tenant-pattern.js';
 import type { ContentSettingsStore, StoredContentSettings } from '../../tenants/content-settings-store.js';
 import { openStatus, type OpenReader } from '../../tracking/open-store.js';
 import type { ApiDeps } from './api-deps.js';
@@ -57,7 +58,7 @@ const warningSchema = z.object({
 const viewSchema = z.object({
   enabled: z.boolean(),
   settings: z.record(z.string(), z.unknown()).meta({ description: 'The ContentSettingsInput fields, with defaults filled in' }),
-  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice; never blocks saving' }),
+  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice, and stored rules that are skipped (rule `pattern-skipped`) because the pattern engine refuses them; never blocks saving' }),
   updatedAt: z.number().int().optional(),
 }).meta({ id: 'ContentSettings' });
 
@@ -87,7 +88,16 @@ export function settingsWarnings(s: ContentSettings, sendingDomain?: string): Wa
     for (const [language, template] of Object.entries(variants)) out.push(...at(`texts.${name}.${language}`, lintTextTemplate(template, options)));
   }
   if (typeof s.layout === 'object') out.push(...at('layout.custom', lintLayout(s.layout.custom, options)));
-  return out;
+  return [...skippedRules(s), ...out];
+}
+
+/** Rules stored before the pattern engine or its limits changed: detection skips them, and says so here. */
+function skippedRules(s: ContentSettings): Warning[] {
+  return s.rules.flatMap((rule, i) => {
+    const compiled = sharedPatternCache.compile(rule.pattern, rule.caseSensitive);
+    if (compiled.ok) return [];
+    return [{ field: `rules.${i}.pattern`, rule: 'pattern-skipped', message: `rule ${JSON.stringify(rule.name)} is skipped: ${compiled.reason}`, start: 0, end: rule.pattern.length }];
+  });
 }
 
 function view(stored: StoredContentSettings | undefined, sendingDomain?: string): z.infer<typeof viewSchema> {
