@@ -1,7 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTransport } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentSettingsSchema } from '../../src/rules/content-settings.js';
+import { openContentSettingsStore } from '../../src/tenants/content-settings-store.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
@@ -124,4 +127,26 @@ describe('tenant patterns cannot block anything', () => {
     await arrived(sink, await bomb);
     expect(Date.now() - started).toBeLessThan(10_000);
   }, 30_000);
+
+  it('a stored rule the engine refuses (saved before it changed) is skipped, flagged in the API, and blocks no mail', async () => {
+    // Written straight into the store, as an older version would have left it: the API refuses it now.
+    const rules = [
+      { name: 'old-lookahead', field: 'subject', pattern: String.raw`Factuur(?= \d)`, caseSensitive: false, documentType: 'reminder' },
+      { name: 'number', field: 'subject', pattern: String.raw`Factuur (?<document_number>[\d-]+)`, caseSensitive: false, documentType: 'invoice' },
+    ];
+    const settings = { ...contentSettingsSchema.parse({}), rules } as ReturnType<typeof contentSettingsSchema.parse>;
+    const store = openContentSettingsStore(join(gw.dataDir, 'content'));
+    await store.put(gw.tenantId, { enabled: true, settings, updatedAt: Date.now() });
+    await store.close(); // lmdb shares the environment with the gateway's handle, which stays open
+
+    const view = await api(gw, 'GET', `/tenants/${gw.tenantId}/content`);
+    expect(view.status).toBe(200);
+    expect(view.body.warnings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ field: 'rules.0.pattern', rule: 'pattern-skipped', message: expect.stringMatching(/^rule "old-lookahead" is skipped: lookahead/) }),
+    ]));
+    const id = await sendHonest();
+    await arrived(sink, id);
+    const note = await api(gw, 'GET', `/messages/${id}`);
+    expect(note.body.content).toMatchObject({ documentType: 'invoice', rule: 'number', documentNumber: '2024-0012' });
+  });
 });
