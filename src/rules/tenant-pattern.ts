@@ -1,27 +1,39 @@
-import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
+import { RE2JS, RE2JSException, RE2JSSyntaxException, RE2Set } from 're2js';
 
 /**
  * Tenant detection patterns run on re2js, a linear-time engine (a pure-JS port of RE2): no
  * backtracking, so no pattern can take exponential time. Linear is not free, though: the cost
- * of a scan grows with the input length times the number of program instructions (the NFA
- * keeps up to one thread per instruction). So each rule gets a work budget in
- * instruction-characters, which sets how much of a value it sees: a typical rule of 16
- * instructions sees the first 20,000 characters (as much as before), a rule of 5 or fewer
- * sees 64 KiB, the largest pattern allowed still sees 320 characters. Measured worst case,
- * a few ns per instruction-character: one rule never holds the event loop for more than
- * ~15 ms, whatever the pattern and the mail (bench/patterns.ts).
+ * of a scan grows with the input length times the number of program instructions. On honest
+ * patterns the DFA needs well under 1 ns per instruction-character; a hostile one makes the
+ * DFA give up and the NFA run, which keeps up to one thread per instruction: ~100 ns per
+ * instruction-character measured at worst, and the capture pass for named groups about 3x
+ * that. So each rule gets a work budget in instruction-characters, which sets how much of a
+ * value it sees: a 15-instruction rule (`factuur\s*(\d+)`) sees the first 6,400 characters,
+ * 2,133 with a named group; a tiny one up to 64 KiB; the largest allowed at least 32. That
+ * keeps one rule at ~10 ms of event loop at worst, whatever the pattern and the mail
+ * (bench/patterns.ts), and detection yields between rules.
  */
 export const MAX_SCAN_CHARS = 64 * 1024;
-/** Instruction-characters one rule may spend per message (test and capture pass share it). */
-export const RULE_WORK_BUDGET = 320_000;
+/** Instruction-characters one rule may spend per message (test and capture pass together). */
+export const RULE_WORK_BUDGET = 96_000;
+/** Patterns with named groups also run the capture pass (NFA) over the slice: they count triple. */
+export const CAPTURE_WEIGHT = 3;
+/**
+ * DFA state memory per compiled pattern. re2js's default (8 MiB) lets a state-exploding
+ * pattern spend ~100 ms building states before it falls back to the NFA, and would let the
+ * cache below hold 4 GiB; with this much it gives up early and the cache stays under 64 MiB.
+ */
+const DFA_MEMORY = 128 * 1024;
 /** Larger programs are refused on save: they would see too little of a mail to be useful. */
 export const MAX_PATTERN_INSTRUCTIONS = 1_000;
 /** Compiled patterns kept; tenants share entries for the same pattern text and flags. */
-export const PATTERN_CACHE_SIZE = 1_000;
+export const PATTERN_CACHE_SIZE = 500;
 
 export interface CompiledPattern {
   readonly ok: true;
   readonly re: RE2JS;
+  /** The same pattern as a one-pattern set: a DFA test with bounded state memory. */
+  readonly test: (input: string) => boolean;
   /** Named groups as written in the pattern (`document_number`), empty when none. */
   readonly groupNames: readonly string[];
   /** Characters of one value this pattern may scan, from its size and the work budget. */
@@ -79,8 +91,13 @@ export function compileTenantPattern(pattern: string, caseSensitive: boolean): P
   if (size > MAX_PATTERN_INSTRUCTIONS) {
     return { ok: false, reason: `pattern is too complex (${size} instructions, at most ${MAX_PATTERN_INSTRUCTIONS}); use fewer or smaller repetitions like {1000}` };
   }
+  const set = new RE2Set(RE2Set.UNANCHORED, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE, DFA_MEMORY);
+  set.add(toRe2Syntax(pattern));
+  set.compile();
+  const test = (input: string) => set.match(input).length > 0;
   const groupNames = Object.keys(re.namedGroups());
-  return { ok: true, re, groupNames, scanChars: Math.min(MAX_SCAN_CHARS, Math.floor(RULE_WORK_BUDGET / Math.max(1, size))) };
+  const cost = Math.max(1, size) * (groupNames.length > 0 ? CAPTURE_WEIGHT : 1);
+  return { ok: true, re, test, groupNames, scanChars: Math.min(MAX_SCAN_CHARS, Math.floor(RULE_WORK_BUDGET / cost)) };
 }
 
 /**
@@ -116,8 +133,8 @@ export interface PatternMatch {
 
 /**
  * The first of `values` the pattern matches, within the rule's budget: each value is cut to
- * what is left of `scanChars`. A quick DFA test runs first; the capture pass (NFA) only when
- * it matched and the pattern has named groups.
+ * what is left of `scanChars`. The DFA test runs first (fast, bounded memory); the capture
+ * pass only when it matched and the pattern has named groups.
  */
 export function matchWithinBudget(compiled: CompiledPattern, values: readonly string[]): PatternMatch | undefined {
   let left = compiled.scanChars;
@@ -125,7 +142,7 @@ export function matchWithinBudget(compiled: CompiledPattern, values: readonly st
     if (left <= 0) break;
     const slice = value.length > left ? value.slice(0, left) : value;
     left -= slice.length;
-    if (!compiled.re.test(slice)) continue;
+    if (!compiled.test(slice)) continue;
     if (compiled.groupNames.length === 0) return { groups: {} };
     const m = compiled.re.matcher(slice);
     if (!m.find()) continue;

@@ -171,12 +171,12 @@ describe('tenant rules', () => {
     expect(detectDocument(input({ subject: 'Factuur 12 [F1]' }), [rule({ pattern: String.raw`\[(?<language>\w+)\]`, language: 'de' })]).language).toEqual({ code: 'de', source: 'rule' });
   });
 
-  it('are case-insensitive unless asked, and see at most 64 KiB of text (less for larger patterns)', () => {
+  it('are case-insensitive unless asked, and see at most 64 KiB of text (less the larger the pattern)', () => {
     expect(detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', documentType: 'reminder' })], false).documentType).toBe('reminder');
     expect(detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', caseSensitive: true })], false).documentType).toBe('other');
     const late = `${'x'.repeat(MAX_SCAN_CHARS)}MARKER`;
     expect(detectDocument(input({ text: late }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('other');
-    expect(detectDocument(input({ text: `${'x'.repeat(20_000)}MARKER` }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('invoice');
+    expect(detectDocument(input({ text: `${'x'.repeat(5_000)}MARKER` }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('invoice');
   });
 
   it('skip a stored rule the engine refuses (saved before it changed), report it, and run the others', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPattern, captureNames } from '../../../src/rules/rule-pattern.js';
 import {
-  compileTenantPattern, createPatternCache, matchWithinBudget, MAX_PATTERN_INSTRUCTIONS, MAX_SCAN_CHARS, RULE_WORK_BUDGET, toRe2Syntax, type CompiledPattern,
+  CAPTURE_WEIGHT, compileTenantPattern, createPatternCache, matchWithinBudget, MAX_PATTERN_INSTRUCTIONS, MAX_SCAN_CHARS, RULE_WORK_BUDGET, toRe2Syntax, type CompiledPattern,
 } from '../../../src/rules/tenant-pattern.js';
 
 const compiled = (pattern: string, caseSensitive = false): CompiledPattern => {
@@ -59,6 +59,8 @@ describe('tenant patterns: bounded work', () => {
   it('a pattern sees at most its share of the budget, across all values of a rule', () => {
     const p = compiled('MARKER');
     expect(p.scanChars).toBe(Math.min(MAX_SCAN_CHARS, Math.floor(RULE_WORK_BUDGET / p.re.programSize())));
+    const named = compiled(String.raw`factuur\s*(?<document_number>\d+)`);
+    expect(named.scanChars).toBe(Math.floor(RULE_WORK_BUDGET / (named.re.programSize() * CAPTURE_WEIGHT)));
     expect(matchWithinBudget(p, ['x'.repeat(p.scanChars - 6) + 'MARKER'])).toBeDefined();
     expect(matchWithinBudget(p, ['x'.repeat(p.scanChars - 5) + 'MARKER'])).toBeUndefined();
     expect(matchWithinBudget(p, ['x'.repeat(p.scanChars - 3), 'MARKER'])).toBeUndefined();
