@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { composeMessage } from '../../rules/compose.js';
 import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSchema, type ContentSettings } from '../../rules/content-settings.js';
+import { createCssInliner, type CssInliner } from '../../rules/css-inliner.js';
 import { prepareCustomLayout } from '../../rules/layout-validation.js';
 import { lintLayout, lintMessage, lintSubject, lintTextTemplate, type LintWarning } from '../../rules/spam-lint.js';
 import { checkTemplate } from '../../rules/template-syntax.js';
@@ -8,7 +9,7 @@ import { sharedPatternCache } from '../../rules/tenant-pattern.js';
 import type { ContentSettingsStore, StoredContentSettings } from '../../tenants/content-settings-store.js';
 import { openStatus, type OpenReader } from '../../tracking/open-store.js';
 import type { ApiDeps } from './api-deps.js';
-import { conflict, invalidRequest } from './api-errors.js';
+import { ApiError, conflict, invalidRequest } from './api-errors.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
@@ -108,18 +109,27 @@ function view(stored: StoredContentSettings | undefined, sendingDomain?: string)
   };
 }
 
-/** Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks); juice (~25 MiB) loads on first use. */
-async function inlineLayout(s: ContentSettings): Promise<ContentSettings> {
+/**
+ * Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks): checked,
+ * inlined by juice in a worker thread with a deadline (css-inliner.ts), and checked again.
+ */
+async function inlineLayout(s: ContentSettings, inlineCss: CssInliner): Promise<ContentSettings> {
   if (typeof s.layout !== 'object') return s;
-  const { default: juice } = await import('juice');
-  const prepared = prepareCustomLayout(s.layout.custom, knownVariables(s), (html) => juice(html));
-  if (!prepared.ok) throw invalidRequest({ 'body.layout.custom': prepared.errors.map((e) => `${e.message} (at ${e.start})`) });
+  const known = knownVariables(s);
+  const refuse = (messages: string[]) => invalidRequest({ 'body.layout.custom': messages });
+  const checked = prepareCustomLayout(s.layout.custom, known);
+  if (!checked.ok) throw refuse(checked.errors.map((e) => `${e.message} (at ${e.start})`));
+  const inlined = await inlineCss(checked.html);
+  if (!inlined.ok) throw inlined.busy ? new ApiError(503, { error: 'busy', message: inlined.reason }) : refuse([inlined.reason]);
+  const prepared = prepareCustomLayout(inlined.html, known);
+  if (!prepared.ok) throw refuse(prepared.errors.map((e) => `${e.message} (at ${e.start})`));
   return { ...s, layout: { custom: prepared.html } };
 }
 
 export function contentRoutes(deps: ApiDeps): ApiRoute[] {
   const content = deps.content;
   if (!content) return [];
+  const inlineCss = createCssInliner();
   return [
     defineRoute({
       method: 'get', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Content settings',
@@ -142,7 +152,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         if (rest.openTracking && content.senderMode(params.id) === 'own-smtp') {
           throw conflict('open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a pixel to it');
         }
-        const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name });
+        const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name }, inlineCss);
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
         return { status: 200, body: view(saved, content.sendingDomain), audit: { tenantId: params.id } };
       },
