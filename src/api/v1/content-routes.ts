@@ -143,9 +143,12 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'put', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Replace content settings',
-      description: 'Unknown %variables% are refused (400, naming them); a custom layout is validated and its CSS inlined; spam-lint warnings come back with positions and never block. Open tracking is refused in own-smtp mode (409).',
+      description: 'Unknown %variables% are refused (400, naming them), and so are rule patterns the linear-time engine cannot run (RE2 syntax: no backreferences or lookaround); a custom layout is validated and its CSS inlined (in a worker, 5 s at most); spam-lint warnings come back with positions and never block. Open tracking is refused in own-smtp mode (409).',
       params: idParams, body: putBody,
-      responses: { 200: { description: 'The saved settings', schema: viewSchema }, 409: { description: 'Open tracking is not possible in own-smtp mode' } },
+      responses: {
+        200: { description: 'The saved settings', schema: viewSchema }, 409: { description: 'Open tracking is not possible in own-smtp mode' },
+        503: { description: 'Too many custom layouts are being inlined at once; retry in a few seconds' },
+      },
       async handle({ principal, params, body, now }) {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const { enabled, ...rest } = body;
