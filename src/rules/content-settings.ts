@@ -32,7 +32,7 @@ export const detectionRuleSchema = z.strictObject({
   field: z.enum(RULE_FIELDS),
   /** Header name, for field `header`. */
   header: z.string().max(76).regex(/^[!-9;-~]+$/, 'expected a header name').optional(),
-  /** JavaScript regular expression; named groups become variables (`(?<document_number>...)`), `(?<language>...)` the language. */
+  /** Regular expression in RE2 syntax (JavaScript's without backreferences and lookaround); named groups become variables (`(?<document_number>...)`), `(?<language>...)` the language. */
   pattern: z.string(),
   caseSensitive: z.boolean().default(false),
   documentType: documentTypeSchema,
@@ -41,7 +41,7 @@ export const detectionRuleSchema = z.strictObject({
 }).superRefine((rule, ctx) => {
   if (rule.field === 'header' && rule.header === undefined) ctx.addIssue({ code: 'custom', path: ['header'], message: 'a header rule needs the header name' });
   if (rule.field !== 'header' && rule.header !== undefined) ctx.addIssue({ code: 'custom', path: ['header'], message: 'header is only used with field "header"' });
-  for (const message of checkPattern(rule.pattern)) ctx.addIssue({ code: 'custom', path: ['pattern'], message });
+  for (const message of checkPattern(rule.pattern, rule.caseSensitive)) ctx.addIssue({ code: 'custom', path: ['pattern'], message });
 });
 
 export const layoutSchema = z.union([
@@ -90,7 +90,7 @@ export function knownVariables(settings: Pick<ContentSettings, 'constants' | 'ru
   const known = new Set<string>(BUILTIN_VARIABLES);
   for (const name of Object.keys(settings.constants)) known.add(name);
   for (const rule of settings.rules) {
-    for (const name of captureNames(rule.pattern)) if (name !== LANGUAGE_GROUP) known.add(name);
+    for (const name of captureNames(rule.pattern, rule.caseSensitive)) if (name !== LANGUAGE_GROUP) known.add(name);
   }
   return known;
 }

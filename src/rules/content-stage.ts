@@ -8,7 +8,7 @@ import { buildMime, pickHeaders, type HeaderLine } from './build-mime.js';
 import { chooseLanguage } from './choose-language.js';
 import { composeMessage, type ComposedMessage } from './compose.js';
 import { contentSettingsSchema, type ContentSettings } from './content-settings.js';
-import { detectDocument, type Detection } from './detect.js';
+import { detectDocumentYielding, type Detection } from './detect.js';
 import { detectionInputFrom } from './detection-input.js';
 import { lintMessage } from './spam-lint.js';
 
@@ -71,7 +71,8 @@ export async function applyContent(
     const parsed = await parseMail(body, { keepCidLinks: true });
     if (!active) return typeof parsed.html === 'string' ? await render(parsed, PASSTHROUGH, NO_DETECTION, PASSTHROUGH.defaultLanguage) : undefined;
     const settings = stored.settings;
-    const detection = detectDocument(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+    const detection = await detectDocumentYielding(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+    if (detection.skippedRules) deps.logger.warn({ queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules }, 'detection rules skipped: their stored pattern does not compile on the linear-time engine');
     const { language } = chooseLanguage(detection, opts.recipient, settings);
     const rendered = await render(parsed, settings, detection, language);
     await annotate(deps, message, annotation(deps, detection, rendered.composed));

@@ -1,8 +1,9 @@
 import { builtinDetectionRules, builtinExtractors, type BuiltinRule } from './builtin-rules.js';
 import type { DetectionRule } from './content-settings.js';
 import type { DocumentType } from './document-types.js';
-import { LANGUAGE_GROUP, rulePatternFlags } from './rule-pattern.js';
+import { LANGUAGE_GROUP } from './rule-pattern.js';
 import { canonicalName, singleLine } from './template-syntax.js';
+import { matchWithinBudget, sharedPatternCache } from './tenant-pattern.js';
 
 /**
  * Which document a legacy mail carries, and the variables found in it. Tenant rules run in
@@ -10,6 +11,9 @@ import { canonicalName, singleLine } from './template-syntax.js';
  * later rules of the same type only add variables not found yet (a subject rule gives the
  * number, a body rule the amount). Captured values are made single-line here, where they
  * enter, so that they are safe in a subject.
+ *
+ * Tenant patterns run on a linear-time engine within a per-rule budget (tenant-pattern.ts);
+ * the built-in ones are ours and run as JavaScript RegExps on short inputs.
  */
 export interface DetectionInput {
   readonly subject: string;
@@ -29,9 +33,16 @@ export interface Detection {
   readonly matchedRule: string | null;
   /** Language a rule fixed or captured; `builtin` hints come from the keyword's language. */
   readonly language?: { readonly code: string; readonly source: 'rule' | 'builtin' };
+  /** Tenant rules that were not run because their stored pattern no longer compiles. */
+  readonly skippedRules?: readonly SkippedRule[];
 }
 
-/** Rules see at most this much of a value, which bounds the cost of any pattern. */
+export interface SkippedRule {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** Built-in extractors (amount, due date) look at no more than this much of the text. */
 export const MAX_MATCH_TEXT = 20_000;
 /** Subjects and file names are short; built-in rules look at no more than this of them. */
 const MAX_BUILTIN_MATCH = 1_000;
@@ -40,7 +51,8 @@ interface Runnable {
   readonly name: string;
   readonly field: DetectionRule['field'];
   readonly header?: string | undefined;
-  readonly regex: RegExp;
+  /** Named groups of the first value matched, undefined when none matched. */
+  readonly match: (values: readonly string[]) => Record<string, string> | undefined;
   readonly documentType: DocumentType;
   readonly language?: string | undefined;
   readonly builtin: boolean;
@@ -53,23 +65,39 @@ interface Found {
   language?: { code: string; source: 'rule' | 'builtin' };
 }
 
-function fromTenant(rule: DetectionRule): Runnable | undefined {
-  try {
-    const regex = new RegExp(rule.pattern, rulePatternFlags(rule.caseSensitive));
-    return { name: rule.name, field: rule.field, header: rule.header, regex, documentType: rule.documentType, language: rule.language, builtin: false };
-  } catch {
-    return undefined; // validated on save; a pattern that no longer compiles is skipped, not fatal
+function fromTenant(rule: DetectionRule, skipped: SkippedRule[]): Runnable | undefined {
+  const compiled = sharedPatternCache.compile(rule.pattern, rule.caseSensitive);
+  if (!compiled.ok) {
+    // Saved before the engine changed, or under older limits: skipped and reported, never fatal.
+    skipped.push({ name: rule.name, reason: compiled.reason });
+    return undefined;
   }
+  const match = (values: readonly string[]) => matchWithinBudget(compiled, values)?.groups;
+  return { name: rule.name, field: rule.field, header: rule.header, match, documentType: rule.documentType, language: rule.language, builtin: false };
 }
 
 function fromBuiltin(rule: BuiltinRule): Runnable {
-  return { name: rule.name, field: rule.field, regex: new RegExp(rule.pattern, rule.flags), documentType: rule.documentType, language: rule.language, builtin: true };
+  const regex = new RegExp(rule.pattern, rule.flags);
+  const match = (values: readonly string[]) => {
+    for (const value of values) {
+      const m = regex.exec(value.slice(0, MAX_BUILTIN_MATCH));
+      if (m) return definedGroups(m.groups);
+    }
+    return undefined;
+  };
+  return { name: rule.name, field: rule.field, match, documentType: rule.documentType, language: rule.language, builtin: true };
+}
+
+function definedGroups(groups: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(groups ?? {})) if (value !== undefined) out[name] = value;
+  return out;
 }
 
 function valuesFor(rule: Runnable, input: DetectionInput): string[] {
   switch (rule.field) {
     case 'subject': return [input.subject];
-    case 'text': return [input.text.slice(0, MAX_MATCH_TEXT)];
+    case 'text': return [input.text];
     case 'attachment-filename': return input.attachments.flatMap((a) => (a.filename ? [a.filename] : []));
     case 'sender': return [input.from];
     case 'recipient': return input.to.map((t) => t.address);
@@ -77,17 +105,8 @@ function valuesFor(rule: Runnable, input: DetectionInput): string[] {
   }
 }
 
-function firstMatch(rule: Runnable, input: DetectionInput): RegExpExecArray | undefined {
-  for (const value of valuesFor(rule, input)) {
-    const match = rule.regex.exec(value.slice(0, rule.builtin ? MAX_BUILTIN_MATCH : MAX_MATCH_TEXT));
-    if (match) return match;
-  }
-  return undefined;
-}
-
-function apply(found: Found, rule: Runnable, match: RegExpExecArray): void {
-  for (const [group, raw] of Object.entries(match.groups ?? {})) {
-    if (raw === undefined) continue;
+function apply(found: Found, rule: Runnable, groups: Record<string, string>): void {
+  for (const [group, raw] of Object.entries(groups)) {
     const name = canonicalName(group);
     const value = singleLine(raw);
     if (value === '') continue;
@@ -114,19 +133,30 @@ function extract(found: Found, input: DetectionInput): void {
   }
 }
 
-export function detectDocument(input: DetectionInput, rules: readonly DetectionRule[], builtins = true): Detection {
+interface Plan {
+  readonly runnable: readonly Runnable[];
+  readonly skipped: readonly SkippedRule[];
+}
+
+function plan(rules: readonly DetectionRule[], builtins: boolean): Plan {
+  const skipped: SkippedRule[] = [];
   const runnable = [
-    ...rules.flatMap((r) => fromTenant(r) ?? []),
+    ...rules.flatMap((r) => fromTenant(r, skipped) ?? []),
     ...(builtins ? builtinDetectionRules().map(fromBuiltin) : []),
   ];
-  let found: Found | undefined;
-  for (const rule of runnable) {
-    if (found !== undefined && rule.documentType !== found.documentType) continue;
-    const match = firstMatch(rule, input);
-    if (!match) continue;
-    found ??= { documentType: rule.documentType, matchedRule: rule.name, variables: {} };
-    apply(found, rule, match);
-  }
+  return { runnable, skipped };
+}
+
+function step(found: Found | undefined, rule: Runnable, input: DetectionInput): Found | undefined {
+  if (found !== undefined && rule.documentType !== found.documentType) return found;
+  const groups = rule.match(valuesFor(rule, input));
+  if (groups === undefined) return found;
+  const next = found ?? { documentType: rule.documentType, matchedRule: rule.name, variables: {} };
+  apply(next, rule, groups);
+  return next;
+}
+
+function finish(found: Found | undefined, input: DetectionInput, builtins: boolean, skipped: readonly SkippedRule[]): Detection {
   const result: Found = found ?? { documentType: 'other', matchedRule: '', variables: {} };
   if (found !== undefined && builtins) extract(result, input);
   const recipientName = input.to.map((t) => singleLine(t.name ?? '')).find((n) => n !== '');
@@ -136,5 +166,29 @@ export function detectDocument(input: DetectionInput, rules: readonly DetectionR
     variables: result.variables,
     matchedRule: found === undefined ? null : result.matchedRule,
     ...(result.language ? { language: result.language } : {}),
+    ...(skipped.length > 0 ? { skippedRules: skipped } : {}),
   };
+}
+
+export function detectDocument(input: DetectionInput, rules: readonly DetectionRule[], builtins = true): Detection {
+  const { runnable, skipped } = plan(rules, builtins);
+  let found: Found | undefined;
+  for (const rule of runnable) found = step(found, rule, input);
+  return finish(found, input, builtins, skipped);
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The same detection, giving the event loop a turn after each tenant rule: one rule is
+ * bounded by its budget, and other tenants' mail and sockets run between rules.
+ */
+export async function detectDocumentYielding(input: DetectionInput, rules: readonly DetectionRule[], builtins = true): Promise<Detection> {
+  const { runnable, skipped } = plan(rules, builtins);
+  let found: Found | undefined;
+  for (const rule of runnable) {
+    found = step(found, rule, input);
+    if (!rule.builtin) await nextTurn();
+  }
+  return finish(found, input, builtins, skipped);
 }

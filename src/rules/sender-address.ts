@@ -39,10 +39,21 @@ function encodeWord(text: string): string {
   return `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 }
 
-/** The addr-spec inside a From/Reply-To value (`Name <a@b>` or `a@b`); undefined when none is found. */
+/**
+ * The addr-spec inside a From/Reply-To value (`Name <a@b>` or `a@b`); undefined when none is
+ * found. Split into runs and checked with indexOf rather than `/([^…]+@[^…]+)/`, which
+ * backtracks quadratically on a long header value without an `@` (256 KiB: minutes).
+ */
 export function addressIn(value: string): string | undefined {
-  const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(value);
-  if (angle) return angle[1];
-  const bare = /([^\s<>",;:()]+@[^\s<>",;:()]+)/.exec(value);
-  return bare?.[1];
+  for (const part of value.split('<').slice(1)) {
+    const inner = part.split(/[<>\s]/, 1)[0] ?? '';
+    if (part.charAt(inner.length) === '>' && isAddrSpec(inner)) return inner;
+  }
+  return value.split(/[\s<>",;:()]/).find(isAddrSpec);
+}
+
+/** Something on both sides of an `@`. */
+function isAddrSpec(run: string): boolean {
+  const at = run.indexOf('@', 1);
+  return at > 0 && at < run.length - 1;
 }

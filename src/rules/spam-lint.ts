@@ -92,11 +92,18 @@ function linkWarning(url: string, start: number, options: LintOptions): LintWarn
   return { rule: 'foreign-link', message, start, end: start + url.length };
 }
 
+/** A sentence's full stop is not part of the URL. A loop: `/[.,;:!?]+$/` is quadratic on a run of dots. */
+function trimTrailingPunctuation(url: string): string {
+  let end = url.length;
+  while (end > 0 && '.,;:!?'.includes(url.charAt(end - 1))) end -= 1;
+  return url.slice(0, end);
+}
+
 /** URLs written in text (http(s)://… and www.…). */
 export function textLinkWarnings(text: string, options: LintOptions): LintWarning[] {
   const warnings: LintWarning[] = [];
   for (const m of text.matchAll(/\b(?:https?:\/\/|(?<![/\w.])www\.)[^\s<>"'()[\]]+/gi)) {
-    const url = m[0].replace(/[.,;:!?]+$/, '');
+    const url = trimTrailingPunctuation(m[0]);
     const warning = linkWarning(url, m.index, options);
     if (warning) warnings.push(warning);
   }

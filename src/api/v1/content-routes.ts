@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { composeMessage } from '../../rules/compose.js';
 import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSchema, type ContentSettings } from '../../rules/content-settings.js';
+import { createCssInliner, type CssInliner } from '../../rules/css-inliner.js';
 import { prepareCustomLayout } from '../../rules/layout-validation.js';
 import { lintLayout, lintMessage, lintSubject, lintTextTemplate, type LintWarning } from '../../rules/spam-lint.js';
 import { checkTemplate } from '../../rules/template-syntax.js';
+import { sharedPatternCache } from '../../rules/tenant-pattern.js';
 import type { ContentSettingsStore, StoredContentSettings } from '../../tenants/content-settings-store.js';
 import { openStatus, type OpenReader } from '../../tracking/open-store.js';
 import type { ApiDeps } from './api-deps.js';
-import { conflict, invalidRequest } from './api-errors.js';
+import { ApiError, conflict, invalidRequest } from './api-errors.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
@@ -57,7 +59,7 @@ const warningSchema = z.object({
 const viewSchema = z.object({
   enabled: z.boolean(),
   settings: z.record(z.string(), z.unknown()).meta({ description: 'The ContentSettingsInput fields, with defaults filled in' }),
-  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice; never blocks saving' }),
+  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice, and stored rules that are skipped (rule `pattern-skipped`) because the pattern engine refuses them; never blocks saving' }),
   updatedAt: z.number().int().optional(),
 }).meta({ id: 'ContentSettings' });
 
@@ -87,7 +89,16 @@ export function settingsWarnings(s: ContentSettings, sendingDomain?: string): Wa
     for (const [language, template] of Object.entries(variants)) out.push(...at(`texts.${name}.${language}`, lintTextTemplate(template, options)));
   }
   if (typeof s.layout === 'object') out.push(...at('layout.custom', lintLayout(s.layout.custom, options)));
-  return out;
+  return [...skippedRules(s), ...out];
+}
+
+/** Rules stored before the pattern engine or its limits changed: detection skips them, and says so here. */
+function skippedRules(s: ContentSettings): Warning[] {
+  return s.rules.flatMap((rule, i) => {
+    const compiled = sharedPatternCache.compile(rule.pattern, rule.caseSensitive);
+    if (compiled.ok) return [];
+    return [{ field: `rules.${i}.pattern`, rule: 'pattern-skipped', message: `rule ${JSON.stringify(rule.name)} is skipped: ${compiled.reason}`, start: 0, end: rule.pattern.length }];
+  });
 }
 
 function view(stored: StoredContentSettings | undefined, sendingDomain?: string): z.infer<typeof viewSchema> {
@@ -98,18 +109,27 @@ function view(stored: StoredContentSettings | undefined, sendingDomain?: string)
   };
 }
 
-/** Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks); juice (~25 MiB) loads on first use. */
-async function inlineLayout(s: ContentSettings): Promise<ContentSettings> {
+/**
+ * Custom layouts are saved with their CSS inlined (mail clients drop <style> blocks): checked,
+ * inlined by juice in a worker thread with a deadline (css-inliner.ts), and checked again.
+ */
+async function inlineLayout(s: ContentSettings, inlineCss: CssInliner): Promise<ContentSettings> {
   if (typeof s.layout !== 'object') return s;
-  const { default: juice } = await import('juice');
-  const prepared = prepareCustomLayout(s.layout.custom, knownVariables(s), (html) => juice(html));
-  if (!prepared.ok) throw invalidRequest({ 'body.layout.custom': prepared.errors.map((e) => `${e.message} (at ${e.start})`) });
+  const known = knownVariables(s);
+  const refuse = (messages: string[]) => invalidRequest({ 'body.layout.custom': messages });
+  const checked = prepareCustomLayout(s.layout.custom, known);
+  if (!checked.ok) throw refuse(checked.errors.map((e) => `${e.message} (at ${e.start})`));
+  const inlined = await inlineCss(checked.html);
+  if (!inlined.ok) throw inlined.busy ? new ApiError(503, { error: 'busy', message: inlined.reason }) : refuse([inlined.reason]);
+  const prepared = prepareCustomLayout(inlined.html, known);
+  if (!prepared.ok) throw refuse(prepared.errors.map((e) => `${e.message} (at ${e.start})`));
   return { ...s, layout: { custom: prepared.html } };
 }
 
 export function contentRoutes(deps: ApiDeps): ApiRoute[] {
   const content = deps.content;
   if (!content) return [];
+  const inlineCss = createCssInliner();
   return [
     defineRoute({
       method: 'get', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Content settings',
@@ -123,16 +143,19 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'put', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Replace content settings',
-      description: 'Unknown %variables% are refused (400, naming them); a custom layout is validated and its CSS inlined; spam-lint warnings come back with positions and never block. Open tracking is refused in own-smtp mode (409).',
+      description: 'Unknown %variables% are refused (400, naming them), and so are rule patterns the linear-time engine cannot run (RE2 syntax: no backreferences or lookaround); a custom layout is validated and its CSS inlined (in a worker, 5 s at most); spam-lint warnings come back with positions and never block. Open tracking is refused in own-smtp mode (409).',
       params: idParams, body: putBody,
-      responses: { 200: { description: 'The saved settings', schema: viewSchema }, 409: { description: 'Open tracking is not possible in own-smtp mode' } },
+      responses: {
+        200: { description: 'The saved settings', schema: viewSchema }, 409: { description: 'Open tracking is not possible in own-smtp mode' },
+        503: { description: 'Too many custom layouts are being inlined at once; retry in a few seconds' },
+      },
       async handle({ principal, params, body, now }) {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const { enabled, ...rest } = body;
         if (rest.openTracking && content.senderMode(params.id) === 'own-smtp') {
           throw conflict('open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a pixel to it');
         }
-        const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name });
+        const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name }, inlineCss);
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
         return { status: 200, body: view(saved, content.sendingDomain), audit: { tenantId: params.id } };
       },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentSettingsSchema, type DetectionRule } from '../../../src/rules/content-settings.js';
-import { detectDocument, type DetectionInput } from '../../../src/rules/detect.js';
+import { detectDocument, detectDocumentYielding, type DetectionInput } from '../../../src/rules/detect.js';
+import { MAX_SCAN_CHARS } from '../../../src/rules/tenant-pattern.js';
 import type { DocumentType } from '../../../src/rules/document-types.js';
 
 function input(over: Partial<DetectionInput> = {}): DetectionInput {
@@ -170,10 +171,36 @@ describe('tenant rules', () => {
     expect(detectDocument(input({ subject: 'Factuur 12 [F1]' }), [rule({ pattern: String.raw`\[(?<language>\w+)\]`, language: 'de' })]).language).toEqual({ code: 'de', source: 'rule' });
   });
 
-  it('are case-insensitive unless asked, and see at most 20 000 characters of text', () => {
+  it('are case-insensitive unless asked, and see at most 64 KiB of text (less the larger the pattern)', () => {
     expect(detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', documentType: 'reminder' })], false).documentType).toBe('reminder');
     expect(detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', caseSensitive: true })], false).documentType).toBe('other');
-    const late = `${'x'.repeat(20_000)}MARKER`;
+    const late = `${'x'.repeat(MAX_SCAN_CHARS)}MARKER`;
     expect(detectDocument(input({ text: late }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('other');
+    expect(detectDocument(input({ text: `${'x'.repeat(5_000)}MARKER` }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('invoice');
+  });
+
+  it('skip a stored rule the engine refuses (saved before it changed), report it, and run the others', async () => {
+    const stored: DetectionRule = { ...rule({ pattern: 'x' }), name: 'old lookahead', pattern: String.raw`Factuur(?= \d)` };
+    const next = rule({ pattern: String.raw`Factuur (?<document_number>\d+)`, documentType: 'reminder' });
+    for (const d of [detectDocument(input({ subject: 'Factuur 12' }), [stored, next], false), await detectDocumentYielding(input({ subject: 'Factuur 12' }), [stored, next], false)]) {
+      expect(d).toMatchObject({ documentType: 'reminder', variables: { 'document-number': '12' }, skippedRules: [{ name: 'old lookahead', reason: expect.stringMatching(/^lookahead/) }] });
+    }
+  });
+
+  it('yielding detection gives the event loop a turn after each tenant rule', async () => {
+    let turns = 0;
+    let running = true;
+    const spin = () => { turns += 1; if (running) setImmediate(spin); };
+    setImmediate(spin);
+    const rules = Array.from({ length: 20 }, (_, i) => rule({ pattern: `(.*a){12}$|nomatch${i}` }));
+    await detectDocumentYielding(input({ subject: 'a'.repeat(1024 * 1024) }), rules, false);
+    running = false;
+    expect(turns).toBeGreaterThanOrEqual(19);
+    turns = 0;
+    running = true;
+    setImmediate(spin);
+    detectDocument(input({ subject: 'a'.repeat(1024 * 1024) }), rules, false);
+    running = false;
+    expect(turns).toBe(0);
   });
 });

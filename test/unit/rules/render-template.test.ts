@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../../src/rules/render-template.js';
-import { hasNestedRepetition } from '../../../src/rules/rule-pattern.js';
 import { checkTemplate, findVariables, singleLine } from '../../../src/rules/template-syntax.js';
 import { buildVariables } from '../../../src/rules/variables.js';
 
@@ -58,14 +57,5 @@ describe('buildVariables', () => {
     expect(buildVariables(detection, settings, 'de')['document-type']).toBe('Gutschrift');
     expect(buildVariables(detection, settings, 'nl-be')['document-type']).toBe('creditnota');
     expect(buildVariables(detection, settings, 'es')['document-type']).toBe('credit note');
-  });
-});
-
-describe('hasNestedRepetition', () => {
-  it.each([
-    [String.raw`(a+)+`, true], [String.raw`(\w*\s?)*x`, true], [String.raw`(?:a|ab)*c`, true], [String.raw`((x)+y){2,}`, true],
-    [String.raw`Factuur (?<n>\d+)`, false], [String.raw`(?:EUR|€)?\s*\d+`, false], [String.raw`[(+*]+`, false], [String.raw`\(a+\)+`, false], [String.raw`(ab){1,3}`, false],
-  ])('%s → %s', (pattern, nested) => {
-    expect(hasNestedRepetition(pattern)).toBe(nested);
   });
 });
