@@ -1,6 +1,6 @@
 import type { SMTPServer } from 'smtp-server';
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
-import { closeSession, filterCommands, hasOpenTransaction, isBusy, type CommandView } from './server-connections.js';
+import { closeSession, hasOpenTransaction, hookCommands, isBusy, type CommandView } from './server-connections.js';
 
 export interface CommandGuardLimits {
   /** A whole command line must arrive within this time after the previous reply; 0 = off. */
@@ -53,9 +53,18 @@ export class CommandGuard {
     const state: GuardState = { junk: 0, commandTimer: undefined, sessionTimer: undefined, expired: false };
     this.states.set(sessionId, state);
     const hideAuth = (secure: boolean): boolean => !secure && !this.limits.allowPlaintextAuth;
-    filterCommands(this.server, sessionId, (command) => this.check(sessionId, state, command), hideAuth);
+    hookCommands(this.server, sessionId, {
+      filter: (command) => this.check(sessionId, state, command), hideAuth,
+      answered: () => this.armCommandTimer(sessionId, state),
+    });
     this.armCommandTimer(sessionId, state);
     if (this.limits.sessionTimeoutMs > 0) state.sessionTimer = unrefTimer(() => this.sessionExpired(sessionId, state), this.limits.sessionTimeoutMs);
+  }
+
+  /** The session's DATA was answered (smtp-server does not end DATA through the command callback). */
+  answered(sessionId: string): void {
+    const state = this.states.get(sessionId);
+    if (state) this.armCommandTimer(sessionId, state);
   }
 
   detach(sessionId: string): void {

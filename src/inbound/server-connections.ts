@@ -57,26 +57,37 @@ export interface CommandView {
  */
 export type CommandFilter = (command: CommandView) => SmtpReply | undefined | Promise<SmtpReply | undefined>;
 
+/** What a session's command lines go through before smtp-server handles them. */
+export interface CommandHooks {
+  readonly filter: CommandFilter;
+  /** Keeps AUTH out of the EHLO reply and out of smtp-server's command table while true. */
+  readonly hideAuth: (secure: boolean) => boolean;
+  /** A command has been answered (for DATA: the message too); the client owes us the next one. */
+  readonly answered: () => void;
+}
+
 /**
- * Runs `filter` on every command line of the session (smtp-server has no hook for NOOP,
- * RSET, VRFY, HELP or for the time a line took). `hideAuth` keeps AUTH out of the EHLO
- * reply and out of smtp-server's command table while it returns true; false when the
- * session is already gone.
+ * Runs the hooks on every command line of the session (smtp-server has no hook for NOOP,
+ * RSET, VRFY, HELP or for the time a line took); false when the session is already gone.
  */
-export function filterCommands(server: SMTPServer, sessionId: string, filter: CommandFilter, hideAuth: (secure: boolean) => boolean): boolean {
+export function hookCommands(server: SMTPServer, sessionId: string, hooks: CommandHooks): boolean {
   const connection = find(server, sessionId);
   if (!connection) return false;
   const original = connection._onCommand.bind(connection);
   const serverDisabled = server.options.disabledCommands ?? [];
   connection._onCommand = (command: Buffer, callback?: () => void): void => {
-    connection.session.disabledCommands = hideAuth(connection.secure) ? [...serverDisabled, 'AUTH'] : [...serverDisabled];
-    const verdict = filter(viewOf(connection, command));
-    if (verdict === undefined) return original(command, callback);
-    void Promise.resolve(verdict).then((reply) => {
-      if (reply === undefined) return original(command, callback);
-      connection.send(reply.code, `${reply.enhanced} ${reply.text}`);
+    const next = (): void => {
+      hooks.answered();
       callback?.();
-    }, () => original(command, callback));
+    };
+    connection.session.disabledCommands = hooks.hideAuth(connection.secure) ? [...serverDisabled, 'AUTH'] : [...serverDisabled];
+    const verdict = hooks.filter(viewOf(connection, command));
+    if (verdict === undefined) return original(command, next);
+    void Promise.resolve(verdict).then((reply) => {
+      if (reply === undefined) return original(command, next);
+      connection.send(reply.code, `${reply.enhanced} ${reply.text}`);
+      next();
+    }, () => original(command, next));
   };
   return true;
 }

@@ -39,6 +39,10 @@ export function createSmtpListener(deps: InboundDeps, options: { implicitTls?: b
       if (!err) guard.attach(session.id);
       cb(err);
     }),
+    onData: (stream, session, cb) => handlers.onData(stream, session, (err, reply) => {
+      cb(err, reply);
+      guard.answered(session.id);
+    }),
     onClose: (session, cb) => {
       guard.detach(session.id);
       handlers.onClose(session, cb);
