@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIpRange } from '../tenants/ip-match.js';
 
 /**
  * The whole configuration, validated once at start. Every key has a default, so an empty
@@ -80,6 +81,8 @@ export const configSchema = z.strictObject({
     port: port.default(8080),
     /** Where this HTTP server is reachable from the internet: open-tracking pixel URLs start with it. */
     publicBaseUrl: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+    /** Reverse proxies (IPs, CIDR ranges) whose X-Forwarded-For is believed; empty = the socket peer is the client. */
+    trustedProxies: z.array(z.string().refine((v) => parseIpRange(v) !== undefined, 'not an IP address or CIDR range')).default([]),
   }).prefault({}),
   queue: z.strictObject({
     /** Messages in flight at once (Postfix's active queue). */
