@@ -16,12 +16,14 @@ const createBody = z.strictObject({
   smtpUsername: smtpUsername.optional(),
   allowedIps: allowedIps.optional(),
   allowPlaintextAuth: z.boolean().optional(),
+  requireTls: z.boolean().optional(),
 }).meta({ id: 'NewTenant' });
 
 const patchBody = z.strictObject({
   name: tenantName.optional(),
   allowedIps: allowedIps.optional(),
   allowPlaintextAuth: z.boolean().optional(),
+  requireTls: z.boolean().optional(),
 }).meta({ id: 'TenantChanges' });
 
 const created = z.object({ tenant: tenantSchema, smtp: newSmtpPasswordSchema });
