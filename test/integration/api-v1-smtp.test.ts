@@ -139,6 +139,13 @@ describe('Config API changes reach SMTP at once', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(await mailFrom(false)).toMatch(/^530 5\.7\.0 /);
 
+    const ownToken = await api('POST', `/tenants/${id}/tokens`, {});
+    const own = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${ownToken.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requireTls: false }),
+    });
+    expect(own.status).toBe(403);
+    expect(await own.json()).toMatchObject({ error: expect.anything() });
     expect((await api('PATCH', `/tenants/${id}`, { requireTls: false })).body).toMatchObject({ requireTls: false });
     expect(await mailFrom(false)).toMatch(/^250 /);
   });
