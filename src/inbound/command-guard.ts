@@ -72,6 +72,7 @@ export class CommandGuard {
     if (!state) return;
     clearTimeout(state.commandTimer);
     clearTimeout(state.sessionTimer);
+    state.commandTimer = undefined;
     this.states.delete(sessionId);
   }
 
@@ -94,13 +95,15 @@ export class CommandGuard {
   }
 
   private armCommandTimer(sessionId: string, state: GuardState): void {
-    if (this.limits.commandTimeoutMs <= 0) return;
-    clearTimeout(state.commandTimer);
-    state.commandTimer = unrefTimer(() => this.commandExpired(sessionId, state), this.limits.commandTimeoutMs);
+    if (this.limits.commandTimeoutMs <= 0 || !this.states.has(sessionId)) return;
+    // refresh() restarts the same timer: no new timer object for every command.
+    if (state.commandTimer) state.commandTimer.refresh();
+    else state.commandTimer = unrefTimer(() => this.commandExpired(sessionId, state), this.limits.commandTimeoutMs);
   }
 
   private commandExpired(sessionId: string, state: GuardState): void {
     if (!this.states.has(sessionId)) return;
+    state.commandTimer = undefined;
     // We owe the client a reply, or a message is coming in (the transaction deadline covers that).
     if (isBusy(this.server, sessionId)) return this.armCommandTimer(sessionId, state);
     this.onEvent(sessionId, 'command-timeout');
