@@ -59,6 +59,9 @@ function smtpSettingsLines(config: Config, tenant: Tenant): string[] {
     `  port:      ${config.smtp.port}`,
     `  security:  STARTTLS${plaintextLoginAllowed(config, tenant) ? ' (recommended; login without it is allowed for this tenant)' : ' (required before login)'}`,
   ];
+  if (tenant.allowPlaintextAuth && !config.smtp.allowPlaintextAuth) {
+    lines.push('  (--allow-plaintext-auth takes effect only when smtp.allowPlaintextAuth is true in the config)');
+  }
   if (config.smtp.tlsPort !== null) lines.push(`  or port ${config.smtp.tlsPort} with SSL/TLS from the first byte`);
   lines.push('  login:     the username and password above');
   if (tenant.allowedIps.length > 0) {
