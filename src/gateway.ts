@@ -149,7 +149,7 @@ export async function startGateway(
   }
 
   const app = createHttpApp({
-    registry, logger, mailbox, apiV1: api.router,
+    registry, logger, mailbox, apiV1: api.router, trustedProxies: config.http.trustedProxies,
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });

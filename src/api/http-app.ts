@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { CaptureMailbox } from '../transports/capture-mailbox.js';
 import { createDevMailboxRouter } from './dev-mailbox-routes.js';
 import { securityHeaders } from './security-headers.js';
+import { trustProxySetting } from './trusted-proxies.js';
 import { createWebRouter } from '../web/web-router.js';
 
 export interface HealthReport {
@@ -25,12 +26,15 @@ export interface HttpAppDeps {
   readonly tracking?: Router;
   /** The public Google OAuth callback of Gmail mode (src/api/gmail-callback-routes.ts), mounted at /oauth/google. */
   readonly oauthGoogle?: Router;
+  /** http.trustedProxies: only these peers' X-Forwarded-For sets `req.ip` (throttles key on it). */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** Health, metrics, the dev mailbox, and the mount point of the Config API. No sockets here. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(deps.trustedProxies ?? []));
   app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {

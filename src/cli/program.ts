@@ -44,10 +44,11 @@ function buildProgram(io: CliIo): Command {
     .requiredOption('--name <name>', 'company or customer name')
     .option('--username <username>', 'SMTP user name (generated from the name when left out)')
     .option('--allow-ip <ip-or-cidr>', 'client address or range that may send without login (repeatable)', collect, [])
-    .option('--allow-plaintext-auth', 'allow login before STARTTLS (only for software that cannot do TLS)', false)
-    .action(async (opts: { name: string; username?: string; allowIp: string[]; allowPlaintextAuth: boolean }, cmd: Command) => {
+    .option('--allow-plaintext-auth', 'allow login before STARTTLS on a listener with smtp.allowPlaintextAuth (only for software that cannot do TLS)', false)
+    .option('--require-tls', 'refuse mail from this tenant over a connection without TLS, allow-listed addresses included', false)
+    .action(async (opts: { name: string; username?: string; allowIp: string[]; allowPlaintextAuth: boolean; requireTls: boolean }, cmd: Command) => {
       print(await tenantAdd(config(cmd), {
-        name: opts.name, smtpUsername: opts.username, allowedIps: opts.allowIp, allowPlaintextAuth: opts.allowPlaintextAuth,
+        name: opts.name, smtpUsername: opts.username, allowedIps: opts.allowIp, allowPlaintextAuth: opts.allowPlaintextAuth, requireTls: opts.requireTls,
       }));
     });
   tenant.command('list')

@@ -69,12 +69,22 @@ function smtpSettingsLines(config: Config, tenant: Tenant): string[] {
     'SMTP settings for the invoicing software:',
     `  server:    ${config.hostname}`,
     `  port:      ${config.smtp.port}`,
-    `  security:  STARTTLS${tenant.allowPlaintextAuth ? ' (recommended; login without it is allowed for this tenant)' : ' (required before login)'}`,
+    `  security:  STARTTLS${plaintextLoginAllowed(config, tenant) ? ' (recommended; login without it is allowed for this tenant)' : ' (required before login)'}`,
   ];
+  if (tenant.allowPlaintextAuth && !config.smtp.allowPlaintextAuth) {
+    lines.push('  (--allow-plaintext-auth takes effect only when smtp.allowPlaintextAuth is true in the config)');
+  }
   if (config.smtp.tlsPort !== null) lines.push(`  or port ${config.smtp.tlsPort} with SSL/TLS from the first byte`);
   lines.push('  login:     the username and password above');
-  if (tenant.allowedIps.length > 0) lines.push(`  from ${tenant.allowedIps.join(', ')} the software may also send without login`);
+  if (tenant.allowedIps.length > 0) {
+    lines.push(`  from ${tenant.allowedIps.join(', ')} the software may also send without login${tenant.requireTls === true ? ' (over STARTTLS)' : ''}`);
+  }
   return lines;
+}
+
+/** The tenant flag counts only on a listener that offers AUTH before TLS at all. */
+function plaintextLoginAllowed(config: Config, tenant: Tenant): boolean {
+  return config.smtp.allowPlaintextAuth && tenant.allowPlaintextAuth && tenant.requireTls !== true;
 }
 
 function columns(rows: readonly string[][]): string {

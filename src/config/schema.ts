@@ -56,13 +56,28 @@ export const configSchema = z.strictObject({
     transactionTimeoutMs: ms.default(10 * 60_000),
     /** MAIL commands one connection may give; the next one gets 421 4.7.0 and the connection closes. */
     maxTransactionsPerSession: z.number().int().min(1).default(1000),
+    /** Time for one whole command line, from the previous reply (RFC 5321 4.5.3.2.7); bytes dripping in do not extend it. */
+    commandTimeoutMs: ms.default(5 * 60_000),
+    /** Longest a connection may last; a transaction in progress may finish first (bounded by transactionTimeoutMs). */
+    sessionTimeoutMs: ms.default(30 * 60_000),
+    /** Advertise and accept AUTH before STARTTLS (Postfix smtpd_tls_auth_only = no). */
+    allowPlaintextAuth: z.boolean().default(false),
+    /** NOOP, RSET, VRFY and HELP an unauthenticated session may send before each gets an error and a delay. */
+    junkCommandLimit: z.number().int().min(1).default(100),
+    /** Delay before the reply to each junk command over the limit, times the number over it (capped at 10×). */
+    errorSleepMs: ms.default(1_000),
+    /** Messages that arrive with more Received: hops than this are refused as a loop (Postfix hopcount_limit). */
+    maxHops: z.number().int().min(1).default(50),
     /** PROXY protocol is read only from these load-balancer addresses; empty = never. */
     proxyProtocolFrom: z.array(z.string()).default([]),
     auth: z.strictObject({
-      /** Failed AUTH attempts per client IP, and per user name, inside the window. */
+      /** Failed AUTH attempts per client IP (IPv6: per /64), and per user name from one client IP, inside the window. */
       maxFailuresPerIp: z.number().int().min(1).default(10),
-      maxFailuresPerUser: z.number().int().min(1).default(10),
+      maxFailuresPerUser: z.number().int().min(1).default(5),
       windowMs: ms.default(15 * 60_000),
+      /** Backoff before a failure is answered: from an IP's third failure, doubling up to the maximum. */
+      failureDelayMs: ms.default(1_000),
+      maxFailureDelayMs: ms.default(10_000),
       /** Failures on one connection before it is closed with 421. */
       maxFailuresPerConnection: z.number().int().min(1).default(3),
       /** How long a verified password stays cached (avoids an scrypt per connection). */
@@ -83,6 +98,8 @@ export const configSchema = z.strictObject({
     port: port.default(8080),
     /** Where this HTTP server is reachable from the internet: open-tracking pixel URLs start with it. */
     publicBaseUrl: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+    /** Reverse proxies (IPs, CIDR ranges) whose X-Forwarded-For is believed; empty = the socket peer is the client. */
+    trustedProxies: z.array(z.string().refine((v) => parseIpRange(v) !== undefined, 'not an IP address or CIDR range')).default([]),
   }).prefault({}),
   queue: z.strictObject({
     /** Messages in flight at once (Postfix's active queue). */

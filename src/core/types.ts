@@ -22,6 +22,8 @@ export interface Tenant {
   readonly allowedIps: readonly string[];
   /** Allow AUTH before STARTTLS (legacy software). Off by default. */
   readonly allowPlaintextAuth: boolean;
+  /** Refuse MAIL FROM on a session without TLS (AUTH or allow-listed IP alike); absent = false. */
+  readonly requireTls?: boolean;
   /** Bumped whenever credentials change, so that caches can tell stale entries. */
   readonly credentialsVersion: number;
   readonly createdAt: number;

@@ -7,6 +7,7 @@ import type { Metrics } from '../core/metrics.js';
 import { Replies, SmtpError, type SmtpReply } from '../core/smtp-reply.js';
 import type { Envelope, MessageQueue, NewMessage, QueuedMessage, RecipientRole } from '../core/types.js';
 import { collectCapped } from './collect-stream.js';
+import { STRUCTURE_LIMITS } from './message-structure.js';
 import { processMessage } from './process-message.js';
 
 export interface DataDeps {
@@ -19,6 +20,8 @@ export interface DataDeps {
   readonly onQueued?: (message: QueuedMessage) => void;
   /** A tenant's own, lower limit (Gmail mode: Gmail's 35 MB); maxMessageSize when undefined. */
   readonly maxSizeFor?: (tenantId: string) => number | undefined;
+  /** Received: hops that make a message a loop (smtp.maxHops); STRUCTURE_LIMITS' when undefined. */
+  readonly maxHops?: number;
 }
 
 /** What DATA needs to know about the session, already resolved by the listener. */
@@ -58,7 +61,7 @@ export async function receiveMessage(stream: DataStream, session: DataSession, d
   const processed = processMessage(input.data, {
     helo: session.helo, clientHostname: session.clientHostname, hostname: deps.hostname,
     transmission: session.transmission, queueId: id, recipients: session.envelope.to, now: endOfData,
-  });
+  }, deps.maxHops === undefined ? STRUCTURE_LIMITS : { ...STRUCTURE_LIMITS, maxHops: deps.maxHops });
   if (processed.kind === 'refuse') throw refusal(deps, session, processed.reply, processed.reason);
   const stored = await enqueue(deps, session, id, processed, endOfData);
   deps.metrics.accepted((deps.clock() - endOfData) / 1000);

@@ -10,13 +10,27 @@ export interface StructureLimits {
   readonly maxHeaderBytes: number;
   readonly maxDepth: number;
   readonly maxParts: number;
+  /** Received: fields a message may arrive with; one more and it counts as a loop. */
+  readonly maxHops: number;
 }
 
 export const STRUCTURE_LIMITS: StructureLimits = Object.freeze({
   maxHeaderBytes: 256 * 1024,
   maxDepth: 32,
   maxParts: 1000,
+  maxHops: 50,
 });
+
+/**
+ * True when the message arrives with more than `maxHops` Received: fields (Postfix's
+ * hopcount_limit, default 50 there too). Reads the fields the structure check parsed
+ * anyway: no extra pass over the message.
+ */
+export function isLooping(fields: readonly HeaderField[], maxHops: number): boolean {
+  let hops = 0;
+  for (const field of fields) if (field.name === 'received' && ++hops > maxHops) return true;
+  return false;
+}
 
 export type StructureResult =
   | { readonly ok: true; readonly header: HeaderBlock; readonly fields: readonly HeaderField[] }

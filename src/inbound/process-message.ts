@@ -1,7 +1,7 @@
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
 import { findField } from '../core/header-block.js';
 import { normalizeLineEndings } from './line-endings.js';
-import { checkStructure, STRUCTURE_LIMITS, type StructureLimits } from './message-structure.js';
+import { checkStructure, isLooping, STRUCTURE_LIMITS, type StructureLimits } from './message-structure.js';
 import { addTraceHeaders, type TraceInfo } from './trace-headers.js';
 
 export type Processed =
@@ -20,6 +20,7 @@ export function processMessage(raw: Buffer, trace: TraceInfo, limits: StructureL
   const normalized = normalizeLineEndings(raw);
   const structure = checkStructure(normalized, limits);
   if (!structure.ok) return { kind: 'refuse', reply: Replies.malformed(structure.why), reason: 'malformed' };
+  if (isLooping(structure.fields, limits.maxHops)) return { kind: 'refuse', reply: Replies.tooManyHops(), reason: 'loop' };
   const { message, messageId } = addTraceHeaders(normalized, structure.header, structure.fields, trace);
   const subject = rawSubject(findField(structure.fields, 'subject')?.value);
   return { kind: 'accept', message, messageId, ...(subject !== undefined ? { subject } : {}) };

@@ -8,6 +8,7 @@ import { normalizeIp } from './client-ip.js';
 import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, resolveSenderTenant, type Refusal } from './mail-policy.js';
 import { authenticatedTenant, sessionFields } from './session-log.js';
 import { checkTenantMail, declaredSize } from './tenant-limit-policy.js';
+import { checkTenantTls } from './tenant-tls.js';
 import { toCallback } from './to-callback.js';
 import type { TransactionTracker } from './transaction-timer.js';
 
@@ -96,7 +97,7 @@ async function auth(ctx: Ctx, a: SMTPServerAuthentication, session: SMTPServerSe
   const s = state(ctx, session);
   const username = a.username ?? '';
   const outcome = await ctx.authenticate({
-    username, password: a.password ?? '', ip: normalizeIp(session.remoteAddress),
+    username, password: a.password ?? '', ip: normalizeIp(session.remoteAddress), ...(a.authzid ? { authzid: a.authzid } : {}),
     secure: session.secure, failuresOnConnection: s.authFailures,
   });
   if (outcome.kind === 'ok') {
@@ -114,6 +115,8 @@ async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServe
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
   if ('reply' in sender) throw refuse(ctx, session, sender, 'MAIL');
+  const tls = await checkTenantTls(ctx.deps.tenants, sender.tenantId, session.secure);
+  if (tls) throw refuse(ctx, session, tls, 'MAIL');
   const syntax = checkSenderSyntax(address.address);
   if (syntax) throw refuse(ctx, session, syntax, 'MAIL');
   const limited = ctx.deps.limits && checkTenantMail(ctx.deps.limits, sender.tenantId, declaredSize(address.args), ctx.deps.clock());
@@ -149,7 +152,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
   const tenantId = state(ctx, session).tenantId;
   if (tenantId === undefined) throw new Error('DATA without a tenant');
   return receiveMessage(stream, dataSession(session, tenantId), {
-    maxMessageSize: deps.smtp.maxMessageSize, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
+    maxMessageSize: deps.smtp.maxMessageSize, maxHops: deps.smtp.maxHops, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
     logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
     ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
   }, () => ctx.tracker.inputDone(session.id)).catch((err: unknown) => {

@@ -4,6 +4,7 @@ import { verifyPassword } from '../tenants/password.js';
 import { AuthCache } from './auth-cache.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { createAuthenticator } from './auth.js';
+import { CommandGuard } from './command-guard.js';
 import { ConnectionLimiter } from './connection-limits.js';
 import type { InboundDeps } from './inbound-deps.js';
 import { closeSession, hasOpenTransaction, openSessionIds } from './server-connections.js';
@@ -32,7 +33,25 @@ export function createSmtpListener(deps: InboundDeps, options: { implicitTls?: b
       maxFailuresPerConnection: smtp.auth.maxFailuresPerConnection,
     }),
   });
-  const server = new SMTPServer({ ...serverOptions(deps, options.implicitTls === true), ...handlers });
+  const server: SMTPServer = new SMTPServer({ ...serverOptions(deps, options.implicitTls === true), ...handlers,
+    // The guard watches each session from its greeting to its close.
+    onConnect: (session, cb) => handlers.onConnect(session, (err) => {
+      if (!err) guard.attach(session.id);
+      cb(err);
+    }),
+    onData: (stream, session, cb) => handlers.onData(stream, session, (err, reply) => {
+      cb(err, reply);
+      guard.answered(session.id);
+    }),
+    onClose: (session, cb) => {
+      guard.detach(session.id);
+      handlers.onClose(session, cb);
+    },
+  });
+  const guard = new CommandGuard(server, smtp, (sessionId, event) => {
+    deps.metrics.rejected(event);
+    logger.info({ session: sessionId, event }, 'command guard');
+  });
   server.on('error', (err) => logger.warn({ err }, 'smtp connection error'));
 
   function onTransactionTimeout(sessionId: string): void {
@@ -84,7 +103,8 @@ function serverOptions(deps: InboundDeps, implicitTls: boolean): SMTPServerOptio
     authMethods: ['PLAIN', 'LOGIN'],
     // Allow-listed IPs send without AUTH; MAIL FROM enforces who may send.
     authOptional: true,
-    // Per tenant in onAuth (538 unless the tenant allows it); smtp-server only has a global flag.
+    // AUTH before TLS is hidden and refused by the command guard unless smtp.allowPlaintextAuth;
+    // on such a listener the tenant flag decides in onAuth (smtp-server only has a global flag).
     allowInsecureAuth: true,
     // Our address check (smtp-address-parser) gives the 553 replies; smtp-server's strict one would answer 501 first.
     lenientAddressParsing: true,

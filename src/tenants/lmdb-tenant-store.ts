@@ -12,6 +12,8 @@ export interface NewTenant {
   readonly smtpPasswordHash: string;
   readonly allowedIps: readonly string[];
   readonly allowPlaintextAuth: boolean;
+  /** Refuse mail from this tenant over sessions without TLS. */
+  readonly requireTls?: boolean;
 }
 
 export type TenantPatch = Partial<NewTenant>;
@@ -138,6 +140,7 @@ function copyInput(input: NewTenant): NewTenant {
     smtpPasswordHash: input.smtpPasswordHash,
     allowedIps: [...input.allowedIps],
     allowPlaintextAuth: input.allowPlaintextAuth,
+    ...(input.requireTls !== undefined ? { requireTls: input.requireTls } : {}),
   };
 }
 

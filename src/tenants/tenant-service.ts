@@ -11,6 +11,7 @@ export interface AddTenantInput {
   readonly smtpUsername?: string;
   readonly allowedIps?: readonly string[];
   readonly allowPlaintextAuth?: boolean;
+  readonly requireTls?: boolean;
 }
 
 export interface TenantChanges {
@@ -18,6 +19,7 @@ export interface TenantChanges {
   readonly smtpUsername?: string;
   readonly allowedIps?: readonly string[];
   readonly allowPlaintextAuth?: boolean;
+  readonly requireTls?: boolean;
 }
 
 /** A tenant and its password in clear: shown once, only its hash is stored. */
@@ -36,7 +38,10 @@ export async function addTenant(store: TenantStore, input: AddTenantInput): Prom
   const chosen = input.smtpUsername === undefined ? undefined : validateSmtpUsername(input.smtpUsername);
   const password = generatePassword();
   const smtpPasswordHash = await hashPassword(password);
-  const base = { name, smtpPasswordHash, allowedIps, allowPlaintextAuth: input.allowPlaintextAuth ?? false };
+  const base = {
+    name, smtpPasswordHash, allowedIps, allowPlaintextAuth: input.allowPlaintextAuth ?? false,
+    ...(input.requireTls === true ? { requireTls: true } : {}),
+  };
   if (chosen !== undefined) return { tenant: await store.create({ ...base, smtpUsername: chosen }), password };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -69,6 +74,7 @@ export async function updateTenant(store: TenantStore, id: string, changes: Tena
     smtpUsername: changes.smtpUsername === undefined ? undefined : validateSmtpUsername(changes.smtpUsername),
     allowedIps: changes.allowedIps === undefined ? undefined : validateAllowedIps(changes.allowedIps),
     allowPlaintextAuth: changes.allowPlaintextAuth,
+    requireTls: changes.requireTls,
   });
 }
 

@@ -30,6 +30,8 @@ export interface ApiResponse {
 
 export interface CallOptions {
   readonly token?: string;
+  /** Extra request headers (X-Forwarded-For …). */
+  readonly headers?: Record<string, string>;
   readonly body?: unknown;
   /** Sent as it is, with `contentType` (default application/json). */
   readonly raw?: string;
@@ -63,7 +65,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789-abcdefghijklmnopqrstuvwx
  * The real app (createHttpApp with the /api/v1 router and the dev mailbox) over real LMDB
  * stores in a temp folder, on 127.0.0.1:0.
  */
-export async function startApiHarness(opts: { limits?: Partial<ApiLimits> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(opts: { limits?: Partial<ApiLimits>; trustedProxies?: readonly string[] } = {}): Promise<ApiHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'postbode-api-'));
   const logLines: string[] = [];
   const responses: string[] = [];
@@ -82,6 +84,7 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits> } = {}
   const app = createHttpApp({
     registry: metrics.registry, logger, mailbox: openCaptureMailbox(join(dir, 'mailbox')), apiV1: router,
     health: () => ({ ok: true, details: {} }),
+    ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     // The public pixel route, so that the sweep sees it (no open is ever recorded here).
     tracking: createTrackingRouter({ key: Buffer.alloc(32, 1), opens: { record: async () => { throw new Error('unused'); } }, messages: queue, clock, logger }),
     // The public Gmail OAuth callback, so that the sweep sees it (no link is ever completed here).
@@ -91,7 +94,7 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits> } = {}
   const base = `http://127.0.0.1:${server.port}`;
 
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<ApiResponse> => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...o.headers };
     if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
     const payload = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
     if (payload !== undefined) headers['content-type'] = o.contentType ?? 'application/json';

@@ -23,8 +23,10 @@ export class RawSmtp {
   /** Resolves when the server closes the connection (or it errors). */
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: Socket, private readonly timeoutMs: number) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  private readonly onChunk = (chunk: Buffer): void => this.onData(chunk);
+
+  private constructor(private socket: Socket, private readonly timeoutMs: number) {
+    socket.on('data', this.onChunk);
     this.closed = new Promise((resolve) => {
       const done = (): void => {
         this.ended = true;
@@ -37,14 +39,32 @@ export class RawSmtp {
     });
   }
 
-  /** Connects and waits for the greeting; `tls` is implicit TLS (not STARTTLS). */
-  static async open(port: number, opts: { tls?: boolean; timeoutMs?: number } = {}): Promise<{ client: RawSmtp; greeting: RawReply }> {
+  /**
+   * Connects and waits for the greeting; `tls` is implicit TLS (not STARTTLS). `localAddress`
+   * binds the client end to another loopback address (127.0.0.2 …) to act as a second client.
+   */
+  static async open(port: number, opts: { tls?: boolean; timeoutMs?: number; localAddress?: string } = {}): Promise<{ client: RawSmtp; greeting: RawReply }> {
+    const local = opts.localAddress === undefined ? {} : { localAddress: opts.localAddress };
     const socket = opts.tls
-      ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false })
-      : netConnect({ host: '127.0.0.1', port });
+      ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...local })
+      : netConnect({ host: '127.0.0.1', port, ...local });
     const client = new RawSmtp(socket, opts.timeoutMs ?? 5_000);
     const greeting = await client.reply();
     return { client, greeting };
+  }
+
+  /** STARTTLS (must be answered 220), then the TLS handshake; later commands go over TLS. */
+  async startTls(): Promise<void> {
+    await this.expect('STARTTLS', 220);
+    this.socket.off('data', this.onChunk);
+    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    secure.on('data', this.onChunk);
+    secure.on('error', () => undefined);
+    this.socket = secure;
   }
 
   /** Writes bytes as they are (no CRLF added). */

@@ -50,7 +50,8 @@ async function call(method: string, path: string, token: string | undefined, bod
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-canary-'));
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' } });
+  // A listener marked plaintext-allowed: the tenant's own flag then decides about AUTH in the clear.
+  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true } });
   const store = openTenantStore(join(dir, 'config'));
   tenantId = (await store.create({
     name: 'Canary BV', smtpUsername: 'canary', smtpPasswordHash: await hashPassword(SMTP_PASSWORD), allowedIps: [], allowPlaintextAuth: true,

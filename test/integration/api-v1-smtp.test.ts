@@ -33,7 +33,8 @@ async function login(user: string, pass: string): Promise<string> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-api-smtp-'));
   // Capture mode: nothing leaves the machine. The auth cache is on, as in production.
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' } });
+  // A listener marked plaintext-allowed: the tenant's own flag then decides about AUTH in the clear.
+  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true } });
   gateway = await startGateway(config, pino({ level: 'silent' }), systemClock, { POSTBODE_ADMIN_TOKEN: ADMIN });
   api = async (method, path, body) => {
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1${path}`, {
@@ -106,5 +107,46 @@ describe('Config API changes reach SMTP at once', () => {
     } finally {
       removed.client.close();
     }
+  });
+
+  it('requireTls set over HTTP refuses the tenant\'s plaintext mail with 530 5.7.0 at once; another tenant cannot change it', async () => {
+    const made = await api('POST', '/tenants', { name: 'Scanner BV', allowedIps: ['127.0.0.2'], requireTls: true });
+    expect(made.status).toBe(201);
+    expect(made.body.tenant).toMatchObject({ requireTls: true });
+    const id: string = made.body.tenant.id;
+    const mailFrom = async (tls: boolean): Promise<string> => {
+      const { client } = await RawSmtp.open(gateway.smtpPort, { localAddress: '127.0.0.2' });
+      try {
+        await client.expect('EHLO scanner.test', 250);
+        if (tls) {
+          await client.startTls();
+          await client.expect('EHLO scanner.test', 250);
+        }
+        return (await client.command('MAIL FROM:<scan@scanner.test>')).last;
+      } finally {
+        client.close();
+      }
+    };
+    expect(await mailFrom(false)).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect(await mailFrom(true)).toMatch(/^250 /);
+
+    const other = await api('POST', '/tenants', { name: 'Other BV' });
+    const token = await api('POST', `/tenants/${other.body.tenant.id}/tokens`, {});
+    const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${token.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requireTls: false }),
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(await mailFrom(false)).toMatch(/^530 5\.7\.0 /);
+
+    const ownToken = await api('POST', `/tenants/${id}/tokens`, {});
+    const own = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${ownToken.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requireTls: false }),
+    });
+    expect(own.status).toBe(403);
+    expect(await own.json()).toMatchObject({ error: expect.anything() });
+    expect((await api('PATCH', `/tenants/${id}`, { requireTls: false })).body).toMatchObject({ requireTls: false });
+    expect(await mailFrom(false)).toMatch(/^250 /);
   });
 });

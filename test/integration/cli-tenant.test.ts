@@ -70,6 +70,13 @@ describe('postbode tenant add', () => {
     expect((await gatewayStore.byAllowedIp('10.0.0.42'))?.id).toBe(id);
   });
 
+  it('takes --require-tls: the tenant\'s allow-listed addresses then send only over STARTTLS', async () => {
+    const run = await postbode(['--config', configFile, 'tenant', 'add', '--name', 'Scanner', '--allow-ip', '10.9.0.0/24', '--require-tls']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('may also send without login (over STARTTLS)');
+    expect((await gatewayStore.byAllowedIp('10.9.0.7'))?.requireTls).toBe(true);
+  });
+
   it('takes --username and --allow-plaintext-auth, and lists tenants', async () => {
     const run = await postbode(['--config', configFile, 'tenant', 'add', '--name', 'Bakker & Zn', '--username', 'bakker', '--allow-plaintext-auth']);
     expect(run.code).toBe(0);

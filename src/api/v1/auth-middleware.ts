@@ -26,7 +26,8 @@ export function bearerAuth(deps: {
   const perToken = new TokenBuckets(deps.limits.perTokenPerSecond, deps.limits.perTokenBurst);
   const failures = new TokenBuckets(deps.limits.authFailuresPerSecond, deps.limits.authFailuresBurst);
   return async (req, res, next) => {
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    // req.ip: the socket peer, or the client behind one of http.trustedProxies (http-app.ts).
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const now = deps.clock();
     const blockedMs = failures.wait(ip, now);
     if (blockedMs > 0) return rateLimited(res, blockedMs);

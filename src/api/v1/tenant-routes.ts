@@ -16,12 +16,14 @@ const createBody = z.strictObject({
   smtpUsername: smtpUsername.optional(),
   allowedIps: allowedIps.optional(),
   allowPlaintextAuth: z.boolean().optional(),
+  requireTls: z.boolean().optional(),
 }).meta({ id: 'NewTenant' });
 
 const patchBody = z.strictObject({
   name: tenantName.optional(),
   allowedIps: allowedIps.optional(),
   allowPlaintextAuth: z.boolean().optional(),
+  requireTls: z.boolean().optional(),
 }).meta({ id: 'TenantChanges' });
 
 const created = z.object({ tenant: tenantSchema, smtp: newSmtpPasswordSchema });
@@ -70,15 +72,17 @@ export function tenantRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'patch', path: '/tenants/:id', tag: TAG, access: 'tenant', summary: 'Change a tenant',
-      description: 'Name, IP allow-list (admin only), plaintext-AUTH flag. Takes effect on the next SMTP transaction.',
+      description: 'Name, IP allow-list (admin only), plaintext-AUTH flag, TLS requirement (turned off by the admin only). Takes effect on the next SMTP transaction.',
       params: idParams, body: patchBody,
-      responses: { 200: { description: 'The changed tenant', schema: tenantSchema }, 403: { description: 'allowedIps with a tenant token' } },
+      responses: { 200: { description: 'The changed tenant', schema: tenantSchema }, 403: { description: 'allowedIps, or requireTls false, with a tenant token' } },
       async handle({ principal, params, body }) {
         await visibleTenant(deps.tenants, principal, params.id);
         // The most specific allow-list entry decides which tenant unauthenticated mail belongs
         // to: a tenant listing another tenant's client address would receive (and could read)
         // that tenant's mail. So only the admin sets allow-lists.
         if (principal.kind === 'tenant' && body.allowedIps !== undefined) throw forbidden('allowedIps can only be changed with the admin token');
+        // A tenant may make itself stricter; only the admin lifts a TLS requirement (it may be the admin's).
+        if (principal.kind === 'tenant' && body.requireTls === false) throw forbidden('requireTls can only be turned off with the admin token');
         return { status: 200, body: tenantView(await updateTenant(deps.tenants, params.id, body)) };
       },
     }),

@@ -14,6 +14,8 @@ export const tenantSchema = z.object({
   smtpUsername: z.string(),
   allowedIps: z.array(z.string()),
   allowPlaintextAuth: z.boolean(),
+  /** Mail over a session without TLS is refused (530 5.7.0), for AUTH and allow-listed IPs alike. */
+  requireTls: z.boolean(),
   credentialsVersion: z.number().int(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
@@ -24,7 +26,7 @@ export type TenantView = z.infer<typeof tenantSchema>;
 export function tenantView(t: Tenant): TenantView {
   return {
     id: t.id, name: t.name, smtpUsername: t.smtpUsername, allowedIps: [...t.allowedIps],
-    allowPlaintextAuth: t.allowPlaintextAuth, credentialsVersion: t.credentialsVersion, createdAt: t.createdAt, updatedAt: t.updatedAt,
+    allowPlaintextAuth: t.allowPlaintextAuth, requireTls: t.requireTls === true, credentialsVersion: t.credentialsVersion, createdAt: t.createdAt, updatedAt: t.updatedAt,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tenant, TenantDirectory } from '../../../src/core/types.js';
 import { AuthCache } from '../../../src/inbound/auth-cache.js';
-import { AuthThrottle } from '../../../src/inbound/auth-throttle.js';
+import { AuthThrottle, ipKey } from '../../../src/inbound/auth-throttle.js';
 import { createAuthenticator, type AuthAttempt } from '../../../src/inbound/auth.js';
 import { ExpiringMap } from '../../../src/inbound/expiring-map.js';
 
@@ -14,6 +14,7 @@ function setup(opts: { ttl?: number; perIp?: number; perUser?: number; perConn?:
   let now = 1_000;
   let current = tenant;
   const verified: Array<[string, string]> = [];
+  const slept: number[] = [];
   const tenants: TenantDirectory = {
     byId: async () => undefined,
     bySmtpUsername: async (u) => (u === current.smtpUsername ? current : undefined),
@@ -23,13 +24,17 @@ function setup(opts: { ttl?: number; perIp?: number; perUser?: number; perConn?:
     tenants, clock: () => now, maxFailuresPerConnection: opts.perConn ?? 10,
     verify: async (password, hash) => { verified.push([password, hash]); return hash === current.smtpPasswordHash && password === 'secret'; },
     cache: new AuthCache(opts.ttl ?? 60_000),
-    throttle: new AuthThrottle({ maxFailuresPerIp: opts.perIp ?? 100, maxFailuresPerUser: opts.perUser ?? 100, windowMs: opts.windowMs ?? 10_000 }),
+    throttle: new AuthThrottle({
+      maxFailuresPerIp: opts.perIp ?? 100, maxFailuresPerUser: opts.perUser ?? 100, windowMs: opts.windowMs ?? 10_000,
+      failureDelayMs: 1_000, maxFailureDelayMs: 4_000,
+    }),
+    sleep: async (ms) => { slept.push(ms); },
   });
   const attempt = (over: Partial<AuthAttempt> = {}) => authenticate({
     username: 'user', password: 'secret', ip: '192.0.2.1', secure: true, failuresOnConnection: 0, ...over,
   });
   return {
-    attempt, verified,
+    attempt, verified, slept,
     advance: (ms: number) => { now += ms; },
     setTenant: (t: Tenant) => { current = t; },
   };
@@ -97,16 +102,35 @@ describe('authenticator', () => {
     expect(await s.attempt({ password: 'x', failuresOnConnection: 2 })).toMatchObject({ reply: { code: 421, enhanced: '4.7.0' } });
   });
 
-  it('blocks an IP (any user) and a user (any IP) once their limit is reached, until the window ends', async () => {
-    const s = setup({ perIp: 2, perUser: 3, windowMs: 10_000 });
+  it('blocks an IP (any user) and a user from that IP, never the user from another IP, until the window ends', async () => {
+    const s = setup({ perIp: 3, perUser: 2, windowMs: 10_000 });
     await s.attempt({ password: 'x' });
     await s.attempt({ password: 'x' });
-    expect(await s.attempt({ username: 'other' })).toMatchObject({ reason: 'auth-throttled-ip', failure: false, reply: { code: 421 } });
+    // The user is throttled from this IP: the right password gets the wrong-password reply, unchecked.
+    expect(await s.attempt()).toMatchObject({ reason: 'auth-throttled-user', failure: true, reply: { code: 535, enhanced: '5.7.8' } });
     expect(s.verified).toHaveLength(2);
-    await s.attempt({ password: 'x', ip: '192.0.2.2' });
-    expect(await s.attempt({ ip: '192.0.2.3' })).toMatchObject({ reason: 'auth-throttled-user' });
+    // ... but not from another address.
+    expect(await s.attempt({ ip: '192.0.2.3' })).toMatchObject({ kind: 'ok' });
+    await s.attempt({ username: 'ghost', password: 'x' });
+    expect(await s.attempt({ username: 'other' })).toMatchObject({ reason: 'auth-throttled-ip', reply: { code: 535, enhanced: '5.7.8' } });
     s.advance(10_000);
     expect(await s.attempt()).toMatchObject({ kind: 'ok' });
+  });
+
+  it('refuses an AUTH PLAIN authorisation identity other than the login with 535 5.7.8 (RFC 4616)', async () => {
+    const s = setup();
+    expect(await s.attempt({ authzid: 'someone-else' })).toMatchObject({ kind: 'refuse', reason: 'auth-authzid', reply: { code: 535, enhanced: '5.7.8' } });
+    expect(await s.attempt({ authzid: 'user' })).toMatchObject({ kind: 'ok' });
+    expect(await s.attempt({ authzid: '' })).toMatchObject({ kind: 'ok' });
+  });
+
+  it('backs off per IP: from the third failure each reply waits twice as long, capped; known and unknown alike', async () => {
+    const s = setup();
+    for (let i = 0; i < 3; i++) await s.attempt({ password: 'x' });
+    for (let i = 0; i < 3; i++) await s.attempt({ username: 'ghost', password: 'x' });
+    expect(s.slept).toEqual([1_000, 2_000, 4_000, 4_000]);
+    await s.attempt({ password: 'x', ip: '192.0.2.9' });
+    expect(s.slept).toHaveLength(4);
   });
 });
 
@@ -124,9 +148,16 @@ describe('ExpiringMap', () => {
   });
 
   it('keeps the throttle bounded however many names are tried', () => {
-    const throttle = new AuthThrottle({ maxFailuresPerIp: 1_000_000, maxFailuresPerUser: 1, windowMs: 60_000 }, 100);
+    const throttle = new AuthThrottle({ maxFailuresPerIp: 1_000_000, maxFailuresPerUser: 1, windowMs: 60_000, failureDelayMs: 0, maxFailureDelayMs: 0 }, 100);
     for (let i = 0; i < 1_000; i++) throttle.recordFailure('192.0.2.1', `user${i}`, 0);
     expect(throttle.blockedBy('192.0.2.1', 'user999', 1)).toBe('user');
     expect(throttle.blockedBy('192.0.2.1', 'user0', 1)).toBeUndefined(); // evicted, not remembered forever
+  });
+
+  it('counts IPv6 clients per /64', () => {
+    expect(ipKey('2001:db8:1:2:aaaa::1')).toBe(ipKey('2001:db8:1:2::ffff'));
+    expect(ipKey('2001:db8:1:3::1')).not.toBe(ipKey('2001:db8:1:2::1'));
+    expect(ipKey('2001:db8::1')).toBe('20010db800000000::/64');
+    expect(ipKey('192.0.2.1')).toBe('192.0.2.1');
   });
 });
