@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { Replies, SmtpError, type SmtpReply } from '../core/smtp-reply.js';
 import type { Envelope, MessageQueue, NewMessage, QueuedMessage, RecipientRole } from '../core/types.js';
+import type { SenderGuard } from '../rules/sender-guard.js';
 import { collectCapped } from './collect-stream.js';
 import { processMessage } from './process-message.js';
 
@@ -19,6 +20,8 @@ export interface DataDeps {
   readonly onQueued?: (message: QueuedMessage) => void;
   /** A tenant's own, lower limit (Gmail mode: Gmail's 35 MB); maxMessageSize when undefined. */
   readonly maxSizeFor?: (tenantId: string) => number | undefined;
+  /** Header From/Sender/Reply-To ownership, checked before the message is stored. */
+  readonly senders?: SenderGuard;
 }
 
 /** What DATA needs to know about the session, already resolved by the listener. */
@@ -60,6 +63,8 @@ export async function receiveMessage(stream: DataStream, session: DataSession, d
     transmission: session.transmission, queueId: id, recipients: session.envelope.to, now: endOfData,
   });
   if (processed.kind === 'refuse') throw refusal(deps, session, processed.reply, processed.reason);
+  const owned = await deps.senders?.headers(session.tenantId, processed.senders);
+  if (owned) throw refusal(deps, session, owned.reply, owned.reason);
   const stored = await enqueue(deps, session, id, processed, endOfData);
   deps.metrics.accepted((deps.clock() - endOfData) / 1000);
   deps.logger.info({ ...session.log, queueId: id, size: stored.size, recipients: stored.recipients.length }, 'message queued');

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { MessageQueue, QueuedMessage, TenantDirectory } from '../core/types.js';
+import type { SenderGuard } from '../rules/sender-guard.js';
 import type { PasswordVerifier } from './auth.js';
 
 /** Everything the SMTP listener needs, injected by the composition root (or a test). */
@@ -22,4 +23,6 @@ export interface InboundDeps {
   readonly verifyPassword?: PasswordVerifier;
   /** A tenant's own, lower message size limit (Gmail mode), checked at the end of DATA. */
   readonly maxSizeFor?: (tenantId: string) => number | undefined;
+  /** Sender ownership at MAIL FROM and for the header From/Sender/Reply-To (src/rules/sender-guard.ts); unchecked when absent. */
+  readonly senders?: SenderGuard;
 }

@@ -5,7 +5,7 @@ import type { ConnectionLimiter } from './connection-limits.js';
 import { receiveMessage, type DataSession, type DataStream } from './data-handler.js';
 import type { InboundDeps } from './inbound-deps.js';
 import { normalizeIp } from './client-ip.js';
-import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, resolveSenderTenant, type Refusal } from './mail-policy.js';
+import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, checkUtf8Address, resolveSenderTenant, type Refusal } from './mail-policy.js';
 import { authenticatedTenant, sessionFields } from './session-log.js';
 import { toCallback } from './to-callback.js';
 import type { TransactionTracker } from './transaction-timer.js';
@@ -110,15 +110,19 @@ async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServe
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
   if ('reply' in sender) throw refuse(ctx, session, sender, 'MAIL');
-  const syntax = checkSenderSyntax(address.address);
+  const syntax = checkSenderSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8 === true);
   if (syntax) throw refuse(ctx, session, syntax, 'MAIL');
+  // The tenant resolved above (AUTH, or the allow-list entry's tenant) is the one whose ownership counts.
+  const owned = await ctx.deps.senders?.envelope(sender.tenantId, address.address);
+  if (owned) throw refuse(ctx, session, owned, 'MAIL');
   state(ctx, session).tenantId = sender.tenantId;
   ctx.tracker.begin(session.id);
 }
 
 async function rcptTo(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   const accepted = session.envelope.rcptTo.map((r) => r.address);
-  const verdict = checkRecipientSyntax(address.address) ?? checkRecipientCount(accepted, address.address, ctx.deps.smtp.maxRecipients);
+  const verdict = checkRecipientSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8 === true)
+    ?? checkRecipientCount(accepted, address.address, ctx.deps.smtp.maxRecipients);
   if (verdict) throw refuse(ctx, session, verdict, 'RCPT');
 }
 
@@ -129,7 +133,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
   return receiveMessage(stream, dataSession(session, tenantId), {
     maxMessageSize: deps.smtp.maxMessageSize, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
     logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
-    ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
+    ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}), ...(deps.senders ? { senders: deps.senders } : {}),
   }, () => ctx.tracker.inputDone(session.id));
 }
 

@@ -89,7 +89,7 @@ describe('delivery plan through the pipeline', () => {
   it('chooses modes: own-address needs a verified domain, gmail is not available', async () => {
     const base = { ...DEFAULT_SENDER_SETTINGS, ownAddress: 'f@acme.test' };
     expect(await chooseMode({ ...base, mode: 'own-address' }, 'T1', NO_VERIFIED_DOMAINS)).toMatchObject({ mode: 'forwarding', note: expect.stringContaining('acme.test is not verified') });
-    expect(await chooseMode({ ...base, mode: 'own-address' }, 'T1', { isVerified: (d, t) => d === 'acme.test' && t === 'T1' })).toEqual({ mode: 'own-address' });
+    expect(await chooseMode({ ...base, mode: 'own-address' }, 'T1', { isVerified: (d, t) => d === 'acme.test' && t === 'T1', ownerOf: () => undefined })).toEqual({ mode: 'own-address' });
     expect(await chooseMode({ ...base, mode: 'gmail' }, 'T1', NO_VERIFIED_DOMAINS)).toMatchObject({ mode: 'forwarding' });
   });
 });
