@@ -50,7 +50,8 @@ async function call(method: string, path: string, token: string | undefined, bod
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-canary-'));
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' } });
+  // A plain relay (no platform domain, any From): what these tests check is not sender ownership (test/integration/sender-guard.test.ts).
+  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { requireVerifiedSender: false } });
   const store = openTenantStore(join(dir, 'config'));
   tenantId = (await store.create({
     name: 'Canary BV', smtpUsername: 'canary', smtpPasswordHash: await hashPassword(SMTP_PASSWORD), allowedIps: [], allowPlaintextAuth: true,
