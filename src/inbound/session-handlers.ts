@@ -110,7 +110,10 @@ async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServe
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
   if ('reply' in sender) throw refuse(ctx, session, sender, 'MAIL');
-  const syntax = checkSenderSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8 === true);
+  // smtp-server sets envelope.smtpUtf8 before asking us and never clears it: a refused MAIL with
+  // SMTPUTF8 must not leave it on for the next transaction's RCPTs.
+  session.envelope.smtpUtf8 = address.args !== false && address.args.SMTPUTF8 === true;
+  const syntax = checkSenderSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8);
   if (syntax) throw refuse(ctx, session, syntax, 'MAIL');
   // The tenant resolved above (AUTH, or the allow-list entry's tenant) is the one whose ownership counts.
   const owned = await ctx.deps.senders?.envelope(sender.tenantId, address.address);

@@ -122,6 +122,11 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     await client.expect('RSET', 250);
     expect((await utf8Command(client, 'MAIL FROM:<jösé@vendor.test> SMTPUTF8')).code).toBe(250);
     expect((await utf8Command(client, 'RCPT TO:<jösé@customer.test>')).code).toBe(250);
+    await client.expect('RSET', 250);
+    // A refused MAIL with SMTPUTF8 leaves nothing behind for the next transaction.
+    expect((await utf8Command(client, `MAIL FROM:<x@${DOMAIN_B}> SMTPUTF8`)).last).toMatch(NOT_OWNED);
+    await client.expect('MAIL FROM:<noreply@vendor.test>', 250);
+    expect((await utf8Command(client, 'RCPT TO:<jösé@customer.test>')).last).toMatch(/^553 5\.6\.7 /);
     client.close();
   });
 
