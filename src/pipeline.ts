@@ -8,7 +8,7 @@ import type { DomainDirectory } from './rules/sender-domains.js';
 import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './rules/sender-headers.js';
 import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
 import { addressIn } from './rules/sender-address.js';
-import { forwardingLocalPart, ownedByOthers, tenantOwnsAll } from './rules/sender-guard.js';
+import { forwardingLocalPart, linkedMailbox, ownedByOthers, tenantOwnsAll } from './rules/sender-guard.js';
 import { makeVerp } from './rules/sender-verp.js';
 import { signerFor, type SignStage } from './dkim/sign-stage.js';
 import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
@@ -124,17 +124,13 @@ export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, te
     const local = forwardingLocalPart(settings, tenant?.smtpUsername) ?? 'mail';
     return { ...base, from: { ...(name ? { name } : {}), address: `${local}@${platform.sendingDomain}` } };
   }
-  const own = settings.ownAddress ?? (mode === 'own-smtp' ? mailboxLogin(settings.smtp?.user) : undefined);
+  const own = settings.ownAddress;
   return own === undefined ? base : { ...base, from: { ...(name ? { name } : {}), address: own } };
 }
 
 function legacyFromAddress(message: HeaderedMessage): string | undefined {
   const field = findFields(message, 'from')[0];
   return field === undefined ? undefined : addressIn(fieldValue(field));
-}
-
-function mailboxLogin(user: string | undefined): string | undefined {
-  return user !== undefined && /^[^@\s]+@[^@\s]+$/.test(user) ? user : undefined;
 }
 
 /** The settings without an own address or reply-to on another tenant's or the platform's domain: neither may leave as From or Reply-To. */
@@ -188,7 +184,9 @@ export function createPipeline(deps: PipelineDeps): Plan {
     // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
     const gmail = choice.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
     const owned = legacyOwnership(deps, message.tenantId, local, settings, split);
-    const identity = senderIdentity(choice.mode, gmail ? { ...settings, ownAddress: gmail.from } : settings, tenant, deps.platform, owned);
+    const from = gmail?.from ?? (choice.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, local, settings) : settings.ownAddress);
+    const { ownAddress: _configured, ...rest } = settings;
+    const identity = senderIdentity(choice.mode, from === undefined ? rest : { ...rest, ownAddress: from }, tenant, deps.platform, owned);
     if (settings.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
     const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));

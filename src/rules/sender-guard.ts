@@ -13,8 +13,9 @@ import { domainAndParents, FORM_WORDS, ownershipForm, type OwnedAddress } from '
  * Reply-To at the end of DATA), the same way in every sender mode:
  *  - an address on a domain another tenant verified (or a look-alike of one) is refused;
  *  - an address on the platform's domains is refused unless it is the tenant's own forwarding address;
- *  - where the legacy From would leave unchanged (no platform sending domain), From, Sender
- *    and MAIL FROM must be on a domain this tenant verified (Postfix reject_sender_login_mismatch).
+ *  - where the legacy From would leave unchanged (no platform sending domain, or own SMTP
+ *    without a known mailbox), From, Sender and MAIL FROM must be on a domain this tenant
+ *    verified (Postfix reject_sender_login_mismatch).
  * Every refusal is 550 5.7.1 with the same words, so a refusal never tells whose a domain is.
  */
 export interface SenderGuardDeps {
@@ -81,11 +82,8 @@ interface TenantView {
 async function tenantView(deps: SenderGuardDeps, tenantId: string): Promise<TenantView> {
   const settings = deps.settings.get(tenantId);
   const tenant = await deps.tenants.byId(tenantId);
-  return {
-    tenantId,
-    forwardingLocal: forwardingLocalPart(settings, tenant?.smtpUsername),
-    passThrough: deps.requireVerifiedSender && deps.platform.sendingDomain === null && keepsLegacyFrom(deps, settings, tenantId),
-  };
+  const forwardingLocal = forwardingLocalPart(settings, tenant?.smtpUsername);
+  return { tenantId, forwardingLocal, passThrough: deps.requireVerifiedSender && keepsLegacyFrom(deps, settings, tenantId, forwardingLocal) };
 }
 
 export function forwardingLocalPart(settings: SenderSettings, smtpUsername: string | undefined): string | undefined {
@@ -93,8 +91,10 @@ export function forwardingLocalPart(settings: SenderSettings, smtpUsername: stri
   return smtpUsername === undefined ? undefined : defaultLocalPart(smtpUsername);
 }
 
-/** True when the pipeline would send the legacy From as it is (a gateway without a platform domain, forwarding in effect). */
-function keepsLegacyFrom(deps: SenderGuardDeps, settings: SenderSettings, tenantId: string): boolean {
+/** True when the pipeline would send the legacy From as it is: own SMTP without a known mailbox, or no platform domain with forwarding in effect. */
+function keepsLegacyFrom(deps: SenderGuardDeps, settings: SenderSettings, tenantId: string, forwardingLocal: string | undefined): boolean {
+  if (settings.mode === 'own-smtp' && settings.smtp !== undefined) return linkedMailbox(deps, tenantId, forwardingLocal, settings) === undefined;
+  if (deps.platform.sendingDomain !== null) return false;
   switch (settings.mode) {
     case 'forwarding': return true;
     case 'gmail': return !deps.gmailAvailable;
@@ -170,6 +170,17 @@ export function tenantOwnsAll(
     const owner = ownershipOf(deps, tenantId, forwardingLocal, form);
     return owner === 'tenant' || owner === 'own-forwarding';
   });
+}
+
+/**
+ * The mailbox an own-SMTP tenant sends as: its own address, else its server login when that
+ * is an address; never one on another tenant's or the platform's domain.
+ */
+export function linkedMailbox(deps: Pick<SenderGuardDeps, 'domains' | 'platform'>, tenantId: string, forwardingLocal: string | undefined, settings: SenderSettings): string | undefined {
+  for (const candidate of [settings.ownAddress, settings.smtp?.user]) {
+    if (candidate !== undefined && /^[^@\s]+@[^@\s]+$/.test(candidate) && !ownedByOthers(deps, tenantId, forwardingLocal, candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** True when the address is another tenant's or the platform's (not the tenant's own forwarding address). */

@@ -17,12 +17,13 @@ import { ADMIN, PLATFORM } from './sender-harness.js';
 
 /**
  * Sender-guard set-up: one real gateway, tenants A and B (each with SMTP credentials and an
- * active sending domain with a real DKIM key) and C (IP allow-listed for 127.0.0.1, no domain).
+ * active sending domain with a real DKIM key) and C (IP allow-listed for 127.0.0.1, no login used, its own domain).
  * Domains and sender settings are written to the stores before the gateway starts, as the API
  * and the DNS check would have left them.
  */
 export const DOMAIN_A = 'tenant-a.test';
 export const DOMAIN_B = 'tenant-b.test';
+export const DOMAIN_C = 'tenant-c.test';
 /** A's IDN domain: stored as its A-label, as a verified domain always is. */
 export const IDN_A = 'bäckerei-a.test';
 
@@ -63,7 +64,7 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
   await tenants.close();
   const box = await openSecretBox({ dataDir, envKey: ENV.POSTBODE_SECRET_KEY, logger: pino({ level: 'silent' }) });
   const domains = openDomainStore(join(dataDir, 'domains'));
-  for (const [tenantId, domain] of [[made.a.tenant.id, DOMAIN_A], [made.a.tenant.id, domainToASCII(IDN_A)], [made.b.tenant.id, DOMAIN_B]] as const) {
+  for (const [tenantId, domain] of [[made.a.tenant.id, DOMAIN_A], [made.a.tenant.id, domainToASCII(IDN_A)], [made.b.tenant.id, DOMAIN_B], [made.c.tenant.id, DOMAIN_C]] as const) {
     // Keys only where mail is signed with them (own-address mode needs a platform domain); RSA key generation is slow.
     const selectors = opts.platform ? (await newSelectors(box, tenantId, domain, 'rsa', Date.now(), [])).map((s) => ({ ...s, state: 'active' as const })) : [];
     await domains.insert({ domain, tenantId, keySet: 'rsa', selectors, status: 'active', createdAt: Date.now(), activatedAt: Date.now() });

@@ -1,8 +1,9 @@
 import { domainToASCII } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLocalPart } from '../../src/tenants/sender-settings.js';
-import { DOMAIN_A, DOMAIN_B, IDN_A, session, startGuardGateway, transaction, utf8Command, type GuardGateway } from '../helpers/guard-harness.js';
-import { arrived, headerOf, PLATFORM, queueIdOf } from '../helpers/sender-harness.js';
+import { DOMAIN_A, DOMAIN_B, DOMAIN_C, IDN_A, session, startGuardGateway, transaction, utf8Command, type GuardGateway } from '../helpers/guard-harness.js';
+import type { TestGateway } from '../helpers/gateway-harness.js';
+import { api, arrived, headerOf, PLATFORM, queueIdOf } from '../helpers/sender-harness.js';
 import { startSink, type Sink, type SinkMessage } from '../helpers/sink.js';
 
 const NOT_OWNED = /^550 5\.7\.1 (Sender|From|Reply-To) address rejected: not owned by this account$/;
@@ -26,8 +27,10 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     gw = await startGuardGateway(sink.port, {
       platform: true,
       settings: {
-        // B sends through its own server (the mailbox it linked), C in own-address mode.
+        // B sends through its own server (the mailbox it linked).
         b: { mode: 'own-smtp', ownAddress: `office@${DOMAIN_B}`, smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } },
+        // C too, with no mailbox it may use: its own address is on A's domain, its login is no address.
+        c: { mode: 'own-smtp', ownAddress: `office@${DOMAIN_A}`, smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } },
       },
     });
   });
@@ -85,7 +88,7 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
   it('an IP-allow-listed client sends only as the tenant it maps to', async () => {
     const client = await session(gw);
     expect((await client.command(`MAIL FROM:<x@${DOMAIN_A}>`)).last).toMatch(NOT_OWNED);
-    expect((await transaction(client, 'app@legacy.test', [`From: <x@${DOMAIN_B}>`])).last).toMatch(NOT_OWNED);
+    expect((await transaction(client, `app@${DOMAIN_C}`, [`From: <x@${DOMAIN_B}>`])).last).toMatch(NOT_OWNED);
     client.close();
   });
 
@@ -112,6 +115,35 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     expect(got!.envelope.from).toBe(`office@${DOMAIN_B}`);
     expect(headerOf(got!.raw, 'From')).toEqual([`"Tenant B BV" <office@${DOMAIN_B}>`]);
     client.close();
+  });
+
+  it('own SMTP without a known mailbox (or one on another tenant\'s domain): the legacy From leaves, so it must be the tenant\'s', async () => {
+    const client = await session(gw); // C, by its IP allow-list entry
+    expect((await client.command('MAIL FROM:<noreply@vendor.test>')).last).toMatch(NOT_OWNED);
+    expect((await transaction(client, `billing@${DOMAIN_C}`, ['From: noreply@vendor.test'])).last).toMatch(NOT_OWNED);
+    const reply = await transaction(client, `billing@${DOMAIN_C}`, [`From: Billing <billing@${DOMAIN_C}>`, 'Reply-To: help@vendor.test']);
+    const [got] = await arrived(tenantServer, queueIdOf(reply.last));
+    expect(headerOf(got!.raw, 'From')).toEqual([`Billing <billing@${DOMAIN_C}>`]);
+    expect(got!.envelope.from).toBe(`billing@${DOMAIN_C}`);
+    expect(outgoingAddresses(got!)).not.toMatch(/vendor\.test|tenant-a\.test/);
+    client.close();
+  });
+
+  it('own address: any other From is rewritten to the tenant\'s verified address', async () => {
+    const admin = { gateway: gw.gateway } as TestGateway;
+    const path = `/tenants/${gw.a.id}/sender`;
+    expect((await api(admin, 'PUT', path, { mode: 'own-address', ownAddress: `facturen@${DOMAIN_A}` })).status).toBe(200);
+    try {
+      const client = await session(gw, gw.a);
+      const reply = await transaction(client, 'noreply@vendor.test', ['From: "Vendor" <noreply@vendor.test>', 'Sender: robot@vendor.test', 'Reply-To: help@vendor.test']);
+      const [got] = await arrived(sink, queueIdOf(reply.last));
+      expect(headerOf(got!.raw, 'From')).toEqual([`"Tenant A BV" <facturen@${DOMAIN_A}>`]);
+      expect(outgoingAddresses(got!)).not.toContain('vendor.test');
+      expect(headerOf(got!.raw, 'DKIM-Signature').join(' ')).toContain(`d=${DOMAIN_A}`);
+      client.close();
+    } finally {
+      await api(admin, 'PUT', path, { mode: 'forwarding', ownAddress: null });
+    }
   });
 
   it('553 5.6.7 for a non-ASCII local part without SMTPUTF8, in MAIL FROM and RCPT TO', async () => {
