@@ -128,6 +128,11 @@ export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, te
   return own === undefined ? base : { ...base, from: { ...(name ? { name } : {}), address: own } };
 }
 
+function withOwnAddress(settings: SenderSettings, address: string | undefined): SenderSettings {
+  const { ownAddress: _replaced, ...rest } = settings;
+  return address === undefined ? rest : { ...rest, ownAddress: address };
+}
+
 function legacyFromAddress(message: HeaderedMessage): string | undefined {
   const field = findFields(message, 'from')[0];
   return field === undefined ? undefined : addressIn(fieldValue(field));
@@ -184,9 +189,8 @@ export function createPipeline(deps: PipelineDeps): Plan {
     // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
     const gmail = choice.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
     const owned = legacyOwnership(deps, message.tenantId, local, settings, split);
-    const from = gmail?.from ?? (choice.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, local, settings) : settings.ownAddress);
-    const { ownAddress: _configured, ...rest } = settings;
-    const identity = senderIdentity(choice.mode, from === undefined ? rest : { ...rest, ownAddress: from }, tenant, deps.platform, owned);
+    const mailbox = gmail?.from ?? (choice.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, local, settings) : settings.ownAddress);
+    const identity = senderIdentity(choice.mode, withOwnAddress(settings, mailbox), tenant, deps.platform, owned);
     if (settings.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
     const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
