@@ -26,6 +26,7 @@ import { platformRoutes } from './routing.js';
 import { createPipeline } from './pipeline.js';
 import { withExtraRecipients } from './inbound/data-handler.js';
 import { openDomains } from './domains/open-domains.js';
+import { createSenderGuard } from './rules/sender-guard.js';
 import { queueAccountantCopy } from './rules/sender-accountant.js';
 import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sender-settings-store.js';
 import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
@@ -128,8 +129,12 @@ export async function startGateway(
     const archive = senderSettings.get(tenantId).archiveAddress;
     return archive === undefined ? [] : [archive];
   });
+  const senders = createSenderGuard({
+    domains: domains.directory, settings: senderSettings, tenants, platform: config.platform,
+    requireVerifiedSender: config.smtp.requireVerifiedSender, gmailAvailable: gmail.planner !== undefined,
+  });
   const inboundDeps = {
-    smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits,
+    smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits, senders,
     onQueued: (message: QueuedMessage) => { limits.usage.accepted(message.tenantId, clock()); delivery.notify(); },
     maxSizeFor: (tenantId: string) => Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
   };

@@ -3,17 +3,18 @@ import type { Logger } from './core/logger.js';
 import type { QueuedMessage, RecipientState, Route, Tenant, TenantDirectory } from './core/types.js';
 import type { PlannedDelivery, Plan } from './delivery/attempt.js';
 import type { RoutedRecipients } from './routing.js';
-import { addressIn } from './rules/sender-address.js';
 import { ACCOUNTANT_COPY_HEADER, queueAccountantCopy, type AccountantDeps } from './rules/sender-accountant.js';
 import type { DomainDirectory } from './rules/sender-domains.js';
 import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './rules/sender-headers.js';
 import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
+import { addressIn } from './rules/sender-address.js';
+import { forwardingLocalPart, linkedMailbox, ownedByOthers, tenantOwnsAll } from './rules/sender-guard.js';
 import { makeVerp } from './rules/sender-verp.js';
 import { signerFor, type SignStage } from './dkim/sign-stage.js';
 import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
 import { applyContent, type ContentStageDeps } from './rules/content-stage.js';
 import { trackedCopies, trackingWanted, type TrackingDeps } from './tracking/tracking-stage.js';
-import { defaultLocalPart, smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
+import { smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
 import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
 
 /**
@@ -24,7 +25,7 @@ import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
  *   2. content stages over the stored bytes, in this order:
  *        0. content rendering     (src/rules/content-stage.ts: subject template, text, layout; off → not even parsed)
  *        a. strip hidden headers  (Bcc, Return-Path, our internal markers: never sent)
- *        b. sender identity       (From / Reply-To / X-Postbode-Original-From)
+ *        b. sender identity       (From / Sender / Reply-To / X-Postbode-Original-From: only addresses the tenant owns leave)
  *        c. open tracking         (src/tracking/tracking-stage.ts: one copy per recipient with its own pixel;
  *                                  archive copies get a token that never counts and their own transaction;
  *                                  never in own-smtp mode, never for accountant copies)
@@ -96,28 +97,64 @@ export async function chooseMode(settings: SenderSettings, tenantId: string, dom
   }
 }
 
-export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, tenant: Tenant | undefined, platform: Config['platform'], legacyFrom?: string): SenderIdentity {
+/** Which legacy header fields hold only the tenant's own addresses (and may therefore leave). */
+export interface LegacyOwnership {
+  readonly from: boolean;
+  readonly sender: boolean;
+  readonly replyTo: boolean;
+}
+
+export const OWNS_NOTHING: LegacyOwnership = Object.freeze({ from: false, sender: false, replyTo: false });
+
+/**
+ * The From that leaves, per mode: forwarding → the tenant's platform address; own-address →
+ * its verified own address; own SMTP → its mailbox (own address, else the server login when
+ * it is an address); Gmail → the linked account or a verified alias (the planner's `from`).
+ * Without a platform domain the legacy From stays: the sender guard checked it at SMTP time.
+ */
+export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, tenant: Tenant | undefined, platform: Config['platform'], owned: LegacyOwnership = OWNS_NOTHING): SenderIdentity {
   const name = settings.displayName ?? tenant?.name;
   const base = {
-    replyToWins: settings.replyToWins, keepOriginalFrom: settings.keepOriginalFrom,
+    replyToWins: settings.replyToWins, keepOriginalFrom: settings.keepOriginalFrom && owned.from,
+    legacyReplyToOwned: owned.replyTo, legacySenderOwned: owned.sender,
     ...(settings.replyTo !== undefined ? { replyTo: settings.replyTo } : {}),
   };
   if (mode === 'forwarding') {
-    // No platform domain configured: a plain relay, the legacy From stays (see config platform.sendingDomain).
     if (platform.sendingDomain === null) return base;
-    const local = settings.localPart ?? defaultLocalPart(tenant?.smtpUsername ?? 'mail');
-    return {
-      ...base, from: { ...(name ? { name } : {}), address: `${local}@${platform.sendingDomain}` },
-      ...(legacyFrom !== undefined ? { fallbackReplyTo: legacyFrom } : {}),
-    };
+    const local = forwardingLocalPart(settings, tenant?.smtpUsername) ?? 'mail';
+    return { ...base, from: { ...(name ? { name } : {}), address: `${local}@${platform.sendingDomain}` } };
   }
   const own = settings.ownAddress;
   return own === undefined ? base : { ...base, from: { ...(name ? { name } : {}), address: own } };
 }
 
+function withOwnAddress(settings: SenderSettings, address: string | undefined): SenderSettings {
+  const { ownAddress: _replaced, ...rest } = settings;
+  return address === undefined ? rest : { ...rest, ownAddress: address };
+}
+
 function legacyFromAddress(message: HeaderedMessage): string | undefined {
   const field = findFields(message, 'from')[0];
   return field === undefined ? undefined : addressIn(fieldValue(field));
+}
+
+/** The settings without an own address or reply-to on another tenant's or the platform's domain: neither may leave as From or Reply-To. */
+function withoutForeignAddresses(deps: PipelineDeps, message: QueuedMessage, settings: SenderSettings, local: string | undefined): SenderSettings {
+  const foreign = (a: string | undefined): boolean => a !== undefined && ownedByOthers(deps, message.tenantId, local, a);
+  if (!foreign(settings.ownAddress) && !foreign(settings.replyTo)) return settings;
+  deps.logger.warn({ queueId: message.id, tenantId: message.tenantId }, 'own address or reply-to is on a domain the tenant does not own: not used');
+  const { ownAddress, replyTo, ...rest } = settings;
+  return { ...rest, ...(ownAddress !== undefined && !foreign(ownAddress) ? { ownAddress } : {}), ...(replyTo !== undefined && !foreign(replyTo) ? { replyTo } : {}) };
+}
+
+/** Which legacy fields hold only addresses the tenant owns (a verified domain, its forwarding address, its own settings' addresses). */
+function legacyOwnership(deps: PipelineDeps, tenantId: string, local: string | undefined, settings: SenderSettings, split: HeaderedMessage): LegacyOwnership {
+  const known = [settings.ownAddress, settings.replyTo];
+  const owns = (name: string): boolean => {
+    const values = findFields(split, name).map(fieldValue);
+    return values.length > 0 && values.every((v) => tenantOwnsAll(deps, tenantId, local, known, v));
+  };
+  return { from: owns('from'), sender: owns('sender'), replyTo: owns('reply-to') };
 }
 
 export function tenantRoute(tenantId: string, settings: SenderSettings, openSecret: PipelineDeps['openSecret']): Route {
@@ -138,8 +175,10 @@ export function tenantRoute(tenantId: string, settings: SenderSettings, openSecr
 export function createPipeline(deps: PipelineDeps): Plan {
   return async (message, body, pending) => {
     if (message.kind === 'dsn') return platformDeliveries(deps, message, body, pending);
-    const settings = deps.settings.get(message.tenantId);
     const tenant = await deps.tenants.byId(message.tenantId);
+    const stored = deps.settings.get(message.tenantId);
+    const local = forwardingLocalPart(stored, tenant?.smtpUsername);
+    const settings = withoutForeignAddresses(deps, message, stored, local);
     const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
     if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
     const original = splitMessage(body);
@@ -150,7 +189,10 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const split = stripHiddenHeaders(rendered ? splitMessage(rendered.raw) : original);
     // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
     const gmail = choice.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
-    const identity = senderIdentity(choice.mode, gmail ? { ...settings, ownAddress: gmail.from } : settings, tenant, deps.platform, legacyFromAddress(split));
+    const owned = legacyOwnership(deps, message.tenantId, local, settings, split);
+    const mailbox = gmail?.from ?? (choice.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, local, settings) : settings.ownAddress);
+    const identity = senderIdentity(choice.mode, withOwnAddress(settings, mailbox), tenant, deps.platform, owned);
+    if (settings.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
     const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
     const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
@@ -158,7 +200,8 @@ export function createPipeline(deps: PipelineDeps): Plan {
     if (choice.mode === 'gmail') return gmailDeliveries(gmail, pending, raw);
     if (choice.mode === 'own-smtp') {
       const recipients = pending.map((r) => r.address);
-      const from = settings.ownAddress ?? message.envelope.from;
+      // The null sender stays null (a DSN must not become bounceable); else the mailbox the From names.
+      const from = message.envelope.from === '' ? '' : identity.from?.address ?? message.envelope.from;
       return [{ route: tenantRoute(message.tenantId, settings, deps.openSecret), recipients, envelope: { from, to: recipients }, raw }];
     }
     const planned = verpDeliveries(deps, message, raw, pending, choice.note, copies);
@@ -172,12 +215,13 @@ export function createPipeline(deps: PipelineDeps): Plan {
  * names the recipient it is about. Archive recipients ride along in the first client
  * recipient's transaction (one delivery instead of two, like Postfix's always_bcc): a bounce
  * from the archive mailbox is told apart by the DSN's Final-Recipient. Without a bounce
- * domain every recipient goes in one transaction with the client's envelope sender.
+ * domain, or for the client's null sender, every recipient goes in one transaction with the client's envelope sender.
  * With open tracking (`copies`: each recipient's own bytes) every recipient, archive included,
  * has its own transaction: a rider would carry the client's pixel.
  */
 function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string, copies?: ReadonlyMap<string, Buffer>): PlannedDelivery[] {
-  const domain = deps.platform.bounceDomain ?? deps.platform.sendingDomain;
+  // A null reverse-path from the client (its own DSN) stays null: a VERP sender would make it bounceable (RFC 5321 4.5.5).
+  const domain = message.envelope.from === '' ? null : deps.platform.bounceDomain ?? deps.platform.sendingDomain;
   if (domain === null && copies) {
     return pending.flatMap((r) => platformDeliveries(deps, message, copies.get(r.address) ?? raw, [r]).map((d) => ({ ...d, ...(note ? { note } : {}) })));
   }

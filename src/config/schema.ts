@@ -48,6 +48,13 @@ export const configSchema = z.strictObject({
     keyFile: z.string().default('certs/server.key'),
     maxMessageSize: z.number().int().min(1024).default(25 * 1024 * 1024),
     maxRecipients: z.number().int().min(1).default(100),
+    /**
+     * Where the legacy From leaves as written (no platform.sendingDomain, or own SMTP without a
+     * known mailbox), From, Sender and MAIL FROM must be on a domain the tenant verified
+     * (550 5.7.1, like Postfix's reject_sender_login_mismatch). False: a plain relay for those (another tenant's and the
+     * platform's domains stay refused either way).
+     */
+    requireVerifiedSender: z.boolean().default(true),
     maxClients: z.number().int().min(1).default(1000),
     maxConnectionsPerIp: z.number().int().min(1).default(50),
     /** Idle time allowed between two client lines. */

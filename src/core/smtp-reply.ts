@@ -57,6 +57,11 @@ export const Replies = {
   encryptionRequired: (): SmtpReply => ({ code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' }),
   relayDenied: (): SmtpReply => ({ code: 550, enhanced: '5.7.1', text: 'Relay access denied' }),
   badSender: (why: string): SmtpReply => ({ code: 553, enhanced: '5.1.7', text: `Bad sender address syntax: ${why}` }),
+  /** Postfix's reject_sender_login_mismatch, in words that never name who does own it. */
+  senderNotOwned: (field = 'Sender'): SmtpReply => ({ code: 550, enhanced: '5.7.1', text: `${field} address rejected: not owned by this account` }),
+  senderForm: (field: string, why: string): SmtpReply => ({ code: 550, enhanced: '5.7.1', text: `${field} address rejected: ${why}` }),
+  /** RFC 6531 3.4: a non-ASCII address needs the SMTPUTF8 parameter on MAIL FROM. */
+  utf8Required: (): SmtpReply => ({ code: 553, enhanced: '5.6.7', text: 'Non-ASCII address without SMTPUTF8 in MAIL FROM' }),
   badRecipient: (why: string): SmtpReply => ({ code: 553, enhanced: '5.1.3', text: `Bad recipient address syntax: ${why}` }),
   tooManyRecipients: (max: number): SmtpReply => ({ code: 452, enhanced: '4.5.3', text: `Too many recipients (at most ${max} per message)` }),
   tooManyConnections: (): SmtpReply => ({ code: 421, enhanced: '4.7.0', text: 'Too many connections from your address, try again later' }),

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { Replies, SmtpError, type SmtpReply } from '../core/smtp-reply.js';
 import type { Envelope, MessageQueue, NewMessage, QueuedMessage, RecipientRole } from '../core/types.js';
+import type { SenderGuard } from '../rules/sender-guard.js';
 import { collectCapped } from './collect-stream.js';
 import { STRUCTURE_LIMITS } from './message-structure.js';
 import { processMessage } from './process-message.js';
@@ -22,6 +23,8 @@ export interface DataDeps {
   readonly maxSizeFor?: (tenantId: string) => number | undefined;
   /** Received: hops that make a message a loop (smtp.maxHops); STRUCTURE_LIMITS' when undefined. */
   readonly maxHops?: number;
+  /** Header From/Sender/Reply-To ownership, checked before the message is stored. */
+  readonly senders?: SenderGuard;
 }
 
 /** What DATA needs to know about the session, already resolved by the listener. */
@@ -63,6 +66,8 @@ export async function receiveMessage(stream: DataStream, session: DataSession, d
     transmission: session.transmission, queueId: id, recipients: session.envelope.to, now: endOfData,
   }, deps.maxHops === undefined ? STRUCTURE_LIMITS : { ...STRUCTURE_LIMITS, maxHops: deps.maxHops });
   if (processed.kind === 'refuse') throw refusal(deps, session, processed.reply, processed.reason);
+  const owned = await deps.senders?.headers(session.tenantId, processed.senders);
+  if (owned) throw refusal(deps, session, owned.reply, owned.reason);
   const stored = await enqueue(deps, session, id, processed, endOfData);
   deps.metrics.accepted((deps.clock() - endOfData) / 1000);
   deps.logger.info({ ...session.log, queueId: id, size: stored.size, recipients: stored.recipients.length }, 'message queued');

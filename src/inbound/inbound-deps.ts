@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { MessageQueue, QueuedMessage, TenantDirectory } from '../core/types.js';
 import type { TenantLimits } from '../tenants/tenant-limits-service.js';
+import type { SenderGuard } from '../rules/sender-guard.js';
 import type { PasswordVerifier } from './auth.js';
 
 /** Everything the SMTP listener needs, injected by the composition root (or a test). */
@@ -25,4 +26,6 @@ export interface InboundDeps {
   readonly maxSizeFor?: (tenantId: string) => number | undefined;
   /** Per-tenant limits (messages per hour/day, recipients, size), checked at MAIL and RCPT; none when left out. */
   readonly limits?: TenantLimits;
+  /** Sender ownership at MAIL FROM and for the header From/Sender/Reply-To (src/rules/sender-guard.ts); unchecked when absent. */
+  readonly senders?: SenderGuard;
 }

@@ -16,6 +16,18 @@ export function checkSenderSyntax(address: string): Refusal | undefined {
   return why === undefined ? undefined : { reply: Replies.badSender(why), reason: 'syntax' };
 }
 
+/**
+ * RFC 6531 3.4: without the SMTPUTF8 parameter on MAIL FROM an address must be ASCII.
+ * smtp-server turns A-label domains into U-labels before we see them, so only a non-ASCII
+ * local part shows what the client really sent; the domain is carried as A-labels anyway.
+ */
+export function checkUtf8Address(address: string, smtpUtf8: boolean): Refusal | undefined {
+  if (smtpUtf8) return undefined;
+  const at = address.lastIndexOf('@');
+  const local = at === -1 ? address : address.slice(0, at);
+  return /[^\x00-\x7f]/.test(local) ? { reply: Replies.utf8Required(), reason: 'utf8' } : undefined;
+}
+
 /** RCPT TO syntax. The bare `postmaster` must be accepted (RFC 5321 4.1.1.3). */
 export function checkRecipientSyntax(address: string): Refusal | undefined {
   if (address.toLowerCase() === 'postmaster') return undefined;

@@ -1,11 +1,12 @@
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
-import { findField } from '../core/header-block.js';
+import { findField, type HeaderField } from '../core/header-block.js';
+import type { SenderFields } from '../rules/sender-guard.js';
 import { normalizeLineEndings } from './line-endings.js';
 import { checkStructure, isLooping, STRUCTURE_LIMITS, type StructureLimits } from './message-structure.js';
 import { addTraceHeaders, type TraceInfo } from './trace-headers.js';
 
 export type Processed =
-  | { readonly kind: 'accept'; readonly message: Buffer; readonly messageId: string; readonly subject?: string }
+  | { readonly kind: 'accept'; readonly message: Buffer; readonly messageId: string; readonly subject?: string; readonly senders: SenderFields }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly reason: string };
 
 const MAX_SUBJECT = 998;
@@ -23,7 +24,13 @@ export function processMessage(raw: Buffer, trace: TraceInfo, limits: StructureL
   if (isLooping(structure.fields, limits.maxHops)) return { kind: 'refuse', reply: Replies.tooManyHops(), reason: 'loop' };
   const { message, messageId } = addTraceHeaders(normalized, structure.header, structure.fields, trace);
   const subject = rawSubject(findField(structure.fields, 'subject')?.value);
-  return { kind: 'accept', message, messageId, ...(subject !== undefined ? { subject } : {}) };
+  return { kind: 'accept', message, messageId, ...(subject !== undefined ? { subject } : {}), senders: senderFields(structure.fields) };
+}
+
+/** The fields whose addresses the sender guard checks, every occurrence (a second From must not hide behind the first). */
+function senderFields(fields: readonly HeaderField[]): SenderFields {
+  const values = (name: string): string[] => fields.filter((f) => f.name === name).map((f) => f.value);
+  return { from: values('from'), sender: values('sender'), replyTo: values('reply-to') };
 }
 
 /** Headers were read as latin1 (byte-exact); a raw 8-bit Subject is almost always UTF-8. */

@@ -5,7 +5,7 @@ import type { ConnectionLimiter } from './connection-limits.js';
 import { receiveMessage, type DataSession, type DataStream } from './data-handler.js';
 import type { InboundDeps } from './inbound-deps.js';
 import { normalizeIp } from './client-ip.js';
-import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, resolveSenderTenant, type Refusal } from './mail-policy.js';
+import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, checkUtf8Address, resolveSenderTenant, type Refusal } from './mail-policy.js';
 import { authenticatedTenant, sessionFields } from './session-log.js';
 import { checkTenantMail, declaredSize } from './tenant-limit-policy.js';
 import { checkTenantTls } from './tenant-tls.js';
@@ -117,8 +117,14 @@ async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServe
   if ('reply' in sender) throw refuse(ctx, session, sender, 'MAIL');
   const tls = await checkTenantTls(ctx.deps.tenants, sender.tenantId, session.secure);
   if (tls) throw refuse(ctx, session, tls, 'MAIL');
-  const syntax = checkSenderSyntax(address.address);
+  // smtp-server sets envelope.smtpUtf8 before asking us and never clears it: a refused MAIL with
+  // SMTPUTF8 must not leave it on for the next transaction's RCPTs.
+  session.envelope.smtpUtf8 = address.args !== false && address.args.SMTPUTF8 === true;
+  const syntax = checkSenderSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8);
   if (syntax) throw refuse(ctx, session, syntax, 'MAIL');
+  // The tenant resolved above (AUTH, or the allow-list entry's tenant) is the one whose ownership counts.
+  const owned = await ctx.deps.senders?.envelope(sender.tenantId, address.address);
+  if (owned) throw refuse(ctx, session, owned, 'MAIL');
   const limited = ctx.deps.limits && checkTenantMail(ctx.deps.limits, sender.tenantId, declaredSize(address.args), ctx.deps.clock());
   if (limited) throw refuse(ctx, session, limited, 'MAIL');
   state(ctx, session).tenantId = sender.tenantId;
@@ -140,7 +146,7 @@ async function rcptTo(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerS
   const { limits } = ctx.deps;
   const tenantId = state(ctx, session).tenantId;
   const max = limits && tenantId !== undefined ? limits.limitsOf(tenantId).recipientsPerMessage : ctx.deps.smtp.maxRecipients;
-  const syntax = checkRecipientSyntax(address.address);
+  const syntax = checkRecipientSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8 === true);
   if (syntax) throw refuse(ctx, session, syntax, 'RCPT');
   const tooMany = checkRecipientCount(accepted, address.address, max);
   if (tooMany && limits && tenantId !== undefined) limits.hit(tenantId, 'recipientsPerMessage');
@@ -154,7 +160,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
   return receiveMessage(stream, dataSession(session, tenantId), {
     maxMessageSize: deps.smtp.maxMessageSize, maxHops: deps.smtp.maxHops, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
     logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
-    ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
+    ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}), ...(deps.senders ? { senders: deps.senders } : {}),
   }, () => ctx.tracker.inputDone(session.id)).catch((err: unknown) => {
     // the end-of-DATA size check uses the tenant's limit (maxSizeFor): count it like the SIZE= one
     if (err instanceof SmtpError && err.responseCode === 552) deps.limits?.hit(tenantId, 'maxMessageSize');

@@ -1,7 +1,6 @@
 /**
- * Which tenant domains are verified for sending (own-address mode). The DKIM issue builds
- * "check and activate"; until then nothing is verified, so own-address tenants keep sending
- * from their forwarding address and the message log says why.
+ * Which sending domains belong to whom. Own-address mode asks `isVerified`; the sender guard
+ * (sender-guard.ts) asks `ownerOf` to refuse an address on a domain another tenant verified.
  */
 export interface DomainDirectory {
   /** `tenantId`: the tenant asking (a domain verified by one tenant is not another's). */

@@ -22,7 +22,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'postbode-dev-mailbox-'));
   const config = configSchema.parse({
     dataDir, log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
-    smtp: { host: '127.0.0.1', port: 0, certFile: join(dataDir, 'server.crt'), keyFile: join(dataDir, 'server.key') },
+    // A plain relay: the dev mailbox shows whatever the tenant sent (sender ownership: sender-guard.test.ts).
+    smtp: { host: '127.0.0.1', port: 0, certFile: join(dataDir, 'server.crt'), keyFile: join(dataDir, 'server.key'), requireVerifiedSender: false },
   });
   expect(config.delivery.mode).toBe('capture');
   gateway = await startGateway(config, pino({ level: 'silent' }));

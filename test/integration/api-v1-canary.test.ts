@@ -50,8 +50,9 @@ async function call(method: string, path: string, token: string | undefined, bod
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-canary-'));
-  // A listener marked plaintext-allowed: the tenant's own flag then decides about AUTH in the clear.
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true } });
+  // A listener marked plaintext-allowed (the tenant's own flag then decides about AUTH in the clear), and a
+  // plain relay (no platform domain, any From): what these tests check is not sender ownership.
+  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true, requireVerifiedSender: false } });
   const store = openTenantStore(join(dir, 'config'));
   tenantId = (await store.create({
     name: 'Canary BV', smtpUsername: 'canary', smtpPasswordHash: await hashPassword(SMTP_PASSWORD), allowedIps: [], allowPlaintextAuth: true,

@@ -33,8 +33,9 @@ async function login(user: string, pass: string): Promise<string> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-api-smtp-'));
   // Capture mode: nothing leaves the machine. The auth cache is on, as in production.
-  // A listener marked plaintext-allowed: the tenant's own flag then decides about AUTH in the clear.
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true } });
+  // A listener marked plaintext-allowed (the tenant's own flag then decides about AUTH in the clear), and a
+  // plain relay (no platform domain, any From): what these tests check is not sender ownership.
+  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true, requireVerifiedSender: false } });
   gateway = await startGateway(config, pino({ level: 'silent' }), systemClock, { POSTBODE_ADMIN_TOKEN: ADMIN });
   api = async (method, path, body) => {
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1${path}`, {

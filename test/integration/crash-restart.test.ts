@@ -32,7 +32,7 @@ describe('kill -9 mid-stream, restart', () => {
 
   const env = () => ({
     POSTBODE_DATA_DIR: dataDir, POSTBODE_HOSTNAME: 'crash.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0',
+    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
     POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
     POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
     POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',

@@ -41,7 +41,7 @@ describe('a running gateway on a full disk', () => {
     await store.close();
     const gw = await spawnGateway({
       POSTBODE_DATA_DIR: dataDir,
-      POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0',
+      POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
       POSTBODE_SMTP__CERT_FILE: join(base, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(base, 'server.key'),
       POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
       POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',

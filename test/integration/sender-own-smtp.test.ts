@@ -80,11 +80,13 @@ describe('own SMTP server mode end to end', () => {
     expect((await api(gw, 'PUT', path(), { mode: 'own-smtp' })).status).toBe(409);
   });
 
-  it('after a good test-send it activates; mail leaves through the tenant server with the legacy From and envelope', async () => {
+  it('after a good test-send it activates; mail leaves through the tenant server as the tenant\'s mailbox', async () => {
     const result = await testSendWith({});
     expect(result).toMatchObject({ ok: true, outcome: 'sent', summary: 'sent' });
     expect(tenantServer.messages.at(-1)!.envelope.to).toEqual(['check@acme.test']);
-    const activated = await api(gw, 'PUT', path(), { mode: 'own-smtp' });
+    // The mailbox at that server: without one (and a login that is no address) the legacy From would
+    // leave as written, and then it must be on a domain the tenant verified (sender-guard.test.ts).
+    const activated = await api(gw, 'PUT', path(), { mode: 'own-smtp', ownAddress: 'billing@acme.test' });
     expect(activated.status).toBe(200);
 
     const info = await legacyClient(gw).sendMail({ from: '"Acme" <billing@acme.test>', to: 'jan@customer.test', bcc: 'b@acme.test', subject: 'Factuur 7', text: 'x\n' });
@@ -93,7 +95,7 @@ describe('own SMTP server mode end to end', () => {
     expect(got!.secure).toBe(true);
     expect(got!.envelope.from).toBe('billing@acme.test');
     expect([...got!.envelope.to].sort()).toEqual(['b@acme.test', 'jan@customer.test']);
-    expect(headerOf(got!.raw, 'From')).toEqual(['Acme <billing@acme.test>']);
+    expect(headerOf(got!.raw, 'From')).toEqual(['"Acme Facturatie BV" <billing@acme.test>']);
     expect(headerOf(got!.raw, 'Bcc')).toEqual([]);
     expect(platform.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
   });

@@ -22,7 +22,7 @@ const legacy = Buffer.from([
 
 const forwarding: SenderIdentity = {
   from: { name: 'Acme Facturatie BV', address: 'acme@send.postbode.test' },
-  replyToWins: 'tenant', keepOriginalFrom: true, replyTo: 'office@acme.test',
+  replyToWins: 'tenant', keepOriginalFrom: true, replyTo: 'office@acme.test', legacyReplyToOwned: false, legacySenderOwned: false,
 };
 
 function rewrite(raw: Buffer, identity: SenderIdentity): string {
@@ -49,9 +49,10 @@ describe('sender identity stage', () => {
     ].join('\r\n'));
   });
 
-  it('lets the legacy Reply-To win when the tenant says so, and the tenant one otherwise', () => {
+  it('lets an owned legacy Reply-To win when the tenant says so, and the tenant one otherwise', () => {
     const withReplyTo = Buffer.from('From: a@vendor.test\r\nReply-To: <legacy@vendor.test>\r\n\r\nx\r\n');
-    expect(rewrite(withReplyTo, { ...forwarding, replyToWins: 'legacy' })).toContain('Reply-To: <legacy@vendor.test>\r\n');
+    expect(rewrite(withReplyTo, { ...forwarding, replyToWins: 'legacy', legacyReplyToOwned: true })).toContain('Reply-To: <legacy@vendor.test>\r\n');
+    expect(rewrite(withReplyTo, { ...forwarding, replyToWins: 'legacy' })).toContain('Reply-To: <office@acme.test>\r\n');
     const tenantWins = rewrite(withReplyTo, forwarding);
     expect(tenantWins).toContain('Reply-To: <office@acme.test>\r\n');
     expect(tenantWins).not.toContain('legacy@vendor.test>\r\n\r\n');
@@ -65,9 +66,14 @@ describe('sender identity stage', () => {
     expect(rewrite(legacy, { ...forwarding, keepOriginalFrom: false })).not.toContain('X-Postbode-Original-From');
   });
 
-  it('falls back to the legacy From for replies only when nobody set a Reply-To', () => {
-    const out = rewrite(legacy, { ...forwarding, replyTo: undefined, fallbackReplyTo: 'noreply@vendor.test' } as SenderIdentity);
-    expect(out).toContain('Reply-To: <noreply@vendor.test>\r\n');
+  it('never turns the legacy From into a Reply-To, and drops a legacy Reply-To or Sender the tenant does not own', () => {
+    const out = rewrite(legacy, { ...forwarding, replyTo: undefined });
+    expect(out).not.toContain('Reply-To');
+    const withReplyTo = Buffer.from('From: a@vendor.test\r\nSender: s@vendor.test\r\nReply-To: <legacy@vendor.test>\r\nX-Postbode-Original-From: x@y.test\r\n\r\nx\r\n');
+    const kept = rewrite(withReplyTo, { replyToWins: 'tenant', keepOriginalFrom: true, legacyReplyToOwned: false, legacySenderOwned: false });
+    expect(kept).toBe('From: a@vendor.test\r\n\r\nx\r\n');
+    const owned = rewrite(withReplyTo, { replyToWins: 'tenant', keepOriginalFrom: true, legacyReplyToOwned: true, legacySenderOwned: true });
+    expect(owned).toBe('From: a@vendor.test\r\nSender: s@vendor.test\r\nReply-To: <legacy@vendor.test>\r\n\r\nx\r\n');
   });
 
   it('encodes non-ASCII display names as RFC 2047 words and quotes specials', () => {
