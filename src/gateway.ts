@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config/schema.js';
+import { httpHostOf, isLoopbackAddress } from './config/http-host.js';
 import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route, Tenant, Transport } from './core/types.js';
@@ -132,12 +133,13 @@ export async function startGateway(
     tlsPort = (await bindOrExplain('SMTP with implicit TLS', 'smtp.tlsPort', config.smtp.host, implicitPort, () => implicit.listen(implicitPort, config.smtp.host))).port;
   }
 
+  const httpHost = httpHostOf(config);
   const app = createHttpApp({
-    registry, logger, mailbox, apiV1: api.router,
+    registry, logger, mailbox, apiV1: api.router, mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
-  const http = await bindOrExplain('HTTP', 'http.port', config.http.host, config.http.port, () => startHttp(app, config.http.port, config.http.host));
+  const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');

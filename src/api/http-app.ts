@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { CaptureMailbox } from '../transports/capture-mailbox.js';
+import { devMailboxGuard, type DevMailboxAccess } from './dev-mailbox-access.js';
 import { createDevMailboxRouter } from './dev-mailbox-routes.js';
 import { securityHeaders } from './security-headers.js';
 import { createWebRouter } from '../web/web-router.js';
@@ -18,6 +19,8 @@ export interface HttpAppDeps {
   readonly health: () => HealthReport;
   /** Given in capture mode: serves the dev mailbox pages under /dev/mailbox. */
   readonly mailbox?: CaptureMailbox;
+  /** Who may read the dev mailbox; absent = nobody (fails closed). */
+  readonly mailboxAccess?: DevMailboxAccess;
   readonly logger: Logger;
   /** The Config API router (bearer auth, validation, OpenAPI), mounted at /api/v1. */
   readonly apiV1?: Router;
@@ -26,6 +29,8 @@ export interface HttpAppDeps {
   /** The public Google OAuth callback of Gmail mode (src/api/gmail-callback-routes.ts), mounted at /oauth/google. */
   readonly oauthGoogle?: Router;
 }
+
+const NOBODY: DevMailboxAccess = { listenerIsLoopback: false, isAdmin: async () => false };
 
 /** Health, metrics, the dev mailbox, and the mount point of the Config API. No sockets here. */
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -43,7 +48,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.set('Cache-Control', 'no-store');
     res.type(deps.registry.contentType).send(text);
   });
-  if (deps.mailbox) app.use('/dev/mailbox', createDevMailboxRouter(deps.mailbox));
+  if (deps.mailbox) app.use('/dev/mailbox', devMailboxGuard(deps.mailboxAccess ?? NOBODY), createDevMailboxRouter(deps.mailbox));
   // The Config API of a later issue lives here, with its own auth and body parsing.
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
   if (deps.tracking) app.use('/t', deps.tracking);

@@ -81,6 +81,7 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits> } = {}
   const metrics = createMetrics({ depth: () => queue.depth() });
   const app = createHttpApp({
     registry: metrics.registry, logger, mailbox: openCaptureMailbox(join(dir, 'mailbox')), apiV1: router,
+    mailboxAccess: { listenerIsLoopback: true, isAdmin: async (bearer) => bearer === ADMIN_TOKEN },
     health: () => ({ ok: true, details: {} }),
     // The public pixel route, so that the sweep sees it (no open is ever recorded here).
     tracking: createTrackingRouter({ key: Buffer.alloc(32, 1), opens: { record: async () => { throw new Error('unused'); } }, messages: queue, clock, logger }),
