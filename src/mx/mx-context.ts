@@ -5,6 +5,7 @@ import type { LateOutcomes, MessageLog, MessageQueue, QueuedMessage } from '../c
 import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import type { MxDomains } from './recipient-policy.js';
+import type { SentIndex } from './sent-index.js';
 import type { SuppressionStore, SuppressionThresholds } from './suppression-store.js';
 
 /** What processing an accepted MX message works with (built by open-mx.ts). */
@@ -13,6 +14,8 @@ export interface MxContext {
   readonly tenants: TenantStore;
   readonly settings: SenderSettingsReader;
   readonly suppressions: SuppressionStore;
+  /** Message-IDs each tenant sent: replies and DSNs are matched here, one key lookup per id. */
+  readonly sent: Pick<SentIndex, 'find'>;
   readonly thresholds: SuppressionThresholds;
   readonly domains: MxDomains;
   /** SecretBox.deriveKey('verp'). */
@@ -24,10 +27,9 @@ export interface MxContext {
   readonly onQueued: () => void;
 }
 
-/** The tenant's message with this Message-ID (with or without <>), found through the message log's search. */
-export function messageByMessageId(ctx: MxContext, tenantId: string, messageId: string | undefined): QueuedMessage | undefined {
-  const bare = messageId?.trim().replace(/^<|>$/g, '');
-  if (!bare) return undefined;
-  const page = ctx.queue.list({ tenantId, text: bare, limit: 5 });
-  return page.messages.find((m) => m.messageId.replace(/^<|>$/g, '').toLowerCase() === bare.toLowerCase());
+/** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */
+export function messageByMessageId(ctx: MxContext, tenantId: string, ...messageIds: ReadonlyArray<string | undefined>): QueuedMessage | undefined {
+  const queueId = ctx.sent.find(tenantId, messageIds.filter((id): id is string => id !== undefined));
+  const message = queueId === undefined ? undefined : ctx.queue.get(queueId);
+  return message?.tenantId === tenantId ? message : undefined;
 }

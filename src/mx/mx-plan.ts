@@ -1,6 +1,7 @@
 import type { PlannedDelivery, Plan } from '../delivery/attempt.js';
 import type { QueuedMessage, RecipientState, Route, Transport } from '../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
+import type { SentIndex } from './sent-index.js';
 import type { SuppressionEntry, SuppressionReader } from './suppression-store.js';
 
 /**
@@ -11,12 +12,15 @@ import type { SuppressionEntry, SuppressionReader } from './suppression-store.js
  *   sender). Checked per attempt, so removing an address from the list works at once for
  *   mail still queued;
  * - forwarded replies (kind `reply`) go out as they are, with their SRS0 envelope sender,
- *   through the platform transport (never rewritten, signed or tracked).
+ *   through the platform transport (never rewritten, signed or tracked);
+ * - each mail's Message-ID goes into the sent index, so that a reply to it can be forwarded.
  */
 export interface MxPlanDeps {
   readonly suppressions: SuppressionReader;
   /** Platform routes (routing.ts), as the pipeline gets them. */
   readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  readonly sent?: Pick<SentIndex, 'record'>;
+  readonly clock?: () => number;
 }
 
 export function suppressedReply(entry: SuppressionEntry): string {
@@ -29,6 +33,7 @@ export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
   return async (message, body, pending) => {
     if (message.kind === 'reply') return asIs(deps, message, body, pending);
     if (message.kind !== 'mail') return plan(message, body, pending);
+    deps.sent?.record(message.tenantId, message.messageId, message.id, deps.clock?.() ?? Date.now());
     const blocked = new Map<string, SuppressionEntry>();
     for (const r of pending) {
       const entry = deps.suppressions.get(message.tenantId, r.address);

@@ -19,11 +19,19 @@ export interface BounceCount {
   readonly lastAt: number;
 }
 
+/** A Message-ID a tenant sent: which message, and when it was first planned for delivery. */
+export interface SentEntry {
+  readonly queueId: string;
+  readonly at: number;
+}
+
 /**
  * The MX's own LMDB environment (`<dataDir>/mx`), default sync options (never noSync):
  * - inbox / bodies: accepted messages until processed (then deleted: what matters was
  *   written to the queue, or the message was dropped)
  * - suppressions, bounces: keyed `<tenantId>/<address in lower case>`
+ * - sent (keyed `<tenantId>/<Message-ID in lower case, without <>>`) and sentAt (keyed
+ *   [at, that key], for the purge): what a reply may answer (sent-index.ts)
  */
 export interface MxStores {
   readonly root: RootDatabase;
@@ -31,18 +39,22 @@ export interface MxStores {
   readonly bodies: Database<Buffer, string>;
   readonly suppressions: Database<SuppressionEntry, string>;
   readonly bounces: Database<BounceCount, string>;
+  readonly sent: Database<SentEntry, string>;
+  readonly sentAt: Database<true, [number, string]>;
 }
 
 export function openMxStores(path: string): MxStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = open({ path, maxDbs: 6 });
+    const root = open({ path, maxDbs: 12 });
     return {
       root,
       inbox: root.openDB<InboxEntry, string>('inbox', { encoding: 'msgpack' }),
       bodies: root.openDB<Buffer, string>('bodies', { encoding: 'binary' }),
       suppressions: root.openDB<SuppressionEntry, string>('suppressions', { encoding: 'msgpack' }),
       bounces: root.openDB<BounceCount, string>('bounces', { encoding: 'msgpack' }),
+      sent: root.openDB<SentEntry, string>('sent', { encoding: 'msgpack' }),
+      sentAt: root.openDB<true, [number, string]>('sent-at', { encoding: 'msgpack' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open the MX store at ${path}: ${String(err)}`, { cause: err });

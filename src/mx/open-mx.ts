@@ -18,6 +18,8 @@ import { closeMxStores, openMxStores } from './mx-stores.js';
 import { MxReplies, type MxDomains } from './recipient-policy.js';
 import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
+import { createSentIndex } from './sent-index.js';
+import { startRetentionSweeper } from '../queue/retention.js';
 
 export interface MxOptions {
   readonly config: Config;
@@ -61,20 +63,22 @@ export function openMx(opts: MxOptions): Mx {
   const stores = openMxStores(join(config.dataDir, 'mx'));
   const suppressions = createSuppressionStore(stores);
   const inbox = createInbox(stores);
+  const sent = createSentIndex(stores, opts.logger);
+  const sentSweeper = startRetentionSweeper(sent, { retentionMs: config.queue.retentionMs, clock: opts.clock, logger: opts.logger, what: 'sent Message-IDs' });
   const sendingDomain = config.platform.sendingDomain;
   const domains: MxDomains | undefined = sendingDomain === null ? undefined : {
     sendingDomain, bounceDomain: config.platform.bounceDomain ?? sendingDomain,
     bounceLocalPart: config.platform.bounceLocalPart, srsKey: opts.deriveKey('srs'),
   };
   const processor = domains && createMxProcessor({
-    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, domains,
+    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, sent, domains,
     thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
     verpKey: opts.deriveKey('verp'), metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onQueued: opts.onQueued,
   }, inbox);
 
   return {
     suppressions,
-    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes }),
+    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock }),
     transports: (table) => withSuppressedTransport(table),
     async start() {
       if (!domains || !processor || !config.mx.enabled) return undefined;
@@ -96,6 +100,7 @@ export function openMx(opts: MxOptions): Mx {
     async close() {
       processor?.stop();
       await processor?.idle();
+      await sentSweeper.stop();
       await closeMxStores(stores);
     },
   };

@@ -53,7 +53,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
 
   it('a DSN stored but not processed before a stop is processed at the next start; a forwarded reply replayed is not sent twice', async () => {
     const sent = await invoice('crash@customer.test');
-    const reply = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<replay@customer.test>' });
+    const reply = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<replay@customer.test>', inReplyTo: sent.messageId });
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     const mxId = queueIdOf((await client.send('jan@customer.test', [forwarding], reply)).last);
     client.close();
