@@ -38,6 +38,7 @@ import { createTrackingRouter } from './api/tracking-routes.js';
 import { openGmail } from './gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './api/gmail-callback-routes.js';
 import { openMx } from './mx/open-mx.js';
+import { createReplyAddressRouter } from './api/reply-address-routes.js';
 import type { SmarthostConfig } from './config/schema.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 
@@ -84,7 +85,7 @@ export async function startGateway(
   // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
     config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
-    routes, metrics, logger, clock, onQueued: () => delivery.notify(),
+    routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory,
   });
   const plan = mx.plan(createPipeline({
     platform: config.platform, routes, tenants, settings: senderSettings,
@@ -107,7 +108,7 @@ export async function startGateway(
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants, messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
+    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(),
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
@@ -137,6 +138,7 @@ export async function startGateway(
   const app = createHttpApp({
     registry, logger, mailbox, apiV1: api.router, mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
+    replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
   const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));

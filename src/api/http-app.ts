@@ -28,6 +28,8 @@ export interface HttpAppDeps {
   readonly tracking?: Router;
   /** The public Google OAuth callback of Gmail mode (src/api/gmail-callback-routes.ts), mounted at /oauth/google. */
   readonly oauthGoogle?: Router;
+  /** The public confirmation page of reply-forwarding addresses (src/api/reply-address-routes.ts), mounted at /reply-address. */
+  readonly replyAddress?: Router;
 }
 
 const NOBODY: DevMailboxAccess = { listenerIsLoopback: false, isAdmin: async () => false };
@@ -53,6 +55,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
   if (deps.tracking) app.use('/t', deps.tracking);
   if (deps.oauthGoogle) app.use('/oauth/google', deps.oauthGoogle);
+  if (deps.replyAddress) app.use('/reply-address', deps.replyAddress);
   // The settings page (src/web): a static shell that calls /api/v1 with the user's token.
   app.use(createWebRouter());
 

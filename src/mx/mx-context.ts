@@ -16,6 +16,8 @@ export interface MxContext {
   readonly suppressions: SuppressionStore;
   /** Message-IDs each tenant sent: replies and DSNs are matched here, one key lookup per id. */
   readonly sent: Pick<SentIndex, 'find'>;
+  /** Whether the tenant confirmed this reply-forwarding address; absent = every address is. */
+  readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
   readonly thresholds: SuppressionThresholds;
   readonly domains: MxDomains;
   /** SecretBox.deriveKey('verp'). */

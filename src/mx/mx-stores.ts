@@ -3,6 +3,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { GatewayError } from '../core/gateway-error.js';
 import { closeSettled } from '../queue/lmdb-store.js';
 import type { Envelope } from '../core/types.js';
+import type { ReplyTarget } from './reply-confirmation.js';
 import type { SuppressionEntry } from './suppression-store.js';
 
 /** A message the MX accepted and has not processed yet (its body is in `bodies` under the same id). */
@@ -32,6 +33,7 @@ export interface SentEntry {
  * - suppressions, bounces: keyed `<tenantId>/<address in lower case>`
  * - sent (keyed `<tenantId>/<Message-ID in lower case, without <>>`) and sentAt (keyed
  *   [at, that key], for the purge): what a reply may answer (sent-index.ts)
+ * - reply-targets, keyed by tenant id: the confirmation of its "send replies to" address
  */
 export interface MxStores {
   readonly root: RootDatabase;
@@ -41,6 +43,7 @@ export interface MxStores {
   readonly bounces: Database<BounceCount, string>;
   readonly sent: Database<SentEntry, string>;
   readonly sentAt: Database<true, [number, string]>;
+  readonly replyTargets: Database<ReplyTarget, string>;
 }
 
 export function openMxStores(path: string): MxStores {
@@ -55,6 +58,7 @@ export function openMxStores(path: string): MxStores {
       bounces: root.openDB<BounceCount, string>('bounces', { encoding: 'msgpack' }),
       sent: root.openDB<SentEntry, string>('sent', { encoding: 'msgpack' }),
       sentAt: root.openDB<true, [number, string]>('sent-at', { encoding: 'msgpack' }),
+      replyTargets: root.openDB<ReplyTarget, string>('reply-targets', { encoding: 'msgpack' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open the MX store at ${path}: ${String(err)}`, { cause: err });

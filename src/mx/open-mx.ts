@@ -19,6 +19,9 @@ import { MxReplies, type MxDomains } from './recipient-policy.js';
 import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
 import { createSentIndex } from './sent-index.js';
+import { createReplyConfirmation, type ReplyConfirmation } from './reply-confirmation.js';
+import { bounceAddress } from '../delivery/bounce.js';
+import type { DomainDirectory } from '../rules/sender-domains.js';
 import { startRetentionSweeper } from '../queue/retention.js';
 
 export interface MxOptions {
@@ -34,10 +37,14 @@ export interface MxOptions {
   readonly clock: Clock;
   /** Delivery wakes up on this. */
   readonly onQueued: () => void;
+  /** Addresses on a domain the tenant verified need no confirmation as reply targets. */
+  readonly domains?: DomainDirectory;
 }
 
 export interface Mx {
   readonly suppressions: SuppressionStore;
+  /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
+  readonly replyConfirmation: ReplyConfirmation;
   /** The pipeline's Plan with suppression and forwarded replies added (see mx-plan.ts). */
   plan(inner: Plan): Plan;
   /** The transport table with the `suppressed` route added. */
@@ -64,6 +71,13 @@ export function openMx(opts: MxOptions): Mx {
   const suppressions = createSuppressionStore(stores);
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
+  const replyConfirmation = createReplyConfirmation({
+    targets: stores.replyTargets, queue: opts.queue, domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
+    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name, confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
+    hostname: config.hostname, from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    clock: opts.clock, logger: opts.logger, onQueued: opts.onQueued,
+  });
+  const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> => replyConfirmation.isConfirmed(tenantId, address);
   const sentSweeper = startRetentionSweeper(sent, { retentionMs: config.queue.retentionMs, clock: opts.clock, logger: opts.logger, what: 'sent Message-IDs' });
   const sendingDomain = config.platform.sendingDomain;
   const domains: MxDomains | undefined = sendingDomain === null ? undefined : {
@@ -71,14 +85,15 @@ export function openMx(opts: MxOptions): Mx {
     bounceLocalPart: config.platform.bounceLocalPart, srsKey: opts.deriveKey('srs'),
   };
   const processor = domains && createMxProcessor({
-    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, sent, domains,
+    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, sent, replyTargetConfirmed, domains,
     thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
     verpKey: opts.deriveKey('verp'), metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onQueued: opts.onQueued,
   }, inbox);
 
   return {
     suppressions,
-    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock }),
+    replyConfirmation,
+    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock, replyTargetConfirmed }),
     transports: (table) => withSuppressedTransport(table),
     async start() {
       if (!domains || !processor || !config.mx.enabled) return undefined;

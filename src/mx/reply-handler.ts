@@ -19,7 +19,7 @@ export const FORWARDED_FOR_HEADER = 'X-Postbode-Forwarded-For';
  * answers no message this tenant sent (In-Reply-To / References, through the sent index) is
  * counted and dropped, so spam to the forwarding address is never relayed; anything else is
  * queued, headers and body as they came, to the tenant's "send replies to" address with an
- * SRS0 envelope sender.
+ * SRS0 envelope sender (held there, deferred, until the tenant confirmed that address).
  */
 export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: string, raw: Buffer, log: Record<string, unknown>): Promise<void> {
   const found = await tenantByLocalPart(ctx.tenants, ctx.settings, localPart);
@@ -55,6 +55,13 @@ export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: 
   // Replayed after a crash between the enqueue and the inbox cleanup: forwarded already, under the MX id.
   if (ctx.queue.get(entry.id)?.tenantId === tenant.id) return;
   const forwarded = await forward(ctx, entry, tenant.id, settings.replyTo, raw, headers);
+  if (ctx.replyTargetConfirmed && !(await ctx.replyTargetConfirmed(tenant.id, settings.replyTo))) {
+    // Kept in the queue, deferred until the address is confirmed (mx-plan.ts), visible in the message log.
+    ctx.metrics.mx?.('reply-held', 'unconfirmed');
+    ctx.logger.info({ ...fields, queueId: forwarded.id }, 'reply held: the "send replies to" address is not confirmed yet');
+    ctx.onQueued();
+    return;
+  }
   ctx.metrics.mx?.('reply-forwarded');
   ctx.logger.info({ ...fields, queueId: forwarded.id, answers: answered.id, autoReply: auto !== undefined }, 'reply forwarded');
   ctx.onQueued();

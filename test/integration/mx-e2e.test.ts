@@ -6,6 +6,7 @@ import { createSecretBox } from '../../src/secrets/secret-box.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp, type RawReply } from '../helpers/raw-smtp.js';
 import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { confirmReplyTo } from '../helpers/reply-confirm.js';
 import { startSink, type Sink, type SinkMessage } from '../helpers/sink.js';
 import { gmailTextBounce, outOfOffice, personReply, standardDsn } from '../unit/mx/mail-fixtures.js';
 
@@ -25,6 +26,7 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
     gw = await startSenderGateway(sink.port, { smtp: { maxMessageSize: 64 * 1024 } });
     const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'facturen', replyTo: 'office@acme.test' });
     expect(put.status).toBe(200);
+    await confirmReplyTo(gw, sink, 'office@acme.test');
     answered = (await invoice('jan@customer.test')).messageId;
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp, type RawReply } from '../helpers/raw-smtp.js';
 import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { confirmReplyTo } from '../helpers/reply-confirm.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { personReply } from '../unit/mx/mail-fixtures.js';
 
@@ -22,6 +23,7 @@ describe('only replies that answer a message the tenant sent are forwarded', () 
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'facturen', replyTo: 'office@acme.test' })).status).toBe(200);
+    await confirmReplyTo(gw, sink, 'office@acme.test');
     ours = await sendInvoice(legacyClient(gw));
     const other = await api(gw, 'POST', '/tenants', { name: 'Other BV' });
     const otherClient = createTransport({
