@@ -114,7 +114,7 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     const revokedBefore = fake.revoked.length;
     expect((await api(gw, 'DELETE', `/tenants/${gone.id}`)).status).toBe(204);
 
-    const left = await waitFor(async () => { const h = await held(dataDir, gone.id); return h.gmailLink || h.domains.length > 0 ? undefined : h; }, 5_000, 'the purge');
+    const left = await waitFor(async () => { const h = await held(dataDir, gone.id); return h.gmailLink || h.domains.length > 0 || h.suppressions > 0 ? undefined : h; }, 5_000, 'the purge');
     expect(left).toEqual(NOTHING);
     expect(fake.revoked.length).toBe(revokedBefore + 1);
     // The survivor keeps all of its own, in the stores and through the API.
@@ -154,7 +154,7 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     expect((await api(gw, 'POST', `/messages/${messageId}/cancel`, {})).status).toBe(200);
     await gateway.stop(2000);
     await start();
-    const left = await waitFor(async () => { const h = await held(dataDir, queued.id); return h.sender || h.gmailLink ? undefined : h; }, 5_000, 'the purge at start');
+    const left = await waitFor(async () => { const h = await held(dataDir, queued.id); return h.sender || h.gmailLink || h.suppressions > 0 ? undefined : h; }, 5_000, 'the purge at start');
     expect(left).toEqual(NOTHING);
     expect(fake.revoked.length).toBe(revokedBefore + 1);
     expect(await held(dataDir, gw.tenantId)).toEqual(EVERYTHING('survivor.test'));
