@@ -18,6 +18,7 @@ import { closeMxStores, openMxStores } from './mx-stores.js';
 import { MxReplies, type MxDomains } from './recipient-policy.js';
 import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
+import { withReplyData } from './mx-tenant-data.js';
 import { createSentIndex } from './sent-index.js';
 import { createReplyConfirmation, type ReplyConfirmation } from './reply-confirmation.js';
 import { bounceAddress } from '../delivery/bounce.js';
@@ -68,7 +69,7 @@ export interface Mx {
 export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
   const stores = openMxStores(join(config.dataDir, 'mx'));
-  const suppressions = createSuppressionStore(stores);
+  const suppressions = withReplyData(createSuppressionStore(stores), stores);
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
   const replyConfirmation = createReplyConfirmation({

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeMxStores, openMxStores, type MxStores } from '../../../src/mx/mx-stores.js';
+import { withReplyData } from '../../../src/mx/mx-tenant-data.js';
 import { createSentIndex, referencedIds } from '../../../src/mx/sent-index.js';
+import { createSuppressionStore } from '../../../src/mx/suppression-store.js';
 
 let dir: string;
 let stores: MxStores;
@@ -38,5 +40,21 @@ describe('sent index', () => {
     expect(ids[0]).toBe('<r@x>');
     expect(ids[1]).toBe('<n29@x>');
     expect(ids).toHaveLength(20);
+  });
+});
+
+describe('MX tenant data', () => {
+  it('the purge forgets a tenant\'s reply target and sent Message-IDs with its suppressions, nothing of another tenant', async () => {
+    const data = withReplyData(createSuppressionStore(stores), stores);
+    const index = createSentIndex(stores, pino({ level: 'silent' }));
+    index.record('GONE', '<g@x.test>', 'Q1', 10);
+    index.record('KEPT', '<k@x.test>', 'Q2', 10);
+    await stores.replyTargets.put('GONE', { address: 'office@gone.test', sends: [] });
+    await stores.root.flushed;
+    expect([...data.tenantIds()]).toContain('GONE');
+    expect(await data.removeTenant('GONE')).toBe(2);
+    expect(stores.replyTargets.get('GONE')).toBeUndefined();
+    expect(index.find('GONE', ['<g@x.test>'])).toBeUndefined();
+    expect(index.find('KEPT', ['<k@x.test>'])).toBe('Q2');
   });
 });
