@@ -6,24 +6,24 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LateOutcomes, MessageLog, MessageQueue, Route, Transport } from '../core/types.js';
 import type { Plan } from '../delivery/attempt.js';
+import { bounceAddress } from '../delivery/bounce.js';
 import type { SmtpListener } from '../inbound/smtp-listener.js';
+import { startRetentionSweeper } from '../queue/retention.js';
 import type { RoutedRecipients } from '../routing.js';
+import type { DomainDirectory } from '../rules/sender-domains.js';
 import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import { createInbox } from './inbox.js';
 import { createMxListener } from './mx-listener.js';
 import { withMx, withSuppressedTransport } from './mx-plan.js';
 import { createMxProcessor } from './mx-processor.js';
-import { closeMxStores, openMxStores } from './mx-stores.js';
+import { closeMxStores, openMxStores, type MxStores } from './mx-stores.js';
+import { withReplyData } from './mx-tenant-data.js';
 import { MxReplies, type MxDomains } from './recipient-policy.js';
+import { createReplyConfirmation, type ReplyConfirmation } from './reply-confirmation.js';
+import { createSentIndex } from './sent-index.js';
 import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
-import { withReplyData } from './mx-tenant-data.js';
-import { createSentIndex } from './sent-index.js';
-import { createReplyConfirmation, type ReplyConfirmation } from './reply-confirmation.js';
-import { bounceAddress } from '../delivery/bounce.js';
-import type { DomainDirectory } from '../rules/sender-domains.js';
-import { startRetentionSweeper } from '../queue/retention.js';
 
 export interface MxOptions {
   readonly config: Config;
@@ -61,10 +61,21 @@ export interface Mx {
   close(): Promise<void>;
 }
 
+/** The confirmation of reply-forwarding addresses, on the MX store, mailing through the queue. */
+function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmation {
+  const { config } = opts;
+  return createReplyConfirmation({
+    targets: stores.replyTargets, queue: opts.queue, domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
+    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name, confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
+    hostname: config.hostname, from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    clock: opts.clock, logger: opts.logger, onQueued: opts.onQueued,
+  });
+}
+
 /**
- * The inbound MX (issue 9), composed for gateway.ts: its store (`<dataDir>/mx`: inbox and
- * suppression list), the listener, the processor and the delivery additions. The
- * suppression store is open even when the listener is off: the API and the plan use it.
+ * The inbound MX, composed for gateway.ts: its store (`<dataDir>/mx`: inbox, suppression
+ * list, sent Message-IDs, reply targets), the listener, the processor and the delivery
+ * additions. The store is open even when the listener is off: the API and the plan use it.
  */
 export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
@@ -72,12 +83,7 @@ export function openMx(opts: MxOptions): Mx {
   const suppressions = withReplyData(createSuppressionStore(stores), stores);
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
-  const replyConfirmation = createReplyConfirmation({
-    targets: stores.replyTargets, queue: opts.queue, domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
-    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name, confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
-    hostname: config.hostname, from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
-    clock: opts.clock, logger: opts.logger, onQueued: opts.onQueued,
-  });
+  const replyConfirmation = replyConfirmationFor(opts, stores);
   const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> => replyConfirmation.isConfirmed(tenantId, address);
   const sentSweeper = startRetentionSweeper(sent, { retentionMs: config.queue.retentionMs, clock: opts.clock, logger: opts.logger, what: 'sent Message-IDs' });
   const sendingDomain = config.platform.sendingDomain;
