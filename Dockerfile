@@ -26,6 +26,8 @@ USER node
 # /app/certs (config smtp.certFile/keyFile default to certs/server.crt and certs/server.key;
 # a self-signed pair is generated there on first start when none is mounted).
 ENV POSTBODE_DATA_DIR=/data
+# Reachable through the published port: the dev mailbox then asks for the admin token.
+ENV POSTBODE_HTTP__HOST=0.0.0.0
 VOLUME ["/data", "/app/certs"]
 EXPOSE 2525 8080
 

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config/schema.js';
+import { httpHostOf, isLoopbackAddress } from './config/http-host.js';
 import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route, Tenant, Transport } from './core/types.js';
@@ -42,6 +43,7 @@ import { createTrackingRouter } from './api/tracking-routes.js';
 import { openGmail } from './gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './api/gmail-callback-routes.js';
 import { openMx } from './mx/open-mx.js';
+import { createReplyAddressRouter } from './api/reply-address-routes.js';
 import type { SmarthostConfig } from './config/schema.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
@@ -94,7 +96,7 @@ export async function startGateway(
   // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
     config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
-    routes, metrics, logger, clock, onQueued: () => delivery.notify(),
+    routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory,
   });
   const plan = mx.plan(createPipeline({
     platform: config.platform, routes, tenants, settings: senderSettings,
@@ -119,7 +121,7 @@ export async function startGateway(
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps }, gmail: gmail.links,
+    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
@@ -153,12 +155,15 @@ export async function startGateway(
     tlsPort = (await bindOrExplain('SMTP with implicit TLS', 'smtp.tlsPort', config.smtp.host, implicitPort, () => implicit.listen(implicitPort, config.smtp.host))).port;
   }
 
+  const httpHost = httpHostOf(config);
   const app = createHttpApp({
     registry, logger, mailbox, apiV1: api.router, trustedProxies: config.http.trustedProxies,
+    mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
+    replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
   });
-  const http = await bindOrExplain('HTTP', 'http.port', config.http.host, config.http.port, () => startHttp(app, config.http.port, config.http.host));
+  const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');

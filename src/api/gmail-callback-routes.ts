@@ -10,11 +10,13 @@ import { escapeHtml, renderPage, sendHtml } from './html.js';
 /**
  * The public OAuth callback, `GET /oauth/google/callback?code=…&state=…`: Google sends the
  * tenant's browser here after consent. Public because the browser carries no API token; the
- * single-use `state` (bound to the tenant, expiring) is what authorises it. The page never
+ * single-use `state` (bound to the tenant, expiring) together with the cookie set when the
+ * flow started in this browser (src/gmail/browser-binding.ts) is what authorises it. The page never
  * shows the code, the state or any token; a failure says what to do in words.
  */
 export interface GmailCallbackDeps {
-  readonly links: Pick<GmailLinks, 'complete'>;
+  /** `clearCookie`: the Set-Cookie that removes a used-up flow's cookie. */
+  readonly links: Pick<GmailLinks, 'complete'> & Partial<Pick<GmailLinks, 'clearCookie'>>;
   readonly logger: Logger;
   readonly clock: Clock;
   /** A completed link is a change to the tenant like any API call: it goes in the audit log. */
@@ -40,7 +42,8 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
     if (req.query.error !== undefined) return page(res, 400, 'Gmail not linked', 'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.');
     if (code === undefined || state === undefined) return page(res, 400, 'Gmail not linked', 'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.');
     try {
-      const { tenantId, address } = await deps.links.complete(code, state);
+      const { tenantId, address } = await deps.links.complete(code, state, req.get('cookie'));
+      if (deps.links.clearCookie) res.append('Set-Cookie', deps.links.clearCookie());
       await recordLink(deps, tenantId);
       page(res, 200, 'Gmail linked', `Gmail account ${address} is linked, you can close this page.`);
     } catch (err) {

@@ -41,8 +41,9 @@ export function renderPage(title: string, body: string): string {
 `;
 }
 
-export function sendHtml(res: Response, html: string): void {
-  res.set('Content-Security-Policy', HTML_CSP);
+/** `formPost`: the page has a form posting back to this server (a confirmation button). */
+export function sendHtml(res: Response, html: string, opts: { readonly formPost?: boolean } = {}): void {
+  res.set('Content-Security-Policy', opts.formPost ? HTML_CSP.replace("form-action 'none'", "form-action 'self'") : HTML_CSP);
   res.set('Cache-Control', 'no-store');
   res.type('html').send(html);
 }

@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { CaptureMailbox } from '../transports/capture-mailbox.js';
+import { devMailboxGuard, type DevMailboxAccess } from './dev-mailbox-access.js';
 import { createDevMailboxRouter } from './dev-mailbox-routes.js';
 import { securityHeaders } from './security-headers.js';
 import { trustProxySetting } from './trusted-proxies.js';
@@ -19,6 +20,8 @@ export interface HttpAppDeps {
   readonly health: () => HealthReport;
   /** Given in capture mode: serves the dev mailbox pages under /dev/mailbox. */
   readonly mailbox?: CaptureMailbox;
+  /** Who may read the dev mailbox; absent = nobody (fails closed). */
+  readonly mailboxAccess?: DevMailboxAccess;
   readonly logger: Logger;
   /** The Config API router (bearer auth, validation, OpenAPI), mounted at /api/v1. */
   readonly apiV1?: Router;
@@ -28,7 +31,11 @@ export interface HttpAppDeps {
   readonly oauthGoogle?: Router;
   /** http.trustedProxies: only these peers' X-Forwarded-For sets `req.ip` (throttles key on it). */
   readonly trustedProxies?: readonly string[];
+  /** The public confirmation page of reply-forwarding addresses (src/api/reply-address-routes.ts), mounted at /reply-address. */
+  readonly replyAddress?: Router;
 }
+
+const NOBODY: DevMailboxAccess = { listenerIsLoopback: false, isAdmin: async () => false };
 
 /** Health, metrics, the dev mailbox, and the mount point of the Config API. No sockets here. */
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -47,11 +54,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.set('Cache-Control', 'no-store');
     res.type(deps.registry.contentType).send(text);
   });
-  if (deps.mailbox) app.use('/dev/mailbox', createDevMailboxRouter(deps.mailbox));
+  if (deps.mailbox) app.use('/dev/mailbox', devMailboxGuard(deps.mailboxAccess ?? NOBODY), createDevMailboxRouter(deps.mailbox));
   // The Config API of a later issue lives here, with its own auth and body parsing.
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
   if (deps.tracking) app.use('/t', deps.tracking);
   if (deps.oauthGoogle) app.use('/oauth/google', deps.oauthGoogle);
+  if (deps.replyAddress) app.use('/reply-address', deps.replyAddress);
   // The settings page (src/web): a static shell that calls /api/v1 with the user's token.
   app.use(createWebRouter());
 

@@ -73,13 +73,15 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
 /** Inbound MX counters (src/mx/): bounces by category, forwarded replies, auto-replies, forged bounces. */
 function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) => void {
   const bounces = new Counter({ name: 'postbode_mx_bounces_total', help: 'Bounces received, by category (hard, soft, delayed)', labelNames: ['category'] as const, registers });
-  const counters: Record<Exclude<MxEvent, 'bounce'>, Counter> = {
+  const held = new Counter({ name: 'postbode_mx_replies_held_total', help: 'Replies not forwarded, by reason (unmatched: answers no message the tenant sent; unconfirmed: the reply address is not confirmed)', labelNames: ['reason'] as const, registers });
+  const counters: Record<Exclude<MxEvent, 'bounce' | 'reply-held'>, Counter> = {
     'reply-forwarded': new Counter({ name: 'postbode_mx_replies_forwarded_total', help: 'Replies forwarded to the tenant', registers }),
     'auto-reply': new Counter({ name: 'postbode_mx_auto_replies_total', help: 'Auto-replies recorded', registers }),
     forged: new Counter({ name: 'postbode_mx_forged_bounces_total', help: 'Bounces dropped as forged (bad VERP MAC, unknown or foreign message)', registers }),
   };
   return (event, category) => {
     if (event === 'bounce') bounces.inc({ category: category ?? 'unknown' });
+    else if (event === 'reply-held') held.inc({ reason: category ?? 'unknown' });
     else counters[event].inc();
   };
 }

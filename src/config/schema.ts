@@ -101,7 +101,8 @@ export const configSchema = z.strictObject({
     maxMessageSize: z.number().int().min(1024).nullable().default(null),
   }).prefault({}),
   http: z.strictObject({
-    host: z.string().default('0.0.0.0'),
+    /** null = 127.0.0.1 in capture mode (the dev mailbox stays on this machine), else 0.0.0.0; see httpHostOf. */
+    host: z.string().nullable().default(null),
     port: port.default(8080),
     /** Where this HTTP server is reachable from the internet: open-tracking pixel URLs start with it. */
     publicBaseUrl: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),

@@ -9,7 +9,7 @@ export interface Metrics {
   rejected(reason: string): void;
   /** Per-recipient delivery outcomes. */
   delivery(outcome: 'delivered' | 'deferred' | 'bounced' | 'expired', count: number): void;
-  /** Inbound MX (src/mx/): a bounce by category (hard, soft, delayed), a forwarded reply, a recorded auto-reply, a dropped forgery. */
+  /** Inbound MX (src/mx/): a bounce by category (hard, soft, delayed), a forwarded reply, a reply not forwarded (category: why), a recorded auto-reply, a dropped forgery. */
   mx?(event: MxEvent, category?: string): void;
   /** Gmail mode (src/transports/gmail.ts): one outcome per API send or refusal to send. */
   gmail?(outcome: GmailOutcome): void;
@@ -17,7 +17,7 @@ export interface Metrics {
   limitHit?(limit: string): void;
 }
 
-export type MxEvent = 'bounce' | 'reply-forwarded' | 'auto-reply' | 'forged';
+export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged';
 
 /** `sent`; Google deferred or bounced it; or Postbode held it back (link broken, daily limit, From not a send-as alias). */
 export type GmailOutcome = 'sent' | 'deferred' | 'bounced' | 'link-broken' | 'daily-limit' | 'not-send-as';

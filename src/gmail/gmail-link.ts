@@ -4,11 +4,12 @@ import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import type { GoogleApi, OAuthClient } from '../transports/gmail/google-api.js';
 import { classifyGoogleError } from '../transports/gmail/gmail-errors.js';
+import type { BrowserBinding } from './browser-binding.js';
 import { gmailTokenContext, linkKey, type GmailLink, type GmailStore } from './gmail-store.js';
 
 /**
- * Linking a tenant's Gmail account (issue 7): the consent URL with a single-use `state` bound
- * to the tenant, the callback that exchanges the code and stores the refresh token sealed,
+ * Linking a tenant's Gmail account: the consent URL with a single-use `state` bound to the
+ * tenant and, through a signed cookie, to the browser that asked for it; the callback that exchanges the code and stores the refresh token sealed,
  * the status the API shows, unlinking, and the send-as aliases kept fresh (24 h).
  */
 export interface GmailLinkDeps {
@@ -19,6 +20,8 @@ export interface GmailLinkDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly stateTtlMs: number;
+  /** The cookie that ties a flow to the browser that started it. */
+  readonly binding: BrowserBinding;
   readonly defaultDailyLimit: number;
   /** Called once a link is stored (mail waiting for it can go now). */
   readonly onLinked?: (tenantId: string) => void;
@@ -57,6 +60,18 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       .catch((err: unknown) => deps.logger.error({ tenantId, err }, 'could not flag the Gmail link broken'));
   }
 
+  /**
+   * A relink to another account: the old account's grant is revoked at Google (best effort),
+   * so the token Postbode no longer keeps cannot be used by anyone. The same account linked
+   * again keeps its grant: Google revokes a grant as a whole, the new token with it.
+   */
+  async function revokeReplaced(tenantId: string, old: GmailLink): Promise<void> {
+    if (!deps.api) return;
+    await deps.api.revoke(refreshToken(tenantId, old))
+      .then(() => deps.logger.info({ tenantId }, 'Gmail grant of the previously linked account revoked'))
+      .catch((err: unknown) => deps.logger.warn({ tenantId, reason: classifyGoogleError(err, deps.clock()).reply }, 'could not revoke the previously linked Gmail account\'s grant'));
+  }
+
   async function readAliases(client: OAuthClient, address: string): Promise<string[]> {
     const aliases = await api().sendAs(client);
     return aliases.some((a) => a.toLowerCase() === address.toLowerCase()) ? aliases : [address, ...aliases];
@@ -64,6 +79,7 @@ export function createGmailLinks(deps: GmailLinkDeps) {
 
   return {
     available: deps.api !== undefined,
+    clearCookie: (): string => deps.binding.clear(),
     markBroken,
     refreshToken,
     limitOf,
@@ -78,7 +94,8 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       };
     },
 
-    async start(tenantId: string, dailyLimit?: number): Promise<{ consentUrl: string; expiresAt: number }> {
+    /** `setCookie` goes on the response to the browser that asked (the settings page's fetch). */
+    async start(tenantId: string, dailyLimit?: number): Promise<{ consentUrl: string; expiresAt: number; setCookie: string }> {
       const google = api();
       const state = randomBytes(32).toString('base64url');
       const codeVerifier = randomBytes(32).toString('base64url');
@@ -86,12 +103,19 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       const expiresAt = now + deps.stateTtlMs;
       await deps.store.putState(state, { tenantId, expiresAt, codeVerifier, ...(dailyLimit !== undefined ? { dailyLimit } : {}) }, now);
       const challenge = createHash('sha256').update(codeVerifier).digest('base64url');
-      return { consentUrl: google.consentUrl(state, challenge), expiresAt };
+      return { consentUrl: google.consentUrl(state, challenge), expiresAt, setCookie: deps.binding.issue(state, deps.stateTtlMs) };
     },
 
-    /** The callback: a bad, expired or reused state is E_INVALID before Google is asked anything. */
-    async complete(code: string, state: string): Promise<{ tenantId: string; address: string }> {
+    /**
+     * The callback: a state this browser did not start (no or a wrong cookie) is E_INVALID
+     * and stays usable for the browser that did; a bad, expired or reused state is E_INVALID;
+     * both before Google is asked anything. Linking another account revokes the old one's grant.
+     */
+    async complete(code: string, state: string, cookieHeader: string | undefined): Promise<{ tenantId: string; address: string }> {
       const google = api();
+      if (!deps.binding.matches(cookieHeader, state)) {
+        throw new GatewayError('E_INVALID', 'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser');
+      }
       const pending = deps.store.takeState(state, deps.clock());
       if (!pending) throw new GatewayError('E_INVALID', 'this link request is unknown, expired or was already used: start linking again from the settings page');
       const { refreshToken: token, client } = await google.exchangeCode(code, pending.codeVerifier);
@@ -99,11 +123,16 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       const aliases = await readAliases(client, address);
       const now = deps.clock();
       const sealed = deps.secrets.seal(token, gmailTokenContext(pending.tenantId));
-      await deps.store.updateLink(pending.tenantId, (old) => ({
-        address, refreshTokenSealed: sealed, aliases, aliasesAt: now, linkedAt: now,
-        ...(pending.dailyLimit !== undefined ? { dailyLimit: pending.dailyLimit } : old?.dailyLimit !== undefined ? { dailyLimit: old.dailyLimit } : {}),
-      }));
+      let previous: GmailLink | undefined;
+      await deps.store.updateLink(pending.tenantId, (old) => {
+        previous = old;
+        return {
+          address, refreshTokenSealed: sealed, aliases, aliasesAt: now, linkedAt: now,
+          ...(pending.dailyLimit !== undefined ? { dailyLimit: pending.dailyLimit } : old?.dailyLimit !== undefined ? { dailyLimit: old.dailyLimit } : {}),
+        };
+      });
       deps.logger.info({ tenantId: pending.tenantId, aliases: aliases.length }, 'Gmail account linked');
+      if (previous && previous.address.toLowerCase() !== address.toLowerCase()) await revokeReplaced(pending.tenantId, previous);
       deps.onLinked?.(pending.tenantId);
       return { tenantId: pending.tenantId, address };
     },

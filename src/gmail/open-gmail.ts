@@ -7,6 +7,7 @@ import type { MessageLog, Transport } from '../core/types.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { createGmailTransport } from '../transports/gmail.js';
 import { createGoogleApi, type GoogleApi } from '../transports/gmail/google-api.js';
+import { createBrowserBinding } from './browser-binding.js';
 import { createGmailLinks, type GmailLinks } from './gmail-link.js';
 import { createGmailPlanner, type GmailPlanner } from './gmail-planner.js';
 import { openGmailStore } from './gmail-store.js';
@@ -44,7 +45,7 @@ export function callbackUrl(config: Config): string {
 
 /** `modeOf`: the tenant's chosen sender mode (read per message). */
 export async function openGmail(
-  config: Config, secrets: Pick<SecretBox, 'seal' | 'open'>, logger: Logger, clock: Clock, modeOf: (tenantId: string) => string, queue?: GmailQueueHooks,
+  config: Config, secrets: Pick<SecretBox, 'seal' | 'open' | 'deriveKey'>, logger: Logger, clock: Clock, modeOf: (tenantId: string) => string, queue?: GmailQueueHooks,
   metrics?: Pick<Metrics, 'gmail'>,
 ): Promise<GmailParts> {
   const g = config.gmail;
@@ -59,7 +60,8 @@ export async function openGmail(
       .catch((err: unknown) => logger.error({ tenantId, err }, 'could not retry the mail waiting for the Gmail link'));
   } : undefined;
   const links = createGmailLinks({
-    store, secrets, clock, logger, stateTtlMs: g.stateTtlMs, defaultDailyLimit: g.defaultDailyLimit, ...(google ? { api: google } : {}),
+    store, secrets, clock, logger, stateTtlMs: g.stateTtlMs,
+    binding: createBrowserBinding(secrets.deriveKey('gmail-link-cookie'), callbackUrl(config).startsWith('https:')), defaultDailyLimit: g.defaultDailyLimit, ...(google ? { api: google } : {}),
     ...(onLinked ? { onLinked } : {}),
   });
   const transport = google ? createGmailTransport({

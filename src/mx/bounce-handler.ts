@@ -4,6 +4,7 @@ import { parseVerp } from '../rules/sender-verp.js';
 import { autoReplyReason } from './auto-reply.js';
 import { classifyDsn, matchRules, type BounceVerdict } from './bounce-rules.js';
 import { headerFieldsOf, parseDsn, type ParsedDsn } from './dsn-parse.js';
+import { dsnForTokenRecipient } from './dsn-scope.js';
 import { messageByMessageId, type MxContext } from './mx-context.js';
 
 /** Header and report text goes into the message log as one line. */
@@ -27,7 +28,8 @@ export function dropForged(ctx: MxContext, why: string, fields: Record<string, u
 
 /**
  * Mail to a VERP address: the token names the message and recipient (a bad MAC or an
- * unknown message is a forgery). A DSN updates the recipients it reports on; an auto-reply
+ * unknown message is a forgery). A DSN updates only the recipient its token names, whatever
+ * other recipients it lists (whoever holds one token must not bounce the others); an auto-reply
  * that went to the envelope sender is recorded; anything else is read as a free-text
  * bounce by the rule table.
  */
@@ -38,7 +40,12 @@ export async function handleVerpBounce(ctx: MxContext, address: string, raw: Buf
   if (!message) return dropForged(ctx, 'no such message', { ...log, rcpt: address, queueId: verp.queueId });
   const fallback = message.recipients[verp.recipientIndex]?.address;
   const dsn = parseDsn(raw);
-  if (dsn && dsn.recipients.length > 0) return applyDsn(ctx, message, dsn, fallback, log);
+  if (dsn && dsn.recipients.length > 0) {
+    const scoped = dsnForTokenRecipient(dsn, message, verp.recipientIndex);
+    if (scoped.ignored > 0) ctx.logger.warn({ ...log, queueId: message.id, ignored: scoped.ignored }, 'DSN names recipients its VERP token does not: those entries ignored');
+    if (scoped.dsn.recipients.length === 0) return dropForged(ctx, 'DSN does not name the recipient of its VERP token', { ...log, queueId: message.id });
+    return applyDsn(ctx, message, scoped.dsn, fallback, log);
+  }
   const headers = headerFieldsOf(raw);
   const auto = looksLikeBounce(headers) ? undefined : autoReplyReason(headers);
   if (auto !== undefined && fallback !== undefined) {

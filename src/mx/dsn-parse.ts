@@ -7,6 +7,8 @@
 export interface DsnRecipient {
   /** Final-Recipient (else Original-Recipient) address, without the `rfc822;` type. */
   readonly recipient: string;
+  /** Original-Recipient when given as well: the address before any forwarding at the far end. */
+  readonly originalRecipient?: string;
   readonly action: string;
   readonly status?: string;
   /** Diagnostic-Code without its type, unfolded: the remote server's reply. */
@@ -78,11 +80,14 @@ function typedValue(value: string | undefined): string | undefined {
 
 function recipientBlock(fields: Map<string, string>): DsnRecipient | undefined {
   const address = typedValue(fields.get('final-recipient') ?? fields.get('original-recipient'))?.replace(/^<|>$/g, '');
+  const original = typedValue(fields.get('original-recipient'))?.replace(/^<|>$/g, '');
   const action = fields.get('action');
   if (address === undefined || action === undefined) return undefined;
   const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(fields.get('status') ?? '')?.[1];
   const diagnostic = typedValue(fields.get('diagnostic-code'));
-  return { recipient: address, action: action.toLowerCase().split(/\s/)[0] ?? action, ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
+  return {
+    recipient: address, ...(original !== undefined && original !== address ? { originalRecipient: original } : {}),
+    action: action.toLowerCase().split(/\s/)[0] ?? action, ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
 }
 
 /** Undefined when the message is not a multipart/report with a delivery-status part. */

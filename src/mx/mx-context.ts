@@ -6,6 +6,7 @@ import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
 import type { LocalPartIndex } from '../tenants/local-part-registry.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import type { MxDomains } from './recipient-policy.js';
+import type { SentIndex } from './sent-index.js';
 import type { SuppressionStore, SuppressionThresholds } from './suppression-store.js';
 
 /** What processing an accepted MX message works with (built by open-mx.ts). */
@@ -15,6 +16,10 @@ export interface MxContext {
   /** Settings, and the forwarding local parts' owners (one index lookup per recipient). */
   readonly settings: SenderSettingsReader & LocalPartIndex;
   readonly suppressions: SuppressionStore;
+  /** Message-IDs each tenant sent: replies and DSNs are matched here, one key lookup per id. */
+  readonly sent: Pick<SentIndex, 'find'>;
+  /** Whether the tenant confirmed this reply-forwarding address; absent = every address is. */
+  readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
   readonly thresholds: SuppressionThresholds;
   readonly domains: MxDomains;
   /** SecretBox.deriveKey('verp'). */
@@ -26,10 +31,9 @@ export interface MxContext {
   readonly onQueued: () => void;
 }
 
-/** The tenant's message with this Message-ID (with or without <>), found through the message log's search. */
-export function messageByMessageId(ctx: MxContext, tenantId: string, messageId: string | undefined): QueuedMessage | undefined {
-  const bare = messageId?.trim().replace(/^<|>$/g, '');
-  if (!bare) return undefined;
-  const page = ctx.queue.list({ tenantId, text: bare, limit: 5 });
-  return page.messages.find((m) => m.messageId.replace(/^<|>$/g, '').toLowerCase() === bare.toLowerCase());
+/** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */
+export function messageByMessageId(ctx: MxContext, tenantId: string, ...messageIds: ReadonlyArray<string | undefined>): QueuedMessage | undefined {
+  const queueId = ctx.sent.find(tenantId, messageIds.filter((id): id is string => id !== undefined));
+  const message = queueId === undefined ? undefined : ctx.queue.get(queueId);
+  return message?.tenantId === tenantId ? message : undefined;
 }

@@ -1,6 +1,7 @@
 import type { PlannedDelivery, Plan } from '../delivery/attempt.js';
 import type { QueuedMessage, RecipientState, Route, Transport } from '../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
+import type { SentIndex } from './sent-index.js';
 import type { SuppressionEntry, SuppressionReader } from './suppression-store.js';
 
 /**
@@ -11,13 +12,22 @@ import type { SuppressionEntry, SuppressionReader } from './suppression-store.js
  *   sender). Checked per attempt, so removing an address from the list works at once for
  *   mail still queued;
  * - forwarded replies (kind `reply`) go out as they are, with their SRS0 envelope sender,
- *   through the platform transport (never rewritten, signed or tracked).
+ *   through the platform transport (never rewritten, signed or tracked), once the tenant
+ *   confirmed the target address; until then they wait, deferred, on the `suppressed` route;
+ * - each mail's Message-ID goes into the sent index, so that a reply to it can be forwarded.
  */
 export interface MxPlanDeps {
   readonly suppressions: SuppressionReader;
   /** Platform routes (routing.ts), as the pipeline gets them. */
   readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  readonly sent?: Pick<SentIndex, 'record'>;
+  readonly clock?: () => number;
+  /** Whether the tenant confirmed this reply-forwarding address (reply-confirmation.ts); absent = every address is. */
+  readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
 }
+
+/** A forwarded reply waits (deferred, retried) while its target is unconfirmed; confirming releases it at once. */
+export const AWAITING_CONFIRMATION_REPLY = '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
 
 export function suppressedReply(entry: SuppressionEntry): string {
   const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);
@@ -27,8 +37,9 @@ export function suppressedReply(entry: SuppressionEntry): string {
 
 export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
   return async (message, body, pending) => {
-    if (message.kind === 'reply') return asIs(deps, message, body, pending);
+    if (message.kind === 'reply') return forwardedReply(deps, message, body, pending);
     if (message.kind !== 'mail') return plan(message, body, pending);
+    deps.sent?.record(message.tenantId, message.messageId, message.id, deps.clock?.() ?? Date.now());
     const blocked = new Map<string, SuppressionEntry>();
     for (const r of pending) {
       const entry = deps.suppressions.get(message.tenantId, r.address);
@@ -44,18 +55,32 @@ export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
   };
 }
 
+async function forwardedReply(deps: MxPlanDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): Promise<PlannedDelivery[]> {
+  const held: string[] = [];
+  for (const r of pending) {
+    if (deps.replyTargetConfirmed && !(await deps.replyTargetConfirmed(message.tenantId, r.address))) held.push(r.address);
+  }
+  const rest = pending.filter((r) => !held.includes(r.address));
+  const waiting: PlannedDelivery[] = held.map((address) => ({
+    route: { kind: 'suppressed', reply: AWAITING_CONFIRMATION_REPLY }, recipients: [address], envelope: { from: message.envelope.from, to: [address] }, raw: body,
+  }));
+  return [...asIs(deps, message, body, rest), ...waiting];
+}
+
 function asIs(deps: MxPlanDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
+  if (pending.length === 0) return [];
   return deps.routes(pending.map((r) => r.address)).map((routed) => ({
     route: routed.route, recipients: routed.recipients, envelope: { from: message.envelope.from, to: routed.recipients }, raw: body,
   }));
 }
 
-/** Answers every recipient of a `suppressed` route with its reply; sends nothing. */
+/** Answers every recipient of a `suppressed` route with its reply (a 4xx one defers: a held reply); sends nothing. */
 export const suppressedTransport: Transport = {
   name: 'suppressed',
   async send(envelope, _raw, route) {
     const reply = route.kind === 'suppressed' ? route.reply : '550 5.1.1 suppressed';
-    return { recipients: envelope.to.map((address) => ({ address, outcome: 'bounced', reply, nextHop: 'suppression list' })) };
+    const held = reply.startsWith('4');
+    return { recipients: envelope.to.map((address) => ({ address, outcome: held ? 'deferred' : 'bounced', reply, nextHop: held ? 'held until confirmed' : 'suppression list' })) };
   },
   async close() { /* nothing held */ },
 };

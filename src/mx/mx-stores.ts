@@ -3,6 +3,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { GatewayError } from '../core/gateway-error.js';
 import { closeSettled } from '../queue/lmdb-store.js';
 import type { Envelope } from '../core/types.js';
+import type { ReplyTarget } from './reply-confirmation.js';
 import type { SuppressionEntry } from './suppression-store.js';
 
 /** A message the MX accepted and has not processed yet (its body is in `bodies` under the same id). */
@@ -19,11 +20,20 @@ export interface BounceCount {
   readonly lastAt: number;
 }
 
+/** A Message-ID a tenant sent: which message, and when it was first planned for delivery. */
+export interface SentEntry {
+  readonly queueId: string;
+  readonly at: number;
+}
+
 /**
  * The MX's own LMDB environment (`<dataDir>/mx`), default sync options (never noSync):
  * - inbox / bodies: accepted messages until processed (then deleted: what matters was
  *   written to the queue, or the message was dropped)
  * - suppressions, bounces: keyed `<tenantId>/<address in lower case>`
+ * - sent (keyed `<tenantId>/<Message-ID in lower case, without <>>`) and sentAt (keyed
+ *   [at, that key], for the purge): what a reply may answer (sent-index.ts)
+ * - reply-targets, keyed by tenant id: the confirmation of its "send replies to" address
  */
 export interface MxStores {
   readonly root: RootDatabase;
@@ -31,18 +41,24 @@ export interface MxStores {
   readonly bodies: Database<Buffer, string>;
   readonly suppressions: Database<SuppressionEntry, string>;
   readonly bounces: Database<BounceCount, string>;
+  readonly sent: Database<SentEntry, string>;
+  readonly sentAt: Database<true, [number, string]>;
+  readonly replyTargets: Database<ReplyTarget, string>;
 }
 
 export function openMxStores(path: string): MxStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = open({ path, maxDbs: 6 });
+    const root = open({ path, maxDbs: 12 });
     return {
       root,
       inbox: root.openDB<InboxEntry, string>('inbox', { encoding: 'msgpack' }),
       bodies: root.openDB<Buffer, string>('bodies', { encoding: 'binary' }),
       suppressions: root.openDB<SuppressionEntry, string>('suppressions', { encoding: 'msgpack' }),
       bounces: root.openDB<BounceCount, string>('bounces', { encoding: 'msgpack' }),
+      sent: root.openDB<SentEntry, string>('sent', { encoding: 'msgpack' }),
+      sentAt: root.openDB<true, [number, string]>('sent-at', { encoding: 'msgpack' }),
+      replyTargets: root.openDB<ReplyTarget, string>('reply-targets', { encoding: 'msgpack' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open the MX store at ${path}: ${String(err)}`, { cause: err });

@@ -6,8 +6,11 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LateOutcomes, MessageLog, MessageQueue, Route, Transport } from '../core/types.js';
 import type { Plan } from '../delivery/attempt.js';
+import { bounceAddress } from '../delivery/bounce.js';
 import type { SmtpListener } from '../inbound/smtp-listener.js';
+import { startRetentionSweeper } from '../queue/retention.js';
 import type { RoutedRecipients } from '../routing.js';
+import type { DomainDirectory } from '../rules/sender-domains.js';
 import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
 import type { LocalPartIndex } from '../tenants/local-part-registry.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
@@ -15,8 +18,11 @@ import { createInbox } from './inbox.js';
 import { createMxListener } from './mx-listener.js';
 import { withMx, withSuppressedTransport } from './mx-plan.js';
 import { createMxProcessor } from './mx-processor.js';
-import { closeMxStores, openMxStores } from './mx-stores.js';
+import { closeMxStores, openMxStores, type MxStores } from './mx-stores.js';
+import { withReplyData } from './mx-tenant-data.js';
 import { MxReplies, type MxDomains } from './recipient-policy.js';
+import { createReplyConfirmation, type ReplyConfirmation } from './reply-confirmation.js';
+import { createSentIndex } from './sent-index.js';
 import { createSuppressionStore, type SuppressionStore } from './suppression-store.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
 
@@ -34,10 +40,14 @@ export interface MxOptions {
   readonly clock: Clock;
   /** Delivery wakes up on this. */
   readonly onQueued: () => void;
+  /** Addresses on a domain the tenant verified need no confirmation as reply targets. */
+  readonly domains?: DomainDirectory;
 }
 
 export interface Mx {
   readonly suppressions: SuppressionStore;
+  /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
+  readonly replyConfirmation: ReplyConfirmation;
   /** The pipeline's Plan with suppression and forwarded replies added (see mx-plan.ts). */
   plan(inner: Plan): Plan;
   /** The transport table with the `suppressed` route added. */
@@ -53,30 +63,46 @@ export interface Mx {
   close(): Promise<void>;
 }
 
+/** The confirmation of reply-forwarding addresses, on the MX store, mailing through the queue. */
+function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmation {
+  const { config } = opts;
+  return createReplyConfirmation({
+    targets: stores.replyTargets, queue: opts.queue, domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
+    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name, confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
+    hostname: config.hostname, from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    clock: opts.clock, logger: opts.logger, onQueued: opts.onQueued,
+  });
+}
+
 /**
- * The inbound MX (issue 9), composed for gateway.ts: its store (`<dataDir>/mx`: inbox and
- * suppression list), the listener, the processor and the delivery additions. The
- * suppression store is open even when the listener is off: the API and the plan use it.
+ * The inbound MX, composed for gateway.ts: its store (`<dataDir>/mx`: inbox, suppression
+ * list, sent Message-IDs, reply targets), the listener, the processor and the delivery
+ * additions. The store is open even when the listener is off: the API and the plan use it.
  */
 export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
   const stores = openMxStores(join(config.dataDir, 'mx'));
-  const suppressions = createSuppressionStore(stores);
+  const suppressions = withReplyData(createSuppressionStore(stores), stores);
   const inbox = createInbox(stores);
+  const sent = createSentIndex(stores, opts.logger);
+  const replyConfirmation = replyConfirmationFor(opts, stores);
+  const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> => replyConfirmation.isConfirmed(tenantId, address);
+  const sentSweeper = startRetentionSweeper(sent, { retentionMs: config.queue.retentionMs, clock: opts.clock, logger: opts.logger, what: 'sent Message-IDs' });
   const sendingDomain = config.platform.sendingDomain;
   const domains: MxDomains | undefined = sendingDomain === null ? undefined : {
     sendingDomain, bounceDomain: config.platform.bounceDomain ?? sendingDomain,
     bounceLocalPart: config.platform.bounceLocalPart, srsKey: opts.deriveKey('srs'),
   };
   const processor = domains && createMxProcessor({
-    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, domains,
+    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, sent, replyTargetConfirmed, domains,
     thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
     verpKey: opts.deriveKey('verp'), metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onQueued: opts.onQueued,
   }, inbox);
 
   return {
     suppressions,
-    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes }),
+    replyConfirmation,
+    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock, replyTargetConfirmed }),
     transports: (table) => withSuppressedTransport(table),
     async start() {
       if (!domains || !processor || !config.mx.enabled) return undefined;
@@ -98,6 +124,7 @@ export function openMx(opts: MxOptions): Mx {
     async close() {
       processor?.stop();
       await processor?.idle();
+      await sentSweeper.stop();
       await closeMxStores(stores);
     },
   };

@@ -5,6 +5,7 @@ import { autoReplyReason } from './auto-reply.js';
 import { dropForged, handleForwardedDsn } from './bounce-handler.js';
 import { headerFieldsOf, parseDsn } from './dsn-parse.js';
 import { messageByMessageId, type MxContext } from './mx-context.js';
+import { referencedIds } from './sent-index.js';
 import { srsForward } from './srs.js';
 import { tenantByLocalPart } from './tenant-lookup.js';
 
@@ -14,9 +15,11 @@ export const FORWARDED_FOR_HEADER = 'X-Postbode-Forwarded-For';
 /**
  * Mail to a tenant's forwarding address. A DSN sent there (some servers ignore the envelope
  * sender) is matched within that tenant; a loop is dropped; an auto-reply is recorded
- * against the message it answers and forwarded only when the tenant wants them; anything
- * else is queued, headers and body as they came, to the tenant's "send replies to" address
- * with an SRS0 envelope sender.
+ * against the message it answers and forwarded only when the tenant wants them; a reply that
+ * answers no message this tenant sent (In-Reply-To / References, through the sent index) is
+ * counted and dropped, so spam to the forwarding address is never relayed; anything else is
+ * queued, headers and body as they came, to the tenant's "send replies to" address with an
+ * SRS0 envelope sender (held there, deferred, until the tenant confirmed that address).
  */
 export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: string, raw: Buffer, log: Record<string, unknown>): Promise<void> {
   const found = await tenantByLocalPart(ctx.tenants, ctx.settings, localPart);
@@ -34,20 +37,33 @@ export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: 
     ctx.logger.warn(fields, 'mail loop: this reply was forwarded for this tenant before, dropped');
     return;
   }
+  const answered = messageByMessageId(ctx, tenant.id, ...referencedIds(headers));
   const auto = autoReplyReason(headers);
   if (auto !== undefined) {
-    await recordAutoReply(ctx, tenant.id, headers, auto, fields);
+    await recordAutoReply(ctx, answered, auto, fields);
     if (settings.forwardAutoReplies !== true) return;
   }
   if (settings.replyTo === undefined) {
     ctx.logger.info(fields, 'reply dropped: no "send replies to" address');
     return;
   }
+  if (!answered) {
+    ctx.metrics.mx?.('reply-held', 'unmatched');
+    ctx.logger.info({ ...fields, from: entry.envelope.from, messageId: headers.get('message-id') }, 'reply not forwarded: it answers no message this tenant sent');
+    return;
+  }
   // Replayed after a crash between the enqueue and the inbox cleanup: forwarded already, under the MX id.
   if (ctx.queue.get(entry.id)?.tenantId === tenant.id) return;
   const forwarded = await forward(ctx, entry, tenant.id, settings.replyTo, raw, headers);
+  if (ctx.replyTargetConfirmed && !(await ctx.replyTargetConfirmed(tenant.id, settings.replyTo))) {
+    // Kept in the queue, deferred until the address is confirmed (mx-plan.ts), visible in the message log.
+    ctx.metrics.mx?.('reply-held', 'unconfirmed');
+    ctx.logger.info({ ...fields, queueId: forwarded.id }, 'reply held: the "send replies to" address is not confirmed yet');
+    ctx.onQueued();
+    return;
+  }
   ctx.metrics.mx?.('reply-forwarded');
-  ctx.logger.info({ ...fields, queueId: forwarded.id, autoReply: auto !== undefined }, 'reply forwarded');
+  ctx.logger.info({ ...fields, queueId: forwarded.id, answers: answered.id, autoReply: auto !== undefined }, 'reply forwarded');
   ctx.onQueued();
 }
 
@@ -59,15 +75,8 @@ function forwardedBefore(raw: Buffer, tenantId: string): boolean {
 }
 
 /** Against the message it answers (In-Reply-To, else References), as a note on its client recipients. */
-async function recordAutoReply(ctx: MxContext, tenantId: string, headers: Map<string, string>, reason: string, log: Record<string, unknown>): Promise<void> {
+async function recordAutoReply(ctx: MxContext, message: QueuedMessage | undefined, reason: string, log: Record<string, unknown>): Promise<void> {
   ctx.metrics.mx?.('auto-reply');
-  const ids = [headers.get('in-reply-to'), ...(headers.get('references') ?? '').split(/\s+/).reverse()]
-    .flatMap((v) => (v ?? '').match(/<[^>]+>/g) ?? []);
-  let message: QueuedMessage | undefined;
-  for (const id of ids) {
-    message = messageByMessageId(ctx, tenantId, id);
-    if (message) break;
-  }
   ctx.logger.info({ ...log, reason, queueId: message?.id }, 'auto-reply recorded');
   if (!message) return;
   const now = ctx.clock();

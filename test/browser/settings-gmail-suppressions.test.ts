@@ -75,6 +75,18 @@ describe('settings page: Gmail link and blocked addresses', () => {
     expect(url.searchParams.get('client_id')).toBe('client-123.apps.googleusercontent.com');
     expect(url.searchParams.get('state')).toBeTruthy();
     expect(consentRequests.filter((u) => u.startsWith('/o/oauth2/v2/auth?'))).toHaveLength(1);
+    // The API call of the page set the flow's cookie in this browser (HttpOnly: the page cannot read it) ...
+    const cookies = await page.context().cookies(`${base}/oauth/google/callback`);
+    expect(cookies).toEqual([expect.objectContaining({ name: 'postbode_gmail_link', httpOnly: true, sameSite: 'Lax', path: '/oauth/google' })]);
+    // ... and the top-level navigation to the callback carries it: another browser is refused, this one
+    // gets as far as asking "Google" for the token (the stand-in has none: a Google failure page).
+    const callbackUrl = `${base}/oauth/google/callback?code=stand-in-code&state=${encodeURIComponent(url.searchParams.get('state') ?? '')}`;
+    const stranger = await openPage(browser);
+    await stranger.page.goto(callbackUrl);
+    expect(await stranger.page.textContent('body')).toMatch(/started in another browser/);
+    await stranger.context.close();
+    await page.goto(callbackUrl);
+    expect(await page.textContent('body')).toMatch(/Google (did not accept|could not be reached)/);
     await page.goto(`${base}/settings#/sending`);
     await page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
   });

@@ -118,6 +118,9 @@ describe('settings page: sign-in and sending mode', () => {
     await page.getByLabel('Send replies to').fill('administratie@jansen.example');
     await page.getByRole('button', { name: 'Save', exact: true }).first().click();
     await page.getByText('Saved.').first().waitFor();
+    // a new reply address waits for its owner to confirm the link mailed to it
+    await page.getByText(/^Awaiting confirmation: replies are kept/).waitFor();
+    expect(await page.getByRole('button', { name: 'Send the confirmation link again' }).count()).toBe(1);
     await page.getByLabel('Accountant\'s address').fill('boekhouder@kantoor.example');
     await page.getByLabel('Automatically, every invoice and credit note').check();
     await page.getByLabel('Backup address').fill('archief@jansen.example');

@@ -83,6 +83,7 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits>; trust
   const metrics = createMetrics({ depth: () => queue.depth() });
   const app = createHttpApp({
     registry: metrics.registry, logger, mailbox: openCaptureMailbox(join(dir, 'mailbox')), apiV1: router,
+    mailboxAccess: { listenerIsLoopback: true, isAdmin: async (bearer) => bearer === ADMIN_TOKEN },
     health: () => ({ ok: true, details: {} }),
     ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     // The public pixel route, so that the sweep sees it (no open is ever recorded here).

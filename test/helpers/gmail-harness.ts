@@ -2,23 +2,46 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TestGateway } from './gateway-harness.js';
 import { fakeGoogleConfig, type FakeAccount, type FakeGoogle } from './fake-google.js';
-import { api, legacyClient, queueIdOf, startSenderGateway, waitFor } from './sender-harness.js';
+import { ADMIN, api, legacyClient, queueIdOf, startSenderGateway, waitFor } from './sender-harness.js';
 
 /** Shared set-up of the Gmail mode tests (issue 7): a gateway whose Google URLs all point at the fake. */
 export async function startGmailGateway(sinkPort: number, fake: FakeGoogle, gmail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestGateway> {
   return startSenderGateway(sinkPort, { gmail: fakeGoogleConfig(fake, gmail), ...extra });
 }
 
-export function callback(gw: TestGateway, query: Record<string, string>): Promise<Response> {
-  return fetch(`http://127.0.0.1:${gw.gateway.httpPort}/oauth/google/callback?${new URLSearchParams(query).toString()}`);
+/** The callback as the browser opens it; `cookie` is what startLink's response set (the browser binding). */
+export function callback(gw: TestGateway, query: Record<string, string>, cookie?: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${gw.gateway.httpPort}/oauth/google/callback?${new URLSearchParams(query).toString()}`, {
+    ...(cookie !== undefined ? { headers: { cookie } } : {}),
+  });
+}
+
+export interface StartedLink {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly consent: URLSearchParams;
+  /** The Set-Cookie header of the start, and the Cookie header a browser would send back. */
+  readonly setCookie: string;
+  readonly cookie: string;
+}
+
+/** POST …/gmail/link as the settings page's fetch does (admin token), keeping the cookie it sets. */
+export async function startLink(gw: TestGateway, body: Record<string, unknown> = {}, token = ADMIN): Promise<StartedLink> {
+  const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/tenants/${gw.tenantId}/gmail/link`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const json = await res.json() as Record<string, unknown>;
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  const consent = typeof json.consentUrl === 'string' ? new URL(json.consentUrl).searchParams : new URLSearchParams();
+  return { status: res.status, body: json, consent, setCookie, cookie: setCookie.split(';')[0] ?? '' };
 }
 
 /** The whole consent round trip as the browser would do it: POST link, "Google" gives a code, the callback. */
 export async function linkAccount(gw: TestGateway, fake: FakeGoogle, account: FakeAccount, body: Record<string, unknown> = {}): Promise<Response> {
-  const started = await api(gw, 'POST', `/tenants/${gw.tenantId}/gmail/link`, body);
+  const started = await startLink(gw, body);
   if (started.status !== 200) throw new Error(`link answered ${started.status}`);
-  const consent = new URL(String(started.body.consentUrl)).searchParams;
-  return callback(gw, { code: fake.issueCode(account, consent.get('code_challenge') ?? undefined), state: consent.get('state') ?? '' });
+  const { consent } = started;
+  return callback(gw, { code: fake.issueCode(account, consent.get('code_challenge') ?? undefined), state: consent.get('state') ?? '' }, started.cookie);
 }
 
 export async function sendLegacy(gw: TestGateway, mail: { to: string; subject: string; text?: string; from?: string; bcc?: string }): Promise<string> {

@@ -28,7 +28,7 @@ beforeAll(async () => {
   api.post('/echo', (req, res) => { res.json(req.body); });
   const logger = pino({ level: 'error' }, { write: (line: string) => { logLines.push(line); } });
   const app = createHttpApp({
-    registry: metricsParts.registry, mailbox, logger, apiV1: api,
+    registry: metricsParts.registry, mailbox, mailboxAccess: { listenerIsLoopback: true, isAdmin: async () => false }, logger, apiV1: api,
     health: () => { if (health instanceof Error) throw health; return health; },
   });
   server = await startHttp(app, 0, '127.0.0.1');

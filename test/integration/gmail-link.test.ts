@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { startFakeGoogle, type FakeAccount, type FakeGoogle } from '../helpers/fake-google.js';
-import { callback, linkAccount, recordOutgoingHosts, startGmailGateway } from '../helpers/gmail-harness.js';
+import { callback, recordOutgoingHosts, startGmailGateway, startLink } from '../helpers/gmail-harness.js';
 import { api } from '../helpers/sender-harness.js';
 
 /**
@@ -60,36 +60,39 @@ describe('Gmail link round trip', () => {
 
   it('refuses a callback with an unknown state or without code (400), asking Google nothing', async () => {
     const tokenCalls = fake.count('token');
-    const unknown = await callback(gw, { code: fake.issueCode(account), state: 'not-a-state' });
+    // Without the cookie of a flow this browser started, the state is not even looked up.
+    const unknown = await callback(gw, { code: fake.issueCode(account), state: 'not-a-state' }, (await startLink(gw)).cookie);
     expect(unknown.status).toBe(400);
-    expect(await unknown.text()).toMatch(/unknown, expired or was already used/);
+    expect(await unknown.text()).toMatch(/started in another browser/);
     expect((await callback(gw, { state: 'x' })).status).toBe(400);
     expect((await callback(gw, { error: 'access_denied', state: 'x' })).status).toBe(400);
     expect(fake.count('token')).toBe(tokenCalls);
   });
 
   it('a code issued for another flow (PKCE challenge) is refused by Google: 400, nothing linked', async () => {
-    const started = await api(gw, 'POST', `${base()}/gmail/link`, {});
-    const state = new URL(String(started.body.consentUrl)).searchParams.get('state') ?? '';
-    const page = await callback(gw, { code: fake.issueCode(account, 'challenge-of-someone-elses-flow'), state });
+    const started = await startLink(gw);
+    const state = started.consent.get('state') ?? '';
+    const page = await callback(gw, { code: fake.issueCode(account, 'challenge-of-someone-elses-flow'), state }, started.cookie);
     expect(page.status).toBe(400);
     expect(await page.text()).toMatch(/Google did not accept this sign-in/);
     expect((await api(gw, 'GET', `${base()}/gmail`)).body).toMatchObject({ status: 'unlinked' });
   });
 
   it('links through the callback, stores the token sealed, and a state works only once', async () => {
-    const started = await api(gw, 'POST', `${base()}/gmail/link`, { dailyLimit: 300 });
-    const consent = new URL(String(started.body.consentUrl)).searchParams;
+    const started = await startLink(gw, { dailyLimit: 300 });
+    const { consent } = started;
     const state = consent.get('state') ?? '';
     const code = fake.issueCode(account, consent.get('code_challenge') ?? undefined);
-    const page = await callback(gw, { code, state });
+    const page = await callback(gw, { code, state }, started.cookie);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Gmail account owner@acme-mail.test is linked, you can close this page.');
     expect(html).not.toContain(code);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    const again = await callback(gw, { code: fake.issueCode(account), state });
+    expect(page.headers.get('set-cookie')).toMatch(/^postbode_gmail_link=; Max-Age=0; Path=\/oauth\/google; HttpOnly; SameSite=Lax$/);
+    const again = await callback(gw, { code: fake.issueCode(account), state }, started.cookie);
     expect(again.status).toBe(400);
+    expect(await again.text()).toMatch(/unknown, expired or was already used/);
 
     const status = await api(gw, 'GET', `${base()}/gmail`);
     expect(status.body).toMatchObject({ status: 'linked', address: account.address, aliases: account.aliases, dailyLimit: 300, sentToday: 0 });

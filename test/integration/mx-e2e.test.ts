@@ -6,6 +6,7 @@ import { createSecretBox } from '../../src/secrets/secret-box.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp, type RawReply } from '../helpers/raw-smtp.js';
 import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { confirmReplyTo } from '../helpers/reply-confirm.js';
 import { startSink, type Sink, type SinkMessage } from '../helpers/sink.js';
 import { gmailTextBounce, outOfOffice, personReply, standardDsn } from '../unit/mx/mail-fixtures.js';
 
@@ -17,12 +18,16 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
   const forwarding = `facturen@${PLATFORM.sendingDomain}`;
   // The same key the gateway gets from POSTBODE_SECRET_KEY (sender-harness): lets the test make a VERP with a valid MAC.
   const verpKey = createSecretBox(Buffer.from('ab'.repeat(32), 'hex')).deriveKey('verp');
+  // Replies are forwarded only when they answer a message the tenant sent: this one.
+  let answered = '';
 
   beforeAll(async () => {
     sink = await startSink();
     gw = await startSenderGateway(sink.port, { smtp: { maxMessageSize: 64 * 1024 } });
     const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'facturen', replyTo: 'office@acme.test' });
     expect(put.status).toBe(200);
+    await confirmReplyTo(gw, sink, 'office@acme.test');
+    answered = (await invoice('jan@customer.test')).messageId;
   });
   afterAll(async () => {
     await gw?.stop();
@@ -81,14 +86,14 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
   });
 
   it('shares the submission rules: 552 over smtp.maxMessageSize, bare LF made CRLF before storing', async () => {
-    const big = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<big@customer.test>' }) + 'x'.repeat(70 * 1024);
+    const big = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<big@customer.test>', inReplyTo: answered }) + 'x'.repeat(70 * 1024);
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     try {
       expect((await client.send('jan@customer.test', [forwarding], big)).last).toMatch(/^552 5\.3\.4 /);
     } finally {
       client.close();
     }
-    const lf = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<lf@customer.test>' }).replace(/\r\n/g, '\n');
+    const lf = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<lf@customer.test>', inReplyTo: answered }).replace(/\r\n/g, '\n');
     const [got] = await forwardedTo(await toMx('jan@customer.test', forwarding, lf));
     expect(got!.raw.includes('\r\nX-Mailer: Klantmail 1.0\r\n')).toBe(true);
     expect(/[^\r]\n/.test(got!.raw.toString('latin1'))).toBe(false);
@@ -149,7 +154,7 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
   });
 
   it('a reply to the forwarding address reaches "send replies to" with an SRS0 envelope sender and its own headers', async () => {
-    const mx = await toMx('jan@customer.test', forwarding, personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<reply-1@customer.test>' }));
+    const mx = await toMx('jan@customer.test', forwarding, personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<reply-1@customer.test>', inReplyTo: answered }));
     expect(mx.code).toBe(250);
     const [got] = await forwardedTo(mx);
     expect(got!.envelope.to).toEqual(['office@acme.test']);
@@ -167,7 +172,7 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
     const transport = createTransport({ host: '127.0.0.1', port: gw.gateway.mxPort!, requireTLS: true, tls: { rejectUnauthorized: false } });
     const info = await transport.sendMail({
       envelope: { from: 'jan@customer.test', to: [forwarding] },
-      raw: personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<tls@customer.test>' }),
+      raw: personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<tls@customer.test>', inReplyTo: answered }),
     });
     const [got] = await arrived(sink, queueIdOf(info.response));
     expect(headerOf(got!.raw, 'Received').some((r) => r.includes('ESMTPS'))).toBe(true);
@@ -175,9 +180,9 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
 
   it('never forwards a reply that already carries our X-Postbode-Forwarded-For for this tenant (mail loop)', async () => {
     const loop = await toMx('office@acme.test', forwarding, personReply({
-      to: forwarding, from: 'office@acme.test', messageId: '<loop-1@acme.test>', extra: [`X-Postbode-Forwarded-For: ${gw.tenantId}`],
+      to: forwarding, from: 'office@acme.test', messageId: '<loop-1@acme.test>', inReplyTo: answered, extra: [`X-Postbode-Forwarded-For: ${gw.tenantId}`],
     }));
-    const marker = await toMx('jan@customer.test', forwarding, personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<after-loop@customer.test>' }));
+    const marker = await toMx('jan@customer.test', forwarding, personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<after-loop@customer.test>', inReplyTo: answered }));
     await forwardedTo(marker); // processed in arrival order: the loop one was handled before this arrived
     expect(sink.messages.some((m) => m.raw.includes(`id ${queueIdOf(loop.last)}`))).toBe(false);
   });

@@ -10,6 +10,7 @@ import { openMxStores } from '../../src/mx/mx-stores.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { ADMIN, api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { confirmReplyTo } from '../helpers/reply-confirm.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { personReply, standardDsn } from '../unit/mx/mail-fixtures.js';
 
@@ -26,6 +27,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
     await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'facturen', replyTo: 'office@acme.test' });
+    await confirmReplyTo(gw, sink, 'office@acme.test');
   });
   afterAll(async () => {
     await restarted?.stop(2000);
@@ -53,7 +55,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
 
   it('a DSN stored but not processed before a stop is processed at the next start; a forwarded reply replayed is not sent twice', async () => {
     const sent = await invoice('crash@customer.test');
-    const reply = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<replay@customer.test>' });
+    const reply = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<replay@customer.test>', inReplyTo: sent.messageId });
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     const mxId = queueIdOf((await client.send('jan@customer.test', [forwarding], reply)).last);
     client.close();

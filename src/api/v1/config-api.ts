@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Router } from 'express';
 import { openAuditLog, type AuditLog } from '../../audit/audit-log.js';
 import { ensureAdminToken, envAdminToken } from '../../auth/admin-token.js';
+import { createAuthenticator } from '../../auth/authenticator.js';
 import { openTokenStore } from '../../auth/token-store.js';
 import { startRetentionSweeper, type RetentionSweeper } from '../../queue/retention.js';
 import type { ApiDeps } from './api-deps.js';
@@ -20,6 +21,8 @@ export interface ConfigApi {
   readonly router: Router;
   /** For changes made outside /api/v1 (the Gmail OAuth callback links an account). */
   readonly audit: Pick<AuditLog, 'record'>;
+  /** True for an admin token (the dev mailbox asks when it is reachable from other machines). */
+  isAdmin(bearer: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -43,8 +46,10 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
     { purgeCompleted: (olderThan) => audit.purgeOlderThan(olderThan) },
     { retentionMs: auditRetentionMs, clock: opts.clock, logger: opts.logger, what: 'audit entries' },
   ) : undefined;
+  const authenticate = createAuthenticator({ tokens, tenants: deps.tenants, envAdmin, clock: opts.clock, logger: opts.logger });
   return {
     router, audit,
+    isAdmin: async (bearer) => (await authenticate(bearer))?.principal.kind === 'admin',
     async close() {
       await sweeper?.stop();
       await Promise.all([tokens.close(), audit.close()]);

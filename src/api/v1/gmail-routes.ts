@@ -45,13 +45,13 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
     }),
     defineRoute({
       method: 'post', path: '/tenants/:id/gmail/link', tag: TAG, access: 'tenant', summary: 'Start linking a Gmail account',
-      description: 'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works once and expires. 409 when the server has no Google OAuth client configured.',
+      description: 'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works once, expires, and only in the browser that made this request: the response sets an HttpOnly cookie (path /oauth/google) the callback checks. 409 when the server has no Google OAuth client configured.',
       params: idParams, body: linkBody,
       responses: { 200: { description: 'Where to send the browser', schema: consentSchema }, 409: { description: 'Gmail mode not configured on this server' } },
       async handle({ principal, params, body }) {
         await visibleTenant(deps.tenants, principal, params.id);
-        const started = await gmail.start(params.id, body.dailyLimit);
-        return { status: 200, body: started, audit: { tenantId: params.id, fieldsChanged: ['gmailLink'] } };
+        const { setCookie, ...started } = await gmail.start(params.id, body.dailyLimit);
+        return { status: 200, body: started, setCookies: [setCookie], audit: { tenantId: params.id, fieldsChanged: ['gmailLink'] } };
       },
     }),
     defineRoute({

@@ -31,6 +31,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], deps: M
         throw err;
       }
       if (route.method !== 'get') await audit(deps, route, req, principal, now, reply.status, reply.audit ?? {});
+      if (reply.setCookies) res.append('Set-Cookie', [...reply.setCookies]);
       if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     });

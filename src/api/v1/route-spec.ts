@@ -37,6 +37,8 @@ export interface RouteReply {
   /** JSON body; none for 204. */
   readonly body?: unknown;
   readonly audit?: AuditInfo;
+  /** Set-Cookie values (the Gmail link flow's browser binding); never a credential of the API. */
+  readonly setCookies?: readonly string[];
 }
 
 const NO_INPUT = z.strictObject({});

@@ -15,6 +15,7 @@ import { headerText, idParams, mailAddress } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { canSee, visibleTenant } from './scope.js';
 import { messageSchema, messageView } from './views.js';
+import { replyToConfirmedField, replyToRoutes, withReplyToStatus, type ReplyToConfirmationDeps } from './reply-to-routes.js';
 
 /** What the sender routes need besides the common API deps (wired in gateway.ts). */
 export interface SenderApiDeps {
@@ -31,6 +32,8 @@ export interface SenderApiDeps {
   readonly testSendLimit?: { readonly perWindow: number; readonly windowMs: number };
   /** Whether the tenant has a working Gmail link (issue 7): mode gmail needs one. */
   readonly gmailLinked?: (tenantId: string) => boolean;
+  /** Confirmation of the reply-forwarding address (src/mx/reply-confirmation.ts). */
+  readonly replyConfirmation?: ReplyToConfirmationDeps;
 }
 
 const TAG = 'Sender';
@@ -80,6 +83,7 @@ const viewSchema = z.object({
   displayName: z.string().optional(),
   localPart: z.string().optional(),
   replyTo: z.string().optional(),
+  replyToConfirmed: replyToConfirmedField,
   replyToWins: z.enum(['tenant', 'legacy']),
   keepOriginalFrom: z.boolean(),
   ownAddress: z.string().optional(),
@@ -190,12 +194,12 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: { description: 'The settings', schema: viewSchema } },
       async handle({ principal, params }) {
         await visibleTenant(deps.tenants, principal, params.id);
-        return { status: 200, body: senderView(sender.store.get(params.id)) };
+        return { status: 200, body: await withReplyToStatus(sender.replyConfirmation, params.id, senderView(sender.store.get(params.id))) };
       },
     }),
     defineRoute({
       method: 'put', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Change sender settings',
-      description: 'Takes effect on the next message. Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); mode gmail needs a linked, working Gmail account (409 otherwise).',
+      description: 'Takes effect on the next message. A new replyTo gets a confirmation link by mail; replies are forwarded to it once confirmed (`replyToConfirmed`). Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); mode gmail needs a linked, working Gmail account (409 otherwise).',
       params: idParams, body: putBody,
       responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet, or the local part is not available (`not_available`)' } },
       async handle({ principal, params, body, now }) {
@@ -210,7 +214,8 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
           return next.localPart !== undefined ? next : { ...next, localPart: sender.store.freeLocalPart(defaultLocalPart(tenant.smtpUsername), params.id) };
         });
         const fieldsChanged = Object.keys(body).map((k) => (k === 'smtp' && body.smtp?.password !== undefined ? 'smtp(password)' : k));
-        return { status: 200, body: senderView(saved), audit: { tenantId: params.id, fieldsChanged } };
+        if (body.replyTo !== undefined) await sender.replyConfirmation?.onReplyToSaved(params.id, saved.replyTo);
+        return { status: 200, body: await withReplyToStatus(sender.replyConfirmation, params.id, senderView(saved)), audit: { tenantId: params.id, fieldsChanged } };
       },
     }),
     defineRoute({
@@ -251,5 +256,6 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
         return { status: 202, body: { message: messageView(copy) }, audit: { tenantId: msg.tenantId, targetId: msg.id, fieldsChanged: ['accountantCopy'] } };
       },
     }),
+    ...replyToRoutes(deps, sender),
   ];
 }

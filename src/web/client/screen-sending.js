@@ -30,6 +30,8 @@ export async function render(ctx) {
 /** @param {string} base @param {any} settings @param {boolean} gmailAvailable */
 function modeForm(base, settings, gmailAvailable) {
   const status = statusLine();
+  const replyNote = replyToNote(base);
+  replyNote.update(settings);
   const displayName = input('displayName', settings.displayName);
   const replyTo = input('replyTo', settings.replyTo, { type: 'email', autocomplete: 'email' });
   const ownAddress = input('ownAddress', settings.ownAddress, { type: 'email' });
@@ -48,7 +50,8 @@ function modeForm(base, settings, gmailAvailable) {
       const form = /** @type {HTMLFormElement} */ (ev.currentTarget);
       const mode = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=mode]:checked'))?.value;
       try {
-        await api('PUT', `${base}/sender`, { mode, displayName: orNull(displayName), replyTo: orNull(replyTo), ownAddress: orNull(ownAddress) });
+        const saved = await api('PUT', `${base}/sender`, { mode, displayName: orNull(displayName), replyTo: orNull(replyTo), ownAddress: orNull(ownAddress) });
+        replyNote.update(saved);
         status.show(t('common.saved'), 'ok');
       } catch (err) {
         // The API's reason is written for API users; the page has its own words for this step.
@@ -62,10 +65,38 @@ function modeForm(base, settings, gmailAvailable) {
   h('h3', {}, t('sending.forwarding')),
   field('displayName', t('sending.displayName'), displayName, t('sending.displayNameHint')),
   field('replyTo', t('sending.replyTo'), replyTo, t('sending.replyToHint')),
+  replyNote.el,
   h('h3', {}, t('sending.ownAddressTitle')),
   field('ownAddress', t('sending.ownAddress'), ownAddress, t('sending.ownAddressHint')),
   h('button', { type: 'submit', class: 'primary' }, t('common.save')),
   status.el);
+}
+
+/**
+ * "Awaiting confirmation" under the reply address while its owner has not pressed the
+ * button of the link Postbode mailed, with a button to mail the link again.
+ * @param {string} base
+ */
+function replyToNote(base) {
+  const status = statusLine();
+  const text = h('p', { class: 'status info', id: 'replyTo-pending' }, t('sending.replyToPending'));
+  const resend = h('button', {
+    type: 'button',
+    onclick: async () => {
+      try {
+        await api('POST', `${base}/sender/reply-to/confirmation`);
+        status.show(t('sending.replyToResent'), 'ok');
+      } catch (err) {
+        status.show(err instanceof ApiError && err.status === 429 ? t('sending.replyToResendLater') : errorText(err), 'error');
+      }
+    },
+  }, t('sending.replyToResend'));
+  const el = h('div', { class: 'reply-to-pending', hidden: true }, text, resend, status.el);
+  return {
+    el,
+    /** @param {any} settings */
+    update(settings) { el.hidden = settings.replyToConfirmed !== false; },
+  };
 }
 
 /** @param {string} base @param {any} settings */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBrowserBinding } from '../../../src/gmail/browser-binding.js';
 import { createGmailLinks } from '../../../src/gmail/gmail-link.js';
 import { createGmailPlanner, NOT_LINKED_REPLY } from '../../../src/gmail/gmail-planner.js';
 import { gmailTokenContext, openGmailStore, type GmailStore } from '../../../src/gmail/gmail-store.js';
@@ -33,7 +34,7 @@ describe('Gmail planner and alias refresh', () => {
   });
   afterEach(async () => { now = T0; await store.updateLink('T1', () => undefined); });
 
-  const links = () => createGmailLinks({ store, api, secrets, clock: () => now, logger: pino({ level: 'silent' }), stateTtlMs: 60_000, defaultDailyLimit: 2000 });
+  const links = () => createGmailLinks({ store, api, secrets, clock: () => now, logger: pino({ level: 'silent' }), stateTtlMs: 60_000, defaultDailyLimit: 2000, binding: createBrowserBinding(Buffer.alloc(32, 7), false) });
   const link = (over = {}) => store.updateLink('T1', () => ({
     address: 'owner@gmail.test', refreshTokenSealed: secrets.seal('rt-1', gmailTokenContext('T1')), aliases: ['owner@gmail.test', 'facturen@acme.test'], aliasesAt: T0, linkedAt: T0, ...over,
   }));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { callbackUrl, openGmail } from '../../../src/gmail/open-gmail.js';
 
-const secrets = { seal: (p: string) => `sealed:${p}`, open: (s: string) => s.slice(7) };
+const secrets = { seal: (p: string) => `sealed:${p}`, open: (s: string) => s.slice(7), deriveKey: () => Buffer.alloc(32, 5) };
 const logger = pino({ level: 'silent' });
 
 describe('openGmail', () => {
