@@ -42,6 +42,8 @@ describe('fair delivery: one tenant\'s backlog does not crowd out another tenant
         mode: 'smarthost', smarthost: { host: '127.0.0.1', port: sink.port, tls: 'none', maxConnections: 10 },
         concurrencyPerDestination: 10, connectTimeoutMs: 2000, sendTimeoutMs: 5000,
       },
+      // A plain relay (no platform domain, any From): this test is about slots, not sender ownership.
+      smtp: { requireVerifiedSender: false },
     });
     const tenants = openTenantStore(join(dataDir, 'config'));
     bulkId = (await addTenant(tenants, { name: 'Bulk Mailer BV' })).tenant.id;

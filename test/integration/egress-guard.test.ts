@@ -175,7 +175,8 @@ describe('egress: allowed ranges, pinning, classified outcomes and AUTH only ove
     const sw = await startSwitch(target);
     try {
       expect(await testSend(server({ host: '127.0.0.1', port: sw.port }))).toMatchObject({ ok: true, outcome: 'sent' });
-      expect((await api(gw, 'PUT', path(), { mode: 'own-smtp' })).status).toBe(200);
+      // The mailbox's own address: own-SMTP mode sends as the linked mailbox, never as whatever From the package wrote.
+      expect((await api(gw, 'PUT', path(), { mode: 'own-smtp', ownAddress: 'billing@acme.test' })).status).toBe(200);
       target.port = plainServer.port; // a downgrade: the next connection meets a server without STARTTLS
       await deferredWithoutAuth();
     } finally {

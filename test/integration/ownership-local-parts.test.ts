@@ -1,7 +1,9 @@
+import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
-import { ADMIN, api, arrived, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { confirmReplyTo } from '../helpers/reply-confirm.js';
+import { ADMIN, api, arrived, headerOf, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 interface Answer { status: number; text: string; body: Record<string, unknown> }
@@ -88,13 +90,24 @@ describe('forwarding local parts are exclusive', () => {
 
   it('the MX routes a reply to the owner of the address, after an older tenant tried to take it', async () => {
     // The harness tenant is the oldest: a scan in creation order would find it first.
-    const owner = await newTenant('Betaal BV');
+    const made = await api(gw, 'POST', '/tenants', { name: 'Betaal BV' });
+    const owner = { id: (made.body.tenant as { id: string }).id, token: '' };
+    owner.token = (await api(gw, 'POST', `/tenants/${owner.id}/tokens`, {})).body.token as string;
     expect((await asTenant(owner.token, 'PUT', `/tenants/${owner.id}/sender`, { localPart: 'betalingen', replyTo: 'owner@betaal.test' })).status).toBe(200);
+    await confirmReplyTo(gw, sink, 'owner@betaal.test');
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'betalingen' })).status).toBe(409);
+    // Only replies to mail the owner sent are forwarded: the owner sends an invoice first.
+    const ownerClient = createTransport({
+      host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+      auth: { user: (made.body.tenant as { smtpUsername: string }).smtpUsername, pass: (made.body.smtp as { password: string }).password },
+    });
+    const sent = await ownerClient.sendMail({ from: 'billing@betaal.test', to: 'klant@customer.test', subject: 'Factuur 12', text: 'x\n' });
+    const [invoice] = await arrived(sink, queueIdOf(sent.response));
+    const invoiceId = headerOf(invoice!.raw, 'Message-ID')[0] ?? '';
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     let reply;
     try {
-      const body = `From: klant@customer.test\r\nTo: betalingen@${PLATFORM.sendingDomain}\r\nSubject: Re: Factuur 12\r\nMessage-ID: <r1@customer.test>\r\n\r\nBetaald.\r\n`;
+      const body = `From: klant@customer.test\r\nTo: betalingen@${PLATFORM.sendingDomain}\r\nSubject: Re: Factuur 12\r\nMessage-ID: <r1@customer.test>\r\nIn-Reply-To: ${invoiceId}\r\n\r\nBetaald.\r\n`;
       reply = await client.send('klant@customer.test', [`Betalingen@${PLATFORM.sendingDomain}`], body, 'mx.customer.test');
     } finally {
       client.close();
