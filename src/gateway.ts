@@ -133,7 +133,7 @@ export async function startGateway(
   });
   const senders = createSenderGuard({
     domains: domains.directory, settings: senderSettings, tenants, platform: config.platform,
-    requireVerifiedSender: config.smtp.requireVerifiedSender, gmailAvailable: gmail.planner !== undefined,
+    requireVerifiedSender: config.smtp.requireVerifiedSender ?? config.delivery.mode !== 'capture', gmailAvailable: gmail.planner !== undefined,
   });
   const inboundDeps = {
     smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits, senders,

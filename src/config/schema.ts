@@ -52,9 +52,10 @@ export const configSchema = z.strictObject({
      * Where the legacy From leaves as written (no platform.sendingDomain, or own SMTP without a
      * known mailbox), From, Sender and MAIL FROM must be on a domain the tenant verified
      * (550 5.7.1, like Postfix's reject_sender_login_mismatch). False: a plain relay for those (another tenant's and the
-     * platform's domains stay refused either way).
+     * platform's domains stay refused either way). Null: true, except in delivery.mode capture,
+     * where nothing leaves the machine and a developer tries the gateway with any From.
      */
-    requireVerifiedSender: z.boolean().default(true),
+    requireVerifiedSender: z.boolean().nullable().default(null),
     maxClients: z.number().int().min(1).default(1000),
     maxConnectionsPerIp: z.number().int().min(1).default(50),
     /** Idle time allowed between two client lines. */
