@@ -27,7 +27,8 @@ import { platformRoutes } from './routing.js';
 import { createPipeline } from './pipeline.js';
 import { withExtraRecipients } from './inbound/data-handler.js';
 import { openDomains } from './domains/open-domains.js';
-import { createSenderGuard } from './rules/sender-guard.js';
+import { createSenderGuard, ownedByOthers } from './rules/sender-guard.js';
+import type { DomainDirectory } from './rules/sender-domains.js';
 import { queueAccountantCopy } from './rules/sender-accountant.js';
 import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sender-settings-store.js';
 import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
@@ -121,7 +122,7 @@ export async function startGateway(
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
+    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
@@ -264,12 +265,13 @@ function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logge
 
 /** The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies. */
 function senderApi(
-  config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, queue: AccountantQueue,
+  config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, queue: AccountantQueue, domains: DomainDirectory,
 ): SenderApiDeps {
   const guard = targetGuard(config);
   const create = tenantHops(config, logger, guard);
   return {
     store,
+    ownedByOthers: (tenantId, localPart, address) => ownedByOthers({ domains, platform: config.platform }, tenantId, localPart, address),
     targets: tenantTargetPolicy(guard, config.delivery.allowedTenantPorts),
     testSendLimit: { perWindow: config.delivery.testSendsPerWindow, windowMs: config.delivery.testSendWindowMs },
     seal: (plaintext, context) => secrets.seal(plaintext, context),

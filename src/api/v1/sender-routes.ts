@@ -9,7 +9,7 @@ import {
 import type { TestSendResult } from '../../transports/tenant-smtp-test.js';
 import type { TenantTargetPolicy } from '../../transports/tenant-target-policy.js';
 import type { ApiDeps } from './api-deps.js';
-import { conflict, invalidRequest, notFound, rateLimited, type FieldErrors } from './api-errors.js';
+import { conflict, invalidRequest, notAvailable, notFound, rateLimited, type FieldErrors } from './api-errors.js';
 import { TokenBuckets } from './rate-limit.js';
 import { headerText, idParams, mailAddress } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
@@ -30,7 +30,9 @@ export interface SenderApiDeps {
   readonly targets?: TenantTargetPolicy;
   /** Test-sends per tenant per window; unlimited when unset. */
   readonly testSendLimit?: { readonly perWindow: number; readonly windowMs: number };
-  /** Whether the tenant has a working Gmail link (issue 7): mode gmail needs one. */
+  /** True when `address` is another tenant's or the platform's (the tenant's own forwarding address, `localPart`, excepted). */
+  readonly ownedByOthers?: (tenantId: string, localPart: string | undefined, address: string) => boolean;
+  /** Whether the tenant has a working Gmail link: mode gmail needs one. */
   readonly gmailLinked?: (tenantId: string) => boolean;
   /** Confirmation of the reply-forwarding address (src/mx/reply-confirmation.ts). */
   readonly replyConfirmation?: ReplyToConfirmationDeps;
@@ -182,6 +184,20 @@ function testSendGate(limit: SenderApiDeps['testSendLimit']): (tenantId: string,
   };
 }
 
+/**
+ * An own address or reply address on another tenant's domain, or on the platform's other than
+ * the tenant's own forwarding address, is refused when saved (the pipeline would ignore it
+ * anyway); the answer does not say whose it is.
+ */
+function checkAddressesOwned(sender: SenderApiDeps, tenantId: string, next: SenderSettings, body: PutBody): void {
+  for (const field of ['ownAddress', 'replyTo'] as const) {
+    const value = body[field];
+    if (typeof value === 'string' && sender.ownedByOthers?.(tenantId, next.localPart, value) === true) {
+      throw notAvailable(`${field}: this address is not available`);
+    }
+  }
+}
+
 export function senderRoutes(deps: ApiDeps): ApiRoute[] {
   const sender = deps.sender;
   if (!sender) return [];
@@ -210,6 +226,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
         const saved = await sender.store.update(params.id, (current) => {
           const next = applyChanges(current, body, params.id, sender.seal, now);
           checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
+          checkAddressesOwned(sender, params.id, next, body);
           // Cleared: back to the default from the SMTP user name, or a free variant of it.
           return next.localPart !== undefined ? next : { ...next, localPart: sender.store.freeLocalPart(defaultLocalPart(tenant.smtpUsername), params.id) };
         });
