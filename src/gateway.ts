@@ -104,7 +104,7 @@ export async function startGateway(
     domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant: { queue, hostname: config.hostname, clock }, logger,
     content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
-    ...(gmail.planner ? { gmail: gmail.planner } : {}),
+    ...(gmail.planner ? { gmail: gmail.planner } : {}), keepClientTrace: config.privacy.keepClientTrace,
   }));
   const delivery = createDelivery({
     queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
