@@ -41,7 +41,8 @@ import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
  *                        only (forwarding: platform key; own-address: the tenant domain's keys);
  *                        the tenant's own server signs its own mail; DSNs are not signed
  *
- * Archive recipients were added to the envelope at accept time; they get the same bytes.
+ * Archive recipients were added to the envelope at accept time; they get the client's bytes,
+ * or with open tracking a copy of their own whose pixel never counts (README "Sender modes").
  * The inbound MX wraps this Plan (src/mx/mx-plan.ts): suppressed recipients are refused
  * before it runs, and forwarded replies go out as they came, without it.
  */
