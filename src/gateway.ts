@@ -104,7 +104,7 @@ export async function startGateway(
     domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant: { queue, hostname: config.hostname, clock }, logger,
     content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
-    ...(gmail.planner ? { gmail: gmail.planner } : {}),
+    ...(gmail.planner ? { gmail: gmail.planner } : {}), keepClientTrace: config.privacy.keepClientTrace,
   }));
   const delivery = createDelivery({
     queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
@@ -124,6 +124,10 @@ export async function startGateway(
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
     onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
+    capabilities: {
+      gmail: gmail.planner !== undefined, forwardingDomain: config.platform.sendingDomain,
+      ownSmtp: config.delivery.allowedTenantPorts.length > 0, keepClientTrace: config.privacy.keepClientTrace,
+    },
     content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
   });
 

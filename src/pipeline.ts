@@ -7,6 +7,7 @@ import { ACCOUNTANT_COPY_HEADER, queueAccountantCopy, type AccountantDeps } from
 import type { DomainDirectory } from './rules/sender-domains.js';
 import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './rules/sender-headers.js';
 import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
+import { withoutClientHop } from './rules/client-trace.js';
 import { addressIn } from './rules/sender-address.js';
 import { forwardingLocalPart, linkedMailbox, ownedByOthers, tenantOwnsAll } from './rules/sender-guard.js';
 import { makeVerp } from './rules/sender-verp.js';
@@ -24,8 +25,10 @@ import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
  *   1. sender mode    which mode applies (own-address falls back to forwarding until its domain is verified)
  *   2. content stages over the stored bytes, in this order:
  *        0. content rendering     (src/rules/content-stage.ts: subject template, text, layout; off → not even parsed)
- *        a. strip hidden headers  (Bcc, Return-Path, our internal markers: never sent)
- *        b. sender identity       (From / Sender / Reply-To / X-Postbode-Original-From: only addresses the tenant owns leave)
+ *        a. strip hidden headers  (Bcc, Return-Path, our internal markers: never sent; unless keepClientTrace,
+ *                                  the client's host name and address out of our Received: line)
+ *        b. sender identity       (From / Sender / Reply-To / X-Postbode-Original-From: only addresses the tenant owns
+ *                                  leave; X-Postbode-Original-From only with keepClientTrace)
  *        c. open tracking         (src/tracking/tracking-stage.ts: one copy per recipient with its own pixel;
  *                                  archive copies get a token that never counts and their own transaction;
  *                                  never in own-smtp mode, never for accountant copies)
@@ -38,7 +41,8 @@ import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
  *                        only (forwarding: platform key; own-address: the tenant domain's keys);
  *                        the tenant's own server signs its own mail; DSNs are not signed
  *
- * Archive recipients were added to the envelope at accept time; they get the same bytes.
+ * Archive recipients were added to the envelope at accept time; they get the client's bytes,
+ * or with open tracking a copy of their own whose pixel never counts (README "Sender modes").
  * The inbound MX wraps this Plan (src/mx/mx-plan.ts): suppressed recipients are refused
  * before it runs, and forwarded replies go out as they came, without it.
  */
@@ -64,6 +68,8 @@ export interface PipelineDeps {
   readonly tracking?: TrackingDeps;
   /** Gmail mode (issue 7, src/gmail/): the linked account's route and From; without it gmail mode falls back to forwarding. */
   readonly gmail?: GmailPlanner;
+  /** config privacy.keepClientTrace: the client's host in our Received: line and X-Postbode-Original-From leave (default: neither). */
+  readonly keepClientTrace?: boolean;
 }
 
 type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
@@ -186,14 +192,17 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, choice.mode, isCopy);
     const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
     const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { tracking, recipient: lead }) : undefined;
-    const split = stripHiddenHeaders(rendered ? splitMessage(rendered.raw) : original);
+    const hide = (m: HeaderedMessage): HeaderedMessage => (deps.keepClientTrace === true ? stripHiddenHeaders(m) : withoutClientHop(stripHiddenHeaders(m)));
+    const split = hide(rendered ? splitMessage(rendered.raw) : original);
     // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
     const gmail = choice.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
     const owned = legacyOwnership(deps, message.tenantId, local, settings, split);
     const mailbox = gmail?.from ?? (choice.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, local, settings) : settings.ownAddress);
-    const identity = senderIdentity(choice.mode, withOwnAddress(settings, mailbox), tenant, deps.platform, owned);
-    if (settings.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
-    const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(stripHiddenHeaders(splitMessage(bytes)), identity));
+    // The gateway's setting gates the tenant's: the package's own From stays in the message log either way.
+    const traced = deps.keepClientTrace === true ? settings : { ...settings, keepOriginalFrom: false };
+    const identity = senderIdentity(choice.mode, withOwnAddress(traced, mailbox), tenant, deps.platform, owned);
+    if (traced.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
+    const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(hide(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
     const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
     if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);

@@ -168,6 +168,15 @@ export const configSchema = z.strictObject({
     /** Local part before the `+` of the VERP envelope sender. */
     bounceLocalPart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/, 'letters, digits and . _ - only').default('bounces'),
   }).prefault({}),
+  /** What mail tells its recipients about the legacy machine that sent it (src/rules/client-trace.ts). */
+  privacy: z.strictObject({
+    /**
+     * false: the client's Received: line (its host name and address) and X-Postbode-Original-From
+     * stay in the stored message and the message log but do not leave; true: both leave (the
+     * latter only for tenants with keepOriginalFrom on).
+     */
+    keepClientTrace: z.boolean().default(false),
+  }).prefault({}),
   /** Gmail mode (src/gmail/, issue 7): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
   gmail: z.strictObject({
     /** The OAuth client of the platform's Google Cloud project; null (default) = Gmail mode unavailable. */

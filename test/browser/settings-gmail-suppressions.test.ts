@@ -113,13 +113,13 @@ describe('settings page: Gmail link and blocked addresses', () => {
 
   it('leaves both parts out on a server whose API does not have them (404)', async () => {
     const other = await openPage(browser);
-    await other.page.route(/\/api\/v1\/tenants\/[^/]+\/(gmail|suppressions)$/, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' }));
+    await other.page.route(/\/api\/v1\/(tenants\/[^/]+\/(gmail|suppressions)|capabilities)$/, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' }));
     const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
     await signIn(other.page, base, token);
     await other.page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
     expect(await other.page.getByRole('region', { name: 'Gmail link' }).count()).toBe(0);
     expect(await other.page.getByLabel('Own mailbox (Gmail)').isDisabled()).toBe(true);
-    expect(await other.page.getByText('Not available on this server.').count()).toBe(1);
+    expect(await other.page.getByText('Not available on this server: the administrator has not set up a connection with Google.').count()).toBe(1);
     await other.page.getByRole('link', { name: 'Sent mail' }).click();
     await other.page.getByRole('heading', { level: 1, name: 'Sent mail' }).waitFor();
     expect(await other.page.getByRole('region', { name: 'Blocked addresses' }).count()).toBe(0);

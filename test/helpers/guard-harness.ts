@@ -46,6 +46,8 @@ export interface GuardOptions {
   readonly requireVerifiedSender?: boolean;
   /** Sender settings per tenant key, stored before start. */
   readonly settings?: Partial<Record<'a' | 'b' | 'c', Partial<SenderSettings>>>;
+  /** privacy.keepClientTrace: X-Postbode-Original-From may leave (default: never). */
+  readonly keepClientTrace?: boolean;
 }
 
 const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) };
@@ -54,6 +56,7 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-guard-'));
   const config = testConfig(dataDir, sinkPort, {
     smtp: { tlsPort: 0, requireVerifiedSender: opts.requireVerifiedSender ?? true }, ...(opts.platform ? { platform: PLATFORM } : {}),
+    ...(opts.keepClientTrace ? { privacy: { keepClientTrace: true } } : {}),
   });
   const tenants = openTenantStore(join(dataDir, 'config'));
   const made = {

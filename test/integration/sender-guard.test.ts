@@ -25,7 +25,8 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     sink = await startSink();
     tenantServer = await startSink();
     gw = await startGuardGateway(sink.port, {
-      platform: true,
+      // X-Postbode-Original-From leaves at all only with this gateway setting: what may be in it is tested here.
+      platform: true, keepClientTrace: true,
       settings: {
         // B sends through its own server (the mailbox it linked).
         b: { mode: 'own-smtp', ownAddress: `office@${DOMAIN_B}`, smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } },

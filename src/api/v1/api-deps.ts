@@ -12,6 +12,7 @@ import type { DomainService } from '../../domains/domain-service.js';
 import type { SuppressionStore } from '../../mx/suppression-store.js';
 import type { GmailApiDeps } from './gmail-routes.js';
 import type { TenantLimits } from '../../tenants/tenant-limits-service.js';
+import type { GatewayCapabilities } from './capabilities-routes.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -60,4 +61,6 @@ export interface ApiDeps {
   readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
   readonly onTenantDeleted?: (tenantId: string) => void;
+  /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
+  readonly capabilities?: GatewayCapabilities;
 }

@@ -21,6 +21,7 @@ import { tenantRoutes } from './tenant-routes.js';
 import { gmailRoutes } from './gmail-routes.js';
 import { suppressionRoutes } from './suppression-routes.js';
 import { limitRoutes } from './limit-routes.js';
+import { capabilitiesRoutes } from './capabilities-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -30,7 +31,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps),
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
-    ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : [])];
+    ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
+    ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : [])];
 }
 
 /**

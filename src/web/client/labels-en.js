@@ -51,7 +51,6 @@ export const EN = {
   'mode.own-smtp.needs': 'Mail goes through your own mail server. Needs the server below and a successful test invoice first.',
   'mode.gmail': 'Own mailbox (Gmail)',
   'mode.gmail.needs': 'Mail goes through your Gmail or Google Workspace account. Needs a link with Google (below).',
-  'mode.gmail.unavailable': 'Not available on this server.',
   'sending.forwarding': 'Name and replies',
   'sending.displayName': 'Display name',
   'sending.displayNameHint': 'Preferably your name or company name.',
@@ -264,4 +263,8 @@ export const EN = {
   'suppressions.address': 'E-mail address',
   'suppressions.reason': 'Reason (optional)',
   'suppressions.addButton': 'Block',
+  // What this server offers (GET /capabilities)
+  'caps.gmailUnavailable': 'Not available on this server: the administrator has not set up a connection with Google.',
+  'caps.gmailUnavailableInUse': 'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose another mode.',
+  'caps.modeUnavailable': 'Not available on this server.',
 };

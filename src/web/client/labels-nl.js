@@ -51,7 +51,6 @@ export const NL = {
   'mode.own-smtp.needs': 'E-mail gaat via uw eigen mailserver. Vul hieronder de server in en verstuur eerst met succes een testfactuur.',
   'mode.gmail': 'Eigen mailbox (Gmail)',
   'mode.gmail.needs': 'E-mail gaat via uw Gmail- of Google Workspace-account. Daarvoor is een koppeling met Google nodig (hieronder).',
-  'mode.gmail.unavailable': 'Niet beschikbaar op deze server.',
   'sending.forwarding': 'Naam en antwoorden',
   'sending.displayName': 'Weergavenaam',
   'sending.displayNameHint': 'Bij voorkeur uw naam of bedrijfsnaam.',
@@ -264,4 +263,8 @@ export const NL = {
   'suppressions.address': 'E-mailadres',
   'suppressions.reason': 'Reden (niet verplicht)',
   'suppressions.addButton': 'Blokkeren',
+  // Wat deze server biedt (GET /capabilities)
+  'caps.gmailUnavailable': 'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Google ingesteld.',
+  'caps.gmailUnavailableInUse': 'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
+  'caps.modeUnavailable': 'Niet beschikbaar op deze server.',
 };

@@ -17,18 +17,35 @@ const orNull = (el) => (el.value.trim() === '' ? null : el.value.trim());
  */
 export async function render(ctx) {
   const base = `/tenants/${enc(ctx.session.tenantId ?? '')}`;
-  const [settings, gmail] = await Promise.all([api('GET', `${base}/sender`), optional(`${base}/gmail`)]);
+  const [settings, gmail, caps] = await Promise.all([api('GET', `${base}/sender`), optional(`${base}/gmail`), optional('/capabilities')]);
+  const offered = offeredModes(caps, gmail !== undefined);
   return h('section', { 'aria-labelledby': 'sending-title' },
     h('h1', { id: 'sending-title', tabindex: '-1' }, t('sending.title')),
     settings.broken ? h('p', { class: 'status error', role: 'alert' }, t('sending.broken', { reason: settings.broken.reason })) : null,
-    modeForm(base, settings, gmail !== undefined),
+    modeForm(base, settings, offered),
     smtpForm(base, settings),
-    gmail !== undefined ? gmailSection(base, gmail, ctx) : null,
+    gmail !== undefined && offered.includes('gmail') ? gmailSection(base, gmail, ctx) : null,
     recipientsForm(base, settings));
 }
 
-/** @param {string} base @param {any} settings @param {boolean} gmailAvailable */
-function modeForm(base, settings, gmailAvailable) {
+/**
+ * The modes this server offers (GET /capabilities, or all on a server without that route);
+ * Gmail only with its link routes.
+ * @param {{ senderModes?: string[] } | undefined} caps @param {boolean} gmailRoutes @returns {string[]}
+ */
+function offeredModes(caps, gmailRoutes) {
+  const modes = caps && Array.isArray(caps.senderModes) ? caps.senderModes : MODES;
+  return modes.filter((m) => m !== 'gmail' || gmailRoutes);
+}
+
+/** Why a mode cannot be chosen here, and what happens to mail of a tenant still in it. @param {string} mode @param {boolean} current */
+function unavailableHint(mode, current) {
+  if (mode === 'gmail') return t(current ? 'caps.gmailUnavailableInUse' : 'caps.gmailUnavailable');
+  return t('caps.modeUnavailable');
+}
+
+/** @param {string} base @param {any} settings @param {string[]} offered */
+function modeForm(base, settings, offered) {
   const status = statusLine();
   const replyNote = replyToNote(base);
   replyNote.update(settings);
@@ -36,12 +53,13 @@ function modeForm(base, settings, gmailAvailable) {
   const replyTo = input('replyTo', settings.replyTo, { type: 'email', autocomplete: 'email' });
   const ownAddress = input('ownAddress', settings.ownAddress, { type: 'email' });
   const radios = MODES.map((mode) => {
-    const disabled = mode === 'gmail' && !gmailAvailable;
+    const disabled = !offered.includes(mode);
     const id = `mode-${mode}`;
     return h('div', { class: 'choice' },
       h('input', { type: 'radio', name: 'mode', id, value: mode, checked: settings.mode === mode, disabled, 'aria-describedby': `${id}-needs` }),
       h('label', { for: id }, t(`mode.${mode}`)),
-      h('p', { class: 'hint', id: `${id}-needs` }, t(disabled ? 'mode.gmail.unavailable' : `mode.${mode}.needs`)));
+      h('p', { class: disabled && settings.mode === mode ? 'hint status error' : 'hint', id: `${id}-needs` },
+        disabled ? unavailableHint(mode, settings.mode === mode) : t(`mode.${mode}.needs`)));
   });
   return h('form', {
     class: 'card', 'aria-labelledby': 'mode-title',
