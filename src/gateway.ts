@@ -34,6 +34,7 @@ import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sen
 import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
 import { createRelayTransport, type HopProblem } from './transports/tenant-smtp.js';
 import { testSend } from './transports/tenant-smtp-test.js';
+import { testInvoiceFor } from './rules/test-invoice.js';
 import { tenantHopFactory, type TenantHopConfig } from './transports/tenant-hop.js';
 import { createTargetGuard, type TargetGuard } from './transports/target-guard.js';
 import { tenantTargetPolicy } from './transports/tenant-target-policy.js';
@@ -265,7 +266,10 @@ function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logge
     .catch((err: unknown) => logger.error({ tenantId, err }, 'could not clear the broken flag'));
 }
 
-/** The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies. */
+/**
+ * The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies.
+ * `accountant.content` also gives the test invoice the tenant's language and layout.
+ */
 function senderApi(
   config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, accountant: AccountantDeps, domains: DomainDirectory,
 ): SenderApiDeps {
@@ -277,7 +281,7 @@ function senderApi(
     targets: tenantTargetPolicy(guard, config.delivery.allowedTenantPorts),
     testSendLimit: { perWindow: config.delivery.testSendsPerWindow, windowMs: config.delivery.testSendWindowMs },
     seal: (plaintext, context) => secrets.seal(plaintext, context),
-    testSend: (tenant: Tenant, settings: SenderSettings, to: string) => {
+    testSend: async (tenant: Tenant, settings: SenderSettings, to: string) => {
       const smtp = settings.smtp;
       if (!smtp) throw new Error('no own SMTP server settings');
       const pass = smtp.passwordSealed === undefined ? undefined : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
@@ -287,7 +291,8 @@ function senderApi(
         ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
       };
       const from = settings.ownAddress ?? (smtp.user?.includes('@') ? smtp.user : to);
-      return testSend({ hop, from, to, hostname: config.hostname, now: clock() }, create);
+      const message = await testInvoiceFor(accountant.content, { tenant, displayName: settings.displayName, from, to, hostname: config.hostname, now: clock() });
+      return testSend({ hop, from, to, message }, create);
     },
     sendToAccountant: async (message: QueuedMessage, body: Buffer, address: string) => {
       const copy = await queueAccountantCopy(accountant, message, body, address, { id: newQueueId(clock()) });

@@ -3,7 +3,7 @@ import type { Attachment, ParsedMail } from 'mailparser';
 import { parseMail } from '../core/parse-mail.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Clock } from '../core/clock.js';
-import type { MessageQueue, QueuedMessage } from '../core/types.js';
+import type { MessageQueue, QueuedMessage, RecipientState } from '../core/types.js';
 import type { ContentSettingsReader } from '../tenants/content-settings-store.js';
 import { chooseLanguage } from './choose-language.js';
 import { pickVariant } from './compose.js';
@@ -61,7 +61,7 @@ export interface CopyOptions {
  * A copy is one when every recipient of the record is the accountant: forwarding a copy
  * would send the accountant the same documents again under a "copy of a copy" subject.
  */
-export function isAccountantCopy(message: Pick<QueuedMessage, 'recipients'>): boolean {
+export function isAccountantCopy(message: { readonly recipients: readonly Pick<RecipientState, 'address' | 'role'>[] }): boolean {
   return message.recipients.length > 0 && message.recipients.every((r) => r.role === 'accountant');
 }
 
