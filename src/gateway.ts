@@ -29,11 +29,12 @@ import { withExtraRecipients } from './inbound/data-handler.js';
 import { openDomains } from './domains/open-domains.js';
 import { createSenderGuard, ownedByOthers } from './rules/sender-guard.js';
 import type { DomainDirectory } from './rules/sender-domains.js';
-import { queueAccountantCopy } from './rules/sender-accountant.js';
+import { queueAccountantCopy, type AccountantDeps } from './rules/sender-accountant.js';
 import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sender-settings-store.js';
 import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
 import { createRelayTransport, type HopProblem } from './transports/tenant-smtp.js';
 import { testSend } from './transports/tenant-smtp-test.js';
+import { testInvoiceFor } from './rules/test-invoice.js';
 import { tenantHopFactory, type TenantHopConfig } from './transports/tenant-hop.js';
 import { createTargetGuard, type TargetGuard } from './transports/target-guard.js';
 import { tenantTargetPolicy } from './transports/tenant-target-policy.js';
@@ -99,10 +100,12 @@ export async function startGateway(
     config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
     routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory,
   });
+  // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
+  const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
   const plan = mx.plan(createPipeline({
     platform: config.platform, routes, tenants, settings: senderSettings,
     domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
-    accountant: { queue, hostname: config.hostname, clock }, logger,
+    accountant, logger,
     content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}), keepClientTrace: config.privacy.keepClientTrace,
   }));
@@ -122,7 +125,7 @@ export async function startGateway(
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, queue, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
+    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
     capabilities: {
       gmail: gmail.planner !== undefined, forwardingDomain: config.platform.sendingDomain,
@@ -267,9 +270,12 @@ function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logge
     .catch((err: unknown) => logger.error({ tenantId, err }, 'could not clear the broken flag'));
 }
 
-/** The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies. */
+/**
+ * The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies.
+ * `accountant.content` also gives the test invoice the tenant's language and layout.
+ */
 function senderApi(
-  config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, queue: AccountantQueue, domains: DomainDirectory,
+  config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, accountant: AccountantDeps, domains: DomainDirectory,
 ): SenderApiDeps {
   const guard = targetGuard(config);
   const create = tenantHops(config, logger, guard);
@@ -279,7 +285,7 @@ function senderApi(
     targets: tenantTargetPolicy(guard, config.delivery.allowedTenantPorts),
     testSendLimit: { perWindow: config.delivery.testSendsPerWindow, windowMs: config.delivery.testSendWindowMs },
     seal: (plaintext, context) => secrets.seal(plaintext, context),
-    testSend: (tenant: Tenant, settings: SenderSettings, to: string) => {
+    testSend: async (tenant: Tenant, settings: SenderSettings, to: string) => {
       const smtp = settings.smtp;
       if (!smtp) throw new Error('no own SMTP server settings');
       const pass = smtp.passwordSealed === undefined ? undefined : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
@@ -289,14 +295,14 @@ function senderApi(
         ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
       };
       const from = settings.ownAddress ?? (smtp.user?.includes('@') ? smtp.user : to);
-      return testSend({ hop, from, to, hostname: config.hostname, now: clock() }, create);
+      const message = await testInvoiceFor(accountant.content, { tenant, displayName: settings.displayName, from, to, hostname: config.hostname, now: clock() });
+      return testSend({ hop, from, to, message }, create);
     },
     sendToAccountant: async (message: QueuedMessage, body: Buffer, address: string) => {
-      const copy = await queueAccountantCopy({ queue, hostname: config.hostname, clock }, message, body, address, { id: newQueueId(clock()) });
+      const copy = await queueAccountantCopy(accountant, message, body, address, { id: newQueueId(clock()) });
       if (!copy) throw new Error('accountant copy was not queued');
       return copy;
     },
   };
 }
 
-type AccountantQueue = Parameters<typeof queueAccountantCopy>[0]['queue'];

@@ -3,6 +3,7 @@ import { DOCUMENT_TYPES } from './document-types.js';
 import { validateLayout } from './layout-validation.js';
 import { captureNames, checkPattern, LANGUAGE_GROUP } from './rule-pattern.js';
 import { checkTemplate, HEADER_FORBIDDEN, type TemplateIssue } from './template-syntax.js';
+import { ACCOUNTANT_VARIABLES } from './mail-texts/accountant.js';
 import { BUILTIN_VARIABLES, LAYOUT_ONLY_VARIABLES } from './variables.js';
 
 /**
@@ -54,6 +55,12 @@ export const bodyModeSchema = z.enum(['keep', 'replace']);
 
 const templatesByLanguage = (max: number) => z.record(languageSchema, z.string().min(1).max(max));
 
+/** The accountant copy's subject and text per language; a language without one gets the built-in text (mail-texts/accountant.ts). */
+export const accountantTemplatesSchema = z.strictObject({
+  subject: templatesByLanguage(MAX_SUBJECT_LENGTH).default({}),
+  text: templatesByLanguage(MAX_TEXT_LENGTH).default({}),
+});
+
 export const contentSettingsSchema = z.strictObject({
   /** Tenant rules, tried in order before the built-in ones. */
   rules: z.array(detectionRuleSchema).max(MAX_RULES).default([]),
@@ -77,6 +84,8 @@ export const contentSettingsSchema = z.strictObject({
   companyName: singleLineText(200).optional(),
   logoUrl: z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(2000).optional(),
   openTracking: z.boolean().default(false),
+  /** Subject and text of the copy for the accountant; may also use %original-subject% and %document-count%. */
+  accountant: accountantTemplatesSchema.default({ subject: {}, text: {} }),
 }).superRefine(checkReferences);
 
 export type DetectionRule = z.output<typeof detectionRuleSchema>;
@@ -104,7 +113,7 @@ function report(ctx: Ctx, path: (string | number)[], issues: readonly TemplateIs
 }
 
 function checkReferences(settings: ContentSettings, ctx: Ctx): void {
-  const reserved = new Set<string>([...BUILTIN_VARIABLES, ...LAYOUT_ONLY_VARIABLES]);
+  const reserved = new Set<string>([...BUILTIN_VARIABLES, ...LAYOUT_ONLY_VARIABLES, ...ACCOUNTANT_VARIABLES]);
   for (const name of Object.keys(settings.constants)) {
     if (reserved.has(name)) ctx.addIssue({ code: 'custom', path: ['constants', name], message: `%${name}% is a built-in variable` });
   }
@@ -117,6 +126,7 @@ function checkReferences(settings: ContentSettings, ctx: Ctx): void {
   for (const [name, variants] of Object.entries(settings.texts)) {
     for (const [language, template] of Object.entries(variants)) report(ctx, ['texts', name, language], checkTemplate(template, known));
   }
+  checkAccountant(settings, known, ctx);
   for (const [type, name] of Object.entries(settings.defaultTexts)) {
     if (name !== undefined && !Object.hasOwn(settings.texts, name)) ctx.addIssue({ code: 'custom', path: ['defaultTexts', type], message: `no text named ${JSON.stringify(name)}` });
   }
@@ -124,5 +134,15 @@ function checkReferences(settings: ContentSettings, ctx: Ctx): void {
     for (const e of validateLayout(settings.layout.custom, known)) {
       ctx.addIssue({ code: 'custom', path: ['layout', 'custom'], message: `${e.message} (at ${e.start})`, params: { rule: e.rule, start: e.start, end: e.end } });
     }
+  }
+}
+
+function checkAccountant(settings: ContentSettings, known: ReadonlySet<string>, ctx: Ctx): void {
+  const withCopyVariables = new Set<string>([...known, ...ACCOUNTANT_VARIABLES]);
+  for (const [language, template] of Object.entries(settings.accountant.subject)) {
+    report(ctx, ['accountant', 'subject', language], checkTemplate(template, withCopyVariables, { headerBound: true }));
+  }
+  for (const [language, template] of Object.entries(settings.accountant.text)) {
+    report(ctx, ['accountant', 'text', language], checkTemplate(template, withCopyVariables));
   }
 }

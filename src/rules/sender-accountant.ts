@@ -3,9 +3,17 @@ import type { Attachment, ParsedMail } from 'mailparser';
 import { parseMail } from '../core/parse-mail.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Clock } from '../core/clock.js';
-import type { MessageQueue, QueuedMessage } from '../core/types.js';
-import { detectDocument } from './detect.js';
+import type { MessageQueue, QueuedMessage, RecipientState } from '../core/types.js';
+import type { ContentSettingsReader } from '../tenants/content-settings-store.js';
+import { chooseLanguage } from './choose-language.js';
+import { pickVariant } from './compose.js';
+import { contentSettingsSchema, type ContentSettings } from './content-settings.js';
+import { detectDocument, type Detection } from './detect.js';
 import { detectionInputFrom } from './detection-input.js';
+import { accountantText } from './mail-texts/accountant.js';
+import { renderTemplate } from './render-template.js';
+import { singleLine } from './template-syntax.js';
+import { buildVariables } from './variables.js';
 
 /**
  * The accountant copy: a separate message to the tenant's accountant with the documents of
@@ -49,18 +57,51 @@ export interface CopyOptions {
   readonly now: number;
 }
 
-export async function buildAccountantCopy(parsed: ParsedMail, opts: CopyOptions): Promise<Buffer> {
+/**
+ * A copy is one when every recipient of the record is the accountant: forwarding a copy
+ * would send the accountant the same documents again under a "copy of a copy" subject.
+ */
+export function isAccountantCopy(message: { readonly recipients: readonly Pick<RecipientState, 'address' | 'role'>[] }): boolean {
+  return message.recipients.length > 0 && message.recipients.every((r) => r.role === 'accountant');
+}
+
+export interface AccountantContent {
+  readonly subject: string;
+  readonly text: string;
+  readonly language: string;
+}
+
+/**
+ * Subject and text in the accountant's language: its address or domain in the tenant's
+ * language settings, else the tenant default. The tenant's accountant template in that
+ * language when it wrote one, else the built-in text. The client's language plays no part.
+ */
+export function accountantContent(parsed: ParsedMail, settings: ContentSettings, to: string, documents: number): AccountantContent {
+  const detection: Detection = detectDocument(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+  const { language } = chooseLanguage({}, to, settings);
+  const builtin = accountantText(language);
+  const subject = pickVariant(settings.accountant.subject, language, settings.defaultLanguage)?.template ?? builtin.subject;
+  const text = pickVariant(settings.accountant.text, language, settings.defaultLanguage)?.template ?? builtin.text;
+  const vars = {
+    ...buildVariables(detection, settings, language),
+    'original-subject': singleLine(parsed.subject ?? '', 998),
+    'document-count': String(documents),
+  };
+  return { subject: singleLine(renderTemplate(subject, vars), 998), text: renderTemplate(text, vars), language };
+}
+
+export async function buildAccountantCopy(parsed: ParsedMail, settings: ContentSettings, opts: CopyOptions): Promise<Buffer> {
   const documents = parsed.attachments.filter(isDocumentAttachment);
-  const subject = parsed.subject ?? 'Document';
+  const content = accountantContent(parsed, settings, opts.to, documents.length);
   const composer = new MailComposer({
     from: opts.from,
     to: opts.to,
-    subject,
-    text: `For your records: ${subject}.\r\n\r\n${documents.length} document(s) attached as sent to the client.\r\n`,
+    subject: content.subject,
+    text: content.text,
     attachments: documents.map((a) => ({ content: a.content, contentType: a.contentType, filename: a.filename ?? false })),
     messageId: `<${opts.copyId.toLowerCase()}.accountant@${opts.hostname}>`,
     date: new Date(opts.now),
-    headers: { [ACCOUNTANT_COPY_HEADER]: opts.originalId },
+    headers: { [ACCOUNTANT_COPY_HEADER]: opts.originalId, 'Content-Language': content.language },
     newline: 'windows',
     disableFileAccess: true,
     disableUrlAccess: true,
@@ -72,6 +113,8 @@ export interface AccountantDeps {
   readonly queue: Pick<MessageQueue, 'enqueue' | 'get'>;
   readonly hostname: string;
   readonly clock: Clock;
+  /** The tenant's language and accountant templates; without them (or for a tenant that saved none) the defaults. */
+  readonly content?: ContentSettingsReader;
 }
 
 /**
@@ -88,7 +131,8 @@ export async function queueAccountantCopy(
   if ('automatic' in how && (!isInvoiceOrCreditNote(parsed) || !parsed.attachments.some(isDocumentAttachment))) return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
-  const raw = await buildAccountantCopy(parsed, { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now });
+  const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
+  const raw = await buildAccountantCopy(parsed, settings, { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now });
   return deps.queue.enqueue({
     id, tenantId: original.tenantId, kind: 'mail',
     envelope: { from: original.envelope.from, to: [address] },

@@ -3,7 +3,7 @@ import { NO_TLS_FOR_AUTH } from './smtp-client/handshake.js';
 import type { TenantHopConfig } from './tenant-hop.js';
 
 /**
- * The test-send of a tenant's own SMTP server: one short test invoice through the given
+ * The test-send of a tenant's own SMTP server: one test invoice through the given
  * settings, answered with a short classified outcome. Never the server's own words: the
  * host is the tenant's choice, so echoing its banner or replies would make the test-send a
  * probe of whatever listens there. A fresh transport per test (never the delivery cache),
@@ -24,24 +24,8 @@ export interface TestSendInput {
   readonly hop: TenantHopConfig;
   readonly from: string;
   readonly to: string;
-  readonly hostname: string;
-  readonly now: number;
-}
-
-export function testInvoice(input: Pick<TestSendInput, 'from' | 'to' | 'hostname' | 'now'>): Buffer {
-  return Buffer.from([
-    `From: <${input.from}>`,
-    `To: <${input.to}>`,
-    'Subject: Test invoice from Postbode',
-    `Date: ${new Date(input.now).toUTCString().replace('GMT', '+0000')}`,
-    `Message-ID: <test-send-${input.now}@${input.hostname}>`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'This is a test invoice sent by Postbode to check your mail server settings.',
-    'Invoice TEST-0001, amount due: 0.00. No action is needed.',
-    '',
-  ].join('\r\n'));
+  /** The test invoice, built by the caller (src/rules/test-invoice.ts): transports know nothing of tenants. */
+  readonly message: Buffer;
 }
 
 /** Whether a refused login happened over TLS: without TLS the login is only tried when the tenant allowed it. */
@@ -79,7 +63,7 @@ export async function testSend(input: TestSendInput, create: (hop: TenantHopConf
   const transport = create({ ...input.hop, maxConnections: 1 });
   try {
     const envelope: Envelope = { from: input.from, to: [input.to] };
-    const result = await transport.send(envelope, testInvoice(input), { kind: 'smarthost', name: 'test-send' });
+    const result = await transport.send(envelope, input.message, { kind: 'smarthost', name: 'test-send' });
     const first = result.recipients[0];
     if (!first) return { ok: false, outcome: 'failed', summary: 'sending failed: no answer' };
     return explainReply(first.outcome === 'delivered', first.reply, input.hop);

@@ -44,7 +44,9 @@ describe('accountant copies end to end', () => {
     expect(parsed.attachments.map((a) => a.filename)).toEqual(['factuur-2024-0012.pdf', 'factuur-2024-0012.xml']);
     expect(parsed.attachments[0]!.content.equals(pdf)).toBe(true);
     expect(parsed.attachments[1]!.content.equals(ubl)).toBe(true);
-    expect(parsed.subject).toBe('Factuur 2024-0012');
+    // A tenant that never saved content settings: Dutch (the default language), the built-in text.
+    expect(parsed.subject).toBe('Kopie voor de boekhouding: Factuur 2024-0012');
+    expect(parsed.text).toContain('Voor uw administratie');
     expect(parsed.from?.text).toMatch(/@send\.postbode\.test/); // the same sender identity as the client's copy
     expect(copy!.raw.toString('latin1')).not.toMatch(/^X-Postbode-Accountant-Copy:/im);
 
@@ -71,7 +73,72 @@ describe('accountant copies end to end', () => {
     expect(copyId).not.toBe(id);
     const copies = await waitFor(() => (toAccountant().length > before ? toAccountant() : undefined));
     const parsed = await simpleParser(copies.at(-1)!.raw);
-    expect(parsed.subject).toBe('Factuur 2024-0013');
+    expect(parsed.subject).toBe('Kopie voor de boekhouding: Factuur 2024-0013');
     expect(parsed.attachments.map((a) => a.content.equals(a.filename?.endsWith('.pdf') ? pdf : ubl))).toEqual([true, true]);
+  });
+
+  async function manualCopyOf(id: string): Promise<{ copyId: string; parsed: Awaited<ReturnType<typeof simpleParser>> }> {
+    const before = toAccountant().length;
+    const answer = await api(gw, 'POST', `/messages/${id}/send-to-accountant`, {});
+    expect(answer.status).toBe(202);
+    const copies = await waitFor(() => (toAccountant().length > before ? toAccountant() : undefined));
+    return { copyId: (answer.body.message as { id: string }).id, parsed: await simpleParser(copies.at(-1)!.raw) };
+  }
+
+  it('uses the tenant\'s language and accountant template; refuses a template with an unknown variable, naming the field', async () => {
+    const bad = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: false, accountant: { subject: { nl: 'Kopie %bedrag%' } } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.fields as object)).toContain('body.accountant.subject.nl');
+
+    const saved = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, {
+      enabled: false, defaultLanguage: 'nl', companyName: 'Acme Facturatie BV',
+      accountant: {
+        subject: { nl: 'Boekhouding %company-name%: %original-subject%', en: 'Books: %original-subject%' },
+        text: { nl: 'Dag Els,\n\n%Document-type% %document-number%, %document-count% documenten.\n' },
+      },
+    });
+    expect(saved.status).toBe(200);
+    await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { accountantMode: 'manual' });
+    const id = await sendInvoice('Factuur 2024-0014');
+    await arrived(sink, id);
+    const { parsed } = await manualCopyOf(id);
+    expect(parsed.subject).toBe('Boekhouding Acme Facturatie BV: Factuur 2024-0014');
+    expect(parsed.text).toContain('Dag Els,');
+    expect(parsed.text).toContain('Factuur 2024-0014, 2 documenten.');
+    expect(parsed.headers.get('content-language')).toBe('nl');
+    expect(parsed.attachments).toHaveLength(2);
+
+    // An accountant with another language (by its domain) gets its own variant, else the built-in text in it.
+    await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, {
+      enabled: false, defaultLanguage: 'nl', domainLanguages: { 'acct.test': 'de' }, accountant: { subject: { en: 'Books: %original-subject%' } },
+    });
+    const { parsed: german } = await manualCopyOf(id);
+    expect(german.subject).toBe('Kopie für die Buchhaltung: Factuur 2024-0014');
+    expect(german.text).toContain('Für Ihre Unterlagen');
+  });
+
+  it('refuses to send an accountant copy to the accountant again (409), and another tenant cannot send this tenant\'s message (404)', async () => {
+    await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { accountantMode: 'manual' });
+    const id = await sendInvoice('Factuur 2024-0015');
+    await arrived(sink, id);
+    const { copyId } = await manualCopyOf(id);
+    const again = await api(gw, 'POST', `/messages/${copyId}/send-to-accountant`, {});
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: 'conflict', message: expect.stringMatching(/itself a copy for the accountant/) });
+
+    const made = await api(gw, 'POST', '/tenants', { name: 'Other BV' });
+    const otherId = (made.body.tenant as { id: string }).id;
+    const token = (await api(gw, 'POST', `/tenants/${otherId}/tokens`, {})).body.token as string;
+    await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/tenants/${otherId}/sender`, {
+      method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ accountantAddress: 'thief@other.test', accountantMode: 'manual' }),
+    });
+    const before = sink.messages.length;
+    const stolen = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/messages/${id}/send-to-accountant`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}',
+    });
+    expect(stolen.status).toBe(404);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(sink.messages.slice(before).some((m) => m.envelope.to.includes('thief@other.test'))).toBe(false);
   });
 });

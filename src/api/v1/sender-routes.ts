@@ -6,6 +6,7 @@ import {
   ACCOUNTANT_MODES, SENDER_MODES, defaultLocalPart, smtpPasswordContext, smtpSettingsHash,
   type SenderSettings, type TenantSmtpSettings,
 } from '../../tenants/sender-settings.js';
+import { isAccountantCopy } from '../../rules/sender-accountant.js';
 import type { TestSendResult } from '../../transports/tenant-smtp-test.js';
 import type { TenantTargetPolicy } from '../../transports/tenant-target-policy.js';
 import type { ApiDeps } from './api-deps.js';
@@ -257,15 +258,16 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'post', path: '/messages/:id/send-to-accountant', tag: 'Messages', access: 'tenant', summary: 'Send a past message to the accountant',
-      description: 'A separate message to the tenant\'s accountant with the documents (PDF, XML) of the stored message attached as they came.',
+      description: 'A separate message to the tenant\'s accountant with the documents (PDF, XML) of the stored message attached as they came, in the accountant\'s language with the tenant\'s accountant template (content settings `accountant`). An accountant copy itself is refused (409).',
       params: idParams,
-      responses: { 202: { description: 'The copy, queued', schema: z.object({ message: messageSchema }) }, 409: { description: 'No accountant address, or the body was purged' } },
+      responses: { 202: { description: 'The copy, queued', schema: z.object({ message: messageSchema }) }, 409: { description: 'No accountant address, the body was purged, or the message is itself an accountant copy' } },
       async handle({ principal, params }) {
         const msg = deps.messages.get(params.id);
         if (!msg || !canSee(principal, msg.tenantId)) throw notFound();
         const settings = sender.store.get(msg.tenantId);
         if (settings.accountantAddress === undefined || settings.accountantMode === 'off') throw conflict('the tenant has no accountant address (or accountantMode is off)');
         if (msg.kind !== 'mail') throw conflict('only mail can be sent to the accountant');
+        if (isAccountantCopy(msg)) throw conflict('this message is itself a copy for the accountant; send the original message to the accountant instead');
         const body = deps.messages.body(msg.id);
         if (!body) throw conflict('the message body is no longer kept (retention)');
         const copy = await sender.sendToAccountant(msg, body, settings.accountantAddress);

@@ -11,7 +11,7 @@ describe('contentSettingsSchema', () => {
   it('fills defaults for an empty object', () => {
     expect(contentSettingsSchema.parse({})).toEqual({
       rules: [], builtinRules: true, subjects: {}, texts: {}, defaultTexts: {}, body: {}, layout: 'default', constants: {},
-      defaultLanguage: 'nl', recipientLanguages: {}, domainLanguages: {}, openTracking: false,
+      defaultLanguage: 'nl', recipientLanguages: {}, domainLanguages: {}, openTracking: false, accountant: { subject: {}, text: {} },
     });
   });
 
