@@ -264,4 +264,6 @@ export const EN = {
   'suppressions.address': 'E-mail address',
   'suppressions.reason': 'Reason (optional)',
   'suppressions.addButton': 'Block',
+  // own-SMTP settings changed while in the mode; tracking not in force
+  'smtp.needsTest': 'Needs a test: your mail waits until a test invoice with these server settings works. Send one below.',
 };

@@ -264,4 +264,6 @@ export const NL = {
   'suppressions.address': 'E-mailadres',
   'suppressions.reason': 'Reden (niet verplicht)',
   'suppressions.addButton': 'Blokkeren',
+  // own-SMTP settings changed while in the mode; tracking not in force
+  'smtp.needsTest': 'Test nodig: uw e-mail wacht tot een testfactuur met deze serverinstellingen lukt. Verstuur er hieronder een.',
 };
