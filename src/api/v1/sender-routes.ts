@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { QueuedMessage, Tenant } from '../../core/types.js';
+import { normaliseDomainInput } from '../../domains/domain-service.js';
 import { normaliseLocalPart } from '../../tenants/local-part.js';
 import type { SenderSettingsStore } from '../../tenants/sender-settings-store.js';
 import {
@@ -203,6 +204,27 @@ function checkAddressesOwned(sender: SenderApiDeps, tenantId: string, next: Send
   }
 }
 
+/**
+ * Own-address mode sends from a domain the tenant added (pending until verified: forwarding
+ * meanwhile); one it never added would fall back to forwarding forever, so it is refused when
+ * the mode or the address is saved. Another tenant's domain is not in this tenant's list.
+ */
+function checkOwnDomain(domains: ApiDeps['domains'], tenantId: string, next: SenderSettings, body: PutBody): void {
+  if (!domains || next.mode !== 'own-address' || next.ownAddress === undefined) return;
+  if (body.mode === undefined && body.ownAddress === undefined) return;
+  const domain = domainOf(next.ownAddress);
+  if (domain !== undefined && domains.list(tenantId).some((d) => d.domain === domain)) return;
+  throw invalidRequest({ 'body.ownAddress': ['add this address\'s domain first (POST .../domains): own-address mode sends only from a domain in your domain list'] });
+}
+
+function domainOf(address: string): string | undefined {
+  try {
+    return normaliseDomainInput(address.slice(address.lastIndexOf('@') + 1));
+  } catch {
+    return undefined;
+  }
+}
+
 export function senderRoutes(deps: ApiDeps): ApiRoute[] {
   const sender = deps.sender;
   if (!sender) return [];
@@ -232,6 +254,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
           const next = applyChanges(current, body, params.id, sender.seal, now);
           checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
           checkAddressesOwned(sender, params.id, next, body);
+          checkOwnDomain(deps.domains, params.id, next, body);
           // Cleared: back to the default from the SMTP user name, or a free variant of it.
           return next.localPart !== undefined ? next : { ...next, localPart: sender.store.freeLocalPart(defaultLocalPart(tenant.smtpUsername), params.id) };
         });
