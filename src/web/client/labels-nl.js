@@ -266,4 +266,6 @@ export const NL = {
   'suppressions.addButton': 'Blokkeren',
   // own-SMTP settings changed while in the mode; tracking not in force
   'smtp.needsTest': 'Test nodig: uw e-mail wacht tot een testfactuur met deze serverinstellingen lukt. Verstuur er hieronder een.',
+  'content.trackingLayoutNone': 'Niet actief: met "Geen opmaak (alleen platte tekst)" heeft de e-mail geen plek voor het leesplaatje. Kies een andere opmaak om te zien wanneer hij gelezen is.',
+  'content.trackingGmail': 'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map Verzonden zou als gelezen tellen.',
 };
