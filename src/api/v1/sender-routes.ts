@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { QueuedMessage, Tenant } from '../../core/types.js';
-import { normaliseDomainInput } from '../../domains/domain-service.js';
 import { normaliseLocalPart } from '../../tenants/local-part.js';
 import type { SenderSettingsStore } from '../../tenants/sender-settings-store.js';
 import {
@@ -16,6 +15,7 @@ import { TokenBuckets } from './rate-limit.js';
 import { headerText, idParams, mailAddress } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { canSee, visibleTenant } from './scope.js';
+import { checkOwnDomain } from './sender-own-domain.js';
 import { messageSchema, messageView } from './views.js';
 import { replyToConfirmedField, replyToRoutes, withReplyToStatus, type ReplyToConfirmationDeps } from './reply-to-routes.js';
 
@@ -201,27 +201,6 @@ function checkAddressesOwned(sender: SenderApiDeps, tenantId: string, next: Send
     if (typeof value === 'string' && sender.ownedByOthers?.(tenantId, next.localPart, value) === true) {
       throw notAvailable(`${field}: this address is not available`);
     }
-  }
-}
-
-/**
- * Own-address mode sends from a domain the tenant added (pending until verified: forwarding
- * meanwhile); one it never added would fall back to forwarding forever, so it is refused when
- * the mode or the address is saved. Another tenant's domain is not in this tenant's list.
- */
-function checkOwnDomain(domains: ApiDeps['domains'], tenantId: string, next: SenderSettings, body: PutBody): void {
-  if (!domains || next.mode !== 'own-address' || next.ownAddress === undefined) return;
-  if (body.mode === undefined && body.ownAddress === undefined) return;
-  const domain = domainOf(next.ownAddress);
-  if (domain !== undefined && domains.list(tenantId).some((d) => d.domain === domain)) return;
-  throw invalidRequest({ 'body.ownAddress': ['add this address\'s domain first (POST .../domains): own-address mode sends only from a domain in your domain list'] });
-}
-
-function domainOf(address: string): string | undefined {
-  try {
-    return normaliseDomainInput(address.slice(address.lastIndexOf('@') + 1));
-  } catch {
-    return undefined;
   }
 }
 
