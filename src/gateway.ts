@@ -18,6 +18,7 @@ import { openSecretBox, type SecretBox } from './secrets/secret-box.js';
 import { loadOrCreateTls } from './inbound/tls-material.js';
 import { createSmtpListener, type SmtpListener } from './inbound/smtp-listener.js';
 import { createDelivery } from './delivery/scheduler.js';
+import { releaseAfterTest } from './delivery/own-smtp-hold.js';
 import { createSmarthostTransport } from './transports/smarthost.js';
 import { createDirectMxTransport, systemResolver } from './transports/direct-mx.js';
 import { hostResolver } from './transports/mx-resolver.js';
@@ -125,7 +126,7 @@ export async function startGateway(
 
   const api = await openConfigApi({
     dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation }, gmail: gmail.links,
+    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation, onTestPassed: releaseAfterTest(queue, () => delivery.notify(), clock, logger) }, gmail: gmail.links,
     domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
     capabilities: {
       gmail: gmail.planner !== undefined, forwardingDomain: config.platform.sendingDomain,

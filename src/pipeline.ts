@@ -17,6 +17,7 @@ import { applyContent, type ContentStageDeps } from './rules/content-stage.js';
 import { trackedCopies, trackingWanted, type TrackingDeps } from './tracking/tracking-stage.js';
 import { smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
 import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
+import { holdUntilTested } from './delivery/own-smtp-hold.js';
 
 /**
  * The mail flow at delivery time, in one place. The accept path stored the client's bytes
@@ -187,6 +188,8 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const settings = withoutForeignAddresses(deps, message, stored, local);
     const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
     if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
+    // New server settings saved in own-smtp mode: the mail waits for a passing test-send.
+    if (choice.mode === 'own-smtp') holdUntilTested(settings);
     const original = splitMessage(body);
     const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
     const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, choice.mode, isCopy);

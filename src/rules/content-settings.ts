@@ -146,3 +146,24 @@ function checkAccountant(settings: ContentSettings, known: ReadonlySet<string>, 
     report(ctx, ['accountant', 'text', language], checkTemplate(template, withCopyVariables));
   }
 }
+
+/** Why open tracking, switched on, adds no pixel: the settings are kept, the view says it is not in force. */
+export type TrackingInactiveReason = 'layout-none' | 'own-smtp' | 'gmail';
+
+const TRACKING_INACTIVE: Record<TrackingInactiveReason, string> = {
+  'layout-none': 'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose another layout',
+  'own-smtp': 'open tracking is not in force in own-smtp mode: your own server sends the mail as it is',
+  'gmail': 'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would load the pixel',
+};
+
+/**
+ * Undefined when tracking is off or works; else why it adds no pixel (the pipeline's
+ * trackingWanted, seen from the settings). The layout counts only when rendering is `enabled`:
+ * switched off, legacy HTML goes out as it came, with the pixel.
+ */
+export function trackingInactive(settings: Pick<ContentSettings, 'openTracking' | 'layout'>, enabled: boolean, senderMode: string): { reason: TrackingInactiveReason; message: string } | undefined {
+  if (!settings.openTracking) return undefined;
+  const reason: TrackingInactiveReason | undefined = senderMode === 'own-smtp' ? 'own-smtp' : senderMode === 'gmail' ? 'gmail'
+    : enabled && settings.layout === 'none' ? 'layout-none' : undefined;
+  return reason === undefined ? undefined : { reason, message: TRACKING_INACTIVE[reason] };
+}

@@ -82,7 +82,7 @@ describe('settings page: content', () => {
     await page.getByText('Saved.').waitFor();
     expect((await api(gw, 'GET', content())).body.settings).toMatchObject({ openTracking: true, subjects: { reminder: { nl: 'Herinnering %document-number%' } } });
 
-    // own-smtp, set up through the API (tracking off first: the API refuses both together)
+    // own-smtp, set up through the API (tracking off first, as the page's disabled switch would save it)
     const sender = `/tenants/${gw.tenantId}/sender`;
     const settings = (await api(gw, 'GET', content())).body.settings as Record<string, unknown>;
     expect((await api(gw, 'PUT', content(), { ...settings, openTracking: false })).status).toBe(200);

@@ -9,7 +9,7 @@ import { openDomainStore } from '../../src/domains/domain-store.js';
 import { openSecretBox } from '../../src/secrets/secret-box.js';
 import { openSenderSettingsStore } from '../../src/tenants/sender-settings-store.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
-import type { SenderSettings } from '../../src/tenants/sender-settings.js';
+import { smtpSettingsHash, type SenderSettings } from '../../src/tenants/sender-settings.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { testConfig } from './gateway-harness.js';
 import { RawSmtp, type RawReply } from './raw-smtp.js';
@@ -76,7 +76,7 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
   const settings = openSenderSettingsStore(join(dataDir, 'sender'));
   for (const key of ['a', 'b', 'c'] as const) {
     const wanted = opts.settings?.[key];
-    if (wanted) await settings.update(made[key].tenant.id, (current) => ({ ...current, ...wanted }));
+    if (wanted) await settings.update(made[key].tenant.id, (current) => asActivated({ ...current, ...wanted }));
   }
   await settings.close();
   const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, ENV);
@@ -114,4 +114,10 @@ export async function transaction(client: RawSmtp, from: string, headers: readon
   const reply = await client.reply();
   if (reply.code !== 250) await client.expect('RSET', 250);
   return reply;
+}
+
+/** Own-SMTP mode as the API leaves it: activated only after a passing test-send with these server settings. */
+function asActivated(s: SenderSettings): SenderSettings {
+  if (s.mode !== 'own-smtp' || !s.smtp || s.lastTestSend) return s;
+  return { ...s, lastTestSend: { at: 0, ok: true, summary: 'sent', settingsHash: smtpSettingsHash(s.smtp) } };
 }

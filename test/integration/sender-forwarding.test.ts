@@ -81,6 +81,8 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
   });
 
   it('own-address falls back to forwarding while the domain is unverified, and the message log says why', async () => {
+    // added, so pending: a domain never added is refused when saved (settings-combinations.test.ts)
+    expect((await api(gw, 'POST', `/tenants/${gw.tenantId}/domains`, { domain: 'acme.test' })).status).toBe(201);
     const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { mode: 'own-address', ownAddress: 'facturen@acme.test' });
     expect(put.status).toBe(200);
     const id = await send({ from: 'billing@acme.test', to: 'jan@customer.test' });

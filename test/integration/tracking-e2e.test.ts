@@ -120,15 +120,16 @@ describe('open tracking end to end', () => {
     expect(opens).toMatchObject({ status: 'read', count: 1 });
   });
 
-  it('openTracking is refused (409) when the tenant sends through its own SMTP server', async () => {
+  it('openTracking is kept but reported as not in force when the tenant sends through its own SMTP server', async () => {
     const path = `/tenants/${gw.tenantId}/sender`;
     const saved = await api(gw, 'PUT', path, { mode: 'forwarding', smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } });
     expect(saved.status).toBe(200);
     expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body).toMatchObject({ ok: true });
     expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
-    const refused = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true });
-    expect(refused.status).toBe(409);
-    expect(String(refused.body.message)).toMatch(/own-smtp/);
+    const kept = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true });
+    expect(kept.status).toBe(200);
+    expect(kept.body.openTrackingInForce).toBe(false);
+    expect(kept.body.warnings).toContainEqual(expect.objectContaining({ field: 'openTracking', rule: 'tracking-own-smtp', message: expect.stringMatching(/own-smtp/) }));
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: false })).status).toBe(200);
     await api(gw, 'PUT', path, { mode: 'forwarding' });
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { composeMessage } from '../../rules/compose.js';
-import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSchema, type ContentSettings } from '../../rules/content-settings.js';
+import { contentSettingsSchema, documentTypeSchema, knownVariables, languageSchema, trackingInactive, type ContentSettings } from '../../rules/content-settings.js';
 import { createCssInliner, type CssInliner } from '../../rules/css-inliner.js';
 import { prepareCustomLayout } from '../../rules/layout-validation.js';
 import { lintLayout, lintMessage, lintSubject, lintTextTemplate, type LintWarning } from '../../rules/spam-lint.js';
@@ -9,7 +9,7 @@ import { sharedPatternCache } from '../../rules/tenant-pattern.js';
 import type { ContentSettingsStore, StoredContentSettings } from '../../tenants/content-settings-store.js';
 import { openStatus, type OpenReader } from '../../tracking/open-store.js';
 import type { ApiDeps } from './api-deps.js';
-import { ApiError, conflict, invalidRequest } from './api-errors.js';
+import { ApiError, invalidRequest } from './api-errors.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
@@ -17,7 +17,7 @@ import { visibleTenant } from './scope.js';
 /** What the content routes need besides the common API deps (wired in gateway.ts). */
 export interface ContentApiDeps {
   readonly store: ContentSettingsStore;
-  /** The tenant's chosen sender mode: open tracking is refused in own-smtp mode. */
+  /** The tenant's chosen sender mode: open tracking adds no pixel in own-smtp and gmail mode. */
   readonly senderMode: (tenantId: string) => string;
   /** Domain of the platform sending address, for the spam lint's link check. */
   readonly sendingDomain?: string | undefined;
@@ -59,7 +59,8 @@ const warningSchema = z.object({
 const viewSchema = z.object({
   enabled: z.boolean(),
   settings: z.record(z.string(), z.unknown()).meta({ description: 'The ContentSettingsInput fields, with defaults filled in' }),
-  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice, and stored rules that are skipped (rule `pattern-skipped`) because the pattern engine refuses them; never blocks saving' }),
+  warnings: z.array(warningSchema).meta({ description: 'Spam-lint advice, stored rules that are skipped (rule `pattern-skipped`) because the pattern engine refuses them, and open tracking that adds no pixel (rule `tracking-layout-none`, `tracking-own-smtp` or `tracking-gmail`, field `openTracking`); never blocks saving' }),
+  openTrackingInForce: z.boolean().meta({ description: 'Whether mail gets the pixel now: false when openTracking is off, or on but not possible with the layout or the sender mode (see warnings)' }),
   updatedAt: z.number().int().optional(),
 }).meta({ id: 'ContentSettings' });
 
@@ -101,10 +102,13 @@ function skippedRules(s: ContentSettings): Warning[] {
   });
 }
 
-function view(stored: StoredContentSettings | undefined, sendingDomain?: string): z.infer<typeof viewSchema> {
+function view(stored: StoredContentSettings | undefined, senderMode: string, sendingDomain?: string): z.infer<typeof viewSchema> {
   const settings = stored?.settings ?? contentSettingsSchema.parse({});
+  const inactive = trackingInactive(settings, stored?.enabled ?? false, senderMode);
+  const trackingWarning = inactive ? [{ field: 'openTracking', rule: `tracking-${inactive.reason}`, message: inactive.message, start: 0, end: 0 }] : [];
   return {
-    enabled: stored?.enabled ?? false, settings, warnings: settingsWarnings(settings, sendingDomain),
+    enabled: stored?.enabled ?? false, settings, warnings: [...trackingWarning, ...settingsWarnings(settings, sendingDomain)],
+    openTrackingInForce: settings.openTracking && inactive === undefined,
     ...(stored ? { updatedAt: stored.updatedAt } : {}),
   };
 }
@@ -138,26 +142,23 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: { description: 'The settings, with spam-lint advice', schema: viewSchema } },
       async handle({ principal, params }) {
         await visibleTenant(deps.tenants, principal, params.id);
-        return { status: 200, body: view(content.store.get(params.id), content.sendingDomain) };
+        return { status: 200, body: view(content.store.get(params.id), content.senderMode(params.id), content.sendingDomain) };
       },
     }),
     defineRoute({
       method: 'put', path: '/tenants/:id/content', tag: TAG, access: 'tenant', summary: 'Replace content settings',
-      description: 'Unknown %variables% are refused (400, naming them), and so are rule patterns the linear-time engine cannot run (RE2 syntax: no backreferences or lookaround); a custom layout is validated and its CSS inlined (in a worker, 5 s at most); spam-lint warnings come back with positions and never block. Open tracking is refused in own-smtp mode (409).',
+      description: 'Unknown %variables% are refused (400, naming them), and so are rule patterns the linear-time engine cannot run (RE2 syntax: no backreferences or lookaround); a custom layout is validated and its CSS inlined (in a worker, 5 s at most); spam-lint warnings come back with positions and never block. Open tracking that would add no pixel (layout none, own-smtp or gmail mode) is kept with a warning and `openTrackingInForce` false.',
       params: idParams, body: putBody,
       responses: {
-        200: { description: 'The saved settings', schema: viewSchema }, 409: { description: 'Open tracking is not possible in own-smtp mode' },
+        200: { description: 'The saved settings', schema: viewSchema },
         503: { description: 'Too many custom layouts are being inlined at once; retry in a few seconds' },
       },
       async handle({ principal, params, body, now }) {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const { enabled, ...rest } = body;
-        if (rest.openTracking && content.senderMode(params.id) === 'own-smtp') {
-          throw conflict('open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a pixel to it');
-        }
         const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name }, inlineCss);
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
-        return { status: 200, body: view(saved, content.sendingDomain), audit: { tenantId: params.id } };
+        return { status: 200, body: view(saved, content.senderMode(params.id), content.sendingDomain), audit: { tenantId: params.id } };
       },
     }),
     defineRoute({

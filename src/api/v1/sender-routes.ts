@@ -7,6 +7,7 @@ import {
   type SenderSettings, type TenantSmtpSettings,
 } from '../../tenants/sender-settings.js';
 import { isAccountantCopy } from '../../rules/sender-accountant.js';
+import { ownSmtpNeedsTest, ownSmtpTested } from '../../delivery/own-smtp-hold.js';
 import type { TestSendResult } from '../../transports/tenant-smtp-test.js';
 import type { TenantTargetPolicy } from '../../transports/tenant-target-policy.js';
 import type { ApiDeps } from './api-deps.js';
@@ -15,6 +16,7 @@ import { TokenBuckets } from './rate-limit.js';
 import { headerText, idParams, mailAddress } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { canSee, visibleTenant } from './scope.js';
+import { checkOwnDomain } from './sender-own-domain.js';
 import { messageSchema, messageView } from './views.js';
 import { replyToConfirmedField, replyToRoutes, withReplyToStatus, type ReplyToConfirmationDeps } from './reply-to-routes.js';
 
@@ -37,6 +39,8 @@ export interface SenderApiDeps {
   readonly gmailLinked?: (tenantId: string) => boolean;
   /** Confirmation of the reply-forwarding address (src/mx/reply-confirmation.ts). */
   readonly replyConfirmation?: ReplyToConfirmationDeps;
+  /** After a passing test-send: mail held for new own-SMTP settings is released (src/delivery/own-smtp-hold.ts). */
+  readonly onTestPassed?: (tenantId: string) => void;
 }
 
 const TAG = 'Sender';
@@ -99,6 +103,7 @@ const viewSchema = z.object({
   forwardAutoReplies: z.boolean().optional(),
   broken: z.object({ at: z.number(), reason: z.string() }).optional(),
   lastTestSend: z.object({ at: z.number(), ok: z.boolean(), summary: z.string(), current: z.boolean() }).optional(),
+  needsTest: z.boolean().optional().meta({ description: 'Mode own-smtp with server settings no test-send has passed yet: mail waits (deferred) until one passes' }),
 }).meta({ id: 'SenderSettings' });
 
 const testSendResult = z.object({ ok: z.boolean(), outcome: z.string(), summary: z.string() });
@@ -110,6 +115,7 @@ export function senderView(s: SenderSettings): z.infer<typeof viewSchema> {
     ...(smtp ? { smtp: { host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, ...(smtp.user ? { user: smtp.user } : {}), hasPassword: smtp.passwordSealed !== undefined, allowPlaintextAuth: smtp.allowPlaintextAuth === true } } : {}),
     ...(broken ? { broken } : {}),
     ...(lastTestSend ? { lastTestSend: { at: lastTestSend.at, ok: lastTestSend.ok, summary: lastTestSend.summary, current: smtp !== undefined && lastTestSend.settingsHash === smtpSettingsHash(smtp) } } : {}),
+    ...(ownSmtpNeedsTest(s) ? { needsTest: true } : {}),
   };
 }
 
@@ -168,8 +174,8 @@ export function checkSettings(s: SenderSettings, previousMode: SenderSettings['m
   if (s.accountantMode !== 'off' && s.accountantAddress === undefined) throw invalidRequest({ 'body.accountantAddress': ['required when accountantMode is manual or automatic'] });
   if (s.mode !== 'own-smtp') return;
   if (!s.smtp) throw invalidRequest({ 'body.smtp': ['required for mode own-smtp'] });
-  const tested = s.lastTestSend?.ok === true && s.lastTestSend.settingsHash === smtpSettingsHash(s.smtp);
-  if (!tested) {
+  // Already in the mode: new server settings keep it, and mail waits for a passing test-send (needsTest).
+  if (previousMode !== 'own-smtp' && !ownSmtpTested(s)) {
     throw conflict('own-smtp can only be activated after a successful test-send with the current server settings: '
       + 'save the server settings (with another mode), run POST .../sender/test-send, then set mode own-smtp');
   }
@@ -216,7 +222,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'put', path: '/tenants/:id/sender', tag: TAG, access: 'tenant', summary: 'Change sender settings',
-      description: 'Takes effect on the next message. A new replyTo gets a confirmation link by mail; replies are forwarded to it once confirmed (`replyToConfirmed`). Mode own-smtp needs a successful test-send with the current server settings (409 otherwise); mode gmail needs a linked, working Gmail account (409 otherwise).',
+      description: 'Takes effect on the next message. A new replyTo gets a confirmation link by mail; replies are forwarded to it once confirmed (`replyToConfirmed`). Switching to mode own-smtp needs a successful test-send with the current server settings (409 otherwise); new server settings saved while in own-smtp keep the mode with `needsTest` true, and its mail waits (deferred) until a test-send passes; mode gmail needs a linked, working Gmail account (409 otherwise).',
       params: idParams, body: putBody,
       responses: { 200: { description: 'The settings after the change', schema: viewSchema }, 409: { description: 'Mode cannot be activated yet, or the local part is not available (`not_available`)' } },
       async handle({ principal, params, body, now }) {
@@ -228,6 +234,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
           const next = applyChanges(current, body, params.id, sender.seal, now);
           checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
           checkAddressesOwned(sender, params.id, next, body);
+          checkOwnDomain(deps.domains, params.id, next, body);
           // Cleared: back to the default from the SMTP user name, or a free variant of it.
           return next.localPart !== undefined ? next : { ...next, localPart: sender.store.freeLocalPart(defaultLocalPart(tenant.smtpUsername), params.id) };
         });
@@ -253,6 +260,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
           const recorded = { ...current, lastTestSend: { at: now, ok: result.ok, summary: result.summary, settingsHash: smtpSettingsHash(smtp) } };
           return result.ok ? withoutKey(recorded, 'broken') : recorded;
         });
+        if (result.ok) sender.onTestPassed?.(params.id);
         return { status: 200, body: result, audit: { tenantId: params.id, fieldsChanged: ['lastTestSend'] } };
       },
     }),

@@ -267,4 +267,8 @@ export const EN = {
   'caps.gmailUnavailable': 'Not available on this server: the administrator has not set up a connection with Google.',
   'caps.gmailUnavailableInUse': 'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose another mode.',
   'caps.modeUnavailable': 'Not available on this server.',
+  // own-SMTP settings changed while in the mode; tracking not in force
+  'smtp.needsTest': 'Needs a test: your mail waits until a test invoice with these server settings works. Send one below.',
+  'content.trackingLayoutNone': 'Not in force: with "No layout (plain text only)" the e-mail has no place for the tracking image. Choose another layout to see when it is read.',
+  'content.trackingGmail': 'Not in force with "Own mailbox (Gmail)": one send reaches all recipients, and opening it in your Sent folder would count as read.',
 };

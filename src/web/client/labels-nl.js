@@ -267,4 +267,8 @@ export const NL = {
   'caps.gmailUnavailable': 'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Google ingesteld.',
   'caps.gmailUnavailableInUse': 'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
   'caps.modeUnavailable': 'Niet beschikbaar op deze server.',
+  // own-SMTP settings changed while in the mode; tracking not in force
+  'smtp.needsTest': 'Test nodig: uw e-mail wacht tot een testfactuur met deze serverinstellingen lukt. Verstuur er hieronder een.',
+  'content.trackingLayoutNone': 'Niet actief: met "Geen opmaak (alleen platte tekst)" heeft de e-mail geen plek voor het leesplaatje. Kies een andere opmaak om te zien wanneer hij gelezen is.',
+  'content.trackingGmail': 'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map Verzonden zou als gelezen tellen.',
 };

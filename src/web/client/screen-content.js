@@ -40,6 +40,9 @@ export async function render(ctx) {
     type: 'checkbox', id: 'content-tracking', checked: model.openTracking === true && !ownSmtp, disabled: ownSmtp, 'aria-describedby': 'content-tracking-hint',
   }));
 
+  const inactive = trackingNote();
+  inactive.update(saved);
+
   const textName = () => model.defaultTexts[type.value] ?? type.value;
   const load = () => {
     subject.value = model.subjects[type.value]?.[lang.value] ?? '';
@@ -68,6 +71,7 @@ export async function render(ctx) {
       const result = await api('PUT', `${base}/content`, body);
       status.show(t('common.saved'), 'ok');
       showWarnings(warnings, result.warnings);
+      inactive.update(result);
       refresh();
     } catch (err) { status.show(errorText(err), 'error'); }
   };
@@ -92,6 +96,7 @@ export async function render(ctx) {
         field('content-custom', t('content.custom'), custom, t('content.customHint')),
         h('div', { class: 'choice' }, tracking, h('label', { for: 'content-tracking' }, t('content.tracking'))),
         h('p', { class: 'hint', id: 'content-tracking-hint' }, t(ownSmtp ? 'content.trackingOwnSmtp' : 'content.trackingHint')),
+        inactive.el,
         h('button', { type: 'submit', class: 'primary' }, t('common.save')),
         status.el),
       h('div', { class: 'card' }, preview.el, h('h2', {}, t('content.warnings')), warnings)));
@@ -108,11 +113,41 @@ function setOrDelete(map, key, lang, value) {
   if (Object.keys(map[key]).length === 0) delete map[key];
 }
 
-/** @param {HTMLElement} list @param {Array<{ field: string, message: string }>} items */
+/** Open tracking switched on but adding no pixel: the API's warning rule → the page's own words. */
+const TRACKING_RULES = {
+  'tracking-layout-none': 'content.trackingLayoutNone',
+  'tracking-gmail': 'content.trackingGmail',
+  'tracking-own-smtp': 'content.trackingOwnSmtp',
+};
+
+/** @param {{ rule?: string, message: string }} w */
+function warningText(w) {
+  const key = w.rule === undefined ? undefined : TRACKING_RULES[/** @type {keyof typeof TRACKING_RULES} */ (w.rule)];
+  return key === undefined ? w.message : t(key);
+}
+
+/**
+ * "Not in force" under the tracking switch when the saved settings ask for tracking that adds
+ * no pixel (layout none, Gmail mode), so the page never shows tracking as working when it is not.
+ */
+function trackingNote() {
+  const el = h('p', { class: 'status error', id: 'content-tracking-inactive', role: 'status', hidden: true });
+  return {
+    el,
+    /** @param {{ openTrackingInForce?: boolean, warnings: Array<{ rule?: string, field: string, message: string }> }} view */
+    update(view) {
+      const w = view.warnings.find((x) => x.field === 'openTracking' && x.rule !== 'tracking-own-smtp');
+      el.hidden = view.openTrackingInForce !== false || w === undefined;
+      el.textContent = w === undefined ? '' : warningText(w);
+    },
+  };
+}
+
+/** @param {HTMLElement} list @param {Array<{ field: string, rule?: string, message: string }>} items */
 function showWarnings(list, items) {
   replace(list, items.length === 0
     ? h('li', { class: 'ok' }, t('content.noWarnings'))
-    : items.map((w) => h('li', {}, h('code', {}, w.field), ' ', w.message)));
+    : items.map((w) => h('li', {}, h('code', {}, w.field), ' ', warningText(w))));
 }
 
 /**

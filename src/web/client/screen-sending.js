@@ -131,13 +131,15 @@ function smtpForm(base, settings) {
   const password = input('password', '', { type: 'password', autocomplete: 'new-password', placeholder: smtp.hasPassword ? t('smtp.passwordKept') : '' });
   const to = input('testTo', settings.replyTo ?? '', { type: 'email' });
   const last = settings.lastTestSend;
+  const needsTest = needsTestNote(settings);
   const save = async () => {
     /** @type {Record<string, unknown>} */
     const server = { host: host.value.trim(), port: Number(port.value), tls: tls.value, rejectUnauthorized: verify.checked, allowPlaintextAuth: plain.checked };
     if (user.value.trim() !== '') server.user = user.value.trim();
     if (password.value !== '') server.password = password.value;
-    await api('PUT', `${base}/sender`, { smtp: server });
+    const saved = await api('PUT', `${base}/sender`, { smtp: server });
     password.value = '';
+    needsTest.update(saved);
   };
   return h('form', {
     class: 'card', 'aria-labelledby': 'smtp-title',
@@ -158,6 +160,7 @@ function smtpForm(base, settings) {
   h('div', { class: 'row' }, field('smtp-user', t('smtp.user'), user), field('smtp-password', t('smtp.password'), password, t('smtp.passwordHint'))),
   h('button', { type: 'submit' }, t('smtp.save')),
   status.el,
+  needsTest.el,
   h('h3', {}, t('smtp.testTitle')),
   field('smtp-test-to', t('smtp.testTo'), to, t('smtp.testHint')),
   h('button', {
@@ -167,11 +170,26 @@ function smtpForm(base, settings) {
       try {
         const result = await api('POST', `${base}/sender/test-send`, { to: to.value.trim() });
         testStatus.show(t(result.ok ? 'smtp.testOk' : 'smtp.testFailed', { summary: result.summary }), result.ok ? 'ok' : 'error');
+        if (result.ok) needsTest.update({});
       } catch (err) { testStatus.show(errorText(err), 'error'); }
     },
   }, t('smtp.test')),
   testStatus.el,
   last ? h('p', { class: 'hint' }, t('smtp.lastTest', { when: when(last.at), summary: last.summary }), last.current ? '' : ` ${t('smtp.lastTestOld')}`) : null);
+}
+
+/**
+ * "Needs a test" while the mode is own-smtp and the saved server settings have not passed a
+ * test invoice: the tenant's mail waits until one does.
+ * @param {any} settings
+ */
+function needsTestNote(settings) {
+  const el = h('p', { class: 'status error', id: 'smtp-needs-test', hidden: settings.needsTest !== true }, t('smtp.needsTest'));
+  return {
+    el,
+    /** @param {any} next */
+    update(next) { el.hidden = next.needsTest !== true; },
+  };
 }
 
 /** @param {string} base @param {any} settings */

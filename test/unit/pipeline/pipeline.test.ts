@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope, QueuedMessage, Route, Transport } from '../../../src/core/types.js';
 import { attemptMessage } from '../../../src/delivery/attempt.js';
 import { createDestinationSlots } from '../../../src/delivery/destination-slots.js';
+import { NEEDS_TEST_REPLY } from '../../../src/delivery/own-smtp-hold.js';
 import { chooseMode, createPipeline } from '../../../src/pipeline.js';
 import { platformRoutes } from '../../../src/routing.js';
 import { accountantCopyId, queueAccountantCopy } from '../../../src/rules/sender-accountant.js';
 import { NO_VERIFIED_DOMAINS } from '../../../src/rules/sender-domains.js';
-import { DEFAULT_SENDER_SETTINGS, type SenderSettings } from '../../../src/tenants/sender-settings.js';
+import { DEFAULT_SENDER_SETTINGS, smtpSettingsHash, type SenderSettings } from '../../../src/tenants/sender-settings.js';
 import { createRelayTransport, hopProblem } from '../../../src/transports/tenant-smtp.js';
 import { explainReply } from '../../../src/transports/tenant-smtp-test.js';
 import { MemoryQueue } from '../../helpers/memory-queue.js';
@@ -76,8 +77,12 @@ describe('delivery plan through the pipeline', () => {
   });
 
   it('own-smtp: one relay route with the opened password and the legacy envelope sender', async () => {
-    const plan = pipeline({ mode: 'own-smtp', smtp: { host: 'mail.acme.test', port: 587, tls: 'starttls', rejectUnauthorized: true, user: 'u', passwordSealed: 'S' } });
+    const smtp = { host: 'mail.acme.test', port: 587, tls: 'starttls', rejectUnauthorized: true, user: 'u', passwordSealed: 'S' } as const;
+    const untested = pipeline({ mode: 'own-smtp', smtp });
+    const plan = pipeline({ mode: 'own-smtp', smtp, lastTestSend: { at: 1, ok: true, summary: 'sent', settingsHash: smtpSettingsHash(smtp) } });
     const queue = new MemoryQueue();
+    const held = await queued(queue, ['a@x.test']);
+    await expect(untested(held, body, held.recipients)).rejects.toMatchObject({ reply: NEEDS_TEST_REPLY });
     const message = await queued(queue, ['a@x.test', 'b@y.test']);
     const [group, ...rest] = await plan(message, body, message.recipients);
     expect(rest).toEqual([]);
