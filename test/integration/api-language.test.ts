@@ -98,6 +98,14 @@ describe('API texts in nl and en with stable codes', () => {
     expect(en.body).toEqual(nl.body);
   });
 
+  it('the OpenAPI document describes the codes beside the texts', async () => {
+    const doc = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json() as { components: { schemas: Record<string, any> } };
+    const error = doc.components.schemas.Error;
+    expect(Object.keys(error.properties)).toEqual(expect.arrayContaining(['error', 'message', 'messageCode', 'fields', 'fieldCodes']));
+    expect(error.properties.fieldCodes.description).toMatch(/unknown_field/);
+    expect(error.properties.message.description).toMatch(/Accept-Language/);
+  });
+
   it('an unsupported or malformed Accept-Language falls back to English', async () => {
     for (const lang of ['fr', 'de;q=1', ';;;q=x,,', `${'nl;q=0,'.repeat(500)}xx`]) {
       const res = await preview('Factuur %nope%', lang);
