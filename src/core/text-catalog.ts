@@ -12,6 +12,8 @@ export interface CatalogEntry {
   readonly code: string;
   readonly en: string;
   readonly nl: string;
+  /** A wrapper that only adds a position: the text takes the code of the text it wraps. */
+  readonly wrapsCode?: boolean;
 }
 
 /** A text with its stable code; `code` is undefined for a text no catalog knows (it stays as it is). */
@@ -69,11 +71,18 @@ export function createCatalog(entries: readonly CatalogEntry[]): TextCatalog {
       const m = c.pattern.exec(text);
       if (!m) continue;
       const params: Record<string, string> = {};
+      let inner: string | undefined;
       c.names.forEach(({ name, nested }, i) => {
         const value = m[i + 1] ?? '';
-        params[name] = nested ? localise(value, lang).text : value;
+        if (!nested) {
+          params[name] = value;
+          return;
+        }
+        const localised = localise(value, lang);
+        params[name] = localised.text;
+        inner ??= localised.code;
       });
-      return { code: c.entry.code, text: fill(c.entry[lang], params) };
+      return { code: c.entry.wrapsCode === true ? inner : c.entry.code, text: fill(c.entry[lang], params) };
     }
     return { code: undefined, text };
   };

@@ -63,9 +63,25 @@ describe('API texts in nl and en with stable codes', () => {
     expect(nl.body.fields['body.colour']).toEqual(['onbekend veld']);
     expect(en.body.fields['body.colour']).toEqual(['unknown field']);
     expect(nl.body.fieldCodes['body.requireTls']).toEqual(['invalid_type']);
-    expect(nl.body.fields['body.requireTls']).toEqual(['moet boolean zijn']);
+    expect(nl.body.fields['body.requireTls']).toEqual(['moet van het type boolean zijn']);
     expect(nl.body.fields['body.name']).toEqual(['de klantnaam mag niet leeg zijn']);
     expect(en.body.fields['body.name']).toEqual(['tenant name must not be empty']);
+  });
+
+  it('a refusal with a position keeps the code of the reason; a refused pattern is explained in Dutch', async () => {
+    const body = {
+      enabled: false, subjects: { invoice: { nl: 'Factuur %nope%' } },
+      rules: [{ name: 'r', field: 'subject', documentType: 'invoice', pattern: '(a)\\1' }],
+    };
+    const nl = await call('PUT', `/tenants/${gw.tenantId}/content`, body, 'nl');
+    const en = await call('PUT', `/tenants/${gw.tenantId}/content`, body, 'en');
+    expect(nl.status).toBe(400);
+    expect(nl.body.fieldCodes).toEqual(en.body.fieldCodes);
+    expect(nl.body.fieldCodes['body.subjects.invoice.nl']).toEqual(['unknown_variable']);
+    expect(nl.body.fields['body.subjects.invoice.nl']).toEqual(['onbekende variabele %nope% (op positie 8)']);
+    expect(en.body.fields['body.subjects.invoice.nl']).toEqual(['unknown variable %nope% (at 8)']);
+    expect(nl.body.fieldCodes['body.rules.0.pattern']).toEqual(['pattern_unsupported']);
+    expect(nl.body.fields['body.rules.0.pattern']).toEqual([expect.stringMatching(/^terugverwijzingen .* worden niet ondersteund: patronen draaien/)]);
   });
 
   it('a refusal message is translated and keeps its code', async () => {

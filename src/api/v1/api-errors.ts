@@ -49,7 +49,7 @@ function issueText(issue: z.core.$ZodIssue): string {
   if (apiCatalog.localise(issue.message, 'en').code !== undefined) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
-      return / received undefined$/.test(issue.message) ? 'required' : fill('must be {expected}', { expected: issue.expected });
+      return / received undefined$/.test(issue.message) ? 'required' : fill('must be of type {expected}', { expected: issue.expected });
     case 'too_small': return sizeText(issue.origin, Number(issue.minimum), 'must be at least', 'needs at least');
     case 'too_big': return sizeText(issue.origin, Number(issue.maximum), 'must be at most', 'allows at most');
     case 'invalid_format': return 'does not have the right format';

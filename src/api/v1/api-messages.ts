@@ -8,11 +8,11 @@ import type { CatalogEntry } from '../../core/text-catalog.js';
  */
 export const API_MESSAGES: readonly CatalogEntry[] = [
   // Wrappers: a position or a field name around another text.
-  { code: 'at_position', en: '{reason:t} (at {start:n})', nl: '{reason} (op positie {start})' },
+  { code: 'at_position', en: '{reason:t} (at {start:n})', nl: '{reason} (op positie {start})', wrapsCode: true },
 
   // Input checks by kind (zod issues): fields.ts and route-spec.ts word them through ZOD_TEXTS.
   { code: 'required', en: 'required', nl: 'verplicht' },
-  { code: 'invalid_type', en: 'must be {expected}', nl: 'moet {expected} zijn' },
+  { code: 'invalid_type', en: 'must be of type {expected}', nl: 'moet van het type {expected} zijn' },
   { code: 'too_small', en: 'must be at least {minimum:n} characters', nl: 'moet minstens {minimum} tekens lang zijn' },
   { code: 'too_small', en: 'must not be empty', nl: 'mag niet leeg zijn' },
   { code: 'too_small', en: 'needs at least {minimum:n} items', nl: 'moet minstens {minimum} elementen bevatten' },
@@ -52,6 +52,13 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   { code: 'pattern_empty', en: 'pattern must not be empty', nl: 'het patroon mag niet leeg zijn' },
   { code: 'pattern_too_long', en: 'pattern is too long (at most {max:n} characters)', nl: 'het patroon is te lang (hoogstens {max} tekens)' },
   { code: 'pattern_too_complex', en: 'pattern is too complex ({size:n} instructions, at most {max:n}); use fewer or smaller repetitions like {1000}', nl: 'het patroon is te ingewikkeld ({size} instructies, hoogstens {max}); gebruik minder of kleinere herhalingen zoals {1000}' },
+  { code: 'pattern_unsupported', en: '{construct:t}: patterns run on a linear-time engine (RE2 syntax), which cannot run them without risking a hang', nl: '{construct}: patronen draaien op een engine in lineaire tijd (RE2-syntaxis), die ze niet kan uitvoeren zonder het risico vast te lopen' },
+  { code: 'pattern_unsupported', en: 'backreferences (\\1, \\k<name>) are not supported', nl: 'terugverwijzingen (\\1, \\k<name>) worden niet ondersteund' },
+  { code: 'pattern_unsupported', en: 'lookahead ((?=...) and (?!...)) is not supported', nl: 'lookahead ((?=...) en (?!...)) wordt niet ondersteund' },
+  { code: 'pattern_unsupported', en: 'lookbehind ((?<=...) and (?<!...)) is not supported', nl: 'lookbehind ((?<=...) en (?<!...)) wordt niet ondersteund' },
+  { code: 'pattern_unsupported', en: 'atomic groups ((?>...)) are not supported', nl: 'atomaire groepen ((?>...)) worden niet ondersteund' },
+  { code: 'pattern_unsupported', en: 'possessive quantifiers (a++, a*+) are not supported', nl: 'possessieve kwantoren (a++, a*+) worden niet ondersteund' },
+  { code: 'pattern_invalid', en: 'pattern does not compile: {detail}', nl: 'het patroon is ongeldig: {detail}' },
   { code: 'layout_no_content', en: 'the layout needs a %content% placeholder for the message text', nl: 'de opmaak heeft een %content%-plaatshouder nodig voor de tekst van het bericht' },
   { code: 'layout_script', en: '<script> is not allowed', nl: '<script> is niet toegestaan' },
   { code: 'layout_forbidden_element', en: '<meta http-equiv="refresh"> is not allowed', nl: '<meta http-equiv="refresh"> is niet toegestaan' },
