@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { createCatalog, languageOf, type Language } from '../../core/text-catalog.js';
+import { DNS_ADVICE } from '../../dkim/dns-advice.js';
 import { SPAM_ADVICE } from '../../rules/spam-advice.js';
 import { API_MESSAGES } from './api-messages.js';
 
@@ -8,7 +9,7 @@ import { API_MESSAGES } from './api-messages.js';
  * never change with the language: `error`, `messageCode`, `fieldCodes` and a warning's `rule`
  * are for programs, the texts beside them for people.
  */
-export const apiCatalog = createCatalog([...API_MESSAGES, ...SPAM_ADVICE]);
+export const apiCatalog = createCatalog([...API_MESSAGES, ...SPAM_ADVICE, ...DNS_ADVICE]);
 
 export function requestLanguage(req: Request): Language {
   return languageOf(req.get('accept-language'));
@@ -43,11 +44,14 @@ export function localiseError(body: Readonly<Record<string, unknown>>, lang: Lan
 }
 
 const ADVICE_LISTS = new Set(['warnings', 'lint']);
-const MAX_DEPTH = 4;
+/** Texts of the DNS checks: a record's advice and a domain's summary of what fails. */
+const ADVICE_TEXTS = new Set(['advice', 'failingReason']);
+const MAX_DEPTH = 6;
 
 /**
- * A reply with the advice in its `warnings` and `lint` lists (spam-lint, skipped rules) in
- * `lang`. English replies are sent as they are, so the English path costs nothing.
+ * A reply with its advice in `lang`: the `warnings` and `lint` lists (spam-lint, skipped rules)
+ * and the DNS checks' `advice` and `failingReason`. English replies are sent as they are, so
+ * the English path costs nothing.
  */
 export function localiseReply(body: unknown, lang: Language): unknown {
   return lang === 'en' ? body : walk(body, lang, 0);
@@ -59,7 +63,9 @@ function walk(value: unknown, lang: Language, depth: number): unknown {
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = ADVICE_LISTS.has(key) && Array.isArray(v) ? v.map((w) => localiseAdvice(w, lang)) : walk(v, lang, depth + 1);
+    if (ADVICE_LISTS.has(key) && Array.isArray(v)) out[key] = v.map((w) => localiseAdvice(w, lang));
+    else if (ADVICE_TEXTS.has(key) && typeof v === 'string') out[key] = apiCatalog.localise(v, lang).text;
+    else out[key] = walk(v, lang, depth + 1);
   }
   return out;
 }

@@ -3,18 +3,18 @@ import { fill, languageOf } from '../../../src/core/text-catalog.js';
 import { API_MESSAGES } from '../../../src/api/v1/api-messages.js';
 import { apiCatalog } from '../../../src/api/v1/localise.js';
 import { SPAM_ADVICE } from '../../../src/rules/spam-advice.js';
+import { DNS_ADVICE } from '../../../src/dkim/dns-advice.js';
 import { lintSubject, lintTextTemplate } from '../../../src/rules/spam-lint.js';
 
 const SAMPLE: Record<string, string> = { n: '7' };
 
 /** Every entry with sample values, as the code that throws it would word it. */
 function sampleOf(template: string): string {
-  return fill(template.replace(/\{(\w+):n\}/g, '{$1}'), new Proxy(SAMPLE, { get: () => '7', has: () => true }))
-    .replace(/\{(\w+):t\}/g, 'unknown field');
+  return fill(template.replace(/\{(\w+):t\}/g, 'unknown field').replace(/\{(\w+):n\}/g, '{$1}'), new Proxy(SAMPLE, { get: () => '7', has: () => true }));
 }
 
 describe('the catalog of texts a tenant reads', () => {
-  it.each([...API_MESSAGES, ...SPAM_ADVICE].map((e) => [e.code, e] as const))('%s: its English words are recognised and have a Dutch text', (_code, entry) => {
+  it.each([...API_MESSAGES, ...SPAM_ADVICE, ...DNS_ADVICE].map((e) => [e.code, e] as const))('%s: its English words are recognised and have a Dutch text', (_code, entry) => {
     const en = sampleOf(entry.en);
     const nl = apiCatalog.localise(en, 'nl');
     expect(nl.code === entry.code || entry.wrapsCode === true).toBe(true);
