@@ -61,12 +61,20 @@ export interface TextCatalog {
   render(code: string, params: Params, lang: Language): string;
 }
 
+/**
+ * Texts can quote what a tenant typed or published (a variable name, a DNS record): longer ones
+ * are left as they are, and wrappers nest only so deep, so matching stays cheap whatever the input.
+ */
+const MAX_TEXT = 4096;
+const MAX_NESTING = 3;
+
 /** Entries are tried in order: put a wrapper (`{inner:t} (at {start:n})`) before the texts it wraps. */
 export function createCatalog(entries: readonly CatalogEntry[]): TextCatalog {
   const compiled = entries.map(compile);
   const byCode = new Map<string, CatalogEntry>();
   for (const entry of entries) if (!byCode.has(entry.code)) byCode.set(entry.code, entry);
-  const localise = (text: string, lang: Language): Localised => {
+  const localise = (text: string, lang: Language, depth = 0): Localised => {
+    if (text.length > MAX_TEXT || depth > MAX_NESTING) return { code: undefined, text };
     for (const c of compiled) {
       const m = c.pattern.exec(text);
       if (!m) continue;
@@ -78,7 +86,7 @@ export function createCatalog(entries: readonly CatalogEntry[]): TextCatalog {
           params[name] = value;
           return;
         }
-        const localised = localise(value, lang);
+        const localised = localise(value, lang, depth + 1);
         params[name] = localised.text;
         inner ??= localised.code;
       });
@@ -87,7 +95,7 @@ export function createCatalog(entries: readonly CatalogEntry[]): TextCatalog {
     return { code: undefined, text };
   };
   return {
-    localise,
+    localise: (text, lang) => localise(text, lang),
     render: (code, params, lang) => {
       const entry = byCode.get(code);
       return entry ? fill(entry[lang], params) : code;

@@ -26,6 +26,16 @@ describe('the catalog of texts a tenant reads', () => {
     expect(apiCatalog.localise('unknown variable %factuur% (at 12)', 'nl')).toEqual({ code: 'unknown_variable', text: 'onbekende variabele %factuur% (op positie 12)' });
   });
 
+  it('long or deeply nested texts stay cheap: left as they are', () => {
+    const started = performance.now();
+    const hostile = `${'x: '.repeat(1300)}y`;
+    expect(apiCatalog.localise(hostile, 'nl').text).toBe(hostile);
+    const nested = `${'a: '.repeat(600)}unknown field`;
+    apiCatalog.localise(nested, 'nl');
+    apiCatalog.localise(`The CNAME record at ${' points to x'.repeat(150)}; change it to point to y`, 'nl');
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it('a text no catalog knows stays as it is, without a code', () => {
     expect(apiCatalog.localise('something new', 'nl')).toEqual({ code: undefined, text: 'something new' });
   });
