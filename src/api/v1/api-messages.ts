@@ -101,6 +101,14 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   { code: 'domain_not_available', en: 'this domain is not available: it is in use by another account', nl: 'dit domein is niet beschikbaar: een ander account gebruikt het' },
   { code: 'domain_exists', en: 'you added domain {domain} already', nl: 'u hebt domein {domain} al toegevoegd' },
   { code: 'not_a_domain', en: '{domain} is not a domain name', nl: '{domain} is geen domeinnaam' },
+  // The Gmail callback page (the browser comes back from Google's consent screen).
+  { code: 'gmail_linked', en: 'Gmail linked', nl: 'Gmail gekoppeld' },
+  { code: 'gmail_not_linked', en: 'Gmail not linked', nl: 'Gmail niet gekoppeld' },
+  { code: 'gmail_linked', en: 'Gmail account {address} is linked, you can close this page.', nl: 'Gmail-account {address} is gekoppeld, u kunt deze pagina sluiten.' },
+  { code: 'gmail_access_denied', en: 'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.', nl: 'Google meldt dat er geen toegang is gegeven. Begin opnieuw vanaf de instellingenpagina als u via Gmail wilt verzenden.' },
+  { code: 'gmail_callback_direct', en: 'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.', nl: 'Dit adres opent Google pas nadat u toegang hebt gegeven. Begin met koppelen vanaf de instellingenpagina.' },
+  { code: 'gmail_sign_in_refused', en: 'Google did not accept this sign-in (it may have expired). Start linking again from the settings page.', nl: 'Google heeft deze aanmelding niet aanvaard (misschien is ze verlopen). Begin opnieuw vanaf de instellingenpagina.' },
+  { code: 'gmail_unreachable', en: 'Google could not be reached to finish linking. Try again in a few minutes from the settings page.', nl: 'Google was niet bereikbaar om het koppelen af te ronden. Probeer het over een paar minuten opnieuw vanaf de instellingenpagina.' },
   { code: 'gmail_link_other_browser', en: 'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser', nl: 'deze koppeling is in een andere browser gestart (of de cookie is verlopen): begin opnieuw vanaf de instellingenpagina, in deze browser' },
   { code: 'gmail_link_unknown', en: 'this link request is unknown, expired or was already used: start linking again from the settings page', nl: 'deze koppelaanvraag is onbekend, verlopen of al gebruikt: begin opnieuw vanaf de instellingenpagina' },
 ];
