@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { GmailLinks } from '../gmail/gmail-link.js';
 import { classifyGoogleError } from '../transports/gmail/gmail-errors.js';
 import { escapeHtml, renderPage, sendHtml } from './html.js';
+import { apiCatalog, markLanguage, requestLanguage } from './v1/localise.js';
 
 /**
  * The public OAuth callback, `GET /oauth/google/callback?code=…&state=…`: Google sends the
@@ -25,9 +26,13 @@ export interface GmailCallbackDeps {
 
 const MAX_PARAM = 2048;
 
+/** In the browser's language (Accept-Language nl or en): the tenant comes here from Google, not from the settings page. */
 function page(res: Response, status: number, title: string, text: string): void {
+  const lang = requestLanguage(res.req);
+  const [heading, words] = [apiCatalog.localise(title, lang).text, apiCatalog.localise(text, lang).text];
   res.status(status);
-  sendHtml(res, renderPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`));
+  markLanguage(res, lang);
+  sendHtml(res, renderPage(heading, `<h1>${escapeHtml(heading)}</h1><p>${escapeHtml(words)}</p>`, lang));
 }
 
 function param(value: unknown): string | undefined {

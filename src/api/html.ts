@@ -33,9 +33,9 @@ export function escapeHtml(value: string): string {
 }
 
 /** A whole page; `body` must already be escaped HTML. */
-export function renderPage(title: string, body: string): string {
+export function renderPage(title: string, body: string, lang = 'en'): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>${body}</body></html>
 `;

@@ -1,5 +1,6 @@
 import { maskTags } from './html-tags.js';
 import { decodeEntities, htmlToText } from './html-to-text.js';
+import { adviceEn } from './spam-advice.js';
 
 /**
  * The help page's advice on staying out of spam folders, as a checker. It never blocks: the
@@ -42,7 +43,7 @@ export function capitalsWarnings(text: string): LintWarning[] {
   let run: { start: number; end: number; words: number; long: boolean } | undefined;
   let previousEnd = 0;
   const close = () => {
-    if (run && run.words >= 2 && run.long) warnings.push({ rule: 'capitals', message: 'WORDS IN CAPITALS look like shouting to spam filters', start: run.start, end: run.end });
+    if (run && run.words >= 2 && run.long) warnings.push({ rule: 'capitals', message: adviceEn('capitals'), start: run.start, end: run.end });
     run = undefined;
   };
   // Variable names (%DOCUMENT-NUMBER%) are not words the reader sees.
@@ -65,11 +66,11 @@ export function capitalsWarnings(text: string): LintWarning[] {
 export function exclamationWarnings(text: string): LintWarning[] {
   const warnings: LintWarning[] = [];
   for (const m of text.matchAll(/!{2,}/g)) {
-    warnings.push({ rule: 'exclamation', message: 'several exclamation marks in a row look like spam', start: m.index, end: m.index + m[0].length });
+    warnings.push({ rule: 'exclamation', message: adviceEn('exclamation-run'), start: m.index, end: m.index + m[0].length });
   }
   const marks = [...text.matchAll(/!/g)];
   const fourth = marks[3];
-  if (fourth) warnings.push({ rule: 'exclamation', message: `${marks.length} exclamation marks in all; use at most three`, start: fourth.index, end: fourth.index + 1 });
+  if (fourth) warnings.push({ rule: 'exclamation', message: adviceEn('exclamation-count', { count: marks.length }), start: fourth.index, end: fourth.index + 1 });
   return warnings;
 }
 
@@ -87,8 +88,8 @@ function linkWarning(url: string, start: number, options: LintOptions): LintWarn
   const domain = options.sendingDomain?.toLowerCase();
   if (host !== undefined && domain !== undefined && (host === domain || host.endsWith(`.${domain}`))) return undefined;
   const message = domain === undefined
-    ? `link to ${host ?? url}: hyperlinks are best avoided`
-    : `link to ${host ?? url}, not to the sending domain ${domain}`;
+    ? adviceEn('foreign-link', { host: host ?? url })
+    : adviceEn('foreign-link-domain', { host: host ?? url, domain });
   return { rule: 'foreign-link', message, start, end: start + url.length };
 }
 
@@ -128,11 +129,11 @@ export function contentWarnings(text: string): LintWarning[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
   const words = text.match(/\p{L}[\p{L}\p{N}'’-]*/gu)?.length ?? 0;
   if (lines >= MIN_LINES || words >= ENOUGH_WORDS) return [];
-  return [{ rule: 'too-short', message: `only ${lines} line${lines === 1 ? '' : 's'} of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better`, start: 0, end: text.length }];
+  return [{ rule: 'too-short', message: lines === 1 ? adviceEn('too-short-one') : adviceEn('too-short', { lines }), start: 0, end: text.length }];
 }
 
 function personalisationWarning(): LintWarning {
-  return { rule: 'no-personalisation', message: 'greet the client by name, e.g. with %client-name%', start: 0, end: 0 };
+  return { rule: 'no-personalisation', message: adviceEn('no-personalisation'), start: 0, end: 0 };
 }
 
 function byPosition(warnings: LintWarning[]): LintWarning[] {

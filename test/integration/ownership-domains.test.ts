@@ -9,7 +9,7 @@ interface Answer { status: number; text: string; body: Record<string, unknown> }
 interface Tenant { id: string; token: string }
 
 const SPF_INCLUDE = `_spf.${PLATFORM.sendingDomain}`;
-const NOT_AVAILABLE = { error: 'not_available', message: expect.stringContaining('not available') };
+const NOT_AVAILABLE = { error: 'not_available', message: 'this domain is not available: it is in use by another account', messageCode: 'domain_not_available' };
 
 /**
  * Domains: a pending claim blocks nobody; ownership goes to the first tenant whose own DKIM

@@ -54,7 +54,7 @@ describe('forwarding local parts are exclusive', () => {
     for (const spelling of ['facturen', 'Facturen', ' FACTUREN ', 'ｆａｃｔｕｒｅｎ']) {
       const answer = await putLocalPart(tenantB, spelling);
       expect(answer.status, spelling).toBe(409);
-      expect(answer.body).toEqual({ error: 'not_available', message: 'this address is not available' });
+      expect(answer.body).toEqual({ error: 'not_available', message: 'this address is not available', messageCode: 'address_not_available' });
       expect(answer.text).not.toContain(gw.tenantId);
       expect(answer.text).not.toContain('Acme');
       expect(answer.text).not.toContain(gw.user);

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { isGatewayError } from '../../core/gateway-error.js';
+import { fill } from '../../core/text-catalog.js';
+import { apiCatalog, localiseError, markLanguage, requestLanguage } from './localise.js';
 
 /** A JSON error answer. Every API error body has a stable `error` string. */
 export class ApiError extends Error {
@@ -33,10 +35,35 @@ export function fieldErrors(prefix: string, issues: readonly z.core.$ZodIssue[],
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) add([...issue.path, key], 'unknown field');
     } else {
-      add(issue.path, issue.message);
+      add(issue.path, issueText(issue));
     }
   }
   return into;
+}
+
+/**
+ * An issue in our own words (api-messages.ts), so that it can be answered in every language:
+ * a message our schemas set (a refine) as it is, zod's own messages by the issue's kind.
+ */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (apiCatalog.localise(issue.message, 'en').code !== undefined) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return / received undefined$/.test(issue.message) ? 'required' : fill('must be of type {expected}', { expected: issue.expected });
+    case 'too_small': return sizeText(issue.origin, Number(issue.minimum), 'must be at least', 'needs at least');
+    case 'too_big': return sizeText(issue.origin, Number(issue.maximum), 'must be at most', 'allows at most');
+    case 'invalid_format': return 'does not have the right format';
+    case 'invalid_value': return fill('must be one of {values}', { values: issue.values.map(String).join(', ') });
+    case 'not_multiple_of': return fill('must be a multiple of {divisor}', { divisor: Number(issue.divisor) });
+    case 'custom': return issue.message;
+    default: return 'invalid value';
+  }
+}
+
+function sizeText(origin: string, bound: number, scalar: string, list: string): string {
+  if (origin === 'string') return bound === 1 && scalar === 'must be at least' ? 'must not be empty' : `${scalar} ${bound} characters`;
+  if (origin === 'array' || origin === 'set') return `${list} ${bound} items`;
+  return `${scalar} ${bound}`;
 }
 
 /** The HTTP answer for an error, or undefined for an unexpected one (a 500, logged by the app). */
@@ -64,13 +91,18 @@ function bodyParserError(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** JSON errors for everything the API raises; anything unexpected goes on to the app's 500 handler. */
-export const apiErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+/**
+ * JSON errors for everything the API raises, in the request's language with their stable codes;
+ * anything unexpected goes on to the app's 500 handler.
+ */
+export const apiErrorHandler: ErrorRequestHandler = (err, req, res, next) => {
   const known = httpErrorOf(err);
   if (!known || res.headersSent) {
     next(err);
     return;
   }
   if (typeof known.body.retryAfterSeconds === 'number') res.set('Retry-After', String(known.body.retryAfterSeconds));
-  res.status(known.status).json(known.body);
+  const lang = requestLanguage(req);
+  markLanguage(res, lang);
+  res.status(known.status).json(localiseError(known.body, lang));
 };

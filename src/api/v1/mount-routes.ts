@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { forbidden, httpErrorOf, notFound } from './api-errors.js';
 import { principalOf } from './auth-middleware.js';
+import { localiseReply, markLanguage, requestLanguage } from './localise.js';
 import type { ApiRoute, RouteReply } from './route-spec.js';
 
 export interface MountDeps {
@@ -32,8 +33,13 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], deps: M
       }
       if (route.method !== 'get') await audit(deps, route, req, principal, now, reply.status, reply.audit ?? {});
       if (reply.setCookies) res.append('Set-Cookie', [...reply.setCookies]);
-      if (reply.body === undefined) res.status(reply.status).end();
-      else res.status(reply.status).json(reply.body);
+      if (reply.body === undefined) {
+        res.status(reply.status).end();
+        return;
+      }
+      const lang = requestLanguage(req);
+      markLanguage(res, lang);
+      res.status(reply.status).json(localiseReply(reply.body, lang));
     });
   }
 }

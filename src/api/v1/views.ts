@@ -159,8 +159,20 @@ export function auditEntryView(e: AuditEntry): z.infer<typeof auditEntrySchema> 
   };
 }
 
+/** Codes are for programs and never change with the language; the texts beside them follow Accept-Language (nl or en). */
 export const errorSchema = z.object({
-  error: z.string(),
-  message: z.string().optional(),
-  fields: z.record(z.string(), z.array(z.string())).optional(),
+  error: z.string().meta({
+    description: 'Stable code: invalid_request (400), unauthorized (401), forbidden (403), not_found (404), conflict or not_available (409), '
+      + 'payload_too_large (413), rate_limited (429), busy (503), bad_request (other 4xx)',
+    example: 'invalid_request',
+  }),
+  message: z.string().optional().meta({ description: 'What went wrong, in the request\'s language (Accept-Language: nl or en; English by default)' }),
+  messageCode: z.string().optional().meta({ description: 'Stable code of `message`, e.g. own_smtp_untested; absent when the message has none', example: 'own_smtp_untested' }),
+  fields: z.record(z.string(), z.array(z.string())).optional()
+    .meta({ description: 'Per bad field (`body.name`, `query.limit`, `params.id`): why, in the request\'s language' }),
+  fieldCodes: z.record(z.string(), z.array(z.string())).optional().meta({
+    description: 'The same keys as `fields`, with a stable code per reason at the same position: required, invalid_type, too_small, too_big, '
+      + 'invalid_format, invalid_value, unknown_field, invalid, or a specific one (unknown_variable, header_unsafe, not_an_address, ...)',
+  }),
+  retryAfterSeconds: z.number().int().optional().meta({ description: 'With 429: seconds to wait (also in Retry-After)' }),
 }).meta({ id: 'Error' });

@@ -5,6 +5,8 @@
  * sent only in the Authorization header; there are no cookies, so no cross-site request can
  * borrow it.
  */
+import { getLang } from './i18n.js';
+
 const KEY = 'postbode.token';
 
 export class ApiError extends Error {
@@ -37,7 +39,8 @@ export function clearToken() {
  */
 export async function api(method, path, body) {
   /** @type {Record<string, string>} */
-  const headers = { authorization: `Bearer ${getToken()}` };
+  // The API words its refusals and advice in the page's language (codes stay the same).
+  const headers = { authorization: `Bearer ${getToken()}`, 'accept-language': getLang() };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   const text = await res.text();

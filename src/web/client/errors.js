@@ -4,7 +4,7 @@ import { t } from './i18n.js';
 
 /**
  * An API failure in words. The API's own explanations (field reasons, conflict messages)
- * are shown as they come: they name the field and why, in English.
+ * are shown as they come: they name the field and why, in the page's language.
  * @param {unknown} err
  * @returns {string}
  */

@@ -5,7 +5,8 @@ import { NL } from './labels-nl.js';
 /**
  * Dutch and English labels. The language follows the user's choice (kept in localStorage:
  * not a secret) or else the browser's; `{name}` placeholders are filled by t().
- * Texts that come from the API (advice, reasons, replies) are shown as the API words them.
+ * Texts that come from the API (advice, reasons, replies) are shown as the API words them:
+ * api.js asks for them in this language (Accept-Language).
  */
 /** @type {Record<string, Record<string, string>>} */
 const TABLES = { en: EN, nl: NL };
