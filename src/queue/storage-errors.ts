@@ -53,11 +53,17 @@ export async function toStorageError(err: unknown, action: string): Promise<Gate
 }
 
 /**
- * lmdb settles `commitError` in the callback that failed the write, so it is settled by the
- * next macrotask; if it is not (a path we have not seen), fall back instead of waiting forever.
+ * lmdb settles `commitError` in the callback that failed the write, usually by the next
+ * macrotask; on a busy machine it can come a little later (a full disk then answered 451
+ * instead of 452 now and then), so wait up to COMMIT_ERROR_WAIT_MS, and fall back after that
+ * instead of waiting forever. Only failed writes wait.
  */
+const COMMIT_ERROR_WAIT_MS = 200;
+
 function firstOf(settled: Promise<unknown>): Promise<unknown> {
-  return Promise.race([settled, new Promise<undefined>((resolve) => setImmediate(resolve, undefined))]);
+  let timer: NodeJS.Timeout | undefined;
+  const fallback = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, COMMIT_ERROR_WAIT_MS, undefined); });
+  return Promise.race([settled, fallback]).finally(() => clearTimeout(timer));
 }
 
 function describe(err: unknown): string {

@@ -111,4 +111,11 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   { code: 'gmail_unreachable', en: 'Google could not be reached to finish linking. Try again in a few minutes from the settings page.', nl: 'Google was niet bereikbaar om het koppelen af te ronden. Probeer het over een paar minuten opnieuw vanaf de instellingenpagina.' },
   { code: 'gmail_link_other_browser', en: 'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser', nl: 'deze koppeling is in een andere browser gestart (of de cookie is verlopen): begin opnieuw vanaf de instellingenpagina, in deze browser' },
   { code: 'gmail_link_unknown', en: 'this link request is unknown, expired or was already used: start linking again from the settings page', nl: 'deze koppelaanvraag is onbekend, verlopen of al gebruikt: begin opnieuw vanaf de instellingenpagina' },
+  // Combinations that do nothing, own-address domains, copies of copies.
+  { code: 'tracking_layout_none', en: 'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose another layout', nl: 'open-tracking werkt nu niet: opmaak "geen" verstuurt platte tekst, waarin geen plaats is voor de pixel; kies een andere opmaak' },
+  { code: 'tracking_own_smtp', en: 'open tracking is not in force in own-smtp mode: your own server sends the mail as it is', nl: 'open-tracking werkt niet bij een eigen SMTP-server: uw eigen server verstuurt de e-mail zoals hij is' },
+  { code: 'tracking_gmail', en: 'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would load the pixel', nl: 'open-tracking werkt niet bij Gmail: één verzending bereikt alle ontvangers en uw map Verzonden zou de pixel laden' },
+  { code: 'own_domain_first', en: 'add this address\'s domain first (POST .../domains): own-address mode sends only from a domain in your domain list', nl: 'voeg eerst het domein van dit adres toe (POST .../domains): met een eigen e-mailadres wordt alleen verstuurd vanaf een domein uit uw lijst' },
+  { code: 'accountant_copy_of_copy', en: 'this message is itself a copy for the accountant; send the original message to the accountant instead', nl: 'dit bericht is zelf al een kopie voor de boekhouder; stuur het oorspronkelijke bericht naar de boekhouder' },
+
 ];
