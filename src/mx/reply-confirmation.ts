@@ -4,6 +4,8 @@ import type { Clock } from '../core/clock.js';
 import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MessageLog, MessageQueue } from '../core/types.js';
+import { retryDeferredWith } from '../delivery/retry-waiting.js';
+import { AWAITING_CONFIRMATION_REPLY } from './mx-plan.js';
 import { confirmationMail } from './reply-confirmation-mail.js';
 
 /** The confirmation state of one tenant's "send replies to" address (MX store, keyed by tenant id). */
@@ -126,10 +128,8 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
 
   /** Held replies to this address go now (they were deferred while it was unconfirmed). */
   async function releaseHeld(tenantId: string, address: string, now: number): Promise<void> {
-    const page = deps.queue.list({ tenantId, status: 'deferred', limit: 500 });
-    const held = page.messages.filter((m) => m.kind === 'reply' && m.envelope.to.some((a) => a.toLowerCase() === address));
-    for (const m of held) await deps.queue.retryNow(m.id, now).catch(() => undefined);
-    if (held.length > 0) deps.onQueued();
+    const released = await retryDeferredWith(deps.queue, tenantId, [AWAITING_CONFIRMATION_REPLY], now, deps.logger, address);
+    if (released > 0) deps.onQueued();
   }
 
   return {
