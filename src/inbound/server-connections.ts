@@ -74,13 +74,15 @@ export function hookCommands(server: SMTPServer, sessionId: string, hooks: Comma
   const connection = find(server, sessionId);
   if (!connection) return false;
   const original = connection._onCommand.bind(connection);
-  const serverDisabled = server.options.disabledCommands ?? [];
+  // Two fixed lists, chosen per command (TLS can start mid-session), not a new array each time.
+  const withAuth = [...(server.options.disabledCommands ?? [])];
+  const withoutAuth = [...withAuth, 'AUTH'];
   connection._onCommand = (command: Buffer, callback?: () => void): void => {
     const next = (): void => {
       hooks.answered();
       callback?.();
     };
-    connection.session.disabledCommands = hooks.hideAuth(connection.secure) ? [...serverDisabled, 'AUTH'] : [...serverDisabled];
+    connection.session.disabledCommands = hooks.hideAuth(connection.secure) ? withoutAuth : withAuth;
     const verdict = hooks.filter(viewOf(connection, command));
     if (verdict === undefined) return original(command, next);
     void Promise.resolve(verdict).then((reply) => {
