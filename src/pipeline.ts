@@ -5,7 +5,7 @@ import type { PlannedDelivery, Plan } from './delivery/attempt.js';
 import type { RoutedRecipients } from './routing.js';
 import { ACCOUNTANT_COPY_HEADER, queueAccountantCopy, type AccountantDeps } from './rules/sender-accountant.js';
 import type { DomainDirectory } from './rules/sender-domains.js';
-import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './rules/sender-headers.js';
+import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './mime/index.js';
 import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
 import { withoutClientHop } from './rules/client-trace.js';
 import { addressIn } from './rules/sender-address.js';

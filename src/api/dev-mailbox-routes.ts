@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { headerBlockEnd } from '../mime/index.js';
 import type { CaptureMailbox, CapturedMessage } from '../transports/capture-mailbox.js';
 import { escapeHtml, renderPage, sendHtml } from './html.js';
 
@@ -60,12 +61,11 @@ function detailBody(meta: CapturedMessage, raw: Buffer): string {
 <tr><th>Envelope to</th><td>${escapeHtml(meta.envelope.to.join(', '))}</td></tr>
 <tr><th>Size</th><td>${meta.size} bytes</td></tr>
 </table>
-<h2>Headers</h2><pre>${escapeHtml(headerBlock(source))}</pre>
+<h2>Headers</h2><pre>${escapeHtml(headerBlock(raw))}</pre>
 <h2>Source</h2><pre>${escapeHtml(source)}</pre>`;
 }
 
-/** The header section: everything before the first empty line. */
-function headerBlock(source: string): string {
-  const match = /\r?\n\r?\n/.exec(source);
-  return match ? source.slice(0, match.index) : source;
+/** The header section: everything before the first empty line, without the last line end. */
+function headerBlock(raw: Buffer): string {
+  return raw.toString('utf8', 0, headerBlockEnd(raw)).replace(/\r?\n$/, '');
 }

@@ -2,8 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MessageQueue, QueuedMessage, RecipientResult, RecipientState } from '../core/types.js';
-import { buildDsn } from './dsn.js';
-import { headerBlockOf } from './header-block.js';
+import { buildDsn, headerBlockOf } from './dsn.js';
 
 export interface BounceDeps {
   readonly queue: MessageQueue;

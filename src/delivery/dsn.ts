@@ -1,6 +1,6 @@
 import { rfc5322Date } from '../core/rfc5322-date.js';
 import type { QueuedMessage, RecipientState } from '../core/types.js';
-import { toCrlf } from './header-block.js';
+import { headerBlockEnd, toCrlf } from '../mime/index.js';
 
 /**
  * Delivery status notifications (RFC 3464): a multipart/report with a human-readable part,
@@ -23,6 +23,17 @@ export interface DsnInput {
 }
 
 const CRLF = '\r\n';
+
+/** A DSN returns the headers only, and never more than this of them. */
+const MAX_HEADER_BYTES = 100 * 1024;
+
+/**
+ * The header block of a stored message, as a DSN returns it: everything before the first
+ * blank line (the whole message when there is none), cut at a line end below MAX_HEADER_BYTES.
+ */
+export function headerBlockOf(raw: Buffer): Buffer {
+  return raw.subarray(0, headerBlockEnd(raw, MAX_HEADER_BYTES));
+}
 
 /** Header fields and report fields are single lines, whatever a remote server sent us. */
 function clean(text: string): string {

@@ -4,6 +4,7 @@
  */
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { finished } from 'node:stream/promises';
+import { findHeaderEnd, hasBareLf } from '../mime/index.js';
 import { DkimError } from './dkim-error.js';
 import { algorithmOf, parsePrivateKey, type DkimAlgorithm } from './keys.js';
 import { loadMailauthInternals, type ParsedHeader, type ParsedHeaders } from './mailauth-internals.js';
@@ -76,16 +77,16 @@ export function signingHeaderLines(
 
 /**
  * Header fields and relaxed body hash, computed by mailauth's code so that they match its
- * verifier. A CRLF-only message (what inbound stores) is split with one indexOf; anything
+ * verifier. A CRLF-only message (what inbound stores) is split where its header block ends; anything
  * with bare LF goes through mailauth's parser, which hashes bare LF as CRLF (as the SMTP
  * client will send it) at about twice the cost.
  */
 export async function hashMessage(raw: Buffer): Promise<{ headers: ParsedHeaders; bodyHash: string }> {
-  const end = raw.indexOf('\r\n\r\n');
-  if (end < 0 || hasBareLf(raw)) return hashWithParser(raw);
+  const bounds = findHeaderEnd(raw);
+  if (!bounds || bounds.end === 0 || bounds.bodyStart === bounds.end || hasBareLf(raw)) return hashWithParser(raw);
   const hasher = mailauth.dkimBody('relaxed', 'sha256', false);
-  hasher.update(raw.subarray(end + 4));
-  return { headers: mailauth.parseHeaders(raw.subarray(0, end + 4)), bodyHash: hasher.digest('base64') };
+  hasher.update(raw.subarray(bounds.bodyStart));
+  return { headers: mailauth.parseHeaders(raw.subarray(0, bounds.bodyStart)), bodyHash: hasher.digest('base64') };
 }
 
 export async function hashWithParser(raw: Buffer): Promise<{ headers: ParsedHeaders; bodyHash: string }> {
@@ -96,13 +97,6 @@ export async function hashWithParser(raw: Buffer): Promise<{ headers: ParsedHead
   await finished(parser);
   if (parser.headers === false) throw new DkimError('E_DKIM_SIGN', 'message has no header');
   return { headers: parser.headers, bodyHash: hasher.digest('base64') };
-}
-
-function hasBareLf(raw: Buffer): boolean {
-  for (let at = raw.indexOf(0x0a); at >= 0; at = raw.indexOf(0x0a, at + 1)) {
-    if (at === 0 || raw[at - 1] !== 0x0d) return true;
-  }
-  return false;
 }
 
 function signatureHeader(

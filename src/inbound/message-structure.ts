@@ -1,4 +1,4 @@
-import { findField, headerLines, isFieldLine, locateHeaderBlock, parseHeaderFields, type HeaderBlock, type HeaderField } from '../core/header-block.js';
+import { findField, headerLines, isFieldLine, locateHeaderBlock, parseHeaderFields, type HeaderBlock, type HeaderField } from '../mime/index.js';
 
 /**
  * A fast structural check of a CRLF-normalised message, without mailparser (which costs

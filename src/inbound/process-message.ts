@@ -1,7 +1,6 @@
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
-import { findField, type HeaderField } from '../core/header-block.js';
+import { findField, normalizeLineEndings, type HeaderField } from '../mime/index.js';
 import type { SenderFields } from '../rules/sender-guard.js';
-import { normalizeLineEndings } from './line-endings.js';
 import { checkStructure, isLooping, STRUCTURE_LIMITS, type StructureLimits } from './message-structure.js';
 import { addTraceHeaders, type TraceInfo } from './trace-headers.js';
 

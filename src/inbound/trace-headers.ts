@@ -1,5 +1,5 @@
 import { rfc5322Date } from '../core/rfc5322-date.js';
-import { findField, type HeaderBlock, type HeaderField } from '../core/header-block.js';
+import { findField, type HeaderBlock, type HeaderField } from '../mime/index.js';
 
 /** What the Received: line and the added headers say about this message. */
 export interface TraceInfo {

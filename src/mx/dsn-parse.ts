@@ -1,3 +1,5 @@
+import { fieldName, findHeaderEnd, headerBlockEnd, splitFields } from '../mime/index.js';
+
 /**
  * The machine-readable part of a delivery status notification (RFC 3464 multipart/report):
  * one entry per recipient block of its message/delivery-status part, and the Message-ID of
@@ -28,20 +30,18 @@ interface Part {
 /** Header lines unfolded into name (lower case) → value; the first of a repeated name wins. */
 export function parseFields(text: string): Map<string, string> {
   const fields = new Map<string, string>();
-  for (const line of text.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (!fields.has(name)) fields.set(name, line.slice(colon + 1).trim());
+  for (const { text: field } of splitFields(text)) {
+    const name = fieldName(field);
+    // Report fields fold long diagnostics: each fold reads as one space.
+    if (name !== '' && !fields.has(name)) fields.set(name, field.slice(field.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
   }
   return fields;
 }
 
+/** A part as latin1 text (one character per byte), so byte offsets are string offsets. */
 function splitPart(text: string): Part {
-  const match = /\r?\n\r?\n/.exec(text);
-  const head = match ? text.slice(0, match.index) : text;
-  const body = match ? text.slice(match.index + match[0].length) : '';
-  return { headers: parseFields(head), body };
+  const bounds = findHeaderEnd(Buffer.from(text, 'latin1')) ?? { end: text.length, bodyStart: text.length };
+  return { headers: parseFields(text.slice(0, bounds.end)), body: text.slice(bounds.bodyStart) };
 }
 
 function boundaryOf(contentType: string | undefined): string | undefined {
@@ -106,6 +106,5 @@ export function parseDsn(raw: Buffer): ParsedDsn | undefined {
 
 /** The top header block's fields (name in lower case → first value), unfolded; the body is not read. */
 export function headerFieldsOf(raw: Buffer): Map<string, string> {
-  const end = raw.indexOf('\r\n\r\n');
-  return parseFields(raw.subarray(0, end < 0 ? raw.length : end).toString('latin1'));
+  return parseFields(raw.toString('latin1', 0, headerBlockEnd(raw)));
 }

@@ -1,5 +1,6 @@
 import { newQueueId } from '../core/ids.js';
 import type { QueuedMessage } from '../core/types.js';
+import { headerBlockEnd } from '../mime/index.js';
 import type { InboxEntry } from './mx-stores.js';
 import { autoReplyReason } from './auto-reply.js';
 import { dropForged, handleForwardedDsn } from './bounce-handler.js';
@@ -68,8 +69,7 @@ export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: 
 }
 
 function forwardedBefore(raw: Buffer, tenantId: string): boolean {
-  const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1').replace(/\r\n[ \t]+/g, ' ');
+  const head = raw.toString('latin1', 0, headerBlockEnd(raw)).replace(/\r?\n[ \t]+/g, ' ');
   const pattern = new RegExp(`^${FORWARDED_FOR_HEADER}:\\s*${tenantId}\\s*$`, 'im');
   return pattern.test(head);
 }

@@ -1,4 +1,4 @@
-import { headerBlockEnd } from '../core/header-block.js';
+import { headerBlockEnd } from '../mime/index.js';
 
 /** The message log never returns more header text than this (a DSN's limit is lower still). */
 export const MAX_HEADER_TEXT_BYTES = 256 * 1024;

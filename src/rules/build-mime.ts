@@ -1,5 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { MailComposerAttachment } from 'nodemailer/lib/mail-composer';
+import { fieldName, joinMessage, splitMessage } from '../mime/index.js';
 import type { ComposedMessage } from './compose.js';
 
 /**
@@ -40,20 +41,6 @@ function attachmentFor(a: ComposedMessage['attachments'][number]): MailComposerA
   };
 }
 
-/** Header fields of a CRLF header block, each with its continuation lines. */
-function fields(block: string): string[] {
-  const out: string[] = [];
-  for (const line of block.split('\r\n')) {
-    if (/^[ \t]/.test(line) && out.length > 0) out[out.length - 1] += `\r\n${line}`;
-    else out.push(line);
-  }
-  return out;
-}
-
-function fieldName(field: string): string {
-  return field.slice(0, Math.max(field.indexOf(':'), 0)).trim().toLowerCase();
-}
-
 export async function buildMime(composed: ComposedMessage, headersToKeep: readonly HeaderLine[]): Promise<Buffer> {
   const composer = new MailComposer({
     subject: composed.subject,
@@ -66,12 +53,12 @@ export async function buildMime(composed: ComposedMessage, headersToKeep: readon
     disableUrlAccess: true,
   });
   const built = await composer.compile().build();
-  const end = built.indexOf('\r\n\r\n');
+  const generated = splitMessage(built);
   const kept = headersToKeep
     .map((h) => h.line.replace(/\r?\n/g, '\r\n'))
     .filter((line) => fieldName(line) !== '' && !NEVER_KEPT.has(fieldName(line)));
   const keptNames = new Set(kept.map(fieldName));
   // Ours replace the generated Date and Message-ID; Content-Type stays last, as nodemailer put it.
-  const generated = fields(built.subarray(0, end).toString('latin1')).filter((f) => !keptNames.has(fieldName(f)));
-  return Buffer.concat([Buffer.from([...kept, ...generated].join('\r\n'), 'latin1'), built.subarray(end)]);
+  const fields = [...kept, ...generated.fields.filter((f) => !keptNames.has(fieldName(f)))];
+  return joinMessage({ fields, rest: generated.rest });
 }

@@ -1,4 +1,4 @@
-import { fieldName, type HeaderedMessage } from './sender-headers.js';
+import { fieldName, type HeaderedMessage } from '../mime/index.js';
 
 /**
  * Our Received: line of the client hop, as src/inbound/trace-headers.ts writes it first in

@@ -1,5 +1,5 @@
 import { formatMailbox } from './sender-address.js';
-import { fieldValue, findFields, setField, withoutFields, type HeaderedMessage } from './sender-headers.js';
+import { fieldValue, findFields, setField, withoutFields, type HeaderedMessage } from '../mime/index.js';
 
 /**
  * The sender stage: who the message says it is from. Header edits only (no MIME parse);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseMail } from '../core/parse-mail.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isQueueId, newQueueId } from '../core/ids.js';
+import { headerBlockEnd } from '../mime/index.js';
 import type { Envelope } from '../core/types.js';
 
 /** What the dev mailbox shows in its list; the `.json` sidecar of each `.eml`. */
@@ -87,13 +88,9 @@ export function openCaptureMailbox(dir: string, opts: CaptureMailboxOptions = {}
 
 /** Decoded Subject from the header block only (the body is never parsed). */
 async function subjectOf(raw: Buffer): Promise<string> {
-  const head = raw.subarray(0, HEADER_SCAN_LIMIT);
-  const crlf = head.indexOf('\r\n\r\n');
-  const lf = head.indexOf('\n\n');
-  const ends = [crlf, lf].filter((i) => i >= 0);
-  const end = ends.length > 0 ? Math.min(...ends) : head.length;
+  const end = headerBlockEnd(raw, HEADER_SCAN_LIMIT);
   try {
-    const parsed = await parseMail(Buffer.concat([head.subarray(0, end), Buffer.from('\r\n\r\n')]), { skipHtmlToText: true, skipTextToHtml: true });
+    const parsed = await parseMail(Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n')]), { skipHtmlToText: true, skipTextToHtml: true });
     return parsed.subject ?? '';
   } catch {
     return '';

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/gateway-error.js';
-import { hasBareLineEnding } from '../../src/inbound/line-endings.js';
+import { hasBareLineEnding } from '../../src/mime/line-endings.js';
 import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';

@@ -1,4 +1,4 @@
-import { findField, headerBlockEnd, parseHeaderFields } from '../../core/header-block.js';
+import { findField, headerBlockEnd, parseHeaderFields } from '../../mime/index.js';
 import { addressIn } from '../../rules/sender-address.js';
 
 /**

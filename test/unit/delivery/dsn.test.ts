@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { QueuedMessage, RecipientState } from '../../../src/core/types.js';
-import { buildDsn, dsnStatus } from '../../../src/delivery/dsn.js';
+import { buildDsn, dsnStatus, headerBlockOf } from '../../../src/delivery/dsn.js';
 import { rfc5322Date } from '../../../src/core/rfc5322-date.js';
 
 const original: QueuedMessage = {
@@ -106,5 +106,15 @@ describe('dsnStatus', () => {
   });
   it('reports expiry as 4.4.7', () => {
     expect(dsnStatus(withReply('451 4.4.1 later', 'expired'))).toBe('4.4.7');
+  });
+});
+
+describe('headerBlockOf', () => {
+  it('returns the original headers only, capped at 100 KB at a line end', () => {
+    expect(headerBlockOf(Buffer.from('A: 1\nB: 2\n\nbody')).toString()).toBe('A: 1\nB: 2\n');
+    const huge = Buffer.from(`${'X-Long: aaaaaaaaaa\r\n'.repeat(10_000)}\r\nbody`);
+    const block = headerBlockOf(huge);
+    expect(block.length).toBeLessThanOrEqual(100 * 1024);
+    expect(block.toString().endsWith('\r\n')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateHeaderBlock, parseHeaderFields } from '../../../src/core/header-block.js';
+import { locateHeaderBlock, parseHeaderFields } from '../../../src/mime/index.js';
 import { checkStructure, multipartBoundary } from '../../../src/inbound/message-structure.js';
 
 const check = (s: string) => checkStructure(Buffer.from(s, 'latin1'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasBareLineEnding } from '../../../src/inbound/line-endings.js';
+import { hasBareLineEnding } from '../../../src/mime/line-endings.js';
 import { processMessage } from '../../../src/inbound/process-message.js';
 import type { TraceInfo } from '../../../src/inbound/trace-headers.js';
 

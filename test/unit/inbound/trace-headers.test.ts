@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateHeaderBlock, parseHeaderFields } from '../../../src/core/header-block.js';
+import { locateHeaderBlock, parseHeaderFields } from '../../../src/mime/index.js';
 import { addTraceHeaders, receivedHeader, type TraceInfo } from '../../../src/inbound/trace-headers.js';
 import { rfc5322Date } from '../../../src/core/rfc5322-date.js';
 

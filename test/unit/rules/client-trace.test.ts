@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { receivedHeader } from '../../../src/inbound/trace-headers.js';
 import { withoutClientHop } from '../../../src/rules/client-trace.js';
-import { joinMessage, splitMessage } from '../../../src/rules/sender-headers.js';
+import { joinMessage, splitMessage } from '../../../src/mime/index.js';
 
 const ours = receivedHeader({
   helo: 'kantoor-pc-07', clientHostname: '[192.168.1.23]', hostname: 'gw.postbode.test', transmission: 'ESMTPSA',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { displayPhrase, formatMailbox } from '../../../src/rules/sender-address.js';
-import { joinMessage, splitMessage } from '../../../src/rules/sender-headers.js';
+import { joinMessage, splitMessage } from '../../../src/mime/index.js';
 import { applySenderIdentity, type SenderIdentity } from '../../../src/rules/sender-identity.js';
 import { stripHiddenHeaders } from '../../../src/pipeline.js';
 

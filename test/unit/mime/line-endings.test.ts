@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasBareLineEnding, normalizeLineEndings } from '../../../src/inbound/line-endings.js';
+import { hasBareLineEnding, normalizeLineEndings } from '../../../src/mime/line-endings.js';
 
 const norm = (s: string): string => normalizeLineEndings(Buffer.from(s, 'latin1')).toString('latin1');
 

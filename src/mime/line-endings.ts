@@ -60,3 +60,18 @@ function bareLineEndings(input: Buffer, limit: number): number[] {
   }
   return found;
 }
+
+/** An LF not preceded by CR (a bare CR does not count): what DKIM hashing must not take as CRLF. */
+export function hasBareLf(input: Buffer): boolean {
+  for (let at = input.indexOf(LF); at >= 0; at = input.indexOf(LF, at + 1)) {
+    if (at === 0 || input[at - 1] !== CR) return true;
+  }
+  return false;
+}
+
+/** CRLF line endings, ending with one (for text quoted into a message we build); bytes are kept. */
+export function toCrlf(bytes: Buffer): Buffer {
+  const normalized = normalizeLineEndings(bytes);
+  if (normalized.length === 0 || normalized.subarray(-2).equals(CRLF)) return normalized;
+  return Buffer.concat([normalized, CRLF]);
+}
