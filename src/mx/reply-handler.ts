@@ -1,6 +1,6 @@
 import { newQueueId } from '../core/ids.js';
 import type { QueuedMessage } from '../core/types.js';
-import { headerBlockEnd } from '../mime/index.js';
+import { headerBlockEnd, parseHeaderFields } from '../mime/index.js';
 import type { InboxEntry } from './mx-stores.js';
 import { autoReplyReason } from './auto-reply.js';
 import { dropForged, handleForwardedDsn } from './bounce-handler.js';
@@ -69,9 +69,9 @@ export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: 
 }
 
 function forwardedBefore(raw: Buffer, tenantId: string): boolean {
-  const head = raw.toString('latin1', 0, headerBlockEnd(raw)).replace(/\r?\n[ \t]+/g, ' ');
-  const pattern = new RegExp(`^${FORWARDED_FOR_HEADER}:\\s*${tenantId}\\s*$`, 'im');
-  return pattern.test(head);
+  const name = FORWARDED_FOR_HEADER.toLowerCase();
+  const fields = parseHeaderFields(raw.toString('latin1', 0, headerBlockEnd(raw)));
+  return fields.some((f) => f.name === name && f.value.toLowerCase() === tenantId.toLowerCase());
 }
 
 /** Against the message it answers (In-Reply-To, else References), as a note on its client recipients. */
