@@ -53,14 +53,29 @@ export function fieldName(field: string): string {
 
 /** The unfolded value of a field (latin1 text as stored; RFC 2047 words left encoded). */
 export function fieldValue(field: string): string {
-  return field.slice(field.indexOf(':') + 1).replace(/\r?\n(?=[ \t])/g, '').trim();
+  return unfold(field.slice(field.indexOf(':') + 1)).trim();
+}
+
+/** Removes the line ends of folding (a CRLF or LF before SP or HT); a plain loop, it runs per field on the accept path. */
+function unfold(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', lf + 1)) {
+    const next = text.charCodeAt(lf + 1);
+    if (next !== 0x20 && next !== 0x09) continue;
+    out += text.slice(from, lf > 0 && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
+    from = lf + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** Unfolded fields of a header block; lines that are neither fields nor continuations are skipped. */
 export function parseHeaderFields(block: string): HeaderField[] {
   const fields: HeaderField[] = [];
   for (const { text } of splitFields(block)) {
-    if (isFieldLine(text)) fields.push({ name: fieldName(text), value: fieldValue(text) });
+    if (!isFieldLine(text)) continue;
+    const colon = text.indexOf(':');
+    fields.push({ name: text.slice(0, colon).trimEnd().toLowerCase(), value: unfold(text.slice(colon + 1)).trim() });
   }
   return fields;
 }
