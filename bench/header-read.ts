@@ -14,7 +14,8 @@ const TRIALS = 41;
 
 function message(): Buffer {
   const head = [
-    'Received: from client.example (client.example [192.0.2.1])\r\n\tby postbode.test with ESMTPSA id abc; Mon, 7 Dec 2026 08:00:00 +0000',
+    'Received: from client.example (client.example [192.0.2.1])\r\n\tby postbode.test with ESMTPSA id abc;'
+      + ' Mon, 7 Dec 2026 08:00:00 +0000',
     'From: Boekhouding <facturen@klant.example>', 'To: Jan <jan@example.net>', 'Subject: Factuur 2026-0042',
     'Date: Mon, 7 Dec 2026 08:00:00 +0000', 'Message-ID: <abc.123@klant.example>', 'MIME-Version: 1.0',
     'Content-Type: multipart/mixed;\r\n boundary="----=_Part_1"',
@@ -25,7 +26,8 @@ function message(): Buffer {
 
 async function main(): Promise<void> {
   const src = resolve(process.argv[2] ?? resolve(import.meta.dirname, '../src'));
-  const load = async (path: string): Promise<Record<string, (...args: never[]) => unknown>> => import(pathToFileURL(resolve(src, path)).href);
+  type Module = Record<string, (...args: never[]) => unknown>;
+  const load = async (path: string): Promise<Module> => import(pathToFileURL(resolve(src, path)).href);
   const mime = await load(process.argv[3] ?? 'mime/index.ts');
   const queue = await load('queue/header-text.ts');
   const raw = message();
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
       trials.push((used.user + used.system) / ROUNDS);
     }
     trials.sort((a, b) => a - b);
-    console.log(`${label.padEnd(34)} min ${trials[0]!.toFixed(2)} µs, median ${trials[TRIALS >> 1]!.toFixed(2)} µs CPU per read`);
+    const [min, median] = [trials[0]!, trials[TRIALS >> 1]!];
+    console.log(`${label.padEnd(34)} min ${min.toFixed(2)} µs, median ${median.toFixed(2)} µs CPU per read`);
   };
   console.log(`message ${raw.length} bytes, ${TRIALS} trials of ${ROUNDS} reads`);
   time('split + From value (pipeline)', () => fieldValue(findFields(split(raw), 'from')[0] ?? ''));

@@ -50,8 +50,8 @@ function scan(raw: Buffer, limit: number): Scan {
   const head = raw.subarray(0, stop);
   let lineStart = 0;
   while (lineStart < raw.length) {
-    if (raw[lineStart] === LF) return { end: lineStart, bodyStart: lineStart + 1, complete: true };
-    if (raw[lineStart] === CR && raw[lineStart + 1] === LF) return { end: lineStart, bodyStart: lineStart + 2, complete: true };
+    const blank = raw[lineStart] === LF ? 1 : raw[lineStart] === CR && raw[lineStart + 1] === LF ? 2 : 0;
+    if (blank > 0) return { end: lineStart, bodyStart: lineStart + blank, complete: true };
     const lf = head.indexOf(LF, lineStart);
     const lineEnd = lf < 0 ? raw.length : lf + 1;
     if (lineEnd > stop) {

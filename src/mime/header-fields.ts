@@ -56,7 +56,7 @@ export function fieldValue(field: string): string {
   return unfold(field.slice(field.indexOf(':') + 1)).trim();
 }
 
-/** Removes the line ends of folding (a CRLF or LF before SP or HT); a plain loop, it runs per field on the accept path. */
+/** Removes the line ends of folding (CRLF or LF before SP or HT); a plain loop, as it runs per field on accept. */
 function unfold(text: string): string {
   let out = '';
   let from = 0;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findHeaderEnd, joinMessage, splitFields, splitMessage, startsWithField, withoutFields } from '../../../src/mime/index.js';
+import {
+  findHeaderEnd, joinMessage, splitFields, splitMessage, startsWithField, withoutFields,
+} from '../../../src/mime/index.js';
 
 /** A small seeded generator (mulberry32): the same awkward inputs on every run, no dependency. */
 function random(seed: number): () => number {
