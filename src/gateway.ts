@@ -117,7 +117,7 @@ export async function startGateway(
     queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     fairness: { maxShare: config.delivery.maxShareOfSlots, weightOf: limits.weightOf },
-    hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
+    hostname: config.hostname, bounceFrom: config.delivery.bounceFrom, paused: () => disk.critical(),
   });
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({

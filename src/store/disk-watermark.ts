@@ -10,6 +10,11 @@ import type { Logger } from '../core/logger.js';
 export interface DiskWatermark {
   /** True while the last sample was under the watermark. */
   below(): boolean;
+  /**
+   * True while under half the watermark: the half kept for recording what is already queued is
+   * being used up, so delivery waits instead of sending mail whose result it could not record.
+   */
+  critical(): boolean;
   /** Free bytes (for unprivileged users) at the last sample; undefined before the first. */
   freeBytes(): number | undefined;
   readonly minFreeBytes: number;
@@ -58,9 +63,14 @@ export async function startDiskWatermark(opts: DiskWatermarkOptions): Promise<Di
   await check();
   const timer = setInterval(() => { void check(); }, opts.intervalMs ?? 1_000);
   timer.unref();
+  // A failed commit anywhere (store/lmdb-env.ts reports it as a process warning): sample now.
+  const onWarning = (warning: Error): void => {
+    if ((warning as NodeJS.ErrnoException).code?.startsWith('POSTBODE_LMDB_')) void check();
+  };
+  process.on('warning', onWarning);
   return {
-    below: () => low, freeBytes: () => free, minFreeBytes: opts.minFreeBytes, check,
-    stop: () => clearInterval(timer),
+    below: () => low, critical: () => low && free !== undefined && free < opts.minFreeBytes / 2, freeBytes: () => free, minFreeBytes: opts.minFreeBytes, check,
+    stop: () => { clearInterval(timer); process.off('warning', onWarning); },
   };
 }
 

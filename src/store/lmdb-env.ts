@@ -44,6 +44,7 @@ class LmdbEnv {
   private readonly subs: Array<{ readonly args: OpenArgs; db: Handle }> = [];
   private readonly retiring: Array<Promise<unknown>> = [];
   private closed = false;
+  private guarding = false;
 
   constructor(private readonly options: RootDatabaseOptionsWithPath) {
     this.root = open(options);
@@ -92,9 +93,26 @@ class LmdbEnv {
         this.onError(err, generation);
         throw err;
       }
-      if (writes && isThenable(result)) result.then(undefined, (err: unknown) => this.onError(err, generation));
+      if (writes && isThenable(result)) {
+        result.then(undefined, (err: unknown) => this.onError(err, generation));
+        this.guardBatch();
+      }
       return result;
     };
+  }
+
+  /**
+   * lmdb-js starts each event-turn batch with an internal write whose promise it drops; when the
+   * batch fails that rejection would be unhandled (and kill the process). Once lmdb's own
+   * setImmediate has started the batch, `committed` is that promise: handle it, once per turn.
+   */
+  private guardBatch(): void {
+    if (this.guarding) return;
+    this.guarding = true;
+    setImmediate(() => {
+      this.guarding = false;
+      this.root.committed.then(() => undefined, () => undefined);
+    });
   }
 
   private onError(err: unknown, generation: number): void {
