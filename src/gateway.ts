@@ -51,6 +51,7 @@ import type { SmarthostConfig } from './config/schema.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
 import { openTenantLimits } from './tenants/tenant-limits-service.js';
+import { defaultMinFreeBytes, diskReadiness, startDiskWatermark } from './store/disk-watermark.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -70,9 +71,11 @@ export async function startGateway(
   config: Config, logger: Logger, clock: Clock = systemClock, env: NodeJS.ProcessEnv = process.env,
 ): Promise<Gateway> {
   await mkdir(config.dataDir, { recursive: true });
+  // Sampled before anything is written: a restart on a full disk answers 452 from the first MAIL.
+  const disk = await startDiskWatermark({ path: config.dataDir, minFreeBytes: config.queue.minFreeBytes ?? defaultMinFreeBytes(config.smtp.maxMessageSize), logger });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
   const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger });
-  const { metrics, registry } = createMetrics({ depth: () => queue.depth() });
+  const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk });
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
@@ -99,7 +102,7 @@ export async function startGateway(
   // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
     config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
-    routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory,
+    routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory, disk,
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
@@ -114,7 +117,7 @@ export async function startGateway(
     queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     fairness: { maxShare: config.delivery.maxShareOfSlots, weightOf: limits.weightOf },
-    hostname: config.hostname, bounceFrom: config.delivery.bounceFrom,
+    hostname: config.hostname, bounceFrom: config.delivery.bounceFrom, paused: () => disk.critical(),
   });
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({
@@ -145,7 +148,7 @@ export async function startGateway(
     requireVerifiedSender: config.smtp.requireVerifiedSender ?? config.delivery.mode !== 'capture', gmailAvailable: gmail.planner !== undefined,
   });
   const inboundDeps = {
-    smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits, senders,
+    smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits, senders, disk,
     onQueued: (message: QueuedMessage) => { limits.usage.accepted(message.tenantId, clock()); delivery.notify(); },
     maxSizeFor: (tenantId: string) => Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
   };
@@ -170,7 +173,7 @@ export async function startGateway(
     mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
-    health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
+    health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }), ready: () => diskReadiness(disk),
   });
   const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));
   delivery.start();
@@ -181,6 +184,7 @@ export async function startGateway(
     smtpPort, tlsPort, mxPort, httpPort: http.port,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
+      disk.stop();
       await purge.stop();
       await delivery.stop(graceMs);
       await mx.close(); // after delivery: its Plan reads the suppression list

@@ -40,6 +40,11 @@ async function main(): Promise<void> {
  * so storage rejections are logged and survived. Anything else is a bug: log and exit.
  */
 function guardProcess(logger: pino.Logger): void {
+  // src/store/lmdb-env.ts reports a retired LMDB handle as a process warning (it has no logger).
+  process.on('warning', (warning) => {
+    const code = (warning as NodeJS.ErrnoException).code;
+    if (code?.startsWith('POSTBODE_LMDB_')) logger.error({ code, reason: warning.message }, 'LMDB handle retired after a failed write (see reason)');
+  });
   process.on('unhandledRejection', (reason) => {
     if (isStorageFailure(reason)) {
       logger.error({ err: reason }, 'storage failure outside a request (disk full?); continuing');

@@ -15,9 +15,14 @@ export interface HealthReport {
   readonly details: Record<string, unknown>;
 }
 
+/** Not ready carries a stable reason (e.g. `disk_below_watermark`) and what explains it. */
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string; readonly details?: Record<string, unknown> };
+
 export interface HttpAppDeps {
   readonly registry: Registry;
   readonly health: () => HealthReport;
+  /** GET /readyz: may this instance take new mail now (a load balancer's question); always ready when absent. */
+  readonly ready?: () => Readiness;
   /** Given in capture mode: serves the dev mailbox pages under /dev/mailbox. */
   readonly mailbox?: CaptureMailbox;
   /** Who may read the dev mailbox; absent = nobody (fails closed). */
@@ -48,6 +53,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     const report = safeHealth(deps);
     res.set('Cache-Control', 'no-store');
     res.status(report.ok ? 200 : 503).json({ ...report.details, status: report.ok ? 'ok' : 'unavailable' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const state = deps.ready?.() ?? { ready: true };
+    res.set('Cache-Control', 'no-store');
+    res.status(state.ready ? 200 : 503).json(state.ready ? { ready: true } : { ready: false, reason: state.reason, ...state.details });
   });
   app.get('/metrics', async (_req, res) => {
     const text = await deps.registry.metrics();

@@ -7,6 +7,12 @@ export interface QueueDepth {
   readonly deferred: number;
 }
 
+/** The free-space watermark's last sample (src/store/disk-watermark.ts). */
+export interface DiskSample {
+  freeBytes(): number | undefined;
+  below(): boolean;
+}
+
 export interface CreatedMetrics {
   readonly metrics: Metrics;
   /** Served at GET /metrics; one per gateway, never prom-client's global registry. */
@@ -17,7 +23,7 @@ export interface CreatedMetrics {
  * The Prometheus side of `Metrics`. Queue gauges are read from `depth()` when scraped, so
  * they are never stale and cost nothing between scrapes.
  */
-export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics {
+export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample }): CreatedMetrics {
   const registry = new Registry();
   const registers = [registry];
   const accepted = new Counter({ name: 'postbode_messages_accepted_total', help: 'Messages queued (250 sent to the client)', registers });
@@ -45,6 +51,7 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
       this.set({ status: 'deferred' }, depth.deferred);
     },
   });
+  if (opts.disk) diskGauges(registers, opts.disk);
   const mx = mxCounters(registers);
   const gmail = new Counter({
     name: 'postbode_gmail_sends_total', help: 'Gmail mode sends by outcome (sent, deferred, bounced, link-broken, daily-limit, not-send-as)',
@@ -68,6 +75,18 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     limitHit(limit) { limitHits.inc({ limit }); },
   };
   return { metrics, registry };
+}
+
+/** Read when scraped, like the queue gauges. */
+function diskGauges(registers: Registry[], disk: DiskSample): void {
+  new Gauge({
+    name: 'postbode_disk_free_bytes', help: 'Free bytes on the data directory\'s filesystem at the last statfs sample', registers,
+    collect() { const free = disk.freeBytes(); if (free !== undefined) this.set(free); },
+  });
+  new Gauge({
+    name: 'postbode_disk_below_watermark', help: '1 while free space is below queue.minFreeBytes (new mail gets 452 4.3.1), else 0', registers,
+    collect() { this.set(disk.below() ? 1 : 0); },
+  });
 }
 
 /** Inbound MX counters (src/mx/): bounces by category, forwarded replies, auto-replies, forged bounces. */

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { newQueueId } from '../core/ids.js';
 
 /**
@@ -57,7 +58,7 @@ export const AUDIT_MAX_LIMIT = 500;
  */
 export function openAuditLog(path: string): AuditLog {
   mkdirSync(path, { recursive: true });
-  const root = open({ path, maxDbs: 4 });
+  const root = openLmdbEnv({ path, maxDbs: 4 });
   const entries: Database<AuditEntry, string> = root.openDB({ name: 'entries', encoding: 'json' });
   const byTenant: Database<true, string> = root.openDB({ name: 'entries-by-tenant', encoding: 'json' });
   let lastId: string | undefined;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 
 /** A stored API token: never the token itself, only the hash of its secret. */
 export interface ApiTokenRecord {
@@ -45,7 +46,7 @@ const ADMIN_OWNER = 'admin';
  */
 export function openTokenStore(path: string): TokenStore {
   mkdirSync(path, { recursive: true });
-  const root = open({ path, maxDbs: 4 });
+  const root = openLmdbEnv({ path, maxDbs: 4 });
   const tokens: Database<ApiTokenRecord, string> = root.openDB({ name: 'tokens', encoding: 'json' });
   /** `<owner>:<tokenId>` → true: tokens per tenant in id (= creation) order, and "is there an admin token". */
   const byOwner: Database<true, string> = root.openDB({ name: 'tokens-by-owner', encoding: 'json' });

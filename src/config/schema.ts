@@ -115,6 +115,8 @@ export const configSchema = z.strictObject({
     activeWindow: z.number().int().min(1).default(200),
     /** How long finished messages (record and body) stay in the message log before they are purged. */
     retentionMs: ms.default(90 * 24 * 3600_000),
+    /** Free bytes the data directory's filesystem must keep; below it new mail gets 452 4.3.1. null = max(64 MiB, 4 × smtp.maxMessageSize); 0 = off. */
+    minFreeBytes: z.number().int().min(0).nullable().default(null),
     retry: z.strictObject({
       initialDelayMs: ms.default(5 * 60_000),
       maxDelayMs: ms.default(4000_000),

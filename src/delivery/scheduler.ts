@@ -26,6 +26,8 @@ export interface DeliveryDeps {
   pollMs?: number;
   /** How the window and each destination's slots are shared between tenants (default: even, no cap). */
   fairness?: FairPolicy;
+  /** While true no attempt starts: the disk has no room left to record a result (a sent but unrecorded message goes out twice). */
+  paused?: () => boolean;
 }
 
 export interface Delivery {
@@ -100,6 +102,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     clearTimeout(sleepTimer);
     sleepTimer = undefined;
     if (!running) return;
+    if (deps.paused?.()) return sleepFor(pollMs);
     const now = deps.clock();
     try {
       fillWindow(now);

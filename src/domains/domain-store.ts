@@ -1,4 +1,5 @@
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { PLATFORM_OWNER, type DomainRecord } from './domain-types.js';
 
@@ -78,7 +79,7 @@ function migrateDomainKeyed(dbs: Dbs, old: Database<DomainRecord, string>): void
 }
 
 export function openDomainStore(path: string): DomainStore {
-  const root = open({ path, maxDbs: 4 });
+  const root = openLmdbEnv({ path, maxDbs: 4 });
   const dbs: Dbs = {
     root,
     claims: root.openDB({ name: 'domain-claims', encoding: 'json' }),

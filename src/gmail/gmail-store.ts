@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import type { GmailQuota } from '../transports/gmail.js';
 
 /**
@@ -71,7 +72,7 @@ function stateKey(state: string): string {
 }
 
 export function openGmailStore(path: string): GmailStore {
-  const root = open({ path, maxDbs: 4 });
+  const root = openLmdbEnv({ path, maxDbs: 4 });
   const links: Database<GmailLink, string> = root.openDB({ name: 'gmail-links', encoding: 'json' });
   const states: Database<PendingLink, string> = root.openDB({ name: 'gmail-states', encoding: 'json' });
   const counts: Database<number, string> = root.openDB({ name: 'gmail-sent-per-day', encoding: 'json' });

@@ -7,6 +7,7 @@ import type { Metrics } from '../core/metrics.js';
 import { Replies, SmtpError, type SmtpReply } from '../core/smtp-reply.js';
 import type { Envelope, MessageQueue, NewMessage, QueuedMessage, RecipientRole } from '../core/types.js';
 import type { SenderGuard } from '../rules/sender-guard.js';
+import type { DiskSpace } from '../store/disk-watermark.js';
 import { collectCapped } from './collect-stream.js';
 import { STRUCTURE_LIMITS } from './message-structure.js';
 import { processMessage } from './process-message.js';
@@ -25,6 +26,8 @@ export interface DataDeps {
   readonly maxHops?: number;
   /** Header From/Sender/Reply-To ownership, checked before the message is stored. */
   readonly senders?: SenderGuard;
+  /** Free-space watermark: below it the message is refused with 452 4.3.1 instead of written. */
+  readonly disk?: DiskSpace;
 }
 
 /** What DATA needs to know about the session, already resolved by the listener. */
@@ -80,6 +83,7 @@ async function enqueue(
   deps: DataDeps, session: DataSession, id: string,
   processed: { readonly message: Buffer; readonly messageId: string; readonly subject?: string }, receivedAt: number,
 ): Promise<QueuedMessage> {
+  if (deps.disk?.below()) throw refusal(deps, session, Replies.storageFull(), 'storage-full');
   try {
     return await deps.queue.enqueue({
       id, tenantId: session.tenantId, kind: 'mail', envelope: session.envelope, receivedAt,
@@ -88,6 +92,7 @@ async function enqueue(
     }, processed.message);
   } catch (err) {
     const full = isGatewayError(err, 'E_STORAGE_FULL');
+    if (full) void deps.disk?.check(); // the next MAIL FROM is refused without another failed write
     deps.logger.error({ ...session.log, queueId: id, err }, full ? 'queue full, message deferred' : 'enqueue failed, message deferred');
     throw refusal(deps, session, full ? Replies.storageFull() : Replies.localError(), full ? 'storage-full' : 'local-error', false);
   }

@@ -5,6 +5,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { MessageQueue, QueuedMessage, TenantDirectory } from '../core/types.js';
 import type { TenantLimits } from '../tenants/tenant-limits-service.js';
 import type { SenderGuard } from '../rules/sender-guard.js';
+import type { DiskSpace } from '../store/disk-watermark.js';
 import type { PasswordVerifier } from './auth.js';
 
 /** Everything the SMTP listener needs, injected by the composition root (or a test). */
@@ -28,4 +29,6 @@ export interface InboundDeps {
   readonly limits?: TenantLimits;
   /** Sender ownership at MAIL FROM and for the header From/Sender/Reply-To (src/rules/sender-guard.ts); unchecked when absent. */
   readonly senders?: SenderGuard;
+  /** Free-space watermark on the data directory: below it MAIL FROM and DATA answer 452 4.3.1. */
+  readonly disk?: DiskSpace;
 }

@@ -111,6 +111,7 @@ async function auth(ctx: Ctx, a: SMTPServerAuthentication, session: SMTPServerSe
 
 async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   if (ctx.isClosing()) throw refuse(ctx, session, { reply: Replies.shuttingDown(), reason: 'shutdown' }, 'MAIL');
+  if (ctx.deps.disk?.below()) throw refuse(ctx, session, { reply: Replies.storageFull(), reason: 'storage-full' }, 'MAIL');
   countTransaction(ctx, session);
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
@@ -161,6 +162,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
     maxMessageSize: deps.smtp.maxMessageSize, maxHops: deps.smtp.maxHops, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
     logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
     ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}), ...(deps.senders ? { senders: deps.senders } : {}),
+    ...(deps.disk ? { disk: deps.disk } : {}),
   }, () => ctx.tracker.inputDone(session.id)).catch((err: unknown) => {
     // the end-of-DATA size check uses the tenant's limit (maxSizeFor): count it like the SIZE= one
     if (err instanceof SmtpError && err.responseCode === 552) deps.limits?.hit(tenantId, 'maxMessageSize');

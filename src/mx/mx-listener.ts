@@ -17,6 +17,7 @@ import { sessionFields } from '../inbound/session-log.js';
 import { closeGracefully, listen, type SmtpListener } from '../inbound/smtp-listener.js';
 import { toCallback } from '../inbound/to-callback.js';
 import { TransactionTracker } from '../inbound/transaction-timer.js';
+import type { DiskSpace } from '../store/disk-watermark.js';
 import type { Inbox } from './inbox.js';
 import { classifyRecipient, isReply, type MxDomains } from './recipient-policy.js';
 
@@ -34,6 +35,8 @@ export interface MxListenerDeps {
   readonly clock: Clock;
   /** Called after the 250 with the stored message's id. */
   readonly onStored: (id: string) => void;
+  /** Free-space watermark on the data directory: below it MAIL FROM and DATA answer 452 4.3.1. */
+  readonly disk?: DiskSpace;
 }
 
 /**
@@ -67,6 +70,7 @@ export function createMxListener(deps: MxListenerDeps): SmtpListener {
     }), cb),
     onMailFrom: (address, session, cb) => toCallback(guard(session, 'MAIL', async () => {
       if (closing) throw refuse(session, Replies.shuttingDown(), 'shutdown', 'MAIL');
+      if (deps.disk?.below()) throw refuse(session, Replies.storageFull(), 'storage-full', 'MAIL');
       const syntax = checkSenderSyntax(address.address);
       if (syntax) throw refuse(session, syntax.reply, syntax.reason, 'MAIL');
       tracker.begin(session.id);
@@ -110,10 +114,12 @@ export function createMxListener(deps: MxListenerDeps): SmtpListener {
     });
     if (processed.kind === 'refuse') throw refuse(session, processed.reply, processed.reason, 'DATA');
     const mailFrom = session.envelope.mailFrom;
+    if (deps.disk?.below()) throw refuse(session, Replies.storageFull(), 'storage-full', 'DATA');
     try {
       await deps.inbox.put({ id, receivedAt: now, envelope: { from: mailFrom === false ? '' : mailFrom.address, to }, client: { address: ip, helo } }, processed.message);
     } catch (err) {
       const full = isGatewayError(err, 'E_STORAGE_FULL');
+      if (full) void deps.disk?.check();
       deps.logger.error({ ...sessionFields(session), listener: 'mx', id, err }, full ? 'mx store full, message deferred' : 'mx store failed, message deferred');
       throw refuse(session, full ? Replies.storageFull() : Replies.localError(), full ? 'storage-full' : 'local-error', 'DATA');
     }

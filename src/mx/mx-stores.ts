@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { closeSettled } from '../queue/lmdb-store.js';
 import type { Envelope } from '../core/types.js';
@@ -49,7 +50,7 @@ export interface MxStores {
 export function openMxStores(path: string): MxStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = open({ path, maxDbs: 12 });
+    const root = openLmdbEnv({ path, maxDbs: 12 });
     return {
       root,
       inbox: root.openDB<InboxEntry, string>('inbox', { encoding: 'msgpack' }),

@@ -15,6 +15,7 @@ import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
 import type { LocalPartIndex } from '../tenants/local-part-registry.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import { createInbox } from './inbox.js';
+import type { DiskSpace } from '../store/disk-watermark.js';
 import { createMxListener } from './mx-listener.js';
 import { withMx, withSuppressedTransport } from './mx-plan.js';
 import { createMxProcessor } from './mx-processor.js';
@@ -42,6 +43,8 @@ export interface MxOptions {
   readonly onQueued: () => void;
   /** Addresses on a domain the tenant verified need no confirmation as reply targets. */
   readonly domains?: DomainDirectory;
+  /** Free-space watermark: below it the MX answers 452 4.3.1. */
+  readonly disk?: DiskSpace;
 }
 
 export interface Mx {
@@ -110,6 +113,7 @@ export function openMx(opts: MxOptions): Mx {
       const listener = createMxListener({
         smtp: config.smtp, hostname: config.hostname, tls: opts.tls, domains, inbox,
         metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onStored: (id) => processor.submit(id),
+        ...(opts.disk ? { disk: opts.disk } : {}),
         checkForwarding: async (localPart) => {
           const found = await tenantByLocalPart(opts.tenants, opts.settings, localPart);
           if (!found) return MxReplies.unknownUser();

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import { headerText } from './header-text.js';
@@ -34,7 +35,7 @@ export class BodyArchive {
   static open(path: string, logger: Logger): BodyArchive {
     try {
       mkdirSync(path, { recursive: true });
-      const root = open({ path, maxDbs: 2, overlappingSync: false });
+      const root = openLmdbEnv({ path, maxDbs: 2, overlappingSync: false });
       return new BodyArchive(root, root.openDB<Buffer, string>('bodies', { encoding: 'binary' }), logger);
     } catch (err) {
       throw new GatewayError('E_STORAGE', `cannot open body archive at ${path}: ${String(err)}`, { cause: err });

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { QueuedMessage } from '../core/types.js';
 import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
@@ -42,7 +43,7 @@ export interface Change {
 export function openStores(path: string): QueueStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = open({ path, maxDbs: 8 });
+    const root = openLmdbEnv({ path, maxDbs: 8 });
     return {
       root,
       messages: root.openDB<QueuedMessage, string>('messages', { encoding: 'msgpack' }),

@@ -1,4 +1,5 @@
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { ContentSettings } from '../rules/content-settings.js';
 import type { LintWarning } from '../rules/spam-lint.js';
@@ -49,7 +50,7 @@ export interface ContentSettingsStore extends ContentSettingsReader {
 }
 
 export function openContentSettingsStore(path: string): ContentSettingsStore {
-  const root = open({ path, maxDbs: 3 });
+  const root = openLmdbEnv({ path, maxDbs: 3 });
   const settings: Database<StoredContentSettings, string> = root.openDB({ name: 'content-settings', encoding: 'json' });
   const notes: Database<ContentAnnotation, string> = root.openDB({ name: 'content-annotations', encoding: 'json' });
   return {

@@ -1,4 +1,5 @@
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { newQueueId } from '../core/ids.js';
@@ -43,7 +44,7 @@ interface IpIndexEntry {
  */
 export function openTenantStore(path: string, opts: { readonly clock?: Clock } = {}): TenantStore {
   const clock = opts.clock ?? systemClock;
-  const root = open({ path, maxDbs: 4 });
+  const root = openLmdbEnv({ path, maxDbs: 4 });
   const tenants: Database<Tenant, string> = root.openDB({ name: 'tenants', encoding: 'json' });
   /** Lower-cased user name → tenant id: the uniqueness check and the AUTH lookup. */
   const usernames: Database<string, string> = root.openDB({ name: 'tenant-usernames', encoding: 'string' });

@@ -1,4 +1,5 @@
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Tenant } from '../core/types.js';
 import { isReservedLocalPart } from './local-part.js';
@@ -47,7 +48,7 @@ export interface SenderStoreOptions {
 }
 
 export function openSenderSettingsStore(path: string, opts: SenderStoreOptions = {}): SenderSettingsStore {
-  const root = open({ path, maxDbs: 3 });
+  const root = openLmdbEnv({ path, maxDbs: 3 });
   const settings: Database<SenderSettings, string> = root.openDB({ name: 'sender-settings', encoding: 'json' });
   const index: Database<string, string> = root.openDB({ name: 'local-parts', encoding: 'string' });
   const bounce = opts.bounceLocalPart ?? 'bounces';

@@ -1,4 +1,5 @@
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import type { LimitOverrides } from './tenant-limits.js';
 
 /**
@@ -17,7 +18,7 @@ export interface TenantLimitsStore {
 const NONE: LimitOverrides = Object.freeze({});
 
 export function openTenantLimitsStore(path: string): TenantLimitsStore {
-  const root = open({ path, maxDbs: 2 });
+  const root = openLmdbEnv({ path, maxDbs: 2 });
   const db: Database<LimitOverrides, string> = root.openDB({ name: 'limits', encoding: 'json' });
   const cache = new Map<string, LimitOverrides>();
   for (const { key, value } of db.getRange()) cache.set(key, Object.freeze({ ...value }));

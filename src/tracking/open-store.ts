@@ -1,4 +1,5 @@
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../store/lmdb-env.js';
 import { explainOpen, type OpenClass } from './classify-open.js';
 
 /**
@@ -71,7 +72,7 @@ export function nextRecord(current: OpenRecord | undefined, event: OpenEventInpu
 }
 
 export function openOpenStore(path: string): OpenStore {
-  const root = open({ path, maxDbs: 2 });
+  const root = openLmdbEnv({ path, maxDbs: 2 });
   const opens: Database<OpenRecord, string> = root.openDB({ name: 'opens', encoding: 'json' });
   return {
     async record(event) {

@@ -46,6 +46,8 @@ describe('a running gateway on a full disk', () => {
       POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
       POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
       POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port), POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
+      // The watermark off: this test is about the write that fails when the disk really fills.
+      POSTBODE_QUEUE__MIN_FREE_BYTES: '0',
       POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '300', POSTBODE_QUEUE__RETRY__MAX_DELAY_MS: '600', POSTBODE_QUEUE__RETRY__JITTER: '0',
     });
     try {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { isGatewayError } from '../../core/gateway-error.js';
+import { isLmdbCommitFailure, isStorageFull } from '../../queue/storage-errors.js';
 import { fill } from '../../core/text-catalog.js';
 import { apiCatalog, localiseError, markLanguage, requestLanguage } from './localise.js';
 
@@ -20,6 +21,8 @@ export const forbidden = (message?: string): ApiError => new ApiError(403, { err
 export const conflict = (message: string): ApiError => new ApiError(409, { error: 'conflict', message });
 /** 409 for a name that is taken or reserved: the same words whoever holds it. */
 export const notAvailable = (message: string): ApiError => new ApiError(409, { error: 'not_available', message });
+/** A write failed because the disk is full (the change was not made): retry later, like SMTP's 452. */
+export const insufficientStorage = (): ApiError => new ApiError(507, { error: 'insufficient_storage', message: 'The server has no room to store this change; try again later' });
 export const invalidRequest = (fields: FieldErrors): ApiError => new ApiError(400, { error: 'invalid_request', fields });
 /** 429; the handler turns `retryAfterSeconds` into the Retry-After header. */
 export const rateLimited = (waitMs: number, message: string): ApiError =>
@@ -75,9 +78,11 @@ export function httpErrorOf(err: unknown): ApiError | undefined {
       case 'E_CONFLICT': case 'E_TENANT_EXISTS': return conflict(err.message);
       case 'E_NOT_AVAILABLE': return notAvailable(err.message);
       case 'E_INVALID': return invalidRequest({ body: [err.message] });
+      case 'E_STORAGE_FULL': return insufficientStorage();
       default: return undefined;
     }
   }
+  if (isLmdbCommitFailure(err) || isStorageFull(err)) return insufficientStorage();
   return bodyParserError(err);
 }
 

@@ -1,0 +1,172 @@
+import { open, type Key, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
+import { isLmdbCommitFailure, isStorageFull } from '../queue/storage-errors.js';
+
+/**
+ * The one way Postbode opens an LMDB environment.
+ *
+ * Why: after a failed commit (disk full, I/O error) lmdb-js's write path in that handle is not
+ * safe to use again: writing on kept the native side computing negative buffer sizes until
+ * the heap was corrupt and the process aborted. So the first failed commit retires the handle:
+ * a fresh handle on the same files takes its place at once (LMDB itself aborted the failed
+ * transaction, so what is on disk is the last good commit), the old one is closed without
+ * another write, and the process stays up. Writes already queued on the old handle fail
+ * like the one that failed; the next write goes to the new handle.
+ *
+ * The stores keep the objects they were given: the root and every `openDB` result are
+ * stand-ins that always forward to the current handle, so a store changes one line (`open`
+ * becomes `openLmdbEnv`).
+ */
+export function openLmdbEnv<V = unknown, K extends Key = Key>(options: RootDatabaseOptionsWithPath): RootDatabase<V, K> {
+  const env = new LmdbEnv(options);
+  return env.standIn(() => env.root) as unknown as RootDatabase<V, K>;
+}
+
+/** Methods that write: after a failure they must never reach the failed handle. */
+const WRITES: ReadonlySet<PropertyKey> = new Set([
+  'put', 'remove', 'del', 'putSync', 'removeSync', 'transaction', 'transactionAsync', 'transactionSync',
+  'childTransaction', 'ifVersion', 'ifNoExists', 'batch', 'drop', 'dropSync', 'clearAsync', 'clearSync',
+]);
+/**
+ * How long a retired handle may take to close. lmdb's close() first waits for the flush of the
+ * last batch, which a failed batch never gives (see queue/failure-signal.ts); by then its write
+ * thread has long finished, so the native environment is closed directly. Without that the
+ * files would stay open, and deleted files on a full disk would free nothing.
+ */
+const RETIRE_WAIT_MS = 1_000;
+
+type Handle = Record<PropertyKey, unknown>;
+type OpenArgs = unknown[];
+
+class LmdbEnv {
+  root: RootDatabase;
+  private generation = 0;
+  private failedGeneration = -1;
+  private readonly subs: Array<{ readonly args: OpenArgs; db: Handle }> = [];
+  private readonly retiring: Array<Promise<unknown>> = [];
+  private closed = false;
+  private guarding = false;
+
+  constructor(private readonly options: RootDatabaseOptionsWithPath) {
+    this.root = open(options);
+  }
+
+  /** A Proxy that forwards every property to `current()`, watching what writes return. */
+  standIn(current: () => object): object {
+    const cache = new Map<PropertyKey, { generation: number; fn: unknown }>();
+    return new Proxy({}, {
+      get: (_t, prop) => {
+        if (prop === 'openDB') return (...args: OpenArgs) => this.openSub(args);
+        if (prop === 'close') return () => this.close();
+        const target = current() as Handle;
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const hit = cache.get(prop);
+        if (hit?.generation === this.generation) return hit.fn;
+        const fn = this.forward(current, prop);
+        cache.set(prop, { generation: this.generation, fn });
+        return fn;
+      },
+      has: (_t, prop) => Reflect.has(current(), prop),
+    });
+  }
+
+  private openSub(args: OpenArgs): object {
+    const sub = { args, db: this.openOn(this.root, args) };
+    this.subs.push(sub);
+    return this.standIn(() => sub.db);
+  }
+
+  private openOn(root: RootDatabase, args: OpenArgs): Handle {
+    return (root.openDB as (...a: OpenArgs) => unknown)(...args) as Handle;
+  }
+
+  private forward(current: () => object, prop: PropertyKey): (...args: unknown[]) => unknown {
+    const writes = WRITES.has(prop);
+    return (...args: unknown[]) => {
+      if (writes && this.failedGeneration === this.generation) this.reopen(); // a reopen that failed before: try again
+      const target = current() as Handle;
+      const generation = this.generation;
+      let result: unknown;
+      try {
+        result = (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+      } catch (err) {
+        this.onError(err, generation);
+        throw err;
+      }
+      if (writes && isThenable(result)) {
+        result.then(undefined, (err: unknown) => this.onError(err, generation));
+        this.guardBatch();
+      }
+      return result;
+    };
+  }
+
+  /**
+   * lmdb-js starts each event-turn batch with an internal write whose promise it drops; when the
+   * batch fails that rejection would be unhandled (and kill the process). Once lmdb's own
+   * setImmediate has started the batch, `committed` is that promise: handle it, once per turn.
+   */
+  private guardBatch(): void {
+    if (this.guarding) return;
+    this.guarding = true;
+    setImmediate(() => {
+      this.guarding = false;
+      this.root.committed.then(() => undefined, () => undefined);
+    });
+  }
+
+  private onError(err: unknown, generation: number): void {
+    if (!isLmdbCommitFailure(err) && !isStorageFull(err)) return;
+    // lmdb's cause travels on a second promise; whoever classifies it listens too, but it must never go unhandled.
+    const cause = (err as { commitError?: unknown }).commitError;
+    if (cause instanceof Promise) cause.catch(() => undefined);
+    if (generation !== this.generation || this.closed) return; // the old handle's queued writes failing after it
+    this.failedGeneration = generation;
+    this.reopen();
+  }
+
+  /** Opens a fresh handle, re-opens every named database on it, and retires the failed one. */
+  private reopen(): void {
+    const old = this.root;
+    let fresh: RootDatabase;
+    try {
+      fresh = open(this.options);
+      for (const sub of this.subs) sub.db = this.openOn(fresh, sub.args);
+    } catch (err) {
+      process.emitWarning(`LMDB environment ${this.options.path} could not be reopened after a failed commit: ${String(err)}`, { code: 'POSTBODE_LMDB_REOPEN_FAILED' });
+      return;
+    }
+    this.root = fresh;
+    this.generation++;
+    this.retiring.push(retire(old));
+    process.emitWarning(`LMDB environment ${this.options.path} reopened after a failed commit (disk full?)`, { code: 'POSTBODE_LMDB_REOPENED' });
+  }
+
+  private async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.retiring);
+    await this.root.close();
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Closes a failed handle without writing to it: lmdb's own close, else (it hung) the native close it would have made. */
+async function retire(old: RootDatabase): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'hung'>((resolve) => { timer = setTimeout(resolve, RETIRE_WAIT_MS, 'hung'); });
+  const closing = old.close().then(() => 'closed' as const, () => 'closed' as const);
+  const outcome = await Promise.race([closing, limit]).finally(() => clearTimeout(timer));
+  if (outcome === 'closed') return;
+  const handle = old as unknown as { status: string; env?: { address: number; close(): void } };
+  if (handle.status === 'closed' || !handle.env) return;
+  handle.env.address = 0;
+  try {
+    handle.env.close();
+  } catch {
+    // already closed by lmdb after all
+  }
+  handle.status = 'closed';
+}
