@@ -72,7 +72,7 @@ export async function startGateway(
   await mkdir(config.dataDir, { recursive: true });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
   const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger });
-  const { metrics, registry } = createMetrics({ depth: () => queue.depth() });
+  const { metrics, registry } = createMetrics({ depth: () => queue.depth(), dataDir: config.dataDir });
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
