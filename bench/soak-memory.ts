@@ -80,6 +80,8 @@ async function startGateway(dataDir: string, sinkPort: number): Promise<{ child:
     POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
     POSTBODE_DELIVERY__SMARTHOST__PORT: String(sinkPort), POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
     POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
+    // The default tenant limits (10,000 an hour) would refuse a long soak after a while.
+    POSTBODE_LIMITS__MESSAGES_PER_HOUR: '1000000000', POSTBODE_LIMITS__MESSAGES_PER_DAY: '1000000000',
   };
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], { env, cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const up = await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/healthz`)).ok, 60_000);
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   let sent = 0;
   let failed = 0;
+  let firstError: string | undefined;
   let inFlight = 0;
   const started = Date.now();
   const endAt = started + opts.minutes * 60_000;
@@ -148,13 +151,17 @@ async function main(): Promise<void> {
         const i = sent + failed + inFlight;
         inFlight++;
         transport.sendMail({ from: 'facturen@soak.example', to: `klant${i % 50}@example.com`, subject: `Factuur ${i}`, text: invoice(opts.size, i) })
-          .then(() => { sent++; }, () => { failed++; })
+          .then(() => { sent++; }, (err: unknown) => {
+            failed++;
+            firstError ??= err instanceof Error ? err.message : String(err);
+          })
           .finally(() => { inFlight--; });
       }
     }, 50);
     const next = setInterval(() => {
       void sample(gw.http, sent, sink.count(), started).then((s) => {
         samples.push(s);
+        if (firstError !== undefined && failed > 0) console.log(`first refusal: ${firstError}`);
         console.log(`t=${s.at.toFixed(0)}s sent ${s.sent} delivered ${s.delivered} failed ${failed} heapUsed ${(s.heapUsed / MiB).toFixed(1)} MiB anon ${(s.anon / MiB).toFixed(1)} MiB file ${(s.file / MiB).toFixed(1)} MiB`);
       }, (err: unknown) => { console.error('sample failed', err); });
     }, opts.sampleSeconds * 1000);
