@@ -75,7 +75,7 @@ export async function startGateway(
   const disk = await startDiskWatermark({ path: config.dataDir, minFreeBytes: config.queue.minFreeBytes ?? defaultMinFreeBytes(config.smtp.maxMessageSize), logger });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
   const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger });
-  const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk });
+  const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Metrics, MxEvent } from '../core/metrics.js';
+import { registerMemoryGauges } from './memory-metrics.js';
 
 export interface QueueDepth {
   readonly messages: number;
@@ -23,7 +24,7 @@ export interface CreatedMetrics {
  * The Prometheus side of `Metrics`. Queue gauges are read from `depth()` when scraped, so
  * they are never stale and cost nothing between scrapes.
  */
-export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample }): CreatedMetrics {
+export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample; dataDir?: string }): CreatedMetrics {
   const registry = new Registry();
   const registers = [registry];
   const accepted = new Counter({ name: 'postbode_messages_accepted_total', help: 'Messages queued (250 sent to the client)', registers });
@@ -61,6 +62,7 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
     name: 'postbode_tenant_limit_hits_total', help: 'Commands refused by a tenant or session limit, by limit (per tenant: GET /tenants/{id}/limits)',
     labelNames: ['limit'] as const, registers,
   });
+  registerMemoryGauges(registers, { dataDir: opts.dataDir });
   collectDefaultMetrics({ register: registry });
 
   const metrics: Metrics = {

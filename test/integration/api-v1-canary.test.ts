@@ -32,6 +32,8 @@ let tenantId: string;
 let logger: Logger;
 const logLines: string[] = [];
 const responses: Array<{ route: string; text: string }> = [];
+/** Each answer to a documented operation, to check that its status is documented for it. */
+const answers: Array<{ operation: string; status: number; documented: readonly string[] }> = [];
 
 /** One request; a 429 (the sweeps go past a token's burst of 60) waits its Retry-After and asks again, at most 3 times. */
 async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; text: string }> {
@@ -70,13 +72,14 @@ afterAll(async () => {
 
 /** Every documented route, with ids filled in from the objects made so far; deletes last. */
 async function exerciseEveryRoute(token: string, ids: Record<string, string>): Promise<number> {
-  const doc = JSON.parse((await call('GET', '/api/v1/openapi.json', undefined)).text) as { paths: Record<string, Record<string, unknown>> };
-  const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
+  const doc = JSON.parse((await call('GET', '/api/v1/openapi.json', undefined)).text) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => ({ method: m.toUpperCase(), path, documented: Object.keys(op.responses) })));
   ops.sort((x, y) => Number(x.method === 'DELETE') - Number(y.method === 'DELETE'));
-  for (const { method, path } of ops) {
+  for (const { method, path, documented } of ops) {
     const filled = path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name] ?? ids.id ?? '');
     const body = method === 'POST' ? {} : method === 'PATCH' ? { name: 'Canary BV' } : undefined;
-    await call(method, `/api/v1${filled}${method === 'DELETE' && filled.endsWith(tenantId) ? '?force=true' : ''}`, token, body);
+    const { status } = await call(method, `/api/v1${filled}${method === 'DELETE' && filled.endsWith(tenantId) ? '?force=true' : ''}`, token, body);
+    answers.push({ operation: `${method} ${path}`, status, documented });
   }
   return ops.length;
 }
@@ -121,5 +124,11 @@ describe('canary secrets', () => {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
     }
     expect(responses.filter((r) => r.text.includes(tenantToken))).toHaveLength(1);
+  });
+
+  it('answered every operation only with a status its OpenAPI entry documents', () => {
+    expect(answers.length).toBeGreaterThan(60);
+    const undocumented = answers.filter((a) => !a.documented.includes(String(a.status))).map((a) => `${a.operation} answered ${a.status}`);
+    expect([...new Set(undocumented)]).toEqual([]);
   });
 });

@@ -39,4 +39,23 @@ describe('every documented API operation of the running gateway needs a token', 
     }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
   });
+
+  it('documents every error answer of every operation with the Error body, 415 and 500 included', async () => {
+    const doc = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>;
+    };
+    const problems: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (path === '/openapi.json' || path === '/docs') continue;
+      for (const [method, op] of Object.entries(methods)) {
+        for (const status of ['415', '500']) if (!op.responses[status]) problems.push(`${method} ${path}: ${status} not documented`);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) >= 400 && response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error') {
+            problems.push(`${method} ${path}: ${status} without the Error schema`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

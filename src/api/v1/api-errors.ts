@@ -24,6 +24,8 @@ export const notAvailable = (message: string): ApiError => new ApiError(409, { e
 /** A write failed because the disk is full (the change was not made): retry later, like SMTP's 452. */
 export const insufficientStorage = (): ApiError => new ApiError(507, { error: 'insufficient_storage', message: 'The server has no room to store this change; try again later' });
 export const invalidRequest = (fields: FieldErrors): ApiError => new ApiError(400, { error: 'invalid_request', fields });
+/** 415: the body is not JSON, or in a charset or Content-Encoding the API does not read; `message` says which. */
+export const unsupportedMediaType = (message: string): ApiError => new ApiError(415, { error: 'unsupported_media_type', message });
 /** 429; the handler turns `retryAfterSeconds` into the Retry-After header. */
 export const rateLimited = (waitMs: number, message: string): ApiError =>
   new ApiError(429, { error: 'rate_limited', message, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
@@ -69,8 +71,11 @@ function sizeText(origin: string, bound: number, scalar: string, list: string): 
   return `${scalar} ${bound}`;
 }
 
-/** The HTTP answer for an error, or undefined for an unexpected one (a 500, logged by the app). */
-export function httpErrorOf(err: unknown): ApiError | undefined {
+/**
+ * The HTTP answer for an error, or undefined for an unexpected one (a 500, logged by the app).
+ * `contentEncoding` (the request's header) names what could not be decompressed.
+ */
+export function httpErrorOf(err: unknown, contentEncoding?: string): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (isGatewayError(err)) {
     switch (err.code) {
@@ -83,25 +88,51 @@ export function httpErrorOf(err: unknown): ApiError | undefined {
     }
   }
   if (isLmdbCommitFailure(err) || isStorageFull(err)) return insufficientStorage();
-  return bodyParserError(err);
+  return bodyParserError(err, contentEncoding ?? 'identity');
 }
 
-/** express.json's http-errors: too large, malformed JSON, unsupported charset. */
-function bodyParserError(err: unknown): ApiError | undefined {
+/** body-parser error `type` of a JSON body that is not UTF-8 (json-body.ts raises it). */
+export const NOT_UTF8 = 'entity.not.utf8';
+
+interface BodyParserError {
+  readonly type?: unknown;
+  readonly status?: unknown;
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly charset?: unknown;
+  readonly encoding?: unknown;
+}
+
+/**
+ * express.json's http-errors, each with what was wrong: too large, malformed JSON, not UTF-8,
+ * an unsupported charset or Content-Encoding (415), a body that does not decompress (zlib's
+ * `Z_*` errors: gzip garbage, a truncated stream).
+ */
+function bodyParserError(err: unknown, contentEncoding: string): ApiError | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const { type, status } = err as { type?: unknown; status?: unknown };
+  const { type, status, code, message, charset, encoding } = err as BodyParserError;
   if (type === 'entity.too.large') return new ApiError(413, { error: 'payload_too_large' });
   if (type === 'entity.parse.failed') return invalidRequest({ body: ['not valid JSON'] });
+  if (type === NOT_UTF8) return invalidRequest({ body: ['not valid UTF-8: JSON is sent as UTF-8'] });
+  if (type === 'charset.unsupported') return unsupportedMediaType(fill(CHARSET_UNSUPPORTED, { charset: String(charset) }));
+  if (type === 'encoding.unsupported') return unsupportedMediaType(fill(ENCODING_UNSUPPORTED, { encoding: String(encoding) }));
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new ApiError(400, { error: 'bad_request', message: fill(NOT_DECOMPRESSED, { encoding: contentEncoding, reason: String(message) }) });
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError(status, { error: 'bad_request' });
   return undefined;
 }
+
+const CHARSET_UNSUPPORTED = 'charset {charset} is not supported: send JSON as UTF-8';
+const ENCODING_UNSUPPORTED = 'Content-Encoding {encoding} is not supported: send the body as it is, or as gzip, deflate or br';
+const NOT_DECOMPRESSED = 'the body is not valid {encoding} data, as its Content-Encoding says it is: {reason}';
 
 /**
  * JSON errors for everything the API raises, in the request's language with their stable codes;
  * anything unexpected goes on to the app's 500 handler.
  */
 export const apiErrorHandler: ErrorRequestHandler = (err, req, res, next) => {
-  const known = httpErrorOf(err);
+  const known = httpErrorOf(err, req.get('content-encoding'));
   if (!known || res.headersSent) {
     next(err);
     return;

@@ -26,6 +26,12 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   { code: 'unknown_field', en: 'unknown field', nl: 'onbekend veld' },
   { code: 'invalid', en: 'invalid value', nl: 'ongeldige waarde' },
   { code: 'not_json', en: 'not valid JSON', nl: 'geen geldige JSON' },
+  { code: 'not_utf8', en: 'not valid UTF-8: JSON is sent as UTF-8', nl: 'geen geldige UTF-8: JSON wordt als UTF-8 verstuurd' },
+  { code: 'json_only', en: 'send the body as JSON with Content-Type: application/json (got {type})', nl: 'stuur de inhoud als JSON met Content-Type: application/json (ontvangen: {type})' },
+  { code: 'charset_unsupported', en: 'charset {charset} is not supported: send JSON as UTF-8', nl: 'tekenset {charset} wordt niet ondersteund: stuur JSON als UTF-8' },
+  { code: 'encoding_unsupported', en: 'Content-Encoding {encoding} is not supported: send the body as it is, or as gzip, deflate or br', nl: 'Content-Encoding {encoding} wordt niet ondersteund: stuur de inhoud zoals hij is, of als gzip, deflate of br' },
+  { code: 'not_decompressed', en: 'the body is not valid {encoding} data, as its Content-Encoding says it is: {reason}', nl: 'de inhoud is geen geldige {encoding}-data, zoals de Content-Encoding zegt: {reason}' },
+  { code: 'local_part_too_long', en: 'the part before the @ is longer than 64 octets (RFC 5321)', nl: 'het deel voor de @ is langer dan 64 octetten (RFC 5321)' },
   { code: 'must_be_future', en: 'must be in the future', nl: 'moet in de toekomst liggen' },
   { code: 'not_a_valid_id', en: 'not a valid id', nl: 'geen geldige id' },
 

@@ -2,16 +2,16 @@ import { z } from 'zod';
 import type { DomainService } from '../../domains/domain-service.js';
 import { domainView } from '../../domains/domain-view.js';
 import type { ApiDeps } from './api-deps.js';
-import { idParams } from './fields.js';
+import { domainName, idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
 
 const TAG = 'Domains';
 
-const domainParams = idParams.extend({ domain: z.string().min(1).max(253) });
+const domainParams = idParams.extend({ domain: domainName });
 
 const addBody = z.strictObject({
-  domain: z.string().min(1).max(253).meta({ example: 'acme.example' }),
+  domain: domainName.meta({ example: 'acme.example' }),
   algorithm: z.enum(['rsa', 'rsa+ed25519']).optional().meta({ description: 'rsa (default): one RSA 2048 key; rsa+ed25519: both published, both sign' }),
 }).meta({ id: 'NewDomain' });
 

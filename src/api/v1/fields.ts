@@ -1,6 +1,7 @@
 import { parse as parseAddress } from 'smtp-address-parser';
 import { z } from 'zod';
 import { isGatewayError } from '../../core/gateway-error.js';
+import { normaliseDomainInput } from '../../domains/domain-service.js';
 import { parseIpRange } from '../../tenants/ip-match.js';
 import { validateSmtpUsername, validateTenantName } from '../../tenants/tenant-validation.js';
 
@@ -23,13 +24,23 @@ export function headerText(max: number): z.ZodString {
   return z.string().max(max).refine(isHeaderSafe, HEADER_UNSAFE_MESSAGE);
 }
 
-/** One RFC 5321 addr-spec (`local@domain`): no display name, no list, no line breaks. */
+/** RFC 5321 4.5.3.1.1: a receiving server may refuse a longer local part, so it is refused here, once. */
+const MAX_LOCAL_PART_OCTETS = 64;
+
+/**
+ * One RFC 5321 addr-spec (`local@domain`): no display name, no list, no line breaks, a local
+ * part of at most 64 octets. The one address check of the API: every field and parameter
+ * that takes an address uses it.
+ */
 export const mailAddress = z.string().min(3).max(254).superRefine((value, ctx) => {
   if (!isHeaderSafe(value)) {
     ctx.addIssue({ code: 'custom', message: HEADER_UNSAFE_MESSAGE });
     return;
   }
   if (!isSingleAddress(value)) ctx.addIssue({ code: 'custom', message: 'not a single e-mail address (local@domain)' });
+  else if (Buffer.byteLength(value.slice(0, value.lastIndexOf('@'))) > MAX_LOCAL_PART_OCTETS) {
+    ctx.addIssue({ code: 'custom', message: 'the part before the @ is longer than 64 octets (RFC 5321)' });
+  }
 }).meta({ description: 'One e-mail address (RFC 5321 addr-spec)', example: 'facturen@acme.example' });
 
 function isSingleAddress(value: string): boolean {
@@ -51,6 +62,9 @@ function checkedBy(validate: (value: string) => unknown) {
     }
   };
 }
+
+/** A domain name as the domain service spells it (U-labels allowed); a bad one is a field error of its own. */
+export const domainName = z.string().min(1).max(253).superRefine(checkedBy(normaliseDomainInput));
 
 export const tenantName = z.string().max(200).superRefine(checkedBy(validateTenantName))
   .meta({ description: 'Company or customer name; no line breaks or control characters', example: 'Acme Facturatie BV' });

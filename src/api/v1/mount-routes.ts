@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { forbidden, httpErrorOf, notFound } from './api-errors.js';
 import { principalOf } from './auth-middleware.js';
+import { requireJsonBody } from './json-body.js';
 import { localiseReply, markLanguage, requestLanguage } from './localise.js';
 import type { ApiRoute, RouteReply } from './route-spec.js';
 
@@ -26,6 +27,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], deps: M
       let reply: RouteReply;
       try {
         checkAccess(route, principal, req.params);
+        if (route.body !== undefined) requireJsonBody(req);
         reply = await route.run({ params: req.params, query: req.query, body: req.body }, principal, now);
       } catch (err) {
         if (route.method !== 'get') await audit(deps, route, req, principal, now, httpErrorOf(err)?.status ?? 500, {});

@@ -11,7 +11,9 @@ const COMMON_ERRORS: Readonly<Record<number, string>> = {
   400: 'Invalid request: `fields` names each bad field and why',
   401: 'Missing, unknown, expired or revoked token',
   413: 'Body larger than the limit',
+  415: '`unsupported_media_type`: a body not sent as JSON (Content-Type: application/json), or in a charset or Content-Encoding the API does not read',
   429: 'Rate limited; see Retry-After',
+  500: '`internal_error`: something unexpected went wrong; it is logged on the server, try again later',
 };
 
 /** The two routes that need no token (router.ts serves them before authentication). */
@@ -49,7 +51,9 @@ function toPathConfig(route: ApiRoute): RouteConfig {
   if (route.path.includes(':')) responses[404] = jsonResponse('Not found (or another tenant\'s)', errorSchema);
   if (route.access === 'admin') responses[403] = jsonResponse('Needs the admin token', errorSchema);
   for (const [status, spec] of Object.entries(route.responses)) {
-    responses[Number(status)] = spec.schema ? jsonResponse(spec.description, spec.schema) : { description: spec.description };
+    // Every error answer carries the Error body, also where the route only describes when it happens.
+    const schema = spec.schema ?? (Number(status) >= 400 ? errorSchema : undefined);
+    responses[Number(status)] = schema ? jsonResponse(spec.description, schema) : { description: spec.description };
   }
   return {
     method: route.method,

@@ -1,4 +1,5 @@
 import express, { type RequestHandler, type Router } from 'express';
+import { jsonBodyParser } from './json-body.js';
 import { actorOf } from '../../auth/principal.js';
 import { createAuthenticator } from '../../auth/authenticator.js';
 import type { Clock } from '../../core/clock.js';
@@ -52,7 +53,7 @@ export function createApiV1Router(deps: ApiDeps): Router {
   router.get('/docs', (_req, res) => { sendHtml(res, docsPage); });
   router.use(bearerAuth({ authenticate, limits, clock: deps.clock }));
   router.use(requestLog(deps.logger, deps.clock));
-  router.use(express.json({ limit: limits.bodyBytes }));
+  router.use(jsonBodyParser(limits.bodyBytes));
   mountRoutes(router, routes, { audit: deps.audit, clock: deps.clock, logger: deps.logger });
   router.use(apiErrorHandler);
   return router;

@@ -56,7 +56,7 @@ describe('OpenAPI document and docs page', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(op?.summary).toBe('Change a <thing>');
     expect(op?.parameters?.map((p) => ('name' in p ? `${p.in}:${p.name}` : ''))).toEqual(['path:id', 'query:dry']);
-    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404', '413', '429']);
+    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404', '413', '415', '429', '500']);
   });
 
   it('escapes everything it renders', () => {
