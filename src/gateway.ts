@@ -71,8 +71,9 @@ export async function startGateway(
 ): Promise<Gateway> {
   await mkdir(config.dataDir, { recursive: true });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
-  const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger });
+  const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger, takeLeases: true });
   const { metrics, registry } = createMetrics({ depth: () => queue.depth() });
+  metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
@@ -175,7 +176,7 @@ export async function startGateway(
   const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
-  logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');
+  logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed }, 'postbode listening');
 
   return {
     smtpPort, tlsPort, mxPort, httpPort: http.port,

@@ -54,6 +54,9 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     name: 'postbode_tenant_limit_hits_total', help: 'Commands refused by a tenant or session limit, by limit (per tenant: GET /tenants/{id}/limits)',
     labelNames: ['limit'] as const, registers,
   });
+  const replayed = new Counter({
+    name: 'postbode_queue_replayed_total', help: 'Messages in flight when the previous process died, sent again after the start (at-least-once)', registers,
+  });
   collectDefaultMetrics({ register: registry });
 
   const metrics: Metrics = {
@@ -66,6 +69,7 @@ export function createMetrics(opts: { depth: () => QueueDepth }): CreatedMetrics
     mx(event, category) { mx(event, category); },
     gmail(outcome) { gmail.inc({ outcome }); },
     limitHit(limit) { limitHits.inc({ limit }); },
+    replayed(count) { if (count > 0) replayed.inc(count); },
   };
   return { metrics, registry };
 }

@@ -21,6 +21,7 @@ export type IndexKey = [number, string];
  * - completed: [completedAt, id] → CompletedEntry, so that purging old log entries and
  *   counting today's outcomes are range reads. Entries written before CompletedEntry
  *   existed hold `true`: readers fall back to the record.
+ * - leases: id → start time of the attempt in flight (attempt-leases.ts), to count replays after a crash
  */
 export interface QueueStores {
   readonly root: RootDatabase;
@@ -31,6 +32,7 @@ export interface QueueStores {
   readonly held: Database<true, IndexKey>;
   readonly tenantDue: Database<true, TenantDueKey>;
   readonly completed: Database<CompletedEntry | true, IndexKey>;
+  readonly leases: Database<number, string>;
 }
 
 export interface Change {
@@ -42,7 +44,7 @@ export interface Change {
 export function openStores(path: string): QueueStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = open({ path, maxDbs: 8 });
+    const root = open({ path, maxDbs: 12 });
     return {
       root,
       messages: root.openDB<QueuedMessage, string>('messages', { encoding: 'msgpack' }),
@@ -52,6 +54,7 @@ export function openStores(path: string): QueueStores {
       held: root.openDB<true, IndexKey>('held', { encoding: 'msgpack' }),
       tenantDue: root.openDB<true, TenantDueKey>('tenant-due', { encoding: 'msgpack' }),
       completed: root.openDB<CompletedEntry | true, IndexKey>('completed', { encoding: 'msgpack' }),
+      leases: root.openDB<number, string>('leases', { encoding: 'msgpack' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });
