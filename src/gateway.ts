@@ -74,8 +74,9 @@ export async function startGateway(
   // Sampled before anything is written: a restart on a full disk answers 452 from the first MAIL.
   const disk = await startDiskWatermark({ path: config.dataDir, minFreeBytes: config.queue.minFreeBytes ?? defaultMinFreeBytes(config.smtp.maxMessageSize), logger });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
-  const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger });
+  const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger, takeLeases: true });
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
+  metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
@@ -178,7 +179,7 @@ export async function startGateway(
   const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
-  logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode }, 'postbode listening');
+  logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed }, 'postbode listening');
 
   return {
     smtpPort, tlsPort, mxPort, httpPort: http.port,

@@ -63,6 +63,9 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
     labelNames: ['limit'] as const, registers,
   });
   registerMemoryGauges(registers, { dataDir: opts.dataDir });
+  const replayed = new Counter({
+    name: 'postbode_queue_replayed_total', help: 'Messages in flight when the previous process died, sent again after the start (at-least-once)', registers,
+  });
   collectDefaultMetrics({ register: registry });
 
   const metrics: Metrics = {
@@ -75,6 +78,7 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
     mx(event, category) { mx(event, category); },
     gmail(outcome) { gmail.inc({ outcome }); },
     limitHit(limit) { limitHits.inc({ limit }); },
+    replayed(count) { if (count > 0) replayed.inc(count); },
   };
   return { metrics, registry };
 }

@@ -15,6 +15,8 @@ export interface Metrics {
   gmail?(outcome: GmailOutcome): void;
   /** A per-tenant or per-session limit refused something; `limit` is its name (messagesPerHour, ...), never a tenant id. */
   limitHit?(limit: string): void;
+  /** Messages that were in flight when the previous process died, sent again at this start. */
+  replayed?(count: number): void;
 }
 
 export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged';

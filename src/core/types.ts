@@ -42,8 +42,9 @@ export interface TenantDirectory {
 
 /**
  * Persisted per-recipient states. "In flight" is a lease held in memory by the delivery
- * scheduler and not written: a crash mid-delivery leaves the recipient `queued`/`deferred`,
- * so it is retried after restart (at-least-once).
+ * scheduler, not a status (AttemptLeases only counts it): a crash mid-delivery leaves each
+ * recipient whose reply was not yet recorded `queued`/`deferred`, so it is retried after
+ * restart (at-least-once).
  * `held` (an admin paused it) is pending but never due; `cancelled` (an admin gave up on it) is final.
  */
 export type RecipientStatus = 'queued' | 'deferred' | 'held' | 'delivered' | 'bounced' | 'expired' | 'cancelled';
@@ -165,6 +166,18 @@ export interface TenantDueQueue {
   dueTenants(): string[];
   /** due() for one tenant, at a cost that does not grow with other tenants' backlogs. */
   dueOf(tenantId: string, now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[];
+}
+
+/**
+ * Durable marks of the messages delivery is attempting (Postfix's "active" queue on disk), so
+ * that a start after a crash knows how many in-flight messages it sends again. Both writes
+ * share the commit of their event turn and are not awaited: a lost mark only miscounts.
+ */
+export interface AttemptLeases {
+  /** An attempt of `id` starts. */
+  lease(id: string, now: number): void;
+  /** That attempt ended: its results are recorded, or it failed and the message stays due. */
+  unlease(id: string): void;
 }
 
 // ---------------------------------------------------------------- message log (API side of the queue)

@@ -139,8 +139,11 @@ async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffe
 /**
  * Attempts every recipient of `message` that is due at `now`, all destinations in
  * parallel. Returns one result per attempted recipient (empty when none was due).
+ * `onSent` gets each delivery's results as soon as its send returns (to record them then).
  */
-export async function attemptMessage(deps: AttemptDeps, message: QueuedMessage, now: number): Promise<RecipientResult[]> {
+export async function attemptMessage(
+  deps: AttemptDeps, message: QueuedMessage, now: number, onSent?: (results: readonly RecipientResult[]) => void,
+): Promise<RecipientResult[]> {
   const pending = message.recipients.filter((r) => DUE_STATUSES.has(r.status) && r.nextAttemptAt <= now);
   if (pending.length === 0) return [];
   // Read once: every group's bytes come from this body.
@@ -152,6 +155,10 @@ export async function attemptMessage(deps: AttemptDeps, message: QueuedMessage, 
   }
   const { groups, unrouted, failed } = await planGroups(deps, message, body, pending);
   if (unrouted.length > 0 && !failed) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');
-  const sent = await Promise.all(groups.map((group) => deliverGroup(deps, message, group)));
+  const sent = await Promise.all(groups.map(async (group) => {
+    const results = await deliverGroup(deps, message, group);
+    onSent?.(results);
+    return results;
+  }));
   return [...sent.flat(), ...deferAll(unrouted, failed ?? NO_ROUTE)];
 }

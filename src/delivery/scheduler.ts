@@ -1,14 +1,15 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { MessageQueue, QueuedMessage, RecipientResult, Route, TenantDueQueue, Transport } from '../core/types.js';
+import type { AttemptLeases, MessageQueue, QueuedMessage, RecipientResult, Route, TenantDueQueue, Transport } from '../core/types.js';
 import { attemptMessage, type AttemptDeps, type Plan } from './attempt.js';
 import { newlyFailed, returnToSender, type BounceDeps } from './bounce.js';
 import { createDestinationSlots } from './destination-slots.js';
 import { EVEN_SHARES, TenantTurns, type FairPolicy } from './fair-share.js';
+import { createResultRecorder } from './result-recorder.js';
 
 export interface DeliveryDeps {
-  queue: MessageQueue & TenantDueQueue;
+  queue: MessageQueue & TenantDueQueue & AttemptLeases;
   /** Groups a message's due recipients into deliveries (main decides routes). */
   plan: Plan;
   transportFor: (route: Route) => Transport;
@@ -61,8 +62,10 @@ function countOutcomes(metrics: Metrics, results: readonly RecipientResult[], af
 /**
  * The delivery loop (Postfix's qmgr in small): takes due messages from the queue up to the
  * active window, shared between tenants by fair-share.ts (per-tenant due reads), sends each
- * message's deliveries in parallel within the per-destination limit, records all results of a
- * message in one queue transaction, and returns failures to the sender. Scans never overlap:
+ * message's deliveries in parallel within the per-destination limit, records each delivery's
+ * 250s as they come in and the rest at the end (result-recorder.ts), and returns failures to
+ * the sender. Each attempt holds a lease on disk, so a start after a crash can count the
+ * messages it sends again. Scans never overlap:
  * a scan is synchronous, and the next one is requested by a notify, a finished message or a
  * timer, coalesced into one.
  */
@@ -162,23 +165,30 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   }
 
   async function processMessage(message: QueuedMessage, now: number): Promise<void> {
-    const results = await attemptMessage(attemptDeps, message, now);
+    deps.queue.lease(message.id, now);
+    try {
+      await attemptAndRecord(message, now);
+    } finally {
+      deps.queue.unlease(message.id);
+    }
+  }
+
+  async function attemptAndRecord(message: QueuedMessage, now: number): Promise<void> {
+    const recorder = createResultRecorder(deps.queue, message.id, deps.clock, deps.logger);
+    const results = await attemptMessage(attemptDeps, message, now, recorder.sent);
     if (results.length === 0) {
       // the queue called it due but nothing was: hold the lease a while instead of spinning
       deps.logger.warn({ queueId: message.id }, 'message reported due without due recipients');
       return sleep(pollMs);
     }
-    let after: QueuedMessage;
-    try {
-      after = await deps.queue.record(message.id, results, deps.clock());
-    } catch (err) {
-      // results are lost: the recipients stay due and are sent again (at-least-once), but not in a hot loop
-      deps.logger.error({ queueId: message.id, err }, 'recording delivery results failed');
-      return sleep(pollMs);
+    const { after, results: recorded, failed } = await recorder.finish(results);
+    if (after) {
+      countOutcomes(deps.metrics, recorded, after);
+      const dsn = await returnToSender(bounceDeps, after, newlyFailed(after, recorded));
+      if (dsn) requestScan();
     }
-    countOutcomes(deps.metrics, results, after);
-    const dsn = await returnToSender(bounceDeps, after, newlyFailed(after, results));
-    if (dsn) requestScan();
+    // results not on record stay due and are sent again (at-least-once), but not in a hot loop
+    if (failed) await sleep(pollMs);
   }
 
   return {

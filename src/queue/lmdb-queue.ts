@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import type {
+  AttemptLeases,
   LateOutcomes,
   LogNote,
   MessageLog,
@@ -12,6 +13,7 @@ import type {
   RecipientResult,
 } from '../core/types.js';
 import { applyCancel, applyHold, applyRelease, applyRetryNow } from './admin-actions.js';
+import { putLease, removeLease, takeLeftLeases } from './attempt-leases.js';
 import { BodyArchive } from './body-archive.js';
 import { DepthCounter, type QueueDepth } from './depth-counter.js';
 import { FailureSignal } from './failure-signal.js';
@@ -61,6 +63,11 @@ export interface QueueOptions {
    * writes of an enqueue. Default: the fsync of lmdb's current batch. Tests replace it to hold the sync.
    */
   readonly waitDurable?: () => Promise<unknown>;
+  /**
+   * The process that delivers from this queue (the gateway, not the CLI) takes the attempt
+   * leases a crashed process left: counted in `replayed` and the open log line, then removed.
+   */
+  readonly takeLeases?: boolean;
 }
 
 /** Log records purged per transaction by purgeCompleted, and the most rounds one call makes. */
@@ -83,12 +90,13 @@ export function openQueue(options: QueueOptions): LmdbQueue {
     depth.add(msg);
     restoreTenantDue(stores, msg);
   }
-  options.logger.info({ path: options.path, archivePath, depth: depth.snapshot() }, 'queue opened');
-  return new LmdbQueue(stores, archive, options, depth);
+  const replayed = options.takeLeases ? takeLeftLeases(stores) : 0;
+  options.logger.info({ path: options.path, archivePath, depth: depth.snapshot(), replayed }, 'queue opened');
+  return new LmdbQueue(stores, archive, options, depth, replayed);
 }
 
 /** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
-export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes {
+export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
@@ -102,6 +110,8 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes {
     private readonly archive: BodyArchive,
     options: QueueOptions,
     private readonly counter: DepthCounter,
+    /** Messages that were in flight when the previous process died (0 unless opened with takeLeases). */
+    readonly replayed = 0,
   ) {
     this.retry = options.retry;
     this.logger = options.logger;
@@ -197,14 +207,38 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes {
   }
 
   /**
-   * Resolves at commit, without waiting for the fsync: a crash in between only replays the
-   * attempt after restart (at-least-once, like an in-flight lease), and the next fsync covers it.
+   * Resolves at commit, without waiting for the fsync: a committed write is in the OS's file
+   * cache and survives a killed process; only a power loss before the next fsync replays the
+   * attempt (at-least-once). Delivery calls it as soon as a delivery's 250s are in, so the
+   * records of one event turn share one commit.
    */
   record(id: string, results: readonly RecipientResult[], now: number): Promise<QueuedMessage> {
     const { retry, random } = this;
     // Whether it completes does not depend on jitter: the preview leaves the injected random alone.
     const preview = (msg: QueuedMessage): QueuedMessage => applyResults(msg, results, now, retry, () => 0.5);
     return this.change('record', id, (msg) => applyResults(msg, results, now, retry, random), preview);
+  }
+
+  lease(id: string, now: number): void {
+    this.leaseWrite('lease', () => putLease(this.stores, id, now));
+  }
+
+  unlease(id: string): void {
+    this.leaseWrite('unlease', () => removeLease(this.stores, id));
+  }
+
+  /**
+   * Lease writes are not awaited by anyone: a failure is reported here like any failed write.
+   * After close() they are skipped: an attempt that outlived the stop's grace ends later, and a
+   * put on a closed environment throws from lmdb's own timer, where nobody can catch it.
+   */
+  private leaseWrite(action: string, write: () => Promise<unknown>): void {
+    if (this.closing) return;
+    try {
+      write().catch((err: unknown) => { void this.failure(action, err); });
+    } catch (err) {
+      void this.failure(action, err);
+    }
   }
 
   expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage> {

@@ -22,6 +22,7 @@ export type IndexKey = [number, string];
  * - completed: [completedAt, id] → CompletedEntry, so that purging old log entries and
  *   counting today's outcomes are range reads. Entries written before CompletedEntry
  *   existed hold `true`: readers fall back to the record.
+ * - leases: id → start time of the attempt in flight (attempt-leases.ts), to count replays after a crash
  */
 export interface QueueStores {
   readonly root: RootDatabase;
@@ -32,6 +33,7 @@ export interface QueueStores {
   readonly held: Database<true, IndexKey>;
   readonly tenantDue: Database<true, TenantDueKey>;
   readonly completed: Database<CompletedEntry | true, IndexKey>;
+  readonly leases: Database<number, string>;
 }
 
 export interface Change {
@@ -43,7 +45,7 @@ export interface Change {
 export function openStores(path: string): QueueStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = openLmdbEnv({ path, maxDbs: 8 });
+    const root = openLmdbEnv({ path, maxDbs: 12 });
     return {
       root,
       messages: root.openDB<QueuedMessage, string>('messages', { encoding: 'msgpack' }),
@@ -53,6 +55,7 @@ export function openStores(path: string): QueueStores {
       held: root.openDB<true, IndexKey>('held', { encoding: 'msgpack' }),
       tenantDue: root.openDB<true, TenantDueKey>('tenant-due', { encoding: 'msgpack' }),
       completed: root.openDB<CompletedEntry | true, IndexKey>('completed', { encoding: 'msgpack' }),
+      leases: root.openDB<number, string>('leases', { encoding: 'msgpack' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });

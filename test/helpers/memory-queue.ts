@@ -1,5 +1,6 @@
 import {
   FINAL_STATUSES,
+  type AttemptLeases,
   type MessageQueue,
   type NewMessage,
   type QueuedMessage,
@@ -13,8 +14,10 @@ import {
  * delivery). It keeps the contract (fresh before deferred, results applied at once, a fixed
  * retry delay) but nothing is durable: integration tests use the real LMDB queue.
  */
-export class MemoryQueue implements MessageQueue, TenantDueQueue {
+export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases {
   readonly messages = new Map<string, QueuedMessage>();
+  /** Ids with an attempt in flight (AttemptLeases), for tests to look at. */
+  readonly leased = new Set<string>();
   readonly bodies = new Map<string, Buffer>();
   /** Resolve before enqueue resolves; tests replace it to hold or fail the "sync". */
   beforeDurable: () => Promise<void> = async () => undefined;
@@ -75,6 +78,9 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue {
     });
     return this.save(msg, recipients, now);
   }
+
+  lease(id: string): void { this.leased.add(id); }
+  unlease(id: string): void { this.leased.delete(id); }
 
   async expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage> {
     const msg = this.mustGet(id);
