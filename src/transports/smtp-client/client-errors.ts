@@ -38,3 +38,17 @@ export function tlsError(err: unknown): ClientError {
   const message = err instanceof Error ? err.message : String(err);
   return Object.assign(clientError('ETLS', message), { cause: err });
 }
+
+/**
+ * Marks a failure before the server took our session (refused, timed out or closed before
+ * the greeting, a failed TLS handshake): nothing of the message reached that host, so direct
+ * delivery may try the next mail host. A reply (a 421 greeting) is the host's answer: unmarked.
+ */
+export function markUnreached(err: Error): Error {
+  if (typeof (err as { responseCode?: unknown }).responseCode === 'number') return err;
+  return Object.assign(err, { unreached: true });
+}
+
+export function isUnreached(answer: unknown): boolean {
+  return (answer as { unreached?: unknown } | null)?.unreached === true;
+}
