@@ -122,6 +122,21 @@ describe('smtp client sessions', () => {
 });
 
 describe('smtp client bodies through smtp-server', () => {
+  it('announces an 8-bit body as BODY=8BITMIME when offered, and keeps its bytes', async () => {
+    const eightBit = Buffer.from('Subject: Factuur\r\nContent-Transfer-Encoding: 8bit\r\n\r\nBedrag: € 42, één factuur\r\n');
+    const s = await sink();
+    expect((await send(s.port, one, eightBit))[0]!.outcome).toBe('delivered');
+    expect((await send(s.port, one, mail))[0]!.outcome).toBe('delivered');
+    expect(s.commands.filter((c) => c.startsWith('MAIL'))).toEqual([
+      'MAIL FROM:<billing@sender.test> BODY=8BITMIME', 'MAIL FROM:<billing@sender.test>',
+    ]);
+    expect(s.messages[0]!.raw.equals(eightBit)).toBe(true);
+
+    const old = await sink({ server: { hide8BITMIME: true } });
+    expect((await send(old.port, one, eightBit))[0]!.outcome).toBe('delivered');
+    expect(old.commands.find((c) => c.startsWith('MAIL'))).toBe('MAIL FROM:<billing@sender.test>');
+  });
+
   it('delivers 100 KB of CRLF text full of dot lines byte for byte', async () => {
     const lines = Array.from({ length: 1_400 }, (_, i) => `${i % 7 === 0 ? '.' : ''}${i % 11 === 0 ? '..' : ''}${randomBytes(27).toString('base64')}`);
     const raw = Buffer.from(`Subject: dots\r\n\r\n.\r\n${lines.join('\r\n')}\r\n.\r\n`);
