@@ -1,9 +1,9 @@
 import type { ServerReply } from './reply-parser.js';
 
 /**
- * Errors of our SMTP client, shaped like nodemailer's (a stable `code`, and the server's
- * `responseCode`/`response` when a reply caused it) so that `classify` and `describe` in
- * classify-error.ts read them the same way: EAUTH and ETLS defer even on a 5xx reply.
+ * Errors of our SMTP client: a stable `code`, and the server's `responseCode`/`response`
+ * when a reply caused it, which `classify` and `describe` in classify-error.ts read (EAUTH
+ * and ETLS defer even on a 5xx reply).
  */
 export type ClientErrorCode = 'ECONNECTION' | 'ETIMEDOUT' | 'EPROTOCOL' | 'ETLS' | 'EAUTH' | 'EENVELOPE';
 

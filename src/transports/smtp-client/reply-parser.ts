@@ -5,7 +5,7 @@
  */
 
 /**
- * One server reply. The field names are those nodemailer's errors use, so a reply can be
+ * One server reply, with the field names the client's errors use, so that a reply can be
  * passed as it is to `classify` and `describe` (classify-error.ts).
  */
 export interface ServerReply {

@@ -15,7 +15,7 @@ import type { ServerReply } from './reply-parser.js';
 
 /**
  * What became of one recipient: the reply that decided it, or the error that ended the
- * connection after the body started. Both read like nodemailer's errors (classify-error.ts).
+ * connection after the body started. Both read the same to classify-error.ts.
  */
 export type RecipientAnswer = ServerReply | Error;
 
