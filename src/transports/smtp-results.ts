@@ -1,9 +1,11 @@
 import type { RecipientResult } from '../core/types.js';
-import { classify, describe, type ErrorLike, type ReplyLike } from './classify-error.js';
+import { classify, describe, oneLine, type ReplyLike } from './classify-error.js';
+import type { RecipientAnswer } from './smtp-client/transaction.js';
 
 /**
- * The transports' edge: our SMTP client's answers (smtp-client/) become one RecipientResult
- * per envelope recipient, in envelope order, with the reply as the string the queue keeps.
+ * The transports' edge: our SMTP client's typed answers (smtp-client/) become one
+ * RecipientResult per envelope recipient, in envelope order, with the reply as the string
+ * the queue keeps (the reply as received, on one line).
  */
 
 /** The same outcome for every recipient, for failures found before talking to a server. */
@@ -12,15 +14,15 @@ export function sameResult(to: readonly string[], outcome: RecipientResult['outc
 }
 
 /**
- * One answer per envelope recipient: a 2xx server reply is delivered; any other reply, or the
- * error that ended the attempt, is classified by its reply class first, then its error code.
+ * One answer per envelope recipient: a 2xx reply is delivered, any other reply is classified
+ * by its class; an error that ended the attempt by its reply class first, then its code.
  */
-export function resultsFromAnswers(to: readonly string[], answers: readonly (ReplyLike & ErrorLike)[], nextHop?: string): RecipientResult[] {
-  return to.map((address, i) => {
-    const answer = answers[i] ?? {};
-    const code = answer.responseCode;
-    const delivered = answer.code === undefined && code !== undefined && code >= 200 && code < 300;
-    const outcome = delivered ? 'delivered' : classify(answer);
-    return { address, outcome, reply: describe(answer), ...(nextHop ? { nextHop } : {}) };
-  });
+export function resultsFromAnswers(to: readonly string[], answers: readonly RecipientAnswer[], nextHop?: string): RecipientResult[] {
+  return to.map((address, i) => ({ address, ...judge(answers[i]), ...(nextHop ? { nextHop } : {}) }));
+}
+
+function judge(answer: RecipientAnswer | undefined): Pick<RecipientResult, 'outcome' | 'reply'> {
+  if (answer === undefined || answer instanceof Error) return { outcome: classify((answer ?? {}) as ReplyLike), reply: describe(answer) };
+  const delivered = answer.code >= 200 && answer.code < 300;
+  return { outcome: delivered ? 'delivered' : classify({ responseCode: answer.code }), reply: oneLine(answer.response) };
 }

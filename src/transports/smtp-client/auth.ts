@@ -20,7 +20,7 @@ function refused(reply: ServerReply): Error {
 
 async function expect(conn: SmtpConnection, code: number): Promise<void> {
   const reply = await conn.read();
-  if (reply.responseCode !== code) throw refused(reply);
+  if (reply.code !== code) throw refused(reply);
 }
 
 async function authPlain(conn: SmtpConnection, creds: { user: string; pass: string }): Promise<void> {
@@ -44,8 +44,8 @@ async function authLogin(conn: SmtpConnection, creds: { user: string; pass: stri
 async function authXoauth2(conn: SmtpConnection, creds: { user: string; accessToken: string }): Promise<void> {
   conn.write(`AUTH XOAUTH2 ${b64(`user=${creds.user}\x01auth=Bearer ${creds.accessToken}\x01\x01`)}\r\n`);
   const reply = await conn.read();
-  if (reply.responseCode === 235) return;
-  if (reply.responseCode !== 334) throw refused(reply);
+  if (reply.code === 235) return;
+  if (reply.code !== 334) throw refused(reply);
   conn.write('\r\n');
   throw refused(await conn.read());
 }

@@ -11,14 +11,17 @@ export interface ClientError extends Error {
   readonly code: ClientErrorCode;
   readonly responseCode?: number;
   readonly response?: string;
+  /** The reply that caused it, typed. */
+  readonly reply?: ServerReply;
 }
 
 export function clientError(code: ClientErrorCode, message: string, reply?: ServerReply): ClientError {
-  const err = new Error(message) as Error & { code: ClientErrorCode; responseCode?: number; response?: string };
+  const err = new Error(message) as Error & { -readonly [K in keyof ClientError]: ClientError[K] };
   err.code = code;
   if (reply) {
-    err.responseCode = reply.responseCode;
+    err.responseCode = reply.code;
     err.response = reply.response;
+    err.reply = reply;
   }
   return err;
 }

@@ -3,7 +3,8 @@ import { NO_CAPABILITIES, parseCapabilities, type Capabilities } from '../../../
 import { envelopeCommands, envelopeError } from '../../../src/transports/smtp-client/envelope-commands.js';
 import type { ServerReply } from '../../../src/transports/smtp-client/reply-parser.js';
 
-const ehlo = (...lines: string[]): ServerReply => ({ responseCode: 250, response: '', lines: ['smtp.test hello', ...lines] });
+const reply250 = (lines: string[]): ServerReply => ({ code: 250, enhanced: '', text: '', response: '', lines });
+const ehlo = (...lines: string[]): ServerReply => reply250(['smtp.test hello', ...lines]);
 
 describe('EHLO capabilities', () => {
   it('reads the keywords our client uses, in any case', () => {
@@ -15,7 +16,7 @@ describe('EHLO capabilities', () => {
     const caps = parseCapabilities(ehlo('AUTH=LOGIN', 'SIZE'));
     expect(caps.auth).toEqual(new Set(['LOGIN']));
     expect(caps).toMatchObject({ size: true, maxSize: 0, pipelining: false });
-    expect(parseCapabilities({ responseCode: 250, response: '', lines: ['PIPELINING'] }).pipelining).toBe(false);
+    expect(parseCapabilities(reply250(['PIPELINING'])).pipelining).toBe(false);
   });
 });
 
