@@ -24,7 +24,7 @@ export interface DirectMxOptions {
   readonly sendTimeoutMs: number;
   /** Refuses MX hosts (and address literals) inside the network; connections go to the checked address only. */
   readonly guard: Pick<TargetGuard, 'refusal'>;
-  /** Connections per mail host address; the scheduler already bounds deliveries per recipient domain. */
+  /** Connections per mail host address (delivery.concurrencyPerDestination): domains sharing a host share them. */
   readonly maxConnectionsPerHost?: number;
   /** Opens the TCP connection (node:net when unset); tests inject one to see where it goes. */
   readonly dial?: Dial;
