@@ -226,6 +226,7 @@ function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox
   const guard = targetGuard(config);
   const direct = d.mode === 'direct' ? createDirectMxTransport({
     port: d.direct.port, resolver: systemResolver(d.direct.resolver), heloName: config.hostname, logger, ...timeouts, guard,
+    maxConnectionsPerHost: d.concurrencyPerDestination,
   }) : undefined;
   const relay = createRelayTransport({
     create: tenantHops(config, logger, guard), logger,

@@ -4,7 +4,7 @@
  */
 export type FailureOutcome = 'deferred' | 'bounced';
 
-/** The parts of a nodemailer error (or a reply) that decide the outcome. */
+/** The parts of a client error (smtp-client/client-errors.ts) or a reply that decide the outcome. */
 export interface ReplyLike {
   readonly responseCode?: number;
   readonly code?: string;
@@ -15,13 +15,13 @@ export interface ReplyLike {
  * means our credentials are wrong, and bouncing every queued mail for that would be wrong.
  * They wait (deferred) until the admin fixes the hop.
  */
-const HOP_FAILURES: ReadonlySet<string> = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'EREQUIRETLS', 'ECONFIG', 'EPROXY']);
+const HOP_FAILURES: ReadonlySet<string> = new Set(['EAUTH', 'ETLS']);
 
 /**
- * Refused by nodemailer itself before a server said anything (an address with `<>` or
- * CR/LF, a message over the SIZE the server announced): sending it again fails the same way.
+ * Refused by our client before a server said anything (an address with `<>` or CR/LF):
+ * sending it again fails the same way. A message over the announced SIZE gets a 552 reply.
  */
-const LOCAL_PERMANENT: ReadonlySet<string> = new Set(['EENVELOPE', 'EMESSAGE', 'EMAXRECIPIENTS']);
+const LOCAL_PERMANENT: ReadonlySet<string> = new Set(['EENVELOPE']);
 
 export function classify(reply: ReplyLike): FailureOutcome {
   if (reply.code !== undefined && HOP_FAILURES.has(reply.code)) return 'deferred';
@@ -29,12 +29,12 @@ export function classify(reply: ReplyLike): FailureOutcome {
   if (code !== undefined && code >= 500 && code < 600) return 'bounced';
   if (code !== undefined && code >= 400 && code < 500) return 'deferred';
   // No reply at all: timeouts, refused or reset connections, DNS trouble, a drop after the
-  // final dot. Only nodemailer's own refusals of the envelope or message are permanent.
+  // final dot. Only our client's own refusal of the envelope is permanent.
   if (code === undefined && reply.code !== undefined && LOCAL_PERMANENT.has(reply.code)) return 'bounced';
   return 'deferred';
 }
 
-/** The parts of an error `describe` reads; nodemailer sets `response` to the server's reply. */
+/** The parts of an error `describe` reads; a client error caused by a reply carries it as `response`. */
 export interface ErrorLike {
   readonly response?: unknown;
   readonly message?: unknown;
@@ -55,7 +55,7 @@ export function describe(err: unknown): string {
   if (typeof e.response === 'string' && e.response.trim() !== '') return oneLine(e.response);
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : 'unknown error';
   const code = typeof e.code === 'string' ? e.code : undefined;
-  // "connect ECONNREFUSED ..." already names its cause; nodemailer's wrapper code would only add noise
+  // "connect ECONNREFUSED ..." already names its cause; a wrapper code would only add noise
   const namesCode = /\bE[A-Z]{3,}\b/.test(message);
   return oneLine(code === undefined || namesCode ? message : `${code}: ${message}`);
 }

@@ -1,10 +1,14 @@
 import type { Logger } from '../core/logger.js';
 import type { DeliveryResult, Envelope, Route, Transport } from '../core/types.js';
 import { describe } from './classify-error.js';
+import { createClosingCache } from './closing-cache.js';
 import { resolveTargets, type MxPlan, type MxResolver, type MxTarget } from './mx-resolver.js';
-import { sendOnce } from './smtp-session.js';
+import { isUnreached } from './smtp-client/client-errors.js';
+import type { Dial } from './smtp-client/connection.js';
+import { SmtpPool } from './smtp-client/pool.js';
+import type { RecipientAnswer } from './smtp-client/transaction.js';
+import { resultsFromAnswers, sameResult } from './smtp-results.js';
 import type { TargetGuard } from './target-guard.js';
-import { resultsFromError, resultsFromInfo, sameResult } from './smtp-results.js';
 
 export { systemResolver, type MxResolver } from './mx-resolver.js';
 
@@ -16,35 +20,61 @@ export interface DirectMxOptions {
   readonly heloName: string;
   readonly logger: Logger;
   readonly connectTimeoutMs: number;
-  /** Bound on one session with one host. */
+  /** Bound on one message's conversation with one host, waiting for a pooled connection included. */
   readonly sendTimeoutMs: number;
-  /** Refuses MX hosts (and address literals) inside the network; the session connects to the checked address. */
+  /** Refuses MX hosts (and address literals) inside the network; connections go to the checked address only. */
   readonly guard: Pick<TargetGuard, 'refusal'>;
+  /** Connections per mail host address (delivery.concurrencyPerDestination): domains sharing a host share them. */
+  readonly maxConnectionsPerHost?: number;
+  /** Opens the TCP connection (node:net when unset); tests inject one to see where it goes. */
+  readonly dial?: Dial;
 }
+
+/** Mail hosts with an open pool; the least recently used is closed beyond this. */
+const MAX_HOSTS = 200;
+const CONNECTIONS_PER_HOST = 10;
+/** Well under the 5 minutes RFC 5321 gives a server, so a reused connection is rarely stale. */
+const IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * Delivers to the recipient domain's MX hosts (`route.kind === 'direct'`): hosts by
  * preference, the next one only when a host cannot be reached; a reply from a host ends the
- * attempt. One unpooled session per send: mail to one domain rarely comes in bursts that a
- * pool would serve, and the scheduler bounds sessions per domain.
+ * attempt. Each mail host address gets its own pool of our SMTP client (PIPELINING,
+ * opportunistic STARTTLS without certificate checks, as MTAs do between each other), so mail
+ * for domains that share a host (one provider's MX) reuses its connections. The pool is keyed
+ * by the checked address and pinned to it: a name that resolves elsewhere later never rides
+ * a connection opened for the old address.
  */
 export function createDirectMxTransport(opts: DirectMxOptions): Transport {
+  const pools = createClosingCache<SmtpPool>(MAX_HOSTS, opts.logger, 'mail host pool');
+
+  function poolFor(target: MxTarget): SmtpPool {
+    return pools.get(`${target.name}[${target.address}]`, () => new SmtpPool({
+      session: {
+        endpoint: { host: target.name, address: target.address, port: opts.port, tls: { rejectUnauthorized: false } },
+        security: 'opportunistic',
+        heloName: opts.heloName,
+        connectTimeoutMs: opts.connectTimeoutMs,
+        ...(opts.dial ? { dial: opts.dial } : {}),
+      },
+      maxConnections: opts.maxConnectionsPerHost ?? CONNECTIONS_PER_HOST,
+      sendTimeoutMs: opts.sendTimeoutMs,
+      idleTimeoutMs: IDLE_TIMEOUT_MS,
+      logger: opts.logger,
+    }));
+  }
+
   async function tryTargets(envelope: Envelope, raw: Buffer, targets: readonly MxTarget[]): Promise<DeliveryResult> {
-    let lastError: unknown = new Error('no mail host to try');
-    let lastHop: string | undefined;
+    let last: { answers: RecipientAnswer[]; nextHop: string } | undefined;
     for (const target of targets) {
       const nextHop = `${target.name}[${target.address}]:${opts.port}`;
-      const outcome = await sendOnce({
-        address: target.address, port: opts.port, servername: target.name, heloName: opts.heloName,
-        connectTimeoutMs: opts.connectTimeoutMs, sendTimeoutMs: opts.sendTimeoutMs,
-      }, envelope, raw);
-      if (outcome.kind === 'sent') return { recipients: resultsFromInfo(envelope.to, outcome.info, nextHop) };
-      if (outcome.kind === 'failed') return { recipients: resultsFromError(envelope.to, outcome.error, nextHop) };
-      opts.logger.debug({ nextHop, reply: describe(outcome.error) }, 'mail host unreachable, trying the next one');
-      lastError = outcome.error;
-      lastHop = nextHop;
+      const answers = await poolFor(target).send(envelope, raw);
+      if (!answers.every(isUnreached)) return { recipients: resultsFromAnswers(envelope.to, answers, nextHop) };
+      opts.logger.debug({ nextHop, reply: describe(answers[0]) }, 'mail host unreachable, trying the next one');
+      last = { answers, nextHop };
     }
-    return { recipients: resultsFromError(envelope.to, lastError, lastHop) };
+    if (!last) return { recipients: sameResult(envelope.to, 'deferred', '451 4.4.4 no mail host to try') };
+    return { recipients: resultsFromAnswers(envelope.to, last.answers, last.nextHop) };
   }
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
@@ -58,6 +88,7 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
       return { recipients: sameResult(envelope.to, 'deferred', `451 4.4.3 MX lookup for ${route.domain} failed: ${describe(err)}`) };
     }
     if (plan.kind === 'fail') return { recipients: sameResult(envelope.to, plan.outcome, plan.reply) };
+    // checked here, once per attempt: the pool then connects to exactly these addresses
     const allowed = plan.targets.filter((t) => opts.guard.refusal(t.address) === undefined);
     if (allowed.length === 0) return { recipients: sameResult(envelope.to, 'bounced', insideReply(route.domain, plan.targets)) };
     return tryTargets(envelope, raw, allowed);
@@ -73,6 +104,6 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
   return {
     name: 'direct-mx',
     send,
-    close: async () => undefined, // no pool: sessions end with their send
+    close: () => pools.closeAll(),
   };
 }

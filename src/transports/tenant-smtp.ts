@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transport } from '../core/types.js';
+import { createClosingCache } from './closing-cache.js';
 import { NO_TLS_FOR_AUTH } from './smtp-client/handshake.js';
 import type { TenantHopConfig } from './tenant-hop.js';
 
@@ -41,32 +42,13 @@ export function hopProblem(reply: string): HopProblem | undefined {
 }
 
 export function createRelayTransport(opts: RelayTransportOptions): Transport {
-  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  /** Insertion order is use order (re-inserted on use): the first entry is the least recently used. */
-  const cache = new Map<string, Transport>();
-
-  function transportFor(key: string, hop: RelayHop): Transport {
-    const cached = cache.get(key);
-    if (cached) {
-      cache.delete(key);
-      cache.set(key, cached);
-      return cached;
-    }
-    const created = opts.create(hopConfig(hop));
-    cache.set(key, created);
-    while (cache.size > maxEntries) {
-      const [oldKey, oldest] = cache.entries().next().value as [string, Transport];
-      cache.delete(oldKey);
-      oldest.close().catch((err: unknown) => opts.logger.warn({ err }, 'closing an evicted relay transport failed'));
-    }
-    return created;
-  }
+  const cache = createClosingCache<Transport>(opts.maxEntries ?? DEFAULT_MAX_ENTRIES, opts.logger, 'relay transport');
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
     if (route.kind !== 'relay') {
       return { recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply: `451 4.3.5 relay transport cannot take a ${route.kind} route` })) };
     }
-    const result = await transportFor(route.key, route.hop).send(envelope, raw, route);
+    const result = await cache.get(route.key, () => opts.create(hopConfig(route.hop))).send(envelope, raw, route);
     return { recipients: judgeHop(route.owner, result.recipients) };
   }
 
@@ -83,10 +65,6 @@ export function createRelayTransport(opts: RelayTransportOptions): Transport {
   return {
     name: 'relay',
     send,
-    async close() {
-      const all = [...cache.values()];
-      cache.clear();
-      await Promise.all(all.map((t) => t.close()));
-    },
+    close: () => cache.closeAll(),
   };
 }

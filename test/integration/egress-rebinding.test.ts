@@ -48,7 +48,7 @@ describe('egress pinning against DNS rebinding', () => {
     const first = pool(dialed);
     const answers = await first.send({ from: 'a@acme.test', to: ['b@dest.test'] }, Buffer.from('Subject: x\r\n\r\nx\r\n'));
     await first.close();
-    expect(answers[0]).toMatchObject({ responseCode: 250 });
+    expect(answers[0]).toMatchObject({ code: 250 });
     expect(dialed).toEqual([`${PUBLIC}:2525`]);
     expect(dns.queries.filter((q) => q === 'mail.rebind.test A')).toHaveLength(1);
 

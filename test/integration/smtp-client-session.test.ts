@@ -5,6 +5,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SmarthostConfig } from '../../src/config/schema.js';
 import type { Envelope, RecipientResult } from '../../src/core/types.js';
 import { createSmarthostTransport } from '../../src/transports/smarthost.js';
+import type { Credentials } from '../../src/transports/smtp-client/auth.js';
+import { SmtpPool } from '../../src/transports/smtp-client/pool.js';
+import { resultsFromAnswers } from '../../src/transports/smtp-results.js';
 import { startSink, type Sink, type SinkOptions } from '../helpers/sink.js';
 
 /**
@@ -88,6 +91,35 @@ describe('smtp client sessions', () => {
     expect(login.messages).toHaveLength(1);
   });
 
+  it('logs in with AUTH XOAUTH2 given an access token; a wrong token is deferred and sends nothing', async () => {
+    const s = await sink({
+      server: {
+        authMethods: ['XOAUTH2'],
+        onAuth: (auth, _session, cb) => {
+          if (auth.method === 'XOAUTH2' && auth.username === 'billing@acme.test' && auth.accessToken === 'token-acme') cb(null, { user: auth.username });
+          else cb(null, { data: { status: '401', schemes: 'bearer' } });
+        },
+      },
+    });
+    const viaToken = async (credentials: Credentials) => {
+      const pool = new SmtpPool({
+        session: { endpoint: { host: '127.0.0.1', port: s.port, tls: { rejectUnauthorized: true } }, security: 'none', heloName: 'postbode.test', connectTimeoutMs: 1_000, credentials },
+        maxConnections: 1, sendTimeoutMs: 3_000, logger: pino({ level: 'silent' }), closeGraceMs: 100,
+      });
+      cleanups.push(() => pool.close());
+      return resultsFromAnswers(one.to, await pool.send(one, mail))[0];
+    };
+    expect(await viaToken({ user: 'billing@acme.test', accessToken: 'token-acme' })).toMatchObject({ outcome: 'delivered' });
+    // another account's token for the same user name, and the right token for another user
+    expect(await viaToken({ user: 'billing@acme.test', accessToken: 'token-other' })).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^535 /) });
+    expect(await viaToken({ user: 'mallory@other.test', accessToken: 'token-acme' })).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^535 /) });
+    expect(s.commands.filter((c) => c.startsWith('AUTH XOAUTH2'))).toHaveLength(3);
+    expect(s.messages).toHaveLength(1);
+    // a password is never offered to a server that only takes tokens
+    const [byPassword] = await send(s.port, one, mail, { user: 'billing@acme.test', pass: 'token-acme' });
+    expect(byPassword).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/EAUTH: .*neither AUTH PLAIN nor LOGIN/) });
+  });
+
   it('defers on a refused login even though the reply is 5xx: our credentials, not the mail', async () => {
     const s = await sink({ auth: { user: 'relay', pass: 'right' } });
     const [result] = await send(s.port, one, mail, { user: 'relay', pass: 'wrong' });
@@ -122,6 +154,21 @@ describe('smtp client sessions', () => {
 });
 
 describe('smtp client bodies through smtp-server', () => {
+  it('announces an 8-bit body as BODY=8BITMIME when offered, and keeps its bytes', async () => {
+    const eightBit = Buffer.from('Subject: Factuur\r\nContent-Transfer-Encoding: 8bit\r\n\r\nBedrag: € 42, één factuur\r\n');
+    const s = await sink();
+    expect((await send(s.port, one, eightBit))[0]!.outcome).toBe('delivered');
+    expect((await send(s.port, one, mail))[0]!.outcome).toBe('delivered');
+    expect(s.commands.filter((c) => c.startsWith('MAIL'))).toEqual([
+      'MAIL FROM:<billing@sender.test> BODY=8BITMIME', 'MAIL FROM:<billing@sender.test>',
+    ]);
+    expect(s.messages[0]!.raw.equals(eightBit)).toBe(true);
+
+    const old = await sink({ server: { hide8BITMIME: true } });
+    expect((await send(old.port, one, eightBit))[0]!.outcome).toBe('delivered');
+    expect(old.commands.find((c) => c.startsWith('MAIL'))).toBe('MAIL FROM:<billing@sender.test>');
+  });
+
   it('delivers 100 KB of CRLF text full of dot lines byte for byte', async () => {
     const lines = Array.from({ length: 1_400 }, (_, i) => `${i % 7 === 0 ? '.' : ''}${i % 11 === 0 ? '..' : ''}${randomBytes(27).toString('base64')}`);
     const raw = Buffer.from(`Subject: dots\r\n\r\n.\r\n${lines.join('\r\n')}\r\n.\r\n`);

@@ -1,9 +1,9 @@
 import type { ServerReply } from './reply-parser.js';
 
 /**
- * Errors of our SMTP client, shaped like nodemailer's (a stable `code`, and the server's
- * `responseCode`/`response` when a reply caused it) so that `classify` and `describe` in
- * classify-error.ts read them the same way: EAUTH and ETLS defer even on a 5xx reply.
+ * Errors of our SMTP client: a stable `code`, and the server's `responseCode`/`response`
+ * when a reply caused it, which `classify` and `describe` in classify-error.ts read (EAUTH
+ * and ETLS defer even on a 5xx reply).
  */
 export type ClientErrorCode = 'ECONNECTION' | 'ETIMEDOUT' | 'EPROTOCOL' | 'ETLS' | 'EAUTH' | 'EENVELOPE';
 
@@ -11,14 +11,17 @@ export interface ClientError extends Error {
   readonly code: ClientErrorCode;
   readonly responseCode?: number;
   readonly response?: string;
+  /** The reply that caused it, typed. */
+  readonly reply?: ServerReply;
 }
 
 export function clientError(code: ClientErrorCode, message: string, reply?: ServerReply): ClientError {
-  const err = new Error(message) as Error & { code: ClientErrorCode; responseCode?: number; response?: string };
+  const err = new Error(message) as Error & { -readonly [K in keyof ClientError]: ClientError[K] };
   err.code = code;
   if (reply) {
-    err.responseCode = reply.responseCode;
+    err.responseCode = reply.code;
     err.response = reply.response;
+    err.reply = reply;
   }
   return err;
 }
@@ -37,4 +40,18 @@ export function isSocketError(err: unknown): boolean {
 export function tlsError(err: unknown): ClientError {
   const message = err instanceof Error ? err.message : String(err);
   return Object.assign(clientError('ETLS', message), { cause: err });
+}
+
+/**
+ * Marks a failure before the server took our session (refused, timed out or closed before
+ * the greeting, a failed TLS handshake): nothing of the message reached that host, so direct
+ * delivery may try the next mail host. A reply (a 421 greeting) is the host's answer: unmarked.
+ */
+export function markUnreached(err: Error): Error {
+  if (typeof (err as { responseCode?: unknown }).responseCode === 'number') return err;
+  return Object.assign(err, { unreached: true });
+}
+
+export function isUnreached(answer: unknown): boolean {
+  return (answer as { unreached?: unknown } | null)?.unreached === true;
 }

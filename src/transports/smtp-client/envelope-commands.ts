@@ -35,11 +35,16 @@ export function envelopeError(envelope: Envelope): Error | undefined {
   return bad === undefined ? undefined : clientError('EENVELOPE', `Invalid recipient ${JSON.stringify(bad)}`);
 }
 
-/** The commands of a checked envelope. The null sender '' is written `MAIL FROM:<>`. */
-export function envelopeCommands(envelope: Envelope, caps: Capabilities, size: number): EnvelopeCommands {
+/**
+ * The commands of a checked envelope. The null sender '' is written `MAIL FROM:<>`. A body
+ * with 8-bit bytes is announced (RFC 6152) when the server offers 8BITMIME; without the offer
+ * it goes as it is, as most servers take it anyway.
+ */
+export function envelopeCommands(envelope: Envelope, caps: Capabilities, size: number, eightBit = false): EnvelopeCommands {
   const international = NON_ASCII.test(envelope.from) || envelope.to.some((rcpt) => NON_ASCII.test(rcpt));
   const utf8 = international && caps.smtpUtf8;
-  const params = `${utf8 ? ' SMTPUTF8' : ''}${caps.size ? ` SIZE=${size}` : ''}`;
+  const body = eightBit && caps.eightBitMime ? ' BODY=8BITMIME' : '';
+  const params = `${body}${utf8 ? ' SMTPUTF8' : ''}${caps.size ? ` SIZE=${size}` : ''}`;
   return {
     mail: `MAIL FROM:<${wireAddress(envelope.from, utf8)}>${params}\r\n`,
     rcpts: envelope.to.map((rcpt) => `RCPT TO:<${wireAddress(rcpt, utf8)}>\r\n`),

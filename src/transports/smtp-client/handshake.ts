@@ -28,7 +28,7 @@ async function greeting(conn: SmtpConnection, timeoutMs: number): Promise<void> 
   try {
     const reply = await conn.read();
     // a 421 here is "busy, try later": the reply itself decides the outcome, as with nodemailer
-    if (reply.responseCode !== 220) throw clientError('EPROTOCOL', 'Invalid greeting', reply);
+    if (reply.code !== 220) throw clientError('EPROTOCOL', 'Invalid greeting', reply);
   } finally {
     clearTimeout(timer);
   }
@@ -38,11 +38,11 @@ async function greeting(conn: SmtpConnection, timeoutMs: number): Promise<void> 
 async function hello(conn: SmtpConnection, name: string): Promise<Capabilities> {
   conn.write(`EHLO ${name}\r\n`);
   const ehlo = await conn.read();
-  if (ehlo.responseCode === 250) return parseCapabilities(ehlo);
-  if (ehlo.responseCode < 500) throw clientError('EPROTOCOL', 'EHLO failed', ehlo);
+  if (ehlo.code === 250) return parseCapabilities(ehlo);
+  if (ehlo.code < 500) throw clientError('EPROTOCOL', 'EHLO failed', ehlo);
   conn.write(`HELO ${name}\r\n`);
   const helo = await conn.read();
-  if (helo.responseCode !== 250) throw clientError('EPROTOCOL', 'HELO failed', helo);
+  if (helo.code !== 250) throw clientError('EPROTOCOL', 'HELO failed', helo);
   return NO_CAPABILITIES;
 }
 
@@ -61,7 +61,7 @@ async function secure(conn: SmtpConnection, s: SessionSettings, caps: Capabiliti
   }
   conn.write('STARTTLS\r\n');
   const reply = await conn.read();
-  if (reply.responseCode !== 220) {
+  if (reply.code !== 220) {
     if (required) throw clientError('ETLS', 'STARTTLS refused', reply);
     return plain;
   }

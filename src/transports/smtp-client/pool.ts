@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Envelope } from '../../core/types.js';
 import { NO_CAPABILITIES, type Capabilities } from './capabilities.js';
-import { clientError } from './client-errors.js';
+import { clientError, markUnreached } from './client-errors.js';
 import { SmtpConnection, type Endpoint } from './connection.js';
 import { envelopeError } from './envelope-commands.js';
 import { handshake, type SessionSettings } from './handshake.js';
@@ -159,7 +159,7 @@ export class SmtpPool {
     );
   }
 
-  /** A failed connect or handshake is that message's answer. */
+  /** A failed connect or handshake is that message's answer, marked as never having reached the host. */
   private connect(job: Job, endpoint: Endpoint): void {
     const { session } = this.options;
     const conn = SmtpConnection.open(endpoint, session.security === 'implicit', () => this.gone(slot), session.dial);
@@ -173,7 +173,7 @@ export class SmtpPool {
       (err: unknown) => {
         this.options.logger.debug({ err, nextHop: this.nextHop }, 'smtp connection failed');
         slot.conn.destroy(err as Error);
-        this.settle(job, answerAll(job.envelope, err as Error));
+        this.settle(job, answerAll(job.envelope, markUnreached(err as Error)));
       },
     );
   }

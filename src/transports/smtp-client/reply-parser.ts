@@ -1,3 +1,5 @@
+import type { SmtpReply } from '../../core/smtp-reply.js';
+
 /**
  * Incremental parser for SMTP server replies (RFC 5321 §4.2): `250-...` continuation lines
  * then a `250 ...` last line. Chunks may split a line anywhere (even inside a UTF-8
@@ -5,11 +7,10 @@
  */
 
 /**
- * One server reply. The field names are those nodemailer's errors use, so a reply can be
- * passed as it is to `classify` and `describe` (classify-error.ts).
+ * One server reply as a typed SmtpReply (code, enhanced status, text), with the reply as
+ * received for the queue's history and the lines for EHLO keywords.
  */
-export interface ServerReply {
-  readonly responseCode: number;
+export interface ServerReply extends SmtpReply {
   /** The reply as received, lines joined by `\n`: `250 2.0.0 Ok: queued as X`. */
   readonly response: string;
   /** The text of every line without its `250-`/`250 ` prefix (EHLO keywords). */
@@ -33,6 +34,16 @@ export const MAX_REPLY_LINES = 256;
 
 const LF = 0x0a;
 const REPLY_LINE = /^([2-5]\d\d)(?:([ -])(.*))?$/s;
+/** RFC 3463 status at the start of a reply's text: `5.1.1 No such user`. */
+const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: +|$)/;
+
+/** The enhanced status of the first line ('' when the server gave none) and the text without it, lines joined by a space. */
+function typedText(texts: readonly string[]): Pick<SmtpReply, 'enhanced' | 'text'> {
+  const enhanced = ENHANCED.exec(texts[0] ?? '')?.[1] ?? '';
+  if (enhanced === '') return { enhanced, text: texts.join(' ') };
+  const strip = (line: string): string => (line.startsWith(enhanced) ? line.slice(enhanced.length).trimStart() : line);
+  return { enhanced, text: texts.map(strip).join(' ') };
+}
 
 function preview(line: string): string {
   return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line);
@@ -85,7 +96,8 @@ export class ReplyParser {
       return;
     }
     const reply: ServerReply = {
-      responseCode: Number(match[1]),
+      code: Number(match[1]),
+      ...typedText(this.texts),
       response: this.raw.length === 1 ? line : this.raw.join('\n'),
       lines: this.texts,
     };

@@ -20,8 +20,8 @@ group('classify', () => {
     ['nothing known', {}, 'deferred'],
     ['535 from the smarthost: our credentials, not the mail', { responseCode: 535, code: 'EAUTH' }, 'deferred'],
     ['STARTTLS required but missing', { code: 'ETLS' }, 'deferred'],
-    ['address refused by nodemailer before sending', { code: 'EENVELOPE' }, 'bounced'],
-    ['message over the SIZE the server announced', { code: 'EMESSAGE' }, 'bounced'],
+    ['address refused by our client before sending', { code: 'EENVELOPE' }, 'bounced'],
+    ['an unknown code without a reply', { code: 'EMESSAGE' }, 'deferred'],
     ['odd 2xx on an error', { responseCode: 250, code: 'EPROTOCOL' }, 'deferred'],
   ];
   it.each(table)('%s → %s', (_name, reply, expected) => {

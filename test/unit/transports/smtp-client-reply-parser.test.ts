@@ -9,10 +9,22 @@ function parser(maxLine?: number): { parser: ReplyParser; replies: ServerReply[]
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 describe('smtp client reply parser', () => {
-  it('reads a single-line reply and keeps the whole last line as the response', () => {
+  it('reads a single-line reply as a typed SmtpReply and keeps the whole line as the response', () => {
     const { parser: p, replies } = parser();
     p.push(bytes('250 2.0.0 Ok: queued as 4XyZ\r\n'));
-    expect(replies).toEqual([{ responseCode: 250, response: '250 2.0.0 Ok: queued as 4XyZ', lines: ['2.0.0 Ok: queued as 4XyZ'] }]);
+    expect(replies).toEqual([{
+      code: 250, enhanced: '2.0.0', text: 'Ok: queued as 4XyZ', response: '250 2.0.0 Ok: queued as 4XyZ', lines: ['2.0.0 Ok: queued as 4XyZ'],
+    }]);
+  });
+
+  it('types a reply without enhanced status, and strips the status from every line of a multi-line one', () => {
+    const { parser: p, replies } = parser();
+    p.push(bytes('354 End data with <CR><LF>.<CR><LF>\r\n550-5.7.1 Blocked\r\n550 5.7.1 See https://help.test\r\n421 4.4.2\r\n'));
+    expect(replies.map(({ code, enhanced, text }) => ({ code, enhanced, text }))).toEqual([
+      { code: 354, enhanced: '', text: 'End data with <CR><LF>.<CR><LF>' },
+      { code: 550, enhanced: '5.7.1', text: 'Blocked See https://help.test' },
+      { code: 421, enhanced: '4.4.2', text: '' },
+    ]);
   });
 
   it('joins a multi-line reply and gives each line text for EHLO keywords', () => {
@@ -20,7 +32,9 @@ describe('smtp client reply parser', () => {
     p.push(bytes('250-smtp.test greets you\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 AUTH PLAIN LOGIN\r\n'));
     expect(replies).toHaveLength(1);
     expect(replies[0]).toEqual({
-      responseCode: 250,
+      code: 250,
+      enhanced: '',
+      text: 'smtp.test greets you PIPELINING SIZE 1000 AUTH PLAIN LOGIN',
       response: '250-smtp.test greets you\n250-PIPELINING\n250-SIZE 1000\n250 AUTH PLAIN LOGIN',
       lines: ['smtp.test greets you', 'PIPELINING', 'SIZE 1000', 'AUTH PLAIN LOGIN'],
     });
@@ -40,13 +54,13 @@ describe('smtp client reply parser', () => {
   it('splits several pipelined replies arriving in one chunk, in order', () => {
     const { parser: p, replies } = parser();
     p.push(bytes('250 2.1.0 Sender ok\r\n250 2.1.5 a ok\r\n550 5.1.1 b unknown\r\n451 4.7.1 c greylisted\r\n354 go ahead\r\n250-partial'));
-    expect(replies.map((r) => [r.responseCode, r.response])).toEqual([
+    expect(replies.map((r) => [r.code, r.response])).toEqual([
       [250, '250 2.1.0 Sender ok'], [250, '250 2.1.5 a ok'], [550, '550 5.1.1 b unknown'],
       [451, '451 4.7.1 c greylisted'], [354, '354 go ahead'],
     ]);
     expect(p.pending).toBe(true);
     p.push(bytes('\r\n250 done\r\n'));
-    expect(replies[5]).toMatchObject({ responseCode: 250, response: '250-partial\n250 done' });
+    expect(replies[5]).toMatchObject({ code: 250, response: '250-partial\n250 done' });
   });
 
   it('accepts bare LF line ends and a code without text', () => {

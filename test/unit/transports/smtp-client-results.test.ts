@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { clientError } from '../../../src/transports/smtp-client/client-errors.js';
-import type { ServerReply } from '../../../src/transports/smtp-client/reply-parser.js';
-import { resultsFromAnswers } from '../../../src/transports/smtp-results.js';
+import { ReplyParser, type ServerReply } from '../../../src/transports/smtp-client/reply-parser.js';
+import { resultsFromAnswers, sameResult } from '../../../src/transports/smtp-results.js';
 
-const reply = (response: string): ServerReply => ({ responseCode: Number(response.slice(0, 3)), response, lines: [] });
+/** A reply as our parser reads it off the wire (`\n` separates the lines of a multi-line reply). */
+function reply(response: string): ServerReply {
+  const replies: ServerReply[] = [];
+  new ReplyParser((r) => replies.push(r)).push(Buffer.from(`${response.replace(/\n/g, '\r\n')}\r\n`));
+  return replies[0]!;
+}
 
 describe('results from smtp client answers', () => {
   it('delivers on 2xx and classifies other replies by class, in envelope order', () => {
@@ -36,5 +41,12 @@ describe('results from smtp client answers', () => {
     const envelope = clientError('EENVELOPE', 'Invalid recipient "a>"');
     const odd = clientError('EPROTOCOL', 'strange', reply('250 Ok'));
     expect(resultsFromAnswers(['a', 'b'], [envelope, odd]).map((r) => r.outcome)).toEqual(['bounced', 'deferred']);
+  });
+
+  it('builds uniform results for failures found before any server was asked', () => {
+    expect(sameResult(['a@x.test', 'b@x.test'], 'bounced', '556 5.1.10 null MX')).toEqual([
+      { address: 'a@x.test', outcome: 'bounced', reply: '556 5.1.10 null MX' },
+      { address: 'b@x.test', outcome: 'bounced', reply: '556 5.1.10 null MX' },
+    ]);
   });
 });
