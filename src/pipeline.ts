@@ -207,6 +207,7 @@ export function createPipeline(deps: PipelineDeps): Plan {
     if (traced.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
     const raw = joinMessage(applySenderIdentity(split, identity));
     const copies = tracking && deps.tracking ? trackedCopies(deps.tracking, raw, message.id, pending) : undefined;
+    if (tracking && copies === undefined) deps.logger.info({ queueId: message.id, tenantId: message.tenantId }, 'open tracking: no HTML part a pixel can go into; sent without one');
     if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
     if (choice.mode === 'gmail') return gmailDeliveries(gmail, pending, raw);
     if (choice.mode === 'own-smtp') {

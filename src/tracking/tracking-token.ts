@@ -40,9 +40,16 @@ function secretBytes(secret: string | Buffer): Buffer {
   return bytes;
 }
 
+/** Derived once per secret Buffer (the gateway holds one): every pixel would otherwise run HKDF again. */
+const sealKeys = new WeakMap<Buffer, Buffer>();
+
 /** Its own key for sealing: the secret itself also verifies version 1 MACs. */
 function sealKey(secret: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), CONTEXT, 32));
+  const cached = sealKeys.get(secret);
+  if (cached !== undefined) return cached;
+  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), CONTEXT, 32));
+  sealKeys.set(secret, key);
+  return key;
 }
 
 export function makeToken(secret: string | Buffer, payload: TokenPayload): string {
