@@ -65,7 +65,7 @@ export interface PipelineDeps {
   readonly sign?: SignStage;
   /** Content rendering (issue 5); legacy bytes as they came when absent. */
   readonly content?: ContentStageDeps;
-  /** Open tracking (issue 5); needs `content` (the pixel goes in before MIME encoding). */
+  /** Open tracking (issue 5); the tenant's switch is in the content settings (`content`). */
   readonly tracking?: TrackingDeps;
   /** Gmail mode (issue 7, src/gmail/): the linked account's route and From; without it gmail mode falls back to forwarding. */
   readonly gmail?: GmailPlanner;
@@ -194,7 +194,7 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
     const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, choice.mode, isCopy);
     const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
-    const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { tracking, recipient: lead }) : undefined;
+    const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { recipient: lead }) : undefined;
     const hide = (m: HeaderedMessage): HeaderedMessage => (deps.keepClientTrace === true ? stripHiddenHeaders(m) : withoutClientHop(stripHiddenHeaders(m)));
     const split = hide(rendered ? splitMessage(rendered.raw) : original);
     // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
@@ -205,9 +205,9 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const traced = deps.keepClientTrace === true ? settings : { ...settings, keepOriginalFrom: false };
     const identity = senderIdentity(choice.mode, withOwnAddress(traced, mailbox), tenant, deps.platform, owned);
     if (traced.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
-    const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(hide(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
-    const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
+    const copies = tracking && deps.tracking ? trackedCopies(deps.tracking, raw, message.id, pending) : undefined;
+    if (tracking && copies === undefined) deps.logger.info({ queueId: message.id, tenantId: message.tenantId }, 'open tracking: no HTML part a pixel can go into; sent without one');
     if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
     if (choice.mode === 'gmail') return gmailDeliveries(gmail, pending, raw);
     if (choice.mode === 'own-smtp') {

@@ -4,10 +4,10 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { QueuedMessage } from '../core/types.js';
 import type { ContentAnnotation, ContentSettingsStore, StoredContentSettings } from '../tenants/content-settings-store.js';
-import { buildMime, pickHeaders, type HeaderLine } from './build-mime.js';
+import { buildMime, pickHeaders } from './build-mime.js';
 import { chooseLanguage } from './choose-language.js';
 import { composeMessage, type ComposedMessage } from './compose.js';
-import { contentSettingsSchema, type ContentSettings } from './content-settings.js';
+import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from './detect.js';
 import { detectionInputFrom } from './detection-input.js';
 import { lintMessage } from './spam-lint.js';
@@ -20,10 +20,6 @@ import { lintMessage } from './spam-lint.js';
  * Tenants without active content settings cost nothing: the stored bytes are not parsed.
  * A rendering failure is logged and the legacy message goes out as it came: a template
  * never loses or blocks an invoice.
- *
- * The result keeps the composed message and the headers it kept, so that open tracking can
- * put its pixel into the HTML before MIME encoding (no re-encoding of a base64 or
- * quoted-printable part afterwards).
  */
 export interface ContentStageDeps {
   readonly store: Pick<ContentSettingsStore, 'get' | 'annotate'>;
@@ -35,8 +31,6 @@ export interface ContentStageDeps {
 
 export interface RenderedContent {
   readonly composed: ComposedMessage;
-  /** The legacy header lines carried over verbatim. */
-  readonly headers: readonly HeaderLine[];
   /** The message as built without a pixel. */
   readonly raw: Buffer;
 }
@@ -52,24 +46,18 @@ export function contentActive(stored: StoredContentSettings | undefined): stored
   return stored !== undefined && stored.enabled;
 }
 
-/** Open tracking may be asked for without the content features: the legacy content is kept as it is. */
-const PASSTHROUGH: ContentSettings = contentSettingsSchema.parse({ builtinRules: false });
-const NO_DETECTION: Detection = { documentType: 'other', variables: {}, matchedRule: null };
-
 /**
- * The rendered message, or undefined when the stored bytes go out as they are (content off
- * and no tracking, nothing to track, or a failure). `recipient` decides the language: the
- * first client recipient, as all copies share one rendering.
+ * The rendered message, or undefined when the stored bytes go out as they are (content off,
+ * or a failure). `recipient` decides the language: the first client recipient, as all
+ * copies share one rendering.
  */
 export async function applyContent(
-  deps: ContentStageDeps, message: QueuedMessage, body: Buffer, opts: { readonly tracking: boolean; readonly recipient: string },
+  deps: ContentStageDeps, message: QueuedMessage, body: Buffer, opts: { readonly recipient: string },
 ): Promise<RenderedContent | undefined> {
   const stored = deps.store.get(message.tenantId);
-  const active = contentActive(stored);
-  if (!active && !opts.tracking) return undefined;
+  if (!contentActive(stored)) return undefined;
   try {
     const parsed = await parseMail(body, { keepCidLinks: true });
-    if (!active) return typeof parsed.html === 'string' ? await render(parsed, PASSTHROUGH, NO_DETECTION, PASSTHROUGH.defaultLanguage) : undefined;
     const settings = stored.settings;
     const detection = await detectDocumentYielding(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
     if (detection.skippedRules) deps.logger.warn({ queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules }, 'detection rules skipped: their stored pattern does not compile on the linear-time engine');
@@ -87,7 +75,7 @@ export async function applyContent(
 async function render(parsed: ParsedMail, settings: ContentSettings, detection: Detection, language: string): Promise<RenderedContent> {
   const composed = composeMessage(parsed, settings, detection, language);
   const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
-  return { composed, headers, raw: await buildMime(composed, headers) };
+  return { composed, raw: await buildMime(composed, headers) };
 }
 
 function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {

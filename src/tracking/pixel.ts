@@ -1,3 +1,5 @@
+import { pixelOffset } from './pixel-place.js';
+
 /**
  * The open-tracking pixel: a 1×1 transparent GIF, and its <img> in the HTML part.
  */
@@ -19,10 +21,15 @@ function attribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** The pixel just before the last </body>, or at the end when there is none. */
-export function injectPixel(html: string, url: string): string {
-  if (!/^https?:\/\//i.test(url)) throw new TypeError('pixel URL must be http(s)');
-  const img = `<img src="${attribute(url)}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">`;
-  const last = [...html.matchAll(/<\/body\s*>/gi)].at(-1);
-  return last === undefined ? `${html}${img}` : `${html.slice(0, last.index)}${img}${html.slice(last.index)}`;
+/** The pixel's markup: ASCII only, so it fits any ASCII-compatible charset and encoding. */
+export function pixelImg(url: string): string {
+  if (!/^https?:\/\/[\x21-\x7e]+$/i.test(url)) throw new TypeError('pixel URL must be http(s) and printable ASCII');
+  return `<img src="${attribute(url)}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">`;
+}
+
+/** The HTML with one pixel at pixelOffset; undefined when there is no place a reader would show it. */
+export function injectPixel(html: string, url: string): string | undefined {
+  const img = pixelImg(url);
+  const at = pixelOffset(html);
+  return at === undefined ? undefined : `${html.slice(0, at)}${img}${html.slice(at)}`;
 }

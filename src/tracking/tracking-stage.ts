@@ -1,7 +1,6 @@
 import type { RecipientState } from '../core/types.js';
-import { buildMime, type HeaderLine } from '../rules/build-mime.js';
-import type { ComposedMessage } from '../rules/compose.js';
-import { injectPixel, pixelUrl } from './pixel.js';
+import { pixelUrl } from './pixel.js';
+import { planPixel } from './pixel-plan.js';
 import { makeToken } from './tracking-token.js';
 
 /**
@@ -10,19 +9,14 @@ import { makeToken } from './tracking-token.js';
  * accountant recipients get a token that never counts: their copy looks the same, but
  * fetching its pixel marks nobody's mail read.
  *
- * The pixel goes into the composed HTML before MIME encoding (the content stage hands over
- * the composed message), so a base64 or quoted-printable part is never patched in place.
+ * It works on the finished bytes and edits the HTML part a reader shows, nothing else
+ * (pixel-plan.ts): it needs no content rendering and re-encodes no attachment.
  */
 export interface TrackingDeps {
   /** SecretBox.deriveKey('tracking'). */
   readonly key: Buffer;
   /** config http.publicBaseUrl: where the pixel route is reachable from the internet. */
   readonly publicBaseUrl: string;
-}
-
-export interface TrackingInput {
-  readonly composed: ComposedMessage;
-  readonly headers: readonly HeaderLine[];
 }
 
 /** Tracking applies: the tenant wants it, the mode allows it, and the message is client mail. */
@@ -37,20 +31,16 @@ export function countsAsRead(recipient: Pick<RecipientState, 'role'>): boolean {
 }
 
 /**
- * One finished copy per pending recipient, keyed by address; undefined when the message has
- * no HTML part (nothing to put a pixel in). `finish` applies the header stages that follow
- * the content stage (hidden headers, sender identity) to each copy.
+ * One copy of `raw` (post-sender-identity, pre-DKIM) per pending recipient, keyed by address;
+ * undefined when the message has no HTML part a pixel can go into.
  */
-export async function trackedCopies(
-  deps: TrackingDeps, input: TrackingInput, queueId: string, pending: readonly RecipientState[], finish: (raw: Buffer) => Buffer,
-): Promise<Map<string, Buffer> | undefined> {
-  const html = input.composed.html;
-  if (html === undefined) return undefined;
+export function trackedCopies(deps: TrackingDeps, raw: Buffer, queueId: string, pending: readonly RecipientState[]): Map<string, Buffer> | undefined {
+  const plan = planPixel(raw);
+  if (plan === undefined) return undefined;
   const copies = new Map<string, Buffer>();
   for (const recipient of pending) {
     const token = makeToken(deps.key, { messageId: queueId, recipient: recipient.address, counts: countsAsRead(recipient) });
-    const withPixel = injectPixel(html, pixelUrl(deps.publicBaseUrl, token));
-    copies.set(recipient.address, finish(await buildMime({ ...input.composed, html: withPixel }, input.headers)));
+    copies.set(recipient.address, plan.copy(pixelUrl(deps.publicBaseUrl, token)));
   }
   return copies;
 }

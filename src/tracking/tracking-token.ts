@@ -1,16 +1,19 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { GatewayError } from '../core/gateway-error.js';
+import { LEGACY_VERSION, openLegacyToken } from './legacy-token.js';
 
 /**
- * Open-tracking tokens: the pixel URL carries the message id and recipient, signed with a
- * server secret. Without the secret nobody can make a token for another message or
- * recipient (marking someone else's mail read), and tokens cannot be enumerated.
+ * Open-tracking tokens: the pixel URL carries the message id and recipient sealed with
+ * AES-256-GCM under a key derived from the tracking secret. Sealed, not just signed: the URL
+ * goes through image proxies, scanners and access logs, and must not show whom the mail was
+ * for. Without the secret nobody can make or edit a token (marking someone else's mail read),
+ * and tokens cannot be enumerated. Each token has its own random nonce.
  *
  * Layout (then base64url, no padding):
- *   version(1) | flags(1) | len(messageId)(2, big-endian) | messageId | recipient | mac(16)
- * mac = HMAC-SHA256(secret, "postbode/open/v1" | everything before it), first 128 bits.
- * The payload is signed, not encrypted: the token shows the recipient's own address, which is
- * in the recipient's own mailbox anyway.
+ *   version(1) = 2 | nonce(12) | ciphertext | tag(16)
+ *   plaintext = flags(1) | len(messageId)(1) | messageId | recipient
+ *   additional data = "postbode/open/v2" | version
+ * Version 1 tokens (signed, in mail sent earlier) are still read: legacy-token.ts.
  */
 export interface TokenPayload {
   readonly messageId: string;
@@ -19,14 +22,17 @@ export interface TokenPayload {
   readonly counts: boolean;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 const FLAG_COUNTS = 0x01;
-const MAC_BYTES = 16;
-const CONTEXT = Buffer.from('postbode/open/v1', 'ascii');
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const CONTEXT = 'postbode/open/v2';
+const AAD = Buffer.concat([Buffer.from(CONTEXT, 'ascii'), Buffer.from([VERSION])]);
 const MIN_SECRET_BYTES = 32;
 /** Longest token accepted: bounds the work a forged request can cause. */
 export const MAX_TOKEN_LENGTH = 1024;
-const MAX_FIELD_BYTES = 512;
+const MAX_ID_BYTES = 255;
+const MAX_RECIPIENT_BYTES = 512;
 
 function secretBytes(secret: string | Buffer): Buffer {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
@@ -34,20 +40,30 @@ function secretBytes(secret: string | Buffer): Buffer {
   return bytes;
 }
 
-function mac(secret: Buffer, body: Buffer): Buffer {
-  return createHmac('sha256', secret).update(CONTEXT).update(body).digest().subarray(0, MAC_BYTES);
+/** Derived once per secret Buffer (the gateway holds one): every pixel would otherwise run HKDF again. */
+const sealKeys = new WeakMap<Buffer, Buffer>();
+
+/** Its own key for sealing: the secret itself also verifies version 1 MACs. */
+function sealKey(secret: Buffer): Buffer {
+  const cached = sealKeys.get(secret);
+  if (cached !== undefined) return cached;
+  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), CONTEXT, 32));
+  sealKeys.set(secret, key);
+  return key;
 }
 
 export function makeToken(secret: string | Buffer, payload: TokenPayload): string {
-  const key = secretBytes(secret);
+  const key = sealKey(secretBytes(secret));
   const id = Buffer.from(payload.messageId, 'utf8');
   const recipient = Buffer.from(payload.recipient, 'utf8');
-  if (id.length === 0 || id.length > MAX_FIELD_BYTES || recipient.length === 0 || recipient.length > MAX_FIELD_BYTES) {
-    throw new GatewayError('E_INVALID', 'message id and recipient must be 1 to 512 bytes');
+  if (id.length === 0 || id.length > MAX_ID_BYTES || recipient.length === 0 || recipient.length > MAX_RECIPIENT_BYTES) {
+    throw new GatewayError('E_INVALID', 'message id (1 to 255 bytes) and recipient (1 to 512 bytes) are required');
   }
-  const head = Buffer.from([VERSION, payload.counts ? FLAG_COUNTS : 0, id.length >> 8, id.length & 0xff]);
-  const body = Buffer.concat([head, id, recipient]);
-  return Buffer.concat([body, mac(key, body)]).toString('base64url');
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES }).setAAD(AAD);
+  const plain = Buffer.concat([Buffer.from([payload.counts ? FLAG_COUNTS : 0, id.length]), id, recipient]);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([Buffer.from([VERSION]), nonce, sealed, cipher.getAuthTag()]).toString('base64url');
 }
 
 function decode(token: string): Buffer | undefined {
@@ -57,20 +73,31 @@ function decode(token: string): Buffer | undefined {
   return bytes.toString('base64url') === token ? bytes : undefined;
 }
 
+function openSealed(secret: Buffer, bytes: Buffer): TokenPayload | null {
+  if (bytes.length < 1 + NONCE_BYTES + 3 + TAG_BYTES) return null;
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(secret), bytes.subarray(1, 1 + NONCE_BYTES), { authTagLength: TAG_BYTES });
+  decipher.setAAD(AAD).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  let plain: Buffer;
+  try {
+    plain = Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    return null; // tag mismatch: forged or edited
+  }
+  const flags = plain[0] ?? 0;
+  const idLength = plain[1] ?? 0;
+  if ((flags & ~FLAG_COUNTS) !== 0 || idLength === 0 || 2 + idLength >= plain.length) return null;
+  return {
+    messageId: plain.subarray(2, 2 + idLength).toString('utf8'),
+    recipient: plain.subarray(2 + idLength).toString('utf8'),
+    counts: (flags & FLAG_COUNTS) !== 0,
+  };
+}
+
 /** The payload when the token is genuine, else null. Never throws for bad input (it comes from the internet). */
 export function verifyToken(secret: string | Buffer, token: string): TokenPayload | null {
   const key = secretBytes(secret);
   const bytes = decode(token);
-  if (bytes === undefined || bytes.length < 4 + 2 + MAC_BYTES) return null;
-  const body = bytes.subarray(0, bytes.length - MAC_BYTES);
-  if (!timingSafeEqual(mac(key, body), bytes.subarray(bytes.length - MAC_BYTES))) return null;
-  const version = body[0];
-  const flags = body[1] ?? 0;
-  const idLength = ((body[2] ?? 0) << 8) | (body[3] ?? 0);
-  if (version !== VERSION || (flags & ~FLAG_COUNTS) !== 0 || idLength === 0 || 4 + idLength >= body.length) return null;
-  return {
-    messageId: body.subarray(4, 4 + idLength).toString('utf8'),
-    recipient: body.subarray(4 + idLength).toString('utf8'),
-    counts: (flags & FLAG_COUNTS) !== 0,
-  };
+  if (bytes === undefined) return null;
+  if (bytes[0] === VERSION) return openSealed(key, bytes);
+  return bytes[0] === LEGACY_VERSION ? openLegacyToken(key, bytes) : null;
 }

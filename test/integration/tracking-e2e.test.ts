@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
+import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../src/gateway.js';
@@ -20,6 +21,8 @@ import { startSink, type Sink } from '../helpers/sink.js';
 const PUBLIC_BASE = 'https://pixel.postbode.test';
 const HUMAN_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
 const FIXTURE = new URL('../fixtures/content/legacy-invoice-nl.eml', import.meta.url);
+/** Legacy HTML mail: QP HTML alternative with </body> in a comment, textarea, attribute, script; a malformed base64 PDF. */
+const HTML_FIXTURE = new URL('../fixtures/tracking/html-qp-mixed.eml', import.meta.url);
 
 interface Opens { [address: string]: { status: string; count: number; humanOpens: number; automatedOpens: number } }
 
@@ -118,6 +121,68 @@ describe('open tracking end to end', () => {
     await pixel(token, HUMAN_UA);
     const opens = await waitFor(async () => (await opensOf(id))['kees@klant.example']);
     expect(opens).toMatchObject({ status: 'read', count: 1 });
+  });
+
+  it('tracking alone edits the HTML part only: every other byte and header as the client sent it, one pixel before the real </body>', async () => {
+    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: false, openTracking: true })).status).toBe(200);
+    const original = await readFile(HTML_FIXTURE);
+    const info = await legacyClient(gw).sendMail({ envelope: { from: 'facturen@jansen.example', to: ['els@klant.example'] }, raw: original });
+    const [got] = await arrived(sink, queueIdOf(info.response));
+    const sent = got!.raw;
+    for (const line of ['X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n', 'List-Unsubscribe: <mailto:uit@jansen.example>\r\n',
+      'Content-Type: multipart/mixed; boundary="outer-1"\r\n', 'Subject: Factuur 2024-0013\r\n', 'MIME-Version: 1.0\r\n']) {
+      expect(sent.includes(line)).toBe(true);
+    }
+    const bodyOf = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n') + 4);
+    const htmlStart = original.indexOf('X-Part-Note: kept\r\n\r\n') + 'X-Part-Note: kept\r\n\r\n'.length;
+    const htmlEnd = original.indexOf('\r\n--alt-2--');
+    const before = bodyOf(original.subarray(0, htmlStart));
+    const after = original.subarray(htmlEnd);
+    const body = bodyOf(sent);
+    // Everything but the HTML part's own body: byte for byte, the malformed PDF included.
+    expect(body.subarray(0, before.length).equals(before)).toBe(true);
+    expect(body.subarray(body.length - after.length).equals(after)).toBe(true);
+    const token = await tokenIn(sent);
+    const html = String((await simpleParser(sent)).html);
+    const img = /<img src="https:\/\/pixel[^>]*>/.exec(html)![0];
+    expect(html.indexOf(img)).toBe(html.lastIndexOf('</body>') - img.length);
+    expect(html.replace(img, '')).toBe(String((await simpleParser(original)).html));
+    const decoded = Buffer.from(token, 'base64url').toString('latin1').toLowerCase();
+    for (const secret of ['els@klant.example', 'klant.example', 'els', queueIdOf(info.response).toLowerCase()]) expect(decoded).not.toContain(secret);
+  });
+
+  it('a second tenant cannot turn its own pixel token into an open of the first tenant\'s message', async () => {
+    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
+    const victim = queueIdOf((await legacyClient(gw).sendMail({
+      envelope: { from: 'facturen@jansen.example', to: ['ria@klant.example'] }, raw: await readFile(FIXTURE),
+    })).response);
+    await arrived(sink, victim);
+    const made = await api(gw, 'POST', '/tenants', { name: 'Mallory BV', smtpUsername: 'mallory-track' }) as { status: number; body: any };
+    expect(made.status).toBe(201);
+    const malloryId = made.body.tenant.id as string;
+    expect((await api(gw, 'PUT', `/tenants/${malloryId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
+    const mallory = createTransport({
+      host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+      auth: { user: 'mallory-track', pass: made.body.smtp.password as string },
+    });
+    // same length as ria@klant.example, so a keystream edit would line up
+    const own = queueIdOf((await mallory.sendMail({ envelope: { from: 'm@mallory.example', to: ['zoe@mallorys.test'] }, raw: await readFile(FIXTURE) })).response);
+    const [mine] = await arrived(sink, own);
+    const token = await tokenIn(mine!.raw);
+    const bytes = Buffer.from(token, 'base64url');
+    expect(bytes.toString('latin1')).not.toContain('zoe@mallorys.test');
+    // Knowing the layout (version | nonce | sealed(flags | id length | id | recipient) | tag), edit the
+    // ciphertext so the plain text would name the victim's message and recipient: the tag must refuse it.
+    const plainMine = Buffer.from(`${own}zoe@mallorys.test`, 'latin1');
+    const plainVictim = Buffer.from(`${victim}ria@klant.example`, 'latin1');
+    expect(plainVictim.length).toBe(plainMine.length);
+    const forged = Buffer.from(bytes);
+    for (let i = 0; i < plainMine.length; i++) forged[1 + 12 + 2 + i]! ^= plainMine[i]! ^ plainVictim[i]!;
+    offset += 60_000;
+    expect((await pixel(forged.toString('base64url'), HUMAN_UA)).status).toBe(200);
+    await pixel(token, HUMAN_UA);
+    await waitFor(async () => (await opensOf(own))['zoe@mallorys.test']);
+    expect(await opensOf(victim)).toEqual({});
   });
 
   it('openTracking is kept but reported as not in force when the tenant sends through its own SMTP server', async () => {

@@ -27,11 +27,11 @@ describe('content stage', () => {
     expect(contentActive(on({}))).toBe(true);
   });
 
-  it('passes the message through untouched (not parsed) when off and no tracking is asked for', async () => {
+  it('passes the message through untouched (not parsed) when off', async () => {
     // Not a mail at all: parsing would still "work", so the proof is that nothing is recorded and undefined comes back.
     const notes = new Map<string, ContentAnnotation>();
-    expect(await applyContent(deps(undefined, notes), message, Buffer.from('garbage'), { tracking: false, recipient: 'a@b.example' })).toBeUndefined();
-    expect(await applyContent(deps({ ...on({}), enabled: false }, notes), message, Buffer.from('x'), { tracking: false, recipient: 'a@b.example' })).toBeUndefined();
+    expect(await applyContent(deps(undefined, notes), message, Buffer.from('garbage'), { recipient: 'a@b.example' })).toBeUndefined();
+    expect(await applyContent(deps({ ...on({}), enabled: false }, notes), message, Buffer.from('x'), { recipient: 'a@b.example' })).toBeUndefined();
     expect(notes.size).toBe(0);
   });
 
@@ -39,7 +39,7 @@ describe('content stage', () => {
     const notes = new Map<string, ContentAnnotation>();
     const raw = Buffer.concat([Buffer.from('Received: from x by gw (Postbode) id Q1\r\n'), await readFile(FIXTURE)]);
     const stored = on({ companyName: 'Jansen', subjects: { invoice: { nl: 'Factuur %document-number%' } }, texts: { F: { nl: 'Beste %client-name%,\n\nzie bijlage.' } }, defaultTexts: { invoice: 'F' }, body: { invoice: 'replace' } });
-    const out = await applyContent(deps(stored, notes), message, raw, { tracking: false, recipient: 'piet@klant.example' });
+    const out = await applyContent(deps(stored, notes), message, raw, { recipient: 'piet@klant.example' });
     const parsed = await simpleParser(out!.raw);
     expect(parsed.subject).toBe('Factuur 2024-0012');
     expect(parsed.text).toContain('Beste Piet Pieters,');
@@ -50,18 +50,16 @@ describe('content stage', () => {
     expect(notes.get('Q1')).toMatchObject({ documentType: 'invoice', documentNumber: '2024-0012', subjectFrom: 'template', bodyFrom: 'text', language: 'nl' });
   });
 
-  it('with tracking only: keeps the legacy HTML and subject; no HTML part means nothing to do', async () => {
-    const html = await applyContent(deps(undefined), message, await readFile(HTML_FIXTURE), { tracking: true, recipient: 'a@b.example' });
-    const legacy = await simpleParser(await readFile(HTML_FIXTURE), { keepCidLinks: true });
-    expect(html?.composed.html).toBe(legacy.html);
-    expect(html?.composed.subject).toBe(legacy.subject);
-    expect(await applyContent(deps(undefined), message, await readFile(FIXTURE), { tracking: true, recipient: 'a@b.example' })).toBeUndefined();
+  it('leaves legacy HTML to the tracking stage: content off means nothing rendered, even with an HTML part', async () => {
+    const notes = new Map<string, ContentAnnotation>();
+    expect(await applyContent(deps(undefined, notes), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' })).toBeUndefined();
+    expect(notes.size).toBe(0);
   });
 
   it('a rendering failure sends the legacy message as it came and says so in the annotation', async () => {
     const notes = new Map<string, ContentAnnotation>();
     const broken = { enabled: true, settings: {} as never, updatedAt: 1 };
-    const out = await applyContent(deps(broken, notes), message, await readFile(FIXTURE), { tracking: false, recipient: 'a@b.example' });
+    const out = await applyContent(deps(broken, notes), message, await readFile(FIXTURE), { recipient: 'a@b.example' });
     expect(out).toBeUndefined();
     expect(notes.get('Q1')?.failed).toBeTruthy();
   });

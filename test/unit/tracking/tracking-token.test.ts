@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../../src/core/gateway-error.js';
 import { makeToken, MAX_TOKEN_LENGTH, verifyToken } from '../../../src/tracking/tracking-token.js';
@@ -70,11 +70,42 @@ describe('tracking tokens', () => {
     expect(accepted).toBe(0);
   });
 
+  it('are sealed: neither the address nor the message id can be read from them, and two tokens for one payload differ', () => {
+    const token = makeToken(SECRET, PAYLOAD);
+    const bytes = Buffer.from(token, 'base64url');
+    for (const view of [bytes.toString('latin1'), bytes.toString('utf8'), token]) {
+      for (const secret of [PAYLOAD.recipient, 'klant.example', 'piet', PAYLOAD.messageId]) expect(view.toLowerCase()).not.toContain(secret.toLowerCase());
+    }
+    expect(makeToken(SECRET, PAYLOAD)).not.toBe(token);
+  });
+
+  it('an edit of the sealed text that would name another message is refused', () => {
+    const bytes = Buffer.from(makeToken(SECRET, PAYLOAD), 'base64url');
+    const mine = Buffer.from(PAYLOAD.messageId);
+    const theirs = Buffer.from('01HV8Z3K4M5N6P7Q8R9T');
+    // AES-GCM is a stream cipher underneath: the edit lines up, only the tag stops it
+    for (let i = 0; i < mine.length; i++) bytes[1 + 12 + 2 + i]! ^= mine[i]! ^ theirs[i]!;
+    expect(verifyToken(SECRET, bytes.toString('base64url'))).toBeNull();
+  });
+
+  it('version 1 tokens in mail already sent are still read; a forged one is not', () => {
+    const v1 = (secret: Buffer, id: string, recipient: string, flags: number): string => {
+      const body = Buffer.concat([Buffer.from([1, flags, 0, Buffer.byteLength(id)]), Buffer.from(id), Buffer.from(recipient)]);
+      const mac = createHmac('sha256', secret).update('postbode/open/v1').update(body).digest().subarray(0, 16);
+      return Buffer.concat([body, mac]).toString('base64url');
+    };
+    expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 1))).toEqual(PAYLOAD);
+    expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 0))).toEqual({ ...PAYLOAD, counts: false });
+    expect(verifyToken(SECRET, v1(OTHER, PAYLOAD.messageId, PAYLOAD.recipient, 1))).toBeNull();
+    expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 3))).toBeNull();
+  });
+
   it('refuse a short secret and oversized fields', () => {
     const err = (() => { try { makeToken('short', PAYLOAD); } catch (e) { return e; } return undefined; })();
     expect(isGatewayError(err, 'E_CONFIG')).toBe(true);
     expect(() => verifyToken('short', 'AAAA')).toThrow(/at least 32 bytes/);
     expect(() => makeToken(SECRET, { ...PAYLOAD, recipient: 'x'.repeat(513) })).toThrow(/1 to 512 bytes/);
-    expect(() => makeToken(SECRET, { ...PAYLOAD, messageId: '' })).toThrow(/1 to 512 bytes/);
+    expect(() => makeToken(SECRET, { ...PAYLOAD, messageId: '' })).toThrow(/1 to 255 bytes/);
+    expect(() => makeToken(SECRET, { ...PAYLOAD, messageId: 'x'.repeat(256) })).toThrow(/1 to 255 bytes/);
   });
 });
