@@ -1,4 +1,5 @@
-import { findField, locateHeaderBlock, parseHeaderFields, type HeaderField } from '../core/header-block.js';
+import { locateHeaderBlock } from '../mime/header-block.js';
+import { findField, parseHeaderFields, type HeaderField } from '../mime/header-fields.js';
 import { multipartBoundary } from '../inbound/message-structure.js';
 
 /**
