@@ -31,6 +31,7 @@ function routeTable(app: Express): string[] {
 /** Routes that answer without a token. Everything else must say 401. */
 const PUBLIC = new Set([
   'GET /healthz',
+  'GET /readyz',
   // Prometheus scrapes without credentials; the metrics carry counts only, no tenant data.
   'GET /metrics',
   'GET /api/v1/openapi.json',

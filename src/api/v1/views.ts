@@ -163,7 +163,8 @@ export function auditEntryView(e: AuditEntry): z.infer<typeof auditEntrySchema> 
 export const errorSchema = z.object({
   error: z.string().meta({
     description: 'Stable code: invalid_request (400), unauthorized (401), forbidden (403), not_found (404), conflict or not_available (409), '
-      + 'payload_too_large (413), unsupported_media_type (415), rate_limited (429), internal_error (500), busy (503), bad_request (other 4xx)',
+      + 'payload_too_large (413), unsupported_media_type (415), rate_limited (429), internal_error (500), busy (503), '
+      + 'insufficient_storage (507: the disk is full, retry later), bad_request (other 4xx)',
     example: 'invalid_request',
   }),
   message: z.string().optional().meta({ description: 'What went wrong, in the request\'s language (Accept-Language: nl or en; English by default)' }),
