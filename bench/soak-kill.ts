@@ -2,10 +2,11 @@
  * tsx bench/soak-kill.ts — the kill -9 loop: how much acknowledged mail is lost or delivered
  * twice when the gateway dies again and again under load.
  *
- *   tsx bench/soak-kill.ts [--kills 20] [--sessions 10] [--run-ms 2500] [--slow-ms 1500] [--root DIR]
+ *   tsx bench/soak-kill.ts [--kills 20] [--sessions 10] [--run-ms 2500] [--slow-ms 1500] [--domains 3] [--root DIR]
  *
  * Each message goes to three recipient domains delivered directly (MX → a sink on 127.0.0.1):
- * two answer at once, one answers `--slow-ms` later (a slow receiving server). `--sessions`
+ * two answer at once, one answers `--slow-ms` later (a slow receiving server); `--domains 1`
+ * sends to one quick domain only (one SMTP transaction per message). `--sessions`
  * SMTP clients send for `--run-ms`, then the gateway gets SIGKILL; `--kills` times over the
  * same data directory, then one last start delivers what is left. A copy counts at the sink
  * when the sink answers 250, whether or not the killed gateway was still there to hear it.
@@ -25,12 +26,12 @@ import { addTenant } from '../src/tenants/tenant-service.js';
 import { startDnsServer } from '../test/helpers/dns-server.js';
 
 const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DOMAINS = ['fast1.test', 'fast2.test', 'slow.test'] as const;
+const ALL_DOMAINS = ['fast1.test', 'fast2.test', 'slow.test'] as const;
 const START_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 120_000;
 
 function parseArgs(argv: string[]) {
-  const o = { kills: 20, sessions: 10, runMs: 2500, slowMs: 1500, root: here };
+  const o = { kills: 20, sessions: 10, runMs: 2500, slowMs: 1500, domains: 3, root: here };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[++i] ?? '';
@@ -38,6 +39,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--sessions') o.sessions = Number(v);
     else if (a === '--run-ms') o.runMs = Number(v);
     else if (a === '--slow-ms') o.slowMs = Number(v);
+    else if (a === '--domains') o.domains = Math.min(3, Math.max(1, Number(v)));
     else if (a === '--root') o.root = resolve(v);
     else throw new Error(`unknown argument ${a}`);
   }
@@ -45,6 +47,7 @@ function parseArgs(argv: string[]) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const DOMAINS = ALL_DOMAINS.slice(0, opts.domains);
 
 /** Copies per `seq recipient`, counted as the sink answers 250. */
 async function startCountingSink(slowMs: number): Promise<{ port: number; copies: Map<string, number>; close(): Promise<void> }> {
@@ -141,7 +144,7 @@ function report(acked: Set<number>, copies: Map<string, number>, drainedOk: bool
     if (counts.some((c) => c > 1)) messagesDuplicated++;
     if (counts.some((c) => c === 0)) messagesLost++;
   }
-  console.log(`root ${opts.root}: ${opts.kills} kills at ${opts.sessions} sessions, ${opts.runMs} ms each, slow domain ${opts.slowMs} ms${drainedOk ? '' : ' (DRAIN TIMED OUT)'}`);
+  console.log(`root ${opts.root}: ${opts.kills} kills at ${opts.sessions} sessions, ${opts.runMs} ms each, domains ${DOMAINS.join(' ')}, slow domain ${opts.slowMs} ms${drainedOk ? '' : ' (DRAIN TIMED OUT)'}`);
   console.log(`messages: acked ${acked.size}, lost ${messagesLost}, with an extra copy ${messagesDuplicated}; replayed at the starts ${replayed ?? 'not counted'}`);
   console.log(`recipient copies: acked ${acked.size * DOMAINS.length}, delivered ${delivered}, lost ${lost}, duplicated ${duplicated} (${DOMAINS.map((d, i) => `${d} ${byDomain[i]}`).join(', ')})`);
 }
@@ -149,7 +152,7 @@ function report(acked: Set<number>, copies: Map<string, number>, drainedOk: bool
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-soak-kill-'));
   const sink = await startCountingSink(opts.slowMs);
-  const dns = await startDnsServer(Object.fromEntries(DOMAINS.flatMap((d) => [
+  const dns = await startDnsServer(Object.fromEntries(ALL_DOMAINS.flatMap((d) => [
     [d, { MX: [{ exchange: `mx.${d}`, priority: 10 }] }], [`mx.${d}`, { A: ['127.0.0.1'] }],
   ])));
   const store = openTenantStore(join(dataDir, 'config'));

@@ -131,5 +131,15 @@ describe('kill -9 while one recipient domain stalls', () => {
       second.child.kill('SIGTERM');
       await second.exited();
     }
+
+    // After a clean stop nothing was in flight: the next start replays nothing.
+    const third = await spawnGateway(env());
+    try {
+      const listening = third.output().split('\n').find((l) => l.includes('"postbode listening"'));
+      expect(JSON.parse(listening ?? '{}')).toMatchObject({ replayed: 0 });
+    } finally {
+      third.child.kill('SIGTERM');
+      await third.exited();
+    }
   }, 90_000);
 });
