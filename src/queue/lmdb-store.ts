@@ -4,6 +4,7 @@ import { GatewayError } from '../core/gateway-error.js';
 import type { QueuedMessage } from '../core/types.js';
 import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
 import { tenantDueKey, type TenantDueKey } from './tenant-due.js';
+import { removeRendered, type RenderedDbs, type RenderedRecord } from './rendered-records.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -21,8 +22,9 @@ export type IndexKey = [number, string];
  * - completed: [completedAt, id] → CompletedEntry, so that purging old log entries and
  *   counting today's outcomes are range reads. Entries written before CompletedEntry
  *   existed hold `true`: readers fall back to the record.
+ * - rendered, rendered-parts: a pending message's rendered deliveries (rendered-records.ts)
  */
-export interface QueueStores {
+export interface QueueStores extends RenderedDbs {
   readonly root: RootDatabase;
   readonly messages: Database<QueuedMessage, string>;
   readonly bodies: Database<Buffer, string>;
@@ -42,7 +44,7 @@ export interface Change {
 export function openStores(path: string): QueueStores {
   try {
     mkdirSync(path, { recursive: true });
-    const root = open({ path, maxDbs: 8 });
+    const root = open({ path, maxDbs: 10 });
     return {
       root,
       messages: root.openDB<QueuedMessage, string>('messages', { encoding: 'msgpack' }),
@@ -52,6 +54,8 @@ export function openStores(path: string): QueueStores {
       held: root.openDB<true, IndexKey>('held', { encoding: 'msgpack' }),
       tenantDue: root.openDB<true, TenantDueKey>('tenant-due', { encoding: 'msgpack' }),
       completed: root.openDB<CompletedEntry | true, IndexKey>('completed', { encoding: 'msgpack' }),
+      rendered: root.openDB<RenderedRecord, string>('rendered', { encoding: 'msgpack' }),
+      renderedParts: root.openDB<Buffer, string>('rendered-parts', { encoding: 'binary' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });
@@ -119,6 +123,8 @@ function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMe
     void stores.completed.put([after.completedAt, after.id], completedEntry(after));
     // Without an archived copy the body stays here until purgeKeys removes record and body together.
     if (bodyArchived) void stores.bodies.remove(after.id);
+    // Nothing is sent again: the rendered form goes with the last pending recipient.
+    removeRendered(stores, after.id);
   }
   void stores.messages.put(after.id, after);
 }
@@ -148,6 +154,7 @@ export async function purgeKeys(stores: QueueStores, keys: readonly IndexKey[]):
     for (const key of keys) {
       void stores.messages.remove(key[1]);
       void stores.bodies.remove(key[1]);
+      removeRendered(stores, key[1]);
       void stores.completed.remove(key);
     }
   });
