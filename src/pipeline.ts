@@ -14,6 +14,7 @@ import { makeVerp } from './rules/sender-verp.js';
 import { signerFor, type SignStage } from './dkim/sign-stage.js';
 import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
 import { applyContent, type ContentStageDeps } from './rules/content-stage.js';
+import type { Detection } from './rules/detect.js';
 import { trackedCopies, trackingWanted, type TrackingDeps } from './tracking/tracking-stage.js';
 import { smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
 import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
@@ -208,7 +209,7 @@ export function createPipeline(deps: PipelineDeps): Plan {
     const finish = (bytes: Buffer): Buffer => joinMessage(applySenderIdentity(hide(splitMessage(bytes)), identity));
     const raw = joinMessage(applySenderIdentity(split, identity));
     const copies = tracking && rendered && deps.tracking ? await trackedCopies(deps.tracking, rendered, message.id, pending, finish) : undefined;
-    if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
+    if (!isCopy) await automaticAccountantCopy(deps, message, body, settings, rendered?.detection);
     if (choice.mode === 'gmail') return gmailDeliveries(gmail, pending, raw);
     if (choice.mode === 'own-smtp') {
       const recipients = pending.map((r) => r.address);
@@ -274,10 +275,10 @@ function platformDeliveries(deps: PipelineDeps, message: QueuedMessage, body: Bu
 }
 
 /** A failure here never stops the delivery of the message itself: it is logged and tried again next attempt. */
-async function automaticAccountantCopy(deps: PipelineDeps, message: QueuedMessage, body: Buffer, settings: SenderSettings): Promise<void> {
+async function automaticAccountantCopy(deps: PipelineDeps, message: QueuedMessage, body: Buffer, settings: SenderSettings, detection?: Detection): Promise<void> {
   if (!deps.accountant || settings.accountantMode !== 'automatic' || settings.accountantAddress === undefined) return;
   try {
-    const copy = await queueAccountantCopy(deps.accountant, message, body, settings.accountantAddress, { automatic: true });
+    const copy = await queueAccountantCopy(deps.accountant, message, body, settings.accountantAddress, { automatic: true, detection });
     if (copy) deps.logger.info({ queueId: message.id, copyId: copy.id }, 'accountant copy queued');
   } catch (err) {
     deps.logger.error({ queueId: message.id, err }, 'accountant copy failed');
