@@ -4,6 +4,7 @@ import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import type { SMTPServerSession } from 'smtp-server';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 
 interface Recipient { status: string; history: Array<{ outcome: string; reply: string }> }
@@ -24,9 +25,12 @@ describe('render once: a retry sends the stored bytes', () => {
   const duringFirstTry = new Map<string, () => Promise<void>>();
   const creds = { user: 'acme', pass: 'own-server-Secret-7431' };
 
-  async function deferOnce(raw: Buffer): Promise<void> {
+  /** A 451 for the first try of each render-once message (of its `late@` recipient only, when it has one). */
+  async function deferOnce(raw: Buffer, session: SMTPServerSession): Promise<void> {
     const subject = headerOf(raw, 'subject')[0] ?? '';
     if (!subject.includes('render-once')) return;
+    const to = session.envelope.rcptTo.map((r) => r.address);
+    if (subject.includes('partial') && !to.includes('late@customer.test')) return;
     const messageId = headerOf(raw, 'message-id')[0] ?? '';
     if (firstTry.has(messageId)) return;
     firstTry.set(messageId, raw);
@@ -92,6 +96,23 @@ describe('render once: a retry sends the stored bytes', () => {
     expect(headerOf(renamed.second, 'from')[0]).toMatch(/^"Other Renamed" </);
     // The other tenant's mail carries nothing of the first tenant's rendering.
     expect(renamed.second.includes('acme')).toBe(false);
+  });
+
+  it('settings changed after one recipient has the message: the other gets the same bytes at its retry', async () => {
+    duringFirstTry.set('Factuur render-once partial', async () => {
+      expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { displayName: 'Acme Later' })).status).toBe(200);
+    });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test', to: ['early@customer.test', 'late@customer.test'], subject: 'Factuur render-once partial', text: 'D\n',
+    });
+    const id = queueIdOf(info.response);
+    const got = await arrived(platform, id, 2);
+    const early = got.find((m) => m.envelope.to.includes('early@customer.test'))!;
+    const late = got.find((m) => m.envelope.to.includes('late@customer.test'))!;
+    expect(headerOf(early.raw, 'from')[0]).toMatch(/^"Acme Facturatie BV" </);
+    expect(late.raw.equals(early.raw)).toBe(true);
+    expect(late.raw.equals(firstTry.get(headerOf(late.raw, 'message-id')[0]!)!)).toBe(true);
+    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { displayName: null })).status).toBe(200);
   });
 
   it('own SMTP: the retry goes through the tenant server with the same bytes; its password is never stored', async () => {
