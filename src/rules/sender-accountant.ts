@@ -3,7 +3,7 @@ import type { Attachment, ParsedMail } from 'mailparser';
 import { parseMail } from '../core/parse-mail.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Clock } from '../core/clock.js';
-import type { MessageQueue, QueuedMessage, RecipientState } from '../core/types.js';
+import type { MessageQueue, NewMessage, QueuedMessage, RecipientState } from '../core/types.js';
 import type { ContentSettingsReader } from '../tenants/content-settings-store.js';
 import { chooseLanguage } from './choose-language.js';
 import { pickVariant } from './compose.js';
@@ -124,15 +124,16 @@ export interface AccountantDeps {
 }
 
 /**
- * Queues the accountant copy of `original` (stored bytes `body`). `automatic`: only for an
- * invoice or credit note with document attachments, once (deterministic id); `detection` is
- * the content stage's when it ran, so the tenant's rules decide once for both. `manual`:
- * always a new copy, under `id`. Returns the copy, or undefined when none was due.
+ * The accountant copy of `original` (stored bytes `body`) as a message to queue, or undefined
+ * when none is due. `automatic`: only for an invoice or credit note with document attachments,
+ * once (deterministic id; none when that id is already queued); `detection` is the content
+ * stage's when it ran, so the tenant's rules decide once for both. `manual`: always a new
+ * copy, under `id`. Reads only: the caller queues it.
  */
-export async function queueAccountantCopy(
+export async function buildAccountantMessage(
   deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string,
   how: { readonly automatic: true; readonly detection?: Detection | undefined } | { readonly id: string },
-): Promise<QueuedMessage | undefined> {
+): Promise<{ readonly message: NewMessage; readonly raw: Buffer } | undefined> {
   const id = 'automatic' in how ? accountantCopyId(original.id) : how.id;
   if (deps.queue.get(id)) return undefined;
   const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
@@ -143,7 +144,7 @@ export async function queueAccountantCopy(
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
   const copy = { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now };
   const raw = await buildAccountantCopy(parsed, settings, copy, detection);
-  return deps.queue.enqueue({
+  const message: NewMessage = {
     id, tenantId: original.tenantId, kind: 'mail',
     envelope: { from: original.envelope.from, to: [address] },
     receivedAt: now,
@@ -151,5 +152,15 @@ export async function queueAccountantCopy(
     messageId: `<${id.toLowerCase()}.accountant@${deps.hostname}>`,
     ...(parsed.subject !== undefined ? { subject: parsed.subject } : {}),
     roles: { [address]: 'accountant' },
-  }, raw);
+  };
+  return { message, raw };
+}
+
+/** Builds and queues the accountant copy (see buildAccountantMessage); the copy, or undefined when none was due. */
+export async function queueAccountantCopy(
+  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string,
+  how: { readonly automatic: true; readonly detection?: Detection | undefined } | { readonly id: string },
+): Promise<QueuedMessage | undefined> {
+  const built = await buildAccountantMessage(deps, original, body, address, how);
+  return built ? deps.queue.enqueue(built.message, built.raw) : undefined;
 }
