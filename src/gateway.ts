@@ -25,7 +25,9 @@ import { hostResolver } from './transports/mx-resolver.js';
 import { createCaptureTransport } from './transports/capture.js';
 import { openCaptureMailbox, type CaptureMailbox } from './transports/capture-mailbox.js';
 import { platformRoutes } from './routing.js';
-import { createPipeline } from './pipeline.js';
+import type { PipelineDeps } from './pipeline.js';
+import { createPipeline } from './pipeline/index.js';
+import { renderOnce } from './pipeline/render-once.js';
 import { withExtraRecipients } from './inbound/data-handler.js';
 import { openDomains } from './domains/open-domains.js';
 import { createSenderGuard, ownedByOthers } from './rules/sender-guard.js';
@@ -107,15 +109,17 @@ export async function startGateway(
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
-  const plan = mx.plan(createPipeline({
+  const pipeline: PipelineDeps = {
     platform: config.platform, routes, tenants, settings: senderSettings,
     domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant, logger,
     content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}), keepClientTrace: config.privacy.keepClientTrace,
-  }));
+  };
+  // Rendered once per message: a retry sends the bytes the queue kept (src/pipeline/render-once.ts).
+  const plan = mx.plan(renderOnce(createPipeline(pipeline), { pipeline, store: queue }));
   const delivery = createDelivery({
-    queue, plan, transportFor: mx.transports(transportFor), metrics, logger, clock,
+    queue, plan, rendered: queue, transportFor: mx.transports(transportFor), metrics, logger, clock,
     activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     fairness: { maxShare: config.delivery.maxShareOfSlots, weightOf: limits.weightOf },
     hostname: config.hostname, bounceFrom: config.delivery.bounceFrom, paused: () => disk.critical(),

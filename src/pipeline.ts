@@ -1,51 +1,25 @@
 import type { Config } from './config/schema.js';
 import type { Logger } from './core/logger.js';
 import type { QueuedMessage, RecipientState, Route, Tenant, TenantDirectory } from './core/types.js';
-import type { PlannedDelivery, Plan } from './delivery/attempt.js';
+import type { PlannedDelivery } from './delivery/attempt.js';
 import type { RoutedRecipients } from './routing.js';
-import { ACCOUNTANT_COPY_HEADER, queueAccountantCopy, type AccountantDeps } from './rules/sender-accountant.js';
+import { ACCOUNTANT_COPY_HEADER, type AccountantDeps } from './rules/sender-accountant.js';
 import type { DomainDirectory } from './rules/sender-domains.js';
-import { fieldValue, findFields, joinMessage, splitMessage, withoutFields, type HeaderedMessage } from './mime/index.js';
-import { applySenderIdentity, type SenderIdentity } from './rules/sender-identity.js';
-import { withoutClientHop } from './rules/client-trace.js';
+import { fieldValue, findFields, withoutFields, type HeaderedMessage } from './mime/index.js';
+import type { SenderIdentity } from './rules/sender-identity.js';
 import { addressIn } from './rules/sender-address.js';
-import { forwardingLocalPart, linkedMailbox, ownedByOthers, tenantOwnsAll } from './rules/sender-guard.js';
+import { forwardingLocalPart, ownedByOthers, tenantOwnsAll } from './rules/sender-guard.js';
 import { makeVerp } from './rules/sender-verp.js';
-import { signerFor, type SignStage } from './dkim/sign-stage.js';
+import type { SignStage } from './dkim/sign-stage.js';
 import type { SenderSettingsReader } from './tenants/sender-settings-store.js';
-import { applyContent, type ContentStageDeps } from './rules/content-stage.js';
-import { trackedCopies, trackingWanted, type TrackingDeps } from './tracking/tracking-stage.js';
+import type { ContentStageDeps } from './rules/content-stage.js';
+import type { TrackingDeps } from './tracking/tracking-stage.js';
 import { smtpPasswordContext, smtpSettingsHash, type SenderSettings } from './tenants/sender-settings.js';
 import type { GmailPlan, GmailPlanner } from './gmail/gmail-planner.js';
-import { holdUntilTested } from './delivery/own-smtp-hold.js';
 
 /**
- * The mail flow at delivery time, in one place. The accept path stored the client's bytes
- * as they came; here, per attempt, a message becomes its deliveries:
- *
- *   1. sender mode    which mode applies (own-address falls back to forwarding until its domain is verified)
- *   2. content stages over the stored bytes, in this order:
- *        0. content rendering     (src/rules/content-stage.ts: subject template, text, layout; off → not even parsed)
- *        a. strip hidden headers  (Bcc, Return-Path, our internal markers: never sent; unless keepClientTrace,
- *                                  the client's host name and address out of our Received: line)
- *        b. sender identity       (From / Sender / Reply-To / X-Postbode-Original-From: only addresses the tenant owns
- *                                  leave; X-Postbode-Original-From only with keepClientTrace)
- *        c. open tracking         (src/tracking/tracking-stage.ts: one copy per recipient with its own pixel;
- *                                  archive copies get a token that never counts and their own transaction;
- *                                  never in own-smtp mode, never for accountant copies)
- *   3. envelope + route  VERP envelope sender per recipient through the platform transport,
- *                        or the tenant's own SMTP server as a `relay` route,
- *                        or one send through the tenant's linked Gmail account (`gmail` route, src/gmail/)
- *   4. accountant copy   automatic mode: invoices and credit notes also go, as a separate
- *                        queued message, to the accountant (once per message)
- *   5. DKIM signing      last, once the content is final (src/dkim/sign-stage.ts): platform modes
- *                        only (forwarding: platform key; own-address: the tenant domain's keys);
- *                        the tenant's own server signs its own mail; DSNs are not signed
- *
- * Archive recipients were added to the envelope at accept time; they get the client's bytes,
- * or with open tracking a copy of their own whose pixel never counts (README "Sender modes").
- * The inbound MX wraps this Plan (src/mx/mx-plan.ts): suppressed recipients are refused
- * before it runs, and forwarded replies go out as they came, without it.
+ * What the pipeline's stages (src/pipeline/index.ts, which lists them in order) share: their
+ * dependencies, the sender-mode choice, the identity that leaves, and the deliveries per mode.
  */
 export interface PipelineDeps {
   readonly platform: Config['platform'];
@@ -73,9 +47,9 @@ export interface PipelineDeps {
   readonly keepClientTrace?: boolean;
 }
 
-type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
+export type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
 
-interface ModeChoice {
+export interface ModeChoice {
   readonly mode: EffectiveMode;
   /** Why the tenant's chosen mode was not used; goes into the message log. */
   readonly note?: string;
@@ -135,18 +109,18 @@ export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, te
   return own === undefined ? base : { ...base, from: { ...(name ? { name } : {}), address: own } };
 }
 
-function withOwnAddress(settings: SenderSettings, address: string | undefined): SenderSettings {
+export function withOwnAddress(settings: SenderSettings, address: string | undefined): SenderSettings {
   const { ownAddress: _replaced, ...rest } = settings;
   return address === undefined ? rest : { ...rest, ownAddress: address };
 }
 
-function legacyFromAddress(message: HeaderedMessage): string | undefined {
+export function legacyFromAddress(message: HeaderedMessage): string | undefined {
   const field = findFields(message, 'from')[0];
   return field === undefined ? undefined : addressIn(fieldValue(field));
 }
 
 /** The settings without an own address or reply-to on another tenant's or the platform's domain: neither may leave as From or Reply-To. */
-function withoutForeignAddresses(deps: PipelineDeps, message: QueuedMessage, settings: SenderSettings, local: string | undefined): SenderSettings {
+export function withoutForeignAddresses(deps: PipelineDeps, message: QueuedMessage, settings: SenderSettings, local: string | undefined): SenderSettings {
   const foreign = (a: string | undefined): boolean => a !== undefined && ownedByOthers(deps, message.tenantId, local, a);
   if (!foreign(settings.ownAddress) && !foreign(settings.replyTo)) return settings;
   deps.logger.warn({ queueId: message.id, tenantId: message.tenantId }, 'own address or reply-to is on a domain the tenant does not own: not used');
@@ -155,7 +129,7 @@ function withoutForeignAddresses(deps: PipelineDeps, message: QueuedMessage, set
 }
 
 /** Which legacy fields hold only addresses the tenant owns (a verified domain, its forwarding address, its own settings' addresses). */
-function legacyOwnership(deps: PipelineDeps, tenantId: string, local: string | undefined, settings: SenderSettings, split: HeaderedMessage): LegacyOwnership {
+export function legacyOwnership(deps: PipelineDeps, tenantId: string, local: string | undefined, settings: SenderSettings, split: HeaderedMessage): LegacyOwnership {
   const known = [settings.ownAddress, settings.replyTo];
   const owns = (name: string): boolean => {
     const values = findFields(split, name).map(fieldValue);
@@ -178,50 +152,6 @@ export function tenantRoute(tenantId: string, settings: SenderSettings, openSecr
   };
 }
 
-/** The Plan the delivery scheduler calls for each attempt of a message. */
-export function createPipeline(deps: PipelineDeps): Plan {
-  return async (message, body, pending) => {
-    if (message.kind === 'dsn') return platformDeliveries(deps, message, body, pending);
-    const tenant = await deps.tenants.byId(message.tenantId);
-    const stored = deps.settings.get(message.tenantId);
-    const local = forwardingLocalPart(stored, tenant?.smtpUsername);
-    const settings = withoutForeignAddresses(deps, message, stored, local);
-    const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
-    if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
-    // New server settings saved in own-smtp mode: the mail waits for a passing test-send.
-    if (choice.mode === 'own-smtp') holdUntilTested(settings);
-    const original = splitMessage(body);
-    const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
-    const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, choice.mode, isCopy);
-    const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
-    const rendered = deps.content && !isCopy ? await applyContent(deps.content, message, body, { recipient: lead }) : undefined;
-    const hide = (m: HeaderedMessage): HeaderedMessage => (deps.keepClientTrace === true ? stripHiddenHeaders(m) : withoutClientHop(stripHiddenHeaders(m)));
-    const split = hide(rendered ? splitMessage(rendered.raw) : original);
-    // Gmail mode: the linked account decides the From (src/gmail/gmail-planner.ts); a missing or broken link defers here.
-    const gmail = choice.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
-    const owned = legacyOwnership(deps, message.tenantId, local, settings, split);
-    const mailbox = gmail?.from ?? (choice.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, local, settings) : settings.ownAddress);
-    // The gateway's setting gates the tenant's: the package's own From stays in the message log either way.
-    const traced = deps.keepClientTrace === true ? settings : { ...settings, keepOriginalFrom: false };
-    const identity = senderIdentity(choice.mode, withOwnAddress(traced, mailbox), tenant, deps.platform, owned);
-    if (traced.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
-    const raw = joinMessage(applySenderIdentity(split, identity));
-    const copies = tracking && deps.tracking ? trackedCopies(deps.tracking, raw, message.id, pending) : undefined;
-    if (tracking && copies === undefined) deps.logger.info({ queueId: message.id, tenantId: message.tenantId }, 'open tracking: no HTML part a pixel can go into; sent without one');
-    if (!isCopy) await automaticAccountantCopy(deps, message, body, settings);
-    if (choice.mode === 'gmail') return gmailDeliveries(gmail, pending, raw);
-    if (choice.mode === 'own-smtp') {
-      const recipients = pending.map((r) => r.address);
-      // The null sender stays null (a DSN must not become bounceable); else the mailbox the From names.
-      const from = message.envelope.from === '' ? '' : identity.from?.address ?? message.envelope.from;
-      return [{ route: tenantRoute(message.tenantId, settings, deps.openSecret), recipients, envelope: { from, to: recipients }, raw }];
-    }
-    const planned = verpDeliveries(deps, message, raw, pending, choice.note, copies);
-    const as = signerFor(choice.mode, message.tenantId, settings.ownAddress);
-    return deps.sign && as ? deps.sign(planned, as, message.id) : planned;
-  };
-}
-
 /**
  * One delivery per client recipient, each with its own VERP envelope sender, so a bounce
  * names the recipient it is about. Archive recipients ride along in the first client
@@ -231,7 +161,7 @@ export function createPipeline(deps: PipelineDeps): Plan {
  * With open tracking (`copies`: each recipient's own bytes) every recipient, archive included,
  * has its own transaction: a rider would carry the client's pixel.
  */
-function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string, copies?: ReadonlyMap<string, Buffer>): PlannedDelivery[] {
+export function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string, copies?: ReadonlyMap<string, Buffer>): PlannedDelivery[] {
   // A null reverse-path from the client (its own DSN) stays null: a VERP sender would make it bounceable (RFC 5321 4.5.5).
   const domain = message.envelope.from === '' ? null : deps.platform.bounceDomain ?? deps.platform.sendingDomain;
   if (domain === null && copies) {
@@ -260,26 +190,15 @@ function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer,
  * the tenant's Sent folder once); Gmail reads recipients from the headers, the transport adds
  * a Bcc for envelope-only ones. Google signs it: no DKIM stage, no VERP (bounces go to the mailbox).
  */
-function gmailDeliveries(plan: GmailPlan | undefined, pending: readonly RecipientState[], raw: Buffer): PlannedDelivery[] {
+export function gmailDeliveries(plan: GmailPlan | undefined, pending: readonly RecipientState[], raw: Buffer): PlannedDelivery[] {
   if (!plan) throw new Error('gmail mode without a Gmail planner');
   const recipients = pending.map((r) => r.address);
   return [{ route: plan.route, recipients, envelope: { from: plan.from, to: recipients }, raw }];
 }
 
 /** DSNs we made go out as they are, with the null sender. */
-function platformDeliveries(deps: PipelineDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
+export function platformDeliveries(deps: PipelineDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
   return deps.routes(pending.map((r) => r.address)).map((routed) => ({
     route: routed.route, recipients: routed.recipients, envelope: { from: message.envelope.from, to: routed.recipients }, raw: body,
   }));
-}
-
-/** A failure here never stops the delivery of the message itself: it is logged and tried again next attempt. */
-async function automaticAccountantCopy(deps: PipelineDeps, message: QueuedMessage, body: Buffer, settings: SenderSettings): Promise<void> {
-  if (!deps.accountant || settings.accountantMode !== 'automatic' || settings.accountantAddress === undefined) return;
-  try {
-    const copy = await queueAccountantCopy(deps.accountant, message, body, settings.accountantAddress, { automatic: true });
-    if (copy) deps.logger.info({ queueId: message.id, copyId: copy.id }, 'accountant copy queued');
-  } catch (err) {
-    deps.logger.error({ queueId: message.id, err }, 'accountant copy failed');
-  }
 }

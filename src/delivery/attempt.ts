@@ -11,6 +11,7 @@ import {
   type Transport,
 } from '../core/types.js';
 import { destinationKey, type DestinationSlots } from './destination-slots.js';
+import { storedRoute, type RenderedDelivery, type RenderedStore } from '../core/rendered.js';
 
 /**
  * One delivery the plan asks for: these recipients, through this route, with this envelope
@@ -23,6 +24,11 @@ export interface PlannedDelivery {
   readonly envelope: Envelope;
   readonly raw: Buffer;
   readonly note?: string;
+  /**
+   * Set when the pipeline rendered these bytes just now, with settings of this fingerprint:
+   * the attempt keeps them for a retry (render once). Absent: stored bytes, or decided per attempt.
+   */
+  readonly renderedWith?: string;
 }
 
 /** Turns a message and its stored bytes into deliveries (src/pipeline.ts); may read settings, never sends. */
@@ -35,6 +41,8 @@ export interface AttemptDeps {
   readonly slots: DestinationSlots;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Keeps freshly rendered deliveries whose recipients are still pending after the attempt; none kept when absent. */
+  readonly rendered?: Pick<RenderedStore, 'keepRendered'>;
 }
 
 interface Planned {
@@ -43,6 +51,7 @@ interface Planned {
   readonly from: string;
   readonly raw: Buffer;
   readonly note?: string;
+  readonly renderedWith?: string;
 }
 
 const BODY_MISSING = '451 4.3.0 body missing';
@@ -123,7 +132,10 @@ async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffe
       const recipients = group.recipients.filter((a) => wanted.has(a) && !covered.has(a));
       recipients.forEach((a) => covered.add(a));
       if (recipients.length > 0) {
-        groups.push({ route: group.route, recipients, from: group.envelope.from, raw: group.raw, ...(group.note === undefined ? {} : { note: group.note }) });
+        groups.push({
+          route: group.route, recipients, from: group.envelope.from, raw: group.raw,
+          ...(group.note === undefined ? {} : { note: group.note }), ...(group.renderedWith === undefined ? {} : { renderedWith: group.renderedWith }),
+        });
       }
     }
   } catch (err) {
@@ -160,5 +172,31 @@ export async function attemptMessage(
     onSent?.(results);
     return results;
   }));
-  return [...sent.flat(), ...deferAll(unrouted, failed ?? NO_ROUTE)];
+  const results = [...sent.flat(), ...deferAll(unrouted, failed ?? NO_ROUTE)];
+  await keepRendered(deps, message, groups, results);
+  return results;
+}
+
+/**
+ * Render once: fresh deliveries with a deferred recipient are kept, so the retry sends these
+ * bytes. Only then: mail delivered at the first attempt costs no extra write. A failure costs
+ * only a second rendering at the retry: logged, never a reason to defer.
+ */
+async function keepRendered(deps: AttemptDeps, message: QueuedMessage, groups: readonly Planned[], results: readonly RecipientResult[]): Promise<void> {
+  if (!deps.rendered) return;
+  const deferred = new Set(results.filter((r) => r.outcome === 'deferred').map((r) => r.address));
+  const kept: RenderedDelivery[] = [];
+  let fingerprint: string | undefined;
+  for (const g of groups) {
+    const route = storedRoute(g.route);
+    if (g.renderedWith === undefined || route === undefined || !g.recipients.some((a) => deferred.has(a))) continue;
+    fingerprint ??= g.renderedWith;
+    kept.push({ route, recipients: g.recipients, from: g.from, raw: g.raw, ...(g.note === undefined ? {} : { note: g.note }) });
+  }
+  if (fingerprint === undefined) return;
+  try {
+    await deps.rendered.keepRendered(message.id, { fingerprint, deliveries: kept });
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, err }, 'could not keep the rendered message; the retry renders it again');
+  }
 }

@@ -12,6 +12,8 @@ export interface DeliveryDeps {
   queue: MessageQueue & TenantDueQueue & AttemptLeases;
   /** Groups a message's due recipients into deliveries (main decides routes). */
   plan: Plan;
+  /** Keeps rendered deliveries for retries (render once); absent: every attempt plans afresh. */
+  rendered?: AttemptDeps['rendered'];
   transportFor: (route: Route) => Transport;
   metrics: Metrics;
   logger: Logger;

@@ -6,7 +6,7 @@ import type { SuppressionEntry, SuppressionReader } from './suppression-store.js
 
 /**
  * The MX's two additions to delivery, as a wrapper around the pipeline's Plan rather than
- * an edit inside it (pipeline.ts stays the one place for content rewrites):
+ * an edit inside it (src/pipeline/index.ts stays the one place for content rewrites):
  * - suppressed recipients are planned on a `suppressed` route, whose transport answers a
  *   550 that says why; the scheduler records it like any bounce (status, log, DSN to the
  *   sender). Checked per attempt, so removing an address from the list works at once for

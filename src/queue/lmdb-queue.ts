@@ -22,6 +22,7 @@ import {
   commitMarker,
   completedBefore,
   flushOfCurrentBatch,
+  guardBatch,
   insertMessage,
   openStores,
   purgeKeys,
@@ -43,6 +44,8 @@ import {
   type ListPage,
 } from './queue-reads.js';
 import { applyExpiry, applyResults, newRecord } from './records.js';
+import { keepRenderedIn, readRendered } from './rendered-records.js';
+import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { RetryPolicy } from './retry-schedule.js';
 import { toStorageError } from './storage-errors.js';
 import { readTenantDue } from './tenant-due.js';
@@ -96,7 +99,7 @@ export function openQueue(options: QueueOptions): LmdbQueue {
 }
 
 /** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
-export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases {
+export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases, RenderedStore {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
@@ -278,6 +281,22 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
 
   cancel(id: string, now: number, reason: string): Promise<QueuedMessage> {
     return this.change('cancel', id, (msg) => applyCancel(msg, now, reason));
+  }
+
+  /** A pending message's rendered deliveries (see core/rendered.ts); undefined when none were kept. */
+  rendered(id: string): RenderedMessage | undefined {
+    return readRendered(this.stores, id);
+  }
+
+  /** One transaction; nothing is written for a message that is unknown or already complete. */
+  async keepRendered(id: string, next: RenderedMessage): Promise<void> {
+    try {
+      const done = this.stores.root.transaction(() => keepRenderedIn(this.stores, id, next));
+      guardBatch(this.stores.root);
+      await done;
+    } catch (err) {
+      throw await this.failure('keep rendered', err);
+    }
   }
 
   /** See late-outcomes.ts (inbound MX). */

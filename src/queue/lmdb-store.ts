@@ -5,6 +5,7 @@ import { GatewayError } from '../core/gateway-error.js';
 import type { QueuedMessage } from '../core/types.js';
 import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
 import { tenantDueKey, type TenantDueKey } from './tenant-due.js';
+import { removeRendered, type RenderedDbs, type RenderedRecord } from './rendered-records.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -23,8 +24,9 @@ export type IndexKey = [number, string];
  *   counting today's outcomes are range reads. Entries written before CompletedEntry
  *   existed hold `true`: readers fall back to the record.
  * - leases: id → start time of the attempt in flight (attempt-leases.ts), to count replays after a crash
+ * - rendered, rendered-parts: a pending message's rendered deliveries (rendered-records.ts)
  */
-export interface QueueStores {
+export interface QueueStores extends RenderedDbs {
   readonly root: RootDatabase;
   readonly messages: Database<QueuedMessage, string>;
   readonly bodies: Database<Buffer, string>;
@@ -56,6 +58,8 @@ export function openStores(path: string): QueueStores {
       tenantDue: root.openDB<true, TenantDueKey>('tenant-due', { encoding: 'msgpack' }),
       completed: root.openDB<CompletedEntry | true, IndexKey>('completed', { encoding: 'msgpack' }),
       leases: root.openDB<number, string>('leases', { encoding: 'msgpack' }),
+      rendered: root.openDB<RenderedRecord, string>('rendered', { encoding: 'msgpack' }),
+      renderedParts: root.openDB<Buffer, string>('rendered-parts', { encoding: 'binary' }),
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });
@@ -123,6 +127,8 @@ function writeChange(stores: QueueStores, before: QueuedMessage, after: QueuedMe
     void stores.completed.put([after.completedAt, after.id], completedEntry(after));
     // Without an archived copy the body stays here until purgeKeys removes record and body together.
     if (bodyArchived) void stores.bodies.remove(after.id);
+    // Nothing is sent again: the rendered form goes with the last pending recipient.
+    removeRendered(stores, after.id);
   }
   void stores.messages.put(after.id, after);
 }
@@ -152,6 +158,7 @@ export async function purgeKeys(stores: QueueStores, keys: readonly IndexKey[]):
     for (const key of keys) {
       void stores.messages.remove(key[1]);
       void stores.bodies.remove(key[1]);
+      removeRendered(stores, key[1]);
       void stores.completed.remove(key);
     }
   });

@@ -33,6 +33,8 @@ export interface RenderedContent {
   readonly composed: ComposedMessage;
   /** The message as built without a pixel. */
   readonly raw: Buffer;
+  /** The tenant's detection, when its content settings are on: the accountant decision reuses it. */
+  readonly detection?: Detection;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function applyContent(
     const { language } = chooseLanguage(detection, opts.recipient, settings);
     const rendered = await render(parsed, settings, detection, language);
     await annotate(deps, message, annotation(deps, detection, rendered.composed));
-    return rendered;
+    return { ...rendered, detection };
   } catch (err) {
     deps.logger.error({ queueId: message.id, tenantId: message.tenantId, err }, 'content rendering failed; the message goes out as it came');
     await annotate(deps, message, { documentType: 'other', language: '', subjectFrom: 'legacy', bodyFrom: 'legacy', lint: [], failed: errorText(err), at: deps.clock() });

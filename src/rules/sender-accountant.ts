@@ -3,7 +3,7 @@ import type { Attachment, ParsedMail } from 'mailparser';
 import { parseMail } from '../core/parse-mail.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Clock } from '../core/clock.js';
-import type { MessageQueue, QueuedMessage, RecipientState } from '../core/types.js';
+import type { MessageQueue, NewMessage, QueuedMessage, RecipientState } from '../core/types.js';
 import type { ContentSettingsReader } from '../tenants/content-settings-store.js';
 import { chooseLanguage } from './choose-language.js';
 import { pickVariant } from './compose.js';
@@ -43,9 +43,14 @@ export function isDocumentAttachment(a: Pick<Attachment, 'contentType' | 'filena
   return type === 'application/pdf' || type.endsWith('/xml') || type.endsWith('+xml') || name.endsWith('.pdf') || name.endsWith('.xml');
 }
 
-export function isInvoiceOrCreditNote(parsed: ParsedMail): boolean {
-  const { documentType } = detectDocument(detectionInputFrom(parsed), []);
-  return documentType === 'invoice' || documentType === 'credit-note';
+/** Whether a detection (the tenant's rules, then the built-in ones it keeps) found a document for the accountant. */
+export function isInvoiceOrCreditNote(detection: Pick<Detection, 'documentType'>): boolean {
+  return detection.documentType === 'invoice' || detection.documentType === 'credit-note';
+}
+
+/** The tenant's detection of a message, as the content stage runs it (its rules first, built-ins if it keeps them). */
+export function detectWith(parsed: ParsedMail, settings: ContentSettings): Detection {
+  return detectDocument(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
 }
 
 export interface CopyOptions {
@@ -76,8 +81,9 @@ export interface AccountantContent {
  * language settings, else the tenant default. The tenant's accountant template in that
  * language when it wrote one, else the built-in text. The client's language plays no part.
  */
-export function accountantContent(parsed: ParsedMail, settings: ContentSettings, to: string, documents: number): AccountantContent {
-  const detection: Detection = detectDocument(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+export function accountantContent(
+  parsed: ParsedMail, settings: ContentSettings, to: string, documents: number, detection: Detection = detectWith(parsed, settings),
+): AccountantContent {
   const { language } = chooseLanguage({}, to, settings);
   const builtin = accountantText(language);
   const subject = pickVariant(settings.accountant.subject, language, settings.defaultLanguage)?.template ?? builtin.subject;
@@ -90,9 +96,9 @@ export function accountantContent(parsed: ParsedMail, settings: ContentSettings,
   return { subject: singleLine(renderTemplate(subject, vars), 998), text: renderTemplate(text, vars), language };
 }
 
-export async function buildAccountantCopy(parsed: ParsedMail, settings: ContentSettings, opts: CopyOptions): Promise<Buffer> {
+export async function buildAccountantCopy(parsed: ParsedMail, settings: ContentSettings, opts: CopyOptions, detection?: Detection): Promise<Buffer> {
   const documents = parsed.attachments.filter(isDocumentAttachment);
-  const content = accountantContent(parsed, settings, opts.to, documents.length);
+  const content = accountantContent(parsed, settings, opts.to, documents.length, detection);
   const composer = new MailComposer({
     from: opts.from,
     to: opts.to,
@@ -118,22 +124,27 @@ export interface AccountantDeps {
 }
 
 /**
- * Queues the accountant copy of `original` (stored bytes `body`). `automatic`: only for an
- * invoice or credit note with document attachments, once (deterministic id). `manual`: always
- * a new copy, under `id`. Returns the copy, or undefined when none was due.
+ * The accountant copy of `original` (stored bytes `body`) as a message to queue, or undefined
+ * when none is due. `automatic`: only for an invoice or credit note with document attachments,
+ * once (deterministic id; none when that id is already queued); `detection` is the content
+ * stage's when it ran, so the tenant's rules decide once for both. `manual`: always a new
+ * copy, under `id`. Reads only: the caller queues it.
  */
-export async function queueAccountantCopy(
-  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string, how: { readonly automatic: true } | { readonly id: string },
-): Promise<QueuedMessage | undefined> {
+export async function buildAccountantMessage(
+  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string,
+  how: { readonly automatic: true; readonly detection?: Detection | undefined } | { readonly id: string },
+): Promise<{ readonly message: NewMessage; readonly raw: Buffer } | undefined> {
   const id = 'automatic' in how ? accountantCopyId(original.id) : how.id;
   if (deps.queue.get(id)) return undefined;
   const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
-  if ('automatic' in how && (!isInvoiceOrCreditNote(parsed) || !parsed.attachments.some(isDocumentAttachment))) return undefined;
+  const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
+  const detection = ('automatic' in how ? how.detection : undefined) ?? detectWith(parsed, settings);
+  if ('automatic' in how && (!isInvoiceOrCreditNote(detection) || !parsed.attachments.some(isDocumentAttachment))) return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
-  const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
-  const raw = await buildAccountantCopy(parsed, settings, { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now });
-  return deps.queue.enqueue({
+  const copy = { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now };
+  const raw = await buildAccountantCopy(parsed, settings, copy, detection);
+  const message: NewMessage = {
     id, tenantId: original.tenantId, kind: 'mail',
     envelope: { from: original.envelope.from, to: [address] },
     receivedAt: now,
@@ -141,5 +152,15 @@ export async function queueAccountantCopy(
     messageId: `<${id.toLowerCase()}.accountant@${deps.hostname}>`,
     ...(parsed.subject !== undefined ? { subject: parsed.subject } : {}),
     roles: { [address]: 'accountant' },
-  }, raw);
+  };
+  return { message, raw };
+}
+
+/** Builds and queues the accountant copy (see buildAccountantMessage); the copy, or undefined when none was due. */
+export async function queueAccountantCopy(
+  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string,
+  how: { readonly automatic: true; readonly detection?: Detection | undefined } | { readonly id: string },
+): Promise<QueuedMessage | undefined> {
+  const built = await buildAccountantMessage(deps, original, body, address, how);
+  return built ? deps.queue.enqueue(built.message, built.raw) : undefined;
 }

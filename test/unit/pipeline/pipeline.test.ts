@@ -4,7 +4,8 @@ import type { Envelope, QueuedMessage, Route, Transport } from '../../../src/cor
 import { attemptMessage } from '../../../src/delivery/attempt.js';
 import { createDestinationSlots } from '../../../src/delivery/destination-slots.js';
 import { NEEDS_TEST_REPLY } from '../../../src/delivery/own-smtp-hold.js';
-import { chooseMode, createPipeline } from '../../../src/pipeline.js';
+import { chooseMode } from '../../../src/pipeline.js';
+import { createPipeline } from '../../../src/pipeline/index.js';
 import { platformRoutes } from '../../../src/routing.js';
 import { accountantCopyId, queueAccountantCopy } from '../../../src/rules/sender-accountant.js';
 import { NO_VERIFIED_DOMAINS } from '../../../src/rules/sender-domains.js';

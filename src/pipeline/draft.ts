@@ -1,0 +1,51 @@
+import type { NewMessage, QueuedMessage, RecipientState, Tenant } from '../core/types.js';
+import type { PlannedDelivery } from '../delivery/attempt.js';
+import type { GmailPlan } from '../gmail/gmail-planner.js';
+import type { PipelineDeps } from '../pipeline.js';
+import type { RenderedContent } from '../rules/content-stage.js';
+import type { HeaderedMessage } from '../mime/index.js';
+import type { SenderIdentity } from '../rules/sender-identity.js';
+import type { ContentAnnotation } from '../tenants/content-settings-store.js';
+import type { SenderSettings } from '../tenants/sender-settings.js';
+
+/**
+ * The message on its way through the stages (src/pipeline/index.ts). Each stage reads what
+ * the earlier ones decided and adds its own part; what it wants written (a copy to queue, a
+ * log annotation) it adds to `effects`, which the pipeline applies once all stages ran.
+ */
+export interface Draft {
+  readonly message: QueuedMessage;
+  /** The bytes the client sent, as stored at accept. */
+  readonly body: Buffer;
+  readonly pending: readonly RecipientState[];
+  readonly tenant?: Tenant | undefined;
+  /** The tenant's sender settings without foreign addresses. */
+  readonly settings: SenderSettings;
+  /** The tenant's forwarding local part. */
+  readonly local?: string | undefined;
+  readonly mode: 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
+  /** Why the tenant's chosen mode was not used (the message log shows it). */
+  readonly note?: string | undefined;
+  /** An accountant copy we built: never tracked, rendered or copied again. */
+  readonly isCopy: boolean;
+  readonly tracking: boolean;
+  readonly content?: RenderedContent | undefined;
+  /** The message to send, hidden headers stripped, identity not yet applied. */
+  readonly split: HeaderedMessage;
+  readonly gmail?: GmailPlan | undefined;
+  readonly identity?: SenderIdentity | undefined;
+  /** The bytes that leave (before DKIM). */
+  readonly raw?: Buffer | undefined;
+  /** Open tracking: each recipient's own bytes. */
+  readonly copies?: ReadonlyMap<string, Buffer> | undefined;
+  readonly deliveries?: PlannedDelivery[] | undefined;
+  readonly effects: readonly Effect[];
+}
+
+/** What a stage wants done, applied after the pipeline (src/pipeline/effects.ts). */
+export type Effect =
+  | { readonly kind: 'queue-copy'; readonly message: NewMessage; readonly raw: Buffer }
+  | { readonly kind: 'annotate'; readonly queueId: string; readonly note: ContentAnnotation };
+
+/** A stage: reads through `deps` (settings, keys, routes), returns the next draft; writes only as effects. */
+export type Stage = (draft: Draft, deps: PipelineDeps) => Promise<Draft>;

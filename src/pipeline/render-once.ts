@@ -1,0 +1,68 @@
+import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
+import type { QueuedMessage, RecipientState } from '../core/types.js';
+import type { PlannedDelivery, Plan } from '../delivery/attempt.js';
+import type { PipelineDeps } from '../pipeline.js';
+import { openStored, settingsFingerprint } from './rendered-deliveries.js';
+
+/**
+ * Render once: the pipeline (parse, content, identity, tracking, DKIM, accountant copy) runs
+ * for a message's first attempt; its deliveries are marked `renderedWith` their settings'
+ * fingerprint, and the attempt keeps those whose recipients were deferred (attempt.ts). A
+ * retry sends the kept bytes to the still-pending recipients: the same DKIM signature, `t=`
+ * included, and no stage runs again.
+ *
+ * Settings changed before the retry (another fingerprint):
+ * - nothing delivered yet: rendered again, so the mail leaves as the tenant now wants it
+ *   (new From, new server held until its test passes, a Gmail link replaced);
+ * - some recipient already has it: the kept bytes again, so every recipient of one message
+ *   gets the same message; only when a kept route cannot be opened any more (own server
+ *   changed or left, another Gmail account) is it rendered again.
+ * Outcomes of planning itself (Gmail link missing, own SMTP waiting for a test, no route)
+ * are never kept: they throw or leave recipients unrouted, and the retry plans again.
+ * Recipients a kept form does not cover (planned on a per-attempt route such as the
+ * suppression list's) are rendered for themselves.
+ */
+export interface RenderOnceDeps {
+  readonly pipeline: PipelineDeps;
+  readonly store: Pick<RenderedStore, 'rendered'>;
+}
+
+export function renderOnce(plan: Plan, deps: RenderOnceDeps): Plan {
+  return async (message, body, pending) => {
+    // Our DSNs and forwarded replies are sent as they are: there is nothing to render.
+    if (message.kind !== 'mail') return plan(message, body, pending);
+    const fingerprint = await settingsFingerprint(deps.pipeline, message);
+    const stored = deps.store.rendered(message.id);
+    const reused = stored ? await reuse(deps.pipeline, message, stored, pending, fingerprint) : undefined;
+    if (!reused) return marked(await plan(message, body, pending), fingerprint);
+    const covered = new Set(reused.flatMap((d) => d.recipients));
+    const rest = pending.filter((r) => !covered.has(r.address));
+    return rest.length === 0 ? reused : [...reused, ...marked(await plan(message, body, rest), fingerprint)];
+  };
+}
+
+function marked(planned: readonly PlannedDelivery[], fingerprint: string): PlannedDelivery[] {
+  return planned.map((d) => ({ ...d, renderedWith: fingerprint }));
+}
+
+function deliveredToSomeone(message: QueuedMessage): boolean {
+  return message.recipients.some((r) => r.history.some((h) => h.outcome === 'delivered'));
+}
+
+/** The kept deliveries for the pending recipients, or undefined: render again. */
+async function reuse(
+  deps: PipelineDeps, message: QueuedMessage, stored: RenderedMessage, pending: readonly RecipientState[], fingerprint: string,
+): Promise<PlannedDelivery[] | undefined> {
+  if (stored.fingerprint !== fingerprint && !deliveredToSomeone(message)) return undefined;
+  const wanted = new Set(pending.map((r) => r.address));
+  const planned: PlannedDelivery[] = [];
+  for (const delivery of stored.deliveries) {
+    const recipients = delivery.recipients.filter((a) => wanted.has(a));
+    if (recipients.length === 0) continue;
+    recipients.forEach((a) => wanted.delete(a));
+    const opened = await openStored(deps, message, delivery, recipients);
+    if (!opened) return undefined;
+    planned.push(...opened);
+  }
+  return planned;
+}
