@@ -32,8 +32,9 @@ export function parseFields(text: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const { text: field } of splitFields(text)) {
     const name = fieldName(field);
+    if (name === '' || fields.has(name)) continue;
     // Report fields fold long diagnostics: each fold reads as one space.
-    if (name !== '' && !fields.has(name)) fields.set(name, field.slice(field.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+    fields.set(name, field.slice(field.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
   }
   return fields;
 }
