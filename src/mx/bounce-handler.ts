@@ -92,10 +92,12 @@ async function applyVerdict(ctx: MxContext, message: QueuedMessage, address: str
     await ctx.queue.addNote(message.id, address, 'delayed', `delayed: ${reply}`, now);
     return;
   }
+  // The suppression first: whoever sees the recipient bounced (the API, the next invoice) also sees the address suppressed.
+  if (verdict.category === 'hard') {
+    const entry = await ctx.suppressions.recordHardBounce({ tenantId: message.tenantId, address, reason: reply, userUnknown: verdict.userUnknown, now }, ctx.thresholds);
+    if (entry) ctx.logger.info({ tenantId: message.tenantId, queueId: message.id, bounces: entry.bounces }, 'address suppressed');
+  }
   await ctx.queue.lateBounce(message.id, address, reply, now);
-  if (verdict.category !== 'hard') return;
-  const entry = await ctx.suppressions.recordHardBounce({ tenantId: message.tenantId, address, reason: reply, userUnknown: verdict.userUnknown, now }, ctx.thresholds);
-  if (entry) ctx.logger.info({ tenantId: message.tenantId, queueId: message.id, bounces: entry.bounces }, 'address suppressed');
 }
 
 function firstMatchingLine(text: string, verdict: BounceVerdict): string | undefined {
