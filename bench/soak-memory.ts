@@ -5,8 +5,8 @@
  * as its smarthost) gets a constant load of `--rate` messages a second for `--minutes`; every
  * `--sample-seconds` the JS heap, anonymous (RssAnon) and file-backed (RssFile) resident memory
  * and the message log's file size are read from its own GET /metrics. At the end it prints the
- * table and the slope of each series over the second half of the run (the first half includes
- * warm-up: JIT, pools, LMDB's first map growth), and whether heap and anon stayed flat.
+ * table, the slope of each series after the warm-up (JIT, pools, LMDB's first map growth), the
+ * slope of its floor (see `floors`), and whether heap and anon stayed flat.
  * Loopback only; every wait is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -180,18 +180,41 @@ async function main(): Promise<void> {
   report(samples, opts, sent, failed);
 }
 
+/**
+ * heap_used is a sawtooth (it drops at each major GC), so a slope through every sample mostly
+ * measures where the last GC fell. A leak shows as a rising floor: the lowest value of each
+ * window of `FLOOR_WINDOW` samples, after the warm-up (the first tenth of the run, at least 2 min).
+ */
+const FLOOR_WINDOW = 4;
+
+function floors(samples: readonly Sample[], pick: (s: Sample) => number): Sample[] {
+  const out: Sample[] = [];
+  for (let i = 0; i + FLOOR_WINDOW <= samples.length; i += FLOOR_WINDOW) {
+    const window = samples.slice(i, i + FLOOR_WINDOW);
+    out.push(window.reduce((low, s) => (pick(s) < pick(low) ? s : low)));
+  }
+  return out;
+}
+
 function report(samples: readonly Sample[], opts: Options, sent: number, failed: number): void {
   printTable(samples);
-  const half = samples.slice(Math.floor(samples.length / 2));
-  const slopes = {
-    heapUsed: slopeMiBPerHour(half, (s) => s.heapUsed), anon: slopeMiBPerHour(half, (s) => s.anon),
-    file: slopeMiBPerHour(half, (s) => s.file), logFile: slopeMiBPerHour(half, (s) => s.queueFile),
+  const warm = Math.max(120, opts.minutes * 6);
+  const steady = samples.filter((s) => s.at >= warm);
+  const series: Record<string, (s: Sample) => number> = {
+    heapUsed: (s) => s.heapUsed, anon: (s) => s.anon, file: (s) => s.file, logFile: (s) => s.queueFile,
   };
   const rate = sent / (opts.minutes * 60);
   console.log(`\n${sent} sent (${rate.toFixed(1)} msg/s of ${opts.rate} asked), ${failed} failed, over ${opts.minutes} min`);
-  console.log('slope over the second half (MiB/hour):', Object.entries(slopes).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
-  const flat = (v: number): string => (Math.abs(v) < FLAT_MIB_PER_HOUR ? 'flat' : 'GROWING');
-  console.log(`heap: ${flat(slopes.heapUsed)}, anon: ${flat(slopes.anon)} (flat = under ${FLAT_MIB_PER_HOUR} MiB/hour); file-backed follows the message log, which grows with retention`);
+  const line = (label: string, slope: (pick: (s: Sample) => number) => number): Record<string, number> => {
+    const out = Object.fromEntries(Object.entries(series).map(([k, pick]) => [k, slope(pick)]));
+    console.log(`${label} (MiB/hour):`, Object.entries(out).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
+    return out;
+  };
+  line(`slope of every sample after ${warm} s`, (pick) => slopeMiBPerHour(steady, pick));
+  const floor = line(`slope of the floor (lowest of each ${FLOOR_WINDOW} samples)`, (pick) => slopeMiBPerHour(floors(steady, pick), pick));
+  const flat = (v: number): string => (Number.isNaN(v) ? 'too short to tell' : v < FLAT_MIB_PER_HOUR ? 'flat' : 'GROWING');
+  console.log(`heap: ${flat(floor.heapUsed ?? Number.NaN)}, anon: ${flat(floor.anon ?? Number.NaN)} (flat = floor rises under ${FLAT_MIB_PER_HOUR} MiB/hour); `
+    + 'file-backed memory follows the message log, which grows until queue.retentionMs starts purging');
 }
 
 main().catch((err: unknown) => { console.error(err); process.exit(1); });

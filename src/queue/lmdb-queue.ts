@@ -131,7 +131,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
    */
   async enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage> {
     const record = newRecord(message, body.length);
-    const laterFailure = this.failures.next();
+    const ticket = this.failures.ticket();
     let pending: { committed: Promise<unknown>; durable: Promise<unknown> };
     try {
       pending = this.write(record, body);
@@ -145,7 +145,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     }
     this.counter.add(record);
     try {
-      await Promise.race([pending.durable, laterFailure]);
+      await this.failures.guard(pending.durable, ticket);
     } catch (err) {
       const cause = await this.failure('enqueue sync', err);
       // Committed (it will be delivered) but not known to be on disk: the client must retry.

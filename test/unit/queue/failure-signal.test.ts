@@ -2,16 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/gateway-error.js';
 import { FailureSignal } from '../../../src/queue/failure-signal.js';
 
+const never = (): Promise<never> => new Promise<never>(() => undefined);
+
+async function state(p: Promise<unknown>): Promise<string> {
+  return Promise.race([p.then(() => 'settled', () => 'settled'), new Promise<string>((r) => setTimeout(r, 20, 'pending'))]);
+}
+
 describe('FailureSignal', () => {
-  it('rejects promises taken before fire(), not those taken after', async () => {
+  it('rejects guards whose ticket was taken before fire(), not those taken after', async () => {
     const signal = new FailureSignal();
-    const before = signal.next();
+    const waiting = signal.guard(never(), signal.ticket());
+    const ticketBeforeFailure = signal.ticket();
     const full = new GatewayError('E_STORAGE_FULL', 'disk full');
     signal.fire(full);
-    await expect(before).rejects.toBe(full);
-    const after = signal.next();
-    const state = await Promise.race([after.then(() => 'settled', () => 'settled'), new Promise((r) => setTimeout(r, 20, 'pending'))]);
-    expect(state).toBe('pending');
+    await expect(waiting).rejects.toBe(full);
+    // The write started before the failure but is guarded only after it: still told.
+    await expect(signal.guard(never(), ticketBeforeFailure)).rejects.toBe(full);
+    expect(await state(signal.guard(never(), signal.ticket()))).toBe('pending');
+  });
+
+  it('passes the work\'s own outcome through', async () => {
+    const signal = new FailureSignal();
+    await expect(signal.guard(Promise.resolve(7), signal.ticket())).resolves.toBe(7);
+    const boom = new Error('boom');
+    await expect(signal.guard(Promise.reject(boom), signal.ticket())).rejects.toBe(boom);
+  });
+
+  it('forgets each guard once its work settles: nothing accumulates per write', async () => {
+    const signal = new FailureSignal();
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => signal.guard(Promise.resolve(i), signal.ticket())));
+    expect(signal.waitingCount).toBe(0);
   });
 
   it('firing with nobody waiting is not an unhandled rejection', async () => {
