@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/gateway-error.js';
 import { FailureSignal } from '../../../src/queue/failure-signal.js';
+import { expectNothingFor } from '../../helpers/wait-for.js';
 
 describe('FailureSignal', () => {
   it('rejects promises taken before fire(), not those taken after', async () => {
@@ -10,8 +11,10 @@ describe('FailureSignal', () => {
     signal.fire(full);
     await expect(before).rejects.toBe(full);
     const after = signal.next();
-    const state = await Promise.race([after.then(() => 'settled', () => 'settled'), new Promise((r) => setTimeout(r, 20, 'pending'))]);
-    expect(state).toBe('pending');
+    let settled = false;
+    void after.then(() => { settled = true; }, () => { settled = true; });
+    await expectNothingFor(20, () => !settled, 'the later promise to stay pending');
+    expect(settled).toBe(false);
   });
 
   it('firing with nobody waiting is not an unhandled rejection', async () => {
@@ -20,7 +23,7 @@ describe('FailureSignal', () => {
     process.on('unhandledRejection', listener);
     try {
       new FailureSignal().fire(new GatewayError('E_STORAGE', 'x'));
-      await new Promise((r) => setTimeout(r, 20));
+      await expectNothingFor(20, () => seen.length === 0, 'no unhandled rejection');
       expect(seen).toEqual([]);
     } finally {
       process.off('unhandledRejection', listener);
