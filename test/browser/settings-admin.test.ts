@@ -4,7 +4,8 @@ import { launchBrowser, openPage, screenshot, signIn, type TestPage } from '../h
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import { startDomainGateway } from '../helpers/domains-harness.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { ADMIN, api, legacyClient, PLATFORM, queueIdOf, waitFor } from '../helpers/sender-harness.js';
+import { ADMIN, api, legacyClient, PLATFORM, queueIdOf } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 
 /** The admin's overview, a tenant token made there, Dutch labels, keyboard use and a phone-width screen. */

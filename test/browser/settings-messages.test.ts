@@ -11,7 +11,8 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { POLL, screenshot, signInAsTenant, type TestPage } from '../helpers/browser.js';
 import { testConfig, type TestGateway } from '../helpers/gateway-harness.js';
-import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf, waitFor } from '../helpers/sender-harness.js';
+import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 
 const PUBLIC_BASE = 'https://pixel.postbode.test';

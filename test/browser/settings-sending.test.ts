@@ -3,7 +3,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, POLL, screenshot, signIn, type TestPage } from '../helpers/browser.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 async function closedPort(): Promise<number> {

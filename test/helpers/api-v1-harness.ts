@@ -17,6 +17,7 @@ import type { QueuedMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
 import { openTenantStore, type TenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { openCaptureMailbox } from '../../src/transports/capture-mailbox.js';
+import { nextMillisecond } from './wait-for.js';
 
 /** Test code reads response JSON freely. */
 export type Json = any;
@@ -119,7 +120,7 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits>; trust
     },
     async enqueue(tenantId, o = {}) {
       // Ids sort by their millisecond only: a new one each time keeps "newest first" exact.
-      await new Promise((r) => setTimeout(r, 2));
+      await nextMillisecond();
       const now = clock();
       const id = newQueueId(now);
       const to = o.to ?? ['klant@example.com'];

@@ -8,15 +8,6 @@ import { MemoryQueue } from '../helpers/memory-queue.js';
 /** Shared set-up for the delivery integration tests (scheduler + real transport + sink). */
 export const silent = pino({ level: 'silent' });
 
-/** Polls `check` until it is true; fails after `timeoutMs`. Every loop is bounded. */
-export async function waitFor(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 export function mailBody(subject = 'Invoice 42', extra = ''): Buffer {
   return Buffer.from([
     'From: Billing <billing@sender.test>',

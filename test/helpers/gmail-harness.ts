@@ -2,7 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TestGateway } from './gateway-harness.js';
 import { fakeGoogleConfig, type FakeAccount, type FakeGoogle } from './fake-google.js';
-import { ADMIN, api, legacyClient, queueIdOf, startSenderGateway, waitFor } from './sender-harness.js';
+import { ADMIN, api, legacyClient, queueIdOf, startSenderGateway } from './sender-harness.js';
+import { waitFor } from './wait-for.js';
 
 /** Shared set-up of the Gmail mode tests (issue 7): a gateway whose Google URLs all point at the fake. */
 export async function startGmailGateway(sinkPort: number, fake: FakeGoogle, gmail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestGateway> {
@@ -63,9 +64,11 @@ export interface RecipientView {
   readonly history: Array<{ outcome: string; reply: string }>;
 }
 
-/** The message's recipients; paced under the API's per-token rate limit (20/s), empty while rate-limited. */
+/** Polls that read recipients through the API stay under its per-token rate limit (20/s). */
+export const API_POLL_MS = 60;
+
+/** The message's recipients; empty while rate-limited. */
 export async function recipients(gw: TestGateway, id: string): Promise<RecipientView[]> {
-  await new Promise((resolve) => setTimeout(resolve, 60));
   const answer = await api(gw, 'GET', `/messages/${id}`);
   if (answer.status === 429) return [];
   if (answer.status !== 200) throw new Error(`GET /messages/${id} answered ${answer.status}`);
@@ -77,7 +80,7 @@ export function attempted(gw: TestGateway, id: string, attempts = 1): Promise<Re
   return waitFor(async () => {
     const rs = await recipients(gw, id);
     return rs.length > 0 && rs.every((r) => r.attempts >= attempts) ? rs : undefined;
-  }, 8_000, `${attempts} attempt(s) of ${id}`);
+  }, 8_000, `${attempts} attempt(s) of ${id}`, API_POLL_MS);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { TestGateway } from './gateway-harness.js';
-import { waitFor } from './sender-harness.js';
+import { waitFor } from './wait-for.js';
 import type { Sink } from './sink.js';
 
 /** The token of the newest confirmation link mailed to `address` (waits for the mail at the sink). */

@@ -1,6 +1,7 @@
 import { createTransport } from 'nodemailer';
 import type { Sink } from '../helpers/sink.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.js';
+import { waitFor } from './wait-for.js';
 
 /** Shared set-up of the sender-mode tests: a gateway with a platform sending domain and an admin token. */
 export const ADMIN = 'sender-test-admin-token-0123456789abcdefghijklmnop';
@@ -36,17 +37,6 @@ export function legacyClient(gw: TestGateway) {
 
 export function queueIdOf(response: string): string {
   return /queued as (\S+)/.exec(response)?.[1] ?? '';
-}
-
-/** Polls until `probe` gives a value; every loop is bounded. */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 8_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Messages the sink got for one queue id (the Received: line names it), at least `count`. */

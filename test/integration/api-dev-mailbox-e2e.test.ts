@@ -8,6 +8,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { openTenantStore, type TenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * The README's quick start in one test: the gateway on its dev defaults (capture mode), a
@@ -37,13 +38,10 @@ afterAll(async () => {
 });
 
 async function waitForList(match: RegExp): Promise<string> {
-  let html = '';
-  for (let i = 0; i < 100; i++) {
-    html = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/dev/mailbox`)).text();
-    if (match.test(html)) return html;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`not in the dev mailbox after 5 s:\n${html}`);
+  return waitFor(async () => {
+    const html = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/dev/mailbox`)).text();
+    return match.test(html) ? html : undefined;
+  }, 8_000, `${match} in the dev mailbox`);
 }
 
 describe('dev mailbox end to end', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, startHttp, type HealthReport, type HttpServerHandle } from '../../src/api/http-app.js';
 import { createMetrics } from '../../src/api/metrics.js';
 import { openCaptureMailbox, type CaptureMailbox } from '../../src/transports/capture-mailbox.js';
+import { nextMillisecond } from '../helpers/wait-for.js';
 
 const EVIL = '<script>alert("x")</script> & \'co\'';
 
@@ -92,7 +93,7 @@ describe('GET /metrics', () => {
 describe('dev mailbox pages', () => {
   it('lists captured messages newest first with every value escaped', async () => {
     await mailbox.save({ from: 'first@example.test', to: ['x@example.test'] }, Buffer.from('Subject: First\r\n\r\nbody\r\n'));
-    await new Promise((r) => setTimeout(r, 2)); // ids sort by millisecond
+    await nextMillisecond(); // ids sort by millisecond
     const evil = await mailbox.save({ from: '"<b>"@example.test', to: ['a@example.test', 'b@example.test'] },
       Buffer.from(`Subject: ${EVIL}\r\n\r\n<img src=x onerror=alert(1)>\r\n`));
     const res = await fetch(`${base}/dev/mailbox`);

@@ -14,6 +14,7 @@ import { createSecretBox } from '../../src/secrets/secret-box.js';
 import { hashPassword } from '../../src/tenants/password.js';
 import { testConfig } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * Canary sweep: secrets planted as an SMTP password, as the admin token and as a tenant
@@ -35,9 +36,10 @@ const responses: Array<{ route: string; text: string }> = [];
 /** Each answer to a documented operation, to check that its status is documented for it. */
 const answers: Array<{ operation: string; status: number; documented: readonly string[] }> = [];
 
-/** One request; a 429 (the sweeps go past a token's burst of 60) waits its Retry-After and asks again, at most 3 times. */
+/** One request; a 429 (the sweeps go past a token's burst of 60) asks again after its Retry-After (1 s), at most 3 times. */
 async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; text: string }> {
-  for (let attempt = 0; ; attempt++) {
+  let attempt = 0;
+  return waitFor(async () => {
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}${path}`, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -45,9 +47,8 @@ async function call(method: string, path: string, token: string | undefined, bod
     });
     const text = await res.text();
     responses.push({ route: `${method} ${path}`, text });
-    if (res.status !== 429 || attempt >= 3) return { status: res.status, text };
-    await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? '1')));
-  }
+    return res.status !== 429 || attempt++ >= 3 ? { status: res.status, text } : undefined;
+  }, 20_000, `${method} ${path} past the rate limit`, 1_000);
 }
 
 beforeAll(async () => {

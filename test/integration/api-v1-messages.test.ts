@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness, type Json } from '../helpers/api-v1-harness.js';
+import { nextMillisecond } from '../helpers/wait-for.js';
 
 let h: ApiHarness;
 let admin: string;
@@ -34,7 +35,7 @@ describe('GET /api/v1/messages', () => {
   it('filters by status, recipient, text and time, and pages with before/next', async () => {
     const t = await h.tenant('Filter BV');
     const early = await h.enqueue(t.id, { subject: 'Factuur F-100' });
-    await new Promise((r) => setTimeout(r, 5));
+    await nextMillisecond();
     const late = await h.enqueue(t.id, { subject: 'Factuur F-200', to: ['x@example.net'] });
     const q = (query: string) => h.call('GET', `/api/v1/messages?tenant=${t.id}&${query}`, { token: admin });
     expect(ids(await q('q=F-100'))).toEqual([early.id]);

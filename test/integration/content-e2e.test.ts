@@ -4,7 +4,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Content settings through the API, then a legacy invoice through the real gateway to a sink. */
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -7,7 +7,7 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
-import { waitFor } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 const ADMIN_TOKEN = 'crash-partial-admin-token-0123456789-abcdefghij';

@@ -7,6 +7,7 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { startSink, type Sink } from '../helpers/sink.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * The promise of the queue: every message that got a 250 arrives, even when the gateway is
@@ -66,8 +67,8 @@ describe('kill -9 mid-stream, restart', () => {
     const second = await spawnGateway(env());
     try {
       const arrived = () => new Set(sink.messages.map((m) => Number(/^X-Seq: (\d+)/mi.exec(m.raw.toString('latin1'))?.[1])));
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && [...acked].some((s) => !arrived().has(s))) await new Promise((r) => setTimeout(r, 100));
+      // On a timeout the expect below names the missing messages.
+      await waitFor(() => [...acked].every((s) => arrived().has(s)), 30_000, 'every acknowledged message', 100).catch(() => undefined);
       const missing = [...acked].filter((s) => !arrived().has(s));
       expect(missing).toEqual([]);
     } finally {

@@ -4,8 +4,9 @@ import { createDirectMxTransport, type MxResolver } from '../../src/transports/d
 import { createTargetGuard } from '../../src/transports/target-guard.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
-  dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, waitFor, type Harness,
+  dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, type Harness,
 } from '../helpers/delivery-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 type Answer = string[] | { code: string };
 

@@ -10,7 +10,7 @@ import { openQueue } from '../../src/queue/lmdb-queue.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { testConfig } from '../helpers/gateway-harness.js';
-import { waitFor } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 const silent = pino({ level: 'silent' });

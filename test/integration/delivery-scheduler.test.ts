@@ -7,8 +7,9 @@ import { createSmarthostTransport } from '../../src/transports/smarthost.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
-  dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, waitFor, type Harness, type HarnessOptions,
+  dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, type Harness, type HarnessOptions,
 } from '../helpers/delivery-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -150,7 +151,7 @@ describe('delivery scheduler', () => {
 
     const later = await enqueueMail(h.queue, 'billing@sender.test', ['b@dest.test']);
     h.delivery.notify();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expectNothingFor(100, () => statusOf(h.queue, later.id, 'b@dest.test')?.status === 'queued', 'no send after stop');
     expect(statusOf(h.queue, later.id, 'b@dest.test')?.status).toBe('queued');
     expect(s.messages).toHaveLength(1);
   });
@@ -222,7 +223,7 @@ describe('delivery scheduler', () => {
     const message = await enqueueMail(h.queue, 'postmaster@sender.test', ['gone@dest.test'], undefined, 'dsn');
     h.delivery.notify();
     await waitFor(() => statusOf(h.queue, message.id, 'gone@dest.test')?.status === 'bounced', 2_000, 'bounce');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expectNothingFor(50, () => dsnMessages(h.queue).length === 1, 'no DSN about a DSN');
     expect(dsnMessages(h.queue)).toHaveLength(1); // only the message itself
   });
 });

@@ -7,8 +7,9 @@ import type { Transport } from '../../src/core/types.js';
 import { createSmarthostTransport } from '../../src/transports/smarthost.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../helpers/sink.js';
 import {
-  dsnMessages, enqueueMail, mailBody, silent, startDelivery, statusOf, waitFor, type Harness,
+  dsnMessages, enqueueMail, mailBody, silent, startDelivery, statusOf, type Harness,
 } from '../helpers/delivery-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 
 const SEND_TIMEOUT_MS = 500;
 const RETRY_MS = 100;
@@ -143,7 +144,7 @@ describe('smarthost delivery', () => {
     const message = await enqueueMail(h.queue, '', ['gone@dest.test']);
     h.delivery.notify();
     await waitFor(() => statusOf(h.queue, message.id, 'gone@dest.test')?.status === 'bounced');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expectNothingFor(50, () => dsnMessages(h.queue).length === 0, 'no DSN to a null sender');
     expect(dsnMessages(h.queue)).toHaveLength(0);
   });
 

@@ -1,7 +1,7 @@
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.js';
-import { waitFor } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 const ADMIN = 'delivery-stall-admin-token-0123456789-abcdefghij';

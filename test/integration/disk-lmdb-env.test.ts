@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLmdbEnv } from '../../src/store/lmdb-env.js';
-import { waitFor } from '../helpers/sender-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 /**
@@ -60,7 +60,6 @@ describe('openLmdbEnv on a full disk', () => {
     }, 10_000, 'a write after space is freed');
     expect(blobs.get('after')?.equals(Buffer.alloc(200 * 1024, 7))).toBe(true);
     await root.close();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(unhandled).toEqual([]);
+    await expectNothingFor(100, () => unhandled.length === 0, 'an unhandled rejection after close');
   }, 30_000);
 });

@@ -8,7 +8,7 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { testConfig } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
-import { waitFor } from '../helpers/sender-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
@@ -176,7 +176,8 @@ describe('a gateway whose disk fills up completely', () => {
     expect(await send(gw.smtpPort, 100)).toMatch(/^250 /);
     acked.push(100);
     await waitFor(() => (acked.every((s) => seqCounts().has(s)) ? true : undefined), 15_000, 'every acked message delivered');
-    await new Promise((r) => setTimeout(r, 1_000)); // a late duplicate would arrive by now (retries every 200 ms)
+    // A late duplicate would arrive within a second (retries every 200 ms).
+    await expectNothingFor(1_000, () => acked.every((s) => (seqCounts().get(s) ?? 0) <= 2), 'a third copy of a message');
     const counts = seqCounts();
     // A message the next hop took while the disk was full may have no recorded result: at least
     // once, so it may come twice. Nothing else may: no replay of what was recorded, no loss.

@@ -8,7 +8,8 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { testConfig } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
-import { PLATFORM, waitFor } from '../helpers/sender-harness.js';
+import { PLATFORM } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDkimKey } from '../../src/dkim/keys.js';
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, waitFor, type ApiAnswer } from '../helpers/sender-harness.js';
+import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, type ApiAnswer } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { publish, startDomainGateway, verifyAt, type PublishableRecord } from '../helpers/domains-harness.js';
 

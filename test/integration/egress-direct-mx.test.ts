@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectMxTransport, systemResolver } from '../../src/transports/direct-mx.js';
 import { createTargetGuard } from '../../src/transports/target-guard.js';
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
-import { enqueueMail, planByDomain, silent, startDelivery, statusOf, waitFor, type Harness } from '../helpers/delivery-harness.js';
+import { enqueueMail, planByDomain, silent, startDelivery, statusOf, type Harness } from '../helpers/delivery-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 /**

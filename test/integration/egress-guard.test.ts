@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { startSink, type Sink } from '../helpers/sink.js';
-import { api, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * Outbound targets a tenant chooses (its own SMTP server) are checked, then pinned, over real

@@ -8,6 +8,7 @@ import { addTenant } from '../../src/tenants/tenant-service.js';
 import { spawnGateway } from '../helpers/gateway-process.js';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * The whole gateway (main.ts, in a child process) with its data directory on a small real
@@ -74,8 +75,8 @@ describe('a running gateway on a full disk', () => {
 
       accepting = true;
       const arrived = () => new Set(sink.messages.map((m) => Number(/^X-Seq: (\d+)/mi.exec(m.raw.toString('latin1'))?.[1])));
-      const deadline = Date.now() + 40_000;
-      while (Date.now() < deadline && acked.some((s) => !arrived().has(s))) await new Promise((r) => setTimeout(r, 100));
+      // On a timeout the expect below names the missing messages.
+      await waitFor(() => acked.every((s) => arrived().has(s)), 40_000, 'every acknowledged message', 100).catch(() => undefined);
       expect(acked.filter((s) => !arrived().has(s))).toEqual([]);
       expect(gw.child.exitCode).toBeNull();
     } finally {

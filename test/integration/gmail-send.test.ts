@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { BACKEND_ERROR, MALFORMED, RATE_LIMITED, startFakeGoogle, type FakeAccount, type FakeGoogle } from '../helpers/fake-google.js';
-import { attempted, linkAccount, recipients, recordOutgoingHosts, sendLegacy, startGmailGateway } from '../helpers/gmail-harness.js';
-import { api, headerOf, waitFor } from '../helpers/sender-harness.js';
+import { API_POLL_MS, attempted, linkAccount, recipients, recordOutgoingHosts, sendLegacy, startGmailGateway } from '../helpers/gmail-harness.js';
+import { api, headerOf } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * Gmail mode, sending (issue 7), through the real gateway and the real @googleapis/gmail
@@ -22,7 +23,7 @@ describe('sending in Gmail mode', () => {
   const delivered = (id: string) => waitFor(async () => {
     const rs = await recipients(gw, id);
     return rs.length > 0 && rs.every((r) => r.status === 'delivered') ? rs : undefined;
-  }, 8_000, `delivery of ${id}`);
+  }, 8_000, `delivery of ${id}`, API_POLL_MS);
   const sentWith = (subject: string) => waitFor(() => fake.sent.find((m) => m.raw.toString('latin1').includes(`Subject: ${subject}`)), 8_000, subject);
 
   beforeAll(async () => {
@@ -109,8 +110,8 @@ describe('sending in Gmail mode', () => {
     const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Malformed' });
     const rs = await waitFor(async () => {
       const got = await recipients(gw, id);
-      return got.every((x) => x.status === 'bounced') ? got : undefined;
-    });
+      return got.length > 0 && got.every((x) => x.status === 'bounced') ? got : undefined;
+    }, 8_000, `the bounce of ${id}`, API_POLL_MS);
     expect(rs[0]?.lastReply).toMatch(/^554 5\.6\.0 Gmail refused the message as malformed \(400 invalidArgument\)/);
   });
 

@@ -3,6 +3,7 @@ import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { hashPassword } from '../../src/tenants/password.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../helpers/inbound-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 
 const PASSWORD = 'correct horse battery staple';
 let tls: TlsMaterial;
@@ -20,8 +21,6 @@ afterEach(async () => {
   await running?.stop();
   running = undefined;
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('junk commands', () => {
   it('answers NOOP, RSET, VRFY and HELP over the limit with an error after a growing delay, then closes', async () => {
@@ -82,12 +81,12 @@ describe('deadlines', () => {
     await client.expect('DATA', 354);
     for (let i = 0; i < 5; i++) {
       client.write(`X-Slow-${i}: ${'a'.repeat(10)}\r\n`);
-      await sleep(150);
+      await expectNothingFor(150, () => running?.metrics.rejections.length === 0, 'no cut-off while data flows');
     }
     client.write('\r\nbody\r\n.\r\n');
     expect((await client.reply()).code).toBe(250);
     for (let i = 0; i < 3; i++) {
-      await sleep(250);
+      await expectNothingFor(250, () => running?.metrics.rejections.length === 0, 'no cut-off between commands');
       expect((await client.command('NOOP')).code).toBe(250);
     }
     client.close();
@@ -98,11 +97,10 @@ describe('deadlines', () => {
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     const started = Date.now();
-    let last = '';
-    while (Date.now() - started < 3_000 && !last.startsWith('421')) {
-      last = (await client.command('EHLO client.test')).last;
-      await sleep(50);
-    }
+    const last = await waitFor(async () => {
+      const reply = (await client.command('EHLO client.test')).last;
+      return reply.startsWith('421') ? reply : undefined;
+    }, 3_000, 'the 421 at the session deadline', 50);
     expect(last).toBe('421 4.4.2 Session lasted too long, closing connection');
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(await client.closesWithin(2_000)).toBe(true);
@@ -115,7 +113,7 @@ describe('deadlines', () => {
     await client.expect('MAIL FROM:<billing@office.example>', 250);
     await client.expect('RCPT TO:<c@example.com>', 250);
     await client.expect('DATA', 354);
-    await sleep(700);
+    await expectNothingFor(700, () => running?.queued.length === 0, 'the open transaction to wait past the deadline');
     client.write('Subject: x\r\n\r\nhi\r\n.\r\n');
     expect((await client.reply()).code).toBe(250);
     expect((await client.command('MAIL FROM:<billing@office.example>')).last).toMatch(/^421 4\.4\.2 /);

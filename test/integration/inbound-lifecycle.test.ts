@@ -7,6 +7,7 @@ import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { FakeTenants, RecordingMetrics, makeTenant, smtpConfig, startInbound, testTls, type Running } from '../helpers/inbound-harness.js';
+import { expectNothingFor } from '../helpers/wait-for.js';
 
 let tls: TlsMaterial;
 let running: Running | undefined;
@@ -35,8 +36,6 @@ async function startData(c: RawSmtp): Promise<void> {
   await c.expect('RCPT TO:<b@example.com>', 250);
   await c.expect('DATA', 354);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -71,7 +70,7 @@ describe('transaction deadline', () => {
     await c.expect('MAIL FROM:<a@office.example>', 250);
     await c.expect('RSET', 250);
     for (let i = 0; i < 5; i++) {
-      await sleep(100);
+      await expectNothingFor(100, () => running?.metrics.rejections.length === 0, 'no cut-off after RSET');
       expect((await c.command('NOOP')).code).toBe(250);
     }
     expect(running.metrics.rejections).toEqual([]);
@@ -87,7 +86,7 @@ describe('transaction deadline', () => {
       await c.expect('DATA', 354);
       c.write(`Subject: ${i}\r\n\r\nx\r\n.\r\n`);
       expect((await c.reply()).code).toBe(250);
-      await sleep(150);
+      await expectNothingFor(150, () => running?.metrics.rejections.length === 0, 'no cut-off between transactions');
     }
     expect(running.queued).toHaveLength(3);
   });
@@ -162,9 +161,9 @@ describe('listener edges', () => {
     const gone = await open(running.port);
     await startData(gone);
     gone.write('Subject: half\r\n\r\nhalf a mess');
-    await sleep(50);
+    await expectNothingFor(50, () => running?.queued.length === 0, 'nothing stored for half a message');
     gone.close();
-    await sleep(50);
+    await expectNothingFor(50, () => running?.queued.length === 0, 'nothing stored for a vanished client');
     const next = await open(running.port);
     expect((await next.send('a@office.example', ['b@example.com'], 'Subject: whole\r\n\r\nok')).code).toBe(250);
     expect(running.queued.map((m) => m.subject)).toEqual(['whole']);

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TlsMaterial } from '../../src/inbound/tls-material.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../helpers/inbound-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let tls: TlsMaterial;
 let running: Running | undefined;
@@ -134,13 +135,12 @@ describe('connections per IP', () => {
     await a.command('QUIT');
     await a.closesWithin(2_000);
     // The count goes down in onClose, which runs just after the socket closes: retry briefly (bounded).
-    let admitted = false;
-    for (let attempt = 0; attempt < 20 && !admitted; attempt++) {
-      const again = await RawSmtp.open(running.port);
+    const port = running.port;
+    const admitted = await waitFor(async () => {
+      const again = await RawSmtp.open(port);
       clients.push(again.client);
-      admitted = again.greeting.code === 220;
-      if (!admitted) await new Promise((r) => setTimeout(r, 25));
-    }
+      return again.greeting.code === 220;
+    }, 8_000, 'a connection admitted once the first has quit', 25);
     expect(admitted).toBe(true);
     expect(running.metrics.rejections).toContain('connections');
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 
 /**
  * SMTP smuggling end to end: whatever line-ending trick a client uses, the receiving server
@@ -38,10 +39,10 @@ describe('line-ending variants through Postbode to a receiving server', () => {
     expect((await client.reply()).last).toMatch(/^250 2\.0\.0 Ok: queued as/);
     expect((await client.command('QUIT')).code).toBe(221);
 
-    const deadline = Date.now() + 10_000;
     const mine = () => sink.messages.filter((m) => m.envelope.to.includes(rcpt));
-    while (mine().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 100)); // a smuggled second message would arrive right after
+    await waitFor(() => mine().length > 0, 10_000, `the message to ${rcpt}`);
+    // A smuggled second message would arrive right after.
+    await expectNothingFor(100, () => mine().length === 1 && !sink.messages.some((m) => m.envelope.from === 'smuggler@evil.example'), 'no smuggled message');
     expect(mine()).toHaveLength(1);
     expect(sink.messages.some((m) => m.envelope.from === 'smuggler@evil.example')).toBe(false);
     const raw = mine()[0]!.raw.toString('latin1');

@@ -6,6 +6,7 @@ import { isGatewayError } from '../../src/core/gateway-error.js';
 import { createInbox } from '../../src/mx/inbox.js';
 import { closeMxStores, openMxStores, type MxStores } from '../../src/mx/mx-stores.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { expectNothingFor } from '../helpers/wait-for.js';
 
 /**
  * The MX inbox on a real 4 MB tmpfs (needs root for mount; this machine and CI run as root):
@@ -47,7 +48,7 @@ describe('MX inbox on a full disk', () => {
     expect(isGatewayError(failure, 'E_STORAGE_FULL')).toBe(true);
     expect(inbox.pending().map((e) => e.id)).toEqual(stored);
     stored.forEach((id, n) => expect(inbox.body(id)?.equals(Buffer.alloc(200 * 1024, `bounce ${n}\r\n`))).toBe(true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expectNothingFor(50, () => unhandled.length === 0, 'no unhandled rejection');
     expect(unhandled).toEqual([]);
   });
 });

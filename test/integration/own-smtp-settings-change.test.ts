@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEEDS_TEST_REPLY } from '../../src/delivery/own-smtp-hold.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 interface Recipient { status: string; lastReply?: string }
@@ -76,7 +77,7 @@ describe('own-SMTP settings changed while in the mode', () => {
     expect(await asOther('PUT', path(), { smtp: smtp('x') })).toBe(404);
     expect(await asOther('PUT', `/tenants/${other.id}/sender`, { smtp: smtp('new-password') })).toBe(200);
     expect(await asOther('POST', `/tenants/${other.id}/sender/test-send`, { to: 'check@other.test' })).toBe(200);
-    await new Promise((r) => setTimeout(r, 500));
+    await expectNothingFor(500, () => !tenantServer.messages.some((m) => m.raw.includes(`id ${id}`)), 'no release by the other tenant');
     expect((await recipientOf(id)).status).toBe('deferred');
     expect(tenantServer.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
 

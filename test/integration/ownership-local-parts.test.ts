@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { confirmReplyTo } from '../helpers/reply-confirm.js';
-import { ADMIN, api, arrived, headerOf, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { ADMIN, api, arrived, headerOf, PLATFORM, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 interface Answer { status: number; text: string; body: Record<string, unknown> }

@@ -8,6 +8,7 @@ import { openContentSettingsStore } from '../../src/tenants/content-settings-sto
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { expectNothingFor } from '../helpers/wait-for.js';
 
 /**
  * A tenant's detection patterns cannot stall the gateway: patterns that backtrack
@@ -160,7 +161,10 @@ describe('tenant patterns cannot block anything', () => {
     lag.enable();
     const started = Date.now();
     const saving = asTenant(mallory.token, 'PUT', `/tenants/${mallory.id}/content`, { layout: { custom: layout } });
-    await new Promise((r) => setTimeout(r, 500));
+    let savedYet = false;
+    void saving.then(() => { savedYet = true; });
+    // Ask while the slow save is surely being worked on.
+    await expectNothingFor(500, () => !savedYet, 'the slow save to keep running');
     const meanwhile = await api(gw, 'GET', `/tenants/${gw.tenantId}/content`);
     const answeredMs = Date.now() - started;
     const saved = await saving;

@@ -9,6 +9,7 @@ import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../src/queue/lmdb-queue.js';
 import { closeStores, openStores } from '../../src/queue/lmdb-store.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { expectNothingFor } from '../helpers/wait-for.js';
 
 /**
  * Fills a real 4 MB tmpfs with 200 KB messages until LMDB's commit fails. Needs root (mount);
@@ -123,7 +124,7 @@ describe('LmdbQueue on a full disk', () => {
     const after = await q.enqueue(mail(300), body(300));
     expect(q.body(after.id)?.equals(body(300))).toBe(true);
 
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expectNothingFor(100, () => unhandled.length === 0, 'no unhandled rejection');
     expect(unhandled).toEqual([]);
   }, 30_000);
 
@@ -175,7 +176,7 @@ describe('LmdbQueue on a full disk', () => {
     ms.forEach((m, n) => expect(again.body(m.id)?.equals(body(n, 1024 * 1024))).toBe(true));
     expect(await again.purgeCompleted(1e15)).toBe(ms.length);
     ms.forEach((m) => expect(again.body(m.id)).toBeUndefined());
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expectNothingFor(100, () => unhandled.length === 0, 'no unhandled rejection');
     expect(unhandled).toEqual([]);
   }, 30_000);
 });

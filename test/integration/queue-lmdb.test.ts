@@ -8,6 +8,7 @@ import { newQueueId } from '../../src/core/ids.js';
 import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
@@ -37,7 +38,6 @@ function sampleBody(size = 100 * 1024): Buffer {
 }
 
 const none: ReadonlySet<string> = new Set();
-const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-queue-'));
@@ -74,7 +74,8 @@ describe('LmdbQueue enqueue', () => {
     const queue = open({ waitDurable: () => { calls++; return held; } });
     let resolved = false;
     const pending = queue.enqueue(mail(1_000), sampleBody(1_000)).then((m) => { resolved = true; return m; });
-    await tick(50);
+    await waitFor(() => calls === 1, 8_000, 'the call to waitDurable');
+    await expectNothingFor(50, () => !resolved, 'the enqueue to stay pending');
     expect(calls).toBe(1);
     expect(resolved).toBe(false);
     release();

@@ -8,6 +8,7 @@ import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
 import { openStores, closeStores } from '../../src/queue/lmdb-store.js';
 import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000, jitter: 0 };
@@ -89,7 +90,8 @@ describe('LmdbQueue per-tenant due reads', () => {
     await stores.tenantDue.clearAsync();
     await closeStores(stores);
     queue = open();
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the restoring writes commit in their own batch
+    // The restoring writes commit in their own batch.
+    await waitFor(() => queue.dueOf('t1', 5_000, 10, none).length > 0, 8_000, 'the rebuilt per-tenant index');
     expect(queue.dueOf('t1', 5_000, 10, none).map((m) => m.id)).toEqual([a.id]);
   });
 });

@@ -2,16 +2,7 @@ import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.js';
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('legacy client → Postbode → receiving server', () => {
   let sink: Sink;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountantCopyId } from '../../src/rules/sender-accountant.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { createTransport } from 'nodemailer';
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { SMTPServerSession } from 'smtp-server';
 import { sinkReply, startSink, type Sink } from '../helpers/sink.js';
 

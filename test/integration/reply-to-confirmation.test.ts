@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gateway-harness.js';
 import { RawSmtp } from '../helpers/raw-smtp.js';
 import { confirmationToken, pressConfirm } from '../helpers/reply-confirm.js';
-import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { personReply } from '../unit/mx/mail-fixtures.js';
 

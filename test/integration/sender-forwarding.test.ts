@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('sender modes end to end: forwarding, archive, own-address fallback, gmail', () => {
   let sink: Sink;

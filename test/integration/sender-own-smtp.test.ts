@@ -3,7 +3,8 @@ import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestGateway } from '../helpers/gateway-harness.js';
-import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway, waitFor } from '../helpers/sender-harness.js';
+import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** A TCP server that accepts and never says anything (the test-send must time out). */
 async function startStaller(): Promise<{ port: number; server: Server }> {

@@ -5,6 +5,7 @@ import type { Envelope } from '../../src/core/types.js';
 import { SmtpPool, type PoolOptions } from '../../src/transports/smtp-client/pool.js';
 import type { RecipientAnswer } from '../../src/transports/smtp-client/transaction.js';
 import { resultsFromAnswers } from '../../src/transports/smtp-results.js';
+import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
 
 /**
  * The pool and the wire protocol against a scripted SMTP server on 127.0.0.1:0, which can
@@ -168,14 +169,6 @@ function pool(port: number, overrides: Partial<PoolOptions> = {}): SmtpPool {
   return p;
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const body = Buffer.from('Subject: test\r\n\r\n.dotted line\r\nbody\r\n');
 const one: Envelope = { from: 'billing@sender.test', to: ['a@dest.test'] };
 const outcomes = (to: readonly string[], answers: readonly RecipientAnswer[]) =>
@@ -245,7 +238,7 @@ describe('smtp client pool: pipelining', () => {
     const p = pool(f.port);
     const answers = await p.send(one, body);
     expect(outcomes(one.to, answers)[0]).toEqual(['a@dest.test', 'bounced', '550 5.1.1 No such user']);
-    await waitFor(() => f.sessions[0]!.closed, 'the connection to close');
+    await waitFor(() => f.sessions[0]!.closed, 8_000, 'the connection to close');
     expect(f.sessions[0]!.messages).toHaveLength(0);
     expect(f.sessions[0]!.commands).not.toContain('RSET');
   });
@@ -293,7 +286,7 @@ describe('smtp client pool: pipelining', () => {
     const f = await fake({ command: (line) => (line.startsWith('MAIL') ? `250 ${'x'.repeat(5_000)}` : undefined) });
     const answers = await pool(f.port).send(one, body);
     expect(outcomes(one.to, answers)).toEqual([['a@dest.test', 'deferred', 'EPROTOCOL: reply line longer than 4096 bytes']]);
-    await waitFor(() => f.sessions[0]!.closed, 'the connection to close');
+    await waitFor(() => f.sessions[0]!.closed, 8_000, 'the connection to close');
     expect(f.sessions[0]!.messages).toHaveLength(0);
   });
 });
@@ -370,7 +363,7 @@ describe('smtp client pool: stale connections', () => {
     const f = await fake({ message: (_b, s) => { setTimeout(() => s.destroy(), 5); return '250 2.0.0 Ok'; } });
     const p = pool(f.port);
     await p.send(one, body);
-    await waitFor(() => p.stats().open === 0, 'the pool to notice the close');
+    await waitFor(() => p.stats().open === 0, 8_000, 'the pool to notice the close');
     const answers = await p.send(one, body);
     expect(resultsFromAnswers(one.to, answers)[0]!.outcome).toBe('delivered');
     expect(f.sessions).toHaveLength(2);
@@ -380,7 +373,7 @@ describe('smtp client pool: stale connections', () => {
     const f = await fake({ message: (_b, s) => { setTimeout(() => s.write('421 4.4.2 Idle timeout\r\n'), 5); return '250 2.0.0 Ok'; } });
     const p = pool(f.port);
     await p.send(one, body);
-    await waitFor(() => f.sessions[0]!.closed, 'the client to close after the 421');
+    await waitFor(() => f.sessions[0]!.closed, 8_000, 'the client to close after the 421');
     expect(resultsFromAnswers(one.to, await p.send(one, body))[0]!.outcome).toBe('delivered');
     expect(f.sessions).toHaveLength(2);
   });
@@ -413,7 +406,7 @@ describe('smtp client pool: connections', () => {
     const f = await fake();
     const p = pool(f.port, { maxConnections: 1, maxMessagesPerConnection: 2 });
     for (let i = 0; i < 5; i++) await p.send(one, body);
-    await waitFor(() => f.sessions.length === 3 && f.sessions[1]!.closed, 'three sessions');
+    await waitFor(() => f.sessions.length === 3 && f.sessions[1]!.closed, 8_000, 'three sessions');
     expect(f.sessions.map((s) => s.messages.length)).toEqual([2, 2, 1]);
     expect(f.sessions[0]!.commands.at(-1)).toBe('QUIT');
     expect(f.sessions[1]!.commands.at(-1)).toBe('QUIT');
@@ -424,17 +417,17 @@ describe('smtp client pool: connections', () => {
     const p = pool(f.port, { idleTimeoutMs: 50 });
     await p.send(one, body);
     expect(p.stats()).toMatchObject({ open: 1, idle: 1 });
-    await waitFor(() => f.sessions[0]!.closed, 'the idle connection to close');
+    await waitFor(() => f.sessions[0]!.closed, 8_000, 'the idle connection to close');
     expect(f.sessions[0]!.commands.at(-1)).toBe('QUIT');
     expect(p.stats()).toMatchObject({ open: 0, idle: 0 });
   });
 
   it('keeps a connection that is used more often than the idle timeout', async () => {
     const f = await fake();
-    const p = pool(f.port, { idleTimeoutMs: 80 });
+    const p = pool(f.port, { idleTimeoutMs: 300 });
     for (let i = 0; i < 6; i++) {
       await p.send(one, body);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await expectNothingFor(100, () => f.sessions.length === 1 && !f.sessions[0]!.closed, 'the connection to stay');
     }
     expect(f.sessions).toHaveLength(1);
     expect(f.sessions[0]!.messages).toHaveLength(6);
@@ -447,7 +440,7 @@ describe('smtp client pool: connections', () => {
     const stalled = p.send(one, Buffer.from('stall\r\n'));
     const waiting = p.send(one, Buffer.from('stall too\r\n'));
     const third = p.send(one, body);
-    await waitFor(() => f.sessions.length === 2 && f.sessions.every((s) => s.commands.includes('DATA')), 'both connections busy');
+    await waitFor(() => f.sessions.length === 2 && f.sessions.every((s) => s.commands.includes('DATA')), 8_000, 'both connections busy');
 
     const started = Date.now();
     await p.close();
@@ -476,7 +469,7 @@ describe('smtp client pool: timeouts and failures', () => {
     expect(outcomes(one.to, answers)).toEqual([['a@dest.test', 'deferred', 'ETIMEDOUT: send timed out after 200 ms']]);
     expect(elapsed).toBeGreaterThanOrEqual(190);
     expect(elapsed).toBeLessThan(800);
-    await waitFor(() => f.sessions[0]!.closed, 'the connection to be destroyed');
+    await waitFor(() => f.sessions[0]!.closed, 8_000, 'the connection to be destroyed');
   });
 
   it('times out messages still waiting for a connection', async () => {

@@ -12,7 +12,8 @@ import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import { fakeGoogleConfig, startFakeGoogle, type FakeGoogle } from '../helpers/fake-google.js';
 import { testConfig, type TestGateway } from '../helpers/gateway-harness.js';
 import { attempted, linkAccount } from '../helpers/gmail-harness.js';
-import { ADMIN, api, legacyClient, PLATFORM, queueIdOf, waitFor } from '../helpers/sender-harness.js';
+import { ADMIN, api, legacyClient, PLATFORM, queueIdOf } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 /**

@@ -10,7 +10,8 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { transparentGif } from '../../src/tracking/pixel.js';
 import { testConfig, type TestGateway } from '../helpers/gateway-harness.js';
-import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf, waitFor } from '../helpers/sender-harness.js';
+import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../helpers/sender-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 /**

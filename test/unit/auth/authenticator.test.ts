@@ -8,6 +8,7 @@ import { createAuthenticator } from '../../../src/auth/authenticator.js';
 import { createAdminToken, createTenantToken } from '../../../src/auth/token-service.js';
 import { openTokenStore, type TokenStore } from '../../../src/auth/token-store.js';
 import type { Tenant, TenantDirectory } from '../../../src/core/types.js';
+import { expectNothingFor } from '../../helpers/wait-for.js';
 
 const TENANT = '01JD4T8X9M2C5V7B3N6K0QWER1';
 const ENV_TOKEN = 'env-admin-token-0123456789-abcdefghijklmnop';
@@ -81,7 +82,7 @@ describe('bearer authentication', () => {
     const first = now;
     now += 1000;
     await auth(t.token);
-    await new Promise((r) => setTimeout(r, 50));
+    await expectNothingFor(50, async () => (await tokens.get(t.id))?.lastUsedAt === first, 'lastUsedAt to stay');
     expect((await tokens.get(t.id))?.lastUsedAt).toBe(first);
     now += 5000;
     await auth(t.token);

@@ -12,6 +12,7 @@ import { PLATFORM_OWNER } from '../../../src/domains/domain-types.js';
 import { recordsToPublish } from '../../../src/domains/domain-view.js';
 import { createSecretBox } from '../../../src/secrets/secret-box.js';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const logger = pino({ level: 'silent' });
 const INCLUDE = '_spf.send.postbode.test';
@@ -113,8 +114,7 @@ describe('domain service over LMDB and a local DNS server', () => {
       store, everyMs: 20, logger,
       check: async (_t, d) => { seen.push(d); throw new Error('boom'); },
     });
-    const deadline = Date.now() + 2000;
-    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => seen.length >= 2, 8_000, 'two timed re-checks');
     await recheck.stop();
     expect(seen.length).toBeGreaterThanOrEqual(2);
   });

@@ -4,8 +4,7 @@ import { collectCapped } from '../../../src/inbound/collect-stream.js';
 import { ConnectionLimiter } from '../../../src/inbound/connection-limits.js';
 import { toCallback } from '../../../src/inbound/to-callback.js';
 import { TransactionTracker } from '../../../src/inbound/transaction-timer.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 
 describe('ConnectionLimiter', () => {
   it('admits up to the limit per IP and counts down only sessions it admitted', () => {
@@ -31,7 +30,7 @@ describe('TransactionTracker', () => {
     t.begin('slow');
     t.begin('fast');
     t.inputDone('fast');
-    await sleep(80);
+    await waitFor(() => expired.length > 0, 8_000, 'the slow transaction to expire');
     expect(expired).toEqual(['slow']);
     expect(t.isActive('fast')).toBe(true); // still waiting for its reply
     t.end('fast');
@@ -43,14 +42,14 @@ describe('TransactionTracker', () => {
     const expired: string[] = [];
     const t = new TransactionTracker(60, (id) => expired.push(id));
     t.begin('a');
-    await sleep(40);
+    await expectNothingFor(40, () => expired.length === 0, 'no expiry before the deadline');
     t.begin('a');
-    await sleep(40);
+    await expectNothingFor(40, () => expired.length === 0, 'no expiry: the new MAIL FROM restarted the deadline');
     expect(expired).toEqual([]);
     t.end('a');
     const none = new TransactionTracker(0, (id) => expired.push(id));
     none.begin('b');
-    await sleep(20);
+    await expectNothingFor(20, () => expired.length === 0, 'no expiry with timeout 0');
     expect(expired).toEqual([]);
   });
 
@@ -62,7 +61,7 @@ describe('TransactionTracker', () => {
     let idle = false;
     const waiting = t.whenIdle().then(() => { idle = true; });
     t.end('a');
-    await sleep(0);
+    await expectNothingFor(20, () => !idle, 'not idle while b is open');
     expect(idle).toBe(false);
     t.end('b');
     await waiting;
@@ -107,7 +106,7 @@ describe('toCallback', () => {
     toCallback(Promise.resolve(42), cb);
     toCallback(Promise.reject(new Error('no')), cb);
     toCallback(Promise.reject('plain string'), cb);
-    await sleep(0);
+    await waitFor(() => calls.length === 3, 8_000, 'three callbacks');
     expect(calls[0]).toEqual([null, 42]);
     expect(calls[1]?.[0]?.message).toBe('no');
     expect(calls[2]?.[0]).toBeInstanceOf(Error);

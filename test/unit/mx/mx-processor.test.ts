@@ -7,6 +7,7 @@ import { createInbox, type Inbox } from '../../../src/mx/inbox.js';
 import type { MxContext } from '../../../src/mx/mx-context.js';
 import { createMxProcessor } from '../../../src/mx/mx-processor.js';
 import { openMxStores, type MxStores } from '../../../src/mx/mx-stores.js';
+import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 
 /** The processor over a real LMDB inbox, with a handler that fails on demand. */
 let dir: string;
@@ -26,11 +27,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe('MX processor', () => {
   it('keeps a message whose processing failed and tries it again with backoff until it works', async () => {
     const calls: number[] = [];
@@ -41,7 +37,7 @@ describe('MX processor', () => {
     }, { firstMs: 20, maxMs: 40 });
     await inbox.put(entry('M1'), Buffer.from('bounce\r\n'));
     processor.submit('M1');
-    await until(() => calls.length >= 3 && inbox.pending().length === 0);
+    await waitFor(() => calls.length >= 3 && inbox.pending().length === 0, 8_000, 'three tries and an empty inbox');
     expect(calls).toHaveLength(3);
     expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(15);
     expect(inbox.pending()).toEqual([]);
@@ -55,7 +51,7 @@ describe('MX processor', () => {
     processor.submit('M2');
     await processor.idle();
     processor.stop();
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expectNothingFor(80, () => calls === 1, 'no retry after stop()');
     expect(calls).toBe(1);
     expect(inbox.pending().map((e) => e.id)).toEqual(['M2']);
   });

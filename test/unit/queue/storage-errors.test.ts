@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/gateway-error.js';
 import { isLmdbCommitFailure, isStorageFull, toStorageError } from '../../../src/queue/storage-errors.js';
+import { expectNothingFor } from '../../helpers/wait-for.js';
 
 function errnoError(message: string, code: string | number): Error {
   return Object.assign(new Error(message), { code });
@@ -41,7 +42,7 @@ describe('toStorageError', () => {
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.code).toBe('E_STORAGE_FULL');
     expect(err.message).toContain('Input/output error');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // give Node a chance to report
+    await expectNothingFor(20, () => unhandled.length === 0, 'no unhandled rejection'); // give Node a chance to report
   });
 
   it('maps any other write failure to E_STORAGE', async () => {

@@ -9,6 +9,7 @@ import { registerAllLocalParts } from '../../../src/tenants/local-part-claims.js
 import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 import { openSenderSettingsStore } from '../../../src/tenants/sender-settings-store.js';
 import { DEFAULT_SENDER_SETTINGS } from '../../../src/tenants/sender-settings.js';
+import { nextMillisecond } from '../../helpers/wait-for.js';
 
 describe('forwarding local parts: normalisation, reserved names, the index at start', () => {
   let dir: string;
@@ -27,9 +28,9 @@ describe('forwarding local parts: normalisation, reserved names, the index at st
     const tenants = openTenantStore(join(dir, 'config'));
     const base = { smtpPasswordHash: '', allowedIps: [], allowPlaintextAuth: false };
     const first = await tenants.create({ ...base, name: 'First', smtpUsername: 'shared' });
-    await new Promise((r) => setTimeout(r, 2));
+    await nextMillisecond(); // creation order is by millisecond
     const second = await tenants.create({ ...base, name: 'Second', smtpUsername: 'second' });
-    await new Promise((r) => setTimeout(r, 2));
+    await nextMillisecond(); // creation order is by millisecond
     const third = await tenants.create({ ...base, name: 'Third', smtpUsername: 'third' });
     // Settings as an older version wrote them: no index, an explicit duplicate, a reserved name.
     const raw = open({ path: join(dir, 'sender'), maxDbs: 3 });

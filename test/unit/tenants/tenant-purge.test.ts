@@ -12,6 +12,7 @@ import { openContentSettingsStore, type ContentSettingsStore } from '../../../sr
 import { openSenderSettingsStore, type SenderSettingsStore } from '../../../src/tenants/sender-settings-store.js';
 import { purgeDeletedTenants, type TenantDataOwner } from '../../../src/tenants/tenant-purge.js';
 import { startTenantPurge, tenantDataOwners } from '../../../src/tenants/tenant-purge-runner.js';
+import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 
 /** Deleted tenants' data (src/tenants/tenant-purge.ts) on real LMDB: each store forgets one tenant only. */
 const A = '01JD4T8X9M2C5V7B3N6K0AAAAA';
@@ -144,17 +145,16 @@ describe('startTenantPurge', () => {
     const held = new Set<string>();
     const owner: TenantDataOwner = { name: 'n', tenantIds: () => { passes += 1; return held; }, async forget(id) { held.delete(id); return 1; } };
     const purge = startTenantPurge({ owners: [owner], logger, tenantExists: async () => false, pending: () => 0, everyMs: 40 });
-    await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => passes >= 1, 8_000, 'the start run');
     expect(passes).toBe(1); // the start run
     held.add('t');
-    const deadline = Date.now() + 2000;
-    while (held.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => held.size === 0, 8_000, 'the timer to purge t');
     expect(held.size).toBe(0); // the timer found it
     held.add('u');
     expect(await purge.run()).toEqual(['u']);
     await purge.stop();
     const after = passes;
-    await new Promise((r) => setTimeout(r, 120));
+    await expectNothingFor(120, () => passes === after, 'no pass after stop');
     expect(passes).toBe(after);
     expect(await purge.run()).toEqual([]);
   });
