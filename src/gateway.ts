@@ -87,7 +87,7 @@ export async function startGateway(
   const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'), { bounceLocalPart: config.platform.bounceLocalPart });
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
-  // Content settings (issue 5) and recorded pixel opens; the tracking key signs pixel tokens.
+  // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
   const contentSettings = openContentSettingsStore(join(config.dataDir, 'content'));
   const opens = openOpenStore(join(config.dataDir, 'tracking'));
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
@@ -98,11 +98,11 @@ export async function startGateway(
   const domains = await openDomains(config, secrets, logger, clock);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
-  // Gmail mode (issue 7): links, OAuth callback, the Gmail transport and the pipeline's planner.
+  // Gmail mode: links, OAuth callback, the Gmail transport and the pipeline's planner.
   const gmail = await openGmail(config, secrets, logger, clock, (tenantId) => senderSettings.get(tenantId).mode, { messages: queue, notify: () => delivery.notify() }, metrics);
   const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock, gmail.transport);
   const routes = platformRoutes(config.delivery.mode);
-  // Inbound MX (issue 9): bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
+  // Inbound MX: bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
     config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
     routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory, disk,

@@ -37,11 +37,11 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** DKIM signing of the planned deliveries (platform modes); unsigned when absent. */
   readonly sign?: SignStage;
-  /** Content rendering (issue 5); legacy bytes as they came when absent. */
+  /** Content rendering; legacy bytes as they came when absent. */
   readonly content?: ContentStageDeps;
-  /** Open tracking (issue 5); the tenant's switch is in the content settings (`content`). */
+  /** Open tracking; the tenant's switch is in the content settings (`content`). */
   readonly tracking?: TrackingDeps;
-  /** Gmail mode (issue 7, src/gmail/): the linked account's route and From; without it gmail mode falls back to forwarding. */
+  /** Gmail mode (src/gmail/): the linked account's route and From; without it gmail mode falls back to forwarding. */
   readonly gmail?: GmailPlanner;
   /** config privacy.keepClientTrace: the client's host in our Received: line and X-Postbode-Original-From leave (default: neither). */
   readonly keepClientTrace?: boolean;

@@ -179,7 +179,7 @@ export const configSchema = z.strictObject({
      */
     keepClientTrace: z.boolean().default(false),
   }).prefault({}),
-  /** Gmail mode (src/gmail/, issue 7): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
+  /** Gmail mode (src/gmail/): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
   gmail: z.strictObject({
     /** The OAuth client of the platform's Google Cloud project; null (default) = Gmail mode unavailable. */
     clientId: z.string().min(1).nullable().default(null),

@@ -20,7 +20,7 @@ export interface GmailQueueHooks {
   readonly notify: () => void;
 }
 
-/** Everything the composition root wires for Gmail mode (issue 7). */
+/** Everything the composition root wires for Gmail mode. */
 export interface GmailParts {
   /** Link status, consent URLs, unlinking: the API routes' side. */
   readonly links: GmailLinks;

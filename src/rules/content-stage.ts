@@ -13,7 +13,7 @@ import { detectionInputFrom } from './detection-input.js';
 import { lintMessage } from './spam-lint.js';
 
 /**
- * The content stage (issue 5): a legacy mail becomes what the tenant asked for (subject
+ * The content stage: a legacy mail becomes what the tenant asked for (subject
  * template, text, layout), attachments byte for byte. It runs before the sender identity
  * stage, which edits the headers of what this stage produced.
  *

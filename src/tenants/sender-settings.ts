@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RelayHop } from '../core/types.js';
 
 /**
- * A tenant's sender settings (issue 4): how its mail leaves, and who gets extra copies.
+ * A tenant's sender settings: how its mail leaves, and who gets extra copies.
  * Plain JSON, stored per tenant by sender-settings-store.ts; values were validated at the
  * API edge (single addr-specs, no line breaks in names), so the pipeline uses them as they are.
  */

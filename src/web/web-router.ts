@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Router, type Response } from 'express';
 
 /**
- * The settings page (issue 8): a static shell and its ES modules, no data. Every value the
+ * The settings page: a static shell and its ES modules, no data. Every value the
  * page shows comes from the Config API, called by the browser with the bearer token the user
  * pasted (kept in sessionStorage, never in a cookie: no ambient credentials, so no CSRF).
  */

@@ -15,8 +15,8 @@ import { ADMIN, api, PLATFORM } from '../helpers/sender-harness.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 /**
- * The parts built on the other helpers' APIs: the Gmail link (issue 7) and the suppression
- * list (issue 9). Google's consent page is a local stand-in that records what it was asked.
+ * The parts built on the other helpers' APIs: the Gmail link and the suppression
+ * list. Google's consent page is a local stand-in that records what it was asked.
  */
 describe('settings page: Gmail link and blocked addresses', () => {
   let sink: Sink;

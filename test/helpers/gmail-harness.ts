@@ -5,7 +5,7 @@ import { fakeGoogleConfig, type FakeAccount, type FakeGoogle } from './fake-goog
 import { ADMIN, api, legacyClient, queueIdOf, startSenderGateway } from './sender-harness.js';
 import { waitFor } from './wait-for.js';
 
-/** Shared set-up of the Gmail mode tests (issue 7): a gateway whose Google URLs all point at the fake. */
+/** Shared set-up of the Gmail mode tests: a gateway whose Google URLs all point at the fake. */
 export async function startGmailGateway(sinkPort: number, fake: FakeGoogle, gmail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestGateway> {
   return startSenderGateway(sinkPort, { gmail: fakeGoogleConfig(fake, gmail), ...extra });
 }

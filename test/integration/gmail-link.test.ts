@@ -8,7 +8,7 @@ import { callback, recordOutgoingHosts, startGmailGateway, startLink } from '../
 import { api } from '../helpers/sender-harness.js';
 
 /**
- * Gmail mode, linking (issue 7): consent URL, the public callback with its single-use state,
+ * Gmail mode, linking: consent URL, the public callback with its single-use state,
  * the status the API shows, activation of mode gmail, unlinking with revoke. Every outgoing
  * HTTP request of the process is recorded: all of them must go to the loopback fake.
  */

@@ -7,7 +7,7 @@ import { api, headerOf } from '../helpers/sender-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /**
- * Gmail mode, sending (issue 7), through the real gateway and the real @googleapis/gmail
+ * Gmail mode, sending, through the real gateway and the real @googleapis/gmail
  * client pointed at the fake: send, upload above the threshold, 552 at SMTP time, 401 →
  * refresh and retry, 429 with Retry-After, 5xx, 400 bounce, send-as mismatch, invalid_grant
  * (deferred, link broken, delivered after re-linking) and the daily limit. The tests share one

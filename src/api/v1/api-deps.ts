@@ -47,15 +47,15 @@ export interface ApiDeps {
   readonly limits?: Partial<ApiLimits>;
   /** Called after retry/release, so that delivery looks at the queue now rather than at its next poll. */
   readonly onQueueChanged?: () => void;
-  /** Sender settings routes (issue 4); left out, those routes are not mounted. */
+  /** Sender settings routes; left out, those routes are not mounted. */
   readonly sender?: SenderApiDeps;
-  /** Content settings and preview routes, content/opens in GET /messages/:id (issue 5); left out, not mounted. */
+  /** Content settings and preview routes, content/opens in GET /messages/:id; left out, not mounted. */
   readonly content?: ContentApiDeps;
-  /** Sending domains and DKIM (issue 6); left out, those routes are not mounted. */
+  /** Sending domains and DKIM; left out, those routes are not mounted. */
   readonly domains?: DomainService;
-  /** Gmail link routes (issue 7); left out, not mounted. */
+  /** Gmail link routes; left out, not mounted. */
   readonly gmail?: GmailApiDeps;
-  /** Per-tenant suppression list (issue 9, src/mx/); left out, its routes are not mounted. */
+  /** Per-tenant suppression list (src/mx/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
   /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
   readonly tenantLimits?: TenantLimits;

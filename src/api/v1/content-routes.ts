@@ -30,7 +30,7 @@ export const messageExtrasShape = {
   content: z.object({
     documentType: z.string(), documentNumber: z.string().optional(), rule: z.string().optional(), language: z.string(),
     subjectFrom: z.string(), bodyFrom: z.string(), lint: z.array(z.object({ rule: z.string(), message: z.string() })), failed: z.string().optional(), at: z.number().int(),
-  }).optional().meta({ description: 'What the content stage detected and did (issue 5)' }),
+  }).optional().meta({ description: 'What the content stage detected and did' }),
   opens: z.record(z.string(), z.object({
     status: z.enum(['read', 'opened (probably automated)']), firstOpenAt: z.number().int(), lastOpenAt: z.number().int(), count: z.number().int(),
     humanOpens: z.number().int(), automatedOpens: z.number().int(), firstHumanOpenAt: z.number().int().optional(),

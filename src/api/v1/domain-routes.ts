@@ -24,7 +24,7 @@ const domainSchema = z.looseObject({
   lastCheck: z.looseObject({ at: z.number(), active: z.boolean(), records: z.array(z.looseObject({ record: z.string(), status: z.string(), advice: z.string() })) }).optional(),
 }).meta({ id: 'Domain' });
 
-/** Sending domains of a tenant (issue 6): add, read, check and activate, rotate the key, remove. */
+/** Sending domains of a tenant: add, read, check and activate, rotate the key, remove. */
 export function domainRoutes(deps: ApiDeps & { readonly domains: DomainService }): ApiRoute[] {
   const { domains } = deps;
   const visible = (principal: Parameters<typeof visibleTenant>[1], id: string) => visibleTenant(deps.tenants, principal, id);

@@ -29,7 +29,7 @@ const consentSchema = z.object({
   expiresAt: z.number(),
 });
 
-/** Gmail mode (issue 7): link status, start linking (the Google consent URL), unlink. */
+/** Gmail mode: link status, start linking (the Google consent URL), unlink. */
 export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): ApiRoute[] {
   const { gmail } = deps;
   return [

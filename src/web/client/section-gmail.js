@@ -5,8 +5,8 @@ import { errorText } from './errors.js';
 import { t } from './i18n.js';
 
 /**
- * "Link Gmail": shown only when this server answers GET /tenants/:id/gmail (the Gmail mode of
- * issue 7). Linking is Google's consent page; the API gives its address and we go there.
+ * "Link Gmail": shown only when this server answers GET /tenants/:id/gmail (Gmail mode is on
+ * on this server). Linking is Google's consent page; the API gives its address and we go there.
  * @param {string} base
  * @param {{ status: 'unlinked' | 'linked' | 'broken', address?: string, dailyLimit?: number, sentToday?: number, brokenReason?: string }} gmail
  * @param {import('./app.js').Ctx} ctx

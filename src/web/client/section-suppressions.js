@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 
 /**
  * Addresses mail is not sent to (hard bounces, or added by hand): shown only when this
- * server answers GET /tenants/:id/suppressions (the inbound MX of issue 9).
+ * server answers GET /tenants/:id/suppressions (the inbound MX).
  * @param {string} base `/tenants/<id>`
  * @param {{ suppressions: Array<{ address: string, reason: string, bounces: number, createdAt: number, lastBounceAt?: number }> }} list
  * @param {import('./app.js').Ctx} ctx
