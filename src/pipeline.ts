@@ -1,7 +1,7 @@
 import type { Config } from './config/schema.js';
 import type { Logger } from './core/logger.js';
 import type { QueuedMessage, RecipientState, Route, Tenant, TenantDirectory } from './core/types.js';
-import type { PlannedDelivery } from './delivery/attempt.js';
+import type { PlannedDelivery } from './core/plan.js';
 import type { RoutedRecipients } from './routing.js';
 import { ACCOUNTANT_COPY_HEADER, type AccountantDeps } from './rules/sender-accountant.js';
 import type { DomainDirectory } from './rules/sender-domains.js';

@@ -5,7 +5,7 @@
  * signed once, in the worker pool, and deliveries sharing it share the signed copy.
  */
 import type { Logger } from '../core/logger.js';
-import type { PlannedDelivery } from '../delivery/attempt.js';
+import type { PlannedDelivery } from '../core/plan.js';
 import type { SignPool } from './sign-pool.js';
 import type { SigningKey } from './signer.js';
 

@@ -1,4 +1,4 @@
-import type { PlannedDelivery, Plan } from '../delivery/attempt.js';
+import type { PlannedDelivery, Plan } from '../core/plan.js';
 import type { QueuedMessage, RecipientState, Route, Transport } from '../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
 import type { SentIndex } from './sent-index.js';

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LateOutcomes, MessageLog, MessageQueue, Route, Transport } from '../core/types.js';
-import type { Plan } from '../delivery/attempt.js';
+import type { Plan } from '../core/plan.js';
 import { bounceAddress } from '../delivery/bounce.js';
 import type { SmtpListener } from '../inbound/smtp-listener.js';
 import { startRetentionSweeper } from '../queue/retention.js';

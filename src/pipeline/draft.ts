@@ -1,5 +1,5 @@
 import type { NewMessage, QueuedMessage, RecipientState, Tenant } from '../core/types.js';
-import type { PlannedDelivery } from '../delivery/attempt.js';
+import type { PlannedDelivery } from '../core/plan.js';
 import type { GmailPlan } from '../gmail/gmail-planner.js';
 import type { PipelineDeps } from '../pipeline.js';
 import type { RenderedContent } from '../rules/content-stage.js';

@@ -1,4 +1,4 @@
-import type { Plan } from '../delivery/attempt.js';
+import type { Plan } from '../core/plan.js';
 import { platformDeliveries, type PipelineDeps } from '../pipeline.js';
 import type { Draft, Stage } from './draft.js';
 import { applyEffects } from './effects.js';

@@ -1,6 +1,6 @@
 import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { QueuedMessage, RecipientState } from '../core/types.js';
-import type { PlannedDelivery, Plan } from '../delivery/attempt.js';
+import type { PlannedDelivery, Plan } from '../core/plan.js';
 import type { PipelineDeps } from '../pipeline.js';
 import { openStored, settingsFingerprint } from './rendered-deliveries.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RenderedDelivery } from '../core/rendered.js';
 import type { QueuedMessage } from '../core/types.js';
-import type { PlannedDelivery } from '../delivery/attempt.js';
+import type { PlannedDelivery } from '../core/plan.js';
 import { holdUntilTested } from '../delivery/own-smtp-hold.js';
 import { chooseMode, tenantRoute, type PipelineDeps } from '../pipeline.js';
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { PlannedDelivery } from '../../../src/delivery/attempt.js';
+import type { PlannedDelivery } from '../../../src/core/plan.js';
 import { createSignStage, signerFor, SigningFailed } from '../../../src/dkim/sign-stage.js';
 import type { SigningKey } from '../../../src/dkim/signer.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueuedMessage, RecipientState } from '../../../src/core/types.js';
-import type { Plan } from '../../../src/delivery/attempt.js';
+import type { Plan } from '../../../src/core/plan.js';
 import { suppressedReply, suppressedTransport, withMx } from '../../../src/mx/mx-plan.js';
 import type { SuppressionEntry } from '../../../src/mx/suppression-store.js';
 

@@ -1,0 +1,22 @@
+import type { Envelope, QueuedMessage, RecipientState, Route } from './types.js';
+
+/**
+ * One delivery the plan asks for: these recipients, through this route, with this envelope
+ * sender and these bytes (the pipeline's rendering). `note` is added to each recipient's
+ * reply in the history, e.g. why a tenant's mode was not used for this message.
+ */
+export interface PlannedDelivery {
+  readonly route: Route;
+  readonly recipients: string[];
+  readonly envelope: Envelope;
+  readonly raw: Buffer;
+  readonly note?: string;
+  /**
+   * Set when the pipeline rendered these bytes just now, with settings of this fingerprint:
+   * the attempt keeps them for a retry (render once). Absent: stored bytes, or decided per attempt.
+   */
+  readonly renderedWith?: string;
+}
+
+/** Turns a message and its stored bytes into deliveries (src/pipeline.ts); may read settings, never sends. */
+export type Plan = (message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]) => Promise<PlannedDelivery[]>;
