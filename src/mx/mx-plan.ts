@@ -1,3 +1,4 @@
+import { AWAITING_CONFIRMATION_REPLY } from './reply-confirmation.js';
 import type { PlannedDelivery, Plan } from '../core/plan.js';
 import type { QueuedMessage, RecipientState, Route, Transport } from '../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
@@ -26,8 +27,6 @@ export interface MxPlanDeps {
   readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
 }
 
-/** A forwarded reply waits (deferred, retried) while its target is unconfirmed; confirming releases it at once. */
-export const AWAITING_CONFIRMATION_REPLY = '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
 
 export function suppressedReply(entry: SuppressionEntry): string {
   const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);

@@ -5,8 +5,10 @@ import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MessageLog, MessageQueue } from '../core/types.js';
 import { retryDeferredWith } from '../delivery/retry-waiting.js';
-import { AWAITING_CONFIRMATION_REPLY } from './mx-plan.js';
 import { confirmationMail } from './reply-confirmation-mail.js';
+
+/** A forwarded reply waits (deferred, retried) while its target is unconfirmed; confirming releases it at once. */
+export const AWAITING_CONFIRMATION_REPLY = '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
 
 /** The confirmation state of one tenant's "send replies to" address (MX store, keyed by tenant id). */
 export interface ReplyTarget {
