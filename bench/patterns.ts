@@ -13,9 +13,9 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { contentSettingsSchema, MAX_RULES, type DetectionRule } from '../src/rules/content-settings.js';
-import { detectDocumentYielding, type DetectionInput } from '../src/rules/detect.js';
-import { compileTenantPattern, matchWithinBudget, type CompiledPattern } from '../src/rules/tenant-pattern.js';
+import { contentSettingsSchema, MAX_RULES, type DetectionRule } from '../src/pipeline/content/content-settings.js';
+import { detectDocumentYielding, type DetectionInput } from '../src/pipeline/detect/detect.js';
+import { compileTenantPattern, matchWithinBudget, type CompiledPattern } from '../src/pipeline/detect/tenant-pattern.js';
 
 const opts = parseArgs(process.argv.slice(2));
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `postbode` command. Runs the build (dist/cli/main.js) when there is one at least as new
+// The `postbode` command. Runs the build (dist/admin/cli/main.js) when there is one at least as new
 // as every file under src/; otherwise the TypeScript source through tsx, so that in a checkout
 // an old build never runs in place of the code you are looking at.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
+const built = join(root, 'dist', 'admin', 'cli', 'main.js');
 const srcDir = join(root, 'src');
 
 function newestMtime(dir, depth = 0) {
@@ -27,5 +27,5 @@ if (buildIsCurrent) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(srcDir, 'cli', 'main.ts')).href);
+  await import(pathToFileURL(join(srcDir, 'admin', 'cli', 'main.ts')).href);
 }

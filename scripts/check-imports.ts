@@ -22,107 +22,48 @@ import ts from 'typescript';
  */
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   core: [],
+  mime: ['core'],
   config: ['core'],
   secrets: ['core', 'config'],
-  audit: ['core'],
-  auth: ['core'],
-  web: ['core'],
-  tenants: ['core', 'config', 'secrets'],
-  queue: ['core', 'config'],
-  transports: ['core'],
-  dkim: ['core', 'config', 'secrets', 'tenants'],
-  domains: ['core', 'config', 'secrets', 'tenants', 'dkim'],
-  rules: ['core', 'config', 'tenants', 'domains'],
-  tracking: ['core', 'config', 'tenants'],
-  'routing.ts': ['core', 'config'],
-  delivery: ['core', 'config', 'queue', 'transports'],
-  inbound: ['core', 'config', 'tenants', 'rules'],
-  gmail: ['core', 'config', 'secrets', 'tenants', 'delivery'],
-  mx: ['core', 'config', 'tenants', 'rules', 'queue', 'delivery', 'routing.ts'],
-  'pipeline.ts': ['core', 'config', 'tenants', 'rules', 'tracking', 'dkim', 'gmail', 'delivery', 'routing.ts'],
-  api: [
-    'core',
-    'config',
-    'secrets',
-    'audit',
-    'auth',
-    'web',
-    'tenants',
-    'domains',
-    'dkim',
-    'rules',
-    'tracking',
-    'gmail',
-    'mx',
-  ],
-  cli: ['core', 'config', 'secrets', 'audit', 'auth', 'tenants', 'dkim', 'domains', 'queue'],
+  store: ['core', 'config'],
+  mailauth: ['core', 'mime', 'config', 'secrets'],
+  transports: ['core', 'mime', 'config'],
+  queue: ['core', 'mime', 'config', 'store'],
+  tenants: ['core', 'mime', 'config', 'secrets', 'store', 'mailauth', 'transports', 'queue'],
+  feedback: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth'],
+  pipeline: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth', 'feedback'],
+  delivery: ['core', 'mime', 'config', 'queue', 'transports'],
+  receive: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'feedback', 'mailauth'],
+  admin: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth', 'feedback', 'pipeline', 'delivery'],
   'gateway.ts': ['*'],
   'main.ts': ['*'],
 };
 
 /** Wrong-way imports that exist today ('from -> to', paths under src/). Do not add to this list. */
 export const KNOWN_WRONG_WAY: readonly string[] = [
-  // A generic IP-range helper lives in tenants/; config and transports need it.
-  'config/schema.ts -> tenants/ip-match.ts',
-  'transports/address-ranges.ts -> tenants/ip-match.ts',
-  'transports/target-guard.ts -> tenants/ip-match.ts',
-  // Transports read the config's smarthost shape and a sender rule instead of their own types.
-  'transports/smarthost.ts -> config/schema.ts',
-  'transports/tenant-hop.ts -> config/schema.ts',
-  'transports/gmail/gmail-message.ts -> rules/sender-address.ts',
-  // Stages that know the delivery attempt's types.
-  'dkim/sign-stage.ts -> delivery/attempt.ts',
-  'tracking/tracking-stage.ts -> rules/build-mime.ts',
-  'tracking/tracking-stage.ts -> rules/compose.ts',
-  // Stores that know the stages' types (content settings ↔ content stage).
-  'tenants/content-settings-store.ts -> rules/content-settings.ts',
-  'tenants/content-settings-store.ts -> rules/spam-lint.ts',
-  'domains/domain-directory.ts -> rules/sender-domains.ts',
-  'domains/open-domains.ts -> rules/sender-domains.ts',
-  // Delivery reads a tenant's sender settings and a Gmail deferral.
-  'delivery/own-smtp-hold.ts -> gmail/gmail-link.ts',
-  'delivery/own-smtp-hold.ts -> tenants/sender-settings.ts',
-  // Gmail links and planner reach into the Gmail transport.
-  'gmail/gmail-link.ts -> transports/gmail/google-api.ts',
-  'gmail/gmail-link.ts -> transports/gmail/gmail-errors.ts',
-  'gmail/gmail-planner.ts -> transports/gmail/gmail-message.ts',
-  'gmail/gmail-store.ts -> transports/gmail.ts',
-  'gmail/open-gmail.ts -> transports/gmail.ts',
-  'gmail/open-gmail.ts -> transports/gmail/google-api.ts',
-  // The inbound MX reuses the submission listener's internals.
-  'mx/mx-listener.ts -> inbound/client-ip.ts',
-  'mx/mx-listener.ts -> inbound/collect-stream.ts',
-  'mx/mx-listener.ts -> inbound/connection-limits.ts',
-  'mx/mx-listener.ts -> inbound/data-handler.ts',
-  'mx/mx-listener.ts -> inbound/mail-policy.ts',
-  'mx/mx-listener.ts -> inbound/process-message.ts',
-  'mx/mx-listener.ts -> inbound/server-connections.ts',
-  'mx/mx-listener.ts -> inbound/session-log.ts',
-  'mx/mx-listener.ts -> inbound/smtp-listener.ts',
-  'mx/mx-listener.ts -> inbound/to-callback.ts',
-  'mx/mx-listener.ts -> inbound/transaction-timer.ts',
-  'mx/open-mx.ts -> inbound/smtp-listener.ts',
-  // The admin API reaches transports, the queue and delivery directly.
-  'api/dev-mailbox-routes.ts -> transports/capture-mailbox.ts',
-  'api/http-app.ts -> transports/capture-mailbox.ts',
-  'api/gmail-callback-routes.ts -> transports/gmail/gmail-errors.ts',
-  'api/v1/sender-routes.ts -> transports/tenant-smtp-test.ts',
-  'api/v1/sender-routes.ts -> transports/tenant-target-policy.ts',
-  'api/v1/sender-routes.ts -> delivery/own-smtp-hold.ts',
-  'api/v1/config-api.ts -> queue/retention.ts',
+  // The inbound MX's wiring builds its Plan wrapper and DSN transport: it belongs in the composition root.
+  'receive/mx/open-mx.ts -> delivery/bounce.ts',
+  'receive/mx/open-mx.ts -> pipeline/routing.ts',
+  'receive/mx/open-mx.ts -> pipeline/suppression/mx-plan.ts',
+  // The admin API reaches transports directly (dev mailbox, Gmail errors, the test-send).
+  'admin/api/dev-mailbox-routes.ts -> transports/capture/capture-mailbox.ts',
+  'admin/api/http-app.ts -> transports/capture/capture-mailbox.ts',
+  'admin/api/gmail-callback-routes.ts -> transports/gmail/gmail-errors.ts',
+  'admin/api/v1/sender-routes.ts -> transports/smtp/tenant-smtp-test.ts',
+  'admin/api/v1/sender-routes.ts -> transports/egress/tenant-target-policy.ts',
 ];
 
 /** Imports that close a cycle between files today ('from -> to'); the graph without them is acyclic. */
 export const KNOWN_CYCLE_EDGES: readonly string[] = [
   // Each is a type-only import that closes a loop inside one folder: a shared type file
   // that imports the types of the files that import it.
-  'mx/mx-stores.ts -> mx/reply-confirmation.ts',
-  'mx/mx-stores.ts -> mx/suppression-store.ts',
-  'rules/variables.ts -> rules/content-settings.ts',
-  'api/v1/api-deps.ts -> api/v1/sender-routes.ts',
-  'api/v1/api-deps.ts -> api/v1/content-routes.ts',
-  'api/v1/api-deps.ts -> api/v1/gmail-routes.ts',
-  'api/v1/api-deps.ts -> api/v1/capabilities-routes.ts',
+  'feedback/mx-stores.ts -> feedback/reply-confirmation.ts',
+  'feedback/mx-stores.ts -> feedback/suppression-store.ts',
+  'pipeline/content/variables.ts -> pipeline/content/content-settings.ts',
+  'admin/api/v1/api-deps.ts -> admin/api/v1/sender-routes.ts',
+  'admin/api/v1/api-deps.ts -> admin/api/v1/content-routes.ts',
+  'admin/api/v1/api-deps.ts -> admin/api/v1/gmail-routes.ts',
+  'admin/api/v1/api-deps.ts -> admin/api/v1/capabilities-routes.ts',
 ];
 
 export interface ImportRules {

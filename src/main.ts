@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { loadConfig } from './config/load.js';
 import { startGateway } from './gateway.js';
 import { isGatewayError } from './core/gateway-error.js';
-import { isLmdbCommitFailure } from './queue/storage-errors.js';
+import { isLmdbCommitFailure } from './store/storage-errors.js';
 import { LOG_REDACT_PATHS } from './secrets/log-redact.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseIpRange } from '../tenants/ip-match.js';
+import { parseIpRange } from '../core/ip-match.js';
 
 /**
  * The whole configuration, validated once at start. Every key has a default, so an empty
@@ -157,7 +157,7 @@ export const configSchema = z.strictObject({
     message: 'delivery.smarthost is required when delivery.mode is smarthost',
     path: ['smarthost'],
   }),
-  /** The platform's own sending identity, used by tenants in forwarding mode (src/pipeline.ts). */
+  /** The platform's own sending identity, used by tenants in forwarding mode (src/pipeline/shared.ts). */
   platform: z.strictObject({
     /**
      * Domain of the forwarding addresses: `From: "Tenant" <local-part@sendingDomain>`. Null: the
@@ -170,7 +170,7 @@ export const configSchema = z.strictObject({
     /** Local part before the `+` of the VERP envelope sender. */
     bounceLocalPart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/, 'letters, digits and . _ - only').default('bounces'),
   }).prefault({}),
-  /** What mail tells its recipients about the legacy machine that sent it (src/rules/client-trace.ts). */
+  /** What mail tells its recipients about the legacy machine that sent it (src/pipeline/sender/client-trace.ts). */
   privacy: z.strictObject({
     /**
      * false: the client's Received: line (its host name and address) and X-Postbode-Original-From
@@ -179,7 +179,7 @@ export const configSchema = z.strictObject({
      */
     keepClientTrace: z.boolean().default(false),
   }).prefault({}),
-  /** Gmail mode (src/gmail/): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
+  /** Gmail mode (src/tenants/gmail/): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
   gmail: z.strictObject({
     /** The OAuth client of the platform's Google Cloud project; null (default) = Gmail mode unavailable. */
     clientId: z.string().min(1).nullable().default(null),
@@ -200,7 +200,7 @@ export const configSchema = z.strictObject({
     /** How long a consent link (its `state`) stays valid. */
     stateTtlMs: ms.default(10 * 60_000),
   }).prefault({}),
-  /** Inbound MX for the platform domains (src/mx/): bounces, replies, suppression. Listens only when platform.sendingDomain is set. */
+  /** Inbound MX for the platform domains (src/feedback/): bounces, replies, suppression. Listens only when platform.sendingDomain is set. */
   mx: z.strictObject({
     enabled: z.boolean().default(true),
     host: z.string().default('0.0.0.0'),
@@ -214,7 +214,7 @@ export const configSchema = z.strictObject({
     /** Entries older than this are purged (hourly); 0 keeps them forever. */
     retentionMs: ms.default(2 * 365 * 24 * 3600_000),
   }).prefault({}),
-  /** Tenant domains and DKIM (src/domains/): DNS checks, re-checks, key rotation. */
+  /** Tenant domains and DKIM (src/tenants/domains/): DNS checks, re-checks, key rotation. */
   dns: z.strictObject({
     /** host:port of the DNS server the domain checks ask; null = the system resolver. */
     resolver: z.string().nullable().default(null),

@@ -9,9 +9,9 @@ export interface Metrics {
   rejected(reason: string): void;
   /** Per-recipient delivery outcomes. */
   delivery(outcome: 'delivered' | 'deferred' | 'bounced' | 'expired', count: number): void;
-  /** Inbound MX (src/mx/): a bounce by category (hard, soft, delayed), a forwarded reply, a reply not forwarded (category: why), a recorded auto-reply, a dropped forgery. */
+  /** Inbound MX (src/feedback/): a bounce by category (hard, soft, delayed), a forwarded reply, a reply not forwarded (category: why), a recorded auto-reply, a dropped forgery. */
   mx?(event: MxEvent, category?: string): void;
-  /** Gmail mode (src/transports/gmail.ts): one outcome per API send or refusal to send. */
+  /** Gmail mode (src/transports/gmail/gmail-transport.ts): one outcome per API send or refusal to send. */
   gmail?(outcome: GmailOutcome): void;
   /** A per-tenant or per-session limit refused something; `limit` is its name (messagesPerHour, ...), never a tenant id. */
   limitHit?(limit: string): void;

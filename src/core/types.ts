@@ -57,7 +57,7 @@ export const DUE_STATUSES: ReadonlySet<RecipientStatus> = new Set(['queued', 'de
 /** Queue actions an admin takes through the API; each leaves an entry in the recipients' history. */
 export type AdminAction = 'retried' | 'held' | 'released' | 'cancelled';
 
-/** Notes the inbound MX adds after delivery (src/mx/): a "delayed" DSN, an auto-reply; the status stays. */
+/** Notes the inbound MX adds after delivery (src/feedback/): a "delayed" DSN, an auto-reply; the status stays. */
 export type LogNote = 'delayed' | 'auto-reply';
 
 export interface DeliveryAttempt {
@@ -245,7 +245,7 @@ export interface MessageLog {
 }
 
 /**
- * What the inbound MX learns after delivery (src/mx/, src/queue/late-outcomes.ts), one LMDB
+ * What the inbound MX learns after delivery (src/feedback/, src/queue/late-outcomes.ts), one LMDB
  * transaction each. Resolve undefined for an unknown message or recipient; nothing written then.
  */
 export interface LateOutcomes {
@@ -295,7 +295,7 @@ export type Route =
    * `owner` is opaque to transports and handed back when the hop itself fails (bad login, no such host).
    */
   | { readonly kind: 'relay'; readonly key: string; readonly owner: string; readonly hop: RelayHop }
-  /** Not sent: the address is on the tenant's suppression list (src/mx/); the transport answers `reply`. */
+  /** Not sent: the address is on the tenant's suppression list (src/feedback/); the transport answers `reply`. */
   | { readonly kind: 'suppressed'; readonly reply: string }
   /** The Gmail API of a linked account (`key` names the link; `owner` as for relay). */
   | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount };

@@ -1,11 +1,11 @@
 import type { NewMessage, QueuedMessage, RecipientState, Tenant } from '../core/types.js';
 import type { PlannedDelivery } from '../core/plan.js';
-import type { GmailPlan } from '../gmail/gmail-planner.js';
-import type { PipelineDeps } from '../pipeline.js';
-import type { RenderedContent } from '../rules/content-stage.js';
+import type { GmailPlan } from '../tenants/gmail/gmail-planner.js';
+import type { PipelineDeps } from './shared.js';
+import type { RenderedContent } from './content/content-stage.js';
 import type { HeaderedMessage } from '../mime/index.js';
-import type { SenderIdentity } from '../rules/sender-identity.js';
-import type { ContentAnnotation } from '../tenants/content-settings-store.js';
+import type { SenderIdentity } from './sender/sender-identity.js';
+import type { ContentAnnotation } from './content/content-settings-store.js';
 import type { SenderSettings } from '../tenants/sender-settings.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PipelineDeps } from '../pipeline.js';
+import type { PipelineDeps } from './shared.js';
 import type { Draft } from './draft.js';
 
 /**

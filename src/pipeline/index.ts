@@ -1,5 +1,5 @@
 import type { Plan } from '../core/plan.js';
-import { platformDeliveries, type PipelineDeps } from '../pipeline.js';
+import { platformDeliveries, type PipelineDeps } from './shared.js';
 import type { Draft, Stage } from './draft.js';
 import { applyEffects } from './effects.js';
 import { accountantStage, contentStage, identityStage, routeStage, signStage, startDraft, trackingStage } from './stages.js';
@@ -11,25 +11,25 @@ import { accountantStage, contentStage, identityStage, routeStage, signStage, st
  *
  *   0. start       tenant, settings, the mode that applies (own-address falls back to forwarding
  *                  until its domain is verified; own-SMTP mail waits for a passing test-send)
- *   1. content     subject template, text, layout (src/rules/content-stage.ts; off → not even parsed);
+ *   1. content     subject template, text, layout (src/pipeline/content/content-stage.ts; off → not even parsed);
  *                  hidden headers out (Bcc, Return-Path, our markers; the client's host in our
  *                  Received: line unless keepClientTrace)
  *   2. identity    From / Sender / Reply-To / X-Postbode-Original-From: only the tenant's own addresses
- *                  leave; Gmail mode asks the linked account (src/gmail/)
- *   3. tracking    open tracking: one copy per recipient with its own pixel (src/tracking/); never in
+ *                  leave; Gmail mode asks the linked account (src/tenants/gmail/)
+ *   3. tracking    open tracking: one copy per recipient with its own pixel (src/pipeline/tracking/); never in
  *                  own-SMTP mode, never for accountant copies
  *   4. accountant  automatic mode: an invoice or credit note (the tenant's detection) also goes, as a
  *                  separate queued message, to the accountant (once per message)
  *   5. route       VERP envelope sender per recipient through the platform transport, the tenant's
  *                  own SMTP server (`relay` route), or one send through its Gmail account
- *   6. sign        DKIM, last (src/dkim/sign-stage.ts): platform modes only; the tenant's own server
+ *   6. sign        DKIM, last (src/mailauth/sign-stage.ts): platform modes only; the tenant's own server
  *                  and Google sign their own mail; our DSNs are not signed
  *
  * Stages only read (settings, keys); what they want written comes back as effects, applied
  * once after the last stage (effects.ts). Archive recipients were added to the envelope at
  * accept time; they get the client's bytes, or with open tracking a copy of their own whose
  * pixel never counts. The inbound MX's additions (suppressed recipients, forwarded replies)
- * are planned around this list (src/mx/mx-plan.ts).
+ * are planned around this list (src/pipeline/suppression/mx-plan.ts).
  */
 export const STAGES: readonly Stage[] = [contentStage, identityStage, trackingStage, accountantStage, routeStage, signStage];
 

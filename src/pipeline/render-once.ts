@@ -1,7 +1,7 @@
 import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { QueuedMessage, RecipientState } from '../core/types.js';
 import type { PlannedDelivery, Plan } from '../core/plan.js';
-import type { PipelineDeps } from '../pipeline.js';
+import type { PipelineDeps } from './shared.js';
 import { openStored, settingsFingerprint } from './rendered-deliveries.js';
 
 /**

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { RenderedDelivery } from '../core/rendered.js';
 import type { QueuedMessage } from '../core/types.js';
 import type { PlannedDelivery } from '../core/plan.js';
-import { holdUntilTested } from '../delivery/own-smtp-hold.js';
-import { chooseMode, tenantRoute, type PipelineDeps } from '../pipeline.js';
+import { holdUntilTested } from '../tenants/own-smtp-hold.js';
+import { chooseMode, tenantRoute, type PipelineDeps } from './shared.js';
 
 /**
  * The two questions render-once asks the pipeline's inputs at a retry: are the settings the

@@ -1,17 +1,17 @@
-import { signerFor } from '../dkim/sign-stage.js';
-import { holdUntilTested } from '../delivery/own-smtp-hold.js';
+import { signerFor } from '../mailauth/sign-stage.js';
+import { holdUntilTested } from '../tenants/own-smtp-hold.js';
 import {
   chooseMode, gmailDeliveries, legacyFromAddress, legacyOwnership, senderIdentity, stripHiddenHeaders, tenantRoute, verpDeliveries,
   withOwnAddress, withoutForeignAddresses, type PipelineDeps,
-} from '../pipeline.js';
-import { withoutClientHop } from '../rules/client-trace.js';
-import { applyContent } from '../rules/content-stage.js';
-import { ACCOUNTANT_COPY_HEADER, buildAccountantMessage } from '../rules/sender-accountant.js';
-import { forwardingLocalPart, linkedMailbox } from '../rules/sender-guard.js';
+} from './shared.js';
+import { withoutClientHop } from './sender/client-trace.js';
+import { applyContent } from './content/content-stage.js';
+import { ACCOUNTANT_COPY_HEADER, buildAccountantMessage } from './copies/sender-accountant.js';
+import { forwardingLocalPart, linkedMailbox } from '../tenants/ownership/sender-guard.js';
 import { findFields, joinMessage, splitMessage, type HeaderedMessage } from '../mime/index.js';
-import { applySenderIdentity } from '../rules/sender-identity.js';
-import type { ContentAnnotation } from '../tenants/content-settings-store.js';
-import { trackedCopies, trackingWanted } from '../tracking/tracking-stage.js';
+import { applySenderIdentity } from './sender/sender-identity.js';
+import type { ContentAnnotation } from './content/content-settings-store.js';
+import { trackedCopies, trackingWanted } from './tracking/tracking-stage.js';
 import type { Draft, Effect, Stage } from './draft.js';
 
 /** The stages of src/pipeline/index.ts, in the order listed there. */

@@ -5,7 +5,7 @@ import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import { headerText } from './header-text.js';
 import { guardBatch } from './lmdb-store.js';
-import { toStorageError } from './storage-errors.js';
+import { toStorageError } from '../store/storage-errors.js';
 
 /**
  * Bodies of finished messages, in an LMDB environment of their own.

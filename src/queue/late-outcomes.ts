@@ -3,7 +3,7 @@ import { guardBatch, type QueueStores } from './lmdb-store.js';
 import { appendHistory, completedEntry } from './records.js';
 
 /**
- * What the inbound MX learns after delivery (src/mx/): a recipient that was `delivered` (to
+ * What the inbound MX learns after delivery (src/feedback/): a recipient that was `delivered` (to
  * the next hop) bounced later, or a note (a "delayed" DSN, an auto-reply) for its history.
  * Pure record changes plus one LMDB transaction that writes them; the `completed` index
  * entry (today's counts) is rewritten with the record, so summary() stays right.

@@ -47,7 +47,7 @@ import { applyExpiry, applyResults, newRecord } from './records.js';
 import { keepRenderedIn, readRendered } from './rendered-records.js';
 import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { RetryPolicy } from './retry-schedule.js';
-import { toStorageError } from './storage-errors.js';
+import { toStorageError } from '../store/storage-errors.js';
 import { readTenantDue } from './tenant-due.js';
 
 export interface QueueOptions {

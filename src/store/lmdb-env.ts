@@ -1,5 +1,5 @@
 import { open, type Key, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
-import { isLmdbCommitFailure, isStorageFull } from '../queue/storage-errors.js';
+import { isLmdbCommitFailure, isStorageFull } from './storage-errors.js';
 
 /**
  * The one way Postbode opens an LMDB environment.

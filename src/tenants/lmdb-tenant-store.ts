@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { newQueueId } from '../core/ids.js';
 import type { Tenant, TenantDirectory } from '../core/types.js';
-import { inRange, parseIp, parseIpRange } from './ip-match.js';
+import { inRange, parseIp, parseIpRange } from '../core/ip-match.js';
 
 /** What a caller provides to create a tenant: already validated (tenant-service.ts does that). */
 export interface NewTenant {

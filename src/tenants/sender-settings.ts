@@ -54,7 +54,7 @@ export interface SenderSettings {
   readonly archiveAddress?: string;
   readonly accountantAddress?: string;
   readonly accountantMode: AccountantMode;
-  /** Forward auto-replies (out-of-office, Auto-Submitted) to "send replies to" too; they are always recorded (src/mx/). */
+  /** Forward auto-replies (out-of-office, Auto-Submitted) to "send replies to" too; they are always recorded (src/feedback/). */
   readonly forwardAutoReplies?: boolean;
   /** Set when the tenant's server refused our login or could not be reached by name; cleared by a good test-send or new settings. */
   readonly broken?: { readonly at: number; readonly reason: string };

@@ -1,5 +1,5 @@
 import { GatewayError } from '../core/gateway-error.js';
-import { parseIpRange } from './ip-match.js';
+import { parseIpRange } from '../core/ip-match.js';
 
 /**
  * Checks for tenant fields, made once where values enter (CLI, later the Config API), so

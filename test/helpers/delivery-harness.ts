@@ -3,7 +3,7 @@ import { newQueueId } from '../../src/core/ids.js';
 import type { Metrics } from '../../src/core/metrics.js';
 import type { QueuedMessage, RecipientState, Route, Transport } from '../../src/core/types.js';
 import { createDelivery, type Delivery, type DeliveryDeps } from '../../src/delivery/scheduler.js';
-import { MemoryQueue } from '../helpers/memory-queue.js';
+import { MemoryQueue } from './memory-queue.js';
 
 /** Shared set-up for the delivery integration tests (scheduler + real transport + sink). */
 export const silent = pino({ level: 'silent' });

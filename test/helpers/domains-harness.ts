@@ -3,15 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { dnsPlatform } from '../../src/cli/dns-commands.js';
+import { dnsPlatform } from '../../src/admin/cli/dns-commands.js';
 import { startGateway } from '../../src/gateway.js';
-import { resolverFor } from '../../src/dkim/dns-lookup.js';
-import { txtResolver, verifyMessage, type VerifiedSignature } from '../../src/dkim/verify.js';
+import { resolverFor } from '../../src/mailauth/dns-lookup.js';
+import { txtResolver, verifyMessage, type VerifiedSignature } from '../../src/mailauth/verify.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
-import type { DnsTestServer } from '../helpers/dns-server.js';
-import { testConfig, type TestGateway } from '../helpers/gateway-harness.js';
-import { ADMIN, PLATFORM } from '../helpers/sender-harness.js';
+import type { DnsTestServer } from './dns-server.js';
+import { testConfig, type TestGateway } from './gateway-harness.js';
+import { ADMIN, PLATFORM } from './sender-harness.js';
 
 const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) };
 

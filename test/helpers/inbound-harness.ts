@@ -5,11 +5,11 @@ import { pino } from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Metrics } from '../../src/core/metrics.js';
 import type { QueuedMessage, Tenant, TenantDirectory } from '../../src/core/types.js';
-import type { PasswordVerifier } from '../../src/inbound/auth.js';
-import { ipInList } from '../../src/tenants/ip-match.js';
-import { createSmtpListener, type SmtpListener } from '../../src/inbound/smtp-listener.js';
-import { loadOrCreateTls, type TlsMaterial } from '../../src/inbound/tls-material.js';
-import { MemoryQueue } from '../helpers/memory-queue.js';
+import type { PasswordVerifier } from '../../src/receive/smtp/auth.js';
+import { ipInList } from '../../src/core/ip-match.js';
+import { createSmtpListener, type SmtpListener } from '../../src/receive/smtp/smtp-listener.js';
+import { loadOrCreateTls, type TlsMaterial } from '../../src/receive/smtp/tls-material.js';
+import { MemoryQueue } from './memory-queue.js';
 
 /** Shared set-up for the inbound integration tests (not a test file itself). */
 

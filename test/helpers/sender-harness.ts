@@ -1,6 +1,6 @@
 import { createTransport } from 'nodemailer';
-import type { Sink } from '../helpers/sink.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.js';
+import type { Sink } from './sink.js';
+import { startTestGateway, type TestGateway } from './gateway-harness.js';
 import { waitFor } from './wait-for.js';
 
 /** Shared set-up of the sender-mode tests: a gateway with a platform sending domain and an admin token. */

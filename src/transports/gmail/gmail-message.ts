@@ -1,5 +1,5 @@
 import { findField, headerBlockEnd, parseHeaderFields } from '../../mime/index.js';
-import { addressIn } from '../../rules/sender-address.js';
+import { addressIn } from '../../mime/sender-address.js';
 
 /**
  * What the Gmail API reads from the message itself. Unlike SMTP there is no envelope: Gmail

@@ -1,0 +1,78 @@
+import express, { type RequestHandler, type Router } from 'express';
+import { jsonBodyParser } from './json-body.js';
+import { actorOf } from '../../auth/principal.js';
+import { createAuthenticator } from '../../auth/authenticator.js';
+import type { Clock } from '../../../core/clock.js';
+import type { Logger } from '../../../core/logger.js';
+import { sendHtml } from '../html.js';
+import { DEFAULT_API_LIMITS, type ApiDeps } from './api-deps.js';
+import { apiErrorHandler } from './api-errors.js';
+import { bearerAuth, principalOf } from './auth-middleware.js';
+import { credentialRoutes } from './credential-routes.js';
+import { renderDocsPage } from './docs-page.js';
+import { messageRoutes } from './message-routes.js';
+import { mountRoutes } from './mount-routes.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { reportRoutes } from './report-routes.js';
+import type { ApiRoute } from './route-spec.js';
+import { senderRoutes } from './sender-routes.js';
+import { contentRoutes } from './content-routes.js';
+import { domainRoutes } from './domain-routes.js';
+import { tenantRoutes } from './tenant-routes.js';
+import { gmailRoutes } from './gmail-routes.js';
+import { suppressionRoutes } from './suppression-routes.js';
+import { limitRoutes } from './limit-routes.js';
+import { capabilitiesRoutes } from './capabilities-routes.js';
+
+export const API_VERSION = '1.0.0';
+
+/** Every authenticated route of the Config API, in one list (router and OpenAPI read the same). */
+export function apiRoutes(deps: ApiDeps): ApiRoute[] {
+  return [...tenantRoutes(deps), ...credentialRoutes(deps), ...messageRoutes(deps), ...reportRoutes(deps), ...senderRoutes(deps),
+    ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps),
+    ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
+    ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
+    ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
+    ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : [])];
+}
+
+/**
+ * The Config API, mounted at /api/v1 by createHttpApp. Order matters: the two public
+ * documentation routes, then authentication and rate limits, then the JSON body parser
+ * (strangers cost no parsing), then the routes, then JSON errors.
+ */
+export function createApiV1Router(deps: ApiDeps): Router {
+  const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
+  const routes = apiRoutes(deps);
+  const document = buildOpenApiDocument(routes, API_VERSION);
+  const docsPage = renderDocsPage(document);
+  const authenticate = createAuthenticator({ tokens: deps.tokens, tenants: deps.tenants, envAdmin: deps.envAdmin, clock: deps.clock, logger: deps.logger });
+
+  const router = express.Router();
+  router.get('/openapi.json', (_req, res) => { res.json(document); });
+  router.get('/docs', (_req, res) => { sendHtml(res, docsPage); });
+  router.use(bearerAuth({ authenticate, limits, clock: deps.clock }));
+  router.use(requestLog(deps.logger, deps.clock));
+  router.use(jsonBodyParser(limits.bodyBytes));
+  mountRoutes(router, routes, { audit: deps.audit, clock: deps.clock, logger: deps.logger });
+  router.use(apiErrorHandler);
+  return router;
+}
+
+/** One line per authenticated request: method, route, status, who, how long. Never headers or bodies. */
+function requestLog(logger: Logger, clock: Clock): RequestHandler {
+  return (req, res, next) => {
+    const started = clock();
+    res.on('finish', () => {
+      // The pattern (`/tenants/:id`), not the URL: ids of other tenants do not spread into logs.
+      const route = (req.route as { path?: unknown } | undefined)?.path;
+      const line = {
+        method: req.method, route: typeof route === 'string' ? route : '(none)', status: res.statusCode,
+        actor: actorOf(principalOf(res)), ms: clock() - started,
+      };
+      if (req.method === 'GET') logger.debug(line, 'api request');
+      else logger.info(line, 'api request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,69 @@
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from '../../store/lmdb-env.js';
+import { GatewayError } from '../../core/gateway-error.js';
+import type { ContentSettings } from './content-settings.js';
+import type { LintWarning } from './spam-lint.js';
+
+/**
+ * Content settings per tenant (`<dataDir>/content`), plus one small annotation per rendered
+ * message (what the content stage detected), shown by GET /messages/:id. Read per message
+ * and never cached in the process, like the sender settings store.
+ */
+export interface StoredContentSettings {
+  /**
+   * The explicit switch of the content stage. Off (and for a tenant that never saved any
+   * settings) the stored bytes go out untouched and are not even parsed.
+   */
+  readonly enabled: boolean;
+  readonly settings: ContentSettings;
+  readonly updatedAt: number;
+}
+
+/** What the content stage did with one message, for the message log. */
+export interface ContentAnnotation {
+  readonly documentType: string;
+  readonly documentNumber?: string;
+  readonly rule?: string;
+  readonly language: string;
+  readonly subjectFrom: 'template' | 'legacy';
+  readonly bodyFrom: 'text' | 'legacy';
+  /** Spam-lint warnings on the rendered subject and text (rule names and messages only). */
+  readonly lint: readonly Pick<LintWarning, 'rule' | 'message'>[];
+  /** Set when rendering failed and the legacy message went out as it came. */
+  readonly failed?: string;
+  readonly at: number;
+}
+
+export interface ContentSettingsReader {
+  /** The stored settings, or undefined for a tenant that never saved any (= everything off). */
+  get(tenantId: string): StoredContentSettings | undefined;
+  annotation(queueId: string): ContentAnnotation | undefined;
+}
+
+export interface ContentSettingsStore extends ContentSettingsReader {
+  put(tenantId: string, value: StoredContentSettings): Promise<StoredContentSettings>;
+  annotate(queueId: string, note: ContentAnnotation): Promise<void>;
+  remove(tenantId: string): Promise<void>;
+  /** Tenants with stored settings (the tenant purge looks for deleted ones). Annotations are per message, not per tenant. */
+  tenantIds(): Iterable<string>;
+  close(): Promise<void>;
+}
+
+export function openContentSettingsStore(path: string): ContentSettingsStore {
+  const root = openLmdbEnv({ path, maxDbs: 3 });
+  const settings: Database<StoredContentSettings, string> = root.openDB({ name: 'content-settings', encoding: 'json' });
+  const notes: Database<ContentAnnotation, string> = root.openDB({ name: 'content-annotations', encoding: 'json' });
+  return {
+    get: (tenantId) => settings.get(tenantId),
+    annotation: (queueId) => notes.get(queueId),
+    async put(tenantId, value) {
+      if (typeof value !== 'object' || value === null) throw new GatewayError('E_INVALID', 'content settings must be an object');
+      await settings.put(tenantId, value);
+      return value;
+    },
+    async annotate(queueId, note) { await notes.put(queueId, note); },
+    async remove(tenantId) { await settings.remove(tenantId); },
+    tenantIds: () => settings.getKeys(),
+    async close() { await root.close(); },
+  };
+}

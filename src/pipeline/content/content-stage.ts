@@ -1,0 +1,108 @@
+import type { ParsedMail } from 'mailparser';
+import { parseMail } from '../../mime/parse-mail.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { QueuedMessage } from '../../core/types.js';
+import type { ContentAnnotation, ContentSettingsStore, StoredContentSettings } from './content-settings-store.js';
+import { buildMime, pickHeaders } from './build-mime.js';
+import { chooseLanguage } from './choose-language.js';
+import { composeMessage, type ComposedMessage } from './compose.js';
+import type { ContentSettings } from './content-settings.js';
+import { detectDocumentYielding, type Detection } from '../detect/detect.js';
+import { detectionInputFrom } from '../detect/detection-input.js';
+import { lintMessage } from './spam-lint.js';
+
+/**
+ * The content stage: a legacy mail becomes what the tenant asked for (subject
+ * template, text, layout), attachments byte for byte. It runs before the sender identity
+ * stage, which edits the headers of what this stage produced.
+ *
+ * Tenants without active content settings cost nothing: the stored bytes are not parsed.
+ * A rendering failure is logged and the legacy message goes out as it came: a template
+ * never loses or blocks an invoice.
+ */
+export interface ContentStageDeps {
+  readonly store: Pick<ContentSettingsStore, 'get' | 'annotate'>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Domain of the platform sending address, for the spam lint's link check. */
+  readonly sendingDomain?: string | undefined;
+}
+
+export interface RenderedContent {
+  readonly composed: ComposedMessage;
+  /** The message as built without a pixel. */
+  readonly raw: Buffer;
+  /** The tenant's detection, when its content settings are on: the accountant decision reuses it. */
+  readonly detection?: Detection;
+}
+
+/**
+ * Legacy headers that stay: addresses, date, ids and threading, and the trace (Received,
+ * which names our queue id). Everything describing the old body is rebuilt.
+ */
+export const KEPT_HEADERS = ['received', 'from', 'sender', 'to', 'cc', 'reply-to', 'date', 'message-id', 'references', 'in-reply-to'] as const;
+
+/** Rendering applies only when the tenant switched it on. */
+export function contentActive(stored: StoredContentSettings | undefined): stored is StoredContentSettings {
+  return stored !== undefined && stored.enabled;
+}
+
+/**
+ * The rendered message, or undefined when the stored bytes go out as they are (content off,
+ * or a failure). `recipient` decides the language: the first client recipient, as all
+ * copies share one rendering.
+ */
+export async function applyContent(
+  deps: ContentStageDeps, message: QueuedMessage, body: Buffer, opts: { readonly recipient: string },
+): Promise<RenderedContent | undefined> {
+  const stored = deps.store.get(message.tenantId);
+  if (!contentActive(stored)) return undefined;
+  try {
+    const parsed = await parseMail(body, { keepCidLinks: true });
+    const settings = stored.settings;
+    const detection = await detectDocumentYielding(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+    if (detection.skippedRules) deps.logger.warn({ queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules }, 'detection rules skipped: their stored pattern does not compile on the linear-time engine');
+    const { language } = chooseLanguage(detection, opts.recipient, settings);
+    const rendered = await render(parsed, settings, detection, language);
+    await annotate(deps, message, annotation(deps, detection, rendered.composed));
+    return { ...rendered, detection };
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, tenantId: message.tenantId, err }, 'content rendering failed; the message goes out as it came');
+    await annotate(deps, message, { documentType: 'other', language: '', subjectFrom: 'legacy', bodyFrom: 'legacy', lint: [], failed: errorText(err), at: deps.clock() });
+    return undefined;
+  }
+}
+
+async function render(parsed: ParsedMail, settings: ContentSettings, detection: Detection, language: string): Promise<RenderedContent> {
+  const composed = composeMessage(parsed, settings, detection, language);
+  const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
+  return { composed, raw: await buildMime(composed, headers) };
+}
+
+function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {
+  const number = detection.variables['document-number'];
+  const lint = lintMessage(composed, { sendingDomain: deps.sendingDomain, clientName: detection.variables['client-name'] });
+  return {
+    documentType: detection.documentType,
+    ...(number !== undefined ? { documentNumber: number } : {}),
+    ...(detection.matchedRule !== null ? { rule: detection.matchedRule } : {}),
+    language: composed.language, subjectFrom: composed.subjectFrom, bodyFrom: composed.bodyFrom,
+    lint: lint.map((w) => ({ rule: w.rule, message: w.message })),
+    at: deps.clock(),
+  };
+}
+
+/** The annotation is for the log only: failing to write it never stops the message. */
+async function annotate(deps: ContentStageDeps, message: QueuedMessage, note: ContentAnnotation): Promise<void> {
+  try {
+    await deps.store.annotate(message.id, note);
+    deps.logger.info({ queueId: message.id, documentType: note.documentType, documentNumber: note.documentNumber, failed: note.failed !== undefined }, 'content rendered');
+  } catch (err) {
+    deps.logger.error({ queueId: message.id, err }, 'could not record the content annotation');
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
+}

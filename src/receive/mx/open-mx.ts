@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import type { Config } from '../../config/schema.js';
+import { bindOrExplain } from '../../core/listen-error.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { LateOutcomes, MessageLog, MessageQueue, Route, Transport } from '../../core/types.js';
+import type { Plan } from '../../core/plan.js';
+import { bounceAddress } from '../../delivery/bounce.js';
+import type { SmtpListener } from '../smtp/smtp-listener.js';
+import { startRetentionSweeper } from '../../queue/retention.js';
+import type { RoutedRecipients } from '../../pipeline/routing.js';
+import type { DomainDirectory } from '../../tenants/ownership/sender-domains.js';
+import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
+import type { LocalPartIndex } from '../../tenants/local-part-registry.js';
+import type { SenderSettingsReader } from '../../tenants/sender-settings-store.js';
+import { createInbox } from './inbox.js';
+import type { DiskSpace } from '../../store/disk-watermark.js';
+import { createMxListener } from './mx-listener.js';
+import { withMx, withSuppressedTransport } from '../../pipeline/suppression/mx-plan.js';
+import { createMxProcessor } from './mx-processor.js';
+import { closeMxStores, openMxStores, type MxStores } from '../../feedback/mx-stores.js';
+import { withReplyData } from './mx-tenant-data.js';
+import { MxReplies, type MxDomains } from '../../feedback/recipient-policy.js';
+import { createReplyConfirmation, type ReplyConfirmation } from '../../feedback/reply-confirmation.js';
+import { createSentIndex } from '../../feedback/sent-index.js';
+import { createSuppressionStore, type SuppressionStore } from '../../feedback/suppression-store.js';
+import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
+
+export interface MxOptions {
+  readonly config: Config;
+  readonly queue: MessageQueue & MessageLog & LateOutcomes;
+  readonly tenants: TenantStore;
+  /** Settings, and the forwarding local parts' owners (one index lookup per recipient). */
+  readonly settings: SenderSettingsReader & LocalPartIndex;
+  readonly deriveKey: (purpose: string) => Buffer;
+  readonly tls: { readonly key: Buffer; readonly cert: Buffer };
+  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Delivery wakes up on this. */
+  readonly onQueued: () => void;
+  /** Addresses on a domain the tenant verified need no confirmation as reply targets. */
+  readonly domains?: DomainDirectory;
+  /** Free-space watermark: below it the MX answers 452 4.3.1. */
+  readonly disk?: DiskSpace;
+}
+
+export interface Mx {
+  readonly suppressions: SuppressionStore;
+  /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
+  readonly replyConfirmation: ReplyConfirmation;
+  /** The pipeline's Plan with suppression and forwarded replies added (see mx-plan.ts). */
+  plan(inner: Plan): Plan;
+  /** The transport table with the `suppressed` route added. */
+  transports(table: (route: Route) => Transport): (route: Route) => Transport;
+  /**
+   * Starts the listener when enabled (`mx.enabled` and platform.sendingDomain set) and processes
+   * what a crash left; undefined when off. The caller closes the listener with the others.
+   */
+  start(): Promise<{ readonly port: number; readonly listener: SmtpListener } | undefined>;
+  /** Resolves when the messages accepted so far are processed (tests). */
+  idle(): Promise<void>;
+  /** After the listener and delivery have stopped: waits for processing, closes the store. */
+  close(): Promise<void>;
+}
+
+/** The confirmation of reply-forwarding addresses, on the MX store, mailing through the queue. */
+function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmation {
+  const { config } = opts;
+  return createReplyConfirmation({
+    targets: stores.replyTargets, queue: opts.queue, domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
+    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name, confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
+    hostname: config.hostname, from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    clock: opts.clock, logger: opts.logger, onQueued: opts.onQueued,
+  });
+}
+
+/**
+ * The inbound MX, composed for gateway.ts: its store (`<dataDir>/mx`: inbox, suppression
+ * list, sent Message-IDs, reply targets), the listener, the processor and the delivery
+ * additions. The store is open even when the listener is off: the API and the plan use it.
+ */
+export function openMx(opts: MxOptions): Mx {
+  const { config } = opts;
+  const stores = openMxStores(join(config.dataDir, 'mx'));
+  const suppressions = withReplyData(createSuppressionStore(stores), stores);
+  const inbox = createInbox(stores);
+  const sent = createSentIndex(stores, opts.logger);
+  const replyConfirmation = replyConfirmationFor(opts, stores);
+  const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> => replyConfirmation.isConfirmed(tenantId, address);
+  const sentSweeper = startRetentionSweeper(sent, { retentionMs: config.queue.retentionMs, clock: opts.clock, logger: opts.logger, what: 'sent Message-IDs' });
+  const sendingDomain = config.platform.sendingDomain;
+  const domains: MxDomains | undefined = sendingDomain === null ? undefined : {
+    sendingDomain, bounceDomain: config.platform.bounceDomain ?? sendingDomain,
+    bounceLocalPart: config.platform.bounceLocalPart, srsKey: opts.deriveKey('srs'),
+  };
+  const processor = domains && createMxProcessor({
+    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, sent, replyTargetConfirmed, domains,
+    thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
+    verpKey: opts.deriveKey('verp'), metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onQueued: opts.onQueued,
+  }, inbox);
+
+  return {
+    suppressions,
+    replyConfirmation,
+    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock, replyTargetConfirmed }),
+    transports: (table) => withSuppressedTransport(table),
+    async start() {
+      if (!domains || !processor || !config.mx.enabled) return undefined;
+      processor.recover();
+      const listener = createMxListener({
+        smtp: config.smtp, hostname: config.hostname, tls: opts.tls, domains, inbox,
+        metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onStored: (id) => processor.submit(id),
+        ...(opts.disk ? { disk: opts.disk } : {}),
+        checkForwarding: async (localPart) => {
+          const found = await tenantByLocalPart(opts.tenants, opts.settings, localPart);
+          if (!found) return MxReplies.unknownUser();
+          return found.settings.replyTo === undefined ? MxReplies.noReplies() : undefined;
+        },
+      });
+      const { port } = await bindOrExplain('the inbound MX', 'mx.port', config.mx.host, config.mx.port, () => listener.listen(config.mx.port, config.mx.host));
+      opts.logger.info({ port, domains: [domains.sendingDomain, domains.bounceDomain] }, 'mx listening');
+      return { port, listener };
+    },
+    idle: () => processor?.idle() ?? Promise.resolve(),
+    async close() {
+      processor?.stop();
+      await processor?.idle();
+      await sentSweeper.stop();
+      await closeMxStores(stores);
+    },
+  };
+}

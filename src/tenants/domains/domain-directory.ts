@@ -1,0 +1,22 @@
+import type { DomainDirectory } from '../ownership/sender-domains.js';
+import type { DomainReader } from './domain-store.js';
+import { PLATFORM_OWNER } from './domain-types.js';
+
+/**
+ * Own-address mode may use a domain only while it is `active` for that very tenant, and that
+ * tenant is its owner (the first to prove it). `platformDomains`: the platform's own
+ * (sending, bounce), which belong to PLATFORM_OWNER whether or not a key record exists.
+ */
+export function storeDomainDirectory(store: DomainReader, platformDomains: readonly string[] = []): DomainDirectory {
+  const platform = new Set(platformDomains.map((d) => d.toLowerCase()));
+  return {
+    isVerified(domain, tenantId) {
+      const name = domain.toLowerCase();
+      return store.get(name, tenantId)?.status === 'active' && store.ownerOf(name) === tenantId;
+    },
+    ownerOf(domain) {
+      const name = domain.toLowerCase();
+      return platform.has(name) ? PLATFORM_OWNER : store.ownerOf(name);
+    },
+  };
+}

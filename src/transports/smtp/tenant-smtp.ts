@@ -1,0 +1,70 @@
+import type { Logger } from '../../core/logger.js';
+import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transport } from '../../core/types.js';
+import { createClosingCache } from './closing-cache.js';
+import { NO_TLS_FOR_AUTH } from './client/handshake.js';
+import type { TenantHopConfig } from './tenant-hop.js';
+
+/**
+ * Delivery through next hops named by the route (`kind: 'relay'`), e.g. a tenant's own SMTP
+ * server. It knows nothing of tenants: it keeps a bounded cache of smarthost transports keyed
+ * by the route's `key` (a hash of the hop settings; an evicted one is closed), and reports a
+ * failure of the hop itself (login refused, host unknown or refusing) to `onHopFailure` with
+ * the route's opaque `owner`, as a deferral: a typo in the settings must not bounce mail.
+ */
+export type HopProblem = 'auth-failed' | 'host-not-found' | 'connection-refused' | 'address-not-allowed' | 'no-tls-for-login';
+
+export interface RelayTransportOptions {
+  readonly create: (hop: TenantHopConfig) => Transport;
+  readonly maxEntries?: number;
+  readonly logger: Logger;
+  readonly onHopFailure?: (owner: string, problem: HopProblem, reply: string) => void;
+  readonly onHopOk?: (owner: string) => void;
+}
+
+const DEFAULT_MAX_ENTRIES = 50;
+
+export function hopConfig(hop: RelayHop): TenantHopConfig {
+  return {
+    host: hop.host, port: hop.port, tls: hop.tls, rejectUnauthorized: hop.rejectUnauthorized, maxConnections: 2,
+    ...(hop.user !== undefined ? { user: hop.user, pass: hop.pass ?? '' } : {}),
+    ...(hop.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
+  };
+}
+
+/** What a reply says about the hop (not the message), or undefined when it is about the message. */
+export function hopProblem(reply: string): HopProblem | undefined {
+  if (reply.includes(NO_TLS_FOR_AUTH)) return 'no-tls-for-login';
+  if (/\bETARGET\b|^address not allowed/.test(reply)) return 'address-not-allowed';
+  if (/^535\b|^5\d\d 5\.7\.8\b|\bEAUTH\b|authentication (failed|credentials)/i.test(reply)) return 'auth-failed';
+  if (/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/.test(reply)) return 'host-not-found';
+  if (/\bECONNREFUSED\b/.test(reply)) return 'connection-refused';
+  return undefined;
+}
+
+export function createRelayTransport(opts: RelayTransportOptions): Transport {
+  const cache = createClosingCache<Transport>(opts.maxEntries ?? DEFAULT_MAX_ENTRIES, opts.logger, 'relay transport');
+
+  async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
+    if (route.kind !== 'relay') {
+      return { recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply: `451 4.3.5 relay transport cannot take a ${route.kind} route` })) };
+    }
+    const result = await cache.get(route.key, () => opts.create(hopConfig(route.hop))).send(envelope, raw, route);
+    return { recipients: judgeHop(route.owner, result.recipients) };
+  }
+
+  function judgeHop(owner: string, results: readonly RecipientResult[]): RecipientResult[] {
+    const problem = results.map((r) => ({ r, p: hopProblem(r.reply) })).find((x) => x.p !== undefined);
+    if (problem?.p) {
+      opts.onHopFailure?.(owner, problem.p, problem.r.reply);
+      return results.map((r) => (hopProblem(r.reply) ? { ...r, outcome: 'deferred' } : r));
+    }
+    if (results.some((r) => r.outcome === 'delivered')) opts.onHopOk?.(owner);
+    return [...results];
+  }
+
+  return {
+    name: 'relay',
+    send,
+    close: () => cache.closeAll(),
+  };
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSink, type Sink } from '../../helpers/sink.js';
+import type { TestGateway } from '../../helpers/gateway-harness.js';
+import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+/** Content settings through the API, then a legacy invoice through the real gateway to a sink. */
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const FIXTURE = new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url);
+
+const SETTINGS = {
+  companyName: 'Bakkerij Jansen',
+  subjects: { invoice: { nl: '%Document-type% %document-number% van %company-name%' } },
+  texts: {
+    Facturen: {
+      nl: 'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.\nGelieve te betalen binnen de termijn.\nVermeld het factuurnummer bij uw betaling.\n\nBedankt voor uw vertrouwen,\n%company-name%',
+    },
+  },
+  defaultTexts: { invoice: 'Facturen' },
+  body: { invoice: 'replace' },
+};
+
+describe('content settings end to end', () => {
+  let sink: Sink;
+  let gw: TestGateway;
+  let legacy: Buffer;
+  let legacyParsed: ParsedMail;
+
+  beforeAll(async () => {
+    sink = await startSink();
+    gw = await startSenderGateway(sink.port);
+    legacy = await readFile(FIXTURE);
+    legacyParsed = await simpleParser(legacy);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await sink?.close();
+  });
+
+  const content = (body?: unknown) => api(gw, body === undefined ? 'GET' : 'PUT', `/tenants/${gw.tenantId}/content`, body);
+
+  async function sendLegacy(to: string[] = ['piet@klant.example']): Promise<string> {
+    const info = await legacyClient(gw).sendMail({ envelope: { from: 'facturen@jansen.example', to }, raw: legacy });
+    return queueIdOf(info.response);
+  }
+
+  it('GET: everything off by default', async () => {
+    const got = await content();
+    expect(got.status).toBe(200);
+    expect(got.body.enabled).toBe(false);
+    expect((got.body.settings as { openTracking: boolean }).openTracking).toBe(false);
+  });
+
+  it('tenants without content settings get byte-identical messages (apart from our trace and identity headers)', async () => {
+    const id = await sendLegacy();
+    const [got] = await arrived(sink, id);
+    const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
+    expect(body(got!.raw).equals(body(legacy))).toBe(true);
+    expect(headerOf(got!.raw, 'Subject')).toEqual(['Factuur 2024-0012']);
+    expect(headerOf(got!.raw, 'DKIM-Signature').some((v) => v.includes('d=jansen.example'))).toBe(true);
+  });
+
+  it('PUT with an unknown variable: 400 naming it', async () => {
+    const res = await content({ subjects: { invoice: { nl: 'Factuur %factuurnummer%' } } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('%factuurnummer%');
+    expect((await content()).body.enabled).toBe(false);
+  });
+
+  it('PUT with "BETAAL NU!!!": saved, with lint warnings and their positions', async () => {
+    const res = await content({ enabled: false, subjects: { invoice: { nl: 'BETAAL NU!!! factuur %document-number%' } } });
+    expect(res.status).toBe(200);
+    const warnings = res.body.warnings as Array<{ field: string; rule: string; start: number; end: number }>;
+    expect(warnings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ field: 'subjects.invoice.nl', rule: 'capitals', start: 0, end: 9 }),
+      expect.objectContaining({ field: 'subjects.invoice.nl', rule: 'exclamation' }),
+    ]));
+    expect((await content()).body.settings).toMatchObject({ subjects: { invoice: { nl: 'BETAAL NU!!! factuur %document-number%' } } });
+  });
+
+  it('a custom layout is validated (no script) and its CSS inlined with juice', async () => {
+    const bad = await content({ layout: { custom: '<html><body><script>x()</script>%content%</body></html>' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('script');
+    const good = await content({ enabled: false, layout: { custom: '<html><head><style>p{color:#123456}</style></head><body><p>%content%</p></body></html>' } });
+    expect(good.status).toBe(200);
+    const layout = (good.body.settings as { layout: { custom: string } }).layout.custom;
+    expect(layout).toContain('<p style="color: #123456;">%content%</p>');
+  });
+
+  it('preview renders subject, text and HTML without sending', async () => {
+    await content({ ...SETTINGS, enabled: false });
+    const before = sink.messages.length;
+    const res = await api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
+      variables: { 'document-number': 'F-99', 'client-name': 'Jan' }, language: 'nl', documentType: 'invoice',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.subject).toBe('Factuur F-99 van Bakkerij Jansen');
+    expect(res.body.text).toContain('Beste Jan,');
+    expect(res.body.html).toContain('Bakkerij Jansen');
+    const custom = await api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
+      subject: 'Nota %nope%', variables: {}, language: 'nl', documentType: 'invoice',
+    });
+    expect(custom.status).toBe(400);
+    expect(JSON.stringify(custom.body)).toContain('%nope%');
+    expect(sink.messages.length).toBe(before);
+  });
+
+  it('a legacy invoice arrives with the templated subject, the tenant text, the default layout and identical attachments', async () => {
+    expect((await content({ ...SETTINGS, enabled: true })).status).toBe(200);
+    const id = await sendLegacy();
+    const [got] = await arrived(sink, id);
+    expect(headerOf(got!.raw, 'Subject')).toEqual(['Factuur 2024-0012 van Bakkerij Jansen']);
+    expect(headerOf(got!.raw, 'Message-ID')).toEqual(['<20240402100000.0012@legacy.jansen.example>']);
+    // the legacy DKIM signature is over the old body: never carried over
+    expect(headerOf(got!.raw, 'DKIM-Signature').some((v) => v.includes('d=jansen.example'))).toBe(false);
+    const parsed = await simpleParser(got!.raw);
+    expect(parsed.text).toContain('Beste Piet Pieters,');
+    expect(parsed.text).toContain('In bijlage vindt u factuur 2024-0012.');
+    expect(typeof parsed.html === 'string' ? parsed.html : '').toContain('Bakkerij Jansen');
+    expect(parsed.attachments.map((a) => [a.filename, sha256(a.content)]))
+      .toEqual(legacyParsed.attachments.map((a) => [a.filename, sha256(a.content)]));
+    expect(parsed.attachments.map((a) => a.filename)).toEqual(['Factuur_2024-0012.pdf', '2024-0012.xml']);
+
+    const log = await waitFor(async () => {
+      const answer = await api(gw, 'GET', `/messages/${id}`);
+      return answer.body.content === undefined ? undefined : answer.body;
+    });
+    expect(log.content).toMatchObject({ documentType: 'invoice', documentNumber: '2024-0012', subjectFrom: 'template', bodyFrom: 'text' });
+  });
+});
