@@ -44,17 +44,46 @@ export async function runFairness(deps: FairnessDeps): Promise<void> {
   const gw = await deps.startGateway(sink);
   try {
     const start = Date.now();
-    const blast = deps.runLoad(['--port', String(gw.port), '-c', String(deps.concurrency), '-n', String(deps.count), '-l', String(deps.size),
-      '--starttls', '--user', a.user, '--pass', a.pass, '--label', 'tenant-a']);
+    const blast = deps.runLoad([
+      '--port',
+      String(gw.port),
+      '-c',
+      String(deps.concurrency),
+      '-n',
+      String(deps.count),
+      '-l',
+      String(deps.size),
+      '--starttls',
+      '--user',
+      a.user,
+      '--pass',
+      a.pass,
+      '--label',
+      'tenant-a',
+    ]);
     let blasting = true;
-    void blast.finally(() => { blasting = false; });
-    const probe = createTransport({ host: '127.0.0.1', port: gw.port, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: b.user, pass: b.pass } });
+    void blast.finally(() => {
+      blasting = false;
+    });
+    const probe = createTransport({
+      host: '127.0.0.1',
+      port: gw.port,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: b.user, pass: b.pass },
+    });
     let probes = 0;
     // one invoice per second while A is still sending, and at least 10
     while (probes < 10 || (blasting && probes < 300)) {
       const tick = Date.now();
       const from = probeFrom(probes);
-      await probe.sendMail({ envelope: { from, to: ['klant@customer.test'] }, from, to: 'klant@customer.test', subject: `Factuur ${probes}`, text: 'Factuur' });
+      await probe.sendMail({
+        envelope: { from, to: ['klant@customer.test'] },
+        from,
+        to: 'klant@customer.test',
+        subject: `Factuur ${probes}`,
+        text: 'Factuur',
+      });
       probeSent.set(from, Date.now()); // after the 250: what the tenant waits for is delivery
       probes++;
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
@@ -63,9 +92,13 @@ export async function runFairness(deps: FairnessDeps): Promise<void> {
     const total = load.ok + probes;
     const done = await deps.waitFor(() => sink.count() >= total, 600_000);
     const seconds = (Date.now() - start) / 1000;
-    console.log(`fairness: tenant A ${load.ok} msgs (accepted ${load.rate.toFixed(0)} msg/s, ${load.failed} failed), tenant B ${probes} msgs at 1/s, sink ${deps.sinkDelayMs} ms per message`);
-    console.log(`fairness: B delivery latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms max ${Math.max(...latencies)} ms (${latencies.length}/${probes} arrived);` +
-      ` total delivered ${(sink.count() / seconds).toFixed(1)} msg/s over ${seconds.toFixed(0)} s${done ? '' : ' (TIMED OUT)'}`);
+    console.log(
+      `fairness: tenant A ${load.ok} msgs (accepted ${load.rate.toFixed(0)} msg/s, ${load.failed} failed), tenant B ${probes} msgs at 1/s, sink ${deps.sinkDelayMs} ms per message`,
+    );
+    console.log(
+      `fairness: B delivery latency p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms max ${Math.max(...latencies)} ms (${latencies.length}/${probes} arrived);` +
+        ` total delivered ${(sink.count() / seconds).toFixed(1)} msg/s over ${seconds.toFixed(0)} s${done ? '' : ' (TIMED OUT)'}`,
+    );
   } finally {
     gw.child.kill('SIGTERM');
     await deps.waitFor(() => gw.child.exitCode !== null, 15_000);

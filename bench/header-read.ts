@@ -14,10 +14,14 @@ const TRIALS = 41;
 
 function message(): Buffer {
   const head = [
-    'Received: from client.example (client.example [192.0.2.1])\r\n\tby postbode.test with ESMTPSA id abc;'
-      + ' Mon, 7 Dec 2026 08:00:00 +0000',
-    'From: Boekhouding <facturen@klant.example>', 'To: Jan <jan@example.net>', 'Subject: Factuur 2026-0042',
-    'Date: Mon, 7 Dec 2026 08:00:00 +0000', 'Message-ID: <abc.123@klant.example>', 'MIME-Version: 1.0',
+    'Received: from client.example (client.example [192.0.2.1])\r\n\tby postbode.test with ESMTPSA id abc;' +
+      ' Mon, 7 Dec 2026 08:00:00 +0000',
+    'From: Boekhouding <facturen@klant.example>',
+    'To: Jan <jan@example.net>',
+    'Subject: Factuur 2026-0042',
+    'Date: Mon, 7 Dec 2026 08:00:00 +0000',
+    'Message-ID: <abc.123@klant.example>',
+    'MIME-Version: 1.0',
     'Content-Type: multipart/mixed;\r\n boundary="----=_Part_1"',
   ].join('\r\n');
   const line = `${'x'.repeat(74)}\r\n`;

@@ -15,7 +15,11 @@ import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { contentSettingsSchema, MAX_RULES, type DetectionRule } from '../src/pipeline/content/content-settings.js';
 import { detectDocumentYielding, type DetectionInput } from '../src/pipeline/detect/detect.js';
-import { compileTenantPattern, matchWithinBudget, type CompiledPattern } from '../src/pipeline/detect/tenant-pattern.js';
+import {
+  compileTenantPattern,
+  matchWithinBudget,
+  type CompiledPattern,
+} from '../src/pipeline/detect/tenant-pattern.js';
 
 const opts = parseArgs(process.argv.slice(2));
 
@@ -30,7 +34,9 @@ function parseArgs(argv: string[]) {
   return o;
 }
 
-const alternation = `(?:${Array.from({ length: 70 }, (_, i) => `a${'a'.repeat(i % 5)}b${i}`).join('|')})+$`.slice(0, 500).replace(/\|[^|]*$/, ')+$');
+const alternation = `(?:${Array.from({ length: 70 }, (_, i) => `a${'a'.repeat(i % 5)}b${i}`).join('|')})+$`
+  .slice(0, 500)
+  .replace(/\|[^|]*$/, ')+$');
 const WORST: readonly string[] = [
   '(.*a){12}$',
   '(?<n>.*a){12}$',
@@ -49,7 +55,10 @@ const WORST: readonly string[] = [
 function inputs(size: number): Record<string, string> {
   let rnd = '';
   let x = 12345;
-  while (rnd.length < size) { x = (x * 1103515245 + 12345) & 0x7fffffff; rnd += (x >> 16) & 1 ? 'a' : 'b'; }
+  while (rnd.length < size) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    rnd += (x >> 16) & 1 ? 'a' : 'b';
+  }
   return {
     'a…a': 'a'.repeat(size),
     'a…a!': `${'a'.repeat(size - 1)}!`,
@@ -63,13 +72,20 @@ const ms = (t0: number) => performance.now() - t0;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 
 function afterFigures(subjects: Record<string, string>): void {
-  console.log(`\n1. re2js with the per-rule budget, ${opts.size} character subjects of ${Object.keys(subjects).length} shapes: first run (cold), then ${opts.reps} runs per shape (median of all, worst):`);
-  console.log(`${'pattern'.padEnd(48)} ${'instr'.padStart(5)} ${'scans'.padStart(6)} ${'compile'.padStart(8)} ${'first ms'.padStart(9)} ${'median'.padStart(7)} ${'worst ms'.padStart(9)}`);
+  console.log(
+    `\n1. re2js with the per-rule budget, ${opts.size} character subjects of ${Object.keys(subjects).length} shapes: first run (cold), then ${opts.reps} runs per shape (median of all, worst):`,
+  );
+  console.log(
+    `${'pattern'.padEnd(48)} ${'instr'.padStart(5)} ${'scans'.padStart(6)} ${'compile'.padStart(8)} ${'first ms'.padStart(9)} ${'median'.padStart(7)} ${'worst ms'.padStart(9)}`,
+  );
   for (const pattern of WORST) {
     let t0 = performance.now();
     const c = compileTenantPattern(pattern, false);
     const compileMs = ms(t0);
-    if (!c.ok) { console.log(`${pattern.slice(0, 48).padEnd(48)} refused on save: ${c.reason}`); continue; }
+    if (!c.ok) {
+      console.log(`${pattern.slice(0, 48).padEnd(48)} refused on save: ${c.reason}`);
+      continue;
+    }
     let first = 0;
     const warm: number[] = [];
     for (const value of Object.values(subjects)) {
@@ -83,12 +99,16 @@ function afterFigures(subjects: Record<string, string>): void {
     warm.sort((a, b) => a - b);
     const median = warm[Math.floor(warm.length / 2)] ?? 0;
     const worst = warm.at(-1) ?? 0;
-    console.log(`${pattern.slice(0, 48).padEnd(48)} ${String(c.re.programSize()).padStart(5)} ${String(c.scanChars).padStart(6)} ${fmt(compileMs).padStart(8)} ${fmt(first).padStart(9)} ${fmt(median).padStart(7)} ${fmt(worst).padStart(9)}`);
+    console.log(
+      `${pattern.slice(0, 48).padEnd(48)} ${String(c.re.programSize()).padStart(5)} ${String(c.scanChars).padStart(6)} ${fmt(compileMs).padStart(8)} ${fmt(first).padStart(9)} ${fmt(median).padStart(7)} ${fmt(worst).padStart(9)}`,
+    );
   }
 }
 
 function rulesOf(patterns: readonly string[], field: 'subject' | 'text'): DetectionRule[] {
-  return contentSettingsSchema.parse({ rules: patterns.map((pattern, i) => ({ name: `r${i}`, field, pattern, documentType: 'invoice' })) }).rules;
+  return contentSettingsSchema.parse({
+    rules: patterns.map((pattern, i) => ({ name: `r${i}`, field, pattern, documentType: 'invoice' })),
+  }).rules;
 }
 
 async function lagWhile(label: string, run: () => Promise<unknown>): Promise<void> {
@@ -100,7 +120,9 @@ async function lagWhile(label: string, run: () => Promise<unknown>): Promise<voi
   const total = ms(t0);
   lag.disable();
   clearInterval(ticker);
-  console.log(`${label.padEnd(64)} total ${fmt(total).padStart(7)} ms   lag p99 ${fmt(lag.percentile(99) / 1e6).padStart(6)} ms   max ${fmt(lag.max / 1e6).padStart(6)} ms`);
+  console.log(
+    `${label.padEnd(64)} total ${fmt(total).padStart(7)} ms   lag p99 ${fmt(lag.percentile(99) / 1e6).padStart(6)} ms   max ${fmt(lag.max / 1e6).padStart(6)} ms`,
+  );
 }
 
 async function lagFigures(subjects: Record<string, string>): Promise<void> {
@@ -108,13 +130,34 @@ async function lagFigures(subjects: Record<string, string>): Promise<void> {
   const accepted = WORST.filter((p) => compileTenantPattern(p, false).ok);
   const rules = [...rulesOf(accepted, 'subject'), ...rulesOf(accepted, 'text')];
   for (const [name, value] of Object.entries(subjects)) {
-    const input: DetectionInput = { subject: value, text: value, attachments: [], from: 'a@b.example', to: [], headers: new Map() };
-    await lagWhile(`${rules.length} worst rules, 1 MB subject + text "${name}"`, () => detectDocumentYielding(input, rules));
+    const input: DetectionInput = {
+      subject: value,
+      text: value,
+      attachments: [],
+      from: 'a@b.example',
+      to: [],
+      headers: new Map(),
+    };
+    await lagWhile(`${rules.length} worst rules, 1 MB subject + text "${name}"`, () =>
+      detectDocumentYielding(input, rules),
+    );
   }
   const worstOne = '(.*a){12}$';
-  const many = rulesOf(Array.from({ length: MAX_RULES }, (_, i) => `${worstOne}|z${i}`), 'text');
-  const input: DetectionInput = { subject: '', text: subjects['a…a']!, attachments: [], from: 'a@b.example', to: [], headers: new Map() };
-  await lagWhile(`${MAX_RULES} rules (the tenant maximum) of ${worstOne}, 1 MB text`, () => detectDocumentYielding(input, many));
+  const many = rulesOf(
+    Array.from({ length: MAX_RULES }, (_, i) => `${worstOne}|z${i}`),
+    'text',
+  );
+  const input: DetectionInput = {
+    subject: '',
+    text: subjects['a…a']!,
+    attachments: [],
+    from: 'a@b.example',
+    to: [],
+    headers: new Map(),
+  };
+  await lagWhile(`${MAX_RULES} rules (the tenant maximum) of ${worstOne}, 1 MB text`, () =>
+    detectDocumentYielding(input, many),
+  );
 }
 
 function beforeFigures(): void {
@@ -144,15 +187,25 @@ function honestFigures(): void {
   const c = compileTenantPattern(pattern, false) as CompiledPattern;
   const median = (f: () => unknown) => {
     const t: number[] = [];
-    for (let i = 0; i < 2000; i++) { const t0 = performance.now(); f(); t.push(ms(t0)); }
+    for (let i = 0; i < 2000; i++) {
+      const t0 = performance.now();
+      f();
+      t.push(ms(t0));
+    }
     return t.sort((a, b) => a - b)[1000]! * 1000;
   };
-  console.log(`before (RegExp) ${fmt(median(() => native.exec(text.slice(0, 20_000))))} µs, after (re2js) ${fmt(median(() => matchWithinBudget(c, [text])))} µs`);
+  console.log(
+    `before (RegExp) ${fmt(median(() => native.exec(text.slice(0, 20_000))))} µs, after (re2js) ${fmt(median(() => matchWithinBudget(c, [text])))} µs`,
+  );
 }
 
 async function main(): Promise<void> {
   const subjects = inputs(opts.size);
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores: wall-clock figures include time this process waits for a core`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} cores: wall-clock figures include time this process waits for a core`,
+  );
   afterFigures(subjects);
   await lagFigures(subjects);
   beforeFigures();

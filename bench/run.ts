@@ -28,10 +28,25 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opts = parseArgs(process.argv.slice(2));
 const loadScript = process.env.SMTP_LOAD ?? resolve(root, '../shared/bench/smtp-load.mjs');
 
-interface LoadResult { rate: number; ok: number; failed: number; eod: { p50: number; p99: number }; txn: { p50: number; p99: number } }
+interface LoadResult {
+  rate: number;
+  ok: number;
+  failed: number;
+  eod: { p50: number; p99: number };
+  txn: { p50: number; p99: number };
+}
 
 function parseArgs(argv: string[]) {
-  const o = { count: 2000, concurrency: 50, size: 100_000, reps: 1, tls: true, forwarding: false, fairness: false, sinkDelay: 1000 };
+  const o = {
+    count: 2000,
+    concurrency: 50,
+    size: 100_000,
+    reps: 1,
+    tls: true,
+    forwarding: false,
+    fairness: false,
+    sinkDelay: 1000,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--no-tls') o.tls = false;
@@ -57,12 +72,19 @@ async function freePort(): Promise<number> {
 
 function runLoad(args: string[]): Promise<LoadResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [loadScript, ...args, '--json', '--max-time', '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [loadScript, ...args, '--json', '--max-time', '300'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('exit', () => {
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (!line) { reject(new Error(`smtp-load printed no result:\n${out}`)); return; }
+      if (!line) {
+        reject(new Error(`smtp-load printed no result:\n${out}`));
+        return;
+      }
       resolveRun(JSON.parse(line) as LoadResult);
     });
   });
@@ -91,22 +113,34 @@ async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: 
   const port = await freePort();
   const env = {
     ...process.env,
-    POSTBODE_DATA_DIR: dataDir, POSTBODE_LOG__LEVEL: 'warn', POSTBODE_HOSTNAME: 'bench.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: String(port),
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: String(await freePort()),
+    POSTBODE_DATA_DIR: dataDir,
+    POSTBODE_LOG__LEVEL: 'warn',
+    POSTBODE_HOSTNAME: 'bench.postbode.test',
+    POSTBODE_SMTP__HOST: '127.0.0.1',
+    POSTBODE_SMTP__PORT: String(port),
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
+    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1',
+    POSTBODE_HTTP__PORT: String(await freePort()),
     POSTBODE_DELIVERY__MODE: 'smarthost',
-    POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1', POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
-    POSTBODE_DELIVERY__SMARTHOST__TLS: 'none', POSTBODE_DELIVERY__SMARTHOST__MAX_CONNECTIONS: '20',
+    POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
+    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
+    POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
+    POSTBODE_DELIVERY__SMARTHOST__MAX_CONNECTIONS: '20',
     // The inbound MX (port 25) would start with a sending domain: the bench measures the submission path only.
-    ...(opts.forwarding ? { POSTBODE_PLATFORM__SENDING_DOMAIN: 'bench.postbode.test', POSTBODE_MX__ENABLED: 'false' } : {}),
+    ...(opts.forwarding
+      ? { POSTBODE_PLATFORM__SENDING_DOMAIN: 'bench.postbode.test', POSTBODE_MX__ENABLED: 'false' }
+      : {}),
     // Without a sending domain the load tool's From is not a domain the bench tenant verified: run as a
     // plain relay. The sender guard still runs (another tenant's domains stay refused), so the cost is the same.
     POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
   };
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway alone.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/main.js')], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const ready = await waitForPort(port, 15_000);
   if (!ready || child.exitCode !== null) throw new Error('gateway did not start listening within 15 s');
   return { child, port };
@@ -117,7 +151,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return true;
@@ -151,10 +188,12 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
     const e2e = (sink.count() - before) / e2eSeconds;
     const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
-    console.log(`${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
-      ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
-      ` eod->250 p50 ${ms(load.eod.p50)} ms p99 ${ms(load.eod.p99)} ms,` +
-      ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB (now ${split.anon.toFixed(0)} anon + ${split.file.toFixed(0)} file-backed), delivered/direct ${(e2e / directRate).toFixed(3)}`);
+    console.log(
+      `${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
+        ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
+        ` eod->250 p50 ${ms(load.eod.p50)} ms p99 ${ms(load.eod.p99)} ms,` +
+        ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB (now ${split.anon.toFixed(0)} anon + ${split.file.toFixed(0)} file-backed), delivered/direct ${(e2e / directRate).toFixed(3)}`,
+    );
   } finally {
     gw.child.kill('SIGTERM');
     await waitFor(() => gw.child.exitCode !== null, 15_000);
@@ -180,10 +219,19 @@ async function fairness(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
   await runFairness({
     // all from 127.0.0.1: one of smtp.maxConnectionsPerIp (50) stays free for tenant B
-    count: opts.count, concurrency: Math.min(opts.concurrency, 49), size: opts.size, sinkDelayMs: opts.sinkDelay,
-    createTenant: (name) => createTenant(dataDir, name), startGateway: (sink) => startGateway(dataDir, sink), runLoad, waitFor,
+    count: opts.count,
+    concurrency: Math.min(opts.concurrency, 49),
+    size: opts.size,
+    sinkDelayMs: opts.sinkDelay,
+    createTenant: (name) => createTenant(dataDir, name),
+    startGateway: (sink) => startGateway(dataDir, sink),
+    runLoad,
+    waitFor,
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
   });
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

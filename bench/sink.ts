@@ -20,8 +20,12 @@ export interface BenchSinkOptions {
 export async function startBenchSink(options: BenchSinkOptions = {}): Promise<BenchSink> {
   let received = 0;
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, disableReverseLookup: true,
-    maxClients: 2000, size: 50 * 1024 * 1024,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    maxClients: 2000,
+    size: 50 * 1024 * 1024,
     onData(stream, session, cb) {
       stream.on('data', () => undefined);
       stream.on('end', () => {

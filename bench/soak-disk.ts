@@ -54,12 +54,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startCountingSink(): Promise<{ port: number; counts: Map<number, number>; close(): Promise<void> }> {
   const counts = new Map<number, number>();
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, disableReverseLookup: true, size: 50 * 1024 * 1024,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    size: 50 * 1024 * 1024,
     onData(stream, _session, cb) {
       let head = '';
-      stream.on('data', (d: Buffer) => { if (head.length < 4096) head += d.toString('latin1'); });
+      stream.on('data', (d: Buffer) => {
+        if (head.length < 4096) head += d.toString('latin1');
+      });
       stream.on('end', () => {
-        const seq = Number(/^X-Seq: (\d+)/mi.exec(head)?.[1]);
+        const seq = Number(/^X-Seq: (\d+)/im.exec(head)?.[1]);
         if (Number.isInteger(seq)) counts.set(seq, (counts.get(seq) ?? 0) + 1);
         cb(null, 'Ok');
       });
@@ -70,28 +76,49 @@ async function startCountingSink(): Promise<{ port: number; counts: Map<number, 
   return { port, counts, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-interface Gw { child: ChildProcess; smtpPort: number; httpPort: number; exit: Promise<number | null> }
+interface Gw {
+  child: ChildProcess;
+  smtpPort: number;
+  httpPort: number;
+  exit: Promise<number | null>;
+}
 
 function startGateway(dataDir: string, sinkPort: number): Promise<Gw> {
   const built = join(opts.root, 'dist/main.js');
   const args = existsSync(built) ? [built] : ['--import', 'tsx', join(opts.root, 'src/main.ts')];
   const env: Record<string, string> = {
-    ...process.env as Record<string, string>, POSTBODE_LOG__LEVEL: 'info', POSTBODE_DATA_DIR: dataDir,
+    ...(process.env as Record<string, string>),
+    POSTBODE_LOG__LEVEL: 'info',
+    POSTBODE_DATA_DIR: dataDir,
     POSTBODE_SECRET_KEY: 'ab'.repeat(32),
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, '..', 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, '..', 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
-    POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
-    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sinkPort), POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '300', POSTBODE_QUEUE__RETRY__MAX_DELAY_MS: '1000', POSTBODE_QUEUE__RETRY__JITTER: '0',
+    POSTBODE_SMTP__HOST: '127.0.0.1',
+    POSTBODE_SMTP__PORT: '0',
+    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, '..', 'server.crt'),
+    POSTBODE_SMTP__KEY_FILE: join(dataDir, '..', 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1',
+    POSTBODE_HTTP__PORT: '0',
+    POSTBODE_DELIVERY__MODE: 'smarthost',
+    POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
+    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sinkPort),
+    POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
+    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '300',
+    POSTBODE_QUEUE__RETRY__MAX_DELAY_MS: '1000',
+    POSTBODE_QUEUE__RETRY__JITTER: '0',
   };
-  if (opts.minFreeMb !== 'none') env.POSTBODE_QUEUE__MIN_FREE_BYTES = String(Math.round(Number(opts.minFreeMb) * 1024 * 1024));
+  if (opts.minFreeMb !== 'none')
+    env.POSTBODE_QUEUE__MIN_FREE_BYTES = String(Math.round(Number(opts.minFreeMb) * 1024 * 1024));
   const child = spawn(process.execPath, args, { cwd: opts.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exit = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
   let out = '';
-  child.stderr.on('data', (d: Buffer) => { stderrTail = (stderrTail + d.toString()).slice(-2000); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderrTail = (stderrTail + d.toString()).slice(-2000);
+  });
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gateway did not start:\n${out.slice(-2000)}\n${stderrTail}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${out.slice(-2000)}\n${stderrTail}`));
+    }, 30_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.length > 1_000_000) out = out.slice(-100_000);
@@ -102,7 +129,10 @@ function startGateway(dataDir: string, sinkPort: number): Promise<Gw> {
       out = '';
       resolveStart({ child, smtpPort: parsed.smtpPort, httpPort: parsed.httpPort, exit });
     });
-    void exit.then((code) => { clearTimeout(timer); reject(new Error(`gateway exited with ${code} while starting:\n${stderrTail}`)); });
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} while starting:\n${stderrTail}`));
+    });
   });
 }
 let stderrTail = '';
@@ -111,10 +141,20 @@ let stderrTail = '';
 function sendOne(port: number, seq: number, body: string): Promise<string> {
   return new Promise((resolveSend) => {
     const socket: Socket = connect({ host: '127.0.0.1', port });
-    const steps = ['EHLO soak.test', 'MAIL FROM:<billing@acme.test>', `RCPT TO:<client${seq}@customer.test>`, 'DATA', `${body}\r\n.`, 'QUIT'];
+    const steps = [
+      'EHLO soak.test',
+      'MAIL FROM:<billing@acme.test>',
+      `RCPT TO:<client${seq}@customer.test>`,
+      'DATA',
+      `${body}\r\n.`,
+      'QUIT',
+    ];
     let buf = '';
     let step = -1; // the greeting first
-    const done = (reply: string) => { socket.destroy(); resolveSend(reply); };
+    const done = (reply: string) => {
+      socket.destroy();
+      resolveSend(reply);
+    };
     socket.setTimeout(30_000, () => done('timeout'));
     socket.on('error', () => done('conn'));
     socket.on('close', () => done('conn'));
@@ -148,8 +188,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const sink = await startCountingSink();
-  const tenants = await import(join(opts.root, 'src/tenants/lmdb-tenant-store.ts')) as typeof import('../src/tenants/lmdb-tenant-store.js');
-  const service = await import(join(opts.root, 'src/tenants/tenant-service.ts')) as typeof import('../src/tenants/tenant-service.js');
+  const tenants = (await import(
+    join(opts.root, 'src/tenants/lmdb-tenant-store.ts')
+  )) as typeof import('../src/tenants/lmdb-tenant-store.js');
+  const service = (await import(
+    join(opts.root, 'src/tenants/tenant-service.ts')
+  )) as typeof import('../src/tenants/tenant-service.js');
   const store = tenants.openTenantStore(join(dataDir, 'config'));
   await service.addTenant(store, { name: 'Soak BV', allowedIps: ['127.0.0.1'] });
   await store.close();
@@ -164,14 +208,22 @@ async function main(): Promise<void> {
       if (stopping) return;
       crashes.push(code);
       for (;;) {
-        try { gw = await startGateway(dataDir, sink.port); supervise(); return; } catch { await sleep(500); }
+        try {
+          gw = await startGateway(dataDir, sink.port);
+          supervise();
+          return;
+        } catch {
+          await sleep(500);
+        }
         if (stopping) return;
       }
     });
   };
   supervise();
 
-  const attachment = Buffer.alloc(opts.kb * 1024, 'A').toString('base64').replace(/.{76}/g, '$&\r\n');
+  const attachment = Buffer.alloc(opts.kb * 1024, 'A')
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
   const acked = new Set<number>();
   const replies = new Map<string, number>();
   let seq = 0;
@@ -220,12 +272,29 @@ async function main(): Promise<void> {
   await Promise.race([gw.exit, sleep(15_000)]);
   if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
   await sink.close();
-  try { execFileSync('umount', ['-l', dataDir]); } catch { /* already gone */ }
+  try {
+    execFileSync('umount', ['-l', dataDir]);
+  } catch {
+    /* already gone */
+  }
   await rm(base, { recursive: true, force: true });
   const report = {
-    root: opts.root, diskMb: opts.diskMb, sessions: opts.sessions, kb: opts.kb, minFreeMb: opts.minFreeMb,
-    sent: seq, acked: acked.size, ackedBeforeFull, ackedWhileFull, delivered, lost, duplicated,
-    deliveredWithoutAck: unacked, refusals: Object.fromEntries(replies), crashes: crashes.length, exitCodes: crashes,
+    root: opts.root,
+    diskMb: opts.diskMb,
+    sessions: opts.sessions,
+    kb: opts.kb,
+    minFreeMb: opts.minFreeMb,
+    sent: seq,
+    acked: acked.size,
+    ackedBeforeFull,
+    ackedWhileFull,
+    delivered,
+    lost,
+    duplicated,
+    deliveredWithoutAck: unacked,
+    refusals: Object.fromEntries(replies),
+    crashes: crashes.length,
+    exitCodes: crashes,
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (crashes.length > 0) process.stdout.write(`last stderr of the gateway:\n${stderrTail.slice(-800)}\n`);

@@ -50,15 +50,21 @@ const opts = parseArgs(process.argv.slice(2));
 const DOMAINS = ALL_DOMAINS.slice(0, opts.domains);
 
 /** Copies per `seq recipient`, counted as the sink answers 250. */
-async function startCountingSink(slowMs: number): Promise<{ port: number; copies: Map<string, number>; close(): Promise<void> }> {
+async function startCountingSink(
+  slowMs: number,
+): Promise<{ port: number; copies: Map<string, number>; close(): Promise<void> }> {
   const copies = new Map<string, number>();
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, disableReverseLookup: true, maxClients: 2000,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    maxClients: 2000,
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        const seq = /^X-Seq: (\d+)/mi.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? '?';
+        const seq = /^X-Seq: (\d+)/im.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? '?';
         const to = session.envelope.rcptTo.map((r) => r.address);
         const answer = (): void => {
           for (const address of to) copies.set(`${seq} ${address}`, (copies.get(`${seq} ${address}`) ?? 0) + 1);
@@ -76,15 +82,25 @@ async function startCountingSink(slowMs: number): Promise<{ port: number; copies
 }
 
 /** `replayed`: in-flight messages the start found (its listening line; undefined on code that does not count them). */
-interface Gateway { readonly child: ChildProcess; readonly smtpPort: number; readonly httpPort: number; readonly replayed?: number }
+interface Gateway {
+  readonly child: ChildProcess;
+  readonly smtpPort: number;
+  readonly httpPort: number;
+  readonly replayed?: number;
+}
 
 function startGateway(env: Record<string, string>): Promise<Gateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(opts.root, 'src/main.ts')], {
-    cwd: opts.root, env: { ...process.env, POSTBODE_LOG__LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: opts.root,
+    env: { ...process.env, POSTBODE_LOG__LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gateway did not start:\n${out.slice(-2000)}`)); }, START_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${out.slice(-2000)}`));
+    }, START_TIMEOUT_MS);
     child.stdout!.on('data', (d: Buffer) => {
       if (out.includes('"postbode listening"')) return;
       out += d.toString();
@@ -92,25 +108,57 @@ function startGateway(env: Record<string, string>): Promise<Gateway> {
       if (!line) return;
       clearTimeout(timer);
       const parsed = JSON.parse(line) as { smtpPort: number; httpPort: number; replayed?: number };
-      resolveStart({ child, smtpPort: parsed.smtpPort, httpPort: parsed.httpPort, ...(parsed.replayed === undefined ? {} : { replayed: parsed.replayed }) });
+      resolveStart({
+        child,
+        smtpPort: parsed.smtpPort,
+        httpPort: parsed.httpPort,
+        ...(parsed.replayed === undefined ? {} : { replayed: parsed.replayed }),
+      });
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gateway exited with ${code}:\n${out.slice(-2000)}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}:\n${out.slice(-2000)}`));
+    });
   });
 }
 
 function killed(child: ChildProcess): Promise<void> {
-  return new Promise((r) => { if (child.exitCode !== null || child.signalCode !== null) r(); else { child.once('exit', () => r()); child.kill('SIGKILL'); } });
+  return new Promise((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r();
+    else {
+      child.once('exit', () => r());
+      child.kill('SIGKILL');
+    }
+  });
 }
 
 /** `sessions` clients send one message after another until `until`; each 250 adds its seq to `acked`. */
-async function load(gw: Gateway, creds: { user: string; pass: string }, until: number, next: { seq: number }, acked: Set<number>): Promise<void> {
+async function load(
+  gw: Gateway,
+  creds: { user: string; pass: string },
+  until: number,
+  next: { seq: number },
+  acked: Set<number>,
+): Promise<void> {
   const session = async (): Promise<void> => {
-    const client = createTransport({ host: '127.0.0.1', port: gw.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: creds });
+    const client = createTransport({
+      host: '127.0.0.1',
+      port: gw.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: creds,
+    });
     try {
       while (Date.now() < until) {
         const seq = next.seq++;
         const to = DOMAINS.map((d, i) => `r${i}@${d}`);
-        const info = await client.sendMail({ from: 'billing@acme.test', to, subject: `Factuur ${seq}`, headers: { 'X-Seq': String(seq) }, text: `Invoice ${seq}\n`.repeat(50) });
+        const info = await client.sendMail({
+          from: 'billing@acme.test',
+          to,
+          subject: `Factuur ${seq}`,
+          headers: { 'X-Seq': String(seq) },
+          text: `Invoice ${seq}\n`.repeat(50),
+        });
         if (/^250 /.test(String(info.response))) acked.add(seq);
       }
     } catch {
@@ -125,53 +173,88 @@ async function load(gw: Gateway, creds: { user: string; pass: string }, until: n
 async function drained(gw: Gateway): Promise<boolean> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const health = await fetch(`http://127.0.0.1:${gw.httpPort}/healthz`).then((r) => r.json() as Promise<{ queue?: { messages: number }; inFlight?: number }>, () => undefined);
+    const health = await fetch(`http://127.0.0.1:${gw.httpPort}/healthz`).then(
+      (r) => r.json() as Promise<{ queue?: { messages: number }; inFlight?: number }>,
+      () => undefined,
+    );
     if (health?.queue?.messages === 0 && health.inFlight === 0) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
 }
 
-function report(acked: Set<number>, copies: Map<string, number>, drainedOk: boolean, replayed: number | undefined): void {
-  let delivered = 0; let lost = 0; let duplicated = 0; let messagesDuplicated = 0; let messagesLost = 0;
+function report(
+  acked: Set<number>,
+  copies: Map<string, number>,
+  drainedOk: boolean,
+  replayed: number | undefined,
+): void {
+  let delivered = 0;
+  let lost = 0;
+  let duplicated = 0;
+  let messagesDuplicated = 0;
+  let messagesLost = 0;
   const byDomain = DOMAINS.map(() => 0);
   for (const seq of acked) {
     const counts = DOMAINS.map((d, i) => copies.get(`${seq} r${i}@${d}`) ?? 0);
-    counts.forEach((c, i) => { byDomain[i]! += Math.max(0, c - 1); });
+    counts.forEach((c, i) => {
+      byDomain[i]! += Math.max(0, c - 1);
+    });
     delivered += counts.filter((c) => c > 0).length;
     lost += counts.filter((c) => c === 0).length;
     duplicated += counts.reduce((sum, c) => sum + Math.max(0, c - 1), 0);
     if (counts.some((c) => c > 1)) messagesDuplicated++;
     if (counts.some((c) => c === 0)) messagesLost++;
   }
-  console.log(`root ${opts.root}: ${opts.kills} kills at ${opts.sessions} sessions, ${opts.runMs} ms each, domains ${DOMAINS.join(' ')}, slow domain ${opts.slowMs} ms${drainedOk ? '' : ' (DRAIN TIMED OUT)'}`);
-  console.log(`messages: acked ${acked.size}, lost ${messagesLost}, with an extra copy ${messagesDuplicated}; replayed at the starts ${replayed ?? 'not counted'}`);
-  console.log(`recipient copies: acked ${acked.size * DOMAINS.length}, delivered ${delivered}, lost ${lost}, duplicated ${duplicated} (${DOMAINS.map((d, i) => `${d} ${byDomain[i]}`).join(', ')})`);
+  console.log(
+    `root ${opts.root}: ${opts.kills} kills at ${opts.sessions} sessions, ${opts.runMs} ms each, domains ${DOMAINS.join(' ')}, slow domain ${opts.slowMs} ms${drainedOk ? '' : ' (DRAIN TIMED OUT)'}`,
+  );
+  console.log(
+    `messages: acked ${acked.size}, lost ${messagesLost}, with an extra copy ${messagesDuplicated}; replayed at the starts ${replayed ?? 'not counted'}`,
+  );
+  console.log(
+    `recipient copies: acked ${acked.size * DOMAINS.length}, delivered ${delivered}, lost ${lost}, duplicated ${duplicated} (${DOMAINS.map((d, i) => `${d} ${byDomain[i]}`).join(', ')})`,
+  );
 }
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-soak-kill-'));
   const sink = await startCountingSink(opts.slowMs);
-  const dns = await startDnsServer(Object.fromEntries(ALL_DOMAINS.flatMap((d) => [
-    [d, { MX: [{ exchange: `mx.${d}`, priority: 10 }] }], [`mx.${d}`, { A: ['127.0.0.1'] }],
-  ])));
+  const dns = await startDnsServer(
+    Object.fromEntries(
+      ALL_DOMAINS.flatMap((d) => [
+        [d, { MX: [{ exchange: `mx.${d}`, priority: 10 }] }],
+        [`mx.${d}`, { A: ['127.0.0.1'] }],
+      ]),
+    ),
+  );
   const store = openTenantStore(join(dataDir, 'config'));
   const { tenant, password } = await addTenant(store, { name: 'Soak BV' });
   await store.close();
   const creds = { user: tenant.smtpUsername, pass: password };
   const env = {
-    POSTBODE_DATA_DIR: dataDir, POSTBODE_HOSTNAME: 'soak.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
-    POSTBODE_DELIVERY__MODE: 'direct', POSTBODE_DELIVERY__DIRECT__PORT: String(sink.port),
-    POSTBODE_DELIVERY__DIRECT__RESOLVER: dns.address, POSTBODE_DELIVERY__ALLOW_PRIVATE_TARGETS: '["127.0.0.1/32"]',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200', POSTBODE_QUEUE__RETRY__JITTER: '0',
+    POSTBODE_DATA_DIR: dataDir,
+    POSTBODE_HOSTNAME: 'soak.postbode.test',
+    POSTBODE_SMTP__HOST: '127.0.0.1',
+    POSTBODE_SMTP__PORT: '0',
+    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
+    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1',
+    POSTBODE_HTTP__PORT: '0',
+    POSTBODE_DELIVERY__MODE: 'direct',
+    POSTBODE_DELIVERY__DIRECT__PORT: String(sink.port),
+    POSTBODE_DELIVERY__DIRECT__RESOLVER: dns.address,
+    POSTBODE_DELIVERY__ALLOW_PRIVATE_TARGETS: '["127.0.0.1/32"]',
+    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200',
+    POSTBODE_QUEUE__RETRY__JITTER: '0',
   };
   const acked = new Set<number>();
   const next = { seq: 0 };
   let replayed: number | undefined;
-  const counted = (gw: Gateway): void => { if (gw.replayed !== undefined) replayed = (replayed ?? 0) + gw.replayed; };
+  const counted = (gw: Gateway): void => {
+    if (gw.replayed !== undefined) replayed = (replayed ?? 0) + gw.replayed;
+  };
   let drainedOk = false;
   try {
     for (let k = 1; k <= opts.kills; k++) {
@@ -195,4 +278,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

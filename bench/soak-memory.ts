@@ -23,19 +23,42 @@ const MiB = 1024 * 1024;
 /** Flat: the second half grows by less than this many MiB per hour (a leak of 1 KiB per message at 100 msg/s is ~350 MiB/h). */
 const FLAT_MIB_PER_HOUR = 16;
 
-interface Options { minutes: number; rate: number; sampleSeconds: number; size: number }
-interface Sample { at: number; sent: number; delivered: number; heapUsed: number; heapTotal: number; anon: number; file: number; queueFile: number }
+interface Options {
+  minutes: number;
+  rate: number;
+  sampleSeconds: number;
+  size: number;
+}
+interface Sample {
+  at: number;
+  sent: number;
+  delivered: number;
+  heapUsed: number;
+  heapTotal: number;
+  anon: number;
+  file: number;
+  queueFile: number;
+}
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { minutes: 60, rate: 100, sampleSeconds: 30, size: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const value = Number(argv[i + 1]);
     switch (argv[i]) {
-      case '--minutes': o.minutes = value; break;
-      case '--rate': o.rate = value; break;
-      case '--sample-seconds': o.sampleSeconds = value; break;
-      case '--size': o.size = value; break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
+      case '--minutes':
+        o.minutes = value;
+        break;
+      case '--rate':
+        o.rate = value;
+        break;
+      case '--sample-seconds':
+        o.sampleSeconds = value;
+        break;
+      case '--size':
+        o.size = value;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
     }
     if (!(value > 0)) throw new Error(`${argv[i]} needs a positive number`);
     i++;
@@ -69,21 +92,36 @@ async function addBenchTenant(dataDir: string): Promise<void> {
   await store.close();
 }
 
-async function startGateway(dataDir: string, sinkPort: number): Promise<{ child: ChildProcess; smtp: number; http: number }> {
+async function startGateway(
+  dataDir: string,
+  sinkPort: number,
+): Promise<{ child: ChildProcess; smtp: number; http: number }> {
   const [smtp, http] = [await freePort(), await freePort()];
   const env = {
     ...process.env,
-    POSTBODE_DATA_DIR: dataDir, POSTBODE_LOG__LEVEL: 'warn', POSTBODE_HOSTNAME: 'soak.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: String(smtp),
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: String(http),
-    POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
-    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sinkPort), POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
+    POSTBODE_DATA_DIR: dataDir,
+    POSTBODE_LOG__LEVEL: 'warn',
+    POSTBODE_HOSTNAME: 'soak.postbode.test',
+    POSTBODE_SMTP__HOST: '127.0.0.1',
+    POSTBODE_SMTP__PORT: String(smtp),
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
+    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1',
+    POSTBODE_HTTP__PORT: String(http),
+    POSTBODE_DELIVERY__MODE: 'smarthost',
+    POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
+    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sinkPort),
+    POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
     POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
     // The default tenant limits (10,000 an hour) would refuse a long soak after a while.
-    POSTBODE_LIMITS__MESSAGES_PER_HOUR: '1000000000', POSTBODE_LIMITS__MESSAGES_PER_DAY: '1000000000',
+    POSTBODE_LIMITS__MESSAGES_PER_HOUR: '1000000000',
+    POSTBODE_LIMITS__MESSAGES_PER_DAY: '1000000000',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], { env, cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
+    env,
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const up = await waitUntil(async () => (await fetch(`http://127.0.0.1:${http}/healthz`)).ok, 60_000);
   if (!up || child.exitCode !== null) throw new Error('gateway did not answer /healthz within 60 s');
   return { child, smtp, http };
@@ -98,10 +136,16 @@ function metric(text: string, series: string): number {
 async function sample(httpPort: number, sent: number, delivered: number, started: number): Promise<Sample> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   return {
-    at: (Date.now() - started) / 1000, sent, delivered,
-    heapUsed: metric(text, 'postbode_memory_bytes{kind="heap_used"}'), heapTotal: metric(text, 'postbode_memory_bytes{kind="heap_total"}'),
-    anon: metric(text, 'postbode_memory_bytes{kind="rss_anon"}'), file: metric(text, 'postbode_memory_bytes{kind="rss_file"}'),
-    queueFile: metric(text, 'postbode_lmdb_file_bytes{store="queue"}') + (metric(text, 'postbode_lmdb_file_bytes{store="queue-archive"}') || 0),
+    at: (Date.now() - started) / 1000,
+    sent,
+    delivered,
+    heapUsed: metric(text, 'postbode_memory_bytes{kind="heap_used"}'),
+    heapTotal: metric(text, 'postbode_memory_bytes{kind="heap_total"}'),
+    anon: metric(text, 'postbode_memory_bytes{kind="rss_anon"}'),
+    file: metric(text, 'postbode_memory_bytes{kind="rss_file"}'),
+    queueFile:
+      metric(text, 'postbode_lmdb_file_bytes{store="queue"}') +
+      (metric(text, 'postbode_lmdb_file_bytes{store="queue-archive"}') || 0),
   };
 }
 
@@ -113,14 +157,18 @@ function slopeMiBPerHour(samples: readonly Sample[], pick: (s: Sample) => number
   const my = samples.reduce((a, s) => a + pick(s), 0) / n;
   const num = samples.reduce((a, s) => a + (s.at - mx) * (pick(s) - my), 0);
   const den = samples.reduce((a, s) => a + (s.at - mx) ** 2, 0);
-  return (num / den) * 3600 / MiB;
+  return ((num / den) * 3600) / MiB;
 }
 
 function printTable(samples: readonly Sample[]): void {
   const mib = (v: number): string => (Number.isNaN(v) ? 'n/a' : (v / MiB).toFixed(1)).padStart(9);
-  console.log(`${'t (s)'.padStart(7)} ${'sent'.padStart(8)} ${'deliv'.padStart(8)} ${'heapUsed'.padStart(9)} ${'heapTot'.padStart(9)} ${'rssAnon'.padStart(9)} ${'rssFile'.padStart(9)} ${'logFile'.padStart(9)}  (MiB)`);
+  console.log(
+    `${'t (s)'.padStart(7)} ${'sent'.padStart(8)} ${'deliv'.padStart(8)} ${'heapUsed'.padStart(9)} ${'heapTot'.padStart(9)} ${'rssAnon'.padStart(9)} ${'rssFile'.padStart(9)} ${'logFile'.padStart(9)}  (MiB)`,
+  );
   for (const s of samples) {
-    console.log(`${s.at.toFixed(0).padStart(7)} ${String(s.sent).padStart(8)} ${String(s.delivered).padStart(8)} ${mib(s.heapUsed)} ${mib(s.heapTotal)} ${mib(s.anon)} ${mib(s.file)} ${mib(s.queueFile)}`);
+    console.log(
+      `${s.at.toFixed(0).padStart(7)} ${String(s.sent).padStart(8)} ${String(s.delivered).padStart(8)} ${mib(s.heapUsed)} ${mib(s.heapTotal)} ${mib(s.anon)} ${mib(s.file)} ${mib(s.queueFile)}`,
+    );
   }
 }
 
@@ -135,7 +183,15 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-soak-'));
   await addBenchTenant(dataDir);
   const gw = await startGateway(dataDir, sink.port);
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: gw.smtp, secure: false, ignoreTLS: true, pool: true, maxConnections: 4, maxMessages: 1000 });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: gw.smtp,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 4,
+    maxMessages: 1000,
+  });
   const samples: Sample[] = [];
   let sent = 0;
   let failed = 0;
@@ -150,20 +206,40 @@ async function main(): Promise<void> {
       while (sent + failed + inFlight < due && inFlight < opts.rate * 5) {
         const i = sent + failed + inFlight;
         inFlight++;
-        transport.sendMail({ from: 'facturen@soak.example', to: `klant${i % 50}@example.com`, subject: `Factuur ${i}`, text: invoice(opts.size, i) })
-          .then(() => { sent++; }, (err: unknown) => {
-            failed++;
-            firstError ??= err instanceof Error ? err.message : String(err);
+        transport
+          .sendMail({
+            from: 'facturen@soak.example',
+            to: `klant${i % 50}@example.com`,
+            subject: `Factuur ${i}`,
+            text: invoice(opts.size, i),
           })
-          .finally(() => { inFlight--; });
+          .then(
+            () => {
+              sent++;
+            },
+            (err: unknown) => {
+              failed++;
+              firstError ??= err instanceof Error ? err.message : String(err);
+            },
+          )
+          .finally(() => {
+            inFlight--;
+          });
       }
     }, 50);
     const next = setInterval(() => {
-      void sample(gw.http, sent, sink.count(), started).then((s) => {
-        samples.push(s);
-        if (firstError !== undefined && failed > 0) console.log(`first refusal: ${firstError}`);
-        console.log(`t=${s.at.toFixed(0)}s sent ${s.sent} delivered ${s.delivered} failed ${failed} heapUsed ${(s.heapUsed / MiB).toFixed(1)} MiB anon ${(s.anon / MiB).toFixed(1)} MiB file ${(s.file / MiB).toFixed(1)} MiB`);
-      }, (err: unknown) => { console.error('sample failed', err); });
+      void sample(gw.http, sent, sink.count(), started).then(
+        (s) => {
+          samples.push(s);
+          if (firstError !== undefined && failed > 0) console.log(`first refusal: ${firstError}`);
+          console.log(
+            `t=${s.at.toFixed(0)}s sent ${s.sent} delivered ${s.delivered} failed ${failed} heapUsed ${(s.heapUsed / MiB).toFixed(1)} MiB anon ${(s.anon / MiB).toFixed(1)} MiB file ${(s.file / MiB).toFixed(1)} MiB`,
+          );
+        },
+        (err: unknown) => {
+          console.error('sample failed', err);
+        },
+      );
     }, opts.sampleSeconds * 1000);
     await new Promise((r) => setTimeout(r, Math.max(0, endAt - Date.now())));
     clearInterval(tick);
@@ -201,20 +277,38 @@ function report(samples: readonly Sample[], opts: Options, sent: number, failed:
   const warm = Math.max(120, opts.minutes * 6);
   const steady = samples.filter((s) => s.at >= warm);
   const series: Record<string, (s: Sample) => number> = {
-    heapUsed: (s) => s.heapUsed, anon: (s) => s.anon, file: (s) => s.file, logFile: (s) => s.queueFile,
+    heapUsed: (s) => s.heapUsed,
+    anon: (s) => s.anon,
+    file: (s) => s.file,
+    logFile: (s) => s.queueFile,
   };
   const rate = sent / (opts.minutes * 60);
-  console.log(`\n${sent} sent (${rate.toFixed(1)} msg/s of ${opts.rate} asked), ${failed} failed, over ${opts.minutes} min`);
+  console.log(
+    `\n${sent} sent (${rate.toFixed(1)} msg/s of ${opts.rate} asked), ${failed} failed, over ${opts.minutes} min`,
+  );
   const line = (label: string, slope: (pick: (s: Sample) => number) => number): Record<string, number> => {
     const out = Object.fromEntries(Object.entries(series).map(([k, pick]) => [k, slope(pick)]));
-    console.log(`${label} (MiB/hour):`, Object.entries(out).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
+    console.log(
+      `${label} (MiB/hour):`,
+      Object.entries(out)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', '),
+    );
     return out;
   };
   line(`slope of every sample after ${warm} s`, (pick) => slopeMiBPerHour(steady, pick));
-  const floor = line(`slope of the floor (lowest of each ${FLOOR_WINDOW} samples)`, (pick) => slopeMiBPerHour(floors(steady, pick), pick));
-  const flat = (v: number): string => (Number.isNaN(v) ? 'too short to tell' : v < FLAT_MIB_PER_HOUR ? 'flat' : 'GROWING');
-  console.log(`heap: ${flat(floor.heapUsed ?? Number.NaN)}, anon: ${flat(floor.anon ?? Number.NaN)} (flat = floor rises under ${FLAT_MIB_PER_HOUR} MiB/hour); `
-    + 'file-backed memory follows the message log, which grows until queue.retentionMs starts purging');
+  const floor = line(`slope of the floor (lowest of each ${FLOOR_WINDOW} samples)`, (pick) =>
+    slopeMiBPerHour(floors(steady, pick), pick),
+  );
+  const flat = (v: number): string =>
+    Number.isNaN(v) ? 'too short to tell' : v < FLAT_MIB_PER_HOUR ? 'flat' : 'GROWING';
+  console.log(
+    `heap: ${flat(floor.heapUsed ?? Number.NaN)}, anon: ${flat(floor.anon ?? Number.NaN)} (flat = floor rises under ${FLAT_MIB_PER_HOUR} MiB/hour); ` +
+      'file-backed memory follows the message log, which grows until queue.retentionMs starts purging',
+  );
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

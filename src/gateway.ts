@@ -49,7 +49,6 @@ import { openGmail } from './tenants/gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './admin/api/gmail-callback-routes.js';
 import { openMx } from './receive/mx/open-mx.js';
 import { createReplyAddressRouter } from './admin/api/reply-address-routes.js';
-import type { SmarthostConfig } from './config/schema.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
 import { openTenantLimits } from './tenants/tenant-limits-service.js';
@@ -70,11 +69,18 @@ export interface Gateway {
  * Only this file knows every folder.
  */
 export async function startGateway(
-  config: Config, logger: Logger, clock: Clock = systemClock, env: NodeJS.ProcessEnv = process.env,
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Gateway> {
   await mkdir(config.dataDir, { recursive: true });
   // Sampled before anything is written: a restart on a full disk answers 452 from the first MAIL.
-  const disk = await startDiskWatermark({ path: config.dataDir, minFreeBytes: config.queue.minFreeBytes ?? defaultMinFreeBytes(config.smtp.maxMessageSize), logger });
+  const disk = await startDiskWatermark({
+    path: config.dataDir,
+    minFreeBytes: config.queue.minFreeBytes ?? defaultMinFreeBytes(config.smtp.maxMessageSize),
+    logger,
+  });
   const tenants = openTenantStore(join(config.dataDir, 'config'));
   const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger, takeLeases: true });
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
@@ -84,7 +90,9 @@ export async function startGateway(
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
   // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
-  const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'), { bounceLocalPart: config.platform.bounceLocalPart });
+  const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'), {
+    bounceLocalPart: config.platform.bounceLocalPart,
+  });
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
@@ -99,48 +107,127 @@ export async function startGateway(
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   // Gmail mode: links, OAuth callback, the Gmail transport and the pipeline's planner.
-  const gmail = await openGmail(config, secrets, logger, clock, (tenantId) => senderSettings.get(tenantId).mode, { messages: queue, notify: () => delivery.notify() }, metrics);
+  const gmail = await openGmail(
+    config,
+    secrets,
+    logger,
+    clock,
+    (tenantId) => senderSettings.get(tenantId).mode,
+    { messages: queue, notify: () => delivery.notify() },
+    metrics,
+  );
   const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock, gmail.transport);
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX: bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
-    config, queue, tenants, settings: senderSettings, deriveKey: (purpose) => secrets.deriveKey(purpose), tls,
-    routes, metrics, logger, clock, onQueued: () => delivery.notify(), domains: domains.directory, disk,
+    config,
+    queue,
+    tenants,
+    settings: senderSettings,
+    deriveKey: (purpose) => secrets.deriveKey(purpose),
+    tls,
+    routes,
+    metrics,
+    logger,
+    clock,
+    onQueued: () => delivery.notify(),
+    domains: domains.directory,
+    disk,
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
   const pipeline: PipelineDeps = {
-    platform: config.platform, routes, tenants, settings: senderSettings,
-    domains: domains.directory, sign: domains.sign, verpKey: secrets.deriveKey('verp'), openSecret: (sealed, context) => secrets.open(sealed, context),
-    accountant, logger,
-    content: { store: contentSettings, logger, clock, sendingDomain }, tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
-    ...(gmail.planner ? { gmail: gmail.planner } : {}), keepClientTrace: config.privacy.keepClientTrace,
+    platform: config.platform,
+    routes,
+    tenants,
+    settings: senderSettings,
+    domains: domains.directory,
+    sign: domains.sign,
+    verpKey: secrets.deriveKey('verp'),
+    openSecret: (sealed, context) => secrets.open(sealed, context),
+    accountant,
+    logger,
+    content: { store: contentSettings, logger, clock, sendingDomain },
+    tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
+    ...(gmail.planner ? { gmail: gmail.planner } : {}),
+    keepClientTrace: config.privacy.keepClientTrace,
   };
   // Rendered once per message: a retry sends the bytes the queue kept (src/pipeline/render-once.ts).
   const plan = mx.plan(renderOnce(createPipeline(pipeline), { pipeline, store: queue }));
   const delivery = createDelivery({
-    queue, plan, rendered: queue, transportFor: mx.transports(transportFor), metrics, logger, clock,
-    activeWindow: config.queue.activeWindow, concurrencyPerDestination: config.delivery.concurrencyPerDestination,
+    queue,
+    plan,
+    rendered: queue,
+    transportFor: mx.transports(transportFor),
+    metrics,
+    logger,
+    clock,
+    activeWindow: config.queue.activeWindow,
+    concurrencyPerDestination: config.delivery.concurrencyPerDestination,
     fairness: { maxShare: config.delivery.maxShareOfSlots, weightOf: limits.weightOf },
-    hostname: config.hostname, bounceFrom: config.delivery.bounceFrom, paused: () => disk.critical(),
+    hostname: config.hostname,
+    bounceFrom: config.delivery.bounceFrom,
+    paused: () => disk.critical(),
   });
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({
-    owners: [...tenantDataOwners({ sender: senderSettings, content: contentSettings, domains: domains.tenantData, gmail: gmail.tenantData, suppressions: mx.suppressions }),
-      { name: 'limits', tenantIds: () => limits.tenantIds(), forget: async (id) => ((await limits.remove(id)) ? 1 : 0) }],
-    tenantExists: async (id) => (await tenants.byId(id)) !== undefined, pending: (id) => queue.countPending(id), logger,
+    owners: [
+      ...tenantDataOwners({
+        sender: senderSettings,
+        content: contentSettings,
+        domains: domains.tenantData,
+        gmail: gmail.tenantData,
+        suppressions: mx.suppressions,
+      }),
+      {
+        name: 'limits',
+        tenantIds: () => limits.tenantIds(),
+        forget: async (id) => ((await limits.remove(id)) ? 1 : 0),
+      },
+    ],
+    tenantExists: async (id) => (await tenants.byId(id)) !== undefined,
+    pending: (id) => queue.countPending(id),
+    logger,
   });
-  if (mailbox) logger.warn({ mailbox: join(config.dataDir, 'mailbox') }, 'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine');
+  if (mailbox)
+    logger.warn(
+      { mailbox: join(config.dataDir, 'mailbox') },
+      'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine',
+    );
 
   const api = await openConfigApi({
-    dataDir: config.dataDir, adminToken: env.POSTBODE_ADMIN_TOKEN, auditRetentionMs: config.audit.retentionMs, tenants: withLocalPartClaims(tenants, senderSettings, logger), messages: queue, secrets, logger, clock,
-    onQueueChanged: () => delivery.notify(), sender: { ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory), ...gmail.senderDeps, replyConfirmation: mx.replyConfirmation, onTestPassed: releaseAfterTest(queue, () => delivery.notify(), clock, logger) }, gmail: gmail.links,
-    domains: domains.service, suppressions: mx.suppressions, onTenantDeleted: () => purge.trigger(), tenantLimits: limits,
-    capabilities: {
-      gmail: gmail.planner !== undefined, forwardingDomain: config.platform.sendingDomain,
-      ownSmtp: config.delivery.allowedTenantPorts.length > 0, keepClientTrace: config.privacy.keepClientTrace,
+    dataDir: config.dataDir,
+    adminToken: env.POSTBODE_ADMIN_TOKEN,
+    auditRetentionMs: config.audit.retentionMs,
+    tenants: withLocalPartClaims(tenants, senderSettings, logger),
+    messages: queue,
+    secrets,
+    logger,
+    clock,
+    onQueueChanged: () => delivery.notify(),
+    sender: {
+      ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory),
+      ...gmail.senderDeps,
+      replyConfirmation: mx.replyConfirmation,
+      onTestPassed: releaseAfterTest(queue, () => delivery.notify(), clock, logger),
     },
-    content: { store: contentSettings, senderMode: (tenantId) => senderSettings.get(tenantId).mode, sendingDomain, opens },
+    gmail: gmail.links,
+    domains: domains.service,
+    suppressions: mx.suppressions,
+    onTenantDeleted: () => purge.trigger(),
+    tenantLimits: limits,
+    capabilities: {
+      gmail: gmail.planner !== undefined,
+      forwardingDomain: config.platform.sendingDomain,
+      ownSmtp: config.delivery.allowedTenantPorts.length > 0,
+      keepClientTrace: config.privacy.keepClientTrace,
+    },
+    content: {
+      store: contentSettings,
+      senderMode: (tenantId) => senderSettings.get(tenantId).mode,
+      sendingDomain,
+      opens,
+    },
   });
 
   // The archive address joins the envelope at accept time, so it has its own state in the log.
@@ -149,18 +236,42 @@ export async function startGateway(
     return archive === undefined ? [] : [archive];
   });
   const senders = createSenderGuard({
-    domains: domains.directory, settings: senderSettings, tenants, platform: config.platform,
-    requireVerifiedSender: config.smtp.requireVerifiedSender ?? config.delivery.mode !== 'capture', gmailAvailable: gmail.planner !== undefined,
+    domains: domains.directory,
+    settings: senderSettings,
+    tenants,
+    platform: config.platform,
+    requireVerifiedSender: config.smtp.requireVerifiedSender ?? config.delivery.mode !== 'capture',
+    gmailAvailable: gmail.planner !== undefined,
   });
   const inboundDeps = {
-    smtp: config.smtp, hostname: config.hostname, tls, tenants, queue: inboundQueue, metrics, logger, clock, limits, senders, disk,
-    onQueued: (message: QueuedMessage) => { limits.usage.accepted(message.tenantId, clock()); delivery.notify(); },
-    maxSizeFor: (tenantId: string) => Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
+    smtp: config.smtp,
+    hostname: config.hostname,
+    tls,
+    tenants,
+    queue: inboundQueue,
+    metrics,
+    logger,
+    clock,
+    limits,
+    senders,
+    disk,
+    onQueued: (message: QueuedMessage) => {
+      limits.usage.accepted(message.tenantId, clock());
+      delivery.notify();
+    },
+    maxSizeFor: (tenantId: string) =>
+      Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
   };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
   listeners.push(submission);
-  const { port: smtpPort } = await bindOrExplain('SMTP submission', 'smtp.port', config.smtp.host, config.smtp.port, () => submission.listen(config.smtp.port, config.smtp.host));
+  const { port: smtpPort } = await bindOrExplain(
+    'SMTP submission',
+    'smtp.port',
+    config.smtp.host,
+    config.smtp.port,
+    () => submission.listen(config.smtp.port, config.smtp.host),
+  );
   const mxStarted = await mx.start();
   if (mxStarted) listeners.push(mxStarted.listener);
   const mxPort = mxStarted?.port;
@@ -169,24 +280,42 @@ export async function startGateway(
     const implicit = createSmtpListener(inboundDeps, { implicitTls: true });
     listeners.push(implicit);
     const implicitPort = config.smtp.tlsPort;
-    tlsPort = (await bindOrExplain('SMTP with implicit TLS', 'smtp.tlsPort', config.smtp.host, implicitPort, () => implicit.listen(implicitPort, config.smtp.host))).port;
+    tlsPort = (
+      await bindOrExplain('SMTP with implicit TLS', 'smtp.tlsPort', config.smtp.host, implicitPort, () =>
+        implicit.listen(implicitPort, config.smtp.host),
+      )
+    ).port;
   }
 
   const httpHost = httpHostOf(config);
   const app = createHttpApp({
-    registry, logger, mailbox, apiV1: api.router, trustedProxies: config.http.trustedProxies,
+    registry,
+    logger,
+    mailbox,
+    apiV1: api.router,
+    trustedProxies: config.http.trustedProxies,
     mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
-    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }), oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
+    tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }),
+    oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
-    health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }), ready: () => diskReadiness(disk),
+    health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
+    ready: () => diskReadiness(disk),
   });
-  const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () => startHttp(app, config.http.port, httpHost));
+  const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () =>
+    startHttp(app, config.http.port, httpHost),
+  );
   delivery.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
-  logger.info({ smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed }, 'postbode listening');
+  logger.info(
+    { smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed },
+    'postbode listening',
+  );
 
   return {
-    smtpPort, tlsPort, mxPort, httpPort: http.port,
+    smtpPort,
+    tlsPort,
+    mxPort,
+    httpPort: http.port,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
       disk.stop();
@@ -219,23 +348,48 @@ interface TransportTable {
   all(): Transport[];
 }
 
-function buildTransports(config: Config, logger: Logger, mailbox: CaptureMailbox | undefined, senderSettings: SenderSettingsStore, clock: Clock, gmail?: Transport): TransportTable {
+function buildTransports(
+  config: Config,
+  logger: Logger,
+  mailbox: CaptureMailbox | undefined,
+  senderSettings: SenderSettingsStore,
+  clock: Clock,
+  gmail?: Transport,
+): TransportTable {
   const d = config.delivery;
   const timeouts = { connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs };
   const capture = mailbox ? createCaptureTransport(mailbox) : undefined;
-  const smarthost = d.smarthost ? createSmarthostTransport(d.smarthost, {
-    logger, ...timeouts, name: 'smarthost', heloName: config.hostname,
-    tlsCa: d.smarthost.caFile ? [readFileSync(d.smarthost.caFile)] : undefined,
-  }) : undefined;
+  const smarthost = d.smarthost
+    ? createSmarthostTransport(d.smarthost, {
+        logger,
+        ...timeouts,
+        name: 'smarthost',
+        heloName: config.hostname,
+        tlsCa: d.smarthost.caFile ? [readFileSync(d.smarthost.caFile)] : undefined,
+      })
+    : undefined;
   const guard = targetGuard(config);
-  const direct = d.mode === 'direct' ? createDirectMxTransport({
-    port: d.direct.port, resolver: systemResolver(d.direct.resolver), heloName: config.hostname, logger, ...timeouts, guard,
-    maxConnectionsPerHost: d.concurrencyPerDestination,
-  }) : undefined;
+  const direct =
+    d.mode === 'direct'
+      ? createDirectMxTransport({
+          port: d.direct.port,
+          resolver: systemResolver(d.direct.resolver),
+          heloName: config.hostname,
+          logger,
+          ...timeouts,
+          guard,
+          maxConnectionsPerHost: d.concurrencyPerDestination,
+        })
+      : undefined;
   const relay = createRelayTransport({
-    create: tenantHops(config, logger, guard), logger,
-    onHopFailure: (tenantId, problem, reply) => { markBroken(senderSettings, tenantId, problem, reply, clock(), logger); },
-    onHopOk: (tenantId) => { clearBroken(senderSettings, tenantId, logger); },
+    create: tenantHops(config, logger, guard),
+    logger,
+    onHopFailure: (tenantId, problem, reply) => {
+      markBroken(senderSettings, tenantId, problem, reply, clock(), logger);
+    },
+    onHopOk: (tenantId) => {
+      clearBroken(senderSettings, tenantId, logger);
+    },
   });
   const table = (route: Route): Transport => {
     if (route.kind === 'relay') return relay;
@@ -256,7 +410,13 @@ function targetGuard(config: Config): TargetGuard {
 
 function tenantHops(config: Config, logger: Logger, guard: TargetGuard): (hop: TenantHopConfig) => Transport {
   const d = config.delivery;
-  return tenantHopFactory({ logger, connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs, heloName: config.hostname, guard });
+  return tenantHopFactory({
+    logger,
+    connectTimeoutMs: d.connectTimeoutMs,
+    sendTimeoutMs: d.sendTimeoutMs,
+    heloName: config.hostname,
+    guard,
+  });
 }
 
 const PROBLEM_WORDS: Record<HopProblem, string> = {
@@ -267,17 +427,29 @@ const PROBLEM_WORDS: Record<HopProblem, string> = {
   'no-tls-for-login': 'the server offers no TLS, so the password was not sent',
 };
 
-function markBroken(store: SenderSettingsStore, tenantId: string, problem: HopProblem, reply: string, now: number, logger: Logger): void {
+function markBroken(
+  store: SenderSettingsStore,
+  tenantId: string,
+  problem: HopProblem,
+  reply: string,
+  now: number,
+  logger: Logger,
+): void {
   if (store.get(tenantId).broken) return;
   const reason = `${PROBLEM_WORDS[problem]}: ${reply}`;
   logger.warn({ tenantId, problem }, 'own SMTP server settings flagged broken; mail is deferred until they are fixed');
-  store.update(tenantId, (s) => (s.smtp ? { ...s, broken: { at: now, reason } } : s))
+  store
+    .update(tenantId, (s) => (s.smtp ? { ...s, broken: { at: now, reason } } : s))
     .catch((err: unknown) => logger.error({ tenantId, err }, 'could not flag sender settings broken'));
 }
 
 function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logger): void {
   if (!store.get(tenantId).broken) return;
-  store.update(tenantId, (s) => { const { broken: _b, ...rest } = s; return rest; })
+  store
+    .update(tenantId, (s) => {
+      const { broken: _b, ...rest } = s;
+      return rest;
+    })
     .catch((err: unknown) => logger.error({ tenantId, err }, 'could not clear the broken flag'));
 }
 
@@ -286,27 +458,48 @@ function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logge
  * `accountant.content` also gives the test invoice the tenant's language and layout.
  */
 function senderApi(
-  config: Config, logger: Logger, clock: Clock, store: SenderSettingsStore, secrets: SecretBox, accountant: AccountantDeps, domains: DomainDirectory,
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  store: SenderSettingsStore,
+  secrets: SecretBox,
+  accountant: AccountantDeps,
+  domains: DomainDirectory,
 ): SenderApiDeps {
   const guard = targetGuard(config);
   const create = tenantHops(config, logger, guard);
   return {
     store,
-    ownedByOthers: (tenantId, localPart, address) => ownedByOthers({ domains, platform: config.platform }, tenantId, localPart, address),
+    ownedByOthers: (tenantId, localPart, address) =>
+      ownedByOthers({ domains, platform: config.platform }, tenantId, localPart, address),
     targets: tenantTargetPolicy(guard, config.delivery.allowedTenantPorts),
     testSendLimit: { perWindow: config.delivery.testSendsPerWindow, windowMs: config.delivery.testSendWindowMs },
     seal: (plaintext, context) => secrets.seal(plaintext, context),
     testSend: async (tenant: Tenant, settings: SenderSettings, to: string) => {
       const smtp = settings.smtp;
       if (!smtp) throw new Error('no own SMTP server settings');
-      const pass = smtp.passwordSealed === undefined ? undefined : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
+      const pass =
+        smtp.passwordSealed === undefined
+          ? undefined
+          : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
       const hop: TenantHopConfig = {
-        host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized, maxConnections: 1,
+        host: smtp.host,
+        port: smtp.port,
+        tls: smtp.tls,
+        rejectUnauthorized: smtp.rejectUnauthorized,
+        maxConnections: 1,
         ...(smtp.user !== undefined ? { user: smtp.user, pass: pass ?? '' } : {}),
         ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
       };
       const from = settings.ownAddress ?? (smtp.user?.includes('@') ? smtp.user : to);
-      const message = await testInvoiceFor(accountant.content, { tenant, displayName: settings.displayName, from, to, hostname: config.hostname, now: clock() });
+      const message = await testInvoiceFor(accountant.content, {
+        tenant,
+        displayName: settings.displayName,
+        from,
+        to,
+        hostname: config.hostname,
+        now: clock(),
+      });
       return testSend({ hop, from, to, message }, create);
     },
     sendToAccountant: async (message: QueuedMessage, body: Buffer, address: string) => {
@@ -316,4 +509,3 @@ function senderApi(
     },
   };
 }
-

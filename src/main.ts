@@ -25,10 +25,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: no new connections, finishing transactions in progress');
-    gateway.stop().then(() => process.exit(0), (err: unknown) => {
-      logger.error({ err }, 'unclean stop');
-      process.exit(1);
-    });
+    gateway.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -43,7 +46,8 @@ function guardProcess(logger: pino.Logger): void {
   // src/store/lmdb-env.ts reports a retired LMDB handle as a process warning (it has no logger).
   process.on('warning', (warning) => {
     const code = (warning as NodeJS.ErrnoException).code;
-    if (code?.startsWith('POSTBODE_LMDB_')) logger.error({ code, reason: warning.message }, 'LMDB handle retired after a failed write (see reason)');
+    if (code?.startsWith('POSTBODE_LMDB_'))
+      logger.error({ code, reason: warning.message }, 'LMDB handle retired after a failed write (see reason)');
   });
   process.on('unhandledRejection', (reason) => {
     if (isStorageFailure(reason)) {
@@ -63,11 +67,14 @@ function isStorageFailure(reason: unknown): boolean {
     if (cause instanceof Promise) cause.catch(() => undefined);
     return true;
   }
-  const text = reason instanceof Error ? `${reason.message} ${(reason as NodeJS.ErrnoException).code ?? ''}` : String(reason);
+  const text =
+    reason instanceof Error ? `${reason.message} ${(reason as NodeJS.ErrnoException).code ?? ''}` : String(reason);
   return /ENOSPC|EIO|MDB_MAP_FULL|No space left|Input\/output error/i.test(text);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`postbode failed to start: ${isGatewayError(err) ? err.message : (err instanceof Error ? err.stack : String(err))}\n`);
+  process.stderr.write(
+    `postbode failed to start: ${isGatewayError(err) ? err.message : err instanceof Error ? err.stack : String(err)}\n`,
+  );
   process.exit(1);
 });

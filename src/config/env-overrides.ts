@@ -79,8 +79,12 @@ function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undef
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (let depth = 0; depth < 10; depth++) {
-    if (current instanceof z.ZodDefault || current instanceof z.ZodPrefault
-      || current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPrefault ||
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodNullable
+    ) {
       current = current.unwrap() as z.ZodType;
     } else {
       break;

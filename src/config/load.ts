@@ -30,7 +30,10 @@ export function loadConfig(opts: LoadConfigOptions): Config {
   const result = configSchema.safeParse(merged);
   const problems = [...unknown, ...(result.success ? [] : describeIssues(result.error.issues, overrides, file))];
   if (problems.length > 0 || !result.success) {
-    throw new GatewayError('E_CONFIG', `invalid configuration (${file ? `file ${file}` : 'no config file'}):\n${problems.join('\n')}`);
+    throw new GatewayError(
+      'E_CONFIG',
+      `invalid configuration (${file ? `file ${file}` : 'no config file'}):\n${problems.join('\n')}`,
+    );
   }
   return deepFreeze(resolvePaths(result.data, cwd));
 }
@@ -56,11 +59,15 @@ function readYaml(file: string): Record<string, unknown> {
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new GatewayError('E_CONFIG', `config file ${file} is not valid YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+    throw new GatewayError(
+      'E_CONFIG',
+      `config file ${file} is not valid YAML: ${doc.errors.map((e) => e.message).join('; ')}`,
+    );
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
-  if (!isPlainObject(value)) throw new GatewayError('E_CONFIG', `config file ${file} must hold a mapping of keys at the top`);
+  if (!isPlainObject(value))
+    throw new GatewayError('E_CONFIG', `config file ${file} must hold a mapping of keys at the top`);
   return value;
 }
 
@@ -79,12 +86,17 @@ function applyOverrides(base: Record<string, unknown>, overrides: readonly EnvOv
   return root;
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], overrides: readonly EnvOverride[], file: string | undefined): string[] {
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  overrides: readonly EnvOverride[],
+  file: string | undefined,
+): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
-    const paths = issue.code === 'unrecognized_keys'
-      ? issue.keys.map((k) => [...issue.path, k].map(String))
-      : [issue.path.map(String)];
+    const paths =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => [...issue.path, k].map(String))
+        : [issue.path.map(String)];
     const why = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
     for (const path of paths) {
       lines.push(`config: ${path.join('.') || '(top level)'}: ${why} (from ${sourceOf(path, overrides, file)})`);
@@ -111,9 +123,10 @@ function resolvePaths(config: Config, cwd: string): Config {
     ...config,
     dataDir: abs(config.dataDir),
     smtp: { ...config.smtp, certFile: abs(config.smtp.certFile), keyFile: abs(config.smtp.keyFile) },
-    delivery: smarthost?.caFile === undefined
-      ? config.delivery
-      : { ...config.delivery, smarthost: { ...smarthost, caFile: abs(smarthost.caFile) } },
+    delivery:
+      smarthost?.caFile === undefined
+        ? config.delivery
+        : { ...config.delivery, smarthost: { ...smarthost, caFile: abs(smarthost.caFile) } },
   };
 }
 

@@ -66,16 +66,22 @@ function isMappedText(address: string): boolean {
 /** Expands a valid IPv6 text (checked by isIPv6) into 16 bytes, dotted IPv4 tail included. */
 function ipv6Bytes(address: string): Uint8Array {
   const [head = '', tail] = address.split('::');
-  const toWords = (part: string): number[] => (part === '' ? [] : part.split(':').flatMap((w) => {
-    if (!w.includes('.')) return [parseInt(w, 16)];
-    const [a = 0, b = 0, c = 0, d = 0] = w.split('.').map(Number);
-    return [(a << 8) | b, (c << 8) | d];
-  }));
+  const toWords = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((w) => {
+          if (!w.includes('.')) return [parseInt(w, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = w.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
   const left = toWords(head);
   const right = tail === undefined ? [] : toWords(tail);
   const words = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
   const out = new Uint8Array(16);
-  words.forEach((w, i) => { out[i * 2] = w >> 8; out[i * 2 + 1] = w & 0xff; });
+  words.forEach((w, i) => {
+    out[i * 2] = w >> 8;
+    out[i * 2 + 1] = w & 0xff;
+  });
   return out;
 }
 

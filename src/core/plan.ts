@@ -19,4 +19,8 @@ export interface PlannedDelivery {
 }
 
 /** Turns a message and its stored bytes into deliveries (src/pipeline/shared.ts); may read settings, never sends. */
-export type Plan = (message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]) => Promise<PlannedDelivery[]>;
+export type Plan = (
+  message: QueuedMessage,
+  body: Buffer,
+  pending: readonly RecipientState[],
+) => Promise<PlannedDelivery[]>;

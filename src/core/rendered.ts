@@ -43,10 +43,14 @@ export interface RenderedStore {
 /** The stored form of a route; undefined for a route that is never stored (`suppressed`: decided per attempt). */
 export function storedRoute(route: Route): StoredRoute | undefined {
   switch (route.kind) {
-    case 'relay': return { kind: 'relay', key: route.key, owner: route.owner };
-    case 'gmail': return { kind: 'gmail', key: route.key, owner: route.owner };
-    case 'suppressed': return undefined;
-    default: return route;
+    case 'relay':
+      return { kind: 'relay', key: route.key, owner: route.owner };
+    case 'gmail':
+      return { kind: 'gmail', key: route.key, owner: route.owner };
+    case 'suppressed':
+      return undefined;
+    default:
+      return route;
   }
 }
 

@@ -2,7 +2,6 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import {
   DUE_STATUSES,
-  type Envelope,
   type MessageQueue,
   type QueuedMessage,
   type RecipientResult,
@@ -10,10 +9,9 @@ import {
   type Route,
   type Transport,
 } from '../core/types.js';
-import type { Plan, PlannedDelivery } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
 import { destinationKey, type DestinationSlots } from './destination-slots.js';
 import { storedRoute, type RenderedDelivery, type RenderedStore } from '../core/rendered.js';
-
 
 export interface AttemptDeps {
   readonly queue: MessageQueue;
@@ -53,8 +51,14 @@ function errorText(err: unknown): string {
  */
 export function completeResults(recipients: readonly string[], results: readonly RecipientResult[]): RecipientResult[] {
   const byAddress = new Map(results.map((r) => [r.address, r]));
-  return recipients.map((address) => byAddress.get(address)
-    ?? { address, outcome: 'deferred', reply: '451 4.3.0 transport returned no result for this recipient' });
+  return recipients.map(
+    (address) =>
+      byAddress.get(address) ?? {
+        address,
+        outcome: 'deferred',
+        reply: '451 4.3.0 transport returned no result for this recipient',
+      },
+  );
 }
 
 async function send(deps: AttemptDeps, message: QueuedMessage, group: Planned): Promise<RecipientResult[]> {
@@ -75,7 +79,7 @@ function withNote(results: RecipientResult[], note: string | undefined): Recipie
 
 function summary(results: readonly RecipientResult[]): { outcome: string; reply: string | undefined } {
   const outcomes = new Set(results.map((r) => r.outcome));
-  const outcome = outcomes.size === 1 ? [...outcomes][0] ?? 'none' : 'mixed';
+  const outcome = outcomes.size === 1 ? ([...outcomes][0] ?? 'none') : 'mixed';
   const notable = results.find((r) => r.outcome !== 'delivered') ?? results[0];
   return { outcome, reply: notable?.reply };
 }
@@ -88,9 +92,17 @@ async function deliverGroup(deps: AttemptDeps, message: QueuedMessage, group: Pl
   try {
     const results = await send(deps, message, group);
     const { outcome, reply } = summary(results);
-    deps.logger.info({
-      queueId: message.id, recipients: group.recipients.length, destination, outcome, reply, ms: deps.clock() - started,
-    }, 'delivery attempt');
+    deps.logger.info(
+      {
+        queueId: message.id,
+        recipients: group.recipients.length,
+        destination,
+        outcome,
+        reply,
+        ms: deps.clock() - started,
+      },
+      'delivery attempt',
+    );
     return results;
   } finally {
     release();
@@ -104,7 +116,12 @@ function temporaryReplyOf(err: unknown): string | undefined {
 }
 
 /** The pending recipients grouped by the plan; each address at most once. A throwing plan leaves all unrouted. */
-async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): Promise<{ groups: Planned[]; unrouted: string[]; failed?: string }> {
+async function planGroups(
+  deps: AttemptDeps,
+  message: QueuedMessage,
+  body: Buffer,
+  pending: readonly RecipientState[],
+): Promise<{ groups: Planned[]; unrouted: string[]; failed?: string }> {
   const wanted = new Set(pending.map((r) => r.address));
   const covered = new Set<string>();
   const groups: Planned[] = [];
@@ -114,8 +131,12 @@ async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffe
       recipients.forEach((a) => covered.add(a));
       if (recipients.length > 0) {
         groups.push({
-          route: group.route, recipients, from: group.envelope.from, raw: group.raw,
-          ...(group.note === undefined ? {} : { note: group.note }), ...(group.renderedWith === undefined ? {} : { renderedWith: group.renderedWith }),
+          route: group.route,
+          recipients,
+          from: group.envelope.from,
+          raw: group.raw,
+          ...(group.note === undefined ? {} : { note: group.note }),
+          ...(group.renderedWith === undefined ? {} : { renderedWith: group.renderedWith }),
         });
       }
     }
@@ -135,7 +156,10 @@ async function planGroups(deps: AttemptDeps, message: QueuedMessage, body: Buffe
  * `onSent` gets each delivery's results as soon as its send returns (to record them then).
  */
 export async function attemptMessage(
-  deps: AttemptDeps, message: QueuedMessage, now: number, onSent?: (results: readonly RecipientResult[]) => void,
+  deps: AttemptDeps,
+  message: QueuedMessage,
+  now: number,
+  onSent?: (results: readonly RecipientResult[]) => void,
 ): Promise<RecipientResult[]> {
   const pending = message.recipients.filter((r) => DUE_STATUSES.has(r.status) && r.nextAttemptAt <= now);
   if (pending.length === 0) return [];
@@ -144,15 +168,24 @@ export async function attemptMessage(
   if (!body) {
     // storage inconsistency: keep the recipients, tell the admin, never crash
     deps.logger.error({ queueId: message.id }, 'message body missing from the queue, deferring');
-    return deferAll(pending.map((r) => r.address), BODY_MISSING);
+    return deferAll(
+      pending.map((r) => r.address),
+      BODY_MISSING,
+    );
   }
   const { groups, unrouted, failed } = await planGroups(deps, message, body, pending);
-  if (unrouted.length > 0 && !failed) deps.logger.error({ queueId: message.id, recipients: unrouted.length }, 'no route planned for some recipients, deferring');
-  const sent = await Promise.all(groups.map(async (group) => {
-    const results = await deliverGroup(deps, message, group);
-    onSent?.(results);
-    return results;
-  }));
+  if (unrouted.length > 0 && !failed)
+    deps.logger.error(
+      { queueId: message.id, recipients: unrouted.length },
+      'no route planned for some recipients, deferring',
+    );
+  const sent = await Promise.all(
+    groups.map(async (group) => {
+      const results = await deliverGroup(deps, message, group);
+      onSent?.(results);
+      return results;
+    }),
+  );
   const results = [...sent.flat(), ...deferAll(unrouted, failed ?? NO_ROUTE)];
   await keepRendered(deps, message, groups, results);
   return results;
@@ -163,7 +196,12 @@ export async function attemptMessage(
  * bytes. Only then: mail delivered at the first attempt costs no extra write. A failure costs
  * only a second rendering at the retry: logged, never a reason to defer.
  */
-async function keepRendered(deps: AttemptDeps, message: QueuedMessage, groups: readonly Planned[], results: readonly RecipientResult[]): Promise<void> {
+async function keepRendered(
+  deps: AttemptDeps,
+  message: QueuedMessage,
+  groups: readonly Planned[],
+  results: readonly RecipientResult[],
+): Promise<void> {
   if (!deps.rendered) return;
   const deferred = new Set(results.filter((r) => r.outcome === 'deferred').map((r) => r.address));
   const kept: RenderedDelivery[] = [];
@@ -172,7 +210,13 @@ async function keepRendered(deps: AttemptDeps, message: QueuedMessage, groups: r
     const route = storedRoute(g.route);
     if (g.renderedWith === undefined || route === undefined || !g.recipients.some((a) => deferred.has(a))) continue;
     fingerprint ??= g.renderedWith;
-    kept.push({ route, recipients: g.recipients, from: g.from, raw: g.raw, ...(g.note === undefined ? {} : { note: g.note }) });
+    kept.push({
+      route,
+      recipients: g.recipients,
+      from: g.from,
+      raw: g.raw,
+      ...(g.note === undefined ? {} : { note: g.note }),
+    });
   }
   if (fingerprint === undefined) return;
   try {

@@ -32,22 +32,42 @@ export function bounceAddress(deps: Pick<BounceDeps, 'bounceFrom' | 'hostname'>)
  * Queues one DSN to the original sender for `failed`. Returns the DSN, or undefined when
  * none is due or it could not be stored (logged: the failure is still in the queue history).
  */
-export async function returnToSender(deps: BounceDeps, original: QueuedMessage, failed: readonly RecipientState[]): Promise<QueuedMessage | undefined> {
+export async function returnToSender(
+  deps: BounceDeps,
+  original: QueuedMessage,
+  failed: readonly RecipientState[],
+): Promise<QueuedMessage | undefined> {
   if (failed.length === 0 || !wantsDsn(original)) return undefined;
   const now = deps.clock();
   const id = newQueueId(now);
   const originalHeaders = headerBlockOf(deps.queue.body(original.id) ?? Buffer.alloc(0));
-  const raw = buildDsn({ original, originalHeaders, failed, hostname: deps.hostname, from: bounceAddress(deps), now, id });
+  const raw = buildDsn({
+    original,
+    originalHeaders,
+    failed,
+    hostname: deps.hostname,
+    from: bounceAddress(deps),
+    now,
+    id,
+  });
   try {
-    const dsn = await deps.queue.enqueue({
-      id, tenantId: original.tenantId, kind: 'dsn',
-      envelope: { from: '', to: [original.envelope.from] },
-      receivedAt: now,
-      client: { address: '127.0.0.1', helo: deps.hostname },
-      messageId: `<${id}@${deps.hostname}>`,
-      subject: 'Undelivered Mail Returned to Sender',
-    }, raw);
-    deps.logger.info({ queueId: original.id, dsnId: id, recipients: failed.length }, 'delivery status notification queued');
+    const dsn = await deps.queue.enqueue(
+      {
+        id,
+        tenantId: original.tenantId,
+        kind: 'dsn',
+        envelope: { from: '', to: [original.envelope.from] },
+        receivedAt: now,
+        client: { address: '127.0.0.1', helo: deps.hostname },
+        messageId: `<${id}@${deps.hostname}>`,
+        subject: 'Undelivered Mail Returned to Sender',
+      },
+      raw,
+    );
+    deps.logger.info(
+      { queueId: original.id, dsnId: id, recipients: failed.length },
+      'delivery status notification queued',
+    );
     return dsn;
   } catch (err) {
     deps.logger.error({ queueId: original.id, err }, 'could not queue the delivery status notification');

@@ -4,12 +4,18 @@ import { EVEN_SHARES, TenantTurns, type FairPolicy } from './fair-share.js';
 /** The key parallel sends are counted by: one smarthost, or one recipient domain. */
 export function destinationKey(route: Route): string {
   switch (route.kind) {
-    case 'smarthost': return `smarthost:${route.name}`;
-    case 'direct': return `direct:${route.domain.toLowerCase()}`;
-    case 'capture': return 'capture';
-    case 'relay': return `relay:${route.key}`;
-    case 'gmail': return `gmail:${route.key}`;
-    case 'suppressed': return 'suppressed';
+    case 'smarthost':
+      return `smarthost:${route.name}`;
+    case 'direct':
+      return `direct:${route.domain.toLowerCase()}`;
+    case 'capture':
+      return 'capture';
+    case 'relay':
+      return `relay:${route.key}`;
+    case 'gmail':
+      return `gmail:${route.key}`;
+    case 'suppressed':
+      return 'suppressed';
   }
 }
 

@@ -37,7 +37,10 @@ export function headerBlockOf(raw: Buffer): Buffer {
 
 /** Header fields and report fields are single lines, whatever a remote server sent us. */
 function clean(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
+  return text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\x00-\x1f\x7f]/g, '')
+    .trim();
 }
 
 /** The RFC 3463 status for the report: the reply's own enhanced code when it is permanent. */
@@ -50,7 +53,11 @@ export function dsnStatus(recipient: RecipientState): string {
 /** The last reply a server (or we) gave for this recipient. */
 function lastReply(recipient: RecipientState): string {
   const fromHistory = recipient.history.at(-1)?.reply;
-  return clean(recipient.status === 'expired' ? fromHistory ?? recipient.lastReply ?? '' : recipient.lastReply ?? fromHistory ?? '');
+  return clean(
+    recipient.status === 'expired'
+      ? (fromHistory ?? recipient.lastReply ?? '')
+      : (recipient.lastReply ?? fromHistory ?? ''),
+  );
 }
 
 /** "mx.example[192.0.2.1]:25" or "smtp.example:587" → the host name. */
@@ -73,13 +80,17 @@ function humanLine(r: RecipientState): string {
 function humanText(input: DsnInput): string {
   const { original } = input;
   const lines = [
-    `This is the mail system at host ${input.hostname}.`, '',
+    `This is the mail system at host ${input.hostname}.`,
+    '',
     'Your message could not be delivered to one or more recipients.',
-    'It is returned to you with the delivery report below.', '',
+    'It is returned to you with the delivery report below.',
+    '',
     `Message-ID: ${clean(original.messageId)}`,
     ...(original.subject !== undefined ? [`Subject: ${clean(original.subject)}`] : []),
-    `Queued: ${rfc5322Date(original.receivedAt)}`, '',
-    ...input.failed.map(humanLine), '',
+    `Queued: ${rfc5322Date(original.receivedAt)}`,
+    '',
+    ...input.failed.map(humanLine),
+    '',
   ];
   return lines.join(CRLF);
 }
@@ -88,22 +99,25 @@ function recipientFields(r: RecipientState): string {
   const last = r.history.at(-1);
   const host = remoteHost(last?.nextHop);
   const reply = lastReply(r);
-  return [
-    `Final-Recipient: rfc822; ${clean(r.address)}`,
-    'Action: failed',
-    `Status: ${dsnStatus(r)}`,
-    ...(host ? [`Remote-MTA: dns; ${host}`] : []),
-    ...(reply ? [`Diagnostic-Code: smtp; ${reply}`] : []),
-    ...(last ? [`Last-Attempt-Date: ${rfc5322Date(last.at)}`] : []),
-  ].join(CRLF) + CRLF;
+  return (
+    [
+      `Final-Recipient: rfc822; ${clean(r.address)}`,
+      'Action: failed',
+      `Status: ${dsnStatus(r)}`,
+      ...(host ? [`Remote-MTA: dns; ${host}`] : []),
+      ...(reply ? [`Diagnostic-Code: smtp; ${reply}`] : []),
+      ...(last ? [`Last-Attempt-Date: ${rfc5322Date(last.at)}`] : []),
+    ].join(CRLF) + CRLF
+  );
 }
 
 function deliveryStatus(input: DsnInput): string {
-  const perMessage = [
-    `Reporting-MTA: dns; ${input.hostname}`,
-    `X-Postbode-Queue-ID: ${input.original.id}`,
-    `Arrival-Date: ${rfc5322Date(input.original.receivedAt)}`,
-  ].join(CRLF) + CRLF;
+  const perMessage =
+    [
+      `Reporting-MTA: dns; ${input.hostname}`,
+      `X-Postbode-Queue-ID: ${input.original.id}`,
+      `Arrival-Date: ${rfc5322Date(input.original.receivedAt)}`,
+    ].join(CRLF) + CRLF;
   return [perMessage, ...input.failed.map(recipientFields)].join(CRLF);
 }
 
@@ -117,16 +131,20 @@ function textPart(text: string): string {
 }
 
 function topHeaders(input: DsnInput, boundary: string): string {
-  return [
-    `From: Mail Delivery System <${input.from}>`,
-    `To: <${clean(input.original.envelope.from)}>`,
-    'Subject: Undelivered Mail Returned to Sender',
-    `Date: ${rfc5322Date(input.now)}`,
-    `Message-ID: <${input.id}@${input.hostname}>`,
-    'MIME-Version: 1.0',
-    'Auto-Submitted: auto-replied',
-    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
-  ].join(CRLF) + CRLF + CRLF;
+  return (
+    [
+      `From: Mail Delivery System <${input.from}>`,
+      `To: <${clean(input.original.envelope.from)}>`,
+      'Subject: Undelivered Mail Returned to Sender',
+      `Date: ${rfc5322Date(input.now)}`,
+      `Message-ID: <${input.id}@${input.hostname}>`,
+      'MIME-Version: 1.0',
+      'Auto-Submitted: auto-replied',
+      `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
+    ].join(CRLF) +
+    CRLF +
+    CRLF
+  );
 }
 
 export function buildDsn(input: DsnInput): Buffer {
@@ -134,9 +152,15 @@ export function buildDsn(input: DsnInput): Buffer {
   const head = [
     topHeaders(input, boundary),
     `This is a MIME-encapsulated message.${CRLF}${CRLF}`,
-    `--${boundary}${CRLF}`, textPart(humanText(input)), CRLF,
-    `--${boundary}${CRLF}`, `Content-Type: message/delivery-status${CRLF}${CRLF}`, deliveryStatus(input), CRLF,
-    `--${boundary}${CRLF}`, `Content-Type: text/rfc822-headers${CRLF}Content-Description: Undelivered Message Headers${CRLF}${CRLF}`,
+    `--${boundary}${CRLF}`,
+    textPart(humanText(input)),
+    CRLF,
+    `--${boundary}${CRLF}`,
+    `Content-Type: message/delivery-status${CRLF}${CRLF}`,
+    deliveryStatus(input),
+    CRLF,
+    `--${boundary}${CRLF}`,
+    `Content-Type: text/rfc822-headers${CRLF}Content-Description: Undelivered Message Headers${CRLF}${CRLF}`,
   ].join('');
   const tail = `${CRLF}--${boundary}--${CRLF}`;
   return Buffer.concat([Buffer.from(head, 'utf8'), toCrlf(input.originalHeaders), Buffer.from(tail, 'utf8')]);

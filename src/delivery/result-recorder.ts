@@ -28,7 +28,12 @@ export interface ResultRecorder {
  * one after another, so each sees the one before: whether a record completes the message
  * decides where its body goes (LmdbQueue.archiveIfCompleting).
  */
-export function createResultRecorder(queue: Pick<MessageQueue, 'record'>, id: string, clock: Clock, logger: Logger): ResultRecorder {
+export function createResultRecorder(
+  queue: Pick<MessageQueue, 'record'>,
+  id: string,
+  clock: Clock,
+  logger: Logger,
+): ResultRecorder {
   let chain: Promise<void> = Promise.resolve();
   let after: QueuedMessage | undefined;
   let failed = false;

@@ -1,7 +1,15 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { AttemptLeases, MessageQueue, QueuedMessage, RecipientResult, Route, TenantDueQueue, Transport } from '../core/types.js';
+import type {
+  AttemptLeases,
+  MessageQueue,
+  QueuedMessage,
+  RecipientResult,
+  Route,
+  TenantDueQueue,
+  Transport,
+} from '../core/types.js';
 import { attemptMessage, type AttemptDeps } from './attempt.js';
 import type { Plan } from '../core/plan.js';
 import { newlyFailed, returnToSender, type BounceDeps } from './bounce.js';
@@ -88,19 +96,29 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   function requestScan(): void {
     if (!running || scanQueued) return;
     scanQueued = true;
-    setImmediate(() => { scanQueued = false; scan(); });
+    setImmediate(() => {
+      scanQueued = false;
+      scan();
+    });
   }
 
   function sleepFor(ms: number): void {
     clearTimeout(sleepTimer);
-    sleepTimer = setTimeout(() => { sleepTimer = undefined; scan(); }, ms);
+    sleepTimer = setTimeout(() => {
+      sleepTimer = undefined;
+      scan();
+    }, ms);
     sleepTimer.unref(); // the listeners keep the process alive, not this timer
   }
 
   /** Until the next recipient is due; when that one is in flight its finish wakes us, the poll is a net. */
   function sleepUntilDue(now: number): void {
     let next: number | undefined;
-    try { next = deps.queue.nextDueAt(); } catch { next = undefined; }
+    try {
+      next = deps.queue.nextDueAt();
+    } catch {
+      next = undefined;
+    }
     sleepFor(next === undefined || next <= now ? pollMs : Math.min(Math.max(next - now, 1), pollMs));
   }
 
@@ -153,7 +171,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     byTenant.set(message.tenantId, mine.add(message.id));
     const work = processMessage(message, now)
       .catch((err: unknown) => deps.logger.error({ queueId: message.id, err }, 'delivery failed unexpectedly'))
-      .finally(() => { finished(message); requestScan(); });
+      .finally(() => {
+        finished(message);
+        requestScan();
+      });
     inFlight.set(message.id, work);
   }
 
@@ -207,10 +228,16 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       sleepTimer = undefined;
       if (inFlight.size === 0) return;
       let graceTimer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<boolean>((resolve) => { graceTimer = setTimeout(() => resolve(false), graceMs); });
+      const graceOver = new Promise<boolean>((resolve) => {
+        graceTimer = setTimeout(() => resolve(false), graceMs);
+      });
       const finished = await Promise.race([Promise.allSettled(inFlight.values()).then(() => true), graceOver]);
       clearTimeout(graceTimer);
-      if (!finished) deps.logger.warn({ inFlight: inFlight.size }, 'deliveries still running at stop; they stay queued and are retried after restart');
+      if (!finished)
+        deps.logger.warn(
+          { inFlight: inFlight.size },
+          'deliveries still running at stop; they stay queued and are retried after restart',
+        );
     },
     inFlight: () => inFlight.size,
   };

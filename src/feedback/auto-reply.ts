@@ -9,7 +9,8 @@ export interface AutoReplyHeaders {
   get(name: string): string | undefined;
 }
 
-const OUT_OF_OFFICE_SUBJECT = /^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|abwesenheitsnotiz|afwezig|automatisch antwoord|niet aanwezig|absence|r[ée]ponse automatique|fuera de la oficina|respuesta autom[aá]tica|vacation)\b/i;
+const OUT_OF_OFFICE_SUBJECT =
+  /^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|abwesenheitsnotiz|afwezig|automatisch antwoord|niet aanwezig|absence|r[ée]ponse automatique|fuera de la oficina|respuesta autom[aá]tica|vacation)\b/i;
 
 export function autoReplyReason(headers: AutoReplyHeaders): string | undefined {
   const auto = headers.get('auto-submitted')?.trim().toLowerCase();

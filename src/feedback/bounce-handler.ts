@@ -9,11 +9,17 @@ import { messageByMessageId, type MxContext } from './mx-context.js';
 
 /** Header and report text goes into the message log as one line. */
 function oneLine(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').replace(/\s{2,}/g, ' ').trim().slice(0, 500);
+  return text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\x00-\x1f\x7f]/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim()
+    .slice(0, 500);
 }
 
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery/i;
-const BOUNCE_SUBJECT = /undeliver|delivery (?:status notification|has failed|failure)|returned mail|non-?delivery|failure notice|mail delivery failed/i;
+const BOUNCE_SUBJECT =
+  /undeliver|delivery (?:status notification|has failed|failure)|returned mail|non-?delivery|failure notice|mail delivery failed/i;
 
 /** Free-text bounces carry Auto-Submitted too (Gmail's do): these headers say "bounce", so the rule table reads it. */
 function looksLikeBounce(headers: Map<string, string>): boolean {
@@ -33,8 +39,16 @@ export function dropForged(ctx: MxContext, why: string, fields: Record<string, u
  * that went to the envelope sender is recorded; anything else is read as a free-text
  * bounce by the rule table.
  */
-export async function handleVerpBounce(ctx: MxContext, address: string, raw: Buffer, log: Record<string, unknown>): Promise<void> {
-  const verp = parseVerp({ localPart: ctx.domains.bounceLocalPart, domain: ctx.domains.bounceDomain, key: ctx.verpKey }, address);
+export async function handleVerpBounce(
+  ctx: MxContext,
+  address: string,
+  raw: Buffer,
+  log: Record<string, unknown>,
+): Promise<void> {
+  const verp = parseVerp(
+    { localPart: ctx.domains.bounceLocalPart, domain: ctx.domains.bounceDomain, key: ctx.verpKey },
+    address,
+  );
   if (!verp) return dropForged(ctx, 'VERP token does not verify', { ...log, rcpt: address });
   const message = ctx.queue.get(verp.queueId);
   if (!message) return dropForged(ctx, 'no such message', { ...log, rcpt: address, queueId: verp.queueId });
@@ -42,8 +56,13 @@ export async function handleVerpBounce(ctx: MxContext, address: string, raw: Buf
   const dsn = parseDsn(raw);
   if (dsn && dsn.recipients.length > 0) {
     const scoped = dsnForTokenRecipient(dsn, message, verp.recipientIndex);
-    if (scoped.ignored > 0) ctx.logger.warn({ ...log, queueId: message.id, ignored: scoped.ignored }, 'DSN names recipients its VERP token does not: those entries ignored');
-    if (scoped.dsn.recipients.length === 0) return dropForged(ctx, 'DSN does not name the recipient of its VERP token', { ...log, queueId: message.id });
+    if (scoped.ignored > 0)
+      ctx.logger.warn(
+        { ...log, queueId: message.id, ignored: scoped.ignored },
+        'DSN names recipients its VERP token does not: those entries ignored',
+      );
+    if (scoped.dsn.recipients.length === 0)
+      return dropForged(ctx, 'DSN does not name the recipient of its VERP token', { ...log, queueId: message.id });
     return applyDsn(ctx, message, scoped.dsn, fallback, log);
   }
   const headers = headerFieldsOf(raw);
@@ -66,13 +85,24 @@ export async function handleVerpBounce(ctx: MxContext, address: string, raw: Buf
 }
 
 /** A DSN that came to a forwarding address instead of the VERP one: matched by the returned Message-ID, within that tenant only. */
-export async function handleForwardedDsn(ctx: MxContext, tenantId: string, dsn: ParsedDsn, log: Record<string, unknown>): Promise<void> {
+export async function handleForwardedDsn(
+  ctx: MxContext,
+  tenantId: string,
+  dsn: ParsedDsn,
+  log: Record<string, unknown>,
+): Promise<void> {
   const message = messageByMessageId(ctx, tenantId, dsn.originalMessageId);
   if (!message) return dropForged(ctx, 'DSN names no message of this tenant', { ...log, tenantId });
   return applyDsn(ctx, message, dsn, undefined, log);
 }
 
-async function applyDsn(ctx: MxContext, message: QueuedMessage, dsn: ParsedDsn, fallback: string | undefined, log: Record<string, unknown>): Promise<void> {
+async function applyDsn(
+  ctx: MxContext,
+  message: QueuedMessage,
+  dsn: ParsedDsn,
+  fallback: string | undefined,
+  log: Record<string, unknown>,
+): Promise<void> {
   for (const r of dsn.recipients) {
     const verdict = classifyDsn(r.action, r.status, r.diagnostic);
     if (!verdict) continue;
@@ -84,18 +114,35 @@ async function applyDsn(ctx: MxContext, message: QueuedMessage, dsn: ParsedDsn, 
   }
 }
 
-async function applyVerdict(ctx: MxContext, message: QueuedMessage, address: string, verdict: BounceVerdict, reply: string, log: Record<string, unknown>): Promise<void> {
+async function applyVerdict(
+  ctx: MxContext,
+  message: QueuedMessage,
+  address: string,
+  verdict: BounceVerdict,
+  reply: string,
+  log: Record<string, unknown>,
+): Promise<void> {
   const now = ctx.clock();
   ctx.metrics.mx?.('bounce', verdict.category);
-  ctx.logger.info({ ...log, queueId: message.id, category: verdict.category, rule: verdict.label, reply }, 'bounce received');
+  ctx.logger.info(
+    { ...log, queueId: message.id, category: verdict.category, rule: verdict.label, reply },
+    'bounce received',
+  );
   if (verdict.category === 'delayed') {
     await ctx.queue.addNote(message.id, address, 'delayed', `delayed: ${reply}`, now);
     return;
   }
   // The suppression first: whoever sees the recipient bounced (the API, the next invoice) also sees the address suppressed.
   if (verdict.category === 'hard') {
-    const entry = await ctx.suppressions.recordHardBounce({ tenantId: message.tenantId, address, reason: reply, userUnknown: verdict.userUnknown, now }, ctx.thresholds);
-    if (entry) ctx.logger.info({ tenantId: message.tenantId, queueId: message.id, bounces: entry.bounces }, 'address suppressed');
+    const entry = await ctx.suppressions.recordHardBounce(
+      { tenantId: message.tenantId, address, reason: reply, userUnknown: verdict.userUnknown, now },
+      ctx.thresholds,
+    );
+    if (entry)
+      ctx.logger.info(
+        { tenantId: message.tenantId, queueId: message.id, bounces: entry.bounces },
+        'address suppressed',
+      );
   }
   await ctx.queue.lateBounce(message.id, address, reply, now);
 }

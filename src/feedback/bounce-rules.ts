@@ -21,13 +21,22 @@ const USER_UNKNOWN_STATUS = /^5\.1\.(?:1|10)$/;
  * table on the diagnostic text, then the status class (5 = hard, 4 = soft). Undefined for
  * actions that are not failures (delivered, relayed, expanded).
  */
-export function classifyDsn(action: string, status: string | undefined, diagnostic: string | undefined): BounceVerdict | undefined {
+export function classifyDsn(
+  action: string,
+  status: string | undefined,
+  diagnostic: string | undefined,
+): BounceVerdict | undefined {
   const a = action.toLowerCase();
   if (a === 'delayed') return { category: 'delayed', userUnknown: false, label: 'delayed' };
   if (a !== 'failed') return undefined;
-  if (status !== undefined && USER_UNKNOWN_STATUS.test(status)) return { category: 'hard', userUnknown: true, label: `user unknown (${status})` };
+  if (status !== undefined && USER_UNKNOWN_STATUS.test(status))
+    return { category: 'hard', userUnknown: true, label: `user unknown (${status})` };
   const byText = diagnostic === undefined ? undefined : matchRules(diagnostic);
   if (byText && byText.category !== 'delayed') return byText;
   const permanent = status === undefined || status.startsWith('5');
-  return { category: permanent ? 'hard' : 'soft', userUnknown: false, label: status === undefined ? 'failed' : `failed (${status})` };
+  return {
+    category: permanent ? 'hard' : 'soft',
+    userUnknown: false,
+    label: status === undefined ? 'failed' : `failed (${status})`,
+  };
 }

@@ -34,7 +34,13 @@ export function parseFields(text: string): Map<string, string> {
     const name = fieldName(field);
     if (name === '' || fields.has(name)) continue;
     // Report fields fold long diagnostics: each fold reads as one space.
-    fields.set(name, field.slice(field.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+    fields.set(
+      name,
+      field
+        .slice(field.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    );
   }
   return fields;
 }
@@ -54,7 +60,9 @@ function decode(part: Part): string {
   const encoding = (part.headers.get('content-transfer-encoding') ?? '').toLowerCase();
   if (encoding === 'base64') return Buffer.from(part.body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (encoding === 'quoted-printable') {
-    return part.body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    return part.body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
   return part.body;
 }
@@ -65,7 +73,10 @@ function leaves(part: Part, depth = 4): Part[] {
   const boundary = boundaryOf(part.headers.get('content-type'));
   if (!type.startsWith('multipart/') || boundary === undefined || depth === 0) return [part];
   const pieces = part.body.split(new RegExp(`\\r?\\n?--${escapeRegExp(boundary)}(?:--)?[ \\t]*\\r?\\n?`));
-  return pieces.slice(1, -1).filter((p) => p.trim() !== '').flatMap((p) => leaves(splitPart(p), depth - 1));
+  return pieces
+    .slice(1, -1)
+    .filter((p) => p.trim() !== '')
+    .flatMap((p) => leaves(splitPart(p), depth - 1));
 }
 
 function escapeRegExp(text: string): string {
@@ -87,8 +98,12 @@ function recipientBlock(fields: Map<string, string>): DsnRecipient | undefined {
   const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(fields.get('status') ?? '')?.[1];
   const diagnostic = typedValue(fields.get('diagnostic-code'));
   return {
-    recipient: address, ...(original !== undefined && original !== address ? { originalRecipient: original } : {}),
-    action: action.toLowerCase().split(/\s/)[0] ?? action, ...(status ? { status } : {}), ...(diagnostic ? { diagnostic } : {}) };
+    recipient: address,
+    ...(original !== undefined && original !== address ? { originalRecipient: original } : {}),
+    action: action.toLowerCase().split(/\s/)[0] ?? action,
+    ...(status ? { status } : {}),
+    ...(diagnostic ? { diagnostic } : {}),
+  };
 }
 
 /** Undefined when the message is not a multipart/report with a delivery-status part. */
@@ -96,11 +111,19 @@ export function parseDsn(raw: Buffer): ParsedDsn | undefined {
   const top = splitPart(raw.toString('latin1'));
   if (!/^multipart\/report\b/i.test(top.headers.get('content-type') ?? '')) return undefined;
   const parts = leaves(top);
-  const status = parts.find((p) => /^message\/(?:global-)?delivery-status\b/i.test(p.headers.get('content-type') ?? ''));
+  const status = parts.find((p) =>
+    /^message\/(?:global-)?delivery-status\b/i.test(p.headers.get('content-type') ?? ''),
+  );
   if (!status) return undefined;
-  const blocks = decode(status).split(/\r?\n[ \t]*\r?\n/).slice(1);
-  const recipients = blocks.map((b) => recipientBlock(parseFields(b))).filter((r): r is DsnRecipient => r !== undefined);
-  const original = parts.find((p) => /^(?:text\/rfc822-headers|message\/rfc822)\b/i.test(p.headers.get('content-type') ?? ''));
+  const blocks = decode(status)
+    .split(/\r?\n[ \t]*\r?\n/)
+    .slice(1);
+  const recipients = blocks
+    .map((b) => recipientBlock(parseFields(b)))
+    .filter((r): r is DsnRecipient => r !== undefined);
+  const original = parts.find((p) =>
+    /^(?:text\/rfc822-headers|message\/rfc822)\b/i.test(p.headers.get('content-type') ?? ''),
+  );
   const originalMessageId = original ? parseFields(decode(original)).get('message-id') : undefined;
   return { recipients, ...(originalMessageId ? { originalMessageId } : {}) };
 }

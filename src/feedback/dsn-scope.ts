@@ -22,7 +22,8 @@ export function dsnForTokenRecipient(dsn: ParsedDsn, message: QueuedMessage, rec
   if (!target) return { dsn: { ...dsn, recipients: [] }, ignored: dsn.recipients.length };
   const allowed = new Map(tokenRecipients(message, recipientIndex).map((a) => [a.toLowerCase(), a]));
   const ours = new Set(message.recipients.map((r) => r.address.toLowerCase()));
-  const namesOf = (r: DsnRecipient): string[] => [r.recipient, ...(r.originalRecipient ? [r.originalRecipient] : [])].map((a) => a.toLowerCase());
+  const namesOf = (r: DsnRecipient): string[] =>
+    [r.recipient, ...(r.originalRecipient ? [r.originalRecipient] : [])].map((a) => a.toLowerCase());
   const scoped: DsnRecipient[] = [];
   let ignored = 0;
   for (const r of dsn.recipients) {
@@ -40,6 +41,7 @@ export function dsnForTokenRecipient(dsn: ParsedDsn, message: QueuedMessage, rec
 function tokenRecipients(message: QueuedMessage, index: number): string[] {
   const target = message.recipients[index]!;
   const firstClient = message.recipients.findIndex((r) => r.role !== 'archive');
-  const riders = index === firstClient ? message.recipients.filter((r) => r.role === 'archive').map((r) => r.address) : [];
+  const riders =
+    index === firstClient ? message.recipients.filter((r) => r.role === 'archive').map((r) => r.address) : [];
   return [target.address, ...riders];
 }

@@ -32,8 +32,15 @@ export interface MxContext {
 }
 
 /** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */
-export function messageByMessageId(ctx: MxContext, tenantId: string, ...messageIds: ReadonlyArray<string | undefined>): QueuedMessage | undefined {
-  const queueId = ctx.sent.find(tenantId, messageIds.filter((id): id is string => id !== undefined));
+export function messageByMessageId(
+  ctx: MxContext,
+  tenantId: string,
+  ...messageIds: ReadonlyArray<string | undefined>
+): QueuedMessage | undefined {
+  const queueId = ctx.sent.find(
+    tenantId,
+    messageIds.filter((id): id is string => id !== undefined),
+  );
   const message = queueId === undefined ? undefined : ctx.queue.get(queueId);
   return message?.tenantId === tenantId ? message : undefined;
 }

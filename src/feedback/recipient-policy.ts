@@ -41,7 +41,8 @@ export function classifyRecipient(domains: MxDomains, address: string, now: numb
   if (at <= 0 || (!onSending && !onBounce)) return Replies.relayDenied();
   if (ROLE_ACCOUNTS.has(local)) return { kind: 'postmaster', address };
   if (onBounce && local.startsWith(`${domains.bounceLocalPart.toLowerCase()}+`)) return { kind: 'bounce', address };
-  if (local.startsWith('srs0=')) return srsReverse(domains.srsKey, address, now) === undefined ? MxReplies.unknownUser() : { kind: 'srs', address };
+  if (local.startsWith('srs0='))
+    return srsReverse(domains.srsKey, address, now) === undefined ? MxReplies.unknownUser() : { kind: 'srs', address };
   if (onSending) return { kind: 'forwarding', address, localPart: local };
   return MxReplies.unknownUser();
 }

@@ -8,7 +8,8 @@ import { retryDeferredWith } from '../queue/retry-waiting.js';
 import { confirmationMail } from './reply-confirmation-mail.js';
 
 /** A forwarded reply waits (deferred, retried) while its target is unconfirmed; confirming releases it at once. */
-export const AWAITING_CONFIRMATION_REPLY = '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
+export const AWAITING_CONFIRMATION_REPLY =
+  '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
 
 /** The confirmation state of one tenant's "send replies to" address (MX store, keyed by tenant id). */
 export interface ReplyTarget {
@@ -31,7 +32,11 @@ export interface ReplyConfirmationLimits {
   readonly minIntervalMs: number;
 }
 
-export const DEFAULT_REPLY_CONFIRMATION_LIMITS: ReplyConfirmationLimits = { linkTtlMs: 7 * 24 * 3600_000, perDay: 5, minIntervalMs: 60_000 };
+export const DEFAULT_REPLY_CONFIRMATION_LIMITS: ReplyConfirmationLimits = {
+  linkTtlMs: 7 * 24 * 3600_000,
+  perDay: 5,
+  minIntervalMs: 60_000,
+};
 
 export interface ReplyConfirmationDeps {
   readonly targets: Database<ReplyTarget, string>;
@@ -90,7 +95,12 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
     return Math.max(0, spacing, daily);
   }
 
-  async function send(tenantId: string, address: string, previous: ReplyTarget | undefined, now: number): Promise<RequestOutcome> {
+  async function send(
+    tenantId: string,
+    address: string,
+    previous: ReplyTarget | undefined,
+    now: number,
+  ): Promise<RequestOutcome> {
     const wait = waitMs(previous, now);
     const sends = (previous?.sends ?? []).filter((t) => t > now - DAY_MS);
     if (wait > 0) {
@@ -103,15 +113,29 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
     await deps.targets.put(tenantId, { address, tokenHash: hashOf(secret), expiresAt, sends: [...sends, now] });
     const id = newQueueId(now);
     const raw = confirmationMail({
-      id, to: address, from: deps.from, hostname: deps.hostname, tenantName: (await deps.tenantName(tenantId)) ?? 'a Postbode sender',
-      link: `${deps.confirmUrl}?token=${tenantId}.${secret}`, expiresAt, now,
+      id,
+      to: address,
+      from: deps.from,
+      hostname: deps.hostname,
+      tenantName: (await deps.tenantName(tenantId)) ?? 'a Postbode sender',
+      link: `${deps.confirmUrl}?token=${tenantId}.${secret}`,
+      expiresAt,
+      now,
     });
     // kind dsn: a message of the mail system (null sender, never answered by another DSN).
-    await deps.queue.enqueue({
-      id, tenantId, kind: 'dsn', envelope: { from: '', to: [address] }, receivedAt: now,
-      client: { address: '127.0.0.1', helo: deps.hostname }, messageId: `<${id.toLowerCase()}.reply-address@${deps.hostname}>`,
-      subject: 'Confirm that replies may be forwarded to this address',
-    }, raw);
+    await deps.queue.enqueue(
+      {
+        id,
+        tenantId,
+        kind: 'dsn',
+        envelope: { from: '', to: [address] },
+        receivedAt: now,
+        client: { address: '127.0.0.1', helo: deps.hostname },
+        messageId: `<${id.toLowerCase()}.reply-address@${deps.hostname}>`,
+        subject: 'Confirm that replies may be forwarded to this address',
+      },
+      raw,
+    );
     deps.logger.info({ tenantId, queueId: id }, 'reply address confirmation mailed');
     deps.onQueued();
     return { kind: 'sent', expiresAt };
@@ -130,7 +154,14 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
 
   /** Held replies to this address go now (they were deferred while it was unconfirmed). */
   async function releaseHeld(tenantId: string, address: string, now: number): Promise<void> {
-    const released = await retryDeferredWith(deps.queue, tenantId, [AWAITING_CONFIRMATION_REPLY], now, deps.logger, address);
+    const released = await retryDeferredWith(
+      deps.queue,
+      tenantId,
+      [AWAITING_CONFIRMATION_REPLY],
+      now,
+      deps.logger,
+      address,
+    );
     if (released > 0) deps.onQueued();
   }
 
@@ -159,7 +190,11 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
         return;
       }
       const outcome = await send(tenantId, address, previous, deps.clock());
-      if (outcome.kind === 'rate-limited') deps.logger.info({ tenantId }, 'reply address saved; confirmation mail limit reached, the tenant can resend later');
+      if (outcome.kind === 'rate-limited')
+        deps.logger.info(
+          { tenantId },
+          'reply address saved; confirmation mail limit reached, the tenant can resend later',
+        );
     },
 
     /** The resend button: a new link (the old one stops working), within the limit. */

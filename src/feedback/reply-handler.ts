@@ -22,7 +22,13 @@ export const FORWARDED_FOR_HEADER = 'X-Postbode-Forwarded-For';
  * queued, headers and body as they came, to the tenant's "send replies to" address with an
  * SRS0 envelope sender (held there, deferred, until the tenant confirmed that address).
  */
-export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: string, raw: Buffer, log: Record<string, unknown>): Promise<void> {
+export async function handleReply(
+  ctx: MxContext,
+  entry: InboxEntry,
+  localPart: string,
+  raw: Buffer,
+  log: Record<string, unknown>,
+): Promise<void> {
   const found = await tenantByLocalPart(ctx.tenants, ctx.settings, localPart);
   if (!found) {
     ctx.logger.info({ ...log, localPart }, 'reply for a forwarding address that is gone, dropped');
@@ -50,7 +56,10 @@ export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: 
   }
   if (!answered) {
     ctx.metrics.mx?.('reply-held', 'unmatched');
-    ctx.logger.info({ ...fields, from: entry.envelope.from, messageId: headers.get('message-id') }, 'reply not forwarded: it answers no message this tenant sent');
+    ctx.logger.info(
+      { ...fields, from: entry.envelope.from, messageId: headers.get('message-id') },
+      'reply not forwarded: it answers no message this tenant sent',
+    );
     return;
   }
   // Replayed after a crash between the enqueue and the inbox cleanup: forwarded already, under the MX id.
@@ -59,12 +68,18 @@ export async function handleReply(ctx: MxContext, entry: InboxEntry, localPart: 
   if (ctx.replyTargetConfirmed && !(await ctx.replyTargetConfirmed(tenant.id, settings.replyTo))) {
     // Kept in the queue, deferred until the address is confirmed (mx-plan.ts), visible in the message log.
     ctx.metrics.mx?.('reply-held', 'unconfirmed');
-    ctx.logger.info({ ...fields, queueId: forwarded.id }, 'reply held: the "send replies to" address is not confirmed yet');
+    ctx.logger.info(
+      { ...fields, queueId: forwarded.id },
+      'reply held: the "send replies to" address is not confirmed yet',
+    );
     ctx.onQueued();
     return;
   }
   ctx.metrics.mx?.('reply-forwarded');
-  ctx.logger.info({ ...fields, queueId: forwarded.id, answers: answered.id, autoReply: auto !== undefined }, 'reply forwarded');
+  ctx.logger.info(
+    { ...fields, queueId: forwarded.id, answers: answered.id, autoReply: auto !== undefined },
+    'reply forwarded',
+  );
   ctx.onQueued();
 }
 
@@ -75,7 +90,12 @@ function forwardedBefore(raw: Buffer, tenantId: string): boolean {
 }
 
 /** Against the message it answers (In-Reply-To, else References), as a note on its client recipients. */
-async function recordAutoReply(ctx: MxContext, message: QueuedMessage | undefined, reason: string, log: Record<string, unknown>): Promise<void> {
+async function recordAutoReply(
+  ctx: MxContext,
+  message: QueuedMessage | undefined,
+  reason: string,
+  log: Record<string, unknown>,
+): Promise<void> {
   ctx.metrics.mx?.('auto-reply');
   ctx.logger.info({ ...log, reason, queueId: message?.id }, 'auto-reply recorded');
   if (!message) return;
@@ -85,15 +105,33 @@ async function recordAutoReply(ctx: MxContext, message: QueuedMessage | undefine
   }
 }
 
-async function forward(ctx: MxContext, entry: InboxEntry, tenantId: string, replyTo: string, raw: Buffer, headers: Map<string, string>): Promise<QueuedMessage> {
+async function forward(
+  ctx: MxContext,
+  entry: InboxEntry,
+  tenantId: string,
+  replyTo: string,
+  raw: Buffer,
+  headers: Map<string, string>,
+): Promise<QueuedMessage> {
   const now = ctx.clock();
   const body = Buffer.concat([Buffer.from(`${FORWARDED_FOR_HEADER}: ${tenantId}\r\n`, 'latin1'), raw]);
-  const from = entry.envelope.from === '' ? '' : srsForward(ctx.domains.srsKey, entry.envelope.from, ctx.domains.bounceDomain, now);
+  const from =
+    entry.envelope.from === ''
+      ? ''
+      : srsForward(ctx.domains.srsKey, entry.envelope.from, ctx.domains.bounceDomain, now);
   const subject = headers.get('subject');
-  return ctx.queue.enqueue({
-    // The MX id, so a replay finds it; a second forwarding recipient of the same message gets its own.
-    id: ctx.queue.get(entry.id) === undefined ? entry.id : newQueueId(now), tenantId, kind: 'reply', envelope: { from, to: [replyTo] }, receivedAt: now,
-    client: entry.client, messageId: headers.get('message-id') ?? `<${entry.id}@mx>`,
-    ...(subject !== undefined ? { subject: subject.slice(0, 998) } : {}),
-  }, body);
+  return ctx.queue.enqueue(
+    {
+      // The MX id, so a replay finds it; a second forwarding recipient of the same message gets its own.
+      id: ctx.queue.get(entry.id) === undefined ? entry.id : newQueueId(now),
+      tenantId,
+      kind: 'reply',
+      envelope: { from, to: [replyTo] },
+      receivedAt: now,
+      client: entry.client,
+      messageId: headers.get('message-id') ?? `<${entry.id}@mx>`,
+      ...(subject !== undefined ? { subject: subject.slice(0, 998) } : {}),
+    },
+    body,
+  );
 }

@@ -37,9 +37,12 @@ export function createSentIndex(stores: Pick<MxStores, 'sent' | 'sentAt'>, logge
     record(tenantId, messageId, queueId, at) {
       const key = keyOf(tenantId, messageId);
       if (bareMessageId(messageId) === '' || stores.sent.get(key) !== undefined) return;
-      stores.sent.put(key, { queueId, at })
+      stores.sent
+        .put(key, { queueId, at })
         .then(() => stores.sentAt.put([at, key], true))
-        .catch((err: unknown) => logger.warn({ err, queueId }, 'could not index the Message-ID: replies to it will not be forwarded'));
+        .catch((err: unknown) =>
+          logger.warn({ err, queueId }, 'could not index the Message-ID: replies to it will not be forwarded'),
+        );
     },
     find(tenantId, messageIds) {
       for (const id of messageIds.slice(0, MAX_IDS_PER_LOOKUP)) {

@@ -40,7 +40,11 @@ export function srsReverse(key: Buffer, address: string, now: number): string | 
   const [, given = '', tt = '', domain = '', local = ''] = match;
   const expected = Buffer.from(hash(key, tt.toUpperCase(), domain, local));
   // Some servers change the case of local parts: compare the hash case-insensitively, as postsrsd does.
-  if (expected.length !== given.length || !timingSafeEqual(Buffer.from(expected.toString().toLowerCase()), Buffer.from(given.toLowerCase()))) return undefined;
+  if (
+    expected.length !== given.length ||
+    !timingSafeEqual(Buffer.from(expected.toString().toLowerCase()), Buffer.from(given.toLowerCase()))
+  )
+    return undefined;
   const then = ALPHABET.indexOf(tt.charAt(0).toUpperCase()) * 32 + ALPHABET.indexOf(tt.charAt(1).toUpperCase());
   const today = Math.floor(now / DAY_MS) % 1024;
   if ((today - then + 1024) % 1024 > MAX_AGE_DAYS) return undefined;

@@ -59,44 +59,56 @@ export function createSuppressionStore(stores: MxStores): SuppressionStore {
   };
   return {
     get: (tenantId, address) => suppressions.get(keyOf(tenantId, address)),
-    recordHardBounce: (b, thresholds) => commit(() => {
-      const key = keyOf(b.tenantId, b.address);
-      const count = (bounces.get(key)?.count ?? 0) + 1;
-      void bounces.put(key, { count, lastAt: b.now });
-      const existing = suppressions.get(key);
-      const limit = b.userUnknown ? thresholds.userUnknown : thresholds.hard;
-      if (!existing && count < limit) return undefined;
-      const entry: SuppressionEntry = {
-        address: existing?.address ?? b.address.toLowerCase(), reason: b.reason, bounces: count,
-        createdAt: existing?.createdAt ?? b.now, lastBounceAt: b.now,
-      };
-      void suppressions.put(key, entry);
-      return entry;
-    }),
+    recordHardBounce: (b, thresholds) =>
+      commit(() => {
+        const key = keyOf(b.tenantId, b.address);
+        const count = (bounces.get(key)?.count ?? 0) + 1;
+        void bounces.put(key, { count, lastAt: b.now });
+        const existing = suppressions.get(key);
+        const limit = b.userUnknown ? thresholds.userUnknown : thresholds.hard;
+        if (!existing && count < limit) return undefined;
+        const entry: SuppressionEntry = {
+          address: existing?.address ?? b.address.toLowerCase(),
+          reason: b.reason,
+          bounces: count,
+          createdAt: existing?.createdAt ?? b.now,
+          lastBounceAt: b.now,
+        };
+        void suppressions.put(key, entry);
+        return entry;
+      }),
     list: (tenantId) => [...suppressions.getRange(rangeOf(tenantId))].map(({ value }) => value),
-    add: (tenantId, address, reason, now) => commit(() => {
-      const key = keyOf(tenantId, address);
-      const entry: SuppressionEntry = suppressions.get(key) ?? { address: address.toLowerCase(), reason, bounces: 0, createdAt: now };
-      void suppressions.put(key, entry);
-      return entry;
-    }),
-    remove: (tenantId, address) => commit(() => {
-      const key = keyOf(tenantId, address);
-      const existed = suppressions.doesExist(key);
-      void suppressions.remove(key);
-      void bounces.remove(key);
-      return existed;
-    }),
+    add: (tenantId, address, reason, now) =>
+      commit(() => {
+        const key = keyOf(tenantId, address);
+        const entry: SuppressionEntry = suppressions.get(key) ?? {
+          address: address.toLowerCase(),
+          reason,
+          bounces: 0,
+          createdAt: now,
+        };
+        void suppressions.put(key, entry);
+        return entry;
+      }),
+    remove: (tenantId, address) =>
+      commit(() => {
+        const key = keyOf(tenantId, address);
+        const existed = suppressions.doesExist(key);
+        void suppressions.remove(key);
+        void bounces.remove(key);
+        return existed;
+      }),
     tenantIds: () => new Set([...suppressions.getKeys(), ...bounces.getKeys()].map(tenantOf)),
-    removeTenant: (tenantId) => commit(() => {
-      let removed = 0;
-      for (const db of [suppressions, bounces] as const) {
-        for (const key of db.getKeys(rangeOf(tenantId))) {
-          void db.remove(key);
-          removed += 1;
+    removeTenant: (tenantId) =>
+      commit(() => {
+        let removed = 0;
+        for (const db of [suppressions, bounces] as const) {
+          for (const key of db.getKeys(rangeOf(tenantId))) {
+            void db.remove(key);
+            removed += 1;
+          }
         }
-      }
-      return removed;
-    }),
+        return removed;
+      }),
   };
 }

@@ -14,7 +14,11 @@ export interface ForwardingTenant {
  * index (src/tenants/local-part-registry.ts) and one tenant read, whatever the number of
  * tenants; the same normalisation as when the local part was claimed.
  */
-export async function tenantByLocalPart(tenants: Pick<TenantDirectory, 'byId'>, settings: SenderSettingsReader & LocalPartIndex, localPart: string): Promise<ForwardingTenant | undefined> {
+export async function tenantByLocalPart(
+  tenants: Pick<TenantDirectory, 'byId'>,
+  settings: SenderSettingsReader & LocalPartIndex,
+  localPart: string,
+): Promise<ForwardingTenant | undefined> {
   const id = settings.localPartOwner(normaliseLocalPart(localPart));
   if (id === undefined) return undefined;
   const tenant = await tenants.byId(id);

@@ -15,18 +15,41 @@ export async function checkDmarc(dns: DnsLookup, domain: string, reportAddress?:
   const name = dmarcName(domain);
   const fallback = reportAddress === undefined ? 'v=DMARC1; p=none' : dmarcRecord([], reportAddress).value;
   const outcome = await lookupTxt(dns, name);
-  if (outcome.kind === 'failed') return { check: unknownCheck('dmarc', name, fallback, outcome.code, 'DMARC record'), tags: null };
+  if (outcome.kind === 'failed')
+    return { check: unknownCheck('dmarc', name, fallback, outcome.code, 'DMARC record'), tags: null };
   const values = outcome.kind === 'found' ? outcome.records.map((s) => s.join('')) : [];
   const dmarc = values.filter(isDmarcRecord);
   const [only] = dmarc;
   const base = { record: 'dmarc' as const, name };
-  if (only === undefined) return { check: { ...base, expected: fallback, ...(await missingDmarc(dns, domain, values, fallback)) }, tags: null };
+  if (only === undefined)
+    return {
+      check: { ...base, expected: fallback, ...(await missingDmarc(dns, domain, values, fallback)) },
+      tags: null,
+    };
   if (dmarc.length > 1) {
-    return { check: { ...base, expected: only, ...wrong('several-records', dmarc.join(' | '), `There are ${dmarc.length} DMARC `
-      + `records at ${name}; receivers ignore DMARC when there is more than one. Keep one and delete the others.`) }, tags: null };
+    return {
+      check: {
+        ...base,
+        expected: only,
+        ...wrong(
+          'several-records',
+          dmarc.join(' | '),
+          `There are ${dmarc.length} DMARC ` +
+            `records at ${name}; receivers ignore DMARC when there is more than one. Keep one and delete the others.`,
+        ),
+      },
+      tags: null,
+    };
   }
   return {
-    check: { ...base, expected: only, status: 'ok', problem: null, found: only, advice: 'The DMARC record is in place.' },
+    check: {
+      ...base,
+      expected: only,
+      status: 'ok',
+      problem: null,
+      found: only,
+      advice: 'The DMARC record is in place.',
+    },
     tags: parseTagList(only),
   };
 }
@@ -34,20 +57,31 @@ export async function checkDmarc(dns: DnsLookup, domain: string, reportAddress?:
 async function missingDmarc(dns: DnsLookup, domain: string, values: readonly string[], proposed: string) {
   const quoted = values.find((v) => hasPastedQuotes(v) && isDmarcRecord(withoutQuotes(v)));
   if (quoted !== undefined) {
-    return wrong('quoted', quoted, 'Your DMARC record contains quote marks or backslashes that were pasted in with the '
-      + `value, so receivers do not recognise it. Replace the value with exactly: ${withoutQuotes(quoted)}`);
+    return wrong(
+      'quoted',
+      quoted,
+      'Your DMARC record contains quote marks or backslashes that were pasted in with the ' +
+        `value, so receivers do not recognise it. Replace the value with exactly: ${withoutQuotes(quoted)}`,
+    );
   }
   const doubled = `${dmarcName(domain)}.${domain}`;
   const probe = await lookupTxt(dns, doubled);
   const misplaced = probe.kind === 'found' ? probe.records.map((s) => s.join('')).find(isDmarcRecord) : undefined;
   if (misplaced !== undefined) {
-    return wrong('domain-appended-twice', misplaced, `Your DNS provider added your domain name a second time: the DMARC `
-      + `record is at ${doubled} instead of ${dmarcName(domain)}. Edit the record and enter only "_dmarc" as its name.`);
+    return wrong(
+      'domain-appended-twice',
+      misplaced,
+      `Your DNS provider added your domain name a second time: the DMARC ` +
+        `record is at ${doubled} instead of ${dmarcName(domain)}. Edit the record and enter only "_dmarc" as its name.`,
+    );
   }
   return {
-    status: 'missing' as const, problem: 'not-found' as const, found: null,
-    advice: 'There is no DMARC record. It is not needed to start sending, but recommended: add a TXT record with the name '
-      + `"_dmarc" and this value: ${proposed}`,
+    status: 'missing' as const,
+    problem: 'not-found' as const,
+    found: null,
+    advice:
+      'There is no DMARC record. It is not needed to start sending, but recommended: add a TXT record with the name ' +
+      `"_dmarc" and this value: ${proposed}`,
   };
 }
 
@@ -58,7 +92,10 @@ async function missingDmarc(dns: DnsLookup, domain: string, values: readonly str
  * (aspf=s) only when that host is the domain itself.
  */
 export function dmarcAlignment(
-  domain: string, tags: ReadonlyMap<string, string> | null, dkimOk: boolean, returnPath: { host: string; ok: boolean } | null,
+  domain: string,
+  tags: ReadonlyMap<string, string> | null,
+  dkimOk: boolean,
+  returnPath: { host: string; ok: boolean } | null,
 ): DmarcAlignment {
   const policyTag = tags?.get('p')?.toLowerCase();
   const policy = policyTag === 'none' || policyTag === 'quarantine' || policyTag === 'reject' ? policyTag : null;

@@ -62,10 +62,22 @@ export interface DomainCheck {
   readonly spfLookups: number | null;
 }
 
-export function unknownCheck(record: RecordKind, name: string, expected: string, code: string, what: string): RecordCheck {
+export function unknownCheck(
+  record: RecordKind,
+  name: string,
+  expected: string,
+  code: string,
+  what: string,
+): RecordCheck {
   return {
-    record, name, status: 'unknown', problem: 'lookup-failed', found: null, expected,
-    advice: `The ${what} could not be checked because the DNS server did not answer properly (${code}). `
-      + 'This is usually temporary: try again in a few minutes.',
+    record,
+    name,
+    status: 'unknown',
+    problem: 'lookup-failed',
+    found: null,
+    expected,
+    advice:
+      `The ${what} could not be checked because the DNS server did not answer properly (${code}). ` +
+      'This is usually temporary: try again in a few minutes.',
   };
 }

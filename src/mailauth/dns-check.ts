@@ -42,8 +42,12 @@ export async function checkDomain(input: DomainCheckInput): Promise<DomainCheck>
     domain,
     records,
     active: dkimOk && spf.check.status === 'ok',
-    dmarcAligned: dmarcAlignment(domain, dmarc.tags, dkimOk,
-      rp === undefined || returnPath === null ? null : { host: rp.host, ok: returnPath.status === 'ok' }),
+    dmarcAligned: dmarcAlignment(
+      domain,
+      dmarc.tags,
+      dkimOk,
+      rp === undefined || returnPath === null ? null : { host: rp.host, ok: returnPath.status === 'ok' },
+    ),
     spfLookups: spf.lookups,
   };
 }

@@ -19,9 +19,10 @@ const generateKeyPairAsync = promisify(generateKeyPair);
  * an RSA key). Async: RSA key generation takes ~100 ms and must not block the event loop.
  */
 export async function generateDkimKey(algorithm: DkimAlgorithm): Promise<DkimKey> {
-  const pair = algorithm === 'rsa'
-    ? await generateKeyPairAsync('rsa', { modulusLength: 2048 })
-    : await generateKeyPairAsync('ed25519');
+  const pair =
+    algorithm === 'rsa'
+      ? await generateKeyPairAsync('rsa', { modulusLength: 2048 })
+      : await generateKeyPairAsync('ed25519');
   const privateKeyPem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { algorithm, privateKeyPem, publicKeyDnsValue: dnsValueOf(pair.publicKey, algorithm) };
 }

@@ -47,7 +47,14 @@ export interface MailauthInternals {
   relaxedHeaders(
     type: 'DKIM',
     signingHeaderLines: { keys: string; headers: readonly ParsedHeader[] },
-    options: { signingDomain: string; selector: string; algorithm: string; canonicalization: string; bodyHash: string; signTime: Date },
+    options: {
+      signingDomain: string;
+      selector: string;
+      algorithm: string;
+      canonicalization: string;
+      bodyHash: string;
+      signTime: Date;
+    },
   ): { canonicalizedHeader: Buffer; dkimHeaderOpts: SignatureTags };
   formatSignatureHeaderLine(type: 'DKIM', values: SignatureTags, folded: boolean): string;
   /** Splits a header block (ending in the blank line) into fields, as the parser does. */

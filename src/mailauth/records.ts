@@ -59,7 +59,12 @@ export interface TxtProposal {
   readonly problem: string | null;
 }
 
-function proposal(action: TxtProposal['action'], value: string, current: readonly string[], problem: string | null = null): TxtProposal {
+function proposal(
+  action: TxtProposal['action'],
+  value: string,
+  current: readonly string[],
+  problem: string | null = null,
+): TxtProposal {
   return { action, value, valueChunks: txtChunks(value), current, problem };
 }
 
@@ -72,8 +77,12 @@ export function spfRecord(existing: readonly string[], platformInclude: string):
   const [only] = spf;
   if (only === undefined) return proposal('create', `v=spf1 include:${platformInclude} ~all`, spf);
   if (spf.length > 1) {
-    return proposal('merge', mergeSpf(spf, platformInclude), spf,
-      `There are ${spf.length} SPF records; only one is allowed, so receivers ignore all of them.`);
+    return proposal(
+      'merge',
+      mergeSpf(spf, platformInclude),
+      spf,
+      `There are ${spf.length} SPF records; only one is allowed, so receivers ignore all of them.`,
+    );
   }
   if (hasInclude(only, platformInclude)) return proposal('keep', only, spf);
   return proposal('replace', addInclude(only, platformInclude), spf);
@@ -94,8 +103,12 @@ export function dmarcRecord(existing: readonly string[], reportAddress: string):
   const [first] = dmarc;
   if (first === undefined) return proposal('create', `v=DMARC1; p=none; rua=mailto:${reportAddress}`, dmarc);
   if (dmarc.length > 1) {
-    return proposal('merge', first, dmarc,
-      `There are ${dmarc.length} DMARC records; receivers ignore DMARC when there is more than one. Keep one.`);
+    return proposal(
+      'merge',
+      first,
+      dmarc,
+      `There are ${dmarc.length} DMARC records; receivers ignore DMARC when there is more than one. Keep one.`,
+    );
   }
   return proposal('keep', first, dmarc);
 }

@@ -64,13 +64,17 @@ export function createSignPool(options: SignPoolOptions): SignPool {
  * `execArgv: ['--import', 'tsx']` does not reach a worker's entry module
  * (ERR_UNKNOWN_FILE_EXTENSION), so a two-line bootstrap registers tsx first, then imports it.
  */
-export function signWorkerSpec(moduleUrl: string = import.meta.url): { filename: string | URL; options: WorkerOptions } {
+export function signWorkerSpec(moduleUrl: string = import.meta.url): {
+  filename: string | URL;
+  options: WorkerOptions;
+} {
   const ext = extname(fileURLToPath(moduleUrl));
   const url = new URL(`./sign-worker${ext}`, moduleUrl);
   if (ext !== '.ts') return { filename: url, options: {} };
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)})`
-    + `.then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  const bootstrap =
+    `import(${JSON.stringify(tsxApi)})` +
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
   return { filename: bootstrap, options: { eval: true } };
 }
 
@@ -108,7 +112,10 @@ class WorkerSignPool implements SignPool {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (!this.idle()) await new Promise<void>((resolve) => { this.drained = resolve; });
+    if (!this.idle())
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
@@ -132,7 +139,9 @@ class WorkerSignPool implements SignPool {
     const worker = new Worker(this.spec.filename, this.spec.options);
     const slot: Slot = { worker, task: null, error: null };
     worker.on('message', (response: SignResponse) => this.settle(slot, response));
-    worker.on('error', (err) => { slot.error = err; });
+    worker.on('error', (err) => {
+      slot.error = err;
+    });
     worker.on('exit', (code) => this.exited(slot, code));
     return slot;
   }

@@ -25,7 +25,11 @@ export interface SignStageDeps {
   readonly logger: Logger;
 }
 
-export type SignStage = (deliveries: readonly PlannedDelivery[], as: SignAs, queueId: string) => Promise<PlannedDelivery[]>;
+export type SignStage = (
+  deliveries: readonly PlannedDelivery[],
+  as: SignAs,
+  queueId: string,
+) => Promise<PlannedDelivery[]>;
 
 /** Thrown (so the attempt is deferred) rather than ever sending mail unsigned where a signature is required. */
 export class SigningFailed extends Error {
@@ -54,7 +58,10 @@ export function createSignStage(deps: SignStageDeps): SignStage {
     } catch (err) {
       // Settle the rest so no rejection is left unhandled.
       await Promise.allSettled(signed.values());
-      deps.logger.error({ queueId, signer: as.kind === 'platform' ? 'platform' : as.domain, err }, 'DKIM signing failed, deferring');
+      deps.logger.error(
+        { queueId, signer: as.kind === 'platform' ? 'platform' : as.domain, err },
+        'DKIM signing failed, deferring',
+      );
       throw new SigningFailed('DKIM signing failed', { cause: err });
     }
   };
@@ -67,7 +74,11 @@ function signedCopy(results: ReadonlyMap<Buffer, Buffer>, raw: Buffer): Buffer {
 }
 
 /** Which key signs a message sent in `mode`; undefined: not signed by us (own-smtp). */
-export function signerFor(mode: 'forwarding' | 'own-address' | 'own-smtp', tenantId: string, ownAddress: string | undefined): SignAs | undefined {
+export function signerFor(
+  mode: 'forwarding' | 'own-address' | 'own-smtp',
+  tenantId: string,
+  ownAddress: string | undefined,
+): SignAs | undefined {
   if (mode === 'forwarding') return { kind: 'platform' };
   if (mode === 'own-address' && ownAddress !== undefined) {
     return { kind: 'tenant', tenantId, domain: ownAddress.slice(ownAddress.lastIndexOf('@') + 1).toLowerCase() };

@@ -28,7 +28,15 @@ export interface SignOptions {
 
 /** The headers we sign, in the order of the issue. */
 export const SIGNED_HEADERS: readonly string[] = [
-  'From', 'To', 'Cc', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'MIME-Version', 'Content-Type',
+  'From',
+  'To',
+  'Cc',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'MIME-Version',
+  'Content-Type',
 ];
 
 /** Listed once more than they occur, so a second one added later breaks the signature. */
@@ -42,7 +50,11 @@ const mailauth = loadMailauthInternals();
  * the original bytes follow unchanged. Throws DkimError (E_DKIM_KEY / E_DKIM_SIGN) rather
  * than ever returning the message unsigned.
  */
-export async function signMessage(raw: Buffer, keys: readonly SigningKey[], options: SignOptions = {}): Promise<Buffer> {
+export async function signMessage(
+  raw: Buffer,
+  keys: readonly SigningKey[],
+  options: SignOptions = {},
+): Promise<Buffer> {
   if (keys.length === 0) throw new DkimError('E_DKIM_SIGN', 'no DKIM key to sign with');
   const parseKey = options.parseKey ?? parsePrivateKey;
   const privateKeys = keys.map((key) => checkedKey(key, parseKey(key.privateKeyPem)));
@@ -57,7 +69,10 @@ export async function signMessage(raw: Buffer, keys: readonly SigningKey[], opti
 function checkedKey(key: SigningKey, parsed: KeyObject): KeyObject {
   const actual = algorithmOf(parsed);
   if (actual !== key.algorithm) {
-    throw new DkimError('E_DKIM_KEY', `DKIM key for ${key.selector}._domainkey.${key.domain} is ${actual}, not ${key.algorithm}`);
+    throw new DkimError(
+      'E_DKIM_KEY',
+      `DKIM key for ${key.selector}._domainkey.${key.domain} is ${actual}, not ${key.algorithm}`,
+    );
   }
   return parsed;
 }
@@ -68,7 +83,9 @@ function checkedKey(key: SigningKey, parsed: KeyObject): KeyObject {
  * name, so it contributes nothing, and a header of that name added later will not verify.
  */
 export function signingHeaderLines(
-  parsed: readonly ParsedHeader[], fields: readonly string[], oversigned: readonly string[],
+  parsed: readonly ParsedHeader[],
+  fields: readonly string[],
+  oversigned: readonly string[],
 ): { keys: string; headers: ParsedHeader[] } {
   const wanted = new Set(fields.map((f) => f.toLowerCase()));
   const headers = parsed.filter((h) => wanted.has(h.key)).reverse();
@@ -100,17 +117,27 @@ export async function hashWithParser(raw: Buffer): Promise<{ headers: ParsedHead
 }
 
 function signatureHeader(
-  key: SigningKey, privateKey: KeyObject, lines: { keys: string; headers: ParsedHeader[] }, bodyHash: string, signTime: Date,
+  key: SigningKey,
+  privateKey: KeyObject,
+  lines: { keys: string; headers: ParsedHeader[] },
+  bodyHash: string,
+  signTime: Date,
 ): string {
   const algorithm = `${key.algorithm}-sha256`;
   try {
     const { canonicalizedHeader, dkimHeaderOpts } = mailauth.relaxedHeaders('DKIM', lines, {
-      signingDomain: key.domain, selector: key.selector, algorithm, canonicalization: CANONICALIZATION, bodyHash, signTime,
+      signingDomain: key.domain,
+      selector: key.selector,
+      algorithm,
+      canonicalization: CANONICALIZATION,
+      bodyHash,
+      signTime,
     });
     // Ed25519-SHA256 signs the SHA-256 of the canonical header (RFC 8463 3); RSA hashes itself.
-    const b = key.algorithm === 'rsa'
-      ? sign('sha256', canonicalizedHeader, privateKey)
-      : sign(null, createHash('sha256').update(canonicalizedHeader).digest(), privateKey);
+    const b =
+      key.algorithm === 'rsa'
+        ? sign('sha256', canonicalizedHeader, privateKey)
+        : sign(null, createHash('sha256').update(canonicalizedHeader).digest(), privateKey);
     return mailauth.formatSignatureHeaderLine('DKIM', { ...dkimHeaderOpts, b: b.toString('base64') }, true);
   } catch (err) {
     throw new DkimError('E_DKIM_SIGN', `signing with ${key.selector}._domainkey.${key.domain} failed`, { cause: err });

@@ -27,7 +27,12 @@ export function isSpfRecord(value: string): boolean {
 
 /** The terms after `v=spf1`; assumes `isSpfRecord(value)`. */
 export function parseSpf(value: string): SpfTerm[] {
-  return value.trim().split(/\s+/).slice(1).filter((t) => t !== '').map(parseTerm);
+  return value
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .filter((t) => t !== '')
+    .map(parseTerm);
 }
 
 function parseTerm(raw: string): SpfTerm {
@@ -49,8 +54,14 @@ function parseTerm(raw: string): SpfTerm {
 /** True when the record has a direct `include:<domain>` that passes (`+` qualifier). */
 export function hasInclude(value: string, domain: string): boolean {
   const wanted = normaliseDomain(domain);
-  return parseSpf(value).some((t) => t.kind === 'mechanism' && t.name === 'include'
-    && t.qualifier === '+' && t.value !== null && normaliseDomain(t.value) === wanted);
+  return parseSpf(value).some(
+    (t) =>
+      t.kind === 'mechanism' &&
+      t.name === 'include' &&
+      t.qualifier === '+' &&
+      t.value !== null &&
+      normaliseDomain(t.value) === wanted,
+  );
 }
 
 /**

@@ -39,11 +39,19 @@ interface WalkContext {
 }
 
 export async function walkSpf(
-  dns: DnsLookup, record: string, platformInclude: string, platformIps: readonly string[] = [],
+  dns: DnsLookup,
+  record: string,
+  platformInclude: string,
+  platformIps: readonly string[] = [],
 ): Promise<SpfWalk> {
   const state: WalkState = {
-    lookups: 0, fetches: 0, reachedPlatform: false, failedCode: null,
-    visited: new Set(), broken: [], permitted: new BlockList(),
+    lookups: 0,
+    fetches: 0,
+    reachedPlatform: false,
+    failedCode: null,
+    visited: new Set(),
+    broken: [],
+    permitted: new BlockList(),
   };
   await visit({ dns, platform: normaliseDomain(platformInclude) }, state, record, 0, true);
   const ipsPermitted = platformIps.length > 0 && platformIps.every((ip) => isPermitted(state.permitted, ip));
@@ -56,7 +64,13 @@ export async function walkSpf(
 }
 
 /** `passing`: every include on the way here had the `+` qualifier, so a match here permits. */
-async function visit(ctx: WalkContext, state: WalkState, record: string, depth: number, passing: boolean): Promise<void> {
+async function visit(
+  ctx: WalkContext,
+  state: WalkState,
+  record: string,
+  depth: number,
+  passing: boolean,
+): Promise<void> {
   for (const term of effectiveTerms(parseSpf(record))) {
     if (LOOKUP_TERMS.has(term.name)) state.lookups++;
     if (state.lookups > SPF_LOOKUP_LIMIT) return;
@@ -68,7 +82,13 @@ async function visit(ctx: WalkContext, state: WalkState, record: string, depth: 
   }
 }
 
-async function follow(ctx: WalkContext, state: WalkState, target: string, depth: number, passes: boolean): Promise<void> {
+async function follow(
+  ctx: WalkContext,
+  state: WalkState,
+  target: string,
+  depth: number,
+  passes: boolean,
+): Promise<void> {
   const isPlatform = target === ctx.platform;
   if (isPlatform && passes) state.reachedPlatform = true;
   // Macros (%{i}...) depend on the sender; loops and repeats are walked once.

@@ -21,7 +21,7 @@ export interface HeaderField {
 /** Splits a header block into fields; a line starting with SP or HT continues the field before it. */
 export function splitFields(block: string): RawField[] {
   const fields: Array<{ text: string; lineEnd: string }> = [];
-  for (let start = 0; start < block.length;) {
+  for (let start = 0; start < block.length; ) {
     const lf = block.indexOf('\n', start);
     const next = lf === -1 ? block.length : lf + 1;
     const crlf = lf > start && block.charCodeAt(lf - 1) === 0x0d;
@@ -48,7 +48,10 @@ export function headerLines(block: string): string[] {
 
 /** Lower-case name of a field's text ('' when it has no colon). */
 export function fieldName(field: string): string {
-  return field.slice(0, Math.max(field.indexOf(':'), 0)).trim().toLowerCase();
+  return field
+    .slice(0, Math.max(field.indexOf(':'), 0))
+    .trim()
+    .toLowerCase();
 }
 
 /** The unfolded value of a field (latin1 text as stored; RFC 2047 words left encoded). */

@@ -7,12 +7,30 @@
  * find bare line ends). Nothing here does I/O or knows of tenants.
  */
 export {
-  findHeaderEnd, headerBlockEnd, isFieldLine, locateHeaderBlock, startsWithField, type HeaderBlock, type HeaderBounds,
+  findHeaderEnd,
+  headerBlockEnd,
+  isFieldLine,
+  locateHeaderBlock,
+  startsWithField,
+  type HeaderBlock,
+  type HeaderBounds,
 } from './header-block.js';
 export {
-  fieldName, fieldValue, findField, headerLines, parseHeaderFields, splitFields, type HeaderField, type RawField,
+  fieldName,
+  fieldValue,
+  findField,
+  headerLines,
+  parseHeaderFields,
+  splitFields,
+  type HeaderField,
+  type RawField,
 } from './header-fields.js';
 export {
-  findFields, joinMessage, setField, splitMessage, withoutFields, type HeaderedMessage,
+  findFields,
+  joinMessage,
+  setField,
+  splitMessage,
+  withoutFields,
+  type HeaderedMessage,
 } from './headered-message.js';
 export { hasBareLf, hasBareLineEnding, normalizeLineEndings, toCrlf } from './line-endings.js';

@@ -1,4 +1,12 @@
-import { findField, headerLines, isFieldLine, locateHeaderBlock, parseHeaderFields, type HeaderBlock, type HeaderField } from './index.js';
+import {
+  findField,
+  headerLines,
+  isFieldLine,
+  locateHeaderBlock,
+  parseHeaderFields,
+  type HeaderBlock,
+  type HeaderField,
+} from './index.js';
 
 /**
  * A fast structural check of a CRLF-normalised message, without mailparser (which costs
@@ -79,7 +87,7 @@ export function multipartBoundary(contentType: string | undefined): string | und
 function walkMultipart(buf: Buffer, from: number, boundary: string, limits: StructureLimits): string | undefined {
   const open: Buffer[] = [delimiter(boundary)];
   let parts = 0;
-  for (let line = nextDashLine(buf, from); line !== -1 && open.length > 0;) {
+  for (let line = nextDashLine(buf, from); line !== -1 && open.length > 0; ) {
     const lineEnd = endOfLine(buf, line);
     const level = matchDelimiter(buf, line, lineEnd, open);
     if (level !== -1) {
@@ -143,7 +151,7 @@ const PART_HEADER_WINDOW = 64 * 1024;
 function partBoundary(buf: Buffer, start: number): string | undefined {
   const lines: string[] = [];
   const stop = Math.min(buf.length, start + PART_HEADER_WINDOW);
-  for (let pos = start; pos < stop;) {
+  for (let pos = start; pos < stop; ) {
     const end = endOfLine(buf, pos);
     const line = buf.toString('latin1', pos, Math.min(end, stop));
     const continuation = lines.length > 0 && (line.startsWith(' ') || line.startsWith('\t'));

@@ -15,7 +15,7 @@ export function formatMailbox(name: string | undefined, address: string): string
 }
 
 export function displayPhrase(name: string): string {
-  if (ATEXT_PHRASE.test(name) && !/^ | $|  /.test(name)) return `"${name}"`;
+  if (ATEXT_PHRASE.test(name) && !/^ | $| {2}/.test(name)) return `"${name}"`;
   if (PRINTABLE_ASCII.test(name)) return `"${name.replace(/(["\\])/g, '\\$1')}"`;
   return encodedWords(name).join('\r\n ');
 }

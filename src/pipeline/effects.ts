@@ -17,7 +17,10 @@ export async function applyEffects(deps: PipelineDeps, draft: Draft): Promise<vo
         await deps.content?.store.annotate(effect.queueId, effect.note);
       }
     } catch (err) {
-      deps.logger.error({ queueId, err }, effect.kind === 'queue-copy' ? 'accountant copy failed' : 'could not record the content annotation');
+      deps.logger.error(
+        { queueId, err },
+        effect.kind === 'queue-copy' ? 'accountant copy failed' : 'could not record the content annotation',
+      );
     }
   }
 }

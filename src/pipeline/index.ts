@@ -2,7 +2,15 @@ import type { Plan } from '../core/plan.js';
 import { platformDeliveries, type PipelineDeps } from './shared.js';
 import type { Draft, Stage } from './draft.js';
 import { applyEffects } from './effects.js';
-import { accountantStage, contentStage, identityStage, routeStage, signStage, startDraft, trackingStage } from './stages.js';
+import {
+  accountantStage,
+  contentStage,
+  identityStage,
+  routeStage,
+  signStage,
+  startDraft,
+  trackingStage,
+} from './stages.js';
 
 /**
  * The mail flow at delivery time, in one place: the order in which a stored message becomes
@@ -31,7 +39,14 @@ import { accountantStage, contentStage, identityStage, routeStage, signStage, st
  * pixel never counts. The inbound MX's additions (suppressed recipients, forwarded replies)
  * are planned around this list (src/pipeline/suppression/mx-plan.ts).
  */
-export const STAGES: readonly Stage[] = [contentStage, identityStage, trackingStage, accountantStage, routeStage, signStage];
+export const STAGES: readonly Stage[] = [
+  contentStage,
+  identityStage,
+  trackingStage,
+  accountantStage,
+  routeStage,
+  signStage,
+];
 
 /** The Plan the delivery attempt calls (through render once and the MX's plan). */
 export function createPipeline(deps: PipelineDeps): Plan {

@@ -51,7 +51,11 @@ function deliveredToSomeone(message: QueuedMessage): boolean {
 
 /** The kept deliveries for the pending recipients, or undefined: render again. */
 async function reuse(
-  deps: PipelineDeps, message: QueuedMessage, stored: RenderedMessage, pending: readonly RecipientState[], fingerprint: string,
+  deps: PipelineDeps,
+  message: QueuedMessage,
+  stored: RenderedMessage,
+  pending: readonly RecipientState[],
+  fingerprint: string,
 ): Promise<PlannedDelivery[] | undefined> {
   if (stored.fingerprint !== fingerprint && !deliveredToSomeone(message)) return undefined;
   const wanted = new Set(pending.map((r) => r.address));

@@ -35,7 +35,10 @@ export async function settingsFingerprint(deps: PipelineDeps, message: QueuedMes
  * Throws the planning deferrals the pipeline throws (own SMTP waiting for a test, Gmail link broken).
  */
 export async function openStored(
-  deps: PipelineDeps, message: QueuedMessage, stored: RenderedDelivery, recipients: readonly string[],
+  deps: PipelineDeps,
+  message: QueuedMessage,
+  stored: RenderedDelivery,
+  recipients: readonly string[],
 ): Promise<PlannedDelivery[] | undefined> {
   const base = { raw: stored.raw, ...(stored.note === undefined ? {} : { note: stored.note }) };
   const route = stored.route;
@@ -44,14 +47,21 @@ export async function openStored(
     if (settings.mode !== 'own-smtp' || !settings.smtp) return undefined;
     holdUntilTested(settings);
     const open = tenantRoute(message.tenantId, settings, deps.openSecret);
-    return open.kind === 'relay' && open.key === route.key ? [{ ...base, route: open, recipients: [...recipients], envelope: { from: stored.from, to: recipients } }] : undefined;
+    return open.kind === 'relay' && open.key === route.key
+      ? [{ ...base, route: open, recipients: [...recipients], envelope: { from: stored.from, to: recipients } }]
+      : undefined;
   }
   if (route.kind === 'gmail') {
     const plan = deps.gmail ? await deps.gmail(message.tenantId, undefined, undefined) : undefined;
     if (plan?.route.kind !== 'gmail' || plan.route.key !== route.key) return undefined;
-    return [{ ...base, route: plan.route, recipients: [...recipients], envelope: { from: stored.from, to: recipients } }];
+    return [
+      { ...base, route: plan.route, recipients: [...recipients], envelope: { from: stored.from, to: recipients } },
+    ];
   }
   return deps.routes(recipients).map((routed) => ({
-    ...base, route: routed.route, recipients: routed.recipients, envelope: { from: stored.from, to: routed.recipients },
+    ...base,
+    route: routed.route,
+    recipients: routed.recipients,
+    envelope: { from: stored.from, to: routed.recipients },
   }));
 }

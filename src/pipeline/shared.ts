@@ -62,13 +62,24 @@ export function stripHiddenHeaders(message: HeaderedMessage): HeaderedMessage {
   return withoutFields(message, HIDDEN_HEADERS);
 }
 
-export async function chooseMode(settings: SenderSettings, tenantId: string, domains: DomainDirectory, gmailAvailable = false): Promise<ModeChoice> {
+export async function chooseMode(
+  settings: SenderSettings,
+  tenantId: string,
+  domains: DomainDirectory,
+  gmailAvailable = false,
+): Promise<ModeChoice> {
   switch (settings.mode) {
-    case 'forwarding': return { mode: 'forwarding' };
+    case 'forwarding':
+      return { mode: 'forwarding' };
     // A missing or broken link is not a fallback: the planner defers the mail until the tenant links again.
-    case 'gmail': return gmailAvailable ? { mode: 'gmail' } : { mode: 'forwarding', note: 'sent in forwarding mode: Gmail mode is not available on this server' };
+    case 'gmail':
+      return gmailAvailable
+        ? { mode: 'gmail' }
+        : { mode: 'forwarding', note: 'sent in forwarding mode: Gmail mode is not available on this server' };
     case 'own-smtp':
-      return settings.smtp ? { mode: 'own-smtp' } : { mode: 'forwarding', note: 'sent in forwarding mode: no own SMTP server is set' };
+      return settings.smtp
+        ? { mode: 'own-smtp' }
+        : { mode: 'forwarding', note: 'sent in forwarding mode: no own SMTP server is set' };
     case 'own-address': {
       const domain = settings.ownAddress?.slice(settings.ownAddress.lastIndexOf('@') + 1).toLowerCase();
       if (!domain) return { mode: 'forwarding', note: 'sent in forwarding mode: no own address is set' };
@@ -93,11 +104,19 @@ export const OWNS_NOTHING: LegacyOwnership = Object.freeze({ from: false, sender
  * it is an address); Gmail → the linked account or a verified alias (the planner's `from`).
  * Without a platform domain the legacy From stays: the sender guard checked it at SMTP time.
  */
-export function senderIdentity(mode: EffectiveMode, settings: SenderSettings, tenant: Tenant | undefined, platform: Config['platform'], owned: LegacyOwnership = OWNS_NOTHING): SenderIdentity {
+export function senderIdentity(
+  mode: EffectiveMode,
+  settings: SenderSettings,
+  tenant: Tenant | undefined,
+  platform: Config['platform'],
+  owned: LegacyOwnership = OWNS_NOTHING,
+): SenderIdentity {
   const name = settings.displayName ?? tenant?.name;
   const base = {
-    replyToWins: settings.replyToWins, keepOriginalFrom: settings.keepOriginalFrom && owned.from,
-    legacyReplyToOwned: owned.replyTo, legacySenderOwned: owned.sender,
+    replyToWins: settings.replyToWins,
+    keepOriginalFrom: settings.keepOriginalFrom && owned.from,
+    legacyReplyToOwned: owned.replyTo,
+    legacySenderOwned: owned.sender,
     ...(settings.replyTo !== undefined ? { replyTo: settings.replyTo } : {}),
   };
   if (mode === 'forwarding') {
@@ -120,16 +139,35 @@ export function legacyFromAddress(message: HeaderedMessage): string | undefined 
 }
 
 /** The settings without an own address or reply-to on another tenant's or the platform's domain: neither may leave as From or Reply-To. */
-export function withoutForeignAddresses(deps: PipelineDeps, message: QueuedMessage, settings: SenderSettings, local: string | undefined): SenderSettings {
-  const foreign = (a: string | undefined): boolean => a !== undefined && ownedByOthers(deps, message.tenantId, local, a);
+export function withoutForeignAddresses(
+  deps: PipelineDeps,
+  message: QueuedMessage,
+  settings: SenderSettings,
+  local: string | undefined,
+): SenderSettings {
+  const foreign = (a: string | undefined): boolean =>
+    a !== undefined && ownedByOthers(deps, message.tenantId, local, a);
   if (!foreign(settings.ownAddress) && !foreign(settings.replyTo)) return settings;
-  deps.logger.warn({ queueId: message.id, tenantId: message.tenantId }, 'own address or reply-to is on a domain the tenant does not own: not used');
+  deps.logger.warn(
+    { queueId: message.id, tenantId: message.tenantId },
+    'own address or reply-to is on a domain the tenant does not own: not used',
+  );
   const { ownAddress, replyTo, ...rest } = settings;
-  return { ...rest, ...(ownAddress !== undefined && !foreign(ownAddress) ? { ownAddress } : {}), ...(replyTo !== undefined && !foreign(replyTo) ? { replyTo } : {}) };
+  return {
+    ...rest,
+    ...(ownAddress !== undefined && !foreign(ownAddress) ? { ownAddress } : {}),
+    ...(replyTo !== undefined && !foreign(replyTo) ? { replyTo } : {}),
+  };
 }
 
 /** Which legacy fields hold only addresses the tenant owns (a verified domain, its forwarding address, its own settings' addresses). */
-export function legacyOwnership(deps: PipelineDeps, tenantId: string, local: string | undefined, settings: SenderSettings, split: HeaderedMessage): LegacyOwnership {
+export function legacyOwnership(
+  deps: PipelineDeps,
+  tenantId: string,
+  local: string | undefined,
+  settings: SenderSettings,
+  split: HeaderedMessage,
+): LegacyOwnership {
   const known = [settings.ownAddress, settings.replyTo];
   const owns = (name: string): boolean => {
     const values = findFields(split, name).map(fieldValue);
@@ -141,12 +179,19 @@ export function legacyOwnership(deps: PipelineDeps, tenantId: string, local: str
 export function tenantRoute(tenantId: string, settings: SenderSettings, openSecret: PipelineDeps['openSecret']): Route {
   const smtp = settings.smtp;
   if (!smtp) throw new Error('own-smtp mode without server settings');
-  const pass = smtp.passwordSealed === undefined ? undefined : openSecret(smtp.passwordSealed, smtpPasswordContext(tenantId));
+  const pass =
+    smtp.passwordSealed === undefined ? undefined : openSecret(smtp.passwordSealed, smtpPasswordContext(tenantId));
   return {
-    kind: 'relay', key: `${tenantId}:${smtpSettingsHash(smtp)}`, owner: tenantId,
+    kind: 'relay',
+    key: `${tenantId}:${smtpSettingsHash(smtp)}`,
+    owner: tenantId,
     hop: {
-      host: smtp.host, port: smtp.port, tls: smtp.tls, rejectUnauthorized: smtp.rejectUnauthorized,
-      ...(smtp.user !== undefined ? { user: smtp.user } : {}), ...(pass !== undefined ? { pass } : {}),
+      host: smtp.host,
+      port: smtp.port,
+      tls: smtp.tls,
+      rejectUnauthorized: smtp.rejectUnauthorized,
+      ...(smtp.user !== undefined ? { user: smtp.user } : {}),
+      ...(pass !== undefined ? { pass } : {}),
       ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
     },
   };
@@ -161,11 +206,23 @@ export function tenantRoute(tenantId: string, settings: SenderSettings, openSecr
  * With open tracking (`copies`: each recipient's own bytes) every recipient, archive included,
  * has its own transaction: a rider would carry the client's pixel.
  */
-export function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: Buffer, pending: readonly RecipientState[], note?: string, copies?: ReadonlyMap<string, Buffer>): PlannedDelivery[] {
+export function verpDeliveries(
+  deps: PipelineDeps,
+  message: QueuedMessage,
+  raw: Buffer,
+  pending: readonly RecipientState[],
+  note?: string,
+  copies?: ReadonlyMap<string, Buffer>,
+): PlannedDelivery[] {
   // A null reverse-path from the client (its own DSN) stays null: a VERP sender would make it bounceable (RFC 5321 4.5.5).
-  const domain = message.envelope.from === '' ? null : deps.platform.bounceDomain ?? deps.platform.sendingDomain;
+  const domain = message.envelope.from === '' ? null : (deps.platform.bounceDomain ?? deps.platform.sendingDomain);
   if (domain === null && copies) {
-    return pending.flatMap((r) => platformDeliveries(deps, message, copies.get(r.address) ?? raw, [r]).map((d) => ({ ...d, ...(note ? { note } : {}) })));
+    return pending.flatMap((r) =>
+      platformDeliveries(deps, message, copies.get(r.address) ?? raw, [r]).map((d) => ({
+        ...d,
+        ...(note ? { note } : {}),
+      })),
+    );
   }
   if (domain === null) {
     return platformDeliveries(deps, message, raw, pending).map((d) => ({ ...d, ...(note ? { note } : {}) }));
@@ -174,13 +231,18 @@ export function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: 
   const index = new Map(message.recipients.map((r, i) => [r.address, i]));
   const riders = copies ? [] : pending.filter((r) => r.role === 'archive').map((r) => r.address);
   const leads = copies ? pending : pending.filter((r) => r.role !== 'archive');
-  const transactions = leads.length === 0
-    ? riders.map((address) => ({ lead: address, to: [address] }))
-    : leads.map((r, i) => ({ lead: r.address, to: i === 0 ? [r.address, ...riders] : [r.address] }));
+  const transactions =
+    leads.length === 0
+      ? riders.map((address) => ({ lead: address, to: [address] }))
+      : leads.map((r, i) => ({ lead: r.address, to: i === 0 ? [r.address, ...riders] : [r.address] }));
   return transactions.flatMap(({ lead, to }) => {
     const from = makeVerp(verp, { queueId: message.id, recipientIndex: index.get(lead) ?? 0 });
     return deps.routes(to).map((routed) => ({
-      route: routed.route, recipients: routed.recipients, envelope: { from, to: routed.recipients }, raw: copies?.get(lead) ?? raw, ...(note ? { note } : {}),
+      route: routed.route,
+      recipients: routed.recipients,
+      envelope: { from, to: routed.recipients },
+      raw: copies?.get(lead) ?? raw,
+      ...(note ? { note } : {}),
     }));
   });
 }
@@ -190,15 +252,27 @@ export function verpDeliveries(deps: PipelineDeps, message: QueuedMessage, raw: 
  * the tenant's Sent folder once); Gmail reads recipients from the headers, the transport adds
  * a Bcc for envelope-only ones. Google signs it: no DKIM stage, no VERP (bounces go to the mailbox).
  */
-export function gmailDeliveries(plan: GmailPlan | undefined, pending: readonly RecipientState[], raw: Buffer): PlannedDelivery[] {
+export function gmailDeliveries(
+  plan: GmailPlan | undefined,
+  pending: readonly RecipientState[],
+  raw: Buffer,
+): PlannedDelivery[] {
   if (!plan) throw new Error('gmail mode without a Gmail planner');
   const recipients = pending.map((r) => r.address);
   return [{ route: plan.route, recipients, envelope: { from: plan.from, to: recipients }, raw }];
 }
 
 /** DSNs we made go out as they are, with the null sender. */
-export function platformDeliveries(deps: PipelineDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
+export function platformDeliveries(
+  deps: PipelineDeps,
+  message: QueuedMessage,
+  body: Buffer,
+  pending: readonly RecipientState[],
+): PlannedDelivery[] {
   return deps.routes(pending.map((r) => r.address)).map((routed) => ({
-    route: routed.route, recipients: routed.recipients, envelope: { from: message.envelope.from, to: routed.recipients }, raw: body,
+    route: routed.route,
+    recipients: routed.recipients,
+    envelope: { from: message.envelope.from, to: routed.recipients },
+    raw: body,
   }));
 }

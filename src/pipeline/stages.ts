@@ -1,8 +1,17 @@
 import { signerFor } from '../mailauth/sign-stage.js';
 import { holdUntilTested } from '../tenants/own-smtp-hold.js';
 import {
-  chooseMode, gmailDeliveries, legacyFromAddress, legacyOwnership, senderIdentity, stripHiddenHeaders, tenantRoute, verpDeliveries,
-  withOwnAddress, withoutForeignAddresses, type PipelineDeps,
+  chooseMode,
+  gmailDeliveries,
+  legacyFromAddress,
+  legacyOwnership,
+  senderIdentity,
+  stripHiddenHeaders,
+  tenantRoute,
+  verpDeliveries,
+  withOwnAddress,
+  withoutForeignAddresses,
+  type PipelineDeps,
 } from './shared.js';
 import { withoutClientHop } from './sender/client-trace.js';
 import { applyContent } from './content/content-stage.js';
@@ -24,34 +33,54 @@ function hide(deps: PipelineDeps, m: HeaderedMessage): HeaderedMessage {
 /** Content rendering (subject template, text, layout); its log annotation comes back as an effect. */
 export const contentStage: Stage = async (draft, deps) => {
   const { message, body, pending } = draft;
-  const tracking = deps.tracking !== undefined && trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, draft.mode, draft.isCopy);
-  const lead = pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
+  const tracking =
+    deps.tracking !== undefined &&
+    trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, draft.mode, draft.isCopy);
+  const lead =
+    pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
   const notes: Effect[] = [];
-  const content = deps.content && !draft.isCopy
-    ? await applyContent({ ...deps.content, store: collecting(deps.content.store, notes) }, message, body, { recipient: lead })
-    : undefined;
+  const content =
+    deps.content && !draft.isCopy
+      ? await applyContent({ ...deps.content, store: collecting(deps.content.store, notes) }, message, body, {
+          recipient: lead,
+        })
+      : undefined;
   const split = hide(deps, content ? splitMessage(content.raw) : draft.split);
   return { ...draft, tracking, content, split, effects: [...draft.effects, ...notes] };
 };
 
 /** The content store as the content stage sees it: reads go through, annotations become effects. */
-function collecting(store: NonNullable<PipelineDeps['content']>['store'], into: Effect[]): NonNullable<PipelineDeps['content']>['store'] {
+function collecting(
+  store: NonNullable<PipelineDeps['content']>['store'],
+  into: Effect[],
+): NonNullable<PipelineDeps['content']>['store'] {
   return {
     get: (tenantId) => store.get(tenantId),
-    annotate: async (queueId: string, note: ContentAnnotation) => { into.push({ kind: 'annotate', queueId, note }); },
+    annotate: async (queueId: string, note: ContentAnnotation) => {
+      into.push({ kind: 'annotate', queueId, note });
+    },
   };
 }
 
 /** The From, Sender, Reply-To that leave; Gmail mode asks the linked account (a missing or broken link defers here). */
 export const identityStage: Stage = async (draft, deps) => {
   const { message, settings, split } = draft;
-  const gmail = draft.mode === 'gmail' && deps.gmail ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split)) : undefined;
+  const gmail =
+    draft.mode === 'gmail' && deps.gmail
+      ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split))
+      : undefined;
   const owned = legacyOwnership(deps, message.tenantId, draft.local, settings, split);
-  const mailbox = gmail?.from ?? (draft.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, draft.local, settings) : settings.ownAddress);
+  const mailbox =
+    gmail?.from ??
+    (draft.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, draft.local, settings) : settings.ownAddress);
   // The gateway's setting gates the tenant's: the package's own From stays in the message log either way.
   const traced = deps.keepClientTrace === true ? settings : { ...settings, keepOriginalFrom: false };
   const identity = senderIdentity(draft.mode, withOwnAddress(traced, mailbox), draft.tenant, deps.platform, owned);
-  if (traced.keepOriginalFrom && identity.from && !owned.from) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) }, 'legacy From not kept in X-Postbode-Original-From: not the tenant\'s address');
+  if (traced.keepOriginalFrom && identity.from && !owned.from)
+    deps.logger.info(
+      { queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) },
+      "legacy From not kept in X-Postbode-Original-From: not the tenant's address",
+    );
   return { ...draft, gmail, identity, raw: joinMessage(applySenderIdentity(split, identity)) };
 };
 
@@ -64,7 +93,10 @@ export const trackingStage: Stage = async (draft, deps) => {
   if (!draft.tracking || !deps.tracking || raw === undefined) return draft;
   const copies = trackedCopies(deps.tracking, raw, draft.message.id, draft.pending);
   if (copies === undefined) {
-    deps.logger.info({ queueId: draft.message.id, tenantId: draft.message.tenantId }, 'open tracking: no HTML part a pixel can go into; sent without one');
+    deps.logger.info(
+      { queueId: draft.message.id, tenantId: draft.message.tenantId },
+      'open tracking: no HTML part a pixel can go into; sent without one',
+    );
   }
   return { ...draft, copies };
 };
@@ -72,9 +104,18 @@ export const trackingStage: Stage = async (draft, deps) => {
 /** Automatic mode: an invoice or credit note also goes to the accountant, as a separate message (an effect, once). */
 export const accountantStage: Stage = async (draft, deps) => {
   const { message, body, settings } = draft;
-  if (draft.isCopy || !deps.accountant || settings.accountantMode !== 'automatic' || settings.accountantAddress === undefined) return draft;
+  if (
+    draft.isCopy ||
+    !deps.accountant ||
+    settings.accountantMode !== 'automatic' ||
+    settings.accountantAddress === undefined
+  )
+    return draft;
   try {
-    const copy = await buildAccountantMessage(deps.accountant, message, body, settings.accountantAddress, { automatic: true, detection: draft.content?.detection });
+    const copy = await buildAccountantMessage(deps.accountant, message, body, settings.accountantAddress, {
+      automatic: true,
+      detection: draft.content?.detection,
+    });
     return copy ? { ...draft, effects: [...draft.effects, { kind: 'queue-copy', ...copy }] } : draft;
   } catch (err) {
     // A failure here never stops the delivery of the message itself: logged, tried again next attempt.
@@ -91,8 +132,18 @@ export const routeStage: Stage = async (draft, deps) => {
   if (draft.mode === 'own-smtp') {
     const recipients = pending.map((r) => r.address);
     // The null sender stays null (a DSN must not become bounceable); else the mailbox the From names.
-    const from = message.envelope.from === '' ? '' : identity?.from?.address ?? message.envelope.from;
-    return { ...draft, deliveries: [{ route: tenantRoute(message.tenantId, draft.settings, deps.openSecret), recipients, envelope: { from, to: recipients }, raw }] };
+    const from = message.envelope.from === '' ? '' : (identity?.from?.address ?? message.envelope.from);
+    return {
+      ...draft,
+      deliveries: [
+        {
+          route: tenantRoute(message.tenantId, draft.settings, deps.openSecret),
+          recipients,
+          envelope: { from, to: recipients },
+          raw,
+        },
+      ],
+    };
   }
   return { ...draft, deliveries: verpDeliveries(deps, message, raw, pending, draft.note, draft.copies) };
 };
@@ -105,18 +156,38 @@ export const signStage: Stage = async (draft, deps) => {
 };
 
 /** The first draft: tenant, settings and the mode that applies (own-SMTP mail waits for a passing test here). */
-export async function startDraft(deps: PipelineDeps, message: Draft['message'], body: Buffer, pending: Draft['pending']): Promise<Draft> {
+export async function startDraft(
+  deps: PipelineDeps,
+  message: Draft['message'],
+  body: Buffer,
+  pending: Draft['pending'],
+): Promise<Draft> {
   const tenant = await deps.tenants.byId(message.tenantId);
   const stored = deps.settings.get(message.tenantId);
   const local = forwardingLocalPart(stored, tenant?.smtpUsername);
   const settings = withoutForeignAddresses(deps, message, stored, local);
   const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
-  if (choice.note) deps.logger.info({ queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note }, 'sender mode fallback');
+  if (choice.note)
+    deps.logger.info(
+      { queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note },
+      'sender mode fallback',
+    );
   // New server settings saved in own-smtp mode: the mail waits for a passing test-send.
   if (choice.mode === 'own-smtp') holdUntilTested(settings);
   const original = splitMessage(body);
   const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
   return {
-    message, body, pending, tenant, settings, local, mode: choice.mode, note: choice.note, isCopy, tracking: false, split: original, effects: [],
+    message,
+    body,
+    pending,
+    tenant,
+    settings,
+    local,
+    mode: choice.mode,
+    note: choice.note,
+    isCopy,
+    tracking: false,
+    split: original,
+    effects: [],
   };
 }

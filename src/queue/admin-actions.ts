@@ -37,7 +37,9 @@ export function applyHold(msg: QueuedMessage, now: number, reason = DEFAULT_REAS
  */
 export function applyRelease(msg: QueuedMessage, now: number, reason = DEFAULT_REASONS.released): QueuedMessage {
   const next = act(msg, 'released', now, reason, isHeld, 'it is not held', (r) => ({
-    ...r, status: r.attempts === 0 ? 'queued' : 'deferred', nextAttemptAt: now,
+    ...r,
+    status: r.attempts === 0 ? 'queued' : 'deferred',
+    nextAttemptAt: now,
   }));
   return withoutHeldAt(next);
 }
@@ -49,7 +51,9 @@ export function applyRelease(msg: QueuedMessage, now: number, reason = DEFAULT_R
  */
 export function applyCancel(msg: QueuedMessage, now: number, reason: string): QueuedMessage {
   const next = act(msg, 'cancelled', now, reason, isPending, 'nothing to cancel', (r) => ({
-    ...r, status: 'cancelled', lastReply: reason,
+    ...r,
+    status: 'cancelled',
+    lastReply: reason,
   }));
   return withoutHeldAt(next);
 }
@@ -64,15 +68,18 @@ function act(
   change: (r: RecipientState) => RecipientState,
 ): QueuedMessage {
   if (msg.completedAt !== undefined) {
-    throw new GatewayError('E_CONFLICT', `message ${msg.id} is complete (every recipient is final): cannot ${verb(action)} it`);
+    throw new GatewayError(
+      'E_CONFLICT',
+      `message ${msg.id} is complete (every recipient is final): cannot ${verb(action)} it`,
+    );
   }
   if (!msg.recipients.some(applies)) {
     throw new GatewayError('E_CONFLICT', `cannot ${verb(action)} message ${msg.id}: ${whyNot}`);
   }
   const entry = { at: now, outcome: action, reply: reason };
-  const recipients = msg.recipients.map((r) => (applies(r)
-    ? { ...change(r), history: appendHistory(r.history, entry) }
-    : r));
+  const recipients = msg.recipients.map((r) =>
+    applies(r) ? { ...change(r), history: appendHistory(r.history, entry) } : r,
+  );
   return settle(msg, recipients, now);
 }
 

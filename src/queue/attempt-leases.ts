@@ -23,9 +23,11 @@ export function removeLease(stores: QueueStores, id: string): Promise<unknown> {
 export function takeLeftLeases(stores: QueueStores): number {
   const ids = [...stores.leases.getKeys()];
   if (ids.length > 0) {
-    void stores.root.transaction(() => {
-      for (const id of ids) void stores.leases.remove(id);
-    }).catch(() => undefined); // a failed clean-up only means they are counted again next start
+    void stores.root
+      .transaction(() => {
+        for (const id of ids) void stores.leases.remove(id);
+      })
+      .catch(() => undefined); // a failed clean-up only means they are counted again next start
     guardBatch(stores.root);
   }
   return ids.length;

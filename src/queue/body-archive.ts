@@ -56,7 +56,10 @@ export class BodyArchive {
     } catch (err) {
       // toStorageError must run synchronously from this catch (see storage-errors.ts).
       const error = await toStorageError(err, 'body archive put');
-      this.logger.error({ id, code: error.code, reason: error.message }, 'body archive write failed; the body stays in the queue');
+      this.logger.error(
+        { id, code: error.code, reason: error.message },
+        'body archive write failed; the body stays in the queue',
+      );
       return false;
     }
   }
@@ -85,7 +88,10 @@ export class BodyArchive {
       await done;
     } catch (err) {
       const error = await toStorageError(err, 'body archive purge');
-      this.logger.error({ count: ids.length, code: error.code, reason: error.message }, 'body archive purge failed; those bodies stay archived');
+      this.logger.error(
+        { count: ids.length, code: error.code, reason: error.message },
+        'body archive purge failed; those bodies stay archived',
+      );
     }
   }
 
@@ -97,7 +103,10 @@ export class BodyArchive {
 
   private async closeOnce(): Promise<void> {
     // Same reason as closeStores: give close() a last batch that finishes after a failed one.
-    const done = this.bodies.remove('\u0000').then(() => undefined, () => undefined);
+    const done = this.bodies.remove('\u0000').then(
+      () => undefined,
+      () => undefined,
+    );
     guardBatch(this.root);
     await done;
     await this.root.close();

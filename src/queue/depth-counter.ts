@@ -38,7 +38,7 @@ export class DepthCounter {
 
   /** The whole queue, or one tenant's share of it. */
   snapshot(tenantId?: string): QueueDepth {
-    const counts = tenantId === undefined ? this.total : this.byTenant.get(tenantId) ?? zero();
+    const counts = tenantId === undefined ? this.total : (this.byTenant.get(tenantId) ?? zero());
     return { messages: counts.messages, queued: counts.queued, deferred: counts.deferred, held: counts.held };
   }
 
@@ -55,7 +55,8 @@ export class DepthCounter {
     const tenant = this.byTenant.get(msg.tenantId) ?? zero();
     for (const counts of [this.total, tenant]) {
       counts.messages += sign;
-      for (const r of pending) if (r.status === 'queued' || r.status === 'deferred' || r.status === 'held') counts[r.status] += sign;
+      for (const r of pending)
+        if (r.status === 'queued' || r.status === 'deferred' || r.status === 'held') counts[r.status] += sign;
     }
     // Dropped at zero, so that tenants long gone do not stay in memory.
     if (tenant.messages === 0) this.byTenant.delete(msg.tenantId);

@@ -23,7 +23,12 @@ function withRecipient(msg: QueuedMessage, index: number, next: RecipientState):
  * `delivered` → `bounced` with the remote's reason. A recipient already bounced keeps its
  * state (the same DSN twice changes nothing); a pending one is left to its own attempts.
  */
-export function applyLateBounce(msg: QueuedMessage, address: string, reply: string, now: number): QueuedMessage | undefined {
+export function applyLateBounce(
+  msg: QueuedMessage,
+  address: string,
+  reply: string,
+  now: number,
+): QueuedMessage | undefined {
   const index = indexOf(msg, address);
   const r = msg.recipients[index];
   if (!r) return undefined;
@@ -33,7 +38,13 @@ export function applyLateBounce(msg: QueuedMessage, address: string, reply: stri
 }
 
 /** A history entry; the status stays. */
-export function applyNote(msg: QueuedMessage, address: string, note: LogNote, reply: string, now: number): QueuedMessage | undefined {
+export function applyNote(
+  msg: QueuedMessage,
+  address: string,
+  note: LogNote,
+  reply: string,
+  now: number,
+): QueuedMessage | undefined {
   const index = indexOf(msg, address);
   const r = msg.recipients[index];
   if (!r) return undefined;
@@ -46,7 +57,9 @@ export function applyNote(msg: QueuedMessage, address: string, note: LogNote, re
  * rewritten under its same key.
  */
 export async function changeLate(
-  stores: QueueStores, id: string, next: (msg: QueuedMessage) => QueuedMessage | undefined,
+  stores: QueueStores,
+  id: string,
+  next: (msg: QueuedMessage) => QueuedMessage | undefined,
 ): Promise<QueuedMessage | undefined> {
   const done = stores.root.transaction((): QueuedMessage | undefined => {
     const before = stores.messages.get(id);

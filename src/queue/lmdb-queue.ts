@@ -149,7 +149,9 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     } catch (err) {
       const cause = await this.failure('enqueue sync', err);
       // Committed (it will be delivered) but not known to be on disk: the client must retry.
-      throw new GatewayError(cause.code, `queue enqueue ${record.id} not confirmed on disk: ${cause.message}`, { cause });
+      throw new GatewayError(cause.code, `queue enqueue ${record.id} not confirmed on disk: ${cause.message}`, {
+        cause,
+      });
     }
     return record;
   }
@@ -204,8 +206,9 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
   }
 
   nextDueAt(): number | undefined {
-    const times = [firstKeyTime(this.stores.incoming), firstKeyTime(this.stores.deferred)]
-      .filter((t): t is number => t !== undefined);
+    const times = [firstKeyTime(this.stores.incoming), firstKeyTime(this.stores.deferred)].filter(
+      (t): t is number => t !== undefined,
+    );
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
@@ -238,7 +241,9 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
   private leaseWrite(action: string, write: () => Promise<unknown>): void {
     if (this.closing) return;
     try {
-      write().catch((err: unknown) => { void this.failure(action, err); });
+      write().catch((err: unknown) => {
+        void this.failure(action, err);
+      });
     } catch (err) {
       void this.failure(action, err);
     }
@@ -370,7 +375,10 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
    * archive commit. A crash before that transaction leaves a harmless second copy (same id);
    * a failed archive write resolves false and the body simply stays in the queue.
    */
-  private archiveIfCompleting(id: string, preview: (msg: QueuedMessage) => QueuedMessage): Promise<boolean> | undefined {
+  private archiveIfCompleting(
+    id: string,
+    preview: (msg: QueuedMessage) => QueuedMessage,
+  ): Promise<boolean> | undefined {
     const before = this.stores.messages.get(id);
     if (!before || before.completedAt !== undefined) return undefined;
     let after: QueuedMessage;

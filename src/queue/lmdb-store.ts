@@ -194,7 +194,10 @@ export async function closeStores(stores: QueueStores): Promise<void> {
 
 /** Any LMDB environment of ours: `lastWrite` is a no-op write (removing a key that never exists) started just now. */
 export async function closeSettled(root: RootDatabase, lastWrite: Promise<unknown>): Promise<void> {
-  const done = lastWrite.then(() => undefined, () => undefined);
+  const done = lastWrite.then(
+    () => undefined,
+    () => undefined,
+  );
   guardBatch(root);
   await done;
   await root.close();
@@ -213,7 +216,10 @@ export function indexOf(stores: QueueStores, where: Placement): Database<true, I
  */
 export function guardBatch(root: RootDatabase): void {
   setImmediate(() => {
-    root.committed.then(() => undefined, () => undefined);
+    root.committed.then(
+      () => undefined,
+      () => undefined,
+    );
   });
 }
 

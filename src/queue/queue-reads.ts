@@ -96,12 +96,15 @@ function idTimePrefix(time: number): string {
 function matcher(filter: ListFilter): (msg: QueuedMessage) => boolean {
   const recipient = filter.recipient?.toLowerCase();
   const text = filter.text?.toLowerCase();
-  return (msg) => (filter.tenantId === undefined || msg.tenantId === filter.tenantId)
-    && (filter.status === undefined || msg.recipients.some((r) => r.status === filter.status))
-    && (recipient === undefined || msg.recipients.some((r) => r.address.toLowerCase() === recipient))
-    && (filter.since === undefined || msg.receivedAt >= filter.since)
-    && (filter.until === undefined || msg.receivedAt <= filter.until)
-    && (text === undefined || (msg.subject ?? '').toLowerCase().includes(text) || msg.messageId.toLowerCase().includes(text));
+  return (msg) =>
+    (filter.tenantId === undefined || msg.tenantId === filter.tenantId) &&
+    (filter.status === undefined || msg.recipients.some((r) => r.status === filter.status)) &&
+    (recipient === undefined || msg.recipients.some((r) => r.address.toLowerCase() === recipient)) &&
+    (filter.since === undefined || msg.receivedAt >= filter.since) &&
+    (filter.until === undefined || msg.receivedAt <= filter.until) &&
+    (text === undefined ||
+      (msg.subject ?? '').toLowerCase().includes(text) ||
+      msg.messageId.toLowerCase().includes(text));
 }
 
 const DAY_MS = 86_400_000;
@@ -118,7 +121,11 @@ export const SUMMARY_SCAN_LIMIT = 1_000_000;
  * Delivered and bounced recipients of messages completed from `since` on (one tenant or
  * all), read from the `completed` index: a range read over that period only.
  */
-export function completedSince(stores: QueueStores, since: number, tenantId?: string): { delivered: number; bounced: number } {
+export function completedSince(
+  stores: QueueStores,
+  since: number,
+  tenantId?: string,
+): { delivered: number; bounced: number } {
   let delivered = 0;
   let bounced = 0;
   for (const { key, value } of stores.completed.getRange({ start: [since], limit: SUMMARY_SCAN_LIMIT })) {

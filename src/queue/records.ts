@@ -30,8 +30,12 @@ export function appendHistory(history: readonly DeliveryAttempt[], entry: Delive
 /** The record `enqueue` stores: plain data copied field by field (no caller objects kept). */
 export function newRecord(message: NewMessage, size: number): QueuedMessage {
   const recipients: RecipientState[] = message.envelope.to.map((address) => ({
-    address, ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
-    status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
+    address,
+    ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
+    status: 'queued',
+    attempts: 0,
+    nextAttemptAt: message.receivedAt,
+    history: [],
   }));
   const record: QueuedMessage = {
     id: message.id,
@@ -80,7 +84,9 @@ function applyOne(
 ): RecipientState {
   const attempts = r.attempts + 1;
   const entry: DeliveryAttempt = {
-    at: now, outcome: result.outcome, reply: result.reply,
+    at: now,
+    outcome: result.outcome,
+    reply: result.reply,
     ...(result.nextHop === undefined ? {} : { nextHop: result.nextHop }),
   };
   const history = appendHistory(r.history, entry);
@@ -92,7 +98,11 @@ function applyOne(
   if (isExpired(receivedAt, now, policy.maxAgeMs)) return { ...next, status: 'expired' };
   // The remote said when (Retry-After, a daily limit): never earlier than that.
   const scheduled = now + nextDelay(attempts, policy, random);
-  return { ...next, status: 'deferred', nextAttemptAt: result.notBefore === undefined ? scheduled : Math.max(scheduled, result.notBefore) };
+  return {
+    ...next,
+    status: 'deferred',
+    nextAttemptAt: result.notBefore === undefined ? scheduled : Math.max(scheduled, result.notBefore),
+  };
 }
 
 /** Marks the listed recipients that are still pending as expired, with `reason` as their last reply. */
@@ -104,9 +114,9 @@ export function applyExpiry(
 ): QueuedMessage {
   if (msg.completedAt !== undefined) return msg;
   const targets = new Set(addresses);
-  const recipients = msg.recipients.map((r) => (targets.has(r.address) && isPending(r)
-    ? { ...r, status: 'expired' as const, lastReply: reason }
-    : r));
+  const recipients = msg.recipients.map((r) =>
+    targets.has(r.address) && isPending(r) ? { ...r, status: 'expired' as const, lastReply: reason } : r,
+  );
   return settle(msg, recipients, now);
 }
 

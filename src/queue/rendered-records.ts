@@ -38,9 +38,15 @@ export function readRendered(dbs: RenderedDbs, id: string): RenderedMessage | un
     if (raw === undefined) return undefined; // torn or purged: the planner renders again
     parts.push(raw);
   }
-  const deliveries = record.deliveries.map((d): RenderedDelivery => ({
-    route: d.route, recipients: d.recipients, from: d.from, raw: parts[d.part] as Buffer, ...(d.note === undefined ? {} : { note: d.note }),
-  }));
+  const deliveries = record.deliveries.map(
+    (d): RenderedDelivery => ({
+      route: d.route,
+      recipients: d.recipients,
+      from: d.from,
+      raw: parts[d.part] as Buffer,
+      ...(d.note === undefined ? {} : { note: d.note }),
+    }),
+  );
   return { fingerprint: record.fingerprint, deliveries };
 }
 
@@ -53,7 +59,13 @@ export function writeRendered(dbs: RenderedDbs, id: string, message: RenderedMes
       part = index.size;
       index.set(d.raw, part);
     }
-    return { route: d.route, recipients: [...d.recipients], from: d.from, part, ...(d.note === undefined ? {} : { note: d.note }) };
+    return {
+      route: d.route,
+      recipients: [...d.recipients],
+      from: d.from,
+      part,
+      ...(d.note === undefined ? {} : { note: d.note }),
+    };
   });
   const before = dbs.rendered.get(id)?.parts ?? 0;
   for (const [raw, n] of index) void dbs.renderedParts.put(partKey(id, n), raw);
@@ -62,7 +74,11 @@ export function writeRendered(dbs: RenderedDbs, id: string, message: RenderedMes
 }
 
 /** Inside a transaction: merges `next` into what the pending message `id` keeps (mergeRendered). */
-export function keepRenderedIn(dbs: RenderedDbs & { readonly messages: Database<QueuedMessage, string> }, id: string, next: RenderedMessage): void {
+export function keepRenderedIn(
+  dbs: RenderedDbs & { readonly messages: Database<QueuedMessage, string> },
+  id: string,
+  next: RenderedMessage,
+): void {
   const message = dbs.messages.get(id);
   if (!message || message.completedAt !== undefined) return;
   // Only the same settings keep older deliveries: read their bytes only then.

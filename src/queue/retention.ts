@@ -21,15 +21,25 @@ export function startRetentionSweeper(
 ): RetentionSweeper {
   let running: Promise<number> | undefined;
   const sweep = (): Promise<number> => {
-    running ??= queue.purgeCompleted(opts.clock() - opts.retentionMs)
-      .then((purged) => {
-        if (purged > 0) opts.logger.info({ purged, retentionMs: opts.retentionMs }, `purged ${opts.what ?? 'finished messages'} past retention`);
-        return purged;
-      }, (err: unknown) => {
-        opts.logger.error({ err }, 'retention sweep failed; will try again');
-        return 0;
-      })
-      .finally(() => { running = undefined; });
+    running ??= queue
+      .purgeCompleted(opts.clock() - opts.retentionMs)
+      .then(
+        (purged) => {
+          if (purged > 0)
+            opts.logger.info(
+              { purged, retentionMs: opts.retentionMs },
+              `purged ${opts.what ?? 'finished messages'} past retention`,
+            );
+          return purged;
+        },
+        (err: unknown) => {
+          opts.logger.error({ err }, 'retention sweep failed; will try again');
+          return 0;
+        },
+      )
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
   const timer = setInterval(() => void sweep(), opts.everyMs ?? SWEEP_EVERY_MS);

@@ -11,14 +11,26 @@ const PAGE = 500;
 const MAX_PAGES = 20;
 
 export async function retryDeferredWith(
-  log: Pick<MessageLog, 'list' | 'retryNow'>, tenantId: string, replies: readonly string[], now: number, logger: Logger, to?: string,
+  log: Pick<MessageLog, 'list' | 'retryNow'>,
+  tenantId: string,
+  replies: readonly string[],
+  now: number,
+  logger: Logger,
+  to?: string,
 ): Promise<number> {
   const waitsFor = (r: { readonly address: string; readonly status: string; readonly lastReply?: string }): boolean =>
-    r.status === 'deferred' && (to === undefined || r.address.toLowerCase() === to) && replies.some((w) => r.lastReply?.startsWith(w) === true);
+    r.status === 'deferred' &&
+    (to === undefined || r.address.toLowerCase() === to) &&
+    replies.some((w) => r.lastReply?.startsWith(w) === true);
   let retried = 0;
   let before: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { messages, next } = log.list({ status: 'deferred', tenantId, limit: PAGE, ...(before !== undefined ? { before } : {}) });
+    const { messages, next } = log.list({
+      status: 'deferred',
+      tenantId,
+      limit: PAGE,
+      ...(before !== undefined ? { before } : {}),
+    });
     for (const message of messages) {
       if (!message.recipients.some(waitsFor)) continue;
       try {

@@ -28,7 +28,11 @@ export function readTenantDue(
   const out: QueuedMessage[] = [];
   for (const lane of [0, 1]) {
     if (out.length >= query.limit) break;
-    const keys = index.getKeys({ start: [tenantId, lane], end: [tenantId, lane + 1], limit: query.limit - out.length + query.exclude.size });
+    const keys = index.getKeys({
+      start: [tenantId, lane],
+      end: [tenantId, lane + 1],
+      limit: query.limit - out.length + query.exclude.size,
+    });
     for (const [, , dueAt, id] of keys) {
       if (dueAt > query.now || out.length >= query.limit) break;
       if (query.exclude.has(id)) continue;

@@ -45,13 +45,17 @@ export interface SecretBoxOptions {
 export async function openSecretBox(opts: SecretBoxOptions): Promise<SecretBox> {
   const key = await loadSecretKey(opts);
   const box = createSecretBox(key);
-  opts.logger.info({ keySource: opts.envKey === undefined ? 'file' : 'env', keyFingerprint: box.keyFingerprint() }, 'secret key loaded');
+  opts.logger.info(
+    { keySource: opts.envKey === undefined ? 'file' : 'env', keyFingerprint: box.keyFingerprint() },
+    'secret key loaded',
+  );
   return box;
 }
 
 /** The box over a 32-byte key (copied: the caller may wipe its buffer). */
 export function createSecretBox(keyBytes: Buffer): SecretBox {
-  if (keyBytes.length !== SECRET_KEY_BYTES) throw new GatewayError('E_CONFIG', `secret key must be ${SECRET_KEY_BYTES} bytes`);
+  if (keyBytes.length !== SECRET_KEY_BYTES)
+    throw new GatewayError('E_CONFIG', `secret key must be ${SECRET_KEY_BYTES} bytes`);
   const key = Buffer.from(keyBytes);
   const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 8);
   return {
@@ -88,8 +92,11 @@ function open(key: Buffer, fingerprint: string, sealed: string, context: string)
   requireContext(context);
   const parts = parse(sealed, context);
   if (parts.fingerprint !== fingerprint) {
-    throw new GatewayError('E_SECRET', `secret for ${context} was sealed with key ${parts.fingerprint}, `
-      + `but the loaded key is ${fingerprint} (was POSTBODE_SECRET_KEY or secret.key changed?)`);
+    throw new GatewayError(
+      'E_SECRET',
+      `secret for ${context} was sealed with key ${parts.fingerprint}, ` +
+        `but the loaded key is ${fingerprint} (was POSTBODE_SECRET_KEY or secret.key changed?)`,
+    );
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, parts.iv, { authTagLength: TAG_BYTES });
@@ -98,20 +105,36 @@ function open(key: Buffer, fingerprint: string, sealed: string, context: string)
     return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]).toString('utf8');
   } catch (err) {
     // The cause is OpenSSL's "Unsupported state or unable to authenticate data": it holds no plaintext.
-    throw new GatewayError('E_SECRET', `secret for ${context} cannot be opened: it was sealed for another field, `
-      + 'or it was altered', { cause: err });
+    throw new GatewayError(
+      'E_SECRET',
+      `secret for ${context} cannot be opened: it was sealed for another field, ` + 'or it was altered',
+      { cause: err },
+    );
   }
 }
 
 function parse(sealed: string, context: string): { fingerprint: string; iv: Buffer; tag: Buffer; ciphertext: Buffer } {
   const [version, fingerprint, iv, tag, ciphertext, ...rest] = sealed.split('.');
-  const wellFormed = version === VERSION && rest.length === 0
-    && fingerprint !== undefined && FINGERPRINT.test(fingerprint)
-    && [iv, tag, ciphertext].every((p) => p !== undefined && BASE64URL.test(p));
+  const wellFormed =
+    version === VERSION &&
+    rest.length === 0 &&
+    fingerprint !== undefined &&
+    FINGERPRINT.test(fingerprint) &&
+    [iv, tag, ciphertext].every((p) => p !== undefined && BASE64URL.test(p));
   const decoded = wellFormed ? [iv, tag, ciphertext].map((p) => Buffer.from(p ?? '', 'base64url')) : [];
   const [ivBytes, tagBytes, ctBytes] = decoded;
-  if (!fingerprint || !ivBytes || !tagBytes || !ctBytes || ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) {
-    throw new GatewayError('E_SECRET', `secret for ${context} is not a sealed value (expected ${VERSION}.<key>.<iv>.<tag>.<data>)`);
+  if (
+    !fingerprint ||
+    !ivBytes ||
+    !tagBytes ||
+    !ctBytes ||
+    ivBytes.length !== IV_BYTES ||
+    tagBytes.length !== TAG_BYTES
+  ) {
+    throw new GatewayError(
+      'E_SECRET',
+      `secret for ${context} is not a sealed value (expected ${VERSION}.<key>.<iv>.<tag>.<data>)`,
+    );
   }
   return { fingerprint, iv: ivBytes, tag: tagBytes, ciphertext: ctBytes };
 }

@@ -48,8 +48,11 @@ export function parseEnvKey(text: string): Buffer {
   else if (/^[A-Za-z0-9_-]+$/.test(value)) key = Buffer.from(value, 'base64url');
   if (key?.length === SECRET_KEY_BYTES) return key;
   const got = key === undefined ? 'neither hex nor base64' : `${key.length} bytes`;
-  throw new GatewayError('E_CONFIG', `${SECRET_KEY_ENV} must be ${SECRET_KEY_BYTES} bytes as 64 hex digits or base64 (got ${got}); `
-    + 'make one with: openssl rand -base64 32');
+  throw new GatewayError(
+    'E_CONFIG',
+    `${SECRET_KEY_ENV} must be ${SECRET_KEY_BYTES} bytes as 64 hex digits or base64 (got ${got}); ` +
+      'make one with: openssl rand -base64 32',
+  );
 }
 
 /** The key in the file, checked for size and for a mode that keeps group and other out; undefined when there is no file. */
@@ -59,7 +62,9 @@ async function readKeyFile(path: string): Promise<Buffer | undefined> {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
-    throw new GatewayError('E_CONFIG', `cannot open secret key file ${path}: ${errorCode(err) ?? String(err)}`, { cause: err });
+    throw new GatewayError('E_CONFIG', `cannot open secret key file ${path}: ${errorCode(err) ?? String(err)}`, {
+      cause: err,
+    });
   }
   try {
     // fstat of the handle we read: the mode checked is that of the very file read.
@@ -67,11 +72,17 @@ async function readKeyFile(path: string): Promise<Buffer | undefined> {
     if (!info.isFile()) throw new GatewayError('E_CONFIG', `secret key file ${path} is not a regular file`);
     if ((info.mode & 0o077) !== 0) {
       const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw new GatewayError('E_CONFIG', `secret key file ${path} is open to group or other (mode ${mode}): run  chmod 600 ${path}`);
+      throw new GatewayError(
+        'E_CONFIG',
+        `secret key file ${path} is open to group or other (mode ${mode}): run  chmod 600 ${path}`,
+      );
     }
     const key = await handle.readFile();
     if (key.length !== SECRET_KEY_BYTES) {
-      throw new GatewayError('E_CONFIG', `secret key file ${path} must hold exactly ${SECRET_KEY_BYTES} bytes (it holds ${key.length})`);
+      throw new GatewayError(
+        'E_CONFIG',
+        `secret key file ${path} must hold exactly ${SECRET_KEY_BYTES} bytes (it holds ${key.length})`,
+      );
     }
     return key;
   } finally {
@@ -97,7 +108,8 @@ async function createKeyFile(dataDir: string, path: string): Promise<void> {
   try {
     await link(temp, path);
   } catch (err) {
-    if (errorCode(err) !== 'EEXIST') throw new GatewayError('E_CONFIG', `cannot create secret key file ${path}: ${String(err)}`, { cause: err });
+    if (errorCode(err) !== 'EEXIST')
+      throw new GatewayError('E_CONFIG', `cannot create secret key file ${path}: ${String(err)}`, { cause: err });
   } finally {
     await unlink(temp);
   }
@@ -115,7 +127,10 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function errorCode(err: unknown): string | undefined {

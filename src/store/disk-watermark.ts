@@ -57,11 +57,15 @@ export async function startDiskWatermark(opts: DiskWatermarkOptions): Promise<Di
     low = now;
   };
   const check = (): Promise<void> => {
-    running ??= sample().finally(() => { running = undefined; });
+    running ??= sample().finally(() => {
+      running = undefined;
+    });
     return running;
   };
   await check();
-  const timer = setInterval(() => { void check(); }, opts.intervalMs ?? 1_000);
+  const timer = setInterval(() => {
+    void check();
+  }, opts.intervalMs ?? 1_000);
   timer.unref();
   // A failed commit anywhere (store/lmdb-env.ts reports it as a process warning): sample now.
   const onWarning = (warning: Error): void => {
@@ -69,15 +73,28 @@ export async function startDiskWatermark(opts: DiskWatermarkOptions): Promise<Di
   };
   process.on('warning', onWarning);
   return {
-    below: () => low, critical: () => low && free !== undefined && free < opts.minFreeBytes / 2, freeBytes: () => free, minFreeBytes: opts.minFreeBytes, check,
-    stop: () => { clearInterval(timer); process.off('warning', onWarning); },
+    below: () => low,
+    critical: () => low && free !== undefined && free < opts.minFreeBytes / 2,
+    freeBytes: () => free,
+    minFreeBytes: opts.minFreeBytes,
+    check,
+    stop: () => {
+      clearInterval(timer);
+      process.off('warning', onWarning);
+    },
   };
 }
 
 /** /readyz's answer (api/http-app.ts Readiness): not ready while below the watermark. */
-export function diskReadiness(disk: DiskWatermark): { ready: true } | { ready: false; reason: string; details: Record<string, unknown> } {
+export function diskReadiness(
+  disk: DiskWatermark,
+): { ready: true } | { ready: false; reason: string; details: Record<string, unknown> } {
   if (!disk.below()) return { ready: true };
-  return { ready: false, reason: 'disk_below_watermark', details: { freeBytes: disk.freeBytes(), minFreeBytes: disk.minFreeBytes } };
+  return {
+    ready: false,
+    reason: 'disk_below_watermark',
+    details: { freeBytes: disk.freeBytes(), minFreeBytes: disk.minFreeBytes },
+  };
 }
 
 function logChange(opts: DiskWatermarkOptions, low: boolean, free: number): void {

@@ -16,15 +16,31 @@ import { isLmdbCommitFailure, isStorageFull } from './storage-errors.js';
  * stand-ins that always forward to the current handle, so a store changes one line (`open`
  * becomes `openLmdbEnv`).
  */
-export function openLmdbEnv<V = unknown, K extends Key = Key>(options: RootDatabaseOptionsWithPath): RootDatabase<V, K> {
+export function openLmdbEnv<V = unknown, K extends Key = Key>(
+  options: RootDatabaseOptionsWithPath,
+): RootDatabase<V, K> {
   const env = new LmdbEnv(options);
   return env.standIn(() => env.root) as unknown as RootDatabase<V, K>;
 }
 
 /** Methods that write: after a failure they must never reach the failed handle. */
 const WRITES: ReadonlySet<PropertyKey> = new Set([
-  'put', 'remove', 'del', 'putSync', 'removeSync', 'transaction', 'transactionAsync', 'transactionSync',
-  'childTransaction', 'ifVersion', 'ifNoExists', 'batch', 'drop', 'dropSync', 'clearAsync', 'clearSync',
+  'put',
+  'remove',
+  'del',
+  'putSync',
+  'removeSync',
+  'transaction',
+  'transactionAsync',
+  'transactionSync',
+  'childTransaction',
+  'ifVersion',
+  'ifNoExists',
+  'batch',
+  'drop',
+  'dropSync',
+  'clearAsync',
+  'clearSync',
 ]);
 /**
  * How long a retired handle may take to close. lmdb's close() first waits for the flush of the
@@ -53,21 +69,24 @@ class LmdbEnv {
   /** A Proxy that forwards every property to `current()`, watching what writes return. */
   standIn(current: () => object): object {
     const cache = new Map<PropertyKey, { generation: number; fn: unknown }>();
-    return new Proxy({}, {
-      get: (_t, prop) => {
-        if (prop === 'openDB') return (...args: OpenArgs) => this.openSub(args);
-        if (prop === 'close') return () => this.close();
-        const target = current() as Handle;
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== 'function') return value;
-        const hit = cache.get(prop);
-        if (hit?.generation === this.generation) return hit.fn;
-        const fn = this.forward(current, prop);
-        cache.set(prop, { generation: this.generation, fn });
-        return fn;
+    return new Proxy(
+      {},
+      {
+        get: (_t, prop) => {
+          if (prop === 'openDB') return (...args: OpenArgs) => this.openSub(args);
+          if (prop === 'close') return () => this.close();
+          const target = current() as Handle;
+          const value = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          const hit = cache.get(prop);
+          if (hit?.generation === this.generation) return hit.fn;
+          const fn = this.forward(current, prop);
+          cache.set(prop, { generation: this.generation, fn });
+          return fn;
+        },
+        has: (_t, prop) => Reflect.has(current(), prop),
       },
-      has: (_t, prop) => Reflect.has(current(), prop),
-    });
+    );
   }
 
   private openSub(args: OpenArgs): object {
@@ -111,7 +130,10 @@ class LmdbEnv {
     this.guarding = true;
     setImmediate(() => {
       this.guarding = false;
-      this.root.committed.then(() => undefined, () => undefined);
+      this.root.committed.then(
+        () => undefined,
+        () => undefined,
+      );
     });
   }
 
@@ -133,13 +155,18 @@ class LmdbEnv {
       fresh = open(this.options);
       for (const sub of this.subs) sub.db = this.openOn(fresh, sub.args);
     } catch (err) {
-      process.emitWarning(`LMDB environment ${this.options.path} could not be reopened after a failed commit: ${String(err)}`, { code: 'POSTBODE_LMDB_REOPEN_FAILED' });
+      process.emitWarning(
+        `LMDB environment ${this.options.path} could not be reopened after a failed commit: ${String(err)}`,
+        { code: 'POSTBODE_LMDB_REOPEN_FAILED' },
+      );
       return;
     }
     this.root = fresh;
     this.generation++;
     this.retiring.push(retire(old));
-    process.emitWarning(`LMDB environment ${this.options.path} reopened after a failed commit (disk full?)`, { code: 'POSTBODE_LMDB_REOPENED' });
+    process.emitWarning(`LMDB environment ${this.options.path} reopened after a failed commit (disk full?)`, {
+      code: 'POSTBODE_LMDB_REOPENED',
+    });
   }
 
   private async close(): Promise<void> {
@@ -156,8 +183,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** Closes a failed handle without writing to it: lmdb's own close, else (it hung) the native close it would have made. */
 async function retire(old: RootDatabase): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<'hung'>((resolve) => { timer = setTimeout(resolve, RETIRE_WAIT_MS, 'hung'); });
-  const closing = old.close().then(() => 'closed' as const, () => 'closed' as const);
+  const limit = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(resolve, RETIRE_WAIT_MS, 'hung');
+  });
+  const closing = old.close().then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
   const outcome = await Promise.race([closing, limit]).finally(() => clearTimeout(timer));
   if (outcome === 'closed') return;
   const handle = old as unknown as { status: string; env?: { address: number; close(): void } };

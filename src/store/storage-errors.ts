@@ -14,7 +14,14 @@ import { GatewayError } from '../core/gateway-error.js';
 const LMDB_COMMIT_FAILED = 'Commit failed (see commitError for details)';
 /** errno names and numbers (Linux) and LMDB codes that mean "no room to write". */
 const FULL_CODES: ReadonlySet<string | number> = new Set([
-  'ENOSPC', 'EDQUOT', 'EIO', 'MDB_MAP_FULL', 28, 122, 5, -30792,
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'MDB_MAP_FULL',
+  28,
+  122,
+  5,
+  -30792,
 ]);
 const FULL_TEXT = /no space left|disk quota|input\/output error|MDB_MAP_FULL|mapsize limit/i;
 
@@ -46,7 +53,10 @@ function commitErrorOf(err: unknown): Promise<unknown> | undefined {
 export async function toStorageError(err: unknown, action: string): Promise<GatewayError> {
   if (err instanceof GatewayError) return err;
   const pending = commitErrorOf(err);
-  const settled = pending?.then(() => undefined, (cause: unknown) => cause);
+  const settled = pending?.then(
+    () => undefined,
+    (cause: unknown) => cause,
+  );
   const detail = (settled ? await firstOf(settled) : undefined) ?? err;
   const code = isStorageFull(detail) || isStorageFull(err) ? 'E_STORAGE_FULL' : 'E_STORAGE';
   return new GatewayError(code, `${action} failed: ${describe(detail)}`, { cause: detail });
@@ -62,7 +72,9 @@ const COMMIT_ERROR_WAIT_MS = 200;
 
 function firstOf(settled: Promise<unknown>): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
-  const fallback = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, COMMIT_ERROR_WAIT_MS, undefined); });
+  const fallback = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, COMMIT_ERROR_WAIT_MS, undefined);
+  });
   return Promise.race([settled, fallback]).finally(() => clearTimeout(timer));
 }
 

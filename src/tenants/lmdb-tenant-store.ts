@@ -59,14 +59,18 @@ export function openTenantStore(path: string, opts: { readonly clock?: Clock } =
     }
     usernames.putSync(username.toLowerCase(), id);
   };
-  const indexIps = (t: Tenant): void => { for (const entry of t.allowedIps) ipIndex.putSync(ipKey(t.id, entry), { id: t.id, entry }); };
+  const indexIps = (t: Tenant): void => {
+    for (const entry of t.allowedIps) ipIndex.putSync(ipKey(t.id, entry), { id: t.id, entry });
+  };
   const unindex = (t: Tenant): void => {
     usernames.removeSync(t.smtpUsername.toLowerCase());
     for (const entry of t.allowedIps) ipIndex.removeSync(ipKey(t.id, entry));
   };
 
   return {
-    async byId(id) { return tenants.get(id); },
+    async byId(id) {
+      return tenants.get(id);
+    },
     async bySmtpUsername(username) {
       const id = usernames.get(username.toLowerCase());
       return id === undefined ? undefined : tenants.get(id);
@@ -77,7 +81,13 @@ export function openTenantStore(path: string, opts: { readonly clock?: Clock } =
     },
     async create(input) {
       const now = clock();
-      const tenant: Tenant = { ...copyInput(input), id: newQueueId(now), credentialsVersion: 1, createdAt: now, updatedAt: now };
+      const tenant: Tenant = {
+        ...copyInput(input),
+        id: newQueueId(now),
+        credentialsVersion: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
       // Check and write in one write transaction: LMDB's lock spans processes, so two
       // concurrent creates of the same user name cannot both pass the check.
       return root.transactionSync(() => {
@@ -118,7 +128,9 @@ export function openTenantStore(path: string, opts: { readonly clock?: Clock } =
       }
       return out;
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }
 
@@ -129,7 +141,8 @@ function mostSpecificMatch(address: string, ipIndex: Database<IpIndexEntry, stri
   let best: { id: string; prefix: number } | undefined;
   for (const { value } of ipIndex.getRange({})) {
     const range = parseIpRange(value.entry);
-    if (range && inRange(ip, range) && (!best || range.prefix > best.prefix)) best = { id: value.id, prefix: range.prefix };
+    if (range && inRange(ip, range) && (!best || range.prefix > best.prefix))
+      best = { id: value.id, prefix: range.prefix };
   }
   return best?.id;
 }
@@ -147,7 +160,8 @@ function copyInput(input: NewTenant): NewTenant {
 
 function applyPatch(old: Tenant, patch: TenantPatch, now: number): Tenant {
   const merged = copyInput({ ...old, ...definedOnly(patch) });
-  const credentialsChanged = merged.smtpUsername !== old.smtpUsername || merged.smtpPasswordHash !== old.smtpPasswordHash;
+  const credentialsChanged =
+    merged.smtpUsername !== old.smtpUsername || merged.smtpPasswordHash !== old.smtpPasswordHash;
   return {
     ...merged,
     id: old.id,

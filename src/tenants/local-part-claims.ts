@@ -18,7 +18,10 @@ export function withLocalPartClaims(store: TenantStore, sender: Registrar, logge
     async create(input) {
       const tenant = await store.create(input);
       for (const r of await sender.register([tenant])) {
-        logger.info({ tenantId: r.tenantId, given: r.given }, 'the default forwarding address was taken: the new tenant got a variant');
+        logger.info(
+          { tenantId: r.tenantId, given: r.given },
+          'the default forwarding address was taken: the new tenant got a variant',
+        );
       }
       return tenant;
     },
@@ -32,11 +35,18 @@ export function withLocalPartClaims(store: TenantStore, sender: Registrar, logge
  */
 export async function registerAllLocalParts(tenants: TenantStore, sender: Registrar, logger: Logger): Promise<void> {
   const all: Tenant[] = [];
-  for (let page = await tenants.list({ limit: PAGE }); page.length > 0; page = await tenants.list({ limit: PAGE, after: page.at(-1)?.id })) {
+  for (
+    let page = await tenants.list({ limit: PAGE });
+    page.length > 0;
+    page = await tenants.list({ limit: PAGE, after: page.at(-1)?.id })
+  ) {
     all.push(...page);
     if (page.length < PAGE) break;
   }
   for (const r of await sender.register(all)) {
-    logger.warn({ tenantId: r.tenantId, wanted: r.wanted, given: r.given }, 'forwarding local part already held by an earlier tenant (or reserved): this tenant got a variant');
+    logger.warn(
+      { tenantId: r.tenantId, wanted: r.wanted, given: r.given },
+      'forwarding local part already held by an earlier tenant (or reserved): this tenant got a variant',
+    );
   }
 }

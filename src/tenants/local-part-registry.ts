@@ -67,7 +67,12 @@ export function freeLocalPart(dbs: LocalPartDbs, base: string, tenantId: string)
 }
 
 /** The tenant's settings with a local part it may hold: its own when free, else a free variant of it (or of `base`). */
-export function withClaimedLocalPart(dbs: LocalPartDbs, tenantId: string, current: SenderSettings, base: string): SenderSettings {
+export function withClaimedLocalPart(
+  dbs: LocalPartDbs,
+  tenantId: string,
+  current: SenderSettings,
+  base: string,
+): SenderSettings {
   const own = current.localPart;
   if (own !== undefined && dbs.index.get(own) === tenantId) return current;
   const localPart = freeLocalPart(dbs, own ?? base, tenantId);

@@ -11,8 +11,19 @@ export function normaliseLocalPart(raw: string): string {
 
 /** Role accounts (RFC 2142) and the usual do-not-reply names: never a tenant's address. */
 const RESERVED = new Set([
-  'postmaster', 'abuse', 'mailer-daemon', 'mailerdaemon', 'hostmaster', 'webmaster', 'root',
-  'admin', 'administrator', 'noreply', 'no-reply', 'donotreply', 'do-not-reply',
+  'postmaster',
+  'abuse',
+  'mailer-daemon',
+  'mailerdaemon',
+  'hostmaster',
+  'webmaster',
+  'root',
+  'admin',
+  'administrator',
+  'noreply',
+  'no-reply',
+  'donotreply',
+  'do-not-reply',
 ]);
 
 /** SRS0/SRS1 addresses, in any separator an SRS implementation uses (`=`, `+`, `-`). */

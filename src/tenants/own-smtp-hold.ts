@@ -31,11 +31,16 @@ export function holdUntilTested(settings: SenderSettings): void {
 
 /** After a passing test-send: the tenant's held mail is due now; `notify` wakes the scheduler. */
 export function releaseAfterTest(
-  log: Pick<MessageLog, 'list' | 'retryNow'>, notify: () => void, clock: Clock, logger: Logger,
+  log: Pick<MessageLog, 'list' | 'retryNow'>,
+  notify: () => void,
+  clock: Clock,
+  logger: Logger,
 ): (tenantId: string) => void {
   return (tenantId) => {
     retryDeferredWith(log, tenantId, [NEEDS_TEST_REPLY], clock(), logger)
-      .then((n) => { if (n > 0) notify(); })
+      .then((n) => {
+        if (n > 0) notify();
+      })
       .catch((err: unknown) => logger.error({ tenantId, err }, 'could not release the mail waiting for a test-send'));
   };
 }

@@ -4,7 +4,12 @@ import { GatewayError } from '../core/gateway-error.js';
 import type { Tenant } from '../core/types.js';
 import { isReservedLocalPart } from './local-part.js';
 import {
-  freeLocalPart, localPartOwner, moveClaim, withClaimedLocalPart, type LocalPartDbs, type LocalPartIndex,
+  freeLocalPart,
+  localPartOwner,
+  moveClaim,
+  withClaimedLocalPart,
+  type LocalPartDbs,
+  type LocalPartIndex,
 } from './local-part-registry.js';
 import { DEFAULT_SENDER_SETTINGS, defaultLocalPart, type SenderSettings } from './sender-settings.js';
 
@@ -38,7 +43,9 @@ export interface SenderSettingsStore extends SenderSettingsReader, LocalPartInde
    * free variant, in one transaction, in the order given (creation order: first wins).
    * Answers the tenants that did not get the address they had or would derive, and what they got.
    */
-  register(tenants: readonly Pick<Tenant, 'id' | 'smtpUsername'>[]): Promise<Array<{ tenantId: string; wanted: string; given: string }>>;
+  register(
+    tenants: readonly Pick<Tenant, 'id' | 'smtpUsername'>[],
+  ): Promise<Array<{ tenantId: string; wanted: string; given: string }>>;
   close(): Promise<void>;
 }
 
@@ -64,7 +71,8 @@ export function openSenderSettingsStore(path: string, opts: SenderStoreOptions =
       return root.transactionSync(() => {
         const current = read(tenantId);
         const next = change(current);
-        if (typeof next !== 'object' || next === null) throw new GatewayError('E_INVALID', 'sender settings must be an object');
+        if (typeof next !== 'object' || next === null)
+          throw new GatewayError('E_INVALID', 'sender settings must be an object');
         moveClaim(dbs, tenantId, current.localPart, next.localPart);
         settings.putSync(tenantId, next);
         return next;
@@ -78,17 +86,24 @@ export function openSenderSettingsStore(path: string, opts: SenderStoreOptions =
     },
     tenantIds: () => settings.getKeys(),
     async register(tenants) {
-      const unclaimed = tenants.filter((t) => { const lp = settings.get(t.id)?.localPart; return lp === undefined || index.get(lp) !== t.id; });
+      const unclaimed = tenants.filter((t) => {
+        const lp = settings.get(t.id)?.localPart;
+        return lp === undefined || index.get(lp) !== t.id;
+      });
       if (unclaimed.length === 0) return [];
-      return root.transactionSync(() => unclaimed.flatMap((t) => {
-        const current = read(t.id);
-        const next = withClaimedLocalPart(dbs, t.id, current, defaultLocalPart(t.smtpUsername));
-        moveClaim(dbs, t.id, undefined, next.localPart);
-        settings.putSync(t.id, next);
-        const wanted = current.localPart ?? defaultLocalPart(t.smtpUsername);
-        return wanted !== next.localPart ? [{ tenantId: t.id, wanted, given: next.localPart ?? '' }] : [];
-      }));
+      return root.transactionSync(() =>
+        unclaimed.flatMap((t) => {
+          const current = read(t.id);
+          const next = withClaimedLocalPart(dbs, t.id, current, defaultLocalPart(t.smtpUsername));
+          moveClaim(dbs, t.id, undefined, next.localPart);
+          settings.putSync(t.id, next);
+          const wanted = current.localPart ?? defaultLocalPart(t.smtpUsername);
+          return wanted !== next.localPart ? [{ tenantId: t.id, wanted, given: next.localPart ?? '' }] : [];
+        }),
+      );
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

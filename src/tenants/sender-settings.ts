@@ -63,7 +63,10 @@ export interface SenderSettings {
 }
 
 export const DEFAULT_SENDER_SETTINGS: SenderSettings = Object.freeze({
-  mode: 'forwarding', replyToWins: 'tenant', keepOriginalFrom: true, accountantMode: 'off',
+  mode: 'forwarding',
+  replyToWins: 'tenant',
+  keepOriginalFrom: true,
+  accountantMode: 'off',
 });
 
 export function smtpPasswordContext(tenantId: string): string {
@@ -72,7 +75,14 @@ export function smtpPasswordContext(tenantId: string): string {
 
 /** Identifies one set of server settings (the sealed password included, never the password). */
 export function smtpSettingsHash(smtp: TenantSmtpSettings): string {
-  const parts: unknown[] = [smtp.host.toLowerCase(), smtp.port, smtp.tls, smtp.rejectUnauthorized, smtp.user ?? '', smtp.passwordSealed ?? ''];
+  const parts: unknown[] = [
+    smtp.host.toLowerCase(),
+    smtp.port,
+    smtp.tls,
+    smtp.rejectUnauthorized,
+    smtp.user ?? '',
+    smtp.passwordSealed ?? '',
+  ];
   // only when set: hashes of settings saved before the field existed stay the same
   if (smtp.allowPlaintextAuth === true) parts.push('plaintext-auth');
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
@@ -80,6 +90,10 @@ export function smtpSettingsHash(smtp: TenantSmtpSettings): string {
 
 /** A local part made from the SMTP user name: lower-case letters, digits, dots and dashes. */
 export function defaultLocalPart(smtpUsername: string): string {
-  const slug = smtpUsername.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[.-]+|[.-]+$/g, '').replace(/\.{2,}/g, '.');
+  const slug = smtpUsername
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .replace(/\.{2,}/g, '.');
   return slug.slice(0, 64) || 'mail';
 }

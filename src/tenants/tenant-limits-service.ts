@@ -1,5 +1,12 @@
 import type { Config } from '../config/schema.js';
-import { defaultLimits, effectiveLimits, mergeOverrides, type LimitName, type LimitOverrides, type TenantLimitValues } from './tenant-limits.js';
+import {
+  defaultLimits,
+  effectiveLimits,
+  mergeOverrides,
+  type LimitName,
+  type LimitOverrides,
+  type TenantLimitValues,
+} from './tenant-limits.js';
 import { openTenantLimitsStore, type TenantLimitsStore } from './tenant-limits-store.js';
 import { TenantUsage } from './tenant-usage.js';
 import type { limitOverridesSchema } from './tenant-limits.js';
@@ -22,7 +29,9 @@ export interface TenantLimits {
 }
 
 export function openTenantLimits(
-  path: string, config: Pick<Config, 'limits' | 'smtp'>, onHit: (limit: LimitName) => void = () => undefined,
+  path: string,
+  config: Pick<Config, 'limits' | 'smtp'>,
+  onHit: (limit: LimitName) => void = () => undefined,
 ): TenantLimits {
   const store: TenantLimitsStore = openTenantLimitsStore(path);
   const defaults = defaultLimits(config);
@@ -30,7 +39,9 @@ export function openTenantLimits(
   const usage = new TenantUsage();
   const limitsOf = (tenantId: string): TenantLimitValues => effectiveLimits(defaults, store.get(tenantId), caps);
   return {
-    defaults, usage, limitsOf,
+    defaults,
+    usage,
+    limitsOf,
     overridesOf: (tenantId) => store.get(tenantId),
     update: (tenantId, change) => store.set(tenantId, mergeOverrides(store.get(tenantId), change)),
     hit(tenantId, limit) {

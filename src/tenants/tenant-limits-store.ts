@@ -37,6 +37,8 @@ export function openTenantLimitsStore(path: string): TenantLimitsStore {
       cache.delete(tenantId);
     },
     tenantIds: () => [...cache.keys()],
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

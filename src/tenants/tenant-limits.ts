@@ -14,7 +14,12 @@ export interface TenantLimitValues {
   readonly deliveryWeight: number;
 }
 
-export type LimitName = 'messagesPerHour' | 'messagesPerDay' | 'recipientsPerMessage' | 'maxMessageSize' | 'transactionsPerSession';
+export type LimitName =
+  | 'messagesPerHour'
+  | 'messagesPerDay'
+  | 'recipientsPerMessage'
+  | 'maxMessageSize'
+  | 'transactionsPerSession';
 
 const count = z.number().int().min(1).max(100_000_000);
 
@@ -23,13 +28,29 @@ const count = z.number().int().min(1).max(100_000_000);
  * `null` puts it back to the default. recipientsPerMessage and maxMessageSize cannot go above
  * the listener's own smtp.maxRecipients / smtp.maxMessageSize (those are what SIZE advertises).
  */
-export const limitOverridesSchema = z.strictObject({
-  messagesPerHour: count.nullable().optional().meta({ description: 'Messages per sliding hour' }),
-  messagesPerDay: count.nullable().optional().meta({ description: 'Messages per sliding 24 hours' }),
-  recipientsPerMessage: z.number().int().min(1).max(10_000).nullable().optional(),
-  maxMessageSize: z.number().int().min(1024).max(1024 * 1024 * 1024).nullable().optional().meta({ description: 'Bytes' }),
-  deliveryWeight: z.number().int().min(1).max(100).nullable().optional().meta({ description: 'Share of delivery slots under contention, relative to other tenants (default 1)' }),
-}).meta({ id: 'TenantLimitOverrides' });
+export const limitOverridesSchema = z
+  .strictObject({
+    messagesPerHour: count.nullable().optional().meta({ description: 'Messages per sliding hour' }),
+    messagesPerDay: count.nullable().optional().meta({ description: 'Messages per sliding 24 hours' }),
+    recipientsPerMessage: z.number().int().min(1).max(10_000).nullable().optional(),
+    maxMessageSize: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .nullable()
+      .optional()
+      .meta({ description: 'Bytes' }),
+    deliveryWeight: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .nullable()
+      .optional()
+      .meta({ description: 'Share of delivery slots under contention, relative to other tenants (default 1)' }),
+  })
+  .meta({ id: 'TenantLimitOverrides' });
 
 export type LimitOverrides = { -readonly [K in keyof TenantLimitValues]?: number };
 
@@ -38,14 +59,21 @@ export function defaultLimits(config: Pick<Config, 'limits' | 'smtp'>): TenantLi
   return {
     messagesPerHour: config.limits.messagesPerHour,
     messagesPerDay: config.limits.messagesPerDay,
-    recipientsPerMessage: Math.min(config.limits.recipientsPerMessage ?? config.smtp.maxRecipients, config.smtp.maxRecipients),
+    recipientsPerMessage: Math.min(
+      config.limits.recipientsPerMessage ?? config.smtp.maxRecipients,
+      config.smtp.maxRecipients,
+    ),
     maxMessageSize: Math.min(config.limits.maxMessageSize ?? config.smtp.maxMessageSize, config.smtp.maxMessageSize),
     deliveryWeight: 1,
   };
 }
 
 /** Defaults with a tenant's overrides on top; per-message caps never above the listener's. */
-export function effectiveLimits(defaults: TenantLimitValues, overrides: LimitOverrides, caps: { readonly recipients: number; readonly size: number }): TenantLimitValues {
+export function effectiveLimits(
+  defaults: TenantLimitValues,
+  overrides: LimitOverrides,
+  caps: { readonly recipients: number; readonly size: number },
+): TenantLimitValues {
   return {
     messagesPerHour: overrides.messagesPerHour ?? defaults.messagesPerHour,
     messagesPerDay: overrides.messagesPerDay ?? defaults.messagesPerDay,

@@ -37,7 +37,15 @@ export function tenantDataOwners(stores: TenantDataStores): TenantDataOwner[] {
     keyedSetting('content', stores.content),
     stores.domains,
     stores.gmail,
-    ...(suppressions ? [{ name: 'suppressions', tenantIds: () => suppressions.tenantIds(), forget: (id: string) => suppressions.removeTenant(id) }] : []),
+    ...(suppressions
+      ? [
+          {
+            name: 'suppressions',
+            tenantIds: () => suppressions.tenantIds(),
+            forget: (id: string) => suppressions.removeTenant(id),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -55,25 +63,35 @@ export function startTenantPurge(deps: PurgeDeps & { readonly everyMs?: number }
   let running: Promise<string[]> | undefined;
   let queued: Promise<string[]> | undefined;
   let stopped = false;
-  const once = (): Promise<string[]> => purgeDeletedTenants(deps).catch((err: unknown) => {
-    deps.logger.error({ err }, 'tenant purge failed; the next run tries again');
-    return [];
-  });
+  const once = (): Promise<string[]> =>
+    purgeDeletedTenants(deps).catch((err: unknown) => {
+      deps.logger.error({ err }, 'tenant purge failed; the next run tries again');
+      return [];
+    });
   const run = (): Promise<string[]> => {
     if (stopped) return Promise.resolve([]);
     if (queued) return queued;
     if (!running) {
-      running = once().finally(() => { running = undefined; });
+      running = once().finally(() => {
+        running = undefined;
+      });
       return running;
     }
-    queued = running.then(() => { queued = undefined; return run(); });
+    queued = running.then(() => {
+      queued = undefined;
+      return run();
+    });
     return queued;
   };
-  const timer = setInterval(() => { void run(); }, deps.everyMs ?? PURGE_EVERY_MS);
+  const timer = setInterval(() => {
+    void run();
+  }, deps.everyMs ?? PURGE_EVERY_MS);
   timer.unref();
   void run();
   return {
-    trigger: () => { void run(); },
+    trigger: () => {
+      void run();
+    },
     run,
     async stop() {
       stopped = true;

@@ -38,7 +38,10 @@ export async function purgeDeletedTenants(deps: PurgeDeps): Promise<string[]> {
     if (await deps.tenantExists(tenantId)) continue;
     const pending = deps.pending(tenantId);
     if (pending > 0) {
-      deps.logger.debug({ tenantId, pending }, 'deleted tenant still has mail in the queue; its data is purged once that is final');
+      deps.logger.debug(
+        { tenantId, pending },
+        'deleted tenant still has mail in the queue; its data is purged once that is final',
+      );
       continue;
     }
     const counts: Record<string, number> = {};
@@ -48,7 +51,10 @@ export async function purgeDeletedTenants(deps: PurgeDeps): Promise<string[]> {
         counts[owner.name] = await owner.forget(tenantId);
       } catch (err) {
         failed = true;
-        deps.logger.error({ tenantId, owner: owner.name, err }, 'could not purge the data of a deleted tenant; the next run tries again');
+        deps.logger.error(
+          { tenantId, owner: owner.name, err },
+          'could not purge the data of a deleted tenant; the next run tries again',
+        );
       }
     }
     if (failed) continue;

@@ -39,7 +39,10 @@ export async function addTenant(store: TenantStore, input: AddTenantInput): Prom
   const password = generatePassword();
   const smtpPasswordHash = await hashPassword(password);
   const base = {
-    name, smtpPasswordHash, allowedIps, allowPlaintextAuth: input.allowPlaintextAuth ?? false,
+    name,
+    smtpPasswordHash,
+    allowedIps,
+    allowPlaintextAuth: input.allowPlaintextAuth ?? false,
     ...(input.requireTls === true ? { requireTls: true } : {}),
   };
   if (chosen !== undefined) return { tenant: await store.create({ ...base, smtpUsername: chosen }), password };

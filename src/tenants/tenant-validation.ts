@@ -31,7 +31,9 @@ export function validateSmtpUsername(username: string): string {
     throw invalid(`SMTP user name must be 1 to ${USERNAME_MAX} characters`);
   }
   if (!USERNAME.test(username)) {
-    throw invalid(`SMTP user name ${JSON.stringify(username)} may only hold letters, digits and . _ @ + - (starting with a letter or digit)`);
+    throw invalid(
+      `SMTP user name ${JSON.stringify(username)} may only hold letters, digits and . _ @ + - (starting with a letter or digit)`,
+    );
   }
   return username;
 }

@@ -8,7 +8,11 @@ const example = readFileSync(resolve(import.meta.dirname, '../../config/postbode
 
 /** `# key: value` lines are settings, `##` lines are prose: uncomment the settings only. */
 function uncommentSettings(text: string): string {
-  return text.split('\n').filter((l) => !/^\s*##/.test(l)).map((l) => l.replace(/^# ?/, '')).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => !/^\s*##/.test(l))
+    .map((l) => l.replace(/^# ?/, ''))
+    .join('\n');
 }
 
 describe('config/postbode.yaml', () => {
@@ -25,9 +29,16 @@ describe('config/postbode.yaml', () => {
     const start = lines.findIndex((l) => l.startsWith('##  smarthost:'));
     const end = lines.findIndex((l, i) => i > start && l.includes('maxConnections'));
     expect(start).toBeGreaterThan(0);
-    const block = lines.slice(start, end + 1).map((l) => l.replace(/^##/, '')).join('\n');
+    const block = lines
+      .slice(start, end + 1)
+      .map((l) => l.replace(/^##/, ''))
+      .join('\n');
     const parsed = parse(block) as { smarthost: unknown };
     expect(Object.keys(parsed.smarthost as object).sort()).toEqual(Object.keys(smarthostSchema.shape).sort());
-    expect(smarthostSchema.parse(parsed.smarthost)).toMatchObject({ host: 'smtp.example.com', port: 587, tls: 'starttls' });
+    expect(smarthostSchema.parse(parsed.smarthost)).toMatchObject({
+      host: 'smtp.example.com',
+      port: 587,
+      tls: 'starttls',
+    });
   });
 });

@@ -9,8 +9,12 @@ import { isGatewayError } from '../../src/core/gateway-error.js';
 
 let dir: string;
 
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-config-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'postbode-config-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function yamlFile(text: string, name = 'postbode.yaml'): Promise<string> {
   const path = join(dir, name);
@@ -39,8 +43,11 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe(join(dir, 'data'));
     expect(config.smtp.certFile).toBe(join(dir, 'certs/server.crt'));
     expect(config.smtp.keyFile).toBe(join(dir, 'certs/server.key'));
-    expect({ ...config, dataDir: defaults.dataDir, smtp: { ...config.smtp, certFile: defaults.smtp.certFile, keyFile: defaults.smtp.keyFile } })
-      .toEqual(defaults);
+    expect({
+      ...config,
+      dataDir: defaults.dataDir,
+      smtp: { ...config.smtp, certFile: defaults.smtp.certFile, keyFile: defaults.smtp.keyFile },
+    }).toEqual(defaults);
   });
 
   it('reads config/postbode.yaml under cwd by default', async () => {
@@ -52,7 +59,9 @@ describe('loadConfig', () => {
   it('reads the explicit file before POSTBODE_CONFIG, relative to cwd', async () => {
     await yamlFile('hostname: from-option.test\n', 'a.yaml');
     await yamlFile('hostname: from-env.test\n', 'b.yaml');
-    expect(loadConfig({ file: 'a.yaml', env: { POSTBODE_CONFIG: 'b.yaml' }, cwd: dir }).hostname).toBe('from-option.test');
+    expect(loadConfig({ file: 'a.yaml', env: { POSTBODE_CONFIG: 'b.yaml' }, cwd: dir }).hostname).toBe(
+      'from-option.test',
+    );
     expect(loadConfig({ env: { POSTBODE_CONFIG: join(dir, 'b.yaml') }, cwd: dir }).hostname).toBe('from-env.test');
   });
 
@@ -86,7 +95,12 @@ describe('loadConfig', () => {
     expect(config.smtp.tlsPort).toBe(2465);
     expect(config.smtp.proxyProtocolFrom).toEqual(['10.0.0.1', '10.0.0.2']);
     expect(config.delivery.mode).toBe('smarthost');
-    expect(config.delivery.smarthost).toMatchObject({ host: 'relay.example.test', port: 587, pass: '12345', rejectUnauthorized: false });
+    expect(config.delivery.smarthost).toMatchObject({
+      host: 'relay.example.test',
+      port: 587,
+      pass: '12345',
+      rejectUnauthorized: false,
+    });
     expect(config.dataDir).toBe('/data');
     expect(config.hostname).toBe('mx1.example.test');
   });
@@ -118,9 +132,12 @@ describe('loadConfig', () => {
   });
 
   it('rejects unknown POSTBODE_ variables, but not the reserved ones', () => {
-    const message = configError(() => loadConfig({
-      env: { POSTBODE_SMTP__PROT: '25', POSTBODE_NOPE: 'x', POSTBODE_SECRET_KEY: 'k', POSTBODE_CONFIG: '' }, cwd: dir,
-    }));
+    const message = configError(() =>
+      loadConfig({
+        env: { POSTBODE_SMTP__PROT: '25', POSTBODE_NOPE: 'x', POSTBODE_SECRET_KEY: 'k', POSTBODE_CONFIG: '' },
+        cwd: dir,
+      }),
+    );
     expect(message).toContain('config: smtp.prot: no such setting (from POSTBODE_SMTP__PROT)');
     expect(message).toContain('config: nope: no such setting (from POSTBODE_NOPE)');
     expect(message).not.toContain('SECRET_KEY');
@@ -128,18 +145,22 @@ describe('loadConfig', () => {
   });
 
   it('rejects a path below a leaf key', () => {
-    expect(configError(() => loadConfig({ env: { POSTBODE_SMTP__PORT__X: '1' }, cwd: dir })))
-      .toContain('config: smtp.port.x: no such setting (from POSTBODE_SMTP__PORT__X)');
+    expect(configError(() => loadConfig({ env: { POSTBODE_SMTP__PORT__X: '1' }, cwd: dir }))).toContain(
+      'config: smtp.port.x: no such setting (from POSTBODE_SMTP__PORT__X)',
+    );
   });
 
   it('requires a smarthost when delivery.mode is smarthost', () => {
-    expect(configError(() => loadConfig({ env: { POSTBODE_DELIVERY__MODE: 'smarthost' }, cwd: dir })))
-      .toContain('config: delivery.smarthost: delivery.smarthost is required when delivery.mode is smarthost');
+    expect(configError(() => loadConfig({ env: { POSTBODE_DELIVERY__MODE: 'smarthost' }, cwd: dir }))).toContain(
+      'config: delivery.smarthost: delivery.smarthost is required when delivery.mode is smarthost',
+    );
   });
 
   it('reports YAML syntax errors and non-mapping files with the file name', async () => {
     const broken = await yamlFile('smtp:\n  port: [1, 2\n', 'broken.yaml');
-    expect(configError(() => loadConfig({ file: broken, env: {}, cwd: dir }))).toContain(`config file ${broken} is not valid YAML`);
+    expect(configError(() => loadConfig({ file: broken, env: {}, cwd: dir }))).toContain(
+      `config file ${broken} is not valid YAML`,
+    );
     const list = await yamlFile('- a\n- b\n', 'list.yaml');
     expect(configError(() => loadConfig({ file: list, env: {}, cwd: dir }))).toContain('must hold a mapping');
   });
@@ -150,18 +171,20 @@ describe('loadConfig', () => {
   });
 
   it('resolves relative paths against cwd and keeps absolute ones', async () => {
-    const file = await yamlFile([
-      'dataDir: var/postbode',
-      'smtp:',
-      '  certFile: /etc/postbode/cert.pem',
-      '  keyFile: tls/key.pem',
-      'delivery:',
-      '  mode: smarthost',
-      '  smarthost:',
-      '    host: 127.0.0.1',
-      '    caFile: tls/ca.pem',
-      '',
-    ].join('\n'));
+    const file = await yamlFile(
+      [
+        'dataDir: var/postbode',
+        'smtp:',
+        '  certFile: /etc/postbode/cert.pem',
+        '  keyFile: tls/key.pem',
+        'delivery:',
+        '  mode: smarthost',
+        '  smarthost:',
+        '    host: 127.0.0.1',
+        '    caFile: tls/ca.pem',
+        '',
+      ].join('\n'),
+    );
     const config = loadConfig({ file, env: {}, cwd: dir });
     expect(config.dataDir).toBe(join(dir, 'var/postbode'));
     expect(config.smtp.certFile).toBe('/etc/postbode/cert.pem');
@@ -174,18 +197,23 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.smtp.auth)).toBe(true);
     expect(Object.isFrozen(config.smtp.proxyProtocolFrom)).toBe(true);
-    expect(() => { (config.smtp as { port: number }).port = 1; }).toThrow(TypeError);
+    expect(() => {
+      (config.smtp as { port: number }).port = 1;
+    }).toThrow(TypeError);
   });
 
   it('maps every key of the schema to a POSTBODE_ variable', () => {
-    const leaves = (o: object, path: string[]): string[][] => Object.entries(o).flatMap(([k, v]) =>
-      (v !== null && typeof v === 'object' && !Array.isArray(v) ? leaves(v, [...path, k]) : [[...path, k]]));
+    const leaves = (o: object, path: string[]): string[][] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v) ? leaves(v, [...path, k]) : [[...path, k]],
+      );
     const paths = [
       ...leaves(configSchema.parse({}), []),
       ...Object.keys(smarthostSchema.shape).map((k) => ['delivery', 'smarthost', k]),
       ['delivery', 'direct', 'resolver'],
     ];
-    const envName = (path: string[]): string => `POSTBODE_${path.map((s) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__')}`;
+    const envName = (path: string[]): string =>
+      `POSTBODE_${path.map((s) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__')}`;
     const env = Object.fromEntries(paths.map((p) => [envName(p), '1']));
     const { overrides, unknown } = readEnvOverrides(env, configSchema);
     expect(unknown).toEqual([]);

@@ -66,6 +66,8 @@ describe('parseIpRange / parseIp', () => {
   });
 
   it('reads IPv6 with an embedded IPv4 tail', () => {
-    expect([...parseIp('64:ff9b::192.0.2.33') ?? []]).toEqual([0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 33]);
+    expect([...(parseIp('64:ff9b::192.0.2.33') ?? [])]).toEqual([
+      0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 33,
+    ]);
   });
 });

@@ -8,10 +8,18 @@ import { MemoryQueue } from '../helpers/memory-queue.js';
 const logger = pino({ level: 'silent' });
 
 async function queued(queue: MemoryQueue, to: string[]): Promise<QueuedMessage> {
-  return queue.enqueue({
-    id: 'Q1', tenantId: 't', kind: 'mail', envelope: { from: 's@x.test', to }, receivedAt: 1_000,
-    client: { address: '127.0.0.1', helo: 'h' }, messageId: '<m@x>',
-  }, Buffer.from('Subject: s\r\n\r\nbody\r\n'));
+  return queue.enqueue(
+    {
+      id: 'Q1',
+      tenantId: 't',
+      kind: 'mail',
+      envelope: { from: 's@x.test', to },
+      receivedAt: 1_000,
+      client: { address: '127.0.0.1', helo: 'h' },
+      messageId: '<m@x>',
+    },
+    Buffer.from('Subject: s\r\n\r\nbody\r\n'),
+  );
 }
 
 function recordingTransport(sent: Array<{ envelope: Envelope; route: Route }>): Transport {
@@ -19,7 +27,11 @@ function recordingTransport(sent: Array<{ envelope: Envelope; route: Route }>): 
     name: 'fake',
     send: async (envelope, _raw, route) => {
       sent.push({ envelope, route });
-      return { recipients: envelope.to.filter((a) => !a.startsWith('lost')).map((address) => ({ address, outcome: 'delivered' as const, reply: '250 ok' })) };
+      return {
+        recipients: envelope.to
+          .filter((a) => !a.startsWith('lost'))
+          .map((address) => ({ address, outcome: 'delivered' as const, reply: '250 ok' })),
+      };
     },
     close: async () => undefined,
   };
@@ -30,30 +42,76 @@ describe('attemptMessage', () => {
     const queue = new MemoryQueue();
     const message = await queued(queue, ['a@one.test', 'b@two.test', 'lost@one.test', 'unplanned@three.test']);
     const sent: Array<{ envelope: Envelope; route: Route }> = [];
-    const results = await attemptMessage({
-      queue, logger, clock: () => 2_000, slots: createDestinationSlots(1), transportFor: () => recordingTransport(sent),
-      plan: async (m, body) => [
-        { route: { kind: 'direct', domain: 'one.test' }, recipients: ['a@one.test', 'lost@one.test', 'stranger@nowhere.test'], envelope: m.envelope, raw: body },
-        { route: { kind: 'direct', domain: 'two.test' }, recipients: ['b@two.test', 'a@one.test'], envelope: m.envelope, raw: body },
-      ],
-    }, message, 2_000);
+    const results = await attemptMessage(
+      {
+        queue,
+        logger,
+        clock: () => 2_000,
+        slots: createDestinationSlots(1),
+        transportFor: () => recordingTransport(sent),
+        plan: async (m, body) => [
+          {
+            route: { kind: 'direct', domain: 'one.test' },
+            recipients: ['a@one.test', 'lost@one.test', 'stranger@nowhere.test'],
+            envelope: m.envelope,
+            raw: body,
+          },
+          {
+            route: { kind: 'direct', domain: 'two.test' },
+            recipients: ['b@two.test', 'a@one.test'],
+            envelope: m.envelope,
+            raw: body,
+          },
+        ],
+      },
+      message,
+      2_000,
+    );
 
     expect(sent.map((s) => s.envelope.to)).toEqual([['a@one.test', 'lost@one.test'], ['b@two.test']]);
     expect(results.map((r) => [r.address, r.outcome])).toEqual([
-      ['a@one.test', 'delivered'], ['lost@one.test', 'deferred'], ['b@two.test', 'delivered'], ['unplanned@three.test', 'deferred'],
+      ['a@one.test', 'delivered'],
+      ['lost@one.test', 'deferred'],
+      ['b@two.test', 'delivered'],
+      ['unplanned@three.test', 'deferred'],
     ]);
   });
 
-  it('defers everything when the plan throws, with the stage\'s own 4xx reply when it gives one', async () => {
+  it("defers everything when the plan throws, with the stage's own 4xx reply when it gives one", async () => {
     const queue = new MemoryQueue();
     const message = await queued(queue, ['a@one.test', 'b@two.test']);
-    const deps = { queue, logger, clock: () => 2_000, slots: createDestinationSlots(1), transportFor: () => recordingTransport([]) };
+    const deps = {
+      queue,
+      logger,
+      clock: () => 2_000,
+      slots: createDestinationSlots(1),
+      transportFor: () => recordingTransport([]),
+    };
     const signing = Object.assign(new Error('pool down'), { reply: '451 4.7.5 DKIM signing failed, will retry' });
-    const withReply = await attemptMessage({ ...deps, plan: async () => { throw signing; } }, message, 2_000);
+    const withReply = await attemptMessage(
+      {
+        ...deps,
+        plan: async () => {
+          throw signing;
+        },
+      },
+      message,
+      2_000,
+    );
     expect(withReply.map((r) => [r.outcome, r.reply])).toEqual([
-      ['deferred', '451 4.7.5 DKIM signing failed, will retry'], ['deferred', '451 4.7.5 DKIM signing failed, will retry'],
+      ['deferred', '451 4.7.5 DKIM signing failed, will retry'],
+      ['deferred', '451 4.7.5 DKIM signing failed, will retry'],
     ]);
-    const plain = await attemptMessage({ ...deps, plan: async () => { throw Object.assign(new Error('x'), { reply: '550 nope' }); } }, message, 2_000);
+    const plain = await attemptMessage(
+      {
+        ...deps,
+        plan: async () => {
+          throw Object.assign(new Error('x'), { reply: '550 nope' });
+        },
+      },
+      message,
+      2_000,
+    );
     expect(plain.every((r) => r.outcome === 'deferred' && r.reply.startsWith('451 4.3.0'))).toBe(true);
   });
 
@@ -61,17 +119,36 @@ describe('attemptMessage', () => {
     const queue = new MemoryQueue();
     const message = await queued(queue, ['a@one.test']);
     const sent: Array<{ envelope: Envelope; route: Route }> = [];
-    const results = await attemptMessage({
-      queue, logger, clock: () => 0, slots: createDestinationSlots(1), transportFor: () => recordingTransport(sent),
-      plan: async (m, body, pending) => [{ route: { kind: 'capture' }, recipients: pending.map((r) => r.address), envelope: m.envelope, raw: body }],
-    }, message, 500);
+    const results = await attemptMessage(
+      {
+        queue,
+        logger,
+        clock: () => 0,
+        slots: createDestinationSlots(1),
+        transportFor: () => recordingTransport(sent),
+        plan: async (m, body, pending) => [
+          { route: { kind: 'capture' }, recipients: pending.map((r) => r.address), envelope: m.envelope, raw: body },
+        ],
+      },
+      message,
+      500,
+    );
     expect(results).toEqual([]);
     expect(sent).toEqual([]);
   });
 
   it('completeResults drops strangers and fills gaps with a deferral', () => {
-    expect(completeResults(['a@x.test', 'b@x.test'], [
-      { address: 'b@x.test', outcome: 'bounced', reply: '550 no' }, { address: 'c@x.test', outcome: 'delivered', reply: '250' },
-    ]).map((r) => [r.address, r.outcome])).toEqual([['a@x.test', 'deferred'], ['b@x.test', 'bounced']]);
+    expect(
+      completeResults(
+        ['a@x.test', 'b@x.test'],
+        [
+          { address: 'b@x.test', outcome: 'bounced', reply: '550 no' },
+          { address: 'c@x.test', outcome: 'delivered', reply: '250' },
+        ],
+      ).map((r) => [r.address, r.outcome]),
+    ).toEqual([
+      ['a@x.test', 'deferred'],
+      ['b@x.test', 'bounced'],
+    ]);
   });
 });

@@ -7,23 +7,39 @@ import { MemoryQueue } from '../helpers/memory-queue.js';
 const logger = pino({ level: 'silent' });
 
 async function failedMessage(queue: MemoryQueue, from: string, kind: 'mail' | 'dsn' = 'mail'): Promise<QueuedMessage> {
-  await queue.enqueue({
-    id: 'Q1', tenantId: 'tenant-7', kind, envelope: { from, to: ['a@x.test', 'b@x.test', 'c@x.test'] }, receivedAt: 1_000,
-    client: { address: '127.0.0.1', helo: 'h' }, messageId: '<m@x>',
-  }, Buffer.from('Subject: Invoice\r\nFrom: s@sender.test\r\n\r\nsecret body\r\n'));
+  await queue.enqueue(
+    {
+      id: 'Q1',
+      tenantId: 'tenant-7',
+      kind,
+      envelope: { from, to: ['a@x.test', 'b@x.test', 'c@x.test'] },
+      receivedAt: 1_000,
+      client: { address: '127.0.0.1', helo: 'h' },
+      messageId: '<m@x>',
+    },
+    Buffer.from('Subject: Invoice\r\nFrom: s@sender.test\r\n\r\nsecret body\r\n'),
+  );
   await queue.record('Q1', [{ address: 'a@x.test', outcome: 'bounced', reply: '550 5.1.1 earlier' }], 1_500);
-  return queue.record('Q1', [
-    { address: 'b@x.test', outcome: 'bounced', reply: '550 5.1.1 no' },
-    { address: 'c@x.test', outcome: 'delivered', reply: '250 ok' },
-  ], 2_000);
+  return queue.record(
+    'Q1',
+    [
+      { address: 'b@x.test', outcome: 'bounced', reply: '550 5.1.1 no' },
+      { address: 'c@x.test', outcome: 'delivered', reply: '250 ok' },
+    ],
+    2_000,
+  );
 }
 
 describe('bounce', () => {
   it('finds only the recipients this attempt made fail', async () => {
     const queue = new MemoryQueue();
     const after = await failedMessage(queue, 's@sender.test');
-    expect(newlyFailed(after, [{ address: 'b@x.test', outcome: 'bounced', reply: '' }, { address: 'c@x.test', outcome: 'delivered', reply: '' }])
-      .map((r) => r.address)).toEqual(['b@x.test']);
+    expect(
+      newlyFailed(after, [
+        { address: 'b@x.test', outcome: 'bounced', reply: '' },
+        { address: 'c@x.test', outcome: 'delivered', reply: '' },
+      ]).map((r) => r.address),
+    ).toEqual(['b@x.test']);
   });
 
   it('builds the bounce address from the local part, or keeps a full address', () => {
@@ -34,10 +50,17 @@ describe('bounce', () => {
   it('queues one DSN from the null sender to the original sender, with the headers and without the body', async () => {
     const queue = new MemoryQueue();
     const after = await failedMessage(queue, 's@sender.test');
-    const dsn = await returnToSender({ queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' }, after, newlyFailed(after, [
-      { address: 'b@x.test', outcome: 'bounced', reply: '' },
-    ]));
-    expect(dsn).toMatchObject({ kind: 'dsn', tenantId: 'tenant-7', envelope: { from: '', to: ['s@sender.test'] }, receivedAt: 3_000 });
+    const dsn = await returnToSender(
+      { queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' },
+      after,
+      newlyFailed(after, [{ address: 'b@x.test', outcome: 'bounced', reply: '' }]),
+    );
+    expect(dsn).toMatchObject({
+      kind: 'dsn',
+      tenantId: 'tenant-7',
+      envelope: { from: '', to: ['s@sender.test'] },
+      receivedAt: 3_000,
+    });
     expect(dsn!.messageId).toBe(`<${dsn!.id}@pb.test>`);
     const raw = queue.body(dsn!.id)!.toString();
     expect(raw).toContain('Subject: Invoice\r\n');
@@ -53,15 +76,27 @@ describe('bounce', () => {
     expect(wantsDsn(aDsn)).toBe(false);
     const queue = new MemoryQueue();
     const after = await failedMessage(queue, '');
-    expect(await returnToSender({ queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' }, after, after.recipients)).toBeUndefined();
+    expect(
+      await returnToSender(
+        { queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' },
+        after,
+        after.recipients,
+      ),
+    ).toBeUndefined();
     expect(queue.messages.size).toBe(1);
   });
 
   it('logs and returns undefined when the DSN cannot be stored', async () => {
     const queue = new MemoryQueue();
     const after = await failedMessage(queue, 's@sender.test');
-    queue.beforeDurable = async () => { throw new Error('E_STORAGE_FULL'); };
-    const result = await returnToSender({ queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' }, after, after.recipients.slice(0, 1));
+    queue.beforeDurable = async () => {
+      throw new Error('E_STORAGE_FULL');
+    };
+    const result = await returnToSender(
+      { queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' },
+      after,
+      after.recipients.slice(0, 1),
+    );
     expect(result).toBeUndefined();
   });
 });

@@ -13,8 +13,14 @@ describe('destination slots', () => {
     const a1 = await slots.acquire('a', 't1');
     const a2 = await slots.acquire('a', 't1');
     const order: number[] = [];
-    const w3 = slots.acquire('a', 't1').then((r) => { order.push(3); return r; });
-    const w4 = slots.acquire('a', 't1').then((r) => { order.push(4); return r; });
+    const w3 = slots.acquire('a', 't1').then((r) => {
+      order.push(3);
+      return r;
+    });
+    const w4 = slots.acquire('a', 't1').then((r) => {
+      order.push(4);
+      return r;
+    });
     const b1 = await slots.acquire('b', 't1'); // another destination is not held up
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual([]);
@@ -29,7 +35,9 @@ describe('destination slots', () => {
     const r4 = await w4;
     expect(order).toEqual([3, 4]);
     expect(slots.active('a')).toBe(2);
-    r3(); r4(); b1();
+    r3();
+    r4();
+    b1();
     expect(slots.active('a')).toBe(0);
     expect(slots.active('b')).toBe(0);
   });
@@ -39,8 +47,16 @@ describe('destination slots', () => {
     const held = await Promise.all([1, 2, 3, 4].map(() => slots.acquire('d', 'big')));
     const order: string[] = [];
     const waiting = [
-      ...[1, 2, 3].map(() => slots.acquire('d', 'big').then((r) => { order.push('big'); return r; })),
-      slots.acquire('d', 'small').then((r) => { order.push('small'); return r; }),
+      ...[1, 2, 3].map(() =>
+        slots.acquire('d', 'big').then((r) => {
+          order.push('big');
+          return r;
+        }),
+      ),
+      slots.acquire('d', 'small').then((r) => {
+        order.push('small');
+        return r;
+      }),
     ];
     held[0]?.();
     await new Promise((resolve) => setImmediate(resolve));

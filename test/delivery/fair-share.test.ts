@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { shareCap, TenantTurns } from '../../src/delivery/fair-share.js';
 
 /** Hands out `slots` one by one to tenants that all have endless work; returns slots per tenant. */
-function fill(turns: TenantTurns, tenants: string[], slots: number, held: Record<string, number> = {}): Record<string, number> {
+function fill(
+  turns: TenantTurns,
+  tenants: string[],
+  slots: number,
+  held: Record<string, number> = {},
+): Record<string, number> {
   const used: Record<string, number> = { ...held };
   let total = Object.values(used).reduce((a, b) => a + b, 0);
   while (total < slots) {

@@ -6,20 +6,32 @@ import { MemoryQueue } from '../helpers/memory-queue.js';
 
 const silent = pino({ level: 'silent' });
 const delivered = (address: string): RecipientResult => ({ address, outcome: 'delivered', reply: '250 2.0.0 Ok' });
-const bounced = (address: string): RecipientResult => ({ address, outcome: 'bounced', reply: '550 5.1.1 no such user' });
+const bounced = (address: string): RecipientResult => ({
+  address,
+  outcome: 'bounced',
+  reply: '550 5.1.1 no such user',
+});
 const deferred = (address: string): RecipientResult => ({ address, outcome: 'deferred', reply: '451 4.3.0 later' });
 
 async function queueWith(to: string[]): Promise<{ queue: MemoryQueue; id: string }> {
   const queue = new MemoryQueue();
-  const msg = await queue.enqueue({
-    id: 'm1', tenantId: 't1', kind: 'mail', envelope: { from: 'a@sender.test', to }, receivedAt: 1,
-    client: { address: '127.0.0.1', helo: 'c' }, messageId: '<m1@sender.test>',
-  }, Buffer.from('x'));
+  const msg = await queue.enqueue(
+    {
+      id: 'm1',
+      tenantId: 't1',
+      kind: 'mail',
+      envelope: { from: 'a@sender.test', to },
+      receivedAt: 1,
+      client: { address: '127.0.0.1', helo: 'c' },
+      messageId: '<m1@sender.test>',
+    },
+    Buffer.from('x'),
+  );
   return { queue, id: msg.id };
 }
 
 describe('result recorder', () => {
-  it('records a delivery\'s 250s as its send returns, bounces and deferrals only at the end', async () => {
+  it("records a delivery's 250s as its send returns, bounces and deferrals only at the end", async () => {
     const { queue, id } = await queueWith(['a@one.test', 'b@two.test', 'c@three.test']);
     const recorder = createResultRecorder(queue, id, () => 10, silent);
     recorder.sent([delivered('a@one.test'), bounced('b@two.test')]);
@@ -31,14 +43,21 @@ describe('result recorder', () => {
     const { after, results, failed } = await recorder.finish(all);
     expect(failed).toBe(false);
     expect(results.map((r) => r.address).sort()).toEqual(['a@one.test', 'b@two.test', 'c@three.test']);
-    expect(after!.recipients.map((r) => [r.status, r.attempts])).toEqual([['delivered', 1], ['bounced', 1], ['deferred', 1]]);
+    expect(after!.recipients.map((r) => [r.status, r.attempts])).toEqual([
+      ['delivered', 1],
+      ['bounced', 1],
+      ['deferred', 1],
+    ]);
   });
 
   it('reports a failed record and leaves those recipients out of what is on record', async () => {
     const { queue, id } = await queueWith(['a@one.test', 'b@two.test']);
     const record = queue.record.bind(queue);
     let calls = 0;
-    queue.record = async (...args) => { if (calls++ === 1) throw new Error('disk full'); return record(...args); };
+    queue.record = async (...args) => {
+      if (calls++ === 1) throw new Error('disk full');
+      return record(...args);
+    };
     const recorder = createResultRecorder(queue, id, () => 10, silent);
     recorder.sent([delivered('a@one.test')]);
     const { after, results, failed } = await recorder.finish([delivered('a@one.test'), deferred('b@two.test')]);

@@ -8,12 +8,19 @@ describe('autoReplyReason', () => {
     expect(autoReplyReason(headers({ 'auto-submitted': 'auto-replied' }))).toMatch(/Auto-Submitted/);
     expect(autoReplyReason(headers({ 'x-autoreply': 'yes' }))).toBe('x-autoreply');
     expect(autoReplyReason(headers({ precedence: 'auto_reply' }))).toMatch(/Precedence/);
-    for (const subject of ['Out of Office: Factuur', 'Automatisch antwoord: Factuur', 'Abwesenheitsnotiz: Rechnung', 'Réponse automatique : facture']) {
+    for (const subject of [
+      'Out of Office: Factuur',
+      'Automatisch antwoord: Factuur',
+      'Abwesenheitsnotiz: Rechnung',
+      'Réponse automatique : facture',
+    ]) {
       expect(autoReplyReason(headers({ subject }))).toBe('out-of-office subject');
     }
   });
 
-  it('leaves a person\'s reply alone', () => {
-    expect(autoReplyReason(headers({ 'auto-submitted': 'no', subject: 'Re: Factuur 2024-0012', precedence: 'bulk' }))).toBeUndefined();
+  it("leaves a person's reply alone", () => {
+    expect(
+      autoReplyReason(headers({ 'auto-submitted': 'no', subject: 'Re: Factuur 2024-0012', precedence: 'bulk' })),
+    ).toBeUndefined();
   });
 });

@@ -3,7 +3,14 @@ const CRLF = '\r\n';
 const lines = (...l: string[]): string => l.join(CRLF);
 
 /** An RFC 3464 DSN in Postfix's style: a text part, the delivery-status part, the returned headers. */
-export function standardDsn(opts: { to: string; recipient: string; action: 'failed' | 'delayed'; status: string; diagnostic: string; messageId?: string }): string {
+export function standardDsn(opts: {
+  to: string;
+  recipient: string;
+  action: 'failed' | 'delayed';
+  status: string;
+  diagnostic: string;
+  messageId?: string;
+}): string {
   return lines(
     'From: MAILER-DAEMON@mx.customer.test (Mail Delivery System)',
     `To: ${opts.to}`,
@@ -60,7 +67,13 @@ export function gmailTextBounce(to: string, recipient: string): string {
   );
 }
 
-export function personReply(opts: { to: string; from: string; messageId: string; inReplyTo?: string; extra?: string[] }): string {
+export function personReply(opts: {
+  to: string;
+  from: string;
+  messageId: string;
+  inReplyTo?: string;
+  extra?: string[];
+}): string {
   return lines(
     `From: Jan Klant <${opts.from}>`,
     `To: ${opts.to}`,

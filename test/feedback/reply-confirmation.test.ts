@@ -28,15 +28,31 @@ function setup() {
   const confirmation = createReplyConfirmation({
     targets: stores.replyTargets,
     queue: {
-      enqueue: async (message: NewMessage, body: Buffer) => { mailed.push({ message, raw: body.toString('utf8') }); return {} as never; },
-      list: () => ({ messages: [] }), retryNow: async () => ({}) as never,
+      enqueue: async (message: NewMessage, body: Buffer) => {
+        mailed.push({ message, raw: body.toString('utf8') });
+        return {} as never;
+      },
+      list: () => ({ messages: [] }),
+      retryNow: async () => ({}) as never,
     } as never,
     domainVerified: (domain, tenantId) => domain === 'acme.test' && tenantId === TENANT,
-    tenantName: async () => 'Acme', confirmUrl: 'https://gw.test/reply-address/confirm', hostname: 'gw.test', from: 'MAILER-DAEMON@gw.test',
-    clock: () => now, logger: pino({ level: 'silent' }), onQueued: () => undefined,
+    tenantName: async () => 'Acme',
+    confirmUrl: 'https://gw.test/reply-address/confirm',
+    hostname: 'gw.test',
+    from: 'MAILER-DAEMON@gw.test',
+    clock: () => now,
+    logger: pino({ level: 'silent' }),
+    onQueued: () => undefined,
   });
   const tokenOf = (i: number): string => /token=(\S+)/.exec(mailed[i]!.raw)![1]!;
-  return { confirmation, mailed, tokenOf, advance: (ms: number) => { now += ms; } };
+  return {
+    confirmation,
+    mailed,
+    tokenOf,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('reply confirmation', () => {
@@ -63,14 +79,17 @@ describe('reply confirmation', () => {
 
   it('mails at most 5 links a day, a minute apart, whatever the addresses; a refused resend keeps the pending link', async () => {
     const { confirmation, mailed, tokenOf, advance } = setup();
-        for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 5; i++) {
       await confirmation.onReplyToSaved(LIMITED, `x${i}@elders.test`);
       expect(mailed).toHaveLength(i + 1);
       expect(await confirmation.resend(LIMITED, `x${i}@elders.test`)).toMatchObject({ kind: 'rate-limited' });
       advance(61_000);
     }
     const pending = tokenOf(4);
-    expect(await confirmation.resend(LIMITED, 'x4@elders.test')).toMatchObject({ kind: 'rate-limited', retryAfterMs: expect.any(Number) });
+    expect(await confirmation.resend(LIMITED, 'x4@elders.test')).toMatchObject({
+      kind: 'rate-limited',
+      retryAfterMs: expect.any(Number),
+    });
     expect(confirmation.addressOf(pending)).toBe('x4@elders.test');
     await confirmation.onReplyToSaved(LIMITED, 'y@elders.test');
     expect(mailed).toHaveLength(5);

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('sent index', () => {
-  it('finds a tenant\'s Message-ID case-insensitively, never another tenant\'s, and purges by age', async () => {
+  it("finds a tenant's Message-ID case-insensitively, never another tenant's, and purges by age", async () => {
     const index = createSentIndex(stores, pino({ level: 'silent' }));
     index.record('t1', '<A@x.test>', 'Q1', 1000);
     index.record('t1', '<b@x.test>', 'Q2', 5000);
@@ -35,7 +35,10 @@ describe('sent index', () => {
   });
 
   it('reads In-Reply-To first, then References newest first, at most 20 ids', () => {
-    const headers = new Map([['in-reply-to', '<r@x>'], ['references', `<1@x> <2@x> ${Array.from({ length: 30 }, (_, i) => `<n${i}@x>`).join(' ')}`]]);
+    const headers = new Map([
+      ['in-reply-to', '<r@x>'],
+      ['references', `<1@x> <2@x> ${Array.from({ length: 30 }, (_, i) => `<n${i}@x>`).join(' ')}`],
+    ]);
     const ids = referencedIds(headers);
     expect(ids[0]).toBe('<r@x>');
     expect(ids[1]).toBe('<n29@x>');
@@ -44,7 +47,7 @@ describe('sent index', () => {
 });
 
 describe('MX tenant data', () => {
-  it('the purge forgets a tenant\'s reply target and sent Message-IDs with its suppressions, nothing of another tenant', async () => {
+  it("the purge forgets a tenant's reply target and sent Message-IDs with its suppressions, nothing of another tenant", async () => {
     const data = withReplyData(createSuppressionStore(stores), stores);
     const index = createSentIndex(stores, pino({ level: 'silent' }));
     index.record('GONE', '<g@x.test>', 'Q1', 10);

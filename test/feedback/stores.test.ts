@@ -20,7 +20,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-mx-'));
   stores = openMxStores(join(dir, 'mx'));
   suppressions = createSuppressionStore(stores);
-  queue = openQueue({ path: join(dir, 'queue'), retry: { initialDelayMs: 1000, maxDelayMs: 1000, maxAgeMs: 1e9, jitter: 0 }, logger: pino({ level: 'silent' }) });
+  queue = openQueue({
+    path: join(dir, 'queue'),
+    retry: { initialDelayMs: 1000, maxDelayMs: 1000, maxAgeMs: 1e9, jitter: 0 },
+    logger: pino({ level: 'silent' }),
+  });
 });
 afterAll(async () => {
   await stores.root.close();
@@ -29,10 +33,16 @@ afterAll(async () => {
 });
 
 describe('suppression store', () => {
-  const bounce = (tenantId: string, address: string, userUnknown: boolean, now: number) => suppressions.recordHardBounce({ tenantId, address, reason: '550 no', userUnknown, now }, thresholds);
+  const bounce = (tenantId: string, address: string, userUnknown: boolean, now: number) =>
+    suppressions.recordHardBounce({ tenantId, address, reason: '550 no', userUnknown, now }, thresholds);
 
   it('suppresses after one "user unknown", or after three other hard bounces, per tenant', async () => {
-    expect(await bounce('t1', 'Jan@Customer.test', true, 10)).toMatchObject({ address: 'jan@customer.test', bounces: 1, createdAt: 10, lastBounceAt: 10 });
+    expect(await bounce('t1', 'Jan@Customer.test', true, 10)).toMatchObject({
+      address: 'jan@customer.test',
+      bounces: 1,
+      createdAt: 10,
+      lastBounceAt: 10,
+    });
     expect(await bounce('t1', 'full@customer.test', false, 10)).toBeUndefined();
     expect(await bounce('t1', 'full@customer.test', false, 20)).toBeUndefined();
     expect(await bounce('t1', 'full@customer.test', false, 30)).toMatchObject({ bounces: 3, createdAt: 30 });
@@ -46,15 +56,28 @@ describe('suppression store', () => {
     expect(await suppressions.remove('t1', 'full@customer.test')).toBe(true);
     expect(await suppressions.remove('t1', 'full@customer.test')).toBe(false);
     expect(await bounce('t1', 'full@customer.test', false, 40)).toBeUndefined();
-    expect(await suppressions.add('t1', 'jan@customer.test', 'by hand', 50)).toMatchObject({ bounces: 1, createdAt: 10 });
-    expect(await suppressions.add('t2', 'New@customer.test', 'by hand', 50)).toEqual({ address: 'new@customer.test', reason: 'by hand', bounces: 0, createdAt: 50 });
+    expect(await suppressions.add('t1', 'jan@customer.test', 'by hand', 50)).toMatchObject({
+      bounces: 1,
+      createdAt: 10,
+    });
+    expect(await suppressions.add('t2', 'New@customer.test', 'by hand', 50)).toEqual({
+      address: 'new@customer.test',
+      reason: 'by hand',
+      bounces: 0,
+      createdAt: 50,
+    });
   });
 });
 
 describe('inbox', () => {
   it('keeps a stored message until removed', async () => {
     const inbox = createInbox(stores);
-    const entry = { id: newQueueId(), receivedAt: 1, envelope: { from: '', to: ['bounces+x@b.test'] }, client: { address: '127.0.0.1', helo: 'mx' } };
+    const entry = {
+      id: newQueueId(),
+      receivedAt: 1,
+      envelope: { from: '', to: ['bounces+x@b.test'] },
+      client: { address: '127.0.0.1', helo: 'mx' },
+    };
     await inbox.put(entry, Buffer.from('Subject: x\r\n\r\nbody\r\n'));
     expect(inbox.pending()).toEqual([entry]);
     expect(inbox.body(entry.id)?.toString()).toContain('body');
@@ -64,28 +87,51 @@ describe('inbox', () => {
 });
 
 describe('queue late outcomes', () => {
-  it('a delivered recipient bounces later (one transaction, today\'s counts follow); notes keep the status', async () => {
+  it("a delivered recipient bounces later (one transaction, today's counts follow); notes keep the status", async () => {
     const now = Date.now();
-    const msg = await queue.enqueue({
-      id: newQueueId(now), tenantId: 't1', kind: 'mail', envelope: { from: 'a@acme.test', to: ['jan@customer.test', 'piet@customer.test'] },
-      receivedAt: now, client: { address: '127.0.0.1', helo: 'x' }, messageId: '<m@acme.test>',
-    }, Buffer.from('Subject: x\r\n\r\nx\r\n'));
-    await queue.record(msg.id, [
-      { address: 'jan@customer.test', outcome: 'delivered', reply: '250 ok' },
-      { address: 'piet@customer.test', outcome: 'delivered', reply: '250 ok' },
-    ], now);
+    const msg = await queue.enqueue(
+      {
+        id: newQueueId(now),
+        tenantId: 't1',
+        kind: 'mail',
+        envelope: { from: 'a@acme.test', to: ['jan@customer.test', 'piet@customer.test'] },
+        receivedAt: now,
+        client: { address: '127.0.0.1', helo: 'x' },
+        messageId: '<m@acme.test>',
+      },
+      Buffer.from('Subject: x\r\n\r\nx\r\n'),
+    );
+    await queue.record(
+      msg.id,
+      [
+        { address: 'jan@customer.test', outcome: 'delivered', reply: '250 ok' },
+        { address: 'piet@customer.test', outcome: 'delivered', reply: '250 ok' },
+      ],
+      now,
+    );
     expect(queue.summary('t1')).toMatchObject({ deliveredToday: 2, bouncedToday: 0 });
 
     const after = await queue.lateBounce(msg.id, 'JAN@customer.test', '550 5.1.1 User unknown', now + 1);
     expect(after?.recipients[0]).toMatchObject({ status: 'bounced', lastReply: '550 5.1.1 User unknown' });
-    expect(after?.recipients[0]?.history.at(-1)).toEqual({ at: now + 1, outcome: 'bounced', reply: '550 5.1.1 User unknown', nextHop: 'dsn' });
+    expect(after?.recipients[0]?.history.at(-1)).toEqual({
+      at: now + 1,
+      outcome: 'bounced',
+      reply: '550 5.1.1 User unknown',
+      nextHop: 'dsn',
+    });
     expect(queue.summary('t1')).toMatchObject({ deliveredToday: 1, bouncedToday: 1 });
     // the same DSN twice changes nothing
-    expect((await queue.lateBounce(msg.id, 'jan@customer.test', '550 again', now + 2))?.recipients[0]?.lastReply).toBe('550 5.1.1 User unknown');
+    expect((await queue.lateBounce(msg.id, 'jan@customer.test', '550 again', now + 2))?.recipients[0]?.lastReply).toBe(
+      '550 5.1.1 User unknown',
+    );
 
     const noted = await queue.addNote(msg.id, 'piet@customer.test', 'delayed', 'delayed: 451 later', now + 3);
     expect(noted?.recipients[1]).toMatchObject({ status: 'delivered' });
-    expect(noted?.recipients[1]?.history.at(-1)).toEqual({ at: now + 3, outcome: 'delayed', reply: 'delayed: 451 later' });
+    expect(noted?.recipients[1]?.history.at(-1)).toEqual({
+      at: now + 3,
+      outcome: 'delayed',
+      reply: 'delayed: 451 later',
+    });
     expect(queue.get(msg.id)?.recipients[1]?.history.at(-1)?.outcome).toBe('delayed');
 
     expect(await queue.lateBounce(msg.id, 'nobody@customer.test', '550', now)).toBeUndefined();

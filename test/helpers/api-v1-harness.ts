@@ -66,31 +66,72 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789-abcdefghijklmnopqrstuvwx
  * The real app (createHttpApp with the /api/v1 router and the dev mailbox) over real LMDB
  * stores in a temp folder, on 127.0.0.1:0.
  */
-export async function startApiHarness(opts: { limits?: Partial<ApiLimits>; trustedProxies?: readonly string[] } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  opts: { limits?: Partial<ApiLimits>; trustedProxies?: readonly string[] } = {},
+): Promise<ApiHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'postbode-api-'));
   const logLines: string[] = [];
   const responses: string[] = [];
-  const logger = pino({ level: 'trace' }, { write: (line: string) => { logLines.push(line); } });
+  const logger = pino(
+    { level: 'trace' },
+    {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    },
+  );
   let offset = 0;
   const clock = (): number => Date.now() + offset;
   const tenants = openTenantStore(join(dir, 'config'));
-  const queue = openQueue({ path: join(dir, 'queue'), retry: { initialDelayMs: 60_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 }, logger });
+  const queue = openQueue({
+    path: join(dir, 'queue'),
+    retry: { initialDelayMs: 60_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 },
+    logger,
+  });
   const tokens = openTokenStore(join(dir, 'auth'));
   const audit = openAuditLog(join(dir, 'audit'));
   const router = createApiV1Router({
-    tenants, tokens, audit, messages: queue, envAdmin: envAdminToken(ADMIN_TOKEN), logger, clock, limits: opts.limits,
+    tenants,
+    tokens,
+    audit,
+    messages: queue,
+    envAdmin: envAdminToken(ADMIN_TOKEN),
+    logger,
+    clock,
+    limits: opts.limits,
     secrets: { keyFingerprint: () => 'sha256:test-fingerprint' },
   });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const app = createHttpApp({
-    registry: metrics.registry, logger, mailbox: openCaptureMailbox(join(dir, 'mailbox')), apiV1: router,
+    registry: metrics.registry,
+    logger,
+    mailbox: openCaptureMailbox(join(dir, 'mailbox')),
+    apiV1: router,
     mailboxAccess: { listenerIsLoopback: true, isAdmin: async (bearer) => bearer === ADMIN_TOKEN },
     health: () => ({ ok: true, details: {} }),
     ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     // The public pixel route, so that the sweep sees it (no open is ever recorded here).
-    tracking: createTrackingRouter({ key: Buffer.alloc(32, 1), opens: { record: async () => { throw new Error('unused'); } }, messages: queue, clock, logger }),
+    tracking: createTrackingRouter({
+      key: Buffer.alloc(32, 1),
+      opens: {
+        record: async () => {
+          throw new Error('unused');
+        },
+      },
+      messages: queue,
+      clock,
+      logger,
+    }),
     // The public Gmail OAuth callback, so that the sweep sees it (no link is ever completed here).
-    oauthGoogle: createGmailCallbackRouter({ links: { complete: async () => { throw new Error('unused'); } }, logger, clock }),
+    oauthGoogle: createGmailCallbackRouter({
+      links: {
+        complete: async () => {
+          throw new Error('unused');
+        },
+      },
+      logger,
+      clock,
+    }),
   });
   const server: HttpServerHandle = await startHttp(app, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${server.port}`;
@@ -104,19 +145,39 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits>; trust
     const text = await res.text();
     responses.push(text);
     let body: Json;
-    try { body = JSON.parse(text); } catch { body = undefined; }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
     return { status: res.status, headers: res.headers, text, body };
   };
 
   return {
-    base, app, adminToken: ADMIN_TOKEN, tenants, queue, tokens, audit, logLines, responses, call,
-    advance(ms) { offset += ms; },
+    base,
+    app,
+    adminToken: ADMIN_TOKEN,
+    tenants,
+    queue,
+    tokens,
+    audit,
+    logLines,
+    responses,
+    call,
+    advance(ms) {
+      offset += ms;
+    },
     async tenant(name) {
       const made = await call('POST', '/api/v1/tenants', { token: ADMIN_TOKEN, body: { name } });
       if (made.status !== 201) throw new Error(`tenant create: ${made.status} ${made.text}`);
       const tok = await call('POST', `/api/v1/tenants/${made.body.tenant.id}/tokens`, { token: ADMIN_TOKEN, body: {} });
       if (tok.status !== 201) throw new Error(`token create: ${tok.status} ${tok.text}`);
-      return { id: made.body.tenant.id, password: made.body.smtp.password, token: tok.body.token, tokenId: tok.body.id };
+      return {
+        id: made.body.tenant.id,
+        password: made.body.smtp.password,
+        token: tok.body.token,
+        tokenId: tok.body.id,
+      };
     },
     async enqueue(tenantId, o = {}) {
       // Ids sort by their millisecond only: a new one each time keeps "newest first" exact.
@@ -125,10 +186,19 @@ export async function startApiHarness(opts: { limits?: Partial<ApiLimits>; trust
       const id = newQueueId(now);
       const to = o.to ?? ['klant@example.com'];
       const body = Buffer.from(`Subject: ${o.subject ?? 'Factuur 1'}\r\nMessage-ID: <${id}@test>\r\n\r\nHallo\r\n`);
-      return queue.enqueue({
-        id, tenantId, kind: 'mail', envelope: { from: 'facturen@acme.example', to }, receivedAt: now,
-        client: { address: '127.0.0.1', helo: 'client.test' }, messageId: `<${id}@test>`, subject: o.subject ?? 'Factuur 1',
-      }, body);
+      return queue.enqueue(
+        {
+          id,
+          tenantId,
+          kind: 'mail',
+          envelope: { from: 'facturen@acme.example', to },
+          receivedAt: now,
+          client: { address: '127.0.0.1', helo: 'client.test' },
+          messageId: `<${id}@test>`,
+          subject: o.subject ?? 'Factuur 1',
+        },
+        body,
+      );
     },
     async close() {
       await server.close();

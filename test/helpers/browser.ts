@@ -8,8 +8,16 @@ import { api } from './sender-harness.js';
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -24,7 +32,10 @@ export interface TestPage {
 }
 
 /** A fresh context (own sessionStorage) with a language and viewport; collects problems. */
-export async function openPage(browser: Browser, opts: { locale?: string; width?: number; height?: number } = {}): Promise<TestPage> {
+export async function openPage(
+  browser: Browser,
+  opts: { locale?: string; width?: number; height?: number } = {},
+): Promise<TestPage> {
   const context = await browser.newContext({
     locale: opts.locale ?? 'en-US',
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
@@ -34,10 +45,16 @@ export async function openPage(browser: Browser, opts: { locale?: string; width?
   page.setDefaultTimeout(15_000);
   const problems: string[] = [];
   // API answers like 401/409 are expected (the page shows them in words); anything else is not.
-  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text()); });
-  page.on('pageerror', (err) => { problems.push(err.message); });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => {
+    problems.push(err.message);
+  });
   // Confirmations (rotate the password) are accepted, as a user who clicks OK.
-  page.on('dialog', (dialog) => { void dialog.accept(); });
+  page.on('dialog', (dialog) => {
+    void dialog.accept();
+  });
   return { context, page, problems };
 }
 

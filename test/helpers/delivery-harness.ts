@@ -9,29 +9,46 @@ import { MemoryQueue } from './memory-queue.js';
 export const silent = pino({ level: 'silent' });
 
 export function mailBody(subject = 'Invoice 42', extra = ''): Buffer {
-  return Buffer.from([
-    'From: Billing <billing@sender.test>',
-    'To: customer@dest.test',
-    `Subject: ${subject}`,
-    'Message-ID: <orig-1@sender.test>',
-    'Date: Mon, 02 Mar 2026 10:00:00 +0000',
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Dear customer,',
-    '.a line starting with a dot',
-    extra,
-    'Regards',
-    '',
-  ].join('\r\n'));
+  return Buffer.from(
+    [
+      'From: Billing <billing@sender.test>',
+      'To: customer@dest.test',
+      `Subject: ${subject}`,
+      'Message-ID: <orig-1@sender.test>',
+      'Date: Mon, 02 Mar 2026 10:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Dear customer,',
+      '.a line starting with a dot',
+      extra,
+      'Regards',
+      '',
+    ].join('\r\n'),
+  );
 }
 
-export async function enqueueMail(queue: MemoryQueue, from: string, to: string[], body = mailBody(), kind: 'mail' | 'dsn' = 'mail'): Promise<QueuedMessage> {
+export async function enqueueMail(
+  queue: MemoryQueue,
+  from: string,
+  to: string[],
+  body = mailBody(),
+  kind: 'mail' | 'dsn' = 'mail',
+): Promise<QueuedMessage> {
   const now = Date.now();
-  return queue.enqueue({
-    id: newQueueId(now), tenantId: 'tenant-1', kind, envelope: { from, to }, receivedAt: now,
-    client: { address: '127.0.0.1', helo: 'client.test' }, messageId: '<orig-1@sender.test>', subject: 'Invoice 42',
-  }, body);
+  return queue.enqueue(
+    {
+      id: newQueueId(now),
+      tenantId: 'tenant-1',
+      kind,
+      envelope: { from, to },
+      receivedAt: now,
+      client: { address: '127.0.0.1', helo: 'client.test' },
+      messageId: '<orig-1@sender.test>',
+      subject: 'Invoice 42',
+    },
+    body,
+  );
 }
 
 export interface CountingMetrics extends Metrics {
@@ -44,7 +61,9 @@ export function countingMetrics(): CountingMetrics {
     counts,
     accepted: () => undefined,
     rejected: () => undefined,
-    delivery: (outcome, count) => { counts[outcome] = (counts[outcome] ?? 0) + count; },
+    delivery: (outcome, count) => {
+      counts[outcome] = (counts[outcome] ?? 0) + count;
+    },
   };
 }
 
@@ -65,7 +84,10 @@ export function planByDomain(): DeliveryDeps['plan'] {
       byDomain.set(domain, [...(byDomain.get(domain) ?? []), r.address]);
     }
     return [...byDomain].map(([domain, recipients]) => ({
-      route: { kind: 'direct' as const, domain }, recipients, envelope: { from: message.envelope.from, to: recipients }, raw: body,
+      route: { kind: 'direct' as const, domain },
+      recipients,
+      envelope: { from: message.envelope.from, to: recipients },
+      raw: body,
     }));
   };
 }
@@ -87,9 +109,17 @@ export function startDelivery(transport: Transport, options: HarnessOptions = {}
   const queue = memoryQueue ?? new MemoryQueue(retryDelayMs ?? 100);
   const metrics = countingMetrics();
   const delivery = createDelivery({
-    queue, plan: planAll({ kind: 'smarthost', name: 'default' }), transportFor: () => transport,
-    metrics, logger: silent, clock: Date.now, activeWindow: 50, concurrencyPerDestination: 10,
-    hostname: 'postbode.test', bounceFrom: 'MAILER-DAEMON', pollMs: 1_000,
+    queue,
+    plan: planAll({ kind: 'smarthost', name: 'default' }),
+    transportFor: () => transport,
+    metrics,
+    logger: silent,
+    clock: Date.now,
+    activeWindow: 50,
+    concurrencyPerDestination: 10,
+    hostname: 'postbode.test',
+    bounceFrom: 'MAILER-DAEMON',
+    pollMs: 1_000,
     ...overrides,
   });
   delivery.start();

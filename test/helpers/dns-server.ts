@@ -130,7 +130,12 @@ function answer(records: ReadonlyMap<string, ZoneEntry>, request: Packet, querie
   return response;
 }
 
-function resourcesFor(records: ReadonlyMap<string, ZoneEntry>, name: string, entry: ZoneEntry, type: number): Resource[] {
+function resourcesFor(
+  records: ReadonlyMap<string, ZoneEntry>,
+  name: string,
+  entry: ZoneEntry,
+  type: number,
+): Resource[] {
   const out: Resource[] = [];
   let current: ZoneEntry | undefined = entry;
   let owner = name;

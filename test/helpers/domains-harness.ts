@@ -19,7 +19,11 @@ const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) 
  * Like startSenderGateway, with `dns.resolver` at `dns` and the platform key made first by
  * `postbode dns platform` (as an admin would), its records published in the test zone.
  */
-export async function startDomainGateway(sinkPort: number, dns: DnsTestServer, recheckEveryMs: number): Promise<TestGateway> {
+export async function startDomainGateway(
+  sinkPort: number,
+  dns: DnsTestServer,
+  recheckEveryMs: number,
+): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-dom-'));
   const base = testConfig(dataDir, sinkPort, { platform: PLATFORM });
   const config = { ...base, dns: { ...base.dns, resolver: dns.address, recheckEveryMs, rotationGraceMs: 60_000 } };
@@ -29,7 +33,12 @@ export async function startDomainGateway(sinkPort: number, dns: DnsTestServer, r
   await store.close();
   const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, ENV);
   return {
-    gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
+    gateway,
+    dataDir,
+    config,
+    user: tenant.smtpUsername,
+    pass: password,
+    tenantId: tenant.id,
     async stop() {
       await gateway.stop(2000);
       await rm(dataDir, { recursive: true, force: true });

@@ -58,12 +58,18 @@ export interface FakeGoogle {
   close(): Promise<void>;
 }
 
-export const INVALID_GRANT: Failure = { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
+export const INVALID_GRANT: Failure = {
+  status: 400,
+  body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+};
 
 function apiError(status: number, reason: string, message: string): Failure {
   return { status, body: { error: { code: status, message, errors: [{ reason, message, domain: 'global' }] } } };
 }
-export const RATE_LIMITED = (retryAfterSeconds: number): Failure => ({ ...apiError(429, 'rateLimitExceeded', 'Too many requests'), headers: { 'retry-after': String(retryAfterSeconds) } });
+export const RATE_LIMITED = (retryAfterSeconds: number): Failure => ({
+  ...apiError(429, 'rateLimitExceeded', 'Too many requests'),
+  headers: { 'retry-after': String(retryAfterSeconds) },
+});
 export const BACKEND_ERROR: Failure = apiError(503, 'backendError', 'Backend Error');
 export const MALFORMED: Failure = apiError(400, 'invalidArgument', "Invalid 'raw' field: message could not be parsed");
 
@@ -98,8 +104,12 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     accessTokens.set(token, account);
     return token;
   };
-  const accountOf = (req: IncomingMessage): FakeAccount | undefined => accessTokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-  const unauthorized = (res: ServerResponse): void => json(res, 401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+  const accountOf = (req: IncomingMessage): FakeAccount | undefined =>
+    accessTokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+  const unauthorized = (res: ServerResponse): void =>
+    json(res, 401, {
+      error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' },
+    });
 
   function token(form: URLSearchParams, res: ServerResponse): void {
     const grant = form.get('grant_type');
@@ -108,13 +118,22 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       codes.delete(form.get('code') ?? '');
       if (!issued) return json(res, 400, { error: 'invalid_grant', error_description: 'Malformed auth code.' });
       const verifier = form.get('code_verifier') ?? '';
-      if (issued.challenge !== undefined && createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) {
+      if (
+        issued.challenge !== undefined &&
+        createHash('sha256').update(verifier).digest('base64url') !== issued.challenge
+      ) {
         return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid code verifier.' });
       }
       const { account } = issued;
       const refresh = `1//fake-refresh-${++serial}`;
       refreshTokens.set(refresh, account);
-      return json(res, 200, { access_token: issueAccess(account), refresh_token: refresh, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/gmail.send' });
+      return json(res, 200, {
+        access_token: issueAccess(account),
+        refresh_token: refresh,
+        expires_in: 3599,
+        token_type: 'Bearer',
+        scope: 'https://www.googleapis.com/auth/gmail.send',
+      });
     }
     if (grant === 'refresh_token') {
       const refresh = form.get('refresh_token') ?? '';
@@ -125,7 +144,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     json(res, 400, { error: 'unsupported_grant_type' });
   }
 
-  function send(account: FakeAccount, req: IncomingMessage, body: Buffer, upload: boolean, res: ServerResponse): void {
+  function send(account: FakeAccount, _req: IncomingMessage, body: Buffer, upload: boolean, res: ServerResponse): void {
     const raw = upload ? body : Buffer.from((JSON.parse(body.toString('utf8')) as { raw: string }).raw, 'base64url');
     const id = `gmail-${++serial}`;
     sent.push({ account: account.address, raw, upload, id });
@@ -136,15 +155,25 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
     requests.push({
-      method: req.method ?? '', path: url.pathname, query: url.searchParams, body,
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      body,
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
     });
-    const kind: FakeCall | undefined = url.pathname === '/token' ? 'token'
-      : url.pathname === '/revoke' ? 'revoke'
-      : url.pathname.endsWith('/messages/send') ? 'send'
-      : url.pathname.endsWith('/settings/sendAs') ? 'sendAs'
-      : url.pathname.endsWith('/profile') ? 'profile' : undefined;
+    const kind: FakeCall | undefined =
+      url.pathname === '/token'
+        ? 'token'
+        : url.pathname === '/revoke'
+          ? 'revoke'
+          : url.pathname.endsWith('/messages/send')
+            ? 'send'
+            : url.pathname.endsWith('/settings/sendAs')
+              ? 'sendAs'
+              : url.pathname.endsWith('/profile')
+                ? 'profile'
+                : undefined;
     if (!kind) return json(res, 404, { error: { code: 404, message: `fake-google: no route ${url.pathname}` } });
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
     const failure = failures.get(kind)?.shift();
@@ -156,9 +185,16 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     }
     const account = accountOf(req);
     if (!account) return unauthorized(res);
-    if (kind === 'profile') return json(res, 200, { emailAddress: account.address, messagesTotal: 0, threadsTotal: 0, historyId: '1' });
+    if (kind === 'profile')
+      return json(res, 200, { emailAddress: account.address, messagesTotal: 0, threadsTotal: 0, historyId: '1' });
     if (kind === 'sendAs') {
-      return json(res, 200, { sendAs: account.aliases.map((a) => ({ sendAsEmail: a, isPrimary: a === account.address, verificationStatus: 'accepted' })) });
+      return json(res, 200, {
+        sendAs: account.aliases.map((a) => ({
+          sendAsEmail: a,
+          isPrimary: a === account.address,
+          verificationStatus: 'accepted',
+        })),
+      });
     }
     send(account, req, body, url.pathname.startsWith('/upload/'), res);
   }
@@ -171,7 +207,9 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
 
   return {
     url: `http://127.0.0.1:${port}`,
-    requests, sent, revoked,
+    requests,
+    sent,
+    revoked,
     issueCode(account, codeChallenge) {
       const code = `4/fake-code-${++serial}`;
       codes.set(code, { account, ...(codeChallenge !== undefined ? { challenge: codeChallenge } : {}) });
@@ -180,22 +218,35 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     killRefreshTokens(address) {
       for (const [refresh, account] of refreshTokens) if (account.address === address) dead.add(refresh);
     },
-    expireAccessTokens() { accessTokens.clear(); },
+    expireAccessTokens() {
+      accessTokens.clear();
+    },
     failNext(kind, failure, times = 1) {
       const list = failures.get(kind) ?? [];
       for (let i = 0; i < times; i++) list.push(failure);
       failures.set(kind, list);
     },
     count: (kind) => counts.get(kind) ?? 0,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** The `gmail` config block pointing every Google URL at the fake. */
-export function fakeGoogleConfig(fake: Pick<FakeGoogle, 'url'>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function fakeGoogleConfig(
+  fake: Pick<FakeGoogle, 'url'>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
-    clientId: 'postbode-test.apps.googleusercontent.com', clientSecret: 'fake-client-secret',
-    authUrl: `${fake.url}/auth`, tokenUrl: `${fake.url}/token`, revokeUrl: `${fake.url}/revoke`, apiRootUrl: `${fake.url}/`,
+    clientId: 'postbode-test.apps.googleusercontent.com',
+    clientSecret: 'fake-client-secret',
+    authUrl: `${fake.url}/auth`,
+    tokenUrl: `${fake.url}/token`,
+    revokeUrl: `${fake.url}/revoke`,
+    apiRootUrl: `${fake.url}/`,
     ...extra,
   };
 }

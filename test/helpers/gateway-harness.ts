@@ -24,16 +24,26 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
     hostname: 'gw.postbode.test',
     log: { level: 'silent' },
     smtp: {
-      host: '127.0.0.1', port: 0, certFile: join(dataDir, 'server.crt'), keyFile: join(dataDir, 'server.key'),
+      host: '127.0.0.1',
+      port: 0,
+      certFile: join(dataDir, 'server.crt'),
+      keyFile: join(dataDir, 'server.key'),
       ...(extra.smtp as object | undefined),
     },
     http: { host: '127.0.0.1', port: 0 },
-    queue: { retry: { initialDelayMs: 200, maxDelayMs: 1000, maxAgeMs: 60_000, jitter: 0 }, ...(extra.queue as object | undefined) },
+    queue: {
+      retry: { initialDelayMs: 200, maxDelayMs: 1000, maxAgeMs: 60_000, jitter: 0 },
+      ...(extra.queue as object | undefined),
+    },
     delivery: {
-      mode: 'smarthost', smarthost: { host: '127.0.0.1', port: sinkPort, tls: 'none', maxConnections: 5 },
-      connectTimeoutMs: 2000, sendTimeoutMs: 5000,
+      mode: 'smarthost',
+      smarthost: { host: '127.0.0.1', port: sinkPort, tls: 'none', maxConnections: 5 },
+      connectTimeoutMs: 2000,
+      sendTimeoutMs: 5000,
       // test servers listen on 127.0.0.1 at ephemeral ports; egress tests set these back to the defaults
-      allowPrivateTargets: ['127.0.0.0/8'], allowedTenantPorts: [25, 465, 587, 2525, '1024-65535'], testSendsPerWindow: 1000,
+      allowPrivateTargets: ['127.0.0.0/8'],
+      allowedTenantPorts: [25, 465, 587, 2525, '1024-65535'],
+      testSendsPerWindow: 1000,
       ...(extra.delivery as object | undefined),
     },
     ...(extra.platform ? { platform: extra.platform } : {}),
@@ -47,7 +57,9 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
 
 /** Creates a tenant in a fresh data dir, then starts the real gateway in this process. */
 export async function startTestGateway(
-  sinkPort: number, extra: Record<string, unknown> = {}, tenantInput: { allowedIps?: string[] } = {},
+  sinkPort: number,
+  extra: Record<string, unknown> = {},
+  tenantInput: { allowedIps?: string[] } = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-gw-'));
@@ -57,7 +69,12 @@ export async function startTestGateway(
   await store.close();
   const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, env);
   return {
-    gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
+    gateway,
+    dataDir,
+    config,
+    user: tenant.smtpUsername,
+    pass: password,
+    tenantId: tenant.id,
     async stop() {
       await gateway.stop(2000);
       await rm(dataDir, { recursive: true, force: true });

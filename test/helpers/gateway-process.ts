@@ -18,7 +18,9 @@ const root = resolve(import.meta.dirname, '../..');
  */
 export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src/main.ts')], {
-    cwd: root, env: { ...process.env, POSTBODE_LOG__LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    env: { ...process.env, POSTBODE_LOG__LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
@@ -28,15 +30,26 @@ export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): P
       child.kill('SIGKILL'); // a gateway that never said it listens must not outlive the test
       reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${out}\n${err}`));
     }, timeoutMs);
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.includes('"postbode listening"'));
       if (!line) return;
       clearTimeout(timer);
       const parsed = JSON.parse(line) as { smtpPort: number; httpPort: number };
-      resolveStart({ child, smtpPort: parsed.smtpPort, httpPort: parsed.httpPort, output: () => out, exited: () => exit });
+      resolveStart({
+        child,
+        smtpPort: parsed.smtpPort,
+        httpPort: parsed.httpPort,
+        output: () => out,
+        exited: () => exit,
+      });
     });
-    void exit.then((code) => { clearTimeout(timer); reject(new Error(`gateway exited with ${code}:\n${out}\n${err}`)); });
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}:\n${out}\n${err}`));
+    });
   });
 }

@@ -55,7 +55,8 @@ const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) 
 export async function startGuardGateway(sinkPort: number, opts: GuardOptions): Promise<GuardGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-guard-'));
   const config = testConfig(dataDir, sinkPort, {
-    smtp: { tlsPort: 0, requireVerifiedSender: opts.requireVerifiedSender ?? true }, ...(opts.platform ? { platform: PLATFORM } : {}),
+    smtp: { tlsPort: 0, requireVerifiedSender: opts.requireVerifiedSender ?? true },
+    ...(opts.platform ? { platform: PLATFORM } : {}),
     ...(opts.keepClientTrace ? { privacy: { keepClientTrace: true } } : {}),
   });
   const tenants = openTenantStore(join(dataDir, 'config'));
@@ -67,10 +68,28 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
   await tenants.close();
   const box = await openSecretBox({ dataDir, envKey: ENV.POSTBODE_SECRET_KEY, logger: pino({ level: 'silent' }) });
   const domains = openDomainStore(join(dataDir, 'domains'));
-  for (const [tenantId, domain] of [[made.a.tenant.id, DOMAIN_A], [made.a.tenant.id, domainToASCII(IDN_A)], [made.b.tenant.id, DOMAIN_B], [made.c.tenant.id, DOMAIN_C]] as const) {
+  for (const [tenantId, domain] of [
+    [made.a.tenant.id, DOMAIN_A],
+    [made.a.tenant.id, domainToASCII(IDN_A)],
+    [made.b.tenant.id, DOMAIN_B],
+    [made.c.tenant.id, DOMAIN_C],
+  ] as const) {
     // Keys only where mail is signed with them (own-address mode needs a platform domain); RSA key generation is slow.
-    const selectors = opts.platform ? (await newSelectors(box, tenantId, domain, 'rsa', Date.now(), [])).map((s) => ({ ...s, state: 'active' as const })) : [];
-    await domains.insert({ domain, tenantId, keySet: 'rsa', selectors, status: 'active', createdAt: Date.now(), activatedAt: Date.now() });
+    const selectors = opts.platform
+      ? (await newSelectors(box, tenantId, domain, 'rsa', Date.now(), [])).map((s) => ({
+          ...s,
+          state: 'active' as const,
+        }))
+      : [];
+    await domains.insert({
+      domain,
+      tenantId,
+      keySet: 'rsa',
+      selectors,
+      status: 'active',
+      createdAt: Date.now(),
+      activatedAt: Date.now(),
+    });
   }
   await domains.close();
   const settings = openSenderSettingsStore(join(dataDir, 'sender'));
@@ -82,7 +101,10 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
   const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, ENV);
   const view = (t: typeof made.a): GuardTenant => ({ id: t.tenant.id, user: t.tenant.smtpUsername, pass: t.password });
   return {
-    gateway, a: view(made.a), b: view(made.b), c: view(made.c),
+    gateway,
+    a: view(made.a),
+    b: view(made.b),
+    c: view(made.c),
     async stop() {
       await gateway.stop(2000);
       await rm(dataDir, { recursive: true, force: true });
@@ -94,7 +116,8 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
 export async function session(gw: GuardGateway, tenant?: GuardTenant): Promise<RawSmtp> {
   const { client } = await RawSmtp.open(gw.gateway.tlsPort ?? 0, { tls: true });
   await client.expect('EHLO client.test', 250);
-  if (tenant) await client.expect(`AUTH PLAIN ${Buffer.from(`\0${tenant.user}\0${tenant.pass}`).toString('base64')}`, 235);
+  if (tenant)
+    await client.expect(`AUTH PLAIN ${Buffer.from(`\0${tenant.user}\0${tenant.pass}`).toString('base64')}`, 235);
   return client;
 }
 
@@ -105,12 +128,22 @@ export async function utf8Command(client: RawSmtp, line: string): Promise<RawRep
 }
 
 /** MAIL FROM, RCPT TO, DATA with `headers` and a short body; returns the reply to the final dot (or the first refusal). */
-export async function transaction(client: RawSmtp, from: string, headers: readonly string[], to = 'jan@customer.test'): Promise<RawReply> {
+export async function transaction(
+  client: RawSmtp,
+  from: string,
+  headers: readonly string[],
+  to = 'jan@customer.test',
+): Promise<RawReply> {
   const mail = await utf8Command(client, `MAIL FROM:<${from}>`);
   if (mail.code !== 250) return mail;
   await client.expect(`RCPT TO:<${to}>`, 250);
   await client.expect('DATA', 354);
-  client.write(Buffer.from(`${[...headers, `To: <${to}>`, 'Subject: Factuur 2026-0042'].join('\r\n')}\r\n\r\nBeste Jan,\r\n.\r\n`, 'utf8'));
+  client.write(
+    Buffer.from(
+      `${[...headers, `To: <${to}>`, 'Subject: Factuur 2026-0042'].join('\r\n')}\r\n\r\nBeste Jan,\r\n.\r\n`,
+      'utf8',
+    ),
+  );
   const reply = await client.reply();
   if (reply.code !== 250) await client.expect('RSET', 250);
   return reply;

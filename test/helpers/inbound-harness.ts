@@ -22,26 +22,45 @@ export function smtpConfig(overrides: DeepPartial<SmtpConfig> = {}): SmtpConfig 
 
 export function makeTenant(fields: Partial<Tenant> & Pick<Tenant, 'id'>): Tenant {
   return {
-    name: fields.id, smtpUsername: `${fields.id}-user`, smtpPasswordHash: 'scrypt$invalid', allowedIps: [],
-    allowPlaintextAuth: false, credentialsVersion: 1, createdAt: 0, updatedAt: 0, ...fields,
+    name: fields.id,
+    smtpUsername: `${fields.id}-user`,
+    smtpPasswordHash: 'scrypt$invalid',
+    allowedIps: [],
+    allowPlaintextAuth: false,
+    credentialsVersion: 1,
+    createdAt: 0,
+    updatedAt: 0,
+    ...fields,
   };
 }
 
 /** An in-memory tenant directory; the allow-list is matched like the real one (exact IP or CIDR). */
 export class FakeTenants implements TenantDirectory {
   constructor(readonly tenants: Tenant[] = []) {}
-  async byId(id: string): Promise<Tenant | undefined> { return this.tenants.find((t) => t.id === id); }
-  async bySmtpUsername(u: string): Promise<Tenant | undefined> { return this.tenants.find((t) => t.smtpUsername === u); }
-  async byAllowedIp(ip: string): Promise<Tenant | undefined> { return this.tenants.find((t) => ipInList(ip, t.allowedIps)); }
+  async byId(id: string): Promise<Tenant | undefined> {
+    return this.tenants.find((t) => t.id === id);
+  }
+  async bySmtpUsername(u: string): Promise<Tenant | undefined> {
+    return this.tenants.find((t) => t.smtpUsername === u);
+  }
+  async byAllowedIp(ip: string): Promise<Tenant | undefined> {
+    return this.tenants.find((t) => ipInList(ip, t.allowedIps));
+  }
 }
 
 /** Metrics that remember what they were told. */
 export class RecordingMetrics implements Metrics {
   readonly rejections: string[] = [];
   readonly acceptedSeconds: number[] = [];
-  accepted(seconds: number): void { this.acceptedSeconds.push(seconds); }
-  rejected(reason: string): void { this.rejections.push(reason); }
-  delivery(): void { /* not inbound's */ }
+  accepted(seconds: number): void {
+    this.acceptedSeconds.push(seconds);
+  }
+  rejected(reason: string): void {
+    this.rejections.push(reason);
+  }
+  delivery(): void {
+    /* not inbound's */
+  }
 }
 
 /** A self-signed certificate made once per test file in a temp folder. */
@@ -80,11 +99,21 @@ export async function startInbound(opts: StartOptions): Promise<Running> {
   const queue = opts.queue ?? new MemoryQueue();
   const metrics = new RecordingMetrics();
   const queued: QueuedMessage[] = [];
-  const listener = createSmtpListener({
-    smtp: smtpConfig(opts.smtp), hostname: HOSTNAME, tls: opts.tls, tenants: opts.tenants, queue, metrics,
-    logger: pino({ level: 'silent' }), clock: opts.clock ?? (() => Date.now()), onQueued: (m) => queued.push(m),
-    ...(opts.verifyPassword ? { verifyPassword: opts.verifyPassword } : {}),
-  }, { implicitTls: opts.implicitTls ?? false });
+  const listener = createSmtpListener(
+    {
+      smtp: smtpConfig(opts.smtp),
+      hostname: HOSTNAME,
+      tls: opts.tls,
+      tenants: opts.tenants,
+      queue,
+      metrics,
+      logger: pino({ level: 'silent' }),
+      clock: opts.clock ?? (() => Date.now()),
+      onQueued: (m) => queued.push(m),
+      ...(opts.verifyPassword ? { verifyPassword: opts.verifyPassword } : {}),
+    },
+    { implicitTls: opts.implicitTls ?? false },
+  );
   const { port } = await listener.listen(0, '127.0.0.1');
   let stopped: Promise<void> | undefined;
   return { listener, port, queue, metrics, queued, stop: () => (stopped ??= listener.close(200)) };

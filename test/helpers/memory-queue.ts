@@ -26,8 +26,12 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
 
   async enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage> {
     const recipients: RecipientState[] = message.envelope.to.map((address) => ({
-      address, ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
-    status: 'queued', attempts: 0, nextAttemptAt: message.receivedAt, history: [],
+      address,
+      ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
+      status: 'queued',
+      attempts: 0,
+      nextAttemptAt: message.receivedAt,
+      history: [],
     }));
     const stored: QueuedMessage = { ...message, recipients, size: body.length };
     await this.beforeDurable();
@@ -36,31 +40,41 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
     return stored;
   }
 
-  get(id: string): QueuedMessage | undefined { return this.messages.get(id); }
-  body(id: string): Buffer | undefined { return this.bodies.get(id); }
+  get(id: string): QueuedMessage | undefined {
+    return this.messages.get(id);
+  }
+  body(id: string): Buffer | undefined {
+    return this.bodies.get(id);
+  }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
-    const pending = [...this.messages.values()].filter((m) => !exclude.has(m.id) && m.recipients.some(
-      (r) => !FINAL_STATUSES.has(r.status) && r.nextAttemptAt <= now));
+    const pending = [...this.messages.values()].filter(
+      (m) => !exclude.has(m.id) && m.recipients.some((r) => !FINAL_STATUSES.has(r.status) && r.nextAttemptAt <= now),
+    );
     const fresh = pending.filter((m) => m.recipients.every((r) => r.attempts === 0));
     const deferred = pending.filter((m) => !fresh.includes(m));
     return [...fresh, ...deferred].slice(0, limit);
   }
 
   dueTenants(): string[] {
-    const pending = [...this.messages.values()].filter((m) => m.recipients.some((r) => r.status === 'queued' || r.status === 'deferred'));
+    const pending = [...this.messages.values()].filter((m) =>
+      m.recipients.some((r) => r.status === 'queued' || r.status === 'deferred'),
+    );
     return [...new Set(pending.map((m) => m.tenantId))];
   }
 
   dueOf(tenantId: string, now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
-    return this.due(now, Number.MAX_SAFE_INTEGER, exclude).filter((m) => m.tenantId === tenantId).slice(0, limit);
+    return this.due(now, Number.MAX_SAFE_INTEGER, exclude)
+      .filter((m) => m.tenantId === tenantId)
+      .slice(0, limit);
   }
 
   nextDueAt(): number | undefined {
     let next: number | undefined;
-    for (const m of this.messages.values()) for (const r of m.recipients) {
-      if (!FINAL_STATUSES.has(r.status) && (next === undefined || r.nextAttemptAt < next)) next = r.nextAttemptAt;
-    }
+    for (const m of this.messages.values())
+      for (const r of m.recipients) {
+        if (!FINAL_STATUSES.has(r.status) && (next === undefined || r.nextAttemptAt < next)) next = r.nextAttemptAt;
+      }
     return next;
   }
 
@@ -71,7 +85,10 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
       if (!res) return r;
       const status = res.outcome === 'deferred' ? 'deferred' : res.outcome;
       return {
-        ...r, status, attempts: r.attempts + 1, lastReply: res.reply,
+        ...r,
+        status,
+        attempts: r.attempts + 1,
+        lastReply: res.reply,
         nextAttemptAt: res.outcome === 'deferred' ? now + this.retryDelayMs : r.nextAttemptAt,
         history: [...r.history, { at: now, outcome: res.outcome, reply: res.reply, nextHop: res.nextHop }],
       } satisfies RecipientState;
@@ -79,18 +96,27 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
     return this.save(msg, recipients, now);
   }
 
-  lease(id: string): void { this.leased.add(id); }
-  unlease(id: string): void { this.leased.delete(id); }
+  lease(id: string): void {
+    this.leased.add(id);
+  }
+  unlease(id: string): void {
+    this.leased.delete(id);
+  }
 
   async expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage> {
     const msg = this.mustGet(id);
-    const recipients = msg.recipients.map((r) => (addresses.includes(r.address) && !FINAL_STATUSES.has(r.status)
-      ? { ...r, status: 'expired' as const, lastReply: reason } : r));
+    const recipients = msg.recipients.map((r) =>
+      addresses.includes(r.address) && !FINAL_STATUSES.has(r.status)
+        ? { ...r, status: 'expired' as const, lastReply: reason }
+        : r,
+    );
     return this.save(msg, recipients, now);
   }
 
   depth(): { messages: number; queued: number; deferred: number } {
-    let messages = 0; let queued = 0; let deferred = 0;
+    let messages = 0;
+    let queued = 0;
+    let deferred = 0;
     for (const m of this.messages.values()) {
       const pending = m.recipients.filter((r) => !FINAL_STATUSES.has(r.status));
       if (pending.length > 0) messages++;
@@ -100,7 +126,9 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
     return { messages, queued, deferred };
   }
 
-  async close(): Promise<void> { /* nothing to release */ }
+  async close(): Promise<void> {
+    /* nothing to release */
+  }
 
   private mustGet(id: string): QueuedMessage {
     const msg = this.messages.get(id);

@@ -25,7 +25,10 @@ export class RawSmtp {
 
   private readonly onChunk = (chunk: Buffer): void => this.onData(chunk);
 
-  private constructor(private socket: Socket, private readonly timeoutMs: number) {
+  private constructor(
+    private socket: Socket,
+    private readonly timeoutMs: number,
+  ) {
     socket.on('data', this.onChunk);
     this.closed = new Promise((resolve) => {
       const done = (): void => {
@@ -43,7 +46,10 @@ export class RawSmtp {
    * Connects and waits for the greeting; `tls` is implicit TLS (not STARTTLS). `localAddress`
    * binds the client end to another loopback address (127.0.0.2 …) to act as a second client.
    */
-  static async open(port: number, opts: { tls?: boolean; timeoutMs?: number; localAddress?: string } = {}): Promise<{ client: RawSmtp; greeting: RawReply }> {
+  static async open(
+    port: number,
+    opts: { tls?: boolean; timeoutMs?: number; localAddress?: string } = {},
+  ): Promise<{ client: RawSmtp; greeting: RawReply }> {
     const local = opts.localAddress === undefined ? {} : { localAddress: opts.localAddress };
     const socket = opts.tls
       ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...local })

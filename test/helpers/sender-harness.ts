@@ -8,9 +8,15 @@ export const ADMIN = 'sender-test-admin-token-0123456789abcdefghijklmnop';
 export const PLATFORM = { sendingDomain: 'send.postbode.test', bounceDomain: 'bounce.postbode.test' };
 
 export async function startSenderGateway(sinkPort: number, extra: Record<string, unknown> = {}): Promise<TestGateway> {
-  return startTestGateway(sinkPort, { platform: PLATFORM, ...extra }, {}, {
-    POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32),
-  });
+  return startTestGateway(
+    sinkPort,
+    { platform: PLATFORM, ...extra },
+    {},
+    {
+      POSTBODE_ADMIN_TOKEN: ADMIN,
+      POSTBODE_SECRET_KEY: 'ab'.repeat(32),
+    },
+  );
 }
 
 export interface ApiAnswer {
@@ -21,16 +27,22 @@ export interface ApiAnswer {
 export async function api(gw: TestGateway, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
   const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${ADMIN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
 export function legacyClient(gw: TestGateway) {
   return createTransport({
-    host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+    host: '127.0.0.1',
+    port: gw.gateway.smtpPort,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
     auth: { user: gw.user, pass: gw.pass },
   });
 }
@@ -41,14 +53,21 @@ export function queueIdOf(response: string): string {
 
 /** Messages the sink got for one queue id (the Received: line names it), at least `count`. */
 export function arrived(sink: Sink, id: string, count = 1) {
-  return waitFor(() => {
-    const got = sink.messages.filter((m) => m.raw.includes(`id ${id}`));
-    return got.length >= count ? got : undefined;
-  }, 8_000, `${count} message(s) for ${id}`);
+  return waitFor(
+    () => {
+      const got = sink.messages.filter((m) => m.raw.includes(`id ${id}`));
+      return got.length >= count ? got : undefined;
+    },
+    8_000,
+    `${count} message(s) for ${id}`,
+  );
 }
 
 export function headerOf(raw: Buffer, name: string): string[] {
   const head = raw.toString('latin1').split('\r\n\r\n')[0] ?? '';
   const unfolded = head.replace(/\r\n(?=[ \t])/g, '');
-  return unfolded.split('\r\n').filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)).map((l) => l.slice(name.length + 1).trim());
+  return unfolded
+    .split('\r\n')
+    .filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+    .map((l) => l.slice(name.length + 1).trim());
 }

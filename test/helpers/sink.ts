@@ -62,13 +62,23 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 function toCallback(work: () => void | Promise<void>, cb: (err?: Error | null) => void): void {
-  Promise.resolve().then(work).then(() => cb(), (err: unknown) => cb(err as Error));
+  Promise.resolve()
+    .then(work)
+    .then(
+      () => cb(),
+      (err: unknown) => cb(err as Error),
+    );
 }
 
 function commandLogger(commands: string[]): NonNullable<SMTPServerOptions['logger']> {
   const ignore = (): void => undefined;
   return {
-    level: ignore, trace: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore,
+    level: ignore,
+    trace: ignore,
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+    fatal: ignore,
     debug: (entry: unknown, format: unknown, ...args: unknown[]) => {
       const tnx = (entry as { tnx?: string } | undefined)?.tnx;
       if (tnx === 'command' && format === 'C:' && typeof args[0] === 'string') commands.push(args[0]);
@@ -84,7 +94,10 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const controlFor = (session: SMTPServerSession): SinkControl & { dropped: boolean } => {
     const control = {
       dropped: false,
-      drop: () => { control.dropped = true; sockets.get(session.remotePort)?.destroy(); },
+      drop: () => {
+        control.dropped = true;
+        sockets.get(session.remotePort)?.destroy();
+      },
     };
     return control;
   };
@@ -117,7 +130,13 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         };
-        messages.push({ envelope, raw, sessionId: session.id, secure: session.secure, helo: session.hostNameAppearsAs });
+        messages.push({
+          envelope,
+          raw,
+          sessionId: session.id,
+          secure: session.secure,
+          helo: session.hostNameAppearsAs,
+        });
       };
       toCallback(work, cb);
     },
@@ -130,7 +149,10 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     stats.open++;
     stats.maxOpen = Math.max(stats.maxOpen, stats.open);
     sockets.set(remotePort, socket);
-    socket.once('close', () => { stats.open--; sockets.delete(remotePort); });
+    socket.once('close', () => {
+      stats.open--;
+      sockets.delete(remotePort);
+    });
   });
   server.on('error', () => undefined); // client resets are expected in these tests
 

@@ -6,7 +6,11 @@ import type { DnsLookup } from '../../src/mailauth/dns-lookup.js';
 import { dkimValue } from '../../src/mailauth/records.js';
 import { walkSpf } from '../../src/mailauth/spf-walk.js';
 
-const KEY: SelectorKey = { selector: 'pb202611e', algorithm: 'ed25519', publicKeyDnsValue: 'lg7uTy2p/21CVTbNAy+2uiaTaI73RAy+0M5WPvi1Z34=' };
+const KEY: SelectorKey = {
+  selector: 'pb202611e',
+  algorithm: 'ed25519',
+  publicKeyDnsValue: 'lg7uTy2p/21CVTbNAy+2uiaTaI73RAy+0M5WPvi1Z34=',
+};
 const NAME = 'pb202611e._domainkey.example.com';
 const EXPECTED = dkimValue(KEY);
 
@@ -28,7 +32,9 @@ describe('judgeDkim', () => {
 
   it('accepts the exact value, extra spaces in p= and a missing v= tag', () => {
     expect(judge([EXPECTED]).status).toBe('ok');
-    expect(judge([`k=ed25519; p=${KEY.publicKeyDnsValue.slice(0, 20)} ${KEY.publicKeyDnsValue.slice(20)}`]).status).toBe('ok');
+    expect(
+      judge([`k=ed25519; p=${KEY.publicKeyDnsValue.slice(0, 20)} ${KEY.publicKeyDnsValue.slice(20)}`]).status,
+    ).toBe('ok');
   });
 
   it('names each usual mistake', () => {
@@ -48,8 +54,16 @@ describe('dmarcAlignment', () => {
 
   it('aligns SPF only through a bounce host under the domain, exactly so when aspf=s', () => {
     const rp = { host: 'bounce.example.com', ok: true };
-    expect(dmarcAlignment('example.com', tags('v=DMARC1; p=reject'), true, rp)).toEqual({ policy: 'reject', dkim: true, spf: true, aligned: true });
-    expect(dmarcAlignment('example.com', tags('v=DMARC1; p=reject; aspf=s'), false, rp)).toMatchObject({ spf: false, aligned: false });
+    expect(dmarcAlignment('example.com', tags('v=DMARC1; p=reject'), true, rp)).toEqual({
+      policy: 'reject',
+      dkim: true,
+      spf: true,
+      aligned: true,
+    });
+    expect(dmarcAlignment('example.com', tags('v=DMARC1; p=reject; aspf=s'), false, rp)).toMatchObject({
+      spf: false,
+      aligned: false,
+    });
     expect(dmarcAlignment('example.com', null, false, { host: 'bounce.other.com', ok: true }).spf).toBe(false);
     expect(dmarcAlignment('example.com', tags('v=DMARC1; p=bogus'), true, null).policy).toBeNull();
   });
@@ -76,18 +90,27 @@ describe('walkSpf', () => {
 
 describe('checkDomain with an injected lookup', () => {
   it('treats NXDOMAIN/ENODATA as missing and SERVFAIL/timeouts as unknown', async () => {
-    const dns = fakeDns({
-      'example.com': 'ETIMEOUT',
-      '_dmarc.example.com': 'ENODATA',
-      [NAME]: 'ESERVFAIL',
-    }, { 'bounce.example.com': 'bounce.postbode.example.' });
+    const dns = fakeDns(
+      {
+        'example.com': 'ETIMEOUT',
+        '_dmarc.example.com': 'ENODATA',
+        [NAME]: 'ESERVFAIL',
+      },
+      { 'bounce.example.com': 'bounce.postbode.example.' },
+    );
     const check = await checkDomain({
-      domain: 'Example.COM.', selectors: [KEY], platformInclude: 'spf.postbode.example',
-      returnPath: { host: 'bounce.example.com', target: 'bounce.postbode.example' }, resolver: dns,
+      domain: 'Example.COM.',
+      selectors: [KEY],
+      platformInclude: 'spf.postbode.example',
+      returnPath: { host: 'bounce.example.com', target: 'bounce.postbode.example' },
+      resolver: dns,
     });
     expect(check.domain).toBe('example.com');
     expect(check.records.map((r) => `${r.record} ${r.status}`)).toEqual([
-      'dkim unknown', 'spf unknown', 'dmarc missing', 'return-path ok',
+      'dkim unknown',
+      'spf unknown',
+      'dmarc missing',
+      'return-path ok',
     ]);
     expect(check.records[0]?.advice).toContain('ESERVFAIL');
     expect(check.spfLookups).toBeNull();
@@ -96,8 +119,11 @@ describe('checkDomain with an injected lookup', () => {
   it('cannot check the bounce CNAME with a lookup that has no resolveCname', async () => {
     const { resolveTxt } = fakeDns({});
     const check = await checkDomain({
-      domain: 'example.com', selectors: [KEY], platformInclude: 'spf.postbode.example',
-      returnPath: { host: 'bounce.example.com', target: 'bounce.postbode.example' }, resolver: { resolveTxt },
+      domain: 'example.com',
+      selectors: [KEY],
+      platformInclude: 'spf.postbode.example',
+      returnPath: { host: 'bounce.example.com', target: 'bounce.postbode.example' },
+      resolver: { resolveTxt },
     });
     expect(check.records.find((r) => r.record === 'return-path')?.status).toBe('unknown');
   });

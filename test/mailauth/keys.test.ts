@@ -1,7 +1,13 @@
 import { createPublicKey, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isDkimError } from '../../src/mailauth/dkim-error.js';
-import { createKeyParser, generateDkimKey, parsePrivateKey, publicKeyFromPrivate, selectorFor } from '../../src/mailauth/keys.js';
+import {
+  createKeyParser,
+  generateDkimKey,
+  parsePrivateKey,
+  publicKeyFromPrivate,
+  selectorFor,
+} from '../../src/mailauth/keys.js';
 
 describe('generateDkimKey', () => {
   it('makes an RSA 2048 key whose p= is the base64 SPKI DER of the public key', async () => {
@@ -9,7 +15,11 @@ describe('generateDkimKey', () => {
     expect(key.algorithm).toBe('rsa');
     expect(key.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     expect(key.publicKeyDnsValue).toMatch(/^[A-Za-z0-9+/]+=*$/);
-    const publicKey = createPublicKey({ key: Buffer.from(key.publicKeyDnsValue, 'base64'), format: 'der', type: 'spki' });
+    const publicKey = createPublicKey({
+      key: Buffer.from(key.publicKeyDnsValue, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
     expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     const signature = sign('sha256', Buffer.from('x'), parsePrivateKey(key.privateKeyPem));
     expect(verify('sha256', Buffer.from('x'), publicKey, signature)).toBe(true);

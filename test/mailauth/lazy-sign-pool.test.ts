@@ -7,8 +7,13 @@ function countingPool(): { pool: SignPool; signed: Buffer[]; closed: () => boole
   let closed = false;
   const pool: SignPool = {
     size: 2,
-    async sign(raw) { signed.push(raw); return Buffer.concat([Buffer.from('DKIM-Signature: x\r\n'), raw]); },
-    async close() { closed = true; },
+    async sign(raw) {
+      signed.push(raw);
+      return Buffer.concat([Buffer.from('DKIM-Signature: x\r\n'), raw]);
+    },
+    async close() {
+      closed = true;
+    },
   };
   return { pool, signed, closed: () => closed };
 }
@@ -17,7 +22,10 @@ describe('lazySignPool', () => {
   it('starts no workers until the first signature, then reuses the same pool', async () => {
     const inner = countingPool();
     let created = 0;
-    const lazy = lazySignPool(2, () => { created++; return inner.pool; });
+    const lazy = lazySignPool(2, () => {
+      created++;
+      return inner.pool;
+    });
     expect(created).toBe(0);
     const out = await lazy.sign(Buffer.from('a'), []);
     await lazy.sign(Buffer.from('b'), []);
@@ -30,7 +38,10 @@ describe('lazySignPool', () => {
 
   it('closes without ever starting a pool, and refuses work after close', async () => {
     let created = 0;
-    const lazy = lazySignPool(2, () => { created++; return countingPool().pool; });
+    const lazy = lazySignPool(2, () => {
+      created++;
+      return countingPool().pool;
+    });
     await lazy.close();
     await expect(lazy.sign(Buffer.from('a'), [])).rejects.toThrow(/closed/);
     expect(created).toBe(0);

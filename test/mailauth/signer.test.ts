@@ -3,7 +3,13 @@ import { isDkimError } from '../../src/mailauth/dkim-error.js';
 import { generateDkimKey, type DkimKey } from '../../src/mailauth/keys.js';
 import type { ParsedHeader } from '../../src/mailauth/mailauth-internals.js';
 import {
-  hashMessage, hashWithParser, OVERSIGNED_HEADERS, SIGNED_HEADERS, signingHeaderLines, signMessage, type SigningKey,
+  hashMessage,
+  hashWithParser,
+  OVERSIGNED_HEADERS,
+  SIGNED_HEADERS,
+  signingHeaderLines,
+  signMessage,
+  type SigningKey,
 } from '../../src/mailauth/signer.js';
 
 const MESSAGE = [
@@ -43,14 +49,21 @@ describe('signingHeaderLines', () => {
     const parsed = ['From: a@x.test', 'X-Other: 1', 'Subject: s', 'To: b@y.test', 'From: second@x.test'].map(header);
     const { keys, headers } = signingHeaderLines(parsed, SIGNED_HEADERS, OVERSIGNED_HEADERS);
     expect(keys).toBe('From: To: Subject: From: From: Subject: Reply-To');
-    expect(headers.map((h) => h.line.toString())).toEqual(['From: second@x.test', 'To: b@y.test', 'Subject: s', 'From: a@x.test']);
+    expect(headers.map((h) => h.line.toString())).toEqual([
+      'From: second@x.test',
+      'To: b@y.test',
+      'Subject: s',
+      'From: a@x.test',
+    ]);
   });
 });
 
 describe('signMessage', () => {
   it('prepends one signature per key and leaves the message byte-identical', async () => {
     const raw = Buffer.from(MESSAGE);
-    const signed = await signMessage(raw, [keyFor(rsa, 'pb202611'), keyFor(ed, 'pb202611e')], { signedAt: 1_795_000_000_000 });
+    const signed = await signMessage(raw, [keyFor(rsa, 'pb202611'), keyFor(ed, 'pb202611e')], {
+      signedAt: 1_795_000_000_000,
+    });
     expect(signed.subarray(signed.length - raw.length).equals(raw)).toBe(true);
     const added = signed.subarray(0, signed.length - raw.length).toString();
     const signatures = added.split(/\r\n(?=DKIM-Signature:)/);
@@ -62,7 +75,8 @@ describe('signMessage', () => {
     expect(unfolded[0]).toContain('s=pb202611;');
     expect(unfolded[0]).toContain('t=1795000000;');
     expect(unfolded[0]).toContain(
-      'h=Content-Type: MIME-Version: Message-ID: Date: Subject: To: From: From: Subject: Reply-To;');
+      'h=Content-Type: MIME-Version: Message-ID: Date: Subject: To: From: From: Subject: Reply-To;',
+    );
   });
 
   it('is deterministic for a fixed signature time', async () => {
@@ -82,7 +96,10 @@ describe('signMessage', () => {
       [signMessage(Buffer.from('Subject: no from\r\n\r\nbody\r\n'), [keyFor(rsa, 's')]), 'E_DKIM_SIGN'],
     ];
     for (const [attempt, code] of attempts) {
-      const err = await attempt.then(() => null, (e: unknown) => e);
+      const err = await attempt.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(isDkimError(err), String(err)).toBe(true);
       expect((err as { code: string }).code).toBe(code);
     }
@@ -90,19 +107,22 @@ describe('signMessage', () => {
 });
 
 describe('hashMessage', () => {
-  it('gives the same headers and body hash on the CRLF fast path as through mailauth\'s parser', async () => {
+  it("gives the same headers and body hash on the CRLF fast path as through mailauth's parser", async () => {
     const raw = Buffer.from(MESSAGE + 'more  text \r\n\r\n');
     const fast = await hashMessage(raw);
     const parsed = await hashWithParser(raw);
     expect(fast.bodyHash).toBe(parsed.bodyHash);
-    expect(fast.headers.parsed.map((h) => h.line.toString())).toEqual(parsed.headers.parsed.map((h) => h.line.toString()));
+    expect(fast.headers.parsed.map((h) => h.line.toString())).toEqual(
+      parsed.headers.parsed.map((h) => h.line.toString()),
+    );
   });
 
   it('hashes bare LF as the CRLF the SMTP client will send', async () => {
     const crlf = Buffer.from(MESSAGE);
     const lf = Buffer.from(MESSAGE.replace(/\r\n/g, '\n'));
     expect((await hashMessage(lf)).bodyHash).toBe((await hashMessage(crlf)).bodyHash);
-    expect((await hashMessage(Buffer.from('From: a@x.test\r\n\r\nline\r\n'))).bodyHash)
-      .not.toBe((await hashMessage(Buffer.from('From: a@x.test\r\n\r\nline 2\r\n'))).bodyHash);
+    expect((await hashMessage(Buffer.from('From: a@x.test\r\n\r\nline\r\n'))).bodyHash).not.toBe(
+      (await hashMessage(Buffer.from('From: a@x.test\r\n\r\nline 2\r\n'))).bodyHash,
+    );
   });
 });

@@ -10,7 +10,8 @@ const why = (s: string): string | undefined => {
 
 function nested(depth: number): string {
   let body = 'Content-Type: text/plain\r\n\r\nleaf\r\n';
-  for (let i = depth; i >= 1; i--) body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\npreamble\r\n--b${i}\r\n${body}--b${i}--\r\nepilogue\r\n`;
+  for (let i = depth; i >= 1; i--)
+    body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\npreamble\r\n--b${i}\r\n${body}--b${i}--\r\nepilogue\r\n`;
   return `Subject: n\r\n${body}`;
 }
 
@@ -35,7 +36,10 @@ describe('header block', () => {
   });
 
   it('unfolds fields and lower-cases names', () => {
-    expect(parseHeaderFields('Subject: a\r\n b\r\nX-Y :z\r\n')).toEqual([{ name: 'subject', value: 'a b' }, { name: 'x-y', value: 'z' }]);
+    expect(parseHeaderFields('Subject: a\r\n b\r\nX-Y :z\r\n')).toEqual([
+      { name: 'subject', value: 'a b' },
+      { name: 'x-y', value: 'z' },
+    ]);
   });
 });
 
@@ -68,13 +72,15 @@ describe('checkStructure', () => {
     expect(check(parts(1000)).ok).toBe(true);
     expect(why(parts(1001))).toBe('more than 1000 MIME parts');
     const inner = parts(600, 'inner').replace(/^Content-Type: [^\r]*\r\n\r\n/, '');
-    const two = `Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}`
-      + `--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}--outer--\r\n`;
+    const two =
+      `Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}` +
+      `--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}--outer--\r\n`;
     expect(why(two)).toBe('more than 1000 MIME parts');
   });
 
   it('only counts lines that are exactly a delimiter (plus padding)', () => {
-    const body = 'Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\n\r\n--abc\r\n--ab \t\r\n\r\nx\r\n--ab--\r\n';
+    const body =
+      'Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\n\r\n--abc\r\n--ab \t\r\n\r\nx\r\n--ab--\r\n';
     const many = `Content-Type: multipart/mixed; boundary=ab\r\n\r\n${'--abc\r\n'.repeat(1500)}--ab--\r\n`;
     expect(check(body).ok).toBe(true);
     expect(check(many).ok).toBe(true);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  findHeaderEnd, joinMessage, splitFields, splitMessage, startsWithField, withoutFields,
+  findHeaderEnd,
+  joinMessage,
+  splitFields,
+  splitMessage,
+  startsWithField,
+  withoutFields,
 } from '../../src/mime/index.js';
 
 /** A small seeded generator (mulberry32): the same awkward inputs on every run, no dependency. */
@@ -16,8 +21,25 @@ function random(seed: number): () => number {
 }
 
 const PIECES = [
-  'From: a@x.test', 'Subject: =?UTF-8?B?w6k=?=', 'X-Empty:', 'Bad line', ' folded', '\tfolded', ':',
-  '\r\n', '\r\n', '\n', '\r', '\r\n\r\n', '\n\n', '\0', '\xe9\xff\x80', 'body text', '--b', ' ', '',
+  'From: a@x.test',
+  'Subject: =?UTF-8?B?w6k=?=',
+  'X-Empty:',
+  'Bad line',
+  ' folded',
+  '\tfolded',
+  ':',
+  '\r\n',
+  '\r\n',
+  '\n',
+  '\r',
+  '\r\n\r\n',
+  '\n\n',
+  '\0',
+  '\xe9\xff\x80',
+  'body text',
+  '--b',
+  ' ',
+  '',
 ];
 const LONG_FOLDED = `X-Long: ${Array.from({ length: 400 }, (_v, i) => `word${i}`).join('\r\n ')}`;
 
@@ -44,7 +66,11 @@ function assertRoundTrip(input: string): void {
   expect(joinMessage(withoutFields(split, [])).toString('latin1')).toBe(input);
   const end = findHeaderEnd(raw)?.end ?? raw.length;
   const block = input.slice(0, startsWithField(raw) ? end : 0);
-  expect(splitFields(block).map((f) => f.text + f.lineEnd).join('')).toBe(block);
+  expect(
+    splitFields(block)
+      .map((f) => f.text + f.lineEnd)
+      .join(''),
+  ).toBe(block);
 }
 
 describe('join(split(x)) is x, byte for byte', () => {

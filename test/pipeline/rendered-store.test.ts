@@ -12,9 +12,12 @@ import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
 describe('rendered messages in the queue', () => {
   let dir: string;
   let queue: LmdbQueue;
-  const open = (): LmdbQueue => openQueue({
-    path: join(dir, 'queue'), retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 }, logger: pino({ level: 'silent' }),
-  });
+  const open = (): LmdbQueue =>
+    openQueue({
+      path: join(dir, 'queue'),
+      retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 },
+      logger: pino({ level: 'silent' }),
+    });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-rendered-'));
@@ -28,8 +31,13 @@ describe('rendered messages in the queue', () => {
   async function enqueue(to: string[]): Promise<string> {
     const now = Date.now();
     const message: NewMessage = {
-      id: newQueueId(now), tenantId: 't1', kind: 'mail', envelope: { from: 'a@example.test', to },
-      receivedAt: now, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${now}@example.test>`,
+      id: newQueueId(now),
+      tenantId: 't1',
+      kind: 'mail',
+      envelope: { from: 'a@example.test', to },
+      receivedAt: now,
+      client: { address: '127.0.0.1', helo: 'invoicing' },
+      messageId: `<${now}@example.test>`,
     };
     return (await queue.enqueue(message, Buffer.from('Subject: x\r\n\r\nbody\r\n'))).id;
   }
@@ -37,7 +45,8 @@ describe('rendered messages in the queue', () => {
   const signed = Buffer.from('DKIM-Signature: v=1; t=1\r\nSubject: x\r\n\r\nbody\r\n');
   const smarthost = { kind: 'smarthost', name: 'default' } as const;
   const rendered = (fingerprint: string, to: string[], raw = signed): RenderedMessage => ({
-    fingerprint, deliveries: to.map((a) => ({ route: smarthost, recipients: [a], from: `bounce+${a}@example.test`, raw })),
+    fingerprint,
+    deliveries: to.map((a) => ({ route: smarthost, recipients: [a], from: `bounce+${a}@example.test`, raw })),
   });
 
   it('keeps deliveries with their bytes across a restart, each shared buffer once', async () => {
@@ -59,7 +68,8 @@ describe('rendered messages in the queue', () => {
     const other = Buffer.from('Subject: y\r\n\r\nnew\r\n');
     await queue.keepRendered(id, rendered('f1', ['c@example.test'], other));
     expect(queue.rendered(id)?.deliveries.map((d) => [d.recipients[0], d.raw.toString('latin1')])).toEqual([
-      ['b@example.test', signed.toString('latin1')], ['c@example.test', other.toString('latin1')],
+      ['b@example.test', signed.toString('latin1')],
+      ['c@example.test', other.toString('latin1')],
     ]);
     await queue.keepRendered(id, rendered('f2', ['b@example.test'], other));
     expect(queue.rendered(id)?.deliveries.map((d) => d.recipients[0])).toEqual(['b@example.test']);
@@ -78,10 +88,25 @@ describe('rendered messages in the queue', () => {
   });
 
   it('never stores a secret: relay and Gmail routes keep only their key and owner', () => {
-    const hop = { host: 'mail.acme.test', port: 587, tls: 'starttls', rejectUnauthorized: true, user: 'u', pass: 'secret' } as const;
-    expect(storedRoute({ kind: 'relay', key: 'k', owner: 't1', hop })).toEqual({ kind: 'relay', key: 'k', owner: 't1' });
+    const hop = {
+      host: 'mail.acme.test',
+      port: 587,
+      tls: 'starttls',
+      rejectUnauthorized: true,
+      user: 'u',
+      pass: 'secret',
+    } as const;
+    expect(storedRoute({ kind: 'relay', key: 'k', owner: 't1', hop })).toEqual({
+      kind: 'relay',
+      key: 'k',
+      owner: 't1',
+    });
     const account = { address: 'a@gmail.test', aliases: [], refreshToken: 'token', dailyLimit: 10 };
-    expect(storedRoute({ kind: 'gmail', key: 'g', owner: 't1', account })).toEqual({ kind: 'gmail', key: 'g', owner: 't1' });
+    expect(storedRoute({ kind: 'gmail', key: 'g', owner: 't1', account })).toEqual({
+      kind: 'gmail',
+      key: 'g',
+      owner: 't1',
+    });
     expect(storedRoute({ kind: 'suppressed', reply: '550 5.1.1 suppressed' })).toBeUndefined();
   });
 });

@@ -10,18 +10,29 @@ const mid = (): number => 0.5;
 
 function message(to: string[], receivedAt = 1_000): NewMessage {
   return {
-    id: 'M1', tenantId: 't1', kind: 'mail', envelope: { from: 'a@x.test', to },
-    receivedAt, client: { address: '127.0.0.1', helo: 'client' }, messageId: '<m1@x.test>',
+    id: 'M1',
+    tenantId: 't1',
+    kind: 'mail',
+    envelope: { from: 'a@x.test', to },
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'client' },
+    messageId: '<m1@x.test>',
   };
 }
 
 /** b@ delivered, c@ deferred (due 2_100), d@ never attempted (queued). */
 function mixed(): QueuedMessage {
   const start = newRecord(message(['b@y.test', 'c@y.test', 'd@y.test']), 10);
-  return applyResults(start, [
-    { address: 'b@y.test', outcome: 'delivered', reply: '250' },
-    { address: 'c@y.test', outcome: 'deferred', reply: '451 later' },
-  ], 2_000, policy, mid);
+  return applyResults(
+    start,
+    [
+      { address: 'b@y.test', outcome: 'delivered', reply: '250' },
+      { address: 'c@y.test', outcome: 'deferred', reply: '451 later' },
+    ],
+    2_000,
+    policy,
+    mid,
+  );
 }
 
 function conflict(action: () => unknown): string {
@@ -61,7 +72,11 @@ describe('applyHold and applyRelease', () => {
     expect(held.recipients.map((r) => r.status)).toEqual(['delivered', 'held', 'held']);
     expect(held.heldAt).toBe(2_010);
     expect(held.completedAt).toBeUndefined();
-    expect(held.recipients[1]?.history.at(-1)).toEqual({ at: 2_010, outcome: 'held', reply: 'held by an administrator' });
+    expect(held.recipients[1]?.history.at(-1)).toEqual({
+      at: 2_010,
+      outcome: 'held',
+      reply: 'held by an administrator',
+    });
     expect(held.recipients[0]?.history.map((h) => h.outcome)).toEqual(['delivered']);
     expect(placement(held)).toEqual({ index: 'held', key: [2_010, 'M1'] });
     expect(conflict(() => applyHold(held, 2_011))).toMatch(/already held/);
@@ -70,11 +85,14 @@ describe('applyHold and applyRelease', () => {
   it('releases to the status before the hold, due now, and drops heldAt', () => {
     const released = applyRelease(applyHold(mixed(), 2_010), 5_000, 'customer confirmed');
     expect(released.recipients.map((r) => [r.status, r.nextAttemptAt])).toEqual([
-      ['delivered', 1_000], ['deferred', 5_000], ['queued', 5_000],
+      ['delivered', 1_000],
+      ['deferred', 5_000],
+      ['queued', 5_000],
     ]);
     expect(released).not.toHaveProperty('heldAt');
     expect(released.recipients[2]?.history.map((h) => [h.outcome, h.reply])).toEqual([
-      ['held', 'held by an administrator'], ['released', 'customer confirmed'],
+      ['held', 'held by an administrator'],
+      ['released', 'customer confirmed'],
     ]);
     expect(placement(released)).toEqual({ index: 'deferred', key: [5_000, 'M1'] });
     expect(conflict(() => applyRelease(released, 5_001))).toMatch(/not held/);
@@ -89,10 +107,16 @@ describe('applyHold and applyRelease', () => {
 
   it('keeps a held recipient held when an attempt in flight at the hold defers, but records the attempt', () => {
     const held = applyHold(mixed(), 2_010);
-    const after = applyResults(held, [
-      { address: 'c@y.test', outcome: 'deferred', reply: '451 again' },
-      { address: 'd@y.test', outcome: 'delivered', reply: '250 ok' },
-    ], 2_020, policy, mid);
+    const after = applyResults(
+      held,
+      [
+        { address: 'c@y.test', outcome: 'deferred', reply: '451 again' },
+        { address: 'd@y.test', outcome: 'delivered', reply: '250 ok' },
+      ],
+      2_020,
+      policy,
+      mid,
+    );
     expect(after.recipients[1]).toMatchObject({ status: 'held', attempts: 2, lastReply: '451 again' });
     expect(after.recipients[2]).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(placement(after)?.index).toBe('held');
@@ -104,7 +128,11 @@ describe('applyCancel', () => {
     const cancelled = applyCancel(applyHold(mixed(), 2_010), 3_000, 'sent to the wrong customer');
     expect(cancelled.recipients.map((r) => r.status)).toEqual(['delivered', 'cancelled', 'cancelled']);
     expect(cancelled.recipients[1]).toMatchObject({ lastReply: 'sent to the wrong customer' });
-    expect(cancelled.recipients[1]?.history.at(-1)).toEqual({ at: 3_000, outcome: 'cancelled', reply: 'sent to the wrong customer' });
+    expect(cancelled.recipients[1]?.history.at(-1)).toEqual({
+      at: 3_000,
+      outcome: 'cancelled',
+      reply: 'sent to the wrong customer',
+    });
     expect(cancelled.completedAt).toBe(3_000);
     expect(cancelled).not.toHaveProperty('heldAt');
     expect(placement(cancelled)).toBeUndefined();
@@ -114,7 +142,13 @@ describe('applyCancel', () => {
 
   it('ignores results that arrive after the cancel', () => {
     const cancelled = applyCancel(mixed(), 3_000, 'no');
-    const late = applyResults(cancelled, [{ address: 'c@y.test', outcome: 'delivered', reply: '250' }], 3_100, policy, mid);
+    const late = applyResults(
+      cancelled,
+      [{ address: 'c@y.test', outcome: 'delivered', reply: '250' }],
+      3_100,
+      policy,
+      mid,
+    );
     expect(late).toBe(cancelled);
   });
 });

@@ -8,8 +8,13 @@ const policy = { initialDelayMs: 100, maxDelayMs: 1_000, maxAgeMs: 10_000, jitte
 
 function record(id: string, tenantId: string, to: string[]): QueuedMessage {
   const input: NewMessage = {
-    id, tenantId, kind: 'mail', envelope: { from: 'a@x.test', to }, receivedAt: 1_000,
-    client: { address: '127.0.0.1', helo: 'c' }, messageId: `<${id}@x.test>`,
+    id,
+    tenantId,
+    kind: 'mail',
+    envelope: { from: 'a@x.test', to },
+    receivedAt: 1_000,
+    client: { address: '127.0.0.1', helo: 'c' },
+    messageId: `<${id}@x.test>`,
   };
   return newRecord(input, 1);
 }
@@ -24,14 +29,26 @@ describe('DepthCounter', () => {
     expect(counter.snapshot()).toEqual({ messages: 2, queued: 3, deferred: 0, held: 0 });
     expect(counter.snapshot('t1')).toEqual({ messages: 1, queued: 2, deferred: 0, held: 0 });
 
-    const deferred = applyResults(a, [{ address: 'b@y.test', outcome: 'deferred', reply: '451' }], 2_000, policy, () => 0.5);
+    const deferred = applyResults(
+      a,
+      [{ address: 'b@y.test', outcome: 'deferred', reply: '451' }],
+      2_000,
+      policy,
+      () => 0.5,
+    );
     const held = applyHold(deferred, 2_001);
     counter.remove(a);
     counter.add(held);
     expect(counter.snapshot('t1')).toEqual({ messages: 1, queued: 0, deferred: 0, held: 2 });
     expect(counter.snapshot()).toEqual({ messages: 2, queued: 1, deferred: 0, held: 2 });
 
-    const done = applyResults(b, [{ address: 'd@y.test', outcome: 'delivered', reply: '250' }], 2_000, policy, () => 0.5);
+    const done = applyResults(
+      b,
+      [{ address: 'd@y.test', outcome: 'delivered', reply: '250' }],
+      2_000,
+      policy,
+      () => 0.5,
+    );
     counter.remove(b);
     counter.add(done);
     expect(counter.snapshot('t2')).toEqual({ messages: 0, queued: 0, deferred: 0, held: 0 });

@@ -16,11 +16,18 @@ describe('FailureSignal', () => {
     // The write started before the failure but is guarded only after it: still told.
     await expect(signal.guard(never(), ticketBeforeFailure)).rejects.toBe(full);
     let settled = false;
-    void signal.guard(never(), signal.ticket()).then(() => { settled = true; }, () => { settled = true; });
+    void signal.guard(never(), signal.ticket()).then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
     await expectNothingFor(20, () => !settled, 'a guard taken after the failure to stay pending');
   });
 
-  it('passes the work\'s own outcome through', async () => {
+  it("passes the work's own outcome through", async () => {
     const signal = new FailureSignal();
     await expect(signal.guard(Promise.resolve(7), signal.ticket())).resolves.toBe(7);
     const boom = new Error('boom');
@@ -35,7 +42,9 @@ describe('FailureSignal', () => {
 
   it('firing with nobody waiting is not an unhandled rejection', async () => {
     const seen: unknown[] = [];
-    const listener = (reason: unknown): void => { seen.push(reason); };
+    const listener = (reason: unknown): void => {
+      seen.push(reason);
+    };
     process.on('unhandledRejection', listener);
     try {
       new FailureSignal().fire(new GatewayError('E_STORAGE', 'x'));

@@ -15,8 +15,13 @@ const mid = (): number => 0.5;
 
 function message(to: string[], receivedAt = 1_000): NewMessage {
   return {
-    id: 'M1', tenantId: 't1', kind: 'mail', envelope: { from: 'a@x.test', to },
-    receivedAt, client: { address: '127.0.0.1', helo: 'client' }, messageId: '<m1@x.test>',
+    id: 'M1',
+    tenantId: 't1',
+    kind: 'mail',
+    envelope: { from: 'a@x.test', to },
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'client' },
+    messageId: '<m1@x.test>',
   };
 }
 
@@ -48,11 +53,17 @@ describe('applyResults', () => {
   const start = newRecord(message(['b@y.test', 'c@y.test', 'd@y.test']), 10);
 
   it('applies delivered, bounced and deferred per recipient with history', () => {
-    const next = applyResults(start, [
-      { address: 'b@y.test', outcome: 'delivered', reply: '250 ok', nextHop: 'mx:25' },
-      { address: 'c@y.test', outcome: 'bounced', reply: '550 no such user' },
-      { address: 'd@y.test', outcome: 'deferred', reply: '451 later' },
-    ], 2_000, policy, mid);
+    const next = applyResults(
+      start,
+      [
+        { address: 'b@y.test', outcome: 'delivered', reply: '250 ok', nextHop: 'mx:25' },
+        { address: 'c@y.test', outcome: 'bounced', reply: '550 no such user' },
+        { address: 'd@y.test', outcome: 'deferred', reply: '451 later' },
+      ],
+      2_000,
+      policy,
+      mid,
+    );
     const [b, c, d] = next.recipients;
     expect(b).toMatchObject({ status: 'delivered', attempts: 1, lastReply: '250 ok' });
     expect(b?.history).toEqual([{ at: 2_000, outcome: 'delivered', reply: '250 ok', nextHop: 'mx:25' }]);
@@ -64,11 +75,17 @@ describe('applyResults', () => {
   });
 
   it('backs off further on each deferral and completes when all are final', () => {
-    let rec = applyResults(start, [
-      { address: 'b@y.test', outcome: 'delivered', reply: '250' },
-      { address: 'c@y.test', outcome: 'delivered', reply: '250' },
-      { address: 'd@y.test', outcome: 'deferred', reply: '451' },
-    ], 2_000, policy, mid);
+    let rec = applyResults(
+      start,
+      [
+        { address: 'b@y.test', outcome: 'delivered', reply: '250' },
+        { address: 'c@y.test', outcome: 'delivered', reply: '250' },
+        { address: 'd@y.test', outcome: 'deferred', reply: '451' },
+      ],
+      2_000,
+      policy,
+      mid,
+    );
     rec = applyResults(rec, [{ address: 'd@y.test', outcome: 'deferred', reply: '451' }], 2_100, policy, mid);
     expect(rec.recipients[2]).toMatchObject({ attempts: 2, nextAttemptAt: 2_300 });
     rec = applyResults(rec, [{ address: 'd@y.test', outcome: 'delivered', reply: '250' }], 2_300, policy, mid);
@@ -78,18 +95,36 @@ describe('applyResults', () => {
 
   it('ignores results for unknown or already final recipients', () => {
     const done = applyResults(start, [{ address: 'b@y.test', outcome: 'bounced', reply: '550' }], 2_000, policy, mid);
-    const again = applyResults(done, [
-      { address: 'b@y.test', outcome: 'delivered', reply: '250' },
-      { address: 'zz@y.test', outcome: 'delivered', reply: '250' },
-    ], 3_000, policy, mid);
+    const again = applyResults(
+      done,
+      [
+        { address: 'b@y.test', outcome: 'delivered', reply: '250' },
+        { address: 'zz@y.test', outcome: 'delivered', reply: '250' },
+      ],
+      3_000,
+      policy,
+      mid,
+    );
     expect(again.recipients[0]).toEqual(done.recipients[0]);
     expect(again.recipients.map((r) => r.address)).toEqual(['b@y.test', 'c@y.test', 'd@y.test']);
   });
 
   it('expires a deferral once the message is maxAgeMs old', () => {
-    const young = applyResults(start, [{ address: 'b@y.test', outcome: 'deferred', reply: '451 a' }], 10_999, policy, mid);
+    const young = applyResults(
+      start,
+      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 a' }],
+      10_999,
+      policy,
+      mid,
+    );
     expect(young.recipients[0]?.status).toBe('deferred');
-    const old = applyResults(young, [{ address: 'b@y.test', outcome: 'deferred', reply: '451 b' }], 11_000, policy, mid);
+    const old = applyResults(
+      young,
+      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 b' }],
+      11_000,
+      policy,
+      mid,
+    );
     expect(old.recipients[0]).toMatchObject({ status: 'expired', attempts: 2, lastReply: '451 b' });
   });
 
@@ -109,7 +144,13 @@ describe('applyResults', () => {
 describe('applyExpiry', () => {
   it('expires only listed pending recipients and completes when none is left', () => {
     const start = newRecord(message(['b@y.test', 'c@y.test']), 1);
-    const delivered = applyResults(start, [{ address: 'b@y.test', outcome: 'delivered', reply: '250' }], 5, policy, mid);
+    const delivered = applyResults(
+      start,
+      [{ address: 'b@y.test', outcome: 'delivered', reply: '250' }],
+      5,
+      policy,
+      mid,
+    );
     const partial = applyExpiry(delivered, ['b@y.test'], 6, 'too old');
     expect(partial.recipients[0]?.status).toBe('delivered');
     expect(partial.completedAt).toBeUndefined();
@@ -123,10 +164,22 @@ describe('placement', () => {
   it('puts fresh mail in incoming by arrival and attempted mail in deferred by earliest due time', () => {
     const start = newRecord(message(['b@y.test', 'c@y.test'], 500), 1);
     expect(placement(start)).toEqual({ index: 'incoming', key: [500, 'M1'] });
-    const deferred = applyResults(start, [{ address: 'b@y.test', outcome: 'deferred', reply: '451' }], 900, policy, mid);
+    const deferred = applyResults(
+      start,
+      [{ address: 'b@y.test', outcome: 'deferred', reply: '451' }],
+      900,
+      policy,
+      mid,
+    );
     // c@ was never tried: still due since arrival, so the message is due at 500
     expect(placement(deferred)).toEqual({ index: 'deferred', key: [500, 'M1'] });
-    const onlyB = applyResults(deferred, [{ address: 'c@y.test', outcome: 'delivered', reply: '250' }], 950, policy, mid);
+    const onlyB = applyResults(
+      deferred,
+      [{ address: 'c@y.test', outcome: 'delivered', reply: '250' }],
+      950,
+      policy,
+      mid,
+    );
     expect(placement(onlyB)).toEqual({ index: 'deferred', key: [1_000, 'M1'] });
     const done = applyResults(onlyB, [{ address: 'b@y.test', outcome: 'bounced', reply: '550' }], 1_000, policy, mid);
     expect(placement(done)).toBeUndefined();

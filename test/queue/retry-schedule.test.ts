@@ -29,7 +29,7 @@ describe('nextDelay', () => {
     expect(nextDelay(1, jittered, () => 0.999_999)).toBe(1_200);
     expect(nextDelay(5, jittered, () => 0)).toBe(8_000); // jitter applies to the capped delay
     let seed = 7;
-    const lcg = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const lcg = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const delays = Array.from({ length: 1_000 }, () => nextDelay(3, jittered, lcg));
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(3_200);
     expect(Math.max(...delays)).toBeLessThanOrEqual(4_800);

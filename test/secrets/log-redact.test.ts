@@ -7,7 +7,12 @@ const CANARY = 'canary-9d1c';
 
 function logged(write: (logger: ReturnType<typeof pino>) => void): string {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
   write(pino({ level: 'info', redact: { paths: LOG_REDACT_PATHS } }, stream));
   return lines.join('');
 }
@@ -19,7 +24,10 @@ describe('LOG_REDACT_PATHS', () => {
       log.info({ tenant: { smtpPasswordHash: CANARY, pass: CANARY, name: 'Acme' } }, 'nested');
       log.info({ oauth: { refreshToken: CANARY, accessToken: CANARY }, dkim: { privateKeyPem: CANARY } }, 'keys');
       log.info({ smarthost: { user: 'u', pass: CANARY }, box: { secret: CANARY, sealed: CANARY } }, 'config');
-      log.info({ req: { method: 'GET', headers: { authorization: `Bearer ${CANARY}`, cookie: CANARY, accept: '*/*' } } }, 'http');
+      log.info(
+        { req: { method: 'GET', headers: { authorization: `Bearer ${CANARY}`, cookie: CANARY, accept: '*/*' } } },
+        'http',
+      );
     });
     expect(text.split('\n').filter(Boolean)).toHaveLength(5);
     expect(text).not.toContain(CANARY);

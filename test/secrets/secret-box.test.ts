@@ -53,8 +53,15 @@ describe('SecretBox', () => {
     const box = createSecretBox(key);
     const sealed = box.seal(CANARY, CONTEXT);
     const variants = [
-      tamper(sealed, 2), tamper(sealed, 3), tamper(sealed, 4), tamper(sealed, 1),
-      sealed.replace(/^v1/, 'v2'), `${sealed}.extra`, sealed.split('.').slice(0, 4).join('.'), '', 'plaintext',
+      tamper(sealed, 2),
+      tamper(sealed, 3),
+      tamper(sealed, 4),
+      tamper(sealed, 1),
+      sealed.replace(/^v1/, 'v2'),
+      `${sealed}.extra`,
+      sealed.split('.').slice(0, 4).join('.'),
+      '',
+      'plaintext',
       sealed.slice(0, -2),
     ];
     for (const bad of variants) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayError, isGatewayError } from '../../src/core/gateway-error.js';
+import { type GatewayError, isGatewayError } from '../../src/core/gateway-error.js';
 import type { Logger } from '../../src/core/logger.js';
 import { openSecretBox } from '../../src/secrets/secret-box.js';
 import { loadSecretKey, parseEnvKey } from '../../src/secrets/secret-key.js';
@@ -22,7 +22,10 @@ afterEach(async () => {
 });
 
 async function configError(promise: Promise<unknown>): Promise<GatewayError> {
-  const err = await promise.then(() => new Error('expected E_CONFIG'), (e: unknown) => e);
+  const err = await promise.then(
+    () => new Error('expected E_CONFIG'),
+    (e: unknown) => e,
+  );
   if (!isGatewayError(err, 'E_CONFIG')) throw err;
   return err;
 }
@@ -30,7 +33,12 @@ async function configError(promise: Promise<unknown>): Promise<GatewayError> {
 /** A pino logger that keeps its lines, to check what was (not) logged. */
 function capture(): { logger: Logger; text: () => string } {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
   const logger: Logger = pino({ level: 'info' }, stream);
   return { logger, text: () => lines.join('') };
 }
@@ -85,8 +93,13 @@ describe('POSTBODE_SECRET_KEY', () => {
   const bytes = randomBytes(32);
 
   it('accepts 64 hex digits, base64 and base64url, and then needs no key file', async () => {
-    for (const text of [bytes.toString('hex'), bytes.toString('hex').toUpperCase(), bytes.toString('base64'),
-      bytes.toString('base64url'), ` ${bytes.toString('base64')}\n`]) {
+    for (const text of [
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      ` ${bytes.toString('base64')}\n`,
+    ]) {
       expect(parseEnvKey(text).equals(bytes)).toBe(true);
     }
     const box = await openSecretBox({ dataDir: dir, envKey: bytes.toString('base64'), logger: silent });
@@ -96,7 +109,13 @@ describe('POSTBODE_SECRET_KEY', () => {
   });
 
   it('refuses anything but 32 bytes, never echoing the value', async () => {
-    const bad = [randomBytes(16).toString('hex'), randomBytes(33).toString('base64'), 'not a key!', '', `${bytes.toString('hex')}00`];
+    const bad = [
+      randomBytes(16).toString('hex'),
+      randomBytes(33).toString('base64'),
+      'not a key!',
+      '',
+      `${bytes.toString('hex')}00`,
+    ];
     for (const text of bad) {
       const err = await configError(openSecretBox({ dataDir: dir, envKey: text, logger: silent }));
       expect(err.message).toContain('POSTBODE_SECRET_KEY');
@@ -109,7 +128,15 @@ describe('POSTBODE_SECRET_KEY', () => {
     await writeFile(join(dir, 'secret.key'), randomBytes(32), { mode: 0o600 });
     const log = capture();
     const box = await openSecretBox({ dataDir: dir, envKey: bytes.toString('hex'), logger: log.logger });
-    expect(box.open((await openSecretBox({ dataDir: join(dir, 'x'), envKey: bytes.toString('base64'), logger: silent })).seal('v', 'c'), 'c')).toBe('v');
+    expect(
+      box.open(
+        (await openSecretBox({ dataDir: join(dir, 'x'), envKey: bytes.toString('base64'), logger: silent })).seal(
+          'v',
+          'c',
+        ),
+        'c',
+      ),
+    ).toBe('v');
     expect(log.text()).toContain('ignoring the key file');
   });
 });

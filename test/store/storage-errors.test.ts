@@ -9,7 +9,9 @@ function errnoError(message: string, code: string | number): Error {
 
 /** What lmdb-js 3.5.6 rejects a failed batch's writes with (seen on a full tmpfs). */
 function lmdbCommitFailure(cause: Error | undefined): Error {
-  const commitError = new Promise((_, reject) => { if (cause) reject(cause); });
+  const commitError = new Promise((_, reject) => {
+    if (cause) reject(cause);
+  });
   return Object.assign(new Error('Commit failed (see commitError for details)'), { commitError });
 }
 
@@ -32,10 +34,16 @@ describe('isStorageFull', () => {
 
 describe('toStorageError', () => {
   const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
   process.on('unhandledRejection', onUnhandled);
-  afterEach(() => { expect(unhandled).toEqual([]); });
-  afterAll(() => { process.off('unhandledRejection', onUnhandled); });
+  afterEach(() => {
+    expect(unhandled).toEqual([]);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
 
   it('reads the real cause from lmdb commitError and handles that promise', async () => {
     const err = await toStorageError(lmdbCommitFailure(errnoError('Input/output error', 5)), 'enqueue');

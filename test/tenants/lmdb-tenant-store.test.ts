@@ -11,7 +11,14 @@ let store: TenantStore;
 let now: number;
 
 function input(overrides: Partial<NewTenant> = {}): NewTenant {
-  return { name: 'Acme', smtpUsername: 'acme', smtpPasswordHash: 'scrypt$hash-1', allowedIps: [], allowPlaintextAuth: false, ...overrides };
+  return {
+    name: 'Acme',
+    smtpUsername: 'acme',
+    smtpPasswordHash: 'scrypt$hash-1',
+    allowedIps: [],
+    allowPlaintextAuth: false,
+    ...overrides,
+  };
 }
 
 beforeEach(async () => {
@@ -29,7 +36,13 @@ describe('lmdb tenant store', () => {
   it('creates and reads a tenant by id and by user name in any letter case', async () => {
     const t = await store.create(input({ smtpUsername: 'Acme.Facturen', allowedIps: ['10.0.0.0/24'] }));
     expect(isQueueId(t.id)).toBe(true);
-    expect(t).toMatchObject({ name: 'Acme', smtpUsername: 'Acme.Facturen', credentialsVersion: 1, createdAt: now, updatedAt: now });
+    expect(t).toMatchObject({
+      name: 'Acme',
+      smtpUsername: 'Acme.Facturen',
+      credentialsVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
     expect(await store.byId(t.id)).toEqual(t);
     expect(await store.bySmtpUsername('acme.facturen')).toEqual(t);
     expect(await store.bySmtpUsername('ACME.FACTUREN')).toEqual(t);
@@ -47,7 +60,9 @@ describe('lmdb tenant store', () => {
   it('lets exactly one of many concurrent creates of one user name win', async () => {
     const other = openTenantStore(join(dir, 'config'));
     try {
-      const attempts = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).create(input({ smtpUsername: i % 3 ? 'same' : 'SAME' })));
+      const attempts = Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? store : other).create(input({ smtpUsername: i % 3 ? 'same' : 'SAME' })),
+      );
       const results = await Promise.allSettled(attempts);
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -62,8 +77,18 @@ describe('lmdb tenant store', () => {
   it('updates fields, moves the user name and bumps credentialsVersion only for credentials', async () => {
     const t = await store.create(input());
     now += 1000;
-    const renamed = await store.update(t.id, { name: 'Acme BV', allowedIps: ['10.1.0.0/16'], allowPlaintextAuth: true });
-    expect(renamed).toMatchObject({ name: 'Acme BV', credentialsVersion: 1, createdAt: t.createdAt, updatedAt: now, smtpUsername: 'acme' });
+    const renamed = await store.update(t.id, {
+      name: 'Acme BV',
+      allowedIps: ['10.1.0.0/16'],
+      allowPlaintextAuth: true,
+    });
+    expect(renamed).toMatchObject({
+      name: 'Acme BV',
+      credentialsVersion: 1,
+      createdAt: t.createdAt,
+      updatedAt: now,
+      smtpUsername: 'acme',
+    });
     const moved = await store.update(t.id, { smtpUsername: 'acme2', smtpPasswordHash: 'scrypt$hash-2' });
     expect(moved.credentialsVersion).toBe(2);
     expect(await store.bySmtpUsername('acme')).toBeUndefined();
@@ -108,8 +133,8 @@ describe('lmdb tenant store', () => {
     }
     expect((await store.list({ limit: 2 })).map((t) => t.id)).toEqual(ids.slice(0, 2));
     expect((await store.list({ limit: 2, after: ids[1] })).map((t) => t.id)).toEqual(ids.slice(2, 4));
-    expect((await store.list({ limit: 10, after: ids[4] }))).toEqual([]);
-    expect((await store.list({ limit: 0 }))).toEqual([]);
+    expect(await store.list({ limit: 10, after: ids[4] })).toEqual([]);
+    expect(await store.list({ limit: 0 })).toEqual([]);
   });
 
   it('finds the tenant by allowed IP, CIDR v4 and v6 and IPv4-mapped, preferring the narrowest range', async () => {

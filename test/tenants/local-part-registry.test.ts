@@ -13,15 +13,33 @@ import { nextMillisecond } from '../helpers/wait-for.js';
 
 describe('forwarding local parts: normalisation, reserved names, the index at start', () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-lp-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'postbode-lp-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('normalises case, spaces and full-width forms; reserves role accounts, the VERP local part and SRS forms', () => {
     expect(normaliseLocalPart(' ＦacTuren ')).toBe('facturen');
-    for (const lp of ['postmaster', 'ABUSE', 'mailer-daemon', 'no-reply', 'noreply', 'root', 'retour', 'retour+x', 'retour-1', 'srs0', 'SRS0=ab', 'srs1-x']) {
+    for (const lp of [
+      'postmaster',
+      'ABUSE',
+      'mailer-daemon',
+      'no-reply',
+      'noreply',
+      'root',
+      'retour',
+      'retour+x',
+      'retour-1',
+      'srs0',
+      'SRS0=ab',
+      'srs1-x',
+    ]) {
       expect(isReservedLocalPart(lp, 'retour'), lp).toBe(true);
     }
-    for (const lp of ['facturen', 'retouren', 'srs', 'srs2', 'bounces', 'postmasters']) expect(isReservedLocalPart(lp, 'retour'), lp).toBe(false);
+    for (const lp of ['facturen', 'retouren', 'srs', 'srs2', 'bounces', 'postmasters'])
+      expect(isReservedLocalPart(lp, 'retour'), lp).toBe(false);
   });
 
   it('at start, an upgraded data dir becomes consistent: first by creation keeps a shared local part, later ones get a variant, logged', async () => {
@@ -40,18 +58,36 @@ describe('forwarding local parts: normalisation, reserved names, the index at st
     await raw.close();
 
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } });
+    const logger = pino(
+      { level: 'info' },
+      {
+        write: (l: string) => {
+          lines.push(l);
+        },
+      },
+    );
     const sender = openSenderSettingsStore(join(dir, 'sender'));
     try {
       await registerAllLocalParts(tenants, sender, logger);
-      expect([first, second, third].map((t) => sender.get(t.id).localPart)).toEqual(['shared', 'shared-2', 'postmaster-2']);
-      expect(['shared', 'shared-2', 'postmaster-2', 'postmaster'].map((lp) => sender.localPartOwner(lp))).toEqual([first.id, second.id, third.id, undefined]);
+      expect([first, second, third].map((t) => sender.get(t.id).localPart)).toEqual([
+        'shared',
+        'shared-2',
+        'postmaster-2',
+      ]);
+      expect(['shared', 'shared-2', 'postmaster-2', 'postmaster'].map((lp) => sender.localPartOwner(lp))).toEqual([
+        first.id,
+        second.id,
+        third.id,
+        undefined,
+      ]);
       expect(lines.filter((l) => l.includes('got a variant'))).toHaveLength(2);
       // A second start changes nothing.
       await registerAllLocalParts(tenants, sender, logger);
       expect(lines.filter((l) => l.includes('got a variant'))).toHaveLength(2);
       // Claims in one transaction: the second of two claims for the same name fails.
-      const results = await Promise.allSettled([second, third].map((t) => sender.update(t.id, (s) => ({ ...s, localPart: 'race' }))));
+      const results = await Promise.allSettled(
+        [second, third].map((t) => sender.update(t.id, (s) => ({ ...s, localPart: 'race' }))),
+      );
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
       await sender.remove(first.id);
       expect(sender.localPartOwner('shared')).toBeUndefined();

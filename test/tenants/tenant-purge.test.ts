@@ -8,7 +8,10 @@ import { PLATFORM_OWNER, type DomainRecord } from '../../src/tenants/domains/dom
 import { openGmailStore, type GmailStore } from '../../src/tenants/gmail/gmail-store.js';
 import { openMxStores, type MxStores } from '../../src/feedback/mx-stores.js';
 import { createSuppressionStore, type SuppressionStore } from '../../src/feedback/suppression-store.js';
-import { openContentSettingsStore, type ContentSettingsStore } from '../../src/pipeline/content/content-settings-store.js';
+import {
+  openContentSettingsStore,
+  type ContentSettingsStore,
+} from '../../src/pipeline/content/content-settings-store.js';
 import { openSenderSettingsStore, type SenderSettingsStore } from '../../src/tenants/sender-settings-store.js';
 import { purgeDeletedTenants, type TenantDataOwner } from '../../src/tenants/tenant-purge.js';
 import { startTenantPurge, tenantDataOwners } from '../../src/tenants/tenant-purge-runner.js';
@@ -20,8 +23,21 @@ const B = '01JD4T8X9M2C5V7B3N6K0BBBBB';
 const logger = pino({ level: 'silent' });
 
 const domain = (name: string, tenantId: string): DomainRecord => ({
-  domain: name, tenantId, keySet: 'rsa', status: 'pending', createdAt: 1,
-  selectors: [{ selector: 's1', algorithm: 'rsa', publicKeyDnsValue: 'v=DKIM1; p=x', privateKeySealed: 'sealed', createdAt: 1, state: 'pending' }],
+  domain: name,
+  tenantId,
+  keySet: 'rsa',
+  status: 'pending',
+  createdAt: 1,
+  selectors: [
+    {
+      selector: 's1',
+      algorithm: 'rsa',
+      publicKeyDnsValue: 'v=DKIM1; p=x',
+      privateKeySealed: 'sealed',
+      createdAt: 1,
+      state: 'pending',
+    },
+  ],
 });
 
 let dir: string;
@@ -79,7 +95,10 @@ describe('per-store tenantIds / forget', () => {
   it('suppressions: the key range of one tenant, list and bounce counts', async () => {
     for (const id of [A, B]) {
       await suppressions.add(id, 'gone@customer.test', 'by hand', 1);
-      await suppressions.recordHardBounce({ tenantId: id, address: 'full@customer.test', reason: '550', userUnknown: false, now: 2 }, { hard: 3, userUnknown: 1 });
+      await suppressions.recordHardBounce(
+        { tenantId: id, address: 'full@customer.test', reason: '550', userUnknown: false, now: 2 },
+        { hard: 3, userUnknown: 1 },
+      );
     }
     expect(new Set(suppressions.tenantIds())).toEqual(new Set([A, B]));
     expect(await suppressions.removeTenant(A)).toBe(2); // one entry, one bounce count
@@ -94,7 +113,13 @@ describe('per-store tenantIds / forget', () => {
       gmail.quota.take(`${id}:5`, 10, now);
       await gmail.putState(`state-${id}`, { tenantId: id, expiresAt: now + 60_000, codeVerifier: 'v' }, now);
     }
-    await gmail.updateLink(B, () => ({ address: 'b@gmail.test', refreshTokenSealed: 's', aliases: [], aliasesAt: 1, linkedAt: 5 }));
+    await gmail.updateLink(B, () => ({
+      address: 'b@gmail.test',
+      refreshTokenSealed: 's',
+      aliases: [],
+      aliasesAt: 1,
+      linkedAt: 5,
+    }));
     expect(new Set(gmail.tenantIds())).toEqual(new Set([A, B]));
     expect(await gmail.forgetCounts(A)).toBe(2);
     expect(gmail.takeState(`state-${A}`, now)).toBeUndefined();
@@ -109,7 +134,10 @@ function stub(name: string, held: Set<string> = new Set(), log: string[] = []): 
   return {
     name,
     tenantIds: () => held,
-    async forget(id) { log.push(`${name}:${id}`); return held.delete(id) ? 1 : 0; },
+    async forget(id) {
+      log.push(`${name}:${id}`);
+      return held.delete(id) ? 1 : 0;
+    },
   };
 }
 
@@ -118,7 +146,10 @@ describe('purgeDeletedTenants', () => {
     const log: string[] = [];
     const owners = [stub('x', new Set(['live', 'gone', 'queued']), log), stub('y', new Set(['gone']), log)];
     const purged = await purgeDeletedTenants({
-      owners, logger, tenantExists: async (id) => id === 'live', pending: (id) => (id === 'queued' ? 1 : 0),
+      owners,
+      logger,
+      tenantExists: async (id) => id === 'live',
+      pending: (id) => (id === 'queued' ? 1 : 0),
     });
     expect(purged).toEqual(['gone']);
     expect(log).toEqual(['x:gone', 'y:gone']);
@@ -128,7 +159,15 @@ describe('purgeDeletedTenants', () => {
   it('an owner that fails: the others still forget, the tenant is not reported, the next run retries', async () => {
     const held = new Set(['gone']);
     let fail = true;
-    const flaky: TenantDataOwner = { name: 'flaky', tenantIds: () => held, async forget(id) { if (fail) throw new Error('disk'); held.delete(id); return 1; } };
+    const flaky: TenantDataOwner = {
+      name: 'flaky',
+      tenantIds: () => held,
+      async forget(id) {
+        if (fail) throw new Error('disk');
+        held.delete(id);
+        return 1;
+      },
+    };
     const other = stub('other', new Set(['gone']));
     const deps = { owners: [flaky, other], logger, tenantExists: async () => false, pending: () => 0 };
     expect(await purgeDeletedTenants(deps)).toEqual([]);
@@ -143,8 +182,24 @@ describe('startTenantPurge', () => {
   it('runs at start, on its timer, and when triggered; stop ends the timer', async () => {
     let passes = 0;
     const held = new Set<string>();
-    const owner: TenantDataOwner = { name: 'n', tenantIds: () => { passes += 1; return held; }, async forget(id) { held.delete(id); return 1; } };
-    const purge = startTenantPurge({ owners: [owner], logger, tenantExists: async () => false, pending: () => 0, everyMs: 40 });
+    const owner: TenantDataOwner = {
+      name: 'n',
+      tenantIds: () => {
+        passes += 1;
+        return held;
+      },
+      async forget(id) {
+        held.delete(id);
+        return 1;
+      },
+    };
+    const purge = startTenantPurge({
+      owners: [owner],
+      logger,
+      tenantExists: async () => false,
+      pending: () => 0,
+      everyMs: 40,
+    });
     await waitFor(() => passes >= 1, 8_000, 'the start run');
     expect(passes).toBe(1); // the start run
     held.add('t');
@@ -162,9 +217,26 @@ describe('startTenantPurge', () => {
   it('coalesces triggers: at most one pass waits behind the running one', async () => {
     let passes = 0;
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => { release = r; });
-    const owner: TenantDataOwner = { name: 'n', tenantIds: () => { passes += 1; return ['t']; }, forget: async () => 0 };
-    const purge = startTenantPurge({ owners: [owner], logger, tenantExists: async () => { await gate; return true; }, pending: () => 0 });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const owner: TenantDataOwner = {
+      name: 'n',
+      tenantIds: () => {
+        passes += 1;
+        return ['t'];
+      },
+      forget: async () => 0,
+    };
+    const purge = startTenantPurge({
+      owners: [owner],
+      logger,
+      tenantExists: async () => {
+        await gate;
+        return true;
+      },
+      pending: () => 0,
+    });
     for (let i = 0; i < 5; i += 1) purge.trigger();
     release();
     await purge.run();

@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 async function configError(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(isGatewayError(err, 'E_INVALID')).toBe(true);
   return (err as Error).message;
 }
@@ -41,9 +44,16 @@ describe('addTenant', () => {
 
   it('takes a chosen user name, IP allow-list and plaintext flag', async () => {
     const { tenant } = await addTenant(store, {
-      name: 'Acme', smtpUsername: 'facturen@acme.test', allowedIps: [' 10.0.0.0/24', '2001:db8::/48', '10.0.0.0/24'], allowPlaintextAuth: true,
+      name: 'Acme',
+      smtpUsername: 'facturen@acme.test',
+      allowedIps: [' 10.0.0.0/24', '2001:db8::/48', '10.0.0.0/24'],
+      allowPlaintextAuth: true,
     });
-    expect(tenant).toMatchObject({ smtpUsername: 'facturen@acme.test', allowedIps: ['10.0.0.0/24', '2001:db8::/48'], allowPlaintextAuth: true });
+    expect(tenant).toMatchObject({
+      smtpUsername: 'facturen@acme.test',
+      allowedIps: ['10.0.0.0/24', '2001:db8::/48'],
+      allowPlaintextAuth: true,
+    });
     expect((await store.byAllowedIp('10.0.0.9'))?.id).toBe(tenant.id);
   });
 
@@ -74,9 +84,14 @@ describe('addTenant', () => {
     expect((await addTenant(store, { name: 'é'.repeat(200) })).tenant.name).toHaveLength(200);
   });
 
-  it.each(['10.0.0.0/33', 'acme.test', '10.0.0.256', '2001:db8::/129', ''])('refuses the allowed IP %j', async (entry) => {
-    expect(await configError(addTenant(store, { name: 'Acme', allowedIps: [entry] }))).toContain('not an IP address or CIDR range');
-  });
+  it.each(['10.0.0.0/33', 'acme.test', '10.0.0.256', '2001:db8::/129', ''])(
+    'refuses the allowed IP %j',
+    async (entry) => {
+      expect(await configError(addTenant(store, { name: 'Acme', allowedIps: [entry] }))).toContain(
+        'not an IP address or CIDR range',
+      );
+    },
+  );
 
   it.each(['', 'has space', '-leading', 'a\r\nb', 'x'.repeat(65)])('refuses the user name %j', async (smtpUsername) => {
     expect(await configError(addTenant(store, { name: 'Acme', smtpUsername }))).toContain('SMTP user name');

@@ -39,7 +39,9 @@ function nastyBody(random: () => number, length: number, alphabet: readonly numb
 
 describe('dot-stuffing', () => {
   it('stuffs a dot at the very start and after every CRLF', () => {
-    expect(stuffed('.start\r\nmiddle\r\n.dot\r\n..two\r\nend\r\n')).toBe('..start\r\nmiddle\r\n..dot\r\n...two\r\nend\r\n.\r\n');
+    expect(stuffed('.start\r\nmiddle\r\n.dot\r\n..two\r\nend\r\n')).toBe(
+      '..start\r\nmiddle\r\n..dot\r\n...two\r\nend\r\n.\r\n',
+    );
   });
 
   it('turns a lone dot line into two dots, so it cannot end the data', () => {
@@ -74,7 +76,21 @@ describe('dot-stuffing', () => {
   });
 
   it('matches nodemailer byte for byte on the edge cases', async () => {
-    const cases = ['', '.', '\r', '\n', '\r\n', '.\r\n', '\r\n.', 'a\r', 'a\n', '\n.', '\r.', '..\r\r..\n\n..', 'x\r\n..\r\n.\r\n'];
+    const cases = [
+      '',
+      '.',
+      '\r',
+      '\n',
+      '\r\n',
+      '.\r\n',
+      '\r\n.',
+      'a\r',
+      'a\n',
+      '\n.',
+      '\r.',
+      '..\r\r..\n\n..',
+      'x\r\n..\r\n.\r\n',
+    ];
     for (const text of cases) {
       const body = Buffer.from(text, 'latin1');
       expect(stuffed(body), JSON.stringify(text)).toBe(await nodemailerStuffed(body));
@@ -85,13 +101,18 @@ describe('dot-stuffing', () => {
     const random = prng(20260302);
     for (let i = 0; i < 500; i++) {
       const body = nastyBody(random, 1 + Math.floor(random() * 200), ALPHABETS[i % ALPHABETS.length]!);
-      expect(stuffed(body), `case ${i}: ${JSON.stringify(body.toString('latin1'))}`).toBe(await nodemailerStuffed(body));
+      expect(stuffed(body), `case ${i}: ${JSON.stringify(body.toString('latin1'))}`).toBe(
+        await nodemailerStuffed(body),
+      );
     }
   });
 
   it('matches nodemailer on 100 KB CRLF text with dot lines (the fast path)', async () => {
     const random = prng(7);
-    const lines = Array.from({ length: 1_500 }, () => `${random() < 0.1 ? '.' : ''}${'x'.repeat(Math.floor(random() * 76))}`);
+    const lines = Array.from(
+      { length: 1_500 },
+      () => `${random() < 0.1 ? '.' : ''}${'x'.repeat(Math.floor(random() * 76))}`,
+    );
     const body = Buffer.from(`${lines.join('\r\n')}\r\n`);
     expect(body.length).toBeGreaterThan(50_000);
     expect(stuffed(body)).toBe(await nodemailerStuffed(body));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REPLY_LINES, ReplyParser, ReplyProtocolError, type ServerReply } from '../../src/transports/smtp/client/reply-parser.js';
+import {
+  MAX_REPLY_LINES,
+  ReplyParser,
+  ReplyProtocolError,
+  type ServerReply,
+} from '../../src/transports/smtp/client/reply-parser.js';
 
 function parser(maxLine?: number): { parser: ReplyParser; replies: ServerReply[] } {
   const replies: ServerReply[] = [];
@@ -12,14 +17,24 @@ describe('smtp client reply parser', () => {
   it('reads a single-line reply as a typed SmtpReply and keeps the whole line as the response', () => {
     const { parser: p, replies } = parser();
     p.push(bytes('250 2.0.0 Ok: queued as 4XyZ\r\n'));
-    expect(replies).toEqual([{
-      code: 250, enhanced: '2.0.0', text: 'Ok: queued as 4XyZ', response: '250 2.0.0 Ok: queued as 4XyZ', lines: ['2.0.0 Ok: queued as 4XyZ'],
-    }]);
+    expect(replies).toEqual([
+      {
+        code: 250,
+        enhanced: '2.0.0',
+        text: 'Ok: queued as 4XyZ',
+        response: '250 2.0.0 Ok: queued as 4XyZ',
+        lines: ['2.0.0 Ok: queued as 4XyZ'],
+      },
+    ]);
   });
 
   it('types a reply without enhanced status, and strips the status from every line of a multi-line one', () => {
     const { parser: p, replies } = parser();
-    p.push(bytes('354 End data with <CR><LF>.<CR><LF>\r\n550-5.7.1 Blocked\r\n550 5.7.1 See https://help.test\r\n421 4.4.2\r\n'));
+    p.push(
+      bytes(
+        '354 End data with <CR><LF>.<CR><LF>\r\n550-5.7.1 Blocked\r\n550 5.7.1 See https://help.test\r\n421 4.4.2\r\n',
+      ),
+    );
     expect(replies.map(({ code, enhanced, text }) => ({ code, enhanced, text }))).toEqual([
       { code: 354, enhanced: '', text: 'End data with <CR><LF>.<CR><LF>' },
       { code: 550, enhanced: '5.7.1', text: 'Blocked See https://help.test' },
@@ -53,10 +68,17 @@ describe('smtp client reply parser', () => {
 
   it('splits several pipelined replies arriving in one chunk, in order', () => {
     const { parser: p, replies } = parser();
-    p.push(bytes('250 2.1.0 Sender ok\r\n250 2.1.5 a ok\r\n550 5.1.1 b unknown\r\n451 4.7.1 c greylisted\r\n354 go ahead\r\n250-partial'));
+    p.push(
+      bytes(
+        '250 2.1.0 Sender ok\r\n250 2.1.5 a ok\r\n550 5.1.1 b unknown\r\n451 4.7.1 c greylisted\r\n354 go ahead\r\n250-partial',
+      ),
+    );
     expect(replies.map((r) => [r.code, r.response])).toEqual([
-      [250, '250 2.1.0 Sender ok'], [250, '250 2.1.5 a ok'], [550, '550 5.1.1 b unknown'],
-      [451, '451 4.7.1 c greylisted'], [354, '354 go ahead'],
+      [250, '250 2.1.0 Sender ok'],
+      [250, '250 2.1.5 a ok'],
+      [550, '550 5.1.1 b unknown'],
+      [451, '451 4.7.1 c greylisted'],
+      [354, '354 go ahead'],
     ]);
     expect(p.pending).toBe(true);
     p.push(bytes('\r\n250 done\r\n'));
@@ -93,7 +115,9 @@ describe('smtp client reply parser', () => {
 
   it('refuses lines that are not replies', () => {
     const { parser: p } = parser();
-    expect(() => p.push(bytes('HTTP/1.1 400 Bad Request\r\n'))).toThrow(/invalid reply line "HTTP\/1.1 400 Bad Request"/);
+    expect(() => p.push(bytes('HTTP/1.1 400 Bad Request\r\n'))).toThrow(
+      /invalid reply line "HTTP\/1.1 400 Bad Request"/,
+    );
     expect(() => parser().parser.push(bytes('25 short\r\n'))).toThrow(ReplyProtocolError);
     expect(() => parser().parser.push(bytes('650 no such class\r\n'))).toThrow(ReplyProtocolError);
     expect(new ReplyProtocolError('x').code).toBe('EPROTOCOL');

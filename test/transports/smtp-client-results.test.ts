@@ -13,7 +13,11 @@ function reply(response: string): ServerReply {
 describe('results from smtp client answers', () => {
   it('delivers on 2xx and classifies other replies by class, in envelope order', () => {
     const to = ['a@x.test', 'b@x.test', 'c@x.test'];
-    const answers = [reply('250 2.0.0 Ok: queued as Q1'), reply('550 5.1.1 No such user'), reply('451 4.7.1 Greylisted')];
+    const answers = [
+      reply('250 2.0.0 Ok: queued as Q1'),
+      reply('550 5.1.1 No such user'),
+      reply('451 4.7.1 Greylisted'),
+    ];
     expect(resultsFromAnswers(to, answers, 'hop:25')).toEqual([
       { address: 'a@x.test', outcome: 'delivered', reply: '250 2.0.0 Ok: queued as Q1', nextHop: 'hop:25' },
       { address: 'b@x.test', outcome: 'bounced', reply: '550 5.1.1 No such user', nextHop: 'hop:25' },
@@ -23,13 +27,20 @@ describe('results from smtp client answers', () => {
 
   it('puts a multi-line reply on one line', () => {
     const [result] = resultsFromAnswers(['a@x.test'], [reply('550-5.7.1 Blocked\n550 5.7.1 See https://help.test')]);
-    expect(result).toEqual({ address: 'a@x.test', outcome: 'bounced', reply: '550-5.7.1 Blocked 550 5.7.1 See https://help.test' });
+    expect(result).toEqual({
+      address: 'a@x.test',
+      outcome: 'bounced',
+      reply: '550-5.7.1 Blocked 550 5.7.1 See https://help.test',
+    });
   });
 
   it('defers our own hop failures even on a 5xx reply, and network errors', () => {
     const auth = clientError('EAUTH', 'Authentication failed', reply('535 5.7.8 Bad credentials'));
     const timeout = clientError('ETIMEDOUT', 'send timed out after 500 ms');
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
     expect(resultsFromAnswers(['a', 'b', 'c'], [auth, timeout, refused]).map((r) => [r.outcome, r.reply])).toEqual([
       ['deferred', '535 5.7.8 Bad credentials'],
       ['deferred', 'ETIMEDOUT: send timed out after 500 ms'],

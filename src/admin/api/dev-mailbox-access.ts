@@ -17,10 +17,13 @@ export function devMailboxGuard(access: DevMailboxAccess): RequestHandler {
   return async (req, res, next) => {
     if (access.listenerIsLoopback && isLoopbackAddress(req.socket.remoteAddress)) return next();
     const bearer = bearerOf(req);
-    if (bearer !== undefined && await access.isAdmin(bearer)) return next();
+    if (bearer !== undefined && (await access.isAdmin(bearer))) return next();
     res.set('WWW-Authenticate', 'Bearer realm="postbode"');
     res.set('Cache-Control', 'no-store');
-    res.status(401).json({ error: 'unauthorized', message: 'the dev mailbox needs the admin token when it is reachable from other machines' });
+    res.status(401).json({
+      error: 'unauthorized',
+      message: 'the dev mailbox needs the admin token when it is reachable from other machines',
+    });
   };
 }
 

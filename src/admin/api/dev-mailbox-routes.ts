@@ -21,15 +21,21 @@ export function createDevMailboxRouter(mailbox: CaptureMailbox): Router {
 
   router.get('/:id', async (req, res, next) => {
     const meta = await mailbox.get(req.params.id);
-    const raw = meta && await mailbox.raw(meta.id);
-    if (!meta || !raw) { next(); return; }
+    const raw = meta && (await mailbox.raw(meta.id));
+    if (!meta || !raw) {
+      next();
+      return;
+    }
     sendHtml(res, renderPage(`${meta.subject || '(no subject)'} – Postbode dev mailbox`, detailBody(meta, raw)));
   });
 
   router.get('/:id/raw', async (req, res, next) => {
     const meta = await mailbox.get(req.params.id);
-    const raw = meta && await mailbox.raw(meta.id);
-    if (!meta || !raw) { next(); return; }
+    const raw = meta && (await mailbox.raw(meta.id));
+    if (!meta || !raw) {
+      next();
+      return;
+    }
     res.set('Content-Disposition', `attachment; filename="${meta.id}.eml"`);
     res.type('message/rfc822').send(raw);
   });
@@ -38,14 +44,19 @@ export function createDevMailboxRouter(mailbox: CaptureMailbox): Router {
 }
 
 function listBody(messages: readonly CapturedMessage[]): string {
-  const intro = '<h1>Dev mailbox</h1><p class="muted">delivery.mode is <code>capture</code>: outgoing mail is kept here and never sent. Newest first.</p>';
+  const intro =
+    '<h1>Dev mailbox</h1><p class="muted">delivery.mode is <code>capture</code>: outgoing mail is kept here and never sent. Newest first.</p>';
   if (messages.length === 0) return `${intro}<p>No messages captured yet.</p>`;
-  const rows = messages.map((m) => `<tr>
+  const rows = messages
+    .map(
+      (m) => `<tr>
 <td>${escapeHtml(new Date(m.capturedAt).toISOString())}</td>
 <td>${escapeHtml(m.envelope.from || '<>')}</td>
 <td>${escapeHtml(m.envelope.to.join(', '))}</td>
 <td><a href="/dev/mailbox/${encodeURIComponent(m.id)}">${escapeHtml(m.subject || '(no subject)')}</a></td>
-<td>${m.size}</td></tr>`).join('\n');
+<td>${m.size}</td></tr>`,
+    )
+    .join('\n');
   return `${intro}<table><thead><tr><th>Time</th><th>From</th><th>To</th><th>Subject</th><th>Bytes</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }

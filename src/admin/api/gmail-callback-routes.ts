@@ -44,8 +44,20 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
   router.get('/callback', async (req, res) => {
     const code = param(req.query.code);
     const state = param(req.query.state);
-    if (req.query.error !== undefined) return page(res, 400, 'Gmail not linked', 'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.');
-    if (code === undefined || state === undefined) return page(res, 400, 'Gmail not linked', 'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.');
+    if (req.query.error !== undefined)
+      return page(
+        res,
+        400,
+        'Gmail not linked',
+        'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.',
+      );
+    if (code === undefined || state === undefined)
+      return page(
+        res,
+        400,
+        'Gmail not linked',
+        'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.',
+      );
     try {
       const { tenantId, address } = await deps.links.complete(code, state, req.get('cookie'));
       if (deps.links.clearCookie) res.append('Set-Cookie', deps.links.clearCookie());
@@ -57,9 +69,19 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
       const failure = classifyGoogleError(err, deps.clock());
       deps.logger.warn({ reason: failure.reply }, 'Gmail link callback failed');
       if (failure.kind === 'link-broken' || failure.kind === 'bounce') {
-        return page(res, 400, 'Gmail not linked', 'Google did not accept this sign-in (it may have expired). Start linking again from the settings page.');
+        return page(
+          res,
+          400,
+          'Gmail not linked',
+          'Google did not accept this sign-in (it may have expired). Start linking again from the settings page.',
+        );
       }
-      page(res, 502, 'Gmail not linked', 'Google could not be reached to finish linking. Try again in a few minutes from the settings page.');
+      page(
+        res,
+        502,
+        'Gmail not linked',
+        'Google could not be reached to finish linking. Try again in a few minutes from the settings page.',
+      );
     }
   });
   return router;
@@ -69,8 +91,14 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
 async function recordLink(deps: GmailCallbackDeps, tenantId: string): Promise<void> {
   try {
     await deps.audit?.record({
-      at: deps.clock(), actor: 'google-oauth-callback', tenantId, method: 'GET', route: '/oauth/google/callback',
-      targetId: tenantId, fieldsChanged: ['gmail.link'], status: 200,
+      at: deps.clock(),
+      actor: 'google-oauth-callback',
+      tenantId,
+      method: 'GET',
+      route: '/oauth/google/callback',
+      targetId: tenantId,
+      fieldsChanged: ['gmail.link'],
+      status: 200,
     });
   } catch (err) {
     // The link is made: answer it, but make the missing audit entry loud (as mount-routes does).

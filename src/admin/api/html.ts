@@ -25,7 +25,13 @@ export const HTML_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Safe in element content and in quoted attribute values. */
 export function escapeHtml(value: string): string {
@@ -43,7 +49,10 @@ export function renderPage(title: string, body: string, lang = 'en'): string {
 
 /** `formPost`: the page has a form posting back to this server (a confirmation button). */
 export function sendHtml(res: Response, html: string, opts: { readonly formPost?: boolean } = {}): void {
-  res.set('Content-Security-Policy', opts.formPost ? HTML_CSP.replace("form-action 'none'", "form-action 'self'") : HTML_CSP);
+  res.set(
+    'Content-Security-Policy',
+    opts.formPost ? HTML_CSP.replace("form-action 'none'", "form-action 'self'") : HTML_CSP,
+  );
   res.set('Cache-Control', 'no-store');
   res.type('html').send(html);
 }

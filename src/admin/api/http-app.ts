@@ -16,7 +16,9 @@ export interface HealthReport {
 }
 
 /** Not ready carries a stable reason (e.g. `disk_below_watermark`) and what explains it. */
-export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string; readonly details?: Record<string, unknown> };
+export type Readiness =
+  | { readonly ready: true }
+  | { readonly ready: false; readonly reason: string; readonly details?: Record<string, unknown> };
 
 export interface HttpAppDeps {
   readonly registry: Registry;
@@ -57,14 +59,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/readyz', (_req, res) => {
     const state = deps.ready?.() ?? { ready: true };
     res.set('Cache-Control', 'no-store');
-    res.status(state.ready ? 200 : 503).json(state.ready ? { ready: true } : { ready: false, reason: state.reason, ...state.details });
+    res
+      .status(state.ready ? 200 : 503)
+      .json(state.ready ? { ready: true } : { ready: false, reason: state.reason, ...state.details });
   });
   app.get('/metrics', async (_req, res) => {
     const text = await deps.registry.metrics();
     res.set('Cache-Control', 'no-store');
     res.type(deps.registry.contentType).send(text);
   });
-  if (deps.mailbox) app.use('/dev/mailbox', devMailboxGuard(deps.mailboxAccess ?? NOBODY), createDevMailboxRouter(deps.mailbox));
+  if (deps.mailbox)
+    app.use('/dev/mailbox', devMailboxGuard(deps.mailboxAccess ?? NOBODY), createDevMailboxRouter(deps.mailbox));
   // The Config API of a later issue lives here, with its own auth and body parsing.
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
   if (deps.tracking) app.use('/t', deps.tracking);
@@ -73,7 +78,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // The settings page (src/admin/web): a static shell that calls /api/v1 with the user's token.
   app.use(createWebRouter());
 
-  app.use((_req, res) => { res.status(404).json({ error: 'not_found' }); });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
   app.use(errorHandler(deps.logger));
   return app;
 }

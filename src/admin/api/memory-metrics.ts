@@ -12,7 +12,8 @@ export function registerMemoryGauges(registers: Registry[], opts: { readonly dat
   new Gauge({
     name: 'postbode_memory_bytes',
     help: 'Memory by kind: heap_used and heap_total (V8), rss_anon and rss_file (Linux /proc/self/status RssAnon, RssFile; absent elsewhere)',
-    labelNames: ['kind'] as const, registers,
+    labelNames: ['kind'] as const,
+    registers,
     async collect() {
       this.reset();
       const { heapUsed, heapTotal } = process.memoryUsage();
@@ -29,8 +30,9 @@ export function registerMemoryGauges(registers: Registry[], opts: { readonly dat
   if (dataDir === undefined) return;
   new Gauge({
     name: 'postbode_lmdb_file_bytes',
-    help: 'Size of each LMDB environment\'s data file under the data directory (its memory map can grow to this), by store folder',
-    labelNames: ['store'] as const, registers,
+    help: "Size of each LMDB environment's data file under the data directory (its memory map can grow to this), by store folder",
+    labelNames: ['store'] as const,
+    registers,
     async collect() {
       this.reset();
       for (const [store, bytes] of await lmdbFileSizes(dataDir)) this.set({ store }, bytes);

@@ -27,12 +27,22 @@ export interface CreatedMetrics {
 export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample; dataDir?: string }): CreatedMetrics {
   const registry = new Registry();
   const registers = [registry];
-  const accepted = new Counter({ name: 'postbode_messages_accepted_total', help: 'Messages queued (250 sent to the client)', registers });
+  const accepted = new Counter({
+    name: 'postbode_messages_accepted_total',
+    help: 'Messages queued (250 sent to the client)',
+    registers,
+  });
   const rejected = new Counter({
-    name: 'postbode_messages_rejected_total', help: 'Commands or messages refused, by reason', labelNames: ['reason'] as const, registers,
+    name: 'postbode_messages_rejected_total',
+    help: 'Commands or messages refused, by reason',
+    labelNames: ['reason'] as const,
+    registers,
   });
   const recipients = new Counter({
-    name: 'postbode_recipients_total', help: 'Per-recipient delivery outcomes', labelNames: ['outcome'] as const, registers,
+    name: 'postbode_recipients_total',
+    help: 'Per-recipient delivery outcomes',
+    labelNames: ['outcome'] as const,
+    registers,
   });
   const latency = new Histogram({
     name: 'postbode_accept_latency_seconds',
@@ -41,11 +51,18 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
     registers,
   });
   new Gauge({
-    name: 'postbode_queue_messages', help: 'Messages with at least one recipient not yet final', registers,
-    collect() { this.set(opts.depth().messages); },
+    name: 'postbode_queue_messages',
+    help: 'Messages with at least one recipient not yet final',
+    registers,
+    collect() {
+      this.set(opts.depth().messages);
+    },
   });
   new Gauge({
-    name: 'postbode_queue_recipients', help: 'Recipients not yet final, by status', labelNames: ['status'] as const, registers,
+    name: 'postbode_queue_recipients',
+    help: 'Recipients not yet final, by status',
+    labelNames: ['status'] as const,
+    registers,
     collect() {
       const depth = opts.depth();
       this.set({ status: 'queued' }, depth.queued);
@@ -55,16 +72,22 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
   if (opts.disk) diskGauges(registers, opts.disk);
   const mx = mxCounters(registers);
   const gmail = new Counter({
-    name: 'postbode_gmail_sends_total', help: 'Gmail mode sends by outcome (sent, deferred, bounced, link-broken, daily-limit, not-send-as)',
-    labelNames: ['outcome'] as const, registers,
+    name: 'postbode_gmail_sends_total',
+    help: 'Gmail mode sends by outcome (sent, deferred, bounced, link-broken, daily-limit, not-send-as)',
+    labelNames: ['outcome'] as const,
+    registers,
   });
   const limitHits = new Counter({
-    name: 'postbode_tenant_limit_hits_total', help: 'Commands refused by a tenant or session limit, by limit (per tenant: GET /tenants/{id}/limits)',
-    labelNames: ['limit'] as const, registers,
+    name: 'postbode_tenant_limit_hits_total',
+    help: 'Commands refused by a tenant or session limit, by limit (per tenant: GET /tenants/{id}/limits)',
+    labelNames: ['limit'] as const,
+    registers,
   });
   registerMemoryGauges(registers, { dataDir: opts.dataDir });
   const replayed = new Counter({
-    name: 'postbode_queue_replayed_total', help: 'Messages in flight when the previous process died, sent again after the start (at-least-once)', registers,
+    name: 'postbode_queue_replayed_total',
+    help: 'Messages in flight when the previous process died, sent again after the start (at-least-once)',
+    registers,
   });
   collectDefaultMetrics({ register: registry });
 
@@ -73,12 +96,24 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
       accepted.inc();
       latency.observe(seconds);
     },
-    rejected(reason) { rejected.inc({ reason }); },
-    delivery(outcome, count) { if (count > 0) recipients.inc({ outcome }, count); },
-    mx(event, category) { mx(event, category); },
-    gmail(outcome) { gmail.inc({ outcome }); },
-    limitHit(limit) { limitHits.inc({ limit }); },
-    replayed(count) { if (count > 0) replayed.inc(count); },
+    rejected(reason) {
+      rejected.inc({ reason });
+    },
+    delivery(outcome, count) {
+      if (count > 0) recipients.inc({ outcome }, count);
+    },
+    mx(event, category) {
+      mx(event, category);
+    },
+    gmail(outcome) {
+      gmail.inc({ outcome });
+    },
+    limitHit(limit) {
+      limitHits.inc({ limit });
+    },
+    replayed(count) {
+      if (count > 0) replayed.inc(count);
+    },
   };
   return { metrics, registry };
 }
@@ -86,23 +121,50 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
 /** Read when scraped, like the queue gauges. */
 function diskGauges(registers: Registry[], disk: DiskSample): void {
   new Gauge({
-    name: 'postbode_disk_free_bytes', help: 'Free bytes on the data directory\'s filesystem at the last statfs sample', registers,
-    collect() { const free = disk.freeBytes(); if (free !== undefined) this.set(free); },
+    name: 'postbode_disk_free_bytes',
+    help: "Free bytes on the data directory's filesystem at the last statfs sample",
+    registers,
+    collect() {
+      const free = disk.freeBytes();
+      if (free !== undefined) this.set(free);
+    },
   });
   new Gauge({
-    name: 'postbode_disk_below_watermark', help: '1 while free space is below queue.minFreeBytes (new mail gets 452 4.3.1), else 0', registers,
-    collect() { this.set(disk.below() ? 1 : 0); },
+    name: 'postbode_disk_below_watermark',
+    help: '1 while free space is below queue.minFreeBytes (new mail gets 452 4.3.1), else 0',
+    registers,
+    collect() {
+      this.set(disk.below() ? 1 : 0);
+    },
   });
 }
 
 /** Inbound MX counters (src/feedback/): bounces by category, forwarded replies, auto-replies, forged bounces. */
 function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) => void {
-  const bounces = new Counter({ name: 'postbode_mx_bounces_total', help: 'Bounces received, by category (hard, soft, delayed)', labelNames: ['category'] as const, registers });
-  const held = new Counter({ name: 'postbode_mx_replies_held_total', help: 'Replies not forwarded, by reason (unmatched: answers no message the tenant sent; unconfirmed: the reply address is not confirmed)', labelNames: ['reason'] as const, registers });
+  const bounces = new Counter({
+    name: 'postbode_mx_bounces_total',
+    help: 'Bounces received, by category (hard, soft, delayed)',
+    labelNames: ['category'] as const,
+    registers,
+  });
+  const held = new Counter({
+    name: 'postbode_mx_replies_held_total',
+    help: 'Replies not forwarded, by reason (unmatched: answers no message the tenant sent; unconfirmed: the reply address is not confirmed)',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   const counters: Record<Exclude<MxEvent, 'bounce' | 'reply-held'>, Counter> = {
-    'reply-forwarded': new Counter({ name: 'postbode_mx_replies_forwarded_total', help: 'Replies forwarded to the tenant', registers }),
+    'reply-forwarded': new Counter({
+      name: 'postbode_mx_replies_forwarded_total',
+      help: 'Replies forwarded to the tenant',
+      registers,
+    }),
     'auto-reply': new Counter({ name: 'postbode_mx_auto_replies_total', help: 'Auto-replies recorded', registers }),
-    forged: new Counter({ name: 'postbode_mx_forged_bounces_total', help: 'Bounces dropped as forged (bad VERP MAC, unknown or foreign message)', registers }),
+    forged: new Counter({
+      name: 'postbode_mx_forged_bounces_total',
+      help: 'Bounces dropped as forged (bad VERP MAC, unknown or foreign message)',
+      registers,
+    }),
   };
   return (event, category) => {
     if (event === 'bounce') bounces.inc({ category: category ?? 'unknown' });

@@ -36,10 +36,15 @@ function recordOpen(deps: TrackingRouteDeps, token: string, userAgent: string | 
   const payload = verifyToken(deps.key, token);
   if (payload === null || !payload.counts) return;
   const openedAt = deps.clock();
-  deps.opens.record({
-    messageId: payload.messageId, recipient: payload.recipient, userAgent, openedAt,
-    deliveredAt: deliveredAt(deps.messages, payload.messageId, payload.recipient),
-  }).catch((err: unknown) => deps.logger.error({ err, queueId: payload.messageId }, 'could not record an open'));
+  deps.opens
+    .record({
+      messageId: payload.messageId,
+      recipient: payload.recipient,
+      userAgent,
+      openedAt,
+      deliveredAt: deliveredAt(deps.messages, payload.messageId, payload.recipient),
+    })
+    .catch((err: unknown) => deps.logger.error({ err, queueId: payload.messageId }, 'could not record an open'));
 }
 
 function deliveredAt(messages: TrackingRouteDeps['messages'], id: string, address: string): number | undefined {

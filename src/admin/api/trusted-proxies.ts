@@ -15,4 +15,3 @@ export function trustProxySetting(entries: readonly string[]): false | ((address
     return ip !== undefined && ranges.some((range) => inRange(ip, range));
   };
 }
-

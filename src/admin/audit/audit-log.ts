@@ -75,18 +75,24 @@ export function openAuditLog(path: string): AuditLog {
     },
     async list(query) {
       const limit = Math.min(Math.max(1, Math.floor(query.limit)), AUDIT_MAX_LIMIT);
-      const ids = query.tenantId === undefined
-        ? [...entries.getKeys(newestFirst(query.before, limit + 1))]
-        : tenantIds(byTenant, query.tenantId, query.before, limit + 1);
-      const page = ids.slice(0, limit).map((id) => entries.get(id)).filter((e): e is AuditEntry => e !== undefined);
+      const ids =
+        query.tenantId === undefined
+          ? [...entries.getKeys(newestFirst(query.before, limit + 1))]
+          : tenantIds(byTenant, query.tenantId, query.before, limit + 1);
+      const page = ids
+        .slice(0, limit)
+        .map((id) => entries.get(id))
+        .filter((e): e is AuditEntry => e !== undefined);
       const last = page.at(-1);
       return { entries: page, ...(ids.length > limit && last ? { next: last.id } : {}) };
     },
     async purgeOlderThan(olderThan) {
       let purged = 0;
       // Ids sort by time: the oldest come first; a bounded batch per transaction.
-      for (let more = true; more;) {
-        const old = [...entries.getRange({ limit: PURGE_BATCH })].filter(({ value }) => value.at < olderThan).map(({ value }) => value);
+      for (let more = true; more; ) {
+        const old = [...entries.getRange({ limit: PURGE_BATCH })]
+          .filter(({ value }) => value.at < olderThan)
+          .map(({ value }) => value);
         if (old.length === 0) break;
         await root.transaction(() => {
           for (const e of old) {
@@ -99,7 +105,9 @@ export function openAuditLog(path: string): AuditLog {
       }
       return purged;
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }
 
@@ -124,12 +132,20 @@ export function laterId(at: number, last: string | undefined): string {
   return chars.join('');
 }
 
-function newestFirst(before: string | undefined, limit: number): { reverse: true; limit: number; start?: string; exclusiveStart?: boolean } {
+function newestFirst(
+  before: string | undefined,
+  limit: number,
+): { reverse: true; limit: number; start?: string; exclusiveStart?: boolean } {
   return { reverse: true, limit, ...(before === undefined ? {} : { start: before, exclusiveStart: true }) };
 }
 
 /** Entry ids of one tenant, newest first: a reverse range read over `<tenantId>:<id>` keys. */
-function tenantIds(byTenant: Database<true, string>, tenantId: string, before: string | undefined, limit: number): string[] {
+function tenantIds(
+  byTenant: Database<true, string>,
+  tenantId: string,
+  before: string | undefined,
+  limit: number,
+): string[] {
   const prefix = `${tenantId}:`;
   // ';' follows ':' in ASCII: `<tenantId>;` sorts after every key of this tenant.
   const start = before === undefined ? `${tenantId};` : `${prefix}${before}`;

@@ -16,7 +16,10 @@ export interface EnvAdminToken {
 export function envAdminToken(value: string | undefined): EnvAdminToken | undefined {
   if (value === undefined || value === '') return undefined;
   if (value.length < MIN_ENV_ADMIN_TOKEN_LENGTH) {
-    throw new GatewayError('E_CONFIG', `POSTBODE_ADMIN_TOKEN is too short (at least ${MIN_ENV_ADMIN_TOKEN_LENGTH} characters)`);
+    throw new GatewayError(
+      'E_CONFIG',
+      `POSTBODE_ADMIN_TOKEN is too short (at least ${MIN_ENV_ADMIN_TOKEN_LENGTH} characters)`,
+    );
   }
   return { hash: sha256(value) };
 }
@@ -39,12 +42,19 @@ export async function ensureAdminToken(deps: {
   if (deps.env) return;
   const now = deps.clock();
   const created = generateToken(now);
-  const stored = await deps.store.createFirstAdmin({ id: created.id, kind: 'admin', secretHash: created.secretHash, createdAt: now });
+  const stored = await deps.store.createFirstAdmin({
+    id: created.id,
+    kind: 'admin',
+    secretHash: created.secretHash,
+    createdAt: now,
+  });
   if (!stored) return;
   // The one place a secret is ever logged: the generated admin token, at the first start
   // only (never again: only its hash is stored). It is in the message text on purpose, so
   // that the redaction of fields such as `token` does not hide it.
-  deps.logger.warn(`generated the admin API token (shown only this once; store it now, or set POSTBODE_ADMIN_TOKEN): ${created.token}`);
+  deps.logger.warn(
+    `generated the admin API token (shown only this once; store it now, or set POSTBODE_ADMIN_TOKEN): ${created.token}`,
+  );
 }
 
 function sha256(text: string): Buffer {

@@ -32,7 +32,8 @@ const NO_MATCH = Buffer.alloc(32).toString('base64');
 export function createAuthenticator(deps: AuthenticatorDeps): (bearer: string) => Promise<Authenticated | undefined> {
   const touchEveryMs = deps.touchEveryMs ?? 60_000;
   return async (bearer) => {
-    if (deps.envAdmin && matchesEnvAdmin(bearer, deps.envAdmin)) return { principal: { kind: 'admin' }, rateKey: 'admin' };
+    if (deps.envAdmin && matchesEnvAdmin(bearer, deps.envAdmin))
+      return { principal: { kind: 'admin' }, rateKey: 'admin' };
     const parsed = parseToken(bearer);
     if (!parsed) return undefined;
     const record = await deps.tokens.get(parsed.id);
@@ -49,7 +50,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): (bearer: string) =
       principal = { kind: 'tenant', tenantId: record.tenantId, tokenId: record.id };
     }
     if (record.lastUsedAt === undefined || now - record.lastUsedAt >= touchEveryMs) {
-      deps.tokens.touch(record.id, now).catch((err: unknown) => deps.logger.warn({ err, tokenId: record.id }, 'could not record token use'));
+      deps.tokens
+        .touch(record.id, now)
+        .catch((err: unknown) => deps.logger.warn({ err, tokenId: record.id }, 'could not record token use'));
     }
     return { principal, rateKey: `token:${record.id}` };
   };

@@ -16,10 +16,17 @@ export interface TokenOptions {
 }
 
 /** A tenant-scoped token. Throws E_CONFLICT when the tenant already holds the most tokens allowed. */
-export async function createTenantToken(store: TokenStore, tenantId: string, opts: TokenOptions): Promise<CreatedToken> {
+export async function createTenantToken(
+  store: TokenStore,
+  tenantId: string,
+  opts: TokenOptions,
+): Promise<CreatedToken> {
   const existing = await store.listForTenant(tenantId, MAX_TOKENS_PER_TENANT);
   if (existing.length >= MAX_TOKENS_PER_TENANT) {
-    throw new GatewayError('E_CONFLICT', `a tenant holds at most ${MAX_TOKENS_PER_TENANT} API tokens; revoke one first`);
+    throw new GatewayError(
+      'E_CONFLICT',
+      `a tenant holds at most ${MAX_TOKENS_PER_TENANT} API tokens; revoke one first`,
+    );
   }
   const created = generateToken(opts.now);
   await store.create(toRecord(created, { kind: 'tenant', tenantId }, opts));
@@ -33,13 +40,24 @@ export async function createAdminToken(store: TokenStore, opts: TokenOptions): P
   return shown(created, opts);
 }
 
-function toRecord(created: NewToken, owner: Pick<ApiTokenRecord, 'kind' | 'tenantId'>, opts: TokenOptions): ApiTokenRecord {
+function toRecord(
+  created: NewToken,
+  owner: Pick<ApiTokenRecord, 'kind' | 'tenantId'>,
+  opts: TokenOptions,
+): ApiTokenRecord {
   return {
-    id: created.id, ...owner, secretHash: created.secretHash, createdAt: opts.now,
+    id: created.id,
+    ...owner,
+    secretHash: created.secretHash,
+    createdAt: opts.now,
     ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }),
   };
 }
 
 function shown(created: NewToken, opts: TokenOptions): CreatedToken {
-  return { id: created.id, token: created.token, ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }) };
+  return {
+    id: created.id,
+    token: created.token,
+    ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }),
+  };
 }

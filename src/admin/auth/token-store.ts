@@ -51,7 +51,7 @@ export function openTokenStore(path: string): TokenStore {
   /** `<owner>:<tokenId>` → true: tokens per tenant in id (= creation) order, and "is there an admin token". */
   const byOwner: Database<true, string> = root.openDB({ name: 'tokens-by-owner', encoding: 'json' });
 
-  const ownerOf = (r: ApiTokenRecord): string => (r.kind === 'admin' ? ADMIN_OWNER : r.tenantId ?? '');
+  const ownerOf = (r: ApiTokenRecord): string => (r.kind === 'admin' ? ADMIN_OWNER : (r.tenantId ?? ''));
   const ownerKeys = (owner: string, limit: number): string[] => [
     ...byOwner.getKeys({ start: `${owner}:`, end: `${owner};`, limit }),
   ];
@@ -61,8 +61,12 @@ export function openTokenStore(path: string): TokenStore {
   };
 
   return {
-    async get(id) { return tokens.get(id); },
-    async create(record) { root.transactionSync(() => put(record)); },
+    async get(id) {
+      return tokens.get(id);
+    },
+    async create(record) {
+      root.transactionSync(() => put(record));
+    },
     async createFirstAdmin(record) {
       return root.transactionSync(() => {
         if (ownerKeys(ADMIN_OWNER, 1).length > 0) return false;
@@ -101,6 +105,8 @@ export function openTokenStore(path: string): TokenStore {
         if (old) void tokens.put(id, { ...old, lastUsedAt: at });
       });
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

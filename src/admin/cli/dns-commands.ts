@@ -16,43 +16,70 @@ import { openSecretBox } from '../../secrets/secret-box.js';
  */
 export async function dnsPlatform(config: Config, env: NodeJS.ProcessEnv): Promise<string> {
   const domain = config.platform.sendingDomain;
-  if (domain === null) throw new GatewayError('E_CONFIG', 'platform.sendingDomain is not set: there is no platform domain to sign for');
+  if (domain === null)
+    throw new GatewayError('E_CONFIG', 'platform.sendingDomain is not set: there is no platform domain to sign for');
   const logger = pino({ level: 'silent' });
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
   const store = openDomainStore(join(config.dataDir, 'domains'));
   try {
     const service = createDomainService({
-      store, sealer: secrets, resolver: domainResolver(config), spfInclude: platformSpfInclude(config),
-      dmarcReportAddress: config.dns.dmarcReportAddress, rotationGraceMs: config.dns.rotationGraceMs, clock: Date.now, logger,
+      store,
+      sealer: secrets,
+      resolver: domainResolver(config),
+      spfInclude: platformSpfInclude(config),
+      dmarcReportAddress: config.dns.dmarcReportAddress,
+      rotationGraceMs: config.dns.rotationGraceMs,
+      clock: Date.now,
+      logger,
     });
     const record = await service.ensurePlatformKey(domain);
-    if (record === undefined) throw new GatewayError('E_CONFLICT', `${domain} is registered by a tenant; choose another platform.sendingDomain`);
-    return platformRecordLines(config, record.domain, record.selectors.filter((s) => s.state === 'active')).join('\n');
+    if (record === undefined)
+      throw new GatewayError(
+        'E_CONFLICT',
+        `${domain} is registered by a tenant; choose another platform.sendingDomain`,
+      );
+    return platformRecordLines(
+      config,
+      record.domain,
+      record.selectors.filter((s) => s.state === 'active'),
+    ).join('\n');
   } finally {
     await store.close();
   }
 }
 
 export function platformRecordLines(
-  config: Config, domain: string, selectors: readonly { selector: string; algorithm: 'rsa' | 'ed25519'; publicKeyDnsValue: string }[],
+  config: Config,
+  domain: string,
+  selectors: readonly { selector: string; algorithm: 'rsa' | 'ed25519'; publicKeyDnsValue: string }[],
 ): string[] {
   const include = platformSpfInclude(config);
   const report = config.dns.dmarcReportAddress ?? `postmaster@${domain}`;
   return [
-    `Publish these records for ${domain}:`, '',
+    `Publish these records for ${domain}:`,
+    '',
     ...selectors.flatMap((s) => {
       const r = dkimRecord(domain, s.selector, s);
       return [`DKIM   ${r.name}  TXT`, `       ${r.valueChunks.map((c) => `"${c}"`).join(' ')}`, ''];
     }),
     `SPF    ${domain}  TXT  "v=spf1 include:${include} ~all"`,
-    `       (${include} must list the addresses Postbode sends from; tenants add include:${include} to their own SPF record)`, '',
+    `       (${include} must list the addresses Postbode sends from; tenants add include:${include} to their own SPF record)`,
+    '',
     `DMARC  ${dmarcName(domain)}  TXT  "v=DMARC1; p=none; rua=mailto:${report}"`,
   ];
 }
 
-export function addDnsCommands(program: Command, config: (cmd: Command) => Config, print: (text: string) => void, env: NodeJS.ProcessEnv): void {
+export function addDnsCommands(
+  program: Command,
+  config: (cmd: Command) => Config,
+  print: (text: string) => void,
+  env: NodeJS.ProcessEnv,
+): void {
   const dns = program.command('dns').description('DNS records for DKIM, SPF and DMARC');
-  dns.command('platform')
+  dns
+    .command('platform')
     .description('print the records to publish for platform.sendingDomain (the key is made on first use)')
-    .action(async (_opts: unknown, cmd: Command) => { print(await dnsPlatform(config(cmd), env)); });
+    .action(async (_opts: unknown, cmd: Command) => {
+      print(await dnsPlatform(config(cmd), env));
+    });
 }

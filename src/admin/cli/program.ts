@@ -23,7 +23,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander already printed it
-    io.err(`postbode: ${isGatewayError(err) ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`}\n`);
+    io.err(
+      `postbode: ${isGatewayError(err) ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`}\n`,
+    );
     return 1;
   }
 }
@@ -35,29 +37,56 @@ function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  const config = (cmd: Command): Config => loadConfig({ file: cmd.optsWithGlobals<{ config?: string }>().config, env: io.env, cwd: io.cwd });
+  const config = (cmd: Command): Config =>
+    loadConfig({ file: cmd.optsWithGlobals<{ config?: string }>().config, env: io.env, cwd: io.cwd });
   const print = (text: string): void => io.out(`${text}\n`);
 
   const tenant = program.command('tenant').description('manage tenants (the SMTP accounts of the invoicing software)');
-  tenant.command('add')
+  tenant
+    .command('add')
     .description('create a tenant and print its SMTP user name and password (shown once)')
     .requiredOption('--name <name>', 'company or customer name')
     .option('--username <username>', 'SMTP user name (generated from the name when left out)')
     .option('--allow-ip <ip-or-cidr>', 'client address or range that may send without login (repeatable)', collect, [])
-    .option('--allow-plaintext-auth', 'allow login before STARTTLS on a listener with smtp.allowPlaintextAuth (only for software that cannot do TLS)', false)
-    .option('--require-tls', 'refuse mail from this tenant over a connection without TLS, allow-listed addresses included', false)
-    .action(async (opts: { name: string; username?: string; allowIp: string[]; allowPlaintextAuth: boolean; requireTls: boolean }, cmd: Command) => {
-      print(await tenantAdd(config(cmd), {
-        name: opts.name, smtpUsername: opts.username, allowedIps: opts.allowIp, allowPlaintextAuth: opts.allowPlaintextAuth, requireTls: opts.requireTls,
-      }));
-    });
-  tenant.command('list')
+    .option(
+      '--allow-plaintext-auth',
+      'allow login before STARTTLS on a listener with smtp.allowPlaintextAuth (only for software that cannot do TLS)',
+      false,
+    )
+    .option(
+      '--require-tls',
+      'refuse mail from this tenant over a connection without TLS, allow-listed addresses included',
+      false,
+    )
+    .action(
+      async (
+        opts: { name: string; username?: string; allowIp: string[]; allowPlaintextAuth: boolean; requireTls: boolean },
+        cmd: Command,
+      ) => {
+        print(
+          await tenantAdd(config(cmd), {
+            name: opts.name,
+            smtpUsername: opts.username,
+            allowedIps: opts.allowIp,
+            allowPlaintextAuth: opts.allowPlaintextAuth,
+            requireTls: opts.requireTls,
+          }),
+        );
+      },
+    );
+  tenant
+    .command('list')
     .description('list tenants, oldest first')
-    .action(async (_opts: unknown, cmd: Command) => { print(await tenantList(config(cmd))); });
-  tenant.command('rotate-password')
-    .description('replace a tenant\'s SMTP password and print the new one (shown once)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      print(await tenantList(config(cmd)));
+    });
+  tenant
+    .command('rotate-password')
+    .description("replace a tenant's SMTP password and print the new one (shown once)")
     .argument('<id>', 'tenant id (see tenant list)')
-    .action(async (id: string, _opts: unknown, cmd: Command) => { print(await tenantRotatePassword(config(cmd), id)); });
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      print(await tenantRotatePassword(config(cmd), id));
+    });
   addTokenCommands(program, config, print);
   addQueueCommands(program, config, print);
   addDnsCommands(program, config, print, io.env);
@@ -68,23 +97,34 @@ type ConfigOf = (cmd: Command) => Config;
 
 function addTokenCommands(program: Command, config: ConfigOf, print: (text: string) => void): void {
   const token = program.command('token').description('API tokens for the Config API (/api/v1)');
-  token.command('create')
+  token
+    .command('create')
     .description('create an API token and print it (shown once): for one tenant, or an admin token')
     .option('--tenant <id>', 'the tenant the token sees and changes (see tenant list)')
     .option('--admin', 'an admin token: manages everything', false)
     .option('--expires-at <date>', 'ISO date or ms since epoch; never expires when left out')
     .action(async (opts: { tenant?: string; admin: boolean; expiresAt?: string }, cmd: Command) => {
-      print(await tokenCreate(config(cmd), { tenantId: opts.tenant, admin: opts.admin, expiresAt: opts.expiresAt }, Date.now()));
+      print(
+        await tokenCreate(
+          config(cmd),
+          { tenantId: opts.tenant, admin: opts.admin, expiresAt: opts.expiresAt },
+          Date.now(),
+        ),
+      );
     });
-  token.command('revoke')
+  token
+    .command('revoke')
     .description('revoke an API token (tenant or admin) by its id')
     .argument('<id>', 'token id (the part after pb_)')
-    .action(async (id: string, _opts: unknown, cmd: Command) => { print(await tokenRevoke(config(cmd), id, Date.now())); });
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      print(await tokenRevoke(config(cmd), id, Date.now()));
+    });
 }
 
 function addQueueCommands(program: Command, config: ConfigOf, print: (text: string) => void): void {
   const queue = program.command('queue').description('the message log and the queue');
-  queue.command('list')
+  queue
+    .command('list')
     .description('messages, newest first')
     .option('--tenant <id>', 'only this tenant')
     .option('--status <status>', 'only messages with a recipient in this status')
@@ -94,10 +134,13 @@ function addQueueCommands(program: Command, config: ConfigOf, print: (text: stri
       const status = opts.status === undefined ? undefined : parseStatus(opts.status);
       print(await queueList(config(cmd), { tenantId: opts.tenant, status, limit }));
     });
-  queue.command('retry')
-    .description('make a message\'s deferred recipients due now')
+  queue
+    .command('retry')
+    .description("make a message's deferred recipients due now")
     .argument('<id>', 'message id (queue id)')
-    .action(async (id: string, _opts: unknown, cmd: Command) => { print(await queueRetry(config(cmd), id, Date.now())); });
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      print(await queueRetry(config(cmd), id, Date.now()));
+    });
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -14,7 +14,11 @@ export interface QueueListInput {
 
 /** The queue of the running gateway (`<dataDir>/queue`); LMDB lets both processes use it. */
 async function withQueue<T>(config: Config, action: (queue: LmdbQueue) => Promise<T> | T): Promise<T> {
-  const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger: pino({ level: 'silent' }) });
+  const queue = openQueue({
+    path: join(config.dataDir, 'queue'),
+    retry: config.queue.retry,
+    logger: pino({ level: 'silent' }),
+  });
   try {
     return await action(queue);
   } finally {
@@ -22,7 +26,15 @@ async function withQueue<T>(config: Config, action: (queue: LmdbQueue) => Promis
   }
 }
 
-const STATUSES: readonly RecipientStatus[] = ['queued', 'deferred', 'held', 'delivered', 'bounced', 'expired', 'cancelled'];
+const STATUSES: readonly RecipientStatus[] = [
+  'queued',
+  'deferred',
+  'held',
+  'delivered',
+  'bounced',
+  'expired',
+  'cancelled',
+];
 
 /** `--status` text → status; throws E_INVALID naming the choices. */
 export function parseStatus(text: string): RecipientStatus {
@@ -33,9 +45,17 @@ export function parseStatus(text: string): RecipientStatus {
 
 /** `postbode queue list`: the message log, newest first, as aligned columns. */
 export async function queueList(config: Config, input: QueueListInput): Promise<string> {
-  const page = await withQueue(config, (queue) => queue.list({ tenantId: input.tenantId, status: input.status, limit: input.limit }));
+  const page = await withQueue(config, (queue) =>
+    queue.list({ tenantId: input.tenantId, status: input.status, limit: input.limit }),
+  );
   if (page.messages.length === 0) return 'No messages.';
-  const rows = page.messages.map((m) => [m.id, m.tenantId, new Date(m.receivedAt).toISOString(), statusCounts(m), m.subject ?? '']);
+  const rows = page.messages.map((m) => [
+    m.id,
+    m.tenantId,
+    new Date(m.receivedAt).toISOString(),
+    statusCounts(m),
+    m.subject ?? '',
+  ]);
   const lines = columns([['ID', 'TENANT', 'RECEIVED', 'RECIPIENTS', 'SUBJECT'], ...rows]);
   return page.next === undefined ? lines : `${lines}\n(more: the API pages on with before=${page.next})`;
 }
@@ -43,7 +63,12 @@ export async function queueList(config: Config, input: QueueListInput): Promise<
 /** `postbode queue retry <id>`: deferred recipients become due now; the gateway picks them up within its poll interval. */
 export async function queueRetry(config: Config, id: string, now: number): Promise<string> {
   const msg = await withQueue(config, (queue) => queue.retryNow(id, now));
-  await recordCliChange(config, now, { route: 'queue retry', targetId: id, tenantId: msg.tenantId, fieldsChanged: ['status'] });
+  await recordCliChange(config, now, {
+    route: 'queue retry',
+    targetId: id,
+    tenantId: msg.tenantId,
+    fieldsChanged: ['status'],
+  });
   return `Message ${id}: ${statusCounts(msg)}; due recipients are sent on the gateway's next scan.`;
 }
 
@@ -56,5 +81,12 @@ function statusCounts(m: QueuedMessage): string {
 
 function columns(rows: readonly string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -3,7 +3,12 @@ import type { Config } from '../../config/schema.js';
 import type { Tenant } from '../../core/types.js';
 import { openTenantStore, type TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import { openSenderSettingsStore } from '../../tenants/sender-settings-store.js';
-import { addTenant, rotatePassword, type AddTenantInput, type TenantWithPassword } from '../../tenants/tenant-service.js';
+import {
+  addTenant,
+  rotatePassword,
+  type AddTenantInput,
+  type TenantWithPassword,
+} from '../../tenants/tenant-service.js';
 
 /**
  * The tenant commands. They open the same store as the running gateway
@@ -26,7 +31,9 @@ export async function tenantAdd(config: Config, input: AddTenantInput): Promise<
 
 /** The new tenant's forwarding local part, claimed now (a running gateway's MX finds it at once). */
 async function claimLocalPart(config: Config, tenant: Tenant): Promise<void> {
-  const sender = openSenderSettingsStore(join(config.dataDir, 'sender'), { bounceLocalPart: config.platform.bounceLocalPart });
+  const sender = openSenderSettingsStore(join(config.dataDir, 'sender'), {
+    bounceLocalPart: config.platform.bounceLocalPart,
+  });
   try {
     await sender.register([tenant]);
   } finally {
@@ -43,13 +50,23 @@ export async function tenantRotatePassword(config: Config, id: string): Promise<
 export async function tenantList(config: Config): Promise<string> {
   const tenants = await withTenantStore(config, async (store) => {
     const all: Tenant[] = [];
-    for (let page = await store.list({ limit: 100 }); page.length > 0; page = await store.list({ limit: 100, after: page.at(-1)?.id })) {
+    for (
+      let page = await store.list({ limit: 100 });
+      page.length > 0;
+      page = await store.list({ limit: 100, after: page.at(-1)?.id })
+    ) {
       all.push(...page);
     }
     return all;
   });
   if (tenants.length === 0) return 'No tenants yet. Create one with: postbode tenant add --name "Acme"';
-  const rows = tenants.map((t) => [t.id, t.smtpUsername, t.name, t.allowedIps.join(',') || '-', t.allowPlaintextAuth ? 'yes' : 'no']);
+  const rows = tenants.map((t) => [
+    t.id,
+    t.smtpUsername,
+    t.name,
+    t.allowedIps.join(',') || '-',
+    t.allowPlaintextAuth ? 'yes' : 'no',
+  ]);
   return columns([['ID', 'USERNAME', 'NAME', 'ALLOWED IPS', 'PLAINTEXT AUTH'], ...rows]);
 }
 
@@ -77,7 +94,9 @@ function smtpSettingsLines(config: Config, tenant: Tenant): string[] {
   if (config.smtp.tlsPort !== null) lines.push(`  or port ${config.smtp.tlsPort} with SSL/TLS from the first byte`);
   lines.push('  login:     the username and password above');
   if (tenant.allowedIps.length > 0) {
-    lines.push(`  from ${tenant.allowedIps.join(', ')} the software may also send without login${tenant.requireTls === true ? ' (over STARTTLS)' : ''}`);
+    lines.push(
+      `  from ${tenant.allowedIps.join(', ')} the software may also send without login${tenant.requireTls === true ? ' (over STARTTLS)' : ''}`,
+    );
   }
   return lines;
 }
@@ -89,5 +108,12 @@ function plaintextLoginAllowed(config: Config, tenant: Tenant): boolean {
 
 function columns(rows: readonly string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

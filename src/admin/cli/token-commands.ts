@@ -20,13 +20,21 @@ export interface TokenCreateInput {
  * token at once, since it reads tokens per request.
  */
 export async function tokenCreate(config: Config, input: TokenCreateInput, now: number): Promise<string> {
-  if (input.admin === (input.tenantId !== undefined)) throw new GatewayError('E_INVALID', 'give exactly one of --tenant <id> and --admin');
+  if (input.admin === (input.tenantId !== undefined))
+    throw new GatewayError('E_INVALID', 'give exactly one of --tenant <id> and --admin');
   const expiresAt = input.expiresAt === undefined ? undefined : parseExpiry(input.expiresAt, now);
   if (input.tenantId !== undefined) await requireTenant(config, input.tenantId);
-  const created = await withTokenStore(config, (store) => (input.tenantId === undefined
-    ? createAdminToken(store, { now, expiresAt })
-    : createTenantToken(store, input.tenantId, { now, expiresAt })));
-  await recordCliChange(config, now, { route: 'token create', targetId: created.id, tenantId: input.tenantId, fieldsChanged: ['token'] });
+  const created = await withTokenStore(config, (store) =>
+    input.tenantId === undefined
+      ? createAdminToken(store, { now, expiresAt })
+      : createTenantToken(store, input.tenantId, { now, expiresAt }),
+  );
+  await recordCliChange(config, now, {
+    route: 'token create',
+    targetId: created.id,
+    tenantId: input.tenantId,
+    fieldsChanged: ['token'],
+  });
   return tokenLines(created, input.tenantId).join('\n');
 }
 
@@ -38,7 +46,12 @@ export async function tokenRevoke(config: Config, id: string, now: number): Prom
     return found;
   });
   if (!record) throw new GatewayError('E_NOT_FOUND', `no API token ${id}`);
-  await recordCliChange(config, now, { route: 'token revoke', targetId: id, tenantId: record.tenantId, fieldsChanged: [] });
+  await recordCliChange(config, now, {
+    route: 'token revoke',
+    targetId: id,
+    tenantId: record.tenantId,
+    fieldsChanged: [],
+  });
   return `Token ${id} revoked; requests with it are refused from now on.`;
 }
 
@@ -64,12 +77,23 @@ async function requireTenant(config: Config, id: string): Promise<void> {
 export async function recordCliChange(
   config: Config,
   at: number,
-  change: { readonly route: string; readonly targetId: string; readonly tenantId?: string; readonly fieldsChanged: readonly string[] },
+  change: {
+    readonly route: string;
+    readonly targetId: string;
+    readonly tenantId?: string;
+    readonly fieldsChanged: readonly string[];
+  },
 ): Promise<void> {
   const audit = openAuditLog(join(config.dataDir, 'audit'));
   try {
     await audit.record({
-      at, actor: 'cli', method: 'CLI', route: change.route, targetId: change.targetId, fieldsChanged: change.fieldsChanged, status: 0,
+      at,
+      actor: 'cli',
+      method: 'CLI',
+      route: change.route,
+      targetId: change.targetId,
+      fieldsChanged: change.fieldsChanged,
+      status: 0,
       ...(change.tenantId === undefined ? {} : { tenantId: change.tenantId }),
     });
   } finally {

@@ -56,11 +56,18 @@ export function createWebRouter(assets: ReadonlyMap<string, Asset> = loadAssets(
     res.set({ 'Content-Security-Policy': WEB_CSP, 'Cache-Control': 'no-cache', 'Content-Type': asset.type });
     res.send(asset.bytes);
   };
-  router.get('/', (_req, res) => { res.redirect(302, '/settings'); });
-  router.get('/settings', (_req, res) => { send(res, assets.get('index.html') as Asset); });
+  router.get('/', (_req, res) => {
+    res.redirect(302, '/settings');
+  });
+  router.get('/settings', (_req, res) => {
+    send(res, assets.get('index.html') as Asset);
+  });
   router.get('/settings/assets/:file', (req, res, next) => {
     const asset = req.params.file === 'index.html' ? undefined : assets.get(req.params.file);
-    if (asset === undefined) { next(); return; }
+    if (asset === undefined) {
+      next();
+      return;
+    }
     send(res, asset);
   });
   return router;

@@ -45,7 +45,10 @@ const SCANNERS: readonly (readonly [RegExp, string])[] = [
   [/zscaler/i, 'Zscaler'],
   [/safelinks|defender|microsoft url|bingpreview/i, 'Microsoft link scanner'],
   [/headlesschrome|phantomjs|puppeteer|playwright/i, 'headless browser'],
-  [/curl\/|wget\/|python-requests|python-urllib|aiohttp|go-http-client|java\/|okhttp|libwww-perl|node-fetch|axios|httpclient/i, 'script'],
+  [
+    /curl\/|wget\/|python-requests|python-urllib|aiohttp|go-http-client|java\/|okhttp|libwww-perl|node-fetch|axios|httpclient/i,
+    'script',
+  ],
   [/bot\b|bot\/|crawler|spider|slurp|facebookexternalhit|preview/i, 'bot or link preview'],
 ];
 const WEBMAIL_PROXY = /GoogleImageProxy|ggpht\.com|YahooMailProxy|outlook-?(?:com)?-?proxy/i;
@@ -59,7 +62,8 @@ export function explainOpen(event: OpenEvent): OpenVerdict {
   }
   if (event.deliveredAt !== undefined) {
     const delay = event.openedAt - event.deliveredAt;
-    if (delay < MIN_HUMAN_DELAY_MS) return { kind: 'probably-automated', reason: `opened ${Math.round(delay / 100) / 10} s after delivery` };
+    if (delay < MIN_HUMAN_DELAY_MS)
+      return { kind: 'probably-automated', reason: `opened ${Math.round(delay / 100) / 10} s after delivery` };
   }
   if (WEBMAIL_PROXY.test(ua)) return { kind: 'human', reason: 'webmail image proxy, fetched when the mail was opened' };
   return { kind: 'human', reason: 'mail client' };

@@ -31,7 +31,8 @@ export function openLegacyToken(secret: Buffer, bytes: Buffer): LegacyPayload | 
   if (!timingSafeEqual(mac(secret, body), bytes.subarray(bytes.length - MAC_BYTES))) return null;
   const flags = body[1] ?? 0;
   const idLength = ((body[2] ?? 0) << 8) | (body[3] ?? 0);
-  if (body[0] !== LEGACY_VERSION || (flags & ~FLAG_COUNTS) !== 0 || idLength === 0 || 4 + idLength >= body.length) return null;
+  if (body[0] !== LEGACY_VERSION || (flags & ~FLAG_COUNTS) !== 0 || idLength === 0 || 4 + idLength >= body.length)
+    return null;
   return {
     messageId: body.subarray(4, 4 + idLength).toString('utf8'),
     recipient: body.subarray(4 + idLength).toString('utf8'),

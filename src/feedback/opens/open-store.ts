@@ -86,11 +86,17 @@ export function openOpenStore(path: string): OpenStore {
     forMessage(messageId) {
       const out: Record<string, OpenRecord> = {};
       const prefix = `${messageId}\u0000`;
-      for (const { key, value } of opens.getRange({ start: prefix, end: `${messageId}\u0001`, limit: MAX_RECIPIENTS })) {
+      for (const { key, value } of opens.getRange({
+        start: prefix,
+        end: `${messageId}\u0001`,
+        limit: MAX_RECIPIENTS,
+      })) {
         out[key.slice(prefix.length)] = value;
       }
       return out;
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

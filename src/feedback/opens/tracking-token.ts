@@ -36,7 +36,8 @@ const MAX_RECIPIENT_BYTES = 512;
 
 function secretBytes(secret: string | Buffer): Buffer {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-  if (bytes.length < MIN_SECRET_BYTES) throw new GatewayError('E_CONFIG', `tracking secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  if (bytes.length < MIN_SECRET_BYTES)
+    throw new GatewayError('E_CONFIG', `tracking secret must be at least ${MIN_SECRET_BYTES} bytes`);
   return bytes;
 }
 
@@ -75,11 +76,16 @@ function decode(token: string): Buffer | undefined {
 
 function openSealed(secret: Buffer, bytes: Buffer): TokenPayload | null {
   if (bytes.length < 1 + NONCE_BYTES + 3 + TAG_BYTES) return null;
-  const decipher = createDecipheriv('aes-256-gcm', sealKey(secret), bytes.subarray(1, 1 + NONCE_BYTES), { authTagLength: TAG_BYTES });
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(secret), bytes.subarray(1, 1 + NONCE_BYTES), {
+    authTagLength: TAG_BYTES,
+  });
   decipher.setAAD(AAD).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   let plain: Buffer;
   try {
-    plain = Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+    plain = Buffer.concat([
+      decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
   } catch {
     return null; // tag mismatch: forged or edited
   }

@@ -21,8 +21,16 @@ export interface HeaderLine {
  * over the legacy body would fail once the content changed.
  */
 const NEVER_KEPT: ReadonlySet<string> = new Set([
-  'subject', 'content-type', 'content-transfer-encoding', 'mime-version', 'content-disposition', 'content-id',
-  'dkim-signature', 'arc-seal', 'arc-message-signature', 'arc-authentication-results',
+  'subject',
+  'content-type',
+  'content-transfer-encoding',
+  'mime-version',
+  'content-disposition',
+  'content-id',
+  'dkim-signature',
+  'arc-seal',
+  'arc-message-signature',
+  'arc-authentication-results',
 ]);
 
 /** The lines of `headerLines` whose names are listed (any case), e.g. from, to, date, message-id. */

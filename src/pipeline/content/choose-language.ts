@@ -9,7 +9,10 @@ export interface LanguageChoice {
   readonly source: LanguageSource;
 }
 
-type LanguageSettings = Pick<ContentSettings, 'defaultLanguage' | 'recipientLanguages' | 'domainLanguages' | 'subjects' | 'texts'>;
+type LanguageSettings = Pick<
+  ContentSettings,
+  'defaultLanguage' | 'recipientLanguages' | 'domainLanguages' | 'subjects' | 'texts'
+>;
 
 /** Languages the tenant wrote a subject or text in. */
 export function languagesInUse(settings: Pick<ContentSettings, 'subjects' | 'texts' | 'defaultLanguage'>): Set<string> {
@@ -26,10 +29,16 @@ export function languagesInUse(settings: Pick<ContentSettings, 'subjects' | 'tex
  * but only when the tenant wrote content in it: otherwise a Dutch text would get a French
  * `%document-type%`. Last, the tenant default.
  */
-export function chooseLanguage(detection: Pick<Detection, 'language'>, recipient: string, settings: LanguageSettings): LanguageChoice {
+export function chooseLanguage(
+  detection: Pick<Detection, 'language'>,
+  recipient: string,
+  settings: LanguageSettings,
+): LanguageChoice {
   if (detection.language?.source === 'rule') return { language: detection.language.code, source: 'rule' };
   const address = recipient.trim().toLowerCase();
-  const byAddress = Object.hasOwn(settings.recipientLanguages, address) ? settings.recipientLanguages[address] : undefined;
+  const byAddress = Object.hasOwn(settings.recipientLanguages, address)
+    ? settings.recipientLanguages[address]
+    : undefined;
   if (byAddress !== undefined) return { language: byAddress, source: 'recipient' };
   const domain = address.slice(address.lastIndexOf('@') + 1);
   const byDomain = domainLanguage(settings.domainLanguages, domain);

@@ -34,7 +34,18 @@ export interface ComposedMessage {
 }
 
 export type ComposeSource = Pick<ParsedMail, 'subject' | 'text' | 'html' | 'attachments'>;
-type ComposeSettings = Pick<ContentSettings, 'subjects' | 'texts' | 'defaultTexts' | 'body' | 'layout' | 'constants' | 'defaultLanguage' | 'companyName' | 'logoUrl'>;
+type ComposeSettings = Pick<
+  ContentSettings,
+  | 'subjects'
+  | 'texts'
+  | 'defaultTexts'
+  | 'body'
+  | 'layout'
+  | 'constants'
+  | 'defaultLanguage'
+  | 'companyName'
+  | 'logoUrl'
+>;
 
 interface Variant {
   readonly template: string;
@@ -42,7 +53,11 @@ interface Variant {
 }
 
 /** The variant in `language`, its primary subtag (nl-be → nl), or the tenant default language. */
-export function pickVariant(variants: Readonly<Record<string, string>> | undefined, language: string, defaultLanguage: string): Variant | undefined {
+export function pickVariant(
+  variants: Readonly<Record<string, string>> | undefined,
+  language: string,
+  defaultLanguage: string,
+): Variant | undefined {
   if (variants === undefined) return undefined;
   for (const candidate of [language, language.split('-')[0] ?? language, defaultLanguage]) {
     const template = Object.hasOwn(variants, candidate) ? variants[candidate] : undefined;
@@ -71,8 +86,10 @@ interface Body {
 function chooseBody(parsed: ComposeSource, settings: ComposeSettings, detection: Detection, language: string): Body {
   const type = detection.documentType;
   const textName = settings.defaultTexts[type];
-  const variants = textName !== undefined && Object.hasOwn(settings.texts, textName) ? settings.texts[textName] : undefined;
-  const variant = settings.body[type] === 'replace' ? pickVariant(variants, language, settings.defaultLanguage) : undefined;
+  const variants =
+    textName !== undefined && Object.hasOwn(settings.texts, textName) ? settings.texts[textName] : undefined;
+  const variant =
+    settings.body[type] === 'replace' ? pickVariant(variants, language, settings.defaultLanguage) : undefined;
   if (variant !== undefined) {
     const vars = buildVariables(detection, settings, variant.language);
     return { text: renderTemplate(variant.template, vars), language: variant.language, from: 'text' };
@@ -89,17 +106,32 @@ function chooseHtml(body: Body, subject: string, settings: ComposeSettings, dete
   if (body.legacyHtml !== undefined) return body.legacyHtml;
   const contentHtml = textToHtml(body.text);
   if (layout === 'default') {
-    return renderDefaultLayout({ language: body.language, title: subject, companyName: settings.companyName, logoUrl: settings.logoUrl, contentHtml });
+    return renderDefaultLayout({
+      language: body.language,
+      title: subject,
+      companyName: settings.companyName,
+      logoUrl: settings.logoUrl,
+      contentHtml,
+    });
   }
   const vars = buildVariables(detection, settings, body.language);
   return renderTemplate(layout.custom, vars, { escapeHtml: true, raw: { content: contentHtml } });
 }
 
-export function composeMessage(parsed: ComposeSource, settings: ComposeSettings, detection: Detection, language: string): ComposedMessage {
+export function composeMessage(
+  parsed: ComposeSource,
+  settings: ComposeSettings,
+  detection: Detection,
+  language: string,
+): ComposedMessage {
   const subjectVariant = pickVariant(settings.subjects[detection.documentType], language, settings.defaultLanguage);
-  const subject = subjectVariant !== undefined
-    ? singleLine(renderTemplate(subjectVariant.template, buildVariables(detection, settings, subjectVariant.language)), 998)
-    : singleLine(parsed.subject ?? '', 998);
+  const subject =
+    subjectVariant !== undefined
+      ? singleLine(
+          renderTemplate(subjectVariant.template, buildVariables(detection, settings, subjectVariant.language)),
+          998,
+        )
+      : singleLine(parsed.subject ?? '', 998);
   const body = chooseBody(parsed, settings, detection, language);
   const html = chooseHtml(body, subject, settings, detection);
   return {

@@ -57,13 +57,20 @@ export function openContentSettingsStore(path: string): ContentSettingsStore {
     get: (tenantId) => settings.get(tenantId),
     annotation: (queueId) => notes.get(queueId),
     async put(tenantId, value) {
-      if (typeof value !== 'object' || value === null) throw new GatewayError('E_INVALID', 'content settings must be an object');
+      if (typeof value !== 'object' || value === null)
+        throw new GatewayError('E_INVALID', 'content settings must be an object');
       await settings.put(tenantId, value);
       return value;
     },
-    async annotate(queueId, note) { await notes.put(queueId, note); },
-    async remove(tenantId) { await settings.remove(tenantId); },
+    async annotate(queueId, note) {
+      await notes.put(queueId, note);
+    },
+    async remove(tenantId) {
+      await settings.remove(tenantId);
+    },
     tenantIds: () => settings.getKeys(),
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

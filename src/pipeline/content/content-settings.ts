@@ -17,33 +17,56 @@ export const MAX_TEXT_LENGTH = 20_000;
 export const MAX_RULES = 100;
 
 export const documentTypeSchema = z.enum(DOCUMENT_TYPES);
-export const languageSchema = z.string().regex(/^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$/, 'expected a lower-case language code like nl, fr, en or de');
+export const languageSchema = z
+  .string()
+  .regex(/^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$/, 'expected a lower-case language code like nl, fr, en or de');
 
-const singleLineText = (max: number) => z.string().max(max).refine((v) => !HEADER_FORBIDDEN.test(v), 'line breaks and control characters are not allowed');
-const variableNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'constant names are lower-case letters, digits and -, starting with a letter');
+const singleLineText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !HEADER_FORBIDDEN.test(v), 'line breaks and control characters are not allowed');
+const variableNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'constant names are lower-case letters, digits and -, starting with a letter');
 const textNameSchema = singleLineText(64).pipe(z.string().trim().min(1));
-const addressKeySchema = z.string().max(254).regex(/^[^\s@A-Z]+@[^\s@A-Z]+$/, 'expected a lower-case e-mail address');
-const domainKeySchema = z.string().max(253).regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/, 'expected a lower-case domain name');
+const addressKeySchema = z
+  .string()
+  .max(254)
+  .regex(/^[^\s@A-Z]+@[^\s@A-Z]+$/, 'expected a lower-case e-mail address');
+const domainKeySchema = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/, 'expected a lower-case domain name');
 
 export const RULE_FIELDS = ['subject', 'text', 'attachment-filename', 'sender', 'recipient', 'header'] as const;
 
-export const detectionRuleSchema = z.strictObject({
-  /** Shown in the message log as the rule that matched. */
-  name: singleLineText(64).pipe(z.string().trim().min(1)),
-  field: z.enum(RULE_FIELDS),
-  /** Header name, for field `header`. */
-  header: z.string().max(76).regex(/^[!-9;-~]+$/, 'expected a header name').optional(),
-  /** Regular expression in RE2 syntax (JavaScript's without backreferences and lookaround); named groups become variables (`(?<document_number>...)`), `(?<language>...)` the language. */
-  pattern: z.string(),
-  caseSensitive: z.boolean().default(false),
-  documentType: documentTypeSchema,
-  /** Language of messages this rule matches (a `language` capture wins). */
-  language: languageSchema.optional(),
-}).superRefine((rule, ctx) => {
-  if (rule.field === 'header' && rule.header === undefined) ctx.addIssue({ code: 'custom', path: ['header'], message: 'a header rule needs the header name' });
-  if (rule.field !== 'header' && rule.header !== undefined) ctx.addIssue({ code: 'custom', path: ['header'], message: 'header is only used with field "header"' });
-  for (const message of checkPattern(rule.pattern, rule.caseSensitive)) ctx.addIssue({ code: 'custom', path: ['pattern'], message });
-});
+export const detectionRuleSchema = z
+  .strictObject({
+    /** Shown in the message log as the rule that matched. */
+    name: singleLineText(64).pipe(z.string().trim().min(1)),
+    field: z.enum(RULE_FIELDS),
+    /** Header name, for field `header`. */
+    header: z
+      .string()
+      .max(76)
+      .regex(/^[!-9;-~]+$/, 'expected a header name')
+      .optional(),
+    /** Regular expression in RE2 syntax (JavaScript's without backreferences and lookaround); named groups become variables (`(?<document_number>...)`), `(?<language>...)` the language. */
+    pattern: z.string(),
+    caseSensitive: z.boolean().default(false),
+    documentType: documentTypeSchema,
+    /** Language of messages this rule matches (a `language` capture wins). */
+    language: languageSchema.optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.field === 'header' && rule.header === undefined)
+      ctx.addIssue({ code: 'custom', path: ['header'], message: 'a header rule needs the header name' });
+    if (rule.field !== 'header' && rule.header !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['header'], message: 'header is only used with field "header"' });
+    for (const message of checkPattern(rule.pattern, rule.caseSensitive))
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message });
+  });
 
 export const layoutSchema = z.union([
   z.literal('default'),
@@ -61,32 +84,37 @@ export const accountantTemplatesSchema = z.strictObject({
   text: templatesByLanguage(MAX_TEXT_LENGTH).default({}),
 });
 
-export const contentSettingsSchema = z.strictObject({
-  /** Tenant rules, tried in order before the built-in ones. */
-  rules: z.array(detectionRuleSchema).max(MAX_RULES).default([]),
-  /** The built-in Dutch/French/English/German subject and file-name rules. */
-  builtinRules: z.boolean().default(true),
-  /** Subject template per document type and language; none → the legacy subject stays. */
-  subjects: z.partialRecord(documentTypeSchema, templatesByLanguage(MAX_SUBJECT_LENGTH)).default({}),
-  /** Named, reusable texts, one variant per language. */
-  texts: z.record(textNameSchema, templatesByLanguage(MAX_TEXT_LENGTH)).default({}),
-  /** The text used per document type (a name from `texts`). */
-  defaultTexts: z.partialRecord(documentTypeSchema, textNameSchema).default({}),
-  /** Per document type: keep the legacy body, or replace it with the default text. */
-  body: z.partialRecord(documentTypeSchema, bodyModeSchema).default({}),
-  layout: layoutSchema.default('default'),
-  /** Tenant-defined variables, e.g. `iban` → `%iban%`. One line each: they may end up in a subject. */
-  constants: z.record(variableNameSchema, singleLineText(500)).default({}),
-  defaultLanguage: languageSchema.default('nl'),
-  recipientLanguages: z.record(addressKeySchema, languageSchema).default({}),
-  domainLanguages: z.record(domainKeySchema, languageSchema).default({}),
-  /** `%company-name%` and the default layout's header; the API may default it to the tenant name. */
-  companyName: singleLineText(200).optional(),
-  logoUrl: z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(2000).optional(),
-  openTracking: z.boolean().default(false),
-  /** Subject and text of the copy for the accountant; may also use %original-subject% and %document-count%. */
-  accountant: accountantTemplatesSchema.default({ subject: {}, text: {} }),
-}).superRefine(checkReferences);
+export const contentSettingsSchema = z
+  .strictObject({
+    /** Tenant rules, tried in order before the built-in ones. */
+    rules: z.array(detectionRuleSchema).max(MAX_RULES).default([]),
+    /** The built-in Dutch/French/English/German subject and file-name rules. */
+    builtinRules: z.boolean().default(true),
+    /** Subject template per document type and language; none → the legacy subject stays. */
+    subjects: z.partialRecord(documentTypeSchema, templatesByLanguage(MAX_SUBJECT_LENGTH)).default({}),
+    /** Named, reusable texts, one variant per language. */
+    texts: z.record(textNameSchema, templatesByLanguage(MAX_TEXT_LENGTH)).default({}),
+    /** The text used per document type (a name from `texts`). */
+    defaultTexts: z.partialRecord(documentTypeSchema, textNameSchema).default({}),
+    /** Per document type: keep the legacy body, or replace it with the default text. */
+    body: z.partialRecord(documentTypeSchema, bodyModeSchema).default({}),
+    layout: layoutSchema.default('default'),
+    /** Tenant-defined variables, e.g. `iban` → `%iban%`. One line each: they may end up in a subject. */
+    constants: z.record(variableNameSchema, singleLineText(500)).default({}),
+    defaultLanguage: languageSchema.default('nl'),
+    recipientLanguages: z.record(addressKeySchema, languageSchema).default({}),
+    domainLanguages: z.record(domainKeySchema, languageSchema).default({}),
+    /** `%company-name%` and the default layout's header; the API may default it to the tenant name. */
+    companyName: singleLineText(200).optional(),
+    logoUrl: z
+      .url({ protocol: /^https$/, hostname: z.regexes.domain })
+      .max(2000)
+      .optional(),
+    openTracking: z.boolean().default(false),
+    /** Subject and text of the copy for the accountant; may also use %original-subject% and %document-count%. */
+    accountant: accountantTemplatesSchema.default({ subject: {}, text: {} }),
+  })
+  .superRefine(checkReferences);
 
 export type DetectionRule = z.output<typeof detectionRuleSchema>;
 export type Layout = z.output<typeof layoutSchema>;
@@ -108,14 +136,20 @@ type Ctx = z.core.$RefinementCtx<ContentSettings>;
 
 function report(ctx: Ctx, path: (string | number)[], issues: readonly TemplateIssue[]): void {
   for (const issue of issues) {
-    ctx.addIssue({ code: 'custom', path, message: `${issue.message} (at ${issue.start})`, params: { start: issue.start, end: issue.end } });
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `${issue.message} (at ${issue.start})`,
+      params: { start: issue.start, end: issue.end },
+    });
   }
 }
 
 function checkReferences(settings: ContentSettings, ctx: Ctx): void {
   const reserved = new Set<string>([...BUILTIN_VARIABLES, ...LAYOUT_ONLY_VARIABLES, ...ACCOUNTANT_VARIABLES]);
   for (const name of Object.keys(settings.constants)) {
-    if (reserved.has(name)) ctx.addIssue({ code: 'custom', path: ['constants', name], message: `%${name}% is a built-in variable` });
+    if (reserved.has(name))
+      ctx.addIssue({ code: 'custom', path: ['constants', name], message: `%${name}% is a built-in variable` });
   }
   const known = knownVariables(settings);
   for (const [type, variants] of Object.entries(settings.subjects)) {
@@ -124,15 +158,22 @@ function checkReferences(settings: ContentSettings, ctx: Ctx): void {
     }
   }
   for (const [name, variants] of Object.entries(settings.texts)) {
-    for (const [language, template] of Object.entries(variants)) report(ctx, ['texts', name, language], checkTemplate(template, known));
+    for (const [language, template] of Object.entries(variants))
+      report(ctx, ['texts', name, language], checkTemplate(template, known));
   }
   checkAccountant(settings, known, ctx);
   for (const [type, name] of Object.entries(settings.defaultTexts)) {
-    if (name !== undefined && !Object.hasOwn(settings.texts, name)) ctx.addIssue({ code: 'custom', path: ['defaultTexts', type], message: `no text named ${JSON.stringify(name)}` });
+    if (name !== undefined && !Object.hasOwn(settings.texts, name))
+      ctx.addIssue({ code: 'custom', path: ['defaultTexts', type], message: `no text named ${JSON.stringify(name)}` });
   }
   if (typeof settings.layout === 'object') {
     for (const e of validateLayout(settings.layout.custom, known)) {
-      ctx.addIssue({ code: 'custom', path: ['layout', 'custom'], message: `${e.message} (at ${e.start})`, params: { rule: e.rule, start: e.start, end: e.end } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['layout', 'custom'],
+        message: `${e.message} (at ${e.start})`,
+        params: { rule: e.rule, start: e.start, end: e.end },
+      });
     }
   }
 }
@@ -151,9 +192,11 @@ function checkAccountant(settings: ContentSettings, known: ReadonlySet<string>, 
 export type TrackingInactiveReason = 'layout-none' | 'own-smtp' | 'gmail';
 
 const TRACKING_INACTIVE: Record<TrackingInactiveReason, string> = {
-  'layout-none': 'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose another layout',
+  'layout-none':
+    'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose another layout',
   'own-smtp': 'open tracking is not in force in own-smtp mode: your own server sends the mail as it is',
-  'gmail': 'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would load the pixel',
+  gmail:
+    'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would load the pixel',
 };
 
 /**
@@ -161,9 +204,19 @@ const TRACKING_INACTIVE: Record<TrackingInactiveReason, string> = {
  * trackingWanted, seen from the settings). The layout counts only when rendering is `enabled`:
  * switched off, legacy HTML goes out as it came, with the pixel.
  */
-export function trackingInactive(settings: Pick<ContentSettings, 'openTracking' | 'layout'>, enabled: boolean, senderMode: string): { reason: TrackingInactiveReason; message: string } | undefined {
+export function trackingInactive(
+  settings: Pick<ContentSettings, 'openTracking' | 'layout'>,
+  enabled: boolean,
+  senderMode: string,
+): { reason: TrackingInactiveReason; message: string } | undefined {
   if (!settings.openTracking) return undefined;
-  const reason: TrackingInactiveReason | undefined = senderMode === 'own-smtp' ? 'own-smtp' : senderMode === 'gmail' ? 'gmail'
-    : enabled && settings.layout === 'none' ? 'layout-none' : undefined;
+  const reason: TrackingInactiveReason | undefined =
+    senderMode === 'own-smtp'
+      ? 'own-smtp'
+      : senderMode === 'gmail'
+        ? 'gmail'
+        : enabled && settings.layout === 'none'
+          ? 'layout-none'
+          : undefined;
   return reason === undefined ? undefined : { reason, message: TRACKING_INACTIVE[reason] };
 }

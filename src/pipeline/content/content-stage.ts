@@ -41,7 +41,18 @@ export interface RenderedContent {
  * Legacy headers that stay: addresses, date, ids and threading, and the trace (Received,
  * which names our queue id). Everything describing the old body is rebuilt.
  */
-export const KEPT_HEADERS = ['received', 'from', 'sender', 'to', 'cc', 'reply-to', 'date', 'message-id', 'references', 'in-reply-to'] as const;
+export const KEPT_HEADERS = [
+  'received',
+  'from',
+  'sender',
+  'to',
+  'cc',
+  'reply-to',
+  'date',
+  'message-id',
+  'references',
+  'in-reply-to',
+] as const;
 
 /** Rendering applies only when the tenant switched it on. */
 export function contentActive(stored: StoredContentSettings | undefined): stored is StoredContentSettings {
@@ -54,7 +65,10 @@ export function contentActive(stored: StoredContentSettings | undefined): stored
  * copies share one rendering.
  */
 export async function applyContent(
-  deps: ContentStageDeps, message: QueuedMessage, body: Buffer, opts: { readonly recipient: string },
+  deps: ContentStageDeps,
+  message: QueuedMessage,
+  body: Buffer,
+  opts: { readonly recipient: string },
 ): Promise<RenderedContent | undefined> {
   const stored = deps.store.get(message.tenantId);
   if (!contentActive(stored)) return undefined;
@@ -62,19 +76,39 @@ export async function applyContent(
     const parsed = await parseMail(body, { keepCidLinks: true });
     const settings = stored.settings;
     const detection = await detectDocumentYielding(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
-    if (detection.skippedRules) deps.logger.warn({ queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules }, 'detection rules skipped: their stored pattern does not compile on the linear-time engine');
+    if (detection.skippedRules)
+      deps.logger.warn(
+        { queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules },
+        'detection rules skipped: their stored pattern does not compile on the linear-time engine',
+      );
     const { language } = chooseLanguage(detection, opts.recipient, settings);
     const rendered = await render(parsed, settings, detection, language);
     await annotate(deps, message, annotation(deps, detection, rendered.composed));
     return { ...rendered, detection };
   } catch (err) {
-    deps.logger.error({ queueId: message.id, tenantId: message.tenantId, err }, 'content rendering failed; the message goes out as it came');
-    await annotate(deps, message, { documentType: 'other', language: '', subjectFrom: 'legacy', bodyFrom: 'legacy', lint: [], failed: errorText(err), at: deps.clock() });
+    deps.logger.error(
+      { queueId: message.id, tenantId: message.tenantId, err },
+      'content rendering failed; the message goes out as it came',
+    );
+    await annotate(deps, message, {
+      documentType: 'other',
+      language: '',
+      subjectFrom: 'legacy',
+      bodyFrom: 'legacy',
+      lint: [],
+      failed: errorText(err),
+      at: deps.clock(),
+    });
     return undefined;
   }
 }
 
-async function render(parsed: ParsedMail, settings: ContentSettings, detection: Detection, language: string): Promise<RenderedContent> {
+async function render(
+  parsed: ParsedMail,
+  settings: ContentSettings,
+  detection: Detection,
+  language: string,
+): Promise<RenderedContent> {
   const composed = composeMessage(parsed, settings, detection, language);
   const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
   return { composed, raw: await buildMime(composed, headers) };
@@ -82,12 +116,17 @@ async function render(parsed: ParsedMail, settings: ContentSettings, detection: 
 
 function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {
   const number = detection.variables['document-number'];
-  const lint = lintMessage(composed, { sendingDomain: deps.sendingDomain, clientName: detection.variables['client-name'] });
+  const lint = lintMessage(composed, {
+    sendingDomain: deps.sendingDomain,
+    clientName: detection.variables['client-name'],
+  });
   return {
     documentType: detection.documentType,
     ...(number !== undefined ? { documentNumber: number } : {}),
     ...(detection.matchedRule !== null ? { rule: detection.matchedRule } : {}),
-    language: composed.language, subjectFrom: composed.subjectFrom, bodyFrom: composed.bodyFrom,
+    language: composed.language,
+    subjectFrom: composed.subjectFrom,
+    bodyFrom: composed.bodyFrom,
     lint: lint.map((w) => ({ rule: w.rule, message: w.message })),
     at: deps.clock(),
   };
@@ -97,7 +136,15 @@ function annotation(deps: ContentStageDeps, detection: Detection, composed: Comp
 async function annotate(deps: ContentStageDeps, message: QueuedMessage, note: ContentAnnotation): Promise<void> {
   try {
     await deps.store.annotate(message.id, note);
-    deps.logger.info({ queueId: message.id, documentType: note.documentType, documentNumber: note.documentNumber, failed: note.failed !== undefined }, 'content rendered');
+    deps.logger.info(
+      {
+        queueId: message.id,
+        documentType: note.documentType,
+        documentNumber: note.documentNumber,
+        failed: note.failed !== undefined,
+      },
+      'content rendered',
+    );
   } catch (err) {
     deps.logger.error({ queueId: message.id, err }, 'could not record the content annotation');
   }

@@ -13,7 +13,9 @@ export interface CssInlinerOptions {
 }
 
 /** The inlined HTML, or why not: `busy` when too many layouts are being prepared at once. */
-export type InlineResult = { readonly ok: true; readonly html: string } | { readonly ok: false; readonly busy: boolean; readonly reason: string };
+export type InlineResult =
+  | { readonly ok: true; readonly html: string }
+  | { readonly ok: false; readonly busy: boolean; readonly reason: string };
 
 export type CssInliner = (html: string) => Promise<InlineResult>;
 
@@ -33,7 +35,8 @@ export function createCssInliner(options: CssInlinerOptions = {}): CssInliner {
   const juicePath = createRequire(import.meta.url).resolve('juice');
   let running = 0;
   return async (html) => {
-    if (running >= maxConcurrent) return { ok: false, busy: true, reason: 'other layouts are being prepared; try again in a few seconds' };
+    if (running >= maxConcurrent)
+      return { ok: false, busy: true, reason: 'other layouts are being prepared; try again in a few seconds' };
     running += 1;
     try {
       return await inlineInWorker(html, juicePath, timeoutMs);
@@ -45,15 +48,27 @@ export function createCssInliner(options: CssInlinerOptions = {}): CssInliner {
 
 function inlineInWorker(html: string, juicePath: string, timeoutMs: number): Promise<InlineResult> {
   return new Promise((resolve) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { html, juicePath }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { html, juicePath },
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
     const done = (result: InlineResult) => {
       clearTimeout(timer);
       void worker.terminate();
       resolve(result);
     };
     const refused = (reason: string): InlineResult => ({ ok: false, busy: false, reason });
-    const timer = setTimeout(() => done(refused(`inlining the layout's CSS took longer than ${timeoutMs / 1000} s; use fewer CSS rules or elements`)), timeoutMs);
-    worker.once('message', (inlined: unknown) => done(typeof inlined === 'string' ? { ok: true, html: inlined } : refused('the CSS inliner gave no result')));
+    const timer = setTimeout(
+      () =>
+        done(
+          refused(`inlining the layout's CSS took longer than ${timeoutMs / 1000} s; use fewer CSS rules or elements`),
+        ),
+      timeoutMs,
+    );
+    worker.once('message', (inlined: unknown) =>
+      done(typeof inlined === 'string' ? { ok: true, html: inlined } : refused('the CSS inliner gave no result')),
+    );
     worker.once('error', (err) => done(refused(`the layout's CSS could not be inlined: ${err.message.slice(0, 200)}`)));
   });
 }

@@ -19,18 +19,20 @@ const FONT = 'font-family:Arial,Helvetica,sans-serif;';
 
 function headerCell(companyName: string, logoUrl: string | undefined): string {
   const name = escapeHtml(companyName);
-  const inner = logoUrl !== undefined
-    ? `<img src="${escapeHtml(logoUrl)}" alt="${name}" height="48" style="display:block;height:48px;width:auto;max-width:100%;border:0;${FONT}font-size:20px;font-weight:bold;color:#18181b;">`
-    : name;
+  const inner =
+    logoUrl !== undefined
+      ? `<img src="${escapeHtml(logoUrl)}" alt="${name}" height="48" style="display:block;height:48px;width:auto;max-width:100%;border:0;${FONT}font-size:20px;font-weight:bold;color:#18181b;">`
+      : name;
   return `<tr><td style="padding:24px 32px;border-bottom:1px solid #e4e4e7;${FONT}font-size:20px;font-weight:bold;color:#18181b;">${inner}</td></tr>`;
 }
 
 export function renderDefaultLayout(input: DefaultLayoutInput): string {
   const company = input.companyName ?? '';
   const header = company !== '' || input.logoUrl !== undefined ? headerCell(company, input.logoUrl) : '';
-  const footer = company !== ''
-    ? `<tr><td style="padding:16px 32px;border-top:1px solid #e4e4e7;${FONT}font-size:12px;line-height:1.5;color:#71717a;">${escapeHtml(company)}</td></tr>`
-    : '';
+  const footer =
+    company !== ''
+      ? `<tr><td style="padding:16px 32px;border-top:1px solid #e4e4e7;${FONT}font-size:12px;line-height:1.5;color:#71717a;">${escapeHtml(company)}</td></tr>`
+      : '';
   return [
     '<!DOCTYPE html>',
     `<html lang="${escapeHtml(input.language)}">`,
@@ -52,7 +54,9 @@ export function renderDefaultLayout(input: DefaultLayoutInput): string {
     '</table>',
     '</body>',
     '</html>',
-  ].filter((line) => line !== '').join('\n');
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 /** Plain text as HTML paragraphs: blank lines separate paragraphs, single breaks become <br>. */

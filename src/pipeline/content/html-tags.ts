@@ -26,7 +26,13 @@ export function tagsOf(html: string): TagSpan[] {
     const head = /^(\/?)([a-zA-Z][a-zA-Z0-9-]*)/.exec(inner);
     const next = html.indexOf('<', lt + 1);
     if (head && (next < 0 || next > gt)) {
-      tags.push({ start: lt, end: gt + 1, name: (head[2] ?? '').toLowerCase(), closing: head[1] === '/', attrs: inner.slice(head[0].length) });
+      tags.push({
+        start: lt,
+        end: gt + 1,
+        name: (head[2] ?? '').toLowerCase(),
+        closing: head[1] === '/',
+        attrs: inner.slice(head[0].length),
+      });
     }
     lt = next;
   }

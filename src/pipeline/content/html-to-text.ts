@@ -5,15 +5,71 @@
  * the common entities. Not a renderer: html-to-text 10.0.1 would be the full-featured choice.
  */
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', euro: '€', copy: '©', reg: '®', hellip: '…',
-  ndash: '–', mdash: '—', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', deg: '°',
-  eacute: 'é', egrave: 'è', ecirc: 'ê', euml: 'ë', aacute: 'á', agrave: 'à', acirc: 'â', auml: 'ä', ouml: 'ö',
-  uuml: 'ü', iuml: 'ï', ccedil: 'ç', szlig: 'ß', Eacute: 'É', Auml: 'Ä', Ouml: 'Ö', Uuml: 'Ü',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  euro: '€',
+  copy: '©',
+  reg: '®',
+  hellip: '…',
+  ndash: '–',
+  mdash: '—',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  laquo: '«',
+  raquo: '»',
+  deg: '°',
+  eacute: 'é',
+  egrave: 'è',
+  ecirc: 'ê',
+  euml: 'ë',
+  aacute: 'á',
+  agrave: 'à',
+  acirc: 'â',
+  auml: 'ä',
+  ouml: 'ö',
+  uuml: 'ü',
+  iuml: 'ï',
+  ccedil: 'ç',
+  szlig: 'ß',
+  Eacute: 'É',
+  Auml: 'Ä',
+  Ouml: 'Ö',
+  Uuml: 'Ü',
 };
 
 const SKIP_CONTENT: ReadonlySet<string> = new Set(['script', 'style', 'head', 'title', 'template', 'noscript']);
-const PARAGRAPH: ReadonlySet<string> = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'ul', 'ol', 'blockquote', 'hr', 'pre']);
-const LINE: ReadonlySet<string> = new Set(['div', 'tr', 'section', 'header', 'footer', 'article', 'address', 'dd', 'dt']);
+const PARAGRAPH: ReadonlySet<string> = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'table',
+  'ul',
+  'ol',
+  'blockquote',
+  'hr',
+  'pre',
+]);
+const LINE: ReadonlySet<string> = new Set([
+  'div',
+  'tr',
+  'section',
+  'header',
+  'footer',
+  'article',
+  'address',
+  'dd',
+  'dt',
+]);
 
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});/gi, (whole, body: string) => {
@@ -56,18 +112,27 @@ function skipPast(html: string, name: string, from: number): number {
 
 function tidy(text: string): string {
   // Collapse runs first: /[ \t]+\n/ alone would rescan a long run of spaces from each of them.
-  return text.replace(/[ \t]+/g, ' ').replace(/ ?\n ?/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return text
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 export function htmlToText(html: string): string {
   let out = '';
   let pendingHref: string | undefined;
-  const text = (raw: string) => { out += decodeEntities(raw.replace(/\s+/g, ' ')); };
+  const text = (raw: string) => {
+    out += decodeEntities(raw.replace(/\s+/g, ' '));
+  };
   let i = 0;
   let gt = -1;
   while (i < html.length) {
     const lt = html.indexOf('<', i);
-    if (lt < 0) { text(html.slice(i)); break; }
+    if (lt < 0) {
+      text(html.slice(i));
+      break;
+    }
     text(html.slice(i, lt));
     if (html.startsWith('<!--', lt)) {
       const end = html.indexOf('-->', lt + 4);
@@ -75,14 +140,29 @@ export function htmlToText(html: string): string {
       continue;
     }
     if (gt < lt) gt = html.indexOf('>', lt); // reused while still ahead, so "<<<<…>" stays linear
-    if (gt < 0) { text(html.slice(lt)); break; }
+    if (gt < 0) {
+      text(html.slice(lt));
+      break;
+    }
     const tag = parseTag(html.slice(lt + 1, gt));
-    if (tag === undefined) { text('<'); i = lt + 1; continue; }
+    if (tag === undefined) {
+      text('<');
+      i = lt + 1;
+      continue;
+    }
     i = gt + 1;
-    if (!tag.closing && SKIP_CONTENT.has(tag.name)) { i = skipPast(html, tag.name, i); continue; }
+    if (!tag.closing && SKIP_CONTENT.has(tag.name)) {
+      i = skipPast(html, tag.name, i);
+      continue;
+    }
     if (tag.name === 'a') {
       if (!tag.closing) pendingHref = tag.href;
-      else if (pendingHref !== undefined && /^(https?|mailto):/i.test(pendingHref) && !out.endsWith(pendingHref.replace(/^mailto:/i, ''))) out += ` (${pendingHref})`;
+      else if (
+        pendingHref !== undefined &&
+        /^(https?|mailto):/i.test(pendingHref) &&
+        !out.endsWith(pendingHref.replace(/^mailto:/i, ''))
+      )
+        out += ` (${pendingHref})`;
       if (tag.closing) pendingHref = undefined;
       continue;
     }

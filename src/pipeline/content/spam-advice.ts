@@ -5,21 +5,51 @@ import { createCatalog, fill, type CatalogEntry, type Params } from '../../core/
  * English templates; the API answers them in the request's language through the same entries.
  */
 export const SPAM_ADVICE: readonly CatalogEntry[] = [
-  { code: 'capitals', en: 'WORDS IN CAPITALS look like shouting to spam filters', nl: 'WOORDEN IN HOOFDLETTERS zien er voor spamfilters uit als schreeuwen' },
-  { code: 'exclamation-run', en: 'several exclamation marks in a row look like spam', nl: 'meerdere uitroeptekens achter elkaar zien eruit als spam' },
-  { code: 'exclamation-count', en: '{count:n} exclamation marks in all; use at most three', nl: 'in totaal {count} uitroeptekens; gebruik er hoogstens drie' },
-  { code: 'foreign-link', en: 'link to {host}: hyperlinks are best avoided', nl: 'link naar {host}: laat links liever weg' },
-  { code: 'foreign-link-domain', en: 'link to {host}, not to the sending domain {domain}', nl: 'link naar {host}, niet naar het verzenddomein {domain}' },
   {
-    code: 'too-short-one', en: 'only 1 line of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better',
+    code: 'capitals',
+    en: 'WORDS IN CAPITALS look like shouting to spam filters',
+    nl: 'WOORDEN IN HOOFDLETTERS zien er voor spamfilters uit als schreeuwen',
+  },
+  {
+    code: 'exclamation-run',
+    en: 'several exclamation marks in a row look like spam',
+    nl: 'meerdere uitroeptekens achter elkaar zien eruit als spam',
+  },
+  {
+    code: 'exclamation-count',
+    en: '{count:n} exclamation marks in all; use at most three',
+    nl: 'in totaal {count} uitroeptekens; gebruik er hoogstens drie',
+  },
+  {
+    code: 'foreign-link',
+    en: 'link to {host}: hyperlinks are best avoided',
+    nl: 'link naar {host}: laat links liever weg',
+  },
+  {
+    code: 'foreign-link-domain',
+    en: 'link to {host}, not to the sending domain {domain}',
+    nl: 'link naar {host}, niet naar het verzenddomein {domain}',
+  },
+  {
+    code: 'too-short-one',
+    en: 'only 1 line of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better',
     nl: 'maar 1 regel tekst; vijf of zes regels echte inhoud (wat het document is, hoe te betalen, een bedankje) doen het beter',
   },
   {
-    code: 'too-short', en: 'only {lines:n} lines of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better',
+    code: 'too-short',
+    en: 'only {lines:n} lines of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better',
     nl: 'maar {lines} regels tekst; vijf of zes regels echte inhoud (wat het document is, hoe te betalen, een bedankje) doen het beter',
   },
-  { code: 'no-personalisation', en: 'greet the client by name, e.g. with %client-name%', nl: 'spreek de klant aan met zijn naam, bijvoorbeeld met %client-name%' },
-  { code: 'pattern-skipped', en: 'rule {name} is skipped: {reason:t}', nl: 'regel {name} wordt overgeslagen: {reason}' },
+  {
+    code: 'no-personalisation',
+    en: 'greet the client by name, e.g. with %client-name%',
+    nl: 'spreek de klant aan met zijn naam, bijvoorbeeld met %client-name%',
+  },
+  {
+    code: 'pattern-skipped',
+    en: 'rule {name} is skipped: {reason:t}',
+    nl: 'regel {name} wordt overgeslagen: {reason}',
+  },
 ];
 
 const byCode = new Map(SPAM_ADVICE.map((e) => [e.code, e]));

@@ -25,9 +25,65 @@ export interface LintOptions {
 
 /** Acronyms and legal forms that are written in capitals anyway; they neither count nor join a run. */
 const ACRONYMS: ReadonlySet<string> = new Set([
-  'BTW', 'TVA', 'MWST', 'VAT', 'IBAN', 'BIC', 'SEPA', 'PDF', 'UBL', 'XML', 'KVK', 'KBO', 'BCE', 'RPR', 'RPM', 'OGM', 'VCS', 'EUR', 'USD', 'GBP', 'CHF',
-  'BV', 'NV', 'VOF', 'BVBA', 'VZW', 'ASBL', 'SRL', 'SPRL', 'SA', 'SAS', 'SARL', 'GMBH', 'AG', 'KG', 'UG', 'LTD', 'LLC', 'INC', 'PLC', 'CV',
-  'NR', 'OK', 'ID', 'HTML', 'URL', 'FAQ', 'PEPPOL', 'HTVA', 'TVAC', 'TTC', 'HT', 'EU', 'BE', 'NL', 'FR', 'DE', 'UK', 'US',
+  'BTW',
+  'TVA',
+  'MWST',
+  'VAT',
+  'IBAN',
+  'BIC',
+  'SEPA',
+  'PDF',
+  'UBL',
+  'XML',
+  'KVK',
+  'KBO',
+  'BCE',
+  'RPR',
+  'RPM',
+  'OGM',
+  'VCS',
+  'EUR',
+  'USD',
+  'GBP',
+  'CHF',
+  'BV',
+  'NV',
+  'VOF',
+  'BVBA',
+  'VZW',
+  'ASBL',
+  'SRL',
+  'SPRL',
+  'SA',
+  'SAS',
+  'SARL',
+  'GMBH',
+  'AG',
+  'KG',
+  'UG',
+  'LTD',
+  'LLC',
+  'INC',
+  'PLC',
+  'CV',
+  'NR',
+  'OK',
+  'ID',
+  'HTML',
+  'URL',
+  'FAQ',
+  'PEPPOL',
+  'HTVA',
+  'TVAC',
+  'TTC',
+  'HT',
+  'EU',
+  'BE',
+  'NL',
+  'FR',
+  'DE',
+  'UK',
+  'US',
 ]);
 const MIN_LINES = 5;
 /** A text written as long unwrapped paragraphs has enough content with fewer lines. */
@@ -43,7 +99,8 @@ export function capitalsWarnings(text: string): LintWarning[] {
   let run: { start: number; end: number; words: number; long: boolean } | undefined;
   let previousEnd = 0;
   const close = () => {
-    if (run && run.words >= 2 && run.long) warnings.push({ rule: 'capitals', message: adviceEn('capitals'), start: run.start, end: run.end });
+    if (run && run.words >= 2 && run.long)
+      warnings.push({ rule: 'capitals', message: adviceEn('capitals'), start: run.start, end: run.end });
     run = undefined;
   };
   // Variable names (%DOCUMENT-NUMBER%) are not words the reader sees.
@@ -52,7 +109,10 @@ export function capitalsWarnings(text: string): LintWarning[] {
     const gap = words.slice(previousEnd, m.index);
     previousEnd = m.index + m[0].length;
     if (run && /[\n\d]/.test(gap)) close();
-    if (!isShouting(m[0])) { close(); continue; }
+    if (!isShouting(m[0])) {
+      close();
+      continue;
+    }
     run ??= { start: m.index, end: previousEnd, words: 0, long: false };
     run.end = previousEnd;
     run.words += 1;
@@ -66,16 +126,31 @@ export function capitalsWarnings(text: string): LintWarning[] {
 export function exclamationWarnings(text: string): LintWarning[] {
   const warnings: LintWarning[] = [];
   for (const m of text.matchAll(/!{2,}/g)) {
-    warnings.push({ rule: 'exclamation', message: adviceEn('exclamation-run'), start: m.index, end: m.index + m[0].length });
+    warnings.push({
+      rule: 'exclamation',
+      message: adviceEn('exclamation-run'),
+      start: m.index,
+      end: m.index + m[0].length,
+    });
   }
   const marks = [...text.matchAll(/!/g)];
   const fourth = marks[3];
-  if (fourth) warnings.push({ rule: 'exclamation', message: adviceEn('exclamation-count', { count: marks.length }), start: fourth.index, end: fourth.index + 1 });
+  if (fourth)
+    warnings.push({
+      rule: 'exclamation',
+      message: adviceEn('exclamation-count', { count: marks.length }),
+      start: fourth.index,
+      end: fourth.index + 1,
+    });
   return warnings;
 }
 
 function hostOf(url: string): string | undefined {
-  if (/^mailto:/i.test(url)) return url.slice(url.lastIndexOf('@') + 1).split(/[?>]/)[0]?.toLowerCase();
+  if (/^mailto:/i.test(url))
+    return url
+      .slice(url.lastIndexOf('@') + 1)
+      .split(/[?>]/)[0]
+      ?.toLowerCase();
   try {
     return new URL(/^www\./i.test(url) ? `http://${url}` : url).hostname.toLowerCase();
   } catch {
@@ -87,9 +162,10 @@ function linkWarning(url: string, start: number, options: LintOptions): LintWarn
   const host = hostOf(url);
   const domain = options.sendingDomain?.toLowerCase();
   if (host !== undefined && domain !== undefined && (host === domain || host.endsWith(`.${domain}`))) return undefined;
-  const message = domain === undefined
-    ? adviceEn('foreign-link', { host: host ?? url })
-    : adviceEn('foreign-link-domain', { host: host ?? url, domain });
+  const message =
+    domain === undefined
+      ? adviceEn('foreign-link', { host: host ?? url })
+      : adviceEn('foreign-link-domain', { host: host ?? url, domain });
   return { rule: 'foreign-link', message, start, end: start + url.length };
 }
 
@@ -129,7 +205,14 @@ export function contentWarnings(text: string): LintWarning[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
   const words = text.match(/\p{L}[\p{L}\p{N}'’-]*/gu)?.length ?? 0;
   if (lines >= MIN_LINES || words >= ENOUGH_WORDS) return [];
-  return [{ rule: 'too-short', message: lines === 1 ? adviceEn('too-short-one') : adviceEn('too-short', { lines }), start: 0, end: text.length }];
+  return [
+    {
+      rule: 'too-short',
+      message: lines === 1 ? adviceEn('too-short-one') : adviceEn('too-short', { lines }),
+      start: 0,
+      end: text.length,
+    },
+  ];
 }
 
 function personalisationWarning(): LintWarning {
@@ -142,7 +225,11 @@ function byPosition(warnings: LintWarning[]): LintWarning[] {
 
 /** A subject template or a rendered subject. */
 export function lintSubject(subject: string, options: LintOptions = {}): LintWarning[] {
-  return byPosition([...capitalsWarnings(subject), ...exclamationWarnings(subject), ...textLinkWarnings(subject, options)]);
+  return byPosition([
+    ...capitalsWarnings(subject),
+    ...exclamationWarnings(subject),
+    ...textLinkWarnings(subject, options),
+  ]);
 }
 
 /** A text template (when saved): the same checks as a rendered text, and it should use %client-name%. */
@@ -152,13 +239,22 @@ export function lintTextTemplate(text: string, options: LintOptions = {}): LintW
 }
 
 function lintBody(text: string, options: LintOptions): LintWarning[] {
-  return [...capitalsWarnings(text), ...exclamationWarnings(text), ...textLinkWarnings(text, options), ...contentWarnings(text)];
+  return [
+    ...capitalsWarnings(text),
+    ...exclamationWarnings(text),
+    ...textLinkWarnings(text, options),
+    ...contentWarnings(text),
+  ];
 }
 
 /** A custom layout (when saved): shouting and exclamation marks in its own words, and its links. */
 export function lintLayout(html: string, options: LintOptions = {}): LintWarning[] {
   const visible = maskTags(html);
-  return byPosition([...capitalsWarnings(visible), ...exclamationWarnings(visible), ...htmlLinkWarnings(html, options)]);
+  return byPosition([
+    ...capitalsWarnings(visible),
+    ...exclamationWarnings(visible),
+    ...htmlLinkWarnings(html, options),
+  ]);
 }
 
 export interface RenderedMessage {
@@ -170,14 +266,20 @@ export interface RenderedMessage {
 export type MessageLintWarning = LintWarning & { readonly field: 'subject' | 'text' | 'html' };
 
 /** A rendered message, for the message log. `clientName`: the name the text should greet, when known. */
-export function lintMessage(message: RenderedMessage, options: LintOptions & { readonly clientName?: string | undefined } = {}): MessageLintWarning[] {
+export function lintMessage(
+  message: RenderedMessage,
+  options: LintOptions & { readonly clientName?: string | undefined } = {},
+): MessageLintWarning[] {
   const text = message.text.trim() !== '' || message.html === undefined ? message.text : htmlToText(message.html);
   const out: MessageLintWarning[] = [
     ...lintSubject(message.subject, options).map((w) => ({ ...w, field: 'subject' as const })),
     ...lintBody(text, options).map((w) => ({ ...w, field: 'text' as const })),
-    ...(message.html !== undefined ? htmlLinkWarnings(message.html, options).map((w) => ({ ...w, field: 'html' as const })) : []),
+    ...(message.html !== undefined
+      ? htmlLinkWarnings(message.html, options).map((w) => ({ ...w, field: 'html' as const }))
+      : []),
   ];
   const name = options.clientName?.trim();
-  if (name && !text.toLowerCase().includes(name.toLowerCase())) out.push({ ...personalisationWarning(), field: 'text' });
+  if (name && !text.toLowerCase().includes(name.toLowerCase()))
+    out.push({ ...personalisationWarning(), field: 'text' });
   return out;
 }

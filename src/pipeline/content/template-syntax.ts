@@ -28,7 +28,10 @@ export interface TemplateIssue {
 
 /** `documentNumber`, `Document_Number` and `document-number` all name `document-number`. */
 export function canonicalName(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/_/g, '-')
+    .toLowerCase();
 }
 
 export function findVariables(template: string): VariableRef[] {
@@ -54,10 +57,18 @@ export interface TemplateCheckOptions {
 }
 
 /** Unknown variables (named, with positions) and, for header-bound templates, forbidden characters. */
-export function checkTemplate(template: string, known: ReadonlySet<string>, options: TemplateCheckOptions = {}): TemplateIssue[] {
+export function checkTemplate(
+  template: string,
+  known: ReadonlySet<string>,
+  options: TemplateCheckOptions = {},
+): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   if (options.maxLength !== undefined && template.length > options.maxLength) {
-    issues.push({ message: `too long (at most ${options.maxLength} characters)`, start: options.maxLength, end: template.length });
+    issues.push({
+      message: `too long (at most ${options.maxLength} characters)`,
+      start: options.maxLength,
+      end: template.length,
+    });
   }
   if (options.headerBound) issues.push(...forbiddenCharacters(template));
   for (const ref of findVariables(template)) {
@@ -73,13 +84,20 @@ function forbiddenCharacters(value: string): TemplateIssue[] {
   const all = new RegExp(HEADER_FORBIDDEN.source, 'gu');
   for (const match of value.matchAll(all)) {
     const code = match[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0') ?? '';
-    issues.push({ message: `line breaks and control characters are not allowed here (U+${code})`, start: match.index, end: match.index + 1 });
+    issues.push({
+      message: `line breaks and control characters are not allowed here (U+${code})`,
+      start: match.index,
+      end: match.index + 1,
+    });
   }
   return issues;
 }
 
 /** Runtime values (display names, captures) on one line: control characters become spaces, runs collapse. */
 export function singleLine(value: string, maxLength = 200): string {
-  const flat = value.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  const flat = value
+    .replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return [...flat].slice(0, maxLength).join('');
 }

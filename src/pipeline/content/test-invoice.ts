@@ -44,7 +44,11 @@ export async function buildTestInvoice(input: TestInvoiceInput): Promise<Buffer>
     defaultTexts: { invoice: 'test-invoice' },
     body: { invoice: 'replace' },
   };
-  const detection: Detection = { documentType: 'invoice', variables: { 'document-number': TEST_INVOICE_NUMBER }, matchedRule: null };
+  const detection: Detection = {
+    documentType: 'invoice',
+    variables: { 'document-number': TEST_INVOICE_NUMBER },
+    matchedRule: null,
+  };
   const composed = composeMessage(NO_LEGACY_BODY, settings, detection, language);
   const composer = new MailComposer({
     from: input.from.name ? { name: input.from.name, address: input.from.address } : input.from.address,
@@ -78,7 +82,11 @@ export function testInvoiceFor(content: ContentSettingsReader | undefined, t: Te
   const stored = content?.get(t.tenant.id);
   const settings = stored?.settings ?? contentSettingsSchema.parse({});
   return buildTestInvoice({
-    from: { name: t.displayName ?? t.tenant.name, address: t.from }, to: t.to, hostname: t.hostname, now: t.now,
-    settings: { ...settings, companyName: settings.companyName ?? t.tenant.name }, rendered: stored?.enabled === true,
+    from: { name: t.displayName ?? t.tenant.name, address: t.from },
+    to: t.to,
+    hostname: t.hostname,
+    now: t.now,
+    settings: { ...settings, companyName: settings.companyName ?? t.tenant.name },
+    rendered: stored?.enabled === true,
   });
 }

@@ -3,7 +3,14 @@ import { documentTypeName, type DocumentType } from '../detect/document-types.js
 import type { Variables } from './render-template.js';
 
 /** Variables every template may use. Captures and constants add to these. */
-export const BUILTIN_VARIABLES = ['document-number', 'document-type', 'client-name', 'company-name', 'amount', 'due-date'] as const;
+export const BUILTIN_VARIABLES = [
+  'document-number',
+  'document-type',
+  'client-name',
+  'company-name',
+  'amount',
+  'due-date',
+] as const;
 
 /** Only meaningful in a custom layout. */
 export const LAYOUT_ONLY_VARIABLES = ['content'] as const;
@@ -19,7 +26,11 @@ export interface DetectedValues {
  * The values for one message in one language. Precedence: built-ins we compute, then rule
  * captures (most specific), then tenant constants.
  */
-export function buildVariables(detection: DetectedValues, settings: Pick<ContentSettings, 'constants' | 'companyName'>, language: string): Variables {
+export function buildVariables(
+  detection: DetectedValues,
+  settings: Pick<ContentSettings, 'constants' | 'companyName'>,
+  language: string,
+): Variables {
   const vars: Record<string, string> = { ...settings.constants, ...detection.variables };
   vars['document-type'] = documentTypeName(detection.documentType, language);
   if (settings.companyName !== undefined) vars['company-name'] = settings.companyName;

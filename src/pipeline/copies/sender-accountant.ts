@@ -40,7 +40,13 @@ export function accountantCopyId(originalId: string): string {
 export function isDocumentAttachment(a: Pick<Attachment, 'contentType' | 'filename'>): boolean {
   const type = a.contentType.toLowerCase();
   const name = (a.filename ?? '').toLowerCase();
-  return type === 'application/pdf' || type.endsWith('/xml') || type.endsWith('+xml') || name.endsWith('.pdf') || name.endsWith('.xml');
+  return (
+    type === 'application/pdf' ||
+    type.endsWith('/xml') ||
+    type.endsWith('+xml') ||
+    name.endsWith('.pdf') ||
+    name.endsWith('.xml')
+  );
 }
 
 /** Whether a detection (the tenant's rules, then the built-in ones it keeps) found a document for the accountant. */
@@ -66,7 +72,9 @@ export interface CopyOptions {
  * A copy is one when every recipient of the record is the accountant: forwarding a copy
  * would send the accountant the same documents again under a "copy of a copy" subject.
  */
-export function isAccountantCopy(message: { readonly recipients: readonly Pick<RecipientState, 'address' | 'role'>[] }): boolean {
+export function isAccountantCopy(message: {
+  readonly recipients: readonly Pick<RecipientState, 'address' | 'role'>[];
+}): boolean {
   return message.recipients.length > 0 && message.recipients.every((r) => r.role === 'accountant');
 }
 
@@ -82,11 +90,16 @@ export interface AccountantContent {
  * language when it wrote one, else the built-in text. The client's language plays no part.
  */
 export function accountantContent(
-  parsed: ParsedMail, settings: ContentSettings, to: string, documents: number, detection: Detection = detectWith(parsed, settings),
+  parsed: ParsedMail,
+  settings: ContentSettings,
+  to: string,
+  documents: number,
+  detection: Detection = detectWith(parsed, settings),
 ): AccountantContent {
   const { language } = chooseLanguage({}, to, settings);
   const builtin = accountantText(language);
-  const subject = pickVariant(settings.accountant.subject, language, settings.defaultLanguage)?.template ?? builtin.subject;
+  const subject =
+    pickVariant(settings.accountant.subject, language, settings.defaultLanguage)?.template ?? builtin.subject;
   const text = pickVariant(settings.accountant.text, language, settings.defaultLanguage)?.template ?? builtin.text;
   const vars = {
     ...buildVariables(detection, settings, language),
@@ -96,7 +109,12 @@ export function accountantContent(
   return { subject: singleLine(renderTemplate(subject, vars), 998), text: renderTemplate(text, vars), language };
 }
 
-export async function buildAccountantCopy(parsed: ParsedMail, settings: ContentSettings, opts: CopyOptions, detection?: Detection): Promise<Buffer> {
+export async function buildAccountantCopy(
+  parsed: ParsedMail,
+  settings: ContentSettings,
+  opts: CopyOptions,
+  detection?: Detection,
+): Promise<Buffer> {
   const documents = parsed.attachments.filter(isDocumentAttachment);
   const content = accountantContent(parsed, settings, opts.to, documents.length, detection);
   const composer = new MailComposer({
@@ -104,7 +122,11 @@ export async function buildAccountantCopy(parsed: ParsedMail, settings: ContentS
     to: opts.to,
     subject: content.subject,
     text: content.text,
-    attachments: documents.map((a) => ({ content: a.content, contentType: a.contentType, filename: a.filename ?? false })),
+    attachments: documents.map((a) => ({
+      content: a.content,
+      contentType: a.contentType,
+      filename: a.filename ?? false,
+    })),
     messageId: `<${opts.copyId.toLowerCase()}.accountant@${opts.hostname}>`,
     date: new Date(opts.now),
     headers: { [ACCOUNTANT_COPY_HEADER]: opts.originalId, 'Content-Language': content.language },
@@ -131,7 +153,10 @@ export interface AccountantDeps {
  * copy, under `id`. Reads only: the caller queues it.
  */
 export async function buildAccountantMessage(
-  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string,
+  deps: AccountantDeps,
+  original: QueuedMessage,
+  body: Buffer,
+  address: string,
   how: { readonly automatic: true; readonly detection?: Detection | undefined } | { readonly id: string },
 ): Promise<{ readonly message: NewMessage; readonly raw: Buffer } | undefined> {
   const id = 'automatic' in how ? accountantCopyId(original.id) : how.id;
@@ -139,13 +164,16 @@ export async function buildAccountantMessage(
   const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
   const detection = ('automatic' in how ? how.detection : undefined) ?? detectWith(parsed, settings);
-  if ('automatic' in how && (!isInvoiceOrCreditNote(detection) || !parsed.attachments.some(isDocumentAttachment))) return undefined;
+  if ('automatic' in how && (!isInvoiceOrCreditNote(detection) || !parsed.attachments.some(isDocumentAttachment)))
+    return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
   const copy = { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now };
   const raw = await buildAccountantCopy(parsed, settings, copy, detection);
   const message: NewMessage = {
-    id, tenantId: original.tenantId, kind: 'mail',
+    id,
+    tenantId: original.tenantId,
+    kind: 'mail',
     envelope: { from: original.envelope.from, to: [address] },
     receivedAt: now,
     client: { address: '127.0.0.1', helo: deps.hostname },
@@ -158,7 +186,10 @@ export async function buildAccountantMessage(
 
 /** Builds and queues the accountant copy (see buildAccountantMessage); the copy, or undefined when none was due. */
 export async function queueAccountantCopy(
-  deps: AccountantDeps, original: QueuedMessage, body: Buffer, address: string,
+  deps: AccountantDeps,
+  original: QueuedMessage,
+  body: Buffer,
+  address: string,
   how: { readonly automatic: true; readonly detection?: Detection | undefined } | { readonly id: string },
 ): Promise<QueuedMessage | undefined> {
   const built = await buildAccountantMessage(deps, original, body, address, how);

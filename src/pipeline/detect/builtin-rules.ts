@@ -34,7 +34,12 @@ const KEYWORDS: readonly KeywordSet[] = [
   { type: 'credit-note', language: 'fr', words: ['note de crédit', 'note de credit', "facture d['’]avoir"] },
   { type: 'credit-note', language: 'fr', words: ['avoir'], needsNumber: true },
   { type: 'credit-note', language: 'en', words: ['credit note', 'credit memo', 'creditnote'] },
-  { type: 'credit-note', language: 'de', words: ['gutschrift', 'rechnungskorrektur', 'stornorechnung'], compound: true },
+  {
+    type: 'credit-note',
+    language: 'de',
+    words: ['gutschrift', 'rechnungskorrektur', 'stornorechnung'],
+    compound: true,
+  },
   { type: 'invoice', language: 'nl', words: ['factuur', 'facturen'], compound: true },
   { type: 'invoice', language: 'fr', words: ['facture'] },
   { type: 'invoice', language: 'en', words: ['invoice'] },
@@ -46,14 +51,58 @@ const KEYWORDS: readonly KeywordSet[] = [
   { type: 'order', language: 'nl', words: ['bestelling', 'bestelbon', 'orderbevestiging'], compound: true },
   { type: 'order', language: 'fr', words: ['commande', 'bon de commande'] },
   { type: 'order', language: 'en', words: ['purchase order', 'order'] },
-  { type: 'order', language: 'de', words: ['bestellung', 'auftrag', 'auftragsbestätigung', 'auftragsbestaetigung'], compound: true },
+  {
+    type: 'order',
+    language: 'de',
+    words: ['bestellung', 'auftrag', 'auftragsbestätigung', 'auftragsbestaetigung'],
+    compound: true,
+  },
 ];
 
 /** Words that may stand between the keyword and the number: "Rechnung Nr. 4711", "Herinnering voor factuur 12". */
 const FILLERS = [
-  'nr', 'no', 'num', 'nummer', 'number', 'numéro', 'numero', 'ref', 'réf', 'referentie', 'référence', 'reference',
-  'voor', 'bij', 'betreffende', 'uw', 'onze', 'for', 'the', 'your', 'our', 'regarding', 'pour', 'la', 'le', 'de', 'sur', 'votre', 'notre',
-  'zur', 'zum', 'für', 'ihre', 'unsere', 'factuur', 'facture', 'rechnung', 'invoice', 'bestelling', 'commande', 'order', 'bestellung',
+  'nr',
+  'no',
+  'num',
+  'nummer',
+  'number',
+  'numéro',
+  'numero',
+  'ref',
+  'réf',
+  'referentie',
+  'référence',
+  'reference',
+  'voor',
+  'bij',
+  'betreffende',
+  'uw',
+  'onze',
+  'for',
+  'the',
+  'your',
+  'our',
+  'regarding',
+  'pour',
+  'la',
+  'le',
+  'de',
+  'sur',
+  'votre',
+  'notre',
+  'zur',
+  'zum',
+  'für',
+  'ihre',
+  'unsere',
+  'factuur',
+  'facture',
+  'rechnung',
+  'invoice',
+  'bestelling',
+  'commande',
+  'order',
+  'bestellung',
 ];
 
 /** Separator characters; runs of them are bounded so that a line of dashes cannot make matching slow. */
@@ -97,9 +146,17 @@ const LABEL_TAIL = String.raw`(?:[ \t]+\p{L}+\.?){0,3}?[ \t]*[:=]?[ \t]*`;
  * when the legacy text states them ("Te betalen: € 1.234,56", "Fällig am 15.03.2024").
  * The last amount wins (the grand total comes after subtotals); the first due date wins.
  */
-export function builtinExtractors(): readonly { readonly variable: 'amount' | 'due-date'; readonly pattern: string; readonly last: boolean }[] {
+export function builtinExtractors(): readonly {
+  readonly variable: 'amount' | 'due-date';
+  readonly pattern: string;
+  readonly last: boolean;
+}[] {
   return [
-    { variable: 'amount', last: true, pattern: String.raw`(?<![\p{L}])${AMOUNT_LABEL}${LABEL_TAIL}(?<value>${CURRENCY}[ \u00a0]?${FIGURE}|${FIGURE}[ \u00a0]?${CURRENCY})` },
+    {
+      variable: 'amount',
+      last: true,
+      pattern: String.raw`(?<![\p{L}])${AMOUNT_LABEL}${LABEL_TAIL}(?<value>${CURRENCY}[ \u00a0]?${FIGURE}|${FIGURE}[ \u00a0]?${CURRENCY})`,
+    },
     { variable: 'due-date', last: false, pattern: String.raw`(?<![\p{L}])${DUE_LABEL}${LABEL_TAIL}(?<value>${DATE})` },
   ];
 }

@@ -73,7 +73,15 @@ function fromTenant(rule: DetectionRule, skipped: SkippedRule[]): Runnable | und
     return undefined;
   }
   const match = (values: readonly string[]) => matchWithinBudget(compiled, values)?.groups;
-  return { name: rule.name, field: rule.field, header: rule.header, match, documentType: rule.documentType, language: rule.language, builtin: false };
+  return {
+    name: rule.name,
+    field: rule.field,
+    header: rule.header,
+    match,
+    documentType: rule.documentType,
+    language: rule.language,
+    builtin: false,
+  };
 }
 
 function fromBuiltin(rule: BuiltinRule): Runnable {
@@ -85,7 +93,14 @@ function fromBuiltin(rule: BuiltinRule): Runnable {
     }
     return undefined;
   };
-  return { name: rule.name, field: rule.field, match, documentType: rule.documentType, language: rule.language, builtin: true };
+  return {
+    name: rule.name,
+    field: rule.field,
+    match,
+    documentType: rule.documentType,
+    language: rule.language,
+    builtin: true,
+  };
 }
 
 function definedGroups(groups: Record<string, string | undefined> | undefined): Record<string, string> {
@@ -96,12 +111,18 @@ function definedGroups(groups: Record<string, string | undefined> | undefined): 
 
 function valuesFor(rule: Runnable, input: DetectionInput): string[] {
   switch (rule.field) {
-    case 'subject': return [input.subject];
-    case 'text': return [input.text];
-    case 'attachment-filename': return input.attachments.flatMap((a) => (a.filename ? [a.filename] : []));
-    case 'sender': return [input.from];
-    case 'recipient': return input.to.map((t) => t.address);
-    case 'header': return [...(input.headers.get((rule.header ?? '').toLowerCase()) ?? [])];
+    case 'subject':
+      return [input.subject];
+    case 'text':
+      return [input.text];
+    case 'attachment-filename':
+      return input.attachments.flatMap((a) => (a.filename ? [a.filename] : []));
+    case 'sender':
+      return [input.from];
+    case 'recipient':
+      return input.to.map((t) => t.address);
+    case 'header':
+      return [...(input.headers.get((rule.header ?? '').toLowerCase()) ?? [])];
   }
 }
 
@@ -112,7 +133,8 @@ function apply(found: Found, rule: Runnable, groups: Record<string, string>): vo
     if (value === '') continue;
     if (name === LANGUAGE_GROUP) {
       const code = value.toLowerCase();
-      if (/^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$/.test(code) && found.language?.source !== 'rule') found.language = { code, source: 'rule' };
+      if (/^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$/.test(code) && found.language?.source !== 'rule')
+        found.language = { code, source: 'rule' };
     } else if (!Object.hasOwn(found.variables, name)) {
       found.variables[name] = value;
     }
@@ -156,11 +178,17 @@ function step(found: Found | undefined, rule: Runnable, input: DetectionInput): 
   return next;
 }
 
-function finish(found: Found | undefined, input: DetectionInput, builtins: boolean, skipped: readonly SkippedRule[]): Detection {
+function finish(
+  found: Found | undefined,
+  input: DetectionInput,
+  builtins: boolean,
+  skipped: readonly SkippedRule[],
+): Detection {
   const result: Found = found ?? { documentType: 'other', matchedRule: '', variables: {} };
   if (found !== undefined && builtins) extract(result, input);
   const recipientName = input.to.map((t) => singleLine(t.name ?? '')).find((n) => n !== '');
-  if (!Object.hasOwn(result.variables, 'client-name') && recipientName !== undefined) result.variables['client-name'] = recipientName;
+  if (!Object.hasOwn(result.variables, 'client-name') && recipientName !== undefined)
+    result.variables['client-name'] = recipientName;
   return {
     documentType: result.documentType,
     variables: result.variables,
@@ -183,7 +211,11 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * The same detection, giving the event loop a turn after each tenant rule: one rule is
  * bounded by its budget, and other tenants' mail and sockets run between rules.
  */
-export async function detectDocumentYielding(input: DetectionInput, rules: readonly DetectionRule[], builtins = true): Promise<Detection> {
+export async function detectDocumentYielding(
+  input: DetectionInput,
+  rules: readonly DetectionRule[],
+  builtins = true,
+): Promise<Detection> {
   const { runnable, skipped } = plan(rules, builtins);
   let found: Found | undefined;
   for (const rule of runnable) {

@@ -12,11 +12,39 @@ export const BUILTIN_LANGUAGES = ['nl', 'fr', 'en', 'de'] as const;
 type Names = Readonly<Record<DocumentType, string>>;
 
 const NAMES: Readonly<Record<(typeof BUILTIN_LANGUAGES)[number], Names>> = {
-  nl: { invoice: 'factuur', 'credit-note': 'creditnota', quote: 'offerte', order: 'bestelling', reminder: 'herinnering', other: 'document' },
-  fr: { invoice: 'facture', 'credit-note': 'note de crédit', quote: 'devis', order: 'commande', reminder: 'rappel', other: 'document' },
-  en: { invoice: 'invoice', 'credit-note': 'credit note', quote: 'quote', order: 'order', reminder: 'reminder', other: 'document' },
+  nl: {
+    invoice: 'factuur',
+    'credit-note': 'creditnota',
+    quote: 'offerte',
+    order: 'bestelling',
+    reminder: 'herinnering',
+    other: 'document',
+  },
+  fr: {
+    invoice: 'facture',
+    'credit-note': 'note de crédit',
+    quote: 'devis',
+    order: 'commande',
+    reminder: 'rappel',
+    other: 'document',
+  },
+  en: {
+    invoice: 'invoice',
+    'credit-note': 'credit note',
+    quote: 'quote',
+    order: 'order',
+    reminder: 'reminder',
+    other: 'document',
+  },
   // German nouns are capitalised wherever they stand.
-  de: { invoice: 'Rechnung', 'credit-note': 'Gutschrift', quote: 'Angebot', order: 'Bestellung', reminder: 'Zahlungserinnerung', other: 'Dokument' },
+  de: {
+    invoice: 'Rechnung',
+    'credit-note': 'Gutschrift',
+    quote: 'Angebot',
+    order: 'Bestellung',
+    reminder: 'Zahlungserinnerung',
+    other: 'Dokument',
+  },
 };
 
 /** The document type's name in `language` (its primary subtag); English for languages without names. */

@@ -70,7 +70,9 @@ export function createPatternCache(limit = PATTERN_CACHE_SIZE): PatternCache {
       if (entries.size > limit) entries.delete(entries.keys().next().value as string);
       return made;
     },
-    get size() { return entries.size; },
+    get size() {
+      return entries.size;
+    },
   };
 }
 
@@ -89,7 +91,10 @@ export function compileTenantPattern(pattern: string, caseSensitive: boolean): P
   }
   const size = re.programSize();
   if (size > MAX_PATTERN_INSTRUCTIONS) {
-    return { ok: false, reason: `pattern is too complex (${size} instructions, at most ${MAX_PATTERN_INSTRUCTIONS}); use fewer or smaller repetitions like {1000}` };
+    return {
+      ok: false,
+      reason: `pattern is too complex (${size} instructions, at most ${MAX_PATTERN_INSTRUCTIONS}); use fewer or smaller repetitions like {1000}`,
+    };
   }
   const set = new RE2Set(RE2Set.UNANCHORED, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE, DFA_MEMORY);
   set.add(toRe2Syntax(pattern));
@@ -105,7 +110,9 @@ export function compileTenantPattern(pattern: string, caseSensitive: boolean): P
  * JavaScript dialect either means the same in RE2 or is refused with a reason.
  */
 export function toRe2Syntax(pattern: string): string {
-  return pattern.replace(/\\(\\|u([0-9A-Fa-f]{4}))/g, (whole, _escaped: string, hex: string | undefined) => (hex === undefined ? whole : `\\x{${hex}}`));
+  return pattern.replace(/\\(\\|u([0-9A-Fa-f]{4}))/g, (whole, _escaped: string, hex: string | undefined) =>
+    hex === undefined ? whole : `\\x{${hex}}`,
+  );
 }
 
 const UNSUPPORTED: readonly { readonly test: RegExp; readonly reason: string }[] = [
@@ -118,7 +125,8 @@ const UNSUPPORTED: readonly { readonly test: RegExp; readonly reason: string }[]
 
 /** The engine's error, as a sentence naming the construct and what to do. */
 function refusalReason(err: unknown): string {
-  if (!(err instanceof RE2JSSyntaxException)) return `pattern does not compile: ${err instanceof RE2JSException ? err.message : String(err)}`;
+  if (!(err instanceof RE2JSSyntaxException))
+    return `pattern does not compile: ${err instanceof RE2JSException ? err.message : String(err)}`;
   const at = (err.getPattern() ?? '').replace(/^\(\?i\)/, ''); // the flag is ours, not the tenant's
   const known = UNSUPPORTED.find((u) => u.test.test(at));
   const suffix = 'patterns run on a linear-time engine (RE2 syntax), which cannot run them without risking a hang';

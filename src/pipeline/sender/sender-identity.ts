@@ -47,7 +47,8 @@ export function applySenderIdentity(message: HeaderedMessage, identity: SenderId
 
 function applyReplyTo(message: HeaderedMessage, identity: SenderIdentity): HeaderedMessage {
   const legacy = findFields(message, 'reply-to').length > 0;
-  const keepLegacy = legacy && identity.legacyReplyToOwned && (identity.replyToWins === 'legacy' || identity.replyTo === undefined);
+  const keepLegacy =
+    legacy && identity.legacyReplyToOwned && (identity.replyToWins === 'legacy' || identity.replyTo === undefined);
   if (keepLegacy) return message;
   if (identity.replyTo !== undefined) return setField(message, 'Reply-To', `<${identity.replyTo}>`);
   return legacy ? withoutFields(message, ['reply-to']) : message;

@@ -27,7 +27,6 @@ export interface MxPlanDeps {
   readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
 }
 
-
 export function suppressedReply(entry: SuppressionEntry): string {
   const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);
   const why = entry.bounces > 0 ? `bounced on ${when} (${entry.reason})` : `added to the suppression list on ${when}`;
@@ -48,28 +47,48 @@ export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
     const rest = pending.filter((r) => !blocked.has(r.address));
     const planned = rest.length > 0 ? await plan(message, body, rest) : [];
     const refused: PlannedDelivery[] = [...blocked].map(([address, entry]) => ({
-      route: { kind: 'suppressed', reply: suppressedReply(entry) }, recipients: [address], envelope: { from: message.envelope.from, to: [address] }, raw: body,
+      route: { kind: 'suppressed', reply: suppressedReply(entry) },
+      recipients: [address],
+      envelope: { from: message.envelope.from, to: [address] },
+      raw: body,
     }));
     return [...planned, ...refused];
   };
 }
 
-async function forwardedReply(deps: MxPlanDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): Promise<PlannedDelivery[]> {
+async function forwardedReply(
+  deps: MxPlanDeps,
+  message: QueuedMessage,
+  body: Buffer,
+  pending: readonly RecipientState[],
+): Promise<PlannedDelivery[]> {
   const held: string[] = [];
   for (const r of pending) {
-    if (deps.replyTargetConfirmed && !(await deps.replyTargetConfirmed(message.tenantId, r.address))) held.push(r.address);
+    if (deps.replyTargetConfirmed && !(await deps.replyTargetConfirmed(message.tenantId, r.address)))
+      held.push(r.address);
   }
   const rest = pending.filter((r) => !held.includes(r.address));
   const waiting: PlannedDelivery[] = held.map((address) => ({
-    route: { kind: 'suppressed', reply: AWAITING_CONFIRMATION_REPLY }, recipients: [address], envelope: { from: message.envelope.from, to: [address] }, raw: body,
+    route: { kind: 'suppressed', reply: AWAITING_CONFIRMATION_REPLY },
+    recipients: [address],
+    envelope: { from: message.envelope.from, to: [address] },
+    raw: body,
   }));
   return [...asIs(deps, message, body, rest), ...waiting];
 }
 
-function asIs(deps: MxPlanDeps, message: QueuedMessage, body: Buffer, pending: readonly RecipientState[]): PlannedDelivery[] {
+function asIs(
+  deps: MxPlanDeps,
+  message: QueuedMessage,
+  body: Buffer,
+  pending: readonly RecipientState[],
+): PlannedDelivery[] {
   if (pending.length === 0) return [];
   return deps.routes(pending.map((r) => r.address)).map((routed) => ({
-    route: routed.route, recipients: routed.recipients, envelope: { from: message.envelope.from, to: routed.recipients }, raw: body,
+    route: routed.route,
+    recipients: routed.recipients,
+    envelope: { from: message.envelope.from, to: routed.recipients },
+    raw: body,
   }));
 }
 
@@ -79,9 +98,18 @@ export const suppressedTransport: Transport = {
   async send(envelope, _raw, route) {
     const reply = route.kind === 'suppressed' ? route.reply : '550 5.1.1 suppressed';
     const held = reply.startsWith('4');
-    return { recipients: envelope.to.map((address) => ({ address, outcome: held ? 'deferred' : 'bounced', reply, nextHop: held ? 'held until confirmed' : 'suppression list' })) };
+    return {
+      recipients: envelope.to.map((address) => ({
+        address,
+        outcome: held ? 'deferred' : 'bounced',
+        reply,
+        nextHop: held ? 'held until confirmed' : 'suppression list',
+      })),
+    };
   },
-  async close() { /* nothing held */ },
+  async close() {
+    /* nothing held */
+  },
 };
 
 /** The transport table with the `suppressed` route added. */

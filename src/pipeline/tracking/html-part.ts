@@ -40,7 +40,8 @@ export function findHtmlPart(raw: Buffer): HtmlPart | undefined {
   if (found === undefined) return undefined;
   const type = field(found, 'content-type');
   return {
-    start: found.start, end: found.end,
+    start: found.start,
+    end: found.end,
     contentTransferEncoding: field(found, 'content-transfer-encoding'),
     charset: /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type ?? '')?.[1],
   };
@@ -67,7 +68,8 @@ function readable(raw: Buffer, entity: Entity, depth: number): Entity | undefine
   if (/^\s*attachment\b/i.test(field(entity, 'content-disposition') ?? '')) return undefined;
   const type = mediaType(entity);
   if (type === 'text/html') return entity;
-  if (!type.startsWith('multipart/') || type === 'multipart/signed' || type === 'multipart/encrypted' || depth === 0) return undefined;
+  if (!type.startsWith('multipart/') || type === 'multipart/signed' || type === 'multipart/encrypted' || depth === 0)
+    return undefined;
   const boundary = multipartBoundary(field(entity, 'content-type'));
   if (boundary === undefined) return undefined;
   const children = childrenOf(raw, entity, boundary);
@@ -101,7 +103,7 @@ function childrenOf(raw: Buffer, entity: Entity, boundary: string): Entity[] {
   const dashes = Buffer.from(`--${boundary}`, 'latin1');
   const parts: Entity[] = [];
   let partStart: number | undefined;
-  for (let line = firstDelimiter(raw, entity, dashes); line !== -1;) {
+  for (let line = firstDelimiter(raw, entity, dashes); line !== -1; ) {
     const lineEnd = raw.indexOf('\r\n', line);
     const after = line + dashes.length;
     const closing = raw[after] === 0x2d && raw[after + 1] === 0x2d;
@@ -134,7 +136,11 @@ function firstDelimiter(raw: Buffer, entity: Entity, dashes: Buffer): number {
 
 /** The next line at or after `from` starting with the boundary's dashes, before `end`; else -1. */
 function nextDelimiter(raw: Buffer, from: number, end: number, dashes: Buffer): number {
-  for (let at = raw.indexOf(DELIMITER_LINE, from); at !== -1 && at + 2 < end; at = raw.indexOf(DELIMITER_LINE, at + 2)) {
+  for (
+    let at = raw.indexOf(DELIMITER_LINE, from);
+    at !== -1 && at + 2 < end;
+    at = raw.indexOf(DELIMITER_LINE, at + 2)
+  ) {
     if (at + 2 + dashes.length <= end && raw.subarray(at + 2, at + 2 + dashes.length).equals(dashes)) return at + 2;
   }
   return -1;

@@ -12,10 +12,16 @@ import { Tokenizer, TokenizerMode, type Token } from 'parse5';
  * makes them byte offsets.
  */
 const TEXT_MODES: ReadonlyMap<string, (typeof TokenizerMode)[keyof typeof TokenizerMode]> = new Map([
-  ['title', TokenizerMode.RCDATA], ['textarea', TokenizerMode.RCDATA],
-  ['style', TokenizerMode.RAWTEXT], ['xmp', TokenizerMode.RAWTEXT], ['iframe', TokenizerMode.RAWTEXT],
-  ['noembed', TokenizerMode.RAWTEXT], ['noframes', TokenizerMode.RAWTEXT], ['noscript', TokenizerMode.RAWTEXT],
-  ['script', TokenizerMode.SCRIPT_DATA], ['plaintext', TokenizerMode.PLAINTEXT],
+  ['title', TokenizerMode.RCDATA],
+  ['textarea', TokenizerMode.RCDATA],
+  ['style', TokenizerMode.RAWTEXT],
+  ['xmp', TokenizerMode.RAWTEXT],
+  ['iframe', TokenizerMode.RAWTEXT],
+  ['noembed', TokenizerMode.RAWTEXT],
+  ['noframes', TokenizerMode.RAWTEXT],
+  ['noscript', TokenizerMode.RAWTEXT],
+  ['script', TokenizerMode.SCRIPT_DATA],
+  ['plaintext', TokenizerMode.PLAINTEXT],
 ]);
 const FOREIGN = new Set(['svg', 'math']);
 
@@ -31,12 +37,22 @@ interface Scan {
 /** The insertion offset, or undefined when the document has no place where a pixel would show. */
 export function pixelOffset(html: string): number | undefined {
   const scan: Scan = { lastBodyEnd: undefined, openText: undefined, cutOff: false, foreignDepth: 0 };
-  const tokenizer: Tokenizer = new Tokenizer({ sourceCodeLocationInfo: true }, {
-    onStartTag: (token) => startTag(tokenizer, scan, token),
-    onEndTag: (token) => endTag(tokenizer, scan, token),
-    onParseError: (error) => { if (error.code.startsWith('eof-in-')) scan.cutOff = true; },
-    onComment: ignore, onDoctype: ignore, onEof: ignore, onCharacter: ignore, onNullCharacter: ignore, onWhitespaceCharacter: ignore,
-  });
+  const tokenizer: Tokenizer = new Tokenizer(
+    { sourceCodeLocationInfo: true },
+    {
+      onStartTag: (token) => startTag(tokenizer, scan, token),
+      onEndTag: (token) => endTag(tokenizer, scan, token),
+      onParseError: (error) => {
+        if (error.code.startsWith('eof-in-')) scan.cutOff = true;
+      },
+      onComment: ignore,
+      onDoctype: ignore,
+      onEof: ignore,
+      onCharacter: ignore,
+      onNullCharacter: ignore,
+      onWhitespaceCharacter: ignore,
+    },
+  );
   tokenizer.write(html, true);
   if (scan.lastBodyEnd !== undefined) return scan.lastBodyEnd;
   return scan.openText === undefined && !scan.cutOff ? html.length : undefined;

@@ -34,12 +34,21 @@ export function countsAsRead(recipient: Pick<RecipientState, 'role'>): boolean {
  * One copy of `raw` (post-sender-identity, pre-DKIM) per pending recipient, keyed by address;
  * undefined when the message has no HTML part a pixel can go into.
  */
-export function trackedCopies(deps: TrackingDeps, raw: Buffer, queueId: string, pending: readonly RecipientState[]): Map<string, Buffer> | undefined {
+export function trackedCopies(
+  deps: TrackingDeps,
+  raw: Buffer,
+  queueId: string,
+  pending: readonly RecipientState[],
+): Map<string, Buffer> | undefined {
   const plan = planPixel(raw);
   if (plan === undefined) return undefined;
   const copies = new Map<string, Buffer>();
   for (const recipient of pending) {
-    const token = makeToken(deps.key, { messageId: queueId, recipient: recipient.address, counts: countsAsRead(recipient) });
+    const token = makeToken(deps.key, {
+      messageId: queueId,
+      recipient: recipient.address,
+      counts: countsAsRead(recipient),
+    });
     copies.set(recipient.address, plan.copy(pixelUrl(deps.publicBaseUrl, token)));
   }
   return copies;

@@ -44,9 +44,12 @@ function softBreak(body: Buffer, i: number): number {
  * encoding starts; returning true stops the walk.
  */
 function walkQp(body: Buffer, visit: (byte: number, at: number) => boolean): void {
-  for (let i = 0; i < body.length;) {
+  for (let i = 0; i < body.length; ) {
     const soft = softBreak(body, i);
-    if (soft > 0) { i += soft; continue; }
+    if (soft > 0) {
+      i += soft;
+      continue;
+    }
     const byte = body[i] ?? 0;
     const hi = byte === EQUALS ? hexValue(body[i + 1]) : -1;
     const lo = hi === -1 ? -1 : hexValue(body[i + 2]);
@@ -63,7 +66,10 @@ function walkQp(body: Buffer, visit: (byte: number, at: number) => boolean): voi
 export function decodeQp(body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(body.length);
   let n = 0;
-  walkQp(body, (byte) => { out[n++] = byte; return false; });
+  walkQp(body, (byte) => {
+    out[n++] = byte;
+    return false;
+  });
   return out.subarray(0, n);
 }
 
@@ -83,7 +89,7 @@ function qpEncodedOffset(body: Buffer, offset: number): number {
 function qpLines(ascii: string): string {
   const escaped = ascii.replace(/=/g, '=3D');
   let out = '';
-  for (let start = 0; start < escaped.length;) {
+  for (let start = 0; start < escaped.length; ) {
     let end = Math.min(start + QP_LINE - 1, escaped.length);
     // never cut an =XX escape
     if (escaped[end - 1] === '=') end -= 1;
@@ -108,17 +114,34 @@ export function decodeBody(body: Buffer, encoding: TransferEncoding): Buffer {
  * The encoded part body with `insert` (ASCII) added at decoded byte `offset`. `decoded` is
  * decodeBody(body, encoding), computed once for all recipients' copies.
  */
-export function insertEncoded(body: Buffer, decoded: Buffer, encoding: TransferEncoding, offset: number, insert: string): Buffer {
+export function insertEncoded(
+  body: Buffer,
+  decoded: Buffer,
+  encoding: TransferEncoding,
+  offset: number,
+  insert: string,
+): Buffer {
   if (encoding === 'quoted-printable') {
     const at = qpEncodedOffset(body, offset);
     const lead = atLineStart(body, at) ? '' : '=\r\n';
     return Buffer.concat([body.subarray(0, at), Buffer.from(`${lead}${qpLines(insert)}`, 'latin1'), body.subarray(at)]);
   }
   if (encoding === 'base64') {
-    const edited = Buffer.concat([decoded.subarray(0, offset), Buffer.from(insert, 'latin1'), decoded.subarray(offset)]);
-    return Buffer.concat([Buffer.from(wrapBase64(edited.toString('base64'), base64LineLength(body)), 'latin1'), trailingSpace(body)]);
+    const edited = Buffer.concat([
+      decoded.subarray(0, offset),
+      Buffer.from(insert, 'latin1'),
+      decoded.subarray(offset),
+    ]);
+    return Buffer.concat([
+      Buffer.from(wrapBase64(edited.toString('base64'), base64LineLength(body)), 'latin1'),
+      trailingSpace(body),
+    ]);
   }
-  return Buffer.concat([body.subarray(0, offset), Buffer.from(identityInsert(body, offset, insert), 'latin1'), body.subarray(offset)]);
+  return Buffer.concat([
+    body.subarray(0, offset),
+    Buffer.from(identityInsert(body, offset, insert), 'latin1'),
+    body.subarray(offset),
+  ]);
 }
 
 /** On its own line when the line it lands in would grow past the SMTP line limit. */
@@ -144,6 +167,7 @@ function wrapBase64(text: string, width: number): string {
 /** The line end(s) after the last base64 character, kept as they were. */
 function trailingSpace(body: Buffer): Buffer {
   let end = body.length;
-  while (end > 0 && (body[end - 1] === CR || body[end - 1] === LF || body[end - 1] === 0x20 || body[end - 1] === 0x09)) end--;
+  while (end > 0 && (body[end - 1] === CR || body[end - 1] === LF || body[end - 1] === 0x20 || body[end - 1] === 0x09))
+    end--;
   return body.subarray(end);
 }

@@ -54,32 +54,53 @@ export function createMxListener(deps: MxListenerDeps): SmtpListener {
   });
   const refuse = (session: SMTPServerSession, reply: SmtpReply, reason: string, command: string): SmtpError => {
     deps.metrics.rejected(`mx-${reason}`);
-    deps.logger.info({ ...sessionFields(session), listener: 'mx', command, code: reply.code, text: reply.text }, 'command refused');
+    deps.logger.info(
+      { ...sessionFields(session), listener: 'mx', command, code: reply.code, text: reply.text },
+      'command refused',
+    );
     return SmtpError.from(reply);
   };
-  const guard = <T>(session: SMTPServerSession, command: string, work: () => Promise<T>): Promise<T> => work().catch((err: unknown) => {
-    if (err instanceof SmtpError) throw err;
-    deps.logger.error({ ...sessionFields(session), listener: 'mx', command, err }, 'mx handler failed');
-    throw SmtpError.from(Replies.localError());
-  });
+  const guard = <T>(session: SMTPServerSession, command: string, work: () => Promise<T>): Promise<T> =>
+    work().catch((err: unknown) => {
+      if (err instanceof SmtpError) throw err;
+      deps.logger.error({ ...sessionFields(session), listener: 'mx', command, err }, 'mx handler failed');
+      throw SmtpError.from(Replies.localError());
+    });
 
   const handlers: Partial<SMTPServerOptions> = {
-    onConnect: (session, cb) => toCallback(guard(session, 'CONNECT', async () => {
-      if (closing) throw refuse(session, Replies.shuttingDown(), 'shutdown', 'CONNECT');
-      if (!limiter.admit(session.id, normalizeIp(session.remoteAddress))) throw refuse(session, Replies.tooManyConnections(), 'connections', 'CONNECT');
-    }), cb),
-    onMailFrom: (address, session, cb) => toCallback(guard(session, 'MAIL', async () => {
-      if (closing) throw refuse(session, Replies.shuttingDown(), 'shutdown', 'MAIL');
-      if (deps.disk?.below()) throw refuse(session, Replies.storageFull(), 'storage-full', 'MAIL');
-      const syntax = checkSenderSyntax(address.address);
-      if (syntax) throw refuse(session, syntax.reply, syntax.reason, 'MAIL');
-      tracker.begin(session.id);
-    }), cb),
-    onRcptTo: (address, session, cb) => toCallback(guard(session, 'RCPT', () => rcpt(address, session)), cb),
-    onData: (stream, session, cb) => toCallback(guard(session, 'DATA', () => data(stream as DataStream, session)), (err, reply) => {
-      cb(err, reply);
-      tracker.end(session.id);
-    }),
+    onConnect: (session, cb) =>
+      toCallback(
+        guard(session, 'CONNECT', async () => {
+          if (closing) throw refuse(session, Replies.shuttingDown(), 'shutdown', 'CONNECT');
+          if (!limiter.admit(session.id, normalizeIp(session.remoteAddress)))
+            throw refuse(session, Replies.tooManyConnections(), 'connections', 'CONNECT');
+        }),
+        cb,
+      ),
+    onMailFrom: (address, session, cb) =>
+      toCallback(
+        guard(session, 'MAIL', async () => {
+          if (closing) throw refuse(session, Replies.shuttingDown(), 'shutdown', 'MAIL');
+          if (deps.disk?.below()) throw refuse(session, Replies.storageFull(), 'storage-full', 'MAIL');
+          const syntax = checkSenderSyntax(address.address);
+          if (syntax) throw refuse(session, syntax.reply, syntax.reason, 'MAIL');
+          tracker.begin(session.id);
+        }),
+        cb,
+      ),
+    onRcptTo: (address, session, cb) =>
+      toCallback(
+        guard(session, 'RCPT', () => rcpt(address, session)),
+        cb,
+      ),
+    onData: (stream, session, cb) =>
+      toCallback(
+        guard(session, 'DATA', () => data(stream as DataStream, session)),
+        (err, reply) => {
+          cb(err, reply);
+          tracker.end(session.id);
+        },
+      ),
     onClose: (session) => {
       limiter.release(session.id);
       tracker.end(session.id);
@@ -88,7 +109,8 @@ export function createMxListener(deps: MxListenerDeps): SmtpListener {
 
   async function rcpt(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
     const accepted = session.envelope.rcptTo.map((r) => r.address);
-    const verdict = checkRecipientSyntax(address.address) ?? checkRecipientCount(accepted, address.address, deps.smtp.maxRecipients);
+    const verdict =
+      checkRecipientSyntax(address.address) ?? checkRecipientCount(accepted, address.address, deps.smtp.maxRecipients);
     if (verdict) throw refuse(session, verdict.reply, verdict.reason, 'RCPT');
     const target = classifyRecipient(deps.domains, address.address, deps.clock());
     if (isReply(target)) throw refuse(session, target, target.enhanced === '5.7.1' ? 'relay' : 'unknown-user', 'RCPT');
@@ -102,38 +124,73 @@ export function createMxListener(deps: MxListenerDeps): SmtpListener {
       throw SmtpError.from(Replies.localError());
     });
     tracker.inputDone(session.id);
-    if (input.truncated || stream.sizeExceeded) throw refuse(session, Replies.messageTooBig(deps.smtp.maxMessageSize), 'size', 'DATA');
+    if (input.truncated || stream.sizeExceeded)
+      throw refuse(session, Replies.messageTooBig(deps.smtp.maxMessageSize), 'size', 'DATA');
     const now = deps.clock();
     const id = newQueueId(now);
     const ip = normalizeIp(session.remoteAddress);
     const helo = session.hostNameAppearsAs || '';
     const to = session.envelope.rcptTo.map((r) => r.address);
     const processed = processMessage(input.data, {
-      helo, clientHostname: session.clientHostname || `[${ip}]`, hostname: deps.hostname,
-      transmission: session.transmissionType, queueId: id, recipients: to, now,
+      helo,
+      clientHostname: session.clientHostname || `[${ip}]`,
+      hostname: deps.hostname,
+      transmission: session.transmissionType,
+      queueId: id,
+      recipients: to,
+      now,
     });
     if (processed.kind === 'refuse') throw refuse(session, processed.reply, processed.reason, 'DATA');
     const mailFrom = session.envelope.mailFrom;
     if (deps.disk?.below()) throw refuse(session, Replies.storageFull(), 'storage-full', 'DATA');
     try {
-      await deps.inbox.put({ id, receivedAt: now, envelope: { from: mailFrom === false ? '' : mailFrom.address, to }, client: { address: ip, helo } }, processed.message);
+      await deps.inbox.put(
+        {
+          id,
+          receivedAt: now,
+          envelope: { from: mailFrom === false ? '' : mailFrom.address, to },
+          client: { address: ip, helo },
+        },
+        processed.message,
+      );
     } catch (err) {
       const full = isGatewayError(err, 'E_STORAGE_FULL');
       if (full) void deps.disk?.check();
-      deps.logger.error({ ...sessionFields(session), listener: 'mx', id, err }, full ? 'mx store full, message deferred' : 'mx store failed, message deferred');
-      throw refuse(session, full ? Replies.storageFull() : Replies.localError(), full ? 'storage-full' : 'local-error', 'DATA');
+      deps.logger.error(
+        { ...sessionFields(session), listener: 'mx', id, err },
+        full ? 'mx store full, message deferred' : 'mx store failed, message deferred',
+      );
+      throw refuse(
+        session,
+        full ? Replies.storageFull() : Replies.localError(),
+        full ? 'storage-full' : 'local-error',
+        'DATA',
+      );
     }
-    deps.logger.info({ ...sessionFields(session), listener: 'mx', id, size: processed.message.length, recipients: to.length }, 'mx message stored');
+    deps.logger.info(
+      { ...sessionFields(session), listener: 'mx', id, size: processed.message.length, recipients: to.length },
+      'mx message stored',
+    );
     deps.onStored(id);
     const reply = Replies.queued(id);
     return `${reply.enhanced} ${reply.text}`;
   }
 
   const server = new SMTPServer({
-    name: deps.hostname, banner: 'Postbode MX', key: deps.tls.key, cert: deps.tls.cert,
-    size: deps.smtp.maxMessageSize, disabledCommands: ['AUTH'], authOptional: true, lenientAddressParsing: true,
-    maxClients: deps.smtp.maxClients, socketTimeout: deps.smtp.socketTimeoutMs, closeTimeout: 5_000,
-    disableReverseLookup: true, logger: false, ...handlers,
+    name: deps.hostname,
+    banner: 'Postbode MX',
+    key: deps.tls.key,
+    cert: deps.tls.cert,
+    size: deps.smtp.maxMessageSize,
+    disabledCommands: ['AUTH'],
+    authOptional: true,
+    lenientAddressParsing: true,
+    maxClients: deps.smtp.maxClients,
+    socketTimeout: deps.smtp.socketTimeoutMs,
+    closeTimeout: 5_000,
+    disableReverseLookup: true,
+    logger: false,
+    ...handlers,
   });
   server.on('error', (err) => deps.logger.warn({ err, listener: 'mx' }, 'smtp connection error'));
   return {

@@ -31,7 +31,12 @@ export type MxHandle = (ctx: MxContext, entry: InboxEntry, raw: Buffer) => Promi
  * inbox. A failure (the queue full, say) leaves it there, logged, and it is tried again
  * with backoff (1 min doubling to 1 h) while the gateway runs, and at the next start in any case.
  */
-export function createMxProcessor(ctx: MxContext, inbox: Inbox, handle: MxHandle = processOne, retry: MxRetry = MX_RETRY): MxProcessor {
+export function createMxProcessor(
+  ctx: MxContext,
+  inbox: Inbox,
+  handle: MxHandle = processOne,
+  retry: MxRetry = MX_RETRY,
+): MxProcessor {
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
   const failures = new Map<string, number>();
@@ -40,7 +45,13 @@ export function createMxProcessor(ctx: MxContext, inbox: Inbox, handle: MxHandle
     if (stopped) return;
     const n = (failures.get(id) ?? 0) + 1;
     failures.set(id, n);
-    const timer = setTimeout(() => { timers.delete(timer); submit(id); }, Math.min(retry.maxMs, retry.firstMs * 2 ** (n - 1)));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        submit(id);
+      },
+      Math.min(retry.maxMs, retry.firstMs * 2 ** (n - 1)),
+    );
     timer.unref();
     timers.add(timer);
   };
@@ -53,7 +64,10 @@ export function createMxProcessor(ctx: MxContext, inbox: Inbox, handle: MxHandle
       await inbox.remove(id);
       failures.delete(id);
     } catch (err) {
-      ctx.logger.error({ mxId: id, err, failures: (failures.get(id) ?? 0) + 1 }, 'mx processing failed; kept in the inbox and tried again later');
+      ctx.logger.error(
+        { mxId: id, err, failures: (failures.get(id) ?? 0) + 1 },
+        'mx processing failed; kept in the inbox and tried again later',
+      );
       later(id);
     }
   };
@@ -64,7 +78,8 @@ export function createMxProcessor(ctx: MxContext, inbox: Inbox, handle: MxHandle
     submit,
     recover() {
       const waiting = inbox.pending();
-      if (waiting.length > 0) ctx.logger.info({ count: waiting.length }, 'processing mx messages left from before the restart');
+      if (waiting.length > 0)
+        ctx.logger.info({ count: waiting.length }, 'processing mx messages left from before the restart');
       for (const e of waiting) submit(e.id);
     },
     idle: () => chain,

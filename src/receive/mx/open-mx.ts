@@ -70,10 +70,16 @@ export interface Mx {
 function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmation {
   const { config } = opts;
   return createReplyConfirmation({
-    targets: stores.replyTargets, queue: opts.queue, domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
-    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name, confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
-    hostname: config.hostname, from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
-    clock: opts.clock, logger: opts.logger, onQueued: opts.onQueued,
+    targets: stores.replyTargets,
+    queue: opts.queue,
+    domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
+    tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name,
+    confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
+    hostname: config.hostname,
+    from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    clock: opts.clock,
+    logger: opts.logger,
+    onQueued: opts.onQueued,
   });
 }
 
@@ -89,30 +95,64 @@ export function openMx(opts: MxOptions): Mx {
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
   const replyConfirmation = replyConfirmationFor(opts, stores);
-  const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> => replyConfirmation.isConfirmed(tenantId, address);
-  const sentSweeper = startRetentionSweeper(sent, { retentionMs: config.queue.retentionMs, clock: opts.clock, logger: opts.logger, what: 'sent Message-IDs' });
+  const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> =>
+    replyConfirmation.isConfirmed(tenantId, address);
+  const sentSweeper = startRetentionSweeper(sent, {
+    retentionMs: config.queue.retentionMs,
+    clock: opts.clock,
+    logger: opts.logger,
+    what: 'sent Message-IDs',
+  });
   const sendingDomain = config.platform.sendingDomain;
-  const domains: MxDomains | undefined = sendingDomain === null ? undefined : {
-    sendingDomain, bounceDomain: config.platform.bounceDomain ?? sendingDomain,
-    bounceLocalPart: config.platform.bounceLocalPart, srsKey: opts.deriveKey('srs'),
-  };
-  const processor = domains && createMxProcessor({
-    queue: opts.queue, tenants: opts.tenants, settings: opts.settings, suppressions, sent, replyTargetConfirmed, domains,
-    thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
-    verpKey: opts.deriveKey('verp'), metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onQueued: opts.onQueued,
-  }, inbox);
+  const domains: MxDomains | undefined =
+    sendingDomain === null
+      ? undefined
+      : {
+          sendingDomain,
+          bounceDomain: config.platform.bounceDomain ?? sendingDomain,
+          bounceLocalPart: config.platform.bounceLocalPart,
+          srsKey: opts.deriveKey('srs'),
+        };
+  const processor =
+    domains &&
+    createMxProcessor(
+      {
+        queue: opts.queue,
+        tenants: opts.tenants,
+        settings: opts.settings,
+        suppressions,
+        sent,
+        replyTargetConfirmed,
+        domains,
+        thresholds: { hard: config.mx.hardBounces, userUnknown: config.mx.userUnknownBounces },
+        verpKey: opts.deriveKey('verp'),
+        metrics: opts.metrics,
+        logger: opts.logger,
+        clock: opts.clock,
+        onQueued: opts.onQueued,
+      },
+      inbox,
+    );
 
   return {
     suppressions,
     replyConfirmation,
-    plan: (inner) => withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock, replyTargetConfirmed }),
+    plan: (inner) =>
+      withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock, replyTargetConfirmed }),
     transports: (table) => withSuppressedTransport(table),
     async start() {
       if (!domains || !processor || !config.mx.enabled) return undefined;
       processor.recover();
       const listener = createMxListener({
-        smtp: config.smtp, hostname: config.hostname, tls: opts.tls, domains, inbox,
-        metrics: opts.metrics, logger: opts.logger, clock: opts.clock, onStored: (id) => processor.submit(id),
+        smtp: config.smtp,
+        hostname: config.hostname,
+        tls: opts.tls,
+        domains,
+        inbox,
+        metrics: opts.metrics,
+        logger: opts.logger,
+        clock: opts.clock,
+        onStored: (id) => processor.submit(id),
         ...(opts.disk ? { disk: opts.disk } : {}),
         checkForwarding: async (localPart) => {
           const found = await tenantByLocalPart(opts.tenants, opts.settings, localPart);
@@ -120,7 +160,9 @@ export function openMx(opts: MxOptions): Mx {
           return found.settings.replyTo === undefined ? MxReplies.noReplies() : undefined;
         },
       });
-      const { port } = await bindOrExplain('the inbound MX', 'mx.port', config.mx.host, config.mx.port, () => listener.listen(config.mx.port, config.mx.host));
+      const { port } = await bindOrExplain('the inbound MX', 'mx.port', config.mx.host, config.mx.port, () =>
+        listener.listen(config.mx.port, config.mx.host),
+      );
       opts.logger.info({ port, domains: [domains.sendingDomain, domains.bounceDomain] }, 'mx listening');
       return { port, listener };
     },

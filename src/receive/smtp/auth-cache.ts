@@ -20,7 +20,10 @@ export class AuthCache {
   /** Checks under way, so that 50 clients connecting at once with the same login share one scrypt. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly ttlMs: number, maxEntries = 10_000) {
+  constructor(
+    private readonly ttlMs: number,
+    maxEntries = 10_000,
+  ) {
     this.entries = new ExpiringMap(maxEntries);
   }
 
@@ -36,7 +39,12 @@ export class AuthCache {
    * Runs `verify` once for concurrent attempts with identical credentials: the others wait
    * for the same answer. The entry goes when the check settles (a wrong password is not cached).
    */
-  verifyShared(username: string, password: string, owner: CredentialOwner, verify: () => Promise<boolean>): Promise<boolean> {
+  verifyShared(
+    username: string,
+    password: string,
+    owner: CredentialOwner,
+    verify: () => Promise<boolean>,
+  ): Promise<boolean> {
     const key = this.key(username, password, owner);
     const pending = this.inFlight.get(key);
     if (pending) return pending;

@@ -33,7 +33,10 @@ export class AuthThrottle {
   private readonly byIp: ExpiringMap<string, Window>;
   private readonly byIpUser: ExpiringMap<string, Window>;
 
-  constructor(private readonly limits: AuthThrottleLimits, maxEntries = 10_000) {
+  constructor(
+    private readonly limits: AuthThrottleLimits,
+    maxEntries = 10_000,
+  ) {
     this.byIp = new ExpiringMap(maxEntries);
     this.byIpUser = new ExpiringMap(maxEntries);
   }

@@ -23,13 +23,13 @@ export interface AuthAttempt {
 export type AuthOutcome =
   | { readonly kind: 'ok'; readonly tenant: Tenant; readonly cached: boolean }
   | {
-    readonly kind: 'refuse';
-    readonly reply: SmtpReply;
-    /** Metrics label. */
-    readonly reason: string;
-    /** Counts as a failed attempt (the caller adds one to the connection's count). */
-    readonly failure: boolean;
-  };
+      readonly kind: 'refuse';
+      readonly reply: SmtpReply;
+      /** Metrics label. */
+      readonly reason: string;
+      /** Counts as a failed attempt (the caller adds one to the connection's count). */
+      readonly failure: boolean;
+    };
 
 export interface AuthDeps {
   readonly tenants: TenantDirectory;
@@ -57,23 +57,31 @@ export function createAuthenticator(deps: AuthDeps): (attempt: AuthAttempt) => P
    * Every refusal, throttled or not, known user or not, waits the same backoff and gives the
    * same 535: the reply and its timing never tell whether a name exists or is being throttled.
    */
-  const refuse = async (attempt: AuthAttempt, reply: SmtpReply, reason: string, count: boolean): Promise<AuthOutcome> => {
+  const refuse = async (
+    attempt: AuthAttempt,
+    reply: SmtpReply,
+    reason: string,
+    count: boolean,
+  ): Promise<AuthOutcome> => {
     const delay = deps.throttle.delayMs(attempt.ip, deps.clock());
     if (count) deps.throttle.recordFailure(attempt.ip, attempt.username, deps.clock());
     if (delay > 0) await sleep(delay);
     const last = attempt.failuresOnConnection + 1 >= deps.maxFailuresPerConnection;
     return { kind: 'refuse', reply: last ? Replies.authThrottled() : reply, reason, failure: true };
   };
-  const fail = (attempt: AuthAttempt, reply: SmtpReply, reason: string): Promise<AuthOutcome> => refuse(attempt, reply, reason, true);
+  const fail = (attempt: AuthAttempt, reply: SmtpReply, reason: string): Promise<AuthOutcome> =>
+    refuse(attempt, reply, reason, true);
 
   return async (attempt) => {
     const blocked = deps.throttle.blockedBy(attempt.ip, attempt.username, deps.clock());
     if (blocked) return refuse(attempt, Replies.authFailed(), `auth-throttled-${blocked}`, false);
     // RFC 4616: acting as another identity needs a right we never grant, so any other authzid fails.
-    if (attempt.authzid && attempt.authzid !== attempt.username) return fail(attempt, Replies.authFailed(), 'auth-authzid');
+    if (attempt.authzid && attempt.authzid !== attempt.username)
+      return fail(attempt, Replies.authFailed(), 'auth-authzid');
     const tenant = await deps.tenants.bySmtpUsername(attempt.username);
     // Same answer for unknown users and for tenants that require TLS: no user enumeration in the clear.
-    if (!attempt.secure && !tenant?.allowPlaintextAuth) return fail(attempt, Replies.encryptionRequired(), 'auth-encryption');
+    if (!attempt.secure && !tenant?.allowPlaintextAuth)
+      return fail(attempt, Replies.encryptionRequired(), 'auth-encryption');
     if (tenant && deps.cache.has(attempt.username, attempt.password, tenant, deps.clock())) {
       return { kind: 'ok', tenant, cached: true };
     }
@@ -81,8 +89,9 @@ export function createAuthenticator(deps: AuthDeps): (attempt: AuthAttempt) => P
       await deps.verify(attempt.password, DUMMY_HASH);
       return fail(attempt, Replies.authFailed(), 'auth');
     }
-    const valid = await deps.cache.verifyShared(attempt.username, attempt.password, tenant,
-      () => deps.verify(attempt.password, tenant.smtpPasswordHash));
+    const valid = await deps.cache.verifyShared(attempt.username, attempt.password, tenant, () =>
+      deps.verify(attempt.password, tenant.smtpPasswordHash),
+    );
     if (!valid) return fail(attempt, Replies.authFailed(), 'auth');
     deps.cache.remember(attempt.username, attempt.password, tenant, deps.clock());
     return { kind: 'ok', tenant, cached: false };

@@ -54,11 +54,13 @@ export class CommandGuard {
     this.states.set(sessionId, state);
     const hideAuth = (secure: boolean): boolean => !secure && !this.limits.allowPlaintextAuth;
     hookCommands(this.server, sessionId, {
-      filter: (command) => this.check(sessionId, state, command), hideAuth,
+      filter: (command) => this.check(sessionId, state, command),
+      hideAuth,
       answered: () => this.armCommandTimer(sessionId, state),
     });
     this.armCommandTimer(sessionId, state);
-    if (this.limits.sessionTimeoutMs > 0) state.sessionTimer = unrefTimer(() => this.sessionExpired(sessionId, state), this.limits.sessionTimeoutMs);
+    if (this.limits.sessionTimeoutMs > 0)
+      state.sessionTimer = unrefTimer(() => this.sessionExpired(sessionId, state), this.limits.sessionTimeoutMs);
   }
 
   /** The session's DATA was answered (smtp-server does not end DATA through the command callback). */
@@ -76,7 +78,11 @@ export class CommandGuard {
     this.states.delete(sessionId);
   }
 
-  private check(sessionId: string, state: GuardState, command: CommandView): SmtpReply | undefined | Promise<SmtpReply | undefined> {
+  private check(
+    sessionId: string,
+    state: GuardState,
+    command: CommandView,
+  ): SmtpReply | undefined | Promise<SmtpReply | undefined> {
     this.armCommandTimer(sessionId, state);
     if (state.expired && !command.inTransaction) {
       this.onEvent(sessionId, 'session-timeout');

@@ -52,55 +52,101 @@ export type DataStream = Readable & { readonly sizeExceeded: boolean };
  * then answer 250 with the queue id. Every refusal throws an SmtpError.
  * `onInputEnd` fires when the client's part is over (it stops the transaction deadline).
  */
-export async function receiveMessage(stream: DataStream, session: DataSession, deps: DataDeps, onInputEnd: () => void): Promise<string> {
+export async function receiveMessage(
+  stream: DataStream,
+  session: DataSession,
+  deps: DataDeps,
+  onInputEnd: () => void,
+): Promise<string> {
   const input = await collectCapped(stream, deps.maxMessageSize).catch((err: unknown) => {
     // The client went away mid-message: nothing to store, no one to answer, not our failure.
-    deps.logger.info({ ...session.log, reason: err instanceof Error ? err.message : String(err) }, 'connection lost during DATA');
+    deps.logger.info(
+      { ...session.log, reason: err instanceof Error ? err.message : String(err) },
+      'connection lost during DATA',
+    );
     throw SmtpError.from(Replies.localError());
   });
   onInputEnd();
   const endOfData = deps.clock();
-  if (input.truncated || stream.sizeExceeded) throw refusal(deps, session, Replies.messageTooBig(deps.maxMessageSize), 'size');
+  if (input.truncated || stream.sizeExceeded)
+    throw refusal(deps, session, Replies.messageTooBig(deps.maxMessageSize), 'size');
   const tenantMax = deps.maxSizeFor?.(session.tenantId);
-  if (tenantMax !== undefined && input.data.length > tenantMax) throw refusal(deps, session, Replies.messageTooBig(tenantMax), 'size');
+  if (tenantMax !== undefined && input.data.length > tenantMax)
+    throw refusal(deps, session, Replies.messageTooBig(tenantMax), 'size');
   const id = newQueueId(endOfData);
-  const processed = processMessage(input.data, {
-    helo: session.helo, clientHostname: session.clientHostname, hostname: deps.hostname,
-    transmission: session.transmission, queueId: id, recipients: session.envelope.to, now: endOfData,
-  }, deps.maxHops === undefined ? STRUCTURE_LIMITS : { ...STRUCTURE_LIMITS, maxHops: deps.maxHops });
+  const processed = processMessage(
+    input.data,
+    {
+      helo: session.helo,
+      clientHostname: session.clientHostname,
+      hostname: deps.hostname,
+      transmission: session.transmission,
+      queueId: id,
+      recipients: session.envelope.to,
+      now: endOfData,
+    },
+    deps.maxHops === undefined ? STRUCTURE_LIMITS : { ...STRUCTURE_LIMITS, maxHops: deps.maxHops },
+  );
   if (processed.kind === 'refuse') throw refusal(deps, session, processed.reply, processed.reason);
   const owned = await deps.senders?.headers(session.tenantId, processed.senders);
   if (owned) throw refusal(deps, session, owned.reply, owned.reason);
   const stored = await enqueue(deps, session, id, processed, endOfData);
   deps.metrics.accepted((deps.clock() - endOfData) / 1000);
-  deps.logger.info({ ...session.log, queueId: id, size: stored.size, recipients: stored.recipients.length }, 'message queued');
+  deps.logger.info(
+    { ...session.log, queueId: id, size: stored.size, recipients: stored.recipients.length },
+    'message queued',
+  );
   notifyQueued(deps, session, stored);
   const reply = Replies.queued(id);
   return `${reply.enhanced} ${reply.text}`;
 }
 
 async function enqueue(
-  deps: DataDeps, session: DataSession, id: string,
-  processed: { readonly message: Buffer; readonly messageId: string; readonly subject?: string }, receivedAt: number,
+  deps: DataDeps,
+  session: DataSession,
+  id: string,
+  processed: { readonly message: Buffer; readonly messageId: string; readonly subject?: string },
+  receivedAt: number,
 ): Promise<QueuedMessage> {
   if (deps.disk?.below()) throw refusal(deps, session, Replies.storageFull(), 'storage-full');
   try {
-    return await deps.queue.enqueue({
-      id, tenantId: session.tenantId, kind: 'mail', envelope: session.envelope, receivedAt,
-      client: { address: session.clientAddress, helo: session.helo }, messageId: processed.messageId,
-      ...(processed.subject !== undefined ? { subject: processed.subject } : {}),
-    }, processed.message);
+    return await deps.queue.enqueue(
+      {
+        id,
+        tenantId: session.tenantId,
+        kind: 'mail',
+        envelope: session.envelope,
+        receivedAt,
+        client: { address: session.clientAddress, helo: session.helo },
+        messageId: processed.messageId,
+        ...(processed.subject !== undefined ? { subject: processed.subject } : {}),
+      },
+      processed.message,
+    );
   } catch (err) {
     const full = isGatewayError(err, 'E_STORAGE_FULL');
     if (full) void deps.disk?.check(); // the next MAIL FROM is refused without another failed write
-    deps.logger.error({ ...session.log, queueId: id, err }, full ? 'queue full, message deferred' : 'enqueue failed, message deferred');
-    throw refusal(deps, session, full ? Replies.storageFull() : Replies.localError(), full ? 'storage-full' : 'local-error', false);
+    deps.logger.error(
+      { ...session.log, queueId: id, err },
+      full ? 'queue full, message deferred' : 'enqueue failed, message deferred',
+    );
+    throw refusal(
+      deps,
+      session,
+      full ? Replies.storageFull() : Replies.localError(),
+      full ? 'storage-full' : 'local-error',
+      false,
+    );
   }
 }
 
 function refusal(deps: DataDeps, session: DataSession, reply: SmtpReply, reason: string, log = true): SmtpError {
   deps.metrics.rejected(reason);
-  if (log) deps.logger.info({ ...session.log, reason, code: reply.code, enhanced: reply.enhanced, text: reply.text }, 'message refused');
+  if (log)
+    deps.logger.info(
+      { ...session.log, reason, code: reply.code, enhanced: reply.enhanced, text: reply.text },
+      'message refused',
+    );
   return SmtpError.from(reply);
 }
 
@@ -130,7 +176,10 @@ export function withExtraRecipients(queue: MessageQueue, extra: ExtraRecipients)
     if (fresh.length === 0) return queue.enqueue(message, body);
     const roles: Record<string, RecipientRole> = { ...message.roles };
     for (const address of fresh) roles[address] = 'archive';
-    return queue.enqueue({ ...message, envelope: { ...message.envelope, to: [...message.envelope.to, ...fresh] }, roles }, body);
+    return queue.enqueue(
+      { ...message, envelope: { ...message.envelope, to: [...message.envelope.to, ...fresh] }, roles },
+      body,
+    );
   };
   return {
     enqueue,

@@ -5,7 +5,13 @@ import { checkStructure, isLooping, STRUCTURE_LIMITS, type StructureLimits } fro
 import { addTraceHeaders, type TraceInfo } from './trace-headers.js';
 
 export type Processed =
-  | { readonly kind: 'accept'; readonly message: Buffer; readonly messageId: string; readonly subject?: string; readonly senders: SenderFields }
+  | {
+      readonly kind: 'accept';
+      readonly message: Buffer;
+      readonly messageId: string;
+      readonly subject?: string;
+      readonly senders: SenderFields;
+    }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly reason: string };
 
 const MAX_SUBJECT = 998;
@@ -20,10 +26,17 @@ export function processMessage(raw: Buffer, trace: TraceInfo, limits: StructureL
   const normalized = normalizeLineEndings(raw);
   const structure = checkStructure(normalized, limits);
   if (!structure.ok) return { kind: 'refuse', reply: Replies.malformed(structure.why), reason: 'malformed' };
-  if (isLooping(structure.fields, limits.maxHops)) return { kind: 'refuse', reply: Replies.tooManyHops(), reason: 'loop' };
+  if (isLooping(structure.fields, limits.maxHops))
+    return { kind: 'refuse', reply: Replies.tooManyHops(), reason: 'loop' };
   const { message, messageId } = addTraceHeaders(normalized, structure.header, structure.fields, trace);
   const subject = rawSubject(findField(structure.fields, 'subject')?.value);
-  return { kind: 'accept', message, messageId, ...(subject !== undefined ? { subject } : {}), senders: senderFields(structure.fields) };
+  return {
+    kind: 'accept',
+    message,
+    messageId,
+    ...(subject !== undefined ? { subject } : {}),
+    senders: senderFields(structure.fields),
+  };
 }
 
 /** The fields whose addresses the sender guard checks, every occurrence (a second From must not hide behind the first). */

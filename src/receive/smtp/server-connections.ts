@@ -85,19 +85,26 @@ export function hookCommands(server: SMTPServer, sessionId: string, hooks: Comma
     connection.session.disabledCommands = hooks.hideAuth(connection.secure) ? withoutAuth : withAuth;
     const verdict = hooks.filter(viewOf(connection, command));
     if (verdict === undefined) return original(command, next);
-    void Promise.resolve(verdict).then((reply) => {
-      if (reply === undefined) return original(command, next);
-      connection.send(reply.code, `${reply.enhanced} ${reply.text}`);
-      next();
-    }, () => original(command, next));
+    void Promise.resolve(verdict).then(
+      (reply) => {
+        if (reply === undefined) return original(command, next);
+        connection.send(reply.code, `${reply.enhanced} ${reply.text}`);
+        next();
+      },
+      () => original(command, next),
+    );
   };
   return true;
 }
 
 function viewOf(connection: Connection, command: Buffer): CommandView {
-  const name = connection._nextHandler ? '' : command.toString('latin1', 0, Math.min(command.length, 16)).split(' ')[0]!.trim().toUpperCase();
+  const name = connection._nextHandler
+    ? ''
+    : command.toString('latin1', 0, Math.min(command.length, 16)).split(' ')[0]!.trim().toUpperCase();
   return {
-    name, secure: connection.secure, authenticated: Boolean(connection.session.user),
+    name,
+    secure: connection.secure,
+    authenticated: Boolean(connection.session.user),
     inTransaction: connection.session.envelope.mailFrom !== false,
   };
 }

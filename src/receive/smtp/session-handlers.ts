@@ -1,11 +1,24 @@
-import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type {
+  SMTPServerAddress,
+  SMTPServerAuthentication,
+  SMTPServerAuthenticationResponse,
+  SMTPServerOptions,
+  SMTPServerSession,
+} from 'smtp-server';
 import { Replies, SmtpError } from '../../core/smtp-reply.js';
 import type { AuthAttempt, AuthOutcome } from './auth.js';
 import type { ConnectionLimiter } from './connection-limits.js';
 import { receiveMessage, type DataSession, type DataStream } from './data-handler.js';
 import type { InboundDeps } from './inbound-deps.js';
 import { normalizeIp } from './client-ip.js';
-import { checkRecipientCount, checkRecipientSyntax, checkSenderSyntax, checkUtf8Address, resolveSenderTenant, type Refusal } from './mail-policy.js';
+import {
+  checkRecipientCount,
+  checkRecipientSyntax,
+  checkSenderSyntax,
+  checkUtf8Address,
+  resolveSenderTenant,
+  type Refusal,
+} from './mail-policy.js';
 import { authenticatedTenant, sessionFields } from './session-log.js';
 import { checkTenantMail, declaredSize } from './tenant-limit-policy.js';
 import { checkTenantTls } from './tenant-tls.js';
@@ -33,22 +46,44 @@ interface Ctx extends HandlerContext {
   readonly sessions: Map<string, SessionState>;
 }
 
-type Handlers = Required<Pick<SMTPServerOptions, 'onConnect' | 'onAuth' | 'onMailFrom' | 'onRcptTo' | 'onData' | 'onClose'>>;
+type Handlers = Required<
+  Pick<SMTPServerOptions, 'onConnect' | 'onAuth' | 'onMailFrom' | 'onRcptTo' | 'onData' | 'onClose'>
+>;
 
 /** smtp-server's callbacks: each adapts once to an async function and turns verdicts into replies. */
 export function createHandlers(context: HandlerContext): Handlers {
   const ctx: Ctx = { ...context, sessions: new Map() };
   return {
-    onConnect: (session, cb) => toCallback(guard(ctx, session, 'CONNECT', () => connect(ctx, session)), cb),
-    onAuth: (a, session, cb) => toCallback(guard(ctx, session, 'AUTH', () => auth(ctx, a, session)), cb),
-    onMailFrom: (address, session, cb) => toCallback(guard(ctx, session, 'MAIL', () => mailFrom(ctx, address, session)), cb),
-    onRcptTo: (address, session, cb) => toCallback(guard(ctx, session, 'RCPT', () => rcptTo(ctx, address, session)), cb),
+    onConnect: (session, cb) =>
+      toCallback(
+        guard(ctx, session, 'CONNECT', () => connect(ctx, session)),
+        cb,
+      ),
+    onAuth: (a, session, cb) =>
+      toCallback(
+        guard(ctx, session, 'AUTH', () => auth(ctx, a, session)),
+        cb,
+      ),
+    onMailFrom: (address, session, cb) =>
+      toCallback(
+        guard(ctx, session, 'MAIL', () => mailFrom(ctx, address, session)),
+        cb,
+      ),
+    onRcptTo: (address, session, cb) =>
+      toCallback(
+        guard(ctx, session, 'RCPT', () => rcptTo(ctx, address, session)),
+        cb,
+      ),
     // The transaction ends after smtp-server has written the DATA reply (it does so inside `cb`):
     // a shutdown waiting for it must not get its 421 in ahead of our 250.
-    onData: (stream, session, cb) => toCallback(guard(ctx, session, 'DATA', () => data(ctx, stream, session)), (err, reply) => {
-      cb(err, reply);
-      ctx.tracker.end(session.id);
-    }),
+    onData: (stream, session, cb) =>
+      toCallback(
+        guard(ctx, session, 'DATA', () => data(ctx, stream, session)),
+        (err, reply) => {
+          cb(err, reply);
+          ctx.tracker.end(session.id);
+        },
+      ),
     onClose: (session) => {
       ctx.limiter.release(session.id);
       ctx.tracker.end(session.id);
@@ -68,9 +103,16 @@ function state(ctx: Ctx, session: SMTPServerSession): SessionState {
 
 function refuse(ctx: Ctx, session: SMTPServerSession, r: Refusal, command: string): SmtpError {
   ctx.deps.metrics.rejected(r.reason);
-  ctx.deps.logger.info({
-    ...sessionFields(session, state(ctx, session).tenantId), command, reason: r.reason, code: r.reply.code, text: r.reply.text,
-  }, 'command refused');
+  ctx.deps.logger.info(
+    {
+      ...sessionFields(session, state(ctx, session).tenantId),
+      command,
+      reason: r.reason,
+      code: r.reply.code,
+      text: r.reply.text,
+    },
+    'command refused',
+  );
   return SmtpError.from(r.reply);
 }
 
@@ -93,15 +135,26 @@ async function connect(ctx: Ctx, session: SMTPServerSession): Promise<void> {
   ctx.deps.logger.debug({ ...sessionFields(session), secure: session.secure }, 'client connected');
 }
 
-async function auth(ctx: Ctx, a: SMTPServerAuthentication, session: SMTPServerSession): Promise<SMTPServerAuthenticationResponse> {
+async function auth(
+  ctx: Ctx,
+  a: SMTPServerAuthentication,
+  session: SMTPServerSession,
+): Promise<SMTPServerAuthenticationResponse> {
   const s = state(ctx, session);
   const username = a.username ?? '';
   const outcome = await ctx.authenticate({
-    username, password: a.password ?? '', ip: normalizeIp(session.remoteAddress), ...(a.authzid ? { authzid: a.authzid } : {}),
-    secure: session.secure, failuresOnConnection: s.authFailures,
+    username,
+    password: a.password ?? '',
+    ip: normalizeIp(session.remoteAddress),
+    ...(a.authzid ? { authzid: a.authzid } : {}),
+    secure: session.secure,
+    failuresOnConnection: s.authFailures,
   });
   if (outcome.kind === 'ok') {
-    ctx.deps.logger.info({ ...sessionFields(session, outcome.tenant.id), user: username, method: a.method, cached: outcome.cached }, 'authenticated');
+    ctx.deps.logger.info(
+      { ...sessionFields(session, outcome.tenant.id), user: username, method: a.method, cached: outcome.cached },
+      'authenticated',
+    );
     return { user: outcome.tenant.id };
   }
   if (outcome.failure) s.authFailures++;
@@ -111,7 +164,8 @@ async function auth(ctx: Ctx, a: SMTPServerAuthentication, session: SMTPServerSe
 
 async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   if (ctx.isClosing()) throw refuse(ctx, session, { reply: Replies.shuttingDown(), reason: 'shutdown' }, 'MAIL');
-  if (ctx.deps.disk?.below()) throw refuse(ctx, session, { reply: Replies.storageFull(), reason: 'storage-full' }, 'MAIL');
+  if (ctx.deps.disk?.below())
+    throw refuse(ctx, session, { reply: Replies.storageFull(), reason: 'storage-full' }, 'MAIL');
   countTransaction(ctx, session);
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
@@ -126,7 +180,8 @@ async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServe
   // The tenant resolved above (AUTH, or the allow-list entry's tenant) is the one whose ownership counts.
   const owned = await ctx.deps.senders?.envelope(sender.tenantId, address.address);
   if (owned) throw refuse(ctx, session, owned, 'MAIL');
-  const limited = ctx.deps.limits && checkTenantMail(ctx.deps.limits, sender.tenantId, declaredSize(address.args), ctx.deps.clock());
+  const limited =
+    ctx.deps.limits && checkTenantMail(ctx.deps.limits, sender.tenantId, declaredSize(address.args), ctx.deps.clock());
   if (limited) throw refuse(ctx, session, limited, 'MAIL');
   state(ctx, session).tenantId = sender.tenantId;
   ctx.tracker.begin(session.id);
@@ -146,8 +201,10 @@ async function rcptTo(ctx: Ctx, address: SMTPServerAddress, session: SMTPServerS
   const accepted = session.envelope.rcptTo.map((r) => r.address);
   const { limits } = ctx.deps;
   const tenantId = state(ctx, session).tenantId;
-  const max = limits && tenantId !== undefined ? limits.limitsOf(tenantId).recipientsPerMessage : ctx.deps.smtp.maxRecipients;
-  const syntax = checkRecipientSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8 === true);
+  const max =
+    limits && tenantId !== undefined ? limits.limitsOf(tenantId).recipientsPerMessage : ctx.deps.smtp.maxRecipients;
+  const syntax =
+    checkRecipientSyntax(address.address) ?? checkUtf8Address(address.address, session.envelope.smtpUtf8 === true);
   if (syntax) throw refuse(ctx, session, syntax, 'RCPT');
   const tooMany = checkRecipientCount(accepted, address.address, max);
   if (tooMany && limits && tenantId !== undefined) limits.hit(tenantId, 'recipientsPerMessage');
@@ -158,12 +215,24 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
   const { deps } = ctx;
   const tenantId = state(ctx, session).tenantId;
   if (tenantId === undefined) throw new Error('DATA without a tenant');
-  return receiveMessage(stream, dataSession(session, tenantId), {
-    maxMessageSize: deps.smtp.maxMessageSize, maxHops: deps.smtp.maxHops, hostname: deps.hostname, queue: deps.queue, metrics: deps.metrics,
-    logger: deps.logger, clock: deps.clock, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
-    ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}), ...(deps.senders ? { senders: deps.senders } : {}),
-    ...(deps.disk ? { disk: deps.disk } : {}),
-  }, () => ctx.tracker.inputDone(session.id)).catch((err: unknown) => {
+  return receiveMessage(
+    stream,
+    dataSession(session, tenantId),
+    {
+      maxMessageSize: deps.smtp.maxMessageSize,
+      maxHops: deps.smtp.maxHops,
+      hostname: deps.hostname,
+      queue: deps.queue,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      clock: deps.clock,
+      ...(deps.onQueued ? { onQueued: deps.onQueued } : {}),
+      ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
+      ...(deps.senders ? { senders: deps.senders } : {}),
+      ...(deps.disk ? { disk: deps.disk } : {}),
+    },
+    () => ctx.tracker.inputDone(session.id),
+  ).catch((err: unknown) => {
     // the end-of-DATA size check uses the tenant's limit (maxSizeFor): count it like the SIZE= one
     if (err instanceof SmtpError && err.responseCode === 552) deps.limits?.hit(tenantId, 'maxMessageSize');
     throw err;

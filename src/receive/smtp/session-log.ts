@@ -10,5 +10,9 @@ export function authenticatedTenant(session: SMTPServerSession): string | undefi
 /** Fields on every log line about a session: session id, client IP, tenant when known. */
 export function sessionFields(session: SMTPServerSession, tenantId?: string): Record<string, string> {
   const tenant = tenantId ?? authenticatedTenant(session);
-  return { session: session.id, ip: normalizeIp(session.remoteAddress ?? ''), ...(tenant !== undefined ? { tenant } : {}) };
+  return {
+    session: session.id,
+    ip: normalizeIp(session.remoteAddress ?? ''),
+    ...(tenant !== undefined ? { tenant } : {}),
+  };
 }

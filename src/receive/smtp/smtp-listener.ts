@@ -26,23 +26,33 @@ export function createSmtpListener(deps: InboundDeps, options: { implicitTls?: b
   const { smtp, logger } = deps;
   const tracker = new TransactionTracker(smtp.transactionTimeoutMs, (sessionId) => onTransactionTimeout(sessionId));
   const handlers = createHandlers({
-    deps, tracker, limiter: new ConnectionLimiter(smtp.maxConnectionsPerIp), isClosing: () => closing,
+    deps,
+    tracker,
+    limiter: new ConnectionLimiter(smtp.maxConnectionsPerIp),
+    isClosing: () => closing,
     authenticate: createAuthenticator({
-      tenants: deps.tenants, verify: deps.verifyPassword ?? verifyPassword, clock: deps.clock,
-      cache: new AuthCache(smtp.auth.cacheTtlMs), throttle: new AuthThrottle(smtp.auth),
+      tenants: deps.tenants,
+      verify: deps.verifyPassword ?? verifyPassword,
+      clock: deps.clock,
+      cache: new AuthCache(smtp.auth.cacheTtlMs),
+      throttle: new AuthThrottle(smtp.auth),
       maxFailuresPerConnection: smtp.auth.maxFailuresPerConnection,
     }),
   });
-  const server: SMTPServer = new SMTPServer({ ...serverOptions(deps, options.implicitTls === true), ...handlers,
+  const server: SMTPServer = new SMTPServer({
+    ...serverOptions(deps, options.implicitTls === true),
+    ...handlers,
     // The guard watches each session from its greeting to its close.
-    onConnect: (session, cb) => handlers.onConnect(session, (err) => {
-      if (!err) guard.attach(session.id);
-      cb(err);
-    }),
-    onData: (stream, session, cb) => handlers.onData(stream, session, (err, reply) => {
-      cb(err, reply);
-      guard.answered(session.id);
-    }),
+    onConnect: (session, cb) =>
+      handlers.onConnect(session, (err) => {
+        if (!err) guard.attach(session.id);
+        cb(err);
+      }),
+    onData: (stream, session, cb) =>
+      handlers.onData(stream, session, (err, reply) => {
+        cb(err, reply);
+        guard.answered(session.id);
+      }),
     onClose: (session, cb) => {
       guard.detach(session.id);
       handlers.onClose(session, cb);
@@ -61,7 +71,10 @@ export function createSmtpListener(deps: InboundDeps, options: { implicitTls?: b
       return;
     }
     deps.metrics.rejected('timeout');
-    logger.info({ session: sessionId, timeoutMs: smtp.transactionTimeoutMs }, 'transaction took too long, closing connection');
+    logger.info(
+      { session: sessionId, timeoutMs: smtp.transactionTimeoutMs },
+      'transaction took too long, closing connection',
+    );
     closeSession(server, sessionId, Replies.transactionTimeout());
   }
 

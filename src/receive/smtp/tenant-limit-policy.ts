@@ -8,7 +8,12 @@ import type { Refusal } from './mail-policy.js';
  */
 
 /** At MAIL FROM: the hourly and daily message counts, and the SIZE= the client declared. */
-export function checkTenantMail(limits: TenantLimits, tenantId: string, declaredSize: number | undefined, now: number): Refusal | undefined {
+export function checkTenantMail(
+  limits: TenantLimits,
+  tenantId: string,
+  declaredSize: number | undefined,
+  now: number,
+): Refusal | undefined {
   const l = limits.limitsOf(tenantId);
   if (l.messagesPerHour !== null && limits.usage.messagesLastHour(tenantId, now) >= l.messagesPerHour) {
     limits.hit(tenantId, 'messagesPerHour');

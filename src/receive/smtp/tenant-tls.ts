@@ -8,7 +8,11 @@ import type { Refusal } from './mail-policy.js';
  * 530 5.7.0, as Postfix answers with smtpd_enforce_tls. Only plaintext sessions look the
  * tenant up, so TLS sessions pay nothing for it.
  */
-export async function checkTenantTls(tenants: TenantDirectory, tenantId: string, secure: boolean): Promise<Refusal | undefined> {
+export async function checkTenantTls(
+  tenants: TenantDirectory,
+  tenantId: string,
+  secure: boolean,
+): Promise<Refusal | undefined> {
   if (secure) return undefined;
   const tenant = await tenants.byId(tenantId);
   return tenant?.requireTls === true ? { reply: Replies.tlsRequired(), reason: 'tls-required' } : undefined;

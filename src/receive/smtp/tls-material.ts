@@ -17,7 +17,12 @@ export interface TlsMaterial {
  * certificate is made and written, so a fresh install offers STARTTLS at once; with only
  * one present the configuration is wrong and we say which file is missing.
  */
-export async function loadOrCreateTls(certFile: string, keyFile: string, hostname: string, logger: Logger): Promise<TlsMaterial> {
+export async function loadOrCreateTls(
+  certFile: string,
+  keyFile: string,
+  hostname: string,
+  logger: Logger,
+): Promise<TlsMaterial> {
   const [hasCert, hasKey] = await Promise.all([exists(certFile), exists(keyFile)]);
   if (hasCert && hasKey) {
     const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
@@ -25,13 +30,18 @@ export async function loadOrCreateTls(certFile: string, keyFile: string, hostnam
   }
   if (hasCert || hasKey) {
     const missing = hasCert ? keyFile : certFile;
-    throw new GatewayError('E_TLS', `TLS ${hasCert ? 'key' : 'certificate'} file ${missing} is missing (both smtp.certFile and smtp.keyFile must exist, or neither)`);
+    throw new GatewayError(
+      'E_TLS',
+      `TLS ${hasCert ? 'key' : 'certificate'} file ${missing} is missing (both smtp.certFile and smtp.keyFile must exist, or neither)`,
+    );
   }
   const { key, cert } = await selfSigned(hostname);
   await writePem(keyFile, key, 0o600);
   await writePem(certFile, cert, 0o644);
-  logger.warn({ certFile: resolve(certFile), keyFile: resolve(keyFile), hostname },
-    'no TLS certificate configured: generated a self-signed certificate; clients that verify certificates will refuse it');
+  logger.warn(
+    { certFile: resolve(certFile), keyFile: resolve(keyFile), hostname },
+    'no TLS certificate configured: generated a self-signed certificate; clients that verify certificates will refuse it',
+  );
   return { key, cert, generated: true };
 }
 
@@ -53,7 +63,10 @@ async function selfSigned(hostname: string): Promise<{ key: Buffer; cert: Buffer
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2 as const, value })), { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [...dnsNames.map((value) => ({ type: 2 as const, value })), { type: 7, ip: '127.0.0.1' }],
+      },
     ],
   });
   return { key: Buffer.from(pems.private), cert: Buffer.from(pems.cert) };

@@ -29,7 +29,12 @@ const CRLF = '\r\n';
  * Prepends Received: and appends Date: and Message-ID: to the header block when missing.
  * Every other byte of the message stays as it was (signatures the client made survive).
  */
-export function addTraceHeaders(buf: Buffer, header: HeaderBlock, fields: readonly HeaderField[], info: TraceInfo): Traced {
+export function addTraceHeaders(
+  buf: Buffer,
+  header: HeaderBlock,
+  fields: readonly HeaderField[],
+  info: TraceInfo,
+): Traced {
   const existingId = findField(fields, 'message-id');
   const messageId = existingId ? existingId.value : `<${info.queueId}@${info.hostname}>`;
   let added = '';
@@ -49,9 +54,11 @@ export function addTraceHeaders(buf: Buffer, header: HeaderBlock, fields: readon
 
 export function receivedHeader(info: TraceInfo): string {
   const rcpt = info.recipients.length === 1 ? `${CRLF}\tfor <${info.recipients[0]}>` : '';
-  return `Received: from ${info.helo || 'unknown'} (${info.clientHostname})${CRLF}`
-    + `\tby ${info.hostname} (Postbode) with ${info.transmission} id ${info.queueId}${rcpt};${CRLF}`
-    + `\t${rfc5322Date(info.now)}${CRLF}`;
+  return (
+    `Received: from ${info.helo || 'unknown'} (${info.clientHostname})${CRLF}` +
+    `\tby ${info.hostname} (Postbode) with ${info.transmission} id ${info.queueId}${rcpt};${CRLF}` +
+    `\t${rfc5322Date(info.now)}${CRLF}`
+  );
 }
 
 function endsWithCrlf(buf: Buffer): boolean {

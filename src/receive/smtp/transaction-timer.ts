@@ -14,7 +14,10 @@ export class TransactionTracker {
   private readonly idleWaiters = new Set<() => void>();
 
   /** `timeoutMs` 0 means no deadline. */
-  constructor(private readonly timeoutMs: number, private readonly onExpire: (sessionId: string) => void) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly onExpire: (sessionId: string) => void,
+  ) {}
 
   /** MAIL FROM accepted: (re)starts the deadline. */
   begin(sessionId: string): void {

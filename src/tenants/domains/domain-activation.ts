@@ -19,10 +19,16 @@ function dkimOf(check: DomainCheck, selector: string): RecordCheck | undefined {
  * Pending keys whose records all verify take over signing; the keys they replace become
  * `retiring`, without their private key (nothing signs with it again). The first generation of a new domain also needs SPF to permit us.
  */
-function promote(selectors: readonly StoredSelector[], check: DomainCheck, opts: ActivationOptions, spfOk: boolean): StoredSelector[] {
+function promote(
+  selectors: readonly StoredSelector[],
+  check: DomainCheck,
+  opts: ActivationOptions,
+  spfOk: boolean,
+): StoredSelector[] {
   const pending = selectors.filter((s) => s.state === 'pending');
   const hasActive = selectors.some((s) => s.state === 'active');
-  const ready = pending.length > 0 && pending.every((s) => dkimOf(check, s.selector)?.status === 'ok') && (hasActive || spfOk);
+  const ready =
+    pending.length > 0 && pending.every((s) => dkimOf(check, s.selector)?.status === 'ok') && (hasActive || spfOk);
   if (!ready) return [...selectors];
   return selectors.map((s) => {
     if (s.state === 'pending') return { ...s, state: 'active' };
@@ -41,7 +47,16 @@ function decisive(check: DomainCheck, signing: readonly StoredSelector[]): Recor
 }
 
 function missingCheck(selector: string): RecordCheck {
-  return { record: 'dkim', name: selector, selector, status: 'missing', problem: 'not-found', found: null, expected: '', advice: 'The DKIM record was not checked.' };
+  return {
+    record: 'dkim',
+    name: selector,
+    selector,
+    status: 'missing',
+    problem: 'not-found',
+    found: null,
+    expected: '',
+    advice: 'The DKIM record was not checked.',
+  };
 }
 
 export function applyCheck(record: DomainRecord, check: DomainCheck, opts: ActivationOptions): DomainRecord {
@@ -57,7 +72,8 @@ export function applyCheck(record: DomainRecord, check: DomainCheck, opts: Activ
   const status: DomainStatus = bad === undefined ? 'active' : 'failing';
   const { failingReason: _old, ...rest } = base;
   return {
-    ...rest, status,
+    ...rest,
+    status,
     ...(status === 'active' && record.activatedAt === undefined ? { activatedAt: opts.now } : {}),
     ...(status === 'failing' && bad !== undefined ? { failingReason: `${bad.name}: ${bad.advice}` } : {}),
   };

@@ -13,17 +13,29 @@ export interface KeySealer {
  * that carry the date and do not collide with `taken` (earlier generations).
  */
 export async function newSelectors(
-  sealer: KeySealer, owner: string, domain: string, keySet: KeySet, now: number, taken: readonly string[],
+  sealer: KeySealer,
+  owner: string,
+  domain: string,
+  keySet: KeySet,
+  now: number,
+  taken: readonly string[],
 ): Promise<StoredSelector[]> {
   const used = [...taken];
   const out: StoredSelector[] = [];
   for (const algorithm of algorithmsOf(keySet)) {
     const key = await generateDkimKey(algorithm);
     // The RSA selector decides the generation (pb202611-2); its Ed25519 partner gets the same base.
-    const selector = algorithm === 'ed25519' && out[0] !== undefined ? `${out[0].selector}e` : selectorFor(new Date(now), algorithm, used);
+    const selector =
+      algorithm === 'ed25519' && out[0] !== undefined
+        ? `${out[0].selector}e`
+        : selectorFor(new Date(now), algorithm, used);
     used.push(selector);
     out.push({
-      selector, algorithm, publicKeyDnsValue: key.publicKeyDnsValue, createdAt: now, state: 'pending',
+      selector,
+      algorithm,
+      publicKeyDnsValue: key.publicKeyDnsValue,
+      createdAt: now,
+      state: 'pending',
       privateKeySealed: sealer.seal(key.privateKeyPem, domainKeyContext(owner, domain, selector)),
     });
   }
@@ -32,8 +44,19 @@ export async function newSelectors(
 
 /** The keys mail from this domain is signed with now (its `active` selectors), opened in memory. */
 export function activeSigningKeys(sealer: KeySealer, record: DomainRecord): SigningKey[] {
-  return record.selectors.flatMap((s) => (s.state === 'active' && s.privateKeySealed !== undefined ? [{
-    domain: record.domain, selector: s.selector, algorithm: s.algorithm,
-    privateKeyPem: sealer.open(s.privateKeySealed, domainKeyContext(record.tenantId, record.domain, s.selector)),
-  }] : []));
+  return record.selectors.flatMap((s) =>
+    s.state === 'active' && s.privateKeySealed !== undefined
+      ? [
+          {
+            domain: record.domain,
+            selector: s.selector,
+            algorithm: s.algorithm,
+            privateKeyPem: sealer.open(
+              s.privateKeySealed,
+              domainKeyContext(record.tenantId, record.domain, s.selector),
+            ),
+          },
+        ]
+      : [],
+  );
 }

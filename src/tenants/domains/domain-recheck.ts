@@ -22,7 +22,8 @@ const SCAN_LIMIT = 100_000;
 
 /** Tenant domains that sign or used to (active, failing), longest-unchecked first. */
 export function dueForRecheck(store: DomainReader, perTick: number): DomainRecord[] {
-  return store.all(SCAN_LIMIT)
+  return store
+    .all(SCAN_LIMIT)
     .filter((r) => r.tenantId !== PLATFORM_OWNER && (r.status === 'active' || r.status === 'failing'))
     .sort((a, b) => (a.lastCheck?.at ?? 0) - (b.lastCheck?.at ?? 0))
     .slice(0, perTick);
@@ -46,10 +47,17 @@ export function startRecheck(deps: RecheckDeps): Recheck {
     return due.length;
   };
   const runOnce = (): Promise<number> => {
-    running ??= pass().finally(() => { running = null; });
+    running ??= pass().finally(() => {
+      running = null;
+    });
     return running;
   };
-  const timer = deps.everyMs > 0 ? setInterval(() => { void runOnce(); }, deps.everyMs) : undefined;
+  const timer =
+    deps.everyMs > 0
+      ? setInterval(() => {
+          void runOnce();
+        }, deps.everyMs)
+      : undefined;
   timer?.unref();
   return {
     runOnce,

@@ -53,12 +53,16 @@ function isPlatformDomain(deps: Deps, domain: string): boolean {
 function refuseIfOwnedElsewhere(deps: Deps, tenantId: string, domain: string): void {
   const owner = deps.store.ownerOf(domain);
   const elsewhere = owner !== undefined && owner !== tenantId;
-  if (elsewhere || (tenantId !== PLATFORM_OWNER && isPlatformDomain(deps, domain))) throw new GatewayError('E_NOT_AVAILABLE', DOMAIN_NOT_AVAILABLE);
+  if (elsewhere || (tenantId !== PLATFORM_OWNER && isPlatformDomain(deps, domain)))
+    throw new GatewayError('E_NOT_AVAILABLE', DOMAIN_NOT_AVAILABLE);
 }
 
 /** SPF and DMARC to publish, merged with what DNS holds now (a second SPF record would break SPF). */
 async function proposals(deps: Deps, domain: string): Promise<Pick<DomainRecord, 'spf' | 'dmarc'>> {
-  const [apex, dmarc] = await Promise.all([lookupTxt(deps.resolver, domain), lookupTxt(deps.resolver, dmarcName(domain))]);
+  const [apex, dmarc] = await Promise.all([
+    lookupTxt(deps.resolver, domain),
+    lookupTxt(deps.resolver, dmarcName(domain)),
+  ]);
   const values = (o: typeof apex): string[] => (o.kind === 'found' ? o.records.map((strings) => strings.join('')) : []);
   return {
     spf: spfRecord(values(apex), deps.spfInclude),
@@ -70,10 +74,19 @@ async function addDomain(deps: Deps, tenantId: string, input: string, keySet: Ke
   const domain = normaliseDomainInput(input);
   // Pending claims of others block nobody: only an owner that proved the domain does.
   refuseIfOwnedElsewhere(deps, tenantId, domain);
-  if (deps.store.get(domain, tenantId) !== undefined) throw new GatewayError('E_CONFLICT', `you added domain ${domain} already`);
+  if (deps.store.get(domain, tenantId) !== undefined)
+    throw new GatewayError('E_CONFLICT', `you added domain ${domain} already`);
   const now = deps.clock();
   const selectors = await newSelectors(deps.sealer, tenantId, domain, keySet, now, []);
-  const record: DomainRecord = { domain, tenantId, keySet, selectors, status: 'pending', createdAt: now, ...(await proposals(deps, domain)) };
+  const record: DomainRecord = {
+    domain,
+    tenantId,
+    keySet,
+    selectors,
+    status: 'pending',
+    createdAt: now,
+    ...(await proposals(deps, domain)),
+  };
   await deps.store.insert(record);
   deps.logger.info({ tenantId, domain, selectors: selectors.map((s) => s.selector) }, 'domain added');
   return record;
@@ -85,14 +98,19 @@ async function checkAndActivate(deps: Deps, tenantId: string, input: string): Pr
   refuseIfOwnedElsewhere(deps, tenantId, current.domain);
   const [result, found] = await Promise.all([
     checkDomain({
-      domain: current.domain, selectors: current.selectors.filter((s) => s.state !== 'retiring'),
-      platformInclude: deps.spfInclude, resolver: deps.resolver,
+      domain: current.domain,
+      selectors: current.selectors.filter((s) => s.state !== 'retiring'),
+      platformInclude: deps.spfInclude,
+      resolver: deps.resolver,
       dmarcReportAddress: deps.dmarcReportAddress ?? `postmaster@${current.domain}`,
     }),
     proposals(deps, current.domain),
   ]);
   const options = { now: deps.clock(), graceMs: deps.rotationGraceMs };
-  const next = await deps.store.update(current.domain, tenantId, (r) => ({ ...applyCheck(r, result, options), ...found }));
+  const next = await deps.store.update(current.domain, tenantId, (r) => ({
+    ...applyCheck(r, result, options),
+    ...found,
+  }));
   logTransition(deps.logger, current, next);
   return next;
 }
@@ -102,8 +120,14 @@ async function rotateKeys(deps: Deps, tenantId: string, input: string): Promise<
   const taken = current.selectors.map((s) => s.selector);
   const fresh = await newSelectors(deps.sealer, tenantId, current.domain, current.keySet, deps.clock(), taken);
   // A rotation started before the last one verified replaces that one's pending keys.
-  const next = await deps.store.update(current.domain, tenantId, (r) => ({ ...r, selectors: [...r.selectors.filter((s) => s.state !== 'pending'), ...fresh] }));
-  deps.logger.info({ tenantId, domain: current.domain, selectors: fresh.map((s) => s.selector) }, 'domain key rotation started');
+  const next = await deps.store.update(current.domain, tenantId, (r) => ({
+    ...r,
+    selectors: [...r.selectors.filter((s) => s.state !== 'pending'), ...fresh],
+  }));
+  deps.logger.info(
+    { tenantId, domain: current.domain, selectors: fresh.map((s) => s.selector) },
+    'domain key rotation started',
+  );
   return next;
 }
 
@@ -113,14 +137,31 @@ async function ensurePlatformKey(deps: Deps, sendingDomain: string): Promise<Dom
   const existing = deps.store.get(domain, PLATFORM_OWNER);
   if (existing !== undefined) return existing;
   if (deps.store.ownerOf(domain) !== undefined) {
-    deps.logger.error({ domain }, 'platform.sendingDomain is registered by a tenant: forwarding mail is not DKIM-signed');
+    deps.logger.error(
+      { domain },
+      'platform.sendingDomain is registered by a tenant: forwarding mail is not DKIM-signed',
+    );
     return undefined;
   }
   const now = deps.clock();
-  const selectors = (await newSelectors(deps.sealer, PLATFORM_OWNER, domain, 'rsa', now, [])).map((s) => ({ ...s, state: 'active' as const }));
-  const record: DomainRecord = { domain, tenantId: PLATFORM_OWNER, keySet: 'rsa', selectors, status: 'active', createdAt: now, activatedAt: now };
+  const selectors = (await newSelectors(deps.sealer, PLATFORM_OWNER, domain, 'rsa', now, [])).map((s) => ({
+    ...s,
+    state: 'active' as const,
+  }));
+  const record: DomainRecord = {
+    domain,
+    tenantId: PLATFORM_OWNER,
+    keySet: 'rsa',
+    selectors,
+    status: 'active',
+    createdAt: now,
+    activatedAt: now,
+  };
   await deps.store.insert(record);
-  deps.logger.info({ domain, selector: selectors[0]?.selector }, 'platform DKIM key generated; publish its records (npx postbode dns platform)');
+  deps.logger.info(
+    { domain, selector: selectors[0]?.selector },
+    'platform DKIM key generated; publish its records (npx postbode dns platform)',
+  );
   return record;
 }
 
@@ -128,7 +169,8 @@ async function ensurePlatformKey(deps: Deps, sendingDomain: string): Promise<Dom
 export function createDomainService(deps: DomainServiceDeps) {
   const { store, sealer } = deps;
   return {
-    add: (tenantId: string, domain: string, keySet: KeySet = 'rsa'): Promise<DomainRecord> => addDomain(deps, tenantId, domain, keySet),
+    add: (tenantId: string, domain: string, keySet: KeySet = 'rsa'): Promise<DomainRecord> =>
+      addDomain(deps, tenantId, domain, keySet),
     get: (tenantId: string, domain: string): DomainRecord => owned(deps, tenantId, normaliseDomainInput(domain)),
     list: (tenantId: string): DomainRecord[] => store.listFor(tenantId),
     check: (tenantId: string, domain: string): Promise<DomainRecord> => checkAndActivate(deps, tenantId, domain),
@@ -150,7 +192,8 @@ export function createDomainService(deps: DomainServiceDeps) {
       const record = sendingDomain === null ? undefined : store.get(sendingDomain.toLowerCase(), PLATFORM_OWNER);
       return record === undefined ? [] : activeSigningKeys(sealer, record);
     },
-    ensurePlatformKey: (sendingDomain: string): Promise<DomainRecord | undefined> => ensurePlatformKey(deps, sendingDomain),
+    ensurePlatformKey: (sendingDomain: string): Promise<DomainRecord | undefined> =>
+      ensurePlatformKey(deps, sendingDomain),
   };
 }
 
@@ -159,6 +202,7 @@ export type DomainService = ReturnType<typeof createDomainService>;
 function logTransition(logger: Logger, before: DomainRecord, after: DomainRecord): void {
   if (before.status === after.status) return;
   const line = { tenantId: after.tenantId, domain: after.domain, from: before.status, to: after.status };
-  if (after.status === 'failing') logger.warn({ ...line, reason: after.failingReason }, 'domain failing: its mail falls back to forwarding mode');
+  if (after.status === 'failing')
+    logger.warn({ ...line, reason: after.failingReason }, 'domain failing: its mail falls back to forwarding mode');
   else logger.info(line, 'domain status changed');
 }

@@ -72,7 +72,8 @@ function migrateDomainKeyed(dbs: Dbs, old: Database<DomainRecord, string>): void
   dbs.root.transactionSync(() => {
     for (const { key, value } of old.getRange({ limit: SCAN_MAX })) {
       dbs.claims.putSync(claimKey(value.domain, value.tenantId), value);
-      if (value.status !== 'pending' || value.tenantId === PLATFORM_OWNER) dbs.owners.putSync(value.domain, value.tenantId);
+      if (value.status !== 'pending' || value.tenantId === PLATFORM_OWNER)
+        dbs.owners.putSync(value.domain, value.tenantId);
       old.removeSync(key);
     }
   });
@@ -111,8 +112,10 @@ export function openDomainStore(path: string): DomainStore {
     async insert(record) {
       root.transactionSync(() => {
         const owner = owners.get(record.domain);
-        if (owner !== undefined && owner !== record.tenantId) throw new GatewayError('E_NOT_AVAILABLE', DOMAIN_NOT_AVAILABLE);
-        if (claims.get(claimKey(record.domain, record.tenantId)) !== undefined) throw new GatewayError('E_CONFLICT', `you added domain ${record.domain} already`);
+        if (owner !== undefined && owner !== record.tenantId)
+          throw new GatewayError('E_NOT_AVAILABLE', DOMAIN_NOT_AVAILABLE);
+        if (claims.get(claimKey(record.domain, record.tenantId)) !== undefined)
+          throw new GatewayError('E_CONFLICT', `you added domain ${record.domain} already`);
         takeOwnership(dbs, record);
         claims.putSync(claimKey(record.domain, record.tenantId), record);
       });
@@ -143,6 +146,8 @@ export function openDomainStore(path: string): DomainStore {
         return mine.length;
       });
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

@@ -35,7 +35,13 @@ export interface DomainView {
   readonly failingReason?: string;
   readonly selectors: readonly SelectorView[];
   readonly records: readonly RecordToPublish[];
-  readonly lastCheck?: { readonly at: number; readonly active: boolean; readonly records: readonly RecordCheck[]; readonly dmarcAligned: unknown; readonly spfLookups: number | null };
+  readonly lastCheck?: {
+    readonly at: number;
+    readonly active: boolean;
+    readonly records: readonly RecordCheck[];
+    readonly dmarcAligned: unknown;
+    readonly spfLookups: number | null;
+  };
 }
 
 export function keyFingerprint(publicKeyDnsValue: string): string {
@@ -44,37 +50,75 @@ export function keyFingerprint(publicKeyDnsValue: string): string {
 
 function selectorView(s: StoredSelector): SelectorView {
   return {
-    selector: s.selector, algorithm: s.algorithm, state: s.state, fingerprint: keyFingerprint(s.publicKeyDnsValue), createdAt: s.createdAt,
+    selector: s.selector,
+    algorithm: s.algorithm,
+    state: s.state,
+    fingerprint: keyFingerprint(s.publicKeyDnsValue),
+    createdAt: s.createdAt,
     ...(s.retireAfter === undefined ? {} : { retireAfter: s.retireAfter }),
   };
 }
 
 function txtRecord(name: string, p: TxtProposal, purpose: string): RecordToPublish {
-  return { type: 'TXT', name, value: p.value, valueChunks: p.valueChunks, action: p.action, purpose, ...(p.problem === null ? {} : { problem: p.problem }) };
+  return {
+    type: 'TXT',
+    name,
+    value: p.value,
+    valueChunks: p.valueChunks,
+    action: p.action,
+    purpose,
+    ...(p.problem === null ? {} : { problem: p.problem }),
+  };
 }
 
 export function recordsToPublish(record: DomainRecord): RecordToPublish[] {
-  const dkim = record.selectors.map((s): RecordToPublish => ({
-    ...dkimRecord(record.domain, s.selector, s),
-    action: s.state === 'retiring' ? 'remove' : s.state === 'active' ? 'keep' : 'create',
-    purpose: s.state === 'retiring' ? 'old DKIM key: remove this record after the date shown' : `DKIM key ${s.selector} (${s.algorithm})`,
-    ...(s.retireAfter === undefined ? {} : { removeAfter: s.retireAfter }),
-  }));
+  const dkim = record.selectors.map(
+    (s): RecordToPublish => ({
+      ...dkimRecord(record.domain, s.selector, s),
+      action: s.state === 'retiring' ? 'remove' : s.state === 'active' ? 'keep' : 'create',
+      purpose:
+        s.state === 'retiring'
+          ? 'old DKIM key: remove this record after the date shown'
+          : `DKIM key ${s.selector} (${s.algorithm})`,
+      ...(s.retireAfter === undefined ? {} : { removeAfter: s.retireAfter }),
+    }),
+  );
   return [
     ...dkim,
     ...(record.spf ? [txtRecord(record.domain, record.spf, 'SPF: allows Postbode to send for the domain')] : []),
-    ...(record.dmarc ? [txtRecord(`_dmarc.${record.domain}`, record.dmarc, 'DMARC: tells receivers what to do with mail that fails the checks')] : []),
+    ...(record.dmarc
+      ? [
+          txtRecord(
+            `_dmarc.${record.domain}`,
+            record.dmarc,
+            'DMARC: tells receivers what to do with mail that fails the checks',
+          ),
+        ]
+      : []),
   ];
 }
 
 export function domainView(record: DomainRecord): DomainView {
   const check = record.lastCheck;
   return {
-    domain: record.domain, status: record.status, keySet: record.keySet, createdAt: record.createdAt,
+    domain: record.domain,
+    status: record.status,
+    keySet: record.keySet,
+    createdAt: record.createdAt,
     ...(record.activatedAt === undefined ? {} : { activatedAt: record.activatedAt }),
     ...(record.failingReason === undefined ? {} : { failingReason: record.failingReason }),
     selectors: record.selectors.map(selectorView),
     records: recordsToPublish(record),
-    ...(check ? { lastCheck: { at: check.at, active: check.active, records: check.records, dmarcAligned: check.dmarcAligned, spfLookups: check.spfLookups } } : {}),
+    ...(check
+      ? {
+          lastCheck: {
+            at: check.at,
+            active: check.active,
+            records: check.records,
+            dmarcAligned: check.dmarcAligned,
+            spfLookups: check.spfLookups,
+          },
+        }
+      : {}),
   };
 }

@@ -40,22 +40,44 @@ export function domainResolver(config: Config): DnsLookup {
 /** Opens `<dataDir>/domains`, makes the platform key at first start, starts the re-check timer and the sign pool. */
 export async function openDomains(config: Config, sealer: KeySealer, logger: Logger, clock: Clock): Promise<Domains> {
   const store = openDomainStore(join(config.dataDir, 'domains'));
-  const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter((d): d is string => d !== null);
-  const service = createDomainService({ platformDomains,
-    store, sealer, resolver: domainResolver(config), spfInclude: platformSpfInclude(config),
-    dmarcReportAddress: config.dns.dmarcReportAddress, rotationGraceMs: config.dns.rotationGraceMs, clock, logger,
+  const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter(
+    (d): d is string => d !== null,
+  );
+  const service = createDomainService({
+    platformDomains,
+    store,
+    sealer,
+    resolver: domainResolver(config),
+    spfInclude: platformSpfInclude(config),
+    dmarcReportAddress: config.dns.dmarcReportAddress,
+    rotationGraceMs: config.dns.rotationGraceMs,
+    clock,
+    logger,
   });
   const sendingDomain = config.platform.sendingDomain;
   if (sendingDomain !== null) await service.ensurePlatformKey(sendingDomain);
   const pool: SignPool = lazySignPool(SIGN_WORKERS, () => createSignPool({ size: SIGN_WORKERS, now: clock, logger }));
   const sign = createSignStage({
-    pool, logger,
+    pool,
+    logger,
     keys: { platformKeys: () => service.platformKeys(sendingDomain), tenantKeys: (t, d) => service.tenantKeys(t, d) },
   });
-  const recheck = startRecheck({ store, check: (t, d) => service.check(t, d), everyMs: config.dns.recheckEveryMs, logger });
+  const recheck = startRecheck({
+    store,
+    check: (t, d) => service.check(t, d),
+    everyMs: config.dns.recheckEveryMs,
+    logger,
+  });
   return {
-    service, directory: storeDomainDirectory(store, platformDomains), sign, recheck,
-    tenantData: { name: 'domains', tenantIds: () => [...store.tenantIds()].filter((t) => t !== PLATFORM_OWNER), forget: (t) => store.removeAll(t) },
+    service,
+    directory: storeDomainDirectory(store, platformDomains),
+    sign,
+    recheck,
+    tenantData: {
+      name: 'domains',
+      tenantIds: () => [...store.tenantIds()].filter((t) => t !== PLATFORM_OWNER),
+      forget: (t) => store.removeAll(t),
+    },
     async close() {
       await recheck.stop();
       await pool.close();

@@ -38,7 +38,8 @@ export interface GmailStatus {
 }
 
 export const ALIASES_MAX_AGE_MS = 24 * 3600_000;
-export const NOT_CONFIGURED = 'Gmail mode is not available on this server: the administrator has not configured a Google OAuth client (config gmail.clientId / gmail.clientSecret)';
+export const NOT_CONFIGURED =
+  'Gmail mode is not available on this server: the administrator has not configured a Google OAuth client (config gmail.clientId / gmail.clientSecret)';
 
 export function createGmailLinks(deps: GmailLinkDeps) {
   const api = (): GoogleApi => {
@@ -46,7 +47,8 @@ export function createGmailLinks(deps: GmailLinkDeps) {
     return deps.api;
   };
   const limitOf = (link: GmailLink | undefined): number => link?.dailyLimit ?? deps.defaultDailyLimit;
-  const refreshToken = (tenantId: string, link: GmailLink): string => deps.secrets.open(link.refreshTokenSealed, gmailTokenContext(tenantId));
+  const refreshToken = (tenantId: string, link: GmailLink): string =>
+    deps.secrets.open(link.refreshTokenSealed, gmailTokenContext(tenantId));
 
   /**
    * Flags the link broken; with `key`, only that link (a send through an old link that fails
@@ -54,9 +56,13 @@ export function createGmailLinks(deps: GmailLinkDeps) {
    * write the flag is logged (the next attempt finds out again).
    */
   async function markBroken(tenantId: string, reason: string, key?: string): Promise<void> {
-    deps.logger.warn({ tenantId }, 'Gmail link flagged broken (invalid_grant); the tenant\'s mail is deferred until it is linked again');
+    deps.logger.warn(
+      { tenantId },
+      "Gmail link flagged broken (invalid_grant); the tenant's mail is deferred until it is linked again",
+    );
     const applies = (l: GmailLink): boolean => !l.broken && (key === undefined || linkKey(tenantId, l) === key);
-    await deps.store.updateLink(tenantId, (l) => (l && applies(l) ? { ...l, broken: { at: deps.clock(), reason } } : l))
+    await deps.store
+      .updateLink(tenantId, (l) => (l && applies(l) ? { ...l, broken: { at: deps.clock(), reason } } : l))
       .catch((err: unknown) => deps.logger.error({ tenantId, err }, 'could not flag the Gmail link broken'));
   }
 
@@ -67,9 +73,15 @@ export function createGmailLinks(deps: GmailLinkDeps) {
    */
   async function revokeReplaced(tenantId: string, old: GmailLink): Promise<void> {
     if (!deps.api) return;
-    await deps.api.revoke(refreshToken(tenantId, old))
+    await deps.api
+      .revoke(refreshToken(tenantId, old))
       .then(() => deps.logger.info({ tenantId }, 'Gmail grant of the previously linked account revoked'))
-      .catch((err: unknown) => deps.logger.warn({ tenantId, reason: classifyGoogleError(err, deps.clock()).reply }, 'could not revoke the previously linked Gmail account\'s grant'));
+      .catch((err: unknown) =>
+        deps.logger.warn(
+          { tenantId, reason: classifyGoogleError(err, deps.clock()).reply },
+          "could not revoke the previously linked Gmail account's grant",
+        ),
+      );
   }
 
   async function readAliases(client: OAuthClient, address: string): Promise<string[]> {
@@ -86,24 +98,42 @@ export function createGmailLinks(deps: GmailLinkDeps) {
 
     status(tenantId: string): GmailStatus {
       const link = deps.store.link(tenantId);
-      const counts = { dailyLimit: limitOf(link), sentToday: link ? deps.store.quota.sentToday(linkKey(tenantId, link), deps.clock()) : 0 };
+      const counts = {
+        dailyLimit: limitOf(link),
+        sentToday: link ? deps.store.quota.sentToday(linkKey(tenantId, link), deps.clock()) : 0,
+      };
       if (!link) return { status: 'unlinked', ...counts };
       return {
-        status: link.broken ? 'broken' : 'linked', address: link.address, aliases: [...link.aliases], linkedAt: link.linkedAt,
-        ...(link.broken ? { brokenReason: link.broken.reason.replace(/^\d{3} \d\.\d{1,3}\.\d{1,3} /, '') } : {}), ...counts,
+        status: link.broken ? 'broken' : 'linked',
+        address: link.address,
+        aliases: [...link.aliases],
+        linkedAt: link.linkedAt,
+        ...(link.broken ? { brokenReason: link.broken.reason.replace(/^\d{3} \d\.\d{1,3}\.\d{1,3} /, '') } : {}),
+        ...counts,
       };
     },
 
     /** `setCookie` goes on the response to the browser that asked (the settings page's fetch). */
-    async start(tenantId: string, dailyLimit?: number): Promise<{ consentUrl: string; expiresAt: number; setCookie: string }> {
+    async start(
+      tenantId: string,
+      dailyLimit?: number,
+    ): Promise<{ consentUrl: string; expiresAt: number; setCookie: string }> {
       const google = api();
       const state = randomBytes(32).toString('base64url');
       const codeVerifier = randomBytes(32).toString('base64url');
       const now = deps.clock();
       const expiresAt = now + deps.stateTtlMs;
-      await deps.store.putState(state, { tenantId, expiresAt, codeVerifier, ...(dailyLimit !== undefined ? { dailyLimit } : {}) }, now);
+      await deps.store.putState(
+        state,
+        { tenantId, expiresAt, codeVerifier, ...(dailyLimit !== undefined ? { dailyLimit } : {}) },
+        now,
+      );
       const challenge = createHash('sha256').update(codeVerifier).digest('base64url');
-      return { consentUrl: google.consentUrl(state, challenge), expiresAt, setCookie: deps.binding.issue(state, deps.stateTtlMs) };
+      return {
+        consentUrl: google.consentUrl(state, challenge),
+        expiresAt,
+        setCookie: deps.binding.issue(state, deps.stateTtlMs),
+      };
     },
 
     /**
@@ -111,13 +141,24 @@ export function createGmailLinks(deps: GmailLinkDeps) {
      * and stays usable for the browser that did; a bad, expired or reused state is E_INVALID;
      * both before Google is asked anything. Linking another account revokes the old one's grant.
      */
-    async complete(code: string, state: string, cookieHeader: string | undefined): Promise<{ tenantId: string; address: string }> {
+    async complete(
+      code: string,
+      state: string,
+      cookieHeader: string | undefined,
+    ): Promise<{ tenantId: string; address: string }> {
       const google = api();
       if (!deps.binding.matches(cookieHeader, state)) {
-        throw new GatewayError('E_INVALID', 'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser');
+        throw new GatewayError(
+          'E_INVALID',
+          'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser',
+        );
       }
       const pending = deps.store.takeState(state, deps.clock());
-      if (!pending) throw new GatewayError('E_INVALID', 'this link request is unknown, expired or was already used: start linking again from the settings page');
+      if (!pending)
+        throw new GatewayError(
+          'E_INVALID',
+          'this link request is unknown, expired or was already used: start linking again from the settings page',
+        );
       const { refreshToken: token, client } = await google.exchangeCode(code, pending.codeVerifier);
       const address = await google.address(client);
       const aliases = await readAliases(client, address);
@@ -127,12 +168,21 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       await deps.store.updateLink(pending.tenantId, (old) => {
         previous = old;
         return {
-          address, refreshTokenSealed: sealed, aliases, aliasesAt: now, linkedAt: now,
-          ...(pending.dailyLimit !== undefined ? { dailyLimit: pending.dailyLimit } : old?.dailyLimit !== undefined ? { dailyLimit: old.dailyLimit } : {}),
+          address,
+          refreshTokenSealed: sealed,
+          aliases,
+          aliasesAt: now,
+          linkedAt: now,
+          ...(pending.dailyLimit !== undefined
+            ? { dailyLimit: pending.dailyLimit }
+            : old?.dailyLimit !== undefined
+              ? { dailyLimit: old.dailyLimit }
+              : {}),
         };
       });
       deps.logger.info({ tenantId: pending.tenantId, aliases: aliases.length }, 'Gmail account linked');
-      if (previous && previous.address.toLowerCase() !== address.toLowerCase()) await revokeReplaced(pending.tenantId, previous);
+      if (previous && previous.address.toLowerCase() !== address.toLowerCase())
+        await revokeReplaced(pending.tenantId, previous);
       deps.onLinked?.(pending.tenantId);
       return { tenantId: pending.tenantId, address };
     },
@@ -142,8 +192,14 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       const link = deps.store.link(tenantId);
       if (!link) return;
       if (deps.api) {
-        await deps.api.revoke(refreshToken(tenantId, link))
-          .catch((err: unknown) => deps.logger.info({ tenantId, reason: classifyGoogleError(err, deps.clock()).reply }, 'Gmail token revoke failed; forgetting the link anyway'));
+        await deps.api
+          .revoke(refreshToken(tenantId, link))
+          .catch((err: unknown) =>
+            deps.logger.info(
+              { tenantId, reason: classifyGoogleError(err, deps.clock()).reply },
+              'Gmail token revoke failed; forgetting the link anyway',
+            ),
+          );
       }
       await deps.store.updateLink(tenantId, () => undefined);
     },
@@ -154,7 +210,9 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       if (now - link.aliasesAt < ALIASES_MAX_AGE_MS || !deps.api) return link.aliases;
       try {
         const aliases = await readAliases(deps.api.client(refreshToken(tenantId, link)), link.address);
-        await deps.store.updateLink(tenantId, (l) => (l && l.linkedAt === link.linkedAt ? { ...l, aliases, aliasesAt: now } : l));
+        await deps.store.updateLink(tenantId, (l) =>
+          l && l.linkedAt === link.linkedAt ? { ...l, aliases, aliasesAt: now } : l,
+        );
         return aliases;
       } catch (err) {
         const failure = classifyGoogleError(err, now);
@@ -162,7 +220,10 @@ export function createGmailLinks(deps: GmailLinkDeps) {
           await markBroken(tenantId, failure.reply, linkKey(tenantId, link));
           throw deferral(failure.reply);
         }
-        deps.logger.warn({ tenantId, reason: failure.reply }, 'could not refresh the Gmail send-as aliases; using the cached ones');
+        deps.logger.warn(
+          { tenantId, reason: failure.reply },
+          'could not refresh the Gmail send-as aliases; using the cached ones',
+        );
         return link.aliases;
       }
     },

@@ -16,12 +16,19 @@ export interface GmailPlan {
   readonly from: string;
 }
 
-export type GmailPlanner = (tenantId: string, ownAddress: string | undefined, legacyFrom: string | undefined) => Promise<GmailPlan>;
+export type GmailPlanner = (
+  tenantId: string,
+  ownAddress: string | undefined,
+  legacyFrom: string | undefined,
+) => Promise<GmailPlan>;
 
-export const NOT_LINKED_REPLY = '451 4.7.0 Gmail mode without a linked Gmail account: link one in the sender settings, or choose another mode';
+export const NOT_LINKED_REPLY =
+  '451 4.7.0 Gmail mode without a linked Gmail account: link one in the sender settings, or choose another mode';
 
 export function brokenReply(reason: string): string {
-  return reason.startsWith('451 4.7.0 Gmail link broken') ? reason : `451 4.7.0 Gmail link broken: re-link needed (${reason})`;
+  return reason.startsWith('451 4.7.0 Gmail link broken')
+    ? reason
+    : `451 4.7.0 Gmail link broken: re-link needed (${reason})`;
 }
 
 export function createGmailPlanner(store: GmailStore, links: GmailLinks): GmailPlanner {
@@ -31,7 +38,12 @@ export function createGmailPlanner(store: GmailStore, links: GmailLinks): GmailP
     if (link.broken) throw deferral(brokenReply(link.broken.reason));
     const aliases = await links.freshAliases(tenantId, link);
     const from = ownAddress ?? (legacyFrom !== undefined && isSendAs(legacyFrom, aliases) ? legacyFrom : link.address);
-    const account = { address: link.address, aliases, refreshToken: links.refreshToken(tenantId, link), dailyLimit: links.limitOf(link) };
+    const account = {
+      address: link.address,
+      aliases,
+      refreshToken: links.refreshToken(tenantId, link),
+      dailyLimit: links.limitOf(link),
+    };
     return { route: { kind: 'gmail', key: linkKey(tenantId, link), owner: tenantId, account }, from };
   };
 }

@@ -34,7 +34,10 @@ export interface PendingLink {
 export interface GmailStore {
   link(tenantId: string): GmailLink | undefined;
   /** Replaces the link in one transaction; `change` returning undefined removes it. */
-  updateLink(tenantId: string, change: (current: GmailLink | undefined) => GmailLink | undefined): Promise<GmailLink | undefined>;
+  updateLink(
+    tenantId: string,
+    change: (current: GmailLink | undefined) => GmailLink | undefined,
+  ): Promise<GmailLink | undefined>;
   /** Stores a new flow; flows expired at `now` are dropped on the way (abandoned consent screens). */
   putState(state: string, pending: PendingLink, now: number): Promise<void>;
   /** The pending flow of `state`, removed in the same transaction (a state works once); undefined when unknown or expired. */
@@ -131,11 +134,20 @@ export function openGmailStore(path: string): GmailStore {
       return root.transactionSync(() => {
         let removed = 0;
         // Count keys are `<tenantId>:<linkedAt>@<day>`; ';' sorts right after ':'.
-        for (const key of counts.getKeys({ start: `${tenantId}:`, end: `${tenantId};` })) { counts.removeSync(key); removed += 1; }
-        for (const { key, value } of states.getRange()) if (value.tenantId === tenantId) { states.removeSync(key); removed += 1; }
+        for (const key of counts.getKeys({ start: `${tenantId}:`, end: `${tenantId};` })) {
+          counts.removeSync(key);
+          removed += 1;
+        }
+        for (const { key, value } of states.getRange())
+          if (value.tenantId === tenantId) {
+            states.removeSync(key);
+            removed += 1;
+          }
         return removed;
       });
     },
-    async close() { await root.close(); },
+    async close() {
+      await root.close();
+    },
   };
 }

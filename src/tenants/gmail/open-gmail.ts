@@ -45,30 +45,65 @@ export function callbackUrl(config: Config): string {
 
 /** `modeOf`: the tenant's chosen sender mode (read per message). */
 export async function openGmail(
-  config: Config, secrets: Pick<SecretBox, 'seal' | 'open' | 'deriveKey'>, logger: Logger, clock: Clock, modeOf: (tenantId: string) => string, queue?: GmailQueueHooks,
+  config: Config,
+  secrets: Pick<SecretBox, 'seal' | 'open' | 'deriveKey'>,
+  logger: Logger,
+  clock: Clock,
+  modeOf: (tenantId: string) => string,
+  queue?: GmailQueueHooks,
   metrics?: Pick<Metrics, 'gmail'>,
 ): Promise<GmailParts> {
   const g = config.gmail;
   const store = openGmailStore(join(config.dataDir, 'gmail'));
-  const google = g.clientId !== null && g.clientSecret !== null ? await createGoogleApi({
-    clientId: g.clientId, clientSecret: g.clientSecret, redirectUrl: callbackUrl(config),
-    authUrl: g.authUrl, tokenUrl: g.tokenUrl, revokeUrl: g.revokeUrl, apiRootUrl: g.apiRootUrl, timeoutMs: config.delivery.sendTimeoutMs,
-  }) : undefined;
-  const onLinked = queue ? (tenantId: string): void => {
-    retryWaitingForLink(queue.messages, tenantId, clock(), logger)
-      .then((n) => { if (n > 0) queue.notify(); })
-      .catch((err: unknown) => logger.error({ tenantId, err }, 'could not retry the mail waiting for the Gmail link'));
-  } : undefined;
+  const google =
+    g.clientId !== null && g.clientSecret !== null
+      ? await createGoogleApi({
+          clientId: g.clientId,
+          clientSecret: g.clientSecret,
+          redirectUrl: callbackUrl(config),
+          authUrl: g.authUrl,
+          tokenUrl: g.tokenUrl,
+          revokeUrl: g.revokeUrl,
+          apiRootUrl: g.apiRootUrl,
+          timeoutMs: config.delivery.sendTimeoutMs,
+        })
+      : undefined;
+  const onLinked = queue
+    ? (tenantId: string): void => {
+        retryWaitingForLink(queue.messages, tenantId, clock(), logger)
+          .then((n) => {
+            if (n > 0) queue.notify();
+          })
+          .catch((err: unknown) =>
+            logger.error({ tenantId, err }, 'could not retry the mail waiting for the Gmail link'),
+          );
+      }
+    : undefined;
   const links = createGmailLinks({
-    store, secrets, clock, logger, stateTtlMs: g.stateTtlMs,
-    binding: createBrowserBinding(secrets.deriveKey('gmail-link-cookie'), callbackUrl(config).startsWith('https:')), defaultDailyLimit: g.defaultDailyLimit, ...(google ? { api: google } : {}),
+    store,
+    secrets,
+    clock,
+    logger,
+    stateTtlMs: g.stateTtlMs,
+    binding: createBrowserBinding(secrets.deriveKey('gmail-link-cookie'), callbackUrl(config).startsWith('https:')),
+    defaultDailyLimit: g.defaultDailyLimit,
+    ...(google ? { api: google } : {}),
     ...(onLinked ? { onLinked } : {}),
   });
-  const transport = google ? createGmailTransport({
-    api: google, quota: store.quota, uploadThresholdBytes: g.uploadThresholdBytes, maxMessageBytes: g.maxMessageBytes, clock, logger,
-    onLinkBroken: (tenantId, reply, key) => { void links.markBroken(tenantId, reply, key); },
-    ...(metrics?.gmail ? { onOutcome: (outcome: GmailOutcome) => metrics.gmail?.(outcome) } : {}),
-  }) : undefined;
+  const transport = google
+    ? createGmailTransport({
+        api: google,
+        quota: store.quota,
+        uploadThresholdBytes: g.uploadThresholdBytes,
+        maxMessageBytes: g.maxMessageBytes,
+        clock,
+        logger,
+        onLinkBroken: (tenantId, reply, key) => {
+          void links.markBroken(tenantId, reply, key);
+        },
+        ...(metrics?.gmail ? { onOutcome: (outcome: GmailOutcome) => metrics.gmail?.(outcome) } : {}),
+      })
+    : undefined;
   return {
     links,
     ...(google ? { google, planner: createGmailPlanner(store, links), transport } : {}),
@@ -80,7 +115,7 @@ export async function openGmail(
       async forget(tenantId) {
         const linked = store.link(tenantId) ? 1 : 0;
         await links.unlink(tenantId);
-        return linked + await store.forgetCounts(tenantId);
+        return linked + (await store.forgetCounts(tenantId));
       },
     },
     async close() {

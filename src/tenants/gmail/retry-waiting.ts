@@ -7,7 +7,10 @@ import { NOT_LINKED_REPLY } from './gmail-planner.js';
 const WAITING_FOR_LINK = [NOT_LINKED_REPLY, '451 4.7.0 Gmail link broken'];
 
 export async function retryWaitingForLink(
-  log: Pick<MessageLog, 'list' | 'retryNow'>, tenantId: string, now: number, logger: Logger,
+  log: Pick<MessageLog, 'list' | 'retryNow'>,
+  tenantId: string,
+  now: number,
+  logger: Logger,
 ): Promise<number> {
   return retryDeferredWith(log, tenantId, WAITING_FOR_LINK, now, logger);
 }

@@ -13,4 +13,7 @@ export interface DomainDirectory {
   ownerOf(domain: string): string | undefined;
 }
 
-export const NO_VERIFIED_DOMAINS: DomainDirectory = Object.freeze({ isVerified: () => false, ownerOf: () => undefined });
+export const NO_VERIFIED_DOMAINS: DomainDirectory = Object.freeze({
+  isVerified: () => false,
+  ownerOf: () => undefined,
+});

@@ -60,7 +60,9 @@ export function createSenderGuard(deps: SenderGuardDeps): SenderGuard {
     async headers(tenantId, fields) {
       const view = await tenantView(deps, tenantId);
       const checks: Array<[readonly string[], string, boolean]> = [
-        [fields.from, 'From', view.passThrough], [fields.sender, 'Sender', view.passThrough], [fields.replyTo, 'Reply-To', false],
+        [fields.from, 'From', view.passThrough],
+        [fields.sender, 'Sender', view.passThrough],
+        [fields.replyTo, 'Reply-To', false],
       ];
       for (const [values, field, strict] of checks) {
         for (const address of values.flatMap(headerAddresses)) {
@@ -83,7 +85,11 @@ async function tenantView(deps: SenderGuardDeps, tenantId: string): Promise<Tena
   const settings = deps.settings.get(tenantId);
   const tenant = await deps.tenants.byId(tenantId);
   const forwardingLocal = forwardingLocalPart(settings, tenant?.smtpUsername);
-  return { tenantId, forwardingLocal, passThrough: deps.requireVerifiedSender && keepsLegacyFrom(deps, settings, tenantId, forwardingLocal) };
+  return {
+    tenantId,
+    forwardingLocal,
+    passThrough: deps.requireVerifiedSender && keepsLegacyFrom(deps, settings, tenantId, forwardingLocal),
+  };
 }
 
 export function forwardingLocalPart(settings: SenderSettings, smtpUsername: string | undefined): string | undefined {
@@ -92,13 +98,22 @@ export function forwardingLocalPart(settings: SenderSettings, smtpUsername: stri
 }
 
 /** True when the pipeline would send the legacy From as it is: own SMTP without a known mailbox, or no platform domain with forwarding in effect. */
-function keepsLegacyFrom(deps: SenderGuardDeps, settings: SenderSettings, tenantId: string, forwardingLocal: string | undefined): boolean {
-  if (settings.mode === 'own-smtp' && settings.smtp !== undefined) return linkedMailbox(deps, tenantId, forwardingLocal, settings) === undefined;
+function keepsLegacyFrom(
+  deps: SenderGuardDeps,
+  settings: SenderSettings,
+  tenantId: string,
+  forwardingLocal: string | undefined,
+): boolean {
+  if (settings.mode === 'own-smtp' && settings.smtp !== undefined)
+    return linkedMailbox(deps, tenantId, forwardingLocal, settings) === undefined;
   if (deps.platform.sendingDomain !== null) return false;
   switch (settings.mode) {
-    case 'forwarding': return true;
-    case 'gmail': return !deps.gmailAvailable;
-    case 'own-smtp': return settings.smtp === undefined;
+    case 'forwarding':
+      return true;
+    case 'gmail':
+      return !deps.gmailAvailable;
+    case 'own-smtp':
+      return settings.smtp === undefined;
     case 'own-address': {
       const own = settings.ownAddress === undefined ? undefined : ownershipForm(settings.ownAddress);
       return own?.kind !== 'address' || deps.domains.ownerOf(own.domain) !== tenantId;
@@ -106,7 +121,12 @@ function keepsLegacyFrom(deps: SenderGuardDeps, settings: SenderSettings, tenant
   }
 }
 
-function judge(deps: SenderGuardDeps, view: TenantView, address: string, how: { readonly field: string; readonly strict: boolean }): SenderRefusal | undefined {
+function judge(
+  deps: SenderGuardDeps,
+  view: TenantView,
+  address: string,
+  how: { readonly field: string; readonly strict: boolean },
+): SenderRefusal | undefined {
   const form = ownershipForm(address);
   if (form.kind === 'refused' && form.why !== 'bad-domain') {
     return { reply: Replies.senderForm(how.field, FORM_WORDS[form.why]), reason: `sender-${form.why}` };
@@ -123,12 +143,23 @@ function judge(deps: SenderGuardDeps, view: TenantView, address: string, how: { 
  * is theirs too); the tenant owns only a domain it verified exactly, A-label for A-label.
  * An IDN domain whose ASCII look-alike belongs to someone else counts as theirs.
  */
-export function ownershipOf(deps: Pick<SenderGuardDeps, 'domains' | 'platform'>, tenantId: string, forwardingLocal: string | undefined, address: OwnedAddress): Ownership {
+export function ownershipOf(
+  deps: Pick<SenderGuardDeps, 'domains' | 'platform'>,
+  tenantId: string,
+  forwardingLocal: string | undefined,
+  address: OwnedAddress,
+): Ownership {
   const sending = deps.platform.sendingDomain?.toLowerCase();
-  if (address.domain === sending && forwardingLocal !== undefined && address.local.toLowerCase() === forwardingLocal.toLowerCase()) return 'own-forwarding';
+  if (
+    address.domain === sending &&
+    forwardingLocal !== undefined &&
+    address.local.toLowerCase() === forwardingLocal.toLowerCase()
+  )
+    return 'own-forwarding';
   const platform = new Set([sending, deps.platform.bounceDomain?.toLowerCase()]);
   const nearest = nearestOwner(deps.domains, platform, address.domain);
-  if (nearest !== undefined && nearest.owner !== tenantId) return nearest.owner === PLATFORM_OWNER ? 'platform' : 'other';
+  if (nearest !== undefined && nearest.owner !== tenantId)
+    return nearest.owner === PLATFORM_OWNER ? 'platform' : 'other';
   if (address.lookalike !== undefined) {
     const alike = nearestOwner(deps.domains, platform, address.lookalike);
     if (alike !== undefined && alike.owner !== tenantId) return alike.owner === PLATFORM_OWNER ? 'platform' : 'other';
@@ -136,7 +167,11 @@ export function ownershipOf(deps: Pick<SenderGuardDeps, 'domains' | 'platform'>,
   return nearest?.domain === address.domain ? 'tenant' : 'nobody';
 }
 
-function nearestOwner(domains: DomainDirectory, platform: ReadonlySet<string | undefined>, domain: string): { readonly domain: string; readonly owner: string } | undefined {
+function nearestOwner(
+  domains: DomainDirectory,
+  platform: ReadonlySet<string | undefined>,
+  domain: string,
+): { readonly domain: string; readonly owner: string } | undefined {
   if (domain.startsWith('[')) return undefined;
   for (const d of domainAndParents(domain)) {
     if (platform.has(d)) return { domain: d, owner: PLATFORM_OWNER };
@@ -158,33 +193,54 @@ export function headerAddresses(value: string): string[] {
  * without any address owns nothing.
  */
 export function tenantOwnsAll(
-  deps: Pick<SenderGuardDeps, 'domains' | 'platform'>, tenantId: string, forwardingLocal: string | undefined,
-  known: readonly (string | undefined)[], value: string,
+  deps: Pick<SenderGuardDeps, 'domains' | 'platform'>,
+  tenantId: string,
+  forwardingLocal: string | undefined,
+  known: readonly (string | undefined)[],
+  value: string,
 ): boolean {
   const mine = new Set(known.flatMap((a) => (a === undefined ? [] : [a.toLowerCase()])));
   const addresses = headerAddresses(value);
-  return addresses.length > 0 && addresses.every((address) => {
-    if (mine.has(address.toLowerCase())) return true;
-    const form = ownershipForm(address);
-    if (form.kind !== 'address') return false;
-    const owner = ownershipOf(deps, tenantId, forwardingLocal, form);
-    return owner === 'tenant' || owner === 'own-forwarding';
-  });
+  return (
+    addresses.length > 0 &&
+    addresses.every((address) => {
+      if (mine.has(address.toLowerCase())) return true;
+      const form = ownershipForm(address);
+      if (form.kind !== 'address') return false;
+      const owner = ownershipOf(deps, tenantId, forwardingLocal, form);
+      return owner === 'tenant' || owner === 'own-forwarding';
+    })
+  );
 }
 
 /**
  * The mailbox an own-SMTP tenant sends as: its own address, else its server login when that
  * is an address; never one on another tenant's or the platform's domain.
  */
-export function linkedMailbox(deps: Pick<SenderGuardDeps, 'domains' | 'platform'>, tenantId: string, forwardingLocal: string | undefined, settings: SenderSettings): string | undefined {
+export function linkedMailbox(
+  deps: Pick<SenderGuardDeps, 'domains' | 'platform'>,
+  tenantId: string,
+  forwardingLocal: string | undefined,
+  settings: SenderSettings,
+): string | undefined {
   for (const candidate of [settings.ownAddress, settings.smtp?.user]) {
-    if (candidate !== undefined && /^[^@\s]+@[^@\s]+$/.test(candidate) && !ownedByOthers(deps, tenantId, forwardingLocal, candidate)) return candidate;
+    if (
+      candidate !== undefined &&
+      /^[^@\s]+@[^@\s]+$/.test(candidate) &&
+      !ownedByOthers(deps, tenantId, forwardingLocal, candidate)
+    )
+      return candidate;
   }
   return undefined;
 }
 
 /** True when the address is another tenant's or the platform's (not the tenant's own forwarding address). */
-export function ownedByOthers(deps: Pick<SenderGuardDeps, 'domains' | 'platform'>, tenantId: string, forwardingLocal: string | undefined, address: string): boolean {
+export function ownedByOthers(
+  deps: Pick<SenderGuardDeps, 'domains' | 'platform'>,
+  tenantId: string,
+  forwardingLocal: string | undefined,
+  address: string,
+): boolean {
   const form = ownershipForm(address);
   if (form.kind !== 'address') return form.why !== 'bad-domain';
   const owner = ownershipOf(deps, tenantId, forwardingLocal, form);

@@ -52,13 +52,18 @@ export function ownershipForm(address: string): OwnedAddress | RefusedAddress {
   const utf8Local = /[^\x00-\x7f]/.test(local);
   const rawDomain = text.slice(at + 1);
   // An address literal names a host, not a domain anyone can verify: no tenant owns it.
-  if (rawDomain.startsWith('[') && rawDomain.endsWith(']')) return { kind: 'address', local, domain: rawDomain.toLowerCase(), idn: false, utf8Local };
+  if (rawDomain.startsWith('[') && rawDomain.endsWith(']'))
+    return { kind: 'address', local, domain: rawDomain.toLowerCase(), idn: false, utf8Local };
   const domain = asciiDomain(rawDomain);
   if (domain === undefined) return refused('bad-domain');
   const idn = domain.split('.').some((l) => l.startsWith('xn--'));
   const lookalike = idn ? asciiLookalike(domain) : undefined;
   return {
-    kind: 'address', local, domain, idn, utf8Local,
+    kind: 'address',
+    local,
+    domain,
+    idn,
+    utf8Local,
     ...(lookalike !== undefined && lookalike !== domain ? { lookalike } : {}),
   };
 }
@@ -120,10 +125,51 @@ function localPartRefusal(local: string, written: string): AddressFormRefusal | 
  * `pаypal.com` (Cyrillic а) and `rаbobаnk.nl` to what a reader sees.
  */
 const CONFUSABLES: Readonly<Record<string, string>> = Object.freeze({
-  'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'һ': 'h', 'і': 'i', 'ї': 'i', 'ј': 'j', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o',
-  'р': 'p', 'с': 'c', 'т': 't', 'у': 'y', 'х': 'x', 'ѕ': 's', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'ո': 'n', 'ց': 'g',
-  'α': 'a', 'β': 'b', 'ε': 'e', 'η': 'n', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x',
-  'ı': 'i', 'ɑ': 'a', 'ɡ': 'g', 'ℓ': 'l', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ħ': 'h', 'ŀ': 'l', 'ß': 'ss',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  һ: 'h',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ո: 'n',
+  ց: 'g',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ı: 'i',
+  ɑ: 'a',
+  ɡ: 'g',
+  ℓ: 'l',
+  ł: 'l',
+  ø: 'o',
+  đ: 'd',
+  ħ: 'h',
+  ŀ: 'l',
+  ß: 'ss',
 });
 
 function asciiLookalike(domain: string): string | undefined {

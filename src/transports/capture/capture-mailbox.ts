@@ -44,15 +44,18 @@ export function openCaptureMailbox(dir: string, opts: CaptureMailboxOptions = {}
   mkdirSync(dir, { recursive: true });
   const file = (id: string, ext: 'eml' | 'json'): string => join(dir, `${id}.${ext}`);
 
-  const sortedIds = async (): Promise<string[]> => (await readdir(dir))
-    .filter((f) => f.endsWith('.json') && isQueueId(f.slice(0, -5)))
-    .map((f) => f.slice(0, -5))
-    .sort()
-    .reverse();
+  const sortedIds = async (): Promise<string[]> =>
+    (await readdir(dir))
+      .filter((f) => f.endsWith('.json') && isQueueId(f.slice(0, -5)))
+      .map((f) => f.slice(0, -5))
+      .sort()
+      .reverse();
 
   const prune = async (): Promise<void> => {
     const excess = (await sortedIds()).slice(maxMessages);
-    await Promise.all(excess.flatMap((id) => [rm(file(id, 'json'), { force: true }), rm(file(id, 'eml'), { force: true })]));
+    await Promise.all(
+      excess.flatMap((id) => [rm(file(id, 'json'), { force: true }), rm(file(id, 'eml'), { force: true })]),
+    );
   };
 
   const get = async (id: string): Promise<CapturedMessage | undefined> => {
@@ -65,7 +68,10 @@ export function openCaptureMailbox(dir: string, opts: CaptureMailboxOptions = {}
     async save(envelope, raw) {
       const now = clock();
       const meta: CapturedMessage = {
-        id: newQueueId(now), capturedAt: now, size: raw.length, subject: await subjectOf(raw),
+        id: newQueueId(now),
+        capturedAt: now,
+        size: raw.length,
+        subject: await subjectOf(raw),
         envelope: { from: envelope.from, to: [...envelope.to] },
       };
       // The .eml first, the sidecar last: a listed message always has its source.
@@ -90,7 +96,10 @@ export function openCaptureMailbox(dir: string, opts: CaptureMailboxOptions = {}
 async function subjectOf(raw: Buffer): Promise<string> {
   const end = headerBlockEnd(raw, HEADER_SCAN_LIMIT);
   try {
-    const parsed = await parseMail(Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n')]), { skipHtmlToText: true, skipTextToHtml: true });
+    const parsed = await parseMail(Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n')]), {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+    });
     return parsed.subject ?? '';
   } catch {
     return '';

@@ -12,12 +12,18 @@ export function createCaptureTransport(mailbox: CaptureMailbox): Transport {
       try {
         const saved = await mailbox.save(envelope, raw);
         const reply = `250 2.0.0 captured in dev mailbox as ${saved.id}`;
-        return { recipients: envelope.to.map((address) => ({ address, outcome: 'delivered', reply, nextHop: 'capture' })) };
+        return {
+          recipients: envelope.to.map((address) => ({ address, outcome: 'delivered', reply, nextHop: 'capture' })),
+        };
       } catch (err) {
         const reply = `451 4.3.0 dev mailbox write failed: ${err instanceof Error ? err.message : String(err)}`;
-        return { recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply, nextHop: 'capture' })) };
+        return {
+          recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply, nextHop: 'capture' })),
+        };
       }
     },
-    async close() { /* files are written and closed per message */ },
+    async close() {
+      /* files are written and closed per message */
+    },
   };
 }

@@ -79,7 +79,11 @@ export function createTargetGuard(opts: TargetGuardOptions): TargetGuard {
     const ok = addresses.filter((a) => refusal(a) === undefined);
     if (ok.length > 0) return ok;
     // which range, and so what kind of host an inside name is, stays out of what the tenant sees
-    throw targetError('ETARGET', `address not allowed: ${host} resolves inside the network (delivery.allowPrivateTargets)`, refusal(addresses[0]!));
+    throw targetError(
+      'ETARGET',
+      `address not allowed: ${host} resolves inside the network (delivery.allowPrivateTargets)`,
+      refusal(addresses[0]!),
+    );
   }
 
   return { refusal, resolve };

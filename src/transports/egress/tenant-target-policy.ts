@@ -22,7 +22,10 @@ export function portMatcher(entries: ReadonlyArray<number | string>): (port: num
   return (port) => spans.some(([from, to]) => port >= from && port <= to);
 }
 
-export function tenantTargetPolicy(guard: Pick<TargetGuard, 'refusal'>, allowedPorts: ReadonlyArray<number | string>): TenantTargetPolicy {
+export function tenantTargetPolicy(
+  guard: Pick<TargetGuard, 'refusal'>,
+  allowedPorts: ReadonlyArray<number | string>,
+): TenantTargetPolicy {
   const portAllowed = portMatcher(allowedPorts);
   const listed = allowedPorts.join(', ');
   return {

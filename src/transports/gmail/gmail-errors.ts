@@ -61,19 +61,32 @@ export function classifyGoogleError(err: unknown, now: number): GmailFailure {
   const status = typeof e.response?.status === 'number' ? e.response.status : undefined;
   const { reason, text } = googleReason(e.response?.data);
   const words = oneLine(text ?? (typeof e.message === 'string' ? e.message : String(err)));
-  if (reason === 'invalid_grant') return { kind: 'link-broken', reply: `451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, ${words})` };
+  if (reason === 'invalid_grant')
+    return {
+      kind: 'link-broken',
+      reply: `451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, ${words})`,
+    };
   if (status === undefined) {
     const code = typeof e.code === 'string' ? `${e.code} ` : '';
     return { kind: 'defer', reply: `451 4.4.1 Gmail API not reachable: ${code}${words}` };
   }
-  if (status === 401) return { kind: 'unauthorized', reply: `451 4.7.0 Gmail refused the access token (401): ${words}` };
+  if (status === 401)
+    return { kind: 'unauthorized', reply: `451 4.7.0 Gmail refused the access token (401): ${words}` };
   if (status === 429 || status >= 500 || status === 403) {
     const after = retryAfterMs(e.response?.headers, now);
     const hint = after === undefined ? '' : `, retry after ${Math.ceil(after / 1000)} s`;
-    return { kind: 'defer', reply: `451 4.3.0 Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}${hint}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    return {
+      kind: 'defer',
+      reply: `451 4.3.0 Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}${hint}`,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    };
   }
   if (status === 413) return { kind: 'bounce', reply: `552 5.3.4 Gmail refused the message as too big: ${words}` };
   // 400 failedPrecondition is about the account (e.g. Gmail not enabled for it), not the message.
-  if (status === 400 && reason !== 'failedPrecondition') return { kind: 'bounce', reply: `554 5.6.0 Gmail refused the message as malformed (400${reason ? ` ${reason}` : ''}): ${words}` };
+  if (status === 400 && reason !== 'failedPrecondition')
+    return {
+      kind: 'bounce',
+      reply: `554 5.6.0 Gmail refused the message as malformed (400${reason ? ` ${reason}` : ''}): ${words}`,
+    };
   return { kind: 'defer', reply: `451 4.3.0 Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}` };
 }

@@ -24,8 +24,10 @@ export function isSendAs(address: string, aliases: readonly string[]): boolean {
 }
 
 export function notSendAsReply(from: string | undefined, account: string): string {
-  return `451 4.7.0 From ${from ?? '(none)'} is not a send-as alias of the linked Gmail account ${account}: `
-    + 'add it as a verified send-as address in Gmail, or change the sender settings';
+  return (
+    `451 4.7.0 From ${from ?? '(none)'} is not a send-as alias of the linked Gmail account ${account}: ` +
+    'add it as a verified send-as address in Gmail, or change the sender settings'
+  );
 }
 
 /**
@@ -34,10 +36,12 @@ export function notSendAsReply(from: string | undefined, account: string): strin
  * from the headers). Gmail takes its recipients from the headers and strips Bcc on sending.
  */
 export function withEnvelopeBcc(raw: Buffer, recipients: readonly string[]): Buffer {
-  const named = new Set(headerFields(raw)
-    .filter((f) => f.name === 'to' || f.name === 'cc' || f.name === 'bcc')
-    .flatMap((f) => f.value.match(ADDRESS) ?? [])
-    .map((a) => a.toLowerCase()));
+  const named = new Set(
+    headerFields(raw)
+      .filter((f) => f.name === 'to' || f.name === 'cc' || f.name === 'bcc')
+      .flatMap((f) => f.value.match(ADDRESS) ?? [])
+      .map((a) => a.toLowerCase()),
+  );
   const missing = recipients.filter((r) => !named.has(r.toLowerCase()));
   if (missing.length === 0) return raw;
   return Buffer.concat([Buffer.from(`Bcc: ${missing.join(',\r\n ')}\r\n`, 'utf8'), raw]);

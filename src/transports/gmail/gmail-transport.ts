@@ -15,7 +15,11 @@ import type { GoogleApi, OAuthClient } from './google-api.js';
  */
 export interface GmailQuota {
   /** Counts one send for `key` today; when `limit` is reached, nothing is counted and the UTC time the count resets comes back. */
-  take(key: string, limit: number, now: number): { readonly ok: true } | { readonly ok: false; readonly resetAt: number };
+  take(
+    key: string,
+    limit: number,
+    now: number,
+  ): { readonly ok: true } | { readonly ok: false; readonly resetAt: number };
   /** Gives back a send that did not happen. */
   giveBack(key: string, now: number): void;
 }
@@ -46,7 +50,8 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
     clients.delete(key);
     const client = cached ?? opts.api.client(account.refreshToken);
     clients.set(key, client);
-    while (clients.size > (opts.maxEntries ?? DEFAULT_MAX_ENTRIES)) clients.delete(clients.keys().next().value as string);
+    while (clients.size > (opts.maxEntries ?? DEFAULT_MAX_ENTRIES))
+      clients.delete(clients.keys().next().value as string);
     return client;
   }
 
@@ -67,19 +72,40 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
     const all = (outcome: RecipientResult['outcome'], reply: string, notBefore?: number): DeliveryResult => ({
-      recipients: envelope.to.map((address) => ({ address, outcome, reply, nextHop: NEXT_HOP, ...(notBefore !== undefined ? { notBefore } : {}) })),
+      recipients: envelope.to.map((address) => ({
+        address,
+        outcome,
+        reply,
+        nextHop: NEXT_HOP,
+        ...(notBefore !== undefined ? { notBefore } : {}),
+      })),
     });
-    const counted = (outcome: GmailOutcome, result: DeliveryResult): DeliveryResult => { opts.onOutcome?.(outcome); return result; };
+    const counted = (outcome: GmailOutcome, result: DeliveryResult): DeliveryResult => {
+      opts.onOutcome?.(outcome);
+      return result;
+    };
     if (route.kind !== 'gmail') return all('deferred', `451 4.3.5 gmail transport cannot take a ${route.kind} route`);
     const { account } = route;
     const from = fromAddress(raw);
-    if (from === undefined || !isSendAs(from, account.aliases)) return counted('not-send-as', all('deferred', notSendAsReply(from, account.address)));
+    if (from === undefined || !isSendAs(from, account.aliases))
+      return counted('not-send-as', all('deferred', notSendAsReply(from, account.address)));
     const message = withEnvelopeBcc(raw, envelope.to);
-    if (message.length > opts.maxMessageBytes) return counted('bounced', all('bounced', `552 5.3.4 Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`));
+    if (message.length > opts.maxMessageBytes)
+      return counted(
+        'bounced',
+        all('bounced', `552 5.3.4 Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`),
+      );
     const now = opts.clock();
     const taken = opts.quota.take(route.key, account.dailyLimit, now);
     if (!taken.ok) {
-      return counted('daily-limit', all('deferred', `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred until ${new Date(taken.resetAt).toISOString()}`, taken.resetAt));
+      return counted(
+        'daily-limit',
+        all(
+          'deferred',
+          `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred until ${new Date(taken.resetAt).toISOString()}`,
+          taken.resetAt,
+        ),
+      );
     }
     const outcome = await sendOnce(route.key, account, message);
     if ('id' in outcome) return counted('sent', all('delivered', `250 2.0.0 Gmail accepted as ${outcome.id}`));
@@ -88,15 +114,21 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
       clients.delete(route.key);
       opts.onLinkBroken?.(route.owner, outcome.reply, route.key);
     }
-    const notBefore = outcome.kind === 'defer' && outcome.retryAfterMs !== undefined ? opts.clock() + outcome.retryAfterMs : undefined;
+    const notBefore =
+      outcome.kind === 'defer' && outcome.retryAfterMs !== undefined ? opts.clock() + outcome.retryAfterMs : undefined;
     opts.logger.info({ owner: route.owner, outcome: outcome.kind, reply: outcome.reply }, 'gmail send failed');
     const result = all(outcome.kind === 'bounce' ? 'bounced' : 'deferred', outcome.reply, notBefore);
-    return counted(outcome.kind === 'link-broken' ? 'link-broken' : outcome.kind === 'bounce' ? 'bounced' : 'deferred', result);
+    return counted(
+      outcome.kind === 'link-broken' ? 'link-broken' : outcome.kind === 'bounce' ? 'bounced' : 'deferred',
+      result,
+    );
   }
 
   return {
     name: 'gmail',
     send,
-    async close() { clients.clear(); },
+    async close() {
+      clients.clear();
+    },
   };
 }

@@ -26,7 +26,10 @@ type AuthUrlOptions = NonNullable<Parameters<OAuthClient['generateAuthUrl']>[0]>
 const S256 = 'S256' as unknown as AuthUrlOptions['code_challenge_method'];
 
 /** gmail.send to send; gmail.readonly for the account's address and its send-as aliases (sendAs.list). */
-export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly'] as const;
+export const GMAIL_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.send',
+  'https://www.googleapis.com/auth/gmail.readonly',
+] as const;
 
 export interface GoogleApi {
   /** Every URL given to the Google client so far (config endpoints and the API root). */
@@ -36,7 +39,10 @@ export interface GoogleApi {
   /** The consent URL; `codeChallenge` is the PKCE S256 challenge of the flow's verifier (RFC 7636). */
   consentUrl(state: string, codeChallenge: string): string;
   /** Exchanges the callback's code (with the flow's PKCE verifier); Google sends a refresh token with offline access and prompt=consent. */
-  exchangeCode(code: string, codeVerifier: string): Promise<{ readonly refreshToken: string; readonly client: OAuthClient }>;
+  exchangeCode(
+    code: string,
+    codeVerifier: string,
+  ): Promise<{ readonly refreshToken: string; readonly client: OAuthClient }>;
   revoke(token: string): Promise<void>;
   /** The linked account's own address (users.getProfile). */
   address(client: OAuthClient): Promise<string>;
@@ -53,14 +59,26 @@ export interface GoogleApi {
 export async function createGoogleApi(endpoints: GoogleEndpoints): Promise<GoogleApi> {
   const { auth, gmail } = await import('@googleapis/gmail');
   const urls: string[] = [];
-  const given = <T extends string>(url: T): T => { urls.push(url); return url; };
+  const given = <T extends string>(url: T): T => {
+    urls.push(url);
+    return url;
+  };
   const rootUrl = given(endpoints.apiRootUrl);
-  const oauthEndpoints = { oauth2AuthBaseUrl: given(endpoints.authUrl), oauth2TokenUrl: given(endpoints.tokenUrl), oauth2RevokeUrl: given(endpoints.revokeUrl) };
+  const oauthEndpoints = {
+    oauth2AuthBaseUrl: given(endpoints.authUrl),
+    oauth2TokenUrl: given(endpoints.tokenUrl),
+    oauth2RevokeUrl: given(endpoints.revokeUrl),
+  };
   const redirectUri = given(endpoints.redirectUrl);
   const callOptions = { rootUrl, retry: false, timeout: endpoints.timeoutMs };
 
   const client = (refreshToken?: string): OAuthClient => {
-    const c = new auth.OAuth2({ clientId: endpoints.clientId, clientSecret: endpoints.clientSecret, redirectUri, endpoints: oauthEndpoints });
+    const c = new auth.OAuth2({
+      clientId: endpoints.clientId,
+      clientSecret: endpoints.clientSecret,
+      redirectUri,
+      endpoints: oauthEndpoints,
+    });
     if (refreshToken !== undefined) c.setCredentials({ refresh_token: refreshToken });
     return c;
   };
@@ -71,8 +89,13 @@ export async function createGoogleApi(endpoints: GoogleEndpoints): Promise<Googl
     client,
     consentUrl(state, codeChallenge) {
       return client().generateAuthUrl({
-        access_type: 'offline', prompt: 'consent', scope: [...GMAIL_SCOPES], state, include_granted_scopes: false,
-        code_challenge: codeChallenge, code_challenge_method: S256,
+        access_type: 'offline',
+        prompt: 'consent',
+        scope: [...GMAIL_SCOPES],
+        state,
+        include_granted_scopes: false,
+        code_challenge: codeChallenge,
+        code_challenge_method: S256,
       });
     },
     async exchangeCode(code, codeVerifier) {
@@ -94,8 +117,15 @@ export async function createGoogleApi(endpoints: GoogleEndpoints): Promise<Googl
     async sendAs(c) {
       const res = await api(c).users.settings.sendAs.list({ userId: 'me' }, callOptions);
       return (res.data.sendAs ?? [])
-        .filter((a) => a.isPrimary === true || a.verificationStatus === 'accepted' || a.verificationStatus === undefined || a.verificationStatus === null)
-        .map((a) => a.sendAsEmail ?? '').filter((a) => a !== '');
+        .filter(
+          (a) =>
+            a.isPrimary === true ||
+            a.verificationStatus === 'accepted' ||
+            a.verificationStatus === undefined ||
+            a.verificationStatus === null,
+        )
+        .map((a) => a.sendAsEmail ?? '')
+        .filter((a) => a !== '');
     },
     async send(c, raw, upload) {
       const users = api(c).users.messages;

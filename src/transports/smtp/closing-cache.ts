@@ -16,7 +16,11 @@ export interface ClosingCache<T extends Closable> {
   closeAll(): Promise<void>;
 }
 
-export function createClosingCache<T extends Closable>(maxEntries: number, logger: Logger, what: string): ClosingCache<T> {
+export function createClosingCache<T extends Closable>(
+  maxEntries: number,
+  logger: Logger,
+  what: string,
+): ClosingCache<T> {
   /** Insertion order is use order (re-inserted on use): the first entry is the least recently used. */
   const entries = new Map<string, T>();
 

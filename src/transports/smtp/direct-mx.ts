@@ -49,19 +49,28 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
   const pools = createClosingCache<SmtpPool>(MAX_HOSTS, opts.logger, 'mail host pool');
 
   function poolFor(target: MxTarget): SmtpPool {
-    return pools.get(`${target.name}[${target.address}]`, () => new SmtpPool({
-      session: {
-        endpoint: { host: target.name, address: target.address, port: opts.port, tls: { rejectUnauthorized: false } },
-        security: 'opportunistic',
-        heloName: opts.heloName,
-        connectTimeoutMs: opts.connectTimeoutMs,
-        ...(opts.dial ? { dial: opts.dial } : {}),
-      },
-      maxConnections: opts.maxConnectionsPerHost ?? CONNECTIONS_PER_HOST,
-      sendTimeoutMs: opts.sendTimeoutMs,
-      idleTimeoutMs: IDLE_TIMEOUT_MS,
-      logger: opts.logger,
-    }));
+    return pools.get(
+      `${target.name}[${target.address}]`,
+      () =>
+        new SmtpPool({
+          session: {
+            endpoint: {
+              host: target.name,
+              address: target.address,
+              port: opts.port,
+              tls: { rejectUnauthorized: false },
+            },
+            security: 'opportunistic',
+            heloName: opts.heloName,
+            connectTimeoutMs: opts.connectTimeoutMs,
+            ...(opts.dial ? { dial: opts.dial } : {}),
+          },
+          maxConnections: opts.maxConnectionsPerHost ?? CONNECTIONS_PER_HOST,
+          sendTimeoutMs: opts.sendTimeoutMs,
+          idleTimeoutMs: IDLE_TIMEOUT_MS,
+          logger: opts.logger,
+        }),
+    );
   }
 
   async function tryTargets(envelope: Envelope, raw: Buffer, targets: readonly MxTarget[]): Promise<DeliveryResult> {
@@ -79,25 +88,36 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
     if (route.kind !== 'direct') {
-      return { recipients: sameResult(envelope.to, 'deferred', `451 4.3.5 direct delivery cannot take a ${route.kind} route`) };
+      return {
+        recipients: sameResult(envelope.to, 'deferred', `451 4.3.5 direct delivery cannot take a ${route.kind} route`),
+      };
     }
     let plan: MxPlan;
     try {
       plan = await resolveTargets(opts.resolver, route.domain);
     } catch (err) {
-      return { recipients: sameResult(envelope.to, 'deferred', `451 4.4.3 MX lookup for ${route.domain} failed: ${describe(err)}`) };
+      return {
+        recipients: sameResult(
+          envelope.to,
+          'deferred',
+          `451 4.4.3 MX lookup for ${route.domain} failed: ${describe(err)}`,
+        ),
+      };
     }
     if (plan.kind === 'fail') return { recipients: sameResult(envelope.to, plan.outcome, plan.reply) };
     // checked here, once per attempt: the pool then connects to exactly these addresses
     const allowed = plan.targets.filter((t) => opts.guard.refusal(t.address) === undefined);
-    if (allowed.length === 0) return { recipients: sameResult(envelope.to, 'bounced', insideReply(route.domain, plan.targets)) };
+    if (allowed.length === 0)
+      return { recipients: sameResult(envelope.to, 'bounced', insideReply(route.domain, plan.targets)) };
     return tryTargets(envelope, raw, allowed);
   }
 
   /** Every mail host is inside the network: a final answer, without a connection. */
   function insideReply(domain: string, targets: readonly MxTarget[]): string {
     const first = targets[0];
-    const why = first ? `${first.name}[${first.address}] is ${opts.guard.refusal(first.address) ?? 'not allowed'}` : 'no host';
+    const why = first
+      ? `${first.name}[${first.address}] is ${opts.guard.refusal(first.address) ?? 'not allowed'}`
+      : 'no host';
     return `550 5.4.4 The mail hosts of ${domain} are not on the public internet (${why}); not connecting`;
   }
 

@@ -26,7 +26,8 @@ export function systemResolver(server?: string): MxResolver {
  */
 export function hostResolver(server?: string): Pick<MxResolver, 'resolve4' | 'resolve6'> {
   if (server) return systemResolver(server);
-  const family = async (host: string, which: 4 | 6): Promise<string[]> => (await lookup(host, { all: true, family: which })).map((a) => a.address);
+  const family = async (host: string, which: 4 | 6): Promise<string[]> =>
+    (await lookup(host, { all: true, family: which })).map((a) => a.address);
   return { resolve4: (host) => family(host, 4), resolve6: (host) => family(host, 6) };
 }
 
@@ -64,13 +65,15 @@ async function mxHostNames(resolver: MxResolver, domain: string): Promise<HostNa
     const code = errorCode(err);
     // RFC 5321 5.1: no MX records → the domain itself is the implicit MX
     if (code === 'ENODATA') return { names: [domain] };
-    if (code === 'ENOTFOUND') return { kind: 'fail', outcome: 'bounced', reply: `550 5.1.2 Domain ${domain} does not exist` };
+    if (code === 'ENOTFOUND')
+      return { kind: 'fail', outcome: 'bounced', reply: `550 5.1.2 Domain ${domain} does not exist` };
     return { kind: 'fail', outcome: 'deferred', reply: `451 4.4.3 MX lookup for ${domain} failed: ${code}` };
   }
   if (records.length === 0) return { names: [domain] };
   const real = records.filter((r) => r.exchange !== '' && r.exchange !== '.');
   // RFC 7505: a null MX ("MX 0 .") says the domain accepts no mail at all
-  if (real.length === 0) return { kind: 'fail', outcome: 'bounced', reply: `556 5.1.10 Domain ${domain} does not accept mail (null MX)` };
+  if (real.length === 0)
+    return { kind: 'fail', outcome: 'bounced', reply: `556 5.1.10 Domain ${domain} does not accept mail (null MX)` };
   // stable sort: equal preferences keep the resolver's order
   return { names: [...real].sort((a, b) => a.priority - b.priority).map((r) => r.exchange) };
 }
@@ -110,6 +113,11 @@ export async function resolveTargets(resolver: MxResolver, domain: string): Prom
     for (const address of found.addresses) targets.push({ name, address });
   }
   if (targets.length > 0) return { kind: 'targets', targets: targets.slice(0, MAX_TARGETS) };
-  if (temporary) return { kind: 'fail', outcome: 'deferred', reply: `451 4.4.3 Address lookup for the mail hosts of ${ascii} failed` };
+  if (temporary)
+    return {
+      kind: 'fail',
+      outcome: 'deferred',
+      reply: `451 4.4.3 Address lookup for the mail hosts of ${ascii} failed`,
+    };
   return { kind: 'fail', outcome: 'bounced', reply: `550 5.4.4 No address found for the mail hosts of ${ascii}` };
 }

@@ -9,7 +9,12 @@ import type { RecipientAnswer } from './client/transaction.js';
  */
 
 /** The same outcome for every recipient, for failures found before talking to a server. */
-export function sameResult(to: readonly string[], outcome: RecipientResult['outcome'], reply: string, nextHop?: string): RecipientResult[] {
+export function sameResult(
+  to: readonly string[],
+  outcome: RecipientResult['outcome'],
+  reply: string,
+  nextHop?: string,
+): RecipientResult[] {
   return to.map((address) => ({ address, outcome, reply, ...(nextHop ? { nextHop } : {}) }));
 }
 
@@ -17,12 +22,20 @@ export function sameResult(to: readonly string[], outcome: RecipientResult['outc
  * One answer per envelope recipient: a 2xx reply is delivered, any other reply is classified
  * by its class; an error that ended the attempt by its reply class first, then its code.
  */
-export function resultsFromAnswers(to: readonly string[], answers: readonly RecipientAnswer[], nextHop?: string): RecipientResult[] {
+export function resultsFromAnswers(
+  to: readonly string[],
+  answers: readonly RecipientAnswer[],
+  nextHop?: string,
+): RecipientResult[] {
   return to.map((address, i) => ({ address, ...judge(answers[i]), ...(nextHop ? { nextHop } : {}) }));
 }
 
 function judge(answer: RecipientAnswer | undefined): Pick<RecipientResult, 'outcome' | 'reply'> {
-  if (answer === undefined || answer instanceof Error) return { outcome: classify((answer ?? {}) as ReplyLike), reply: describe(answer) };
+  if (answer === undefined || answer instanceof Error)
+    return { outcome: classify((answer ?? {}) as ReplyLike), reply: describe(answer) };
   const delivered = answer.code >= 200 && answer.code < 300;
-  return { outcome: delivered ? 'delivered' : classify({ responseCode: answer.code }), reply: oneLine(answer.response) };
+  return {
+    outcome: delivered ? 'delivered' : classify({ responseCode: answer.code }),
+    reply: oneLine(answer.response),
+  };
 }

@@ -23,10 +23,14 @@ export interface TenantHopOptions {
  * connection goes to an address the guard checked, and the password only over TLS.
  */
 export function tenantHopFactory(opts: TenantHopOptions): (hop: TenantHopConfig) => Transport {
-  return (hop) => createSmarthostTransport(hop, {
-    logger: opts.logger, connectTimeoutMs: opts.connectTimeoutMs, sendTimeoutMs: opts.sendTimeoutMs,
-    name: `tenant-smtp:${hop.host}:${hop.port}`, heloName: opts.heloName,
-    resolveTarget: (host) => opts.guard.resolve(host),
-    authNeedsTls: hop.allowPlaintextAuth !== true,
-  });
+  return (hop) =>
+    createSmarthostTransport(hop, {
+      logger: opts.logger,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      sendTimeoutMs: opts.sendTimeoutMs,
+      name: `tenant-smtp:${hop.host}:${hop.port}`,
+      heloName: opts.heloName,
+      resolveTarget: (host) => opts.guard.resolve(host),
+      authNeedsTls: hop.allowPlaintextAuth !== true,
+    });
 }

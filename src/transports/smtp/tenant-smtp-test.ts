@@ -10,8 +10,16 @@ import type { TenantHopConfig } from './tenant-hop.js';
  * closed afterwards.
  */
 export type TestSendOutcome =
-  | 'sent' | 'auth-failed' | 'no-tls' | 'tls-failed' | 'address-not-allowed' | 'connection-refused' | 'timed-out'
-  | 'host-not-found' | 'refused' | 'failed';
+  | 'sent'
+  | 'auth-failed'
+  | 'no-tls'
+  | 'tls-failed'
+  | 'address-not-allowed'
+  | 'connection-refused'
+  | 'timed-out'
+  | 'host-not-found'
+  | 'refused'
+  | 'failed';
 
 export interface TestSendResult {
   readonly ok: boolean;
@@ -30,7 +38,9 @@ export interface TestSendInput {
 
 /** Whether a refused login happened over TLS: without TLS the login is only tried when the tenant allowed it. */
 function loginWords(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): string {
-  return hop.tls === 'opportunistic' && hop.allowPlaintextAuth === true ? 'connected, login refused' : 'connected, TLS ok, login refused';
+  return hop.tls === 'opportunistic' && hop.allowPlaintextAuth === true
+    ? 'connected, login refused'
+    : 'connected, TLS ok, login refused';
 }
 
 type Rule = readonly [pattern: RegExp, outcome: TestSendOutcome, words: string];
@@ -41,8 +51,16 @@ function rules(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): Rule[]
     [new RegExp(NO_TLS_FOR_AUTH), 'no-tls', NO_TLS_FOR_AUTH],
     [/\bETARGET\b/, 'address-not-allowed', 'refused: address not allowed'],
     [/^535\b|\bEAUTH\b/, 'auth-failed', loginWords(hop)],
-    [/certificate|self[- ]signed|unable to verify|altnames|CERT_/i, 'tls-failed', 'connected, TLS failed: certificate not accepted'],
-    [/\bETLS\b|protocol version|wrong version|unsupported protocol|no protocols|SSL routines/i, 'tls-failed', 'connected, TLS failed: no secure connection could be agreed'],
+    [
+      /certificate|self[- ]signed|unable to verify|altnames|CERT_/i,
+      'tls-failed',
+      'connected, TLS failed: certificate not accepted',
+    ],
+    [
+      /\bETLS\b|protocol version|wrong version|unsupported protocol|no protocols|SSL routines/i,
+      'tls-failed',
+      'connected, TLS failed: no secure connection could be agreed',
+    ],
     [/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/, 'host-not-found', 'host not found'],
     [/\bECONNREFUSED\b/, 'connection-refused', 'connection refused'],
     [/\bETIMEDOUT\b/, 'timed-out', 'timed out'],
@@ -50,16 +68,28 @@ function rules(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): Rule[]
 }
 
 /** The classified reading of a delivery reply (`reply` as the transport described it). */
-export function explainReply(delivered: boolean, reply: string, hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): TestSendResult {
+export function explainReply(
+  delivered: boolean,
+  reply: string,
+  hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>,
+): TestSendResult {
   if (delivered) return { ok: true, outcome: 'sent', summary: 'sent' };
   const rule = rules(hop).find(([pattern]) => pattern.test(reply));
   if (rule) return { ok: false, outcome: rule[1], summary: rule[2] };
   const code = /^([45])\d\d\b/.exec(reply);
-  if (code) return { ok: false, outcome: 'refused', summary: `connected, message ${code[1] === '5' ? 'refused' : 'deferred'} (${code[0]})` };
+  if (code)
+    return {
+      ok: false,
+      outcome: 'refused',
+      summary: `connected, message ${code[1] === '5' ? 'refused' : 'deferred'} (${code[0]})`,
+    };
   return { ok: false, outcome: 'failed', summary: 'sending failed' };
 }
 
-export async function testSend(input: TestSendInput, create: (hop: TenantHopConfig) => Transport): Promise<TestSendResult> {
+export async function testSend(
+  input: TestSendInput,
+  create: (hop: TenantHopConfig) => Transport,
+): Promise<TestSendResult> {
   const transport = create({ ...input.hop, maxConnections: 1 });
   try {
     const envelope: Envelope = { from: input.from, to: [input.to] };

@@ -11,7 +11,12 @@ import type { TenantHopConfig } from './tenant-hop.js';
  * failure of the hop itself (login refused, host unknown or refusing) to `onHopFailure` with
  * the route's opaque `owner`, as a deferral: a typo in the settings must not bounce mail.
  */
-export type HopProblem = 'auth-failed' | 'host-not-found' | 'connection-refused' | 'address-not-allowed' | 'no-tls-for-login';
+export type HopProblem =
+  | 'auth-failed'
+  | 'host-not-found'
+  | 'connection-refused'
+  | 'address-not-allowed'
+  | 'no-tls-for-login';
 
 export interface RelayTransportOptions {
   readonly create: (hop: TenantHopConfig) => Transport;
@@ -25,7 +30,11 @@ const DEFAULT_MAX_ENTRIES = 50;
 
 export function hopConfig(hop: RelayHop): TenantHopConfig {
   return {
-    host: hop.host, port: hop.port, tls: hop.tls, rejectUnauthorized: hop.rejectUnauthorized, maxConnections: 2,
+    host: hop.host,
+    port: hop.port,
+    tls: hop.tls,
+    rejectUnauthorized: hop.rejectUnauthorized,
+    maxConnections: 2,
     ...(hop.user !== undefined ? { user: hop.user, pass: hop.pass ?? '' } : {}),
     ...(hop.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
   };
@@ -46,7 +55,13 @@ export function createRelayTransport(opts: RelayTransportOptions): Transport {
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
     if (route.kind !== 'relay') {
-      return { recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply: `451 4.3.5 relay transport cannot take a ${route.kind} route` })) };
+      return {
+        recipients: envelope.to.map((address) => ({
+          address,
+          outcome: 'deferred',
+          reply: `451 4.3.5 relay transport cannot take a ${route.kind} route`,
+        })),
+      };
     }
     const result = await cache.get(route.key, () => opts.create(hopConfig(route.hop))).send(envelope, raw, route);
     return { recipients: judgeHop(route.owner, result.recipients) };

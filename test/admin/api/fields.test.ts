@@ -1,17 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fieldErrors, httpErrorOf } from '../../../src/admin/api/v1/api-errors.js';
-import { allowedIps, headerText, mailAddress, recordId, smtpUsername, tenantName } from '../../../src/admin/api/v1/fields.js';
+import {
+  allowedIps,
+  headerText,
+  mailAddress,
+  recordId,
+  smtpUsername,
+  tenantName,
+} from '../../../src/admin/api/v1/fields.js';
 import { GatewayError } from '../../../src/core/gateway-error.js';
 
 const ok = (schema: z.ZodType, value: unknown): boolean => schema.safeParse(value).success;
 
 describe('header-safe text', () => {
-  it.each(['\r', '\n', '\0', '\u0085', '\u2028', '\u2029', '\u001b', '\u007f'])('refuses %j anywhere in the value', (c) => {
-    expect(ok(headerText(100), `Acme${c}Bcc: x@example.test`)).toBe(false);
-    expect(ok(headerText(100), `Acme${c}`)).toBe(false);
-    expect(ok(tenantName, `Acme${c}`)).toBe(false);
-  });
+  it.each(['\r', '\n', '\0', '\u0085', '\u2028', '\u2029', '\u001b', '\u007f'])(
+    'refuses %j anywhere in the value',
+    (c) => {
+      expect(ok(headerText(100), `Acme${c}Bcc: x@example.test`)).toBe(false);
+      expect(ok(headerText(100), `Acme${c}`)).toBe(false);
+      expect(ok(tenantName, `Acme${c}`)).toBe(false);
+    },
+  );
 
   it('accepts ordinary text, tabs and accents, within the length', () => {
     expect(ok(headerText(100), 'Factuur 2024-001\tÉén, twee – drie')).toBe(true);
@@ -27,8 +37,13 @@ describe('mail address', () => {
   });
 
   it.each([
-    'Klant <klant@example.com>', 'a@example.com, b@example.com', 'a@example.com\r\nBcc: c@example.com',
-    'a@@example.com', 'no-at-sign', 'a@example.com\u2028', '@example.com',
+    'Klant <klant@example.com>',
+    'a@example.com, b@example.com',
+    'a@example.com\r\nBcc: c@example.com',
+    'a@@example.com',
+    'no-at-sign',
+    'a@example.com\u2028',
+    '@example.com',
   ])('refuses %j: one addr-spec only, no line breaks', (a) => {
     expect(ok(mailAddress, a)).toBe(false);
   });
@@ -51,7 +66,12 @@ describe('error bodies', () => {
     const schema = z.strictObject({ name: tenantName, allowedIps: allowedIps.optional() });
     const result = schema.safeParse({ name: 'A\r\nB', allowedIps: ['nope'], smtpPasswordHash: 'x', isAdmin: true });
     const fields = fieldErrors('body', result.error?.issues ?? []);
-    expect(Object.keys(fields).sort()).toEqual(['body.allowedIps.0', 'body.isAdmin', 'body.name', 'body.smtpPasswordHash']);
+    expect(Object.keys(fields).sort()).toEqual([
+      'body.allowedIps.0',
+      'body.isAdmin',
+      'body.name',
+      'body.smtpPasswordHash',
+    ]);
     expect(fields['body.smtpPasswordHash']).toEqual(['unknown field']);
     expect(fields['body.name']?.[0]).toMatch(/line breaks/);
   });
@@ -59,10 +79,15 @@ describe('error bodies', () => {
   it('maps gateway errors and body-parser errors to JSON answers, and nothing else', () => {
     expect(httpErrorOf(new GatewayError('E_TENANT_UNKNOWN', 'no tenant X'))?.status).toBe(404);
     expect(httpErrorOf(new GatewayError('E_MESSAGE_UNKNOWN', 'x'))?.body).toEqual({ error: 'not_found' });
-    expect(httpErrorOf(new GatewayError('E_CONFLICT', 'already delivered'))?.body).toEqual({ error: 'conflict', message: 'already delivered' });
+    expect(httpErrorOf(new GatewayError('E_CONFLICT', 'already delivered'))?.body).toEqual({
+      error: 'conflict',
+      message: 'already delivered',
+    });
     expect(httpErrorOf(new GatewayError('E_TENANT_EXISTS', 'taken'))?.status).toBe(409);
     expect(httpErrorOf(Object.assign(new Error('big'), { type: 'entity.too.large', status: 413 }))?.status).toBe(413);
-    expect(httpErrorOf(Object.assign(new Error('bad'), { type: 'entity.parse.failed', status: 400 }))?.body).toMatchObject({ error: 'invalid_request' });
+    expect(
+      httpErrorOf(Object.assign(new Error('bad'), { type: 'entity.parse.failed', status: 400 }))?.body,
+    ).toMatchObject({ error: 'invalid_request' });
     expect(httpErrorOf(new GatewayError('E_STORAGE', 'disk'))).toBeUndefined();
     expect(httpErrorOf(new Error('boom'))).toBeUndefined();
   });

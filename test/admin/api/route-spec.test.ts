@@ -8,7 +8,11 @@ import { defineRoute } from '../../../src/admin/api/v1/route-spec.js';
 const ADMIN = { kind: 'admin' } as const;
 
 const route = defineRoute({
-  method: 'patch', path: '/things/:id', tag: 'Things', access: 'tenant', summary: 'Change a <thing>',
+  method: 'patch',
+  path: '/things/:id',
+  tag: 'Things',
+  access: 'tenant',
+  summary: 'Change a <thing>',
   description: 'Evil <script>alert(1)</script> & more',
   params: z.strictObject({ id: z.string().regex(/^\d+$/) }),
   query: z.strictObject({ dry: z.enum(['true', 'false']).optional() }),
@@ -20,27 +24,53 @@ const route = defineRoute({
 });
 
 async function errorOf(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(err)}`);
   return err;
 }
 
 describe('defineRoute', () => {
   it('validates params, query and body together and names every bad field', async () => {
-    const err = await errorOf(route.run({ params: { id: 'x' }, query: { dry: 'maybe', extra: '1' }, body: { name: '', role: 'admin' } }, ADMIN, 0));
+    const err = await errorOf(
+      route.run(
+        { params: { id: 'x' }, query: { dry: 'maybe', extra: '1' }, body: { name: '', role: 'admin' } },
+        ADMIN,
+        0,
+      ),
+    );
     expect(err.status).toBe(400);
-    expect(Object.keys(err.body.fields ?? {}).sort()).toEqual(['body.name', 'body.role', 'params.id', 'query.dry', 'query.extra']);
+    expect(Object.keys(err.body.fields ?? {}).sort()).toEqual([
+      'body.name',
+      'body.role',
+      'params.id',
+      'query.dry',
+      'query.extra',
+    ]);
   });
 
-  it('runs the handler with parsed input and defaults the audited fields to the body\'s keys', async () => {
+  it("runs the handler with parsed input and defaults the audited fields to the body's keys", async () => {
     const reply = await route.run({ params: { id: '7' }, query: {}, body: { name: 'n', size: 2 } }, ADMIN, 0);
-    expect(reply).toEqual({ status: 200, body: { ok: true, id: '7', name: 'n' }, audit: { fieldsChanged: ['name', 'size'] } });
+    expect(reply).toEqual({
+      status: 200,
+      body: { ok: true, id: '7', name: 'n' },
+      audit: { fieldsChanged: ['name', 'size'] },
+    });
   });
 
   it('treats a missing body as {} and refuses fields on a route without a body', async () => {
     const bodiless = defineRoute({
-      method: 'post', path: '/ping', tag: 'T', access: 'admin', summary: 'Ping', responses: { 204: { description: 'ok' } },
-      async handle() { return { status: 204 }; },
+      method: 'post',
+      path: '/ping',
+      tag: 'T',
+      access: 'admin',
+      summary: 'Ping',
+      responses: { 204: { description: 'ok' } },
+      async handle() {
+        return { status: 204 };
+      },
     });
     expect((await bodiless.run({ params: {}, query: {}, body: undefined }, ADMIN, 0)).status).toBe(204);
     const err = await errorOf(bodiless.run({ params: {}, query: {}, body: { a: 1 } }, ADMIN, 0));

@@ -21,7 +21,13 @@ afterEach(async () => {
 });
 
 const entry = (at: number, tenantId?: string) => ({
-  at, actor: 'admin', method: 'PATCH', route: '/tenants/:id', targetId: tenantId ?? 'x', fieldsChanged: ['name'], status: 200,
+  at,
+  actor: 'admin',
+  method: 'PATCH',
+  route: '/tenants/:id',
+  targetId: tenantId ?? 'x',
+  fieldsChanged: ['name'],
+  status: 200,
   ...(tenantId === undefined ? {} : { tenantId }),
 });
 
@@ -49,11 +55,14 @@ describe('audit log', () => {
     expect(last.next).toBeUndefined();
   });
 
-  it('reads one tenant\'s entries through its own index, paged the same way', async () => {
+  it("reads one tenant's entries through its own index, paged the same way", async () => {
     for (let i = 1; i <= 6; i++) await log.record(entry(1000 * i, i % 2 ? A : B));
     await log.record(entry(7000));
     const page = await log.list({ limit: 2, tenantId: A });
-    expect(page.entries.map((e) => [e.at, e.tenantId])).toEqual([[5000, A], [3000, A]]);
+    expect(page.entries.map((e) => [e.at, e.tenantId])).toEqual([
+      [5000, A],
+      [3000, A],
+    ]);
     const rest = await log.list({ limit: 2, tenantId: A, before: page.next });
     expect(rest.entries.map((e) => e.at)).toEqual([1000]);
     expect(rest.next).toBeUndefined();

@@ -13,7 +13,15 @@ let dir: string;
 let store: TokenStore;
 let lines: string[];
 /** As main.ts builds it: redaction of `token` & co. must not hide the one-time print. */
-const logger = () => pino({ level: 'info', redact: LOG_REDACT_PATHS }, { write: (line: string) => { lines.push(line); } });
+const logger = () =>
+  pino(
+    { level: 'info', redact: LOG_REDACT_PATHS },
+    {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    },
+  );
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-admin-'));
@@ -35,8 +43,15 @@ describe('admin token bootstrap', () => {
     await ensureAdminToken({ store, env: undefined, logger: logger(), clock: () => 6000 });
     expect(lines).toHaveLength(1);
     const auth = createAuthenticator({
-      tokens: store, tenants: { byId: async () => undefined, bySmtpUsername: async () => undefined, byAllowedIp: async () => undefined },
-      envAdmin: undefined, clock: () => 7000, logger: logger(),
+      tokens: store,
+      tenants: {
+        byId: async () => undefined,
+        bySmtpUsername: async () => undefined,
+        byAllowedIp: async () => undefined,
+      },
+      envAdmin: undefined,
+      clock: () => 7000,
+      logger: logger(),
     });
     expect((await auth(token ?? ''))?.principal).toEqual({ kind: 'admin' });
   });
@@ -49,7 +64,14 @@ describe('admin token bootstrap', () => {
   });
 
   it('refuses a short POSTBODE_ADMIN_TOKEN and treats an empty one as unset', () => {
-    const err = (() => { try { envAdminToken('short'); return undefined; } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        envAdminToken('short');
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isGatewayError(err, 'E_CONFIG')).toBe(true);
     expect(envAdminToken('')).toBeUndefined();
     expect(envAdminToken(undefined)).toBeUndefined();

@@ -20,8 +20,13 @@ describe('API token format', () => {
   });
 
   it.each([
-    '', 'pb_', 'Bearer pb_x', 'pb_01JD4T8X9M2C5V7B3N6K0QWERT', 'pb_01JD4T8X9M2C5V7B3N6K0QWERT_short',
-    `pb_01jd4t8x9m2c5v7b3n6k0qwert_${'a'.repeat(43)}`, `pb_01JD4T8X9M2C5V7B3N6K0QWERU_${'a'.repeat(43)}!`,
+    '',
+    'pb_',
+    'Bearer pb_x',
+    'pb_01JD4T8X9M2C5V7B3N6K0QWERT',
+    'pb_01JD4T8X9M2C5V7B3N6K0QWERT_short',
+    `pb_01jd4t8x9m2c5v7b3n6k0qwert_${'a'.repeat(43)}`,
+    `pb_01JD4T8X9M2C5V7B3N6K0QWERU_${'a'.repeat(43)}!`,
     `xx_01JD4T8X9M2C5V7B3N6K0QWERT_${'a'.repeat(43)}`,
   ])('refuses the malformed token %j', (text) => {
     expect(parseToken(text)).toBeUndefined();

@@ -36,7 +36,14 @@ afterEach(async () => {
 });
 
 function authenticator(env?: string, touchEveryMs = 60_000) {
-  return createAuthenticator({ tokens, tenants, envAdmin: envAdminToken(env), clock: () => now, logger: pino({ level: 'silent' }), touchEveryMs });
+  return createAuthenticator({
+    tokens,
+    tenants,
+    envAdmin: envAdminToken(env),
+    clock: () => now,
+    logger: pino({ level: 'silent' }),
+    touchEveryMs,
+  });
 }
 
 describe('bearer authentication', () => {

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateToken } from '../../../src/admin/auth/api-token.js';
 import { createAdminToken, createTenantToken } from '../../../src/admin/auth/token-service.js';
-import { MAX_TOKENS_PER_TENANT, openTokenStore, type ApiTokenRecord, type TokenStore } from '../../../src/admin/auth/token-store.js';
+import {
+  MAX_TOKENS_PER_TENANT,
+  openTokenStore,
+  type ApiTokenRecord,
+  type TokenStore,
+} from '../../../src/admin/auth/token-store.js';
 import { isGatewayError } from '../../../src/core/gateway-error.js';
 
 const T1 = '01JD4T8X9M2C5V7B3N6K0QWER1';

@@ -11,13 +11,15 @@ const UA = {
   yahoo: 'YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html',
   outlook: 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)',
   thunderbird: 'Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Thunderbird/115.9.0',
-  iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+  iphone:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
   proofpoint: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) ppops-3a1b',
   mimecast: 'Mimecast-URL-Protect/1.0',
   barracuda: 'Barracuda Sentinel (EE)',
   curl: 'curl/8.5.0',
   python: 'python-requests/2.31.0',
-  headless: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+  headless:
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
   slack: 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
 };
 
@@ -53,8 +55,14 @@ describe('classifyOpen', () => {
   });
 
   it('gives the reason for the log', () => {
-    expect(explainOpen({ userAgent: UA.appleMpp, openedAt: LATER, deliveredAt: DELIVERED }).reason).toBe('Apple Mail Privacy Protection prefetch');
-    expect(explainOpen({ userAgent: UA.gmail, openedAt: DELIVERED + 1_500, deliveredAt: DELIVERED }).reason).toBe('opened 1.5 s after delivery');
-    expect(explainOpen({ userAgent: UA.proofpoint, openedAt: LATER, deliveredAt: DELIVERED }).reason).toBe('Proofpoint user agent');
+    expect(explainOpen({ userAgent: UA.appleMpp, openedAt: LATER, deliveredAt: DELIVERED }).reason).toBe(
+      'Apple Mail Privacy Protection prefetch',
+    );
+    expect(explainOpen({ userAgent: UA.gmail, openedAt: DELIVERED + 1_500, deliveredAt: DELIVERED }).reason).toBe(
+      'opened 1.5 s after delivery',
+    );
+    expect(explainOpen({ userAgent: UA.proofpoint, openedAt: LATER, deliveredAt: DELIVERED }).reason).toBe(
+      'Proofpoint user agent',
+    );
   });
 });

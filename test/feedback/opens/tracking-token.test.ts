@@ -42,15 +42,27 @@ describe('tracking tokens', () => {
     flipped[1] = 1;
     expect(verifyToken(SECRET, flipped.toString('base64url'))).toBeNull();
     const mac = bytes.subarray(bytes.length - 16);
-    const forged = Buffer.concat([Buffer.from(makeToken(OTHER, { ...PAYLOAD, recipient: 'eva@klant.example' }), 'base64url').subarray(0, -16), mac]);
+    const forged = Buffer.concat([
+      Buffer.from(makeToken(OTHER, { ...PAYLOAD, recipient: 'eva@klant.example' }), 'base64url').subarray(0, -16),
+      mac,
+    ]);
     expect(verifyToken(SECRET, forged.toString('base64url'))).toBeNull();
   });
 
   it('fail when truncated, extended, padded, re-encoded or malformed', () => {
     const token = makeToken(SECRET, PAYLOAD);
     for (const bad of [
-      token.slice(0, -1), token.slice(1), `${token}A`, `${token}=`, `${token}.`, token.replace(/-/g, '+').replace(/_/g, '/') + (token.includes('-') || token.includes('_') ? '' : '+'),
-      '', 'AAAA', 'x'.repeat(MAX_TOKEN_LENGTH + 1), `../${token}`, `${token}\n`,
+      token.slice(0, -1),
+      token.slice(1),
+      `${token}A`,
+      `${token}=`,
+      `${token}.`,
+      token.replace(/-/g, '+').replace(/_/g, '/') + (token.includes('-') || token.includes('_') ? '' : '+'),
+      '',
+      'AAAA',
+      'x'.repeat(MAX_TOKEN_LENGTH + 1),
+      `../${token}`,
+      `${token}\n`,
     ]) {
       expect(verifyToken(SECRET, bad)).toBeNull();
     }
@@ -74,7 +86,8 @@ describe('tracking tokens', () => {
     const token = makeToken(SECRET, PAYLOAD);
     const bytes = Buffer.from(token, 'base64url');
     for (const view of [bytes.toString('latin1'), bytes.toString('utf8'), token]) {
-      for (const secret of [PAYLOAD.recipient, 'klant.example', 'piet', PAYLOAD.messageId]) expect(view.toLowerCase()).not.toContain(secret.toLowerCase());
+      for (const secret of [PAYLOAD.recipient, 'klant.example', 'piet', PAYLOAD.messageId])
+        expect(view.toLowerCase()).not.toContain(secret.toLowerCase());
     }
     expect(makeToken(SECRET, PAYLOAD)).not.toBe(token);
   });
@@ -90,18 +103,32 @@ describe('tracking tokens', () => {
 
   it('version 1 tokens in mail already sent are still read; a forged one is not', () => {
     const v1 = (secret: Buffer, id: string, recipient: string, flags: number): string => {
-      const body = Buffer.concat([Buffer.from([1, flags, 0, Buffer.byteLength(id)]), Buffer.from(id), Buffer.from(recipient)]);
+      const body = Buffer.concat([
+        Buffer.from([1, flags, 0, Buffer.byteLength(id)]),
+        Buffer.from(id),
+        Buffer.from(recipient),
+      ]);
       const mac = createHmac('sha256', secret).update('postbode/open/v1').update(body).digest().subarray(0, 16);
       return Buffer.concat([body, mac]).toString('base64url');
     };
     expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 1))).toEqual(PAYLOAD);
-    expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 0))).toEqual({ ...PAYLOAD, counts: false });
+    expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 0))).toEqual({
+      ...PAYLOAD,
+      counts: false,
+    });
     expect(verifyToken(SECRET, v1(OTHER, PAYLOAD.messageId, PAYLOAD.recipient, 1))).toBeNull();
     expect(verifyToken(SECRET, v1(SECRET, PAYLOAD.messageId, PAYLOAD.recipient, 3))).toBeNull();
   });
 
   it('refuse a short secret and oversized fields', () => {
-    const err = (() => { try { makeToken('short', PAYLOAD); } catch (e) { return e; } return undefined; })();
+    const err = (() => {
+      try {
+        makeToken('short', PAYLOAD);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
     expect(isGatewayError(err, 'E_CONFIG')).toBe(true);
     expect(() => verifyToken('short', 'AAAA')).toThrow(/at least 32 bytes/);
     expect(() => makeToken(SECRET, { ...PAYLOAD, recipient: 'x'.repeat(513) })).toThrow(/1 to 512 bytes/);

@@ -22,9 +22,17 @@ let store: TenantStore;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'postbode-dev-mailbox-'));
   const config = configSchema.parse({
-    dataDir, log: { level: 'silent' }, http: { host: '127.0.0.1', port: 0 },
+    dataDir,
+    log: { level: 'silent' },
+    http: { host: '127.0.0.1', port: 0 },
     // A plain relay: the dev mailbox shows whatever the tenant sent (sender ownership: sender-guard.test.ts).
-    smtp: { host: '127.0.0.1', port: 0, certFile: join(dataDir, 'server.crt'), keyFile: join(dataDir, 'server.key'), requireVerifiedSender: false },
+    smtp: {
+      host: '127.0.0.1',
+      port: 0,
+      certFile: join(dataDir, 'server.crt'),
+      keyFile: join(dataDir, 'server.key'),
+      requireVerifiedSender: false,
+    },
   });
   expect(config.delivery.mode).toBe('capture');
   gateway = await startGateway(config, pino({ level: 'silent' }));
@@ -38,21 +46,31 @@ afterAll(async () => {
 });
 
 async function waitForList(match: RegExp): Promise<string> {
-  return waitFor(async () => {
-    const html = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/dev/mailbox`)).text();
-    return match.test(html) ? html : undefined;
-  }, 8_000, `${match} in the dev mailbox`);
+  return waitFor(
+    async () => {
+      const html = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/dev/mailbox`)).text();
+      return match.test(html) ? html : undefined;
+    },
+    8_000,
+    `${match} in the dev mailbox`,
+  );
 }
 
 describe('dev mailbox end to end', () => {
   it('shows a message sent by a tenant that was created while the gateway ran', async () => {
     const { tenant, password } = await addTenant(store, { name: 'Acme' });
     const transport = nodemailer.createTransport({
-      host: '127.0.0.1', port: gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+      host: '127.0.0.1',
+      port: gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
       auth: { user: tenant.smtpUsername, pass: password },
     });
     const info = await transport.sendMail({
-      from: 'facturen@acme.example', to: 'klant@example.com', subject: 'Factuur <2024-001> – €', text: 'Dear customer',
+      from: 'facturen@acme.example',
+      to: 'klant@example.com',
+      subject: 'Factuur <2024-001> – €',
+      text: 'Dear customer',
     });
     transport.close();
     expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as /);

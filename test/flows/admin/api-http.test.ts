@@ -24,13 +24,34 @@ beforeAll(async () => {
   mailbox = openCaptureMailbox(join(dir, 'mailbox'));
   const api = express.Router();
   api.use(express.json());
-  api.get('/boom', () => { throw new Error('db password is hunter2'); });
-  api.get('/async-boom', async () => { await Promise.resolve(); throw new Error('async secret'); });
-  api.post('/echo', (req, res) => { res.json(req.body); });
-  const logger = pino({ level: 'error' }, { write: (line: string) => { logLines.push(line); } });
+  api.get('/boom', () => {
+    throw new Error('db password is hunter2');
+  });
+  api.get('/async-boom', async () => {
+    await Promise.resolve();
+    throw new Error('async secret');
+  });
+  api.post('/echo', (req, res) => {
+    res.json(req.body);
+  });
+  const logger = pino(
+    { level: 'error' },
+    {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    },
+  );
   const app = createHttpApp({
-    registry: metricsParts.registry, mailbox, mailboxAccess: { listenerIsLoopback: true, isAdmin: async () => false }, logger, apiV1: api,
-    health: () => { if (health instanceof Error) throw health; return health; },
+    registry: metricsParts.registry,
+    mailbox,
+    mailboxAccess: { listenerIsLoopback: true, isAdmin: async () => false },
+    logger,
+    apiV1: api,
+    health: () => {
+      if (health instanceof Error) throw health;
+      return health;
+    },
   });
   server = await startHttp(app, 0, '127.0.0.1');
   base = `http://127.0.0.1:${server.port}`;
@@ -92,10 +113,15 @@ describe('GET /metrics', () => {
 
 describe('dev mailbox pages', () => {
   it('lists captured messages newest first with every value escaped', async () => {
-    await mailbox.save({ from: 'first@example.test', to: ['x@example.test'] }, Buffer.from('Subject: First\r\n\r\nbody\r\n'));
+    await mailbox.save(
+      { from: 'first@example.test', to: ['x@example.test'] },
+      Buffer.from('Subject: First\r\n\r\nbody\r\n'),
+    );
     await nextMillisecond(); // ids sort by millisecond
-    const evil = await mailbox.save({ from: '"<b>"@example.test', to: ['a@example.test', 'b@example.test'] },
-      Buffer.from(`Subject: ${EVIL}\r\n\r\n<img src=x onerror=alert(1)>\r\n`));
+    const evil = await mailbox.save(
+      { from: '"<b>"@example.test', to: ['a@example.test', 'b@example.test'] },
+      Buffer.from(`Subject: ${EVIL}\r\n\r\n<img src=x onerror=alert(1)>\r\n`),
+    );
     const res = await fetch(`${base}/dev/mailbox`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
@@ -136,7 +162,11 @@ describe('dev mailbox pages', () => {
   });
 
   it('answers JSON 404 for an unknown or malformed message id', async () => {
-    for (const path of ['/dev/mailbox/01ARZ3NDEKTSV4RRFFQ69G5FAV', '/dev/mailbox/..%2F..%2Fetc%2Fpasswd/raw', '/dev/mailbox/nope/raw']) {
+    for (const path of [
+      '/dev/mailbox/01ARZ3NDEKTSV4RRFFQ69G5FAV',
+      '/dev/mailbox/..%2F..%2Fetc%2Fpasswd/raw',
+      '/dev/mailbox/nope/raw',
+    ]) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ error: 'not_found' });
@@ -167,18 +197,29 @@ describe('errors', () => {
   });
 
   it('keeps client errors of body parsers as 400', async () => {
-    const res = await fetch(`${base}/api/v1/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    const res = await fetch(`${base}/api/v1/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'bad_request' });
-    const ok = await fetch(`${base}/api/v1/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const ok = await fetch(`${base}/api/v1/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
     expect(await ok.json()).toEqual({ a: 1 });
   });
 });
 
 describe('without a mailbox', () => {
   it('has no dev mailbox routes, and closes promptly with a keep-alive client', async () => {
-    const app = createHttpApp({ registry: createMetrics({ depth: () => ({ messages: 0, queued: 0, deferred: 0 }) }).registry,
-      logger: pino({ level: 'silent' }), health: () => ({ ok: true, details: {} }) });
+    const app = createHttpApp({
+      registry: createMetrics({ depth: () => ({ messages: 0, queued: 0, deferred: 0 }) }).registry,
+      logger: pino({ level: 'silent' }),
+      health: () => ({ ok: true, details: {} }),
+    });
     const other = await startHttp(app, 0, '127.0.0.1');
     const res = await fetch(`http://127.0.0.1:${other.port}/dev/mailbox`);
     expect(res.status).toBe(404);

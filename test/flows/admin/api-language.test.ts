@@ -17,20 +17,31 @@ describe('API texts in nl and en with stable codes', () => {
   async function call(method: string, path: string, body: unknown, lang?: string, as = token) {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${as}`, 'content-type': 'application/json', ...(lang === undefined ? {} : { 'accept-language': lang }) },
+      headers: {
+        authorization: `Bearer ${as}`,
+        'content-type': 'application/json',
+        ...(lang === undefined ? {} : { 'accept-language': lang }),
+      },
       body: JSON.stringify(body),
     });
-    return { status: res.status, headers: res.headers, body: await res.json() as Record<string, any> };
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
   }
   const preview = (subject: string, lang?: string, as?: string) =>
-    call('POST', `/tenants/${gw.tenantId}/content/preview`, { subject, variables: { 'client-name': 'Jan' }, language: 'nl', documentType: 'invoice' }, lang, as);
+    call(
+      'POST',
+      `/tenants/${gw.tenantId}/content/preview`,
+      { subject, variables: { 'client-name': 'Jan' }, language: 'nl', documentType: 'invoice' },
+      lang,
+      as,
+    );
 
   beforeAll(async () => {
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
     token = (await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token as string;
     const other = await api(gw, 'POST', '/tenants', { name: 'Mallory BV' });
-    otherToken = (await api(gw, 'POST', `/tenants/${(other.body.tenant as { id: string }).id}/tokens`, {})).body.token as string;
+    otherToken = (await api(gw, 'POST', `/tenants/${(other.body.tenant as { id: string }).id}/tokens`, {})).body
+      .token as string;
   });
   afterAll(async () => {
     await gw?.stop();
@@ -70,7 +81,8 @@ describe('API texts in nl and en with stable codes', () => {
 
   it('a refusal with a position keeps the code of the reason; a refused pattern is explained in Dutch', async () => {
     const body = {
-      enabled: false, subjects: { invoice: { nl: 'Factuur %nope%' } },
+      enabled: false,
+      subjects: { invoice: { nl: 'Factuur %nope%' } },
       rules: [{ name: 'r', field: 'subject', documentType: 'invoice', pattern: '(a)\\1' }],
     };
     const nl = await call('PUT', `/tenants/${gw.tenantId}/content`, body, 'nl');
@@ -81,7 +93,9 @@ describe('API texts in nl and en with stable codes', () => {
     expect(nl.body.fields['body.subjects.invoice.nl']).toEqual(['onbekende variabele %nope% (op positie 8)']);
     expect(en.body.fields['body.subjects.invoice.nl']).toEqual(['unknown variable %nope% (at 8)']);
     expect(nl.body.fieldCodes['body.rules.0.pattern']).toEqual(['pattern_unsupported']);
-    expect(nl.body.fields['body.rules.0.pattern']).toEqual([expect.stringMatching(/^terugverwijzingen .* worden niet ondersteund: patronen draaien/)]);
+    expect(nl.body.fields['body.rules.0.pattern']).toEqual([
+      expect.stringMatching(/^terugverwijzingen .* worden niet ondersteund: patronen draaien/),
+    ]);
   });
 
   it('a refusal message is translated and keeps its code', async () => {
@@ -99,11 +113,21 @@ describe('API texts in nl and en with stable codes', () => {
     expect(nl.status).toBe(200);
     const rules = (r: typeof nl) => r.body.warnings.map((w: { field: string; rule: string }) => `${w.field}:${w.rule}`);
     expect(rules(nl)).toEqual(rules(en));
-    const subject = (r: typeof nl) => r.body.warnings.filter((w: { field: string }) => w.field === 'subject').map((w: { message: string }) => w.message);
-    expect(subject(nl)).toEqual(['WOORDEN IN HOOFDLETTERS zien er voor spamfilters uit als schreeuwen', 'meerdere uitroeptekens achter elkaar zien eruit als spam']);
-    expect(subject(en)).toEqual(['WORDS IN CAPITALS look like shouting to spam filters', 'several exclamation marks in a row look like spam']);
+    const subject = (r: typeof nl) =>
+      r.body.warnings
+        .filter((w: { field: string }) => w.field === 'subject')
+        .map((w: { message: string }) => w.message);
+    expect(subject(nl)).toEqual([
+      'WOORDEN IN HOOFDLETTERS zien er voor spamfilters uit als schreeuwen',
+      'meerdere uitroeptekens achter elkaar zien eruit als spam',
+    ]);
+    expect(subject(en)).toEqual([
+      'WORDS IN CAPITALS look like shouting to spam filters',
+      'several exclamation marks in a row look like spam',
+    ]);
     // Every warning has a Dutch text (none left in English).
-    for (const w of nl.body.warnings as { message: string }[]) expect(en.body.warnings.map((x: { message: string }) => x.message)).not.toContain(w.message);
+    for (const w of nl.body.warnings as { message: string }[])
+      expect(en.body.warnings.map((x: { message: string }) => x.message)).not.toContain(w.message);
   });
 
   it('another tenant learns nothing more in Dutch: the same 404 without words', async () => {
@@ -115,9 +139,13 @@ describe('API texts in nl and en with stable codes', () => {
   });
 
   it('the OpenAPI document describes the codes beside the texts', async () => {
-    const doc = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json() as { components: { schemas: Record<string, any> } };
+    const doc = (await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json()) as {
+      components: { schemas: Record<string, any> };
+    };
     const error = doc.components.schemas.Error;
-    expect(Object.keys(error.properties)).toEqual(expect.arrayContaining(['error', 'message', 'messageCode', 'fields', 'fieldCodes']));
+    expect(Object.keys(error.properties)).toEqual(
+      expect.arrayContaining(['error', 'message', 'messageCode', 'fields', 'fieldCodes']),
+    );
     expect(error.properties.fieldCodes.description).toMatch(/unknown_field/);
     expect(error.properties.message.description).toMatch(/Accept-Language/);
   });

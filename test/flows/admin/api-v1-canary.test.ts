@@ -37,33 +37,65 @@ const responses: Array<{ route: string; text: string }> = [];
 const answers: Array<{ operation: string; status: number; documented: readonly string[] }> = [];
 
 /** One request; a 429 (the sweeps go past a token's burst of 60) asks again after its Retry-After (1 s), at most 3 times. */
-async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; text: string }> {
+async function call(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
   let attempt = 0;
-  return waitFor(async () => {
-    const res = await fetch(`http://127.0.0.1:${gateway.httpPort}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    responses.push({ route: `${method} ${path}`, text });
-    return res.status !== 429 || attempt++ >= 3 ? { status: res.status, text } : undefined;
-  }, 20_000, `${method} ${path} past the rate limit`, 1_000);
+  return waitFor(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${gateway.httpPort}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      responses.push({ route: `${method} ${path}`, text });
+      return res.status !== 429 || attempt++ >= 3 ? { status: res.status, text } : undefined;
+    },
+    20_000,
+    `${method} ${path} past the rate limit`,
+    1_000,
+  );
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-canary-'));
   // A listener marked plaintext-allowed (the tenant's own flag then decides about AUTH in the clear), and a
   // plain relay (no platform domain, any From): what these tests check is not sender ownership.
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true, requireVerifiedSender: false } });
+  const config = testConfig(dir, 1, {
+    delivery: { mode: 'capture' },
+    smtp: { allowPlaintextAuth: true, requireVerifiedSender: false },
+  });
   const store = openTenantStore(join(dir, 'config'));
-  tenantId = (await store.create({
-    name: 'Canary BV', smtpUsername: 'canary', smtpPasswordHash: await hashPassword(SMTP_PASSWORD), allowedIps: [], allowPlaintextAuth: true,
-  })).id;
+  tenantId = (
+    await store.create({
+      name: 'Canary BV',
+      smtpUsername: 'canary',
+      smtpPasswordHash: await hashPassword(SMTP_PASSWORD),
+      allowedIps: [],
+      allowPlaintextAuth: true,
+    })
+  ).id;
   await store.close();
   // As main.ts builds it, at the most talkative level.
-  logger = pino({ level: 'trace', redact: LOG_REDACT_PATHS }, { write: (line: string) => { logLines.push(line); } });
-  gateway = await startGateway(config, logger, systemClock, { POSTBODE_ADMIN_TOKEN: ADMIN_TOKEN, POSTBODE_SECRET_KEY: SECRET_KEY });
+  logger = pino(
+    { level: 'trace', redact: LOG_REDACT_PATHS },
+    {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    },
+  );
+  gateway = await startGateway(config, logger, systemClock, {
+    POSTBODE_ADMIN_TOKEN: ADMIN_TOKEN,
+    POSTBODE_SECRET_KEY: SECRET_KEY,
+  });
 });
 
 afterAll(async () => {
@@ -73,13 +105,26 @@ afterAll(async () => {
 
 /** Every documented route, with ids filled in from the objects made so far; deletes last. */
 async function exerciseEveryRoute(token: string, ids: Record<string, string>): Promise<number> {
-  const doc = JSON.parse((await call('GET', '/api/v1/openapi.json', undefined)).text) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-  const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => ({ method: m.toUpperCase(), path, documented: Object.keys(op.responses) })));
+  const doc = JSON.parse((await call('GET', '/api/v1/openapi.json', undefined)).text) as {
+    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  };
+  const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([m, op]) => ({
+      method: m.toUpperCase(),
+      path,
+      documented: Object.keys(op.responses),
+    })),
+  );
   ops.sort((x, y) => Number(x.method === 'DELETE') - Number(y.method === 'DELETE'));
   for (const { method, path, documented } of ops) {
     const filled = path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name] ?? ids.id ?? '');
     const body = method === 'POST' ? {} : method === 'PATCH' ? { name: 'Canary BV' } : undefined;
-    const { status } = await call(method, `/api/v1${filled}${method === 'DELETE' && filled.endsWith(tenantId) ? '?force=true' : ''}`, token, body);
+    const { status } = await call(
+      method,
+      `/api/v1${filled}${method === 'DELETE' && filled.endsWith(tenantId) ? '?force=true' : ''}`,
+      token,
+      body,
+    );
     answers.push({ operation: `${method} ${path}`, status, documented });
   }
   return ops.length;
@@ -112,15 +157,26 @@ describe('canary secrets', () => {
     // ways code logs credentials: redacted by LOG_REDACT_PATHS.
     const box = createSecretBox(Buffer.from(SECRET_KEY, 'hex'));
     const sealed = box.seal(SEALED_PLAINTEXT, `tenant:${tenantId}:dkim-private-key`);
-    logger.info({ sealed, password: SMTP_PASSWORD, req: { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } } }, 'careless log line');
+    logger.info(
+      { sealed, password: SMTP_PASSWORD, req: { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } } },
+      'careless log line',
+    );
     logger.info({ tenant: { token: tenantToken, secret: SEALED_PLAINTEXT } }, 'careless nested log line');
     expect(logLines.filter((l) => l.includes('careless'))).toHaveLength(2);
     const fingerprint = await call('GET', '/api/v1/system/secret-key', ADMIN_TOKEN);
     expect(JSON.parse(fingerprint.text)).toEqual({ keyFingerprint: box.keyFingerprint() });
 
-    const secrets = [CANARY, SECRET_KEY, sealed, Buffer.from(`\0canary\0${SMTP_PASSWORD}`).toString('base64'), tenantToken.slice('pb_'.length + 27)];
+    const secrets = [
+      CANARY,
+      SECRET_KEY,
+      sealed,
+      Buffer.from(`\0canary\0${SMTP_PASSWORD}`).toString('base64'),
+      tenantToken.slice('pb_'.length + 27),
+    ];
     for (const secret of secrets) {
-      const leaking = responses.filter((r) => r.text.includes(secret) && r !== responses.find((x) => x.text === created.text));
+      const leaking = responses.filter(
+        (r) => r.text.includes(secret) && r !== responses.find((x) => x.text === created.text),
+      );
       expect(leaking.map((r) => r.route)).toEqual([]);
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
     }
@@ -129,7 +185,9 @@ describe('canary secrets', () => {
 
   it('answered every operation only with a status its OpenAPI entry documents', () => {
     expect(answers.length).toBeGreaterThan(60);
-    const undocumented = answers.filter((a) => !a.documented.includes(String(a.status))).map((a) => `${a.operation} answered ${a.status}`);
+    const undocumented = answers
+      .filter((a) => !a.documented.includes(String(a.status)))
+      .map((a) => `${a.operation} answered ${a.status}`);
     expect([...new Set(undocumented)]).toEqual([]);
   });
 });

@@ -17,11 +17,21 @@ import { addTenant } from '../../../src/tenants/tenant-service.js';
 async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli([...args, '--config', configFile], { out: (t) => { out += t; }, err: (t) => { err += t; }, env: {}, cwd: dir });
+  const code = await runCli([...args, '--config', configFile], {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env: {},
+    cwd: dir,
+  });
   return { code, out, err };
 }
 
-const field = (output: string, name: string): string => new RegExp(`^\\s*${name}:\\s*(\\S+)`, 'm').exec(output)?.[1] ?? '';
+const field = (output: string, name: string): string =>
+  new RegExp(`^\\s*${name}:\\s*(\\S+)`, 'm').exec(output)?.[1] ?? '';
 
 let dir: string;
 let configFile: string;
@@ -36,13 +46,21 @@ beforeAll(async () => {
   await tenants.close();
 });
 
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function authenticate(token: string) {
   const tokens = openTokenStore(join(dir, 'data', 'auth'));
   const tenants = openTenantStore(join(dir, 'data', 'config'));
   try {
-    const auth = createAuthenticator({ tokens, tenants, envAdmin: envAdminToken(undefined), clock: Date.now, logger: pino({ level: 'silent' }) });
+    const auth = createAuthenticator({
+      tokens,
+      tenants,
+      envAdmin: envAdminToken(undefined),
+      clock: Date.now,
+      logger: pino({ level: 'silent' }),
+    });
     return (await auth(token))?.principal;
   } finally {
     await Promise.all([tokens.close(), tenants.close()]);
@@ -87,7 +105,10 @@ describe('postbode token', () => {
     const audit = openAuditLog(join(dir, 'data', 'audit'));
     try {
       const { entries } = await audit.list({ limit: 10, tenantId });
-      expect(entries.slice(0, 2).map((e) => [e.actor, e.route, e.targetId])).toEqual([['cli', 'token revoke', id], ['cli', 'token create', id]]);
+      expect(entries.slice(0, 2).map((e) => [e.actor, e.route, e.targetId])).toEqual([
+        ['cli', 'token revoke', id],
+        ['cli', 'token create', id],
+      ]);
       expect(JSON.stringify(entries)).not.toContain(field(made.out, 'token'));
     } finally {
       await audit.close();
@@ -97,14 +118,27 @@ describe('postbode token', () => {
 
 describe('postbode queue', () => {
   it('lists the message log and retries a message', async () => {
-    const queue = openQueue({ path: join(dir, 'data', 'queue'), retry: { initialDelayMs: 60_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 }, logger: pino({ level: 'silent' }) });
+    const queue = openQueue({
+      path: join(dir, 'data', 'queue'),
+      retry: { initialDelayMs: 60_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 },
+      logger: pino({ level: 'silent' }),
+    });
     const id = newQueueId();
     try {
       const now = Date.now();
-      await queue.enqueue({
-        id, tenantId, kind: 'mail', envelope: { from: 'a@acme.test', to: ['b@example.com'] }, receivedAt: now,
-        client: { address: '127.0.0.1', helo: 'x' }, messageId: '<m@x>', subject: 'Factuur 42',
-      }, Buffer.from('Subject: Factuur 42\r\n\r\nx\r\n'));
+      await queue.enqueue(
+        {
+          id,
+          tenantId,
+          kind: 'mail',
+          envelope: { from: 'a@acme.test', to: ['b@example.com'] },
+          receivedAt: now,
+          client: { address: '127.0.0.1', helo: 'x' },
+          messageId: '<m@x>',
+          subject: 'Factuur 42',
+        },
+        Buffer.from('Subject: Factuur 42\r\n\r\nx\r\n'),
+      );
       await queue.record(id, [{ address: 'b@example.com', outcome: 'deferred', reply: '451 4.3.0 try later' }], now);
     } finally {
       await queue.close();
@@ -118,7 +152,11 @@ describe('postbode queue', () => {
     const retry = await cli(['queue', 'retry', id]);
     expect(retry.err).toBe('');
     expect(retry.out).toContain(`Message ${id}:`);
-    const reopened = openQueue({ path: join(dir, 'data', 'queue'), retry: { initialDelayMs: 1, maxDelayMs: 1, maxAgeMs: 1, jitter: 0 }, logger: pino({ level: 'silent' }) });
+    const reopened = openQueue({
+      path: join(dir, 'data', 'queue'),
+      retry: { initialDelayMs: 1, maxDelayMs: 1, maxAgeMs: 1, jitter: 0 },
+      logger: pino({ level: 'silent' }),
+    });
     try {
       expect(reopened.get(id)?.recipients[0]?.nextAttemptAt).toBeLessThanOrEqual(Date.now());
     } finally {

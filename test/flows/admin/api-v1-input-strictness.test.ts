@@ -9,8 +9,16 @@ import { ADMIN, startSenderGateway } from '../../helpers/sender-harness.js';
  * not hold, a bad path parameter. Every answer is one the OpenAPI document lists for its route,
  * with the Error schema.
  */
-interface Answer { status: number; body: any; text: string }
-interface Send { token?: string; body?: string | Buffer | object; headers?: Record<string, string> }
+interface Answer {
+  status: number;
+  body: any;
+  text: string;
+}
+interface Send {
+  token?: string;
+  body?: string | Buffer | object;
+  headers?: Record<string, string>;
+}
 
 let gw: TestGateway;
 let doc: any;
@@ -29,7 +37,11 @@ async function send(method: string, path: string, o: Send = {}): Promise<Answer>
   const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, { method, headers, body: payload });
   const text = await res.text();
   let body: any;
-  try { body = JSON.parse(text); } catch { body = undefined; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
   seen.push({ method, path, status: res.status });
   return { status: res.status, body, text };
 }
@@ -54,19 +66,32 @@ beforeAll(async () => {
   b = await tenantWithToken('Tenant B BV');
 });
 
-afterAll(async () => { await gw?.stop(); });
+afterAll(async () => {
+  await gw?.stop();
+});
 
 describe('JSON bodies must be UTF-8', () => {
   it('refuses invalid UTF-8 with 400 naming the body, and stores nothing (no U+FFFD)', async () => {
-    const res = await send('POST', '/tenants', { body: notUtf8Json('name', 'Kapot'), headers: { 'content-type': 'application/json' } });
+    const res = await send('POST', '/tenants', {
+      body: notUtf8Json('name', 'Kapot'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: 'invalid_request', fields: { body: ['not valid UTF-8: JSON is sent as UTF-8'] }, fieldCodes: { body: ['not_utf8'] } });
+    expect(res.body).toMatchObject({
+      error: 'invalid_request',
+      fields: { body: ['not valid UTF-8: JSON is sent as UTF-8'] },
+      fieldCodes: { body: ['not_utf8'] },
+    });
     const names = (await send('GET', '/tenants')).body.tenants.map((t: { name: string }) => t.name);
     expect(names.filter((n: string) => n.includes('\uFFFD') || n.startsWith('Kapot'))).toEqual([]);
   });
 
   it('refuses it from a tenant token on its own tenant too, and leaves the name as it was', async () => {
-    const res = await send('PATCH', `/tenants/${b.id}`, { token: b.token, body: notUtf8Json('name', 'B'), headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const res = await send('PATCH', `/tenants/${b.id}`, {
+      token: b.token,
+      body: notUtf8Json('name', 'B'),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.fields).toEqual({ body: ['not valid UTF-8: JSON is sent as UTF-8'] });
     expect((await send('GET', `/tenants/${b.id}`, { token: b.token })).body.name).toBe('Tenant B BV');
@@ -79,9 +104,17 @@ describe('JSON bodies must be UTF-8', () => {
   });
 
   it('answers another charset with 415 saying to send UTF-8', async () => {
-    const res = await send('PATCH', `/tenants/${b.id}`, { token: b.token, body: '{"name":"x"}', headers: { 'content-type': 'application/json; charset=latin1' } });
+    const res = await send('PATCH', `/tenants/${b.id}`, {
+      token: b.token,
+      body: '{"name":"x"}',
+      headers: { 'content-type': 'application/json; charset=latin1' },
+    });
     expect(res.status).toBe(415);
-    expect(res.body).toEqual({ error: 'unsupported_media_type', message: 'charset latin1 is not supported: send JSON as UTF-8', messageCode: 'charset_unsupported' });
+    expect(res.body).toEqual({
+      error: 'unsupported_media_type',
+      message: 'charset latin1 is not supported: send JSON as UTF-8',
+      messageCode: 'charset_unsupported',
+    });
   });
 });
 
@@ -96,11 +129,21 @@ describe('a local part over 64 octets (RFC 5321 4.5.3.1.1) is refused wherever a
       const sender = await send('PUT', `/tenants/${a.id}/sender`, { body: { replyTo: address } });
       expect(sender.status).toBe(400);
       expect(sender.body.fields).toEqual({ 'body.replyTo': reason });
-      expect((await send('PUT', `/tenants/${a.id}/sender`, { body: { accountantAddress: address } })).body.fields).toEqual({ 'body.accountantAddress': reason });
-      expect((await send('POST', `/tenants/${a.id}/suppressions`, { body: { address } })).body.fields).toEqual({ 'body.address': reason });
-      expect((await send('POST', `/tenants/${a.id}/sender/test-send`, { body: { to: address } })).body.fields).toEqual({ 'body.to': reason });
-      expect((await send('DELETE', `/tenants/${a.id}/suppressions/${encodeURIComponent(address)}`)).body.fields).toEqual({ 'params.address': reason });
-      expect((await send('GET', `/messages?recipient=${encodeURIComponent(address)}`)).body.fields).toEqual({ 'query.recipient': reason });
+      expect(
+        (await send('PUT', `/tenants/${a.id}/sender`, { body: { accountantAddress: address } })).body.fields,
+      ).toEqual({ 'body.accountantAddress': reason });
+      expect((await send('POST', `/tenants/${a.id}/suppressions`, { body: { address } })).body.fields).toEqual({
+        'body.address': reason,
+      });
+      expect((await send('POST', `/tenants/${a.id}/sender/test-send`, { body: { to: address } })).body.fields).toEqual({
+        'body.to': reason,
+      });
+      expect(
+        (await send('DELETE', `/tenants/${a.id}/suppressions/${encodeURIComponent(address)}`)).body.fields,
+      ).toEqual({ 'params.address': reason });
+      expect((await send('GET', `/messages?recipient=${encodeURIComponent(address)}`)).body.fields).toEqual({
+        'query.recipient': reason,
+      });
     }
     expect((await send('GET', `/tenants/${a.id}/suppressions`)).body.suppressions).toEqual([]);
   });
@@ -111,7 +154,7 @@ describe('a local part over 64 octets (RFC 5321 4.5.3.1.1) is refused wherever a
     expect((await send('DELETE', `/tenants/${a.id}/suppressions/${encodeURIComponent(address)}`)).status).toBe(204);
   });
 
-  it('refuses it from a tenant token as well, on its own tenant and on another\'s (400, nothing saved)', async () => {
+  it("refuses it from a tenant token as well, on its own tenant and on another's (400, nothing saved)", async () => {
     const own = await send('PUT', `/tenants/${b.id}/sender`, { token: b.token, body: { replyTo: long } });
     expect(own.status).toBe(400);
     expect(own.body.fields).toEqual({ 'body.replyTo': reason });
@@ -134,17 +177,26 @@ describe('a body that is not JSON is answered 415 unsupported_media_type', () =>
       const res = await send('POST', '/tenants', { body, headers });
       expect(res.status).toBe(415);
       expect(res.body).toEqual({
-        error: 'unsupported_media_type', messageCode: 'json_only',
+        error: 'unsupported_media_type',
+        messageCode: 'json_only',
         message: `send the body as JSON with Content-Type: application/json (got ${got})`,
       });
     }
     expect((await send('GET', '/tenants')).body.tenants.length).toBe(before);
   });
 
-  it('for a tenant token: on its own tenant, and on another tenant\'s route (which it cannot change either way)', async () => {
-    const own = await send('PUT', `/tenants/${b.id}/sender`, { token: b.token, body: '{"displayName":"B"}', headers: { 'content-type': 'text/plain' } });
+  it("for a tenant token: on its own tenant, and on another tenant's route (which it cannot change either way)", async () => {
+    const own = await send('PUT', `/tenants/${b.id}/sender`, {
+      token: b.token,
+      body: '{"displayName":"B"}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(own.status).toBe(415);
-    const other = await send('PUT', `/tenants/${a.id}/sender`, { token: b.token, body: '{"displayName":"Hijack"}', headers: { 'content-type': 'text/plain' } });
+    const other = await send('PUT', `/tenants/${a.id}/sender`, {
+      token: b.token,
+      body: '{"displayName":"Hijack"}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(other.status).toBe(415);
     const json = await send('PUT', `/tenants/${a.id}/sender`, { token: b.token, body: { displayName: 'Hijack' } });
     expect(json.status).toBe(404);
@@ -159,40 +211,70 @@ describe('a body that is not JSON is answered 415 unsupported_media_type', () =>
 
 describe('Content-Encoding', () => {
   it('decompresses real gzip, and answers gzip garbage with 400 saying what was wrong', async () => {
-    const ok = await send('PATCH', `/tenants/${b.id}`, { token: b.token, body: gzipSync('{"name":"Gzip BV"}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const ok = await send('PATCH', `/tenants/${b.id}`, {
+      token: b.token,
+      body: gzipSync('{"name":"Gzip BV"}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.name).toBe('Gzip BV');
-    const bad = await send('PATCH', `/tenants/${b.id}`, { token: b.token, body: Buffer.from('{"name":"not gzipped"}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const bad = await send('PATCH', `/tenants/${b.id}`, {
+      token: b.token,
+      body: Buffer.from('{"name":"not gzipped"}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({
-      error: 'bad_request', messageCode: 'not_decompressed',
+      error: 'bad_request',
+      messageCode: 'not_decompressed',
       message: 'the body is not valid gzip data, as its Content-Encoding says it is: incorrect header check',
     });
     const truncated = gzipSync('{"name":"cut short"}').subarray(0, 15);
-    const cut = await send('PATCH', `/tenants/${b.id}`, { token: b.token, body: truncated, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    const cut = await send('PATCH', `/tenants/${b.id}`, {
+      token: b.token,
+      body: truncated,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
     expect(cut.status).toBe(400);
     expect(cut.body.message).toMatch(/^the body is not valid gzip data, as its Content-Encoding says it is: /);
     expect((await send('GET', `/tenants/${b.id}`, { token: b.token })).body.name).toBe('Gzip BV');
   });
 
   it('answers an unknown encoding with 415 naming it', async () => {
-    const res = await send('PATCH', `/tenants/${b.id}`, { token: b.token, body: Buffer.from('xx'), headers: { 'content-type': 'application/json', 'content-encoding': 'compress' } });
+    const res = await send('PATCH', `/tenants/${b.id}`, {
+      token: b.token,
+      body: Buffer.from('xx'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'compress' },
+    });
     expect(res.status).toBe(415);
     expect(res.body).toEqual({
-      error: 'unsupported_media_type', messageCode: 'encoding_unsupported',
+      error: 'unsupported_media_type',
+      messageCode: 'encoding_unsupported',
       message: 'Content-Encoding compress is not supported: send the body as it is, or as gzip, deflate or br',
     });
   });
 
   it('answers in Dutch when asked, with the same codes', async () => {
-    const res = await send('POST', '/tenants', { body: 'x', headers: { 'content-type': 'text/plain', 'accept-language': 'nl' } });
-    expect(res.body).toEqual({ error: 'unsupported_media_type', messageCode: 'json_only', message: 'stuur de inhoud als JSON met Content-Type: application/json (ontvangen: text/plain)' });
+    const res = await send('POST', '/tenants', {
+      body: 'x',
+      headers: { 'content-type': 'text/plain', 'accept-language': 'nl' },
+    });
+    expect(res.body).toEqual({
+      error: 'unsupported_media_type',
+      messageCode: 'json_only',
+      message: 'stuur de inhoud als JSON met Content-Type: application/json (ontvangen: text/plain)',
+    });
   });
 });
 
 describe('a bad path parameter is reported under its own name', () => {
   it('a domain that is no domain name: params.domain on every domain route, body.domain when adding', async () => {
-    for (const [method, suffix] of [['GET', ''], ['POST', '/check'], ['POST', '/rotate'], ['DELETE', '']] as const) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['POST', '/check'],
+      ['POST', '/rotate'],
+      ['DELETE', ''],
+    ] as const) {
       const res = await send(method, `/tenants/${a.id}/domains/not_a..domain${suffix}`);
       expect({ method, suffix, status: res.status }).toEqual({ method, suffix, status: 400 });
       expect(res.body.fields).toEqual({ 'params.domain': ['not_a..domain is not a domain name'] });
@@ -202,7 +284,7 @@ describe('a bad path parameter is reported under its own name', () => {
     expect(add.body.fields).toEqual({ 'body.domain': ['bad domain is not a domain name'] });
   });
 
-  it('a tenant token gets the same field error, on its own tenant and on another\'s', async () => {
+  it("a tenant token gets the same field error, on its own tenant and on another's", async () => {
     for (const id of [b.id, a.id]) {
       const res = await send('GET', `/tenants/${id}/domains/-x-`, { token: b.token });
       expect(res.status).toBe(400);
@@ -216,10 +298,16 @@ describe('the OpenAPI document', () => {
     const undocumented: string[] = [];
     for (const { method, path, status } of seen) {
       if (path === '/openapi.json') continue;
-      const template = Object.keys(doc.paths).find((p) => new RegExp(`^${p.replace(/\{\w+\}/g, '[^/]+')}$`).test(path.split('?')[0] ?? ''));
-      const response = template === undefined ? undefined : doc.paths[template][method.toLowerCase()]?.responses[String(status)];
+      const template = Object.keys(doc.paths).find((p) =>
+        new RegExp(`^${p.replace(/\{\w+\}/g, '[^/]+')}$`).test(path.split('?')[0] ?? ''),
+      );
+      const response =
+        template === undefined ? undefined : doc.paths[template][method.toLowerCase()]?.responses[String(status)];
       const isError = status >= 400;
-      if (!response || (isError && response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error')) {
+      if (
+        !response ||
+        (isError && response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error')
+      ) {
         undocumented.push(`${method} ${template ?? path} ${status}`);
       }
     }

@@ -15,12 +15,14 @@ beforeAll(async () => {
   b = await h.tenant('Bolt');
 });
 
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 const ids = (res: { body: Json }): string[] => res.body.messages.map((m: Json) => m.id);
 
 describe('GET /api/v1/messages', () => {
-  it('lists newest first; a tenant token sees only its own tenant\'s mail, whatever it asks for', async () => {
+  it("lists newest first; a tenant token sees only its own tenant's mail, whatever it asks for", async () => {
     const m1 = await h.enqueue(a.id, { subject: 'Factuur 2024-001' });
     const m2 = await h.enqueue(b.id, { subject: 'Factuur 2024-002' });
     const m3 = await h.enqueue(a.id, { subject: 'Herinnering 2024-003', to: ['boekhouding@example.org'] });
@@ -70,14 +72,39 @@ describe('GET /api/v1/messages', () => {
 describe('GET /api/v1/messages/:id', () => {
   it('shows per-recipient history and the headers, the body only when asked', async () => {
     const msg = await h.enqueue(a.id, { subject: 'Factuur 77', to: ['one@example.com', 'two@example.com'] });
-    await h.queue.record(msg.id, [
-      { address: 'one@example.com', outcome: 'delivered', reply: '250 2.0.0 Ok: queued as X1', nextHop: 'mx.example.com:25' },
-      { address: 'two@example.com', outcome: 'deferred', reply: '451 4.7.1 Greylisted', nextHop: 'mx.example.com:25' },
-    ], Date.now());
+    await h.queue.record(
+      msg.id,
+      [
+        {
+          address: 'one@example.com',
+          outcome: 'delivered',
+          reply: '250 2.0.0 Ok: queued as X1',
+          nextHop: 'mx.example.com:25',
+        },
+        {
+          address: 'two@example.com',
+          outcome: 'deferred',
+          reply: '451 4.7.1 Greylisted',
+          nextHop: 'mx.example.com:25',
+        },
+      ],
+      Date.now(),
+    );
     const res = await h.call('GET', `/api/v1/messages/${msg.id}`, { token: a.token });
     expect(res.status).toBe(200);
     const [one, two] = res.body.message.recipients;
-    expect(one).toMatchObject({ address: 'one@example.com', status: 'delivered', history: [{ outcome: 'delivered', reply: '250 2.0.0 Ok: queued as X1', nextHop: 'mx.example.com:25', at: expect.any(Number) }] });
+    expect(one).toMatchObject({
+      address: 'one@example.com',
+      status: 'delivered',
+      history: [
+        {
+          outcome: 'delivered',
+          reply: '250 2.0.0 Ok: queued as X1',
+          nextHop: 'mx.example.com:25',
+          at: expect.any(Number),
+        },
+      ],
+    });
     expect(two).toMatchObject({ status: 'deferred', attempts: 1, lastReply: '451 4.7.1 Greylisted' });
     expect(res.body.headers).toContain('Subject: Factuur 77');
     expect(res.body.body).toBeUndefined();
@@ -86,7 +113,7 @@ describe('GET /api/v1/messages/:id', () => {
     expect(Buffer.from(withBody.body.body, 'base64').toString()).toContain('Hallo');
   });
 
-  it('answers 404 for another tenant\'s message exactly as for an unknown id', async () => {
+  it("answers 404 for another tenant's message exactly as for an unknown id", async () => {
     const msg = await h.enqueue(a.id, { subject: 'Geheim' });
     const other = await h.call('GET', `/api/v1/messages/${msg.id}`, { token: b.token });
     const unknown = await h.call('GET', `/api/v1/messages/${NOPE}`, { token: b.token });
@@ -105,11 +132,18 @@ describe('message actions', () => {
     expect(status(held)).toEqual(['held']);
     const released = await h.call('POST', `/api/v1/messages/${msg.id}/release`, { token: a.token });
     expect(status(released)).not.toContain('held');
-    await h.queue.record(msg.id, [{ address: 'klant@example.com', outcome: 'deferred', reply: '451 later' }], Date.now());
+    await h.queue.record(
+      msg.id,
+      [{ address: 'klant@example.com', outcome: 'deferred', reply: '451 later' }],
+      Date.now(),
+    );
     const retried = await h.call('POST', `/api/v1/messages/${msg.id}/retry`, { token: admin });
     expect(retried.status).toBe(200);
     expect(retried.body.message.recipients[0].nextAttemptAt).toBeLessThanOrEqual(Date.now());
-    const cancelled = await h.call('POST', `/api/v1/messages/${msg.id}/cancel`, { token: a.token, body: { reason: 'wrong invoice' } });
+    const cancelled = await h.call('POST', `/api/v1/messages/${msg.id}/cancel`, {
+      token: a.token,
+      body: { reason: 'wrong invoice' },
+    });
     expect(status(cancelled)).toEqual(['cancelled']);
     const again = await h.call('POST', `/api/v1/messages/${msg.id}/hold`, { token: a.token });
     expect(again.status).toBe(409);
@@ -117,11 +151,15 @@ describe('message actions', () => {
 
     const audit = await h.call('GET', '/api/v1/audit?limit=5', { token: a.token });
     expect(audit.body.entries.slice(0, 5).map((e: Json) => [e.route, e.status])).toEqual([
-      ['/messages/:id/hold', 409], ['/messages/:id/cancel', 200], ['/messages/:id/retry', 200], ['/messages/:id/release', 200], ['/messages/:id/hold', 200],
+      ['/messages/:id/hold', 409],
+      ['/messages/:id/cancel', 200],
+      ['/messages/:id/retry', 200],
+      ['/messages/:id/release', 200],
+      ['/messages/:id/hold', 200],
     ]);
   });
 
-  it('lets no tenant act on another tenant\'s message, and checks the cancel reason', async () => {
+  it("lets no tenant act on another tenant's message, and checks the cancel reason", async () => {
     const msg = await h.enqueue(a.id);
     for (const action of ['retry', 'hold', 'release', 'cancel']) {
       expect((await h.call('POST', `/api/v1/messages/${msg.id}/${action}`, { token: b.token })).status).toBe(404);
@@ -129,7 +167,9 @@ describe('message actions', () => {
     expect(h.queue.get(msg.id)?.recipients[0]?.status).toBe('queued');
     const bad = await h.call('POST', `/api/v1/messages/${msg.id}/cancel`, { token: admin, body: { reason: 'x\r\ny' } });
     expect(bad.body.fields).toHaveProperty(['body.reason']);
-    expect((await h.call('POST', `/api/v1/messages/${msg.id}/hold`, { token: admin, body: { force: true } })).status).toBe(400);
+    expect(
+      (await h.call('POST', `/api/v1/messages/${msg.id}/hold`, { token: admin, body: { force: true } })).status,
+    ).toBe(400);
     expect((await h.call('POST', `/api/v1/messages/${NOPE}/retry`, { token: admin })).status).toBe(404);
   });
 });

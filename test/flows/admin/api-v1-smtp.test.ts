@@ -35,14 +35,21 @@ beforeAll(async () => {
   // Capture mode: nothing leaves the machine. The auth cache is on, as in production.
   // A listener marked plaintext-allowed (the tenant's own flag then decides about AUTH in the clear), and a
   // plain relay (no platform domain, any From): what these tests check is not sender ownership.
-  const config = testConfig(dir, 1, { delivery: { mode: 'capture' }, smtp: { allowPlaintextAuth: true, requireVerifiedSender: false } });
+  const config = testConfig(dir, 1, {
+    delivery: { mode: 'capture' },
+    smtp: { allowPlaintextAuth: true, requireVerifiedSender: false },
+  });
   gateway = await startGateway(config, pino({ level: 'silent' }), systemClock, { POSTBODE_ADMIN_TOKEN: ADMIN });
   api = async (method, path, body) => {
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: res.status === 204 ? {} : (await res.json()) as Record<string, any> };
+    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Record<string, any>) };
   };
 });
 
@@ -90,7 +97,12 @@ describe('Config API changes reach SMTP at once', () => {
     const after = await RawSmtp.open(gateway.smtpPort);
     let queuedId: string;
     try {
-      const reply = await after.client.send('facturen@legacy.test', ['klant@example.com'], 'Subject: Factuur 7\r\n\r\nHallo\r\n', 'legacy.test');
+      const reply = await after.client.send(
+        'facturen@legacy.test',
+        ['klant@example.com'],
+        'Subject: Factuur 7\r\n\r\nHallo\r\n',
+        'legacy.test',
+      );
       expect(reply.last).toMatch(/^250 2\.0\.0 Ok: queued as /);
       queuedId = reply.last.split(' ').pop() ?? '';
     } finally {
@@ -110,7 +122,7 @@ describe('Config API changes reach SMTP at once', () => {
     }
   });
 
-  it('requireTls set over HTTP refuses the tenant\'s plaintext mail with 530 5.7.0 at once; another tenant cannot change it', async () => {
+  it("requireTls set over HTTP refuses the tenant's plaintext mail with 530 5.7.0 at once; another tenant cannot change it", async () => {
     const made = await api('POST', '/tenants', { name: 'Scanner BV', allowedIps: ['127.0.0.2'], requireTls: true });
     expect(made.status).toBe(201);
     expect(made.body.tenant).toMatchObject({ requireTls: true });
@@ -134,7 +146,8 @@ describe('Config API changes reach SMTP at once', () => {
     const other = await api('POST', '/tenants', { name: 'Other BV' });
     const token = await api('POST', `/tenants/${other.body.tenant.id}/tokens`, {});
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
-      method: 'PATCH', headers: { authorization: `Bearer ${token.body.token}`, 'content-type': 'application/json' },
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token.body.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ requireTls: false }),
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
@@ -142,7 +155,8 @@ describe('Config API changes reach SMTP at once', () => {
 
     const ownToken = await api('POST', `/tenants/${id}/tokens`, {});
     const own = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
-      method: 'PATCH', headers: { authorization: `Bearer ${ownToken.body.token}`, 'content-type': 'application/json' },
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ownToken.body.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ requireTls: false }),
     });
     expect(own.status).toBe(403);

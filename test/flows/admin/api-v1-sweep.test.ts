@@ -18,9 +18,14 @@ function routeTable(app: Express): string[] {
     if (depth > 5) return;
     for (const layer of stack) {
       if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) out.push(`${method.toUpperCase()} ${prefix}${layer.route.path}`);
+        for (const method of Object.keys(layer.route.methods))
+          out.push(`${method.toUpperCase()} ${prefix}${layer.route.path}`);
       } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, `${prefix}${typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''}`, depth + 1);
+        walk(
+          layer.handle.stack,
+          `${prefix}${typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''}`,
+          depth + 1,
+        );
       }
     }
   };
@@ -62,10 +67,12 @@ beforeAll(async () => {
   h = await startApiHarness({ limits: { authFailuresBurst: 10_000 } });
 });
 
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 describe('router-table sweep', () => {
-  it('finds the Config API routes in the app\'s router table', () => {
+  it("finds the Config API routes in the app's router table", () => {
     const table = routeTable(h.app);
     expect(table).toContain('POST /api/v1/tenants');
     expect(table).toContain('DELETE /api/v1/tenants/:id/tokens/:tokenId');
@@ -82,7 +89,11 @@ describe('router-table sweep', () => {
       const body = method === 'GET' ? undefined : { name: 'x' };
       for (const token of [undefined, WRONG, h.adminToken.slice(0, -1)]) {
         const res = await h.call(method, path, { token, body });
-        expect({ route, token: token === undefined ? 'none' : 'wrong', status: res.status }).toEqual({ route, token: token === undefined ? 'none' : 'wrong', status: 401 });
+        expect({ route, token: token === undefined ? 'none' : 'wrong', status: res.status }).toEqual({
+          route,
+          token: token === undefined ? 'none' : 'wrong',
+          status: 401,
+        });
         expect(res.body).toEqual({ error: 'unauthorized' });
       }
     }
@@ -101,8 +112,9 @@ describe('router-table sweep', () => {
 
   it('documents every protected API route in openapi.json, and nothing that does not exist', async () => {
     const doc = (await h.call('GET', '/api/v1/openapi.json')).body;
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} /api/v1${path.replace(/\{(\w+)\}/g, ':$1')}`));
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} /api/v1${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
     const served = routeTable(h.app).filter((r) => r.includes(' /api/v1/'));
     expect([...documented].sort()).toEqual([...served].sort());
   });
@@ -122,8 +134,9 @@ describe('OpenAPI document and reference page', () => {
     expect(body.additionalProperties).toBe(false);
     expect(body.required).toEqual(['name']);
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '429']));
-    expect(doc.paths['/messages'].get.parameters.map((p: { name: string }) => p.name))
-      .toEqual(expect.arrayContaining(['tenant', 'status', 'recipient', 'since', 'until', 'q', 'limit', 'before']));
+    expect(doc.paths['/messages'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['tenant', 'status', 'recipient', 'since', 'until', 'q', 'limit', 'before']),
+    );
     expect(doc.paths['/docs'].get.security).toEqual([]);
   });
 
@@ -137,7 +150,13 @@ describe('OpenAPI document and reference page', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toMatch(/script-src|https?:/);
     expect(html).not.toMatch(/<script|<link|src=/i);
-    for (const path of ['/tenants', '/tenants/{id}/smtp-credentials/rotate', '/messages/{id}/cancel', '/queue/summary', '/audit']) {
+    for (const path of [
+      '/tenants',
+      '/tenants/{id}/smtp-credentials/rotate',
+      '/messages/{id}/cancel',
+      '/queue/summary',
+      '/audit',
+    ]) {
       expect(html).toContain(`${path}</code>`);
     }
     expect(html).toContain('Parameters');
@@ -148,9 +167,13 @@ describe('OpenAPI document and reference page', () => {
 describe('rate limits', () => {
   let limited: ApiHarness;
   beforeAll(async () => {
-    limited = await startApiHarness({ limits: { perTokenBurst: 3, perTokenPerSecond: 0.01, authFailuresBurst: 2, authFailuresPerSecond: 0.01 } });
+    limited = await startApiHarness({
+      limits: { perTokenBurst: 3, perTokenPerSecond: 0.01, authFailuresBurst: 2, authFailuresPerSecond: 0.01 },
+    });
   });
-  afterAll(async () => { await limited?.close(); });
+  afterAll(async () => {
+    await limited?.close();
+  });
 
   it('answers 429 with Retry-After once a token has used its burst; other tokens are not affected', async () => {
     const { tenant } = await addTenant(limited.tenants, { name: 'Other' });

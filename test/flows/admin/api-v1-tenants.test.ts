@@ -11,15 +11,29 @@ beforeAll(async () => {
   admin = h.adminToken;
 });
 
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 describe('POST /api/v1/tenants', () => {
   it('creates a tenant and shows its SMTP password once, storing only the hash', async () => {
     const res = await h.call('POST', '/api/v1/tenants', {
-      token: admin, body: { name: 'Acme Facturatie BV', smtpUsername: 'acme-1', allowedIps: ['192.0.2.0/24'], allowPlaintextAuth: false },
+      token: admin,
+      body: {
+        name: 'Acme Facturatie BV',
+        smtpUsername: 'acme-1',
+        allowedIps: ['192.0.2.0/24'],
+        allowPlaintextAuth: false,
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body.tenant).toMatchObject({ name: 'Acme Facturatie BV', smtpUsername: 'acme-1', allowedIps: ['192.0.2.0/24'], allowPlaintextAuth: false, credentialsVersion: 1 });
+    expect(res.body.tenant).toMatchObject({
+      name: 'Acme Facturatie BV',
+      smtpUsername: 'acme-1',
+      allowedIps: ['192.0.2.0/24'],
+      allowPlaintextAuth: false,
+      credentialsVersion: 1,
+    });
     expect(res.body.smtp).toMatchObject({ username: 'acme-1', credentialsVersion: 1 });
     expect(res.text).not.toMatch(/hash|scrypt/i);
     const stored = await h.tenants.byId(res.body.tenant.id);
@@ -30,7 +44,10 @@ describe('POST /api/v1/tenants', () => {
 
   it('answers 409 for a user name already taken (any letter case)', async () => {
     await h.call('POST', '/api/v1/tenants', { token: admin, body: { name: 'One', smtpUsername: 'taken-name' } });
-    const res = await h.call('POST', '/api/v1/tenants', { token: admin, body: { name: 'Two', smtpUsername: 'TAKEN-name' } });
+    const res = await h.call('POST', '/api/v1/tenants', {
+      token: admin,
+      body: { name: 'Two', smtpUsername: 'TAKEN-name' },
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('already taken') });
   });
@@ -75,7 +92,8 @@ describe('POST /api/v1/tenants', () => {
 
 describe('GET /api/v1/tenants', () => {
   it('pages in creation order with limit and after', async () => {
-    for (const name of ['Page A', 'Page B', 'Page C']) await h.call('POST', '/api/v1/tenants', { token: admin, body: { name } });
+    for (const name of ['Page A', 'Page B', 'Page C'])
+      await h.call('POST', '/api/v1/tenants', { token: admin, body: { name } });
     const all: Json[] = [];
     let after: string | undefined;
     for (let i = 0; i < 50; i++) {
@@ -97,14 +115,18 @@ describe('GET /api/v1/tenants', () => {
     const t = await h.tenant('Lonely');
     const res = await h.call('GET', '/api/v1/tenants', { token: t.token });
     expect(res.body.tenants.map((x: Json) => x.id)).toEqual([t.id]);
-    expect((await h.call('GET', '/api/v1/tenants?limit=0', { token: admin })).body.fields).toHaveProperty(['query.limit']);
+    expect((await h.call('GET', '/api/v1/tenants?limit=0', { token: admin })).body.fields).toHaveProperty([
+      'query.limit',
+    ]);
     expect((await h.call('GET', '/api/v1/tenants?limit=1&limit=2', { token: admin })).status).toBe(400);
-    expect((await h.call('GET', '/api/v1/tenants?sort=name', { token: admin })).body.fields).toEqual({ 'query.sort': ['unknown field'] });
+    expect((await h.call('GET', '/api/v1/tenants?sort=name', { token: admin })).body.fields).toEqual({
+      'query.sort': ['unknown field'],
+    });
   });
 });
 
 describe('one tenant: GET, PATCH, DELETE', () => {
-  it('reads and changes a tenant; another tenant\'s token gets 404 and changes nothing', async () => {
+  it("reads and changes a tenant; another tenant's token gets 404 and changes nothing", async () => {
     const a = await h.tenant('Alpha');
     const b = await h.tenant('Beta');
     expect((await h.call('GET', `/api/v1/tenants/${a.id}`, { token: a.token })).body.name).toBe('Alpha');
@@ -116,16 +138,25 @@ describe('one tenant: GET, PATCH, DELETE', () => {
     expect(patchOther.status).toBe(404);
     expect((await h.tenants.byId(a.id))?.name).toBe('Alpha');
 
-    const own = await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: a.token, body: { name: 'Alpha BV', allowPlaintextAuth: true } });
+    const own = await h.call('PATCH', `/api/v1/tenants/${a.id}`, {
+      token: a.token,
+      body: { name: 'Alpha BV', allowPlaintextAuth: true },
+    });
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ name: 'Alpha BV', allowPlaintextAuth: true });
-    const byAdmin = await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: admin, body: { allowedIps: ['10.1.0.0/16', '10.1.0.0/16'] } });
+    const byAdmin = await h.call('PATCH', `/api/v1/tenants/${a.id}`, {
+      token: admin,
+      body: { allowedIps: ['10.1.0.0/16', '10.1.0.0/16'] },
+    });
     expect(byAdmin.body).toMatchObject({ name: 'Alpha BV', allowedIps: ['10.1.0.0/16'] });
   });
 
-  it('leaves allow-lists to the admin: a tenant could otherwise claim another tenant\'s client address', async () => {
+  it("leaves allow-lists to the admin: a tenant could otherwise claim another tenant's client address", async () => {
     const a = await h.tenant('Allow A');
-    const res = await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: a.token, body: { allowedIps: ['192.0.2.7'] } });
+    const res = await h.call('PATCH', `/api/v1/tenants/${a.id}`, {
+      token: a.token,
+      body: { allowedIps: ['192.0.2.7'] },
+    });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ error: 'forbidden', message: expect.stringContaining('admin') });
     expect((await h.tenants.byId(a.id))?.allowedIps).toEqual([]);
@@ -138,13 +169,20 @@ describe('one tenant: GET, PATCH, DELETE', () => {
       expect(res.status).toBe(400);
       expect(res.body.fields[`body.${Object.keys(body)[0]}`]).toEqual(['unknown field']);
     }
-    expect((await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: admin, body: { name: 'G\nH' } })).status).toBe(400);
-    expect((await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: admin, body: { allowedIps: ['::1/129'] } })).body.fields).toHaveProperty(['body.allowedIps.0']);
-    expect((await h.call('PATCH', '/api/v1/tenants/not-an-id', { token: admin, body: { name: 'x' } })).body.fields).toHaveProperty(['params.id']);
+    expect((await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: admin, body: { name: 'G\nH' } })).status).toBe(
+      400,
+    );
+    expect(
+      (await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: admin, body: { allowedIps: ['::1/129'] } })).body
+        .fields,
+    ).toHaveProperty(['body.allowedIps.0']);
+    expect(
+      (await h.call('PATCH', '/api/v1/tenants/not-an-id', { token: admin, body: { name: 'x' } })).body.fields,
+    ).toHaveProperty(['params.id']);
     expect((await h.call('PATCH', `/api/v1/tenants/${NOPE}`, { token: admin, body: { name: 'x' } })).status).toBe(404);
   });
 
-  it('refuses DELETE while mail is queued unless forced, then revokes the tenant\'s tokens', async () => {
+  it("refuses DELETE while mail is queued unless forced, then revokes the tenant's tokens", async () => {
     const a = await h.tenant('Delta');
     await h.enqueue(a.id);
     const refused = await h.call('DELETE', `/api/v1/tenants/${a.id}`, { token: admin });
@@ -183,14 +221,23 @@ describe('SMTP credentials', () => {
   it('rotates: the new password is shown once and matches, the old one no longer does', async () => {
     const a = await h.tenant('Theta');
     const b = await h.tenant('Iota');
-    expect((await h.call('POST', `/api/v1/tenants/${a.id}/smtp-credentials/rotate`, { token: b.token })).status).toBe(404);
+    expect((await h.call('POST', `/api/v1/tenants/${a.id}/smtp-credentials/rotate`, { token: b.token })).status).toBe(
+      404,
+    );
     const res = await h.call('POST', `/api/v1/tenants/${a.id}/smtp-credentials/rotate`, { token: a.token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ credentialsVersion: 2, password: expect.any(String) });
     const hash = (await h.tenants.byId(a.id))?.smtpPasswordHash ?? '';
     expect(await verifyPassword(res.body.password, hash)).toBe(true);
     expect(await verifyPassword(a.password, hash)).toBe(false);
-    expect((await h.call('POST', `/api/v1/tenants/${a.id}/smtp-credentials/rotate`, { token: admin, body: { password: 'mine' } })).status).toBe(400);
+    expect(
+      (
+        await h.call('POST', `/api/v1/tenants/${a.id}/smtp-credentials/rotate`, {
+          token: admin,
+          body: { password: 'mine' },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -212,11 +259,15 @@ describe('API tokens of a tenant', () => {
     expect(after.body).toEqual({ error: 'unauthorized' });
   });
 
-  it('answers 404 for another tenant\'s token, whichever path it is asked under', async () => {
+  it("answers 404 for another tenant's token, whichever path it is asked under", async () => {
     const a = await h.tenant('Lambda');
     const b = await h.tenant('Mu');
-    expect((await h.call('DELETE', `/api/v1/tenants/${a.id}/tokens/${b.tokenId}`, { token: a.token })).status).toBe(404);
-    expect((await h.call('DELETE', `/api/v1/tenants/${b.id}/tokens/${b.tokenId}`, { token: a.token })).status).toBe(404);
+    expect((await h.call('DELETE', `/api/v1/tenants/${a.id}/tokens/${b.tokenId}`, { token: a.token })).status).toBe(
+      404,
+    );
+    expect((await h.call('DELETE', `/api/v1/tenants/${b.id}/tokens/${b.tokenId}`, { token: a.token })).status).toBe(
+      404,
+    );
     expect((await h.call('GET', `/api/v1/tenants/${b.id}/tokens`, { token: a.token })).status).toBe(404);
     expect((await h.call('POST', `/api/v1/tenants/${b.id}/tokens`, { token: a.token, body: {} })).status).toBe(404);
     expect((await h.call('GET', `/api/v1/tenants/${b.id}`, { token: b.token })).status).toBe(200);
@@ -244,7 +295,10 @@ describe('API tokens of a tenant', () => {
 describe('authentication', () => {
   it.each<[string, Record<string, string>]>([
     ['no token', {}],
-    ['a wrong token', { authorization: 'Bearer pb_01JD4T8X9M2C5V7B3N6K0QWERT_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }],
+    [
+      'a wrong token',
+      { authorization: 'Bearer pb_01JD4T8X9M2C5V7B3N6K0QWERT_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+    ],
     ['garbage', { authorization: 'Bearer hunter2' }],
     ['another scheme', { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }],
   ])('answers %s with 401 JSON and a WWW-Authenticate header', async (_why, headers) => {
@@ -259,16 +313,40 @@ describe('audit log', () => {
   it('records who changed which fields (names only), failed attempts too; tenants see their own entries', async () => {
     const a = await h.tenant('Xi');
     const b = await h.tenant('Omicron');
-    await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: a.token, body: { name: 'Xi BV', allowPlaintextAuth: true } });
+    await h.call('PATCH', `/api/v1/tenants/${a.id}`, {
+      token: a.token,
+      body: { name: 'Xi BV', allowPlaintextAuth: true },
+    });
     const rotated = await h.call('POST', `/api/v1/tenants/${a.id}/smtp-credentials/rotate`, { token: admin });
     await h.call('PATCH', `/api/v1/tenants/${a.id}`, { token: b.token, body: { name: 'Pwned' } });
 
     const all = await h.call('GET', '/api/v1/audit?limit=10', { token: admin });
     expect(all.status).toBe(200);
     const [failed, rotate, patch] = all.body.entries;
-    expect(failed).toMatchObject({ actor: b.tokenId, method: 'PATCH', route: '/tenants/:id', targetId: a.id, status: 404, fieldsChanged: [], tenantId: b.id });
-    expect(rotate).toMatchObject({ actor: 'admin', method: 'POST', route: '/tenants/:id/smtp-credentials/rotate', targetId: a.id, tenantId: a.id, fieldsChanged: ['smtpPassword'], status: 200 });
-    expect(patch).toMatchObject({ actor: a.tokenId, fieldsChanged: ['name', 'allowPlaintextAuth'], tenantId: a.id, status: 200 });
+    expect(failed).toMatchObject({
+      actor: b.tokenId,
+      method: 'PATCH',
+      route: '/tenants/:id',
+      targetId: a.id,
+      status: 404,
+      fieldsChanged: [],
+      tenantId: b.id,
+    });
+    expect(rotate).toMatchObject({
+      actor: 'admin',
+      method: 'POST',
+      route: '/tenants/:id/smtp-credentials/rotate',
+      targetId: a.id,
+      tenantId: a.id,
+      fieldsChanged: ['smtpPassword'],
+      status: 200,
+    });
+    expect(patch).toMatchObject({
+      actor: a.tokenId,
+      fieldsChanged: ['name', 'allowPlaintextAuth'],
+      tenantId: a.id,
+      status: 200,
+    });
     expect(all.text).not.toContain(rotated.body.password);
     expect(all.text).not.toContain('Xi BV');
 

@@ -10,12 +10,17 @@ describe('GET /api/v1/capabilities', () => {
   const base = (): string => `http://127.0.0.1:${gw.gateway.httpPort}/api/v1`;
   const asToken = async (token: string | undefined, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base()}${path}`, {
-      method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: await res.json() as Record<string, unknown> };
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const tokenFor = async (tenantId: string): Promise<string> => String((await api(gw, 'POST', `/tenants/${tenantId}/tokens`, {})).body.token);
+  const tokenFor = async (tenantId: string): Promise<string> =>
+    String((await api(gw, 'POST', `/tenants/${tenantId}/tokens`, {})).body.token);
 
   beforeAll(async () => {
     sink = await startSink();
@@ -32,8 +37,14 @@ describe('GET /api/v1/capabilities', () => {
     const fromA = await asToken(a, 'GET', '/capabilities');
     expect(fromA.status).toBe(200);
     expect(fromA.body).toEqual({
-      senderModes: ['forwarding', 'own-address', 'own-smtp'], gmail: false, ownAddress: true, ownSmtp: true,
-      openTracking: true, openTrackingModes: ['forwarding', 'own-address'], forwardingDomain: 'send.postbode.test', keepClientTrace: false,
+      senderModes: ['forwarding', 'own-address', 'own-smtp'],
+      gmail: false,
+      ownAddress: true,
+      ownSmtp: true,
+      openTracking: true,
+      openTrackingModes: ['forwarding', 'own-address'],
+      forwardingDomain: 'send.postbode.test',
+      keepClientTrace: false,
     });
     // No tenant data in it: the second tenant gets the very same answer, the admin too.
     expect((await asToken(b, 'GET', '/capabilities')).body).toEqual(fromA.body);
@@ -45,7 +56,9 @@ describe('GET /api/v1/capabilities', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = await (await fetch(`${base()}/openapi.json`)).json() as { paths: Record<string, { get?: { responses: Record<string, unknown> } }> };
+    const doc = (await (await fetch(`${base()}/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+    };
     expect(doc.paths['/capabilities']?.get?.responses['200']).toBeDefined();
   });
 });

@@ -6,10 +6,22 @@ import { runCli } from '../../../src/admin/cli/program.js';
 import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 
 /** The CLI in-process (same code as bin/postbode.mjs runs, without a process per case). */
-async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, env, cwd: dir });
+  const code = await runCli(args, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env,
+    cwd: dir,
+  });
   return { code, out, err };
 }
 
@@ -22,13 +34,24 @@ beforeAll(async () => {
   await writeFile(configFile, 'dataDir: data\nhostname: smtp.example.test\n');
 });
 
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('runCli', () => {
   it.each<[string[], RegExp]>([
-    [['tenant', 'add', '--name', 'X', '--allow-ip', '10.0.0.0/33'], /^postbode: not an IP address or CIDR range: "10\.0\.0\.0\/33"\n$/],
-    [['tenant', 'add', '--name', 'X', '--username', 'bad name'], /^postbode: SMTP user name "bad name" may only hold [^\n]*\n$/],
-    [['tenant', 'add', '--name', 'Evil\r\nBcc: x@example.test'], /^postbode: tenant name must not contain line breaks or control characters\n$/],
+    [
+      ['tenant', 'add', '--name', 'X', '--allow-ip', '10.0.0.0/33'],
+      /^postbode: not an IP address or CIDR range: "10\.0\.0\.0\/33"\n$/,
+    ],
+    [
+      ['tenant', 'add', '--name', 'X', '--username', 'bad name'],
+      /^postbode: SMTP user name "bad name" may only hold [^\n]*\n$/,
+    ],
+    [
+      ['tenant', 'add', '--name', 'Evil\r\nBcc: x@example.test'],
+      /^postbode: tenant name must not contain line breaks or control characters\n$/,
+    ],
     [['tenant', 'rotate-password', 'NOPE'], /^postbode: no tenant NOPE\n$/],
     [['tenant', 'frobnicate'], /^error: unknown command 'frobnicate'/],
     [['tenant', 'add', '--name', 'X', '--bogus'], /^error: unknown option '--bogus'/],
@@ -43,7 +66,9 @@ describe('runCli', () => {
     const run = await cli(['tenant', 'add', '--name', 'Plain', '--allow-plaintext-auth', '--config', configFile]);
     expect(run.code).toBe(0);
     // The tenant flag alone does not open a listener that offers AUTH only after TLS.
-    expect(run.out).toMatch(/server:\s+smtp\.example\.test\n\s+port:\s+2525\n\s+security:\s+STARTTLS \(required before login\)\n.*takes effect only when smtp\.allowPlaintextAuth/);
+    expect(run.out).toMatch(
+      /server:\s+smtp\.example\.test\n\s+port:\s+2525\n\s+security:\s+STARTTLS \(required before login\)\n.*takes effect only when smtp\.allowPlaintextAuth/,
+    );
     expect(run.out).not.toContain('SSL/TLS');
     const store = openTenantStore(join(dir, 'data', 'config'));
     try {
@@ -64,7 +89,11 @@ describe('runCli', () => {
     const empty = join(dir, 'empty.yaml');
     await writeFile(empty, 'dataDir: empty-data\n');
     const run = await cli(['tenant', 'list', '--config', empty]);
-    expect(run).toEqual({ code: 0, err: '', out: 'No tenants yet. Create one with: postbode tenant add --name "Acme"\n' });
+    expect(run).toEqual({
+      code: 0,
+      err: '',
+      out: 'No tenants yet. Create one with: postbode tenant add --name "Acme"\n',
+    });
   });
 
   it('prints help with exit 0', async () => {

@@ -19,10 +19,15 @@ interface Run {
 function postbode(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('POSTBODE_')));
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...clean, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, env: { ...clean, ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +45,10 @@ let gatewayStore: TenantStore;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-cli-'));
   configFile = join(dir, 'postbode.yaml');
-  await writeFile(configFile, `dataDir: ${JSON.stringify(join(dir, 'data'))}\nhostname: smtp.acme.test\nsmtp:\n  port: 2626\n  tlsPort: 4650\n`);
+  await writeFile(
+    configFile,
+    `dataDir: ${JSON.stringify(join(dir, 'data'))}\nhostname: smtp.acme.test\nsmtp:\n  port: 2626\n  tlsPort: 4650\n`,
+  );
   gatewayStore = openTenantStore(join(dir, 'data', 'config'));
 });
 
@@ -51,7 +59,16 @@ afterAll(async () => {
 
 describe('postbode tenant add', () => {
   it('creates a tenant that an already open store sees, with a password matching the stored hash', async () => {
-    const run = await postbode(['tenant', 'add', '--name', 'Acme', '--allow-ip', '10.0.0.0/24', '--config', configFile]);
+    const run = await postbode([
+      'tenant',
+      'add',
+      '--name',
+      'Acme',
+      '--allow-ip',
+      '10.0.0.0/24',
+      '--config',
+      configFile,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const id = field(run.stdout, 'id');
@@ -70,15 +87,35 @@ describe('postbode tenant add', () => {
     expect((await gatewayStore.byAllowedIp('10.0.0.42'))?.id).toBe(id);
   });
 
-  it('takes --require-tls: the tenant\'s allow-listed addresses then send only over STARTTLS', async () => {
-    const run = await postbode(['--config', configFile, 'tenant', 'add', '--name', 'Scanner', '--allow-ip', '10.9.0.0/24', '--require-tls']);
+  it("takes --require-tls: the tenant's allow-listed addresses then send only over STARTTLS", async () => {
+    const run = await postbode([
+      '--config',
+      configFile,
+      'tenant',
+      'add',
+      '--name',
+      'Scanner',
+      '--allow-ip',
+      '10.9.0.0/24',
+      '--require-tls',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('may also send without login (over STARTTLS)');
     expect((await gatewayStore.byAllowedIp('10.9.0.7'))?.requireTls).toBe(true);
   });
 
   it('takes --username and --allow-plaintext-auth, and lists tenants', async () => {
-    const run = await postbode(['--config', configFile, 'tenant', 'add', '--name', 'Bakker & Zn', '--username', 'bakker', '--allow-plaintext-auth']);
+    const run = await postbode([
+      '--config',
+      configFile,
+      'tenant',
+      'add',
+      '--name',
+      'Bakker & Zn',
+      '--username',
+      'bakker',
+      '--allow-plaintext-auth',
+    ]);
     expect(run.code).toBe(0);
     expect(field(run.stdout, 'username')).toBe('bakker');
     expect((await gatewayStore.bySmtpUsername('BAKKER'))?.allowPlaintextAuth).toBe(true);
@@ -89,8 +126,20 @@ describe('postbode tenant add', () => {
   });
 
   it('lets exactly one of several concurrent processes take a user name', async () => {
-    const runs = await Promise.all(Array.from({ length: 3 }, (_, i) => postbode(
-      ['tenant', 'add', '--name', `Racer ${i}`, '--username', i % 2 ? 'racer' : 'RACER', '--config', configFile])));
+    const runs = await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        postbode([
+          'tenant',
+          'add',
+          '--name',
+          `Racer ${i}`,
+          '--username',
+          i % 2 ? 'racer' : 'RACER',
+          '--config',
+          configFile,
+        ]),
+      ),
+    );
     expect(runs.filter((r) => r.code === 0)).toHaveLength(1);
     for (const lost of runs.filter((r) => r.code !== 0)) {
       expect(lost.code).toBe(1);

@@ -20,7 +20,9 @@ let base: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'postbode-mailbox-access-'));
   const config = configSchema.parse({
-    dataDir, log: { level: 'silent' }, http: { host: '0.0.0.0', port: 0 },
+    dataDir,
+    log: { level: 'silent' },
+    http: { host: '0.0.0.0', port: 0 },
     smtp: { host: '127.0.0.1', port: 0, certFile: join(dataDir, 'server.crt'), keyFile: join(dataDir, 'server.key') },
   });
   gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, { POSTBODE_ADMIN_TOKEN: ADMIN });
@@ -34,8 +36,12 @@ afterAll(async () => {
 
 async function tenantToken(): Promise<string> {
   const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-  const made = await (await fetch(`${base}/api/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Other' }) })).json() as { tenant: { id: string } };
-  const tok = await (await fetch(`${base}/api/v1/tenants/${made.tenant.id}/tokens`, { method: 'POST', headers: auth, body: '{}' })).json() as { token: string };
+  const made = (await (
+    await fetch(`${base}/api/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Other' }) })
+  ).json()) as { tenant: { id: string } };
+  const tok = (await (
+    await fetch(`${base}/api/v1/tenants/${made.tenant.id}/tokens`, { method: 'POST', headers: auth, body: '{}' })
+  ).json()) as { token: string };
   return tok.token;
 }
 

@@ -13,15 +13,29 @@ async function cli(args: readonly string[], config: string): Promise<{ code: num
   let out = '';
   let err = '';
   const env = { POSTBODE_SECRET_KEY: 'cd'.repeat(32) };
-  const code = await runCli([...args, '--config', file], { out: (t) => { out += t; }, err: (t) => { err += t; }, env, cwd: dir });
+  const code = await runCli([...args, '--config', file], {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env,
+    cwd: dir,
+  });
   return { code, out, err };
 }
 
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-dns-cli-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'postbode-dns-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('postbode dns platform', () => {
-  const config = 'dataDir: data\nplatform:\n  sendingDomain: send.example.test\ndns:\n  dmarcReportAddress: dmarc@example.test\n';
+  const config =
+    'dataDir: data\nplatform:\n  sendingDomain: send.example.test\ndns:\n  dmarcReportAddress: dmarc@example.test\n';
 
   it('makes the platform key on first use and prints DKIM, SPF and DMARC records; the same key the next time', async () => {
     const first = await cli(['dns', 'platform'], config);

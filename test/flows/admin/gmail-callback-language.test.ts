@@ -14,9 +14,12 @@ describe('Gmail callback page in nl and en', () => {
   let gw: TestGateway;
 
   async function callback(query: Record<string, string>, lang: string, cookie?: string) {
-    const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/oauth/google/callback?${new URLSearchParams(query).toString()}`, {
-      headers: { 'accept-language': lang, ...(cookie === undefined ? {} : { cookie }) },
-    });
+    const res = await fetch(
+      `http://127.0.0.1:${gw.gateway.httpPort}/oauth/google/callback?${new URLSearchParams(query).toString()}`,
+      {
+        headers: { 'accept-language': lang, ...(cookie === undefined ? {} : { cookie }) },
+      },
+    );
     return { status: res.status, lang: res.headers.get('content-language'), html: await res.text() };
   }
 
@@ -30,7 +33,7 @@ describe('Gmail callback page in nl and en', () => {
     await Promise.all([sink?.close(), fake?.close()]);
   });
 
-  it('a refused consent, a direct visit and another browser\'s flow answer in Dutch for a Dutch browser', async () => {
+  it("a refused consent, a direct visit and another browser's flow answer in Dutch for a Dutch browser", async () => {
     const denied = await callback({ error: 'access_denied', state: 'x' }, 'nl-NL,nl;q=0.9');
     expect(denied).toMatchObject({ status: 400, lang: 'nl' });
     expect(denied.html).toContain('<html lang="nl">');

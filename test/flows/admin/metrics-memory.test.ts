@@ -17,8 +17,12 @@ function procStatusBytes(name: string): number {
 /** The gateway runs in this process: its /metrics must show this process's own memory. */
 describe('memory in GET /metrics', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await startTestGateway(1, { delivery: { mode: 'capture' } }); });
-  afterAll(async () => { await gw?.stop(); });
+  beforeAll(async () => {
+    gw = await startTestGateway(1, { delivery: { mode: 'capture' } });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
 
   it('shows the JS heap, anonymous and file-backed resident memory, and the LMDB data files', async () => {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`);

@@ -37,15 +37,25 @@ interface Relay {
 function relay(): Relay {
   const failures: Relay['failures'] = [];
   const ok: string[] = [];
-  const noDns = { resolve4: () => Promise.reject(new Error('no DNS here')), resolve6: () => Promise.reject(new Error('no DNS here')) };
+  const noDns = {
+    resolve4: () => Promise.reject(new Error('no DNS here')),
+    resolve6: () => Promise.reject(new Error('no DNS here')),
+  };
   const transport = createRelayTransport({
     create: tenantHopFactory({
-      logger: silent, connectTimeoutMs: 1_000, sendTimeoutMs: 3_000, heloName: 'postbode.test',
+      logger: silent,
+      connectTimeoutMs: 1_000,
+      sendTimeoutMs: 3_000,
+      heloName: 'postbode.test',
       guard: createTargetGuard({ allow: ['127.0.0.0/8'], resolver: noDns }),
     }),
     logger: silent,
-    onHopFailure: (owner, problem) => { failures.push([owner, problem]); },
-    onHopOk: (owner) => { ok.push(owner); },
+    onHopFailure: (owner, problem) => {
+      failures.push([owner, problem]);
+    },
+    onHopOk: (owner) => {
+      ok.push(owner);
+    },
   });
   cleanups.push(() => transport.close());
   return { transport, failures, ok };
@@ -55,17 +65,29 @@ const mail = Buffer.from('Subject: Invoice 42\r\n\r\nPlease pay.\r\n');
 
 async function send(r: Relay, owner: string, hop: RelayHop): Promise<RecipientResult> {
   const envelope: Envelope = { from: `billing@${owner}.test`, to: ['customer@dest.test'] };
-  const result = await r.transport.send(envelope, mail, { kind: 'relay', key: `${owner}:${hop.user ?? ''}:${hop.pass ?? ''}`, owner, hop });
+  const result = await r.transport.send(envelope, mail, {
+    kind: 'relay',
+    key: `${owner}:${hop.user ?? ''}:${hop.pass ?? ''}`,
+    owner,
+    hop,
+  });
   return result.recipients[0]!;
 }
 
 describe("tenant's own server over the SMTP client", () => {
   it('logs in with AUTH LOGIN after STARTTLS when the server takes only LOGIN; another tenant guessing the password gets its own connection and a deferral', async () => {
-    const s = await sink({ tls: { key: pems.private, cert: pems.cert }, auth: { user: 'acme', pass: 'right' }, server: { authMethods: ['LOGIN'] } });
+    const s = await sink({
+      tls: { key: pems.private, cert: pems.cert },
+      auth: { user: 'acme', pass: 'right' },
+      server: { authMethods: ['LOGIN'] },
+    });
     const r = relay();
     const hop = { host: '127.0.0.1', port: s.port, tls: 'starttls', rejectUnauthorized: false } as const;
 
-    expect(await send(r, 'acme', { ...hop, user: 'acme', pass: 'right' })).toMatchObject({ outcome: 'delivered', reply: expect.stringMatching(/^250 /) });
+    expect(await send(r, 'acme', { ...hop, user: 'acme', pass: 'right' })).toMatchObject({
+      outcome: 'delivered',
+      reply: expect.stringMatching(/^250 /),
+    });
     expect(s.messages[0]).toMatchObject({ secure: true, envelope: { from: 'billing@acme.test' } });
     expect(s.commands.filter((c) => c.startsWith('AUTH'))).toEqual(['AUTH LOGIN']);
 
@@ -85,9 +107,19 @@ describe("tenant's own server over the SMTP client", () => {
   it('withholds the password from a server without TLS unless the tenant allowed plain text', async () => {
     const s = await sink({ auth: { user: 'acme', pass: 'right' }, server: { authMethods: ['LOGIN'] } });
     const r = relay();
-    const hop = { host: '127.0.0.1', port: s.port, tls: 'opportunistic', rejectUnauthorized: true, user: 'acme', pass: 'right' } as const;
+    const hop = {
+      host: '127.0.0.1',
+      port: s.port,
+      tls: 'opportunistic',
+      rejectUnauthorized: true,
+      user: 'acme',
+      pass: 'right',
+    } as const;
 
-    expect(await send(r, 'careful', hop)).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/server offers no TLS; login not sent/) });
+    expect(await send(r, 'careful', hop)).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/server offers no TLS; login not sent/),
+    });
     expect(s.commands.some((c) => c.startsWith('AUTH'))).toBe(false);
     expect(r.failures).toEqual([['careful', 'no-tls-for-login']]);
 

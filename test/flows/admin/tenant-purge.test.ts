@@ -26,19 +26,35 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) };
 const DEFERRED = 'later@slow.test';
 
-interface Held { sender: boolean; content: boolean; domains: string[]; gmailLink: boolean; suppressions: number; bounces: number }
+interface Held {
+  sender: boolean;
+  content: boolean;
+  domains: string[];
+  gmailLink: boolean;
+  suppressions: number;
+  bounces: number;
+}
 
 /** What each store holds for one tenant, read from the LMDB files (read-only, as gmail-link.test.ts does). */
 async function held(dataDir: string, tenantId: string): Promise<Held> {
   const env = (name: string, maxDbs: number) => open({ path: join(dataDir, name), maxDbs, readOnly: true });
-  const sender = env('sender', 2); const content = env('content', 3); const domains = env('domains', 4); const gmail = env('gmail', 4); const mx = env('mx', 6);
+  const sender = env('sender', 2);
+  const content = env('content', 3);
+  const domains = env('domains', 4);
+  const gmail = env('gmail', 4);
+  const mx = env('mx', 6);
   try {
-    const domainDb = domains.openDB<{ tenantId: string; domain: string }, string>({ name: 'domain-claims', encoding: 'json' });
+    const domainDb = domains.openDB<{ tenantId: string; domain: string }, string>({
+      name: 'domain-claims',
+      encoding: 'json',
+    });
     const range = { start: `${tenantId}/`, end: `${tenantId}0` };
     return {
       sender: sender.openDB({ name: 'sender-settings', encoding: 'json' }).get(tenantId) !== undefined,
       content: content.openDB({ name: 'content-settings', encoding: 'json' }).get(tenantId) !== undefined,
-      domains: [...domainDb.getRange()].filter(({ value }) => value.tenantId === tenantId).map(({ value }) => value.domain),
+      domains: [...domainDb.getRange()]
+        .filter(({ value }) => value.tenantId === tenantId)
+        .map(({ value }) => value.domain),
       gmailLink: gmail.openDB({ name: 'gmail-links', encoding: 'json' }).get(tenantId) !== undefined,
       suppressions: [...mx.openDB('suppressions', { encoding: 'msgpack' }).getKeys(range)].length,
       bounces: [...mx.openDB('bounces', { encoding: 'msgpack' }).getKeys(range)].length,
@@ -48,7 +64,14 @@ async function held(dataDir: string, tenantId: string): Promise<Held> {
   }
 }
 
-const EVERYTHING = (domain: string): Held => ({ sender: true, content: true, domains: [domain], gmailLink: true, suppressions: 1, bounces: 0 });
+const EVERYTHING = (domain: string): Held => ({
+  sender: true,
+  content: true,
+  domains: [domain],
+  gmailLink: true,
+  suppressions: 1,
+  bounces: 0,
+});
 const NOTHING: Held = { sender: false, content: false, domains: [], gmailLink: false, suppressions: 0, bounces: 0 };
 
 describe('tenant purge after DELETE /tenants/:id', () => {
@@ -70,12 +93,21 @@ describe('tenant purge after DELETE /tenants/:id', () => {
   async function furnish(tenantId: string, name: string): Promise<void> {
     const ok = async (method: string, path: string, body: unknown, status = 200) => {
       const answer = await api(gw, method, `/tenants/${tenantId}${path}`, body);
-      expect({ path, status: answer.status, body: answer.status === status ? undefined : answer.body }).toEqual({ path, status, body: undefined });
+      expect({ path, status: answer.status, body: answer.status === status ? undefined : answer.body }).toEqual({
+        path,
+        status,
+        body: undefined,
+      });
     };
-    await ok('PUT', '/sender', { smtp: { host: '127.0.0.1', port: sink.port, tls: 'starttls', user: name, password: `${name}-smtp-password` } });
+    await ok('PUT', '/sender', {
+      smtp: { host: '127.0.0.1', port: sink.port, tls: 'starttls', user: name, password: `${name}-smtp-password` },
+    });
     await ok('PUT', '/content', { subjects: { invoice: { nl: 'Factuur %document-number%' } } });
     await ok('POST', '/domains', { domain: `${name}.test` }, 201);
-    expect((await linkAccount(as(tenantId), fake, { address: `${name}@gmail.test`, aliases: [`${name}@gmail.test`] })).status).toBe(200);
+    expect(
+      (await linkAccount(as(tenantId), fake, { address: `${name}@gmail.test`, aliases: [`${name}@gmail.test`] }))
+        .status,
+    ).toBe(200);
     await ok('POST', '/suppressions', { address: 'gone@customer.test' }, 201);
     expect(await held(dataDir, tenantId)).toEqual(EVERYTHING(`${name}.test`));
   }
@@ -89,7 +121,9 @@ describe('tenant purge after DELETE /tenants/:id', () => {
 
   beforeAll(async () => {
     sink = await startSink({
-      onRcpt: (address) => { if (address === DEFERRED) throw Object.assign(new Error('4.2.1 try again later'), { responseCode: 451 }); },
+      onRcpt: (address) => {
+        if (address === DEFERRED) throw Object.assign(new Error('4.2.1 try again later'), { responseCode: 451 });
+      },
     });
     fake = await startFakeGoogle();
     dns = await startDnsServer({});
@@ -99,7 +133,15 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     const store = openTenantStore(join(dataDir, 'config'));
     const { tenant, password } = await addTenant(store, { name: 'Survivor BV' });
     await store.close();
-    gw = { gateway: undefined as unknown as Gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id, stop: async () => undefined };
+    gw = {
+      gateway: undefined as unknown as Gateway,
+      dataDir,
+      config,
+      user: tenant.smtpUsername,
+      pass: password,
+      tenantId: tenant.id,
+      stop: async () => undefined,
+    };
     await start();
     await furnish(gw.tenantId, 'survivor');
   });
@@ -115,14 +157,28 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     const revokedBefore = fake.revoked.length;
     expect((await api(gw, 'DELETE', `/tenants/${gone.id}`)).status).toBe(204);
 
-    const left = await waitFor(async () => { const h = await held(dataDir, gone.id); return h.gmailLink || h.domains.length > 0 || h.suppressions > 0 ? undefined : h; }, 5_000, 'the purge');
+    const left = await waitFor(
+      async () => {
+        const h = await held(dataDir, gone.id);
+        return h.gmailLink || h.domains.length > 0 || h.suppressions > 0 ? undefined : h;
+      },
+      5_000,
+      'the purge',
+    );
     expect(left).toEqual(NOTHING);
     expect(fake.revoked.length).toBe(revokedBefore + 1);
     // The survivor keeps all of its own, in the stores and through the API.
     expect(await held(dataDir, gw.tenantId)).toEqual(EVERYTHING('survivor.test'));
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({ status: 'linked', address: 'survivor@gmail.test' });
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body).toMatchObject({ smtp: { hasPassword: true } });
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/suppressions`)).body).toMatchObject({ suppressions: [{ address: 'gone@customer.test' }] });
+    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
+      status: 'linked',
+      address: 'survivor@gmail.test',
+    });
+    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body).toMatchObject({
+      smtp: { hasPassword: true },
+    });
+    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/suppressions`)).body).toMatchObject({
+      suppressions: [{ address: 'gone@customer.test' }],
+    });
     // The deleted tenant's domain is free again.
     expect((await api(gw, 'POST', `/tenants/${gw.tenantId}/domains`, { domain: 'gone.test' })).status).toBe(201);
     expect((await api(gw, 'DELETE', `/tenants/${gw.tenantId}/domains/gone.test`)).status).toBe(204);
@@ -135,7 +191,12 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     const queued = await newTenant('Queued BV');
     await furnish(queued.id, 'queued');
     const client = legacyClient(as(queued.id, queued.user, queued.pass));
-    const info = await client.sendMail({ from: 'facturen@queued.test', to: DEFERRED, subject: 'Factuur 1', text: 'Factuur.' });
+    const info = await client.sendMail({
+      from: 'facturen@queued.test',
+      to: DEFERRED,
+      subject: 'Factuur 1',
+      text: 'Factuur.',
+    });
     client.close();
     const messageId = queueIdOf(info.response);
     expect((await attempted(gw, messageId))[0]?.status).toBe('deferred');
@@ -147,7 +208,11 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     const marker = await newTenant('Marker BV');
     await api(gw, 'POST', `/tenants/${marker.id}/suppressions`, { address: 'x@customer.test' });
     expect((await api(gw, 'DELETE', `/tenants/${marker.id}`)).status).toBe(204);
-    await waitFor(async () => ((await held(dataDir, marker.id)).suppressions === 0 ? true : undefined), 5_000, 'the marker purge');
+    await waitFor(
+      async () => ((await held(dataDir, marker.id)).suppressions === 0 ? true : undefined),
+      5_000,
+      'the marker purge',
+    );
     expect(await held(dataDir, queued.id)).toEqual(EVERYTHING('queued.test'));
     expect(fake.revoked.length).toBe(revokedBefore);
 
@@ -155,7 +220,14 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     expect((await api(gw, 'POST', `/messages/${messageId}/cancel`, {})).status).toBe(200);
     await gateway.stop(2000);
     await start();
-    const left = await waitFor(async () => { const h = await held(dataDir, queued.id); return h.sender || h.gmailLink || h.suppressions > 0 ? undefined : h; }, 5_000, 'the purge at start');
+    const left = await waitFor(
+      async () => {
+        const h = await held(dataDir, queued.id);
+        return h.sender || h.gmailLink || h.suppressions > 0 ? undefined : h;
+      },
+      5_000,
+      'the purge at start',
+    );
     expect(left).toEqual(NOTHING);
     expect(fake.revoked.length).toBe(revokedBefore + 1);
     expect(await held(dataDir, gw.tenantId)).toEqual(EVERYTHING('survivor.test'));

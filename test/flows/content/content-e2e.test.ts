@@ -40,7 +40,8 @@ describe('content settings end to end', () => {
     await sink?.close();
   });
 
-  const content = (body?: unknown) => api(gw, body === undefined ? 'GET' : 'PUT', `/tenants/${gw.tenantId}/content`, body);
+  const content = (body?: unknown) =>
+    api(gw, body === undefined ? 'GET' : 'PUT', `/tenants/${gw.tenantId}/content`, body);
 
   async function sendLegacy(to: string[] = ['piet@klant.example']): Promise<string> {
     const info = await legacyClient(gw).sendMail({ envelope: { from: 'facturen@jansen.example', to }, raw: legacy });
@@ -71,21 +72,31 @@ describe('content settings end to end', () => {
   });
 
   it('PUT with "BETAAL NU!!!": saved, with lint warnings and their positions', async () => {
-    const res = await content({ enabled: false, subjects: { invoice: { nl: 'BETAAL NU!!! factuur %document-number%' } } });
+    const res = await content({
+      enabled: false,
+      subjects: { invoice: { nl: 'BETAAL NU!!! factuur %document-number%' } },
+    });
     expect(res.status).toBe(200);
     const warnings = res.body.warnings as Array<{ field: string; rule: string; start: number; end: number }>;
-    expect(warnings).toEqual(expect.arrayContaining([
-      expect.objectContaining({ field: 'subjects.invoice.nl', rule: 'capitals', start: 0, end: 9 }),
-      expect.objectContaining({ field: 'subjects.invoice.nl', rule: 'exclamation' }),
-    ]));
-    expect((await content()).body.settings).toMatchObject({ subjects: { invoice: { nl: 'BETAAL NU!!! factuur %document-number%' } } });
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'subjects.invoice.nl', rule: 'capitals', start: 0, end: 9 }),
+        expect.objectContaining({ field: 'subjects.invoice.nl', rule: 'exclamation' }),
+      ]),
+    );
+    expect((await content()).body.settings).toMatchObject({
+      subjects: { invoice: { nl: 'BETAAL NU!!! factuur %document-number%' } },
+    });
   });
 
   it('a custom layout is validated (no script) and its CSS inlined with juice', async () => {
     const bad = await content({ layout: { custom: '<html><body><script>x()</script>%content%</body></html>' } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('script');
-    const good = await content({ enabled: false, layout: { custom: '<html><head><style>p{color:#123456}</style></head><body><p>%content%</p></body></html>' } });
+    const good = await content({
+      enabled: false,
+      layout: { custom: '<html><head><style>p{color:#123456}</style></head><body><p>%content%</p></body></html>' },
+    });
     expect(good.status).toBe(200);
     const layout = (good.body.settings as { layout: { custom: string } }).layout.custom;
     expect(layout).toContain('<p style="color: #123456;">%content%</p>');
@@ -95,14 +106,19 @@ describe('content settings end to end', () => {
     await content({ ...SETTINGS, enabled: false });
     const before = sink.messages.length;
     const res = await api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
-      variables: { 'document-number': 'F-99', 'client-name': 'Jan' }, language: 'nl', documentType: 'invoice',
+      variables: { 'document-number': 'F-99', 'client-name': 'Jan' },
+      language: 'nl',
+      documentType: 'invoice',
     });
     expect(res.status).toBe(200);
     expect(res.body.subject).toBe('Factuur F-99 van Bakkerij Jansen');
     expect(res.body.text).toContain('Beste Jan,');
     expect(res.body.html).toContain('Bakkerij Jansen');
     const custom = await api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
-      subject: 'Nota %nope%', variables: {}, language: 'nl', documentType: 'invoice',
+      subject: 'Nota %nope%',
+      variables: {},
+      language: 'nl',
+      documentType: 'invoice',
     });
     expect(custom.status).toBe(400);
     expect(JSON.stringify(custom.body)).toContain('%nope%');
@@ -121,14 +137,20 @@ describe('content settings end to end', () => {
     expect(parsed.text).toContain('Beste Piet Pieters,');
     expect(parsed.text).toContain('In bijlage vindt u factuur 2024-0012.');
     expect(typeof parsed.html === 'string' ? parsed.html : '').toContain('Bakkerij Jansen');
-    expect(parsed.attachments.map((a) => [a.filename, sha256(a.content)]))
-      .toEqual(legacyParsed.attachments.map((a) => [a.filename, sha256(a.content)]));
+    expect(parsed.attachments.map((a) => [a.filename, sha256(a.content)])).toEqual(
+      legacyParsed.attachments.map((a) => [a.filename, sha256(a.content)]),
+    );
     expect(parsed.attachments.map((a) => a.filename)).toEqual(['Factuur_2024-0012.pdf', '2024-0012.xml']);
 
     const log = await waitFor(async () => {
       const answer = await api(gw, 'GET', `/messages/${id}`);
       return answer.body.content === undefined ? undefined : answer.body;
     });
-    expect(log.content).toMatchObject({ documentType: 'invoice', documentNumber: '2024-0012', subjectFrom: 'template', bodyFrom: 'text' });
+    expect(log.content).toMatchObject({
+      documentType: 'invoice',
+      documentNumber: '2024-0012',
+      subjectFrom: 'template',
+      bodyFrom: 'text',
+    });
   });
 });

@@ -22,12 +22,18 @@ const KB = 1024;
 const hostileText = (bytes: number) => `${'a'.repeat(75)}\n`.repeat(Math.ceil(bytes / 76)) + 'x';
 const hostileSubject = `${'aaaa '.repeat(20_000)}x`; // 100 KB: the header block is capped at 256 KiB
 
-interface Tenant { id: string; username: string; password: string; token: string }
+interface Tenant {
+  id: string;
+  username: string;
+  password: string;
+  token: string;
+}
 
 function build(subject: string, text: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     new MailComposer({ from: 'facturen@mallory.example', to: 'klant@victim.example', subject, text })
-      .compile().build((err, message) => (err ? reject(err) : resolve(message)));
+      .compile()
+      .build((err, message) => (err ? reject(err) : resolve(message)));
   });
 }
 
@@ -38,27 +44,60 @@ describe('tenant patterns cannot block anything', () => {
 
   async function asTenant(token: string, method: string, path: string, body?: unknown) {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: await res.json() as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
   }
   const rule = (over: Record<string, unknown>) => ({ name: 'r', field: 'subject', documentType: 'invoice', ...over });
-  const malloryClient = () => createTransport({
-    host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
-    auth: { user: mallory.username, pass: mallory.password },
-  });
-  const sendRaw = async (raw: Buffer) => queueIdOf((await malloryClient().sendMail({ envelope: { from: 'facturen@mallory.example', to: ['klant@victim.example'] }, raw })).response);
-  const sendHonest = async () => queueIdOf((await legacyClient(gw).sendMail({
-    from: 'facturen@jansen.example', to: 'piet@klant.example', subject: 'Factuur 2024-0012', text: 'Beste Piet,\n\nIn bijlage uw factuur.\n',
-  })).response);
+  const malloryClient = () =>
+    createTransport({
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: mallory.username, pass: mallory.password },
+    });
+  const sendRaw = async (raw: Buffer) =>
+    queueIdOf(
+      (
+        await malloryClient().sendMail({
+          envelope: { from: 'facturen@mallory.example', to: ['klant@victim.example'] },
+          raw,
+        })
+      ).response,
+    );
+  const sendHonest = async () =>
+    queueIdOf(
+      (
+        await legacyClient(gw).sendMail({
+          from: 'facturen@jansen.example',
+          to: 'piet@klant.example',
+          subject: 'Factuur 2024-0012',
+          text: 'Beste Piet,\n\nIn bijlage uw factuur.\n',
+        })
+      ).response,
+    );
 
   beforeAll(async () => {
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
-    const made = await api(gw, 'POST', '/tenants', { name: 'Mallory BV', smtpUsername: 'mallory' }) as { status: number; body: any };
+    const made = (await api(gw, 'POST', '/tenants', { name: 'Mallory BV', smtpUsername: 'mallory' })) as {
+      status: number;
+      body: any;
+    };
     expect(made.status).toBe(201);
-    const token = await api(gw, 'POST', `/tenants/${made.body.tenant.id}/tokens`, {}) as { status: number; body: any };
-    mallory = { id: made.body.tenant.id, username: 'mallory', password: made.body.smtp.password, token: token.body.token };
+    const token = (await api(gw, 'POST', `/tenants/${made.body.tenant.id}/tokens`, {})) as {
+      status: number;
+      body: any;
+    };
+    mallory = {
+      id: made.body.tenant.id,
+      username: 'mallory',
+      password: made.body.smtp.password,
+      token: token.body.token,
+    };
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true })).status).toBe(200);
   });
   afterAll(async () => {
@@ -68,17 +107,26 @@ describe('tenant patterns cannot block anything', () => {
 
   it('syntax the linear-time engine refuses is a 400 naming the field and the reason', async () => {
     const res = await asTenant(mallory.token, 'PUT', `/tenants/${mallory.id}/content`, {
-      rules: [rule({ pattern: 'factuur' }), rule({ pattern: String.raw`(\d+)-\1` }), rule({ pattern: String.raw`factuur(?=\s)` })],
+      rules: [
+        rule({ pattern: 'factuur' }),
+        rule({ pattern: String.raw`(\d+)-\1` }),
+        rule({ pattern: String.raw`factuur(?=\s)` }),
+      ],
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
-    expect(res.body.fields['body.rules.1.pattern']).toEqual([expect.stringMatching(/^backreferences .* not supported/)]);
+    expect(res.body.fields['body.rules.1.pattern']).toEqual([
+      expect.stringMatching(/^backreferences .* not supported/),
+    ]);
     expect(res.body.fields['body.rules.2.pattern']).toEqual([expect.stringMatching(/^lookahead .* not supported/)]);
     expect(res.body.fields['body.rules.0.pattern']).toBeUndefined();
   });
 
   it("another tenant's content settings are out of reach", async () => {
-    const res = await asTenant(mallory.token, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, rules: [rule({ pattern: HOSTILE })] });
+    const res = await asTenant(mallory.token, 'PUT', `/tenants/${gw.tenantId}/content`, {
+      enabled: true,
+      rules: [rule({ pattern: HOSTILE })],
+    });
     expect([403, 404]).toContain(res.status);
     expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/content`)).body.settings).toMatchObject({ rules: [] });
   });
@@ -108,7 +156,9 @@ describe('tenant patterns cannot block anything', () => {
     for (const id of ids) await arrived(sink, id);
     lag.disable();
     const maxLagMs = lag.max / 1e6;
-    console.log(`honest invoice delivered in ${honestMs} ms; event loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${maxLagMs.toFixed(1)} ms`);
+    console.log(
+      `honest invoice delivered in ${honestMs} ms; event loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${maxLagMs.toFixed(1)} ms`,
+    );
 
     expect(headerOf(invoice!.raw, 'Subject')).toEqual(['Factuur 2024-0012']);
     expect(honestMs).toBeLessThan(5_000);
@@ -132,8 +182,20 @@ describe('tenant patterns cannot block anything', () => {
   it('a stored rule the engine refuses (saved before it changed) is skipped, flagged in the API, and blocks no mail', async () => {
     // Written straight into the store, as an older version would have left it: the API refuses it now.
     const rules = [
-      { name: 'old-lookahead', field: 'subject', pattern: String.raw`Factuur(?= \d)`, caseSensitive: false, documentType: 'reminder' },
-      { name: 'number', field: 'subject', pattern: String.raw`Factuur (?<document_number>[\d-]+)`, caseSensitive: false, documentType: 'invoice' },
+      {
+        name: 'old-lookahead',
+        field: 'subject',
+        pattern: String.raw`Factuur(?= \d)`,
+        caseSensitive: false,
+        documentType: 'reminder',
+      },
+      {
+        name: 'number',
+        field: 'subject',
+        pattern: String.raw`Factuur (?<document_number>[\d-]+)`,
+        caseSensitive: false,
+        documentType: 'invoice',
+      },
     ];
     const settings = { ...contentSettingsSchema.parse({}), rules } as ReturnType<typeof contentSettingsSchema.parse>;
     const store = openContentSettingsStore(join(gw.dataDir, 'content'));
@@ -142,9 +204,15 @@ describe('tenant patterns cannot block anything', () => {
 
     const view = await api(gw, 'GET', `/tenants/${gw.tenantId}/content`);
     expect(view.status).toBe(200);
-    expect(view.body.warnings).toEqual(expect.arrayContaining([
-      expect.objectContaining({ field: 'rules.0.pattern', rule: 'pattern-skipped', message: expect.stringMatching(/^rule "old-lookahead" is skipped: lookahead/) }),
-    ]));
+    expect(view.body.warnings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          field: 'rules.0.pattern',
+          rule: 'pattern-skipped',
+          message: expect.stringMatching(/^rule "old-lookahead" is skipped: lookahead/),
+        }),
+      ]),
+    );
     const id = await sendHonest();
     await arrived(sink, id);
     const note = await api(gw, 'GET', `/messages/${id}`);
@@ -162,7 +230,9 @@ describe('tenant patterns cannot block anything', () => {
     const started = Date.now();
     const saving = asTenant(mallory.token, 'PUT', `/tenants/${mallory.id}/content`, { layout: { custom: layout } });
     let savedYet = false;
-    void saving.then(() => { savedYet = true; });
+    void saving.then(() => {
+      savedYet = true;
+    });
     // Ask while the slow save is surely being worked on.
     await expectNothingFor(500, () => !savedYet, 'the slow save to keep running');
     const meanwhile = await api(gw, 'GET', `/tenants/${gw.tenantId}/content`);
@@ -172,9 +242,13 @@ describe('tenant patterns cannot block anything', () => {
     expect(meanwhile.status).toBe(200);
     expect(answeredMs).toBeLessThan(2_000);
     expect(saved.status).toBe(400);
-    expect(saved.body.fields['body.layout.custom']).toEqual([expect.stringMatching(/^inlining the layout's CSS took longer than 5 s/)]);
+    expect(saved.body.fields['body.layout.custom']).toEqual([
+      expect.stringMatching(/^inlining the layout's CSS took longer than 5 s/),
+    ]);
     expect(lag.max / 1e6).toBeLessThan(500); // on the main thread juice alone held it for seconds
-    const small = await asTenant(mallory.token, 'PUT', `/tenants/${mallory.id}/content`, { layout: { custom: '<html><head><style>p{color:#123456}</style></head><body><p>%content%</p></body></html>' } });
+    const small = await asTenant(mallory.token, 'PUT', `/tenants/${mallory.id}/content`, {
+      layout: { custom: '<html><head><style>p{color:#123456}</style></head><body><p>%content%</p></body></html>' },
+    });
     expect(small.status).toBe(200);
     expect(small.body.settings.layout.custom).toContain('<p style="color: #123456;">%content%</p>');
   }, 20_000);

@@ -23,7 +23,12 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const settings = contentSettingsSchema.parse({
   companyName: 'Bakkerij Jansen',
-  subjects: { invoice: { nl: '%Document-type% %document-number% van %company-name%', fr: '%Document-type% %document-number% de %company-name%' } },
+  subjects: {
+    invoice: {
+      nl: '%Document-type% %document-number% van %company-name%',
+      fr: '%Document-type% %document-number% de %company-name%',
+    },
+  },
   texts: {
     Facturen: {
       nl: 'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.\nHet bedrag van %amount% mag u overmaken vóór %due-date%.\nVermeld het factuurnummer bij uw betaling.\n\nBedankt voor uw vertrouwen,\n%company-name%',
@@ -38,17 +43,26 @@ const settings = contentSettingsSchema.parse({
 
 let legacy: ParsedMail;
 beforeAll(async () => {
-  legacy = await simpleParser(await readFile(new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url)), { keepCidLinks: true });
+  legacy = await simpleParser(
+    await readFile(new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url)),
+    { keepCidLinks: true },
+  );
 });
 
 async function renderFor(recipient: string, counts: boolean): Promise<{ raw: Buffer; warnings: number }> {
   const detection = detectDocument(detectionInputFrom(legacy), settings.rules, settings.builtinRules);
   const { language } = chooseLanguage(detection, recipient, settings);
   const composed = composeMessage(legacy, settings, detection, language);
-  const warnings = lintMessage(composed, { sendingDomain: 'jansen.example', clientName: detection.variables['client-name'] }).length;
+  const warnings = lintMessage(composed, {
+    sendingDomain: 'jansen.example',
+    clientName: detection.variables['client-name'],
+  }).length;
   const token = makeToken(SECRET, { messageId: 'MSG-0012', recipient, counts });
   const html = composed.html === undefined ? undefined : injectPixel(composed.html, pixelUrl(BASE, token));
-  const raw = await buildMime({ ...composed, ...(html !== undefined ? { html } : {}) }, pickHeaders(legacy.headerLines, ['from', 'to', 'date', 'message-id']));
+  const raw = await buildMime(
+    { ...composed, ...(html !== undefined ? { html } : {}) },
+    pickHeaders(legacy.headerLines, ['from', 'to', 'date', 'message-id']),
+  );
   return { raw, warnings };
 }
 
@@ -63,7 +77,9 @@ describe('legacy invoice → rendered, tracked message', () => {
     const { raw, warnings } = await renderFor('piet@klant.example', true);
     const back = await simpleParser(raw);
     expect(back.subject).toBe('Facture 2024-0012 de Bakkerij Jansen');
-    expect(back.text?.trim()).toBe('Bonjour Piet Pieters,\n\nVeuillez trouver ci-joint la facture 2024-0012.\nLe montant de € 1.210,00 est à payer avant le 02-05-2024.\nMerci de mentionner le numéro de facture.\n\nAvec nos remerciements,\nBakkerij Jansen');
+    expect(back.text?.trim()).toBe(
+      'Bonjour Piet Pieters,\n\nVeuillez trouver ci-joint la facture 2024-0012.\nLe montant de € 1.210,00 est à payer avant le 02-05-2024.\nMerci de mentionner le numéro de facture.\n\nAvec nos remerciements,\nBakkerij Jansen',
+    );
     expect(back.text).not.toContain('/t/');
     expect(warnings).toBe(0);
     const payload = verifyToken(SECRET, tokenIn(typeof back.html === 'string' ? back.html : ''));
@@ -81,7 +97,19 @@ describe('legacy invoice → rendered, tracked message', () => {
 
   it('a pixel fetch is classified: a scanner at delivery is not a read, a person later is', () => {
     const deliveredAt = Date.UTC(2024, 3, 2, 10, 0, 0);
-    expect(classifyOpen({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) ppops', openedAt: deliveredAt + 900, deliveredAt })).toBe('probably-automated');
-    expect(classifyOpen({ userAgent: 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)', openedAt: deliveredAt + 3_600_000, deliveredAt })).toBe('human');
+    expect(
+      classifyOpen({
+        userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) ppops',
+        openedAt: deliveredAt + 900,
+        deliveredAt,
+      }),
+    ).toBe('probably-automated');
+    expect(
+      classifyOpen({
+        userAgent: 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)',
+        openedAt: deliveredAt + 3_600_000,
+        deliveredAt,
+      }),
+    ).toBe('human');
   });
 });

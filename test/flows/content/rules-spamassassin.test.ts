@@ -33,15 +33,31 @@ const GOOD_TEXT = [
 ].join('\n');
 
 const CASES: readonly { name: string; clean: boolean; settings: ContentSettingsInput }[] = [
-  { name: 'lint-clean invoice (default layout)', clean: true, settings: { subjects: { invoice: { nl: 'Factuur %document-number% van %company-name%' } } } },
-  { name: 'lint-clean invoice (plain text)', clean: true, settings: { layout: 'none', subjects: { invoice: { nl: 'Factuur %document-number% van %company-name%' } } } },
-  { name: 'help page: BETAAL NU!!! and capitals', clean: false, settings: {
-    subjects: { invoice: { nl: 'BETAAL NU!!! FACTUUR %document-number%' } },
-    texts: { Bad: { nl: 'BETAAL NU!!! UW FACTUUR IS ONMIDDELLIJK VERSCHULDIGD!!! KLIK HIER OM TE BETALEN!!!' } },
-  } },
-  { name: 'help page: one line with a link to another domain', clean: false, settings: {
-    texts: { Bad: { nl: 'Betaal hier: https://bit.ly/3xAbCdE' } },
-  } },
+  {
+    name: 'lint-clean invoice (default layout)',
+    clean: true,
+    settings: { subjects: { invoice: { nl: 'Factuur %document-number% van %company-name%' } } },
+  },
+  {
+    name: 'lint-clean invoice (plain text)',
+    clean: true,
+    settings: { layout: 'none', subjects: { invoice: { nl: 'Factuur %document-number% van %company-name%' } } },
+  },
+  {
+    name: 'help page: BETAAL NU!!! and capitals',
+    clean: false,
+    settings: {
+      subjects: { invoice: { nl: 'BETAAL NU!!! FACTUUR %document-number%' } },
+      texts: { Bad: { nl: 'BETAAL NU!!! UW FACTUUR IS ONMIDDELLIJK VERSCHULDIGD!!! KLIK HIER OM TE BETALEN!!!' } },
+    },
+  },
+  {
+    name: 'help page: one line with a link to another domain',
+    clean: false,
+    settings: {
+      texts: { Bad: { nl: 'Betaal hier: https://bit.ly/3xAbCdE' } },
+    },
+  },
 ];
 
 let work: string;
@@ -50,7 +66,10 @@ let legacy: ParsedMail;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'postbode-spamassassin-'));
   await writeFile(join(work, 'user_prefs'), '');
-  legacy = await simpleParser(await readFile(new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url)), { keepCidLinks: true });
+  legacy = await simpleParser(
+    await readFile(new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url)),
+    { keepCidLinks: true },
+  );
 });
 
 afterAll(async () => {
@@ -59,31 +78,49 @@ afterAll(async () => {
 
 async function render(over: ContentSettingsInput, index: number): Promise<{ raw: Buffer; warnings: number }> {
   const settings = contentSettingsSchema.parse({
-    companyName: 'Bakkerij Jansen', texts: { Facturen: { nl: GOOD_TEXT } }, defaultTexts: { invoice: over.texts ? 'Bad' : 'Facturen' },
-    body: { invoice: 'replace' }, ...over, ...(over.texts ? { texts: { ...over.texts } } : {}),
+    companyName: 'Bakkerij Jansen',
+    texts: { Facturen: { nl: GOOD_TEXT } },
+    defaultTexts: { invoice: over.texts ? 'Bad' : 'Facturen' },
+    body: { invoice: 'replace' },
+    ...over,
+    ...(over.texts ? { texts: { ...over.texts } } : {}),
   });
   const detection = detectDocument(detectionInputFrom(legacy), []);
   const composed = composeMessage(legacy, settings, detection, 'nl');
-  const warnings = lintMessage(composed, { sendingDomain: 'jansen.example', clientName: detection.variables['client-name'] });
-  const headers = [...pickHeaders(legacy.headerLines, ['from', 'to', 'date']), { key: 'message-id', line: `Message-ID: <case-${index}@jansen.example>` }];
+  const warnings = lintMessage(composed, {
+    sendingDomain: 'jansen.example',
+    clientName: detection.variables['client-name'],
+  });
+  const headers = [
+    ...pickHeaders(legacy.headerLines, ['from', 'to', 'date']),
+    { key: 'message-id', line: `Message-ID: <case-${index}@jansen.example>` },
+  ];
   const raw = await buildMime(composed, headers);
   return { raw, warnings: warnings.length };
 }
 
 /** Messages as one mbox ("From " lines, body lines starting with "From " quoted), CRLF kept. */
 function mbox(messages: readonly Buffer[]): Buffer {
-  return Buffer.concat(messages.map((m) => Buffer.concat([
-    Buffer.from('From postbode@localhost Tue Apr  2 10:00:00 2024\n'),
-    Buffer.from(m.toString('latin1').replace(/^(>*From )/gm, '>$1'), 'latin1'),
-    Buffer.from('\n'),
-  ])));
+  return Buffer.concat(
+    messages.map((m) =>
+      Buffer.concat([
+        Buffer.from('From postbode@localhost Tue Apr  2 10:00:00 2024\n'),
+        Buffer.from(m.toString('latin1').replace(/^(>*From )/gm, '>$1'), 'latin1'),
+        Buffer.from('\n'),
+      ]),
+    ),
+  );
 }
 
 function statusOf(out: string, index: number): { score: number; tests: string } | undefined {
   const block = out.split(/^From postbode@localhost /m).find((b) => b.includes(`<case-${index}@jansen.example>`));
-  const status = block === undefined ? null : /^X-Spam-Status: (?:Yes|No), score=(-?[\d.]+)[^\n]*(?:\n[ \t][^\n]*)*/m.exec(block);
+  const status =
+    block === undefined ? null : /^X-Spam-Status: (?:Yes|No), score=(-?[\d.]+)[^\n]*(?:\n[ \t][^\n]*)*/m.exec(block);
   if (!status) return undefined;
-  return { score: Number(status[1]), tests: /tests=([\s\S]*?)\s+autolearn/.exec(status[0])?.[1]?.replace(/\s+/g, '') ?? '' };
+  return {
+    score: Number(status[1]),
+    tests: /tests=([\s\S]*?)\s+autolearn/.exec(status[0])?.[1]?.replace(/\s+/g, '') ?? '',
+  };
 }
 
 /**
@@ -95,14 +132,20 @@ function scores(messages: readonly Buffer[]): Promise<{ score: number; tests: st
     const args = ['-L', '-t', '--mbox', '-p', join(work, 'user_prefs'), '--cf=use_bayes 0', '--cf=bayes_auto_learn 0'];
     const child = spawn(SPAMASSASSIN, args, { env: { ...process.env, HOME: work } });
     let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('spamassassin took longer than 60 s')); }, 60_000);
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('spamassassin took longer than 60 s'));
+    }, 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
     child.on('error', reject);
     child.on('close', () => {
       clearTimeout(timer);
       // Results are matched by Message-ID: spamassassin need not keep the mbox order.
       const found = messages.map((_m, i) => statusOf(out, i));
-      if (found.some((f) => f === undefined)) return reject(new Error(`missing results in spamassassin output:\n${out.slice(0, 2000)}`));
+      if (found.some((f) => f === undefined))
+        return reject(new Error(`missing results in spamassassin output:\n${out.slice(0, 2000)}`));
       resolve(found as { score: number; tests: string }[]);
     });
     child.stdin.end(mbox(messages));
@@ -110,15 +153,23 @@ function scores(messages: readonly Buffer[]): Promise<{ score: number; tests: st
 }
 
 describe('spam lint vs SpamAssassin (local rules)', () => {
-  it('a lint-clean message scores below 5; the help page\'s bad examples score higher', async (ctx) => {
+  it("a lint-clean message scores below 5; the help page's bad examples score higher", async (ctx) => {
     if (!HAS_SPAMASSASSIN) {
       console.warn(SKIP_NOTE); // the default reporter does not print skip notes
       ctx.skip(SKIP_NOTE);
     }
     const rendered = await Promise.all(CASES.map((c, i) => render(c.settings, i)));
     const scored = await scores(rendered.map((r) => r.raw));
-    const results = CASES.map((c, i) => ({ ...c, warnings: rendered[i]?.warnings ?? -1, score: scored[i]?.score ?? NaN, tests: scored[i]?.tests ?? '' }));
-    for (const r of results) console.log(`spamassassin -L: ${r.score.toFixed(1).padStart(5)}  lint warnings: ${r.warnings}  ${r.name}  [${r.tests}]`);
+    const results = CASES.map((c, i) => ({
+      ...c,
+      warnings: rendered[i]?.warnings ?? -1,
+      score: scored[i]?.score ?? NaN,
+      tests: scored[i]?.tests ?? '',
+    }));
+    for (const r of results)
+      console.log(
+        `spamassassin -L: ${r.score.toFixed(1).padStart(5)}  lint warnings: ${r.warnings}  ${r.name}  [${r.tests}]`,
+      );
     const clean = results.filter((r) => r.clean);
     const bad = results.filter((r) => !r.clean);
     for (const r of clean) {

@@ -25,7 +25,9 @@ const FIXTURE = new URL('../../fixtures/content/legacy-invoice-nl.eml', import.m
 /** Legacy HTML mail: QP HTML alternative with </body> in a comment, textarea, attribute, script; a malformed base64 PDF. */
 const HTML_FIXTURE = new URL('../../fixtures/tracking/html-qp-mixed.eml', import.meta.url);
 
-interface Opens { [address: string]: { status: string; count: number; humanOpens: number; automatedOpens: number } }
+interface Opens {
+  [address: string]: { status: string; count: number; humanOpens: number; automatedOpens: number };
+}
 
 describe('open tracking end to end', () => {
   let sink: Sink;
@@ -43,11 +45,20 @@ describe('open tracking end to end', () => {
     const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
     await store.close();
     const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, {
-      POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32),
+      POSTBODE_ADMIN_TOKEN: ADMIN,
+      POSTBODE_SECRET_KEY: 'cd'.repeat(32),
     });
     gw = {
-      gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
-      async stop() { await gateway.stop(2000); await rm(dataDir, { recursive: true, force: true }); },
+      gateway,
+      dataDir,
+      config,
+      user: tenant.smtpUsername,
+      pass: password,
+      tenantId: tenant.id,
+      async stop() {
+        await gateway.stop(2000);
+        await rm(dataDir, { recursive: true, force: true });
+      },
     };
   });
   afterAll(async () => {
@@ -55,10 +66,12 @@ describe('open tracking end to end', () => {
     await Promise.all([sink?.close(), tenantServer?.close()]);
   });
 
-  const pixel = async (token: string, userAgent?: string) => fetch(`http://127.0.0.1:${gw.gateway.httpPort}/t/${token}.gif`, {
-    headers: userAgent === undefined ? {} : { 'user-agent': userAgent },
-  });
-  const opensOf = async (id: string): Promise<Opens> => ((await api(gw, 'GET', `/messages/${id}`)).body.opens ?? {}) as Opens;
+  const pixel = async (token: string, userAgent?: string) =>
+    fetch(`http://127.0.0.1:${gw.gateway.httpPort}/t/${token}.gif`, {
+      headers: userAgent === undefined ? {} : { 'user-agent': userAgent },
+    });
+  const opensOf = async (id: string): Promise<Opens> =>
+    ((await api(gw, 'GET', `/messages/${id}`)).body.opens ?? {}) as Opens;
 
   async function tokenIn(raw: Buffer): Promise<string> {
     const parsed = await simpleParser(raw);
@@ -70,18 +83,31 @@ describe('open tracking end to end', () => {
   }
 
   it('each recipient gets its own pixel; the archive its own transaction; opens flip the client to read, never the archive', async () => {
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' })).status).toBe(200);
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' })).status,
+    ).toBe(200);
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
+    ).toBe(200);
     const info = await legacyClient(gw).sendMail({
-      envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example', 'jan@klant.example'] }, raw: await readFile(FIXTURE),
+      envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example', 'jan@klant.example'] },
+      raw: await readFile(FIXTURE),
     });
     const id = queueIdOf(info.response);
     const got = await arrived(sink, id, 3);
-    expect(got.map((m) => m.envelope.to.join(',')).sort()).toEqual(['archive@backup.test', 'jan@klant.example', 'piet@klant.example']);
+    expect(got.map((m) => m.envelope.to.join(',')).sort()).toEqual([
+      'archive@backup.test',
+      'jan@klant.example',
+      'piet@klant.example',
+    ]);
     const tokens = new Map(await Promise.all(got.map(async (m) => [m.envelope.to[0]!, await tokenIn(m.raw)] as const)));
     expect(new Set(tokens.values()).size).toBe(3);
-    await waitFor(async () => ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: { status: string }[] })
-      .recipients.every((r) => r.status === 'delivered') || undefined);
+    await waitFor(
+      async () =>
+        (
+          (await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: { status: string }[] }
+        ).recipients.every((r) => r.status === 'delivered') || undefined,
+    );
 
     // at once, by a script: recorded, but not a person's read
     const first = await pixel(tokens.get('piet@klant.example')!, 'curl/8.5.0');
@@ -90,7 +116,12 @@ describe('open tracking end to end', () => {
     expect(first.headers.get('cache-control')).toContain('no-store');
     expect(Buffer.from(await first.arrayBuffer()).equals(transparentGif())).toBe(true);
     const automated = await waitFor(async () => (await opensOf(id))['piet@klant.example']);
-    expect(automated).toMatchObject({ status: 'opened (probably automated)', count: 1, automatedOpens: 1, humanOpens: 0 });
+    expect(automated).toMatchObject({
+      status: 'opened (probably automated)',
+      count: 1,
+      automatedOpens: 1,
+      humanOpens: 0,
+    });
 
     offset += 60_000;
     await pixel(tokens.get('piet@klant.example')!, HUMAN_UA);
@@ -106,7 +137,8 @@ describe('open tracking end to end', () => {
 
   it('forged or modified tokens get the same GIF and count nothing', async () => {
     const info = await legacyClient(gw).sendMail({
-      envelope: { from: 'facturen@jansen.example', to: ['kees@klant.example'] }, raw: await readFile(FIXTURE),
+      envelope: { from: 'facturen@jansen.example', to: ['kees@klant.example'] },
+      raw: await readFile(FIXTURE),
     });
     const id = queueIdOf(info.response);
     const [got] = await arrived(sink, id);
@@ -125,13 +157,23 @@ describe('open tracking end to end', () => {
   });
 
   it('tracking alone edits the HTML part only: every other byte and header as the client sent it, one pixel before the real </body>', async () => {
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: false, openTracking: true })).status).toBe(200);
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: false, openTracking: true })).status,
+    ).toBe(200);
     const original = await readFile(HTML_FIXTURE);
-    const info = await legacyClient(gw).sendMail({ envelope: { from: 'facturen@jansen.example', to: ['els@klant.example'] }, raw: original });
+    const info = await legacyClient(gw).sendMail({
+      envelope: { from: 'facturen@jansen.example', to: ['els@klant.example'] },
+      raw: original,
+    });
     const [got] = await arrived(sink, queueIdOf(info.response));
     const sent = got!.raw;
-    for (const line of ['X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n', 'List-Unsubscribe: <mailto:uit@jansen.example>\r\n',
-      'Content-Type: multipart/mixed; boundary="outer-1"\r\n', 'Subject: Factuur 2024-0013\r\n', 'MIME-Version: 1.0\r\n']) {
+    for (const line of [
+      'X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n',
+      'List-Unsubscribe: <mailto:uit@jansen.example>\r\n',
+      'Content-Type: multipart/mixed; boundary="outer-1"\r\n',
+      'Subject: Factuur 2024-0013\r\n',
+      'MIME-Version: 1.0\r\n',
+    ]) {
       expect(sent.includes(line)).toBe(true);
     }
     const bodyOf = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n') + 4);
@@ -149,25 +191,48 @@ describe('open tracking end to end', () => {
     expect(html.indexOf(img)).toBe(html.lastIndexOf('</body>') - img.length);
     expect(html.replace(img, '')).toBe(String((await simpleParser(original)).html));
     const decoded = Buffer.from(token, 'base64url').toString('latin1').toLowerCase();
-    for (const secret of ['els@klant.example', 'klant.example', 'els', queueIdOf(info.response).toLowerCase()]) expect(decoded).not.toContain(secret);
+    for (const secret of ['els@klant.example', 'klant.example', 'els', queueIdOf(info.response).toLowerCase()])
+      expect(decoded).not.toContain(secret);
   });
 
-  it('a second tenant cannot turn its own pixel token into an open of the first tenant\'s message', async () => {
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
-    const victim = queueIdOf((await legacyClient(gw).sendMail({
-      envelope: { from: 'facturen@jansen.example', to: ['ria@klant.example'] }, raw: await readFile(FIXTURE),
-    })).response);
+  it("a second tenant cannot turn its own pixel token into an open of the first tenant's message", async () => {
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
+    ).toBe(200);
+    const victim = queueIdOf(
+      (
+        await legacyClient(gw).sendMail({
+          envelope: { from: 'facturen@jansen.example', to: ['ria@klant.example'] },
+          raw: await readFile(FIXTURE),
+        })
+      ).response,
+    );
     await arrived(sink, victim);
-    const made = await api(gw, 'POST', '/tenants', { name: 'Mallory BV', smtpUsername: 'mallory-track' }) as { status: number; body: any };
+    const made = (await api(gw, 'POST', '/tenants', { name: 'Mallory BV', smtpUsername: 'mallory-track' })) as {
+      status: number;
+      body: any;
+    };
     expect(made.status).toBe(201);
     const malloryId = made.body.tenant.id as string;
-    expect((await api(gw, 'PUT', `/tenants/${malloryId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
+    expect((await api(gw, 'PUT', `/tenants/${malloryId}/content`, { enabled: true, openTracking: true })).status).toBe(
+      200,
+    );
     const mallory = createTransport({
-      host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
       auth: { user: 'mallory-track', pass: made.body.smtp.password as string },
     });
     // same length as ria@klant.example, so a keystream edit would line up
-    const own = queueIdOf((await mallory.sendMail({ envelope: { from: 'm@mallory.example', to: ['zoe@mallorys.test'] }, raw: await readFile(FIXTURE) })).response);
+    const own = queueIdOf(
+      (
+        await mallory.sendMail({
+          envelope: { from: 'm@mallory.example', to: ['zoe@mallorys.test'] },
+          raw: await readFile(FIXTURE),
+        })
+      ).response,
+    );
     const [mine] = await arrived(sink, own);
     const token = await tokenIn(mine!.raw);
     const bytes = Buffer.from(token, 'base64url');
@@ -188,15 +253,26 @@ describe('open tracking end to end', () => {
 
   it('openTracking is kept but reported as not in force when the tenant sends through its own SMTP server', async () => {
     const path = `/tenants/${gw.tenantId}/sender`;
-    const saved = await api(gw, 'PUT', path, { mode: 'forwarding', smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } });
+    const saved = await api(gw, 'PUT', path, {
+      mode: 'forwarding',
+      smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
+    });
     expect(saved.status).toBe(200);
     expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body).toMatchObject({ ok: true });
     expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
     const kept = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true });
     expect(kept.status).toBe(200);
     expect(kept.body.openTrackingInForce).toBe(false);
-    expect(kept.body.warnings).toContainEqual(expect.objectContaining({ field: 'openTracking', rule: 'tracking-own-smtp', message: expect.stringMatching(/own-smtp/) }));
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: false })).status).toBe(200);
+    expect(kept.body.warnings).toContainEqual(
+      expect.objectContaining({
+        field: 'openTracking',
+        rule: 'tracking-own-smtp',
+        message: expect.stringMatching(/own-smtp/),
+      }),
+    );
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: false })).status,
+    ).toBe(200);
     await api(gw, 'PUT', path, { mode: 'forwarding' });
   });
 });

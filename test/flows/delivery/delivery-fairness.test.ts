@@ -18,7 +18,9 @@ const BACKLOG = 5_000;
 const SLOW_MS = 1_000;
 
 function invoice(n: number): Buffer {
-  return Buffer.from(`From: billing@bulk.test\r\nTo: c${n}@customer.test\r\nSubject: Newsletter ${n}\r\nMessage-ID: <bulk-${n}@bulk.test>\r\n\r\nHello\r\n`);
+  return Buffer.from(
+    `From: billing@bulk.test\r\nTo: c${n}@customer.test\r\nSubject: Newsletter ${n}\r\nMessage-ID: <bulk-${n}@bulk.test>\r\n\r\nHello\r\n`,
+  );
 }
 
 /**
@@ -27,7 +29,7 @@ function invoice(n: number): Buffer {
  * waited behind the whole backlog (minutes); now it gets the next free slot of the window and
  * of the destination.
  */
-describe('fair delivery: one tenant\'s backlog does not crowd out another tenant', () => {
+describe("fair delivery: one tenant's backlog does not crowd out another tenant", () => {
   let sink: Sink;
   let gateway: Gateway;
   let dataDir: string;
@@ -39,8 +41,11 @@ describe('fair delivery: one tenant\'s backlog does not crowd out another tenant
     dataDir = await mkdtemp(join(tmpdir(), 'postbode-fair-'));
     const config = testConfig(dataDir, sink.port, {
       delivery: {
-        mode: 'smarthost', smarthost: { host: '127.0.0.1', port: sink.port, tls: 'none', maxConnections: 10 },
-        concurrencyPerDestination: 10, connectTimeoutMs: 2000, sendTimeoutMs: 5000,
+        mode: 'smarthost',
+        smarthost: { host: '127.0.0.1', port: sink.port, tls: 'none', maxConnections: 10 },
+        concurrencyPerDestination: 10,
+        connectTimeoutMs: 2000,
+        sendTimeoutMs: 5000,
       },
       // A plain relay (no platform domain, any From): this test is about slots, not sender ownership.
       smtp: { requireVerifiedSender: false },
@@ -52,10 +57,22 @@ describe('fair delivery: one tenant\'s backlog does not crowd out another tenant
     await tenants.close();
     const queue = openQueue({ path: join(dataDir, 'queue'), retry: config.queue.retry, logger: silent });
     const now = Date.now();
-    await Promise.all(Array.from({ length: BACKLOG }, (_, n) => queue.enqueue({
-      id: newQueueId(now), tenantId: bulkId, kind: 'mail', envelope: { from: 'billing@bulk.test', to: [`c${n}@customer.test`] },
-      receivedAt: now, client: { address: '127.0.0.1', helo: 'bulk.test' }, messageId: `<bulk-${n}@bulk.test>`,
-    }, invoice(n))));
+    await Promise.all(
+      Array.from({ length: BACKLOG }, (_, n) =>
+        queue.enqueue(
+          {
+            id: newQueueId(now),
+            tenantId: bulkId,
+            kind: 'mail',
+            envelope: { from: 'billing@bulk.test', to: [`c${n}@customer.test`] },
+            receivedAt: now,
+            client: { address: '127.0.0.1', helo: 'bulk.test' },
+            messageId: `<bulk-${n}@bulk.test>`,
+          },
+          invoice(n),
+        ),
+      ),
+    );
     await queue.close();
     gateway = await startGateway(config, silent, Date.now);
   }, 20_000);
@@ -66,16 +83,31 @@ describe('fair delivery: one tenant\'s backlog does not crowd out another tenant
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('delivers the other tenant\'s single invoice within a few seconds while the backlog drains', async () => {
+  it("delivers the other tenant's single invoice within a few seconds while the backlog drains", async () => {
     await waitFor(() => (sink.messages.length > 0 ? true : undefined), 10_000, 'the backlog to start');
     const client = createTransport({
-      host: '127.0.0.1', port: gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: invoiceUser,
+      host: '127.0.0.1',
+      port: gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: invoiceUser,
     });
     const sent = Date.now();
-    const info = await client.sendMail({ from: 'facturen@invoice.test', to: 'klant@customer.test', subject: 'Factuur 2026-001', text: 'Factuur' });
-    const arrived = await waitFor(() => sink.messages.find((m) => m.envelope.to.includes('klant@customer.test')), 8_000, 'the invoice');
+    const info = await client.sendMail({
+      from: 'facturen@invoice.test',
+      to: 'klant@customer.test',
+      subject: 'Factuur 2026-001',
+      text: 'Factuur',
+    });
+    const arrived = await waitFor(
+      () => sink.messages.find((m) => m.envelope.to.includes('klant@customer.test')),
+      8_000,
+      'the invoice',
+    );
     const latency = Date.now() - sent;
-    console.log(`invoice delivered ${latency} ms after sending, behind ${BACKLOG - sink.messages.length + 1} queued bulk messages (${info.messageId})`);
+    console.log(
+      `invoice delivered ${latency} ms after sending, behind ${BACKLOG - sink.messages.length + 1} queued bulk messages (${info.messageId})`,
+    );
     expect(arrived.envelope.from).toBe('facturen@invoice.test');
     expect(latency).toBeLessThan(5_000);
     // the bulk tenant kept most of the slots meanwhile, and most of its backlog is still queued

@@ -7,7 +7,14 @@ import { createSmarthostTransport } from '../../../src/transports/smtp/smarthost
 import { MemoryQueue } from '../../helpers/memory-queue.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../../helpers/sink.js';
 import {
-  dsnMessages, enqueueMail, planByDomain, silent, startDelivery, statusOf, type Harness, type HarnessOptions,
+  dsnMessages,
+  enqueueMail,
+  planByDomain,
+  silent,
+  startDelivery,
+  statusOf,
+  type Harness,
+  type HarnessOptions,
 } from '../../helpers/delivery-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 
@@ -43,7 +50,10 @@ function overlapMeter(ms: number, keyOf: (rcpt: string) => string = () => 'all')
   const max = new Map<string, number>();
   const onData = async (_raw: Buffer, session: { envelope: { rcptTo: Array<{ address: string }> } }) => {
     const keys = ['*', keyOf(session.envelope.rcptTo[0]?.address ?? '')];
-    for (const k of keys) { now.set(k, (now.get(k) ?? 0) + 1); max.set(k, Math.max(max.get(k) ?? 0, now.get(k)!)); }
+    for (const k of keys) {
+      now.set(k, (now.get(k) ?? 0) + 1);
+      max.set(k, Math.max(max.get(k) ?? 0, now.get(k)!));
+    }
     await new Promise((resolve) => setTimeout(resolve, ms));
     for (const k of keys) now.set(k, now.get(k)! - 1);
   };
@@ -56,7 +66,8 @@ async function enqueueMany(queue: MemoryQueue, count: number, to: (i: number) =>
   return out;
 }
 
-const allDelivered = (queue: MemoryQueue) => () => [...queue.messages.values()].every((m) => m.completedAt !== undefined);
+const allDelivered = (queue: MemoryQueue) => () =>
+  [...queue.messages.values()].every((m) => m.completedAt !== undefined);
 
 describe('delivery scheduler', () => {
   it('never runs more than concurrencyPerDestination sends to one destination', async () => {
@@ -79,7 +90,12 @@ describe('delivery scheduler', () => {
       resolve6: async () => [],
     };
     const direct = createDirectMxTransport({
-      port: s.port, resolver, heloName: 'postbode.test', logger: silent, connectTimeoutMs: 1_000, sendTimeoutMs: 2_000,
+      port: s.port,
+      resolver,
+      heloName: 'postbode.test',
+      logger: silent,
+      connectTimeoutMs: 1_000,
+      sendTimeoutMs: 2_000,
       guard: createTargetGuard({ allow: ['127.0.0.0/8'], resolver }),
     });
     const h = harness(direct, { concurrencyPerDestination: 1, plan: planByDomain() });
@@ -98,7 +114,14 @@ describe('delivery scheduler', () => {
     await enqueueMany(h.queue, 9, (i) => `r${i}@dest.test`);
     let maxInFlight = 0;
     h.delivery.notify();
-    await waitFor(() => { maxInFlight = Math.max(maxInFlight, h.delivery.inFlight()); return allDelivered(h.queue)(); }, 5_000, 'all delivered');
+    await waitFor(
+      () => {
+        maxInFlight = Math.max(maxInFlight, h.delivery.inFlight());
+        return allDelivered(h.queue)();
+      },
+      5_000,
+      'all delivered',
+    );
     expect(s.messages).toHaveLength(9);
     expect(maxInFlight).toBe(3);
     expect(meter.max()).toBe(3);
@@ -127,7 +150,11 @@ describe('delivery scheduler', () => {
 
   it('wakes up for a deferred recipient when it is due, well before the poll interval', async () => {
     let refusals = 1;
-    const s = await sink({ onRcpt: () => { if (refusals-- > 0) throw sinkReply(451, '4.7.1 Greylisted'); } });
+    const s = await sink({
+      onRcpt: () => {
+        if (refusals-- > 0) throw sinkReply(451, '4.7.1 Greylisted');
+      },
+    });
     const h = harness(smarthost(s.port), { pollMs: 10_000, retryDelayMs: 100 });
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
     h.delivery.notify();
@@ -151,7 +178,11 @@ describe('delivery scheduler', () => {
 
     const later = await enqueueMail(h.queue, 'billing@sender.test', ['b@dest.test']);
     h.delivery.notify();
-    await expectNothingFor(100, () => statusOf(h.queue, later.id, 'b@dest.test')?.status === 'queued', 'no send after stop');
+    await expectNothingFor(
+      100,
+      () => statusOf(h.queue, later.id, 'b@dest.test')?.status === 'queued',
+      'no send after stop',
+    );
     expect(statusOf(h.queue, later.id, 'b@dest.test')?.status).toBe('queued');
     expect(s.messages).toHaveLength(1);
   });
@@ -171,7 +202,14 @@ describe('delivery scheduler', () => {
 
   it('defers with 451 4.3.0 and logs an error when the body is missing', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'error' }, { write: (line: string) => { lines.push(line); } });
+    const logger = pino(
+      { level: 'error' },
+      {
+        write: (line: string) => {
+          lines.push(line);
+        },
+      },
+    );
     const s = await sink();
     const h = harness(smarthost(s.port), { logger });
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
@@ -185,7 +223,11 @@ describe('delivery scheduler', () => {
 
   it('defers instead of crashing when no transport serves the route', async () => {
     const s = await sink();
-    const h = harness(smarthost(s.port), { transportFor: () => { throw new Error('no transport configured for route direct'); } });
+    const h = harness(smarthost(s.port), {
+      transportFor: () => {
+        throw new Error('no transport configured for route direct');
+      },
+    });
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
     h.delivery.notify();
     await waitFor(() => statusOf(h.queue, message.id, 'a@dest.test')?.status === 'deferred', 2_000, 'deferral');
@@ -203,8 +245,12 @@ describe('delivery scheduler', () => {
     }
     let dsnSeen = false;
     const s = await sink({
-      onRcpt: (address) => { if (address === 'slow@dest.test') throw sinkReply(451, '4.4.1 Try later'); },
-      onData: (raw) => { dsnSeen ||= raw.includes('Status: 4.4.7'); },
+      onRcpt: (address) => {
+        if (address === 'slow@dest.test') throw sinkReply(451, '4.4.1 Try later');
+      },
+      onData: (raw) => {
+        dsnSeen ||= raw.includes('Status: 4.4.7');
+      },
     });
     const h = harness(smarthost(s.port), { memoryQueue: new ExpiringQueue(100) });
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['slow@dest.test']);
@@ -218,7 +264,11 @@ describe('delivery scheduler', () => {
   });
 
   it('never answers a DSN with a DSN, even when it has a sender', async () => {
-    const s = await sink({ onRcpt: () => { throw sinkReply(550, '5.1.1 No such user'); } });
+    const s = await sink({
+      onRcpt: () => {
+        throw sinkReply(550, '5.1.1 No such user');
+      },
+    });
     const h = harness(smarthost(s.port));
     const message = await enqueueMail(h.queue, 'postmaster@sender.test', ['gone@dest.test'], undefined, 'dsn');
     h.delivery.notify();

@@ -7,7 +7,13 @@ import type { Transport } from '../../../src/core/types.js';
 import { createSmarthostTransport } from '../../../src/transports/smtp/smarthost.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../../helpers/sink.js';
 import {
-  dsnMessages, enqueueMail, mailBody, silent, startDelivery, statusOf, type Harness,
+  dsnMessages,
+  enqueueMail,
+  mailBody,
+  silent,
+  startDelivery,
+  statusOf,
+  type Harness,
 } from '../../helpers/delivery-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 
@@ -83,37 +89,83 @@ describe('smarthost delivery', () => {
   });
 
   const temporary: Array<[string, (fail: () => boolean) => SinkOptions, RegExp]> = [
-    ['421 at connect', (fail) => ({ onConnect: () => { if (fail()) throw sinkReply(421, '4.3.2 Try again later'); } }), /^421 4\.3\.2/],
-    ['451 at RCPT', (fail) => ({ onRcpt: () => { if (fail()) throw sinkReply(451, '4.7.1 Greylisted'); } }), /^451 4\.7\.1/],
-    ['452 at RCPT', (fail) => ({ onRcpt: () => { if (fail()) throw sinkReply(452, '4.5.3 Too many recipients'); } }), /^452 4\.5\.3/],
-    ['451 after DATA', (fail) => ({ onData: () => { if (fail()) throw sinkReply(451, '4.3.0 Queue trouble'); } }), /^451 4\.3\.0/],
+    [
+      '421 at connect',
+      (fail) => ({
+        onConnect: () => {
+          if (fail()) throw sinkReply(421, '4.3.2 Try again later');
+        },
+      }),
+      /^421 4\.3\.2/,
+    ],
+    [
+      '451 at RCPT',
+      (fail) => ({
+        onRcpt: () => {
+          if (fail()) throw sinkReply(451, '4.7.1 Greylisted');
+        },
+      }),
+      /^451 4\.7\.1/,
+    ],
+    [
+      '452 at RCPT',
+      (fail) => ({
+        onRcpt: () => {
+          if (fail()) throw sinkReply(452, '4.5.3 Too many recipients');
+        },
+      }),
+      /^452 4\.5\.3/,
+    ],
+    [
+      '451 after DATA',
+      (fail) => ({
+        onData: () => {
+          if (fail()) throw sinkReply(451, '4.3.0 Queue trouble');
+        },
+      }),
+      /^451 4\.3\.0/,
+    ],
   ];
-  it.each(temporary)('defers on %s, retries after the retry delay and delivers once the sink recovers', async (_name, options, reply) => {
-    let refusals = 1;
-    const s = await sink(options(() => refusals-- > 0));
-    const h = harness(s.port);
-    const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
-    h.delivery.notify();
-    await waitFor(() => statusOf(h.queue, message.id, 'a@dest.test')?.status === 'delivered', 5_000, 'delivered after retry');
+  it.each(temporary)(
+    'defers on %s, retries after the retry delay and delivers once the sink recovers',
+    async (_name, options, reply) => {
+      let refusals = 1;
+      const s = await sink(options(() => refusals-- > 0));
+      const h = harness(s.port);
+      const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
+      h.delivery.notify();
+      await waitFor(
+        () => statusOf(h.queue, message.id, 'a@dest.test')?.status === 'delivered',
+        5_000,
+        'delivered after retry',
+      );
 
-    const [first, second] = statusOf(h.queue, message.id, 'a@dest.test')!.history;
-    expect(first).toMatchObject({ outcome: 'deferred' });
-    expect(first!.reply).toMatch(reply);
-    expect(second).toMatchObject({ outcome: 'delivered' });
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(RETRY_MS);
-    expect(s.messages).toHaveLength(1);
-    expect(dsnMessages(h.queue)).toHaveLength(0);
-    expect(h.metrics.counts).toMatchObject({ deferred: 1, delivered: 1 });
-  });
+      const [first, second] = statusOf(h.queue, message.id, 'a@dest.test')!.history;
+      expect(first).toMatchObject({ outcome: 'deferred' });
+      expect(first!.reply).toMatch(reply);
+      expect(second).toMatchObject({ outcome: 'delivered' });
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(RETRY_MS);
+      expect(s.messages).toHaveLength(1);
+      expect(dsnMessages(h.queue)).toHaveLength(0);
+      expect(h.metrics.counts).toMatchObject({ deferred: 1, delivered: 1 });
+    },
+  );
 
   it('bounces on 550 at RCPT and queues a DSN with the status, diagnostic and original headers', async () => {
-    const s = await sink({ onRcpt: (address) => { if (address === 'gone@dest.test') throw sinkReply(550, '5.1.1 No such user here'); } });
+    const s = await sink({
+      onRcpt: (address) => {
+        if (address === 'gone@dest.test') throw sinkReply(550, '5.1.1 No such user here');
+      },
+    });
     const h = harness(s.port);
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['gone@dest.test']);
     h.delivery.notify();
     await waitFor(() => dsnMessages(h.queue).length === 1, 5_000, 'a DSN');
 
-    expect(statusOf(h.queue, message.id, 'gone@dest.test')).toMatchObject({ status: 'bounced', lastReply: '550 5.1.1 No such user here' });
+    expect(statusOf(h.queue, message.id, 'gone@dest.test')).toMatchObject({
+      status: 'bounced',
+      lastReply: '550 5.1.1 No such user here',
+    });
     const { dsn, parsed, status, headers } = await parseDsn(h);
     expect(dsn.envelope).toEqual({ from: '', to: ['billing@sender.test'] });
     expect(dsn.tenantId).toBe('tenant-1');
@@ -126,7 +178,11 @@ describe('smarthost delivery', () => {
   });
 
   it('bounces on 554 after DATA with Status 5.7.1', async () => {
-    const s = await sink({ onData: (raw) => { if (raw.includes('Invoice 42')) throw sinkReply(554, '5.7.1 Rejected as spam'); } });
+    const s = await sink({
+      onData: (raw) => {
+        if (raw.includes('Invoice 42')) throw sinkReply(554, '5.7.1 Rejected as spam');
+      },
+    });
     const h = harness(s.port);
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
     h.delivery.notify();
@@ -139,7 +195,11 @@ describe('smarthost delivery', () => {
   });
 
   it('queues no DSN for a null sender', async () => {
-    const s = await sink({ onRcpt: () => { throw sinkReply(550, '5.1.1 No such user'); } });
+    const s = await sink({
+      onRcpt: () => {
+        throw sinkReply(550, '5.1.1 No such user');
+      },
+    });
     const h = harness(s.port);
     const message = await enqueueMail(h.queue, '', ['gone@dest.test']);
     h.delivery.notify();
@@ -160,7 +220,12 @@ describe('smarthost delivery', () => {
   it('defers when the connection drops in the middle of DATA', async () => {
     const s = await sink({ onDataStart: (_session, control) => control.drop() });
     const h = harness(s.port);
-    const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test'], mailBody('Big', 'y'.repeat(2_000_000)));
+    const message = await enqueueMail(
+      h.queue,
+      'billing@sender.test',
+      ['a@dest.test'],
+      mailBody('Big', 'y'.repeat(2_000_000)),
+    );
     h.delivery.notify();
     await waitFor(() => statusOf(h.queue, message.id, 'a@dest.test')?.status === 'deferred');
     expect(statusOf(h.queue, message.id, 'a@dest.test')!.lastReply).toMatch(/ECONNECTION|ESOCKET|ECONNRESET|EPIPE/);
@@ -182,7 +247,9 @@ describe('smarthost delivery', () => {
 
   it('relays over required STARTTLS with AUTH, trusting the configured CA; a refused login defers', async () => {
     const pems = await generate([{ name: 'commonName', value: 'smarthost.test' }], {
-      algorithm: 'sha256', keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+      algorithm: 'sha256',
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
     });
     const s = await sink({ tls: { key: pems.private, cert: pems.cert }, auth: { user: 'relay', pass: 'right' } });
     const tls = { tls: 'starttls' as const, user: 'relay', pass: 'right' };
@@ -201,7 +268,10 @@ describe('smarthost delivery', () => {
   });
 
   it('defers when the smarthost certificate is not trusted', async () => {
-    const pems = await generate([{ name: 'commonName', value: 'smarthost.test' }], { algorithm: 'sha256', keySize: 2048 });
+    const pems = await generate([{ name: 'commonName', value: 'smarthost.test' }], {
+      algorithm: 'sha256',
+      keySize: 2048,
+    });
     const s = await sink({ tls: { key: pems.private, cert: pems.cert } });
     const h = harness(s.port, smarthost(s.port, { tls: 'starttls' }));
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['a@dest.test']);
@@ -212,7 +282,11 @@ describe('smarthost delivery', () => {
   });
 
   it('keeps per-recipient outcomes when one recipient is accepted and one refused', async () => {
-    const s = await sink({ onRcpt: (address) => { if (address === 'gone@dest.test') throw sinkReply(550, '5.1.1 No such user'); } });
+    const s = await sink({
+      onRcpt: (address) => {
+        if (address === 'gone@dest.test') throw sinkReply(550, '5.1.1 No such user');
+      },
+    });
     const h = harness(s.port);
     const message = await enqueueMail(h.queue, 'billing@sender.test', ['ok@dest.test', 'gone@dest.test']);
     h.delivery.notify();

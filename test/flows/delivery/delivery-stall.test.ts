@@ -9,8 +9,16 @@ const SEND_TIMEOUT_MS = 1_000;
 /** How long the next hop sits on the first message it gets, well past the send timeout. */
 const STALL_MS = 3 * SEND_TIMEOUT_MS;
 
-interface Attempt { readonly outcome: string; readonly reply: string }
-interface RecipientView { readonly address: string; readonly status: string; readonly attempts: number; readonly history: Attempt[] }
+interface Attempt {
+  readonly outcome: string;
+  readonly reply: string;
+}
+interface RecipientView {
+  readonly address: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly history: Attempt[];
+}
 
 /**
  * The next hop takes the whole message and then stops answering for longer than
@@ -27,14 +35,24 @@ describe('next hop stalls mid-DATA longer than the send timeout', () => {
 
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: await res.json() };
   }
 
   async function sendAs(creds: { user: string; pass: string }, to: string, subject: string): Promise<string> {
-    const client = createTransport({ host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: creds });
+    const client = createTransport({
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: creds,
+    });
     try {
       const info = await client.sendMail({ from: 'billing@acme.test', to, subject, text: `${subject}\n` });
       return /queued as (\S+)/.exec(String(info.response))?.[1] ?? '';
@@ -59,11 +77,16 @@ describe('next hop stalls mid-DATA longer than the send timeout', () => {
         await ended;
       },
     });
-    gw = await startTestGateway(sink.port, {
-      smtp: { requireVerifiedSender: false },
-      delivery: { sendTimeoutMs: SEND_TIMEOUT_MS },
-      queue: { retry: { initialDelayMs: 500, maxDelayMs: 1000, maxAgeMs: 60_000, jitter: 0 } },
-    }, {}, { ...process.env, POSTBODE_ADMIN_TOKEN: ADMIN });
+    gw = await startTestGateway(
+      sink.port,
+      {
+        smtp: { requireVerifiedSender: false },
+        delivery: { sendTimeoutMs: SEND_TIMEOUT_MS },
+        queue: { retry: { initialDelayMs: 500, maxDelayMs: 1000, maxAgeMs: 60_000, jitter: 0 } },
+      },
+      {},
+      { ...process.env, POSTBODE_ADMIN_TOKEN: ADMIN },
+    );
     const created = await api('POST', '/tenants', { name: 'Other Facturatie BV' });
     other = { user: created.body.smtp.username, pass: created.body.smtp.password };
   });
@@ -77,17 +100,29 @@ describe('next hop stalls mid-DATA longer than the send timeout', () => {
     await waitFor(() => (stalls === 1 ? true : undefined), 5_000, 'the next hop to start stalling');
     // A second tenant's invoice goes through while the first one's session hangs.
     const moving = await sendAs(other, 'piet@customer.test', 'Factuur moving');
-    await waitFor(() => (sink.messages.some((m) => m.raw.includes('Subject: Factuur moving')) ? true : undefined), 5_000, 'the other tenant delivered during the stall');
+    await waitFor(
+      () => (sink.messages.some((m) => m.raw.includes('Subject: Factuur moving')) ? true : undefined),
+      5_000,
+      'the other tenant delivered during the stall',
+    );
 
-    const delivered = await waitFor(async () => {
-      const r = await recipient(stalled);
-      return r?.status === 'delivered' ? r : undefined;
-    }, 15_000, 'the stalled invoice delivered by its retry');
+    const delivered = await waitFor(
+      async () => {
+        const r = await recipient(stalled);
+        return r?.status === 'delivered' ? r : undefined;
+      },
+      15_000,
+      'the stalled invoice delivered by its retry',
+    );
     expect(delivered.attempts).toBe(2);
     expect(delivered.history.map((h) => h.outcome)).toEqual(['deferred', 'delivered']);
     expect(delivered.history[0]!.reply).toBe(`ETIMEDOUT: send timed out after ${SEND_TIMEOUT_MS} ms`);
     // Polled like the rest: a single read could meet the API's rate limit after the fast polls above.
-    await waitFor(async () => ((await recipient(moving))?.status === 'delivered' ? true : undefined), 5_000, 'the other tenant delivered');
+    await waitFor(
+      async () => ((await recipient(moving))?.status === 'delivered' ? true : undefined),
+      5_000,
+      'the other tenant delivered',
+    );
 
     // The stalled hop had the whole message and keeps it when its stall ends (nobody hears its 250):
     // that copy and the retry's are the two there may be, and there is no third attempt.

@@ -32,7 +32,10 @@ async function startSwitch(target: { port: number }): Promise<{ port: number; se
   const server = createServer((client) => {
     const upstream = connect(target.port, '127.0.0.1');
     client.pipe(upstream).pipe(client);
-    const end = (): void => { client.destroy(); upstream.destroy(); };
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', end);
     upstream.on('error', end);
     client.on('close', end);
@@ -50,15 +53,33 @@ async function tenantWithToken(gw: TestGateway, name: string): Promise<{ id: str
   return { id, token: tok.body.token as string };
 }
 
-async function asTenant(gw: TestGateway, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; retryAfter: string | null }> {
+async function asTenant(
+  gw: TestGateway,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; retryAfter: string | null }> {
   const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, {
-    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown>, retryAfter: res.headers.get('retry-after') };
+  return {
+    status: res.status,
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+    retryAfter: res.headers.get('retry-after'),
+  };
 }
 
-const server = (over: Record<string, unknown>) => ({ tls: 'opportunistic', rejectUnauthorized: false, user: 'acme', password: 'secret-pw', ...over });
+const server = (over: Record<string, unknown>) => ({
+  tls: 'opportunistic',
+  rejectUnauthorized: false,
+  user: 'acme',
+  password: 'secret-pw',
+  ...over,
+});
 
 describe('egress: a tenant cannot reach inside the network (default: no private targets)', () => {
   let platform: Sink;
@@ -72,8 +93,13 @@ describe('egress: a tenant cannot reach inside the network (default: no private 
     dns = await startDnsServer({ 'mail.inside.test': { A: ['127.0.0.1'] }, 'mail.tenmail.test': { A: ['10.0.0.1'] } });
     gw = await startSenderGateway(platform.port, {
       delivery: {
-        connectTimeoutMs: 500, sendTimeoutMs: 1500, allowPrivateTargets: [], allowedTenantPorts: [25, 465, 587, 2525, '32768-65535'],
-        testSendsPerWindow: 3, testSendWindowMs: 600_000, direct: { resolver: dns.address },
+        connectTimeoutMs: 500,
+        sendTimeoutMs: 1500,
+        allowPrivateTargets: [],
+        allowedTenantPorts: [25, 465, 587, 2525, '32768-65535'],
+        testSendsPerWindow: 3,
+        testSendWindowMs: 600_000,
+        direct: { resolver: dns.address },
       },
     });
   });
@@ -85,10 +111,22 @@ describe('egress: a tenant cannot reach inside the network (default: no private 
   const senderPath = (id: string, suffix = ''): string => `/tenants/${id}/sender${suffix}`;
 
   it('refuses an inward address literal and a port outside the list when saved, naming the field', async () => {
-    for (const host of ['127.0.0.1', '[127.0.0.1]', '[::ffff:127.0.0.1]', '[::1]', '[fd00:ec2::254]', '169.254.169.254', '10.1.2.3', '0.0.0.0']) {
+    for (const host of [
+      '127.0.0.1',
+      '[127.0.0.1]',
+      '[::ffff:127.0.0.1]',
+      '[::1]',
+      '[fd00:ec2::254]',
+      '169.254.169.254',
+      '10.1.2.3',
+      '0.0.0.0',
+    ]) {
       const answer = await api(gw, 'PUT', senderPath(gw.tenantId), { smtp: server({ host, port: 587 }) });
       expect(answer.status, host).toBe(400);
-      expect(answer.body).toMatchObject({ error: 'invalid_request', fields: { 'body.smtp.host': [expect.stringMatching(/^address not allowed/)] } });
+      expect(answer.body).toMatchObject({
+        error: 'invalid_request',
+        fields: { 'body.smtp.host': [expect.stringMatching(/^address not allowed/)] },
+      });
     }
     const ssh = await api(gw, 'PUT', senderPath(gw.tenantId), { smtp: server({ host: 'mail.example.com', port: 22 }) });
     expect(ssh.status).toBe(400);
@@ -98,17 +136,25 @@ describe('egress: a tenant cannot reach inside the network (default: no private 
   });
 
   it('checks a name when connecting: one resolving inside is refused without a connection or a banner', async () => {
-    expect((await api(gw, 'PUT', senderPath(gw.tenantId), { smtp: server({ host: 'mail.inside.test', port: inside.port }) })).status).toBe(200);
+    expect(
+      (await api(gw, 'PUT', senderPath(gw.tenantId), { smtp: server({ host: 'mail.inside.test', port: inside.port }) }))
+        .status,
+    ).toBe(200);
     const before = inside.stats.connections;
     const result = await api(gw, 'POST', senderPath(gw.tenantId, '/test-send'), { to: 'check@acme.test' });
     expect(result.body).toEqual({ ok: false, outcome: 'address-not-allowed', summary: 'refused: address not allowed' });
     expect(inside.stats.connections).toBe(before);
-    expect((await api(gw, 'GET', senderPath(gw.tenantId))).body.lastTestSend).toMatchObject({ ok: false, summary: 'refused: address not allowed' });
+    expect((await api(gw, 'GET', senderPath(gw.tenantId))).body.lastTestSend).toMatchObject({
+      ok: false,
+      summary: 'refused: address not allowed',
+    });
   });
 
   it('a second tenant with its own token cannot probe a private range through a name either', async () => {
     const b = await tenantWithToken(gw, 'Second Tenant BV');
-    const put = await asTenant(gw, b.token, 'PUT', senderPath(b.id), { smtp: server({ host: 'mail.tenmail.test', port: inside.port }) });
+    const put = await asTenant(gw, b.token, 'PUT', senderPath(b.id), {
+      smtp: server({ host: 'mail.tenmail.test', port: inside.port }),
+    });
     expect(put.status).toBe(200);
     const probe = await asTenant(gw, b.token, 'POST', senderPath(b.id, '/test-send'), { to: 'x@b.test' });
     expect(probe.body).toMatchObject({ ok: false, outcome: 'address-not-allowed' });
@@ -119,10 +165,17 @@ describe('egress: a tenant cannot reach inside the network (default: no private 
     const c = await tenantWithToken(gw, 'Prober BV');
     const d = await tenantWithToken(gw, 'Honest BV');
     for (const t of [c, d]) {
-      expect((await asTenant(gw, t.token, 'PUT', senderPath(t.id), { smtp: server({ host: 'mail.inside.test', port: 587 }) })).status).toBe(200);
+      expect(
+        (
+          await asTenant(gw, t.token, 'PUT', senderPath(t.id), {
+            smtp: server({ host: 'mail.inside.test', port: 587 }),
+          })
+        ).status,
+      ).toBe(200);
     }
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await asTenant(gw, c.token, 'POST', senderPath(c.id, '/test-send'), { to: 'x@c.test' }));
+    for (let i = 0; i < 4; i++)
+      answers.push(await asTenant(gw, c.token, 'POST', senderPath(c.id, '/test-send'), { to: 'x@c.test' }));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
     expect(answers[3]!.body).toMatchObject({ error: 'rate_limited' });
     expect(Number(answers[3]!.retryAfter)).toBeGreaterThan(60);
@@ -143,7 +196,12 @@ describe('egress: allowed ranges, pinning, classified outcomes and AUTH only ove
     plainServer = await startSink({ auth: creds, recordCommands: true }); // no STARTTLS offered
     dns = await startDnsServer({ 'mail.pinned.test': { A: ['127.0.0.1'] } });
     gw = await startSenderGateway(platform.port, {
-      delivery: { connectTimeoutMs: 500, sendTimeoutMs: 1500, allowPrivateTargets: ['127.0.0.0/8'], direct: { resolver: dns.address } },
+      delivery: {
+        connectTimeoutMs: 500,
+        sendTimeoutMs: 1500,
+        allowPrivateTargets: ['127.0.0.0/8'],
+        direct: { resolver: dns.address },
+      },
     });
   });
   afterAll(async () => {
@@ -189,7 +247,12 @@ describe('egress: allowed ranges, pinning, classified outcomes and AUTH only ove
 
   async function deferredWithoutAuth(): Promise<void> {
     const before = plainServer.commands.length;
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'jan@customer.test', subject: 'Factuur 9', text: 'x\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: 'jan@customer.test',
+      subject: 'Factuur 9',
+      text: 'x\n',
+    });
     const id = queueIdOf(info.response);
     const recipient = await waitFor(async () => {
       const answer = await api(gw, 'GET', `/messages/${id}`);
@@ -199,7 +262,9 @@ describe('egress: allowed ranges, pinning, classified outcomes and AUTH only ove
     expect(recipient.status).toBe('deferred');
     expect(recipient.lastReply).toMatch(/login not sent/);
     expect(plainServer.commands.slice(before).some((c) => /^AUTH/i.test(c))).toBe(false);
-    const view = await waitFor(async () => ((await api(gw, 'GET', path())).body.broken as { reason: string } | undefined));
+    const view = await waitFor(
+      async () => (await api(gw, 'GET', path())).body.broken as { reason: string } | undefined,
+    );
     expect(view.reason).toMatch(/offers no TLS/);
   }
 
@@ -207,7 +272,9 @@ describe('egress: allowed ranges, pinning, classified outcomes and AUTH only ove
     const queries = () => dns.queries.filter((q) => q.startsWith('mail.pinned.test')).length;
     const before = queries();
     // .test names exist only in the test DNS server: the connection can only have gone to the checked IP
-    const first = await testSend(server({ host: 'mail.pinned.test', port: plainServer.port, allowPlaintextAuth: true }));
+    const first = await testSend(
+      server({ host: 'mail.pinned.test', port: plainServer.port, allowPlaintextAuth: true }),
+    );
     expect(first).toMatchObject({ ok: true, outcome: 'sent' });
     expect(queries() - before).toBe(2); // one A and one AAAA question, no second lookup to connect
     // the same name now points at a range the operator did not allow: refused before any connection

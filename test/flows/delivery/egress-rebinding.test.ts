@@ -23,7 +23,9 @@ describe('egress pinning against DNS rebinding', () => {
     sink = await startSink();
     dns = await startDnsServer({ 'mail.rebind.test': { A: [PUBLIC] } });
   });
-  afterAll(async () => { await Promise.all([sink.close(), dns.close()]); });
+  afterAll(async () => {
+    await Promise.all([sink.close(), dns.close()]);
+  });
 
   function pool(dialed: string[]): SmtpPool {
     const guard = createTargetGuard({ allow: [], resolver: systemResolver(dns.address) });
@@ -36,17 +38,26 @@ describe('egress pinning against DNS rebinding', () => {
     return new SmtpPool({
       session: {
         endpoint: { host: 'mail.rebind.test', port: 2525, tls: { rejectUnauthorized: true } },
-        security: 'none', heloName: 'postbode.test', connectTimeoutMs: 1_000,
-        resolveTarget: (host) => guard.resolve(host), dial,
+        security: 'none',
+        heloName: 'postbode.test',
+        connectTimeoutMs: 1_000,
+        resolveTarget: (host) => guard.resolve(host),
+        dial,
       },
-      maxConnections: 1, sendTimeoutMs: 2_000, logger: pino({ level: 'silent' }), closeGraceMs: 100,
+      maxConnections: 1,
+      sendTimeoutMs: 2_000,
+      logger: pino({ level: 'silent' }),
+      closeGraceMs: 100,
     });
   }
 
   it('connects to the checked public address although the name now answers 127.0.0.1; the next connection is refused', async () => {
     const dialed: string[] = [];
     const first = pool(dialed);
-    const answers = await first.send({ from: 'a@acme.test', to: ['b@dest.test'] }, Buffer.from('Subject: x\r\n\r\nx\r\n'));
+    const answers = await first.send(
+      { from: 'a@acme.test', to: ['b@dest.test'] },
+      Buffer.from('Subject: x\r\n\r\nx\r\n'),
+    );
     await first.close();
     expect(answers[0]).toMatchObject({ code: 250 });
     expect(dialed).toEqual([`${PUBLIC}:2525`]);
@@ -54,9 +65,16 @@ describe('egress pinning against DNS rebinding', () => {
 
     // a new connection checks again and meets the rebound answer: refused, nothing dialled
     const second = pool(dialed);
-    const refused = await second.send({ from: 'a@acme.test', to: ['b@dest.test'] }, Buffer.from('Subject: x\r\n\r\nx\r\n'));
+    const refused = await second.send(
+      { from: 'a@acme.test', to: ['b@dest.test'] },
+      Buffer.from('Subject: x\r\n\r\nx\r\n'),
+    );
     await second.close();
-    expect(refused[0]).toMatchObject({ code: 'ETARGET', reason: 'loopback', message: expect.stringMatching(/mail\.rebind\.test resolves inside the network/) });
+    expect(refused[0]).toMatchObject({
+      code: 'ETARGET',
+      reason: 'loopback',
+      message: expect.stringMatching(/mail\.rebind\.test resolves inside the network/),
+    });
     expect(dialed).toHaveLength(1);
   });
 });

@@ -63,7 +63,11 @@ function ehloReply(options: FakeOptions): string {
   return lines.map((text, i) => `250${i === lines.length - 1 ? ' ' : '-'}${text}`).join('\r\n');
 }
 
-function handleSession(socket: Socket, session: FakeSession & { buffer: Buffer; dataMode: boolean; held: string[] }, options: FakeOptions): void {
+function handleSession(
+  socket: Socket,
+  session: FakeSession & { buffer: Buffer; dataMode: boolean; held: string[] },
+  options: FakeOptions,
+): void {
   const reply = (verb: string, text: string | null): void => {
     if (text === null) return;
     if (options.holdUntilData && ['MAIL', 'RCPT', 'DATA'].includes(verb)) session.held.push(text);
@@ -90,7 +94,9 @@ function handleSession(socket: Socket, session: FakeSession & { buffer: Buffer; 
     session.buffer = session.buffer.subarray(atStart ? 3 : end + END_OF_DATA.length);
     session.dataMode = false;
     session.messages.push(Buffer.from(body));
-    const final = options.message ? options.message(body, session) : `250 2.0.0 Ok: queued as ${session.id}.${session.messages.length}`;
+    const final = options.message
+      ? options.message(body, session)
+      : `250 2.0.0 Ok: queued as ${session.id}.${session.messages.length}`;
     if (final !== null) session.write(`${final}\r\n`);
   };
   socket.on('data', (chunk: Buffer) => {
@@ -122,15 +128,30 @@ async function startFake(options: FakeOptions = {}): Promise<Fake> {
     stats.open++;
     stats.maxOpen = Math.max(stats.maxOpen, stats.open);
     const session = {
-      id: sessions.length + 1, commands: [] as string[], messages: [] as Buffer[], pipelinedChunks: 0, closed: false,
-      buffer: Buffer.alloc(0), dataMode: false, held: [] as string[],
-      write: (text: string) => { if (!socket.destroyed) socket.write(text); },
+      id: sessions.length + 1,
+      commands: [] as string[],
+      messages: [] as Buffer[],
+      pipelinedChunks: 0,
+      closed: false,
+      buffer: Buffer.alloc(0),
+      dataMode: false,
+      held: [] as string[],
+      write: (text: string) => {
+        if (!socket.destroyed) socket.write(text);
+      },
       destroy: () => socket.destroy(),
-      hangUp: () => { session.closed = true; socket.end(); },
+      hangUp: () => {
+        session.closed = true;
+        socket.end();
+      },
     };
     sessions.push(session);
     socket.on('error', () => undefined);
-    socket.on('close', () => { session.closed = true; stats.open--; sockets.delete(socket); });
+    socket.on('close', () => {
+      session.closed = true;
+      stats.open--;
+      sockets.delete(socket);
+    });
     handleSession(socket, session, options);
     const greeting = options.greeting ? options.greeting(session) : '220 fake.test ESMTP';
     if (greeting !== null) session.write(`${greeting}\r\n`);
@@ -138,10 +159,11 @@ async function startFake(options: FakeOptions = {}): Promise<Fake> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const close = (): Promise<void> => new Promise((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  });
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
   return { port, sessions, stats, close };
 }
 
@@ -160,9 +182,14 @@ function pool(port: number, overrides: Partial<PoolOptions> = {}): SmtpPool {
   const p = new SmtpPool({
     session: {
       endpoint: { host: '127.0.0.1', port, tls: { rejectUnauthorized: true } },
-      security: 'none', heloName: 'postbode.test', connectTimeoutMs: 1_000,
+      security: 'none',
+      heloName: 'postbode.test',
+      connectTimeoutMs: 1_000,
     },
-    maxConnections: 5, sendTimeoutMs: 2_000, logger: pino({ level: 'silent' }), closeGraceMs: 100,
+    maxConnections: 5,
+    sendTimeoutMs: 2_000,
+    logger: pino({ level: 'silent' }),
+    closeGraceMs: 100,
     ...overrides,
   });
   cleanups.push(() => p.close());
@@ -175,8 +202,11 @@ const outcomes = (to: readonly string[], answers: readonly RecipientAnswer[]) =>
   resultsFromAnswers(to, answers).map((r) => [r.address, r.outcome, r.reply]);
 
 describe('smtp client pool: pipelining', () => {
-  it('sends MAIL, every RCPT and DATA without waiting, then keeps each recipient\'s own outcome', async () => {
-    const refusals: Record<string, string> = { 'b@dest.test': '550 5.1.1 No such user', 'c@dest.test': '451 4.7.1 Greylisted' };
+  it("sends MAIL, every RCPT and DATA without waiting, then keeps each recipient's own outcome", async () => {
+    const refusals: Record<string, string> = {
+      'b@dest.test': '550 5.1.1 No such user',
+      'c@dest.test': '451 4.7.1 Greylisted',
+    };
     const f = await fake({
       holdUntilData: true,
       command: (line) => (line.startsWith('RCPT') ? refusals[line.slice(9, -1)] : undefined),
@@ -186,8 +216,13 @@ describe('smtp client pool: pipelining', () => {
 
     // the fake answered nothing before DATA arrived: a client waiting for replies would have hung
     expect(f.sessions[0]!.commands).toEqual([
-      'EHLO postbode.test', 'MAIL FROM:<billing@sender.test>',
-      'RCPT TO:<a@dest.test>', 'RCPT TO:<b@dest.test>', 'RCPT TO:<c@dest.test>', 'RCPT TO:<d@dest.test>', 'DATA',
+      'EHLO postbode.test',
+      'MAIL FROM:<billing@sender.test>',
+      'RCPT TO:<a@dest.test>',
+      'RCPT TO:<b@dest.test>',
+      'RCPT TO:<c@dest.test>',
+      'RCPT TO:<d@dest.test>',
+      'DATA',
     ]);
     expect(outcomes(to, answers)).toEqual([
       ['a@dest.test', 'delivered', '250 2.0.0 Ok: queued as 1.1'],
@@ -199,7 +234,10 @@ describe('smtp client pool: pipelining', () => {
   });
 
   it('sends one command at a time when the server does not offer PIPELINING', async () => {
-    const f = await fake({ ehlo: ['8BITMIME'], command: (line) => (line === 'RCPT TO:<b@dest.test>' ? '550 5.1.1 No' : undefined) });
+    const f = await fake({
+      ehlo: ['8BITMIME'],
+      command: (line) => (line === 'RCPT TO:<b@dest.test>' ? '550 5.1.1 No' : undefined),
+    });
     const to = ['a@dest.test', 'b@dest.test'];
     const p = pool(f.port);
     const answers = await p.send({ from: 'billing@sender.test', to }, body);
@@ -253,7 +291,8 @@ describe('smtp client pool: pipelining', () => {
     const to = ['a@dest.test', 'b@dest.test'];
     const answers = await pool(f.port).send({ from: 'billing@sender.test', to }, body);
     expect(outcomes(to, answers).map(([, outcome, reply]) => [outcome, reply])).toEqual([
-      ['deferred', '451 4.3.0 Sender check unavailable'], ['deferred', '451 4.3.0 Sender check unavailable'],
+      ['deferred', '451 4.3.0 Sender check unavailable'],
+      ['deferred', '451 4.3.0 Sender check unavailable'],
     ]);
   });
 
@@ -269,23 +308,33 @@ describe('smtp client pool: pipelining', () => {
     const to = ['a@dest.test', 'b@dest.test', 'c@dest.test'];
     const answers = await pool(f.port).send({ from: 'billing@sender.test', to }, body);
     expect(outcomes(to, answers).map(([, outcome, reply]) => [outcome, reply])).toEqual([
-      ['deferred', '421 4.3.2 Shutting down'], ['deferred', '421 4.3.2 Shutting down'], ['deferred', '421 4.3.2 Shutting down'],
+      ['deferred', '421 4.3.2 Shutting down'],
+      ['deferred', '421 4.3.2 Shutting down'],
+      ['deferred', '421 4.3.2 Shutting down'],
     ]);
     expect(f.sessions[0]!.messages).toHaveLength(0);
   });
 
   it('gives accepted recipients the DATA refusal and resets', async () => {
-    const f = await fake({ command: (line) => (line === 'DATA' ? '451 4.3.0 Queue trouble' : line.includes('<b@') ? '550 5.1.1 No' : undefined) });
+    const f = await fake({
+      command: (line) =>
+        line === 'DATA' ? '451 4.3.0 Queue trouble' : line.includes('<b@') ? '550 5.1.1 No' : undefined,
+    });
     const to = ['a@dest.test', 'b@dest.test'];
     const answers = await pool(f.port).send({ from: 'billing@sender.test', to }, body);
-    expect(outcomes(to, answers).map(([, outcome, reply]) => [outcome, reply])).toEqual([['deferred', '451 4.3.0 Queue trouble'], ['bounced', '550 5.1.1 No']]);
+    expect(outcomes(to, answers).map(([, outcome, reply]) => [outcome, reply])).toEqual([
+      ['deferred', '451 4.3.0 Queue trouble'],
+      ['bounced', '550 5.1.1 No'],
+    ]);
     expect(f.sessions[0]!.commands.at(-1)).toBe('RSET');
   });
 
   it('refuses an over-long reply line as a protocol error and drops the connection', async () => {
     const f = await fake({ command: (line) => (line.startsWith('MAIL') ? `250 ${'x'.repeat(5_000)}` : undefined) });
     const answers = await pool(f.port).send(one, body);
-    expect(outcomes(one.to, answers)).toEqual([['a@dest.test', 'deferred', 'EPROTOCOL: reply line longer than 4096 bytes']]);
+    expect(outcomes(one.to, answers)).toEqual([
+      ['a@dest.test', 'deferred', 'EPROTOCOL: reply line longer than 4096 bytes'],
+    ]);
     await waitFor(() => f.sessions[0]!.closed, 8_000, 'the connection to close');
     expect(f.sessions[0]!.messages).toHaveLength(0);
   });
@@ -296,7 +345,10 @@ describe('smtp client pool: stale connections', () => {
     const f = await fake({
       // the first connection dies at its second MAIL, like a server idle timeout racing our write
       command: (line, s) => {
-        if (s.id === 1 && line.startsWith('MAIL') && s.messages.length === 1) { s.destroy(); return null; }
+        if (s.id === 1 && line.startsWith('MAIL') && s.messages.length === 1) {
+          s.destroy();
+          return null;
+        }
         return undefined;
       },
     });
@@ -310,16 +362,28 @@ describe('smtp client pool: stale connections', () => {
 
   it('does not retry a second time when the fresh connection fails too', async () => {
     const f = await fake({
-      greeting: (s) => { if (s.id > 1) { s.destroy(); return null; } return '220 fake.test'; },
+      greeting: (s) => {
+        if (s.id > 1) {
+          s.destroy();
+          return null;
+        }
+        return '220 fake.test';
+      },
       command: (line, s) => {
-        if (line.startsWith('MAIL') && s.messages.length === 1) { s.destroy(); return null; }
+        if (line.startsWith('MAIL') && s.messages.length === 1) {
+          s.destroy();
+          return null;
+        }
         return undefined;
       },
     });
     const p = pool(f.port);
     await p.send(one, body);
     const answers = await p.send(one, body);
-    expect(resultsFromAnswers(one.to, answers)[0]).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/ECONNECTION|ECONNRESET/) });
+    expect(resultsFromAnswers(one.to, answers)[0]).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/ECONNECTION|ECONNRESET/),
+    });
     expect(f.sessions).toHaveLength(2);
   });
 
@@ -327,7 +391,10 @@ describe('smtp client pool: stale connections', () => {
     const f = await fake({
       command: (line, s) => {
         // the MAIL reply is out before the drop (a destroy at once could discard it with an RST)
-        if (line.startsWith('RCPT') && s.messages.length === 1) { setTimeout(() => s.destroy(), 20); return null; }
+        if (line.startsWith('RCPT') && s.messages.length === 1) {
+          setTimeout(() => s.destroy(), 20);
+          return null;
+        }
         return undefined;
       },
     });
@@ -354,13 +421,21 @@ describe('smtp client pool: stale connections', () => {
     const p = pool(f.port);
     await p.send(one, body);
     const answers = await p.send(one, Buffer.alloc(2_000_000, 'y'));
-    expect(resultsFromAnswers(one.to, answers)[0]).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/ECONNECTION|ECONNRESET|EPIPE/) });
+    expect(resultsFromAnswers(one.to, answers)[0]).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/ECONNECTION|ECONNRESET|EPIPE/),
+    });
     expect(dataCommands).toBe(2);
     expect(f.sessions).toHaveLength(1);
   });
 
   it('drops an idle connection the server closed, and opens a new one for the next message', async () => {
-    const f = await fake({ message: (_b, s) => { setTimeout(() => s.destroy(), 5); return '250 2.0.0 Ok'; } });
+    const f = await fake({
+      message: (_b, s) => {
+        setTimeout(() => s.destroy(), 5);
+        return '250 2.0.0 Ok';
+      },
+    });
     const p = pool(f.port);
     await p.send(one, body);
     await waitFor(() => p.stats().open === 0, 8_000, 'the pool to notice the close');
@@ -370,7 +445,12 @@ describe('smtp client pool: stale connections', () => {
   });
 
   it('drops an idle connection that gets an unsolicited 421', async () => {
-    const f = await fake({ message: (_b, s) => { setTimeout(() => s.write('421 4.4.2 Idle timeout\r\n'), 5); return '250 2.0.0 Ok'; } });
+    const f = await fake({
+      message: (_b, s) => {
+        setTimeout(() => s.write('421 4.4.2 Idle timeout\r\n'), 5);
+        return '250 2.0.0 Ok';
+      },
+    });
     const p = pool(f.port);
     await p.send(one, body);
     await waitFor(() => f.sessions[0]!.closed, 8_000, 'the client to close after the 421');
@@ -390,11 +470,14 @@ describe('smtp client pool: connections', () => {
   });
 
   it('opens no more than maxConnections', async () => {
-    const f = await fake({ message: () => null, command: (line, s) => {
-      if (line !== 'DATA') return undefined;
-      setTimeout(() => s.write(`250 2.0.0 Ok: queued as ${s.id}\r\n`), 20);
-      return '354 go ahead';
-    } });
+    const f = await fake({
+      message: () => null,
+      command: (line, s) => {
+        if (line !== 'DATA') return undefined;
+        setTimeout(() => s.write(`250 2.0.0 Ok: queued as ${s.id}\r\n`), 20);
+        return '354 go ahead';
+      },
+    });
     const p = pool(f.port, { maxConnections: 3 });
     const answers = await Promise.all(Array.from({ length: 12 }, () => p.send(one, body)));
     expect(answers.every((a) => resultsFromAnswers(one.to, a)[0]!.outcome === 'delivered')).toBe(true);
@@ -440,7 +523,11 @@ describe('smtp client pool: connections', () => {
     const stalled = p.send(one, Buffer.from('stall\r\n'));
     const waiting = p.send(one, Buffer.from('stall too\r\n'));
     const third = p.send(one, body);
-    await waitFor(() => f.sessions.length === 2 && f.sessions.every((s) => s.commands.includes('DATA')), 8_000, 'both connections busy');
+    await waitFor(
+      () => f.sessions.length === 2 && f.sessions.every((s) => s.commands.includes('DATA')),
+      8_000,
+      'both connections busy',
+    );
 
     const started = Date.now();
     await p.close();
@@ -459,7 +546,10 @@ describe('smtp client pool: timeouts and failures', () => {
       message: (_b, s) => {
         const reply = '250 2.0.0 Ok: queued after a very long time';
         let i = 0;
-        const drip = setInterval(() => { if (s.closed || i >= reply.length) clearInterval(drip); else s.write(reply[i++]!); }, 20);
+        const drip = setInterval(() => {
+          if (s.closed || i >= reply.length) clearInterval(drip);
+          else s.write(reply[i++]!);
+        }, 20);
         return null;
       },
     });
@@ -488,38 +578,69 @@ describe('smtp client pool: timeouts and failures', () => {
 
     const mute = await fake({ greeting: () => null });
     const started = Date.now();
-    const silent = await pool(mute.port, { session: {
-      endpoint: { host: '127.0.0.1', port: mute.port, tls: { rejectUnauthorized: true } },
-      security: 'none', heloName: 'postbode.test', connectTimeoutMs: 100,
-    } }).send(one, body);
+    const silent = await pool(mute.port, {
+      session: {
+        endpoint: { host: '127.0.0.1', port: mute.port, tls: { rejectUnauthorized: true } },
+        security: 'none',
+        heloName: 'postbode.test',
+        connectTimeoutMs: 100,
+      },
+    }).send(one, body);
     expect(outcomes(one.to, silent)).toEqual([['a@dest.test', 'deferred', 'ETIMEDOUT: no greeting within 100 ms']]);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('falls back to HELO when EHLO is not understood', async () => {
-    const f = await fake({ command: (line) => (line.startsWith('EHLO') ? '502 5.5.2 Command not recognized' : undefined) });
+    const f = await fake({
+      command: (line) => (line.startsWith('EHLO') ? '502 5.5.2 Command not recognized' : undefined),
+    });
     const answers = await pool(f.port).send(one, body);
     expect(resultsFromAnswers(one.to, answers)[0]!.outcome).toBe('delivered');
-    expect(f.sessions[0]!.commands.slice(0, 3)).toEqual(['EHLO postbode.test', 'HELO postbode.test', 'MAIL FROM:<billing@sender.test>']);
+    expect(f.sessions[0]!.commands.slice(0, 3)).toEqual([
+      'EHLO postbode.test',
+      'HELO postbode.test',
+      'MAIL FROM:<billing@sender.test>',
+    ]);
   });
 
   it('refuses bytes sent along with the STARTTLS reply (STARTTLS injection)', async () => {
-    const f = await fake({ ehlo: ['PIPELINING', 'STARTTLS'], command: (line) => (line === 'STARTTLS' ? '220 Ready\r\n250 injected' : undefined) });
-    const answers = await pool(f.port, { session: {
-      endpoint: { host: '127.0.0.1', port: f.port, tls: { rejectUnauthorized: true } },
-      security: 'starttls', heloName: 'postbode.test', connectTimeoutMs: 1_000,
-    } }).send(one, body);
-    expect(outcomes(one.to, answers)).toEqual([['a@dest.test', 'deferred', 'ETLS: server sent data after its STARTTLS reply']]);
+    const f = await fake({
+      ehlo: ['PIPELINING', 'STARTTLS'],
+      command: (line) => (line === 'STARTTLS' ? '220 Ready\r\n250 injected' : undefined),
+    });
+    const answers = await pool(f.port, {
+      session: {
+        endpoint: { host: '127.0.0.1', port: f.port, tls: { rejectUnauthorized: true } },
+        security: 'starttls',
+        heloName: 'postbode.test',
+        connectTimeoutMs: 1_000,
+      },
+    }).send(one, body);
+    expect(outcomes(one.to, answers)).toEqual([
+      ['a@dest.test', 'deferred', 'ETLS: server sent data after its STARTTLS reply'],
+    ]);
   });
 
   it('goes on in plain text when opportunistic STARTTLS is refused, and defers when it was required', async () => {
-    const f = await fake({ ehlo: ['PIPELINING', 'STARTTLS'], command: (line) => (line === 'STARTTLS' ? '454 4.7.0 TLS not available' : undefined) });
-    const settings = (security: 'opportunistic' | 'starttls') => ({ session: {
-      endpoint: { host: '127.0.0.1', port: f.port, tls: { rejectUnauthorized: true } }, security, heloName: 'postbode.test', connectTimeoutMs: 1_000,
-    } });
+    const f = await fake({
+      ehlo: ['PIPELINING', 'STARTTLS'],
+      command: (line) => (line === 'STARTTLS' ? '454 4.7.0 TLS not available' : undefined),
+    });
+    const settings = (security: 'opportunistic' | 'starttls') => ({
+      session: {
+        endpoint: { host: '127.0.0.1', port: f.port, tls: { rejectUnauthorized: true } },
+        security,
+        heloName: 'postbode.test',
+        connectTimeoutMs: 1_000,
+      },
+    });
     const plain = await pool(f.port, settings('opportunistic')).send(one, body);
     expect(resultsFromAnswers(one.to, plain)[0]!.outcome).toBe('delivered');
-    expect(f.sessions[0]!.commands.slice(0, 3)).toEqual(['EHLO postbode.test', 'STARTTLS', 'MAIL FROM:<billing@sender.test>']);
+    expect(f.sessions[0]!.commands.slice(0, 3)).toEqual([
+      'EHLO postbode.test',
+      'STARTTLS',
+      'MAIL FROM:<billing@sender.test>',
+    ]);
 
     const required = await pool(f.port, settings('starttls')).send(one, body);
     expect(outcomes(one.to, required)).toEqual([['a@dest.test', 'deferred', '454 4.7.0 TLS not available']]);
@@ -531,7 +652,10 @@ describe('smtp client pool: timeouts and failures', () => {
     const p = pool(f.port);
     expect(await p.send({ from: 'a@x.test', to: [] }, body)).toEqual([]);
     const answers = await p.send({ from: 'a@x.test', to: ['b@y.test>\r\nRCPT TO:<c@z.test'] }, body);
-    expect(resultsFromAnswers(['b'], answers)[0]).toMatchObject({ outcome: 'bounced', reply: expect.stringMatching(/^EENVELOPE: Invalid recipient/) });
+    expect(resultsFromAnswers(['b'], answers)[0]).toMatchObject({
+      outcome: 'bounced',
+      reply: expect.stringMatching(/^EENVELOPE: Invalid recipient/),
+    });
     expect(f.sessions).toHaveLength(0);
   });
 });

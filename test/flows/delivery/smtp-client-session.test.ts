@@ -23,7 +23,9 @@ afterEach(async () => {
 let pems: { private: string; cert: string };
 beforeAll(async () => {
   pems = await generate([{ name: 'commonName', value: 'smarthost.test' }], {
-    algorithm: 'sha256', keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    algorithm: 'sha256',
+    keySize: 2048,
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
   });
 });
 
@@ -33,10 +35,22 @@ async function sink(options: SinkOptions = {}): Promise<Sink> {
   return s;
 }
 
-function send(port: number, envelope: Envelope, raw: Buffer, cfg: Partial<SmarthostConfig> = {}, trustCa = true): Promise<readonly RecipientResult[]> {
+function send(
+  port: number,
+  envelope: Envelope,
+  raw: Buffer,
+  cfg: Partial<SmarthostConfig> = {},
+  trustCa = true,
+): Promise<readonly RecipientResult[]> {
   const transport = createSmarthostTransport(
     { host: '127.0.0.1', port, tls: 'none', rejectUnauthorized: true, maxConnections: 2, ...cfg },
-    { logger: pino({ level: 'silent' }), connectTimeoutMs: 1_000, sendTimeoutMs: 3_000, heloName: 'postbode.test', ...(trustCa ? { tlsCa: [Buffer.from(pems.cert)] } : {}) },
+    {
+      logger: pino({ level: 'silent' }),
+      connectTimeoutMs: 1_000,
+      sendTimeoutMs: 3_000,
+      heloName: 'postbode.test',
+      ...(trustCa ? { tlsCa: [Buffer.from(pems.cert)] } : {}),
+    },
   );
   cleanups.push(() => transport.close());
   return transport.send(envelope, raw, { kind: 'smarthost', name: 'default' }).then((r) => r.recipients);
@@ -49,7 +63,11 @@ describe('smtp client sessions', () => {
   it('speaks implicit TLS from the first byte, checking the certificate against the configured CA', async () => {
     const s = await sink({ tls: { key: pems.private, cert: pems.cert, secure: true } });
     const [result] = await send(s.port, one, mail, { tls: 'implicit' });
-    expect(result).toMatchObject({ outcome: 'delivered', reply: expect.stringMatching(/^250 /), nextHop: `127.0.0.1:${s.port}` });
+    expect(result).toMatchObject({
+      outcome: 'delivered',
+      reply: expect.stringMatching(/^250 /),
+      nextHop: `127.0.0.1:${s.port}`,
+    });
     expect(s.messages[0]).toMatchObject({ secure: true, helo: 'postbode.test' });
     expect(s.messages[0]!.raw.equals(mail)).toBe(true);
   });
@@ -96,28 +114,49 @@ describe('smtp client sessions', () => {
       server: {
         authMethods: ['XOAUTH2'],
         onAuth: (auth, _session, cb) => {
-          if (auth.method === 'XOAUTH2' && auth.username === 'billing@acme.test' && auth.accessToken === 'token-acme') cb(null, { user: auth.username });
+          if (auth.method === 'XOAUTH2' && auth.username === 'billing@acme.test' && auth.accessToken === 'token-acme')
+            cb(null, { user: auth.username });
           else cb(null, { data: { status: '401', schemes: 'bearer' } });
         },
       },
     });
     const viaToken = async (credentials: Credentials) => {
       const pool = new SmtpPool({
-        session: { endpoint: { host: '127.0.0.1', port: s.port, tls: { rejectUnauthorized: true } }, security: 'none', heloName: 'postbode.test', connectTimeoutMs: 1_000, credentials },
-        maxConnections: 1, sendTimeoutMs: 3_000, logger: pino({ level: 'silent' }), closeGraceMs: 100,
+        session: {
+          endpoint: { host: '127.0.0.1', port: s.port, tls: { rejectUnauthorized: true } },
+          security: 'none',
+          heloName: 'postbode.test',
+          connectTimeoutMs: 1_000,
+          credentials,
+        },
+        maxConnections: 1,
+        sendTimeoutMs: 3_000,
+        logger: pino({ level: 'silent' }),
+        closeGraceMs: 100,
       });
       cleanups.push(() => pool.close());
       return resultsFromAnswers(one.to, await pool.send(one, mail))[0];
     };
-    expect(await viaToken({ user: 'billing@acme.test', accessToken: 'token-acme' })).toMatchObject({ outcome: 'delivered' });
+    expect(await viaToken({ user: 'billing@acme.test', accessToken: 'token-acme' })).toMatchObject({
+      outcome: 'delivered',
+    });
     // another account's token for the same user name, and the right token for another user
-    expect(await viaToken({ user: 'billing@acme.test', accessToken: 'token-other' })).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^535 /) });
-    expect(await viaToken({ user: 'mallory@other.test', accessToken: 'token-acme' })).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^535 /) });
+    expect(await viaToken({ user: 'billing@acme.test', accessToken: 'token-other' })).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/^535 /),
+    });
+    expect(await viaToken({ user: 'mallory@other.test', accessToken: 'token-acme' })).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/^535 /),
+    });
     expect(s.commands.filter((c) => c.startsWith('AUTH XOAUTH2'))).toHaveLength(3);
     expect(s.messages).toHaveLength(1);
     // a password is never offered to a server that only takes tokens
     const [byPassword] = await send(s.port, one, mail, { user: 'billing@acme.test', pass: 'token-acme' });
-    expect(byPassword).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/EAUTH: .*neither AUTH PLAIN nor LOGIN/) });
+    expect(byPassword).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/EAUTH: .*neither AUTH PLAIN nor LOGIN/),
+    });
   });
 
   it('defers on a refused login even though the reply is 5xx: our credentials, not the mail', async () => {
@@ -130,13 +169,19 @@ describe('smtp client sessions', () => {
   it('relays to a server without PIPELINING, with per-recipient outcomes', async () => {
     const s = await sink({
       server: { hidePIPELINING: true },
-      onRcpt: (address) => { if (address === 'gone@dest.test') throw Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }); },
+      onRcpt: (address) => {
+        if (address === 'gone@dest.test') throw Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 });
+      },
     });
     const to = ['a@dest.test', 'gone@dest.test', 'b@dest.test'];
     const results = await send(s.port, { from: '', to }, mail);
     expect(results.map((r) => r.outcome)).toEqual(['delivered', 'bounced', 'delivered']);
     expect(s.commands.filter((c) => /^(MAIL|RCPT|DATA)/.test(c))).toEqual([
-      'MAIL FROM:<>', 'RCPT TO:<a@dest.test>', 'RCPT TO:<gone@dest.test>', 'RCPT TO:<b@dest.test>', 'DATA',
+      'MAIL FROM:<>',
+      'RCPT TO:<a@dest.test>',
+      'RCPT TO:<gone@dest.test>',
+      'RCPT TO:<b@dest.test>',
+      'DATA',
     ]);
     expect(s.messages[0]!.envelope.to).toEqual(['a@dest.test', 'b@dest.test']);
   });
@@ -155,12 +200,15 @@ describe('smtp client sessions', () => {
 
 describe('smtp client bodies through smtp-server', () => {
   it('announces an 8-bit body as BODY=8BITMIME when offered, and keeps its bytes', async () => {
-    const eightBit = Buffer.from('Subject: Factuur\r\nContent-Transfer-Encoding: 8bit\r\n\r\nBedrag: € 42, één factuur\r\n');
+    const eightBit = Buffer.from(
+      'Subject: Factuur\r\nContent-Transfer-Encoding: 8bit\r\n\r\nBedrag: € 42, één factuur\r\n',
+    );
     const s = await sink();
     expect((await send(s.port, one, eightBit))[0]!.outcome).toBe('delivered');
     expect((await send(s.port, one, mail))[0]!.outcome).toBe('delivered');
     expect(s.commands.filter((c) => c.startsWith('MAIL'))).toEqual([
-      'MAIL FROM:<billing@sender.test> BODY=8BITMIME', 'MAIL FROM:<billing@sender.test>',
+      'MAIL FROM:<billing@sender.test> BODY=8BITMIME',
+      'MAIL FROM:<billing@sender.test>',
     ]);
     expect(s.messages[0]!.raw.equals(eightBit)).toBe(true);
 
@@ -170,7 +218,10 @@ describe('smtp client bodies through smtp-server', () => {
   });
 
   it('delivers 100 KB of CRLF text full of dot lines byte for byte', async () => {
-    const lines = Array.from({ length: 1_400 }, (_, i) => `${i % 7 === 0 ? '.' : ''}${i % 11 === 0 ? '..' : ''}${randomBytes(27).toString('base64')}`);
+    const lines = Array.from(
+      { length: 1_400 },
+      (_, i) => `${i % 7 === 0 ? '.' : ''}${i % 11 === 0 ? '..' : ''}${randomBytes(27).toString('base64')}`,
+    );
     const raw = Buffer.from(`Subject: dots\r\n\r\n.\r\n${lines.join('\r\n')}\r\n.\r\n`);
     expect(raw.length).toBeGreaterThan(50_000);
     const s = await sink();

@@ -26,12 +26,31 @@ afterEach(async () => {
 /** ~100 KB like an invoice mail: headers, a text part, a base64 PDF, a few dot lines. */
 function invoiceMessage(): Buffer {
   const pdf = randomBytes(74_000).toString('base64').replace(/.{76}/g, '$&\r\n');
-  return Buffer.from([
-    'From: Billing <billing@sender.test>', 'To: customer@dest.test', 'Subject: Invoice 42',
-    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '',
-    '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'Dear customer,', '.', '..two dots', 'Regards', '',
-    '--b1', 'Content-Type: application/pdf', 'Content-Transfer-Encoding: base64', '', pdf, '--b1--', '',
-  ].join('\r\n'));
+  return Buffer.from(
+    [
+      'From: Billing <billing@sender.test>',
+      'To: customer@dest.test',
+      'Subject: Invoice 42',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Dear customer,',
+      '.',
+      '..two dots',
+      'Regards',
+      '',
+      '--b1',
+      'Content-Type: application/pdf',
+      'Content-Transfer-Encoding: base64',
+      '',
+      pdf,
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
 }
 
 /**
@@ -55,7 +74,10 @@ parentPort.on('message', (m) => {
 });
 `;
 
-interface SinkWorker { readonly port: number; received(): Promise<number> }
+interface SinkWorker {
+  readonly port: number;
+  received(): Promise<number>;
+}
 
 function ask<T>(worker: Worker, message: string | undefined, key: string): Promise<T> {
   return new Promise((resolve) => {
@@ -112,13 +134,16 @@ async function measure(count: number, sendOne: () => Promise<boolean>): Promise<
   return {
     msgPerSecond: Math.round(count / seconds),
     cpuMicrosPerMessage: Math.round((used.user + used.system) / count),
-    clientMicrosPerMessage: thread !== undefined && threadAfter !== undefined ? Math.round((threadAfter - thread) / count) : undefined,
+    clientMicrosPerMessage:
+      thread !== undefined && threadAfter !== undefined ? Math.round((threadAfter - thread) / count) : undefined,
     delivered: results.filter(Boolean).length,
   };
 }
 
 describe('smtp client throughput', () => {
-  it('relays 2 000 messages of 100 KB over 20 connections with less CPU than nodemailer', { timeout: 90_000 }, async () => {
+  it('relays 2 000 messages of 100 KB over 20 connections with less CPU than nodemailer', {
+    timeout: 90_000,
+  }, async () => {
     const sink = await discardingSink();
     const raw = invoiceMessage();
     const envelope: Envelope = { from: 'billing@sender.test', to: ['customer@dest.test'] };
@@ -126,9 +151,13 @@ describe('smtp client throughput', () => {
     const ours = new SmtpPool({
       session: {
         endpoint: { host: '127.0.0.1', port: sink.port, tls: { rejectUnauthorized: true } },
-        security: 'none', heloName: 'postbode.test', connectTimeoutMs: 5_000,
+        security: 'none',
+        heloName: 'postbode.test',
+        connectTimeoutMs: 5_000,
       },
-      maxConnections: CONNECTIONS, sendTimeoutMs: 60_000, logger: pino({ level: 'silent' }),
+      maxConnections: CONNECTIONS,
+      sendTimeoutMs: 60_000,
+      logger: pino({ level: 'silent' }),
     });
     cleanups.push(() => ours.close());
     const sendOurs = async () => {
@@ -137,8 +166,14 @@ describe('smtp client throughput', () => {
     };
 
     const theirs = createTransport({
-      pool: true, host: '127.0.0.1', port: sink.port, maxConnections: CONNECTIONS, maxMessages: 10_000,
-      ignoreTLS: true, name: 'postbode.test', logger: false,
+      pool: true,
+      host: '127.0.0.1',
+      port: sink.port,
+      maxConnections: CONNECTIONS,
+      maxMessages: 10_000,
+      ignoreTLS: true,
+      name: 'postbode.test',
+      logger: false,
     });
     cleanups.push(async () => theirs.close());
     const sendTheirs = async () => {
@@ -153,8 +188,10 @@ describe('smtp client throughput', () => {
     const nodemailer = await measure(MESSAGES, sendTheirs);
     const line = (name: string, run: Run) =>
       `${name}: ${run.msgPerSecond} msg/s, ${run.cpuMicrosPerMessage} µs CPU/msg (process), ${run.clientMicrosPerMessage ?? 'n/a'} µs CPU/msg (client thread)`;
-    console.log(`${MESSAGES} x ${raw.length} B over ${CONNECTIONS} connections, sink in a worker thread\n`
-      + `${line('smtp client    ', mine)}\n${line('nodemailer pool', nodemailer)}`);
+    console.log(
+      `${MESSAGES} x ${raw.length} B over ${CONNECTIONS} connections, sink in a worker thread\n` +
+        `${line('smtp client    ', mine)}\n${line('nodemailer pool', nodemailer)}`,
+    );
 
     expect(mine.delivered).toBe(MESSAGES);
     expect(nodemailer.delivered).toBe(MESSAGES);

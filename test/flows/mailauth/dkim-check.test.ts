@@ -33,9 +33,14 @@ afterAll(async () => {
 
 /** Publishes everything right for `domain`; tests then break one thing. */
 function publishGood(domain: string): void {
-  dns.set(dkimRecord(domain, RSA_SELECTOR, rsa).name, { TXT: [txtChunks(dkimRecord(domain, RSA_SELECTOR, rsa).value)] });
+  dns.set(dkimRecord(domain, RSA_SELECTOR, rsa).name, {
+    TXT: [txtChunks(dkimRecord(domain, RSA_SELECTOR, rsa).value)],
+  });
   dns.set(dkimRecord(domain, ED_SELECTOR, ed).name, { TXT: [[dkimRecord(domain, ED_SELECTOR, ed).value]] });
-  dns.set(domain, { TXT: [[`v=spf1 mx include:${PLATFORM} ~all`], ['site-verification=abc123']], MX: [{ exchange: `mx.${domain}`, priority: 10 }] });
+  dns.set(domain, {
+    TXT: [[`v=spf1 mx include:${PLATFORM} ~all`], ['site-verification=abc123']],
+    MX: [{ exchange: `mx.${domain}`, priority: 10 }],
+  });
   dns.set(`_dmarc.${domain}`, { TXT: [[`v=DMARC1; p=quarantine; rua=mailto:dmarc@${domain}`]] });
   dns.set(`bounce.${domain}`, { CNAME: 'bounce.postbode.test' });
 }
@@ -43,7 +48,10 @@ function publishGood(domain: string): void {
 function input(domain: string, extra: Partial<DomainCheckInput> = {}): DomainCheckInput {
   return {
     domain,
-    selectors: [{ selector: RSA_SELECTOR, ...rsa }, { selector: ED_SELECTOR, ...ed }],
+    selectors: [
+      { selector: RSA_SELECTOR, ...rsa },
+      { selector: ED_SELECTOR, ...ed },
+    ],
     platformInclude: PLATFORM,
     dmarcReportAddress: 'dmarc-reports@postbode.test',
     returnPath: { host: `bounce.${domain}`, target: 'bounce.postbode.test' },
@@ -63,7 +71,11 @@ describe('checkDomain against a local DNS server', () => {
     publishGood('good.test');
     const check = await checkDomain(input('good.test'));
     expect(check.records.map((r) => [r.record, r.status])).toEqual([
-      ['dkim', 'ok'], ['dkim', 'ok'], ['spf', 'ok'], ['dmarc', 'ok'], ['return-path', 'ok'],
+      ['dkim', 'ok'],
+      ['dkim', 'ok'],
+      ['spf', 'ok'],
+      ['dmarc', 'ok'],
+      ['return-path', 'ok'],
     ]);
     expect(check.active).toBe(true);
     // The RSA record is served as one TXT record of two strings: that is fine, they are joined.
@@ -87,7 +99,9 @@ describe('checkDomain against a local DNS server', () => {
 
   it('reports a DKIM record with another key as wrong', async () => {
     publishGood('otherkey.test');
-    dns.set(`${RSA_SELECTOR}._domainkey.otherkey.test`, { TXT: [txtChunks(dkimRecord('otherkey.test', RSA_SELECTOR, otherRsa).value)] });
+    dns.set(`${RSA_SELECTOR}._domainkey.otherkey.test`, {
+      TXT: [txtChunks(dkimRecord('otherkey.test', RSA_SELECTOR, otherRsa).value)],
+    });
     const check = await checkDomain(input('otherkey.test'));
     const dkim = record(check, 'dkim', RSA_SELECTOR);
     expect(dkim).toMatchObject({ status: 'wrong', problem: 'key-mismatch' });
@@ -110,7 +124,9 @@ describe('checkDomain against a local DNS server', () => {
   it('recognises quote marks and backslashes pasted into the DKIM value', async () => {
     publishGood('quoted.test');
     const p = rsa.publicKeyDnsValue;
-    dns.set(`${RSA_SELECTOR}._domainkey.quoted.test`, { TXT: [[`"v=DKIM1; k=rsa; " "p=${p.slice(0, 200)}`, `${p.slice(200)}"`]] });
+    dns.set(`${RSA_SELECTOR}._domainkey.quoted.test`, {
+      TXT: [[`"v=DKIM1; k=rsa; " "p=${p.slice(0, 200)}`, `${p.slice(200)}"`]],
+    });
     dns.set(`${ED_SELECTOR}._domainkey.quoted.test`, { TXT: [[`v=DKIM1\\; k=ed25519\\; p=${ed.publicKeyDnsValue}`]] });
     const check = await checkDomain(input('quoted.test'));
     for (const selector of [RSA_SELECTOR, ED_SELECTOR]) {
@@ -209,9 +225,13 @@ describe('checkDomain against a local DNS server', () => {
     const silent = await startSilentDnsServer();
     try {
       const started = Date.now();
-      const check = await checkDomain(input('good.test', { resolver: resolverFor(silent.address, { timeoutMs: 200, tries: 1 }) }));
+      const check = await checkDomain(
+        input('good.test', { resolver: resolverFor(silent.address, { timeoutMs: 200, tries: 1 }) }),
+      );
       expect(check.records.map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
-      expect(check.records.every((r) => r.advice.includes('could not be checked') && r.advice.includes('try again'))).toBe(true);
+      expect(
+        check.records.every((r) => r.advice.includes('could not be checked') && r.advice.includes('try again')),
+      ).toBe(true);
       expect(check.active).toBe(false);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
@@ -234,7 +254,11 @@ describe('checkDomain against a local DNS server', () => {
     publishGood('cname.test');
     dns.set('bounce.cname.test', { CNAME: 'somewhere.else.test' });
     const check = await checkDomain(input('cname.test'));
-    expect(record(check, 'return-path')).toMatchObject({ status: 'wrong', problem: 'wrong-target', found: 'somewhere.else.test' });
+    expect(record(check, 'return-path')).toMatchObject({
+      status: 'wrong',
+      problem: 'wrong-target',
+      found: 'somewhere.else.test',
+    });
     expect(check.active).toBe(true);
     expect(check.dmarcAligned).toMatchObject({ dkim: true, spf: false, aligned: true });
   });

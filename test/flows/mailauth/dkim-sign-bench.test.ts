@@ -32,7 +32,11 @@ async function measure<T>(run: () => Promise<T>): Promise<{ result: T; ms: numbe
   await new Promise((resolve) => setImmediate(resolve)); // let the monitor see the last stretch
   delay.disable();
   const ms2 = (ns: number) => (ns / 1e6).toFixed(1);
-  return { result, ms, loopDelay: `mean ${ms2(delay.mean)} ms, p99 ${ms2(delay.percentile(99))} ms, max ${ms2(delay.max)} ms` };
+  return {
+    result,
+    ms,
+    loopDelay: `mean ${ms2(delay.mean)} ms, p99 ${ms2(delay.percentile(99))} ms, max ${ms2(delay.max)} ms`,
+  };
 }
 
 /** Runs `count` jobs keeping at most `limit` in flight; results in order. */
@@ -64,14 +68,16 @@ describe('signing cost (RSA-2048, 100 KB message)', () => {
     await pool.close();
 
     const line = (name: string, m: { ms: number; loopDelay: string }) =>
-      `${name}: ${Math.round((m.ms * 1000) / COUNT)} µs/message (wall), ${Math.round(COUNT / (m.ms / 1000))} messages/s, `
-      + `event loop delay ${m.loopDelay}`;
-    console.log([
-      `DKIM signing, RSA-2048, ${raw.length} byte message, ${COUNT} signatures:`,
-      line('inline        ', inline),
-      line('pool, 2 workers', pooled),
-      `(pool: at most ${IN_FLIGHT} messages in flight, as a delivery scheduler would keep.)`,
-    ].join('\n'));
+      `${name}: ${Math.round((m.ms * 1000) / COUNT)} µs/message (wall), ${Math.round(COUNT / (m.ms / 1000))} messages/s, ` +
+      `event loop delay ${m.loopDelay}`;
+    console.log(
+      [
+        `DKIM signing, RSA-2048, ${raw.length} byte message, ${COUNT} signatures:`,
+        line('inline        ', inline),
+        line('pool, 2 workers', pooled),
+        `(pool: at most ${IN_FLIGHT} messages in flight, as a delivery scheduler would keep.)`,
+      ].join('\n'),
+    );
 
     const expected = inline.result[0];
     expect(inline.result).toHaveLength(COUNT);

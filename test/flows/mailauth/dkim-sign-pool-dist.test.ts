@@ -26,13 +26,18 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-dkim-dist-'));
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
-    extends: join(ROOT, 'tsconfig.json'),
-    compilerOptions: { rootDir: join(ROOT, 'src'), outDir: join(dir, 'dist'), noEmit: false, sourceMap: false },
-    include: [],
-    files: [join(ROOT, 'src/mailauth/sign-pool.ts'), join(ROOT, 'src/mailauth/sign-worker.ts')],
-  }));
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { timeout: 60_000 });
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: { rootDir: join(ROOT, 'src'), outDir: join(dir, 'dist'), noEmit: false, sourceMap: false },
+      include: [],
+      files: [join(ROOT, 'src/mailauth/sign-pool.ts'), join(ROOT, 'src/mailauth/sign-worker.ts')],
+    }),
+  );
+  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {
+    timeout: 60_000,
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -65,7 +70,9 @@ describe('sign pool compiled to dist/', () => {
     // A file, not `-e`: workers inherit execArgv, and --input-type is refused in a worker.
     await writeFile(join(dir, 'child.mjs'), CHILD);
     const { stdout } = await run(process.execPath, [join(dir, 'child.mjs')], {
-      cwd: dir, timeout: 30_000, env: { PATH: process.env.PATH ?? '', DKIM_KEYS: JSON.stringify(keys) },
+      cwd: dir,
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '', DKIM_KEYS: JSON.stringify(keys) },
     });
     const out = JSON.parse(stdout) as { worker: string; signed: string };
     expect(out.worker).toBe(`file://${join(dir, 'dist/mailauth/sign-worker.js')}`);

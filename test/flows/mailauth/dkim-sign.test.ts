@@ -65,7 +65,9 @@ describe('signMessage verified by mailauth through the local DNS server', () => 
       { domain: DOMAIN, selector: 'pb202611', algo: 'rsa-sha256', status: 'pass', comment: null },
       { domain: DOMAIN, selector: 'pb202611e', algo: 'ed25519-sha256', status: 'pass', comment: null },
     ]);
-    expect(dns.queries).toEqual(expect.arrayContaining([`pb202611._domainkey.${DOMAIN} TXT`, `pb202611e._domainkey.${DOMAIN} TXT`]));
+    expect(dns.queries).toEqual(
+      expect.arrayContaining([`pb202611._domainkey.${DOMAIN} TXT`, `pb202611e._domainkey.${DOMAIN} TXT`]),
+    );
   });
 
   it('fails after one byte of the body changes', async () => {
@@ -76,13 +78,17 @@ describe('signMessage verified by mailauth through the local DNS server', () => 
     // mailauth reports a body hash mismatch as "neutral" (RFC 6376 6.3 leaves the word open): not a pass.
     const results = await verifyMessage(tampered, resolver);
     expect(results.map((r) => `${r.algo} ${r.status} ${r.comment}`)).toEqual([
-      'rsa-sha256 neutral body hash did not verify', 'ed25519-sha256 neutral body hash did not verify',
+      'rsa-sha256 neutral body hash did not verify',
+      'ed25519-sha256 neutral body hash did not verify',
     ]);
   });
 
   it('fails after the Subject changes', async () => {
     const signed = await signMessage(Buffer.from(MESSAGE), keys);
-    const tampered = Buffer.from(signed.toString('latin1').replace('Subject: Invoice 2026-0042', 'Subject: Invoice 2026-0043'), 'latin1');
+    const tampered = Buffer.from(
+      signed.toString('latin1').replace('Subject: Invoice 2026-0042', 'Subject: Invoice 2026-0043'),
+      'latin1',
+    );
     expect(await statuses(tampered)).toEqual(BOTH_FAIL);
   });
 
@@ -99,18 +105,26 @@ describe('signMessage verified by mailauth through the local DNS server', () => 
     const privateKey = rsaKey?.privateKeyPem ?? '';
     // Its index.d.ts types the options flat; at runtime the keys go in `signatureData`.
     const options = {
-      signingDomain: DOMAIN, selector: 'pb202611', privateKey, canonicalization: 'relaxed/relaxed',
+      signingDomain: DOMAIN,
+      selector: 'pb202611',
+      privateKey,
+      canonicalization: 'relaxed/relaxed',
       signatureData: [{ signingDomain: DOMAIN, selector: 'pb202611', privateKey }],
     };
     const { signatures, errors } = await dkimSign(raw, options);
     expect(errors).toEqual([]);
     const plain = Buffer.concat([Buffer.from(signatures), raw]);
-    expect(await statuses(Buffer.concat([Buffer.from('From: ceo@invoices.test\r\n'), plain]))).toEqual(['rsa-sha256 pass']);
+    expect(await statuses(Buffer.concat([Buffer.from('From: ceo@invoices.test\r\n'), plain]))).toEqual([
+      'rsa-sha256 pass',
+    ]);
   });
 
   it('survives headers that relays add and headers outside the signed list', async () => {
     const signed = await signMessage(Buffer.from(MESSAGE), keys);
-    const relayed = Buffer.concat([Buffer.from('Received: from gateway by mx.example.net\r\nX-Spam-Score: 0.1\r\n'), signed]);
+    const relayed = Buffer.concat([
+      Buffer.from('Received: from gateway by mx.example.net\r\nX-Spam-Score: 0.1\r\n'),
+      signed,
+    ]);
     expect(await statuses(relayed)).toEqual(BOTH_PASS);
   });
 
@@ -133,14 +147,20 @@ describe('createSignPool', () => {
     } finally {
       await pool.close();
     }
-    const afterClose = await pool.sign(Buffer.from(MESSAGE), keys).then(() => null, (e: unknown) => e);
+    const afterClose = await pool.sign(Buffer.from(MESSAGE), keys).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isDkimError(afterClose, 'E_DKIM_POOL')).toBe(true);
   });
 
   it('passes signing errors back as DkimErrors and keeps working', async () => {
     const pool = createSignPool({ size: 1 });
     try {
-      const bad = await pool.sign(Buffer.from(MESSAGE), [{ ...keys[0]!, privateKeyPem: 'nope' }]).then(() => null, (e: unknown) => e);
+      const bad = await pool.sign(Buffer.from(MESSAGE), [{ ...keys[0]!, privateKeyPem: 'nope' }]).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(isDkimError(bad, 'E_DKIM_KEY')).toBe(true);
       expect(await statuses(await pool.sign(Buffer.from(MESSAGE), keys))).toEqual(BOTH_PASS);
     } finally {

@@ -17,7 +17,9 @@ let base: string;
 let disk: Tmpfs;
 let stores: MxStores | undefined;
 const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'postbode-mx-full-'));
@@ -41,8 +43,18 @@ describe('MX inbox on a full disk', () => {
     let failure: unknown;
     for (let n = 0; n < 60 && failure === undefined; n++) {
       const id = `MX${String(n).padStart(4, '0')}`;
-      const entry = { id, receivedAt: n, envelope: { from: '', to: ['bounces+x@example.test'] }, client: { address: '127.0.0.1', helo: 'mx.test' } };
-      await inbox.put(entry, Buffer.alloc(200 * 1024, `bounce ${n}\r\n`)).then(() => stored.push(id), (err: unknown) => { failure = err; });
+      const entry = {
+        id,
+        receivedAt: n,
+        envelope: { from: '', to: ['bounces+x@example.test'] },
+        client: { address: '127.0.0.1', helo: 'mx.test' },
+      };
+      await inbox.put(entry, Buffer.alloc(200 * 1024, `bounce ${n}\r\n`)).then(
+        () => stored.push(id),
+        (err: unknown) => {
+          failure = err;
+        },
+      );
     }
     expect(stored.length).toBeGreaterThan(3);
     expect(isGatewayError(failure, 'E_STORAGE_FULL')).toBe(true);

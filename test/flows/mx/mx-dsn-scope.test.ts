@@ -5,17 +5,40 @@ import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../..
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
-interface LogRecipient { address: string; status: string }
+interface LogRecipient {
+  address: string;
+  status: string;
+}
 
 /** A DSN with one block per listed recipient, all failed with 5.1.1. */
 function dsnListing(to: string, failed: readonly string[]): string {
-  const blocks = failed.flatMap((r) => [`Final-Recipient: rfc822; ${r}`, 'Action: failed', 'Status: 5.1.1', `Diagnostic-Code: smtp; 550 5.1.1 <${r}>: User unknown`, '']);
+  const blocks = failed.flatMap((r) => [
+    `Final-Recipient: rfc822; ${r}`,
+    'Action: failed',
+    'Status: 5.1.1',
+    `Diagnostic-Code: smtp; 550 5.1.1 <${r}>: User unknown`,
+    '',
+  ]);
   return [
-    'From: MAILER-DAEMON@mx.customer.test', `To: ${to}`, 'Subject: Undelivered Mail Returned to Sender', 'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"', '',
-    '--b1', 'Content-Type: text/plain', '', 'failed', '',
-    '--b1', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.customer.test', '', ...blocks,
-    '--b1--', '',
+    'From: MAILER-DAEMON@mx.customer.test',
+    `To: ${to}`,
+    'Subject: Undelivered Mail Returned to Sender',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'failed',
+    '',
+    '--b1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.customer.test',
+    '',
+    ...blocks,
+    '--b1--',
+    '',
   ].join('\r\n');
 }
 
@@ -37,10 +60,19 @@ describe('a DSN only affects the recipient its VERP token names', () => {
   });
 
   async function sendToTwo(first: string, second: string): Promise<{ id: string; verpOfFirst: string }> {
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: [first, second], subject: 'Factuur 7', text: 'x\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: [first, second],
+      subject: 'Factuur 7',
+      text: 'x\n',
+    });
     const id = queueIdOf(info.response);
     const copies = await arrived(sink, id, 2);
-    await waitFor(async () => (await statuses(id)).every((r) => r.status === 'delivered') ? true : undefined, 8_000, 'delivered');
+    await waitFor(
+      async () => ((await statuses(id)).every((r) => r.status === 'delivered') ? true : undefined),
+      8_000,
+      'delivered',
+    );
     const copy = copies.find((m) => m.envelope.to.includes(first));
     return { id, verpOfFirst: copy!.envelope.from };
   }
@@ -64,20 +96,33 @@ describe('a DSN only affects the recipient its VERP token names', () => {
   }
 
   async function suppressed(): Promise<string[]> {
-    return ((await api(gw, 'GET', `/tenants/${gw.tenantId}/suppressions`)).body.suppressions as Array<{ address: string }>).map((s) => s.address);
+    return (
+      (await api(gw, 'GET', `/tenants/${gw.tenantId}/suppressions`)).body.suppressions as Array<{ address: string }>
+    ).map((s) => s.address);
   }
 
-  it('a DSN to recipient 1\'s VERP address listing 1 and 2 as failed bounces only recipient 1', async () => {
+  it("a DSN to recipient 1's VERP address listing 1 and 2 as failed bounces only recipient 1", async () => {
     const sent = await sendToTwo('een@customer.test', 'twee@customer.test');
     await toMx(sent.verpOfFirst, dsnListing(sent.verpOfFirst, ['twee@customer.test', 'een@customer.test']));
-    await waitFor(async () => (await statuses(sent.id)).find((r) => r.address === 'een@customer.test')?.status === 'bounced' ? true : undefined, 8_000, 'een bounced');
+    await waitFor(
+      async () =>
+        (await statuses(sent.id)).find((r) => r.address === 'een@customer.test')?.status === 'bounced'
+          ? true
+          : undefined,
+      8_000,
+      'een bounced',
+    );
     expect((await statuses(sent.id)).find((r) => r.address === 'twee@customer.test')?.status).toBe('delivered');
     // the suppression list is written right after the status
-    await waitFor(async () => ((await suppressed()).includes('een@customer.test') ? true : undefined), 5_000, 'een suppressed');
+    await waitFor(
+      async () => ((await suppressed()).includes('een@customer.test') ? true : undefined),
+      5_000,
+      'een suppressed',
+    );
     expect(await suppressed()).not.toContain('twee@customer.test');
   });
 
-  it('a DSN to recipient 1\'s VERP address listing only recipient 2 changes nothing and is counted as forged', async () => {
+  it("a DSN to recipient 1's VERP address listing only recipient 2 changes nothing and is counted as forged", async () => {
     const sent = await sendToTwo('drie@customer.test', 'vier@customer.test');
     const before = await forgedCount();
     await toMx(sent.verpOfFirst, dsnListing(sent.verpOfFirst, ['vier@customer.test']));

@@ -9,13 +9,26 @@ import { createInbox } from '../../../src/receive/mx/inbox.js';
 import { openMxStores } from '../../../src/feedback/mx-stores.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { ADMIN, api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
+import {
+  ADMIN,
+  api,
+  arrived,
+  headerOf,
+  legacyClient,
+  PLATFORM,
+  queueIdOf,
+  startSenderGateway,
+} from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply, standardDsn } from '../../feedback/mail-fixtures.js';
 
-interface LogRecipient { address: string; status: string; lastReply?: string }
+interface LogRecipient {
+  address: string;
+  status: string;
+  lastReply?: string;
+}
 
 /** What survives a restart, and DSNs that reach a forwarding address instead of the VERP one. */
 describe('inbound MX: crash between 250 and processing; DSNs to a forwarding address', () => {
@@ -39,7 +52,12 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
   const current = (): TestGateway => (restarted ? { ...gw, gateway: restarted } : gw);
 
   async function invoice(to: string): Promise<{ id: string; verp: string; messageId: string }> {
-    const info = await legacyClient(current()).sendMail({ from: 'billing@acme.test', to, subject: 'Factuur 7', text: 'x\n' });
+    const info = await legacyClient(current()).sendMail({
+      from: 'billing@acme.test',
+      to,
+      subject: 'Factuur 7',
+      text: 'x\n',
+    });
     const id = queueIdOf(info.response);
     const [got] = await arrived(sink, id);
     await statusOf(id, to, 'delivered');
@@ -47,16 +65,27 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
   }
 
   function statusOf(id: string, address: string, status: string): Promise<LogRecipient> {
-    return waitFor(async () => {
-      const answer = await api(current(), 'GET', `/messages/${id}`);
-      const r = (answer.body.message as { recipients: LogRecipient[] } | undefined)?.recipients.find((x) => x.address === address);
-      return r?.status === status ? r : undefined;
-    }, 8_000, `${address} ${status}`);
+    return waitFor(
+      async () => {
+        const answer = await api(current(), 'GET', `/messages/${id}`);
+        const r = (answer.body.message as { recipients: LogRecipient[] } | undefined)?.recipients.find(
+          (x) => x.address === address,
+        );
+        return r?.status === status ? r : undefined;
+      },
+      8_000,
+      `${address} ${status}`,
+    );
   }
 
   it('a DSN stored but not processed before a stop is processed at the next start; a forwarded reply replayed is not sent twice', async () => {
     const sent = await invoice('crash@customer.test');
-    const reply = personReply({ to: forwarding, from: 'jan@customer.test', messageId: '<replay@customer.test>', inReplyTo: sent.messageId });
+    const reply = personReply({
+      to: forwarding,
+      from: 'jan@customer.test',
+      messageId: '<replay@customer.test>',
+      inReplyTo: sent.messageId,
+    });
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     const mxId = queueIdOf((await client.send('jan@customer.test', [forwarding], reply)).last);
     client.close();
@@ -66,25 +95,67 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
     // the reply again as if the crash came after its forwarding but before the inbox cleanup.
     const stores = openMxStores(join(gw.dataDir, 'mx'));
     const inbox = createInbox(stores);
-    await inbox.put({ id: mxId, receivedAt: Date.now(), envelope: { from: 'jan@customer.test', to: [forwarding] }, client: { address: '192.0.2.1', helo: 'mx.customer.test' } },
-      Buffer.from(reply));
-    await inbox.put({ id: newQueueId(), receivedAt: Date.now(), envelope: { from: '', to: [sent.verp] }, client: { address: '192.0.2.1', helo: 'mx.customer.test' } },
-      Buffer.from(standardDsn({ to: sent.verp, recipient: 'crash@customer.test', action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 no such user' })));
+    await inbox.put(
+      {
+        id: mxId,
+        receivedAt: Date.now(),
+        envelope: { from: 'jan@customer.test', to: [forwarding] },
+        client: { address: '192.0.2.1', helo: 'mx.customer.test' },
+      },
+      Buffer.from(reply),
+    );
+    await inbox.put(
+      {
+        id: newQueueId(),
+        receivedAt: Date.now(),
+        envelope: { from: '', to: [sent.verp] },
+        client: { address: '192.0.2.1', helo: 'mx.customer.test' },
+      },
+      Buffer.from(
+        standardDsn({
+          to: sent.verp,
+          recipient: 'crash@customer.test',
+          action: 'failed',
+          status: '5.1.1',
+          diagnostic: '550 5.1.1 no such user',
+        }),
+      ),
+    );
     await stores.root.close();
 
-    restarted = await startGateway(gw.config, pino({ level: 'silent' }), Date.now, { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) });
+    restarted = await startGateway(gw.config, pino({ level: 'silent' }), Date.now, {
+      POSTBODE_ADMIN_TOKEN: ADMIN,
+      POSTBODE_SECRET_KEY: 'ab'.repeat(32),
+    });
     expect((await statusOf(sent.id, 'crash@customer.test', 'bounced')).lastReply).toBe('550 5.1.1 no such user');
     // inbox order is id order: the replayed reply (older id) was processed before the DSN
     const log = await api(current(), 'GET', `/messages?tenant=${gw.tenantId}&q=replay@customer.test`);
-    expect((log.body.messages as Array<{ id: string; kind: string }>).map((m) => [m.id, m.kind])).toEqual([[mxId, 'reply']]);
+    expect((log.body.messages as Array<{ id: string; kind: string }>).map((m) => [m.id, m.kind])).toEqual([
+      [mxId, 'reply'],
+    ]);
   });
 
-  it('a DSN sent to the forwarding address is matched by the returned Message-ID within the tenant; another tenant\'s is dropped as forged', async () => {
+  it("a DSN sent to the forwarding address is matched by the returned Message-ID within the tenant; another tenant's is dropped as forged", async () => {
     const sent = await invoice('fwd@customer.test');
     const send = async (messageId: string): Promise<void> => {
       const { client } = await RawSmtp.open(restarted!.mxPort!);
       try {
-        expect((await client.send('', [forwarding], standardDsn({ to: forwarding, recipient: 'fwd@customer.test', action: 'failed', status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full', messageId }))).code).toBe(250);
+        expect(
+          (
+            await client.send(
+              '',
+              [forwarding],
+              standardDsn({
+                to: forwarding,
+                recipient: 'fwd@customer.test',
+                action: 'failed',
+                status: '5.2.2',
+                diagnostic: '552 5.2.2 Mailbox full',
+                messageId,
+              }),
+            )
+          ).code,
+        ).toBe(250);
       } finally {
         client.close();
       }
@@ -100,10 +171,16 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
     const other = await api(current(), 'POST', '/tenants', { name: 'Other BV' });
     const otherTenant = other.body.tenant as { id: string; smtpUsername: string };
     const otherClient = createTransport({
-      host: '127.0.0.1', port: restarted!.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+      host: '127.0.0.1',
+      port: restarted!.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
       auth: { user: otherTenant.smtpUsername, pass: (other.body.smtp as { password: string }).password },
     });
-    const theirs = queueIdOf((await otherClient.sendMail({ from: 'b@other.test', to: 'fwd@customer.test', subject: 'Factuur 8', text: 'x\n' })).response);
+    const theirs = queueIdOf(
+      (await otherClient.sendMail({ from: 'b@other.test', to: 'fwd@customer.test', subject: 'Factuur 8', text: 'x\n' }))
+        .response,
+    );
     const [theirCopy] = await arrived(sink, theirs);
     await statusOf(theirs, 'fwd@customer.test', 'delivered');
     const metrics = async (): Promise<number> => {
@@ -113,6 +190,8 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
     const before = await metrics();
     await send(headerOf(theirCopy!.raw, 'Message-ID')[0] ?? '');
     await waitFor(async () => ((await metrics()) > before ? true : undefined), 5_000, 'forged count');
-    expect((await api(current(), 'GET', `/messages/${theirs}`)).body.message).toMatchObject({ recipients: [expect.objectContaining({ status: 'delivered' })] });
+    expect((await api(current(), 'GET', `/messages/${theirs}`)).body.message).toMatchObject({
+      recipients: [expect.objectContaining({ status: 'delivered' })],
+    });
   });
 });

@@ -15,7 +15,7 @@ const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2_000, 0xa7)]
  * is queued while the original is planned, before it is sent: once the original arrived,
  * the copy's absence from the queue is final. Real gateway, API and SMTP sink.
  */
-describe('the accountant copy uses the tenant\'s detection rules', () => {
+describe("the accountant copy uses the tenant's detection rules", () => {
   let sink: Sink;
   let gw: TestGateway;
 
@@ -35,7 +35,10 @@ describe('the accountant copy uses the tenant\'s detection rules', () => {
 
   async function send(client: ReturnType<typeof createTransport>, subject: string): Promise<string> {
     const info = await client.sendMail({
-      from: 'billing@acme.test', to: 'jan@customer.test', subject, text: 'In de bijlage.\n',
+      from: 'billing@acme.test',
+      to: 'jan@customer.test',
+      subject,
+      text: 'In de bijlage.\n',
       attachments: [{ filename: 'stuk.pdf', content: pdf, contentType: 'application/pdf' }],
     });
     const id = queueIdOf(info.response);
@@ -49,11 +52,18 @@ describe('the accountant copy uses the tenant\'s detection rules', () => {
   }
 
   async function accountantCopiesTo(address: string, id: string): Promise<void> {
-    await waitFor(() => (sink.messages.some((m) => m.envelope.to.includes(address) && m.raw.includes(`Z-DOC`)) ? true : undefined), 8_000, `copy of ${id}`);
+    await waitFor(
+      () => (sink.messages.some((m) => m.envelope.to.includes(address) && m.raw.includes(`Z-DOC`)) ? true : undefined),
+      8_000,
+      `copy of ${id}`,
+    );
   }
 
   it.each([false, true])('content rendering %s: the tenant rule decides, for this tenant only', async (enabled) => {
-    const sender = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { accountantAddress: 'boekhouder@acct.test', accountantMode: 'automatic' });
+    const sender = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, {
+      accountantAddress: 'boekhouder@acct.test',
+      accountantMode: 'automatic',
+    });
     expect(sender.status).toBe(200);
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled, rules })).status).toBe(200);
 
@@ -69,10 +79,17 @@ describe('the accountant copy uses the tenant\'s detection rules', () => {
     const made = await api(gw, 'POST', '/tenants', { name: 'Other BV', smtpUsername: 'other-detect' });
     const otherId = (made.body.tenant as { id: string }).id;
     const smtp = made.body.smtp as { username: string; password: string };
-    const put = await api(gw, 'PUT', `/tenants/${otherId}/sender`, { accountantAddress: 'boekhouder@other.test', accountantMode: 'automatic' });
+    const put = await api(gw, 'PUT', `/tenants/${otherId}/sender`, {
+      accountantAddress: 'boekhouder@other.test',
+      accountantMode: 'automatic',
+    });
     expect(put.status).toBe(200);
     const other = createTransport({
-      host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: smtp.username, pass: smtp.password },
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: smtp.username, pass: smtp.password },
     });
     expect(await copied(await send(other, 'Stuk Z-DOC-3'))).toBe(false);
     expect(await copied(await send(other, 'Factuur 2024-79 proforma'))).toBe(true);

@@ -8,7 +8,10 @@ import { waitFor } from '../../helpers/wait-for.js';
 import type { SMTPServerSession } from 'smtp-server';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
 
-interface Recipient { status: string; history: Array<{ outcome: string; reply: string }> }
+interface Recipient {
+  status: string;
+  history: Array<{ outcome: string; reply: string }>;
+}
 
 /**
  * Render once: a message the next hop defers is retried with the bytes its first attempt
@@ -42,7 +45,9 @@ describe('render once: a retry sends the stored bytes', () => {
   beforeAll(async () => {
     platform = await startSink({ onData: deferOnce });
     tenantServer = await startSink({ onData: deferOnce, auth: creds });
-    gw = await startSenderGateway(platform.port, { queue: { retry: { initialDelayMs: 1_500, maxDelayMs: 3_000, maxAgeMs: 60_000, jitter: 0 } } });
+    gw = await startSenderGateway(platform.port, {
+      queue: { retry: { initialDelayMs: 1_500, maxDelayMs: 3_000, maxAgeMs: 60_000, jitter: 0 } },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -61,8 +66,13 @@ describe('render once: a retry sends the stored bytes', () => {
     return { first: first!, second: second!.raw };
   }
 
-  it('forwarding: the second attempt carries the first attempt\'s DKIM-Signature and Message-ID, byte for byte', async () => {
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'jan@customer.test', subject: 'Factuur render-once 1', text: 'Bedrag: 10 EUR\n' });
+  it("forwarding: the second attempt carries the first attempt's DKIM-Signature and Message-ID, byte for byte", async () => {
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: 'jan@customer.test',
+      subject: 'Factuur render-once 1',
+      text: 'Bedrag: 10 EUR\n',
+    });
     const id = queueIdOf(info.response);
     const { first, second } = await bothAttempts(platform, id);
     expect(headerOf(first, 'dkim-signature')).toHaveLength(1);
@@ -74,11 +84,17 @@ describe('render once: a retry sends the stored bytes', () => {
     expect(jan!.history[0]!.reply).toMatch(/^451 /);
   });
 
-  it('a second tenant changing its settings re-renders only its own waiting mail; the first tenant\'s retry stays byte-identical', async () => {
+  it("a second tenant changing its settings re-renders only its own waiting mail; the first tenant's retry stays byte-identical", async () => {
     const made = await api(gw, 'POST', '/tenants', { name: 'Other BV', smtpUsername: 'other-render' });
-    const other = { id: (made.body.tenant as { id: string }).id, smtp: made.body.smtp as { username: string; password: string } };
+    const other = {
+      id: (made.body.tenant as { id: string }).id,
+      smtp: made.body.smtp as { username: string; password: string },
+    };
     const otherClient = createTransport({
-      host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
       auth: { user: other.smtp.username, pass: other.smtp.password },
     });
     // While both first attempts are refused, the other tenant renames its sender (nothing delivered yet).
@@ -86,8 +102,18 @@ describe('render once: a retry sends the stored bytes', () => {
       expect((await api(gw, 'PUT', `/tenants/${other.id}/sender`, { displayName: 'Other Renamed' })).status).toBe(200);
     });
     const [mine, theirs] = await Promise.all([
-      legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'piet@customer.test', subject: 'Factuur render-once acme', text: 'A\n' }),
-      otherClient.sendMail({ from: 'billing@other.test', to: 'kees@customer.test', subject: 'Factuur render-once other', text: 'B\n' }),
+      legacyClient(gw).sendMail({
+        from: 'billing@acme.test',
+        to: 'piet@customer.test',
+        subject: 'Factuur render-once acme',
+        text: 'A\n',
+      }),
+      otherClient.sendMail({
+        from: 'billing@other.test',
+        to: 'kees@customer.test',
+        subject: 'Factuur render-once other',
+        text: 'B\n',
+      }),
     ]);
     const acme = await bothAttempts(platform, queueIdOf(mine.response));
     expect(acme.second.equals(acme.first)).toBe(true);
@@ -104,7 +130,10 @@ describe('render once: a retry sends the stored bytes', () => {
       expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { displayName: 'Acme Later' })).status).toBe(200);
     });
     const info = await legacyClient(gw).sendMail({
-      from: 'billing@acme.test', to: ['early@customer.test', 'late@customer.test'], subject: 'Factuur render-once partial', text: 'D\n',
+      from: 'billing@acme.test',
+      to: ['early@customer.test', 'late@customer.test'],
+      subject: 'Factuur render-once partial',
+      text: 'D\n',
     });
     const id = queueIdOf(info.response);
     const got = await arrived(platform, id, 2);
@@ -118,14 +147,30 @@ describe('render once: a retry sends the stored bytes', () => {
 
   it('own SMTP: the retry goes through the tenant server with the same bytes; its password is never stored', async () => {
     const path = `/tenants/${gw.tenantId}/sender`;
-    const smtp = { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', allowPlaintextAuth: true, user: creds.user, password: creds.pass };
+    const smtp = {
+      host: '127.0.0.1',
+      port: tenantServer.port,
+      tls: 'opportunistic',
+      allowPlaintextAuth: true,
+      user: creds.user,
+      password: creds.pass,
+    };
     expect((await api(gw, 'PUT', path, { smtp, ownAddress: 'billing@acme.test' })).status).toBe(200);
     expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body.ok).toBe(true);
     expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
 
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'marie@customer.test', subject: 'Factuur render-once own', text: 'C\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: 'marie@customer.test',
+      subject: 'Factuur render-once own',
+      text: 'C\n',
+    });
     const id = queueIdOf(info.response);
-    await waitFor(async () => ((await historyOf(id))[0]!.status === 'deferred' ? true : undefined), 8_000, 'the first attempt deferred');
+    await waitFor(
+      async () => ((await historyOf(id))[0]!.status === 'deferred' ? true : undefined),
+      8_000,
+      'the first attempt deferred',
+    );
     expect(await filesContaining(gw.dataDir, creds.pass)).toEqual([]);
 
     const { first, second } = await bothAttempts(tenantServer, id);

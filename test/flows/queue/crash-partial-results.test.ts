@@ -12,8 +12,15 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 
 const ADMIN_TOKEN = 'crash-partial-admin-token-0123456789-abcdefghij';
 
-interface Creds { readonly user: string; readonly pass: string }
-interface RecipientView { readonly address: string; readonly status: string; readonly attempts: number }
+interface Creds {
+  readonly user: string;
+  readonly pass: string;
+}
+interface RecipientView {
+  readonly address: string;
+  readonly status: string;
+  readonly attempts: number;
+}
 
 /**
  * A message to several domains is delivered to each in its own transaction (direct MX). When
@@ -60,18 +67,31 @@ describe('kill -9 while one recipient domain stalls', () => {
   });
 
   const env = () => ({
-    POSTBODE_DATA_DIR: dataDir, POSTBODE_HOSTNAME: 'crash.postbode.test', POSTBODE_ADMIN_TOKEN: ADMIN_TOKEN,
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
-    POSTBODE_DELIVERY__MODE: 'direct', POSTBODE_DELIVERY__DIRECT__PORT: String(sink.port),
-    POSTBODE_DELIVERY__DIRECT__RESOLVER: dns.address, POSTBODE_DELIVERY__ALLOW_PRIVATE_TARGETS: '["127.0.0.1/32"]',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200', POSTBODE_QUEUE__RETRY__JITTER: '0',
+    POSTBODE_DATA_DIR: dataDir,
+    POSTBODE_HOSTNAME: 'crash.postbode.test',
+    POSTBODE_ADMIN_TOKEN: ADMIN_TOKEN,
+    POSTBODE_SMTP__HOST: '127.0.0.1',
+    POSTBODE_SMTP__PORT: '0',
+    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
+    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1',
+    POSTBODE_HTTP__PORT: '0',
+    POSTBODE_DELIVERY__MODE: 'direct',
+    POSTBODE_DELIVERY__DIRECT__PORT: String(sink.port),
+    POSTBODE_DELIVERY__DIRECT__RESOLVER: dns.address,
+    POSTBODE_DELIVERY__ALLOW_PRIVATE_TARGETS: '["127.0.0.1/32"]',
+    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200',
+    POSTBODE_QUEUE__RETRY__JITTER: '0',
   });
 
   async function send(gw: GatewayProcess, creds: Creds, to: string[], subject: string): Promise<string> {
     const client = createTransport({
-      host: '127.0.0.1', port: gw.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: creds,
+      host: '127.0.0.1',
+      port: gw.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: creds,
     });
     try {
       const info = await client.sendMail({ from: 'billing@acme.test', to, subject, text: `${subject}\n` });
@@ -85,7 +105,9 @@ describe('kill -9 while one recipient domain stalls', () => {
 
   /** The message's recipients from the API; undefined while the API asks us to slow down (waitFor polls fast). */
   async function recipients(gw: GatewayProcess, id: string): Promise<RecipientView[] | undefined> {
-    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/messages/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/messages/${id}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     if (res.status === 429) return undefined;
     if (res.status !== 200) throw new Error(`GET message ${id}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { message: { recipients: RecipientView[] } }).message.recipients;
@@ -98,14 +120,24 @@ describe('kill -9 while one recipient domain stalls', () => {
     const m1 = await send(first, tenantA, ['a@fast1.test', 'b@fast2.test', 'c@slow.test'], 'Factuur A');
     const m2 = await send(first, tenantB, ['d@fast1.test', 'e@slow.test'], 'Factuur B');
 
-    await waitFor(() => (stalled === 2 && ['a@fast1.test', 'b@fast2.test', 'd@fast1.test'].every((a) => copiesTo(a) === 1) ? true : undefined),
-      15_000, 'the fast domains delivered and the slow one stalled');
+    await waitFor(
+      () =>
+        stalled === 2 && ['a@fast1.test', 'b@fast2.test', 'd@fast1.test'].every((a) => copiesTo(a) === 1)
+          ? true
+          : undefined,
+      15_000,
+      'the fast domains delivered and the slow one stalled',
+    );
     // The 250s are in: each must be on record while the slow domain still holds its transaction.
     const recorded = async (id: string, addresses: string[]): Promise<true | undefined> => {
       const rs = await recipients(first, id);
       return rs && addresses.every((a) => rs.find((r) => r.address === a)?.status === 'delivered') ? true : undefined;
     };
-    await waitFor(() => recorded(m1, ['a@fast1.test', 'b@fast2.test']), 5_000, 'the 250s of message A on record before the kill');
+    await waitFor(
+      () => recorded(m1, ['a@fast1.test', 'b@fast2.test']),
+      5_000,
+      'the 250s of message A on record before the kill',
+    );
     await waitFor(() => recorded(m2, ['d@fast1.test']), 5_000, 'the 250 of message B on record before the kill');
     first.child.kill('SIGKILL');
     await first.exited();
@@ -114,16 +146,31 @@ describe('kill -9 while one recipient domain stalls', () => {
     const second = await spawnGateway(env());
     try {
       const done = async (id: string): Promise<true | undefined> =>
-        ((await recipients(second, id))?.every((r) => r.status === 'delivered') ? true : undefined);
+        (await recipients(second, id))?.every((r) => r.status === 'delivered') ? true : undefined;
       await waitFor(() => done(m1), 15_000, 'message A complete after the restart');
       await waitFor(() => done(m2), 15_000, 'message B complete after the restart');
-      const copies = Object.fromEntries(['a@fast1.test', 'b@fast2.test', 'c@slow.test', 'd@fast1.test', 'e@slow.test'].map((a) => [a, copiesTo(a)]));
-      expect(copies).toEqual({ 'a@fast1.test': 1, 'b@fast2.test': 1, 'c@slow.test': 1, 'd@fast1.test': 1, 'e@slow.test': 1 });
+      const copies = Object.fromEntries(
+        ['a@fast1.test', 'b@fast2.test', 'c@slow.test', 'd@fast1.test', 'e@slow.test'].map((a) => [a, copiesTo(a)]),
+      );
+      expect(copies).toEqual({
+        'a@fast1.test': 1,
+        'b@fast2.test': 1,
+        'c@slow.test': 1,
+        'd@fast1.test': 1,
+        'e@slow.test': 1,
+      });
       // A recipient's attempts say the same: one each for the fast ones, the slow ones were tried once (by the second process).
       const final = await waitFor(() => recipients(second, m1), 5_000, 'message A from the API');
-      expect(final.map((r) => [r.address, r.attempts])).toEqual([['a@fast1.test', 1], ['b@fast2.test', 1], ['c@slow.test', 1]]);
+      expect(final.map((r) => [r.address, r.attempts])).toEqual([
+        ['a@fast1.test', 1],
+        ['b@fast2.test', 1],
+        ['c@slow.test', 1],
+      ]);
 
-      const opened = second.output().split('\n').find((l) => l.includes('"queue opened"'));
+      const opened = second
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"queue opened"'));
       expect(JSON.parse(opened ?? '{}')).toMatchObject({ replayed: 2 });
       const metrics = await (await fetch(`http://127.0.0.1:${second.httpPort}/metrics`)).text();
       expect(metrics).toMatch(/^postbode_queue_replayed_total 2$/m);
@@ -135,7 +182,10 @@ describe('kill -9 while one recipient domain stalls', () => {
     // After a clean stop nothing was in flight: the next start replays nothing.
     const third = await spawnGateway(env());
     try {
-      const listening = third.output().split('\n').find((l) => l.includes('"postbode listening"'));
+      const listening = third
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"postbode listening"'));
       expect(JSON.parse(listening ?? '{}')).toMatchObject({ replayed: 0 });
     } finally {
       third.child.kill('SIGTERM');

@@ -32,31 +32,57 @@ describe('kill -9 mid-stream, restart', () => {
   });
 
   const env = () => ({
-    POSTBODE_DATA_DIR: dataDir, POSTBODE_HOSTNAME: 'crash.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
-    POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
-    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port), POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200', POSTBODE_QUEUE__RETRY__JITTER: '0',
+    POSTBODE_DATA_DIR: dataDir,
+    POSTBODE_HOSTNAME: 'crash.postbode.test',
+    POSTBODE_SMTP__HOST: '127.0.0.1',
+    POSTBODE_SMTP__PORT: '0',
+    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
+    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
+    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+    POSTBODE_HTTP__HOST: '127.0.0.1',
+    POSTBODE_HTTP__PORT: '0',
+    POSTBODE_DELIVERY__MODE: 'smarthost',
+    POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
+    POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
+    POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
+    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200',
+    POSTBODE_QUEUE__RETRY__JITTER: '0',
   });
 
   it('delivers every acknowledged message after a SIGKILL and a restart', async () => {
     const first: GatewayProcess = await spawnGateway(env());
     const client = createTransport({
-      host: '127.0.0.1', port: first.smtpPort, pool: true, maxConnections: 8, requireTLS: true,
-      tls: { rejectUnauthorized: false }, auth: { user: creds.user, pass: creds.pass },
+      host: '127.0.0.1',
+      port: first.smtpPort,
+      pool: true,
+      maxConnections: 8,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: creds.user, pass: creds.pass },
     });
     const acked = new Set<number>();
     const total = 300;
     let killed = false;
-    const sends = Array.from({ length: total }, (_, seq) => client.sendMail({
-      from: 'billing@acme.test', to: `client${seq}@customer.test`, subject: `Factuur ${seq}`,
-      headers: { 'X-Seq': String(seq) }, text: `Invoice ${seq}\n`.repeat(200),
-    }).then((info) => {
-      if (/^250 /.test(info.response)) acked.add(seq);
-      if (acked.size >= 100 && !killed) { killed = true; first.child.kill('SIGKILL'); }
-    }, () => undefined));
+    const sends = Array.from({ length: total }, (_, seq) =>
+      client
+        .sendMail({
+          from: 'billing@acme.test',
+          to: `client${seq}@customer.test`,
+          subject: `Factuur ${seq}`,
+          headers: { 'X-Seq': String(seq) },
+          text: `Invoice ${seq}\n`.repeat(200),
+        })
+        .then(
+          (info) => {
+            if (/^250 /.test(info.response)) acked.add(seq);
+            if (acked.size >= 100 && !killed) {
+              killed = true;
+              first.child.kill('SIGKILL');
+            }
+          },
+          () => undefined,
+        ),
+    );
     await Promise.all(sends);
     client.close();
     await first.exited();
@@ -66,9 +92,12 @@ describe('kill -9 mid-stream, restart', () => {
 
     const second = await spawnGateway(env());
     try {
-      const arrived = () => new Set(sink.messages.map((m) => Number(/^X-Seq: (\d+)/mi.exec(m.raw.toString('latin1'))?.[1])));
+      const arrived = () =>
+        new Set(sink.messages.map((m) => Number(/^X-Seq: (\d+)/im.exec(m.raw.toString('latin1'))?.[1])));
       // On a timeout the expect below names the missing messages.
-      await waitFor(() => [...acked].every((s) => arrived().has(s)), 30_000, 'every acknowledged message', 100).catch(() => undefined);
+      await waitFor(() => [...acked].every((s) => arrived().has(s)), 30_000, 'every acknowledged message', 100).catch(
+        () => undefined,
+      );
       const missing = [...acked].filter((s) => !arrived().has(s));
       expect(missing).toEqual([]);
     } finally {

@@ -15,7 +15,9 @@ import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 let base: string;
 let disk: Tmpfs;
 const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'postbode-lmdb-env-'));
@@ -40,7 +42,12 @@ describe('openLmdbEnv on a full disk', () => {
     const stored: string[] = [];
     let failure: unknown;
     for (let n = 0; n < 40 && failure === undefined; n++) {
-      await blobs.put(`b${n}`, Buffer.alloc(200 * 1024, n)).then(() => stored.push(`b${n}`), (err: unknown) => { failure = err; });
+      await blobs.put(`b${n}`, Buffer.alloc(200 * 1024, n)).then(
+        () => stored.push(`b${n}`),
+        (err: unknown) => {
+          failure = err;
+        },
+      );
     }
     expect(stored.length).toBeGreaterThan(3);
     expect(failure).toBeInstanceOf(Error);
@@ -54,10 +61,17 @@ describe('openLmdbEnv on a full disk', () => {
     // Still full: a write fails cleanly again. Then room is made and writes succeed.
     await expect(blobs.put('big', Buffer.alloc(900 * 1024, 1))).rejects.toThrow();
     await rm(join(disk.path, 'ballast'));
-    await waitFor(async () => {
-      const ok = await blobs.put('after', Buffer.alloc(200 * 1024, 7)).then(() => true, () => undefined);
-      return ok;
-    }, 10_000, 'a write after space is freed');
+    await waitFor(
+      async () => {
+        const ok = await blobs.put('after', Buffer.alloc(200 * 1024, 7)).then(
+          () => true,
+          () => undefined,
+        );
+        return ok;
+      },
+      10_000,
+      'a write after space is freed',
+    );
     expect(blobs.get('after')?.equals(Buffer.alloc(200 * 1024, 7))).toBe(true);
     await root.close();
     await expectNothingFor(100, () => unhandled.length === 0, 'an unhandled rejection after close');

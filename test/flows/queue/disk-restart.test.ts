@@ -23,7 +23,9 @@ import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 const ADMIN = 'disk-restart-admin-token-0123456789abcdefghijklmnop';
 const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ef'.repeat(32) };
 const warnings: string[] = [];
-const onWarning = (w: Error): void => { warnings.push(`${(w as NodeJS.ErrnoException).code ?? ''} ${w.message}`); };
+const onWarning = (w: Error): void => {
+  warnings.push(`${(w as NodeJS.ErrnoException).code ?? ''} ${w.message}`);
+};
 let base: string;
 let sink: Sink;
 let accepting = false;
@@ -35,8 +37,15 @@ let gw: Gateway | undefined;
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'postbode-disk-restart-'));
   sink = await startSink({
-    onRcpt: () => { if (!accepting) throw sinkReply(451, '4.3.0 try later'); },
-    onData: async () => { if (hold) { hold.count++; await hold.gate; } },
+    onRcpt: () => {
+      if (!accepting) throw sinkReply(451, '4.3.0 try later');
+    },
+    onData: async () => {
+      if (hold) {
+        hold.count++;
+        await hold.gate;
+      }
+    },
   });
   process.on('warning', onWarning);
 });
@@ -102,7 +111,7 @@ async function readyz(g: Gateway): Promise<number> {
 function seqCounts(): Map<number, number> {
   const counts = new Map<number, number>();
   for (const m of sink.messages) {
-    const seq = Number(/^X-Seq: (\d+)/mi.exec(m.raw.toString('latin1'))?.[1]);
+    const seq = Number(/^X-Seq: (\d+)/im.exec(m.raw.toString('latin1'))?.[1]);
     counts.set(seq, (counts.get(seq) ?? 0) + 1);
   }
   return counts;
@@ -112,25 +121,45 @@ const WATERMARK = 2 * 1024 * 1024;
 const cases = [
   {
     // Without a watermark (0) new mail is what hits the full disk: the enqueue fails with 452.
-    env: 'queue', dir: 'queue', minFree: 0,
-    action: async (g: Gateway) => { expect(await refusal(g.smtpPort)).toMatch(/^452 4\.3\.1 /); },
+    env: 'queue',
+    dir: 'queue',
+    minFree: 0,
+    action: async (g: Gateway) => {
+      expect(await refusal(g.smtpPort)).toMatch(/^452 4\.3\.1 /);
+    },
   },
   {
     // Deliveries in flight when the disk fills: completing them writes the archive first.
-    env: 'body archive', dir: 'queue-archive', minFree: WATERMARK, inFlightAtFill: true,
+    env: 'body archive',
+    dir: 'queue-archive',
+    minFree: WATERMARK,
+    inFlightAtFill: true,
     before: async () => {
       let release = (): void => undefined;
-      hold = { count: 0, release: () => release(), gate: new Promise<void>((r) => { release = r; }) };
+      hold = {
+        count: 0,
+        release: () => release(),
+        gate: new Promise<void>((r) => {
+          release = r;
+        }),
+      };
       accepting = true;
       await waitFor(() => (hold!.count >= 6 ? true : undefined), 10_000, 'six deliveries held by the sink');
     },
-    action: async () => { const h = hold; hold = undefined; h?.release(); },
+    action: async () => {
+      const h = hold;
+      hold = undefined;
+      h?.release();
+    },
   },
   {
-    env: 'tenant limits (settings)', dir: 'limits', minFree: WATERMARK,
+    env: 'tenant limits (settings)',
+    dir: 'limits',
+    minFree: WATERMARK,
     action: async (g: Gateway, tenantId: string) => {
       const res = await fetch(`http://127.0.0.1:${g.httpPort}/api/v1/tenants/${tenantId}/limits`, {
-        method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ messagesPerHour: 5000 + Math.floor(Math.random() * 1000), deliveryWeight: 3 }),
       });
       expect([200, 507]).toContain(res.status);
@@ -140,49 +169,68 @@ const cases = [
 ];
 
 describe('a gateway whose disk fills up completely', () => {
-  for (const { env, dir, minFree, before, action, inFlightAtFill } of cases) it(`retires the failed ${env} handle, restarts on the full disk with 452, and delivers every acked message (twice only if sent while full)`, async (ctx) => {
-    sink.messages.length = 0;
-    accepting = false;
-    disk = mountTmpfs(join(base, dir), '16m');
-    if (disk.error) ctx.skip(`needs root to mount a tmpfs (mount failed: ${disk.error})`);
-    const dataDir = disk.path;
-    const store = openTenantStore(join(dataDir, 'config'));
-    const { tenant } = await addTenant(store, { name: 'Acme BV', allowedIps: ['127.0.0.1'] });
-    await store.close();
-    gw = await start(dataDir, minFree);
-    const acked: number[] = [];
-    for (let seq = 0; seq < 6; seq++) if ((await send(gw.smtpPort, seq)).startsWith('250 ')) acked.push(seq);
-    expect(acked).toHaveLength(6);
+  for (const { env, dir, minFree, before, action, inFlightAtFill } of cases)
+    it(`retires the failed ${env} handle, restarts on the full disk with 452, and delivers every acked message (twice only if sent while full)`, async (ctx) => {
+      sink.messages.length = 0;
+      accepting = false;
+      disk = mountTmpfs(join(base, dir), '16m');
+      if (disk.error) ctx.skip(`needs root to mount a tmpfs (mount failed: ${disk.error})`);
+      const dataDir = disk.path;
+      const store = openTenantStore(join(dataDir, 'config'));
+      const { tenant } = await addTenant(store, { name: 'Acme BV', allowedIps: ['127.0.0.1'] });
+      await store.close();
+      gw = await start(dataDir, minFree);
+      const acked: number[] = [];
+      for (let seq = 0; seq < 6; seq++) if ((await send(gw.smtpPort, seq)).startsWith('250 ')) acked.push(seq);
+      expect(acked).toHaveLength(6);
 
-    await before?.();
-    await fillDisk(dataDir);
-    const retired = warnings.length;
-    const target = join(dataDir, dir);
-    await waitFor(async () => {
-      await action(gw!, tenant.id);
-      return warnings.slice(retired).some((w) => w.includes('POSTBODE_LMDB_REOPENED') && w.includes(`${target} `)) ? true : undefined;
-    }, 15_000, `a failed commit in ${dir}`);
-    await waitFor(async () => ((await refusal(gw!.smtpPort)).startsWith('452 4.3.1 ') ? true : undefined), 8_000, '452 4.3.1');
+      await before?.();
+      await fillDisk(dataDir);
+      const retired = warnings.length;
+      const target = join(dataDir, dir);
+      await waitFor(
+        async () => {
+          await action(gw!, tenant.id);
+          return warnings.slice(retired).some((w) => w.includes('POSTBODE_LMDB_REOPENED') && w.includes(`${target} `))
+            ? true
+            : undefined;
+        },
+        15_000,
+        `a failed commit in ${dir}`,
+      );
+      await waitFor(
+        async () => ((await refusal(gw!.smtpPort)).startsWith('452 4.3.1 ') ? true : undefined),
+        8_000,
+        '452 4.3.1',
+      );
 
-    // Restart on the still-full disk.
-    await gw.stop(2000);
-    gw = await start(dataDir, minFree);
-    expect(await refusal(gw.smtpPort)).toMatch(/^452 4\.3\.1 /);
-    if (minFree > 0) expect(await readyz(gw)).toBe(503);
+      // Restart on the still-full disk.
+      await gw.stop(2000);
+      gw = await start(dataDir, minFree);
+      expect(await refusal(gw.smtpPort)).toMatch(/^452 4\.3\.1 /);
+      if (minFree > 0) expect(await readyz(gw)).toBe(503);
 
-    await freeDisk(dataDir);
-    accepting = true;
-    await waitFor(async () => ((await readyz(gw!)) === 200 ? true : undefined), 8_000, '/readyz 200');
-    expect(await send(gw.smtpPort, 100)).toMatch(/^250 /);
-    acked.push(100);
-    await waitFor(() => (acked.every((s) => seqCounts().has(s)) ? true : undefined), 15_000, 'every acked message delivered');
-    // A late duplicate would arrive within a second (retries every 200 ms).
-    await expectNothingFor(1_000, () => acked.every((s) => (seqCounts().get(s) ?? 0) <= 2), 'a third copy of a message');
-    const counts = seqCounts();
-    // A message the next hop took while the disk was full may have no recorded result: at least
-    // once, so it may come twice. Nothing else may: no replay of what was recorded, no loss.
-    const sentWhileFull = inFlightAtFill ? acked.slice(0, 6) : [];
-    expect(acked.filter((s) => (counts.get(s) ?? 0) < 1 || (counts.get(s) ?? 0) > 2)).toEqual([]);
-    expect(acked.filter((s) => counts.get(s) !== 1 && !sentWhileFull.includes(s))).toEqual([]);
-  }, 60_000);
+      await freeDisk(dataDir);
+      accepting = true;
+      await waitFor(async () => ((await readyz(gw!)) === 200 ? true : undefined), 8_000, '/readyz 200');
+      expect(await send(gw.smtpPort, 100)).toMatch(/^250 /);
+      acked.push(100);
+      await waitFor(
+        () => (acked.every((s) => seqCounts().has(s)) ? true : undefined),
+        15_000,
+        'every acked message delivered',
+      );
+      // A late duplicate would arrive within a second (retries every 200 ms).
+      await expectNothingFor(
+        1_000,
+        () => acked.every((s) => (seqCounts().get(s) ?? 0) <= 2),
+        'a third copy of a message',
+      );
+      const counts = seqCounts();
+      // A message the next hop took while the disk was full may have no recorded result: at least
+      // once, so it may come twice. Nothing else may: no replay of what was recorded, no loss.
+      const sentWhileFull = inFlightAtFill ? acked.slice(0, 6) : [];
+      expect(acked.filter((s) => (counts.get(s) ?? 0) < 1 || (counts.get(s) ?? 0) > 2)).toEqual([]);
+      expect(acked.filter((s) => counts.get(s) !== 1 && !sentWhileFull.includes(s))).toEqual([]);
+    }, 60_000);
 });

@@ -35,7 +35,9 @@ beforeAll(async () => {
   await addTenant(store, { name: 'Other BV', allowedIps: ['127.0.0.2'] });
   await store.close();
   const config = testConfig(disk.path, sink.port, {
-    smtp: { requireVerifiedSender: false }, queue: { minFreeBytes: MIN_FREE }, platform: PLATFORM,
+    smtp: { requireVerifiedSender: false },
+    queue: { minFreeBytes: MIN_FREE },
+    platform: PLATFORM,
   });
   gw = await startGateway(config, pino({ level: 'silent' }), Date.now, { POSTBODE_SECRET_KEY: 'cd'.repeat(32) });
 });
@@ -49,7 +51,7 @@ afterAll(async () => {
 
 async function readyz(): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${gw!.httpPort}/readyz`);
-  return { status: res.status, body: await res.json() as Record<string, unknown> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function metric(name: string): Promise<number | undefined> {
@@ -88,7 +90,14 @@ describe('the free-space watermark', () => {
     await open.expect('RCPT TO:<client@customer.test>', 250);
 
     await fillTo(MIN_FREE - 1024 * 1024);
-    const notReady = await waitFor(async () => { const r = await readyz(); return r.status === 503 ? r : undefined; }, 8_000, '/readyz 503');
+    const notReady = await waitFor(
+      async () => {
+        const r = await readyz();
+        return r.status === 503 ? r : undefined;
+      },
+      8_000,
+      '/readyz 503',
+    );
     expect(notReady.body).toMatchObject({ ready: false, reason: 'disk_below_watermark', minFreeBytes: MIN_FREE });
     expect(notReady.body.freeBytes).toBeLessThan(MIN_FREE);
     expect(await metric('postbode_disk_below_watermark')).toBe(1);
@@ -107,10 +116,18 @@ describe('the free-space watermark', () => {
     await waitFor(async () => ((await readyz()).status === 200 ? true : undefined), 8_000, '/readyz 200');
     expect(await metric('postbode_disk_below_watermark')).toBe(0);
     const { client } = await RawSmtp.open(gw!.smtpPort);
-    const sent = await client.send('billing@acme.test', ['client@customer.test'], 'Subject: after\r\n\r\nspace is back\r\n');
+    const sent = await client.send(
+      'billing@acme.test',
+      ['client@customer.test'],
+      'Subject: after\r\n\r\nspace is back\r\n',
+    );
     client.close();
     expect(sent.last).toMatch(/^250 /);
-    await waitFor(() => (sink.messages.some((m) => m.raw.includes('space is back')) ? true : undefined), 8_000, 'delivery');
+    await waitFor(
+      () => (sink.messages.some((m) => m.raw.includes('space is back')) ? true : undefined),
+      8_000,
+      'delivery',
+    );
     expect(sink.messages.some((m) => m.raw.includes('filled meanwhile'))).toBe(false);
   }, 30_000);
 });

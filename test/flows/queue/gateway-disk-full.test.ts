@@ -27,7 +27,11 @@ describe('a running gateway on a full disk', () => {
     dataDir = join(base, 'data');
     disk = mountTmpfs(dataDir, '12m');
     // The next hop defers everything until the test lets it accept: mail piles up in the queue.
-    sink = await startSink({ onRcpt: () => { if (!accepting) throw sinkReply(451, '4.3.0 try later'); } });
+    sink = await startSink({
+      onRcpt: () => {
+        if (!accepting) throw sinkReply(451, '4.3.0 try later');
+      },
+    });
   });
   afterAll(async () => {
     await sink.close();
@@ -42,14 +46,22 @@ describe('a running gateway on a full disk', () => {
     await store.close();
     const gw = await spawnGateway({
       POSTBODE_DATA_DIR: dataDir,
-      POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0', POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
-      POSTBODE_SMTP__CERT_FILE: join(base, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(base, 'server.key'),
-      POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
-      POSTBODE_DELIVERY__MODE: 'smarthost', POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
-      POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port), POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
+      POSTBODE_SMTP__HOST: '127.0.0.1',
+      POSTBODE_SMTP__PORT: '0',
+      POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
+      POSTBODE_SMTP__CERT_FILE: join(base, 'server.crt'),
+      POSTBODE_SMTP__KEY_FILE: join(base, 'server.key'),
+      POSTBODE_HTTP__HOST: '127.0.0.1',
+      POSTBODE_HTTP__PORT: '0',
+      POSTBODE_DELIVERY__MODE: 'smarthost',
+      POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
+      POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
+      POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
       // The watermark off: this test is about the write that fails when the disk really fills.
       POSTBODE_QUEUE__MIN_FREE_BYTES: '0',
-      POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '300', POSTBODE_QUEUE__RETRY__MAX_DELAY_MS: '600', POSTBODE_QUEUE__RETRY__JITTER: '0',
+      POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '300',
+      POSTBODE_QUEUE__RETRY__MAX_DELAY_MS: '600',
+      POSTBODE_QUEUE__RETRY__JITTER: '0',
     });
     try {
       const client = createTransport({ host: '127.0.0.1', port: gw.smtpPort, ignoreTLS: true });
@@ -59,8 +71,12 @@ describe('a running gateway on a full disk', () => {
       for (let seq = 0; seq < 200 && !full; seq++) {
         try {
           await client.sendMail({
-            from: 'billing@acme.test', to: `client${seq}@customer.test`, subject: `Factuur ${seq}`,
-            headers: { 'X-Seq': String(seq) }, text: 'invoice', attachments: [{ filename: 'f.pdf', content: attachment }],
+            from: 'billing@acme.test',
+            to: `client${seq}@customer.test`,
+            subject: `Factuur ${seq}`,
+            headers: { 'X-Seq': String(seq) },
+            text: 'invoice',
+            attachments: [{ filename: 'f.pdf', content: attachment }],
           });
           acked.push(seq);
         } catch (err) {
@@ -74,9 +90,12 @@ describe('a running gateway on a full disk', () => {
       expect(gw.child.exitCode).toBeNull();
 
       accepting = true;
-      const arrived = () => new Set(sink.messages.map((m) => Number(/^X-Seq: (\d+)/mi.exec(m.raw.toString('latin1'))?.[1])));
+      const arrived = () =>
+        new Set(sink.messages.map((m) => Number(/^X-Seq: (\d+)/im.exec(m.raw.toString('latin1'))?.[1])));
       // On a timeout the expect below names the missing messages.
-      await waitFor(() => acked.every((s) => arrived().has(s)), 40_000, 'every acknowledged message', 100).catch(() => undefined);
+      await waitFor(() => acked.every((s) => arrived().has(s)), 40_000, 'every acknowledged message', 100).catch(
+        () => undefined,
+      );
       expect(acked.filter((s) => !arrived().has(s))).toEqual([]);
       expect(gw.child.exitCode).toBeNull();
     } finally {

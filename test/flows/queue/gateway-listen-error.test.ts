@@ -28,13 +28,24 @@ afterAll(async () => {
 describe('a listener that cannot bind', () => {
   it('exits with a message naming the listener, the key and its environment variable', async () => {
     const start = spawnGateway({
-      POSTBODE_DATA_DIR: dataDir, POSTBODE_SMTP__HOST: '127.0.0.1', POSTBODE_SMTP__PORT: '0',
-      POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'), POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-      POSTBODE_HTTP__HOST: '127.0.0.1', POSTBODE_HTTP__PORT: '0',
-      POSTBODE_PLATFORM__SENDING_DOMAIN: 'mail.example.test', POSTBODE_MX__HOST: '127.0.0.1', POSTBODE_MX__PORT: String(takenPort),
+      POSTBODE_DATA_DIR: dataDir,
+      POSTBODE_SMTP__HOST: '127.0.0.1',
+      POSTBODE_SMTP__PORT: '0',
+      POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
+      POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
+      POSTBODE_HTTP__HOST: '127.0.0.1',
+      POSTBODE_HTTP__PORT: '0',
+      POSTBODE_PLATFORM__SENDING_DOMAIN: 'mail.example.test',
+      POSTBODE_MX__HOST: '127.0.0.1',
+      POSTBODE_MX__PORT: String(takenPort),
     });
-    const failure = await start.then(() => 'started', (err: unknown) => String(err));
+    const failure = await start.then(
+      () => 'started',
+      (err: unknown) => String(err),
+    );
     expect(failure).toMatch(/^Error: gateway exited with 1/);
-    expect(failure).toContain(`cannot listen on 127.0.0.1:${takenPort} for the inbound MX (EADDRINUSE: another program listens there); change mx.port (environment POSTBODE_MX__PORT)`);
+    expect(failure).toContain(
+      `cannot listen on 127.0.0.1:${takenPort} for the inbound MX (EADDRINUSE: another program listens there); change mx.port (environment POSTBODE_MX__PORT)`,
+    );
   });
 });

@@ -25,15 +25,23 @@ function open(): LmdbQueue {
 
 function mail(receivedAt: number, to: string[] = ['b@example.test'], tenantId = 't1'): NewMessage {
   return {
-    id: newQueueId(receivedAt), tenantId, kind: 'mail', envelope: { from: 'a@example.test', to },
-    receivedAt, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${receivedAt}@example.test>`,
+    id: newQueueId(receivedAt),
+    tenantId,
+    kind: 'mail',
+    envelope: { from: 'a@example.test', to },
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${receivedAt}@example.test>`,
   };
 }
 
 const body = Buffer.from('Subject: Factuur\r\n\r\nHello\r\n');
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => new Error('expected a rejection'), (err: unknown) => err);
+  return promise.then(
+    () => new Error('expected a rejection'),
+    (err: unknown) => err,
+  );
 }
 
 /** A message deferred once: due at 2_000 + 10_000. */
@@ -92,7 +100,11 @@ describe('LmdbQueue.hold and release', () => {
     await queue.hold(deferred.id, 3_001, 'customer asked to wait');
     expect(held.recipients[0]).toMatchObject({ status: 'held' });
     expect(held.heldAt).toBe(3_000);
-    expect(queue.get(deferred.id)?.recipients[0]?.history.at(-1)).toEqual({ at: 3_001, outcome: 'held', reply: 'customer asked to wait' });
+    expect(queue.get(deferred.id)?.recipients[0]?.history.at(-1)).toEqual({
+      at: 3_001,
+      outcome: 'held',
+      reply: 'customer asked to wait',
+    });
     expect(dueIds(queue, 1e15)).toEqual([]);
     expect(queue.nextDueAt()).toBeUndefined();
     expect(queue.depth()).toEqual({ messages: 2, queued: 0, deferred: 0, held: 2 });
@@ -131,7 +143,11 @@ describe('LmdbQueue.hold and release', () => {
     const inFlight = queue.due(1_000, 1, none); // the scheduler took it...
     await queue.hold(m.id, 1_001); // ...then the admin held it
     expect(inFlight.map((x) => x.id)).toEqual([m.id]);
-    const after = await queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 busy' }], 1_002);
+    const after = await queue.record(
+      m.id,
+      [{ address: 'b@example.test', outcome: 'deferred', reply: '451 busy' }],
+      1_002,
+    );
     expect(after.recipients[0]).toMatchObject({ status: 'held', attempts: 1, lastReply: '451 busy' });
     expect(dueIds(queue, 1e15)).toEqual([]);
     expect(queue.depth()).toEqual({ messages: 1, queued: 0, deferred: 0, held: 1 });

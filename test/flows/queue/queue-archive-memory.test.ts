@@ -24,7 +24,9 @@ let dir: string;
 let queue: LmdbQueue | undefined;
 
 function rssFileKiB(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('RssFile:'));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('RssFile:'));
   const kib = Number(line?.match(/(\d+)/)?.[1]);
   if (!Number.isFinite(kib)) throw new Error('no RssFile in /proc/self/status');
   return kib;
@@ -32,8 +34,13 @@ function rssFileKiB(): number {
 
 function mail(n: number): NewMessage {
   return {
-    id: newQueueId(1_000 + n), tenantId: 't1', kind: 'mail', envelope: { from: 'a@example.test', to: ['b@example.test'] },
-    receivedAt: 1_000 + n, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${n}@example.test>`,
+    id: newQueueId(1_000 + n),
+    tenantId: 't1',
+    kind: 'mail',
+    envelope: { from: 'a@example.test', to: ['b@example.test'] },
+    receivedAt: 1_000 + n,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${n}@example.test>`,
   };
 }
 
@@ -42,7 +49,9 @@ async function runBatch(q: LmdbQueue, first: number): Promise<string[]> {
   const numbers = Array.from({ length: BATCH }, (_, k) => first + k);
   const ms = await Promise.all(numbers.map((n) => q.enqueue(mail(n), Buffer.alloc(BODY_BYTES, `mail ${n}\r\n`))));
   for (const m of ms) expect(q.body(m.id)?.length).toBe(BODY_BYTES);
-  await Promise.all(ms.map((m) => q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 2_000)));
+  await Promise.all(
+    ms.map((m) => q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 2_000)),
+  );
   return ms.map((m) => m.id);
 }
 
@@ -58,7 +67,11 @@ afterEach(async () => {
 
 describe('LmdbQueue memory with finished bodies archived', () => {
   it(`keeps file-backed RSS growth under ${MAX_GROWTH_MIB} MiB over ${MESSAGES} delivered 100 KB messages`, async () => {
-    const q = openQueue({ path: join(dir, 'queue'), retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 1e12, jitter: 0 }, logger: pino({ level: 'silent' }) });
+    const q = openQueue({
+      path: join(dir, 'queue'),
+      retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 1e12, jitter: 0 },
+      logger: pino({ level: 'silent' }),
+    });
     queue = q;
     await runBatch(q, 0); // warm-up: the code paths and lmdb's own buffers, not what we measure
     const before = rssFileKiB();
@@ -66,7 +79,9 @@ describe('LmdbQueue memory with finished bodies archived', () => {
     for (let first = BATCH; first < MESSAGES; first += BATCH) last = await runBatch(q, first);
     const after = rssFileKiB();
     const growthMiB = (after - before) / 1024;
-    console.log(`RssFile before ${(before / 1024).toFixed(1)} MiB, after ${(after / 1024).toFixed(1)} MiB, growth ${growthMiB.toFixed(1)} MiB`);
+    console.log(
+      `RssFile before ${(before / 1024).toFixed(1)} MiB, after ${(after / 1024).toFixed(1)} MiB, growth ${growthMiB.toFixed(1)} MiB`,
+    );
     expect(q.depth().messages).toBe(0);
     expect(q.body(last.at(-1) ?? '')?.length).toBe(BODY_BYTES); // still served, from the archive
     expect(growthMiB).toBeLessThan(MAX_GROWTH_MIB);

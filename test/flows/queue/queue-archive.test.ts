@@ -25,8 +25,13 @@ function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
 
 function mail(receivedAt: number, to: string[] = ['b@example.test']): NewMessage {
   return {
-    id: newQueueId(receivedAt), tenantId: 't1', kind: 'mail', envelope: { from: 'a@example.test', to },
-    receivedAt, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${receivedAt}@example.test>`,
+    id: newQueueId(receivedAt),
+    tenantId: 't1',
+    kind: 'mail',
+    envelope: { from: 'a@example.test', to },
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${receivedAt}@example.test>`,
   };
 }
 
@@ -37,11 +42,17 @@ function rawMail(n: number): Buffer {
   return Buffer.concat([Buffer.from(`From: a@example.test\r\nSubject: Factuur ${n}\r\n\r\n`), body]);
 }
 
-const delivered = (address = 'b@example.test'): { address: string; outcome: 'delivered'; reply: string } =>
-  ({ address, outcome: 'delivered', reply: '250 ok' });
+const delivered = (address = 'b@example.test'): { address: string; outcome: 'delivered'; reply: string } => ({
+  address,
+  outcome: 'delivered',
+  reply: '250 ok',
+});
 
 /** What each environment holds for `id`, read with the queue closed. */
-async function where(id: string, archivePath = join(dir, 'queue-archive')): Promise<{ queue: boolean; archive: Buffer | undefined }> {
+async function where(
+  id: string,
+  archivePath = join(dir, 'queue-archive'),
+): Promise<{ queue: boolean; archive: Buffer | undefined }> {
   const stores = openStores(join(dir, 'queue'));
   const archive = BodyArchive.open(archivePath, logger);
   const found = { queue: stores.bodies.doesExist(id), archive: archive.get(id) };

@@ -52,10 +52,14 @@ afterEach(async () => {
 /** Runs the child until it has printed `count` ACKs, then SIGKILLs it; returns id → body hash. */
 async function ackThenKill(path: string, count: number): Promise<Map<string, string>> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', childSource], {
-    cwd: repoRoot, env: { ...process.env, QUEUE_PATH: path }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    env: { ...process.env, QUEUE_PATH: path },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const acked = new Map<string, string>();
   const exited = new Promise<string | null>((done) => child.on('exit', (_code, signal) => done(signal)));
   for await (const line of createInterface({ input: child.stdout })) {

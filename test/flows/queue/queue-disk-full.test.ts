@@ -23,12 +23,19 @@ let base: string;
 let disk: Tmpfs;
 let queue: LmdbQueue | undefined;
 const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
 
 function mail(n: number): NewMessage {
   return {
-    id: newQueueId(1_000 + n), tenantId: 't1', kind: 'mail', envelope: { from: 'a@example.test', to: ['b@example.test'] },
-    receivedAt: 1_000 + n, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${n}@example.test>`,
+    id: newQueueId(1_000 + n),
+    tenantId: 't1',
+    kind: 'mail',
+    envelope: { from: 'a@example.test', to: ['b@example.test'] },
+    receivedAt: 1_000 + n,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${n}@example.test>`,
   };
 }
 
@@ -42,7 +49,12 @@ async function fill(q: LmdbQueue): Promise<{ stored: string[]; failure: unknown 
   const stored: string[] = [];
   let failure: unknown;
   for (let n = 0; n < 60 && failure === undefined; n++) {
-    await q.enqueue(mail(n), body(n)).then((m) => stored.push(m.id), (err: unknown) => { failure = err; });
+    await q.enqueue(mail(n), body(n)).then(
+      (m) => stored.push(m.id),
+      (err: unknown) => {
+        failure = err;
+      },
+    );
   }
   return { stored, failure };
 }
@@ -54,7 +66,13 @@ function body(n: number, size = 200 * 1024): Buffer {
 /** Settles within `ms` or reports that it hung: a hung enqueue is a failure here too. */
 async function settled<T>(promise: Promise<T>, ms: number): Promise<{ ok: T } | { err: unknown } | 'hung'> {
   const timeout = new Promise<'hung'>((resolve) => setTimeout(resolve, ms, 'hung'));
-  return Promise.race([promise.then((ok) => ({ ok }), (err: unknown) => ({ err })), timeout]);
+  return Promise.race([
+    promise.then(
+      (ok) => ({ ok }),
+      (err: unknown) => ({ err }),
+    ),
+    timeout,
+  ]);
 }
 
 function expectCleanFailure(outcome: { ok: unknown } | { err: unknown } | 'hung'): void {
@@ -74,7 +92,8 @@ beforeAll(async () => {
 afterEach(async () => {
   await queue?.close();
   queue = undefined;
-  for (const name of ['queue', 'queue-archive', 'archive']) await rm(join(disk.path, name), { recursive: true, force: true });
+  for (const name of ['queue', 'queue-archive', 'archive'])
+    await rm(join(disk.path, name), { recursive: true, force: true });
   await rm(join(base, 'queue'), { recursive: true, force: true });
 });
 
@@ -106,13 +125,18 @@ describe('LmdbQueue on a full disk', () => {
 
     // Mail already queued is intact and its state can still be recorded.
     stored.forEach((id, n) => expect(q.body(id)?.equals(body(n))).toBe(true));
-    const recorded = await settled(q.record(stored[0]!, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 5_000), 5_000);
+    const recorded = await settled(
+      q.record(stored[0]!, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 5_000),
+      5_000,
+    );
     expectCleanFailure(recorded);
 
     // Completing mail keeps its body (the message log); purging frees record and body
     // together; then new mail fits again.
     for (const id of stored.slice(1)) {
-      expectCleanFailure(await settled(q.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000), 5_000));
+      expectCleanFailure(
+        await settled(q.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000), 5_000),
+      );
     }
     expect(q.depth().messages).toBeLessThanOrEqual(3); // the small/burst ones that fit, if any
     const completed = stored.filter((id) => q.get(id)?.completedAt !== undefined);
@@ -157,7 +181,10 @@ describe('LmdbQueue on a full disk', () => {
     const ms = [];
     for (let n = 0; n < 8; n++) ms.push(await q.enqueue(mail(n), body(n, 1024 * 1024)));
     for (const m of ms) {
-      const done = await settled(q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000), 5_000);
+      const done = await settled(
+        q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000),
+        5_000,
+      );
       expect(done).toMatchObject({ ok: { completedAt: 6_000 } });
     }
     expect(q.depth().messages).toBe(0);

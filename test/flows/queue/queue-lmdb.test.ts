@@ -24,8 +24,13 @@ function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
 
 function mail(receivedAt: number, to: string[] = ['b@example.test'], tenantId = 't1'): NewMessage {
   return {
-    id: newQueueId(receivedAt), tenantId, kind: 'mail', envelope: { from: 'a@example.test', to },
-    receivedAt, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${receivedAt}@example.test>`,
+    id: newQueueId(receivedAt),
+    tenantId,
+    kind: 'mail',
+    envelope: { from: 'a@example.test', to },
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${receivedAt}@example.test>`,
   };
 }
 
@@ -57,7 +62,8 @@ describe('LmdbQueue enqueue', () => {
     const stored = await queue.enqueue(msg, body);
     expect(stored).toMatchObject({ id: msg.id, size: body.length, subject: 'Factuur 2024-001', receivedAt: 1_000 });
     expect(stored.recipients.map((r) => [r.status, r.attempts, r.nextAttemptAt])).toEqual([
-      ['queued', 0, 1_000], ['queued', 0, 1_000],
+      ['queued', 0, 1_000],
+      ['queued', 0, 1_000],
     ]);
     const read = queue.get(msg.id);
     expect(read).toEqual(stored);
@@ -69,11 +75,21 @@ describe('LmdbQueue enqueue', () => {
 
   it('does not resolve before waitDurable does', async () => {
     let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => { release = resolve; });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let calls = 0;
-    const queue = open({ waitDurable: () => { calls++; return held; } });
+    const queue = open({
+      waitDurable: () => {
+        calls++;
+        return held;
+      },
+    });
     let resolved = false;
-    const pending = queue.enqueue(mail(1_000), sampleBody(1_000)).then((m) => { resolved = true; return m; });
+    const pending = queue.enqueue(mail(1_000), sampleBody(1_000)).then((m) => {
+      resolved = true;
+      return m;
+    });
     await waitFor(() => calls === 1, 8_000, 'the call to waitDurable');
     await expectNothingFor(50, () => !resolved, 'the enqueue to stay pending');
     expect(calls).toBe(1);
@@ -119,7 +135,9 @@ describe('LmdbQueue enqueue', () => {
     const started = performance.now();
     const all = await Promise.all(Array.from({ length: 500 }, (_, i) => queue.enqueue(mail(10_000 + i), body)));
     const seconds = (performance.now() - started) / 1000;
-    console.log(`queue throughput: 500 x 100 KB durable enqueues in ${seconds.toFixed(2)} s = ${(500 / seconds).toFixed(0)} msg/s`);
+    console.log(
+      `queue throughput: 500 x 100 KB durable enqueues in ${seconds.toFixed(2)} s = ${(500 / seconds).toFixed(0)} msg/s`,
+    );
     expect(seconds).toBeLessThan(20);
     expect(new Set(all.map((m) => m.id)).size).toBe(500);
     expect(queue.depth()).toEqual({ messages: 500, queued: 500, deferred: 0, held: 0 });
@@ -152,7 +170,11 @@ describe('LmdbQueue due', () => {
     for (let chunk = 0; chunk < 4; chunk++) {
       const batch = Array.from({ length: 5_000 }, (_, i) => mail(1_000 + chunk * 5_000 + i));
       await Promise.all(batch.map((m) => queue.enqueue(m, body)));
-      await Promise.all(batch.map((m) => queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], 30_000)));
+      await Promise.all(
+        batch.map((m) =>
+          queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], 30_000),
+        ),
+      );
     }
     expect(queue.depth()).toEqual({ messages: 20_000, queued: 0, deferred: 20_000, held: 0 });
     const fresh = await Promise.all(Array.from({ length: 10 }, (_, i) => queue.enqueue(mail(40_000 + i), body)));
@@ -174,15 +196,23 @@ describe('LmdbQueue record and expire', () => {
   it('completes a message: index entries go, the record and the body stay as the log', async () => {
     const queue = open();
     const m = await queue.enqueue(mail(1_000, ['b@example.test', 'c@example.test']), sampleBody(100));
-    const partial = await queue.record(m.id, [
-      { address: 'b@example.test', outcome: 'delivered', reply: '250 2.0.0 ok', nextHop: '127.0.0.1:25' },
-      { address: 'c@example.test', outcome: 'deferred', reply: '451 4.3.0 later' },
-    ], 2_000);
+    const partial = await queue.record(
+      m.id,
+      [
+        { address: 'b@example.test', outcome: 'delivered', reply: '250 2.0.0 ok', nextHop: '127.0.0.1:25' },
+        { address: 'c@example.test', outcome: 'deferred', reply: '451 4.3.0 later' },
+      ],
+      2_000,
+    );
     expect(partial.completedAt).toBeUndefined();
     expect(partial.recipients[1]).toMatchObject({ status: 'deferred', nextAttemptAt: 2_010, attempts: 1 });
     expect(queue.body(m.id)).toBeDefined();
     expect(queue.nextDueAt()).toBe(2_010);
-    const done = await queue.record(m.id, [{ address: 'c@example.test', outcome: 'bounced', reply: '550 5.1.1 unknown' }], 2_010);
+    const done = await queue.record(
+      m.id,
+      [{ address: 'c@example.test', outcome: 'bounced', reply: '550 5.1.1 unknown' }],
+      2_010,
+    );
     expect(done.completedAt).toBe(2_010);
     expect(queue.get(m.id)).toEqual(done);
     expect(queue.body(m.id)?.equals(sampleBody(100))).toBe(true); // kept until purgeCompleted
@@ -245,7 +275,8 @@ describe('LmdbQueue log', () => {
     for (let i = 0; i < 5; i++) {
       const m = await queue.enqueue(mail(1_000 + i), sampleBody(10));
       ids.push(m.id);
-      if (i < 4) await queue.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 10_000 + i * 100);
+      if (i < 4)
+        await queue.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 10_000 + i * 100);
     }
     expect(await queue.purgeCompleted(10_200)).toBe(2); // completed at 10_000 and 10_100
     expect(ids.map((id) => queue.get(id) !== undefined)).toEqual([false, false, true, true, true]);
@@ -259,7 +290,8 @@ describe('LmdbQueue log', () => {
   it('lists newest first with filters and a cursor', async () => {
     const queue = open();
     const ms = [];
-    for (let i = 0; i < 6; i++) ms.push(await queue.enqueue(mail(1_000 + i, ['b@example.test'], i % 2 === 0 ? 'even' : 'odd'), sampleBody(10)));
+    for (let i = 0; i < 6; i++)
+      ms.push(await queue.enqueue(mail(1_000 + i, ['b@example.test'], i % 2 === 0 ? 'even' : 'odd'), sampleBody(10)));
     await queue.record(ms[1]!.id, [{ address: 'b@example.test', outcome: 'bounced', reply: '550' }], 2_000);
     const newest = queue.list({ limit: 3 });
     expect(newest.messages.map((m) => m.id)).toEqual([ms[5]!.id, ms[4]!.id, ms[3]!.id]);
@@ -267,7 +299,11 @@ describe('LmdbQueue log', () => {
     const rest = queue.list({ limit: 10, before: newest.next });
     expect(rest.messages.map((m) => m.id)).toEqual([ms[2]!.id, ms[1]!.id, ms[0]!.id]);
     expect(rest.next).toBeUndefined();
-    expect(queue.list({ limit: 10, tenantId: 'odd' }).messages.map((m) => m.id)).toEqual([ms[5]!.id, ms[3]!.id, ms[1]!.id]);
+    expect(queue.list({ limit: 10, tenantId: 'odd' }).messages.map((m) => m.id)).toEqual([
+      ms[5]!.id,
+      ms[3]!.id,
+      ms[1]!.id,
+    ]);
     expect(queue.list({ limit: 10, status: 'bounced' }).messages.map((m) => m.id)).toEqual([ms[1]!.id]);
     expect(queue.list({ limit: 10, status: 'queued', tenantId: 'odd' }).messages).toHaveLength(2);
   });

@@ -28,19 +28,29 @@ function open(clock = (): number => NOW): LmdbQueue {
 
 function mail(receivedAt: number, opts: { to?: string[]; tenantId?: string; subject?: string } = {}): NewMessage {
   return {
-    id: newQueueId(receivedAt), tenantId: opts.tenantId ?? 't1', kind: 'mail',
+    id: newQueueId(receivedAt),
+    tenantId: opts.tenantId ?? 't1',
+    kind: 'mail',
     envelope: { from: 'a@example.test', to: opts.to ?? ['b@example.test'] },
-    receivedAt, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${receivedAt}@example.test>`,
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${receivedAt}@example.test>`,
     ...(opts.subject === undefined ? {} : { subject: opts.subject }),
   };
 }
 
 function rawMail(subject: string): Buffer {
-  return Buffer.from(`From: Boekhouding <a@example.test>\r\nSubject: ${subject}\r\n\r\nSee the attached invoice.\r\n`, 'utf8');
+  return Buffer.from(
+    `From: Boekhouding <a@example.test>\r\nSubject: ${subject}\r\n\r\nSee the attached invoice.\r\n`,
+    'utf8',
+  );
 }
 
-const delivered = (address = 'b@example.test'): { address: string; outcome: 'delivered'; reply: string } =>
-  ({ address, outcome: 'delivered', reply: '250 ok' });
+const delivered = (address = 'b@example.test'): { address: string; outcome: 'delivered'; reply: string } => ({
+  address,
+  outcome: 'delivered',
+  reply: '250 ok',
+});
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-queue-log-'));
@@ -93,9 +103,12 @@ describe('LmdbQueue.list filters', () => {
     ];
     const ids: string[] = [];
     for (const s of specs) {
-      ids.push((await queue.enqueue(mail(s.at, { to: s.to, subject: s.subject, tenantId: s.tenantId }), rawMail('x'))).id);
+      ids.push(
+        (await queue.enqueue(mail(s.at, { to: s.to, subject: s.subject, tenantId: s.tenantId }), rawMail('x'))).id,
+      );
     }
-    const list = (f: Partial<Parameters<LmdbQueue['list']>[0]>): string[] => queue.list({ limit: 50, ...f }).messages.map((m) => m.id);
+    const list = (f: Partial<Parameters<LmdbQueue['list']>[0]>): string[] =>
+      queue.list({ limit: 50, ...f }).messages.map((m) => m.id);
     expect(list({ recipient: 'JAN@klant.test' })).toEqual([ids[3], ids[1], ids[0]]);
     expect(list({ recipient: 'jan@klant.test', tenantId: 't1' })).toEqual([ids[1], ids[0]]);
     expect(list({ since: 20_000, until: 30_000 })).toEqual([ids[2], ids[1]]);
@@ -127,7 +140,9 @@ describe('LmdbQueue.list filters', () => {
     // More newer records than one list call may scan: a scan from the newest end would give up.
     const newer = Array.from({ length: 6_000 }, (_, i) => mail(10_000_000 + i));
     await Promise.all(newer.map((m) => queue.enqueue(m, rawMail('new'))));
-    expect(queue.list({ limit: 10, recipient: 'b@example.test', until: 6_000 }).messages.map((m) => m.id)).toEqual([old.id]);
+    expect(queue.list({ limit: 10, recipient: 'b@example.test', until: 6_000 }).messages.map((m) => m.id)).toEqual([
+      old.id,
+    ]);
     const unbounded = queue.list({ limit: 10, text: 'no such subject' });
     expect(unbounded.messages).toEqual([]);
     expect(unbounded.next).toBeDefined(); // budget spent: the caller may page on
@@ -135,15 +150,26 @@ describe('LmdbQueue.list filters', () => {
 });
 
 describe('LmdbQueue.summary', () => {
-  it('counts pending mail from memory and today\'s outcomes from the completed index', async () => {
+  it("counts pending mail from memory and today's outcomes from the completed index", async () => {
     const queue = open();
-    const yesterday = await queue.enqueue(mail(TODAY - DAY, { to: ['b@example.test', 'c@example.test'] }), rawMail('y'));
+    const yesterday = await queue.enqueue(
+      mail(TODAY - DAY, { to: ['b@example.test', 'c@example.test'] }),
+      rawMail('y'),
+    );
     await queue.record(yesterday.id, [delivered(), delivered('c@example.test')], TODAY - 1);
-    const a = await queue.enqueue(mail(TODAY + 1_000, { to: ['b@example.test', 'c@example.test', 'd@example.test'] }), rawMail('a'));
-    await queue.record(a.id, [
-      delivered(), { address: 'c@example.test', outcome: 'bounced', reply: '550 no' },
-      { address: 'd@example.test', outcome: 'deferred', reply: '451' },
-    ], TODAY + 2_000);
+    const a = await queue.enqueue(
+      mail(TODAY + 1_000, { to: ['b@example.test', 'c@example.test', 'd@example.test'] }),
+      rawMail('a'),
+    );
+    await queue.record(
+      a.id,
+      [
+        delivered(),
+        { address: 'c@example.test', outcome: 'bounced', reply: '550 no' },
+        { address: 'd@example.test', outcome: 'deferred', reply: '451' },
+      ],
+      TODAY + 2_000,
+    );
     await queue.expire(a.id, ['d@example.test'], TODAY + 3_000, 'too old'); // completes today: 1 delivered, 2 bounced
     const other = await queue.enqueue(mail(TODAY + 4_000, { tenantId: 't2' }), rawMail('o'));
     await queue.record(other.id, [delivered()], TODAY + 5_000);
@@ -153,10 +179,38 @@ describe('LmdbQueue.summary', () => {
     const cancelled = await queue.enqueue(mail(TODAY + 9_000), rawMail('cancelled'));
     await queue.cancel(cancelled.id, TODAY + 9_500, 'no');
 
-    expect(queue.summary()).toEqual({ messages: 2, queued: 1, deferred: 0, held: 1, bouncedToday: 2, deliveredToday: 2 });
-    expect(queue.summary('t1')).toEqual({ messages: 2, queued: 1, deferred: 0, held: 1, bouncedToday: 2, deliveredToday: 1 });
-    expect(queue.summary('t2')).toEqual({ messages: 0, queued: 0, deferred: 0, held: 0, bouncedToday: 0, deliveredToday: 1 });
-    expect(queue.summary('nobody')).toEqual({ messages: 0, queued: 0, deferred: 0, held: 0, bouncedToday: 0, deliveredToday: 0 });
+    expect(queue.summary()).toEqual({
+      messages: 2,
+      queued: 1,
+      deferred: 0,
+      held: 1,
+      bouncedToday: 2,
+      deliveredToday: 2,
+    });
+    expect(queue.summary('t1')).toEqual({
+      messages: 2,
+      queued: 1,
+      deferred: 0,
+      held: 1,
+      bouncedToday: 2,
+      deliveredToday: 1,
+    });
+    expect(queue.summary('t2')).toEqual({
+      messages: 0,
+      queued: 0,
+      deferred: 0,
+      held: 0,
+      bouncedToday: 0,
+      deliveredToday: 1,
+    });
+    expect(queue.summary('nobody')).toEqual({
+      messages: 0,
+      queued: 0,
+      deferred: 0,
+      held: 0,
+      bouncedToday: 0,
+      deliveredToday: 0,
+    });
     await queue.close();
 
     const tomorrow = open(() => NOW + DAY);

@@ -26,22 +26,31 @@ function open(): LmdbQueue {
 
 function mail(receivedAt: number, tenantId: string): NewMessage {
   return {
-    id: newQueueId(receivedAt), tenantId, kind: 'mail', envelope: { from: 'a@example.test', to: ['b@example.test'] },
-    receivedAt, client: { address: '127.0.0.1', helo: 'invoicing' }, messageId: `<${receivedAt}@example.test>`,
+    id: newQueueId(receivedAt),
+    tenantId,
+    kind: 'mail',
+    envelope: { from: 'a@example.test', to: ['b@example.test'] },
+    receivedAt,
+    client: { address: '127.0.0.1', helo: 'invoicing' },
+    messageId: `<${receivedAt}@example.test>`,
   };
 }
 
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-tenant-due-')); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'postbode-tenant-due-'));
+});
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((q) => q.close()));
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('LmdbQueue per-tenant due reads', () => {
-  it('finds one tenant\'s message behind another tenant\'s 50 000 in well under a millisecond', async () => {
+  it("finds one tenant's message behind another tenant's 50 000 in well under a millisecond", async () => {
     const queue = open();
     for (let chunk = 0; chunk < 10; chunk++) {
-      await Promise.all(Array.from({ length: 5_000 }, (_, i) => queue.enqueue(mail(1_000 + chunk * 5_000 + i, 'bulk'), body)));
+      await Promise.all(
+        Array.from({ length: 5_000 }, (_, i) => queue.enqueue(mail(1_000 + chunk * 5_000 + i, 'bulk'), body)),
+      );
     }
     const invoice = await queue.enqueue(mail(60_000, 'invoice'), body);
     expect(queue.dueTenants().sort()).toEqual(['bulk', 'invoice']);
@@ -55,7 +64,9 @@ describe('LmdbQueue per-tenant due reads', () => {
     const bulkStarted = performance.now();
     const bulk = queue.dueOf('bulk', 70_000, 100, none);
     const bulkMs = performance.now() - bulkStarted;
-    console.log(`dueOf() behind 50 000 of another tenant: ${timings.map((t) => t.toFixed(3)).join(', ')} ms; 100 of the 50 000: ${bulkMs.toFixed(3)} ms`);
+    console.log(
+      `dueOf() behind 50 000 of another tenant: ${timings.map((t) => t.toFixed(3)).join(', ')} ms; 100 of the 50 000: ${bulkMs.toFixed(3)} ms`,
+    );
     expect(found).toEqual([invoice.id]);
     const median = [...timings].sort((x, y) => x - y)[3] ?? Infinity;
     expect(median).toBeLessThan(1); // a median: the machine is shared, one run may meet a GC pause

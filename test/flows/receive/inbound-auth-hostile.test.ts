@@ -60,8 +60,12 @@ describe('AUTH only after TLS', () => {
     const ehlo = await client.expect('EHLO client.test', 250);
     expect(ehlo.lines).toContain('STARTTLS');
     expect(ehlo.lines.some((l) => l.startsWith('AUTH'))).toBe(false);
-    expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).last).toBe('538 5.7.11 Must issue a STARTTLS command first');
-    expect((await client.command(`AUTH PLAIN ${plain('', 'nobody', 'x')}`)).last).toBe('538 5.7.11 Must issue a STARTTLS command first');
+    expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).last).toBe(
+      '538 5.7.11 Must issue a STARTTLS command first',
+    );
+    expect((await client.command(`AUTH PLAIN ${plain('', 'nobody', 'x')}`)).last).toBe(
+      '538 5.7.11 Must issue a STARTTLS command first',
+    );
     await client.startTls();
     expect((await client.expect('EHLO client.test', 250)).lines).toContain('AUTH PLAIN LOGIN');
     expect((await client.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).code).toBe(235);
@@ -79,7 +83,9 @@ describe('AUTH only after TLS', () => {
   it('refuses MAIL FROM on a plaintext session of a tenant that requires TLS with 530 5.7.0; others are unaffected', async () => {
     running = await startInbound({ tls, tenants });
     const plainSession = await session(running.port, { localAddress: '127.0.0.3' });
-    expect((await plainSession.command('MAIL FROM:<scan@office.example>')).last).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect((await plainSession.command('MAIL FROM:<scan@office.example>')).last).toBe(
+      '530 5.7.0 Must issue a STARTTLS command first',
+    );
     plainSession.close();
     const upgraded = await session(running.port, { localAddress: '127.0.0.3' });
     await upgraded.startTls();
@@ -102,14 +108,23 @@ describe('AUTH only after TLS', () => {
 });
 
 describe('AUTH throttles an attacker cannot turn against a victim', () => {
-  const limits = { maxFailuresPerUser: 3, maxFailuresPerIp: 50, maxFailuresPerConnection: 100, failureDelayMs: 20, maxFailureDelayMs: 80 };
+  const limits = {
+    maxFailuresPerUser: 3,
+    maxFailuresPerIp: 50,
+    maxFailuresPerConnection: 100,
+    failureDelayMs: 20,
+    maxFailureDelayMs: 80,
+  };
 
   it('failures from one address lock the user out from that address only; the right password works from another', async () => {
     running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: limits } });
     const attacker = await session(running.port, { tls: true, localAddress: '127.0.0.2' });
-    for (let i = 0; i < 6; i++) expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', `guess${i}`)}`)).code).toBe(535);
+    for (let i = 0; i < 6; i++)
+      expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', `guess${i}`)}`)).code).toBe(535);
     // Throttled now from 127.0.0.2: even the right password gets the wrong-password reply.
-    expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toBe('535 5.7.8 Authentication credentials invalid');
+    expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toBe(
+      '535 5.7.8 Authentication credentials invalid',
+    );
     attacker.close();
     const victim = await session(running.port, { tls: true });
     expect((await victim.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).code).toBe(235);
@@ -118,7 +133,12 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
   });
 
   it('answers a throttled unknown user exactly like a throttled known one, after the same backoff', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: { ...limits, failureDelayMs: 150, maxFailureDelayMs: 150 } } });
+    running = await startInbound({
+      tls,
+      tenants,
+      implicitTls: true,
+      smtp: { auth: { ...limits, failureDelayMs: 150, maxFailureDelayMs: 150 } },
+    });
     const client = await session(running.port, { tls: true, localAddress: '127.0.0.2' });
     const timed = async (user: string): Promise<{ last: string; ms: number }> => {
       const started = Date.now();
@@ -139,7 +159,12 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
   });
 
   it('throttles an IP across user names, without touching other IPs', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: { ...limits, maxFailuresPerIp: 4 } } });
+    running = await startInbound({
+      tls,
+      tenants,
+      implicitTls: true,
+      smtp: { auth: { ...limits, maxFailuresPerIp: 4 } },
+    });
     const attacker = await session(running.port, { tls: true, localAddress: '127.0.0.2' });
     for (const user of ['a', 'b', 'c', 'd']) await attacker.command(`AUTH PLAIN ${plain('', user, 'x')}`);
     expect((await attacker.command(`AUTH PLAIN ${plain('', 'rival', PASSWORD)}`)).last).toMatch(/^535 5\.7\.8 /);

@@ -25,7 +25,11 @@ afterEach(async () => {
 
 function transport(port: number, user: string, pass: string, method: 'PLAIN' | 'LOGIN', tlsMode: 'starttls' | 'none') {
   return nodemailer.createTransport({
-    host: '127.0.0.1', port, secure: false, authMethod: method, auth: { user, pass },
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    authMethod: method,
+    auth: { user, pass },
     ...(tlsMode === 'starttls' ? { requireTLS: true } : { ignoreTLS: true }),
     tls: { rejectUnauthorized: false },
   });
@@ -50,7 +54,9 @@ describe('SMTP AUTH', () => {
 
   it('refuses a wrong password with 535 5.7.8', async () => {
     running = await startInbound({ tls, tenants });
-    const err = await transport(running.port, 'acme', 'wrong', 'PLAIN', 'starttls').sendMail(mail).catch((e: unknown) => e);
+    const err = await transport(running.port, 'acme', 'wrong', 'PLAIN', 'starttls')
+      .sendMail(mail)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ responseCode: 535 });
     expect(String((err as { response: string }).response)).toMatch(/^535 5\.7\.8 /);
     expect(running.metrics.rejections).toContain('auth');
@@ -59,7 +65,9 @@ describe('SMTP AUTH', () => {
 
   it('refuses AUTH before TLS with 538 5.7.11 unless the tenant allows plaintext AUTH (on a plaintext-allowed listener)', async () => {
     running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
-    const err = await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'none').sendMail(mail).catch((e: unknown) => e);
+    const err = await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'none')
+      .sendMail(mail)
+      .catch((e: unknown) => e);
     expect(String((err as { response: string }).response)).toMatch(/^538 5\.7\.11 /);
     const info = await transport(running.port, 'legacy', PASSWORD, 'LOGIN', 'none').sendMail(mail);
     expect(info.response).toMatch(/^250 2\.0\.0 /);
@@ -76,7 +84,11 @@ describe('SMTP AUTH', () => {
   });
 
   it('closes a connection with 421 4.7.0 after maxFailuresPerConnection failures', async () => {
-    running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true, auth: { maxFailuresPerConnection: 2 } } });
+    running = await startInbound({
+      tls,
+      tenants,
+      smtp: { allowPlaintextAuth: true, auth: { maxFailuresPerConnection: 2 } },
+    });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     // Plaintext attempts by a tenant that requires TLS count as failures as well.
@@ -87,10 +99,18 @@ describe('SMTP AUTH', () => {
 
   it('throttles per IP: once the limit is reached, further attempts get the wrong-password reply without a password check', async () => {
     let checks = 0;
-    const verify = (p: string, h: string) => { checks++; return verifyPassword(p, h); };
+    const verify = (p: string, h: string) => {
+      checks++;
+      return verifyPassword(p, h);
+    };
     running = await startInbound({
-      tls, tenants, verifyPassword: verify,
-      smtp: { allowPlaintextAuth: true, auth: { maxFailuresPerIp: 2, maxFailuresPerUser: 100, maxFailuresPerConnection: 2, failureDelayMs: 10 } },
+      tls,
+      tenants,
+      verifyPassword: verify,
+      smtp: {
+        allowPlaintextAuth: true,
+        auth: { maxFailuresPerIp: 2, maxFailuresPerUser: 100, maxFailuresPerConnection: 2, failureDelayMs: 10 },
+      },
     });
     const bad = transport(running.port, 'legacy', 'wrong', 'PLAIN', 'none');
     for (let i = 0; i < 2; i++) await expect(bad.sendMail(mail)).rejects.toMatchObject({ responseCode: 535 });
@@ -107,7 +127,12 @@ describe('SMTP AUTH', () => {
 
   it('throttles a user name per client IP, whatever the case of the name', async () => {
     running = await startInbound({
-      tls, tenants, smtp: { allowPlaintextAuth: true, auth: { maxFailuresPerIp: 100, maxFailuresPerUser: 2, maxFailuresPerConnection: 10 } },
+      tls,
+      tenants,
+      smtp: {
+        allowPlaintextAuth: true,
+        auth: { maxFailuresPerIp: 100, maxFailuresPerUser: 2, maxFailuresPerConnection: 10 },
+      },
     });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
@@ -123,13 +148,18 @@ describe('SMTP AUTH', () => {
 
   it('caches a verified password: a second connection does not run scrypt again', async () => {
     let checks = 0;
-    const verify = (p: string, h: string) => { checks++; return verifyPassword(p, h); };
+    const verify = (p: string, h: string) => {
+      checks++;
+      return verifyPassword(p, h);
+    };
     running = await startInbound({ tls, tenants, verifyPassword: verify });
     for (let i = 0; i < 3; i++) await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'starttls').sendMail(mail);
     expect(checks).toBe(1);
     expect(running.queued).toHaveLength(3);
     // A wrong password is never served from the cache.
-    await expect(transport(running.port, 'acme', 'nope', 'PLAIN', 'starttls').sendMail(mail)).rejects.toMatchObject({ responseCode: 535 });
+    await expect(transport(running.port, 'acme', 'nope', 'PLAIN', 'starttls').sendMail(mail)).rejects.toMatchObject({
+      responseCode: 535,
+    });
     expect(checks).toBe(2);
   });
 });

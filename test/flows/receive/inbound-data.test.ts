@@ -4,7 +4,14 @@ import { hasBareLineEnding } from '../../../src/mime/line-endings.js';
 import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
 import { MemoryQueue } from '../../helpers/memory-queue.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { FakeTenants, HOSTNAME, makeTenant, startInbound, testTls, type Running } from '../../helpers/inbound-harness.js';
+import {
+  FakeTenants,
+  HOSTNAME,
+  makeTenant,
+  startInbound,
+  testTls,
+  type Running,
+} from '../../helpers/inbound-harness.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
 
 let tls: TlsMaterial;
@@ -57,14 +64,20 @@ describe('DATA content checks', () => {
     expect((await c.reply()).code).toBe(250);
     const body = onlyBody(running);
     expect(hasBareLineEnding(body)).toBe(false);
-    expect(body.toString()).toMatch(/\r\nSubject: bare\r\nFrom: a@office\.example\r\n(Date|Message-ID).*\r\n\r\nline 1\r\nline 2\r\n$/s);
+    expect(body.toString()).toMatch(
+      /\r\nSubject: bare\r\nFrom: a@office\.example\r\n(Date|Message-ID).*\r\n\r\nline 1\r\nline 2\r\n$/s,
+    );
   });
 });
 
 describe('line-ending variants and SMTP smuggling', () => {
   const smuggled = 'MAIL FROM:<x@x.example>\r\nRCPT TO:<y@y.example>\r\nDATA\r\nsmuggled body\r\n.\r\n';
   const variants: Array<[string, string]> = [
-    ['LF.LF', '\n.\n'], ['CR.CR', '\r.\r'], ['CRLF.LF', '\r\n.\n'], ['LF.CRLF', '\n.\r\n'], ['LF..CRLF', '\n..\r\n'],
+    ['LF.LF', '\n.\n'],
+    ['CR.CR', '\r.\r'],
+    ['CRLF.LF', '\r\n.\n'],
+    ['LF.CRLF', '\n.\r\n'],
+    ['LF..CRLF', '\n..\r\n'],
   ];
 
   async function sendVariant(terminator: string, byteByByte: boolean): Promise<Buffer> {
@@ -85,7 +98,9 @@ describe('line-ending variants and SMTP smuggling', () => {
     expect((await c.command('QUIT')).code).toBe(221);
     const body = onlyBody(running);
     expect(hasBareLineEnding(body)).toBe(false);
-    expect(body.toString('latin1')).toContain('MAIL FROM:<x@x.example>\r\nRCPT TO:<y@y.example>\r\nDATA\r\nsmuggled body\r\n');
+    expect(body.toString('latin1')).toContain(
+      'MAIL FROM:<x@x.example>\r\nRCPT TO:<y@y.example>\r\nDATA\r\nsmuggled body\r\n',
+    );
     return body;
   }
 
@@ -101,7 +116,10 @@ describe('line-ending variants and SMTP smuggling', () => {
   });
 
   it('control: a real CRLF.CRLF ends the message and the next transaction is a second message', async () => {
-    running = await startInbound({ tls, tenants: new FakeTenants([makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] })]) });
+    running = await startInbound({
+      tls,
+      tenants: new FakeTenants([makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] })]),
+    });
     const c = await open(running.port);
     await startData(c);
     c.write(`Subject: ok\r\n\r\nline one\r\n.\r\n${smuggled}`);
@@ -123,7 +141,9 @@ describe('malformed structure', () => {
     return `Subject: nest\r\n${body}`;
   };
   const manyParts = (n: number): string => {
-    const parts = Array.from({ length: n }, (_, i) => `--sep\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join('');
+    const parts = Array.from({ length: n }, (_, i) => `--sep\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join(
+      '',
+    );
     return `Subject: parts\r\nContent-Type: multipart/mixed; boundary=sep\r\n\r\n${parts}--sep--\r\n`;
   };
   const cases: Array<[string, () => string, RegExp]> = [
@@ -161,17 +181,23 @@ describe('trace headers', () => {
     running = await startInbound({ tls, tenants, clock: () => now });
     const c = await open(running.port);
     await startData(c);
-    const headers = 'From: "Acme" <a@office.example>\r\nSubject: =?utf-8?q?Factuur?=\r\n  folded on\r\nX-Odd:no-space\r\n';
+    const headers =
+      'From: "Acme" <a@office.example>\r\nSubject: =?utf-8?q?Factuur?=\r\n  folded on\r\nX-Odd:no-space\r\n';
     const rest = '\r\nbody line\r\n..leading dot was stuffed\r\n\r\n';
     c.write(`${headers}${rest.replace('\r\n..', '\r\n...')}.\r\n`);
     const reply = await c.reply();
     const id = /queued as ([0-9A-Z]{26})$/.exec(reply.last)?.[1];
     expect(id).toBeDefined();
-    const expected = `Received: from client.test ([127.0.0.1])\r\n\tby ${HOSTNAME} (Postbode) with ESMTP id ${id}\r\n`
-      + `\tfor <b@example.com>;\r\n\tTue, 01 Jul 2025 09:05:00 +0000\r\n${headers}`
-      + `Date: Tue, 01 Jul 2025 09:05:00 +0000\r\nMessage-ID: <${id}@${HOSTNAME}>\r\n${rest}`;
+    const expected =
+      `Received: from client.test ([127.0.0.1])\r\n\tby ${HOSTNAME} (Postbode) with ESMTP id ${id}\r\n` +
+      `\tfor <b@example.com>;\r\n\tTue, 01 Jul 2025 09:05:00 +0000\r\n${headers}` +
+      `Date: Tue, 01 Jul 2025 09:05:00 +0000\r\nMessage-ID: <${id}@${HOSTNAME}>\r\n${rest}`;
     expect(onlyBody(running).toString('latin1')).toBe(expected);
-    expect(running.queued[0]).toMatchObject({ messageId: `<${id}@${HOSTNAME}>`, subject: '=?utf-8?q?Factuur?=  folded on', receivedAt: now });
+    expect(running.queued[0]).toMatchObject({
+      messageId: `<${id}@${HOSTNAME}>`,
+      subject: '=?utf-8?q?Factuur?=  folded on',
+      receivedAt: now,
+    });
   });
 
   it('keeps the client Date: and Message-ID:, and omits "for" with several recipients', async () => {
@@ -191,7 +217,9 @@ describe('trace headers', () => {
     running = await startInbound({ tls, tenants, clock: () => now });
     const c = await open(running.port);
     expect((await c.send('a@office.example', ['b@example.com'], 'just a line of text\r\nand another')).code).toBe(250);
-    expect(onlyBody(running).toString()).toMatch(/Message-ID: <[0-9A-Z]{26}@mx\.postbode\.test>\r\n\r\njust a line of text\r\nand another\r\n$/);
+    expect(onlyBody(running).toString()).toMatch(
+      /Message-ID: <[0-9A-Z]{26}@mx\.postbode\.test>\r\n\r\njust a line of text\r\nand another\r\n$/,
+    );
   });
 });
 
@@ -199,14 +227,22 @@ describe('durable before 250', () => {
   it('does not answer DATA until the queue has synced, then answers 250 with the id', async () => {
     const queue = new MemoryQueue();
     let release: () => void = () => undefined;
-    queue.beforeDurable = () => new Promise<void>((resolve) => { release = resolve; });
+    queue.beforeDurable = () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+      });
     running = await startInbound({ tls, tenants, queue });
     const c = await open(running.port);
     await startData(c);
     c.write('Subject: held\r\n\r\nx\r\n.\r\n');
     const pending = c.reply();
     let answered = false;
-    void pending.then(() => { answered = true; }, () => undefined);
+    void pending.then(
+      () => {
+        answered = true;
+      },
+      () => undefined,
+    );
     await expectNothingFor(300, () => !answered, 'no reply before the message is durable');
     expect(answered).toBe(false);
     expect(running.queued).toHaveLength(0);
@@ -220,10 +256,14 @@ describe('durable before 250', () => {
   it('answers 452 4.3.1 when the store is full, and accepts again once it is not', async () => {
     const queue = new MemoryQueue();
     let full = true;
-    queue.beforeDurable = async () => { if (full) throw new GatewayError('E_STORAGE_FULL', 'map full'); };
+    queue.beforeDurable = async () => {
+      if (full) throw new GatewayError('E_STORAGE_FULL', 'map full');
+    };
     running = await startInbound({ tls, tenants, queue });
     const c = await open(running.port);
-    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(/^452 4\.3\.1 /);
+    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(
+      /^452 4\.3\.1 /,
+    );
     full = false;
     await c.expect('MAIL FROM:<a@office.example>', 250);
     await c.expect('RCPT TO:<b@example.com>', 250);
@@ -236,10 +276,14 @@ describe('durable before 250', () => {
 
   it('answers 451 4.3.0 for any other storage error', async () => {
     const queue = new MemoryQueue();
-    queue.beforeDurable = async () => { throw new Error('disk on fire'); };
+    queue.beforeDurable = async () => {
+      throw new Error('disk on fire');
+    };
     running = await startInbound({ tls, tenants, queue });
     const c = await open(running.port);
-    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(/^451 4\.3\.0 /);
+    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(
+      /^451 4\.3\.0 /,
+    );
     expect(running.metrics.rejections).toEqual(['local-error']);
   });
 });

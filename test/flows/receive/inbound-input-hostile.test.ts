@@ -27,7 +27,8 @@ describe('junk commands', () => {
     running = await startInbound({ tls, tenants, smtp: { junkCommandLimit: 4, errorSleepMs: 10 } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
-    for (const cmd of ['NOOP', 'RSET', 'VRFY someone', 'HELP']) expect((await client.command(cmd)).code).toBeLessThan(300);
+    for (const cmd of ['NOOP', 'RSET', 'VRFY someone', 'HELP'])
+      expect((await client.command(cmd)).code).toBeLessThan(300);
     let started = Date.now();
     expect((await client.command('NOOP')).last).toBe('550 5.7.0 Too many NOOP, RSET, VRFY or HELP commands');
     expect(Date.now() - started).toBeGreaterThanOrEqual(8);
@@ -44,10 +45,17 @@ describe('junk commands', () => {
   });
 
   it('never limits them in an authenticated session', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true, smtp: { junkCommandLimit: 2, errorSleepMs: 1_000 } });
+    running = await startInbound({
+      tls,
+      tenants,
+      implicitTls: true,
+      smtp: { junkCommandLimit: 2, errorSleepMs: 1_000 },
+    });
     const { client } = await RawSmtp.open(running.port, { tls: true });
     await client.expect('EHLO client.test', 250);
-    expect((await client.command(`AUTH PLAIN ${Buffer.from(`\0acme\0${PASSWORD}`).toString('base64')}`)).code).toBe(235);
+    expect((await client.command(`AUTH PLAIN ${Buffer.from(`\0acme\0${PASSWORD}`).toString('base64')}`)).code).toBe(
+      235,
+    );
     for (let i = 0; i < 20; i++) expect((await client.command(i % 2 ? 'NOOP' : 'RSET')).code).toBe(250);
     client.close();
   });
@@ -97,10 +105,15 @@ describe('deadlines', () => {
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     const started = Date.now();
-    const last = await waitFor(async () => {
-      const reply = (await client.command('EHLO client.test')).last;
-      return reply.startsWith('421') ? reply : undefined;
-    }, 3_000, 'the 421 at the session deadline', 50);
+    const last = await waitFor(
+      async () => {
+        const reply = (await client.command('EHLO client.test')).last;
+        return reply.startsWith('421') ? reply : undefined;
+      },
+      3_000,
+      'the 421 at the session deadline',
+      50,
+    );
     expect(last).toBe('421 4.4.2 Session lasted too long, closing connection');
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(await client.closesWithin(2_000)).toBe(true);
@@ -122,15 +135,25 @@ describe('deadlines', () => {
 });
 
 describe('mail loops', () => {
-  const received = (n: number): string => Array.from({ length: n }, (_, i) => `Received: from hop${i}.example by hop${i + 1}.example; Mon, 7 Dec 2026 06:00:00 +0000\r\n`).join('');
+  const received = (n: number): string =>
+    Array.from(
+      { length: n },
+      (_, i) => `Received: from hop${i}.example by hop${i + 1}.example; Mon, 7 Dec 2026 06:00:00 +0000\r\n`,
+    ).join('');
 
   it('refuses a message with more than smtp.maxHops Received: fields with 554 5.4.6; at the limit it is accepted', async () => {
     running = await startInbound({ tls, tenants });
     const { client } = await RawSmtp.open(running.port);
-    const looping = await client.send('billing@office.example', ['c@example.com'], `${received(51)}Subject: loop\r\n\r\nhi`);
+    const looping = await client.send(
+      'billing@office.example',
+      ['c@example.com'],
+      `${received(51)}Subject: loop\r\n\r\nhi`,
+    );
     expect(looping.last).toBe('554 5.4.6 Too many hops (mail loop?)');
     await client.expect('RSET', 250);
-    expect((await client.send('billing@office.example', ['c@example.com'], `${received(50)}Subject: ok\r\n\r\nhi`)).code).toBe(250);
+    expect(
+      (await client.send('billing@office.example', ['c@example.com'], `${received(50)}Subject: ok\r\n\r\nhi`)).code,
+    ).toBe(250);
     client.close();
     expect(running.queued).toHaveLength(1);
     expect(running.metrics.rejections).toContain('loop');
@@ -139,7 +162,9 @@ describe('mail loops', () => {
   it('follows smtp.maxHops', async () => {
     running = await startInbound({ tls, tenants, smtp: { maxHops: 3 } });
     const { client } = await RawSmtp.open(running.port);
-    expect((await client.send('billing@office.example', ['c@example.com'], `${received(4)}Subject: loop\r\n\r\nhi`)).code).toBe(554);
+    expect(
+      (await client.send('billing@office.example', ['c@example.com'], `${received(4)}Subject: loop\r\n\r\nhi`)).code,
+    ).toBe(554);
     client.close();
   });
 });

@@ -6,7 +6,15 @@ import { createSmtpListener } from '../../../src/receive/smtp/smtp-listener.js';
 import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
 import { MemoryQueue } from '../../helpers/memory-queue.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { FakeTenants, RecordingMetrics, makeTenant, smtpConfig, startInbound, testTls, type Running } from '../../helpers/inbound-harness.js';
+import {
+  FakeTenants,
+  RecordingMetrics,
+  makeTenant,
+  smtpConfig,
+  startInbound,
+  testTls,
+  type Running,
+} from '../../helpers/inbound-harness.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
 
 let tls: TlsMaterial;
@@ -40,7 +48,10 @@ async function startData(c: RawSmtp): Promise<void> {
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(true));
   });
 }
@@ -52,7 +63,8 @@ describe('transaction deadline', () => {
     await startData(c);
     const started = Date.now();
     let cut = false;
-    for (let i = 0; i < 40 && !cut; i++) { // at most 4 s
+    for (let i = 0; i < 40 && !cut; i++) {
+      // at most 4 s
       c.write('x');
       cut = await c.closesWithin(100);
     }
@@ -98,13 +110,20 @@ describe('implicit TLS listener', () => {
     const c = await open(running.port, { tls: true });
     const ehlo = await c.expect('EHLO client.test', 250);
     expect(ehlo.lines).not.toContain('STARTTLS');
-    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: tls\r\n\r\nx', 'client.test')).code).toBe(250);
+    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: tls\r\n\r\nx', 'client.test')).code).toBe(
+      250,
+    );
     expect(running.queue.body(running.queued[0]!.id)!.toString()).toContain('with ESMTPS id');
   });
 
   it('works with nodemailer secure: true', async () => {
     running = await startInbound({ tls, tenants, implicitTls: true });
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: running.port, secure: true, tls: { rejectUnauthorized: false } });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: running.port,
+      secure: true,
+      tls: { rejectUnauthorized: false },
+    });
     const info = await t.sendMail({ from: 'a@office.example', to: 'b@example.com', subject: 'hi', text: 'x' });
     expect(info.response).toMatch(/^250 2\.0\.0 /);
   });
@@ -149,8 +168,14 @@ describe('listener edges', () => {
   it('rejects listen() when the port is taken', async () => {
     running = await startInbound({ tls, tenants });
     const second = createSmtpListener({
-      smtp: smtpConfig(), hostname: 'mx.postbode.test', tls, tenants, queue: new MemoryQueue(), metrics: new RecordingMetrics(),
-      logger: pino({ level: 'silent' }), clock: () => Date.now(),
+      smtp: smtpConfig(),
+      hostname: 'mx.postbode.test',
+      tls,
+      tenants,
+      queue: new MemoryQueue(),
+      metrics: new RecordingMetrics(),
+      logger: pino({ level: 'silent' }),
+      clock: () => Date.now(),
     });
     await expect(second.listen(running.port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await second.close(10);

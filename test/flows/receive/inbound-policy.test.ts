@@ -28,7 +28,10 @@ const allowLocal = () => new FakeTenants([makeTenant({ id: 'office', allowedIps:
 
 describe('not an open relay', () => {
   it('refuses MAIL FROM with 530 5.7.0 when the client neither authenticated nor is allow-listed', async () => {
-    running = await startInbound({ tls, tenants: new FakeTenants([makeTenant({ id: 'other', allowedIps: ['192.0.2.0/24', '2001:db8::/32'] })]) });
+    running = await startInbound({
+      tls,
+      tenants: new FakeTenants([makeTenant({ id: 'other', allowedIps: ['192.0.2.0/24', '2001:db8::/32'] })]),
+    });
     const c = await open(running.port);
     await c.expect('EHLO client.test', 250);
     expect((await c.command('MAIL FROM:<spammer@example.com>')).last).toMatch(/^530 5\.7\.0 /);
@@ -36,14 +39,21 @@ describe('not an open relay', () => {
     expect(running.metrics.rejections).toEqual(['relay']);
   });
 
-  it.each([['exact IPv4', ['127.0.0.1']], ['CIDR', ['10.0.0.0/8', '127.0.0.0/8']], ['IPv4-mapped IPv6', ['::ffff:127.0.0.1']]])(
+  it.each([
+    ['exact IPv4', ['127.0.0.1']],
+    ['CIDR', ['10.0.0.0/8', '127.0.0.0/8']],
+    ['IPv4-mapped IPv6', ['::ffff:127.0.0.1']],
+  ])(
     'lets an allow-listed client (%s) send without AUTH; the message belongs to that tenant',
     async (_label, allowedIps) => {
       running = await startInbound({ tls, tenants: new FakeTenants([makeTenant({ id: 'office', allowedIps })]) });
       const c = await open(running.port);
       const reply = await c.send('billing@office.example', ['a@example.com'], 'Subject: hi\r\n\r\nbody');
       expect(reply.last).toMatch(/^250 2\.0\.0 Ok: queued as /);
-      expect(running.queued[0]).toMatchObject({ tenantId: 'office', envelope: { from: 'billing@office.example', to: ['a@example.com'] } });
+      expect(running.queued[0]).toMatchObject({
+        tenantId: 'office',
+        envelope: { from: 'billing@office.example', to: ['a@example.com'] },
+      });
       expect(running.queued[0]?.client.address).toBe('127.0.0.1');
     },
   );
@@ -136,11 +146,16 @@ describe('connections per IP', () => {
     await a.closesWithin(2_000);
     // The count goes down in onClose, which runs just after the socket closes: retry briefly (bounded).
     const port = running.port;
-    const admitted = await waitFor(async () => {
-      const again = await RawSmtp.open(port);
-      clients.push(again.client);
-      return again.greeting.code === 220;
-    }, 8_000, 'a connection admitted once the first has quit', 25);
+    const admitted = await waitFor(
+      async () => {
+        const again = await RawSmtp.open(port);
+        clients.push(again.client);
+        return again.greeting.code === 220;
+      },
+      8_000,
+      'a connection admitted once the first has quit',
+      25,
+    );
     expect(admitted).toBe(true);
     expect(running.metrics.rejections).toContain('connections');
   });

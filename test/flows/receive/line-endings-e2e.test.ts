@@ -22,10 +22,16 @@ describe('line-ending variants through Postbode to a receiving server', () => {
     await sink.close();
   });
 
-  const smuggled = 'MAIL FROM:<smuggler@evil.example>\r\nRCPT TO:<victim@bank.example>\r\nDATA\r\nFrom: ceo@bank.example\r\n\r\nsmuggled\r\n.\r\n';
+  const smuggled =
+    'MAIL FROM:<smuggler@evil.example>\r\nRCPT TO:<victim@bank.example>\r\nDATA\r\nFrom: ceo@bank.example\r\n\r\nsmuggled\r\n.\r\n';
   const variants: Array<[string, string]> = [
-    ['LF.LF', '\n.\n'], ['CR.CR', '\r.\r'], ['CRLF.LF', '\r\n.\n'], ['LF.CRLF', '\n.\r\n'],
-    ['LF..CRLF', '\n..\r\n'], ['CR.CRLF', '\r.\r\n'], ['CRLF.CR', '\r\n.\r'],
+    ['LF.LF', '\n.\n'],
+    ['CR.CR', '\r.\r'],
+    ['CRLF.LF', '\r\n.\n'],
+    ['LF.CRLF', '\n.\r\n'],
+    ['LF..CRLF', '\n..\r\n'],
+    ['CR.CRLF', '\r.\r\n'],
+    ['CRLF.CR', '\r\n.\r'],
   ];
 
   it.each(variants)('%s: one message arrives, CRLF only, smuggled commands stay content', async (name, terminator) => {
@@ -42,7 +48,11 @@ describe('line-ending variants through Postbode to a receiving server', () => {
     const mine = () => sink.messages.filter((m) => m.envelope.to.includes(rcpt));
     await waitFor(() => mine().length > 0, 10_000, `the message to ${rcpt}`);
     // A smuggled second message would arrive right after.
-    await expectNothingFor(100, () => mine().length === 1 && !sink.messages.some((m) => m.envelope.from === 'smuggler@evil.example'), 'no smuggled message');
+    await expectNothingFor(
+      100,
+      () => mine().length === 1 && !sink.messages.some((m) => m.envelope.from === 'smuggler@evil.example'),
+      'no smuggled message',
+    );
     expect(mine()).toHaveLength(1);
     expect(sink.messages.some((m) => m.envelope.from === 'smuggler@evil.example')).toBe(false);
     const raw = mine()[0]!.raw.toString('latin1');

@@ -16,8 +16,13 @@ const PIXEL = /\/t\/([A-Za-z0-9_-]+)\.gif/g;
 /** What a reader sees of a message, with the pixel's token replaced by a placeholder. */
 function seen(m: ParsedMail) {
   return {
-    from: m.from?.text, to: m.to && !Array.isArray(m.to) ? m.to.text : undefined, replyTo: m.replyTo?.text, subject: m.subject,
-    messageId: m.messageId, text: m.text, html: typeof m.html === 'string' ? m.html.replace(PIXEL, '/t/TOKEN.gif') : undefined,
+    from: m.from?.text,
+    to: m.to && !Array.isArray(m.to) ? m.to.text : undefined,
+    replyTo: m.replyTo?.text,
+    subject: m.subject,
+    messageId: m.messageId,
+    text: m.text,
+    html: typeof m.html === 'string' ? m.html.replace(PIXEL, '/t/TOKEN.gif') : undefined,
     attachments: m.attachments.map((a) => `${a.filename} ${a.contentType} ${a.checksum}`),
   };
 }
@@ -29,28 +34,41 @@ describe('the archive copy', () => {
   beforeAll(async () => {
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' })).status).toBe(200);
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' })).status,
+    ).toBe(200);
   });
   afterAll(async () => {
     await gw?.stop();
     await sink?.close();
   });
 
-  const send = async (): Promise<string> => queueIdOf((await legacyClient(gw).sendMail({
-    envelope: { from: 'facturen@jansen.example', to: ['jan@klant.example'] }, raw: await readFile(FIXTURE),
-  })).response);
+  const send = async (): Promise<string> =>
+    queueIdOf(
+      (
+        await legacyClient(gw).sendMail({
+          envelope: { from: 'facturen@jansen.example', to: ['jan@klant.example'] },
+          raw: await readFile(FIXTURE),
+        })
+      ).response,
+    );
 
-  it('without tracking: the bytes the client gets, in the client\'s transaction', async () => {
+  it("without tracking: the bytes the client gets, in the client's transaction", async () => {
     const [got] = await arrived(sink, await send());
     expect([...got!.envelope.to].sort()).toEqual(['archive@backup.test', 'jan@klant.example']);
   });
 
-  it('with open tracking: its own copy, the client\'s message with a pixel of its own', async () => {
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
+  it("with open tracking: its own copy, the client's message with a pixel of its own", async () => {
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
+    ).toBe(200);
     const got = await arrived(sink, await send(), 2);
     const by = new Map(got.map((m) => [m.envelope.to.join(','), m]));
     expect([...by.keys()].sort()).toEqual(['archive@backup.test', 'jan@klant.example']);
-    const [client, archive] = await Promise.all([simpleParser(by.get('jan@klant.example')!.raw), simpleParser(by.get('archive@backup.test')!.raw)]);
+    const [client, archive] = await Promise.all([
+      simpleParser(by.get('jan@klant.example')!.raw),
+      simpleParser(by.get('archive@backup.test')!.raw),
+    ]);
     const tokens = [client, archive].map((m) => [...String(m.html).matchAll(PIXEL)].map((x) => x[1]));
     expect(tokens.map((t) => t.length)).toEqual([1, 1]);
     expect(tokens[0]).not.toEqual(tokens[1]);

@@ -16,22 +16,45 @@ const PC = 'KANTOOR-PC-07.boekhouding.local';
 const PC_SEEN = PC.toLowerCase();
 const OWN = 'billing@acme.test';
 
-interface Sender { readonly user: string; readonly pass: string; readonly tenantId: string }
+interface Sender {
+  readonly user: string;
+  readonly pass: string;
+  readonly tenantId: string;
+}
 
 async function send(gw: TestGateway, who: Sender, from: string): Promise<string> {
   const client = createTransport({
-    host: '127.0.0.1', port: gw.gateway.smtpPort, name: PC, requireTLS: true, tls: { rejectUnauthorized: false },
+    host: '127.0.0.1',
+    port: gw.gateway.smtpPort,
+    name: PC,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
     auth: { user: who.user, pass: who.pass },
   });
-  const info = await client.sendMail({ from, to: 'jan@klant.test', subject: 'Factuur 2026-0042', text: 'Zie bijlage.' });
+  const info = await client.sendMail({
+    from,
+    to: 'jan@klant.test',
+    subject: 'Factuur 2026-0042',
+    text: 'Zie bijlage.',
+  });
   client.close();
   return queueIdOf(info.response);
 }
 
 /** A second tenant with its own SMTP login, keepOriginalFrom on and an own address of its own. */
 async function secondTenant(gw: TestGateway): Promise<Sender> {
-  const made = (await api(gw, 'POST', '/tenants', { name: 'Tweede BV' })).body as { tenant: { id: string; smtpUsername: string }; smtp: { password: string } };
-  expect((await api(gw, 'PUT', `/tenants/${made.tenant.id}/sender`, { ownAddress: 'facturen@tweede.test', keepOriginalFrom: true })).status).toBe(200);
+  const made = (await api(gw, 'POST', '/tenants', { name: 'Tweede BV' })).body as {
+    tenant: { id: string; smtpUsername: string };
+    smtp: { password: string };
+  };
+  expect(
+    (
+      await api(gw, 'PUT', `/tenants/${made.tenant.id}/sender`, {
+        ownAddress: 'facturen@tweede.test',
+        keepOriginalFrom: true,
+      })
+    ).status,
+  ).toBe(200);
   return { user: made.tenant.smtpUsername, pass: made.smtp.password, tenantId: made.tenant.id };
 }
 
@@ -40,7 +63,9 @@ async function tenantToken(gw: TestGateway, tenantId: string): Promise<string> {
 }
 
 async function loggedHeaders(gw: TestGateway, id: string, token = ADMIN): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/messages/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/messages/${id}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return String(((await res.json()) as { headers?: string }).headers);
 }
 
@@ -51,9 +76,13 @@ describe('client trace: what leaves of the legacy machine', () => {
 
   beforeAll(async () => {
     sink = await startSink();
-    [plain, keeping] = await Promise.all([startSenderGateway(sink.port), startSenderGateway(sink.port, { privacy: { keepClientTrace: true } })]);
+    [plain, keeping] = await Promise.all([
+      startSenderGateway(sink.port),
+      startSenderGateway(sink.port, { privacy: { keepClientTrace: true } }),
+    ]);
     // The package writes the tenant's own address as From: only then is X-Postbode-Original-From ever added.
-    for (const gw of [plain, keeping]) expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { ownAddress: OWN })).status).toBe(200);
+    for (const gw of [plain, keeping])
+      expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { ownAddress: OWN })).status).toBe(200);
   });
   afterAll(async () => {
     await Promise.all([plain?.stop(), keeping?.stop()]);
@@ -73,7 +102,8 @@ describe('client trace: what leaves of the legacy machine', () => {
     // The platform's DKIM signature verifies over the bytes the client got.
     const records = await dnsPlatform(plain.config, { POSTBODE_SECRET_KEY: 'ab'.repeat(32) });
     const txt = /DKIM {3}(\S+) {2}TXT\n {7}(.+)/.exec(records);
-    const resolver = async (name: string): Promise<string[][]> => (name === txt?.[1] ? [[...(txt[2] ?? '').matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? '')] : []);
+    const resolver = async (name: string): Promise<string[][]> =>
+      name === txt?.[1] ? [[...(txt[2] ?? '').matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? '')] : [];
     expect((await verifyMessage(got!.raw, resolver)).map((r) => r.status)).toEqual(['pass']);
     // The message log keeps both: the PC in the stored Received: line, the package's From.
     const logged = await loggedHeaders(plain, id, await tenantToken(plain, plain.tenantId));
@@ -94,8 +124,12 @@ describe('client trace: what leaves of the legacy machine', () => {
     const id = await send(keeping, keeping, `Boekhouding <${OWN}>`);
     const [got] = await arrived(sink, id);
     expect(headerOf(got!.raw, 'X-Postbode-Original-From')).toEqual([`Boekhouding <${OWN}>`]);
-    expect(headerOf(got!.raw, 'Received')[0]).toMatch(new RegExp(`^from ${PC_SEEN.replace(/\./g, '\\.')} \\(\\[127\\.0\\.0\\.1\\]\\)\\s+by gw\\.postbode\\.test`));
-    expect((await api(keeping, 'PUT', `/tenants/${keeping.tenantId}/sender`, { keepOriginalFrom: false })).status).toBe(200);
+    expect(headerOf(got!.raw, 'Received')[0]).toMatch(
+      new RegExp(`^from ${PC_SEEN.replace(/\./g, '\\.')} \\(\\[127\\.0\\.0\\.1\\]\\)\\s+by gw\\.postbode\\.test`),
+    );
+    expect((await api(keeping, 'PUT', `/tenants/${keeping.tenantId}/sender`, { keepOriginalFrom: false })).status).toBe(
+      200,
+    );
     const second = await send(keeping, keeping, `Boekhouding <${OWN}>`);
     const [without] = await arrived(sink, second);
     expect(headerOf(without!.raw, 'X-Postbode-Original-From')).toEqual([]);

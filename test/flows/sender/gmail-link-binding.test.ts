@@ -29,16 +29,19 @@ describe('Gmail link: state bound to the browser, relink revokes', () => {
     await Promise.all([sink?.close(), fake?.close()]);
   });
 
-  const codeFor = (account: FakeAccount, consent: URLSearchParams): string => fake.issueCode(account, consent.get('code_challenge') ?? undefined);
+  const codeFor = (account: FakeAccount, consent: URLSearchParams): string =>
+    fake.issueCode(account, consent.get('code_challenge') ?? undefined);
 
   it('starting sets an HttpOnly, SameSite=Lax cookie for the callback path only, living as long as the state', async () => {
     const started = await startLink(gw);
     expect(started.status).toBe(200);
     expect(started.body).not.toHaveProperty('setCookie');
-    expect(started.setCookie).toMatch(/^postbode_gmail_link=[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/oauth\/google; HttpOnly; SameSite=Lax$/);
+    expect(started.setCookie).toMatch(
+      /^postbode_gmail_link=[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/oauth\/google; HttpOnly; SameSite=Lax$/,
+    );
   });
 
-  it('a callback without the cookie, or with another flow\'s or a forged one, is refused before Google is asked; the real browser still completes', async () => {
+  it("a callback without the cookie, or with another flow's or a forged one, is refused before Google is asked; the real browser still completes", async () => {
     const started = await startLink(gw);
     const state = started.consent.get('state') ?? '';
     const other = await startLink(gw);
@@ -55,28 +58,37 @@ describe('Gmail link: state bound to the browser, relink revokes', () => {
 
     const done = await callback(gw, { code: codeFor(owner, started.consent), state }, started.cookie);
     expect(done.status).toBe(200);
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({ status: 'linked', address: owner.address });
+    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
+      status: 'linked',
+      address: owner.address,
+    });
   });
 
-  it('another tenant cannot get a victim\'s mailbox linked to itself by sending its consent link', async () => {
+  it("another tenant cannot get a victim's mailbox linked to itself by sending its consent link", async () => {
     const made = await api(gw, 'POST', '/tenants', { name: 'Attacker BV' });
     const attackerId = (made.body.tenant as { id: string }).id;
     const token = String((await api(gw, 'POST', `/tenants/${attackerId}/tokens`, {})).body.token);
     const attack = await startLink({ ...gw, tenantId: attackerId }, {}, token);
     expect(attack.status).toBe(200);
     // The victim consents in their own browser, which never got the attacker's cookie.
-    const page = await callback(gw, { code: codeFor(victim, attack.consent), state: attack.consent.get('state') ?? '' });
+    const page = await callback(gw, {
+      code: codeFor(victim, attack.consent),
+      state: attack.consent.get('state') ?? '',
+    });
     expect(page.status).toBe(400);
     expect((await api(gw, 'GET', `/tenants/${attackerId}/gmail`)).body).toMatchObject({ status: 'unlinked' });
   });
 
-  it('relinking to another account revokes the old account\'s grant at Google; the same account again keeps its grant', async () => {
+  it("relinking to another account revokes the old account's grant at Google; the same account again keeps its grant", async () => {
     const revokedBefore = [...fake.revoked];
     expect((await linkAccount(gw, fake, second)).status).toBe(200);
     const revokedNow = fake.revoked.slice(revokedBefore.length);
     expect(revokedNow).toHaveLength(1);
     expect(revokedNow[0]).toMatch(/^1\/\/fake-refresh-/);
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({ status: 'linked', address: second.address });
+    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
+      status: 'linked',
+      address: second.address,
+    });
 
     expect((await linkAccount(gw, fake, second)).status).toBe(200);
     expect(fake.revoked).toHaveLength(revokedBefore.length + 1);

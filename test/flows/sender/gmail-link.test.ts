@@ -16,7 +16,10 @@ describe('Gmail link round trip', () => {
   let sink: Sink;
   let fake: FakeGoogle;
   let gw: TestGateway;
-  const account: FakeAccount = { address: 'owner@acme-mail.test', aliases: ['owner@acme-mail.test', 'facturen@acme.test'] };
+  const account: FakeAccount = {
+    address: 'owner@acme-mail.test',
+    aliases: ['owner@acme-mail.test', 'facturen@acme.test'],
+  };
   let outgoing: ReturnType<typeof recordOutgoingHosts>;
   const base = (): string => `/tenants/${gw.tenantId}`;
 
@@ -50,7 +53,8 @@ describe('Gmail link round trip', () => {
     expect(url.searchParams.get('redirect_uri')).toBe('http://localhost:8080/oauth/google/callback');
     expect(url.searchParams.get('access_type')).toBe('offline');
     expect(url.searchParams.get('scope')?.split(' ').sort()).toEqual([
-      'https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.send',
+      'https://www.googleapis.com/auth/gmail.readonly',
+      'https://www.googleapis.com/auth/gmail.send',
     ]);
     expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
@@ -61,7 +65,11 @@ describe('Gmail link round trip', () => {
   it('refuses a callback with an unknown state or without code (400), asking Google nothing', async () => {
     const tokenCalls = fake.count('token');
     // Without the cookie of a flow this browser started, the state is not even looked up.
-    const unknown = await callback(gw, { code: fake.issueCode(account), state: 'not-a-state' }, (await startLink(gw)).cookie);
+    const unknown = await callback(
+      gw,
+      { code: fake.issueCode(account), state: 'not-a-state' },
+      (await startLink(gw)).cookie,
+    );
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toMatch(/started in another browser/);
     expect((await callback(gw, { state: 'x' })).status).toBe(400);
@@ -72,7 +80,11 @@ describe('Gmail link round trip', () => {
   it('a code issued for another flow (PKCE challenge) is refused by Google: 400, nothing linked', async () => {
     const started = await startLink(gw);
     const state = started.consent.get('state') ?? '';
-    const page = await callback(gw, { code: fake.issueCode(account, 'challenge-of-someone-elses-flow'), state }, started.cookie);
+    const page = await callback(
+      gw,
+      { code: fake.issueCode(account, 'challenge-of-someone-elses-flow'), state },
+      started.cookie,
+    );
     expect(page.status).toBe(400);
     expect(await page.text()).toMatch(/Google did not accept this sign-in/);
     expect((await api(gw, 'GET', `${base()}/gmail`)).body).toMatchObject({ status: 'unlinked' });
@@ -89,18 +101,31 @@ describe('Gmail link round trip', () => {
     expect(html).toContain('Gmail account owner@acme-mail.test is linked, you can close this page.');
     expect(html).not.toContain(code);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    expect(page.headers.get('set-cookie')).toMatch(/^postbode_gmail_link=; Max-Age=0; Path=\/oauth\/google; HttpOnly; SameSite=Lax$/);
+    expect(page.headers.get('set-cookie')).toMatch(
+      /^postbode_gmail_link=; Max-Age=0; Path=\/oauth\/google; HttpOnly; SameSite=Lax$/,
+    );
     const again = await callback(gw, { code: fake.issueCode(account), state }, started.cookie);
     expect(again.status).toBe(400);
     expect(await again.text()).toMatch(/unknown, expired or was already used/);
 
     const status = await api(gw, 'GET', `${base()}/gmail`);
-    expect(status.body).toMatchObject({ status: 'linked', address: account.address, aliases: account.aliases, dailyLimit: 300, sentToday: 0 });
+    expect(status.body).toMatchObject({
+      status: 'linked',
+      address: account.address,
+      aliases: account.aliases,
+      dailyLimit: 300,
+      sentToday: 0,
+    });
     // The link is in the tenant's audit log, made by the consent flow (no code or state in it).
     const audit = await api(gw, 'GET', '/audit');
     const entries = (audit.body as { entries: Array<Record<string, unknown>> }).entries;
     expect(entries.filter((e) => e.route === '/oauth/google/callback')).toEqual([
-      expect.objectContaining({ actor: 'google-oauth-callback', tenantId: gw.tenantId, fieldsChanged: ['gmail.link'], status: 200 }),
+      expect.objectContaining({
+        actor: 'google-oauth-callback',
+        tenantId: gw.tenantId,
+        fieldsChanged: ['gmail.link'],
+        status: 200,
+      }),
     ]);
     expect(JSON.stringify(entries)).not.toContain(state);
     expect(JSON.stringify(status.body)).not.toMatch(/fake-refresh|ya29/);

@@ -1,8 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { BACKEND_ERROR, MALFORMED, RATE_LIMITED, startFakeGoogle, type FakeAccount, type FakeGoogle } from '../../helpers/fake-google.js';
-import { API_POLL_MS, attempted, linkAccount, recipients, recordOutgoingHosts, sendLegacy, startGmailGateway } from '../../helpers/gmail-harness.js';
+import {
+  BACKEND_ERROR,
+  MALFORMED,
+  RATE_LIMITED,
+  startFakeGoogle,
+  type FakeAccount,
+  type FakeGoogle,
+} from '../../helpers/fake-google.js';
+import {
+  API_POLL_MS,
+  attempted,
+  linkAccount,
+  recipients,
+  recordOutgoingHosts,
+  sendLegacy,
+  startGmailGateway,
+} from '../../helpers/gmail-harness.js';
 import { api, headerOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -17,14 +32,24 @@ describe('sending in Gmail mode', () => {
   let sink: Sink;
   let fake: FakeGoogle;
   let gw: TestGateway;
-  const account: FakeAccount = { address: 'owner@acme-mail.test', aliases: ['owner@acme-mail.test', 'facturen@acme.test'] };
+  const account: FakeAccount = {
+    address: 'owner@acme-mail.test',
+    aliases: ['owner@acme-mail.test', 'facturen@acme.test'],
+  };
   let outgoing: ReturnType<typeof recordOutgoingHosts>;
   const base = (): string => `/tenants/${gw.tenantId}`;
-  const delivered = (id: string) => waitFor(async () => {
-    const rs = await recipients(gw, id);
-    return rs.length > 0 && rs.every((r) => r.status === 'delivered') ? rs : undefined;
-  }, 8_000, `delivery of ${id}`, API_POLL_MS);
-  const sentWith = (subject: string) => waitFor(() => fake.sent.find((m) => m.raw.toString('latin1').includes(`Subject: ${subject}`)), 8_000, subject);
+  const delivered = (id: string) =>
+    waitFor(
+      async () => {
+        const rs = await recipients(gw, id);
+        return rs.length > 0 && rs.every((r) => r.status === 'delivered') ? rs : undefined;
+      },
+      8_000,
+      `delivery of ${id}`,
+      API_POLL_MS,
+    );
+  const sentWith = (subject: string) =>
+    waitFor(() => fake.sent.find((m) => m.raw.toString('latin1').includes(`Subject: ${subject}`)), 8_000, subject);
 
   beforeAll(async () => {
     outgoing = recordOutgoingHosts();
@@ -72,9 +97,10 @@ describe('sending in Gmail mode', () => {
     expect(upload?.contentType).toBe('message/rfc822');
   });
 
-  it('refuses mail over Gmail\'s limit at the end of DATA with 552 5.3.4', async () => {
-    await expect(sendLegacy(gw, { to: 'klant@example.test', subject: 'Te groot', text: 'y'.repeat(80_000) }))
-      .rejects.toMatchObject({ responseCode: 552, response: expect.stringContaining('5.3.4') });
+  it("refuses mail over Gmail's limit at the end of DATA with 552 5.3.4", async () => {
+    await expect(
+      sendLegacy(gw, { to: 'klant@example.test', subject: 'Te groot', text: 'y'.repeat(80_000) }),
+    ).rejects.toMatchObject({ responseCode: 552, response: expect.stringContaining('5.3.4') });
   });
 
   it('refreshes the access token once on 401 and sends', async () => {
@@ -108,10 +134,15 @@ describe('sending in Gmail mode', () => {
   it('bounces when Gmail calls the message malformed (400)', async () => {
     fake.failNext('send', MALFORMED);
     const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Malformed' });
-    const rs = await waitFor(async () => {
-      const got = await recipients(gw, id);
-      return got.length > 0 && got.every((x) => x.status === 'bounced') ? got : undefined;
-    }, 8_000, `the bounce of ${id}`, API_POLL_MS);
+    const rs = await waitFor(
+      async () => {
+        const got = await recipients(gw, id);
+        return got.length > 0 && got.every((x) => x.status === 'bounced') ? got : undefined;
+      },
+      8_000,
+      `the bounce of ${id}`,
+      API_POLL_MS,
+    );
     expect(rs[0]?.lastReply).toMatch(/^554 5\.6\.0 Gmail refused the message as malformed \(400 invalidArgument\)/);
   });
 
@@ -121,7 +152,9 @@ describe('sending in Gmail mode', () => {
     const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Geen alias' });
     const [r] = await attempted(gw, id);
     expect(r?.status).toBe('deferred');
-    expect(r?.lastReply).toMatch(/^451 4\.7\.0 From billing@elders\.test is not a send-as alias of the linked Gmail account owner@acme-mail\.test/);
+    expect(r?.lastReply).toMatch(
+      /^451 4\.7\.0 From billing@elders\.test is not a send-as alias of the linked Gmail account owner@acme-mail\.test/,
+    );
     expect(fake.count('send')).toBe(sends);
     // Fixed by the tenant: the waiting mail goes out at its next attempt, from the account.
     expect((await api(gw, 'PUT', `${base()}/sender`, { ownAddress: null })).status).toBe(200);
@@ -137,7 +170,11 @@ describe('sending in Gmail mode', () => {
     expect(rs.every((r) => r.status === 'deferred')).toBe(true);
     for (const h of rs[0]?.history ?? []) expect(h.reply).toMatch(/^451 4\.7\.0 Gmail link broken: re-link needed/);
     const status = await api(gw, 'GET', `${base()}/gmail`);
-    expect(status.body).toMatchObject({ status: 'broken', address: account.address, brokenReason: expect.stringMatching(/^Gmail link broken: re-link needed .*invalid_grant/) });
+    expect(status.body).toMatchObject({
+      status: 'broken',
+      address: account.address,
+      brokenReason: expect.stringMatching(/^Gmail link broken: re-link needed .*invalid_grant/),
+    });
   });
 
   it('delivers the waiting mail after re-linking, then defers at the daily limit until 00:00 UTC', async () => {
@@ -150,7 +187,9 @@ describe('sending in Gmail mode', () => {
     const [r] = await attempted(gw, id);
     const midnight = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000;
     expect(r?.status).toBe('deferred');
-    expect(r?.lastReply).toBe(`451 4.7.0 Gmail daily limit of 2 reached, deferred until ${new Date(midnight).toISOString()}`);
+    expect(r?.lastReply).toBe(
+      `451 4.7.0 Gmail daily limit of 2 reached, deferred until ${new Date(midnight).toISOString()}`,
+    );
     expect(r?.nextAttemptAt).toBeGreaterThanOrEqual(midnight);
     expect(fake.count('send')).toBe(sends);
     expect((await api(gw, 'GET', `${base()}/gmail`)).body).toMatchObject({ sentToday: 2 });
@@ -158,7 +197,8 @@ describe('sending in Gmail mode', () => {
 
   it('counts each outcome in postbode_gmail_sends_total', async () => {
     const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
-    const count = (outcome: string): number => Number(new RegExp(`^postbode_gmail_sends_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const count = (outcome: string): number =>
+      Number(new RegExp(`^postbode_gmail_sends_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     expect(count('sent')).toBeGreaterThanOrEqual(6);
     expect(count('deferred')).toBeGreaterThanOrEqual(2); // 429, 503
     expect(count('bounced')).toBe(1); // 400 malformed (the 552 was refused at SMTP time, never sent)

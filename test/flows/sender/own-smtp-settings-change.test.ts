@@ -5,7 +5,10 @@ import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../..
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
-interface Recipient { status: string; lastReply?: string }
+interface Recipient {
+  status: string;
+  lastReply?: string;
+}
 
 /**
  * A tenant in own-SMTP mode changes its mailbox password: the mode stays, the settings need a
@@ -24,7 +27,9 @@ describe('own-SMTP settings changed while in the mode', () => {
   beforeAll(async () => {
     platform = await startSink();
     tenantServer = await startSink({ auth: creds });
-    gw = await startSenderGateway(platform.port, { queue: { retry: { initialDelayMs: 30_000, maxDelayMs: 60_000, maxAgeMs: 600_000, jitter: 0 } } });
+    gw = await startSenderGateway(platform.port, {
+      queue: { retry: { initialDelayMs: 30_000, maxDelayMs: 60_000, maxAgeMs: 600_000, jitter: 0 } },
+    });
     const made = await api(gw, 'POST', '/tenants', { name: 'Other BV' });
     const id = (made.body.tenant as { id: string }).id;
     const tok = await api(gw, 'POST', `/tenants/${id}/tokens`, {});
@@ -37,11 +42,18 @@ describe('own-SMTP settings changed while in the mode', () => {
 
   const path = (suffix = ''): string => `/tenants/${gw.tenantId}/sender${suffix}`;
   const smtp = (password: string) => ({
-    host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', allowPlaintextAuth: true, user: 'acme', password,
+    host: '127.0.0.1',
+    port: tenantServer.port,
+    tls: 'opportunistic',
+    allowPlaintextAuth: true,
+    user: 'acme',
+    password,
   });
   async function asOther(method: string, url: string, body?: unknown): Promise<number> {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${url}`, {
-      method, headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     await res.text();
     return res.status;
@@ -52,7 +64,9 @@ describe('own-SMTP settings changed while in the mode', () => {
   }
 
   it('keeps the mode, needs a test, holds the mail with the reason, and releases it after a passing test-send', async () => {
-    expect((await api(gw, 'PUT', path(), { smtp: smtp('old-password'), ownAddress: 'billing@acme.test' })).status).toBe(200);
+    expect((await api(gw, 'PUT', path(), { smtp: smtp('old-password'), ownAddress: 'billing@acme.test' })).status).toBe(
+      200,
+    );
     expect((await api(gw, 'POST', path('/test-send'), { to: 'check@acme.test' })).body.ok).toBe(true);
     const active = await api(gw, 'PUT', path(), { mode: 'own-smtp' });
     expect(active.status).toBe(200);
@@ -64,12 +78,21 @@ describe('own-SMTP settings changed while in the mode', () => {
     expect(changed.body).toMatchObject({ mode: 'own-smtp', needsTest: true, smtp: { hasPassword: true } });
     expect((await api(gw, 'GET', path())).body).toMatchObject({ mode: 'own-smtp', needsTest: true });
 
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'jan@customer.test', subject: 'Factuur 9', text: 'x\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: 'jan@customer.test',
+      subject: 'Factuur 9',
+      text: 'x\n',
+    });
     const id = queueIdOf(info.response);
-    const held = await waitFor(async () => {
-      const r = await recipientOf(id);
-      return r.status === 'deferred' ? r : undefined;
-    }, 8_000, 'the held deferral');
+    const held = await waitFor(
+      async () => {
+        const r = await recipientOf(id);
+        return r.status === 'deferred' ? r : undefined;
+      },
+      8_000,
+      'the held deferral',
+    );
     expect(held.lastReply).toBe(NEEDS_TEST_REPLY);
 
     // Another tenant can neither test nor change these settings, and its own passing test releases nothing here.
@@ -77,7 +100,11 @@ describe('own-SMTP settings changed while in the mode', () => {
     expect(await asOther('PUT', path(), { smtp: smtp('x') })).toBe(404);
     expect(await asOther('PUT', `/tenants/${other.id}/sender`, { smtp: smtp('new-password') })).toBe(200);
     expect(await asOther('POST', `/tenants/${other.id}/sender/test-send`, { to: 'check@other.test' })).toBe(200);
-    await expectNothingFor(500, () => !tenantServer.messages.some((m) => m.raw.includes(`id ${id}`)), 'no release by the other tenant');
+    await expectNothingFor(
+      500,
+      () => !tenantServer.messages.some((m) => m.raw.includes(`id ${id}`)),
+      'no release by the other tenant',
+    );
     expect((await recipientOf(id)).status).toBe('deferred');
     expect(tenantServer.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
 

@@ -5,11 +5,22 @@ import { api, PLATFORM } from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { publish, startDomainGateway, type PublishableRecord } from '../../helpers/domains-harness.js';
 
-interface Answer { status: number; text: string; body: Record<string, unknown> }
-interface Tenant { id: string; token: string }
+interface Answer {
+  status: number;
+  text: string;
+  body: Record<string, unknown>;
+}
+interface Tenant {
+  id: string;
+  token: string;
+}
 
 const SPF_INCLUDE = `_spf.${PLATFORM.sendingDomain}`;
-const NOT_AVAILABLE = { error: 'not_available', message: 'this domain is not available: it is in use by another account', messageCode: 'domain_not_available' };
+const NOT_AVAILABLE = {
+  error: 'not_available',
+  message: 'this domain is not available: it is in use by another account',
+  messageCode: 'domain_not_available',
+};
 
 /**
  * Domains: a pending claim blocks nobody; ownership goes to the first tenant whose own DKIM
@@ -26,10 +37,12 @@ describe('domain claims: the first to prove a domain owns it', () => {
 
   async function call(t: Tenant, method: string, path: string, body?: unknown): Promise<Answer> {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/tenants/${t.id}${path}`, {
-      method, headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, text, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
+    return { status: res.status, text, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
   }
 
   async function tokenFor(id: string): Promise<Tenant> {
@@ -92,10 +105,13 @@ describe('domain claims: the first to prove a domain owns it', () => {
     expect((await call(latecomer, 'GET', '/domains')).body.domains).toEqual([]);
   });
 
-  it('an own address or reply address on another tenant\'s domain or the platform\'s cannot be saved, and the answer names nobody', async () => {
+  it("an own address or reply address on another tenant's domain or the platform's cannot be saved, and the answer names nobody", async () => {
     const tries = [
-      { ownAddress: 'facturen@acme.test' }, { replyTo: 'Boekhouding@ACME.test' }, { replyTo: 'x@mail.acme.test' },
-      { replyTo: `someone@${PLATFORM.sendingDomain}` }, { ownAddress: `facturen@${PLATFORM.bounceDomain}` },
+      { ownAddress: 'facturen@acme.test' },
+      { replyTo: 'Boekhouding@ACME.test' },
+      { replyTo: 'x@mail.acme.test' },
+      { replyTo: `someone@${PLATFORM.sendingDomain}` },
+      { ownAddress: `facturen@${PLATFORM.bounceDomain}` },
     ];
     for (const body of tries) {
       const put = await call(latecomer, 'PUT', '/sender', body);
@@ -108,7 +124,7 @@ describe('domain claims: the first to prove a domain owns it', () => {
     expect((await call(latecomer, 'PUT', '/sender', { replyTo: 'office@latecomer.test' })).status).toBe(200);
   });
 
-  it('the platform\'s sending and bounce domains (and names under them) are never a tenant\'s', async () => {
+  it("the platform's sending and bounce domains (and names under them) are never a tenant's", async () => {
     for (const domain of [PLATFORM.sendingDomain, PLATFORM.bounceDomain, `mail.${PLATFORM.sendingDomain}`]) {
       const add = await call(latecomer, 'POST', '/domains', { domain });
       expect(add.status, domain).toBe(409);

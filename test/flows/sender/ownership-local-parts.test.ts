@@ -3,11 +3,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
-import { ADMIN, api, arrived, headerOf, PLATFORM, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
+import {
+  ADMIN,
+  api,
+  arrived,
+  headerOf,
+  PLATFORM,
+  queueIdOf,
+  startSenderGateway,
+} from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
-interface Answer { status: number; text: string; body: Record<string, unknown> }
+interface Answer {
+  status: number;
+  text: string;
+  body: Record<string, unknown>;
+}
 
 /**
  * Forwarding local parts have one owner: a second tenant cannot take one (in any spelling),
@@ -22,10 +34,12 @@ describe('forwarding local parts are exclusive', () => {
   /** A call with a tenant's own token (what a tenant has), never the admin's. */
   async function asTenant(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
     const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, text, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
+    return { status: res.status, text, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
   }
 
   async function newTenant(name: string, smtpUsername?: string): Promise<{ id: string; token: string }> {
@@ -42,7 +56,10 @@ describe('forwarding local parts are exclusive', () => {
   beforeAll(async () => {
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'facturen', replyTo: 'office@acme.test' })).status).toBe(200);
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'facturen', replyTo: 'office@acme.test' }))
+        .status,
+    ).toBe(200);
     tenantB = await newTenant('Squatter BV');
     expect(ADMIN).not.toBe(tenantB.token);
   });
@@ -55,7 +72,11 @@ describe('forwarding local parts are exclusive', () => {
     for (const spelling of ['facturen', 'Facturen', ' FACTUREN ', 'ｆａｃｔｕｒｅｎ']) {
       const answer = await putLocalPart(tenantB, spelling);
       expect(answer.status, spelling).toBe(409);
-      expect(answer.body).toEqual({ error: 'not_available', message: 'this address is not available', messageCode: 'address_not_available' });
+      expect(answer.body).toEqual({
+        error: 'not_available',
+        message: 'this address is not available',
+        messageCode: 'address_not_available',
+      });
       expect(answer.text).not.toContain(gw.tenantId);
       expect(answer.text).not.toContain('Acme');
       expect(answer.text).not.toContain(gw.user);
@@ -69,7 +90,18 @@ describe('forwarding local parts are exclusive', () => {
   });
 
   it('refuses reserved local parts with a field error', async () => {
-    for (const name of ['postmaster', 'Abuse', 'mailer-daemon', 'noreply', 'no-reply', 'hostmaster', 'bounces', 'bounces-x', 'srs0', 'SRS1-abc']) {
+    for (const name of [
+      'postmaster',
+      'Abuse',
+      'mailer-daemon',
+      'noreply',
+      'no-reply',
+      'hostmaster',
+      'bounces',
+      'bounces-x',
+      'srs0',
+      'SRS1-abc',
+    ]) {
       const answer = await putLocalPart(tenantB, name);
       expect(answer.status, name).toBe(400);
       expect(answer.body.fields, name).toEqual({ 'body.localPart': [expect.stringContaining('reserved')] });
@@ -94,22 +126,45 @@ describe('forwarding local parts are exclusive', () => {
     const made = await api(gw, 'POST', '/tenants', { name: 'Betaal BV' });
     const owner = { id: (made.body.tenant as { id: string }).id, token: '' };
     owner.token = (await api(gw, 'POST', `/tenants/${owner.id}/tokens`, {})).body.token as string;
-    expect((await asTenant(owner.token, 'PUT', `/tenants/${owner.id}/sender`, { localPart: 'betalingen', replyTo: 'owner@betaal.test' })).status).toBe(200);
+    expect(
+      (
+        await asTenant(owner.token, 'PUT', `/tenants/${owner.id}/sender`, {
+          localPart: 'betalingen',
+          replyTo: 'owner@betaal.test',
+        })
+      ).status,
+    ).toBe(200);
     await confirmReplyTo(gw, sink, 'owner@betaal.test');
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'betalingen' })).status).toBe(409);
     // Only replies to mail the owner sent are forwarded: the owner sends an invoice first.
     const ownerClient = createTransport({
-      host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false },
-      auth: { user: (made.body.tenant as { smtpUsername: string }).smtpUsername, pass: (made.body.smtp as { password: string }).password },
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: {
+        user: (made.body.tenant as { smtpUsername: string }).smtpUsername,
+        pass: (made.body.smtp as { password: string }).password,
+      },
     });
-    const sent = await ownerClient.sendMail({ from: 'billing@betaal.test', to: 'klant@customer.test', subject: 'Factuur 12', text: 'x\n' });
+    const sent = await ownerClient.sendMail({
+      from: 'billing@betaal.test',
+      to: 'klant@customer.test',
+      subject: 'Factuur 12',
+      text: 'x\n',
+    });
     const [invoice] = await arrived(sink, queueIdOf(sent.response));
     const invoiceId = headerOf(invoice!.raw, 'Message-ID')[0] ?? '';
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     let reply;
     try {
       const body = `From: klant@customer.test\r\nTo: betalingen@${PLATFORM.sendingDomain}\r\nSubject: Re: Factuur 12\r\nMessage-ID: <r1@customer.test>\r\nIn-Reply-To: ${invoiceId}\r\n\r\nBetaald.\r\n`;
-      reply = await client.send('klant@customer.test', [`Betalingen@${PLATFORM.sendingDomain}`], body, 'mx.customer.test');
+      reply = await client.send(
+        'klant@customer.test',
+        [`Betalingen@${PLATFORM.sendingDomain}`],
+        body,
+        'mx.customer.test',
+      );
     } finally {
       client.close();
     }
@@ -123,6 +178,10 @@ describe('forwarding local parts are exclusive', () => {
     expect((await putLocalPart(tenantB, 'facturen')).status).toBe(200);
     const gone = await newTenant('Gone BV', 'leaving');
     expect((await api(gw, 'DELETE', `/tenants/${gone.id}`)).status).toBe(204);
-    await waitFor(async () => ((await putLocalPart(tenantB, 'leaving')).status === 200 ? true : undefined), 8_000, 'the deleted tenant\'s local part to be released');
+    await waitFor(
+      async () => ((await putLocalPart(tenantB, 'leaving')).status === 200 ? true : undefined),
+      8_000,
+      "the deleted tenant's local part to be released",
+    );
   });
 });

@@ -2,12 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
 import { confirmationToken, pressConfirm } from '../../helpers/reply-confirm.js';
-import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
+import {
+  api,
+  arrived,
+  headerOf,
+  legacyClient,
+  PLATFORM,
+  queueIdOf,
+  startSenderGateway,
+} from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply } from '../../feedback/mail-fixtures.js';
 
-interface LogRecipient { address: string; status: string; lastReply?: string }
+interface LogRecipient {
+  address: string;
+  status: string;
+  lastReply?: string;
+}
 
 /**
  * "Send replies to" is used only once its owner agreed: a link is mailed to it, opening
@@ -26,7 +38,12 @@ describe('reply-forwarding target needs confirmation', () => {
   beforeAll(async () => {
     sink = await startSink();
     gw = await startSenderGateway(sink.port);
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'jan@customer.test', subject: 'Factuur 5', text: 'x\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: 'jan@customer.test',
+      subject: 'Factuur 5',
+      text: 'x\n',
+    });
     const [got] = await arrived(sink, queueIdOf(info.response));
     answered = headerOf(got!.raw, 'Message-ID')[0] ?? '';
   });
@@ -38,7 +55,12 @@ describe('reply-forwarding target needs confirmation', () => {
   async function reply(messageId: string): Promise<string> {
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     try {
-      const answer = await client.send('jan@customer.test', [forwarding], personReply({ to: forwarding, from: 'jan@customer.test', messageId, inReplyTo: answered }), 'mx.customer.test');
+      const answer = await client.send(
+        'jan@customer.test',
+        [forwarding],
+        personReply({ to: forwarding, from: 'jan@customer.test', messageId, inReplyTo: answered }),
+        'mx.customer.test',
+      );
       expect(answer.code).toBe(250);
       return queueIdOf(answer.last);
     } finally {
@@ -47,10 +69,15 @@ describe('reply-forwarding target needs confirmation', () => {
   }
 
   async function recipient(id: string, until: (r: LogRecipient) => boolean): Promise<LogRecipient> {
-    return waitFor(async () => {
-      const r = ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: LogRecipient[] } | undefined)?.recipients[0];
-      return r && until(r) ? r : undefined;
-    }, 8_000, `recipient of ${id}`);
+    return waitFor(
+      async () => {
+        const r = ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: LogRecipient[] } | undefined)
+          ?.recipients[0];
+        return r && until(r) ? r : undefined;
+      },
+      8_000,
+      `recipient of ${id}`,
+    );
   }
 
   async function heldCount(): Promise<number> {
@@ -98,11 +125,16 @@ describe('reply-forwarding target needs confirmation', () => {
     const other = await api(gw, 'POST', '/tenants', { name: 'Other BV' });
     const otherId = (other.body.tenant as { id: string }).id;
     const otherToken = String((await api(gw, 'POST', `/tenants/${otherId}/tokens`, {})).body.token);
-    const asOther = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${sender()}/reply-to/confirmation`, { method: 'POST', headers: { authorization: `Bearer ${otherToken}` } });
+    const asOther = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${sender()}/reply-to/confirmation`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${otherToken}` },
+    });
     expect(asOther.status).toBe(404);
     // Its own reply address (even the same one) needs its own confirmation.
     const before = sink.messages.length;
-    expect((await api(gw, 'PUT', `/tenants/${otherId}/sender`, { replyTo: 'office@acme.test' })).body).toMatchObject({ replyToConfirmed: false });
+    expect((await api(gw, 'PUT', `/tenants/${otherId}/sender`, { replyTo: 'office@acme.test' })).body).toMatchObject({
+      replyToConfirmed: false,
+    });
     const theirs = await confirmationToken(sink, 'office@acme.test', before);
     const forged = `${gw.tenantId}.${theirs.split('.')[1]}`;
     expect((await pressConfirm(gw, forged)).status).toBe(400);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { api, arrived, headerOf, legacyClient, PLATFORM, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
+import {
+  api,
+  arrived,
+  headerOf,
+  legacyClient,
+  PLATFORM,
+  queueIdOf,
+  startSenderGateway,
+} from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 describe('sender modes end to end: forwarding, archive, own-address fallback, gmail', () => {
@@ -19,8 +27,16 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
   beforeEach(async () => {
     // back to defaults: every test sets what it needs
     await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, {
-      mode: 'forwarding', displayName: null, localPart: null, replyTo: null, replyToWins: 'tenant', keepOriginalFrom: true,
-      ownAddress: null, archiveAddress: null, accountantAddress: null, accountantMode: 'off',
+      mode: 'forwarding',
+      displayName: null,
+      localPart: null,
+      replyTo: null,
+      replyToWins: 'tenant',
+      keepOriginalFrom: true,
+      ownAddress: null,
+      archiveAddress: null,
+      accountantAddress: null,
+      accountantMode: 'off',
     });
   });
 
@@ -29,26 +45,37 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
     return queueIdOf(info.response);
   }
 
-  it('forwarding by default: platform From with the tenant name, VERP envelope sender; the package From (not the tenant\'s) leaves nowhere, no Sender', async () => {
-    const id = await send({ from: '"Vendor" <noreply@vendor.test>', sender: 'robot@vendor.test', to: 'jan@customer.test' });
+  it("forwarding by default: platform From with the tenant name, VERP envelope sender; the package From (not the tenant's) leaves nowhere, no Sender", async () => {
+    const id = await send({
+      from: '"Vendor" <noreply@vendor.test>',
+      sender: 'robot@vendor.test',
+      to: 'jan@customer.test',
+    });
     const [got] = await arrived(sink, id);
     const local = gw.user.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
     expect(headerOf(got!.raw, 'From')).toEqual([`"Acme Facturatie BV" <${local}@${PLATFORM.sendingDomain}>`]);
     expect(headerOf(got!.raw, 'Sender')).toEqual([]);
     expect(headerOf(got!.raw, 'Reply-To')).toEqual([]);
     expect(headerOf(got!.raw, 'X-Postbode-Original-From')).toEqual([]);
-    expect(got!.envelope.from).toMatch(new RegExp(`^bounces\\+${id.toLowerCase()}-0-[a-z2-7]{13}@${PLATFORM.bounceDomain.replace(/\./g, '\\.')}$`));
+    expect(got!.envelope.from).toMatch(
+      new RegExp(`^bounces\\+${id.toLowerCase()}-0-[a-z2-7]{13}@${PLATFORM.bounceDomain.replace(/\./g, '\\.')}$`),
+    );
     expect(headerOf(got!.raw, 'Return-Path')).toEqual([]);
   });
 
   it('uses the tenant display name (non-ASCII, RFC 2047), local part and reply address; the next message already', async () => {
     const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, {
-      displayName: 'Bakkerij Müller', localPart: 'facturen', replyTo: 'office@acme.test', keepOriginalFrom: false,
+      displayName: 'Bakkerij Müller',
+      localPart: 'facturen',
+      replyTo: 'office@acme.test',
+      keepOriginalFrom: false,
     });
     expect(put.status).toBe(200);
     const id = await send({ from: 'billing@acme.test', to: 'jan@customer.test', replyTo: 'legacy@acme.test' });
     const [got] = await arrived(sink, id);
-    expect(headerOf(got!.raw, 'From')).toEqual([`=?UTF-8?B?${Buffer.from('Bakkerij Müller').toString('base64')}?= <facturen@${PLATFORM.sendingDomain}>`]);
+    expect(headerOf(got!.raw, 'From')).toEqual([
+      `=?UTF-8?B?${Buffer.from('Bakkerij Müller').toString('base64')}?= <facturen@${PLATFORM.sendingDomain}>`,
+    ]);
     expect(headerOf(got!.raw, 'Reply-To')).toEqual(['<office@acme.test>']);
     expect(headerOf(got!.raw, 'X-Postbode-Original-From')).toEqual([]);
 
@@ -67,13 +94,17 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
     // one transaction per client recipient (each its own VERP sender); the archive copy shares the first
     expect([...byRecipients.keys()].sort()).toEqual(['archive@backup.test,jan@customer.test', 'boss@acme.test']);
     for (const m of got) expect(m.raw.toString('latin1')).not.toMatch(/^Bcc:/im);
-    expect(byRecipients.get('boss@acme.test')!.raw.equals(byRecipients.get('archive@backup.test,jan@customer.test')!.raw)).toBe(true);
+    expect(
+      byRecipients.get('boss@acme.test')!.raw.equals(byRecipients.get('archive@backup.test,jan@customer.test')!.raw),
+    ).toBe(true);
     const froms = new Set(got.map((m) => m.envelope.from));
     expect(froms.size).toBe(2);
 
     const log = await waitFor(async () => {
       const answer = await api(gw, 'GET', `/messages/${id}`);
-      const recipients = (answer.body.message as { recipients: Array<{ address: string; status: string; role?: string }> }).recipients;
+      const recipients = (
+        answer.body.message as { recipients: Array<{ address: string; status: string; role?: string }> }
+      ).recipients;
       return recipients.every((r) => r.status === 'delivered') ? recipients : undefined;
     });
     expect(log.map((r) => r.address).sort()).toEqual(['archive@backup.test', 'boss@acme.test', 'jan@customer.test']);
@@ -84,7 +115,10 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
   it('own-address falls back to forwarding while the domain is unverified, and the message log says why', async () => {
     // added, so pending: a domain never added is refused when saved (settings-combinations.test.ts)
     expect((await api(gw, 'POST', `/tenants/${gw.tenantId}/domains`, { domain: 'acme.test' })).status).toBe(201);
-    const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { mode: 'own-address', ownAddress: 'facturen@acme.test' });
+    const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, {
+      mode: 'own-address',
+      ownAddress: 'facturen@acme.test',
+    });
     expect(put.status).toBe(200);
     const id = await send({ from: 'billing@acme.test', to: 'jan@customer.test' });
     const [got] = await arrived(sink, id);

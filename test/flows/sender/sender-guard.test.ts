@@ -1,7 +1,17 @@
 import { domainToASCII } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLocalPart } from '../../../src/tenants/sender-settings.js';
-import { DOMAIN_A, DOMAIN_B, DOMAIN_C, IDN_A, session, startGuardGateway, transaction, utf8Command, type GuardGateway } from '../../helpers/guard-harness.js';
+import {
+  DOMAIN_A,
+  DOMAIN_B,
+  DOMAIN_C,
+  IDN_A,
+  session,
+  startGuardGateway,
+  transaction,
+  utf8Command,
+  type GuardGateway,
+} from '../../helpers/guard-harness.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { startSink, type Sink, type SinkMessage } from '../../helpers/sink.js';
@@ -13,7 +23,12 @@ const HOMOGRAPH_A = 't\u0435nant-a.test';
 
 /** Every address a message carries out in From, Sender, Reply-To, X-Postbode-Original-From and MAIL FROM. */
 function outgoingAddresses(m: SinkMessage): string {
-  return [m.envelope.from, ...['From', 'Sender', 'Reply-To', 'X-Postbode-Original-From'].flatMap((h) => headerOf(m.raw, h))].join(' ').toLowerCase();
+  return [
+    m.envelope.from,
+    ...['From', 'Sender', 'Reply-To', 'X-Postbode-Original-From'].flatMap((h) => headerOf(m.raw, h)),
+  ]
+    .join(' ')
+    .toLowerCase();
 }
 
 describe('sender guard: a tenant sends only as addresses it owns (platform sending domain)', () => {
@@ -26,12 +41,21 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     tenantServer = await startSink();
     gw = await startGuardGateway(sink.port, {
       // X-Postbode-Original-From leaves at all only with this gateway setting: what may be in it is tested here.
-      platform: true, keepClientTrace: true,
+      platform: true,
+      keepClientTrace: true,
       settings: {
         // B sends through its own server (the mailbox it linked).
-        b: { mode: 'own-smtp', ownAddress: `office@${DOMAIN_B}`, smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } },
+        b: {
+          mode: 'own-smtp',
+          ownAddress: `office@${DOMAIN_B}`,
+          smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
+        },
         // C too, with no mailbox it may use: its own address is on A's domain, its login is no address.
-        c: { mode: 'own-smtp', ownAddress: `office@${DOMAIN_A}`, smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false } },
+        c: {
+          mode: 'own-smtp',
+          ownAddress: `office@${DOMAIN_A}`,
+          smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
+        },
       },
     });
   });
@@ -40,11 +64,17 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     await Promise.all([sink.close(), tenantServer.close()]);
   });
 
-  it('refuses MAIL FROM on another tenant\'s domain in every address form, 550 5.7.1 without naming the owner', async () => {
+  it("refuses MAIL FROM on another tenant's domain in every address form, 550 5.7.1 without naming the owner", async () => {
     const client = await session(gw, gw.b);
     const forms = [
-      `x@${DOMAIN_A}`, `x@${DOMAIN_A.toUpperCase()}`, `@relay.test:x@${DOMAIN_A}`, `x@mail.${DOMAIN_A}`,
-      `x@${domainToASCII(IDN_A)}`, `x@${IDN_A}`, `x@${HOMOGRAPH_A}`, `x@${domainToASCII(HOMOGRAPH_A)}`,
+      `x@${DOMAIN_A}`,
+      `x@${DOMAIN_A.toUpperCase()}`,
+      `@relay.test:x@${DOMAIN_A}`,
+      `x@mail.${DOMAIN_A}`,
+      `x@${domainToASCII(IDN_A)}`,
+      `x@${IDN_A}`,
+      `x@${HOMOGRAPH_A}`,
+      `x@${domainToASCII(HOMOGRAPH_A)}`,
     ];
     for (const from of forms) {
       const reply = await utf8Command(client, `MAIL FROM:<${from}>`);
@@ -61,9 +91,14 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     client.close();
   });
 
-  it('refuses the platform domains except the tenant\'s own forwarding address; a foreign but unowned MAIL FROM is fine (it is replaced)', async () => {
+  it("refuses the platform domains except the tenant's own forwarding address; a foreign but unowned MAIL FROM is fine (it is replaced)", async () => {
     const client = await session(gw, gw.a);
-    for (const from of [`facturen@${PLATFORM.sendingDomain}`, `bounces@${PLATFORM.bounceDomain}`, `x@mail.${PLATFORM.sendingDomain}`, `x@${DOMAIN_B}`]) {
+    for (const from of [
+      `facturen@${PLATFORM.sendingDomain}`,
+      `bounces@${PLATFORM.bounceDomain}`,
+      `x@mail.${PLATFORM.sendingDomain}`,
+      `x@${DOMAIN_B}`,
+    ]) {
       expect((await client.command(`MAIL FROM:<${from}>`)).last, from).toMatch(NOT_OWNED);
     }
     await client.expect(`MAIL FROM:<${defaultLocalPart(gw.a.user)}@${PLATFORM.sendingDomain.toUpperCase()}>`, 250);
@@ -72,17 +107,28 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     client.close();
   });
 
-  it('refuses a header From, Sender or Reply-To on another tenant\'s or the platform\'s domain at the end of DATA, whatever the form', async () => {
+  it("refuses a header From, Sender or Reply-To on another tenant's or the platform's domain at the end of DATA, whatever the form", async () => {
     const client = await session(gw, gw.a);
     const headers = [
-      [`From: <x@${DOMAIN_B}>`], [`From: "Tenant B" <X@TENANT-B.TEST.>`], [`From: <@relay.test:x@${DOMAIN_B}>`],
-      ['From: noreply@vendor.test', `From: x@${DOMAIN_B}`], [`From: Team: noreply@vendor.test, x@${DOMAIN_B};`],
-      ['From: noreply@vendor.test', `Sender: robot@mail.${DOMAIN_B}`], ['From: noreply@vendor.test', `Reply-To: support@${PLATFORM.sendingDomain}`],
+      [`From: <x@${DOMAIN_B}>`],
+      [`From: "Tenant B" <X@TENANT-B.TEST.>`],
+      [`From: <@relay.test:x@${DOMAIN_B}>`],
+      ['From: noreply@vendor.test', `From: x@${DOMAIN_B}`],
+      [`From: Team: noreply@vendor.test, x@${DOMAIN_B};`],
+      ['From: noreply@vendor.test', `Sender: robot@mail.${DOMAIN_B}`],
+      ['From: noreply@vendor.test', `Reply-To: support@${PLATFORM.sendingDomain}`],
     ];
-    for (const h of headers) expect((await transaction(client, 'noreply@vendor.test', h)).last, h.join(' | ')).toMatch(NOT_OWNED);
-    expect((await transaction(client, 'noreply@vendor.test', [`From: "x%${DOMAIN_B}"@vendor.test`])).last).toMatch(BAD_FORM);
-    expect((await transaction(client, 'noreply@vendor.test', [`From: "x@${DOMAIN_B}"@vendor.test`])).last).toMatch(BAD_FORM);
-    expect((await transaction(client, 'noreply@vendor.test', [`From: ${DOMAIN_B}!x@vendor.test`])).last).toMatch(BAD_FORM);
+    for (const h of headers)
+      expect((await transaction(client, 'noreply@vendor.test', h)).last, h.join(' | ')).toMatch(NOT_OWNED);
+    expect((await transaction(client, 'noreply@vendor.test', [`From: "x%${DOMAIN_B}"@vendor.test`])).last).toMatch(
+      BAD_FORM,
+    );
+    expect((await transaction(client, 'noreply@vendor.test', [`From: "x@${DOMAIN_B}"@vendor.test`])).last).toMatch(
+      BAD_FORM,
+    );
+    expect((await transaction(client, 'noreply@vendor.test', [`From: ${DOMAIN_B}!x@vendor.test`])).last).toMatch(
+      BAD_FORM,
+    );
     client.close();
   });
 
@@ -93,13 +139,20 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     client.close();
   });
 
-  it('forwarding: the package From, Sender and Reply-To leave nowhere; the tenant\'s own verified From stays as a trace', async () => {
+  it("forwarding: the package From, Sender and Reply-To leave nowhere; the tenant's own verified From stays as a trace", async () => {
     const client = await session(gw, gw.a);
-    const foreign = await transaction(client, 'noreply@vendor.test', ['From: "Vendor" <noreply@vendor.test>', 'Sender: robot@vendor.test', 'Reply-To: help@vendor.test', 'X-Postbode-Original-From: ceo@vendor.test']);
+    const foreign = await transaction(client, 'noreply@vendor.test', [
+      'From: "Vendor" <noreply@vendor.test>',
+      'Sender: robot@vendor.test',
+      'Reply-To: help@vendor.test',
+      'X-Postbode-Original-From: ceo@vendor.test',
+    ]);
     expect(foreign.code).toBe(250);
     const [got] = await arrived(sink, queueIdOf(foreign.last));
     expect(outgoingAddresses(got!)).not.toContain('vendor.test');
-    expect(headerOf(got!.raw, 'From')).toEqual([`"Tenant A BV" <${defaultLocalPart(gw.a.user)}@${PLATFORM.sendingDomain}>`]);
+    expect(headerOf(got!.raw, 'From')).toEqual([
+      `"Tenant A BV" <${defaultLocalPart(gw.a.user)}@${PLATFORM.sendingDomain}>`,
+    ]);
 
     const owned = await transaction(client, `billing@${DOMAIN_A}`, [`From: Billing <billing@${DOMAIN_A}>`]);
     const [mine] = await arrived(sink, queueIdOf(owned.last));
@@ -109,7 +162,11 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
 
   it('own SMTP: From and MAIL FROM become the linked mailbox; nothing the tenant does not own reaches its server', async () => {
     const client = await session(gw, gw.b);
-    const reply = await transaction(client, 'noreply@vendor.test', ['From: "Vendor" <noreply@vendor.test>', 'Sender: robot@vendor.test', 'Reply-To: help@vendor.test']);
+    const reply = await transaction(client, 'noreply@vendor.test', [
+      'From: "Vendor" <noreply@vendor.test>',
+      'Sender: robot@vendor.test',
+      'Reply-To: help@vendor.test',
+    ]);
     expect(reply.code).toBe(250);
     const [got] = await arrived(tenantServer, queueIdOf(reply.last));
     expect(outgoingAddresses(got!)).not.toContain('vendor.test');
@@ -118,11 +175,14 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     client.close();
   });
 
-  it('own SMTP without a known mailbox (or one on another tenant\'s domain): the legacy From leaves, so it must be the tenant\'s', async () => {
+  it("own SMTP without a known mailbox (or one on another tenant's domain): the legacy From leaves, so it must be the tenant's", async () => {
     const client = await session(gw); // C, by its IP allow-list entry
     expect((await client.command('MAIL FROM:<noreply@vendor.test>')).last).toMatch(NOT_OWNED);
     expect((await transaction(client, `billing@${DOMAIN_C}`, ['From: noreply@vendor.test'])).last).toMatch(NOT_OWNED);
-    const reply = await transaction(client, `billing@${DOMAIN_C}`, [`From: Billing <billing@${DOMAIN_C}>`, 'Reply-To: help@vendor.test']);
+    const reply = await transaction(client, `billing@${DOMAIN_C}`, [
+      `From: Billing <billing@${DOMAIN_C}>`,
+      'Reply-To: help@vendor.test',
+    ]);
     const [got] = await arrived(tenantServer, queueIdOf(reply.last));
     expect(headerOf(got!.raw, 'From')).toEqual([`Billing <billing@${DOMAIN_C}>`]);
     expect(got!.envelope.from).toBe(`billing@${DOMAIN_C}`);
@@ -130,13 +190,19 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     client.close();
   });
 
-  it('own address: any other From is rewritten to the tenant\'s verified address', async () => {
+  it("own address: any other From is rewritten to the tenant's verified address", async () => {
     const admin = { gateway: gw.gateway } as TestGateway;
     const path = `/tenants/${gw.a.id}/sender`;
-    expect((await api(admin, 'PUT', path, { mode: 'own-address', ownAddress: `facturen@${DOMAIN_A}` })).status).toBe(200);
+    expect((await api(admin, 'PUT', path, { mode: 'own-address', ownAddress: `facturen@${DOMAIN_A}` })).status).toBe(
+      200,
+    );
     try {
       const client = await session(gw, gw.a);
-      const reply = await transaction(client, 'noreply@vendor.test', ['From: "Vendor" <noreply@vendor.test>', 'Sender: robot@vendor.test', 'Reply-To: help@vendor.test']);
+      const reply = await transaction(client, 'noreply@vendor.test', [
+        'From: "Vendor" <noreply@vendor.test>',
+        'Sender: robot@vendor.test',
+        'Reply-To: help@vendor.test',
+      ]);
       const [got] = await arrived(sink, queueIdOf(reply.last));
       expect(headerOf(got!.raw, 'From')).toEqual([`"Tenant A BV" <facturen@${DOMAIN_A}>`]);
       expect(outgoingAddresses(got!)).not.toContain('vendor.test');
@@ -163,9 +229,12 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
     client.close();
   });
 
-  it('a null reverse-path stays null: the tenant\'s DSN is not made bounceable with a VERP sender', async () => {
+  it("a null reverse-path stays null: the tenant's DSN is not made bounceable with a VERP sender", async () => {
     const client = await session(gw, gw.a);
-    const reply = await transaction(client, '', ['From: Mail Delivery <mailer-daemon@vendor.test>', 'Auto-Submitted: auto-replied']);
+    const reply = await transaction(client, '', [
+      'From: Mail Delivery <mailer-daemon@vendor.test>',
+      'Auto-Submitted: auto-replied',
+    ]);
     expect(reply.code).toBe(250);
     const [got] = await arrived(sink, queueIdOf(reply.last));
     expect(got!.envelope.from).toBe('');
@@ -194,13 +263,19 @@ describe('sender guard without a platform sending domain (pass-through)', () => 
     expect((await client.command('MAIL FROM:<noreply@vendor.test>')).last).toMatch(NOT_OWNED);
     expect((await client.command(`MAIL FROM:<x@sub.${DOMAIN_B}>`)).last).toMatch(NOT_OWNED);
     expect((await transaction(client, `billing@${DOMAIN_B}`, ['From: noreply@vendor.test'])).last).toMatch(NOT_OWNED);
-    expect((await transaction(client, `billing@${DOMAIN_B}`, [`From: billing@${DOMAIN_B}`, 'Sender: robot@vendor.test'])).last).toMatch(NOT_OWNED);
+    expect(
+      (await transaction(client, `billing@${DOMAIN_B}`, [`From: billing@${DOMAIN_B}`, 'Sender: robot@vendor.test']))
+        .last,
+    ).toMatch(NOT_OWNED);
     client.close();
   });
 
-  it('passes the tenant\'s own verified From through, in any spelling, and drops a Reply-To it does not own', async () => {
+  it("passes the tenant's own verified From through, in any spelling, and drops a Reply-To it does not own", async () => {
     const client = await session(gw, gw.b);
-    const reply = await transaction(client, `Billing@${DOMAIN_B.toUpperCase()}`, [`From: "Tenant B" <Billing@Tenant-B.Test.>`, 'Reply-To: help@vendor.test']);
+    const reply = await transaction(client, `Billing@${DOMAIN_B.toUpperCase()}`, [
+      `From: "Tenant B" <Billing@Tenant-B.Test.>`,
+      'Reply-To: help@vendor.test',
+    ]);
     expect(reply.code).toBe(250);
     const [got] = await arrived(sink, queueIdOf(reply.last));
     expect(headerOf(got!.raw, 'From')).toEqual(['"Tenant B" <Billing@Tenant-B.Test.>']);
@@ -208,7 +283,7 @@ describe('sender guard without a platform sending domain (pass-through)', () => 
     client.close();
   });
 
-  it('as a plain relay (requireVerifiedSender false) another tenant\'s domain is still refused', async () => {
+  it("as a plain relay (requireVerifiedSender false) another tenant's domain is still refused", async () => {
     const client = await session(relay, relay.b);
     expect((await client.command(`MAIL FROM:<x@${DOMAIN_A}>`)).last).toMatch(NOT_OWNED);
     expect((await transaction(client, 'noreply@vendor.test', [`From: x@${DOMAIN_A}`])).last).toMatch(NOT_OWNED);

@@ -30,7 +30,9 @@ describe('own SMTP server mode end to end', () => {
 
   beforeAll(async () => {
     pems = await generate([{ name: 'commonName', value: 'mail.acme.test' }], {
-      algorithm: 'sha256', keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+      algorithm: 'sha256',
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
     });
     platform = await startSink();
     tenantServer = await startSink({ auth: creds, tls: { key: pems.private, cert: pems.cert } });
@@ -44,10 +46,18 @@ describe('own SMTP server mode end to end', () => {
   const sender = `/tenants/${'{id}'}/sender`;
   const path = (suffix = ''): string => sender.replace('{id}', gw.tenantId) + suffix;
   const smtp = (over: Record<string, unknown> = {}) => ({
-    host: '127.0.0.1', port: tenantServer.port, tls: 'starttls', rejectUnauthorized: false, user: 'acme', password: 'right-password', ...over,
+    host: '127.0.0.1',
+    port: tenantServer.port,
+    tls: 'starttls',
+    rejectUnauthorized: false,
+    user: 'acme',
+    password: 'right-password',
+    ...over,
   });
 
-  async function testSendWith(over: Record<string, unknown>): Promise<{ ok: boolean; outcome: string; summary: string }> {
+  async function testSendWith(
+    over: Record<string, unknown>,
+  ): Promise<{ ok: boolean; outcome: string; summary: string }> {
     const saved = await api(gw, 'PUT', path(), { mode: 'forwarding', smtp: smtp(over) });
     expect(saved.status).toBe(200);
     const answer = await api(gw, 'POST', path('/test-send'), { to: 'check@acme.test' });
@@ -66,22 +76,42 @@ describe('own SMTP server mode end to end', () => {
   });
 
   it('test-send names each failure in plain words', async () => {
-    expect(await testSendWith({ password: 'wrong' })).toMatchObject({ ok: false, outcome: 'auth-failed', summary: 'connected, TLS ok, login refused' });
-    expect(await testSendWith({ rejectUnauthorized: true })).toMatchObject({ ok: false, outcome: 'tls-failed', summary: expect.stringMatching(/certificate/) });
-    expect(await testSendWith({ port: await closedPort() })).toMatchObject({ ok: false, outcome: 'connection-refused', summary: 'connection refused' });
+    expect(await testSendWith({ password: 'wrong' })).toMatchObject({
+      ok: false,
+      outcome: 'auth-failed',
+      summary: 'connected, TLS ok, login refused',
+    });
+    expect(await testSendWith({ rejectUnauthorized: true })).toMatchObject({
+      ok: false,
+      outcome: 'tls-failed',
+      summary: expect.stringMatching(/certificate/),
+    });
+    expect(await testSendWith({ port: await closedPort() })).toMatchObject({
+      ok: false,
+      outcome: 'connection-refused',
+      summary: 'connection refused',
+    });
     const staller = await startStaller();
     try {
-      expect(await testSendWith({ port: staller.port })).toMatchObject({ ok: false, outcome: 'timed-out', summary: 'timed out' });
+      expect(await testSendWith({ port: staller.port })).toMatchObject({
+        ok: false,
+        outcome: 'timed-out',
+        summary: 'timed out',
+      });
     } finally {
       staller.server.close();
     }
-    expect(await testSendWith({ host: 'smtp.nowhere.invalid' })).toMatchObject({ ok: false, outcome: 'host-not-found', summary: 'host not found' });
+    expect(await testSendWith({ host: 'smtp.nowhere.invalid' })).toMatchObject({
+      ok: false,
+      outcome: 'host-not-found',
+      summary: 'host not found',
+    });
     const view = await api(gw, 'GET', path());
     expect(view.body.lastTestSend).toMatchObject({ ok: false, current: true });
     expect((await api(gw, 'PUT', path(), { mode: 'own-smtp' })).status).toBe(409);
   });
 
-  it('after a good test-send it activates; mail leaves through the tenant server as the tenant\'s mailbox', async () => {
+  it("after a good test-send it activates; mail leaves through the tenant server as the tenant's mailbox", async () => {
     const result = await testSendWith({});
     expect(result).toMatchObject({ ok: true, outcome: 'sent', summary: 'sent' });
     expect(tenantServer.messages.at(-1)!.envelope.to).toEqual(['check@acme.test']);
@@ -90,7 +120,13 @@ describe('own SMTP server mode end to end', () => {
     const activated = await api(gw, 'PUT', path(), { mode: 'own-smtp', ownAddress: 'billing@acme.test' });
     expect(activated.status).toBe(200);
 
-    const info = await legacyClient(gw).sendMail({ from: '"Acme" <billing@acme.test>', to: 'jan@customer.test', bcc: 'b@acme.test', subject: 'Factuur 7', text: 'x\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: '"Acme" <billing@acme.test>',
+      to: 'jan@customer.test',
+      bcc: 'b@acme.test',
+      subject: 'Factuur 7',
+      text: 'x\n',
+    });
     const id = queueIdOf(info.response);
     const [got] = await arrived(tenantServer, id);
     expect(got!.secure).toBe(true);
@@ -109,7 +145,12 @@ describe('own SMTP server mode end to end', () => {
     expect((await api(gw, 'PUT', path(), { mode: 'own-smtp' })).status).toBe(200);
     creds.pass = 'changed-at-the-provider';
 
-    const info = await legacyClient(gw).sendMail({ from: 'billing@acme.test', to: 'jan@customer.test', subject: 'Factuur 8', text: 'x\n' });
+    const info = await legacyClient(gw).sendMail({
+      from: 'billing@acme.test',
+      to: 'jan@customer.test',
+      subject: 'Factuur 8',
+      text: 'x\n',
+    });
     const id = queueIdOf(info.response);
     const recipient = await waitFor(async () => {
       const answer = await api(gw, 'GET', `/messages/${id}`);

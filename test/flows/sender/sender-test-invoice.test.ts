@@ -18,8 +18,16 @@ describe('own SMTP test invoice', () => {
     tenantServer = await startSink({ auth: { user: 'acme', pass: 'right-password' } });
     gw = await startSenderGateway(platform.port);
     const saved = await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, {
-      displayName: 'Acme Facturen', ownAddress: 'billing@acme.test',
-      smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', allowPlaintextAuth: true, user: 'acme', password: 'right-password' },
+      displayName: 'Acme Facturen',
+      ownAddress: 'billing@acme.test',
+      smtp: {
+        host: '127.0.0.1',
+        port: tenantServer.port,
+        tls: 'opportunistic',
+        allowPlaintextAuth: true,
+        user: 'acme',
+        password: 'right-password',
+      },
     });
     expect(saved.status).toBe(200);
   });
@@ -57,14 +65,25 @@ describe('own SMTP test invoice', () => {
     expect(pdf!.content.length).toBeLessThan(1000);
   });
 
-  it('in the tenant\'s language, with its custom layout or no layout', async () => {
-    await putContent({ enabled: true, defaultLanguage: 'en', companyName: 'Acme', layout: { custom: '<html><body><div class="brand">%company-name%</div>%content%</body></html>' } });
+  it("in the tenant's language, with its custom layout or no layout", async () => {
+    await putContent({
+      enabled: true,
+      defaultLanguage: 'en',
+      companyName: 'Acme',
+      layout: { custom: '<html><body><div class="brand">%company-name%</div>%content%</body></html>' },
+    });
     const english = await testInvoice();
     expect(english.subject).toBe('Test invoice – Acme');
     expect(english.html).toMatch(/<div class="brand">Acme<\/div>\s*<p[^>]*>Hello,/);
     expect(english.attachments[0]!.filename).toBe('test-invoice.pdf');
 
-    await putContent({ enabled: true, defaultLanguage: 'nl', domainLanguages: { 'kantoor.test': 'fr' }, companyName: 'Acme', layout: 'none' });
+    await putContent({
+      enabled: true,
+      defaultLanguage: 'nl',
+      domainLanguages: { 'kantoor.test': 'fr' },
+      companyName: 'Acme',
+      layout: 'none',
+    });
     const french = await testInvoice('patron@kantoor.test');
     expect(french.subject).toBe('Facture de test – Acme');
     expect(french.html).toBe(false);
@@ -79,14 +98,19 @@ describe('own SMTP test invoice', () => {
     expect(mail.attachments).toHaveLength(1);
   });
 
-  it('another tenant cannot send a test invoice through this tenant\'s server', async () => {
+  it("another tenant cannot send a test invoice through this tenant's server", async () => {
     const made = await api(gw, 'POST', '/tenants', { name: 'Other BV' });
     const otherId = (made.body.tenant as { id: string }).id;
     const token = (await api(gw, 'POST', `/tenants/${otherId}/tokens`, {})).body.token as string;
     const before = tenantServer.messages.length;
-    const answer = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/tenants/${gw.tenantId}/sender/test-send`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: 'x@other.test' }),
-    });
+    const answer = await fetch(
+      `http://127.0.0.1:${gw.gateway.httpPort}/api/v1/tenants/${gw.tenantId}/sender/test-send`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ to: 'x@other.test' }),
+      },
+    );
     expect([403, 404]).toContain(answer.status);
     expect(tenantServer.messages.length).toBe(before);
   });

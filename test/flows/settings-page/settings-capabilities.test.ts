@@ -21,7 +21,10 @@ describe('settings page on a gateway without Google', () => {
 
   beforeAll(async () => {
     sink = await startSink();
-    [gw, stale] = await Promise.all([startSenderGateway(sink.port), startGuardGateway(sink.port, { platform: false, settings: { b: { mode: 'gmail' } } })]);
+    [gw, stale] = await Promise.all([
+      startSenderGateway(sink.port),
+      startGuardGateway(sink.port, { platform: false, settings: { b: { mode: 'gmail' } } }),
+    ]);
     base = `http://127.0.0.1:${gw.gateway.httpPort}`;
     token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
     browser = await launchBrowser();
@@ -34,14 +37,24 @@ describe('settings page on a gateway without Google', () => {
 
   const cases = [
     {
-      locale: 'en-US', sending: 'Sending', gmail: 'Own mailbox (Gmail)', region: 'Gmail link', link: 'Link Gmail',
+      locale: 'en-US',
+      sending: 'Sending',
+      gmail: 'Own mailbox (Gmail)',
+      region: 'Gmail link',
+      link: 'Link Gmail',
       why: 'Not available on this server: the administrator has not set up a connection with Google.',
-      inUse: 'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose another mode.',
+      inUse:
+        'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose another mode.',
     },
     {
-      locale: 'nl-NL', sending: 'Verzenden', gmail: 'Eigen mailbox (Gmail)', region: 'Gmail-koppeling', link: 'Gmail koppelen',
+      locale: 'nl-NL',
+      sending: 'Verzenden',
+      gmail: 'Eigen mailbox (Gmail)',
+      region: 'Gmail-koppeling',
+      link: 'Gmail koppelen',
       why: 'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Google ingesteld.',
-      inUse: 'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
+      inUse:
+        'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
     },
   ];
   for (const c of cases) {
@@ -63,7 +76,9 @@ describe('settings page on a gateway without Google', () => {
 
     it(`${c.locale}: a tenant still in Gmail mode is told its mail leaves in forwarding mode`, async () => {
       const { page, context, problems } = await openPage(browser, { locale: c.locale });
-      const token = String((await api({ gateway: stale.gateway } as TestGateway, 'POST', `/tenants/${stale.b.id}/tokens`, {})).body.token);
+      const token = String(
+        (await api({ gateway: stale.gateway } as TestGateway, 'POST', `/tenants/${stale.b.id}/tokens`, {})).body.token,
+      );
       await signIn(page, `http://127.0.0.1:${stale.gateway.httpPort}`, token);
       await page.getByRole('heading', { level: 1, name: c.sending }).waitFor();
       const radio = page.getByLabel(c.gmail);

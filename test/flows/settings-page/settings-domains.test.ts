@@ -13,14 +13,13 @@ describe('settings page: domains', () => {
   let dns: DnsTestServer;
   let gw: TestGateway;
   let browser: Browser;
-  let base: string;
   let tp: TestPage;
 
   beforeAll(async () => {
     sink = await startSink();
     dns = await startDnsServer({ [`_spf.${PLATFORM.sendingDomain}`]: { TXT: [['v=spf1 ip4:127.0.0.1 -all']] } });
     gw = await startDomainGateway(sink.port, dns, 600_000);
-    ({ browser, tp, base } = await signInAsTenant(gw, { clipboard: true }));
+    ({ browser, tp } = await signInAsTenant(gw, { clipboard: true }));
     await tp.page.getByRole('link', { name: 'Domains', exact: true }).click();
     await tp.page.getByRole('heading', { level: 1, name: 'Domains' }).waitFor();
   });
@@ -44,7 +43,9 @@ describe('settings page: domains', () => {
     await card.getByText('Copied to the clipboard.').waitFor();
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     expect(copied).toMatch(/^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{300,}$/);
-    const domain = (await api(gw, 'GET', `/tenants/${gw.tenantId}/domains/acme.test`)).body as { records: Array<PublishableRecord & { value: string }> };
+    const domain = (await api(gw, 'GET', `/tenants/${gw.tenantId}/domains/acme.test`)).body as {
+      records: Array<PublishableRecord & { value: string }>;
+    };
     expect(copied).toBe(domain.records.find((r) => r.name.endsWith('._domainkey.acme.test'))?.value);
   });
 
@@ -56,16 +57,35 @@ describe('settings page: domains', () => {
     const dkim = card.getByRole('listitem').filter({ hasText: /^DKIM key \(pb\d{6}\): missing/ });
     expect(await dkim.count()).toBe(1);
     expect((await dkim.textContent())!.length).toBeGreaterThan(60);
-    expect(await card.getByRole('listitem').filter({ hasText: /^SPF: missing/ }).count()).toBe(1);
+    expect(
+      await card
+        .getByRole('listitem')
+        .filter({ hasText: /^SPF: missing/ })
+        .count(),
+    ).toBe(1);
 
-    const domain = (await api(gw, 'GET', `/tenants/${gw.tenantId}/domains/acme.test`)).body as unknown as { records: PublishableRecord[] };
+    const domain = (await api(gw, 'GET', `/tenants/${gw.tenantId}/domains/acme.test`)).body as unknown as {
+      records: PublishableRecord[];
+    };
     publish(dns, domain.records);
     await card.getByRole('button', { name: 'Check and activate' }).click();
     await card.getByText(/^All set: the domain is active/).waitFor();
-    expect(await card.getByRole('listitem').filter({ hasText: /^DKIM key \(pb\d{6}\): correct/ }).count()).toBe(1);
-    expect(await card.getByRole('listitem').filter({ hasText: /^SPF: correct/ }).count()).toBe(1);
+    expect(
+      await card
+        .getByRole('listitem')
+        .filter({ hasText: /^DKIM key \(pb\d{6}\): correct/ })
+        .count(),
+    ).toBe(1);
+    expect(
+      await card
+        .getByRole('listitem')
+        .filter({ hasText: /^SPF: correct/ })
+        .count(),
+    ).toBe(1);
     expect(await card.locator('.badge').textContent()).toBe('active');
-    expect(await card.getByRole('row').filter({ hasText: '._domainkey.acme.test' }).getByRole('cell').nth(3).textContent()).toBe('Keep');
+    expect(
+      await card.getByRole('row').filter({ hasText: '._domainkey.acme.test' }).getByRole('cell').nth(3).textContent(),
+    ).toBe('Keep');
     expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/domains/acme.test`)).body.status).toBe('active');
     await screenshot(page, '04-domains');
     expect(tp.problems).toEqual([]);

@@ -41,18 +41,34 @@ describe('settings page: Gmail link and blocked addresses', () => {
     const config = {
       ...cfg,
       gmail: {
-        ...cfg.gmail, clientId: 'client-123.apps.googleusercontent.com', clientSecret: 'not-a-real-secret',
-        redirectUrl: 'http://127.0.0.1/oauth/google/callback', authUrl: `${googleBase}/o/oauth2/v2/auth`,
-        tokenUrl: `${googleBase}/token`, revokeUrl: `${googleBase}/revoke`, apiRootUrl: `${googleBase}/`,
+        ...cfg.gmail,
+        clientId: 'client-123.apps.googleusercontent.com',
+        clientSecret: 'not-a-real-secret',
+        redirectUrl: 'http://127.0.0.1/oauth/google/callback',
+        authUrl: `${googleBase}/o/oauth2/v2/auth`,
+        tokenUrl: `${googleBase}/token`,
+        revokeUrl: `${googleBase}/revoke`,
+        apiRootUrl: `${googleBase}/`,
       },
     };
     const store = openTenantStore(join(dataDir, 'config'));
     const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
     await store.close();
-    const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ef'.repeat(32) });
+    const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, {
+      POSTBODE_ADMIN_TOKEN: ADMIN,
+      POSTBODE_SECRET_KEY: 'ef'.repeat(32),
+    });
     gw = {
-      gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
-      async stop() { await gateway.stop(2000); await rm(dataDir, { recursive: true, force: true }); },
+      gateway,
+      dataDir,
+      config,
+      user: tenant.smtpUsername,
+      pass: password,
+      tenantId: tenant.id,
+      async stop() {
+        await gateway.stop(2000);
+        await rm(dataDir, { recursive: true, force: true });
+      },
     };
     ({ browser, tp, base } = await signInAsTenant(gw));
   });
@@ -77,7 +93,9 @@ describe('settings page: Gmail link and blocked addresses', () => {
     expect(consentRequests.filter((u) => u.startsWith('/o/oauth2/v2/auth?'))).toHaveLength(1);
     // The API call of the page set the flow's cookie in this browser (HttpOnly: the page cannot read it) ...
     const cookies = await page.context().cookies(`${base}/oauth/google/callback`);
-    expect(cookies).toEqual([expect.objectContaining({ name: 'postbode_gmail_link', httpOnly: true, sameSite: 'Lax', path: '/oauth/google' })]);
+    expect(cookies).toEqual([
+      expect.objectContaining({ name: 'postbode_gmail_link', httpOnly: true, sameSite: 'Lax', path: '/oauth/google' }),
+    ]);
     // ... and the top-level navigation to the callback carries it: another browser is refused, this one
     // gets as far as asking "Google" for the token (the stand-in has none: a Google failure page).
     const callbackUrl = `${base}/oauth/google/callback?code=stand-in-code&state=${encodeURIComponent(url.searchParams.get('state') ?? '')}`;
@@ -100,10 +118,15 @@ describe('settings page: Gmail link and blocked addresses', () => {
     await section.getByLabel('E-mail address').fill('weg@klant.example');
     await section.getByLabel('Reason (optional)').fill('Klant vertrokken');
     await section.getByRole('button', { name: 'Block', exact: true }).click();
-    const entry = page.getByRole('region', { name: 'Blocked addresses' }).getByRole('listitem').filter({ hasText: 'weg@klant.example' });
+    const entry = page
+      .getByRole('region', { name: 'Blocked addresses' })
+      .getByRole('listitem')
+      .filter({ hasText: 'weg@klant.example' });
     await entry.waitFor();
     expect(await entry.textContent()).toMatch(/added by hand: Klant vertrokken/);
-    expect((await api(gw, 'GET', path)).body.suppressions).toEqual([expect.objectContaining({ address: 'weg@klant.example', reason: 'Klant vertrokken' })]);
+    expect((await api(gw, 'GET', path)).body.suppressions).toEqual([
+      expect.objectContaining({ address: 'weg@klant.example', reason: 'Klant vertrokken' }),
+    ]);
 
     await page.getByRole('button', { name: 'Send to weg@klant.example again' }).click();
     await page.getByRole('region', { name: 'Blocked addresses' }).getByText('No blocked addresses.').waitFor();
@@ -113,13 +136,19 @@ describe('settings page: Gmail link and blocked addresses', () => {
 
   it('leaves both parts out on a server whose API does not have them (404)', async () => {
     const other = await openPage(browser);
-    await other.page.route(/\/api\/v1\/(tenants\/[^/]+\/(gmail|suppressions)|capabilities)$/, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' }));
+    await other.page.route(/\/api\/v1\/(tenants\/[^/]+\/(gmail|suppressions)|capabilities)$/, (route) =>
+      route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' }),
+    );
     const token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
     await signIn(other.page, base, token);
     await other.page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
     expect(await other.page.getByRole('region', { name: 'Gmail link' }).count()).toBe(0);
     expect(await other.page.getByLabel('Own mailbox (Gmail)').isDisabled()).toBe(true);
-    expect(await other.page.getByText('Not available on this server: the administrator has not set up a connection with Google.').count()).toBe(1);
+    expect(
+      await other.page
+        .getByText('Not available on this server: the administrator has not set up a connection with Google.')
+        .count(),
+    ).toBe(1);
     await other.page.getByRole('link', { name: 'Sent mail' }).click();
     await other.page.getByRole('heading', { level: 1, name: 'Sent mail' }).waitFor();
     expect(await other.page.getByRole('region', { name: 'Blocked addresses' }).count()).toBe(0);

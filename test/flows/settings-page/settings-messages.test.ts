@@ -33,17 +33,36 @@ describe('settings page: sent mail and SMTP login', () => {
 
   beforeAll(async () => {
     // the sink defers one client address until told otherwise (a greylisting server)
-    sink = await startSink({ onRcpt: (address) => { if (address === 'later@klant.example' && !sink.commands.includes('accept-later')) throw sinkReply(451, '4.7.1 Greylisted, try again later'); } });
+    sink = await startSink({
+      onRcpt: (address) => {
+        if (address === 'later@klant.example' && !sink.commands.includes('accept-later'))
+          throw sinkReply(451, '4.7.1 Greylisted, try again later');
+      },
+    });
     const dataDir = await mkdtemp(join(tmpdir(), 'postbode-web-msg-'));
-    const cfg = testConfig(dataDir, sink.port, { platform: PLATFORM, queue: { retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 } } });
+    const cfg = testConfig(dataDir, sink.port, {
+      platform: PLATFORM,
+      queue: { retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 } },
+    });
     const config = { ...cfg, http: { ...cfg.http, publicBaseUrl: PUBLIC_BASE } };
     const store = openTenantStore(join(dataDir, 'config'));
     const { tenant, password } = await addTenant(store, { name: 'Bakkerij Jansen' });
     await store.close();
-    const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32) });
+    const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, {
+      POSTBODE_ADMIN_TOKEN: ADMIN,
+      POSTBODE_SECRET_KEY: 'cd'.repeat(32),
+    });
     gw = {
-      gateway, dataDir, config, user: tenant.smtpUsername, pass: password, tenantId: tenant.id,
-      async stop() { await gateway.stop(2000); await rm(dataDir, { recursive: true, force: true }); },
+      gateway,
+      dataDir,
+      config,
+      user: tenant.smtpUsername,
+      pass: password,
+      tenantId: tenant.id,
+      async stop() {
+        await gateway.stop(2000);
+        await rm(dataDir, { recursive: true, force: true });
+      },
     };
     ({ browser, tp, base } = await signInAsTenant(gw, { clipboard: true }));
   });
@@ -54,14 +73,23 @@ describe('settings page: sent mail and SMTP login', () => {
   });
 
   it('shows a sent invoice as "Sent", then "Read" after a person\'s client fetched its pixel; search finds it by number', async () => {
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status).toBe(200);
-    const info = await legacyClient(gw).sendMail({ envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example'] }, raw: await readFile(FIXTURE) });
+    expect(
+      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
+    ).toBe(200);
+    const info = await legacyClient(gw).sendMail({
+      envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example'] },
+      raw: await readFile(FIXTURE),
+    });
     const id = queueIdOf(info.response);
     const [got] = await arrived(sink, id);
     const html = String((await simpleParser(got!.raw)).html);
     const token = /\/t\/([A-Za-z0-9_-]+)\.gif/.exec(html)?.[1];
     expect(token).toBeDefined();
-    await waitFor(async () => ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: Array<{ status: string }> }).recipients[0]?.status === 'delivered' || undefined);
+    await waitFor(
+      async () =>
+        ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: Array<{ status: string }> })
+          .recipients[0]?.status === 'delivered' || undefined,
+    );
 
     const { page } = tp;
     await page.getByRole('link', { name: 'Sent mail' }).click();
@@ -73,9 +101,16 @@ describe('settings page: sent mail and SMTP login', () => {
     offset += 60_000; // a person, a minute after delivery (not a scanner at once)
     const pixel = await fetch(`${base}/t/${token}.gif`, { headers: { 'user-agent': HUMAN_UA } });
     expect(pixel.status).toBe(200);
-    await waitFor(async () => ((await api(gw, 'GET', `/messages/${id}`)).body.opens as Record<string, { status: string }> | undefined)?.['piet@klant.example']);
+    await waitFor(
+      async () =>
+        ((await api(gw, 'GET', `/messages/${id}`)).body.opens as Record<string, { status: string }> | undefined)?.[
+          'piet@klant.example'
+        ],
+    );
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => page.locator(`li.message[data-id="${id}"] .recipients`).textContent(), POLL).toBe('piet@klant.example: Read');
+    await expect
+      .poll(() => page.locator(`li.message[data-id="${id}"] .recipients`).textContent(), POLL)
+      .toBe('piet@klant.example: Read');
 
     await page.getByLabel('Document number or subject').fill('2024-0012');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -90,27 +125,48 @@ describe('settings page: sent mail and SMTP login', () => {
 
   it('shows a deferred recipient with the reason, and "Retry now" delivers it; "Send to accountant" queues a copy', async () => {
     const { page } = tp;
-    const info = await legacyClient(gw).sendMail({ envelope: { from: 'facturen@jansen.example', to: ['later@klant.example'] }, raw: await readFile(FIXTURE) });
+    const info = await legacyClient(gw).sendMail({
+      envelope: { from: 'facturen@jansen.example', to: ['later@klant.example'] },
+      raw: await readFile(FIXTURE),
+    });
     const id = queueIdOf(info.response);
-    await waitFor(async () => ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: Array<{ status: string }> }).recipients[0]?.status === 'deferred' || undefined);
+    await waitFor(
+      async () =>
+        ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: Array<{ status: string }> })
+          .recipients[0]?.status === 'deferred' || undefined,
+    );
     await page.getByRole('button', { name: 'Refresh' }).click();
     const item = page.locator(`li.message[data-id="${id}"]`);
-    await expect.poll(() => item.locator('.recipients').textContent(), POLL).toMatch(/^later@klant\.example: Deferred: 451 4\.7\.1 Greylisted, try again later \(next attempt /);
+    await expect
+      .poll(() => item.locator('.recipients').textContent(), POLL)
+      .toMatch(/^later@klant\.example: Deferred: 451 4\.7\.1 Greylisted, try again later \(next attempt /);
     await screenshot(page, '05-sent-mail');
 
     sink.commands.push('accept-later');
     await item.getByRole('button', { name: 'Retry now' }).click();
     await page.getByText('Queued for a new attempt.').waitFor();
     await arrived(sink, id);
-    await expect.poll(async () => {
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      return page.locator(`li.message[data-id="${id}"] .recipients`).textContent();
-    }, { timeout: 10_000, interval: 300 }).toBe('later@klant.example: Sent');
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return page.locator(`li.message[data-id="${id}"] .recipients`).textContent();
+        },
+        { timeout: 10_000, interval: 300 },
+      )
+      .toBe('later@klant.example: Sent');
 
     // without an accountant address the API refuses, and the page says so
     await page.locator(`li.message[data-id="${id}"]`).getByRole('button', { name: 'Send to accountant' }).click();
     await page.getByText(/^Not possible right now\./).waitFor();
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { accountantAddress: 'boekhouder@kantoor.example', accountantMode: 'manual' })).status).toBe(200);
+    expect(
+      (
+        await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, {
+          accountantAddress: 'boekhouder@kantoor.example',
+          accountantMode: 'manual',
+        })
+      ).status,
+    ).toBe(200);
     await page.locator(`li.message[data-id="${id}"]`).getByRole('button', { name: 'Send to accountant' }).click();
     await page.getByText('A copy is on its way to your accountant.').waitFor();
     await waitFor(() => sink.messages.find((m) => m.envelope.to.includes('boekhouder@kantoor.example')));
@@ -133,7 +189,14 @@ describe('settings page: sent mail and SMTP login', () => {
     expect(await page.getByText('Copy it now: it will not be shown again.').count()).toBe(1);
     await screenshot(page, '06-smtp-login');
 
-    const login = (pass: string) => createTransport({ host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: gw.user, pass } });
+    const login = (pass: string) =>
+      createTransport({
+        host: '127.0.0.1',
+        port: gw.gateway.smtpPort,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: gw.user, pass },
+      });
     await expect(login(gw.pass).verify()).rejects.toThrow(/535|Invalid login|auth/i);
     await expect(login(fresh).verify()).resolves.toBe(true);
     // once the screen is left and opened again, the password is gone from the page
@@ -146,8 +209,20 @@ describe('settings page: sent mail and SMTP login', () => {
 
   it('pages through the log 20 at a time', async () => {
     const { page } = tp;
-    const client = createTransport({ host: '127.0.0.1', port: gw.gateway.smtpPort, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: gw.user, pass: await freshPassword() } });
-    for (let i = 0; i < 18; i++) await client.sendMail({ from: 'facturen@jansen.example', to: 'jan@klant.example', subject: `Factuur 2026-${String(100 + i)}`, text: 'Beste Jan,\nIn de bijlage de factuur.\n' });
+    const client = createTransport({
+      host: '127.0.0.1',
+      port: gw.gateway.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: gw.user, pass: await freshPassword() },
+    });
+    for (let i = 0; i < 18; i++)
+      await client.sendMail({
+        from: 'facturen@jansen.example',
+        to: 'jan@klant.example',
+        subject: `Factuur 2026-${String(100 + i)}`,
+        text: 'Beste Jan,\nIn de bijlage de factuur.\n',
+      });
     const total = ((await api(gw, 'GET', '/messages?limit=500')).body.messages as unknown[]).length;
     expect(total).toBeGreaterThan(20);
     await page.getByRole('link', { name: 'Sent mail' }).click();

@@ -6,8 +6,24 @@ import { api, startSenderGateway } from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
 const WORDS = {
-  en: { mode: 'Own mailbox (SMTP)', password: 'Password', save: 'Save server', test: 'Send test invoice', testTo: 'Send the test invoice to', needsTest: /^Needs a test:/, ok: /^It worked: sent$/ },
-  nl: { mode: 'Eigen mailbox (SMTP)', password: 'Wachtwoord', save: 'Server opslaan', test: 'Testfactuur versturen', testTo: 'Testfactuur versturen naar', needsTest: /^Test nodig:/, ok: /^Gelukt: sent$/ },
+  en: {
+    mode: 'Own mailbox (SMTP)',
+    password: 'Password',
+    save: 'Save server',
+    test: 'Send test invoice',
+    testTo: 'Send the test invoice to',
+    needsTest: /^Needs a test:/,
+    ok: /^It worked: sent$/,
+  },
+  nl: {
+    mode: 'Eigen mailbox (SMTP)',
+    password: 'Wachtwoord',
+    save: 'Server opslaan',
+    test: 'Testfactuur versturen',
+    testTo: 'Testfactuur versturen naar',
+    needsTest: /^Test nodig:/,
+    ok: /^Gelukt: sent$/,
+  },
 } as const;
 
 /**
@@ -31,7 +47,14 @@ describe('settings page: new own-SMTP password without leaving the mode', () => 
     gw = await startSenderGateway(platform.port);
     base = `http://127.0.0.1:${gw.gateway.httpPort}`;
     token = String((await api(gw, 'POST', `/tenants/${gw.tenantId}/tokens`, {})).body.token);
-    const smtp = { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', allowPlaintextAuth: true, user: 'acme', password: 'first' };
+    const smtp = {
+      host: '127.0.0.1',
+      port: tenantServer.port,
+      tls: 'opportunistic',
+      allowPlaintextAuth: true,
+      user: 'acme',
+      password: 'first',
+    };
     expect((await api(gw, 'PUT', sender(), { smtp, ownAddress: 'billing@acme.test' })).status).toBe(200);
     expect((await api(gw, 'POST', `${sender()}/test-send`, { to: 'check@acme.test' })).body.ok).toBe(true);
     expect((await api(gw, 'PUT', sender(), { mode: 'own-smtp' })).status).toBe(200);

@@ -45,7 +45,9 @@ describe('settings page: sign-in and sending mode', () => {
 
   it('serves the shell with the strict CSP; a wrong token gets a clear message and is not kept', async () => {
     const res = await fetch(`${base}/settings`);
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     expect((await fetch(`${base}/settings/assets/..%2Fweb-router.ts`)).status).toBe(404);
 
     const { page } = tp;
@@ -61,7 +63,8 @@ describe('settings page: sign-in and sending mode', () => {
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
-    for (const mode of ['Forwarding address', 'Own e-mail address', 'Own mailbox (SMTP)']) expect(await page.getByLabel(mode).isEnabled()).toBe(true);
+    for (const mode of ['Forwarding address', 'Own e-mail address', 'Own mailbox (SMTP)'])
+      expect(await page.getByLabel(mode).isEnabled()).toBe(true);
     // this server has no Google OAuth client: no Gmail link to click, the mode says why (settings-capabilities.test.ts)
     expect(await page.getByRole('region', { name: 'Gmail link' }).count()).toBe(0);
     expect(await page.getByLabel('Own mailbox (Gmail)').isDisabled()).toBe(true);
@@ -75,7 +78,7 @@ describe('settings page: sign-in and sending mode', () => {
     await page.getByLabel('Server (host)').fill('127.0.0.1');
     await page.getByLabel('Port').fill(String(await closedPort()));
     await page.getByLabel('Encryption').selectOption('opportunistic');
-    await page.getByLabel('Check the server\'s certificate').uncheck();
+    await page.getByLabel("Check the server's certificate").uncheck();
     // this test server offers no STARTTLS: without the tenant's consent the password is not sent
     await page.getByLabel(/^Also log in when the server offers no TLS/).check();
     await page.getByLabel('User name').fill('acme');
@@ -93,7 +96,9 @@ describe('settings page: sign-in and sending mode', () => {
 
     await page.getByLabel('Port').fill(String(tenantServer.port));
     await page.getByRole('button', { name: 'Save server' }).click();
-    await expect.poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.smtp, POLL).toMatchObject({ port: tenantServer.port, hasPassword: true });
+    await expect
+      .poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.smtp, POLL)
+      .toMatchObject({ port: tenantServer.port, hasPassword: true });
     await page.getByRole('button', { name: 'Send test invoice' }).click();
     await page.getByText(/^It worked: sent$/).waitFor();
     await waitFor(() => tenantServer.messages.find((m) => m.envelope.to.includes('check@acme.test')));
@@ -121,14 +126,20 @@ describe('settings page: sign-in and sending mode', () => {
     // a new reply address waits for its owner to confirm the link mailed to it
     await page.getByText(/^Awaiting confirmation: replies are kept/).waitFor();
     expect(await page.getByRole('button', { name: 'Send the confirmation link again' }).count()).toBe(1);
-    await page.getByLabel('Accountant\'s address').fill('boekhouder@kantoor.example');
+    await page.getByLabel("Accountant's address").fill('boekhouder@kantoor.example');
     await page.getByLabel('Automatically, every invoice and credit note').check();
     await page.getByLabel('Backup address').fill('archief@jansen.example');
     await page.getByRole('button', { name: 'Save', exact: true }).last().click();
-    await expect.poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body, POLL).toMatchObject({
-      mode: 'forwarding', displayName: 'Jansen Installatietechniek', replyTo: 'administratie@jansen.example',
-      accountantAddress: 'boekhouder@kantoor.example', accountantMode: 'automatic', archiveAddress: 'archief@jansen.example',
-    });
+    await expect
+      .poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body, POLL)
+      .toMatchObject({
+        mode: 'forwarding',
+        displayName: 'Jansen Installatietechniek',
+        replyTo: 'administratie@jansen.example',
+        accountantAddress: 'boekhouder@kantoor.example',
+        accountantMode: 'automatic',
+        archiveAddress: 'archief@jansen.example',
+      });
     // a malformed address is stopped by the form itself (an e-mail field); nothing is sent
     await page.getByLabel('Backup address').fill('not an address');
     await page.getByRole('button', { name: 'Save', exact: true }).last().click();

@@ -6,8 +6,24 @@ import { api, startSenderGateway } from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
 const WORDS = {
-  en: { nav: 'Content', tracking: /^Open tracking/, none: 'No layout (plain text only)', standard: 'Default layout', save: 'Save', saved: 'Saved.', inactive: /^Not in force: with "No layout/ },
-  nl: { nav: 'Inhoud', tracking: /^Leesbevestiging/, none: 'Geen opmaak (alleen platte tekst)', standard: 'Standaardopmaak', save: 'Opslaan', saved: 'Opgeslagen.', inactive: /^Niet actief: met "Geen opmaak/ },
+  en: {
+    nav: 'Content',
+    tracking: /^Open tracking/,
+    none: 'No layout (plain text only)',
+    standard: 'Default layout',
+    save: 'Save',
+    saved: 'Saved.',
+    inactive: /^Not in force: with "No layout/,
+  },
+  nl: {
+    nav: 'Inhoud',
+    tracking: /^Leesbevestiging/,
+    none: 'Geen opmaak (alleen platte tekst)',
+    standard: 'Standaardopmaak',
+    save: 'Opslaan',
+    saved: 'Opgeslagen.',
+    inactive: /^Niet actief: met "Geen opmaak/,
+  },
 } as const;
 
 /**
@@ -39,7 +55,9 @@ describe('settings page: open tracking with layout "none"', () => {
   for (const lang of ['en', 'nl'] as const) {
     it(`${lang}: saving tracking with no layout shows "not in force"; another layout clears it`, async () => {
       const w = WORDS[lang];
-      expect((await api(gw, 'PUT', content(), { enabled: true, layout: 'default', openTracking: false })).status).toBe(200);
+      expect((await api(gw, 'PUT', content(), { enabled: true, layout: 'default', openTracking: false })).status).toBe(
+        200,
+      );
       const tp = await openPage(browser, { locale: lang === 'nl' ? 'nl-NL' : 'en-US' });
       const { page } = tp;
       await signIn(page, base, token);
@@ -53,7 +71,10 @@ describe('settings page: open tracking with layout "none"', () => {
       await page.getByText(w.saved).waitFor();
       await expect.poll(() => page.locator('#content-tracking-inactive').textContent(), POLL).toMatch(w.inactive);
       expect(await page.locator('#content-tracking-inactive').isVisible()).toBe(true);
-      expect((await api(gw, 'GET', content())).body).toMatchObject({ openTrackingInForce: false, settings: { openTracking: true, layout: 'none' } });
+      expect((await api(gw, 'GET', content())).body).toMatchObject({
+        openTrackingInForce: false,
+        settings: { openTracking: true, layout: 'none' },
+      });
       await screenshot(page, `tracking-layout-none-${lang}`);
 
       await page.reload();

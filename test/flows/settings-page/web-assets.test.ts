@@ -20,7 +20,11 @@ describe('settings page labels (Dutch and English)', () => {
     const [en, nl] = [await labels('en'), await labels('nl')];
     expect(Object.keys(nl).sort()).toEqual(Object.keys(en).sort());
     for (const [key, text] of Object.entries(en)) {
-      expect({ key, en: text.trim().length > 0, nl: (nl[key] ?? '').trim().length > 0 }).toEqual({ key, en: true, nl: true });
+      expect({ key, en: text.trim().length > 0, nl: (nl[key] ?? '').trim().length > 0 }).toEqual({
+        key,
+        en: true,
+        nl: true,
+      });
       expect({ key, nl: placeholders(nl[key] ?? '') }).toEqual({ key, nl: placeholders(text) });
     }
   });
@@ -32,15 +36,33 @@ describe('settings page labels (Dutch and English)', () => {
     for (const file of files) {
       const source = await readFile(join(CLIENT, file), 'utf8');
       for (const m of source.matchAll(/\bt\(\s*'([a-zA-Z-]+\.[a-zA-Z.-]+)'/g)) used.add(m[1] ?? '');
-      for (const m of source.matchAll(/\?\s*'([a-z]+\.[a-zA-Z.]+)'\s*:\s*'([a-z]+\.[a-zA-Z.]+)'/g)) { used.add(m[1] ?? ''); used.add(m[2] ?? ''); }
+      for (const m of source.matchAll(/\?\s*'([a-z]+\.[a-zA-Z.]+)'\s*:\s*'([a-z]+\.[a-zA-Z.]+)'/g)) {
+        used.add(m[1] ?? '');
+        used.add(m[2] ?? '');
+      }
     }
     const families: Record<string, readonly string[]> = {
-      mode: ['forwarding', 'own-address', 'own-smtp', 'gmail', 'forwarding.needs', 'own-address.needs', 'own-smtp.needs', 'gmail.needs'],
-      'smtp.tls': ['starttls', 'implicit', 'opportunistic'], accountant: ['off', 'manual', 'automatic'],
-      doc: ['invoice', 'credit-note', 'quote', 'order', 'reminder', 'other'], lang: ['nl', 'en', 'fr', 'de'], layout: ['default', 'none', 'custom'],
-      domain: ['pending', 'active', 'failing'], check: ['ok', 'missing', 'wrong', 'unknown'], record: ['dkim', 'spf', 'dmarc', 'return-path'],
+      mode: [
+        'forwarding',
+        'own-address',
+        'own-smtp',
+        'gmail',
+        'forwarding.needs',
+        'own-address.needs',
+        'own-smtp.needs',
+        'gmail.needs',
+      ],
+      'smtp.tls': ['starttls', 'implicit', 'opportunistic'],
+      accountant: ['off', 'manual', 'automatic'],
+      doc: ['invoice', 'credit-note', 'quote', 'order', 'reminder', 'other'],
+      lang: ['nl', 'en', 'fr', 'de'],
+      layout: ['default', 'none', 'custom'],
+      domain: ['pending', 'active', 'failing'],
+      check: ['ok', 'missing', 'wrong', 'unknown'],
+      record: ['dkim', 'spf', 'dmarc', 'return-path'],
       'dns.action': ['create', 'replace', 'merge', 'keep', 'remove'],
-      rcpt: ['queued', 'deferred', 'held', 'delivered', 'bounced', 'expired', 'cancelled'], role: ['archive', 'accountant'],
+      rcpt: ['queued', 'deferred', 'held', 'delivered', 'bounced', 'expired', 'cancelled'],
+      role: ['archive', 'accountant'],
       outcome: ['delivered', 'deferred', 'bounced', 'retried', 'held', 'released', 'cancelled'],
       nav: ['sending', 'content', 'domains', 'messages', 'credentials'],
       err: ['401', '403', '404', '409', '413', '429', '500'],
@@ -62,7 +84,9 @@ describe('settings page assets', () => {
     await writeFile(join(dir, 'notes.txt'), 'not served');
     const app = express();
     app.use(createWebRouter(loadAssets(dir)));
-    app.use((_req, res) => { res.status(404).json({ error: 'not_found' }); });
+    app.use((_req, res) => {
+      res.status(404).json({ error: 'not_found' });
+    });
     server = await startHttp(app, 0, '127.0.0.1');
     base = `http://127.0.0.1:${server.port}`;
   });
@@ -77,7 +101,11 @@ describe('settings page assets', () => {
     expect(page.headers.get('content-security-policy')).toBe(WEB_CSP);
     expect(WEB_CSP).not.toMatch(/unsafe|\*|https?:/);
     const js = await fetch(`${base}/settings/assets/app.js`);
-    expect([js.status, js.headers.get('content-type'), js.headers.get('content-security-policy')]).toEqual([200, 'text/javascript; charset=utf-8', WEB_CSP]);
+    expect([js.status, js.headers.get('content-type'), js.headers.get('content-security-policy')]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      WEB_CSP,
+    ]);
     for (const path of ['notes.txt', 'index.html', '..%2Fpackage.json', '%2e%2e%2fapp.js', 'missing.js']) {
       expect({ path, status: (await fetch(`${base}/settings/assets/${path}`)).status }).toEqual({ path, status: 404 });
     }
@@ -101,8 +129,12 @@ describe('settings page assets', () => {
     expect(referenced.sort()).toEqual(['app.js', 'style.css']);
     for (const [name, asset] of assets) {
       if (!name.endsWith('.js')) continue;
-      for (const m of asset.bytes.toString('utf8').matchAll(/from '\.\/([\w.-]+)'/g)) expect({ name, imports: m[1], found: assets.has(m[1] ?? '') }).toEqual({ name, imports: m[1], found: true });
-      expect({ name, innerHTML: /\.innerHTML\s*=|insertAdjacentHTML|document\.write/.test(asset.bytes.toString('utf8')) }).toEqual({ name, innerHTML: false });
+      for (const m of asset.bytes.toString('utf8').matchAll(/from '\.\/([\w.-]+)'/g))
+        expect({ name, imports: m[1], found: assets.has(m[1] ?? '') }).toEqual({ name, imports: m[1], found: true });
+      expect({
+        name,
+        innerHTML: /\.innerHTML\s*=|insertAdjacentHTML|document\.write/.test(asset.bytes.toString('utf8')),
+      }).toEqual({ name, innerHTML: false });
     }
   });
 });

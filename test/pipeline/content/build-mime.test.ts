@@ -10,14 +10,30 @@ import { detectionInputFrom } from '../../../src/pipeline/detect/detection-input
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const fixture = (name: string) => new URL(`../../fixtures/content/${name}`, import.meta.url);
-const KEEP = ['from', 'to', 'cc', 'reply-to', 'date', 'message-id', 'x-mailer', 'dkim-signature', 'content-type', 'subject', 'mime-version'];
+const KEEP = [
+  'from',
+  'to',
+  'cc',
+  'reply-to',
+  'date',
+  'message-id',
+  'x-mailer',
+  'dkim-signature',
+  'content-type',
+  'subject',
+  'mime-version',
+];
 
 async function parse(name: string): Promise<ParsedMail> {
   return simpleParser(await readFile(fixture(name)), { keepCidLinks: true });
 }
 
 function composeFor(parsed: ParsedMail, layout: 'default' | 'none'): ComposedMessage {
-  const settings = contentSettingsSchema.parse({ layout, companyName: 'Acme', subjects: { invoice: { nl: 'Uw factuur %document-number% – €', fr: 'Votre facture %document-number% – €' } } });
+  const settings = contentSettingsSchema.parse({
+    layout,
+    companyName: 'Acme',
+    subjects: { invoice: { nl: 'Uw factuur %document-number% – €', fr: 'Votre facture %document-number% – €' } },
+  });
   const detection = detectDocument(detectionInputFrom(parsed), []);
   return composeMessage(parsed, settings, detection, detection.language?.code ?? 'nl');
 }
@@ -30,14 +46,23 @@ beforeAll(async () => {
 });
 
 describe('buildMime', () => {
-  it.each(['legacy-invoice-nl.eml', 'legacy-html-fr.eml'])('keeps every attachment of %s byte for byte', async (name) => {
-    const original = name.includes('nl') ? nl : fr;
-    const raw = await buildMime(composeFor(original, 'default'), pickHeaders(original.headerLines, KEEP));
-    const back = await simpleParser(raw, { keepCidLinks: true });
-    const summary = (m: ParsedMail) => m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, cid: a.cid, sha: sha256(a.content) }));
-    expect(original.attachments.length).toBeGreaterThan(1);
-    expect(summary(back)).toEqual(summary(original));
-  });
+  it.each(['legacy-invoice-nl.eml', 'legacy-html-fr.eml'])(
+    'keeps every attachment of %s byte for byte',
+    async (name) => {
+      const original = name.includes('nl') ? nl : fr;
+      const raw = await buildMime(composeFor(original, 'default'), pickHeaders(original.headerLines, KEEP));
+      const back = await simpleParser(raw, { keepCidLinks: true });
+      const summary = (m: ParsedMail) =>
+        m.attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          cid: a.cid,
+          sha: sha256(a.content),
+        }));
+      expect(original.attachments.length).toBeGreaterThan(1);
+      expect(summary(back)).toEqual(summary(original));
+    },
+  );
 
   it('writes CRLF only, the new subject, the kept headers, and neither the old body headers nor the DKIM signature', async () => {
     const raw = await buildMime(composeFor(nl, 'default'), pickHeaders(nl.headerLines, KEEP));
@@ -78,15 +103,33 @@ describe('buildMime', () => {
   });
 
   it('copies kept headers byte for byte, 8-bit and folded ones too', async () => {
-    const original = await simpleParser(Buffer.from('From: Jöhn <j@x.example>\r\nX-Ref: a\r\n\tb\r\nSubject: old\r\n\r\nbody\r\n', 'utf8'));
-    const composed: ComposedMessage = { subject: 'new', text: 't', language: 'nl', subjectFrom: 'legacy', bodyFrom: 'legacy', attachments: [] };
+    const original = await simpleParser(
+      Buffer.from('From: Jöhn <j@x.example>\r\nX-Ref: a\r\n\tb\r\nSubject: old\r\n\r\nbody\r\n', 'utf8'),
+    );
+    const composed: ComposedMessage = {
+      subject: 'new',
+      text: 't',
+      language: 'nl',
+      subjectFrom: 'legacy',
+      bodyFrom: 'legacy',
+      attachments: [],
+    };
     const raw = await buildMime(composed, original.headerLines);
-    expect(raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8').split('\r\n').slice(0, 4)).toEqual(['From: Jöhn <j@x.example>', 'X-Ref: a', '\tb', 'Subject: new']);
+    expect(raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8').split('\r\n').slice(0, 4)).toEqual([
+      'From: Jöhn <j@x.example>',
+      'X-Ref: a',
+      '\tb',
+      'Subject: new',
+    ]);
   });
 
   it('never reads content from a path or URL', async () => {
     const composed: ComposedMessage = {
-      subject: 's', text: 't', language: 'nl', subjectFrom: 'legacy', bodyFrom: 'legacy',
+      subject: 's',
+      text: 't',
+      language: 'nl',
+      subjectFrom: 'legacy',
+      bodyFrom: 'legacy',
       attachments: [{ content: Buffer.from('/etc/passwd'), contentType: 'text/plain', filename: 'passwd' }],
     };
     const back = await simpleParser(await buildMime(composed, []));

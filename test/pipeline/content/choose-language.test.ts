@@ -16,9 +16,27 @@ describe('chooseLanguage', () => {
     ['then the recipient domain', undefined, 'anna@firma.example', 'de', 'recipient-domain'],
     ['or a parent of it', undefined, 'bob@sales.example.co.uk', 'en', 'recipient-domain'],
     ['not a sibling under the same suffix', undefined, 'bob@other.co.uk', 'nl', 'default'],
-    ['then the document language, when the tenant writes in it', { code: 'fr', source: 'builtin' as const }, 'x@y.example', 'fr', 'document'],
-    ['not when the tenant has nothing in that language', { code: 'de', source: 'builtin' as const }, 'x@y.example', 'nl', 'default'],
-    ['a recipient setting beats the document language', { code: 'nl', source: 'builtin' as const }, 'jean@firma.example', 'fr', 'recipient'],
+    [
+      'then the document language, when the tenant writes in it',
+      { code: 'fr', source: 'builtin' as const },
+      'x@y.example',
+      'fr',
+      'document',
+    ],
+    [
+      'not when the tenant has nothing in that language',
+      { code: 'de', source: 'builtin' as const },
+      'x@y.example',
+      'nl',
+      'default',
+    ],
+    [
+      'a recipient setting beats the document language',
+      { code: 'nl', source: 'builtin' as const },
+      'jean@firma.example',
+      'fr',
+      'recipient',
+    ],
     ['else the tenant default', undefined, 'x@y.example', 'nl', 'default'],
   ])('%s', (_why, language, recipient, expected, source) => {
     expect(chooseLanguage(language ? { language } : {}, recipient, settings)).toEqual({ language: expected, source });

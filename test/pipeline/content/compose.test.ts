@@ -17,7 +17,12 @@ beforeAll(async () => {
 
 const TENANT: ContentSettingsInput = {
   companyName: 'Bakkerij Jansen',
-  subjects: { invoice: { nl: '%Document-type% %document-number% van %company-name%', fr: '%Document-type% %document-number% - %company-name%' } },
+  subjects: {
+    invoice: {
+      nl: '%Document-type% %document-number% van %company-name%',
+      fr: '%Document-type% %document-number% - %company-name%',
+    },
+  },
   texts: {
     Facturen: {
       nl: 'Beste %client-name%,\n\nIn bijlage vindt u %document-type% %document-number% van %amount%.\nGelieve te betalen vóór %due-date% op %iban%.\n\nMet vriendelijke groeten,\n%company-name%',
@@ -34,7 +39,8 @@ function compose(parsed: ParsedMail, over: ContentSettingsInput, language: strin
   return composeMessage(parsed, settings, detectDocument(detectionInputFrom(parsed), settings.rules), language);
 }
 
-const NL_TEXT = 'Beste Piet Pieters,\n\nIn bijlage vindt u factuur 2024-0012 van € 1.210,00.\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.\n\nMet vriendelijke groeten,\nBakkerij Jansen';
+const NL_TEXT =
+  'Beste Piet Pieters,\n\nIn bijlage vindt u factuur 2024-0012 van € 1.210,00.\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.\n\nMet vriendelijke groeten,\nBakkerij Jansen';
 
 describe('composeMessage', () => {
   it('default layout, Dutch: subject template, replaced text, wrapped HTML, attachments kept', () => {
@@ -45,7 +51,9 @@ describe('composeMessage', () => {
     const html = out.html ?? '';
     expect(html.startsWith('<!DOCTYPE html>\n<html lang="nl">')).toBe(true);
     expect(html).toContain('<title>Factuur 2024-0012 van Bakkerij Jansen</title>');
-    expect(html).toContain('<p style="margin:0 0 16px 0;">Beste Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">In bijlage vindt u factuur 2024-0012 van € 1.210,00.<br>\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.</p>');
+    expect(html).toContain(
+      '<p style="margin:0 0 16px 0;">Beste Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">In bijlage vindt u factuur 2024-0012 van € 1.210,00.<br>\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.</p>',
+    );
     expect(html).toContain('font-size:20px;font-weight:bold;color:#18181b;">Bakkerij Jansen</td></tr>');
     expect(html).toContain('max-width:600px');
     expect(html).not.toMatch(/<style|class=|<script|<img/);
@@ -85,13 +93,17 @@ describe('composeMessage', () => {
   it('custom layout: %content% gets the text as HTML, variables are escaped', () => {
     const layout = { custom: '<html><body><h1>%company-name%</h1>%content%<small>%client-name%</small></body></html>' };
     const out = compose(nl, { layout, companyName: 'Jansen & Zonen' }, 'fr');
-    expect(out.html).toBe('<html><body><h1>Jansen &amp; Zonen</h1><p style="margin:0 0 16px 0;">Bonjour Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">Veuillez trouver ci-joint la facture 2024-0012.</p><small>Piet Pieters</small></body></html>');
+    expect(out.html).toBe(
+      '<html><body><h1>Jansen &amp; Zonen</h1><p style="margin:0 0 16px 0;">Bonjour Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">Veuillez trouver ci-joint la facture 2024-0012.</p><small>Piet Pieters</small></body></html>',
+    );
   });
 
   it('keeps the legacy subject and body when the tenant has no template for the type', () => {
     const out = compose(nl, { subjects: {}, body: { invoice: 'keep' } }, 'nl');
     expect(out.subject).toBe('Factuur 2024-0012');
-    expect(out.text).toBe('Geachte klant,\n\nIn bijlage vindt u factuur 2024-0012.\nTotaal te betalen: € 1.210,00\nVervaldatum: 02-05-2024\n\nMet vriendelijke groeten,\nBakkerij Jansen');
+    expect(out.text).toBe(
+      'Geachte klant,\n\nIn bijlage vindt u factuur 2024-0012.\nTotaal te betalen: € 1.210,00\nVervaldatum: 02-05-2024\n\nMet vriendelijke groeten,\nBakkerij Jansen',
+    );
     expect(out).toMatchObject({ subjectFrom: 'legacy', bodyFrom: 'legacy' });
     expect(out.html).toContain('<p style="margin:0 0 16px 0;">Geachte klant,</p>');
   });
@@ -102,7 +114,10 @@ describe('composeMessage', () => {
     expect(out.html).toBe(fr.html);
     expect(out.html).toContain('src="cid:logo@dupont"');
     expect(out.text).toContain('Veuillez trouver ci-joint la facture F-123.\nMontant total : 1 234,56 €');
-    expect(out.attachments.map((a) => [a.filename, a.cid])).toEqual([['logo.png', 'logo@dupont'], ['Facture_F-123.pdf', undefined]]);
+    expect(out.attachments.map((a) => [a.filename, a.cid])).toEqual([
+      ['logo.png', 'logo@dupont'],
+      ['Facture_F-123.pdf', undefined],
+    ]);
   });
 
   it('replaces an HTML legacy body with the text in the layout', () => {

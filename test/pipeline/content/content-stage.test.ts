@@ -11,14 +11,27 @@ const FIXTURE = new URL('../../fixtures/content/legacy-invoice-nl.eml', import.m
 const HTML_FIXTURE = new URL('../../fixtures/content/legacy-html-fr.eml', import.meta.url);
 const message = { id: 'Q1', tenantId: 'T1' } as QueuedMessage;
 
-function deps(stored: StoredContentSettings | undefined, notes: Map<string, ContentAnnotation> = new Map()): ContentStageDeps {
+function deps(
+  stored: StoredContentSettings | undefined,
+  notes: Map<string, ContentAnnotation> = new Map(),
+): ContentStageDeps {
   return {
-    store: { get: () => stored, annotate: async (id, note) => { notes.set(id, note); } },
-    logger: pino({ level: 'silent' }), clock: () => 1000,
+    store: {
+      get: () => stored,
+      annotate: async (id, note) => {
+        notes.set(id, note);
+      },
+    },
+    logger: pino({ level: 'silent' }),
+    clock: () => 1000,
   };
 }
 
-const on = (input: Record<string, unknown>): StoredContentSettings => ({ enabled: true, settings: contentSettingsSchema.parse(input), updatedAt: 1 });
+const on = (input: Record<string, unknown>): StoredContentSettings => ({
+  enabled: true,
+  settings: contentSettingsSchema.parse(input),
+  updatedAt: 1,
+});
 
 describe('content stage', () => {
   it('is active only when the tenant switched it on', () => {
@@ -30,15 +43,27 @@ describe('content stage', () => {
   it('passes the message through untouched (not parsed) when off', async () => {
     // Not a mail at all: parsing would still "work", so the proof is that nothing is recorded and undefined comes back.
     const notes = new Map<string, ContentAnnotation>();
-    expect(await applyContent(deps(undefined, notes), message, Buffer.from('garbage'), { recipient: 'a@b.example' })).toBeUndefined();
-    expect(await applyContent(deps({ ...on({}), enabled: false }, notes), message, Buffer.from('x'), { recipient: 'a@b.example' })).toBeUndefined();
+    expect(
+      await applyContent(deps(undefined, notes), message, Buffer.from('garbage'), { recipient: 'a@b.example' }),
+    ).toBeUndefined();
+    expect(
+      await applyContent(deps({ ...on({}), enabled: false }, notes), message, Buffer.from('x'), {
+        recipient: 'a@b.example',
+      }),
+    ).toBeUndefined();
     expect(notes.size).toBe(0);
   });
 
   it('renders the subject template and text, keeps addresses, ids and trace headers, and annotates', async () => {
     const notes = new Map<string, ContentAnnotation>();
     const raw = Buffer.concat([Buffer.from('Received: from x by gw (Postbode) id Q1\r\n'), await readFile(FIXTURE)]);
-    const stored = on({ companyName: 'Jansen', subjects: { invoice: { nl: 'Factuur %document-number%' } }, texts: { F: { nl: 'Beste %client-name%,\n\nzie bijlage.' } }, defaultTexts: { invoice: 'F' }, body: { invoice: 'replace' } });
+    const stored = on({
+      companyName: 'Jansen',
+      subjects: { invoice: { nl: 'Factuur %document-number%' } },
+      texts: { F: { nl: 'Beste %client-name%,\n\nzie bijlage.' } },
+      defaultTexts: { invoice: 'F' },
+      body: { invoice: 'replace' },
+    });
     const out = await applyContent(deps(stored, notes), message, raw, { recipient: 'piet@klant.example' });
     const parsed = await simpleParser(out!.raw);
     expect(parsed.subject).toBe('Factuur 2024-0012');
@@ -47,12 +72,20 @@ describe('content stage', () => {
     expect(out!.raw.toString('latin1')).toMatch(/^Received: from x by gw \(Postbode\) id Q1\r\n/);
     expect(out!.raw.toString('latin1')).not.toMatch(/^X-Mailer:/m);
     expect(out!.composed.html).toContain('Jansen');
-    expect(notes.get('Q1')).toMatchObject({ documentType: 'invoice', documentNumber: '2024-0012', subjectFrom: 'template', bodyFrom: 'text', language: 'nl' });
+    expect(notes.get('Q1')).toMatchObject({
+      documentType: 'invoice',
+      documentNumber: '2024-0012',
+      subjectFrom: 'template',
+      bodyFrom: 'text',
+      language: 'nl',
+    });
   });
 
   it('leaves legacy HTML to the tracking stage: content off means nothing rendered, even with an HTML part', async () => {
     const notes = new Map<string, ContentAnnotation>();
-    expect(await applyContent(deps(undefined, notes), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' })).toBeUndefined();
+    expect(
+      await applyContent(deps(undefined, notes), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' }),
+    ).toBeUndefined();
     expect(notes.size).toBe(0);
   });
 

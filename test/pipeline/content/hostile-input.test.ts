@@ -16,7 +16,8 @@ function* strings(tokens: string | readonly string[], maxLength: number): Genera
   }
 }
 
-const oldAddressIn = (value: string) => /<([^<>\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /([^\s<>",;:()]+@[^\s<>",;:()]+)/.exec(value)?.[1];
+const oldAddressIn = (value: string) =>
+  /<([^<>\s]+@[^<>\s]+)>/.exec(value)?.[1] ?? /([^\s<>",;:()]+@[^\s<>",;:()]+)/.exec(value)?.[1];
 const oldLinksStylesheet = (attrs: string) => /rel\s*=\s*["']?[^"'>]*stylesheet/i.test(attrs);
 
 function fast(f: () => unknown): number {
@@ -39,9 +40,16 @@ describe('linear replacements for backtracking regexes', () => {
   });
 
   it('rel=stylesheet is found as the regex found it', () => {
-    const differ = [...strings(['rel', 'REL', '=', 'stylesheet', '"', "'", ' ', 'x'], 5)].filter((s) => linksStylesheet(s) !== oldLinksStylesheet(s));
+    const differ = [...strings(['rel', 'REL', '=', 'stylesheet', '"', "'", ' ', 'x'], 5)].filter(
+      (s) => linksStylesheet(s) !== oldLinksStylesheet(s),
+    );
     expect(differ).toEqual([]);
-    for (const attrs of [' rel="stylesheet" href="x.css"', " REL='alternate stylesheet'", ' rel = stylesheet', ' rel=icon title="stylesheet"']) {
+    for (const attrs of [
+      ' rel="stylesheet" href="x.css"',
+      " REL='alternate stylesheet'",
+      ' rel = stylesheet',
+      ' rel=icon title="stylesheet"',
+    ]) {
       expect(linksStylesheet(attrs), attrs).toBe(oldLinksStylesheet(attrs));
     }
   });
@@ -54,7 +62,11 @@ describe('linear replacements for backtracking regexes', () => {
   it('a URL ending in a million dots is linted at once', () => {
     const text = `zie http://a${'.'.repeat(1_000_000)}x en http://b.example/factuur.`;
     let urls: string[] = [];
-    expect(fast(() => { urls = textLinkWarnings(text, {}).map((w) => w.message); })).toBeLessThan(200);
+    expect(
+      fast(() => {
+        urls = textLinkWarnings(text, {}).map((w) => w.message);
+      }),
+    ).toBeLessThan(200);
     expect(urls.at(-1)).toContain('b.example');
     expect(textLinkWarnings('zie http://b.example/f?x=1...!', {})[0]?.end).toBe('zie http://b.example/f?x=1'.length);
   });

@@ -7,7 +7,9 @@ describe('renderTemplate', () => {
   const vars = { 'document-number': '2024-0012', 'client-name': 'Piet & <Co>', 'document-type': 'factuur' };
 
   it('fills variables and leaves unknown ones out', () => {
-    expect(renderTemplate('Factuur %document-number% voor %client-name%%nope%.', vars)).toBe('Factuur 2024-0012 voor Piet & <Co>.');
+    expect(renderTemplate('Factuur %document-number% voor %client-name%%nope%.', vars)).toBe(
+      'Factuur 2024-0012 voor Piet & <Co>.',
+    );
   });
 
   it('escapes values, never the template, for HTML', () => {
@@ -15,11 +17,19 @@ describe('renderTemplate', () => {
   });
 
   it('is case-insensitive and capitalises when the name is written with a capital', () => {
-    expect(renderTemplate('%Document-type% %DOCUMENT-NUMBER% (%document_number%)', vars)).toBe('Factuur 2024-0012 (2024-0012)');
+    expect(renderTemplate('%Document-type% %DOCUMENT-NUMBER% (%document_number%)', vars)).toBe(
+      'Factuur 2024-0012 (2024-0012)',
+    );
   });
 
   it('never expands a value a second time, and inserts raw values as they are', () => {
-    expect(renderTemplate('%client-name% %content%', { 'client-name': '%content%' }, { escapeHtml: true, raw: { content: '<p>x</p>' } })).toBe('%content% <p>x</p>');
+    expect(
+      renderTemplate(
+        '%client-name% %content%',
+        { 'client-name': '%content%' },
+        { escapeHtml: true, raw: { content: '<p>x</p>' } },
+      ),
+    ).toBe('%content% <p>x</p>');
   });
 
   it('leaves percent signs that are not variables alone', () => {
@@ -33,7 +43,9 @@ describe('renderTemplate', () => {
 
 describe('template syntax', () => {
   it('finds references with positions', () => {
-    expect(findVariables('Hi %Client-name%!')).toEqual([{ name: 'client-name', raw: '%Client-name%', capitalise: true, start: 3, end: 16 }]);
+    expect(findVariables('Hi %Client-name%!')).toEqual([
+      { name: 'client-name', raw: '%Client-name%', capitalise: true, start: 3, end: 16 },
+    ]);
   });
 
   it('reports unknown names and forbidden characters', () => {
@@ -51,9 +63,18 @@ describe('template syntax', () => {
 
 describe('buildVariables', () => {
   it('localises the document type and lets captures win over constants', () => {
-    const detection = { documentType: 'credit-note' as const, variables: { 'document-number': 'CN-7', iban: 'captured' } };
+    const detection = {
+      documentType: 'credit-note' as const,
+      variables: { 'document-number': 'CN-7', iban: 'captured' },
+    };
     const settings = { constants: { iban: 'BE71', bic: 'GEBABEBB' }, companyName: 'Acme' };
-    expect(buildVariables(detection, settings, 'fr')).toEqual({ iban: 'captured', bic: 'GEBABEBB', 'document-number': 'CN-7', 'document-type': 'note de crédit', 'company-name': 'Acme' });
+    expect(buildVariables(detection, settings, 'fr')).toEqual({
+      iban: 'captured',
+      bic: 'GEBABEBB',
+      'document-number': 'CN-7',
+      'document-type': 'note de crédit',
+      'company-name': 'Acme',
+    });
     expect(buildVariables(detection, settings, 'de')['document-type']).toBe('Gutschrift');
     expect(buildVariables(detection, settings, 'nl-be')['document-type']).toBe('creditnota');
     expect(buildVariables(detection, settings, 'es')['document-type']).toBe('credit note');

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { contentSettingsSchema } from '../../../src/pipeline/content/content-settings.js';
 import { buildTestInvoice } from '../../../src/pipeline/content/test-invoice.js';
 
-const base = { from: { name: 'Müller & Zoon', address: 'billing@acme.test' }, to: 'check@acme.test', hostname: 'gw.test', now: 1_700_000_000_000 };
+const base = {
+  from: { name: 'Müller & Zoon', address: 'billing@acme.test' },
+  to: 'check@acme.test',
+  hostname: 'gw.test',
+  now: 1_700_000_000_000,
+};
 
 describe('test invoice', () => {
   it('encodes a non-ASCII display name and renders in German with the default layout', async () => {
@@ -18,9 +23,11 @@ describe('test invoice', () => {
     expect(mail.attachments.map((a) => a.filename)).toEqual(['testrechnung.pdf']);
   });
 
-  it('falls back to English for a language without built-in texts, and ignores the tenant\'s invoice templates', async () => {
+  it("falls back to English for a language without built-in texts, and ignores the tenant's invoice templates", async () => {
     const settings = contentSettingsSchema.parse({
-      defaultLanguage: 'es', companyName: 'Acme', subjects: { invoice: { es: 'Factura %document-number%' } },
+      defaultLanguage: 'es',
+      companyName: 'Acme',
+      subjects: { invoice: { es: 'Factura %document-number%' } },
     });
     const mail = await simpleParser(await buildTestInvoice({ ...base, settings, rendered: false }));
     expect(mail.subject).toBe('Test invoice – Acme');

@@ -9,7 +9,8 @@ function input(over: Partial<DetectionInput> = {}): DetectionInput {
 }
 
 function rule(over: Partial<DetectionRule> & Pick<DetectionRule, 'pattern'>): DetectionRule {
-  return contentSettingsSchema.parse({ rules: [{ name: 'r', field: 'subject', documentType: 'invoice', ...over }] }).rules[0] as DetectionRule;
+  return contentSettingsSchema.parse({ rules: [{ name: 'r', field: 'subject', documentType: 'invoice', ...over }] })
+    .rules[0] as DetectionRule;
 }
 
 type Row = readonly [string, DocumentType, string | undefined, string | undefined];
@@ -76,20 +77,38 @@ describe('built-in rules', () => {
   });
 
   it.each(FILE_NAMES)('file name %j → %s %s (%s)', (filename, type, number, language) => {
-    const d = detectDocument(input({ subject: 'Documenten', attachments: [{ filename, contentType: 'application/pdf' }] }), []);
+    const d = detectDocument(
+      input({ subject: 'Documenten', attachments: [{ filename, contentType: 'application/pdf' }] }),
+      [],
+    );
     expect(d.documentType).toBe(type);
     expect(d.variables['document-number']).toBe(number);
     expect(d.language?.code).toBe(language);
   });
 
   it('takes the number from the file name when the subject only names the type', () => {
-    const d = detectDocument(input({ subject: 'Uw factuur', attachments: [{ filename: 'Factuur_2024-0099.pdf', contentType: 'application/pdf' }] }), []);
-    expect(d).toMatchObject({ documentType: 'invoice', matchedRule: 'builtin:invoice-subject-nl', variables: { 'document-number': '2024-0099' } });
+    const d = detectDocument(
+      input({
+        subject: 'Uw factuur',
+        attachments: [{ filename: 'Factuur_2024-0099.pdf', contentType: 'application/pdf' }],
+      }),
+      [],
+    );
+    expect(d).toMatchObject({
+      documentType: 'invoice',
+      matchedRule: 'builtin:invoice-subject-nl',
+      variables: { 'document-number': '2024-0099' },
+    });
   });
 
   it('extracts the grand total and the due date from the legacy text in four languages', () => {
     const cases: readonly [string, string, string, string][] = [
-      ['Factuur 1', 'Subtotaal: € 1.000,00\nTotaal incl. btw: € 1.210,00\nVervaldatum: 15-04-2024', '€ 1.210,00', '15-04-2024'],
+      [
+        'Factuur 1',
+        'Subtotaal: € 1.000,00\nTotaal incl. btw: € 1.210,00\nVervaldatum: 15-04-2024',
+        '€ 1.210,00',
+        '15-04-2024',
+      ],
       ['Facture F-1', 'Montant total TTC : 1 234,56 €\nÉchéance : 15/03/2024', '1 234,56 €', '15/03/2024'],
       ['Invoice 1', 'Amount due: $1,234.56\nDue date: March 15, 2024', '$1,234.56', 'March 15, 2024'],
       ['Rechnung 1', 'Gesamtbetrag: 1.234,56 EUR\nZahlbar bis 15. März 2024', '1.234,56 EUR', '15. März 2024'],
@@ -105,50 +124,118 @@ describe('built-in rules', () => {
 
   it('stay fast on hostile subjects, file names and texts', () => {
     const started = Date.now();
-    for (const hostile of [`Factuur ${'-'.repeat(20_000)}`, 'Factuur nr '.repeat(2_000), `Rechnung ${'a1-'.repeat(7_000)}!`, `Totaal ${'1 '.repeat(10_000)}`]) {
-      detectDocument(input({ subject: hostile, text: hostile, attachments: [{ filename: hostile, contentType: 'application/pdf' }] }), []);
+    for (const hostile of [
+      `Factuur ${'-'.repeat(20_000)}`,
+      'Factuur nr '.repeat(2_000),
+      `Rechnung ${'a1-'.repeat(7_000)}!`,
+      `Totaal ${'1 '.repeat(10_000)}`,
+    ]) {
+      detectDocument(
+        input({
+          subject: hostile,
+          text: hostile,
+          attachments: [{ filename: hostile, contentType: 'application/pdf' }],
+        }),
+        [],
+      );
     }
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('can be switched off', () => {
-    expect(detectDocument(input({ subject: 'Factuur 2024-0012' }), [], false)).toEqual({ documentType: 'other', variables: {}, matchedRule: null });
+    expect(detectDocument(input({ subject: 'Factuur 2024-0012' }), [], false)).toEqual({
+      documentType: 'other',
+      variables: {},
+      matchedRule: null,
+    });
   });
 });
 
 describe('client name', () => {
   it('defaults to the first recipient display name, made single-line', () => {
-    const d = detectDocument(input({ subject: 'Factuur 1', to: [{ address: 'x@y.example' }, { address: 'piet@klant.example', name: 'Piet\r\nBcc: evil@x Pieters' }] }), []);
+    const d = detectDocument(
+      input({
+        subject: 'Factuur 1',
+        to: [{ address: 'x@y.example' }, { address: 'piet@klant.example', name: 'Piet\r\nBcc: evil@x Pieters' }],
+      }),
+      [],
+    );
     expect(d.variables['client-name']).toBe('Piet Bcc: evil@x Pieters');
   });
 
   it('is left unset without a display name, and a rule capture wins over it', () => {
-    expect(detectDocument(input({ subject: 'Factuur 1', to: [{ address: 'a@b.example' }] }), []).variables['client-name']).toBeUndefined();
+    expect(
+      detectDocument(input({ subject: 'Factuur 1', to: [{ address: 'a@b.example' }] }), []).variables['client-name'],
+    ).toBeUndefined();
     const captured = rule({ field: 'text', pattern: String.raw`Klant: (?<client_name>[^\n]+)` });
-    const d = detectDocument(input({ text: 'Klant: Bakkerij Smit\nBedrag', to: [{ address: 'a@b.example', name: 'Jan' }] }), [captured]);
+    const d = detectDocument(
+      input({ text: 'Klant: Bakkerij Smit\nBedrag', to: [{ address: 'a@b.example', name: 'Jan' }] }),
+      [captured],
+    );
     expect(d.variables['client-name']).toBe('Bakkerij Smit');
   });
 });
 
 describe('tenant rules', () => {
   it('run before the built-ins and decide the type', () => {
-    const r = rule({ name: 'proforma', pattern: String.raw`^Pro ?forma (?<document_number>\S+)`, documentType: 'quote', language: 'en' });
+    const r = rule({
+      name: 'proforma',
+      pattern: String.raw`^Pro ?forma (?<document_number>\S+)`,
+      documentType: 'quote',
+      language: 'en',
+    });
     const d = detectDocument(input({ subject: 'Proforma factuur PF-9' }), [r]);
-    expect(d).toEqual({ documentType: 'quote', matchedRule: 'proforma', variables: { 'document-number': 'factuur' }, language: { code: 'en', source: 'rule' } });
+    expect(d).toEqual({
+      documentType: 'quote',
+      matchedRule: 'proforma',
+      variables: { 'document-number': 'factuur' },
+      language: { code: 'en', source: 'rule' },
+    });
   });
 
   it('match on every field: text, attachment name, sender, recipient and header', () => {
     const mail = input({
-      subject: 'Document', text: 'Ordernummer SO-42', from: 'sales@shop.example',
-      to: [{ address: 'inkoop@klant.example' }], attachments: [{ filename: 'SO-42.pdf', contentType: 'application/pdf' }],
+      subject: 'Document',
+      text: 'Ordernummer SO-42',
+      from: 'sales@shop.example',
+      to: [{ address: 'inkoop@klant.example' }],
+      attachments: [{ filename: 'SO-42.pdf', contentType: 'application/pdf' }],
       headers: new Map([['x-document-kind', ['reminder; ref=R-9']]]),
     });
     const table: readonly [DetectionRule, string, string][] = [
-      [rule({ name: 't', field: 'text', pattern: String.raw`Ordernummer (?<document_number>\S+)`, documentType: 'order' }), 'order', 'SO-42'],
-      [rule({ name: 'a', field: 'attachment-filename', pattern: String.raw`^(?<documentNumber>SO-\d+)\.pdf$`, documentType: 'order' }), 'order', 'SO-42'],
+      [
+        rule({
+          name: 't',
+          field: 'text',
+          pattern: String.raw`Ordernummer (?<document_number>\S+)`,
+          documentType: 'order',
+        }),
+        'order',
+        'SO-42',
+      ],
+      [
+        rule({
+          name: 'a',
+          field: 'attachment-filename',
+          pattern: String.raw`^(?<documentNumber>SO-\d+)\.pdf$`,
+          documentType: 'order',
+        }),
+        'order',
+        'SO-42',
+      ],
       [rule({ name: 's', field: 'sender', pattern: '^sales@', documentType: 'quote' }), 'quote', ''],
       [rule({ name: 'r', field: 'recipient', pattern: '^inkoop@', documentType: 'order' }), 'order', ''],
-      [rule({ name: 'h', field: 'header', header: 'X-Document-Kind', pattern: String.raw`^reminder; ref=(?<document_number>.+)$`, documentType: 'reminder' }), 'reminder', 'R-9'],
+      [
+        rule({
+          name: 'h',
+          field: 'header',
+          header: 'X-Document-Kind',
+          pattern: String.raw`^reminder; ref=(?<document_number>.+)$`,
+          documentType: 'reminder',
+        }),
+        'reminder',
+        'R-9',
+      ],
     ];
     for (const [r, type, number] of table) {
       const d = detectDocument(mail, [r], false);
@@ -160,37 +247,78 @@ describe('tenant rules', () => {
 
   it('add variables from later rules of the same type only', () => {
     const amount = rule({ name: 'amount', field: 'text', pattern: String.raw`Saldo: (?<amount>€ [\d.,]+)` });
-    const quoteRule = rule({ name: 'quote', field: 'text', pattern: String.raw`Ref (?<document_number>\S+)`, documentType: 'quote' });
-    const d = detectDocument(input({ subject: 'Factuur 2024-0012', text: 'Ref Q-1\nSaldo: € 10,00' }), [amount, quoteRule]);
-    expect(d).toMatchObject({ documentType: 'invoice', matchedRule: 'amount', variables: { amount: '€ 10,00', 'document-number': '2024-0012' } });
+    const quoteRule = rule({
+      name: 'quote',
+      field: 'text',
+      pattern: String.raw`Ref (?<document_number>\S+)`,
+      documentType: 'quote',
+    });
+    const d = detectDocument(input({ subject: 'Factuur 2024-0012', text: 'Ref Q-1\nSaldo: € 10,00' }), [
+      amount,
+      quoteRule,
+    ]);
+    expect(d).toMatchObject({
+      documentType: 'invoice',
+      matchedRule: 'amount',
+      variables: { amount: '€ 10,00', 'document-number': '2024-0012' },
+    });
   });
 
   it('set the language from a (?<language>) capture, which wins over a fixed one', () => {
     const r = rule({ pattern: String.raw`\[(?<language>[a-z]{2})\]`, language: 'de' });
     expect(detectDocument(input({ subject: 'Factuur 12 [FR]' }), [r]).language).toEqual({ code: 'fr', source: 'rule' });
-    expect(detectDocument(input({ subject: 'Factuur 12 [F1]' }), [rule({ pattern: String.raw`\[(?<language>\w+)\]`, language: 'de' })]).language).toEqual({ code: 'de', source: 'rule' });
+    expect(
+      detectDocument(input({ subject: 'Factuur 12 [F1]' }), [
+        rule({ pattern: String.raw`\[(?<language>\w+)\]`, language: 'de' }),
+      ]).language,
+    ).toEqual({ code: 'de', source: 'rule' });
   });
 
   it('are case-insensitive unless asked, and see at most 64 KiB of text (less the larger the pattern)', () => {
-    expect(detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', documentType: 'reminder' })], false).documentType).toBe('reminder');
-    expect(detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', caseSensitive: true })], false).documentType).toBe('other');
+    expect(
+      detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', documentType: 'reminder' })], false)
+        .documentType,
+    ).toBe('reminder');
+    expect(
+      detectDocument(input({ subject: 'FACTUUR' }), [rule({ pattern: 'factuur', caseSensitive: true })], false)
+        .documentType,
+    ).toBe('other');
     const late = `${'x'.repeat(MAX_SCAN_CHARS)}MARKER`;
-    expect(detectDocument(input({ text: late }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('other');
-    expect(detectDocument(input({ text: `${'x'.repeat(5_000)}MARKER` }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType).toBe('invoice');
+    expect(
+      detectDocument(input({ text: late }), [rule({ field: 'text', pattern: 'MARKER' })], false).documentType,
+    ).toBe('other');
+    expect(
+      detectDocument(input({ text: `${'x'.repeat(5_000)}MARKER` }), [rule({ field: 'text', pattern: 'MARKER' })], false)
+        .documentType,
+    ).toBe('invoice');
   });
 
   it('skip a stored rule the engine refuses (saved before it changed), report it, and run the others', async () => {
-    const stored: DetectionRule = { ...rule({ pattern: 'x' }), name: 'old lookahead', pattern: String.raw`Factuur(?= \d)` };
+    const stored: DetectionRule = {
+      ...rule({ pattern: 'x' }),
+      name: 'old lookahead',
+      pattern: String.raw`Factuur(?= \d)`,
+    };
     const next = rule({ pattern: String.raw`Factuur (?<document_number>\d+)`, documentType: 'reminder' });
-    for (const d of [detectDocument(input({ subject: 'Factuur 12' }), [stored, next], false), await detectDocumentYielding(input({ subject: 'Factuur 12' }), [stored, next], false)]) {
-      expect(d).toMatchObject({ documentType: 'reminder', variables: { 'document-number': '12' }, skippedRules: [{ name: 'old lookahead', reason: expect.stringMatching(/^lookahead/) }] });
+    for (const d of [
+      detectDocument(input({ subject: 'Factuur 12' }), [stored, next], false),
+      await detectDocumentYielding(input({ subject: 'Factuur 12' }), [stored, next], false),
+    ]) {
+      expect(d).toMatchObject({
+        documentType: 'reminder',
+        variables: { 'document-number': '12' },
+        skippedRules: [{ name: 'old lookahead', reason: expect.stringMatching(/^lookahead/) }],
+      });
     }
   });
 
   it('yielding detection gives the event loop a turn after each tenant rule', async () => {
     let turns = 0;
     let running = true;
-    const spin = () => { turns += 1; if (running) setImmediate(spin); };
+    const spin = () => {
+      turns += 1;
+      if (running) setImmediate(spin);
+    };
     setImmediate(spin);
     const rules = Array.from({ length: 20 }, (_, i) => rule({ pattern: `(.*a){12}$|nomatch${i}` }));
     await detectDocumentYielding(input({ subject: 'a'.repeat(1024 * 1024) }), rules, false);

@@ -44,6 +44,12 @@ describe('detectionInputFrom', () => {
   });
 
   it('copes with a bare message', async () => {
-    expect(detectionInputFrom(await simpleParser('\r\n'))).toMatchObject({ subject: '', text: '', attachments: [], from: '', to: [] });
+    expect(detectionInputFrom(await simpleParser('\r\n'))).toMatchObject({
+      subject: '',
+      text: '',
+      attachments: [],
+      from: '',
+      to: [],
+    });
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { checkPattern, captureNames } from '../../../src/pipeline/detect/rule-pattern.js';
 import {
-  CAPTURE_WEIGHT, compileTenantPattern, createPatternCache, matchWithinBudget, MAX_PATTERN_INSTRUCTIONS, MAX_SCAN_CHARS, RULE_WORK_BUDGET, toRe2Syntax, type CompiledPattern,
+  CAPTURE_WEIGHT,
+  compileTenantPattern,
+  createPatternCache,
+  matchWithinBudget,
+  MAX_PATTERN_INSTRUCTIONS,
+  MAX_SCAN_CHARS,
+  RULE_WORK_BUDGET,
+  toRe2Syntax,
+  type CompiledPattern,
 } from '../../../src/pipeline/detect/tenant-pattern.js';
 
 const compiled = (pattern: string, caseSensitive = false): CompiledPattern => {
@@ -12,7 +20,10 @@ const compiled = (pattern: string, caseSensitive = false): CompiledPattern => {
 
 describe('tenant patterns: what the linear-time engine refuses, in words', () => {
   it.each([
-    [String.raw`(\d+)-\1`, /^backreferences \(\\1, \\k<name>\) are not supported: patterns run on a linear-time engine/],
+    [
+      String.raw`(\d+)-\1`,
+      /^backreferences \(\\1, \\k<name>\) are not supported: patterns run on a linear-time engine/,
+    ],
     [String.raw`(?<n>\d+)-\k<n>`, /^backreferences/],
     [String.raw`factuur(?= \d)`, /^lookahead/],
     [String.raw`factuur(?!s)`, /^lookahead/],
@@ -32,18 +43,33 @@ describe('tenant patterns: what the linear-time engine refuses, in words', () =>
 
   it('refuses programs too large to scan a useful part of a mail', () => {
     const [problem] = checkPattern('(?:.?a?){300}$');
-    expect(problem).toMatch(new RegExp(`^pattern is too complex \\(\\d+ instructions, at most ${MAX_PATTERN_INSTRUCTIONS}\\)`));
+    expect(problem).toMatch(
+      new RegExp(`^pattern is too complex \\(\\d+ instructions, at most ${MAX_PATTERN_INSTRUCTIONS}\\)`),
+    );
   });
 
   it('accepts what backtracking engines hang on, and ordinary rules', () => {
-    for (const p of ['(.*a){12}$', '(a|aa)*b', '(x+x+)+y', String.raw`^(\w+\s?)*$`, String.raw`Factuur (?<document_number>[\w-]+)(?: \((?:EUR|€)\))?`, String.raw`\p{L}+`]) {
+    for (const p of [
+      '(.*a){12}$',
+      '(a|aa)*b',
+      '(x+x+)+y',
+      String.raw`^(\w+\s?)*$`,
+      String.raw`Factuur (?<document_number>[\w-]+)(?: \((?:EUR|€)\))?`,
+      String.raw`\p{L}+`,
+    ]) {
       expect(checkPattern(p), p).toEqual([]);
     }
   });
 
   it('keeps named groups in both spellings, and the language group', () => {
-    expect(captureNames(String.raw`(?<document_number>\d+) (?P<client_name>\w+) \[(?<language>\w+)\]`)).toEqual(['document-number', 'client-name', 'language']);
-    const m = matchWithinBudget(compiled(String.raw`factuur (?<document_number>\d+)(?: \[(?P<language>\w+)\])?`), ['Uw FACTUUR 2024 [fr]']);
+    expect(captureNames(String.raw`(?<document_number>\d+) (?P<client_name>\w+) \[(?<language>\w+)\]`)).toEqual([
+      'document-number',
+      'client-name',
+      'language',
+    ]);
+    const m = matchWithinBudget(compiled(String.raw`factuur (?<document_number>\d+)(?: \[(?P<language>\w+)\])?`), [
+      'Uw FACTUUR 2024 [fr]',
+    ]);
     expect(m).toEqual({ groups: { document_number: '2024', language: 'fr' } });
   });
 

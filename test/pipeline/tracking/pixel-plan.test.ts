@@ -41,7 +41,9 @@ describe('planPixel over MIME', () => {
     onlyHtmlBodyChanged(raw, copy);
     const text = copy.toString('latin1');
     expect(text).toContain('X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n');
-    expect(text).toContain('JVBERi0xLjQKJcfs\r\nj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK*&^%\r\nAAA=A\r\nQ\r\n--outer-1--');
+    expect(text).toContain(
+      'JVBERi0xLjQKJcfs\r\nj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK*&^%\r\nAAA=A\r\nQ\r\n--outer-1--',
+    );
     const before = await htmlOf(raw);
     const after = await htmlOf(copy);
     expect(after.split('<img').length).toBe(2);
@@ -50,16 +52,24 @@ describe('planPixel over MIME', () => {
     // QP lines stay within 76 characters
     for (const line of copy.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
     const part = findHtmlPart(copy)!;
-    for (const line of copy.toString('latin1', part.start, part.end).split('\r\n')) expect(line.length).toBeLessThanOrEqual(76);
+    for (const line of copy.toString('latin1', part.start, part.end).split('\r\n'))
+      expect(line.length).toBeLessThanOrEqual(76);
   });
 
   it('base64 HTML: that part re-encoded with its own line length, the rest identical', async () => {
-    const encoded = Buffer.from(BASE64_HTML, 'utf8').toString('base64').replace(/.{1,64}/g, '$&\r\n');
-    const raw = crlf(`From: a@x.example\nX-Unknown: keep me\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nBeste klant\n--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n${encoded.replace(/\r\n/g, '\n')}--b--\n`);
+    const encoded = Buffer.from(BASE64_HTML, 'utf8')
+      .toString('base64')
+      .replace(/.{1,64}/g, '$&\r\n');
+    const raw = crlf(
+      `From: a@x.example\nX-Unknown: keep me\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nBeste klant\n--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n${encoded.replace(/\r\n/g, '\n')}--b--\n`,
+    );
     const copy = copyOf(raw);
     onlyHtmlBodyChanged(raw, copy);
     const part = findHtmlPart(copy)!;
-    const lines = copy.toString('latin1', part.start, part.end).split('\r\n').filter((l) => l !== '');
+    const lines = copy
+      .toString('latin1', part.start, part.end)
+      .split('\r\n')
+      .filter((l) => l !== '');
     expect(lines.slice(0, -1).every((l) => l.length === 64)).toBe(true);
     const html = await htmlOf(copy);
     expect(html).toBe(BASE64_HTML.replace('--></body>', `-->${IMG}</body>`));
@@ -69,7 +79,9 @@ describe('planPixel over MIME', () => {
     const raw = crlf('From: a@x.example\nX-Whatever: 1\nContent-Type: text/html\n\n<p>Beste klant</p>\n');
     const copy = copyOf(raw);
     onlyHtmlBodyChanged(raw, copy);
-    expect(copy.toString('latin1')).toBe(`From: a@x.example\r\nX-Whatever: 1\r\nContent-Type: text/html\r\n\r\n<p>Beste klant</p>\r\n${IMG}`);
+    expect(copy.toString('latin1')).toBe(
+      `From: a@x.example\r\nX-Whatever: 1\r\nContent-Type: text/html\r\n\r\n<p>Beste klant</p>\r\n${IMG}`,
+    );
   });
 
   it('a 7bit line near the line limit gets the pixel on a line of its own', () => {
@@ -79,13 +91,33 @@ describe('planPixel over MIME', () => {
   });
 
   it('multipart/related: the root HTML, not an HTML attachment or a later part', async () => {
-    const raw = crlf([
-      'Content-Type: multipart/mixed; boundary=m', '', '--m',
-      'Content-Type: multipart/related; boundary=r; type="text/html"', '', '--r',
-      'Content-Type: text/html', '', '<body>root</body>', '--r',
-      'Content-Type: image/png', 'Content-ID: <logo>', 'Content-Transfer-Encoding: base64', '', 'iVBORw0KGgo=', '--r--', '--m',
-      'Content-Type: text/html', 'Content-Disposition: attachment; filename="copy.html"', '', '<body>attachment</body>', '--m--', '',
-    ].join('\n'));
+    const raw = crlf(
+      [
+        'Content-Type: multipart/mixed; boundary=m',
+        '',
+        '--m',
+        'Content-Type: multipart/related; boundary=r; type="text/html"',
+        '',
+        '--r',
+        'Content-Type: text/html',
+        '',
+        '<body>root</body>',
+        '--r',
+        'Content-Type: image/png',
+        'Content-ID: <logo>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'iVBORw0KGgo=',
+        '--r--',
+        '--m',
+        'Content-Type: text/html',
+        'Content-Disposition: attachment; filename="copy.html"',
+        '',
+        '<body>attachment</body>',
+        '--m--',
+        '',
+      ].join('\n'),
+    );
     const copy = copyOf(raw).toString('latin1');
     expect(copy).toContain(`<body>root${IMG}</body>`);
     expect(copy).toContain('<body>attachment</body>');
@@ -106,12 +138,18 @@ describe('planPixel over MIME', () => {
   });
 
   it('an unterminated multipart and a part without headers are still walked', () => {
-    const copy = copyOf(crlf('Content-Type: multipart/mixed; boundary="a b"\n\npreamble\n--a b\n\nplain text part\n--a b  \nContent-Type: text/html\n\n<body>x</body>\n')).toString('latin1');
+    const copy = copyOf(
+      crlf(
+        'Content-Type: multipart/mixed; boundary="a b"\n\npreamble\n--a b\n\nplain text part\n--a b  \nContent-Type: text/html\n\n<body>x</body>\n',
+      ),
+    ).toString('latin1');
     expect(copy).toContain(`<body>x${IMG}</body>`);
   });
 
   it('each copy is independent: one pixel per copy, for its own URL', () => {
-    const plan = planPixel(crlf('Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<body>a=3Db</body>\n'))!;
+    const plan = planPixel(
+      crlf('Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n<body>a=3Db</body>\n'),
+    )!;
     const one = plan.copy('https://p.example/t/ONE.gif').toString('latin1');
     const two = plan.copy('https://p.example/t/TWO.gif').toString('latin1');
     expect(one).toContain('ONE');

@@ -6,9 +6,17 @@ import { countsAsRead, trackedCopies, trackingWanted } from '../../../src/pipeli
 import { verifyToken } from '../../../src/feedback/opens/tracking-token.js';
 
 const KEY = Buffer.alloc(32, 7);
-const recipient = (address: string, role?: RecipientState['role']): RecipientState =>
-  ({ address, status: 'queued', attempts: 0, nextAttemptAt: 0, history: [], ...(role ? { role } : {}) });
-const HTML_MAIL = Buffer.from('From: a@x.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Beste Jan</p></body></html>\r\n');
+const recipient = (address: string, role?: RecipientState['role']): RecipientState => ({
+  address,
+  status: 'queued',
+  attempts: 0,
+  nextAttemptAt: 0,
+  history: [],
+  ...(role ? { role } : {}),
+});
+const HTML_MAIL = Buffer.from(
+  'From: a@x.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Beste Jan</p></body></html>\r\n',
+);
 const TEXT_MAIL = Buffer.from('From: a@x.example\r\nContent-Type: text/plain\r\n\r\nBeste Jan\r\n');
 
 describe('tracking stage', () => {
@@ -22,8 +30,10 @@ describe('tracking stage', () => {
   });
 
   it('one copy per recipient, each with its own pixel; the archive token never counts', async () => {
-    const copies = trackedCopies({ key: KEY, publicBaseUrl: 'https://p.example/' }, HTML_MAIL, 'Q9',
-      [recipient('jan@x.example'), recipient('arch@y.example', 'archive')]);
+    const copies = trackedCopies({ key: KEY, publicBaseUrl: 'https://p.example/' }, HTML_MAIL, 'Q9', [
+      recipient('jan@x.example'),
+      recipient('arch@y.example', 'archive'),
+    ]);
     expect([...copies!.keys()]).toEqual(['jan@x.example', 'arch@y.example']);
     const tokens: Record<string, ReturnType<typeof verifyToken>> = {};
     for (const [address, raw] of copies!) {
@@ -37,14 +47,35 @@ describe('tracking stage', () => {
   });
 
   it('nothing to track without HTML', () => {
-    expect(trackedCopies({ key: KEY, publicBaseUrl: 'https://p.example' }, TEXT_MAIL, 'Q', [recipient('a@x')])).toBeUndefined();
+    expect(
+      trackedCopies({ key: KEY, publicBaseUrl: 'https://p.example' }, TEXT_MAIL, 'Q', [recipient('a@x')]),
+    ).toBeUndefined();
   });
 
   it('open records: counts per class, first open kept, read once a person opened', () => {
-    const bot = nextRecord(undefined, { messageId: 'Q', recipient: 'a@x', userAgent: 'curl/8', openedAt: 100, deliveredAt: 0 });
+    const bot = nextRecord(undefined, {
+      messageId: 'Q',
+      recipient: 'a@x',
+      userAgent: 'curl/8',
+      openedAt: 100,
+      deliveredAt: 0,
+    });
     expect(openStatus(bot)).toBe('opened (probably automated)');
-    const person = nextRecord(bot, { messageId: 'Q', recipient: 'a@x', userAgent: 'Mozilla/5.0 (Windows NT 10.0) Thunderbird/115', openedAt: 60_000, deliveredAt: 0 });
-    expect(person).toMatchObject({ firstOpenAt: 100, lastOpenAt: 60_000, count: 2, humanOpens: 1, automatedOpens: 1, firstHumanOpenAt: 60_000 });
+    const person = nextRecord(bot, {
+      messageId: 'Q',
+      recipient: 'a@x',
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0) Thunderbird/115',
+      openedAt: 60_000,
+      deliveredAt: 0,
+    });
+    expect(person).toMatchObject({
+      firstOpenAt: 100,
+      lastOpenAt: 60_000,
+      count: 2,
+      humanOpens: 1,
+      automatedOpens: 1,
+      firstHumanOpenAt: 60_000,
+    });
     expect(openStatus(person)).toBe('read');
   });
 });

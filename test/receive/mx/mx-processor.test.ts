@@ -14,7 +14,12 @@ let dir: string;
 let stores: MxStores;
 let inbox: Inbox;
 const ctx = { logger: pino({ level: 'silent' }) } as unknown as MxContext;
-const entry = (id: string) => ({ id, receivedAt: 1, envelope: { from: '', to: ['bounces+x@mail.example.test'] }, client: { address: '127.0.0.1', helo: 'mx' } });
+const entry = (id: string) => ({
+  id,
+  receivedAt: 1,
+  envelope: { from: '', to: ['bounces+x@mail.example.test'] },
+  client: { address: '127.0.0.1', helo: 'mx' },
+});
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-mxproc-'));
@@ -31,10 +36,15 @@ describe('MX processor', () => {
   it('keeps a message whose processing failed and tries it again with backoff until it works', async () => {
     const calls: number[] = [];
     let failuresLeft = 2;
-    const processor = createMxProcessor(ctx, inbox, async () => {
-      calls.push(Date.now());
-      if (failuresLeft-- > 0) throw new Error('queue full');
-    }, { firstMs: 20, maxMs: 40 });
+    const processor = createMxProcessor(
+      ctx,
+      inbox,
+      async () => {
+        calls.push(Date.now());
+        if (failuresLeft-- > 0) throw new Error('queue full');
+      },
+      { firstMs: 20, maxMs: 40 },
+    );
     await inbox.put(entry('M1'), Buffer.from('bounce\r\n'));
     processor.submit('M1');
     await waitFor(() => calls.length >= 3 && inbox.pending().length === 0, 8_000, 'three tries and an empty inbox');
@@ -46,7 +56,15 @@ describe('MX processor', () => {
 
   it('stops retrying after stop(): the message stays in the inbox for the next start', async () => {
     let calls = 0;
-    const processor = createMxProcessor(ctx, inbox, async () => { calls++; throw new Error('still failing'); }, { firstMs: 20, maxMs: 20 });
+    const processor = createMxProcessor(
+      ctx,
+      inbox,
+      async () => {
+        calls++;
+        throw new Error('still failing');
+      },
+      { firstMs: 20, maxMs: 20 },
+    );
     await inbox.put(entry('M2'), Buffer.from('reply\r\n'));
     processor.submit('M2');
     await processor.idle();

@@ -9,15 +9,29 @@ import { openMx, type MxOptions } from '../../../src/receive/mx/open-mx.js';
 
 /** When the listener is off; the suppression store is open either way (API and delivery use it). */
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-openmx-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'postbode-openmx-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function options(raw: Record<string, unknown>): MxOptions {
-  const unused = (): never => { throw new Error('not used while the listener is off'); };
+  const unused = (): never => {
+    throw new Error('not used while the listener is off');
+  };
   return {
-    config: configSchema.parse({ dataDir: dir, ...raw }), deriveKey: () => Buffer.alloc(32), tls: { key: Buffer.alloc(0), cert: Buffer.alloc(0) },
-    queue: new Proxy({}, { get: unused }) as MxOptions['queue'], tenants: new Proxy({}, { get: unused }) as MxOptions['tenants'],
-    settings: { get: unused, localPartOwner: unused }, routes: unused, metrics: noMetrics, logger: pino({ level: 'silent' }), clock: Date.now, onQueued: unused,
+    config: configSchema.parse({ dataDir: dir, ...raw }),
+    deriveKey: () => Buffer.alloc(32),
+    tls: { key: Buffer.alloc(0), cert: Buffer.alloc(0) },
+    queue: new Proxy({}, { get: unused }) as MxOptions['queue'],
+    tenants: new Proxy({}, { get: unused }) as MxOptions['tenants'],
+    settings: { get: unused, localPartOwner: unused },
+    routes: unused,
+    metrics: noMetrics,
+    logger: pino({ level: 'silent' }),
+    clock: Date.now,
+    onQueued: unused,
   };
 }
 

@@ -6,8 +6,15 @@ import { createAuthenticator, type AuthAttempt } from '../../../src/receive/smtp
 import { ExpiringMap } from '../../../src/receive/smtp/expiring-map.js';
 
 const tenant: Tenant = {
-  id: 't1', name: 'T1', smtpUsername: 'user', smtpPasswordHash: 'HASH', allowedIps: [], allowPlaintextAuth: false,
-  credentialsVersion: 1, createdAt: 0, updatedAt: 0,
+  id: 't1',
+  name: 'T1',
+  smtpUsername: 'user',
+  smtpPasswordHash: 'HASH',
+  allowedIps: [],
+  allowPlaintextAuth: false,
+  credentialsVersion: 1,
+  createdAt: 0,
+  updatedAt: 0,
 };
 
 function setup(opts: { ttl?: number; perIp?: number; perUser?: number; perConn?: number; windowMs?: number } = {}) {
@@ -21,22 +28,44 @@ function setup(opts: { ttl?: number; perIp?: number; perUser?: number; perConn?:
     byAllowedIp: async () => undefined,
   };
   const authenticate = createAuthenticator({
-    tenants, clock: () => now, maxFailuresPerConnection: opts.perConn ?? 10,
-    verify: async (password, hash) => { verified.push([password, hash]); return hash === current.smtpPasswordHash && password === 'secret'; },
+    tenants,
+    clock: () => now,
+    maxFailuresPerConnection: opts.perConn ?? 10,
+    verify: async (password, hash) => {
+      verified.push([password, hash]);
+      return hash === current.smtpPasswordHash && password === 'secret';
+    },
     cache: new AuthCache(opts.ttl ?? 60_000),
     throttle: new AuthThrottle({
-      maxFailuresPerIp: opts.perIp ?? 100, maxFailuresPerUser: opts.perUser ?? 100, windowMs: opts.windowMs ?? 10_000,
-      failureDelayMs: 1_000, maxFailureDelayMs: 4_000,
+      maxFailuresPerIp: opts.perIp ?? 100,
+      maxFailuresPerUser: opts.perUser ?? 100,
+      windowMs: opts.windowMs ?? 10_000,
+      failureDelayMs: 1_000,
+      maxFailureDelayMs: 4_000,
     }),
-    sleep: async (ms) => { slept.push(ms); },
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
   });
-  const attempt = (over: Partial<AuthAttempt> = {}) => authenticate({
-    username: 'user', password: 'secret', ip: '192.0.2.1', secure: true, failuresOnConnection: 0, ...over,
-  });
+  const attempt = (over: Partial<AuthAttempt> = {}) =>
+    authenticate({
+      username: 'user',
+      password: 'secret',
+      ip: '192.0.2.1',
+      secure: true,
+      failuresOnConnection: 0,
+      ...over,
+    });
   return {
-    attempt, verified, slept,
-    advance: (ms: number) => { now += ms; },
-    setTenant: (t: Tenant) => { current = t; },
+    attempt,
+    verified,
+    slept,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    setTenant: (t: Tenant) => {
+      current = t;
+    },
   };
 }
 
@@ -78,7 +107,12 @@ describe('authenticator', () => {
 
   it('refuses a wrong password with 535 5.7.8 and counts it', async () => {
     const s = setup();
-    expect(await s.attempt({ password: 'nope' })).toMatchObject({ kind: 'refuse', reason: 'auth', failure: true, reply: { code: 535, enhanced: '5.7.8' } });
+    expect(await s.attempt({ password: 'nope' })).toMatchObject({
+      kind: 'refuse',
+      reason: 'auth',
+      failure: true,
+      reply: { code: 535, enhanced: '5.7.8' },
+    });
   });
 
   it('checks unknown users against a dummy hash, so they cost as much as known ones', async () => {
@@ -90,7 +124,11 @@ describe('authenticator', () => {
 
   it('refuses AUTH in the clear with 538 5.7.11 unless the tenant allows it, without checking the password', async () => {
     const s = setup();
-    expect(await s.attempt({ secure: false })).toMatchObject({ kind: 'refuse', failure: true, reply: { code: 538, enhanced: '5.7.11' } });
+    expect(await s.attempt({ secure: false })).toMatchObject({
+      kind: 'refuse',
+      failure: true,
+      reply: { code: 538, enhanced: '5.7.11' },
+    });
     expect(s.verified).toHaveLength(0);
     s.setTenant({ ...tenant, allowPlaintextAuth: true });
     expect(await s.attempt({ secure: false })).toMatchObject({ kind: 'ok' });
@@ -99,7 +137,9 @@ describe('authenticator', () => {
   it('turns the failure that reaches maxFailuresPerConnection into 421 4.7.0', async () => {
     const s = setup({ perConn: 3 });
     expect(await s.attempt({ password: 'x', failuresOnConnection: 1 })).toMatchObject({ reply: { code: 535 } });
-    expect(await s.attempt({ password: 'x', failuresOnConnection: 2 })).toMatchObject({ reply: { code: 421, enhanced: '4.7.0' } });
+    expect(await s.attempt({ password: 'x', failuresOnConnection: 2 })).toMatchObject({
+      reply: { code: 421, enhanced: '4.7.0' },
+    });
   });
 
   it('blocks an IP (any user) and a user from that IP, never the user from another IP, until the window ends', async () => {
@@ -107,19 +147,30 @@ describe('authenticator', () => {
     await s.attempt({ password: 'x' });
     await s.attempt({ password: 'x' });
     // The user is throttled from this IP: the right password gets the wrong-password reply, unchecked.
-    expect(await s.attempt()).toMatchObject({ reason: 'auth-throttled-user', failure: true, reply: { code: 535, enhanced: '5.7.8' } });
+    expect(await s.attempt()).toMatchObject({
+      reason: 'auth-throttled-user',
+      failure: true,
+      reply: { code: 535, enhanced: '5.7.8' },
+    });
     expect(s.verified).toHaveLength(2);
     // ... but not from another address.
     expect(await s.attempt({ ip: '192.0.2.3' })).toMatchObject({ kind: 'ok' });
     await s.attempt({ username: 'ghost', password: 'x' });
-    expect(await s.attempt({ username: 'other' })).toMatchObject({ reason: 'auth-throttled-ip', reply: { code: 535, enhanced: '5.7.8' } });
+    expect(await s.attempt({ username: 'other' })).toMatchObject({
+      reason: 'auth-throttled-ip',
+      reply: { code: 535, enhanced: '5.7.8' },
+    });
     s.advance(10_000);
     expect(await s.attempt()).toMatchObject({ kind: 'ok' });
   });
 
   it('refuses an AUTH PLAIN authorisation identity other than the login with 535 5.7.8 (RFC 4616)', async () => {
     const s = setup();
-    expect(await s.attempt({ authzid: 'someone-else' })).toMatchObject({ kind: 'refuse', reason: 'auth-authzid', reply: { code: 535, enhanced: '5.7.8' } });
+    expect(await s.attempt({ authzid: 'someone-else' })).toMatchObject({
+      kind: 'refuse',
+      reason: 'auth-authzid',
+      reply: { code: 535, enhanced: '5.7.8' },
+    });
     expect(await s.attempt({ authzid: 'user' })).toMatchObject({ kind: 'ok' });
     expect(await s.attempt({ authzid: '' })).toMatchObject({ kind: 'ok' });
   });
@@ -148,7 +199,10 @@ describe('ExpiringMap', () => {
   });
 
   it('keeps the throttle bounded however many names are tried', () => {
-    const throttle = new AuthThrottle({ maxFailuresPerIp: 1_000_000, maxFailuresPerUser: 1, windowMs: 60_000, failureDelayMs: 0, maxFailureDelayMs: 0 }, 100);
+    const throttle = new AuthThrottle(
+      { maxFailuresPerIp: 1_000_000, maxFailuresPerUser: 1, windowMs: 60_000, failureDelayMs: 0, maxFailureDelayMs: 0 },
+      100,
+    );
     for (let i = 0; i < 1_000; i++) throttle.recordFailure('192.0.2.1', `user${i}`, 0);
     expect(throttle.blockedBy('192.0.2.1', 'user999', 1)).toBe('user');
     expect(throttle.blockedBy('192.0.2.1', 'user0', 1)).toBeUndefined(); // evicted, not remembered forever

@@ -4,23 +4,53 @@ import { processMessage } from '../../../src/receive/smtp/process-message.js';
 import type { TraceInfo } from '../../../src/receive/smtp/trace-headers.js';
 
 const trace: TraceInfo = {
-  helo: 'client.test', clientHostname: '[127.0.0.1]', hostname: 'mx.example', transmission: 'ESMTPA',
-  queueId: '01JZ0000000000000000000000', recipients: ['a@example.com'], now: 0,
+  helo: 'client.test',
+  clientHostname: '[127.0.0.1]',
+  hostname: 'mx.example',
+  transmission: 'ESMTPA',
+  queueId: '01JZ0000000000000000000000',
+  recipients: ['a@example.com'],
+  now: 0,
 };
 
 /** A typical invoice mail: text, HTML alternative and a base64 PDF, about 100 KB. */
 function invoiceMessage(): Buffer {
-  const pdf = Buffer.alloc(70 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
-  return Buffer.from([
-    'From: "Acme Billing" <billing@acme.example>', 'To: customer@example.com', 'Subject: Invoice 2025-0042',
-    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="outer"', '',
-    '--outer', 'Content-Type: multipart/alternative; boundary="alt"', '',
-    '--alt', 'Content-Type: text/plain; charset=utf-8', '', 'Dear customer, please find the invoice attached.', '',
-    '--alt', 'Content-Type: text/html; charset=utf-8', '', '<p>Dear customer, please find the invoice attached.</p>', '',
-    '--alt--', '',
-    '--outer', 'Content-Type: application/pdf; name="invoice.pdf"', 'Content-Transfer-Encoding: base64',
-    'Content-Disposition: attachment; filename="invoice.pdf"', '', pdf, '--outer--', '',
-  ].join('\r\n'));
+  const pdf = Buffer.alloc(70 * 1024, 7)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  return Buffer.from(
+    [
+      'From: "Acme Billing" <billing@acme.example>',
+      'To: customer@example.com',
+      'Subject: Invoice 2025-0042',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="outer"',
+      '',
+      '--outer',
+      'Content-Type: multipart/alternative; boundary="alt"',
+      '',
+      '--alt',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Dear customer, please find the invoice attached.',
+      '',
+      '--alt',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Dear customer, please find the invoice attached.</p>',
+      '',
+      '--alt--',
+      '',
+      '--outer',
+      'Content-Type: application/pdf; name="invoice.pdf"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="invoice.pdf"',
+      '',
+      pdf,
+      '--outer--',
+      '',
+    ].join('\r\n'),
+  );
 }
 
 describe('processMessage', () => {
@@ -37,7 +67,11 @@ describe('processMessage', () => {
 
   it('refuses malformed structure with 554 5.6.0 and the reason', () => {
     const r = processMessage(Buffer.from('Subject: x\r\nnope\r\n\r\n'), trace);
-    expect(r).toMatchObject({ kind: 'refuse', reason: 'malformed', reply: { code: 554, enhanced: '5.6.0', text: 'Malformed message: bad header line 2' } });
+    expect(r).toMatchObject({
+      kind: 'refuse',
+      reason: 'malformed',
+      reply: { code: 554, enhanced: '5.6.0', text: 'Malformed message: bad header line 2' },
+    });
   });
 
   it('returns the stored Message-ID and the raw Subject, 8-bit read as UTF-8 and capped at 998', () => {

@@ -59,7 +59,9 @@ describe('TransactionTracker', () => {
     t.begin('a');
     t.begin('b');
     let idle = false;
-    const waiting = t.whenIdle().then(() => { idle = true; });
+    const waiting = t.whenIdle().then(() => {
+      idle = true;
+    });
     t.end('a');
     await expectNothingFor(20, () => !idle, 'not idle while b is open');
     expect(idle).toBe(false);

@@ -7,12 +7,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateTls } from '../../../src/receive/smtp/tls-material.js';
 
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-tls-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'postbode-tls-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (s: string) => {
+        lines.push(JSON.parse(s) as Record<string, unknown>);
+      },
+    },
+  );
   return { logger, lines };
 }
 
@@ -41,9 +52,15 @@ describe('loadOrCreateTls', () => {
     const cert = join(dir, 'server.crt');
     const key = join(dir, 'server.key');
     await writeFile(cert, 'x');
-    await expect(loadOrCreateTls(cert, key, 'h', pino({ level: 'silent' }))).rejects.toMatchObject({ code: 'E_TLS', message: expect.stringContaining(key) });
+    await expect(loadOrCreateTls(cert, key, 'h', pino({ level: 'silent' }))).rejects.toMatchObject({
+      code: 'E_TLS',
+      message: expect.stringContaining(key),
+    });
     await rm(cert);
     await writeFile(key, 'x');
-    await expect(loadOrCreateTls(cert, key, 'h', pino({ level: 'silent' }))).rejects.toMatchObject({ code: 'E_TLS', message: expect.stringContaining(cert) });
+    await expect(loadOrCreateTls(cert, key, 'h', pino({ level: 'silent' }))).rejects.toMatchObject({
+      code: 'E_TLS',
+      message: expect.stringContaining(cert),
+    });
   });
 });

@@ -4,8 +4,13 @@ import { addTraceHeaders, receivedHeader, type TraceInfo } from '../../../src/re
 import { rfc5322Date } from '../../../src/core/rfc5322-date.js';
 
 const info: TraceInfo = {
-  helo: 'invoicing.local', clientHostname: '[192.0.2.7]', hostname: 'mx.example', transmission: 'ESMTPSA',
-  queueId: '01JZ0000000000000000000000', recipients: ['a@example.com'], now: Date.UTC(2025, 0, 2, 3, 4, 5),
+  helo: 'invoicing.local',
+  clientHostname: '[192.0.2.7]',
+  hostname: 'mx.example',
+  transmission: 'ESMTPSA',
+  queueId: '01JZ0000000000000000000000',
+  recipients: ['a@example.com'],
+  now: Date.UTC(2025, 0, 2, 3, 4, 5),
 };
 const DATE = 'Thu, 02 Jan 2025 03:04:05 +0000';
 const RECEIVED = `Received: from invoicing.local ([192.0.2.7])\r\n\tby mx.example (Postbode) with ESMTPSA id ${info.queueId}\r\n\tfor <a@example.com>;\r\n\t${DATE}\r\n`;
@@ -33,7 +38,9 @@ describe('trace headers', () => {
   it('adds Date and Message-ID at the end of the header block, the rest byte-identical', () => {
     const { text, messageId } = trace('Subject: x\r\nFrom: a@b.example\r\n\r\nbody\r\n');
     expect(messageId).toBe(`<${info.queueId}@mx.example>`);
-    expect(text).toBe(`${RECEIVED}Subject: x\r\nFrom: a@b.example\r\nDate: ${DATE}\r\nMessage-ID: ${messageId}\r\n\r\nbody\r\n`);
+    expect(text).toBe(
+      `${RECEIVED}Subject: x\r\nFrom: a@b.example\r\nDate: ${DATE}\r\nMessage-ID: ${messageId}\r\n\r\nbody\r\n`,
+    );
   });
 
   it('detects existing Date and Message-ID case-insensitively and unfolded', () => {
@@ -49,10 +56,14 @@ describe('trace headers', () => {
   });
 
   it('keeps a leading blank line (empty header block) as the separator', () => {
-    expect(trace('\r\nbody').text).toBe(`${RECEIVED}Date: ${DATE}\r\nMessage-ID: <${info.queueId}@mx.example>\r\n\r\nbody`);
+    expect(trace('\r\nbody').text).toBe(
+      `${RECEIVED}Date: ${DATE}\r\nMessage-ID: <${info.queueId}@mx.example>\r\n\r\nbody`,
+    );
   });
 
   it('ends the last line of a headers-only message before adding its own', () => {
-    expect(trace('Subject: x').text).toBe(`${RECEIVED}Subject: x\r\nDate: ${DATE}\r\nMessage-ID: <${info.queueId}@mx.example>\r\n`);
+    expect(trace('Subject: x').text).toBe(
+      `${RECEIVED}Subject: x\r\nDate: ${DATE}\r\nMessage-ID: <${info.queueId}@mx.example>\r\n`,
+    );
   });
 });

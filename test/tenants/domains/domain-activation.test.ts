@@ -7,7 +7,14 @@ const NOW = 1_800_000_000_000;
 const OPTS = { now: NOW, graceMs: 1000 };
 
 function selector(name: string, state: StoredSelector['state']): StoredSelector {
-  return { selector: name, algorithm: 'rsa', publicKeyDnsValue: 'AAAA', privateKeySealed: 'sealed', createdAt: 1, state };
+  return {
+    selector: name,
+    algorithm: 'rsa',
+    publicKeyDnsValue: 'AAAA',
+    privateKeySealed: 'sealed',
+    createdAt: 1,
+    state,
+  };
 }
 
 function domain(status: DomainRecord['status'], selectors: StoredSelector[]): DomainRecord {
@@ -16,19 +23,34 @@ function domain(status: DomainRecord['status'], selectors: StoredSelector[]): Do
 
 function rec(record: RecordCheck['record'], status: RecordCheck['status'], selectorName?: string): RecordCheck {
   return {
-    record, name: selectorName ? `${selectorName}._domainkey.acme.test` : 'acme.test', status,
-    problem: status === 'ok' ? null : 'not-found', found: null, expected: 'x', advice: `advice for ${record}`,
+    record,
+    name: selectorName ? `${selectorName}._domainkey.acme.test` : 'acme.test',
+    status,
+    problem: status === 'ok' ? null : 'not-found',
+    found: null,
+    expected: 'x',
+    advice: `advice for ${record}`,
     ...(selectorName ? { selector: selectorName } : {}),
   };
 }
 
 function check(records: RecordCheck[]): DomainCheck {
-  return { domain: 'acme.test', records, active: false, dmarcAligned: { policy: null, dkim: false, spf: false, aligned: false }, spfLookups: 1 };
+  return {
+    domain: 'acme.test',
+    records,
+    active: false,
+    dmarcAligned: { policy: null, dkim: false, spf: false, aligned: false },
+    spfLookups: 1,
+  };
 }
 
 describe('applyCheck', () => {
   it('activates a new domain when its DKIM key matches and SPF permits us', () => {
-    const next = applyCheck(domain('pending', [selector('pb1', 'pending')]), check([rec('dkim', 'ok', 'pb1'), rec('spf', 'ok')]), OPTS);
+    const next = applyCheck(
+      domain('pending', [selector('pb1', 'pending')]),
+      check([rec('dkim', 'ok', 'pb1'), rec('spf', 'ok')]),
+      OPTS,
+    );
     expect(next.status).toBe('active');
     expect(next.activatedAt).toBe(NOW);
     expect(next.selectors[0]!.state).toBe('active');
@@ -36,7 +58,11 @@ describe('applyCheck', () => {
   });
 
   it('stays pending while SPF does not permit us, even with DKIM right', () => {
-    const next = applyCheck(domain('pending', [selector('pb1', 'pending')]), check([rec('dkim', 'ok', 'pb1'), rec('spf', 'wrong')]), OPTS);
+    const next = applyCheck(
+      domain('pending', [selector('pb1', 'pending')]),
+      check([rec('dkim', 'ok', 'pb1'), rec('spf', 'wrong')]),
+      OPTS,
+    );
     expect(next.status).toBe('pending');
     expect(next.selectors[0]!.state).toBe('pending');
   });
@@ -58,11 +84,22 @@ describe('applyCheck', () => {
 
   it('rotation: a verified pending key takes over, the old one retires after the grace period', () => {
     const rotating = domain('active', [selector('pb1', 'active'), selector('pb1-2', 'pending')]);
-    const waiting = applyCheck(rotating, check([rec('dkim', 'ok', 'pb1'), rec('dkim', 'missing', 'pb1-2'), rec('spf', 'ok')]), OPTS);
+    const waiting = applyCheck(
+      rotating,
+      check([rec('dkim', 'ok', 'pb1'), rec('dkim', 'missing', 'pb1-2'), rec('spf', 'ok')]),
+      OPTS,
+    );
     expect(waiting.status).toBe('active');
     expect(waiting.selectors.map((s) => s.state)).toEqual(['active', 'pending']);
-    const switched = applyCheck(rotating, check([rec('dkim', 'ok', 'pb1'), rec('dkim', 'ok', 'pb1-2'), rec('spf', 'ok')]), OPTS);
-    expect(switched.selectors.map((s) => [s.state, s.retireAfter])).toEqual([['retiring', NOW + 1000], ['active', undefined]]);
+    const switched = applyCheck(
+      rotating,
+      check([rec('dkim', 'ok', 'pb1'), rec('dkim', 'ok', 'pb1-2'), rec('spf', 'ok')]),
+      OPTS,
+    );
+    expect(switched.selectors.map((s) => [s.state, s.retireAfter])).toEqual([
+      ['retiring', NOW + 1000],
+      ['active', undefined],
+    ]);
     // The replaced key's private half is gone; the new one keeps its own.
     expect(switched.selectors.map((s) => s.privateKeySealed)).toEqual([undefined, 'sealed']);
   });

@@ -29,8 +29,14 @@ describe('domain service over LMDB and a local DNS server', () => {
     dns = await startDnsServer({ [INCLUDE]: { TXT: [['v=spf1 ip4:127.0.0.1 -all']] } });
     store = openDomainStore(join(dir, 'domains'));
     service = createDomainService({
-      store, sealer: createSecretBox(Buffer.alloc(32, 7)), resolver: resolverFor(dns.address), spfInclude: INCLUDE,
-      dmarcReportAddress: 'dmarc@postbode.test', rotationGraceMs: 5000, clock: () => now, logger,
+      store,
+      sealer: createSecretBox(Buffer.alloc(32, 7)),
+      resolver: resolverFor(dns.address),
+      spfInclude: INCLUDE,
+      dmarcReportAddress: 'dmarc@postbode.test',
+      rotationGraceMs: 5000,
+      clock: () => now,
+      logger,
     });
   });
   afterEach(async () => {
@@ -111,8 +117,13 @@ describe('domain service over LMDB and a local DNS server', () => {
     await activate('T1', 'acme.test');
     const seen: string[] = [];
     const recheck = startRecheck({
-      store, everyMs: 20, logger,
-      check: async (_t, d) => { seen.push(d); throw new Error('boom'); },
+      store,
+      everyMs: 20,
+      logger,
+      check: async (_t, d) => {
+        seen.push(d);
+        throw new Error('boom');
+      },
     });
     await waitFor(() => seen.length >= 2, 8_000, 'two timed re-checks');
     await recheck.stop();

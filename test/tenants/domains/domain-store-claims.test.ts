@@ -7,14 +7,25 @@ import { storeDomainDirectory } from '../../../src/tenants/domains/domain-direct
 import { openDomainStore } from '../../../src/tenants/domains/domain-store.js';
 import { PLATFORM_OWNER, type DomainRecord, type DomainStatus } from '../../../src/tenants/domains/domain-types.js';
 
-const record = (domain: string, tenantId: string, status: DomainStatus): DomainRecord => ({ domain, tenantId, keySet: 'rsa', selectors: [], status, createdAt: 1 });
+const record = (domain: string, tenantId: string, status: DomainStatus): DomainRecord => ({
+  domain,
+  tenantId,
+  keySet: 'rsa',
+  selectors: [],
+  status,
+  createdAt: 1,
+});
 
 describe('domain store: claims per tenant, one owner, and the upgrade from one record per domain', () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-claims-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'postbode-claims-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
-  it('moves records keyed by domain into claims; an active or failing one (and the platform\'s) becomes the owner', async () => {
+  it("moves records keyed by domain into claims; an active or failing one (and the platform's) becomes the owner", async () => {
     const old = open({ path: join(dir, 'domains'), maxDbs: 4 });
     const db = old.openDB<DomainRecord, string>({ name: 'domains', encoding: 'json' });
     await db.put('acme.test', record('acme.test', 'T1', 'active'));
@@ -26,10 +37,23 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
     const store = openDomainStore(join(dir, 'domains'));
     try {
       expect(store.get('acme.test', 'T1')?.status).toBe('active');
-      expect([store.ownerOf('acme.test'), store.ownerOf('beta.test'), store.ownerOf('gamma.test'), store.ownerOf('send.example.test')]).toEqual(['T1', undefined, 'T3', PLATFORM_OWNER]);
-      await expect(store.insert(record('acme.test', 'T9', 'pending'))).rejects.toMatchObject({ code: 'E_NOT_AVAILABLE' });
+      expect([
+        store.ownerOf('acme.test'),
+        store.ownerOf('beta.test'),
+        store.ownerOf('gamma.test'),
+        store.ownerOf('send.example.test'),
+      ]).toEqual(['T1', undefined, 'T3', PLATFORM_OWNER]);
+      await expect(store.insert(record('acme.test', 'T9', 'pending'))).rejects.toMatchObject({
+        code: 'E_NOT_AVAILABLE',
+      });
       await store.insert(record('beta.test', 'T9', 'pending'));
-      expect(store.all(10).map((r) => `${r.domain}/${r.tenantId}`)).toEqual(['acme.test/T1', 'beta.test/T2', 'beta.test/T9', 'gamma.test/T3', 'send.example.test/_platform']);
+      expect(store.all(10).map((r) => `${r.domain}/${r.tenantId}`)).toEqual([
+        'acme.test/T1',
+        'beta.test/T2',
+        'beta.test/T9',
+        'gamma.test/T3',
+        'send.example.test/_platform',
+      ]);
     } finally {
       await store.close();
     }
@@ -39,17 +63,23 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
     await again.close();
   });
 
-  it('the first claim to leave pending owns the domain; the owner\'s removal (or purge) frees it', async () => {
+  it("the first claim to leave pending owns the domain; the owner's removal (or purge) frees it", async () => {
     const store = openDomainStore(join(dir, 'domains'));
     try {
       await store.insert(record('acme.test', 'T1', 'pending'));
       await store.insert(record('acme.test', 'T2', 'pending'));
       await store.update('acme.test', 'T2', (r) => ({ ...r, status: 'active' }));
-      await expect(store.update('acme.test', 'T1', (r) => ({ ...r, status: 'active' }))).rejects.toMatchObject({ code: 'E_NOT_AVAILABLE' });
+      await expect(store.update('acme.test', 'T1', (r) => ({ ...r, status: 'active' }))).rejects.toMatchObject({
+        code: 'E_NOT_AVAILABLE',
+      });
       expect(store.get('acme.test', 'T1')?.status).toBe('pending');
       const directory = storeDomainDirectory(store, ['send.example.test']);
       expect([directory.isVerified('ACME.test', 'T2'), directory.isVerified('acme.test', 'T1')]).toEqual([true, false]);
-      expect([directory.ownerOf('Acme.Test'), directory.ownerOf('send.example.test'), directory.ownerOf('other.test')]).toEqual(['T2', PLATFORM_OWNER, undefined]);
+      expect([
+        directory.ownerOf('Acme.Test'),
+        directory.ownerOf('send.example.test'),
+        directory.ownerOf('other.test'),
+      ]).toEqual(['T2', PLATFORM_OWNER, undefined]);
       expect(await store.removeAll('T2')).toBe(1);
       expect(store.ownerOf('acme.test')).toBeUndefined();
       await store.update('acme.test', 'T1', (r) => ({ ...r, status: 'active' }));

@@ -8,7 +8,12 @@ const logger = pino({ level: 'silent' });
 const KEY: SigningKey = { domain: 'acme.test', selector: 'pb1', algorithm: 'rsa', privateKeyPem: 'pem' };
 
 function delivery(raw: Buffer, to: string): PlannedDelivery {
-  return { route: { kind: 'smarthost', name: 'smarthost' }, recipients: [to], envelope: { from: 'b@x.test', to: [to] }, raw };
+  return {
+    route: { kind: 'smarthost', name: 'smarthost' },
+    recipients: [to],
+    envelope: { from: 'b@x.test', to: [to] },
+    raw,
+  };
 }
 
 function countingPool(fail = false) {
@@ -29,7 +34,11 @@ describe('sign stage', () => {
     const stage = createSignStage({ pool, logger, keys: { platformKeys: () => [], tenantKeys: () => [KEY] } });
     const shared = Buffer.from('From: a@acme.test\r\n\r\nhi\r\n');
     const own = Buffer.from('From: a@acme.test\r\n\r\nyo\r\n');
-    const out = await stage([delivery(shared, 'a@x.test'), delivery(shared, 'b@x.test'), delivery(own, 'c@x.test')], { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' }, 'Q1');
+    const out = await stage(
+      [delivery(shared, 'a@x.test'), delivery(shared, 'b@x.test'), delivery(own, 'c@x.test')],
+      { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' },
+      'Q1',
+    );
     expect(pool.signed).toHaveLength(2);
     expect(out.map((d) => d.raw.toString().startsWith('DKIM-Signature: d=acme.test'))).toEqual([true, true, true]);
     expect(out[0]!.raw).toBe(out[1]!.raw);
@@ -41,20 +50,32 @@ describe('sign stage', () => {
     const stage = createSignStage({ pool, logger, keys: { platformKeys: () => [], tenantKeys: () => [] } });
     const raw = Buffer.from('From: a@x\r\n\r\n');
     expect((await stage([delivery(raw, 'a@x.test')], { kind: 'platform' }, 'Q1'))[0]!.raw).toBe(raw);
-    await expect(stage([delivery(raw, 'a@x.test')], { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' }, 'Q1')).rejects.toBeInstanceOf(SigningFailed);
+    await expect(
+      stage([delivery(raw, 'a@x.test')], { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' }, 'Q1'),
+    ).rejects.toBeInstanceOf(SigningFailed);
     expect(pool.signed).toHaveLength(0);
   });
 
   it('a signing failure defers with a 451 4.7.5 reply instead of sending unsigned', async () => {
-    const stage = createSignStage({ pool: countingPool(true), logger, keys: { platformKeys: () => [KEY], tenantKeys: () => [] } });
-    const err = await stage([delivery(Buffer.from('From: a@x\r\n\r\n'), 'a@x.test')], { kind: 'platform' }, 'Q1').catch((e: unknown) => e);
+    const stage = createSignStage({
+      pool: countingPool(true),
+      logger,
+      keys: { platformKeys: () => [KEY], tenantKeys: () => [] },
+    });
+    const err = await stage([delivery(Buffer.from('From: a@x\r\n\r\n'), 'a@x.test')], { kind: 'platform' }, 'Q1').catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SigningFailed);
     expect((err as SigningFailed).reply).toMatch(/^451 4\.7\.5 /);
   });
 
   it('signerFor: platform key for forwarding, the From domain for own-address, nothing for own-smtp', () => {
     expect(signerFor('forwarding', 'T1', 'x@acme.test')).toEqual({ kind: 'platform' });
-    expect(signerFor('own-address', 'T1', 'x@Acme.TEST')).toEqual({ kind: 'tenant', tenantId: 'T1', domain: 'acme.test' });
+    expect(signerFor('own-address', 'T1', 'x@Acme.TEST')).toEqual({
+      kind: 'tenant',
+      tenantId: 'T1',
+      domain: 'acme.test',
+    });
     expect(signerFor('own-smtp', 'T1', 'x@acme.test')).toBeUndefined();
   });
 });

@@ -15,7 +15,9 @@ describe('browser binding of the Gmail link flow', () => {
   });
 
   it('is Secure when the callback is https, and clears with Max-Age=0', () => {
-    expect(createBrowserBinding(Buffer.alloc(32, 1), true).issue('s', 1000)).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    expect(createBrowserBinding(Buffer.alloc(32, 1), true).issue('s', 1000)).toMatch(
+      /; HttpOnly; SameSite=Lax; Secure$/,
+    );
     expect(binding.issue('s', 1000)).not.toMatch(/Secure/);
     expect(binding.clear()).toBe('postbode_gmail_link=; Max-Age=0; Path=/oauth/google; HttpOnly; SameSite=Lax');
   });

@@ -33,7 +33,12 @@ describe('Gmail store (LMDB)', () => {
   it('a state works once and not after it expires', async () => {
     await store.putState('s-1', { tenantId: 'T1', expiresAt: NOON + 1000, codeVerifier: 'v', dailyLimit: 5 }, NOON);
     await store.putState('s-2', { tenantId: 'T2', expiresAt: NOON + 1000, codeVerifier: 'v' }, NOON);
-    expect(store.takeState('s-1', NOON)).toEqual({ tenantId: 'T1', expiresAt: NOON + 1000, codeVerifier: 'v', dailyLimit: 5 });
+    expect(store.takeState('s-1', NOON)).toEqual({
+      tenantId: 'T1',
+      expiresAt: NOON + 1000,
+      codeVerifier: 'v',
+      dailyLimit: 5,
+    });
     expect(store.takeState('s-1', NOON)).toBeUndefined();
     expect(store.takeState('s-2', NOON + 1000)).toBeUndefined();
     expect(store.takeState('s-2', NOON)).toBeUndefined(); // the expired attempt consumed it
@@ -48,7 +53,13 @@ describe('Gmail store (LMDB)', () => {
   });
 
   it('updates and removes links in one transaction', async () => {
-    const link = { address: 'a@gmail.test', refreshTokenSealed: 'v1:x', aliases: ['a@gmail.test'], aliasesAt: NOON, linkedAt: NOON };
+    const link = {
+      address: 'a@gmail.test',
+      refreshTokenSealed: 'v1:x',
+      aliases: ['a@gmail.test'],
+      aliasesAt: NOON,
+      linkedAt: NOON,
+    };
     await store.updateLink('T1', () => link);
     expect(store.link('T1')).toEqual(link);
     await store.updateLink('T1', (l) => (l ? { ...l, broken: { at: NOON, reason: 'r' } } : l));

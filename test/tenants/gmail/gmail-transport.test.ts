@@ -7,18 +7,35 @@ import type { GoogleApi, OAuthClient } from '../../../src/transports/gmail/googl
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const logger = pino({ level: 'silent' });
 const raw = Buffer.from('From: Acme <owner@gmail.test>\r\nTo: klant@example.test\r\nSubject: s\r\n\r\nbody\r\n');
-const route: Route = { kind: 'gmail', key: 'T1:1', owner: 'T1', account: { address: 'owner@gmail.test', aliases: ['owner@gmail.test'], refreshToken: 'rt', dailyLimit: 10 } };
+const route: Route = {
+  kind: 'gmail',
+  key: 'T1:1',
+  owner: 'T1',
+  account: { address: 'owner@gmail.test', aliases: ['owner@gmail.test'], refreshToken: 'rt', dailyLimit: 10 },
+};
 const envelope = { from: 'owner@gmail.test', to: ['klant@example.test'] };
-const status = (code: number, data: unknown = {}) => Object.assign(new Error(`status ${code}`), { response: { status: code, headers: {}, data } });
+const status = (code: number, data: unknown = {}) =>
+  Object.assign(new Error(`status ${code}`), { response: { status: code, headers: {}, data } });
 
 /** A GoogleApi whose send answers from a script (an Error is thrown), recording what it was given. */
 function scripted(answers: Array<string | Error>) {
   const calls: Array<{ raw: Buffer; upload: boolean }> = [];
   const credentials: unknown[] = [];
-  const client = { setCredentials: (c: unknown) => { credentials.push(c); } } as unknown as OAuthClient;
+  const client = {
+    setCredentials: (c: unknown) => {
+      credentials.push(c);
+    },
+  } as unknown as OAuthClient;
   const api: GoogleApi = {
-    urls: [], client: () => client, consentUrl: () => '', exchangeCode: async () => { throw new Error('unused'); },
-    revoke: async () => undefined, address: async () => '', sendAs: async () => [],
+    urls: [],
+    client: () => client,
+    consentUrl: () => '',
+    exchangeCode: async () => {
+      throw new Error('unused');
+    },
+    revoke: async () => undefined,
+    address: async () => '',
+    sendAs: async () => [],
     send: async (_c, r, upload) => {
       calls.push({ raw: r, upload });
       const next = answers.shift() ?? 'id-default';
@@ -32,27 +49,48 @@ function scripted(answers: Array<string | Error>) {
 function memoryQuota(): GmailQuota & { used: number } {
   const q = {
     used: 0,
-    take: (_k: string, limit: number) => (q.used >= limit ? { ok: false as const, resetAt: NOW + 1 } : (q.used++, { ok: true as const })),
-    giveBack: () => { q.used--; },
+    take: (_k: string, limit: number) => {
+      if (q.used >= limit) return { ok: false as const, resetAt: NOW + 1 };
+      q.used++;
+      return { ok: true as const };
+    },
+    giveBack: () => {
+      q.used--;
+    },
   };
   return q;
 }
 
-function transport(answers: Array<string | Error>, over: { maxMessageBytes?: number; onLinkBroken?: (o: string, r: string) => void } = {}) {
+function transport(
+  answers: Array<string | Error>,
+  over: { maxMessageBytes?: number; onLinkBroken?: (o: string, r: string) => void } = {},
+) {
   const s = scripted(answers);
   const quota = memoryQuota();
   const t = createGmailTransport({
-    api: s.api, quota, uploadThresholdBytes: 1000, maxMessageBytes: over.maxMessageBytes ?? 10_000, clock: () => NOW, logger,
+    api: s.api,
+    quota,
+    uploadThresholdBytes: 1000,
+    maxMessageBytes: over.maxMessageBytes ?? 10_000,
+    clock: () => NOW,
+    logger,
     ...(over.onLinkBroken ? { onLinkBroken: over.onLinkBroken } : {}),
   });
   return { t, quota, ...s };
 }
 
 describe('Gmail transport', () => {
-  it('delivers with Gmail\'s id and counts one send', async () => {
+  it("delivers with Gmail's id and counts one send", async () => {
     const { t, quota, calls } = transport(['abc']);
     const result = await t.send(envelope, raw, route);
-    expect(result.recipients).toEqual([{ address: 'klant@example.test', outcome: 'delivered', reply: '250 2.0.0 Gmail accepted as abc', nextHop: 'gmail-api' }]);
+    expect(result.recipients).toEqual([
+      {
+        address: 'klant@example.test',
+        outcome: 'delivered',
+        reply: '250 2.0.0 Gmail accepted as abc',
+        nextHop: 'gmail-api',
+      },
+    ]);
     expect(quota.used).toBe(1);
     expect(calls[0]?.upload).toBe(false);
   });
@@ -64,36 +102,57 @@ describe('Gmail transport', () => {
     expect(ok.credentials).toEqual([{ refresh_token: 'rt' }]);
     const twice = transport([status(401), status(401), 'never']);
     const result = await twice.t.send(envelope, raw, route);
-    expect(result.recipients[0]).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^451 4\.7\.0 Gmail refused the access token \(401\)/) });
+    expect(result.recipients[0]).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/^451 4\.7\.0 Gmail refused the access token \(401\)/),
+    });
     expect(twice.calls).toHaveLength(2);
     expect(twice.quota.used).toBe(0); // given back: nothing was sent
   });
 
   it('invalid_grant: defers, tells the owner, gives the send back', async () => {
     const broken: string[] = [];
-    const { t, quota } = transport([status(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' })], { onLinkBroken: (owner) => broken.push(owner) });
+    const { t, quota } = transport(
+      [status(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' })],
+      { onLinkBroken: (owner) => broken.push(owner) },
+    );
     const result = await t.send(envelope, raw, route);
-    expect(result.recipients[0]).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^451 4\.7\.0 Gmail link broken: re-link needed/) });
+    expect(result.recipients[0]).toMatchObject({
+      outcome: 'deferred',
+      reply: expect.stringMatching(/^451 4\.7\.0 Gmail link broken: re-link needed/),
+    });
     expect(broken).toEqual(['T1']);
     expect(quota.used).toBe(0);
   });
 
   it('sets notBefore from Retry-After', async () => {
-    const limited = Object.assign(new Error('429'), { response: { status: 429, headers: { 'retry-after': '60' }, data: {} } });
+    const limited = Object.assign(new Error('429'), {
+      response: { status: 429, headers: { 'retry-after': '60' }, data: {} },
+    });
     const { t } = transport([limited]);
-    expect((await t.send(envelope, raw, route)).recipients[0]).toMatchObject({ outcome: 'deferred', notBefore: NOW + 60_000 });
+    expect((await t.send(envelope, raw, route)).recipients[0]).toMatchObject({
+      outcome: 'deferred',
+      notBefore: NOW + 60_000,
+    });
   });
 
   it('checks the From, the size and the daily limit before asking Google', async () => {
     const notAlias = transport(['x']);
     const other = Buffer.from(raw.toString('latin1').replace('owner@gmail.test', 'billing@acme.test'));
-    expect((await notAlias.t.send(envelope, other, route)).recipients[0]?.reply).toMatch(/^451 4\.7\.0 From billing@acme\.test is not a send-as alias/);
+    expect((await notAlias.t.send(envelope, other, route)).recipients[0]?.reply).toMatch(
+      /^451 4\.7\.0 From billing@acme\.test is not a send-as alias/,
+    );
     const big = transport(['x'], { maxMessageBytes: 50 });
-    expect((await big.t.send(envelope, raw, route)).recipients[0]).toMatchObject({ outcome: 'bounced', reply: expect.stringMatching(/^552 5\.3\.4 /) });
+    expect((await big.t.send(envelope, raw, route)).recipients[0]).toMatchObject({
+      outcome: 'bounced',
+      reply: expect.stringMatching(/^552 5\.3\.4 /),
+    });
     const full = transport(['x']);
     full.quota.used = 10;
     expect((await full.t.send(envelope, raw, route)).recipients[0]).toMatchObject({
-      outcome: 'deferred', notBefore: NOW + 1, reply: `451 4.7.0 Gmail daily limit of 10 reached, deferred until ${new Date(NOW + 1).toISOString()}`,
+      outcome: 'deferred',
+      notBefore: NOW + 1,
+      reply: `451 4.7.0 Gmail daily limit of 10 reached, deferred until ${new Date(NOW + 1).toISOString()}`,
     });
     expect([...notAlias.calls, ...big.calls, ...full.calls]).toHaveLength(0);
   });

@@ -6,19 +6,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { callbackUrl, openGmail } from '../../../src/tenants/gmail/open-gmail.js';
 
-const secrets = { seal: (p: string) => `sealed:${p}`, open: (s: string) => s.slice(7), deriveKey: () => Buffer.alloc(32, 5) };
+const secrets = {
+  seal: (p: string) => `sealed:${p}`,
+  open: (s: string) => s.slice(7),
+  deriveKey: () => Buffer.alloc(32, 5),
+};
 const logger = pino({ level: 'silent' });
 
 describe('openGmail', () => {
   let dir: string;
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-open-')); });
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-open-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
-  it('defaults to Google\'s real endpoints and no OAuth client: Gmail mode unavailable', async () => {
+  it("defaults to Google's real endpoints and no OAuth client: Gmail mode unavailable", async () => {
     const config = configSchema.parse({ dataDir: dir });
     expect(config.gmail).toMatchObject({
-      clientId: null, clientSecret: null, authUrl: 'https://accounts.google.com/o/oauth2/v2/auth', tokenUrl: 'https://oauth2.googleapis.com/token',
-      apiRootUrl: 'https://gmail.googleapis.com/', maxMessageBytes: 35 * 1024 * 1024, defaultDailyLimit: 2000,
+      clientId: null,
+      clientSecret: null,
+      authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      apiRootUrl: 'https://gmail.googleapis.com/',
+      maxMessageBytes: 35 * 1024 * 1024,
+      defaultDailyLimit: 2000,
     });
     expect(callbackUrl(config)).toBe('http://localhost:8080/oauth/google/callback');
     const gmail = await openGmail(config, secrets, logger, Date.now, () => 'gmail');
@@ -27,7 +40,10 @@ describe('openGmail', () => {
       expect(gmail.transport).toBeUndefined();
       expect(gmail.maxSizeFor('T1')).toBeUndefined();
       expect(gmail.senderDeps).toEqual({});
-      await expect(gmail.links.start('T1')).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringMatching(/not available/) });
+      await expect(gmail.links.start('T1')).rejects.toMatchObject({
+        code: 'E_CONFLICT',
+        message: expect.stringMatching(/not available/),
+      });
       expect(gmail.links.status('T1')).toEqual({ status: 'unlinked', dailyLimit: 2000, sentToday: 0 });
     } finally {
       await gmail.close();
@@ -37,8 +53,16 @@ describe('openGmail', () => {
   it('hands the Google client only the configured URLs; with the test config every one is loopback', async () => {
     const fake = 'http://127.0.0.1:9';
     const config = configSchema.parse({
-      dataDir: dir, http: { publicBaseUrl: 'http://127.0.0.1:8080/' },
-      gmail: { clientId: 'id', clientSecret: 'secret', authUrl: `${fake}/auth`, tokenUrl: `${fake}/token`, revokeUrl: `${fake}/revoke`, apiRootUrl: `${fake}/` },
+      dataDir: dir,
+      http: { publicBaseUrl: 'http://127.0.0.1:8080/' },
+      gmail: {
+        clientId: 'id',
+        clientSecret: 'secret',
+        authUrl: `${fake}/auth`,
+        tokenUrl: `${fake}/token`,
+        revokeUrl: `${fake}/revoke`,
+        apiRootUrl: `${fake}/`,
+      },
     });
     const gmail = await openGmail(config, secrets, logger, Date.now, (t) => (t === 'G' ? 'gmail' : 'forwarding'));
     try {

@@ -15,7 +15,11 @@ describe('retryWaitingForLink', () => {
   let queue: Queue;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-retry-'));
-    queue = openQueue({ path: join(dir, 'queue'), retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 86_400_000, jitter: 0 }, logger });
+    queue = openQueue({
+      path: join(dir, 'queue'),
+      retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 86_400_000, jitter: 0 },
+      logger,
+    });
   });
   afterAll(async () => {
     await queue.close();
@@ -23,17 +27,33 @@ describe('retryWaitingForLink', () => {
   });
 
   async function deferredWith(id: string, tenantId: string, reply: string): Promise<void> {
-    await queue.enqueue({
-      id, tenantId, kind: 'mail', envelope: { from: 'a@x.test', to: ['b@y.test'] }, receivedAt: 1_000,
-      client: { address: '127.0.0.1', helo: 'h' }, messageId: `<${id}@x>`,
-    }, Buffer.from('Subject: s\r\n\r\nb\r\n'));
+    await queue.enqueue(
+      {
+        id,
+        tenantId,
+        kind: 'mail',
+        envelope: { from: 'a@x.test', to: ['b@y.test'] },
+        receivedAt: 1_000,
+        client: { address: '127.0.0.1', helo: 'h' },
+        messageId: `<${id}@x>`,
+      },
+      Buffer.from('Subject: s\r\n\r\nb\r\n'),
+    );
     await queue.record(id, [{ address: 'b@y.test', outcome: 'deferred', reply }], 2_000);
   }
 
-  it('makes due only the tenant\'s mail that waited for the link', async () => {
-    await deferredWith('01JD4T8X9M2C5V7B3N6K0QWER1', 'T1', '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, x)');
+  it("makes due only the tenant's mail that waited for the link", async () => {
+    await deferredWith(
+      '01JD4T8X9M2C5V7B3N6K0QWER1',
+      'T1',
+      '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, x)',
+    );
     await deferredWith('01JD4T8X9M2C5V7B3N6K0QWER2', 'T1', NOT_LINKED_REPLY);
-    await deferredWith('01JD4T8X9M2C5V7B3N6K0QWER3', 'T1', '451 4.3.0 Gmail API answered 429 rateLimitExceeded: x, retry after 120 s');
+    await deferredWith(
+      '01JD4T8X9M2C5V7B3N6K0QWER3',
+      'T1',
+      '451 4.3.0 Gmail API answered 429 rateLimitExceeded: x, retry after 120 s',
+    );
     await deferredWith('01JD4T8X9M2C5V7B3N6K0QWER4', 'T2', '451 4.7.0 Gmail link broken: re-link needed (y)');
     expect(await retryWaitingForLink(queue, 'T1', 3_000, logger)).toBe(2);
     const due = (id: string): number | undefined => queue.get(id)?.recipients[0]?.nextAttemptAt;

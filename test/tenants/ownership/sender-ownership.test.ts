@@ -5,7 +5,13 @@ import { DEFAULT_SENDER_SETTINGS } from '../../../src/tenants/sender-settings.js
 
 describe('ownershipForm', () => {
   it('decides every spelling of one domain on the same lower-case A-label', () => {
-    for (const a of ['x@Tenant-A.Test', 'x@tenant-a.test.', '<x@TENANT-A.TEST>', 'x@ｔｅｎａｎｔ-a.test', '"x"@tenant-a.test']) {
+    for (const a of [
+      'x@Tenant-A.Test',
+      'x@tenant-a.test.',
+      '<x@TENANT-A.TEST>',
+      'x@ｔｅｎａｎｔ-a.test',
+      '"x"@tenant-a.test',
+    ]) {
       expect(ownershipForm(a), a).toMatchObject({ kind: 'address', domain: 'tenant-a.test', idn: false });
     }
     expect(ownershipForm('x@bäcker.test')).toMatchObject({ domain: 'xn--bcker-gra.test', idn: true });
@@ -44,10 +50,12 @@ describe('sender guard cost on the accept path', () => {
       settings: { get: () => DEFAULT_SENDER_SETTINGS },
       tenants: { byId: async () => undefined },
       platform: { sendingDomain: 'send.postbode.test', bounceDomain: null, bounceLocalPart: 'bounces' },
-      requireVerifiedSender: true, gmailAvailable: false,
+      requireVerifiedSender: true,
+      gmailAvailable: false,
     });
     const fields = { from: ['"Vendor BV" <noreply@vendor.test>'], sender: [], replyTo: ['help@vendor.test'] };
-    const once = async (): Promise<unknown> => (await guard.envelope('B', 'noreply@vendor.test')) ?? guard.headers('B', fields);
+    const once = async (): Promise<unknown> =>
+      (await guard.envelope('B', 'noreply@vendor.test')) ?? guard.headers('B', fields);
     for (let i = 0; i < 1_000; i++) await once(); // warm up
     const rounds = 10_000;
     const start = process.hrtime.bigint();

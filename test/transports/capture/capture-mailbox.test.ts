@@ -11,7 +11,9 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-mailbox-'));
   now = 1_700_000_000_000;
 });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function message(subject: string, body = 'Hello'): Buffer {
   return Buffer.from(`From: a@example.test\r\nTo: b@example.test\r\nSubject: ${subject}\r\n\r\n${body}\r\n`);
@@ -23,7 +25,9 @@ describe('capture mailbox', () => {
     const raw = message('=?UTF-8?Q?Factuur_2024-001_=E2=80=93_=C3=A9?=', 'body\r\n.\r\nSubject: not a header');
     const saved = await box.save({ from: 'a@example.test', to: ['b@example.test', 'c@example.test'] }, raw);
     expect(saved).toMatchObject({
-      capturedAt: now, size: raw.length, subject: 'Factuur 2024-001 – é',
+      capturedAt: now,
+      size: raw.length,
+      subject: 'Factuur 2024-001 – é',
       envelope: { from: 'a@example.test', to: ['b@example.test', 'c@example.test'] },
     });
     expect((await box.raw(saved.id))?.equals(raw)).toBe(true);
@@ -33,8 +37,12 @@ describe('capture mailbox', () => {
 
   it('gives an empty subject when there is none, and reads one from a message that is only headers', async () => {
     const box = openCaptureMailbox(dir);
-    expect((await box.save({ from: '', to: ['x@example.test'] }, Buffer.from('X-Test: 1\r\n\r\nbody'))).subject).toBe('');
-    expect((await box.save({ from: '', to: ['x@example.test'] }, Buffer.from('Subject: only headers'))).subject).toBe('only headers');
+    expect((await box.save({ from: '', to: ['x@example.test'] }, Buffer.from('X-Test: 1\r\n\r\nbody'))).subject).toBe(
+      '',
+    );
+    expect((await box.save({ from: '', to: ['x@example.test'] }, Buffer.from('Subject: only headers'))).subject).toBe(
+      'only headers',
+    );
   });
 
   it('lists newest first, with a limit', async () => {

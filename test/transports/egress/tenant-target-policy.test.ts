@@ -10,7 +10,8 @@ describe('tenant target policy (save-time checks)', () => {
     const ports = configSchema.parse({}).delivery.allowedTenantPorts;
     const policy = tenantTargetPolicy(createTargetGuard({ allow: [], resolver: noDns }), ports);
     for (const port of [25, 465, 587, 2525]) expect(policy.portRefusal(port)).toBeUndefined();
-    for (const port of [22, 80, 3306, 6379, 11211]) expect(policy.portRefusal(port)).toMatch(`port ${port} is not allowed`);
+    for (const port of [22, 80, 3306, 6379, 11211])
+      expect(policy.portRefusal(port)).toMatch(`port ${port} is not allowed`);
   });
 
   it('reads "from-to" ranges; the config refuses bad ones', () => {
@@ -25,7 +26,9 @@ describe('tenant target policy (save-time checks)', () => {
 
   it('refuses inward address literals in every written form; names pass (checked when connecting)', () => {
     const policy = tenantTargetPolicy(createTargetGuard({ allow: ['192.168.50.0/24'], resolver: noDns }), [587]);
-    for (const host of ['127.0.0.1', '[127.0.0.1]', '[IPv6:::1]', '::ffff:10.0.0.1', '169.254.169.254']) expect(policy.hostRefusal(host), host).toMatch(/^address not allowed/);
-    for (const host of ['mail.example.com', 'localhost', '8.8.8.8', '192.168.50.7']) expect(policy.hostRefusal(host), host).toBeUndefined();
+    for (const host of ['127.0.0.1', '[127.0.0.1]', '[IPv6:::1]', '::ffff:10.0.0.1', '169.254.169.254'])
+      expect(policy.hostRefusal(host), host).toMatch(/^address not allowed/);
+    for (const host of ['mail.example.com', 'localhost', '8.8.8.8', '192.168.50.7'])
+      expect(policy.hostRefusal(host), host).toBeUndefined();
   });
 });

@@ -31,12 +31,18 @@ group('classify', () => {
 
 group('describe', () => {
   it('prefers the server response, on one line', () => {
-    expect(describe({ response: '550-5.1.1 No such user\r\n550 5.1.1 Really', message: 'Recipient command failed', code: 'EENVELOPE' }))
-      .toBe('550-5.1.1 No such user 550 5.1.1 Really');
+    expect(
+      describe({
+        response: '550-5.1.1 No such user\r\n550 5.1.1 Really',
+        message: 'Recipient command failed',
+        code: 'EENVELOPE',
+      }),
+    ).toBe('550-5.1.1 No such user 550 5.1.1 Really');
   });
   it('keeps a network error message that already names its code', () => {
-    expect(describe(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2526'), { code: 'ESOCKET' })))
-      .toBe('connect ECONNREFUSED 127.0.0.1:2526');
+    expect(describe(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2526'), { code: 'ESOCKET' }))).toBe(
+      'connect ECONNREFUSED 127.0.0.1:2526',
+    );
   });
   it('adds the code when the message does not name it', () => {
     expect(describe(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT' }))).toBe('ETIMEDOUT: Timeout');

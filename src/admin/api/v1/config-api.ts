@@ -42,13 +42,22 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
   }
   const { dataDir: _dataDir, adminToken: _adminToken, auditRetentionMs, ...deps } = opts;
   const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
-  const sweeper: RetentionSweeper | undefined = auditRetentionMs ? startRetentionSweeper(
-    { purgeCompleted: (olderThan) => audit.purgeOlderThan(olderThan) },
-    { retentionMs: auditRetentionMs, clock: opts.clock, logger: opts.logger, what: 'audit entries' },
-  ) : undefined;
-  const authenticate = createAuthenticator({ tokens, tenants: deps.tenants, envAdmin, clock: opts.clock, logger: opts.logger });
+  const sweeper: RetentionSweeper | undefined = auditRetentionMs
+    ? startRetentionSweeper(
+        { purgeCompleted: (olderThan) => audit.purgeOlderThan(olderThan) },
+        { retentionMs: auditRetentionMs, clock: opts.clock, logger: opts.logger, what: 'audit entries' },
+      )
+    : undefined;
+  const authenticate = createAuthenticator({
+    tokens,
+    tenants: deps.tenants,
+    envAdmin,
+    clock: opts.clock,
+    logger: opts.logger,
+  });
   return {
-    router, audit,
+    router,
+    audit,
     isAdmin: async (bearer) => (await authenticate(bearer))?.principal.kind === 'admin',
     async close() {
       await sweeper?.stop();

@@ -13,7 +13,8 @@ import { validateSmtpUsername, validateTenantName } from '../../../tenants/tenan
 
 /** CR, LF, NUL, the other C0 controls except TAB, DEL, NEL (U+0085) and U+2028/U+2029. */
 const HEADER_UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/u;
-export const HEADER_UNSAFE_MESSAGE = 'must not contain line breaks or control characters (CR, LF, NUL, U+0085, U+2028, U+2029)';
+export const HEADER_UNSAFE_MESSAGE =
+  'must not contain line breaks or control characters (CR, LF, NUL, U+0085, U+2028, U+2029)';
 
 export function isHeaderSafe(value: string): boolean {
   return !HEADER_UNSAFE.test(value);
@@ -32,16 +33,22 @@ const MAX_LOCAL_PART_OCTETS = 64;
  * part of at most 64 octets. The one address check of the API: every field and parameter
  * that takes an address uses it.
  */
-export const mailAddress = z.string().min(3).max(254).superRefine((value, ctx) => {
-  if (!isHeaderSafe(value)) {
-    ctx.addIssue({ code: 'custom', message: HEADER_UNSAFE_MESSAGE });
-    return;
-  }
-  if (!isSingleAddress(value)) ctx.addIssue({ code: 'custom', message: 'not a single e-mail address (local@domain)' });
-  else if (Buffer.byteLength(value.slice(0, value.lastIndexOf('@'))) > MAX_LOCAL_PART_OCTETS) {
-    ctx.addIssue({ code: 'custom', message: 'the part before the @ is longer than 64 octets (RFC 5321)' });
-  }
-}).meta({ description: 'One e-mail address (RFC 5321 addr-spec)', example: 'facturen@acme.example' });
+export const mailAddress = z
+  .string()
+  .min(3)
+  .max(254)
+  .superRefine((value, ctx) => {
+    if (!isHeaderSafe(value)) {
+      ctx.addIssue({ code: 'custom', message: HEADER_UNSAFE_MESSAGE });
+      return;
+    }
+    if (!isSingleAddress(value))
+      ctx.addIssue({ code: 'custom', message: 'not a single e-mail address (local@domain)' });
+    else if (Buffer.byteLength(value.slice(0, value.lastIndexOf('@'))) > MAX_LOCAL_PART_OCTETS) {
+      ctx.addIssue({ code: 'custom', message: 'the part before the @ is longer than 64 octets (RFC 5321)' });
+    }
+  })
+  .meta({ description: 'One e-mail address (RFC 5321 addr-spec)', example: 'facturen@acme.example' });
 
 function isSingleAddress(value: string): boolean {
   try {
@@ -66,20 +73,31 @@ function checkedBy(validate: (value: string) => unknown) {
 /** A domain name as the domain service spells it (U-labels allowed); a bad one is a field error of its own. */
 export const domainName = z.string().min(1).max(253).superRefine(checkedBy(normaliseDomainInput));
 
-export const tenantName = z.string().max(200).superRefine(checkedBy(validateTenantName))
-  .meta({ description: 'Company or customer name; no line breaks or control characters', example: 'Acme Facturatie BV' });
+export const tenantName = z.string().max(200).superRefine(checkedBy(validateTenantName)).meta({
+  description: 'Company or customer name; no line breaks or control characters',
+  example: 'Acme Facturatie BV',
+});
 
-export const smtpUsername = z.string().superRefine(checkedBy(validateSmtpUsername))
+export const smtpUsername = z
+  .string()
+  .superRefine(checkedBy(validateSmtpUsername))
   .meta({ description: 'SMTP AUTH user name: letters, digits and . _ @ + -', example: 'acme-k3x9qa' });
 
-export const ipEntry = z.string().max(64).refine((v) => parseIpRange(v.trim()) !== undefined, 'not an IP address or CIDR range')
+export const ipEntry = z
+  .string()
+  .max(64)
+  .refine((v) => parseIpRange(v.trim()) !== undefined, 'not an IP address or CIDR range')
   .meta({ example: '192.0.2.0/24' });
 
-export const allowedIps = z.array(ipEntry).max(100)
+export const allowedIps = z
+  .array(ipEntry)
+  .max(100)
   .meta({ description: 'Client addresses or CIDR ranges that may send without SMTP AUTH' });
 
 /** Tenant, message, token and audit ids: 26 characters of Crockford base32. */
-export const recordId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a valid id')
+export const recordId = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a valid id')
   .meta({ example: '01JD4T8X9M2C5V7B3N6K0QWERT' });
 
 /** ms since the epoch, from a query string or JSON. */

@@ -10,22 +10,39 @@ export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
 
 const TAG = 'Gmail';
 
-const statusSchema = z.object({
-  status: z.enum(['unlinked', 'linked', 'broken']).meta({ description: 'broken = Google refused the stored token: re-link needed' }),
-  address: z.string().optional(),
-  aliases: z.array(z.string()).optional().meta({ description: 'Verified send-as addresses of the account (refreshed at link time and daily)' }),
-  linkedAt: z.number().optional(),
-  brokenReason: z.string().optional(),
-  dailyLimit: z.number(),
-  sentToday: z.number().meta({ description: 'Messages sent through this link since 00:00 UTC' }),
-}).meta({ id: 'GmailLink' });
+const statusSchema = z
+  .object({
+    status: z
+      .enum(['unlinked', 'linked', 'broken'])
+      .meta({ description: 'broken = Google refused the stored token: re-link needed' }),
+    address: z.string().optional(),
+    aliases: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Verified send-as addresses of the account (refreshed at link time and daily)' }),
+    linkedAt: z.number().optional(),
+    brokenReason: z.string().optional(),
+    dailyLimit: z.number(),
+    sentToday: z.number().meta({ description: 'Messages sent through this link since 00:00 UTC' }),
+  })
+  .meta({ id: 'GmailLink' });
 
-const linkBody = z.strictObject({
-  dailyLimit: z.number().int().min(1).max(100_000).optional().meta({ description: 'Messages per UTC day for this link (Google: 2,000 for Workspace, 500 for gmail.com)' }),
-}).meta({ id: 'GmailLinkRequest' });
+const linkBody = z
+  .strictObject({
+    dailyLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .meta({ description: 'Messages per UTC day for this link (Google: 2,000 for Workspace, 500 for gmail.com)' }),
+  })
+  .meta({ id: 'GmailLinkRequest' });
 
 const consentSchema = z.object({
-  consentUrl: z.string().meta({ description: 'Open in the browser of the account owner; Google sends it back to /oauth/google/callback' }),
+  consentUrl: z
+    .string()
+    .meta({ description: 'Open in the browser of the account owner; Google sends it back to /oauth/google/callback' }),
   expiresAt: z.number(),
 });
 
@@ -34,8 +51,13 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
   const { gmail } = deps;
   return [
     defineRoute({
-      method: 'get', path: '/tenants/:id/gmail', tag: TAG, access: 'tenant', summary: 'Gmail link status',
-      description: 'Whether a Gmail account is linked (broken = re-link needed), its send-as aliases, the daily limit and today\'s count. Never a token.',
+      method: 'get',
+      path: '/tenants/:id/gmail',
+      tag: TAG,
+      access: 'tenant',
+      summary: 'Gmail link status',
+      description:
+        "Whether a Gmail account is linked (broken = re-link needed), its send-as aliases, the daily limit and today's count. Never a token.",
       params: idParams,
       responses: { 200: { description: 'The link', schema: statusSchema } },
       async handle({ principal, params }) {
@@ -44,19 +66,38 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
       },
     }),
     defineRoute({
-      method: 'post', path: '/tenants/:id/gmail/link', tag: TAG, access: 'tenant', summary: 'Start linking a Gmail account',
-      description: 'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works once, expires, and only in the browser that made this request: the response sets an HttpOnly cookie (path /oauth/google) the callback checks. 409 when the server has no Google OAuth client configured.',
-      params: idParams, body: linkBody,
-      responses: { 200: { description: 'Where to send the browser', schema: consentSchema }, 409: { description: 'Gmail mode not configured on this server' } },
+      method: 'post',
+      path: '/tenants/:id/gmail/link',
+      tag: TAG,
+      access: 'tenant',
+      summary: 'Start linking a Gmail account',
+      description:
+        'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works once, expires, and only in the browser that made this request: the response sets an HttpOnly cookie (path /oauth/google) the callback checks. 409 when the server has no Google OAuth client configured.',
+      params: idParams,
+      body: linkBody,
+      responses: {
+        200: { description: 'Where to send the browser', schema: consentSchema },
+        409: { description: 'Gmail mode not configured on this server' },
+      },
       async handle({ principal, params, body }) {
         await visibleTenant(deps.tenants, principal, params.id);
         const { setCookie, ...started } = await gmail.start(params.id, body.dailyLimit);
-        return { status: 200, body: started, setCookies: [setCookie], audit: { tenantId: params.id, fieldsChanged: ['gmailLink'] } };
+        return {
+          status: 200,
+          body: started,
+          setCookies: [setCookie],
+          audit: { tenantId: params.id, fieldsChanged: ['gmailLink'] },
+        };
       },
     }),
     defineRoute({
-      method: 'delete', path: '/tenants/:id/gmail/link', tag: TAG, access: 'tenant', summary: 'Unlink the Gmail account',
-      description: 'Revokes the token at Google (best effort) and forgets the link. Mail of a tenant still in Gmail mode then waits (deferred) until it links again or changes mode.',
+      method: 'delete',
+      path: '/tenants/:id/gmail/link',
+      tag: TAG,
+      access: 'tenant',
+      summary: 'Unlink the Gmail account',
+      description:
+        'Revokes the token at Google (best effort) and forgets the link. Mail of a tenant still in Gmail mode then waits (deferred) until it links again or changes mode.',
       params: idParams,
       responses: { 204: { description: 'Unlinked (also when nothing was linked)' } },
       async handle({ principal, params }) {

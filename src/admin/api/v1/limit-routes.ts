@@ -16,16 +16,22 @@ const valuesSchema = z.object({
   deliveryWeight: z.number().int(),
 });
 
-const limitsView = z.object({
-  limits: valuesSchema.meta({ description: 'What applies now: the overrides on top of the operator\'s defaults' }),
-  overrides: limitOverridesSchema.meta({ description: 'Set by an admin for this tenant' }),
-  defaults: valuesSchema.meta({ description: 'The operator\'s defaults (`limits.*` in the configuration)' }),
-  usage: z.object({
-    messagesLastHour: z.number().int(),
-    messagesLastDay: z.number().int(),
-    limitHits: z.record(z.string(), z.number().int()).meta({ description: 'Refusals per limit since this node started' }),
-  }).meta({ description: 'Counted in this node\'s memory: a restart starts again from zero' }),
-}).meta({ id: 'TenantLimits' });
+const limitsView = z
+  .object({
+    limits: valuesSchema.meta({ description: "What applies now: the overrides on top of the operator's defaults" }),
+    overrides: limitOverridesSchema.meta({ description: 'Set by an admin for this tenant' }),
+    defaults: valuesSchema.meta({ description: "The operator's defaults (`limits.*` in the configuration)" }),
+    usage: z
+      .object({
+        messagesLastHour: z.number().int(),
+        messagesLastDay: z.number().int(),
+        limitHits: z
+          .record(z.string(), z.number().int())
+          .meta({ description: 'Refusals per limit since this node started' }),
+      })
+      .meta({ description: "Counted in this node's memory: a restart starts again from zero" }),
+  })
+  .meta({ id: 'TenantLimits' });
 
 function values(v: TenantLimitValues): z.infer<typeof valuesSchema> {
   return { ...v };
@@ -33,8 +39,10 @@ function values(v: TenantLimitValues): z.infer<typeof valuesSchema> {
 
 function view(limits: TenantLimits, tenantId: string, now: number): z.infer<typeof limitsView> {
   return {
-    limits: values(limits.limitsOf(tenantId)), overrides: { ...limits.overridesOf(tenantId) },
-    defaults: values(limits.defaults), usage: limits.usage.view(tenantId, now),
+    limits: values(limits.limitsOf(tenantId)),
+    overrides: { ...limits.overridesOf(tenantId) },
+    defaults: values(limits.defaults),
+    usage: limits.usage.view(tenantId, now),
   };
 }
 
@@ -43,8 +51,13 @@ export function limitRoutes(deps: ApiDeps & { readonly tenantLimits: TenantLimit
   const limits = deps.tenantLimits;
   return [
     defineRoute({
-      method: 'get', path: '/tenants/:id/limits', tag: TAG, access: 'tenant', summary: 'Limits and current usage',
-      description: 'Over a rate limit MAIL FROM gets `451 4.7.1` naming it; past recipientsPerMessage RCPT gets `452 4.5.3`; a bigger message `552 5.3.4`.',
+      method: 'get',
+      path: '/tenants/:id/limits',
+      tag: TAG,
+      access: 'tenant',
+      summary: 'Limits and current usage',
+      description:
+        'Over a rate limit MAIL FROM gets `451 4.7.1` naming it; past recipientsPerMessage RCPT gets `452 4.5.3`; a bigger message `552 5.3.4`.',
       params: idParams,
       responses: { 200: { description: 'Limits, overrides, defaults and usage', schema: limitsView } },
       async handle({ principal, params, now }) {
@@ -53,9 +66,15 @@ export function limitRoutes(deps: ApiDeps & { readonly tenantLimits: TenantLimit
       },
     }),
     defineRoute({
-      method: 'put', path: '/tenants/:id/limits', tag: TAG, access: 'admin', summary: 'Override limits (admin)',
-      description: 'A field set overrides the default, `null` returns it to the default, a field left out stays as it is. recipientsPerMessage and maxMessageSize never go above `smtp.maxRecipients` / `smtp.maxMessageSize`.',
-      params: idParams, body: limitOverridesSchema,
+      method: 'put',
+      path: '/tenants/:id/limits',
+      tag: TAG,
+      access: 'admin',
+      summary: 'Override limits (admin)',
+      description:
+        'A field set overrides the default, `null` returns it to the default, a field left out stays as it is. recipientsPerMessage and maxMessageSize never go above `smtp.maxRecipients` / `smtp.maxMessageSize`.',
+      params: idParams,
+      body: limitOverridesSchema,
       responses: { 200: { description: 'The limits now', schema: limitsView } },
       async handle({ principal, params, body, now }) {
         await visibleTenant(deps.tenants, principal, params.id);

@@ -27,7 +27,10 @@ const listQuery = z.strictObject({
 const detail = z.object({
   message: messageSchema,
   headers: z.string().optional().meta({ description: 'The header block as sent on' }),
-  body: z.string().optional().meta({ description: 'The stored message, base64; only with include=body, while it is queued' }),
+  body: z
+    .string()
+    .optional()
+    .meta({ description: 'The stored message, base64; only with include=body, while it is queued' }),
   ...messageExtrasShape,
 });
 
@@ -40,40 +43,78 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
     if (!msg || !canSee(principal, msg.tenantId)) throw notFound();
     return msg;
   };
-  const act = (action: Action, summary: string, description: string): ApiRoute => defineRoute({
-    method: 'post', path: `/messages/:id/${action}`, tag: TAG, access: 'tenant', summary, description,
-    params: idParams,
-    body: action === 'cancel' ? z.strictObject({ reason: headerText(200).optional() }) : z.strictObject({}),
-    responses: { 200: { description: 'The message after the change', schema: one }, 409: { description: 'Not possible in its current state' } },
-    async handle({ principal, params, body, now }) {
-      const msg = visible(principal, params.id);
-      const reason = 'reason' in body && typeof body.reason === 'string' ? body.reason : 'cancelled through the API';
-      const after = await runAction(deps, action, msg.id, now, reason);
-      if (action === 'retry' || action === 'release') deps.onQueueChanged?.();
-      return { status: 200, body: { message: messageView(after) }, audit: { tenantId: msg.tenantId, fieldsChanged: ['status'] } };
-    },
-  });
+  const act = (action: Action, summary: string, description: string): ApiRoute =>
+    defineRoute({
+      method: 'post',
+      path: `/messages/:id/${action}`,
+      tag: TAG,
+      access: 'tenant',
+      summary,
+      description,
+      params: idParams,
+      body: action === 'cancel' ? z.strictObject({ reason: headerText(200).optional() }) : z.strictObject({}),
+      responses: {
+        200: { description: 'The message after the change', schema: one },
+        409: { description: 'Not possible in its current state' },
+      },
+      async handle({ principal, params, body, now }) {
+        const msg = visible(principal, params.id);
+        const reason = 'reason' in body && typeof body.reason === 'string' ? body.reason : 'cancelled through the API';
+        const after = await runAction(deps, action, msg.id, now, reason);
+        if (action === 'retry' || action === 'release') deps.onQueueChanged?.();
+        return {
+          status: 200,
+          body: { message: messageView(after) },
+          audit: { tenantId: msg.tenantId, fieldsChanged: ['status'] },
+        };
+      },
+    });
 
   return [
     defineRoute({
-      method: 'get', path: '/messages', tag: TAG, access: 'tenant', summary: 'The message log',
-      description: 'Newest first, filtered; page on with `before` = `next`. A page may hold fewer than `limit` messages when filters skip many.',
+      method: 'get',
+      path: '/messages',
+      tag: TAG,
+      access: 'tenant',
+      summary: 'The message log',
+      description:
+        'Newest first, filtered; page on with `before` = `next`. A page may hold fewer than `limit` messages when filters skip many.',
       query: listQuery,
-      responses: { 200: { description: 'A page of messages', schema: z.object({ messages: z.array(messageSchema), next: z.string().optional() }) } },
+      responses: {
+        200: {
+          description: 'A page of messages',
+          schema: z.object({ messages: z.array(messageSchema), next: z.string().optional() }),
+        },
+      },
       async handle({ principal, query }) {
         const scope = listScope(principal, query.tenant);
         if (scope.empty) return { status: 200, body: { messages: [] } };
         const page = deps.messages.list({
-          tenantId: scope.tenantId, status: query.status, recipient: query.recipient, since: query.since, until: query.until,
-          text: query.q, limit: query.limit ?? LIST_DEFAULT, before: query.before,
+          tenantId: scope.tenantId,
+          status: query.status,
+          recipient: query.recipient,
+          since: query.since,
+          until: query.until,
+          text: query.q,
+          limit: query.limit ?? LIST_DEFAULT,
+          before: query.before,
         });
-        return { status: 200, body: { messages: page.messages.map(messageView), ...(page.next === undefined ? {} : { next: page.next }) } };
+        return {
+          status: 200,
+          body: { messages: page.messages.map(messageView), ...(page.next === undefined ? {} : { next: page.next }) },
+        };
       },
     }),
     defineRoute({
-      method: 'get', path: '/messages/:id', tag: TAG, access: 'tenant', summary: 'One message with its delivery history',
-      description: 'Per recipient every attempt (time, next hop, reply); the rendered headers; the body only with `include=body`.',
-      params: idParams, query: z.strictObject({ include: z.enum(['body']).optional() }),
+      method: 'get',
+      path: '/messages/:id',
+      tag: TAG,
+      access: 'tenant',
+      summary: 'One message with its delivery history',
+      description:
+        'Per recipient every attempt (time, next hop, reply); the rendered headers; the body only with `include=body`.',
+      params: idParams,
+      query: z.strictObject({ include: z.enum(['body']).optional() }),
       responses: { 200: { description: 'The message', schema: detail } },
       async handle({ principal, params, query }) {
         const msg = visible(principal, params.id);
@@ -82,7 +123,9 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
         return {
           status: 200,
           body: {
-            message: messageView(msg), ...(headers === undefined ? {} : { headers }), ...(body === undefined ? {} : { body: body.toString('base64') }),
+            message: messageView(msg),
+            ...(headers === undefined ? {} : { headers }),
+            ...(body === undefined ? {} : { body: body.toString('base64') }),
             ...messageExtras(deps.content, msg.id),
           },
         };
@@ -97,9 +140,13 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
 
 function runAction(deps: ApiDeps, action: Action, id: string, now: number, reason: string): Promise<QueuedMessage> {
   switch (action) {
-    case 'retry': return deps.messages.retryNow(id, now);
-    case 'hold': return deps.messages.hold(id, now);
-    case 'release': return deps.messages.release(id, now);
-    case 'cancel': return deps.messages.cancel(id, now, reason);
+    case 'retry':
+      return deps.messages.retryNow(id, now);
+    case 'hold':
+      return deps.messages.hold(id, now);
+    case 'release':
+      return deps.messages.release(id, now);
+    case 'cancel':
+      return deps.messages.cancel(id, now, reason);
   }
 }

@@ -67,13 +67,18 @@ async function audit(
   info: NonNullable<RouteReply['audit']>,
 ): Promise<void> {
   const params = stringParams(req.params);
-  const tenantId = info.tenantId
-    ?? (principal.kind === 'tenant' ? principal.tenantId : route.path.startsWith('/tenants/:id') ? params.id : undefined);
+  const tenantId =
+    info.tenantId ??
+    (principal.kind === 'tenant' ? principal.tenantId : route.path.startsWith('/tenants/:id') ? params.id : undefined);
   try {
     await deps.audit.record({
-      at, actor: actorOf(principal), method: route.method.toUpperCase(), route: route.path, status,
+      at,
+      actor: actorOf(principal),
+      method: route.method.toUpperCase(),
+      route: route.path,
+      status,
       targetId: info.targetId ?? params.tokenId ?? params.id ?? '',
-      fieldsChanged: status < 400 ? info.fieldsChanged ?? [] : [],
+      fieldsChanged: status < 400 ? (info.fieldsChanged ?? []) : [],
       ...(tenantId === undefined ? {} : { tenantId }),
     });
   } catch (err) {

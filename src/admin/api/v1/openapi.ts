@@ -1,4 +1,9 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import type { ApiRoute } from './route-spec.js';
 import { errorSchema } from './views.js';
@@ -26,19 +31,30 @@ const PUBLIC_PATHS: ReadonlyArray<readonly [string, string, string]> = [
 export function buildOpenApiDocument(routes: readonly ApiRoute[], version: string): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http', scheme: 'bearer', description: 'Admin token, or a tenant token `pb_<id>_<secret>`',
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Admin token, or a tenant token `pb_<id>_<secret>`',
   });
   for (const route of routes) registry.registerPath(toPathConfig(route));
   for (const [path, summary, type] of PUBLIC_PATHS) {
-    registry.registerPath({ method: 'get', path, tags: ['Documentation'], summary, security: [], responses: { 200: { description: 'OK', content: { [type]: { schema: { type: 'string' } } } } } });
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags: ['Documentation'],
+      summary,
+      security: [],
+      responses: { 200: { description: 'OK', content: { [type]: { schema: { type: 'string' } } } } },
+    });
   }
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({
     openapi: '3.1.0',
     info: {
-      title: 'Postbode Config API', version,
-      description: 'Tenants, credentials, API tokens, the message log and the audit log. Every route needs a bearer token except this document and /api/v1/docs. '
-        + 'Texts meant for people (error messages, field reasons, spam advice) follow Accept-Language (nl or en, English by default); the codes beside them never change.',
+      title: 'Postbode Config API',
+      version,
+      description:
+        'Tenants, credentials, API tokens, the message log and the audit log. Every route needs a bearer token except this document and /api/v1/docs. ' +
+        'Texts meant for people (error messages, field reasons, spam advice) follow Accept-Language (nl or en, English by default); the codes beside them never change.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],
@@ -47,8 +63,9 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
 
 function toPathConfig(route: ApiRoute): RouteConfig {
   const responses: Record<number, ResponseConfig> = {};
-  for (const [status, description] of Object.entries(COMMON_ERRORS)) responses[Number(status)] = jsonResponse(description, errorSchema);
-  if (route.path.includes(':')) responses[404] = jsonResponse('Not found (or another tenant\'s)', errorSchema);
+  for (const [status, description] of Object.entries(COMMON_ERRORS))
+    responses[Number(status)] = jsonResponse(description, errorSchema);
+  if (route.path.includes(':')) responses[404] = jsonResponse("Not found (or another tenant's)", errorSchema);
   if (route.access === 'admin') responses[403] = jsonResponse('Needs the admin token', errorSchema);
   for (const [status, spec] of Object.entries(route.responses)) {
     // Every error answer carries the Error body, also where the route only describes when it happens.

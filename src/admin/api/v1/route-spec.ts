@@ -83,14 +83,24 @@ export interface ApiRoute {
   run(input: RawInput, principal: Principal, now: number): Promise<RouteReply>;
 }
 
-export function defineRoute<P extends z.ZodObject = NoInput, Q extends z.ZodObject = NoInput, B extends z.ZodType = NoInput>(
-  spec: RouteSpec<P, Q, B>,
-): ApiRoute {
+export function defineRoute<
+  P extends z.ZodObject = NoInput,
+  Q extends z.ZodObject = NoInput,
+  B extends z.ZodType = NoInput,
+>(spec: RouteSpec<P, Q, B>): ApiRoute {
   const params: z.ZodObject = spec.params ?? NO_INPUT;
   const query: z.ZodObject = spec.query ?? NO_INPUT;
   return {
-    method: spec.method, path: spec.path, summary: spec.summary, description: spec.description, tag: spec.tag,
-    access: spec.access, params, query, body: spec.body, responses: spec.responses,
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    description: spec.description,
+    tag: spec.tag,
+    access: spec.access,
+    params,
+    query,
+    body: spec.body,
+    responses: spec.responses,
     async run(input, principal, now) {
       const fields: FieldErrors = {};
       const p = parseInto(spec.params ?? NO_INPUT, input.params, 'params', fields);
@@ -100,7 +110,13 @@ export function defineRoute<P extends z.ZodObject = NoInput, Q extends z.ZodObje
       if (!p.ok || !q.ok || !b.ok) throw invalidRequest(fields);
       // The values came out of these very schemas (NO_INPUT only where the spec has none,
       // and then P/Q/B are NoInput by their defaults): the casts only restore the erased types.
-      const reply = await spec.handle({ principal, params: p.value as z.output<P>, query: q.value as z.output<Q>, body: b.value as z.output<B>, now });
+      const reply = await spec.handle({
+        principal,
+        params: p.value as z.output<P>,
+        query: q.value as z.output<Q>,
+        body: b.value as z.output<B>,
+        now,
+      });
       const fieldsChanged = reply.audit?.fieldsChanged ?? (isRecord(b.value) ? Object.keys(b.value) : []);
       return { ...reply, audit: { ...reply.audit, fieldsChanged } };
     },

@@ -28,12 +28,19 @@ export const API_VERSION = '1.0.0';
 
 /** Every authenticated route of the Config API, in one list (router and OpenAPI read the same). */
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
-  return [...tenantRoutes(deps), ...credentialRoutes(deps), ...messageRoutes(deps), ...reportRoutes(deps), ...senderRoutes(deps),
-    ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []), ...contentRoutes(deps),
+  return [
+    ...tenantRoutes(deps),
+    ...credentialRoutes(deps),
+    ...messageRoutes(deps),
+    ...reportRoutes(deps),
+    ...senderRoutes(deps),
+    ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []),
+    ...contentRoutes(deps),
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
-    ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : [])];
+    ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
+  ];
 }
 
 /**
@@ -46,11 +53,21 @@ export function createApiV1Router(deps: ApiDeps): Router {
   const routes = apiRoutes(deps);
   const document = buildOpenApiDocument(routes, API_VERSION);
   const docsPage = renderDocsPage(document);
-  const authenticate = createAuthenticator({ tokens: deps.tokens, tenants: deps.tenants, envAdmin: deps.envAdmin, clock: deps.clock, logger: deps.logger });
+  const authenticate = createAuthenticator({
+    tokens: deps.tokens,
+    tenants: deps.tenants,
+    envAdmin: deps.envAdmin,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
 
   const router = express.Router();
-  router.get('/openapi.json', (_req, res) => { res.json(document); });
-  router.get('/docs', (_req, res) => { sendHtml(res, docsPage); });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.get('/docs', (_req, res) => {
+    sendHtml(res, docsPage);
+  });
   router.use(bearerAuth({ authenticate, limits, clock: deps.clock }));
   router.use(requestLog(deps.logger, deps.clock));
   router.use(jsonBodyParser(limits.bodyBytes));
@@ -67,8 +84,11 @@ function requestLog(logger: Logger, clock: Clock): RequestHandler {
       // The pattern (`/tenants/:id`), not the URL: ids of other tenants do not spread into logs.
       const route = (req.route as { path?: unknown } | undefined)?.path;
       const line = {
-        method: req.method, route: typeof route === 'string' ? route : '(none)', status: res.statusCode,
-        actor: actorOf(principalOf(res)), ms: clock() - started,
+        method: req.method,
+        route: typeof route === 'string' ? route : '(none)',
+        status: res.statusCode,
+        actor: actorOf(principalOf(res)),
+        ms: clock() - started,
       };
       if (req.method === 'GET') logger.debug(line, 'api request');
       else logger.info(line, 'api request');

@@ -19,7 +19,11 @@ export async function visibleTenant(tenants: TenantDirectory, principal: Princip
 }
 
 /** The tenant a listing is limited to: a tenant token's own, or the admin's choice (all when undefined). */
-export function listScope(principal: Principal, requested: string | undefined): { readonly tenantId?: string; readonly empty: boolean } {
-  if (principal.kind === 'admin') return requested === undefined ? { empty: false } : { tenantId: requested, empty: false };
+export function listScope(
+  principal: Principal,
+  requested: string | undefined,
+): { readonly tenantId?: string; readonly empty: boolean } {
+  if (principal.kind === 'admin')
+    return requested === undefined ? { empty: false } : { tenantId: requested, empty: false };
   return { tenantId: principal.tenantId, empty: requested !== undefined && requested !== principal.tenantId };
 }

@@ -42,10 +42,19 @@ export async function api(method, path, body) {
   // The API words its refusals and advice in the page's language (codes stay the same).
   const headers = { authorization: `Bearer ${getToken()}`, 'accept-language': getLang() };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+  });
   const text = await res.text();
   let parsed;
-  try { parsed = text === '' ? {} : JSON.parse(text); } catch { parsed = { error: 'not_json' }; }
+  try {
+    parsed = text === '' ? {} : JSON.parse(text);
+  } catch {
+    parsed = { error: 'not_json' };
+  }
   if (!res.ok) throw new ApiError(res.status, parsed);
   return parsed;
 }

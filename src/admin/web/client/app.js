@@ -20,8 +20,11 @@ import * as sending from './screen-sending.js';
 
 /** @type {Array<[string, Screen]>} */
 const TENANT_SCREENS = [
-  ['sending', sending.render], ['content', content.render], ['domains', domains.render],
-  ['messages', messages.render], ['credentials', credentials.render],
+  ['sending', sending.render],
+  ['content', content.render],
+  ['domains', domains.render],
+  ['messages', messages.render],
+  ['credentials', credentials.render],
 ];
 const TENANT_KEY = 'postbode.adminTenant';
 
@@ -63,16 +66,29 @@ function go(to) {
 }
 
 function renderTools() {
-  const lang = /** @type {HTMLSelectElement} */ (h('select', {
-    id: 'lang', onchange: (/** @type {Event} */ ev) => { setLang(/** @type {HTMLSelectElement} */ (ev.target).value); render(false); },
-  }));
+  const lang = /** @type {HTMLSelectElement} */ (
+    h('select', {
+      id: 'lang',
+      onchange: (/** @type {Event} */ ev) => {
+        setLang(/** @type {HTMLSelectElement} */ (ev.target).value);
+        render(false);
+      },
+    })
+  );
   for (const [code, name] of LANGS) lang.appendChild(h('option', { value: code, selected: code === getLang() }, name));
-  replace(tools, h('label', { for: 'lang' }, t('shell.language')), lang,
-    session ? h('button', { type: 'button', onclick: signOut }, t('shell.signOut')) : null);
+  replace(
+    tools,
+    h('label', { for: 'lang' }, t('shell.language')),
+    lang,
+    session ? h('button', { type: 'button', onclick: signOut }, t('shell.signOut')) : null,
+  );
 }
 
 function renderNav() {
-  if (!session) { replace(nav); return; }
+  if (!session) {
+    replace(nav);
+    return;
+  }
   const current = route();
   /** @param {string} to @param {string} label */
   const link = (to, label) => h('a', { href: `#/${to}`, 'aria-current': current === to ? 'page' : undefined }, label);
@@ -80,32 +96,45 @@ function renderNav() {
   if (session.admin) items.push(link('admin', t('nav.admin')));
   if (session.tenantId) for (const [name] of TENANT_SCREENS) items.push(link(name, t(`nav.${name}`)));
   nav.setAttribute('aria-label', t('nav.label'));
-  replace(nav, h('ul', {}, items.map((a) => h('li', {}, a))));
-  if (session.admin && session.tenantId) nav.appendChild(h('p', { class: 'tenant-name' }, t('nav.viewing', { name: session.tenantName ?? '' })));
+  replace(
+    nav,
+    h(
+      'ul',
+      {},
+      items.map((a) => h('li', {}, a)),
+    ),
+  );
+  if (session.admin && session.tenantId)
+    nav.appendChild(h('p', { class: 'tenant-name' }, t('nav.viewing', { name: session.tenantName ?? '' })));
 }
 
 function signInScreen() {
-  const token = /** @type {HTMLInputElement} */ (h('input', { type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' }));
+  const token = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' })
+  );
   const status = statusLine();
-  const form = h('form', {
-    class: 'card narrow',
-    onsubmit: async (/** @type {Event} */ ev) => {
-      ev.preventDefault();
-      setToken(token.value.trim());
-      try {
-        session = await discover();
-        go(session.admin ? 'admin' : 'sending');
-      } catch (err) {
-        clearToken();
-        status.show(err instanceof ApiError && err.status === 401 ? t('signin.wrong') : errorText(err), 'error');
-      }
+  const form = h(
+    'form',
+    {
+      class: 'card narrow',
+      onsubmit: async (/** @type {Event} */ ev) => {
+        ev.preventDefault();
+        setToken(token.value.trim());
+        try {
+          session = await discover();
+          go(session.admin ? 'admin' : 'sending');
+        } catch (err) {
+          clearToken();
+          status.show(err instanceof ApiError && err.status === 401 ? t('signin.wrong') : errorText(err), 'error');
+        }
+      },
     },
-  },
-  h('h1', { tabindex: '-1' }, t('signin.title')),
-  h('p', {}, t('signin.intro')),
-  field('token', t('signin.token'), token, t('signin.tokenHint')),
-  h('button', { type: 'submit', class: 'primary' }, t('signin.submit')),
-  status.el);
+    h('h1', { tabindex: '-1' }, t('signin.title')),
+    h('p', {}, t('signin.intro')),
+    field('token', t('signin.token'), token, t('signin.tokenHint')),
+    h('button', { type: 'submit', class: 'primary' }, t('signin.submit')),
+    status.el,
+  );
   return form;
 }
 
@@ -119,7 +148,9 @@ function signOut() {
 
 /** @type {Ctx} */
 const ctx = {
-  get session() { return /** @type {Session} */ (session); },
+  get session() {
+    return /** @type {Session} */ (session);
+  },
   go,
   rerender: () => render(false),
   choose: chooseTenant,
@@ -143,13 +174,22 @@ async function render(focus) {
   document.title = t('shell.title');
   skip.textContent = t('shell.skip');
   if (!session && getToken() !== '') {
-    try { session = await discover(); } catch { clearToken(); }
+    try {
+      session = await discover();
+    } catch {
+      clearToken();
+    }
   }
   renderTools();
   renderNav();
-  if (!session) { replace(main, signInScreen()); if (focus) focusHeading(); return; }
+  if (!session) {
+    replace(main, signInScreen());
+    if (focus) focusHeading();
+    return;
+  }
   const current = route();
-  const screen = current === 'admin' && session.admin ? admin.render : TENANT_SCREENS.find(([name]) => name === current)?.[1];
+  const screen =
+    current === 'admin' && session.admin ? admin.render : TENANT_SCREENS.find(([name]) => name === current)?.[1];
   const mine = ++generation;
   replace(main, h('p', { class: 'loading' }, t('shell.loading')));
   /** @type {HTMLElement} */
@@ -171,6 +211,11 @@ function focusHeading() {
 
 // The skip link moves focus only: a "#main" in the address would be taken for a screen.
 const skip = /** @type {HTMLElement} */ (document.querySelector('.skip'));
-skip.addEventListener('click', (ev) => { ev.preventDefault(); main.focus(); });
-window.addEventListener('hashchange', () => { render(true); });
+skip.addEventListener('click', (ev) => {
+  ev.preventDefault();
+  main.focus();
+});
+window.addEventListener('hashchange', () => {
+  render(true);
+});
 render(false);

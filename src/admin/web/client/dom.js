@@ -33,7 +33,10 @@ export function h(tag, attrs = {}, ...children) {
  */
 export function append(parent, children) {
   for (const child of children) {
-    if (Array.isArray(child)) { append(parent, child); continue; }
+    if (Array.isArray(child)) {
+      append(parent, child);
+      continue;
+    }
     if (child === null || child === undefined || child === false) continue;
     parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
   }
@@ -89,7 +92,10 @@ export function statusLine() {
       el.className = `status ${kind}`;
       el.textContent = text;
     },
-    clear() { el.className = 'status'; el.textContent = ''; },
+    clear() {
+      el.className = 'status';
+      el.textContent = '';
+    },
   };
 }
 
@@ -101,17 +107,22 @@ export function statusLine() {
  * @param {(copied: boolean) => void} after
  */
 export function copyButton(label, text, after) {
-  return h('button', {
-    type: 'button', class: 'copy',
-    onclick: async () => {
-      try {
-        await navigator.clipboard.writeText(text());
-        after(true);
-      } catch {
-        after(false);
-      }
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'copy',
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(text());
+          after(true);
+        } catch {
+          after(false);
+        }
+      },
     },
-  }, label);
+    label,
+  );
 }
 
 /** @param {number | undefined} ms */

@@ -12,7 +12,9 @@ export function errorText(err) {
   if (err instanceof ApiError) {
     const body = err.body ?? {};
     if (err.status === 400 && body.fields && typeof body.fields === 'object') {
-      const parts = Object.entries(body.fields).map(([name, reasons]) => `${name.replace(/^body\./, '')}: ${[reasons].flat().join(', ')}`);
+      const parts = Object.entries(body.fields).map(
+        ([name, reasons]) => `${name.replace(/^body\./, '')}: ${[reasons].flat().join(', ')}`,
+      );
       return `${t('err.fields')} ${parts.join('; ')}`;
     }
     if (err.status === 401) return t('err.401');

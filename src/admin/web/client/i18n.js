@@ -11,7 +11,10 @@ import { NL } from './labels-nl.js';
 /** @type {Record<string, Record<string, string>>} */
 const TABLES = { en: EN, nl: NL };
 /** @type {Array<[string, string]>} */
-export const LANGS = [['nl', 'Nederlands'], ['en', 'English']];
+export const LANGS = [
+  ['nl', 'Nederlands'],
+  ['en', 'English'],
+];
 const KEY = 'postbode.lang';
 
 export function getLang() {

@@ -16,7 +16,8 @@ export const NL = {
   'nav.credentials': 'SMTP-login',
   'nav.viewing': 'U bekijkt: {name}',
   'signin.title': 'Aanmelden',
-  'signin.intro': 'Plak uw Postbode API-token. Het blijft alleen in dit browsertabblad en wordt vergeten als u het sluit of zich afmeldt.',
+  'signin.intro':
+    'Plak uw Postbode API-token. Het blijft alleen in dit browsertabblad en wordt vergeten als u het sluit of zich afmeldt.',
   'signin.token': 'API-token',
   'signin.tokenHint': 'Ziet eruit als pb_… ; uw beheerder kan er een voor u maken.',
   'signin.submit': 'Aanmelden',
@@ -40,31 +41,38 @@ export const NL = {
   'err.network': 'Postbode is niet bereikbaar. Controleer uw verbinding en probeer het opnieuw.',
   'sending.title': 'Verzenden',
   'sending.broken': 'Uw eigen mailserver werkt niet: {reason}. E-mail wacht in de wachtrij tot hij weer werkt.',
-  'sending.needsTest': 'Overstappen op uw eigen mailserver kan pas na een geslaagde testfactuur met de opgeslagen server (zie hieronder).',
+  'sending.needsTest':
+    'Overstappen op uw eigen mailserver kan pas na een geslaagde testfactuur met de opgeslagen server (zie hieronder).',
   'sending.mode': 'Verzendwijze',
   'sending.modeLegend': 'Hoe uw facturen vertrekken',
   'mode.forwarding': 'Doorzendadres',
   'mode.forwarding.needs': 'E-mail vertrekt vanaf ons adres, met uw naam. Niets in te stellen.',
   'mode.own-address': 'Eigen e-mailadres',
-  'mode.own-address.needs': 'E-mail vertrekt vanaf uw eigen adres. Daarvoor zijn DNS-records voor uw domein nodig: voeg het domein toe onder Domeinen en gebruik "Controleren en activeren".',
+  'mode.own-address.needs':
+    'E-mail vertrekt vanaf uw eigen adres. Daarvoor zijn DNS-records voor uw domein nodig: voeg het domein toe onder Domeinen en gebruik "Controleren en activeren".',
   'mode.own-smtp': 'Eigen mailbox (SMTP)',
-  'mode.own-smtp.needs': 'E-mail gaat via uw eigen mailserver. Vul hieronder de server in en verstuur eerst met succes een testfactuur.',
+  'mode.own-smtp.needs':
+    'E-mail gaat via uw eigen mailserver. Vul hieronder de server in en verstuur eerst met succes een testfactuur.',
   'mode.gmail': 'Eigen mailbox (Gmail)',
-  'mode.gmail.needs': 'E-mail gaat via uw Gmail- of Google Workspace-account. Daarvoor is een koppeling met Google nodig (hieronder).',
+  'mode.gmail.needs':
+    'E-mail gaat via uw Gmail- of Google Workspace-account. Daarvoor is een koppeling met Google nodig (hieronder).',
   'sending.forwarding': 'Naam en antwoorden',
   'sending.displayName': 'Weergavenaam',
   'sending.displayNameHint': 'Bij voorkeur uw naam of bedrijfsnaam.',
   'sending.replyTo': 'Antwoorden sturen naar',
   'sending.replyToHint': 'Waar antwoorden van uw klanten heen gaan; mag afwijken van uw inlogadres.',
-  'sending.replyToPending': 'Wacht op bevestiging: antwoorden worden bewaard tot de eigenaar van dit adres op de knop drukt in de e-mail die Postbode stuurde.',
+  'sending.replyToPending':
+    'Wacht op bevestiging: antwoorden worden bewaard tot de eigenaar van dit adres op de knop drukt in de e-mail die Postbode stuurde.',
   'sending.replyToResend': 'Bevestigingslink opnieuw sturen',
   'sending.replyToResent': 'Een nieuwe link is onderweg.',
   'sending.replyToResendLater': 'Er is net een link gestuurd: probeer het later opnieuw.',
   'sending.ownAddressTitle': 'Eigen adres',
   'sending.ownAddress': 'Uw e-mailadres',
-  'sending.ownAddressHint': 'Gebruikt bij "Eigen e-mailadres" zodra het domein actief is, en als afzender bij uw eigen mailserver.',
+  'sending.ownAddressHint':
+    'Gebruikt bij "Eigen e-mailadres" zodra het domein actief is, en als afzender bij uw eigen mailserver.',
   'smtp.title': 'Eigen mailserver (SMTP)',
-  'smtp.intro': 'Sla eerst de server op en verstuur dan een testfactuur. Na een geslaagde test kunt u overstappen op "Eigen mailbox (SMTP)".',
+  'smtp.intro':
+    'Sla eerst de server op en verstuur dan een testfactuur. Na een geslaagde test kunt u overstappen op "Eigen mailbox (SMTP)".',
   'smtp.host': 'Server (host)',
   'smtp.port': 'Poort',
   'smtp.tls': 'Versleuteling',
@@ -89,7 +97,7 @@ export const NL = {
   'smtp.lastTestOld': 'De instellingen zijn sindsdien gewijzigd.',
   'recipients.title': 'Boekhouder en back-up',
   'recipients.accountant': 'Adres van de boekhouder',
-  'recipients.accountantHint': 'Facturen en creditnota\'s kunnen als apart bericht naar uw boekhouder.',
+  'recipients.accountantHint': "Facturen en creditnota's kunnen als apart bericht naar uw boekhouder.",
   'recipients.accountantMode': 'Naar de boekhouder sturen',
   'accountant.off': 'Uit',
   'accountant.manual': 'Met de hand, vanuit Verzonden e-mail',
@@ -120,10 +128,13 @@ export const NL = {
   'layout.none': 'Geen opmaak (alleen platte tekst)',
   'layout.custom': 'Eigen HTML-opmaak',
   'content.custom': 'Eigen HTML',
-  'content.customHint': 'Gebruikt bij "Eigen HTML-opmaak"; moet %content% bevatten. Het voorbeeld toont de opgeslagen opmaak: sla op om een wijziging te zien.',
+  'content.customHint':
+    'Gebruikt bij "Eigen HTML-opmaak"; moet %content% bevatten. Het voorbeeld toont de opgeslagen opmaak: sla op om een wijziging te zien.',
   'content.tracking': 'Leesbevestiging: zien wanneer een klant de e-mail las',
-  'content.trackingHint': 'Een klein plaatje in de e-mail laat ons weten wanneer hij geopend wordt; het bericht toont dan "Gelezen".',
-  'content.trackingOwnSmtp': 'Niet beschikbaar bij "Eigen mailbox (SMTP)": e-mail via uw eigen server gaat ongewijzigd weg.',
+  'content.trackingHint':
+    'Een klein plaatje in de e-mail laat ons weten wanneer hij geopend wordt; het bericht toont dan "Gelezen".',
+  'content.trackingOwnSmtp':
+    'Niet beschikbaar bij "Eigen mailbox (SMTP)": e-mail via uw eigen server gaat ongewijzigd weg.',
   'content.warnings': 'Spamadvies bij de opgeslagen teksten',
   'content.noWarnings': 'Geen advies: dit ziet er goed uit.',
   'content.preview': 'Voorbeeld',
@@ -145,7 +156,8 @@ export const NL = {
   'lang.fr': 'Frans',
   'lang.de': 'Duits',
   'domains.title': 'Domeinen',
-  'domains.intro': 'Om vanaf uw eigen adres te versturen: voeg het domein toe, zet de records hieronder bij uw DNS-provider en klik op "Controleren en activeren".',
+  'domains.intro':
+    'Om vanaf uw eigen adres te versturen: voeg het domein toe, zet de records hieronder bij uw DNS-provider en klik op "Controleren en activeren".',
   'domains.add': 'Domein toevoegen',
   'domains.name': 'Domein',
   'domains.nameHint': 'Het deel na de @ van uw adres, bijvoorbeeld acme.nl.',
@@ -253,7 +265,8 @@ export const NL = {
   'admin.stuck': 'Uitgestelde e-mail',
   'admin.nothingStuck': 'Er wacht niets.',
   'suppressions.title': 'Geblokkeerde adressen',
-  'suppressions.intro': 'Naar deze adressen wordt geen e-mail verstuurd: ze kwamen onbestelbaar terug (de mailbox bestaat niet) of zijn met de hand toegevoegd. Verwijder er een om er weer naar te versturen.',
+  'suppressions.intro':
+    'Naar deze adressen wordt geen e-mail verstuurd: ze kwamen onbestelbaar terug (de mailbox bestaat niet) of zijn met de hand toegevoegd. Verwijder er een om er weer naar te versturen.',
   'suppressions.none': 'Geen geblokkeerde adressen.',
   'suppressions.bounced': '{count}× onbestelbaar',
   'suppressions.byHand': 'met de hand toegevoegd',
@@ -265,10 +278,14 @@ export const NL = {
   'suppressions.addButton': 'Blokkeren',
   // Wat deze server biedt (GET /capabilities)
   'caps.gmailUnavailable': 'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Google ingesteld.',
-  'caps.gmailUnavailableInUse': 'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
+  'caps.gmailUnavailableInUse':
+    'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
   'caps.modeUnavailable': 'Niet beschikbaar op deze server.',
   // own-SMTP settings changed while in the mode; tracking not in force
-  'smtp.needsTest': 'Test nodig: uw e-mail wacht tot een testfactuur met deze serverinstellingen lukt. Verstuur er hieronder een.',
-  'content.trackingLayoutNone': 'Niet actief: met "Geen opmaak (alleen platte tekst)" heeft de e-mail geen plek voor het leesplaatje. Kies een andere opmaak om te zien wanneer hij gelezen is.',
-  'content.trackingGmail': 'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map Verzonden zou als gelezen tellen.',
+  'smtp.needsTest':
+    'Test nodig: uw e-mail wacht tot een testfactuur met deze serverinstellingen lukt. Verstuur er hieronder een.',
+  'content.trackingLayoutNone':
+    'Niet actief: met "Geen opmaak (alleen platte tekst)" heeft de e-mail geen plek voor het leesplaatje. Kies een andere opmaak om te zien wanneer hij gelezen is.',
+  'content.trackingGmail':
+    'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map Verzonden zou als gelezen tellen.',
 };

@@ -11,10 +11,26 @@ import { t } from './i18n.js';
  */
 export function shownOnce(id, label, secret) {
   const copied = statusLine();
-  const box = h('input', { id, type: 'text', readonly: true, value: secret, class: 'secret', autocomplete: 'off', spellcheck: 'false' });
-  return h('div', { class: 'once', role: 'alert' },
-    h('label', { for: id }, label), box,
-    copyButton(t('common.copy'), () => secret, (ok) => copied.show(t(ok ? 'common.copied' : 'common.copyFailed'), ok ? 'ok' : 'error')),
+  const box = h('input', {
+    id,
+    type: 'text',
+    readonly: true,
+    value: secret,
+    class: 'secret',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  return h(
+    'div',
+    { class: 'once', role: 'alert' },
+    h('label', { for: id }, label),
+    box,
+    copyButton(
+      t('common.copy'),
+      () => secret,
+      (ok) => copied.show(t(ok ? 'common.copied' : 'common.copyFailed'), ok ? 'ok' : 'error'),
+    ),
     h('p', { class: 'warning' }, t('common.shownOnce')),
-    copied.el);
+    copied.el,
+  );
 }

@@ -12,13 +12,80 @@
  * Scripts, event handlers, forms, frames and links' targets never reach the page; images load
  * only from data: URLs (the page's img-src), others show their alt text.
  */
-const TAGS = new Set(['a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'center', 'code', 'col', 'colgroup', 'div', 'em', 'font',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i', 'img', 'li', 'ol', 'p', 'pre', 's', 'small', 'span', 'strong', 'sub', 'sup',
-  'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'u', 'ul']);
+const TAGS = new Set([
+  'a',
+  'abbr',
+  'b',
+  'blockquote',
+  'br',
+  'caption',
+  'center',
+  'code',
+  'col',
+  'colgroup',
+  'div',
+  'em',
+  'font',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'i',
+  'img',
+  'li',
+  'ol',
+  'p',
+  'pre',
+  's',
+  'small',
+  'span',
+  'strong',
+  'sub',
+  'sup',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'u',
+  'ul',
+]);
 /** Dropped with everything inside them. */
-const DROP = new Set(['script', 'style', 'title', 'head', 'template', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'form']);
+const DROP = new Set([
+  'script',
+  'style',
+  'title',
+  'head',
+  'template',
+  'noscript',
+  'iframe',
+  'object',
+  'embed',
+  'svg',
+  'math',
+  'form',
+]);
 const STYLE = 'data-pb-style';
-const ATTRS = new Set(['align', 'valign', 'width', 'height', 'colspan', 'rowspan', 'alt', 'title', 'border', 'cellpadding', 'cellspacing', 'bgcolor', 'color']);
+const ATTRS = new Set([
+  'align',
+  'valign',
+  'width',
+  'height',
+  'colspan',
+  'rowspan',
+  'alt',
+  'title',
+  'border',
+  'cellpadding',
+  'cellspacing',
+  'bgcolor',
+  'color',
+]);
 
 /**
  * @param {HTMLElement} into emptied, then filled with the safe copy
@@ -58,7 +125,8 @@ function copyNode(node) {
 /** @param {Element} node */
 function image(node) {
   const src = node.getAttribute('src') ?? '';
-  if (!/^data:image\/(png|gif|jpeg|webp);base64,/i.test(src)) return document.createTextNode(node.getAttribute('alt') ?? '');
+  if (!/^data:image\/(png|gif|jpeg|webp);base64,/i.test(src))
+    return document.createTextNode(node.getAttribute('alt') ?? '');
   const img = document.createElement('img');
   img.src = src;
   img.alt = node.getAttribute('alt') ?? '';

@@ -25,28 +25,77 @@ export async function render(ctx) {
   const names = new Map(tenants.map((/** @type {any} */ tn) => [tn.id, tn.name]));
   const status = statusLine();
   const issued = h('div');
-  return h('section', { 'aria-labelledby': 'admin-title' },
+  return h(
+    'section',
+    { 'aria-labelledby': 'admin-title' },
     h('h1', { id: 'admin-title', tabindex: '-1' }, t('admin.title')),
     totals(summary.total),
-    h('section', { class: 'card', 'aria-labelledby': 'tenants-title' },
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'tenants-title' },
       h('h2', { id: 'tenants-title' }, t('admin.tenants')),
-      h('div', { class: 'table-wrap' }, h('table', {},
-        h('thead', {}, h('tr', {}, ['admin.name', 'admin.queued', 'admin.deferred', 'admin.bounced', 'admin.problems', ''].map((k) => h('th', { scope: 'col' }, k ? t(k) : '')))),
-        h('tbody', {}, tenants.map((/** @type {any} */ tn, /** @type {number} */ i) => {
-          const c = counts.get(tn.id) ?? { queued: 0, deferred: 0, bouncedToday: 0 };
-          const found = problems[i] ?? [];
-          return h('tr', { 'data-tenant': tn.id },
-            h('th', { scope: 'row' }, tn.name),
-            h('td', {}, String(c.queued)), h('td', { class: c.deferred > 0 ? 'warn' : '' }, String(c.deferred)),
-            h('td', { class: c.bouncedToday > 0 ? 'warn' : '' }, String(c.bouncedToday)),
-            h('td', {}, found.length === 0 ? t('admin.healthy') : h('ul', {}, found.map((/** @type {string} */ p) => h('li', { class: 'warn' }, p)))),
-            h('td', { class: 'actions' },
-              h('button', { type: 'button', onclick: () => ctx.choose(tn.id, tn.name) }, t('admin.open', { name: tn.name })),
-              h('button', { type: 'button', onclick: () => issueToken(tn, issued, status) }, t('admin.token'))));
-        })))),
-      status.el, issued),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['admin.name', 'admin.queued', 'admin.deferred', 'admin.bounced', 'admin.problems', ''].map((k) =>
+                h('th', { scope: 'col' }, k ? t(k) : ''),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            tenants.map((/** @type {any} */ tn, /** @type {number} */ i) => {
+              const c = counts.get(tn.id) ?? { queued: 0, deferred: 0, bouncedToday: 0 };
+              const found = problems[i] ?? [];
+              return h(
+                'tr',
+                { 'data-tenant': tn.id },
+                h('th', { scope: 'row' }, tn.name),
+                h('td', {}, String(c.queued)),
+                h('td', { class: c.deferred > 0 ? 'warn' : '' }, String(c.deferred)),
+                h('td', { class: c.bouncedToday > 0 ? 'warn' : '' }, String(c.bouncedToday)),
+                h(
+                  'td',
+                  {},
+                  found.length === 0
+                    ? t('admin.healthy')
+                    : h(
+                        'ul',
+                        {},
+                        found.map((/** @type {string} */ p) => h('li', { class: 'warn' }, p)),
+                      ),
+                ),
+                h(
+                  'td',
+                  { class: 'actions' },
+                  h(
+                    'button',
+                    { type: 'button', onclick: () => ctx.choose(tn.id, tn.name) },
+                    t('admin.open', { name: tn.name }),
+                  ),
+                  h('button', { type: 'button', onclick: () => issueToken(tn, issued, status) }, t('admin.token')),
+                ),
+              );
+            }),
+          ),
+        ),
+      ),
+      status.el,
+      issued,
+    ),
     createForm(ctx),
-    stuckList(deferred.messages, names));
+    stuckList(deferred.messages, names),
+  );
 }
 
 /**
@@ -60,23 +109,54 @@ function stuckList(messages, names) {
     try {
       await api('POST', `/messages/${enc(id)}/retry`, {});
       status.show(t('messages.retried'), 'ok');
-    } catch (err) { status.show(errorText(err), 'error'); }
+    } catch (err) {
+      status.show(errorText(err), 'error');
+    }
   };
-  return h('section', { class: 'card', 'aria-labelledby': 'stuck-title' },
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'stuck-title' },
     h('h2', { id: 'stuck-title' }, t('admin.stuck')),
-    messages.length === 0 ? h('p', {}, t('admin.nothingStuck')) : h('ul', {}, messages.map((m) => h('li', {},
-      `${when(m.receivedAt)} · ${names.get(m.tenantId) ?? m.tenantId} · ${m.subject ?? ''} · `,
-      h('code', {}, m.recipients.find((/** @type {any} */ r) => r.status === 'deferred')?.lastReply ?? ''), ' ',
-      h('button', { type: 'button', onclick: retry(m.id) }, t('messages.retry'))))),
-    status.el);
+    messages.length === 0
+      ? h('p', {}, t('admin.nothingStuck'))
+      : h(
+          'ul',
+          {},
+          messages.map((m) =>
+            h(
+              'li',
+              {},
+              `${when(m.receivedAt)} · ${names.get(m.tenantId) ?? m.tenantId} · ${m.subject ?? ''} · `,
+              h('code', {}, m.recipients.find((/** @type {any} */ r) => r.status === 'deferred')?.lastReply ?? ''),
+              ' ',
+              h('button', { type: 'button', onclick: retry(m.id) }, t('messages.retry')),
+            ),
+          ),
+        ),
+    status.el,
+  );
 }
 
 /** @param {any} total */
 function totals(total) {
-  const items = [['admin.messages', total.messages], ['admin.queued', total.queued], ['admin.deferred', total.deferred], ['admin.held', total.held], ['admin.bounced', total.bouncedToday], ['admin.delivered', total.deliveredToday]];
-  return h('section', { class: 'card', 'aria-labelledby': 'queue-title' },
+  const items = [
+    ['admin.messages', total.messages],
+    ['admin.queued', total.queued],
+    ['admin.deferred', total.deferred],
+    ['admin.held', total.held],
+    ['admin.bounced', total.bouncedToday],
+    ['admin.delivered', total.deliveredToday],
+  ];
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'queue-title' },
     h('h2', { id: 'queue-title' }, t('admin.queue')),
-    h('dl', { class: 'totals' }, items.map(([k, v]) => [h('dt', {}, t(String(k))), h('dd', {}, String(v))])));
+    h(
+      'dl',
+      { class: 'totals' },
+      items.map(([k, v]) => [h('dt', {}, t(String(k))), h('dd', {}, String(v))]),
+    ),
+  );
 }
 
 /**
@@ -86,9 +166,15 @@ function totals(total) {
  */
 async function tenantProblems(id) {
   const base = `/tenants/${enc(id)}`;
-  const [domains, gmail] = await Promise.all([api('GET', `${base}/domains`).catch(() => ({ domains: [] })), optional(`${base}/gmail`).catch(() => undefined)]);
-  const out = domains.domains.filter((/** @type {any} */ d) => d.status !== 'active')
-    .map((/** @type {any} */ d) => t(d.status === 'failing' ? 'admin.domainFailing' : 'admin.domainPending', { domain: d.domain }));
+  const [domains, gmail] = await Promise.all([
+    api('GET', `${base}/domains`).catch(() => ({ domains: [] })),
+    optional(`${base}/gmail`).catch(() => undefined),
+  ]);
+  const out = domains.domains
+    .filter((/** @type {any} */ d) => d.status !== 'active')
+    .map((/** @type {any} */ d) =>
+      t(d.status === 'failing' ? 'admin.domainFailing' : 'admin.domainPending', { domain: d.domain }),
+    );
   if (gmail?.status === 'broken') out.push(t('admin.gmailBroken'));
   return out;
 }
@@ -98,7 +184,9 @@ async function issueToken(tenant, into, status) {
   try {
     const made = await api('POST', `/tenants/${enc(tenant.id)}/tokens`, {});
     into.replaceChildren(shownOnce('new-token', t('admin.tokenFor', { name: tenant.name }), made.token));
-  } catch (err) { status.show(errorText(err), 'error'); }
+  } catch (err) {
+    status.show(errorText(err), 'error');
+  }
 }
 
 /** @param {Ctx} ctx */
@@ -106,21 +194,30 @@ function createForm(ctx) {
   const status = statusLine();
   const name = input('name', '', { required: true, autocomplete: 'organization' });
   const result = h('div');
-  return h('form', {
-    class: 'card', 'aria-labelledby': 'create-title',
-    onsubmit: async (/** @type {SubmitEvent} */ ev) => {
-      ev.preventDefault();
-      try {
-        const made = await api('POST', '/tenants', { name: name.value.trim() });
-        status.show(t('admin.created', { name: made.tenant.name, user: made.smtp.username }), 'ok');
-        result.replaceChildren(shownOnce('created-password', t('admin.createdPassword', { user: made.smtp.username }), made.smtp.password),
-          h('button', { type: 'button', onclick: () => ctx.rerender() }, t('admin.reload')));
-        name.value = '';
-      } catch (err) { status.show(errorText(err), 'error'); }
+  return h(
+    'form',
+    {
+      class: 'card',
+      'aria-labelledby': 'create-title',
+      onsubmit: async (/** @type {SubmitEvent} */ ev) => {
+        ev.preventDefault();
+        try {
+          const made = await api('POST', '/tenants', { name: name.value.trim() });
+          status.show(t('admin.created', { name: made.tenant.name, user: made.smtp.username }), 'ok');
+          result.replaceChildren(
+            shownOnce('created-password', t('admin.createdPassword', { user: made.smtp.username }), made.smtp.password),
+            h('button', { type: 'button', onclick: () => ctx.rerender() }, t('admin.reload')),
+          );
+          name.value = '';
+        } catch (err) {
+          status.show(errorText(err), 'error');
+        }
+      },
     },
-  },
-  h('h2', { id: 'create-title' }, t('admin.create')),
-  field('tenant-name', t('admin.name'), name),
-  h('button', { type: 'submit', class: 'primary' }, t('admin.createButton')),
-  status.el, result);
+    h('h2', { id: 'create-title' }, t('admin.create')),
+    field('tenant-name', t('admin.name'), name),
+    h('button', { type: 'submit', class: 'primary' }, t('admin.createButton')),
+    status.el,
+    result,
+  );
 }

@@ -26,19 +26,37 @@ export async function render(ctx) {
   const warnings = h('ul', { class: 'warnings', 'aria-label': t('content.warnings') });
   const preview = previewPanel(base);
 
-  const enabled = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'content-enabled', checked: saved.enabled }));
-  const type = select('documentType', TYPES.map((v) => [v, t(`doc.${v}`)]), 'invoice');
-  const lang = select('language', languages.map((v) => [v, t(`lang.${v}`)]), languages[0]);
+  const enabled = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'checkbox', id: 'content-enabled', checked: saved.enabled })
+  );
+  const type = select(
+    'documentType',
+    TYPES.map((v) => [v, t(`doc.${v}`)]),
+    'invoice',
+  );
+  const lang = select(
+    'language',
+    languages.map((v) => [v, t(`lang.${v}`)]),
+    languages[0],
+  );
   const subject = input('subject', '', { autocomplete: 'off' });
   const text = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'text', rows: '8' }));
   const replaceBody = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'content-replace' }));
   const layoutKind = typeof model.layout === 'object' ? 'custom' : (model.layout ?? 'default');
-  const custom = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'customLayout', rows: '10', spellcheck: 'false' }));
+  const custom = /** @type {HTMLTextAreaElement} */ (
+    h('textarea', { name: 'customLayout', rows: '10', spellcheck: 'false' })
+  );
   custom.value = typeof model.layout === 'object' ? model.layout.custom : '';
   const ownSmtp = sender.mode === 'own-smtp';
-  const tracking = /** @type {HTMLInputElement} */ (h('input', {
-    type: 'checkbox', id: 'content-tracking', checked: model.openTracking === true && !ownSmtp, disabled: ownSmtp, 'aria-describedby': 'content-tracking-hint',
-  }));
+  const tracking = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'checkbox',
+      id: 'content-tracking',
+      checked: model.openTracking === true && !ownSmtp,
+      disabled: ownSmtp,
+      'aria-describedby': 'content-tracking-hint',
+    })
+  );
 
   const inactive = trackingNote();
   inactive.update(saved);
@@ -57,49 +75,97 @@ export async function render(ctx) {
     if (replaceBody.checked) model.body[type.value] = 'replace';
     else delete model.body[type.value];
   };
-  const refresh = () => preview.update({ subject: subject.value, text: text.value, language: lang.value, documentType: type.value });
-  type.addEventListener('change', () => { load(); refresh(); });
-  lang.addEventListener('change', () => { load(); refresh(); });
-  for (const el of [subject, text, replaceBody]) el.addEventListener('input', () => { store(); refresh(); });
+  const refresh = () =>
+    preview.update({ subject: subject.value, text: text.value, language: lang.value, documentType: type.value });
+  type.addEventListener('change', () => {
+    load();
+    refresh();
+  });
+  lang.addEventListener('change', () => {
+    load();
+    refresh();
+  });
+  for (const el of [subject, text, replaceBody])
+    el.addEventListener('input', () => {
+      store();
+      refresh();
+    });
 
   const save = async (/** @type {SubmitEvent} */ ev) => {
     ev.preventDefault();
     store();
-    const kind = /** @type {HTMLInputElement | null} */ (document.querySelector('input[name=layout]:checked'))?.value ?? 'default';
-    const body = { ...model, enabled: enabled.checked, openTracking: tracking.checked, layout: kind === 'custom' ? { custom: custom.value } : kind };
+    const kind =
+      /** @type {HTMLInputElement | null} */ (document.querySelector('input[name=layout]:checked'))?.value ?? 'default';
+    const body = {
+      ...model,
+      enabled: enabled.checked,
+      openTracking: tracking.checked,
+      layout: kind === 'custom' ? { custom: custom.value } : kind,
+    };
     try {
       const result = await api('PUT', `${base}/content`, body);
       status.show(t('common.saved'), 'ok');
       showWarnings(warnings, result.warnings);
       inactive.update(result);
       refresh();
-    } catch (err) { status.show(errorText(err), 'error'); }
+    } catch (err) {
+      status.show(errorText(err), 'error');
+    }
   };
   load();
   showWarnings(warnings, saved.warnings);
   refresh();
 
-  const layouts = ['default', 'none', 'custom'].map((kind) => h('div', { class: 'choice' },
-    h('input', { type: 'radio', name: 'layout', id: `layout-${kind}`, value: kind, checked: layoutKind === kind }),
-    h('label', { for: `layout-${kind}` }, t(`layout.${kind}`))));
-  return h('section', { 'aria-labelledby': 'content-title' },
+  const layouts = ['default', 'none', 'custom'].map((kind) =>
+    h(
+      'div',
+      { class: 'choice' },
+      h('input', { type: 'radio', name: 'layout', id: `layout-${kind}`, value: kind, checked: layoutKind === kind }),
+      h('label', { for: `layout-${kind}` }, t(`layout.${kind}`)),
+    ),
+  );
+  return h(
+    'section',
+    { 'aria-labelledby': 'content-title' },
     h('h1', { id: 'content-title', tabindex: '-1' }, t('content.title')),
-    h('div', { class: 'split' },
-      h('form', { class: 'card', onsubmit: save, 'aria-label': t('content.editor') },
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'form',
+        { class: 'card', onsubmit: save, 'aria-label': t('content.editor') },
         h('div', { class: 'choice' }, enabled, h('label', { for: 'content-enabled' }, t('content.enabled'))),
-        h('div', { class: 'row' }, field('content-type', t('content.type'), type), field('content-lang', t('content.language'), lang)),
+        h(
+          'div',
+          { class: 'row' },
+          field('content-type', t('content.type'), type),
+          field('content-lang', t('content.language'), lang),
+        ),
         field('content-subject', t('content.subject'), subject, t('content.subjectHint')),
-        h('p', { class: 'hint' }, t('content.variables'), ' ', VARIABLES.map((v) => [h('code', {}, `%${v}%`), ' '])),
+        h(
+          'p',
+          { class: 'hint' },
+          t('content.variables'),
+          ' ',
+          VARIABLES.map((v) => [h('code', {}, `%${v}%`), ' ']),
+        ),
         field('content-text', t('content.text'), text, t('content.textHint')),
         h('div', { class: 'choice' }, replaceBody, h('label', { for: 'content-replace' }, t('content.replace'))),
         h('fieldset', {}, h('legend', {}, t('content.layout')), layouts),
         field('content-custom', t('content.custom'), custom, t('content.customHint')),
         h('div', { class: 'choice' }, tracking, h('label', { for: 'content-tracking' }, t('content.tracking'))),
-        h('p', { class: 'hint', id: 'content-tracking-hint' }, t(ownSmtp ? 'content.trackingOwnSmtp' : 'content.trackingHint')),
+        h(
+          'p',
+          { class: 'hint', id: 'content-tracking-hint' },
+          t(ownSmtp ? 'content.trackingOwnSmtp' : 'content.trackingHint'),
+        ),
         inactive.el,
         h('button', { type: 'submit', class: 'primary' }, t('common.save')),
-        status.el),
-      h('div', { class: 'card' }, preview.el, h('h2', {}, t('content.warnings')), warnings)));
+        status.el,
+      ),
+      h('div', { class: 'card' }, preview.el, h('h2', {}, t('content.warnings')), warnings),
+    ),
+  );
 }
 
 /** @param {Record<string, Record<string, string>>} map @param {string} key @param {string} lang @param {string} value */
@@ -145,9 +211,12 @@ function trackingNote() {
 
 /** @param {HTMLElement} list @param {Array<{ field: string, rule?: string, message: string }>} items */
 function showWarnings(list, items) {
-  replace(list, items.length === 0
-    ? h('li', { class: 'ok' }, t('content.noWarnings'))
-    : items.map((w) => h('li', {}, h('code', {}, w.field), ' ', warningText(w))));
+  replace(
+    list,
+    items.length === 0
+      ? h('li', { class: 'ok' }, t('content.noWarnings'))
+      : items.map((w) => h('li', {}, h('code', {}, w.field), ' ', warningText(w))),
+  );
 }
 
 /**
@@ -161,7 +230,12 @@ function previewPanel(base) {
   const amount = input('sample-amount', '€ 121,00');
   const subject = h('p', { class: 'preview-subject', id: 'preview-subject' });
   const text = h('pre', { class: 'preview-text', id: 'preview-text' });
-  const frame = h('div', { class: 'preview-html', role: 'region', 'aria-label': t('content.previewHtml'), id: 'preview-html' });
+  const frame = h('div', {
+    class: 'preview-html',
+    role: 'region',
+    'aria-label': t('content.previewHtml'),
+    id: 'preview-html',
+  });
   const lint = h('ul', { class: 'warnings', 'aria-label': t('content.previewWarnings') });
   const status = statusLine();
   /** @type {Record<string, string>} */
@@ -171,7 +245,11 @@ function previewPanel(base) {
   const run = async () => {
     const mine = ++seq;
     /** @type {Record<string, unknown>} */
-    const body = { language: last.language, documentType: last.documentType, variables: { 'document-number': number.value, 'client-name': client.value, amount: amount.value } };
+    const body = {
+      language: last.language,
+      documentType: last.documentType,
+      variables: { 'document-number': number.value, 'client-name': client.value, amount: amount.value },
+    };
     if (last.subject?.trim()) body.subject = last.subject;
     if (last.text?.trim()) body.text = last.text;
     try {
@@ -194,11 +272,25 @@ function previewPanel(base) {
     timer = window.setTimeout(run, 300);
   };
   for (const el of [number, client, amount]) el.addEventListener('input', () => update(last));
-  const el = h('section', { 'aria-labelledby': 'preview-title' },
+  const el = h(
+    'section',
+    { 'aria-labelledby': 'preview-title' },
     h('h2', { id: 'preview-title' }, t('content.preview')),
-    h('div', { class: 'row' }, field('sample-number', t('content.sampleNumber'), number), field('sample-client', t('content.sampleClient'), client), field('sample-amount', t('content.sampleAmount'), amount)),
-    h('h3', {}, t('content.previewSubject')), subject,
-    h('h3', {}, t('content.previewText')), text,
-    frame, h('h3', {}, t('content.previewWarnings')), lint, status.el);
+    h(
+      'div',
+      { class: 'row' },
+      field('sample-number', t('content.sampleNumber'), number),
+      field('sample-client', t('content.sampleClient'), client),
+      field('sample-amount', t('content.sampleAmount'), amount),
+    ),
+    h('h3', {}, t('content.previewSubject')),
+    subject,
+    h('h3', {}, t('content.previewText')),
+    text,
+    frame,
+    h('h3', {}, t('content.previewWarnings')),
+    lint,
+    status.el,
+  );
   return { el, update };
 }

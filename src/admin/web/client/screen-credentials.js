@@ -24,23 +24,43 @@ export async function render(ctx) {
       const made = await api('POST', `${base}/rotate`, {});
       fresh.replaceChildren(shownOnce('new-password', t('credentials.newPassword'), made.password));
       status.show(t('credentials.rotated'), 'ok');
-    } catch (err) { status.show(errorText(err), 'error'); }
+    } catch (err) {
+      status.show(errorText(err), 'error');
+    }
   };
-  return h('section', { 'aria-labelledby': 'credentials-title' },
+  return h(
+    'section',
+    { 'aria-labelledby': 'credentials-title' },
     h('h1', { id: 'credentials-title', tabindex: '-1' }, t('credentials.title')),
-    h('div', { class: 'card' },
+    h(
+      'div',
+      { class: 'card' },
       h('p', {}, t('credentials.intro')),
-      h('dl', {},
+      h(
+        'dl',
+        {},
         h('dt', {}, t('credentials.username')),
-        h('dd', {}, h('code', { id: 'smtp-username' }, creds.username), ' ',
-          copyButton(t('common.copy'), () => creds.username, (ok) => copied.show(t(ok ? 'common.copied' : 'common.copyFailed'), ok ? 'ok' : 'error'))),
+        h(
+          'dd',
+          {},
+          h('code', { id: 'smtp-username' }, creds.username),
+          ' ',
+          copyButton(
+            t('common.copy'),
+            () => creds.username,
+            (ok) => copied.show(t(ok ? 'common.copied' : 'common.copyFailed'), ok ? 'ok' : 'error'),
+          ),
+        ),
         h('dt', {}, t('credentials.password')),
         h('dd', {}, t(creds.hasPassword ? 'credentials.passwordSet' : 'credentials.passwordNone')),
         h('dt', {}, t('credentials.changed')),
-        h('dd', {}, when(creds.updatedAt))),
+        h('dd', {}, when(creds.updatedAt)),
+      ),
       copied.el,
       h('button', { type: 'button', class: 'primary', onclick: rotate }, t('credentials.rotate')),
       h('p', { class: 'hint' }, t('credentials.rotateHint')),
       status.el,
-      fresh));
+      fresh,
+    ),
+  );
 }

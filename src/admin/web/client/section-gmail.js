@@ -19,22 +19,38 @@ export function gmailSection(base, gmail, ctx) {
       // only a web address: never let an answer turn into a javascript: navigation
       if (!/^https?:\/\//i.test(String(consentUrl))) throw new Error('not a web address');
       location.assign(consentUrl);
-    } catch (err) { status.show(errorText(err), 'error'); }
+    } catch (err) {
+      status.show(errorText(err), 'error');
+    }
   };
   const unlink = async () => {
     try {
       await api('DELETE', `${base}/gmail/link`);
       ctx.rerender();
-    } catch (err) { status.show(errorText(err), 'error'); }
+    } catch (err) {
+      status.show(errorText(err), 'error');
+    }
   };
-  const state = gmail.status === 'linked'
-    ? t('gmail.linked', { address: gmail.address ?? '' })
-    : gmail.status === 'broken' ? t('gmail.broken', { reason: gmail.brokenReason ?? '' }) : t('gmail.unlinked');
-  return h('section', { class: 'card', 'aria-labelledby': 'gmail-title' },
+  const state =
+    gmail.status === 'linked'
+      ? t('gmail.linked', { address: gmail.address ?? '' })
+      : gmail.status === 'broken'
+        ? t('gmail.broken', { reason: gmail.brokenReason ?? '' })
+        : t('gmail.unlinked');
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'gmail-title' },
     h('h2', { id: 'gmail-title' }, t('gmail.title')),
     h('p', { class: gmail.status === 'broken' ? 'status error' : '' }, state),
-    gmail.dailyLimit !== undefined ? h('p', { class: 'hint' }, t('gmail.usage', { sent: gmail.sentToday ?? 0, limit: gmail.dailyLimit })) : null,
-    h('button', { type: 'button', class: 'primary', onclick: link }, t(gmail.status === 'unlinked' ? 'gmail.link' : 'gmail.relink')),
+    gmail.dailyLimit !== undefined
+      ? h('p', { class: 'hint' }, t('gmail.usage', { sent: gmail.sentToday ?? 0, limit: gmail.dailyLimit }))
+      : null,
+    h(
+      'button',
+      { type: 'button', class: 'primary', onclick: link },
+      t(gmail.status === 'unlinked' ? 'gmail.link' : 'gmail.relink'),
+    ),
     gmail.status !== 'unlinked' ? h('button', { type: 'button', onclick: unlink }, t('gmail.unlink')) : null,
-    status.el);
+    status.el,
+  );
 }

@@ -19,27 +19,68 @@ export function suppressionSection(base, list, ctx) {
     try {
       await api('DELETE', `${base}/suppressions/${enc(addr)}`);
       ctx.rerender();
-    } catch (err) { status.show(errorText(err), 'error'); }
+    } catch (err) {
+      status.show(errorText(err), 'error');
+    }
   };
-  return h('section', { class: 'card', 'aria-labelledby': 'suppressions-title' },
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'suppressions-title' },
     h('h2', { id: 'suppressions-title' }, t('suppressions.title')),
     h('p', { class: 'hint' }, t('suppressions.intro')),
-    list.suppressions.length === 0 ? h('p', {}, t('suppressions.none')) : h('ul', { class: 'suppressions' }, list.suppressions.map((s) => h('li', {},
-      h('strong', {}, s.address), ` · ${when(s.lastBounceAt ?? s.createdAt)} · `,
-      s.bounces > 0 ? t('suppressions.bounced', { count: s.bounces }) : t('suppressions.byHand'), ': ', h('code', {}, s.reason), ' ',
-      h('button', { type: 'button', onclick: remove(s.address), 'aria-label': t('suppressions.removeFor', { address: s.address }) }, t('suppressions.remove'))))),
-    h('form', {
-      'aria-labelledby': 'suppressions-add-title',
-      onsubmit: async (/** @type {SubmitEvent} */ ev) => {
-        ev.preventDefault();
-        try {
-          await api('POST', `${base}/suppressions`, { address: address.value.trim(), ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
-          ctx.rerender();
-        } catch (err) { status.show(errorText(err), 'error'); }
+    list.suppressions.length === 0
+      ? h('p', {}, t('suppressions.none'))
+      : h(
+          'ul',
+          { class: 'suppressions' },
+          list.suppressions.map((s) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, s.address),
+              ` · ${when(s.lastBounceAt ?? s.createdAt)} · `,
+              s.bounces > 0 ? t('suppressions.bounced', { count: s.bounces }) : t('suppressions.byHand'),
+              ': ',
+              h('code', {}, s.reason),
+              ' ',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: remove(s.address),
+                  'aria-label': t('suppressions.removeFor', { address: s.address }),
+                },
+                t('suppressions.remove'),
+              ),
+            ),
+          ),
+        ),
+    h(
+      'form',
+      {
+        'aria-labelledby': 'suppressions-add-title',
+        onsubmit: async (/** @type {SubmitEvent} */ ev) => {
+          ev.preventDefault();
+          try {
+            await api('POST', `${base}/suppressions`, {
+              address: address.value.trim(),
+              ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+            });
+            ctx.rerender();
+          } catch (err) {
+            status.show(errorText(err), 'error');
+          }
+        },
       },
-    },
-    h('h3', { id: 'suppressions-add-title' }, t('suppressions.add')),
-    h('div', { class: 'row' }, field('suppress-address', t('suppressions.address'), address), field('suppress-reason', t('suppressions.reason'), reason)),
-    h('button', { type: 'submit' }, t('suppressions.addButton'))),
-    status.el);
+      h('h3', { id: 'suppressions-add-title' }, t('suppressions.add')),
+      h(
+        'div',
+        { class: 'row' },
+        field('suppress-address', t('suppressions.address'), address),
+        field('suppress-reason', t('suppressions.reason'), reason),
+      ),
+      h('button', { type: 'submit' }, t('suppressions.addButton')),
+    ),
+    status.el,
+  );
 }

@@ -19,7 +19,7 @@ const TEXTS: Readonly<Record<MailLanguage, MailText>> = {
   },
   fr: {
     subject: 'Copie pour la comptabilité : %original-subject%',
-    text: 'Bonjour,\r\n\r\nPour votre comptabilité : les documents de « %original-subject% », tels qu\'envoyés au client (%document-count% pièce(s) jointe(s)).\r\n\r\nCordialement,\r\n%company-name%\r\n',
+    text: "Bonjour,\r\n\r\nPour votre comptabilité : les documents de « %original-subject% », tels qu'envoyés au client (%document-count% pièce(s) jointe(s)).\r\n\r\nCordialement,\r\n%company-name%\r\n",
   },
   en: {
     subject: 'Copy for your records: %original-subject%',

@@ -7,5 +7,5 @@ export type MailLanguage = (typeof MAIL_LANGUAGES)[number];
 
 export function mailLanguage(language: string): MailLanguage {
   const primary = language.toLowerCase().split('-')[0] ?? '';
-  return (MAIL_LANGUAGES as readonly string[]).includes(primary) ? primary as MailLanguage : 'en';
+  return (MAIL_LANGUAGES as readonly string[]).includes(primary) ? (primary as MailLanguage) : 'en';
 }

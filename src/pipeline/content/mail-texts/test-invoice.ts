@@ -22,7 +22,7 @@ const TEXTS: Readonly<Record<MailLanguage, TestInvoiceText>> = {
   },
   fr: {
     subject: 'Facture de test – %company-name%',
-    text: 'Bonjour,\r\n\r\nCeci est une facture de test (%document-number%), envoyée par Postbode via votre propre serveur de messagerie. Voici à quoi ressemble une facture que vos clients reçoivent. Aucune action n\'est requise.\r\n\r\nCordialement,\r\n%company-name%\r\n',
+    text: "Bonjour,\r\n\r\nCeci est une facture de test (%document-number%), envoyée par Postbode via votre propre serveur de messagerie. Voici à quoi ressemble une facture que vos clients reçoivent. Aucune action n'est requise.\r\n\r\nCordialement,\r\n%company-name%\r\n",
     filename: 'facture-de-test.pdf',
     pdfLine: 'Facture de test TEST-0001 - ne pas payer',
   },

@@ -17,7 +17,13 @@ export interface Capabilities {
 
 /** After HELO (no extensions) or before EHLO. */
 export const NO_CAPABILITIES: Capabilities = Object.freeze({
-  pipelining: false, startTls: false, smtpUtf8: false, eightBitMime: false, size: false, maxSize: 0, auth: new Set<string>(),
+  pipelining: false,
+  startTls: false,
+  smtpUtf8: false,
+  eightBitMime: false,
+  size: false,
+  maxSize: 0,
+  auth: new Set<string>(),
 });
 
 /** Reads the keyword lines of an EHLO reply; the first line is the server's greeting name. */
@@ -30,7 +36,10 @@ export function parseCapabilities(reply: ServerReply): Capabilities {
   let maxSize = 0;
   const auth = new Set<string>();
   for (const line of reply.lines.slice(1)) {
-    const [keyword = '', ...params] = line.trim().toUpperCase().split(/[\s=]+/);
+    const [keyword = '', ...params] = line
+      .trim()
+      .toUpperCase()
+      .split(/[\s=]+/);
     if (keyword === 'PIPELINING') pipelining = true;
     else if (keyword === 'STARTTLS') startTls = true;
     else if (keyword === 'SMTPUTF8') smtpUtf8 = true;

@@ -70,23 +70,36 @@ export class SmtpConnection {
   private markClosed!: () => void;
 
   private constructor(
-    socket: Socket, implicitTls: boolean, private readonly onGone: (conn: SmtpConnection) => void, private readonly address: string | undefined,
+    socket: Socket,
+    implicitTls: boolean,
+    private readonly onGone: (conn: SmtpConnection) => void,
+    private readonly address: string | undefined,
   ) {
     this.socket = socket;
     this.tlsPending = implicitTls;
-    this.closed = new Promise((resolve) => { this.markClosed = resolve; });
+    this.closed = new Promise((resolve) => {
+      this.markClosed = resolve;
+    });
     socket.setNoDelay(true);
     this.attach(socket);
-    if (implicitTls) socket.once('secureConnect', () => { this.tlsPending = false; });
+    if (implicitTls)
+      socket.once('secureConnect', () => {
+        this.tlsPending = false;
+      });
   }
 
   /** Starts connecting; failures surface through the first `read()` (the greeting). */
-  static open(endpoint: Endpoint, implicitTls: boolean, onGone: (conn: SmtpConnection) => void, dial?: Dial): SmtpConnection {
+  static open(
+    endpoint: Endpoint,
+    implicitTls: boolean,
+    onGone: (conn: SmtpConnection) => void,
+    dial?: Dial,
+  ): SmtpConnection {
     const host = endpoint.address ?? endpoint.host;
     const raw = dial?.(host, endpoint.port);
     const socket = implicitTls
       ? tlsConnect({ ...tlsOptions(endpoint), port: endpoint.port, ...(raw ? { socket: raw } : {}) })
-      : raw ?? netConnect({ host, port: endpoint.port });
+      : (raw ?? netConnect({ host, port: endpoint.port }));
     return new SmtpConnection(socket, implicitTls, onGone, endpoint.address);
   }
 
@@ -102,7 +115,9 @@ export class SmtpConnection {
       return Promise.resolve(reply);
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
   }
 
   /** Commands, CRLF included; pipelined commands go out in one call. */

@@ -40,7 +40,12 @@ export function envelopeError(envelope: Envelope): Error | undefined {
  * with 8-bit bytes is announced (RFC 6152) when the server offers 8BITMIME; without the offer
  * it goes as it is, as most servers take it anyway.
  */
-export function envelopeCommands(envelope: Envelope, caps: Capabilities, size: number, eightBit = false): EnvelopeCommands {
+export function envelopeCommands(
+  envelope: Envelope,
+  caps: Capabilities,
+  size: number,
+  eightBit = false,
+): EnvelopeCommands {
   const international = NON_ASCII.test(envelope.from) || envelope.to.some((rcpt) => NON_ASCII.test(rcpt));
   const utf8 = international && caps.smtpUtf8;
   const body = eightBit && caps.eightBitMime ? ' BODY=8BITMIME' : '';

@@ -51,7 +51,11 @@ async function hello(conn: SmtpConnection, name: string): Promise<Capabilities> 
  * Opportunistic: plain text goes on when not offered or refused; a failed handshake still
  * fails, as the socket is gone by then.
  */
-async function secure(conn: SmtpConnection, s: SessionSettings, caps: Capabilities): Promise<{ caps: Capabilities; tls: boolean }> {
+async function secure(
+  conn: SmtpConnection,
+  s: SessionSettings,
+  caps: Capabilities,
+): Promise<{ caps: Capabilities; tls: boolean }> {
   const plain = { caps, tls: s.security === 'implicit' };
   const required = s.security === 'starttls';
   if (!required && s.security !== 'opportunistic') return plain;

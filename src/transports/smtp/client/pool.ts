@@ -104,7 +104,9 @@ export class SmtpPool {
     const closed = clientError('ECONNECTION', 'SMTP pool is closed');
     for (const job of this.waiting.splice(0)) this.settle(job, answerAll(job.envelope, closed));
     for (const slot of [...this.idle]) slot.conn.quit();
-    const grace = setTimeout(() => { for (const slot of [...this.slots]) slot.conn.destroy(closed); }, this.settings.closeGraceMs);
+    const grace = setTimeout(() => {
+      for (const slot of [...this.slots]) slot.conn.destroy(closed);
+    }, this.settings.closeGraceMs);
     await Promise.all([...this.sockets].map((conn) => conn.closed));
     clearTimeout(grace);
   }
@@ -169,7 +171,10 @@ export class SmtpPool {
     void slot.conn.closed.then(() => this.sockets.delete(slot.conn));
     job.slot = slot;
     handshake(slot.conn, session).then(
-      (caps) => { slot.caps = caps; void this.run(job, slot); },
+      (caps) => {
+        slot.caps = caps;
+        void this.run(job, slot);
+      },
       (err: unknown) => {
         this.options.logger.debug({ err, nextHop: this.nextHop }, 'smtp connection failed');
         slot.conn.destroy(err as Error);
@@ -199,7 +204,10 @@ export class SmtpPool {
   }
 
   private retry(job: Job, err: unknown): void {
-    this.options.logger.debug({ err, nextHop: this.nextHop }, 'pooled smtp connection was stale, retrying on a fresh one');
+    this.options.logger.debug(
+      { err, nextHop: this.nextHop },
+      'pooled smtp connection was stale, retrying on a fresh one',
+    );
     job.retried = true;
     job.slot = undefined;
     this.waiting.unshift(job);
@@ -213,7 +221,9 @@ export class SmtpPool {
     if (this.closing || conn.messages >= this.settings.maxMessagesPerConnection) return conn.quit();
     conn.idle = true;
     if (slot.idleTimer === undefined) {
-      slot.idleTimer = setTimeout(() => { if (conn.idle) conn.quit(); }, this.settings.idleTimeoutMs);
+      slot.idleTimer = setTimeout(() => {
+        if (conn.idle) conn.quit();
+      }, this.settings.idleTimeoutMs);
       slot.idleTimer.unref();
     } else {
       slot.idleTimer.refresh(); // re-arms the same timer: no allocation per message

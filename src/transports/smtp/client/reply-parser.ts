@@ -82,7 +82,8 @@ export class ReplyParser {
       start = lf + 1;
       lf = data.indexOf(LF, start);
     }
-    if (data.length - start > this.maxLine) throw new ReplyProtocolError(`reply line longer than ${this.maxLine} bytes`);
+    if (data.length - start > this.maxLine)
+      throw new ReplyProtocolError(`reply line longer than ${this.maxLine} bytes`);
     if (start < data.length) this.partial = data.subarray(start);
   }
 
@@ -92,7 +93,8 @@ export class ReplyParser {
     this.raw.push(line);
     this.texts.push(match[3] ?? '');
     if (match[2] === '-') {
-      if (this.raw.length >= MAX_REPLY_LINES) throw new ReplyProtocolError(`reply longer than ${MAX_REPLY_LINES} lines`);
+      if (this.raw.length >= MAX_REPLY_LINES)
+        throw new ReplyProtocolError(`reply longer than ${MAX_REPLY_LINES} lines`);
       return;
     }
     const reply: ServerReply = {

@@ -51,7 +51,7 @@ async function pipelined(conn: SmtpConnection, cmds: EnvelopeCommands): Promise<
   const mail = await conn.read();
   const rcpts: ServerReply[] = [];
   let last = mail;
-  for (let i = 0; i < cmds.rcpts.length; i++) rcpts.push(last = await next(conn, last));
+  for (let i = 0; i < cmds.rcpts.length; i++) rcpts.push((last = await next(conn, last)));
   return { mail, rcpts, data: await next(conn, last) };
 }
 
@@ -97,7 +97,12 @@ async function body(conn: SmtpConnection, rcpts: readonly ServerReply[], raw: Bu
  * Sends one message; resolves with one answer per recipient in envelope order. Rejects only
  * when the connection fails before the body: the pool then decides about a retry.
  */
-export async function sendMessage(conn: SmtpConnection, caps: Capabilities, envelope: Envelope, raw: Buffer): Promise<RecipientAnswer[]> {
+export async function sendMessage(
+  conn: SmtpConnection,
+  caps: Capabilities,
+  envelope: Envelope,
+  raw: Buffer,
+): Promise<RecipientAnswer[]> {
   if (caps.maxSize > 0 && raw.length > caps.maxSize) return envelope.to.map(() => tooBig(caps.maxSize));
   // isAscii is a vectorised scan: microseconds for 100 KB, and only asked when the server cares
   const cmds = envelopeCommands(envelope, caps, raw.length, caps.eightBitMime && !isAscii(raw));

@@ -57,11 +57,13 @@ describe('sample PDF', () => {
 });
 
 describe('accountant content', () => {
-  const mail = (subject: string) => simpleParser(`From: a@acme.test\r\nTo: jan@x.test\r\nSubject: ${subject}\r\n\r\nBody\r\n`);
+  const mail = (subject: string) =>
+    simpleParser(`From: a@acme.test\r\nTo: jan@x.test\r\nSubject: ${subject}\r\n\r\nBody\r\n`);
 
-  it('uses the tenant template in the accountant\'s language, else the built-in text in it', async () => {
+  it("uses the tenant template in the accountant's language, else the built-in text in it", async () => {
     const settings = contentSettingsSchema.parse({
-      companyName: 'Acme', recipientLanguages: { 'els@acct.test': 'fr' },
+      companyName: 'Acme',
+      recipientLanguages: { 'els@acct.test': 'fr' },
       accountant: { subject: { nl: '%company-name% – %original-subject% (%document-count%)' } },
     });
     const nl = accountantContent(await mail('Factuur 12'), settings, 'acct@acct.test', 2);
@@ -79,13 +81,18 @@ describe('accountant content', () => {
     expect(bad.error?.issues[0]?.path).toEqual(['accountant', 'text', 'en']);
     const lineBreak = contentSettingsSchema.safeParse({ accountant: { subject: { en: 'a\nb' } } });
     expect(lineBreak.success).toBe(false);
-    expect(contentSettingsSchema.safeParse({ accountant: { subject: { en: '%original-subject% %document-count%' } } }).success).toBe(true);
+    expect(
+      contentSettingsSchema.safeParse({ accountant: { subject: { en: '%original-subject% %document-count%' } } })
+        .success,
+    ).toBe(true);
     expect(contentSettingsSchema.safeParse({ constants: { 'original-subject': 'x' } }).success).toBe(false);
   });
 
-  it('knows a copy by its recipients\' roles', () => {
+  it("knows a copy by its recipients' roles", () => {
     expect(isAccountantCopy({ recipients: [{ address: 'a@x.test', role: 'accountant' }] })).toBe(true);
-    expect(isAccountantCopy({ recipients: [{ address: 'a@x.test' }, { address: 'b@x.test', role: 'accountant' }] })).toBe(false);
+    expect(
+      isAccountantCopy({ recipients: [{ address: 'a@x.test' }, { address: 'b@x.test', role: 'accountant' }] }),
+    ).toBe(false);
     expect(isAccountantCopy({ recipients: [] })).toBe(false);
   });
 });
