@@ -3,8 +3,11 @@
  * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
  *
  *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls] [--forwarding]
+ *                    [--defer-first]
  *   npm run bench -- --fairness [--count 1000] [--sink-delay 1000]   (see fairness.ts)
  *
+ * --defer-first: the sink answers 451 to the first delivery of each message, so every message is
+ * retried once (retry delay 200 ms): CPU per message then includes the cost of a retry.
  * --forwarding sets platform.sendingDomain: every message is rewritten (forwarding mode, VERP)
  * and DKIM-signed with the platform key, the full pipeline of a hosted invoicing platform.
  *
@@ -46,12 +49,14 @@ function parseArgs(argv: string[]) {
     forwarding: false,
     fairness: false,
     sinkDelay: 1000,
+    deferFirst: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--no-tls') o.tls = false;
     else if (a === '--forwarding') o.forwarding = true;
     else if (a === '--fairness') o.fairness = true;
+    else if (a === '--defer-first') o.deferFirst = true;
     else if (a === '--sink-delay') o.sinkDelay = Number(argv[++i]);
     else if (a === '--count') o.count = Number(argv[++i]);
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
@@ -134,6 +139,7 @@ async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: 
     // Without a sending domain the load tool's From is not a domain the bench tenant verified: run as a
     // plain relay. The sender guard still runs (another tenant's domains stay refused), so the cost is the same.
     POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
+    ...(opts.deferFirst ? { POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200', POSTBODE_QUEUE__RETRY__JITTER: '0' } : {}),
   };
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway alone.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -174,6 +180,7 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
   const creds = await createTenant(dataDir);
   const gw = await startGateway(dataDir, sink);
   const pid = gw.child.pid ?? 0;
+  sink.deferFirst(opts.deferFirst);
   try {
     const cpu0 = cpuMs(pid);
     const before = sink.count();
@@ -186,7 +193,7 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
     const rss = peakRssMiB(pid);
     const split = rssSplitMiB(pid);
     const e2e = (sink.count() - before) / e2eSeconds;
-    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}`;
+    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(
       `${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
@@ -195,6 +202,7 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
         ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB (now ${split.anon.toFixed(0)} anon + ${split.file.toFixed(0)} file-backed), delivered/direct ${(e2e / directRate).toFixed(3)}`,
     );
   } finally {
+    sink.deferFirst(false);
     gw.child.kill('SIGTERM');
     await waitFor(() => gw.child.exitCode !== null, 15_000);
     await rm(dataDir, { recursive: true, force: true });

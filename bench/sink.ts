@@ -3,6 +3,8 @@ import { SMTPServer } from 'smtp-server';
 export interface BenchSink {
   readonly port: number;
   count(): number;
+  /** While on, the first delivery of each message (by Message-ID) gets 451: every message is retried once. */
+  deferFirst(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,8 @@ export interface BenchSinkOptions {
  */
 export async function startBenchSink(options: BenchSinkOptions = {}): Promise<BenchSink> {
   let received = 0;
+  let deferring = false;
+  const seen = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -27,8 +31,17 @@ export async function startBenchSink(options: BenchSinkOptions = {}): Promise<Be
     maxClients: 2000,
     size: 50 * 1024 * 1024,
     onData(stream, session, cb) {
-      stream.on('data', () => undefined);
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (deferring && head.length < 8192) head += chunk.toString('latin1');
+      });
       stream.on('end', () => {
+        const id = deferring ? /^message-id:\s*(\S+)/im.exec(head)?.[1] : undefined;
+        if (id !== undefined && !seen.has(id)) {
+          seen.add(id);
+          cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
+          return;
+        }
         const done = (): void => {
           received++;
           options.onMessage?.(session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
@@ -45,6 +58,9 @@ export async function startBenchSink(options: BenchSinkOptions = {}): Promise<Be
   return {
     port,
     count: () => received,
+    deferFirst: (on) => {
+      deferring = on;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
