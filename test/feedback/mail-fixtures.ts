@@ -15,7 +15,7 @@ export function standardDsn(opts: {
     'From: MAILER-DAEMON@mx.customer.test (Mail Delivery System)',
     `To: ${opts.to}`,
     'Subject: ' +
-      `${opts.action === 'failed' ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'}`,
+      (opts.action === 'failed' ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'),
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
     'Content-Type: multipart/report; report-type=delivery-status;',

@@ -57,7 +57,7 @@ function setup() {
 
 describe('reply confirmation', () => {
   it(
-    'an address on a domain the tenant verified is ' + 'confirmed without a mail; for another tenant it is not',
+    'an address on a domain the tenant verified is confirmed without a mail; ' + 'for another tenant it is not',
     async () => {
       const { confirmation, mailed } = setup();
       await confirmation.onReplyToSaved(TENANT, 'Office@Acme.test');
@@ -81,7 +81,7 @@ describe('reply confirmation', () => {
   });
 
   it(
-    'mails at most 5 links a day, a minute apart, whatever ' + 'the addresses; a refused resend keeps the pending link',
+    'mails at most 5 links a day, a minute apart, ' + 'whatever the addresses; a refused resend keeps the pending link',
     async () => {
       const { confirmation, mailed, tokenOf, advance } = setup();
       for (let i = 0; i < 5; i++) {

@@ -12,8 +12,8 @@ function nested(depth: number): string {
   let body = 'Content-Type: text/plain\r\n\r\nleaf\r\n';
   for (let i = depth; i >= 1; i--)
     body =
-      `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\npreamble\r\n--b${i}\r\n${body}--b${i}--\r\n` +
-      'epilogue\r\n';
+      `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n` +
+      `preamble\r\n--b${i}\r\n${body}--b${i}--\r\nepilogue\r\n`;
   return `Subject: n\r\n${body}`;
 }
 

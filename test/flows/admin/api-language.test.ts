@@ -49,7 +49,7 @@ describe('API texts in nl and en with stable codes', () => {
   });
 
   it(
-    'a validation error answers in Dutch and in English ' + 'with the same codes; fields stay lists of strings',
+    'a validation error answers in Dutch and in English with the same codes; ' + 'fields stay lists of strings',
     async () => {
       const nl = await preview('Factuur %nope%', 'nl-BE,nl;q=0.9,en;q=0.5');
       const en = await preview('Factuur %nope%', 'en');

@@ -71,7 +71,7 @@ describe('POST /api/v1/tenants', () => {
   });
 
   it(
-    'answers malformed JSON with 400, a JSON array with ' + '400 and a body over the limit with 413, all as JSON',
+    'answers malformed JSON with 400, ' + 'a JSON array with 400 and a body over the limit with 413, all as JSON',
     async () => {
       const bad = await h.call('POST', '/api/v1/tenants', { token: admin, raw: '{"name": ' });
       expect(bad.status).toBe(400);

@@ -188,7 +188,7 @@ describe('tenant purge after DELETE /tenants/:id', () => {
   });
 
   it(
-    'force=true with mail deferred: nothing is purged ' + 'until that mail is final, then the next run removes it',
+    'force=true with mail deferred: ' + 'nothing is purged until that mail is final, then the next run removes it',
     async () => {
       const queued = await newTenant('Queued BV');
       await furnish(queued.id, 'queued');

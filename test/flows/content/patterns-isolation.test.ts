@@ -157,8 +157,8 @@ describe('tenant patterns cannot block anything', () => {
     lag.disable();
     const maxLagMs = lag.max / 1e6;
     console.log(
-      `honest invoice delivered in ${honestMs} ms; event loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ` +
-        `ms, max ${maxLagMs.toFixed(1)} ms`,
+      `honest invoice delivered in ${honestMs} ms; ` +
+        `event loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${maxLagMs.toFixed(1)} ms`,
     );
 
     expect(headerOf(invoice!.raw, 'Subject')).toEqual(['Factuur 2024-0012']);
@@ -181,8 +181,8 @@ describe('tenant patterns cannot block anything', () => {
   }, 30_000);
 
   it(
-    'a stored rule the engine refuses (saved before it ' +
-      'changed) is skipped, flagged in the API, and blocks no mail',
+    'a stored rule the engine refuses (saved before it changed) is skipped, ' +
+      'flagged in the API, and blocks no mail',
     async () => {
       // Written straight into the store, as an older version would have left it: the API refuses it now.
       const rules = [

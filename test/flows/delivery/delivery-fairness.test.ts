@@ -107,8 +107,8 @@ describe("fair delivery: one tenant's backlog does not crowd out another tenant"
     );
     const latency = Date.now() - sent;
     console.log(
-      `invoice delivered ${latency} ms after sending, behind ${BACKLOG - sink.messages.length + 1} queued bulk ` +
-        `messages (${info.messageId})`,
+      `invoice delivered ${latency} ms after sending, ` +
+        `behind ${BACKLOG - sink.messages.length + 1} queued bulk messages (${info.messageId})`,
     );
     expect(arrived.envelope.from).toBe('facturen@invoice.test');
     expect(latency).toBeLessThan(5_000);

@@ -128,7 +128,7 @@ describe('LmdbQueue body archive', () => {
   });
 
   it(
-    'after a crash between the archive write and the ' + 'completion: body served, message pending and deliverable',
+    'after a crash between the archive write and the completion: ' + 'body served, message pending and deliverable',
     async () => {
       const queue = open();
       const raw = rawMail(8);

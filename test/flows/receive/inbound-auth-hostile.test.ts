@@ -55,7 +55,7 @@ describe('AUTH PLAIN authorisation identity (RFC 4616)', () => {
 
 describe('AUTH only after TLS', () => {
   it(
-    'does not advertise AUTH before STARTTLS and refuses ' + 'it with 538 5.7.11, even for a plaintext-allowed tenant',
+    'does not advertise AUTH before STARTTLS and refuses it with 538 5.7.11, ' + 'even for a plaintext-allowed tenant',
     async () => {
       running = await startInbound({ tls, tenants });
       const { client } = await RawSmtp.open(running.port);
@@ -88,7 +88,7 @@ describe('AUTH only after TLS', () => {
   );
 
   it(
-    'refuses MAIL FROM on a plaintext session of a tenant ' + 'that requires TLS with 530 5.7.0; others are unaffected',
+    'refuses MAIL FROM on a plaintext session of a tenant that requires TLS with 530 5.7.0; ' + 'others are unaffected',
     async () => {
       running = await startInbound({ tls, tenants });
       const plainSession = await session(running.port, { localAddress: '127.0.0.3' });
@@ -127,7 +127,7 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
   };
 
   it(
-    'failures from one address lock the user out from that ' + 'address only; the right password works from another',
+    'failures from one address lock the user out from that address only; ' + 'the right password works from another',
     async () => {
       running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: limits } });
       const attacker = await session(running.port, { tls: true, localAddress: '127.0.0.2' });

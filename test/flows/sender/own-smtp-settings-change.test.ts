@@ -64,7 +64,7 @@ describe('own-SMTP settings changed while in the mode', () => {
   }
 
   it(
-    'keeps the mode, needs a test, holds the mail with ' + 'the reason, and releases it after a passing test-send',
+    'keeps the mode, needs a test, holds the mail with the reason, ' + 'and releases it after a passing test-send',
     async () => {
       expect(
         (await api(gw, 'PUT', path(), { smtp: smtp('old-password'), ownAddress: 'billing@acme.test' })).status,

@@ -128,7 +128,7 @@ describe('settings page: sent mail and SMTP login', () => {
   );
 
   it(
-    'shows a deferred recipient with the reason, and "Retry ' + 'now" delivers it; "Send to accountant" queues a copy',
+    'shows a deferred recipient with the reason, ' + 'and "Retry now" delivers it; "Send to accountant" queues a copy',
     async () => {
       const { page } = tp;
       const info = await legacyClient(gw).sendMail({
@@ -180,7 +180,7 @@ describe('settings page: sent mail and SMTP login', () => {
   );
 
   it(
-    'SMTP login: copies the user name; a new password ' + 'is shown once and works, the old one no longer does',
+    'SMTP login: copies the user name; ' + 'a new password is shown once and works, the old one no longer does',
     async () => {
       const { page } = tp;
       await page.getByRole('link', { name: 'SMTP login' }).click();

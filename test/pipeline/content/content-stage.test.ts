@@ -82,7 +82,7 @@ describe('content stage', () => {
   });
 
   it(
-    'leaves legacy HTML to the tracking stage: content ' + 'off means nothing rendered, even with an HTML part',
+    'leaves legacy HTML to the tracking stage: ' + 'content off means nothing rendered, even with an HTML part',
     async () => {
       const notes = new Map<string, ContentAnnotation>();
       expect(

@@ -24,7 +24,7 @@ describe('test invoice', () => {
   });
 
   it(
-    'falls back to English for a language without built-in ' + "texts, and ignores the tenant's invoice templates",
+    'falls back to English for a language without built-in texts, ' + "and ignores the tenant's invoice templates",
     async () => {
       const settings = contentSettingsSchema.parse({
         defaultLanguage: 'es',

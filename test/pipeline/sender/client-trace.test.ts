@@ -17,8 +17,8 @@ const strip = (raw: string): string =>
 
 describe('withoutClientHop', () => {
   it(
-    "drops the client's name and address from the Received: line trace-headers.ts writes, keeping hop, id, " +
-      'recipient and date',
+    "drops the client's name and address from the Received: line trace-headers.ts writes, " +
+      'keeping hop, id, recipient and date',
     () => {
       const out = strip(
         `${ours}Received: from inner.lan (10.0.0.5) by kantoor-pc-07; Mon, 7 Dec 2026 07:59:00 +0000\r\n` +

@@ -80,7 +80,7 @@ describe('sender identity stage', () => {
   });
 
   it(
-    'never turns the legacy From into a Reply-To, and drops ' + 'a legacy Reply-To or Sender the tenant does not own',
+    'never turns the legacy From into a Reply-To, ' + 'and drops a legacy Reply-To or Sender the tenant does not own',
     () => {
       const out = rewrite(legacy, { ...forwarding, replyTo: undefined });
       expect(out).not.toContain('Reply-To');
