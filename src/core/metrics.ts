@@ -9,11 +9,16 @@ export interface Metrics {
   rejected(reason: string): void;
   /** Per-recipient delivery outcomes. */
   delivery(outcome: 'delivered' | 'deferred' | 'bounced' | 'expired', count: number): void;
-  /** Inbound MX (src/feedback/): a bounce by category (hard, soft, delayed), a forwarded reply, a reply not forwarded (category: why), a recorded auto-reply, a dropped forgery. */
+  /**
+   * Inbound MX (src/feedback/): a bounce by category (hard, soft, delayed), a forwarded reply, a reply not forwarded
+   * (category: why), a recorded auto-reply, a dropped forgery.
+   */
   mx?(event: MxEvent, category?: string): void;
   /** Gmail mode (src/transports/gmail/gmail-transport.ts): one outcome per API send or refusal to send. */
   gmail?(outcome: GmailOutcome): void;
-  /** A per-tenant or per-session limit refused something; `limit` is its name (messagesPerHour, ...), never a tenant id. */
+  /**
+   * A per-tenant or per-session limit refused something; `limit` is its name (messagesPerHour, ...), never a tenant id.
+   */
   limitHit?(limit: string): void;
   /** Messages that were in flight when the previous process died, sent again at this start. */
   replayed?(count: number): void;
@@ -21,7 +26,9 @@ export interface Metrics {
 
 export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged';
 
-/** `sent`; Google deferred or bounced it; or Postbode held it back (link broken, daily limit, From not a send-as alias). */
+/**
+ * `sent`; Google deferred or bounced it; or Postbode held it back (link broken, daily limit, From not a send-as alias).
+ */
 export type GmailOutcome = 'sent' | 'deferred' | 'bounced' | 'link-broken' | 'daily-limit' | 'not-send-as';
 
 export const noMetrics: Metrics = {

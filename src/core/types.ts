@@ -62,7 +62,9 @@ export type LogNote = 'delayed' | 'auto-reply';
 
 export interface DeliveryAttempt {
   readonly at: number;
-  /** A delivery attempt's outcome, an admin action (then `reply` is its reason and there is no nextHop), or an MX note. */
+  /**
+   * A delivery attempt's outcome, an admin action (then `reply` is its reason and there is no nextHop), or an MX note.
+   */
   readonly outcome: 'delivered' | 'deferred' | 'bounced' | AdminAction | LogNote;
   /** The next hop's reply, e.g. "250 2.0.0 Ok: queued as 4XyZ" or "connect ECONNREFUSED". */
   readonly reply: string;
@@ -87,7 +89,10 @@ export interface RecipientState {
   readonly history: readonly DeliveryAttempt[];
 }
 
-/** What the message is: client mail, a delivery status notification Postbode made, or a reply the MX forwards to the tenant. */
+/**
+ * What the message is: client mail, a delivery status notification Postbode made, or a reply the MX forwards to the
+ * tenant.
+ */
 export type MessageKind = 'mail' | 'dsn' | 'reply';
 
 export interface QueuedMessage {
@@ -130,7 +135,10 @@ export interface RecipientResult {
   readonly outcome: 'delivered' | 'deferred' | 'bounced';
   readonly reply: string;
   readonly nextHop?: string;
-  /** Deferred: not before this time (ms), when the remote said when (Retry-After, a daily limit); the retry schedule may add more. */
+  /**
+   * Deferred: not before this time (ms), when the remote said when (Retry-After, a daily limit); the retry schedule may
+   * add more.
+   */
   readonly notBefore?: number;
 }
 
@@ -139,7 +147,9 @@ export interface RecipientResult {
  * `enqueue` durable (synced to disk) before its promise resolves: inbound answers 250 then.
  */
 export interface MessageQueue {
-  /** Stores message and body in one transaction, resolves once synced. Throws GatewayError E_STORAGE_FULL / E_STORAGE. */
+  /**
+   * Stores message and body in one transaction, resolves once synced. Throws GatewayError E_STORAGE_FULL / E_STORAGE.
+   */
   enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage>;
   get(id: string): QueuedMessage | undefined;
   body(id: string): Buffer | undefined;
@@ -249,7 +259,9 @@ export interface MessageLog {
  * transaction each. Resolve undefined for an unknown message or recipient; nothing written then.
  */
 export interface LateOutcomes {
-  /** A delivered recipient later bounced: status `bounced`, `reply` (the remote's reason) as lastReply, a history entry. */
+  /**
+   * A delivered recipient later bounced: status `bounced`, `reply` (the remote's reason) as lastReply, a history entry.
+   */
   lateBounce(id: string, address: string, reply: string, now: number): Promise<QueuedMessage | undefined>;
   /** A note in the recipient's history ("delayed" DSN, auto-reply); the status stays. */
   addNote(id: string, address: string, note: LogNote, reply: string, now: number): Promise<QueuedMessage | undefined>;

@@ -9,8 +9,22 @@ export interface AutoReplyHeaders {
   get(name: string): string | undefined;
 }
 
-const OUT_OF_OFFICE_SUBJECT =
-  /^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|abwesenheitsnotiz|afwezig|automatisch antwoord|niet aanwezig|absence|r[ée]ponse automatique|fuera de la oficina|respuesta autom[aá]tica|vacation)\b/i;
+/** Out-of-office subject openings, as regex sources. */
+const OUT_OF_OFFICE_PHRASES = [
+  'auto(?:matic)?[ -]?(?:reply|response|antwort)',
+  'out of (?:the )?office',
+  'abwesenheitsnotiz',
+  'afwezig',
+  'automatisch antwoord',
+  'niet aanwezig',
+  'absence',
+  'r[ée]ponse automatique',
+  'fuera de la oficina',
+  'respuesta autom[aá]tica',
+  'vacation',
+];
+
+const OUT_OF_OFFICE_SUBJECT = new RegExp(String.raw`^\s*(?:${OUT_OF_OFFICE_PHRASES.join('|')})\b`, 'i');
 
 export function autoReplyReason(headers: AutoReplyHeaders): string | undefined {
   const auto = headers.get('auto-submitted')?.trim().toLowerCase();

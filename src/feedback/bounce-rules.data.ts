@@ -14,11 +14,38 @@ export interface BounceRule {
   readonly label: string;
 }
 
+/** Phrases of a "still trying" notice, as regex sources. */
+const DELAY_PHRASES = [
+  'has not yet been delivered',
+  'delivery (?:has been|is) delayed',
+  'will (?:continue|retry|keep) (?:trying|to try)',
+  'delivery attempts will continue',
+];
+
+/** What follows "user", "mailbox", ... in a user-unknown reply, as regex sources. */
+const NOT_THERE = [
+  'unknown',
+  'not found',
+  'does not exist',
+  "doesn't exist",
+  'no such',
+  'invalid',
+  'unavailable',
+  'disabled',
+  'not exist',
+];
+
+const USER_UNKNOWN = [
+  String.raw`\b(?:user|mailbox|recipient|address)\b.{0,30}\b(?:${NOT_THERE.join('|')})\b`,
+  String.raw`\bno such (?:user|mailbox|recipient)\b`,
+  String.raw`\bunknown (?:user|recipient|mailbox)\b`,
+  String.raw`\b5\.1\.1\b`,
+];
+
 export const BOUNCE_RULES: readonly BounceRule[] = [
   // Delays first: "will retry" notices often quote the same 4xx text a failure would.
   {
-    pattern:
-      /\b(has not yet been delivered|delivery (?:has been|is) delayed|will (?:continue|retry|keep) (?:trying|to try)|delivery attempts will continue)\b/i,
+    pattern: new RegExp(String.raw`\b(${DELAY_PHRASES.join('|')})\b`, 'i'),
     category: 'delayed',
     label: 'delayed',
   },
@@ -53,8 +80,7 @@ export const BOUNCE_RULES: readonly BounceRule[] = [
     label: 'user unknown (Exchange)',
   },
   {
-    pattern:
-      /\b(?:user|mailbox|recipient|address)\b.{0,30}\b(?:unknown|not found|does not exist|doesn't exist|no such|invalid|unavailable|disabled|not exist)\b|\bno such (?:user|mailbox|recipient)\b|\bunknown (?:user|recipient|mailbox)\b|\b5\.1\.1\b/i,
+    pattern: new RegExp(USER_UNKNOWN.join('|'), 'i'),
     category: 'hard',
     userUnknown: true,
     label: 'user unknown',

@@ -44,7 +44,8 @@ function base32(bytes: Buffer): string {
 
 export function makeVerp(settings: VerpSettings, parts: VerpParts): string {
   const id = parts.queueId.toLowerCase();
-  return `${settings.localPart}+${id}-${parts.recipientIndex}-${mac(settings.key, id, parts.recipientIndex)}@${settings.domain}`;
+  const tag = mac(settings.key, id, parts.recipientIndex);
+  return `${settings.localPart}+${id}-${parts.recipientIndex}-${tag}@${settings.domain}`;
 }
 
 /** The parts of a VERP address we made, or undefined for any other address (or a forged MAC). */

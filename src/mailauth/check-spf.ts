@@ -39,9 +39,9 @@ export async function checkSpf(dns: DnsLookup, input: SpfCheckInput): Promise<Sp
         ...wrong(
           'two-spf-records',
           spf.join(' | '),
-          `You have ${spf.length} SPF records (TXT records starting ` +
-            `with v=spf1). Receivers then treat SPF as broken for all your mail. Delete all of them and create one TXT record ` +
-            `with: ${proposal.value}`,
+          `You have ${spf.length} SPF records (TXT records starting with v=spf1). ` +
+            'Receivers then treat SPF as broken for all your mail. ' +
+            `Delete all of them and create one TXT record with: ${proposal.value}`,
         ),
       },
       lookups: null,
@@ -67,9 +67,9 @@ function judgeWalk(walk: SpfWalk, found: string, include: string, proposed: stri
       problem: 'lookup-failed' as const,
       found,
       advice:
-        `A domain included by your SPF ` +
-        `record could not be checked because a DNS server did not answer properly (${walk.failedCode}). This is usually ` +
-        'temporary: try again in a few minutes.',
+        'A domain included by your SPF record could not be checked ' +
+        `because a DNS server did not answer properly (${walk.failedCode}). ` +
+        'This is usually temporary: try again in a few minutes.',
     };
   }
   const [broken] = walk.brokenIncludes;
@@ -113,15 +113,17 @@ async function missingSpf(dns: DnsLookup, domain: string, values: readonly strin
     return wrong(
       'domain-appended-twice',
       misplaced,
-      `Your DNS provider added your domain name a second time: the SPF record ` +
-        `is at ${doubled} instead of ${domain}. Edit the record and leave its name empty (or "@"). The value should be: ${proposed}`,
+      `Your DNS provider added your domain name a second time: the SPF record is at ${doubled} instead of ${domain}. ` +
+        'Edit the record and leave its name empty (or "@"). ' +
+        `The value should be: ${proposed}`,
     );
   }
   return {
     status: 'missing' as const,
     problem: 'not-found' as const,
     found: null,
-    advice: `There is no SPF record yet. Add a TXT record at ${domain} (name empty or "@") with this value: ${proposed}`,
+    advice:
+      'There is no SPF record yet. ' + `Add a TXT record at ${domain} (name empty or "@") with this value: ${proposed}`,
   };
 }
 

@@ -41,9 +41,15 @@ export interface PipelineDeps {
   readonly content?: ContentStageDeps;
   /** Open tracking; the tenant's switch is in the content settings (`content`). */
   readonly tracking?: TrackingDeps;
-  /** Gmail mode (src/tenants/gmail/): the linked account's route and From; without it gmail mode falls back to forwarding. */
+  /**
+   * Gmail mode (src/tenants/gmail/): the linked account's route and From; without it gmail mode falls back to
+   * forwarding.
+   */
   readonly gmail?: GmailPlanner;
-  /** config privacy.keepClientTrace: the client's host in our Received: line and X-Postbode-Original-From leave (default: neither). */
+  /**
+   * config privacy.keepClientTrace: the client's host in our Received: line and X-Postbode-Original-From leave
+   * (default: neither).
+   */
   readonly keepClientTrace?: boolean;
 }
 
@@ -138,7 +144,10 @@ export function legacyFromAddress(message: HeaderedMessage): string | undefined 
   return field === undefined ? undefined : addressIn(fieldValue(field));
 }
 
-/** The settings without an own address or reply-to on another tenant's or the platform's domain: neither may leave as From or Reply-To. */
+/**
+ * The settings without an own address or reply-to on another tenant's or the platform's domain: neither may leave as
+ * From or Reply-To.
+ */
 export function withoutForeignAddresses(
   deps: PipelineDeps,
   message: QueuedMessage,
@@ -160,7 +169,10 @@ export function withoutForeignAddresses(
   };
 }
 
-/** Which legacy fields hold only addresses the tenant owns (a verified domain, its forwarding address, its own settings' addresses). */
+/**
+ * Which legacy fields hold only addresses the tenant owns (a verified domain, its forwarding address, its own settings'
+ * addresses).
+ */
 export function legacyOwnership(
   deps: PipelineDeps,
   tenantId: string,
@@ -214,7 +226,8 @@ export function verpDeliveries(
   note?: string,
   copies?: ReadonlyMap<string, Buffer>,
 ): PlannedDelivery[] {
-  // A null reverse-path from the client (its own DSN) stays null: a VERP sender would make it bounceable (RFC 5321 4.5.5).
+  // A null reverse-path from the client (its own DSN) stays null: a VERP sender would make it bounceable (RFC 5321
+  // 4.5.5).
   const domain = message.envelope.from === '' ? null : (deps.platform.bounceDomain ?? deps.platform.sendingDomain);
   if (domain === null && copies) {
     return pending.flatMap((r) =>

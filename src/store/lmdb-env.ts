@@ -180,7 +180,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Closes a failed handle without writing to it: lmdb's own close, else (it hung) the native close it would have made. */
+/**
+ * Closes a failed handle without writing to it: lmdb's own close, else (it hung) the native close it would have made.
+ */
 async function retire(old: RootDatabase): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<'hung'>((resolve) => {

@@ -14,7 +14,8 @@ export function standardDsn(opts: {
   return lines(
     'From: MAILER-DAEMON@mx.customer.test (Mail Delivery System)',
     `To: ${opts.to}`,
-    `Subject: ${opts.action === 'failed' ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'}`,
+    'Subject: ' +
+      (opts.action === 'failed' ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'),
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
     'Content-Type: multipart/report; report-type=delivery-status;',
@@ -59,10 +60,12 @@ export function gmailTextBounce(to: string, recipient: string): string {
     '',
     `Address not found`,
     '',
-    `Your message wasn't delivered to ${recipient} because the address couldn't be found, or is unable to receive mail.`,
+    `Your message wasn't delivered to ${recipient} because the address couldn't be found, or is unable to ` +
+      'receive mail.',
     '',
     'The response from the remote server was:',
-    `550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address.`,
+    '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the ' +
+      `recipient's email address.`,
     '',
   );
 }

@@ -56,13 +56,16 @@ function setup() {
 }
 
 describe('reply confirmation', () => {
-  it('an address on a domain the tenant verified is confirmed without a mail; for another tenant it is not', async () => {
-    const { confirmation, mailed } = setup();
-    await confirmation.onReplyToSaved(TENANT, 'Office@Acme.test');
-    expect(mailed).toHaveLength(0);
-    expect(await confirmation.status(TENANT, 'office@acme.test')).toBe(true);
-    expect(await confirmation.isConfirmed('01JD4T8X9M2C5V7B3N6K0OTHER', 'office@acme.test')).toBe(false);
-  });
+  it(
+    'an address on a domain the tenant verified is confirmed without a mail; ' + 'for another tenant it is not',
+    async () => {
+      const { confirmation, mailed } = setup();
+      await confirmation.onReplyToSaved(TENANT, 'Office@Acme.test');
+      expect(mailed).toHaveLength(0);
+      expect(await confirmation.status(TENANT, 'office@acme.test')).toBe(true);
+      expect(await confirmation.isConfirmed('01JD4T8X9M2C5V7B3N6K0OTHER', 'office@acme.test')).toBe(false);
+    },
+  );
 
   it('a link expires after 7 days and works once', async () => {
     const { confirmation, tokenOf, advance } = setup();
@@ -77,24 +80,27 @@ describe('reply confirmation', () => {
     expect(await confirmation.isConfirmed(TENANT, 'A@elders.test')).toBe(true);
   });
 
-  it('mails at most 5 links a day, a minute apart, whatever the addresses; a refused resend keeps the pending link', async () => {
-    const { confirmation, mailed, tokenOf, advance } = setup();
-    for (let i = 0; i < 5; i++) {
-      await confirmation.onReplyToSaved(LIMITED, `x${i}@elders.test`);
-      expect(mailed).toHaveLength(i + 1);
-      expect(await confirmation.resend(LIMITED, `x${i}@elders.test`)).toMatchObject({ kind: 'rate-limited' });
-      advance(61_000);
-    }
-    const pending = tokenOf(4);
-    expect(await confirmation.resend(LIMITED, 'x4@elders.test')).toMatchObject({
-      kind: 'rate-limited',
-      retryAfterMs: expect.any(Number),
-    });
-    expect(confirmation.addressOf(pending)).toBe('x4@elders.test');
-    await confirmation.onReplyToSaved(LIMITED, 'y@elders.test');
-    expect(mailed).toHaveLength(5);
-    expect(confirmation.addressOf(pending)).toBeUndefined();
-    advance(DAY);
-    expect(await confirmation.resend(LIMITED, 'y@elders.test')).toMatchObject({ kind: 'sent' });
-  });
+  it(
+    'mails at most 5 links a day, a minute apart, ' + 'whatever the addresses; a refused resend keeps the pending link',
+    async () => {
+      const { confirmation, mailed, tokenOf, advance } = setup();
+      for (let i = 0; i < 5; i++) {
+        await confirmation.onReplyToSaved(LIMITED, `x${i}@elders.test`);
+        expect(mailed).toHaveLength(i + 1);
+        expect(await confirmation.resend(LIMITED, `x${i}@elders.test`)).toMatchObject({ kind: 'rate-limited' });
+        advance(61_000);
+      }
+      const pending = tokenOf(4);
+      expect(await confirmation.resend(LIMITED, 'x4@elders.test')).toMatchObject({
+        kind: 'rate-limited',
+        retryAfterMs: expect.any(Number),
+      });
+      expect(confirmation.addressOf(pending)).toBe('x4@elders.test');
+      await confirmation.onReplyToSaved(LIMITED, 'y@elders.test');
+      expect(mailed).toHaveLength(5);
+      expect(confirmation.addressOf(pending)).toBeUndefined();
+      advance(DAY);
+      expect(await confirmation.resend(LIMITED, 'y@elders.test')).toMatchObject({ kind: 'sent' });
+    },
+  );
 });

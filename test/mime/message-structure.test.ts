@@ -11,7 +11,9 @@ const why = (s: string): string | undefined => {
 function nested(depth: number): string {
   let body = 'Content-Type: text/plain\r\n\r\nleaf\r\n';
   for (let i = depth; i >= 1; i--)
-    body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\npreamble\r\n--b${i}\r\n${body}--b${i}--\r\nepilogue\r\n`;
+    body =
+      `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n` +
+      `preamble\r\n--b${i}\r\n${body}--b${i}--\r\nepilogue\r\n`;
   return `Subject: n\r\n${body}`;
 }
 
@@ -73,7 +75,8 @@ describe('checkStructure', () => {
     expect(why(parts(1001))).toBe('more than 1000 MIME parts');
     const inner = parts(600, 'inner').replace(/^Content-Type: [^\r]*\r\n\r\n/, '');
     const two =
-      `Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}` +
+      'Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\n' +
+      `Content-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}` +
       `--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n${inner}--outer--\r\n`;
     expect(why(two)).toBe('more than 1000 MIME parts');
   });

@@ -42,58 +42,62 @@ describe('forwarding local parts: normalisation, reserved names, the index at st
       expect(isReservedLocalPart(lp, 'retour'), lp).toBe(false);
   });
 
-  it('at start, an upgraded data dir becomes consistent: first by creation keeps a shared local part, later ones get a variant, logged', async () => {
-    const tenants = openTenantStore(join(dir, 'config'));
-    const base = { smtpPasswordHash: '', allowedIps: [], allowPlaintextAuth: false };
-    const first = await tenants.create({ ...base, name: 'First', smtpUsername: 'shared' });
-    await nextMillisecond(); // creation order is by millisecond
-    const second = await tenants.create({ ...base, name: 'Second', smtpUsername: 'second' });
-    await nextMillisecond(); // creation order is by millisecond
-    const third = await tenants.create({ ...base, name: 'Third', smtpUsername: 'third' });
-    // Settings as an older version wrote them: no index, an explicit duplicate, a reserved name.
-    const raw = open({ path: join(dir, 'sender'), maxDbs: 3 });
-    const settings = raw.openDB({ name: 'sender-settings', encoding: 'json' });
-    await settings.put(second.id, { ...DEFAULT_SENDER_SETTINGS, localPart: 'shared' });
-    await settings.put(third.id, { ...DEFAULT_SENDER_SETTINGS, localPart: 'postmaster' });
-    await raw.close();
+  it(
+    'at start, an upgraded data dir becomes consistent: first by creation keeps a shared local part, later ones ' +
+      'get a variant, logged',
+    async () => {
+      const tenants = openTenantStore(join(dir, 'config'));
+      const base = { smtpPasswordHash: '', allowedIps: [], allowPlaintextAuth: false };
+      const first = await tenants.create({ ...base, name: 'First', smtpUsername: 'shared' });
+      await nextMillisecond(); // creation order is by millisecond
+      const second = await tenants.create({ ...base, name: 'Second', smtpUsername: 'second' });
+      await nextMillisecond(); // creation order is by millisecond
+      const third = await tenants.create({ ...base, name: 'Third', smtpUsername: 'third' });
+      // Settings as an older version wrote them: no index, an explicit duplicate, a reserved name.
+      const raw = open({ path: join(dir, 'sender'), maxDbs: 3 });
+      const settings = raw.openDB({ name: 'sender-settings', encoding: 'json' });
+      await settings.put(second.id, { ...DEFAULT_SENDER_SETTINGS, localPart: 'shared' });
+      await settings.put(third.id, { ...DEFAULT_SENDER_SETTINGS, localPart: 'postmaster' });
+      await raw.close();
 
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      {
-        write: (l: string) => {
-          lines.push(l);
+      const lines: string[] = [];
+      const logger = pino(
+        { level: 'info' },
+        {
+          write: (l: string) => {
+            lines.push(l);
+          },
         },
-      },
-    );
-    const sender = openSenderSettingsStore(join(dir, 'sender'));
-    try {
-      await registerAllLocalParts(tenants, sender, logger);
-      expect([first, second, third].map((t) => sender.get(t.id).localPart)).toEqual([
-        'shared',
-        'shared-2',
-        'postmaster-2',
-      ]);
-      expect(['shared', 'shared-2', 'postmaster-2', 'postmaster'].map((lp) => sender.localPartOwner(lp))).toEqual([
-        first.id,
-        second.id,
-        third.id,
-        undefined,
-      ]);
-      expect(lines.filter((l) => l.includes('got a variant'))).toHaveLength(2);
-      // A second start changes nothing.
-      await registerAllLocalParts(tenants, sender, logger);
-      expect(lines.filter((l) => l.includes('got a variant'))).toHaveLength(2);
-      // Claims in one transaction: the second of two claims for the same name fails.
-      const results = await Promise.allSettled(
-        [second, third].map((t) => sender.update(t.id, (s) => ({ ...s, localPart: 'race' }))),
       );
-      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-      await sender.remove(first.id);
-      expect(sender.localPartOwner('shared')).toBeUndefined();
-    } finally {
-      await sender.close();
-      await tenants.close();
-    }
-  });
+      const sender = openSenderSettingsStore(join(dir, 'sender'));
+      try {
+        await registerAllLocalParts(tenants, sender, logger);
+        expect([first, second, third].map((t) => sender.get(t.id).localPart)).toEqual([
+          'shared',
+          'shared-2',
+          'postmaster-2',
+        ]);
+        expect(['shared', 'shared-2', 'postmaster-2', 'postmaster'].map((lp) => sender.localPartOwner(lp))).toEqual([
+          first.id,
+          second.id,
+          third.id,
+          undefined,
+        ]);
+        expect(lines.filter((l) => l.includes('got a variant'))).toHaveLength(2);
+        // A second start changes nothing.
+        await registerAllLocalParts(tenants, sender, logger);
+        expect(lines.filter((l) => l.includes('got a variant'))).toHaveLength(2);
+        // Claims in one transaction: the second of two claims for the same name fails.
+        const results = await Promise.allSettled(
+          [second, third].map((t) => sender.update(t.id, (s) => ({ ...s, localPart: 'race' }))),
+        );
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        await sender.remove(first.id);
+        expect(sender.localPartOwner('shared')).toBeUndefined();
+      } finally {
+        await sender.close();
+        await tenants.close();
+      }
+    },
+  );
 });

@@ -45,7 +45,8 @@ export function createDevMailboxRouter(mailbox: CaptureMailbox): Router {
 
 function listBody(messages: readonly CapturedMessage[]): string {
   const intro =
-    '<h1>Dev mailbox</h1><p class="muted">delivery.mode is <code>capture</code>: outgoing mail is kept here and never sent. Newest first.</p>';
+    '<h1>Dev mailbox</h1><p class="muted">delivery.mode is <code>capture</code>: outgoing mail is kept here and ' +
+    'never sent. Newest first.</p>';
   if (messages.length === 0) return `${intro}<p>No messages captured yet.</p>`;
   const rows = messages
     .map(

@@ -11,7 +11,9 @@ import { Gauge, type Registry } from 'prom-client';
 export function registerMemoryGauges(registers: Registry[], opts: { readonly dataDir?: string }): void {
   new Gauge({
     name: 'postbode_memory_bytes',
-    help: 'Memory by kind: heap_used and heap_total (V8), rss_anon and rss_file (Linux /proc/self/status RssAnon, RssFile; absent elsewhere)',
+    help:
+      'Memory by kind: heap_used and heap_total (V8), rss_anon and rss_file (Linux /proc/self/status RssAnon, ' +
+      'RssFile; absent elsewhere)',
     labelNames: ['kind'] as const,
     registers,
     async collect() {
@@ -30,7 +32,9 @@ export function registerMemoryGauges(registers: Registry[], opts: { readonly dat
   if (dataDir === undefined) return;
   new Gauge({
     name: 'postbode_lmdb_file_bytes',
-    help: "Size of each LMDB environment's data file under the data directory (its memory map can grow to this), by store folder",
+    help:
+      "Size of each LMDB environment's data file under the data directory (its memory map can grow to this), by " +
+      'store folder',
     labelNames: ['store'] as const,
     registers,
     async collect() {

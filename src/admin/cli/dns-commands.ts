@@ -63,7 +63,8 @@ export function platformRecordLines(
       return [`DKIM   ${r.name}  TXT`, `       ${r.valueChunks.map((c) => `"${c}"`).join(' ')}`, ''];
     }),
     `SPF    ${domain}  TXT  "v=spf1 include:${include} ~all"`,
-    `       (${include} must list the addresses Postbode sends from; tenants add include:${include} to their own SPF record)`,
+    `       (${include} must list the addresses Postbode sends from; tenants add include:${include} to their ` +
+      'own SPF record)',
     '',
     `DMARC  ${dmarcName(domain)}  TXT  "v=DMARC1; p=none; rua=mailto:${report}"`,
   ];

@@ -86,7 +86,10 @@ function smtpSettingsLines(config: Config, tenant: Tenant): string[] {
     'SMTP settings for the invoicing software:',
     `  server:    ${config.hostname}`,
     `  port:      ${config.smtp.port}`,
-    `  security:  STARTTLS${plaintextLoginAllowed(config, tenant) ? ' (recommended; login without it is allowed for this tenant)' : ' (required before login)'}`,
+    '  security:  STARTTLS' +
+      (plaintextLoginAllowed(config, tenant)
+        ? ' (recommended; login without it is allowed for this tenant)'
+        : ' (required before login)'),
   ];
   if (tenant.allowPlaintextAuth && !config.smtp.allowPlaintextAuth) {
     lines.push('  (--allow-plaintext-auth takes effect only when smtp.allowPlaintextAuth is true in the config)');
@@ -95,7 +98,8 @@ function smtpSettingsLines(config: Config, tenant: Tenant): string[] {
   lines.push('  login:     the username and password above');
   if (tenant.allowedIps.length > 0) {
     lines.push(
-      `  from ${tenant.allowedIps.join(', ')} the software may also send without login${tenant.requireTls === true ? ' (over STARTTLS)' : ''}`,
+      `  from ${tenant.allowedIps.join(', ')} the software may also send without login` +
+        (tenant.requireTls === true ? ' (over STARTTLS)' : ''),
     );
   }
   return lines;

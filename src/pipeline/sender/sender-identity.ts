@@ -8,7 +8,10 @@ import { fieldValue, findFields, setField, withoutFields, type HeaderedMessage }
  * says here which legacy fields may stay.
  */
 export interface SenderIdentity {
-  /** New From mailbox; undefined keeps the legacy From (a gateway without a platform domain, own SMTP without a known mailbox). */
+  /**
+   * New From mailbox; undefined keeps the legacy From (a gateway without a platform domain, own SMTP without a known
+   * mailbox).
+   */
   readonly from?: { readonly name?: string; readonly address: string };
   /** The tenant's "send replies to" address. */
   readonly replyTo?: string;

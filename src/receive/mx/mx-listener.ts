@@ -27,7 +27,9 @@ export interface MxListenerDeps {
   readonly hostname: string;
   readonly tls: { readonly key: Buffer; readonly cert: Buffer };
   readonly domains: MxDomains;
-  /** A forwarding address's answer at RCPT: undefined = accept, else the refusal (unknown tenant, no "send replies to"). */
+  /**
+   * A forwarding address's answer at RCPT: undefined = accept, else the refusal (unknown tenant, no "send replies to").
+   */
   readonly checkForwarding: (localPart: string) => Promise<SmtpReply | undefined>;
   readonly inbox: Inbox;
   readonly metrics: Metrics;

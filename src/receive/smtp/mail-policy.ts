@@ -69,8 +69,13 @@ export async function resolveSenderTenant(
  * of the per-message budget, so the common case skips it; anything else (quoted local parts,
  * address literals, odd lengths) still goes through the full parser.
  */
-const COMMON_ADDRESS =
-  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])$/;
+/** A character of a dot-atom (RFC 5322 atext). */
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
+/** Up to 63 letters, digits and hyphens, starting with a letter or digit and ending with one. */
+const LABEL_TAIL = '(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])';
+const COMMON_ADDRESS = new RegExp(
+  String.raw`^${ATEXT}+(?:\.${ATEXT}+)*@(?:[A-Za-z0-9]${LABEL_TAIL}?\.)+[A-Za-z]${LABEL_TAIL}$`,
+);
 
 function isCommonAddress(address: string): boolean {
   const at = address.lastIndexOf('@');

@@ -25,7 +25,10 @@ export interface Domains {
   close(): Promise<void>;
 }
 
-/** Signing runs on two worker threads (started at the first signature): the second core signs, the main thread stays free for SMTP. */
+/**
+ * Signing runs on two worker threads (started at the first signature): the second core signs, the main thread stays
+ * free for SMTP.
+ */
 const SIGN_WORKERS = 2;
 
 /** The platform's SPF include: configured, else derived from the sending domain (or our host name). */

@@ -40,12 +40,17 @@ export interface GmailStore {
   ): Promise<GmailLink | undefined>;
   /** Stores a new flow; flows expired at `now` are dropped on the way (abandoned consent screens). */
   putState(state: string, pending: PendingLink, now: number): Promise<void>;
-  /** The pending flow of `state`, removed in the same transaction (a state works once); undefined when unknown or expired. */
+  /**
+   * The pending flow of `state`, removed in the same transaction (a state works once); undefined when unknown or
+   * expired.
+   */
   takeState(state: string, now: number): PendingLink | undefined;
   readonly quota: GmailQuota & { sentToday(key: string, now: number): number };
   /** Tenants with a link, daily send counts or a consent flow in progress (the tenant purge looks for deleted ones). */
   tenantIds(): Iterable<string>;
-  /** Drops the tenant's send counts and consent flows (not the link: GmailLinks.unlink revokes it first); how many keys. */
+  /**
+   * Drops the tenant's send counts and consent flows (not the link: GmailLinks.unlink revokes it first); how many keys.
+   */
   forgetCounts(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }

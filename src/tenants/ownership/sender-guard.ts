@@ -97,7 +97,10 @@ export function forwardingLocalPart(settings: SenderSettings, smtpUsername: stri
   return smtpUsername === undefined ? undefined : defaultLocalPart(smtpUsername);
 }
 
-/** True when the pipeline would send the legacy From as it is: own SMTP without a known mailbox, or no platform domain with forwarding in effect. */
+/**
+ * True when the pipeline would send the legacy From as it is: own SMTP without a known mailbox, or no platform domain
+ * with forwarding in effect.
+ */
 function keepsLegacyFrom(
   deps: SenderGuardDeps,
   settings: SenderSettings,

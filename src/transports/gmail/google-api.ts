@@ -38,7 +38,10 @@ export interface GoogleApi {
   client(refreshToken?: string): OAuthClient;
   /** The consent URL; `codeChallenge` is the PKCE S256 challenge of the flow's verifier (RFC 7636). */
   consentUrl(state: string, codeChallenge: string): string;
-  /** Exchanges the callback's code (with the flow's PKCE verifier); Google sends a refresh token with offline access and prompt=consent. */
+  /**
+   * Exchanges the callback's code (with the flow's PKCE verifier); Google sends a refresh token with offline access and
+   * prompt=consent.
+   */
   exchangeCode(
     code: string,
     codeVerifier: string,

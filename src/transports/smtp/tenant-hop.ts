@@ -4,7 +4,10 @@ import type { Transport } from '../../core/types.js';
 import { createSmarthostTransport } from './smarthost.js';
 import type { TargetGuard } from '../egress/target-guard.js';
 
-/** A tenant's own server as the SMTP client needs it: the smarthost settings plus the tenant's consent to plain-text AUTH. */
+/**
+ * A tenant's own server as the SMTP client needs it: the smarthost settings plus the tenant's consent to plain-text
+ * AUTH.
+ */
 export interface TenantHopConfig extends SmarthostConfig {
   readonly allowPlaintextAuth?: boolean;
 }

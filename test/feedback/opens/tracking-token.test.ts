@@ -82,15 +82,19 @@ describe('tracking tokens', () => {
     expect(accepted).toBe(0);
   });
 
-  it('are sealed: neither the address nor the message id can be read from them, and two tokens for one payload differ', () => {
-    const token = makeToken(SECRET, PAYLOAD);
-    const bytes = Buffer.from(token, 'base64url');
-    for (const view of [bytes.toString('latin1'), bytes.toString('utf8'), token]) {
-      for (const secret of [PAYLOAD.recipient, 'klant.example', 'piet', PAYLOAD.messageId])
-        expect(view.toLowerCase()).not.toContain(secret.toLowerCase());
-    }
-    expect(makeToken(SECRET, PAYLOAD)).not.toBe(token);
-  });
+  it(
+    'are sealed: neither the address nor the message id can be read from them, and two tokens for one payload ' +
+      'differ',
+    () => {
+      const token = makeToken(SECRET, PAYLOAD);
+      const bytes = Buffer.from(token, 'base64url');
+      for (const view of [bytes.toString('latin1'), bytes.toString('utf8'), token]) {
+        for (const secret of [PAYLOAD.recipient, 'klant.example', 'piet', PAYLOAD.messageId])
+          expect(view.toLowerCase()).not.toContain(secret.toLowerCase());
+      }
+      expect(makeToken(SECRET, PAYLOAD)).not.toBe(token);
+    },
+  );
 
   it('an edit of the sealed text that would name another message is refused', () => {
     const bytes = Buffer.from(makeToken(SECRET, PAYLOAD), 'base64url');

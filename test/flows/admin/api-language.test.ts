@@ -48,21 +48,24 @@ describe('API texts in nl and en with stable codes', () => {
     await sink?.close();
   });
 
-  it('a validation error answers in Dutch and in English with the same codes; fields stay lists of strings', async () => {
-    const nl = await preview('Factuur %nope%', 'nl-BE,nl;q=0.9,en;q=0.5');
-    const en = await preview('Factuur %nope%', 'en');
-    const none = await preview('Factuur %nope%');
-    for (const res of [nl, en, none]) {
-      expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_request');
-      expect(res.body.fieldCodes).toEqual({ 'body.subject': ['unknown_variable'] });
-    }
-    expect(nl.body.fields).toEqual({ 'body.subject': ['onbekende variabele %nope%'] });
-    expect(en.body.fields).toEqual({ 'body.subject': ['unknown variable %nope%'] });
-    expect(none.body.fields).toEqual(en.body.fields);
-    expect(nl.headers.get('content-language')).toBe('nl');
-    expect(nl.headers.get('vary')).toMatch(/accept-language/i);
-  });
+  it(
+    'a validation error answers in Dutch and in English with the same codes; ' + 'fields stay lists of strings',
+    async () => {
+      const nl = await preview('Factuur %nope%', 'nl-BE,nl;q=0.9,en;q=0.5');
+      const en = await preview('Factuur %nope%', 'en');
+      const none = await preview('Factuur %nope%');
+      for (const res of [nl, en, none]) {
+        expect(res.status).toBe(400);
+        expect(res.body.error).toBe('invalid_request');
+        expect(res.body.fieldCodes).toEqual({ 'body.subject': ['unknown_variable'] });
+      }
+      expect(nl.body.fields).toEqual({ 'body.subject': ['onbekende variabele %nope%'] });
+      expect(en.body.fields).toEqual({ 'body.subject': ['unknown variable %nope%'] });
+      expect(none.body.fields).toEqual(en.body.fields);
+      expect(nl.headers.get('content-language')).toBe('nl');
+      expect(nl.headers.get('vary')).toMatch(/accept-language/i);
+    },
+  );
 
   it('zod issues get codes by kind and Dutch texts', async () => {
     const path = `/tenants/${gw.tenantId}`;

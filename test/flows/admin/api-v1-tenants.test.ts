@@ -70,17 +70,20 @@ describe('POST /api/v1/tenants', () => {
     expect(res.body.fields[field][0]).toEqual(expect.any(String));
   });
 
-  it('answers malformed JSON with 400, a JSON array with 400 and a body over the limit with 413, all as JSON', async () => {
-    const bad = await h.call('POST', '/api/v1/tenants', { token: admin, raw: '{"name": ' });
-    expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ error: 'invalid_request', fields: { body: ['not valid JSON'] } });
-    const arr = await h.call('POST', '/api/v1/tenants', { token: admin, raw: '[1]' });
-    expect(arr.status).toBe(400);
-    const big = await h.call('POST', '/api/v1/tenants', { token: admin, body: { name: 'x'.repeat(200 * 1024) } });
-    expect(big.status).toBe(413);
-    expect(big.body).toEqual({ error: 'payload_too_large' });
-    expect(big.headers.get('content-type')).toContain('application/json');
-  });
+  it(
+    'answers malformed JSON with 400, ' + 'a JSON array with 400 and a body over the limit with 413, all as JSON',
+    async () => {
+      const bad = await h.call('POST', '/api/v1/tenants', { token: admin, raw: '{"name": ' });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ error: 'invalid_request', fields: { body: ['not valid JSON'] } });
+      const arr = await h.call('POST', '/api/v1/tenants', { token: admin, raw: '[1]' });
+      expect(arr.status).toBe(400);
+      const big = await h.call('POST', '/api/v1/tenants', { token: admin, body: { name: 'x'.repeat(200 * 1024) } });
+      expect(big.status).toBe(413);
+      expect(big.body).toEqual({ error: 'payload_too_large' });
+      expect(big.headers.get('content-type')).toContain('application/json');
+    },
+  );
 
   it('is for the admin only: a tenant token gets 403', async () => {
     const t = await h.tenant('Tenant Creator');

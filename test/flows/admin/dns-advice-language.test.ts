@@ -69,7 +69,8 @@ describe('DNS advice in nl and en', () => {
       /^Uw SPF-record bevat aanhalingstekens .* Vervang de waarde door precies: v=spf1 /,
     );
     expect(advice(nl.body, 'dmarc')).toBe(
-      'Er staan 2 DMARC-records op _dmarc.acme.test; ontvangers negeren DMARC als er meer dan één is. Houd er één en verwijder de andere.',
+      'Er staan 2 DMARC-records op _dmarc.acme.test; ontvangers negeren DMARC als er meer dan één is. Houd er ' +
+        'één en verwijder de andere.',
     );
     expect(advice(nl.body, 'dkim')).toMatch(/^Er is nog geen DKIM-record\./);
     for (const r of en.body.lastCheck!.records) {

@@ -187,49 +187,52 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     expect(JSON.stringify(audit.body)).toContain(gone.id);
   });
 
-  it('force=true with mail deferred: nothing is purged until that mail is final, then the next run removes it', async () => {
-    const queued = await newTenant('Queued BV');
-    await furnish(queued.id, 'queued');
-    const client = legacyClient(as(queued.id, queued.user, queued.pass));
-    const info = await client.sendMail({
-      from: 'facturen@queued.test',
-      to: DEFERRED,
-      subject: 'Factuur 1',
-      text: 'Factuur.',
-    });
-    client.close();
-    const messageId = queueIdOf(info.response);
-    expect((await attempted(gw, messageId))[0]?.status).toBe('deferred');
+  it(
+    'force=true with mail deferred: ' + 'nothing is purged until that mail is final, then the next run removes it',
+    async () => {
+      const queued = await newTenant('Queued BV');
+      await furnish(queued.id, 'queued');
+      const client = legacyClient(as(queued.id, queued.user, queued.pass));
+      const info = await client.sendMail({
+        from: 'facturen@queued.test',
+        to: DEFERRED,
+        subject: 'Factuur 1',
+        text: 'Factuur.',
+      });
+      client.close();
+      const messageId = queueIdOf(info.response);
+      expect((await attempted(gw, messageId))[0]?.status).toBe('deferred');
 
-    expect((await api(gw, 'DELETE', `/tenants/${queued.id}`)).status).toBe(409);
-    const revokedBefore = fake.revoked.length;
-    expect((await api(gw, 'DELETE', `/tenants/${queued.id}?force=true`)).status).toBe(204);
-    // A tenant deleted right after, without mail: once its data is gone, a purge pass has looked at both.
-    const marker = await newTenant('Marker BV');
-    await api(gw, 'POST', `/tenants/${marker.id}/suppressions`, { address: 'x@customer.test' });
-    expect((await api(gw, 'DELETE', `/tenants/${marker.id}`)).status).toBe(204);
-    await waitFor(
-      async () => ((await held(dataDir, marker.id)).suppressions === 0 ? true : undefined),
-      5_000,
-      'the marker purge',
-    );
-    expect(await held(dataDir, queued.id)).toEqual(EVERYTHING('queued.test'));
-    expect(fake.revoked.length).toBe(revokedBefore);
+      expect((await api(gw, 'DELETE', `/tenants/${queued.id}`)).status).toBe(409);
+      const revokedBefore = fake.revoked.length;
+      expect((await api(gw, 'DELETE', `/tenants/${queued.id}?force=true`)).status).toBe(204);
+      // A tenant deleted right after, without mail: once its data is gone, a purge pass has looked at both.
+      const marker = await newTenant('Marker BV');
+      await api(gw, 'POST', `/tenants/${marker.id}/suppressions`, { address: 'x@customer.test' });
+      expect((await api(gw, 'DELETE', `/tenants/${marker.id}`)).status).toBe(204);
+      await waitFor(
+        async () => ((await held(dataDir, marker.id)).suppressions === 0 ? true : undefined),
+        5_000,
+        'the marker purge',
+      );
+      expect(await held(dataDir, queued.id)).toEqual(EVERYTHING('queued.test'));
+      expect(fake.revoked.length).toBe(revokedBefore);
 
-    // The message becomes final (cancelled through the API); the next run (the start after a restart) purges.
-    expect((await api(gw, 'POST', `/messages/${messageId}/cancel`, {})).status).toBe(200);
-    await gateway.stop(2000);
-    await start();
-    const left = await waitFor(
-      async () => {
-        const h = await held(dataDir, queued.id);
-        return h.sender || h.gmailLink || h.suppressions > 0 ? undefined : h;
-      },
-      5_000,
-      'the purge at start',
-    );
-    expect(left).toEqual(NOTHING);
-    expect(fake.revoked.length).toBe(revokedBefore + 1);
-    expect(await held(dataDir, gw.tenantId)).toEqual(EVERYTHING('survivor.test'));
-  });
+      // The message becomes final (cancelled through the API); the next run (the start after a restart) purges.
+      expect((await api(gw, 'POST', `/messages/${messageId}/cancel`, {})).status).toBe(200);
+      await gateway.stop(2000);
+      await start();
+      const left = await waitFor(
+        async () => {
+          const h = await held(dataDir, queued.id);
+          return h.sender || h.gmailLink || h.suppressions > 0 ? undefined : h;
+        },
+        5_000,
+        'the purge at start',
+      );
+      expect(left).toEqual(NOTHING);
+      expect(fake.revoked.length).toBe(revokedBefore + 1);
+      expect(await held(dataDir, gw.tenantId)).toEqual(EVERYTHING('survivor.test'));
+    },
+  );
 });

@@ -157,7 +157,8 @@ describe('tenant patterns cannot block anything', () => {
     lag.disable();
     const maxLagMs = lag.max / 1e6;
     console.log(
-      `honest invoice delivered in ${honestMs} ms; event loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${maxLagMs.toFixed(1)} ms`,
+      `honest invoice delivered in ${honestMs} ms; ` +
+        `event loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${maxLagMs.toFixed(1)} ms`,
     );
 
     expect(headerOf(invoice!.raw, 'Subject')).toEqual(['Factuur 2024-0012']);
@@ -179,47 +180,52 @@ describe('tenant patterns cannot block anything', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   }, 30_000);
 
-  it('a stored rule the engine refuses (saved before it changed) is skipped, flagged in the API, and blocks no mail', async () => {
-    // Written straight into the store, as an older version would have left it: the API refuses it now.
-    const rules = [
-      {
-        name: 'old-lookahead',
-        field: 'subject',
-        pattern: String.raw`Factuur(?= \d)`,
-        caseSensitive: false,
-        documentType: 'reminder',
-      },
-      {
-        name: 'number',
-        field: 'subject',
-        pattern: String.raw`Factuur (?<document_number>[\d-]+)`,
-        caseSensitive: false,
-        documentType: 'invoice',
-      },
-    ];
-    const settings = { ...contentSettingsSchema.parse({}), rules } as ReturnType<typeof contentSettingsSchema.parse>;
-    const store = openContentSettingsStore(join(gw.dataDir, 'content'));
-    await store.put(gw.tenantId, { enabled: true, settings, updatedAt: Date.now() });
-    await store.close(); // lmdb shares the environment with the gateway's handle, which stays open
+  it(
+    'a stored rule the engine refuses (saved before it changed) is skipped, ' +
+      'flagged in the API, and blocks no mail',
+    async () => {
+      // Written straight into the store, as an older version would have left it: the API refuses it now.
+      const rules = [
+        {
+          name: 'old-lookahead',
+          field: 'subject',
+          pattern: String.raw`Factuur(?= \d)`,
+          caseSensitive: false,
+          documentType: 'reminder',
+        },
+        {
+          name: 'number',
+          field: 'subject',
+          pattern: String.raw`Factuur (?<document_number>[\d-]+)`,
+          caseSensitive: false,
+          documentType: 'invoice',
+        },
+      ];
+      const settings = { ...contentSettingsSchema.parse({}), rules } as ReturnType<typeof contentSettingsSchema.parse>;
+      const store = openContentSettingsStore(join(gw.dataDir, 'content'));
+      await store.put(gw.tenantId, { enabled: true, settings, updatedAt: Date.now() });
+      await store.close(); // lmdb shares the environment with the gateway's handle, which stays open
 
-    const view = await api(gw, 'GET', `/tenants/${gw.tenantId}/content`);
-    expect(view.status).toBe(200);
-    expect(view.body.warnings).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          field: 'rules.0.pattern',
-          rule: 'pattern-skipped',
-          message: expect.stringMatching(/^rule "old-lookahead" is skipped: lookahead/),
-        }),
-      ]),
-    );
-    const id = await sendHonest();
-    await arrived(sink, id);
-    const note = await api(gw, 'GET', `/messages/${id}`);
-    expect(note.body.content).toMatchObject({ documentType: 'invoice', rule: 'number', documentNumber: '2024-0012' });
-  });
+      const view = await api(gw, 'GET', `/tenants/${gw.tenantId}/content`);
+      expect(view.status).toBe(200);
+      expect(view.body.warnings).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            field: 'rules.0.pattern',
+            rule: 'pattern-skipped',
+            message: expect.stringMatching(/^rule "old-lookahead" is skipped: lookahead/),
+          }),
+        ]),
+      );
+      const id = await sendHonest();
+      await arrived(sink, id);
+      const note = await api(gw, 'GET', `/messages/${id}`);
+      expect(note.body.content).toMatchObject({ documentType: 'invoice', rule: 'number', documentNumber: '2024-0012' });
+    },
+  );
 
-  it('a custom layout whose CSS takes seconds to inline: refused on its field, while the gateway keeps answering', async () => {
+  it('a custom layout whose CSS takes seconds to inline: ' +
+    'refused on its field, while the gateway keeps answering', async () => {
     // juice's work grows with matches: 1,500 rules that each match all ~5,000 elements took 10 s
     // on an idle core here (rules that match nothing finish in about 3 s, too close to the deadline).
     const css = Array.from({ length: 1_500 }, (_, i) => `b i:not(.c${i}){color:red}`).join('');

@@ -31,8 +31,14 @@ const settings = contentSettingsSchema.parse({
   },
   texts: {
     Facturen: {
-      nl: 'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.\nHet bedrag van %amount% mag u overmaken vóór %due-date%.\nVermeld het factuurnummer bij uw betaling.\n\nBedankt voor uw vertrouwen,\n%company-name%',
-      fr: 'Bonjour %client-name%,\n\nVeuillez trouver ci-joint la facture %document-number%.\nLe montant de %amount% est à payer avant le %due-date%.\nMerci de mentionner le numéro de facture.\n\nAvec nos remerciements,\n%company-name%',
+      nl:
+        'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.\n' +
+        'Het bedrag van %amount% mag u overmaken vóór %due-date%.\nVermeld het factuurnummer bij uw betaling.\n\n' +
+        'Bedankt voor uw vertrouwen,\n%company-name%',
+      fr:
+        'Bonjour %client-name%,\n\nVeuillez trouver ci-joint la facture %document-number%.\n' +
+        'Le montant de %amount% est à payer avant le %due-date%.\nMerci de mentionner le numéro de facture.\n\n' +
+        'Avec nos remerciements,\n%company-name%',
     },
   },
   defaultTexts: { invoice: 'Facturen' },
@@ -73,19 +79,25 @@ function tokenIn(html: string): string {
 }
 
 describe('legacy invoice → rendered, tracked message', () => {
-  it('renders the client copy in the recipient language, lint-clean, with a counting pixel and the attachments intact', async () => {
-    const { raw, warnings } = await renderFor('piet@klant.example', true);
-    const back = await simpleParser(raw);
-    expect(back.subject).toBe('Facture 2024-0012 de Bakkerij Jansen');
-    expect(back.text?.trim()).toBe(
-      'Bonjour Piet Pieters,\n\nVeuillez trouver ci-joint la facture 2024-0012.\nLe montant de € 1.210,00 est à payer avant le 02-05-2024.\nMerci de mentionner le numéro de facture.\n\nAvec nos remerciements,\nBakkerij Jansen',
-    );
-    expect(back.text).not.toContain('/t/');
-    expect(warnings).toBe(0);
-    const payload = verifyToken(SECRET, tokenIn(typeof back.html === 'string' ? back.html : ''));
-    expect(payload).toEqual({ messageId: 'MSG-0012', recipient: 'piet@klant.example', counts: true });
-    expect(back.attachments.map((a) => sha256(a.content))).toEqual(legacy.attachments.map((a) => sha256(a.content)));
-  });
+  it(
+    'renders the client copy in the recipient language, lint-clean, with a counting pixel and the attachments ' +
+      'intact',
+    async () => {
+      const { raw, warnings } = await renderFor('piet@klant.example', true);
+      const back = await simpleParser(raw);
+      expect(back.subject).toBe('Facture 2024-0012 de Bakkerij Jansen');
+      expect(back.text?.trim()).toBe(
+        'Bonjour Piet Pieters,\n\nVeuillez trouver ci-joint la facture 2024-0012.\n' +
+          'Le montant de € 1.210,00 est à payer avant le 02-05-2024.\nMerci de mentionner le numéro de facture.\n\n' +
+          'Avec nos remerciements,\nBakkerij Jansen',
+      );
+      expect(back.text).not.toContain('/t/');
+      expect(warnings).toBe(0);
+      const payload = verifyToken(SECRET, tokenIn(typeof back.html === 'string' ? back.html : ''));
+      expect(payload).toEqual({ messageId: 'MSG-0012', recipient: 'piet@klant.example', counts: true });
+      expect(back.attachments.map((a) => sha256(a.content))).toEqual(legacy.attachments.map((a) => sha256(a.content)));
+    },
+  );
 
   it('gives the archive copy a token that never counts, in the tenant default language', async () => {
     const { raw } = await renderFor('archief@jansen.example', false);

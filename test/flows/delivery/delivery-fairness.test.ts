@@ -19,7 +19,8 @@ const SLOW_MS = 1_000;
 
 function invoice(n: number): Buffer {
   return Buffer.from(
-    `From: billing@bulk.test\r\nTo: c${n}@customer.test\r\nSubject: Newsletter ${n}\r\nMessage-ID: <bulk-${n}@bulk.test>\r\n\r\nHello\r\n`,
+    `From: billing@bulk.test\r\nTo: c${n}@customer.test\r\nSubject: Newsletter ${n}\r\n` +
+      `Message-ID: <bulk-${n}@bulk.test>\r\n\r\nHello\r\n`,
   );
 }
 
@@ -106,7 +107,8 @@ describe("fair delivery: one tenant's backlog does not crowd out another tenant"
     );
     const latency = Date.now() - sent;
     console.log(
-      `invoice delivered ${latency} ms after sending, behind ${BACKLOG - sink.messages.length + 1} queued bulk messages (${info.messageId})`,
+      `invoice delivered ${latency} ms after sending, ` +
+        `behind ${BACKLOG - sink.messages.length + 1} queued bulk messages (${info.messageId})`,
     );
     expect(arrived.envelope.from).toBe('facturen@invoice.test');
     expect(latency).toBeLessThan(5_000);

@@ -68,7 +68,8 @@ describe('signing cost (RSA-2048, 100 KB message)', () => {
     await pool.close();
 
     const line = (name: string, m: { ms: number; loopDelay: string }) =>
-      `${name}: ${Math.round((m.ms * 1000) / COUNT)} µs/message (wall), ${Math.round(COUNT / (m.ms / 1000))} messages/s, ` +
+      `${name}: ${Math.round((m.ms * 1000) / COUNT)} µs/message (wall), ` +
+      `${Math.round(COUNT / (m.ms / 1000))} messages/s, ` +
       `event loop delay ${m.loopDelay}`;
     console.log(
       [

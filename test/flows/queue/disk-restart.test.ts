@@ -170,7 +170,8 @@ const cases = [
 
 describe('a gateway whose disk fills up completely', () => {
   for (const { env, dir, minFree, before, action, inFlightAtFill } of cases)
-    it(`retires the failed ${env} handle, restarts on the full disk with 452, and delivers every acked message (twice only if sent while full)`, async (ctx) => {
+    it(`retires the failed ${env} handle, restarts on the full disk with 452, and delivers every acked message ` +
+      '(twice only if sent while full)', async (ctx) => {
       sink.messages.length = 0;
       accepting = false;
       disk = mountTmpfs(join(base, dir), '16m');

@@ -66,7 +66,8 @@ afterEach(async () => {
 });
 
 describe('LmdbQueue memory with finished bodies archived', () => {
-  it(`keeps file-backed RSS growth under ${MAX_GROWTH_MIB} MiB over ${MESSAGES} delivered 100 KB messages`, async () => {
+  it(`keeps file-backed RSS growth under ${MAX_GROWTH_MIB} MiB ` +
+    `over ${MESSAGES} delivered 100 KB messages`, async () => {
     const q = openQueue({
       path: join(dir, 'queue'),
       retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 1e12, jitter: 0 },
@@ -80,7 +81,8 @@ describe('LmdbQueue memory with finished bodies archived', () => {
     const after = rssFileKiB();
     const growthMiB = (after - before) / 1024;
     console.log(
-      `RssFile before ${(before / 1024).toFixed(1)} MiB, after ${(after / 1024).toFixed(1)} MiB, growth ${growthMiB.toFixed(1)} MiB`,
+      `RssFile before ${(before / 1024).toFixed(1)} MiB, after ${(after / 1024).toFixed(1)} MiB, ` +
+        `growth ${growthMiB.toFixed(1)} MiB`,
     );
     expect(q.depth().messages).toBe(0);
     expect(q.body(last.at(-1) ?? '')?.length).toBe(BODY_BYTES); // still served, from the archive

@@ -127,27 +127,30 @@ describe('LmdbQueue body archive', () => {
     expect(found.archive?.equals(rawMail(7))).toBe(true);
   });
 
-  it('after a crash between the archive write and the completion: body served, message pending and deliverable', async () => {
-    const queue = open();
-    const raw = rawMail(8);
-    const m = await queue.enqueue(mail(1_000), raw);
-    await queue.close();
-    // What a crash right after the archive put leaves: the body in both, the record still pending.
-    const archive = BodyArchive.open(join(dir, 'queue-archive'), logger);
-    expect(await archive.store(m.id, raw)).toBe(true);
-    await archive.close();
+  it(
+    'after a crash between the archive write and the completion: ' + 'body served, message pending and deliverable',
+    async () => {
+      const queue = open();
+      const raw = rawMail(8);
+      const m = await queue.enqueue(mail(1_000), raw);
+      await queue.close();
+      // What a crash right after the archive put leaves: the body in both, the record still pending.
+      const archive = BodyArchive.open(join(dir, 'queue-archive'), logger);
+      expect(await archive.store(m.id, raw)).toBe(true);
+      await archive.close();
 
-    const again = open();
-    expect(again.get(m.id)?.recipients[0]?.status).toBe('queued');
-    expect(again.body(m.id)?.equals(raw)).toBe(true);
-    expect(again.due(1e15, 10, new Set()).map((x) => x.id)).toEqual([m.id]);
-    expect(again.depth().messages).toBe(1);
-    const done = await again.record(m.id, [delivered()], 2_000); // the archive put again is idempotent
-    expect(done.completedAt).toBe(2_000);
-    expect(again.body(m.id)?.equals(raw)).toBe(true);
-    await again.close();
-    const found = await where(m.id);
-    expect(found.queue).toBe(false);
-    expect(found.archive?.equals(raw)).toBe(true);
-  });
+      const again = open();
+      expect(again.get(m.id)?.recipients[0]?.status).toBe('queued');
+      expect(again.body(m.id)?.equals(raw)).toBe(true);
+      expect(again.due(1e15, 10, new Set()).map((x) => x.id)).toEqual([m.id]);
+      expect(again.depth().messages).toBe(1);
+      const done = await again.record(m.id, [delivered()], 2_000); // the archive put again is idempotent
+      expect(done.completedAt).toBe(2_000);
+      expect(again.body(m.id)?.equals(raw)).toBe(true);
+      await again.close();
+      const found = await where(m.id);
+      expect(found.queue).toBe(false);
+      expect(found.archive?.equals(raw)).toBe(true);
+    },
+  );
 });

@@ -54,49 +54,59 @@ describe('AUTH PLAIN authorisation identity (RFC 4616)', () => {
 });
 
 describe('AUTH only after TLS', () => {
-  it('does not advertise AUTH before STARTTLS and refuses it with 538 5.7.11, even for a plaintext-allowed tenant', async () => {
-    running = await startInbound({ tls, tenants });
-    const { client } = await RawSmtp.open(running.port);
-    const ehlo = await client.expect('EHLO client.test', 250);
-    expect(ehlo.lines).toContain('STARTTLS');
-    expect(ehlo.lines.some((l) => l.startsWith('AUTH'))).toBe(false);
-    expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).last).toBe(
-      '538 5.7.11 Must issue a STARTTLS command first',
-    );
-    expect((await client.command(`AUTH PLAIN ${plain('', 'nobody', 'x')}`)).last).toBe(
-      '538 5.7.11 Must issue a STARTTLS command first',
-    );
-    await client.startTls();
-    expect((await client.expect('EHLO client.test', 250)).lines).toContain('AUTH PLAIN LOGIN');
-    expect((await client.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).code).toBe(235);
-    client.close();
-  });
+  it(
+    'does not advertise AUTH before STARTTLS and refuses it with 538 5.7.11, ' + 'even for a plaintext-allowed tenant',
+    async () => {
+      running = await startInbound({ tls, tenants });
+      const { client } = await RawSmtp.open(running.port);
+      const ehlo = await client.expect('EHLO client.test', 250);
+      expect(ehlo.lines).toContain('STARTTLS');
+      expect(ehlo.lines.some((l) => l.startsWith('AUTH'))).toBe(false);
+      expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).last).toBe(
+        '538 5.7.11 Must issue a STARTTLS command first',
+      );
+      expect((await client.command(`AUTH PLAIN ${plain('', 'nobody', 'x')}`)).last).toBe(
+        '538 5.7.11 Must issue a STARTTLS command first',
+      );
+      await client.startTls();
+      expect((await client.expect('EHLO client.test', 250)).lines).toContain('AUTH PLAIN LOGIN');
+      expect((await client.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).code).toBe(235);
+      client.close();
+    },
+  );
 
-  it('on a listener marked plaintext-allowed, advertises AUTH and lets only tenants that allow it log in in the clear', async () => {
-    running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
-    const client = await session(running.port);
-    expect((await client.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toMatch(/^538 5\.7\.11 /);
-    expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).code).toBe(235);
-    client.close();
-  });
+  it(
+    'on a listener marked plaintext-allowed, advertises AUTH and lets only tenants that allow it log in in the ' +
+      'clear',
+    async () => {
+      running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
+      const client = await session(running.port);
+      expect((await client.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toMatch(/^538 5\.7\.11 /);
+      expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).code).toBe(235);
+      client.close();
+    },
+  );
 
-  it('refuses MAIL FROM on a plaintext session of a tenant that requires TLS with 530 5.7.0; others are unaffected', async () => {
-    running = await startInbound({ tls, tenants });
-    const plainSession = await session(running.port, { localAddress: '127.0.0.3' });
-    expect((await plainSession.command('MAIL FROM:<scan@office.example>')).last).toBe(
-      '530 5.7.0 Must issue a STARTTLS command first',
-    );
-    plainSession.close();
-    const upgraded = await session(running.port, { localAddress: '127.0.0.3' });
-    await upgraded.startTls();
-    expect((await upgraded.send('scan@office.example', ['c@example.com'], 'Subject: x\r\n\r\nhi')).code).toBe(250);
-    upgraded.close();
-    const printer = await session(running.port, { localAddress: '127.0.0.4' });
-    expect((await printer.send('scan@printer.example', ['c@example.com'], 'Subject: x\r\n\r\nhi')).code).toBe(250);
-    printer.close();
-    expect(running.queued.map((m) => m.tenantId)).toEqual(['office', 'printer']);
-    expect(running.metrics.rejections).toContain('tls-required');
-  });
+  it(
+    'refuses MAIL FROM on a plaintext session of a tenant that requires TLS with 530 5.7.0; ' + 'others are unaffected',
+    async () => {
+      running = await startInbound({ tls, tenants });
+      const plainSession = await session(running.port, { localAddress: '127.0.0.3' });
+      expect((await plainSession.command('MAIL FROM:<scan@office.example>')).last).toBe(
+        '530 5.7.0 Must issue a STARTTLS command first',
+      );
+      plainSession.close();
+      const upgraded = await session(running.port, { localAddress: '127.0.0.3' });
+      await upgraded.startTls();
+      expect((await upgraded.send('scan@office.example', ['c@example.com'], 'Subject: x\r\n\r\nhi')).code).toBe(250);
+      upgraded.close();
+      const printer = await session(running.port, { localAddress: '127.0.0.4' });
+      expect((await printer.send('scan@printer.example', ['c@example.com'], 'Subject: x\r\n\r\nhi')).code).toBe(250);
+      printer.close();
+      expect(running.queued.map((m) => m.tenantId)).toEqual(['office', 'printer']);
+      expect(running.metrics.rejections).toContain('tls-required');
+    },
+  );
 
   it('accepts the TLS-requiring tenant over TLS', async () => {
     running = await startInbound({ tls, tenants, implicitTls: true });
@@ -116,21 +126,24 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
     maxFailureDelayMs: 80,
   };
 
-  it('failures from one address lock the user out from that address only; the right password works from another', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: limits } });
-    const attacker = await session(running.port, { tls: true, localAddress: '127.0.0.2' });
-    for (let i = 0; i < 6; i++)
-      expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', `guess${i}`)}`)).code).toBe(535);
-    // Throttled now from 127.0.0.2: even the right password gets the wrong-password reply.
-    expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toBe(
-      '535 5.7.8 Authentication credentials invalid',
-    );
-    attacker.close();
-    const victim = await session(running.port, { tls: true });
-    expect((await victim.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).code).toBe(235);
-    victim.close();
-    expect(running.metrics.rejections).toContain('auth-throttled-user');
-  });
+  it(
+    'failures from one address lock the user out from that address only; ' + 'the right password works from another',
+    async () => {
+      running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: limits } });
+      const attacker = await session(running.port, { tls: true, localAddress: '127.0.0.2' });
+      for (let i = 0; i < 6; i++)
+        expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', `guess${i}`)}`)).code).toBe(535);
+      // Throttled now from 127.0.0.2: even the right password gets the wrong-password reply.
+      expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toBe(
+        '535 5.7.8 Authentication credentials invalid',
+      );
+      attacker.close();
+      const victim = await session(running.port, { tls: true });
+      expect((await victim.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).code).toBe(235);
+      victim.close();
+      expect(running.metrics.rejections).toContain('auth-throttled-user');
+    },
+  );
 
   it('answers a throttled unknown user exactly like a throttled known one, after the same backoff', async () => {
     running = await startInbound({

@@ -63,17 +63,21 @@ describe('SMTP AUTH', () => {
     expect(running.queued).toHaveLength(0);
   });
 
-  it('refuses AUTH before TLS with 538 5.7.11 unless the tenant allows plaintext AUTH (on a plaintext-allowed listener)', async () => {
-    running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
-    const err = await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'none')
-      .sendMail(mail)
-      .catch((e: unknown) => e);
-    expect(String((err as { response: string }).response)).toMatch(/^538 5\.7\.11 /);
-    const info = await transport(running.port, 'legacy', PASSWORD, 'LOGIN', 'none').sendMail(mail);
-    expect(info.response).toMatch(/^250 2\.0\.0 /);
-    expect(running.queued.map((m) => m.tenantId)).toEqual(['legacy']);
-    expect(running.queue.body(running.queued[0]!.id)!.toString()).toContain('with ESMTPA id');
-  });
+  it(
+    'refuses AUTH before TLS with 538 5.7.11 unless the tenant allows plaintext AUTH (on a plaintext-allowed ' +
+      'listener)',
+    async () => {
+      running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
+      const err = await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'none')
+        .sendMail(mail)
+        .catch((e: unknown) => e);
+      expect(String((err as { response: string }).response)).toMatch(/^538 5\.7\.11 /);
+      const info = await transport(running.port, 'legacy', PASSWORD, 'LOGIN', 'none').sendMail(mail);
+      expect(info.response).toMatch(/^250 2\.0\.0 /);
+      expect(running.queued.map((m) => m.tenantId)).toEqual(['legacy']);
+      expect(running.queue.body(running.queued[0]!.id)!.toString()).toContain('with ESMTPA id');
+    },
+  );
 
   it('gives unknown users the 538 reply too on a plaintext session (no user enumeration)', async () => {
     running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
@@ -97,33 +101,37 @@ describe('SMTP AUTH', () => {
     expect(await client.closesWithin(2_000)).toBe(true);
   });
 
-  it('throttles per IP: once the limit is reached, further attempts get the wrong-password reply without a password check', async () => {
-    let checks = 0;
-    const verify = (p: string, h: string) => {
-      checks++;
-      return verifyPassword(p, h);
-    };
-    running = await startInbound({
-      tls,
-      tenants,
-      verifyPassword: verify,
-      smtp: {
-        allowPlaintextAuth: true,
-        auth: { maxFailuresPerIp: 2, maxFailuresPerUser: 100, maxFailuresPerConnection: 2, failureDelayMs: 10 },
-      },
-    });
-    const bad = transport(running.port, 'legacy', 'wrong', 'PLAIN', 'none');
-    for (let i = 0; i < 2; i++) await expect(bad.sendMail(mail)).rejects.toMatchObject({ responseCode: 535 });
-    expect(checks).toBe(2);
-    // Even the right password is now refused like a wrong one; the connection's last try closes it.
-    const { client } = await RawSmtp.open(running.port);
-    await client.expect('EHLO client.test', 250);
-    expect((await client.command(`AUTH PLAIN ${plain('legacy', PASSWORD)}`)).last).toMatch(/^535 5\.7\.8 /);
-    expect((await client.command(`AUTH PLAIN ${plain('legacy', PASSWORD)}`)).last).toMatch(/^421 4\.7\.0 /);
-    expect(await client.closesWithin(2_000)).toBe(true);
-    expect(checks).toBe(2);
-    expect(running.metrics.rejections).toContain('auth-throttled-ip');
-  });
+  it(
+    'throttles per IP: once the limit is reached, further attempts get the wrong-password reply without a ' +
+      'password check',
+    async () => {
+      let checks = 0;
+      const verify = (p: string, h: string) => {
+        checks++;
+        return verifyPassword(p, h);
+      };
+      running = await startInbound({
+        tls,
+        tenants,
+        verifyPassword: verify,
+        smtp: {
+          allowPlaintextAuth: true,
+          auth: { maxFailuresPerIp: 2, maxFailuresPerUser: 100, maxFailuresPerConnection: 2, failureDelayMs: 10 },
+        },
+      });
+      const bad = transport(running.port, 'legacy', 'wrong', 'PLAIN', 'none');
+      for (let i = 0; i < 2; i++) await expect(bad.sendMail(mail)).rejects.toMatchObject({ responseCode: 535 });
+      expect(checks).toBe(2);
+      // Even the right password is now refused like a wrong one; the connection's last try closes it.
+      const { client } = await RawSmtp.open(running.port);
+      await client.expect('EHLO client.test', 250);
+      expect((await client.command(`AUTH PLAIN ${plain('legacy', PASSWORD)}`)).last).toMatch(/^535 5\.7\.8 /);
+      expect((await client.command(`AUTH PLAIN ${plain('legacy', PASSWORD)}`)).last).toMatch(/^421 4\.7\.0 /);
+      expect(await client.closesWithin(2_000)).toBe(true);
+      expect(checks).toBe(2);
+      expect(running.metrics.rejections).toContain('auth-throttled-ip');
+    },
+  );
 
   it('throttles a user name per client IP, whatever the case of the name', async () => {
     running = await startInbound({

@@ -10,7 +10,8 @@ describe('legacy client → Postbode → receiving server', () => {
 
   beforeAll(async () => {
     sink = await startSink();
-    // A plain relay (no platform domain, any From): what these tests check is not sender ownership (test/flows/sender/sender-guard.test.ts).
+    // A plain relay (no platform domain, any From): what these tests check is not sender ownership
+    // (test/flows/sender/sender-guard.test.ts).
     gw = await startTestGateway(sink.port, { smtp: { requireVerifiedSender: false } });
   });
   afterAll(async () => {

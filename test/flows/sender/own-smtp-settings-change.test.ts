@@ -63,58 +63,61 @@ describe('own-SMTP settings changed while in the mode', () => {
     return (answer.body.message as { recipients: Recipient[] }).recipients[0]!;
   }
 
-  it('keeps the mode, needs a test, holds the mail with the reason, and releases it after a passing test-send', async () => {
-    expect((await api(gw, 'PUT', path(), { smtp: smtp('old-password'), ownAddress: 'billing@acme.test' })).status).toBe(
-      200,
-    );
-    expect((await api(gw, 'POST', path('/test-send'), { to: 'check@acme.test' })).body.ok).toBe(true);
-    const active = await api(gw, 'PUT', path(), { mode: 'own-smtp' });
-    expect(active.status).toBe(200);
-    expect(active.body.needsTest).toBeUndefined();
+  it(
+    'keeps the mode, needs a test, holds the mail with the reason, ' + 'and releases it after a passing test-send',
+    async () => {
+      expect(
+        (await api(gw, 'PUT', path(), { smtp: smtp('old-password'), ownAddress: 'billing@acme.test' })).status,
+      ).toBe(200);
+      expect((await api(gw, 'POST', path('/test-send'), { to: 'check@acme.test' })).body.ok).toBe(true);
+      const active = await api(gw, 'PUT', path(), { mode: 'own-smtp' });
+      expect(active.status).toBe(200);
+      expect(active.body.needsTest).toBeUndefined();
 
-    creds.pass = 'new-password';
-    const changed = await api(gw, 'PUT', path(), { smtp: smtp('new-password') });
-    expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ mode: 'own-smtp', needsTest: true, smtp: { hasPassword: true } });
-    expect((await api(gw, 'GET', path())).body).toMatchObject({ mode: 'own-smtp', needsTest: true });
+      creds.pass = 'new-password';
+      const changed = await api(gw, 'PUT', path(), { smtp: smtp('new-password') });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ mode: 'own-smtp', needsTest: true, smtp: { hasPassword: true } });
+      expect((await api(gw, 'GET', path())).body).toMatchObject({ mode: 'own-smtp', needsTest: true });
 
-    const info = await legacyClient(gw).sendMail({
-      from: 'billing@acme.test',
-      to: 'jan@customer.test',
-      subject: 'Factuur 9',
-      text: 'x\n',
-    });
-    const id = queueIdOf(info.response);
-    const held = await waitFor(
-      async () => {
-        const r = await recipientOf(id);
-        return r.status === 'deferred' ? r : undefined;
-      },
-      8_000,
-      'the held deferral',
-    );
-    expect(held.lastReply).toBe(NEEDS_TEST_REPLY);
+      const info = await legacyClient(gw).sendMail({
+        from: 'billing@acme.test',
+        to: 'jan@customer.test',
+        subject: 'Factuur 9',
+        text: 'x\n',
+      });
+      const id = queueIdOf(info.response);
+      const held = await waitFor(
+        async () => {
+          const r = await recipientOf(id);
+          return r.status === 'deferred' ? r : undefined;
+        },
+        8_000,
+        'the held deferral',
+      );
+      expect(held.lastReply).toBe(NEEDS_TEST_REPLY);
 
-    // Another tenant can neither test nor change these settings, and its own passing test releases nothing here.
-    expect(await asOther('POST', path('/test-send'), { to: 'check@other.test' })).toBe(404);
-    expect(await asOther('PUT', path(), { smtp: smtp('x') })).toBe(404);
-    expect(await asOther('PUT', `/tenants/${other.id}/sender`, { smtp: smtp('new-password') })).toBe(200);
-    expect(await asOther('POST', `/tenants/${other.id}/sender/test-send`, { to: 'check@other.test' })).toBe(200);
-    await expectNothingFor(
-      500,
-      () => !tenantServer.messages.some((m) => m.raw.includes(`id ${id}`)),
-      'no release by the other tenant',
-    );
-    expect((await recipientOf(id)).status).toBe('deferred');
-    expect(tenantServer.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
+      // Another tenant can neither test nor change these settings, and its own passing test releases nothing here.
+      expect(await asOther('POST', path('/test-send'), { to: 'check@other.test' })).toBe(404);
+      expect(await asOther('PUT', path(), { smtp: smtp('x') })).toBe(404);
+      expect(await asOther('PUT', `/tenants/${other.id}/sender`, { smtp: smtp('new-password') })).toBe(200);
+      expect(await asOther('POST', `/tenants/${other.id}/sender/test-send`, { to: 'check@other.test' })).toBe(200);
+      await expectNothingFor(
+        500,
+        () => !tenantServer.messages.some((m) => m.raw.includes(`id ${id}`)),
+        'no release by the other tenant',
+      );
+      expect((await recipientOf(id)).status).toBe('deferred');
+      expect(tenantServer.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
 
-    const test = await api(gw, 'POST', path('/test-send'), { to: 'check@acme.test' });
-    expect(test.body).toMatchObject({ ok: true });
-    const [got] = await arrived(tenantServer, id);
-    expect(got!.envelope.from).toBe('billing@acme.test');
-    expect((await api(gw, 'GET', path())).body.needsTest).toBeUndefined();
-    expect(platform.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
-  });
+      const test = await api(gw, 'POST', path('/test-send'), { to: 'check@acme.test' });
+      expect(test.body).toMatchObject({ ok: true });
+      const [got] = await arrived(tenantServer, id);
+      expect(got!.envelope.from).toBe('billing@acme.test');
+      expect((await api(gw, 'GET', path())).body.needsTest).toBeUndefined();
+      expect(platform.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
+    },
+  );
 
   it('a failed test-send keeps the mail held; switching into the mode untested is still refused', async () => {
     const changed = await api(gw, 'PUT', path(), { smtp: smtp('typo') });

@@ -108,18 +108,22 @@ describe('forwarding local parts are exclusive', () => {
     }
   });
 
-  it('a new tenant whose derived default is taken gets a free variant; an explicit claim of a derived default is refused', async () => {
-    const derived = await newTenant('Facturen Twee', 'Facturen');
-    const view = await asTenant(derived.token, 'GET', `/tenants/${derived.id}/sender`);
-    expect(view.body.localPart).toBe('facturen-2');
-    const invoices = await newTenant('Invoices BV', 'invoices');
-    expect((await asTenant(invoices.token, 'GET', `/tenants/${invoices.id}/sender`)).body.localPart).toBe('invoices');
-    const answer = await putLocalPart(tenantB, 'invoices');
-    expect(answer.status).toBe(409);
-    expect(answer.body.error).toBe('not_available');
-    // Clearing the local part goes back to the default, claimed the same way.
-    expect((await putLocalPart(derived, null)).body.localPart).toBe('facturen-2');
-  });
+  it(
+    'a new tenant whose derived default is taken gets a free variant; an explicit claim of a derived default is ' +
+      'refused',
+    async () => {
+      const derived = await newTenant('Facturen Twee', 'Facturen');
+      const view = await asTenant(derived.token, 'GET', `/tenants/${derived.id}/sender`);
+      expect(view.body.localPart).toBe('facturen-2');
+      const invoices = await newTenant('Invoices BV', 'invoices');
+      expect((await asTenant(invoices.token, 'GET', `/tenants/${invoices.id}/sender`)).body.localPart).toBe('invoices');
+      const answer = await putLocalPart(tenantB, 'invoices');
+      expect(answer.status).toBe(409);
+      expect(answer.body.error).toBe('not_available');
+      // Clearing the local part goes back to the default, claimed the same way.
+      expect((await putLocalPart(derived, null)).body.localPart).toBe('facturen-2');
+    },
+  );
 
   it('the MX routes a reply to the owner of the address, after an older tenant tried to take it', async () => {
     // The harness tenant is the oldest: a scan in creation order would find it first.
@@ -158,7 +162,9 @@ describe('forwarding local parts are exclusive', () => {
     const { client } = await RawSmtp.open(gw.gateway.mxPort!);
     let reply;
     try {
-      const body = `From: klant@customer.test\r\nTo: betalingen@${PLATFORM.sendingDomain}\r\nSubject: Re: Factuur 12\r\nMessage-ID: <r1@customer.test>\r\nIn-Reply-To: ${invoiceId}\r\n\r\nBetaald.\r\n`;
+      const body =
+        `From: klant@customer.test\r\nTo: betalingen@${PLATFORM.sendingDomain}\r\nSubject: Re: Factuur 12\r\n` +
+        `Message-ID: <r1@customer.test>\r\nIn-Reply-To: ${invoiceId}\r\n\r\nBetaald.\r\n`;
       reply = await client.send(
         'klant@customer.test',
         [`Betalingen@${PLATFORM.sendingDomain}`],

@@ -44,7 +44,8 @@ describe('settings page on a gateway without Google', () => {
       link: 'Link Gmail',
       why: 'Not available on this server: the administrator has not set up a connection with Google.',
       inUse:
-        'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose another mode.',
+        'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. ' +
+        'Choose another mode.',
     },
     {
       locale: 'nl-NL',
@@ -54,7 +55,8 @@ describe('settings page on a gateway without Google', () => {
       link: 'Gmail koppelen',
       why: 'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Google ingesteld.',
       inUse:
-        'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
+        'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. ' +
+        'Kies een andere manier.',
     },
   ];
   for (const c of cases) {

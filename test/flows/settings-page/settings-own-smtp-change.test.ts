@@ -67,33 +67,36 @@ describe('settings page: new own-SMTP password without leaving the mode', () => 
   });
 
   for (const lang of ['en', 'nl'] as const) {
-    it(`${lang}: saves the new password, keeps the mode, shows "needs a test" until a test invoice passes`, async () => {
-      const w = WORDS[lang];
-      const tp = await openPage(browser, { locale: lang === 'nl' ? 'nl-NL' : 'en-US' });
-      const { page } = tp;
-      await signIn(page, base, token);
-      await page.getByRole('heading', { level: 1 }).waitFor();
-      expect(await page.getByLabel(w.mode).isChecked()).toBe(true);
-      expect(await page.getByText(w.needsTest).isVisible()).toBe(false);
+    it(
+      `${lang}: saves the new password, keeps the mode, ` + 'shows "needs a test" until a test invoice passes',
+      async () => {
+        const w = WORDS[lang];
+        const tp = await openPage(browser, { locale: lang === 'nl' ? 'nl-NL' : 'en-US' });
+        const { page } = tp;
+        await signIn(page, base, token);
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        expect(await page.getByLabel(w.mode).isChecked()).toBe(true);
+        expect(await page.getByText(w.needsTest).isVisible()).toBe(false);
 
-      creds.pass = `changed-${lang}`;
-      await page.getByLabel(w.password, { exact: true }).fill(creds.pass);
-      await page.getByRole('button', { name: w.save }).click();
-      await page.getByText(w.needsTest).waitFor();
-      expect(await page.getByLabel(w.mode).isChecked()).toBe(true);
-      expect((await api(gw, 'GET', sender())).body).toMatchObject({ mode: 'own-smtp', needsTest: true });
-      await screenshot(page, `own-smtp-needs-test-${lang}`);
+        creds.pass = `changed-${lang}`;
+        await page.getByLabel(w.password, { exact: true }).fill(creds.pass);
+        await page.getByRole('button', { name: w.save }).click();
+        await page.getByText(w.needsTest).waitFor();
+        expect(await page.getByLabel(w.mode).isChecked()).toBe(true);
+        expect((await api(gw, 'GET', sender())).body).toMatchObject({ mode: 'own-smtp', needsTest: true });
+        await screenshot(page, `own-smtp-needs-test-${lang}`);
 
-      // after a reload the page still says so: it is the state in force
-      await page.reload();
-      await page.getByText(w.needsTest).waitFor();
-      await page.getByLabel(w.testTo).fill('check@acme.test');
-      await page.getByRole('button', { name: w.test, exact: true }).click();
-      await page.getByText(w.ok).waitFor();
-      await expect.poll(() => page.getByText(w.needsTest).isVisible(), POLL).toBe(false);
-      expect((await api(gw, 'GET', sender())).body.needsTest).toBeUndefined();
-      expect(tp.problems).toEqual([]);
-      await tp.context.close();
-    });
+        // after a reload the page still says so: it is the state in force
+        await page.reload();
+        await page.getByText(w.needsTest).waitFor();
+        await page.getByLabel(w.testTo).fill('check@acme.test');
+        await page.getByRole('button', { name: w.test, exact: true }).click();
+        await page.getByText(w.ok).waitFor();
+        await expect.poll(() => page.getByText(w.needsTest).isVisible(), POLL).toBe(false);
+        expect((await api(gw, 'GET', sender())).body.needsTest).toBeUndefined();
+        expect(tp.problems).toEqual([]);
+        await tp.context.close();
+      },
+    );
   }
 });

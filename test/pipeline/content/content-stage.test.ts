@@ -81,13 +81,16 @@ describe('content stage', () => {
     });
   });
 
-  it('leaves legacy HTML to the tracking stage: content off means nothing rendered, even with an HTML part', async () => {
-    const notes = new Map<string, ContentAnnotation>();
-    expect(
-      await applyContent(deps(undefined, notes), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' }),
-    ).toBeUndefined();
-    expect(notes.size).toBe(0);
-  });
+  it(
+    'leaves legacy HTML to the tracking stage: ' + 'content off means nothing rendered, even with an HTML part',
+    async () => {
+      const notes = new Map<string, ContentAnnotation>();
+      expect(
+        await applyContent(deps(undefined, notes), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' }),
+      ).toBeUndefined();
+      expect(notes.size).toBe(0);
+    },
+  );
 
   it('a rendering failure sends the legacy message as it came and says so in the annotation', async () => {
     const notes = new Map<string, ContentAnnotation>();

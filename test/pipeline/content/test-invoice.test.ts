@@ -23,14 +23,17 @@ describe('test invoice', () => {
     expect(mail.attachments.map((a) => a.filename)).toEqual(['testrechnung.pdf']);
   });
 
-  it("falls back to English for a language without built-in texts, and ignores the tenant's invoice templates", async () => {
-    const settings = contentSettingsSchema.parse({
-      defaultLanguage: 'es',
-      companyName: 'Acme',
-      subjects: { invoice: { es: 'Factura %document-number%' } },
-    });
-    const mail = await simpleParser(await buildTestInvoice({ ...base, settings, rendered: false }));
-    expect(mail.subject).toBe('Test invoice – Acme');
-    expect(mail.html).toBe(false);
-  });
+  it(
+    'falls back to English for a language without built-in texts, ' + "and ignores the tenant's invoice templates",
+    async () => {
+      const settings = contentSettingsSchema.parse({
+        defaultLanguage: 'es',
+        companyName: 'Acme',
+        subjects: { invoice: { es: 'Factura %document-number%' } },
+      });
+      const mail = await simpleParser(await buildTestInvoice({ ...base, settings, rendered: false }));
+      expect(mail.subject).toBe('Test invoice – Acme');
+      expect(mail.html).toBe(false);
+    },
+  );
 });

@@ -79,27 +79,31 @@ describe('sender identity stage', () => {
     expect(rewrite(legacy, { ...forwarding, keepOriginalFrom: false })).not.toContain('X-Postbode-Original-From');
   });
 
-  it('never turns the legacy From into a Reply-To, and drops a legacy Reply-To or Sender the tenant does not own', () => {
-    const out = rewrite(legacy, { ...forwarding, replyTo: undefined });
-    expect(out).not.toContain('Reply-To');
-    const withReplyTo = Buffer.from(
-      'From: a@vendor.test\r\nSender: s@vendor.test\r\nReply-To: <legacy@vendor.test>\r\nX-Postbode-Original-From: x@y.test\r\n\r\nx\r\n',
-    );
-    const kept = rewrite(withReplyTo, {
-      replyToWins: 'tenant',
-      keepOriginalFrom: true,
-      legacyReplyToOwned: false,
-      legacySenderOwned: false,
-    });
-    expect(kept).toBe('From: a@vendor.test\r\n\r\nx\r\n');
-    const owned = rewrite(withReplyTo, {
-      replyToWins: 'tenant',
-      keepOriginalFrom: true,
-      legacyReplyToOwned: true,
-      legacySenderOwned: true,
-    });
-    expect(owned).toBe('From: a@vendor.test\r\nSender: s@vendor.test\r\nReply-To: <legacy@vendor.test>\r\n\r\nx\r\n');
-  });
+  it(
+    'never turns the legacy From into a Reply-To, ' + 'and drops a legacy Reply-To or Sender the tenant does not own',
+    () => {
+      const out = rewrite(legacy, { ...forwarding, replyTo: undefined });
+      expect(out).not.toContain('Reply-To');
+      const withReplyTo = Buffer.from(
+        'From: a@vendor.test\r\nSender: s@vendor.test\r\nReply-To: <legacy@vendor.test>\r\n' +
+          'X-Postbode-Original-From: x@y.test\r\n\r\nx\r\n',
+      );
+      const kept = rewrite(withReplyTo, {
+        replyToWins: 'tenant',
+        keepOriginalFrom: true,
+        legacyReplyToOwned: false,
+        legacySenderOwned: false,
+      });
+      expect(kept).toBe('From: a@vendor.test\r\n\r\nx\r\n');
+      const owned = rewrite(withReplyTo, {
+        replyToWins: 'tenant',
+        keepOriginalFrom: true,
+        legacyReplyToOwned: true,
+        legacySenderOwned: true,
+      });
+      expect(owned).toBe('From: a@vendor.test\r\nSender: s@vendor.test\r\nReply-To: <legacy@vendor.test>\r\n\r\nx\r\n');
+    },
+  );
 
   it('encodes non-ASCII display names as RFC 2047 words and quotes specials', () => {
     expect(formatMailbox('Bakkerij Müller & Zoon', 'b@x.test')).toBe(

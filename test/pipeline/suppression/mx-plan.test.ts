@@ -60,7 +60,8 @@ describe('withMx', () => {
       recipients: ['Gone@c.test'],
     });
     expect(suppressedReply(entry)).toBe(
-      '550 5.1.1 suppressed: gone@c.test bounced on 2026-11-27 (550 5.1.1 User unknown); remove it from the suppression list to send again',
+      '550 5.1.1 suppressed: gone@c.test bounced on 2026-11-27 (550 5.1.1 User unknown); ' +
+        'remove it from the suppression list to send again',
     );
     const sent = await suppressedTransport.send({ from: '', to: ['Gone@c.test'] }, Buffer.alloc(0), planned[1]!.route);
     expect(sent.recipients).toEqual([

@@ -94,24 +94,28 @@ describe('domain service over LMDB and a local DNS server', () => {
     expect(service.platformKeys('acme.test')).toEqual([]);
   });
 
-  it('re-check: only tenant domains that are active or failing, longest-unchecked first, bounded; vanished records → failing', async () => {
-    await activate('T1', 'acme.test');
-    now += 10;
-    await activate('T2', 'beta.test');
-    await service.add('T3', 'pending.test');
-    await service.ensurePlatformKey('send.postbode.test');
-    expect(dueForRecheck(store, 10).map((r) => r.domain)).toEqual(['acme.test', 'beta.test']);
-    expect(dueForRecheck(store, 1).map((r) => r.domain)).toEqual(['acme.test']);
+  it(
+    're-check: only tenant domains that are active or failing, longest-unchecked first, bounded; vanished records ' +
+      '→ failing',
+    async () => {
+      await activate('T1', 'acme.test');
+      now += 10;
+      await activate('T2', 'beta.test');
+      await service.add('T3', 'pending.test');
+      await service.ensurePlatformKey('send.postbode.test');
+      expect(dueForRecheck(store, 10).map((r) => r.domain)).toEqual(['acme.test', 'beta.test']);
+      expect(dueForRecheck(store, 1).map((r) => r.domain)).toEqual(['acme.test']);
 
-    const selector = store.get('acme.test')!.selectors[0]!.selector;
-    dns.set(`${selector}._domainkey.acme.test`, undefined);
-    const recheck = startRecheck({ store, check: (t, d) => service.check(t, d), everyMs: 0, logger });
-    expect(await recheck.runOnce()).toBe(2);
-    await recheck.stop();
-    expect(store.get('acme.test')?.status).toBe('failing');
-    expect(store.get('beta.test')?.status).toBe('active');
-    expect(storeDomainDirectory(store).isVerified('acme.test', 'T1')).toBe(false);
-  });
+      const selector = store.get('acme.test')!.selectors[0]!.selector;
+      dns.set(`${selector}._domainkey.acme.test`, undefined);
+      const recheck = startRecheck({ store, check: (t, d) => service.check(t, d), everyMs: 0, logger });
+      expect(await recheck.runOnce()).toBe(2);
+      await recheck.stop();
+      expect(store.get('acme.test')?.status).toBe('failing');
+      expect(store.get('beta.test')?.status).toBe('active');
+      expect(storeDomainDirectory(store).isVerified('acme.test', 'T1')).toBe(false);
+    },
+  );
 
   it('the re-check timer runs by itself and survives a failing check', async () => {
     await activate('T1', 'acme.test');

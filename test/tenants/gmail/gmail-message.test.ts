@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fromAddress, isSendAs, notSendAsReply, withEnvelopeBcc } from '../../../src/transports/gmail/gmail-message.js';
 
 const raw = Buffer.from(
-  'From: "Acme" <Facturen@Acme.test>\r\nTo: Klant <klant@example.test>,\r\n other@example.test\r\nCc: cc@example.test\r\nSubject: s\r\n\r\nTo: body@example.test\r\n',
+  'From: "Acme" <Facturen@Acme.test>\r\nTo: Klant <klant@example.test>,\r\n other@example.test\r\n' +
+    'Cc: cc@example.test\r\nSubject: s\r\n\r\nTo: body@example.test\r\n',
 );
 
 describe('what Gmail reads from the message', () => {

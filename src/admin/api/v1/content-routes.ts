@@ -110,11 +110,14 @@ const viewSchema = z
       .meta({ description: 'The ContentSettingsInput fields, with defaults filled in' }),
     warnings: z.array(warningSchema).meta({
       description:
-        'Spam-lint advice, stored rules that are skipped (rule `pattern-skipped`) because the pattern engine refuses them, and open tracking that adds no pixel (rule `tracking-layout-none`, `tracking-own-smtp` or `tracking-gmail`, field `openTracking`); never blocks saving',
+        'Spam-lint advice, stored rules that are skipped (rule `pattern-skipped`) because the pattern engine ' +
+        'refuses them, and open tracking that adds no pixel (rule `tracking-layout-none`, `tracking-own-smtp` ' +
+        'or `tracking-gmail`, field `openTracking`); never blocks saving',
     }),
     openTrackingInForce: z.boolean().meta({
       description:
-        'Whether mail gets the pixel now: false when openTracking is off, or on but not possible with the layout or the sender mode (see warnings)',
+        'Whether mail gets the pixel now: false when openTracking is off, or on but not possible with the ' +
+        'layout or the sender mode (see warnings)',
     }),
     updatedAt: z.number().int().optional(),
   })
@@ -230,7 +233,8 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Content settings',
       description:
-        'Detection rules, subject templates, texts, layout, languages and open tracking; `enabled` false (the default) sends legacy mail as it came.',
+        'Detection rules, subject templates, texts, layout, languages and open tracking; `enabled` false (the ' +
+        'default) sends legacy mail as it came.',
       params: idParams,
       responses: { 200: { description: 'The settings, with spam-lint advice', schema: viewSchema } },
       async handle({ principal, params }) {
@@ -248,7 +252,11 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Replace content settings',
       description:
-        'Unknown %variables% are refused (400, naming them), and so are rule patterns the linear-time engine cannot run (RE2 syntax: no backreferences or lookaround); a custom layout is validated and its CSS inlined (in a worker, 5 s at most); spam-lint warnings come back with positions and never block. Open tracking that would add no pixel (layout none, own-smtp or gmail mode) is kept with a warning and `openTrackingInForce` false.',
+        'Unknown %variables% are refused (400, naming them), and so are rule patterns the linear-time engine ' +
+        'cannot run (RE2 syntax: no backreferences or lookaround); a custom layout is validated and its CSS ' +
+        'inlined (in a worker, 5 s at most); spam-lint warnings come back with positions and never block. Open ' +
+        'tracking that would add no pixel (layout none, own-smtp or gmail mode) is kept with a warning and ' +
+        '`openTrackingInForce` false.',
       params: idParams,
       body: putBody,
       responses: {
@@ -274,7 +282,8 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Render a message without sending',
       description:
-        'Renders the subject, text and HTML for the given variables, language and document type, with the saved settings (or the templates given here).',
+        'Renders the subject, text and HTML for the given variables, language and document type, with the saved ' +
+        'settings (or the templates given here).',
       params: idParams,
       body: previewBody,
       responses: { 200: { description: 'The rendered message', schema: previewSchema } },

@@ -57,7 +57,8 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
       access: 'tenant',
       summary: 'Gmail link status',
       description:
-        "Whether a Gmail account is linked (broken = re-link needed), its send-as aliases, the daily limit and today's count. Never a token.",
+        'Whether a Gmail account is linked (broken = re-link needed), its send-as aliases, the daily limit and ' +
+        "today's count. Never a token.",
       params: idParams,
       responses: { 200: { description: 'The link', schema: statusSchema } },
       async handle({ principal, params }) {
@@ -72,7 +73,9 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
       access: 'tenant',
       summary: 'Start linking a Gmail account',
       description:
-        'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works once, expires, and only in the browser that made this request: the response sets an HttpOnly cookie (path /oauth/google) the callback checks. 409 when the server has no Google OAuth client configured.',
+        'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works ' +
+        'once, expires, and only in the browser that made this request: the response sets an HttpOnly cookie ' +
+        '(path /oauth/google) the callback checks. 409 when the server has no Google OAuth client configured.',
       params: idParams,
       body: linkBody,
       responses: {
@@ -97,7 +100,8 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
       access: 'tenant',
       summary: 'Unlink the Gmail account',
       description:
-        'Revokes the token at Google (best effort) and forgets the link. Mail of a tenant still in Gmail mode then waits (deferred) until it links again or changes mode.',
+        'Revokes the token at Google (best effort) and forgets the link. Mail of a tenant still in Gmail mode ' +
+        'then waits (deferred) until it links again or changes mode.',
       params: idParams,
       responses: { 204: { description: 'Unlinked (also when nothing was linked)' } },
       async handle({ principal, params }) {

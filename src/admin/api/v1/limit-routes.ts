@@ -57,7 +57,8 @@ export function limitRoutes(deps: ApiDeps & { readonly tenantLimits: TenantLimit
       access: 'tenant',
       summary: 'Limits and current usage',
       description:
-        'Over a rate limit MAIL FROM gets `451 4.7.1` naming it; past recipientsPerMessage RCPT gets `452 4.5.3`; a bigger message `552 5.3.4`.',
+        'Over a rate limit MAIL FROM gets `451 4.7.1` naming it; ' +
+        'past recipientsPerMessage RCPT gets `452 4.5.3`; a bigger message `552 5.3.4`.',
       params: idParams,
       responses: { 200: { description: 'Limits, overrides, defaults and usage', schema: limitsView } },
       async handle({ principal, params, now }) {
@@ -72,7 +73,8 @@ export function limitRoutes(deps: ApiDeps & { readonly tenantLimits: TenantLimit
       access: 'admin',
       summary: 'Override limits (admin)',
       description:
-        'A field set overrides the default, `null` returns it to the default, a field left out stays as it is. recipientsPerMessage and maxMessageSize never go above `smtp.maxRecipients` / `smtp.maxMessageSize`.',
+        'A field set overrides the default, `null` returns it to the default, a field left out stays as it is. ' +
+        'recipientsPerMessage and maxMessageSize never go above `smtp.maxRecipients` / `smtp.maxMessageSize`.',
       params: idParams,
       body: limitOverridesSchema,
       responses: { 200: { description: 'The limits now', schema: limitsView } },

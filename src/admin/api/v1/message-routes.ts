@@ -78,7 +78,8 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'The message log',
       description:
-        'Newest first, filtered; page on with `before` = `next`. A page may hold fewer than `limit` messages when filters skip many.',
+        'Newest first, filtered; page on with `before` = `next`. A page may hold fewer than `limit` messages ' +
+        'when filters skip many.',
       query: listQuery,
       responses: {
         200: {

@@ -14,7 +14,11 @@ import * as sending from './screen-sending.js';
  * The shell: sign-in, navigation (hash routes), language switch, sign-out. Each screen is a
  * module with `render(ctx)` that loads its data from the API and returns its section.
  * @typedef {{ admin: boolean, tenantId?: string, tenantName?: string }} Session
- * @typedef {{ session: Session, go: (route: string) => void, rerender: () => void, choose: (tenantId: string, tenantName: string) => void }} Ctx
+ * @typedef {object} Ctx
+ * @property {Session} session
+ * @property {(route: string) => void} go
+ * @property {() => void} rerender
+ * @property {(tenantId: string, tenantName: string) => void} choose
  * @typedef {(ctx: Ctx) => Promise<HTMLElement>} Screen
  */
 

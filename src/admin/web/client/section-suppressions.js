@@ -5,10 +5,20 @@ import { errorText } from './errors.js';
 import { t } from './i18n.js';
 
 /**
+ * A suppressed address as GET /tenants/:id/suppressions lists it.
+ * @typedef {object} Suppression
+ * @property {string} address
+ * @property {string} reason
+ * @property {number} bounces
+ * @property {number} createdAt
+ * @property {number} [lastBounceAt]
+ */
+
+/**
  * Addresses mail is not sent to (hard bounces, or added by hand): shown only when this
  * server answers GET /tenants/:id/suppressions (the inbound MX).
  * @param {string} base `/tenants/<id>`
- * @param {{ suppressions: Array<{ address: string, reason: string, bounces: number, createdAt: number, lastBounceAt?: number }> }} list
+ * @param {{ suppressions: Suppression[] }} list
  * @param {import('./app.js').Ctx} ctx
  */
 export function suppressionSection(base, list, ctx) {
