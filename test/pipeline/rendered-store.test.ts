@@ -63,7 +63,7 @@ describe('rendered messages in the queue', () => {
   });
 
   it(
-    'same settings: new deliveries replace the old for ' + 'their recipients; other settings replace everything',
+    'same settings: new deliveries replace the old for their recipients; ' + 'other settings replace everything',
     async () => {
       const id = await enqueue(['b@example.test', 'c@example.test']);
       await queue.keepRendered(id, rendered('f1', ['b@example.test', 'c@example.test']));

@@ -61,7 +61,7 @@ describe('bearer authentication', () => {
   });
 
   it(
-    'refuses a wrong secret, an unknown id, garbage, an expired token, a revoked one and one whose tenant is ' + 'gone',
+    'refuses a wrong secret, an unknown id, garbage, ' + 'an expired token, a revoked one and one whose tenant is gone',
     async () => {
       const auth = authenticator();
       const t = await createTenantToken(tokens, TENANT, { now, expiresAt: now + 1000 });

@@ -186,7 +186,7 @@ describe('a body that is not JSON is answered 415 unsupported_media_type', () =>
   });
 
   it(
-    'for a tenant token: on its own tenant, and on another ' + "tenant's route (which it cannot change either way)",
+    'for a tenant token: on its own tenant, ' + "and on another tenant's route (which it cannot change either way)",
     async () => {
       const own = await send('PUT', `/tenants/${b.id}/sender`, {
         token: b.token,

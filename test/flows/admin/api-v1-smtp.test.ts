@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe('Config API changes reach SMTP at once', () => {
   it(
-    'a tenant made over HTTP logs in; plaintext AUTH follows ' + 'the flag; a rotated password replaces the old one',
+    'a tenant made over HTTP logs in; plaintext AUTH follows the flag; ' + 'a rotated password replaces the old one',
     async () => {
       const made = await api('POST', '/tenants', { name: 'Acme Facturatie BV', smtpUsername: 'acme-live' });
       expect(made.status).toBe(201);

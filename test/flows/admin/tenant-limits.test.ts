@@ -154,7 +154,7 @@ describe('per-tenant limits', () => {
   );
 
   it(
-    'refuses MAIL with 451 4.7.1 naming the hourly limit once it is reached, while the other tenant keeps ' + 'sending',
+    'refuses MAIL with 451 4.7.1 naming the hourly limit once it is reached, ' + 'while the other tenant keeps sending',
     async () => {
       const client = await acmeSession();
       expect(await sendRaw(client)).toMatch(/^250 2\.0\.0 Ok: queued as /);

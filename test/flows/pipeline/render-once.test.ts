@@ -155,7 +155,7 @@ describe('render once: a retry sends the stored bytes', () => {
   });
 
   it(
-    'own SMTP: the retry goes through the tenant server ' + 'with the same bytes; its password is never stored',
+    'own SMTP: the retry goes through the tenant server with the same bytes; ' + 'its password is never stored',
     async () => {
       const path = `/tenants/${gw.tenantId}/sender`;
       const smtp = {

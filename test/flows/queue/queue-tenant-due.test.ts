@@ -78,7 +78,7 @@ describe('LmdbQueue per-tenant due reads', () => {
   }, 60_000);
 
   it(
-    'puts fresh mail before due retries, skips exclusions ' + 'and mail not yet due, and forgets finished mail',
+    'puts fresh mail before due retries, ' + 'skips exclusions and mail not yet due, and forgets finished mail',
     async () => {
       const queue = open();
       const retried = await queue.enqueue(mail(1_000, 't1'), body);

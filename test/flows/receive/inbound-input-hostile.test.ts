@@ -142,7 +142,7 @@ describe('mail loops', () => {
     ).join('');
 
   it(
-    'refuses a message with more than smtp.maxHops Received: fields with 554 5.4.6; at the limit it is ' + 'accepted',
+    'refuses a message with more than smtp.maxHops Received: fields with 554 5.4.6; ' + 'at the limit it is accepted',
     async () => {
       running = await startInbound({ tls, tenants });
       const { client } = await RawSmtp.open(running.port);

@@ -33,7 +33,7 @@ describe('Gmail link: state bound to the browser, relink revokes', () => {
     fake.issueCode(account, consent.get('code_challenge') ?? undefined);
 
   it(
-    'starting sets an HttpOnly, SameSite=Lax cookie for ' + 'the callback path only, living as long as the state',
+    'starting sets an HttpOnly, ' + 'SameSite=Lax cookie for the callback path only, living as long as the state',
     async () => {
       const started = await startLink(gw);
       expect(started.status).toBe(200);

@@ -67,7 +67,7 @@ describe('sending in Gmail mode', () => {
   });
 
   it(
-    'sends through the Gmail API from the account, the archive as Bcc, unsigned by us, nothing to the ' + 'smarthost',
+    'sends through the Gmail API from the account, ' + 'the archive as Bcc, unsigned by us, nothing to the smarthost',
     async () => {
       const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Factuur 2026-001' });
       const rs = await delivered(id);

@@ -77,7 +77,7 @@ describe('domain claims: the first to prove a domain owns it', () => {
   });
 
   it(
-    'a pending claim by another tenant does not block the ' + 'real owner, who proves the domain and activates it',
+    'a pending claim by another tenant does not block the real owner, ' + 'who proves the domain and activates it',
     async () => {
       expect((await call(squatter, 'POST', '/domains', { domain: 'acme.test' })).status).toBe(201);
       const added = await call(owner, 'POST', '/domains', { domain: 'Acme.Test' });

@@ -38,7 +38,7 @@ describe('settings page: admin view, languages, keyboard and phone', () => {
   });
 
   it(
-    'shows every tenant with its health: queue counts ' + 'and domain problems; deferred mail with its reason',
+    'shows every tenant with its health: queue counts and domain problems; ' + 'deferred mail with its reason',
     async () => {
       expect((await api(gw, 'POST', `/tenants/${gw.tenantId}/domains`, { domain: 'acme.test' })).status).toBe(201);
       const info = await legacyClient(gw).sendMail({
@@ -115,7 +115,7 @@ describe('settings page: admin view, languages, keyboard and phone', () => {
   });
 
   it(
-    'Dutch by default for a Dutch browser, keyboard-only ' + 'sign-in, a language switch, and one column on a phone',
+    'Dutch by default for a Dutch browser, keyboard-only sign-in, ' + 'a language switch, and one column on a phone',
     async () => {
       const tp = await openPage(browser, { locale: 'nl-NL', width: 390, height: 844 });
       const { page } = tp;

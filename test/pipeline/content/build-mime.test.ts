@@ -65,7 +65,7 @@ describe('buildMime', () => {
   );
 
   it(
-    'writes CRLF only, the new subject, the kept headers, and neither the old body headers nor the DKIM ' + 'signature',
+    'writes CRLF only, the new subject, the kept headers, ' + 'and neither the old body headers nor the DKIM signature',
     async () => {
       const raw = await buildMime(composeFor(nl, 'default'), pickHeaders(nl.headerLines, KEEP));
       const textual = raw.toString('latin1');

@@ -68,7 +68,7 @@ describe('applyCheck', () => {
   });
 
   it(
-    'an active domain whose DKIM record vanished becomes failing, with the reason; back to active when it ' + 'returns',
+    'an active domain whose DKIM record vanished becomes failing, ' + 'with the reason; back to active when it returns',
     () => {
       const active = domain('active', [selector('pb1', 'active')]);
       const failing = applyCheck(active, check([rec('dkim', 'missing', 'pb1'), rec('spf', 'ok')]), OPTS);
