@@ -55,10 +55,10 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
       title: 'Postbode Config API',
       version,
       description:
-        'Tenants, credentials, API tokens, the message log and the audit log. Every route needs a bearer token ' +
-        'except this document and /api/v1/docs. ' +
-        'Texts meant for people (error messages, field reasons, spam advice) follow Accept-Language (nl or en, ' +
-        'English by default); the codes beside them never change.',
+        'Tenants, credentials, API tokens, the message log and the audit log. ' +
+        'Every route needs a bearer token except this document and /api/v1/docs. ' +
+        'Texts meant for people (error messages, field reasons, spam advice) follow Accept-Language ' +
+        '(nl or en, English by default); the codes beside them never change.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],

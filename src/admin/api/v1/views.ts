@@ -236,10 +236,9 @@ export const errorSchema = z
   .object({
     error: z.string().meta({
       description:
-        'Stable code: invalid_request (400), unauthorized (401), forbidden (403), not_found (404), conflict or ' +
-        'not_available (409), ' +
-        'payload_too_large (413), unsupported_media_type (415), rate_limited (429), internal_error (500), busy ' +
-        '(503), ' +
+        'Stable code: invalid_request (400), unauthorized (401), forbidden (403), not_found (404), ' +
+        'conflict or not_available (409), payload_too_large (413), unsupported_media_type (415), ' +
+        'rate_limited (429), internal_error (500), busy (503), ' +
         'insufficient_storage (507: the disk is full, retry later), bad_request (other 4xx)',
       example: 'invalid_request',
     }),
@@ -260,9 +259,8 @@ export const errorSchema = z
       .meta({
         description:
           'The same keys as `fields`, with a stable code per reason at the same position: required, ' +
-          'invalid_type, too_small, too_big, ' +
-          'invalid_format, invalid_value, unknown_field, invalid, or a specific one (unknown_variable, ' +
-          'header_unsafe, not_an_address, ...)',
+          'invalid_type, too_small, too_big, invalid_format, invalid_value, unknown_field, invalid, ' +
+          'or a specific one (unknown_variable, header_unsafe, not_an_address, ...)',
       }),
     retryAfterSeconds: z
       .number()
