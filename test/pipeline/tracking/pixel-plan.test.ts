@@ -65,9 +65,10 @@ describe('planPixel over MIME', () => {
       .toString('base64')
       .replace(/.{1,64}/g, '$&\r\n');
     const raw = crlf(
-      `From: a@x.example\nX-Unknown: keep me\nContent-Type: multipart/alternative; ` +
-        `boundary=b\n\n--b\nContent-Type: text/plain\n\nBeste klant\n--b\nContent-Type: text/html; ` +
-        `charset=utf-8\nContent-Transfer-Encoding: base64\n\n${encoded.replace(/\r\n/g, '\n')}--b--\n`,
+      `From: a@x.example\nX-Unknown: keep me\nContent-Type: multipart/alternative; boundary=b\n\n` +
+        `--b\nContent-Type: text/plain\n\nBeste klant\n` +
+        `--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n` +
+        `${encoded.replace(/\r\n/g, '\n')}--b--\n`,
     );
     const copy = copyOf(raw);
     onlyHtmlBodyChanged(raw, copy);
@@ -136,10 +137,10 @@ describe('planPixel over MIME', () => {
     () => {
       for (const raw of [
         'Content-Type: text/plain\n\nhallo\n',
-        'Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nhallo\n--m\nContent-Type: ' +
-          'text/html\nContent-Disposition: attachment\n\n<p>x</p>\n--m--\n',
-        'Content-Type: multipart/signed; boundary=s; protocol="application/pkcs7-signature"\n\n--s\nContent-Type: ' +
-          'text/html\n\n<p>x</p>\n--s--\n',
+        'Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nhallo\n' +
+          '--m\nContent-Type: text/html\nContent-Disposition: attachment\n\n<p>x</p>\n--m--\n',
+        'Content-Type: multipart/signed; boundary=s; protocol="application/pkcs7-signature"\n\n' +
+          '--s\nContent-Type: text/html\n\n<p>x</p>\n--s--\n',
         'Content-Type: text/html\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n',
         'Content-Type: text/html; charset=utf-16le\n\n<\0p\0>\0',
         'Content-Type: text/html\n\n<p title="never closed',
@@ -152,8 +153,8 @@ describe('planPixel over MIME', () => {
   it('an unterminated multipart and a part without headers are still walked', () => {
     const copy = copyOf(
       crlf(
-        'Content-Type: multipart/mixed; boundary="a b"\n\npreamble\n--a b\n\nplain text part\n--a b  ' +
-          '\nContent-Type: text/html\n\n<body>x</body>\n',
+        'Content-Type: multipart/mixed; boundary="a b"\n\npreamble\n--a b\n\nplain text part\n' +
+          '--a b  \nContent-Type: text/html\n\n<body>x</body>\n',
       ),
     ).toString('latin1');
     expect(copy).toContain(`<body>x${IMG}</body>`);
