@@ -38,7 +38,10 @@ export interface DeliveryDeps {
   pollMs?: number;
   /** How the window and each destination's slots are shared between tenants (default: even, no cap). */
   fairness?: FairPolicy;
-  /** While true no attempt starts: the disk has no room left to record a result (a sent but unrecorded message goes out twice). */
+  /**
+   * While true no attempt starts: the disk has no room left to record a result (a sent but unrecorded message goes out
+   * twice).
+   */
   paused?: () => boolean;
 }
 

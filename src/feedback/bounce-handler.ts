@@ -18,8 +18,13 @@ function oneLine(text: string): string {
 }
 
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery/i;
-const BOUNCE_SUBJECT =
-  /undeliver|delivery (?:status notification|has failed|failure)|returned mail|non-?delivery|failure notice|mail delivery failed/i;
+const BOUNCE_SUBJECT = new RegExp(
+  [
+    'undeliver|delivery (?:status notification|has failed|failure)|returned mail',
+    '|non-?delivery|failure notice|mail delivery failed',
+  ].join(''),
+  'i',
+);
 
 /** Free-text bounces carry Auto-Submitted too (Gmail's do): these headers say "bounce", so the rule table reads it. */
 function looksLikeBounce(headers: Map<string, string>): boolean {
@@ -84,7 +89,10 @@ export async function handleVerpBounce(
   await applyVerdict(ctx, message, fallback, verdict, oneLine(firstMatchingLine(text, verdict) ?? verdict.label), log);
 }
 
-/** A DSN that came to a forwarding address instead of the VERP one: matched by the returned Message-ID, within that tenant only. */
+/**
+ * A DSN that came to a forwarding address instead of the VERP one: matched by the returned Message-ID, within that
+ * tenant only.
+ */
 export async function handleForwardedDsn(
   ctx: MxContext,
   tenantId: string,
@@ -132,7 +140,8 @@ async function applyVerdict(
     await ctx.queue.addNote(message.id, address, 'delayed', `delayed: ${reply}`, now);
     return;
   }
-  // The suppression first: whoever sees the recipient bounced (the API, the next invoice) also sees the address suppressed.
+  // The suppression first: whoever sees the recipient bounced (the API, the next invoice) also sees the address
+  // suppressed.
   if (verdict.category === 'hard') {
     const entry = await ctx.suppressions.recordHardBounce(
       { tenantId: message.tenantId, address, reason: reply, userUnknown: verdict.userUnknown, now },

@@ -33,7 +33,10 @@ export interface SuppressionReader {
 }
 
 export interface SuppressionStore extends SuppressionReader {
-  /** Counts a hard bounce; puts the address on the list once the threshold is reached. One transaction. Returns the entry when (now) suppressed. */
+  /**
+   * Counts a hard bounce; puts the address on the list once the threshold is reached. One transaction. Returns the
+   * entry when (now) suppressed.
+   */
   recordHardBounce(bounce: HardBounce, thresholds: SuppressionThresholds): Promise<SuppressionEntry | undefined>;
   list(tenantId: string): SuppressionEntry[];
   add(tenantId: string, address: string, reason: string, now: number): Promise<SuppressionEntry>;

@@ -50,7 +50,10 @@ export function readRendered(dbs: RenderedDbs, id: string): RenderedMessage | un
   return { fingerprint: record.fingerprint, deliveries };
 }
 
-/** Issues the writes (call inside a transaction or within one event turn): the record and its parts replace the old ones. */
+/**
+ * Issues the writes (call inside a transaction or within one event turn): the record and its parts replace the old
+ * ones.
+ */
 export function writeRendered(dbs: RenderedDbs, id: string, message: RenderedMessage): void {
   const index = new Map<Buffer, number>();
   const deliveries = message.deliveries.map((d) => {

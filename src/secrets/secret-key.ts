@@ -55,7 +55,9 @@ export function parseEnvKey(text: string): Buffer {
   );
 }
 
-/** The key in the file, checked for size and for a mode that keeps group and other out; undefined when there is no file. */
+/**
+ * The key in the file, checked for size and for a mode that keeps group and other out; undefined when there is no file.
+ */
 async function readKeyFile(path: string): Promise<Buffer | undefined> {
   let handle;
   try {

@@ -35,20 +35,24 @@ describe('dsnForTokenRecipient', () => {
     });
   });
 
-  it("reads an address the message never went to as the token's recipient rewritten downstream; Original-Recipient counts", () => {
-    expect(
-      dsnForTokenRecipient({ recipients: [failed('jan@elders.test')] }, message, 1).dsn.recipients.map(
-        (r) => r.recipient,
-      ),
-    ).toEqual(['twee@customer.test']);
-    expect(
-      dsnForTokenRecipient(
-        { recipients: [failed('jan@elders.test', 'twee@customer.test')] },
-        message,
-        1,
-      ).dsn.recipients.map((r) => r.recipient),
-    ).toEqual(['twee@customer.test']);
-  });
+  it(
+    "reads an address the message never went to as the token's recipient rewritten downstream; " +
+      'Original-Recipient counts',
+    () => {
+      expect(
+        dsnForTokenRecipient({ recipients: [failed('jan@elders.test')] }, message, 1).dsn.recipients.map(
+          (r) => r.recipient,
+        ),
+      ).toEqual(['twee@customer.test']);
+      expect(
+        dsnForTokenRecipient(
+          { recipients: [failed('jan@elders.test', 'twee@customer.test')] },
+          message,
+          1,
+        ).dsn.recipients.map((r) => r.recipient),
+      ).toEqual(['twee@customer.test']);
+    },
+  );
 
   it("lets the first client recipient's token name the archive rider of its transaction, no other token", () => {
     expect(

@@ -87,54 +87,57 @@ describe('inbox', () => {
 });
 
 describe('queue late outcomes', () => {
-  it("a delivered recipient bounces later (one transaction, today's counts follow); notes keep the status", async () => {
-    const now = Date.now();
-    const msg = await queue.enqueue(
-      {
-        id: newQueueId(now),
-        tenantId: 't1',
-        kind: 'mail',
-        envelope: { from: 'a@acme.test', to: ['jan@customer.test', 'piet@customer.test'] },
-        receivedAt: now,
-        client: { address: '127.0.0.1', helo: 'x' },
-        messageId: '<m@acme.test>',
-      },
-      Buffer.from('Subject: x\r\n\r\nx\r\n'),
-    );
-    await queue.record(
-      msg.id,
-      [
-        { address: 'jan@customer.test', outcome: 'delivered', reply: '250 ok' },
-        { address: 'piet@customer.test', outcome: 'delivered', reply: '250 ok' },
-      ],
-      now,
-    );
-    expect(queue.summary('t1')).toMatchObject({ deliveredToday: 2, bouncedToday: 0 });
+  it(
+    'a delivered recipient bounces later (one transaction, ' + "today's counts follow); notes keep the status",
+    async () => {
+      const now = Date.now();
+      const msg = await queue.enqueue(
+        {
+          id: newQueueId(now),
+          tenantId: 't1',
+          kind: 'mail',
+          envelope: { from: 'a@acme.test', to: ['jan@customer.test', 'piet@customer.test'] },
+          receivedAt: now,
+          client: { address: '127.0.0.1', helo: 'x' },
+          messageId: '<m@acme.test>',
+        },
+        Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      );
+      await queue.record(
+        msg.id,
+        [
+          { address: 'jan@customer.test', outcome: 'delivered', reply: '250 ok' },
+          { address: 'piet@customer.test', outcome: 'delivered', reply: '250 ok' },
+        ],
+        now,
+      );
+      expect(queue.summary('t1')).toMatchObject({ deliveredToday: 2, bouncedToday: 0 });
 
-    const after = await queue.lateBounce(msg.id, 'JAN@customer.test', '550 5.1.1 User unknown', now + 1);
-    expect(after?.recipients[0]).toMatchObject({ status: 'bounced', lastReply: '550 5.1.1 User unknown' });
-    expect(after?.recipients[0]?.history.at(-1)).toEqual({
-      at: now + 1,
-      outcome: 'bounced',
-      reply: '550 5.1.1 User unknown',
-      nextHop: 'dsn',
-    });
-    expect(queue.summary('t1')).toMatchObject({ deliveredToday: 1, bouncedToday: 1 });
-    // the same DSN twice changes nothing
-    expect((await queue.lateBounce(msg.id, 'jan@customer.test', '550 again', now + 2))?.recipients[0]?.lastReply).toBe(
-      '550 5.1.1 User unknown',
-    );
+      const after = await queue.lateBounce(msg.id, 'JAN@customer.test', '550 5.1.1 User unknown', now + 1);
+      expect(after?.recipients[0]).toMatchObject({ status: 'bounced', lastReply: '550 5.1.1 User unknown' });
+      expect(after?.recipients[0]?.history.at(-1)).toEqual({
+        at: now + 1,
+        outcome: 'bounced',
+        reply: '550 5.1.1 User unknown',
+        nextHop: 'dsn',
+      });
+      expect(queue.summary('t1')).toMatchObject({ deliveredToday: 1, bouncedToday: 1 });
+      // the same DSN twice changes nothing
+      expect(
+        (await queue.lateBounce(msg.id, 'jan@customer.test', '550 again', now + 2))?.recipients[0]?.lastReply,
+      ).toBe('550 5.1.1 User unknown');
 
-    const noted = await queue.addNote(msg.id, 'piet@customer.test', 'delayed', 'delayed: 451 later', now + 3);
-    expect(noted?.recipients[1]).toMatchObject({ status: 'delivered' });
-    expect(noted?.recipients[1]?.history.at(-1)).toEqual({
-      at: now + 3,
-      outcome: 'delayed',
-      reply: 'delayed: 451 later',
-    });
-    expect(queue.get(msg.id)?.recipients[1]?.history.at(-1)?.outcome).toBe('delayed');
+      const noted = await queue.addNote(msg.id, 'piet@customer.test', 'delayed', 'delayed: 451 later', now + 3);
+      expect(noted?.recipients[1]).toMatchObject({ status: 'delivered' });
+      expect(noted?.recipients[1]?.history.at(-1)).toEqual({
+        at: now + 3,
+        outcome: 'delayed',
+        reply: 'delayed: 451 later',
+      });
+      expect(queue.get(msg.id)?.recipients[1]?.history.at(-1)?.outcome).toBe('delayed');
 
-    expect(await queue.lateBounce(msg.id, 'nobody@customer.test', '550', now)).toBeUndefined();
-    expect(await queue.lateBounce(newQueueId(), 'jan@customer.test', '550', now)).toBeUndefined();
-  });
+      expect(await queue.lateBounce(msg.id, 'nobody@customer.test', '550', now)).toBeUndefined();
+      expect(await queue.lateBounce(newQueueId(), 'jan@customer.test', '550', now)).toBeUndefined();
+    },
+  );
 });

@@ -62,19 +62,22 @@ describe('rendered messages in the queue', () => {
     ]);
   });
 
-  it('same settings: new deliveries replace the old for their recipients; other settings replace everything', async () => {
-    const id = await enqueue(['b@example.test', 'c@example.test']);
-    await queue.keepRendered(id, rendered('f1', ['b@example.test', 'c@example.test']));
-    const other = Buffer.from('Subject: y\r\n\r\nnew\r\n');
-    await queue.keepRendered(id, rendered('f1', ['c@example.test'], other));
-    expect(queue.rendered(id)?.deliveries.map((d) => [d.recipients[0], d.raw.toString('latin1')])).toEqual([
-      ['b@example.test', signed.toString('latin1')],
-      ['c@example.test', other.toString('latin1')],
-    ]);
-    await queue.keepRendered(id, rendered('f2', ['b@example.test'], other));
-    expect(queue.rendered(id)?.deliveries.map((d) => d.recipients[0])).toEqual(['b@example.test']);
-    expect(queue.rendered(id)?.fingerprint).toBe('f2');
-  });
+  it(
+    'same settings: new deliveries replace the old for their recipients; ' + 'other settings replace everything',
+    async () => {
+      const id = await enqueue(['b@example.test', 'c@example.test']);
+      await queue.keepRendered(id, rendered('f1', ['b@example.test', 'c@example.test']));
+      const other = Buffer.from('Subject: y\r\n\r\nnew\r\n');
+      await queue.keepRendered(id, rendered('f1', ['c@example.test'], other));
+      expect(queue.rendered(id)?.deliveries.map((d) => [d.recipients[0], d.raw.toString('latin1')])).toEqual([
+        ['b@example.test', signed.toString('latin1')],
+        ['c@example.test', other.toString('latin1')],
+      ]);
+      await queue.keepRendered(id, rendered('f2', ['b@example.test'], other));
+      expect(queue.rendered(id)?.deliveries.map((d) => d.recipients[0])).toEqual(['b@example.test']);
+      expect(queue.rendered(id)?.fingerprint).toBe('f2');
+    },
+  );
 
   it('goes when the message completes; nothing is kept for an unknown or completed message', async () => {
     const id = await enqueue(['b@example.test']);

@@ -26,7 +26,9 @@ export interface GmailCallbackDeps {
 
 const MAX_PARAM = 2048;
 
-/** In the browser's language (Accept-Language nl or en): the tenant comes here from Google, not from the settings page. */
+/**
+ * In the browser's language (Accept-Language nl or en): the tenant comes here from Google, not from the settings page.
+ */
 function page(res: Response, status: number, title: string, text: string): void {
   const lang = requestLanguage(res.req);
   const [heading, words] = [apiCatalog.localise(title, lang).text, apiCatalog.localise(text, lang).text];
@@ -49,14 +51,16 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
         res,
         400,
         'Gmail not linked',
-        'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.',
+        'Google reports that access was not granted. Start linking again from the settings page if you want to ' +
+          'use Gmail mode.',
       );
     if (code === undefined || state === undefined)
       return page(
         res,
         400,
         'Gmail not linked',
-        'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.',
+        'This address is only meant to be opened by Google after you allow access. Start linking from the ' +
+          'settings page.',
       );
     try {
       const { tenantId, address } = await deps.links.complete(code, state, req.get('cookie'));

@@ -34,11 +34,16 @@ export interface HttpAppDeps {
   readonly apiV1?: Router;
   /** The public open-tracking pixel route (src/admin/api/tracking-routes.ts), mounted at /t. */
   readonly tracking?: Router;
-  /** The public Google OAuth callback of Gmail mode (src/admin/api/gmail-callback-routes.ts), mounted at /oauth/google. */
+  /**
+   * The public Google OAuth callback of Gmail mode (src/admin/api/gmail-callback-routes.ts), mounted at /oauth/google.
+   */
   readonly oauthGoogle?: Router;
   /** http.trustedProxies: only these peers' X-Forwarded-For sets `req.ip` (throttles key on it). */
   readonly trustedProxies?: readonly string[];
-  /** The public confirmation page of reply-forwarding addresses (src/admin/api/reply-address-routes.ts), mounted at /reply-address. */
+  /**
+   * The public confirmation page of reply-forwarding addresses (src/admin/api/reply-address-routes.ts), mounted at
+   * /reply-address.
+   */
   readonly replyAddress?: Router;
 }
 

@@ -149,7 +149,9 @@ function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) 
   });
   const held = new Counter({
     name: 'postbode_mx_replies_held_total',
-    help: 'Replies not forwarded, by reason (unmatched: answers no message the tenant sent; unconfirmed: the reply address is not confirmed)',
+    help:
+      'Replies not forwarded, by reason (unmatched: answers no message the tenant sent; unconfirmed: the ' +
+      'reply address is not confirmed)',
     labelNames: ['reason'] as const,
     registers,
   });

@@ -60,7 +60,9 @@ export async function queueList(config: Config, input: QueueListInput): Promise<
   return page.next === undefined ? lines : `${lines}\n(more: the API pages on with before=${page.next})`;
 }
 
-/** `postbode queue retry <id>`: deferred recipients become due now; the gateway picks them up within its poll interval. */
+/**
+ * `postbode queue retry <id>`: deferred recipients become due now; the gateway picks them up within its poll interval.
+ */
 export async function queueRetry(config: Config, id: string, now: number): Promise<string> {
   const msg = await withQueue(config, (queue) => queue.retryNow(id, now));
   await recordCliChange(config, now, {

@@ -52,7 +52,10 @@ export const detectionRuleSchema = z
       .max(76)
       .regex(/^[!-9;-~]+$/, 'expected a header name')
       .optional(),
-    /** Regular expression in RE2 syntax (JavaScript's without backreferences and lookaround); named groups become variables (`(?<document_number>...)`), `(?<language>...)` the language. */
+    /**
+     * Regular expression in RE2 syntax (JavaScript's without backreferences and lookaround); named groups become
+     * variables (`(?<document_number>...)`), `(?<language>...)` the language.
+     */
     pattern: z.string(),
     caseSensitive: z.boolean().default(false),
     documentType: documentTypeSchema,
@@ -78,7 +81,10 @@ export const bodyModeSchema = z.enum(['keep', 'replace']);
 
 const templatesByLanguage = (max: number) => z.record(languageSchema, z.string().min(1).max(max));
 
-/** The accountant copy's subject and text per language; a language without one gets the built-in text (mail-texts/accountant.ts). */
+/**
+ * The accountant copy's subject and text per language; a language without one gets the built-in text
+ * (mail-texts/accountant.ts).
+ */
 export const accountantTemplatesSchema = z.strictObject({
   subject: templatesByLanguage(MAX_SUBJECT_LENGTH).default({}),
   text: templatesByLanguage(MAX_TEXT_LENGTH).default({}),
@@ -193,10 +199,12 @@ export type TrackingInactiveReason = 'layout-none' | 'own-smtp' | 'gmail';
 
 const TRACKING_INACTIVE: Record<TrackingInactiveReason, string> = {
   'layout-none':
-    'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose another layout',
+    'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose ' +
+    'another layout',
   'own-smtp': 'open tracking is not in force in own-smtp mode: your own server sends the mail as it is',
   gmail:
-    'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would load the pixel',
+    'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would ' +
+    'load the pixel',
 };
 
 /**

@@ -21,9 +21,14 @@ function headerCell(companyName: string, logoUrl: string | undefined): string {
   const name = escapeHtml(companyName);
   const inner =
     logoUrl !== undefined
-      ? `<img src="${escapeHtml(logoUrl)}" alt="${name}" height="48" style="display:block;height:48px;width:auto;max-width:100%;border:0;${FONT}font-size:20px;font-weight:bold;color:#18181b;">`
+      ? `<img src="${escapeHtml(logoUrl)}" alt="${name}" height="48" ` +
+        `style="display:block;height:48px;width:auto;max-width:100%;border:0;${FONT}font-size:20px;` +
+        `font-weight:bold;color:#18181b;">`
       : name;
-  return `<tr><td style="padding:24px 32px;border-bottom:1px solid #e4e4e7;${FONT}font-size:20px;font-weight:bold;color:#18181b;">${inner}</td></tr>`;
+  return (
+    `<tr><td style="padding:24px 32px;border-bottom:1px solid ` +
+    `#e4e4e7;${FONT}font-size:20px;font-weight:bold;color:#18181b;">${inner}</td></tr>`
+  );
 }
 
 export function renderDefaultLayout(input: DefaultLayoutInput): string {
@@ -31,7 +36,8 @@ export function renderDefaultLayout(input: DefaultLayoutInput): string {
   const header = company !== '' || input.logoUrl !== undefined ? headerCell(company, input.logoUrl) : '';
   const footer =
     company !== ''
-      ? `<tr><td style="padding:16px 32px;border-top:1px solid #e4e4e7;${FONT}font-size:12px;line-height:1.5;color:#71717a;">${escapeHtml(company)}</td></tr>`
+      ? `<tr><td style="padding:16px 32px;border-top:1px solid ` +
+        `#e4e4e7;${FONT}font-size:12px;line-height:1.5;color:#71717a;">${escapeHtml(company)}</td></tr>`
       : '';
   return [
     '<!DOCTYPE html>',
@@ -43,9 +49,11 @@ export function renderDefaultLayout(input: DefaultLayoutInput): string {
     `<title>${escapeHtml(input.title)}</title>`,
     '</head>',
     '<body style="margin:0;padding:0;background-color:#f4f4f5;">',
-    '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f5;">',
+    '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" ' +
+      'style="background-color:#f4f4f5;">',
     '<tr><td align="center" style="padding:24px 12px;">',
-    '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background-color:#ffffff;border:1px solid #e4e4e7;">',
+    '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" ' +
+      'style="width:100%;max-width:600px;background-color:#ffffff;border:1px solid #e4e4e7;">',
     header,
     `<tr><td style="padding:32px;${FONT}font-size:15px;line-height:1.6;color:#27272a;">${input.contentHtml}</td></tr>`,
     footer,

@@ -32,13 +32,21 @@ export const SPAM_ADVICE: readonly CatalogEntry[] = [
   },
   {
     code: 'too-short-one',
-    en: 'only 1 line of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better',
-    nl: 'maar 1 regel tekst; vijf of zes regels echte inhoud (wat het document is, hoe te betalen, een bedankje) doen het beter',
+    en:
+      'only 1 line of text; five or six lines of real content (what the document is, how to pay, a thank-you) ' +
+      'do better',
+    nl:
+      'maar 1 regel tekst; vijf of zes regels echte inhoud (wat het document is, hoe te betalen, een ' +
+      'bedankje) doen het beter',
   },
   {
     code: 'too-short',
-    en: 'only {lines:n} lines of text; five or six lines of real content (what the document is, how to pay, a thank-you) do better',
-    nl: 'maar {lines} regels tekst; vijf of zes regels echte inhoud (wat het document is, hoe te betalen, een bedankje) doen het beter',
+    en:
+      'only {lines:n} lines of text; five or six lines of real content (what the document is, how to pay, a ' +
+      'thank-you) do better',
+    nl:
+      'maar {lines} regels tekst; vijf of zes regels echte inhoud (wat het document is, hoe te betalen, een ' +
+      'bedankje) doen het beter',
   },
   {
     code: 'no-personalisation',

@@ -93,7 +93,9 @@ export function compileTenantPattern(pattern: string, caseSensitive: boolean): P
   if (size > MAX_PATTERN_INSTRUCTIONS) {
     return {
       ok: false,
-      reason: `pattern is too complex (${size} instructions, at most ${MAX_PATTERN_INSTRUCTIONS}); use fewer or smaller repetitions like {1000}`,
+      reason:
+        `pattern is too complex (${size} instructions, at most ${MAX_PATTERN_INSTRUCTIONS}); use fewer or ` +
+        `smaller repetitions like {1000}`,
     };
   }
   const set = new RE2Set(RE2Set.UNANCHORED, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE, DFA_MEMORY);

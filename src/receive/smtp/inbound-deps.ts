@@ -27,7 +27,10 @@ export interface InboundDeps {
   readonly maxSizeFor?: (tenantId: string) => number | undefined;
   /** Per-tenant limits (messages per hour/day, recipients, size), checked at MAIL and RCPT; none when left out. */
   readonly limits?: TenantLimits;
-  /** Sender ownership at MAIL FROM and for the header From/Sender/Reply-To (src/tenants/ownership/sender-guard.ts); unchecked when absent. */
+  /**
+   * Sender ownership at MAIL FROM and for the header From/Sender/Reply-To (src/tenants/ownership/sender-guard.ts);
+   * unchecked when absent.
+   */
   readonly senders?: SenderGuard;
   /** Free-space watermark on the data directory: below it MAIL FROM and DATA answer 452 4.3.1. */
   readonly disk?: DiskSpace;

@@ -29,7 +29,9 @@ export interface DomainServiceDeps {
 /** Lower-case, no trailing dot, a syntactically valid host name with at least one dot. */
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** One spelling per domain: U-labels become A-labels (UTS 46: `bücher.test` is `xn--bcher-kva.test`, full-width folds). */
+/**
+ * One spelling per domain: U-labels become A-labels (UTS 46: `bücher.test` is `xn--bcher-kva.test`, full-width folds).
+ */
 export function normaliseDomainInput(domain: string): string {
   const trimmed = domain.trim().replace(/\.$/, '');
   const name = (domainToASCII(trimmed) || trimmed).toLowerCase();
@@ -92,7 +94,9 @@ async function addDomain(deps: Deps, tenantId: string, input: string, keySet: Ke
   return record;
 }
 
-/** "Check and activate": looks the records up, then activates, switches keys or marks failing (domain-activation.ts). */
+/**
+ * "Check and activate": looks the records up, then activates, switches keys or marks failing (domain-activation.ts).
+ */
 async function checkAndActivate(deps: Deps, tenantId: string, input: string): Promise<DomainRecord> {
   const current = owned(deps, tenantId, normaliseDomainInput(input));
   refuseIfOwnedElsewhere(deps, tenantId, current.domain);

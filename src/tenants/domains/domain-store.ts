@@ -14,7 +14,10 @@ import { PLATFORM_OWNER, type DomainRecord } from './domain-types.js';
 export interface DomainReader {
   /** The claim of `tenantId`; without one, the owner's claim, else the first claim (admin tools). */
   get(domain: string, tenantId?: string): DomainRecord | undefined;
-  /** The tenant (or PLATFORM_OWNER) that proved the domain; it stays the owner while `failing`, until it removes the domain. */
+  /**
+   * The tenant (or PLATFORM_OWNER) that proved the domain; it stays the owner while `failing`, until it removes the
+   * domain.
+   */
   ownerOf(domain: string): string | undefined;
   /** Every domain of one owner, by name. */
   listFor(tenantId: string): DomainRecord[];

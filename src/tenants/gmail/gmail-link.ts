@@ -9,8 +9,9 @@ import { gmailTokenContext, linkKey, type GmailLink, type GmailStore } from './g
 
 /**
  * Linking a tenant's Gmail account: the consent URL with a single-use `state` bound to the
- * tenant and, through a signed cookie, to the browser that asked for it; the callback that exchanges the code and stores the refresh token sealed,
- * the status the API shows, unlinking, and the send-as aliases kept fresh (24 h).
+ * tenant and, through a signed cookie, to the browser that asked for it; the callback that
+ * exchanges the code and stores the refresh token sealed, the status the API shows, unlinking,
+ * and the send-as aliases kept fresh (24 h).
  */
 export interface GmailLinkDeps {
   readonly store: GmailStore;
@@ -39,7 +40,8 @@ export interface GmailStatus {
 
 export const ALIASES_MAX_AGE_MS = 24 * 3600_000;
 export const NOT_CONFIGURED =
-  'Gmail mode is not available on this server: the administrator has not configured a Google OAuth client (config gmail.clientId / gmail.clientSecret)';
+  'Gmail mode is not available on this server: the administrator has not configured a Google OAuth client ' +
+  '(config gmail.clientId / gmail.clientSecret)';
 
 export function createGmailLinks(deps: GmailLinkDeps) {
   const api = (): GoogleApi => {
@@ -150,7 +152,8 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       if (!deps.binding.matches(cookieHeader, state)) {
         throw new GatewayError(
           'E_INVALID',
-          'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser',
+          'this link was started in another browser (or its cookie expired): start linking again from the ' +
+            'settings page, in this browser',
         );
       }
       const pending = deps.store.takeState(state, deps.clock());
@@ -204,7 +207,10 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       await deps.store.updateLink(tenantId, () => undefined);
     },
 
-    /** The link's aliases, read again from Google when older than a day; on failure the cached ones (or broken on invalid_grant). */
+    /**
+     * The link's aliases, read again from Google when older than a day; on failure the cached ones (or broken on
+     * invalid_grant).
+     */
     async freshAliases(tenantId: string, link: GmailLink): Promise<readonly string[]> {
       const now = deps.clock();
       if (now - link.aliasesAt < ALIASES_MAX_AGE_MS || !deps.api) return link.aliases;
@@ -232,7 +238,10 @@ export function createGmailLinks(deps: GmailLinkDeps) {
 
 export type GmailLinks = ReturnType<typeof createGmailLinks>;
 
-/** A planning error the delivery attempt turns into a deferral with this reply (src/delivery/attempt.ts temporaryReplyOf). */
+/**
+ * A planning error the delivery attempt turns into a deferral with this reply (src/delivery/attempt.ts
+ * temporaryReplyOf).
+ */
 export function deferral(reply: string): Error & { readonly reply: string } {
   return Object.assign(new Error(reply), { reply });
 }

@@ -34,7 +34,10 @@ export interface GmailParts {
   readonly senderDeps: { readonly gmailLinked?: (tenantId: string) => boolean };
   /** Largest message a tenant may submit at SMTP time: Gmail's limit for a tenant in Gmail mode. */
   maxSizeFor(tenantId: string): number | undefined;
-  /** For the purge of deleted tenants: unlink (revoking the token at Google, best effort), then the send counts and open consent flows. */
+  /**
+   * For the purge of deleted tenants: unlink (revoking the token at Google, best effort), then the send counts and open
+   * consent flows.
+   */
   readonly tenantData: TenantDataOwner;
   close(): Promise<void>;
 }

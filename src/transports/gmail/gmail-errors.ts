@@ -23,7 +23,10 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').slice(0, MAX_TEXT);
 }
 
-/** Google's reason and words from either error body: OAuth (`{ error, error_description }`) or API (`{ error: { message, errors } }`). */
+/**
+ * Google's reason and words from either error body: OAuth (`{ error, error_description }`) or API (`{ error: { message,
+ * errors } }`).
+ */
 export function googleReason(data: unknown): { reason?: string; text?: string } {
   if (typeof data !== 'object' || data === null) return {};
   const error = (data as { error?: unknown; error_description?: unknown }).error;

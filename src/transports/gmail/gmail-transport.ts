@@ -14,7 +14,10 @@ import type { GoogleApi, OAuthClient } from './google-api.js';
  * settings: those are the tenant's to fix, so the mail waits (deferred) and the reply says why.
  */
 export interface GmailQuota {
-  /** Counts one send for `key` today; when `limit` is reached, nothing is counted and the UTC time the count resets comes back. */
+  /**
+   * Counts one send for `key` today; when `limit` is reached, nothing is counted and the UTC time the count resets
+   * comes back.
+   */
   take(
     key: string,
     limit: number,
@@ -102,7 +105,8 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
         'daily-limit',
         all(
           'deferred',
-          `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred until ${new Date(taken.resetAt).toISOString()}`,
+          `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred ` +
+            `until ${new Date(taken.resetAt).toISOString()}`,
           taken.resetAt,
         ),
       );

@@ -60,26 +60,29 @@ describe('bearer authentication', () => {
     expect((await authenticator()(t.token))?.principal).toEqual({ kind: 'tenant', tenantId: TENANT, tokenId: t.id });
   });
 
-  it('refuses a wrong secret, an unknown id, garbage, an expired token, a revoked one and one whose tenant is gone', async () => {
-    const auth = authenticator();
-    const t = await createTenantToken(tokens, TENANT, { now, expiresAt: now + 1000 });
-    const [, id, secret] = /^pb_([^_]+)_(.+)$/.exec(t.token) ?? [];
-    expect(await auth(`pb_${id}_${secret?.slice(0, -1)}${secret?.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
-    expect(await auth(`pb_01JD4T8X9M2C5V7B3N6K0QWER9_${secret}`)).toBeUndefined();
-    expect(await auth('hunter2')).toBeUndefined();
-    expect(await auth(t.token)).toBeDefined();
-    now += 1000;
-    expect(await auth(t.token)).toBeUndefined();
+  it(
+    'refuses a wrong secret, an unknown id, garbage, ' + 'an expired token, a revoked one and one whose tenant is gone',
+    async () => {
+      const auth = authenticator();
+      const t = await createTenantToken(tokens, TENANT, { now, expiresAt: now + 1000 });
+      const [, id, secret] = /^pb_([^_]+)_(.+)$/.exec(t.token) ?? [];
+      expect(await auth(`pb_${id}_${secret?.slice(0, -1)}${secret?.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+      expect(await auth(`pb_01JD4T8X9M2C5V7B3N6K0QWER9_${secret}`)).toBeUndefined();
+      expect(await auth('hunter2')).toBeUndefined();
+      expect(await auth(t.token)).toBeDefined();
+      now += 1000;
+      expect(await auth(t.token)).toBeUndefined();
 
-    const revoked = await createTenantToken(tokens, TENANT, { now });
-    expect(await auth(revoked.token)).toBeDefined();
-    await tokens.remove(revoked.id);
-    expect(await auth(revoked.token)).toBeUndefined();
+      const revoked = await createTenantToken(tokens, TENANT, { now });
+      expect(await auth(revoked.token)).toBeDefined();
+      await tokens.remove(revoked.id);
+      expect(await auth(revoked.token)).toBeUndefined();
 
-    const orphan = await createTenantToken(tokens, TENANT, { now });
-    existing.delete(TENANT);
-    expect(await auth(orphan.token)).toBeUndefined();
-  });
+      const orphan = await createTenantToken(tokens, TENANT, { now });
+      existing.delete(TENANT);
+      expect(await auth(orphan.token)).toBeUndefined();
+    },
+  );
 
   it('records lastUsedAt, at most once per interval', async () => {
     const auth = authenticator(undefined, 5000);

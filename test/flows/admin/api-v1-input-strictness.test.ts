@@ -185,23 +185,26 @@ describe('a body that is not JSON is answered 415 unsupported_media_type', () =>
     expect((await send('GET', '/tenants')).body.tenants.length).toBe(before);
   });
 
-  it("for a tenant token: on its own tenant, and on another tenant's route (which it cannot change either way)", async () => {
-    const own = await send('PUT', `/tenants/${b.id}/sender`, {
-      token: b.token,
-      body: '{"displayName":"B"}',
-      headers: { 'content-type': 'text/plain' },
-    });
-    expect(own.status).toBe(415);
-    const other = await send('PUT', `/tenants/${a.id}/sender`, {
-      token: b.token,
-      body: '{"displayName":"Hijack"}',
-      headers: { 'content-type': 'text/plain' },
-    });
-    expect(other.status).toBe(415);
-    const json = await send('PUT', `/tenants/${a.id}/sender`, { token: b.token, body: { displayName: 'Hijack' } });
-    expect(json.status).toBe(404);
-    expect((await send('GET', `/tenants/${a.id}/sender`)).body.displayName).not.toBe('Hijack');
-  });
+  it(
+    'for a tenant token: on its own tenant, ' + "and on another tenant's route (which it cannot change either way)",
+    async () => {
+      const own = await send('PUT', `/tenants/${b.id}/sender`, {
+        token: b.token,
+        body: '{"displayName":"B"}',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(own.status).toBe(415);
+      const other = await send('PUT', `/tenants/${a.id}/sender`, {
+        token: b.token,
+        body: '{"displayName":"Hijack"}',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(other.status).toBe(415);
+      const json = await send('PUT', `/tenants/${a.id}/sender`, { token: b.token, body: { displayName: 'Hijack' } });
+      expect(json.status).toBe(404);
+      expect((await send('GET', `/tenants/${a.id}/sender`)).body.displayName).not.toBe('Hijack');
+    },
+  );
 
   it('a route that takes a body still works without one', async () => {
     const res = await send('POST', `/tenants/${b.id}/tokens`, { token: b.token });

@@ -59,28 +59,31 @@ afterAll(async () => {
 });
 
 describe('Config API changes reach SMTP at once', () => {
-  it('a tenant made over HTTP logs in; plaintext AUTH follows the flag; a rotated password replaces the old one', async () => {
-    const made = await api('POST', '/tenants', { name: 'Acme Facturatie BV', smtpUsername: 'acme-live' });
-    expect(made.status).toBe(201);
-    const id: string = made.body.tenant.id;
-    const first: string = made.body.smtp.password;
-    expect(await login('acme-live', first)).toMatch(/^538 5\.7\.11 /);
+  it(
+    'a tenant made over HTTP logs in; plaintext AUTH follows the flag; ' + 'a rotated password replaces the old one',
+    async () => {
+      const made = await api('POST', '/tenants', { name: 'Acme Facturatie BV', smtpUsername: 'acme-live' });
+      expect(made.status).toBe(201);
+      const id: string = made.body.tenant.id;
+      const first: string = made.body.smtp.password;
+      expect(await login('acme-live', first)).toMatch(/^538 5\.7\.11 /);
 
-    expect((await api('PATCH', `/tenants/${id}`, { allowPlaintextAuth: true })).status).toBe(200);
-    expect(await login('acme-live', first)).toMatch(/^235 /); // now cached by the gateway, too
+      expect((await api('PATCH', `/tenants/${id}`, { allowPlaintextAuth: true })).status).toBe(200);
+      expect(await login('acme-live', first)).toMatch(/^235 /); // now cached by the gateway, too
 
-    const rotated = await api('POST', `/tenants/${id}/smtp-credentials/rotate`);
-    expect(rotated.status).toBe(200);
-    expect(await login('acme-live', first)).toMatch(/^535 5\.7\.8 /);
-    expect(await login('acme-live', rotated.body.password)).toMatch(/^235 /);
+      const rotated = await api('POST', `/tenants/${id}/smtp-credentials/rotate`);
+      expect(rotated.status).toBe(200);
+      expect(await login('acme-live', first)).toMatch(/^535 5\.7\.8 /);
+      expect(await login('acme-live', rotated.body.password)).toMatch(/^235 /);
 
-    const removed = await api('DELETE', `/tenants/${id}/smtp-credentials`);
-    expect(removed.status).toBe(200);
-    expect(removed.body).toMatchObject({ username: 'acme-live', hasPassword: false });
-    expect(await login('acme-live', rotated.body.password)).toMatch(/^535 5\.7\.8 /);
-    const again = await api('POST', `/tenants/${id}/smtp-credentials/rotate`);
-    expect(await login('acme-live', again.body.password)).toMatch(/^235 /);
-  });
+      const removed = await api('DELETE', `/tenants/${id}/smtp-credentials`);
+      expect(removed.status).toBe(200);
+      expect(removed.body).toMatchObject({ username: 'acme-live', hasPassword: false });
+      expect(await login('acme-live', rotated.body.password)).toMatch(/^535 5\.7\.8 /);
+      const again = await api('POST', `/tenants/${id}/smtp-credentials/rotate`);
+      expect(await login('acme-live', again.body.password)).toMatch(/^235 /);
+    },
+  );
 
   it('an address added to the allow-list over HTTP sends without AUTH on the next connection', async () => {
     const made = await api('POST', '/tenants', { name: 'Legacy Boekhouding' });
@@ -122,46 +125,50 @@ describe('Config API changes reach SMTP at once', () => {
     }
   });
 
-  it("requireTls set over HTTP refuses the tenant's plaintext mail with 530 5.7.0 at once; another tenant cannot change it", async () => {
-    const made = await api('POST', '/tenants', { name: 'Scanner BV', allowedIps: ['127.0.0.2'], requireTls: true });
-    expect(made.status).toBe(201);
-    expect(made.body.tenant).toMatchObject({ requireTls: true });
-    const id: string = made.body.tenant.id;
-    const mailFrom = async (tls: boolean): Promise<string> => {
-      const { client } = await RawSmtp.open(gateway.smtpPort, { localAddress: '127.0.0.2' });
-      try {
-        await client.expect('EHLO scanner.test', 250);
-        if (tls) {
-          await client.startTls();
+  it(
+    "requireTls set over HTTP refuses the tenant's plaintext mail with 530 5.7.0 at once; another tenant " +
+      'cannot change it',
+    async () => {
+      const made = await api('POST', '/tenants', { name: 'Scanner BV', allowedIps: ['127.0.0.2'], requireTls: true });
+      expect(made.status).toBe(201);
+      expect(made.body.tenant).toMatchObject({ requireTls: true });
+      const id: string = made.body.tenant.id;
+      const mailFrom = async (tls: boolean): Promise<string> => {
+        const { client } = await RawSmtp.open(gateway.smtpPort, { localAddress: '127.0.0.2' });
+        try {
           await client.expect('EHLO scanner.test', 250);
+          if (tls) {
+            await client.startTls();
+            await client.expect('EHLO scanner.test', 250);
+          }
+          return (await client.command('MAIL FROM:<scan@scanner.test>')).last;
+        } finally {
+          client.close();
         }
-        return (await client.command('MAIL FROM:<scan@scanner.test>')).last;
-      } finally {
-        client.close();
-      }
-    };
-    expect(await mailFrom(false)).toBe('530 5.7.0 Must issue a STARTTLS command first');
-    expect(await mailFrom(true)).toMatch(/^250 /);
+      };
+      expect(await mailFrom(false)).toBe('530 5.7.0 Must issue a STARTTLS command first');
+      expect(await mailFrom(true)).toMatch(/^250 /);
 
-    const other = await api('POST', '/tenants', { name: 'Other BV' });
-    const token = await api('POST', `/tenants/${other.body.tenant.id}/tokens`, {});
-    const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${token.body.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ requireTls: false }),
-    });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(await mailFrom(false)).toMatch(/^530 5\.7\.0 /);
+      const other = await api('POST', '/tenants', { name: 'Other BV' });
+      const token = await api('POST', `/tenants/${other.body.tenant.id}/tokens`, {});
+      const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token.body.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ requireTls: false }),
+      });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(await mailFrom(false)).toMatch(/^530 5\.7\.0 /);
 
-    const ownToken = await api('POST', `/tenants/${id}/tokens`, {});
-    const own = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${ownToken.body.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ requireTls: false }),
-    });
-    expect(own.status).toBe(403);
-    expect(await own.json()).toMatchObject({ error: expect.anything() });
-    expect((await api('PATCH', `/tenants/${id}`, { requireTls: false })).body).toMatchObject({ requireTls: false });
-    expect(await mailFrom(false)).toMatch(/^250 /);
-  });
+      const ownToken = await api('POST', `/tenants/${id}/tokens`, {});
+      const own = await fetch(`http://127.0.0.1:${gateway.httpPort}/api/v1/tenants/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ownToken.body.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ requireTls: false }),
+      });
+      expect(own.status).toBe(403);
+      expect(await own.json()).toMatchObject({ error: expect.anything() });
+      expect((await api('PATCH', `/tenants/${id}`, { requireTls: false })).body).toMatchObject({ requireTls: false });
+      expect(await mailFrom(false)).toMatch(/^250 /);
+    },
+  );
 });

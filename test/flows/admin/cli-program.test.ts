@@ -67,7 +67,13 @@ describe('runCli', () => {
     expect(run.code).toBe(0);
     // The tenant flag alone does not open a listener that offers AUTH only after TLS.
     expect(run.out).toMatch(
-      /server:\s+smtp\.example\.test\n\s+port:\s+2525\n\s+security:\s+STARTTLS \(required before login\)\n.*takes effect only when smtp\.allowPlaintextAuth/,
+      new RegExp(
+        [
+          'server:\\s+smtp\\.example\\.test\\n\\s+port:\\s+2525\\n',
+          '\\s+security:\\s+STARTTLS \\(required before login\\)\\n',
+          '.*takes effect only when smtp\\.allowPlaintextAuth',
+        ].join(''),
+      ),
     );
     expect(run.out).not.toContain('SSL/TLS');
     const store = openTenantStore(join(dir, 'data', 'config'));

@@ -75,34 +75,38 @@ async function send(r: Relay, owner: string, hop: RelayHop): Promise<RecipientRe
 }
 
 describe("tenant's own server over the SMTP client", () => {
-  it('logs in with AUTH LOGIN after STARTTLS when the server takes only LOGIN; another tenant guessing the password gets its own connection and a deferral', async () => {
-    const s = await sink({
-      tls: { key: pems.private, cert: pems.cert },
-      auth: { user: 'acme', pass: 'right' },
-      server: { authMethods: ['LOGIN'] },
-    });
-    const r = relay();
-    const hop = { host: '127.0.0.1', port: s.port, tls: 'starttls', rejectUnauthorized: false } as const;
+  it(
+    'logs in with AUTH LOGIN after STARTTLS when the server takes only LOGIN; another tenant guessing the ' +
+      'password gets its own connection and a deferral',
+    async () => {
+      const s = await sink({
+        tls: { key: pems.private, cert: pems.cert },
+        auth: { user: 'acme', pass: 'right' },
+        server: { authMethods: ['LOGIN'] },
+      });
+      const r = relay();
+      const hop = { host: '127.0.0.1', port: s.port, tls: 'starttls', rejectUnauthorized: false } as const;
 
-    expect(await send(r, 'acme', { ...hop, user: 'acme', pass: 'right' })).toMatchObject({
-      outcome: 'delivered',
-      reply: expect.stringMatching(/^250 /),
-    });
-    expect(s.messages[0]).toMatchObject({ secure: true, envelope: { from: 'billing@acme.test' } });
-    expect(s.commands.filter((c) => c.startsWith('AUTH'))).toEqual(['AUTH LOGIN']);
+      expect(await send(r, 'acme', { ...hop, user: 'acme', pass: 'right' })).toMatchObject({
+        outcome: 'delivered',
+        reply: expect.stringMatching(/^250 /),
+      });
+      expect(s.messages[0]).toMatchObject({ secure: true, envelope: { from: 'billing@acme.test' } });
+      expect(s.commands.filter((c) => c.startsWith('AUTH'))).toEqual(['AUTH LOGIN']);
 
-    const guessed = await send(r, 'mallory', { ...hop, user: 'acme', pass: 'guess' });
-    expect(guessed).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^535 /) });
-    expect(s.messages).toHaveLength(1);
-    expect(s.stats.connections).toBe(2);
-    expect(r.failures).toEqual([['mallory', 'auth-failed']]);
+      const guessed = await send(r, 'mallory', { ...hop, user: 'acme', pass: 'guess' });
+      expect(guessed).toMatchObject({ outcome: 'deferred', reply: expect.stringMatching(/^535 /) });
+      expect(s.messages).toHaveLength(1);
+      expect(s.stats.connections).toBe(2);
+      expect(r.failures).toEqual([['mallory', 'auth-failed']]);
 
-    // the first tenant's pooled, logged-in connection carries its next message, and only its
-    expect((await send(r, 'acme', { ...hop, user: 'acme', pass: 'right' })).outcome).toBe('delivered');
-    expect(s.stats.connections).toBe(2);
-    expect(s.messages.map((m) => m.envelope.from)).toEqual(['billing@acme.test', 'billing@acme.test']);
-    expect(r.ok).toEqual(['acme', 'acme']);
-  });
+      // the first tenant's pooled, logged-in connection carries its next message, and only its
+      expect((await send(r, 'acme', { ...hop, user: 'acme', pass: 'right' })).outcome).toBe('delivered');
+      expect(s.stats.connections).toBe(2);
+      expect(s.messages.map((m) => m.envelope.from)).toEqual(['billing@acme.test', 'billing@acme.test']);
+      expect(r.ok).toEqual(['acme', 'acme']);
+    },
+  );
 
   it('withholds the password from a server without TLS unless the tenant allowed plain text', async () => {
     const s = await sink({ auth: { user: 'acme', pass: 'right' }, server: { authMethods: ['LOGIN'] } });

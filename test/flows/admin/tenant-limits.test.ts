@@ -74,38 +74,42 @@ describe('per-tenant limits', () => {
     await sink?.close();
   });
 
-  it("lets the admin override a tenant's limits, shows them to that tenant, and refuses bad values naming the field", async () => {
-    const set = await call('PUT', `/tenants/${gw.tenantId}/limits`, {
-      messagesPerHour: 2,
-      recipientsPerMessage: 2,
-      maxMessageSize: 2048,
-      deliveryWeight: 3,
-    });
-    expect(set.status).toBe(200);
-    expect(set.body.limits).toEqual({
-      messagesPerHour: 2,
-      messagesPerDay: 100_000,
-      recipientsPerMessage: 2,
-      maxMessageSize: 2048,
-      deliveryWeight: 3,
-    });
-    expect(set.body.defaults).toMatchObject({ messagesPerHour: 10_000, recipientsPerMessage: 100 });
-    const bad = await call('PUT', `/tenants/${gw.tenantId}/limits`, {
-      messagesPerHour: -1,
-      recipientsPerMessage: 'many',
-      colour: 'red',
-    });
-    expect(bad.status).toBe(400);
-    expect(Object.keys(bad.body.fields).sort()).toEqual(
-      expect.arrayContaining(['body.messagesPerHour', 'body.recipientsPerMessage']),
-    );
-    const cleared = await call('PUT', `/tenants/${gw.tenantId}/limits`, { deliveryWeight: null });
-    expect(cleared.body.overrides).toEqual({ messagesPerHour: 2, recipientsPerMessage: 2, maxMessageSize: 2048 });
-    const doc = (await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, unknown>>;
-    };
-    expect(Object.keys(doc.paths['/tenants/{id}/limits'] ?? {}).sort()).toEqual(['get', 'put']);
-  });
+  it(
+    "lets the admin override a tenant's limits, shows them to that tenant, and refuses bad values naming the " +
+      'field',
+    async () => {
+      const set = await call('PUT', `/tenants/${gw.tenantId}/limits`, {
+        messagesPerHour: 2,
+        recipientsPerMessage: 2,
+        maxMessageSize: 2048,
+        deliveryWeight: 3,
+      });
+      expect(set.status).toBe(200);
+      expect(set.body.limits).toEqual({
+        messagesPerHour: 2,
+        messagesPerDay: 100_000,
+        recipientsPerMessage: 2,
+        maxMessageSize: 2048,
+        deliveryWeight: 3,
+      });
+      expect(set.body.defaults).toMatchObject({ messagesPerHour: 10_000, recipientsPerMessage: 100 });
+      const bad = await call('PUT', `/tenants/${gw.tenantId}/limits`, {
+        messagesPerHour: -1,
+        recipientsPerMessage: 'many',
+        colour: 'red',
+      });
+      expect(bad.status).toBe(400);
+      expect(Object.keys(bad.body.fields).sort()).toEqual(
+        expect.arrayContaining(['body.messagesPerHour', 'body.recipientsPerMessage']),
+      );
+      const cleared = await call('PUT', `/tenants/${gw.tenantId}/limits`, { deliveryWeight: null });
+      expect(cleared.body.overrides).toEqual({ messagesPerHour: 2, recipientsPerMessage: 2, maxMessageSize: 2048 });
+      const doc = (await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      expect(Object.keys(doc.paths['/tenants/{id}/limits'] ?? {}).sort()).toEqual(['get', 'put']);
+    },
+  );
 
   it("does not let a tenant raise its own limits or see another tenant's", async () => {
     const own = await call('GET', `/tenants/${other.id}/limits`, undefined, other.token);
@@ -130,54 +134,60 @@ describe('per-tenant limits', () => {
     await client.closed;
   });
 
-  it("answers the tenant's recipient and size limits with 452 4.5.3 and 552 5.3.4 (SIZE= and end of DATA)", async () => {
-    const client = await acmeSession();
-    expect((await client.command('MAIL FROM:<billing@acme.test> SIZE=5000')).last).toBe(
-      '552 5.3.4 Message too big (at most 2048 bytes)',
-    );
-    expect((await client.command('MAIL FROM:<billing@acme.test>')).code).toBe(250);
-    expect((await client.command('RCPT TO:<a@customer.test>')).code).toBe(250);
-    expect((await client.command('RCPT TO:<b@customer.test>')).code).toBe(250);
-    expect((await client.command('RCPT TO:<c@customer.test>')).last).toBe(
-      '452 4.5.3 Too many recipients (at most 2 per message)',
-    );
-    await client.command('RSET');
-    expect(await sendRaw(client, 3000)).toBe('552 5.3.4 Message too big (at most 2048 bytes)');
-    await client.command('QUIT');
-  });
+  it(
+    "answers the tenant's recipient and size limits " + 'with 452 4.5.3 and 552 5.3.4 (SIZE= and end of DATA)',
+    async () => {
+      const client = await acmeSession();
+      expect((await client.command('MAIL FROM:<billing@acme.test> SIZE=5000')).last).toBe(
+        '552 5.3.4 Message too big (at most 2048 bytes)',
+      );
+      expect((await client.command('MAIL FROM:<billing@acme.test>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<a@customer.test>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<b@customer.test>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<c@customer.test>')).last).toBe(
+        '452 4.5.3 Too many recipients (at most 2 per message)',
+      );
+      await client.command('RSET');
+      expect(await sendRaw(client, 3000)).toBe('552 5.3.4 Message too big (at most 2048 bytes)');
+      await client.command('QUIT');
+    },
+  );
 
-  it('refuses MAIL with 451 4.7.1 naming the hourly limit once it is reached, while the other tenant keeps sending', async () => {
-    const client = await acmeSession();
-    expect(await sendRaw(client)).toMatch(/^250 2\.0\.0 Ok: queued as /);
-    expect(await sendRaw(client)).toMatch(/^250 2\.0\.0 Ok: queued as /);
-    expect(await sendRaw(client)).toBe('451 4.7.1 Tenant limit of 2 messages per hour reached, try again later');
-    await client.command('QUIT');
+  it(
+    'refuses MAIL with 451 4.7.1 naming the hourly limit once it is reached, ' + 'while the other tenant keeps sending',
+    async () => {
+      const client = await acmeSession();
+      expect(await sendRaw(client)).toMatch(/^250 2\.0\.0 Ok: queued as /);
+      expect(await sendRaw(client)).toMatch(/^250 2\.0\.0 Ok: queued as /);
+      expect(await sendRaw(client)).toBe('451 4.7.1 Tenant limit of 2 messages per hour reached, try again later');
+      await client.command('QUIT');
 
-    const otherClient = createTransport({
-      host: '127.0.0.1',
-      port: gw.gateway.smtpPort,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: other.user, pass: other.pass },
-    });
-    const info = await otherClient.sendMail({
-      from: 'facturen@other.test',
-      to: 'klant@customer.test',
-      subject: 'Factuur',
-      text: 'x',
-    });
-    expect(info.response).toMatch(/^250 /);
+      const otherClient = createTransport({
+        host: '127.0.0.1',
+        port: gw.gateway.smtpPort,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: other.user, pass: other.pass },
+      });
+      const info = await otherClient.sendMail({
+        from: 'facturen@other.test',
+        to: 'klant@customer.test',
+        subject: 'Factuur',
+        text: 'x',
+      });
+      expect(info.response).toMatch(/^250 /);
 
-    const usage = (await call('GET', `/tenants/${gw.tenantId}/limits`)).body.usage;
-    expect(usage).toMatchObject({ messagesLastHour: 2, messagesLastDay: 2 });
-    expect(usage.limitHits).toEqual({ messagesPerHour: 1, recipientsPerMessage: 1, maxMessageSize: 2 });
-    expect((await call('GET', `/tenants/${other.id}/limits`)).body.usage).toMatchObject({
-      messagesLastHour: 1,
-      limitHits: {},
-    });
-    const metrics = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
-    expect(metrics).toMatch(/postbode_tenant_limit_hits_total\{limit="messagesPerHour"\} 1/);
-    expect(metrics).toMatch(/postbode_tenant_limit_hits_total\{limit="transactionsPerSession"\} 1/);
-    expect(metrics).not.toContain(gw.tenantId);
-  });
+      const usage = (await call('GET', `/tenants/${gw.tenantId}/limits`)).body.usage;
+      expect(usage).toMatchObject({ messagesLastHour: 2, messagesLastDay: 2 });
+      expect(usage.limitHits).toEqual({ messagesPerHour: 1, recipientsPerMessage: 1, maxMessageSize: 2 });
+      expect((await call('GET', `/tenants/${other.id}/limits`)).body.usage).toMatchObject({
+        messagesLastHour: 1,
+        limitHits: {},
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/postbode_tenant_limit_hits_total\{limit="messagesPerHour"\} 1/);
+      expect(metrics).toMatch(/postbode_tenant_limit_hits_total\{limit="transactionsPerSession"\} 1/);
+      expect(metrics).not.toContain(gw.tenantId);
+    },
+  );
 });

@@ -22,7 +22,9 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 const PUBLIC_BASE = 'https://pixel.postbode.test';
 const HUMAN_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
 const FIXTURE = new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url);
-/** Legacy HTML mail: QP HTML alternative with </body> in a comment, textarea, attribute, script; a malformed base64 PDF. */
+/**
+ * Legacy HTML mail: QP HTML alternative with </body> in a comment, textarea, attribute, script; a malformed base64 PDF.
+ */
 const HTML_FIXTURE = new URL('../../fixtures/tracking/html-qp-mixed.eml', import.meta.url);
 
 interface Opens {
@@ -82,58 +84,64 @@ describe('open tracking end to end', () => {
     return match[1];
   }
 
-  it('each recipient gets its own pixel; the archive its own transaction; opens flip the client to read, never the archive', async () => {
-    expect(
-      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' })).status,
-    ).toBe(200);
-    expect(
-      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
-    ).toBe(200);
-    const info = await legacyClient(gw).sendMail({
-      envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example', 'jan@klant.example'] },
-      raw: await readFile(FIXTURE),
-    });
-    const id = queueIdOf(info.response);
-    const got = await arrived(sink, id, 3);
-    expect(got.map((m) => m.envelope.to.join(',')).sort()).toEqual([
-      'archive@backup.test',
-      'jan@klant.example',
-      'piet@klant.example',
-    ]);
-    const tokens = new Map(await Promise.all(got.map(async (m) => [m.envelope.to[0]!, await tokenIn(m.raw)] as const)));
-    expect(new Set(tokens.values()).size).toBe(3);
-    await waitFor(
-      async () =>
-        (
-          (await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: { status: string }[] }
-        ).recipients.every((r) => r.status === 'delivered') || undefined,
-    );
+  it(
+    'each recipient gets its own pixel; the archive its own transaction; opens flip the client to read, never ' +
+      'the archive',
+    async () => {
+      expect(
+        (await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' })).status,
+      ).toBe(200);
+      expect(
+        (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
+      ).toBe(200);
+      const info = await legacyClient(gw).sendMail({
+        envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example', 'jan@klant.example'] },
+        raw: await readFile(FIXTURE),
+      });
+      const id = queueIdOf(info.response);
+      const got = await arrived(sink, id, 3);
+      expect(got.map((m) => m.envelope.to.join(',')).sort()).toEqual([
+        'archive@backup.test',
+        'jan@klant.example',
+        'piet@klant.example',
+      ]);
+      const tokens = new Map(
+        await Promise.all(got.map(async (m) => [m.envelope.to[0]!, await tokenIn(m.raw)] as const)),
+      );
+      expect(new Set(tokens.values()).size).toBe(3);
+      await waitFor(
+        async () =>
+          (
+            (await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: { status: string }[] }
+          ).recipients.every((r) => r.status === 'delivered') || undefined,
+      );
 
-    // at once, by a script: recorded, but not a person's read
-    const first = await pixel(tokens.get('piet@klant.example')!, 'curl/8.5.0');
-    expect(first.status).toBe(200);
-    expect(first.headers.get('content-type')).toBe('image/gif');
-    expect(first.headers.get('cache-control')).toContain('no-store');
-    expect(Buffer.from(await first.arrayBuffer()).equals(transparentGif())).toBe(true);
-    const automated = await waitFor(async () => (await opensOf(id))['piet@klant.example']);
-    expect(automated).toMatchObject({
-      status: 'opened (probably automated)',
-      count: 1,
-      automatedOpens: 1,
-      humanOpens: 0,
-    });
+      // at once, by a script: recorded, but not a person's read
+      const first = await pixel(tokens.get('piet@klant.example')!, 'curl/8.5.0');
+      expect(first.status).toBe(200);
+      expect(first.headers.get('content-type')).toBe('image/gif');
+      expect(first.headers.get('cache-control')).toContain('no-store');
+      expect(Buffer.from(await first.arrayBuffer()).equals(transparentGif())).toBe(true);
+      const automated = await waitFor(async () => (await opensOf(id))['piet@klant.example']);
+      expect(automated).toMatchObject({
+        status: 'opened (probably automated)',
+        count: 1,
+        automatedOpens: 1,
+        humanOpens: 0,
+      });
 
-    offset += 60_000;
-    await pixel(tokens.get('piet@klant.example')!, HUMAN_UA);
-    await pixel(tokens.get('archive@backup.test')!, HUMAN_UA);
-    const read = await waitFor(async () => {
-      const opens = await opensOf(id);
-      return opens['piet@klant.example']?.count === 2 ? opens : undefined;
-    });
-    expect(read['piet@klant.example']).toMatchObject({ status: 'read', humanOpens: 1 });
-    expect(read['archive@backup.test']).toBeUndefined();
-    expect(read['jan@klant.example']).toBeUndefined();
-  });
+      offset += 60_000;
+      await pixel(tokens.get('piet@klant.example')!, HUMAN_UA);
+      await pixel(tokens.get('archive@backup.test')!, HUMAN_UA);
+      const read = await waitFor(async () => {
+        const opens = await opensOf(id);
+        return opens['piet@klant.example']?.count === 2 ? opens : undefined;
+      });
+      expect(read['piet@klant.example']).toMatchObject({ status: 'read', humanOpens: 1 });
+      expect(read['archive@backup.test']).toBeUndefined();
+      expect(read['jan@klant.example']).toBeUndefined();
+    },
+  );
 
   it('forged or modified tokens get the same GIF and count nothing', async () => {
     const info = await legacyClient(gw).sendMail({
@@ -156,44 +164,48 @@ describe('open tracking end to end', () => {
     expect(opens).toMatchObject({ status: 'read', count: 1 });
   });
 
-  it('tracking alone edits the HTML part only: every other byte and header as the client sent it, one pixel before the real </body>', async () => {
-    expect(
-      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: false, openTracking: true })).status,
-    ).toBe(200);
-    const original = await readFile(HTML_FIXTURE);
-    const info = await legacyClient(gw).sendMail({
-      envelope: { from: 'facturen@jansen.example', to: ['els@klant.example'] },
-      raw: original,
-    });
-    const [got] = await arrived(sink, queueIdOf(info.response));
-    const sent = got!.raw;
-    for (const line of [
-      'X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n',
-      'List-Unsubscribe: <mailto:uit@jansen.example>\r\n',
-      'Content-Type: multipart/mixed; boundary="outer-1"\r\n',
-      'Subject: Factuur 2024-0013\r\n',
-      'MIME-Version: 1.0\r\n',
-    ]) {
-      expect(sent.includes(line)).toBe(true);
-    }
-    const bodyOf = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n') + 4);
-    const htmlStart = original.indexOf('X-Part-Note: kept\r\n\r\n') + 'X-Part-Note: kept\r\n\r\n'.length;
-    const htmlEnd = original.indexOf('\r\n--alt-2--');
-    const before = bodyOf(original.subarray(0, htmlStart));
-    const after = original.subarray(htmlEnd);
-    const body = bodyOf(sent);
-    // Everything but the HTML part's own body: byte for byte, the malformed PDF included.
-    expect(body.subarray(0, before.length).equals(before)).toBe(true);
-    expect(body.subarray(body.length - after.length).equals(after)).toBe(true);
-    const token = await tokenIn(sent);
-    const html = String((await simpleParser(sent)).html);
-    const img = /<img src="https:\/\/pixel[^>]*>/.exec(html)![0];
-    expect(html.indexOf(img)).toBe(html.lastIndexOf('</body>') - img.length);
-    expect(html.replace(img, '')).toBe(String((await simpleParser(original)).html));
-    const decoded = Buffer.from(token, 'base64url').toString('latin1').toLowerCase();
-    for (const secret of ['els@klant.example', 'klant.example', 'els', queueIdOf(info.response).toLowerCase()])
-      expect(decoded).not.toContain(secret);
-  });
+  it(
+    'tracking alone edits the HTML part only: every other byte and header as the client sent it, one pixel ' +
+      'before the real </body>',
+    async () => {
+      expect(
+        (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: false, openTracking: true })).status,
+      ).toBe(200);
+      const original = await readFile(HTML_FIXTURE);
+      const info = await legacyClient(gw).sendMail({
+        envelope: { from: 'facturen@jansen.example', to: ['els@klant.example'] },
+        raw: original,
+      });
+      const [got] = await arrived(sink, queueIdOf(info.response));
+      const sent = got!.raw;
+      for (const line of [
+        'X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n',
+        'List-Unsubscribe: <mailto:uit@jansen.example>\r\n',
+        'Content-Type: multipart/mixed; boundary="outer-1"\r\n',
+        'Subject: Factuur 2024-0013\r\n',
+        'MIME-Version: 1.0\r\n',
+      ]) {
+        expect(sent.includes(line)).toBe(true);
+      }
+      const bodyOf = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n') + 4);
+      const htmlStart = original.indexOf('X-Part-Note: kept\r\n\r\n') + 'X-Part-Note: kept\r\n\r\n'.length;
+      const htmlEnd = original.indexOf('\r\n--alt-2--');
+      const before = bodyOf(original.subarray(0, htmlStart));
+      const after = original.subarray(htmlEnd);
+      const body = bodyOf(sent);
+      // Everything but the HTML part's own body: byte for byte, the malformed PDF included.
+      expect(body.subarray(0, before.length).equals(before)).toBe(true);
+      expect(body.subarray(body.length - after.length).equals(after)).toBe(true);
+      const token = await tokenIn(sent);
+      const html = String((await simpleParser(sent)).html);
+      const img = /<img src="https:\/\/pixel[^>]*>/.exec(html)![0];
+      expect(html.indexOf(img)).toBe(html.lastIndexOf('</body>') - img.length);
+      expect(html.replace(img, '')).toBe(String((await simpleParser(original)).html));
+      const decoded = Buffer.from(token, 'base64url').toString('latin1').toLowerCase();
+      for (const secret of ['els@klant.example', 'klant.example', 'els', queueIdOf(info.response).toLowerCase()])
+        expect(decoded).not.toContain(secret);
+    },
+  );
 
   it("a second tenant cannot turn its own pixel token into an open of the first tenant's message", async () => {
     expect(
@@ -251,28 +263,31 @@ describe('open tracking end to end', () => {
     expect(await opensOf(victim)).toEqual({});
   });
 
-  it('openTracking is kept but reported as not in force when the tenant sends through its own SMTP server', async () => {
-    const path = `/tenants/${gw.tenantId}/sender`;
-    const saved = await api(gw, 'PUT', path, {
-      mode: 'forwarding',
-      smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
-    });
-    expect(saved.status).toBe(200);
-    expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body).toMatchObject({ ok: true });
-    expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
-    const kept = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true });
-    expect(kept.status).toBe(200);
-    expect(kept.body.openTrackingInForce).toBe(false);
-    expect(kept.body.warnings).toContainEqual(
-      expect.objectContaining({
-        field: 'openTracking',
-        rule: 'tracking-own-smtp',
-        message: expect.stringMatching(/own-smtp/),
-      }),
-    );
-    expect(
-      (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: false })).status,
-    ).toBe(200);
-    await api(gw, 'PUT', path, { mode: 'forwarding' });
-  });
+  it(
+    'openTracking is kept but reported as not in force ' + 'when the tenant sends through its own SMTP server',
+    async () => {
+      const path = `/tenants/${gw.tenantId}/sender`;
+      const saved = await api(gw, 'PUT', path, {
+        mode: 'forwarding',
+        smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
+      });
+      expect(saved.status).toBe(200);
+      expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body).toMatchObject({ ok: true });
+      expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
+      const kept = await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true });
+      expect(kept.status).toBe(200);
+      expect(kept.body.openTrackingInForce).toBe(false);
+      expect(kept.body.warnings).toContainEqual(
+        expect.objectContaining({
+          field: 'openTracking',
+          rule: 'tracking-own-smtp',
+          message: expect.stringMatching(/own-smtp/),
+        }),
+      );
+      expect(
+        (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: false })).status,
+      ).toBe(200);
+      await api(gw, 'PUT', path, { mode: 'forwarding' });
+    },
+  );
 });

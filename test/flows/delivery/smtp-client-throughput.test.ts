@@ -187,7 +187,8 @@ describe('smtp client throughput', () => {
     const mine = await measure(MESSAGES, sendOurs);
     const nodemailer = await measure(MESSAGES, sendTheirs);
     const line = (name: string, run: Run) =>
-      `${name}: ${run.msgPerSecond} msg/s, ${run.cpuMicrosPerMessage} µs CPU/msg (process), ${run.clientMicrosPerMessage ?? 'n/a'} µs CPU/msg (client thread)`;
+      `${name}: ${run.msgPerSecond} msg/s, ${run.cpuMicrosPerMessage} µs CPU/msg ` +
+      `(process), ${run.clientMicrosPerMessage ?? 'n/a'} µs CPU/msg (client thread)`;
     console.log(
       `${MESSAGES} x ${raw.length} B over ${CONNECTIONS} connections, sink in a worker thread\n` +
         `${line('smtp client    ', mine)}\n${line('nodemailer pool', nodemailer)}`,

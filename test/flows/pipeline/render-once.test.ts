@@ -66,64 +66,73 @@ describe('render once: a retry sends the stored bytes', () => {
     return { first: first!, second: second!.raw };
   }
 
-  it("forwarding: the second attempt carries the first attempt's DKIM-Signature and Message-ID, byte for byte", async () => {
-    const info = await legacyClient(gw).sendMail({
-      from: 'billing@acme.test',
-      to: 'jan@customer.test',
-      subject: 'Factuur render-once 1',
-      text: 'Bedrag: 10 EUR\n',
-    });
-    const id = queueIdOf(info.response);
-    const { first, second } = await bothAttempts(platform, id);
-    expect(headerOf(first, 'dkim-signature')).toHaveLength(1);
-    expect(headerOf(second, 'dkim-signature')).toEqual(headerOf(first, 'dkim-signature'));
-    expect(headerOf(second, 'message-id')).toEqual(headerOf(first, 'message-id'));
-    expect(second.equals(first)).toBe(true);
-    const [jan] = await historyOf(id);
-    expect(jan!.history.map((h) => h.outcome)).toEqual(['deferred', 'delivered']);
-    expect(jan!.history[0]!.reply).toMatch(/^451 /);
-  });
-
-  it("a second tenant changing its settings re-renders only its own waiting mail; the first tenant's retry stays byte-identical", async () => {
-    const made = await api(gw, 'POST', '/tenants', { name: 'Other BV', smtpUsername: 'other-render' });
-    const other = {
-      id: (made.body.tenant as { id: string }).id,
-      smtp: made.body.smtp as { username: string; password: string },
-    };
-    const otherClient = createTransport({
-      host: '127.0.0.1',
-      port: gw.gateway.smtpPort,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: other.smtp.username, pass: other.smtp.password },
-    });
-    // While both first attempts are refused, the other tenant renames its sender (nothing delivered yet).
-    duringFirstTry.set('Factuur render-once other', async () => {
-      expect((await api(gw, 'PUT', `/tenants/${other.id}/sender`, { displayName: 'Other Renamed' })).status).toBe(200);
-    });
-    const [mine, theirs] = await Promise.all([
-      legacyClient(gw).sendMail({
+  it(
+    'forwarding: the second attempt carries the first ' + "attempt's DKIM-Signature and Message-ID, byte for byte",
+    async () => {
+      const info = await legacyClient(gw).sendMail({
         from: 'billing@acme.test',
-        to: 'piet@customer.test',
-        subject: 'Factuur render-once acme',
-        text: 'A\n',
-      }),
-      otherClient.sendMail({
-        from: 'billing@other.test',
-        to: 'kees@customer.test',
-        subject: 'Factuur render-once other',
-        text: 'B\n',
-      }),
-    ]);
-    const acme = await bothAttempts(platform, queueIdOf(mine.response));
-    expect(acme.second.equals(acme.first)).toBe(true);
+        to: 'jan@customer.test',
+        subject: 'Factuur render-once 1',
+        text: 'Bedrag: 10 EUR\n',
+      });
+      const id = queueIdOf(info.response);
+      const { first, second } = await bothAttempts(platform, id);
+      expect(headerOf(first, 'dkim-signature')).toHaveLength(1);
+      expect(headerOf(second, 'dkim-signature')).toEqual(headerOf(first, 'dkim-signature'));
+      expect(headerOf(second, 'message-id')).toEqual(headerOf(first, 'message-id'));
+      expect(second.equals(first)).toBe(true);
+      const [jan] = await historyOf(id);
+      expect(jan!.history.map((h) => h.outcome)).toEqual(['deferred', 'delivered']);
+      expect(jan!.history[0]!.reply).toMatch(/^451 /);
+    },
+  );
 
-    const renamed = await bothAttempts(platform, queueIdOf(theirs.response));
-    expect(headerOf(renamed.first, 'from')[0]).toMatch(/^"Other BV" </);
-    expect(headerOf(renamed.second, 'from')[0]).toMatch(/^"Other Renamed" </);
-    // The other tenant's mail carries nothing of the first tenant's rendering.
-    expect(renamed.second.includes('acme')).toBe(false);
-  });
+  it(
+    "a second tenant changing its settings re-renders only its own waiting mail; the first tenant's retry " +
+      'stays byte-identical',
+    async () => {
+      const made = await api(gw, 'POST', '/tenants', { name: 'Other BV', smtpUsername: 'other-render' });
+      const other = {
+        id: (made.body.tenant as { id: string }).id,
+        smtp: made.body.smtp as { username: string; password: string },
+      };
+      const otherClient = createTransport({
+        host: '127.0.0.1',
+        port: gw.gateway.smtpPort,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: other.smtp.username, pass: other.smtp.password },
+      });
+      // While both first attempts are refused, the other tenant renames its sender (nothing delivered yet).
+      duringFirstTry.set('Factuur render-once other', async () => {
+        expect((await api(gw, 'PUT', `/tenants/${other.id}/sender`, { displayName: 'Other Renamed' })).status).toBe(
+          200,
+        );
+      });
+      const [mine, theirs] = await Promise.all([
+        legacyClient(gw).sendMail({
+          from: 'billing@acme.test',
+          to: 'piet@customer.test',
+          subject: 'Factuur render-once acme',
+          text: 'A\n',
+        }),
+        otherClient.sendMail({
+          from: 'billing@other.test',
+          to: 'kees@customer.test',
+          subject: 'Factuur render-once other',
+          text: 'B\n',
+        }),
+      ]);
+      const acme = await bothAttempts(platform, queueIdOf(mine.response));
+      expect(acme.second.equals(acme.first)).toBe(true);
+
+      const renamed = await bothAttempts(platform, queueIdOf(theirs.response));
+      expect(headerOf(renamed.first, 'from')[0]).toMatch(/^"Other BV" </);
+      expect(headerOf(renamed.second, 'from')[0]).toMatch(/^"Other Renamed" </);
+      // The other tenant's mail carries nothing of the first tenant's rendering.
+      expect(renamed.second.includes('acme')).toBe(false);
+    },
+  );
 
   it('settings changed after one recipient has the message: the other gets the same bytes at its retry', async () => {
     duringFirstTry.set('Factuur render-once partial', async () => {
@@ -145,38 +154,41 @@ describe('render once: a retry sends the stored bytes', () => {
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { displayName: null })).status).toBe(200);
   });
 
-  it('own SMTP: the retry goes through the tenant server with the same bytes; its password is never stored', async () => {
-    const path = `/tenants/${gw.tenantId}/sender`;
-    const smtp = {
-      host: '127.0.0.1',
-      port: tenantServer.port,
-      tls: 'opportunistic',
-      allowPlaintextAuth: true,
-      user: creds.user,
-      password: creds.pass,
-    };
-    expect((await api(gw, 'PUT', path, { smtp, ownAddress: 'billing@acme.test' })).status).toBe(200);
-    expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body.ok).toBe(true);
-    expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
+  it(
+    'own SMTP: the retry goes through the tenant server with the same bytes; ' + 'its password is never stored',
+    async () => {
+      const path = `/tenants/${gw.tenantId}/sender`;
+      const smtp = {
+        host: '127.0.0.1',
+        port: tenantServer.port,
+        tls: 'opportunistic',
+        allowPlaintextAuth: true,
+        user: creds.user,
+        password: creds.pass,
+      };
+      expect((await api(gw, 'PUT', path, { smtp, ownAddress: 'billing@acme.test' })).status).toBe(200);
+      expect((await api(gw, 'POST', `${path}/test-send`, { to: 'check@acme.test' })).body.ok).toBe(true);
+      expect((await api(gw, 'PUT', path, { mode: 'own-smtp' })).status).toBe(200);
 
-    const info = await legacyClient(gw).sendMail({
-      from: 'billing@acme.test',
-      to: 'marie@customer.test',
-      subject: 'Factuur render-once own',
-      text: 'C\n',
-    });
-    const id = queueIdOf(info.response);
-    await waitFor(
-      async () => ((await historyOf(id))[0]!.status === 'deferred' ? true : undefined),
-      8_000,
-      'the first attempt deferred',
-    );
-    expect(await filesContaining(gw.dataDir, creds.pass)).toEqual([]);
+      const info = await legacyClient(gw).sendMail({
+        from: 'billing@acme.test',
+        to: 'marie@customer.test',
+        subject: 'Factuur render-once own',
+        text: 'C\n',
+      });
+      const id = queueIdOf(info.response);
+      await waitFor(
+        async () => ((await historyOf(id))[0]!.status === 'deferred' ? true : undefined),
+        8_000,
+        'the first attempt deferred',
+      );
+      expect(await filesContaining(gw.dataDir, creds.pass)).toEqual([]);
 
-    const { first, second } = await bothAttempts(tenantServer, id);
-    expect(second.equals(first)).toBe(true);
-    expect(platform.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
-  });
+      const { first, second } = await bothAttempts(tenantServer, id);
+      expect(second.equals(first)).toBe(true);
+      expect(platform.messages.some((m) => m.raw.includes(`id ${id}`))).toBe(false);
+    },
+  );
 });
 
 /** Files under `dir` whose bytes contain `needle` (the data dir holds LMDB files and keys only). */

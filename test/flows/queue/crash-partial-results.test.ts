@@ -159,7 +159,8 @@ describe('kill -9 while one recipient domain stalls', () => {
         'd@fast1.test': 1,
         'e@slow.test': 1,
       });
-      // A recipient's attempts say the same: one each for the fast ones, the slow ones were tried once (by the second process).
+      // A recipient's attempts say the same: one each for the fast ones, the slow ones were tried once (by the second
+      // process).
       const final = await waitFor(() => recipients(second, m1), 5_000, 'message A from the API');
       expect(final.map((r) => [r.address, r.attempts])).toEqual([
         ['a@fast1.test', 1],

@@ -45,7 +45,8 @@ describe('a listener that cannot bind', () => {
     );
     expect(failure).toMatch(/^Error: gateway exited with 1/);
     expect(failure).toContain(
-      `cannot listen on 127.0.0.1:${takenPort} for the inbound MX (EADDRINUSE: another program listens there); change mx.port (environment POSTBODE_MX__PORT)`,
+      `cannot listen on 127.0.0.1:${takenPort} for the inbound MX (EADDRINUSE: another program listens there); ` +
+        `change mx.port (environment POSTBODE_MX__PORT)`,
     );
   });
 });

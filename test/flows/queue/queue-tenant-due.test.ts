@@ -65,7 +65,8 @@ describe('LmdbQueue per-tenant due reads', () => {
     const bulk = queue.dueOf('bulk', 70_000, 100, none);
     const bulkMs = performance.now() - bulkStarted;
     console.log(
-      `dueOf() behind 50 000 of another tenant: ${timings.map((t) => t.toFixed(3)).join(', ')} ms; 100 of the 50 000: ${bulkMs.toFixed(3)} ms`,
+      `dueOf() behind 50 000 of another tenant: ${timings.map((t) => t.toFixed(3)).join(', ')} ms; 100 of the ` +
+        `50 000: ${bulkMs.toFixed(3)} ms`,
     );
     expect(found).toEqual([invoice.id]);
     const median = [...timings].sort((x, y) => x - y)[3] ?? Infinity;
@@ -76,22 +77,25 @@ describe('LmdbQueue per-tenant due reads', () => {
     expect(queue.due(70_000, 200, none).some((m) => m.id === invoice.id)).toBe(false);
   }, 60_000);
 
-  it('puts fresh mail before due retries, skips exclusions and mail not yet due, and forgets finished mail', async () => {
-    const queue = open();
-    const retried = await queue.enqueue(mail(1_000, 't1'), body);
-    await queue.record(retried.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 2_000);
-    const fresh = await queue.enqueue(mail(3_000, 't1'), body);
-    const other = await queue.enqueue(mail(3_500, 't2'), body);
-    expect(queue.dueOf('t1', 10_000, 10, none).map((m) => m.id)).toEqual([fresh.id]); // retry due at 62 000
-    expect(queue.dueOf('t1', 70_000, 10, none).map((m) => m.id)).toEqual([fresh.id, retried.id]);
-    expect(queue.dueOf('t1', 70_000, 10, new Set([fresh.id])).map((m) => m.id)).toEqual([retried.id]);
-    expect(queue.dueOf('t1', 70_000, 1, none).map((m) => m.id)).toEqual([fresh.id]);
-    await queue.record(fresh.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 4_000);
-    await queue.hold(retried.id, 4_000);
-    expect(queue.dueOf('t1', 70_000, 10, none)).toEqual([]);
-    expect(queue.dueTenants()).toEqual(['t2']);
-    expect(queue.dueOf('t2', 70_000, 10, none).map((m) => m.id)).toEqual([other.id]);
-  });
+  it(
+    'puts fresh mail before due retries, ' + 'skips exclusions and mail not yet due, and forgets finished mail',
+    async () => {
+      const queue = open();
+      const retried = await queue.enqueue(mail(1_000, 't1'), body);
+      await queue.record(retried.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 2_000);
+      const fresh = await queue.enqueue(mail(3_000, 't1'), body);
+      const other = await queue.enqueue(mail(3_500, 't2'), body);
+      expect(queue.dueOf('t1', 10_000, 10, none).map((m) => m.id)).toEqual([fresh.id]); // retry due at 62 000
+      expect(queue.dueOf('t1', 70_000, 10, none).map((m) => m.id)).toEqual([fresh.id, retried.id]);
+      expect(queue.dueOf('t1', 70_000, 10, new Set([fresh.id])).map((m) => m.id)).toEqual([retried.id]);
+      expect(queue.dueOf('t1', 70_000, 1, none).map((m) => m.id)).toEqual([fresh.id]);
+      await queue.record(fresh.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 4_000);
+      await queue.hold(retried.id, 4_000);
+      expect(queue.dueOf('t1', 70_000, 10, none)).toEqual([]);
+      expect(queue.dueTenants()).toEqual(['t2']);
+      expect(queue.dueOf('t2', 70_000, 10, none).map((m) => m.id)).toEqual([other.id]);
+    },
+  );
 
   it('rebuilds the per-tenant index at open for a queue written before it existed', async () => {
     let queue = open();

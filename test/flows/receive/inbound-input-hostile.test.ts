@@ -141,23 +141,26 @@ describe('mail loops', () => {
       (_, i) => `Received: from hop${i}.example by hop${i + 1}.example; Mon, 7 Dec 2026 06:00:00 +0000\r\n`,
     ).join('');
 
-  it('refuses a message with more than smtp.maxHops Received: fields with 554 5.4.6; at the limit it is accepted', async () => {
-    running = await startInbound({ tls, tenants });
-    const { client } = await RawSmtp.open(running.port);
-    const looping = await client.send(
-      'billing@office.example',
-      ['c@example.com'],
-      `${received(51)}Subject: loop\r\n\r\nhi`,
-    );
-    expect(looping.last).toBe('554 5.4.6 Too many hops (mail loop?)');
-    await client.expect('RSET', 250);
-    expect(
-      (await client.send('billing@office.example', ['c@example.com'], `${received(50)}Subject: ok\r\n\r\nhi`)).code,
-    ).toBe(250);
-    client.close();
-    expect(running.queued).toHaveLength(1);
-    expect(running.metrics.rejections).toContain('loop');
-  });
+  it(
+    'refuses a message with more than smtp.maxHops Received: fields with 554 5.4.6; ' + 'at the limit it is accepted',
+    async () => {
+      running = await startInbound({ tls, tenants });
+      const { client } = await RawSmtp.open(running.port);
+      const looping = await client.send(
+        'billing@office.example',
+        ['c@example.com'],
+        `${received(51)}Subject: loop\r\n\r\nhi`,
+      );
+      expect(looping.last).toBe('554 5.4.6 Too many hops (mail loop?)');
+      await client.expect('RSET', 250);
+      expect(
+        (await client.send('billing@office.example', ['c@example.com'], `${received(50)}Subject: ok\r\n\r\nhi`)).code,
+      ).toBe(250);
+      client.close();
+      expect(running.queued).toHaveLength(1);
+      expect(running.metrics.rejections).toContain('loop');
+    },
+  );
 
   it('follows smtp.maxHops', async () => {
     running = await startInbound({ tls, tenants, smtp: { maxHops: 3 } });

@@ -32,37 +32,49 @@ describe('Gmail link: state bound to the browser, relink revokes', () => {
   const codeFor = (account: FakeAccount, consent: URLSearchParams): string =>
     fake.issueCode(account, consent.get('code_challenge') ?? undefined);
 
-  it('starting sets an HttpOnly, SameSite=Lax cookie for the callback path only, living as long as the state', async () => {
-    const started = await startLink(gw);
-    expect(started.status).toBe(200);
-    expect(started.body).not.toHaveProperty('setCookie');
-    expect(started.setCookie).toMatch(
-      /^postbode_gmail_link=[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/oauth\/google; HttpOnly; SameSite=Lax$/,
-    );
-  });
+  it(
+    'starting sets an HttpOnly, ' + 'SameSite=Lax cookie for the callback path only, living as long as the state',
+    async () => {
+      const started = await startLink(gw);
+      expect(started.status).toBe(200);
+      expect(started.body).not.toHaveProperty('setCookie');
+      expect(started.setCookie).toMatch(
+        new RegExp(
+          [
+            '^postbode_gmail_link=[A-Za-z0-9_-]{32}\\.[A-Za-z0-9_-]{43}; ',
+            'Max-Age=600; Path=\\/oauth\\/google; HttpOnly; SameSite=Lax$',
+          ].join(''),
+        ),
+      );
+    },
+  );
 
-  it("a callback without the cookie, or with another flow's or a forged one, is refused before Google is asked; the real browser still completes", async () => {
-    const started = await startLink(gw);
-    const state = started.consent.get('state') ?? '';
-    const other = await startLink(gw);
-    const tokenCalls = fake.count('token');
-    const [nonce, mac] = started.cookie.split('=')[1]!.split('.');
-    const forged = `postbode_gmail_link=${nonce}.${mac!.startsWith('A') ? 'B' : 'A'}${mac!.slice(1)}`;
-    for (const cookie of [undefined, other.cookie, forged]) {
-      const page = await callback(gw, { code: codeFor(owner, started.consent), state }, cookie);
-      expect(page.status).toBe(400);
-      expect(await page.text()).toMatch(/started in another browser/);
-    }
-    expect(fake.count('token')).toBe(tokenCalls);
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({ status: 'unlinked' });
+  it(
+    "a callback without the cookie, or with another flow's or a forged one, is refused before Google is asked; " +
+      'the real browser still completes',
+    async () => {
+      const started = await startLink(gw);
+      const state = started.consent.get('state') ?? '';
+      const other = await startLink(gw);
+      const tokenCalls = fake.count('token');
+      const [nonce, mac] = started.cookie.split('=')[1]!.split('.');
+      const forged = `postbode_gmail_link=${nonce}.${mac!.startsWith('A') ? 'B' : 'A'}${mac!.slice(1)}`;
+      for (const cookie of [undefined, other.cookie, forged]) {
+        const page = await callback(gw, { code: codeFor(owner, started.consent), state }, cookie);
+        expect(page.status).toBe(400);
+        expect(await page.text()).toMatch(/started in another browser/);
+      }
+      expect(fake.count('token')).toBe(tokenCalls);
+      expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({ status: 'unlinked' });
 
-    const done = await callback(gw, { code: codeFor(owner, started.consent), state }, started.cookie);
-    expect(done.status).toBe(200);
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
-      status: 'linked',
-      address: owner.address,
-    });
-  });
+      const done = await callback(gw, { code: codeFor(owner, started.consent), state }, started.cookie);
+      expect(done.status).toBe(200);
+      expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
+        status: 'linked',
+        address: owner.address,
+      });
+    },
+  );
 
   it("another tenant cannot get a victim's mailbox linked to itself by sending its consent link", async () => {
     const made = await api(gw, 'POST', '/tenants', { name: 'Attacker BV' });
@@ -79,18 +91,22 @@ describe('Gmail link: state bound to the browser, relink revokes', () => {
     expect((await api(gw, 'GET', `/tenants/${attackerId}/gmail`)).body).toMatchObject({ status: 'unlinked' });
   });
 
-  it("relinking to another account revokes the old account's grant at Google; the same account again keeps its grant", async () => {
-    const revokedBefore = [...fake.revoked];
-    expect((await linkAccount(gw, fake, second)).status).toBe(200);
-    const revokedNow = fake.revoked.slice(revokedBefore.length);
-    expect(revokedNow).toHaveLength(1);
-    expect(revokedNow[0]).toMatch(/^1\/\/fake-refresh-/);
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
-      status: 'linked',
-      address: second.address,
-    });
+  it(
+    "relinking to another account revokes the old account's grant at Google; the same account again keeps its " +
+      'grant',
+    async () => {
+      const revokedBefore = [...fake.revoked];
+      expect((await linkAccount(gw, fake, second)).status).toBe(200);
+      const revokedNow = fake.revoked.slice(revokedBefore.length);
+      expect(revokedNow).toHaveLength(1);
+      expect(revokedNow[0]).toMatch(/^1\/\/fake-refresh-/);
+      expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`)).body).toMatchObject({
+        status: 'linked',
+        address: second.address,
+      });
 
-    expect((await linkAccount(gw, fake, second)).status).toBe(200);
-    expect(fake.revoked).toHaveLength(revokedBefore.length + 1);
-  });
+      expect((await linkAccount(gw, fake, second)).status).toBe(200);
+      expect(fake.revoked).toHaveLength(revokedBefore.length + 1);
+    },
+  );
 });

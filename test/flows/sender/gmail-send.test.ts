@@ -66,20 +66,23 @@ describe('sending in Gmail mode', () => {
     await Promise.all([sink.close(), fake.close()]);
   });
 
-  it('sends through the Gmail API from the account, the archive as Bcc, unsigned by us, nothing to the smarthost', async () => {
-    const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Factuur 2026-001' });
-    const rs = await delivered(id);
-    expect(rs.map((r) => r.address).sort()).toEqual(['archief@acme.test', 'klant@example.test']);
-    expect(rs[0]?.lastReply).toMatch(/^250 2\.0\.0 Gmail accepted as gmail-\d+/);
-    const sent = await sentWith('Factuur 2026-001');
-    expect(sent.upload).toBe(false);
-    expect(sent.account).toBe(account.address);
-    expect(headerOf(sent.raw, 'From')[0]).toMatch(/<owner@acme-mail\.test>$/);
-    expect(headerOf(sent.raw, 'Bcc')).toEqual(['archief@acme.test']);
-    expect(headerOf(sent.raw, 'To')[0]).toContain('klant@example.test');
-    expect(headerOf(sent.raw, 'DKIM-Signature')).toEqual([]);
-    expect(sink.messages).toHaveLength(0);
-  });
+  it(
+    'sends through the Gmail API from the account, ' + 'the archive as Bcc, unsigned by us, nothing to the smarthost',
+    async () => {
+      const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Factuur 2026-001' });
+      const rs = await delivered(id);
+      expect(rs.map((r) => r.address).sort()).toEqual(['archief@acme.test', 'klant@example.test']);
+      expect(rs[0]?.lastReply).toMatch(/^250 2\.0\.0 Gmail accepted as gmail-\d+/);
+      const sent = await sentWith('Factuur 2026-001');
+      expect(sent.upload).toBe(false);
+      expect(sent.account).toBe(account.address);
+      expect(headerOf(sent.raw, 'From')[0]).toMatch(/<owner@acme-mail\.test>$/);
+      expect(headerOf(sent.raw, 'Bcc')).toEqual(['archief@acme.test']);
+      expect(headerOf(sent.raw, 'To')[0]).toContain('klant@example.test');
+      expect(headerOf(sent.raw, 'DKIM-Signature')).toEqual([]);
+      expect(sink.messages).toHaveLength(0);
+    },
+  );
 
   it('keeps a legacy From that is a send-as alias of the account', async () => {
     const id = await sendLegacy(gw, { to: 'klant@example.test', subject: 'Factuur alias', from: 'facturen@acme.test' });

@@ -76,16 +76,19 @@ describe('domain claims: the first to prove a domain owns it', () => {
     await sink?.close();
   });
 
-  it('a pending claim by another tenant does not block the real owner, who proves the domain and activates it', async () => {
-    expect((await call(squatter, 'POST', '/domains', { domain: 'acme.test' })).status).toBe(201);
-    const added = await call(owner, 'POST', '/domains', { domain: 'Acme.Test' });
-    expect(added.status).toBe(201);
-    expect(added.body.status).toBe('pending');
-    publish(dns, added.body.records as PublishableRecord[]);
-    const checked = await call(owner, 'POST', '/domains/acme.test/check');
-    expect(checked.status).toBe(200);
-    expect(checked.body.status).toBe('active');
-  });
+  it(
+    'a pending claim by another tenant does not block the real owner, ' + 'who proves the domain and activates it',
+    async () => {
+      expect((await call(squatter, 'POST', '/domains', { domain: 'acme.test' })).status).toBe(201);
+      const added = await call(owner, 'POST', '/domains', { domain: 'Acme.Test' });
+      expect(added.status).toBe(201);
+      expect(added.body.status).toBe('pending');
+      publish(dns, added.body.records as PublishableRecord[]);
+      const checked = await call(owner, 'POST', '/domains/acme.test/check');
+      expect(checked.status).toBe(200);
+      expect(checked.body.status).toBe('active');
+    },
+  );
 
   it('the other claim can no longer activate: its check answers 409 not_available, naming nobody', async () => {
     const check = await call(squatter, 'POST', '/domains/acme.test/check');
@@ -105,24 +108,28 @@ describe('domain claims: the first to prove a domain owns it', () => {
     expect((await call(latecomer, 'GET', '/domains')).body.domains).toEqual([]);
   });
 
-  it("an own address or reply address on another tenant's domain or the platform's cannot be saved, and the answer names nobody", async () => {
-    const tries = [
-      { ownAddress: 'facturen@acme.test' },
-      { replyTo: 'Boekhouding@ACME.test' },
-      { replyTo: 'x@mail.acme.test' },
-      { replyTo: `someone@${PLATFORM.sendingDomain}` },
-      { ownAddress: `facturen@${PLATFORM.bounceDomain}` },
-    ];
-    for (const body of tries) {
-      const put = await call(latecomer, 'PUT', '/sender', body);
-      expect(put.status, JSON.stringify(body)).toBe(409);
-      expect(put.body.error).toBe('not_available');
-      namesNobody(put);
-    }
-    // The owner itself may use its domain, and anyone a domain nobody owns.
-    expect((await call(owner, 'PUT', '/sender', { replyTo: 'boekhouding@acme.test' })).status).toBe(200);
-    expect((await call(latecomer, 'PUT', '/sender', { replyTo: 'office@latecomer.test' })).status).toBe(200);
-  });
+  it(
+    "an own address or reply address on another tenant's domain or the platform's cannot be saved, and the " +
+      'answer names nobody',
+    async () => {
+      const tries = [
+        { ownAddress: 'facturen@acme.test' },
+        { replyTo: 'Boekhouding@ACME.test' },
+        { replyTo: 'x@mail.acme.test' },
+        { replyTo: `someone@${PLATFORM.sendingDomain}` },
+        { ownAddress: `facturen@${PLATFORM.bounceDomain}` },
+      ];
+      for (const body of tries) {
+        const put = await call(latecomer, 'PUT', '/sender', body);
+        expect(put.status, JSON.stringify(body)).toBe(409);
+        expect(put.body.error).toBe('not_available');
+        namesNobody(put);
+      }
+      // The owner itself may use its domain, and anyone a domain nobody owns.
+      expect((await call(owner, 'PUT', '/sender', { replyTo: 'boekhouding@acme.test' })).status).toBe(200);
+      expect((await call(latecomer, 'PUT', '/sender', { replyTo: 'office@latecomer.test' })).status).toBe(200);
+    },
+  );
 
   it("the platform's sending and bounce domains (and names under them) are never a tenant's", async () => {
     for (const domain of [PLATFORM.sendingDomain, PLATFORM.bounceDomain, `mail.${PLATFORM.sendingDomain}`]) {

@@ -98,7 +98,8 @@ describe('settings page: Gmail link and blocked addresses', () => {
     ]);
     // ... and the top-level navigation to the callback carries it: another browser is refused, this one
     // gets as far as asking "Google" for the token (the stand-in has none: a Google failure page).
-    const callbackUrl = `${base}/oauth/google/callback?code=stand-in-code&state=${encodeURIComponent(url.searchParams.get('state') ?? '')}`;
+    const state = encodeURIComponent(url.searchParams.get('state') ?? '');
+    const callbackUrl = `${base}/oauth/google/callback?code=stand-in-code&state=${state}`;
     const stranger = await openPage(browser);
     await stranger.page.goto(callbackUrl);
     expect(await stranger.page.textContent('body')).toMatch(/started in another browser/);

@@ -46,7 +46,8 @@ describe('settings page: sign-in and sending mode', () => {
   it('serves the shell with the strict CSP; a wrong token gets a clear message and is not kept', async () => {
     const res = await fetch(`${base}/settings`);
     expect(res.headers.get('content-security-policy')).toBe(
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     expect((await fetch(`${base}/settings/assets/..%2Fweb-router.ts`)).status).toBe(404);
 
@@ -73,48 +74,52 @@ describe('settings page: sign-in and sending mode', () => {
     expect(await page.getByRole('link', { name: 'All tenants' }).count()).toBe(0);
   });
 
-  it('saves the own SMTP server, shows each test invoice outcome in words, then switches mode and keeps it after a reload', async () => {
-    const { page } = tp;
-    await page.getByLabel('Server (host)').fill('127.0.0.1');
-    await page.getByLabel('Port').fill(String(await closedPort()));
-    await page.getByLabel('Encryption').selectOption('opportunistic');
-    await page.getByLabel("Check the server's certificate").uncheck();
-    // this test server offers no STARTTLS: without the tenant's consent the password is not sent
-    await page.getByLabel(/^Also log in when the server offers no TLS/).check();
-    await page.getByLabel('User name').fill('acme');
-    await page.getByLabel('Password', { exact: true }).fill('right-password');
-    await page.getByRole('button', { name: 'Save server' }).click();
-    await page.getByText('Saved.').waitFor();
-    await page.getByLabel('Send the test invoice to').fill('check@acme.test');
-    await page.getByRole('button', { name: 'Send test invoice' }).click();
-    await page.getByText(/^It did not work: connection refused/).waitFor();
+  it(
+    'saves the own SMTP server, shows each test invoice outcome in words, then switches mode and keeps it ' +
+      'after a reload',
+    async () => {
+      const { page } = tp;
+      await page.getByLabel('Server (host)').fill('127.0.0.1');
+      await page.getByLabel('Port').fill(String(await closedPort()));
+      await page.getByLabel('Encryption').selectOption('opportunistic');
+      await page.getByLabel("Check the server's certificate").uncheck();
+      // this test server offers no STARTTLS: without the tenant's consent the password is not sent
+      await page.getByLabel(/^Also log in when the server offers no TLS/).check();
+      await page.getByLabel('User name').fill('acme');
+      await page.getByLabel('Password', { exact: true }).fill('right-password');
+      await page.getByRole('button', { name: 'Save server' }).click();
+      await page.getByText('Saved.').waitFor();
+      await page.getByLabel('Send the test invoice to').fill('check@acme.test');
+      await page.getByRole('button', { name: 'Send test invoice' }).click();
+      await page.getByText(/^It did not work: connection refused/).waitFor();
 
-    // switching before a good test is refused, and the page says why
-    await page.getByLabel('Own mailbox (SMTP)').check();
-    await page.getByRole('button', { name: 'Save', exact: true }).first().click();
-    await page.getByText(/needs a successful test invoice/).waitFor();
+      // switching before a good test is refused, and the page says why
+      await page.getByLabel('Own mailbox (SMTP)').check();
+      await page.getByRole('button', { name: 'Save', exact: true }).first().click();
+      await page.getByText(/needs a successful test invoice/).waitFor();
 
-    await page.getByLabel('Port').fill(String(tenantServer.port));
-    await page.getByRole('button', { name: 'Save server' }).click();
-    await expect
-      .poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.smtp, POLL)
-      .toMatchObject({ port: tenantServer.port, hasPassword: true });
-    await page.getByRole('button', { name: 'Send test invoice' }).click();
-    await page.getByText(/^It worked: sent$/).waitFor();
-    await waitFor(() => tenantServer.messages.find((m) => m.envelope.to.includes('check@acme.test')));
-    // the password field is emptied after saving and the saved one is never put back in the page
-    expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
-    expect(await page.content()).not.toContain('right-password');
-    await screenshot(page, '02-sending');
+      await page.getByLabel('Port').fill(String(tenantServer.port));
+      await page.getByRole('button', { name: 'Save server' }).click();
+      await expect
+        .poll(async () => (await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.smtp, POLL)
+        .toMatchObject({ port: tenantServer.port, hasPassword: true });
+      await page.getByRole('button', { name: 'Send test invoice' }).click();
+      await page.getByText(/^It worked: sent$/).waitFor();
+      await waitFor(() => tenantServer.messages.find((m) => m.envelope.to.includes('check@acme.test')));
+      // the password field is emptied after saving and the saved one is never put back in the page
+      expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+      expect(await page.content()).not.toContain('right-password');
+      await screenshot(page, '02-sending');
 
-    await page.getByRole('button', { name: 'Save', exact: true }).first().click();
-    await page.getByText('Saved.').first().waitFor();
-    expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.mode).toBe('own-smtp');
-    await page.reload();
-    await page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
-    expect(await page.getByLabel('Own mailbox (SMTP)').isChecked()).toBe(true);
-    expect(await page.getByText(/^Last test .*: sent$/).count()).toBe(1);
-  });
+      await page.getByRole('button', { name: 'Save', exact: true }).first().click();
+      await page.getByText('Saved.').first().waitFor();
+      expect((await api(gw, 'GET', `/tenants/${gw.tenantId}/sender`)).body.mode).toBe('own-smtp');
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Sending' }).waitFor();
+      expect(await page.getByLabel('Own mailbox (SMTP)').isChecked()).toBe(true);
+      expect(await page.getByText(/^Last test .*: sent$/).count()).toBe(1);
+    },
+  );
 
   it('saves the display name, reply address, accountant (automatic) and backup address', async () => {
     const { page } = tp;

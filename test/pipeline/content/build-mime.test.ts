@@ -64,23 +64,26 @@ describe('buildMime', () => {
     },
   );
 
-  it('writes CRLF only, the new subject, the kept headers, and neither the old body headers nor the DKIM signature', async () => {
-    const raw = await buildMime(composeFor(nl, 'default'), pickHeaders(nl.headerLines, KEEP));
-    const textual = raw.toString('latin1');
-    expect(textual).not.toMatch(/[^\r]\n|\r(?!\n)/);
-    const head = textual.slice(0, textual.indexOf('\r\n\r\n'));
-    expect(head).toContain('From: Bakkerij Jansen <facturen@jansen.example>\r\n');
-    expect(head).toContain('Message-ID: <20240402100000.0012@legacy.jansen.example>\r\n');
-    expect(head).toContain('Date: Tue, 02 Apr 2024 10:00:00 +0200\r\n');
-    expect(head).toContain('X-Mailer: Legacy Boekhouding 7.1\r\n');
-    expect(head).not.toMatch(/DKIM-Signature|legacy-boundary-1/i);
-    expect(head.match(/^Subject:/gim)).toHaveLength(1);
-    expect(head.match(/^Message-ID:/gim)).toHaveLength(1);
-    expect(head.match(/^MIME-Version:/gim)).toHaveLength(1);
-    const back = await simpleParser(raw);
-    expect(back.subject).toBe('Uw factuur 2024-0012 – €');
-    expect(back.to && !Array.isArray(back.to) ? back.to.text : '').toBe('"Piet Pieters" <piet@klant.example>');
-  });
+  it(
+    'writes CRLF only, the new subject, the kept headers, ' + 'and neither the old body headers nor the DKIM signature',
+    async () => {
+      const raw = await buildMime(composeFor(nl, 'default'), pickHeaders(nl.headerLines, KEEP));
+      const textual = raw.toString('latin1');
+      expect(textual).not.toMatch(/[^\r]\n|\r(?!\n)/);
+      const head = textual.slice(0, textual.indexOf('\r\n\r\n'));
+      expect(head).toContain('From: Bakkerij Jansen <facturen@jansen.example>\r\n');
+      expect(head).toContain('Message-ID: <20240402100000.0012@legacy.jansen.example>\r\n');
+      expect(head).toContain('Date: Tue, 02 Apr 2024 10:00:00 +0200\r\n');
+      expect(head).toContain('X-Mailer: Legacy Boekhouding 7.1\r\n');
+      expect(head).not.toMatch(/DKIM-Signature|legacy-boundary-1/i);
+      expect(head.match(/^Subject:/gim)).toHaveLength(1);
+      expect(head.match(/^Message-ID:/gim)).toHaveLength(1);
+      expect(head.match(/^MIME-Version:/gim)).toHaveLength(1);
+      const back = await simpleParser(raw);
+      expect(back.subject).toBe('Uw factuur 2024-0012 – €');
+      expect(back.to && !Array.isArray(back.to) ? back.to.text : '').toBe('"Piet Pieters" <piet@klant.example>');
+    },
+  );
 
   it('carries text and HTML as alternatives, and text only without a layout', async () => {
     const withHtml = await simpleParser(await buildMime(composeFor(nl, 'default'), []));

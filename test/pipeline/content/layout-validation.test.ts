@@ -8,7 +8,9 @@ const rules = (html: string) => validateLayout(html, known).map((e) => [e.rule, 
 describe('validateLayout', () => {
   it('accepts a plain layout with inline CSS, a <style> block and variables', () => {
     const html =
-      '<html><head><style>p { color: #333 }</style></head><body style="margin:0"><img src="https://acme.example/l.png" alt="%company-name%"><a href="https://acme.example">%Company-name%</a>%content%</body></html>';
+      '<html><head><style>p { color: #333 }</style></head><body style="margin:0">' +
+      '<img src="https://acme.example/l.png" alt="%company-name%">' +
+      '<a href="https://acme.example">%Company-name%</a>%content%</body></html>';
     expect(validateLayout(html, known)).toEqual([]);
   });
 

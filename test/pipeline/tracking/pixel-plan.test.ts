@@ -35,33 +35,40 @@ async function htmlOf(raw: Buffer): Promise<string> {
 const BASE64_HTML = '<html><body><p>Beste klant, € 1.210,00</p><!-- </body> --></body></html>';
 
 describe('planPixel over MIME', () => {
-  it('QP HTML in multipart/alternative inside mixed: unknown headers, text part and a malformed base64 attachment byte-identical', async () => {
-    const raw = await readFile(FIXTURE);
-    const copy = copyOf(raw);
-    onlyHtmlBodyChanged(raw, copy);
-    const text = copy.toString('latin1');
-    expect(text).toContain('X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n');
-    expect(text).toContain(
-      'JVBERi0xLjQKJcfs\r\nj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK*&^%\r\nAAA=A\r\nQ\r\n--outer-1--',
-    );
-    const before = await htmlOf(raw);
-    const after = await htmlOf(copy);
-    expect(after.split('<img').length).toBe(2);
-    expect(after.replace(IMG, '')).toBe(before);
-    expect(after.indexOf(IMG) + IMG.length).toBe(after.lastIndexOf('</body>'));
-    // QP lines stay within 76 characters
-    for (const line of copy.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
-    const part = findHtmlPart(copy)!;
-    for (const line of copy.toString('latin1', part.start, part.end).split('\r\n'))
-      expect(line.length).toBeLessThanOrEqual(76);
-  });
+  it(
+    'QP HTML in multipart/alternative inside mixed: unknown headers, text part and a malformed base64 ' +
+      'attachment byte-identical',
+    async () => {
+      const raw = await readFile(FIXTURE);
+      const copy = copyOf(raw);
+      onlyHtmlBodyChanged(raw, copy);
+      const text = copy.toString('latin1');
+      expect(text).toContain('X-Legacy-Ledger: boekjaar=2024;\r\n\tdagboek=verkoop\r\n');
+      expect(text).toContain(
+        'JVBERi0xLjQKJcfs\r\nj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK*&^%\r\nAAA=A\r\nQ\r\n--outer-1--',
+      );
+      const before = await htmlOf(raw);
+      const after = await htmlOf(copy);
+      expect(after.split('<img').length).toBe(2);
+      expect(after.replace(IMG, '')).toBe(before);
+      expect(after.indexOf(IMG) + IMG.length).toBe(after.lastIndexOf('</body>'));
+      // QP lines stay within 76 characters
+      for (const line of copy.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+      const part = findHtmlPart(copy)!;
+      for (const line of copy.toString('latin1', part.start, part.end).split('\r\n'))
+        expect(line.length).toBeLessThanOrEqual(76);
+    },
+  );
 
   it('base64 HTML: that part re-encoded with its own line length, the rest identical', async () => {
     const encoded = Buffer.from(BASE64_HTML, 'utf8')
       .toString('base64')
       .replace(/.{1,64}/g, '$&\r\n');
     const raw = crlf(
-      `From: a@x.example\nX-Unknown: keep me\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nBeste klant\n--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n${encoded.replace(/\r\n/g, '\n')}--b--\n`,
+      `From: a@x.example\nX-Unknown: keep me\nContent-Type: multipart/alternative; boundary=b\n\n` +
+        `--b\nContent-Type: text/plain\n\nBeste klant\n` +
+        `--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n` +
+        `${encoded.replace(/\r\n/g, '\n')}--b--\n`,
     );
     const copy = copyOf(raw);
     onlyHtmlBodyChanged(raw, copy);
@@ -124,23 +131,30 @@ describe('planPixel over MIME', () => {
     expect(copy.split('<img').length).toBe(2);
   });
 
-  it('nothing to do: no HTML, only an HTML attachment, a signed message, an unknown encoding or a non-ASCII charset', () => {
-    for (const raw of [
-      'Content-Type: text/plain\n\nhallo\n',
-      'Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nhallo\n--m\nContent-Type: text/html\nContent-Disposition: attachment\n\n<p>x</p>\n--m--\n',
-      'Content-Type: multipart/signed; boundary=s; protocol="application/pkcs7-signature"\n\n--s\nContent-Type: text/html\n\n<p>x</p>\n--s--\n',
-      'Content-Type: text/html\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n',
-      'Content-Type: text/html; charset=utf-16le\n\n<\0p\0>\0',
-      'Content-Type: text/html\n\n<p title="never closed',
-    ]) {
-      expect(planPixel(crlf(raw))).toBeUndefined();
-    }
-  });
+  it(
+    'nothing to do: no HTML, only an HTML attachment, a signed message, an unknown encoding or a non-ASCII ' +
+      'charset',
+    () => {
+      for (const raw of [
+        'Content-Type: text/plain\n\nhallo\n',
+        'Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nhallo\n' +
+          '--m\nContent-Type: text/html\nContent-Disposition: attachment\n\n<p>x</p>\n--m--\n',
+        'Content-Type: multipart/signed; boundary=s; protocol="application/pkcs7-signature"\n\n' +
+          '--s\nContent-Type: text/html\n\n<p>x</p>\n--s--\n',
+        'Content-Type: text/html\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n',
+        'Content-Type: text/html; charset=utf-16le\n\n<\0p\0>\0',
+        'Content-Type: text/html\n\n<p title="never closed',
+      ]) {
+        expect(planPixel(crlf(raw))).toBeUndefined();
+      }
+    },
+  );
 
   it('an unterminated multipart and a part without headers are still walked', () => {
     const copy = copyOf(
       crlf(
-        'Content-Type: multipart/mixed; boundary="a b"\n\npreamble\n--a b\n\nplain text part\n--a b  \nContent-Type: text/html\n\n<body>x</body>\n',
+        'Content-Type: multipart/mixed; boundary="a b"\n\npreamble\n--a b\n\nplain text part\n' +
+          '--a b  \nContent-Type: text/html\n\n<body>x</body>\n',
       ),
     ).toString('latin1');
     expect(copy).toContain(`<body>x${IMG}</body>`);

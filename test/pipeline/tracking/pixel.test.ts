@@ -18,7 +18,8 @@ describe('transparentGif', () => {
 describe('injectPixel', () => {
   const url = 'https://mail.acme.example/t/abc_-1.gif?x=1&y="2"';
   const img =
-    '<img src="https://mail.acme.example/t/abc_-1.gif?x=1&amp;y=&quot;2&quot;" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">';
+    '<img src="https://mail.acme.example/t/abc_-1.gif?x=1&amp;y=&quot;2&quot;" width="1" height="1" alt="" ' +
+    'style="display:block;width:1px;height:1px;border:0;">';
   const at = (html: string): string | undefined => injectPixel(html, url)?.replace(img, '|');
 
   it('goes right before the last real </body>', () => {
@@ -27,43 +28,51 @@ describe('injectPixel', () => {
     expect(at('<body>\r\n<p>a</p>\r\n</body>\r\n')).toBe('<body>\r\n<p>a</p>\r\n|</body>\r\n');
   });
 
-  it('never inside a comment, an attribute, or the text of script, style, textarea, title, xmp, iframe, noembed, noframes, noscript', () => {
-    for (const inner of [
-      '<!-- </body> -->',
-      '<p title="</body>">',
-      "<p data-x='</body>'>",
-      '<textarea></body></textarea>',
-      '<script>"</body>"</script>',
-      '<style>/* </body> */</style>',
-      '<title></body></title>',
-      '<xmp></body></xmp>',
-      '<iframe></body></iframe>',
-      '<noembed></body></noembed>',
-      '<noframes></body></noframes>',
-      '<noscript></body></noscript>',
-      '<script><!--<script></body></script>--></script>',
-    ]) {
-      expect(at(`<body><p>a</p>${inner}</body>`)).toBe(`<body><p>a</p>${inner}|</body>`);
-    }
-    // inside SVG a style element is an ordinary element, and CDATA is a section
-    expect(at('<body><svg><style></style><![CDATA[</body>]]></svg></body>')).toBe(
-      '<body><svg><style></style><![CDATA[</body>]]></svg>|</body>',
-    );
-  });
+  it(
+    'never inside a comment, an attribute, or the text of script, style, textarea, title, xmp, iframe, ' +
+      'noembed, noframes, noscript',
+    () => {
+      for (const inner of [
+        '<!-- </body> -->',
+        '<p title="</body>">',
+        "<p data-x='</body>'>",
+        '<textarea></body></textarea>',
+        '<script>"</body>"</script>',
+        '<style>/* </body> */</style>',
+        '<title></body></title>',
+        '<xmp></body></xmp>',
+        '<iframe></body></iframe>',
+        '<noembed></body></noembed>',
+        '<noframes></body></noframes>',
+        '<noscript></body></noscript>',
+        '<script><!--<script></body></script>--></script>',
+      ]) {
+        expect(at(`<body><p>a</p>${inner}</body>`)).toBe(`<body><p>a</p>${inner}|</body>`);
+      }
+      // inside SVG a style element is an ordinary element, and CDATA is a section
+      expect(at('<body><svg><style></style><![CDATA[</body>]]></svg></body>')).toBe(
+        '<body><svg><style></style><![CDATA[</body>]]></svg>|</body>',
+      );
+    },
+  );
 
-  it('goes at the end when there is no real </body>; nowhere when the end is inside a tag, comment or text-only element', () => {
-    expect(at('<p>fragment</p>')).toBe('<p>fragment</p>|');
-    expect(at('<p>a</p><!-- </body> -->')).toBe('<p>a</p><!-- </body> -->|');
-    for (const cut of [
-      '<p>a</p><!-- </body>',
-      '<p title="</body>',
-      '<textarea></body>',
-      '<plaintext></body>',
-      '<script>x',
-    ]) {
-      expect(injectPixel(cut, url)).toBeUndefined();
-    }
-  });
+  it(
+    'goes at the end when there is no real </body>; nowhere when the end is inside a tag, comment or text-only ' +
+      'element',
+    () => {
+      expect(at('<p>fragment</p>')).toBe('<p>fragment</p>|');
+      expect(at('<p>a</p><!-- </body> -->')).toBe('<p>a</p><!-- </body> -->|');
+      for (const cut of [
+        '<p>a</p><!-- </body>',
+        '<p title="</body>',
+        '<textarea></body>',
+        '<plaintext></body>',
+        '<script>x',
+      ]) {
+        expect(injectPixel(cut, url)).toBeUndefined();
+      }
+    },
+  );
 
   it('exactly one pixel', () => {
     const html = injectPixel('<body>a</body></body><!-- </body> -->', url)!;

@@ -67,15 +67,18 @@ describe('applyCheck', () => {
     expect(next.selectors[0]!.state).toBe('pending');
   });
 
-  it('an active domain whose DKIM record vanished becomes failing, with the reason; back to active when it returns', () => {
-    const active = domain('active', [selector('pb1', 'active')]);
-    const failing = applyCheck(active, check([rec('dkim', 'missing', 'pb1'), rec('spf', 'ok')]), OPTS);
-    expect(failing.status).toBe('failing');
-    expect(failing.failingReason).toBe('pb1._domainkey.acme.test: advice for dkim');
-    const back = applyCheck(failing, check([rec('dkim', 'ok', 'pb1'), rec('spf', 'ok')]), OPTS);
-    expect(back.status).toBe('active');
-    expect(back.failingReason).toBeUndefined();
-  });
+  it(
+    'an active domain whose DKIM record vanished becomes failing, ' + 'with the reason; back to active when it returns',
+    () => {
+      const active = domain('active', [selector('pb1', 'active')]);
+      const failing = applyCheck(active, check([rec('dkim', 'missing', 'pb1'), rec('spf', 'ok')]), OPTS);
+      expect(failing.status).toBe('failing');
+      expect(failing.failingReason).toBe('pb1._domainkey.acme.test: advice for dkim');
+      const back = applyCheck(failing, check([rec('dkim', 'ok', 'pb1'), rec('spf', 'ok')]), OPTS);
+      expect(back.status).toBe('active');
+      expect(back.failingReason).toBeUndefined();
+    },
+  );
 
   it('a DNS server that did not answer changes nothing', () => {
     const active = domain('active', [selector('pb1', 'active')]);

@@ -45,16 +45,19 @@ describe('sign stage', () => {
     expect(out.map((d) => d.recipients[0])).toEqual(['a@x.test', 'b@x.test', 'c@x.test']);
   });
 
-  it('forwarding without a platform key stays unsigned; own-address without a key is deferred, never unsigned', async () => {
-    const pool = countingPool();
-    const stage = createSignStage({ pool, logger, keys: { platformKeys: () => [], tenantKeys: () => [] } });
-    const raw = Buffer.from('From: a@x\r\n\r\n');
-    expect((await stage([delivery(raw, 'a@x.test')], { kind: 'platform' }, 'Q1'))[0]!.raw).toBe(raw);
-    await expect(
-      stage([delivery(raw, 'a@x.test')], { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' }, 'Q1'),
-    ).rejects.toBeInstanceOf(SigningFailed);
-    expect(pool.signed).toHaveLength(0);
-  });
+  it(
+    'forwarding without a platform key stays unsigned; ' + 'own-address without a key is deferred, never unsigned',
+    async () => {
+      const pool = countingPool();
+      const stage = createSignStage({ pool, logger, keys: { platformKeys: () => [], tenantKeys: () => [] } });
+      const raw = Buffer.from('From: a@x\r\n\r\n');
+      expect((await stage([delivery(raw, 'a@x.test')], { kind: 'platform' }, 'Q1'))[0]!.raw).toBe(raw);
+      await expect(
+        stage([delivery(raw, 'a@x.test')], { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' }, 'Q1'),
+      ).rejects.toBeInstanceOf(SigningFailed);
+      expect(pool.signed).toHaveLength(0);
+    },
+  );
 
   it('a signing failure defers with a 451 4.7.5 reply instead of sending unsigned', async () => {
     const stage = createSignStage({

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyResults, newRecord } from '../../../src/queue/records.js';
 
-/** RecipientResult.notBefore (added for Gmail's Retry-After and daily limit): the retry schedule never comes earlier. */
+/**
+ * RecipientResult.notBefore (added for Gmail's Retry-After and daily limit): the retry schedule never comes earlier.
+ */
 const policy = { initialDelayMs: 1000, maxDelayMs: 10_000, maxAgeMs: 3_600_000, jitter: 0 };
 const record = newRecord(
   {

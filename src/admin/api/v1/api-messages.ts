@@ -95,7 +95,9 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   {
     code: 'username_characters',
     en: 'SMTP user name {name} may only hold letters, digits and . _ @ + - (starting with a letter or digit)',
-    nl: 'SMTP-gebruikersnaam {name} mag alleen letters, cijfers en . _ @ + - bevatten (en begint met een letter of cijfer)',
+    nl:
+      'SMTP-gebruikersnaam {name} mag alleen letters, cijfers en . _ @ + - bevatten (en begint met een letter ' +
+      'of cijfer)',
   },
 
   // Templates, rules and layouts (content settings).
@@ -132,12 +134,18 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   {
     code: 'pattern_too_complex',
     en: 'pattern is too complex ({size:n} instructions, at most {max:n}); use fewer or smaller repetitions like {1000}',
-    nl: 'het patroon is te ingewikkeld ({size} instructies, hoogstens {max}); gebruik minder of kleinere herhalingen zoals {1000}',
+    nl:
+      'het patroon is te ingewikkeld ({size} instructies, hoogstens {max}); gebruik minder of kleinere ' +
+      'herhalingen zoals {1000}',
   },
   {
     code: 'pattern_unsupported',
-    en: '{construct:t}: patterns run on a linear-time engine (RE2 syntax), which cannot run them without risking a hang',
-    nl: '{construct}: patronen draaien op een engine in lineaire tijd (RE2-syntaxis), die ze niet kan uitvoeren zonder het risico vast te lopen',
+    en:
+      '{construct:t}: patterns run on a linear-time engine (RE2 syntax), which cannot run them without ' +
+      'risking a hang',
+    nl:
+      '{construct}: patronen draaien op een engine in lineaire tijd (RE2-syntaxis), die ze niet kan uitvoeren ' +
+      'zonder het risico vast te lopen',
   },
   {
     code: 'pattern_unsupported',
@@ -233,8 +241,12 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   {
     code: 'tracking_own_smtp',
-    en: 'open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a pixel to it',
-    nl: 'open-tracking kan niet bij eigen SMTP-server: uw eigen server verstuurt de e-mail, Postbode kan er geen pixel aan toevoegen',
+    en:
+      'open tracking is not available in own-smtp mode: your own server sends the mail, Postbode cannot add a ' +
+      'pixel to it',
+    nl:
+      'open-tracking kan niet bij eigen SMTP-server: uw eigen server verstuurt de e-mail, Postbode kan er ' +
+      'geen pixel aan toevoegen',
   },
 
   // Sender settings.
@@ -245,13 +257,21 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   {
     code: 'gmail_unavailable',
-    en: 'Gmail mode is not available on this server: the administrator has not configured a Google OAuth client (config gmail.clientId / gmail.clientSecret)',
-    nl: 'Gmail kan op deze server niet: de beheerder heeft geen Google OAuth-client ingesteld (config gmail.clientId / gmail.clientSecret)',
+    en:
+      'Gmail mode is not available on this server: the administrator has not configured a Google OAuth client ' +
+      '(config gmail.clientId / gmail.clientSecret)',
+    nl:
+      'Gmail kan op deze server niet: de beheerder heeft geen Google OAuth-client ingesteld (config ' +
+      'gmail.clientId / gmail.clientSecret)',
   },
   {
     code: 'gmail_not_linked',
-    en: 'Gmail mode needs a linked, working Gmail account: link one first (POST .../gmail/link), then choose mode gmail',
-    nl: 'Gmail vraagt een gekoppeld, werkend Gmail-account: koppel er eerst een (POST .../gmail/link) en kies dan Gmail',
+    en:
+      'Gmail mode needs a linked, working Gmail account: link one first (POST .../gmail/link), then choose ' +
+      'mode gmail',
+    nl:
+      'Gmail vraagt een gekoppeld, werkend Gmail-account: koppel er eerst een (POST .../gmail/link) en kies ' +
+      'dan Gmail',
   },
   {
     code: 'required_for_own_address',
@@ -266,8 +286,13 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   { code: 'required_for_own_smtp', en: 'required for mode own-smtp', nl: 'verplicht bij een eigen SMTP-server' },
   {
     code: 'own_smtp_untested',
-    en: 'own-smtp can only be activated after a successful test-send with the current server settings: save the server settings (with another mode), run POST .../sender/test-send, then set mode own-smtp',
-    nl: 'een eigen SMTP-server kan pas aan na een geslaagde testverzending met de huidige serverinstellingen: bewaar de serverinstellingen (met een andere verzendwijze), doe POST .../sender/test-send en kies dan de eigen SMTP-server',
+    en:
+      'own-smtp can only be activated after a successful test-send with the current server settings: save the ' +
+      'server settings (with another mode), run POST .../sender/test-send, then set mode own-smtp',
+    nl:
+      'een eigen SMTP-server kan pas aan na een geslaagde testverzending met de huidige serverinstellingen: ' +
+      'bewaar de serverinstellingen (met een andere verzendwijze), doe POST .../sender/test-send en kies dan de ' +
+      'eigen SMTP-server',
   },
   {
     code: 'test_send_rate',
@@ -349,28 +374,42 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   {
     code: 'gmail_access_denied',
-    en: 'Google reports that access was not granted. Start linking again from the settings page if you want to use Gmail mode.',
-    nl: 'Google meldt dat er geen toegang is gegeven. Begin opnieuw vanaf de instellingenpagina als u via Gmail wilt verzenden.',
+    en:
+      'Google reports that access was not granted. Start linking again from the settings page if you want to ' +
+      'use Gmail mode.',
+    nl:
+      'Google meldt dat er geen toegang is gegeven. Begin opnieuw vanaf de instellingenpagina als u via Gmail ' +
+      'wilt verzenden.',
   },
   {
     code: 'gmail_callback_direct',
-    en: 'This address is only meant to be opened by Google after you allow access. Start linking from the settings page.',
+    en:
+      'This address is only meant to be opened by Google after you allow access. Start linking from the ' +
+      'settings page.',
     nl: 'Dit adres opent Google pas nadat u toegang hebt gegeven. Begin met koppelen vanaf de instellingenpagina.',
   },
   {
     code: 'gmail_sign_in_refused',
     en: 'Google did not accept this sign-in (it may have expired). Start linking again from the settings page.',
-    nl: 'Google heeft deze aanmelding niet aanvaard (misschien is ze verlopen). Begin opnieuw vanaf de instellingenpagina.',
+    nl:
+      'Google heeft deze aanmelding niet aanvaard (misschien is ze verlopen). Begin opnieuw vanaf de ' +
+      'instellingenpagina.',
   },
   {
     code: 'gmail_unreachable',
     en: 'Google could not be reached to finish linking. Try again in a few minutes from the settings page.',
-    nl: 'Google was niet bereikbaar om het koppelen af te ronden. Probeer het over een paar minuten opnieuw vanaf de instellingenpagina.',
+    nl:
+      'Google was niet bereikbaar om het koppelen af te ronden. Probeer het over een paar minuten opnieuw ' +
+      'vanaf de instellingenpagina.',
   },
   {
     code: 'gmail_link_other_browser',
-    en: 'this link was started in another browser (or its cookie expired): start linking again from the settings page, in this browser',
-    nl: 'deze koppeling is in een andere browser gestart (of de cookie is verlopen): begin opnieuw vanaf de instellingenpagina, in deze browser',
+    en:
+      'this link was started in another browser (or its cookie expired): start linking again from the ' +
+      'settings page, in this browser',
+    nl:
+      'deze koppeling is in een andere browser gestart (of de cookie is verlopen): begin opnieuw vanaf de ' +
+      'instellingenpagina, in deze browser',
   },
   {
     code: 'gmail_link_unknown',
@@ -380,8 +419,12 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   // Combinations that do nothing, own-address domains, copies of copies.
   {
     code: 'tracking_layout_none',
-    en: 'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; choose another layout',
-    nl: 'open-tracking werkt nu niet: opmaak "geen" verstuurt platte tekst, waarin geen plaats is voor de pixel; kies een andere opmaak',
+    en:
+      'open tracking is not in force: layout "none" sends plain text, which has no place for the pixel; ' +
+      'choose another layout',
+    nl:
+      'open-tracking werkt nu niet: opmaak "geen" verstuurt platte tekst, waarin geen plaats is voor de ' +
+      'pixel; kies een andere opmaak',
   },
   {
     code: 'tracking_own_smtp',
@@ -390,13 +433,21 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   {
     code: 'tracking_gmail',
-    en: 'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would load the pixel',
-    nl: 'open-tracking werkt niet bij Gmail: één verzending bereikt alle ontvangers en uw map Verzonden zou de pixel laden',
+    en:
+      'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder ' +
+      'would load the pixel',
+    nl:
+      'open-tracking werkt niet bij Gmail: één verzending bereikt alle ontvangers en uw map Verzonden zou de ' +
+      'pixel laden',
   },
   {
     code: 'own_domain_first',
-    en: "add this address's domain first (POST .../domains): own-address mode sends only from a domain in your domain list",
-    nl: 'voeg eerst het domein van dit adres toe (POST .../domains): met een eigen e-mailadres wordt alleen verstuurd vanaf een domein uit uw lijst',
+    en:
+      "add this address's domain first (POST .../domains): own-address mode sends only from a domain in your " +
+      'domain list',
+    nl:
+      'voeg eerst het domein van dit adres toe (POST .../domains): met een eigen e-mailadres wordt alleen ' +
+      'verstuurd vanaf een domein uit uw lijst',
   },
   {
     code: 'accountant_copy_of_copy',

@@ -67,7 +67,8 @@ export function credentialRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Remove the SMTP password',
       description:
-        'SMTP AUTH fails for this tenant from the next login on (allow-listed addresses still send). Rotate sets a new password.',
+        'SMTP AUTH fails for this tenant from the next login on (allow-listed addresses still send). Rotate ' +
+        'sets a new password.',
       params: idParams,
       responses: { 200: { description: 'The credentials, now without a password', schema: smtpCredentialsSchema } },
       async handle({ principal, params }) {
@@ -82,7 +83,9 @@ export function credentialRoutes(deps: ApiDeps): ApiRoute[] {
       tag: TAG,
       access: 'tenant',
       summary: 'Create a tenant API token',
-      description: `The token sees and changes only this tenant. Shown only in this answer; stored hashed. At most ${MAX_TOKENS_PER_TENANT} per tenant.`,
+      description:
+        `The token sees and changes only this tenant. Shown only in this answer; stored hashed. At ` +
+        `most ${MAX_TOKENS_PER_TENANT} per tenant.`,
       params: idParams,
       body: newTokenBody,
       responses: {

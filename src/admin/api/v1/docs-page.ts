@@ -16,7 +16,8 @@ export function renderDocsPage(doc: OpenApiDocument): string {
   const ops = operations(doc);
   const toc = ops.map(
     ({ method, path, op }) =>
-      `<li><a href="#${anchor(method, path)}"><code>${method.toUpperCase()} ${escapeHtml(path)}</code></a> <span class="muted">${escapeHtml(op.summary ?? '')}</span></li>`,
+      `<li><a href="#${anchor(method, path)}"><code>${method.toUpperCase()} ${escapeHtml(path)}</code></a> ` +
+      `<span class="muted">${escapeHtml(op.summary ?? '')}</span></li>`,
   );
   const schemas = Object.entries(doc.components?.schemas ?? {}).map(
     ([name, schema]) => `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3>${json(schema)}`,
@@ -24,7 +25,8 @@ export function renderDocsPage(doc: OpenApiDocument): string {
   const body = [
     `<h1>${escapeHtml(doc.info.title)} <span class="muted">${escapeHtml(doc.info.version)}</span></h1>`,
     `<p>${escapeHtml(doc.info.description ?? '')}</p>`,
-    '<p>Send <code>Authorization: Bearer &lt;token&gt;</code>. Base path <code>/api/v1</code>. Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1).</p>',
+    '<p>Send <code>Authorization: Bearer &lt;token&gt;</code>. Base path <code>/api/v1</code>. ' +
+      'Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1).</p>',
     `<h2>Routes</h2><ul>${toc.join('')}</ul>`,
     ...ops.map(({ method, path, op }) => renderOperation(method, path, op)),
     `<h2>Schemas</h2>${schemas.join('')}`,
@@ -47,14 +49,18 @@ function renderOperation(method: string, path: string, op: Operation): string {
   const params = (op.parameters ?? []).map((p) =>
     '$ref' in p
       ? `<tr><td colspan="4">${escapeHtml(p.$ref)}</td></tr>`
-      : `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td>${json(p.schema)}${escapeHtml(p.description ?? '')}</td></tr>`,
+      : `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td>` +
+        `<td>${p.required ? 'yes' : 'no'}</td><td>${json(p.schema)}${escapeHtml(p.description ?? '')}</td></tr>`,
   );
   const requestBody =
     op.requestBody && !('$ref' in op.requestBody) ? op.requestBody.content['application/json']?.schema : undefined;
   const responses = Object.entries(op.responses ?? {}).map(([status, r]) => {
     const resp = r as { description?: string; content?: Record<string, { schema?: unknown }> };
     const schema = resp.content?.['application/json']?.schema;
-    return `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(resp.description ?? '')}</td><td>${schema === undefined ? '' : json(schema)}</td></tr>`;
+    return (
+      `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(resp.description ?? '')}</td>` +
+      `<td>${schema === undefined ? '' : json(schema)}</td></tr>`
+    );
   });
   return [
     `<h2 id="${anchor(method, path)}"><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h2>`,
@@ -62,7 +68,8 @@ function renderOperation(method: string, path: string, op: Operation): string {
     op.description ? `<p>${escapeHtml(op.description)}</p>` : '',
     op.security && op.security.length === 0 ? '<p class="muted">Public: no token needed.</p>' : '',
     params.length > 0
-      ? `<h3>Parameters</h3><table><tr><th>Name</th><th>In</th><th>Required</th><th>Schema</th></tr>${params.join('')}</table>`
+      ? `<h3>Parameters</h3><table><tr><th>Name</th><th>In</th><th>Required</th><th>Schema</th>` +
+        `</tr>${params.join('')}</table>`
       : '',
     requestBody === undefined ? '' : `<h3>Request body (JSON)</h3>${json(requestBody)}`,
     `<h3>Responses</h3><table><tr><th>Status</th><th>Meaning</th><th>Body</th></tr>${responses.join('')}</table>`,

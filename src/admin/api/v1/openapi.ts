@@ -16,7 +16,9 @@ const COMMON_ERRORS: Readonly<Record<number, string>> = {
   400: 'Invalid request: `fields` names each bad field and why',
   401: 'Missing, unknown, expired or revoked token',
   413: 'Body larger than the limit',
-  415: '`unsupported_media_type`: a body not sent as JSON (Content-Type: application/json), or in a charset or Content-Encoding the API does not read',
+  415:
+    '`unsupported_media_type`: a body not sent as JSON (Content-Type: application/json), or in a charset or ' +
+    'Content-Encoding the API does not read',
   429: 'Rate limited; see Retry-After',
   500: '`internal_error`: something unexpected went wrong; it is logged on the server, try again later',
 };
@@ -53,8 +55,10 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
       title: 'Postbode Config API',
       version,
       description:
-        'Tenants, credentials, API tokens, the message log and the audit log. Every route needs a bearer token except this document and /api/v1/docs. ' +
-        'Texts meant for people (error messages, field reasons, spam advice) follow Accept-Language (nl or en, English by default); the codes beside them never change.',
+        'Tenants, credentials, API tokens, the message log and the audit log. ' +
+        'Every route needs a bearer token except this document and /api/v1/docs. ' +
+        'Texts meant for people (error messages, field reasons, spam advice) follow Accept-Language ' +
+        '(nl or en, English by default); the codes beside them never change.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],

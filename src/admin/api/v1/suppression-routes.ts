@@ -46,7 +46,8 @@ export function suppressionRoutes(deps: ApiDeps & { readonly suppressions: Suppr
       access: 'tenant',
       summary: 'Addresses mail is not sent to',
       description:
-        'Filled by hard bounces (one "user unknown", or `mx.hardBounces` others) and by hand. Mail to a listed address is not sent: the recipient is `bounced` with a reply that says why.',
+        'Filled by hard bounces (one "user unknown", or `mx.hardBounces` others) and by hand. Mail to a listed ' +
+        'address is not sent: the recipient is `bounced` with a reply that says why.',
       params: idParams,
       responses: {
         200: { description: 'The list, by address', schema: z.object({ suppressions: z.array(entrySchema) }) },

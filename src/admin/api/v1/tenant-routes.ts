@@ -101,7 +101,8 @@ export function tenantRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Change a tenant',
       description:
-        'Name, IP allow-list (admin only), plaintext-AUTH flag, TLS requirement (turned off by the admin only). Takes effect on the next SMTP transaction.',
+        'Name, IP allow-list (admin only), plaintext-AUTH flag, TLS requirement (turned off by the admin only). ' +
+        'Takes effect on the next SMTP transaction.',
       params: idParams,
       body: patchBody,
       responses: {
@@ -128,7 +129,10 @@ export function tenantRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'admin',
       summary: 'Delete a tenant',
       description:
-        'Refused (409) while the tenant has mail in the queue, unless `force=true`: that mail is still delivered. Its API tokens are revoked. Its other data (sender and content settings, domains with their DKIM keys, the Gmail link, the suppression list) is purged once no mail of it is left in the queue; the audit log stays.',
+        'Refused (409) while the tenant has mail in the queue, unless `force=true`: that mail is still ' +
+        'delivered. Its API tokens are revoked. Its other data (sender and content settings, domains with their ' +
+        'DKIM keys, the Gmail link, the suppression list) is purged once no mail of it is left in the queue; the ' +
+        'audit log stays.',
       params: idParams,
       query: z.strictObject({ force: flag.optional() }),
       responses: { 204: { description: 'Deleted' }, 409: { description: 'Mail still queued' } },

@@ -98,7 +98,8 @@ const attemptSchema = z.object({
     .enum(['delivered', 'deferred', 'bounced', 'retried', 'held', 'released', 'cancelled', 'delayed', 'auto-reply'])
     .meta({
       description:
-        "A delivery attempt's outcome, an action taken through the API or CLI, or what came back later (a delayed DSN, an auto-reply)",
+        "A delivery attempt's outcome, an action taken through the API or CLI, or what came back later (a " +
+        'delayed DSN, an auto-reply)',
     }),
   reply: z.string().meta({ description: 'The next hop\'s reply, e.g. "250 2.0.0 Ok", or the reason of an action' }),
   nextHop: z.string().optional(),
@@ -228,13 +229,16 @@ export function auditEntryView(e: AuditEntry): z.infer<typeof auditEntrySchema> 
   };
 }
 
-/** Codes are for programs and never change with the language; the texts beside them follow Accept-Language (nl or en). */
+/**
+ * Codes are for programs and never change with the language; the texts beside them follow Accept-Language (nl or en).
+ */
 export const errorSchema = z
   .object({
     error: z.string().meta({
       description:
-        'Stable code: invalid_request (400), unauthorized (401), forbidden (403), not_found (404), conflict or not_available (409), ' +
-        'payload_too_large (413), unsupported_media_type (415), rate_limited (429), internal_error (500), busy (503), ' +
+        'Stable code: invalid_request (400), unauthorized (401), forbidden (403), not_found (404), ' +
+        'conflict or not_available (409), payload_too_large (413), unsupported_media_type (415), ' +
+        'rate_limited (429), internal_error (500), busy (503), ' +
         'insufficient_storage (507: the disk is full, retry later), bad_request (other 4xx)',
       example: 'invalid_request',
     }),
@@ -254,8 +258,9 @@ export const errorSchema = z
       .optional()
       .meta({
         description:
-          'The same keys as `fields`, with a stable code per reason at the same position: required, invalid_type, too_small, too_big, ' +
-          'invalid_format, invalid_value, unknown_field, invalid, or a specific one (unknown_variable, header_unsafe, not_an_address, ...)',
+          'The same keys as `fields`, with a stable code per reason at the same position: required, ' +
+          'invalid_type, too_small, too_big, invalid_format, invalid_value, unknown_field, invalid, ' +
+          'or a specific one (unknown_variable, header_unsafe, not_an_address, ...)',
       }),
     retryAfterSeconds: z
       .number()

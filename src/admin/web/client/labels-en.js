@@ -49,7 +49,8 @@ export const EN = {
   'mode.forwarding.needs': 'Mail leaves from our address, with your name. Nothing to set up.',
   'mode.own-address': 'Own e-mail address',
   'mode.own-address.needs':
-    'Mail leaves from your own address. Needs DNS records for your domain: add the domain under Domains and use "Check and activate".',
+    'Mail leaves from your own address. Needs DNS records for your domain: add the domain under Domains and use ' +
+    '"Check and activate".',
   'mode.own-smtp': 'Own mailbox (SMTP)',
   'mode.own-smtp.needs':
     'Mail goes through your own mail server. Needs the server below and a successful test invoice first.',
@@ -61,7 +62,8 @@ export const EN = {
   'sending.replyTo': 'Send replies to',
   'sending.replyToHint': "Where your clients' replies go; may differ from your login address.",
   'sending.replyToPending':
-    'Awaiting confirmation: replies are kept until the owner of this address presses the button in the mail Postbode sent to it.',
+    'Awaiting confirmation: replies are kept until the owner of this address presses the button in the mail ' +
+    'Postbode sent to it.',
   'sending.replyToResend': 'Send the confirmation link again',
   'sending.replyToResent': 'A new link is on its way.',
   'sending.replyToResendLater': 'A link was sent a moment ago: try again later.',
@@ -71,7 +73,8 @@ export const EN = {
     'Used in "Own e-mail address" mode once its domain is active, and as sender with your own mail server.',
   'smtp.title': 'Own mail server (SMTP)',
   'smtp.intro':
-    'Save the server first, then send a test invoice. The mode can be switched to "Own mailbox (SMTP)" after a successful test.',
+    'Save the server first, then send a test invoice. The mode can be switched to "Own mailbox (SMTP)" after a ' +
+    'successful test.',
   'smtp.host': 'Server (host)',
   'smtp.port': 'Port',
   'smtp.tls': 'Encryption',
@@ -155,7 +158,8 @@ export const EN = {
   'lang.de': 'German',
   'domains.title': 'Domains',
   'domains.intro':
-    'To send from your own address, add its domain, publish the records below at your DNS provider, then click "Check and activate".',
+    'To send from your own address, add its domain, publish the records below at your DNS provider, then click ' +
+    '"Check and activate".',
   'domains.add': 'Add a domain',
   'domains.name': 'Domain',
   'domains.nameHint': 'The part after the @ of your address, e.g. acme.nl.',
@@ -264,7 +268,8 @@ export const EN = {
   'admin.nothingStuck': 'Nothing is waiting.',
   'suppressions.title': 'Blocked addresses',
   'suppressions.intro':
-    'Mail is not sent to these addresses: they bounced (the mailbox does not exist) or were added by hand. Remove one to send to it again.',
+    'Mail is not sent to these addresses: they bounced (the mailbox does not exist) or were added by hand. ' +
+    'Remove one to send to it again.',
   'suppressions.none': 'No blocked addresses.',
   'suppressions.bounced': 'bounced {count}×',
   'suppressions.byHand': 'added by hand',
@@ -277,13 +282,16 @@ export const EN = {
   // What this server offers (GET /capabilities)
   'caps.gmailUnavailable': 'Not available on this server: the administrator has not set up a connection with Google.',
   'caps.gmailUnavailableInUse':
-    'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose another mode.',
+    'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose ' +
+    'another mode.',
   'caps.modeUnavailable': 'Not available on this server.',
   // own-SMTP settings changed while in the mode; tracking not in force
   'smtp.needsTest':
     'Needs a test: your mail waits until a test invoice with these server settings works. Send one below.',
   'content.trackingLayoutNone':
-    'Not in force: with "No layout (plain text only)" the e-mail has no place for the tracking image. Choose another layout to see when it is read.',
+    'Not in force: with "No layout (plain text only)" the e-mail has no place for the tracking image. Choose ' +
+    'another layout to see when it is read.',
   'content.trackingGmail':
-    'Not in force with "Own mailbox (Gmail)": one send reaches all recipients, and opening it in your Sent folder would count as read.',
+    'Not in force with "Own mailbox (Gmail)": one send reaches all recipients, and opening it in your Sent ' +
+    'folder would count as read.',
 };

@@ -18,10 +18,15 @@ const search = { q: '', recipient: '', status: '', before: '' };
  */
 export async function render(ctx) {
   const tenant = ctx.session.admin ? ctx.session.tenantId : undefined;
-  const list = await api(
-    'GET',
-    `/messages${query({ tenant, q: search.q, recipient: search.recipient, status: search.status, before: search.before, limit: PAGE })}`,
-  );
+  const filter = {
+    tenant,
+    q: search.q,
+    recipient: search.recipient,
+    status: search.status,
+    before: search.before,
+    limit: PAGE,
+  };
+  const list = await api('GET', `/messages${query(filter)}`);
   // The list has no opens; each message's detail does. One page is at most 20 small requests.
   const details = await Promise.all(
     list.messages.map((/** @type {any} */ m) => api('GET', `/messages/${enc(m.id)}`).catch(() => ({ message: m }))),
@@ -182,7 +187,11 @@ function messageItem(detail, ctx, status) {
   return item;
 }
 
-/** Delivery status, then the pixel's verdict once a person (or a scanner) opened it. @param {any} r @param {any} open */
+/**
+ * Delivery status, then the pixel's verdict once a person (or a scanner) opened it.
+ * @param {any} r
+ * @param {any} open
+ */
 function recipientStatus(r, open) {
   if (open?.status === 'read') return t('rcpt.read');
   if (open) return t('rcpt.automated');

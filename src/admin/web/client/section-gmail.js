@@ -5,10 +5,19 @@ import { errorText } from './errors.js';
 import { t } from './i18n.js';
 
 /**
+ * @typedef {object} GmailView
+ * @property {'unlinked' | 'linked' | 'broken'} status
+ * @property {string} [address]
+ * @property {number} [dailyLimit]
+ * @property {number} [sentToday]
+ * @property {string} [brokenReason]
+ */
+
+/**
  * "Link Gmail": shown only when this server answers GET /tenants/:id/gmail (Gmail mode is on
  * on this server). Linking is Google's consent page; the API gives its address and we go there.
  * @param {string} base
- * @param {{ status: 'unlinked' | 'linked' | 'broken', address?: string, dailyLimit?: number, sentToday?: number, brokenReason?: string }} gmail
+ * @param {GmailView} gmail
  * @param {import('./app.js').Ctx} ctx
  */
 export function gmailSection(base, gmail, ctx) {

@@ -37,7 +37,10 @@ const REPLY_LINE = /^([2-5]\d\d)(?:([ -])(.*))?$/s;
 /** RFC 3463 status at the start of a reply's text: `5.1.1 No such user`. */
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: +|$)/;
 
-/** The enhanced status of the first line ('' when the server gave none) and the text without it, lines joined by a space. */
+/**
+ * The enhanced status of the first line ('' when the server gave none) and the text without it, lines joined by a
+ * space.
+ */
 function typedText(texts: readonly string[]): Pick<SmtpReply, 'enhanced' | 'text'> {
   const enhanced = ENHANCED.exec(texts[0] ?? '')?.[1] ?? '';
   if (enhanced === '') return { enhanced, text: texts.join(' ') };
