@@ -19,7 +19,7 @@ async function lockOut(api: ApiHarness, forwardedFor: string): Promise<number> {
 
 describe('http.trustedProxies', () => {
   it(
-    'behind a trusted proxy, one client failing locks ' + 'out that client only, not everyone behind the proxy',
+    'behind a trusted proxy, one client failing locks out that client only, ' + 'not everyone behind the proxy',
     async () => {
       h = await startApiHarness({ limits, trustedProxies: ['127.0.0.0/8'] });
       expect(await lockOut(h, '203.0.113.5')).toBe(429);

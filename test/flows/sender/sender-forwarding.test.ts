@@ -94,7 +94,7 @@ describe('sender modes end to end: forwarding, archive, own-address fallback, gm
   );
 
   it(
-    'archive address: its own recipient, riding in the first ' + 'client transaction, and no Bcc header reaches anyone',
+    'archive address: its own recipient, ' + 'riding in the first client transaction, and no Bcc header reaches anyone',
     async () => {
       await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: 'archive@backup.test' });
       const id = await send({ from: 'billing@acme.test', to: 'jan@customer.test', bcc: 'boss@acme.test' });

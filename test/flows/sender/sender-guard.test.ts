@@ -65,7 +65,7 @@ describe('sender guard: a tenant sends only as addresses it owns (platform sendi
   });
 
   it(
-    "refuses MAIL FROM on another tenant's domain in " + 'every address form, 550 5.7.1 without naming the owner',
+    "refuses MAIL FROM on another tenant's domain in every address form, " + '550 5.7.1 without naming the owner',
     async () => {
       const client = await session(gw, gw.b);
       const forms = [
@@ -297,7 +297,7 @@ describe('sender guard without a platform sending domain (pass-through)', () => 
   );
 
   it(
-    "passes the tenant's own verified From through, in " + 'any spelling, and drops a Reply-To it does not own',
+    "passes the tenant's own verified From through, " + 'in any spelling, and drops a Reply-To it does not own',
     async () => {
       const client = await session(gw, gw.b);
       const reply = await transaction(client, `Billing@${DOMAIN_B.toUpperCase()}`, [

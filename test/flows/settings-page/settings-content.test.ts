@@ -29,7 +29,7 @@ describe('settings page: content', () => {
   });
 
   it(
-    'previews a subject with %document-number% as it is ' + 'typed, saves it, and finds it again after a reload',
+    'previews a subject with %document-number% as it is typed, ' + 'saves it, and finds it again after a reload',
     async () => {
       const { page } = tp;
       await page.getByLabel('Subject', { exact: true }).fill('Factuur %document-number% voor %client-name%');

@@ -123,7 +123,7 @@ describe('authenticator', () => {
   });
 
   it(
-    'refuses AUTH in the clear with 538 5.7.11 unless ' + 'the tenant allows it, without checking the password',
+    'refuses AUTH in the clear with 538 5.7.11 unless the tenant allows it, ' + 'without checking the password',
     async () => {
       const s = setup();
       expect(await s.attempt({ secure: false })).toMatchObject({
@@ -182,7 +182,7 @@ describe('authenticator', () => {
   });
 
   it(
-    'backs off per IP: from the third failure each reply ' + 'waits twice as long, capped; known and unknown alike',
+    'backs off per IP: from the third failure each reply waits twice as long, ' + 'capped; known and unknown alike',
     async () => {
       const s = setup();
       for (let i = 0; i < 3; i++) await s.attempt({ password: 'x' });

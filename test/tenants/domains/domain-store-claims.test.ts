@@ -26,7 +26,7 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
   });
 
   it(
-    'moves records keyed by domain into claims; an active ' + "or failing one (and the platform's) becomes the owner",
+    'moves records keyed by domain into claims; ' + "an active or failing one (and the platform's) becomes the owner",
     async () => {
       const old = open({ path: join(dir, 'domains'), maxDbs: 4 });
       const db = old.openDB<DomainRecord, string>({ name: 'domains', encoding: 'json' });

@@ -77,7 +77,7 @@ describe('Gmail planner and alias refresh', () => {
   });
 
   it(
-    'picks the From: own address, else an aliased legacy ' + 'From, else the account; opens the token for the route',
+    'picks the From: own address, else an aliased legacy From, ' + 'else the account; opens the token for the route',
     async () => {
       await link();
       const plan = createGmailPlanner(store, links());
