@@ -63,9 +63,10 @@ export const configSchema = z.strictObject({
       /**
        * Where the legacy From leaves as written (no platform.sendingDomain, or own SMTP without a
        * known mailbox), From, Sender and MAIL FROM must be on a domain the tenant verified
-       * (550 5.7.1, like Postfix's reject_sender_login_mismatch). False: a plain relay for those (another tenant's and the
-       * platform's domains stay refused either way). Null: true, except in delivery.mode capture,
-       * where nothing leaves the machine and a developer tries the gateway with any From.
+       * (550 5.7.1, like Postfix's reject_sender_login_mismatch). False: a plain relay for those
+       * (another tenant's and the platform's domains stay refused either way). Null: true, except
+       * in delivery.mode capture, where nothing leaves the machine and a developer tries the
+       * gateway with any From.
        */
       requireVerifiedSender: z.boolean().nullable().default(null),
       maxClients: z.number().int().min(1).default(1000),
@@ -76,9 +77,14 @@ export const configSchema = z.strictObject({
       transactionTimeoutMs: ms.default(10 * 60_000),
       /** MAIL commands one connection may give; the next one gets 421 4.7.0 and the connection closes. */
       maxTransactionsPerSession: z.number().int().min(1).default(1000),
-      /** Time for one whole command line, from the previous reply (RFC 5321 4.5.3.2.7); bytes dripping in do not extend it. */
+      /**
+       * Time for one whole command line, from the previous reply (RFC 5321 4.5.3.2.7); bytes dripping in do not extend
+       * it.
+       */
       commandTimeoutMs: ms.default(5 * 60_000),
-      /** Longest a connection may last; a transaction in progress may finish first (bounded by transactionTimeoutMs). */
+      /**
+       * Longest a connection may last; a transaction in progress may finish first (bounded by transactionTimeoutMs).
+       */
       sessionTimeoutMs: ms.default(30 * 60_000),
       /** Advertise and accept AUTH before STARTTLS (Postfix smtpd_tls_auth_only = no). */
       allowPlaintextAuth: z.boolean().default(false),
@@ -92,7 +98,10 @@ export const configSchema = z.strictObject({
       proxyProtocolFrom: z.array(z.string()).default([]),
       auth: z
         .strictObject({
-          /** Failed AUTH attempts per client IP (IPv6: per /64), and per user name from one client IP, inside the window. */
+          /**
+           * Failed AUTH attempts per client IP (IPv6: per /64), and per user name from one client IP, inside the
+           * window.
+           */
           maxFailuresPerIp: z.number().int().min(1).default(10),
           maxFailuresPerUser: z.number().int().min(1).default(5),
           windowMs: ms.default(15 * 60_000),
@@ -125,7 +134,9 @@ export const configSchema = z.strictObject({
       port: port.default(8080),
       /** Where this HTTP server is reachable from the internet: open-tracking pixel URLs start with it. */
       publicBaseUrl: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
-      /** Reverse proxies (IPs, CIDR ranges) whose X-Forwarded-For is believed; empty = the socket peer is the client. */
+      /**
+       * Reverse proxies (IPs, CIDR ranges) whose X-Forwarded-For is believed; empty = the socket peer is the client.
+       */
       trustedProxies: z
         .array(z.string().refine((v) => parseIpRange(v) !== undefined, 'not an IP address or CIDR range'))
         .default([]),
@@ -137,7 +148,10 @@ export const configSchema = z.strictObject({
       activeWindow: z.number().int().min(1).default(200),
       /** How long finished messages (record and body) stay in the message log before they are purged. */
       retentionMs: ms.default(90 * 24 * 3600_000),
-      /** Free bytes the data directory's filesystem must keep; below it new mail gets 452 4.3.1. null = max(64 MiB, 4 × smtp.maxMessageSize); 0 = off. */
+      /**
+       * Free bytes the data directory's filesystem must keep; below it new mail gets 452 4.3.1. null = max(64 MiB, 4 ×
+       * smtp.maxMessageSize); 0 = off.
+       */
       minFreeBytes: z.number().int().min(0).nullable().default(null),
       retry: z
         .strictObject({
@@ -166,7 +180,10 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Parallel deliveries to one destination (smarthost or recipient domain). */
       concurrencyPerDestination: z.number().int().min(1).default(20),
-      /** Largest share of the active window, and of one destination's slots, a tenant holds while another tenant's mail waits. */
+      /**
+       * Largest share of the active window, and of one destination's slots, a tenant holds while another tenant's mail
+       * waits.
+       */
       maxShareOfSlots: z.number().gt(0).max(1).default(0.5),
       /** Timeouts for the next hop. */
       connectTimeoutMs: ms.default(30_000),
@@ -174,7 +191,9 @@ export const configSchema = z.strictObject({
       sendTimeoutMs: ms.default(5 * 60_000),
       /** Envelope sender and From of the DSNs Postbode makes. */
       bounceFrom: z.string().default('MAILER-DAEMON'),
-      /** Ranges inside the network (loopback, private, ...) that tenant-chosen targets may still reach; none by default. */
+      /**
+       * Ranges inside the network (loopback, private, ...) that tenant-chosen targets may still reach; none by default.
+       */
       allowPrivateTargets: z
         .array(z.string().refine((v) => parseIpRange(v) !== undefined, 'not an IP address or CIDR range'))
         .default([]),
@@ -220,7 +239,10 @@ export const configSchema = z.strictObject({
       keepClientTrace: z.boolean().default(false),
     })
     .prefault({}),
-  /** Gmail mode (src/tenants/gmail/): the platform's Google OAuth client and Google's endpoints (tests point them at a fake). */
+  /**
+   * Gmail mode (src/tenants/gmail/): the platform's Google OAuth client and Google's endpoints (tests point them at a
+   * fake).
+   */
   gmail: z
     .strictObject({
       /** The OAuth client of the platform's Google Cloud project; null (default) = Gmail mode unavailable. */
@@ -244,19 +266,27 @@ export const configSchema = z.strictObject({
         .int()
         .min(1024)
         .default(35 * 1024 * 1024),
-      /** Messages per link per UTC day unless the link sets its own (Google: 2,000 for Workspace, 500 for gmail.com). */
+      /**
+       * Messages per link per UTC day unless the link sets its own (Google: 2,000 for Workspace, 500 for gmail.com).
+       */
       defaultDailyLimit: z.number().int().min(1).default(2000),
       /** How long a consent link (its `state`) stays valid. */
       stateTtlMs: ms.default(10 * 60_000),
     })
     .prefault({}),
-  /** Inbound MX for the platform domains (src/feedback/): bounces, replies, suppression. Listens only when platform.sendingDomain is set. */
+  /**
+   * Inbound MX for the platform domains (src/feedback/): bounces, replies, suppression. Listens only when
+   * platform.sendingDomain is set.
+   */
   mx: z
     .strictObject({
       enabled: z.boolean().default(true),
       host: z.string().default('0.0.0.0'),
       port: port.default(25),
-      /** Hard bounces of one address that put it on the tenant's suppression list; "user unknown" (5.1.1-type) ones count against `userUnknownBounces`. */
+      /**
+       * Hard bounces of one address that put it on the tenant's suppression list; "user unknown" (5.1.1-type) ones
+       * count against `userUnknownBounces`.
+       */
       hardBounces: z.number().int().min(1).default(3),
       userUnknownBounces: z.number().int().min(1).default(1),
     })

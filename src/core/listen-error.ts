@@ -23,7 +23,8 @@ export async function bindOrExplain<T>(
           : '';
     throw new GatewayError(
       'E_LISTEN',
-      `cannot listen on ${host}:${port} for ${what} (${code ?? String(err)}${hint}); change ${configKey} (environment ${envName(configKey)})`,
+      `cannot listen on ${host}:${port} for ${what} (${code ?? String(err)}${hint}); change ${configKey} ` +
+        `(environment ${envName(configKey)})`,
       { cause: err },
     );
   }

@@ -39,7 +39,10 @@ export interface SenderSettings {
   readonly mode: SenderMode;
   /** Display name in From; the tenant's name when unset. */
   readonly displayName?: string;
-  /** Local part of the forwarding address (`<localPart>@<platform.sendingDomain>`); derived from the SMTP user name when unset. */
+  /**
+   * Local part of the forwarding address (`<localPart>@<platform.sendingDomain>`); derived from the SMTP user name when
+   * unset.
+   */
   readonly localPart?: string;
   /** "Send replies to". */
   readonly replyTo?: string;
@@ -54,9 +57,15 @@ export interface SenderSettings {
   readonly archiveAddress?: string;
   readonly accountantAddress?: string;
   readonly accountantMode: AccountantMode;
-  /** Forward auto-replies (out-of-office, Auto-Submitted) to "send replies to" too; they are always recorded (src/feedback/). */
+  /**
+   * Forward auto-replies (out-of-office, Auto-Submitted) to "send replies to" too; they are always recorded
+   * (src/feedback/).
+   */
   readonly forwardAutoReplies?: boolean;
-  /** Set when the tenant's server refused our login or could not be reached by name; cleared by a good test-send or new settings. */
+  /**
+   * Set when the tenant's server refused our login or could not be reached by name; cleared by a good test-send or new
+   * settings.
+   */
   readonly broken?: { readonly at: number; readonly reason: string };
   readonly lastTestSend?: TestSendRecord;
   readonly updatedAt?: number;

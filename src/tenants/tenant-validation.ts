@@ -32,7 +32,8 @@ export function validateSmtpUsername(username: string): string {
   }
   if (!USERNAME.test(username)) {
     throw invalid(
-      `SMTP user name ${JSON.stringify(username)} may only hold letters, digits and . _ @ + - (starting with a letter or digit)`,
+      `SMTP user name ${JSON.stringify(username)} may only hold letters, digits and . _ @ + - (starting with a ` +
+        `letter or digit)`,
     );
   }
   return username;

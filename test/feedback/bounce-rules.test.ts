@@ -5,7 +5,8 @@ describe('free-text bounce rules', () => {
   const cases: Array<[string, string, boolean, string]> = [
     [
       'Gmail',
-      "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address",
+      '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the ' +
+        "recipient's email address",
       true,
       'hard',
     ],

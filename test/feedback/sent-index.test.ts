@@ -47,17 +47,21 @@ describe('sent index', () => {
 });
 
 describe('MX tenant data', () => {
-  it("the purge forgets a tenant's reply target and sent Message-IDs with its suppressions, nothing of another tenant", async () => {
-    const data = withReplyData(createSuppressionStore(stores), stores);
-    const index = createSentIndex(stores, pino({ level: 'silent' }));
-    index.record('GONE', '<g@x.test>', 'Q1', 10);
-    index.record('KEPT', '<k@x.test>', 'Q2', 10);
-    await stores.replyTargets.put('GONE', { address: 'office@gone.test', sends: [] });
-    await stores.root.flushed;
-    expect([...data.tenantIds()]).toContain('GONE');
-    expect(await data.removeTenant('GONE')).toBe(2);
-    expect(stores.replyTargets.get('GONE')).toBeUndefined();
-    expect(index.find('GONE', ['<g@x.test>'])).toBeUndefined();
-    expect(index.find('KEPT', ['<k@x.test>'])).toBe('Q2');
-  });
+  it(
+    "the purge forgets a tenant's reply target and sent Message-IDs with its suppressions, nothing of another " +
+      'tenant',
+    async () => {
+      const data = withReplyData(createSuppressionStore(stores), stores);
+      const index = createSentIndex(stores, pino({ level: 'silent' }));
+      index.record('GONE', '<g@x.test>', 'Q1', 10);
+      index.record('KEPT', '<k@x.test>', 'Q2', 10);
+      await stores.replyTargets.put('GONE', { address: 'office@gone.test', sends: [] });
+      await stores.root.flushed;
+      expect([...data.tenantIds()]).toContain('GONE');
+      expect(await data.removeTenant('GONE')).toBe(2);
+      expect(stores.replyTargets.get('GONE')).toBeUndefined();
+      expect(index.find('GONE', ['<g@x.test>'])).toBeUndefined();
+      expect(index.find('KEPT', ['<k@x.test>'])).toBe('Q2');
+    },
+  );
 });

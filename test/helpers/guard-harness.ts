@@ -127,7 +127,9 @@ export async function utf8Command(client: RawSmtp, line: string): Promise<RawRep
   return client.reply();
 }
 
-/** MAIL FROM, RCPT TO, DATA with `headers` and a short body; returns the reply to the final dot (or the first refusal). */
+/**
+ * MAIL FROM, RCPT TO, DATA with `headers` and a short body; returns the reply to the final dot (or the first refusal).
+ */
 export async function transaction(
   client: RawSmtp,
   from: string,

@@ -70,7 +70,8 @@ describe('smtp client reply parser', () => {
     const { parser: p, replies } = parser();
     p.push(
       bytes(
-        '250 2.1.0 Sender ok\r\n250 2.1.5 a ok\r\n550 5.1.1 b unknown\r\n451 4.7.1 c greylisted\r\n354 go ahead\r\n250-partial',
+        '250 2.1.0 Sender ok\r\n250 2.1.5 a ok\r\n550 5.1.1 b unknown\r\n451 4.7.1 c greylisted\r\n354 go ' +
+          'ahead\r\n250-partial',
       ),
     );
     expect(replies.map((r) => [r.code, r.response])).toEqual([

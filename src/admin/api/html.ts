@@ -40,11 +40,14 @@ export function escapeHtml(value: string): string {
 
 /** A whole page; `body` must already be escaped HTML. */
 export function renderPage(title: string, body: string, lang = 'en'): string {
-  return `<!doctype html>
-<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+  return (
+    `<!doctype html>
+<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>${body}</body></html>
-`;
+`
+  );
 }
 
 /** `formPost`: the page has a form posting back to this server (a confirmation button). */

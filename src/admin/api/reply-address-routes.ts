@@ -16,7 +16,8 @@ export interface ReplyAddressDeps {
 
 const MAX_TOKEN = 200;
 const GONE =
-  'This confirmation link is unknown, expired or was already used. Ask the sender to send a new one from its settings page.';
+  'This confirmation link is unknown, expired or was already used. Ask the sender to send a new one from its ' +
+  'settings page.';
 
 function tokenOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN ? value : undefined;
@@ -38,8 +39,11 @@ export function createReplyAddressRouter(deps: ReplyAddressDeps): Router {
       res,
       200,
       'Confirm reply forwarding',
-      `<p>Replies from this sender's customers will be forwarded to <strong>${escapeHtml(address)}</strong> once you confirm.</p>
-<form method="post" action="/reply-address/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Confirm</button></form>`,
+      `<p>Replies from this sender's customers will be forwarded to ` +
+        `<strong>${escapeHtml(address)}</strong> once you confirm.</p>
+<form method="post" action="/reply-address/confirm">` +
+        `<input type="hidden" name="token" value="${escapeHtml(token)}">` +
+        `<button type="submit">Confirm</button></form>`,
       true,
     );
   });

@@ -23,9 +23,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander already printed it
-    io.err(
-      `postbode: ${isGatewayError(err) ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`}\n`,
-    );
+    const detail = err instanceof Error ? err.message : String(err);
+    io.err(`postbode: ${isGatewayError(err) ? err.message : `unexpected error: ${detail}`}\n`);
     return 1;
   }
 }

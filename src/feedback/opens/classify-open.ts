@@ -46,7 +46,13 @@ const SCANNERS: readonly (readonly [RegExp, string])[] = [
   [/safelinks|defender|microsoft url|bingpreview/i, 'Microsoft link scanner'],
   [/headlesschrome|phantomjs|puppeteer|playwright/i, 'headless browser'],
   [
-    /curl\/|wget\/|python-requests|python-urllib|aiohttp|go-http-client|java\/|okhttp|libwww-perl|node-fetch|axios|httpclient/i,
+    new RegExp(
+      [
+        'curl/|wget/|python-requests|python-urllib|aiohttp|go-http-client|',
+        'java/|okhttp|libwww-perl|node-fetch|axios|httpclient',
+      ].join(''),
+      'i',
+    ),
     'script',
   ],
   [/bot\b|bot\/|crawler|spider|slurp|facebookexternalhit|preview/i, 'bot or link preview'],

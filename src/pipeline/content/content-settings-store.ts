@@ -44,7 +44,10 @@ export interface ContentSettingsStore extends ContentSettingsReader {
   put(tenantId: string, value: StoredContentSettings): Promise<StoredContentSettings>;
   annotate(queueId: string, note: ContentAnnotation): Promise<void>;
   remove(tenantId: string): Promise<void>;
-  /** Tenants with stored settings (the tenant purge looks for deleted ones). Annotations are per message, not per tenant. */
+  /**
+   * Tenants with stored settings (the tenant purge looks for deleted ones). Annotations are per message, not per
+   * tenant.
+   */
   tenantIds(): Iterable<string>;
   close(): Promise<void>;
 }

@@ -109,7 +109,9 @@ const FILLERS = [
 const SEP = String.raw`[\s:#°º._\-–—]`;
 const FILLER = String.raw`(?:${SEP}{1,5}(?:(?:${FILLERS.join('|')})\.?(?!\p{L})|n[°º]\.?)){0,3}?`;
 /** A document number: letters, digits, inner `/` `-` and `.` before a digit; a digit within its first 40 characters. */
-const NUMBER = String.raw`(?<document_number>(?=[\p{L}\d/.\-]{0,40}\d)[\p{L}\d](?:[\p{L}\d]|[/\-](?=[\p{L}\d])|\.(?=\d))*)`;
+const NUMBER =
+  String.raw`(?<document_number>(?=[\p{L}\d/.\-]{0,40}\d)` +
+  String.raw`[\p{L}\d](?:[\p{L}\d]|[/\-](?=[\p{L}\d])|\.(?=\d))*)`;
 
 function keywordPattern(set: KeywordSet): string {
   const words = set.words.map((w) => w.replace(/ /g, String.raw`[\s_\-]+`)).join('|');
@@ -136,9 +138,56 @@ export function builtinDetectionRules(): BuiltinRule[] {
 
 const CURRENCY = String.raw`(?:[€$£]|EUR|USD|GBP|CHF)`;
 const FIGURE = String.raw`\d{1,3}(?:[ .,'\u00a0]?\d{3})*(?:[.,]\d{1,2})?`;
-const AMOUNT_LABEL = String.raw`(?:totaal|totaalbedrag|te betalen|openstaand bedrag|bedrag|total|montant|net à payer|à payer|solde|gesamtbetrag|rechnungsbetrag|betrag|summe|zu zahlen|amount due|amount|balance due)`;
-const DUE_LABEL = String.raw`(?:vervaldatum|vervaldag|uiterlijk|te betalen vóór|te betalen voor|échéance|date d['’]échéance|payable avant le|à payer avant le|fällig am|fällig bis|fälligkeit|fälligkeitsdatum|zahlbar bis|due date|payable by|due by|due)`;
-const DATE = String.raw`\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}\.?\s\p{L}{3,10}\.?\s\d{4}|\p{L}{3,10}\.?\s\d{1,2},?\s\d{4}`;
+/** Labels before a total, in the order the alternation tries them. */
+const AMOUNT_LABELS = [
+  'totaal',
+  'totaalbedrag',
+  'te betalen',
+  'openstaand bedrag',
+  'bedrag',
+  'total',
+  'montant',
+  'net à payer',
+  'à payer',
+  'solde',
+  'gesamtbetrag',
+  'rechnungsbetrag',
+  'betrag',
+  'summe',
+  'zu zahlen',
+  'amount due',
+  'amount',
+  'balance due',
+];
+const AMOUNT_LABEL = `(?:${AMOUNT_LABELS.join('|')})`;
+/** Labels before a due date, in the order the alternation tries them. */
+const DUE_LABELS = [
+  'vervaldatum',
+  'vervaldag',
+  'uiterlijk',
+  'te betalen vóór',
+  'te betalen voor',
+  'échéance',
+  "date d['’]échéance",
+  'payable avant le',
+  'à payer avant le',
+  'fällig am',
+  'fällig bis',
+  'fälligkeit',
+  'fälligkeitsdatum',
+  'zahlbar bis',
+  'due date',
+  'payable by',
+  'due by',
+  'due',
+];
+const DUE_LABEL = `(?:${DUE_LABELS.join('|')})`;
+const DATE = [
+  String.raw`\d{4}-\d{2}-\d{2}`,
+  String.raw`\d{1,2}[./-]\d{1,2}[./-]\d{2,4}`,
+  String.raw`\d{1,2}\.?\s\p{L}{3,10}\.?\s\d{4}`,
+  String.raw`\p{L}{3,10}\.?\s\d{1,2},?\s\d{4}`,
+].join('|');
 const LABEL_TAIL = String.raw`(?:[ \t]+\p{L}+\.?){0,3}?[ \t]*[:=]?[ \t]*`;
 
 /**
@@ -155,7 +204,9 @@ export function builtinExtractors(): readonly {
     {
       variable: 'amount',
       last: true,
-      pattern: String.raw`(?<![\p{L}])${AMOUNT_LABEL}${LABEL_TAIL}(?<value>${CURRENCY}[ \u00a0]?${FIGURE}|${FIGURE}[ \u00a0]?${CURRENCY})`,
+      pattern:
+        String.raw`(?<![\p{L}])${AMOUNT_LABEL}${LABEL_TAIL}` +
+        String.raw`(?<value>${CURRENCY}[ \u00a0]?${FIGURE}|${FIGURE}[ \u00a0]?${CURRENCY})`,
     },
     { variable: 'due-date', last: false, pattern: String.raw`(?<![\p{L}])${DUE_LABEL}${LABEL_TAIL}(?<value>${DATE})` },
   ];

@@ -24,7 +24,10 @@ function attribute(value: string): string {
 /** The pixel's markup: ASCII only, so it fits any ASCII-compatible charset and encoding. */
 export function pixelImg(url: string): string {
   if (!/^https?:\/\/[\x21-\x7e]+$/i.test(url)) throw new TypeError('pixel URL must be http(s) and printable ASCII');
-  return `<img src="${attribute(url)}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">`;
+  return (
+    `<img src="${attribute(url)}" width="1" height="1" alt="" ` +
+    `style="display:block;width:1px;height:1px;border:0;">`
+  );
 }
 
 /** The HTML with one pixel at pixelOffset; undefined when there is no place a reader would show it. */

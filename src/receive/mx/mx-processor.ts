@@ -12,7 +12,10 @@ export interface MxProcessor {
   recover(): void;
   /** Resolves when the work submitted so far is done. */
   idle(): Promise<void>;
-  /** No more retries (before the store closes): work already submitted still runs; a failure stays in the inbox for the next start. */
+  /**
+   * No more retries (before the store closes): work already submitted still runs; a failure stays in the inbox for the
+   * next start.
+   */
   stop(): void;
 }
 

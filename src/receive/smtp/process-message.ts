@@ -39,7 +39,9 @@ export function processMessage(raw: Buffer, trace: TraceInfo, limits: StructureL
   };
 }
 
-/** The fields whose addresses the sender guard checks, every occurrence (a second From must not hide behind the first). */
+/**
+ * The fields whose addresses the sender guard checks, every occurrence (a second From must not hide behind the first).
+ */
 function senderFields(fields: readonly HeaderField[]): SenderFields {
   const values = (name: string): string[] => fields.filter((f) => f.name === name).map((f) => f.value);
   return { from: values('from'), sender: values('sender'), replyTo: values('reply-to') };

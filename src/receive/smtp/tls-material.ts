@@ -32,7 +32,8 @@ export async function loadOrCreateTls(
     const missing = hasCert ? keyFile : certFile;
     throw new GatewayError(
       'E_TLS',
-      `TLS ${hasCert ? 'key' : 'certificate'} file ${missing} is missing (both smtp.certFile and smtp.keyFile must exist, or neither)`,
+      `TLS ${hasCert ? 'key' : 'certificate'} file ${missing} is missing (both smtp.certFile and smtp.keyFile ` +
+        `must exist, or neither)`,
     );
   }
   const { key, cert } = await selfSigned(hostname);
@@ -40,7 +41,8 @@ export async function loadOrCreateTls(
   await writePem(certFile, cert, 0o644);
   logger.warn(
     { certFile: resolve(certFile), keyFile: resolve(keyFile), hostname },
-    'no TLS certificate configured: generated a self-signed certificate; clients that verify certificates will refuse it',
+    'no TLS certificate configured: generated a self-signed certificate; clients that verify certificates will ' +
+      'refuse it',
   );
   return { key, cert, generated: true };
 }

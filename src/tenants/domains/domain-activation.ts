@@ -17,7 +17,8 @@ function dkimOf(check: DomainCheck, selector: string): RecordCheck | undefined {
 
 /**
  * Pending keys whose records all verify take over signing; the keys they replace become
- * `retiring`, without their private key (nothing signs with it again). The first generation of a new domain also needs SPF to permit us.
+ * `retiring`, without their private key (nothing signs with it again). The first generation of a
+ * new domain also needs SPF to permit us.
  */
 function promote(
   selectors: readonly StoredSelector[],

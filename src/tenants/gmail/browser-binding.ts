@@ -28,7 +28,10 @@ export function createBrowserBinding(key: Buffer, secure: boolean): BrowserBindi
   return {
     issue(state, ttlMs) {
       const nonce = randomBytes(24).toString('base64url');
-      return `${LINK_COOKIE}=${nonce}.${mac(nonce, state).toString('base64url')}; Max-Age=${Math.max(1, Math.floor(ttlMs / 1000))}; ${attributes}`;
+      return (
+        `${LINK_COOKIE}=${nonce}.${mac(nonce, state).toString('base64url')}; ` +
+        `Max-Age=${Math.max(1, Math.floor(ttlMs / 1000))}; ${attributes}`
+      );
     },
     matches(cookieHeader, state) {
       const value = cookieValue(cookieHeader, LINK_COOKIE);

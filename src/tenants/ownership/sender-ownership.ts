@@ -11,7 +11,10 @@ export interface OwnedAddress {
   readonly kind: 'address';
   /** Local part as written (quotes removed); ownership never depends on it except for platform addresses. */
   readonly local: string;
-  /** The domain that decides ownership: lower-case A-labels, no trailing dot; `[…]` for an address literal (owned by no one). */
+  /**
+   * The domain that decides ownership: lower-case A-labels, no trailing dot; `[…]` for an address literal (owned by no
+   * one).
+   */
   readonly domain: string;
   /** True when some label is an A-label (`xn--`): such a domain is owned only by an exact match. */
   readonly idn: boolean;
@@ -68,7 +71,10 @@ export function ownershipForm(address: string): OwnedAddress | RefusedAddress {
   };
 }
 
-/** The domain part after case folding, IDN mapping (UTS #46) and dropping one trailing dot; undefined when not a host name. */
+/**
+ * The domain part after case folding, IDN mapping (UTS #46) and dropping one trailing dot; undefined when not a host
+ * name.
+ */
 export function asciiDomain(raw: string): string | undefined {
   const trimmed = raw.endsWith('.') ? raw.slice(0, -1) : raw;
   if (trimmed === '' || trimmed.length > 253) return undefined;

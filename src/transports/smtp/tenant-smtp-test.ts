@@ -32,7 +32,9 @@ export interface TestSendInput {
   readonly hop: TenantHopConfig;
   readonly from: string;
   readonly to: string;
-  /** The test invoice, built by the caller (src/pipeline/content/test-invoice.ts): transports know nothing of tenants. */
+  /**
+   * The test invoice, built by the caller (src/pipeline/content/test-invoice.ts): transports know nothing of tenants.
+   */
   readonly message: Buffer;
 }
 

@@ -36,7 +36,10 @@ const responses: Array<{ route: string; text: string }> = [];
 /** Each answer to a documented operation, to check that its status is documented for it. */
 const answers: Array<{ operation: string; status: number; documented: readonly string[] }> = [];
 
-/** One request; a 429 (the sweeps go past a token's burst of 60) asks again after its Retry-After (1 s), at most 3 times. */
+/**
+ * One request; a 429 (the sweeps go past a token's burst of 60) asks again after its Retry-After (1 s), at most 3
+ * times.
+ */
 async function call(
   method: string,
   path: string,

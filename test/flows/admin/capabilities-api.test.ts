@@ -31,29 +31,33 @@ describe('GET /api/v1/capabilities', () => {
     await sink?.close();
   });
 
-  it('tells every tenant the same: no Gmail mode without a Google client, the forwarding domain, the client trace stripped', async () => {
-    const other = (await api(gw, 'POST', '/tenants', { name: 'Tweede BV' })).body.tenant as { id: string };
-    const [a, b] = await Promise.all([tokenFor(gw.tenantId), tokenFor(other.id)]);
-    const fromA = await asToken(a, 'GET', '/capabilities');
-    expect(fromA.status).toBe(200);
-    expect(fromA.body).toEqual({
-      senderModes: ['forwarding', 'own-address', 'own-smtp'],
-      gmail: false,
-      ownAddress: true,
-      ownSmtp: true,
-      openTracking: true,
-      openTrackingModes: ['forwarding', 'own-address'],
-      forwardingDomain: 'send.postbode.test',
-      keepClientTrace: false,
-    });
-    // No tenant data in it: the second tenant gets the very same answer, the admin too.
-    expect((await asToken(b, 'GET', '/capabilities')).body).toEqual(fromA.body);
-    expect((await api(gw, 'GET', '/capabilities')).body).toEqual(fromA.body);
-    expect((await asToken(undefined, 'GET', '/capabilities')).status).toBe(401);
-    // What the answer says is what the API does: the second tenant cannot link or choose Gmail.
-    expect((await asToken(b, 'POST', `/tenants/${other.id}/gmail/link`, {})).status).toBe(409);
-    expect((await asToken(b, 'PUT', `/tenants/${other.id}/sender`, { mode: 'gmail' })).status).toBe(409);
-  });
+  it(
+    'tells every tenant the same: no Gmail mode without a Google client, the forwarding domain, the client trace ' +
+      'stripped',
+    async () => {
+      const other = (await api(gw, 'POST', '/tenants', { name: 'Tweede BV' })).body.tenant as { id: string };
+      const [a, b] = await Promise.all([tokenFor(gw.tenantId), tokenFor(other.id)]);
+      const fromA = await asToken(a, 'GET', '/capabilities');
+      expect(fromA.status).toBe(200);
+      expect(fromA.body).toEqual({
+        senderModes: ['forwarding', 'own-address', 'own-smtp'],
+        gmail: false,
+        ownAddress: true,
+        ownSmtp: true,
+        openTracking: true,
+        openTrackingModes: ['forwarding', 'own-address'],
+        forwardingDomain: 'send.postbode.test',
+        keepClientTrace: false,
+      });
+      // No tenant data in it: the second tenant gets the very same answer, the admin too.
+      expect((await asToken(b, 'GET', '/capabilities')).body).toEqual(fromA.body);
+      expect((await api(gw, 'GET', '/capabilities')).body).toEqual(fromA.body);
+      expect((await asToken(undefined, 'GET', '/capabilities')).status).toBe(401);
+      // What the answer says is what the API does: the second tenant cannot link or choose Gmail.
+      expect((await asToken(b, 'POST', `/tenants/${other.id}/gmail/link`, {})).status).toBe(409);
+      expect((await asToken(b, 'PUT', `/tenants/${other.id}/sender`, { mode: 'gmail' })).status).toBe(409);
+    },
+  );
 
   it('is in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${base()}/openapi.json`)).json()) as {

@@ -37,23 +37,26 @@ describe('postbode dns platform', () => {
   const config =
     'dataDir: data\nplatform:\n  sendingDomain: send.example.test\ndns:\n  dmarcReportAddress: dmarc@example.test\n';
 
-  it('makes the platform key on first use and prints DKIM, SPF and DMARC records; the same key the next time', async () => {
-    const first = await cli(['dns', 'platform'], config);
-    expect(first).toMatchObject({ code: 0, err: '' });
-    expect(first.out).toMatch(/^DKIM\s+pb\d{6}\._domainkey\.send\.example\.test\s+TXT$/m);
-    expect(first.out).toMatch(/"v=DKIM1; k=rsa; p=[A-Za-z0-9+/]+/);
-    expect(first.out).toContain('"v=spf1 include:_spf.send.example.test ~all"');
-    expect(first.out).toContain('_dmarc.send.example.test  TXT  "v=DMARC1; p=none; rua=mailto:dmarc@example.test"');
-    expect(first.out).not.toMatch(/PRIVATE/);
-    const again = await cli(['dns', 'platform'], config);
-    expect(again.out).toBe(first.out);
-    const store = openDomainStore(join(dir, 'data', 'domains'));
-    try {
-      expect(store.get('send.example.test')?.tenantId).toBe('_platform');
-    } finally {
-      await store.close();
-    }
-  });
+  it(
+    'makes the platform key on first use and prints DKIM, ' + 'SPF and DMARC records; the same key the next time',
+    async () => {
+      const first = await cli(['dns', 'platform'], config);
+      expect(first).toMatchObject({ code: 0, err: '' });
+      expect(first.out).toMatch(/^DKIM\s+pb\d{6}\._domainkey\.send\.example\.test\s+TXT$/m);
+      expect(first.out).toMatch(/"v=DKIM1; k=rsa; p=[A-Za-z0-9+/]+/);
+      expect(first.out).toContain('"v=spf1 include:_spf.send.example.test ~all"');
+      expect(first.out).toContain('_dmarc.send.example.test  TXT  "v=DMARC1; p=none; rua=mailto:dmarc@example.test"');
+      expect(first.out).not.toMatch(/PRIVATE/);
+      const again = await cli(['dns', 'platform'], config);
+      expect(again.out).toBe(first.out);
+      const store = openDomainStore(join(dir, 'data', 'domains'));
+      try {
+        expect(store.get('send.example.test')?.tenantId).toBe('_platform');
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   it('without platform.sendingDomain: exit 1 and says why', async () => {
     const run = await cli(['dns', 'platform'], 'dataDir: data2\n');

@@ -94,63 +94,71 @@ describe('domains end to end: add, check and activate, DKIM signing, failing, ro
     });
   });
 
-  it('check with nothing published: missing, with advice; a wrong key: wrong; own-address mail still goes in forwarding mode', async () => {
-    dns.set('acme.test', undefined);
-    const first = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
-    expect(first.status).toBe('pending');
-    const dkim = first.lastCheck!.records.find((r) => r.record === 'dkim')!;
-    expect(dkim.status).toBe('missing');
-    expect(dkim.advice.length).toBeGreaterThan(20);
-    expect(first.lastCheck!.records.find((r) => r.record === 'spf')!.status).toBe('missing');
+  it(
+    'check with nothing published: missing, with advice; a wrong key: wrong; own-address mail still goes in ' +
+      'forwarding mode',
+    async () => {
+      dns.set('acme.test', undefined);
+      const first = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
+      expect(first.status).toBe('pending');
+      const dkim = first.lastCheck!.records.find((r) => r.record === 'dkim')!;
+      expect(dkim.status).toBe('missing');
+      expect(dkim.advice.length).toBeGreaterThan(20);
+      expect(first.lastCheck!.records.find((r) => r.record === 'spf')!.status).toBe('missing');
 
-    const other = await generateDkimKey('rsa');
-    dns.set(`${first.selectors[0]!.selector}._domainkey.acme.test`, {
-      TXT: [[`v=DKIM1; k=rsa; p=${other.publicKeyDnsValue.slice(0, 200)}`, other.publicKeyDnsValue.slice(200)]],
-    });
-    const second = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
-    expect(second.status).toBe('pending');
-    expect(second.lastCheck!.records.find((r) => r.record === 'dkim')).toMatchObject({
-      status: 'wrong',
-      problem: 'key-mismatch',
-    });
+      const other = await generateDkimKey('rsa');
+      dns.set(`${first.selectors[0]!.selector}._domainkey.acme.test`, {
+        TXT: [[`v=DKIM1; k=rsa; p=${other.publicKeyDnsValue.slice(0, 200)}`, other.publicKeyDnsValue.slice(200)]],
+      });
+      const second = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
+      expect(second.status).toBe('pending');
+      expect(second.lastCheck!.records.find((r) => r.record === 'dkim')).toMatchObject({
+        status: 'wrong',
+        problem: 'key-mismatch',
+      });
 
-    await sender({ mode: 'own-address', ownAddress: 'facturen@acme.test' });
-    const { raw } = await send();
-    expect(headerOf(raw, 'From')[0]).toContain(`@${PLATFORM.sendingDomain}`);
-  });
+      await sender({ mode: 'own-address', ownAddress: 'facturen@acme.test' });
+      const { raw } = await send();
+      expect(headerOf(raw, 'From')[0]).toContain(`@${PLATFORM.sendingDomain}`);
+    },
+  );
 
-  it('correct records: active; own-address mail leaves From the tenant address, signed d=acme.test, verified; a changed body byte fails', async () => {
-    const added = (await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody;
-    publish(dns, added.records);
-    const checked = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
-    expect(checked.lastCheck!.records.filter((r) => r.record !== 'dmarc').map((r) => r.status)).toEqual(['ok', 'ok']);
-    expect(checked.status).toBe('active');
+  it(
+    'correct records: active; own-address mail leaves From the tenant address, signed d=acme.test, verified; a ' +
+      'changed body byte fails',
+    async () => {
+      const added = (await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody;
+      publish(dns, added.records);
+      const checked = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
+      expect(checked.lastCheck!.records.filter((r) => r.record !== 'dmarc').map((r) => r.status)).toEqual(['ok', 'ok']);
+      expect(checked.status).toBe('active');
 
-    const { raw } = await send();
-    expect(headerOf(raw, 'From')[0]).toContain('<facturen@acme.test>');
-    const results = await verifyAt(dns, raw);
-    expect(results).toEqual([
-      expect.objectContaining({
-        domain: 'acme.test',
-        selector: checked.selectors[0]!.selector,
-        algo: 'rsa-sha256',
-        status: 'pass',
-      }),
-    ]);
+      const { raw } = await send();
+      expect(headerOf(raw, 'From')[0]).toContain('<facturen@acme.test>');
+      const results = await verifyAt(dns, raw);
+      expect(results).toEqual([
+        expect.objectContaining({
+          domain: 'acme.test',
+          selector: checked.selectors[0]!.selector,
+          algo: 'rsa-sha256',
+          status: 'pass',
+        }),
+      ]);
 
-    const tampered = Buffer.from(raw);
-    const at = tampered.indexOf('factuur.');
-    tampered[at] = 'F'.charCodeAt(0);
-    // mailauth reports a body hash mismatch as "neutral" with this comment: not a pass.
-    expect(await verifyAt(dns, tampered)).toEqual([
-      expect.objectContaining({ status: 'neutral', comment: 'body hash did not verify' }),
-    ]);
-    const header = Buffer.from(
-      raw.toString('latin1').replace('Subject: Factuur 2026-0042', 'Subject: Factuur 2026-0043'),
-      'latin1',
-    );
-    expect((await verifyAt(dns, header))[0]?.status).toBe('fail');
-  });
+      const tampered = Buffer.from(raw);
+      const at = tampered.indexOf('factuur.');
+      tampered[at] = 'F'.charCodeAt(0);
+      // mailauth reports a body hash mismatch as "neutral" with this comment: not a pass.
+      expect(await verifyAt(dns, tampered)).toEqual([
+        expect.objectContaining({ status: 'neutral', comment: 'body hash did not verify' }),
+      ]);
+      const header = Buffer.from(
+        raw.toString('latin1').replace('Subject: Factuur 2026-0042', 'Subject: Factuur 2026-0043'),
+        'latin1',
+      );
+      expect((await verifyAt(dns, header))[0]?.status).toBe('fail');
+    },
+  );
 
   it('forwarding mode is signed with the platform key (d = platform domain), verified', async () => {
     await sender({ mode: 'forwarding' });
@@ -177,77 +185,85 @@ describe('domains end to end: add, check and activate, DKIM signing, failing, ro
     ]);
   });
 
-  it('records vanish: the re-check marks the domain failing, the next message leaves in forwarding mode and the log says why; back when they return', async () => {
-    await sender({ mode: 'own-address', ownAddress: 'facturen@acme.test' });
-    const before = (await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody;
-    const dkimName = `${before.selectors[0]!.selector}._domainkey.acme.test`;
-    const saved = before.records.find((r) => r.name === dkimName)!;
-    dns.set(dkimName, undefined);
-    const failing = await waitFor(
-      async () => {
-        const b = (await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody;
-        return b.status === 'failing' ? b : undefined;
-      },
-      5_000,
-      'failing',
-    );
-    expect(failing.failingReason).toContain(dkimName);
+  it(
+    'records vanish: the re-check marks the domain failing, the next message leaves in forwarding mode and the log ' +
+      'says why; back when they return',
+    async () => {
+      await sender({ mode: 'own-address', ownAddress: 'facturen@acme.test' });
+      const before = (await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody;
+      const dkimName = `${before.selectors[0]!.selector}._domainkey.acme.test`;
+      const saved = before.records.find((r) => r.name === dkimName)!;
+      dns.set(dkimName, undefined);
+      const failing = await waitFor(
+        async () => {
+          const b = (await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody;
+          return b.status === 'failing' ? b : undefined;
+        },
+        5_000,
+        'failing',
+      );
+      expect(failing.failingReason).toContain(dkimName);
 
-    const { id, raw } = await send();
-    expect(headerOf(raw, 'From')[0]).toContain(`@${PLATFORM.sendingDomain}`);
-    expect((await verifyAt(dns, raw))[0]).toMatchObject({ domain: PLATFORM.sendingDomain, status: 'pass' });
-    const log = await waitFor(async () => {
-      const m = (await call('GET', `/messages/${id}`)).body.message as
-        | { recipients: Array<{ status: string; lastReply?: string; history?: unknown }> }
-        | undefined;
-      return m?.recipients.every((r) => r.status === 'delivered') ? m : undefined;
-    });
-    expect(JSON.stringify(log)).toContain('domain acme.test is not verified');
+      const { id, raw } = await send();
+      expect(headerOf(raw, 'From')[0]).toContain(`@${PLATFORM.sendingDomain}`);
+      expect((await verifyAt(dns, raw))[0]).toMatchObject({ domain: PLATFORM.sendingDomain, status: 'pass' });
+      const log = await waitFor(async () => {
+        const m = (await call('GET', `/messages/${id}`)).body.message as
+          | { recipients: Array<{ status: string; lastReply?: string; history?: unknown }> }
+          | undefined;
+        return m?.recipients.every((r) => r.status === 'delivered') ? m : undefined;
+      });
+      expect(JSON.stringify(log)).toContain('domain acme.test is not verified');
 
-    dns.set(dkimName, { TXT: [saved.valueChunks] });
-    await waitFor(
-      async () =>
-        ((await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody).status === 'active'
-          ? true
-          : undefined,
-      5_000,
-      'active again',
-    );
-  });
+      dns.set(dkimName, { TXT: [saved.valueChunks] });
+      await waitFor(
+        async () =>
+          ((await call('GET', `${domains()}/acme.test`)).body as unknown as DomainBody).status === 'active'
+            ? true
+            : undefined,
+        5_000,
+        'active again',
+      );
+    },
+  );
 
-  it('rotation: new selector pending, signing keeps the old key until the new record verifies, then switches; the old one is listed as retiring', async () => {
-    const rotated = (await call('POST', `${domains()}/acme.test/rotate`)).body as unknown as DomainBody;
-    const [old, fresh] = rotated.selectors;
-    expect(old!.state).toBe('active');
-    expect(fresh).toMatchObject({ state: 'pending', selector: `${old!.selector}-2` });
+  it(
+    'rotation: new selector pending, signing keeps the old key until the new record verifies, then switches; the ' +
+      'old one is listed as retiring',
+    async () => {
+      const rotated = (await call('POST', `${domains()}/acme.test/rotate`)).body as unknown as DomainBody;
+      const [old, fresh] = rotated.selectors;
+      expect(old!.state).toBe('active');
+      expect(fresh).toMatchObject({ state: 'pending', selector: `${old!.selector}-2` });
 
-    const stillOld = await send();
-    expect((await verifyAt(dns, stillOld.raw))[0]).toMatchObject({ selector: old!.selector, status: 'pass' });
-    publish(dns, rotated.records);
-    const switched = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
-    expect(switched.status).toBe('active');
-    expect(switched.selectors.map((s) => [s.selector, s.state])).toEqual([
-      [old!.selector, 'retiring'],
-      [fresh!.selector, 'active'],
-    ]);
-    expect(switched.selectors[0]!.retireAfter).toBeGreaterThan(Date.now());
-    expect(switched.records.find((r) => r.name.startsWith(`${old!.selector}.`))?.action).toBe('remove');
-    // On disk the retired key keeps its public record and no private key; the active one has its sealed key.
-    const db = open({ path: join(gw.dataDir, 'domains'), maxDbs: 4, readOnly: true });
-    const stored = db.openDB({ name: 'domain-claims', encoding: 'json' }).get(`acme.test\n${gw.tenantId}`) as {
-      selectors: Array<{ selector: string; privateKeySealed?: string }>;
-    };
-    await db.close();
-    expect(stored.selectors.map((x) => [x.selector, typeof x.privateKeySealed])).toEqual([
-      [old!.selector, 'undefined'],
-      [fresh!.selector, 'string'],
-    ]);
+      const stillOld = await send();
+      expect((await verifyAt(dns, stillOld.raw))[0]).toMatchObject({ selector: old!.selector, status: 'pass' });
+      publish(dns, rotated.records);
+      const switched = (await call('POST', `${domains()}/acme.test/check`)).body as unknown as DomainBody;
+      expect(switched.status).toBe('active');
+      expect(switched.selectors.map((s) => [s.selector, s.state])).toEqual([
+        [old!.selector, 'retiring'],
+        [fresh!.selector, 'active'],
+      ]);
+      expect(switched.selectors[0]!.retireAfter).toBeGreaterThan(Date.now());
+      expect(switched.records.find((r) => r.name.startsWith(`${old!.selector}.`))?.action).toBe('remove');
+      // On disk the retired key keeps its public record and no private key; the active one has its sealed key.
+      const db = open({ path: join(gw.dataDir, 'domains'), maxDbs: 4, readOnly: true });
+      const stored = db.openDB({ name: 'domain-claims', encoding: 'json' }).get(`acme.test\n${gw.tenantId}`) as {
+        selectors: Array<{ selector: string; privateKeySealed?: string }>;
+      };
+      await db.close();
+      expect(stored.selectors.map((x) => [x.selector, typeof x.privateKeySealed])).toEqual([
+        [old!.selector, 'undefined'],
+        [fresh!.selector, 'string'],
+      ]);
 
-    const signedNew = await send();
-    expect(await verifyAt(dns, signedNew.raw)).toEqual([
-      expect.objectContaining({ domain: 'acme.test', selector: fresh!.selector, status: 'pass' }),
-    ]);
-  });
+      const signedNew = await send();
+      expect(await verifyAt(dns, signedNew.raw)).toEqual([
+        expect.objectContaining({ domain: 'acme.test', selector: fresh!.selector, status: 'pass' }),
+      ]);
+    },
+  );
 
   it('another tenant can neither see nor take the domain', async () => {
     const other = await call('POST', '/tenants', { name: 'Other BV' });

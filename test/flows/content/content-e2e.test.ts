@@ -16,7 +16,9 @@ const SETTINGS = {
   subjects: { invoice: { nl: '%Document-type% %document-number% van %company-name%' } },
   texts: {
     Facturen: {
-      nl: 'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.\nGelieve te betalen binnen de termijn.\nVermeld het factuurnummer bij uw betaling.\n\nBedankt voor uw vertrouwen,\n%company-name%',
+      nl:
+        'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.\nGelieve te betalen binnen de ' +
+        'termijn.\nVermeld het factuurnummer bij uw betaling.\n\nBedankt voor uw vertrouwen,\n%company-name%',
     },
   },
   defaultTexts: { invoice: 'Facturen' },
@@ -55,14 +57,17 @@ describe('content settings end to end', () => {
     expect((got.body.settings as { openTracking: boolean }).openTracking).toBe(false);
   });
 
-  it('tenants without content settings get byte-identical messages (apart from our trace and identity headers)', async () => {
-    const id = await sendLegacy();
-    const [got] = await arrived(sink, id);
-    const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
-    expect(body(got!.raw).equals(body(legacy))).toBe(true);
-    expect(headerOf(got!.raw, 'Subject')).toEqual(['Factuur 2024-0012']);
-    expect(headerOf(got!.raw, 'DKIM-Signature').some((v) => v.includes('d=jansen.example'))).toBe(true);
-  });
+  it(
+    'tenants without content settings get byte-identical ' + 'messages (apart from our trace and identity headers)',
+    async () => {
+      const id = await sendLegacy();
+      const [got] = await arrived(sink, id);
+      const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
+      expect(body(got!.raw).equals(body(legacy))).toBe(true);
+      expect(headerOf(got!.raw, 'Subject')).toEqual(['Factuur 2024-0012']);
+      expect(headerOf(got!.raw, 'DKIM-Signature').some((v) => v.includes('d=jansen.example'))).toBe(true);
+    },
+  );
 
   it('PUT with an unknown variable: 400 naming it', async () => {
     const res = await content({ subjects: { invoice: { nl: 'Factuur %factuurnummer%' } } });
@@ -125,32 +130,36 @@ describe('content settings end to end', () => {
     expect(sink.messages.length).toBe(before);
   });
 
-  it('a legacy invoice arrives with the templated subject, the tenant text, the default layout and identical attachments', async () => {
-    expect((await content({ ...SETTINGS, enabled: true })).status).toBe(200);
-    const id = await sendLegacy();
-    const [got] = await arrived(sink, id);
-    expect(headerOf(got!.raw, 'Subject')).toEqual(['Factuur 2024-0012 van Bakkerij Jansen']);
-    expect(headerOf(got!.raw, 'Message-ID')).toEqual(['<20240402100000.0012@legacy.jansen.example>']);
-    // the legacy DKIM signature is over the old body: never carried over
-    expect(headerOf(got!.raw, 'DKIM-Signature').some((v) => v.includes('d=jansen.example'))).toBe(false);
-    const parsed = await simpleParser(got!.raw);
-    expect(parsed.text).toContain('Beste Piet Pieters,');
-    expect(parsed.text).toContain('In bijlage vindt u factuur 2024-0012.');
-    expect(typeof parsed.html === 'string' ? parsed.html : '').toContain('Bakkerij Jansen');
-    expect(parsed.attachments.map((a) => [a.filename, sha256(a.content)])).toEqual(
-      legacyParsed.attachments.map((a) => [a.filename, sha256(a.content)]),
-    );
-    expect(parsed.attachments.map((a) => a.filename)).toEqual(['Factuur_2024-0012.pdf', '2024-0012.xml']);
+  it(
+    'a legacy invoice arrives with the templated subject, the tenant text, the default layout and identical ' +
+      'attachments',
+    async () => {
+      expect((await content({ ...SETTINGS, enabled: true })).status).toBe(200);
+      const id = await sendLegacy();
+      const [got] = await arrived(sink, id);
+      expect(headerOf(got!.raw, 'Subject')).toEqual(['Factuur 2024-0012 van Bakkerij Jansen']);
+      expect(headerOf(got!.raw, 'Message-ID')).toEqual(['<20240402100000.0012@legacy.jansen.example>']);
+      // the legacy DKIM signature is over the old body: never carried over
+      expect(headerOf(got!.raw, 'DKIM-Signature').some((v) => v.includes('d=jansen.example'))).toBe(false);
+      const parsed = await simpleParser(got!.raw);
+      expect(parsed.text).toContain('Beste Piet Pieters,');
+      expect(parsed.text).toContain('In bijlage vindt u factuur 2024-0012.');
+      expect(typeof parsed.html === 'string' ? parsed.html : '').toContain('Bakkerij Jansen');
+      expect(parsed.attachments.map((a) => [a.filename, sha256(a.content)])).toEqual(
+        legacyParsed.attachments.map((a) => [a.filename, sha256(a.content)]),
+      );
+      expect(parsed.attachments.map((a) => a.filename)).toEqual(['Factuur_2024-0012.pdf', '2024-0012.xml']);
 
-    const log = await waitFor(async () => {
-      const answer = await api(gw, 'GET', `/messages/${id}`);
-      return answer.body.content === undefined ? undefined : answer.body;
-    });
-    expect(log.content).toMatchObject({
-      documentType: 'invoice',
-      documentNumber: '2024-0012',
-      subjectFrom: 'template',
-      bodyFrom: 'text',
-    });
-  });
+      const log = await waitFor(async () => {
+        const answer = await api(gw, 'GET', `/messages/${id}`);
+        return answer.body.content === undefined ? undefined : answer.body;
+      });
+      expect(log.content).toMatchObject({
+        documentType: 'invoice',
+        documentNumber: '2024-0012',
+        subjectFrom: 'template',
+        bodyFrom: 'text',
+      });
+    },
+  );
 });

@@ -66,25 +66,36 @@ describe('direct MX: mail hosts inside the network are refused', () => {
     return h;
   }
 
-  it('bounces mail for a domain whose MX, MX address in mapped form, or address literal points inward, without connecting', async () => {
-    const h = harness([]);
-    const before = sink.stats.connections;
-    const message = await enqueueMail(h.queue, 'billing@sender.test', [
-      'a@inside.test',
-      'b@mapped.test',
-      'c@[127.0.0.1]',
-    ]);
-    h.delivery.notify();
-    for (const address of ['a@inside.test', 'b@mapped.test', 'c@[127.0.0.1]']) {
-      await waitFor(() => statusOf(h.queue, message.id, address)?.status === 'bounced', 5_000, `bounce of ${address}`);
-    }
-    expect(statusOf(h.queue, message.id, 'a@inside.test')!.history.at(-1)!.reply).toBe(
-      '550 5.4.4 The mail hosts of inside.test are not on the public internet (mx.inside.test[127.0.0.1] is loopback); not connecting',
-    );
-    expect(statusOf(h.queue, message.id, 'b@mapped.test')!.history.at(-1)!.reply).toMatch(/^550 5\.4\.4 .*is loopback/);
-    expect(statusOf(h.queue, message.id, 'c@[127.0.0.1]')!.history.at(-1)!.reply).toMatch(/^550 5\.4\.4 /);
-    expect(sink.stats.connections).toBe(before);
-  });
+  it(
+    'bounces mail for a domain whose MX, MX address in mapped form, or address literal points inward, without ' +
+      'connecting',
+    async () => {
+      const h = harness([]);
+      const before = sink.stats.connections;
+      const message = await enqueueMail(h.queue, 'billing@sender.test', [
+        'a@inside.test',
+        'b@mapped.test',
+        'c@[127.0.0.1]',
+      ]);
+      h.delivery.notify();
+      for (const address of ['a@inside.test', 'b@mapped.test', 'c@[127.0.0.1]']) {
+        await waitFor(
+          () => statusOf(h.queue, message.id, address)?.status === 'bounced',
+          5_000,
+          `bounce of ${address}`,
+        );
+      }
+      expect(statusOf(h.queue, message.id, 'a@inside.test')!.history.at(-1)!.reply).toBe(
+        '550 5.4.4 The mail hosts of inside.test are not on the public internet (mx.inside.test[127.0.0.1] is ' +
+          'loopback); not connecting',
+      );
+      expect(statusOf(h.queue, message.id, 'b@mapped.test')!.history.at(-1)!.reply).toMatch(
+        /^550 5\.4\.4 .*is loopback/,
+      );
+      expect(statusOf(h.queue, message.id, 'c@[127.0.0.1]')!.history.at(-1)!.reply).toMatch(/^550 5\.4\.4 /);
+      expect(sink.stats.connections).toBe(before);
+    },
+  );
 
   it('skips an inward MX and delivers to one the operator allowed, never trying the refused one', async () => {
     const h = harness(['127.0.0.0/8']);

@@ -51,30 +51,34 @@ describe('egress pinning against DNS rebinding', () => {
     });
   }
 
-  it('connects to the checked public address although the name now answers 127.0.0.1; the next connection is refused', async () => {
-    const dialed: string[] = [];
-    const first = pool(dialed);
-    const answers = await first.send(
-      { from: 'a@acme.test', to: ['b@dest.test'] },
-      Buffer.from('Subject: x\r\n\r\nx\r\n'),
-    );
-    await first.close();
-    expect(answers[0]).toMatchObject({ code: 250 });
-    expect(dialed).toEqual([`${PUBLIC}:2525`]);
-    expect(dns.queries.filter((q) => q === 'mail.rebind.test A')).toHaveLength(1);
+  it(
+    'connects to the checked public address although the name ' +
+      'now answers 127.0.0.1; the next connection is refused',
+    async () => {
+      const dialed: string[] = [];
+      const first = pool(dialed);
+      const answers = await first.send(
+        { from: 'a@acme.test', to: ['b@dest.test'] },
+        Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      );
+      await first.close();
+      expect(answers[0]).toMatchObject({ code: 250 });
+      expect(dialed).toEqual([`${PUBLIC}:2525`]);
+      expect(dns.queries.filter((q) => q === 'mail.rebind.test A')).toHaveLength(1);
 
-    // a new connection checks again and meets the rebound answer: refused, nothing dialled
-    const second = pool(dialed);
-    const refused = await second.send(
-      { from: 'a@acme.test', to: ['b@dest.test'] },
-      Buffer.from('Subject: x\r\n\r\nx\r\n'),
-    );
-    await second.close();
-    expect(refused[0]).toMatchObject({
-      code: 'ETARGET',
-      reason: 'loopback',
-      message: expect.stringMatching(/mail\.rebind\.test resolves inside the network/),
-    });
-    expect(dialed).toHaveLength(1);
-  });
+      // a new connection checks again and meets the rebound answer: refused, nothing dialled
+      const second = pool(dialed);
+      const refused = await second.send(
+        { from: 'a@acme.test', to: ['b@dest.test'] },
+        Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      );
+      await second.close();
+      expect(refused[0]).toMatchObject({
+        code: 'ETARGET',
+        reason: 'loopback',
+        message: expect.stringMatching(/mail\.rebind\.test resolves inside the network/),
+      });
+      expect(dialed).toHaveLength(1);
+    },
+  );
 });

@@ -122,12 +122,15 @@ describe('a DSN only affects the recipient its VERP token names', () => {
     expect(await suppressed()).not.toContain('twee@customer.test');
   });
 
-  it("a DSN to recipient 1's VERP address listing only recipient 2 changes nothing and is counted as forged", async () => {
-    const sent = await sendToTwo('drie@customer.test', 'vier@customer.test');
-    const before = await forgedCount();
-    await toMx(sent.verpOfFirst, dsnListing(sent.verpOfFirst, ['vier@customer.test']));
-    await waitFor(async () => ((await forgedCount()) > before ? true : undefined), 5_000, 'forged count');
-    expect((await statuses(sent.id)).map((r) => r.status)).toEqual(['delivered', 'delivered']);
-    expect(await suppressed()).not.toContain('vier@customer.test');
-  });
+  it(
+    "a DSN to recipient 1's VERP address listing only " + 'recipient 2 changes nothing and is counted as forged',
+    async () => {
+      const sent = await sendToTwo('drie@customer.test', 'vier@customer.test');
+      const before = await forgedCount();
+      await toMx(sent.verpOfFirst, dsnListing(sent.verpOfFirst, ['vier@customer.test']));
+      await waitFor(async () => ((await forgedCount()) > before ? true : undefined), 5_000, 'forged count');
+      expect((await statuses(sent.id)).map((r) => r.status)).toEqual(['delivered', 'delivered']);
+      expect(await suppressed()).not.toContain('vier@customer.test');
+    },
+  );
 });

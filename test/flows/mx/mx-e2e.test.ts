@@ -30,7 +30,8 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
   let sink: Sink;
   let gw: TestGateway;
   const forwarding = `facturen@${PLATFORM.sendingDomain}`;
-  // The same key the gateway gets from POSTBODE_SECRET_KEY (sender-harness): lets the test make a VERP with a valid MAC.
+  // The same key the gateway gets from POSTBODE_SECRET_KEY (sender-harness): lets the test make a VERP with a valid
+  // MAC.
   const verpKey = createSecretBox(Buffer.from('ab'.repeat(32), 'hex')).deriveKey('verp');
   // Replies are forwarded only when they answer a message the tenant sent: this one.
   let answered = '';
@@ -138,42 +139,52 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
     expect(/[^\r]\n/.test(got!.raw.toString('latin1'))).toBe(false);
   });
 
-  it('a standard DSN (failed, 5.1.1) makes the delivered recipient bounced and suppresses the address; the next invoice is not sent', async () => {
-    const sent = await invoice('gone@customer.test');
-    const reply = await toMx(
-      '',
-      sent.verp,
-      standardDsn({
-        to: sent.verp,
-        recipient: 'gone@customer.test',
-        action: 'failed',
-        status: '5.1.1',
-        diagnostic: '550 5.1.1 <gone@customer.test>: Recipient address rejected: User unknown in virtual mailbox table',
-        messageId: sent.messageId,
-      }),
-    );
-    expect(reply.code).toBe(250);
-    const r = await recipientOf(sent.id, 'gone@customer.test', (x) => x.status === 'bounced');
-    expect(r.lastReply).toMatch(/User unknown/);
-    expect(r.history.at(-1)).toMatchObject({ outcome: 'bounced' });
-    expect(await metric('postbode_mx_bounces_total{category="hard"}')).toBeGreaterThanOrEqual(1);
+  it(
+    'a standard DSN (failed, 5.1.1) makes the delivered recipient bounced and suppresses the address; the next ' +
+      'invoice is not sent',
+    async () => {
+      const sent = await invoice('gone@customer.test');
+      const reply = await toMx(
+        '',
+        sent.verp,
+        standardDsn({
+          to: sent.verp,
+          recipient: 'gone@customer.test',
+          action: 'failed',
+          status: '5.1.1',
+          diagnostic:
+            '550 5.1.1 <gone@customer.test>: Recipient address rejected: User unknown in virtual mailbox table',
+          messageId: sent.messageId,
+        }),
+      );
+      expect(reply.code).toBe(250);
+      const r = await recipientOf(sent.id, 'gone@customer.test', (x) => x.status === 'bounced');
+      expect(r.lastReply).toMatch(/User unknown/);
+      expect(r.history.at(-1)).toMatchObject({ outcome: 'bounced' });
+      expect(await metric('postbode_mx_bounces_total{category="hard"}')).toBeGreaterThanOrEqual(1);
 
-    const list = await api(gw, 'GET', `/tenants/${gw.tenantId}/suppressions`);
-    expect(list.body.suppressions).toEqual([expect.objectContaining({ address: 'gone@customer.test', bounces: 1 })]);
+      const list = await api(gw, 'GET', `/tenants/${gw.tenantId}/suppressions`);
+      expect(list.body.suppressions).toEqual([expect.objectContaining({ address: 'gone@customer.test', bounces: 1 })]);
 
-    const before = sink.messages.length;
-    const info = await legacyClient(gw).sendMail({
-      from: 'billing@acme.test',
-      to: 'gone@customer.test',
-      subject: 'Factuur 2024-0013',
-      text: 'x\n',
-    });
-    const next = await recipientOf(queueIdOf(info.response), 'gone@customer.test', (x) => x.status === 'bounced');
-    expect(next.lastReply).toMatch(
-      /^550 5\.1\.1 suppressed: gone@customer\.test bounced on \d{4}-\d{2}-\d{2} .*remove it from the suppression list to send again$/,
-    );
-    expect(sink.messages.slice(before).some((m) => m.envelope.to.includes('gone@customer.test'))).toBe(false);
-  });
+      const before = sink.messages.length;
+      const info = await legacyClient(gw).sendMail({
+        from: 'billing@acme.test',
+        to: 'gone@customer.test',
+        subject: 'Factuur 2024-0013',
+        text: 'x\n',
+      });
+      const next = await recipientOf(queueIdOf(info.response), 'gone@customer.test', (x) => x.status === 'bounced');
+      expect(next.lastReply).toMatch(
+        new RegExp(
+          [
+            String.raw`^550 5\.1\.1 suppressed: gone@customer\.test bounced on \d{4}-\d{2}-\d{2} `,
+            '.*remove it from the suppression list to send again$',
+          ].join(''),
+        ),
+      );
+      expect(sink.messages.slice(before).some((m) => m.envelope.to.includes('gone@customer.test'))).toBe(false);
+    },
+  );
 
   it('a delayed DSN leaves the recipient delivered with a "delayed" note', async () => {
     const sent = await invoice('slow@customer.test');
@@ -234,31 +245,34 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
     );
   });
 
-  it('a reply to the forwarding address reaches "send replies to" with an SRS0 envelope sender and its own headers', async () => {
-    const mx = await toMx(
-      'jan@customer.test',
-      forwarding,
-      personReply({
-        to: forwarding,
-        from: 'jan@customer.test',
-        messageId: '<reply-1@customer.test>',
-        inReplyTo: answered,
-      }),
-    );
-    expect(mx.code).toBe(250);
-    const [got] = await forwardedTo(mx);
-    expect(got!.envelope.to).toEqual(['office@acme.test']);
-    expect(got!.envelope.from).toMatch(
-      new RegExp(`^SRS0=[^=]{4}=[A-Z2-7]{2}=customer\\.test=jan@${PLATFORM.bounceDomain.replace(/\./g, '\\.')}$`),
-    );
-    expect(headerOf(got!.raw, 'From')).toEqual(['Jan Klant <jan@customer.test>']);
-    expect(headerOf(got!.raw, 'Subject')).toEqual(['Re: Factuur 2024-0012']);
-    expect(headerOf(got!.raw, 'Message-ID')).toEqual(['<reply-1@customer.test>']);
-    expect(headerOf(got!.raw, 'X-Mailer')).toEqual(['Klantmail 1.0']);
-    expect(headerOf(got!.raw, 'X-Postbode-Forwarded-For')).toEqual([gw.tenantId]);
-    expect(got!.raw.toString('utf8')).toContain('Dank, ik betaal volgende week.');
-    expect(await metric('postbode_mx_replies_forwarded_total')).toBeGreaterThanOrEqual(1);
-  });
+  it(
+    'a reply to the forwarding address reaches "send replies ' + 'to" with an SRS0 envelope sender and its own headers',
+    async () => {
+      const mx = await toMx(
+        'jan@customer.test',
+        forwarding,
+        personReply({
+          to: forwarding,
+          from: 'jan@customer.test',
+          messageId: '<reply-1@customer.test>',
+          inReplyTo: answered,
+        }),
+      );
+      expect(mx.code).toBe(250);
+      const [got] = await forwardedTo(mx);
+      expect(got!.envelope.to).toEqual(['office@acme.test']);
+      expect(got!.envelope.from).toMatch(
+        new RegExp(`^SRS0=[^=]{4}=[A-Z2-7]{2}=customer\\.test=jan@${PLATFORM.bounceDomain.replace(/\./g, '\\.')}$`),
+      );
+      expect(headerOf(got!.raw, 'From')).toEqual(['Jan Klant <jan@customer.test>']);
+      expect(headerOf(got!.raw, 'Subject')).toEqual(['Re: Factuur 2024-0012']);
+      expect(headerOf(got!.raw, 'Message-ID')).toEqual(['<reply-1@customer.test>']);
+      expect(headerOf(got!.raw, 'X-Mailer')).toEqual(['Klantmail 1.0']);
+      expect(headerOf(got!.raw, 'X-Postbode-Forwarded-For')).toEqual([gw.tenantId]);
+      expect(got!.raw.toString('utf8')).toContain('Dank, ik betaal volgende week.');
+      expect(await metric('postbode_mx_replies_forwarded_total')).toBeGreaterThanOrEqual(1);
+    },
+  );
 
   it('takes mail over STARTTLS with the submission certificate', async () => {
     const transport = createTransport({
@@ -280,58 +294,64 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
     expect(headerOf(got!.raw, 'Received').some((r) => r.includes('ESMTPS'))).toBe(true);
   });
 
-  it('never forwards a reply that already carries our X-Postbode-Forwarded-For for this tenant (mail loop)', async () => {
-    const loop = await toMx(
-      'office@acme.test',
-      forwarding,
-      personReply({
-        to: forwarding,
-        from: 'office@acme.test',
-        messageId: '<loop-1@acme.test>',
-        inReplyTo: answered,
-        extra: [`X-Postbode-Forwarded-For: ${gw.tenantId}`],
-      }),
-    );
-    const marker = await toMx(
-      'jan@customer.test',
-      forwarding,
-      personReply({
-        to: forwarding,
-        from: 'jan@customer.test',
-        messageId: '<after-loop@customer.test>',
-        inReplyTo: answered,
-      }),
-    );
-    await forwardedTo(marker); // processed in arrival order: the loop one was handled before this arrived
-    expect(sink.messages.some((m) => m.raw.includes(`id ${queueIdOf(loop.last)}`))).toBe(false);
-  });
+  it(
+    'never forwards a reply that already carries our ' + 'X-Postbode-Forwarded-For for this tenant (mail loop)',
+    async () => {
+      const loop = await toMx(
+        'office@acme.test',
+        forwarding,
+        personReply({
+          to: forwarding,
+          from: 'office@acme.test',
+          messageId: '<loop-1@acme.test>',
+          inReplyTo: answered,
+          extra: [`X-Postbode-Forwarded-For: ${gw.tenantId}`],
+        }),
+      );
+      const marker = await toMx(
+        'jan@customer.test',
+        forwarding,
+        personReply({
+          to: forwarding,
+          from: 'jan@customer.test',
+          messageId: '<after-loop@customer.test>',
+          inReplyTo: answered,
+        }),
+      );
+      await forwardedTo(marker); // processed in arrival order: the loop one was handled before this arrived
+      expect(sink.messages.some((m) => m.raw.includes(`id ${queueIdOf(loop.last)}`))).toBe(false);
+    },
+  );
 
-  it('an out-of-office is recorded against the invoice, not forwarded; forwarded once forwardAutoReplies is on', async () => {
-    const sent = await invoice('away@customer.test');
-    const before = sink.messages.length;
-    const first = await toMx(
-      '',
-      forwarding,
-      outOfOffice({ to: forwarding, from: 'away@customer.test', inReplyTo: sent.messageId }),
-    );
-    const r = await recipientOf(sent.id, 'away@customer.test', (x) =>
-      x.history.some((h) => h.outcome === 'auto-reply'),
-    );
-    expect(r.status).toBe('delivered');
-    expect(sink.messages.slice(before).some((m) => m.raw.includes(`id ${queueIdOf(first.last)}`))).toBe(false);
-    expect(await metric('postbode_mx_auto_replies_total')).toBeGreaterThanOrEqual(1);
+  it(
+    'an out-of-office is recorded against the invoice, ' + 'not forwarded; forwarded once forwardAutoReplies is on',
+    async () => {
+      const sent = await invoice('away@customer.test');
+      const before = sink.messages.length;
+      const first = await toMx(
+        '',
+        forwarding,
+        outOfOffice({ to: forwarding, from: 'away@customer.test', inReplyTo: sent.messageId }),
+      );
+      const r = await recipientOf(sent.id, 'away@customer.test', (x) =>
+        x.history.some((h) => h.outcome === 'auto-reply'),
+      );
+      expect(r.status).toBe('delivered');
+      expect(sink.messages.slice(before).some((m) => m.raw.includes(`id ${queueIdOf(first.last)}`))).toBe(false);
+      expect(await metric('postbode_mx_auto_replies_total')).toBeGreaterThanOrEqual(1);
 
-    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { forwardAutoReplies: true })).status).toBe(200);
-    const second = await toMx(
-      '',
-      forwarding,
-      outOfOffice({ to: forwarding, from: 'away@customer.test', inReplyTo: sent.messageId }),
-    );
-    const [got] = await forwardedTo(second);
-    expect(got!.envelope).toEqual({ from: '', to: ['office@acme.test'] });
-    expect(headerOf(got!.raw, 'Auto-Submitted')).toEqual(['auto-replied']);
-    await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { forwardAutoReplies: false });
-  });
+      expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { forwardAutoReplies: true })).status).toBe(200);
+      const second = await toMx(
+        '',
+        forwarding,
+        outOfOffice({ to: forwarding, from: 'away@customer.test', inReplyTo: sent.messageId }),
+      );
+      const [got] = await forwardedTo(second);
+      expect(got!.envelope).toEqual({ from: '', to: ['office@acme.test'] });
+      expect(headerOf(got!.raw, 'Auto-Submitted')).toEqual(['auto-replied']);
+      await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { forwardAutoReplies: false });
+    },
+  );
 
   it("suppression API: add, list, delete; another tenant's token gets 404", async () => {
     const path = `/tenants/${gw.tenantId}/suppressions`;

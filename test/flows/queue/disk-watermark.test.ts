@@ -77,7 +77,8 @@ async function mailFrom(port: number, from: string, localAddress = '127.0.0.1'):
 }
 
 describe('the free-space watermark', () => {
-  it('refuses new mail with 452 4.3.1 below queue.minFreeBytes, says so on /readyz and /metrics, and recovers', async (ctx) => {
+  it('refuses new mail with 452 4.3.1 below queue.minFreeBytes, ' +
+    'says so on /readyz and /metrics, and recovers', async (ctx) => {
     if (disk.error) ctx.skip(`needs root to mount a tmpfs (mount failed: ${disk.error})`);
     expect(await readyz()).toEqual({ status: 200, body: { ready: true } });
     expect(await metric('postbode_disk_below_watermark')).toBe(0);

@@ -16,19 +16,22 @@ const ACKS_BEFORE_KILL = 37; // not a multiple of the 8 workers: the kill lands 
  * The child: 8 workers enqueue random 20-80 KB bodies and print `ACK <id> <sha256>` once each
  * enqueue has resolved (the moment inbound would answer 250). It stops on its own after 2000.
  */
-const childSource = `
+const childSource =
+  `
 import { createHash, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { newQueueId } from './src/core/ids.ts';
 import { openQueue } from './src/queue/lmdb-queue.ts';
-const queue = openQueue({ path: process.env.QUEUE_PATH, retry: ${JSON.stringify(retry)}, logger: pino({ level: 'silent' }) });
+const queue = openQueue({ path: process.env.QUEUE_PATH, retry: ${JSON.stringify(retry)}, ` +
+  `logger: pino({ level: 'silent' }) });
 let next = 0;
 async function worker() {
   while (next < 2000) {
     const n = next++;
     const body = randomBytes(20000 + (n % 7) * 10000);
     const id = newQueueId();
-    await queue.enqueue({ id, tenantId: 't1', kind: 'mail', envelope: { from: 'a@example.test', to: ['b@example.test'] },
+    await queue.enqueue({ id, tenantId: 't1', kind: 'mail', ` +
+  `envelope: { from: 'a@example.test', to: ['b@example.test'] },
       receivedAt: Date.now(), client: { address: '127.0.0.1', helo: 'child' }, messageId: '<' + n + '@child>' }, body);
     process.stdout.write('ACK ' + id + ' ' + createHash('sha256').update(body).digest('hex') + '\\n');
   }

@@ -136,7 +136,8 @@ describe('LmdbQueue enqueue', () => {
     const all = await Promise.all(Array.from({ length: 500 }, (_, i) => queue.enqueue(mail(10_000 + i), body)));
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `queue throughput: 500 x 100 KB durable enqueues in ${seconds.toFixed(2)} s = ${(500 / seconds).toFixed(0)} msg/s`,
+      `queue throughput: 500 x 100 KB durable enqueues in ${seconds.toFixed(2)} s = ` +
+        `${(500 / seconds).toFixed(0)} msg/s`,
     );
     expect(seconds).toBeLessThan(20);
     expect(new Set(all.map((m) => m.id)).size).toBe(500);
@@ -152,8 +153,9 @@ describe('LmdbQueue due', () => {
     const b = await queue.enqueue(mail(2_000), sampleBody(10));
     const c = await queue.enqueue(mail(2_500), sampleBody(10));
     const d = await queue.enqueue(mail(2_600), sampleBody(10));
-    await queue.record(c.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 3_000); // due 3_010
-    await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 3_005); // due 3_015
+    // c is due at 3_010, a at 3_015
+    await queue.record(c.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 3_000);
+    await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 3_005);
     await queue.record(a.id, [], 3_006);
     expect(queue.due(3_009, 10, none).map((m) => m.id)).toEqual([b.id, d.id]);
     expect(queue.due(5_000, 10, none).map((m) => m.id)).toEqual([b.id, d.id, c.id, a.id]);
@@ -280,7 +282,8 @@ describe('LmdbQueue log', () => {
     }
     expect(await queue.purgeCompleted(10_200)).toBe(2); // completed at 10_000 and 10_100
     expect(ids.map((id) => queue.get(id) !== undefined)).toEqual([false, false, true, true, true]);
-    expect(ids.map((id) => queue.body(id) !== undefined)).toEqual([false, false, true, true, true]); // bodies go with records
+    // bodies go with records
+    expect(ids.map((id) => queue.body(id) !== undefined)).toEqual([false, false, true, true, true]);
     expect(await queue.purgeCompleted(10_200)).toBe(0);
     expect(await queue.purgeCompleted(1e15)).toBe(2);
     expect(queue.get(ids[4]!)?.completedAt).toBeUndefined(); // pending mail is never purged

@@ -62,25 +62,28 @@ afterEach(async () => {
 });
 
 describe('LmdbQueue retention', () => {
-  it('keeps the body of completed mail for headers(), until purgeCompleted removes record and body together', async () => {
-    const queue = open();
-    const raw = rawMail('Factuur 2024-017 – €12,50');
-    const m = await queue.enqueue(mail(1_000, { subject: 'Factuur 2024-017' }), raw);
-    expect(queue.headers(m.id)).toBe('From: Boekhouding <a@example.test>\r\nSubject: Factuur 2024-017 – €12,50\r\n');
-    await queue.record(m.id, [delivered()], 2_000);
-    expect(queue.body(m.id)?.equals(raw)).toBe(true);
-    expect(queue.headers(m.id)).toContain('Subject: Factuur 2024-017');
-    await queue.close();
+  it(
+    'keeps the body of completed mail for headers(), ' + 'until purgeCompleted removes record and body together',
+    async () => {
+      const queue = open();
+      const raw = rawMail('Factuur 2024-017 – €12,50');
+      const m = await queue.enqueue(mail(1_000, { subject: 'Factuur 2024-017' }), raw);
+      expect(queue.headers(m.id)).toBe('From: Boekhouding <a@example.test>\r\nSubject: Factuur 2024-017 – €12,50\r\n');
+      await queue.record(m.id, [delivered()], 2_000);
+      expect(queue.body(m.id)?.equals(raw)).toBe(true);
+      expect(queue.headers(m.id)).toContain('Subject: Factuur 2024-017');
+      await queue.close();
 
-    const again = open();
-    expect(again.body(m.id)?.equals(raw)).toBe(true); // on disk, not only in a cache
-    expect(await again.purgeCompleted(2_000)).toBe(0); // completed at 2_000: not before it
-    expect(await again.purgeCompleted(2_001)).toBe(1);
-    expect(again.get(m.id)).toBeUndefined();
-    expect(again.body(m.id)).toBeUndefined();
-    expect(again.headers(m.id)).toBeUndefined();
-    expect(again.headers('01UNKNOWN')).toBeUndefined();
-  });
+      const again = open();
+      expect(again.body(m.id)?.equals(raw)).toBe(true); // on disk, not only in a cache
+      expect(await again.purgeCompleted(2_000)).toBe(0); // completed at 2_000: not before it
+      expect(await again.purgeCompleted(2_001)).toBe(1);
+      expect(again.get(m.id)).toBeUndefined();
+      expect(again.body(m.id)).toBeUndefined();
+      expect(again.headers(m.id)).toBeUndefined();
+      expect(again.headers('01UNKNOWN')).toBeUndefined();
+    },
+  );
 
   it('stores the body of a message complete at once (no recipients) too', async () => {
     const queue = open();

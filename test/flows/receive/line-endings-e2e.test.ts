@@ -14,7 +14,8 @@ describe('line-ending variants through Postbode to a receiving server', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     sink = await startSink();
-    // A plain relay (no platform domain, any From): what these tests check is not sender ownership (test/flows/sender/sender-guard.test.ts).
+    // A plain relay (no platform domain, any From): what these tests check is not sender ownership
+    // (test/flows/sender/sender-guard.test.ts).
     gw = await startTestGateway(sink.port, { smtp: { requireVerifiedSender: false } }, { allowedIps: ['127.0.0.1'] });
   });
   afterAll(async () => {
@@ -23,7 +24,8 @@ describe('line-ending variants through Postbode to a receiving server', () => {
   });
 
   const smuggled =
-    'MAIL FROM:<smuggler@evil.example>\r\nRCPT TO:<victim@bank.example>\r\nDATA\r\nFrom: ceo@bank.example\r\n\r\nsmuggled\r\n.\r\n';
+    'MAIL FROM:<smuggler@evil.example>\r\nRCPT TO:<victim@bank.example>\r\nDATA\r\nFrom: ' +
+    'ceo@bank.example\r\n\r\nsmuggled\r\n.\r\n';
   const variants: Array<[string, string]> = [
     ['LF.LF', '\n.\n'],
     ['CR.CR', '\r.\r'],

@@ -89,27 +89,31 @@ describe('client trace: what leaves of the legacy machine', () => {
     await sink?.close();
   });
 
-  it('by default: neither the PC nor the package From leaves, the hop and queue id do, the signature covers what leaves', async () => {
-    const id = await send(plain, plain, `Boekhouding <${OWN}>`);
-    const [got] = await arrived(sink, id);
-    const raw = got!.raw.toString('latin1');
-    expect(headerOf(got!.raw, 'X-Postbode-Original-From')).toEqual([]);
-    expect(raw.toLowerCase()).not.toContain('kantoor-pc');
-    expect(raw).not.toContain('127.0.0.1');
-    const received = headerOf(got!.raw, 'Received');
-    expect(received).toHaveLength(1);
-    expect(received[0]).toMatch(new RegExp(`^by gw\\.postbode\\.test \\(Postbode\\) with ESMTPSA id ${id}`));
-    // The platform's DKIM signature verifies over the bytes the client got.
-    const records = await dnsPlatform(plain.config, { POSTBODE_SECRET_KEY: 'ab'.repeat(32) });
-    const txt = /DKIM {3}(\S+) {2}TXT\n {7}(.+)/.exec(records);
-    const resolver = async (name: string): Promise<string[][]> =>
-      name === txt?.[1] ? [[...(txt[2] ?? '').matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? '')] : [];
-    expect((await verifyMessage(got!.raw, resolver)).map((r) => r.status)).toEqual(['pass']);
-    // The message log keeps both: the PC in the stored Received: line, the package's From.
-    const logged = await loggedHeaders(plain, id, await tenantToken(plain, plain.tenantId));
-    expect(logged).toContain(`Received: from ${PC_SEEN} ([127.0.0.1])`);
-    expect(logged).toMatch(/^From: Boekhouding <billing@acme\.test>$/m);
-  });
+  it(
+    'by default: neither the PC nor the package From leaves, the hop and queue id do, the signature covers what ' +
+      'leaves',
+    async () => {
+      const id = await send(plain, plain, `Boekhouding <${OWN}>`);
+      const [got] = await arrived(sink, id);
+      const raw = got!.raw.toString('latin1');
+      expect(headerOf(got!.raw, 'X-Postbode-Original-From')).toEqual([]);
+      expect(raw.toLowerCase()).not.toContain('kantoor-pc');
+      expect(raw).not.toContain('127.0.0.1');
+      const received = headerOf(got!.raw, 'Received');
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatch(new RegExp(`^by gw\\.postbode\\.test \\(Postbode\\) with ESMTPSA id ${id}`));
+      // The platform's DKIM signature verifies over the bytes the client got.
+      const records = await dnsPlatform(plain.config, { POSTBODE_SECRET_KEY: 'ab'.repeat(32) });
+      const txt = /DKIM {3}(\S+) {2}TXT\n {7}(.+)/.exec(records);
+      const resolver = async (name: string): Promise<string[][]> =>
+        name === txt?.[1] ? [[...(txt[2] ?? '').matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? '')] : [];
+      expect((await verifyMessage(got!.raw, resolver)).map((r) => r.status)).toEqual(['pass']);
+      // The message log keeps both: the PC in the stored Received: line, the package's From.
+      const logged = await loggedHeaders(plain, id, await tenantToken(plain, plain.tenantId));
+      expect(logged).toContain(`Received: from ${PC_SEEN} ([127.0.0.1])`);
+      expect(logged).toMatch(/^From: Boekhouding <billing@acme\.test>$/m);
+    },
+  );
 
   it('a tenant cannot turn it back on: its keepOriginalFrom is gated by the gateway', async () => {
     const other = await secondTenant(plain);

@@ -138,7 +138,8 @@ describe('own SMTP server mode end to end', () => {
   });
 
   it('a 535 from the tenant server defers the mail and flags the settings broken instead of bouncing', async () => {
-    // Fresh settings (another port on the same server is not possible; change the user name) so no pooled session is reused.
+    // Fresh settings (another port on the same server is not possible; change the user name) so no pooled session is
+    // reused.
     creds.user = 'acme2';
     creds.pass = 'second';
     await testSendWith({ user: 'acme2', password: 'second' });

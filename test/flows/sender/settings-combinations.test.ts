@@ -80,54 +80,62 @@ describe('settings combinations that would do nothing', () => {
     expect((await asOther('PUT', content(), { enabled: true, openTracking: false })).status).toBe(404);
   });
 
-  it('switching to own-SMTP mode: tracking stays stored but the content view shows it is not in force; back in forwarding it is again', async () => {
-    expect(
-      (await api(gw, 'PUT', content(), { enabled: true, layout: 'default', openTracking: true })).body
-        .openTrackingInForce,
-    ).toBe(true);
-    expect(
-      (
-        await api(gw, 'PUT', sender(), {
-          smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
-        })
-      ).status,
-    ).toBe(200);
-    expect((await api(gw, 'POST', `${sender()}/test-send`, { to: 'check@acme.test' })).body).toMatchObject({
-      ok: true,
-    });
-    expect((await api(gw, 'PUT', sender(), { mode: 'own-smtp' })).status).toBe(200);
+  it(
+    'switching to own-SMTP mode: tracking stays stored but the content view shows it is not in force; back in ' +
+      'forwarding it is again',
+    async () => {
+      expect(
+        (await api(gw, 'PUT', content(), { enabled: true, layout: 'default', openTracking: true })).body
+          .openTrackingInForce,
+      ).toBe(true);
+      expect(
+        (
+          await api(gw, 'PUT', sender(), {
+            smtp: { host: '127.0.0.1', port: tenantServer.port, tls: 'opportunistic', rejectUnauthorized: false },
+          })
+        ).status,
+      ).toBe(200);
+      expect((await api(gw, 'POST', `${sender()}/test-send`, { to: 'check@acme.test' })).body).toMatchObject({
+        ok: true,
+      });
+      expect((await api(gw, 'PUT', sender(), { mode: 'own-smtp' })).status).toBe(200);
 
-    const view = await api(gw, 'GET', content());
-    expect(view.body).toMatchObject({ openTrackingInForce: false, settings: { openTracking: true } });
-    expect(trackingWarnings(view.body)).toEqual([expect.objectContaining({ rule: 'tracking-own-smtp' })]);
-    // saving the same settings again is not refused: the answer says the same
-    const resaved = await api(gw, 'PUT', content(), { enabled: true, openTracking: true });
-    expect(resaved.status).toBe(200);
-    expect(resaved.body.openTrackingInForce).toBe(false);
+      const view = await api(gw, 'GET', content());
+      expect(view.body).toMatchObject({ openTrackingInForce: false, settings: { openTracking: true } });
+      expect(trackingWarnings(view.body)).toEqual([expect.objectContaining({ rule: 'tracking-own-smtp' })]);
+      // saving the same settings again is not refused: the answer says the same
+      const resaved = await api(gw, 'PUT', content(), { enabled: true, openTracking: true });
+      expect(resaved.status).toBe(200);
+      expect(resaved.body.openTrackingInForce).toBe(false);
 
-    expect((await api(gw, 'PUT', sender(), { mode: 'forwarding' })).status).toBe(200);
-    expect((await api(gw, 'GET', content())).body.openTrackingInForce).toBe(true);
-  });
+      expect((await api(gw, 'PUT', sender(), { mode: 'forwarding' })).status).toBe(200);
+      expect((await api(gw, 'GET', content())).body.openTrackingInForce).toBe(true);
+    },
+  );
 
-  it("own-address mode for a domain never added is refused naming body.ownAddress; another tenant's pending domain does not count", async () => {
-    const never = await api(gw, 'PUT', sender(), { mode: 'own-address', ownAddress: 'facturen@never-added.test' });
-    expect(never.status).toBe(400);
-    expect(never.body).toMatchObject({
-      error: 'invalid_request',
-      fields: { 'body.ownAddress': [expect.stringMatching(/domain/)] },
-    });
-    expect((await api(gw, 'GET', sender())).body.mode).toBe('forwarding');
+  it(
+    "own-address mode for a domain never added is refused naming body.ownAddress; another tenant's pending domain " +
+      'does not count',
+    async () => {
+      const never = await api(gw, 'PUT', sender(), { mode: 'own-address', ownAddress: 'facturen@never-added.test' });
+      expect(never.status).toBe(400);
+      expect(never.body).toMatchObject({
+        error: 'invalid_request',
+        fields: { 'body.ownAddress': [expect.stringMatching(/domain/)] },
+      });
+      expect((await api(gw, 'GET', sender())).body.mode).toBe('forwarding');
 
-    expect((await api(gw, 'POST', `/tenants/${gw.tenantId}/domains`, { domain: 'acme.test' })).status).toBe(201);
-    const pending = await api(gw, 'PUT', sender(), { mode: 'own-address', ownAddress: 'Facturen@Acme.Test' });
-    expect(pending.status).toBe(200);
-    expect(pending.body.mode).toBe('own-address');
+      expect((await api(gw, 'POST', `/tenants/${gw.tenantId}/domains`, { domain: 'acme.test' })).status).toBe(201);
+      const pending = await api(gw, 'PUT', sender(), { mode: 'own-address', ownAddress: 'Facturen@Acme.Test' });
+      expect(pending.status).toBe(200);
+      expect(pending.body.mode).toBe('own-address');
 
-    // The other tenant has not added acme.test: the mode is refused for it, whoever has the domain pending.
-    const squat = await asOther('PUT', sender(other.id), { mode: 'own-address', ownAddress: 'facturen@acme.test' });
-    expect(squat.status).toBe(400);
-    expect(squat.body).toMatchObject({ fields: { 'body.ownAddress': [expect.any(String)] } });
-    expect(JSON.stringify(squat.body)).not.toContain(gw.tenantId);
-    expect((await asOther('GET', sender(other.id))).body.mode).toBe('forwarding');
-  });
+      // The other tenant has not added acme.test: the mode is refused for it, whoever has the domain pending.
+      const squat = await asOther('PUT', sender(other.id), { mode: 'own-address', ownAddress: 'facturen@acme.test' });
+      expect(squat.status).toBe(400);
+      expect(squat.body).toMatchObject({ fields: { 'body.ownAddress': [expect.any(String)] } });
+      expect(JSON.stringify(squat.body)).not.toContain(gw.tenantId);
+      expect((await asOther('GET', sender(other.id))).body.mode).toBe('forwarding');
+    },
+  );
 });

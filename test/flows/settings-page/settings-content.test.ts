@@ -28,55 +28,59 @@ describe('settings page: content', () => {
     await Promise.all([platform?.close(), tenantServer?.close()]);
   });
 
-  it('previews a subject with %document-number% as it is typed, saves it, and finds it again after a reload', async () => {
-    const { page } = tp;
-    await page.getByLabel('Subject', { exact: true }).fill('Factuur %document-number% voor %client-name%');
-    await expect
-      .poll(() => page.locator('#preview-subject').textContent(), POLL)
-      .toBe('Factuur 2026-0042 voor Jansen BV');
-    await page.getByLabel('Sample document number').fill('2026-0077');
-    await expect
-      .poll(() => page.locator('#preview-subject').textContent(), POLL)
-      .toBe('Factuur 2026-0077 voor Jansen BV');
+  it(
+    'previews a subject with %document-number% as it is typed, ' + 'saves it, and finds it again after a reload',
+    async () => {
+      const { page } = tp;
+      await page.getByLabel('Subject', { exact: true }).fill('Factuur %document-number% voor %client-name%');
+      await expect
+        .poll(() => page.locator('#preview-subject').textContent(), POLL)
+        .toBe('Factuur 2026-0042 voor Jansen BV');
+      await page.getByLabel('Sample document number').fill('2026-0077');
+      await expect
+        .poll(() => page.locator('#preview-subject').textContent(), POLL)
+        .toBe('Factuur 2026-0077 voor Jansen BV');
 
-    await page
-      .getByLabel('E-mail text')
-      .fill(
-        'Beste %client-name%,\n\nIn de bijlage vindt u factuur %document-number%.\nWij verzoeken u het bedrag binnen 14 dagen te betalen.\n\nMet vriendelijke groet,\nAcme',
+      await page
+        .getByLabel('E-mail text')
+        .fill(
+          'Beste %client-name%,\n\nIn de bijlage vindt u factuur %document-number%.\nWij verzoeken u het bedrag ' +
+            'binnen 14 dagen te betalen.\n\nMet vriendelijke groet,\nAcme',
+        );
+      await page.getByLabel('Replace the text from my software with this text').check();
+      await expect
+        .poll(() => page.locator('#preview-text').textContent(), POLL)
+        .toContain('In de bijlage vindt u factuur 2026-0077.');
+      // the HTML version, with the layout's inlined styles applied (through the CSSOM: no CSP violation)
+      const html = page.getByRole('region', { name: 'Preview of the e-mail' });
+      await expect.poll(() => html.textContent(), POLL).toContain('factuur 2026-0077');
+      expect(await html.locator('[style]').count()).toBeGreaterThan(0);
+
+      await page.getByLabel('Apply these subjects, texts and layout to outgoing mail').check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+      const saved = (await api(gw, 'GET', content())).body as {
+        enabled: boolean;
+        settings: Record<string, Record<string, unknown>>;
+      };
+      expect(saved.enabled).toBe(true);
+      expect(saved.settings.subjects).toEqual({ invoice: { nl: 'Factuur %document-number% voor %client-name%' } });
+      expect(saved.settings.defaultTexts).toEqual({ invoice: 'invoice' });
+      expect(saved.settings.body).toEqual({ invoice: 'replace' });
+
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Content' }).waitFor();
+      expect(await page.getByLabel('Subject', { exact: true }).inputValue()).toBe(
+        'Factuur %document-number% voor %client-name%',
       );
-    await page.getByLabel('Replace the text from my software with this text').check();
-    await expect
-      .poll(() => page.locator('#preview-text').textContent(), POLL)
-      .toContain('In de bijlage vindt u factuur 2026-0077.');
-    // the HTML version, with the layout's inlined styles applied (through the CSSOM: no CSP violation)
-    const html = page.getByRole('region', { name: 'Preview of the e-mail' });
-    await expect.poll(() => html.textContent(), POLL).toContain('factuur 2026-0077');
-    expect(await html.locator('[style]').count()).toBeGreaterThan(0);
-
-    await page.getByLabel('Apply these subjects, texts and layout to outgoing mail').check();
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Saved.').waitFor();
-    const saved = (await api(gw, 'GET', content())).body as {
-      enabled: boolean;
-      settings: Record<string, Record<string, unknown>>;
-    };
-    expect(saved.enabled).toBe(true);
-    expect(saved.settings.subjects).toEqual({ invoice: { nl: 'Factuur %document-number% voor %client-name%' } });
-    expect(saved.settings.defaultTexts).toEqual({ invoice: 'invoice' });
-    expect(saved.settings.body).toEqual({ invoice: 'replace' });
-
-    await page.reload();
-    await page.getByRole('heading', { level: 1, name: 'Content' }).waitFor();
-    expect(await page.getByLabel('Subject', { exact: true }).inputValue()).toBe(
-      'Factuur %document-number% voor %client-name%',
-    );
-    // the saved template, rendered by the API without the page sending it
-    await expect
-      .poll(() => page.locator('#preview-subject').textContent(), POLL)
-      .toBe('Factuur 2026-0042 voor Jansen BV');
-    await expect.poll(() => html.textContent(), POLL).toContain('factuur 2026-0042');
-    await screenshot(page, '03-content');
-  });
+      // the saved template, rendered by the API without the page sending it
+      await expect
+        .poll(() => page.locator('#preview-subject').textContent(), POLL)
+        .toBe('Factuur 2026-0042 voor Jansen BV');
+      await expect.poll(() => html.textContent(), POLL).toContain('factuur 2026-0042');
+      await screenshot(page, '03-content');
+    },
+  );
 
   it("shows spam advice beside the editor, and the API's refusal of an unknown variable naming the field", async () => {
     const { page } = tp;

@@ -25,7 +25,9 @@ const TENANT: ContentSettingsInput = {
   },
   texts: {
     Facturen: {
-      nl: 'Beste %client-name%,\n\nIn bijlage vindt u %document-type% %document-number% van %amount%.\nGelieve te betalen vóór %due-date% op %iban%.\n\nMet vriendelijke groeten,\n%company-name%',
+      nl:
+        'Beste %client-name%,\n\nIn bijlage vindt u %document-type% %document-number% van %amount%.\nGelieve te ' +
+        'betalen vóór %due-date% op %iban%.\n\nMet vriendelijke groeten,\n%company-name%',
       fr: 'Bonjour %client-name%,\n\nVeuillez trouver ci-joint la %document-type% %document-number%.',
     },
   },
@@ -40,7 +42,8 @@ function compose(parsed: ParsedMail, over: ContentSettingsInput, language: strin
 }
 
 const NL_TEXT =
-  'Beste Piet Pieters,\n\nIn bijlage vindt u factuur 2024-0012 van € 1.210,00.\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.\n\nMet vriendelijke groeten,\nBakkerij Jansen';
+  'Beste Piet Pieters,\n\nIn bijlage vindt u factuur 2024-0012 van € 1.210,00.\nGelieve te betalen vóór ' +
+  '02-05-2024 op BE71 0961 2345 6769.\n\nMet vriendelijke groeten,\nBakkerij Jansen';
 
 describe('composeMessage', () => {
   it('default layout, Dutch: subject template, replaced text, wrapped HTML, attachments kept', () => {
@@ -52,7 +55,8 @@ describe('composeMessage', () => {
     expect(html.startsWith('<!DOCTYPE html>\n<html lang="nl">')).toBe(true);
     expect(html).toContain('<title>Factuur 2024-0012 van Bakkerij Jansen</title>');
     expect(html).toContain(
-      '<p style="margin:0 0 16px 0;">Beste Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">In bijlage vindt u factuur 2024-0012 van € 1.210,00.<br>\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.</p>',
+      '<p style="margin:0 0 16px 0;">Beste Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">In bijlage vindt u ' +
+        'factuur 2024-0012 van € 1.210,00.<br>\nGelieve te betalen vóór 02-05-2024 op BE71 0961 2345 6769.</p>',
     );
     expect(html).toContain('font-size:20px;font-weight:bold;color:#18181b;">Bakkerij Jansen</td></tr>');
     expect(html).toContain('max-width:600px');
@@ -94,7 +98,9 @@ describe('composeMessage', () => {
     const layout = { custom: '<html><body><h1>%company-name%</h1>%content%<small>%client-name%</small></body></html>' };
     const out = compose(nl, { layout, companyName: 'Jansen & Zonen' }, 'fr');
     expect(out.html).toBe(
-      '<html><body><h1>Jansen &amp; Zonen</h1><p style="margin:0 0 16px 0;">Bonjour Piet Pieters,</p>\n<p style="margin:0 0 16px 0;">Veuillez trouver ci-joint la facture 2024-0012.</p><small>Piet Pieters</small></body></html>',
+      '<html><body><h1>Jansen &amp; Zonen</h1><p style="margin:0 0 16px 0;">Bonjour Piet Pieters,</p>\n<p ' +
+        'style="margin:0 0 16px 0;">Veuillez trouver ci-joint la facture 2024-0012.</p><small>Piet ' +
+        'Pieters</small></body></html>',
     );
   });
 
@@ -102,7 +108,8 @@ describe('composeMessage', () => {
     const out = compose(nl, { subjects: {}, body: { invoice: 'keep' } }, 'nl');
     expect(out.subject).toBe('Factuur 2024-0012');
     expect(out.text).toBe(
-      'Geachte klant,\n\nIn bijlage vindt u factuur 2024-0012.\nTotaal te betalen: € 1.210,00\nVervaldatum: 02-05-2024\n\nMet vriendelijke groeten,\nBakkerij Jansen',
+      'Geachte klant,\n\nIn bijlage vindt u factuur 2024-0012.\nTotaal te betalen: € 1.210,00\nVervaldatum: ' +
+        '02-05-2024\n\nMet vriendelijke groeten,\nBakkerij Jansen',
     );
     expect(out).toMatchObject({ subjectFrom: 'legacy', bodyFrom: 'legacy' });
     expect(out.html).toContain('<p style="margin:0 0 16px 0;">Geachte klant,</p>');

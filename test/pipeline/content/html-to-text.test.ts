@@ -4,7 +4,9 @@ import { decodeEntities, htmlToText } from '../../../src/pipeline/content/html-t
 describe('htmlToText', () => {
   it('keeps paragraphs, line breaks, list items and link targets', () => {
     const html =
-      '<html><head><title>T</title><style>p{x:y}</style></head><body><p>Beste   Piet,</p><p>Zie <b>bijlage</b>.<br>Totaal: &euro;&nbsp;10,00</p><ul><li>een</li><li>twee</li></ul><p><a href="https://acme.example/pay">Betalen</a></p><script>alert(1)</script><!-- note --></body></html>';
+      '<html><head><title>T</title><style>p{x:y}</style></head><body><p>Beste   Piet,</p><p>Zie ' +
+      '<b>bijlage</b>.<br>Totaal: &euro;&nbsp;10,00</p><ul><li>een</li><li>twee</li></ul><p><a ' +
+      'href="https://acme.example/pay">Betalen</a></p><script>alert(1)</script><!-- note --></body></html>';
     expect(htmlToText(html)).toBe(
       'Beste Piet,\n\nZie bijlage.\nTotaal: € 10,00\n\n- een\n- twee\n\nBetalen (https://acme.example/pay)',
     );

@@ -42,7 +42,9 @@ describe("spam lint on the help page's own bad examples", () => {
   });
 
   it('links to domains other than the sending domain', () => {
-    const text = `${GOOD_TEXT}\nBetaal via https://pay.other.example/x?id=1, zie www.acme.example/voorwaarden of https://portal.acme.example.`;
+    const text =
+      `${GOOD_TEXT}\nBetaal via https://pay.other.example/x?id=1, zie www.acme.example/voorwaarden of ` +
+      `https://portal.acme.example.`;
     const warnings = lintTextTemplate(text, { sendingDomain: 'acme.example' });
     expect(found(warnings, text)).toEqual([['foreign-link', 'https://pay.other.example/x?id=1']]);
     expect(warnings[0]?.message).toBe('link to pay.other.example, not to the sending domain acme.example');
@@ -87,7 +89,9 @@ describe('spam lint, clean input', () => {
 describe('lintLayout and lintMessage', () => {
   it('a layout: capitals in its own words, links outside the domain, not inside tags', () => {
     const html =
-      '<div style="FONT-FAMILY:ARIAL SANS"><h1>GRATIS LEVERING</h1><a href="https://tracker.other.example/c">x</a><a href="mailto:info@acme.example">mail</a><a href="#top">top</a>%content%</div>';
+      '<div style="FONT-FAMILY:ARIAL SANS"><h1>GRATIS LEVERING</h1><a ' +
+      'href="https://tracker.other.example/c">x</a><a href="mailto:info@acme.example">mail</a><a ' +
+      'href="#top">top</a>%content%</div>';
     expect(found(lintLayout(html, { sendingDomain: 'acme.example' }), html)).toEqual([
       ['capitals', 'GRATIS LEVERING'],
       ['foreign-link', 'https://tracker.other.example/c'],

@@ -122,17 +122,20 @@ describe('authenticator', () => {
     expect(s.verified[0]?.[1]).toMatch(/^scrypt\$32768\$8\$1\$/);
   });
 
-  it('refuses AUTH in the clear with 538 5.7.11 unless the tenant allows it, without checking the password', async () => {
-    const s = setup();
-    expect(await s.attempt({ secure: false })).toMatchObject({
-      kind: 'refuse',
-      failure: true,
-      reply: { code: 538, enhanced: '5.7.11' },
-    });
-    expect(s.verified).toHaveLength(0);
-    s.setTenant({ ...tenant, allowPlaintextAuth: true });
-    expect(await s.attempt({ secure: false })).toMatchObject({ kind: 'ok' });
-  });
+  it(
+    'refuses AUTH in the clear with 538 5.7.11 unless the tenant allows it, ' + 'without checking the password',
+    async () => {
+      const s = setup();
+      expect(await s.attempt({ secure: false })).toMatchObject({
+        kind: 'refuse',
+        failure: true,
+        reply: { code: 538, enhanced: '5.7.11' },
+      });
+      expect(s.verified).toHaveLength(0);
+      s.setTenant({ ...tenant, allowPlaintextAuth: true });
+      expect(await s.attempt({ secure: false })).toMatchObject({ kind: 'ok' });
+    },
+  );
 
   it('turns the failure that reaches maxFailuresPerConnection into 421 4.7.0', async () => {
     const s = setup({ perConn: 3 });
@@ -142,27 +145,30 @@ describe('authenticator', () => {
     });
   });
 
-  it('blocks an IP (any user) and a user from that IP, never the user from another IP, until the window ends', async () => {
-    const s = setup({ perIp: 3, perUser: 2, windowMs: 10_000 });
-    await s.attempt({ password: 'x' });
-    await s.attempt({ password: 'x' });
-    // The user is throttled from this IP: the right password gets the wrong-password reply, unchecked.
-    expect(await s.attempt()).toMatchObject({
-      reason: 'auth-throttled-user',
-      failure: true,
-      reply: { code: 535, enhanced: '5.7.8' },
-    });
-    expect(s.verified).toHaveLength(2);
-    // ... but not from another address.
-    expect(await s.attempt({ ip: '192.0.2.3' })).toMatchObject({ kind: 'ok' });
-    await s.attempt({ username: 'ghost', password: 'x' });
-    expect(await s.attempt({ username: 'other' })).toMatchObject({
-      reason: 'auth-throttled-ip',
-      reply: { code: 535, enhanced: '5.7.8' },
-    });
-    s.advance(10_000);
-    expect(await s.attempt()).toMatchObject({ kind: 'ok' });
-  });
+  it(
+    'blocks an IP (any user) and a user from that IP, ' + 'never the user from another IP, until the window ends',
+    async () => {
+      const s = setup({ perIp: 3, perUser: 2, windowMs: 10_000 });
+      await s.attempt({ password: 'x' });
+      await s.attempt({ password: 'x' });
+      // The user is throttled from this IP: the right password gets the wrong-password reply, unchecked.
+      expect(await s.attempt()).toMatchObject({
+        reason: 'auth-throttled-user',
+        failure: true,
+        reply: { code: 535, enhanced: '5.7.8' },
+      });
+      expect(s.verified).toHaveLength(2);
+      // ... but not from another address.
+      expect(await s.attempt({ ip: '192.0.2.3' })).toMatchObject({ kind: 'ok' });
+      await s.attempt({ username: 'ghost', password: 'x' });
+      expect(await s.attempt({ username: 'other' })).toMatchObject({
+        reason: 'auth-throttled-ip',
+        reply: { code: 535, enhanced: '5.7.8' },
+      });
+      s.advance(10_000);
+      expect(await s.attempt()).toMatchObject({ kind: 'ok' });
+    },
+  );
 
   it('refuses an AUTH PLAIN authorisation identity other than the login with 535 5.7.8 (RFC 4616)', async () => {
     const s = setup();
@@ -175,14 +181,17 @@ describe('authenticator', () => {
     expect(await s.attempt({ authzid: '' })).toMatchObject({ kind: 'ok' });
   });
 
-  it('backs off per IP: from the third failure each reply waits twice as long, capped; known and unknown alike', async () => {
-    const s = setup();
-    for (let i = 0; i < 3; i++) await s.attempt({ password: 'x' });
-    for (let i = 0; i < 3; i++) await s.attempt({ username: 'ghost', password: 'x' });
-    expect(s.slept).toEqual([1_000, 2_000, 4_000, 4_000]);
-    await s.attempt({ password: 'x', ip: '192.0.2.9' });
-    expect(s.slept).toHaveLength(4);
-  });
+  it(
+    'backs off per IP: from the third failure each reply waits twice as long, ' + 'capped; known and unknown alike',
+    async () => {
+      const s = setup();
+      for (let i = 0; i < 3; i++) await s.attempt({ password: 'x' });
+      for (let i = 0; i < 3; i++) await s.attempt({ username: 'ghost', password: 'x' });
+      expect(s.slept).toEqual([1_000, 2_000, 4_000, 4_000]);
+      await s.attempt({ password: 'x', ip: '192.0.2.9' });
+      expect(s.slept).toHaveLength(4);
+    },
+  );
 });
 
 describe('ExpiringMap', () => {

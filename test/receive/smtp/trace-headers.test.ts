@@ -13,7 +13,9 @@ const info: TraceInfo = {
   now: Date.UTC(2025, 0, 2, 3, 4, 5),
 };
 const DATE = 'Thu, 02 Jan 2025 03:04:05 +0000';
-const RECEIVED = `Received: from invoicing.local ([192.0.2.7])\r\n\tby mx.example (Postbode) with ESMTPSA id ${info.queueId}\r\n\tfor <a@example.com>;\r\n\t${DATE}\r\n`;
+const RECEIVED =
+  `Received: from invoicing.local ([192.0.2.7])\r\n\tby mx.example (Postbode) with ESMTPSA id ` +
+  `${info.queueId}\r\n\tfor <a@example.com>;\r\n\t${DATE}\r\n`;
 
 function trace(message: string, over: Partial<TraceInfo> = {}) {
   const buf = Buffer.from(message, 'latin1');

@@ -25,43 +25,46 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("moves records keyed by domain into claims; an active or failing one (and the platform's) becomes the owner", async () => {
-    const old = open({ path: join(dir, 'domains'), maxDbs: 4 });
-    const db = old.openDB<DomainRecord, string>({ name: 'domains', encoding: 'json' });
-    await db.put('acme.test', record('acme.test', 'T1', 'active'));
-    await db.put('beta.test', record('beta.test', 'T2', 'pending'));
-    await db.put('gamma.test', record('gamma.test', 'T3', 'failing'));
-    await db.put('send.example.test', record('send.example.test', PLATFORM_OWNER, 'active'));
-    await old.close();
+  it(
+    'moves records keyed by domain into claims; ' + "an active or failing one (and the platform's) becomes the owner",
+    async () => {
+      const old = open({ path: join(dir, 'domains'), maxDbs: 4 });
+      const db = old.openDB<DomainRecord, string>({ name: 'domains', encoding: 'json' });
+      await db.put('acme.test', record('acme.test', 'T1', 'active'));
+      await db.put('beta.test', record('beta.test', 'T2', 'pending'));
+      await db.put('gamma.test', record('gamma.test', 'T3', 'failing'));
+      await db.put('send.example.test', record('send.example.test', PLATFORM_OWNER, 'active'));
+      await old.close();
 
-    const store = openDomainStore(join(dir, 'domains'));
-    try {
-      expect(store.get('acme.test', 'T1')?.status).toBe('active');
-      expect([
-        store.ownerOf('acme.test'),
-        store.ownerOf('beta.test'),
-        store.ownerOf('gamma.test'),
-        store.ownerOf('send.example.test'),
-      ]).toEqual(['T1', undefined, 'T3', PLATFORM_OWNER]);
-      await expect(store.insert(record('acme.test', 'T9', 'pending'))).rejects.toMatchObject({
-        code: 'E_NOT_AVAILABLE',
-      });
-      await store.insert(record('beta.test', 'T9', 'pending'));
-      expect(store.all(10).map((r) => `${r.domain}/${r.tenantId}`)).toEqual([
-        'acme.test/T1',
-        'beta.test/T2',
-        'beta.test/T9',
-        'gamma.test/T3',
-        'send.example.test/_platform',
-      ]);
-    } finally {
-      await store.close();
-    }
-    // Opening again migrates nothing twice.
-    const again = openDomainStore(join(dir, 'domains'));
-    expect(again.all(10)).toHaveLength(5);
-    await again.close();
-  });
+      const store = openDomainStore(join(dir, 'domains'));
+      try {
+        expect(store.get('acme.test', 'T1')?.status).toBe('active');
+        expect([
+          store.ownerOf('acme.test'),
+          store.ownerOf('beta.test'),
+          store.ownerOf('gamma.test'),
+          store.ownerOf('send.example.test'),
+        ]).toEqual(['T1', undefined, 'T3', PLATFORM_OWNER]);
+        await expect(store.insert(record('acme.test', 'T9', 'pending'))).rejects.toMatchObject({
+          code: 'E_NOT_AVAILABLE',
+        });
+        await store.insert(record('beta.test', 'T9', 'pending'));
+        expect(store.all(10).map((r) => `${r.domain}/${r.tenantId}`)).toEqual([
+          'acme.test/T1',
+          'beta.test/T2',
+          'beta.test/T9',
+          'gamma.test/T3',
+          'send.example.test/_platform',
+        ]);
+      } finally {
+        await store.close();
+      }
+      // Opening again migrates nothing twice.
+      const again = openDomainStore(join(dir, 'domains'));
+      expect(again.all(10)).toHaveLength(5);
+      await again.close();
+    },
+  );
 
   it("the first claim to leave pending owns the domain; the owner's removal (or purge) frees it", async () => {
     const store = openDomainStore(join(dir, 'domains'));

@@ -76,25 +76,28 @@ describe('Gmail planner and alias refresh', () => {
     });
   });
 
-  it('picks the From: own address, else an aliased legacy From, else the account; opens the token for the route', async () => {
-    await link();
-    const plan = createGmailPlanner(store, links());
-    expect((await plan('T1', 'set@elders.test', 'facturen@acme.test')).from).toBe('set@elders.test');
-    expect((await plan('T1', undefined, 'Facturen@acme.test')).from).toBe('Facturen@acme.test');
-    const fallback = await plan('T1', undefined, 'noreply@software.test');
-    expect(fallback.from).toBe('owner@gmail.test');
-    expect(fallback.route).toEqual({
-      kind: 'gmail',
-      key: `T1:${T0}`,
-      owner: 'T1',
-      account: {
-        address: 'owner@gmail.test',
-        aliases: ['owner@gmail.test', 'facturen@acme.test'],
-        refreshToken: 'rt-1',
-        dailyLimit: 2000,
-      },
-    });
-  });
+  it(
+    'picks the From: own address, else an aliased legacy From, ' + 'else the account; opens the token for the route',
+    async () => {
+      await link();
+      const plan = createGmailPlanner(store, links());
+      expect((await plan('T1', 'set@elders.test', 'facturen@acme.test')).from).toBe('set@elders.test');
+      expect((await plan('T1', undefined, 'Facturen@acme.test')).from).toBe('Facturen@acme.test');
+      const fallback = await plan('T1', undefined, 'noreply@software.test');
+      expect(fallback.from).toBe('owner@gmail.test');
+      expect(fallback.route).toEqual({
+        kind: 'gmail',
+        key: `T1:${T0}`,
+        owner: 'T1',
+        account: {
+          address: 'owner@gmail.test',
+          aliases: ['owner@gmail.test', 'facturen@acme.test'],
+          refreshToken: 'rt-1',
+          dailyLimit: 2000,
+        },
+      });
+    },
+  );
 
   it('reads the aliases again once they are a day old, and keeps them in the link', async () => {
     await link();

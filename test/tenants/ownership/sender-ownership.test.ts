@@ -63,7 +63,8 @@ describe('sender guard cost on the accept path', () => {
     const perMessage = Number(process.hrtime.bigint() - start) / 1000 / rounds;
     expect(await once()).toBeUndefined();
     console.log(`sender guard: ${perMessage.toFixed(1)} µs per message (MAIL FROM + headers)`);
-    // Measured ~50 µs per message at load average 10 on 2 cores (addressparser is most of it); the bound leaves room for such a machine.
+    // Measured ~50 µs per message at load average 10 on 2 cores (addressparser is most of it); the bound leaves room
+    // for such a machine.
     expect(perMessage).toBeLessThan(150);
     expect(await guard.envelope('B', 'x@Mail.Tenant-A.test')).toMatchObject({ reason: 'sender-other' });
   });

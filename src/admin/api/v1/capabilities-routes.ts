@@ -46,7 +46,8 @@ const capabilitiesSchema = z
     }),
     keepClientTrace: z.boolean().meta({
       description:
-        "Whether the legacy client's Received: line and X-Postbode-Original-From leave with the mail (config privacy.keepClientTrace); they are always kept in the message log",
+        "Whether the legacy client's Received: line and X-Postbode-Original-From leave with the mail (config " +
+        'privacy.keepClientTrace); they are always kept in the message log',
     }),
   })
   .meta({ id: 'Capabilities' });
@@ -87,7 +88,8 @@ export function capabilitiesRoutes(deps: ApiDeps & { readonly capabilities: Gate
       access: 'tenant',
       summary: 'What this gateway offers',
       description:
-        'The sender modes this gateway offers and what each needs of its configuration (Gmail: a Google OAuth client). Any token; the same answer for every tenant.',
+        'The sender modes this gateway offers and what each needs of its configuration (Gmail: a Google OAuth ' +
+        'client). Any token; the same answer for every tenant.',
       responses: { 200: { description: 'The capabilities', schema: capabilitiesSchema } },
       handle: async () => ({ status: 200, body: view }),
     }),

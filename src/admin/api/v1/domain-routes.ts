@@ -60,15 +60,18 @@ export function domainRoutes(deps: ApiDeps & { readonly domains: DomainService }
       access: 'tenant',
       summary: 'Add a sending domain',
       description:
-        'Generates the DKIM key(s) and answers the DNS records to publish, in copy-paste form (SPF merged with the record already there). ' +
-        "Other tenants' pending claims do not matter: the domain goes to the first tenant whose own DKIM records verify.",
+        'Generates the DKIM key(s) and answers the DNS records to publish, in copy-paste form (SPF merged with ' +
+        'the record already there). ' +
+        "Other tenants' pending claims do not matter: the domain goes to the first tenant whose own DKIM records " +
+        'verify.',
       params: idParams,
       body: addBody,
       responses: {
         201: { description: 'Added', schema: domainSchema },
         409: {
           description:
-            "`not_available`: another account proved the domain, or it is the platform's; `conflict`: this tenant added it already",
+            "`not_available`: another account proved the domain, or it is the platform's; `conflict`: this " +
+            'tenant added it already',
         },
       },
       async handle({ principal, params, body }) {
@@ -110,7 +113,8 @@ export function domainRoutes(deps: ApiDeps & { readonly domains: DomainService }
       access: 'tenant',
       summary: 'Check and activate',
       description:
-        'Looks the records up and reports per record (ok / missing / wrong / unknown) in plain words. The domain becomes active when DKIM matches and SPF permits the platform.',
+        'Looks the records up and reports per record (ok / missing / wrong / unknown) in plain words. The domain ' +
+        'becomes active when DKIM matches and SPF permits the platform.',
       params: domainParams,
       responses: {
         200: { description: 'The domain after the check', schema: domainSchema },
@@ -133,7 +137,8 @@ export function domainRoutes(deps: ApiDeps & { readonly domains: DomainService }
       access: 'tenant',
       summary: 'Rotate the DKIM key',
       description:
-        'Makes a new key with a new selector. It stays pending until its record verifies on a later check; then signing switches to it and the old key is listed for removal after the grace period.',
+        'Makes a new key with a new selector. It stays pending until its record verifies on a later check; then ' +
+        'signing switches to it and the old key is listed for removal after the grace period.',
       params: domainParams,
       responses: { 200: { description: 'The domain with its new pending key', schema: domainSchema } },
       async handle({ principal, params }) {

@@ -9,10 +9,14 @@ import { visibleTenant } from './scope.js';
 /** What the sender routes need for the confirmation of "send replies to" (src/feedback/reply-confirmation.ts). */
 export type ReplyToConfirmationDeps = Pick<ReplyConfirmation, 'status' | 'onReplyToSaved' | 'resend'>;
 
-export const replyToConfirmedField = z.boolean().optional().meta({
-  description:
-    'Whether replies are forwarded to replyTo yet: false until its owner confirmed the link Postbode mailed to it (an address on a domain the tenant verified counts as confirmed). Absent without replyTo.',
-});
+export const replyToConfirmedField = z
+  .boolean()
+  .optional()
+  .meta({
+    description:
+      'Whether replies are forwarded to replyTo yet: false until its owner confirmed the link Postbode mailed to ' +
+      'it (an address on a domain the tenant verified counts as confirmed). Absent without replyTo.',
+  });
 
 /** The sender view with `replyToConfirmed` when a reply address is set. */
 export async function withReplyToStatus<V extends { replyTo?: string }>(
@@ -32,7 +36,10 @@ const resendAnswer = z
   })
   .meta({ id: 'ReplyToConfirmation' });
 
-/** Mails the confirmation link again; a few per day per tenant, a minute apart (the link goes to an address the tenant typed). */
+/**
+ * Mails the confirmation link again; a few per day per tenant, a minute apart (the link goes to an address the tenant
+ * typed).
+ */
 export function replyToRoutes(
   deps: ApiDeps,
   sender: {
@@ -50,7 +57,8 @@ export function replyToRoutes(
       access: 'tenant',
       summary: 'Mail the reply address confirmation link again',
       description:
-        'Sends a new one-time link to the saved replyTo (the previous link stops working). 409 without replyTo; 429 when the limit of confirmation mails is reached (at most 5 a day, a minute apart).',
+        'Sends a new one-time link to the saved replyTo (the previous link stops working). 409 without replyTo; ' +
+        '429 when the limit of confirmation mails is reached (at most 5 a day, a minute apart).',
       params: idParams,
       responses: {
         202: { description: 'Link mailed', schema: resendAnswer },

@@ -62,7 +62,8 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'The audit log',
       description:
-        "Who changed what and when: token id, route, field names (never values). Newest first; a tenant token sees its own tenant's entries.",
+        'Who changed what and when: token id, route, field names (never values). Newest first; a tenant token ' +
+        "sees its own tenant's entries.",
       query: z.strictObject({ limit: pageLimit(AUDIT_MAX_LIMIT), before: recordId.optional() }),
       responses: {
         200: {
@@ -89,7 +90,8 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'admin',
       summary: 'Fingerprint of the secret-encryption key',
       description:
-        'Every node must show the same fingerprint: secrets sealed on one node are opened on another. The key itself is never returned.',
+        'Every node must show the same fingerprint: secrets sealed on one node are opened on another. The key ' +
+        'itself is never returned.',
       responses: { 200: { description: 'The fingerprint', schema: z.object({ keyFingerprint: z.string() }) } },
       async handle() {
         if (!deps.secrets) throw notFound();

@@ -20,7 +20,8 @@ export function checkOwnDomain(
   if (domain !== undefined && domains.list(tenantId).some((d) => d.domain === domain)) return;
   throw invalidRequest({
     'body.ownAddress': [
-      "add this address's domain first (POST .../domains): own-address mode sends only from a domain in your domain list",
+      "add this address's domain first (POST .../domains): own-address mode sends only from a domain in your " +
+        'domain list',
     ],
   });
 }

@@ -43,7 +43,10 @@ export interface SenderApiDeps {
   readonly targets?: TenantTargetPolicy;
   /** Test-sends per tenant per window; unlimited when unset. */
   readonly testSendLimit?: { readonly perWindow: number; readonly windowMs: number };
-  /** True when `address` is another tenant's or the platform's (the tenant's own forwarding address, `localPart`, excepted). */
+  /**
+   * True when `address` is another tenant's or the platform's (the tenant's own forwarding address, `localPart`,
+   * excepted).
+   */
   readonly ownedByOthers?: (tenantId: string, localPart: string | undefined, address: string) => boolean;
   /** Whether the tenant has a working Gmail link: mode gmail needs one. */
   readonly gmailLinked?: (tenantId: string) => boolean;
@@ -267,7 +270,8 @@ export function checkSettings(s: SenderSettings, previousMode: SenderSettings['m
     throw conflict(
       gmailLinked === undefined
         ? 'Gmail mode is not available on this server: no Google OAuth client is configured'
-        : 'Gmail mode needs a linked, working Gmail account: link one first (POST .../gmail/link), then choose mode gmail',
+        : 'Gmail mode needs a linked, working Gmail account: link one first (POST .../gmail/link), then choose ' +
+            'mode gmail',
     );
   }
   if (s.mode === 'own-address' && s.ownAddress === undefined)
@@ -325,7 +329,8 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Sender settings',
       description:
-        'Sending mode, identity, own SMTP server (the password never: `hasPassword`), extra recipients, `broken` and the last test-send.',
+        'Sending mode, identity, own SMTP server (the password never: `hasPassword`), extra recipients, `broken` ' +
+        'and the last test-send.',
       params: idParams,
       responses: { 200: { description: 'The settings', schema: viewSchema } },
       async handle({ principal, params }) {
@@ -343,7 +348,11 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Change sender settings',
       description:
-        'Takes effect on the next message. A new replyTo gets a confirmation link by mail; replies are forwarded to it once confirmed (`replyToConfirmed`). Switching to mode own-smtp needs a successful test-send with the current server settings (409 otherwise); new server settings saved while in own-smtp keep the mode with `needsTest` true, and its mail waits (deferred) until a test-send passes; mode gmail needs a linked, working Gmail account (409 otherwise).',
+        'Takes effect on the next message. A new replyTo gets a confirmation link by mail; replies are forwarded ' +
+        'to it once confirmed (`replyToConfirmed`). Switching to mode own-smtp needs a successful test-send with ' +
+        'the current server settings (409 otherwise); new server settings saved while in own-smtp keep the mode ' +
+        'with `needsTest` true, and its mail waits (deferred) until a test-send passes; mode gmail needs a ' +
+        'linked, working Gmail account (409 otherwise).',
       params: idParams,
       body: putBody,
       responses: {
@@ -384,7 +393,10 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Send a test invoice through the own SMTP server',
       description:
-        "Uses the saved server settings and answers with a short classified outcome, never the server's own text: sent; connected, TLS ok, login refused; TLS failed; server offers no TLS, login not sent; refused: address not allowed; connection refused; timed out; host not found. Limited per tenant (429 with Retry-After).",
+        "Uses the saved server settings and answers with a short classified outcome, never the server's own " +
+        'text: sent; connected, TLS ok, login refused; TLS failed; server offers no TLS, login not sent; ' +
+        'refused: address not allowed; connection refused; timed out; host not found. Limited per tenant (429 ' +
+        'with Retry-After).',
       params: idParams,
       body: z.strictObject({ to: mailAddress }),
       responses: {
@@ -400,7 +412,8 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
         gateTestSend(params.id, now);
         const result = await sender.testSend(tenant, settings, body.to);
         await sender.store.update(params.id, (current) => {
-          if (!current.smtp || smtpSettingsHash(current.smtp) !== smtpSettingsHash(smtp)) return current; // changed meanwhile
+          // changed meanwhile
+          if (!current.smtp || smtpSettingsHash(current.smtp) !== smtpSettingsHash(smtp)) return current;
           const recorded = {
             ...current,
             lastTestSend: { at: now, ok: result.ok, summary: result.summary, settingsHash: smtpSettingsHash(smtp) },
@@ -418,7 +431,9 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       access: 'tenant',
       summary: 'Send a past message to the accountant',
       description:
-        "A separate message to the tenant's accountant with the documents (PDF, XML) of the stored message attached as they came, in the accountant's language with the tenant's accountant template (content settings `accountant`). An accountant copy itself is refused (409).",
+        "A separate message to the tenant's accountant with the documents (PDF, XML) of the stored message " +
+        "attached as they came, in the accountant's language with the tenant's accountant template (content " +
+        'settings `accountant`). An accountant copy itself is refused (409).',
       params: idParams,
       responses: {
         202: { description: 'The copy, queued', schema: z.object({ message: messageSchema }) },

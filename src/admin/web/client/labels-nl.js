@@ -17,7 +17,8 @@ export const NL = {
   'nav.viewing': 'U bekijkt: {name}',
   'signin.title': 'Aanmelden',
   'signin.intro':
-    'Plak uw Postbode API-token. Het blijft alleen in dit browsertabblad en wordt vergeten als u het sluit of zich afmeldt.',
+    'Plak uw Postbode API-token. Het blijft alleen in dit browsertabblad en wordt vergeten als u het sluit of ' +
+    'zich afmeldt.',
   'signin.token': 'API-token',
   'signin.tokenHint': 'Ziet eruit als pb_… ; uw beheerder kan er een voor u maken.',
   'signin.submit': 'Aanmelden',
@@ -49,7 +50,8 @@ export const NL = {
   'mode.forwarding.needs': 'E-mail vertrekt vanaf ons adres, met uw naam. Niets in te stellen.',
   'mode.own-address': 'Eigen e-mailadres',
   'mode.own-address.needs':
-    'E-mail vertrekt vanaf uw eigen adres. Daarvoor zijn DNS-records voor uw domein nodig: voeg het domein toe onder Domeinen en gebruik "Controleren en activeren".',
+    'E-mail vertrekt vanaf uw eigen adres. Daarvoor zijn DNS-records voor uw domein nodig: voeg het domein toe ' +
+    'onder Domeinen en gebruik "Controleren en activeren".',
   'mode.own-smtp': 'Eigen mailbox (SMTP)',
   'mode.own-smtp.needs':
     'E-mail gaat via uw eigen mailserver. Vul hieronder de server in en verstuur eerst met succes een testfactuur.',
@@ -62,7 +64,8 @@ export const NL = {
   'sending.replyTo': 'Antwoorden sturen naar',
   'sending.replyToHint': 'Waar antwoorden van uw klanten heen gaan; mag afwijken van uw inlogadres.',
   'sending.replyToPending':
-    'Wacht op bevestiging: antwoorden worden bewaard tot de eigenaar van dit adres op de knop drukt in de e-mail die Postbode stuurde.',
+    'Wacht op bevestiging: antwoorden worden bewaard tot de eigenaar van dit adres op de knop drukt in de e-mail ' +
+    'die Postbode stuurde.',
   'sending.replyToResend': 'Bevestigingslink opnieuw sturen',
   'sending.replyToResent': 'Een nieuwe link is onderweg.',
   'sending.replyToResendLater': 'Er is net een link gestuurd: probeer het later opnieuw.',
@@ -72,7 +75,8 @@ export const NL = {
     'Gebruikt bij "Eigen e-mailadres" zodra het domein actief is, en als afzender bij uw eigen mailserver.',
   'smtp.title': 'Eigen mailserver (SMTP)',
   'smtp.intro':
-    'Sla eerst de server op en verstuur dan een testfactuur. Na een geslaagde test kunt u overstappen op "Eigen mailbox (SMTP)".',
+    'Sla eerst de server op en verstuur dan een testfactuur. Na een geslaagde test kunt u overstappen op "Eigen ' +
+    'mailbox (SMTP)".',
   'smtp.host': 'Server (host)',
   'smtp.port': 'Poort',
   'smtp.tls': 'Versleuteling',
@@ -129,7 +133,8 @@ export const NL = {
   'layout.custom': 'Eigen HTML-opmaak',
   'content.custom': 'Eigen HTML',
   'content.customHint':
-    'Gebruikt bij "Eigen HTML-opmaak"; moet %content% bevatten. Het voorbeeld toont de opgeslagen opmaak: sla op om een wijziging te zien.',
+    'Gebruikt bij "Eigen HTML-opmaak"; moet %content% bevatten. Het voorbeeld toont de opgeslagen opmaak: sla op ' +
+    'om een wijziging te zien.',
   'content.tracking': 'Leesbevestiging: zien wanneer een klant de e-mail las',
   'content.trackingHint':
     'Een klein plaatje in de e-mail laat ons weten wanneer hij geopend wordt; het bericht toont dan "Gelezen".',
@@ -157,7 +162,8 @@ export const NL = {
   'lang.de': 'Duits',
   'domains.title': 'Domeinen',
   'domains.intro':
-    'Om vanaf uw eigen adres te versturen: voeg het domein toe, zet de records hieronder bij uw DNS-provider en klik op "Controleren en activeren".',
+    'Om vanaf uw eigen adres te versturen: voeg het domein toe, zet de records hieronder bij uw DNS-provider en ' +
+    'klik op "Controleren en activeren".',
   'domains.add': 'Domein toevoegen',
   'domains.name': 'Domein',
   'domains.nameHint': 'Het deel na de @ van uw adres, bijvoorbeeld acme.nl.',
@@ -266,7 +272,8 @@ export const NL = {
   'admin.nothingStuck': 'Er wacht niets.',
   'suppressions.title': 'Geblokkeerde adressen',
   'suppressions.intro':
-    'Naar deze adressen wordt geen e-mail verstuurd: ze kwamen onbestelbaar terug (de mailbox bestaat niet) of zijn met de hand toegevoegd. Verwijder er een om er weer naar te versturen.',
+    'Naar deze adressen wordt geen e-mail verstuurd: ze kwamen onbestelbaar terug (de mailbox bestaat niet) of ' +
+    'zijn met de hand toegevoegd. Verwijder er een om er weer naar te versturen.',
   'suppressions.none': 'Geen geblokkeerde adressen.',
   'suppressions.bounced': '{count}× onbestelbaar',
   'suppressions.byHand': 'met de hand toegevoegd',
@@ -279,13 +286,16 @@ export const NL = {
   // Wat deze server biedt (GET /capabilities)
   'caps.gmailUnavailable': 'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Google ingesteld.',
   'caps.gmailUnavailableInUse':
-    'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies een andere manier.',
+    'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies ' +
+    'een andere manier.',
   'caps.modeUnavailable': 'Niet beschikbaar op deze server.',
   // own-SMTP settings changed while in the mode; tracking not in force
   'smtp.needsTest':
     'Test nodig: uw e-mail wacht tot een testfactuur met deze serverinstellingen lukt. Verstuur er hieronder een.',
   'content.trackingLayoutNone':
-    'Niet actief: met "Geen opmaak (alleen platte tekst)" heeft de e-mail geen plek voor het leesplaatje. Kies een andere opmaak om te zien wanneer hij gelezen is.',
+    'Niet actief: met "Geen opmaak (alleen platte tekst)" heeft de e-mail geen plek voor het leesplaatje. Kies ' +
+    'een andere opmaak om te zien wanneer hij gelezen is.',
   'content.trackingGmail':
-    'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map Verzonden zou als gelezen tellen.',
+    'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map ' +
+    'Verzonden zou als gelezen tellen.',
 };

@@ -168,7 +168,9 @@ export async function render(ctx) {
   );
 }
 
-/** @param {Record<string, Record<string, string>>} map @param {string} key @param {string} lang @param {string} value */
+/**
+ * @param {Record<string, Record<string, string>>} map @param {string} key @param {string} lang @param {string} value
+ */
 function setOrDelete(map, key, lang, value) {
   if (value.trim() !== '') {
     map[key] = { ...(map[key] ?? {}), [lang]: value };
@@ -200,7 +202,10 @@ function trackingNote() {
   const el = h('p', { class: 'status error', id: 'content-tracking-inactive', role: 'status', hidden: true });
   return {
     el,
-    /** @param {{ openTrackingInForce?: boolean, warnings: Array<{ rule?: string, field: string, message: string }> }} view */
+    /**
+     * @param {{ openTrackingInForce?: boolean, warnings: Array<{ rule?: string, field: string, message: string }> }}
+     * view
+     */
     update(view) {
       const w = view.warnings.find((x) => x.field === 'openTracking' && x.rule !== 'tracking-own-smtp');
       el.hidden = view.openTrackingInForce !== false || w === undefined;

@@ -47,7 +47,10 @@ function offeredModes(caps, gmailRoutes) {
   return modes.filter((m) => m !== 'gmail' || gmailRoutes);
 }
 
-/** Why a mode cannot be chosen here, and what happens to mail of a tenant still in it. @param {string} mode @param {boolean} current */
+/**
+ * Why a mode cannot be chosen here, and what happens to mail of a tenant still in it. @param {string} mode @param
+ * {boolean} current
+ */
 function unavailableHint(mode, current) {
   if (mode === 'gmail') return t(current ? 'caps.gmailUnavailableInUse' : 'caps.gmailUnavailable');
   return t('caps.modeUnavailable');

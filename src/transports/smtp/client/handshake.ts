@@ -16,7 +16,10 @@ export interface SessionSettings {
   readonly resolveTarget?: (host: string) => Promise<readonly string[]>;
   /** Opens the TCP connection; node:net when unset. */
   readonly dial?: Dial;
-  /** Credentials go out only over TLS: a server without TLS gets no AUTH (a tenant's server, unless it allowed plain text). */
+  /**
+   * Credentials go out only over TLS: a server without TLS gets no AUTH (a tenant's server, unless it allowed plain
+   * text).
+   */
   readonly authNeedsTls?: boolean;
 }
 
