@@ -1,4 +1,5 @@
 import { open, type Key, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
+import { GatewayError } from '../core/gateway-error.js';
 import { isLmdbCommitFailure, isStorageFull } from './storage-errors.js';
 
 /**
@@ -78,6 +79,7 @@ class LmdbEnv {
           const target = current() as Handle;
           const value = Reflect.get(target, prop, target);
           if (typeof value !== 'function') return value;
+          if (this.closed) return closedStore;
           const hit = cache.get(prop);
           if (hit?.generation === this.generation) return hit.fn;
           const fn = this.forward(current, prop);
@@ -174,6 +176,15 @@ class LmdbEnv {
     await Promise.all(this.retiring);
     await this.root.close();
   }
+}
+
+/**
+ * Any call once the store is closing. lmdb keeps answering reads while its close waits for the
+ * last writes to flush, and a read in that window arms a timer that later throws out of lmdb
+ * itself (an uncaught exception); callers still running at shutdown get this error instead.
+ */
+function closedStore(): never {
+  throw new GatewayError('E_STORAGE', 'the store is closed (the gateway is stopping)');
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
