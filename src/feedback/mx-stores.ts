@@ -4,8 +4,7 @@ import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { closeSettled } from '../queue/lmdb-store.js';
 import type { Envelope } from '../core/types.js';
-import type { ReplyTarget } from './reply-confirmation.js';
-import type { SuppressionEntry } from './suppression-store.js';
+import type { ReplyTarget, SuppressionEntry } from './mx-records.js';
 
 /** A message the MX accepted and has not processed yet (its body is in `bodies` under the same id). */
 export interface InboxEntry {

@@ -6,22 +6,13 @@ import type { Logger } from '../core/logger.js';
 import type { MessageLog, MessageQueue } from '../core/types.js';
 import { retryDeferredWith } from '../queue/retry-waiting.js';
 import { confirmationMail } from './reply-confirmation-mail.js';
+import type { ReplyTarget } from './mx-records.js';
+
+export type { ReplyTarget } from './mx-records.js';
 
 /** A forwarded reply waits (deferred, retried) while its target is unconfirmed; confirming releases it at once. */
 export const AWAITING_CONFIRMATION_REPLY =
   '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
-
-/** The confirmation state of one tenant's "send replies to" address (MX store, keyed by tenant id). */
-export interface ReplyTarget {
-  /** Lower case. */
-  readonly address: string;
-  /** sha256 (hex) of the secret half of the pending link; absent once used or when no mail went out. */
-  readonly tokenHash?: string;
-  readonly expiresAt?: number;
-  readonly confirmedAt?: number;
-  /** When confirmation mails went out (the last day's only): the resend limit counts them. */
-  readonly sends: readonly number[];
-}
 
 export interface ReplyConfirmationLimits {
   /** How long a link works. */

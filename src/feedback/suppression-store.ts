@@ -1,16 +1,8 @@
 import { guardBatch } from '../queue/lmdb-store.js';
 import type { MxStores } from './mx-stores.js';
+import type { SuppressionEntry } from './mx-records.js';
 
-/** An address a tenant no longer sends to (API: GET /tenants/:id/suppressions). */
-export interface SuppressionEntry {
-  readonly address: string;
-  /** The last bounce's reply, or the reason given when it was added by hand. */
-  readonly reason: string;
-  /** Hard bounces counted (0 when added by hand). */
-  readonly bounces: number;
-  readonly createdAt: number;
-  readonly lastBounceAt?: number;
-}
+export type { SuppressionEntry } from './mx-records.js';
 
 export interface SuppressionThresholds {
   /** Hard bounces before an address is suppressed. */

@@ -1,4 +1,3 @@
-import type { ContentSettings } from './content-settings.js';
 import { documentTypeName, type DocumentType } from '../detect/document-types.js';
 import type { Variables } from './render-template.js';
 
@@ -28,7 +27,7 @@ export interface DetectedValues {
  */
 export function buildVariables(
   detection: DetectedValues,
-  settings: Pick<ContentSettings, 'constants' | 'companyName'>,
+  settings: { readonly constants?: Readonly<Record<string, string>>; readonly companyName?: string },
   language: string,
 ): Variables {
   const vars: Record<string, string> = { ...settings.constants, ...detection.variables };

@@ -1,3 +1,4 @@
+import type { ContentApiDeps, GatewayCapabilities, GmailApiDeps, SenderApiDeps } from './route-deps.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { EnvAdminToken } from '../../auth/admin-token.js';
 import type { TokenStore } from '../../auth/token-store.js';
@@ -6,13 +7,9 @@ import type { Logger } from '../../../core/logger.js';
 import type { TenantStore } from '../../../tenants/lmdb-tenant-store.js';
 import type { AuthLimits } from './auth-middleware.js';
 import type { MessageLog } from '../../../core/types.js';
-import type { SenderApiDeps } from './sender-routes.js';
-import type { ContentApiDeps } from './content-routes.js';
 import type { DomainService } from '../../../tenants/domains/domain-service.js';
 import type { SuppressionStore } from '../../../feedback/suppression-store.js';
-import type { GmailApiDeps } from './gmail-routes.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
-import type { GatewayCapabilities } from './capabilities-routes.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */

@@ -1,23 +1,10 @@
 import { z } from 'zod';
 import { SENDER_MODES, type SenderMode } from '../../../tenants/sender-settings.js';
 import type { ApiDeps } from './api-deps.js';
-import { defineRoute, type ApiRoute } from './route-spec.js';
+import type { GatewayCapabilities } from './route-deps.js';
 
-/**
- * What this gateway can do, decided by its configuration: the settings page offers only
- * these, so a tenant never picks a mode that can only fail. The same for every caller (no
- * tenant data in it).
- */
-export interface GatewayCapabilities {
-  /** A Google OAuth client is configured (gmail.clientId / clientSecret). */
-  readonly gmail: boolean;
-  /** platform.sendingDomain: the domain forwarding mail leaves from; null = a plain relay (the legacy From stays). */
-  readonly forwardingDomain: string | null;
-  /** Tenant servers may be reached on at least one port (delivery.allowedTenantPorts). */
-  readonly ownSmtp: boolean;
-  /** privacy.keepClientTrace: the client's Received: line and X-Postbode-Original-From leave with the mail. */
-  readonly keepClientTrace: boolean;
-}
+export type { GatewayCapabilities } from './route-deps.js';
+import { defineRoute, type ApiRoute } from './route-spec.js';
 
 /** Open tracking needs one copy per recipient sent by us: not through a tenant's server or Gmail. */
 const TRACKING_MODES: readonly SenderMode[] = ['forwarding', 'own-address'];

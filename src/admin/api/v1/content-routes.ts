@@ -22,21 +22,13 @@ import { sharedPatternCache } from '../../../pipeline/detect/tenant-pattern.js';
 import type { ContentSettingsStore, StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
 import { openStatus, type OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ApiDeps } from './api-deps.js';
+import type { ContentApiDeps } from './route-deps.js';
+
+export type { ContentApiDeps } from './route-deps.js';
 import { ApiError, invalidRequest } from './api-errors.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
-
-/** What the content routes need besides the common API deps (wired in gateway.ts). */
-export interface ContentApiDeps {
-  readonly store: ContentSettingsStore;
-  /** The tenant's chosen sender mode: open tracking adds no pixel in own-smtp and gmail mode. */
-  readonly senderMode: (tenantId: string) => string;
-  /** Domain of the platform sending address, for the spam lint's link check. */
-  readonly sendingDomain?: string | undefined;
-  /** Recorded pixel opens, for GET /messages/:id. */
-  readonly opens?: OpenReader;
-}
 
 /** Extra fields of GET /messages/:id: what the content stage detected, and opens per recipient. */
 export const messageExtrasShape = {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
 import type { ApiDeps } from './api-deps.js';
+import type { GmailApiDeps } from './route-deps.js';
+
+export type { GmailApiDeps } from './route-deps.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
-
-/** What the Gmail routes need (wired by gateway.ts through openGmail). */
-export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
 
 const TAG = 'Gmail';
 

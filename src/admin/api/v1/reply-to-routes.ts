@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
 import type { ApiDeps } from './api-deps.js';
+import type { ReplyToConfirmationDeps } from './route-deps.js';
+
+export type { ReplyToConfirmationDeps } from './route-deps.js';
 import { ApiError, conflict } from './api-errors.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
-
-/** What the sender routes need for the confirmation of "send replies to" (src/feedback/reply-confirmation.ts). */
-export type ReplyToConfirmationDeps = Pick<ReplyConfirmation, 'status' | 'onReplyToSaved' | 'resend'>;
 
 export const replyToConfirmedField = z
   .boolean()

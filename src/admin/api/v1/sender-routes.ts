@@ -13,9 +13,11 @@ import {
 } from '../../../tenants/sender-settings.js';
 import { isAccountantCopy } from '../../../pipeline/copies/sender-accountant.js';
 import { ownSmtpNeedsTest, ownSmtpTested } from '../../../tenants/own-smtp-hold.js';
-import type { TestSendResult } from '../../../transports/smtp/tenant-smtp-test.js';
 import type { TenantTargetPolicy } from '../../../transports/egress/tenant-target-policy.js';
 import type { ApiDeps } from './api-deps.js';
+import type { SenderApiDeps } from './route-deps.js';
+
+export type { SenderApiDeps } from './route-deps.js';
 import { conflict, invalidRequest, notAvailable, notFound, rateLimited, type FieldErrors } from './api-errors.js';
 import { TokenBuckets } from './rate-limit.js';
 import { headerText, idParams, mailAddress } from './fields.js';
@@ -29,32 +31,6 @@ import {
   withReplyToStatus,
   type ReplyToConfirmationDeps,
 } from './reply-to-routes.js';
-
-/** What the sender routes need besides the common API deps (wired in gateway.ts). */
-export interface SenderApiDeps {
-  readonly store: SenderSettingsStore;
-  /** SecretBox.seal. */
-  readonly seal: (plaintext: string, context: string) => string;
-  /** Sends the test invoice through the tenant's saved server settings. */
-  readonly testSend: (tenant: Tenant, settings: SenderSettings, to: string) => Promise<TestSendResult>;
-  /** Queues a copy of a past message (its stored body) to the accountant. */
-  readonly sendToAccountant: (message: QueuedMessage, body: Buffer, address: string) => Promise<QueuedMessage>;
-  /** Ports and address literals a tenant's own server may use (checked when saved). */
-  readonly targets?: TenantTargetPolicy;
-  /** Test-sends per tenant per window; unlimited when unset. */
-  readonly testSendLimit?: { readonly perWindow: number; readonly windowMs: number };
-  /**
-   * True when `address` is another tenant's or the platform's (the tenant's own forwarding address, `localPart`,
-   * excepted).
-   */
-  readonly ownedByOthers?: (tenantId: string, localPart: string | undefined, address: string) => boolean;
-  /** Whether the tenant has a working Gmail link: mode gmail needs one. */
-  readonly gmailLinked?: (tenantId: string) => boolean;
-  /** Confirmation of the reply-forwarding address (src/feedback/reply-confirmation.ts). */
-  readonly replyConfirmation?: ReplyToConfirmationDeps;
-  /** After a passing test-send: mail held for new own-SMTP settings is released (src/tenants/own-smtp-hold.ts). */
-  readonly onTestPassed?: (tenantId: string) => void;
-}
 
 const TAG = 'Sender';
 const hostName = z

@@ -1,0 +1,74 @@
+import type { QueuedMessage, Tenant } from '../../../core/types.js';
+import type { OpenReader } from '../../../feedback/opens/open-store.js';
+import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
+import type { ContentSettingsStore } from '../../../pipeline/content/content-settings-store.js';
+import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
+import type { SenderSettings } from '../../../tenants/sender-settings.js';
+import type { SenderSettingsStore } from '../../../tenants/sender-settings-store.js';
+import type { TenantTargetPolicy } from '../../../transports/egress/tenant-target-policy.js';
+import type { TestSendResult } from '../../../transports/smtp/tenant-smtp-test.js';
+
+/*
+ * What the optional route groups need besides the common API deps (api-deps.ts), wired in
+ * gateway.ts. Kept apart from the routes so that api-deps.ts and the routes both import these
+ * types without importing each other.
+ */
+
+/** What the sender routes need besides the common API deps (wired in gateway.ts). */
+export interface SenderApiDeps {
+  readonly store: SenderSettingsStore;
+  /** SecretBox.seal. */
+  readonly seal: (plaintext: string, context: string) => string;
+  /** Sends the test invoice through the tenant's saved server settings. */
+  readonly testSend: (tenant: Tenant, settings: SenderSettings, to: string) => Promise<TestSendResult>;
+  /** Queues a copy of a past message (its stored body) to the accountant. */
+  readonly sendToAccountant: (message: QueuedMessage, body: Buffer, address: string) => Promise<QueuedMessage>;
+  /** Ports and address literals a tenant's own server may use (checked when saved). */
+  readonly targets?: TenantTargetPolicy;
+  /** Test-sends per tenant per window; unlimited when unset. */
+  readonly testSendLimit?: { readonly perWindow: number; readonly windowMs: number };
+  /**
+   * True when `address` is another tenant's or the platform's (the tenant's own forwarding address, `localPart`,
+   * excepted).
+   */
+  readonly ownedByOthers?: (tenantId: string, localPart: string | undefined, address: string) => boolean;
+  /** Whether the tenant has a working Gmail link: mode gmail needs one. */
+  readonly gmailLinked?: (tenantId: string) => boolean;
+  /** Confirmation of the reply-forwarding address (src/feedback/reply-confirmation.ts). */
+  readonly replyConfirmation?: ReplyToConfirmationDeps;
+  /** After a passing test-send: mail held for new own-SMTP settings is released (src/tenants/own-smtp-hold.ts). */
+  readonly onTestPassed?: (tenantId: string) => void;
+}
+
+/** What the content routes need besides the common API deps (wired in gateway.ts). */
+export interface ContentApiDeps {
+  readonly store: ContentSettingsStore;
+  /** The tenant's chosen sender mode: open tracking adds no pixel in own-smtp and gmail mode. */
+  readonly senderMode: (tenantId: string) => string;
+  /** Domain of the platform sending address, for the spam lint's link check. */
+  readonly sendingDomain?: string | undefined;
+  /** Recorded pixel opens, for GET /messages/:id. */
+  readonly opens?: OpenReader;
+}
+
+/** What the Gmail routes need (wired by gateway.ts through openGmail). */
+export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
+
+/**
+ * What this gateway can do, decided by its configuration: the settings page offers only
+ * these, so a tenant never picks a mode that can only fail. The same for every caller (no
+ * tenant data in it).
+ */
+export interface GatewayCapabilities {
+  /** A Google OAuth client is configured (gmail.clientId / clientSecret). */
+  readonly gmail: boolean;
+  /** platform.sendingDomain: the domain forwarding mail leaves from; null = a plain relay (the legacy From stays). */
+  readonly forwardingDomain: string | null;
+  /** Tenant servers may be reached on at least one port (delivery.allowedTenantPorts). */
+  readonly ownSmtp: boolean;
+  /** privacy.keepClientTrace: the client's Received: line and X-Postbode-Original-From leave with the mail. */
+  readonly keepClientTrace: boolean;
+}
+
+/** What the sender routes need for the confirmation of "send replies to" (src/feedback/reply-confirmation.ts). */
+export type ReplyToConfirmationDeps = Pick<ReplyConfirmation, 'status' | 'onReplyToSaved' | 'resend'>;
