@@ -1,42 +1,53 @@
+import { GatewayError } from '../../src/core/gateway-error.js';
 import {
-  FINAL_STATUSES,
+  DUE_STATUSES,
   type AttemptLeases,
+  type MessageLog,
   type MessageQueue,
   type NewMessage,
   type QueuedMessage,
   type RecipientResult,
-  type RecipientState,
   type TenantDueQueue,
 } from '../../src/core/types.js';
+import { applyExpiry, applyResults, isPending, newRecord } from '../../src/queue/records.js';
+import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
+
+type Countable = Pick<MessageLog, 'countPending'>;
+
+/** The earliest time any of the message's recipients is due; undefined when none can be (held, final). */
+function dueAt(m: QueuedMessage): number | undefined {
+  const times = m.recipients.filter((r) => DUE_STATUSES.has(r.status)).map((r) => r.nextAttemptAt);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+const byTimeThenId = (a: [number, QueuedMessage], b: [number, QueuedMessage]): number =>
+  a[0] - b[0] || (a[1].id < b[1].id ? -1 : a[1].id > b[1].id ? 1 : 0);
 
 /**
  * An in-memory MessageQueue for unit tests of the stages around the queue (inbound,
- * delivery). It keeps the contract (fresh before deferred, results applied at once, a fixed
- * retry delay) but nothing is durable: integration tests use the real LMDB queue.
+ * delivery). It passes the queue contract (test/queue/queue-contract.ts) with the LMDB queue's
+ * own record rules (src/queue/records.ts) and a fixed retry delay, but nothing is durable:
+ * integration tests use the real LMDB queue.
  */
-export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases {
+export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases, Countable {
   readonly messages = new Map<string, QueuedMessage>();
   /** Ids with an attempt in flight (AttemptLeases), for tests to look at. */
   readonly leased = new Set<string>();
   readonly bodies = new Map<string, Buffer>();
   /** Resolve before enqueue resolves; tests replace it to hold or fail the "sync". */
   beforeDurable: () => Promise<void> = async () => undefined;
+  private readonly retry: RetryPolicy;
 
-  constructor(private readonly retryDelayMs = 1000) {}
+  constructor(retryDelayMs = 1000) {
+    this.retry = { initialDelayMs: retryDelayMs, maxDelayMs: retryDelayMs, maxAgeMs: Infinity, jitter: 0 };
+  }
 
   async enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage> {
-    const recipients: RecipientState[] = message.envelope.to.map((address) => ({
-      address,
-      ...(message.roles?.[address] ? { role: message.roles[address] } : {}),
-      status: 'queued',
-      attempts: 0,
-      nextAttemptAt: message.receivedAt,
-      history: [],
-    }));
-    const stored: QueuedMessage = { ...message, recipients, size: body.length };
+    const stored = newRecord(message, body.length);
+    const copy = Buffer.from(body);
     await this.beforeDurable();
     this.messages.set(message.id, stored);
-    this.bodies.set(message.id, Buffer.from(body));
+    this.bodies.set(message.id, copy);
     return stored;
   }
 
@@ -47,20 +58,22 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
     return this.bodies.get(id);
   }
 
+  /** Never-attempted mail by arrival, then the rest by earliest due time, as LmdbQueue's two indexes. */
   due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
-    const pending = [...this.messages.values()].filter(
-      (m) => !exclude.has(m.id) && m.recipients.some((r) => !FINAL_STATUSES.has(r.status) && r.nextAttemptAt <= now),
-    );
-    const fresh = pending.filter((m) => m.recipients.every((r) => r.attempts === 0));
-    const deferred = pending.filter((m) => !fresh.includes(m));
-    return [...fresh, ...deferred].slice(0, limit);
+    const fresh: [number, QueuedMessage][] = [];
+    const deferred: [number, QueuedMessage][] = [];
+    for (const m of this.messages.values()) {
+      const at = dueAt(m);
+      if (at === undefined || at > now || exclude.has(m.id)) continue;
+      if (m.recipients.every((r) => r.attempts === 0)) fresh.push([m.receivedAt, m]);
+      else deferred.push([at, m]);
+    }
+    return [...fresh.sort(byTimeThenId), ...deferred.sort(byTimeThenId)].slice(0, limit).map(([, m]) => m);
   }
 
   dueTenants(): string[] {
-    const pending = [...this.messages.values()].filter((m) =>
-      m.recipients.some((r) => r.status === 'queued' || r.status === 'deferred'),
-    );
-    return [...new Set(pending.map((m) => m.tenantId))];
+    const waiting = [...this.messages.values()].filter((m) => dueAt(m) !== undefined);
+    return [...new Set(waiting.map((m) => m.tenantId))];
   }
 
   dueOf(tenantId: string, now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
@@ -70,30 +83,12 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
   }
 
   nextDueAt(): number | undefined {
-    let next: number | undefined;
-    for (const m of this.messages.values())
-      for (const r of m.recipients) {
-        if (!FINAL_STATUSES.has(r.status) && (next === undefined || r.nextAttemptAt < next)) next = r.nextAttemptAt;
-      }
-    return next;
+    const times = [...this.messages.values()].map(dueAt).filter((t): t is number => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   async record(id: string, results: readonly RecipientResult[], now: number): Promise<QueuedMessage> {
-    const msg = this.mustGet(id);
-    const recipients = msg.recipients.map((r) => {
-      const res = results.find((x) => x.address === r.address);
-      if (!res) return r;
-      const status = res.outcome === 'deferred' ? 'deferred' : res.outcome;
-      return {
-        ...r,
-        status,
-        attempts: r.attempts + 1,
-        lastReply: res.reply,
-        nextAttemptAt: res.outcome === 'deferred' ? now + this.retryDelayMs : r.nextAttemptAt,
-        history: [...r.history, { at: now, outcome: res.outcome, reply: res.reply, nextHop: res.nextHop }],
-      } satisfies RecipientState;
-    });
-    return this.save(msg, recipients, now);
+    return this.save(applyResults(this.mustGet(id), results, now, this.retry, () => 0.5));
   }
 
   lease(id: string): void {
@@ -104,26 +99,21 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
   }
 
   async expire(id: string, addresses: readonly string[], now: number, reason: string): Promise<QueuedMessage> {
-    const msg = this.mustGet(id);
-    const recipients = msg.recipients.map((r) =>
-      addresses.includes(r.address) && !FINAL_STATUSES.has(r.status)
-        ? { ...r, status: 'expired' as const, lastReply: reason }
-        : r,
-    );
-    return this.save(msg, recipients, now);
+    return this.save(applyExpiry(this.mustGet(id), addresses, now, reason));
   }
 
-  depth(): { messages: number; queued: number; deferred: number } {
-    let messages = 0;
-    let queued = 0;
-    let deferred = 0;
+  depth(): { messages: number; queued: number; deferred: number; held: number } {
+    const counts = { messages: 0, queued: 0, deferred: 0, held: 0 };
     for (const m of this.messages.values()) {
-      const pending = m.recipients.filter((r) => !FINAL_STATUSES.has(r.status));
-      if (pending.length > 0) messages++;
-      queued += pending.filter((r) => r.status === 'queued').length;
-      deferred += pending.filter((r) => r.status === 'deferred').length;
+      const pending = m.recipients.filter(isPending);
+      if (pending.length > 0) counts.messages++;
+      for (const r of pending) if (r.status in counts) counts[r.status as 'queued' | 'deferred' | 'held']++;
     }
-    return { messages, queued, deferred };
+    return counts;
+  }
+
+  countPending(tenantId: string): number {
+    return [...this.messages.values()].filter((m) => m.tenantId === tenantId && m.recipients.some(isPending)).length;
   }
 
   async close(): Promise<void> {
@@ -132,14 +122,12 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases 
 
   private mustGet(id: string): QueuedMessage {
     const msg = this.messages.get(id);
-    if (!msg) throw new Error(`no message ${id}`);
+    if (!msg) throw new GatewayError('E_MESSAGE_UNKNOWN', `no message ${id} in the queue`);
     return msg;
   }
 
-  private save(msg: QueuedMessage, recipients: RecipientState[], now: number): QueuedMessage {
-    const done = recipients.every((r) => FINAL_STATUSES.has(r.status));
-    const next: QueuedMessage = { ...msg, recipients, ...(done ? { completedAt: now } : {}) };
-    this.messages.set(msg.id, next);
+  private save(next: QueuedMessage): QueuedMessage {
+    this.messages.set(next.id, next);
     return next;
   }
 }
