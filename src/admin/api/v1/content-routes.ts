@@ -19,8 +19,8 @@ import {
 } from '../../../pipeline/content/spam-lint.js';
 import { checkTemplate } from '../../../pipeline/content/template-syntax.js';
 import { sharedPatternCache } from '../../../pipeline/detect/tenant-pattern.js';
-import type { ContentSettingsStore, StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
-import { openStatus, type OpenReader } from '../../../feedback/opens/open-store.js';
+import type { StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
+import { openStatus } from '../../../feedback/opens/open-store.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ContentApiDeps } from './route-deps.js';
 

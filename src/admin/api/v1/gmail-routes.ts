@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
 import type { ApiDeps } from './api-deps.js';
 import type { GmailApiDeps } from './route-deps.js';
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ReplyToConfirmationDeps } from './route-deps.js';
 

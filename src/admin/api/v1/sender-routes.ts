@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import { normaliseLocalPart } from '../../../tenants/local-part.js';
-import type { SenderSettingsStore } from '../../../tenants/sender-settings-store.js';
 import {
   ACCOUNTANT_MODES,
   SENDER_MODES,
@@ -25,12 +23,7 @@ import { defineRoute, type ApiRoute } from './route-spec.js';
 import { canSee, visibleTenant } from './scope.js';
 import { checkOwnDomain } from './sender-own-domain.js';
 import { messageSchema, messageView } from './views.js';
-import {
-  replyToConfirmedField,
-  replyToRoutes,
-  withReplyToStatus,
-  type ReplyToConfirmationDeps,
-} from './reply-to-routes.js';
+import { replyToConfirmedField, replyToRoutes, withReplyToStatus } from './reply-to-routes.js';
 
 const TAG = 'Sender';
 const hostName = z
