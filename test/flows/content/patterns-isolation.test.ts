@@ -248,8 +248,10 @@ describe('tenant patterns cannot block anything', () => {
     expect(meanwhile.status).toBe(200);
     expect(answeredMs).toBeLessThan(2_000);
     expect(saved.status).toBe(400);
+    // Refused on its field either way: past the inlining deadline, or (on a fast core that finishes
+    // within it) because the inlined layout outgrows the size limit.
     expect(saved.body.fields['body.layout.custom']).toEqual([
-      expect.stringMatching(/^inlining the layout's CSS took longer than 5 s/),
+      expect.stringMatching(/^(inlining the layout's CSS took longer than 5 s|the layout is too large)/),
     ]);
     expect(lag.max / 1e6).toBeLessThan(500); // on the main thread juice alone held it for seconds
     const small = await asTenant(mallory.token, 'PUT', `/tenants/${mallory.id}/content`, {
