@@ -14,8 +14,8 @@ import { t } from './i18n.js';
  */
 
 /**
- * "Link Gmail": shown only when this server answers GET /tenants/:id/gmail (Gmail mode is on
- * on this server). Linking is Google's consent page; the API gives its address and we go there.
+ * "Link Gmail": shown only when this server answers GET /tenants/:id/gmail (Gmail mode is
+ * configured here). Linking is Google's consent page; the API gives its address and we go there.
  * @param {string} base
  * @param {GmailView} gmail
  * @param {import('./app.js').Ctx} ctx
