@@ -57,13 +57,6 @@ export const KNOWN_WRONG_WAY: readonly string[] = [
   'receive/mx/open-mx.ts -> delivery/bounce.ts',
   'receive/mx/open-mx.ts -> pipeline/routing.ts',
   'receive/mx/open-mx.ts -> pipeline/suppression/mx-plan.ts',
-  // The admin API reaches transports directly (dev mailbox, Gmail errors, the test-send).
-  'admin/api/dev-mailbox-routes.ts -> transports/capture/capture-mailbox.ts',
-  'admin/api/http-app.ts -> transports/capture/capture-mailbox.ts',
-  'admin/api/gmail-callback-routes.ts -> transports/gmail/gmail-errors.ts',
-  'admin/api/v1/route-deps.ts -> transports/smtp/tenant-smtp-test.ts',
-  'admin/api/v1/route-deps.ts -> transports/egress/tenant-target-policy.ts',
-  'admin/api/v1/sender-routes.ts -> transports/egress/tenant-target-policy.ts',
 ];
 
 /** Imports that close a cycle between files today ('from -> to'); the graph without them is acyclic. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { headerBlockEnd } from '../../mime/index.js';
-import type { CaptureMailbox, CapturedMessage } from '../../transports/capture/capture-mailbox.js';
+import type { CaptureMailbox, CapturedMessage } from '../../core/dev-mailbox.js';
 import { escapeHtml, renderPage, sendHtml } from './html.js';
 
 /** The list page shows this many newest messages. */

@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { isGatewayError } from '../../core/gateway-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { GmailLinks } from '../../tenants/gmail/gmail-link.js';
-import { classifyGoogleError } from '../../transports/gmail/gmail-errors.js';
+import { linkFailure } from '../../tenants/gmail/link-failure.js';
 import { escapeHtml, renderPage, sendHtml } from './html.js';
 import { apiCatalog, markLanguage, requestLanguage } from './v1/localise.js';
 
@@ -70,9 +70,9 @@ export function createGmailCallbackRouter(deps: GmailCallbackDeps): Router {
     } catch (err) {
       if (isGatewayError(err, 'E_INVALID')) return page(res, 400, 'Gmail not linked', err.message);
       if (isGatewayError(err, 'E_CONFLICT')) return page(res, 409, 'Gmail not linked', err.message);
-      const failure = classifyGoogleError(err, deps.clock());
-      deps.logger.warn({ reason: failure.reply }, 'Gmail link callback failed');
-      if (failure.kind === 'link-broken' || failure.kind === 'bounce') {
+      const failure = linkFailure(err, deps.clock());
+      deps.logger.warn({ reason: failure.reason }, 'Gmail link callback failed');
+      if (failure.refused) {
         return page(
           res,
           400,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.js';
-import type { CaptureMailbox } from '../../transports/capture/capture-mailbox.js';
+import type { CaptureMailbox } from '../../core/dev-mailbox.js';
 import { devMailboxGuard, type DevMailboxAccess } from './dev-mailbox-access.js';
 import { createDevMailboxRouter } from './dev-mailbox-routes.js';
 import { securityHeaders } from './security-headers.js';

@@ -5,29 +5,7 @@ import { parseMail } from '../../mime/parse-mail.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { isQueueId, newQueueId } from '../../core/ids.js';
 import { headerBlockEnd } from '../../mime/index.js';
-import type { Envelope } from '../../core/types.js';
-
-/** What the dev mailbox shows in its list; the `.json` sidecar of each `.eml`. */
-export interface CapturedMessage {
-  readonly id: string;
-  readonly capturedAt: number;
-  readonly envelope: Envelope;
-  /** Decoded Subject header; '' when the message has none. */
-  readonly subject: string;
-  readonly size: number;
-}
-
-/**
- * The dev mailbox: outgoing mail kept on disk instead of sent (delivery.mode capture).
- * Each message is `<dir>/<id>.eml` (the exact bytes) plus `<id>.json`. Ids sort by time.
- */
-export interface CaptureMailbox {
-  save(envelope: Envelope, raw: Buffer): Promise<CapturedMessage>;
-  /** Newest first, at most `limit`. */
-  list(limit?: number): Promise<CapturedMessage[]>;
-  get(id: string): Promise<CapturedMessage | undefined>;
-  raw(id: string): Promise<Buffer | undefined>;
-}
+import type { CaptureMailbox, CapturedMessage } from '../../core/dev-mailbox.js';
 
 export interface CaptureMailboxOptions {
   /** Older messages are deleted beyond this many (default 1000), so a dev box never fills up. */
@@ -38,6 +16,10 @@ export interface CaptureMailboxOptions {
 /** Headers are read from at most this many leading bytes. */
 const HEADER_SCAN_LIMIT = 256 * 1024;
 
+/**
+ * The dev mailbox on disk: each message is `<dir>/<id>.eml` (the exact bytes) plus `<id>.json`.
+ * Ids sort by time.
+ */
 export function openCaptureMailbox(dir: string, opts: CaptureMailboxOptions = {}): CaptureMailbox {
   const maxMessages = Math.max(1, opts.maxMessages ?? 1000);
   const clock = opts.clock ?? systemClock;

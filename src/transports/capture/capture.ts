@@ -1,5 +1,5 @@
 import type { DeliveryResult, Transport } from '../../core/types.js';
-import type { CaptureMailbox } from './capture-mailbox.js';
+import type { CaptureMailbox } from '../../core/dev-mailbox.js';
 
 /**
  * The dev transport: every recipient is "delivered" into the local mailbox, nothing leaves

@@ -1,32 +1,7 @@
 import type { Envelope, Transport } from '../../core/types.js';
 import { NO_TLS_FOR_AUTH } from './client/handshake.js';
 import type { TenantHopConfig } from './tenant-hop.js';
-
-/**
- * The test-send of a tenant's own SMTP server: one test invoice through the given
- * settings, answered with a short classified outcome. Never the server's own words: the
- * host is the tenant's choice, so echoing its banner or replies would make the test-send a
- * probe of whatever listens there. A fresh transport per test (never the delivery cache),
- * closed afterwards.
- */
-export type TestSendOutcome =
-  | 'sent'
-  | 'auth-failed'
-  | 'no-tls'
-  | 'tls-failed'
-  | 'address-not-allowed'
-  | 'connection-refused'
-  | 'timed-out'
-  | 'host-not-found'
-  | 'refused'
-  | 'failed';
-
-export interface TestSendResult {
-  readonly ok: boolean;
-  readonly outcome: TestSendOutcome;
-  /** A fixed phrase per outcome ("connected, TLS ok, login refused"), at most with the reply code. */
-  readonly summary: string;
-}
+import type { TestSendOutcome, TestSendResult } from '../../core/test-send-result.js';
 
 export interface TestSendInput {
   readonly hop: TenantHopConfig;
@@ -88,6 +63,13 @@ export function explainReply(
   return { ok: false, outcome: 'failed', summary: 'sending failed' };
 }
 
+/**
+ * The test-send of a tenant's own SMTP server: one test invoice through the given
+ * settings, answered with a short classified outcome. Never the server's own words: the
+ * host is the tenant's choice, so echoing its banner or replies would make the test-send a
+ * probe of whatever listens there. A fresh transport per test (never the delivery cache),
+ * closed afterwards.
+ */
 export async function testSend(
   input: TestSendInput,
   create: (hop: TenantHopConfig) => Transport,

@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, startHttp, type HealthReport, type HttpServerHandle } from '../../../src/admin/api/http-app.js';
 import { createMetrics } from '../../../src/admin/api/metrics.js';
-import { openCaptureMailbox, type CaptureMailbox } from '../../../src/transports/capture/capture-mailbox.js';
+import type { CaptureMailbox } from '../../../src/core/dev-mailbox.js';
+import { openCaptureMailbox } from '../../../src/transports/capture/capture-mailbox.js';
 import { nextMillisecond } from '../../helpers/wait-for.js';
 
 const EVIL = '<script>alert("x")</script> & \'co\'';

@@ -5,8 +5,8 @@ import type { ContentSettingsStore } from '../../../pipeline/content/content-set
 import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
 import type { SenderSettings } from '../../../tenants/sender-settings.js';
 import type { SenderSettingsStore } from '../../../tenants/sender-settings-store.js';
-import type { TenantTargetPolicy } from '../../../transports/egress/tenant-target-policy.js';
-import type { TestSendResult } from '../../../transports/smtp/tenant-smtp-test.js';
+import type { TenantTargetPolicy } from '../../../tenants/tenant-target-policy.js';
+import type { TestSendResult } from '../../../core/test-send-result.js';
 
 /*
  * What the optional route groups need besides the common API deps (api-deps.ts), wired in

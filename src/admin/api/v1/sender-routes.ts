@@ -11,7 +11,7 @@ import {
 } from '../../../tenants/sender-settings.js';
 import { isAccountantCopy } from '../../../pipeline/copies/sender-accountant.js';
 import { ownSmtpNeedsTest, ownSmtpTested } from '../../../tenants/own-smtp-hold.js';
-import type { TenantTargetPolicy } from '../../../transports/egress/tenant-target-policy.js';
+import type { TenantTargetPolicy } from '../../../tenants/tenant-target-policy.js';
 import type { ApiDeps } from './api-deps.js';
 import type { SenderApiDeps } from './route-deps.js';
 

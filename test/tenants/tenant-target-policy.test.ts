@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../../src/config/schema.js';
-import { createTargetGuard } from '../../../src/transports/egress/target-guard.js';
-import { portMatcher, tenantTargetPolicy } from '../../../src/transports/egress/tenant-target-policy.js';
+import { configSchema } from '../../src/config/schema.js';
+import { createTargetGuard } from '../../src/transports/egress/target-guard.js';
+import { portMatcher, tenantTargetPolicy } from '../../src/tenants/tenant-target-policy.js';
 
 const noDns = { resolve4: async () => [], resolve6: async () => [] };
 

@@ -1,4 +1,4 @@
-import { literalAddress, type TargetGuard } from './target-guard.js';
+import { literalAddress, type TargetGuard } from '../transports/egress/target-guard.js';
 
 /**
  * What a tenant may save as its own SMTP server: a port from the operator's list, and, when the

@@ -1,0 +1,22 @@
+/**
+ * The outcome of a test-send through a tenant's own SMTP server, as the sender routes show it. Here,
+ * not in transports/smtp/, because the transport classifies it and the admin API answers with it.
+ */
+export type TestSendOutcome =
+  | 'sent'
+  | 'auth-failed'
+  | 'no-tls'
+  | 'tls-failed'
+  | 'address-not-allowed'
+  | 'connection-refused'
+  | 'timed-out'
+  | 'host-not-found'
+  | 'refused'
+  | 'failed';
+
+export interface TestSendResult {
+  readonly ok: boolean;
+  readonly outcome: TestSendOutcome;
+  /** A fixed phrase per outcome ("connected, TLS ok, login refused"), at most with the reply code. */
+  readonly summary: string;
+}
