@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Config } from './config/schema.js';
 import { httpHostOf, isLoopbackAddress } from './config/http-host.js';
 import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { QueuedMessage, Route, Tenant, Transport } from './core/types.js';
-import { newQueueId } from './core/ids.js';
+import type { QueuedMessage } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
 import { startRetentionSweeper } from './queue/retention.js';
@@ -14,35 +12,21 @@ import { openTenantStore } from './tenants/lmdb-tenant-store.js';
 import { createMetrics } from './admin/api/metrics.js';
 import { createHttpApp, startHttp } from './admin/api/http-app.js';
 import { openConfigApi } from './admin/api/v1/config-api.js';
-import { openSecretBox, type SecretBox } from './secrets/secret-box.js';
+import { openSecretBox } from './secrets/secret-box.js';
 import { loadOrCreateTls } from './receive/smtp/tls-material.js';
 import { createSmtpListener, type SmtpListener } from './receive/smtp/smtp-listener.js';
 import { createDelivery } from './delivery/scheduler.js';
 import { releaseAfterTest } from './tenants/own-smtp-hold.js';
-import { createSmarthostTransport } from './transports/smtp/smarthost.js';
-import { createDirectMxTransport, systemResolver } from './transports/smtp/direct-mx.js';
-import { hostResolver } from './transports/smtp/mx-resolver.js';
-import { createCaptureTransport } from './transports/capture/capture.js';
 import { openCaptureMailbox } from './transports/capture/capture-mailbox.js';
-import type { CaptureMailbox } from './core/dev-mailbox.js';
 import { platformRoutes } from './pipeline/routing.js';
 import type { PipelineDeps } from './pipeline/shared.js';
 import { createPipeline } from './pipeline/index.js';
 import { renderOnce } from './pipeline/render-once.js';
 import { withExtraRecipients } from './receive/smtp/data-handler.js';
 import { openDomains } from './tenants/domains/open-domains.js';
-import { createSenderGuard, ownedByOthers } from './tenants/ownership/sender-guard.js';
-import type { DomainDirectory } from './tenants/ownership/sender-domains.js';
-import { queueAccountantCopy, type AccountantDeps } from './pipeline/copies/sender-accountant.js';
-import { openSenderSettingsStore, type SenderSettingsStore } from './tenants/sender-settings-store.js';
-import { smtpPasswordContext, type SenderSettings } from './tenants/sender-settings.js';
-import { createRelayTransport, type HopProblem } from './transports/smtp/tenant-smtp.js';
-import { testSend } from './transports/smtp/tenant-smtp-test.js';
-import { testInvoiceFor } from './pipeline/content/test-invoice.js';
-import { tenantHopFactory, type TenantHopConfig } from './transports/smtp/tenant-hop.js';
-import { createTargetGuard, type TargetGuard } from './transports/egress/target-guard.js';
-import { tenantTargetPolicy } from './tenants/tenant-target-policy.js';
-import type { SenderApiDeps } from './admin/api/v1/sender-routes.js';
+import { createSenderGuard } from './tenants/ownership/sender-guard.js';
+import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
+import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openOpenStore } from './feedback/opens/open-store.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
@@ -54,6 +38,9 @@ import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runne
 import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
 import { openTenantLimits } from './tenants/tenant-limits-service.js';
 import { defaultMinFreeBytes, diskReadiness, startDiskWatermark } from './store/disk-watermark.js';
+import { buildTransports } from './transports/transport-table.js';
+import { ownServerHealth } from './tenants/own-smtp-broken.js';
+import { senderApi } from './compose/sender-api.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -67,7 +54,7 @@ export interface Gateway {
 
 /**
  * The composition root: builds every part from the config and starts the listeners.
- * Only this file knows every folder.
+ * Only this file and its parts in compose/ know every folder.
  */
 export async function startGateway(
   config: Config,
@@ -117,7 +104,11 @@ export async function startGateway(
     { messages: queue, notify: () => delivery.notify() },
     metrics,
   );
-  const transportFor = buildTransports(config, logger, mailbox, senderSettings, clock, gmail.transport);
+  const transportFor = buildTransports(config, logger, {
+    mailbox,
+    gmail: gmail.transport,
+    ...ownServerHealth(senderSettings, clock, logger),
+  });
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX: bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
   const mx = openMx({
@@ -342,171 +333,4 @@ export async function startGateway(
   function buildTransportsClose(): Array<Promise<void>> {
     return transportFor.all().map((t) => t.close());
   }
-}
-
-interface TransportTable {
-  (route: Route): Transport;
-  all(): Transport[];
-}
-
-function buildTransports(
-  config: Config,
-  logger: Logger,
-  mailbox: CaptureMailbox | undefined,
-  senderSettings: SenderSettingsStore,
-  clock: Clock,
-  gmail?: Transport,
-): TransportTable {
-  const d = config.delivery;
-  const timeouts = { connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs };
-  const capture = mailbox ? createCaptureTransport(mailbox) : undefined;
-  const smarthost = d.smarthost
-    ? createSmarthostTransport(d.smarthost, {
-        logger,
-        ...timeouts,
-        name: 'smarthost',
-        heloName: config.hostname,
-        tlsCa: d.smarthost.caFile ? [readFileSync(d.smarthost.caFile)] : undefined,
-      })
-    : undefined;
-  const guard = targetGuard(config);
-  const direct =
-    d.mode === 'direct'
-      ? createDirectMxTransport({
-          port: d.direct.port,
-          resolver: systemResolver(d.direct.resolver),
-          heloName: config.hostname,
-          logger,
-          ...timeouts,
-          guard,
-          maxConnectionsPerHost: d.concurrencyPerDestination,
-        })
-      : undefined;
-  const relay = createRelayTransport({
-    create: tenantHops(config, logger, guard),
-    logger,
-    onHopFailure: (tenantId, problem, reply) => {
-      markBroken(senderSettings, tenantId, problem, reply, clock(), logger);
-    },
-    onHopOk: (tenantId) => {
-      clearBroken(senderSettings, tenantId, logger);
-    },
-  });
-  const table = (route: Route): Transport => {
-    if (route.kind === 'relay') return relay;
-    if (route.kind === 'gmail' && gmail) return gmail;
-    const t = route.kind === 'capture' ? capture : route.kind === 'smarthost' ? smarthost : direct;
-    if (!t) throw new Error(`no transport configured for route ${route.kind}`);
-    return t;
-  };
-  table.all = () => [capture, smarthost, direct, relay, gmail].filter((t): t is Transport => t !== undefined);
-  return table;
-}
-
-/** What tenant-chosen targets (own servers, recipients' MX hosts) may resolve to. */
-function targetGuard(config: Config): TargetGuard {
-  const d = config.delivery;
-  return createTargetGuard({ allow: d.allowPrivateTargets, resolver: hostResolver(d.direct.resolver) });
-}
-
-function tenantHops(config: Config, logger: Logger, guard: TargetGuard): (hop: TenantHopConfig) => Transport {
-  const d = config.delivery;
-  return tenantHopFactory({
-    logger,
-    connectTimeoutMs: d.connectTimeoutMs,
-    sendTimeoutMs: d.sendTimeoutMs,
-    heloName: config.hostname,
-    guard,
-  });
-}
-
-const PROBLEM_WORDS: Record<HopProblem, string> = {
-  'auth-failed': 'the server refused our login',
-  'host-not-found': 'the server name was not found',
-  'connection-refused': 'the server refused the connection',
-  'address-not-allowed': 'the server address is inside the network and not allowed',
-  'no-tls-for-login': 'the server offers no TLS, so the password was not sent',
-};
-
-function markBroken(
-  store: SenderSettingsStore,
-  tenantId: string,
-  problem: HopProblem,
-  reply: string,
-  now: number,
-  logger: Logger,
-): void {
-  if (store.get(tenantId).broken) return;
-  const reason = `${PROBLEM_WORDS[problem]}: ${reply}`;
-  logger.warn({ tenantId, problem }, 'own SMTP server settings flagged broken; mail is deferred until they are fixed');
-  store
-    .update(tenantId, (s) => (s.smtp ? { ...s, broken: { at: now, reason } } : s))
-    .catch((err: unknown) => logger.error({ tenantId, err }, 'could not flag sender settings broken'));
-}
-
-function clearBroken(store: SenderSettingsStore, tenantId: string, logger: Logger): void {
-  if (!store.get(tenantId).broken) return;
-  store
-    .update(tenantId, (s) => {
-      const { broken: _b, ...rest } = s;
-      return rest;
-    })
-    .catch((err: unknown) => logger.error({ tenantId, err }, 'could not clear the broken flag'));
-}
-
-/**
- * The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies.
- * `accountant.content` also gives the test invoice the tenant's language and layout.
- */
-function senderApi(
-  config: Config,
-  logger: Logger,
-  clock: Clock,
-  store: SenderSettingsStore,
-  secrets: SecretBox,
-  accountant: AccountantDeps,
-  domains: DomainDirectory,
-): SenderApiDeps {
-  const guard = targetGuard(config);
-  const create = tenantHops(config, logger, guard);
-  return {
-    store,
-    ownedByOthers: (tenantId, localPart, address) =>
-      ownedByOthers({ domains, platform: config.platform }, tenantId, localPart, address),
-    targets: tenantTargetPolicy(guard, config.delivery.allowedTenantPorts),
-    testSendLimit: { perWindow: config.delivery.testSendsPerWindow, windowMs: config.delivery.testSendWindowMs },
-    seal: (plaintext, context) => secrets.seal(plaintext, context),
-    testSend: async (tenant: Tenant, settings: SenderSettings, to: string) => {
-      const smtp = settings.smtp;
-      if (!smtp) throw new Error('no own SMTP server settings');
-      const pass =
-        smtp.passwordSealed === undefined
-          ? undefined
-          : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
-      const hop: TenantHopConfig = {
-        host: smtp.host,
-        port: smtp.port,
-        tls: smtp.tls,
-        rejectUnauthorized: smtp.rejectUnauthorized,
-        maxConnections: 1,
-        ...(smtp.user !== undefined ? { user: smtp.user, pass: pass ?? '' } : {}),
-        ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
-      };
-      const from = settings.ownAddress ?? (smtp.user?.includes('@') ? smtp.user : to);
-      const message = await testInvoiceFor(accountant.content, {
-        tenant,
-        displayName: settings.displayName,
-        from,
-        to,
-        hostname: config.hostname,
-        now: clock(),
-      });
-      return testSend({ hop, from, to, message }, create);
-    },
-    sendToAccountant: async (message: QueuedMessage, body: Buffer, address: string) => {
-      const copy = await queueAccountantCopy(accountant, message, body, address, { id: newQueueId(clock()) });
-      if (!copy) throw new Error('accountant copy was not queued');
-      return copy;
-    },
-  };
 }

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { parseIpRange, inRange, type IpRange } from '../../core/ip-match.js';
 import { embeddedV4, nonPublicReason, parseIp } from './address-ranges.js';
-import type { MxResolver } from '../smtp/mx-resolver.js';
+import type { Config } from '../../config/schema.js';
+import { hostResolver, type MxResolver } from '../smtp/mx-resolver.js';
 
 /**
  * The one check before a connection made on a tenant's behalf (its own SMTP server, a
@@ -93,4 +94,10 @@ export function createTargetGuard(opts: TargetGuardOptions): TargetGuard {
 function isDefinite(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'ENOTFOUND' || code === 'ENODATA';
+}
+
+/** What tenant-chosen targets (own servers, recipients' MX hosts) may resolve to, as the operator configured it. */
+export function configuredTargetGuard(config: Config): TargetGuard {
+  const d = config.delivery;
+  return createTargetGuard({ allow: d.allowPrivateTargets, resolver: hostResolver(d.direct.resolver) });
 }

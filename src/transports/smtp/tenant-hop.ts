@@ -1,4 +1,4 @@
-import type { SmarthostConfig } from '../../config/schema.js';
+import type { Config, SmarthostConfig } from '../../config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { Transport } from '../../core/types.js';
 import { createSmarthostTransport } from './smarthost.js';
@@ -36,4 +36,20 @@ export function tenantHopFactory(opts: TenantHopOptions): (hop: TenantHopConfig)
       resolveTarget: (host) => opts.guard.resolve(host),
       authNeedsTls: hop.allowPlaintextAuth !== true,
     });
+}
+
+/** The factory with the operator's delivery timeouts and HELO name. */
+export function configuredTenantHops(
+  config: Config,
+  logger: Logger,
+  guard: TargetGuard,
+): (hop: TenantHopConfig) => Transport {
+  const d = config.delivery;
+  return tenantHopFactory({
+    logger,
+    connectTimeoutMs: d.connectTimeoutMs,
+    sendTimeoutMs: d.sendTimeoutMs,
+    heloName: config.hostname,
+    guard,
+  });
 }
