@@ -1,16 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/tenants/password.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../../helpers/inbound-harness.js';
+import { FakeTenants, makeTenant } from '../../helpers/inbound-harness.js';
+import { inboundFixture } from '../../helpers/inbound-fixture.js';
+
+const inbound = inboundFixture();
 
 const PASSWORD = 'correct horse battery staple';
-let tls: TlsMaterial;
 let tenants: FakeTenants;
-let running: Running | undefined;
 
 beforeAll(async () => {
-  tls = await testTls();
   const hash = await hashPassword(PASSWORD);
   tenants = new FakeTenants([
     makeTenant({ id: 'acme', smtpUsername: 'acme', smtpPasswordHash: hash }),
@@ -19,10 +18,6 @@ beforeAll(async () => {
     makeTenant({ id: 'office', allowedIps: ['127.0.0.3'], requireTls: true }),
     makeTenant({ id: 'printer', allowedIps: ['127.0.0.4'] }),
   ]);
-});
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
 });
 
 function plain(authzid: string, user: string, pass: string): string {
@@ -37,7 +32,7 @@ async function session(port: number, opts: { tls?: boolean; localAddress?: strin
 
 describe('AUTH PLAIN authorisation identity (RFC 4616)', () => {
   it('refuses an authzid other than the login with 535 5.7.8, so a tenant cannot act as another', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true });
+    const running = await inbound.start({ tenants, implicitTls: true });
     const rival = await session(running.port, { tls: true });
     expect((await rival.command(`AUTH PLAIN ${plain('acme', 'rival', PASSWORD)}`)).last).toMatch(/^535 5\.7\.8 /);
     rival.close();
@@ -57,7 +52,7 @@ describe('AUTH only after TLS', () => {
   it(
     'does not advertise AUTH before STARTTLS and refuses it with 538 5.7.11, ' + 'even for a plaintext-allowed tenant',
     async () => {
-      running = await startInbound({ tls, tenants });
+      const running = await inbound.start({ tenants });
       const { client } = await RawSmtp.open(running.port);
       const ehlo = await client.expect('EHLO client.test', 250);
       expect(ehlo.lines).toContain('STARTTLS');
@@ -79,7 +74,7 @@ describe('AUTH only after TLS', () => {
     'on a listener marked plaintext-allowed, advertises AUTH and lets only tenants that allow it log in in the ' +
       'clear',
     async () => {
-      running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
+      const running = await inbound.start({ tenants, smtp: { allowPlaintextAuth: true } });
       const client = await session(running.port);
       expect((await client.command(`AUTH PLAIN ${plain('', 'acme', PASSWORD)}`)).last).toMatch(/^538 5\.7\.11 /);
       expect((await client.command(`AUTH PLAIN ${plain('', 'legacy', PASSWORD)}`)).code).toBe(235);
@@ -90,7 +85,7 @@ describe('AUTH only after TLS', () => {
   it(
     'refuses MAIL FROM on a plaintext session of a tenant that requires TLS with 530 5.7.0; ' + 'others are unaffected',
     async () => {
-      running = await startInbound({ tls, tenants });
+      const running = await inbound.start({ tenants });
       const plainSession = await session(running.port, { localAddress: '127.0.0.3' });
       expect((await plainSession.command('MAIL FROM:<scan@office.example>')).last).toBe(
         '530 5.7.0 Must issue a STARTTLS command first',
@@ -109,7 +104,7 @@ describe('AUTH only after TLS', () => {
   );
 
   it('accepts the TLS-requiring tenant over TLS', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true });
+    const running = await inbound.start({ tenants, implicitTls: true });
     const client = await session(running.port, { tls: true, localAddress: '127.0.0.3' });
     expect((await client.send('scan@office.example', ['c@example.com'], 'Subject: x\r\n\r\nhi')).code).toBe(250);
     client.close();
@@ -129,7 +124,7 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
   it(
     'failures from one address lock the user out from that address only; ' + 'the right password works from another',
     async () => {
-      running = await startInbound({ tls, tenants, implicitTls: true, smtp: { auth: limits } });
+      const running = await inbound.start({ tenants, implicitTls: true, smtp: { auth: limits } });
       const attacker = await session(running.port, { tls: true, localAddress: '127.0.0.2' });
       for (let i = 0; i < 6; i++)
         expect((await attacker.command(`AUTH PLAIN ${plain('', 'acme', `guess${i}`)}`)).code).toBe(535);
@@ -146,8 +141,7 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
   );
 
   it('answers a throttled unknown user exactly like a throttled known one, after the same backoff', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants,
       implicitTls: true,
       smtp: { auth: { ...limits, failureDelayMs: 150, maxFailureDelayMs: 150 } },
@@ -172,8 +166,7 @@ describe('AUTH throttles an attacker cannot turn against a victim', () => {
   });
 
   it('throttles an IP across user names, without touching other IPs', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants,
       implicitTls: true,
       smtp: { auth: { ...limits, maxFailuresPerIp: 4 } },

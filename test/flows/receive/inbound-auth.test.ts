@@ -1,26 +1,21 @@
 import nodemailer from 'nodemailer';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../../../src/tenants/password.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../../helpers/inbound-harness.js';
+import { FakeTenants, makeTenant } from '../../helpers/inbound-harness.js';
+import { inboundFixture } from '../../helpers/inbound-fixture.js';
+
+const inbound = inboundFixture();
 
 const PASSWORD = 'correct horse battery staple';
-let tls: TlsMaterial;
 let tenants: FakeTenants;
-let running: Running | undefined;
 
 beforeAll(async () => {
-  tls = await testTls();
   const hash = await hashPassword(PASSWORD);
   tenants = new FakeTenants([
     makeTenant({ id: 'acme', smtpUsername: 'acme', smtpPasswordHash: hash }),
     makeTenant({ id: 'legacy', smtpUsername: 'legacy', smtpPasswordHash: hash, allowPlaintextAuth: true }),
   ]);
-});
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
 });
 
 function transport(port: number, user: string, pass: string, method: 'PLAIN' | 'LOGIN', tlsMode: 'starttls' | 'none') {
@@ -44,7 +39,7 @@ function plain(user: string, pass: string): string {
 
 describe('SMTP AUTH', () => {
   it.each(['PLAIN', 'LOGIN'] as const)('accepts AUTH %s over STARTTLS and queues for the tenant', async (method) => {
-    running = await startInbound({ tls, tenants });
+    const running = await inbound.start({ tenants });
     const info = await transport(running.port, 'acme', PASSWORD, method, 'starttls').sendMail(mail);
     expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as [0-9A-Z]{26}$/);
     expect(running.queued).toHaveLength(1);
@@ -53,7 +48,7 @@ describe('SMTP AUTH', () => {
   });
 
   it('refuses a wrong password with 535 5.7.8', async () => {
-    running = await startInbound({ tls, tenants });
+    const running = await inbound.start({ tenants });
     const err = await transport(running.port, 'acme', 'wrong', 'PLAIN', 'starttls')
       .sendMail(mail)
       .catch((e: unknown) => e);
@@ -67,7 +62,7 @@ describe('SMTP AUTH', () => {
     'refuses AUTH before TLS with 538 5.7.11 unless the tenant allows plaintext AUTH (on a plaintext-allowed ' +
       'listener)',
     async () => {
-      running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
+      const running = await inbound.start({ tenants, smtp: { allowPlaintextAuth: true } });
       const err = await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'none')
         .sendMail(mail)
         .catch((e: unknown) => e);
@@ -80,7 +75,7 @@ describe('SMTP AUTH', () => {
   );
 
   it('gives unknown users the 538 reply too on a plaintext session (no user enumeration)', async () => {
-    running = await startInbound({ tls, tenants, smtp: { allowPlaintextAuth: true } });
+    const running = await inbound.start({ tenants, smtp: { allowPlaintextAuth: true } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     expect((await client.command(`AUTH PLAIN ${plain('nobody', 'x')}`)).last).toMatch(/^538 5\.7\.11 /);
@@ -88,8 +83,7 @@ describe('SMTP AUTH', () => {
   });
 
   it('closes a connection with 421 4.7.0 after maxFailuresPerConnection failures', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants,
       smtp: { allowPlaintextAuth: true, auth: { maxFailuresPerConnection: 2 } },
     });
@@ -110,8 +104,7 @@ describe('SMTP AUTH', () => {
         checks++;
         return verifyPassword(p, h);
       };
-      running = await startInbound({
-        tls,
+      const running = await inbound.start({
         tenants,
         verifyPassword: verify,
         smtp: {
@@ -134,8 +127,7 @@ describe('SMTP AUTH', () => {
   );
 
   it('throttles a user name per client IP, whatever the case of the name', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants,
       smtp: {
         allowPlaintextAuth: true,
@@ -160,7 +152,7 @@ describe('SMTP AUTH', () => {
       checks++;
       return verifyPassword(p, h);
     };
-    running = await startInbound({ tls, tenants, verifyPassword: verify });
+    const running = await inbound.start({ tenants, verifyPassword: verify });
     for (let i = 0; i < 3; i++) await transport(running.port, 'acme', PASSWORD, 'PLAIN', 'starttls').sendMail(mail);
     expect(checks).toBe(1);
     expect(running.queued).toHaveLength(3);

@@ -1,45 +1,14 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/gateway-error.js';
 import { hasBareLineEnding } from '../../../src/mime/line-endings.js';
-import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
 import { MemoryQueue } from '../../helpers/memory-queue.js';
-import { RawSmtp } from '../../helpers/raw-smtp.js';
-import {
-  FakeTenants,
-  HOSTNAME,
-  makeTenant,
-  startInbound,
-  testTls,
-  type Running,
-} from '../../helpers/inbound-harness.js';
+import { FakeTenants, HOSTNAME, makeTenant, type Running } from '../../helpers/inbound-harness.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
+import { inboundFixture, startData } from '../../helpers/inbound-fixture.js';
 
-let tls: TlsMaterial;
-let running: Running | undefined;
-const clients: RawSmtp[] = [];
+const inbound = inboundFixture();
+
 const tenants = new FakeTenants([makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] })]);
-
-beforeAll(async () => {
-  tls = await testTls();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-});
-
-async function open(port: number): Promise<RawSmtp> {
-  const { client } = await RawSmtp.open(port);
-  clients.push(client);
-  return client;
-}
-
-async function startData(c: RawSmtp, rcpts = ['b@example.com']): Promise<void> {
-  await c.expect('EHLO client.test', 250);
-  await c.expect('MAIL FROM:<a@office.example>', 250);
-  for (const r of rcpts) await c.expect(`RCPT TO:<${r}>`, 250);
-  await c.expect('DATA', 354);
-}
 
 function onlyBody(running: Running): Buffer {
   expect(running.queued).toHaveLength(1);
@@ -48,8 +17,8 @@ function onlyBody(running: Running): Buffer {
 
 describe('DATA content checks', () => {
   it('refuses a NUL byte with 550 5.6.0', async () => {
-    running = await startInbound({ tls, tenants });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const c = await inbound.open(running.port);
     const reply = await c.send('a@office.example', ['b@example.com'], 'Subject: x\r\n\r\nab\0cd');
     expect(reply.last).toMatch(/^550 5\.6\.0 /);
     expect(running.queued).toHaveLength(0);
@@ -57,8 +26,8 @@ describe('DATA content checks', () => {
   });
 
   it('stores bare-LF mail (old invoicing software) with CRLF line endings', async () => {
-    running = await startInbound({ tls, tenants });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const c = await inbound.open(running.port);
     await startData(c);
     c.write('Subject: bare\nFrom: a@office.example\n\nline 1\nline 2\r\n.\r\n');
     expect((await c.reply()).code).toBe(250);
@@ -81,8 +50,8 @@ describe('line-ending variants and SMTP smuggling', () => {
   ];
 
   async function sendVariant(terminator: string, byteByByte: boolean): Promise<Buffer> {
-    running = await startInbound({ tls, tenants });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const c = await inbound.open(running.port);
     await startData(c);
     const payload = Buffer.from(`Subject: smuggle\r\n\r\nline one${terminator}${smuggled}`, 'latin1');
     if (byteByByte) {
@@ -116,11 +85,10 @@ describe('line-ending variants and SMTP smuggling', () => {
   });
 
   it('control: a real CRLF.CRLF ends the message and the next transaction is a second message', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants: new FakeTenants([makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] })]),
     });
-    const c = await open(running.port);
+    const c = await inbound.open(running.port);
     await startData(c);
     c.write(`Subject: ok\r\n\r\nline one\r\n.\r\n${smuggled}`);
     expect((await c.reply()).code).toBe(250);
@@ -154,22 +122,22 @@ describe('malformed structure', () => {
   ];
 
   it.each(cases)('refuses %s with 554 5.6.0 and keeps serving', async (_name, make, why) => {
-    running = await startInbound({ tls, tenants });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const c = await inbound.open(running.port);
     const reply = await c.send('a@office.example', ['b@example.com'], make());
     expect(reply.last).toMatch(/^554 5\.6\.0 Malformed message: /);
     expect(reply.last).toMatch(why);
-    const next = await open(running.port);
+    const next = await inbound.open(running.port);
     expect((await next.send('a@office.example', ['b@example.com'], 'Subject: fine\r\n\r\nok')).code).toBe(250);
     expect(running.queued).toHaveLength(1);
     expect(running.metrics.rejections).toEqual(['malformed']);
   });
 
   it('accepts 32 levels of nesting and 1000 parts', async () => {
-    running = await startInbound({ tls, tenants });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const c = await inbound.open(running.port);
     expect((await c.send('a@office.example', ['b@example.com'], mime(32))).code).toBe(250);
-    const d = await open(running.port);
+    const d = await inbound.open(running.port);
     expect((await d.send('a@office.example', ['b@example.com'], manyParts(1000))).code).toBe(250);
   });
 });
@@ -178,8 +146,8 @@ describe('trace headers', () => {
   const now = Date.UTC(2025, 6, 1, 9, 5, 0);
 
   it('prepends Received:, appends Date: and Message-ID:, and leaves every other byte alone', async () => {
-    running = await startInbound({ tls, tenants, clock: () => now });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, clock: () => now });
+    const c = await inbound.open(running.port);
     await startData(c);
     const headers =
       'From: "Acme" <a@office.example>\r\nSubject: =?utf-8?q?Factuur?=\r\n  folded on\r\nX-Odd:no-space\r\n';
@@ -201,8 +169,8 @@ describe('trace headers', () => {
   });
 
   it('keeps the client Date: and Message-ID:, and omits "for" with several recipients', async () => {
-    running = await startInbound({ tls, tenants, clock: () => now });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, clock: () => now });
+    const c = await inbound.open(running.port);
     await startData(c, ['b@example.com', 'c@example.com']);
     const message = 'date: Mon, 30 Jun 2025 10:00:00 +0200\r\nMESSAGE-ID:\r\n <own@client.test>\r\n\r\nhi\r\n';
     c.write(`${message}.\r\n`);
@@ -214,8 +182,8 @@ describe('trace headers', () => {
   });
 
   it('adds a header block to plain text that has none', async () => {
-    running = await startInbound({ tls, tenants, clock: () => now });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, clock: () => now });
+    const c = await inbound.open(running.port);
     expect((await c.send('a@office.example', ['b@example.com'], 'just a line of text\r\nand another')).code).toBe(250);
     expect(onlyBody(running).toString()).toMatch(
       /Message-ID: <[0-9A-Z]{26}@mx\.postbode\.test>\r\n\r\njust a line of text\r\nand another\r\n$/,
@@ -231,8 +199,8 @@ describe('durable before 250', () => {
       new Promise<void>((resolve) => {
         release = resolve;
       });
-    running = await startInbound({ tls, tenants, queue });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, queue });
+    const c = await inbound.open(running.port);
     await startData(c);
     c.write('Subject: held\r\n\r\nx\r\n.\r\n');
     const pending = c.reply();
@@ -259,8 +227,8 @@ describe('durable before 250', () => {
     queue.beforeDurable = async () => {
       if (full) throw new GatewayError('E_STORAGE_FULL', 'map full');
     };
-    running = await startInbound({ tls, tenants, queue });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, queue });
+    const c = await inbound.open(running.port);
     expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(
       /^452 4\.3\.1 /,
     );
@@ -279,8 +247,8 @@ describe('durable before 250', () => {
     queue.beforeDurable = async () => {
       throw new Error('disk on fire');
     };
-    running = await startInbound({ tls, tenants, queue });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, queue });
+    const c = await inbound.open(running.port);
     expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(
       /^451 4\.3\.0 /,
     );

@@ -1,30 +1,25 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/tenants/password.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../../helpers/inbound-harness.js';
+import { FakeTenants, makeTenant } from '../../helpers/inbound-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { inboundFixture } from '../../helpers/inbound-fixture.js';
+
+const inbound = inboundFixture();
 
 const PASSWORD = 'correct horse battery staple';
-let tls: TlsMaterial;
 let tenants: FakeTenants;
-let running: Running | undefined;
 
 beforeAll(async () => {
-  tls = await testTls();
   tenants = new FakeTenants([
     makeTenant({ id: 'acme', smtpUsername: 'acme', smtpPasswordHash: await hashPassword(PASSWORD) }),
     makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] }),
   ]);
 });
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 describe('junk commands', () => {
   it('answers NOOP, RSET, VRFY and HELP over the limit with an error after a growing delay, then closes', async () => {
-    running = await startInbound({ tls, tenants, smtp: { junkCommandLimit: 4, errorSleepMs: 10 } });
+    const running = await inbound.start({ tenants, smtp: { junkCommandLimit: 4, errorSleepMs: 10 } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     for (const cmd of ['NOOP', 'RSET', 'VRFY someone', 'HELP'])
@@ -45,8 +40,7 @@ describe('junk commands', () => {
   });
 
   it('never limits them in an authenticated session', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants,
       implicitTls: true,
       smtp: { junkCommandLimit: 2, errorSleepMs: 1_000 },
@@ -63,7 +57,7 @@ describe('junk commands', () => {
 
 describe('deadlines', () => {
   it('closes a client that drips a command one byte at a time with 421 4.4.2 after commandTimeoutMs', async () => {
-    running = await startInbound({ tls, tenants, smtp: { commandTimeoutMs: 600, socketTimeoutMs: 60_000 } });
+    const running = await inbound.start({ tenants, smtp: { commandTimeoutMs: 600, socketTimeoutMs: 60_000 } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     const started = Date.now();
@@ -81,7 +75,7 @@ describe('deadlines', () => {
   });
 
   it('does not cut off complete commands or a message being sent that take longer together', async () => {
-    running = await startInbound({ tls, tenants, smtp: { commandTimeoutMs: 400, socketTimeoutMs: 60_000 } });
+    const running = await inbound.start({ tenants, smtp: { commandTimeoutMs: 400, socketTimeoutMs: 60_000 } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     await client.expect('MAIL FROM:<billing@office.example>', 250);
@@ -89,19 +83,19 @@ describe('deadlines', () => {
     await client.expect('DATA', 354);
     for (let i = 0; i < 5; i++) {
       client.write(`X-Slow-${i}: ${'a'.repeat(10)}\r\n`);
-      await expectNothingFor(150, () => running?.metrics.rejections.length === 0, 'no cut-off while data flows');
+      await expectNothingFor(150, () => running.metrics.rejections.length === 0, 'no cut-off while data flows');
     }
     client.write('\r\nbody\r\n.\r\n');
     expect((await client.reply()).code).toBe(250);
     for (let i = 0; i < 3; i++) {
-      await expectNothingFor(250, () => running?.metrics.rejections.length === 0, 'no cut-off between commands');
+      await expectNothingFor(250, () => running.metrics.rejections.length === 0, 'no cut-off between commands');
       expect((await client.command('NOOP')).code).toBe(250);
     }
     client.close();
   });
 
   it('ends a session that lasts longer than sessionTimeoutMs, however busy, with 421 4.4.2', async () => {
-    running = await startInbound({ tls, tenants, smtp: { sessionTimeoutMs: 700 } });
+    const running = await inbound.start({ tenants, smtp: { sessionTimeoutMs: 700 } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     const started = Date.now();
@@ -120,13 +114,13 @@ describe('deadlines', () => {
   });
 
   it('lets a transaction in progress at the session deadline finish first', async () => {
-    running = await startInbound({ tls, tenants, smtp: { sessionTimeoutMs: 400 } });
+    const running = await inbound.start({ tenants, smtp: { sessionTimeoutMs: 400 } });
     const { client } = await RawSmtp.open(running.port);
     await client.expect('EHLO client.test', 250);
     await client.expect('MAIL FROM:<billing@office.example>', 250);
     await client.expect('RCPT TO:<c@example.com>', 250);
     await client.expect('DATA', 354);
-    await expectNothingFor(700, () => running?.queued.length === 0, 'the open transaction to wait past the deadline');
+    await expectNothingFor(700, () => running.queued.length === 0, 'the open transaction to wait past the deadline');
     client.write('Subject: x\r\n\r\nhi\r\n.\r\n');
     expect((await client.reply()).code).toBe(250);
     expect((await client.command('MAIL FROM:<billing@office.example>')).last).toMatch(/^421 4\.4\.2 /);
@@ -144,7 +138,7 @@ describe('mail loops', () => {
   it(
     'refuses a message with more than smtp.maxHops Received: fields with 554 5.4.6; ' + 'at the limit it is accepted',
     async () => {
-      running = await startInbound({ tls, tenants });
+      const running = await inbound.start({ tenants });
       const { client } = await RawSmtp.open(running.port);
       const looping = await client.send(
         'billing@office.example',
@@ -163,7 +157,7 @@ describe('mail loops', () => {
   );
 
   it('follows smtp.maxHops', async () => {
-    running = await startInbound({ tls, tenants, smtp: { maxHops: 3 } });
+    const running = await inbound.start({ tenants, smtp: { maxHops: 3 } });
     const { client } = await RawSmtp.open(running.port);
     expect(
       (await client.send('billing@office.example', ['c@example.com'], `${received(4)}Subject: loop\r\n\r\nhi`)).code,

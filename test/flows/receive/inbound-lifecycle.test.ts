@@ -1,49 +1,16 @@
 import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { pino } from 'pino';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSmtpListener } from '../../../src/receive/smtp/smtp-listener.js';
-import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
 import { MemoryQueue } from '../../helpers/memory-queue.js';
-import { RawSmtp } from '../../helpers/raw-smtp.js';
-import {
-  FakeTenants,
-  RecordingMetrics,
-  makeTenant,
-  smtpConfig,
-  startInbound,
-  testTls,
-  type Running,
-} from '../../helpers/inbound-harness.js';
+import { FakeTenants, RecordingMetrics, makeTenant, smtpConfig } from '../../helpers/inbound-harness.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
+import { inboundFixture, startData } from '../../helpers/inbound-fixture.js';
 
-let tls: TlsMaterial;
-let running: Running | undefined;
-const clients: RawSmtp[] = [];
+const inbound = inboundFixture();
+
 const tenants = new FakeTenants([makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] })]);
-
-beforeAll(async () => {
-  tls = await testTls();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-});
-
-async function open(port: number, opts: { tls?: boolean } = {}): Promise<RawSmtp> {
-  const { client, greeting } = await RawSmtp.open(port, opts);
-  expect(greeting.code).toBe(220);
-  clients.push(client);
-  return client;
-}
-
-async function startData(c: RawSmtp): Promise<void> {
-  await c.expect('EHLO client.test', 250);
-  await c.expect('MAIL FROM:<a@office.example>', 250);
-  await c.expect('RCPT TO:<b@example.com>', 250);
-  await c.expect('DATA', 354);
-}
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -58,8 +25,8 @@ function refused(port: number): Promise<boolean> {
 
 describe('transaction deadline', () => {
   it('cuts off a client that drips one byte at a time with 421 4.4.2 and closes the socket', async () => {
-    running = await startInbound({ tls, tenants, smtp: { transactionTimeoutMs: 500, socketTimeoutMs: 2_000 } });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, smtp: { transactionTimeoutMs: 500, socketTimeoutMs: 2_000 } });
+    const c = await inbound.open(running.port);
     await startData(c);
     const started = Date.now();
     let cut = false;
@@ -76,21 +43,21 @@ describe('transaction deadline', () => {
   });
 
   it('does not cut off a client that left its transaction with RSET', async () => {
-    running = await startInbound({ tls, tenants, smtp: { transactionTimeoutMs: 300 } });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, smtp: { transactionTimeoutMs: 300 } });
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     await c.expect('MAIL FROM:<a@office.example>', 250);
     await c.expect('RSET', 250);
     for (let i = 0; i < 5; i++) {
-      await expectNothingFor(100, () => running?.metrics.rejections.length === 0, 'no cut-off after RSET');
+      await expectNothingFor(100, () => running.metrics.rejections.length === 0, 'no cut-off after RSET');
       expect((await c.command('NOOP')).code).toBe(250);
     }
     expect(running.metrics.rejections).toEqual([]);
   });
 
   it('lets consecutive quick transactions on one connection through', async () => {
-    running = await startInbound({ tls, tenants, smtp: { transactionTimeoutMs: 300 } });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants, smtp: { transactionTimeoutMs: 300 } });
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     for (let i = 0; i < 3; i++) {
       await c.expect('MAIL FROM:<a@office.example>', 250);
@@ -98,7 +65,7 @@ describe('transaction deadline', () => {
       await c.expect('DATA', 354);
       c.write(`Subject: ${i}\r\n\r\nx\r\n.\r\n`);
       expect((await c.reply()).code).toBe(250);
-      await expectNothingFor(150, () => running?.metrics.rejections.length === 0, 'no cut-off between transactions');
+      await expectNothingFor(150, () => running.metrics.rejections.length === 0, 'no cut-off between transactions');
     }
     expect(running.queued).toHaveLength(3);
   });
@@ -106,8 +73,8 @@ describe('transaction deadline', () => {
 
 describe('implicit TLS listener', () => {
   it('speaks TLS from the first byte and marks Received: ESMTPS', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true });
-    const c = await open(running.port, { tls: true });
+    const running = await inbound.start({ tenants, implicitTls: true });
+    const c = await inbound.open(running.port, { tls: true });
     const ehlo = await c.expect('EHLO client.test', 250);
     expect(ehlo.lines).not.toContain('STARTTLS');
     expect((await c.send('a@office.example', ['b@example.com'], 'Subject: tls\r\n\r\nx', 'client.test')).code).toBe(
@@ -117,7 +84,7 @@ describe('implicit TLS listener', () => {
   });
 
   it('works with nodemailer secure: true', async () => {
-    running = await startInbound({ tls, tenants, implicitTls: true });
+    const running = await inbound.start({ tenants, implicitTls: true });
     const t = nodemailer.createTransport({
       host: '127.0.0.1',
       port: running.port,
@@ -131,9 +98,9 @@ describe('implicit TLS listener', () => {
 
 describe('graceful close', () => {
   it('stops accepting, lets a transaction in progress finish, and sends 421 4.3.2 to idle sessions', async () => {
-    running = await startInbound({ tls, tenants });
-    const busy = await open(running.port);
-    const idle = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const busy = await inbound.open(running.port);
+    const idle = await inbound.open(running.port);
     await idle.expect('EHLO idle.test', 250);
     await startData(busy);
     busy.write('Subject: in flight\r\n\r\nfirst half\r\n');
@@ -150,8 +117,8 @@ describe('graceful close', () => {
   });
 
   it('closes a transaction that outlives the grace period with 421 4.3.2', async () => {
-    running = await startInbound({ tls, tenants });
-    const busy = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const busy = await inbound.open(running.port);
     await startData(busy);
     busy.write('Subject: stuck\r\n\r\nnever finished\r\n');
     const started = Date.now();
@@ -166,11 +133,11 @@ describe('graceful close', () => {
 
 describe('listener edges', () => {
   it('rejects listen() when the port is taken', async () => {
-    running = await startInbound({ tls, tenants });
+    const running = await inbound.start({ tenants });
     const second = createSmtpListener({
       smtp: smtpConfig(),
       hostname: 'mx.postbode.test',
-      tls,
+      tls: inbound.tls,
       tenants,
       queue: new MemoryQueue(),
       metrics: new RecordingMetrics(),
@@ -182,14 +149,14 @@ describe('listener edges', () => {
   });
 
   it('survives a client that vanishes in the middle of DATA, and stores nothing for it', async () => {
-    running = await startInbound({ tls, tenants });
-    const gone = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const gone = await inbound.open(running.port);
     await startData(gone);
     gone.write('Subject: half\r\n\r\nhalf a mess');
-    await expectNothingFor(50, () => running?.queued.length === 0, 'nothing stored for half a message');
+    await expectNothingFor(50, () => running.queued.length === 0, 'nothing stored for half a message');
     gone.close();
-    await expectNothingFor(50, () => running?.queued.length === 0, 'nothing stored for a vanished client');
-    const next = await open(running.port);
+    await expectNothingFor(50, () => running.queued.length === 0, 'nothing stored for a vanished client');
+    const next = await inbound.open(running.port);
     expect((await next.send('a@office.example', ['b@example.com'], 'Subject: whole\r\n\r\nok')).code).toBe(250);
     expect(running.queued.map((m) => m.subject)).toEqual(['whole']);
     expect(running.metrics.rejections).toEqual([]); // a client leaving is not a refusal

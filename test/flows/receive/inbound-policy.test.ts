@@ -1,38 +1,18 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TlsMaterial } from '../../../src/receive/smtp/tls-material.js';
-import { RawSmtp } from '../../helpers/raw-smtp.js';
-import { FakeTenants, makeTenant, startInbound, testTls, type Running } from '../../helpers/inbound-harness.js';
+import { describe, expect, it } from 'vitest';
+import { FakeTenants, makeTenant } from '../../helpers/inbound-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { inboundFixture } from '../../helpers/inbound-fixture.js';
 
-let tls: TlsMaterial;
-let running: Running | undefined;
-const clients: RawSmtp[] = [];
-
-beforeAll(async () => {
-  tls = await testTls();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await running?.stop();
-  running = undefined;
-});
-
-async function open(port: number): Promise<RawSmtp> {
-  const { client, greeting } = await RawSmtp.open(port);
-  expect(greeting.code).toBe(220);
-  clients.push(client);
-  return client;
-}
+const inbound = inboundFixture();
 
 const allowLocal = () => new FakeTenants([makeTenant({ id: 'office', allowedIps: ['127.0.0.0/8'] })]);
 
 describe('not an open relay', () => {
   it('refuses MAIL FROM with 530 5.7.0 when the client neither authenticated nor is allow-listed', async () => {
-    running = await startInbound({
-      tls,
+    const running = await inbound.start({
       tenants: new FakeTenants([makeTenant({ id: 'other', allowedIps: ['192.0.2.0/24', '2001:db8::/32'] })]),
     });
-    const c = await open(running.port);
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     expect((await c.command('MAIL FROM:<spammer@example.com>')).last).toMatch(/^530 5\.7\.0 /);
     expect((await c.command('RCPT TO:<victim@example.com>')).code).toBe(503);
@@ -46,8 +26,8 @@ describe('not an open relay', () => {
   ])(
     'lets an allow-listed client (%s) send without AUTH; the message belongs to that tenant',
     async (_label, allowedIps) => {
-      running = await startInbound({ tls, tenants: new FakeTenants([makeTenant({ id: 'office', allowedIps })]) });
-      const c = await open(running.port);
+      const running = await inbound.start({ tenants: new FakeTenants([makeTenant({ id: 'office', allowedIps })]) });
+      const c = await inbound.open(running.port);
       const reply = await c.send('billing@office.example', ['a@example.com'], 'Subject: hi\r\n\r\nbody');
       expect(reply.last).toMatch(/^250 2\.0\.0 Ok: queued as /);
       expect(running.queued[0]).toMatchObject({
@@ -60,8 +40,8 @@ describe('not an open relay', () => {
 
   it('reads the allow-list per transaction: a tenant change applies without a restart', async () => {
     const tenants = new FakeTenants([]);
-    running = await startInbound({ tls, tenants });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants });
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     expect((await c.command('MAIL FROM:<a@office.example>')).code).toBe(530);
     tenants.tenants.push(makeTenant({ id: 'office', allowedIps: ['127.0.0.1'] }));
@@ -71,8 +51,8 @@ describe('not an open relay', () => {
 
 describe('addresses and recipients', () => {
   it('refuses bad sender syntax with 553 5.1.7 and accepts the null sender', async () => {
-    running = await startInbound({ tls, tenants: allowLocal() });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants: allowLocal() });
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     expect((await c.command('MAIL FROM:<a..b@example.com>')).last).toMatch(/^553 5\.1\.7 /);
     expect((await c.command('MAIL FROM:<user@-bad-.example>')).last).toMatch(/^553 5\.1\.7 /);
@@ -81,8 +61,8 @@ describe('addresses and recipients', () => {
   });
 
   it('refuses bad recipient syntax with 553 5.1.3 and accepts bare postmaster', async () => {
-    running = await startInbound({ tls, tenants: allowLocal() });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants: allowLocal() });
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     await c.expect('MAIL FROM:<a@office.example>', 250);
     expect((await c.command('RCPT TO:<x.@example.com>')).last).toMatch(/^553 5\.1\.3 /);
@@ -91,8 +71,8 @@ describe('addresses and recipients', () => {
   });
 
   it('answers 452 4.5.3 past maxRecipients and queues the message for those accepted', async () => {
-    running = await startInbound({ tls, tenants: allowLocal(), smtp: { maxRecipients: 2 } });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants: allowLocal(), smtp: { maxRecipients: 2 } });
+    const c = await inbound.open(running.port);
     await c.expect('EHLO client.test', 250);
     await c.expect('MAIL FROM:<a@office.example>', 250);
     await c.expect('RCPT TO:<r1@example.com>', 250);
@@ -109,8 +89,8 @@ describe('addresses and recipients', () => {
 
 describe('message size', () => {
   it('refuses a MAIL FROM whose SIZE= is over the limit with 552 (smtp-server, SIZE advertised)', async () => {
-    running = await startInbound({ tls, tenants: allowLocal(), smtp: { maxMessageSize: 2048 } });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants: allowLocal(), smtp: { maxMessageSize: 2048 } });
+    const c = await inbound.open(running.port);
     const ehlo = await c.expect('EHLO client.test', 250);
     expect(ehlo.lines).toContain('SIZE 2048');
     // smtp-server answers this one before our handler runs; with enhanced codes hidden its text has no 5.3.4.
@@ -119,8 +99,8 @@ describe('message size', () => {
   });
 
   it('refuses a message that grows past the limit during DATA with 552 5.3.4, and the session goes on', async () => {
-    running = await startInbound({ tls, tenants: allowLocal(), smtp: { maxMessageSize: 2048 } });
-    const c = await open(running.port);
+    const running = await inbound.start({ tenants: allowLocal(), smtp: { maxMessageSize: 2048 } });
+    const c = await inbound.open(running.port);
     const big = `Subject: big\r\n\r\n${'x'.repeat(70)}\r\n`.repeat(60);
     expect((await c.send('a@office.example', ['b@example.com'], big)).last).toMatch(/^552 5\.3\.4 /);
     expect(running.queued).toHaveLength(0);
@@ -135,11 +115,10 @@ describe('message size', () => {
 
 describe('connections per IP', () => {
   it('answers 421 4.7.0 at connect past maxConnectionsPerIp and admits again after a close', async () => {
-    running = await startInbound({ tls, tenants: allowLocal(), smtp: { maxConnectionsPerIp: 2 } });
-    const a = await open(running.port);
-    await open(running.port);
-    const { client: third, greeting } = await RawSmtp.open(running.port);
-    clients.push(third);
+    const running = await inbound.start({ tenants: allowLocal(), smtp: { maxConnectionsPerIp: 2 } });
+    const a = await inbound.open(running.port);
+    await inbound.open(running.port);
+    const { client: third, greeting } = await inbound.connect(running.port);
     expect(greeting.last).toMatch(/^421 4\.7\.0 /);
     expect(await third.closesWithin(2_000)).toBe(true);
     await a.command('QUIT');
@@ -148,8 +127,7 @@ describe('connections per IP', () => {
     const port = running.port;
     const admitted = await waitFor(
       async () => {
-        const again = await RawSmtp.open(port);
-        clients.push(again.client);
+        const again = await inbound.connect(port);
         return again.greeting.code === 220;
       },
       8_000,
