@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { RawSmtp } from '../../helpers/raw-smtp.js';
 import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { metricValue, sendToMx, type LogRecipient } from '../../helpers/mx-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
-
-interface LogRecipient {
-  address: string;
-  status: string;
-}
 
 /** A DSN with one block per listed recipient, all failed with 5.1.1. */
 function dsnListing(to: string, failed: readonly string[]): string {
@@ -82,18 +77,10 @@ describe('a DSN only affects the recipient its VERP token names', () => {
   }
 
   async function toMx(rcpt: string, body: string): Promise<void> {
-    const { client } = await RawSmtp.open(gw.gateway.mxPort!);
-    try {
-      expect((await client.send('', [rcpt], body, 'mx.customer.test')).code).toBe(250);
-    } finally {
-      client.close();
-    }
+    expect((await sendToMx(gw, '', rcpt, body)).code).toBe(250);
   }
 
-  async function forgedCount(): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
-    return Number(/^postbode_mx_forged_bounces_total (\d+)/m.exec(text)?.[1] ?? 0);
-  }
+  const forgedCount = () => metricValue(gw, 'postbode_mx_forged_bounces_total');
 
   async function suppressed(): Promise<string[]> {
     return (

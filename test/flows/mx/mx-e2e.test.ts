@@ -15,16 +15,10 @@ import {
   startSenderGateway,
 } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { logRecipient, metricValue, sendInvoice, sendToMx, type LogRecipient } from '../../helpers/mx-harness.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { startSink, type Sink, type SinkMessage } from '../../helpers/sink.js';
 import { gmailTextBounce, outOfOffice, personReply, standardDsn } from '../../feedback/mail-fixtures.js';
-
-interface LogRecipient {
-  address: string;
-  status: string;
-  lastReply?: string;
-  history: Array<{ outcome: string; reply: string }>;
-}
 
 describe('inbound MX end to end: bounces, replies, auto-replies, suppression', () => {
   let sink: Sink;
@@ -53,47 +47,11 @@ describe('inbound MX end to end: bounces, replies, auto-replies, suppression', (
   });
 
   /** An invoice through the submission port, delivered to the sink: its queue id, VERP sender and Message-ID. */
-  async function invoice(to: string): Promise<{ id: string; verp: string; messageId: string }> {
-    const info = await legacyClient(gw).sendMail({
-      from: 'billing@acme.test',
-      to,
-      subject: 'Factuur 2024-0012',
-      text: 'Beste klant,\n',
-    });
-    const id = queueIdOf(info.response);
-    const [got] = await arrived(sink, id);
-    await recipientOf(id, to, (r) => r.status === 'delivered');
-    return { id, verp: got!.envelope.from, messageId: headerOf(got!.raw, 'Message-ID')[0] ?? '' };
-  }
-
-  async function toMx(from: string, rcpt: string, body: string): Promise<RawReply> {
-    const { client } = await RawSmtp.open(gw.gateway.mxPort!);
-    try {
-      return await client.send(from, [rcpt], body, 'mx.customer.test');
-    } finally {
-      client.close();
-    }
-  }
-
-  async function recipientOf(id: string, address: string, until: (r: LogRecipient) => boolean): Promise<LogRecipient> {
-    return waitFor(
-      async () => {
-        const answer = await api(gw, 'GET', `/messages/${id}`);
-        const r = (answer.body.message as { recipients: LogRecipient[] } | undefined)?.recipients.find(
-          (x) => x.address === address,
-        );
-        return r && until(r) ? r : undefined;
-      },
-      8_000,
-      `${address} of ${id}`,
-    );
-  }
-
-  async function metric(name: string): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(name));
-    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
+  const invoice = (to: string) => sendInvoice(gw, sink, to, { subject: 'Factuur 2024-0012', text: 'Beste klant,\n' });
+  const toMx = (from: string, rcpt: string, body: string) => sendToMx(gw, from, rcpt, body);
+  const recipientOf = (id: string, address: string, until: (r: LogRecipient) => boolean) =>
+    logRecipient(gw, id, until, address);
+  const metric = (name: string) => metricValue(gw, name);
 
   function forwardedTo(mxReply: RawReply): Promise<SinkMessage[]> {
     return arrived(sink, queueIdOf(mxReply.last));

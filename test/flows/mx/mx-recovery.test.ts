@@ -8,27 +8,20 @@ import { startGateway, type Gateway } from '../../../src/gateway.js';
 import { createInbox } from '../../../src/receive/mx/inbox.js';
 import { openMxStores } from '../../../src/feedback/mx-stores.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { RawSmtp } from '../../helpers/raw-smtp.js';
 import {
   ADMIN,
   api,
   arrived,
   headerOf,
-  legacyClient,
   PLATFORM,
   queueIdOf,
   startSenderGateway,
 } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { logRecipient, metricValue, sendInvoice, sendToMx } from '../../helpers/mx-harness.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply, standardDsn } from '../../feedback/mail-fixtures.js';
-
-interface LogRecipient {
-  address: string;
-  status: string;
-  lastReply?: string;
-}
 
 /** What survives a restart, and DSNs that reach a forwarding address instead of the VERP one. */
 describe('inbound MX: crash between 250 and processing; DSNs to a forwarding address', () => {
@@ -51,32 +44,9 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
 
   const current = (): TestGateway => (restarted ? { ...gw, gateway: restarted } : gw);
 
-  async function invoice(to: string): Promise<{ id: string; verp: string; messageId: string }> {
-    const info = await legacyClient(current()).sendMail({
-      from: 'billing@acme.test',
-      to,
-      subject: 'Factuur 7',
-      text: 'x\n',
-    });
-    const id = queueIdOf(info.response);
-    const [got] = await arrived(sink, id);
-    await statusOf(id, to, 'delivered');
-    return { id, verp: got!.envelope.from, messageId: headerOf(got!.raw, 'Message-ID')[0] ?? '' };
-  }
-
-  function statusOf(id: string, address: string, status: string): Promise<LogRecipient> {
-    return waitFor(
-      async () => {
-        const answer = await api(current(), 'GET', `/messages/${id}`);
-        const r = (answer.body.message as { recipients: LogRecipient[] } | undefined)?.recipients.find(
-          (x) => x.address === address,
-        );
-        return r?.status === status ? r : undefined;
-      },
-      8_000,
-      `${address} ${status}`,
-    );
-  }
+  const invoice = (to: string) => sendInvoice(current(), sink, to, { subject: 'Factuur 7', text: 'x\n' });
+  const statusOf = (id: string, address: string, status: string) =>
+    logRecipient(current(), id, (r) => r.status === status, address);
 
   it(
     'a DSN stored but not processed before a stop is processed at the next start; a forwarded reply replayed ' +
@@ -89,9 +59,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
         messageId: '<replay@customer.test>',
         inReplyTo: sent.messageId,
       });
-      const { client } = await RawSmtp.open(gw.gateway.mxPort!);
-      const mxId = queueIdOf((await client.send('jan@customer.test', [forwarding], reply)).last);
-      client.close();
+      const mxId = queueIdOf((await sendToMx(gw, 'jan@customer.test', forwarding, reply)).last);
       await arrived(sink, mxId);
       await gw.gateway.stop(2000);
       // What the listener writes before its 250, left unprocessed (as a crash right after the 250 would);
@@ -145,27 +113,15 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
     async () => {
       const sent = await invoice('fwd@customer.test');
       const send = async (messageId: string): Promise<void> => {
-        const { client } = await RawSmtp.open(restarted!.mxPort!);
-        try {
-          expect(
-            (
-              await client.send(
-                '',
-                [forwarding],
-                standardDsn({
-                  to: forwarding,
-                  recipient: 'fwd@customer.test',
-                  action: 'failed',
-                  status: '5.2.2',
-                  diagnostic: '552 5.2.2 Mailbox full',
-                  messageId,
-                }),
-              )
-            ).code,
-          ).toBe(250);
-        } finally {
-          client.close();
-        }
+        const dsn = standardDsn({
+          to: forwarding,
+          recipient: 'fwd@customer.test',
+          action: 'failed',
+          status: '5.2.2',
+          diagnostic: '552 5.2.2 Mailbox full',
+          messageId,
+        });
+        expect((await sendToMx(current(), '', forwarding, dsn)).code).toBe(250);
       };
       await send(sent.messageId);
       expect((await statusOf(sent.id, 'fwd@customer.test', 'bounced')).lastReply).toBe('552 5.2.2 Mailbox full');
@@ -196,10 +152,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
       );
       const [theirCopy] = await arrived(sink, theirs);
       await statusOf(theirs, 'fwd@customer.test', 'delivered');
-      const metrics = async (): Promise<number> => {
-        const text = await (await fetch(`http://127.0.0.1:${restarted!.httpPort}/metrics`)).text();
-        return Number(/^postbode_mx_forged_bounces_total (\d+)/m.exec(text)?.[1] ?? 0);
-      };
+      const metrics = () => metricValue(current(), 'postbode_mx_forged_bounces_total');
       const before = await metrics();
       await send(headerOf(theirCopy!.raw, 'Message-ID')[0] ?? '');
       await waitFor(async () => ((await metrics()) > before ? true : undefined), 5_000, 'forged count');

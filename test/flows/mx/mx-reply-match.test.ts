@@ -1,7 +1,8 @@
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { RawSmtp, type RawReply } from '../../helpers/raw-smtp.js';
+import type { RawReply } from '../../helpers/raw-smtp.js';
+import { metricValue, sendToMx } from '../../helpers/mx-harness.js';
 import {
   api,
   arrived,
@@ -66,20 +67,12 @@ describe('only replies that answer a message the tenant sent are forwarded', () 
   }
 
   async function toMx(body: string): Promise<RawReply> {
-    const { client } = await RawSmtp.open(gw.gateway.mxPort!);
-    try {
-      const reply = await client.send('jan@customer.test', [forwarding], body, 'mx.customer.test');
-      expect(reply.code).toBe(250);
-      return reply;
-    } finally {
-      client.close();
-    }
+    const reply = await sendToMx(gw, 'jan@customer.test', forwarding, body);
+    expect(reply.code).toBe(250);
+    return reply;
   }
 
-  async function held(): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
-    return Number(/^postbode_mx_replies_held_total\{reason="unmatched"\} (\d+)/m.exec(text)?.[1] ?? 0);
-  }
+  const held = () => metricValue(gw, 'postbode_mx_replies_held_total{reason="unmatched"}');
 
   const forwardedIds = (): string[] =>
     sink.messages

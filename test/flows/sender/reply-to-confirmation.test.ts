@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { RawSmtp } from '../../helpers/raw-smtp.js';
 import { confirmationToken, pressConfirm } from '../../helpers/reply-confirm.js';
 import {
   api,
@@ -11,15 +10,9 @@ import {
   queueIdOf,
   startSenderGateway,
 } from '../../helpers/sender-harness.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { logRecipient, metricValue, sendToMx, type LogRecipient } from '../../helpers/mx-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply } from '../../feedback/mail-fixtures.js';
-
-interface LogRecipient {
-  address: string;
-  status: string;
-  lastReply?: string;
-}
 
 /**
  * "Send replies to" is used only once its owner agreed: a link is mailed to it, opening
@@ -53,37 +46,14 @@ describe('reply-forwarding target needs confirmation', () => {
   });
 
   async function reply(messageId: string): Promise<string> {
-    const { client } = await RawSmtp.open(gw.gateway.mxPort!);
-    try {
-      const answer = await client.send(
-        'jan@customer.test',
-        [forwarding],
-        personReply({ to: forwarding, from: 'jan@customer.test', messageId, inReplyTo: answered }),
-        'mx.customer.test',
-      );
-      expect(answer.code).toBe(250);
-      return queueIdOf(answer.last);
-    } finally {
-      client.close();
-    }
+    const body = personReply({ to: forwarding, from: 'jan@customer.test', messageId, inReplyTo: answered });
+    const answer = await sendToMx(gw, 'jan@customer.test', forwarding, body);
+    expect(answer.code).toBe(250);
+    return queueIdOf(answer.last);
   }
 
-  async function recipient(id: string, until: (r: LogRecipient) => boolean): Promise<LogRecipient> {
-    return waitFor(
-      async () => {
-        const r = ((await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: LogRecipient[] } | undefined)
-          ?.recipients[0];
-        return r && until(r) ? r : undefined;
-      },
-      8_000,
-      `recipient of ${id}`,
-    );
-  }
-
-  async function heldCount(): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
-    return Number(/^postbode_mx_replies_held_total\{reason="unconfirmed"\} (\d+)/m.exec(text)?.[1] ?? 0);
-  }
+  const recipient = (id: string, until: (r: LogRecipient) => boolean) => logRecipient(gw, id, until);
+  const heldCount = () => metricValue(gw, 'postbode_mx_replies_held_total{reason="unconfirmed"}');
 
   it('saving replyTo mails a one-time link to it and shows replyToConfirmed: false', async () => {
     const put = await api(gw, 'PUT', sender(), { localPart: 'facturen', replyTo: 'office@acme.test' });
