@@ -24,6 +24,7 @@ import { SMTPServer } from 'smtp-server';
 import { openTenantStore } from '../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../src/tenants/tenant-service.js';
 import { startDnsServer } from '../test/helpers/dns-server.js';
+import { directDeliveryEnv, loopbackMxZone, processEnv } from '../test/helpers/process-env.js';
 
 const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ALL_DOMAINS = ['fast1.test', 'fast2.test', 'slow.test'] as const;
@@ -220,34 +221,14 @@ function report(
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-soak-kill-'));
   const sink = await startCountingSink(opts.slowMs);
-  const dns = await startDnsServer(
-    Object.fromEntries(
-      ALL_DOMAINS.flatMap((d) => [
-        [d, { MX: [{ exchange: `mx.${d}`, priority: 10 }] }],
-        [`mx.${d}`, { A: ['127.0.0.1'] }],
-      ]),
-    ),
-  );
+  const dns = await startDnsServer(loopbackMxZone(ALL_DOMAINS));
   const store = openTenantStore(join(dataDir, 'config'));
   const { tenant, password } = await addTenant(store, { name: 'Soak BV' });
   await store.close();
   const creds = { user: tenant.smtpUsername, pass: password };
   const env = {
-    POSTBODE_DATA_DIR: dataDir,
-    POSTBODE_HOSTNAME: 'soak.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1',
-    POSTBODE_SMTP__PORT: '0',
-    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
-    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1',
-    POSTBODE_HTTP__PORT: '0',
-    POSTBODE_DELIVERY__MODE: 'direct',
-    POSTBODE_DELIVERY__DIRECT__PORT: String(sink.port),
-    POSTBODE_DELIVERY__DIRECT__RESOLVER: dns.address,
-    POSTBODE_DELIVERY__ALLOW_PRIVATE_TARGETS: '["127.0.0.1/32"]',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200',
-    POSTBODE_QUEUE__RETRY__JITTER: '0',
+    ...processEnv(dataDir, 'soak.postbode.test'),
+    ...directDeliveryEnv(sink.port, dns.address),
   };
   const acked = new Set<number>();
   const next = { seq: 0 };

@@ -9,6 +9,7 @@ import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js'
 import { spawnGateway, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { directDeliveryEnv, loopbackMxZone, processEnv } from '../../helpers/process-env.js';
 
 const ADMIN_TOKEN = 'crash-partial-admin-token-0123456789-abcdefghij';
 
@@ -38,14 +39,7 @@ describe('kill -9 while one recipient domain stalls', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'postbode-crash-partial-'));
-    dns = await startDnsServer({
-      'fast1.test': { MX: [{ exchange: 'mx.fast1.test', priority: 10 }] },
-      'fast2.test': { MX: [{ exchange: 'mx.fast2.test', priority: 10 }] },
-      'slow.test': { MX: [{ exchange: 'mx.slow.test', priority: 10 }] },
-      'mx.fast1.test': { A: ['127.0.0.1'] },
-      'mx.fast2.test': { A: ['127.0.0.1'] },
-      'mx.slow.test': { A: ['127.0.0.1'] },
-    });
+    dns = await startDnsServer(loopbackMxZone(['fast1.test', 'fast2.test', 'slow.test']));
     sink = await startSink({
       // The slow domain takes the whole body and then never answers, until the first process is gone.
       onData: async (_raw, session) => {
@@ -67,22 +61,9 @@ describe('kill -9 while one recipient domain stalls', () => {
   });
 
   const env = () => ({
-    POSTBODE_DATA_DIR: dataDir,
-    POSTBODE_HOSTNAME: 'crash.postbode.test',
+    ...processEnv(dataDir, 'crash.postbode.test'),
+    ...directDeliveryEnv(sink.port, dns.address),
     POSTBODE_ADMIN_TOKEN: ADMIN_TOKEN,
-    POSTBODE_SMTP__HOST: '127.0.0.1',
-    POSTBODE_SMTP__PORT: '0',
-    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
-    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1',
-    POSTBODE_HTTP__PORT: '0',
-    POSTBODE_DELIVERY__MODE: 'direct',
-    POSTBODE_DELIVERY__DIRECT__PORT: String(sink.port),
-    POSTBODE_DELIVERY__DIRECT__RESOLVER: dns.address,
-    POSTBODE_DELIVERY__ALLOW_PRIVATE_TARGETS: '["127.0.0.1/32"]',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200',
-    POSTBODE_QUEUE__RETRY__JITTER: '0',
   });
 
   async function send(gw: GatewayProcess, creds: Creds, to: string[], subject: string): Promise<string> {

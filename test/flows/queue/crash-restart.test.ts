@@ -8,6 +8,7 @@ import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { spawnGateway, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { processEnv } from '../../helpers/process-env.js';
 
 /**
  * The promise of the queue: every message that got a 250 arrives, even when the gateway is
@@ -32,21 +33,11 @@ describe('kill -9 mid-stream, restart', () => {
   });
 
   const env = () => ({
-    POSTBODE_DATA_DIR: dataDir,
-    POSTBODE_HOSTNAME: 'crash.postbode.test',
-    POSTBODE_SMTP__HOST: '127.0.0.1',
-    POSTBODE_SMTP__PORT: '0',
-    POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false', // a plain relay
-    POSTBODE_SMTP__CERT_FILE: join(dataDir, 'server.crt'),
-    POSTBODE_SMTP__KEY_FILE: join(dataDir, 'server.key'),
-    POSTBODE_HTTP__HOST: '127.0.0.1',
-    POSTBODE_HTTP__PORT: '0',
+    ...processEnv(dataDir, 'crash.postbode.test'),
     POSTBODE_DELIVERY__MODE: 'smarthost',
     POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
     POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
     POSTBODE_DELIVERY__SMARTHOST__TLS: 'none',
-    POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200',
-    POSTBODE_QUEUE__RETRY__JITTER: '0',
   });
 
   it('delivers every acknowledged message after a SIGKILL and a restart', async () => {
