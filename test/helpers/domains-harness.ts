@@ -1,16 +1,12 @@
 /** Shared set-up of the domain tests: a real gateway whose DNS checks ask a local DNS server. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { dnsPlatform } from '../../src/admin/cli/dns-commands.js';
-import { startGateway } from '../../src/gateway.js';
 import { resolverFor } from '../../src/mailauth/dns-lookup.js';
 import { txtResolver, verifyMessage, type VerifiedSignature } from '../../src/mailauth/verify.js';
-import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
-import { addTenant } from '../../src/tenants/tenant-service.js';
 import type { DnsTestServer } from './dns-server.js';
-import { testConfig, type TestGateway } from './gateway-harness.js';
+import { startConfiguredGateway, testConfig, type TestGateway } from './gateway-harness.js';
 import { ADMIN, PLATFORM } from './sender-harness.js';
 
 const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) };
@@ -28,22 +24,7 @@ export async function startDomainGateway(
   const base = testConfig(dataDir, sinkPort, { platform: PLATFORM });
   const config = { ...base, dns: { ...base.dns, resolver: dns.address, recheckEveryMs, rotationGraceMs: 60_000 } };
   publishPlatform(dns, await dnsPlatform(config, ENV));
-  const store = openTenantStore(join(dataDir, 'config'));
-  const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
-  await store.close();
-  const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, ENV);
-  return {
-    gateway,
-    dataDir,
-    config,
-    user: tenant.smtpUsername,
-    pass: password,
-    tenantId: tenant.id,
-    async stop() {
-      await gateway.stop(2000);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return startConfiguredGateway(config, { env: ENV });
 }
 
 /** Publishes the DKIM record(s) that `postbode dns platform` printed. */

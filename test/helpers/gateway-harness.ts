@@ -63,21 +63,43 @@ export async function startTestGateway(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-gw-'));
-  const config = testConfig(dataDir, sinkPort, extra);
-  const store = openTenantStore(join(dataDir, 'config'));
-  const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...tenantInput });
+  return startConfiguredGateway(testConfig(dataDir, sinkPort, extra), { tenant: tenantInput, env });
+}
+
+export interface ConfiguredGatewayOptions {
+  /** The one tenant made before the start (name 'Acme Facturatie BV' unless given). */
+  readonly tenant?: { readonly name?: string; readonly allowedIps?: string[] };
+  readonly clock?: () => number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Creates a tenant in `config.dataDir`, then starts the real gateway in this process with that
+ * config; stop() also removes the data dir.
+ */
+export async function startConfiguredGateway(
+  config: Config,
+  opts: ConfiguredGatewayOptions = {},
+): Promise<TestGateway> {
+  const store = openTenantStore(join(config.dataDir, 'config'));
+  const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...opts.tenant });
   await store.close();
-  const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, env);
+  const gateway = await startGateway(
+    config,
+    pino({ level: 'silent' }),
+    opts.clock ?? Date.now,
+    opts.env ?? process.env,
+  );
   return {
     gateway,
-    dataDir,
+    dataDir: config.dataDir,
     config,
     user: tenant.smtpUsername,
     pass: password,
     tenantId: tenant.id,
     async stop() {
       await gateway.stop(2000);
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(config.dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,15 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../../src/gateway.js';
-import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
-import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { transparentGif } from '../../../src/pipeline/tracking/pixel.js';
-import { testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
+import { startConfiguredGateway, testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
@@ -43,25 +39,10 @@ describe('open tracking end to end', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postbode-track-'));
     const base = testConfig(dataDir, sink.port, { platform: PLATFORM });
     const config = { ...base, http: { ...base.http, publicBaseUrl: PUBLIC_BASE } };
-    const store = openTenantStore(join(dataDir, 'config'));
-    const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
-    await store.close();
-    const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, {
-      POSTBODE_ADMIN_TOKEN: ADMIN,
-      POSTBODE_SECRET_KEY: 'cd'.repeat(32),
+    gw = await startConfiguredGateway(config, {
+      clock: () => Date.now() + offset,
+      env: { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32) },
     });
-    gw = {
-      gateway,
-      dataDir,
-      config,
-      user: tenant.smtpUsername,
-      pass: password,
-      tenantId: tenant.id,
-      async stop() {
-        await gateway.stop(2000);
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
   });
   afterAll(async () => {
     await gw?.stop();

@@ -1,16 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../../src/gateway.js';
-import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
-import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { openPage, signIn, signInAsTenant, type TestPage } from '../../helpers/browser.js';
-import { testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
+import { startConfiguredGateway, testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, PLATFORM } from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
@@ -51,25 +47,9 @@ describe('settings page: Gmail link and blocked addresses', () => {
         apiRootUrl: `${googleBase}/`,
       },
     };
-    const store = openTenantStore(join(dataDir, 'config'));
-    const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
-    await store.close();
-    const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, {
-      POSTBODE_ADMIN_TOKEN: ADMIN,
-      POSTBODE_SECRET_KEY: 'ef'.repeat(32),
+    gw = await startConfiguredGateway(config, {
+      env: { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ef'.repeat(32) },
     });
-    gw = {
-      gateway,
-      dataDir,
-      config,
-      user: tenant.smtpUsername,
-      pass: password,
-      tenantId: tenant.id,
-      async stop() {
-        await gateway.stop(2000);
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
     ({ browser, tp, base } = await signInAsTenant(gw));
   });
   afterAll(async () => {

@@ -1,16 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
-import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../../src/gateway.js';
-import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
-import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { POLL, screenshot, signInAsTenant, type TestPage } from '../../helpers/browser.js';
-import { testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
+import { startConfiguredGateway, testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
@@ -45,25 +41,11 @@ describe('settings page: sent mail and SMTP login', () => {
       queue: { retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 } },
     });
     const config = { ...cfg, http: { ...cfg.http, publicBaseUrl: PUBLIC_BASE } };
-    const store = openTenantStore(join(dataDir, 'config'));
-    const { tenant, password } = await addTenant(store, { name: 'Bakkerij Jansen' });
-    await store.close();
-    const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, {
-      POSTBODE_ADMIN_TOKEN: ADMIN,
-      POSTBODE_SECRET_KEY: 'cd'.repeat(32),
+    gw = await startConfiguredGateway(config, {
+      tenant: { name: 'Bakkerij Jansen' },
+      clock: () => Date.now() + offset,
+      env: { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32) },
     });
-    gw = {
-      gateway,
-      dataDir,
-      config,
-      user: tenant.smtpUsername,
-      pass: password,
-      tenantId: tenant.id,
-      async stop() {
-        await gateway.stop(2000);
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
     ({ browser, tp, base } = await signInAsTenant(gw, { clipboard: true }));
   });
   afterAll(async () => {
