@@ -37,13 +37,26 @@ export async function api(gw: TestGateway, method: string, path: string, body?: 
   return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
+/** A submission client (STARTTLS, AUTH) for the gateway's own test tenant. */
 export function legacyClient(gw: TestGateway) {
+  return submissionClient(gw, { user: gw.user, pass: gw.pass });
+}
+
+/** A submission client for a tenant made with POST /tenants, logged in with the SMTP login that answer carries. */
+export function madeTenantClient(gw: TestGateway, made: ApiAnswer) {
+  return submissionClient(gw, {
+    user: (made.body.tenant as { smtpUsername: string }).smtpUsername,
+    pass: (made.body.smtp as { password: string }).password,
+  });
+}
+
+function submissionClient(gw: TestGateway, auth: { user: string; pass: string }) {
   return createTransport({
     host: '127.0.0.1',
     port: gw.gateway.smtpPort,
     requireTLS: true,
     tls: { rejectUnauthorized: false },
-    auth: { user: gw.user, pass: gw.pass },
+    auth,
   });
 }
 

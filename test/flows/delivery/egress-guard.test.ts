@@ -6,6 +6,7 @@ import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { api, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { logRecipient } from '../../helpers/message-log.js';
 
 /**
  * Outbound targets a tenant chooses (its own SMTP server) are checked, then pinned, over real
@@ -254,11 +255,7 @@ describe('egress: allowed ranges, pinning, classified outcomes and AUTH only ove
       text: 'x\n',
     });
     const id = queueIdOf(info.response);
-    const recipient = await waitFor(async () => {
-      const answer = await api(gw, 'GET', `/messages/${id}`);
-      const [r] = (answer.body.message as { recipients: Array<{ status: string; lastReply?: string }> }).recipients;
-      return r && r.status !== 'queued' ? r : undefined;
-    });
+    const recipient = await logRecipient(gw, id, (r) => r.status !== 'queued');
     expect(recipient.status).toBe('deferred');
     expect(recipient.lastReply).toMatch(/login not sent/);
     expect(plainServer.commands.slice(before).some((c) => /^AUTH/i.test(c))).toBe(false);

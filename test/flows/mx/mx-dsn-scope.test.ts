@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { metricValue, sendToMx, type LogRecipient } from '../../helpers/mx-harness.js';
+import type { LogRecipient } from '../../helpers/message-log.js';
+import { metricValue, sendToMx } from '../../helpers/mx-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
 /** A DSN with one block per listed recipient, all failed with 5.1.1. */

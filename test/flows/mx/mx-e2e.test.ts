@@ -15,7 +15,8 @@ import {
   startSenderGateway,
 } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { logRecipient, metricValue, sendInvoice, sendToMx, type LogRecipient } from '../../helpers/mx-harness.js';
+import { logRecipient, type LogRecipient } from '../../helpers/message-log.js';
+import { metricValue, sendInvoice, sendToMx } from '../../helpers/mx-harness.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { startSink, type Sink, type SinkMessage } from '../../helpers/sink.js';
 import { gmailTextBounce, outOfOffice, personReply, standardDsn } from '../../feedback/mail-fixtures.js';

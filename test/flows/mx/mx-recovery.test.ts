@@ -1,6 +1,5 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newQueueId } from '../../../src/core/ids.js';
@@ -13,12 +12,14 @@ import {
   api,
   arrived,
   headerOf,
+  madeTenantClient,
   PLATFORM,
   queueIdOf,
   startSenderGateway,
 } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { logRecipient, metricValue, sendInvoice, sendToMx } from '../../helpers/mx-harness.js';
+import { logRecipient } from '../../helpers/message-log.js';
+import { metricValue, sendInvoice, sendToMx } from '../../helpers/mx-harness.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply, standardDsn } from '../../feedback/mail-fixtures.js';
@@ -132,14 +133,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
 
       // A message of another tenant named in a DSN to this tenant's address: forged, counted, nothing changes.
       const other = await api(current(), 'POST', '/tenants', { name: 'Other BV' });
-      const otherTenant = other.body.tenant as { id: string; smtpUsername: string };
-      const otherClient = createTransport({
-        host: '127.0.0.1',
-        port: restarted!.smtpPort,
-        requireTLS: true,
-        tls: { rejectUnauthorized: false },
-        auth: { user: otherTenant.smtpUsername, pass: (other.body.smtp as { password: string }).password },
-      });
+      const otherClient = madeTenantClient(current(), other);
       const theirs = queueIdOf(
         (
           await otherClient.sendMail({

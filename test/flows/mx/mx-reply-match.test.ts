@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import type { RawReply } from '../../helpers/raw-smtp.js';
@@ -8,6 +7,7 @@ import {
   arrived,
   headerOf,
   legacyClient,
+  madeTenantClient,
   PLATFORM,
   queueIdOf,
   startSenderGateway,
@@ -38,16 +38,7 @@ describe('only replies that answer a message the tenant sent are forwarded', () 
     await confirmReplyTo(gw, sink, 'office@acme.test');
     ours = await sendInvoice(legacyClient(gw));
     const other = await api(gw, 'POST', '/tenants', { name: 'Other BV' });
-    const otherClient = createTransport({
-      host: '127.0.0.1',
-      port: gw.gateway.smtpPort,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: {
-        user: (other.body.tenant as { smtpUsername: string }).smtpUsername,
-        pass: (other.body.smtp as { password: string }).password,
-      },
-    });
+    const otherClient = madeTenantClient(gw, other);
     theirs = await sendInvoice(otherClient);
   });
   afterAll(async () => {

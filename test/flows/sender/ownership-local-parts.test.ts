@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
@@ -8,6 +7,7 @@ import {
   api,
   arrived,
   headerOf,
+  madeTenantClient,
   PLATFORM,
   queueIdOf,
   startSenderGateway,
@@ -141,16 +141,7 @@ describe('forwarding local parts are exclusive', () => {
     await confirmReplyTo(gw, sink, 'owner@betaal.test');
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { localPart: 'betalingen' })).status).toBe(409);
     // Only replies to mail the owner sent are forwarded: the owner sends an invoice first.
-    const ownerClient = createTransport({
-      host: '127.0.0.1',
-      port: gw.gateway.smtpPort,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: {
-        user: (made.body.tenant as { smtpUsername: string }).smtpUsername,
-        pass: (made.body.smtp as { password: string }).password,
-      },
-    });
+    const ownerClient = madeTenantClient(gw, made);
     const sent = await ownerClient.sendMail({
       from: 'billing@betaal.test',
       to: 'klant@customer.test',

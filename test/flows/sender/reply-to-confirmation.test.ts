@@ -10,7 +10,8 @@ import {
   queueIdOf,
   startSenderGateway,
 } from '../../helpers/sender-harness.js';
-import { logRecipient, metricValue, sendToMx, type LogRecipient } from '../../helpers/mx-harness.js';
+import { logRecipient, type LogRecipient } from '../../helpers/message-log.js';
+import { metricValue, sendToMx } from '../../helpers/mx-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply } from '../../feedback/mail-fixtures.js';
 

@@ -5,6 +5,7 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { logRecipient } from '../../helpers/message-log.js';
 
 /** A TCP server that accepts and never says anything (the test-send must time out). */
 async function startStaller(): Promise<{ port: number; server: Server }> {
@@ -153,11 +154,7 @@ describe('own SMTP server mode end to end', () => {
       text: 'x\n',
     });
     const id = queueIdOf(info.response);
-    const recipient = await waitFor(async () => {
-      const answer = await api(gw, 'GET', `/messages/${id}`);
-      const [r] = (answer.body.message as { recipients: Array<{ status: string; lastReply?: string }> }).recipients;
-      return r && r.status !== 'queued' ? r : undefined;
-    });
+    const recipient = await logRecipient(gw, id, (r) => r.status !== 'queued');
     expect(recipient.status).toBe('deferred');
     expect(recipient.lastReply).toMatch(/535/);
     const view = await waitFor(async () => {
