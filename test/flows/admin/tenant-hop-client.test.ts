@@ -1,21 +1,19 @@
 import { generate } from 'selfsigned';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, RecipientResult, RelayHop, Transport } from '../../../src/core/types.js';
 import { createTargetGuard } from '../../../src/transports/egress/target-guard.js';
 import { tenantHopFactory } from '../../../src/transports/smtp/tenant-hop.js';
 import { createRelayTransport, type HopProblem } from '../../../src/transports/smtp/tenant-smtp.js';
 import { silent } from '../../helpers/delivery-harness.js';
 import { startSink, type Sink, type SinkOptions } from '../../helpers/sink.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
 /**
  * Tenants' own servers over the one SMTP client, as delivery reaches them: the relay transport
  * keyed by each tenant's hop, the target guard, and the rule that a password goes out only
  * over TLS unless the tenant allowed plain text.
  */
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 let pems: { private: string; cert: string };
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { generate } from 'selfsigned';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDirectMxTransport, type MxResolver } from '../../../src/transports/smtp/direct-mx.js';
 import { createTargetGuard } from '../../../src/transports/egress/target-guard.js';
 import { startSink, sinkReply, type Sink, type SinkOptions } from '../../helpers/sink.js';
@@ -13,6 +13,7 @@ import {
   type Harness,
 } from '../../helpers/delivery-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
 type Answer = string[] | { code: string };
 
@@ -35,15 +36,10 @@ function fakeResolver(tables: {
   };
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 async function sink(options: SinkOptions = {}): Promise<Sink> {
-  const s = await startSink(options);
-  cleanups.push(() => s.close());
-  return s;
+  return cleanups.closing(await startSink(options));
 }
 
 function harness(port: number, resolver: MxResolver): Harness {

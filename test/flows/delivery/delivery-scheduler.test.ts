@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { QueuedMessage, RecipientResult, Transport } from '../../../src/core/types.js';
 import { createDirectMxTransport, type MxResolver } from '../../../src/transports/smtp/direct-mx.js';
 import { createTargetGuard } from '../../../src/transports/egress/target-guard.js';
@@ -17,16 +17,12 @@ import {
   type HarnessOptions,
 } from '../../helpers/delivery-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 async function sink(options: SinkOptions = {}): Promise<Sink> {
-  const s = await startSink(options);
-  cleanups.push(() => s.close());
-  return s;
+  return cleanups.closing(await startSink(options));
 }
 
 function smarthost(port: number, sendTimeoutMs = 2_000): Transport {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { simpleParser, type Attachment } from 'mailparser';
 import { generate } from 'selfsigned';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SmarthostConfig } from '../../../src/config/schema.js';
 import type { Transport } from '../../../src/core/types.js';
 import { createSmarthostTransport } from '../../../src/transports/smtp/smarthost.js';
@@ -16,14 +16,12 @@ import {
   type Harness,
 } from '../../helpers/delivery-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
 const SEND_TIMEOUT_MS = 500;
 const RETRY_MS = 100;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 function smarthost(port: number, cfg: Partial<SmarthostConfig> = {}, tlsCa?: Buffer[]): Transport {
   const transport = createSmarthostTransport(

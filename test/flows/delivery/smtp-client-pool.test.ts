@@ -1,11 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/core/types.js';
 import { SmtpPool, type PoolOptions } from '../../../src/transports/smtp/client/pool.js';
 import type { RecipientAnswer } from '../../../src/transports/smtp/client/transaction.js';
 import { resultsFromAnswers } from '../../../src/transports/smtp/smtp-results.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
 /**
  * The pool and the wire protocol against a scripted SMTP server on 127.0.0.1:0, which can
@@ -167,10 +168,7 @@ async function startFake(options: FakeOptions = {}): Promise<Fake> {
   return { port, sessions, stats, close };
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 async function fake(options: FakeOptions = {}): Promise<Fake> {
   const f = await startFake(options);

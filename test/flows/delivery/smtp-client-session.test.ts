@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { generate } from 'selfsigned';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SmarthostConfig } from '../../../src/config/schema.js';
 import type { Envelope, RecipientResult } from '../../../src/core/types.js';
 import { createSmarthostTransport } from '../../../src/transports/smtp/smarthost.js';
@@ -9,16 +9,14 @@ import type { Credentials } from '../../../src/transports/smtp/client/auth.js';
 import { SmtpPool } from '../../../src/transports/smtp/client/pool.js';
 import { resultsFromAnswers } from '../../../src/transports/smtp/smtp-results.js';
 import { startSink, type Sink, type SinkOptions } from '../../helpers/sink.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
 /**
  * The smarthost transport on our client against smtp-server (the sink helper): TLS modes,
  * AUTH mechanisms, a server without PIPELINING, SIZE, and bodies compared byte for byte.
  */
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 let pems: { private: string; cert: string };
 beforeAll(async () => {

@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/core/types.js';
 import { SmtpPool } from '../../../src/transports/smtp/client/pool.js';
+import { cleanupAfterEach } from '../../helpers/cleanups.js';
 
 /**
  * 2 000 messages of 100 KB through 20 pooled connections to an in-process smtp-server that
@@ -18,10 +19,7 @@ const MESSAGES = 2_000;
 const CONNECTIONS = 20;
 const WARMUP = 200;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 /** ~100 KB like an invoice mail: headers, a text part, a base64 PDF, a few dot lines. */
 function invoiceMessage(): Buffer {
