@@ -155,6 +155,7 @@ export async function startGateway(
     verpKey: secrets.deriveKey('verp'),
     openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant,
+    effects: queue,
     logger,
     content: { store: contentSettings, logger, clock, sendingDomain },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
@@ -242,6 +243,7 @@ export async function startGateway(
     },
     content: {
       store: contentSettings,
+      annotations: queue,
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
       sendingDomain,
       opens,

@@ -1,7 +1,7 @@
 import type { Plan, PlannedDelivery } from '../core/plan.js';
 import { platformDeliveries, type PipelineDeps } from './shared.js';
 import type { Draft, Stage } from './draft.js';
-import { applyEffects } from './effects.js';
+import { writeEffects } from './effects.js';
 import { renderOnce } from './render-once.js';
 import type { PipelineSteps } from './steps.js';
 import {
@@ -41,10 +41,11 @@ import {
  *   6. sign        DKIM, last (src/mailauth/sign-stage.ts): platform modes only; the tenant's own server
  *                  and Google sign their own mail; our DSNs are not signed
  *
- * Stages only read (settings, keys); what they want written comes back as effects, applied
- * once after the last stage (effects.ts). Archive recipients were added to the envelope at
- * accept time; they get the client's bytes, or with open tracking a copy of their own whose
- * pixel never counts. Steps a and b are registered by the composition root (steps.ts).
+ * Stages only read (settings, keys); what they want written comes back as effects, written
+ * after the last stage by the queue in one transaction (effects.ts). Archive recipients were
+ * added to the envelope at accept time; they get the client's bytes, or with open tracking a
+ * copy of their own whose pixel never counts. Steps a and b are registered by the composition
+ * root (steps.ts).
  */
 export const STAGES: readonly Stage[] = [
   contentStage,
@@ -57,8 +58,10 @@ export const STAGES: readonly Stage[] = [
 
 /** The Plan the delivery attempt calls: the whole list above, with what other folders registered. */
 export function createPipeline(deps: PipelineDeps, steps: PipelineSteps = {}): Plan {
-  const stages = renderStages(deps);
-  const render = steps.rendered ? renderOnce(stages, { pipeline: deps, store: steps.rendered }) : stages;
+  const stages = renderStages(deps, false);
+  const render = steps.rendered
+    ? renderOnce(renderStages(deps, true), { pipeline: deps, store: steps.rendered })
+    : stages;
   return async (message, body, pending) => {
     const planner = steps.kinds?.[message.kind];
     if (planner) return planner(message, body, pending);
@@ -77,12 +80,19 @@ export function createPipeline(deps: PipelineDeps, steps: PipelineSteps = {}): P
   };
 }
 
-/** Steps 0 to 6 for these recipients, effects written after the last. */
-function renderStages(deps: PipelineDeps): Plan {
+/**
+ * Steps 0 to 6 for these recipients, effects written after the last. `keep`: the deliveries are
+ * marked `renderedWith` the settings' fingerprint, so the attempt keeps them for a retry; not
+ * when the effects could not be written (the retry renders again and writes them then).
+ */
+function renderStages(deps: PipelineDeps, keep: boolean): Plan {
   return async (message, body, pending) => {
-    let draft: Draft = await startDraft(deps, message, body, pending);
+    let draft: Draft = await startDraft(deps, message, body, pending, keep);
     for (const stage of STAGES) draft = await stage(draft, deps);
-    await applyEffects(deps, draft);
-    return draft.deliveries ?? [];
+    const written = await writeEffects(deps, draft);
+    const deliveries = draft.deliveries ?? [];
+    const fingerprint = draft.fingerprint;
+    if (!written || fingerprint === undefined) return deliveries;
+    return deliveries.map((d) => ({ ...d, renderedWith: fingerprint }));
   };
 }
