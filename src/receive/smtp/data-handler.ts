@@ -173,6 +173,7 @@ export type ExtraRecipients = (tenantId: string) => Promise<readonly string[]>;
  */
 async function withExtras(message: NewMessage, extra: ExtraRecipients | undefined): Promise<NewMessage> {
   const added = extra && message.kind === 'mail' ? await extra(message.tenantId) : [];
+  if (added.length === 0) return message;
   const present = new Set(message.envelope.to.map((a) => a.toLowerCase()));
   const fresh = [...new Set(added)].filter((a) => !present.has(a.toLowerCase()));
   if (fresh.length === 0) return message;
