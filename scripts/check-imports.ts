@@ -54,10 +54,6 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
 
 /** Wrong-way imports that exist today ('from -> to', paths under src/). Do not add to this list. */
 export const KNOWN_WRONG_WAY: readonly string[] = [
-  // The inbound MX's wiring builds its Plan wrapper and DSN transport: it belongs in the composition root.
-  'receive/mx/open-mx.ts -> delivery/bounce.ts',
-  'receive/mx/open-mx.ts -> pipeline/routing.ts',
-  'receive/mx/open-mx.ts -> pipeline/suppression/mx-plan.ts',
 ];
 
 /** Imports that close a cycle between files today ('from -> to'); the graph without them is acyclic. */

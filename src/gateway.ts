@@ -21,8 +21,14 @@ import { openCaptureMailbox } from './transports/capture/capture-mailbox.js';
 import { platformRoutes } from './pipeline/routing.js';
 import type { PipelineDeps } from './pipeline/shared.js';
 import { createPipeline } from './pipeline/index.js';
-import { renderOnce } from './pipeline/render-once.js';
-import { withExtraRecipients } from './receive/smtp/data-handler.js';
+import {
+  forwardedReplyPlanner,
+  sentIndexStep,
+  suppressedTransport,
+  suppressionStep,
+} from './pipeline/suppression/mx-plan.js';
+import { createTransportRegistry } from './core/transport-registry.js';
+import { bounceAddress } from './delivery/bounce.js';
 import { openDomains } from './tenants/domains/open-domains.js';
 import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
@@ -104,13 +110,18 @@ export async function startGateway(
     { messages: queue, notify: () => delivery.notify() },
     metrics,
   );
-  const transportFor = buildTransports(config, logger, {
-    mailbox,
-    gmail: gmail.transport,
-    ...ownServerHealth(senderSettings, clock, logger),
-  });
+  // Each route kind's transport: the platform's table, and the suppression list's refusals.
+  const transports = createTransportRegistry();
+  transports.registerDefault(
+    buildTransports(config, logger, {
+      mailbox,
+      gmail: gmail.transport,
+      ...ownServerHealth(senderSettings, clock, logger),
+    }),
+  );
+  transports.register('suppressed', suppressedTransport);
   const routes = platformRoutes(config.delivery.mode);
-  // Inbound MX: bounces, replies, suppression list; its Plan and transport additions wrap the pipeline's.
+  // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
   const mx = openMx({
     config,
     queue,
@@ -118,7 +129,7 @@ export async function startGateway(
     settings: senderSettings,
     deriveKey: (purpose) => secrets.deriveKey(purpose),
     tls,
-    routes,
+    confirmationFrom: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
     metrics,
     logger,
     clock,
@@ -138,19 +149,29 @@ export async function startGateway(
     verpKey: secrets.deriveKey('verp'),
     openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant,
+    effects: queue,
     logger,
     content: { store: contentSettings, logger, clock, sendingDomain },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
     keepClientTrace: config.privacy.keepClientTrace,
   };
-  // Rendered once per message: a retry sends the bytes the queue kept (src/pipeline/render-once.ts).
-  const plan = mx.plan(renderOnce(createPipeline(pipeline), { pipeline, store: queue }));
+  // The order is src/pipeline/index.ts's; the MX registers its steps, the queue keeps renderings.
+  const plan = createPipeline(pipeline, {
+    recipients: [sentIndexStep(mx.sent, clock), suppressionStep(mx.suppressions)],
+    kinds: {
+      reply: forwardedReplyPlanner({
+        routes,
+        replyTargetConfirmed: (tenantId, address) => mx.replyConfirmation.isConfirmed(tenantId, address),
+      }),
+    },
+    rendered: queue,
+  });
   const delivery = createDelivery({
     queue,
     plan,
     rendered: queue,
-    transportFor: mx.transports(transportFor),
+    transportFor: transports.transportFor,
     metrics,
     logger,
     clock,
@@ -216,17 +237,13 @@ export async function startGateway(
     },
     content: {
       store: contentSettings,
+      annotations: queue,
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
       sendingDomain,
       opens,
     },
   });
 
-  // The archive address joins the envelope at accept time, so it has its own state in the log.
-  const inboundQueue = withExtraRecipients(queue, async (tenantId) => {
-    const archive = senderSettings.get(tenantId).archiveAddress;
-    return archive === undefined ? [] : [archive];
-  });
   const senders = createSenderGuard({
     domains: domains.directory,
     settings: senderSettings,
@@ -240,7 +257,12 @@ export async function startGateway(
     hostname: config.hostname,
     tls,
     tenants,
-    queue: inboundQueue,
+    queue,
+    // The archive address joins the envelope at accept time, so it has its own state in the log.
+    extraRecipients: async (tenantId: string) => {
+      const archive = senderSettings.get(tenantId).archiveAddress;
+      return archive === undefined ? [] : [archive];
+    },
     metrics,
     logger,
     clock,
@@ -331,6 +353,6 @@ export async function startGateway(
   };
 
   function buildTransportsClose(): Array<Promise<void>> {
-    return transportFor.all().map((t) => t.close());
+    return transports.all().map((t) => t.close());
   }
 }

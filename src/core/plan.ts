@@ -18,7 +18,7 @@ export interface PlannedDelivery {
   readonly renderedWith?: string;
 }
 
-/** Turns a message and its stored bytes into deliveries (src/pipeline/shared.ts); may read settings, never sends. */
+/** Turns a message and its stored bytes into deliveries (src/pipeline/index.ts); may read settings, never sends. */
 export type Plan = (
   message: QueuedMessage,
   body: Buffer,

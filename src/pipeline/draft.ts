@@ -11,7 +11,7 @@ import type { SenderSettings } from '../tenants/sender-settings.js';
 /**
  * The message on its way through the stages (src/pipeline/index.ts). Each stage reads what
  * the earlier ones decided and adds its own part; what it wants written (a copy to queue, a
- * log annotation) it adds to `effects`, which the pipeline applies once all stages ran.
+ * log annotation) it adds to `effects`, which the pipeline writes once all stages ran.
  */
 export interface Draft {
   readonly message: QueuedMessage;
@@ -40,9 +40,14 @@ export interface Draft {
   readonly copies?: ReadonlyMap<string, Buffer> | undefined;
   readonly deliveries?: PlannedDelivery[] | undefined;
   readonly effects: readonly Effect[];
+  /**
+   * The settings fingerprint this rendering used (rendered-deliveries.ts), taken from what the
+   * first stage read anyway; set when the rendering may be kept for a retry (render once).
+   */
+  readonly fingerprint?: string | undefined;
 }
 
-/** What a stage wants done, applied after the pipeline (src/pipeline/effects.ts). */
+/** What a stage wants done, written after the last stage in one transaction (src/pipeline/effects.ts). */
 export type Effect =
   | { readonly kind: 'queue-copy'; readonly message: NewMessage; readonly raw: Buffer }
   | { readonly kind: 'annotate'; readonly queueId: string; readonly note: ContentAnnotation };

@@ -1,7 +1,9 @@
-import type { Plan } from '../core/plan.js';
+import type { Plan, PlannedDelivery } from '../core/plan.js';
 import { platformDeliveries, type PipelineDeps } from './shared.js';
 import type { Draft, Stage } from './draft.js';
-import { applyEffects } from './effects.js';
+import { writeEffects } from './effects.js';
+import { renderOnce } from './render-once.js';
+import type { PipelineSteps } from './steps.js';
 import {
   accountantStage,
   contentStage,
@@ -15,8 +17,14 @@ import {
 /**
  * The mail flow at delivery time, in one place: the order in which a stored message becomes
  * its deliveries. The accept path stored the client's bytes as they came; the first attempt
- * runs these stages, and a retry sends what they produced (render-once.ts).
+ * renders them through these steps, and a retry sends what they produced.
  *
+ *   a. kind        a kind with a registered planner goes out as it is (the MX's forwarded replies:
+ *                  src/pipeline/suppression/mx-plan.ts); our DSNs through the platform routes
+ *   b. recipients  registered recipient steps, in order (the sent index, then the suppression
+ *                  list: a suppressed recipient is planned on the `suppressed` route, never rendered)
+ *   c. render once a retry sends the bytes kept from the first attempt (render-once.ts);
+ *                  the stages below run only for what nothing kept covers
  *   0. start       tenant, settings, the mode that applies (own-address falls back to forwarding
  *                  until its domain is verified; own-SMTP mail waits for a passing test-send)
  *   1. content     subject template, text, layout (src/pipeline/content/content-stage.ts; off → not even parsed);
@@ -33,11 +41,11 @@ import {
  *   6. sign        DKIM, last (src/mailauth/sign-stage.ts): platform modes only; the tenant's own server
  *                  and Google sign their own mail; our DSNs are not signed
  *
- * Stages only read (settings, keys); what they want written comes back as effects, applied
- * once after the last stage (effects.ts). Archive recipients were added to the envelope at
- * accept time; they get the client's bytes, or with open tracking a copy of their own whose
- * pixel never counts. The inbound MX's additions (suppressed recipients, forwarded replies)
- * are planned around this list (src/pipeline/suppression/mx-plan.ts).
+ * Stages only read (settings, keys); what they want written comes back as effects, written
+ * after the last stage by the queue in one transaction (effects.ts). Archive recipients were
+ * added to the envelope at accept time; they get the client's bytes, or with open tracking a
+ * copy of their own whose pixel never counts. Steps a and b are registered by the composition
+ * root (steps.ts).
  */
 export const STAGES: readonly Stage[] = [
   contentStage,
@@ -48,14 +56,43 @@ export const STAGES: readonly Stage[] = [
   signStage,
 ];
 
-/** The Plan the delivery attempt calls (through render once and the MX's plan). */
-export function createPipeline(deps: PipelineDeps): Plan {
+/** The Plan the delivery attempt calls: the whole list above, with what other folders registered. */
+export function createPipeline(deps: PipelineDeps, steps: PipelineSteps = {}): Plan {
+  const stages = renderStages(deps, false);
+  const render = steps.rendered
+    ? renderOnce(renderStages(deps, true), { pipeline: deps, store: steps.rendered })
+    : stages;
   return async (message, body, pending) => {
+    const planner = steps.kinds?.[message.kind];
+    if (planner) return planner(message, body, pending);
     // DSNs we made go out as they are, with the null sender.
     if (message.kind === 'dsn') return platformDeliveries(deps, message, body, pending);
-    let draft: Draft = await startDraft(deps, message, body, pending);
+    if (message.kind !== 'mail') return stages(message, body, pending);
+    const decided: PlannedDelivery[] = [];
+    let rest = pending;
+    for (const step of steps.recipients ?? []) {
+      const decision = await step(message, body, rest);
+      decided.push(...decision.decided);
+      rest = decision.rest;
+    }
+    if (decided.length === 0) return render(message, body, rest);
+    return [...(rest.length > 0 ? await render(message, body, rest) : []), ...decided];
+  };
+}
+
+/**
+ * Steps 0 to 6 for these recipients, effects written after the last. `keep`: the deliveries are
+ * marked `renderedWith` the settings' fingerprint, so the attempt keeps them for a retry; not
+ * when the effects could not be written (the retry renders again and writes them then).
+ */
+function renderStages(deps: PipelineDeps, keep: boolean): Plan {
+  return async (message, body, pending) => {
+    let draft: Draft = await startDraft(deps, message, body, pending, keep);
     for (const stage of STAGES) draft = await stage(draft, deps);
-    await applyEffects(deps, draft);
-    return draft.deliveries ?? [];
+    const written = await writeEffects(deps, draft);
+    const deliveries = draft.deliveries ?? [];
+    const fingerprint = draft.fingerprint;
+    if (!written || fingerprint === undefined) return deliveries;
+    return deliveries.map((d) => ({ ...d, renderedWith: fingerprint }));
   };
 }

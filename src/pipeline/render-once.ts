@@ -5,9 +5,10 @@ import type { PipelineDeps } from './shared.js';
 import { openStored, settingsFingerprint } from './rendered-deliveries.js';
 
 /**
- * Render once: the pipeline (parse, content, identity, tracking, DKIM, accountant copy) runs
- * for a message's first attempt; its deliveries are marked `renderedWith` their settings'
- * fingerprint, and the attempt keeps those whose recipients were deferred (attempt.ts). A
+ * Render once, the pipeline's first step for mail (src/pipeline/index.ts): the stages (parse,
+ * content, identity, tracking, DKIM, accountant copy) run for a message's first attempt; they
+ * mark their deliveries `renderedWith` their settings' fingerprint (`render` is the stage
+ * runner), and the attempt keeps those whose recipients were deferred (attempt.ts). A
  * retry sends the kept bytes to the still-pending recipients: the same DKIM signature, `t=`
  * included, and no stage runs again.
  *
@@ -27,22 +28,20 @@ export interface RenderOnceDeps {
   readonly store: Pick<RenderedStore, 'rendered'>;
 }
 
-export function renderOnce(plan: Plan, deps: RenderOnceDeps): Plan {
+export function renderOnce(render: Plan, deps: RenderOnceDeps): Plan {
   return async (message, body, pending) => {
     // Our DSNs and forwarded replies are sent as they are: there is nothing to render.
-    if (message.kind !== 'mail') return plan(message, body, pending);
-    const fingerprint = await settingsFingerprint(deps.pipeline, message);
+    if (message.kind !== 'mail') return render(message, body, pending);
     const stored = deps.store.rendered(message.id);
-    const reused = stored ? await reuse(deps.pipeline, message, stored, pending, fingerprint) : undefined;
-    if (!reused) return marked(await plan(message, body, pending), fingerprint);
+    // Nothing kept (a first attempt): the stages mark their deliveries with the fingerprint they read.
+    if (!stored) return render(message, body, pending);
+    const fingerprint = await settingsFingerprint(deps.pipeline, message);
+    const reused = await reuse(deps.pipeline, message, stored, pending, fingerprint);
+    if (!reused) return render(message, body, pending);
     const covered = new Set(reused.flatMap((d) => d.recipients));
     const rest = pending.filter((r) => !covered.has(r.address));
-    return rest.length === 0 ? reused : [...reused, ...marked(await plan(message, body, rest), fingerprint)];
+    return rest.length === 0 ? reused : [...reused, ...(await render(message, body, rest))];
   };
-}
-
-function marked(planned: readonly PlannedDelivery[], fingerprint: string): PlannedDelivery[] {
-  return planned.map((d) => ({ ...d, renderedWith: fingerprint }));
 }
 
 function deliveredToSomeone(message: QueuedMessage): boolean {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { RenderedDelivery } from '../core/rendered.js';
-import type { QueuedMessage } from '../core/types.js';
+import type { QueuedMessage, Tenant } from '../core/types.js';
+import type { SenderSettings } from '../tenants/sender-settings.js';
 import type { PlannedDelivery } from '../core/plan.js';
 import { holdUntilTested } from '../tenants/own-smtp-hold.js';
-import { chooseMode, tenantRoute, type PipelineDeps } from './shared.js';
+import { chooseMode, tenantRoute, type EffectiveMode, type PipelineDeps } from './shared.js';
 
 /**
  * The two questions render-once asks the pipeline's inputs at a retry: are the settings the
@@ -20,10 +21,26 @@ import { chooseMode, tenantRoute, type PipelineDeps } from './shared.js';
  */
 export async function settingsFingerprint(deps: PipelineDeps, message: QueuedMessage): Promise<string> {
   const tenant = await deps.tenants.byId(message.tenantId);
-  const { broken: _broken, updatedAt: _updated, ...settings } = deps.settings.get(message.tenantId);
-  const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
-  const content = deps.content?.store.get(message.tenantId)?.updatedAt ?? null;
-  const shape = JSON.stringify([settings, content, tenant?.name ?? null, tenant?.smtpUsername ?? null, choice.mode]);
+  const stored = deps.settings.get(message.tenantId);
+  const choice = await chooseMode(stored, message.tenantId, deps.domains, deps.gmail !== undefined);
+  return fingerprintOf(deps, message.tenantId, stored, tenant, choice.mode);
+}
+
+/**
+ * The fingerprint from what the caller already read: the tenant, its stored sender settings and
+ * the mode chooseMode gives for them. The first attempt's pipeline stamps it from its own reads
+ * (stages.ts, startDraft), so only a retry pays for settingsFingerprint.
+ */
+export function fingerprintOf(
+  deps: PipelineDeps,
+  tenantId: string,
+  stored: SenderSettings,
+  tenant: Tenant | undefined,
+  mode: EffectiveMode,
+): string {
+  const { broken: _broken, updatedAt: _updated, ...settings } = stored;
+  const content = deps.content?.store.get(tenantId)?.updatedAt ?? null;
+  const shape = JSON.stringify([settings, content, tenant?.name ?? null, tenant?.smtpUsername ?? null, mode]);
   return createHash('sha256').update(shape).digest('base64url');
 }
 

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { QueuedMessage, RecipientState, Route, Tenant, TenantDirectory } from '../core/types.js';
 import type { PlannedDelivery } from '../core/plan.js';
+import type { EffectsStore } from '../core/effects.js';
 import type { RoutedRecipients } from './routing.js';
 import { ACCOUNTANT_COPY_HEADER, type AccountantDeps } from './copies/sender-accountant.js';
 import type { DomainDirectory } from '../tenants/ownership/sender-domains.js';
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   readonly openSecret: (sealed: string, context: string) => string;
   /** Queue access for automatic accountant copies; off when absent. */
   readonly accountant?: AccountantDeps;
+  /** Where the stages' effects are written, in one transaction (the queue); not written when absent. */
+  readonly effects?: Pick<EffectsStore, 'writeEffects'>;
   readonly logger: Logger;
   /** DKIM signing of the planned deliveries (platform modes); unsigned when absent. */
   readonly sign?: SignStage;

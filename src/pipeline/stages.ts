@@ -11,8 +11,10 @@ import {
   verpDeliveries,
   withOwnAddress,
   withoutForeignAddresses,
+  type EffectiveMode,
   type PipelineDeps,
 } from './shared.js';
+import { fingerprintOf } from './rendered-deliveries.js';
 import { withoutClientHop } from './sender/client-trace.js';
 import { applyContent } from './content/content-stage.js';
 import { ACCOUNTANT_COPY_HEADER, buildAccountantMessage } from './copies/sender-accountant.js';
@@ -155,12 +157,16 @@ export const signStage: Stage = async (draft, deps) => {
   return as ? { ...draft, deliveries: await deps.sign(draft.deliveries, as, draft.message.id) } : draft;
 };
 
-/** The first draft: tenant, settings and the mode that applies (own-SMTP mail waits for a passing test here). */
+/**
+ * The first draft: tenant, settings and the mode that applies (own-SMTP mail waits for a passing
+ * test here); with `fingerprinted`, the settings' fingerprint from these same reads (render once).
+ */
 export async function startDraft(
   deps: PipelineDeps,
   message: Draft['message'],
   body: Buffer,
   pending: Draft['pending'],
+  fingerprinted = false,
 ): Promise<Draft> {
   const tenant = await deps.tenants.byId(message.tenantId);
   const stored = deps.settings.get(message.tenantId);
@@ -176,6 +182,10 @@ export async function startDraft(
   if (choice.mode === 'own-smtp') holdUntilTested(settings);
   const original = splitMessage(body);
   const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
+  // The fingerprint is of the stored settings: chooseMode again only when foreign addresses were dropped.
+  const fingerprint = fingerprinted
+    ? fingerprintOf(deps, message.tenantId, stored, tenant, settings === stored ? choice.mode : await modeOf(stored))
+    : undefined;
   return {
     message,
     body,
@@ -189,5 +199,10 @@ export async function startDraft(
     tracking: false,
     split: original,
     effects: [],
+    fingerprint,
   };
+
+  async function modeOf(s: typeof stored): Promise<EffectiveMode> {
+    return (await chooseMode(s, message.tenantId, deps.domains, deps.gmail !== undefined)).mode;
+  }
 }

@@ -23,6 +23,7 @@ import {
   completedBefore,
   flushOfCurrentBatch,
   guardBatch,
+  insertEffects,
   insertMessage,
   openStores,
   purgeKeys,
@@ -32,6 +33,8 @@ import {
   type QueueStores,
 } from './lmdb-store.js';
 import { headerText } from './header-text.js';
+import { encodeAnnotation, openAnnotations, readAnnotation, type AnnotationDb } from './annotations.js';
+import type { EffectsStore, PlanEffects } from '../core/effects.js';
 import { applyLateBounce, applyNote, changeLate } from './late-outcomes.js';
 import {
   completedSince,
@@ -99,7 +102,7 @@ export function openQueue(options: QueueOptions): LmdbQueue {
 }
 
 /** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
-export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases, RenderedStore {
+export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases, RenderedStore, EffectsStore {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
@@ -107,6 +110,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
   private readonly clock: Clock;
   private readonly waitDurable: () => Promise<unknown>;
   private closing: Promise<void> | undefined;
+  private readonly annotations: AnnotationDb;
 
   constructor(
     private readonly stores: QueueStores,
@@ -121,6 +125,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? systemClock;
     this.waitDurable = options.waitDurable ?? (() => flushOfCurrentBatch(stores.root));
+    this.annotations = openAnnotations(stores.root);
   }
 
   /**
@@ -171,6 +176,39 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     }
     durable.catch(() => undefined); // awaited after the commit; an early rejection is not unhandled
     return { committed, durable };
+  }
+
+  /**
+   * One plan's effects (accountant copies, annotations) in one transaction, durable like an
+   * enqueue before it resolves; a copy whose id is already queued is left alone. Rejects with
+   * nothing written: a note that is not JSON, a closed queue, a failed commit.
+   */
+  async writeEffects(effects: PlanEffects): Promise<readonly QueuedMessage[]> {
+    const notes = effects.annotations.map(encodeAnnotation);
+    const copies = effects.copies.map((c) => ({ record: newRecord(c.message, c.raw.length), body: c.raw }));
+    if (copies.length === 0 && notes.length === 0) return [];
+    const ticket = this.failures.ticket();
+    let inserted: QueuedMessage[];
+    let durable: Promise<unknown>;
+    try {
+      const committed = insertEffects(this.stores, this.annotations, copies, notes);
+      durable = this.waitDurable();
+      durable.catch(() => undefined); // awaited after the commit; an early rejection is not unhandled
+      inserted = await committed;
+    } catch (err) {
+      throw await this.failure('effects', err);
+    }
+    for (const record of inserted) this.counter.add(record);
+    try {
+      await this.failures.guard(durable, ticket);
+    } catch (err) {
+      throw await this.failure('effects sync', err);
+    }
+    return inserted;
+  }
+
+  annotation<T extends object>(queueId: string): T | undefined {
+    return readAnnotation<T>(this.annotations, queueId);
   }
 
   get(id: string): QueuedMessage | undefined {
@@ -326,7 +364,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
       // Archive first: a crash in between leaves records without bodies, purged by the next sweep.
       await this.archive.remove(keys.map((key) => key[1]));
       try {
-        total += await purgeKeys(this.stores, keys);
+        total += await purgeKeys(this.stores, keys, this.annotations);
       } catch (err) {
         throw await this.failure('purge', err);
       }

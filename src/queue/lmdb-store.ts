@@ -6,6 +6,7 @@ import type { QueuedMessage } from '../core/types.js';
 import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
 import { tenantDueKey, type TenantDueKey } from './tenant-due.js';
 import { removeRendered, type RenderedDbs, type RenderedRecord } from './rendered-records.js';
+import type { AnnotationDb, EncodedAnnotation } from './annotations.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -25,6 +26,7 @@ export type IndexKey = [number, string];
  *   existed hold `true`: readers fall back to the record.
  * - leases: id → start time of the attempt in flight (attempt-leases.ts), to count replays after a crash
  * - rendered, rendered-parts: a pending message's rendered deliveries (rendered-records.ts)
+ * - annotations: what the pipeline noted about a message, for its log (annotations.ts; opened by LmdbQueue)
  */
 export interface QueueStores extends RenderedDbs {
   readonly root: RootDatabase;
@@ -73,6 +75,13 @@ export function openStores(path: string): QueueStores {
  * May throw synchronously (closed database); the promise rejects if the commit fails.
  */
 export function insertMessage(stores: QueueStores, record: QueuedMessage, body: Buffer): Promise<unknown> {
+  const writes = putMessage(stores, record, body);
+  guardBatch(stores.root);
+  return Promise.all(writes);
+}
+
+/** The puts of a new message: record, body and its index entries. */
+function putMessage(stores: QueueStores, record: QueuedMessage, body: Buffer): Promise<boolean>[] {
   const writes: Promise<boolean>[] = [stores.messages.put(record.id, record), stores.bodies.put(record.id, body)];
   const to = placement(record);
   if (to) {
@@ -82,8 +91,29 @@ export function insertMessage(stores: QueueStores, record: QueuedMessage, body: 
   } else if (record.completedAt !== undefined) {
     writes.push(stores.completed.put([record.completedAt, record.id], completedEntry(record)));
   }
+  return writes;
+}
+
+/**
+ * One plan's effects in one transaction: the new messages (skipped when their id is already in
+ * use: a retry built the same copy again) and the encoded annotations. Everything is prepared
+ * before: nothing in the callback throws, so the transaction is all or nothing (a failed commit
+ * writes none of it). Resolves with the records inserted.
+ */
+export function insertEffects(
+  stores: QueueStores,
+  annotations: AnnotationDb,
+  copies: ReadonlyArray<{ readonly record: QueuedMessage; readonly body: Buffer }>,
+  notes: readonly EncodedAnnotation[],
+): Promise<QueuedMessage[]> {
+  const done = stores.root.transaction(() => {
+    const inserted = copies.filter((c) => !stores.messages.doesExist(c.record.id));
+    for (const c of inserted) void putMessage(stores, c.record, c.body);
+    for (const n of notes) void annotations.put(n.queueId, n.bytes);
+    return inserted.map((c) => c.record);
+  });
   guardBatch(stores.root);
-  return Promise.all(writes);
+  return done;
 }
 
 /**
@@ -152,13 +182,14 @@ export function completedBefore(stores: QueueStores, olderThan: number, max: num
 }
 
 /** Deletes these log records (keys from completedBefore), with any body left here, in one transaction. */
-export async function purgeKeys(stores: QueueStores, keys: readonly IndexKey[]): Promise<number> {
+export async function purgeKeys(stores: QueueStores, keys: readonly IndexKey[], notes?: AnnotationDb): Promise<number> {
   if (keys.length === 0) return 0;
   const done = stores.root.transaction(() => {
     for (const key of keys) {
       void stores.messages.remove(key[1]);
       void stores.bodies.remove(key[1]);
       removeRendered(stores, key[1]);
+      void notes?.remove(key[1]);
       void stores.completed.remove(key);
     }
   });

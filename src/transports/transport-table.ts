@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { CaptureMailbox } from '../core/dev-mailbox.js';
 import type { Logger } from '../core/logger.js';
 import type { Route, Transport } from '../core/types.js';
+import type { TransportTable } from '../core/transport-registry.js';
 import { createCaptureTransport } from './capture/capture.js';
 import { configuredTargetGuard } from './egress/target-guard.js';
 import { createDirectMxTransport, systemResolver } from './smtp/direct-mx.js';
@@ -11,10 +12,7 @@ import { configuredTenantHops } from './smtp/tenant-hop.js';
 import { createRelayTransport, type RelayTransportOptions } from './smtp/tenant-smtp.js';
 
 /** The transport for a route, and every transport built (to close them at stop). */
-export interface TransportTable {
-  (route: Route): Transport;
-  all(): Transport[];
-}
+export type { TransportTable };
 
 export interface TransportTableParts {
   /** Given in capture mode: the dev mailbox the capture transport writes to. */

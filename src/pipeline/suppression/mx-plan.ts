@@ -1,13 +1,14 @@
 import { AWAITING_CONFIRMATION_REPLY } from '../../feedback/reply-confirmation.js';
 import type { PlannedDelivery, Plan } from '../../core/plan.js';
-import type { QueuedMessage, RecipientState, Route, Transport } from '../../core/types.js';
+import type { QueuedMessage, RecipientState, Transport } from '../../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
 import type { SentIndex } from '../../feedback/sent-index.js';
 import type { SuppressionEntry, SuppressionReader } from '../../feedback/suppression-store.js';
+import type { RecipientStep } from '../steps.js';
 
 /**
- * The MX's two additions to delivery, as a wrapper around the pipeline's Plan rather than
- * an edit inside it (src/pipeline/index.ts stays the one place for content rewrites):
+ * The MX's additions to delivery, registered with the pipeline (src/pipeline/index.ts lists
+ * where each runs) rather than edits inside its stages:
  * - suppressed recipients are planned on a `suppressed` route, whose transport answers a
  *   550 that says why; the scheduler records it like any bounce (status, log, DSN to the
  *   sender). Checked per attempt, so removing an address from the list works at once for
@@ -17,15 +18,6 @@ import type { SuppressionEntry, SuppressionReader } from '../../feedback/suppres
  *   confirmed the target address; until then they wait, deferred, on the `suppressed` route;
  * - each mail's Message-ID goes into the sent index, so that a reply to it can be forwarded.
  */
-export interface MxPlanDeps {
-  readonly suppressions: SuppressionReader;
-  /** Platform routes (routing.ts), as the pipeline gets them. */
-  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
-  readonly sent?: Pick<SentIndex, 'record'>;
-  readonly clock?: () => number;
-  /** Whether the tenant confirmed this reply-forwarding address (reply-confirmation.ts); absent = every address is. */
-  readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
-}
 
 export function suppressedReply(entry: SuppressionEntry): string {
   const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);
@@ -33,52 +25,60 @@ export function suppressedReply(entry: SuppressionEntry): string {
   return `550 5.1.1 suppressed: ${entry.address} ${why}; remove it from the suppression list to send again`;
 }
 
-export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
-  return async (message, body, pending) => {
-    if (message.kind === 'reply') return forwardedReply(deps, message, body, pending);
-    if (message.kind !== 'mail') return plan(message, body, pending);
-    deps.sent?.record(message.tenantId, message.messageId, message.id, deps.clock?.() ?? Date.now());
-    const blocked = new Map<string, SuppressionEntry>();
-    for (const r of pending) {
-      const entry = deps.suppressions.get(message.tenantId, r.address);
-      if (entry) blocked.set(r.address, entry);
-    }
-    if (blocked.size === 0) return plan(message, body, pending);
-    const rest = pending.filter((r) => !blocked.has(r.address));
-    const planned = rest.length > 0 ? await plan(message, body, rest) : [];
-    const refused: PlannedDelivery[] = [...blocked].map(([address, entry]) => ({
-      route: { kind: 'suppressed', reply: suppressedReply(entry) },
-      recipients: [address],
-      envelope: { from: message.envelope.from, to: [address] },
-      raw: body,
-    }));
-    return [...planned, ...refused];
+/** Each mail's Message-ID into the sent index (every attempt: a later one refreshes its age); decides nothing. */
+export function sentIndexStep(sent: Pick<SentIndex, 'record'>, clock: () => number = Date.now): RecipientStep {
+  return async (message, _body, pending) => {
+    sent.record(message.tenantId, message.messageId, message.id, clock());
+    return { decided: [], rest: pending };
   };
 }
 
-async function forwardedReply(
-  deps: MxPlanDeps,
-  message: QueuedMessage,
-  body: Buffer,
-  pending: readonly RecipientState[],
-): Promise<PlannedDelivery[]> {
-  const held: string[] = [];
-  for (const r of pending) {
-    if (deps.replyTargetConfirmed && !(await deps.replyTargetConfirmed(message.tenantId, r.address)))
-      held.push(r.address);
-  }
-  const rest = pending.filter((r) => !held.includes(r.address));
-  const waiting: PlannedDelivery[] = held.map((address) => ({
-    route: { kind: 'suppressed', reply: AWAITING_CONFIRMATION_REPLY },
+/** Suppressed recipients go to the `suppressed` route with the reply that says why; the rest are rendered. */
+export function suppressionStep(suppressions: SuppressionReader): RecipientStep {
+  return async (message, body, pending) => {
+    const decided: PlannedDelivery[] = [];
+    const rest: RecipientState[] = [];
+    for (const r of pending) {
+      const entry = suppressions.get(message.tenantId, r.address);
+      if (!entry) rest.push(r);
+      else decided.push(refusal(message, body, r.address, suppressedReply(entry)));
+    }
+    return { decided, rest };
+  };
+}
+
+function refusal(message: QueuedMessage, body: Buffer, address: string, reply: string): PlannedDelivery {
+  return {
+    route: { kind: 'suppressed', reply },
     recipients: [address],
     envelope: { from: message.envelope.from, to: [address] },
     raw: body,
-  }));
-  return [...asIs(deps, message, body, rest), ...waiting];
+  };
+}
+
+export interface ForwardedReplyDeps {
+  /** Platform routes (routing.ts), as the pipeline gets them. */
+  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  /** Whether the tenant confirmed this reply-forwarding address (reply-confirmation.ts); absent = every address is. */
+  readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
+}
+
+/** The planner for kind `reply`: as they are to confirmed targets, held (deferred) for the others. */
+export function forwardedReplyPlanner(deps: ForwardedReplyDeps): Plan {
+  return async (message, body, pending) => {
+    const held: string[] = [];
+    for (const r of pending) {
+      if (deps.replyTargetConfirmed && !(await deps.replyTargetConfirmed(message.tenantId, r.address)))
+        held.push(r.address);
+    }
+    const rest = pending.filter((r) => !held.includes(r.address));
+    const waiting = held.map((address) => refusal(message, body, address, AWAITING_CONFIRMATION_REPLY));
+    return [...asIs(deps, message, body, rest), ...waiting];
+  };
 }
 
 function asIs(
-  deps: MxPlanDeps,
+  deps: ForwardedReplyDeps,
   message: QueuedMessage,
   body: Buffer,
   pending: readonly RecipientState[],
@@ -111,8 +111,3 @@ export const suppressedTransport: Transport = {
     /* nothing held */
   },
 };
-
-/** The transport table with the `suppressed` route added. */
-export function withSuppressedTransport<T extends (route: Route) => Transport>(table: T): (route: Route) => Transport {
-  return (route) => (route.kind === 'suppressed' ? suppressedTransport : table(route));
-}

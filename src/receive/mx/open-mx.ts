@@ -4,12 +4,9 @@ import { bindOrExplain } from '../../core/listen-error.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { LateOutcomes, MessageLog, MessageQueue, Route, Transport } from '../../core/types.js';
-import type { Plan } from '../../core/plan.js';
-import { bounceAddress } from '../../delivery/bounce.js';
+import type { LateOutcomes, MessageLog, MessageQueue } from '../../core/types.js';
 import type { SmtpListener } from '../smtp/smtp-listener.js';
 import { startRetentionSweeper } from '../../queue/retention.js';
-import type { RoutedRecipients } from '../../pipeline/routing.js';
 import type { DomainDirectory } from '../../tenants/ownership/sender-domains.js';
 import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import type { LocalPartIndex } from '../../tenants/local-part-registry.js';
@@ -17,13 +14,12 @@ import type { SenderSettingsReader } from '../../tenants/sender-settings-store.j
 import { createInbox } from './inbox.js';
 import type { DiskSpace } from '../../store/disk-watermark.js';
 import { createMxListener } from './mx-listener.js';
-import { withMx, withSuppressedTransport } from '../../pipeline/suppression/mx-plan.js';
 import { createMxProcessor } from './mx-processor.js';
 import { closeMxStores, openMxStores, type MxStores } from '../../feedback/mx-stores.js';
 import { withReplyData } from './mx-tenant-data.js';
 import { MxReplies, type MxDomains } from '../../feedback/recipient-policy.js';
 import { createReplyConfirmation, type ReplyConfirmation } from '../../feedback/reply-confirmation.js';
-import { createSentIndex } from '../../feedback/sent-index.js';
+import { createSentIndex, type SentIndex } from '../../feedback/sent-index.js';
 import { createSuppressionStore, type SuppressionStore } from '../../feedback/suppression-store.js';
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
 
@@ -35,7 +31,8 @@ export interface MxOptions {
   readonly settings: SenderSettingsReader & LocalPartIndex;
   readonly deriveKey: (purpose: string) => Buffer;
   readonly tls: { readonly key: Buffer; readonly cert: Buffer };
-  readonly routes: (recipients: readonly string[]) => RoutedRecipients[];
+  /** The From of the reply-address confirmation mail (the gateway's bounce address). */
+  readonly confirmationFrom: string;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -51,10 +48,8 @@ export interface Mx {
   readonly suppressions: SuppressionStore;
   /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
   readonly replyConfirmation: ReplyConfirmation;
-  /** The pipeline's Plan with suppression and forwarded replies added (see mx-plan.ts). */
-  plan(inner: Plan): Plan;
-  /** The transport table with the `suppressed` route added. */
-  transports(table: (route: Route) => Transport): (route: Route) => Transport;
+  /** Each sent mail's Message-ID, so that a reply to it can be forwarded (the pipeline records them). */
+  readonly sent: Pick<SentIndex, 'record'>;
   /**
    * Starts the listener when enabled (`mx.enabled` and platform.sendingDomain set) and processes
    * what a crash left; undefined when off. The caller closes the listener with the others.
@@ -76,7 +71,7 @@ function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmat
     tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name,
     confirmUrl: `${config.http.publicBaseUrl.replace(/\/+$/, '')}/reply-address/confirm`,
     hostname: config.hostname,
-    from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    from: opts.confirmationFrom,
     clock: opts.clock,
     logger: opts.logger,
     onQueued: opts.onQueued,
@@ -85,8 +80,9 @@ function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmat
 
 /**
  * The inbound MX, composed for gateway.ts: its store (`<dataDir>/mx`: inbox, suppression
- * list, sent Message-IDs, reply targets), the listener, the processor and the delivery
- * additions. The store is open even when the listener is off: the API and the plan use it.
+ * list, sent Message-IDs, reply targets), the listener and the processor. The store is open
+ * even when the listener is off: the API and the pipeline's MX steps (registered by the
+ * composition root, src/pipeline/suppression/mx-plan.ts) use it.
  */
 export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
@@ -137,9 +133,7 @@ export function openMx(opts: MxOptions): Mx {
   return {
     suppressions,
     replyConfirmation,
-    plan: (inner) =>
-      withMx(inner, { suppressions, routes: opts.routes, sent, clock: opts.clock, replyTargetConfirmed }),
-    transports: (table) => withSuppressedTransport(table),
+    sent,
     async start() {
       if (!domains || !processor || !config.mx.enabled) return undefined;
       processor.recover();

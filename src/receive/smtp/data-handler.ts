@@ -28,6 +28,8 @@ export interface DataDeps {
   readonly senders?: SenderGuard;
   /** Free-space watermark: below it the message is refused with 452 4.3.1 instead of written. */
   readonly disk?: DiskSpace;
+  /** The tenant's extra envelope recipients (its archive address), asked at accept time; none when absent. */
+  readonly extraRecipients?: ExtraRecipients;
 }
 
 /** What DATA needs to know about the session, already resolved by the listener. */
@@ -110,7 +112,7 @@ async function enqueue(
 ): Promise<QueuedMessage> {
   if (deps.disk?.below()) throw refusal(deps, session, Replies.storageFull(), 'storage-full');
   try {
-    return await deps.queue.enqueue(
+    const message = await withExtras(
       {
         id,
         tenantId: session.tenantId,
@@ -121,8 +123,9 @@ async function enqueue(
         messageId: processed.messageId,
         ...(processed.subject !== undefined ? { subject: processed.subject } : {}),
       },
-      processed.message,
+      deps.extraRecipients,
     );
+    return await deps.queue.enqueue(message, processed.message);
   } catch (err) {
     const full = isGatewayError(err, 'E_STORAGE_FULL');
     if (full) void deps.disk?.check(); // the next MAIL FROM is refused without another failed write
@@ -163,33 +166,18 @@ function notifyQueued(deps: DataDeps, session: DataSession, stored: QueuedMessag
 export type ExtraRecipients = (tenantId: string) => Promise<readonly string[]>;
 
 /**
- * The queue inbound stores into, with each tenant's extra recipients appended to the envelope
- * before the message is stored, so that each has its own state in the log. They are marked
- * `archive` in `roles`. A failing lookup fails the enqueue: the client gets 451 and retries,
- * rather than the archive silently missing a message.
+ * The message with the tenant's extra recipients appended to the envelope before it is stored,
+ * so that each has its own state in the log; they are marked `archive` in `roles`. A failing
+ * lookup fails the enqueue: the client gets 451 and retries, rather than the archive silently
+ * missing a message.
  */
-export function withExtraRecipients(queue: MessageQueue, extra: ExtraRecipients): MessageQueue {
-  const enqueue = async (message: NewMessage, body: Buffer): Promise<QueuedMessage> => {
-    const added = message.kind === 'mail' ? await extra(message.tenantId) : [];
-    const present = new Set(message.envelope.to.map((a) => a.toLowerCase()));
-    const fresh = [...new Set(added)].filter((a) => !present.has(a.toLowerCase()));
-    if (fresh.length === 0) return queue.enqueue(message, body);
-    const roles: Record<string, RecipientRole> = { ...message.roles };
-    for (const address of fresh) roles[address] = 'archive';
-    return queue.enqueue(
-      { ...message, envelope: { ...message.envelope, to: [...message.envelope.to, ...fresh] }, roles },
-      body,
-    );
-  };
-  return {
-    enqueue,
-    get: (id) => queue.get(id),
-    body: (id) => queue.body(id),
-    due: (now, limit, exclude) => queue.due(now, limit, exclude),
-    nextDueAt: () => queue.nextDueAt(),
-    record: (id, results, now) => queue.record(id, results, now),
-    expire: (id, addresses, now, reason) => queue.expire(id, addresses, now, reason),
-    depth: () => queue.depth(),
-    close: () => queue.close(),
-  };
+async function withExtras(message: NewMessage, extra: ExtraRecipients | undefined): Promise<NewMessage> {
+  const added = extra && message.kind === 'mail' ? await extra(message.tenantId) : [];
+  if (added.length === 0) return message;
+  const present = new Set(message.envelope.to.map((a) => a.toLowerCase()));
+  const fresh = [...new Set(added)].filter((a) => !present.has(a.toLowerCase()));
+  if (fresh.length === 0) return message;
+  const roles: Record<string, RecipientRole> = { ...message.roles };
+  for (const address of fresh) roles[address] = 'archive';
+  return { ...message, envelope: { ...message.envelope, to: [...message.envelope.to, ...fresh] }, roles };
 }

@@ -7,6 +7,7 @@ import type { TenantLimits } from '../../tenants/tenant-limits-service.js';
 import type { SenderGuard } from '../../tenants/ownership/sender-guard.js';
 import type { DiskSpace } from '../../store/disk-watermark.js';
 import type { PasswordVerifier } from './auth.js';
+import type { ExtraRecipients } from './data-handler.js';
 
 /** Everything the SMTP listener needs, injected by the composition root (or a test). */
 export interface InboundDeps {
@@ -34,4 +35,6 @@ export interface InboundDeps {
   readonly senders?: SenderGuard;
   /** Free-space watermark on the data directory: below it MAIL FROM and DATA answer 452 4.3.1. */
   readonly disk?: DiskSpace;
+  /** The tenant's extra envelope recipients (its archive address), added at accept time; none when absent. */
+  readonly extraRecipients?: ExtraRecipients;
 }

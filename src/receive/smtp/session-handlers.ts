@@ -230,6 +230,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
       ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
       ...(deps.senders ? { senders: deps.senders } : {}),
       ...(deps.disk ? { disk: deps.disk } : {}),
+      ...(deps.extraRecipients ? { extraRecipients: deps.extraRecipients } : {}),
     },
     () => ctx.tracker.inputDone(session.id),
   ).catch((err: unknown) => {

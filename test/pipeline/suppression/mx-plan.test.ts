@@ -1,8 +1,17 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { QueuedMessage, RecipientState } from '../../../src/core/types.js';
-import type { Plan } from '../../../src/core/plan.js';
-import { suppressedReply, suppressedTransport, withMx } from '../../../src/pipeline/suppression/mx-plan.js';
+import { createPipeline } from '../../../src/pipeline/index.js';
+import {
+  forwardedReplyPlanner,
+  sentIndexStep,
+  suppressedReply,
+  suppressedTransport,
+  suppressionStep,
+} from '../../../src/pipeline/suppression/mx-plan.js';
 import type { SuppressionEntry } from '../../../src/feedback/suppression-store.js';
+import { NO_VERIFIED_DOMAINS } from '../../../src/tenants/ownership/sender-domains.js';
+import { DEFAULT_SENDER_SETTINGS } from '../../../src/tenants/sender-settings.js';
 
 const recipient = (address: string): RecipientState => ({
   address,
@@ -33,28 +42,46 @@ const routes = (to: readonly string[]) => [
   { route: { kind: 'smarthost' as const, name: 'default' }, recipients: [...to] },
 ];
 
-describe('withMx', () => {
-  const seen: string[][] = [];
-  const inner: Plan = async (_m, body, pending) => {
-    seen.push(pending.map((r) => r.address));
-    return [
-      {
-        route: { kind: 'capture' },
-        recipients: pending.map((r) => r.address),
-        envelope: { from: 'x', to: [] },
-        raw: body,
+describe('the MX steps registered with the pipeline', () => {
+  // The stages' first read: counts the times the stages ran.
+  let stagesRan = 0;
+  const recorded: string[] = [];
+  const plan = createPipeline(
+    {
+      platform: { sendingDomain: null, bounceDomain: null, bounceLocalPart: 'bounces' },
+      routes,
+      logger: pino({ level: 'silent' }),
+      domains: NO_VERIFIED_DOMAINS,
+      verpKey: Buffer.alloc(32),
+      tenants: {
+        byId: async () => {
+          stagesRan++;
+          return undefined;
+        },
+        bySmtpUsername: async () => undefined,
+        byAllowedIp: async () => undefined,
       },
-    ];
+      settings: { get: () => DEFAULT_SENDER_SETTINGS },
+      openSecret: () => '',
+    },
+    {
+      recipients: [
+        sentIndexStep({ record: (_t, messageId) => recorded.push(messageId) }),
+        suppressionStep({ get: (t, a) => (t === 't1' && a.toLowerCase() === 'gone@c.test' ? entry : undefined) }),
+      ],
+      kinds: { reply: forwardedReplyPlanner({ routes }) },
+    },
+  );
+  const rendered = async (m: QueuedMessage): Promise<string[]> => {
+    const planned = await plan(m, Buffer.from('x'), m.recipients);
+    return planned.filter((p) => p.route.kind !== 'suppressed').flatMap((p) => p.recipients);
   };
-  const plan = withMx(inner, {
-    suppressions: { get: (t, a) => (t === 't1' && a.toLowerCase() === 'gone@c.test' ? entry : undefined) },
-    routes,
-  });
 
   it('plans suppressed recipients on the suppressed route and the rest through the pipeline', async () => {
     const m = message('mail', ['ok@c.test', 'Gone@c.test']);
     const planned = await plan(m, Buffer.from('x'), m.recipients);
-    expect(seen.at(-1)).toEqual(['ok@c.test']);
+    expect(await rendered(m)).toEqual(['ok@c.test']);
+    expect(recorded.at(-1)).toBe('<m@x>');
     expect(planned[1]).toMatchObject({
       route: { kind: 'suppressed', reply: suppressedReply(entry) },
       recipients: ['Gone@c.test'],
@@ -70,10 +97,10 @@ describe('withMx', () => {
   });
 
   it('skips the pipeline when every recipient is suppressed, and sends forwarded replies as they are', async () => {
-    const calls = seen.length;
+    const calls = stagesRan;
     const m = message('mail', ['gone@c.test']);
     expect((await plan(m, Buffer.from('x'), m.recipients)).map((p) => p.route.kind)).toEqual(['suppressed']);
-    expect(seen.length).toBe(calls);
+    expect(stagesRan).toBe(calls);
     const reply = message('reply', ['office@acme.test']);
     expect(await plan(reply, Buffer.from('raw'), reply.recipients)).toEqual([
       {
@@ -83,6 +110,6 @@ describe('withMx', () => {
         raw: Buffer.from('raw'),
       },
     ]);
-    expect(seen.length).toBe(calls);
+    expect(stagesRan).toBe(calls);
   });
 });

@@ -27,7 +27,7 @@ function options(raw: Record<string, unknown>): MxOptions {
     queue: new Proxy({}, { get: unused }) as MxOptions['queue'],
     tenants: new Proxy({}, { get: unused }) as MxOptions['tenants'],
     settings: { get: unused, localPartOwner: unused },
-    routes: unused,
+    confirmationFrom: 'bounces@p.test',
     metrics: noMetrics,
     logger: pino({ level: 'silent' }),
     clock: Date.now,

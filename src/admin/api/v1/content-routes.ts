@@ -68,7 +68,7 @@ export const messageExtrasShape = {
 
 export function messageExtras(content: ContentApiDeps | undefined, id: string): Record<string, unknown> {
   if (!content) return {};
-  const note = content.store.annotation(id);
+  const note = content.annotations?.annotation(id) ?? content.store.annotation(id);
   const opens = Object.entries(content.opens?.forMessage(id) ?? {}).map(
     ([address, r]) => [address, { status: openStatus(r), ...r }] as const,
   );

@@ -1,7 +1,7 @@
 import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
-import type { ContentSettingsStore } from '../../../pipeline/content/content-settings-store.js';
+import type { ContentAnnotation, ContentSettingsStore } from '../../../pipeline/content/content-settings-store.js';
 import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
 import type { SenderSettings } from '../../../tenants/sender-settings.js';
 import type { SenderSettingsStore } from '../../../tenants/sender-settings-store.js';
@@ -43,6 +43,11 @@ export interface SenderApiDeps {
 /** What the content routes need besides the common API deps (wired in gateway.ts). */
 export interface ContentApiDeps {
   readonly store: ContentSettingsStore;
+  /**
+   * What the content stage noted per message, kept in the queue's log (written with the message's effects).
+   * Messages rendered before annotations moved there have theirs in `store`, read as a fallback.
+   */
+  readonly annotations?: { annotation(queueId: string): ContentAnnotation | undefined };
   /** The tenant's chosen sender mode: open tracking adds no pixel in own-smtp and gmail mode. */
   readonly senderMode: (tenantId: string) => string;
   /** Domain of the platform sending address, for the spam lint's link check. */
