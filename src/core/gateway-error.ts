@@ -1,3 +1,5 @@
+import type { SmtpReply } from './smtp-reply.js';
+
 /**
  * Errors that are not SMTP replies carry a stable string code, so that callers and tests
  * match on the code and never on the wording.
@@ -19,15 +21,31 @@ export type GatewayErrorCode =
   /** A listener could not bind its address (port in use, or below 1024 without the right). */
   | 'E_LISTEN'
   /** A sealed secret could not be opened: wrong key, wrong context, or tampered with. */
-  | 'E_SECRET';
+  | 'E_SECRET'
+  /** Delivery must wait for the tenant (Gmail not linked, own server untested); the error's reply says why. */
+  | 'E_DEFERRED'
+  /** A DKIM key could not be generated, parsed, or has the wrong type. */
+  | 'E_DKIM_KEY'
+  /** Signing failed; the message must not be sent unsigned. */
+  | 'E_DKIM_SIGN'
+  /** The signing pool is closed or a worker failed. */
+  | 'E_DKIM_POOL';
+
+export interface GatewayErrorOptions {
+  readonly cause?: unknown;
+  /** The reply a delivery gives its recipients when this error stops it (DKIM key missing: `451 4.7.5 ...`). */
+  readonly reply?: SmtpReply;
+}
 
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
+  readonly reply?: SmtpReply;
 
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: GatewayErrorCode, message: string, options?: GatewayErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
+    if (options?.reply !== undefined) this.reply = options.reply;
   }
 }
 

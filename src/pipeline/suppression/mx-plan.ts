@@ -1,5 +1,6 @@
 import { AWAITING_CONFIRMATION_REPLY } from '../../feedback/reply-confirmation.js';
 import type { PlannedDelivery, Plan } from '../../core/plan.js';
+import { isTransient, Replies, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import type { QueuedMessage, RecipientState, Route, Transport } from '../../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
 import type { SentIndex } from '../../feedback/sent-index.js';
@@ -27,10 +28,11 @@ export interface MxPlanDeps {
   readonly replyTargetConfirmed?: (tenantId: string, address: string) => Promise<boolean>;
 }
 
-export function suppressedReply(entry: SuppressionEntry): string {
+export function suppressedReply(entry: SuppressionEntry): SmtpReply {
   const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);
   const why = entry.bounces > 0 ? `bounced on ${when} (${entry.reason})` : `added to the suppression list on ${when}`;
-  return `550 5.1.1 suppressed: ${entry.address} ${why}; remove it from the suppression list to send again`;
+  const text = `suppressed: ${entry.address} ${why}; remove it from the suppression list to send again`;
+  return smtpReply(550, '5.1.1', text);
 }
 
 export function withMx(plan: Plan, deps: MxPlanDeps): Plan {
@@ -96,8 +98,8 @@ function asIs(
 export const suppressedTransport: Transport = {
   name: 'suppressed',
   async send(envelope, _raw, route) {
-    const reply = route.kind === 'suppressed' ? route.reply : '550 5.1.1 suppressed';
-    const held = reply.startsWith('4');
+    const reply = route.kind === 'suppressed' ? route.reply : Replies.suppressed();
+    const held = isTransient(reply);
     return {
       recipients: envelope.to.map((address) => ({
         address,

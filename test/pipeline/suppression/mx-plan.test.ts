@@ -3,6 +3,7 @@ import type { QueuedMessage, RecipientState } from '../../../src/core/types.js';
 import type { Plan } from '../../../src/core/plan.js';
 import { suppressedReply, suppressedTransport, withMx } from '../../../src/pipeline/suppression/mx-plan.js';
 import type { SuppressionEntry } from '../../../src/feedback/suppression-store.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 const recipient = (address: string): RecipientState => ({
   address,
@@ -59,7 +60,8 @@ describe('withMx', () => {
       route: { kind: 'suppressed', reply: suppressedReply(entry) },
       recipients: ['Gone@c.test'],
     });
-    expect(suppressedReply(entry)).toBe(
+    expect(suppressedReply(entry)).toMatchObject({ code: 550, enhanced: '5.1.1' });
+    expect(replyLine(suppressedReply(entry))).toBe(
       '550 5.1.1 suppressed: gone@c.test bounced on 2026-11-27 (550 5.1.1 User unknown); ' +
         'remove it from the suppression list to send again',
     );
