@@ -13,11 +13,15 @@ export function replyOf(line: string): SmtpReply {
   return formatReply(typed) === line ? typed : { ...typed, line };
 }
 
-/** A matcher for a typed reply whose line form (what the message log shows) matches `pattern`. */
-export function replyMatching(pattern: RegExp): { asymmetricMatch(actual: unknown): boolean; toString(): string } {
+/** A matcher for a typed reply whose line form (what the message log shows) is `pattern` or matches it. */
+export function replyMatching(pattern: RegExp | string): {
+  asymmetricMatch(actual: unknown): boolean;
+  toString(): string;
+} {
+  const test = (line: string): boolean => (typeof pattern === 'string' ? line === pattern : pattern.test(line));
   return {
     asymmetricMatch: (actual) =>
-      typeof (actual as SmtpReply | null)?.code === 'number' && pattern.test(replyLine(actual as SmtpReply)),
+      typeof (actual as SmtpReply | null)?.code === 'number' && test(replyLine(actual as SmtpReply)),
     toString: () => `replyMatching(${pattern})`,
   };
 }
