@@ -39,7 +39,7 @@ export interface GatewayErrorOptions {
 
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
-  readonly reply?: SmtpReply;
+  declare readonly reply?: SmtpReply;
 
   constructor(code: GatewayErrorCode, message: string, options?: GatewayErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
