@@ -2,7 +2,9 @@ import type { SmtpReply } from './smtp-reply.js';
 
 /**
  * Errors that are not SMTP replies carry a stable string code, so that callers and tests
- * match on the code and never on the wording.
+ * match on the code and never on the wording. Two errors stay classes of their own because
+ * they are answers, not failures: SmtpError (smtp-server writes its `responseCode` to the
+ * socket) and the admin API's ApiError (an HTTP status and body, which GatewayErrors map to).
  */
 export type GatewayErrorCode =
   | 'E_CONFIG'
@@ -29,7 +31,20 @@ export type GatewayErrorCode =
   /** Signing failed; the message must not be sent unsigned. */
   | 'E_DKIM_SIGN'
   /** The signing pool is closed or a worker failed. */
-  | 'E_DKIM_POOL';
+  | 'E_DKIM_POOL'
+  /**
+   * Failures of our SMTP client and of the egress guard keep nodemailer's names: classify reads them, and the message
+   * log's lines show them ("ETIMEDOUT: send timed out after 500 ms"), so they stay as they were.
+   */
+  | 'ECONNECTION'
+  | 'ETIMEDOUT'
+  | 'EPROTOCOL'
+  | 'ETLS'
+  | 'EAUTH'
+  | 'EENVELOPE'
+  | 'ETARGET'
+  | 'ENOTFOUND'
+  | 'EDNS';
 
 export interface GatewayErrorOptions {
   readonly cause?: unknown;
