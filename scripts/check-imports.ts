@@ -53,8 +53,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Wrong-way imports that exist today ('from -> to', paths under src/). Do not add to this list. */
-export const KNOWN_WRONG_WAY: readonly string[] = [
-];
+export const KNOWN_WRONG_WAY: readonly string[] = [];
 
 /** Imports that close a cycle between files today ('from -> to'); the graph without them is acyclic. */
 export const KNOWN_CYCLE_EDGES: readonly string[] = [];

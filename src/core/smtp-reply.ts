@@ -8,6 +8,35 @@ export interface SmtpReply {
   /** RFC 3463 enhanced status code, e.g. "4.3.0". */
   readonly enhanced: string;
   readonly text: string;
+  /**
+   * The reply as it reads on one line where that is not `code enhanced text`: a server's multi-line reply as
+   * received, or the words of a failure that got no reply at all ("connect ECONNREFUSED 127.0.0.1:25"), whose code
+   * and status are then ours. The queue's history and the API have always shown these words, so they stay.
+   */
+  readonly line?: string;
+  /**
+   * Our SMTP client's stable code for a failure that ended the attempt (EAUTH, ETLS, ECONNREFUSED, ETARGET ...):
+   * what the reply says about the hop rather than the message. Absent for a plain server reply.
+   */
+  readonly failure?: string;
+}
+
+/** A reply we make ourselves (a local decision: suppressed, no route); every part named. */
+export function smtpReply(code: number, enhanced: string, text: string): SmtpReply {
+  return { code, enhanced, text };
+}
+
+/** RFC 5321 4.2.1: 2yz done, 4yz transient (try again), 5yz permanent. */
+export function isPositive(reply: SmtpReply): boolean {
+  return reply.code >= 200 && reply.code < 300;
+}
+
+export function isTransient(reply: SmtpReply): boolean {
+  return reply.code >= 400 && reply.code < 500;
+}
+
+export function isPermanent(reply: SmtpReply): boolean {
+  return reply.code >= 500 && reply.code < 600;
 }
 
 export type Verdict = { readonly kind: 'accept' } | { readonly kind: 'refuse'; readonly reply: SmtpReply };
@@ -18,8 +47,23 @@ export function refuse(code: number, enhanced: string, text: string): Verdict {
   return { kind: 'refuse', reply: { code, enhanced, text } };
 }
 
-export function formatReply(reply: SmtpReply): string {
-  return `${reply.code} ${reply.enhanced} ${reply.text}`;
+/** `550 5.1.1 No such user`; a reply without an enhanced status reads `550 No such user`. */
+export function formatReply(reply: Pick<SmtpReply, 'code' | 'enhanced' | 'text'>): string {
+  return reply.enhanced === '' ? `${reply.code} ${reply.text}` : `${reply.code} ${reply.enhanced} ${reply.text}`;
+}
+
+/**
+ * The one text form of a delivery reply: what the queue's history stores, the API and the logs show, and a DSN
+ * quotes. Unchanged from when replies travelled as strings, so old records and new ones read alike.
+ */
+export function replyLine(reply: SmtpReply): string {
+  return reply.line ?? formatReply(reply);
+}
+
+/** The reply with a note after it ("(rendered before the settings change)"), in both its forms. */
+export function withReplyNote(reply: SmtpReply, note: string): SmtpReply {
+  const noted = { ...reply, text: `${reply.text} (${note})` };
+  return reply.line === undefined ? noted : { ...noted, line: `${reply.line} (${note})` };
 }
 
 /**
@@ -150,4 +194,13 @@ export const Replies = {
   localError: (): SmtpReply => ({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),
   shuttingDown: (): SmtpReply => ({ code: 421, enhanced: '4.3.2', text: 'Service shutting down, try again later' }),
   queued: (id: string): SmtpReply => ({ code: 250, enhanced: '2.0.0', text: `Ok: queued as ${id}` }),
+  // Delivery's own answers for a recipient, where no server was asked.
+  bodyMissing: (): SmtpReply => smtpReply(451, '4.3.0', 'body missing'),
+  noRoute: (): SmtpReply => smtpReply(451, '4.3.5', 'no route for this recipient'),
+  planFailed: (): SmtpReply => smtpReply(451, '4.3.0', 'local error while preparing the message, will retry'),
+  noResult: (): SmtpReply => smtpReply(451, '4.3.0', 'transport returned no result for this recipient'),
+  localTransportError: (words: string): SmtpReply => smtpReply(451, '4.3.0', `local transport error: ${words}`),
+  /** A transport handed a route of another kind: `who` is "relay transport", "direct delivery" ... */
+  wrongRoute: (who: string, kind: string): SmtpReply => smtpReply(451, '4.3.5', `${who} cannot take a ${kind} route`),
+  suppressed: (): SmtpReply => smtpReply(550, '5.1.1', 'suppressed'),
 } as const;

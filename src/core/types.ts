@@ -3,6 +3,8 @@
  * the queue can store them as they are and the API can return them without mapping.
  */
 
+import type { SmtpReply } from './smtp-reply.js';
+
 /** An SMTP envelope. `from` is '' for the null sender (bounces, DSNs). */
 export interface Envelope {
   readonly from: string;
@@ -133,7 +135,8 @@ export interface NewMessage {
 export interface RecipientResult {
   readonly address: string;
   readonly outcome: 'delivered' | 'deferred' | 'bounced';
-  readonly reply: string;
+  /** Typed; stored and shown as `replyLine(reply)` (core/smtp-reply.ts). */
+  readonly reply: SmtpReply;
   readonly nextHop?: string;
   /**
    * Deferred: not before this time (ms), when the remote said when (Retry-After, a daily limit); the retry schedule may
@@ -308,7 +311,7 @@ export type Route =
    */
   | { readonly kind: 'relay'; readonly key: string; readonly owner: string; readonly hop: RelayHop }
   /** Not sent: the address is on the tenant's suppression list (src/feedback/); the transport answers `reply`. */
-  | { readonly kind: 'suppressed'; readonly reply: string }
+  | { readonly kind: 'suppressed'; readonly reply: SmtpReply }
   /** The Gmail API of a linked account (`key` names the link; `owner` as for relay). */
   | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount };
 

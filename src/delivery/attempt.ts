@@ -1,5 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import { isGatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
+import { isTransient, Replies, replyLine, type SmtpReply, withReplyNote } from '../core/smtp-reply.js';
 import {
   DUE_STATUSES,
   type MessageQueue,
@@ -33,11 +35,7 @@ interface Planned {
   readonly renderedWith?: string;
 }
 
-const BODY_MISSING = '451 4.3.0 body missing';
-const NO_ROUTE = '451 4.3.5 no route for this recipient';
-const PLAN_FAILED = '451 4.3.0 local error while preparing the message, will retry';
-
-function deferAll(addresses: readonly string[], reply: string): RecipientResult[] {
+function deferAll(addresses: readonly string[], reply: SmtpReply): RecipientResult[] {
   return addresses.map((address) => ({ address, outcome: 'deferred', reply }));
 }
 
@@ -52,12 +50,7 @@ function errorText(err: unknown): string {
 export function completeResults(recipients: readonly string[], results: readonly RecipientResult[]): RecipientResult[] {
   const byAddress = new Map(results.map((r) => [r.address, r]));
   return recipients.map(
-    (address) =>
-      byAddress.get(address) ?? {
-        address,
-        outcome: 'deferred',
-        reply: '451 4.3.0 transport returned no result for this recipient',
-      },
+    (address) => byAddress.get(address) ?? { address, outcome: 'deferred', reply: Replies.noResult() },
   );
 }
 
@@ -69,19 +62,19 @@ async function send(deps: AttemptDeps, message: QueuedMessage, group: Planned): 
   } catch (err) {
     // transports promise not to throw; a throw here is a bug or a missing transport
     deps.logger.error({ queueId: message.id, err }, 'transport failed unexpectedly, deferring');
-    return deferAll(group.recipients, `451 4.3.0 local transport error: ${errorText(err)}`);
+    return deferAll(group.recipients, Replies.localTransportError(errorText(err)));
   }
 }
 
 function withNote(results: RecipientResult[], note: string | undefined): RecipientResult[] {
-  return note === undefined ? results : results.map((r) => ({ ...r, reply: `${r.reply} (${note})` }));
+  return note === undefined ? results : results.map((r) => ({ ...r, reply: withReplyNote(r.reply, note) }));
 }
 
 function summary(results: readonly RecipientResult[]): { outcome: string; reply: string | undefined } {
   const outcomes = new Set(results.map((r) => r.outcome));
   const outcome = outcomes.size === 1 ? ([...outcomes][0] ?? 'none') : 'mixed';
   const notable = results.find((r) => r.outcome !== 'delivered') ?? results[0];
-  return { outcome, reply: notable?.reply };
+  return { outcome, reply: notable ? replyLine(notable.reply) : undefined };
 }
 
 /** One delivery: waits for a slot of its destination, sends, logs one line. */
@@ -110,9 +103,9 @@ async function deliverGroup(deps: AttemptDeps, message: QueuedMessage, group: Pl
 }
 
 /** A stage that fails on purpose says why with a 4xx `reply` (DKIM: `451 4.7.5 ...`); the message log shows it. */
-function temporaryReplyOf(err: unknown): string | undefined {
-  const reply = (err as { reply?: unknown } | null)?.reply;
-  return typeof reply === 'string' && /^4\d\d /.test(reply) ? reply : undefined;
+function temporaryReplyOf(err: unknown): SmtpReply | undefined {
+  const reply = isGatewayError(err) ? err.reply : undefined;
+  return reply !== undefined && isTransient(reply) ? reply : undefined;
 }
 
 /** The pending recipients grouped by the plan; each address at most once. A throwing plan leaves all unrouted. */
@@ -121,7 +114,7 @@ async function planGroups(
   message: QueuedMessage,
   body: Buffer,
   pending: readonly RecipientState[],
-): Promise<{ groups: Planned[]; unrouted: string[]; failed?: string }> {
+): Promise<{ groups: Planned[]; unrouted: string[]; failed?: SmtpReply }> {
   const wanted = new Set(pending.map((r) => r.address));
   const covered = new Set<string>();
   const groups: Planned[] = [];
@@ -143,9 +136,9 @@ async function planGroups(
   } catch (err) {
     const reply = temporaryReplyOf(err);
     // A stage that defers on purpose (Gmail link broken, DKIM key missing) is expected: a warning with its reply.
-    if (reply) deps.logger.warn({ queueId: message.id, reply }, 'delivery deferred while planning');
+    if (reply) deps.logger.warn({ queueId: message.id, reply: replyLine(reply) }, 'delivery deferred while planning');
     else deps.logger.error({ queueId: message.id, err }, 'planning the delivery failed, deferring');
-    return { groups: [], unrouted: [...wanted], failed: reply ?? PLAN_FAILED };
+    return { groups: [], unrouted: [...wanted], failed: reply ?? Replies.planFailed() };
   }
   return { groups, unrouted: [...wanted].filter((a) => !covered.has(a)) };
 }
@@ -170,7 +163,7 @@ export async function attemptMessage(
     deps.logger.error({ queueId: message.id }, 'message body missing from the queue, deferring');
     return deferAll(
       pending.map((r) => r.address),
-      BODY_MISSING,
+      Replies.bodyMissing(),
     );
   }
   const { groups, unrouted, failed } = await planGroups(deps, message, body, pending);
@@ -186,7 +179,7 @@ export async function attemptMessage(
       return results;
     }),
   );
-  const results = [...sent.flat(), ...deferAll(unrouted, failed ?? NO_ROUTE)];
+  const results = [...sent.flat(), ...deferAll(unrouted, failed ?? Replies.noRoute())];
   await keepRendered(deps, message, groups, results);
   return results;
 }

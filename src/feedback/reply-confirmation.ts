@@ -3,6 +3,7 @@ import type { Database } from 'lmdb';
 import type { Clock } from '../core/clock.js';
 import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import { replyLine, type SmtpReply, smtpReply } from '../core/smtp-reply.js';
 import type { MessageLog, MessageQueue } from '../core/types.js';
 import { retryDeferredWith } from '../queue/retry-waiting.js';
 import { confirmationMail } from './reply-confirmation-mail.js';
@@ -11,8 +12,11 @@ import type { ReplyTarget } from './mx-records.js';
 export type { ReplyTarget } from './mx-records.js';
 
 /** A forwarded reply waits (deferred, retried) while its target is unconfirmed; confirming releases it at once. */
-export const AWAITING_CONFIRMATION_REPLY =
-  '451 4.7.1 reply address awaiting confirmation: the tenant must confirm it through the link mailed to it';
+export const AWAITING_CONFIRMATION_REPLY: SmtpReply = smtpReply(
+  451,
+  '4.7.1',
+  'reply address awaiting confirmation: the tenant must confirm it through the link mailed to it',
+);
 
 export interface ReplyConfirmationLimits {
   /** How long a link works. */
@@ -148,7 +152,7 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
     const released = await retryDeferredWith(
       deps.queue,
       tenantId,
-      [AWAITING_CONFIRMATION_REPLY],
+      [replyLine(AWAITING_CONFIRMATION_REPLY)],
       now,
       deps.logger,
       address,

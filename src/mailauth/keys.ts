@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { DkimError } from './dkim-error.js';
+import { GatewayError } from '../core/gateway-error.js';
 
 export type DkimAlgorithm = 'rsa' | 'ed25519';
 
@@ -39,7 +39,7 @@ export function parsePrivateKey(privateKeyPem: string): KeyObject {
   try {
     return createPrivateKey(privateKeyPem);
   } catch (err) {
-    throw new DkimError('E_DKIM_KEY', 'DKIM private key cannot be parsed', { cause: err });
+    throw new GatewayError('E_DKIM_KEY', 'DKIM private key cannot be parsed', { cause: err });
   }
 }
 
@@ -62,7 +62,7 @@ export function createKeyParser(max = 64): (privateKeyPem: string) => KeyObject 
 export function algorithmOf(key: KeyObject): DkimAlgorithm {
   const type = key.asymmetricKeyType;
   if (type === 'rsa' || type === 'ed25519') return type;
-  throw new DkimError('E_DKIM_KEY', `unsupported DKIM key type ${String(type)} (rsa or ed25519 only)`);
+  throw new GatewayError('E_DKIM_KEY', `unsupported DKIM key type ${String(type)} (rsa or ed25519 only)`);
 }
 
 /**
@@ -72,7 +72,7 @@ export function algorithmOf(key: KeyObject): DkimAlgorithm {
 function dnsValueOf(publicKey: KeyObject, algorithm: DkimAlgorithm): string {
   if (algorithm === 'rsa') return publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   const { x } = publicKey.export({ format: 'jwk' });
-  if (typeof x !== 'string') throw new DkimError('E_DKIM_KEY', 'ed25519 public key has no x coordinate');
+  if (typeof x !== 'string') throw new GatewayError('E_DKIM_KEY', 'ed25519 public key has no x coordinate');
   return Buffer.from(x, 'base64url').toString('base64');
 }
 
@@ -94,5 +94,5 @@ export function selectorFor(date: Date, algorithm: DkimAlgorithm, taken: Iterabl
     const candidate = `${base}${n === 1 ? '' : `-${n}`}${suffix}`;
     if (!used.has(candidate)) return candidate;
   }
-  throw new DkimError('E_DKIM_KEY', `no free selector left for ${base}`);
+  throw new GatewayError('E_DKIM_KEY', `no free selector left for ${base}`);
 }

@@ -1,4 +1,4 @@
-import { DkimError } from './dkim-error.js';
+import { GatewayError } from '../core/gateway-error.js';
 import type { SignPool } from './sign-pool.js';
 
 /**
@@ -12,7 +12,7 @@ export function lazySignPool(size: number, create: () => SignPool): SignPool {
   return {
     size,
     sign(raw, keys, options) {
-      if (closed) return Promise.reject(new DkimError('E_DKIM_POOL', 'sign pool is closed'));
+      if (closed) return Promise.reject(new GatewayError('E_DKIM_POOL', 'sign pool is closed'));
       pool ??= create();
       return pool.sign(raw, keys, options);
     },

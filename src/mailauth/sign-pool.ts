@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { DkimError } from './dkim-error.js';
+import { GatewayError } from '../core/gateway-error.js';
 import { asBuffer, ownedView, type SignRequest, type SignResponse } from './sign-protocol.js';
 import type { SigningKey } from './signer.js';
 
@@ -53,7 +53,7 @@ const RESTARTS_PER_WORKER = 4;
 
 export function createSignPool(options: SignPoolOptions): SignPool {
   if (!Number.isInteger(options.size) || options.size < 1) {
-    throw new DkimError('E_DKIM_POOL', `sign pool size must be a positive integer, got ${options.size}`);
+    throw new GatewayError('E_DKIM_POOL', `sign pool size must be a positive integer, got ${options.size}`);
   }
   return new WorkerSignPool(options);
 }
@@ -99,8 +99,8 @@ class WorkerSignPool implements SignPool {
   }
 
   sign(raw: Buffer, keys: readonly SigningKey[], options: PoolSignOptions = {}): Promise<Buffer> {
-    if (this.closing) return Promise.reject(new DkimError('E_DKIM_POOL', 'sign pool is closed'));
-    if (this.slots.length === 0) return Promise.reject(new DkimError('E_DKIM_POOL', 'signing workers keep failing'));
+    if (this.closing) return Promise.reject(new GatewayError('E_DKIM_POOL', 'sign pool is closed'));
+    if (this.slots.length === 0) return Promise.reject(new GatewayError('E_DKIM_POOL', 'signing workers keep failing'));
     // Without `transfer` one tight copy is made and transferred (never the caller's pool).
     const view = options.transfer === true ? ownedView(raw) : new Uint8Array(raw);
     const request: SignRequest = { id: this.nextId++, raw: view, keys, signedAt: this.now() };
@@ -151,7 +151,7 @@ class WorkerSignPool implements SignPool {
     slot.task = null;
     if (task !== null && task.request.id === response.id) {
       if (response.ok) task.resolve(asBuffer(response.signed));
-      else task.reject(new DkimError(response.code, response.message));
+      else task.reject(new GatewayError(response.code, response.message));
     }
     this.dispatch();
   }
@@ -162,7 +162,7 @@ class WorkerSignPool implements SignPool {
     if (index < 0) return;
     const cause = slot.error ?? new Error(`sign worker exited with code ${code}`);
     this.logger?.error({ err: cause }, 'DKIM sign worker died');
-    slot.task?.reject(new DkimError('E_DKIM_POOL', 'sign worker died while signing', { cause }));
+    slot.task?.reject(new GatewayError('E_DKIM_POOL', 'sign worker died while signing', { cause }));
     slot.task = null;
     if (this.restartsLeft > 0) {
       this.restartsLeft--;
@@ -176,7 +176,7 @@ class WorkerSignPool implements SignPool {
 
   private failQueued(cause: Error): void {
     for (const task of this.queue.splice(0)) {
-      task.reject(new DkimError('E_DKIM_POOL', 'signing workers keep failing', { cause }));
+      task.reject(new GatewayError('E_DKIM_POOL', 'signing workers keep failing', { cause }));
     }
   }
 }

@@ -1,6 +1,13 @@
 /** Messages between the sign pool and its workers (structured-clone safe). */
-import type { DkimErrorCode } from './dkim-error.js';
+import type { GatewayErrorCode } from '../core/gateway-error.js';
 import type { SigningKey } from './signer.js';
+
+/** The GatewayError codes of the DKIM part: a worker's failure crosses the thread boundary as one of these. */
+export type DkimErrorCode = Extract<GatewayErrorCode, 'E_DKIM_KEY' | 'E_DKIM_SIGN' | 'E_DKIM_POOL'>;
+
+export function isDkimCode(code: string): code is DkimErrorCode {
+  return code === 'E_DKIM_KEY' || code === 'E_DKIM_SIGN' || code === 'E_DKIM_POOL';
+}
 
 export interface SignRequest {
   readonly id: number;

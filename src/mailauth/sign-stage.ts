@@ -4,7 +4,9 @@
  * keys); own-SMTP mail and our DSNs are never signed by us. Each distinct byte buffer is
  * signed once, in the worker pool, and deliveries sharing it share the signed copy.
  */
+import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
+import { type SmtpReply, smtpReply } from '../core/smtp-reply.js';
 import type { PlannedDelivery } from '../core/plan.js';
 import type { SignPool } from './sign-pool.js';
 import type { SigningKey } from './signer.js';
@@ -31,13 +33,15 @@ export type SignStage = (
   queueId: string,
 ) => Promise<PlannedDelivery[]>;
 
-/** Thrown (so the attempt is deferred) rather than ever sending mail unsigned where a signature is required. */
-export class SigningFailed extends Error {
-  readonly reply = '451 4.7.5 DKIM signing failed, will retry';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SigningFailed';
-  }
+/** The reply of mail whose signing failed: it waits rather than ever leaving unsigned where a signature is required. */
+export const SIGNING_FAILED_REPLY: SmtpReply = smtpReply(451, '4.7.5', 'DKIM signing failed, will retry');
+
+/** Thrown so that the attempt is deferred with SIGNING_FAILED_REPLY (delivery/attempt.ts). */
+export function signingFailed(message: string, cause?: unknown): GatewayError {
+  return new GatewayError('E_DKIM_SIGN', message, {
+    reply: SIGNING_FAILED_REPLY,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 export function createSignStage(deps: SignStageDeps): SignStage {
@@ -47,7 +51,7 @@ export function createSignStage(deps: SignStageDeps): SignStage {
       // No platform key (no sending domain): forwarding stays unsigned. A tenant domain must sign.
       if (as.kind === 'platform') return [...deliveries];
       deps.logger.error({ queueId, domain: as.domain }, 'no active DKIM key for own-address mail, deferring');
-      throw new SigningFailed(`no active DKIM key for ${as.domain}`);
+      throw signingFailed(`no active DKIM key for ${as.domain}`);
     }
     const signed = new Map<Buffer, Promise<Buffer>>();
     for (const d of deliveries) if (!signed.has(d.raw)) signed.set(d.raw, deps.pool.sign(d.raw, keys));
@@ -62,7 +66,7 @@ export function createSignStage(deps: SignStageDeps): SignStage {
         { queueId, signer: as.kind === 'platform' ? 'platform' : as.domain, err },
         'DKIM signing failed, deferring',
       );
-      throw new SigningFailed('DKIM signing failed', { cause: err });
+      throw signingFailed('DKIM signing failed', err);
     }
   };
 }

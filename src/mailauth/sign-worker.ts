@@ -1,8 +1,8 @@
 /** Worker thread entry of the sign pool: signs one message at a time and answers. */
 import { parentPort } from 'node:worker_threads';
-import { isDkimError } from './dkim-error.js';
+import { isGatewayError } from '../core/gateway-error.js';
 import { createKeyParser } from './keys.js';
-import { asBuffer, ownedView, type SignRequest, type SignResponse } from './sign-protocol.js';
+import { asBuffer, isDkimCode, ownedView, type SignRequest, type SignResponse } from './sign-protocol.js';
 import { signMessage } from './signer.js';
 
 if (parentPort === null) throw new Error('sign-worker.ts must run in a worker thread');
@@ -20,7 +20,7 @@ async function answer(request: SignRequest): Promise<{ response: SignResponse; t
     const signed = ownedView(await signMessage(asBuffer(request.raw), request.keys, options));
     return { response: { id: request.id, ok: true, signed }, transfer: [signed.buffer as ArrayBuffer] };
   } catch (err) {
-    const code = isDkimError(err) ? err.code : 'E_DKIM_SIGN';
+    const code = isGatewayError(err) && isDkimCode(err.code) ? err.code : 'E_DKIM_SIGN';
     const message = err instanceof Error ? err.message : String(err);
     return { response: { id: request.id, ok: false, code, message }, transfer: [] };
   }

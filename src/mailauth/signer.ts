@@ -5,7 +5,7 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { findHeaderEnd, hasBareLf } from '../mime/index.js';
-import { DkimError } from './dkim-error.js';
+import { GatewayError } from '../core/gateway-error.js';
 import { algorithmOf, parsePrivateKey, type DkimAlgorithm } from './keys.js';
 import { loadMailauthInternals, type ParsedHeader, type ParsedHeaders } from './mailauth-internals.js';
 
@@ -47,7 +47,7 @@ const mailauth = loadMailauthInternals();
 
 /**
  * Returns the message with the DKIM-Signature header(s) prepended, in the order of `keys`;
- * the original bytes follow unchanged. Throws DkimError (E_DKIM_KEY / E_DKIM_SIGN) rather
+ * the original bytes follow unchanged. Throws GatewayError (E_DKIM_KEY / E_DKIM_SIGN) rather
  * than ever returning the message unsigned.
  */
 export async function signMessage(
@@ -55,11 +55,12 @@ export async function signMessage(
   keys: readonly SigningKey[],
   options: SignOptions = {},
 ): Promise<Buffer> {
-  if (keys.length === 0) throw new DkimError('E_DKIM_SIGN', 'no DKIM key to sign with');
+  if (keys.length === 0) throw new GatewayError('E_DKIM_SIGN', 'no DKIM key to sign with');
   const parseKey = options.parseKey ?? parsePrivateKey;
   const privateKeys = keys.map((key) => checkedKey(key, parseKey(key.privateKeyPem)));
   const { headers, bodyHash } = await hashMessage(raw);
-  if (!headers.parsed.some((h) => h.key === 'from')) throw new DkimError('E_DKIM_SIGN', 'message has no From header');
+  if (!headers.parsed.some((h) => h.key === 'from'))
+    throw new GatewayError('E_DKIM_SIGN', 'message has no From header');
   const lines = signingHeaderLines(headers.parsed, SIGNED_HEADERS, OVERSIGNED_HEADERS);
   const signTime = new Date(options.signedAt ?? Date.now());
   const signatures = keys.map((key, i) => signatureHeader(key, privateKeys[i] as KeyObject, lines, bodyHash, signTime));
@@ -69,7 +70,7 @@ export async function signMessage(
 function checkedKey(key: SigningKey, parsed: KeyObject): KeyObject {
   const actual = algorithmOf(parsed);
   if (actual !== key.algorithm) {
-    throw new DkimError(
+    throw new GatewayError(
       'E_DKIM_KEY',
       `DKIM key for ${key.selector}._domainkey.${key.domain} is ${actual}, not ${key.algorithm}`,
     );
@@ -112,7 +113,7 @@ export async function hashWithParser(raw: Buffer): Promise<{ headers: ParsedHead
   parser.nextChunk = async (chunk) => hasher.update(chunk);
   parser.end(raw);
   await finished(parser);
-  if (parser.headers === false) throw new DkimError('E_DKIM_SIGN', 'message has no header');
+  if (parser.headers === false) throw new GatewayError('E_DKIM_SIGN', 'message has no header');
   return { headers: parser.headers, bodyHash: hasher.digest('base64') };
 }
 
@@ -140,6 +141,8 @@ function signatureHeader(
         : sign(null, createHash('sha256').update(canonicalizedHeader).digest(), privateKey);
     return mailauth.formatSignatureHeaderLine('DKIM', { ...dkimHeaderOpts, b: b.toString('base64') }, true);
   } catch (err) {
-    throw new DkimError('E_DKIM_SIGN', `signing with ${key.selector}._domainkey.${key.domain} failed`, { cause: err });
+    throw new GatewayError('E_DKIM_SIGN', `signing with ${key.selector}._domainkey.${key.domain} failed`, {
+      cause: err,
+    });
   }
 }

@@ -7,6 +7,7 @@ import {
   type RecipientResult,
   type RecipientState,
 } from '../core/types.js';
+import { replyLine } from '../core/smtp-reply.js';
 import { isExpired, nextDelay, type RetryPolicy } from './retry-schedule.js';
 
 /**
@@ -83,14 +84,16 @@ function applyOne(
   random: () => number,
 ): RecipientState {
   const attempts = r.attempts + 1;
+  // The storage edge: the typed reply is kept as the one line the history has always held.
+  const reply = replyLine(result.reply);
   const entry: DeliveryAttempt = {
     at: now,
     outcome: result.outcome,
-    reply: result.reply,
+    reply,
     ...(result.nextHop === undefined ? {} : { nextHop: result.nextHop }),
   };
   const history = appendHistory(r.history, entry);
-  const next = { ...r, attempts, history, lastReply: result.reply };
+  const next = { ...r, attempts, history, lastReply: reply };
   if (result.outcome !== 'deferred') return { ...next, status: result.outcome };
   // Held while this attempt was in flight: the admin's hold wins over the retry schedule.
   if (r.status === 'held') return next;

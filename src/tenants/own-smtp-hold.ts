@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { replyLine, type SmtpReply, smtpReply } from '../core/smtp-reply.js';
 import type { MessageLog } from '../core/types.js';
 import { deferral } from './gmail/gmail-link.js';
 import { smtpSettingsHash, type SenderSettings } from './sender-settings.js';
@@ -11,7 +12,11 @@ import { retryDeferredWith } from '../queue/retry-waiting.js';
  * leaving through settings nobody has tried or falling back to another From. A passing
  * test-send releases it at once.
  */
-export const NEEDS_TEST_REPLY = '451 4.7.0 own SMTP server settings changed: waiting for a successful test-send';
+export const NEEDS_TEST_REPLY: SmtpReply = smtpReply(
+  451,
+  '4.7.0',
+  'own SMTP server settings changed: waiting for a successful test-send',
+);
 
 /** True when the last test-send passed with exactly the current server settings. */
 export function ownSmtpTested(settings: SenderSettings): boolean {
@@ -37,7 +42,7 @@ export function releaseAfterTest(
   logger: Logger,
 ): (tenantId: string) => void {
   return (tenantId) => {
-    retryDeferredWith(log, tenantId, [NEEDS_TEST_REPLY], clock(), logger)
+    retryDeferredWith(log, tenantId, [replyLine(NEEDS_TEST_REPLY)], clock(), logger)
       .then((n) => {
         if (n > 0) notify();
       })

@@ -1,3 +1,4 @@
+import { smtpReply } from '../../src/core/smtp-reply.js';
 import { describe, expect, it } from 'vitest';
 import { createTransportRegistry, type TransportTable } from '../../src/core/transport-registry.js';
 import type { Transport } from '../../src/core/types.js';
@@ -16,7 +17,7 @@ describe('transport registry', () => {
     const registry = createTransportRegistry();
     registry.registerDefault(table);
     registry.register('suppressed', suppressed);
-    expect(registry.transportFor({ kind: 'suppressed', reply: '550 5.1.1 x' })).toBe(suppressed);
+    expect(registry.transportFor({ kind: 'suppressed', reply: smtpReply(550, '5.1.1', 'x') })).toBe(suppressed);
     expect(registry.transportFor({ kind: 'smarthost', name: 'default' })).toBe(smarthost);
     expect(registry.all()).toEqual([suppressed, smarthost]);
   });

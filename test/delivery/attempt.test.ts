@@ -4,6 +4,10 @@ import type { Envelope, QueuedMessage, Route, Transport } from '../../src/core/t
 import { attemptMessage, completeResults } from '../../src/delivery/attempt.js';
 import { createDestinationSlots } from '../../src/delivery/destination-slots.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
+import { replyOf } from '../helpers/smtp-replies.js';
+import { GatewayError } from '../../src/core/gateway-error.js';
+import { replyLine, smtpReply } from '../../src/core/smtp-reply.js';
+import { signingFailed } from '../../src/mailauth/sign-stage.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -30,7 +34,7 @@ function recordingTransport(sent: Array<{ envelope: Envelope; route: Route }>): 
       return {
         recipients: envelope.to
           .filter((a) => !a.startsWith('lost'))
-          .map((address) => ({ address, outcome: 'delivered' as const, reply: '250 ok' })),
+          .map((address) => ({ address, outcome: 'delivered' as const, reply: replyOf('250 ok') })),
       };
     },
     close: async () => undefined,
@@ -87,7 +91,7 @@ describe('attemptMessage', () => {
       slots: createDestinationSlots(1),
       transportFor: () => recordingTransport([]),
     };
-    const signing = Object.assign(new Error('pool down'), { reply: '451 4.7.5 DKIM signing failed, will retry' });
+    const signing = signingFailed('pool down');
     const withReply = await attemptMessage(
       {
         ...deps,
@@ -98,7 +102,7 @@ describe('attemptMessage', () => {
       message,
       2_000,
     );
-    expect(withReply.map((r) => [r.outcome, r.reply])).toEqual([
+    expect(withReply.map((r) => [r.outcome, replyLine(r.reply)])).toEqual([
       ['deferred', '451 4.7.5 DKIM signing failed, will retry'],
       ['deferred', '451 4.7.5 DKIM signing failed, will retry'],
     ]);
@@ -106,13 +110,15 @@ describe('attemptMessage', () => {
       {
         ...deps,
         plan: async () => {
-          throw Object.assign(new Error('x'), { reply: '550 nope' });
+          throw new GatewayError('E_DEFERRED', 'x', { reply: smtpReply(550, '5.5.0', 'nope') });
         },
       },
       message,
       2_000,
     );
-    expect(plain.every((r) => r.outcome === 'deferred' && r.reply.startsWith('451 4.3.0'))).toBe(true);
+    expect(plain.every((r) => r.outcome === 'deferred' && r.reply.code === 451 && r.reply.enhanced === '4.3.0')).toBe(
+      true,
+    );
   });
 
   it('attempts nothing when no recipient is due yet', async () => {
@@ -142,8 +148,8 @@ describe('attemptMessage', () => {
       completeResults(
         ['a@x.test', 'b@x.test'],
         [
-          { address: 'b@x.test', outcome: 'bounced', reply: '550 no' },
-          { address: 'c@x.test', outcome: 'delivered', reply: '250' },
+          { address: 'b@x.test', outcome: 'bounced', reply: replyOf('550 no') },
+          { address: 'c@x.test', outcome: 'delivered', reply: replyOf('250') },
         ],
       ).map((r) => [r.address, r.outcome]),
     ).toEqual([

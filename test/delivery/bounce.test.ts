@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { QueuedMessage } from '../../src/core/types.js';
 import { bounceAddress, newlyFailed, returnToSender, wantsDsn } from '../../src/delivery/bounce.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -19,12 +20,12 @@ async function failedMessage(queue: MemoryQueue, from: string, kind: 'mail' | 'd
     },
     Buffer.from('Subject: Invoice\r\nFrom: s@sender.test\r\n\r\nsecret body\r\n'),
   );
-  await queue.record('Q1', [{ address: 'a@x.test', outcome: 'bounced', reply: '550 5.1.1 earlier' }], 1_500);
+  await queue.record('Q1', [{ address: 'a@x.test', outcome: 'bounced', reply: replyOf('550 5.1.1 earlier') }], 1_500);
   return queue.record(
     'Q1',
     [
-      { address: 'b@x.test', outcome: 'bounced', reply: '550 5.1.1 no' },
-      { address: 'c@x.test', outcome: 'delivered', reply: '250 ok' },
+      { address: 'b@x.test', outcome: 'bounced', reply: replyOf('550 5.1.1 no') },
+      { address: 'c@x.test', outcome: 'delivered', reply: replyOf('250 ok') },
     ],
     2_000,
   );
@@ -36,8 +37,8 @@ describe('bounce', () => {
     const after = await failedMessage(queue, 's@sender.test');
     expect(
       newlyFailed(after, [
-        { address: 'b@x.test', outcome: 'bounced', reply: '' },
-        { address: 'c@x.test', outcome: 'delivered', reply: '' },
+        { address: 'b@x.test', outcome: 'bounced', reply: replyOf('') },
+        { address: 'c@x.test', outcome: 'delivered', reply: replyOf('') },
       ]).map((r) => r.address),
     ).toEqual(['b@x.test']);
   });
@@ -53,7 +54,7 @@ describe('bounce', () => {
     const dsn = await returnToSender(
       { queue, logger, clock: () => 3_000, hostname: 'pb.test', bounceFrom: 'MAILER-DAEMON' },
       after,
-      newlyFailed(after, [{ address: 'b@x.test', outcome: 'bounced', reply: '' }]),
+      newlyFailed(after, [{ address: 'b@x.test', outcome: 'bounced', reply: replyOf('') }]),
     );
     expect(dsn).toMatchObject({
       kind: 'dsn',

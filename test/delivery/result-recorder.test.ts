@@ -3,15 +3,24 @@ import { describe, expect, it } from 'vitest';
 import type { RecipientResult } from '../../src/core/types.js';
 import { createResultRecorder } from '../../src/delivery/result-recorder.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 const silent = pino({ level: 'silent' });
-const delivered = (address: string): RecipientResult => ({ address, outcome: 'delivered', reply: '250 2.0.0 Ok' });
+const delivered = (address: string): RecipientResult => ({
+  address,
+  outcome: 'delivered',
+  reply: replyOf('250 2.0.0 Ok'),
+});
 const bounced = (address: string): RecipientResult => ({
   address,
   outcome: 'bounced',
-  reply: '550 5.1.1 no such user',
+  reply: replyOf('550 5.1.1 no such user'),
 });
-const deferred = (address: string): RecipientResult => ({ address, outcome: 'deferred', reply: '451 4.3.0 later' });
+const deferred = (address: string): RecipientResult => ({
+  address,
+  outcome: 'deferred',
+  reply: replyOf('451 4.3.0 later'),
+});
 
 async function queueWith(to: string[]): Promise<{ queue: MemoryQueue; id: string }> {
   const queue = new MemoryQueue();

@@ -8,6 +8,7 @@ import { openMxStores, type MxStores } from '../../src/feedback/mx-stores.js';
 import { createSuppressionStore, type SuppressionStore } from '../../src/feedback/suppression-store.js';
 import { createInbox } from '../../src/receive/mx/inbox.js';
 import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 /** The MX's LMDB parts on a real environment: suppression thresholds, the inbox, and the queue's late outcomes. */
 let dir: string;
@@ -106,8 +107,8 @@ describe('queue late outcomes', () => {
       await queue.record(
         msg.id,
         [
-          { address: 'jan@customer.test', outcome: 'delivered', reply: '250 ok' },
-          { address: 'piet@customer.test', outcome: 'delivered', reply: '250 ok' },
+          { address: 'jan@customer.test', outcome: 'delivered', reply: replyOf('250 ok') },
+          { address: 'piet@customer.test', outcome: 'delivered', reply: replyOf('250 ok') },
         ],
         now,
       );

@@ -1,6 +1,6 @@
 import { createPublicKey, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isDkimError } from '../../src/mailauth/dkim-error.js';
+import { isGatewayError } from '../../src/core/gateway-error.js';
 import {
   createKeyParser,
   generateDkimKey,
@@ -46,7 +46,7 @@ describe('generateDkimKey', () => {
       parsePrivateKey(secret);
       expect.unreachable();
     } catch (err) {
-      expect(isDkimError(err, 'E_DKIM_KEY')).toBe(true);
+      expect(isGatewayError(err, 'E_DKIM_KEY')).toBe(true);
       expect((err as Error).message).not.toContain('c2VjcmV0');
     }
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { isDkimError } from '../../src/mailauth/dkim-error.js';
+import { isGatewayError } from '../../src/core/gateway-error.js';
+import { isDkimCode } from '../../src/mailauth/sign-protocol.js';
 import { generateDkimKey, type DkimKey } from '../../src/mailauth/keys.js';
 import type { ParsedHeader } from '../../src/mailauth/mailauth-internals.js';
 import {
@@ -100,7 +101,7 @@ describe('signMessage', () => {
         () => null,
         (e: unknown) => e,
       );
-      expect(isDkimError(err), String(err)).toBe(true);
+      expect(isGatewayError(err) && isDkimCode(err.code), String(err)).toBe(true);
       expect((err as { code: string }).code).toBe(code);
     }
   });

@@ -12,7 +12,10 @@ import { NO_VERIFIED_DOMAINS } from '../../src/tenants/ownership/sender-domains.
 import { DEFAULT_SENDER_SETTINGS, smtpSettingsHash, type SenderSettings } from '../../src/tenants/sender-settings.js';
 import { createRelayTransport, hopProblem } from '../../src/transports/smtp/tenant-smtp.js';
 import { explainReply } from '../../src/transports/smtp/tenant-smtp-test.js';
+import { failureReply } from '../../src/transports/smtp/classify-error.js';
+import { NO_TLS_FOR_AUTH } from '../../src/transports/smtp/client/handshake.js';
 import { MemoryQueue } from '../helpers/memory-queue.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 const logger = pino({ level: 'silent' });
 const body = Buffer.from(
@@ -40,7 +43,11 @@ function recorder(sent: Array<{ envelope: Envelope; raw: Buffer; route: Route }>
     send: async (envelope, raw, route) => {
       sent.push({ envelope, raw, route });
       return {
-        recipients: envelope.to.map((address) => ({ address, outcome: 'delivered' as const, reply: '250 ok' })),
+        recipients: envelope.to.map((address) => ({
+          address,
+          outcome: 'delivered' as const,
+          reply: replyOf('250 ok'),
+        })),
       };
     },
     close: async () => undefined,
@@ -124,8 +131,8 @@ describe('delivery plan through the pipeline', () => {
     );
     expect(sent).toEqual([]);
     expect(results).toEqual([
-      { address: 'a@x.test', outcome: 'deferred', reply: expect.stringMatching(/^451 4\.3\.0 /) },
-      { address: 'b@y.test', outcome: 'deferred', reply: expect.stringMatching(/^451 4\.3\.0 /) },
+      { address: 'a@x.test', outcome: 'deferred', reply: expect.objectContaining({ code: 451, enhanced: '4.3.0' }) },
+      { address: 'b@y.test', outcome: 'deferred', reply: expect.objectContaining({ code: 451, enhanced: '4.3.0' }) },
     ]);
   });
 
@@ -226,7 +233,7 @@ describe('tenant SMTP transport', () => {
           recipients: env.to.map((address) => ({
             address,
             outcome: 'bounced' as const,
-            reply: hop.host === 'bad' ? '535 5.7.8 Authentication failed' : '550 no such user',
+            reply: replyOf(hop.host === 'bad' ? '535 5.7.8 Authentication failed' : '550 no such user'),
           })),
         }),
         close: async () => {
@@ -251,16 +258,29 @@ describe('tenant SMTP transport', () => {
     expect(closed).toEqual(['bad', 'good']);
   });
 
-  it('reads replies in plain words', () => {
-    expect(hopProblem('getaddrinfo ENOTFOUND smtp.x.invalid')).toBe('host-not-found');
-    expect(hopProblem('550 5.1.1 no such user')).toBeUndefined();
-    expect(explainReply(true, '250 2.0.0 Ok', { tls: 'starttls' })).toMatchObject({ ok: true, outcome: 'sent' });
-    expect(explainReply(false, 'self-signed certificate', { tls: 'starttls' })).toMatchObject({
+  it('reads typed replies: our failure codes first, a server reply by its codes', () => {
+    const failed = (code: string, message: string) => failureReply(Object.assign(new Error(message), { code }));
+    expect(hopProblem(failed('ENOTFOUND', 'getaddrinfo ENOTFOUND smtp.x.invalid'))).toBe('host-not-found');
+    expect(hopProblem(replyOf('550 5.1.1 no such user'))).toBeUndefined();
+    expect(hopProblem(replyOf('535 5.7.8 Authentication credentials invalid'))).toBe('auth-failed');
+    expect(hopProblem(failed('EAUTH', NO_TLS_FOR_AUTH))).toBe('no-tls-for-login');
+    expect(explainReply(true, replyOf('250 2.0.0 Ok'), { tls: 'starttls' })).toMatchObject({
+      ok: true,
+      outcome: 'sent',
+    });
+    expect(explainReply(false, failed('ETLS', 'self-signed certificate'), { tls: 'starttls' })).toMatchObject({
       outcome: 'tls-failed',
       summary: expect.stringContaining('certificate'),
     });
-    expect(explainReply(false, 'connect ECONNREFUSED 127.0.0.1:1', { tls: 'starttls' })).toMatchObject({
+    expect(
+      explainReply(false, failed('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), { tls: 'starttls' }),
+    ).toMatchObject({
       outcome: 'connection-refused',
+    });
+    // a reply whose words name a failure code is still the server's reply, read by its code
+    expect(explainReply(false, replyOf('451 4.4.1 ECONNREFUSED upstream'), { tls: 'starttls' })).toMatchObject({
+      outcome: 'refused',
+      summary: 'connected, message deferred (451)',
     });
   });
 });

@@ -7,6 +7,7 @@ import { newQueueId } from '../../src/core/ids.js';
 import { storedRoute, type RenderedMessage } from '../../src/core/rendered.js';
 import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 /** The queue's side of render once, on a real LMDB environment in a temp folder. */
 describe('rendered messages in the queue', () => {
@@ -82,7 +83,7 @@ describe('rendered messages in the queue', () => {
   it('goes when the message completes; nothing is kept for an unknown or completed message', async () => {
     const id = await enqueue(['b@example.test']);
     await queue.keepRendered(id, rendered('f1', ['b@example.test']));
-    await queue.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], Date.now());
+    await queue.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250 ok') }], Date.now());
     expect(queue.rendered(id)).toBeUndefined();
     await queue.keepRendered(id, rendered('f1', ['b@example.test']));
     await queue.keepRendered('01UNKNOWN0000000000000000', rendered('f1', ['b@example.test']));
@@ -110,6 +111,6 @@ describe('rendered messages in the queue', () => {
       key: 'g',
       owner: 't1',
     });
-    expect(storedRoute({ kind: 'suppressed', reply: '550 5.1.1 suppressed' })).toBeUndefined();
+    expect(storedRoute({ kind: 'suppressed', reply: replyOf('550 5.1.1 suppressed') })).toBeUndefined();
   });
 });

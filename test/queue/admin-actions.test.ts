@@ -4,6 +4,7 @@ import type { NewMessage, QueuedMessage } from '../../src/core/types.js';
 import { applyCancel, applyHold, applyRelease, applyRetryNow } from '../../src/queue/admin-actions.js';
 import { applyResults, completedEntry, newRecord, placement } from '../../src/queue/records.js';
 import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 const policy: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, maxAgeMs: 10_000, jitter: 0 };
 const mid = (): number => 0.5;
@@ -26,8 +27,8 @@ function mixed(): QueuedMessage {
   return applyResults(
     start,
     [
-      { address: 'b@y.test', outcome: 'delivered', reply: '250' },
-      { address: 'c@y.test', outcome: 'deferred', reply: '451 later' },
+      { address: 'b@y.test', outcome: 'delivered', reply: replyOf('250') },
+      { address: 'c@y.test', outcome: 'deferred', reply: replyOf('451 later') },
     ],
     2_000,
     policy,
@@ -110,8 +111,8 @@ describe('applyHold and applyRelease', () => {
     const after = applyResults(
       held,
       [
-        { address: 'c@y.test', outcome: 'deferred', reply: '451 again' },
-        { address: 'd@y.test', outcome: 'delivered', reply: '250 ok' },
+        { address: 'c@y.test', outcome: 'deferred', reply: replyOf('451 again') },
+        { address: 'd@y.test', outcome: 'delivered', reply: replyOf('250 ok') },
       ],
       2_020,
       policy,
@@ -144,7 +145,7 @@ describe('applyCancel', () => {
     const cancelled = applyCancel(mixed(), 3_000, 'no');
     const late = applyResults(
       cancelled,
-      [{ address: 'c@y.test', outcome: 'delivered', reply: '250' }],
+      [{ address: 'c@y.test', outcome: 'delivered', reply: replyOf('250') }],
       3_100,
       policy,
       mid,

@@ -3,6 +3,7 @@ import type { NewMessage, QueuedMessage } from '../../src/core/types.js';
 import { applyHold } from '../../src/queue/admin-actions.js';
 import { DepthCounter } from '../../src/queue/depth-counter.js';
 import { applyResults, newRecord } from '../../src/queue/records.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 const policy = { initialDelayMs: 100, maxDelayMs: 1_000, maxAgeMs: 10_000, jitter: 0 };
 
@@ -31,7 +32,7 @@ describe('DepthCounter', () => {
 
     const deferred = applyResults(
       a,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451' }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451') }],
       2_000,
       policy,
       () => 0.5,
@@ -44,7 +45,7 @@ describe('DepthCounter', () => {
 
     const done = applyResults(
       b,
-      [{ address: 'd@y.test', outcome: 'delivered', reply: '250' }],
+      [{ address: 'd@y.test', outcome: 'delivered', reply: replyOf('250') }],
       2_000,
       policy,
       () => 0.5,

@@ -9,6 +9,7 @@ import type {
   QueuedMessage,
   TenantDueQueue,
 } from '../../src/core/types.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 /** What delivery (scheduler.ts) and the tenant API (countPending) need from any queue. */
 export type ContractQueue = MessageQueue & TenantDueQueue & AttemptLeases & Pick<MessageLog, 'countPending'>;
@@ -123,10 +124,14 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       const late = await enqueue(mail(T + 1));
       await queue.record(
         early.id,
-        [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later', notBefore: T + 9_000_000 }],
+        [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 later'), notBefore: T + 9_000_000 }],
         T + 2,
       );
-      await queue.record(late.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], T + 2);
+      await queue.record(
+        late.id,
+        [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 later') }],
+        T + 2,
+      );
       const fresh = await enqueue(mail(T + 3));
       expect(ids(queue.due(LATER, 10, none))).toEqual([fresh.id, late.id, early.id]);
       expect(ids(queue.due(LATER, 1, none))).toEqual([fresh.id]);
@@ -139,9 +144,14 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       const after = await queue.record(
         id,
         [
-          { address: 'd@example.test', outcome: 'delivered', reply: '250 2.0.0 Ok', nextHop: 'mx.example.test:25' },
-          { address: 'f@example.test', outcome: 'deferred', reply: 'connect ECONNREFUSED' },
-          { address: 'b@example.test', outcome: 'bounced', reply: '550 5.1.1 No such user', nextHop: 'mx:25' },
+          {
+            address: 'd@example.test',
+            outcome: 'delivered',
+            reply: replyOf('250 2.0.0 Ok'),
+            nextHop: 'mx.example.test:25',
+          },
+          { address: 'f@example.test', outcome: 'deferred', reply: replyOf('connect ECONNREFUSED') },
+          { address: 'b@example.test', outcome: 'bounced', reply: replyOf('550 5.1.1 No such user'), nextHop: 'mx:25' },
         ],
         at,
       );
@@ -164,7 +174,11 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
 
     it('a deferred recipient is due again at its next attempt, not before', async () => {
       const { id } = await enqueue(mail(T));
-      const after = await queue.record(id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], T + 1);
+      const after = await queue.record(
+        id,
+        [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451') }],
+        T + 1,
+      );
       const next = after.recipients[0]?.nextAttemptAt ?? 0;
       expect(next).toBeGreaterThan(T + 1);
       expect(queue.due(T + 1, 10, none)).toEqual([]);
@@ -176,7 +190,12 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
     it("a deferral never comes back before the remote's notBefore", async () => {
       const { id } = await enqueue(mail(T));
       const notBefore = T + 3_600_000;
-      const result = { address: 'b@example.test', outcome: 'deferred', reply: '452 4.2.2 Quota', notBefore } as const;
+      const result = {
+        address: 'b@example.test',
+        outcome: 'deferred',
+        reply: replyOf('452 4.2.2 Quota'),
+        notBefore,
+      } as const;
       const after = await queue.record(id, [result], T + 1);
       expect(after.recipients[0]?.nextAttemptAt).toBeGreaterThanOrEqual(notBefore);
       expect(queue.due(notBefore - 1, 10, none)).toEqual([]);
@@ -186,10 +205,18 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
     it('a message completes when its last recipient is final, and keeps its body', async () => {
       const body = Buffer.from('Subject: done\r\n\r\nBody\r\n');
       const { id } = await enqueue(mail(T, ['b@example.test', 'c@example.test']), body);
-      const half = await queue.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], T + 1);
+      const half = await queue.record(
+        id,
+        [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }],
+        T + 1,
+      );
       expect(half.completedAt).toBeUndefined();
       expect(ids(queue.due(T + 1, 10, none))).toEqual([id]);
-      const done = await queue.record(id, [{ address: 'c@example.test', outcome: 'bounced', reply: '550' }], T + 2);
+      const done = await queue.record(
+        id,
+        [{ address: 'c@example.test', outcome: 'bounced', reply: replyOf('550') }],
+        T + 2,
+      );
       expect(statuses(done)).toEqual(['delivered', 'bounced']);
       expect(done.completedAt).toBe(T + 2);
       expect(queue.due(LATER, 10, none)).toEqual([]);
@@ -199,24 +226,36 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
 
     it('results for final recipients, unknown addresses and completed messages change nothing', async () => {
       const { id } = await enqueue(mail(T, ['b@example.test', 'c@example.test']));
-      const first = await queue.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], T + 1);
+      const first = await queue.record(
+        id,
+        [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }],
+        T + 1,
+      );
       const again = await queue.record(
         id,
         [
-          { address: 'b@example.test', outcome: 'bounced', reply: '550 late' },
-          { address: 'x@example.test', outcome: 'delivered', reply: '250' },
+          { address: 'b@example.test', outcome: 'bounced', reply: replyOf('550 late') },
+          { address: 'x@example.test', outcome: 'delivered', reply: replyOf('250') },
         ],
         T + 2,
       );
       expect(again.recipients).toStrictEqual(first.recipients);
-      const done = await queue.record(id, [{ address: 'c@example.test', outcome: 'delivered', reply: '250' }], T + 3);
-      const late = await queue.record(id, [{ address: 'c@example.test', outcome: 'bounced', reply: '550' }], T + 4);
+      const done = await queue.record(
+        id,
+        [{ address: 'c@example.test', outcome: 'delivered', reply: replyOf('250') }],
+        T + 3,
+      );
+      const late = await queue.record(
+        id,
+        [{ address: 'c@example.test', outcome: 'bounced', reply: replyOf('550') }],
+        T + 4,
+      );
       expect(late).toStrictEqual(done);
     });
 
     it('record() and expire() reject an unknown id with E_MESSAGE_UNKNOWN', async () => {
       const unknown = newQueueId(T);
-      const result = { address: 'b@example.test', outcome: 'delivered', reply: '250' } as const;
+      const result = { address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') } as const;
       await expect(queue.record(unknown, [result], T)).rejects.toSatisfy((e) => isGatewayError(e, 'E_MESSAGE_UNKNOWN'));
       const expiring = queue.expire(unknown, ['b@example.test'], T, 'too old');
       await expect(expiring).rejects.toSatisfy((e) => isGatewayError(e, 'E_MESSAGE_UNKNOWN'));
@@ -224,7 +263,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
 
     it('expire() gives up on the listed pending recipients only, and completes the message last', async () => {
       const { id } = await enqueue(mail(T, ['b@example.test', 'c@example.test', 'd@example.test']));
-      await queue.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], T + 1);
+      await queue.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }], T + 1);
       const some = await queue.expire(id, ['b@example.test', 'c@example.test'], T + 2, 'too old');
       expect(statuses(some)).toEqual(['delivered', 'expired', 'queued']);
       expect(some.recipients.map((r) => r.lastReply)).toEqual(['250', 'too old', undefined]);
@@ -240,7 +279,11 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       const later = await enqueue(mail(T + 5));
       const sooner = await enqueue(mail(T + 3));
       expect(queue.nextDueAt()).toBe(T + 3);
-      await queue.record(sooner.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], T + 6);
+      await queue.record(
+        sooner.id,
+        [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }],
+        T + 6,
+      );
       expect(queue.nextDueAt()).toBe(T + 5);
       await queue.expire(later.id, ['b@example.test'], T + 7, 'too old');
       expect(queue.nextDueAt()).toBeUndefined();
@@ -250,12 +293,12 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       const a = await enqueue(mail(T, ['b@example.test', 'c@example.test'], 't1'));
       await enqueue(mail(T + 1, ['b@example.test'], 't1'));
       const c = await enqueue(mail(T + 2, ['b@example.test'], 't2'));
-      await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], T + 3);
+      await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451') }], T + 3);
       expect(queue.depth()).toMatchObject({ messages: 3, queued: 3, deferred: 1 });
       expect(queue.depth().held ?? 0).toBe(0);
       expect([queue.countPending('t1'), queue.countPending('t2'), queue.countPending('t3')]).toEqual([2, 1, 0]);
-      await queue.record(c.id, [{ address: 'b@example.test', outcome: 'bounced', reply: '550' }], T + 4);
-      await queue.record(a.id, [{ address: 'c@example.test', outcome: 'delivered', reply: '250' }], T + 4);
+      await queue.record(c.id, [{ address: 'b@example.test', outcome: 'bounced', reply: replyOf('550') }], T + 4);
+      await queue.record(a.id, [{ address: 'c@example.test', outcome: 'delivered', reply: replyOf('250') }], T + 4);
       expect(queue.depth()).toMatchObject({ messages: 2, queued: 1, deferred: 1 });
       expect([queue.countPending('t1'), queue.countPending('t2')]).toEqual([2, 0]);
     });
@@ -269,7 +312,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       expect(ids(queue.dueOf('t1', T + 5, 1, none))).toEqual([a.id]);
       expect(ids(queue.dueOf('t1', T + 5, 10, new Set([a.id])))).toEqual([b.id]);
       expect(queue.dueOf('t2', T + 1, 10, none)).toEqual([]);
-      await queue.record(c.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], T + 3);
+      await queue.record(c.id, [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451') }], T + 3);
       expect(queue.dueTenants().sort()).toEqual(['t1', 't2']);
       expect(queue.dueOf('t2', T + 3, 10, none)).toEqual([]);
       await queue.expire(c.id, ['b@example.test'], T + 4, 'too old');

@@ -9,6 +9,7 @@ import {
   samePlacement,
 } from '../../src/queue/records.js';
 import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
+import { replyOf } from '../helpers/smtp-replies.js';
 
 const policy: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, maxAgeMs: 10_000, jitter: 0 };
 const mid = (): number => 0.5;
@@ -56,9 +57,9 @@ describe('applyResults', () => {
     const next = applyResults(
       start,
       [
-        { address: 'b@y.test', outcome: 'delivered', reply: '250 ok', nextHop: 'mx:25' },
-        { address: 'c@y.test', outcome: 'bounced', reply: '550 no such user' },
-        { address: 'd@y.test', outcome: 'deferred', reply: '451 later' },
+        { address: 'b@y.test', outcome: 'delivered', reply: replyOf('250 ok'), nextHop: 'mx:25' },
+        { address: 'c@y.test', outcome: 'bounced', reply: replyOf('550 no such user') },
+        { address: 'd@y.test', outcome: 'deferred', reply: replyOf('451 later') },
       ],
       2_000,
       policy,
@@ -78,28 +79,34 @@ describe('applyResults', () => {
     let rec = applyResults(
       start,
       [
-        { address: 'b@y.test', outcome: 'delivered', reply: '250' },
-        { address: 'c@y.test', outcome: 'delivered', reply: '250' },
-        { address: 'd@y.test', outcome: 'deferred', reply: '451' },
+        { address: 'b@y.test', outcome: 'delivered', reply: replyOf('250') },
+        { address: 'c@y.test', outcome: 'delivered', reply: replyOf('250') },
+        { address: 'd@y.test', outcome: 'deferred', reply: replyOf('451') },
       ],
       2_000,
       policy,
       mid,
     );
-    rec = applyResults(rec, [{ address: 'd@y.test', outcome: 'deferred', reply: '451' }], 2_100, policy, mid);
+    rec = applyResults(rec, [{ address: 'd@y.test', outcome: 'deferred', reply: replyOf('451') }], 2_100, policy, mid);
     expect(rec.recipients[2]).toMatchObject({ attempts: 2, nextAttemptAt: 2_300 });
-    rec = applyResults(rec, [{ address: 'd@y.test', outcome: 'delivered', reply: '250' }], 2_300, policy, mid);
+    rec = applyResults(rec, [{ address: 'd@y.test', outcome: 'delivered', reply: replyOf('250') }], 2_300, policy, mid);
     expect(rec.completedAt).toBe(2_300);
     expect(rec.recipients[2]?.history.map((h) => h.outcome)).toEqual(['deferred', 'deferred', 'delivered']);
   });
 
   it('ignores results for unknown or already final recipients', () => {
-    const done = applyResults(start, [{ address: 'b@y.test', outcome: 'bounced', reply: '550' }], 2_000, policy, mid);
+    const done = applyResults(
+      start,
+      [{ address: 'b@y.test', outcome: 'bounced', reply: replyOf('550') }],
+      2_000,
+      policy,
+      mid,
+    );
     const again = applyResults(
       done,
       [
-        { address: 'b@y.test', outcome: 'delivered', reply: '250' },
-        { address: 'zz@y.test', outcome: 'delivered', reply: '250' },
+        { address: 'b@y.test', outcome: 'delivered', reply: replyOf('250') },
+        { address: 'zz@y.test', outcome: 'delivered', reply: replyOf('250') },
       ],
       3_000,
       policy,
@@ -112,7 +119,7 @@ describe('applyResults', () => {
   it('expires a deferral once the message is maxAgeMs old', () => {
     const young = applyResults(
       start,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 a' }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451 a') }],
       10_999,
       policy,
       mid,
@@ -120,7 +127,7 @@ describe('applyResults', () => {
     expect(young.recipients[0]?.status).toBe('deferred');
     const old = applyResults(
       young,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 b' }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451 b') }],
       11_000,
       policy,
       mid,
@@ -132,7 +139,13 @@ describe('applyResults', () => {
     let rec: QueuedMessage = newRecord(message(['b@y.test'], 0), 1);
     const long = { ...policy, maxAgeMs: 1e12 };
     for (let i = 1; i <= MAX_HISTORY + 5; i++) {
-      rec = applyResults(rec, [{ address: 'b@y.test', outcome: 'deferred', reply: `451 #${i}` }], i, long, mid);
+      rec = applyResults(
+        rec,
+        [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf(`451 #${i}`) }],
+        i,
+        long,
+        mid,
+      );
     }
     const history = rec.recipients[0]?.history ?? [];
     expect(history).toHaveLength(MAX_HISTORY);
@@ -146,7 +159,7 @@ describe('applyExpiry', () => {
     const start = newRecord(message(['b@y.test', 'c@y.test']), 1);
     const delivered = applyResults(
       start,
-      [{ address: 'b@y.test', outcome: 'delivered', reply: '250' }],
+      [{ address: 'b@y.test', outcome: 'delivered', reply: replyOf('250') }],
       5,
       policy,
       mid,
@@ -166,7 +179,7 @@ describe('placement', () => {
     expect(placement(start)).toEqual({ index: 'incoming', key: [500, 'M1'] });
     const deferred = applyResults(
       start,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451' }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451') }],
       900,
       policy,
       mid,
@@ -175,13 +188,19 @@ describe('placement', () => {
     expect(placement(deferred)).toEqual({ index: 'deferred', key: [500, 'M1'] });
     const onlyB = applyResults(
       deferred,
-      [{ address: 'c@y.test', outcome: 'delivered', reply: '250' }],
+      [{ address: 'c@y.test', outcome: 'delivered', reply: replyOf('250') }],
       950,
       policy,
       mid,
     );
     expect(placement(onlyB)).toEqual({ index: 'deferred', key: [1_000, 'M1'] });
-    const done = applyResults(onlyB, [{ address: 'b@y.test', outcome: 'bounced', reply: '550' }], 1_000, policy, mid);
+    const done = applyResults(
+      onlyB,
+      [{ address: 'b@y.test', outcome: 'bounced', reply: replyOf('550') }],
+      1_000,
+      policy,
+      mid,
+    );
     expect(placement(done)).toBeUndefined();
     expect(samePlacement(placement(start), placement(start))).toBe(true);
     expect(samePlacement(placement(start), placement(deferred))).toBe(false);

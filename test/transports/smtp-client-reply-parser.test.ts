@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_REPLY_LINES,
-  ReplyParser,
-  ReplyProtocolError,
-  type ServerReply,
-} from '../../src/transports/smtp/client/reply-parser.js';
+import { isGatewayError } from '../../src/core/gateway-error.js';
+import { MAX_REPLY_LINES, ReplyParser, type ServerReply } from '../../src/transports/smtp/client/reply-parser.js';
 
 function parser(maxLine?: number): { parser: ReplyParser; replies: ServerReply[] } {
   const replies: ServerReply[] = [];
@@ -94,7 +90,9 @@ describe('smtp client reply parser', () => {
 
   it('refuses a reply line longer than the bound, complete or not', () => {
     const complete = parser(100).parser;
-    expect(() => complete.push(bytes(`250 ${'x'.repeat(200)}\r\n`))).toThrow(ReplyProtocolError);
+    expect(() => complete.push(bytes(`250 ${'x'.repeat(200)}\r\n`))).toThrow(
+      expect.objectContaining({ code: 'EPROTOCOL' }),
+    );
     const endless = parser(100).parser;
     endless.push(bytes(`250 ${'x'.repeat(60)}`));
     expect(() => endless.push(bytes('y'.repeat(60)))).toThrow(/longer than 100 bytes/);
@@ -104,7 +102,7 @@ describe('smtp client reply parser', () => {
     const { parser: p, replies } = parser();
     p.push(bytes(`250 ${'x'.repeat(4_000)}\r\n`));
     expect(replies).toHaveLength(1);
-    expect(() => p.push(bytes(`250 ${'x'.repeat(4_100)}\r\n`))).toThrow(ReplyProtocolError);
+    expect(() => p.push(bytes(`250 ${'x'.repeat(4_100)}\r\n`))).toThrow(expect.objectContaining({ code: 'EPROTOCOL' }));
   });
 
   it('refuses a multi-line reply that never ends', () => {
@@ -119,8 +117,17 @@ describe('smtp client reply parser', () => {
     expect(() => p.push(bytes('HTTP/1.1 400 Bad Request\r\n'))).toThrow(
       /invalid reply line "HTTP\/1.1 400 Bad Request"/,
     );
-    expect(() => parser().parser.push(bytes('25 short\r\n'))).toThrow(ReplyProtocolError);
-    expect(() => parser().parser.push(bytes('650 no such class\r\n'))).toThrow(ReplyProtocolError);
-    expect(new ReplyProtocolError('x').code).toBe('EPROTOCOL');
+    expect(() => parser().parser.push(bytes('25 short\r\n'))).toThrow(expect.objectContaining({ code: 'EPROTOCOL' }));
+    expect(() => parser().parser.push(bytes('650 no such class\r\n'))).toThrow(
+      expect.objectContaining({ code: 'EPROTOCOL' }),
+    );
+    const thrown = (() => {
+      try {
+        parser().parser.push(bytes('garbage\r\n'));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(isGatewayError(thrown, 'EPROTOCOL')).toBe(true);
   });
 });

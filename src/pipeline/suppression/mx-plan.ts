@@ -1,5 +1,6 @@
 import { AWAITING_CONFIRMATION_REPLY } from '../../feedback/reply-confirmation.js';
 import type { PlannedDelivery, Plan } from '../../core/plan.js';
+import { isTransient, Replies, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import type { QueuedMessage, RecipientState, Transport } from '../../core/types.js';
 import type { RoutedRecipients } from '../routing.js';
 import type { SentIndex } from '../../feedback/sent-index.js';
@@ -19,10 +20,11 @@ import type { RecipientStep } from '../steps.js';
  * - each mail's Message-ID goes into the sent index, so that a reply to it can be forwarded.
  */
 
-export function suppressedReply(entry: SuppressionEntry): string {
+export function suppressedReply(entry: SuppressionEntry): SmtpReply {
   const when = new Date(entry.lastBounceAt ?? entry.createdAt).toISOString().slice(0, 10);
   const why = entry.bounces > 0 ? `bounced on ${when} (${entry.reason})` : `added to the suppression list on ${when}`;
-  return `550 5.1.1 suppressed: ${entry.address} ${why}; remove it from the suppression list to send again`;
+  const text = `suppressed: ${entry.address} ${why}; remove it from the suppression list to send again`;
+  return smtpReply(550, '5.1.1', text);
 }
 
 /** Each mail's Message-ID into the sent index (every attempt: a later one refreshes its age); decides nothing. */
@@ -47,7 +49,7 @@ export function suppressionStep(suppressions: SuppressionReader): RecipientStep 
   };
 }
 
-function refusal(message: QueuedMessage, body: Buffer, address: string, reply: string): PlannedDelivery {
+function refusal(message: QueuedMessage, body: Buffer, address: string, reply: SmtpReply): PlannedDelivery {
   return {
     route: { kind: 'suppressed', reply },
     recipients: [address],
@@ -96,8 +98,8 @@ function asIs(
 export const suppressedTransport: Transport = {
   name: 'suppressed',
   async send(envelope, _raw, route) {
-    const reply = route.kind === 'suppressed' ? route.reply : '550 5.1.1 suppressed';
-    const held = reply.startsWith('4');
+    const reply = route.kind === 'suppressed' ? route.reply : Replies.suppressed();
+    const held = isTransient(reply);
     return {
       recipients: envelope.to.map((address) => ({
         address,

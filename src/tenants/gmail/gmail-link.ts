@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { Logger } from '../../core/logger.js';
+import { replyLine, type SmtpReply } from '../../core/smtp-reply.js';
 import type { GoogleApi, OAuthClient } from '../../transports/gmail/google-api.js';
 import { classifyGoogleError } from '../../transports/gmail/gmail-errors.js';
 import type { BrowserBinding } from './browser-binding.js';
@@ -223,11 +224,11 @@ export function createGmailLinks(deps: GmailLinkDeps) {
       } catch (err) {
         const failure = classifyGoogleError(err, now);
         if (failure.kind === 'link-broken') {
-          await markBroken(tenantId, failure.reply, linkKey(tenantId, link));
+          await markBroken(tenantId, replyLine(failure.reply), linkKey(tenantId, link));
           throw deferral(failure.reply);
         }
         deps.logger.warn(
-          { tenantId, reason: failure.reply },
+          { tenantId, reason: replyLine(failure.reply) },
           'could not refresh the Gmail send-as aliases; using the cached ones',
         );
         return link.aliases;
@@ -242,6 +243,6 @@ export type GmailLinks = ReturnType<typeof createGmailLinks>;
  * A planning error the delivery attempt turns into a deferral with this reply (src/delivery/attempt.ts
  * temporaryReplyOf).
  */
-export function deferral(reply: string): Error & { readonly reply: string } {
-  return Object.assign(new Error(reply), { reply });
+export function deferral(reply: SmtpReply): GatewayError {
+  return new GatewayError('E_DEFERRED', replyLine(reply), { reply });
 }

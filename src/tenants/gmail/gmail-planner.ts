@@ -1,3 +1,4 @@
+import { type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import type { Route } from '../../core/types.js';
 import { isSendAs } from '../../transports/gmail/gmail-message.js';
 import { deferral, type GmailLinks } from './gmail-link.js';
@@ -22,13 +23,18 @@ export type GmailPlanner = (
   legacyFrom: string | undefined,
 ) => Promise<GmailPlan>;
 
-export const NOT_LINKED_REPLY =
-  '451 4.7.0 Gmail mode without a linked Gmail account: link one in the sender settings, or choose another mode';
+export const NOT_LINKED_REPLY: SmtpReply = smtpReply(
+  451,
+  '4.7.0',
+  'Gmail mode without a linked Gmail account: link one in the sender settings, or choose another mode',
+);
 
-export function brokenReply(reason: string): string {
-  return reason.startsWith('451 4.7.0 Gmail link broken')
-    ? reason
-    : `451 4.7.0 Gmail link broken: re-link needed (${reason})`;
+/** The stored reason of a broken link (text: it may predate typed replies) as the reply its mail waits with. */
+export function brokenReply(reason: string): SmtpReply {
+  const prefix = '451 4.7.0 ';
+  return reason.startsWith(`${prefix}Gmail link broken`)
+    ? smtpReply(451, '4.7.0', reason.slice(prefix.length))
+    : smtpReply(451, '4.7.0', `Gmail link broken: re-link needed (${reason})`);
 }
 
 export function createGmailPlanner(store: GmailStore, links: GmailLinks): GmailPlanner {

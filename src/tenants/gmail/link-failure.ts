@@ -1,3 +1,4 @@
+import { replyLine } from '../../core/smtp-reply.js';
 import { classifyGoogleError } from '../../transports/gmail/gmail-errors.js';
 
 /** What a failed completion of a Gmail link means for the tenant who just gave consent. */
@@ -10,5 +11,5 @@ export interface LinkFailure {
 
 export function linkFailure(err: unknown, now: number): LinkFailure {
   const failure = classifyGoogleError(err, now);
-  return { refused: failure.kind === 'link-broken' || failure.kind === 'bounce', reason: failure.reply };
+  return { refused: failure.kind === 'link-broken' || failure.kind === 'bounce', reason: replyLine(failure.reply) };
 }

@@ -1,3 +1,4 @@
+import { smtpReply } from '../../core/smtp-reply.js';
 import type { DeliveryResult, Transport } from '../../core/types.js';
 import type { CaptureMailbox } from '../../core/dev-mailbox.js';
 
@@ -11,12 +12,16 @@ export function createCaptureTransport(mailbox: CaptureMailbox): Transport {
     async send(envelope, raw): Promise<DeliveryResult> {
       try {
         const saved = await mailbox.save(envelope, raw);
-        const reply = `250 2.0.0 captured in dev mailbox as ${saved.id}`;
+        const reply = smtpReply(250, '2.0.0', `captured in dev mailbox as ${saved.id}`);
         return {
           recipients: envelope.to.map((address) => ({ address, outcome: 'delivered', reply, nextHop: 'capture' })),
         };
       } catch (err) {
-        const reply = `451 4.3.0 dev mailbox write failed: ${err instanceof Error ? err.message : String(err)}`;
+        const reply = smtpReply(
+          451,
+          '4.3.0',
+          `dev mailbox write failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
         return {
           recipients: envelope.to.map((address) => ({ address, outcome: 'deferred', reply, nextHop: 'capture' })),
         };

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { GatewayError, type GatewayErrorCode, isGatewayError } from '../../core/gateway-error.js';
 import { parseIpRange, inRange, type IpRange } from '../../core/ip-match.js';
 import { embeddedV4, nonPublicReason, parseIp } from './address-ranges.js';
 import type { Config } from '../../config/schema.js';
@@ -18,22 +19,22 @@ export interface TargetGuard {
   resolve(host: string): Promise<string[]>;
 }
 
-export type TargetErrorCode = 'ETARGET' | 'ENOTFOUND' | 'EDNS';
+export type TargetErrorCode = Extract<GatewayErrorCode, 'ETARGET' | 'ENOTFOUND' | 'EDNS'>;
 
-/** Shaped like the SMTP client's errors (a `code`), so classify/describe read it the same way. */
-export interface TargetError extends Error {
+/** A GatewayError like the SMTP client's, so classify/describe read it the same way. */
+export type TargetError = GatewayError & {
   readonly code: TargetErrorCode;
   /** For the operator's log only ("loopback", "private"): the message, which tenants see, does not say. */
   readonly reason?: string;
-}
+};
 
 export function targetError(code: TargetErrorCode, message: string, reason?: string): TargetError {
-  return Object.assign(new Error(message), { code, ...(reason !== undefined ? { reason } : {}) });
+  const err = new GatewayError(code, message);
+  return (reason === undefined ? err : Object.assign(err, { reason })) as TargetError;
 }
 
 export function isTargetError(err: unknown): err is TargetError {
-  const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof Error && (code === 'ETARGET' || code === 'ENOTFOUND' || code === 'EDNS');
+  return isGatewayError(err, 'ETARGET') || isGatewayError(err, 'ENOTFOUND') || isGatewayError(err, 'EDNS');
 }
 
 /** `127.0.0.1`, `[127.0.0.1]`, `[IPv6:::1]`, `::1` → the IP; undefined for a name. */

@@ -1,3 +1,5 @@
+import { type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
+
 /**
  * What a failed Google call means for the message, by HTTP status first and Google's reason
  * second (house habit 5). The library's errors (gaxios) carry `response.status`,
@@ -5,11 +7,11 @@
  */
 export type GmailFailure =
   /** The refresh token is dead (revoked, expired in testing mode): the link needs the tenant. */
-  | { readonly kind: 'link-broken'; readonly reply: string }
+  | { readonly kind: 'link-broken'; readonly reply: SmtpReply }
   /** 401 on the API: the access token was refused; refresh once and try again. */
-  | { readonly kind: 'unauthorized'; readonly reply: string }
-  | { readonly kind: 'defer'; readonly reply: string; readonly retryAfterMs?: number }
-  | { readonly kind: 'bounce'; readonly reply: string };
+  | { readonly kind: 'unauthorized'; readonly reply: SmtpReply }
+  | { readonly kind: 'defer'; readonly reply: SmtpReply; readonly retryAfterMs?: number }
+  | { readonly kind: 'bounce'; readonly reply: SmtpReply };
 
 interface ErrorShape {
   readonly message?: unknown;
@@ -67,29 +69,35 @@ export function classifyGoogleError(err: unknown, now: number): GmailFailure {
   if (reason === 'invalid_grant')
     return {
       kind: 'link-broken',
-      reply: `451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, ${words})`,
+      reply: smtpReply(451, '4.7.0', `Gmail link broken: re-link needed (Google: invalid_grant, ${words})`),
     };
   if (status === undefined) {
     const code = typeof e.code === 'string' ? `${e.code} ` : '';
-    return { kind: 'defer', reply: `451 4.4.1 Gmail API not reachable: ${code}${words}` };
+    return { kind: 'defer', reply: smtpReply(451, '4.4.1', `Gmail API not reachable: ${code}${words}`) };
   }
   if (status === 401)
-    return { kind: 'unauthorized', reply: `451 4.7.0 Gmail refused the access token (401): ${words}` };
+    return { kind: 'unauthorized', reply: smtpReply(451, '4.7.0', `Gmail refused the access token (401): ${words}`) };
   if (status === 429 || status >= 500 || status === 403) {
     const after = retryAfterMs(e.response?.headers, now);
     const hint = after === undefined ? '' : `, retry after ${Math.ceil(after / 1000)} s`;
     return {
       kind: 'defer',
-      reply: `451 4.3.0 Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}${hint}`,
+      reply: smtpReply(451, '4.3.0', `Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}${hint}`),
       ...(after !== undefined ? { retryAfterMs: after } : {}),
     };
   }
-  if (status === 413) return { kind: 'bounce', reply: `552 5.3.4 Gmail refused the message as too big: ${words}` };
+  if (status === 413)
+    return { kind: 'bounce', reply: smtpReply(552, '5.3.4', `Gmail refused the message as too big: ${words}`) };
   // 400 failedPrecondition is about the account (e.g. Gmail not enabled for it), not the message.
   if (status === 400 && reason !== 'failedPrecondition')
     return {
       kind: 'bounce',
-      reply: `554 5.6.0 Gmail refused the message as malformed (400${reason ? ` ${reason}` : ''}): ${words}`,
+      reply: smtpReply(
+        554,
+        '5.6.0',
+        `Gmail refused the message as malformed (400${reason ? ` ${reason}` : ''}): ${words}`,
+      ),
     };
-  return { kind: 'defer', reply: `451 4.3.0 Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}` };
+  const answered = `Gmail API answered ${status}${reason ? ` ${reason}` : ''}: ${words}`;
+  return { kind: 'defer', reply: smtpReply(451, '4.3.0', answered) };
 }

@@ -1,3 +1,4 @@
+import { type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import { findField, headerBlockEnd, parseHeaderFields } from '../../mime/index.js';
 import { addressIn } from '../../mime/sender-address.js';
 
@@ -23,10 +24,12 @@ export function isSendAs(address: string, aliases: readonly string[]): boolean {
   return aliases.some((a) => a.toLowerCase() === wanted);
 }
 
-export function notSendAsReply(from: string | undefined, account: string): string {
-  return (
-    `451 4.7.0 From ${from ?? '(none)'} is not a send-as alias of the linked Gmail account ${account}: ` +
-    'add it as a verified send-as address in Gmail, or change the sender settings'
+export function notSendAsReply(from: string | undefined, account: string): SmtpReply {
+  return smtpReply(
+    451,
+    '4.7.0',
+    `From ${from ?? '(none)'} is not a send-as alias of the linked Gmail account ${account}: ` +
+      'add it as a verified send-as address in Gmail, or change the sender settings',
   );
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { GmailOutcome } from '../../core/metrics.js';
+import { Replies, replyLine, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import type { DeliveryResult, Envelope, GmailAccount, RecipientResult, Route, Transport } from '../../core/types.js';
 import { classifyGoogleError, type GmailFailure } from './gmail-errors.js';
 import { fromAddress, isSendAs, notSendAsReply, withEnvelopeBcc } from './gmail-message.js';
@@ -74,7 +75,7 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
   }
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
-    const all = (outcome: RecipientResult['outcome'], reply: string, notBefore?: number): DeliveryResult => ({
+    const all = (outcome: RecipientResult['outcome'], reply: SmtpReply, notBefore?: number): DeliveryResult => ({
       recipients: envelope.to.map((address) => ({
         address,
         outcome,
@@ -87,7 +88,7 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
       opts.onOutcome?.(outcome);
       return result;
     };
-    if (route.kind !== 'gmail') return all('deferred', `451 4.3.5 gmail transport cannot take a ${route.kind} route`);
+    if (route.kind !== 'gmail') return all('deferred', Replies.wrongRoute('gmail transport', route.kind));
     const { account } = route;
     const from = fromAddress(raw);
     if (from === undefined || !isSendAs(from, account.aliases))
@@ -96,31 +97,33 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
     if (message.length > opts.maxMessageBytes)
       return counted(
         'bounced',
-        all('bounced', `552 5.3.4 Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`),
+        all('bounced', smtpReply(552, '5.3.4', `Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`)),
       );
     const now = opts.clock();
     const taken = opts.quota.take(route.key, account.dailyLimit, now);
     if (!taken.ok) {
-      return counted(
-        'daily-limit',
-        all(
-          'deferred',
-          `451 4.7.0 Gmail daily limit of ${account.dailyLimit} reached, deferred ` +
-            `until ${new Date(taken.resetAt).toISOString()}`,
-          taken.resetAt,
-        ),
+      const until = new Date(taken.resetAt).toISOString();
+      const reply = smtpReply(
+        451,
+        '4.7.0',
+        `Gmail daily limit of ${account.dailyLimit} reached, deferred until ${until}`,
       );
+      return counted('daily-limit', all('deferred', reply, taken.resetAt));
     }
     const outcome = await sendOnce(route.key, account, message);
-    if ('id' in outcome) return counted('sent', all('delivered', `250 2.0.0 Gmail accepted as ${outcome.id}`));
+    if ('id' in outcome)
+      return counted('sent', all('delivered', smtpReply(250, '2.0.0', `Gmail accepted as ${outcome.id}`)));
     opts.quota.giveBack(route.key, now);
     if (outcome.kind === 'link-broken') {
       clients.delete(route.key);
-      opts.onLinkBroken?.(route.owner, outcome.reply, route.key);
+      opts.onLinkBroken?.(route.owner, replyLine(outcome.reply), route.key);
     }
     const notBefore =
       outcome.kind === 'defer' && outcome.retryAfterMs !== undefined ? opts.clock() + outcome.retryAfterMs : undefined;
-    opts.logger.info({ owner: route.owner, outcome: outcome.kind, reply: outcome.reply }, 'gmail send failed');
+    opts.logger.info(
+      { owner: route.owner, outcome: outcome.kind, reply: replyLine(outcome.reply) },
+      'gmail send failed',
+    );
     const result = all(outcome.kind === 'bounce' ? 'bounced' : 'deferred', outcome.reply, notBefore);
     return counted(
       outcome.kind === 'link-broken' ? 'link-broken' : outcome.kind === 'bounce' ? 'bounced' : 'deferred',

@@ -1,3 +1,6 @@
+import { formatReply, type SmtpReply } from '../../core/smtp-reply.js';
+import type { ServerReply } from './client/reply-parser.js';
+
 /**
  * What a failed send means for a recipient. Class first (RFC 5321: 4yz transient, 5yz
  * permanent), then the error code for what the class cannot say.
@@ -39,6 +42,52 @@ export interface ErrorLike {
   readonly response?: unknown;
   readonly message?: unknown;
   readonly code?: unknown;
+}
+
+/**
+ * Our code and status for a failure that got no reply from a server: 4xx, since classify defers
+ * all of them but our client's own refusal of the envelope, which cannot pass on a retry.
+ */
+const LOCAL_STATUS: Readonly<Record<string, readonly [number, string]>> = {
+  EENVELOPE: [553, '5.1.3'],
+  ETIMEDOUT: [451, '4.4.2'],
+  ENOTFOUND: [451, '4.4.3'],
+  EAI_AGAIN: [451, '4.4.3'],
+  EAI_NONAME: [451, '4.4.3'],
+  EDNS: [451, '4.4.3'],
+  ETARGET: [451, '4.4.1'],
+  ETLS: [451, '4.7.5'],
+  EAUTH: [451, '4.7.0'],
+  EPROTOCOL: [451, '4.5.0'],
+};
+
+/**
+ * A failure that ended the attempt, as a typed reply: the server's reply when one caused it (a
+ * 535 to AUTH), else ours, with `failure` set to the error's code and `line` to its words, which
+ * the history shows as before ("connect ECONNREFUSED 127.0.0.1:2526").
+ */
+export function failureReply(err: unknown): SmtpReply {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorLike & { readonly reply?: unknown };
+  if (isServerReply(e.reply)) return serverReply(e.reply);
+  const line = describe(err);
+  const failure = typeof e.code === 'string' ? e.code : 'EUNKNOWN';
+  const [code, enhanced] = LOCAL_STATUS[failure] ?? [451, '4.4.1'];
+  const text = typeof e.message === 'string' && e.message !== '' ? oneLine(e.message) : line;
+  return { code, enhanced, text, line, failure };
+}
+
+/** A server's reply, typed; `line` keeps it as received on one line where that reads otherwise (multi-line). */
+export function serverReply(reply: ServerReply): SmtpReply {
+  const typed = { code: reply.code, enhanced: reply.enhanced, text: reply.text };
+  const line = oneLine(reply.response);
+  return line === formatReply(typed) ? typed : { ...typed, line };
+}
+
+function isServerReply(value: unknown): value is ServerReply {
+  return (
+    typeof (value as { code?: unknown } | null)?.code === 'number' &&
+    typeof (value as ServerReply).response === 'string'
+  );
 }
 
 /** One line: replies go into the queue history and into DSN header fields. */

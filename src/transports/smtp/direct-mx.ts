@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.js';
+import { Replies, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import type { DeliveryResult, Envelope, Route, Transport } from '../../core/types.js';
 import { describe } from './classify-error.js';
 import { createClosingCache } from './closing-cache.js';
@@ -82,14 +83,15 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
       opts.logger.debug({ nextHop, reply: describe(answers[0]) }, 'mail host unreachable, trying the next one');
       last = { answers, nextHop };
     }
-    if (!last) return { recipients: sameResult(envelope.to, 'deferred', '451 4.4.4 no mail host to try') };
+    if (!last)
+      return { recipients: sameResult(envelope.to, 'deferred', smtpReply(451, '4.4.4', 'no mail host to try')) };
     return { recipients: resultsFromAnswers(envelope.to, last.answers, last.nextHop) };
   }
 
   async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
     if (route.kind !== 'direct') {
       return {
-        recipients: sameResult(envelope.to, 'deferred', `451 4.3.5 direct delivery cannot take a ${route.kind} route`),
+        recipients: sameResult(envelope.to, 'deferred', Replies.wrongRoute('direct delivery', route.kind)),
       };
     }
     let plan: MxPlan;
@@ -100,7 +102,7 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
         recipients: sameResult(
           envelope.to,
           'deferred',
-          `451 4.4.3 MX lookup for ${route.domain} failed: ${describe(err)}`,
+          smtpReply(451, '4.4.3', `MX lookup for ${route.domain} failed: ${describe(err)}`),
         ),
       };
     }
@@ -113,12 +115,16 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
   }
 
   /** Every mail host is inside the network: a final answer, without a connection. */
-  function insideReply(domain: string, targets: readonly MxTarget[]): string {
+  function insideReply(domain: string, targets: readonly MxTarget[]): SmtpReply {
     const first = targets[0];
     const why = first
       ? `${first.name}[${first.address}] is ${opts.guard.refusal(first.address) ?? 'not allowed'}`
       : 'no host';
-    return `550 5.4.4 The mail hosts of ${domain} are not on the public internet (${why}); not connecting`;
+    return smtpReply(
+      550,
+      '5.4.4',
+      `The mail hosts of ${domain} are not on the public internet (${why}); not connecting`,
+    );
   }
 
   return {

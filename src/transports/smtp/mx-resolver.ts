@@ -1,6 +1,7 @@
 import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+import { type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 
 /** The DNS lookups direct delivery needs; injected so that tests answer with 127.0.0.1. */
 export interface MxResolver {
@@ -39,7 +40,7 @@ export interface MxTarget {
 
 export type MxPlan =
   | { readonly kind: 'targets'; readonly targets: readonly MxTarget[] }
-  | { readonly kind: 'fail'; readonly outcome: 'deferred' | 'bounced'; readonly reply: string };
+  | { readonly kind: 'fail'; readonly outcome: 'deferred' | 'bounced'; readonly reply: SmtpReply };
 
 /** Postfix tries at most 5 addresses per attempt (smtp_mx_address_limit); we allow a few more. */
 const MAX_TARGETS = 10;
@@ -66,14 +67,22 @@ async function mxHostNames(resolver: MxResolver, domain: string): Promise<HostNa
     // RFC 5321 5.1: no MX records → the domain itself is the implicit MX
     if (code === 'ENODATA') return { names: [domain] };
     if (code === 'ENOTFOUND')
-      return { kind: 'fail', outcome: 'bounced', reply: `550 5.1.2 Domain ${domain} does not exist` };
-    return { kind: 'fail', outcome: 'deferred', reply: `451 4.4.3 MX lookup for ${domain} failed: ${code}` };
+      return { kind: 'fail', outcome: 'bounced', reply: smtpReply(550, '5.1.2', `Domain ${domain} does not exist`) };
+    return {
+      kind: 'fail',
+      outcome: 'deferred',
+      reply: smtpReply(451, '4.4.3', `MX lookup for ${domain} failed: ${code}`),
+    };
   }
   if (records.length === 0) return { names: [domain] };
   const real = records.filter((r) => r.exchange !== '' && r.exchange !== '.');
   // RFC 7505: a null MX ("MX 0 .") says the domain accepts no mail at all
   if (real.length === 0)
-    return { kind: 'fail', outcome: 'bounced', reply: `556 5.1.10 Domain ${domain} does not accept mail (null MX)` };
+    return {
+      kind: 'fail',
+      outcome: 'bounced',
+      reply: smtpReply(556, '5.1.10', `Domain ${domain} does not accept mail (null MX)`),
+    };
   // stable sort: equal preferences keep the resolver's order
   return { names: [...real].sort((a, b) => a.priority - b.priority).map((r) => r.exchange) };
 }
@@ -117,7 +126,11 @@ export async function resolveTargets(resolver: MxResolver, domain: string): Prom
     return {
       kind: 'fail',
       outcome: 'deferred',
-      reply: `451 4.4.3 Address lookup for the mail hosts of ${ascii} failed`,
+      reply: smtpReply(451, '4.4.3', `Address lookup for the mail hosts of ${ascii} failed`),
     };
-  return { kind: 'fail', outcome: 'bounced', reply: `550 5.4.4 No address found for the mail hosts of ${ascii}` };
+  return {
+    kind: 'fail',
+    outcome: 'bounced',
+    reply: smtpReply(550, '5.4.4', `No address found for the mail hosts of ${ascii}`),
+  };
 }

@@ -1,18 +1,19 @@
+import type { SmtpReply } from '../../core/smtp-reply.js';
 import type { RecipientResult } from '../../core/types.js';
-import { classify, describe, oneLine, type ReplyLike } from './classify-error.js';
+import { classify, failureReply, type ReplyLike, serverReply } from './classify-error.js';
 import type { RecipientAnswer } from './client/transaction.js';
 
 /**
  * The transports' edge: our SMTP client's typed answers (smtp-client/) become one
- * RecipientResult per envelope recipient, in envelope order, with the reply as the string
- * the queue keeps (the reply as received, on one line).
+ * RecipientResult per envelope recipient, in envelope order, with the reply typed (the queue
+ * keeps it as received, on one line: replyLine in core/smtp-reply.ts).
  */
 
 /** The same outcome for every recipient, for failures found before talking to a server. */
 export function sameResult(
   to: readonly string[],
   outcome: RecipientResult['outcome'],
-  reply: string,
+  reply: SmtpReply,
   nextHop?: string,
 ): RecipientResult[] {
   return to.map((address) => ({ address, outcome, reply, ...(nextHop ? { nextHop } : {}) }));
@@ -32,10 +33,10 @@ export function resultsFromAnswers(
 
 function judge(answer: RecipientAnswer | undefined): Pick<RecipientResult, 'outcome' | 'reply'> {
   if (answer === undefined || answer instanceof Error)
-    return { outcome: classify((answer ?? {}) as ReplyLike), reply: describe(answer) };
+    return { outcome: classify((answer ?? {}) as ReplyLike), reply: failureReply(answer) };
   const delivered = answer.code >= 200 && answer.code < 300;
   return {
     outcome: delivered ? 'delivered' : classify({ responseCode: answer.code }),
-    reply: oneLine(answer.response),
+    reply: serverReply(answer),
   };
 }

@@ -1,7 +1,8 @@
+import { isPermanent, isTransient, type SmtpReply } from '../../core/smtp-reply.js';
 import type { Envelope, Transport } from '../../core/types.js';
 import { NO_TLS_FOR_AUTH } from './client/handshake.js';
 import type { TenantHopConfig } from './tenant-hop.js';
-import type { TestSendOutcome, TestSendResult } from '../../core/test-send-result.js';
+import type { TestSendResult } from '../../core/test-send-result.js';
 
 export interface TestSendInput {
   readonly hop: TenantHopConfig;
@@ -20,45 +21,47 @@ function loginWords(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): s
     : 'connected, TLS ok, login refused';
 }
 
-type Rule = readonly [pattern: RegExp, outcome: TestSendOutcome, words: string];
+type Outcome = Pick<TestSendResult, 'outcome' | 'summary'>;
 
-/** First match wins; the patterns read our own error codes first, the server's reply class last. */
-function rules(hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): Rule[] {
-  return [
-    [new RegExp(NO_TLS_FOR_AUTH), 'no-tls', NO_TLS_FOR_AUTH],
-    [/\bETARGET\b/, 'address-not-allowed', 'refused: address not allowed'],
-    [/^535\b|\bEAUTH\b/, 'auth-failed', loginWords(hop)],
-    [
-      /certificate|self[- ]signed|unable to verify|altnames|CERT_/i,
-      'tls-failed',
-      'connected, TLS failed: certificate not accepted',
-    ],
-    [
-      /\bETLS\b|protocol version|wrong version|unsupported protocol|no protocols|SSL routines/i,
-      'tls-failed',
-      'connected, TLS failed: no secure connection could be agreed',
-    ],
-    [/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/, 'host-not-found', 'host not found'],
-    [/\bECONNREFUSED\b/, 'connection-refused', 'connection refused'],
-    [/\bETIMEDOUT\b/, 'timed-out', 'timed out'],
-  ];
+/** Node's words for a certificate it would not accept, as opposed to a handshake that found no common protocol. */
+const CERTIFICATE = /certificate|self[- ]signed|unable to verify|altnames|CERT_/i;
+
+/** A failure of the TLS layer: our client's ETLS, or Node's own code from a TLS-on-connect socket. */
+function isTlsFailure(failure: string): boolean {
+  return failure === 'ETLS' || /CERT|SSL|TLS/.test(failure);
 }
 
-/** The classified reading of a delivery reply (`reply` as the transport described it). */
+/** A failure that got no reply, by our client's code; the TLS one by Node's words, which the code does not split. */
+function failureOutcome(reply: SmtpReply, hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>): Outcome {
+  const failure = reply.failure ?? '';
+  if (failure === 'EAUTH' && reply.text === NO_TLS_FOR_AUTH) return { outcome: 'no-tls', summary: NO_TLS_FOR_AUTH };
+  if (failure === 'ETARGET') return { outcome: 'address-not-allowed', summary: 'refused: address not allowed' };
+  if (failure === 'EAUTH') return { outcome: 'auth-failed', summary: loginWords(hop) };
+  if (isTlsFailure(failure))
+    return CERTIFICATE.test(`${failure} ${reply.text}`)
+      ? { outcome: 'tls-failed', summary: 'connected, TLS failed: certificate not accepted' }
+      : { outcome: 'tls-failed', summary: 'connected, TLS failed: no secure connection could be agreed' };
+  if (['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EDNS'].includes(failure))
+    return { outcome: 'host-not-found', summary: 'host not found' };
+  if (failure === 'ECONNREFUSED') return { outcome: 'connection-refused', summary: 'connection refused' };
+  if (failure === 'ETIMEDOUT') return { outcome: 'timed-out', summary: 'timed out' };
+  return { outcome: 'failed', summary: 'sending failed' };
+}
+
+/** The classified reading of a delivery reply: our failure codes first, a server's reply by its code. */
 export function explainReply(
   delivered: boolean,
-  reply: string,
+  reply: SmtpReply,
   hop: Pick<TenantHopConfig, 'tls' | 'allowPlaintextAuth'>,
 ): TestSendResult {
   if (delivered) return { ok: true, outcome: 'sent', summary: 'sent' };
-  const rule = rules(hop).find(([pattern]) => pattern.test(reply));
-  if (rule) return { ok: false, outcome: rule[1], summary: rule[2] };
-  const code = /^([45])\d\d\b/.exec(reply);
-  if (code)
+  if (reply.failure !== undefined) return { ok: false, ...failureOutcome(reply, hop) };
+  if (reply.code === 535) return { ok: false, outcome: 'auth-failed', summary: loginWords(hop) };
+  if (isTransient(reply) || isPermanent(reply))
     return {
       ok: false,
       outcome: 'refused',
-      summary: `connected, message ${code[1] === '5' ? 'refused' : 'deferred'} (${code[0]})`,
+      summary: `connected, message ${isPermanent(reply) ? 'refused' : 'deferred'} (${reply.code})`,
     };
   return { ok: false, outcome: 'failed', summary: 'sending failed' };
 }

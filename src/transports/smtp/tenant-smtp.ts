@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.js';
+import { isPermanent, Replies, replyLine, type SmtpReply } from '../../core/smtp-reply.js';
 import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transport } from '../../core/types.js';
 import { createClosingCache } from './closing-cache.js';
 import { NO_TLS_FOR_AUTH } from './client/handshake.js';
@@ -40,14 +41,26 @@ export function hopConfig(hop: RelayHop): TenantHopConfig {
   };
 }
 
-/** What a reply says about the hop (not the message), or undefined when it is about the message. */
-export function hopProblem(reply: string): HopProblem | undefined {
-  if (reply.includes(NO_TLS_FOR_AUTH)) return 'no-tls-for-login';
-  if (/\bETARGET\b|^address not allowed/.test(reply)) return 'address-not-allowed';
-  if (/^535\b|^5\d\d 5\.7\.8\b|\bEAUTH\b|authentication (failed|credentials)/i.test(reply)) return 'auth-failed';
-  if (/\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/.test(reply)) return 'host-not-found';
-  if (/\bECONNREFUSED\b/.test(reply)) return 'connection-refused';
-  return undefined;
+/** The failure codes (SmtpReply.failure) that name a problem of the hop. */
+const HOP_FAILURES: Readonly<Record<string, HopProblem>> = {
+  ETARGET: 'address-not-allowed',
+  EAUTH: 'auth-failed',
+  ENOTFOUND: 'host-not-found',
+  EAI_AGAIN: 'host-not-found',
+  EAI_NONAME: 'host-not-found',
+  EDNS: 'host-not-found',
+  ECONNREFUSED: 'connection-refused',
+};
+
+/**
+ * What a reply says about the hop (not the message), or undefined when it is about the message: our client's failure
+ * code first, then a refused login by its codes (RFC 4954: 535 5.7.8), whichever command it answered.
+ */
+export function hopProblem(reply: SmtpReply): HopProblem | undefined {
+  if (reply.failure === 'EAUTH' && reply.text === NO_TLS_FOR_AUTH) return 'no-tls-for-login';
+  const problem = reply.failure === undefined ? undefined : HOP_FAILURES[reply.failure];
+  if (problem !== undefined) return problem;
+  return reply.code === 535 || (isPermanent(reply) && reply.enhanced === '5.7.8') ? 'auth-failed' : undefined;
 }
 
 export function createRelayTransport(opts: RelayTransportOptions): Transport {
@@ -59,7 +72,7 @@ export function createRelayTransport(opts: RelayTransportOptions): Transport {
         recipients: envelope.to.map((address) => ({
           address,
           outcome: 'deferred',
-          reply: `451 4.3.5 relay transport cannot take a ${route.kind} route`,
+          reply: Replies.wrongRoute('relay transport', route.kind),
         })),
       };
     }
@@ -70,7 +83,7 @@ export function createRelayTransport(opts: RelayTransportOptions): Transport {
   function judgeHop(owner: string, results: readonly RecipientResult[]): RecipientResult[] {
     const problem = results.map((r) => ({ r, p: hopProblem(r.reply) })).find((x) => x.p !== undefined);
     if (problem?.p) {
-      opts.onHopFailure?.(owner, problem.p, problem.r.reply);
+      opts.onHopFailure?.(owner, problem.p, replyLine(problem.r.reply));
       return results.map((r) => (hopProblem(r.reply) ? { ...r, outcome: 'deferred' } : r));
     }
     if (results.some((r) => r.outcome === 'delivered')) opts.onHopOk?.(owner);

@@ -12,6 +12,7 @@ import { newQueueId } from '../../../src/core/ids.js';
 import { openQueue } from '../../../src/queue/lmdb-queue.js';
 import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../../src/tenants/tenant-service.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /** The CLI in-process, over the same stores the gateway and the API use. */
 async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -139,7 +140,11 @@ describe('postbode queue', () => {
         },
         Buffer.from('Subject: Factuur 42\r\n\r\nx\r\n'),
       );
-      await queue.record(id, [{ address: 'b@example.com', outcome: 'deferred', reply: '451 4.3.0 try later' }], now);
+      await queue.record(
+        id,
+        [{ address: 'b@example.com', outcome: 'deferred', reply: replyOf('451 4.3.0 try later') }],
+        now,
+      );
     } finally {
       await queue.close();
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness, type Json } from '../../helpers/api-v1-harness.js';
 import { nextMillisecond } from '../../helpers/wait-for.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 let h: ApiHarness;
 let admin: string;
@@ -78,13 +79,13 @@ describe('GET /api/v1/messages/:id', () => {
         {
           address: 'one@example.com',
           outcome: 'delivered',
-          reply: '250 2.0.0 Ok: queued as X1',
+          reply: replyOf('250 2.0.0 Ok: queued as X1'),
           nextHop: 'mx.example.com:25',
         },
         {
           address: 'two@example.com',
           outcome: 'deferred',
-          reply: '451 4.7.1 Greylisted',
+          reply: replyOf('451 4.7.1 Greylisted'),
           nextHop: 'mx.example.com:25',
         },
       ],
@@ -134,7 +135,7 @@ describe('message actions', () => {
     expect(status(released)).not.toContain('held');
     await h.queue.record(
       msg.id,
-      [{ address: 'klant@example.com', outcome: 'deferred', reply: '451 later' }],
+      [{ address: 'klant@example.com', outcome: 'deferred', reply: replyOf('451 later') }],
       Date.now(),
     );
     const retried = await h.call('POST', `/api/v1/messages/${msg.id}/retry`, { token: admin });

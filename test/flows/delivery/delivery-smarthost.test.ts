@@ -153,10 +153,22 @@ describe('smarthost delivery', () => {
     const s = await sink({
       onRcpt: (address) => {
         if (address === 'gone@dest.test') throw sinkReply(550, '5.1.1 No such user here');
+        if (address === 'full@dest.test') throw sinkReply(452, '4.2.2 Mailbox full');
       },
     });
+    // the transport's own result: typed replies, each recipient with exactly the codes the sink gave
+    const direct = await smarthost(s.port).send(
+      { from: 'billing@sender.test', to: ['gone@dest.test', 'full@dest.test'] },
+      mailBody(),
+      { kind: 'smarthost', name: 'default' },
+    );
+    expect(direct.recipients.map((r) => [r.outcome, r.reply.code, r.reply.enhanced, r.reply.text])).toEqual([
+      ['bounced', 550, '5.1.1', 'No such user here'],
+      ['deferred', 452, '4.2.2', 'Mailbox full'],
+    ]);
+
     const h = harness(s.port);
-    const message = await enqueueMail(h.queue, 'billing@sender.test', ['gone@dest.test']);
+    const message = await enqueueMail(h.queue, 'billing@sender.test', ['gone@dest.test', 'full@dest.test']);
     h.delivery.notify();
     await waitFor(() => dsnMessages(h.queue).length === 1, 5_000, 'a DSN');
 
@@ -164,6 +176,10 @@ describe('smarthost delivery', () => {
       status: 'bounced',
       lastReply: '550 5.1.1 No such user here',
     });
+    // the message log keeps each recipient's own reply, as one line
+    const full = statusOf(h.queue, message.id, 'full@dest.test');
+    expect(full).toMatchObject({ status: 'deferred', lastReply: '452 4.2.2 Mailbox full' });
+    expect(full?.history[0]).toMatchObject({ outcome: 'deferred', reply: '452 4.2.2 Mailbox full' });
     const { dsn, parsed, status, headers } = await parseDsn(h);
     expect(dsn.envelope).toEqual({ from: '', to: ['billing@sender.test'] });
     expect(dsn.tenantId).toBe('tenant-1');
@@ -171,6 +187,9 @@ describe('smarthost delivery', () => {
     expect(status).toContain('Final-Recipient: rfc822; gone@dest.test');
     expect(status).toContain('Status: 5.1.1');
     expect(status).toContain('Diagnostic-Code: smtp; 550 5.1.1 No such user here');
+    // the deferred recipient is not in the report: it has not failed yet
+    expect(status).not.toContain('full@dest.test');
+    expect(status).not.toContain('4.2.2');
     expect(headers).toContain('Subject: Invoice 42');
     expect(h.metrics.counts.bounced).toBe(1);
   });

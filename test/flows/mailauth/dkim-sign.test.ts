@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
-import { isDkimError } from '../../../src/mailauth/dkim-error.js';
+import { isGatewayError } from '../../../src/core/gateway-error.js';
 import { resolverFor } from '../../../src/mailauth/dns-lookup.js';
 import { generateDkimKey, type DkimKey } from '../../../src/mailauth/keys.js';
 import { dkimRecord } from '../../../src/mailauth/records.js';
@@ -151,17 +151,17 @@ describe('createSignPool', () => {
       () => null,
       (e: unknown) => e,
     );
-    expect(isDkimError(afterClose, 'E_DKIM_POOL')).toBe(true);
+    expect(isGatewayError(afterClose, 'E_DKIM_POOL')).toBe(true);
   });
 
-  it('passes signing errors back as DkimErrors and keeps working', async () => {
+  it('passes signing errors back as GatewayErrors with DKIM codes and keeps working', async () => {
     const pool = createSignPool({ size: 1 });
     try {
       const bad = await pool.sign(Buffer.from(MESSAGE), [{ ...keys[0]!, privateKeyPem: 'nope' }]).then(
         () => null,
         (e: unknown) => e,
       );
-      expect(isDkimError(bad, 'E_DKIM_KEY')).toBe(true);
+      expect(isGatewayError(bad, 'E_DKIM_KEY')).toBe(true);
       expect(await statuses(await pool.sign(Buffer.from(MESSAGE), keys))).toEqual(BOTH_PASS);
     } finally {
       await pool.close();

@@ -8,6 +8,7 @@ import { newQueueId } from '../../../src/core/ids.js';
 import type { NewMessage, QueuedMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /** retryNow / hold / release / cancel on the real LMDB queue: state, history, due(), counters. */
 const logger = pino({ level: 'silent' });
@@ -47,7 +48,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 /** A message deferred once: due at 2_000 + 10_000. */
 async function deferredMessage(queue: LmdbQueue, receivedAt = 1_000, tenantId = 't1'): Promise<QueuedMessage> {
   const m = await queue.enqueue(mail(receivedAt, ['b@example.test'], tenantId), body);
-  return queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 4.3.0 later' }], 2_000);
+  return queue.record(
+    m.id,
+    [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 4.3.0 later') }],
+    2_000,
+  );
 }
 
 const dueIds = (queue: LmdbQueue, now: number): string[] => queue.due(now, 100, none).map((m) => m.id);
@@ -80,7 +85,11 @@ describe('LmdbQueue.retryNow', () => {
     const queue = open();
     expect(isGatewayError(await rejection(queue.retryNow('01UNKNOWN', 1)), 'E_MESSAGE_UNKNOWN')).toBe(true);
     const m = await queue.enqueue(mail(1_000), body);
-    const done = await queue.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 2_000);
+    const done = await queue.record(
+      m.id,
+      [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }],
+      2_000,
+    );
     const err = await rejection(queue.retryNow(m.id, 3_000));
     expect(isGatewayError(err, 'E_CONFLICT')).toBe(true);
     expect((err as Error).message).toContain(m.id);
@@ -145,7 +154,7 @@ describe('LmdbQueue.hold and release', () => {
     expect(inFlight.map((x) => x.id)).toEqual([m.id]);
     const after = await queue.record(
       m.id,
-      [{ address: 'b@example.test', outcome: 'deferred', reply: '451 busy' }],
+      [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 busy') }],
       1_002,
     );
     expect(after.recipients[0]).toMatchObject({ status: 'held', attempts: 1, lastReply: '451 busy' });
@@ -158,7 +167,7 @@ describe('LmdbQueue.cancel', () => {
   it('cancels pending and held recipients, completes the message, keeps the body and frees the tenant', async () => {
     const queue = open();
     const m = await queue.enqueue(mail(1_000, ['b@example.test', 'c@example.test']), body);
-    await queue.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 1_500);
+    await queue.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250 ok') }], 1_500);
     await queue.hold(m.id, 2_000);
     expect(queue.countPending('t1')).toBe(1);
     const done = await queue.cancel(m.id, 3_000, 'wrong customer');
@@ -187,7 +196,7 @@ describe('LmdbQueue.countPending', () => {
     const b1 = await deferredMessage(queue, 1_002, 'b');
     await queue.enqueue(mail(1_003, ['b@example.test'], 'c'), body);
     await queue.hold(b1.id, 2_500);
-    await queue.record(a1.id, [{ address: 'b@example.test', outcome: 'bounced', reply: '550' }], 2_600);
+    await queue.record(a1.id, [{ address: 'b@example.test', outcome: 'bounced', reply: replyOf('550') }], 2_600);
     const counts = (q: LmdbQueue): number[] => ['a', 'b', 'c', 'nobody'].map((t) => q.countPending(t));
     expect(counts(queue)).toEqual([1, 1, 1, 0]);
     await queue.close();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newQueueId } from '../../../src/core/ids.js';
 import type { NewMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /**
  * LMDB is memory-mapped: a body that delivery reads becomes resident file-backed memory.
@@ -50,7 +51,9 @@ async function runBatch(q: LmdbQueue, first: number): Promise<string[]> {
   const ms = await Promise.all(numbers.map((n) => q.enqueue(mail(n), Buffer.alloc(BODY_BYTES, `mail ${n}\r\n`))));
   for (const m of ms) expect(q.body(m.id)?.length).toBe(BODY_BYTES);
   await Promise.all(
-    ms.map((m) => q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 2_000)),
+    ms.map((m) =>
+      q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250 ok') }], 2_000),
+    ),
   );
   return ms.map((m) => m.id);
 }

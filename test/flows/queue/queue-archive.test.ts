@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newQueueId } from '../../../src/core/ids.js';
-import type { NewMessage } from '../../../src/core/types.js';
+import type { NewMessage, RecipientResult } from '../../../src/core/types.js';
 import { BodyArchive } from '../../../src/queue/body-archive.js';
 import { closeStores, openStores } from '../../../src/queue/lmdb-store.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /** Finished bodies move from the queue environment to the archive environment (body-archive.ts). */
 const logger = pino({ level: 'silent' });
@@ -42,10 +43,10 @@ function rawMail(n: number): Buffer {
   return Buffer.concat([Buffer.from(`From: a@example.test\r\nSubject: Factuur ${n}\r\n\r\n`), body]);
 }
 
-const delivered = (address = 'b@example.test'): { address: string; outcome: 'delivered'; reply: string } => ({
+const delivered = (address = 'b@example.test'): RecipientResult => ({
   address,
   outcome: 'delivered',
-  reply: '250 ok',
+  reply: replyOf('250 ok'),
 });
 
 /** What each environment holds for `id`, read with the queue closed. */

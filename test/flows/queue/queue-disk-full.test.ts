@@ -10,6 +10,7 @@ import { openQueue, type LmdbQueue, type QueueOptions } from '../../../src/queue
 import { closeStores, openStores } from '../../../src/queue/lmdb-store.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /**
  * Fills a real 4 MB tmpfs with 200 KB messages until LMDB's commit fails. Needs root (mount);
@@ -126,7 +127,7 @@ describe('LmdbQueue on a full disk', () => {
     // Mail already queued is intact and its state can still be recorded.
     stored.forEach((id, n) => expect(q.body(id)?.equals(body(n))).toBe(true));
     const recorded = await settled(
-      q.record(stored[0]!, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 5_000),
+      q.record(stored[0]!, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }], 5_000),
       5_000,
     );
     expectCleanFailure(recorded);
@@ -135,7 +136,10 @@ describe('LmdbQueue on a full disk', () => {
     // together; then new mail fits again.
     for (const id of stored.slice(1)) {
       expectCleanFailure(
-        await settled(q.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000), 5_000),
+        await settled(
+          q.record(id, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }], 6_000),
+          5_000,
+        ),
       );
     }
     expect(q.depth().messages).toBeLessThanOrEqual(3); // the small/burst ones that fit, if any
@@ -182,7 +186,7 @@ describe('LmdbQueue on a full disk', () => {
     for (let n = 0; n < 8; n++) ms.push(await q.enqueue(mail(n), body(n, 1024 * 1024)));
     for (const m of ms) {
       const done = await settled(
-        q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 6_000),
+        q.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }], 6_000),
         5_000,
       );
       expect(done).toMatchObject({ ok: { completedAt: 6_000 } });

@@ -9,6 +9,7 @@ import type { NewMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
@@ -154,8 +155,8 @@ describe('LmdbQueue due', () => {
     const c = await queue.enqueue(mail(2_500), sampleBody(10));
     const d = await queue.enqueue(mail(2_600), sampleBody(10));
     // c is due at 3_010, a at 3_015
-    await queue.record(c.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 3_000);
-    await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 3_005);
+    await queue.record(c.id, [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 later') }], 3_000);
+    await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 later') }], 3_005);
     await queue.record(a.id, [], 3_006);
     expect(queue.due(3_009, 10, none).map((m) => m.id)).toEqual([b.id, d.id]);
     expect(queue.due(5_000, 10, none).map((m) => m.id)).toEqual([b.id, d.id, c.id, a.id]);
@@ -174,7 +175,7 @@ describe('LmdbQueue due', () => {
       await Promise.all(batch.map((m) => queue.enqueue(m, body)));
       await Promise.all(
         batch.map((m) =>
-          queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], 30_000),
+          queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451') }], 30_000),
         ),
       );
     }
@@ -201,8 +202,8 @@ describe('LmdbQueue record and expire', () => {
     const partial = await queue.record(
       m.id,
       [
-        { address: 'b@example.test', outcome: 'delivered', reply: '250 2.0.0 ok', nextHop: '127.0.0.1:25' },
-        { address: 'c@example.test', outcome: 'deferred', reply: '451 4.3.0 later' },
+        { address: 'b@example.test', outcome: 'delivered', reply: replyOf('250 2.0.0 ok'), nextHop: '127.0.0.1:25' },
+        { address: 'c@example.test', outcome: 'deferred', reply: replyOf('451 4.3.0 later') },
       ],
       2_000,
     );
@@ -212,7 +213,7 @@ describe('LmdbQueue record and expire', () => {
     expect(queue.nextDueAt()).toBe(2_010);
     const done = await queue.record(
       m.id,
-      [{ address: 'c@example.test', outcome: 'bounced', reply: '550 5.1.1 unknown' }],
+      [{ address: 'c@example.test', outcome: 'bounced', reply: replyOf('550 5.1.1 unknown') }],
       2_010,
     );
     expect(done.completedAt).toBe(2_010);
@@ -226,9 +227,17 @@ describe('LmdbQueue record and expire', () => {
   it('expires deferred recipients once maxAgeMs has passed', async () => {
     const queue = open({ retry: { ...retry, maxAgeMs: 1_000 } });
     const m = await queue.enqueue(mail(1_000), sampleBody(10));
-    const young = await queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 a' }], 1_999);
+    const young = await queue.record(
+      m.id,
+      [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 a') }],
+      1_999,
+    );
     expect(young.recipients[0]?.status).toBe('deferred');
-    const old = await queue.record(m.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 b' }], 2_000);
+    const old = await queue.record(
+      m.id,
+      [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 b') }],
+      2_000,
+    );
     expect(old.recipients[0]).toMatchObject({ status: 'expired', lastReply: '451 b', attempts: 2 });
     expect(old.completedAt).toBe(2_000);
     expect(queue.body(m.id)).toBeDefined();
@@ -258,14 +267,14 @@ describe('LmdbQueue record and expire', () => {
     const a = await queue.enqueue(mail(1_000, ['b@example.test', 'c@example.test']), sampleBody(10));
     const b = await queue.enqueue(mail(1_001, ['d@example.test']), sampleBody(10));
     expect(queue.depth()).toEqual({ messages: 2, queued: 3, deferred: 0, held: 0 });
-    await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451' }], 2_000);
+    await queue.record(a.id, [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451') }], 2_000);
     expect(queue.depth()).toEqual({ messages: 2, queued: 2, deferred: 1, held: 0 });
-    await queue.record(b.id, [{ address: 'd@example.test', outcome: 'delivered', reply: '250' }], 2_000);
+    await queue.record(b.id, [{ address: 'd@example.test', outcome: 'delivered', reply: replyOf('250') }], 2_000);
     expect(queue.depth()).toEqual({ messages: 1, queued: 1, deferred: 1, held: 0 });
     await queue.close();
     const again = open();
     expect(again.depth()).toEqual({ messages: 1, queued: 1, deferred: 1, held: 0 });
-    await again.record(a.id, [{ address: 'c@example.test', outcome: 'bounced', reply: '550' }], 3_000);
+    await again.record(a.id, [{ address: 'c@example.test', outcome: 'bounced', reply: replyOf('550') }], 3_000);
     expect(again.depth()).toEqual({ messages: 1, queued: 0, deferred: 1, held: 0 });
   });
 });
@@ -278,7 +287,11 @@ describe('LmdbQueue log', () => {
       const m = await queue.enqueue(mail(1_000 + i), sampleBody(10));
       ids.push(m.id);
       if (i < 4)
-        await queue.record(m.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250' }], 10_000 + i * 100);
+        await queue.record(
+          m.id,
+          [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250') }],
+          10_000 + i * 100,
+        );
     }
     expect(await queue.purgeCompleted(10_200)).toBe(2); // completed at 10_000 and 10_100
     expect(ids.map((id) => queue.get(id) !== undefined)).toEqual([false, false, true, true, true]);
@@ -295,7 +308,7 @@ describe('LmdbQueue log', () => {
     const ms = [];
     for (let i = 0; i < 6; i++)
       ms.push(await queue.enqueue(mail(1_000 + i, ['b@example.test'], i % 2 === 0 ? 'even' : 'odd'), sampleBody(10)));
-    await queue.record(ms[1]!.id, [{ address: 'b@example.test', outcome: 'bounced', reply: '550' }], 2_000);
+    await queue.record(ms[1]!.id, [{ address: 'b@example.test', outcome: 'bounced', reply: replyOf('550') }], 2_000);
     const newest = queue.list({ limit: 3 });
     expect(newest.messages.map((m) => m.id)).toEqual([ms[5]!.id, ms[4]!.id, ms[3]!.id]);
     expect(newest.next).toBe(ms[3]!.id);

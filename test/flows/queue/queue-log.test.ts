@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newQueueId } from '../../../src/core/ids.js';
-import type { NewMessage } from '../../../src/core/types.js';
+import type { NewMessage, RecipientResult } from '../../../src/core/types.js';
 import { openStores, closeStores } from '../../../src/queue/lmdb-store.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /** The message log side of the queue: retention, headers(), list filters, summary(). */
 const logger = pino({ level: 'silent' });
@@ -46,10 +47,10 @@ function rawMail(subject: string): Buffer {
   );
 }
 
-const delivered = (address = 'b@example.test'): { address: string; outcome: 'delivered'; reply: string } => ({
+const delivered = (address = 'b@example.test'): RecipientResult => ({
   address,
   outcome: 'delivered',
-  reply: '250 ok',
+  reply: replyOf('250 ok'),
 });
 
 beforeEach(async () => {
@@ -168,8 +169,8 @@ describe('LmdbQueue.summary', () => {
       a.id,
       [
         delivered(),
-        { address: 'c@example.test', outcome: 'bounced', reply: '550 no' },
-        { address: 'd@example.test', outcome: 'deferred', reply: '451' },
+        { address: 'c@example.test', outcome: 'bounced', reply: replyOf('550 no') },
+        { address: 'd@example.test', outcome: 'deferred', reply: replyOf('451') },
       ],
       TODAY + 2_000,
     );

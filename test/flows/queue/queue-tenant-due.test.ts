@@ -9,6 +9,7 @@ import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import { openStores, closeStores } from '../../../src/queue/lmdb-store.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000, jitter: 0 };
@@ -82,14 +83,22 @@ describe('LmdbQueue per-tenant due reads', () => {
     async () => {
       const queue = open();
       const retried = await queue.enqueue(mail(1_000, 't1'), body);
-      await queue.record(retried.id, [{ address: 'b@example.test', outcome: 'deferred', reply: '451 later' }], 2_000);
+      await queue.record(
+        retried.id,
+        [{ address: 'b@example.test', outcome: 'deferred', reply: replyOf('451 later') }],
+        2_000,
+      );
       const fresh = await queue.enqueue(mail(3_000, 't1'), body);
       const other = await queue.enqueue(mail(3_500, 't2'), body);
       expect(queue.dueOf('t1', 10_000, 10, none).map((m) => m.id)).toEqual([fresh.id]); // retry due at 62 000
       expect(queue.dueOf('t1', 70_000, 10, none).map((m) => m.id)).toEqual([fresh.id, retried.id]);
       expect(queue.dueOf('t1', 70_000, 10, new Set([fresh.id])).map((m) => m.id)).toEqual([retried.id]);
       expect(queue.dueOf('t1', 70_000, 1, none).map((m) => m.id)).toEqual([fresh.id]);
-      await queue.record(fresh.id, [{ address: 'b@example.test', outcome: 'delivered', reply: '250 ok' }], 4_000);
+      await queue.record(
+        fresh.id,
+        [{ address: 'b@example.test', outcome: 'delivered', reply: replyOf('250 ok') }],
+        4_000,
+      );
       await queue.hold(retried.id, 4_000);
       expect(queue.dueOf('t1', 70_000, 10, none)).toEqual([]);
       expect(queue.dueTenants()).toEqual(['t2']);

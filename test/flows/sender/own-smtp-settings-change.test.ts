@@ -4,6 +4,7 @@ import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 interface Recipient {
   status: string;
@@ -95,7 +96,7 @@ describe('own-SMTP settings changed while in the mode', () => {
         8_000,
         'the held deferral',
       );
-      expect(held.lastReply).toBe(NEEDS_TEST_REPLY);
+      expect(held.lastReply).toBe(replyLine(NEEDS_TEST_REPLY));
 
       // Another tenant can neither test nor change these settings, and its own passing test releases nothing here.
       expect(await asOther('POST', path('/test-send'), { to: 'check@other.test' })).toBe(404);

@@ -12,6 +12,7 @@ import {
 import type { SuppressionEntry } from '../../../src/feedback/suppression-store.js';
 import { NO_VERIFIED_DOMAINS } from '../../../src/tenants/ownership/sender-domains.js';
 import { DEFAULT_SENDER_SETTINGS } from '../../../src/tenants/sender-settings.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 const recipient = (address: string): RecipientState => ({
   address,
@@ -86,7 +87,8 @@ describe('the MX steps registered with the pipeline', () => {
       route: { kind: 'suppressed', reply: suppressedReply(entry) },
       recipients: ['Gone@c.test'],
     });
-    expect(suppressedReply(entry)).toBe(
+    expect(suppressedReply(entry)).toMatchObject({ code: 550, enhanced: '5.1.1' });
+    expect(replyLine(suppressedReply(entry))).toBe(
       '550 5.1.1 suppressed: gone@c.test bounced on 2026-11-27 (550 5.1.1 User unknown); ' +
         'remove it from the suppression list to send again',
     );

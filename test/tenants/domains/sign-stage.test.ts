@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { PlannedDelivery } from '../../../src/core/plan.js';
-import { createSignStage, signerFor, SigningFailed } from '../../../src/mailauth/sign-stage.js';
+import { isGatewayError } from '../../../src/core/gateway-error.js';
+import { createSignStage, SIGNING_FAILED_REPLY, signerFor } from '../../../src/mailauth/sign-stage.js';
 import type { SigningKey } from '../../../src/mailauth/signer.js';
 
 const logger = pino({ level: 'silent' });
@@ -54,7 +55,7 @@ describe('sign stage', () => {
       expect((await stage([delivery(raw, 'a@x.test')], { kind: 'platform' }, 'Q1'))[0]!.raw).toBe(raw);
       await expect(
         stage([delivery(raw, 'a@x.test')], { kind: 'tenant', tenantId: 'T1', domain: 'acme.test' }, 'Q1'),
-      ).rejects.toBeInstanceOf(SigningFailed);
+      ).rejects.toMatchObject({ code: 'E_DKIM_SIGN', reply: SIGNING_FAILED_REPLY });
       expect(pool.signed).toHaveLength(0);
     },
   );
@@ -68,8 +69,12 @@ describe('sign stage', () => {
     const err = await stage([delivery(Buffer.from('From: a@x\r\n\r\n'), 'a@x.test')], { kind: 'platform' }, 'Q1').catch(
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(SigningFailed);
-    expect((err as SigningFailed).reply).toMatch(/^451 4\.7\.5 /);
+    expect(isGatewayError(err, 'E_DKIM_SIGN')).toBe(true);
+    expect((err as { reply?: unknown }).reply).toEqual({
+      code: 451,
+      enhanced: '4.7.5',
+      text: 'DKIM signing failed, will retry',
+    });
   });
 
   it('signerFor: platform key for forwarding, the From domain for own-address, nothing for own-smtp', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyGoogleError, retryAfterMs } from '../../../src/transports/gmail/gmail-errors.js';
+import { replyOf, replyMatching } from '../../helpers/smtp-replies.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const apiError = (status: number, reason: string, headers: Record<string, string> = {}) => ({
@@ -24,7 +25,9 @@ describe('classifyGoogleError', () => {
     );
     expect(failure).toEqual({
       kind: 'link-broken',
-      reply: '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, Token has been expired or revoked.)',
+      reply: replyOf(
+        '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, Token has been expired or revoked.)',
+      ),
     });
   });
 
@@ -36,17 +39,17 @@ describe('classifyGoogleError', () => {
     });
     expect(classifyGoogleError(apiError(503, 'backendError'), NOW)).toEqual({
       kind: 'defer',
-      reply: '451 4.3.0 Gmail API answered 503 backendError: backendError happened',
+      reply: replyOf('451 4.3.0 Gmail API answered 503 backendError: backendError happened'),
     });
     expect(classifyGoogleError(apiError(403, 'dailyLimitExceeded'), NOW).kind).toBe('defer');
     expect(classifyGoogleError(apiError(400, 'invalidArgument'), NOW)).toMatchObject({
       kind: 'bounce',
-      reply: expect.stringMatching(/^554 5\.6\.0 /),
+      reply: replyMatching(/^554 5\.6\.0 /),
     });
     expect(classifyGoogleError(apiError(400, 'failedPrecondition'), NOW).kind).toBe('defer');
     expect(classifyGoogleError(apiError(413, 'uploadTooLarge'), NOW)).toMatchObject({
       kind: 'bounce',
-      reply: expect.stringMatching(/^552 5\.3\.4 /),
+      reply: replyMatching(/^552 5\.3\.4 /),
     });
   });
 
@@ -54,7 +57,7 @@ describe('classifyGoogleError', () => {
     const failure = classifyGoogleError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED\r\n127.0.0.1:9' }, NOW);
     expect(failure).toEqual({
       kind: 'defer',
-      reply: '451 4.4.1 Gmail API not reachable: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9',
+      reply: replyOf('451 4.4.1 Gmail API not reachable: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9'),
     });
   });
 });

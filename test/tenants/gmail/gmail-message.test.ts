@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromAddress, isSendAs, notSendAsReply, withEnvelopeBcc } from '../../../src/transports/gmail/gmail-message.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 const raw = Buffer.from(
   'From: "Acme" <Facturen@Acme.test>\r\nTo: Klant <klant@example.test>,\r\n other@example.test\r\n' +
@@ -11,7 +12,7 @@ describe('what Gmail reads from the message', () => {
     expect(fromAddress(raw)).toBe('Facturen@Acme.test');
     expect(isSendAs('Facturen@Acme.test', ['owner@gmail.test', 'facturen@acme.test'])).toBe(true);
     expect(isSendAs('billing@acme.test', ['owner@gmail.test', 'facturen@acme.test'])).toBe(false);
-    expect(notSendAsReply('billing@acme.test', 'owner@gmail.test')).toMatch(
+    expect(replyLine(notSendAsReply('billing@acme.test', 'owner@gmail.test'))).toMatch(
       /^451 4\.7\.0 From billing@acme\.test is not a send-as alias of the linked Gmail account owner@gmail\.test/,
     );
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../src/core/types.js';
 import type { SignStage } from '../../../src/mailauth/sign-stage.js';
 import { deferral } from '../../../src/tenants/gmail/gmail-link.js';
-import type { GmailPlanner } from '../../../src/tenants/gmail/gmail-planner.js';
+import { brokenReply, type GmailPlanner } from '../../../src/tenants/gmail/gmail-planner.js';
 import { chooseMode } from '../../../src/pipeline/shared.js';
 import { createPipeline } from '../../../src/pipeline/index.js';
 import { platformRoutes } from '../../../src/pipeline/routing.js';
@@ -112,10 +112,11 @@ describe('pipeline in Gmail mode', () => {
     const queue = new MemoryQueue();
     const msg = await message(queue);
     const plan = pipeline({ mode: 'gmail' }, async () => {
-      throw deferral('451 4.7.0 Gmail link broken: re-link needed (x)');
+      throw deferral(brokenReply('x'));
     }, []);
     await expect(plan(msg, body, msg.recipients)).rejects.toMatchObject({
-      reply: '451 4.7.0 Gmail link broken: re-link needed (x)',
+      code: 'E_DEFERRED',
+      reply: { code: 451, enhanced: '4.7.0', text: 'Gmail link broken: re-link needed (x)' },
     });
   });
 });

@@ -8,6 +8,7 @@ import { createGmailLinks } from '../../../src/tenants/gmail/gmail-link.js';
 import { createGmailPlanner, NOT_LINKED_REPLY } from '../../../src/tenants/gmail/gmail-planner.js';
 import { gmailTokenContext, openGmailStore, type GmailStore } from '../../../src/tenants/gmail/gmail-store.js';
 import type { GoogleApi, OAuthClient } from '../../../src/transports/gmail/google-api.js';
+import { replyOf, replyMatching } from '../../helpers/smtp-replies.js';
 
 const DAY = 24 * 3600_000;
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -72,7 +73,7 @@ describe('Gmail planner and alias refresh', () => {
       broken: { at: T0, reason: '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, x)' },
     });
     await expect(plan('T1', undefined, undefined)).rejects.toMatchObject({
-      reply: '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, x)',
+      reply: replyOf('451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, x)'),
     });
   });
 
@@ -129,7 +130,7 @@ describe('Gmail planner and alias refresh', () => {
     now = T0 + 2 * DAY;
     const plan = createGmailPlanner(store, links());
     await expect(plan('T1', undefined, undefined)).rejects.toMatchObject({
-      reply: expect.stringMatching(/^451 4\.7\.0 Gmail link broken: re-link needed/),
+      reply: replyMatching(/^451 4\.7\.0 Gmail link broken: re-link needed/),
     });
     expect(links().status('T1')).toMatchObject({
       status: 'broken',

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../src/core/types.js';
 import { createGmailTransport, type GmailQuota } from '../../../src/transports/gmail/gmail-transport.js';
 import type { GoogleApi, OAuthClient } from '../../../src/transports/gmail/google-api.js';
+import { replyOf, replyMatching } from '../../helpers/smtp-replies.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const logger = pino({ level: 'silent' });
@@ -87,7 +89,7 @@ describe('Gmail transport', () => {
       {
         address: 'klant@example.test',
         outcome: 'delivered',
-        reply: '250 2.0.0 Gmail accepted as abc',
+        reply: replyOf('250 2.0.0 Gmail accepted as abc'),
         nextHop: 'gmail-api',
       },
     ]);
@@ -104,7 +106,7 @@ describe('Gmail transport', () => {
     const result = await twice.t.send(envelope, raw, route);
     expect(result.recipients[0]).toMatchObject({
       outcome: 'deferred',
-      reply: expect.stringMatching(/^451 4\.7\.0 Gmail refused the access token \(401\)/),
+      reply: replyMatching(/^451 4\.7\.0 Gmail refused the access token \(401\)/),
     });
     expect(twice.calls).toHaveLength(2);
     expect(twice.quota.used).toBe(0); // given back: nothing was sent
@@ -119,7 +121,7 @@ describe('Gmail transport', () => {
     const result = await t.send(envelope, raw, route);
     expect(result.recipients[0]).toMatchObject({
       outcome: 'deferred',
-      reply: expect.stringMatching(/^451 4\.7\.0 Gmail link broken: re-link needed/),
+      reply: replyMatching(/^451 4\.7\.0 Gmail link broken: re-link needed/),
     });
     expect(broken).toEqual(['T1']);
     expect(quota.used).toBe(0);
@@ -139,20 +141,20 @@ describe('Gmail transport', () => {
   it('checks the From, the size and the daily limit before asking Google', async () => {
     const notAlias = transport(['x']);
     const other = Buffer.from(raw.toString('latin1').replace('owner@gmail.test', 'billing@acme.test'));
-    expect((await notAlias.t.send(envelope, other, route)).recipients[0]?.reply).toMatch(
+    expect(replyLine((await notAlias.t.send(envelope, other, route)).recipients[0]!.reply)).toMatch(
       /^451 4\.7\.0 From billing@acme\.test is not a send-as alias/,
     );
     const big = transport(['x'], { maxMessageBytes: 50 });
     expect((await big.t.send(envelope, raw, route)).recipients[0]).toMatchObject({
       outcome: 'bounced',
-      reply: expect.stringMatching(/^552 5\.3\.4 /),
+      reply: replyMatching(/^552 5\.3\.4 /),
     });
     const full = transport(['x']);
     full.quota.used = 10;
     expect((await full.t.send(envelope, raw, route)).recipients[0]).toMatchObject({
       outcome: 'deferred',
       notBefore: NOW + 1,
-      reply: `451 4.7.0 Gmail daily limit of 10 reached, deferred until ${new Date(NOW + 1).toISOString()}`,
+      reply: replyOf(`451 4.7.0 Gmail daily limit of 10 reached, deferred until ${new Date(NOW + 1).toISOString()}`),
     });
     expect([...notAlias.calls, ...big.calls, ...full.calls]).toHaveLength(0);
   });
@@ -162,6 +164,6 @@ describe('Gmail transport', () => {
     await t.send(envelope, Buffer.concat([raw, Buffer.alloc(2000, 0x61)]), route);
     expect(calls[0]?.upload).toBe(true);
     const wrong = await t.send(envelope, raw, { kind: 'capture' });
-    expect(wrong.recipients[0]?.reply).toMatch(/^451 4\.3\.5 gmail transport cannot take a capture route/);
+    expect(replyLine(wrong.recipients[0]!.reply)).toMatch(/^451 4\.3\.5 gmail transport cannot take a capture route/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyResults, newRecord } from '../../../src/queue/records.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
 
 /**
  * RecipientResult.notBefore (added for Gmail's Retry-After and daily limit): the retry schedule never comes earlier.
@@ -22,7 +23,7 @@ describe('deferred results with notBefore', () => {
   it('waits until notBefore when it is later than the schedule, else keeps the schedule', () => {
     const later = applyResults(
       record,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 x', notBefore: 120_000 }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451 x'), notBefore: 120_000 }],
       100,
       policy,
       () => 0.5,
@@ -30,7 +31,7 @@ describe('deferred results with notBefore', () => {
     expect(later.recipients[0]?.nextAttemptAt).toBe(120_000);
     const sooner = applyResults(
       record,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 x', notBefore: 200 }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451 x'), notBefore: 200 }],
       100,
       policy,
       () => 0.5,
@@ -38,7 +39,7 @@ describe('deferred results with notBefore', () => {
     expect(sooner.recipients[0]?.nextAttemptAt).toBe(1100);
     const none = applyResults(
       record,
-      [{ address: 'b@y.test', outcome: 'deferred', reply: '451 x' }],
+      [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf('451 x') }],
       100,
       policy,
       () => 0.5,

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_LINKED_REPLY } from '../../../src/tenants/gmail/gmail-planner.js';
 import { retryWaitingForLink } from '../../../src/tenants/gmail/retry-waiting.js';
 import { openQueue } from '../../../src/queue/lmdb-queue.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 const logger = pino({ level: 'silent' });
 type Queue = ReturnType<typeof openQueue>;
@@ -39,7 +41,7 @@ describe('retryWaitingForLink', () => {
       },
       Buffer.from('Subject: s\r\n\r\nb\r\n'),
     );
-    await queue.record(id, [{ address: 'b@y.test', outcome: 'deferred', reply }], 2_000);
+    await queue.record(id, [{ address: 'b@y.test', outcome: 'deferred', reply: replyOf(reply) }], 2_000);
   }
 
   it("makes due only the tenant's mail that waited for the link", async () => {
@@ -48,7 +50,7 @@ describe('retryWaitingForLink', () => {
       'T1',
       '451 4.7.0 Gmail link broken: re-link needed (Google: invalid_grant, x)',
     );
-    await deferredWith('01JD4T8X9M2C5V7B3N6K0QWER2', 'T1', NOT_LINKED_REPLY);
+    await deferredWith('01JD4T8X9M2C5V7B3N6K0QWER2', 'T1', replyLine(NOT_LINKED_REPLY));
     await deferredWith(
       '01JD4T8X9M2C5V7B3N6K0QWER3',
       'T1',

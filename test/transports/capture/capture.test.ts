@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCaptureTransport } from '../../../src/transports/capture/capture.js';
 import { openCaptureMailbox } from '../../../src/transports/capture/capture-mailbox.js';
+import { replyOf } from '../../helpers/smtp-replies.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 let dir: string;
 
@@ -29,7 +31,7 @@ describe('capture transport', () => {
       ['b@example.test', 'c@example.test'].map((address) => ({
         address,
         outcome: 'delivered',
-        reply: `250 2.0.0 captured in dev mailbox as ${stored?.id}`,
+        reply: replyOf(`250 2.0.0 captured in dev mailbox as ${stored?.id}`),
         nextHop: 'capture',
       })),
     );
@@ -47,6 +49,6 @@ describe('capture transport', () => {
     });
     expect(result.recipients).toHaveLength(1);
     expect(result.recipients[0]).toMatchObject({ address: 'b@example.test', outcome: 'deferred', nextHop: 'capture' });
-    expect(result.recipients[0]?.reply).toMatch(/^451 4\.3\.0 /);
+    expect(replyLine(result.recipients[0]!.reply)).toMatch(/^451 4\.3\.0 /);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTargets, systemResolver, type MxResolver } from '../../../src/transports/smtp/mx-resolver.js';
+import { replyLine } from '../../../src/core/smtp-reply.js';
 
 const fail = (code: string) => Promise.reject(Object.assign(new Error(code), { code }));
 
@@ -53,7 +54,7 @@ describe('resolveTargets', () => {
       'nomail.test',
     );
     expect(plan).toMatchObject({ kind: 'fail', outcome: 'bounced' });
-    expect(plan.kind === 'fail' && plan.reply).toMatch(/^556 5\.1\.10 /);
+    expect(plan.kind === 'fail' && replyLine(plan.reply)).toMatch(/^556 5\.1\.10 /);
   });
 
   it('bounces a domain that does not exist, defers a DNS failure', async () => {

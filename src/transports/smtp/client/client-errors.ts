@@ -1,29 +1,29 @@
+import { GatewayError, type GatewayErrorCode } from '../../../core/gateway-error.js';
 import type { ServerReply } from './reply-parser.js';
 
 /**
- * Errors of our SMTP client: a stable `code`, and the server's `responseCode`/`response`
- * when a reply caused it, which `classify` and `describe` in classify-error.ts read (EAUTH
- * and ETLS defer even on a 5xx reply).
+ * Errors of our SMTP client are GatewayErrors with a stable `code`. When a reply caused one it
+ * is the error's `reply`, and `responseCode`/`response` mirror it in nodemailer's names, which
+ * `classify` and `describe` in classify-error.ts read (EAUTH and ETLS defer even on a 5xx reply).
  */
-export type ClientErrorCode = 'ECONNECTION' | 'ETIMEDOUT' | 'EPROTOCOL' | 'ETLS' | 'EAUTH' | 'EENVELOPE';
+export type ClientErrorCode = Extract<
+  GatewayErrorCode,
+  'ECONNECTION' | 'ETIMEDOUT' | 'EPROTOCOL' | 'ETLS' | 'EAUTH' | 'EENVELOPE'
+>;
 
-export interface ClientError extends Error {
+export type ClientError = GatewayError & {
   readonly code: ClientErrorCode;
   readonly responseCode?: number;
   readonly response?: string;
-  /** The reply that caused it, typed. */
+  /** The reply that caused it, typed and as received. */
   readonly reply?: ServerReply;
-}
+};
 
 export function clientError(code: ClientErrorCode, message: string, reply?: ServerReply): ClientError {
-  const err = new Error(message) as Error & { -readonly [K in keyof ClientError]: ClientError[K] };
-  err.code = code;
-  if (reply) {
-    err.responseCode = reply.code;
-    err.response = reply.response;
-    err.reply = reply;
-  }
-  return err;
+  const err = new GatewayError(code, message, reply === undefined ? undefined : { reply });
+  return (
+    reply === undefined ? err : Object.assign(err, { responseCode: reply.code, response: reply.response })
+  ) as ClientError;
 }
 
 /** A failure of the transport under the session (socket or TLS), as opposed to a reply. */

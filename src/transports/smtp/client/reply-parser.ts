@@ -1,3 +1,4 @@
+import { GatewayError } from '../../../core/gateway-error.js';
 import type { SmtpReply } from '../../../core/smtp-reply.js';
 
 /**
@@ -18,13 +19,8 @@ export interface ServerReply extends SmtpReply {
 }
 
 /** The server broke the protocol (garbage or an over-long line): the connection must go. */
-export class ReplyProtocolError extends Error {
-  readonly code = 'EPROTOCOL';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplyProtocolError';
-  }
+function protocolError(message: string): GatewayError {
+  return new GatewayError('EPROTOCOL', message);
 }
 
 /** RFC 5321 allows 512 octets per reply line; real servers stay well under this bound. */
@@ -69,7 +65,7 @@ export class ReplyParser {
     return this.partial !== undefined || this.raw.length > 0;
   }
 
-  /** Feeds one chunk; calls `onReply` for every reply it completes. Throws ReplyProtocolError. */
+  /** Feeds one chunk; calls `onReply` for every reply it completes. Throws a GatewayError EPROTOCOL. */
   push(chunk: Buffer): void {
     let data = chunk;
     if (this.partial !== undefined) {
@@ -80,24 +76,22 @@ export class ReplyParser {
     let lf = data.indexOf(LF, start);
     while (lf >= 0) {
       const end = lf > start && data[lf - 1] === 0x0d ? lf - 1 : lf;
-      if (end - start > this.maxLine) throw new ReplyProtocolError(`reply line longer than ${this.maxLine} bytes`);
+      if (end - start > this.maxLine) throw protocolError(`reply line longer than ${this.maxLine} bytes`);
       this.line(data.toString('utf8', start, end));
       start = lf + 1;
       lf = data.indexOf(LF, start);
     }
-    if (data.length - start > this.maxLine)
-      throw new ReplyProtocolError(`reply line longer than ${this.maxLine} bytes`);
+    if (data.length - start > this.maxLine) throw protocolError(`reply line longer than ${this.maxLine} bytes`);
     if (start < data.length) this.partial = data.subarray(start);
   }
 
   private line(line: string): void {
     const match = REPLY_LINE.exec(line);
-    if (!match) throw new ReplyProtocolError(`invalid reply line ${preview(line)}`);
+    if (!match) throw protocolError(`invalid reply line ${preview(line)}`);
     this.raw.push(line);
     this.texts.push(match[3] ?? '');
     if (match[2] === '-') {
-      if (this.raw.length >= MAX_REPLY_LINES)
-        throw new ReplyProtocolError(`reply longer than ${MAX_REPLY_LINES} lines`);
+      if (this.raw.length >= MAX_REPLY_LINES) throw protocolError(`reply longer than ${MAX_REPLY_LINES} lines`);
       return;
     }
     const reply: ServerReply = {
