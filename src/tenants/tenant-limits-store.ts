@@ -1,5 +1,5 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../store/lmdb-env.js';
+import type { Storage } from '../store/storage.js';
 import type { LimitOverrides } from './tenant-limits.js';
 
 /**
@@ -17,8 +17,8 @@ export interface TenantLimitsStore {
 
 const NONE: LimitOverrides = Object.freeze({});
 
-export function openTenantLimitsStore(path: string): TenantLimitsStore {
-  const root = openLmdbEnv({ path, maxDbs: 2 });
+export function openTenantLimitsStore(storage: Storage): TenantLimitsStore {
+  const root = storage.open('limits');
   const db: Database<LimitOverrides, string> = root.openDB({ name: 'limits', encoding: 'json' });
   const cache = new Map<string, LimitOverrides>();
   for (const { key, value } of db.getRange()) cache.set(key, Object.freeze({ ...value }));

@@ -12,6 +12,7 @@ import { addTenant } from '../../src/tenants/tenant-service.js';
 import type { DnsTestServer } from './dns-server.js';
 import { testConfig, type TestGateway } from './gateway-harness.js';
 import { ADMIN, PLATFORM } from './sender-harness.js';
+import { storageAt } from './temp-storage.js';
 
 const ENV = { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'ab'.repeat(32) };
 
@@ -28,7 +29,7 @@ export async function startDomainGateway(
   const base = testConfig(dataDir, sinkPort, { platform: PLATFORM });
   const config = { ...base, dns: { ...base.dns, resolver: dns.address, recheckEveryMs, rotationGraceMs: 60_000 } };
   publishPlatform(dns, await dnsPlatform(config, ENV));
-  const store = openTenantStore(join(dataDir, 'config'));
+  const store = openTenantStore(storageAt(dataDir));
   const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
   await store.close();
   const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, ENV);

@@ -6,6 +6,7 @@ import { configSchema, type Config } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
+import { storageAt } from './temp-storage.js';
 
 export interface TestGateway {
   readonly gateway: Gateway;
@@ -64,7 +65,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-gw-'));
   const config = testConfig(dataDir, sinkPort, extra);
-  const store = openTenantStore(join(dataDir, 'config'));
+  const store = openTenantStore(storageAt(dataDir));
   const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...tenantInput });
   await store.close();
   const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, env);

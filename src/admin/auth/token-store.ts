@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 
 /** A stored API token: never the token itself, only the hash of its secret. */
 export interface ApiTokenRecord {
@@ -44,9 +43,8 @@ const ADMIN_OWNER = 'admin';
  * and a second environment keeps the two stores independent. Writes are single
  * transactions under LMDB's cross-process lock, so the gateway and the CLI can share it.
  */
-export function openTokenStore(path: string): TokenStore {
-  mkdirSync(path, { recursive: true });
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openTokenStore(storage: Storage): TokenStore {
+  const root = storage.open('auth');
   const tokens: Database<ApiTokenRecord, string> = root.openDB({ name: 'tokens', encoding: 'json' });
   /** `<owner>:<tokenId>` → true: tokens per tenant in id (= creation) order, and "is there an admin token". */
   const byOwner: Database<true, string> = root.openDB({ name: 'tokens-by-owner', encoding: 'json' });

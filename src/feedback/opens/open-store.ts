@@ -1,5 +1,5 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import { explainOpen, type OpenClass } from './classify-open.js';
 
 /**
@@ -71,8 +71,8 @@ export function nextRecord(current: OpenRecord | undefined, event: OpenEventInpu
   };
 }
 
-export function openOpenStore(path: string): OpenStore {
-  const root = openLmdbEnv({ path, maxDbs: 2 });
+export function openOpenStore(storage: Storage): OpenStore {
+  const root = storage.open('opens');
   const opens: Database<OpenRecord, string> = root.openDB({ name: 'opens', encoding: 'json' });
   return {
     async record(event) {

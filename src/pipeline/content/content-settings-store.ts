@@ -1,5 +1,5 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
@@ -52,8 +52,8 @@ export interface ContentSettingsStore extends ContentSettingsReader {
   close(): Promise<void>;
 }
 
-export function openContentSettingsStore(path: string): ContentSettingsStore {
-  const root = openLmdbEnv({ path, maxDbs: 3 });
+export function openContentSettingsStore(storage: Storage): ContentSettingsStore {
+  const root = storage.open('content');
   const settings: Database<StoredContentSettings, string> = root.openDB({ name: 'content-settings', encoding: 'json' });
   const notes: Database<ContentAnnotation, string> = root.openDB({ name: 'content-annotations', encoding: 'json' });
   return {

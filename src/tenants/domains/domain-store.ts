@@ -1,5 +1,5 @@
 import type { Database, RootDatabase } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import { PLATFORM_OWNER, type DomainRecord } from './domain-types.js';
 
@@ -82,8 +82,8 @@ function migrateDomainKeyed(dbs: Dbs, old: Database<DomainRecord, string>): void
   });
 }
 
-export function openDomainStore(path: string): DomainStore {
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openDomainStore(storage: Storage): DomainStore {
+  const root = storage.open('domains');
   const dbs: Dbs = {
     root,
     claims: root.openDB({ name: 'domain-claims', encoding: 'json' }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import type { GmailQuota } from '../../transports/gmail/gmail-transport.js';
 
 /**
@@ -79,8 +79,8 @@ function stateKey(state: string): string {
   return createHash('sha256').update(state).digest('hex');
 }
 
-export function openGmailStore(path: string): GmailStore {
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openGmailStore(storage: Storage): GmailStore {
+  const root = storage.open('gmail');
   const links: Database<GmailLink, string> = root.openDB({ name: 'gmail-links', encoding: 'json' });
   const states: Database<PendingLink, string> = root.openDB({ name: 'gmail-states', encoding: 'json' });
   const counts: Database<number, string> = root.openDB({ name: 'gmail-sent-per-day', encoding: 'json' });

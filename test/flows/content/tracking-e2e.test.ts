@@ -13,6 +13,7 @@ import { testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * Open tracking through the real gateway: per-recipient pixels, the public pixel route, the
@@ -43,7 +44,7 @@ describe('open tracking end to end', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postbode-track-'));
     const base = testConfig(dataDir, sink.port, { platform: PLATFORM });
     const config = { ...base, http: { ...base.http, publicBaseUrl: PUBLIC_BASE } };
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
     await store.close();
     const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, {

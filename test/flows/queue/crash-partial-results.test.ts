@@ -9,6 +9,7 @@ import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js'
 import { spawnGateway, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const ADMIN_TOKEN = 'crash-partial-admin-token-0123456789-abcdefghij';
 
@@ -54,7 +55,7 @@ describe('kill -9 while one recipient domain stalls', () => {
         await new Promise(() => undefined);
       },
     });
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const a = await addTenant(store, { name: 'Stall A BV' });
     const b = await addTenant(store, { name: 'Stall B BV' });
     await store.close();

@@ -9,6 +9,7 @@ import type { NewMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
@@ -17,7 +18,7 @@ let dir: string;
 const opened: LmdbQueue[] = [];
 
 function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
-  const queue = openQueue({ path: join(dir, 'queue'), retry, logger, ...extra });
+  const queue = openQueue({ storage: storageAt(dir), retry, logger, ...extra });
   opened.push(queue);
   return queue;
 }

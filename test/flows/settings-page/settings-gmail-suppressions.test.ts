@@ -13,6 +13,7 @@ import { openPage, signIn, signInAsTenant, type TestPage } from '../../helpers/b
 import { testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, PLATFORM } from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * The parts built on the other helpers' APIs: the Gmail link and the suppression
@@ -51,7 +52,7 @@ describe('settings page: Gmail link and blocked addresses', () => {
         apiRootUrl: `${googleBase}/`,
       },
     };
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV' });
     await store.close();
     const gateway = await startGateway(config, pino({ level: 'silent' }), Date.now, {

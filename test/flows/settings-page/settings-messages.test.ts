@@ -14,6 +14,7 @@ import { testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const PUBLIC_BASE = 'https://pixel.postbode.test';
 const HUMAN_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
@@ -45,7 +46,7 @@ describe('settings page: sent mail and SMTP login', () => {
       queue: { retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 } },
     });
     const config = { ...cfg, http: { ...cfg.http, publicBaseUrl: PUBLIC_BASE } };
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const { tenant, password } = await addTenant(store, { name: 'Bakkerij Jansen' });
     await store.close();
     const gateway = await startGateway(config, pino({ level: 'silent' }), () => Date.now() + offset, {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_LINKED_REPLY } from '../../../src/tenants/gmail/gmail-planner.js';
 import { retryWaitingForLink } from '../../../src/tenants/gmail/retry-waiting.js';
 import { openQueue } from '../../../src/queue/lmdb-queue.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const logger = pino({ level: 'silent' });
 type Queue = ReturnType<typeof openQueue>;
@@ -16,7 +17,7 @@ describe('retryWaitingForLink', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-retry-'));
     queue = openQueue({
-      path: join(dir, 'queue'),
+      storage: storageAt(dir),
       retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 86_400_000, jitter: 0 },
       logger,
     });
