@@ -37,7 +37,7 @@ interface IpIndexEntry {
 }
 
 /**
- * Tenants in their own LMDB environment (`<dataDir>/config`). Several processes may open it
+ * Tenants in their own named databases (`tenants/…` in the storage). Several processes may open it
  * at once (the gateway and the CLI, later several nodes): writes are single transactions
  * under LMDB's cross-process write lock, and nothing is cached in this process, so every
  * read sees the latest committed record.

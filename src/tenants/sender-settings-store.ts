@@ -14,7 +14,7 @@ import {
 import { DEFAULT_SENDER_SETTINGS, defaultLocalPart, type SenderSettings } from './sender-settings.js';
 
 /**
- * Sender settings per tenant in their own LMDB environment (`<dataDir>/sender`). Read per
+ * Sender settings per tenant in their own named databases (`sender/…` in the storage). Read per
  * message (µs) and never cached in the process: several nodes may share the config later.
  * The forwarding local parts' ownership index lives here too (local-part-registry.ts).
  */

@@ -3,7 +3,7 @@ import type { Storage } from '../store/storage.js';
 import type { LimitOverrides } from './tenant-limits.js';
 
 /**
- * Per-tenant limit overrides in their own LMDB environment (`<dataDir>/limits`), mirrored in
+ * Per-tenant limit overrides in their own named database (`limits/…` in the storage), mirrored in
  * memory at open: they are read on every MAIL FROM and by every delivery slot decision, and
  * only the Config API of this node writes them.
  */

@@ -52,7 +52,7 @@ export interface AuditLog {
 export const AUDIT_MAX_LIMIT = 500;
 
 /**
- * The audit log in its own LMDB environment (`<dataDir>/audit`): entries by id (time order),
+ * The audit log in its own named databases (`audit/…` in the storage): entries by id (time order),
  * plus `<tenantId>:<id>` keys so that a tenant's page is a range read, not a scan.
  */
 export function openAuditLog(storage: Storage): AuditLog {

@@ -38,9 +38,8 @@ export const MAX_TOKENS_PER_TENANT = 100;
 const ADMIN_OWNER = 'admin';
 
 /**
- * Tokens in their own LMDB environment (`<dataDir>/auth`), next to the tenants' `config`
- * environment rather than inside it: tenant-store.ts opens that one with its own maxDbs,
- * and a second environment keeps the two stores independent. Writes are single
+ * Tokens in their own named databases (`auth/…` in the storage), apart from the tenants'
+ * so the two stores stay independent. Writes are single
  * transactions under LMDB's cross-process lock, so the gateway and the CLI can share it.
  */
 export function openTokenStore(storage: Storage): TokenStore {

@@ -16,7 +16,7 @@ export interface TokenCreateInput {
 
 /**
  * `postbode token create`: an API token, printed once. Opens the same stores as the running
- * gateway (`<dataDir>/auth`, `<dataDir>/config`, `<dataDir>/audit`); the gateway accepts the
+ * gateway (tokens, tenants and the audit log in `<dataDir>/db`); the gateway accepts the
  * token at once, since it reads tokens per request.
  */
 export async function tokenCreate(config: Config, input: TokenCreateInput, now: number): Promise<string> {

@@ -3,7 +3,7 @@ import type { Storage } from '../../store/storage.js';
 import { explainOpen, type OpenClass } from './classify-open.js';
 
 /**
- * Opens per message and recipient (`<dataDir>/tracking`). One small record per recipient,
+ * Opens per message and recipient (`opens/…` in the storage). One small record per recipient,
  * updated in one transaction per pixel fetch: first and last open, counts per class, the
  * last user agent and why it was classified so.
  */

@@ -5,7 +5,7 @@ import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
 
 /**
- * Content settings per tenant (`<dataDir>/content`), plus one small annotation per rendered
+ * Content settings per tenant (`content/…` in the storage), plus one small annotation per rendered
  * message (what the content stage detected), shown by GET /messages/:id. Read per message
  * and never cached in the process, like the sender settings store.
  */

@@ -4,7 +4,7 @@ import { GatewayError } from '../../core/gateway-error.js';
 import { PLATFORM_OWNER, type DomainRecord } from './domain-types.js';
 
 /**
- * Sending domains in their own LMDB environment (`<dataDir>/domains`), one claim per
+ * Sending domains in their own named databases (`domains/…` in the storage), one claim per
  * (domain, tenant): any number of tenants may add a domain while it is `pending`, each with its
  * own DKIM keys. The first claim that proves the domain (its DKIM records, which only the
  * holder of the zone can publish, verify) becomes its owner, in the transaction that activates

@@ -5,7 +5,7 @@ import type { GmailQuota } from '../../transports/gmail/gmail-transport.js';
 
 /**
  * Gmail links per tenant, the pending consent flows (OAuth `state`) and the daily send
- * counts per link, in their own LMDB environment (`<dataDir>/gmail`). Read per message (µs).
+ * counts per link, in their own named databases (`gmail/…` in the storage). Read per message (µs).
  */
 export interface GmailLink {
   /** The linked account's own address (users.getProfile). */
