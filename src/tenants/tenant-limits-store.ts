@@ -1,5 +1,5 @@
-import type { Database } from 'lmdb';
 import type { Storage } from '../store/storage.js';
+import { openTenantDocuments } from '../store/tenant-documents.js';
 import type { LimitOverrides } from './tenant-limits.js';
 
 /**
@@ -18,27 +18,24 @@ export interface TenantLimitsStore {
 const NONE: LimitOverrides = Object.freeze({});
 
 export function openTenantLimitsStore(storage: Storage): TenantLimitsStore {
-  const root = storage.open('limits');
-  const db: Database<LimitOverrides, string> = root.openDB({ name: 'limits', encoding: 'json' });
+  const docs = openTenantDocuments<LimitOverrides>(storage, 'limits', 'limits');
   const cache = new Map<string, LimitOverrides>();
-  for (const { key, value } of db.getRange()) cache.set(key, Object.freeze({ ...value }));
+  for (const tenantId of docs.tenantIds()) cache.set(tenantId, Object.freeze({ ...docs.get(tenantId) }));
   return {
     get: (tenantId) => cache.get(tenantId) ?? NONE,
     async set(tenantId, overrides) {
       const stored = Object.freeze({ ...overrides });
-      if (Object.keys(stored).length === 0) await db.remove(tenantId);
-      else await db.put(tenantId, stored);
+      if (Object.keys(stored).length === 0) await docs.remove(tenantId);
+      else await docs.put(tenantId, stored);
       if (Object.keys(stored).length === 0) cache.delete(tenantId);
       else cache.set(tenantId, stored);
       return stored;
     },
     async remove(tenantId) {
-      await db.remove(tenantId);
+      await docs.remove(tenantId);
       cache.delete(tenantId);
     },
     tenantIds: () => [...cache.keys()],
-    async close() {
-      await root.close();
-    },
+    close: () => docs.close(),
   };
 }

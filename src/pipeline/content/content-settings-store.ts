@@ -1,5 +1,6 @@
 import type { Database } from 'lmdb';
 import type { Storage } from '../../store/storage.js';
+import { tenantDocumentsIn } from '../../store/tenant-documents.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
@@ -54,7 +55,7 @@ export interface ContentSettingsStore extends ContentSettingsReader {
 
 export function openContentSettingsStore(storage: Storage): ContentSettingsStore {
   const root = storage.open('content');
-  const settings: Database<StoredContentSettings, string> = root.openDB({ name: 'content-settings', encoding: 'json' });
+  const settings = tenantDocumentsIn<StoredContentSettings>(root, 'content-settings');
   const notes: Database<ContentAnnotation, string> = root.openDB({ name: 'content-annotations', encoding: 'json' });
   return {
     get: (tenantId) => settings.get(tenantId),
@@ -71,9 +72,7 @@ export function openContentSettingsStore(storage: Storage): ContentSettingsStore
     async remove(tenantId) {
       await settings.remove(tenantId);
     },
-    tenantIds: () => settings.getKeys(),
-    async close() {
-      await root.close();
-    },
+    tenantIds: () => settings.tenantIds(),
+    close: () => settings.close(),
   };
 }
