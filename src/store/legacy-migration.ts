@@ -1,6 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 
 /**
@@ -47,6 +48,11 @@ export function migrateLegacyEnvironments(target: MigrationTarget): void {
   const into = open({ path: target.path, maxDbs: target.maxDbs, ...RAW });
   try {
     for (const folder of legacy) migrateOne(target, into, folder);
+  } catch (err) {
+    // Nothing is lost: the old folders that were not copied stay as they were, and the next start tries again.
+    throw new GatewayError('E_STORAGE', `cannot copy the older storage folders into ${target.path}: ${String(err)}`, {
+      cause: err,
+    });
   } finally {
     into.close();
   }
