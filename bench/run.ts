@@ -107,7 +107,8 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
 async function createTenant(dataDir: string, name = 'Bench BV'): Promise<{ user: string; pass: string }> {
   const { openTenantStore } = await import(join(root, 'dist/tenants/lmdb-tenant-store.js'));
   const { addTenant } = await import(join(root, 'dist/tenants/tenant-service.js'));
-  const store = openTenantStore(join(dataDir, 'config'));
+  const { cliStorage } = await import(join(root, 'dist/admin/cli/cli-storage.js'));
+  const store = openTenantStore(cliStorage({ dataDir }));
   // Without TLS the load tool does not log in: the tenant then sends from an allow-listed address.
   const { tenant, password } = await addTenant(store, { name, allowedIps: opts.tls ? [] : ['127.0.0.1'] });
   await store.close();

@@ -194,7 +194,10 @@ async function main(): Promise<void> {
   const service = (await import(
     join(opts.root, 'src/tenants/tenant-service.ts')
   )) as typeof import('../src/tenants/tenant-service.js');
-  const store = tenants.openTenantStore(join(dataDir, 'config'));
+  const storage = (await import(
+    join(opts.root, 'src/admin/cli/cli-storage.ts')
+  )) as typeof import('../src/admin/cli/cli-storage.js');
+  const store = tenants.openTenantStore(storage.cliStorage({ dataDir }));
   await service.addTenant(store, { name: 'Soak BV', allowedIps: ['127.0.0.1'] });
   await store.close();
   const s0 = await statfs(dataDir);

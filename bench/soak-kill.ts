@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { openTenantStore } from '../src/tenants/lmdb-tenant-store.js';
+import { cliStorage } from '../src/admin/cli/cli-storage.js';
 import { addTenant } from '../src/tenants/tenant-service.js';
 import { startDnsServer } from '../test/helpers/dns-server.js';
 import { directDeliveryEnv, loopbackMxZone, processEnv } from '../test/helpers/process-env.js';
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-soak-kill-'));
   const sink = await startCountingSink(opts.slowMs);
   const dns = await startDnsServer(loopbackMxZone(ALL_DOMAINS));
-  const store = openTenantStore(join(dataDir, 'config'));
+  const store = openTenantStore(cliStorage({ dataDir }));
   const { tenant, password } = await addTenant(store, { name: 'Soak BV' });
   await store.close();
   const creds = { user: tenant.smtpUsername, pass: password };

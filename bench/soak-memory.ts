@@ -86,7 +86,8 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Prom
 async function addBenchTenant(dataDir: string): Promise<void> {
   const { openTenantStore } = await import('../src/tenants/lmdb-tenant-store.js');
   const { addTenant } = await import('../src/tenants/tenant-service.js');
-  const store = openTenantStore(join(dataDir, 'config'));
+  const { cliStorage } = await import('../src/admin/cli/cli-storage.js');
+  const store = openTenantStore(cliStorage({ dataDir }));
   // Sends from an allow-listed address without AUTH: the soak measures memory, not logins.
   await addTenant(store, { name: 'Soak BV', allowedIps: ['127.0.0.1'] });
   await store.close();

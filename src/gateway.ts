@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
+import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
 import { createMetrics } from './admin/api/metrics.js';
@@ -75,8 +76,10 @@ export async function startGateway(
     minFreeBytes: config.queue.minFreeBytes ?? defaultMinFreeBytes(config.smtp.maxMessageSize),
     logger,
   });
-  const tenants = openTenantStore(join(config.dataDir, 'config'));
-  const queue = openQueue({ path: join(config.dataDir, 'queue'), retry: config.queue.retry, logger, takeLeases: true });
+  // One LMDB environment for every store (store/storage.ts); an older layout is copied in first.
+  const storage = openStorage({ dataDir: config.dataDir, logger });
+  const tenants = openTenantStore(storage);
+  const queue = openQueue({ storage, retry: config.queue.retry, logger, takeLeases: true });
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
@@ -84,24 +87,25 @@ export async function startGateway(
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
   // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
-  const senderSettings = openSenderSettingsStore(join(config.dataDir, 'sender'), {
+  const senderSettings = openSenderSettingsStore(storage, {
     bounceLocalPart: config.platform.bounceLocalPart,
   });
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
-  const contentSettings = openContentSettingsStore(join(config.dataDir, 'content'));
-  const opens = openOpenStore(join(config.dataDir, 'tracking'));
+  const contentSettings = openContentSettingsStore(storage);
+  const opens = openOpenStore(storage);
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
-  const limits = openTenantLimits(join(config.dataDir, 'limits'), config, (limit) => metrics.limitHit?.(limit));
+  const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
   const sendingDomain = config.platform.sendingDomain ?? undefined;
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
-  const domains = await openDomains(config, secrets, logger, clock);
+  const domains = await openDomains(storage, config, secrets, logger, clock);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   // Gmail mode: links, OAuth callback, the Gmail transport and the pipeline's planner.
   const gmail = await openGmail(
+    storage,
     config,
     secrets,
     logger,
@@ -123,6 +127,7 @@ export async function startGateway(
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
   const mx = openMx({
+    storage,
     config,
     queue,
     tenants,
@@ -209,7 +214,7 @@ export async function startGateway(
     );
 
   const api = await openConfigApi({
-    dataDir: config.dataDir,
+    storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
     auditRetentionMs: config.audit.retentionMs,
     tenants: withLocalPartClaims(tenants, senderSettings, logger),
@@ -348,6 +353,7 @@ export async function startGateway(
       await domains.close();
       await gmail.close();
       await tenants.close();
+      await storage.close();
       logger.info('postbode stopped');
     },
   };

@@ -291,7 +291,7 @@ export const configSchema = z.strictObject({
       userUnknownBounces: z.number().int().min(1).default(1),
     })
     .prefault({}),
-  /** The audit log of API changes (`<dataDir>/audit`). */
+  /** The audit log of API changes (`audit/…` in `<dataDir>/db`). */
   audit: z
     .strictObject({
       /** Entries older than this are purged (hourly); 0 keeps them forever. */

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import type { Database, RootDatabase } from 'lmdb';
-import { openLmdbEnv } from '../store/lmdb-env.js';
+import type { Storage } from '../store/storage.js';
 import { GatewayError } from '../core/gateway-error.js';
-import { closeSettled } from '../queue/lmdb-store.js';
+import { closeSettled } from '../store/lmdb-close.js';
 import type { Envelope } from '../core/types.js';
 import type { ReplyTarget, SuppressionEntry } from './mx-records.js';
 
@@ -27,7 +26,7 @@ export interface SentEntry {
 }
 
 /**
- * The MX's own LMDB environment (`<dataDir>/mx`), default sync options (never noSync):
+ * The MX's named databases (`mx/…` in the storage), default sync options (never noSync):
  * - inbox / bodies: accepted messages until processed (then deleted: what matters was
  *   written to the queue, or the message was dropped)
  * - suppressions, bounces: keyed `<tenantId>/<address in lower case>`
@@ -46,10 +45,9 @@ export interface MxStores {
   readonly replyTargets: Database<ReplyTarget, string>;
 }
 
-export function openMxStores(path: string): MxStores {
+export function openMxStores(storage: Storage): MxStores {
   try {
-    mkdirSync(path, { recursive: true });
-    const root = openLmdbEnv({ path, maxDbs: 12 });
+    const root = storage.open('mx');
     return {
       root,
       inbox: root.openDB<InboxEntry, string>('inbox', { encoding: 'msgpack' }),
@@ -61,14 +59,15 @@ export function openMxStores(path: string): MxStores {
       replyTargets: root.openDB<ReplyTarget, string>('reply-targets', { encoding: 'msgpack' }),
     };
   } catch (err) {
-    throw new GatewayError('E_STORAGE', `cannot open the MX store at ${path}: ${String(err)}`, { cause: err });
+    throw new GatewayError('E_STORAGE', `cannot open the MX store in ${storage.dataDir}: ${String(err)}`, {
+      cause: err,
+    });
   }
 }
 
 /**
- * Closes the environment. After a failed commit (disk full) lmdb-js's close waits for a
- * batch that never completes; one more (no-op) write settles it first, as the queue does
- * (src/queue/lmdb-store.ts closeStores).
+ * Releases the MX's view of the storage after one more (no-op) write, so a batch that failed
+ * before (disk full) is settled first (store/lmdb-close.ts).
  */
 export async function closeMxStores(stores: MxStores): Promise<void> {
   await closeSettled(stores.root, stores.inbox.remove('\u0000none'));

@@ -1,4 +1,4 @@
-import { guardBatch } from '../queue/lmdb-store.js';
+import { guardBatch } from '../store/lmdb-close.js';
 import type { MxStores } from './mx-stores.js';
 import type { SuppressionEntry } from './mx-records.js';
 

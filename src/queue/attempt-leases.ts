@@ -1,4 +1,5 @@
-import { guardBatch, type QueueStores } from './lmdb-store.js';
+import { guardBatch } from '../store/lmdb-close.js';
+import type { QueueStores } from './lmdb-store.js';
 
 /**
  * The `leases` database: one small entry per message while delivery attempts it. Entries

@@ -4,7 +4,7 @@ import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import { headerText } from './header-text.js';
-import { guardBatch } from './lmdb-store.js';
+import { guardBatch } from '../store/lmdb-close.js';
 import { toStorageError } from '../store/storage-errors.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { LogNote, QueuedMessage, RecipientState } from '../core/types.js';
-import { guardBatch, type QueueStores } from './lmdb-store.js';
+import { guardBatch } from '../store/lmdb-close.js';
+import type { QueueStores } from './lmdb-store.js';
 import { appendHistory, completedEntry } from './records.js';
 
 /**

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
@@ -22,7 +23,6 @@ import {
   commitMarker,
   completedBefore,
   flushOfCurrentBatch,
-  guardBatch,
   insertEffects,
   insertMessage,
   openStores,
@@ -51,12 +51,14 @@ import { keepRenderedIn, readRendered } from './rendered-records.js';
 import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { RetryPolicy } from './retry-schedule.js';
 import { toStorageError } from '../store/storage-errors.js';
+import { guardBatch } from '../store/lmdb-close.js';
+import type { Storage } from '../store/storage.js';
 import { readTenantDue } from './tenant-due.js';
 
 export interface QueueOptions {
-  /** Directory of the LMDB environment (created if missing). */
-  readonly path: string;
-  /** Directory of the finished bodies' environment (see BodyArchive); default `<path>-archive`. */
+  /** Where the queue's named databases live (`queue/…`). */
+  readonly storage: Storage;
+  /** Directory of the finished bodies' environment (see BodyArchive); default `<dataDir>/queue-archive`. */
   readonly archivePath?: string;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
@@ -80,10 +82,10 @@ export interface QueueOptions {
 const PURGE_BATCH = 1_000;
 const PURGE_MAX_ROUNDS = 10_000;
 
-/** Opens the queue at `options.path`, counting pending mail once for depth(). Throws GatewayError E_STORAGE. */
+/** Opens the queue in `options.storage`, counting pending mail once for depth(). Throws GatewayError E_STORAGE. */
 export function openQueue(options: QueueOptions): LmdbQueue {
-  const stores = openStores(options.path);
-  const archivePath = options.archivePath ?? `${options.path}-archive`;
+  const stores = openStores(options.storage);
+  const archivePath = options.archivePath ?? join(options.storage.dataDir, 'queue-archive');
   let archive: BodyArchive;
   try {
     archive = BodyArchive.open(archivePath, options.logger);
@@ -97,7 +99,10 @@ export function openQueue(options: QueueOptions): LmdbQueue {
     restoreTenantDue(stores, msg);
   }
   const replayed = options.takeLeases ? takeLeftLeases(stores) : 0;
-  options.logger.info({ path: options.path, archivePath, depth: depth.snapshot(), replayed }, 'queue opened');
+  options.logger.info(
+    { dataDir: options.storage.dataDir, archivePath, depth: depth.snapshot(), replayed },
+    'queue opened',
+  );
   return new LmdbQueue(stores, archive, options, depth, replayed);
 }
 

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import type { Database, RootDatabase } from 'lmdb';
-import { openLmdbEnv } from '../store/lmdb-env.js';
+import type { Storage } from '../store/storage.js';
+import { closeSettled, guardBatch } from '../store/lmdb-close.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { QueuedMessage } from '../core/types.js';
 import { completedEntry, placement, samePlacement, type CompletedEntry, type Placement } from './records.js';
@@ -45,11 +45,10 @@ export interface Change {
   readonly after: QueuedMessage;
 }
 
-/** Opens (and creates) the environment with lmdb's default sync options: never noSync/useWritemap. */
-export function openStores(path: string): QueueStores {
+/** Opens (and creates) the queue's named databases (storage's sync options: never noSync/useWritemap). */
+export function openStores(storage: Storage): QueueStores {
   try {
-    mkdirSync(path, { recursive: true });
-    const root = openLmdbEnv({ path, maxDbs: 12 });
+    const root = storage.open('queue');
     return {
       root,
       messages: root.openDB<QueuedMessage, string>('messages', { encoding: 'msgpack' }),
@@ -64,7 +63,7 @@ export function openStores(path: string): QueueStores {
       renderedParts: root.openDB<Buffer, string>('rendered-parts', { encoding: 'binary' }),
     };
   } catch (err) {
-    throw new GatewayError('E_STORAGE', `cannot open queue at ${path}: ${String(err)}`, { cause: err });
+    throw new GatewayError('E_STORAGE', `cannot open queue in ${storage.dataDir}: ${String(err)}`, { cause: err });
   }
 }
 
@@ -215,43 +214,15 @@ export async function commitMarker(stores: QueueStores): Promise<void> {
 }
 
 /**
- * Closes the environment. lmdb's close() first waits for the flush promise of the last
- * batch, and after a failed batch (disk full) that promise never settles (see
- * FailureSignal), so close() would hang. A last empty write gives it a batch that finishes.
+ * Releases the queue's view of the storage after a last empty write, so a batch that failed
+ * before (disk full) is settled first (store/lmdb-close.ts).
  */
 export async function closeStores(stores: QueueStores): Promise<void> {
   await closeSettled(stores.root, stores.completed.remove([-1, '']));
 }
 
-/** Any LMDB environment of ours: `lastWrite` is a no-op write (removing a key that never exists) started just now. */
-export async function closeSettled(root: RootDatabase, lastWrite: Promise<unknown>): Promise<void> {
-  const done = lastWrite.then(
-    () => undefined,
-    () => undefined,
-  );
-  guardBatch(root);
-  await done;
-  await root.close();
-}
-
 export function indexOf(stores: QueueStores, where: Placement): Database<true, IndexKey> {
   return stores[where.index];
-}
-
-/**
- * lmdb-js 3.5.6 starts each event-turn batch with an internal write whose promise it drops;
- * when that batch's commit fails (disk full) the promise rejects with nobody listening, an
- * unhandled rejection that would kill the process. After lmdb's own setImmediate has started
- * the batch, `root.committed` hands out exactly that promise: attaching a no-op handler
- * marks it handled. Our real errors still reach callers through their own write promises.
- */
-export function guardBatch(root: RootDatabase): void {
-  setImmediate(() => {
-    root.committed.then(
-      () => undefined,
-      () => undefined,
-    );
-  });
 }
 
 /** Resolves once the batch being written in this event turn is fsynced (call it right after the puts). */

@@ -1,5 +1,5 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../store/lmdb-env.js';
+import type { Storage } from '../store/storage.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { newQueueId } from '../core/ids.js';
@@ -37,14 +37,14 @@ interface IpIndexEntry {
 }
 
 /**
- * Tenants in their own LMDB environment (`<dataDir>/config`). Several processes may open it
+ * Tenants in their own named databases (`tenants/…` in the storage). Several processes may open it
  * at once (the gateway and the CLI, later several nodes): writes are single transactions
  * under LMDB's cross-process write lock, and nothing is cached in this process, so every
  * read sees the latest committed record.
  */
-export function openTenantStore(path: string, opts: { readonly clock?: Clock } = {}): TenantStore {
+export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock } = {}): TenantStore {
   const clock = opts.clock ?? systemClock;
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+  const root = storage.open('tenants');
   const tenants: Database<Tenant, string> = root.openDB({ name: 'tenants', encoding: 'json' });
   /** Lower-cased user name → tenant id: the uniqueness check and the AUTH lookup. */
   const usernames: Database<string, string> = root.openDB({ name: 'tenant-usernames', encoding: 'string' });

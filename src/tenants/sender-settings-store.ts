@@ -1,5 +1,5 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../store/lmdb-env.js';
+import type { Storage } from '../store/storage.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Tenant } from '../core/types.js';
 import { isReservedLocalPart } from './local-part.js';
@@ -14,7 +14,7 @@ import {
 import { DEFAULT_SENDER_SETTINGS, defaultLocalPart, type SenderSettings } from './sender-settings.js';
 
 /**
- * Sender settings per tenant in their own LMDB environment (`<dataDir>/sender`). Read per
+ * Sender settings per tenant in their own named databases (`sender/…` in the storage). Read per
  * message (µs) and never cached in the process: several nodes may share the config later.
  * The forwarding local parts' ownership index lives here too (local-part-registry.ts).
  */
@@ -54,8 +54,8 @@ export interface SenderStoreOptions {
   readonly bounceLocalPart?: string;
 }
 
-export function openSenderSettingsStore(path: string, opts: SenderStoreOptions = {}): SenderSettingsStore {
-  const root = openLmdbEnv({ path, maxDbs: 3 });
+export function openSenderSettingsStore(storage: Storage, opts: SenderStoreOptions = {}): SenderSettingsStore {
+  const root = storage.open('sender');
   const settings: Database<SenderSettings, string> = root.openDB({ name: 'sender-settings', encoding: 'json' });
   const index: Database<string, string> = root.openDB({ name: 'local-parts', encoding: 'string' });
   const bounce = opts.bounceLocalPart ?? 'bounces';

@@ -1,3 +1,4 @@
+import type { Storage } from '../store/storage.js';
 import type { Config } from '../config/schema.js';
 import {
   defaultLimits,
@@ -29,11 +30,11 @@ export interface TenantLimits {
 }
 
 export function openTenantLimits(
-  path: string,
+  storage: Storage,
   config: Pick<Config, 'limits' | 'smtp'>,
   onHit: (limit: LimitName) => void = () => undefined,
 ): TenantLimits {
-  const store: TenantLimitsStore = openTenantLimitsStore(path);
+  const store: TenantLimitsStore = openTenantLimitsStore(storage);
   const defaults = defaultLimits(config);
   const caps = { recipients: config.smtp.maxRecipients, size: config.smtp.maxMessageSize };
   const usage = new TenantUsage();

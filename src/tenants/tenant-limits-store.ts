@@ -1,9 +1,9 @@
-import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../store/lmdb-env.js';
+import type { Storage } from '../store/storage.js';
+import { openTenantDocuments } from '../store/tenant-documents.js';
 import type { LimitOverrides } from './tenant-limits.js';
 
 /**
- * Per-tenant limit overrides in their own LMDB environment (`<dataDir>/limits`), mirrored in
+ * Per-tenant limit overrides in their own named database (`limits/…` in the storage), mirrored in
  * memory at open: they are read on every MAIL FROM and by every delivery slot decision, and
  * only the Config API of this node writes them.
  */
@@ -17,28 +17,25 @@ export interface TenantLimitsStore {
 
 const NONE: LimitOverrides = Object.freeze({});
 
-export function openTenantLimitsStore(path: string): TenantLimitsStore {
-  const root = openLmdbEnv({ path, maxDbs: 2 });
-  const db: Database<LimitOverrides, string> = root.openDB({ name: 'limits', encoding: 'json' });
+export function openTenantLimitsStore(storage: Storage): TenantLimitsStore {
+  const docs = openTenantDocuments<LimitOverrides>(storage, 'limits', 'limits');
   const cache = new Map<string, LimitOverrides>();
-  for (const { key, value } of db.getRange()) cache.set(key, Object.freeze({ ...value }));
+  for (const tenantId of docs.tenantIds()) cache.set(tenantId, Object.freeze({ ...docs.get(tenantId) }));
   return {
     get: (tenantId) => cache.get(tenantId) ?? NONE,
     async set(tenantId, overrides) {
       const stored = Object.freeze({ ...overrides });
-      if (Object.keys(stored).length === 0) await db.remove(tenantId);
-      else await db.put(tenantId, stored);
+      if (Object.keys(stored).length === 0) await docs.remove(tenantId);
+      else await docs.put(tenantId, stored);
       if (Object.keys(stored).length === 0) cache.delete(tenantId);
       else cache.set(tenantId, stored);
       return stored;
     },
     async remove(tenantId) {
-      await db.remove(tenantId);
+      await docs.remove(tenantId);
       cache.delete(tenantId);
     },
     tenantIds: () => [...cache.keys()],
-    async close() {
-      await root.close();
-    },
+    close: () => docs.close(),
   };
 }

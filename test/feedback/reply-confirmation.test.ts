@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/core/types.js';
 import { closeMxStores, openMxStores, type MxStores } from '../../src/feedback/mx-stores.js';
 import { createReplyConfirmation } from '../../src/feedback/reply-confirmation.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 let dir: string;
 let stores: MxStores;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-reply-confirm-'));
-  stores = openMxStores(dir);
+  stores = openMxStores(storageAt(dir));
 });
 afterAll(async () => {
   await closeMxStores(stores);

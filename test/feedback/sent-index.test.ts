@@ -7,12 +7,13 @@ import { closeMxStores, openMxStores, type MxStores } from '../../src/feedback/m
 import { withReplyData } from '../../src/receive/mx/mx-tenant-data.js';
 import { createSentIndex, referencedIds } from '../../src/feedback/sent-index.js';
 import { createSuppressionStore } from '../../src/feedback/suppression-store.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 let dir: string;
 let stores: MxStores;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-sent-'));
-  stores = openMxStores(dir);
+  stores = openMxStores(storageAt(dir));
 });
 afterAll(async () => {
   await closeMxStores(stores);

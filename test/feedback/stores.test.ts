@@ -9,6 +9,7 @@ import { createSuppressionStore, type SuppressionStore } from '../../src/feedbac
 import { createInbox } from '../../src/receive/mx/inbox.js';
 import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
 import { replyOf } from '../helpers/smtp-replies.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 /** The MX's LMDB parts on a real environment: suppression thresholds, the inbox, and the queue's late outcomes. */
 let dir: string;
@@ -19,10 +20,10 @@ const thresholds = { hard: 3, userUnknown: 1 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-mx-'));
-  stores = openMxStores(join(dir, 'mx'));
+  stores = openMxStores(storageAt(dir));
   suppressions = createSuppressionStore(stores);
   queue = openQueue({
-    path: join(dir, 'queue'),
+    storage: storageAt(dir),
     retry: { initialDelayMs: 1000, maxDelayMs: 1000, maxAgeMs: 1e9, jitter: 0 },
     logger: pino({ level: 'silent' }),
   });

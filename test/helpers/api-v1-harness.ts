@@ -18,6 +18,7 @@ import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
 import { openTenantStore, type TenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { openCaptureMailbox } from '../../src/transports/capture/capture-mailbox.js';
 import { nextMillisecond } from './wait-for.js';
+import { storageAt } from './temp-storage.js';
 
 /** Test code reads response JSON freely. */
 export type Json = any;
@@ -82,14 +83,14 @@ export async function startApiHarness(
   );
   let offset = 0;
   const clock = (): number => Date.now() + offset;
-  const tenants = openTenantStore(join(dir, 'config'));
+  const tenants = openTenantStore(storageAt(dir));
   const queue = openQueue({
-    path: join(dir, 'queue'),
+    storage: storageAt(dir),
     retry: { initialDelayMs: 60_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 },
     logger,
   });
-  const tokens = openTokenStore(join(dir, 'auth'));
-  const audit = openAuditLog(join(dir, 'audit'));
+  const tokens = openTokenStore(storageAt(dir));
+  const audit = openAuditLog(storageAt(dir));
   const router = createApiV1Router({
     tenants,
     tokens,

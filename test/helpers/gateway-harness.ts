@@ -6,6 +6,7 @@ import { configSchema, type Config } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
+import { storageAt } from './temp-storage.js';
 
 export interface TestGateway {
   readonly gateway: Gateway;
@@ -81,7 +82,7 @@ export async function startConfiguredGateway(
   config: Config,
   opts: ConfiguredGatewayOptions = {},
 ): Promise<TestGateway> {
-  const store = openTenantStore(join(config.dataDir, 'config'));
+  const store = openTenantStore(storageAt(config.dataDir));
   const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...opts.tenant });
   await store.close();
   const gateway = await startGateway(

@@ -14,6 +14,7 @@ import { addTenant } from '../../src/tenants/tenant-service.js';
 import { testConfig } from './gateway-harness.js';
 import { RawSmtp, type RawReply } from './raw-smtp.js';
 import { ADMIN, PLATFORM } from './sender-harness.js';
+import { storageAt } from './temp-storage.js';
 
 /**
  * Sender-guard set-up: one real gateway, tenants A and B (each with SMTP credentials and an
@@ -59,7 +60,7 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
     ...(opts.platform ? { platform: PLATFORM } : {}),
     ...(opts.keepClientTrace ? { privacy: { keepClientTrace: true } } : {}),
   });
-  const tenants = openTenantStore(join(dataDir, 'config'));
+  const tenants = openTenantStore(storageAt(dataDir));
   const made = {
     a: await addTenant(tenants, { name: 'Tenant A BV' }),
     b: await addTenant(tenants, { name: 'Tenant B BV' }),
@@ -67,7 +68,7 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
   };
   await tenants.close();
   const box = await openSecretBox({ dataDir, envKey: ENV.POSTBODE_SECRET_KEY, logger: pino({ level: 'silent' }) });
-  const domains = openDomainStore(join(dataDir, 'domains'));
+  const domains = openDomainStore(storageAt(dataDir));
   for (const [tenantId, domain] of [
     [made.a.tenant.id, DOMAIN_A],
     [made.a.tenant.id, domainToASCII(IDN_A)],
@@ -92,7 +93,7 @@ export async function startGuardGateway(sinkPort: number, opts: GuardOptions): P
     });
   }
   await domains.close();
-  const settings = openSenderSettingsStore(join(dataDir, 'sender'));
+  const settings = openSenderSettingsStore(storageAt(dataDir));
   for (const key of ['a', 'b', 'c'] as const) {
     const wanted = opts.settings?.[key];
     if (wanted) await settings.update(made[key].tenant.id, (current) => asActivated({ ...current, ...wanted }));

@@ -8,6 +8,7 @@ import { storedRoute, type RenderedMessage } from '../../src/core/rendered.js';
 import type { NewMessage } from '../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../src/queue/lmdb-queue.js';
 import { replyOf } from '../helpers/smtp-replies.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 /** The queue's side of render once, on a real LMDB environment in a temp folder. */
 describe('rendered messages in the queue', () => {
@@ -15,7 +16,7 @@ describe('rendered messages in the queue', () => {
   let queue: LmdbQueue;
   const open = (): LmdbQueue =>
     openQueue({
-      path: join(dir, 'queue'),
+      storage: storageAt(dir),
       retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 },
       logger: pino({ level: 'silent' }),
     });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../src/core/gateway-error.js';
 import { isQueueId } from '../../src/core/ids.js';
 import { openTenantStore, type NewTenant, type TenantStore } from '../../src/tenants/lmdb-tenant-store.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 let dir: string;
 let store: TenantStore;
@@ -24,7 +25,7 @@ function input(overrides: Partial<NewTenant> = {}): NewTenant {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-tenants-'));
   now = 1_700_000_000_000;
-  store = openTenantStore(join(dir, 'config'), { clock: () => now });
+  store = openTenantStore(storageAt(dir), { clock: () => now });
 });
 
 afterEach(async () => {
@@ -58,7 +59,7 @@ describe('lmdb tenant store', () => {
   });
 
   it('lets exactly one of many concurrent creates of one user name win', async () => {
-    const other = openTenantStore(join(dir, 'config'));
+    const other = openTenantStore(storageAt(dir));
     try {
       const attempts = Array.from({ length: 20 }, (_, i) =>
         (i % 2 === 0 ? store : other).create(input({ smtpUsername: i % 3 ? 'same' : 'SAME' })),
@@ -156,7 +157,7 @@ describe('lmdb tenant store', () => {
   it('keeps tenants across close and reopen', async () => {
     const t = await store.create(input({ allowedIps: ['10.0.0.1'] }));
     await store.close();
-    store = openTenantStore(join(dir, 'config'));
+    store = openTenantStore(storageAt(dir));
     expect(await store.byId(t.id)).toEqual(t);
     expect(await store.byAllowedIp('10.0.0.1')).toEqual(t);
   });

@@ -10,6 +10,7 @@ import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { openSenderSettingsStore } from '../../src/tenants/sender-settings-store.js';
 import { DEFAULT_SENDER_SETTINGS } from '../../src/tenants/sender-settings.js';
 import { nextMillisecond } from '../helpers/wait-for.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 describe('forwarding local parts: normalisation, reserved names, the index at start', () => {
   let dir: string;
@@ -46,7 +47,7 @@ describe('forwarding local parts: normalisation, reserved names, the index at st
     'at start, an upgraded data dir becomes consistent: first by creation keeps a shared local part, later ones ' +
       'get a variant, logged',
     async () => {
-      const tenants = openTenantStore(join(dir, 'config'));
+      const tenants = openTenantStore(storageAt(dir));
       const base = { smtpPasswordHash: '', allowedIps: [], allowPlaintextAuth: false };
       const first = await tenants.create({ ...base, name: 'First', smtpUsername: 'shared' });
       await nextMillisecond(); // creation order is by millisecond
@@ -69,7 +70,7 @@ describe('forwarding local parts: normalisation, reserved names, the index at st
           },
         },
       );
-      const sender = openSenderSettingsStore(join(dir, 'sender'));
+      const sender = openSenderSettingsStore(storageAt(dir));
       try {
         await registerAllLocalParts(tenants, sender, logger);
         expect([first, second, third].map((t) => sender.get(t.id).localPart)).toEqual([

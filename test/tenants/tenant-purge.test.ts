@@ -16,6 +16,7 @@ import { openSenderSettingsStore, type SenderSettingsStore } from '../../src/ten
 import { purgeDeletedTenants, type TenantDataOwner } from '../../src/tenants/tenant-purge.js';
 import { startTenantPurge, tenantDataOwners } from '../../src/tenants/tenant-purge-runner.js';
 import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 /** Deleted tenants' data (src/tenants/tenant-purge.ts) on real LMDB: each store forgets one tenant only. */
 const A = '01JD4T8X9M2C5V7B3N6K0AAAAA';
@@ -50,11 +51,11 @@ let suppressions: SuppressionStore;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-purge-'));
-  sender = openSenderSettingsStore(join(dir, 'sender'));
-  content = openContentSettingsStore(join(dir, 'content'));
-  domains = openDomainStore(join(dir, 'domains'));
-  gmail = openGmailStore(join(dir, 'gmail'));
-  mx = openMxStores(join(dir, 'mx'));
+  sender = openSenderSettingsStore(storageAt(dir));
+  content = openContentSettingsStore(storageAt(dir));
+  domains = openDomainStore(storageAt(dir));
+  gmail = openGmailStore(storageAt(dir));
+  mx = openMxStores(storageAt(dir));
   suppressions = createSuppressionStore(mx);
 });
 afterAll(async () => {

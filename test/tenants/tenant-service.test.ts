@@ -6,13 +6,14 @@ import { isGatewayError } from '../../src/core/gateway-error.js';
 import { openTenantStore, type TenantStore } from '../../src/tenants/lmdb-tenant-store.js';
 import { verifyPassword } from '../../src/tenants/password.js';
 import { addTenant, generateUsername, rotatePassword, updateTenant } from '../../src/tenants/tenant-service.js';
+import { storageAt } from '../helpers/temp-storage.js';
 
 let dir: string;
 let store: TenantStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-tenant-service-'));
-  store = openTenantStore(join(dir, 'config'));
+  store = openTenantStore(storageAt(dir));
 });
 
 afterEach(async () => {

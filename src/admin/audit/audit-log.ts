@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import { newQueueId } from '../../core/ids.js';
 
 /**
@@ -53,12 +52,11 @@ export interface AuditLog {
 export const AUDIT_MAX_LIMIT = 500;
 
 /**
- * The audit log in its own LMDB environment (`<dataDir>/audit`): entries by id (time order),
+ * The audit log in its own named databases (`audit/…` in the storage): entries by id (time order),
  * plus `<tenantId>:<id>` keys so that a tenant's page is a range read, not a scan.
  */
-export function openAuditLog(path: string): AuditLog {
-  mkdirSync(path, { recursive: true });
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openAuditLog(storage: Storage): AuditLog {
+  const root = storage.open('audit');
   const entries: Database<AuditEntry, string> = root.openDB({ name: 'entries', encoding: 'json' });
   const byTenant: Database<true, string> = root.openDB({ name: 'entries-by-tenant', encoding: 'json' });
   let lastId: string | undefined;

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 
 /** A stored API token: never the token itself, only the hash of its secret. */
 export interface ApiTokenRecord {
@@ -39,14 +38,12 @@ export const MAX_TOKENS_PER_TENANT = 100;
 const ADMIN_OWNER = 'admin';
 
 /**
- * Tokens in their own LMDB environment (`<dataDir>/auth`), next to the tenants' `config`
- * environment rather than inside it: tenant-store.ts opens that one with its own maxDbs,
- * and a second environment keeps the two stores independent. Writes are single
+ * Tokens in their own named databases (`auth/…` in the storage), apart from the tenants'
+ * so the two stores stay independent. Writes are single
  * transactions under LMDB's cross-process lock, so the gateway and the CLI can share it.
  */
-export function openTokenStore(path: string): TokenStore {
-  mkdirSync(path, { recursive: true });
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openTokenStore(storage: Storage): TokenStore {
+  const root = storage.open('auth');
   const tokens: Database<ApiTokenRecord, string> = root.openDB({ name: 'tokens', encoding: 'json' });
   /** `<owner>:<tokenId>` → true: tokens per tenant in id (= creation) order, and "is there an admin token". */
   const byOwner: Database<true, string> = root.openDB({ name: 'tokens-by-owner', encoding: 'json' });

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { cliStorage } from './cli-storage.js';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import type { Config } from '../../config/schema.js';
@@ -12,7 +12,7 @@ import { openSecretBox } from '../../secrets/secret-box.js';
 /**
  * `postbode dns platform`: the records the platform's admin publishes for
  * `platform.sendingDomain` (DKIM key, SPF include, DMARC). Makes the key if the gateway has
- * not started yet; the same store (`<dataDir>/domains`) as the running gateway.
+ * not started yet; the same store (in `<dataDir>/db`) as the running gateway.
  */
 export async function dnsPlatform(config: Config, env: NodeJS.ProcessEnv): Promise<string> {
   const domain = config.platform.sendingDomain;
@@ -20,7 +20,7 @@ export async function dnsPlatform(config: Config, env: NodeJS.ProcessEnv): Promi
     throw new GatewayError('E_CONFIG', 'platform.sendingDomain is not set: there is no platform domain to sign for');
   const logger = pino({ level: 'silent' });
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
-  const store = openDomainStore(join(config.dataDir, 'domains'));
+  const store = openDomainStore(cliStorage(config));
   try {
     const service = createDomainService({
       store,

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { cliStorage } from './cli-storage.js';
 import { pino } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { GatewayError } from '../../core/gateway-error.js';
@@ -12,10 +12,10 @@ export interface QueueListInput {
   readonly limit: number;
 }
 
-/** The queue of the running gateway (`<dataDir>/queue`); LMDB lets both processes use it. */
+/** The queue of the running gateway (in `<dataDir>/db`); LMDB lets both processes use it. */
 async function withQueue<T>(config: Config, action: (queue: LmdbQueue) => Promise<T> | T): Promise<T> {
   const queue = openQueue({
-    path: join(config.dataDir, 'queue'),
+    storage: cliStorage(config),
     retry: config.queue.retry,
     logger: pino({ level: 'silent' }),
   });

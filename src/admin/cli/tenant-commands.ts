@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { cliStorage } from './cli-storage.js';
 import type { Config } from '../../config/schema.js';
 import type { Tenant } from '../../core/types.js';
 import { openTenantStore, type TenantStore } from '../../tenants/lmdb-tenant-store.js';
@@ -12,10 +12,10 @@ import {
 
 /**
  * The tenant commands. They open the same store as the running gateway
- * (`<dataDir>/config`); LMDB lets both processes use it at once.
+ * (in `<dataDir>/db`); LMDB lets both processes use it at once.
  */
 async function withTenantStore<T>(config: Config, action: (store: TenantStore) => Promise<T>): Promise<T> {
-  const store = openTenantStore(join(config.dataDir, 'config'));
+  const store = openTenantStore(cliStorage(config));
   try {
     return await action(store);
   } finally {
@@ -31,7 +31,7 @@ export async function tenantAdd(config: Config, input: AddTenantInput): Promise<
 
 /** The new tenant's forwarding local part, claimed now (a running gateway's MX finds it at once). */
 async function claimLocalPart(config: Config, tenant: Tenant): Promise<void> {
-  const sender = openSenderSettingsStore(join(config.dataDir, 'sender'), {
+  const sender = openSenderSettingsStore(cliStorage(config), {
     bounceLocalPart: config.platform.bounceLocalPart,
   });
   try {

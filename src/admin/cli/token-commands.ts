@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { cliStorage } from './cli-storage.js';
 import { openAuditLog } from '../audit/audit-log.js';
 import { createAdminToken, createTenantToken, type CreatedToken } from '../auth/token-service.js';
 import { openTokenStore, type TokenStore } from '../auth/token-store.js';
@@ -16,7 +16,7 @@ export interface TokenCreateInput {
 
 /**
  * `postbode token create`: an API token, printed once. Opens the same stores as the running
- * gateway (`<dataDir>/auth`, `<dataDir>/config`, `<dataDir>/audit`); the gateway accepts the
+ * gateway (tokens, tenants and the audit log in `<dataDir>/db`); the gateway accepts the
  * token at once, since it reads tokens per request.
  */
 export async function tokenCreate(config: Config, input: TokenCreateInput, now: number): Promise<string> {
@@ -56,7 +56,7 @@ export async function tokenRevoke(config: Config, id: string, now: number): Prom
 }
 
 async function withTokenStore<T>(config: Config, action: (store: TokenStore) => Promise<T>): Promise<T> {
-  const store = openTokenStore(join(config.dataDir, 'auth'));
+  const store = openTokenStore(cliStorage(config));
   try {
     return await action(store);
   } finally {
@@ -65,7 +65,7 @@ async function withTokenStore<T>(config: Config, action: (store: TokenStore) => 
 }
 
 async function requireTenant(config: Config, id: string): Promise<void> {
-  const tenants = openTenantStore(join(config.dataDir, 'config'));
+  const tenants = openTenantStore(cliStorage(config));
   try {
     if (!(await tenants.byId(id))) throw new GatewayError('E_TENANT_UNKNOWN', `no tenant ${id}`);
   } finally {
@@ -84,7 +84,7 @@ export async function recordCliChange(
     readonly fieldsChanged: readonly string[];
   },
 ): Promise<void> {
-  const audit = openAuditLog(join(config.dataDir, 'audit'));
+  const audit = openAuditLog(cliStorage(config));
   try {
     await audit.record({
       at,

@@ -1,9 +1,9 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import { explainOpen, type OpenClass } from './classify-open.js';
 
 /**
- * Opens per message and recipient (`<dataDir>/tracking`). One small record per recipient,
+ * Opens per message and recipient (`opens/…` in the storage). One small record per recipient,
  * updated in one transaction per pixel fetch: first and last open, counts per class, the
  * last user agent and why it was classified so.
  */
@@ -71,8 +71,8 @@ export function nextRecord(current: OpenRecord | undefined, event: OpenEventInpu
   };
 }
 
-export function openOpenStore(path: string): OpenStore {
-  const root = openLmdbEnv({ path, maxDbs: 2 });
+export function openOpenStore(storage: Storage): OpenStore {
+  const root = storage.open('opens');
   const opens: Database<OpenRecord, string> = root.openDB({ name: 'opens', encoding: 'json' });
   return {
     async record(event) {

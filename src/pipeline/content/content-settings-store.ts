@@ -1,11 +1,12 @@
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
+import { tenantDocumentsIn } from '../../store/tenant-documents.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
 
 /**
- * Content settings per tenant (`<dataDir>/content`), plus one small annotation per rendered
+ * Content settings per tenant (`content/…` in the storage), plus one small annotation per rendered
  * message (what the content stage detected), shown by GET /messages/:id. Read per message
  * and never cached in the process, like the sender settings store.
  */
@@ -52,9 +53,9 @@ export interface ContentSettingsStore extends ContentSettingsReader {
   close(): Promise<void>;
 }
 
-export function openContentSettingsStore(path: string): ContentSettingsStore {
-  const root = openLmdbEnv({ path, maxDbs: 3 });
-  const settings: Database<StoredContentSettings, string> = root.openDB({ name: 'content-settings', encoding: 'json' });
+export function openContentSettingsStore(storage: Storage): ContentSettingsStore {
+  const root = storage.open('content');
+  const settings = tenantDocumentsIn<StoredContentSettings>(root, 'content-settings');
   const notes: Database<ContentAnnotation, string> = root.openDB({ name: 'content-annotations', encoding: 'json' });
   return {
     get: (tenantId) => settings.get(tenantId),
@@ -71,9 +72,7 @@ export function openContentSettingsStore(path: string): ContentSettingsStore {
     async remove(tenantId) {
       await settings.remove(tenantId);
     },
-    tenantIds: () => settings.getKeys(),
-    async close() {
-      await root.close();
-    },
+    tenantIds: () => settings.tenantIds(),
+    close: () => settings.close(),
   };
 }

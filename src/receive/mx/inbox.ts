@@ -1,4 +1,5 @@
-import { flushOfCurrentBatch, guardBatch } from '../../queue/lmdb-store.js';
+import { flushOfCurrentBatch } from '../../queue/lmdb-store.js';
+import { guardBatch } from '../../store/lmdb-close.js';
 import { toStorageError } from '../../store/storage-errors.js';
 import type { InboxEntry, MxStores } from '../../feedback/mx-stores.js';
 

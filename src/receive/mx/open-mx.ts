@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import type { Storage } from '../../store/storage.js';
 import type { Config } from '../../config/schema.js';
 import { bindOrExplain } from '../../core/listen-error.js';
 import type { Clock } from '../../core/clock.js';
@@ -24,6 +24,7 @@ import { createSuppressionStore, type SuppressionStore } from '../../feedback/su
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
 
 export interface MxOptions {
+  readonly storage: Storage;
   readonly config: Config;
   readonly queue: MessageQueue & MessageLog & LateOutcomes;
   readonly tenants: TenantStore;
@@ -79,14 +80,14 @@ function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmat
 }
 
 /**
- * The inbound MX, composed for gateway.ts: its store (`<dataDir>/mx`: inbox, suppression
+ * The inbound MX, composed for gateway.ts: its store (`mx/…` in the storage: inbox, suppression
  * list, sent Message-IDs, reply targets), the listener and the processor. The store is open
  * even when the listener is off: the API and the pipeline's MX steps (registered by the
  * composition root, src/pipeline/suppression/mx-plan.ts) use it.
  */
 export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
-  const stores = openMxStores(join(config.dataDir, 'mx'));
+  const stores = openMxStores(opts.storage);
   const suppressions = withReplyData(createSuppressionStore(stores), stores);
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);

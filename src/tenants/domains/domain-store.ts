@@ -1,10 +1,10 @@
 import type { Database, RootDatabase } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import { PLATFORM_OWNER, type DomainRecord } from './domain-types.js';
 
 /**
- * Sending domains in their own LMDB environment (`<dataDir>/domains`), one claim per
+ * Sending domains in their own named databases (`domains/…` in the storage), one claim per
  * (domain, tenant): any number of tenants may add a domain while it is `pending`, each with its
  * own DKIM keys. The first claim that proves the domain (its DKIM records, which only the
  * holder of the zone can publish, verify) becomes its owner, in the transaction that activates
@@ -82,8 +82,8 @@ function migrateDomainKeyed(dbs: Dbs, old: Database<DomainRecord, string>): void
   });
 }
 
-export function openDomainStore(path: string): DomainStore {
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openDomainStore(storage: Storage): DomainStore {
+  const root = storage.open('domains');
   const dbs: Dbs = {
     root,
     claims: root.openDB({ name: 'domain-claims', encoding: 'json' }),

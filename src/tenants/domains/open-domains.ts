@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import type { Storage } from '../../store/storage.js';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -40,9 +40,15 @@ export function domainResolver(config: Config): DnsLookup {
   return config.dns.resolver === null ? resolverFor() : resolverFor(config.dns.resolver);
 }
 
-/** Opens `<dataDir>/domains`, makes the platform key at first start, starts the re-check timer and the sign pool. */
-export async function openDomains(config: Config, sealer: KeySealer, logger: Logger, clock: Clock): Promise<Domains> {
-  const store = openDomainStore(join(config.dataDir, 'domains'));
+/** Opens the domain store, makes the platform key at first start, starts the re-check timer and the sign pool. */
+export async function openDomains(
+  storage: Storage,
+  config: Config,
+  sealer: KeySealer,
+  logger: Logger,
+  clock: Clock,
+): Promise<Domains> {
+  const store = openDomainStore(storage);
   const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter(
     (d): d is string => d !== null,
   );

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
-import { openLmdbEnv } from '../../store/lmdb-env.js';
+import type { Storage } from '../../store/storage.js';
 import type { GmailQuota } from '../../transports/gmail/gmail-transport.js';
 
 /**
  * Gmail links per tenant, the pending consent flows (OAuth `state`) and the daily send
- * counts per link, in their own LMDB environment (`<dataDir>/gmail`). Read per message (µs).
+ * counts per link, in their own named databases (`gmail/…` in the storage). Read per message (µs).
  */
 export interface GmailLink {
   /** The linked account's own address (users.getProfile). */
@@ -79,8 +79,8 @@ function stateKey(state: string): string {
   return createHash('sha256').update(state).digest('hex');
 }
 
-export function openGmailStore(path: string): GmailStore {
-  const root = openLmdbEnv({ path, maxDbs: 4 });
+export function openGmailStore(storage: Storage): GmailStore {
+  const root = storage.open('gmail');
   const links: Database<GmailLink, string> = root.openDB({ name: 'gmail-links', encoding: 'json' });
   const states: Database<PendingLink, string> = root.openDB({ name: 'gmail-states', encoding: 'json' });
   const counts: Database<number, string> = root.openDB({ name: 'gmail-sent-per-day', encoding: 'json' });

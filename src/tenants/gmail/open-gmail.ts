@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import type { Storage } from '../../store/storage.js';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -48,6 +48,7 @@ export function callbackUrl(config: Config): string {
 
 /** `modeOf`: the tenant's chosen sender mode (read per message). */
 export async function openGmail(
+  storage: Storage,
   config: Config,
   secrets: Pick<SecretBox, 'seal' | 'open' | 'deriveKey'>,
   logger: Logger,
@@ -57,7 +58,7 @@ export async function openGmail(
   metrics?: Pick<Metrics, 'gmail'>,
 ): Promise<GmailParts> {
   const g = config.gmail;
-  const store = openGmailStore(join(config.dataDir, 'gmail'));
+  const store = openGmailStore(storage);
   const google =
     g.clientId !== null && g.clientSecret !== null
       ? await createGoogleApi({

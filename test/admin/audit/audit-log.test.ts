@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_MAX_LIMIT, laterId, openAuditLog, type AuditLog } from '../../../src/admin/audit/audit-log.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const A = '01JD4T8X9M2C5V7B3N6K0QWERA';
 const B = '01JD4T8X9M2C5V7B3N6K0QWERB';
@@ -12,7 +13,7 @@ let log: AuditLog;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-audit-'));
-  log = openAuditLog(join(dir, 'audit'));
+  log = openAuditLog(storageAt(dir));
 });
 
 afterEach(async () => {

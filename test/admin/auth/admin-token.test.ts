@@ -8,6 +8,7 @@ import { createAuthenticator } from '../../../src/admin/auth/authenticator.js';
 import { openTokenStore, type TokenStore } from '../../../src/admin/auth/token-store.js';
 import { isGatewayError } from '../../../src/core/gateway-error.js';
 import { LOG_REDACT_PATHS } from '../../../src/secrets/log-redact.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 let dir: string;
 let store: TokenStore;
@@ -25,7 +26,7 @@ const logger = () =>
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-admin-'));
-  store = openTokenStore(join(dir, 'auth'));
+  store = openTokenStore(storageAt(dir));
   lines = [];
 });
 

@@ -9,6 +9,7 @@ import { createAdminToken, createTenantToken } from '../../../src/admin/auth/tok
 import { openTokenStore, type TokenStore } from '../../../src/admin/auth/token-store.js';
 import type { Tenant, TenantDirectory } from '../../../src/core/types.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const TENANT = '01JD4T8X9M2C5V7B3N6K0QWER1';
 const ENV_TOKEN = 'env-admin-token-0123456789-abcdefghijklmnop';
@@ -25,7 +26,7 @@ const tenants: TenantDirectory = {
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-authn-'));
-  tokens = openTokenStore(join(dir, 'auth'));
+  tokens = openTokenStore(storageAt(dir));
   now = 1_000_000;
   existing.add(TENANT);
 });

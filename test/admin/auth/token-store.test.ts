@@ -11,6 +11,7 @@ import {
   type TokenStore,
 } from '../../../src/admin/auth/token-store.js';
 import { isGatewayError } from '../../../src/core/gateway-error.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const T1 = '01JD4T8X9M2C5V7B3N6K0QWER1';
 const T2 = '01JD4T8X9M2C5V7B3N6K0QWER2';
@@ -20,7 +21,7 @@ let store: TokenStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-tokens-'));
-  store = openTokenStore(join(dir, 'auth'));
+  store = openTokenStore(storageAt(dir));
 });
 
 afterEach(async () => {

@@ -9,6 +9,7 @@ import { startGateway, type Gateway } from '../../../src/gateway.js';
 import { openTenantStore, type TenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * The README's quick start in one test: the gateway on its dev defaults (capture mode), a
@@ -36,7 +37,7 @@ beforeAll(async () => {
   });
   expect(config.delivery.mode).toBe('capture');
   gateway = await startGateway(config, pino({ level: 'silent' }));
-  store = openTenantStore(join(dataDir, 'config'));
+  store = openTenantStore(storageAt(dataDir));
 });
 
 afterAll(async () => {

@@ -15,6 +15,7 @@ import { hashPassword } from '../../../src/tenants/password.js';
 import { testConfig } from '../../helpers/gateway-harness.js';
 import { RawSmtp } from '../../helpers/raw-smtp.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * Canary sweep: secrets planted as an SMTP password, as the admin token and as a tenant
@@ -75,7 +76,7 @@ beforeAll(async () => {
     delivery: { mode: 'capture' },
     smtp: { allowPlaintextAuth: true, requireVerifiedSender: false },
   });
-  const store = openTenantStore(join(dir, 'config'));
+  const store = openTenantStore(storageAt(dir));
   tenantId = (
     await store.create({
       name: 'Canary BV',

@@ -13,6 +13,7 @@ import { openQueue } from '../../../src/queue/lmdb-queue.js';
 import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** The CLI in-process, over the same stores the gateway and the API use. */
 async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -42,7 +43,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-api-cli-'));
   configFile = join(dir, 'postbode.yaml');
   await writeFile(configFile, 'dataDir: data\n');
-  const tenants = openTenantStore(join(dir, 'data', 'config'));
+  const tenants = openTenantStore(storageAt(join(dir, 'data')));
   tenantId = (await addTenant(tenants, { name: 'Acme' })).tenant.id;
   await tenants.close();
 });
@@ -52,8 +53,8 @@ afterAll(async () => {
 });
 
 async function authenticate(token: string) {
-  const tokens = openTokenStore(join(dir, 'data', 'auth'));
-  const tenants = openTenantStore(join(dir, 'data', 'config'));
+  const tokens = openTokenStore(storageAt(join(dir, 'data')));
+  const tenants = openTenantStore(storageAt(join(dir, 'data')));
   try {
     const auth = createAuthenticator({
       tokens,
@@ -103,7 +104,7 @@ describe('postbode token', () => {
     const revoked = await cli(['token', 'revoke', id]);
     expect(revoked.code).toBe(0);
     expect(await authenticate(field(made.out, 'token'))).toBeUndefined();
-    const audit = openAuditLog(join(dir, 'data', 'audit'));
+    const audit = openAuditLog(storageAt(join(dir, 'data')));
     try {
       const { entries } = await audit.list({ limit: 10, tenantId });
       expect(entries.slice(0, 2).map((e) => [e.actor, e.route, e.targetId])).toEqual([
@@ -120,7 +121,7 @@ describe('postbode token', () => {
 describe('postbode queue', () => {
   it('lists the message log and retries a message', async () => {
     const queue = openQueue({
-      path: join(dir, 'data', 'queue'),
+      storage: storageAt(join(dir, 'data')),
       retry: { initialDelayMs: 60_000, maxDelayMs: 600_000, maxAgeMs: 3_600_000, jitter: 0 },
       logger: pino({ level: 'silent' }),
     });
@@ -158,7 +159,7 @@ describe('postbode queue', () => {
     expect(retry.err).toBe('');
     expect(retry.out).toContain(`Message ${id}:`);
     const reopened = openQueue({
-      path: join(dir, 'data', 'queue'),
+      storage: storageAt(join(dir, 'data')),
       retry: { initialDelayMs: 1, maxDelayMs: 1, maxAgeMs: 1, jitter: 0 },
       logger: pino({ level: 'silent' }),
     });

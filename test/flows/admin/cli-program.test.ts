@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/admin/cli/program.js';
 import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** The CLI in-process (same code as bin/postbode.mjs runs, without a process per case). */
 async function cli(
@@ -76,7 +77,7 @@ describe('runCli', () => {
       ),
     );
     expect(run.out).not.toContain('SSL/TLS');
-    const store = openTenantStore(join(dir, 'data', 'config'));
+    const store = openTenantStore(storageAt(join(dir, 'data')));
     try {
       expect((await store.list({ limit: 10 })).map((t) => t.name)).toContain('Plain');
     } finally {

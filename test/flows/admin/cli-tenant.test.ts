@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTenantStore, type TenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 import { verifyPassword } from '../../../src/tenants/password.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = join(root, 'bin/postbode.mjs');
@@ -49,7 +50,7 @@ beforeAll(async () => {
     configFile,
     `dataDir: ${JSON.stringify(join(dir, 'data'))}\nhostname: smtp.acme.test\nsmtp:\n  port: 2626\n  tlsPort: 4650\n`,
   );
-  gatewayStore = openTenantStore(join(dir, 'data', 'config'));
+  gatewayStore = openTenantStore(storageAt(join(dir, 'data')));
 });
 
 afterAll(async () => {

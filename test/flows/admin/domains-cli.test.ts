@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/admin/cli/program.js';
 import { openDomainStore } from '../../../src/tenants/domains/domain-store.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 let dir: string;
 
@@ -49,7 +50,7 @@ describe('postbode dns platform', () => {
       expect(first.out).not.toMatch(/PRIVATE/);
       const again = await cli(['dns', 'platform'], config);
       expect(again.out).toBe(first.out);
-      const store = openDomainStore(join(dir, 'data', 'domains'));
+      const store = openDomainStore(storageAt(join(dir, 'data')));
       try {
         expect(store.get('send.example.test')?.tenantId).toBe('_platform');
       } finally {

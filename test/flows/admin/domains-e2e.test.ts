@@ -248,8 +248,10 @@ describe('domains end to end: add, check and activate, DKIM signing, failing, ro
       expect(switched.selectors[0]!.retireAfter).toBeGreaterThan(Date.now());
       expect(switched.records.find((r) => r.name.startsWith(`${old!.selector}.`))?.action).toBe('remove');
       // On disk the retired key keeps its public record and no private key; the active one has its sealed key.
-      const db = open({ path: join(gw.dataDir, 'domains'), maxDbs: 4, readOnly: true });
-      const stored = db.openDB({ name: 'domain-claims', encoding: 'json' }).get(`acme.test\n${gw.tenantId}`) as {
+      const db = open({ path: join(gw.dataDir, 'db'), maxDbs: 128, readOnly: true });
+      const stored = db
+        .openDB({ name: 'domains/domain-claims', encoding: 'json' })
+        .get(`acme.test\n${gw.tenantId}`) as {
         selectors: Array<{ selector: string; privateKeySealed?: string }>;
       };
       await db.close();

@@ -47,9 +47,10 @@ describe('memory in GET /metrics', () => {
       expect(file).toBeUndefined();
     }
 
-    const queueFile = sample(text, 'postbode_lmdb_file_bytes{store="queue"}');
-    expect(queueFile).toBe(statSync(join(gw.dataDir, 'queue', 'data.mdb')).size);
-    expect(sample(text, 'postbode_lmdb_file_bytes{store="config"}')).toBeGreaterThan(0);
+    // One environment for every store, and the body archive in its own.
+    const storageFile = sample(text, 'postbode_lmdb_file_bytes{store="db"}');
+    expect(storageFile).toBe(statSync(join(gw.dataDir, 'db', 'data.mdb')).size);
+    expect(sample(text, 'postbode_lmdb_file_bytes{store="queue-archive"}')).toBeGreaterThan(0);
     // The dev mailbox keeps .eml files, no LMDB environment: no series for it.
     expect(text).not.toContain('store="mailbox"');
   });

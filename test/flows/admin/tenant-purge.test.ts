@@ -15,6 +15,8 @@ import { attempted, linkAccount } from '../../helpers/gmail-harness.js';
 import { ADMIN, api, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { storageAt } from '../../helpers/temp-storage.js';
+import { STORAGE_DIR, STORAGE_MAX_DBS } from '../../../src/store/storage.js';
 
 /**
  * A deleted tenant's data is purged (src/tenants/tenant-purge.ts): sender settings with the
@@ -37,30 +39,25 @@ interface Held {
 
 /** What each store holds for one tenant, read from the LMDB files (read-only, as gmail-link.test.ts does). */
 async function held(dataDir: string, tenantId: string): Promise<Held> {
-  const env = (name: string, maxDbs: number) => open({ path: join(dataDir, name), maxDbs, readOnly: true });
-  const sender = env('sender', 2);
-  const content = env('content', 3);
-  const domains = env('domains', 4);
-  const gmail = env('gmail', 4);
-  const mx = env('mx', 6);
+  const db = open({ path: join(dataDir, STORAGE_DIR), maxDbs: STORAGE_MAX_DBS, readOnly: true });
   try {
-    const domainDb = domains.openDB<{ tenantId: string; domain: string }, string>({
-      name: 'domain-claims',
+    const domainDb = db.openDB<{ tenantId: string; domain: string }, string>({
+      name: 'domains/domain-claims',
       encoding: 'json',
     });
     const range = { start: `${tenantId}/`, end: `${tenantId}0` };
     return {
-      sender: sender.openDB({ name: 'sender-settings', encoding: 'json' }).get(tenantId) !== undefined,
-      content: content.openDB({ name: 'content-settings', encoding: 'json' }).get(tenantId) !== undefined,
+      sender: db.openDB({ name: 'sender/sender-settings', encoding: 'json' }).get(tenantId) !== undefined,
+      content: db.openDB({ name: 'content/content-settings', encoding: 'json' }).get(tenantId) !== undefined,
       domains: [...domainDb.getRange()]
         .filter(({ value }) => value.tenantId === tenantId)
         .map(({ value }) => value.domain),
-      gmailLink: gmail.openDB({ name: 'gmail-links', encoding: 'json' }).get(tenantId) !== undefined,
-      suppressions: [...mx.openDB('suppressions', { encoding: 'msgpack' }).getKeys(range)].length,
-      bounces: [...mx.openDB('bounces', { encoding: 'msgpack' }).getKeys(range)].length,
+      gmailLink: db.openDB({ name: 'gmail/gmail-links', encoding: 'json' }).get(tenantId) !== undefined,
+      suppressions: [...db.openDB('mx/suppressions', { encoding: 'msgpack' }).getKeys(range)].length,
+      bounces: [...db.openDB('mx/bounces', { encoding: 'msgpack' }).getKeys(range)].length,
     };
   } finally {
-    await Promise.all([sender.close(), content.close(), domains.close(), gmail.close(), mx.close()]);
+    await db.close();
   }
 }
 
@@ -130,7 +127,7 @@ describe('tenant purge after DELETE /tenants/:id', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'postbode-purge-'));
     const base = testConfig(dataDir, sink.port, { platform: PLATFORM, gmail: fakeGoogleConfig(fake) });
     config = { ...base, dns: { ...base.dns, resolver: dns.address } };
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const { tenant, password } = await addTenant(store, { name: 'Survivor BV' });
     await store.close();
     gw = {

@@ -1,7 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTransport } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSettingsSchema } from '../../../src/pipeline/content/content-settings.js';
 import { openContentSettingsStore } from '../../../src/pipeline/content/content-settings-store.js';
@@ -9,6 +8,7 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * A tenant's detection patterns cannot stall the gateway: patterns that backtrack
@@ -202,7 +202,7 @@ describe('tenant patterns cannot block anything', () => {
         },
       ];
       const settings = { ...contentSettingsSchema.parse({}), rules } as ReturnType<typeof contentSettingsSchema.parse>;
-      const store = openContentSettingsStore(join(gw.dataDir, 'content'));
+      const store = openContentSettingsStore(storageAt(gw.dataDir));
       await store.put(gw.tenantId, { enabled: true, settings, updatedAt: Date.now() });
       await store.close(); // lmdb shares the environment with the gateway's handle, which stays open
 

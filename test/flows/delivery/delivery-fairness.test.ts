@@ -12,6 +12,7 @@ import { addTenant } from '../../../src/tenants/tenant-service.js';
 import { testConfig } from '../../helpers/gateway-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const silent = pino({ level: 'silent' });
 const BACKLOG = 5_000;
@@ -51,12 +52,12 @@ describe("fair delivery: one tenant's backlog does not crowd out another tenant"
       // A plain relay (no platform domain, any From): this test is about slots, not sender ownership.
       smtp: { requireVerifiedSender: false },
     });
-    const tenants = openTenantStore(join(dataDir, 'config'));
+    const tenants = openTenantStore(storageAt(dataDir));
     bulkId = (await addTenant(tenants, { name: 'Bulk Mailer BV' })).tenant.id;
     const invoicer = await addTenant(tenants, { name: 'Invoice BV' });
     invoiceUser = { user: invoicer.tenant.smtpUsername, pass: invoicer.password };
     await tenants.close();
-    const queue = openQueue({ path: join(dataDir, 'queue'), retry: config.queue.retry, logger: silent });
+    const queue = openQueue({ storage: storageAt(dataDir), retry: config.queue.retry, logger: silent });
     const now = Date.now();
     await Promise.all(
       Array.from({ length: BACKLOG }, (_, n) =>

@@ -7,6 +7,7 @@ import { createInbox } from '../../../src/receive/mx/inbox.js';
 import { closeMxStores, openMxStores, type MxStores } from '../../../src/feedback/mx-stores.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * The MX inbox on a real 4 MB tmpfs (needs root for mount; this machine and CI run as root):
@@ -37,7 +38,7 @@ afterAll(async () => {
 describe('MX inbox on a full disk', () => {
   it('rejects with E_STORAGE_FULL and keeps what it had stored', async (ctx) => {
     if (disk.error) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${disk.error})`);
-    stores = openMxStores(join(disk.path, 'mx'));
+    stores = openMxStores(storageAt(disk.path));
     const inbox = createInbox(stores);
     const stored: string[] = [];
     let failure: unknown;

@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newQueueId } from '../../../src/core/ids.js';
@@ -23,6 +22,7 @@ import { metricValue, sendInvoice, sendToMx } from '../../helpers/mx-harness.js'
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { personReply, standardDsn } from '../../feedback/mail-fixtures.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** What survives a restart, and DSNs that reach a forwarding address instead of the VERP one. */
 describe('inbound MX: crash between 250 and processing; DSNs to a forwarding address', () => {
@@ -65,7 +65,7 @@ describe('inbound MX: crash between 250 and processing; DSNs to a forwarding add
       await gw.gateway.stop(2000);
       // What the listener writes before its 250, left unprocessed (as a crash right after the 250 would);
       // the reply again as if the crash came after its forwarding but before the inbox cleanup.
-      const stores = openMxStores(join(gw.dataDir, 'mx'));
+      const stores = openMxStores(storageAt(gw.dataDir));
       const inbox = createInbox(stores);
       await inbox.put(
         {

@@ -1,3 +1,4 @@
+import { storageAt } from '../../helpers/temp-storage.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ let failing: number;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-effects-once-'));
   queue = openQueue({
-    path: join(dir, 'queue'),
+    storage: storageAt(dir),
     retry: { initialDelayMs: 1_000, maxDelayMs: 2_000, maxAgeMs: 60_000, jitter: 0 },
     logger,
   });

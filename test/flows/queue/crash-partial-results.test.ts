@@ -10,6 +10,7 @@ import { spawnGateway, type GatewayProcess } from '../../helpers/gateway-process
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { directDeliveryEnv, loopbackMxZone, processEnv } from '../../helpers/process-env.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const ADMIN_TOKEN = 'crash-partial-admin-token-0123456789-abcdefghij';
 
@@ -48,7 +49,7 @@ describe('kill -9 while one recipient domain stalls', () => {
         await new Promise(() => undefined);
       },
     });
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const a = await addTenant(store, { name: 'Stall A BV' });
     const b = await addTenant(store, { name: 'Stall B BV' });
     await store.close();

@@ -9,6 +9,7 @@ import { spawnGateway, type GatewayProcess } from '../../helpers/gateway-process
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { processEnv } from '../../helpers/process-env.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * The promise of the queue: every message that got a 250 arrives, even when the gateway is
@@ -22,7 +23,7 @@ describe('kill -9 mid-stream, restart', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'postbode-crash-'));
     sink = await startSink();
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     const { tenant, password } = await addTenant(store, { name: 'Crash Test BV' });
     await store.close();
     creds = { user: tenant.smtpUsername, pass: password };

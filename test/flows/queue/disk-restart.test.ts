@@ -11,11 +11,13 @@ import { RawSmtp } from '../../helpers/raw-smtp.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
- * A disk that fills up completely (something else wrote the last byte), with a different LMDB
- * environment hitting the full disk first in each case: the queue (recording retries), the
- * body archive (completing delivered mail), a settings store (an API write). Each time the
+ * A disk that fills up completely (something else wrote the last byte), with a different store
+ * hitting the full disk first in each case: the queue (recording retries), the body archive
+ * (completing delivered mail, its own environment), a settings store (an API write). The queue
+ * and the settings share the one environment (`<dataDir>/db`). Each time the
  * failed handle is retired and the process stays up; a restart on the still-full disk starts
  * and answers 452 4.3.1; once space returns every acknowledged message arrives exactly once.
  * Real 16 MB tmpfs mounts (needs root; skipped with the reason where mount is refused).
@@ -123,6 +125,7 @@ const cases = [
     // Without a watermark (0) new mail is what hits the full disk: the enqueue fails with 452.
     env: 'queue',
     dir: 'queue',
+    envDir: 'db',
     minFree: 0,
     action: async (g: Gateway) => {
       expect(await refusal(g.smtpPort)).toMatch(/^452 4\.3\.1 /);
@@ -132,6 +135,7 @@ const cases = [
     // Deliveries in flight when the disk fills: completing them writes the archive first.
     env: 'body archive',
     dir: 'queue-archive',
+    envDir: 'queue-archive',
     minFree: WATERMARK,
     inFlightAtFill: true,
     before: async () => {
@@ -155,6 +159,7 @@ const cases = [
   {
     env: 'tenant limits (settings)',
     dir: 'limits',
+    envDir: 'db',
     minFree: WATERMARK,
     action: async (g: Gateway, tenantId: string) => {
       const res = await fetch(`http://127.0.0.1:${g.httpPort}/api/v1/tenants/${tenantId}/limits`, {
@@ -169,7 +174,7 @@ const cases = [
 ];
 
 describe('a gateway whose disk fills up completely', () => {
-  for (const { env, dir, minFree, before, action, inFlightAtFill } of cases)
+  for (const { env, dir, envDir, minFree, before, action, inFlightAtFill } of cases)
     it(`retires the failed ${env} handle, restarts on the full disk with 452, and delivers every acked message ` +
       '(twice only if sent while full)', async (ctx) => {
       sink.messages.length = 0;
@@ -177,7 +182,7 @@ describe('a gateway whose disk fills up completely', () => {
       disk = mountTmpfs(join(base, dir), '16m');
       if (disk.error) ctx.skip(`needs root to mount a tmpfs (mount failed: ${disk.error})`);
       const dataDir = disk.path;
-      const store = openTenantStore(join(dataDir, 'config'));
+      const store = openTenantStore(storageAt(dataDir));
       const { tenant } = await addTenant(store, { name: 'Acme BV', allowedIps: ['127.0.0.1'] });
       await store.close();
       gw = await start(dataDir, minFree);
@@ -188,7 +193,7 @@ describe('a gateway whose disk fills up completely', () => {
       await before?.();
       await fillDisk(dataDir);
       const retired = warnings.length;
-      const target = join(dataDir, dir);
+      const target = join(dataDir, envDir);
       await waitFor(
         async () => {
           await action(gw!, tenant.id);

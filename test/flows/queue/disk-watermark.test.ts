@@ -12,6 +12,7 @@ import { PLATFORM } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * The free-space watermark on a real 24 MB tmpfs (needs root for mount): with less than
@@ -30,7 +31,7 @@ beforeAll(async () => {
   disk = mountTmpfs(join(base, 'data'), '24m');
   sink = await startSink();
   if (disk.error) return;
-  const store = openTenantStore(join(disk.path, 'config'));
+  const store = openTenantStore(storageAt(disk.path));
   await addTenant(store, { name: 'Acme BV', allowedIps: ['127.0.0.1'] });
   await addTenant(store, { name: 'Other BV', allowedIps: ['127.0.0.2'] });
   await store.close();

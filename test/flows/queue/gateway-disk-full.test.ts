@@ -9,6 +9,7 @@ import { spawnGateway } from '../../helpers/gateway-process.js';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * The whole gateway (main.ts, in a child process) with its data directory on a small real
@@ -41,7 +42,7 @@ describe('a running gateway on a full disk', () => {
 
   it('answers 452 4.3.1 when full, stays up, and delivers every accepted message later', async (ctx) => {
     if (disk.error) ctx.skip(`needs root to mount a tmpfs (mount failed: ${disk.error})`);
-    const store = openTenantStore(join(dataDir, 'config'));
+    const store = openTenantStore(storageAt(dataDir));
     await addTenant(store, { name: 'Full Disk BV', allowedIps: ['127.0.0.1'] });
     await store.close();
     const gw = await spawnGateway({

@@ -9,6 +9,7 @@ import type { NewMessage, QueuedMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** retryNow / hold / release / cancel on the real LMDB queue: state, history, due(), counters. */
 const logger = pino({ level: 'silent' });
@@ -19,7 +20,7 @@ let dir: string;
 const opened: LmdbQueue[] = [];
 
 function open(): LmdbQueue {
-  const queue = openQueue({ path: join(dir, 'queue'), retry, logger });
+  const queue = openQueue({ storage: storageAt(dir), retry, logger });
   opened.push(queue);
   return queue;
 }

@@ -8,6 +8,7 @@ import { newQueueId } from '../../../src/core/ids.js';
 import type { NewMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * LMDB is memory-mapped: a body that delivery reads becomes resident file-backed memory.
@@ -72,7 +73,7 @@ describe('LmdbQueue memory with finished bodies archived', () => {
   it(`keeps file-backed RSS growth under ${MAX_GROWTH_MIB} MiB ` +
     `over ${MESSAGES} delivered 100 KB messages`, async () => {
     const q = openQueue({
-      path: join(dir, 'queue'),
+      storage: storageAt(dir),
       retry: { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 1e12, jitter: 0 },
       logger: pino({ level: 'silent' }),
     });

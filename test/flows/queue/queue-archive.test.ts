@@ -10,6 +10,7 @@ import { closeStores, openStores } from '../../../src/queue/lmdb-store.js';
 import { openQueue, type LmdbQueue, type QueueOptions } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** Finished bodies move from the queue environment to the archive environment (body-archive.ts). */
 const logger = pino({ level: 'silent' });
@@ -19,7 +20,7 @@ let dir: string;
 const opened: LmdbQueue[] = [];
 
 function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
-  const queue = openQueue({ path: join(dir, 'queue'), retry, logger, ...extra });
+  const queue = openQueue({ storage: storageAt(dir), retry, logger, ...extra });
   opened.push(queue);
   return queue;
 }
@@ -54,7 +55,7 @@ async function where(
   id: string,
   archivePath = join(dir, 'queue-archive'),
 ): Promise<{ queue: boolean; archive: Buffer | undefined }> {
-  const stores = openStores(join(dir, 'queue'));
+  const stores = openStores(storageAt(dir));
   const archive = BodyArchive.open(archivePath, logger);
   const found = { queue: stores.bodies.doesExist(id), archive: archive.get(id) };
   await closeStores(stores);

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const retry = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
@@ -22,7 +23,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { newQueueId } from './src/core/ids.ts';
 import { openQueue } from './src/queue/lmdb-queue.ts';
-const queue = openQueue({ path: process.env.QUEUE_PATH, retry: ${JSON.stringify(retry)}, ` +
+import { openStorage } from './src/store/storage.ts';
+const storage = openStorage({ dataDir: process.env.QUEUE_PATH, logger: pino({ level: 'silent' }) });
+const queue = openQueue({ storage, retry: ${JSON.stringify(retry)}, ` +
   `logger: pino({ level: 'silent' }) });
 let next = 0;
 async function worker() {
@@ -84,7 +87,7 @@ describe('LmdbQueue after kill -9', () => {
     const acked = await ackThenKill(path, ACKS_BEFORE_KILL);
     expect(acked.size).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
 
-    queue = openQueue({ path, retry, logger: pino({ level: 'silent' }) });
+    queue = openQueue({ storage: storageAt(path), retry, logger: pino({ level: 'silent' }) });
     for (const [id, hash] of acked) {
       expect(queue.get(id)?.recipients[0]?.status).toBe('queued');
       const body = queue.body(id);

@@ -11,6 +11,7 @@ import { closeStores, openStores } from '../../../src/queue/lmdb-store.js';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js';
 import { expectNothingFor } from '../../helpers/wait-for.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /**
  * Fills a real 4 MB tmpfs with 200 KB messages until LMDB's commit fails. Needs root (mount);
@@ -41,7 +42,7 @@ function mail(n: number): NewMessage {
 }
 
 function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
-  queue = openQueue({ path: join(disk.path, 'queue'), retry, logger, ...extra });
+  queue = openQueue({ storage: storageAt(disk.path), retry, logger, ...extra });
   return queue;
 }
 
@@ -93,9 +94,9 @@ beforeAll(async () => {
 afterEach(async () => {
   await queue?.close();
   queue = undefined;
-  for (const name of ['queue', 'queue-archive', 'archive'])
+  for (const name of ['db', 'queue-archive', 'archive'])
     await rm(join(disk.path, name), { recursive: true, force: true });
-  await rm(join(base, 'queue'), { recursive: true, force: true });
+  await rm(join(base, 'db'), { recursive: true, force: true });
 });
 
 afterAll(async () => {
@@ -180,7 +181,7 @@ describe('LmdbQueue on a full disk', () => {
   it('completes mail whose body cannot be archived (archive disk full): the body stays in the queue', async (ctx) => {
     if (disk.error) ctx.skip(`needs root to mount a 4 MB tmpfs (mount failed: ${disk.error})`);
     // The queue on the roomy temp disk, only the archive on the 4 MB tmpfs.
-    const q = openQueue({ path: join(base, 'queue'), archivePath: join(disk.path, 'archive'), retry, logger });
+    const q = openQueue({ storage: storageAt(base), archivePath: join(disk.path, 'archive'), retry, logger });
     queue = q;
     const ms = [];
     for (let n = 0; n < 8; n++) ms.push(await q.enqueue(mail(n), body(n, 1024 * 1024)));
@@ -197,12 +198,12 @@ describe('LmdbQueue on a full disk', () => {
     await q.close();
     queue = undefined;
     // Some fit in the archive and left the queue, the rest stayed in the queue.
-    const stores = openStores(join(base, 'queue'));
+    const stores = openStores(storageAt(base));
     const inQueue = ms.filter((m) => stores.bodies.doesExist(m.id)).length;
     await closeStores(stores);
     expect(inQueue).toBeGreaterThan(0);
     expect(inQueue).toBeLessThan(ms.length);
-    const again = openQueue({ path: join(base, 'queue'), archivePath: join(disk.path, 'archive'), retry, logger });
+    const again = openQueue({ storage: storageAt(base), archivePath: join(disk.path, 'archive'), retry, logger });
     queue = again;
     ms.forEach((m, n) => expect(again.body(m.id)?.equals(body(n, 1024 * 1024))).toBe(true));
     expect(await again.purgeCompleted(1e15)).toBe(ms.length);

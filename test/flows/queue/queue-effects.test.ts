@@ -1,3 +1,4 @@
+import { storageAt } from '../../helpers/temp-storage.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ let dir: string;
 let queue: LmdbQueue;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-effects-'));
-  queue = openQueue({ path: join(dir, 'queue'), retry, logger });
+  queue = openQueue({ storage: storageAt(dir), retry, logger });
 });
 afterEach(async () => {
   await queue.close();
@@ -87,7 +88,7 @@ describe('writeEffects', () => {
       annotations: [{ queueId: original, note }],
     });
     await expect(write).rejects.toThrow();
-    queue = openQueue({ path: join(dir, 'queue'), retry, logger });
+    queue = openQueue({ storage: storageAt(dir), retry, logger });
     expect(queue.get(copyId)).toBeUndefined();
     expect(queue.annotation(original)).toBeUndefined();
   });

@@ -10,6 +10,7 @@ import { openQueue, type LmdbQueue, type QueueOptions } from '../../../src/queue
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
@@ -18,7 +19,7 @@ let dir: string;
 const opened: LmdbQueue[] = [];
 
 function open(extra: Partial<QueueOptions> = {}): LmdbQueue {
-  const queue = openQueue({ path: join(dir, 'queue'), retry, logger, ...extra });
+  const queue = openQueue({ storage: storageAt(dir), retry, logger, ...extra });
   opened.push(queue);
   return queue;
 }

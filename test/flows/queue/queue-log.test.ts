@@ -9,6 +9,7 @@ import { openStores, closeStores } from '../../../src/queue/lmdb-store.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** The message log side of the queue: retention, headers(), list filters, summary(). */
 const logger = pino({ level: 'silent' });
@@ -22,7 +23,7 @@ let dir: string;
 const opened: LmdbQueue[] = [];
 
 function open(clock = (): number => NOW): LmdbQueue {
-  const queue = openQueue({ path: join(dir, 'queue'), retry, logger, clock });
+  const queue = openQueue({ storage: storageAt(dir), retry, logger, clock });
   opened.push(queue);
   return queue;
 }
@@ -226,7 +227,7 @@ describe('LmdbQueue.summary', () => {
     const m = await queue.enqueue(mail(TODAY + 1_000), rawMail('x'));
     await queue.record(m.id, [delivered()], TODAY + 2_000);
     await queue.close();
-    const stores = openStores(join(dir, 'queue'));
+    const stores = openStores(storageAt(dir));
     await stores.completed.put([TODAY + 2_000, m.id], true); // the old format
     await closeStores(stores);
     expect(open().summary('t1')).toMatchObject({ deliveredToday: 1, bouncedToday: 0 });

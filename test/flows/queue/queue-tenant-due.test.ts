@@ -10,6 +10,7 @@ import { openStores, closeStores } from '../../../src/queue/lmdb-store.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const logger = pino({ level: 'silent' });
 const retry: RetryPolicy = { initialDelayMs: 60_000, maxDelayMs: 60_000, maxAgeMs: 3_600_000, jitter: 0 };
@@ -20,7 +21,7 @@ let dir: string;
 const opened: LmdbQueue[] = [];
 
 function open(): LmdbQueue {
-  const queue = openQueue({ path: join(dir, 'queue'), retry, logger });
+  const queue = openQueue({ storage: storageAt(dir), retry, logger });
   opened.push(queue);
   return queue;
 }
@@ -110,7 +111,7 @@ describe('LmdbQueue per-tenant due reads', () => {
     let queue = open();
     const a = await queue.enqueue(mail(1_000, 't1'), body);
     await queue.close();
-    const stores = openStores(join(dir, 'queue'));
+    const stores = openStores(storageAt(dir));
     await stores.tenantDue.clearAsync();
     await closeStores(stores);
     queue = open();

@@ -132,8 +132,8 @@ describe('Gmail link round trip', () => {
     // At rest the refresh token is sealed: the LMDB file holds no plain token.
     const refresh = fake.requests.filter((r) => r.path === '/token').length;
     expect(refresh).toBeGreaterThan(0);
-    const db = open({ path: join(gw.dataDir, 'gmail'), maxDbs: 4, readOnly: true });
-    const links = db.openDB({ name: 'gmail-links', encoding: 'json' });
+    const db = open({ path: join(gw.dataDir, 'db'), maxDbs: 128, readOnly: true });
+    const links = db.openDB({ name: 'gmail/gmail-links', encoding: 'json' });
     const stored = JSON.stringify(links.get(gw.tenantId));
     await db.close();
     expect(stored).toContain('refreshTokenSealed');

@@ -8,6 +8,7 @@ import type { MxContext } from '../../../src/feedback/mx-context.js';
 import { createMxProcessor } from '../../../src/receive/mx/mx-processor.js';
 import { openMxStores, type MxStores } from '../../../src/feedback/mx-stores.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** The processor over a real LMDB inbox, with a handler that fails on demand. */
 let dir: string;
@@ -23,7 +24,7 @@ const entry = (id: string) => ({
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-mxproc-'));
-  stores = openMxStores(dir);
+  stores = openMxStores(storageAt(dir));
   inbox = createInbox(stores);
 });
 

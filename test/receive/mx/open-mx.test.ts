@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { noMetrics } from '../../../src/core/metrics.js';
 import { openMx, type MxOptions } from '../../../src/receive/mx/open-mx.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 /** When the listener is off; the suppression store is open either way (API and delivery use it). */
 let dir: string;
@@ -21,6 +22,7 @@ function options(raw: Record<string, unknown>): MxOptions {
     throw new Error('not used while the listener is off');
   };
   return {
+    storage: storageAt(dir),
     config: configSchema.parse({ dataDir: dir, ...raw }),
     deriveKey: () => Buffer.alloc(32),
     tls: { key: Buffer.alloc(0), cert: Buffer.alloc(0) },

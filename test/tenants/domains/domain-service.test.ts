@@ -13,6 +13,7 @@ import { recordsToPublish } from '../../../src/tenants/domains/domain-view.js';
 import { createSecretBox } from '../../../src/secrets/secret-box.js';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const logger = pino({ level: 'silent' });
 const INCLUDE = '_spf.send.postbode.test';
@@ -27,7 +28,7 @@ describe('domain service over LMDB and a local DNS server', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-domains-'));
     dns = await startDnsServer({ [INCLUDE]: { TXT: [['v=spf1 ip4:127.0.0.1 -all']] } });
-    store = openDomainStore(join(dir, 'domains'));
+    store = openDomainStore(storageAt(dir));
     service = createDomainService({
       store,
       sealer: createSecretBox(Buffer.alloc(32, 7)),

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeDomainDirectory } from '../../../src/tenants/domains/domain-directory.js';
 import { openDomainStore } from '../../../src/tenants/domains/domain-store.js';
 import { PLATFORM_OWNER, type DomainRecord, type DomainStatus } from '../../../src/tenants/domains/domain-types.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const record = (domain: string, tenantId: string, status: DomainStatus): DomainRecord => ({
   domain,
@@ -36,7 +37,7 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
       await db.put('send.example.test', record('send.example.test', PLATFORM_OWNER, 'active'));
       await old.close();
 
-      const store = openDomainStore(join(dir, 'domains'));
+      const store = openDomainStore(storageAt(dir));
       try {
         expect(store.get('acme.test', 'T1')?.status).toBe('active');
         expect([
@@ -60,14 +61,14 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
         await store.close();
       }
       // Opening again migrates nothing twice.
-      const again = openDomainStore(join(dir, 'domains'));
+      const again = openDomainStore(storageAt(dir));
       expect(again.all(10)).toHaveLength(5);
       await again.close();
     },
   );
 
   it("the first claim to leave pending owns the domain; the owner's removal (or purge) frees it", async () => {
-    const store = openDomainStore(join(dir, 'domains'));
+    const store = openDomainStore(storageAt(dir));
     try {
       await store.insert(record('acme.test', 'T1', 'pending'));
       await store.insert(record('acme.test', 'T2', 'pending'));

@@ -9,6 +9,7 @@ import { createGmailPlanner, NOT_LINKED_REPLY } from '../../../src/tenants/gmail
 import { gmailTokenContext, openGmailStore, type GmailStore } from '../../../src/tenants/gmail/gmail-store.js';
 import type { GoogleApi, OAuthClient } from '../../../src/transports/gmail/google-api.js';
 import { replyOf, replyMatching } from '../../helpers/smtp-replies.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const DAY = 24 * 3600_000;
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -34,7 +35,7 @@ describe('Gmail planner and alias refresh', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-plan-'));
-    store = openGmailStore(dir);
+    store = openGmailStore(storageAt(dir));
   });
   afterAll(async () => {
     await store.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextUtcMidnight, openGmailStore, type GmailStore } from '../../../src/tenants/gmail/gmail-store.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const NOON = Date.UTC(2026, 10, 28, 12, 0, 0);
 
@@ -11,7 +12,7 @@ describe('Gmail store (LMDB)', () => {
   let store: GmailStore;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-'));
-    store = openGmailStore(dir);
+    store = openGmailStore(storageAt(dir));
   });
   afterAll(async () => {
     await store.close();

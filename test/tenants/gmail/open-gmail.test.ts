@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { callbackUrl, openGmail } from '../../../src/tenants/gmail/open-gmail.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const secrets = {
   seal: (p: string) => `sealed:${p}`,
@@ -34,7 +35,7 @@ describe('openGmail', () => {
       defaultDailyLimit: 2000,
     });
     expect(callbackUrl(config)).toBe('http://localhost:8080/oauth/google/callback');
-    const gmail = await openGmail(config, secrets, logger, Date.now, () => 'gmail');
+    const gmail = await openGmail(storageAt(dir), config, secrets, logger, Date.now, () => 'gmail');
     try {
       expect(gmail.planner).toBeUndefined();
       expect(gmail.transport).toBeUndefined();
@@ -64,7 +65,9 @@ describe('openGmail', () => {
         apiRootUrl: `${fake}/`,
       },
     });
-    const gmail = await openGmail(config, secrets, logger, Date.now, (t) => (t === 'G' ? 'gmail' : 'forwarding'));
+    const gmail = await openGmail(storageAt(dir), config, secrets, logger, Date.now, (t) =>
+      t === 'G' ? 'gmail' : 'forwarding',
+    );
     try {
       expect(gmail.google?.urls).toHaveLength(5);
       for (const url of gmail.google?.urls ?? []) expect(new URL(url).hostname).toBe('127.0.0.1');

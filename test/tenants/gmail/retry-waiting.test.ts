@@ -8,6 +8,7 @@ import { retryWaitingForLink } from '../../../src/tenants/gmail/retry-waiting.js
 import { openQueue } from '../../../src/queue/lmdb-queue.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
 import { replyLine } from '../../../src/core/smtp-reply.js';
+import { storageAt } from '../../helpers/temp-storage.js';
 
 const logger = pino({ level: 'silent' });
 type Queue = ReturnType<typeof openQueue>;
@@ -18,7 +19,7 @@ describe('retryWaitingForLink', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-gmail-retry-'));
     queue = openQueue({
-      path: join(dir, 'queue'),
+      storage: storageAt(dir),
       retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, maxAgeMs: 86_400_000, jitter: 0 },
       logger,
     });

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import type { Storage } from '../../../store/storage.js';
 import type { Router } from 'express';
 import { openAuditLog, type AuditLog } from '../../audit/audit-log.js';
 import { ensureAdminToken, envAdminToken } from '../../auth/admin-token.js';
@@ -10,7 +10,8 @@ import { createApiV1Router } from './router.js';
 
 /** ApiDeps without the stores this module opens itself, plus where to open them. */
 export type ConfigApiOptions = Omit<ApiDeps, 'tokens' | 'audit' | 'envAdmin'> & {
-  readonly dataDir: string;
+  /** The storage the API's own stores (tokens `auth/…`, the audit log `audit/…`) open in. */
+  readonly storage: Storage;
   /** POSTBODE_ADMIN_TOKEN; when unset an admin token is generated at the first start and logged once. */
   readonly adminToken?: string;
   /** Audit entries older than this are purged hourly; 0 or absent keeps them. */
@@ -27,20 +28,20 @@ export interface ConfigApi {
 }
 
 /**
- * Opens the API's own stores (`<dataDir>/auth` for tokens, `<dataDir>/audit`), makes sure
+ * Opens the API's own stores (tokens and the audit log, in the storage), makes sure
  * an admin token exists, and builds the /api/v1 router. The composition root calls this once.
  */
 export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> {
   const envAdmin = envAdminToken(opts.adminToken);
-  const tokens = openTokenStore(join(opts.dataDir, 'auth'));
-  const audit = openAuditLog(join(opts.dataDir, 'audit'));
+  const tokens = openTokenStore(opts.storage);
+  const audit = openAuditLog(opts.storage);
   try {
     await ensureAdminToken({ store: tokens, env: envAdmin, logger: opts.logger, clock: opts.clock });
   } catch (err) {
     await Promise.all([tokens.close(), audit.close()]);
     throw err;
   }
-  const { dataDir: _dataDir, adminToken: _adminToken, auditRetentionMs, ...deps } = opts;
+  const { storage: _storage, adminToken: _adminToken, auditRetentionMs, ...deps } = opts;
   const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
   const sweeper: RetentionSweeper | undefined = auditRetentionMs
     ? startRetentionSweeper(

@@ -1,0 +1,47 @@
+import type { Database, RootDatabase } from 'lmdb';
+import type { Storage } from './storage.js';
+
+/**
+ * One document per tenant: the need of every per-tenant settings store (limits, content …).
+ * The seam a second engine implements (a row per tenant); test/store/tenant-documents-contract.ts
+ * is what an implementation must pass: a tenant sees only its own document, a write is whole or
+ * not at all, and a failed commit (disk full) leaves the last good document readable.
+ */
+export interface TenantDocuments<T> {
+  /** The tenant's document, or undefined when it has none. */
+  get(tenantId: string): T | undefined;
+  /** Replaces the tenant's document; resolves once committed, rejects (nothing changed) when the write fails. */
+  put(tenantId: string, doc: T): Promise<void>;
+  /** Removes the tenant's document; true when there was one. */
+  remove(tenantId: string): Promise<boolean>;
+  /** Tenants that have a document (the tenant purge looks for deleted ones). */
+  tenantIds(): Iterable<string>;
+  close(): Promise<void>;
+}
+
+/** The LMDB implementation: a named database `<owner>/<name>` keyed by tenant id, JSON values. */
+export function openTenantDocuments<T>(storage: Storage, owner: string, name: string): TenantDocuments<T> {
+  return tenantDocumentsIn<T>(storage.open(owner), name);
+}
+
+/** The same, for a store that keeps more databases in its owner view (`root`), closed with it. */
+export function tenantDocumentsIn<T>(root: RootDatabase, name: string): TenantDocuments<T> {
+  const db: Database<T, string> = root.openDB({ name, encoding: 'json' });
+  return {
+    get: (tenantId) => db.get(tenantId),
+    async put(tenantId, doc) {
+      await db.put(tenantId, doc);
+    },
+    // lmdb's remove resolves true whether or not the key was there: look in the same transaction.
+    remove: (tenantId) =>
+      root.transaction(() => {
+        if (!db.doesExist(tenantId)) return false;
+        void db.remove(tenantId);
+        return true;
+      }),
+    tenantIds: () => db.getKeys(),
+    async close() {
+      await root.close();
+    },
+  };
+}
