@@ -114,15 +114,14 @@ export async function startGateway(
     { messages: queue, notify: () => delivery.notify() },
     metrics,
   );
-  // Each route kind's transport: the platform's table, and the suppression list's refusals.
+  // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
-  transports.registerDefault(
-    buildTransports(config, logger, {
-      mailbox,
-      gmail: gmail.transport,
-      ...ownServerHealth(senderSettings, clock, logger),
-    }),
-  );
+  const platformTransports = buildTransports(config, logger, {
+    mailbox,
+    gmail: gmail.transport,
+    ...ownServerHealth(senderSettings, clock, logger),
+  });
+  for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.

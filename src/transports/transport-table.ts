@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { CaptureMailbox } from '../core/dev-mailbox.js';
 import type { Logger } from '../core/logger.js';
-import type { Route, Transport } from '../core/types.js';
-import type { TransportTable } from '../core/transport-registry.js';
+import type { Transport } from '../core/types.js';
+import type { RouteKind } from '../core/transport-registry.js';
 import { createCaptureTransport } from './capture/capture.js';
 import { configuredTargetGuard } from './egress/target-guard.js';
 import { createDirectMxTransport, systemResolver } from './smtp/direct-mx.js';
@@ -11,8 +11,8 @@ import { createSmarthostTransport } from './smtp/smarthost.js';
 import { configuredTenantHops } from './smtp/tenant-hop.js';
 import { createRelayTransport, type RelayTransportOptions } from './smtp/tenant-smtp.js';
 
-/** The transport for a route, and every transport built (to close them at stop). */
-export type { TransportTable };
+/** The transports built, by the route kind each one sends (the composition root registers each). */
+export type TransportsByKind = ReadonlyMap<RouteKind, Transport>;
 
 export interface TransportTableParts {
   /** Given in capture mode: the dev mailbox the capture transport writes to. */
@@ -24,8 +24,8 @@ export interface TransportTableParts {
   readonly onHopOk: RelayTransportOptions['onHopOk'];
 }
 
-/** Builds the transports the config asks for; a route without one throws when it is asked for. */
-export function buildTransports(config: Config, logger: Logger, parts: TransportTableParts): TransportTable {
+/** Builds the transports the config asks for, only those: a route kind left out has no transport. */
+export function buildTransports(config: Config, logger: Logger, parts: TransportTableParts): TransportsByKind {
   const d = config.delivery;
   const timeouts = { connectTimeoutMs: d.connectTimeoutMs, sendTimeoutMs: d.sendTimeoutMs };
   const capture = parts.mailbox ? createCaptureTransport(parts.mailbox) : undefined;
@@ -57,14 +57,12 @@ export function buildTransports(config: Config, logger: Logger, parts: Transport
     onHopFailure: parts.onHopFailure,
     onHopOk: parts.onHopOk,
   });
-  const gmail = parts.gmail;
-  const table = (route: Route): Transport => {
-    if (route.kind === 'relay') return relay;
-    if (route.kind === 'gmail' && gmail) return gmail;
-    const t = route.kind === 'capture' ? capture : route.kind === 'smarthost' ? smarthost : direct;
-    if (!t) throw new Error(`no transport configured for route ${route.kind}`);
-    return t;
-  };
-  table.all = () => [capture, smarthost, direct, relay, gmail].filter((t): t is Transport => t !== undefined);
-  return table;
+  const built: Array<[RouteKind, Transport | undefined]> = [
+    ['capture', capture],
+    ['smarthost', smarthost],
+    ['direct', direct],
+    ['relay', relay],
+    ['gmail', parts.gmail],
+  ];
+  return new Map(built.filter((entry): entry is [RouteKind, Transport] => entry[1] !== undefined));
 }
