@@ -1,3 +1,4 @@
+import type { EffectsStore, PlanEffects } from '../../src/core/effects.js';
 import { GatewayError } from '../../src/core/gateway-error.js';
 import {
   DUE_STATUSES,
@@ -9,6 +10,7 @@ import {
   type RecipientResult,
   type TenantDueQueue,
 } from '../../src/core/types.js';
+import { encodeAnnotation } from '../../src/queue/annotations.js';
 import { applyExpiry, applyResults, isPending, newRecord } from '../../src/queue/records.js';
 import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
 
@@ -29,12 +31,14 @@ const byTimeThenId = (a: [number, QueuedMessage], b: [number, QueuedMessage]): n
  * own record rules (src/queue/records.ts) and a fixed retry delay, but nothing is durable:
  * integration tests use the real LMDB queue.
  */
-export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases, Countable {
+export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases, EffectsStore, Countable {
   readonly messages = new Map<string, QueuedMessage>();
+  /** Annotations as JSON bytes, like LmdbQueue's: read back as written, never the caller's object. */
+  readonly annotations = new Map<string, Buffer>();
   /** Ids with an attempt in flight (AttemptLeases), for tests to look at. */
   readonly leased = new Set<string>();
   readonly bodies = new Map<string, Buffer>();
-  /** Resolve before enqueue resolves; tests replace it to hold or fail the "sync". */
+  /** Resolve before enqueue and writeEffects resolve; tests replace it to hold or fail the "sync". */
   beforeDurable: () => Promise<void> = async () => undefined;
   private readonly retry: RetryPolicy;
 
@@ -49,6 +53,25 @@ export class MemoryQueue implements MessageQueue, TenantDueQueue, AttemptLeases,
     this.messages.set(message.id, stored);
     this.bodies.set(message.id, copy);
     return stored;
+  }
+
+  /** Encodes every note first (one that is not JSON fails the write), then writes all after the "sync". */
+  async writeEffects(effects: PlanEffects): Promise<readonly QueuedMessage[]> {
+    const notes = effects.annotations.map(encodeAnnotation);
+    if (effects.copies.length === 0 && notes.length === 0) return [];
+    await this.beforeDurable();
+    const inserted: QueuedMessage[] = [];
+    for (const copy of effects.copies.filter((c) => !this.messages.has(c.message.id))) {
+      inserted.push(this.save(newRecord(copy.message, copy.raw.length)));
+      this.bodies.set(copy.message.id, Buffer.from(copy.raw));
+    }
+    for (const n of notes) this.annotations.set(n.queueId, n.bytes);
+    return inserted;
+  }
+
+  annotation<T extends object>(queueId: string): T | undefined {
+    const bytes = this.annotations.get(queueId);
+    return bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as T);
   }
 
   get(id: string): QueuedMessage | undefined {

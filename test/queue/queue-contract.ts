@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EffectsStore } from '../../src/core/effects.js';
 import { isGatewayError } from '../../src/core/gateway-error.js';
 import { newQueueId } from '../../src/core/ids.js';
 import type {
@@ -10,9 +11,14 @@ import type {
   TenantDueQueue,
 } from '../../src/core/types.js';
 import { replyOf } from '../helpers/smtp-replies.js';
+import { effectsCases } from './effects-contract.js';
 
-/** What delivery (scheduler.ts) and the tenant API (countPending) need from any queue. */
-export type ContractQueue = MessageQueue & TenantDueQueue & AttemptLeases & Pick<MessageLog, 'countPending'>;
+/** What delivery (scheduler.ts), the pipeline's effects and the tenant API (countPending) need from any queue. */
+export type ContractQueue = MessageQueue &
+  TenantDueQueue &
+  AttemptLeases &
+  EffectsStore &
+  Pick<MessageLog, 'countPending'>;
 
 export interface OpenedQueue {
   readonly queue: ContractQueue;
@@ -326,5 +332,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       queue.unlease(stored.id);
       expect(queue.get(stored.id)).toStrictEqual(stored);
     });
+
+    effectsCases(() => queue);
   });
 }

@@ -10,7 +10,8 @@ import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 
 /**
  * The pipeline's effects (accountant copies, annotations) are written by the queue in one
- * LMDB transaction: both or neither. Real LMDB in a temporary directory.
+ * LMDB transaction: both or neither. Real LMDB in a temporary directory. What every queue does
+ * with them is in the queue contract (test/queue/effects-contract.ts); this is LMDB's own failure.
  */
 const logger = pino({ level: 'silent' });
 const retry = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
@@ -45,42 +46,6 @@ const copyId = newQueueId(T + 1);
 const note = { documentType: 'invoice', language: 'nl', lint: [], at: T };
 
 describe('writeEffects', () => {
-  it('writes the copy and the annotation together, durable; the copy is queued like any message', async () => {
-    const written = await queue.writeEffects({
-      copies: [{ message: mail(copyId), raw: Buffer.from('copy bytes') }],
-      annotations: [{ queueId: original, note }],
-    });
-    expect(written.map((m) => m.id)).toEqual([copyId]);
-    expect(queue.get(copyId)?.recipients.map((r) => [r.address, r.status])).toEqual([['acct@x.test', 'queued']]);
-    expect(queue.body(copyId)?.toString()).toBe('copy bytes');
-    expect(queue.annotation(original)).toEqual(note);
-    expect(queue.due(T + 10, 10, new Set()).map((m) => m.id)).toEqual([copyId]);
-    expect(queue.depth().messages).toBe(1);
-  });
-
-  it('leaves a copy already queued as it is (a retry built it again) and still writes the annotation', async () => {
-    await queue.writeEffects({ copies: [{ message: mail(copyId), raw: Buffer.from('first') }], annotations: [] });
-    const again = await queue.writeEffects({
-      copies: [{ message: mail(copyId), raw: Buffer.from('second') }],
-      annotations: [{ queueId: original, note }],
-    });
-    expect(again).toEqual([]);
-    expect(queue.body(copyId)?.toString()).toBe('first');
-    expect(queue.annotation(original)).toEqual(note);
-    expect(queue.depth().messages).toBe(1);
-  });
-
-  it('writes neither when one part cannot be written (a note that is not JSON)', async () => {
-    const write = queue.writeEffects({
-      copies: [{ message: mail(copyId), raw: Buffer.from('copy') }],
-      annotations: [{ queueId: original, note: { at: 1n } }],
-    });
-    await expect(write).rejects.toMatchObject({ code: 'E_INVALID' });
-    expect(queue.get(copyId)).toBeUndefined();
-    expect(queue.annotation(original)).toBeUndefined();
-    expect(queue.depth().messages).toBe(0);
-  });
-
   it('writes neither on a closed queue', async () => {
     await queue.close();
     const write = queue.writeEffects({
