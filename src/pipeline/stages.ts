@@ -21,7 +21,6 @@ import { ACCOUNTANT_COPY_HEADER, buildAccountantMessage } from './copies/sender-
 import { forwardingLocalPart, linkedMailbox } from '../tenants/ownership/sender-guard.js';
 import { findFields, joinMessage, splitMessage, type HeaderedMessage } from '../mime/index.js';
 import { applySenderIdentity } from './sender/sender-identity.js';
-import type { ContentAnnotation } from './content/content-settings-store.js';
 import { trackedCopies, trackingWanted } from './tracking/tracking-stage.js';
 import type { Draft, Effect, Stage } from './draft.js';
 
@@ -40,29 +39,15 @@ export const contentStage: Stage = async (draft, deps) => {
     trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, draft.mode, draft.isCopy);
   const lead =
     pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
-  const notes: Effect[] = [];
-  const content =
-    deps.content && !draft.isCopy
-      ? await applyContent({ ...deps.content, store: collecting(deps.content.store, notes) }, message, body, {
-          recipient: lead,
-        })
-      : undefined;
+  const outcome =
+    deps.content && !draft.isCopy ? await applyContent(deps.content, message, body, { recipient: lead }) : undefined;
+  const content = outcome?.rendered;
   const split = hide(deps, content ? splitMessage(content.raw) : draft.split);
-  return { ...draft, tracking, content, split, effects: [...draft.effects, ...notes] };
+  const effects: readonly Effect[] = outcome
+    ? [...draft.effects, { kind: 'annotate', queueId: message.id, note: outcome.note }]
+    : draft.effects;
+  return { ...draft, tracking, content, split, effects };
 };
-
-/** The content store as the content stage sees it: reads go through, annotations become effects. */
-function collecting(
-  store: NonNullable<PipelineDeps['content']>['store'],
-  into: Effect[],
-): NonNullable<PipelineDeps['content']>['store'] {
-  return {
-    get: (tenantId) => store.get(tenantId),
-    annotate: async (queueId: string, note: ContentAnnotation) => {
-      into.push({ kind: 'annotate', queueId, note });
-    },
-  };
-}
 
 /** The From, Sender, Reply-To that leave; Gmail mode asks the linked account (a missing or broken link defers here). */
 export const identityStage: Stage = async (draft, deps) => {

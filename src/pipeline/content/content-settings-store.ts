@@ -6,9 +6,10 @@ import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
 
 /**
- * Content settings per tenant (`content/…` in the storage), plus one small annotation per rendered
- * message (what the content stage detected), shown by GET /messages/:id. Read per message
- * and never cached in the process, like the sender settings store.
+ * Content settings per tenant (`content/…` in the storage), read per message and never cached in
+ * the process, like the sender settings store. The content stage's annotations are written by the
+ * queue (one of the pipeline's effects); `annotation` reads the ones this store kept before that,
+ * still shown by GET /messages/:id.
  */
 export interface StoredContentSettings {
   /**
@@ -43,7 +44,6 @@ export interface ContentSettingsReader {
 
 export interface ContentSettingsStore extends ContentSettingsReader {
   put(tenantId: string, value: StoredContentSettings): Promise<StoredContentSettings>;
-  annotate(queueId: string, note: ContentAnnotation): Promise<void>;
   remove(tenantId: string): Promise<void>;
   /**
    * Tenants with stored settings (the tenant purge looks for deleted ones). Annotations are per message, not per
@@ -65,9 +65,6 @@ export function openContentSettingsStore(storage: Storage): ContentSettingsStore
         throw new GatewayError('E_INVALID', 'content settings must be an object');
       await settings.put(tenantId, value);
       return value;
-    },
-    async annotate(queueId, note) {
-      await notes.put(queueId, note);
     },
     async remove(tenantId) {
       await settings.remove(tenantId);

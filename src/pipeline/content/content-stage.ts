@@ -22,7 +22,7 @@ import { lintMessage } from './spam-lint.js';
  * never loses or blocks an invoice.
  */
 export interface ContentStageDeps {
-  readonly store: Pick<ContentSettingsStore, 'get' | 'annotate'>;
+  readonly store: Pick<ContentSettingsStore, 'get'>;
   readonly logger: Logger;
   readonly clock: Clock;
   /** Domain of the platform sending address, for the spam lint's link check. */
@@ -35,6 +35,14 @@ export interface RenderedContent {
   readonly raw: Buffer;
   /** The tenant's detection, when its content settings are on: the accountant decision reuses it. */
   readonly detection?: Detection;
+}
+
+/** What the content stage did with one message: the rendering, and its note for the message log. */
+export interface ContentOutcome {
+  /** Undefined after a rendering failure: the legacy message goes out as it came. */
+  readonly rendered?: RenderedContent;
+  /** The caller has it written (an effect of the pipeline): this function does no I/O of its own. */
+  readonly note: ContentAnnotation;
 }
 
 /**
@@ -60,16 +68,16 @@ export function contentActive(stored: StoredContentSettings | undefined): stored
 }
 
 /**
- * The rendered message, or undefined when the stored bytes go out as they are (content off,
- * or a failure). `recipient` decides the language: the first client recipient, as all
- * copies share one rendering.
+ * The rendered message and its note; only the note after a failure (the stored bytes go out as
+ * they are); undefined when content is off (nothing parsed, nothing noted). `recipient` decides
+ * the language: the first client recipient, as all copies share one rendering.
  */
 export async function applyContent(
   deps: ContentStageDeps,
   message: QueuedMessage,
   body: Buffer,
   opts: { readonly recipient: string },
-): Promise<RenderedContent | undefined> {
+): Promise<ContentOutcome | undefined> {
   const stored = deps.store.get(message.tenantId);
   if (!contentActive(stored)) return undefined;
   try {
@@ -83,14 +91,16 @@ export async function applyContent(
       );
     const { language } = chooseLanguage(detection, opts.recipient, settings);
     const rendered = await render(parsed, settings, detection, language);
-    await annotate(deps, message, annotation(deps, detection, rendered.composed));
-    return { ...rendered, detection };
+    return {
+      rendered: { ...rendered, detection },
+      note: noted(deps, message, annotation(deps, detection, rendered.composed)),
+    };
   } catch (err) {
     deps.logger.error(
       { queueId: message.id, tenantId: message.tenantId, err },
       'content rendering failed; the message goes out as it came',
     );
-    await annotate(deps, message, {
+    const note: ContentAnnotation = {
       documentType: 'other',
       language: '',
       subjectFrom: 'legacy',
@@ -98,8 +108,8 @@ export async function applyContent(
       lint: [],
       failed: errorText(err),
       at: deps.clock(),
-    });
-    return undefined;
+    };
+    return { note: noted(deps, message, note) };
   }
 }
 
@@ -132,22 +142,18 @@ function annotation(deps: ContentStageDeps, detection: Detection, composed: Comp
   };
 }
 
-/** The annotation is for the log only: failing to write it never stops the message. */
-async function annotate(deps: ContentStageDeps, message: QueuedMessage, note: ContentAnnotation): Promise<void> {
-  try {
-    await deps.store.annotate(message.id, note);
-    deps.logger.info(
-      {
-        queueId: message.id,
-        documentType: note.documentType,
-        documentNumber: note.documentNumber,
-        failed: note.failed !== undefined,
-      },
-      'content rendered',
-    );
-  } catch (err) {
-    deps.logger.error({ queueId: message.id, err }, 'could not record the content annotation');
-  }
+/** Logs what the note says, and gives it back. */
+function noted(deps: ContentStageDeps, message: QueuedMessage, note: ContentAnnotation): ContentAnnotation {
+  deps.logger.info(
+    {
+      queueId: message.id,
+      documentType: note.documentType,
+      documentNumber: note.documentNumber,
+      failed: note.failed !== undefined,
+    },
+    'content rendered',
+  );
+  return note;
 }
 
 function errorText(err: unknown): string {

@@ -108,7 +108,6 @@ function start(): void {
   closing.push(() => transport.close());
   const content = {
     get: () => ({ enabled: true, settings: contentSettingsSchema.parse({}), updatedAt: 1 }),
-    annotate: async () => undefined,
   };
   const plan = createPipeline(
     {

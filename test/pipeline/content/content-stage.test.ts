@@ -5,23 +5,15 @@ import { describe, expect, it } from 'vitest';
 import type { QueuedMessage } from '../../../src/core/types.js';
 import { applyContent, contentActive, type ContentStageDeps } from '../../../src/pipeline/content/content-stage.js';
 import { contentSettingsSchema } from '../../../src/pipeline/content/content-settings.js';
-import type { ContentAnnotation, StoredContentSettings } from '../../../src/pipeline/content/content-settings-store.js';
+import type { StoredContentSettings } from '../../../src/pipeline/content/content-settings-store.js';
 
 const FIXTURE = new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url);
 const HTML_FIXTURE = new URL('../../fixtures/content/legacy-html-fr.eml', import.meta.url);
 const message = { id: 'Q1', tenantId: 'T1' } as QueuedMessage;
 
-function deps(
-  stored: StoredContentSettings | undefined,
-  notes: Map<string, ContentAnnotation> = new Map(),
-): ContentStageDeps {
+function deps(stored: StoredContentSettings | undefined): ContentStageDeps {
   return {
-    store: {
-      get: () => stored,
-      annotate: async (id, note) => {
-        notes.set(id, note);
-      },
-    },
+    store: { get: () => stored },
     logger: pino({ level: 'silent' }),
     clock: () => 1000,
   };
@@ -41,21 +33,18 @@ describe('content stage', () => {
   });
 
   it('passes the message through untouched (not parsed) when off', async () => {
-    // Not a mail at all: parsing would still "work", so the proof is that nothing is recorded and undefined comes back.
-    const notes = new Map<string, ContentAnnotation>();
+    // Not a mail at all: parsing would still "work", so the proof is that undefined (no note either) comes back.
     expect(
-      await applyContent(deps(undefined, notes), message, Buffer.from('garbage'), { recipient: 'a@b.example' }),
+      await applyContent(deps(undefined), message, Buffer.from('garbage'), { recipient: 'a@b.example' }),
     ).toBeUndefined();
     expect(
-      await applyContent(deps({ ...on({}), enabled: false }, notes), message, Buffer.from('x'), {
+      await applyContent(deps({ ...on({}), enabled: false }), message, Buffer.from('x'), {
         recipient: 'a@b.example',
       }),
     ).toBeUndefined();
-    expect(notes.size).toBe(0);
   });
 
-  it('renders the subject template and text, keeps addresses, ids and trace headers, and annotates', async () => {
-    const notes = new Map<string, ContentAnnotation>();
+  it('renders the subject template and text, keeps addresses, ids and trace headers, with a note', async () => {
     const raw = Buffer.concat([Buffer.from('Received: from x by gw (Postbode) id Q1\r\n'), await readFile(FIXTURE)]);
     const stored = on({
       companyName: 'Jansen',
@@ -64,7 +53,8 @@ describe('content stage', () => {
       defaultTexts: { invoice: 'F' },
       body: { invoice: 'replace' },
     });
-    const out = await applyContent(deps(stored, notes), message, raw, { recipient: 'piet@klant.example' });
+    const outcome = await applyContent(deps(stored), message, raw, { recipient: 'piet@klant.example' });
+    const out = outcome?.rendered;
     const parsed = await simpleParser(out!.raw);
     expect(parsed.subject).toBe('Factuur 2024-0012');
     expect(parsed.text).toContain('Beste Piet Pieters,');
@@ -72,7 +62,7 @@ describe('content stage', () => {
     expect(out!.raw.toString('latin1')).toMatch(/^Received: from x by gw \(Postbode\) id Q1\r\n/);
     expect(out!.raw.toString('latin1')).not.toMatch(/^X-Mailer:/m);
     expect(out!.composed.html).toContain('Jansen');
-    expect(notes.get('Q1')).toMatchObject({
+    expect(outcome?.note).toMatchObject({
       documentType: 'invoice',
       documentNumber: '2024-0012',
       subjectFrom: 'template',
@@ -84,19 +74,16 @@ describe('content stage', () => {
   it(
     'leaves legacy HTML to the tracking stage: ' + 'content off means nothing rendered, even with an HTML part',
     async () => {
-      const notes = new Map<string, ContentAnnotation>();
       expect(
-        await applyContent(deps(undefined, notes), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' }),
+        await applyContent(deps(undefined), message, await readFile(HTML_FIXTURE), { recipient: 'a@b.example' }),
       ).toBeUndefined();
-      expect(notes.size).toBe(0);
     },
   );
 
   it('a rendering failure sends the legacy message as it came and says so in the annotation', async () => {
-    const notes = new Map<string, ContentAnnotation>();
     const broken = { enabled: true, settings: {} as never, updatedAt: 1 };
-    const out = await applyContent(deps(broken, notes), message, await readFile(FIXTURE), { recipient: 'a@b.example' });
-    expect(out).toBeUndefined();
-    expect(notes.get('Q1')?.failed).toBeTruthy();
+    const out = await applyContent(deps(broken), message, await readFile(FIXTURE), { recipient: 'a@b.example' });
+    expect(out?.rendered).toBeUndefined();
+    expect(out?.note.failed).toBeTruthy();
   });
 });
