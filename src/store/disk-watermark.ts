@@ -24,7 +24,7 @@ export interface DiskWatermark {
 }
 
 /** What the listeners need: refuse while below, and re-sample at once after a failed write. */
-export type DiskSpace = Pick<DiskWatermark, 'below' | 'check'>;
+export type DiskSpace = Pick<DiskWatermark, 'below' | 'check' | 'freeBytes'>;
 
 export interface DiskWatermarkOptions {
   readonly path: string;

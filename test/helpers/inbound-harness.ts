@@ -1,3 +1,4 @@
+import type { DiskSpace } from '../../src/store/disk-watermark.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,8 @@ export interface StartOptions {
   readonly verifyPassword?: PasswordVerifier;
   readonly queue?: MemoryQueue;
   readonly clock?: () => number;
+  /** The free-space watermark the listener reads (none: no watermark). */
+  readonly disk?: DiskSpace;
 }
 
 export const HOSTNAME = 'mx.postbode.test';
@@ -111,6 +114,7 @@ export async function startInbound(opts: StartOptions): Promise<Running> {
       clock: opts.clock ?? (() => Date.now()),
       onQueued: (m) => queued.push(m),
       ...(opts.verifyPassword ? { verifyPassword: opts.verifyPassword } : {}),
+      ...(opts.disk ? { disk: opts.disk } : {}),
     },
     { implicitTls: opts.implicitTls ?? false },
   );

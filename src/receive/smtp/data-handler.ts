@@ -127,7 +127,7 @@ async function enqueue(
     );
     return await deps.queue.enqueue(message, processed.message);
   } catch (err) {
-    const full = isGatewayError(err, 'E_STORAGE_FULL');
+    const full = isGatewayError(err, 'E_STORAGE_FULL') || (await noRoomLeft(deps.disk, err, processed.message.length));
     if (full) void deps.disk?.check(); // the next MAIL FROM is refused without another failed write
     deps.logger.error(
       { ...session.log, queueId: id, err },
@@ -142,6 +142,21 @@ async function enqueue(
     );
   }
 }
+
+/**
+ * A failed write whose cause lmdb did not name in time (on a busy machine its commitError can come
+ * late, see store/storage-errors.ts) is a full disk when a fresh sample of the filesystem has no
+ * room left for this message: the client should hear 452 (no room now) rather than 451.
+ */
+async function noRoomLeft(disk: DiskSpace | undefined, err: unknown, size: number): Promise<boolean> {
+  if (!disk || !isGatewayError(err, 'E_STORAGE')) return false;
+  await disk.check();
+  const free = disk.freeBytes();
+  return free !== undefined && free < 2 * size + NO_ROOM_MARGIN_BYTES;
+}
+
+/** LMDB writes whole pages and grows its file in steps: below this much free space a write is likely to fail. */
+const NO_ROOM_MARGIN_BYTES = 1024 * 1024;
 
 function refusal(deps: DataDeps, session: DataSession, reply: SmtpReply, reason: string, log = true): SmtpError {
   deps.metrics.rejected(reason);

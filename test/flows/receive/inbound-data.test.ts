@@ -1,3 +1,4 @@
+import type { DiskSpace } from '../../../src/store/disk-watermark.js';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/gateway-error.js';
 import { hasBareLineEnding } from '../../../src/mime/line-endings.js';
@@ -240,6 +241,34 @@ describe('durable before 250', () => {
     expect((await c.reply()).code).toBe(250);
     expect(running.queued.map((m) => m.subject)).toEqual(['two']);
     expect(running.metrics.rejections).toEqual(['storage-full']);
+  });
+
+  it('answers 452 4.3.1 for a failed write without a named cause when a fresh sample shows the disk full', async () => {
+    // lmdb names the cause of a failed commit late on a busy machine; the filesystem itself says it is full.
+    let free = 10_000;
+    let checks = 0;
+    const disk: DiskSpace = {
+      below: () => false,
+      check: async () => {
+        checks++;
+      },
+      freeBytes: () => free,
+    };
+    const queue = new MemoryQueue();
+    queue.beforeDurable = async () => {
+      throw new GatewayError('E_STORAGE', 'commit failed');
+    };
+    const running = await inbound.start({ tenants, queue, disk });
+    const c = await inbound.open(running.port);
+    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: one\r\n\r\nx')).last).toMatch(
+      /^452 4\.3\.1 /,
+    );
+    expect(checks).toBeGreaterThanOrEqual(1);
+    free = 10 * 1024 * 1024 * 1024;
+    expect((await c.send('a@office.example', ['b@example.com'], 'Subject: two\r\n\r\nx')).last).toMatch(
+      /^451 4\.3\.0 /,
+    );
+    expect(running.metrics.rejections).toEqual(['storage-full', 'local-error']);
   });
 
   it('answers 451 4.3.0 for any other storage error', async () => {
