@@ -3,9 +3,9 @@ import type { Database, RootDatabase } from 'lmdb';
 import { openLmdbEnv } from '../store/lmdb-env.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
-import { headerText } from './header-text.js';
 import { guardBatch } from '../store/lmdb-close.js';
 import { toStorageError } from '../store/storage-errors.js';
+import type { BlobStore } from '../store/blob-store.js';
 
 /**
  * Bodies of finished messages, in an LMDB environment of their own.
@@ -22,7 +22,7 @@ import { toStorageError } from '../store/storage-errors.js';
  * put resolves only once its commit is fsynced (no separate flush promise, which lmdb-js may
  * never settle after a failed batch; see FailureSignal).
  */
-export class BodyArchive {
+export class BodyArchive implements BlobStore {
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -47,7 +47,7 @@ export class BodyArchive {
    * caller then keeps the body in the queue). Never rejects. Puts issued in one event turn
    * share one commit and fsync. Idempotent: the same id stores the same bytes again.
    */
-  async store(id: string, body: Buffer): Promise<boolean> {
+  async put(id: string, body: Buffer): Promise<boolean> {
     try {
       const written = this.bodies.put(id, body);
       guardBatch(this.root);
@@ -68,10 +68,10 @@ export class BodyArchive {
     return this.bodies.get(id);
   }
 
-  /** Header text of an archived body, reading only its first pages (see headerText). */
-  headers(id: string): string | undefined {
+  /** getBinaryFast lends lmdb's buffer until the next read: only the pages `read` touches fault in. */
+  peek<R>(id: string, read: (bytes: Buffer) => R): R | undefined {
     const raw = this.bodies.getBinaryFast(id);
-    return raw === undefined ? undefined : headerText(raw);
+    return raw === undefined ? undefined : read(raw);
   }
 
   /**

@@ -50,6 +50,7 @@ import { applyExpiry, applyResults, newRecord } from './records.js';
 import { keepRenderedIn, readRendered } from './rendered-records.js';
 import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { RetryPolicy } from './retry-schedule.js';
+import type { BlobStore } from '../store/blob-store.js';
 import { toStorageError } from '../store/storage-errors.js';
 import { guardBatch } from '../store/lmdb-close.js';
 import type { Storage } from '../store/storage.js';
@@ -86,7 +87,7 @@ const PURGE_MAX_ROUNDS = 10_000;
 export function openQueue(options: QueueOptions): LmdbQueue {
   const stores = openStores(options.storage);
   const archivePath = options.archivePath ?? join(options.storage.dataDir, 'queue-archive');
-  let archive: BodyArchive;
+  let archive: BlobStore;
   try {
     archive = BodyArchive.open(archivePath, options.logger);
   } catch (err) {
@@ -119,7 +120,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
 
   constructor(
     private readonly stores: QueueStores,
-    private readonly archive: BodyArchive,
+    private readonly archive: BlobStore,
     options: QueueOptions,
     private readonly counter: DepthCounter,
     /** Messages that were in flight when the previous process died (0 unless opened with takeLeases). */
@@ -228,7 +229,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
   headers(id: string): string | undefined {
     // getBinaryFast lends lmdb's buffer until the next read: take the header part at once, copy nothing else.
     const raw = this.stores.bodies.getBinaryFast(id);
-    return raw === undefined ? this.archive.headers(id) : headerText(raw);
+    return raw === undefined ? this.archive.peek(id, headerText) : headerText(raw);
   }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
@@ -432,7 +433,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     }
     if (after.completedAt === undefined) return undefined;
     const body = this.stores.bodies.get(id);
-    return body === undefined ? undefined : this.archive.store(id, body);
+    return body === undefined ? undefined : this.archive.put(id, body);
   }
 
   /**

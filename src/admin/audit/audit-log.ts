@@ -1,6 +1,5 @@
-import type { Database } from 'lmdb';
+import { openAppendLog } from '../../store/append-log.js';
 import type { Storage } from '../../store/storage.js';
-import { newQueueId } from '../../core/ids.js';
 
 /**
  * One change made through the API (or the CLI): who, when, which route and object, and the
@@ -52,101 +51,25 @@ export interface AuditLog {
 export const AUDIT_MAX_LIMIT = 500;
 
 /**
- * The audit log in its own named databases (`audit/…` in the storage): entries by id (time order),
- * plus `<tenantId>:<id>` keys so that a tenant's page is a range read, not a scan.
+ * The audit log: an append log (store/append-log.ts) in the storage's `audit/` databases, scoped by
+ * tenant so that a tenant's page is a range read. The database names are the ones earlier versions
+ * wrote, so an upgraded gateway keeps its entries.
  */
 export function openAuditLog(storage: Storage): AuditLog {
-  const root = storage.open('audit');
-  const entries: Database<AuditEntry, string> = root.openDB({ name: 'entries', encoding: 'json' });
-  const byTenant: Database<true, string> = root.openDB({ name: 'entries-by-tenant', encoding: 'json' });
-  let lastId: string | undefined;
-
+  const log = openAppendLog<AuditEntry>(storage, 'audit', {
+    entries: 'entries',
+    byScope: 'entries-by-tenant',
+    scopeOf: (entry) => entry.tenantId,
+  });
   return {
-    async record(input) {
-      lastId = laterId(input.at, lastId);
-      const entry: AuditEntry = { id: lastId, ...input, fieldsChanged: [...input.fieldsChanged] };
-      await root.transaction(() => {
-        void entries.put(entry.id, entry);
-        if (entry.tenantId !== undefined) void byTenant.put(`${entry.tenantId}:${entry.id}`, true);
-      });
-      return entry;
-    },
-    async list(query) {
-      const limit = Math.min(Math.max(1, Math.floor(query.limit)), AUDIT_MAX_LIMIT);
-      const ids =
-        query.tenantId === undefined
-          ? [...entries.getKeys(newestFirst(query.before, limit + 1))]
-          : tenantIds(byTenant, query.tenantId, query.before, limit + 1);
-      const page = ids
-        .slice(0, limit)
-        .map((id) => entries.get(id))
-        .filter((e): e is AuditEntry => e !== undefined);
-      const last = page.at(-1);
-      return { entries: page, ...(ids.length > limit && last ? { next: last.id } : {}) };
-    },
-    async purgeOlderThan(olderThan) {
-      let purged = 0;
-      // Ids sort by time: the oldest come first; a bounded batch per transaction.
-      for (let more = true; more; ) {
-        const old = [...entries.getRange({ limit: PURGE_BATCH })]
-          .filter(({ value }) => value.at < olderThan)
-          .map(({ value }) => value);
-        if (old.length === 0) break;
-        await root.transaction(() => {
-          for (const e of old) {
-            void entries.remove(e.id);
-            if (e.tenantId !== undefined) void byTenant.remove(`${e.tenantId}:${e.id}`);
-          }
-        });
-        purged += old.length;
-        more = old.length === PURGE_BATCH;
-      }
-      return purged;
-    },
-    async close() {
-      await root.close();
-    },
+    record: (input) => log.append({ ...input, fieldsChanged: [...input.fieldsChanged] }),
+    list: (query) =>
+      log.read({
+        limit: Math.min(query.limit, AUDIT_MAX_LIMIT),
+        ...(query.before === undefined ? {} : { before: query.before }),
+        ...(query.tenantId === undefined ? {} : { scope: query.tenantId }),
+      }),
+    purgeOlderThan: (olderThan) => log.prune(olderThan),
+    close: () => log.close(),
   };
-}
-
-const PURGE_BATCH = 1000;
-
-const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/**
- * A time-sorted id after `last`: two changes recorded by this process in the same
- * millisecond keep their order (a queue id's random part alone would not). Ids of other
- * nodes still sort by time; within one millisecond their order is arbitrary.
- */
-export function laterId(at: number, last: string | undefined): string {
-  const id = newQueueId(at);
-  if (last === undefined || id > last) return id;
-  const chars = [...last];
-  for (let i = chars.length - 1; i >= 0; i--) {
-    const next = BASE32.indexOf(chars[i] ?? '0') + 1;
-    chars[i] = BASE32[next % 32] ?? '0';
-    if (next < 32) break;
-  }
-  return chars.join('');
-}
-
-function newestFirst(
-  before: string | undefined,
-  limit: number,
-): { reverse: true; limit: number; start?: string; exclusiveStart?: boolean } {
-  return { reverse: true, limit, ...(before === undefined ? {} : { start: before, exclusiveStart: true }) };
-}
-
-/** Entry ids of one tenant, newest first: a reverse range read over `<tenantId>:<id>` keys. */
-function tenantIds(
-  byTenant: Database<true, string>,
-  tenantId: string,
-  before: string | undefined,
-  limit: number,
-): string[] {
-  const prefix = `${tenantId}:`;
-  // ';' follows ':' in ASCII: `<tenantId>;` sorts after every key of this tenant.
-  const start = before === undefined ? `${tenantId};` : `${prefix}${before}`;
-  const keys = byTenant.getKeys({ reverse: true, start, end: prefix, limit, exclusiveStart: true });
-  return [...keys].map((key) => key.slice(prefix.length));
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_MAX_LIMIT, laterId, openAuditLog, type AuditLog } from '../../../src/admin/audit/audit-log.js';
+import { AUDIT_MAX_LIMIT, openAuditLog, type AuditLog } from '../../../src/admin/audit/audit-log.js';
 import { storageAt } from '../../helpers/temp-storage.js';
 
 const A = '01JD4T8X9M2C5V7B3N6K0QWERA';
@@ -77,20 +77,5 @@ describe('audit log', () => {
     for (let i = 0; i < AUDIT_MAX_LIMIT + 5; i++) await log.record(entry(2000 + i));
     expect((await log.list({ limit: 10_000 })).entries).toHaveLength(AUDIT_MAX_LIMIT);
     expect((await log.list({ limit: 0 })).entries).toHaveLength(1);
-  });
-});
-
-describe('audit entry ids', () => {
-  it('keep the order of entries recorded in the same millisecond, and after the clock steps back', () => {
-    let last: string | undefined;
-    const ids: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      last = laterId(i < 100 ? 5000 : 4000, last);
-      ids.push(last);
-    }
-    expect([...ids].sort()).toEqual(ids);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(laterId(1000, 'ZZZZZZZZZZZZZZZZZZZZZZZZZY')).toBe('ZZZZZZZZZZZZZZZZZZZZZZZZZZ');
-    expect(laterId(0, '0000000000ZZZZZZZZZZZZZZZZ')).toBe('00000000010000000000000000');
   });
 });

@@ -138,7 +138,7 @@ describe('LmdbQueue body archive', () => {
       await queue.close();
       // What a crash right after the archive put leaves: the body in both, the record still pending.
       const archive = BodyArchive.open(join(dir, 'queue-archive'), logger);
-      expect(await archive.store(m.id, raw)).toBe(true);
+      expect(await archive.put(m.id, raw)).toBe(true);
       await archive.close();
 
       const again = open();
