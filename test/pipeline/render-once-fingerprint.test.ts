@@ -1,3 +1,4 @@
+import { makeTenant } from '../helpers/inbound-harness.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { QueuedMessage, Tenant } from '../../src/core/types.js';
@@ -12,17 +13,7 @@ import { DEFAULT_SENDER_SETTINGS, type SenderSettings } from '../../src/tenants/
  * A first attempt reads the tenant once: the fingerprint its deliveries carry (render once) is
  * taken from the first stage's reads, and equals what a retry computes to compare with.
  */
-const tenant: Tenant = {
-  id: 'T1',
-  name: 'Acme',
-  smtpUsername: 'acme',
-  smtpPasswordHash: '',
-  allowedIps: [],
-  allowPlaintextAuth: false,
-  credentialsVersion: 1,
-  createdAt: 0,
-  updatedAt: 0,
-};
+const tenant: Tenant = makeTenant({ id: 'T1', name: 'Acme', smtpUsername: 'acme', smtpPasswordHash: '' });
 const message: QueuedMessage = {
   id: '01JD4T8X9M2C5V7B3N6K0QWERT',
   tenantId: 'T1',

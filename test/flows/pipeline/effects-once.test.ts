@@ -1,3 +1,4 @@
+import { makeTenant } from '../../helpers/inbound-harness.js';
 import { storageAt } from '../../helpers/temp-storage.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,17 +30,7 @@ import { waitFor } from '../../helpers/wait-for.js';
  */
 const logger = pino({ level: 'silent' });
 const ACCOUNTANT = 'acct@books.test';
-const tenant: Tenant = {
-  id: 'T1',
-  name: 'Acme',
-  smtpUsername: 'acme',
-  smtpPasswordHash: '',
-  allowedIps: [],
-  allowPlaintextAuth: false,
-  credentialsVersion: 1,
-  createdAt: 0,
-  updatedAt: 0,
-};
+const tenant: Tenant = makeTenant({ id: 'T1', name: 'Acme', smtpUsername: 'acme', smtpPasswordHash: '' });
 const invoice = Buffer.from(
   [
     'From: billing@acme.test',

@@ -1,3 +1,4 @@
+import { makeTenant } from '../../helpers/inbound-harness.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../src/core/types.js';
@@ -35,17 +36,7 @@ function pipeline(settings: Partial<SenderSettings>, gmail: GmailPlanner | undef
     verpKey: Buffer.alloc(32, 3),
     sign,
     tenants: {
-      byId: async () => ({
-        id: 'T1',
-        name: 'Acme',
-        smtpUsername: 'acme',
-        smtpPasswordHash: '',
-        allowedIps: [],
-        allowPlaintextAuth: false,
-        credentialsVersion: 1,
-        createdAt: 0,
-        updatedAt: 0,
-      }),
+      byId: async () => makeTenant({ id: 'T1', name: 'Acme', smtpUsername: 'acme', smtpPasswordHash: '' }),
       bySmtpUsername: async () => undefined,
       byAllowedIp: async () => undefined,
     },
