@@ -8,7 +8,8 @@ export type EffectsQueue = EffectsStore & Pick<MessageQueue, 'get' | 'body' | 'd
 
 const T = 1_700_000_000_000;
 
-function mail(id: string, to = 'acct@x.test'): NewMessage {
+/** An accountant copy as the pipeline queues it (also used by the LMDB-only failure case). */
+export function mail(id: string, to = 'acct@x.test'): NewMessage {
   return {
     id,
     tenantId: 't1',
@@ -21,9 +22,9 @@ function mail(id: string, to = 'acct@x.test'): NewMessage {
   };
 }
 
-const original = newQueueId(T);
-const copyId = newQueueId(T + 1);
-const note = { documentType: 'invoice', language: 'nl', lint: [], at: T };
+export const original = newQueueId(T);
+export const copyId = newQueueId(T + 1);
+export const note = { documentType: 'invoice', language: 'nl', lint: [], at: T };
 
 /**
  * writeEffects (core/effects.ts): one plan's accountant copies and annotations, both or neither.

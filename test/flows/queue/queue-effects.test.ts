@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newQueueId } from '../../../src/core/ids.js';
-import type { NewMessage } from '../../../src/core/types.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
+import { copyId, mail, note, original } from '../../queue/effects-contract.js';
 
 /**
  * The pipeline's effects (accountant copies, annotations) are written by the queue in one
@@ -27,23 +26,6 @@ afterEach(async () => {
   await queue.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-function mail(id: string, to = 'acct@x.test'): NewMessage {
-  return {
-    id,
-    tenantId: 't1',
-    kind: 'mail',
-    envelope: { from: 'a@example.test', to: [to] },
-    receivedAt: T,
-    client: { address: '127.0.0.1', helo: 'gw.test' },
-    messageId: `<${id}@example.test>`,
-    roles: { [to]: 'accountant' },
-  };
-}
-
-const original = newQueueId(T);
-const copyId = newQueueId(T + 1);
-const note = { documentType: 'invoice', language: 'nl', lint: [], at: T };
 
 describe('writeEffects', () => {
   it('writes neither on a closed queue', async () => {
