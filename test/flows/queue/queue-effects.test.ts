@@ -14,7 +14,6 @@ import { copyId, mail, note, original } from '../../queue/effects-contract.js';
  */
 const logger = pino({ level: 'silent' });
 const retry = { initialDelayMs: 10, maxDelayMs: 100, maxAgeMs: 60_000, jitter: 0 };
-const T = 1_700_000_000_000;
 
 let dir: string;
 let queue: LmdbQueue;
