@@ -37,6 +37,21 @@ appendLogContract('PostgreSQL (rows of log_entries)', async () => {
   return { open: () => openPgAppendLog<Note>(pool, 'contract/notes', (e) => e.scope), cleanup: () => pool.end() };
 });
 
+describe('PostgreSQL pool', () => {
+  it('commits with synchronous_commit on even where the database default says off', async () => {
+    const url = await cluster.freshDatabase();
+    const admin = openPgPool(url);
+    const pool = openPgPool(url);
+    try {
+      await admin.query(`ALTER DATABASE ${url.split('/').at(-1)} SET synchronous_commit = off`);
+      const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+      expect(rows[0]?.synchronous_commit).toBe('on');
+    } finally {
+      await Promise.all([admin.end(), pool.end()]);
+    }
+  });
+});
+
 interface Doc {
   readonly mode: string;
 }

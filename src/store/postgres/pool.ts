@@ -19,6 +19,9 @@ export function openPgPool(url: string, options: PgPoolOptions = {}): pg.Pool {
     connectionString: url,
     application_name: 'postbode',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // A commit answers only once it is on disk, whatever the server's or the database's default says:
+    // the stores promise durability (a 250 will rest on it).
+    options: '-c synchronous_commit=on',
     ...(options.max === undefined ? {} : { max: options.max }),
   });
   // Without a listener, an idle connection's error (a server restart) would crash the process.
