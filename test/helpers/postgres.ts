@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +35,23 @@ export async function startPostgres(): Promise<TestPostgres> {
   const bin = postgresBin();
   const dir = await mkdtemp(join(tmpdir(), 'postbode-pg-'));
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) await chownToPostgres(dir);
-  const as = (cmd: string, args: string[]) =>
+  const as: RunAs = (cmd, args) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args);
+  try {
+    if (asRoot) await chownToPostgres(dir);
+    return await clusterIn(dir, as);
+  } catch (err) {
+    // Leave nothing running or behind, and say why (the server's own log has the reason).
+    await as('pg_ctl', ['stop', '-m', 'immediate', '-D', join(dir, 'data')]).catch(() => undefined);
+    const log = await readFile(join(dir, 'log'), 'utf8').catch(() => '');
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`the PostgreSQL test cluster did not start: ${String(err)}\n${log.slice(-2000)}`);
+  }
+}
+
+type RunAs = (cmd: string, args: string[]) => Promise<unknown>;
+
+async function clusterIn(dir: string, as: RunAs): Promise<TestPostgres> {
   const data = join(dir, 'data');
   await as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
   const port = await freePort();
@@ -69,16 +83,16 @@ export async function startPostgres(): Promise<TestPostgres> {
 }
 
 /** The bin folder of the newest PostgreSQL Debian's packages installed; fails (never skips) without one. */
-export function postgresBin(): string {
-  const versions = existsSync(PG_ROOT)
-    ? readdirSync(PG_ROOT)
-        .filter((v) => existsSync(join(PG_ROOT, v, 'bin', 'initdb')))
+export function postgresBin(root = PG_ROOT): string {
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
         .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
     : [];
   const newest = versions[0];
   if (newest === undefined)
-    throw new Error(`no PostgreSQL server binaries under ${PG_ROOT}/*/bin: install the Debian package "postgresql"`);
-  return join(PG_ROOT, newest, 'bin');
+    throw new Error(`no PostgreSQL server binaries under ${root}/*/bin: install the Debian package "postgresql"`);
+  return join(root, newest, 'bin');
 }
 
 async function chownToPostgres(dir: string): Promise<void> {
