@@ -7,8 +7,11 @@ interface Doc {
 }
 
 export interface DocumentsPlace {
-  /** Opens the documents at this place (again after close: what was committed is there). */
-  open(): TenantDocuments<Doc>;
+  /**
+   * Opens the documents at this place (again after close: what was committed is there). An engine
+   * whose reads are served from a cache answers a promise: the cache is loaded at open.
+   */
+  open(): TenantDocuments<Doc> | Promise<TenantDocuments<Doc>>;
   /** Fills the place's disk to the last byte and answers a function that frees it; undefined: skip. */
   fillDisk?(): Promise<(() => Promise<void>) | undefined>;
   /** Removes whatever the place left behind. */
@@ -25,7 +28,7 @@ export function tenantDocumentsContract(name: string, openPlace: () => Promise<D
     let docs: TenantDocuments<Doc>;
     beforeEach(async () => {
       place = await openPlace();
-      docs = place.open();
+      docs = await place.open();
     });
     afterEach(async () => {
       await docs.close();
@@ -58,7 +61,7 @@ export function tenantDocumentsContract(name: string, openPlace: () => Promise<D
       await docs.put('t2', { mode: 'gmail' });
       await docs.remove('t2');
       await docs.close();
-      docs = place.open();
+      docs = await place.open();
       expect(docs.get('t1')).toEqual({ mode: 'forwarding' });
       expect(docs.get('t2')).toBeUndefined();
     });
@@ -75,7 +78,7 @@ export function tenantDocumentsContract(name: string, openPlace: () => Promise<D
       await free?.();
       await docs.put('t1', { mode: 'gmail', note: 'after' });
       await docs.close();
-      docs = place.open();
+      docs = await place.open();
       expect(docs.get('t1')).toEqual({ mode: 'gmail', note: 'after' });
     });
   });

@@ -6,6 +6,7 @@ import { parseStatus, queueList, queueRetry } from './queue-commands.js';
 import { tenantAdd, tenantList, tenantRotatePassword } from './tenant-commands.js';
 import { tokenCreate, tokenRevoke } from './token-commands.js';
 import { addDnsCommands } from './dns-commands.js';
+import { addDbCommands } from './db-commands.js';
 
 /** Where the CLI reads and writes: injected so that tests run it in-process too. */
 export interface CliIo {
@@ -89,6 +90,7 @@ function buildProgram(io: CliIo): Command {
   addTokenCommands(program, config, print);
   addQueueCommands(program, config, print);
   addDnsCommands(program, config, print, io.env);
+  addDbCommands(program, print);
   return program;
 }
 
