@@ -3,6 +3,10 @@
  * final. Platform modes only (forwarding: the platform key; own-address: the tenant domain's
  * keys); own-SMTP mail and our DSNs are never signed by us. Each distinct byte buffer is
  * signed once, in the worker pool, and deliveries sharing it share the signed copy.
+ *
+ * The stage consumes the unsigned bytes: a buffer that owns its memory is transferred to the
+ * worker (no copy on the event loop) and reads as empty afterwards; pooled small buffers and
+ * views into larger ones are copied first, so memory the caller shares is never detached.
  */
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
@@ -44,6 +48,8 @@ export function signingFailed(message: string, cause?: unknown): GatewayError {
   });
 }
 
+const MOVE = Object.freeze({ transfer: true });
+
 export function createSignStage(deps: SignStageDeps): SignStage {
   return async (deliveries, as, queueId) => {
     const keys = as.kind === 'platform' ? deps.keys.platformKeys() : deps.keys.tenantKeys(as.tenantId, as.domain);
@@ -54,7 +60,8 @@ export function createSignStage(deps: SignStageDeps): SignStage {
       throw signingFailed(`no active DKIM key for ${as.domain}`);
     }
     const signed = new Map<Buffer, Promise<Buffer>>();
-    for (const d of deliveries) if (!signed.has(d.raw)) signed.set(d.raw, deps.pool.sign(d.raw, keys));
+    // Moved, not copied: the worker returns them signed, and nothing reads the unsigned bytes afterwards.
+    for (const d of deliveries) if (!signed.has(d.raw)) signed.set(d.raw, deps.pool.sign(d.raw, keys, MOVE));
     try {
       const results = new Map<Buffer, Buffer>();
       for (const [raw, promise] of signed) results.set(raw, await promise);

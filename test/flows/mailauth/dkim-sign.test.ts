@@ -2,13 +2,16 @@
  * Signatures made by signMessage and by the worker pool, verified by mailauth's verifier
  * through a real DNS server on 127.0.0.1 serving the published records.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlannedDelivery } from '../../../src/core/plan.js';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { isGatewayError } from '../../../src/core/gateway-error.js';
 import { resolverFor } from '../../../src/mailauth/dns-lookup.js';
 import { generateDkimKey, type DkimKey } from '../../../src/mailauth/keys.js';
 import { dkimRecord } from '../../../src/mailauth/records.js';
 import { createSignPool } from '../../../src/mailauth/sign-pool.js';
+import { createSignStage } from '../../../src/mailauth/sign-stage.js';
 import { signMessage, type SigningKey } from '../../../src/mailauth/signer.js';
 import { txtResolver, verifyMessage, type TxtResolver } from '../../../src/mailauth/verify.js';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
@@ -190,5 +193,42 @@ describe('createSignPool', () => {
     const results = await Promise.all(pending);
     expect(results).toHaveLength(3);
     expect(await statuses(results[2] ?? Buffer.alloc(0))).toEqual(BOTH_PASS);
+  });
+});
+
+describe('the sign stage with the worker pool', () => {
+  const at = 1_795_000_000_000;
+  const delivery = (raw: Buffer, to: string): PlannedDelivery => ({
+    route: { kind: 'smarthost', name: 'smarthost' },
+    recipients: [to],
+    envelope: { from: 'billing@invoices.test', to: [to] },
+    raw,
+  });
+
+  it('moves a message that owns its memory to the worker instead of copying it; the bytes are the same', async () => {
+    const pool = createSignPool({ size: 2, now: () => at });
+    try {
+      const text = `${MESSAGE}${`${'x'.repeat(76)}\r\n`.repeat(1300)}`;
+      const big = Buffer.alloc(Buffer.byteLength(text), text);
+      const small = Buffer.from(MESSAGE);
+      const expectedBig = await signMessage(Buffer.from(text), keys, { signedAt: at });
+      const expectedSmall = await signMessage(Buffer.from(MESSAGE), keys, { signedAt: at });
+      const logger = pino({ level: 'silent' });
+      const stage = createSignStage({ pool, logger, keys: { platformKeys: () => keys, tenantKeys: () => [] } });
+      const out = await stage(
+        [delivery(big, 'a@example.net'), delivery(big, 'b@example.net'), delivery(small, 'c@example.net')],
+        { kind: 'platform' },
+        'Q1',
+      );
+      expect(out[0]!.raw.equals(expectedBig)).toBe(true);
+      expect(out[1]!.raw).toBe(out[0]!.raw);
+      expect(out[2]!.raw.equals(expectedSmall)).toBe(true);
+      // Moved: the event loop made no copy of the 100 KB. A pooled small buffer was copied, never detached.
+      expect(big.length).toBe(0);
+      expect(small.toString()).toBe(MESSAGE);
+      expect(await statuses(out[0]!.raw)).toEqual(BOTH_PASS);
+    } finally {
+      await pool.close();
+    }
   });
 });
