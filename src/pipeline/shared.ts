@@ -280,7 +280,7 @@ export function gmailDeliveries(
 
 /** DSNs we made go out as they are, with the null sender. */
 export function platformDeliveries(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'routes'>,
   message: QueuedMessage,
   body: Buffer,
   pending: readonly RecipientState[],

@@ -6,6 +6,7 @@ import type { RoutedRecipients } from '../routing.js';
 import type { SentIndex } from '../../feedback/sent-index.js';
 import type { SuppressionEntry, SuppressionReader } from '../../feedback/suppression-store.js';
 import type { RecipientStep } from '../steps.js';
+import { platformDeliveries } from '../shared.js';
 
 /**
  * The MX's additions to delivery, registered with the pipeline (src/pipeline/index.ts lists
@@ -75,23 +76,8 @@ export function forwardedReplyPlanner(deps: ForwardedReplyDeps): Plan {
     }
     const rest = pending.filter((r) => !held.includes(r.address));
     const waiting = held.map((address) => refusal(message, body, address, AWAITING_CONFIRMATION_REPLY));
-    return [...asIs(deps, message, body, rest), ...waiting];
+    return [...(rest.length > 0 ? platformDeliveries(deps, message, body, rest) : []), ...waiting];
   };
-}
-
-function asIs(
-  deps: ForwardedReplyDeps,
-  message: QueuedMessage,
-  body: Buffer,
-  pending: readonly RecipientState[],
-): PlannedDelivery[] {
-  if (pending.length === 0) return [];
-  return deps.routes(pending.map((r) => r.address)).map((routed) => ({
-    route: routed.route,
-    recipients: routed.recipients,
-    envelope: { from: message.envelope.from, to: routed.recipients },
-    raw: body,
-  }));
 }
 
 /** Answers every recipient of a `suppressed` route with its reply (a 4xx one defers: a held reply); sends nothing. */
