@@ -131,6 +131,8 @@ function reencodeField(field: string, decode: Decode): string {
   if (ADDRESS_FIELDS.has(lower)) {
     const mailboxes = addressValue(value);
     if (mailboxes !== undefined) return fold(name, mailboxes, ', ');
+  } else if (lower === 'content-type' || lower === 'content-disposition') {
+    return `${name}: ${encodedParameters(value)}`;
   } else if (!STRUCTURED_FIELDS.has(lower)) {
     return fold(name, unstructured(value), ' ');
   }
@@ -147,6 +149,20 @@ function unstructured(text: string): string[] {
   if (first === -1) return words;
   const last = words.length - 1 - [...words].reverse().findIndex((w) => NON_ASCII.test(w));
   return [...words.slice(0, first), ...encodedWords(words.slice(first, last + 1).join(' ')), ...words.slice(last + 1)];
+}
+
+/**
+ * A file name in Latin-1 (`name="Factuur_für.pdf"`) as a quoted RFC 2047 word, as mail programs
+ * write and read it; only parameter values with non-ASCII text change.
+ */
+function encodedParameters(value: string): string {
+  return value.replace(
+    /(=\s*)(?:"((?:[^"\\]|\\.)*)"|([^\s;"]+))/g,
+    (whole, eq: string, quoted?: string, token?: string) => {
+      const text = quoted === undefined ? (token ?? '') : quoted.replace(/\\(.)/g, '$1');
+      return NON_ASCII.test(text) ? `${eq}"${encodedWords(text).join(' ')}"` : whole;
+    },
+  );
 }
 
 /**

@@ -62,6 +62,18 @@ describe('reencodeHeaders', () => {
     expect(head).toContain('=?UTF-8?B?');
   });
 
+  it('writes a Latin-1 file name of a one-part message as a quoted encoded word', async () => {
+    const raw = latin1(
+      'Content-Type: application/pdf; name="Factuur_für.pdf"\r\n' +
+        'Content-Disposition: attachment; filename=Rechnung_ä.pdf\r\n' +
+        'Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n',
+    );
+    const fixed = joinMessage(reencodeHeaders(splitMessage(raw)));
+    expect(fixed.every((b) => b < 0x80)).toBe(true);
+    expect((await parseMail(fixed)).attachments[0]?.filename).toBe('Rechnung_ä.pdf');
+    expect(fixed.toString('latin1')).toContain('application/pdf; name="=?UTF-8?B?');
+  });
+
   it('returns the same object for an ASCII header block', () => {
     const m = splitMessage(latin1('Subject: plain\r\n\r\nbody ü\r\n'));
     expect(reencodeHeaders(m)).toBe(m);
