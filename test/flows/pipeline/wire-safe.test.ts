@@ -11,7 +11,16 @@ import { signMessage } from '../../../src/mailauth/signer.js';
 import { parseMail } from '../../../src/mime/parse-mail.js';
 import { statusesOf, verifyDkimPyEach } from '../../helpers/dkim-verify-py.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
+import { readFile } from 'node:fs/promises';
+import {
+  api,
+  arrived,
+  headerOf,
+  legacyClient,
+  madeTenantClient,
+  queueIdOf,
+  startSenderGateway,
+} from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
@@ -25,6 +34,16 @@ function message(head: string, body: Buffer | string): Buffer {
 }
 
 const LONG = `${'Omschrijving regel '.repeat(80)}einde`;
+const LEGACY = new URL('../../fixtures/content/legacy-invoice-nl.eml', import.meta.url);
+/** A second tenant renders content: its greeting reads the client's name from the Latin-1 To. */
+const CONTENT = {
+  enabled: true,
+  companyName: 'Bakkerij Jansen',
+  subjects: { invoice: { nl: '%Document-type% %document-number% van %company-name%' } },
+  texts: { Facturen: { nl: 'Beste %client-name%,\n\nIn bijlage vindt u factuur %document-number%.' } },
+  defaultTexts: { invoice: 'Facturen' },
+  body: { invoice: 'replace' },
+};
 
 async function inputs(): Promise<Record<'latin1Headers' | 'longLine' | 'eightBit' | 'packageSigned', Buffer>> {
   const key = await generateDkimKey('rsa');
@@ -62,8 +81,19 @@ beforeAll(async () => {
   const records = await dnsPlatform(gw.config, { POSTBODE_SECRET_KEY: 'ab'.repeat(32) });
   const txt = /DKIM {3}(\S+) {2}TXT\n {7}(.+)/.exec(records);
   const published = { [txt?.[1] ?? '']: [...(txt?.[2] ?? '').matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('') };
-  const sent = Object.entries(await inputs());
-  const relayed = await Promise.all(sent.map(([, raw]) => relay(raw)));
+  const made = await api(gw, 'POST', '/tenants', { name: 'Bakkerij Jansen' });
+  const tenant = (made.body.tenant as { id: string }).id;
+  expect((await api(gw, 'PUT', `/tenants/${tenant}/content`, CONTENT)).status).toBe(200);
+  const legacy = (await readFile(LEGACY)).toString('latin1').replace('"Piet Pieters"', '"Jörg Müller"');
+  const sent: Array<[string, Buffer, ReturnType<typeof legacyClient>]> = [
+    ...Object.entries(await inputs()).map(([name, raw]): [string, Buffer, ReturnType<typeof legacyClient>] => [
+      name,
+      raw,
+      legacyClient(gw),
+    ]),
+    ['rendered', Buffer.from(legacy, 'latin1'), madeTenantClient(gw, made)],
+  ];
+  const relayed = await Promise.all(sent.map(([, raw, client]) => relay(client, raw)));
   const verified = await verifyDkimPyEach(relayed, published);
   sent.forEach(([name], i) => {
     got[name] = relayed[i]!;
@@ -76,8 +106,7 @@ afterAll(async () => {
   await sink?.close();
 });
 
-async function relay(raw: Buffer): Promise<Buffer> {
-  const client = legacyClient(gw);
+async function relay(client: ReturnType<typeof legacyClient>, raw: Buffer): Promise<Buffer> {
   const info = await client.sendMail({ envelope: { from: 'facturen@acme.test', to: ['klant@example.net'] }, raw });
   client.close();
   const [message] = await arrived(sink, queueIdOf(info.response));
@@ -94,6 +123,12 @@ describe('the message on the wire', () => {
     expect(parsed.subject).toBe('Factuur für Café Ærø');
     expect(parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.value[0]?.name : undefined).toBe('Jörg Müller');
     expect(python.latin1Headers).toEqual(ONE_PASS);
+  });
+
+  it('greets with the Latin-1 name of the To when content is rendered: no U+FFFD in the greeting', async () => {
+    const parsed = await parseMail(got.rendered!);
+    expect(parsed.text).toContain('Beste Jörg Müller,');
+    expect(python.rendered).toEqual(ONE_PASS);
   });
 
   it('re-encodes a body line over 998 octets before signing, so a folding hop cannot break the signature', async () => {
