@@ -9,6 +9,8 @@
 import { spawn } from 'node:child_process';
 
 export const DEBIAN_PYTHON = '/usr/bin/python3';
+/** Not skipped when missing: the second verifier is what these tests are for. */
+const MISSING = 'python3-dkim is not installed: apt-get install -y python3-dkim python3-nacl (.ci/run does)';
 
 export interface PyDkimResult {
   readonly domain: string;
@@ -54,9 +56,10 @@ export function verifyDkimPyEach(
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
+    child.on('error', (err) => reject(new Error(`${MISSING} (${err.message})`)));
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`python3-dkim exited ${code}: ${stderr}`));
+      if (code !== 0 && /No module named '(dkim|nacl)'/.test(stderr)) reject(new Error(`${MISSING}: ${stderr.trim()}`));
+      else if (code !== 0) reject(new Error(`python3-dkim exited ${code}: ${stderr}`));
       else resolve(JSON.parse(stdout) as PyDkimResult[][]);
     });
     child.stdin.end(JSON.stringify({ messages: raws.map((r) => r.toString('base64')), records }));
