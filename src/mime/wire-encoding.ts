@@ -1,6 +1,6 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { findField } from './header-fields.js';
-import { joinMessage, setField, splitMessage } from './headered-message.js';
+import { joinMessage, setField, splitMessage, type HeaderedMessage } from './headered-message.js';
 import { leafEntities, mediaTypeOf, type MimeEntity } from './mime-parts.js';
 
 /**
@@ -80,7 +80,22 @@ function reencodeLeaf(raw: Buffer, leaf: MimeEntity, options: WireOptions): Buff
   const body = target === 'base64' ? encodeBase64(decoded) : encodeQp(decoded);
   const part = splitMessage(raw.subarray(leaf.start, leaf.bodyStart));
   const edited = setField({ ...part, rest: Buffer.alloc(0) }, 'Content-Transfer-Encoding', target);
-  return Buffer.concat([joinMessage(edited), Buffer.from('\r\n'), body]);
+  const head = leaf.start === 0 ? asMime(edited, leaf, decoded) : edited;
+  return Buffer.concat([joinMessage(head), Buffer.from('\r\n'), body]);
+}
+
+/**
+ * A plain message we re-encode gets what makes readers decode it: MIME-Version (without it the
+ * encoding is ignored) and, where it had no Content-Type, the charset its bytes are in (8-bit
+ * text that is not UTF-8 is taken as Windows-1252, as for headers).
+ */
+function asMime(head: HeaderedMessage, leaf: MimeEntity, decoded: Buffer): HeaderedMessage {
+  let out = head;
+  if (findField(leaf.fields, 'content-type') === undefined) {
+    const charset = isAscii(decoded) ? 'us-ascii' : isUtf8(decoded) ? 'utf-8' : 'windows-1252';
+    out = setField(out, 'Content-Type', `text/plain; charset=${charset}`);
+  }
+  return findField(leaf.fields, 'mime-version') === undefined ? setField(out, 'MIME-Version', '1.0') : out;
 }
 
 function decode(body: Buffer, encoding: Encoding): Buffer {

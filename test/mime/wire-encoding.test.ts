@@ -49,6 +49,15 @@ describe('wireEncode', () => {
     expect(wireEncode(raw, { sevenBit: false })).toBe(raw);
   });
 
+  it('adds MIME-Version and a charset to a plain message it re-encodes, so readers decode it', async () => {
+    const raw = latin1('From: a@x.test\r\nSubject: x\r\n\r\nPrijs: caf\xe9\r\n');
+    const out = wireEncode(raw, { sevenBit: true });
+    expect(out.toString('latin1')).toBe(
+      'From: a@x.test\r\nSubject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n' +
+        'Content-Type: text/plain; charset=windows-1252\r\nMIME-Version: 1.0\r\n\r\nPrijs: caf=E9\r\n',
+    );
+  });
+
   it('re-wraps a base64 attachment written as one long line', () => {
     const data = Buffer.alloc(3000, 7).toString('base64');
     const raw = latin1(`Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${data}\r\n`);
