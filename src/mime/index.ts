@@ -4,7 +4,10 @@
  * limit); header-fields splits a block into fields, folding kept byte for byte, and reads
  * them; headered-message splits a whole message into fields and the rest, edits fields and
  * joins it back byte-exact; line-endings holds the line-ending rules (normalise to CRLF,
- * find bare line ends). Nothing here does I/O or knows of tenants.
+ * find bare line ends). header-charset re-encodes raw 8-bit header text as RFC 2047 words;
+ * mime-parts finds the leaf entities of a message as byte ranges; wire-encoding re-encodes the
+ * parts a hop could change (long lines, 8-bit) as quoted-printable or base64. Nothing here
+ * does I/O or knows of tenants.
  */
 export {
   findHeaderEnd,

@@ -17,6 +17,11 @@ export interface Draft {
   readonly message: QueuedMessage;
   /** The bytes the client sent, as stored at accept. */
   readonly body: Buffer;
+  /**
+   * What the stages read: `body` with raw 8-bit header text re-encoded as RFC 2047 words
+   * (mime/header-charset.ts); the same Buffer when the header block was ASCII.
+   */
+  readonly source: Buffer;
   readonly pending: readonly RecipientState[];
   readonly tenant?: Tenant | undefined;
   /** The tenant's sender settings without foreign addresses. */

@@ -13,6 +13,7 @@ import {
   startDraft,
   trackingStage,
 } from './stages.js';
+import { wireStage } from './wire/wire-stage.js';
 
 /**
  * The mail flow at delivery time, in one place: the order in which a stored message becomes
@@ -32,6 +33,8 @@ import {
  *                  Received: line unless keepClientTrace)
  *   2. identity    From / Sender / Reply-To / X-Postbode-Original-From: only the tenant's own addresses
  *                  leave; Gmail mode asks the linked account (src/tenants/gmail/)
+ *   2b. wire       lines over 998 octets re-encoded; in the modes we sign, 8-bit parts too; the client's
+ *                  stale DKIM-Signature and ARC-* out (src/pipeline/wire/wire-stage.ts)
  *   3. tracking    open tracking: one copy per recipient with its own pixel (src/pipeline/tracking/); never in
  *                  own-SMTP mode, never for accountant copies
  *   4. accountant  automatic mode: an invoice or credit note (the tenant's detection) also goes, as a
@@ -50,6 +53,7 @@ import {
 export const STAGES: readonly Stage[] = [
   contentStage,
   identityStage,
+  wireStage,
   trackingStage,
   accountantStage,
   routeStage,

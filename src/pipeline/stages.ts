@@ -20,6 +20,7 @@ import { applyContent } from './content/content-stage.js';
 import { ACCOUNTANT_COPY_HEADER, buildAccountantMessage } from './copies/sender-accountant.js';
 import { forwardingLocalPart, linkedMailbox } from '../tenants/ownership/sender-guard.js';
 import { findFields, joinMessage, splitMessage, type HeaderedMessage } from '../mime/index.js';
+import { reencodeHeaders } from '../mime/header-charset.js';
 import { applySenderIdentity } from './sender/sender-identity.js';
 import { trackedCopies, trackingWanted } from './tracking/tracking-stage.js';
 import type { Draft, Effect, Stage } from './draft.js';
@@ -33,14 +34,16 @@ function hide(deps: PipelineDeps, m: HeaderedMessage): HeaderedMessage {
 
 /** Content rendering (subject template, text, layout); its log annotation comes back as an effect. */
 export const contentStage: Stage = async (draft, deps) => {
-  const { message, body, pending } = draft;
+  const { message, pending } = draft;
   const tracking =
     deps.tracking !== undefined &&
     trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, draft.mode, draft.isCopy);
   const lead =
     pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
   const outcome =
-    deps.content && !draft.isCopy ? await applyContent(deps.content, message, body, { recipient: lead }) : undefined;
+    deps.content && !draft.isCopy
+      ? await applyContent(deps.content, message, draft.source, { recipient: lead })
+      : undefined;
   const content = outcome?.rendered;
   const split = hide(deps, content ? splitMessage(content.raw) : draft.split);
   const effects: readonly Effect[] = outcome
@@ -90,7 +93,7 @@ export const trackingStage: Stage = async (draft, deps) => {
 
 /** Automatic mode: an invoice or credit note also goes to the accountant, as a separate message (an effect, once). */
 export const accountantStage: Stage = async (draft, deps) => {
-  const { message, body, settings } = draft;
+  const { message, source, settings } = draft;
   if (
     draft.isCopy ||
     !deps.accountant ||
@@ -99,7 +102,7 @@ export const accountantStage: Stage = async (draft, deps) => {
   )
     return draft;
   try {
-    const copy = await buildAccountantMessage(deps.accountant, message, body, settings.accountantAddress, {
+    const copy = await buildAccountantMessage(deps.accountant, message, source, settings.accountantAddress, {
       automatic: true,
       detection: draft.content?.detection,
     });
@@ -167,6 +170,8 @@ export async function startDraft(
   if (choice.mode === 'own-smtp') holdUntilTested(settings);
   const original = splitMessage(body);
   const isCopy = findFields(original, ACCOUNTANT_COPY_HEADER).length > 0;
+  // Raw 8-bit header text (Latin-1 from old packages) as RFC 2047 words, before anything reads it.
+  const split = reencodeHeaders(original);
   // The fingerprint is of the stored settings: chooseMode again only when foreign addresses were dropped.
   const fingerprint = fingerprinted
     ? fingerprintOf(deps, message.tenantId, stored, tenant, settings === stored ? choice.mode : await modeOf(stored))
@@ -182,7 +187,8 @@ export async function startDraft(
     note: choice.note,
     isCopy,
     tracking: false,
-    split: original,
+    split,
+    source: split === original ? body : joinMessage(split),
     effects: [],
     fingerprint,
   };

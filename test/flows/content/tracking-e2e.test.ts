@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wireEncode } from '../../../src/mime/wire-encoding.js';
 import { transparentGif } from '../../../src/pipeline/tracking/pixel.js';
 import { startConfiguredGateway, testConfig, type TestGateway } from '../../helpers/gateway-harness.js';
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
@@ -169,14 +170,19 @@ describe('open tracking end to end', () => {
         expect(sent.includes(line)).toBe(true);
       }
       const bodyOf = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n') + 4);
-      const htmlStart = original.indexOf('X-Part-Note: kept\r\n\r\n') + 'X-Part-Note: kept\r\n\r\n'.length;
-      const htmlEnd = original.indexOf('\r\n--alt-2--');
-      const before = bodyOf(original.subarray(0, htmlStart));
-      const after = original.subarray(htmlEnd);
+      // Signed mail leaves 7-bit: the 8-bit text/plain part goes quoted-printable (the wire stage), same text.
+      const wire = wireEncode(original, { sevenBit: true });
+      expect(wire.toString('latin1')).toContain('charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n');
+      expect((await simpleParser(sent)).text).toBe((await simpleParser(original)).text);
+      const htmlStart = wire.indexOf('X-Part-Note: kept\r\n\r\n') + 'X-Part-Note: kept\r\n\r\n'.length;
+      const htmlEnd = wire.indexOf('\r\n--alt-2--');
+      const before = bodyOf(wire.subarray(0, htmlStart));
+      const after = wire.subarray(htmlEnd);
       const body = bodyOf(sent);
       // Everything but the HTML part's own body: byte for byte, the malformed PDF included.
       expect(body.subarray(0, before.length).equals(before)).toBe(true);
       expect(body.subarray(body.length - after.length).equals(after)).toBe(true);
+      expect(after.equals(original.subarray(original.indexOf('\r\n--alt-2--')))).toBe(true);
       const token = await tokenIn(sent);
       const html = String((await simpleParser(sent)).html);
       const img = /<img src="https:\/\/pixel[^>]*>/.exec(html)![0];

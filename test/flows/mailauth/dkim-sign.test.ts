@@ -1,6 +1,7 @@
 /**
  * Signatures made by signMessage and by the worker pool, verified by mailauth's verifier
- * through a real DNS server on 127.0.0.1 serving the published records.
+ * through a real DNS server on 127.0.0.1 serving the published records, and by a second,
+ * independent verifier (python3-dkim) given the same records.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { createSignStage } from '../../../src/mailauth/sign-stage.js';
 import { signMessage, type SigningKey } from '../../../src/mailauth/signer.js';
 import { txtResolver, verifyMessage, type TxtResolver } from '../../../src/mailauth/verify.js';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
+import { pyDkimStatuses } from '../../helpers/dkim-verify-py.js';
 
 const DOMAIN = 'invoices.test';
 
@@ -36,10 +38,12 @@ const MESSAGE = [
 let dns: DnsTestServer;
 let resolver: TxtResolver;
 let keys: SigningKey[];
+let published: Record<string, string>;
 
 beforeAll(async () => {
   const [rsa, ed] = await Promise.all([generateDkimKey('rsa'), generateDkimKey('ed25519')]);
   const records = [dkimRecord(DOMAIN, 'pb202611', rsa), dkimRecord(DOMAIN, 'pb202611e', ed)];
+  published = Object.fromEntries(records.map((r) => [r.name, r.value]));
   dns = await startDnsServer(Object.fromEntries(records.map((r) => [r.name, { TXT: [r.valueChunks] }])));
   resolver = txtResolver(resolverFor(dns.address, { timeoutMs: 500, tries: 2 }));
   keys = [signingKey(rsa, 'pb202611'), signingKey(ed, 'pb202611e')];
@@ -71,6 +75,13 @@ describe('signMessage verified by mailauth through the local DNS server', () => 
     expect(dns.queries).toEqual(
       expect.arrayContaining([`pb202611._domainkey.${DOMAIN} TXT`, `pb202611e._domainkey.${DOMAIN} TXT`]),
     );
+  });
+
+  it('makes signatures that python3-dkim verifies too, and that it fails after a change', async () => {
+    const signed = await signMessage(Buffer.from(MESSAGE), keys);
+    expect(await pyDkimStatuses(signed, published)).toEqual(['pb202611 pass', 'pb202611e pass']);
+    const tampered = Buffer.from(signed.toString('latin1').replace('invoice attached', 'Invoice attached'), 'latin1');
+    expect(await pyDkimStatuses(tampered, published)).toEqual(['pb202611 fail', 'pb202611e fail']);
   });
 
   it('fails after one byte of the body changes', async () => {

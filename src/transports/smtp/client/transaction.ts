@@ -1,10 +1,11 @@
 import { isAscii } from 'node:buffer';
 import type { Envelope } from '../../../core/types.js';
+import { findHeaderEnd } from '../../../mime/index.js';
 import type { Capabilities } from './capabilities.js';
 import { clientError } from './client-errors.js';
 import type { SmtpConnection } from './connection.js';
 import { dotStuff } from './dot-stuff.js';
-import { envelopeCommands, type EnvelopeCommands } from './envelope-commands.js';
+import { envelopeCommands, utf8Refusal, type EnvelopeCommands } from './envelope-commands.js';
 import type { ServerReply } from './reply-parser.js';
 
 /**
@@ -94,6 +95,17 @@ async function body(conn: SmtpConnection, rcpts: readonly ServerReply[], raw: Bu
 }
 
 /**
+ * What the bytes ask of the server: 8BITMIME for any 8-bit byte, SMTPUTF8 for one in the
+ * header block. isAscii is a vectorised scan (microseconds for 100 KB); the header block is
+ * looked at only when the message is not all ASCII.
+ */
+function bodyNeeds(raw: Buffer): { readonly eightBit: boolean; readonly utf8Headers: boolean } {
+  if (isAscii(raw)) return { eightBit: false, utf8Headers: false };
+  const head = findHeaderEnd(raw)?.end ?? raw.length;
+  return { eightBit: true, utf8Headers: !isAscii(raw.subarray(0, head)) };
+}
+
+/**
  * Sends one message; resolves with one answer per recipient in envelope order. Rejects only
  * when the connection fails before the body: the pool then decides about a retry.
  */
@@ -104,8 +116,10 @@ export async function sendMessage(
   raw: Buffer,
 ): Promise<RecipientAnswer[]> {
   if (caps.maxSize > 0 && raw.length > caps.maxSize) return envelope.to.map(() => tooBig(caps.maxSize));
-  // isAscii is a vectorised scan: microseconds for 100 KB, and only asked when the server cares
-  const cmds = envelopeCommands(envelope, caps, raw.length, caps.eightBitMime && !isAscii(raw));
+  const needs = bodyNeeds(raw);
+  const refused = utf8Refusal(envelope, caps, needs.utf8Headers);
+  if (refused !== undefined) return envelope.to.map(() => refused);
+  const cmds = envelopeCommands(envelope, caps, raw.length, needs.eightBit, needs.utf8Headers);
   const replies = caps.pipelining ? await pipelined(conn, cmds) : await stepwise(conn, cmds);
   if (!positive(replies.mail)) {
     // RCPT replies after a refused MAIL only say "need MAIL first": the MAIL reply decides
