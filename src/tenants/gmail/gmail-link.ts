@@ -121,7 +121,7 @@ export function createGmailLinks(deps: GmailLinkDeps) {
 
     /**
      * `setCookie` goes on the response to the browser that asked (the settings page's fetch). `smtp` asks Google
-     * for SMTP access as well (own-SMTP mode with an XOAUTH2 login).
+     * for SMTP access as well (own-SMTP mode with an XOAUTH2 login), as does a relink of a link that has it.
      */
     async start(
       tenantId: string,
@@ -139,8 +139,10 @@ export function createGmailLinks(deps: GmailLinkDeps) {
         now,
       );
       const challenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      // A relink keeps SMTP access the link had: without it an own-SMTP login by XOAUTH2 would stop working.
+      const keepSmtp = deps.store.link(tenantId)?.scopes?.includes(GMAIL_SMTP_SCOPE) === true;
       return {
-        consentUrl: google.consentUrl(state, challenge, smtp),
+        consentUrl: google.consentUrl(state, challenge, smtp || keepSmtp),
         expiresAt,
         setCookie: deps.binding.issue(state, deps.stateTtlMs),
       };

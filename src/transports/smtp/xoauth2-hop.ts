@@ -33,20 +33,20 @@ const NO_SOURCE: AccessTokenAnswer = {
 
 /**
  * Sends through a hop that logs in by AUTH XOAUTH2: a token from the owner's link (cached by the
- * source), a pool per token (a renewed token opens new connections; the old pool is closed), and,
- * when the server refuses the token, one renewal and one more try before the hop is judged. No
+ * source), a pool per token (a renewed token opens new connections), and, when the server refuses
+ * the token, one renewal and one more try before the hop is judged. The refused token's pool is
+ * closed at once (no new connection could log in with it); one left by a renewal before expiry may
+ * still carry messages, so it is left to idle out (30 s) and to the cache's bound. No
  * token (not linked, link broken) defers every recipient with the reason in plain words and
  * reports it; a provider that cannot be asked now only defers.
  */
 export function xoauth2Sender(opts: Xoauth2SenderOptions) {
-  /** The pool key in use per hop, to close the previous token's pool when the token changes. */
-  const inUse = new Map<string, string>();
+  /** Names a token's pool without putting the token in a key. */
+  const poolKey = (route: RelayRoute, token: string): string =>
+    `${route.key}:xoauth2:${createHash('sha256').update(token).digest('base64url').slice(0, 16)}`;
 
   async function sendWith(envelope: Envelope, raw: Buffer, route: RelayRoute, base: TenantHopConfig, token: string) {
-    const key = `${route.key}:xoauth2:${createHash('sha256').update(token).digest('base64url').slice(0, 16)}`;
-    const previous = inUse.get(route.key);
-    if (previous !== undefined && previous !== key) opts.cache.drop(previous);
-    inUse.set(route.key, key);
+    const key = poolKey(route, token);
     const transport = opts.cache.get(key, () => opts.create({ ...base, accessToken: token }));
     return (await transport.send(envelope, raw, route)).recipients;
   }
@@ -64,6 +64,7 @@ export function xoauth2Sender(opts: Xoauth2SenderOptions) {
       if (!first.ok) return noToken(envelope, route.owner, first);
       const results = await sendWith(envelope, raw, route, base, first.token);
       if (!opts.loginRefused(results)) return opts.judge(route.owner, results);
+      opts.cache.drop(poolKey(route, first.token));
       const renewed = await tokens(route.owner, provider, first.token);
       if (!renewed.ok) return noToken(envelope, route.owner, renewed);
       if (renewed.token === first.token) return opts.judge(route.owner, results);

@@ -81,12 +81,13 @@ describe('own SMTP server with an XOAUTH2 login (Google)', () => {
     await Promise.all([platform.close(), server.close(), fake.close()]);
   });
 
-  it('asks Google for SMTP access only when the link is made for it', async () => {
+  it('asks Google for SMTP access when the link is made for it, and keeps it on a relink', async () => {
     const link = await api(gw, 'GET', `/tenants/${gw.tenantId}/gmail`);
     expect(link.body).toMatchObject({ status: 'linked', address: account.address, smtp: true });
     const scopes = async (body: Record<string, unknown>) => (await startLink(gw, body)).consent.get('scope') ?? '';
     expect((await scopes({ smtp: true })).split(' ')).toContain('https://mail.google.com/');
-    expect((await scopes({})).split(' ')).not.toContain('https://mail.google.com/');
+    // A relink (say from the Gmail section) keeps the access the link has.
+    expect((await scopes({})).split(' ')).toContain('https://mail.google.com/');
   });
 
   it('refuses incomplete OAuth settings naming the field', async () => {
@@ -159,6 +160,10 @@ describe('own SMTP server with an XOAUTH2 login (Google)', () => {
     expect(result.body).toMatchObject({ ok: false, outcome: 'not-linked', summary: /no Google account is linked/ });
     expect(logins.length).toBe(before);
     expect((await api(gw, 'PUT', sender(other), { mode: 'own-smtp' })).status).toBe(409);
+    // Its own link is asked for Gmail mode's scopes only, unless it asks for SMTP access.
+    const consent = await accepted('POST', `/tenants/${other}/gmail/link`, {});
+    const scope = new URL(String(consent.body.consentUrl)).searchParams.get('scope') ?? '';
+    expect(scope.split(' ')).not.toContain('https://mail.google.com/');
     const microsoft = await api(gw, 'PUT', sender(other), { smtp: smtp({ oauthProvider: 'microsoft' }) });
     expect(microsoft.status).toBe(200);
     const ms = await api(gw, 'POST', `${sender(other)}/test-send`, { to: 'check@acme.test' });
