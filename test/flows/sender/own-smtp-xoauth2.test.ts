@@ -1,6 +1,6 @@
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGoogle, type FakeAccount, type FakeGoogle } from '../../helpers/fake-google.js';
+import { BACKEND_ERROR, startFakeGoogle, type FakeAccount, type FakeGoogle } from '../../helpers/fake-google.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { linkAccount, sendLegacy, startGmailGateway, startLink } from '../../helpers/gmail-harness.js';
 import { logRecipient } from '../../helpers/message-log.js';
@@ -168,6 +168,19 @@ describe('own SMTP server with an XOAUTH2 login (Google)', () => {
     expect(microsoft.status).toBe(200);
     const ms = await api(gw, 'POST', `${sender(other)}/test-send`, { to: 'check@acme.test' });
     expect(ms.body).toMatchObject({ ok: false, outcome: 'not-linked', summary: /cannot be linked on this server/ });
+  });
+
+  it('Google not answering for a new token defers the mail without flagging anything', async () => {
+    fake.expireAccessTokens();
+    server.dropConnections();
+    // The OAuth client retries a 5xx on its own (three more times); Google stays down for all of them.
+    fake.failNext('token', BACKEND_ERROR, 4);
+    const id = await sendLegacy(gw, { from: account.address, to: 'anna@customer.test', subject: 'Factuur 5' });
+    const r = await logRecipient(gw, id, (x) => x.status !== 'queued');
+    expect(r.status).toBe('deferred');
+    expect(r.lastReply).toMatch(/^451 4\.7\.0 own SMTP OAuth login: Google could not be asked/);
+    expect((await accepted('GET', sender())).body.broken).toBeUndefined();
+    expect((await accepted('GET', `/tenants/${gw.tenantId}/gmail`)).body.status).toBe('linked');
   });
 
   it('a revoked refresh token defers the mail and flags the mode broken in plain words', async () => {

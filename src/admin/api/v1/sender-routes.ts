@@ -373,8 +373,9 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       description:
         "Uses the saved server settings and answers with a short classified outcome, never the server's own " +
         'text: sent; connected, TLS ok, login refused; TLS failed; server offers no TLS, login not sent; ' +
-        'refused: address not allowed; connection refused; timed out; host not found. Limited per tenant (429 ' +
-        'with Retry-After).',
+        'refused: address not allowed; connection refused; timed out; host not found. With an OAuth login ' +
+        "(`smtp.authentication` oauth2) the token of the tenant's own link is used, renewed once when refused; " +
+        'outcome not-linked or link-broken says why there is none. Limited per tenant (429 with Retry-After).',
       params: idParams,
       body: z.strictObject({ to: mailAddress }),
       responses: {
