@@ -25,6 +25,10 @@ export interface Xoauth2SenderOptions {
   readonly onTokenProblem: (owner: string, problem: AccessTokenProblem, reason: string) => void;
 }
 
+const NO_TOKEN_TEXT = 'own SMTP OAuth login:';
+/** How the reply of mail deferred for want of a token begins (a relink makes such mail due at once). */
+export const NO_TOKEN_REPLY_PREFIX = `451 4.7.0 ${NO_TOKEN_TEXT}`;
+
 const NO_SOURCE: AccessTokenAnswer = {
   ok: false,
   problem: 'not-linked',
@@ -53,7 +57,8 @@ export function xoauth2Sender(opts: Xoauth2SenderOptions) {
 
   function noToken(envelope: Envelope, owner: string, answer: Extract<AccessTokenAnswer, { ok: false }>) {
     if (answer.problem !== 'unavailable') opts.onTokenProblem(owner, answer.problem, answer.reason);
-    return sameResult(envelope.to, 'deferred', smtpReply(451, '4.7.0', `own SMTP OAuth login: ${answer.reason}`));
+    const reply = smtpReply(451, '4.7.0', `${NO_TOKEN_TEXT} ${answer.reason}`);
+    return sameResult(envelope.to, 'deferred', reply);
   }
 
   return {
