@@ -47,6 +47,7 @@ import { openTenantLimits } from './tenants/tenant-limits-service.js';
 import { defaultMinFreeBytes, diskReadiness, startDiskWatermark } from './store/disk-watermark.js';
 import { buildTransports } from './transports/transport-table.js';
 import { ownServerHealth } from './tenants/own-smtp-broken.js';
+import { createAccessTokens } from './tenants/oauth/access-tokens.js';
 import { senderApi } from './compose/sender-api.js';
 
 export interface Gateway {
@@ -114,12 +115,16 @@ export async function startGateway(
     { messages: queue, notify: () => delivery.notify() },
     metrics,
   );
+  // Access tokens for own-SMTP XOAUTH2 logins, per provider: Google through the Gmail link.
+  const accessTokens = createAccessTokens(clock);
+  if (gmail.smtpTokens) accessTokens.register('google', gmail.smtpTokens);
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
   const platformTransports = buildTransports(config, logger, {
     mailbox,
     gmail: gmail.transport,
     ...ownServerHealth(senderSettings, clock, logger),
+    accessTokens: accessTokens.get,
   });
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);
@@ -223,7 +228,7 @@ export async function startGateway(
     clock,
     onQueueChanged: () => delivery.notify(),
     sender: {
-      ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory),
+      ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory, accessTokens.get),
       ...gmail.senderDeps,
       replyConfirmation: mx.replyConfirmation,
       onTestPassed: releaseAfterTest(queue, () => delivery.notify(), clock, logger),

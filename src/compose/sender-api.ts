@@ -14,7 +14,9 @@ import { smtpPasswordContext, type SenderSettings } from '../tenants/sender-sett
 import { tenantTargetPolicy } from '../tenants/tenant-target-policy.js';
 import { configuredTargetGuard } from '../transports/egress/target-guard.js';
 import { configuredTenantHops, type TenantHopConfig } from '../transports/smtp/tenant-hop.js';
-import { testSend } from '../transports/smtp/tenant-smtp-test.js';
+import { testSend, testSendWithToken } from '../transports/smtp/tenant-smtp-test.js';
+import type { AccessTokenSource } from '../core/access-token.js';
+import { notOffered } from '../tenants/oauth/access-tokens.js';
 
 /**
  * The sender routes' side effects: sealing, test-send through a fresh transport, manual accountant copies.
@@ -28,6 +30,7 @@ export function senderApi(
   secrets: SecretBox,
   accountant: AccountantDeps,
   domains: DomainDirectory,
+  accessTokens?: AccessTokenSource,
 ): SenderApiDeps {
   const guard = configuredTargetGuard(config);
   const create = configuredTenantHops(config, logger, guard);
@@ -42,7 +45,7 @@ export function senderApi(
       const smtp = settings.smtp;
       if (!smtp) throw new Error('no own SMTP server settings');
       const pass =
-        smtp.passwordSealed === undefined
+        smtp.passwordSealed === undefined || smtp.oauth2 !== undefined
           ? undefined
           : secrets.open(smtp.passwordSealed, smtpPasswordContext(tenant.id));
       const hop: TenantHopConfig = {
@@ -63,7 +66,13 @@ export function senderApi(
         hostname: config.hostname,
         now: clock(),
       });
-      return testSend({ hop, from, to, message }, create);
+      if (!smtp.oauth2) return testSend({ hop, from, to, message }, create);
+      const tokens = accessTokens ?? (async () => notOffered(smtp.oauth2?.provider ?? 'google'));
+      return testSendWithToken(
+        { hop, from, to, message },
+        { tokens, owner: tenant.id, provider: smtp.oauth2.provider },
+        create,
+      );
     },
     sendToAccountant: async (message: QueuedMessage, body: Buffer, address: string) => {
       const copy = await queueAccountantCopy(accountant, message, body, address, { id: newQueueId(clock()) });

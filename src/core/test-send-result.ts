@@ -12,6 +12,10 @@ export type TestSendOutcome =
   | 'timed-out'
   | 'host-not-found'
   | 'refused'
+  /** XOAUTH2 login: no link gives a token (none, without the mail scope, or a provider not offered). */
+  | 'not-linked'
+  /** XOAUTH2 login: the provider refused the stored authorisation; link again. */
+  | 'link-broken'
   | 'failed';
 
 export interface TestSendResult {

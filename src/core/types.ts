@@ -1,3 +1,4 @@
+import type { OAuthProviderName } from './access-token.js';
 /**
  * The small core every stage shares. Values here are plain, JSON-serialisable data so that
  * the queue can store them as they are and the API can return them without mapping.
@@ -286,6 +287,11 @@ export interface RelayHop {
   readonly pass?: string;
   /** The tenant allowed its password to go to its server without TLS. */
   readonly allowPlaintextAuth?: boolean;
+  /**
+   * Log in by AUTH XOAUTH2 as `user` (the mailbox) with an access token of the owner's link at this
+   * provider, asked for at send time (never in the route: it expires); `pass` is then unset.
+   */
+  readonly oauth2?: { readonly provider: OAuthProviderName };
 }
 
 /**

@@ -194,8 +194,11 @@ export function legacyOwnership(
 export function tenantRoute(tenantId: string, settings: SenderSettings, openSecret: PipelineDeps['openSecret']): Route {
   const smtp = settings.smtp;
   if (!smtp) throw new Error('own-smtp mode without server settings');
+  // An XOAUTH2 login's token is asked for at send time (it expires); the route holds only the provider.
   const pass =
-    smtp.passwordSealed === undefined ? undefined : openSecret(smtp.passwordSealed, smtpPasswordContext(tenantId));
+    smtp.passwordSealed === undefined || smtp.oauth2 !== undefined
+      ? undefined
+      : openSecret(smtp.passwordSealed, smtpPasswordContext(tenantId));
   return {
     kind: 'relay',
     key: `${tenantId}:${smtpSettingsHash(smtp)}`,
@@ -208,6 +211,7 @@ export function tenantRoute(tenantId: string, settings: SenderSettings, openSecr
       ...(smtp.user !== undefined ? { user: smtp.user } : {}),
       ...(pass !== undefined ? { pass } : {}),
       ...(smtp.allowPlaintextAuth === true ? { allowPlaintextAuth: true } : {}),
+      ...(smtp.oauth2 !== undefined ? { oauth2: smtp.oauth2 } : {}),
     },
   };
 }

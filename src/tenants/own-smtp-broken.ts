@@ -9,6 +9,11 @@ const PROBLEM_WORDS: Record<HopProblem, string> = {
   'connection-refused': 'the server refused the connection',
   'address-not-allowed': 'the server address is inside the network and not allowed',
   'no-tls-for-login': 'the server offers no TLS, so the password was not sent',
+  'token-refused':
+    'the server refused the login token of the linked account, also a renewed one (is the login the linked ' +
+    'mailbox, and SMTP login allowed for it?)',
+  'oauth-not-linked': 'no OAuth login possible',
+  'oauth-link-broken': 'the linked account no longer works',
 };
 
 /** The relay transport's two reports about a tenant's own server, as `createRelayTransport` takes them. */

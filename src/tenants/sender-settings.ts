@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { OAuthProviderName } from '../core/access-token.js';
 import type { RelayHop } from '../core/types.js';
 
 /**
@@ -24,6 +25,11 @@ export interface TenantSmtpSettings {
   readonly passwordSealed?: string;
   /** The tenant lets its password go to this server without TLS (off: no TLS, no login). */
   readonly allowPlaintextAuth?: boolean;
+  /**
+   * Log in by AUTH XOAUTH2 as `user` (the mailbox address) with a token of the tenant's link at this provider,
+   * instead of a password (then no password is kept). Unset: password login.
+   */
+  readonly oauth2?: { readonly provider: OAuthProviderName };
 }
 
 export interface TestSendRecord {
@@ -94,6 +100,7 @@ export function smtpSettingsHash(smtp: TenantSmtpSettings): string {
   ];
   // only when set: hashes of settings saved before the field existed stay the same
   if (smtp.allowPlaintextAuth === true) parts.push('plaintext-auth');
+  if (smtp.oauth2 !== undefined) parts.push(`oauth2:${smtp.oauth2.provider}`);
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 

@@ -22,6 +22,8 @@ export interface TransportTableParts {
   /** What a tenant's own server did, reported by its opaque owner (the relay transport knows no tenants). */
   readonly onHopFailure: RelayTransportOptions['onHopFailure'];
   readonly onHopOk: RelayTransportOptions['onHopOk'];
+  /** XOAUTH2 tokens for tenant servers that log in with a linked account. */
+  readonly accessTokens?: RelayTransportOptions['accessTokens'];
 }
 
 /** Builds the transports the config asks for, only those: a route kind left out has no transport. */
@@ -56,6 +58,7 @@ export function buildTransports(config: Config, logger: Logger, parts: Transport
     logger,
     onHopFailure: parts.onHopFailure,
     onHopOk: parts.onHopOk,
+    ...(parts.accessTokens ? { accessTokens: parts.accessTokens } : {}),
   });
   const built: Array<[RouteKind, Transport | undefined]> = [
     ['capture', capture],

@@ -47,7 +47,9 @@ export interface FakeGoogle {
    * A one-time authorization code for `account`, as Google's consent screen would give the
    * browser. With the consent URL's PKCE `codeChallenge` (S256), the exchange must bring its verifier.
    */
-  issueCode(account: FakeAccount, codeChallenge?: string): string;
+  issueCode(account: FakeAccount, codeChallenge?: string, scope?: string): string;
+  /** The address a live access token was issued for (an SMTP server checking an XOAUTH2 login asks this). */
+  accessTokenOwner(token: string): string | undefined;
   /** Every refresh token of `address` now answers invalid_grant (revoked by the user, expired in testing mode). */
   killRefreshTokens(address: string): void;
   /** Every access token issued so far is refused with 401 from now on. */
@@ -91,7 +93,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
   const requests: RecordedRequest[] = [];
   const sent: SentMessage[] = [];
   const revoked: string[] = [];
-  const codes = new Map<string, { account: FakeAccount; challenge?: string }>();
+  const codes = new Map<string, { account: FakeAccount; challenge?: string; scope?: string }>();
   const refreshTokens = new Map<string, FakeAccount>();
   const accessTokens = new Map<string, FakeAccount>();
   const dead = new Set<string>();
@@ -132,7 +134,8 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
         refresh_token: refresh,
         expires_in: 3599,
         token_type: 'Bearer',
-        scope: 'https://www.googleapis.com/auth/gmail.send',
+        // What the consent screen asked for (Google answers the granted scopes), else what Gmail mode asks.
+        scope: issued.scope ?? 'https://www.googleapis.com/auth/gmail.send',
       });
     }
     if (grant === 'refresh_token') {
@@ -210,11 +213,16 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     requests,
     sent,
     revoked,
-    issueCode(account, codeChallenge) {
+    issueCode(account, codeChallenge, scope) {
       const code = `4/fake-code-${++serial}`;
-      codes.set(code, { account, ...(codeChallenge !== undefined ? { challenge: codeChallenge } : {}) });
+      codes.set(code, {
+        account,
+        ...(codeChallenge !== undefined ? { challenge: codeChallenge } : {}),
+        ...(scope !== undefined ? { scope } : {}),
+      });
       return code;
     },
+    accessTokenOwner: (token) => accessTokens.get(token)?.address,
     killRefreshTokens(address) {
       for (const [refresh, account] of refreshTokens) if (account.address === address) dead.add(refresh);
     },

@@ -63,7 +63,10 @@ export async function linkAccount(
   const { consent } = started;
   return callback(
     gw,
-    { code: fake.issueCode(account, consent.get('code_challenge') ?? undefined), state: consent.get('state') ?? '' },
+    {
+      code: fake.issueCode(account, consent.get('code_challenge') ?? undefined, consent.get('scope') ?? undefined),
+      state: consent.get('state') ?? '',
+    },
     started.cookie,
   );
 }

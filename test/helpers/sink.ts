@@ -47,6 +47,8 @@ export interface Sink {
   readonly commands: string[];
   /** Connections accepted so far, open right now, and the most open at once. */
   readonly stats: { connections: number; open: number; maxOpen: number };
+  /** Destroys every open connection without a reply, so the client's next message opens a new one. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -171,5 +173,8 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     });
     return closing;
   };
-  return { port, messages, commands, stats, close };
+  const dropConnections = (): void => {
+    for (const socket of sockets.values()) socket.destroy();
+  };
+  return { port, messages, commands, stats, dropConnections, close };
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { Logger } from '../../core/logger.js';
 import { replyLine, type SmtpReply } from '../../core/smtp-reply.js';
-import type { GoogleApi, OAuthClient } from '../../transports/gmail/google-api.js';
+import { GMAIL_SMTP_SCOPE, type GoogleApi, type OAuthClient } from '../../transports/gmail/google-api.js';
 import { classifyGoogleError } from '../../transports/gmail/gmail-errors.js';
 import type { BrowserBinding } from './browser-binding.js';
 import { gmailTokenContext, linkKey, type GmailLink, type GmailStore } from './gmail-store.js';
@@ -35,6 +35,8 @@ export interface GmailStatus {
   readonly aliases?: string[];
   readonly linkedAt?: number;
   readonly brokenReason?: string;
+  /** The link allows an own-SMTP login by XOAUTH2 (Google granted https://mail.google.com/). */
+  readonly smtp?: boolean;
   readonly dailyLimit: number;
   readonly sentToday: number;
 }
@@ -111,15 +113,20 @@ export function createGmailLinks(deps: GmailLinkDeps) {
         address: link.address,
         aliases: [...link.aliases],
         linkedAt: link.linkedAt,
+        smtp: link.scopes?.includes(GMAIL_SMTP_SCOPE) === true,
         ...(link.broken ? { brokenReason: link.broken.reason.replace(/^\d{3} \d\.\d{1,3}\.\d{1,3} /, '') } : {}),
         ...counts,
       };
     },
 
-    /** `setCookie` goes on the response to the browser that asked (the settings page's fetch). */
+    /**
+     * `setCookie` goes on the response to the browser that asked (the settings page's fetch). `smtp` asks Google
+     * for SMTP access as well (own-SMTP mode with an XOAUTH2 login), as does a relink of a link that has it.
+     */
     async start(
       tenantId: string,
       dailyLimit?: number,
+      smtp = false,
     ): Promise<{ consentUrl: string; expiresAt: number; setCookie: string }> {
       const google = api();
       const state = randomBytes(32).toString('base64url');
@@ -132,8 +139,10 @@ export function createGmailLinks(deps: GmailLinkDeps) {
         now,
       );
       const challenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      // A relink keeps SMTP access the link had: without it an own-SMTP login by XOAUTH2 would stop working.
+      const keepSmtp = deps.store.link(tenantId)?.scopes?.includes(GMAIL_SMTP_SCOPE) === true;
       return {
-        consentUrl: google.consentUrl(state, challenge),
+        consentUrl: google.consentUrl(state, challenge, smtp || keepSmtp),
         expiresAt,
         setCookie: deps.binding.issue(state, deps.stateTtlMs),
       };
@@ -163,7 +172,7 @@ export function createGmailLinks(deps: GmailLinkDeps) {
           'E_INVALID',
           'this link request is unknown, expired or was already used: start linking again from the settings page',
         );
-      const { refreshToken: token, client } = await google.exchangeCode(code, pending.codeVerifier);
+      const { refreshToken: token, client, scopes } = await google.exchangeCode(code, pending.codeVerifier);
       const address = await google.address(client);
       const aliases = await readAliases(client, address);
       const now = deps.clock();
@@ -177,6 +186,7 @@ export function createGmailLinks(deps: GmailLinkDeps) {
           aliases,
           aliasesAt: now,
           linkedAt: now,
+          scopes: [...scopes],
           ...(pending.dailyLimit !== undefined
             ? { dailyLimit: pending.dailyLimit }
             : old?.dailyLimit !== undefined

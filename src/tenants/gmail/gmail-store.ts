@@ -18,6 +18,8 @@ export interface GmailLink {
   readonly linkedAt: number;
   /** Messages per UTC day; the config default when unset. */
   readonly dailyLimit?: number;
+  /** The scopes Google granted (token response); unset on links made before they were kept. */
+  readonly scopes?: readonly string[];
   /** Google refused the refresh token (invalid_grant): the tenant must link again. */
   readonly broken?: { readonly at: number; readonly reason: string };
 }

@@ -12,6 +12,8 @@ import { createGmailLinks, type GmailLinks } from './gmail-link.js';
 import { createGmailPlanner, type GmailPlanner } from './gmail-planner.js';
 import { openGmailStore } from './gmail-store.js';
 import { retryWaitingForLink } from './retry-waiting.js';
+import { googleSmtpTokens } from './gmail-smtp-token.js';
+import type { OAuthProvider } from '../oauth/access-tokens.js';
 import type { TenantDataOwner } from '../tenant-purge.js';
 
 /** The queue side: after a (re-)link, mail that waited only for it is made due and delivery woken. */
@@ -28,6 +30,8 @@ export interface GmailParts {
   readonly planner?: GmailPlanner;
   /** For `kind: 'gmail'` routes; absent when not configured. */
   readonly transport?: Transport;
+  /** Google as a provider of XOAUTH2 tokens for own-SMTP logins (src/tenants/oauth/); absent when not configured. */
+  readonly smtpTokens?: OAuthProvider;
   /** The Google client's URLs (tests assert they are all loopback). */
   readonly google?: GoogleApi;
   /** Added to the sender routes' deps: mode gmail needs a working link (nothing when Gmail mode is unavailable). */
@@ -110,7 +114,14 @@ export async function openGmail(
     : undefined;
   return {
     links,
-    ...(google ? { google, planner: createGmailPlanner(store, links), transport } : {}),
+    ...(google
+      ? {
+          google,
+          planner: createGmailPlanner(store, links),
+          transport,
+          smtpTokens: googleSmtpTokens(store, links, google, clock, logger),
+        }
+      : {}),
     senderDeps: google ? { gmailLinked: (tenantId) => links.status(tenantId).status === 'linked' } : {},
     maxSizeFor: (tenantId) => (google && modeOf(tenantId) === 'gmail' ? g.maxMessageBytes : undefined),
     tenantData: {

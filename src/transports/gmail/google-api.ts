@@ -31,13 +31,19 @@ export const GMAIL_SCOPES = [
   'https://www.googleapis.com/auth/gmail.readonly',
 ] as const;
 
+/** Full mail access: the only scope Google accepts for SMTP AUTH XOAUTH2 (own-SMTP mode at smtp.gmail.com). */
+export const GMAIL_SMTP_SCOPE = 'https://mail.google.com/';
+
 export interface GoogleApi {
   /** Every URL given to the Google client so far (config endpoints and the API root). */
   readonly urls: readonly string[];
   /** An OAuth client holding one refresh token; it fetches and refreshes access tokens itself. */
   client(refreshToken?: string): OAuthClient;
-  /** The consent URL; `codeChallenge` is the PKCE S256 challenge of the flow's verifier (RFC 7636). */
-  consentUrl(state: string, codeChallenge: string): string;
+  /**
+   * The consent URL; `codeChallenge` is the PKCE S256 challenge of the flow's verifier (RFC 7636). `smtp` also asks
+   * for GMAIL_SMTP_SCOPE (an own-SMTP login by XOAUTH2).
+   */
+  consentUrl(state: string, codeChallenge: string, smtp?: boolean): string;
   /**
    * Exchanges the callback's code (with the flow's PKCE verifier); Google sends a refresh token with offline access and
    * prompt=consent.
@@ -45,7 +51,9 @@ export interface GoogleApi {
   exchangeCode(
     code: string,
     codeVerifier: string,
-  ): Promise<{ readonly refreshToken: string; readonly client: OAuthClient }>;
+  ): Promise<{ readonly refreshToken: string; readonly client: OAuthClient; readonly scopes: readonly string[] }>;
+  /** A new access token for the stored refresh token (XOAUTH2), with when it expires; bounded by `timeoutMs`. */
+  accessToken(refreshToken: string): Promise<{ readonly token: string; readonly expiresAt: number }>;
   revoke(token: string): Promise<void>;
   /** The linked account's own address (users.getProfile). */
   address(client: OAuthClient): Promise<string>;
@@ -90,11 +98,11 @@ export async function createGoogleApi(endpoints: GoogleEndpoints): Promise<Googl
   return {
     urls,
     client,
-    consentUrl(state, codeChallenge) {
+    consentUrl(state, codeChallenge, smtp = false) {
       return client().generateAuthUrl({
         access_type: 'offline',
         prompt: 'consent',
-        scope: [...GMAIL_SCOPES],
+        scope: smtp ? [...GMAIL_SCOPES, GMAIL_SMTP_SCOPE] : [...GMAIL_SCOPES],
         state,
         include_granted_scopes: false,
         code_challenge: codeChallenge,
@@ -106,7 +114,13 @@ export async function createGoogleApi(endpoints: GoogleEndpoints): Promise<Googl
       const { tokens } = await c.getToken({ code, codeVerifier });
       if (!tokens.refresh_token) throw new Error('Google sent no refresh token (offline access was not granted)');
       c.setCredentials(tokens);
-      return { refreshToken: tokens.refresh_token, client: c };
+      const scopes = (tokens.scope ?? '').split(' ').filter((x) => x !== '');
+      return { refreshToken: tokens.refresh_token, client: c, scopes };
+    },
+    async accessToken(refreshToken) {
+      const { credentials } = await withTimeout(client(refreshToken).refreshAccessToken(), endpoints.timeoutMs);
+      if (!credentials.access_token) throw new Error('Google sent no access token');
+      return { token: credentials.access_token, expiresAt: credentials.expiry_date ?? Date.now() + 3_000_000 };
     },
     async revoke(token) {
       await client().revokeToken(token);
@@ -138,4 +152,13 @@ export async function createGoogleApi(endpoints: GoogleEndpoints): Promise<Googl
       return res.data.id ?? '';
     },
   };
+}
+
+/** The library's token refresh has no timeout of its own; a stalled token endpoint must not hold a send. */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -12,6 +12,8 @@ export interface Closable {
 export interface ClosingCache<T extends Closable> {
   /** The entry for `key`, created on first use; marks it as the most recently used. */
   get(key: string, create: () => T): T;
+  /** Removes and closes the entry for `key`, if any (one that will never be asked for again). */
+  drop(key: string): void;
   /** Empties the cache and closes every entry. */
   closeAll(): Promise<void>;
 }
@@ -44,6 +46,12 @@ export function createClosingCache<T extends Closable>(
       entries.set(key, created);
       evict();
       return created;
+    },
+    drop(key) {
+      const entry = entries.get(key);
+      if (!entry) return;
+      entries.delete(key);
+      entry.close().catch((err: unknown) => logger.warn({ err }, `closing a dropped ${what} failed`));
     },
     async closeAll() {
       const all = [...entries.values()];

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { SmarthostConfig } from '../../config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeliveryResult, Envelope, Transport } from '../../core/types.js';
+import type { Credentials } from './client/auth.js';
 import type { SessionSettings } from './client/handshake.js';
 import { SmtpPool } from './client/pool.js';
 import { resultsFromAnswers } from './smtp-results.js';
@@ -21,6 +22,8 @@ export interface SmarthostOptions {
   readonly resolveTarget?: SessionSettings['resolveTarget'];
   /** Withholds the credentials from a server without TLS (tenant servers, unless the tenant allowed it). */
   readonly authNeedsTls?: boolean;
+  /** Logs in as `cfg.user` by XOAUTH2 with this OAuth 2.0 access token instead of the password. */
+  readonly accessToken?: string;
 }
 
 /** Connections are recycled after this many messages: long enough that reuse pays off. */
@@ -34,6 +37,10 @@ function defaultHeloName(): string {
   return name.includes('.') ? name : '[127.0.0.1]';
 }
 
+function credentials(user: string, pass: string | undefined, accessToken: string | undefined): Credentials {
+  return accessToken !== undefined ? { user, accessToken } : { user, pass: pass ?? '' };
+}
+
 function sessionSettings(cfg: SmarthostConfig, opts: SmarthostOptions): SessionSettings {
   return {
     endpoint: {
@@ -43,7 +50,7 @@ function sessionSettings(cfg: SmarthostConfig, opts: SmarthostOptions): SessionS
     },
     security: cfg.tls,
     heloName: opts.heloName || defaultHeloName(),
-    ...(cfg.user !== undefined ? { credentials: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
+    ...(cfg.user !== undefined ? { credentials: credentials(cfg.user, cfg.pass, opts.accessToken) } : {}),
     connectTimeoutMs: opts.connectTimeoutMs,
     ...(opts.resolveTarget ? { resolveTarget: opts.resolveTarget } : {}),
     ...(opts.authNeedsTls ? { authNeedsTls: true } : {}),

@@ -10,6 +10,8 @@ import type { TargetGuard } from '../egress/target-guard.js';
  */
 export interface TenantHopConfig extends SmarthostConfig {
   readonly allowPlaintextAuth?: boolean;
+  /** Log in as `user` by AUTH XOAUTH2 with this token instead of a password. */
+  readonly accessToken?: string;
 }
 
 export interface TenantHopOptions {
@@ -35,6 +37,7 @@ export function tenantHopFactory(opts: TenantHopOptions): (hop: TenantHopConfig)
       heloName: opts.heloName,
       resolveTarget: (host) => opts.guard.resolve(host),
       authNeedsTls: hop.allowPlaintextAuth !== true,
+      ...(hop.accessToken !== undefined ? { accessToken: hop.accessToken } : {}),
     });
 }
 

@@ -3,6 +3,7 @@ import type { Envelope, Transport } from '../../core/types.js';
 import { NO_TLS_FOR_AUTH } from './client/handshake.js';
 import type { TenantHopConfig } from './tenant-hop.js';
 import type { TestSendResult } from '../../core/test-send-result.js';
+import type { AccessTokenAnswer, AccessTokenSource, OAuthProviderName } from '../../core/access-token.js';
 
 export interface TestSendInput {
   readonly hop: TenantHopConfig;
@@ -87,4 +88,36 @@ export async function testSend(
   } finally {
     await transport.close().catch(() => undefined);
   }
+}
+
+/** Who asks for the token of an XOAUTH2 test-send: the tenant (opaque here) and its provider. */
+export interface TokenLogin {
+  readonly tokens: AccessTokenSource;
+  readonly owner: string;
+  readonly provider: OAuthProviderName;
+}
+
+/** Our own words for a missing token (the provider's reason, never the server's text). */
+function noToken(answer: Extract<AccessTokenAnswer, { ok: false }>): TestSendResult {
+  if (answer.problem === 'unavailable') return { ok: false, outcome: 'failed', summary: answer.reason };
+  return { ok: false, outcome: answer.problem, summary: answer.reason };
+}
+
+/**
+ * The test-send of a server that takes an XOAUTH2 login: a token of the tenant's own link, and
+ * when the server refuses it, one renewed token and one more try, as a delivery does.
+ */
+export async function testSendWithToken(
+  input: TestSendInput,
+  login: TokenLogin,
+  create: (hop: TenantHopConfig) => Transport,
+): Promise<TestSendResult> {
+  const first = await login.tokens(login.owner, login.provider);
+  if (!first.ok) return noToken(first);
+  const result = await testSend({ ...input, hop: { ...input.hop, accessToken: first.token } }, create);
+  if (result.outcome !== 'auth-failed') return result;
+  const renewed = await login.tokens(login.owner, login.provider, first.token);
+  if (!renewed.ok) return noToken(renewed);
+  if (renewed.token === first.token) return result;
+  return testSend({ ...input, hop: { ...input.hop, accessToken: renewed.token } }, create);
 }

@@ -3,6 +3,8 @@ import { isPermanent, Replies, replyLine, type SmtpReply } from '../../core/smtp
 import type { DeliveryResult, Envelope, RecipientResult, RelayHop, Route, Transport } from '../../core/types.js';
 import { createClosingCache } from './closing-cache.js';
 import { NO_TLS_FOR_AUTH } from './client/handshake.js';
+import type { AccessTokenSource } from '../../core/access-token.js';
+import { xoauth2Sender } from './xoauth2-hop.js';
 import type { TenantHopConfig } from './tenant-hop.js';
 
 /**
@@ -17,7 +19,13 @@ export type HopProblem =
   | 'host-not-found'
   | 'connection-refused'
   | 'address-not-allowed'
-  | 'no-tls-for-login';
+  | 'no-tls-for-login'
+  /** XOAUTH2: the server refused the token, also after one renewal. */
+  | 'token-refused'
+  /** XOAUTH2: the owner has no link that gives a token (or the server does not offer the provider). */
+  | 'oauth-not-linked'
+  /** XOAUTH2: the provider refused the stored refresh token; the owner must link again. */
+  | 'oauth-link-broken';
 
 export interface RelayTransportOptions {
   readonly create: (hop: TenantHopConfig) => Transport;
@@ -25,6 +33,8 @@ export interface RelayTransportOptions {
   readonly logger: Logger;
   readonly onHopFailure?: (owner: string, problem: HopProblem, reply: string) => void;
   readonly onHopOk?: (owner: string) => void;
+  /** Tokens for hops that log in by XOAUTH2 (`hop.oauth2`); without it such a hop is deferred as not linked. */
+  readonly accessTokens?: AccessTokenSource;
 }
 
 const DEFAULT_MAX_ENTRIES = 50;
@@ -76,19 +86,32 @@ export function createRelayTransport(opts: RelayTransportOptions): Transport {
         })),
       };
     }
+    const { oauth2 } = route.hop;
+    if (oauth2) return { recipients: await oauth.send(envelope, raw, route, hopConfig(route.hop), oauth2.provider) };
     const result = await cache.get(route.key, () => opts.create(hopConfig(route.hop))).send(envelope, raw, route);
     return { recipients: judgeHop(route.owner, result.recipients) };
   }
 
-  function judgeHop(owner: string, results: readonly RecipientResult[]): RecipientResult[] {
+  function judgeHop(owner: string, results: readonly RecipientResult[], oauth2 = false): RecipientResult[] {
     const problem = results.map((r) => ({ r, p: hopProblem(r.reply) })).find((x) => x.p !== undefined);
     if (problem?.p) {
-      opts.onHopFailure?.(owner, problem.p, replyLine(problem.r.reply));
+      const named = oauth2 && problem.p === 'auth-failed' ? 'token-refused' : problem.p;
+      opts.onHopFailure?.(owner, named, replyLine(problem.r.reply));
       return results.map((r) => (hopProblem(r.reply) ? { ...r, outcome: 'deferred' } : r));
     }
     if (results.some((r) => r.outcome === 'delivered')) opts.onHopOk?.(owner);
     return [...results];
   }
+
+  const oauth = xoauth2Sender({
+    cache,
+    create: opts.create,
+    ...(opts.accessTokens ? { tokens: opts.accessTokens } : {}),
+    judge: (owner, results) => judgeHop(owner, results, true),
+    loginRefused: (results) => results.some((r) => hopProblem(r.reply) === 'auth-failed'),
+    onTokenProblem: (owner, problem, reason) =>
+      opts.onHopFailure?.(owner, problem === 'link-broken' ? 'oauth-link-broken' : 'oauth-not-linked', reason),
+  });
 
   return {
     name: 'relay',

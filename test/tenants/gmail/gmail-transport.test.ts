@@ -35,6 +35,9 @@ function scripted(answers: Array<string | Error>) {
     exchangeCode: async () => {
       throw new Error('unused');
     },
+    accessToken: async () => {
+      throw new Error('unused');
+    },
     revoke: async () => undefined,
     address: async () => '',
     sendAs: async () => [],

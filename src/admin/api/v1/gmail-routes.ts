@@ -21,6 +21,10 @@ const statusSchema = z
       .meta({ description: 'Verified send-as addresses of the account (refreshed at link time and daily)' }),
     linkedAt: z.number().optional(),
     brokenReason: z.string().optional(),
+    smtp: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Google granted SMTP access: the own-SMTP mode may log in to Gmail by XOAUTH2' }),
     dailyLimit: z.number(),
     sentToday: z.number().meta({ description: 'Messages sent through this link since 00:00 UTC' }),
   })
@@ -35,6 +39,14 @@ const linkBody = z
       .max(100_000)
       .optional()
       .meta({ description: 'Messages per UTC day for this link (Google: 2,000 for Workspace, 500 for gmail.com)' }),
+    smtp: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Also ask for SMTP access (scope https://mail.google.com/, full mail access): for the own-SMTP mode with ' +
+          'authentication oauth2 and provider google, which logs in to smtp.gmail.com by XOAUTH2',
+      }),
   })
   .meta({ id: 'GmailLinkRequest' });
 
@@ -72,7 +84,8 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
       access: 'tenant',
       summary: 'Start linking a Gmail account',
       description:
-        'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access). Its state works ' +
+        'Answers the Google consent URL (scopes gmail.send and gmail.readonly, offline access; with `smtp` also ' +
+        'https://mail.google.com/ for an own-SMTP XOAUTH2 login). Its state works ' +
         'once, expires, and only in the browser that made this request: the response sets an HttpOnly cookie ' +
         '(path /oauth/google) the callback checks. 409 when the server has no Google OAuth client configured.',
       params: idParams,
@@ -83,7 +96,7 @@ export function gmailRoutes(deps: ApiDeps & { readonly gmail: GmailApiDeps }): A
       },
       async handle({ principal, params, body }) {
         await visibleTenant(deps.tenants, principal, params.id);
-        const { setCookie, ...started } = await gmail.start(params.id, body.dailyLimit);
+        const { setCookie, ...started } = await gmail.start(params.id, body.dailyLimit, body.smtp === true);
         return {
           status: 200,
           body: started,

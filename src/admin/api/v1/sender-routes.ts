@@ -24,6 +24,7 @@ import { canSee, visibleTenant } from './scope.js';
 import { checkOwnDomain } from './sender-own-domain.js';
 import { messageSchema, messageView } from './views.js';
 import { replyToConfirmedField, replyToRoutes, withReplyToStatus } from './reply-to-routes.js';
+import { checkSmtpAuth, smtpAuthFields, smtpAuthOf, smtpAuthView } from './sender-smtp-auth.js';
 
 const TAG = 'Sender';
 const hostName = z
@@ -61,6 +62,7 @@ const smtpInput = z.strictObject({
   allowPlaintextAuth: z.boolean().default(false).meta({
     description: 'Send the password even when the server offers no TLS (tls opportunistic); off: no TLS, no login',
   }),
+  ...smtpAuthFields,
 });
 
 /** The operator's limits on where a tenant's server may be: `body.smtp.port` / `body.smtp.host` errors. */
@@ -113,6 +115,7 @@ const viewSchema = z
         user: z.string().optional(),
         hasPassword: z.boolean(),
         allowPlaintextAuth: z.boolean(),
+        ...smtpAuthView,
       })
       .optional(),
     archiveAddress: z.string().optional(),
@@ -144,6 +147,7 @@ export function senderView(s: SenderSettings): z.infer<typeof viewSchema> {
             ...(smtp.user ? { user: smtp.user } : {}),
             hasPassword: smtp.passwordSealed !== undefined,
             allowPlaintextAuth: smtp.allowPlaintextAuth === true,
+            ...smtpAuthOf(smtp),
           },
         }
       : {}),
@@ -205,8 +209,11 @@ function nextSmtp(
   seal: SenderApiDeps['seal'],
 ): TenantSmtpSettings {
   const sameLogin = old !== undefined && old.host.toLowerCase() === input.host.toLowerCase() && old.user === input.user;
-  const passwordSealed =
-    input.password !== undefined
+  const oauth2 = input.authentication === 'oauth2' && input.oauthProvider !== undefined;
+  // An XOAUTH2 login keeps no password: a stale one must not come back when the tenant switches back.
+  const passwordSealed = oauth2
+    ? undefined
+    : input.password !== undefined
       ? seal(input.password, smtpPasswordContext(tenantId))
       : sameLogin
         ? old?.passwordSealed
@@ -219,6 +226,7 @@ function nextSmtp(
     ...(input.user !== undefined ? { user: input.user } : {}),
     ...(passwordSealed !== undefined ? { passwordSealed } : {}),
     ...(input.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
+    ...(oauth2 && input.oauthProvider !== undefined ? { oauth2: { provider: input.oauthProvider } } : {}),
   };
 }
 
@@ -331,6 +339,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       async handle({ principal, params, body, now }) {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         checkSmtpTarget(body.smtp, sender.targets);
+        checkSmtpAuth(body.smtp);
         if (body.localPart && sender.store.isReservedLocalPart(body.localPart))
           throw invalidRequest({ 'body.localPart': ['reserved for the platform: choose another'] });
         // The store claims a changed local part in this same transaction (409 not_available when taken).
@@ -364,8 +373,9 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
       description:
         "Uses the saved server settings and answers with a short classified outcome, never the server's own " +
         'text: sent; connected, TLS ok, login refused; TLS failed; server offers no TLS, login not sent; ' +
-        'refused: address not allowed; connection refused; timed out; host not found. Limited per tenant (429 ' +
-        'with Retry-After).',
+        'refused: address not allowed; connection refused; timed out; host not found. With an OAuth login ' +
+        "(`smtp.authentication` oauth2) the token of the tenant's own link is used, renewed once when refused; " +
+        'outcome not-linked or link-broken says why there is none. Limited per tenant (429 with Retry-After).',
       params: idParams,
       body: z.strictObject({ to: mailAddress }),
       responses: {

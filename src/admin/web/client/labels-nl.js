@@ -99,6 +99,22 @@ export const NL = {
   'smtp.testFailed': 'Niet gelukt: {summary}',
   'smtp.lastTest': 'Laatste test ({when}): {summary}',
   'smtp.lastTestOld': 'De instellingen zijn sindsdien gewijzigd.',
+  'smtp.userHint': 'Bij inloggen met een account (OAuth): het mailadres van het gekoppelde account.',
+  'smtp.auth': 'Inloggen',
+  'smtp.auth.hint':
+    'Microsoft 365 stopt met inloggen met wachtwoord voor SMTP: ' +
+    'met een gekoppeld account logt Postbode in zonder wachtwoord.',
+  'smtp.auth.password': 'Wachtwoord',
+  'smtp.auth.oauth2-google': 'Google-account (OAuth)',
+  'smtp.auth.oauth2-microsoft': 'Microsoft 365-account (OAuth)',
+  'smtp.auth.linkGoogle': 'Google-account koppelen voor SMTP',
+  'smtp.auth.googleLinked': 'Gekoppeld met {address}, met SMTP-toegang.',
+  'smtp.auth.googleNoSmtp': 'Gekoppeld met {address}, maar zonder SMTP-toegang: koppel opnieuw voor SMTP.',
+  'smtp.auth.googleBroken': 'De Google-koppeling moet vernieuwd worden: koppel opnieuw.',
+  'smtp.auth.googleUnlinked': 'Nog geen Google-account gekoppeld.',
+  'smtp.auth.googleUnavailable': 'Google-accounts kunnen op deze server niet gekoppeld worden.',
+  'smtp.auth.microsoftHint':
+    'Gebruikt het gekoppelde Microsoft 365-account; koppel het waar de server Microsoft 365 aanbiedt.',
   'recipients.title': 'Boekhouder en back-up',
   'recipients.accountant': 'Adres van de boekhouder',
   'recipients.accountantHint': "Facturen en creditnota's kunnen als apart bericht naar uw boekhouder.",

@@ -4,6 +4,7 @@ import { field, h, input, select, statusLine, when } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { gmailSection } from './section-gmail.js';
+import { smtpAuthChoice } from './section-smtp-auth.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail'];
@@ -31,7 +32,7 @@ export async function render(ctx) {
       ? h('p', { class: 'status error', role: 'alert' }, t('sending.broken', { reason: settings.broken.reason }))
       : null,
     modeForm(base, settings, offered),
-    smtpForm(base, settings),
+    smtpForm(base, settings, gmail),
     gmail !== undefined && offered.includes('gmail') ? gmailSection(base, gmail, ctx) : null,
     recipientsForm(base, settings),
   );
@@ -161,8 +162,8 @@ function replyToNote(base) {
   };
 }
 
-/** @param {string} base @param {any} settings */
-function smtpForm(base, settings) {
+/** @param {string} base @param {any} settings @param {any} gmail the Gmail link, when offered */
+function smtpForm(base, settings, gmail) {
   const smtp = settings.smtp ?? {};
   const status = statusLine();
   const testStatus = statusLine();
@@ -199,6 +200,8 @@ function smtpForm(base, settings) {
     autocomplete: 'new-password',
     placeholder: smtp.hasPassword ? t('smtp.passwordKept') : '',
   });
+  const passwordField = field('smtp-password', t('smtp.password'), password, t('smtp.passwordHint'));
+  const auth = smtpAuthChoice(base, smtp, gmail, passwordField);
   const to = input('testTo', settings.replyTo ?? '', { type: 'email' });
   const last = settings.lastTestSend;
   const needsTest = needsTestNote(settings);
@@ -210,9 +213,10 @@ function smtpForm(base, settings) {
       tls: tls.value,
       rejectUnauthorized: verify.checked,
       allowPlaintextAuth: plain.checked,
+      ...auth.values(),
     };
     if (user.value.trim() !== '') server.user = user.value.trim();
-    if (password.value !== '') server.password = password.value;
+    if (password.value !== '' && auth.usesPassword()) server.password = password.value;
     const saved = await api('PUT', `${base}/sender`, { smtp: server });
     password.value = '';
     needsTest.update(saved);
@@ -238,12 +242,8 @@ function smtpForm(base, settings) {
     field('smtp-tls', t('smtp.tls'), tls),
     h('div', { class: 'choice' }, verify, h('label', { for: 'smtp-verify' }, t('smtp.verify'))),
     h('div', { class: 'choice' }, plain, h('label', { for: 'smtp-plain-auth' }, t('smtp.plainAuth'))),
-    h(
-      'div',
-      { class: 'row' },
-      field('smtp-user', t('smtp.user'), user),
-      field('smtp-password', t('smtp.password'), password, t('smtp.passwordHint')),
-    ),
+    auth.el,
+    h('div', { class: 'row' }, field('smtp-user', t('smtp.user'), user, t('smtp.userHint')), passwordField),
     h('button', { type: 'submit' }, t('smtp.save')),
     status.el,
     needsTest.el,
