@@ -6,7 +6,7 @@ import type { Transport } from '../core/types.js';
 import type { RouteKind } from '../core/transport-registry.js';
 import { createCaptureTransport } from './capture/capture.js';
 import { configuredTargetGuard } from './egress/target-guard.js';
-import { createDirectMxTransport, systemResolver } from './smtp/direct-mx.js';
+import { configuredDirectMx } from './smtp/direct-mx-setup.js';
 import { createSmarthostTransport } from './smtp/smarthost.js';
 import { configuredTenantHops } from './smtp/tenant-hop.js';
 import { createRelayTransport, type RelayTransportOptions } from './smtp/tenant-smtp.js';
@@ -41,15 +41,7 @@ export function buildTransports(config: Config, logger: Logger, parts: Transport
   const guard = configuredTargetGuard(config);
   const direct =
     d.mode === 'direct'
-      ? createDirectMxTransport({
-          port: d.direct.port,
-          resolver: systemResolver(d.direct.resolver),
-          heloName: config.hostname,
-          logger,
-          ...timeouts,
-          guard,
-          maxConnectionsPerHost: d.concurrencyPerDestination,
-        })
+      ? configuredDirectMx(config, logger, guard, { ...timeouts, maxConnectionsPerHost: d.concurrencyPerDestination })
       : undefined;
   const relay = createRelayTransport({
     create: configuredTenantHops(config, logger, guard),
