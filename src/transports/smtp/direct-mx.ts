@@ -123,8 +123,8 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
     let last: { result: PoolResult; nextHop: string } | undefined;
     for (const target of targets) {
       const nextHop = `${target.name}[${target.address}]:${opts.port}`;
-      const { result } = await sendVia(domain, target, sts, env, raw);
-      if (!result.answers.every(isUnreached)) return withTls(env, result, nextHop);
+      const { result, sec } = await sendVia(domain, target, sts, env, raw);
+      if (!result.answers.every(isUnreached)) return withTls(env, result, nextHop, sec?.policy.type === 'tlsa');
       opts.logger.debug({ nextHop, reply: describe(result.answers[0]) }, 'mail host unreachable, trying the next one');
       last = { result, nextHop };
     }
@@ -132,8 +132,8 @@ export function createDirectMxTransport(opts: DirectMxOptions): Transport {
     return withTls(env, last.result, last.nextHop);
   }
 
-  function withTls(env: Envelope, result: PoolResult, nextHop: string): DeliveryResult {
-    const tls = describeSession(result);
+  function withTls(env: Envelope, result: PoolResult, nextHop: string, dane = false): DeliveryResult {
+    const tls = describeSession(result, dane);
     const recipients = resultsFromAnswers(env.to, result.answers, nextHop);
     return { recipients: tls === undefined ? recipients : recipients.map((r): RecipientResult => ({ ...r, tls })) };
   }

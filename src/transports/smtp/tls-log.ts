@@ -1,10 +1,15 @@
 import type { PoolResult } from './client/pool.js';
 
 /** The session's security as one line of the message log: version, cipher, and whether the certificate was verified. */
-export function describeSession(result: Pick<PoolResult, 'tls' | 'plainReason'>): string | undefined {
+export function describeSession(result: Pick<PoolResult, 'tls' | 'plainReason'>, dane = false): string | undefined {
   const { tls } = result;
   if (tls === undefined) return result.plainReason === undefined ? undefined : `no TLS: ${result.plainReason}`;
-  const check = tls.verified ? 'certificate verified' : `certificate not verified (${tls.why ?? 'unknown reason'})`;
+  // under DANE the TLSA records, not the web PKI, vouch for the certificate (the session only went on if they did)
+  const check = dane
+    ? 'certificate matches TLSA (DANE)'
+    : tls.verified
+      ? 'certificate verified'
+      : `certificate not verified (${tls.why ?? 'unknown reason'})`;
   return `${tls.version} ${tls.cipher}, ${check}`;
 }
 

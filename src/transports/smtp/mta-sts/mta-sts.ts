@@ -35,6 +35,9 @@ const MAX_DOMAINS = 10_000;
 
 const NONE: StsLookup = { kind: 'none' };
 
+/** A policy in mode none says "no policy" (RFC 8461 5): it is cached, and applies nothing. */
+const asLookup = (policy: StsPolicy): StsLookup => (policy.mode === 'none' ? NONE : { kind: 'policy', policy });
+
 /**
  * MTA-STS (RFC 8461) for direct delivery: the TXT record says whether a domain has a policy
  * and its id; the policy is fetched over HTTPS when the id is new, then cached for its
@@ -60,13 +63,13 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
     const id = await txtId(domain);
     if (id === undefined || id === live?.id) {
       if (live !== undefined && id !== undefined) live.checkedAt = now;
-      return live ? { kind: 'policy', policy: live.policy } : NONE;
+      return live ? asLookup(live.policy) : NONE;
     }
     try {
       const policy = parsePolicy(await fetchPolicyText(domain, opts));
       if (policy === undefined) return failed(live, 'sts-policy-invalid', `mta-sts.${domain}: not an STSv1 policy`);
       remember(domain, { id, policy, expiresAt: now + policy.maxAge * 1000, checkedAt: now });
-      return policy.mode === 'none' ? NONE : { kind: 'policy', policy };
+      return asLookup(policy);
     } catch (err) {
       const type = err instanceof PolicyFetchError ? err.resultType : 'sts-policy-fetch-error';
       opts.logger.warn({ domain, err }, 'MTA-STS policy could not be fetched');
@@ -75,7 +78,7 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
   }
 
   function failed(live: Cached | undefined, resultType: string, detail: string): StsLookup {
-    return live ? { kind: 'policy', policy: live.policy } : { kind: 'fail', resultType, detail };
+    return live ? asLookup(live.policy) : { kind: 'fail', resultType, detail };
   }
 
   function remember(domain: string, entry: Cached): void {
@@ -89,7 +92,7 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
     const now = clock();
     const cached = cache.get(key);
     if (cached !== undefined && cached.expiresAt > now && now - cached.checkedAt < RECHECK_MS)
-      return Promise.resolve(cached.policy.mode === 'none' ? NONE : { kind: 'policy', policy: cached.policy });
+      return Promise.resolve(asLookup(cached.policy));
     const pending = inFlight.get(key);
     if (pending !== undefined) return pending;
     const lookup = refresh(key, now).finally(() => inFlight.delete(key));
