@@ -30,7 +30,9 @@ export function reportMail(input: ReportMailInput): Buffer {
   const org = oneLine(input.organization);
   const domain = oneLine(input.domain);
   const seconds = (ms: number): number => Math.floor(ms / 1000);
-  const filename = `${org}!${domain}!${seconds(input.start)}!${seconds(input.end)}.json.gz`.replace(/["\\\s]/g, '_');
+  // RFC 8460 5.1: sender (our domain) "!" policy-domain "!" begin "!" end, in seconds
+  const sender = oneLine(input.hostname);
+  const filename = `${sender}!${domain}!${seconds(input.start)}!${seconds(input.end)}.json.gz`.replace(/["\\\s]/g, '_');
   const headers = [
     `From: ${oneLine(input.from)}`,
     `To: ${input.to.map(oneLine).join(', ')}`,
