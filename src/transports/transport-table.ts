@@ -22,6 +22,8 @@ export interface TransportTableParts {
   /** What a tenant's own server did, reported by its opaque owner (the relay transport knows no tenants). */
   readonly onHopFailure: RelayTransportOptions['onHopFailure'];
   readonly onHopOk: RelayTransportOptions['onHopOk'];
+  /** Signs a report the platform sends itself (TLS-RPT) with the platform's DKIM key; unsigned when unset. */
+  readonly signPlatformMail?: (raw: Buffer) => Promise<Buffer>;
 }
 
 /** Builds the transports the config asks for, only those: a route kind left out has no transport. */
@@ -41,7 +43,13 @@ export function buildTransports(config: Config, logger: Logger, parts: Transport
   const guard = configuredTargetGuard(config);
   const direct =
     d.mode === 'direct'
-      ? configuredDirectMx(config, logger, guard, { ...timeouts, maxConnectionsPerHost: d.concurrencyPerDestination })
+      ? configuredDirectMx(
+          config,
+          logger,
+          guard,
+          { ...timeouts, maxConnectionsPerHost: d.concurrencyPerDestination },
+          parts.signPlatformMail,
+        )
       : undefined;
   const relay = createRelayTransport({
     create: configuredTenantHops(config, logger, guard),

@@ -22,6 +22,7 @@ export function configuredDirectMx(
   logger: Logger,
   guard: TargetGuard,
   base: Pick<DirectMxOptions, 'connectTimeoutMs' | 'sendTimeoutMs' | 'maxConnectionsPerHost'>,
+  sign?: (raw: Buffer) => Promise<Buffer>,
 ): Transport {
   const direct = config.delivery.direct;
   const resolver = systemResolver(direct.resolver);
@@ -49,10 +50,12 @@ export function configuredDirectMx(
     outcomes,
     resolveTxt,
     send: (envelope, raw, route) => transport.send(envelope, raw, route),
-    from: direct.tlsReports.from ?? `tlsrpt-noreply@${config.hostname}`,
+    // on the platform's sending domain when there is one, so that its DKIM signature aligns with From
+    from: direct.tlsReports.from ?? `tlsrpt-noreply@${config.platform.sendingDomain ?? config.hostname}`,
     organization: direct.tlsReports.organization ?? config.hostname,
     hostname: config.hostname,
     logger,
+    ...(sign ? { prepare: sign } : {}),
   });
   reporter.start(DAY_MS);
   return {

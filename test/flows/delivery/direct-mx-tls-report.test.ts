@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('TLS reports', () => {
-  it('mails the day’s counts, gzipped JSON, to the mailto: rua of each domain that asks, then starts over', async () => {
+  it('mails the day’s counts as gzipped JSON to each mailto: rua that asks, then starts over', async () => {
     const resolver = systemResolver(dns.address);
     const outcomes = createTlsOutcomes();
     const t = directTransport(resolver, sink.port, cleanups, { tlsOutcomes: outcomes });
