@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { Transport } from '../../core/types.js';
 import type { TargetGuard } from '../egress/target-guard.js';
+import { cachedTlsa } from './dane/tlsa-cache.js';
 import { lookupTlsa } from './dane/tlsa-lookup.js';
 import { createDirectMxTransport, type DirectMxOptions } from './direct-mx.js';
 import { systemResolver } from './mx-resolver.js';
@@ -42,7 +43,9 @@ export function configuredDirectMx(
           mtaSts: createMtaSts({ resolveTxt, resolveHost: guard.resolve, timeoutMs: direct.mtaStsTimeoutMs, logger }),
         }
       : {}),
-    ...(dnssec ? { tlsa: (mx: string) => lookupTlsa(mx, { server: dnssec, timeoutMs: TLSA_TIMEOUT_MS }) } : {}),
+    ...(dnssec
+      ? { tlsa: cachedTlsa((mx: string) => lookupTlsa(mx, { server: dnssec, timeoutMs: TLSA_TIMEOUT_MS })) }
+      : {}),
     ...(outcomes ? { tlsOutcomes: outcomes } : {}),
   });
   if (outcomes === undefined) return transport;

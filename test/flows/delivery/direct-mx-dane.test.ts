@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedTlsa } from '../../../src/transports/smtp/dane/tlsa-cache.js';
 import { lookupTlsa } from '../../../src/transports/smtp/dane/tlsa-lookup.js';
 import { systemResolver } from '../../../src/transports/smtp/direct-mx.js';
 import { directTransport, sendTo } from '../../helpers/direct-mx-harness.js';
@@ -98,6 +99,17 @@ describe('DANE-TA (usage 2)', () => {
     const result = await sendTo(transport(chained.port), 'a@taname.test');
     expect(result).toMatchObject({ outcome: 'deferred', reply: replyMatching(/DANE/) });
     expect(received(chained, 'a@taname.test')).toBe(0);
+  });
+});
+
+describe('lookups', () => {
+  it('asks for the TLSA records of a mail host once per TTL, not once per message', async () => {
+    publish('cached.test', [{ usage: 3, selector: 1, matchingType: 1, data: spkiHash(selfSigned.cert) }]);
+    const tlsa = cachedTlsa((mx) => lookupTlsa(mx, { server: dns.address, timeoutMs: 1_000 }));
+    const t = directTransport(systemResolver(dns.address), own.port, cleanups, { tlsa });
+    for (const to of ['a@cached.test', 'b@cached.test', 'c@cached.test'])
+      expect((await sendTo(t, to)).outcome).toBe('delivered');
+    expect(dns.queries.filter((q) => q.startsWith('_25._tcp.mx.cached.test '))).toHaveLength(1);
   });
 });
 

@@ -160,6 +160,15 @@ describe('fetching and caching the policy', () => {
     expect(fetched()).toBe(2);
   });
 
+  it('asks a domain without a policy once, not for every message', async () => {
+    dns.set('nopolicy.test', { MX: [{ exchange: 'mx.nopolicy.test', priority: 10 }] });
+    dns.set('mx.nopolicy.test', { A: [GOOD] });
+    const t = transport();
+    for (const to of ['a@nopolicy.test', 'b@nopolicy.test', 'c@nopolicy.test'])
+      expect((await sendTo(t, to)).outcome).toBe('delivered');
+    expect(dns.queries.filter((q) => q.startsWith('_mta-sts.nopolicy.test '))).toHaveLength(1);
+  });
+
   it('bounds a policy fetch that stalls, without holding up other domains', async () => {
     publish('stall.test', GOOD, stsPolicy('enforce', ['mx.stall.test']));
     publish('fast.test', GOOD, stsPolicy('enforce', ['mx.fast.test']));

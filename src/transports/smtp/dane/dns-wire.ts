@@ -17,6 +17,8 @@ const MAX_POINTERS = 32;
 
 export interface WireRecord {
   readonly type: number;
+  /** Seconds the record may be cached. */
+  readonly ttl: number;
   readonly data: Buffer;
 }
 
@@ -84,10 +86,11 @@ export function decodeAnswer(packet: Buffer): WireAnswer {
   for (let i = 0; i < count; i++) {
     at = skipName(packet, at);
     const type = packet.readUInt16BE(at);
+    const ttl = packet.readUInt32BE(at + 4);
     const length = packet.readUInt16BE(at + 8);
     const start = at + 10;
     if (start + length > packet.length) throw new Error('DNS answer cut short');
-    answers.push({ type, data: packet.subarray(start, start + length) });
+    answers.push({ type, ttl, data: packet.subarray(start, start + length) });
     at = start + length;
   }
   return {

@@ -13,7 +13,7 @@ export interface TlsaRecord {
 export type TlsaLookup =
   /** No TLSA records, or an answer the resolver did not validate: DANE does not apply. */
   | { readonly kind: 'none' }
-  | { readonly kind: 'records'; readonly records: readonly TlsaRecord[] }
+  | { readonly kind: 'records'; readonly records: readonly TlsaRecord[]; readonly ttl?: number }
   /** The lookup failed (SERVFAIL, timeout): the host cannot be used securely now (RFC 7672 2.1.1). */
   | { readonly kind: 'fail'; readonly detail: string };
 
@@ -83,9 +83,8 @@ export async function lookupTlsa(mxHost: string, opts: TlsaLookupOptions): Promi
   if (answer.rcode === RCODE_NXDOMAIN) return { kind: 'none' };
   if (answer.rcode !== RCODE_NOERROR) return { kind: 'fail', detail: `TLSA lookup for ${name}: rcode ${answer.rcode}` };
   if (!answer.authenticated) return { kind: 'none' };
-  const records = answer.answers
-    .filter((r) => r.type === TYPE_TLSA)
-    .map((r) => toRecord(r.data))
-    .filter((r): r is TlsaRecord => r !== undefined);
-  return records.length === 0 ? { kind: 'none' } : { kind: 'records', records };
+  const tlsa = answer.answers.filter((r) => r.type === TYPE_TLSA);
+  const records = tlsa.map((r) => toRecord(r.data)).filter((r): r is TlsaRecord => r !== undefined);
+  const ttl = Math.min(...tlsa.map((r) => r.ttl));
+  return records.length === 0 ? { kind: 'none' } : { kind: 'records', records, ttl };
 }

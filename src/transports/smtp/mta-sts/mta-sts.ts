@@ -32,6 +32,11 @@ interface Cached {
 const RECHECK_MS = 60 * 60_000;
 /** Domains kept; the oldest entry goes beyond it. */
 const MAX_DOMAINS = 10_000;
+/**
+ * A domain without a policy, or whose policy could not be had, is asked again after this long: not per message
+ * (a TXT lookup each, and a stalled policy server would hold every message up to the fetch timeout).
+ */
+const NEGATIVE_MS = 5 * 60_000;
 
 const NONE: StsLookup = { kind: 'none' };
 
@@ -47,6 +52,7 @@ const asLookup = (policy: StsPolicy): StsLookup => (policy.mode === 'none' ? NON
 export function createMtaSts(opts: MtaStsOptions): MtaSts {
   const clock = opts.clock ?? Date.now;
   const cache = new Map<string, Cached>();
+  const negative = new Map<string, { readonly lookup: StsLookup; readonly until: number }>();
   const inFlight = new Map<string, Promise<StsLookup>>();
 
   async function txtId(domain: string): Promise<string | undefined> {
@@ -87,15 +93,29 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
     if (cache.size > MAX_DOMAINS) cache.delete(cache.keys().next().value!);
   }
 
+  function rememberNegative(domain: string, lookup: StsLookup, now: number): void {
+    negative.delete(domain);
+    negative.set(domain, { lookup, until: now + NEGATIVE_MS });
+    if (negative.size > MAX_DOMAINS) negative.delete(negative.keys().next().value!);
+  }
+
   function policyFor(domain: string): Promise<StsLookup> {
     const key = domain.toLowerCase();
     const now = clock();
     const cached = cache.get(key);
     if (cached !== undefined && cached.expiresAt > now && now - cached.checkedAt < RECHECK_MS)
       return Promise.resolve(asLookup(cached.policy));
+    const known = negative.get(key);
+    if (known !== undefined && known.until > now) return Promise.resolve(known.lookup);
     const pending = inFlight.get(key);
     if (pending !== undefined) return pending;
-    const lookup = refresh(key, now).finally(() => inFlight.delete(key));
+    const lookup = refresh(key, now)
+      .then((found) => {
+        if (found.kind === 'policy') negative.delete(key);
+        else rememberNegative(key, found, now);
+        return found;
+      })
+      .finally(() => inFlight.delete(key));
     inFlight.set(key, lookup);
     return lookup;
   }
