@@ -120,6 +120,16 @@ describe('what is believed', () => {
     expect(result).toMatchObject({ outcome: 'delivered', tls: expect.stringMatching(/certificate not verified/) });
   });
 
+  it('bounds a TLSA lookup the resolver never answers, and defers', async () => {
+    publish('silent.test', []);
+    dns.set('_25._tcp.mx.silent.test', { drop: true });
+    const started = Date.now();
+    const result = await sendTo(transport(own.port), 'a@silent.test');
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(result).toMatchObject({ outcome: 'deferred', reply: replyMatching(/no answer within 1000 ms/) });
+    expect(received(own, 'a@silent.test')).toBe(0);
+  });
+
   it('defers when the TLSA lookup fails, rather than deliver without the check', async () => {
     publish('broken.test', 'servfail');
     const result = await sendTo(transport(own.port), 'a@broken.test');

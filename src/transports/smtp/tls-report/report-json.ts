@@ -51,7 +51,13 @@ export function reportJson(input: ReportInput): string {
   });
 }
 
-/** The mailto: addresses of a `v=TLSRPTv1` record's rua (https: ones are not sent to). */
+/**
+ * Report addresses per domain: a domain's owner chooses them, so a long list would make the platform mail many
+ * mailboxes of someone else's choosing each day.
+ */
+const MAX_RUA = 2;
+
+/** The mailto: addresses of a `v=TLSRPTv1` record's rua, at most MAX_RUA (https: ones are not sent to). */
 export function ruaMailboxes(records: readonly (readonly string[])[]): string[] {
   const texts = records.map((chunks) => chunks.join('')).filter((t) => /^v=TLSRPTv1\s*(;|$)/.test(t));
   if (texts.length !== 1) return []; // RFC 8460 3: more than one record is no record
@@ -66,5 +72,6 @@ export function ruaMailboxes(records: readonly (readonly string[])[]): string[] 
     .map((uri) => uri.trim())
     .filter((uri) => uri.toLowerCase().startsWith('mailto:'))
     .map((uri) => decodeURIComponent(uri.slice(7).split('?')[0]!))
-    .filter((address) => /^[^\s@<>]+@[^\s@<>]+$/.test(address));
+    .filter((address) => /^[^\s@<>,;]+@[^\s@<>,;]+$/.test(address))
+    .slice(0, MAX_RUA);
 }
