@@ -22,6 +22,13 @@ function isPortRange(text: string): boolean {
   return match !== null && Number(match[1]) <= Number(match[2]) && Number(match[2]) <= 65535;
 }
 
+/** `192.0.2.53`, `192.0.2.53:53`, `2001:db8::53` or `[2001:db8::53]:53`: an address, never a name to look up. */
+function isAddressAndPort(text: string): boolean {
+  const match = /^\[(.+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text);
+  if (match) return isIP(match[1]!) !== 0 && Number(match[2]) <= 65535;
+  return isIP(text) !== 0;
+}
+
 const tlsMode = z.enum(['implicit', 'starttls', 'opportunistic', 'none']);
 
 /** The EHLO name and source address of direct delivery over one address family. */
@@ -199,7 +206,7 @@ export const configSchema = z.strictObject({
            * host:port of a DNSSEC-validating resolver the operator trusts (its AD bit is believed): DANE (RFC 7672)
            * is checked through it. Unset: no DANE.
            */
-          dnssecResolver: z.string().optional(),
+          dnssecResolver: z.string().refine(isAddressAndPort, 'an IP address, optionally with :port').optional(),
           /** TLS-RPT (RFC 8460): daily reports to the recipient domains that ask for them. */
           tlsReports: z
             .strictObject({

@@ -36,21 +36,25 @@ function splitServer(server: string): { host: string; port: number } {
     : { host: server.slice(0, colon), port: Number(server.slice(colon + 1)) };
 }
 
-/** One UDP question to the trusted resolver, bounded by `timeoutMs`. */
+/** One UDP question to the trusted resolver, bounded by `timeoutMs`; only its own answer is read. */
 function ask(name: string, opts: TlsaLookupOptions): Promise<WireAnswer> {
   const { host, port } = splitServer(opts.server);
   const { id, packet } = encodeQuery(name, TYPE_TLSA);
   const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
   return new Promise<WireAnswer>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    let settled = false;
     const done = (err: Error | undefined, answer?: WireAnswer): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.close();
       if (err) reject(err);
       else resolve(answer!);
     };
+    const timer = setTimeout(() => done(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     socket.on('error', (err) => done(err));
-    socket.on('message', (msg) => {
+    socket.on('message', (msg, from) => {
+      if (from.port !== port || from.address !== host) return; // not from the trusted resolver
       try {
         const answer = decodeAnswer(msg);
         if (answer.id === id) done(undefined, answer); // other ids: stray or spoofed, keep waiting
@@ -58,7 +62,9 @@ function ask(name: string, opts: TlsaLookupOptions): Promise<WireAnswer> {
         done(err as Error);
       }
     });
-    socket.send(packet, port, host);
+    socket.send(packet, port, host, (err) => {
+      if (err) done(err);
+    });
   });
 }
 
