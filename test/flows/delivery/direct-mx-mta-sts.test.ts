@@ -41,7 +41,9 @@ function publish(domain: string, address: string, policy: string | undefined, id
 
 beforeAll(async () => {
   ca = await createTestCa();
-  const names = ['enforce', 'testing', 'cache', 'stall', 'fast', 'guarded', 'nomatch'].map((d) => `mx.${d}.test`);
+  const names = ['enforce', 'testing', 'cache', 'stall', 'fast', 'guarded', 'nomatch', 'kept', 'webpki'].map(
+    (d) => `mx.${d}.test`,
+  );
   const leaf = await ca.issue(names);
   const own = await generate([{ name: 'commonName', value: 'mx.badcert.test' }], { keyType: 'ec' });
   const web = await ca.issue([
@@ -54,6 +56,7 @@ beforeAll(async () => {
     'mta-sts.fast.test',
     'mta-sts.guarded.test',
     'mta-sts.nomatch.test',
+    'mta-sts.kept.test',
   ]);
   sinks[GOOD] = await startSink({ tls: { key: leaf.key, cert: leaf.cert } });
   sinks[SELF_SIGNED] = await startSink({ tls: { key: own.private, cert: own.cert } });
@@ -158,6 +161,27 @@ describe('fetching and caching the policy', () => {
     now += 2 * 3600_000;
     expect((await sendTo(t, 'd@cache.test')).reply.code).toBe(451); // the new policy names another host
     expect(fetched()).toBe(2);
+  });
+
+  it('keeps a cached policy in force when a new one cannot be fetched', async () => {
+    publish('kept.test', GOOD, stsPolicy('enforce', ['mx.other.test']));
+    let now = Date.now();
+    const t = transport({ clock: () => now });
+    expect((await sendTo(t, 'a@kept.test')).reply.code).toBe(451); // the policy names another host
+    publish('kept.test', GOOD, undefined, '20260303'); // a new id, but the web server answers 404
+    now += 2 * 3600_000;
+    expect((await sendTo(t, 'b@kept.test')).reply.code).toBe(451);
+    expect(https.requests.filter((r) => r.startsWith('mta-sts.kept.test '))).toHaveLength(2);
+    expect(count(sinks[GOOD]!, 'b@kept.test')).toBe(0);
+  });
+
+  it('reports a policy server whose certificate is not valid for its name, and delivers without a policy', async () => {
+    publish('webpki.test', GOOD, stsPolicy('enforce', ['mx.other.test']));
+    const outcomes = createTlsOutcomes();
+    const result = await sendTo(transport({ outcomes }), 'a@webpki.test');
+    expect(result.outcome).toBe('delivered');
+    const [counts] = outcomes.drain().get('webpki.test') ?? [];
+    expect([...counts!.failures.values()][0]?.detail.resultType).toBe('sts-webpki-invalid');
   });
 
   it('asks a domain without a policy once, not for every message', async () => {
