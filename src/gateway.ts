@@ -4,7 +4,7 @@ import type { Config } from './config/schema.js';
 import { httpHostOf, isLoopbackAddress } from './config/http-host.js';
 import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { QueuedMessage } from './core/types.js';
+import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
 import { openStorage } from './store/storage.js';
@@ -125,6 +125,12 @@ export async function startGateway(
     gmail: gmail.transport,
     ...ownServerHealth(senderSettings, clock, logger),
     accessTokens: accessTokens.get,
+    signPlatformMail: async (raw) => {
+      const direct: Route = { kind: 'direct', domain: '' };
+      const report = { route: direct, recipients: [], envelope: { from: '', to: [] }, raw };
+      const [signed] = await domains.sign([report], { kind: 'platform' }, 'tls-report');
+      return signed?.raw ?? raw;
+    },
   });
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseIpRange } from '../core/ip-match.js';
 
@@ -21,7 +22,25 @@ function isPortRange(text: string): boolean {
   return match !== null && Number(match[1]) <= Number(match[2]) && Number(match[2]) <= 65535;
 }
 
+/** `192.0.2.53`, `192.0.2.53:53`, `2001:db8::53` or `[2001:db8::53]:53`: an address, never a name to look up. */
+function isAddressAndPort(text: string): boolean {
+  const match = /^\[(.+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text);
+  if (match) return isIP(match[1]!) !== 0 && Number(match[2]) <= 65535;
+  return isIP(text) !== 0;
+}
+
 const tlsMode = z.enum(['implicit', 'starttls', 'opportunistic', 'none']);
+
+/** The EHLO name and source address of direct delivery over one address family. */
+const directSourceSchema = z
+  .strictObject({
+    helo: z.string().optional(),
+    bind: z
+      .string()
+      .refine((v) => isIP(v) !== 0, 'not an IP address')
+      .optional(),
+  })
+  .prefault({});
 
 export const smarthostSchema = z.strictObject({
   host: z.string().min(1),
@@ -176,6 +195,28 @@ export const configSchema = z.strictObject({
           port: port.default(25),
           /** host:port of a DNS server to ask for MX/A records; system resolver when unset. */
           resolver: z.string().optional(),
+          /** Per address family: the EHLO name (must be the PTR name of the source address) and bind address. */
+          ipv4: directSourceSchema,
+          ipv6: directSourceSchema,
+          /** Honour recipient domains' MTA-STS policies (RFC 8461). */
+          mtaSts: z.boolean().default(true),
+          /** Bound on one MTA-STS policy fetch (connect, TLS and body). */
+          mtaStsTimeoutMs: ms.default(10_000),
+          /**
+           * host:port of a DNSSEC-validating resolver the operator trusts (its AD bit is believed): DANE (RFC 7672)
+           * is checked through it. Unset: no DANE.
+           */
+          dnssecResolver: z.string().refine(isAddressAndPort, 'an IP address, optionally with :port').optional(),
+          /** TLS-RPT (RFC 8460): daily reports to the recipient domains that ask for them. */
+          tlsReports: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              /** Sender of the reports; `tlsrpt-noreply@<hostname>` when unset. */
+              from: z.string().optional(),
+              /** organization-name in the reports; the hostname when unset. */
+              organization: z.string().optional(),
+            })
+            .prefault({}),
         })
         .prefault({}),
       /** Parallel deliveries to one destination (smarthost or recipient domain). */

@@ -32,6 +32,8 @@ export type GatewayErrorCode =
   | 'E_DKIM_SIGN'
   /** The signing pool is closed or a worker failed. */
   | 'E_DKIM_POOL'
+  /** A recipient domain's TLS policy (MTA-STS, DANE) could not be fetched or looked up. */
+  | 'E_TLS_POLICY'
   /**
    * Failures of our SMTP client and of the egress guard keep nodemailer's names: classify reads them, and the message
    * log's lines show them ("ETIMEDOUT: send timed out after 500 ms"), so they stay as they were.

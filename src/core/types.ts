@@ -73,6 +73,8 @@ export interface DeliveryAttempt {
   readonly reply: string;
   /** host:port or transport name that answered. */
   readonly nextHop?: string;
+  /** How the session was secured: "TLSv1.3 TLS_AES_256_GCM_SHA384, certificate verified", "no TLS: ...". */
+  readonly tls?: string;
 }
 
 /**
@@ -139,6 +141,8 @@ export interface RecipientResult {
   /** Typed; stored and shown as `replyLine(reply)` (core/smtp-reply.ts). */
   readonly reply: SmtpReply;
   readonly nextHop?: string;
+  /** How the session with the next hop was secured, for the message log (DeliveryAttempt.tls). */
+  readonly tls?: string;
   /**
    * Deferred: not before this time (ms), when the remote said when (Retry-After, a daily limit); the retry schedule may
    * add more.

@@ -91,6 +91,7 @@ function applyOne(
     outcome: result.outcome,
     reply,
     ...(result.nextHop === undefined ? {} : { nextHop: result.nextHop }),
+    ...(result.tls === undefined ? {} : { tls: result.tls }),
   };
   const history = appendHistory(r.history, entry);
   const next = { ...r, attempts, history, lastReply: reply };

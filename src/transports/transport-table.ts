@@ -6,7 +6,7 @@ import type { Transport } from '../core/types.js';
 import type { RouteKind } from '../core/transport-registry.js';
 import { createCaptureTransport } from './capture/capture.js';
 import { configuredTargetGuard } from './egress/target-guard.js';
-import { createDirectMxTransport, systemResolver } from './smtp/direct-mx.js';
+import { configuredDirectMx } from './smtp/direct-mx-setup.js';
 import { createSmarthostTransport } from './smtp/smarthost.js';
 import { configuredTenantHops } from './smtp/tenant-hop.js';
 import { createRelayTransport, type RelayTransportOptions } from './smtp/tenant-smtp.js';
@@ -24,6 +24,8 @@ export interface TransportTableParts {
   readonly onHopOk: RelayTransportOptions['onHopOk'];
   /** XOAUTH2 tokens for tenant servers that log in with a linked account. */
   readonly accessTokens?: RelayTransportOptions['accessTokens'];
+  /** Signs a report the platform sends itself (TLS-RPT) with the platform's DKIM key; unsigned when unset. */
+  readonly signPlatformMail?: (raw: Buffer) => Promise<Buffer>;
 }
 
 /** Builds the transports the config asks for, only those: a route kind left out has no transport. */
@@ -43,15 +45,13 @@ export function buildTransports(config: Config, logger: Logger, parts: Transport
   const guard = configuredTargetGuard(config);
   const direct =
     d.mode === 'direct'
-      ? createDirectMxTransport({
-          port: d.direct.port,
-          resolver: systemResolver(d.direct.resolver),
-          heloName: config.hostname,
+      ? configuredDirectMx(
+          config,
           logger,
-          ...timeouts,
           guard,
-          maxConnectionsPerHost: d.concurrencyPerDestination,
-        })
+          { ...timeouts, maxConnectionsPerHost: d.concurrencyPerDestination },
+          parts.signPlatformMail,
+        )
       : undefined;
   const relay = createRelayTransport({
     create: configuredTenantHops(config, logger, guard),

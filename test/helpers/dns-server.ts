@@ -20,6 +20,15 @@ export interface ZoneEntry {
   readonly servfail?: boolean;
   /** Never answer queries for this name (the client times out). */
   readonly drop?: boolean;
+  /** TLSA records (RFC 6698): usage, selector, matching type and the association data in hex. */
+  readonly TLSA?: readonly {
+    readonly usage: number;
+    readonly selector: number;
+    readonly matchingType: number;
+    readonly data: string;
+  }[];
+  /** Set the AD bit in answers for this name, as a validating resolver does for a signed zone. */
+  readonly ad?: boolean;
 }
 
 export type Zone = Readonly<Record<string, ZoneEntry>>;
@@ -43,6 +52,7 @@ const MAX_CNAME_HOPS = 8;
 /** RFC 1035 4.1.1 reply codes (dns2's types do not declare Packet.RCODE). */
 const RCODE_SERVFAIL = 2;
 const RCODE_NXDOMAIN = 3;
+const TYPE_TLSA = 52;
 /** Tries to find a port free for both UDP and TCP. */
 const MAX_BIND_TRIES = 20;
 
@@ -117,6 +127,8 @@ function answer(records: ReadonlyMap<string, ZoneEntry>, request: Packet, querie
   const name = normalise(question.name);
   queries.push(`${name} ${TYPE_NAMES.get(question.type) ?? question.type}`);
   const entry = records.get(name);
+  // the response starts as a copy of the request's header, whose AD bit a client may set to ask for it
+  (response.header as { ad?: number }).ad = entry?.ad === true ? 1 : 0;
   if (entry?.drop === true) return null;
   if (entry?.servfail === true) {
     response.header.rcode = RCODE_SERVFAIL;
@@ -163,6 +175,13 @@ function recordsOfType(owner: string, entry: ZoneEntry, type: number): Resource[
       return (entry.AAAA ?? []).map((address) => resource(owner, type, { address }));
     case Packet.TYPE.MX:
       return (entry.MX ?? []).map((mx) => resource(owner, type, { exchange: mx.exchange, priority: mx.priority }));
+    case TYPE_TLSA:
+      // dns2 has no TLSA encoder: it writes `data` as the raw RDATA
+      return (entry.TLSA ?? []).map((t) =>
+        resource(owner, type, {
+          data: Buffer.concat([Buffer.from([t.usage, t.selector, t.matchingType]), Buffer.from(t.data, 'hex')]),
+        } as unknown as Partial<Resource>),
+      );
     default:
       return [];
   }

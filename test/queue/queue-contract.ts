@@ -155,6 +155,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
             outcome: 'delivered',
             reply: replyOf('250 2.0.0 Ok'),
             nextHop: 'mx.example.test:25',
+            tls: 'TLSv1.3 TLS_AES_256_GCM_SHA384, certificate verified',
           },
           { address: 'f@example.test', outcome: 'deferred', reply: replyOf('connect ECONNREFUSED') },
           { address: 'b@example.test', outcome: 'bounced', reply: replyOf('550 5.1.1 No such user'), nextHop: 'mx:25' },
@@ -168,7 +169,15 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
         [1, '550 5.1.1 No such user'],
       ]);
       expect(after.recipients.map((r) => r.history)).toStrictEqual([
-        [{ at, outcome: 'delivered', reply: '250 2.0.0 Ok', nextHop: 'mx.example.test:25' }],
+        [
+          {
+            at,
+            outcome: 'delivered',
+            reply: '250 2.0.0 Ok',
+            nextHop: 'mx.example.test:25',
+            tls: 'TLSv1.3 TLS_AES_256_GCM_SHA384, certificate verified',
+          },
+        ],
         [{ at, outcome: 'deferred', reply: 'connect ECONNREFUSED' }],
         [{ at, outcome: 'bounced', reply: '550 5.1.1 No such user', nextHop: 'mx:25' }],
       ]);

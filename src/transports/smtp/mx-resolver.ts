@@ -8,6 +8,8 @@ export interface MxResolver {
   resolveMx(domain: string): Promise<Array<{ exchange: string; priority: number }>>;
   resolve4(host: string): Promise<string[]>;
   resolve6(host: string): Promise<string[]>;
+  /** TXT records (MTA-STS, TLS-RPT), each as its character-strings; MTA-STS and TLS-RPT are off without it. */
+  resolveTxt?(name: string): Promise<string[][]>;
 }
 
 /** `node:dns/promises` lookups, against `server` ("host:port" or "host") when given. */
@@ -18,6 +20,7 @@ export function systemResolver(server?: string): MxResolver {
     resolveMx: (domain) => resolver.resolveMx(domain),
     resolve4: (host) => resolver.resolve4(host),
     resolve6: (host) => resolver.resolve6(host),
+    resolveTxt: (name) => resolver.resolveTxt(name),
   };
 }
 

@@ -78,6 +78,10 @@ describe('direct MX delivery', () => {
     expect(statusOf(h.queue, message.id, 'a@dest.test')!.history[0]!.nextHop).toBe(
       `mx1.dest.test[127.0.0.1]:${s.port}`,
     );
+    // the message log says how the session was secured, and why the certificate was not verified
+    expect(statusOf(h.queue, message.id, 'a@dest.test')!.history[0]!.tls).toMatch(
+      /^TLSv1\.[23] \S+, certificate not verified \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/,
+    );
     expect(s.messages[0]).toMatchObject({
       secure: true,
       helo: 'postbode.test',

@@ -103,6 +103,9 @@ const attemptSchema = z.object({
     }),
   reply: z.string().meta({ description: 'The next hop\'s reply, e.g. "250 2.0.0 Ok", or the reason of an action' }),
   nextHop: z.string().optional(),
+  tls: z.string().optional().meta({
+    description: 'How the session with the next hop was secured: TLS version, cipher, certificate verified or why not',
+  }),
 });
 
 /** Every RecipientStatus of core/types.ts, exactly (the mapped type fails to compile when the two differ). */
@@ -167,6 +170,7 @@ export function messageView(m: QueuedMessage): MessageView {
         outcome: a.outcome,
         reply: a.reply,
         ...(a.nextHop === undefined ? {} : { nextHop: a.nextHop }),
+        ...(a.tls === undefined ? {} : { tls: a.tls }),
       })),
     })),
     receivedAt: m.receivedAt,

@@ -166,6 +166,7 @@ function messageItem(detail, ctx, status) {
               {},
               `${when(e.at)} · ${r.address} · ${t(`outcome.${e.outcome}`)}${e.nextHop ? ` · ${e.nextHop}` : ''} · `,
               h('code', {}, e.reply),
+              e.tls ? ` · ${e.tls}` : null,
             ),
           ),
         ),

@@ -1,5 +1,5 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { clientError, closedError, isSocketError, tlsError } from './client-errors.js';
 import { ReplyParser, type ServerReply } from './reply-parser.js';
 
@@ -13,6 +13,21 @@ import { ReplyParser, type ServerReply } from './reply-parser.js';
 export interface TlsSettings {
   readonly rejectUnauthorized: boolean;
   readonly ca?: readonly Buffer[];
+  /**
+   * A check of the presented certificate after the handshake (DANE's TLSA match): an error ends the connection
+   * before any command goes over it.
+   */
+  readonly check?: (socket: TLSSocket) => Error | undefined;
+}
+
+/** What the TLS handshake of a connection gave, for the message log and TLS reports. */
+export interface TlsOutcome {
+  readonly version: string;
+  readonly cipher: string;
+  /** The chain led to a trusted root and named the host. */
+  readonly verified: boolean;
+  /** Why it was not verified (Node's code, e.g. DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID). */
+  readonly why?: string;
 }
 
 export interface Endpoint {
@@ -21,6 +36,8 @@ export interface Endpoint {
   readonly address?: string;
   readonly port: number;
   readonly tls: TlsSettings;
+  /** Our source address (a configured bind address per family); the system picks one when unset. */
+  readonly localAddress?: string;
 }
 
 /** Opens the TCP connection (node:net by default); injected by tests to see where a connection goes. */
@@ -57,6 +74,8 @@ export class SmtpConnection {
   messages = 0;
   /** Set by the pool between messages: a reply then is unsolicited (an idle-timeout 421). */
   idle = false;
+  /** Why the session stayed in plain text (no STARTTLS offered, refused), set by the handshake. */
+  plainReason: string | undefined;
   /** Resolves once the socket is fully closed. */
   readonly closed: Promise<void>;
   private socket: Socket;
@@ -97,10 +116,26 @@ export class SmtpConnection {
   ): SmtpConnection {
     const host = endpoint.address ?? endpoint.host;
     const raw = dial?.(host, endpoint.port);
+    const local = endpoint.localAddress === undefined ? {} : { localAddress: endpoint.localAddress };
     const socket = implicitTls
-      ? tlsConnect({ ...tlsOptions(endpoint), port: endpoint.port, ...(raw ? { socket: raw } : {}) })
-      : (raw ?? netConnect({ host, port: endpoint.port }));
-    return new SmtpConnection(socket, implicitTls, onGone, endpoint.address);
+      ? tlsConnect({ ...tlsOptions(endpoint), ...local, port: endpoint.port, ...(raw ? { socket: raw } : {}) })
+      : (raw ?? netConnect({ host, port: endpoint.port, ...local }));
+    const conn = new SmtpConnection(socket, implicitTls, onGone, endpoint.address);
+    if (implicitTls) socket.once('secureConnect', () => conn.checkPeer(socket as TLSSocket, endpoint.tls));
+    return conn;
+  }
+
+  /** The TLS outcome of this session; undefined while it is in plain text. */
+  get tls(): TlsOutcome | undefined {
+    const socket = this.socket as Partial<TLSSocket>;
+    if (socket.encrypted !== true || typeof socket.getProtocol !== 'function') return undefined;
+    const why = socket.authorizationError;
+    return {
+      version: socket.getProtocol() ?? 'unknown',
+      cipher: socket.getCipher?.()?.name ?? 'unknown',
+      verified: socket.authorized === true,
+      ...(why === undefined || why === null ? {} : { why: String(why) }),
+    };
   }
 
   get usable(): boolean {
@@ -155,10 +190,19 @@ export class SmtpConnection {
       this.waiter = { resolve: () => undefined, reject };
       secure.once('secureConnect', () => {
         this.tlsPending = false;
+        if (!this.checkPeer(secure, endpoint.tls)) return; // failed: the waiter got the refusal
         this.waiter = undefined;
         resolve();
       });
     });
+  }
+
+  /** Runs the endpoint's certificate check; a refusal fails the connection (ETLS) and answers false. */
+  private checkPeer(socket: TLSSocket, tls: TlsSettings): boolean {
+    const refused = tls.check?.(socket);
+    if (refused === undefined) return true;
+    this.fail(tlsError(refused));
+    return false;
   }
 
   /** Says goodbye without waiting: the socket closes when the server answers or after a grace. */

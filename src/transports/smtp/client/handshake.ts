@@ -9,6 +9,8 @@ export interface SessionSettings {
   /** implicit = TLS from the first byte; starttls = required; opportunistic = when offered. */
   readonly security: 'implicit' | 'starttls' | 'opportunistic' | 'none';
   readonly heloName: string;
+  /** What the server is to us, in errors ("smarthost" when unset; "mail host" for direct delivery). */
+  readonly role?: string;
   readonly credentials?: Credentials;
   /** Bound on connect + greeting. */
   readonly connectTimeoutMs: number;
@@ -63,13 +65,15 @@ async function secure(
   const required = s.security === 'starttls';
   if (!required && s.security !== 'opportunistic') return plain;
   if (!caps.startTls) {
-    if (required) throw clientError('ETLS', 'smarthost does not offer STARTTLS');
+    if (required) throw clientError('ETLS', `${s.role ?? 'smarthost'} does not offer STARTTLS`);
+    conn.plainReason = 'server offers no STARTTLS';
     return plain;
   }
   conn.write('STARTTLS\r\n');
   const reply = await conn.read();
   if (reply.code !== 220) {
     if (required) throw clientError('ETLS', 'STARTTLS refused', reply);
+    conn.plainReason = `STARTTLS refused: ${reply.response}`;
     return plain;
   }
   await conn.upgrade(s.endpoint);

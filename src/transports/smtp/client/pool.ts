@@ -2,7 +2,7 @@ import type { Logger } from '../../../core/logger.js';
 import type { Envelope } from '../../../core/types.js';
 import { NO_CAPABILITIES, type Capabilities } from './capabilities.js';
 import { clientError, markUnreached } from './client-errors.js';
-import { SmtpConnection, type Endpoint } from './connection.js';
+import { SmtpConnection, type Endpoint, type TlsOutcome } from './connection.js';
 import { envelopeError } from './envelope-commands.js';
 import { handshake, type SessionSettings } from './handshake.js';
 import { sendMessage, type RecipientAnswer } from './transaction.js';
@@ -33,10 +33,18 @@ export interface PoolStats {
   readonly waiting: number;
 }
 
+/** A message's answers and how the session that carried them was secured (none when no session started). */
+export interface PoolResult {
+  readonly answers: RecipientAnswer[];
+  readonly tls?: TlsOutcome;
+  /** Why that session stayed in plain text. */
+  readonly plainReason?: string;
+}
+
 interface Job {
   readonly envelope: Envelope;
   readonly raw: Buffer;
-  readonly resolve: (answers: RecipientAnswer[]) => void;
+  readonly resolve: (result: PoolResult) => void;
   timer: NodeJS.Timeout | undefined;
   /** The connection carrying (or opening for) this message. */
   slot: Slot | undefined;
@@ -82,9 +90,14 @@ export class SmtpPool {
   }
 
   send(envelope: Envelope, raw: Buffer): Promise<RecipientAnswer[]> {
-    if (envelope.to.length === 0) return Promise.resolve([]);
+    return this.sendReporting(envelope, raw).then((result) => result.answers);
+  }
+
+  /** `send`, also saying how the session was secured (for the message log and TLS reports). */
+  sendReporting(envelope: Envelope, raw: Buffer): Promise<PoolResult> {
+    if (envelope.to.length === 0) return Promise.resolve({ answers: [] });
     const refused = this.closing ? clientError('ECONNECTION', 'SMTP pool is closed') : envelopeError(envelope);
-    if (refused !== undefined) return Promise.resolve(answerAll(envelope, refused));
+    if (refused !== undefined) return Promise.resolve({ answers: answerAll(envelope, refused) });
     return new Promise((resolve) => {
       const job: Job = { envelope, raw, resolve, timer: undefined, slot: undefined, settled: false, retried: false };
       job.timer = setTimeout(this.timedOut, this.settings.sendTimeoutMs, job);
@@ -255,7 +268,14 @@ export class SmtpPool {
     if (job.settled) return;
     job.settled = true;
     clearTimeout(job.timer);
+    const conn = job.slot?.conn;
     job.slot = undefined;
-    job.resolve(answers);
+    const tls = conn?.tls;
+    const plainReason = tls === undefined ? conn?.plainReason : undefined;
+    job.resolve({
+      answers,
+      ...(tls === undefined ? {} : { tls }),
+      ...(plainReason === undefined ? {} : { plainReason }),
+    });
   }
 }
