@@ -75,7 +75,8 @@ async function digestFor(deps: DigestDeps, tenantId: string): Promise<boolean> {
   if (last !== undefined && now - last < WEEK_MS) return false;
   const to = await deps.recipientOf(tenantId);
   if (to === undefined) return false;
-  const since = Math.max(now - WEEK_MS, last ?? 0);
+  // What arrived since the last digest (not in it already), at most a week back.
+  const since = Math.max(now - WEEK_MS, last === undefined ? 0 : last + 1);
   const summaries = await weekSummaries(deps.store, tenantId, since);
   if (summaries.length === 0) return false;
   const id = newQueueId(now);
