@@ -117,7 +117,7 @@ describe('the weekly report digest (injected clock)', () => {
     replyTo['tenant-b'] = undefined;
   });
 
-  it('a store that fails makes the intake throw (never swallowed), so the MX keeps the mail and tries again', async () => {
+  it('a store that fails makes the intake throw (not swallowed): the MX keeps the mail and retries', async () => {
     // A closed store stands in for a failed commit (disk full): the write rejects.
     await reports.close();
     await expect(take('acme.test', [{ ip: '192.0.2.10', count: 1, dkim: 'pass', spf: 'pass' }])).rejects.toThrow();
