@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, signIn, signInAsTenant, type TestPage } from '../../helpers/browser.js';
+import { openPage, screenshot, signIn, signInAsTenant, type TestPage } from '../../helpers/browser.js';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
 import { publish, startDomainGateway, type PublishableRecord } from '../../helpers/domains-harness.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
