@@ -159,7 +159,8 @@ function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) 
     name: 'postbode_mx_reports_total',
     help:
       'DMARC aggregate and TLS-RPT reports received, by outcome (dmarc, tls: stored; unowned: no one owns the ' +
-      'domain; too-large, bad-archive, bad-xml, doctype, bad-json, not-a-report, no-report: dropped)',
+      'domain; duplicate: stored already; too-large, bad-archive, bad-xml, doctype, bad-json, not-a-report, ' +
+      'no-report: dropped)',
     labelNames: ['outcome'] as const,
     registers,
   });

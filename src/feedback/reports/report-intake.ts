@@ -51,9 +51,10 @@ export function createReportIntake(deps: ReportIntakeDeps): ReportIntake {
         continue;
       }
       // Under the domain the owner proved, where its page looks (a report for a subdomain counts for the parent).
-      await deps.store.add(owned.owner, { ...report, domain: owned.domain }, deps.clock());
-      count(report.kind);
-      deps.logger.info({ ...log, domain: report.domain, kind: report.kind, org: report.org }, 'report stored');
+      const stored = await deps.store.add(owned.owner, { ...report, domain: owned.domain }, deps.clock());
+      count(stored ? report.kind : 'duplicate');
+      const what = { ...log, domain: report.domain, kind: report.kind, org: report.org, reportId: report.reportId };
+      deps.logger.info(what, stored ? 'report stored' : 'report dropped: stored already');
     }
   };
 }

@@ -16,7 +16,8 @@ export const REPORTS_READ_MAX = 2000;
  * reports are a range read and another owner's are never in it. Pruned by age.
  */
 export interface ReportStore {
-  add(owner: string, report: ParsedReport, at: number): Promise<StoredReport>;
+  /** Stores the report; undefined when the domain's recent reports hold it already (a resend, or an MX retry). */
+  add(owner: string, report: ParsedReport, at: number): Promise<StoredReport | undefined>;
   /** The domain's reports that arrived at or after `since`, newest first, at most REPORTS_READ_MAX. */
   list(owner: string, domain: string, since: number): Promise<StoredReport[]>;
   /** The owners that have reports (the digest's round), and per owner its domains with their last report's time. */
@@ -28,6 +29,12 @@ export interface ReportStore {
 
 /** Domains an owner keeps reports for, at most: a report for one more is still stored, not indexed. */
 const MAX_INDEXED_DOMAINS = 200;
+/** How many of the domain's newest reports a new one is compared with: resends come within days, not months. */
+const DUPLICATE_WINDOW = 100;
+
+function sameReport(a: ParsedReport, b: ParsedReport): boolean {
+  return a.kind === b.kind && a.reportId !== '' && a.reportId === b.reportId && a.org === b.org;
+}
 
 export function reportScope(owner: string, domain: string): string {
   return `${owner}/${domain.toLowerCase()}`;
@@ -43,6 +50,8 @@ export function openReportStore(storage: Storage): ReportStore {
   const index = openTenantDocuments<Record<string, number>>(storage, 'reports', 'domains-by-owner');
   return {
     async add(owner, report, at) {
+      const recent = await log.read({ limit: DUPLICATE_WINDOW, scope: reportScope(owner, report.domain) });
+      if (recent.entries.some((e) => sameReport(e, report))) return undefined;
       const stored = await log.append({ ...report, owner, at } as Omit<StoredReport, 'id'>);
       const domains = index.get(owner) ?? {};
       if (Object.hasOwn(domains, report.domain) || Object.keys(domains).length < MAX_INDEXED_DOMAINS)

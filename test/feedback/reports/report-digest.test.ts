@@ -42,6 +42,7 @@ describe('the weekly report digest (injected clock)', () => {
       clock: () => now,
       onQueued: () => undefined,
     });
+  let reportNo = 0;
   const take = (domain: string, rows: Parameters<typeof dmarcXml>[1]) =>
     reports.intake(
       Buffer.from(
@@ -49,7 +50,7 @@ describe('the weekly report digest (injected clock)', () => {
           to: 'dmarc-reports@send.test',
           filename: 'r.zip',
           contentType: 'application/zip',
-          content: zipOf('r.xml', Buffer.from(dmarcXml(domain, rows))),
+          content: zipOf('r.xml', Buffer.from(dmarcXml(domain, rows, 'google.com', `r-${++reportNo}`))),
         }),
       ),
       {},
@@ -126,8 +127,8 @@ describe('the weekly report digest (injected clock)', () => {
     expect(await reports.reader.summary('tenant-a', 'acme.test', 0)).toMatchObject({ dmarc: { reports: 0 } });
   });
 
-  it('gzip reports work in the digest path too (the intake reads what the MX stored)', async () => {
-    await reports.intake(
+  it('reads gzip reports too, and stores a resent report once', async () => {
+    const mail = () =>
       Buffer.from(
         reportMail({
           to: 'dmarc-reports@send.test',
@@ -135,11 +136,16 @@ describe('the weekly report digest (injected clock)', () => {
           contentType: 'application/gzip',
           content: gzip(dmarcXml('acme.test', [{ ip: '192.0.2.10', count: 3, dkim: 'fail', spf: 'pass' }])),
         }),
-      ),
-      {},
-    );
+      );
+    await reports.intake(mail(), {});
+    await reports.intake(mail(), {});
     const summary = await reports.reader.summary('tenant-a', 'acme.test', 0);
-    expect(summary.dmarc).toMatchObject({ messages: 3, dkim: { pass: 0, fail: 3 }, spf: { pass: 3, fail: 0 } });
+    expect(summary.dmarc).toMatchObject({
+      reports: 1,
+      messages: 3,
+      dkim: { pass: 0, fail: 3 },
+      spf: { pass: 3, fail: 0 },
+    });
     expect(summary.whatToFix.map((a) => a.code)).toEqual(['report-tighten']);
   });
 });
