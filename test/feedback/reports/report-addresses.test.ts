@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { platformRecordLines } from '../../../src/admin/cli/dns-commands.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { classifyRecipient } from '../../../src/feedback/recipient-policy.js';
 import { parseXml, textAt } from '../../../src/feedback/reports/xml-lite.js';
@@ -38,6 +39,14 @@ describe('the report addresses', () => {
       { name: '*._report._dmarc.send.p.test', type: 'TXT', value: 'v=DMARC1' },
       { name: '_smtp._tls.send.p.test', type: 'TXT', value: 'v=TLSRPTv1; rua=mailto:tls-reports@send.p.test' },
     ]);
+    const printed = platformRecordLines(config({ platform }), 'send.p.test', []);
+    expect(printed).toEqual(
+      expect.arrayContaining([
+        'DMARC  _dmarc.send.p.test  TXT  "v=DMARC1; p=none; rua=mailto:dmarc-reports@send.p.test"',
+        'REPORT *._report._dmarc.send.p.test  TXT  "v=DMARC1"',
+        'REPORT _smtp._tls.send.p.test  TXT  "v=TLSRPTv1; rua=mailto:tls-reports@send.p.test"',
+      ]),
+    );
   });
 });
 

@@ -167,6 +167,22 @@ describe('DMARC and TLS report intake over the inbound MX, per owner and domain'
     expect((await summaryOf(gw.tenantId, 'acme.test')).dmarc.reports).toBe(1);
   });
 
+  it('answers bad input with a 400 naming the field, and documents both routes in the OpenAPI document', async () => {
+    const days = await fetch(
+      `http://127.0.0.1:${gw.gateway.httpPort}/api/v1/tenants/${gw.tenantId}/domains/acme.test/reports?days=0`,
+      { headers: { authorization: `Bearer ${ADMIN}` } },
+    );
+    expect(days.status).toBe(400);
+    expect(JSON.stringify(await days.json())).toContain('days');
+    expect((await reportsOf(gw.tenantId, 'not a domain')).status).toBe(400);
+    const doc = (await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/tenants/{id}/domains/{domain}/reports', '/platform/reports']),
+    );
+  });
+
   it("shows the platform domain's reports to the operator only", async () => {
     const xml = dmarcXml(PLATFORM.sendingDomain, [{ ip: '127.0.0.1', count: 9, dkim: 'pass', spf: 'fail' }]);
     await mail(DMARC_TO, 'p.zip', zipOf('p.xml', Buffer.from(xml)));
