@@ -151,6 +151,7 @@ export async function startGateway(
     onQueued: () => delivery.notify(),
     domains: domains.directory,
     disk,
+    tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
@@ -242,6 +243,7 @@ export async function startGateway(
     gmail: gmail.links,
     domains: domains.service,
     suppressions: mx.suppressions,
+    reports: mx.reports,
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,
     capabilities: {

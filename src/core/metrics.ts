@@ -11,7 +11,8 @@ export interface Metrics {
   delivery(outcome: 'delivered' | 'deferred' | 'bounced' | 'expired', count: number): void;
   /**
    * Inbound MX (src/feedback/): a bounce by category (hard, soft, delayed), a forwarded reply, a reply not forwarded
-   * (category: why), a recorded auto-reply, a dropped forgery.
+   * (category: why), a recorded auto-reply, a dropped forgery, a DMARC/TLS report (category: stored kind or why
+   * dropped).
    */
   mx?(event: MxEvent, category?: string): void;
   /** Gmail mode (src/transports/gmail/gmail-transport.ts): one outcome per API send or refusal to send. */
@@ -24,7 +25,7 @@ export interface Metrics {
   replayed?(count: number): void;
 }
 
-export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged';
+export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged' | 'report';
 
 /**
  * `sent`; Google deferred or bounced it; or Postbode held it back (link broken, daily limit, From not a send-as alias).

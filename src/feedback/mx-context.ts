@@ -6,6 +6,7 @@ import type { TenantStore } from '../tenants/lmdb-tenant-store.js';
 import type { LocalPartIndex } from '../tenants/local-part-registry.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import type { MxDomains } from './recipient-policy.js';
+import type { ReportIntake } from './reports/report-intake.js';
 import type { SentIndex } from './sent-index.js';
 import type { SuppressionStore, SuppressionThresholds } from './suppression-store.js';
 
@@ -27,6 +28,8 @@ export interface MxContext {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** DMARC aggregate and TLS-RPT reports (src/feedback/reports/); absent: logged, not processed. */
+  readonly reports?: ReportIntake;
   /** Delivery wakes up on this (a forwarded reply was queued). */
   readonly onQueued: () => void;
 }

@@ -1,4 +1,5 @@
 import { Replies, type SmtpReply } from '../core/smtp-reply.js';
+import { reportKindOf, type ReportKind } from '../tenants/report-addresses.js';
 import { srsReverse } from './srs.js';
 
 /** The platform domains the MX answers for, and how their local parts are read. */
@@ -16,6 +17,7 @@ export type MxTarget =
   | { readonly kind: 'bounce'; readonly address: string }
   | { readonly kind: 'srs'; readonly address: string }
   | { readonly kind: 'postmaster'; readonly address: string }
+  | { readonly kind: 'report'; readonly address: string; readonly report: ReportKind }
   | { readonly kind: 'forwarding'; readonly address: string; readonly localPart: string };
 
 export const MxReplies = {
@@ -40,6 +42,8 @@ export function classifyRecipient(domains: MxDomains, address: string, now: numb
   const onBounce = domain === domains.bounceDomain.toLowerCase();
   if (at <= 0 || (!onSending && !onBounce)) return Replies.relayDenied();
   if (ROLE_ACCOUNTS.has(local)) return { kind: 'postmaster', address };
+  const report = onSending ? reportKindOf(local) : undefined;
+  if (report !== undefined) return { kind: 'report', address, report };
   if (onBounce && local.startsWith(`${domains.bounceLocalPart.toLowerCase()}+`)) return { kind: 'bounce', address };
   if (local.startsWith('srs0='))
     return srsReverse(domains.srsKey, address, now) === undefined ? MxReplies.unknownUser() : { kind: 'srs', address };

@@ -1,3 +1,5 @@
+import { REPORT_LOCAL_PARTS } from './report-addresses.js';
+
 /**
  * Forwarding local parts (`<localPart>@<platform.sendingDomain>`): one spelling per address,
  * and the names the platform keeps for itself. Used where a local part enters (the API) and
@@ -24,6 +26,7 @@ const RESERVED = new Set([
   'no-reply',
   'donotreply',
   'do-not-reply',
+  ...Object.values(REPORT_LOCAL_PARTS),
 ]);
 
 /** SRS0/SRS1 addresses, in any separator an SRS implementation uses (`=`, `+`, `-`). */

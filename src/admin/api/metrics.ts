@@ -155,7 +155,16 @@ function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) 
     labelNames: ['reason'] as const,
     registers,
   });
-  const counters: Record<Exclude<MxEvent, 'bounce' | 'reply-held'>, Counter> = {
+  const reports = new Counter({
+    name: 'postbode_mx_reports_total',
+    help:
+      'DMARC aggregate and TLS-RPT reports received, by outcome (dmarc, tls: stored; unowned: no one owns the ' +
+      'domain; duplicate: stored already; too-large, bad-archive, bad-xml, doctype, bad-json, not-a-report, ' +
+      'no-report: dropped)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const counters: Record<Exclude<MxEvent, 'bounce' | 'reply-held' | 'report'>, Counter> = {
     'reply-forwarded': new Counter({
       name: 'postbode_mx_replies_forwarded_total',
       help: 'Replies forwarded to the tenant',
@@ -171,6 +180,7 @@ function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) 
   return (event, category) => {
     if (event === 'bounce') bounces.inc({ category: category ?? 'unknown' });
     else if (event === 'reply-held') held.inc({ reason: category ?? 'unknown' });
+    else if (event === 'report') reports.inc({ outcome: category ?? 'unknown' });
     else counters[event].inc();
   };
 }

@@ -8,6 +8,7 @@ import { createDomainService } from '../../tenants/domains/domain-service.js';
 import { openDomainStore } from '../../tenants/domains/domain-store.js';
 import { domainResolver, platformSpfInclude } from '../../tenants/domains/open-domains.js';
 import { openSecretBox } from '../../secrets/secret-box.js';
+import { platformReportRecords, proposedDmarcReportAddress } from '../../tenants/report-addresses.js';
 
 /**
  * `postbode dns platform`: the records the platform's admin publishes for
@@ -27,7 +28,7 @@ export async function dnsPlatform(config: Config, env: NodeJS.ProcessEnv): Promi
       sealer: secrets,
       resolver: domainResolver(config),
       spfInclude: platformSpfInclude(config),
-      dmarcReportAddress: config.dns.dmarcReportAddress,
+      dmarcReportAddress: proposedDmarcReportAddress(config),
       rotationGraceMs: config.dns.rotationGraceMs,
       clock: Date.now,
       logger,
@@ -54,7 +55,7 @@ export function platformRecordLines(
   selectors: readonly { selector: string; algorithm: 'rsa' | 'ed25519'; publicKeyDnsValue: string }[],
 ): string[] {
   const include = platformSpfInclude(config);
-  const report = config.dns.dmarcReportAddress ?? `postmaster@${domain}`;
+  const report = proposedDmarcReportAddress(config) ?? `postmaster@${domain}`;
   return [
     `Publish these records for ${domain}:`,
     '',
@@ -67,6 +68,18 @@ export function platformRecordLines(
       'own SPF record)',
     '',
     `DMARC  ${dmarcName(domain)}  TXT  "v=DMARC1; p=none; rua=mailto:${report}"`,
+    ...reportRecordLines(config, domain),
+  ];
+}
+
+/** With the inbound MX on: the records that let DMARC and TLS-RPT reports reach it (src/feedback/reports/). */
+function reportRecordLines(config: Config, domain: string): string[] {
+  if (!config.mx.enabled) return [];
+  return [
+    '',
+    ...platformReportRecords(domain).map((r) => `REPORT ${r.name}  ${r.type}  "${r.value}"`),
+    "       (the first lets tenants' DMARC records send their reports here; the second asks for TLS reports on " +
+      'the MX)',
   ];
 }
 

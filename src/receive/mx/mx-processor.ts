@@ -96,11 +96,15 @@ export function createMxProcessor(
 
 async function processOne(ctx: MxContext, entry: InboxEntry, raw: Buffer): Promise<void> {
   const log = { mxId: entry.id, from: entry.envelope.from, ip: entry.client.address };
+  let reportTaken = false;
   for (const address of entry.envelope.to) {
     const target = classifyRecipient(ctx.domains, address, ctx.clock());
     if (isReply(target)) continue; // refused at RCPT; a config change since then
     if (target.kind === 'bounce') await handleVerpBounce(ctx, address, raw, log);
     else if (target.kind === 'forwarding') await handleReply(ctx, entry, target.localPart, raw, log);
-    else ctx.logger.info({ ...log, rcpt: address, kind: target.kind }, 'mx message logged, not processed further');
+    else if (target.kind === 'report' && ctx.reports && !reportTaken) {
+      reportTaken = true; // sent to both report addresses: one mail, read once
+      await ctx.reports(raw, { ...log, rcpt: address });
+    } else ctx.logger.info({ ...log, rcpt: address, kind: target.kind }, 'mx message logged, not processed further');
   }
 }

@@ -22,6 +22,7 @@ import { createReplyConfirmation, type ReplyConfirmation } from '../../feedback/
 import { createSentIndex, type SentIndex } from '../../feedback/sent-index.js';
 import { createSuppressionStore, type SuppressionStore } from '../../feedback/suppression-store.js';
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
+import { openReports, type ReportReader, type Reports } from '../../feedback/reports/open-reports.js';
 
 export interface MxOptions {
   readonly storage: Storage;
@@ -43,6 +44,8 @@ export interface MxOptions {
   readonly domains?: DomainDirectory;
   /** Free-space watermark: below it the MX answers 452 4.3.1. */
   readonly disk?: DiskSpace;
+  /** The tenant's language (content settings), for the weekly report digest. */
+  readonly tenantLanguage?: (tenantId: string) => string | undefined;
 }
 
 export interface Mx {
@@ -51,6 +54,10 @@ export interface Mx {
   readonly replyConfirmation: ReplyConfirmation;
   /** Each sent mail's Message-ID, so that a reply to it can be forwarded (the pipeline records them). */
   readonly sent: Pick<SentIndex, 'record'>;
+  /** DMARC aggregate and TLS-RPT reports received, per owner and domain (the API reads them). */
+  readonly reports: ReportReader;
+  /** One round of the weekly report digest (tests; the MX runs it hourly while it listens). */
+  runReportDigest(): Promise<number>;
   /**
    * Starts the listener when enabled (`mx.enabled` and platform.sendingDomain set) and processes
    * what a crash left; undefined when off. The caller closes the listener with the others.
@@ -79,6 +86,26 @@ function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmat
   });
 }
 
+/** DMARC and TLS report intake; the digest goes to the tenant's confirmed reply address. */
+function reportsFor(opts: MxOptions, replyConfirmation: ReplyConfirmation): Reports {
+  return openReports({
+    storage: opts.storage,
+    ownerOf: (domain) => opts.domains?.ownerOf(domain),
+    queue: opts.queue,
+    recipientOf: async (tenantId) => {
+      const to = opts.settings.get(tenantId).replyTo;
+      return to !== undefined && (await replyConfirmation.isConfirmed(tenantId, to)) ? to : undefined;
+    },
+    languageOf: (tenantId) => opts.tenantLanguage?.(tenantId),
+    from: opts.confirmationFrom,
+    hostname: opts.config.hostname,
+    metrics: opts.metrics,
+    logger: opts.logger,
+    clock: opts.clock,
+    onQueued: opts.onQueued,
+  });
+}
+
 /**
  * The inbound MX, composed for gateway.ts: its store (`mx/…` in the storage: inbox, suppression
  * list, sent Message-IDs, reply targets), the listener and the processor. The store is open
@@ -92,6 +119,7 @@ export function openMx(opts: MxOptions): Mx {
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
   const replyConfirmation = replyConfirmationFor(opts, stores);
+  const reports = reportsFor(opts, replyConfirmation);
   const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> =>
     replyConfirmation.isConfirmed(tenantId, address);
   const sentSweeper = startRetentionSweeper(sent, {
@@ -127,6 +155,7 @@ export function openMx(opts: MxOptions): Mx {
         logger: opts.logger,
         clock: opts.clock,
         onQueued: opts.onQueued,
+        reports: reports.intake,
       },
       inbox,
     );
@@ -135,9 +164,12 @@ export function openMx(opts: MxOptions): Mx {
     suppressions,
     replyConfirmation,
     sent,
+    reports: reports.reader,
+    runReportDigest: () => reports.runDigest(),
     async start() {
       if (!domains || !processor || !config.mx.enabled) return undefined;
       processor.recover();
+      reports.start();
       const listener = createMxListener({
         smtp: config.smtp,
         hostname: config.hostname,
@@ -166,6 +198,7 @@ export function openMx(opts: MxOptions): Mx {
       processor?.stop();
       await processor?.idle();
       await sentSweeper.stop();
+      await reports.close();
       await closeMxStores(stores);
     },
   };

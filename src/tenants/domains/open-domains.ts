@@ -13,6 +13,7 @@ import { startRecheck, type Recheck } from './domain-recheck.js';
 import { createDomainService, type DomainService } from './domain-service.js';
 import { openDomainStore } from './domain-store.js';
 import { PLATFORM_OWNER } from './domain-types.js';
+import { proposedDmarcReportAddress } from '../report-addresses.js';
 import type { TenantDataOwner } from '../tenant-purge.js';
 
 export interface Domains {
@@ -58,7 +59,7 @@ export async function openDomains(
     sealer,
     resolver: domainResolver(config),
     spfInclude: platformSpfInclude(config),
-    dmarcReportAddress: config.dns.dmarcReportAddress,
+    dmarcReportAddress: proposedDmarcReportAddress(config),
     rotationGraceMs: config.dns.rotationGraceMs,
     clock,
     logger,

@@ -90,7 +90,8 @@ describe('domains end to end: add, check and activate, DKIM signing, failing, ro
     expect(spf.value).toBe(`v=spf1 include:mail.provider.test include:${SPF_INCLUDE} ~all`);
     expect(body.records.find((r) => r.name === '_dmarc.acme.test')).toMatchObject({
       action: 'create',
-      value: 'v=DMARC1; p=none; rua=mailto:postmaster@acme.test',
+      // Reports go to the platform's report address, which the inbound MX takes (src/feedback/reports/).
+      value: 'v=DMARC1; p=none; rua=mailto:dmarc-reports@send.postbode.test',
     });
   });
 

@@ -9,6 +9,7 @@ import type { AuthLimits } from './auth-middleware.js';
 import type { MessageLog } from '../../../core/types.js';
 import type { DomainService } from '../../../tenants/domains/domain-service.js';
 import type { SuppressionStore } from '../../../feedback/suppression-store.js';
+import type { ReportReader } from '../../../feedback/reports/open-reports.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
 
 export interface ApiLimits extends AuthLimits {
@@ -54,6 +55,8 @@ export interface ApiDeps {
   readonly gmail?: GmailApiDeps;
   /** Per-tenant suppression list (src/feedback/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
+  /** DMARC and TLS reports per domain (src/feedback/reports/); left out, their routes are not mounted. */
+  readonly reports?: ReportReader;
   /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
   readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */

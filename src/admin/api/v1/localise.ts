@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { createCatalog, languageOf, type Language } from '../../../core/text-catalog.js';
 import { DNS_ADVICE } from '../../../mailauth/dns-advice.js';
 import { SPAM_ADVICE } from '../../../pipeline/content/spam-advice.js';
+import { REPORT_ADVICE } from '../../../feedback/reports/report-texts.js';
 import { API_MESSAGES } from './api-messages.js';
 
 /**
@@ -9,7 +10,7 @@ import { API_MESSAGES } from './api-messages.js';
  * never change with the language: `error`, `messageCode`, `fieldCodes` and a warning's `rule`
  * are for programs, the texts beside them for people.
  */
-export const apiCatalog = createCatalog([...API_MESSAGES, ...SPAM_ADVICE, ...DNS_ADVICE]);
+export const apiCatalog = createCatalog([...API_MESSAGES, ...SPAM_ADVICE, ...DNS_ADVICE, ...REPORT_ADVICE]);
 
 export function requestLanguage(req: Request): Language {
   return languageOf(req.get('accept-language'));

@@ -21,6 +21,7 @@ import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 import { gmailRoutes } from './gmail-routes.js';
 import { suppressionRoutes } from './suppression-routes.js';
+import { dmarcReportRoutes } from './dmarc-report-routes.js';
 import { limitRoutes } from './limit-routes.js';
 import { capabilitiesRoutes } from './capabilities-routes.js';
 
@@ -38,6 +39,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...contentRoutes(deps),
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
+    ...(deps.reports ? dmarcReportRoutes({ ...deps, reports: deps.reports }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
   ];

@@ -289,6 +289,18 @@ export const EN = {
   'suppressions.byHand': 'added by hand',
   'suppressions.remove': 'Send again',
   'suppressions.removeFor': 'Send to {address} again',
+  // DMARC and TLS reports of a domain (section-reports.js)
+  'reports.title': 'What receivers report (last 30 days)',
+  'reports.counts':
+    '{messages} messages reported: DMARC passed {pass}, failed {fail} (DKIM passed {dkim}, SPF passed {spf}).',
+  'reports.sources': 'Who sends as this domain',
+  'reports.ip': 'Sending address',
+  'reports.messages': 'Messages',
+  'reports.failed': 'Failed DMARC',
+  'reports.tls': 'TLS connections: {ok} succeeded, {failed} failed.',
+  'reports.fix': 'What to fix',
+  'admin.platformReports': 'Reports about the platform domains',
+  'admin.noPlatformReports': 'No DMARC or TLS reports about the platform domains have arrived yet.',
   'suppressions.add': 'Block an address',
   'suppressions.address': 'E-mail address',
   'suppressions.reason': 'Reason (optional)',

@@ -295,6 +295,19 @@ export const NL = {
   'suppressions.byHand': 'met de hand toegevoegd',
   'suppressions.remove': 'Weer versturen',
   'suppressions.removeFor': 'Weer versturen naar {address}',
+  // DMARC and TLS reports of a domain (section-reports.js)
+  'reports.title': 'Wat ontvangers rapporteren (laatste 30 dagen)',
+  'reports.counts':
+    '{messages} berichten gerapporteerd: DMARC geslaagd {pass}, gefaald {fail} (DKIM geslaagd {dkim}, SPF ' +
+    'geslaagd {spf}).',
+  'reports.sources': 'Wie verstuurt namens dit domein',
+  'reports.ip': 'Verzendadres',
+  'reports.messages': 'Berichten',
+  'reports.failed': 'Gefaald voor DMARC',
+  'reports.tls': 'TLS-verbindingen: {ok} geslaagd, {failed} mislukt.',
+  'reports.fix': 'Wat te verhelpen',
+  'admin.platformReports': 'Rapporten over de platformdomeinen',
+  'admin.noPlatformReports': 'Er zijn nog geen DMARC- of TLS-rapporten over de platformdomeinen binnengekomen.',
   'suppressions.add': 'Een adres blokkeren',
   'suppressions.address': 'E-mailadres',
   'suppressions.reason': 'Reden (niet verplicht)',

@@ -4,6 +4,7 @@ import { field, h, input, statusLine, when } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { shownOnce } from './once.js';
+import { platformReportsCard } from './section-reports.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const PAGE = 100;
@@ -14,10 +15,11 @@ const PAGE = 100;
  * @param {Ctx} ctx
  */
 export async function render(ctx) {
-  const [{ tenants }, summary, deferred] = await Promise.all([
+  const [{ tenants }, summary, deferred, platformReports] = await Promise.all([
     api('GET', `/tenants${query({ limit: PAGE })}`),
     api('GET', `/queue/summary${query({ limit: PAGE })}`),
     api('GET', `/messages${query({ status: 'deferred', limit: 20 })}`),
+    optional('/platform/reports').catch(() => undefined),
   ]);
   /** @type {Map<string, any>} */
   const counts = new Map(summary.tenants.map((/** @type {any} */ s) => [s.tenantId, s.summary]));
@@ -95,6 +97,7 @@ export async function render(ctx) {
     ),
     createForm(ctx),
     stuckList(deferred.messages, names),
+    platformReports ? platformReportsCard(platformReports) : null,
   );
 }
 

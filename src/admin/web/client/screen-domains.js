@@ -1,8 +1,9 @@
 // @ts-check
-import { api, enc } from './api.js';
+import { api, enc, optional } from './api.js';
 import { copyButton, field, h, input, statusLine, when } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
+import { reportSection } from './section-reports.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 
@@ -14,6 +15,12 @@ import { t } from './i18n.js';
 export async function render(ctx) {
   const base = `/tenants/${enc(ctx.session.tenantId ?? '')}/domains`;
   const { domains } = await api('GET', base);
+  // DMARC/TLS reports of proven domains (absent on a server without the inbound MX: no section then)
+  const reports = await Promise.all(
+    domains.map((/** @type {any} */ d) =>
+      d.status === 'pending' ? undefined : optional(`${base}/${enc(d.domain)}/reports`).catch(() => undefined),
+    ),
+  );
   const status = statusLine();
   const name = input('domain', '', { autocomplete: 'off', placeholder: 'acme.nl', required: true });
   const add = h(
@@ -41,7 +48,7 @@ export async function render(ctx) {
     { 'aria-labelledby': 'domains-title' },
     h('h1', { id: 'domains-title', tabindex: '-1' }, t('domains.title')),
     h('p', {}, t('domains.intro')),
-    domains.map((/** @type {any} */ d) => domainCard(base, d)),
+    domains.map((/** @type {any} */ d, /** @type {number} */ i) => domainCard(base, d, undefined, reports[i])),
     add,
   );
 }
@@ -50,8 +57,9 @@ export async function render(ctx) {
  * @param {string} base
  * @param {any} domain
  * @param {{ text: string, kind: 'ok' | 'error' }} [note] the outcome of the check that produced `domain`
+ * @param {any} [reports] what receivers reported about the domain, when the server has them
  */
-function domainCard(base, domain, note) {
+function domainCard(base, domain, note, reports) {
   const slug = domain.domain.replace(/[^a-z0-9]/g, '-');
   const status = statusLine();
   if (note) status.show(note.text, note.kind);
@@ -161,6 +169,7 @@ function domainCard(base, domain, note) {
     h('button', { type: 'button', class: 'primary', onclick: check }, t('domains.check')),
     status.el,
     results,
+    reports ? reportSection(reports, slug) : null,
   );
   return card;
 }
