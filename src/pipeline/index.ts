@@ -4,6 +4,7 @@ import type { Draft, Stage } from './draft.js';
 import { writeEffects } from './effects.js';
 import { renderOnce } from './render-once.js';
 import type { PipelineSteps } from './steps.js';
+import { spamLintStage } from './content/spam-lint-stage.js';
 import {
   accountantStage,
   contentStage,
@@ -32,6 +33,8 @@ import {
  *                  Received: line unless keepClientTrace)
  *   2. identity    From / Sender / Reply-To / X-Postbode-Original-From: only the tenant's own addresses
  *                  leave; Gmail mode asks the linked account (src/tenants/gmail/)
+ *   2a. spam lint  the rendered message's spam-lint warnings for the message log, links compared with
+ *                  the domain of the From that leaves (src/pipeline/content/spam-lint-stage.ts)
  *   3. tracking    open tracking: one copy per recipient with its own pixel (src/pipeline/tracking/); never in
  *                  own-SMTP mode, never for accountant copies
  *   4. accountant  automatic mode: an invoice or credit note (the tenant's detection) also goes, as a
@@ -50,6 +53,7 @@ import {
 export const STAGES: readonly Stage[] = [
   contentStage,
   identityStage,
+  spamLintStage,
   trackingStage,
   accountantStage,
   routeStage,

@@ -217,6 +217,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
   const content = deps.content;
   if (!content) return [];
   const inlineCss = createCssInliner();
+  const domainOf = async (tenantId: string) => content.sendingDomain?.(tenantId);
   return [
     defineRoute({
       method: 'get',
@@ -233,7 +234,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         await visibleTenant(deps.tenants, principal, params.id);
         return {
           status: 200,
-          body: view(content.store.get(params.id), content.senderMode(params.id), content.sendingDomain),
+          body: view(content.store.get(params.id), content.senderMode(params.id), await domainOf(params.id)),
         };
       },
     }),
@@ -262,7 +263,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
         return {
           status: 200,
-          body: view(saved, content.senderMode(params.id), content.sendingDomain),
+          body: view(saved, content.senderMode(params.id), await domainOf(params.id)),
           audit: { tenantId: params.id },
         };
       },
@@ -283,7 +284,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const saved =
           content.store.get(params.id)?.settings ?? contentSettingsSchema.parse({ companyName: tenant.name });
-        return { status: 200, body: preview(saved, body, content.sendingDomain) };
+        return { status: 200, body: preview(saved, body, await domainOf(params.id)) };
       },
     }),
   ];
