@@ -54,6 +54,13 @@ export const SPAM_ADVICE: readonly CatalogEntry[] = [
     nl: 'spreek de klant aan met zijn naam, bijvoorbeeld met %client-name%',
   },
   {
+    code: 'generic-greeting',
+    en: '"{greeting}" greets nobody in particular; greet the client by name, e.g. with %client-name%',
+    nl:
+      '"{greeting}" spreekt niemand persoonlijk aan; spreek de klant aan met zijn naam, bijvoorbeeld met ' +
+      '%client-name%',
+  },
+  {
     code: 'pattern-skipped',
     en: 'rule {name} is skipped: {reason:t}',
     nl: 'regel {name} wordt overgeslagen: {reason}',

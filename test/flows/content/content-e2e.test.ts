@@ -130,6 +130,42 @@ describe('content settings end to end', () => {
     expect(sink.messages.length).toBe(before);
   });
 
+  it('preview: a generic greeting is a warning in nl, fr, en and de, and so is an empty %client-name%', async () => {
+    await content({ ...SETTINGS, enabled: false });
+    const body = 'In bijlage vindt u factuur %document-number%.\nGelieve te betalen binnen de termijn.\nDank u.';
+    const preview = (over: Record<string, unknown>) =>
+      api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, { documentType: 'invoice', ...over });
+    const greetings = (answer: { body: Record<string, unknown> }) =>
+      (answer.body.warnings as Array<{ field: string; rule: string; start: number; end: number }>).filter(
+        (w) => w.rule === 'generic-greeting',
+      );
+    for (const [language, greeting] of [
+      ['nl', 'Beste klant,'],
+      ['fr', 'Cher client,'],
+      ['en', 'Dear customer,'],
+      ['de', 'Sehr geehrte Damen und Herren,'],
+    ] as const) {
+      const res = await preview({ text: `${greeting}\n\n${body}`, variables: {}, language });
+      expect(res.status).toBe(200);
+      expect(greetings(res), language).toEqual([
+        expect.objectContaining({ field: 'text', start: 0, end: greeting.length }),
+      ]);
+    }
+    // The saved text greets with %client-name%: fine with a name, generic without one.
+    expect(greetings(await preview({ variables: { 'client-name': 'Jan' }, language: 'nl' }))).toEqual([]);
+    expect(greetings(await preview({ variables: {}, language: 'nl' }))).toEqual([
+      expect.objectContaining({ field: 'text', start: 0, end: 'Beste ,'.length }),
+    ]);
+  });
+
+  it("at send time: a legacy body's generic greeting is noted in the message log", async () => {
+    expect((await content({ companyName: 'Bakkerij Jansen', enabled: true })).status).toBe(200);
+    const id = await sendLegacy();
+    await arrived(sink, id);
+    const note = (await api(gw, 'GET', `/messages/${id}`)).body.content as { lint: Array<{ rule: string }> };
+    expect(note.lint.map((w) => w.rule)).toContain('generic-greeting');
+  });
+
   it(
     'a legacy invoice arrives with the templated subject, the tenant text, the default layout and identical ' +
       'attachments',
