@@ -168,24 +168,28 @@ export interface GreetingWarning {
 /** The first generic greeting among the text's first lines, with its position. */
 export function greetingWarnings(text: string): GreetingWarning[] {
   let seen = 0;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const start = offset;
-    offset += line.length + 1;
-    if (line.trim() === '') continue;
-    if (isGenericGreeting(line)) {
-      const lead = line.length - line.trimStart().length;
-      const greeting = line.trim();
-      return [
-        {
-          rule: 'generic-greeting',
-          message: adviceEn('generic-greeting', { greeting: greeting.replace(/\r$/, '') }),
-          start: start + lead,
-          end: start + lead + greeting.length,
-        },
-      ];
+  // Line by line from the top (no split of a large legacy body): only the first lines count.
+  for (let start = 0; start <= text.length && seen < FIRST_LINES; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    const line = text.slice(start, end);
+    if (line.trim() !== '') {
+      if (isGenericGreeting(line)) return [warningAt(line, start)];
+      seen++;
     }
-    if (++seen >= FIRST_LINES) break;
+    if (newline === -1) break;
+    start = newline + 1;
   }
   return [];
+}
+
+function warningAt(line: string, start: number): GreetingWarning {
+  const lead = line.length - line.trimStart().length;
+  const greeting = line.trim();
+  return {
+    rule: 'generic-greeting',
+    message: adviceEn('generic-greeting', { greeting }),
+    start: start + lead,
+    end: start + lead + greeting.length,
+  };
 }

@@ -3,6 +3,7 @@ import { decodeEntities, htmlToText } from './html-to-text.js';
 import { adviceEn } from './spam-advice.js';
 import { greetingWarnings } from './spam-lint-greeting.js';
 import { ACRONYMS } from './spam-lint-acronyms.js';
+import { imageOnlyWarnings } from './spam-lint-images.js';
 
 /**
  * The help page's advice on staying out of spam folders, as a checker. It never blocks: the
@@ -16,7 +17,8 @@ export type LintRule =
   | 'foreign-link'
   | 'too-short'
   | 'no-personalisation'
-  | 'generic-greeting';
+  | 'generic-greeting'
+  | 'image-only';
 
 export interface LintWarning {
   readonly rule: LintRule;
@@ -230,7 +232,10 @@ export function lintMessage(
     ...lintSubject(message.subject, options).map((w) => ({ ...w, field: 'subject' as const })),
     ...lintBody(text, options).map((w) => ({ ...w, field: 'text' as const })),
     ...(message.html !== undefined
-      ? htmlLinkWarnings(message.html, options).map((w) => ({ ...w, field: 'html' as const }))
+      ? [...htmlLinkWarnings(message.html, options), ...imageOnlyWarnings(message.html)].map((w) => ({
+          ...w,
+          field: 'html' as const,
+        }))
       : []),
   ];
   const name = options.clientName?.trim();

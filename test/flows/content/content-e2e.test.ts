@@ -6,6 +6,7 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { LONG_INVOICE_CONTENT } from '../../helpers/long-invoice.js';
 
 /** Content settings through the API, then a legacy invoice through the real gateway to a sink. */
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -156,6 +157,26 @@ describe('content settings end to end', () => {
     expect(greetings(await preview({ variables: {}, language: 'nl' }))).toEqual([
       expect.objectContaining({ field: 'text', start: 0, end: 'Beste ,'.length }),
     ]);
+  });
+
+  it('preview with open tracking on: a short message goes out without a pixel; a logo makes it image-only', async () => {
+    const preview = () =>
+      api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
+        variables: { 'client-name': 'Jan', 'document-number': 'F-1' },
+        language: 'nl',
+        documentType: 'invoice',
+      });
+    const rules = (answer: { body: Record<string, unknown> }) =>
+      (answer.body.warnings as Array<{ field: string; rule: string }>).map((w) => `${w.field} ${w.rule}`);
+    const logo = { logoUrl: 'https://jansen.example/logo.png' };
+    expect((await content({ ...SETTINGS, ...logo, enabled: false, openTracking: true })).status).toBe(200);
+    expect(rules(await preview())).toEqual(['html image-only', 'openTracking tracking-short-html']);
+    const long = { ...SETTINGS, ...LONG_INVOICE_CONTENT, enabled: false, openTracking: true };
+    expect((await content({ ...long, ...logo })).status).toBe(200);
+    expect(rules(await preview())).toEqual([]);
+    // Not in force (plain text): nothing to say about the pixel.
+    expect((await content({ ...SETTINGS, enabled: false, openTracking: true, layout: 'none' })).status).toBe(200);
+    expect(rules(await preview())).toEqual([]);
   });
 
   it("at send time: a legacy body's generic greeting is noted in the message log", async () => {

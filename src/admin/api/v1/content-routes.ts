@@ -18,6 +18,7 @@ import {
   type LintWarning,
 } from '../../../pipeline/content/spam-lint.js';
 import { checkTemplate } from '../../../pipeline/content/template-syntax.js';
+import { shortForPixelWarnings, type ShortForPixelWarning } from '../../../pipeline/content/spam-lint-images.js';
 import { sharedPatternCache } from '../../../pipeline/detect/tenant-pattern.js';
 import type { StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
 import { openStatus } from '../../../feedback/opens/open-store.js';
@@ -139,7 +140,10 @@ const previewSchema = z.object({
 
 type Warning = z.infer<typeof warningSchema>;
 
-function at(field: string, warnings: readonly LintWarning[]): Warning[] {
+function at(
+  field: string,
+  warnings: readonly Pick<LintWarning | ShortForPixelWarning, keyof LintWarning>[],
+): Warning[] {
   return warnings.map((w) => ({ field, rule: w.rule, message: w.message, start: w.start, end: w.end }));
 }
 
@@ -284,7 +288,8 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const saved =
           content.store.get(params.id)?.settings ?? contentSettingsSchema.parse({ companyName: tenant.name });
-        return { status: 200, body: preview(saved, body, await domainOf(params.id)) };
+        const tracking = trackingInactive(saved, true, content.senderMode(params.id)) === undefined;
+        return { status: 200, body: preview(saved, body, { sendingDomain: await domainOf(params.id), tracking }) };
       },
     }),
   ];
@@ -292,7 +297,12 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
 
 type PreviewInput = z.output<typeof previewBody>;
 
-function preview(saved: ContentSettings, input: PreviewInput, sendingDomain?: string): z.infer<typeof previewSchema> {
+/** `tracking`: open tracking is on and in force for the tenant's mode and layout. */
+function preview(
+  saved: ContentSettings,
+  input: PreviewInput,
+  opts: { readonly sendingDomain: string | undefined; readonly tracking: boolean },
+): z.infer<typeof previewSchema> {
   const type = input.documentType;
   const known = knownVariables(saved);
   for (const name of Object.keys(input.variables)) known.add(name);
@@ -326,13 +336,12 @@ function preview(saved: ContentSettings, input: PreviewInput, sendingDomain?: st
     detection,
     input.language,
   );
-  const warnings = lintMessage(composed, { sendingDomain, clientName: input.variables['client-name'] }).map((w) => ({
-    field: w.field,
-    rule: w.rule,
-    message: w.message,
-    start: w.start,
-    end: w.end,
-  }));
+  const lint = lintMessage(composed, { sendingDomain: opts.sendingDomain, clientName: input.variables['client-name'] });
+  const untracked = opts.tracking ? shortForPixelWarnings(composed.html) : [];
+  const warnings = [
+    ...lint.map((w) => ({ field: w.field, rule: w.rule, message: w.message, start: w.start, end: w.end })),
+    ...at('openTracking', untracked),
+  ];
   return {
     subject: composed.subject,
     text: composed.text,
