@@ -159,7 +159,7 @@ describe('content settings end to end', () => {
     ]);
   });
 
-  it('preview with open tracking on: a short message goes out without a pixel; a logo makes it image-only', async () => {
+  it('preview with open tracking on: a short message gets no pixel; a logo makes it image-only', async () => {
     const preview = () =>
       api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
         variables: { 'client-name': 'Jan', 'document-number': 'F-1' },
