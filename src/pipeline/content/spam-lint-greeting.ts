@@ -133,6 +133,8 @@ const SEPARATOR = /\s*(?:[,/&]|\s(?:and|en|et|und|or|of|ou|oder)\s)\s*/u;
 /** Greetings are at the top: the first few non-empty lines, each short. */
 const FIRST_LINES = 3;
 const MAX_GREETING = 60;
+/** Where the search stops however many blank lines come first. */
+const HEAD = 2000;
 
 /** "Cher(e) client(e)" and "Chèr·e·s": the gender marks out, lower case, closing punctuation off. */
 function normalised(line: string): string {
@@ -169,7 +171,7 @@ export interface GreetingWarning {
 export function greetingWarnings(text: string): GreetingWarning[] {
   let seen = 0;
   // Line by line from the top (no split of a large legacy body): only the first lines count.
-  for (let start = 0; start <= text.length && seen < FIRST_LINES; ) {
+  for (let start = 0; start <= Math.min(text.length, HEAD) && seen < FIRST_LINES; ) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
     const line = text.slice(start, end);
