@@ -135,7 +135,12 @@ const previewSchema = z.object({
   subject: z.string(),
   text: z.string(),
   html: z.string().optional(),
-  warnings: z.array(warningSchema),
+  warnings: z.array(warningSchema).meta({
+    description:
+      'Spam-lint advice on the rendered message (links compared with the domain the mail leaves from in the ' +
+      "tenant's sender mode, generic greetings, images in short HTML, ...), and rule `tracking-short-html` on " +
+      'field `openTracking` when open tracking is in force but the HTML is too short for the pixel',
+  }),
 });
 
 type Warning = z.infer<typeof warningSchema>;
