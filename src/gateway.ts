@@ -22,6 +22,7 @@ import { openCaptureMailbox } from './transports/capture/capture-mailbox.js';
 import { platformRoutes } from './pipeline/routing.js';
 import type { PipelineDeps } from './pipeline/shared.js';
 import { createPipeline } from './pipeline/index.js';
+import { sendingDomainOf } from './pipeline/sender/sending-domain.js';
 import {
   forwardedReplyPlanner,
   sentIndexStep,
@@ -99,7 +100,6 @@ export async function startGateway(
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
-  const sendingDomain = config.platform.sendingDomain ?? undefined;
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
   const domains = await openDomains(storage, config, secrets, logger, clock);
 
@@ -167,7 +167,7 @@ export async function startGateway(
     accountant,
     effects: queue,
     logger,
-    content: { store: contentSettings, logger, clock, sendingDomain },
+    content: { store: contentSettings, logger, clock },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
     keepClientTrace: config.privacy.keepClientTrace,
@@ -256,7 +256,18 @@ export async function startGateway(
       store: contentSettings,
       annotations: queue,
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
-      sendingDomain,
+      sendingDomain: (tenantId) =>
+        sendingDomainOf(
+          {
+            platform: config.platform,
+            tenants,
+            settings: senderSettings,
+            domains: domains.directory,
+            gmailAvailable: gmail.planner !== undefined,
+            gmailAccount: (id) => gmail.links.status(id).address,
+          },
+          tenantId,
+        ),
       opens,
     },
   });

@@ -4,6 +4,7 @@ import type { Draft, Stage } from './draft.js';
 import { writeEffects } from './effects.js';
 import { renderOnce } from './render-once.js';
 import type { PipelineSteps } from './steps.js';
+import { spamLintStage } from './content/spam-lint-stage.js';
 import {
   accountantStage,
   contentStage,
@@ -33,6 +34,8 @@ import { wireStage } from './wire/wire-stage.js';
  *                  Received: line unless keepClientTrace)
  *   2. identity    From / Sender / Reply-To / X-Postbode-Original-From: only the tenant's own addresses
  *                  leave; Gmail mode asks the linked account (src/tenants/gmail/)
+ *   2a. spam lint  the rendered message's spam-lint warnings for the message log, links compared with
+ *                  the domain of the From that leaves (src/pipeline/content/spam-lint-stage.ts)
  *   2b. wire       lines over 998 octets re-encoded; in the modes we sign, 8-bit parts too; the client's
  *                  stale DKIM-Signature and ARC-* out (src/pipeline/wire/wire-stage.ts)
  *   3. tracking    open tracking: one copy per recipient with its own pixel (src/pipeline/tracking/); never in
@@ -53,6 +56,7 @@ import { wireStage } from './wire/wire-stage.js';
 export const STAGES: readonly Stage[] = [
   contentStage,
   identityStage,
+  spamLintStage,
   wireStage,
   trackingStage,
   accountantStage,

@@ -81,14 +81,15 @@ export const identityStage: Stage = async (draft, deps) => {
 export const trackingStage: Stage = async (draft, deps) => {
   const { raw } = draft;
   if (!draft.tracking || !deps.tracking || raw === undefined) return draft;
-  const copies = trackedCopies(deps.tracking, raw, draft.message.id, draft.pending);
-  if (copies === undefined) {
-    deps.logger.info(
-      { queueId: draft.message.id, tenantId: draft.message.tenantId },
-      'open tracking: no HTML part a pixel can go into; sent without one',
-    );
-  }
-  return { ...draft, copies };
+  const tracked = trackedCopies(deps.tracking, raw, draft.message.id, draft.pending);
+  if ('copies' in tracked) return { ...draft, copies: tracked.copies };
+  deps.logger.info(
+    { queueId: draft.message.id, tenantId: draft.message.tenantId, htmlLength: tracked.htmlLength },
+    tracked.skipped === 'short-html'
+      ? 'open tracking: too little HTML for a pixel (spam filters call it image-only); sent without one'
+      : 'open tracking: no HTML part a pixel can go into; sent without one',
+  );
+  return draft;
 };
 
 /** Automatic mode: an invoice or credit note also goes to the accountant, as a separate message (an effect, once). */

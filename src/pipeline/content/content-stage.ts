@@ -10,7 +10,6 @@ import { composeMessage, type ComposedMessage } from './compose.js';
 import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from '../detect/detect.js';
 import { detectionInputFrom } from '../detect/detection-input.js';
-import { lintMessage } from './spam-lint.js';
 
 /**
  * The content stage: a legacy mail becomes what the tenant asked for (subject
@@ -25,8 +24,6 @@ export interface ContentStageDeps {
   readonly store: Pick<ContentSettingsStore, 'get'>;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** Domain of the platform sending address, for the spam lint's link check. */
-  readonly sendingDomain?: string | undefined;
 }
 
 export interface RenderedContent {
@@ -124,12 +121,9 @@ async function render(
   return { composed, raw: await buildMime(composed, headers) };
 }
 
+/** The note without its lint: spam-lint-stage.ts adds that once the identity stage decided the From. */
 function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {
   const number = detection.variables['document-number'];
-  const lint = lintMessage(composed, {
-    sendingDomain: deps.sendingDomain,
-    clientName: detection.variables['client-name'],
-  });
   return {
     documentType: detection.documentType,
     ...(number !== undefined ? { documentNumber: number } : {}),
@@ -137,7 +131,7 @@ function annotation(deps: ContentStageDeps, detection: Detection, composed: Comp
     language: composed.language,
     subjectFrom: composed.subjectFrom,
     bodyFrom: composed.bodyFrom,
-    lint: lint.map((w) => ({ rule: w.rule, message: w.message })),
+    lint: [],
     at: deps.clock(),
   };
 }

@@ -54,6 +54,31 @@ export const SPAM_ADVICE: readonly CatalogEntry[] = [
     nl: 'spreek de klant aan met zijn naam, bijvoorbeeld met %client-name%',
   },
   {
+    code: 'generic-greeting',
+    en: '"{greeting}" greets nobody in particular; greet the client by name, e.g. with %client-name%',
+    nl:
+      '"{greeting}" spreekt niemand persoonlijk aan; spreek de klant aan met zijn naam, bijvoorbeeld met ' +
+      '%client-name%',
+  },
+  {
+    code: 'image-only',
+    en:
+      'an image in {length:n} characters of HTML: spam filters score short HTML with an image as image-only; ' +
+      'write more text (at least {minimum:n} characters of HTML) or leave the image out',
+    nl:
+      'een afbeelding in {length} tekens HTML: spamfilters rekenen korte HTML met een afbeelding als alleen-beeld; ' +
+      'schrijf meer tekst (minstens {minimum} tekens HTML) of laat de afbeelding weg',
+  },
+  {
+    code: 'tracking-short-html',
+    en:
+      'open tracking: this message has {length:n} characters of HTML, fewer than the {minimum:n} a pixel needs ' +
+      'to stay out of spam filters; it goes out without a pixel and is never marked read',
+    nl:
+      'leesbevestiging: dit bericht heeft {length} tekens HTML, minder dan de {minimum} die een pixel nodig heeft ' +
+      'om buiten spamfilters te blijven; het gaat zonder pixel weg en wordt nooit als gelezen gemarkeerd',
+  },
+  {
     code: 'pattern-skipped',
     en: 'rule {name} is skipped: {reason:t}',
     nl: 'regel {name} wordt overgeslagen: {reason}',

@@ -1,6 +1,9 @@
 import { maskTags } from './html-tags.js';
 import { decodeEntities, htmlToText } from './html-to-text.js';
 import { adviceEn } from './spam-advice.js';
+import { greetingWarnings } from './spam-lint-greeting.js';
+import { ACRONYMS } from './spam-lint-acronyms.js';
+import { imageOnlyWarnings } from './spam-lint-images.js';
 
 /**
  * The help page's advice on staying out of spam folders, as a checker. It never blocks: the
@@ -8,7 +11,14 @@ import { adviceEn } from './spam-advice.js';
  * pipeline logs them for each rendered message. Calibrated against SpamAssassin's local rules
  * (see test/flows/content/rules-spamassassin.test.ts): a message without warnings scores low there.
  */
-export type LintRule = 'capitals' | 'exclamation' | 'foreign-link' | 'too-short' | 'no-personalisation';
+export type LintRule =
+  | 'capitals'
+  | 'exclamation'
+  | 'foreign-link'
+  | 'too-short'
+  | 'no-personalisation'
+  | 'generic-greeting'
+  | 'image-only';
 
 export interface LintWarning {
   readonly rule: LintRule;
@@ -23,68 +33,6 @@ export interface LintOptions {
   readonly sendingDomain?: string | undefined;
 }
 
-/** Acronyms and legal forms that are written in capitals anyway; they neither count nor join a run. */
-const ACRONYMS: ReadonlySet<string> = new Set([
-  'BTW',
-  'TVA',
-  'MWST',
-  'VAT',
-  'IBAN',
-  'BIC',
-  'SEPA',
-  'PDF',
-  'UBL',
-  'XML',
-  'KVK',
-  'KBO',
-  'BCE',
-  'RPR',
-  'RPM',
-  'OGM',
-  'VCS',
-  'EUR',
-  'USD',
-  'GBP',
-  'CHF',
-  'BV',
-  'NV',
-  'VOF',
-  'BVBA',
-  'VZW',
-  'ASBL',
-  'SRL',
-  'SPRL',
-  'SA',
-  'SAS',
-  'SARL',
-  'GMBH',
-  'AG',
-  'KG',
-  'UG',
-  'LTD',
-  'LLC',
-  'INC',
-  'PLC',
-  'CV',
-  'NR',
-  'OK',
-  'ID',
-  'HTML',
-  'URL',
-  'FAQ',
-  'PEPPOL',
-  'HTVA',
-  'TVAC',
-  'TTC',
-  'HT',
-  'EU',
-  'BE',
-  'NL',
-  'FR',
-  'DE',
-  'UK',
-  'US',
-]);
 const MIN_LINES = 5;
 /** A text written as long unwrapped paragraphs has enough content with fewer lines. */
 const ENOUGH_WORDS = 60;
@@ -232,19 +180,28 @@ export function lintSubject(subject: string, options: LintOptions = {}): LintWar
   ]);
 }
 
-/** A text template (when saved): the same checks as a rendered text, and it should use %client-name%. */
+/**
+ * A text template (when saved): the same checks as a rendered text, and it should use %client-name%
+ * (one warning: a generic greeting's says so already).
+ */
 export function lintTextTemplate(text: string, options: LintOptions = {}): LintWarning[] {
-  const personal = /%client-name%/i.test(text) ? [] : [personalisationWarning()];
-  return byPosition([...lintBody(text, options), ...personal]);
+  const body = lintBody(text, options);
+  const personal = /%client-name%/i.test(text) || greeted(body) ? [] : [personalisationWarning()];
+  return byPosition([...body, ...personal]);
 }
 
 function lintBody(text: string, options: LintOptions): LintWarning[] {
   return [
+    ...greetingWarnings(text),
     ...capitalsWarnings(text),
     ...exclamationWarnings(text),
     ...textLinkWarnings(text, options),
     ...contentWarnings(text),
   ];
+}
+
+function greeted(warnings: readonly LintWarning[]): boolean {
+  return warnings.some((w) => w.rule === 'generic-greeting');
 }
 
 /** A custom layout (when saved): shouting and exclamation marks in its own words, and its links. */
@@ -275,11 +232,14 @@ export function lintMessage(
     ...lintSubject(message.subject, options).map((w) => ({ ...w, field: 'subject' as const })),
     ...lintBody(text, options).map((w) => ({ ...w, field: 'text' as const })),
     ...(message.html !== undefined
-      ? htmlLinkWarnings(message.html, options).map((w) => ({ ...w, field: 'html' as const }))
+      ? [...htmlLinkWarnings(message.html, options), ...imageOnlyWarnings(message.html)].map((w) => ({
+          ...w,
+          field: 'html' as const,
+        }))
       : []),
   ];
   const name = options.clientName?.trim();
-  if (name && !text.toLowerCase().includes(name.toLowerCase()))
+  if (name && !text.toLowerCase().includes(name.toLowerCase()) && !greeted(out))
     out.push({ ...personalisationWarning(), field: 'text' });
   return out;
 }

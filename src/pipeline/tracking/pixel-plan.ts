@@ -1,6 +1,7 @@
 import { findHtmlPart } from './html-part.js';
 import { pixelImg } from './pixel.js';
 import { pixelOffset } from './pixel-place.js';
+import { htmlLength } from './pixel-threshold.js';
 import { decodeBody, insertEncoded, transferEncodingOf } from './transfer-encoding.js';
 
 /**
@@ -12,6 +13,8 @@ import { decodeBody, insertEncoded, transferEncodingOf } from './transfer-encodi
 export interface PixelPlan {
   /** The message with the pixel for `url` in it. */
   copy(url: string): Buffer;
+  /** Characters of the HTML part's source, without the pixel (pixel-threshold.ts). */
+  readonly htmlLength: number;
 }
 
 /**
@@ -29,9 +32,13 @@ export function planPixel(raw: Buffer): PixelPlan | undefined {
   const body = raw.subarray(part.start, part.end);
   const decoded = decodeBody(body, encoding);
   // latin1 maps each byte to one code unit: tokenizer offsets are byte offsets.
-  const offset = pixelOffset(decoded.toString('latin1'));
+  const html = decoded.toString('latin1');
+  const offset = pixelOffset(html);
   if (offset === undefined) return undefined;
   const head = raw.subarray(0, part.start);
   const tail = raw.subarray(part.end);
-  return { copy: (url) => Buffer.concat([head, insertEncoded(body, decoded, encoding, offset, pixelImg(url)), tail]) };
+  return {
+    copy: (url) => Buffer.concat([head, insertEncoded(body, decoded, encoding, offset, pixelImg(url)), tail]),
+    htmlLength: htmlLength(html, part.charset),
+  };
 }

@@ -1,13 +1,14 @@
 import type { RecipientState } from '../../core/types.js';
 import { pixelUrl } from './pixel.js';
 import { planPixel } from './pixel-plan.js';
+import { longEnoughForPixel } from './pixel-threshold.js';
 import { makeToken } from '../../feedback/opens/tracking-token.js';
 
 /**
- * The open-tracking stage: after the sender identity, before DKIM signing. Every recipient
- * gets its own copy with its own pixel, so an open names the recipient. Archive and
- * accountant recipients get a token that never counts: their copy looks the same, but
- * fetching its pixel marks nobody's mail read.
+ * The open-tracking stage: after the sender identity, before DKIM signing. Every client
+ * recipient gets its own copy with its own pixel, so an open names the recipient. Accountant
+ * recipients get a token that never counts: their copy looks the same, but fetching its pixel
+ * marks nobody's mail read. The archive (backup) copy gets no pixel at all.
  *
  * It works on the finished bytes and edits the HTML part a reader shows, nothing else
  * (pixel-plan.ts): it needs no content rendering and re-encodes no attachment.
@@ -30,20 +31,34 @@ export function countsAsRead(recipient: Pick<RecipientState, 'role'>): boolean {
   return recipient.role !== 'archive' && recipient.role !== 'accountant';
 }
 
+/** Why a message goes out without a pixel: no HTML part to put it in, or too little HTML for one. */
+export type PixelSkipped = 'no-html-part' | 'short-html';
+
+export type TrackedCopies =
+  | { readonly copies: Map<string, Buffer> }
+  | { readonly skipped: PixelSkipped; readonly htmlLength?: number };
+
 /**
- * One copy of `raw` (post-sender-identity, pre-DKIM) per pending recipient, keyed by address;
- * undefined when the message has no HTML part a pixel can go into.
+ * One copy of `raw` (post-sender-identity, pre-DKIM) per pending recipient, keyed by address.
+ * The archive gets `raw` itself: the backup is what the client got, without a tracking request
+ * of its own. No copies when the message has no HTML part a pixel can go into, or its HTML is
+ * too short for a pixel (pixel-threshold.ts).
  */
 export function trackedCopies(
   deps: TrackingDeps,
   raw: Buffer,
   queueId: string,
   pending: readonly RecipientState[],
-): Map<string, Buffer> | undefined {
+): TrackedCopies {
   const plan = planPixel(raw);
-  if (plan === undefined) return undefined;
+  if (plan === undefined) return { skipped: 'no-html-part' };
+  if (!longEnoughForPixel(plan.htmlLength)) return { skipped: 'short-html', htmlLength: plan.htmlLength };
   const copies = new Map<string, Buffer>();
   for (const recipient of pending) {
+    if (recipient.role === 'archive') {
+      copies.set(recipient.address, raw);
+      continue;
+    }
     const token = makeToken(deps.key, {
       messageId: queueId,
       recipient: recipient.address,
@@ -51,5 +66,5 @@ export function trackedCopies(
     });
     copies.set(recipient.address, plan.copy(pixelUrl(deps.publicBaseUrl, token)));
   }
-  return copies;
+  return { copies };
 }

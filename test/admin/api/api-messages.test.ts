@@ -53,13 +53,16 @@ describe('the catalog of texts a tenant reads', () => {
     const warnings = [
       ...lintSubject('BETAAL NU!!!! www.elders.example', { sendingDomain: 'acme.example' }),
       ...lintTextTemplate('Hallo'),
+      ...lintTextTemplate('Zie bijlage.'),
     ];
     expect(warnings.map((w) => w.rule).sort()).toEqual([
       'capitals',
       'exclamation',
       'exclamation',
       'foreign-link',
+      'generic-greeting',
       'no-personalisation',
+      'too-short',
       'too-short',
     ]);
     for (const w of warnings) expect(apiCatalog.localise(w.message, 'nl').code).toBeDefined();

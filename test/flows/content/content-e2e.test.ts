@@ -6,6 +6,7 @@ import { startSink, type Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { LONG_INVOICE_CONTENT } from '../../helpers/long-invoice.js';
 
 /** Content settings through the API, then a legacy invoice through the real gateway to a sink. */
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -131,6 +132,62 @@ describe('content settings end to end', () => {
     expect(custom.status).toBe(400);
     expect(JSON.stringify(custom.body)).toContain('%nope%');
     expect(sink.messages.length).toBe(before);
+  });
+
+  it('preview: a generic greeting is a warning in nl, fr, en and de, and so is an empty %client-name%', async () => {
+    await content({ ...SETTINGS, enabled: false });
+    const body = 'In bijlage vindt u factuur %document-number%.\nGelieve te betalen binnen de termijn.\nDank u.';
+    const preview = (over: Record<string, unknown>) =>
+      api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, { documentType: 'invoice', ...over });
+    const greetings = (answer: { body: Record<string, unknown> }) =>
+      (answer.body.warnings as Array<{ field: string; rule: string; start: number; end: number }>).filter(
+        (w) => w.rule === 'generic-greeting',
+      );
+    for (const [language, greeting] of [
+      ['nl', 'Beste klant,'],
+      ['fr', 'Cher client,'],
+      ['en', 'Dear customer,'],
+      ['de', 'Sehr geehrte Damen und Herren,'],
+    ] as const) {
+      const res = await preview({ text: `${greeting}\n\n${body}`, variables: {}, language });
+      expect(res.status).toBe(200);
+      expect(greetings(res), language).toEqual([
+        expect.objectContaining({ field: 'text', start: 0, end: greeting.length }),
+      ]);
+    }
+    // The saved text greets with %client-name%: fine with a name, generic without one.
+    expect(greetings(await preview({ variables: { 'client-name': 'Jan' }, language: 'nl' }))).toEqual([]);
+    expect(greetings(await preview({ variables: {}, language: 'nl' }))).toEqual([
+      expect.objectContaining({ field: 'text', start: 0, end: 'Beste ,'.length }),
+    ]);
+  });
+
+  it('preview with open tracking on: a short message gets no pixel; a logo makes it image-only', async () => {
+    const preview = () =>
+      api(gw, 'POST', `/tenants/${gw.tenantId}/content/preview`, {
+        variables: { 'client-name': 'Jan', 'document-number': 'F-1' },
+        language: 'nl',
+        documentType: 'invoice',
+      });
+    const rules = (answer: { body: Record<string, unknown> }) =>
+      (answer.body.warnings as Array<{ field: string; rule: string }>).map((w) => `${w.field} ${w.rule}`);
+    const logo = { logoUrl: 'https://jansen.example/logo.png' };
+    expect((await content({ ...SETTINGS, ...logo, enabled: false, openTracking: true })).status).toBe(200);
+    expect(rules(await preview())).toEqual(['html image-only', 'openTracking tracking-short-html']);
+    const long = { ...SETTINGS, ...LONG_INVOICE_CONTENT, enabled: false, openTracking: true };
+    expect((await content({ ...long, ...logo })).status).toBe(200);
+    expect(rules(await preview())).toEqual([]);
+    // Not in force (plain text): nothing to say about the pixel.
+    expect((await content({ ...SETTINGS, enabled: false, openTracking: true, layout: 'none' })).status).toBe(200);
+    expect(rules(await preview())).toEqual([]);
+  });
+
+  it("at send time: a legacy body's generic greeting is noted in the message log", async () => {
+    expect((await content({ companyName: 'Bakkerij Jansen', enabled: true })).status).toBe(200);
+    const id = await sendLegacy();
+    await arrived(sink, id);
+    const note = (await api(gw, 'GET', `/messages/${id}`)).body.content as { lint: Array<{ rule: string }> };
+    expect(note.lint.map((w) => w.rule)).toContain('generic-greeting');
   });
 
   it(

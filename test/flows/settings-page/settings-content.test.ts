@@ -90,6 +90,12 @@ describe('settings page: content', () => {
     await expect
       .poll(() => page.getByRole('list', { name: 'Spam advice for the preview' }).textContent(), POLL)
       .toMatch(/capital|exclamation/i);
+    // A generic greeting: plain advice to greet the client by name.
+    await page.getByLabel('E-mail text').fill('Beste klant,\n\nIn bijlage vindt u een herinnering.');
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Spam advice for the preview' }).textContent(), POLL)
+      .toContain('"Beste klant," greets nobody in particular; greet the client by name, e.g. with %client-name%');
+    await page.getByLabel('E-mail text').fill('');
     await page.getByLabel('Subject', { exact: true }).fill('Herinnering %factuurnummer%');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText(/^Please check: subjects\.reminder\.nl: .*factuurnummer/).waitFor();

@@ -10,6 +10,7 @@ import { startConfiguredGateway, testConfig, type TestGateway } from '../../help
 import { ADMIN, api, arrived, legacyClient, PLATFORM, queueIdOf } from '../../helpers/sender-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
+import { LONG_INVOICE_CONTENT } from '../../helpers/long-invoice.js';
 
 const PUBLIC_BASE = 'https://pixel.postbode.test';
 const HUMAN_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
@@ -59,7 +60,13 @@ describe('settings page: sent mail and SMTP login', () => {
       'number',
     async () => {
       expect(
-        (await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, { enabled: true, openTracking: true })).status,
+        (
+          await api(gw, 'PUT', `/tenants/${gw.tenantId}/content`, {
+            enabled: true,
+            openTracking: true,
+            ...LONG_INVOICE_CONTENT,
+          })
+        ).status,
       ).toBe(200);
       const info = await legacyClient(gw).sendMail({
         envelope: { from: 'facturen@jansen.example', to: ['piet@klant.example'] },

@@ -18,6 +18,7 @@ import {
   type LintWarning,
 } from '../../../pipeline/content/spam-lint.js';
 import { checkTemplate } from '../../../pipeline/content/template-syntax.js';
+import { shortForPixelWarnings, type ShortForPixelWarning } from '../../../pipeline/content/spam-lint-images.js';
 import { sharedPatternCache } from '../../../pipeline/detect/tenant-pattern.js';
 import type { StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
 import { openStatus } from '../../../feedback/opens/open-store.js';
@@ -134,12 +135,20 @@ const previewSchema = z.object({
   subject: z.string(),
   text: z.string(),
   html: z.string().optional(),
-  warnings: z.array(warningSchema),
+  warnings: z.array(warningSchema).meta({
+    description:
+      'Spam-lint advice on the rendered message (links compared with the domain the mail leaves from in the ' +
+      "tenant's sender mode, generic greetings, images in short HTML, ...), and rule `tracking-short-html` on " +
+      'field `openTracking` when open tracking is in force but the HTML is too short for the pixel',
+  }),
 });
 
 type Warning = z.infer<typeof warningSchema>;
 
-function at(field: string, warnings: readonly LintWarning[]): Warning[] {
+function at(
+  field: string,
+  warnings: readonly Pick<LintWarning | ShortForPixelWarning, keyof LintWarning>[],
+): Warning[] {
   return warnings.map((w) => ({ field, rule: w.rule, message: w.message, start: w.start, end: w.end }));
 }
 
@@ -217,6 +226,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
   const content = deps.content;
   if (!content) return [];
   const inlineCss = createCssInliner();
+  const domainOf = async (tenantId: string) => content.sendingDomain?.(tenantId);
   return [
     defineRoute({
       method: 'get',
@@ -233,7 +243,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         await visibleTenant(deps.tenants, principal, params.id);
         return {
           status: 200,
-          body: view(content.store.get(params.id), content.senderMode(params.id), content.sendingDomain),
+          body: view(content.store.get(params.id), content.senderMode(params.id), await domainOf(params.id)),
         };
       },
     }),
@@ -262,7 +272,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
         return {
           status: 200,
-          body: view(saved, content.senderMode(params.id), content.sendingDomain),
+          body: view(saved, content.senderMode(params.id), await domainOf(params.id)),
           audit: { tenantId: params.id },
         };
       },
@@ -283,7 +293,8 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const tenant = await visibleTenant(deps.tenants, principal, params.id);
         const saved =
           content.store.get(params.id)?.settings ?? contentSettingsSchema.parse({ companyName: tenant.name });
-        return { status: 200, body: preview(saved, body, content.sendingDomain) };
+        const tracking = trackingInactive(saved, true, content.senderMode(params.id)) === undefined;
+        return { status: 200, body: preview(saved, body, { sendingDomain: await domainOf(params.id), tracking }) };
       },
     }),
   ];
@@ -291,7 +302,12 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
 
 type PreviewInput = z.output<typeof previewBody>;
 
-function preview(saved: ContentSettings, input: PreviewInput, sendingDomain?: string): z.infer<typeof previewSchema> {
+/** `tracking`: open tracking is on and in force for the tenant's mode and layout. */
+function preview(
+  saved: ContentSettings,
+  input: PreviewInput,
+  opts: { readonly sendingDomain: string | undefined; readonly tracking: boolean },
+): z.infer<typeof previewSchema> {
   const type = input.documentType;
   const known = knownVariables(saved);
   for (const name of Object.keys(input.variables)) known.add(name);
@@ -325,13 +341,12 @@ function preview(saved: ContentSettings, input: PreviewInput, sendingDomain?: st
     detection,
     input.language,
   );
-  const warnings = lintMessage(composed, { sendingDomain, clientName: input.variables['client-name'] }).map((w) => ({
-    field: w.field,
-    rule: w.rule,
-    message: w.message,
-    start: w.start,
-    end: w.end,
-  }));
+  const lint = lintMessage(composed, { sendingDomain: opts.sendingDomain, clientName: input.variables['client-name'] });
+  const untracked = opts.tracking ? shortForPixelWarnings(composed.html) : [];
+  const warnings = [
+    ...lint.map((w) => ({ field: w.field, rule: w.rule, message: w.message, start: w.start, end: w.end })),
+    ...at('openTracking', untracked),
+  ];
   return {
     subject: composed.subject,
     text: composed.text,

@@ -50,8 +50,11 @@ export interface ContentApiDeps {
   readonly annotations?: { annotation(queueId: string): ContentAnnotation | undefined };
   /** The tenant's chosen sender mode: open tracking adds no pixel in own-smtp and gmail mode. */
   readonly senderMode: (tenantId: string) => string;
-  /** Domain of the platform sending address, for the spam lint's link check. */
-  readonly sendingDomain?: string | undefined;
+  /**
+   * The domain the tenant's mail leaves from now (its sender mode decides), for the spam lint's link check;
+   * undefined: no one domain (the legacy From stays), links get the general advice.
+   */
+  readonly sendingDomain?: (tenantId: string) => Promise<string | undefined>;
   /** Recorded pixel opens, for GET /messages/:id. */
   readonly opens?: OpenReader;
 }
