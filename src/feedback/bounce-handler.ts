@@ -50,13 +50,23 @@ export async function handleVerpBounce(
   raw: Buffer,
   log: Record<string, unknown>,
 ): Promise<void> {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  // A tenant's bounce host takes bounces of that tenant's mail only.
+  const hostOwner =
+    domain === ctx.domains.bounceDomain.toLowerCase() ? undefined : ctx.domains.bounceHostOwner?.(domain);
   const verp = parseVerp(
-    { localPart: ctx.domains.bounceLocalPart, domain: ctx.domains.bounceDomain, key: ctx.verpKey },
+    {
+      localPart: ctx.domains.bounceLocalPart,
+      domain: hostOwner === undefined ? ctx.domains.bounceDomain : domain,
+      key: ctx.verpKey,
+    },
     address,
   );
   if (!verp) return dropForged(ctx, 'VERP token does not verify', { ...log, rcpt: address });
   const message = ctx.queue.get(verp.queueId);
   if (!message) return dropForged(ctx, 'no such message', { ...log, rcpt: address, queueId: verp.queueId });
+  if (hostOwner !== undefined && message.tenantId !== hostOwner)
+    return dropForged(ctx, "bounce host of another tenant than the message's", { ...log, rcpt: address });
   const fallback = message.recipients[verp.recipientIndex]?.address;
   const dsn = parseDsn(raw);
   if (dsn && dsn.recipients.length > 0) {

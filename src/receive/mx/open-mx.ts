@@ -109,6 +109,9 @@ export function openMx(opts: MxOptions): Mx {
           bounceDomain: config.platform.bounceDomain ?? sendingDomain,
           bounceLocalPart: config.platform.bounceLocalPart,
           srsKey: opts.deriveKey('srs'),
+          ...(opts.domains?.bounceHostOwner
+            ? { bounceHostOwner: opts.domains.bounceHostOwner.bind(opts.domains) }
+            : {}),
         };
   const processor =
     domains &&

@@ -36,6 +36,11 @@ export function platformSpfInclude(config: Config): string {
   return config.dns.spfInclude ?? `_spf.${config.platform.sendingDomain ?? config.hostname}`;
 }
 
+/** Where tenants' bounce hosts point: the platform's bounce domain (its SPF and MX), else the sending domain. */
+export function platformBounceHost(config: Config): string | null {
+  return config.platform.bounceDomain ?? config.platform.sendingDomain;
+}
+
 export function domainResolver(config: Config): DnsLookup {
   return config.dns.resolver === null ? resolverFor() : resolverFor(config.dns.resolver);
 }
@@ -58,6 +63,7 @@ export async function openDomains(
     sealer,
     resolver: domainResolver(config),
     spfInclude: platformSpfInclude(config),
+    bounceTarget: platformBounceHost(config),
     dmarcReportAddress: config.dns.dmarcReportAddress,
     rotationGraceMs: config.dns.rotationGraceMs,
     clock,
