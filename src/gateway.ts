@@ -230,6 +230,7 @@ export async function startGateway(
     },
     gmail: gmail.links,
     domains: domains.service,
+    platformDns: domains.platformDns,
     suppressions: mx.suppressions,
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,

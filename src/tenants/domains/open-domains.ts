@@ -13,6 +13,7 @@ import { startRecheck, type Recheck } from './domain-recheck.js';
 import { createDomainService, type DomainService } from './domain-service.js';
 import { openDomainStore } from './domain-store.js';
 import { PLATFORM_OWNER } from './domain-types.js';
+import { createPlatformDns, type PlatformDns } from './platform-dns.js';
 import type { TenantDataOwner } from '../tenant-purge.js';
 
 export interface Domains {
@@ -20,6 +21,8 @@ export interface Domains {
   readonly directory: DomainDirectory;
   readonly sign: SignStage;
   readonly recheck: Recheck;
+  /** The platform's own records, checked (admin API). */
+  readonly platformDns: PlatformDns;
   /** For the purge of deleted tenants: their domains, sealed DKIM keys included (never the platform's). */
   readonly tenantData: TenantDataOwner;
   close(): Promise<void>;
@@ -54,6 +57,7 @@ export async function openDomains(
   clock: Clock,
 ): Promise<Domains> {
   const store = openDomainStore(storage);
+  const resolver = domainResolver(config);
   const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter(
     (d): d is string => d !== null,
   );
@@ -61,7 +65,7 @@ export async function openDomains(
     platformDomains,
     store,
     sealer,
-    resolver: domainResolver(config),
+    resolver,
     spfInclude: platformSpfInclude(config),
     bounceTarget: platformBounceHost(config),
     dmarcReportAddress: config.dns.dmarcReportAddress,
@@ -88,6 +92,7 @@ export async function openDomains(
     directory: storeDomainDirectory(store, platformDomains),
     sign,
     recheck,
+    platformDns: createPlatformDns(config, store, resolver, platformSpfInclude(config)),
     tenantData: {
       name: 'domains',
       tenantIds: () => [...store.tenantIds()].filter((t) => t !== PLATFORM_OWNER),

@@ -8,6 +8,7 @@ import type { TenantStore } from '../../../tenants/lmdb-tenant-store.js';
 import type { AuthLimits } from './auth-middleware.js';
 import type { MessageLog } from '../../../core/types.js';
 import type { DomainService } from '../../../tenants/domains/domain-service.js';
+import type { PlatformDns } from '../../../tenants/domains/platform-dns.js';
 import type { SuppressionStore } from '../../../feedback/suppression-store.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
 
@@ -50,6 +51,8 @@ export interface ApiDeps {
   readonly content?: ContentApiDeps;
   /** Sending domains and DKIM; left out, those routes are not mounted. */
   readonly domains?: DomainService;
+  /** The platform's own DNS records, checked (GET /platform/dns-records); left out, not mounted. */
+  readonly platformDns?: PlatformDns;
   /** Gmail link routes; left out, not mounted. */
   readonly gmail?: GmailApiDeps;
   /** Per-tenant suppression list (src/feedback/); left out, its routes are not mounted. */

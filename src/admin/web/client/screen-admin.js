@@ -4,6 +4,7 @@ import { field, h, input, statusLine, when } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { shownOnce } from './once.js';
+import { platformRecords } from './section-platform-records.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const PAGE = 100;
@@ -95,6 +96,7 @@ export async function render(ctx) {
     ),
     createForm(ctx),
     stuckList(deferred.messages, names),
+    platformRecords(),
   );
 }
 
