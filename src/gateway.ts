@@ -196,6 +196,7 @@ export async function startGateway(
         gmail: gmail.tenantData,
         suppressions: mx.suppressions,
       }),
+      { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -231,6 +232,7 @@ export async function startGateway(
     gmail: gmail.links,
     domains: domains.service,
     platformDns: domains.platformDns,
+    complaints: mx.complaints,
     suppressions: mx.suppressions,
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,

@@ -22,6 +22,7 @@ import { createReplyConfirmation, type ReplyConfirmation } from '../../feedback/
 import { createSentIndex, type SentIndex } from '../../feedback/sent-index.js';
 import { createSuppressionStore, type SuppressionStore } from '../../feedback/suppression-store.js';
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
+import { openComplaintStore, type ComplaintStore } from '../../feedback/arf-store.js';
 
 export interface MxOptions {
   readonly storage: Storage;
@@ -47,6 +48,8 @@ export interface MxOptions {
 
 export interface Mx {
   readonly suppressions: SuppressionStore;
+  /** Complaints from receivers' feedback loops (ARF), per tenant (`complaints/…` in the storage). */
+  readonly complaints: ComplaintStore;
   /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
   readonly replyConfirmation: ReplyConfirmation;
   /** Each sent mail's Message-ID, so that a reply to it can be forwarded (the pipeline records them). */
@@ -89,6 +92,7 @@ export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
   const stores = openMxStores(opts.storage);
   const suppressions = withReplyData(createSuppressionStore(stores), stores);
+  const complaints = openComplaintStore(opts.storage);
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
   const replyConfirmation = replyConfirmationFor(opts, stores);
@@ -121,6 +125,7 @@ export function openMx(opts: MxOptions): Mx {
         tenants: opts.tenants,
         settings: opts.settings,
         suppressions,
+        complaints,
         sent,
         replyTargetConfirmed,
         domains,
@@ -136,6 +141,7 @@ export function openMx(opts: MxOptions): Mx {
 
   return {
     suppressions,
+    complaints,
     replyConfirmation,
     sent,
     async start() {
@@ -169,6 +175,7 @@ export function openMx(opts: MxOptions): Mx {
       processor?.stop();
       await processor?.idle();
       await sentSweeper.stop();
+      await complaints.close();
       await closeMxStores(stores);
     },
   };

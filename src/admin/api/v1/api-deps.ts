@@ -10,6 +10,7 @@ import type { MessageLog } from '../../../core/types.js';
 import type { DomainService } from '../../../tenants/domains/domain-service.js';
 import type { PlatformDns } from '../../../tenants/domains/platform-dns.js';
 import type { SuppressionStore } from '../../../feedback/suppression-store.js';
+import type { ComplaintReader } from '../../../feedback/arf-store.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
 
 export interface ApiLimits extends AuthLimits {
@@ -57,6 +58,8 @@ export interface ApiDeps {
   readonly gmail?: GmailApiDeps;
   /** Per-tenant suppression list (src/feedback/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
+  /** Spam complaints from feedback loops (GET /tenants/:id/complaints); left out, not mounted. */
+  readonly complaints?: ComplaintReader;
   /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
   readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */

@@ -24,6 +24,7 @@ import { suppressionRoutes } from './suppression-routes.js';
 import { limitRoutes } from './limit-routes.js';
 import { capabilitiesRoutes } from './capabilities-routes.js';
 import { platformRecordsRoutes } from './platform-records-routes.js';
+import { complaintRoutes } from './complaint-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -40,6 +41,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
+    ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
   ];
