@@ -1,4 +1,4 @@
-import { decode, parseFields, reportParts } from './dsn-parse.js';
+import { decode, headerFieldsOf, parseFields, reportParts } from './dsn-parse.js';
 
 /**
  * An abuse report in the Abuse Reporting Format (RFC 5965): what a receiver's feedback loop sends when its user marks a
@@ -19,6 +19,8 @@ const ORIGINAL = /^(?:message\/rfc822|text\/rfc822-headers)\b/i;
 
 /** Undefined for anything but a multipart/report; report-type=feedback-report with its feedback-report part. */
 export function parseArf(raw: Buffer): ArfReport | undefined {
+  // The header block alone says whether this is a report: the rest of the MX's mail is not read twice.
+  if (!/report-type\s*=\s*"?feedback-report/i.test(headerFieldsOf(raw).get('content-type') ?? '')) return undefined;
   const parts = reportParts(raw, 'feedback-report');
   const report = parts?.find((p) => /^message\/feedback-report\b/i.test(p.headers.get('content-type') ?? ''));
   if (parts === undefined || report === undefined) return undefined;

@@ -43,10 +43,12 @@ export function classifyRecipient(domains: MxDomains, address: string, now: numb
   const local = address.slice(0, at).toLowerCase();
   const onSending = domain === domains.sendingDomain.toLowerCase();
   const onBounce = domain === domains.bounceDomain.toLowerCase();
-  if (at > 0 && !onSending && !onBounce && domains.bounceHostOwner?.(domain) !== undefined)
+  if (at > 0 && !onSending && !onBounce && domains.bounceHostOwner?.(domain) !== undefined) {
+    if (ROLE_ACCOUNTS.has(local)) return { kind: 'postmaster', address };
     return local.startsWith(`${domains.bounceLocalPart.toLowerCase()}+`)
       ? { kind: 'bounce', address }
       : MxReplies.unknownUser();
+  }
   if (at <= 0 || (!onSending && !onBounce)) return Replies.relayDenied();
   if (ROLE_ACCOUNTS.has(local)) return { kind: 'postmaster', address };
   if (onBounce && local.startsWith(`${domains.bounceLocalPart.toLowerCase()}+`)) return { kind: 'bounce', address };
