@@ -208,6 +208,7 @@ export async function startGateway(
         gmail: gmail.tenantData,
         suppressions: mx.suppressions,
       }),
+      { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -242,6 +243,8 @@ export async function startGateway(
     },
     gmail: gmail.links,
     domains: domains.service,
+    platformDns: domains.platformDns,
+    complaints: mx.complaints,
     suppressions: mx.suppressions,
     reports: mx.reports,
     onTenantDeleted: () => purge.trigger(),

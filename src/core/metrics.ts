@@ -25,7 +25,7 @@ export interface Metrics {
   replayed?(count: number): void;
 }
 
-export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged' | 'report';
+export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply' | 'forged' | 'report' | 'complaint';
 
 /**
  * `sent`; Google deferred or bounced it; or Postbode held it back (link broken, daily limit, From not a send-as alias).

@@ -1,6 +1,6 @@
 import { parseMail } from '../mime/parse-mail.js';
 import type { QueuedMessage } from '../core/types.js';
-import { parseVerp } from './verp.js';
+import { parseVerp, type VerpParts } from './verp.js';
 import { autoReplyReason } from './auto-reply.js';
 import { classifyDsn, matchRules, type BounceVerdict } from './bounce-rules.js';
 import { headerFieldsOf, parseDsn, type ParsedDsn } from './dsn-parse.js';
@@ -38,6 +38,32 @@ export function dropForged(ctx: MxContext, why: string, fields: Record<string, u
 }
 
 /**
+ * The message and recipient a VERP address of ours names, or why it names none (a forgery): a bad MAC, an unknown
+ * message, or a tenant's bounce host used for another tenant's message.
+ */
+export function verpMessage(
+  ctx: MxContext,
+  address: string,
+): { readonly message: QueuedMessage; readonly verp: VerpParts } | string {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  // A tenant's bounce host takes bounces of that tenant's mail only.
+  const hostOwner =
+    domain === ctx.domains.bounceDomain.toLowerCase() ? undefined : ctx.domains.bounceHostOwner?.(domain);
+  const settings = {
+    localPart: ctx.domains.bounceLocalPart,
+    domain: hostOwner === undefined ? ctx.domains.bounceDomain : domain,
+    key: ctx.verpKey,
+  };
+  const verp = parseVerp(settings, address);
+  if (!verp) return 'VERP token does not verify';
+  const message = ctx.queue.get(verp.queueId);
+  if (!message) return `no such message (${verp.queueId})`;
+  if (hostOwner !== undefined && message.tenantId !== hostOwner)
+    return "bounce host of another tenant than the message's";
+  return { message, verp };
+}
+
+/**
  * Mail to a VERP address: the token names the message and recipient (a bad MAC or an
  * unknown message is a forgery). A DSN updates only the recipient its token names, whatever
  * other recipients it lists (whoever holds one token must not bounce the others); an auto-reply
@@ -50,13 +76,9 @@ export async function handleVerpBounce(
   raw: Buffer,
   log: Record<string, unknown>,
 ): Promise<void> {
-  const verp = parseVerp(
-    { localPart: ctx.domains.bounceLocalPart, domain: ctx.domains.bounceDomain, key: ctx.verpKey },
-    address,
-  );
-  if (!verp) return dropForged(ctx, 'VERP token does not verify', { ...log, rcpt: address });
-  const message = ctx.queue.get(verp.queueId);
-  if (!message) return dropForged(ctx, 'no such message', { ...log, rcpt: address, queueId: verp.queueId });
+  const found = verpMessage(ctx, address);
+  if (typeof found === 'string') return dropForged(ctx, found, { ...log, rcpt: address });
+  const { message, verp } = found;
   const fallback = message.recipients[verp.recipientIndex]?.address;
   const dsn = parseDsn(raw);
   if (dsn && dsn.recipients.length > 0) {

@@ -22,7 +22,8 @@ export interface ParsedDsn {
   readonly originalMessageId?: string;
 }
 
-interface Part {
+/** One MIME part as latin1 text: its header fields (name in lower case → unfolded value) and its raw body. */
+export interface Part {
   readonly headers: Map<string, string>;
   readonly body: string;
 }
@@ -56,7 +57,7 @@ function boundaryOf(contentType: string | undefined): string | undefined {
   return match?.[1] ?? match?.[2];
 }
 
-function decode(part: Part): string {
+export function decode(part: Part): string {
   const encoding = (part.headers.get('content-transfer-encoding') ?? '').toLowerCase();
   if (encoding === 'base64') return Buffer.from(part.body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (encoding === 'quoted-printable') {
@@ -104,6 +105,18 @@ function recipientBlock(fields: Map<string, string>): DsnRecipient | undefined {
     ...(status ? { status } : {}),
     ...(diagnostic ? { diagnostic } : {}),
   };
+}
+
+/**
+ * The leaf parts of a multipart/report whose report-type is `reportType` (e.g. `feedback-report`, RFC 6522), or
+ * undefined for any other message. Shared by the other report readers (ARF), so there is one MIME walk here.
+ */
+export function reportParts(raw: Buffer, reportType: string): Part[] | undefined {
+  const top = splitPart(raw.toString('latin1'));
+  const type = top.headers.get('content-type') ?? '';
+  if (!/^multipart\/report\b/i.test(type)) return undefined;
+  const declared = /report-type\s*=\s*"?([\w-]+)/i.exec(type)?.[1];
+  return declared?.toLowerCase() === reportType ? leaves(top) : undefined;
 }
 
 /** Undefined when the message is not a multipart/report with a delivery-status part. */

@@ -8,6 +8,7 @@ import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import type { MxDomains } from './recipient-policy.js';
 import type { ReportIntake } from './reports/report-intake.js';
 import type { SentIndex } from './sent-index.js';
+import type { ComplaintStore } from './arf-store.js';
 import type { SuppressionStore, SuppressionThresholds } from './suppression-store.js';
 
 /** What processing an accepted MX message works with (built by open-mx.ts). */
@@ -17,6 +18,8 @@ export interface MxContext {
   /** Settings, and the forwarding local parts' owners (one index lookup per recipient). */
   readonly settings: SenderSettingsReader & LocalPartIndex;
   readonly suppressions: SuppressionStore;
+  /** Complaints from feedback loops (ARF), per tenant; ARF reports are not read when absent. */
+  readonly complaints?: Pick<ComplaintStore, 'record'>;
   /** Message-IDs each tenant sent: replies and DSNs are matched here, one key lookup per id. */
   readonly sent: Pick<SentIndex, 'find'>;
   /** Whether the tenant confirmed this reply-forwarding address; absent = every address is. */

@@ -10,6 +10,11 @@ export interface MxDomains {
   readonly bounceLocalPart: string;
   /** SecretBox.deriveKey('srs'): SRS0 addresses (bounces of forwarded replies) are checked at RCPT. */
   readonly srsKey: Buffer;
+  /**
+   * The tenant whose verified bounce host (`bounces.<its domain>`, a CNAME to ours) this domain is: VERP bounces of its
+   * own-address mail come there. Undefined: not one.
+   */
+  readonly bounceHostOwner?: (domain: string) => string | undefined;
 }
 
 /** What an accepted recipient is; the processor acts on it. */
@@ -40,6 +45,12 @@ export function classifyRecipient(domains: MxDomains, address: string, now: numb
   const local = address.slice(0, at).toLowerCase();
   const onSending = domain === domains.sendingDomain.toLowerCase();
   const onBounce = domain === domains.bounceDomain.toLowerCase();
+  if (at > 0 && !onSending && !onBounce && domains.bounceHostOwner?.(domain) !== undefined) {
+    if (ROLE_ACCOUNTS.has(local)) return { kind: 'postmaster', address };
+    return local.startsWith(`${domains.bounceLocalPart.toLowerCase()}+`)
+      ? { kind: 'bounce', address }
+      : MxReplies.unknownUser();
+  }
   if (at <= 0 || (!onSending && !onBounce)) return Replies.relayDenied();
   if (ROLE_ACCOUNTS.has(local)) return { kind: 'postmaster', address };
   const report = onSending ? reportKindOf(local) : undefined;

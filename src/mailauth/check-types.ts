@@ -1,6 +1,7 @@
 /** The result shapes of a domain's DNS check, as the API returns them. */
 
-export type RecordKind = 'dkim' | 'spf' | 'dmarc' | 'return-path';
+/** Tenant domains: dkim, spf, dmarc, return-path; the platform's own records add mx, mta-sts, tls-rpt and helo. */
+export type RecordKind = 'dkim' | 'spf' | 'dmarc' | 'return-path' | 'mx' | 'mta-sts' | 'tls-rpt' | 'helo';
 
 /**
  * `unknown`: the record could not be checked (SERVFAIL, timeout): the answer is "try again",
@@ -23,7 +24,8 @@ export type CheckProblem =
   | 'two-spf-records'
   | 'too-many-lookups'
   | 'broken-include'
-  | 'wrong-target';
+  | 'wrong-target'
+  | 'reverse-mismatch';
 
 export interface RecordCheck {
   readonly record: RecordKind;

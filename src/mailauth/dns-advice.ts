@@ -1,4 +1,5 @@
 import type { CatalogEntry } from '../core/text-catalog.js';
+import { PLATFORM_DNS_ADVICE } from './dns-platform-advice.js';
 
 /**
  * The DNS checks' advice (check-*.ts) per language. The English templates are the words the
@@ -242,6 +243,9 @@ export const DNS_ADVICE: readonly CatalogEntry[] = [
     en: 'There is no SPF record yet. Add a TXT record at {domain} (name empty or "@") with this value: {expected}',
     nl: 'Er is nog geen SPF-record. Voeg een TXT-record toe op {domain} (naam leeg of "@") met deze waarde: {expected}',
   },
+
+  // The platform's own records (admin).
+  ...PLATFORM_DNS_ADVICE,
 
   // The domain's summary: "<record name>: <advice>".
   { code: 'failing', en: '{name}: {advice:t}', nl: '{name}: {advice}', wrapsCode: true },

@@ -113,6 +113,14 @@ export function dmarcRecord(existing: readonly string[], reportAddress: string):
   return proposal('keep', first, dmarc);
 }
 
+/**
+ * The bounce host offered under a tenant's domain: its CNAME to the platform's bounce host makes the platform's SPF
+ * and MX answer for it, so an envelope sender there aligns SPF with the From domain (DMARC relaxed alignment).
+ */
+export function bounceHostFor(domain: string): string {
+  return `bounces.${domain}`;
+}
+
 /** Optional bounce host (envelope sender domain) pointing at the platform, for SPF alignment. */
 export function returnPathRecord(bounceHost: string, target: string): DnsRecord {
   return { type: 'CNAME', name: bounceHost, value: target, valueChunks: [target] };

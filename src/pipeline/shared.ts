@@ -223,7 +223,8 @@ export function tenantRoute(tenantId: string, settings: SenderSettings, openSecr
  * from the archive mailbox is told apart by the DSN's Final-Recipient. Without a bounce
  * domain, or for the client's null sender, every recipient goes in one transaction with the client's envelope sender.
  * With open tracking (`copies`: each recipient's own bytes) every recipient, archive included,
- * has its own transaction: a rider would carry the client's pixel.
+ * has its own transaction: a rider would carry the client's pixel. `bounceDomain`: the tenant's verified bounce host
+ * (own-address mode), instead of the platform's bounce domain.
  */
 export function verpDeliveries(
   deps: PipelineDeps,
@@ -232,10 +233,12 @@ export function verpDeliveries(
   pending: readonly RecipientState[],
   note?: string,
   copies?: ReadonlyMap<string, Buffer>,
+  bounceDomain?: string,
 ): PlannedDelivery[] {
   // A null reverse-path from the client (its own DSN) stays null: a VERP sender would make it bounceable (RFC 5321
   // 4.5.5).
-  const domain = message.envelope.from === '' ? null : (deps.platform.bounceDomain ?? deps.platform.sendingDomain);
+  const domain =
+    message.envelope.from === '' ? null : (bounceDomain ?? deps.platform.bounceDomain ?? deps.platform.sendingDomain);
   if (domain === null && copies) {
     return pending.flatMap((r) =>
       platformDeliveries(deps, message, copies.get(r.address) ?? raw, [r]).map((d) => ({

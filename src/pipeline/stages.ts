@@ -136,8 +136,22 @@ export const routeStage: Stage = async (draft, deps) => {
       ],
     };
   }
-  return { ...draft, deliveries: verpDeliveries(deps, message, raw, pending, draft.note, draft.copies) };
+  const bounceDomain = draft.mode === 'own-address' ? ownBounceHost(deps, draft) : undefined;
+  return {
+    ...draft,
+    deliveries: verpDeliveries(deps, message, raw, pending, draft.note, draft.copies, bounceDomain),
+  };
 };
+
+/**
+ * Own-address mail bounces to the tenant's verified bounce host (`bounces.<domain>`, a CNAME to ours), so SPF passes
+ * for a domain aligned with the From; without one, to the platform's bounce domain.
+ */
+function ownBounceHost(deps: PipelineDeps, draft: Draft): string | undefined {
+  const own = draft.settings.ownAddress;
+  if (own === undefined || deps.domains.bounceHost === undefined) return undefined;
+  return deps.domains.bounceHost(own.slice(own.lastIndexOf('@') + 1), draft.message.tenantId);
+}
 
 /** DKIM, last, once the content is final: platform modes only (forwarding: platform key; own-address: the domain's). */
 export const signStage: Stage = async (draft, deps) => {

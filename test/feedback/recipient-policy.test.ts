@@ -33,4 +33,16 @@ describe('classifyRecipient', () => {
       enhanced: '5.1.1',
     });
   });
+
+  it("takes a tenant's verified bounce host: VERP bounces and role accounts there, nothing else", () => {
+    const withHosts = { ...domains, bounceHostOwner: (d: string) => (d === 'bounces.acme.test' ? 'T1' : undefined) };
+    expect(classifyRecipient(withHosts, 'bounces+abc@Bounces.Acme.test', now)).toMatchObject({ kind: 'bounce' });
+    expect(classifyRecipient(withHosts, 'postmaster@bounces.acme.test', now)).toMatchObject({ kind: 'postmaster' });
+    expect(classifyRecipient(withHosts, 'jan@bounces.acme.test', now)).toMatchObject({ code: 550, enhanced: '5.1.1' });
+    expect(classifyRecipient(withHosts, 'bounces+abc@bounces.other.test', now)).toMatchObject({
+      code: 550,
+      enhanced: '5.7.1',
+    });
+    expect(classifyRecipient(withHosts, 'bounces+abc@acme.test', now)).toMatchObject({ code: 550, enhanced: '5.7.1' });
+  });
 });

@@ -16,6 +16,8 @@ export interface ZoneEntry {
   readonly A?: readonly string[];
   readonly AAAA?: readonly string[];
   readonly MX?: readonly { readonly exchange: string; readonly priority: number }[];
+  /** Reverse names, at `<reversed octets>.in-addr.arpa` (see `reverseName`). */
+  readonly PTR?: readonly string[];
   /** Answer every query for this name with SERVFAIL. */
   readonly servfail?: boolean;
   /** Never answer queries for this name (the client times out). */
@@ -173,6 +175,8 @@ function recordsOfType(owner: string, entry: ZoneEntry, type: number): Resource[
       return (entry.A ?? []).map((address) => resource(owner, type, { address }));
     case Packet.TYPE.AAAA:
       return (entry.AAAA ?? []).map((address) => resource(owner, type, { address }));
+    case Packet.TYPE.PTR:
+      return (entry.PTR ?? []).map((domain) => resource(owner, type, { domain }));
     case Packet.TYPE.MX:
       return (entry.MX ?? []).map((mx) => resource(owner, type, { exchange: mx.exchange, priority: mx.priority }));
     case TYPE_TLSA:
@@ -189,6 +193,11 @@ function recordsOfType(owner: string, entry: ZoneEntry, type: number): Resource[
 
 function resource(name: string, type: number, fields: Partial<Resource>): Resource {
   return { name, type, class: Packet.CLASS.IN, ttl: 60, ...fields } as Resource;
+}
+
+/** The PTR name of an IPv4 address: `127.0.0.1` → `1.0.0.127.in-addr.arpa`. */
+export function reverseName(ipv4: string): string {
+  return `${ipv4.split('.').reverse().join('.')}.in-addr.arpa`;
 }
 
 function normalise(name: string): string {

@@ -15,7 +15,10 @@ const NAME = 'pb202611e._domainkey.example.com';
 const EXPECTED = dkimValue(KEY);
 
 /** An in-memory DnsLookup: names map to TXT records or to an error code. */
-function fakeDns(zone: Record<string, string[][] | string>, cnames: Record<string, string> = {}): Required<DnsLookup> {
+function fakeDns(
+  zone: Record<string, string[][] | string>,
+  cnames: Record<string, string> = {},
+): Pick<Required<DnsLookup>, 'resolveTxt' | 'resolveCname'> {
   const fail = (code: string) => Promise.reject(Object.assign(new Error(code), { code }));
   return {
     resolveTxt: async (name) => {

@@ -171,6 +171,11 @@ function mxCounters(registers: Registry[]): (event: MxEvent, category?: string) 
       registers,
     }),
     'auto-reply': new Counter({ name: 'postbode_mx_auto_replies_total', help: 'Auto-replies recorded', registers }),
+    complaint: new Counter({
+      name: 'postbode_mx_complaints_total',
+      help: 'Feedback-loop reports (ARF) of a recipient marking a message as spam, matched to a tenant',
+      registers,
+    }),
     forged: new Counter({
       name: 'postbode_mx_forged_bounces_total',
       help: 'Bounces dropped as forged (bad VERP MAC, unknown or foreign message)',

@@ -68,7 +68,30 @@ export function platformRecordLines(
       'own SPF record)',
     '',
     `DMARC  ${dmarcName(domain)}  TXT  "v=DMARC1; p=none; rua=mailto:${report}"`,
+    '',
+    ...inboundLines(config, domain, report),
     ...reportRecordLines(config, domain),
+  ];
+}
+
+/** The inbound MX's records and the HELO name's: bounces, replies and feedback reports reach us; receivers trust us. */
+function inboundLines(config: Config, domain: string, report: string): string[] {
+  const bounce = config.platform.bounceDomain;
+  const host = config.hostname;
+  return [
+    ...[domain, ...(bounce !== null && bounce !== domain ? [bounce] : [])].map((d) => `MX     ${d}  MX  10 ${host}`),
+    ...(bounce !== null && bounce !== domain
+      ? [`SPF    ${bounce}  TXT  "v=spf1 include:${platformSpfInclude(config)} ~all"`]
+      : []),
+    // With the MX on, reportRecordLines names the address that reads TLS reports instead.
+    ...(config.mx.enabled
+      ? []
+      : [`TLS-RPT  _smtp._tls.${domain}  TXT  "v=TLSRPTv1; rua=mailto:${report}"  (recommended)`]),
+    `MTA-STS  _mta-sts.${domain}  TXT  "v=STSv1; id=<date>"  with the policy at ` +
+      `https://mta-sts.${domain}/.well-known/mta-sts.txt (mode: testing, mx: ${host})  (recommended)`,
+    `HELO   ${host}  A/AAAA  the addresses Postbode sends from; the reverse DNS (PTR) of each must be ${host}`,
+    '',
+    'Check them all: GET /api/v1/platform/dns-records (admin token) or the admin screen of the settings page.',
   ];
 }
 

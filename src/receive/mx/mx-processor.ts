@@ -1,3 +1,4 @@
+import { handleArf } from '../../feedback/arf-handler.js';
 import { handleVerpBounce } from '../../feedback/bounce-handler.js';
 import type { Inbox } from './inbox.js';
 import type { MxContext } from '../../feedback/mx-context.js';
@@ -96,6 +97,8 @@ export function createMxProcessor(
 
 async function processOne(ctx: MxContext, entry: InboxEntry, raw: Buffer): Promise<void> {
   const log = { mxId: entry.id, from: entry.envelope.from, ip: entry.client.address };
+  // A feedback-loop report (ARF) is about the message it returns, whichever of our addresses it came to.
+  if (await handleArf(ctx, entry, raw, log)) return;
   let reportTaken = false;
   for (const address of entry.envelope.to) {
     const target = classifyRecipient(ctx.domains, address, ctx.clock());

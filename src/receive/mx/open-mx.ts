@@ -23,6 +23,7 @@ import { createSentIndex, type SentIndex } from '../../feedback/sent-index.js';
 import { createSuppressionStore, type SuppressionStore } from '../../feedback/suppression-store.js';
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
 import { openReports, type ReportReader, type Reports } from '../../feedback/reports/open-reports.js';
+import { openComplaintStore, type ComplaintStore } from '../../feedback/arf-store.js';
 
 export interface MxOptions {
   readonly storage: Storage;
@@ -50,6 +51,8 @@ export interface MxOptions {
 
 export interface Mx {
   readonly suppressions: SuppressionStore;
+  /** Complaints from receivers' feedback loops (ARF), per tenant (`complaints/…` in the storage). */
+  readonly complaints: ComplaintStore;
   /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
   readonly replyConfirmation: ReplyConfirmation;
   /** Each sent mail's Message-ID, so that a reply to it can be forwarded (the pipeline records them). */
@@ -116,6 +119,7 @@ export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
   const stores = openMxStores(opts.storage);
   const suppressions = withReplyData(createSuppressionStore(stores), stores);
+  const complaints = openComplaintStore(opts.storage);
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
   const replyConfirmation = replyConfirmationFor(opts, stores);
@@ -137,6 +141,9 @@ export function openMx(opts: MxOptions): Mx {
           bounceDomain: config.platform.bounceDomain ?? sendingDomain,
           bounceLocalPart: config.platform.bounceLocalPart,
           srsKey: opts.deriveKey('srs'),
+          ...(opts.domains?.bounceHostOwner
+            ? { bounceHostOwner: opts.domains.bounceHostOwner.bind(opts.domains) }
+            : {}),
         };
   const processor =
     domains &&
@@ -146,6 +153,7 @@ export function openMx(opts: MxOptions): Mx {
         tenants: opts.tenants,
         settings: opts.settings,
         suppressions,
+        complaints,
         sent,
         replyTargetConfirmed,
         domains,
@@ -162,6 +170,7 @@ export function openMx(opts: MxOptions): Mx {
 
   return {
     suppressions,
+    complaints,
     replyConfirmation,
     sent,
     reports: reports.reader,
@@ -199,6 +208,7 @@ export function openMx(opts: MxOptions): Mx {
       await processor?.idle();
       await sentSweeper.stop();
       await reports.close();
+      await complaints.close();
       await closeMxStores(stores);
     },
   };

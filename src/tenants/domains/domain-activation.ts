@@ -3,7 +3,7 @@
  * check, the next domain record. Kept apart from DNS and storage so every case is a unit test.
  */
 import type { DomainCheck, RecordCheck } from '../../mailauth/check-types.js';
-import type { DomainRecord, DomainStatus, StoredSelector } from './domain-types.js';
+import type { BounceHost, DomainRecord, DomainStatus, StoredSelector } from './domain-types.js';
 
 export interface ActivationOptions {
   readonly now: number;
@@ -78,4 +78,21 @@ export function applyCheck(record: DomainRecord, check: DomainCheck, opts: Activ
     ...(status === 'active' && record.activatedAt === undefined ? { activatedAt: opts.now } : {}),
     ...(status === 'failing' && bad !== undefined ? { failingReason: `${bad.name}: ${bad.advice}` } : {}),
   };
+}
+
+/**
+ * The bounce host after a check: verified while its CNAME points at the platform; an unanswered lookup keeps what was
+ * known (like the domain's status). `offered`: the host and target to check now (null: the platform has none).
+ */
+export function bounceHostAfter(
+  current: BounceHost | undefined,
+  offered: Omit<BounceHost, 'verified'> | null,
+  check: DomainCheck,
+): BounceHost | undefined {
+  if (offered === null) return undefined;
+  const result = check.records.find((r) => r.record === 'return-path' && r.name === offered.name);
+  const same = current?.name === offered.name && current.target === offered.target;
+  const known = same ? current.verified : false;
+  const verified = result === undefined || result.status === 'unknown' ? known : result.status === 'ok';
+  return { ...offered, verified };
 }

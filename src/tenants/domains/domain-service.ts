@@ -4,12 +4,12 @@ import { GatewayError } from '../../core/gateway-error.js';
 import type { Logger } from '../../core/logger.js';
 import { checkDomain } from '../../mailauth/dns-check.js';
 import { lookupTxt, type DnsLookup } from '../../mailauth/dns-lookup.js';
-import { dmarcName, dmarcRecord, spfRecord } from '../../mailauth/records.js';
+import { bounceHostFor, dmarcName, dmarcRecord, spfRecord } from '../../mailauth/records.js';
 import type { SigningKey } from '../../mailauth/signer.js';
-import { applyCheck } from './domain-activation.js';
+import { applyCheck, bounceHostAfter } from './domain-activation.js';
 import { activeSigningKeys, newSelectors, type KeySealer } from './domain-keys.js';
 import { DOMAIN_NOT_AVAILABLE, type DomainStore } from './domain-store.js';
-import { PLATFORM_OWNER, type DomainRecord, type KeySet } from './domain-types.js';
+import { PLATFORM_OWNER, type BounceHost, type DomainRecord, type KeySet } from './domain-types.js';
 
 export interface DomainServiceDeps {
   readonly store: DomainStore;
@@ -22,6 +22,11 @@ export interface DomainServiceDeps {
   readonly rotationGraceMs: number;
   /** The platform's own domains (sending, bounce): no tenant may claim them or a name under them. */
   readonly platformDomains?: readonly string[];
+  /**
+   * The platform's bounce host (`platform.bounceDomain`, else the sending domain): tenants are offered
+   * `bounces.<domain>` CNAME to it. Null or absent: no bounce host is offered.
+   */
+  readonly bounceTarget?: string | null;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -40,6 +45,11 @@ export function normaliseDomainInput(domain: string): string {
 }
 
 type Deps = DomainServiceDeps;
+
+function offeredBounceHost(deps: Deps, domain: string): Omit<BounceHost, 'verified'> | null {
+  const target = deps.bounceTarget ?? null;
+  return target === null ? null : { name: bounceHostFor(domain), target };
+}
 
 function owned(deps: Deps, tenantId: string, domain: string): DomainRecord {
   const record = deps.store.get(domain, tenantId);
@@ -80,6 +90,7 @@ async function addDomain(deps: Deps, tenantId: string, input: string, keySet: Ke
     throw new GatewayError('E_CONFLICT', `you added domain ${domain} already`);
   const now = deps.clock();
   const selectors = await newSelectors(deps.sealer, tenantId, domain, keySet, now, []);
+  const offered = offeredBounceHost(deps, domain);
   const record: DomainRecord = {
     domain,
     tenantId,
@@ -88,6 +99,7 @@ async function addDomain(deps: Deps, tenantId: string, input: string, keySet: Ke
     status: 'pending',
     createdAt: now,
     ...(await proposals(deps, domain)),
+    ...(offered === null ? {} : { bounceHost: { ...offered, verified: false } }),
   };
   await deps.store.insert(record);
   deps.logger.info({ tenantId, domain, selectors: selectors.map((s) => s.selector) }, 'domain added');
@@ -100,6 +112,7 @@ async function addDomain(deps: Deps, tenantId: string, input: string, keySet: Ke
 async function checkAndActivate(deps: Deps, tenantId: string, input: string): Promise<DomainRecord> {
   const current = owned(deps, tenantId, normaliseDomainInput(input));
   refuseIfOwnedElsewhere(deps, tenantId, current.domain);
+  const offered = offeredBounceHost(deps, current.domain);
   const [result, found] = await Promise.all([
     checkDomain({
       domain: current.domain,
@@ -107,14 +120,16 @@ async function checkAndActivate(deps: Deps, tenantId: string, input: string): Pr
       platformInclude: deps.spfInclude,
       resolver: deps.resolver,
       dmarcReportAddress: deps.dmarcReportAddress ?? `postmaster@${current.domain}`,
+      ...(offered === null ? {} : { returnPath: { host: offered.name, target: offered.target } }),
     }),
     proposals(deps, current.domain),
   ]);
   const options = { now: deps.clock(), graceMs: deps.rotationGraceMs };
-  const next = await deps.store.update(current.domain, tenantId, (r) => ({
-    ...applyCheck(r, result, options),
-    ...found,
-  }));
+  const next = await deps.store.update(current.domain, tenantId, (r) => {
+    const { bounceHost: _old, ...checked } = applyCheck(r, result, options);
+    const bounceHost = bounceHostAfter(r.bounceHost, offered, result);
+    return { ...checked, ...found, ...(bounceHost === undefined ? {} : { bounceHost }) };
+  });
   logTransition(deps.logger, current, next);
   return next;
 }

@@ -45,6 +45,17 @@ export interface DomainRecord {
   /** SPF and DMARC proposals, merged with what DNS held at the last add/check. */
   readonly spf?: TxtProposal;
   readonly dmarc?: TxtProposal;
+  /**
+   * The bounce host offered under the domain (`bounces.<domain>` CNAME `target`); `verified` once its CNAME checked
+   * ok. Absent without a platform bounce host to point at, or for domains not checked since it was offered.
+   */
+  readonly bounceHost?: BounceHost;
+}
+
+export interface BounceHost {
+  readonly name: string;
+  readonly target: string;
+  readonly verified: boolean;
 }
 
 /** Owner of the platform's own key (forwarding mode); never a tenant id (ids are generated, no `_`). */

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordCheck } from '../../mailauth/check-types.js';
-import { dkimRecord, type DnsRecord, type TxtProposal } from '../../mailauth/records.js';
-import type { DomainRecord, StoredSelector } from './domain-types.js';
+import { dkimRecord, returnPathRecord, type DnsRecord, type TxtProposal } from '../../mailauth/records.js';
+import type { BounceHost, DomainRecord, StoredSelector } from './domain-types.js';
 
 export interface SelectorView {
   readonly selector: string;
@@ -33,6 +33,8 @@ export interface DomainView {
   readonly createdAt: number;
   readonly activatedAt?: number;
   readonly failingReason?: string;
+  /** The bounce host offered under the domain; once verified, own-address mail uses it as envelope sender. */
+  readonly bounceHost?: BounceHost;
   readonly selectors: readonly SelectorView[];
   readonly records: readonly RecordToPublish[];
   readonly lastCheck?: {
@@ -71,6 +73,14 @@ function txtRecord(name: string, p: TxtProposal, purpose: string): RecordToPubli
   };
 }
 
+function bounceRecord(host: BounceHost): RecordToPublish {
+  return {
+    ...returnPathRecord(host.name, host.target),
+    action: host.verified ? 'keep' : 'create',
+    purpose: 'Bounce address: SPF then passes for your own domain (DMARC alignment); bounces still come to Postbode',
+  };
+}
+
 export function recordsToPublish(record: DomainRecord): RecordToPublish[] {
   const dkim = record.selectors.map(
     (s): RecordToPublish => ({
@@ -95,6 +105,7 @@ export function recordsToPublish(record: DomainRecord): RecordToPublish[] {
           ),
         ]
       : []),
+    ...(record.bounceHost ? [bounceRecord(record.bounceHost)] : []),
   ];
 }
 
@@ -107,6 +118,7 @@ export function domainView(record: DomainRecord): DomainView {
     createdAt: record.createdAt,
     ...(record.activatedAt === undefined ? {} : { activatedAt: record.activatedAt }),
     ...(record.failingReason === undefined ? {} : { failingReason: record.failingReason }),
+    ...(record.bounceHost === undefined ? {} : { bounceHost: record.bounceHost }),
     selectors: record.selectors.map(selectorView),
     records: recordsToPublish(record),
     ...(check

@@ -14,6 +14,7 @@ import { createDomainService, type DomainService } from './domain-service.js';
 import { openDomainStore } from './domain-store.js';
 import { PLATFORM_OWNER } from './domain-types.js';
 import { proposedDmarcReportAddress } from '../report-addresses.js';
+import { createPlatformDns, type PlatformDns } from './platform-dns.js';
 import type { TenantDataOwner } from '../tenant-purge.js';
 
 export interface Domains {
@@ -21,6 +22,8 @@ export interface Domains {
   readonly directory: DomainDirectory;
   readonly sign: SignStage;
   readonly recheck: Recheck;
+  /** The platform's own records, checked (admin API). */
+  readonly platformDns: PlatformDns;
   /** For the purge of deleted tenants: their domains, sealed DKIM keys included (never the platform's). */
   readonly tenantData: TenantDataOwner;
   close(): Promise<void>;
@@ -37,6 +40,11 @@ export function platformSpfInclude(config: Config): string {
   return config.dns.spfInclude ?? `_spf.${config.platform.sendingDomain ?? config.hostname}`;
 }
 
+/** Where tenants' bounce hosts point: the platform's bounce domain (its SPF and MX), else the sending domain. */
+export function platformBounceHost(config: Config): string | null {
+  return config.platform.bounceDomain ?? config.platform.sendingDomain;
+}
+
 export function domainResolver(config: Config): DnsLookup {
   return config.dns.resolver === null ? resolverFor() : resolverFor(config.dns.resolver);
 }
@@ -50,6 +58,7 @@ export async function openDomains(
   clock: Clock,
 ): Promise<Domains> {
   const store = openDomainStore(storage);
+  const resolver = domainResolver(config);
   const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter(
     (d): d is string => d !== null,
   );
@@ -57,8 +66,9 @@ export async function openDomains(
     platformDomains,
     store,
     sealer,
-    resolver: domainResolver(config),
+    resolver,
     spfInclude: platformSpfInclude(config),
+    bounceTarget: platformBounceHost(config),
     dmarcReportAddress: proposedDmarcReportAddress(config),
     rotationGraceMs: config.dns.rotationGraceMs,
     clock,
@@ -83,6 +93,7 @@ export async function openDomains(
     directory: storeDomainDirectory(store, platformDomains),
     sign,
     recheck,
+    platformDns: createPlatformDns(config, store, resolver, platformSpfInclude(config)),
     tenantData: {
       name: 'domains',
       tenantIds: () => [...store.tenantIds()].filter((t) => t !== PLATFORM_OWNER),

@@ -11,6 +11,13 @@ export interface DomainDirectory {
    * undefined (nobody proved it; pending claims own nothing).
    */
   ownerOf(domain: string): string | undefined;
+  /**
+   * The verified bounce host under the tenant's verified domain (`bounces.<domain>`, its CNAME to the platform
+   * checked), or undefined: own-address mail uses it as the envelope sender's domain so SPF aligns.
+   */
+  bounceHost?(domain: string, tenantId: string): string | undefined;
+  /** The tenant whose verified bounce host this is (the inbound MX accepts VERP bounces there), or undefined. */
+  bounceHostOwner?(host: string): string | undefined;
 }
 
 export const NO_VERIFIED_DOMAINS: DomainDirectory = Object.freeze({

@@ -47,6 +47,8 @@ describe('postbode dns platform', () => {
       expect(first.out).toMatch(/"v=DKIM1; k=rsa; p=[A-Za-z0-9+/]+/);
       expect(first.out).toContain('"v=spf1 include:_spf.send.example.test ~all"');
       expect(first.out).toContain('_dmarc.send.example.test  TXT  "v=DMARC1; p=none; rua=mailto:dmarc@example.test"');
+      expect(first.out).toMatch(/^MX\s+send\.example\.test\s+MX\s+10 \S+$/m);
+      expect(first.out).toContain('_smtp._tls.send.example.test  TXT  "v=TLSRPTv1; rua=mailto:dmarc@example.test"');
       expect(first.out).not.toMatch(/PRIVATE/);
       const again = await cli(['dns', 'platform'], config);
       expect(again.out).toBe(first.out);

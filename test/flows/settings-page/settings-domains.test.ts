@@ -90,4 +90,34 @@ describe('settings page: domains', () => {
     await screenshot(page, '04-domains');
     expect(tp.problems).toEqual([]);
   });
+
+  it('offers the bounce host (CNAME) to align SPF: optional, checked, then "Keep"', async () => {
+    const { page } = tp;
+    const card = page.getByRole('region', { name: /^acme\.test/ });
+    const row = card.getByRole('row').filter({ hasText: 'bounces.acme.test' });
+    expect(await row.getByRole('cell').nth(0).textContent()).toBe('CNAME');
+    expect(await row.getByRole('cell').nth(2).textContent()).toContain(PLATFORM.bounceDomain);
+    expect(await row.getByRole('cell').nth(3).textContent()).toBe('Add');
+    expect(
+      await card
+        .getByRole('listitem')
+        .filter({ hasText: /^Return path: missing.*optional/ })
+        .count(),
+    ).toBe(1);
+
+    dns.set('bounces.acme.test', { CNAME: PLATFORM.bounceDomain });
+    await card.getByRole('button', { name: 'Check and activate' }).click();
+    await card.getByText(/^All set: the domain is active/).waitFor();
+    const after = page.getByRole('region', { name: /^acme\.test/ });
+    expect(
+      await after
+        .getByRole('listitem')
+        .filter({ hasText: /^Return path: correct/ })
+        .count(),
+    ).toBe(1);
+    expect(
+      await after.getByRole('row').filter({ hasText: 'bounces.acme.test' }).getByRole('cell').nth(3).textContent(),
+    ).toBe('Keep');
+    expect(tp.problems).toEqual([]);
+  });
 });

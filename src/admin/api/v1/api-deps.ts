@@ -8,8 +8,10 @@ import type { TenantStore } from '../../../tenants/lmdb-tenant-store.js';
 import type { AuthLimits } from './auth-middleware.js';
 import type { MessageLog } from '../../../core/types.js';
 import type { DomainService } from '../../../tenants/domains/domain-service.js';
+import type { PlatformDns } from '../../../tenants/domains/platform-dns.js';
 import type { SuppressionStore } from '../../../feedback/suppression-store.js';
 import type { ReportReader } from '../../../feedback/reports/open-reports.js';
+import type { ComplaintReader } from '../../../feedback/arf-store.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
 
 export interface ApiLimits extends AuthLimits {
@@ -51,12 +53,16 @@ export interface ApiDeps {
   readonly content?: ContentApiDeps;
   /** Sending domains and DKIM; left out, those routes are not mounted. */
   readonly domains?: DomainService;
+  /** The platform's own DNS records, checked (GET /platform/dns-records); left out, not mounted. */
+  readonly platformDns?: PlatformDns;
   /** Gmail link routes; left out, not mounted. */
   readonly gmail?: GmailApiDeps;
   /** Per-tenant suppression list (src/feedback/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
   /** DMARC and TLS reports per domain (src/feedback/reports/); left out, their routes are not mounted. */
   readonly reports?: ReportReader;
+  /** Spam complaints from feedback loops (GET /tenants/:id/complaints); left out, not mounted. */
+  readonly complaints?: ComplaintReader;
   /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
   readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */

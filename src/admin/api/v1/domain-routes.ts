@@ -37,6 +37,14 @@ const domainSchema = z
     ),
     records: z.array(recordSchema),
     failingReason: z.string().optional(),
+    bounceHost: z
+      .object({ name: z.string(), target: z.string(), verified: z.boolean() })
+      .optional()
+      .meta({
+        description:
+          'The bounce host offered under the domain (`bounces.<domain>` CNAME `target`). Once `verified`, ' +
+          'own-address mail uses it as envelope sender, so SPF aligns with the From',
+      }),
     lastCheck: z
       .looseObject({
         at: z.number(),

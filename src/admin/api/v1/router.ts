@@ -24,6 +24,8 @@ import { suppressionRoutes } from './suppression-routes.js';
 import { dmarcReportRoutes } from './dmarc-report-routes.js';
 import { limitRoutes } from './limit-routes.js';
 import { capabilitiesRoutes } from './capabilities-routes.js';
+import { platformRecordsRoutes } from './platform-records-routes.js';
+import { complaintRoutes } from './complaint-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -41,6 +43,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
     ...(deps.reports ? dmarcReportRoutes({ ...deps, reports: deps.reports }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
+    ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
+    ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
   ];
 }

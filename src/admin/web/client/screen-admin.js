@@ -5,6 +5,7 @@ import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { shownOnce } from './once.js';
 import { platformReportsCard } from './section-reports.js';
+import { platformRecords } from './section-platform-records.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const PAGE = 100;
@@ -98,6 +99,7 @@ export async function render(ctx) {
     createForm(ctx),
     stuckList(deferred.messages, names),
     platformReports ? platformReportsCard(platformReports) : null,
+    platformRecords(),
   );
 }
 
