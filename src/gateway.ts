@@ -39,6 +39,8 @@ import { openOpenStore } from './feedback/opens/open-store.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './admin/api/gmail-callback-routes.js';
+import { openMicrosoft } from './tenants/microsoft/open-microsoft.js';
+import { createMicrosoftCallbackRouter } from './admin/api/microsoft-callback-routes.js';
 import { openMx } from './receive/mx/open-mx.js';
 import { createReplyAddressRouter } from './admin/api/reply-address-routes.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
@@ -114,11 +116,17 @@ export async function startGateway(
     { messages: queue, notify: () => delivery.notify() },
     metrics,
   );
+  // Microsoft 365 mode: links, OAuth callback, the Graph transport and the pipeline's planner.
+  const microsoft = openMicrosoft(storage, config, secrets, logger, clock, {
+    messages: queue,
+    notify: () => delivery.notify(),
+  });
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
   const platformTransports = buildTransports(config, logger, {
     mailbox,
     gmail: gmail.transport,
+    microsoft365: microsoft.transport,
     ...ownServerHealth(senderSettings, clock, logger),
   });
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
@@ -158,6 +166,7 @@ export async function startGateway(
     content: { store: contentSettings, logger, clock, sendingDomain },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
+    ...(microsoft.planner ? { microsoft365: microsoft.planner } : {}),
     keepClientTrace: config.privacy.keepClientTrace,
   };
   // The order is src/pipeline/index.ts's; the MX registers its steps, the queue keeps renderings.
@@ -196,6 +205,7 @@ export async function startGateway(
         gmail: gmail.tenantData,
         suppressions: mx.suppressions,
       }),
+      microsoft.tenantData,
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -225,16 +235,19 @@ export async function startGateway(
     sender: {
       ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory),
       ...gmail.senderDeps,
+      ...microsoft.senderDeps,
       replyConfirmation: mx.replyConfirmation,
       onTestPassed: releaseAfterTest(queue, () => delivery.notify(), clock, logger),
     },
     gmail: gmail.links,
+    microsoft365: microsoft.links,
     domains: domains.service,
     suppressions: mx.suppressions,
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,
     capabilities: {
       gmail: gmail.planner !== undefined,
+      microsoft365: microsoft.planner !== undefined,
       forwardingDomain: config.platform.sendingDomain,
       ownSmtp: config.delivery.allowedTenantPorts.length > 0,
       keepClientTrace: config.privacy.keepClientTrace,
@@ -255,6 +268,7 @@ export async function startGateway(
     platform: config.platform,
     requireVerifiedSender: config.smtp.requireVerifiedSender ?? config.delivery.mode !== 'capture',
     gmailAvailable: gmail.planner !== undefined,
+    microsoftAvailable: microsoft.planner !== undefined,
   });
   const inboundDeps = {
     smtp: config.smtp,
@@ -315,6 +329,7 @@ export async function startGateway(
     mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }),
     oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
+    oauthMicrosoft: createMicrosoftCallbackRouter({ links: microsoft.links, logger, clock, audit: api.audit }),
     replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
     ready: () => diskReadiness(disk),
@@ -351,6 +366,7 @@ export async function startGateway(
       await opens.close();
       await domains.close();
       await gmail.close();
+      await microsoft.close();
       await tenants.close();
       await storage.close();
       logger.info('postbode stopped');

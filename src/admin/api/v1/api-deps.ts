@@ -1,4 +1,10 @@
-import type { ContentApiDeps, GatewayCapabilities, GmailApiDeps, SenderApiDeps } from './route-deps.js';
+import type {
+  ContentApiDeps,
+  GatewayCapabilities,
+  GmailApiDeps,
+  MicrosoftApiDeps,
+  SenderApiDeps,
+} from './route-deps.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { EnvAdminToken } from '../../auth/admin-token.js';
 import type { TokenStore } from '../../auth/token-store.js';
@@ -52,6 +58,8 @@ export interface ApiDeps {
   readonly domains?: DomainService;
   /** Gmail link routes; left out, not mounted. */
   readonly gmail?: GmailApiDeps;
+  /** Microsoft 365 link routes; left out, not mounted. */
+  readonly microsoft365?: MicrosoftApiDeps;
   /** Per-tenant suppression list (src/feedback/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
   /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
