@@ -62,6 +62,8 @@ export interface FakeMicrosoft {
   readonly url: string;
   readonly requests: FakeMsRequest[];
   readonly sent: GraphSent[];
+  /** Every refresh token handed out, in order (rotation included). */
+  readonly refreshTokens: string[];
   /** Every problem the fake found with a request the real service would refuse. */
   readonly complaints: string[];
   /** A code as the consent screen gives it, for the consent URL's query (redirect_uri, code_challenge, scope). */
@@ -100,6 +102,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   const requests: FakeMsRequest[] = [];
   const sent: GraphSent[] = [];
   const complaints: string[] = [];
+  const issuedRefresh: string[] = [];
   const codes = new Map<string, Issued>();
   const refreshTokens = new Map<string, FakeMailbox>();
   const accessTokens = new Map<string, FakeMailbox>();
@@ -115,6 +118,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     const refresh = `0.AAAA-fake-refresh-${++serial}`;
     accessTokens.set(access, mailbox);
     refreshTokens.set(refresh, mailbox);
+    issuedRefresh.push(refresh);
     return { token_type: 'Bearer', expires_in: 3599, access_token: access, refresh_token: refresh };
   };
 
@@ -211,6 +215,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     requests,
     sent,
     complaints,
+    refreshTokens: issuedRefresh,
     issueCode(mailbox, consent) {
       const code = `M.C5-fake-code-${++serial}`;
       if (consent.get('client_id') !== CLIENT_ID) complaints.push('consent URL names another client');
