@@ -29,7 +29,7 @@ export interface GraphSent {
   readonly raw: Buffer;
 }
 
-export type MsCall = 'token' | 'me' | 'sendMail';
+export type MsCall = 'authorize' | 'token' | 'me' | 'sendMail';
 
 export interface MsFailure {
   readonly status: number;
@@ -68,6 +68,12 @@ export interface FakeMicrosoft {
   readonly complaints: string[];
   /** A code as the consent screen gives it, for the consent URL's query (redirect_uri, code_challenge, scope). */
   issueCode(mailbox: FakeMailbox, consent: URLSearchParams): string;
+  /**
+   * The consent page (GET …/authorize) signs in as `mailbox` and sends the browser back to the consent's
+   * redirect URI with a code, its origin replaced by `callbackOrigin` when given (the test knows the gateway's
+   * port only after it started; the code is still bound to the configured redirect URI).
+   */
+  consentAs(mailbox: FakeMailbox, callbackOrigin?: string): void;
   /** Every refresh token of the mailbox answers invalid_grant from now on (consent revoked, password reset). */
   killRefreshTokens(mailboxId: string): void;
   failNext(kind: MsCall, failure: MsFailure, times?: number): void;
@@ -111,6 +117,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   const counts = new Map<MsCall, number>();
   const stalled: ServerResponse[] = [];
   let stall = false;
+  let consenting: { mailbox: FakeMailbox; origin?: string } | undefined;
   let serial = 0;
 
   const tokens = (mailbox: FakeMailbox) => {
@@ -165,6 +172,35 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     json(res, 202, undefined);
   }
 
+  function authorize(consent: URLSearchParams, res: ServerResponse): void {
+    if (!consenting) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>Sign in (stand-in)</title><h1>Pick an account</h1>');
+      return;
+    }
+    const code = issue(consenting.mailbox, consent);
+    const back = new URL(consent.get('redirect_uri') ?? '');
+    const target = new URL(
+      `${back.pathname}?${new URLSearchParams({ code, state: consent.get('state') ?? '' })}`,
+      consenting.origin ?? back.origin,
+    );
+    res.writeHead(302, { location: target.toString() });
+    res.end();
+  }
+
+  function issue(mailbox: FakeMailbox, consent: URLSearchParams): string {
+    const code = `M.C5-fake-code-${++serial}`;
+    if (consent.get('client_id') !== CLIENT_ID) complaints.push('consent URL names another client');
+    if (consent.get('code_challenge_method') !== 'S256') complaints.push('consent URL without S256 PKCE');
+    if (!(consent.get('scope') ?? '').includes('offline_access')) complaints.push('consent without offline_access');
+    codes.set(code, {
+      mailbox,
+      challenge: consent.get('code_challenge') ?? '',
+      redirectUri: consent.get('redirect_uri') ?? '',
+    });
+    return code;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
@@ -178,16 +214,19 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     const kind: MsCall | undefined =
       url.pathname === '/common/oauth2/v2.0/token'
         ? 'token'
-        : url.pathname === '/v1.0/me'
-          ? 'me'
-          : /^\/v1\.0\/users\/[^/]+\/sendMail$/.test(url.pathname)
-            ? 'sendMail'
-            : undefined;
+        : url.pathname === '/common/oauth2/v2.0/authorize'
+          ? 'authorize'
+          : url.pathname === '/v1.0/me'
+            ? 'me'
+            : /^\/v1\.0\/users\/[^/]+\/sendMail$/.test(url.pathname)
+              ? 'sendMail'
+              : undefined;
     if (!kind) return json(res, 404, { error: { code: 'NotFound', message: `fake-microsoft: ${url.pathname}` } });
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
     const failure = failures.get(kind)?.shift();
     if (failure) return json(res, failure.status, failure.body ?? {}, failure.headers);
     if (kind === 'token') return token(new URLSearchParams(body.toString('utf8')), res);
+    if (kind === 'authorize') return authorize(url.searchParams, res);
     const mailbox = accessTokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (!mailbox) return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } });
     if (kind === 'me')
@@ -216,17 +255,9 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     sent,
     complaints,
     refreshTokens: issuedRefresh,
-    issueCode(mailbox, consent) {
-      const code = `M.C5-fake-code-${++serial}`;
-      if (consent.get('client_id') !== CLIENT_ID) complaints.push('consent URL names another client');
-      if (consent.get('code_challenge_method') !== 'S256') complaints.push('consent URL without S256 PKCE');
-      if (!(consent.get('scope') ?? '').includes('offline_access')) complaints.push('consent without offline_access');
-      codes.set(code, {
-        mailbox,
-        challenge: consent.get('code_challenge') ?? '',
-        redirectUri: consent.get('redirect_uri') ?? '',
-      });
-      return code;
+    issueCode: issue,
+    consentAs(mailbox, callbackOrigin) {
+      consenting = { mailbox, ...(callbackOrigin !== undefined ? { origin: callbackOrigin } : {}) };
     },
     killRefreshTokens(mailboxId) {
       dead.add(mailboxId);

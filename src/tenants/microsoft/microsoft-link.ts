@@ -9,6 +9,7 @@ import type { IdentityPlatform } from '../../transports/microsoft/identity-platf
 import { GRAPH_SCOPES } from '../../transports/microsoft/identity-platform.js';
 import type { TokenSource } from '../../transports/microsoft/token-source.js';
 import type { BrowserBinding } from '../gmail/browser-binding.js';
+import { microsoftTestSend, type MicrosoftTestResult } from './microsoft-test-send.js';
 import { type MicrosoftLink, type MicrosoftStore, microsoftLinkKey, microsoftTokenContext } from './microsoft-store.js';
 
 /**
@@ -164,6 +165,17 @@ export function createMicrosoftLinks(deps: MicrosoftLinkDeps) {
       deps.tokens?.forget(microsoftLinkKey(tenantId, link));
       await deps.store.updateLink(tenantId, () => undefined);
       deps.logger.info({ tenantId }, 'Microsoft 365 link forgotten');
+    },
+
+    /** One test message to `to` through Graph now; a dead grant flags the link broken. */
+    async testSend(tenantId: string, to: string): Promise<MicrosoftTestResult> {
+      const { graph, tokens } = configured();
+      const link = deps.store.link(tenantId);
+      if (!link) throw new GatewayError('E_CONFLICT', 'no Microsoft 365 mailbox is linked: link one first');
+      const now = deps.clock();
+      const result = await microsoftTestSend({ graph, tokens, now }, tenantId, link, refreshToken(tenantId, link), to);
+      if (result.linkBroken) await markBroken(tenantId, result.summary, microsoftLinkKey(tenantId, link));
+      return result;
     },
 
     /**

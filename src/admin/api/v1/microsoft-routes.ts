@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SenderSettings } from '../../../tenants/sender-settings.js';
 import type { ApiDeps } from './api-deps.js';
 import { conflict, invalidRequest } from './api-errors.js';
-import { idParams } from './fields.js';
+import { idParams, mailAddress } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
 
@@ -51,6 +51,14 @@ const consentSchema = z.object({
   }),
   expiresAt: z.number(),
 });
+
+const testBody = z.strictObject({ to: mailAddress }).meta({ id: 'MicrosoftTestSendRequest' });
+const testSchema = z
+  .object({
+    ok: z.boolean(),
+    summary: z.string().meta({ description: "Microsoft's answer in one line, or who the test went to" }),
+  })
+  .meta({ id: 'MicrosoftTestSendResult' });
 
 /**
  * PUT …/sender with mode microsoft365: the mode needs a working link, and an own address the
@@ -120,6 +128,27 @@ export function microsoftRoutes(deps: ApiDeps & { readonly microsoft365: Microso
           setCookies: [setCookie],
           audit: { tenantId: params.id, fieldsChanged: ['microsoft365Link'] },
         };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${BASE}/test-send`,
+      tag: TAG,
+      access: 'tenant',
+      summary: 'Send a test message through the linked mailbox',
+      description:
+        'One short message from the linked mailbox to `to`, through Graph now (not the queue): `ok` false with ' +
+        "Microsoft's answer when it fails; a dead grant flags the link broken. 409 when nothing is linked.",
+      params: idParams,
+      body: testBody,
+      responses: {
+        200: { description: 'What Microsoft answered', schema: testSchema },
+        409: { description: 'No mailbox linked, or Microsoft 365 mode not configured' },
+      },
+      async handle({ principal, params, body }) {
+        await visibleTenant(deps.tenants, principal, params.id);
+        const { ok, summary } = await links.testSend(params.id, body.to);
+        return { status: 200, body: { ok, summary }, audit: { tenantId: params.id, fieldsChanged: [] } };
       },
     }),
     defineRoute({

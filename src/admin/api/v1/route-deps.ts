@@ -61,7 +61,7 @@ export interface ContentApiDeps {
 }
 
 /** What the Microsoft 365 routes need (wired by gateway.ts through openMicrosoft). */
-export type MicrosoftApiDeps = Pick<MicrosoftLinks, 'status' | 'start' | 'unlink'>;
+export type MicrosoftApiDeps = Pick<MicrosoftLinks, 'status' | 'start' | 'unlink' | 'testSend'>;
 
 /** What the Gmail routes need (wired by gateway.ts through openGmail). */
 export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
