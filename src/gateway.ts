@@ -117,7 +117,8 @@ export async function startGateway(
     metrics,
   );
   // Microsoft 365 mode: links, OAuth callback, the Graph transport and the pipeline's planner.
-  const microsoft = openMicrosoft(storage, config, secrets, logger, clock, {
+  const modeOf = (tenantId: string): string => senderSettings.get(tenantId).mode;
+  const microsoft = openMicrosoft(storage, config, secrets, logger, clock, modeOf, {
     messages: queue,
     notify: () => delivery.notify(),
   });
@@ -292,7 +293,11 @@ export async function startGateway(
       delivery.notify();
     },
     maxSizeFor: (tenantId: string) =>
-      Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
+      Math.min(
+        gmail.maxSizeFor(tenantId) ?? Infinity,
+        microsoft.maxSizeFor(tenantId) ?? Infinity,
+        limits.limitsOf(tenantId).maxMessageSize,
+      ),
   };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);

@@ -35,6 +35,8 @@ export interface MicrosoftParts {
     readonly microsoftSendAs?: (tenantId: string) => readonly string[] | undefined;
   };
   readonly tenantData: TenantDataOwner;
+  /** Largest message a tenant in Microsoft 365 mode may submit: what fits one Graph request once base64. */
+  maxSizeFor(tenantId: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function openMicrosoft(
   secrets: Pick<SecretBox, 'seal' | 'open' | 'deriveKey'>,
   logger: Logger,
   clock: Clock,
+  modeOf: (tenantId: string) => string,
   queue?: MicrosoftQueueHooks,
 ): MicrosoftParts {
   const m = config.microsoft365;
@@ -126,6 +129,8 @@ export function openMicrosoft(
           microsoftSendAs: (tenantId) => store.link(tenantId)?.sendAs,
         }
       : {},
+    maxSizeFor: (tenantId) =>
+      transport && modeOf(tenantId) === 'microsoft365' ? Math.floor((m.maxRequestBytes / 4) * 3) : undefined,
     tenantData: {
       name: 'microsoft365',
       tenantIds: () => store.tenantIds(),

@@ -317,4 +317,7 @@ export const EN = {
   'content.trackingGmail':
     'Not in force with "Own mailbox (Gmail)": one send reaches all recipients, and opening it in your Sent ' +
     'folder would count as read.',
+  'content.trackingMicrosoft':
+    'Not in force with "Own mailbox (Microsoft 365)": one send reaches all recipients, and opening it in your ' +
+    'Sent Items would count as read.',
 };

@@ -322,4 +322,7 @@ export const NL = {
   'content.trackingGmail':
     'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map ' +
     'Verzonden zou als gelezen tellen.',
+  'content.trackingMicrosoft':
+    'Niet actief bij "Eigen mailbox (Microsoft 365)": één verzending gaat naar alle ontvangers, en openen in uw ' +
+    'map Verzonden items zou als gelezen tellen.',
 };
