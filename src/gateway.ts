@@ -118,10 +118,16 @@ export async function startGateway(
   );
   // Microsoft 365 mode: links, OAuth callback, the Graph transport and the pipeline's planner.
   const modeOf = (tenantId: string): string => senderSettings.get(tenantId).mode;
-  const microsoft = openMicrosoft(storage, config, secrets, logger, clock, modeOf, {
-    messages: queue,
-    notify: () => delivery.notify(),
-  });
+  const microsoft = openMicrosoft(
+    storage,
+    config,
+    secrets,
+    logger,
+    clock,
+    modeOf,
+    { messages: queue, notify: () => delivery.notify() },
+    metrics,
+  );
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
   const platformTransports = buildTransports(config, logger, {

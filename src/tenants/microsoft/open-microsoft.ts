@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import type { MailboxOutcome, Metrics } from '../../core/metrics.js';
 import { replyLine } from '../../core/smtp-reply.js';
 import type { MessageLog, Transport } from '../../core/types.js';
 import { retryDeferredWith } from '../../queue/retry-waiting.js';
@@ -64,6 +65,7 @@ export function openMicrosoft(
   clock: Clock,
   modeOf: (tenantId: string) => string,
   queue?: MicrosoftQueueHooks,
+  metrics?: Pick<Metrics, 'microsoft365'>,
 ): MicrosoftParts {
   const m = config.microsoft365;
   const store = openMicrosoftStore(storage);
@@ -117,6 +119,7 @@ export function openMicrosoft(
           clock,
           logger,
           onLinkBroken: (tenantId, reply, key) => void made.markBroken(tenantId, reply, key),
+          ...(metrics?.microsoft365 ? { onOutcome: (o: MailboxOutcome) => metrics.microsoft365?.(o) } : {}),
         })
       : undefined;
   return {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import type { MailboxOutcome } from '../../core/metrics.js';
 import { Replies, replyLine, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
 import type {
   DeliveryResult,
@@ -42,9 +43,21 @@ export interface GraphTransportOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onLinkBroken?: (owner: string, reply: string, key: string) => void;
+  /** One outcome per send or refusal to send (metrics). */
+  readonly onOutcome?: (outcome: MailboxOutcome) => void;
 }
 
 const NEXT_HOP = 'microsoft-graph';
+
+type MicrosoftRoute = Extract<Route, { kind: 'microsoft365' }>;
+
+/** What one send comes to for all its recipients. */
+interface Held {
+  readonly metric?: MailboxOutcome;
+  readonly outcome: RecipientResult['outcome'];
+  readonly reply: SmtpReply;
+  readonly notBefore?: number;
+}
 
 export function notSendAsReply(from: string | undefined, account: string): SmtpReply {
   return smtpReply(
@@ -88,60 +101,88 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
     }
   }
 
-  async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
-    const all = (outcome: RecipientResult['outcome'], reply: SmtpReply, notBefore?: number): DeliveryResult => ({
-      recipients: envelope.to.map((address) => ({
-        address,
-        outcome,
-        reply,
-        nextHop: NEXT_HOP,
-        ...(notBefore !== undefined ? { notBefore } : {}),
-      })),
-    });
-    if (route.kind !== 'microsoft365') return all('deferred', Replies.wrongRoute('microsoft365 transport', route.kind));
-    const { account } = route;
-    const from = fromAddress(raw);
+  /** Why this message may not go now (From, size, daily limit), checked before Graph is asked; undefined: it may. */
+  function refusal(
+    account: MicrosoftAccount,
+    key: string,
+    message: Buffer,
+    count: number,
+    now: number,
+  ): Held | undefined {
+    const from = fromAddress(message);
     if (from === undefined || !isSendAs(from, account.sendAs))
-      return all('deferred', notSendAsReply(from, account.address));
-    const message = withEnvelopeBcc(raw, envelope.to);
+      return { metric: 'not-send-as', outcome: 'deferred', reply: notSendAsReply(from, account.address) };
     const encoded = mimeRequestBytes(message.length);
-    if (encoded > opts.maxRequestBytes) return all('bounced', tooBig(encoded, opts.maxRequestBytes));
-    const count = envelope.to.length;
-    if (count > account.dailyRecipientLimit)
-      return all(
-        'bounced',
-        smtpReply(
-          552,
-          '5.5.3',
-          `More recipients (${count}) than Microsoft 365's daily limit of ${account.dailyRecipientLimit}`,
-        ),
-      );
-    const now = opts.clock();
-    const taken = opts.quota.take(route.key, count, account.dailyRecipientLimit, now);
-    if (!taken.ok) {
-      const until = new Date(taken.resetAt).toISOString();
-      const reply = smtpReply(
-        451,
-        '4.7.0',
-        `Microsoft 365 daily limit of ${account.dailyRecipientLimit} recipients reached (${taken.used} today), ` +
-          `deferred until ${until}`,
-      );
-      return all('deferred', reply, taken.resetAt);
+    if (encoded > opts.maxRequestBytes)
+      return { metric: 'bounced', outcome: 'bounced', reply: tooBig(encoded, opts.maxRequestBytes) };
+    const limit = account.dailyRecipientLimit;
+    if (count > limit) {
+      const text = `More recipients (${count}) than Microsoft 365's daily limit of ${limit}`;
+      return { metric: 'bounced', outcome: 'bounced', reply: smtpReply(552, '5.5.3', text) };
     }
-    const outcome = await sendOnce(route.key, account, message);
-    if (outcome === 'sent') return all('delivered', smtpReply(250, '2.0.0', 'Microsoft 365 accepted the message'));
+    const taken = opts.quota.take(key, count, limit, now);
+    if (taken.ok) return undefined;
+    const until = new Date(taken.resetAt).toISOString();
+    const text =
+      `Microsoft 365 daily limit of ${limit} recipients reached (${taken.used} today), ` + `deferred until ${until}`;
+    return {
+      metric: 'daily-limit',
+      outcome: 'deferred',
+      reply: smtpReply(451, '4.7.0', text),
+      notBefore: taken.resetAt,
+    };
+  }
+
+  /** A failed send: the count given back, a dead link reported, the delay Microsoft asked for kept. */
+  function failed(route: MicrosoftRoute, failure: MicrosoftFailure, count: number, now: number): Held {
     opts.quota.giveBack(route.key, count, now);
-    if (outcome.kind === 'link-broken') {
+    if (failure.kind === 'link-broken') {
       opts.tokens.forget(route.key);
-      opts.onLinkBroken?.(route.owner, replyLine(outcome.reply), route.key);
+      opts.onLinkBroken?.(route.owner, replyLine(failure.reply), route.key);
     }
-    const notBefore =
-      outcome.kind === 'defer' && outcome.retryAfterMs !== undefined ? opts.clock() + outcome.retryAfterMs : undefined;
     opts.logger.info(
-      { owner: route.owner, outcome: outcome.kind, reply: replyLine(outcome.reply) },
+      { owner: route.owner, outcome: failure.kind, reply: replyLine(failure.reply) },
       'microsoft365 send failed',
     );
-    return all(outcome.kind === 'bounce' ? 'bounced' : 'deferred', outcome.reply, notBefore);
+    const after = failure.kind === 'defer' ? failure.retryAfterMs : undefined;
+    return {
+      metric: failure.kind === 'link-broken' ? 'link-broken' : failure.kind === 'bounce' ? 'bounced' : 'deferred',
+      outcome: failure.kind === 'bounce' ? 'bounced' : 'deferred',
+      reply: failure.reply,
+      ...(after !== undefined ? { notBefore: opts.clock() + after } : {}),
+    };
+  }
+
+  async function attempt(envelope: Envelope, raw: Buffer, route: MicrosoftRoute): Promise<Held> {
+    const message = withEnvelopeBcc(raw, envelope.to);
+    const count = envelope.to.length;
+    const now = opts.clock();
+    const held = refusal(route.account, route.key, message, count, now);
+    if (held) return held;
+    const outcome = await sendOnce(route.key, route.account, message);
+    if (outcome !== 'sent') return failed(route, outcome, count, now);
+    return {
+      metric: 'sent',
+      outcome: 'delivered',
+      reply: smtpReply(250, '2.0.0', 'Microsoft 365 accepted the message'),
+    };
+  }
+
+  async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
+    const held: Held =
+      route.kind === 'microsoft365'
+        ? await attempt(envelope, raw, route)
+        : { outcome: 'deferred', reply: Replies.wrongRoute('microsoft365 transport', route.kind) };
+    if (held.metric) opts.onOutcome?.(held.metric);
+    return {
+      recipients: envelope.to.map((address) => ({
+        address,
+        outcome: held.outcome,
+        reply: held.reply,
+        nextHop: NEXT_HOP,
+        ...(held.notBefore !== undefined ? { notBefore: held.notBefore } : {}),
+      })),
+    };
   }
 
   return { name: 'microsoft365', send, close: async () => {} };

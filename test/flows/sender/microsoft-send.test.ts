@@ -51,7 +51,7 @@ describe('sending in Microsoft 365 mode', () => {
       sink.port,
       fake,
       { maxRequestBytes: 40_000 },
-      { delivery: { sendTimeoutMs: 1500 } },
+      { delivery: { sendTimeoutMs: 700 } },
     );
     expect((await linkMailbox(gw, fake, mailbox)).status).toBe(200);
     expect((await api(gw, 'PUT', `${base()}/sender`, { mode: 'microsoft365' })).status).toBe(200);
@@ -217,5 +217,18 @@ describe('sending in Microsoft 365 mode', () => {
     expect(r?.lastReply).toMatch(/^451 4\.4\.1 Microsoft 365 not reachable: timeout/);
     expect(Date.now() - started).toBeLessThan(5_000);
     fake.unstall();
+  });
+
+  it('counts each outcome in postbode_microsoft365_sends_total', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
+    const count = (outcome: string): number =>
+      Number(
+        new RegExp(`^postbode_microsoft365_sends_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
+      );
+    expect(count('sent')).toBeGreaterThanOrEqual(6);
+    expect(count('deferred')).toBeGreaterThanOrEqual(3); // 429, 503, the stalled Graph
+    expect(count('bounced')).toBe(1); // 413 (the too-big one was refused at SMTP time)
+    expect(count('link-broken')).toBeGreaterThanOrEqual(2);
+    expect(count('daily-limit')).toBeGreaterThanOrEqual(1);
   });
 });

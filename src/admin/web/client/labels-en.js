@@ -274,6 +274,7 @@ export const EN = {
   'admin.domainFailing': '{domain}: DNS records missing',
   'admin.domainPending': '{domain}: waiting for DNS',
   'admin.gmailBroken': 'Gmail link needs renewing',
+  'admin.microsoftBroken': 'Microsoft 365 link needs renewing',
   'admin.open': 'Open {name}',
   'admin.token': 'Make API token',
   'admin.tokenFor': 'API token for {name}',

@@ -279,6 +279,7 @@ export const NL = {
   'admin.domainFailing': '{domain}: DNS-records ontbreken',
   'admin.domainPending': '{domain}: wacht op DNS',
   'admin.gmailBroken': 'Gmail-koppeling moet vernieuwd worden',
+  'admin.microsoftBroken': 'Microsoft 365-koppeling moet vernieuwd worden',
   'admin.open': '{name} openen',
   'admin.token': 'API-token maken',
   'admin.tokenFor': 'API-token voor {name}',
