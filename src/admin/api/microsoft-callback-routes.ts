@@ -22,6 +22,9 @@ export interface MicrosoftCallbackDeps {
 
 const MAX_PARAM = 4096;
 const NOT_LINKED = 'Microsoft 365 not linked';
+const STORE_FAILED =
+  'Postbode could not store the link (its disk is full or failing). Nothing was linked: try again later from the ' +
+  'settings page.';
 
 function page(res: Response, status: number, title: string, text: string): void {
   const lang = requestLanguage(res.req);
@@ -64,6 +67,10 @@ export function createMicrosoftCallbackRouter(deps: MicrosoftCallbackDeps): Rout
     } catch (err) {
       if (isGatewayError(err, 'E_INVALID')) return page(res, 400, NOT_LINKED, err.message);
       if (isGatewayError(err, 'E_CONFLICT')) return page(res, 409, NOT_LINKED, err.message);
+      if (isGatewayError(err, 'E_STORAGE_FULL') || isGatewayError(err, 'E_STORAGE')) {
+        deps.logger.error({ err }, 'Microsoft 365 link could not be stored');
+        return page(res, 507, NOT_LINKED, STORE_FAILED);
+      }
       const failure = microsoftLinkFailure(err, deps.clock());
       deps.logger.warn({ reason: failure.reason }, 'Microsoft 365 link callback failed');
       if (!failure.refused)

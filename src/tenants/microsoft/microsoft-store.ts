@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { Storage } from '../../store/storage.js';
+import { toStorageError } from '../../store/storage-errors.js';
 import type { RecipientQuota } from '../../transports/microsoft/graph-transport.js';
 import { nextUtcMidnight, utcDay } from '../gmail/gmail-store.js';
 
@@ -71,18 +72,27 @@ export function openMicrosoftStore(storage: Storage): MicrosoftStore {
   return {
     link: (tenantId) => links.get(tenantId),
     async updateLink(tenantId, change) {
-      return root.transactionSync(() => {
-        const next = change(links.get(tenantId));
-        if (next === undefined) links.removeSync(tenantId);
-        else links.putSync(tenantId, next);
-        return next;
-      });
+      try {
+        return root.transactionSync(() => {
+          const next = change(links.get(tenantId));
+          if (next === undefined) links.removeSync(tenantId);
+          else links.putSync(tenantId, next);
+          return next;
+        });
+      } catch (err) {
+        // A full disk is E_STORAGE_FULL: the callback page says so instead of blaming Microsoft.
+        throw await toStorageError(err, 'storing the Microsoft 365 link');
+      }
     },
     async putState(state, pending, now) {
-      root.transactionSync(() => {
-        for (const { key, value } of states.getRange()) if (value.expiresAt <= now) states.removeSync(key);
-        states.putSync(stateKey(state), pending);
-      });
+      try {
+        root.transactionSync(() => {
+          for (const { key, value } of states.getRange()) if (value.expiresAt <= now) states.removeSync(key);
+          states.putSync(stateKey(state), pending);
+        });
+      } catch (err) {
+        throw await toStorageError(err, 'storing a Microsoft 365 sign-in');
+      }
     },
     takeState(state, now) {
       return root.transactionSync(() => {

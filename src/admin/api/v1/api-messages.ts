@@ -429,6 +429,15 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
       'instellingenpagina.',
   },
   {
+    code: 'microsoft_store_failed',
+    en:
+      'Postbode could not store the link (its disk is full or failing). Nothing was linked: try again later from ' +
+      'the settings page.',
+    nl:
+      'Postbode kon de koppeling niet opslaan (de schijf is vol of werkt niet). Er is niets gekoppeld: probeer het ' +
+      'later opnieuw vanaf de instellingenpagina.',
+  },
+  {
     code: 'microsoft_unreachable',
     en: 'Microsoft could not be reached to finish linking. Try again in a few minutes from the settings page.',
     nl:
