@@ -36,6 +36,11 @@ export interface MicrosoftParts {
     readonly microsoftSendAs?: (tenantId: string) => readonly string[] | undefined;
   };
   readonly tenantData: TenantDataOwner;
+  /**
+   * An access token of the tenant's working link for any scope its grant covers (for example
+   * `https://outlook.office.com/SMTP.Send` for SMTP XOAUTH2); E_CONFLICT without a working link.
+   */
+  readonly microsoftAccessToken: (tenantId: string, scopes?: readonly string[]) => Promise<string>;
   /** Largest message a tenant in Microsoft 365 mode may submit: what fits one Graph request once base64. */
   maxSizeFor(tenantId: string): number | undefined;
   close(): Promise<void>;
@@ -132,6 +137,7 @@ export function openMicrosoft(
           microsoftSendAs: (tenantId) => store.link(tenantId)?.sendAs,
         }
       : {},
+    microsoftAccessToken: (tenantId, scopes) => made.accessToken(tenantId, scopes),
     maxSizeFor: (tenantId) =>
       transport && modeOf(tenantId) === 'microsoft365' ? Math.floor((m.maxRequestBytes / 4) * 3) : undefined,
     tenantData: {
