@@ -40,6 +40,8 @@ import { openOpenStore } from './feedback/opens/open-store.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './admin/api/gmail-callback-routes.js';
+import { openMicrosoft } from './tenants/microsoft/open-microsoft.js';
+import { createMicrosoftCallbackRouter } from './admin/api/microsoft-callback-routes.js';
 import { openMx } from './receive/mx/open-mx.js';
 import { createReplyAddressRouter } from './admin/api/reply-address-routes.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
@@ -118,11 +120,24 @@ export async function startGateway(
   // Access tokens for own-SMTP XOAUTH2 logins, per provider: Google through the Gmail link.
   const accessTokens = createAccessTokens(clock);
   if (gmail.smtpTokens) accessTokens.register('google', gmail.smtpTokens);
+  // Microsoft 365 mode: links, OAuth callback, the Graph transport and the pipeline's planner.
+  const modeOf = (tenantId: string): string => senderSettings.get(tenantId).mode;
+  const microsoft = openMicrosoft(
+    storage,
+    config,
+    secrets,
+    logger,
+    clock,
+    modeOf,
+    { messages: queue, notify: () => delivery.notify() },
+    metrics,
+  );
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
   const platformTransports = buildTransports(config, logger, {
     mailbox,
     gmail: gmail.transport,
+    microsoft365: microsoft.transport,
     ...ownServerHealth(senderSettings, clock, logger),
     accessTokens: accessTokens.get,
     signPlatformMail: async (raw) => {
@@ -170,6 +185,7 @@ export async function startGateway(
     content: { store: contentSettings, logger, clock },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
+    ...(microsoft.planner ? { microsoft365: microsoft.planner } : {}),
     keepClientTrace: config.privacy.keepClientTrace,
   };
   // The order is src/pipeline/index.ts's; the MX registers its steps, the queue keeps renderings.
@@ -209,6 +225,7 @@ export async function startGateway(
         suppressions: mx.suppressions,
       }),
       { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
+      microsoft.tenantData,
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -238,10 +255,12 @@ export async function startGateway(
     sender: {
       ...senderApi(config, logger, clock, senderSettings, secrets, accountant, domains.directory, accessTokens.get),
       ...gmail.senderDeps,
+      ...microsoft.senderDeps,
       replyConfirmation: mx.replyConfirmation,
       onTestPassed: releaseAfterTest(queue, () => delivery.notify(), clock, logger),
     },
     gmail: gmail.links,
+    microsoft365: microsoft.links,
     domains: domains.service,
     platformDns: domains.platformDns,
     complaints: mx.complaints,
@@ -251,6 +270,7 @@ export async function startGateway(
     tenantLimits: limits,
     capabilities: {
       gmail: gmail.planner !== undefined,
+      microsoft365: microsoft.planner !== undefined,
       forwardingDomain: config.platform.sendingDomain,
       ownSmtp: config.delivery.allowedTenantPorts.length > 0,
       keepClientTrace: config.privacy.keepClientTrace,
@@ -282,6 +302,7 @@ export async function startGateway(
     platform: config.platform,
     requireVerifiedSender: config.smtp.requireVerifiedSender ?? config.delivery.mode !== 'capture',
     gmailAvailable: gmail.planner !== undefined,
+    microsoftAvailable: microsoft.planner !== undefined,
   });
   const inboundDeps = {
     smtp: config.smtp,
@@ -305,7 +326,11 @@ export async function startGateway(
       delivery.notify();
     },
     maxSizeFor: (tenantId: string) =>
-      Math.min(gmail.maxSizeFor(tenantId) ?? Infinity, limits.limitsOf(tenantId).maxMessageSize),
+      Math.min(
+        gmail.maxSizeFor(tenantId) ?? Infinity,
+        microsoft.maxSizeFor(tenantId) ?? Infinity,
+        limits.limitsOf(tenantId).maxMessageSize,
+      ),
   };
   const listeners: SmtpListener[] = [];
   const submission = createSmtpListener(inboundDeps);
@@ -342,6 +367,7 @@ export async function startGateway(
     mailboxAccess: { listenerIsLoopback: isLoopbackAddress(httpHost), isAdmin: api.isAdmin },
     tracking: createTrackingRouter({ key: trackingKey, opens, messages: queue, clock, logger }),
     oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
+    oauthMicrosoft: createMicrosoftCallbackRouter({ links: microsoft.links, logger, clock, audit: api.audit }),
     replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
     health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
     ready: () => diskReadiness(disk),
@@ -378,6 +404,7 @@ export async function startGateway(
       await opens.close();
       await domains.close();
       await gmail.close();
+      await microsoft.close();
       await tenants.close();
       await storage.close();
       logger.info('postbode stopped');

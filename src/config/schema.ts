@@ -316,6 +316,36 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * Microsoft 365 mode (src/tenants/microsoft/): the platform's multi-tenant Entra app and Microsoft's endpoints
+   * (tests point them at a fake). docs/microsoft-365.md walks through the app registration.
+   */
+  microsoft365: z
+    .strictObject({
+      /** The Entra app's application (client) id; null (default) = Microsoft 365 mode unavailable. */
+      clientId: z.string().min(1).nullable().default(null),
+      clientSecret: z.string().min(1).nullable().default(null),
+      /** The redirect URI registered with the app; null = `${http.publicBaseUrl}/oauth/microsoft/callback`. */
+      redirectUrl: z
+        .url({ protocol: /^https?$/ })
+        .nullable()
+        .default(null),
+      /** The identity platform authority: `common` takes work accounts of any organisation. */
+      authorityUrl: z.url().default('https://login.microsoftonline.com/common'),
+      /** Root of Microsoft Graph (`/v1.0/me`, `/v1.0/users/{id}/sendMail`). */
+      graphUrl: z.url().default('https://graph.microsoft.com'),
+      /** Graph's limit on one request: the base64 MIME body counts (4 MB); bigger mail is refused. */
+      maxRequestBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(4 * 1024 * 1024),
+      /** Recipients per link per UTC day unless the link sets its own (Exchange Online: 10,000). */
+      defaultDailyRecipientLimit: z.number().int().min(1).default(10_000),
+      /** How long a consent link (its `state`) stays valid. */
+      stateTtlMs: ms.default(10 * 60_000),
+    })
+    .prefault({}),
+  /**
    * Inbound MX for the platform domains (src/feedback/): bounces, replies, suppression. Listens only when
    * platform.sendingDomain is set.
    */

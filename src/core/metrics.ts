@@ -17,6 +17,8 @@ export interface Metrics {
   mx?(event: MxEvent, category?: string): void;
   /** Gmail mode (src/transports/gmail/gmail-transport.ts): one outcome per API send or refusal to send. */
   gmail?(outcome: GmailOutcome): void;
+  /** Microsoft 365 mode (src/transports/microsoft/graph-transport.ts): one outcome per Graph send or refusal. */
+  microsoft365?(outcome: MailboxOutcome): void;
   /**
    * A per-tenant or per-session limit refused something; `limit` is its name (messagesPerHour, ...), never a tenant id.
    */
@@ -31,6 +33,8 @@ export type MxEvent = 'bounce' | 'reply-forwarded' | 'reply-held' | 'auto-reply'
  * `sent`; Google deferred or bounced it; or Postbode held it back (link broken, daily limit, From not a send-as alias).
  */
 export type GmailOutcome = 'sent' | 'deferred' | 'bounced' | 'link-broken' | 'daily-limit' | 'not-send-as';
+/** The same outcomes for the other mailbox mode (Microsoft 365). */
+export type MailboxOutcome = GmailOutcome;
 
 export const noMetrics: Metrics = {
   accepted: () => undefined,

@@ -16,7 +16,8 @@ export type StoredRoute =
   | { readonly kind: 'direct'; readonly domain: string }
   | { readonly kind: 'capture' }
   | { readonly kind: 'relay'; readonly key: string; readonly owner: string }
-  | { readonly kind: 'gmail'; readonly key: string; readonly owner: string };
+  | { readonly kind: 'gmail'; readonly key: string; readonly owner: string }
+  | { readonly kind: 'microsoft365'; readonly key: string; readonly owner: string };
 
 export interface RenderedDelivery {
   readonly route: StoredRoute;
@@ -47,6 +48,8 @@ export function storedRoute(route: Route): StoredRoute | undefined {
       return { kind: 'relay', key: route.key, owner: route.owner };
     case 'gmail':
       return { kind: 'gmail', key: route.key, owner: route.owner };
+    case 'microsoft365':
+      return { kind: 'microsoft365', key: route.key, owner: route.owner };
     case 'suppressed':
       return undefined;
     default:

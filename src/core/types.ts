@@ -310,6 +310,18 @@ export interface GmailAccount {
   readonly dailyLimit: number;
 }
 
+/**
+ * A linked Microsoft 365 mailbox as the Graph transport needs it: the refresh token opened for the
+ * attempt only, the Graph user id, the addresses it may send as and its daily recipient limit.
+ */
+export interface MicrosoftAccount {
+  readonly address: string;
+  readonly userId: string;
+  readonly sendAs: readonly string[];
+  readonly refreshToken: string;
+  readonly dailyRecipientLimit: number;
+}
+
 /** Where a delivery goes. Transports read only the route, never tenant records. */
 export type Route =
   | { readonly kind: 'smarthost'; readonly name: string }
@@ -323,7 +335,9 @@ export type Route =
   /** Not sent: the address is on the tenant's suppression list (src/feedback/); the transport answers `reply`. */
   | { readonly kind: 'suppressed'; readonly reply: SmtpReply }
   /** The Gmail API of a linked account (`key` names the link; `owner` as for relay). */
-  | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount };
+  | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount }
+  /** Microsoft Graph sendMail of a linked Microsoft 365 mailbox (`key` names the link; `owner` as for relay). */
+  | { readonly kind: 'microsoft365'; readonly key: string; readonly owner: string; readonly account: MicrosoftAccount };
 
 export interface DeliveryResult {
   /** One entry per envelope recipient. */

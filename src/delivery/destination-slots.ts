@@ -14,6 +14,8 @@ export function destinationKey(route: Route): string {
       return `relay:${route.key}`;
     case 'gmail':
       return `gmail:${route.key}`;
+    case 'microsoft365':
+      return `microsoft365:${route.key}`;
     case 'suppressed':
       return 'suppressed';
   }

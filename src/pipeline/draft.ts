@@ -1,6 +1,7 @@
 import type { NewMessage, QueuedMessage, RecipientState, Tenant } from '../core/types.js';
 import type { PlannedDelivery } from '../core/plan.js';
 import type { GmailPlan } from '../tenants/gmail/gmail-planner.js';
+import type { MicrosoftPlan } from '../tenants/microsoft/microsoft-planner.js';
 import type { PipelineDeps } from './shared.js';
 import type { RenderedContent } from './content/content-stage.js';
 import type { HeaderedMessage } from '../mime/index.js';
@@ -28,7 +29,7 @@ export interface Draft {
   readonly settings: SenderSettings;
   /** The tenant's forwarding local part. */
   readonly local?: string | undefined;
-  readonly mode: 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
+  readonly mode: 'forwarding' | 'own-address' | 'own-smtp' | 'gmail' | 'microsoft365';
   /** Why the tenant's chosen mode was not used (the message log shows it). */
   readonly note?: string | undefined;
   /** An accountant copy we built: never tracked, rendered or copied again. */
@@ -38,6 +39,7 @@ export interface Draft {
   /** The message to send, hidden headers stripped, identity not yet applied. */
   readonly split: HeaderedMessage;
   readonly gmail?: GmailPlan | undefined;
+  readonly microsoft?: MicrosoftPlan | undefined;
   readonly identity?: SenderIdentity | undefined;
   /** The bytes that leave (before DKIM). */
   readonly raw?: Buffer | undefined;

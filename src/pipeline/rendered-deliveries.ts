@@ -4,7 +4,7 @@ import type { QueuedMessage, Tenant } from '../core/types.js';
 import type { SenderSettings } from '../tenants/sender-settings.js';
 import type { PlannedDelivery } from '../core/plan.js';
 import { holdUntilTested } from '../tenants/own-smtp-hold.js';
-import { chooseMode, tenantRoute, type EffectiveMode, type PipelineDeps } from './shared.js';
+import { available, chooseMode, tenantRoute, type EffectiveMode, type PipelineDeps } from './shared.js';
 
 /**
  * The two questions render-once asks the pipeline's inputs at a retry: are the settings the
@@ -22,7 +22,7 @@ import { chooseMode, tenantRoute, type EffectiveMode, type PipelineDeps } from '
 export async function settingsFingerprint(deps: PipelineDeps, message: QueuedMessage): Promise<string> {
   const tenant = await deps.tenants.byId(message.tenantId);
   const stored = deps.settings.get(message.tenantId);
-  const choice = await chooseMode(stored, message.tenantId, deps.domains, deps.gmail !== undefined);
+  const choice = await chooseMode(stored, message.tenantId, deps.domains, ...available(deps));
   return fingerprintOf(deps, message.tenantId, stored, tenant, choice.mode);
 }
 
@@ -67,6 +67,13 @@ export async function openStored(
     return open.kind === 'relay' && open.key === route.key
       ? [{ ...base, route: open, recipients: [...recipients], envelope: { from: stored.from, to: recipients } }]
       : undefined;
+  }
+  if (route.kind === 'microsoft365') {
+    const plan = deps.microsoft365 ? await deps.microsoft365(message.tenantId, undefined, undefined) : undefined;
+    if (plan?.route.kind !== 'microsoft365' || plan.route.key !== route.key) return undefined;
+    return [
+      { ...base, route: plan.route, recipients: [...recipients], envelope: { from: stored.from, to: recipients } },
+    ];
   }
   if (route.kind === 'gmail') {
     const plan = deps.gmail ? await deps.gmail(message.tenantId, undefined, undefined) : undefined;

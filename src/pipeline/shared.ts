@@ -17,6 +17,7 @@ import type { ContentStageDeps } from './content/content-stage.js';
 import type { TrackingDeps } from './tracking/tracking-stage.js';
 import { smtpPasswordContext, smtpSettingsHash, type SenderSettings } from '../tenants/sender-settings.js';
 import type { GmailPlan, GmailPlanner } from '../tenants/gmail/gmail-planner.js';
+import type { MicrosoftPlanner } from '../tenants/microsoft/microsoft-planner.js';
 
 /**
  * What the pipeline's stages (src/pipeline/index.ts, which lists them in order) share: their
@@ -49,6 +50,8 @@ export interface PipelineDeps {
    * forwarding.
    */
   readonly gmail?: GmailPlanner;
+  /** Microsoft 365 mode (src/tenants/microsoft/): like `gmail`, through the linked mailbox and Graph. */
+  readonly microsoft365?: MicrosoftPlanner;
   /**
    * config privacy.keepClientTrace: the client's host in our Received: line and X-Postbode-Original-From leave
    * (default: neither).
@@ -56,7 +59,7 @@ export interface PipelineDeps {
   readonly keepClientTrace?: boolean;
 }
 
-export type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail';
+export type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail' | 'microsoft365';
 
 export interface ModeChoice {
   readonly mode: EffectiveMode;
@@ -76,6 +79,7 @@ export async function chooseMode(
   tenantId: string,
   domains: DomainDirectory,
   gmailAvailable = false,
+  microsoftAvailable = false,
 ): Promise<ModeChoice> {
   switch (settings.mode) {
     case 'forwarding':
@@ -85,6 +89,10 @@ export async function chooseMode(
       return gmailAvailable
         ? { mode: 'gmail' }
         : { mode: 'forwarding', note: 'sent in forwarding mode: Gmail mode is not available on this server' };
+    case 'microsoft365':
+      return microsoftAvailable
+        ? { mode: 'microsoft365' }
+        : { mode: 'forwarding', note: 'sent in forwarding mode: Microsoft 365 mode is not available on this server' };
     case 'own-smtp':
       return settings.smtp
         ? { mode: 'own-smtp' }
@@ -96,6 +104,11 @@ export async function chooseMode(
       return { mode: 'forwarding', note: `sent in forwarding mode: domain ${domain} is not verified yet` };
     }
   }
+}
+
+/** Which mailbox modes this gateway can use (chooseMode's last arguments). */
+export function available(deps: Pick<PipelineDeps, 'gmail' | 'microsoft365'>): [boolean, boolean] {
+  return [deps.gmail !== undefined, deps.microsoft365 !== undefined];
 }
 
 /** Which legacy header fields hold only the tenant's own addresses (and may therefore leave). */
@@ -280,7 +293,8 @@ export function gmailDeliveries(
   pending: readonly RecipientState[],
   raw: Buffer,
 ): PlannedDelivery[] {
-  if (!plan) throw new Error('gmail mode without a Gmail planner');
+  // Microsoft 365 mode plans the same way: Graph too reads the recipients from the headers.
+  if (!plan) throw new Error('mailbox mode without its planner');
   const recipients = pending.map((r) => r.address);
   return [{ route: plan.route, recipients, envelope: { from: plan.from, to: recipients }, raw }];
 }

@@ -1,6 +1,7 @@
 import { signerFor } from '../mailauth/sign-stage.js';
 import { holdUntilTested } from '../tenants/own-smtp-hold.js';
 import {
+  available,
   chooseMode,
   gmailDeliveries,
   legacyFromAddress,
@@ -59,9 +60,14 @@ export const identityStage: Stage = async (draft, deps) => {
     draft.mode === 'gmail' && deps.gmail
       ? await deps.gmail(message.tenantId, settings.ownAddress, legacyFromAddress(split))
       : undefined;
+  const microsoft =
+    draft.mode === 'microsoft365' && deps.microsoft365
+      ? await deps.microsoft365(message.tenantId, settings.ownAddress, legacyFromAddress(split))
+      : undefined;
   const owned = legacyOwnership(deps, message.tenantId, draft.local, settings, split);
   const mailbox =
     gmail?.from ??
+    microsoft?.from ??
     (draft.mode === 'own-smtp' ? linkedMailbox(deps, message.tenantId, draft.local, settings) : settings.ownAddress);
   // The gateway's setting gates the tenant's: the package's own From stays in the message log either way.
   const traced = deps.keepClientTrace === true ? settings : { ...settings, keepOriginalFrom: false };
@@ -71,7 +77,7 @@ export const identityStage: Stage = async (draft, deps) => {
       { queueId: message.id, tenantId: message.tenantId, originalFrom: legacyFromAddress(split) },
       "legacy From not kept in X-Postbode-Original-From: not the tenant's address",
     );
-  return { ...draft, gmail, identity, raw: joinMessage(applySenderIdentity(split, identity)) };
+  return { ...draft, gmail, microsoft, identity, raw: joinMessage(applySenderIdentity(split, identity)) };
 };
 
 /**
@@ -120,6 +126,7 @@ export const routeStage: Stage = async (draft, deps) => {
   const { message, pending, raw, identity } = draft;
   if (raw === undefined) throw new Error('route stage before the identity stage');
   if (draft.mode === 'gmail') return { ...draft, deliveries: gmailDeliveries(draft.gmail, pending, raw) };
+  if (draft.mode === 'microsoft365') return { ...draft, deliveries: gmailDeliveries(draft.microsoft, pending, raw) };
   if (draft.mode === 'own-smtp') {
     const recipients = pending.map((r) => r.address);
     // The null sender stays null (a DSN must not become bounceable); else the mailbox the From names.
@@ -155,7 +162,8 @@ function ownBounceHost(deps: PipelineDeps, draft: Draft): string | undefined {
 
 /** DKIM, last, once the content is final: platform modes only (forwarding: platform key; own-address: the domain's). */
 export const signStage: Stage = async (draft, deps) => {
-  if (draft.mode === 'gmail' || draft.mode === 'own-smtp' || !deps.sign || !draft.deliveries) return draft;
+  if (draft.mode === 'gmail' || draft.mode === 'microsoft365' || draft.mode === 'own-smtp') return draft;
+  if (!deps.sign || !draft.deliveries) return draft;
   const as = signerFor(draft.mode, draft.message.tenantId, draft.settings.ownAddress);
   return as ? { ...draft, deliveries: await deps.sign(draft.deliveries, as, draft.message.id) } : draft;
 };
@@ -175,7 +183,7 @@ export async function startDraft(
   const stored = deps.settings.get(message.tenantId);
   const local = forwardingLocalPart(stored, tenant?.smtpUsername);
   const settings = withoutForeignAddresses(deps, message, stored, local);
-  const choice = await chooseMode(settings, message.tenantId, deps.domains, deps.gmail !== undefined);
+  const choice = await chooseMode(settings, message.tenantId, deps.domains, ...available(deps));
   if (choice.note)
     deps.logger.info(
       { queueId: message.id, tenantId: message.tenantId, wanted: settings.mode, used: choice.mode, note: choice.note },
@@ -209,6 +217,6 @@ export async function startDraft(
   };
 
   async function modeOf(s: typeof stored): Promise<EffectiveMode> {
-    return (await chooseMode(s, message.tenantId, deps.domains, deps.gmail !== undefined)).mode;
+    return (await chooseMode(s, message.tenantId, deps.domains, ...available(deps))).mode;
   }
 }

@@ -7,7 +7,7 @@ import type { RelayHop } from '../core/types.js';
  * Plain JSON, stored per tenant by sender-settings-store.ts; values were validated at the
  * API edge (single addr-specs, no line breaks in names), so the pipeline uses them as they are.
  */
-export const SENDER_MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail'] as const;
+export const SENDER_MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail', 'microsoft365'] as const;
 export type SenderMode = (typeof SENDER_MODES)[number];
 
 export const ACCOUNTANT_MODES = ['off', 'manual', 'automatic'] as const;

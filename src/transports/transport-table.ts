@@ -19,6 +19,8 @@ export interface TransportTableParts {
   readonly mailbox?: CaptureMailbox;
   /** Given when Gmail mode is available. */
   readonly gmail?: Transport;
+  /** Given when Microsoft 365 mode is available. */
+  readonly microsoft365?: Transport;
   /** What a tenant's own server did, reported by its opaque owner (the relay transport knows no tenants). */
   readonly onHopFailure: RelayTransportOptions['onHopFailure'];
   readonly onHopOk: RelayTransportOptions['onHopOk'];
@@ -66,6 +68,7 @@ export function buildTransports(config: Config, logger: Logger, parts: Transport
     ['direct', direct],
     ['relay', relay],
     ['gmail', parts.gmail],
+    ['microsoft365', parts.microsoft365],
   ];
   return new Map(built.filter((entry): entry is [RouteKind, Transport] => entry[1] !== undefined));
 }

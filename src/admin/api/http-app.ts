@@ -38,6 +38,8 @@ export interface HttpAppDeps {
    * The public Google OAuth callback of Gmail mode (src/admin/api/gmail-callback-routes.ts), mounted at /oauth/google.
    */
   readonly oauthGoogle?: Router;
+  /** The public Microsoft OAuth callback of Microsoft 365 mode, mounted at /oauth/microsoft. */
+  readonly oauthMicrosoft?: Router;
   /** http.trustedProxies: only these peers' X-Forwarded-For sets `req.ip` (throttles key on it). */
   readonly trustedProxies?: readonly string[];
   /**
@@ -79,6 +81,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (deps.apiV1) app.use('/api/v1', deps.apiV1);
   if (deps.tracking) app.use('/t', deps.tracking);
   if (deps.oauthGoogle) app.use('/oauth/google', deps.oauthGoogle);
+  if (deps.oauthMicrosoft) app.use('/oauth/microsoft', deps.oauthMicrosoft);
   if (deps.replyAddress) app.use('/reply-address', deps.replyAddress);
   // The settings page (src/admin/web): a static shell that calls /api/v1 with the user's token.
   app.use(createWebRouter());

@@ -77,6 +77,12 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
     labelNames: ['outcome'] as const,
     registers,
   });
+  const microsoft365 = new Counter({
+    name: 'postbode_microsoft365_sends_total',
+    help: 'Microsoft 365 mode sends by outcome (sent, deferred, bounced, link-broken, daily-limit, not-send-as)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const limitHits = new Counter({
     name: 'postbode_tenant_limit_hits_total',
     help: 'Commands refused by a tenant or session limit, by limit (per tenant: GET /tenants/{id}/limits)',
@@ -107,6 +113,9 @@ export function createMetrics(opts: { depth: () => QueueDepth; disk?: DiskSample
     },
     gmail(outcome) {
       gmail.inc({ outcome });
+    },
+    microsoft365(outcome) {
+      microsoft365.inc({ outcome });
     },
     limitHit(limit) {
       limitHits.inc({ limit });

@@ -195,7 +195,7 @@ function checkAccountant(settings: ContentSettings, known: ReadonlySet<string>, 
 }
 
 /** Why open tracking, switched on, adds no pixel: the settings are kept, the view says it is not in force. */
-export type TrackingInactiveReason = 'layout-none' | 'own-smtp' | 'gmail';
+export type TrackingInactiveReason = 'layout-none' | 'own-smtp' | 'gmail' | 'microsoft365';
 
 const TRACKING_INACTIVE: Record<TrackingInactiveReason, string> = {
   'layout-none':
@@ -205,6 +205,9 @@ const TRACKING_INACTIVE: Record<TrackingInactiveReason, string> = {
   gmail:
     'open tracking is not in force in gmail mode: one send reaches all recipients and your Sent folder would ' +
     'load the pixel',
+  microsoft365:
+    'open tracking is not in force in microsoft365 mode: one send reaches all recipients and your Sent Items ' +
+    'would load the pixel',
 };
 
 /**
@@ -221,8 +224,8 @@ export function trackingInactive(
   const reason: TrackingInactiveReason | undefined =
     senderMode === 'own-smtp'
       ? 'own-smtp'
-      : senderMode === 'gmail'
-        ? 'gmail'
+      : senderMode === 'gmail' || senderMode === 'microsoft365'
+        ? senderMode
         : enabled && settings.layout === 'none'
           ? 'layout-none'
           : undefined;

@@ -22,8 +22,8 @@ export interface TrackingDeps {
 
 /** Tracking applies: the tenant wants it, the mode allows it, and the message is client mail. */
 export function trackingWanted(openTracking: boolean, mode: string, isCopy: boolean): boolean {
-  // Gmail mode: one send for all recipients, and the tenant's Sent folder would load the pixel.
-  return openTracking && mode !== 'own-smtp' && mode !== 'gmail' && !isCopy;
+  // Mailbox modes (Gmail, Microsoft 365): one send for all recipients, and the Sent folder would load the pixel.
+  return openTracking && mode !== 'own-smtp' && mode !== 'gmail' && mode !== 'microsoft365' && !isCopy;
 }
 
 /** Whose opens count as reads. */

@@ -21,26 +21,40 @@ export interface BrowserBinding {
   clear(): string;
 }
 
-/** `key`: SecretBox.deriveKey('gmail-link-cookie'); `secure` when the callback is served over https. */
-export function createBrowserBinding(key: Buffer, secure: boolean): BrowserBinding {
+/** Which cookie, sent only to which callback path (Microsoft 365 mode has its own). */
+export interface BindingCookie {
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * `key`: SecretBox.deriveKey('gmail-link-cookie') (each mode its own); `secure` when the callback is served over
+ * https.
+ */
+export function createBrowserBinding(
+  key: Buffer,
+  secure: boolean,
+  cookie: BindingCookie = { name: LINK_COOKIE, path: COOKIE_PATH },
+): BrowserBinding {
   const mac = (nonce: string, state: string): Buffer => createHmac('sha256', key).update(`${nonce}.${state}`).digest();
-  const attributes = `Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const attributes = `Path=${cookie.path}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const name = cookie.name;
   return {
     issue(state, ttlMs) {
       const nonce = randomBytes(24).toString('base64url');
       return (
-        `${LINK_COOKIE}=${nonce}.${mac(nonce, state).toString('base64url')}; ` +
+        `${name}=${nonce}.${mac(nonce, state).toString('base64url')}; ` +
         `Max-Age=${Math.max(1, Math.floor(ttlMs / 1000))}; ${attributes}`
       );
     },
     matches(cookieHeader, state) {
-      const value = cookieValue(cookieHeader, LINK_COOKIE);
+      const value = cookieValue(cookieHeader, name);
       const match = value === undefined ? null : /^([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})$/.exec(value);
       if (!match) return false;
       const given = Buffer.from(match[2]!, 'base64url');
       return given.length === 32 && timingSafeEqual(given, mac(match[1]!, state));
     },
-    clear: () => `${LINK_COOKIE}=; Max-Age=0; ${attributes}`,
+    clear: () => `${name}=; Max-Age=0; ${attributes}`,
   };
 }
 

@@ -27,6 +27,8 @@ export interface SenderGuardDeps {
   readonly requireVerifiedSender: boolean;
   /** Gmail mode works on this server (else it falls back to forwarding). */
   readonly gmailAvailable: boolean;
+  /** Microsoft 365 mode works on this server (else it falls back to forwarding). */
+  readonly microsoftAvailable?: boolean;
 }
 
 /** The raw (latin1, unfolded) values of the header fields the guard reads; each field may occur more than once. */
@@ -115,6 +117,8 @@ function keepsLegacyFrom(
       return true;
     case 'gmail':
       return !deps.gmailAvailable;
+    case 'microsoft365':
+      return deps.microsoftAvailable !== true;
     case 'own-smtp':
       return settings.smtp === undefined;
     case 'own-address': {

@@ -42,6 +42,7 @@ describe('GET /api/v1/capabilities', () => {
       expect(fromA.body).toEqual({
         senderModes: ['forwarding', 'own-address', 'own-smtp'],
         gmail: false,
+        microsoft365: false,
         ownAddress: true,
         ownSmtp: true,
         openTracking: true,
@@ -56,6 +57,8 @@ describe('GET /api/v1/capabilities', () => {
       // What the answer says is what the API does: the second tenant cannot link or choose Gmail.
       expect((await asToken(b, 'POST', `/tenants/${other.id}/gmail/link`, {})).status).toBe(409);
       expect((await asToken(b, 'PUT', `/tenants/${other.id}/sender`, { mode: 'gmail' })).status).toBe(409);
+      expect((await asToken(b, 'POST', `/tenants/${other.id}/microsoft365/link`, {})).status).toBe(409);
+      expect((await asToken(b, 'PUT', `/tenants/${other.id}/sender`, { mode: 'microsoft365' })).status).toBe(409);
     },
   );
 

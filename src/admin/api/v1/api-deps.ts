@@ -1,4 +1,10 @@
-import type { ContentApiDeps, GatewayCapabilities, GmailApiDeps, SenderApiDeps } from './route-deps.js';
+import type {
+  ContentApiDeps,
+  GatewayCapabilities,
+  GmailApiDeps,
+  MicrosoftApiDeps,
+  SenderApiDeps,
+} from './route-deps.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { EnvAdminToken } from '../../auth/admin-token.js';
 import type { TokenStore } from '../../auth/token-store.js';
@@ -57,6 +63,8 @@ export interface ApiDeps {
   readonly platformDns?: PlatformDns;
   /** Gmail link routes; left out, not mounted. */
   readonly gmail?: GmailApiDeps;
+  /** Microsoft 365 link routes; left out, not mounted. */
+  readonly microsoft365?: MicrosoftApiDeps;
   /** Per-tenant suppression list (src/feedback/); left out, its routes are not mounted. */
   readonly suppressions?: SuppressionStore;
   /** DMARC and TLS reports per domain (src/feedback/reports/); left out, their routes are not mounted. */

@@ -364,6 +364,86 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   { code: 'domain_exists', en: 'you added domain {domain} already', nl: 'u hebt domein {domain} al toegevoegd' },
   { code: 'not_a_domain', en: '{domain} is not a domain name', nl: '{domain} is geen domeinnaam' },
+  // Microsoft 365 mode: the API's refusals and the callback page.
+  {
+    code: 'microsoft_unavailable',
+    en: 'Microsoft 365 mode is not available on this server: no Entra app is configured',
+    nl: 'Microsoft 365 kan op deze server niet: er is geen Entra-app ingesteld',
+  },
+  {
+    code: 'microsoft_unavailable',
+    en:
+      'Microsoft 365 mode is not available on this server: the administrator has not configured an Entra app ' +
+      '(config microsoft365.clientId / microsoft365.clientSecret)',
+    nl:
+      'Microsoft 365 kan op deze server niet: de beheerder heeft geen Entra-app ingesteld (config ' +
+      'microsoft365.clientId / microsoft365.clientSecret)',
+  },
+  {
+    code: 'microsoft_not_linked',
+    en:
+      'Microsoft 365 mode needs a linked, working mailbox: link one first (POST .../microsoft365/link), then ' +
+      'choose mode microsoft365',
+    nl:
+      'Microsoft 365 vraagt een gekoppelde, werkende mailbox: koppel er eerst een (POST .../microsoft365/link) en ' +
+      'kies dan Microsoft 365',
+  },
+  {
+    code: 'microsoft_not_linked',
+    en: 'no Microsoft 365 mailbox is linked: link one first',
+    nl: 'er is geen Microsoft 365-mailbox gekoppeld: koppel er eerst een',
+  },
+  {
+    code: 'microsoft_not_send_as',
+    en: 'the linked Microsoft 365 mailbox may not send as this address (it may: {addresses})',
+    nl: 'de gekoppelde Microsoft 365-mailbox mag niet als dit adres verzenden (wel als: {addresses})',
+  },
+  { code: 'microsoft_linked', en: 'Microsoft 365 linked', nl: 'Microsoft 365 gekoppeld' },
+  { code: 'microsoft_not_linked', en: 'Microsoft 365 not linked', nl: 'Microsoft 365 niet gekoppeld' },
+  {
+    code: 'microsoft_linked',
+    en: 'Microsoft 365 mailbox {address} is linked, you can close this page.',
+    nl: 'Microsoft 365-mailbox {address} is gekoppeld, u kunt deze pagina sluiten.',
+  },
+  {
+    code: 'microsoft_access_denied',
+    en:
+      'Microsoft reports that access was not granted (your organisation may need an administrator to consent ' +
+      'first). Start linking again from the settings page if you want to use Microsoft 365 mode.',
+    nl:
+      'Microsoft meldt dat er geen toegang is gegeven (misschien moet een beheerder van uw organisatie eerst ' +
+      'toestemming geven). Begin opnieuw vanaf de instellingenpagina als u via Microsoft 365 wilt verzenden.',
+  },
+  {
+    code: 'microsoft_callback_direct',
+    en:
+      'This address is only meant to be opened by Microsoft after you allow access. Start linking from the ' +
+      'settings page.',
+    nl: 'Dit adres opent Microsoft pas nadat u toegang hebt gegeven. Begin met koppelen vanaf de instellingenpagina.',
+  },
+  {
+    code: 'microsoft_sign_in_refused',
+    en: 'Microsoft did not accept this sign-in (it may have expired). Start linking again from the settings page.',
+    nl:
+      'Microsoft heeft deze aanmelding niet aanvaard (misschien is ze verlopen). Begin opnieuw vanaf de ' +
+      'instellingenpagina.',
+  },
+  {
+    code: 'microsoft_store_failed',
+    en:
+      'Postbode could not store the link (its disk is full or failing). Nothing was linked: try again later from ' +
+      'the settings page.',
+    nl:
+      'Postbode kon de koppeling niet opslaan (de schijf is vol of werkt niet). Er is niets gekoppeld: probeer het ' +
+      'later opnieuw vanaf de instellingenpagina.',
+  },
+  {
+    code: 'microsoft_unreachable',
+    en: 'Microsoft could not be reached to finish linking. Try again in a few minutes from the settings page.',
+    nl:
+      'Microsoft was niet bereikbaar om het koppelen af te ronden. Probeer het over een paar minuten opnieuw ' +
+      'vanaf de instellingenpagina.',
+  },
   // The Gmail callback page (the browser comes back from Google's consent screen).
   { code: 'gmail_linked', en: 'Gmail linked', nl: 'Gmail gekoppeld' },
   { code: 'gmail_not_linked', en: 'Gmail not linked', nl: 'Gmail niet gekoppeld' },
@@ -439,6 +519,15 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
     nl:
       'open-tracking werkt niet bij Gmail: één verzending bereikt alle ontvangers en uw map Verzonden zou de ' +
       'pixel laden',
+  },
+  {
+    code: 'tracking_microsoft365',
+    en:
+      'open tracking is not in force in microsoft365 mode: one send reaches all recipients and your Sent Items ' +
+      'would load the pixel',
+    nl:
+      'open-tracking werkt niet bij Microsoft 365: één verzending bereikt alle ontvangers en uw map Verzonden ' +
+      'items zou de pixel laden',
   },
   {
     code: 'own_domain_first',

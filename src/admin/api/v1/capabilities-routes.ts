@@ -17,6 +17,9 @@ const capabilitiesSchema = z
     gmail: z
       .boolean()
       .meta({ description: 'Gmail mode: a Google OAuth client is configured; false: linking answers 409' }),
+    microsoft365: z
+      .boolean()
+      .meta({ description: 'Microsoft 365 mode: an Entra app is configured; false: linking answers 409' }),
     ownAddress: z
       .boolean()
       .meta({ description: 'Own-address mode: a tenant domain, once verified, is DKIM-signed with its own keys' }),
@@ -51,11 +54,13 @@ export function capabilitiesView(
     'own-address': ownAddress,
     'own-smtp': caps.ownSmtp,
     gmail: caps.gmail,
+    microsoft365: caps.microsoft365 === true,
   };
   const senderModes = SENDER_MODES.filter((m) => available[m]);
   return {
     senderModes,
     gmail: caps.gmail,
+    microsoft365: caps.microsoft365 === true,
     ownAddress,
     ownSmtp: caps.ownSmtp,
     openTracking: deps.content !== undefined,

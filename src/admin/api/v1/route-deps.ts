@@ -3,6 +3,7 @@ import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
 import type { ContentAnnotation, ContentSettingsStore } from '../../../pipeline/content/content-settings-store.js';
 import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
+import type { MicrosoftLinks } from '../../../tenants/microsoft/microsoft-link.js';
 import type { SenderSettings } from '../../../tenants/sender-settings.js';
 import type { SenderSettingsStore } from '../../../tenants/sender-settings-store.js';
 import type { TenantTargetPolicy } from '../../../tenants/tenant-target-policy.js';
@@ -34,6 +35,9 @@ export interface SenderApiDeps {
   readonly ownedByOthers?: (tenantId: string, localPart: string | undefined, address: string) => boolean;
   /** Whether the tenant has a working Gmail link: mode gmail needs one. */
   readonly gmailLinked?: (tenantId: string) => boolean;
+  /** Whether the tenant has a working Microsoft 365 link, and the addresses it may send as. */
+  readonly microsoftLinked?: (tenantId: string) => boolean;
+  readonly microsoftSendAs?: (tenantId: string) => readonly string[] | undefined;
   /** Confirmation of the reply-forwarding address (src/feedback/reply-confirmation.ts). */
   readonly replyConfirmation?: ReplyToConfirmationDeps;
   /** After a passing test-send: mail held for new own-SMTP settings is released (src/tenants/own-smtp-hold.ts). */
@@ -59,6 +63,9 @@ export interface ContentApiDeps {
   readonly opens?: OpenReader;
 }
 
+/** What the Microsoft 365 routes need (wired by gateway.ts through openMicrosoft). */
+export type MicrosoftApiDeps = Pick<MicrosoftLinks, 'status' | 'start' | 'unlink' | 'testSend'>;
+
 /** What the Gmail routes need (wired by gateway.ts through openGmail). */
 export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
 
@@ -70,6 +77,8 @@ export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
 export interface GatewayCapabilities {
   /** A Google OAuth client is configured (gmail.clientId / clientSecret). */
   readonly gmail: boolean;
+  /** An Entra app is configured (microsoft365.clientId / clientSecret). */
+  readonly microsoft365?: boolean;
   /** platform.sendingDomain: the domain forwarding mail leaves from; null = a plain relay (the legacy From stays). */
   readonly forwardingDomain: string | null;
   /** Tenant servers may be reached on at least one port (delivery.allowedTenantPorts). */

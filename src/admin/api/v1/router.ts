@@ -20,6 +20,7 @@ import { contentRoutes } from './content-routes.js';
 import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 import { gmailRoutes } from './gmail-routes.js';
+import { microsoftRoutes } from './microsoft-routes.js';
 import { suppressionRoutes } from './suppression-routes.js';
 import { dmarcReportRoutes } from './dmarc-report-routes.js';
 import { limitRoutes } from './limit-routes.js';
@@ -40,6 +41,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []),
     ...contentRoutes(deps),
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
+    ...(deps.microsoft365 ? microsoftRoutes({ ...deps, microsoft365: deps.microsoft365 }) : []),
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
     ...(deps.reports ? dmarcReportRoutes({ ...deps, reports: deps.reports }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),

@@ -25,6 +25,7 @@ import { checkOwnDomain } from './sender-own-domain.js';
 import { messageSchema, messageView } from './views.js';
 import { replyToConfirmedField, replyToRoutes, withReplyToStatus } from './reply-to-routes.js';
 import { checkSmtpAuth, smtpAuthFields, smtpAuthOf, smtpAuthView } from './sender-smtp-auth.js';
+import { checkMicrosoftMode } from './microsoft-routes.js';
 
 const TAG = 'Sender';
 const hostName = z
@@ -346,6 +347,8 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
         const saved = await sender.store.update(params.id, (current) => {
           const next = applyChanges(current, body, params.id, sender.seal, now);
           checkSettings(next, current.mode, sender.gmailLinked?.(params.id));
+          const id = params.id;
+          checkMicrosoftMode(next, current.mode, sender.microsoftLinked?.(id), sender.microsoftSendAs?.(id));
           checkAddressesOwned(sender, params.id, next, body);
           checkOwnDomain(deps.domains, params.id, next, body);
           // Cleared: back to the default from the SMTP user name, or a free variant of it.

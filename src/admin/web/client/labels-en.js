@@ -56,6 +56,9 @@ export const EN = {
     'Mail goes through your own mail server. Needs the server below and a successful test invoice first.',
   'mode.gmail': 'Own mailbox (Gmail)',
   'mode.gmail.needs': 'Mail goes through your Gmail or Google Workspace account. Needs a link with Google (below).',
+  'mode.microsoft365': 'Own mailbox (Microsoft 365)',
+  'mode.microsoft365.needs':
+    'Mail goes through your Microsoft 365 (Exchange Online) mailbox. Needs a link with Microsoft (below).',
   'sending.forwarding': 'Name and replies',
   'sending.displayName': 'Display name',
   'sending.displayNameHint': 'Preferably your name or company name.',
@@ -121,6 +124,21 @@ export const EN = {
   'accountant.automatic': 'Automatically, every invoice and credit note',
   'recipients.archive': 'Backup address',
   'recipients.archiveHint': 'Every sent e-mail also goes to this address, as an archive.',
+  'microsoft.title': 'Microsoft 365 link',
+  'microsoft.linked': 'Linked with {address}.',
+  'microsoft.broken': 'The link needs renewing: {reason}',
+  'microsoft.unlinked': 'Not linked.',
+  'microsoft.sendAs': 'May send as: {addresses}.',
+  'microsoft.usage': 'Recipients today: {sent} of {limit}.',
+  'microsoft.link': 'Link Microsoft 365',
+  'microsoft.relink': 'Link again',
+  'microsoft.unlink': 'Remove link',
+  'microsoft.testTitle': 'Send a test',
+  'microsoft.testTo': 'Send the test to',
+  'microsoft.test': 'Send test',
+  'microsoft.testing': 'Sending…',
+  'microsoft.testOk': 'Sent: {summary}',
+  'microsoft.testFailed': 'Not sent: {summary}',
   'gmail.title': 'Gmail link',
   'gmail.linked': 'Linked with {address}.',
   'gmail.broken': 'The link needs renewing: {reason}',
@@ -285,6 +303,7 @@ export const EN = {
   'admin.domainFailing': '{domain}: DNS records missing',
   'admin.domainPending': '{domain}: waiting for DNS',
   'admin.gmailBroken': 'Gmail link needs renewing',
+  'admin.microsoftBroken': 'Microsoft 365 link needs renewing',
   'admin.open': 'Open {name}',
   'admin.token': 'Make API token',
   'admin.tokenFor': 'API token for {name}',
@@ -325,6 +344,11 @@ export const EN = {
   'caps.gmailUnavailableInUse':
     'Not available on this server (no connection with Google): your mail now leaves in forwarding mode. Choose ' +
     'another mode.',
+  'caps.microsoftUnavailable':
+    'Not available on this server: the administrator has not set up a connection with Microsoft.',
+  'caps.microsoftUnavailableInUse':
+    'Not available on this server (no connection with Microsoft): your mail now leaves in forwarding mode. ' +
+    'Choose another mode.',
   'caps.modeUnavailable': 'Not available on this server.',
   // own-SMTP settings changed while in the mode; tracking not in force
   'smtp.needsTest':
@@ -335,4 +359,7 @@ export const EN = {
   'content.trackingGmail':
     'Not in force with "Own mailbox (Gmail)": one send reaches all recipients, and opening it in your Sent ' +
     'folder would count as read.',
+  'content.trackingMicrosoft':
+    'Not in force with "Own mailbox (Microsoft 365)": one send reaches all recipients, and opening it in your ' +
+    'Sent Items would count as read.',
 };

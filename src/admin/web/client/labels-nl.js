@@ -58,6 +58,10 @@ export const NL = {
   'mode.gmail': 'Eigen mailbox (Gmail)',
   'mode.gmail.needs':
     'E-mail gaat via uw Gmail- of Google Workspace-account. Daarvoor is een koppeling met Google nodig (hieronder).',
+  'mode.microsoft365': 'Eigen mailbox (Microsoft 365)',
+  'mode.microsoft365.needs':
+    'E-mail gaat via uw Microsoft 365-mailbox (Exchange Online). Daarvoor is een koppeling met Microsoft nodig ' +
+    '(hieronder).',
   'sending.forwarding': 'Naam en antwoorden',
   'sending.displayName': 'Weergavenaam',
   'sending.displayNameHint': 'Bij voorkeur uw naam of bedrijfsnaam.',
@@ -124,6 +128,21 @@ export const NL = {
   'accountant.automatic': 'Automatisch, elke factuur en creditnota',
   'recipients.archive': 'Back-upadres',
   'recipients.archiveHint': 'Elke verzonden e-mail gaat ook naar dit adres, als archief.',
+  'microsoft.title': 'Microsoft 365-koppeling',
+  'microsoft.linked': 'Gekoppeld met {address}.',
+  'microsoft.broken': 'De koppeling moet vernieuwd worden: {reason}',
+  'microsoft.unlinked': 'Niet gekoppeld.',
+  'microsoft.sendAs': 'Mag verzenden als: {addresses}.',
+  'microsoft.usage': 'Ontvangers vandaag: {sent} van {limit}.',
+  'microsoft.link': 'Microsoft 365 koppelen',
+  'microsoft.relink': 'Opnieuw koppelen',
+  'microsoft.unlink': 'Koppeling verwijderen',
+  'microsoft.testTitle': 'Test versturen',
+  'microsoft.testTo': 'Stuur de test naar',
+  'microsoft.test': 'Test versturen',
+  'microsoft.testing': 'Bezig met versturen…',
+  'microsoft.testOk': 'Verstuurd: {summary}',
+  'microsoft.testFailed': 'Niet verstuurd: {summary}',
   'gmail.title': 'Gmail-koppeling',
   'gmail.linked': 'Gekoppeld met {address}.',
   'gmail.broken': 'De koppeling moet vernieuwd worden: {reason}',
@@ -291,6 +310,7 @@ export const NL = {
   'admin.domainFailing': '{domain}: DNS-records ontbreken',
   'admin.domainPending': '{domain}: wacht op DNS',
   'admin.gmailBroken': 'Gmail-koppeling moet vernieuwd worden',
+  'admin.microsoftBroken': 'Microsoft 365-koppeling moet vernieuwd worden',
   'admin.open': '{name} openen',
   'admin.token': 'API-token maken',
   'admin.tokenFor': 'API-token voor {name}',
@@ -332,6 +352,11 @@ export const NL = {
   'caps.gmailUnavailableInUse':
     'Niet beschikbaar op deze server (geen koppeling met Google): uw e-mail gaat nu via het doorstuuradres. Kies ' +
     'een andere manier.',
+  'caps.microsoftUnavailable':
+    'Niet beschikbaar op deze server: de beheerder heeft geen koppeling met Microsoft ingesteld.',
+  'caps.microsoftUnavailableInUse':
+    'Niet beschikbaar op deze server (geen koppeling met Microsoft): uw e-mail gaat nu via doorsturen. Kies een ' +
+    'andere modus.',
   'caps.modeUnavailable': 'Niet beschikbaar op deze server.',
   // own-SMTP settings changed while in the mode; tracking not in force
   'smtp.needsTest':
@@ -342,4 +367,7 @@ export const NL = {
   'content.trackingGmail':
     'Niet actief bij "Eigen mailbox (Gmail)": één verzending gaat naar alle ontvangers, en openen in uw map ' +
     'Verzonden zou als gelezen tellen.',
+  'content.trackingMicrosoft':
+    'Niet actief bij "Eigen mailbox (Microsoft 365)": één verzending gaat naar alle ontvangers, en openen in uw ' +
+    'map Verzonden items zou als gelezen tellen.',
 };

@@ -165,15 +165,16 @@ function totals(total) {
 }
 
 /**
- * Domain problems (failing, or waiting for DNS) and a broken Gmail link, in words.
+ * Domain problems (failing, or waiting for DNS) and a broken Gmail or Microsoft 365 link, in words.
  * @param {string} id
  * @returns {Promise<string[]>}
  */
 async function tenantProblems(id) {
   const base = `/tenants/${enc(id)}`;
-  const [domains, gmail] = await Promise.all([
+  const [domains, gmail, microsoft] = await Promise.all([
     api('GET', `${base}/domains`).catch(() => ({ domains: [] })),
     optional(`${base}/gmail`).catch(() => undefined),
+    optional(`${base}/microsoft365`).catch(() => undefined),
   ]);
   const out = domains.domains
     .filter((/** @type {any} */ d) => d.status !== 'active')
@@ -181,6 +182,7 @@ async function tenantProblems(id) {
       t(d.status === 'failing' ? 'admin.domainFailing' : 'admin.domainPending', { domain: d.domain }),
     );
   if (gmail?.status === 'broken') out.push(t('admin.gmailBroken'));
+  if (microsoft?.status === 'broken') out.push(t('admin.microsoftBroken'));
   return out;
 }
 

@@ -185,6 +185,7 @@ function setOrDelete(map, key, lang, value) {
 const TRACKING_RULES = {
   'tracking-layout-none': 'content.trackingLayoutNone',
   'tracking-gmail': 'content.trackingGmail',
+  'tracking-microsoft365': 'content.trackingMicrosoft',
   'tracking-own-smtp': 'content.trackingOwnSmtp',
 };
 

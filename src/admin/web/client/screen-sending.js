@@ -5,9 +5,10 @@ import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { gmailSection } from './section-gmail.js';
 import { smtpAuthChoice } from './section-smtp-auth.js';
+import { microsoftSection } from './section-microsoft.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
-const MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail'];
+const MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail', 'microsoft365'];
 
 /** An empty field clears the setting (the API takes null for "remove"). @param {HTMLInputElement} el */
 const orNull = (el) => (el.value.trim() === '' ? null : el.value.trim());
@@ -18,12 +19,13 @@ const orNull = (el) => (el.value.trim() === '' ? null : el.value.trim());
  */
 export async function render(ctx) {
   const base = `/tenants/${enc(ctx.session.tenantId ?? '')}`;
-  const [settings, gmail, caps] = await Promise.all([
+  const [settings, gmail, microsoft, caps] = await Promise.all([
     api('GET', `${base}/sender`),
     optional(`${base}/gmail`),
+    optional(`${base}/microsoft365`),
     optional('/capabilities'),
   ]);
-  const offered = offeredModes(caps, gmail !== undefined);
+  const offered = offeredModes(caps, gmail !== undefined, microsoft !== undefined);
   return h(
     'section',
     { 'aria-labelledby': 'sending-title' },
@@ -34,18 +36,20 @@ export async function render(ctx) {
     modeForm(base, settings, offered),
     smtpForm(base, settings, gmail),
     gmail !== undefined && offered.includes('gmail') ? gmailSection(base, gmail, ctx) : null,
+    microsoft !== undefined && offered.includes('microsoft365') ? microsoftSection(base, microsoft, ctx) : null,
     recipientsForm(base, settings),
   );
 }
 
 /**
  * The modes this server offers (GET /capabilities, or all on a server without that route);
- * Gmail only with its link routes.
- * @param {{ senderModes?: string[] } | undefined} caps @param {boolean} gmailRoutes @returns {string[]}
+ * Gmail and Microsoft 365 only with their link routes.
+ * @param {{ senderModes?: string[] } | undefined} caps @param {boolean} gmailRoutes @param {boolean} microsoftRoutes
+ * @returns {string[]}
  */
-function offeredModes(caps, gmailRoutes) {
+function offeredModes(caps, gmailRoutes, microsoftRoutes) {
   const modes = caps && Array.isArray(caps.senderModes) ? caps.senderModes : MODES;
-  return modes.filter((m) => m !== 'gmail' || gmailRoutes);
+  return modes.filter((m) => (m !== 'gmail' || gmailRoutes) && (m !== 'microsoft365' || microsoftRoutes));
 }
 
 /**
@@ -54,6 +58,7 @@ function offeredModes(caps, gmailRoutes) {
  */
 function unavailableHint(mode, current) {
   if (mode === 'gmail') return t(current ? 'caps.gmailUnavailableInUse' : 'caps.gmailUnavailable');
+  if (mode === 'microsoft365') return t(current ? 'caps.microsoftUnavailableInUse' : 'caps.microsoftUnavailable');
   return t('caps.modeUnavailable');
 }
 

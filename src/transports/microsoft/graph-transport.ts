@@ -1,0 +1,189 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { MailboxOutcome } from '../../core/metrics.js';
+import { Replies, replyLine, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
+import type {
+  DeliveryResult,
+  Envelope,
+  MicrosoftAccount,
+  RecipientResult,
+  Route,
+  Transport,
+} from '../../core/types.js';
+import { fromAddress, isSendAs, withEnvelopeBcc } from '../gmail/gmail-message.js';
+import { type GraphApi, mimeRequestBytes } from './graph-api.js';
+import { GRAPH_SCOPES } from './identity-platform.js';
+import { classifyMicrosoftError, type MicrosoftFailure } from './microsoft-errors.js';
+import type { TokenSource } from './token-source.js';
+
+/**
+ * Delivery through Microsoft Graph sendMail (MIME form) of a linked Microsoft 365 mailbox
+ * (`kind: 'microsoft365'` routes). Like the Gmail transport it knows nothing of tenants: the route
+ * carries the account (refresh token opened for this attempt only) and an opaque `owner`, handed
+ * back to `onLinkBroken`. The link, the From and the daily limit are the tenant's to fix: such mail
+ * waits (deferred) with a reply that says why; only the message itself can bounce.
+ */
+export interface RecipientQuota {
+  /** Counts `count` recipients for `key` today; when that would pass `limit`, nothing is counted. */
+  take(
+    key: string,
+    count: number,
+    limit: number,
+    now: number,
+  ): { readonly ok: true } | { readonly ok: false; readonly resetAt: number; readonly used: number };
+  giveBack(key: string, count: number, now: number): void;
+}
+
+export interface GraphTransportOptions {
+  readonly graph: GraphApi;
+  readonly tokens: TokenSource;
+  readonly quota: RecipientQuota;
+  /** Graph's limit on one request (4 MB); the base64 body counts. */
+  readonly maxRequestBytes: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onLinkBroken?: (owner: string, reply: string, key: string) => void;
+  /** One outcome per send or refusal to send (metrics). */
+  readonly onOutcome?: (outcome: MailboxOutcome) => void;
+}
+
+const NEXT_HOP = 'microsoft-graph';
+
+type MicrosoftRoute = Extract<Route, { kind: 'microsoft365' }>;
+
+/** What one send comes to for all its recipients. */
+interface Held {
+  readonly metric?: MailboxOutcome;
+  readonly outcome: RecipientResult['outcome'];
+  readonly reply: SmtpReply;
+  readonly notBefore?: number;
+}
+
+export function notSendAsReply(from: string | undefined, account: string): SmtpReply {
+  return smtpReply(
+    451,
+    '4.7.0',
+    `From ${from ?? '(none)'} is not an address the linked Microsoft 365 mailbox ${account} may send as: ` +
+      'add it as an alias (proxy address) of the mailbox and link again, or change the sender settings',
+  );
+}
+
+function tooBig(bytes: number, max: number): SmtpReply {
+  return smtpReply(
+    552,
+    '5.3.4',
+    `Message too big for Microsoft 365 mode: ${bytes} bytes encoded, Graph takes at most ${max} bytes per request ` +
+      '(send large attachments as a link, or use another sender mode for them)',
+  );
+}
+
+export function createGraphTransport(opts: GraphTransportOptions): Transport {
+  /** One send; a 401 drops the cached token and tries once more. Token errors never bounce the message. */
+  async function sendOnce(key: string, account: MicrosoftAccount, raw: Buffer): Promise<'sent' | MicrosoftFailure> {
+    for (let attempt = 0; ; attempt++) {
+      let token: string;
+      try {
+        token = await opts.tokens.accessToken(key, account.refreshToken, GRAPH_SCOPES);
+      } catch (err) {
+        const failure = classifyMicrosoftError(err, opts.clock());
+        return failure.kind === 'bounce' || failure.kind === 'unauthorized'
+          ? { kind: 'defer', reply: smtpReply(451, '4.7.0', `Microsoft sign-in failed: ${failure.reply.text}`) }
+          : failure;
+      }
+      try {
+        await opts.graph.sendMime(token, account.userId, raw);
+        return 'sent';
+      } catch (err) {
+        const failure = classifyMicrosoftError(err, opts.clock());
+        if (failure.kind !== 'unauthorized' || attempt > 0) return failure;
+        opts.tokens.forget(key);
+      }
+    }
+  }
+
+  /** Why this message may not go now (From, size, daily limit), checked before Graph is asked; undefined: it may. */
+  function refusal(
+    account: MicrosoftAccount,
+    key: string,
+    message: Buffer,
+    count: number,
+    now: number,
+  ): Held | undefined {
+    const from = fromAddress(message);
+    if (from === undefined || !isSendAs(from, account.sendAs))
+      return { metric: 'not-send-as', outcome: 'deferred', reply: notSendAsReply(from, account.address) };
+    const encoded = mimeRequestBytes(message.length);
+    if (encoded > opts.maxRequestBytes)
+      return { metric: 'bounced', outcome: 'bounced', reply: tooBig(encoded, opts.maxRequestBytes) };
+    const limit = account.dailyRecipientLimit;
+    if (count > limit) {
+      const text = `More recipients (${count}) than Microsoft 365's daily limit of ${limit}`;
+      return { metric: 'bounced', outcome: 'bounced', reply: smtpReply(552, '5.5.3', text) };
+    }
+    const taken = opts.quota.take(key, count, limit, now);
+    if (taken.ok) return undefined;
+    const until = new Date(taken.resetAt).toISOString();
+    const text =
+      `Microsoft 365 daily limit of ${limit} recipients reached (${taken.used} today), ` + `deferred until ${until}`;
+    return {
+      metric: 'daily-limit',
+      outcome: 'deferred',
+      reply: smtpReply(451, '4.7.0', text),
+      notBefore: taken.resetAt,
+    };
+  }
+
+  /** A failed send: the count given back, a dead link reported, the delay Microsoft asked for kept. */
+  function failed(route: MicrosoftRoute, failure: MicrosoftFailure, count: number, now: number): Held {
+    opts.quota.giveBack(route.key, count, now);
+    if (failure.kind === 'link-broken') {
+      opts.tokens.forget(route.key);
+      opts.onLinkBroken?.(route.owner, replyLine(failure.reply), route.key);
+    }
+    opts.logger.info(
+      { owner: route.owner, outcome: failure.kind, reply: replyLine(failure.reply) },
+      'microsoft365 send failed',
+    );
+    const after = failure.kind === 'defer' ? failure.retryAfterMs : undefined;
+    return {
+      metric: failure.kind === 'link-broken' ? 'link-broken' : failure.kind === 'bounce' ? 'bounced' : 'deferred',
+      outcome: failure.kind === 'bounce' ? 'bounced' : 'deferred',
+      reply: failure.reply,
+      ...(after !== undefined ? { notBefore: opts.clock() + after } : {}),
+    };
+  }
+
+  async function attempt(envelope: Envelope, raw: Buffer, route: MicrosoftRoute): Promise<Held> {
+    const message = withEnvelopeBcc(raw, envelope.to);
+    const count = envelope.to.length;
+    const now = opts.clock();
+    const held = refusal(route.account, route.key, message, count, now);
+    if (held) return held;
+    const outcome = await sendOnce(route.key, route.account, message);
+    if (outcome !== 'sent') return failed(route, outcome, count, now);
+    return {
+      metric: 'sent',
+      outcome: 'delivered',
+      reply: smtpReply(250, '2.0.0', 'Microsoft 365 accepted the message'),
+    };
+  }
+
+  async function send(envelope: Envelope, raw: Buffer, route: Route): Promise<DeliveryResult> {
+    const held: Held =
+      route.kind === 'microsoft365'
+        ? await attempt(envelope, raw, route)
+        : { outcome: 'deferred', reply: Replies.wrongRoute('microsoft365 transport', route.kind) };
+    if (held.metric) opts.onOutcome?.(held.metric);
+    return {
+      recipients: envelope.to.map((address) => ({
+        address,
+        outcome: held.outcome,
+        reply: held.reply,
+        nextHop: NEXT_HOP,
+        ...(held.notBefore !== undefined ? { notBefore: held.notBefore } : {}),
+      })),
+    };
+  }
+
+  return { name: 'microsoft365', send, close: async () => {} };
+}
