@@ -21,6 +21,8 @@ export interface PlatformDnsInput {
   readonly keys: readonly SelectorKey[];
   /** Where DMARC aggregate and TLS-RPT reports go. */
   readonly reportAddress: string;
+  /** Where TLS-RPT reports about mail to our MX should go. */
+  readonly tlsReportAddress: string;
   readonly resolver: DnsLookup;
 }
 
@@ -71,7 +73,9 @@ export async function checkPlatformDns(input: PlatformDnsInput): Promise<Platfor
     checkMtaSts(dns, sendingDomain, input.hostname).then(
       entry('TXT', 'MTA-STS: senders must use TLS to reach us', false),
     ),
-    checkTlsRpt(dns, sendingDomain, input.reportAddress).then(entry('TXT', 'TLS-RPT: reports of TLS failures', false)),
+    checkTlsRpt(dns, sendingDomain, input.tlsReportAddress).then(
+      entry('TXT', 'TLS-RPT: reports of TLS failures', false),
+    ),
     checkHelo(dns, input.hostname).then(entry('A/AAAA+PTR', 'HELO name: resolves to our address and back', true)),
   ]);
   return {

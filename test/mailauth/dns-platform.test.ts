@@ -23,6 +23,7 @@ describe('checkPlatformDns with a DNS server that does not answer', () => {
         spfInclude: '_spf.send.postbode.test',
         keys: [],
         reportAddress: 'postmaster@send.postbode.test',
+        tlsReportAddress: 'postmaster@send.postbode.test',
         resolver: resolverFor(silent.address, { timeoutMs: 200, tries: 1 }),
       });
       expect(report.ok).toBe(false);

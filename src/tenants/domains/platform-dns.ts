@@ -3,6 +3,7 @@ import type { DnsLookup } from '../../mailauth/dns-lookup.js';
 import { checkPlatformDns, type PlatformDnsReport } from '../../mailauth/dns-platform.js';
 import type { DomainReader } from './domain-store.js';
 import { PLATFORM_OWNER } from './domain-types.js';
+import { proposedDmarcReportAddress, reportAddress } from '../report-addresses.js';
 
 /** The platform's own DNS records, checked on demand (admin API and screen). */
 export interface PlatformDns {
@@ -27,7 +28,11 @@ export function createPlatformDns(
         hostname: config.hostname,
         spfInclude,
         keys: (record?.selectors ?? []).filter((s) => s.state === 'active'),
-        reportAddress: config.dns.dmarcReportAddress ?? `postmaster@${sendingDomain}`,
+        reportAddress: proposedDmarcReportAddress(config) ?? `postmaster@${sendingDomain}`,
+        // The MX reads TLS reports at their own address (src/feedback/reports/); without it, the DMARC one.
+        tlsReportAddress: config.mx.enabled
+          ? reportAddress('tls', sendingDomain)
+          : (proposedDmarcReportAddress(config) ?? `postmaster@${sendingDomain}`),
         resolver,
       });
     },

@@ -154,19 +154,19 @@ describe('own SMTP server with an XOAUTH2 login (Google)', () => {
   it('a second tenant cannot log in with the first tenant’s link', async () => {
     const made = await accepted('POST', '/tenants', { name: 'Tweede BV' });
     const other = (made.body.tenant as { id: string }).id;
-    expect((await api(gw, 'PUT', sender(other), { smtp: smtp() })).status).toBe(200);
+    expect((await accepted('PUT', sender(other), { smtp: smtp() })).status).toBe(200);
     const before = logins.length;
-    const result = await api(gw, 'POST', `${sender(other)}/test-send`, { to: 'check@acme.test' });
+    const result = await accepted('POST', `${sender(other)}/test-send`, { to: 'check@acme.test' });
     expect(result.body).toMatchObject({ ok: false, outcome: 'not-linked', summary: /no Google account is linked/ });
     expect(logins.length).toBe(before);
-    expect((await api(gw, 'PUT', sender(other), { mode: 'own-smtp' })).status).toBe(409);
+    expect((await accepted('PUT', sender(other), { mode: 'own-smtp' })).status).toBe(409);
     // Its own link is asked for Gmail mode's scopes only, unless it asks for SMTP access.
     const consent = await accepted('POST', `/tenants/${other}/gmail/link`, {});
     const scope = new URL(String(consent.body.consentUrl)).searchParams.get('scope') ?? '';
     expect(scope.split(' ')).not.toContain('https://mail.google.com/');
-    const microsoft = await api(gw, 'PUT', sender(other), { smtp: smtp({ oauthProvider: 'microsoft' }) });
+    const microsoft = await accepted('PUT', sender(other), { smtp: smtp({ oauthProvider: 'microsoft' }) });
     expect(microsoft.status).toBe(200);
-    const ms = await api(gw, 'POST', `${sender(other)}/test-send`, { to: 'check@acme.test' });
+    const ms = await accepted('POST', `${sender(other)}/test-send`, { to: 'check@acme.test' });
     expect(ms.body).toMatchObject({ ok: false, outcome: 'not-linked', summary: /cannot be linked on this server/ });
   });
 
