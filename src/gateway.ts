@@ -132,6 +132,7 @@ export async function startGateway(
     { messages: queue, notify: () => delivery.notify() },
     metrics,
   );
+  if (microsoft.smtpTokens) accessTokens.register('microsoft', microsoft.smtpTokens);
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
   const platformTransports = buildTransports(config, logger, {

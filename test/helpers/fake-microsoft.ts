@@ -81,6 +81,8 @@ export interface FakeMicrosoft {
   stallSends(): void;
   unstall(): void;
   count(kind: MsCall): number;
+  /** The mailbox address an access token for Exchange Online's SMTP.Send was issued to (an SMTP server's check). */
+  smtpAccessOwner(token: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -102,7 +104,12 @@ interface Issued {
   readonly mailbox: FakeMailbox;
   readonly challenge: string;
   readonly redirectUri: string;
+  /** What the user consented to: a refresh may ask for any of it, one resource per request. */
+  readonly consented: string;
 }
+
+const SMTP_SEND = 'https://outlook.office.com/SMTP.Send';
+const resourceOf = (scope: string) => (scope.startsWith('https://') ? new URL(scope).host : 'openid');
 
 export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   const requests: FakeMsRequest[] = [];
@@ -112,6 +119,8 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   const codes = new Map<string, Issued>();
   const refreshTokens = new Map<string, FakeMailbox>();
   const accessTokens = new Map<string, FakeMailbox>();
+  const consentOf = new Map<string, string>();
+  const smtpAccess = new Map<string, FakeMailbox>();
   const dead = new Set<string>();
   const failures = new Map<MsCall, MsFailure[]>();
   const counts = new Map<MsCall, number>();
@@ -120,11 +129,13 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   let consenting: { mailbox: FakeMailbox; origin?: string } | undefined;
   let serial = 0;
 
-  const tokens = (mailbox: FakeMailbox) => {
+  const tokens = (mailbox: FakeMailbox, consented: string, scope: string) => {
     const access = `eyJ0eXAi.fake-access-${++serial}`;
     const refresh = `0.AAAA-fake-refresh-${++serial}`;
-    accessTokens.set(access, mailbox);
+    if (scope.split(' ').includes(SMTP_SEND)) smtpAccess.set(access, mailbox);
+    else accessTokens.set(access, mailbox);
     refreshTokens.set(refresh, mailbox);
+    consentOf.set(refresh, consented);
     issuedRefresh.push(refresh);
     return { token_type: 'Bearer', expires_in: 3599, access_token: access, refresh_token: refresh };
   };
@@ -132,6 +143,17 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   function token(form: URLSearchParams, res: ServerResponse): void {
     if (form.get('client_id') !== CLIENT_ID || form.get('client_secret') !== CLIENT_SECRET)
       return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret.' });
+    const scope = form.get('scope') ?? '';
+    const resources = new Set(
+      scope
+        .split(' ')
+        .filter((x) => x.startsWith('https://'))
+        .map(resourceOf),
+    );
+    if (resources.size > 1) {
+      complaints.push('token request for more than one resource');
+      return json(res, 400, { error: 'invalid_scope', error_description: 'AADSTS28000: more than one resource.' });
+    }
     if (form.get('grant_type') === 'authorization_code') {
       const issued = codes.get(form.get('code') ?? '');
       codes.delete(form.get('code') ?? '');
@@ -145,13 +167,19 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
         complaints.push('code_verifier does not match the challenge');
         return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS501481: verifier mismatch.' });
       }
-      return json(res, 200, tokens(issued.mailbox));
+      return json(res, 200, tokens(issued.mailbox, issued.consented, scope));
     }
     if (form.get('grant_type') === 'refresh_token') {
       const refresh = form.get('refresh_token') ?? '';
       const mailbox = refreshTokens.get(refresh);
       if (!mailbox || dead.has(mailbox.id)) return json(res, 400, MS_INVALID_GRANT.body);
-      return json(res, 200, tokens(mailbox));
+      const consented = consentOf.get(refresh) ?? '';
+      if (scope.split(' ').some((x) => x.startsWith('https://') && !consented.split(' ').includes(x)))
+        return json(res, 400, {
+          error: 'invalid_grant',
+          error_description: 'AADSTS65001: The user or administrator has not consented to use the application.',
+        });
+      return json(res, 200, tokens(mailbox, consented, scope));
     }
     json(res, 400, { error: 'unsupported_grant_type' });
   }
@@ -197,6 +225,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
       mailbox,
       challenge: consent.get('code_challenge') ?? '',
       redirectUri: consent.get('redirect_uri') ?? '',
+      consented: consent.get('scope') ?? '',
     });
     return code;
   }
@@ -262,6 +291,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     killRefreshTokens(mailboxId) {
       dead.add(mailboxId);
       for (const [token, m] of accessTokens) if (m.id === mailboxId) accessTokens.delete(token);
+      for (const [token, m] of smtpAccess) if (m.id === mailboxId) smtpAccess.delete(token);
     },
     failNext(kind, failure, times = 1) {
       const list = failures.get(kind) ?? [];
@@ -276,6 +306,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
       for (const res of stalled.splice(0)) res.destroy();
     },
     count: (kind) => counts.get(kind) ?? 0,
+    smtpAccessOwner: (token) => smtpAccess.get(token)?.mail,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

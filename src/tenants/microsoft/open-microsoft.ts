@@ -1,3 +1,5 @@
+import type { OAuthProvider } from '../oauth/access-tokens.js';
+import { microsoftSmtpTokens } from './microsoft-smtp-token.js';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -41,6 +43,8 @@ export interface MicrosoftParts {
    * `https://outlook.office.com/SMTP.Send` for SMTP XOAUTH2); E_CONFLICT without a working link.
    */
   readonly microsoftAccessToken: (tenantId: string, scopes?: readonly string[]) => Promise<string>;
+  /** The provider for own-SMTP XOAUTH2 logins (src/tenants/oauth/); absent when no Entra app is configured. */
+  readonly smtpTokens?: OAuthProvider;
   /** Largest message a tenant in Microsoft 365 mode may submit: what fits one Graph request once base64. */
   maxSizeFor(tenantId: string): number | undefined;
   close(): Promise<void>;
@@ -138,6 +142,7 @@ export function openMicrosoft(
         }
       : {},
     microsoftAccessToken: (tenantId, scopes) => made.accessToken(tenantId, scopes),
+    ...(tokens ? { smtpTokens: microsoftSmtpTokens(store, made, clock, logger, (key) => tokens.forget(key)) } : {}),
     maxSizeFor: (tenantId) =>
       transport && modeOf(tenantId) === 'microsoft365' ? Math.floor((m.maxRequestBytes / 4) * 3) : undefined,
     tenantData: {

@@ -19,6 +19,13 @@ export interface IdentityEndpoints {
 /** Mail.Send to send; User.Read to read the mailbox and its aliases (/me); offline_access for a refresh token. */
 export const GRAPH_SCOPES = ['https://graph.microsoft.com/Mail.Send', 'https://graph.microsoft.com/User.Read'];
 export const LINK_SCOPES = ['openid', 'profile', 'email', 'offline_access', ...GRAPH_SCOPES];
+/** The own-SMTP mode's XOAUTH2 login (Exchange Online's SMTP AUTH): another resource, so a token of its own. */
+export const SMTP_SCOPE = 'https://outlook.office.com/SMTP.Send';
+/**
+ * What the tenant consents to once: Graph's scopes and SMTP.Send. Consent may span resources; a token
+ * request may not (AADSTS28000), so the code is redeemed for LINK_SCOPES and SMTP tokens come by refresh.
+ */
+export const CONSENT_SCOPES = [...LINK_SCOPES, SMTP_SCOPE];
 
 export interface TokenSet {
   readonly accessToken: string;
@@ -66,7 +73,7 @@ export function createIdentityPlatform(e: IdentityEndpoints): IdentityPlatform {
         response_type: 'code',
         redirect_uri: e.redirectUrl,
         response_mode: 'query',
-        scope: LINK_SCOPES.join(' '),
+        scope: CONSENT_SCOPES.join(' '),
         state,
         code_challenge: codeChallenge,
         code_challenge_method: 'S256',
