@@ -35,6 +35,8 @@ export interface Draft {
   /** An accountant copy we built: never tracked, rendered or copied again. */
   readonly isCopy: boolean;
   readonly tracking: boolean;
+  /** The tenant wants the pixel even in HTML too short for one (content setting trackShortMessages). */
+  readonly trackShortHtml?: boolean;
   readonly content?: RenderedContent | undefined;
   /** The message to send, hidden headers stripped, identity not yet applied. */
   readonly split: HeaderedMessage;

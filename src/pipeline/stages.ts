@@ -36,9 +36,10 @@ function hide(deps: PipelineDeps, m: HeaderedMessage): HeaderedMessage {
 /** Content rendering (subject template, text, layout); its log annotation comes back as an effect. */
 export const contentStage: Stage = async (draft, deps) => {
   const { message, pending } = draft;
+  const tenantContent = deps.content?.store.get(message.tenantId)?.settings;
   const tracking =
-    deps.tracking !== undefined &&
-    trackingWanted(deps.content?.store.get(message.tenantId)?.settings.openTracking === true, draft.mode, draft.isCopy);
+    deps.tracking !== undefined && trackingWanted(tenantContent?.openTracking === true, draft.mode, draft.isCopy);
+  const trackShortHtml = tenantContent?.trackShortMessages === true;
   const lead =
     pending.find((r) => r.role === undefined || r.role === 'client')?.address ?? message.envelope.to[0] ?? '';
   const outcome =
@@ -50,7 +51,7 @@ export const contentStage: Stage = async (draft, deps) => {
   const effects: readonly Effect[] = outcome
     ? [...draft.effects, { kind: 'annotate', queueId: message.id, note: outcome.note }]
     : draft.effects;
-  return { ...draft, tracking, content, split, effects };
+  return { ...draft, tracking, trackShortHtml, content, split, effects };
 };
 
 /** The From, Sender, Reply-To that leave; Gmail mode asks the linked account (a missing or broken link defers here). */
@@ -87,7 +88,7 @@ export const identityStage: Stage = async (draft, deps) => {
 export const trackingStage: Stage = async (draft, deps) => {
   const { raw } = draft;
   if (!draft.tracking || !deps.tracking || raw === undefined) return draft;
-  const tracked = trackedCopies(deps.tracking, raw, draft.message.id, draft.pending);
+  const tracked = trackedCopies(deps.tracking, raw, draft.message.id, draft.pending, draft.trackShortHtml === true);
   if ('copies' in tracked) return { ...draft, copies: tracked.copies };
   deps.logger.info(
     { queueId: draft.message.id, tenantId: draft.message.tenantId, htmlLength: tracked.htmlLength },

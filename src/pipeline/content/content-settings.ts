@@ -117,6 +117,11 @@ export const contentSettingsSchema = z
       .max(2000)
       .optional(),
     openTracking: z.boolean().default(false),
+    /**
+     * With open tracking: also put the pixel into HTML shorter than a pixel can hide in (spam filters
+     * call such a message image-only, up to +2.8 points). Off by default: a short invoice goes out untracked.
+     */
+    trackShortMessages: z.boolean().default(false),
     /** Subject and text of the copy for the accountant; may also use %original-subject% and %document-count%. */
     accountant: accountantTemplatesSchema.default({ subject: {}, text: {} }),
   })

@@ -70,6 +70,15 @@ export const SPAM_ADVICE: readonly CatalogEntry[] = [
       'schrijf meer tekst (minstens {minimum} tekens HTML) of laat de afbeelding weg',
   },
   {
+    code: 'tracking-short-html-tracked',
+    en:
+      'open tracking: this message has {length:n} characters of HTML, fewer than the {minimum:n} a pixel needs ' +
+      'to stay out of spam filters; as you chose, it gets the pixel anyway (SpamAssassin adds up to 2.8 points)',
+    nl:
+      'leesbevestiging: dit bericht heeft {length} tekens HTML, minder dan de {minimum} die een pixel nodig heeft ' +
+      'om buiten spamfilters te blijven; zoals gekozen krijgt het toch een pixel (SpamAssassin telt tot 2,8 punten)',
+  },
+  {
     code: 'tracking-short-html',
     en:
       'open tracking: this message has {length:n} characters of HTML, fewer than the {minimum:n} a pixel needs ' +

@@ -15,7 +15,7 @@ export interface ImageWarning {
 }
 
 export interface ShortForPixelWarning {
-  readonly rule: 'tracking-short-html';
+  readonly rule: 'tracking-short-html' | 'tracking-short-html-tracked';
   readonly message: string;
   readonly start: 0;
   readonly end: 0;
@@ -27,13 +27,16 @@ function htmlLength(html: string): number {
   return html.length - crs;
 }
 
-/** Open tracking in force, and a rendered HTML too short for the pixel: that message goes out untracked. */
-export function shortForPixelWarnings(html: string | undefined): ShortForPixelWarning[] {
+/**
+ * Open tracking in force, and a rendered HTML too short for the pixel: that message goes out untracked,
+ * or, when the tenant tracks short messages too (`trackShort`), with a pixel spam filters may score.
+ */
+export function shortForPixelWarnings(html: string | undefined, trackShort = false): ShortForPixelWarning[] {
   if (html === undefined) return [];
   const length = htmlLength(html);
   if (longEnoughForPixel(length)) return [];
-  const message = adviceEn('tracking-short-html', { length, minimum: MIN_HTML_FOR_PIXEL });
-  return [{ rule: 'tracking-short-html', message, start: 0, end: 0 }];
+  const rule = trackShort ? 'tracking-short-html-tracked' : 'tracking-short-html';
+  return [{ rule, message: adviceEn(rule, { length, minimum: MIN_HTML_FOR_PIXEL }), start: 0, end: 0 }];
 }
 
 /** The first `<img>` of HTML shorter than MIN_HTML_FOR_PIXEL characters (CRs not counted). */

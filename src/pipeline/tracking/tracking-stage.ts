@@ -42,17 +42,19 @@ export type TrackedCopies =
  * One copy of `raw` (post-sender-identity, pre-DKIM) per pending recipient, keyed by address.
  * The archive gets `raw` itself: the backup is what the client got, without a tracking request
  * of its own. No copies when the message has no HTML part a pixel can go into, or its HTML is
- * too short for a pixel (pixel-threshold.ts).
+ * too short for a pixel (pixel-threshold.ts) and the tenant did not ask for it there too (`shortHtmlToo`).
  */
 export function trackedCopies(
   deps: TrackingDeps,
   raw: Buffer,
   queueId: string,
   pending: readonly RecipientState[],
+  shortHtmlToo = false,
 ): TrackedCopies {
   const plan = planPixel(raw);
   if (plan === undefined) return { skipped: 'no-html-part' };
-  if (!longEnoughForPixel(plan.htmlLength)) return { skipped: 'short-html', htmlLength: plan.htmlLength };
+  if (!shortHtmlToo && !longEnoughForPixel(plan.htmlLength))
+    return { skipped: 'short-html', htmlLength: plan.htmlLength };
   const copies = new Map<string, Buffer>();
   for (const recipient of pending) {
     if (recipient.role === 'archive') {

@@ -304,4 +304,29 @@ describe('open tracking end to end', () => {
       await api(gw, 'PUT', path, { mode: 'forwarding' });
     },
   );
+  it('a short invoice goes out without a pixel by default, and with one when the tenant tracks short mail too', async () => {
+    const content = `/tenants/${gw.tenantId}/content`;
+    const send = async (to: string) => {
+      const info = await legacyClient(gw).sendMail({
+        envelope: { from: 'facturen@jansen.example', to: [to] },
+        raw: await readFile(FIXTURE),
+      });
+      const [got] = await arrived(sink, queueIdOf(info.response));
+      return got!.raw.toString('latin1');
+    };
+    expect((await api(gw, 'PUT', content, { enabled: true, openTracking: true })).status).toBe(200);
+    expect(await send('kort@klant.example')).not.toContain('pixel.postbode.test/t/');
+    const preview = async () =>
+      (await api(gw, 'POST', `${content}/preview`, { documentType: 'invoice', language: 'nl' })).body.warnings;
+    expect(await preview()).toContainEqual(expect.objectContaining({ rule: 'tracking-short-html' }));
+
+    const on = await api(gw, 'PUT', content, { enabled: true, openTracking: true, trackShortMessages: true });
+    expect(on.status).toBe(200);
+    expect(on.body.settings.trackShortMessages).toBe(true);
+    expect(await tokenIn(Buffer.from(await send('kort2@klant.example'), 'latin1'))).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(await preview()).toContainEqual(
+      expect.objectContaining({ rule: 'tracking-short-html-tracked', message: expect.stringMatching(/anyway/) }),
+    );
+    expect((await api(gw, 'PUT', content, { openTracking: false, trackShortMessages: false })).status).toBe(200);
+  });
 });

@@ -14,6 +14,7 @@ const WORDS = {
     save: 'Save',
     saved: 'Saved.',
     inactive: /^Not in force: with "No layout/,
+    trackShort: 'Also track short e-mails',
   },
   nl: {
     nav: 'Inhoud',
@@ -23,6 +24,7 @@ const WORDS = {
     save: 'Opslaan',
     saved: 'Opgeslagen.',
     inactive: /^Niet actief: met "Geen opmaak/,
+    trackShort: 'Ook korte e-mails volgen',
   },
 } as const;
 
@@ -55,9 +57,16 @@ describe('settings page: open tracking with layout "none"', () => {
   for (const lang of ['en', 'nl'] as const) {
     it(`${lang}: saving tracking with no layout shows "not in force"; another layout clears it`, async () => {
       const w = WORDS[lang];
-      expect((await api(gw, 'PUT', content(), { enabled: true, layout: 'default', openTracking: false })).status).toBe(
-        200,
-      );
+      expect(
+        (
+          await api(gw, 'PUT', content(), {
+            enabled: true,
+            layout: 'default',
+            openTracking: false,
+            trackShortMessages: false,
+          })
+        ).status,
+      ).toBe(200);
       const tp = await openPage(browser, { locale: lang === 'nl' ? 'nl-NL' : 'en-US' });
       const { page } = tp;
       await signIn(page, base, token);
@@ -85,6 +94,13 @@ describe('settings page: open tracking with layout "none"', () => {
       await page.getByRole('button', { name: w.save, exact: true }).click();
       await expect.poll(() => page.locator('#content-tracking-inactive').isVisible(), POLL).toBe(false);
       expect((await api(gw, 'GET', content())).body.openTrackingInForce).toBe(true);
+      // Short mail is tracked too only when asked: the choice is saved with the rest.
+      expect(await page.getByLabel(w.trackShort).isChecked()).toBe(false);
+      await page.getByLabel(w.trackShort).check();
+      await page.getByRole('button', { name: w.save, exact: true }).click();
+      await expect
+        .poll(async () => (await api(gw, 'GET', content())).body.settings.trackShortMessages, POLL)
+        .toBe(true);
       expect(tp.problems).toEqual([]);
       await tp.context.close();
     });

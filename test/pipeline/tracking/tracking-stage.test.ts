@@ -69,6 +69,8 @@ describe('tracking stage', () => {
     expect('copies' in trackedCopies(deps, exact, 'Q', [recipient('a@x')])).toBe(true);
     const oneLess = htmlMail('x'.repeat(MIN_HTML_FOR_PIXEL - '<html><body></body></html>\n'.length - 1));
     expect(trackedCopies(deps, oneLess, 'Q', [recipient('a@x')])).toMatchObject({ skipped: 'short-html' });
+    // The tenant's choice (trackShortMessages): the pixel goes in all the same.
+    expect('copies' in trackedCopies(deps, SHORT_HTML_MAIL, 'Q', [recipient('a@x')], true)).toBe(true);
   });
 
   it('nothing to track without HTML', () => {

@@ -139,7 +139,8 @@ const previewSchema = z.object({
     description:
       'Spam-lint advice on the rendered message (links compared with the domain the mail leaves from in the ' +
       "tenant's sender mode, generic greetings, images in short HTML, ...), and rule `tracking-short-html` on " +
-      'field `openTracking` when open tracking is in force but the HTML is too short for the pixel',
+      'field `openTracking` when open tracking is in force but the HTML is too short for the pixel ' +
+      '(`tracking-short-html-tracked` when trackShortMessages puts it in anyway)',
   }),
 });
 
@@ -342,7 +343,7 @@ function preview(
     input.language,
   );
   const lint = lintMessage(composed, { sendingDomain: opts.sendingDomain, clientName: input.variables['client-name'] });
-  const untracked = opts.tracking ? shortForPixelWarnings(composed.html) : [];
+  const untracked = opts.tracking ? shortForPixelWarnings(composed.html, saved.trackShortMessages) : [];
   const warnings = [
     ...lint.map((w) => ({ field: w.field, rule: w.rule, message: w.message, start: w.start, end: w.end })),
     ...at('openTracking', untracked),

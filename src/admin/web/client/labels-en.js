@@ -167,6 +167,10 @@ export const EN = {
     'Used with "Custom HTML layout"; must contain %content%. The preview shows the saved layout: save to see a change.',
   'content.tracking': 'Open tracking: see when a client read the e-mail',
   'content.trackingHint': 'A tiny image in the e-mail tells us when it is opened; the message then shows "Read".',
+  'content.trackShort': 'Also track short e-mails',
+  'content.trackShortHint':
+    'Spam filters call a short e-mail with an image "image-only" (up to +2.8 points), so by default a short ' +
+    'e-mail goes out without the tracking image and never shows "Read". Tick this if "Read" matters more to you.',
   'content.trackingOwnSmtp': 'Not available with "Own mailbox (SMTP)": mail through your own server is sent as it is.',
   'content.warnings': 'Spam advice on the saved texts',
   'content.noWarnings': 'No advice: this looks fine.',

@@ -173,6 +173,10 @@ export const NL = {
   'content.tracking': 'Leesbevestiging: zien wanneer een klant de e-mail las',
   'content.trackingHint':
     'Een klein plaatje in de e-mail laat ons weten wanneer hij geopend wordt; het bericht toont dan "Gelezen".',
+  'content.trackShort': 'Ook korte e-mails volgen',
+  'content.trackShortHint':
+    'Spamfilters noemen een korte e-mail met een plaatje "alleen beeld" (tot +2,8 punten), dus standaard gaat een ' +
+    'korte e-mail zonder leesbevestiging weg en toont nooit "Gelezen". Vink dit aan als "Gelezen" voor u zwaarder weegt.',
   'content.trackingOwnSmtp':
     'Niet beschikbaar bij "Eigen mailbox (SMTP)": e-mail via uw eigen server gaat ongewijzigd weg.',
   'content.warnings': 'Spamadvies bij de opgeslagen teksten',

@@ -58,6 +58,16 @@ export async function render(ctx) {
     })
   );
 
+  const trackShort = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'checkbox',
+      id: 'content-track-short',
+      checked: model.trackShortMessages === true,
+      disabled: ownSmtp,
+      'aria-describedby': 'content-track-short-hint',
+    })
+  );
+
   const inactive = trackingNote();
   inactive.update(saved);
 
@@ -100,6 +110,7 @@ export async function render(ctx) {
       ...model,
       enabled: enabled.checked,
       openTracking: tracking.checked,
+      trackShortMessages: trackShort.checked,
       layout: kind === 'custom' ? { custom: custom.value } : kind,
     };
     try {
@@ -160,6 +171,13 @@ export async function render(ctx) {
           t(ownSmtp ? 'content.trackingOwnSmtp' : 'content.trackingHint'),
         ),
         inactive.el,
+        h(
+          'div',
+          { class: 'choice' },
+          trackShort,
+          h('label', { for: 'content-track-short' }, t('content.trackShort')),
+        ),
+        h('p', { class: 'hint', id: 'content-track-short-hint' }, t('content.trackShortHint')),
         h('button', { type: 'submit', class: 'primary' }, t('common.save')),
         status.el,
       ),
