@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { Database, DatabaseOptions, RootDatabase } from 'lmdb';
 import type { Logger } from '../core/logger.js';
 import { closeSettled } from './lmdb-close.js';
@@ -45,27 +45,55 @@ export interface StorageOptions {
   readonly closeWithLastStore?: boolean;
 }
 
+/**
+ * The environment each path has open in this process, shared by every Storage opened on it.
+ * LMDB must not be opened twice in one process: lmdb-js shares the native environment but gives
+ * each open its own write thread, and a write begun through one while the other's batch waits
+ * for its transaction callbacks on the main thread waits for the write lock forever (the process
+ * hangs). So a second openStorage of the same data directory (the CLI's commands run in-process,
+ * tests reading what a running gateway wrote) joins the open one.
+ */
+const openEnvironments = new Map<string, SharedEnvironment>();
+
+interface SharedEnvironment {
+  readonly root: RootDatabase;
+  readonly settle: Database<true, string>;
+  users: number;
+}
+
 /** Opens `<dataDir>/db`, first copying in the per-folder environments of older versions. */
 export function openStorage(options: StorageOptions): Storage {
-  const path = join(options.dataDir, STORAGE_DIR);
-  mkdirSync(path, { recursive: true });
-  migrateLegacyEnvironments({ dataDir: options.dataDir, path, maxDbs: STORAGE_MAX_DBS, logger: options.logger });
-  const root = openLmdbEnv({ path, maxDbs: STORAGE_MAX_DBS });
-  return new LmdbStorage(options.dataDir, root, options.closeWithLastStore !== true);
+  const path = resolve(options.dataDir, STORAGE_DIR);
+  let shared = openEnvironments.get(path);
+  if (shared === undefined) {
+    mkdirSync(path, { recursive: true });
+    migrateLegacyEnvironments({ dataDir: options.dataDir, path, maxDbs: STORAGE_MAX_DBS, logger: options.logger });
+    const root = openLmdbEnv({ path, maxDbs: STORAGE_MAX_DBS });
+    shared = { root, settle: root.openDB<true, string>('storage/close', { encoding: 'msgpack' }), users: 0 };
+    openEnvironments.set(path, shared);
+  }
+  shared.users++;
+  const env = shared;
+  const release = (): Promise<void> => {
+    env.users--;
+    if (env.users > 0) return Promise.resolve();
+    openEnvironments.delete(path);
+    // A last no-op write: after a failed batch lmdb's close would wait forever for its flush.
+    return closeSettled(env.root, env.settle.remove('\u0000none'));
+  };
+  return new LmdbStorage(options.dataDir, env.root, options.closeWithLastStore !== true, release);
 }
 
 class LmdbStorage implements Storage {
   private views = 0;
   private closing: Promise<void> | undefined;
-  private readonly settle: Database<true, string>;
 
   constructor(
     readonly dataDir: string,
     private readonly root: RootDatabase,
     private openerHolds: boolean,
-  ) {
-    this.settle = root.openDB<true, string>('storage/close', { encoding: 'msgpack' });
-  }
+    private readonly release: () => Promise<void>,
+  ) {}
 
   open(owner: string): RootDatabase {
     this.views++;
@@ -84,10 +112,10 @@ class LmdbStorage implements Storage {
     return this.closeIfFree();
   }
 
+  /** This Storage's last hold gone: it leaves the shared environment, which closes with its last user. */
   private closeIfFree(): Promise<void> {
     if (this.openerHolds || this.views > 0) return Promise.resolve();
-    // A last no-op write: after a failed batch lmdb's close would wait forever for its flush.
-    this.closing ??= closeSettled(this.root, this.settle.remove('\u0000none'));
+    this.closing ??= this.release();
     return this.closing;
   }
 }

@@ -46,4 +46,28 @@ describe('the one storage environment', () => {
     await second.close();
     expect(() => db.get('a')).toThrow(/closed/);
   });
+  it('a second storage of the same folder in this process joins the open environment, until both let go', async () => {
+    // Two lmdb handles of one environment in one process can deadlock: a sync write through one
+    // waits for the write lock while the other's batch waits for its callbacks on the main thread.
+    const gateway = openStorage({ dataDir: dir, logger });
+    const command = openStorage({ dataDir: `${dir}/.`, logger, closeWithLastStore: true });
+    const ours = gateway.open('queue');
+    const theirs = command.open('tenants');
+    expect((theirs as unknown as { env: unknown }).env).toBe((ours as unknown as { env: unknown }).env);
+    const mine = ours.openDB<number, string>('n', { encoding: 'msgpack' });
+    const other = theirs.openDB<number, string>('n', { encoding: 'msgpack' });
+    const pending = ours.transaction(() => mine.putSync('a', 1));
+    theirs.transactionSync(() => other.putSync('a', 2));
+    await pending;
+    await theirs.close(); // the command is done: the gateway's environment stays open
+    await mine.put('b', 3);
+    expect([mine.get('a'), mine.get('b')]).toEqual([1, 3]);
+    await ours.close();
+    await gateway.close();
+    expect(() => mine.get('a')).toThrow(/closed/);
+    // Opened again after the last let go: a fresh environment with what was written.
+    const again = openStorage({ dataDir: dir, logger });
+    expect(again.open('tenants').openDB<number, string>('n', { encoding: 'msgpack' }).get('a')).toBe(2);
+    await again.close();
+  });
 });

@@ -99,7 +99,11 @@ describe('settings page: open tracking with layout "none"', () => {
       await page.getByLabel(w.trackShort).check();
       await page.getByRole('button', { name: w.save, exact: true }).click();
       await expect
-        .poll(async () => (await api(gw, 'GET', content())).body.settings.trackShortMessages, POLL)
+        .poll(
+          async () =>
+            ((await api(gw, 'GET', content())).body.settings as { trackShortMessages?: boolean }).trackShortMessages,
+          POLL,
+        )
         .toBe(true);
       expect(tp.problems).toEqual([]);
       await tp.context.close();
