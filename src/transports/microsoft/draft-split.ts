@@ -54,7 +54,11 @@ function without(raw: Buffer, cuts: readonly Cut[]): Buffer {
   return Buffer.concat(kept);
 }
 
-export async function splitForDraft(raw: Buffer, maxRequestBytes: number): Promise<DraftSplit> {
+export async function splitForDraft(
+  raw: Buffer,
+  maxRequestBytes: number,
+  maxAttachmentBytes = MAX_ATTACHMENT_BYTES,
+): Promise<DraftSplit> {
   // The top-level entity (start 0) is the whole message: a single-part message has nothing to take out.
   const leaves = leafEntities(raw)
     .filter((leaf) => leaf.start > 0)
@@ -67,10 +71,10 @@ export async function splitForDraft(raw: Buffer, maxRequestBytes: number): Promi
     const from = delimiterBefore(raw, leaf.start);
     const file = from === undefined ? undefined : await attachmentOf(raw, leaf);
     if (from === undefined || file === undefined) continue;
-    if (file.bytes.length > MAX_ATTACHMENT_BYTES)
+    if (file.bytes.length > maxAttachmentBytes)
       return {
         kind: 'refused',
-        reason: `attachment ${file.name} is ${file.bytes.length} bytes, Graph takes at most ${MAX_ATTACHMENT_BYTES}`,
+        reason: `attachment ${file.name} is ${file.bytes.length} bytes, Graph takes at most ${maxAttachmentBytes}`,
       };
     cuts.push({ from, to: leaf.end });
     attachments.push(file);
