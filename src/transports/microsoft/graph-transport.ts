@@ -165,7 +165,12 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
   async function deliveryOf(message: Buffer): Promise<Delivery | SmtpReply> {
     if (mimeRequestBytes(message.length) <= opts.maxRequestBytes)
       return (token, userId) => opts.graph.sendMime(token, userId, message);
-    const split = await splitForDraft(message, opts.maxRequestBytes);
+    const split = await splitForDraft(message, opts.maxRequestBytes).catch((err: unknown) => {
+      opts.logger.warn({ err }, 'microsoft365 could not take the attachments out of a large message');
+      return undefined;
+    });
+    if (split === undefined)
+      return smtpReply(451, '4.3.0', 'Microsoft 365 mode could not split the large message for an upload');
     if (split.kind === 'refused') return tooBig(split.reason);
     return (token, userId) => sendAsDraft(opts.drafts, token, userId, split, opts.logger);
   }
@@ -179,7 +184,8 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
     const deliver = await deliveryOf(message);
     if (typeof deliver !== 'function') {
       opts.quota.giveBack(route.key, count, now);
-      return { metric: 'bounced', outcome: 'bounced', reply: deliver };
+      const bounced = deliver.code >= 500;
+      return { metric: bounced ? 'bounced' : 'deferred', outcome: bounced ? 'bounced' : 'deferred', reply: deliver };
     }
     const outcome = await sendOnce(route.key, route.account, deliver);
     if (outcome !== 'sent') return failed(route, outcome, count, now);
