@@ -333,12 +333,18 @@ export const configSchema = z.strictObject({
       authorityUrl: z.url().default('https://login.microsoftonline.com/common'),
       /** Root of Microsoft Graph (`/v1.0/me`, `/v1.0/users/{id}/sendMail`). */
       graphUrl: z.url().default('https://graph.microsoft.com'),
-      /** Graph's limit on one request: the base64 MIME body counts (4 MB); bigger mail is refused. */
+      /** Graph's limit on one request: the base64 MIME body counts (4 MB); bigger mail goes as a draft + uploads. */
       maxRequestBytes: z
         .number()
         .int()
         .min(1024)
         .default(4 * 1024 * 1024),
+      /** Largest message a tenant in this mode may submit (never above smtp.maxMessageSize, which still applies). */
+      maxMessageBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(150 * 1024 * 1024),
       /** Recipients per link per UTC day unless the link sets its own (Exchange Online: 10,000). */
       defaultDailyRecipientLimit: z.number().int().min(1).default(10_000),
       /** How long a consent link (its `state`) stays valid. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFakeDrafts, type FakeAttachment, type FakeDraft } from './fake-graph-drafts.js';
 
 /**
  * A local stand-in for the Microsoft identity platform's token endpoint (authority `/common`) and
@@ -9,6 +10,8 @@ import type { AddressInfo } from 'node:net';
  * the redirect URI of the consent, the PKCE verifier of the challenge, a base64 text/plain body),
  * rotates refresh tokens like Microsoft does, records every request, and can be told to fail the
  * next calls of one kind (429 + Retry-After, 503, 403, 413, invalid_grant) or to stall sendMail.
+ * The draft path for large messages (draft from MIME, upload sessions, send, delete) is in
+ * fake-graph-drafts.ts; a sent draft is recorded in `sent` with its attachments.
  */
 export interface FakeMailbox {
   readonly id: string;
@@ -27,9 +30,33 @@ export interface FakeMsRequest {
 export interface GraphSent {
   readonly userId: string;
   readonly raw: Buffer;
+  /** Set when the message went as a draft: the draft's id and the uploaded attachments. */
+  readonly draftId?: string;
+  readonly attachments?: readonly FakeAttachment[];
 }
 
-export type MsCall = 'authorize' | 'token' | 'me' | 'sendMail';
+export type MsCall =
+  | 'authorize'
+  | 'token'
+  | 'me'
+  | 'sendMail'
+  | 'createDraft'
+  | 'uploadSession'
+  | 'uploadChunk'
+  | 'sendDraft'
+  | 'deleteDraft';
+
+const ROUTES: readonly (readonly [MsCall, string, RegExp])[] = [
+  ['token', 'POST', /^\/common\/oauth2\/v2\.0\/token$/],
+  ['authorize', 'GET', /^\/common\/oauth2\/v2\.0\/authorize$/],
+  ['me', 'GET', /^\/v1\.0\/me$/],
+  ['sendMail', 'POST', /^\/v1\.0\/users\/[^/]+\/sendMail$/],
+  ['createDraft', 'POST', /^\/v1\.0\/users\/[^/]+\/messages$/],
+  ['uploadSession', 'POST', /^\/v1\.0\/users\/[^/]+\/messages\/[^/]+\/attachments\/createUploadSession$/],
+  ['uploadChunk', 'PUT', /^\/upload\/[^/]+$/],
+  ['sendDraft', 'POST', /^\/v1\.0\/users\/[^/]+\/messages\/[^/]+\/send$/],
+  ['deleteDraft', 'DELETE', /^\/v1\.0\/users\/[^/]+\/messages\/[^/]+$/],
+];
 
 export interface MsFailure {
   readonly status: number;
@@ -79,6 +106,10 @@ export interface FakeMicrosoft {
   failNext(kind: MsCall, failure: MsFailure, times?: number): void;
   /** sendMail never answers until `unstall`. */
   stallSends(): void;
+  /** Upload chunks (PUT of an upload URL) never answer until `unstall`. */
+  stallUploads(): void;
+  /** Every draft made, by id (deleted and sent ones included). */
+  readonly drafts: ReadonlyMap<string, FakeDraft>;
   unstall(): void;
   count(kind: MsCall): number;
   /** The mailbox address an access token for Exchange Online's SMTP.Send was issued to (an SMTP server's check). */
@@ -126,8 +157,11 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   const counts = new Map<MsCall, number>();
   const stalled: ServerResponse[] = [];
   let stall = false;
+  let stallUploads = false;
   let consenting: { mailbox: FakeMailbox; origin?: string } | undefined;
   let serial = 0;
+  let draftsUrl = '';
+  const draftsApi = createFakeDrafts(() => draftsUrl, complaints, json);
 
   const tokens = (mailbox: FakeMailbox, consented: string, scope: string) => {
     const access = `eyJ0eXAi.fake-access-${++serial}`;
@@ -233,6 +267,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
+    const kind = ROUTES.find(([, method, path]) => method === req.method && path.test(url.pathname))?.[0];
     requests.push({
       method: req.method ?? '',
       path: url.pathname,
@@ -240,22 +275,16 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
     });
-    const kind: MsCall | undefined =
-      url.pathname === '/common/oauth2/v2.0/token'
-        ? 'token'
-        : url.pathname === '/common/oauth2/v2.0/authorize'
-          ? 'authorize'
-          : url.pathname === '/v1.0/me'
-            ? 'me'
-            : /^\/v1\.0\/users\/[^/]+\/sendMail$/.test(url.pathname)
-              ? 'sendMail'
-              : undefined;
     if (!kind) return json(res, 404, { error: { code: 'NotFound', message: `fake-microsoft: ${url.pathname}` } });
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
     const failure = failures.get(kind)?.shift();
     if (failure) return json(res, failure.status, failure.body ?? {}, failure.headers);
     if (kind === 'token') return token(new URLSearchParams(body.toString('utf8')), res);
     if (kind === 'authorize') return authorize(url.searchParams, res);
+    if (kind === 'uploadChunk') {
+      if (stallUploads) return void stalled.push(res);
+      return draftsApi.chunk(url.pathname.split('/')[2] ?? '', req, body, res);
+    }
     const mailbox = accessTokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (!mailbox) return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } });
     if (kind === 'me')
@@ -265,6 +294,7 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
         userPrincipalName: mailbox.mail,
         proxyAddresses: mailbox.proxyAddresses,
       });
+    if (kind !== 'sendMail') return draftCall(kind, mailbox, url.pathname, req, body, res);
     if (stall) {
       stalled.push(res);
       return;
@@ -272,11 +302,32 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     sendMail(mailbox, url.pathname, req, body, res);
   }
 
+  function draftCall(
+    kind: MsCall,
+    mailbox: FakeMailbox,
+    path: string,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+  ): void {
+    const [, , , user = '', , draftId = ''] = path.split('/').map(decodeURIComponent);
+    if (user !== mailbox.id) {
+      complaints.push(`${kind} for user ${user} with a token of ${mailbox.id}`);
+      return json(res, 403, graphError(403, 'ErrorAccessDenied', 'Not this user.').body);
+    }
+    if (kind === 'createDraft') return draftsApi.create(user, req, body, res);
+    if (kind === 'uploadSession') return draftsApi.session(user, draftId, body, res);
+    if (kind === 'deleteDraft') return draftsApi.remove(user, draftId, res);
+    const draft = draftsApi.send(user, draftId, res);
+    if (draft) sent.push({ userId: user, raw: draft.mime, draftId: draft.id, attachments: draft.attachments });
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => json(res, 500, { error: { code: 'Fake', message: String(err) } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  draftsUrl = `http://127.0.0.1:${port}`;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -301,8 +352,13 @@ export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
     stallSends() {
       stall = true;
     },
+    stallUploads() {
+      stallUploads = true;
+    },
+    drafts: draftsApi.drafts,
     unstall() {
       stall = false;
+      stallUploads = false;
       for (const res of stalled.splice(0)) res.destroy();
     },
     count: (kind) => counts.get(kind) ?? 0,

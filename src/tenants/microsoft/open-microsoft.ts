@@ -10,6 +10,7 @@ import { retryDeferredWith } from '../../queue/retry-waiting.js';
 import type { SecretBox } from '../../secrets/secret-box.js';
 import type { Storage } from '../../store/storage.js';
 import { createGraphApi } from '../../transports/microsoft/graph-api.js';
+import { createGraphDrafts } from '../../transports/microsoft/graph-drafts.js';
 import { createGraphTransport } from '../../transports/microsoft/graph-transport.js';
 import { createIdentityPlatform } from '../../transports/microsoft/identity-platform.js';
 import { createTokenSource } from '../../transports/microsoft/token-source.js';
@@ -45,7 +46,7 @@ export interface MicrosoftParts {
   readonly microsoftAccessToken: (tenantId: string, scopes?: readonly string[]) => Promise<string>;
   /** The provider for own-SMTP XOAUTH2 logins (src/tenants/oauth/); absent when no Entra app is configured. */
   readonly smtpTokens?: OAuthProvider;
-  /** Largest message a tenant in Microsoft 365 mode may submit: what fits one Graph request once base64. */
+  /** Largest message a tenant in Microsoft 365 mode may submit (`microsoft365.maxMessageBytes`). */
   maxSizeFor(tenantId: string): number | undefined;
   close(): Promise<void>;
 }
@@ -122,6 +123,7 @@ export function openMicrosoft(
     graph && tokens
       ? createGraphTransport({
           graph,
+          drafts: createGraphDrafts(m.graphUrl, timeoutMs),
           tokens,
           quota: store.quota,
           maxRequestBytes: m.maxRequestBytes,
@@ -143,8 +145,7 @@ export function openMicrosoft(
       : {},
     microsoftAccessToken: (tenantId, scopes) => made.accessToken(tenantId, scopes),
     ...(tokens ? { smtpTokens: microsoftSmtpTokens(store, made, clock, logger, (key) => tokens.forget(key)) } : {}),
-    maxSizeFor: (tenantId) =>
-      transport && modeOf(tenantId) === 'microsoft365' ? Math.floor((m.maxRequestBytes / 4) * 3) : undefined,
+    maxSizeFor: (tenantId) => (transport && modeOf(tenantId) === 'microsoft365' ? m.maxMessageBytes : undefined),
     tenantData: {
       name: 'microsoft365',
       tenantIds: () => store.tenantIds(),

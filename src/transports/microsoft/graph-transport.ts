@@ -11,17 +11,22 @@ import type {
   Transport,
 } from '../../core/types.js';
 import { fromAddress, isSendAs, withEnvelopeBcc } from '../gmail/gmail-message.js';
+import { splitForDraft } from './draft-split.js';
 import { type GraphApi, mimeRequestBytes } from './graph-api.js';
+import type { GraphDrafts } from './graph-drafts.js';
 import { GRAPH_SCOPES } from './identity-platform.js';
 import { classifyMicrosoftError, type MicrosoftFailure } from './microsoft-errors.js';
+import { sendAsDraft } from './send-as-draft.js';
 import type { TokenSource } from './token-source.js';
 
 /**
  * Delivery through Microsoft Graph sendMail (MIME form) of a linked Microsoft 365 mailbox
- * (`kind: 'microsoft365'` routes). Like the Gmail transport it knows nothing of tenants: the route
- * carries the account (refresh token opened for this attempt only) and an opaque `owner`, handed
- * back to `onLinkBroken`. The link, the From and the daily limit are the tenant's to fix: such mail
- * waits (deferred) with a reply that says why; only the message itself can bounce.
+ * (`kind: 'microsoft365'` routes); a message whose MIME form passes Graph's request limit goes as a
+ * draft with its large attachments uploaded (draft-split.ts, graph-drafts.ts). Like the Gmail
+ * transport it knows nothing of tenants: the route carries the account (refresh token opened for
+ * this attempt only) and an opaque `owner`, handed back to `onLinkBroken`. The link, the From and
+ * the daily limit are the tenant's to fix: such mail waits (deferred) with a reply that says why;
+ * only the message itself can bounce.
  */
 export interface RecipientQuota {
   /** Counts `count` recipients for `key` today; when that would pass `limit`, nothing is counted. */
@@ -36,9 +41,10 @@ export interface RecipientQuota {
 
 export interface GraphTransportOptions {
   readonly graph: GraphApi;
+  readonly drafts: GraphDrafts;
   readonly tokens: TokenSource;
   readonly quota: RecipientQuota;
-  /** Graph's limit on one request (4 MB); the base64 body counts. */
+  /** Graph's limit on one request (4 MB); the base64 body counts. Above it: the draft path. */
   readonly maxRequestBytes: number;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -68,18 +74,23 @@ export function notSendAsReply(from: string | undefined, account: string): SmtpR
   );
 }
 
-function tooBig(bytes: number, max: number): SmtpReply {
+function tooBig(reason: string): SmtpReply {
   return smtpReply(
     552,
     '5.3.4',
-    `Message too big for Microsoft 365 mode: ${bytes} bytes encoded, Graph takes at most ${max} bytes per request ` +
-      '(send large attachments as a link, or use another sender mode for them)',
+    `Message too big for Microsoft 365 mode: ${reason} (send large attachments as a link, or use another sender mode)`,
   );
 }
 
+type Delivery = (token: string, userId: string) => Promise<void>;
+
 export function createGraphTransport(opts: GraphTransportOptions): Transport {
   /** One send; a 401 drops the cached token and tries once more. Token errors never bounce the message. */
-  async function sendOnce(key: string, account: MicrosoftAccount, raw: Buffer): Promise<'sent' | MicrosoftFailure> {
+  async function sendOnce(
+    key: string,
+    account: MicrosoftAccount,
+    deliver: Delivery,
+  ): Promise<'sent' | MicrosoftFailure> {
     for (let attempt = 0; ; attempt++) {
       let token: string;
       try {
@@ -91,7 +102,7 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
           : failure;
       }
       try {
-        await opts.graph.sendMime(token, account.userId, raw);
+        await deliver(token, account.userId);
         return 'sent';
       } catch (err) {
         const failure = classifyMicrosoftError(err, opts.clock());
@@ -101,7 +112,7 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
     }
   }
 
-  /** Why this message may not go now (From, size, daily limit), checked before Graph is asked; undefined: it may. */
+  /** Why this message may not go now (From, daily limit), checked before Graph is asked; undefined: it may. */
   function refusal(
     account: MicrosoftAccount,
     key: string,
@@ -112,9 +123,6 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
     const from = fromAddress(message);
     if (from === undefined || !isSendAs(from, account.sendAs))
       return { metric: 'not-send-as', outcome: 'deferred', reply: notSendAsReply(from, account.address) };
-    const encoded = mimeRequestBytes(message.length);
-    if (encoded > opts.maxRequestBytes)
-      return { metric: 'bounced', outcome: 'bounced', reply: tooBig(encoded, opts.maxRequestBytes) };
     const limit = account.dailyRecipientLimit;
     if (count > limit) {
       const text = `More recipients (${count}) than Microsoft 365's daily limit of ${limit}`;
@@ -153,13 +161,33 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
     };
   }
 
+  /** The one MIME request when it fits; else the draft path, or a bounce saying why Graph cannot take it. */
+  async function deliveryOf(message: Buffer): Promise<Delivery | SmtpReply> {
+    if (mimeRequestBytes(message.length) <= opts.maxRequestBytes)
+      return (token, userId) => opts.graph.sendMime(token, userId, message);
+    const split = await splitForDraft(message, opts.maxRequestBytes).catch((err: unknown) => {
+      opts.logger.warn({ err }, 'microsoft365 could not take the attachments out of a large message');
+      return undefined;
+    });
+    if (split === undefined)
+      return smtpReply(451, '4.3.0', 'Microsoft 365 mode could not split the large message for an upload');
+    if (split.kind === 'refused') return tooBig(split.reason);
+    return (token, userId) => sendAsDraft(opts.drafts, token, userId, split, opts.logger);
+  }
+
   async function attempt(envelope: Envelope, raw: Buffer, route: MicrosoftRoute): Promise<Held> {
     const message = withEnvelopeBcc(raw, envelope.to);
     const count = envelope.to.length;
     const now = opts.clock();
     const held = refusal(route.account, route.key, message, count, now);
     if (held) return held;
-    const outcome = await sendOnce(route.key, route.account, message);
+    const deliver = await deliveryOf(message);
+    if (typeof deliver !== 'function') {
+      opts.quota.giveBack(route.key, count, now);
+      const bounced = deliver.code >= 500;
+      return { metric: bounced ? 'bounced' : 'deferred', outcome: bounced ? 'bounced' : 'deferred', reply: deliver };
+    }
+    const outcome = await sendOnce(route.key, route.account, deliver);
     if (outcome !== 'sent') return failed(route, outcome, count, now);
     return {
       metric: 'sent',

@@ -19,10 +19,11 @@ export class MicrosoftHttpError extends Error {
 }
 
 export interface HttpCall {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
   readonly headers?: Record<string, string>;
-  readonly body?: string;
+  /** Text, or the raw bytes of an upload chunk. */
+  readonly body?: string | Uint8Array;
   /** Names the call in errors ("token endpoint", "Graph sendMail"). */
   readonly what: string;
 }

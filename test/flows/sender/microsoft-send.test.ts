@@ -17,7 +17,7 @@ import { waitFor } from '../../helpers/wait-for.js';
 /**
  * Microsoft 365 mode, sending, through the real gateway and its Graph client pointed at the fake:
  * an invoice from the legacy package reaches Graph as the rendered MIME, byte for byte; the archive
- * as Bcc; 429 with Retry-After; 503 then delivered; 413 and over-size bounce; send-as; a revoked
+ * as Bcc; 429 with Retry-After; 503 then delivered; 413 bounce and over-size refusal; send-as; a revoked
  * grant and a removed licence (broken, deferred, delivered after relinking); the daily recipient
  * limit; a Graph that never answers. One gateway, tests in order.
  */
@@ -50,7 +50,7 @@ describe('sending in Microsoft 365 mode', () => {
     gw = await startMicrosoftGateway(
       sink.port,
       fake,
-      { maxRequestBytes: 40_000 },
+      { maxRequestBytes: 40_000, maxMessageBytes: 60_000 },
       { delivery: { sendTimeoutMs: 700 } },
     );
     expect((await linkMailbox(gw, fake, mailbox)).status).toBe(200);
@@ -142,10 +142,10 @@ describe('sending in Microsoft 365 mode', () => {
     expect(headerOf((await sentWith('Alias')).raw, 'From')[0]).toMatch(/<facturen@contoso\.test>$/);
   });
 
-  it('refuses mail over the request limit at the end of DATA, and bounces one Graph calls too big (413)', async () => {
+  it('refuses mail over the mode size limit at the end of DATA; bounces what Graph calls too big (413)', async () => {
     const calls = fake.count('sendMail');
     await expect(
-      sendLegacy(gw, { to: 'klant@example.test', subject: 'Te groot', text: 'x'.repeat(40_000) }),
+      sendLegacy(gw, { to: 'klant@example.test', subject: 'Te groot', text: 'x'.repeat(70_000) }),
     ).rejects.toMatchObject({ responseCode: 552, response: expect.stringContaining('5.3.4') });
     expect(fake.count('sendMail')).toBe(calls);
     fake.failNext('sendMail', graphError(413, 'ErrorMessageSizeExceeded', 'The message exceeds the maximum size'));
