@@ -171,12 +171,7 @@ export async function render(ctx) {
           t(ownSmtp ? 'content.trackingOwnSmtp' : 'content.trackingHint'),
         ),
         inactive.el,
-        h(
-          'div',
-          { class: 'choice' },
-          trackShort,
-          h('label', { for: 'content-track-short' }, t('content.trackShort')),
-        ),
+        h('div', { class: 'choice' }, trackShort, h('label', { for: 'content-track-short' }, t('content.trackShort'))),
         h('p', { class: 'hint', id: 'content-track-short-hint' }, t('content.trackShortHint')),
         h('button', { type: 'submit', class: 'primary' }, t('common.save')),
         status.el,
