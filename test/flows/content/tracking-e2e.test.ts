@@ -304,7 +304,7 @@ describe('open tracking end to end', () => {
       await api(gw, 'PUT', path, { mode: 'forwarding' });
     },
   );
-  it('a short invoice goes out without a pixel by default, and with one when the tenant tracks short mail too', async () => {
+  it('a short invoice goes out without a pixel by default, with one when the tenant tracks short mail', async () => {
     const content = `/tenants/${gw.tenantId}/content`;
     const send = async (to: string) => {
       const info = await legacyClient(gw).sendMail({

@@ -176,7 +176,8 @@ export const NL = {
   'content.trackShort': 'Ook korte e-mails volgen',
   'content.trackShortHint':
     'Spamfilters noemen een korte e-mail met een plaatje "alleen beeld" (tot +2,8 punten), dus standaard gaat een ' +
-    'korte e-mail zonder leesbevestiging weg en toont nooit "Gelezen". Vink dit aan als "Gelezen" voor u zwaarder weegt.',
+    'korte e-mail zonder leesbevestiging weg en toont nooit "Gelezen". ' +
+    'Vink dit aan als "Gelezen" voor u zwaarder weegt.',
   'content.trackingOwnSmtp':
     'Niet beschikbaar bij "Eigen mailbox (SMTP)": e-mail via uw eigen server gaat ongewijzigd weg.',
   'content.warnings': 'Spamadvies bij de opgeslagen teksten',
