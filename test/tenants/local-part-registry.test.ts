@@ -47,19 +47,21 @@ describe('forwarding local parts: normalisation, reserved names, the index at st
     'at start, an upgraded data dir becomes consistent: first by creation keeps a shared local part, later ones ' +
       'get a variant, logged',
     async () => {
-      const tenants = openTenantStore(storageAt(dir));
+      const made = openTenantStore(storageAt(dir));
       const base = { smtpPasswordHash: '', allowedIps: [], allowPlaintextAuth: false };
-      const first = await tenants.create({ ...base, name: 'First', smtpUsername: 'shared' });
+      const first = await made.create({ ...base, name: 'First', smtpUsername: 'shared' });
       await nextMillisecond(); // creation order is by millisecond
-      const second = await tenants.create({ ...base, name: 'Second', smtpUsername: 'second' });
+      const second = await made.create({ ...base, name: 'Second', smtpUsername: 'second' });
       await nextMillisecond(); // creation order is by millisecond
-      const third = await tenants.create({ ...base, name: 'Third', smtpUsername: 'third' });
+      const third = await made.create({ ...base, name: 'Third', smtpUsername: 'third' });
+      await made.close(); // the old version stops; the upgrade happens when the new one starts
       // Settings as an older version wrote them: no index, an explicit duplicate, a reserved name.
       const raw = open({ path: join(dir, 'sender'), maxDbs: 3 });
       const settings = raw.openDB({ name: 'sender-settings', encoding: 'json' });
       await settings.put(second.id, { ...DEFAULT_SENDER_SETTINGS, localPart: 'shared' });
       await settings.put(third.id, { ...DEFAULT_SENDER_SETTINGS, localPart: 'postmaster' });
       await raw.close();
+      const tenants = openTenantStore(storageAt(dir));
 
       const lines: string[] = [];
       const logger = pino(

@@ -26,6 +26,7 @@ describe('contentSettingsSchema', () => {
       recipientLanguages: {},
       domainLanguages: {},
       openTracking: false,
+      trackShortMessages: false,
       accountant: { subject: {}, text: {} },
     });
   });
