@@ -20,7 +20,11 @@ export const STORAGE_MAX_DBS = 128;
  * One environment means one map, one lock file and one writer: a failed commit anywhere retires
  * and reopens the whole environment (store/lmdb-env.ts), and one free-space watermark covers it.
  * Sync options are LMDB's defaults (never noSync/useWritemap), which the queue's durability
- * reasoning (queue/failure-signal.ts) relies on.
+ * reasoning (queue/failure-signal.ts) relies on. Stores write with async transactions
+ * (`childTransaction` where a throw must undo the callback's writes), not `transactionSync`: a sync
+ * write blocks the main thread on LMDB's write lock, and while a second handle's batch holds that
+ * lock waiting for its callbacks on the main thread (a handle retired after a failed commit,
+ * lmdb-env.ts) the process never moves again. Only one-off upgrades at open still write synchronously.
  */
 export interface Storage {
   /** The data directory; stores that keep an environment of their own (the body archive) live under it. */

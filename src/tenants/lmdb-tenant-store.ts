@@ -90,7 +90,7 @@ export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock
       };
       // Check and write in one write transaction: LMDB's lock spans processes, so two
       // concurrent creates of the same user name cannot both pass the check.
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         claimUsername(tenant.smtpUsername, tenant.id);
         tenants.putSync(tenant.id, tenant);
         indexIps(tenant);
@@ -98,7 +98,7 @@ export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock
       });
     },
     async update(id, patch) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const old = tenants.get(id);
         if (!old) throw new GatewayError('E_TENANT_UNKNOWN', `no tenant ${id}`);
         const next = applyPatch(old, patch, clock());
@@ -110,7 +110,7 @@ export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock
       });
     },
     async delete(id) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const old = tenants.get(id);
         if (!old) return false;
         unindex(old);

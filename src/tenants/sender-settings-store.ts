@@ -68,7 +68,7 @@ export function openSenderSettingsStore(storage: Storage, opts: SenderStoreOptio
     isReservedLocalPart: reserved,
     freeLocalPart: (base, tenantId) => freeLocalPart(dbs, base, tenantId),
     async update(tenantId, change) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const current = read(tenantId);
         const next = change(current);
         if (typeof next !== 'object' || next === null)
@@ -79,7 +79,7 @@ export function openSenderSettingsStore(storage: Storage, opts: SenderStoreOptio
       });
     },
     async remove(tenantId) {
-      root.transactionSync(() => {
+      await root.childTransaction(() => {
         moveClaim(dbs, tenantId, settings.get(tenantId)?.localPart, undefined);
         settings.removeSync(tenantId);
       });
@@ -91,7 +91,7 @@ export function openSenderSettingsStore(storage: Storage, opts: SenderStoreOptio
         return lp === undefined || index.get(lp) !== t.id;
       });
       if (unclaimed.length === 0) return [];
-      return root.transactionSync(() =>
+      return await root.childTransaction(() =>
         unclaimed.flatMap((t) => {
           const current = read(t.id);
           const next = withClaimedLocalPart(dbs, t.id, current, defaultLocalPart(t.smtpUsername));

@@ -62,10 +62,10 @@ export function openTokenStore(storage: Storage): TokenStore {
       return tokens.get(id);
     },
     async create(record) {
-      root.transactionSync(() => put(record));
+      await root.childTransaction(() => put(record));
     },
     async createFirstAdmin(record) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         if (ownerKeys(ADMIN_OWNER, 1).length > 0) return false;
         put(record);
         return true;
@@ -77,7 +77,7 @@ export function openTokenStore(storage: Storage): TokenStore {
         .filter((r): r is ApiTokenRecord => r !== undefined);
     },
     async remove(id) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const old = tokens.get(id);
         if (!old) return false;
         tokens.removeSync(id);
@@ -86,7 +86,7 @@ export function openTokenStore(storage: Storage): TokenStore {
       });
     },
     async removeForTenant(tenantId) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const keys = ownerKeys(tenantId, MAX_TOKENS_PER_TENANT * 2);
         for (const key of keys) {
           tokens.removeSync(key.slice(tenantId.length + 1));

@@ -77,7 +77,7 @@ export function openOpenStore(storage: Storage): OpenStore {
   return {
     async record(event) {
       const key = openStoreKey(event.messageId, event.recipient);
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const next = nextRecord(opens.get(key), event);
         opens.putSync(key, next);
         return next;

@@ -113,7 +113,7 @@ export function openDomainStore(storage: Storage): DomainStore {
     listFor: (tenantId) => scan(SCAN_MAX, (r) => r.tenantId === tenantId),
     all: (limit) => scan(limit, () => true),
     async insert(record) {
-      root.transactionSync(() => {
+      await root.childTransaction(() => {
         const owner = owners.get(record.domain);
         if (owner !== undefined && owner !== record.tenantId)
           throw new GatewayError('E_NOT_AVAILABLE', DOMAIN_NOT_AVAILABLE);
@@ -124,7 +124,7 @@ export function openDomainStore(storage: Storage): DomainStore {
       });
     },
     async update(domain, tenantId, change) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const current = claims.get(claimKey(domain, tenantId));
         if (current === undefined) throw new GatewayError('E_NOT_FOUND', `no domain ${domain}`);
         const next = change(current);
@@ -134,7 +134,7 @@ export function openDomainStore(storage: Storage): DomainStore {
       });
     },
     async remove(domain, tenantId) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const current = claims.get(claimKey(domain, tenantId));
         if (current === undefined) return false;
         dropClaim(dbs, current);
@@ -143,7 +143,7 @@ export function openDomainStore(storage: Storage): DomainStore {
     },
     tenantIds: () => new Set(scan(SCAN_MAX, () => true).map((r) => r.tenantId)),
     async removeAll(tenantId) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const mine = scan(SCAN_MAX, (r) => r.tenantId === tenantId);
         for (const r of mine) dropClaim(dbs, r);
         return mine.length;

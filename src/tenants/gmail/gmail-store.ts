@@ -91,7 +91,7 @@ export function openGmailStore(storage: Storage): GmailStore {
   return {
     link: (tenantId) => links.get(tenantId),
     async updateLink(tenantId, change) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         const next = change(links.get(tenantId));
         if (next === undefined) links.removeSync(tenantId);
         else links.putSync(tenantId, next);
@@ -99,7 +99,7 @@ export function openGmailStore(storage: Storage): GmailStore {
       });
     },
     async putState(state, pending, now) {
-      root.transactionSync(() => {
+      await root.childTransaction(() => {
         for (const { key, value } of states.getRange()) if (value.expiresAt <= now) states.removeSync(key);
         states.putSync(stateKey(state), pending);
       });
@@ -138,7 +138,7 @@ export function openGmailStore(storage: Storage): GmailStore {
       return ids;
     },
     async forgetCounts(tenantId) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         let removed = 0;
         // Count keys are `<tenantId>:<linkedAt>@<day>`; ';' sorts right after ':'.
         for (const key of counts.getKeys({ start: `${tenantId}:`, end: `${tenantId};` })) {

@@ -73,7 +73,7 @@ export function openMicrosoftStore(storage: Storage): MicrosoftStore {
     link: (tenantId) => links.get(tenantId),
     async updateLink(tenantId, change) {
       try {
-        return root.transactionSync(() => {
+        return await root.childTransaction(() => {
           const next = change(links.get(tenantId));
           if (next === undefined) links.removeSync(tenantId);
           else links.putSync(tenantId, next);
@@ -86,7 +86,7 @@ export function openMicrosoftStore(storage: Storage): MicrosoftStore {
     },
     async putState(state, pending, now) {
       try {
-        root.transactionSync(() => {
+        await root.childTransaction(() => {
           for (const { key, value } of states.getRange()) if (value.expiresAt <= now) states.removeSync(key);
           states.putSync(stateKey(state), pending);
         });
@@ -127,7 +127,7 @@ export function openMicrosoftStore(storage: Storage): MicrosoftStore {
       return ids;
     },
     async forgetCounts(tenantId) {
-      return root.transactionSync(() => {
+      return await root.childTransaction(() => {
         let removed = 0;
         // Count keys are `<tenantId>:<linkedAt>@<day>`; ';' sorts right after ':'.
         for (const key of counts.getKeys({ start: `${tenantId}:`, end: `${tenantId};` })) {
