@@ -23,6 +23,7 @@ import ts from 'typescript';
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   core: [],
   mime: ['core'],
+  documents: ['core', 'mime'],
   config: ['core'],
   secrets: ['core', 'config'],
   store: ['core', 'config'],
@@ -31,12 +32,13 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   queue: ['core', 'mime', 'config', 'store'],
   tenants: ['core', 'mime', 'config', 'secrets', 'store', 'mailauth', 'transports', 'queue'],
   feedback: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth'],
-  pipeline: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth', 'feedback'],
+  pipeline: ['core', 'mime', 'documents', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth', 'feedback'],
   delivery: ['core', 'mime', 'config', 'queue', 'transports'],
   receive: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'feedback', 'mailauth'],
   admin: [
     'core',
     'mime',
+    'documents',
     'config',
     'secrets',
     'store',

@@ -8,6 +8,7 @@ import type { HeaderedMessage } from '../mime/index.js';
 import type { SenderIdentity } from './sender/sender-identity.js';
 import type { ContentAnnotation } from './content/content-settings-store.js';
 import type { SenderSettings } from '../tenants/sender-settings.js';
+import type { HoldRequest } from '../core/hold.js';
 
 /**
  * The message on its way through the stages (src/pipeline/index.ts). Each stage reads what
@@ -49,6 +50,11 @@ export interface Draft {
   readonly copies?: ReadonlyMap<string, Buffer> | undefined;
   readonly deliveries?: PlannedDelivery[] | undefined;
   readonly effects: readonly Effect[];
+  /**
+   * Set by a stage that wants the tenant to review this message before it leaves; the first one
+   * set wins (a later stage keeps it). Rendering goes on, so the review shows what would leave.
+   */
+  readonly hold?: HoldRequest | undefined;
   /**
    * The settings fingerprint this rendering used (rendered-deliveries.ts), taken from what the
    * first stage read anyway; set when the rendering may be kept for a retry (render once).
