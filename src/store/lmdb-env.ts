@@ -8,10 +8,17 @@ import { isLmdbCommitFailure, isStorageFull } from './storage-errors.js';
  * Why: after a failed commit (disk full, I/O error) lmdb-js's write path in that handle is not
  * safe to use again: writing on kept the native side computing negative buffer sizes until
  * the heap was corrupt and the process aborted. So the first failed commit retires the handle:
- * a fresh handle on the same files takes its place at once (LMDB itself aborted the failed
- * transaction, so what is on disk is the last good commit), the old one is closed without
- * another write, and the process stays up. Writes already queued on the old handle fail
- * like the one that failed; the next write goes to the new handle.
+ * no new write reaches it, and once every write already queued on it has settled (failed like
+ * the one that failed, or committed), a fresh handle on the same files takes its place (LMDB
+ * itself aborted the failed transaction, so what is on disk is the last good commit) and the
+ * old one is closed without another write. The process stays up.
+ *
+ * The fresh handle must not open earlier: two handles of one environment in one process each
+ * have their own write thread but share LMDB's write lock, and the old thread holds that lock
+ * while it waits for the main thread to run its transaction callbacks. A write begun on the
+ * fresh handle in that window blocked the main thread in `mdb_txn_begin` for good (seen with
+ * gdb). So while the old handle drains, reads still go to it, async writes wait and then go to
+ * the fresh handle, and synchronous writes fail at once with E_STORAGE_FULL (they cannot wait).
  *
  * The stores keep the objects they were given: the root and every `openDB` result are
  * stand-ins that always forward to the current handle, so a store changes one line (`open`
@@ -43,6 +50,14 @@ const WRITES: ReadonlySet<PropertyKey> = new Set([
   'clearAsync',
   'clearSync',
 ]);
+/** Writes that return their outcome at once: they cannot wait for a swap of handles. */
+const SYNC_WRITES: ReadonlySet<PropertyKey> = new Set([
+  'putSync',
+  'removeSync',
+  'transactionSync',
+  'dropSync',
+  'clearSync',
+]);
 /**
  * How long a retired handle may take to close. lmdb's close() first waits for the flush of the
  * last batch, which a failed batch never gives (see queue/failure-signal.ts); by then its write
@@ -62,6 +77,11 @@ class LmdbEnv {
   private readonly retiring: Array<Promise<unknown>> = [];
   private closed = false;
   private guarding = false;
+  /** Writes forwarded to the current handle that have not settled yet. */
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  /** Set while a failed handle drains: async writes wait for it, then go to the fresh handle. */
+  private swap: Promise<boolean> | undefined;
 
   constructor(private readonly options: RootDatabaseOptionsWithPath) {
     this.root = open(options);
@@ -102,24 +122,49 @@ class LmdbEnv {
   }
 
   private forward(current: () => object, prop: PropertyKey): (...args: unknown[]) => unknown {
-    const writes = WRITES.has(prop);
-    return (...args: unknown[]) => {
-      if (writes && this.failedGeneration === this.generation) this.reopen(); // a reopen that failed before: try again
-      const target = current() as Handle;
-      const generation = this.generation;
-      let result: unknown;
-      try {
-        result = (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
-      } catch (err) {
-        this.onError(err, generation);
-        throw err;
-      }
-      if (writes && isThenable(result)) {
-        result.then(undefined, (err: unknown) => this.onError(err, generation));
-        this.guardBatch();
-      }
-      return result;
-    };
+    if (WRITES.has(prop)) return (...args: unknown[]) => this.write(current, prop, args);
+    return (...args: unknown[]) => this.call(current, prop, args);
+  }
+
+  private call(current: () => object, prop: PropertyKey, args: unknown[]): unknown {
+    const target = current() as Handle;
+    const generation = this.generation;
+    try {
+      return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+    } catch (err) {
+      this.onError(err, generation);
+      throw err;
+    }
+  }
+
+  /** A write on the current handle, counted until it settles so a swap knows when the handle is idle. */
+  private write(current: () => object, prop: PropertyKey, args: unknown[]): unknown {
+    if (this.failedGeneration === this.generation && this.swap === undefined) this.retireFailed(); // a reopen failed before
+    const swap = this.swap;
+    if (swap !== undefined) {
+      if (SYNC_WRITES.has(prop)) throw recovering();
+      return swap.then((reopened) => (reopened ? this.write(current, prop, args) : Promise.reject(recovering())));
+    }
+    const generation = this.generation;
+    const result = this.call(current, prop, args);
+    if (isThenable(result)) {
+      this.inFlight++;
+      result.then(
+        () => this.settled(generation),
+        (err: unknown) => {
+          this.settled(generation);
+          this.onError(err, generation);
+        },
+      );
+      this.guardBatch();
+    }
+    return result;
+  }
+
+  private settled(generation: number): void {
+    if (generation !== this.generation) return;
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
   }
 
   /**
@@ -146,11 +191,31 @@ class LmdbEnv {
     if (cause instanceof Promise) cause.catch(() => undefined);
     if (generation !== this.generation || this.closed) return; // the old handle's queued writes failing after it
     this.failedGeneration = generation;
-    this.reopen();
+    if (!this.swap) this.retireFailed();
   }
 
-  /** Opens a fresh handle, re-opens every named database on it, and retires the failed one. */
-  private reopen(): void {
+  /** No new write reaches the failed handle; once its queued writes settled, a fresh handle replaces it. */
+  private retireFailed(): void {
+    this.swap = this.idle()
+      .then(() => this.reopen())
+      .finally(() => {
+        this.swap = undefined;
+      });
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = () => {
+        this.drained = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /** Opens a fresh handle, re-opens every named database on it, and retires the failed one; false if it could not. */
+  private reopen(): boolean {
+    if (this.closed) return false;
     const old = this.root;
     let fresh: RootDatabase;
     try {
@@ -161,21 +226,29 @@ class LmdbEnv {
         `LMDB environment ${this.options.path} could not be reopened after a failed commit: ${String(err)}`,
         { code: 'POSTBODE_LMDB_REOPEN_FAILED' },
       );
-      return;
+      return false;
     }
     this.root = fresh;
     this.generation++;
+    this.inFlight = 0;
     this.retiring.push(retire(old));
     process.emitWarning(`LMDB environment ${this.options.path} reopened after a failed commit (disk full?)`, {
       code: 'POSTBODE_LMDB_REOPENED',
     });
+    return true;
   }
 
   private async close(): Promise<void> {
     this.closed = true;
+    await this.swap;
     await Promise.all(this.retiring);
     await this.root.close();
   }
+}
+
+/** What a synchronous write meets while a failed handle drains: the disk was full a moment ago. */
+function recovering(): GatewayError {
+  return new GatewayError('E_STORAGE_FULL', 'storage is recovering from a failed write (disk full?); try again');
 }
 
 /**

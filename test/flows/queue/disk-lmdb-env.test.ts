@@ -52,9 +52,13 @@ describe('openLmdbEnv on a full disk', () => {
     expect(stored.length).toBeGreaterThan(3);
     expect(failure).toBeInstanceOf(Error);
 
-    // A new native handle took over; the failed one is closed (its address zeroed), not written to.
-    const now = (root as unknown as { env: NativeEnv }).env;
-    expect(now).not.toBe(first);
+    // Once the failed handle's queued writes settled, a new native handle took over; the failed one is
+    // closed (its address zeroed), not written to.
+    await waitFor(
+      () => ((root as unknown as { env: NativeEnv }).env !== first ? true : undefined),
+      5_000,
+      'a fresh handle in place of the failed one',
+    );
     await waitFor(() => (first.address === 0 ? true : undefined), 5_000, 'the failed handle closed');
     stored.forEach((key, n) => expect(blobs.get(key)?.equals(Buffer.alloc(200 * 1024, n))).toBe(true));
 

@@ -173,12 +173,7 @@ const cases = [
   },
 ];
 
-// Skipped, not passing: about one run in four the process deadlocks after the failed commit (main thread in
-// mdb_txn_begin on the fresh handle, the retired handle's write thread holding LMDB's lock in
-// WaitForCallbacks — gdb, also at the start of this work), and a blocked main thread hangs the whole test
-// run. The reopen in store/lmdb-env.ts must not let two handles write at once; until it does, this stays
-// the first open bug (see the closing note). The other disk-full tests still run.
-describe.skip('a gateway whose disk fills up completely', () => {
+describe('a gateway whose disk fills up completely', () => {
   for (const { env, dir, envDir, minFree, before, action, inFlightAtFill } of cases)
     it(`retires the failed ${env} handle, restarts on the full disk with 452, and delivers every acked message ` +
       '(twice only if sent while full)', async (ctx) => {
