@@ -213,7 +213,7 @@ class LmdbEnv {
     });
   }
 
-  /** Opens a fresh handle, re-opens every named database on it, and retires the failed one; false if it could not. */
+  /** Opens a fresh handle, re-opens every named database on it, retires the failed one; false if it could not. */
   private reopen(): boolean {
     if (this.closed) return false;
     const old = this.root;
