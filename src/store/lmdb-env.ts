@@ -139,7 +139,8 @@ class LmdbEnv {
 
   /** A write on the current handle, counted until it settles so a swap knows when the handle is idle. */
   private write(current: () => object, prop: PropertyKey, args: unknown[]): unknown {
-    if (this.failedGeneration === this.generation && this.swap === undefined) this.retireFailed(); // a reopen failed before
+    // A reopen that failed before: try again.
+    if (this.failedGeneration === this.generation && this.swap === undefined) this.retireFailed();
     const swap = this.swap;
     if (swap !== undefined) {
       if (SYNC_WRITES.has(prop)) throw recovering();
