@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
+import { lmdbKeyFingerprint, requireKeyFingerprint } from './store/key-fingerprint.js';
 import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
@@ -91,6 +92,16 @@ export async function startGateway(
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
   // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
+  // A key other than the one this store's secrets were sealed with stops the start, saying so.
+  await requireKeyFingerprint(lmdbKeyFingerprint(storage), secrets.keyFingerprint(), config.dataDir).catch(
+    async (err: unknown) => {
+      disk.stop();
+      await queue.close();
+      await tenants.close();
+      await storage.close();
+      throw err;
+    },
+  );
   const senderSettings = openSenderSettingsStore(storage, {
     bounceLocalPart: config.platform.bounceLocalPart,
   });

@@ -77,6 +77,8 @@ class LmdbEnv {
   private readonly retiring: Array<Promise<unknown>> = [];
   private closed = false;
   private guarding = false;
+  /** Handles written to in this event turn, whose batch promise is handled at its end. */
+  private readonly unguarded = new Set<RootDatabase>();
   /** Writes forwarded to the current handle that have not settled yet. */
   private inFlight = 0;
   private drained: (() => void) | undefined;
@@ -147,6 +149,7 @@ class LmdbEnv {
       return swap.then((reopened) => (reopened ? this.write(current, prop, args) : Promise.reject(recovering())));
     }
     const generation = this.generation;
+    const root = this.root;
     const result = this.call(current, prop, args);
     if (isThenable(result)) {
       this.inFlight++;
@@ -157,7 +160,7 @@ class LmdbEnv {
           this.onError(err, generation);
         },
       );
-      this.guardBatch();
+      this.guardBatch(root);
     }
     return result;
   }
@@ -171,17 +174,21 @@ class LmdbEnv {
   /**
    * lmdb-js starts each event-turn batch with an internal write whose promise it drops; when the
    * batch fails that rejection would be unhandled (and kill the process). Once lmdb's own
-   * setImmediate has started the batch, `committed` is that promise: handle it, once per turn.
+   * setImmediate has started the batch, `committed` is that promise: handle it, once per turn and
+   * handle (a turn that swapped handles wrote to both).
    */
-  private guardBatch(): void {
+  private guardBatch(root: RootDatabase): void {
+    this.unguarded.add(root);
     if (this.guarding) return;
     this.guarding = true;
     setImmediate(() => {
       this.guarding = false;
-      this.root.committed.then(
-        () => undefined,
-        () => undefined,
-      );
+      for (const written of this.unguarded)
+        written.committed.then(
+          () => undefined,
+          () => undefined,
+        );
+      this.unguarded.clear();
     });
   }
 

@@ -39,7 +39,7 @@ describe('PostgreSQL migrations', () => {
     const pool = poolAt(await cluster.freshDatabase());
     const all = await loadMigrations();
     expect(await migrate(pool, all)).toEqual(all.map((m) => m.name));
-    expect(await tables(pool)).toEqual(['blobs', 'log_entries', 'schema_migrations', 'tenant_documents']);
+    expect(await tables(pool)).toEqual(['blobs', 'log_entries', 'meta', 'schema_migrations', 'tenant_documents']);
     expect(await schemaVersions(pool)).toEqual(all.map((m) => m.version));
     expect(await migrate(pool, all)).toEqual([]);
     const storage = await pool.query<{ attstorage: string }>(
@@ -58,6 +58,16 @@ describe('PostgreSQL migrations', () => {
       "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'log_entries' ORDER BY indexname",
     );
     expect(indexes.rows.map((r) => r.name)).toEqual(['log_entries_by_at', 'log_entries_by_scope', 'log_entries_pkey']);
+    expect((await pool.query('SELECT count(*)::int AS n FROM log_entries')).rows[0]).toEqual({ n: 1 });
+  });
+
+  it('migrates a database at 002 to the latest, keeping its rows', async () => {
+    const pool = poolAt(await cluster.freshDatabase());
+    const all = await loadMigrations();
+    await migrate(pool, all.slice(0, 2));
+    await pool.query("INSERT INTO log_entries VALUES ('audit', '01', 't1', 1, '{}')");
+    expect(await migrate(pool, all)).toEqual(all.slice(2).map((m) => m.name));
+    expect(await tables(pool)).toContain('meta');
     expect((await pool.query('SELECT count(*)::int AS n FROM log_entries')).rows[0]).toEqual({ n: 1 });
   });
 
