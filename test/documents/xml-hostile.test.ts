@@ -58,6 +58,17 @@ describe('hostile XML', () => {
     expect(read(deep(65)).reading.problems).toEqual(['elements nested deeper than 64']);
   });
 
+  it('refuses millions of elements or attributes before the parser builds them', () => {
+    const ns = 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2';
+    const wide = read(`<Invoice xmlns="${ns}">${'<a/>'.repeat(2_400_000)}</Invoice>`);
+    expect(wide.reading).toMatchObject({ format: 'unknown', problems: ['more than 100000 elements and attributes'] });
+    expect(wide.ms).toBeLessThan(2000);
+    const attributes = Array.from({ length: 100_001 }, (_, i) => ` a${i}="1"`).join('');
+    expect(read(`<Invoice xmlns="${ns}"><x${attributes}/></Invoice>`).reading.problems).toEqual([
+      'more than 100000 elements and attributes',
+    ]);
+  });
+
   it('says a truncated file is truncated, and a mismatched tag is one', () => {
     const half = ubl.subarray(0, Math.floor(ubl.length / 2));
     expect(read(half).reading).toMatchObject({ format: 'unknown' });

@@ -2,11 +2,15 @@
  * A structural pass over the decoded text before the parser sees it, so that hostile XML costs
  * one linear scan and nothing more: a DOCTYPE (the door to entity expansion and external
  * entities) is refused outright, nesting is capped (50 MB of `<a><a><a>…` never reaches a
- * recursive step), and tags must match (the parser itself accepts `<a><b></a>` and truncated
+ * recursive step), the number of elements and attributes is capped (the parser spends a few
+ * microseconds and some hundred bytes on each: 10 MB of `<a/>` would cost seconds and half a
+ * gigabyte), and tags must match (the parser itself accepts `<a><b></a>` and truncated
  * files). It also reads the root element's name and namespace, which decide the format.
  */
 
 export const MAX_XML_DEPTH = 64;
+/** A 4 000-line UBL invoice has about 90 000; more costs the parser about a second. */
+export const MAX_XML_NODES = 100_000;
 
 export interface XmlRoot {
   /** Local name, without prefix: "Invoice", "CrossIndustryInvoice". */
@@ -44,6 +48,14 @@ function after(text: string, end: string, from: number): number | string {
 interface Walk {
   readonly stack: string[];
   root?: XmlRoot;
+  /** Elements and attributes so far. */
+  nodes: number;
+}
+
+function attributeCount(attributes: string): number {
+  let n = 0;
+  for (let at = attributes.indexOf('='); at >= 0; at = attributes.indexOf('=', at + 1)) n++;
+  return n;
 }
 
 function closeTag(text: string, lt: number, walk: Walk): number | string {
@@ -66,6 +78,8 @@ function openTag(text: string, lt: number, walk: Walk, maxDepth: number): number
   }
   if (selfClosing !== '/') walk.stack.push(name);
   if (walk.stack.length > maxDepth) return `elements nested deeper than ${maxDepth}`;
+  walk.nodes += 1 + (attributes === '' ? 0 : attributeCount(attributes));
+  if (walk.nodes > MAX_XML_NODES) return `more than ${MAX_XML_NODES} elements and attributes`;
   return OPEN_TAG.lastIndex;
 }
 
@@ -78,7 +92,7 @@ function step(text: string, lt: number, walk: Walk, maxDepth: number): number | 
 }
 
 export function scanXml(text: string, maxDepth = MAX_XML_DEPTH): Scanned {
-  const walk: Walk = { stack: [] };
+  const walk: Walk = { stack: [], nodes: 0 };
   let i = 0;
   for (let lt = text.indexOf('<'); lt >= 0; lt = text.indexOf('<', i)) {
     if (walk.stack.length === 0 && text.slice(i, lt).trim() !== '') return { problem: 'text outside the root element' };
