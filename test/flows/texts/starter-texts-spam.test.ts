@@ -44,7 +44,11 @@ const cases = STARTER_TEXTS.flatMap((text) =>
 
 describe('starter texts', () => {
   it('exist for every document type in nl, fr, en and de, and are the defaults of an empty library', () => {
-    for (const type of DOCUMENT_TYPES) expect(STARTER_TEXTS.some((t) => t.documentType === type), type).toBe(true);
+    for (const type of DOCUMENT_TYPES)
+      expect(
+        STARTER_TEXTS.some((t) => t.documentType === type),
+        type,
+      ).toBe(true);
     for (const text of STARTER_TEXTS) expect(Object.keys(text.variants).sort()).toEqual([...LANGUAGES].sort());
     expect(Object.keys(settings.defaultTexts).sort()).toEqual([...DOCUMENT_TYPES].sort());
     for (const c of cases) expect(c.composed.text, c.name).not.toMatch(/%[a-z-]+%/);
