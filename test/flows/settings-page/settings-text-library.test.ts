@@ -48,7 +48,11 @@ describe('settings page: text library', () => {
 
     await page.getByLabel('Text for Invoices').selectOption('eigen-factuur');
     await expect
-      .poll(async () => ((await api(gw, 'GET', `/tenants/${gw.tenantId}/texts`)).body.defaults as never)['invoice'])
+      .poll(
+        async () =>
+          ((await api(gw, 'GET', `/tenants/${gw.tenantId}/texts`)).body.defaults as { invoice?: string }).invoice,
+        POLL,
+      )
       .toBe('eigen-factuur');
     await expect.poll(() => page.getByLabel('Text for Invoices').inputValue(), POLL).toBe('eigen-factuur');
 
