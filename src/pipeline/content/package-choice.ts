@@ -19,6 +19,7 @@ export const PACKAGE_HEADER_NAMES: readonly string[] = Object.values(PACKAGE_HEA
 const MARKER = /\[text:[ \t]*([^\]\r\n]{1,64}?)[ \t]*\]/i;
 const MARKER_LINE = /^[ \t]*\[text:[^\]\r\n]{1,64}\][ \t]*(?:\r?\n|$)/gim;
 const MARKER_ANYWHERE = /\[text:[^\]\r\n]{1,64}\][ \t]*/gi;
+const MARKER_START = /\[text:/i;
 /** The body's marker counts in its first lines only: further down it is the package's own text. */
 export const MARKER_BODY_LINES = 5;
 const LANGUAGE = /^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$/;
@@ -46,7 +47,7 @@ export function markerIn(value: string): string | undefined {
 
 /** The value without markers; a line holding only a marker goes with its line end. */
 export function withoutMarkers(value: string): string {
-  if (!value.toLowerCase().includes('[text:')) return value;
+  if (!MARKER_START.test(value)) return value;
   return value.replace(MARKER_LINE, '').replace(MARKER_ANYWHERE, '');
 }
 

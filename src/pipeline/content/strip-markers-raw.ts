@@ -15,8 +15,16 @@ const LITERAL_ENCODINGS = new Set(['', '7bit', '8bit', 'quoted-printable']);
 
 export function withoutRawMarkers(message: HeaderedMessage): HeaderedMessage {
   const subjected = withoutSubjectMarker(message);
-  const head = subjected.rest.toString('latin1', 0, Math.min(subjected.rest.length, LOOK_BYTES));
-  return MARKER_START.test(head) ? withoutBodyMarkers(subjected) : subjected;
+  return markerWithin(subjected.rest, LOOK_BYTES) ? withoutBodyMarkers(subjected) : subjected;
+}
+
+/** `[text:` in any case within the first `limit` bytes; `[` is rare in mail text, so few places are compared. */
+function markerWithin(body: Buffer, limit: number): boolean {
+  const head = body.subarray(0, limit + 5);
+  for (let at = head.indexOf(0x5b); at !== -1 && at < limit; at = head.indexOf(0x5b, at + 1)) {
+    if (head.toString('latin1', at + 1, at + 6).toLowerCase() === 'text:') return true;
+  }
+  return false;
 }
 
 function withoutSubjectMarker(message: HeaderedMessage): HeaderedMessage {
