@@ -141,6 +141,29 @@ describe('choosing a text per message over SMTP', () => {
     expect(((await noteOf(sent.id)).notes as string[]).join()).toContain('no text named "geheim"');
   });
 
+  it("the accountant's copy carries neither the marker nor the headers", async () => {
+    const sender = { accountantAddress: 'boekhouder@acct.example', accountantMode: 'automatic' };
+    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, sender)).status).toBe(200);
+    const info = await legacyClient(gw).sendMail({
+      from: 'facturen@jansen.example',
+      to: 'piet@klant.example',
+      subject: '[text:herinnering-2] Factuur 2024-0108',
+      text: LEGACY_BODY,
+      headers: { 'X-Postbode-Text': 'herinnering-2' },
+      attachments: [{ filename: 'factuur-2024-0108.pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }],
+    });
+    await arrived(sink, queueIdOf(info.response));
+    const copy = await waitFor(
+      () => sink.messages.find((m) => m.envelope.to.includes('boekhouder@acct.example') && m.raw.includes('2024-0108')),
+      8_000,
+      "the accountant's copy",
+    );
+    const mail = await simpleParser(copy.raw);
+    expect(mail.subject).toContain('Factuur 2024-0108');
+    expectNothingLeft({ id: '', raw: copy.raw, mail });
+    await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { accountantMode: 'off' });
+  });
+
   it('content off: only the marker and the headers go, the body is otherwise as sent', async () => {
     const sent = await send(
       {
