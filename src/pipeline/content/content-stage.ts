@@ -88,8 +88,11 @@ export async function applyContent(
         { queueId: message.id, tenantId: message.tenantId, skippedRules: found.skippedRules },
         'detection rules skipped: their stored pattern does not compile on the linear-time engine',
       );
-    // The package's X-Postbode-Document-Type overrides what detection found; its variables stay.
-    const detection = choice.documentType !== undefined ? { ...found, documentType: choice.documentType } : found;
+    // The package's X-Postbode-Document-Type, else the type of the text it chose, overrides what detection found
+    // (a reminder text sent under an invoice's subject is a reminder); the variables detection found stay.
+    const chosenType = choice.textName !== undefined ? settings.textTypes[choice.textName] : undefined;
+    const type = choice.documentType ?? chosenType;
+    const detection = type !== undefined ? { ...found, documentType: type } : found;
     const language = choice.language ?? chooseLanguage(detection, opts.recipient, settings).language;
     const rendered = await render(parsed, settings, detection, language, choice.textName);
     return {

@@ -93,7 +93,8 @@ describe('choosing a text per message over SMTP', () => {
     expect(sent.mail.text).toContain('TWEEDE-HERINNERING voor factuur 2024-0101');
     expect(sent.mail.subject).toBe('Factuur 2024-0101');
     expectNothingLeft(sent);
-    expect(await noteOf(sent.id)).toMatchObject({ text: 'herinnering-2', bodyFrom: 'text' });
+    // the chosen text is a reminder's: so is the message, though its subject says "Factuur"
+    expect(await noteOf(sent.id)).toMatchObject({ text: 'herinnering-2', bodyFrom: 'text', documentType: 'reminder' });
   });
 
   it('a marker in the first lines of the body picks the text (name matched regardless of case)', async () => {
@@ -147,9 +148,9 @@ describe('choosing a text per message over SMTP', () => {
     const info = await legacyClient(gw).sendMail({
       from: 'facturen@jansen.example',
       to: 'piet@klant.example',
-      subject: '[text:herinnering-2] Factuur 2024-0108',
+      subject: '[text:invoice] Factuur 2024-0108',
       text: LEGACY_BODY,
-      headers: { 'X-Postbode-Text': 'herinnering-2' },
+      headers: { 'X-Postbode-Text': 'invoice', 'X-Postbode-Language': 'nl' },
       attachments: [{ filename: 'factuur-2024-0108.pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }],
     });
     await arrived(sink, queueIdOf(info.response));
