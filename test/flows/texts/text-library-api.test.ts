@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
-import { api, startSenderGateway } from '../../helpers/sender-harness.js';
+import { ADMIN, api, startSenderGateway } from '../../helpers/sender-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 
 /** The text library over the real Config API: add, edit, remove, set default, starter texts, scoping, OpenAPI. */
@@ -82,6 +82,11 @@ describe('text library API', () => {
     const refused = await api(gw, 'DELETE', `${base}/texts/herinnering-2`);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('default for reminder');
+    const dutch = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1${base}/texts/herinnering-2`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}`, 'accept-language': 'nl' },
+    });
+    expect(await dutch.json()).toMatchObject({ messageCode: 'text_is_default' });
     const unknown = await api(gw, 'PUT', `${base}/text-defaults/reminder`, { name: 'bestaat-niet' });
     expect(unknown.status).toBe(400);
     expect(Object.keys(unknown.body.fields as object)).toEqual(['body.name']);
