@@ -125,7 +125,11 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   { code: 'builtin_variable', en: '%{name}% is a built-in variable', nl: '%{name}% is een ingebouwde variabele' },
   { code: 'unknown_text', en: 'no text named {name}', nl: 'er is geen tekst met de naam {name}' },
-  { code: 'text_needs_language', en: 'give the text in at least one language', nl: 'geef de tekst in minstens één taal' },
+  {
+    code: 'text_needs_language',
+    en: 'give the text in at least one language',
+    nl: 'geef de tekst in minstens één taal',
+  },
   { code: 'too_many_texts', en: 'at most {max:n} texts', nl: 'hoogstens {max} teksten' },
   {
     code: 'text_is_default',
