@@ -34,6 +34,7 @@ describe('settings page: text library', () => {
 
   it('adds the starter texts, one of its own, chooses it for invoices, and the next invoice uses it', async () => {
     const { page } = tp;
+    await library().getByText('Your library is empty.').waitFor();
     await library().getByRole('button', { name: 'Add starter texts' }).click();
     await library().getByRole('button', { name: 'Edit reminder-2' }).waitFor();
     await expect.poll(() => page.getByLabel('Text for Invoices').inputValue(), POLL).toBe('invoice');

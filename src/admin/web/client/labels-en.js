@@ -195,6 +195,9 @@ export const EN = {
   'library.loading': 'Loading the text library…',
   'library.off':
     'Content rendering is off: switch on "Apply these subjects, texts and layout" above to use these texts.',
+  'library.empty':
+    'Your library is empty. Start with the starter texts: one for every document type, in Dutch, French, ' +
+    'English and German, ready to adapt.',
   'library.starter': 'Add starter texts',
   'library.type.invoice': 'Invoices',
   'library.type.credit-note': 'Credit notes',

@@ -203,6 +203,9 @@ export const NL = {
   'library.loading': 'De tekstbibliotheek wordt geladen…',
   'library.off':
     'Inhoud staat uit: zet hierboven "Deze onderwerpen, teksten en opmaak toepassen" aan om deze teksten te gebruiken.',
+  'library.empty':
+    'Uw bibliotheek is leeg. Begin met de startteksten: één per documentsoort, in het Nederlands, Frans, ' +
+    'Engels en Duits, klaar om aan te passen.',
   'library.starter': 'Startteksten toevoegen',
   'library.type.invoice': 'Facturen',
   'library.type.credit-note': "Creditnota's",

@@ -55,6 +55,7 @@ function libraryView(base, lib, ctx) {
   const groups = TYPES.map((type) => typeGroup(base, lib, type, act, editor.edit));
   return [
     lib.enabled ? '' : h('p', { class: 'hint', id: 'library-off' }, t('library.off')),
+    lib.texts.length === 0 ? h('p', { class: 'hint', id: 'library-empty' }, t('library.empty')) : '',
     h(
       'button',
       { type: 'button', id: 'library-starter', onclick: act(() => api('POST', `${base}/starter-texts`)) },
@@ -72,7 +73,8 @@ function libraryView(base, lib, ctx) {
  * @param {(text: LibraryText) => void} edit
  */
 function typeGroup(base, lib, type, act, edit) {
-  const own = lib.texts.filter((x) => (x.documentType ?? 'other') === type);
+  // A text written in the form above has no type of its own: it is listed under the type that uses it.
+  const own = lib.texts.filter((x) => (x.documentType ?? x.defaultFor[0] ?? 'other') === type);
   const choice = select(
     `default-${type}`,
     [['', t('library.noDefault')], ...lib.texts.map((x) => /** @type {[string, string]} */ ([x.name, x.name]))],
