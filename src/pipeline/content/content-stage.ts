@@ -11,6 +11,7 @@ import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from '../detect/detect.js';
 import { detectionInputFrom } from '../detect/detection-input.js';
 import { messageChoice, type MessageChoice } from './message-choice.js';
+import { textTypeOf } from './text-library.js';
 
 /**
  * The content stage: a legacy mail becomes what the tenant asked for (subject
@@ -90,7 +91,7 @@ export async function applyContent(
       );
     // The package's X-Postbode-Document-Type, else the type of the text it chose, overrides what detection found
     // (a reminder text sent under an invoice's subject is a reminder); the variables detection found stay.
-    const chosenType = choice.textName !== undefined ? settings.textTypes[choice.textName] : undefined;
+    const chosenType = choice.textName !== undefined ? textTypeOf(settings, choice.textName) : undefined;
     const type = choice.documentType ?? chosenType;
     const detection = type !== undefined ? { ...found, documentType: type } : found;
     const language = choice.language ?? chooseLanguage(detection, opts.recipient, settings).language;

@@ -10,6 +10,19 @@ import { STARTER_DEFAULTS, STARTER_TEXTS } from './mail-texts/starter-texts.js';
  */
 export type Library = Pick<ContentSettings, 'texts' | 'textTypes' | 'defaultTexts' | 'body'>;
 
+/**
+ * Settings stored before `textTypes` existed have none: they are read as they were saved, never re-parsed (a
+ * stored rule may no longer pass today's checks), so every reader of `textTypes` goes through here.
+ */
+function typesOf(lib: Pick<Library, 'textTypes'>): Readonly<Record<string, DocumentType>> {
+  return (lib.textTypes as Library['textTypes'] | undefined) ?? {};
+}
+
+export function textTypeOf(lib: Pick<Library, 'textTypes'>, name: string): DocumentType | undefined {
+  const types = typesOf(lib);
+  return Object.hasOwn(types, name) ? types[name] : undefined;
+}
+
 export interface TextEntry {
   readonly name: string;
   readonly documentType?: DocumentType;
@@ -20,7 +33,7 @@ export interface TextEntry {
 
 export function textEntry(lib: Library, name: string): TextEntry | undefined {
   if (!Object.hasOwn(lib.texts, name)) return undefined;
-  const type = Object.hasOwn(lib.textTypes, name) ? lib.textTypes[name] : undefined;
+  const type = textTypeOf(lib, name);
   return {
     name,
     ...(type !== undefined ? { documentType: type } : {}),
@@ -41,7 +54,7 @@ export function putText<L extends Library>(
   variants: Readonly<Record<string, string>>,
   documentType: DocumentType | undefined,
 ): L {
-  const { [name]: _old, ...otherTypes } = lib.textTypes;
+  const { [name]: _old, ...otherTypes } = typesOf(lib);
   return {
     ...lib,
     texts: { ...lib.texts, [name]: { ...variants } },
@@ -52,7 +65,7 @@ export function putText<L extends Library>(
 /** Callers refuse to remove a default text first (defaultFor): a type would silently lose its text. */
 export function removeText<L extends Library>(lib: L, name: string): L {
   const { [name]: _text, ...texts } = lib.texts;
-  const { [name]: _type, ...textTypes } = lib.textTypes;
+  const { [name]: _type, ...textTypes } = typesOf(lib);
   return { ...lib, texts, textTypes };
 }
 
