@@ -15,6 +15,7 @@ import type { SignStage } from '../mailauth/sign-stage.js';
 import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 import type { ContentStageDeps } from './content/content-stage.js';
 import type { TrackingDeps } from './tracking/tracking-stage.js';
+import { PACKAGE_HEADER_NAMES } from './content/package-choice.js';
 import { smtpPasswordContext, smtpSettingsHash, type SenderSettings } from '../tenants/sender-settings.js';
 import type { GmailPlan, GmailPlanner } from '../tenants/gmail/gmail-planner.js';
 import type { MicrosoftPlanner } from '../tenants/microsoft/microsoft-planner.js';
@@ -67,8 +68,11 @@ export interface ModeChoice {
   readonly note?: string;
 }
 
-/** Never sent to anyone: Bcc (RFC 5322 3.6.3), a Return-Path the client wrote, our own markers. */
-const HIDDEN_HEADERS = ['bcc', 'return-path', ACCOUNTANT_COPY_HEADER];
+/**
+ * Never sent to anyone: Bcc (RFC 5322 3.6.3), a Return-Path the client wrote, our own markers, and what the
+ * package asks of Postbode per message (X-Postbode-Text, -Language, -Document-Type, -Hold).
+ */
+const HIDDEN_HEADERS = ['bcc', 'return-path', ACCOUNTANT_COPY_HEADER, ...PACKAGE_HEADER_NAMES];
 
 export function stripHiddenHeaders(message: HeaderedMessage): HeaderedMessage {
   return withoutFields(message, HIDDEN_HEADERS);

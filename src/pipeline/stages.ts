@@ -18,6 +18,7 @@ import {
 import { fingerprintOf } from './rendered-deliveries.js';
 import { withoutClientHop } from './sender/client-trace.js';
 import { applyContent } from './content/content-stage.js';
+import { withoutRawMarkers } from './content/strip-markers-raw.js';
 import { ACCOUNTANT_COPY_HEADER, buildAccountantMessage } from './copies/sender-accountant.js';
 import { forwardingLocalPart, linkedMailbox } from '../tenants/ownership/sender-guard.js';
 import { findFields, joinMessage, splitMessage, type HeaderedMessage } from '../mime/index.js';
@@ -47,7 +48,8 @@ export const contentStage: Stage = async (draft, deps) => {
       ? await applyContent(deps.content, message, draft.source, { recipient: lead })
       : undefined;
   const content = outcome?.rendered;
-  const split = hide(deps, content ? splitMessage(content.raw) : draft.split);
+  // Not rendered (content off, a copy, a failed rendering): the package's [text:…] marker still never leaves.
+  const split = hide(deps, content ? splitMessage(content.raw) : withoutRawMarkers(draft.split));
   const effects: readonly Effect[] = outcome
     ? [...draft.effects, { kind: 'annotate', queueId: message.id, note: outcome.note }]
     : draft.effects;

@@ -31,6 +31,8 @@ export interface ComposedMessage {
   readonly language: string;
   readonly subjectFrom: 'template' | 'legacy';
   readonly bodyFrom: 'text' | 'legacy';
+  /** The library text the body was made from, when bodyFrom is `text`. */
+  readonly textName?: string;
 }
 
 export type ComposeSource = Pick<ParsedMail, 'subject' | 'text' | 'html' | 'attachments'>;
@@ -81,18 +83,29 @@ interface Body {
   readonly legacyHtml?: string;
   readonly language: string;
   readonly from: 'text' | 'legacy';
+  readonly textName?: string;
 }
 
-function chooseBody(parsed: ComposeSource, settings: ComposeSettings, detection: Detection, language: string): Body {
+/**
+ * `chosen`: a text the package asked for by name (package-choice.ts); it replaces the body even where the
+ * type keeps the legacy one, since the package asked for it explicitly.
+ */
+function chooseBody(
+  parsed: ComposeSource,
+  settings: ComposeSettings,
+  detection: Detection,
+  language: string,
+  chosen: string | undefined,
+): Body {
   const type = detection.documentType;
-  const textName = settings.defaultTexts[type];
+  const textName = chosen ?? settings.defaultTexts[type];
   const variants =
     textName !== undefined && Object.hasOwn(settings.texts, textName) ? settings.texts[textName] : undefined;
-  const variant =
-    settings.body[type] === 'replace' ? pickVariant(variants, language, settings.defaultLanguage) : undefined;
-  if (variant !== undefined) {
+  const replace = chosen !== undefined || settings.body[type] === 'replace';
+  const variant = replace ? pickVariant(variants, language, settings.defaultLanguage) : undefined;
+  if (variant !== undefined && textName !== undefined) {
     const vars = buildVariables(detection, settings, variant.language);
-    return { text: renderTemplate(variant.template, vars), language: variant.language, from: 'text' };
+    return { text: renderTemplate(variant.template, vars), language: variant.language, from: 'text', textName };
   }
   const html = typeof parsed.html === 'string' && parsed.html.trim() !== '' ? parsed.html : undefined;
   const text = parsed.text ?? (html !== undefined ? htmlToText(html) : '');
@@ -123,6 +136,7 @@ export function composeMessage(
   settings: ComposeSettings,
   detection: Detection,
   language: string,
+  chosenText?: string,
 ): ComposedMessage {
   const subjectVariant = pickVariant(settings.subjects[detection.documentType], language, settings.defaultLanguage);
   const subject =
@@ -132,7 +146,7 @@ export function composeMessage(
           998,
         )
       : singleLine(parsed.subject ?? '', 998);
-  const body = chooseBody(parsed, settings, detection, language);
+  const body = chooseBody(parsed, settings, detection, language, chosenText);
   const html = chooseHtml(body, subject, settings, detection);
   return {
     subject,
@@ -142,5 +156,6 @@ export function composeMessage(
     language: body.language,
     subjectFrom: subjectVariant !== undefined ? 'template' : 'legacy',
     bodyFrom: body.from,
+    ...(body.textName !== undefined ? { textName: body.textName } : {}),
   };
 }

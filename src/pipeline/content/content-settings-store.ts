@@ -29,6 +29,10 @@ export interface ContentAnnotation {
   readonly language: string;
   readonly subjectFrom: 'template' | 'legacy';
   readonly bodyFrom: 'text' | 'legacy';
+  /** The library text the body was made from (bodyFrom `text`). */
+  readonly text?: string;
+  /** What the package asked for per message but was not done (an unknown text name, language or type). */
+  readonly notes?: readonly string[];
   /** Spam-lint warnings on the rendered subject and text (rule names and messages only). */
   readonly lint: readonly Pick<LintWarning, 'rule' | 'message'>[];
   /** Set when rendering failed and the legacy message went out as it came. */

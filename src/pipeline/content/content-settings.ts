@@ -15,6 +15,8 @@ import { BUILTIN_VARIABLES, LAYOUT_ONLY_VARIABLES } from './variables.js';
 export const MAX_SUBJECT_LENGTH = 250;
 export const MAX_TEXT_LENGTH = 20_000;
 export const MAX_RULES = 100;
+/** Texts in one tenant's library. */
+export const MAX_TEXTS = 200;
 
 export const documentTypeSchema = z.enum(DOCUMENT_TYPES);
 export const languageSchema = z
@@ -29,7 +31,7 @@ const singleLineText = (max: number) =>
 const variableNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, 'constant names are lower-case letters, digits and -, starting with a letter');
-const textNameSchema = singleLineText(64).pipe(z.string().trim().min(1));
+export const textNameSchema = singleLineText(64).pipe(z.string().trim().min(1));
 const addressKeySchema = z
   .string()
   .max(254)
@@ -99,7 +101,15 @@ export const contentSettingsSchema = z
     /** Subject template per document type and language; none → the legacy subject stays. */
     subjects: z.partialRecord(documentTypeSchema, templatesByLanguage(MAX_SUBJECT_LENGTH)).default({}),
     /** Named, reusable texts, one variant per language. */
-    texts: z.record(textNameSchema, templatesByLanguage(MAX_TEXT_LENGTH)).default({}),
+    texts: z
+      .record(textNameSchema, templatesByLanguage(MAX_TEXT_LENGTH))
+      .refine((texts) => Object.keys(texts).length <= MAX_TEXTS, `at most ${MAX_TEXTS} texts`)
+      .default({}),
+    /**
+     * The document type each text is written for: the settings page lists the library per type ("Invoices",
+     * "Reminders", …). A text without one is listed under "Other"; any text may still be chosen for any message.
+     */
+    textTypes: z.record(textNameSchema, documentTypeSchema).default({}),
     /** The text used per document type (a name from `texts`). */
     defaultTexts: z.partialRecord(documentTypeSchema, textNameSchema).default({}),
     /** Per document type: keep the legacy body, or replace it with the default text. */
@@ -173,6 +183,10 @@ function checkReferences(settings: ContentSettings, ctx: Ctx): void {
       report(ctx, ['texts', name, language], checkTemplate(template, known));
   }
   checkAccountant(settings, known, ctx);
+  for (const name of Object.keys(settings.textTypes)) {
+    if (!Object.hasOwn(settings.texts, name))
+      ctx.addIssue({ code: 'custom', path: ['textTypes', name], message: `no text named ${JSON.stringify(name)}` });
+  }
   for (const [type, name] of Object.entries(settings.defaultTexts)) {
     if (name !== undefined && !Object.hasOwn(settings.texts, name))
       ctx.addIssue({ code: 'custom', path: ['defaultTexts', type], message: `no text named ${JSON.stringify(name)}` });

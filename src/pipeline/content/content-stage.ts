@@ -10,6 +10,8 @@ import { composeMessage, type ComposedMessage } from './compose.js';
 import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from '../detect/detect.js';
 import { detectionInputFrom } from '../detect/detection-input.js';
+import { messageChoice, type MessageChoice } from './message-choice.js';
+import { textTypeOf } from './text-library.js';
 
 /**
  * The content stage: a legacy mail becomes what the tenant asked for (subject
@@ -78,19 +80,25 @@ export async function applyContent(
   const stored = deps.store.get(message.tenantId);
   if (!contentActive(stored)) return undefined;
   try {
-    const parsed = await parseMail(body, { keepCidLinks: true });
     const settings = stored.settings;
-    const detection = await detectDocumentYielding(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
-    if (detection.skippedRules)
+    const choice = messageChoice(await parseMail(body, { keepCidLinks: true }), settings);
+    const parsed = choice.parsed;
+    const found = await detectDocumentYielding(detectionInputFrom(parsed), settings.rules, settings.builtinRules);
+    if (found.skippedRules)
       deps.logger.warn(
-        { queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules },
+        { queueId: message.id, tenantId: message.tenantId, skippedRules: found.skippedRules },
         'detection rules skipped: their stored pattern does not compile on the linear-time engine',
       );
-    const { language } = chooseLanguage(detection, opts.recipient, settings);
-    const rendered = await render(parsed, settings, detection, language);
+    // The package's X-Postbode-Document-Type, else the type of the text it chose, overrides what detection found
+    // (a reminder text sent under an invoice's subject is a reminder); the variables detection found stay.
+    const chosenType = choice.textName !== undefined ? textTypeOf(settings, choice.textName) : undefined;
+    const type = choice.documentType ?? chosenType;
+    const detection = type !== undefined ? { ...found, documentType: type } : found;
+    const language = choice.language ?? chooseLanguage(detection, opts.recipient, settings).language;
+    const rendered = await render(parsed, settings, detection, language, choice.textName);
     return {
       rendered: { ...rendered, detection },
-      note: noted(deps, message, annotation(deps, detection, rendered.composed)),
+      note: noted(deps, message, annotation(deps, detection, rendered.composed, choice)),
     };
   } catch (err) {
     deps.logger.error(
@@ -115,16 +123,24 @@ async function render(
   settings: ContentSettings,
   detection: Detection,
   language: string,
+  textName: string | undefined,
 ): Promise<RenderedContent> {
-  const composed = composeMessage(parsed, settings, detection, language);
+  const composed = composeMessage(parsed, settings, detection, language, textName);
   const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
   return { composed, raw: await buildMime(composed, headers) };
 }
 
 /** The note without its lint: spam-lint-stage.ts adds that once the identity stage decided the From. */
-function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {
+function annotation(
+  deps: ContentStageDeps,
+  detection: Detection,
+  composed: ComposedMessage,
+  choice: Pick<MessageChoice, 'notes'>,
+): ContentAnnotation {
   const number = detection.variables['document-number'];
   return {
+    ...(composed.textName !== undefined ? { text: composed.textName } : {}),
+    ...(choice.notes.length > 0 ? { notes: choice.notes } : {}),
     documentType: detection.documentType,
     ...(number !== undefined ? { documentNumber: number } : {}),
     ...(detection.matchedRule !== null ? { rule: detection.matchedRule } : {}),

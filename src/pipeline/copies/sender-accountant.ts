@@ -13,6 +13,7 @@ import { detectionInputFrom } from '../detect/detection-input.js';
 import { accountantText } from '../content/mail-texts/accountant.js';
 import { renderTemplate } from '../content/render-template.js';
 import { singleLine } from '../content/template-syntax.js';
+import { withoutMarkers } from '../content/package-choice.js';
 import { buildVariables } from '../content/variables.js';
 
 /**
@@ -103,7 +104,8 @@ export function accountantContent(
   const text = pickVariant(settings.accountant.text, language, settings.defaultLanguage)?.template ?? builtin.text;
   const vars = {
     ...buildVariables(detection, settings, language),
-    'original-subject': singleLine(parsed.subject ?? '', 998),
+    // The package's [text:…] marker is for Postbode, not for the accountant (docs/texts.md).
+    'original-subject': singleLine(withoutMarkers(parsed.subject ?? '').trim(), 998),
     'document-count': String(documents),
   };
   return { subject: singleLine(renderTemplate(subject, vars), 998), text: renderTemplate(text, vars), language };
@@ -178,7 +180,7 @@ export async function buildAccountantMessage(
     receivedAt: now,
     client: { address: '127.0.0.1', helo: deps.hostname },
     messageId: `<${id.toLowerCase()}.accountant@${deps.hostname}>`,
-    ...(parsed.subject !== undefined ? { subject: parsed.subject } : {}),
+    ...(parsed.subject !== undefined ? { subject: withoutMarkers(parsed.subject).trim() } : {}),
     roles: { [address]: 'accountant' },
   };
   return { message, raw };

@@ -18,6 +18,7 @@ describe('contentSettingsSchema', () => {
       builtinRules: true,
       subjects: {},
       texts: {},
+      textTypes: {},
       defaultTexts: {},
       body: {},
       layout: 'default',

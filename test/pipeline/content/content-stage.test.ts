@@ -86,4 +86,20 @@ describe('content stage', () => {
     expect(out?.rendered).toBeUndefined();
     expect(out?.note.failed).toBeTruthy();
   });
+  it('settings saved before the text library had textTypes still render a text the package chose', async () => {
+    const { textTypes: _none, ...older } = on({
+      texts: { Herinnering: { nl: 'Beste %client-name%,\n\nHERINNERING.' } },
+    }).settings;
+    const stored = { enabled: true, settings: older as StoredContentSettings['settings'], updatedAt: 1 };
+    const raw = Buffer.from(
+      (await readFile(FIXTURE)).toString('latin1').replace(/^Subject: /m, 'Subject: [text:herinnering] '),
+      'latin1',
+    );
+    const outcome = await applyContent(deps(stored), message, raw, { recipient: 'piet@klant.example' });
+    expect(outcome?.note.failed).toBeUndefined();
+    expect(outcome?.note.text).toBe('Herinnering');
+    const parsed = await simpleParser(outcome!.rendered!.raw);
+    expect(parsed.text).toContain('HERINNERING.');
+    expect(parsed.subject).not.toContain('[text:');
+  });
 });

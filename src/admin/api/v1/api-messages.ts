@@ -125,6 +125,17 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
   },
   { code: 'builtin_variable', en: '%{name}% is a built-in variable', nl: '%{name}% is een ingebouwde variabele' },
   { code: 'unknown_text', en: 'no text named {name}', nl: 'er is geen tekst met de naam {name}' },
+  {
+    code: 'text_needs_language',
+    en: 'give the text in at least one language',
+    nl: 'geef de tekst in minstens één taal',
+  },
+  { code: 'too_many_texts', en: 'at most {max:n} texts', nl: 'hoogstens {max} teksten' },
+  {
+    code: 'text_is_default',
+    en: 'text {name} is the default for {types}: choose another default (or none) for that document type first',
+    nl: 'tekst {name} is de standaardtekst voor {types}: kies eerst een andere (of geen) voor die documentsoort',
+  },
   { code: 'pattern_empty', en: 'pattern must not be empty', nl: 'het patroon mag niet leeg zijn' },
   {
     code: 'pattern_too_long',

@@ -41,6 +41,11 @@ export const messageExtrasShape = {
       language: z.string(),
       subjectFrom: z.string(),
       bodyFrom: z.string(),
+      text: z.string().optional().meta({ description: 'The library text the body was made from' }),
+      notes: z
+        .array(z.string())
+        .optional()
+        .meta({ description: 'What the package asked per message but was not done (unknown text, language, type)' }),
       lint: z.array(z.object({ rule: z.string(), message: z.string() })),
       failed: z.string().optional(),
       at: z.number().int(),

@@ -17,6 +17,7 @@ import { reportRoutes } from './report-routes.js';
 import type { ApiRoute } from './route-spec.js';
 import { senderRoutes } from './sender-routes.js';
 import { contentRoutes } from './content-routes.js';
+import { textLibraryRoutes } from './text-library-routes.js';
 import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 import { gmailRoutes } from './gmail-routes.js';
@@ -40,6 +41,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...senderRoutes(deps),
     ...(deps.domains ? domainRoutes({ ...deps, domains: deps.domains }) : []),
     ...contentRoutes(deps),
+    ...textLibraryRoutes(deps),
     ...(deps.gmail ? gmailRoutes({ ...deps, gmail: deps.gmail }) : []),
     ...(deps.microsoft365 ? microsoftRoutes({ ...deps, microsoft365: deps.microsoft365 }) : []),
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),

@@ -4,6 +4,7 @@ import { field, h, input, replace, select, statusLine } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { showHtml } from './preview-html.js';
+import { textLibrarySection } from './section-text-library.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const TYPES = ['invoice', 'credit-note', 'quote', 'order', 'reminder', 'other'];
@@ -178,6 +179,7 @@ export async function render(ctx) {
       ),
       h('div', { class: 'card' }, preview.el, h('h2', {}, t('content.warnings')), warnings),
     ),
+    textLibrarySection(base, ctx),
   );
 }
 
