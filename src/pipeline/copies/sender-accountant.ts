@@ -14,10 +14,12 @@ import { accountantText } from '../content/mail-texts/accountant.js';
 import { renderTemplate } from '../content/render-template.js';
 import { singleLine } from '../content/template-syntax.js';
 import { buildVariables } from '../content/variables.js';
+import { accountantDocuments, isForAccountant, type AccountantDocuments } from './accountant-documents.js';
 
 /**
  * The accountant copy: a separate message to the tenant's accountant with the documents of
- * an invoice or credit note attached as they came (PDF and UBL/XML). Parsing happens at
+ * an invoice or credit note attached as they came: the structured e-invoice when there is one
+ * (accountant-documents.ts says which parts), else every PDF and XML. Parsing happens at
  * delivery time or on an API call, never on the accept path.
  */
 
@@ -47,11 +49,6 @@ export function isDocumentAttachment(a: Pick<Attachment, 'contentType' | 'filena
     name.endsWith('.pdf') ||
     name.endsWith('.xml')
   );
-}
-
-/** Whether a detection (the tenant's rules, then the built-in ones it keeps) found a document for the accountant. */
-export function isInvoiceOrCreditNote(detection: Pick<Detection, 'documentType'>): boolean {
-  return detection.documentType === 'invoice' || detection.documentType === 'credit-note';
 }
 
 /** The tenant's detection of a message, as the content stage runs it (its rules first, built-ins if it keeps them). */
@@ -114,8 +111,9 @@ export async function buildAccountantCopy(
   settings: ContentSettings,
   opts: CopyOptions,
   detection?: Detection,
+  docs: AccountantDocuments = accountantDocuments(parsed.attachments, isDocumentAttachment),
 ): Promise<Buffer> {
-  const documents = parsed.attachments.filter(isDocumentAttachment);
+  const documents = docs.attachments;
   const content = accountantContent(parsed, settings, opts.to, documents.length, detection);
   const composer = new MailComposer({
     from: opts.from,
@@ -147,7 +145,8 @@ export interface AccountantDeps {
 
 /**
  * The accountant copy of `original` (stored bytes `body`) as a message to queue, or undefined
- * when none is due. `automatic`: only for an invoice or credit note with document attachments,
+ * when none is due. `automatic`: only for an invoice or credit note (the tenant's detection, or
+ * an attached e-invoice's own kind when no rule matched) with document attachments,
  * once (deterministic id; none when that id is already queued); `detection` is the content
  * stage's when it ran, so the tenant's rules decide once for both. `manual`: always a new
  * copy, under `id`. Reads only: the caller queues it.
@@ -164,12 +163,12 @@ export async function buildAccountantMessage(
   const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
   const detection = ('automatic' in how ? how.detection : undefined) ?? detectWith(parsed, settings);
-  if ('automatic' in how && (!isInvoiceOrCreditNote(detection) || !parsed.attachments.some(isDocumentAttachment)))
-    return undefined;
+  const docs = accountantDocuments(parsed.attachments, isDocumentAttachment);
+  if ('automatic' in how && (!isForAccountant(detection, docs) || docs.attachments.length === 0)) return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
   const copy = { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now };
-  const raw = await buildAccountantCopy(parsed, settings, copy, detection);
+  const raw = await buildAccountantCopy(parsed, settings, copy, detection, docs);
   const message: NewMessage = {
     id,
     tenantId: original.tenantId,
