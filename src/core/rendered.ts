@@ -41,7 +41,10 @@ export interface RenderedStore {
   keepRendered(id: string, next: RenderedMessage): Promise<void>;
 }
 
-/** The stored form of a route; undefined for a route that is never stored (`suppressed`, `peppol`: decided per attempt). */
+/**
+ * The stored form of a route; undefined for a route that is never stored (`suppressed`, `peppol`: decided per
+ * attempt).
+ */
 export function storedRoute(route: Route): StoredRoute | undefined {
   switch (route.kind) {
     case 'relay':

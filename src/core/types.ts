@@ -351,7 +351,7 @@ export type Route =
   | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount }
   /** Microsoft Graph sendMail of a linked Microsoft 365 mailbox (`key` names the link; `owner` as for relay). */
   | { readonly kind: 'microsoft365'; readonly key: string; readonly owner: string; readonly account: MicrosoftAccount }
-  /** A UBL document to a tenant's Peppol access point (`key` names the access point); never stored, planned per attempt. */
+  /** A UBL document to a tenant's Peppol access point (`key` names it); never stored, planned per attempt. */
   | { readonly kind: 'peppol'; readonly key: string; readonly peppol: PeppolHandOff };
 
 export interface DeliveryResult {

@@ -23,7 +23,10 @@ export interface AccountantDocuments {
 
 type Part = Pick<Attachment, 'content' | 'contentType' | 'filename'>;
 
-export function accountantDocuments(attachments: readonly Part[], isDocument: (a: Part) => boolean): AccountantDocuments {
+export function accountantDocuments(
+  attachments: readonly Part[],
+  isDocument: (a: Part) => boolean,
+): AccountantDocuments {
   const readings = readAttachments(attachments);
   const invoices = readings.filter(isEInvoice);
   if (invoices.length === 0) return { attachments: attachments.filter(isDocument) };
@@ -56,4 +59,3 @@ export function isForAccountant(detection: Pick<Detection, 'documentType' | 'mat
   if (detection.documentType === 'invoice' || detection.documentType === 'credit-note') return true;
   return detection.matchedRule === null && docs.kind !== undefined;
 }
-

@@ -33,7 +33,8 @@ export interface PeppolDocument {
 export function peppolDocument(readings: readonly DocumentReading[]): PeppolDocument | { readonly skipped: string } {
   const ubl = readings.find((r) => r.format === 'ubl-invoice' || r.format === 'ubl-credit-note');
   if (!ubl?.xml) return { skipped: 'no UBL invoice or credit note attached' };
-  const failed = [...(ubl.validation ?? []).map((f) => `${f.rule} ${f.message}`), ...ubl.problems];
+  // Rule failures only: a note of the reader (an IBAN whose check digits fail) is no reason to hold a document back.
+  const failed = (ubl.validation ?? []).map((f) => `${f.rule} ${f.message}`);
   if (failed.length > 0) return { skipped: `the UBL document is not valid: ${failed.slice(0, 3).join('; ')}` };
   const kind: DocumentKind = ubl.facts.kind?.value ?? (ubl.format === 'ubl-credit-note' ? 'credit-note' : 'invoice');
   const sellerId = ubl.facts.sellerEndpoint?.value;

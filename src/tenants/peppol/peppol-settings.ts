@@ -32,6 +32,7 @@ export function peppolTokenContext(tenantId: string): string {
 
 /** The participant id the tenant listed for this address, when Peppol delivery is on and complete. */
 export function peppolIdFor(settings: PeppolSettings, address: string): string | undefined {
-  if (!settings.enabled || settings.accessPointUrl === undefined || settings.tokenSealed === undefined) return undefined;
+  if (!settings.enabled || settings.accessPointUrl === undefined || settings.tokenSealed === undefined)
+    return undefined;
   return settings.recipients[address.toLowerCase()];
 }

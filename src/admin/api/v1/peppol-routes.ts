@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { normalPeppolId, peppolIdProblem } from '../../../tenants/peppol/peppol-id.js';
-import {
-  PEPPOL_MODES,
-  peppolTokenContext,
-  type PeppolSettings,
-} from '../../../tenants/peppol/peppol-settings.js';
+import { PEPPOL_MODES, peppolTokenContext, type PeppolSettings } from '../../../tenants/peppol/peppol-settings.js';
 import type { ApiDeps } from './api-deps.js';
 import type { PeppolApiDeps } from './route-deps.js';
 import { invalidRequest, notFound } from './api-errors.js';
