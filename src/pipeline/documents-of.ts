@@ -4,17 +4,20 @@ import { readXmlDocument } from '../documents/xml/read-xml.js';
 import { parseMail } from '../mime/parse-mail.js';
 
 /**
- * What the stages that need the attached documents (the accountant copy, Peppol delivery) read
- * them through: one reading per attachment, in the message's order (undefined for an attachment
- * that is not a document). Only called for a tenant that uses one of them, so a message of any
- * other tenant is never parsed for it.
+ * What the stages that need the attached documents (Peppol delivery) read them through: the
+ * readings an earlier stage kept on the draft when there are any, else read here. Only called for
+ * a tenant that uses them, so a message of any other tenant is never parsed for it.
  */
-export async function documentsOf(draft: { readonly source: Buffer }): Promise<readonly DocumentReading[]> {
+export async function documentsOf(draft: {
+  readonly source: Buffer;
+  readonly documents?: readonly DocumentReading[] | undefined;
+}): Promise<readonly DocumentReading[]> {
+  if (draft.documents !== undefined) return draft.documents;
   const parsed = await parseMail(draft.source, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   return readAttachments(parsed.attachments).filter((r): r is DocumentReading => r !== undefined);
 }
 
-/** Each attachment's reading, index for index: XML by the XML reader, anything else unread (undefined). */
+/** Each attachment's reading (undefined for one that is not a document), index for index: XML by the XML reader, anything else unread (undefined). */
 export function readAttachments(
   attachments: readonly Pick<Attachment, 'content' | 'contentType' | 'filename'>[],
 ): (DocumentReading | undefined)[] {
