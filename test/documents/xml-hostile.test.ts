@@ -58,6 +58,17 @@ describe('hostile XML', () => {
     expect(read(deep(65)).reading.problems).toEqual(['elements nested deeper than 64']);
   });
 
+  it('refuses millions of elements or attributes before the parser builds them', () => {
+    const ns = 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2';
+    const wide = read(`<Invoice xmlns="${ns}">${'<a/>'.repeat(2_400_000)}</Invoice>`);
+    expect(wide.reading).toMatchObject({ format: 'unknown', problems: ['more than 100000 elements and attributes'] });
+    expect(wide.ms).toBeLessThan(2000);
+    const attributes = Array.from({ length: 100_001 }, (_, i) => ` a${i}="1"`).join('');
+    expect(read(`<Invoice xmlns="${ns}"><x${attributes}/></Invoice>`).reading.problems).toEqual([
+      'more than 100000 elements and attributes',
+    ]);
+  });
+
   it('says a truncated file is truncated, and a mismatched tag is one', () => {
     const half = ubl.subarray(0, Math.floor(ubl.length / 2));
     expect(read(half).reading).toMatchObject({ format: 'unknown' });
@@ -103,5 +114,22 @@ describe('hostile XML', () => {
     const { reading } = read(xml);
     expect(reading.problems).toEqual([]);
     expect(reading.facts.number?.value).toBe('F2026-0042');
+  });
+
+  it('survives 300 random cuts and byte changes of a real invoice without an unexpected fault', () => {
+    let seed = 20_26;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(ubl);
+      for (let k = 0; k < 1 + next(4); k++) bytes[next(bytes.length)] = next(256);
+      const { reading } = read(bytes.subarray(0, bytes.length - next(200)));
+      seen.add(reading.format);
+      expect(reading.problems.filter((p) => p.startsWith('XML reader failed'))).toEqual([]);
+    }
+    expect(seen.has('unknown')).toBe(true);
   });
 });

@@ -2,11 +2,15 @@
  * A structural pass over the decoded text before the parser sees it, so that hostile XML costs
  * one linear scan and nothing more: a DOCTYPE (the door to entity expansion and external
  * entities) is refused outright, nesting is capped (50 MB of `<a><a><a>…` never reaches a
- * recursive step), and tags must match (the parser itself accepts `<a><b></a>` and truncated
+ * recursive step), the number of elements and attributes is capped (the parser spends a few
+ * microseconds and some hundred bytes on each: 10 MB of `<a/>` would cost seconds and half a
+ * gigabyte), and tags must match (the parser itself accepts `<a><b></a>` and truncated
  * files). It also reads the root element's name and namespace, which decide the format.
  */
 
 export const MAX_XML_DEPTH = 64;
+/** A 4 000-line UBL invoice has about 90 000; more costs the parser about a second. */
+export const MAX_XML_NODES = 100_000;
 
 export interface XmlRoot {
   /** Local name, without prefix: "Invoice", "CrossIndustryInvoice". */
@@ -16,7 +20,7 @@ export interface XmlRoot {
 
 export type Scanned = { readonly root: XmlRoot } | { readonly problem: string };
 
-const OPEN_TAG = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
+const OPEN_TAG = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.source;
 const NS_DECL = /\sxmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 function rootOf(qname: string, attributes: string): XmlRoot {
@@ -43,7 +47,17 @@ function after(text: string, end: string, from: number): number | string {
 
 interface Walk {
   readonly stack: string[];
+  /** Sticky, so each start tag is matched where it begins; one per scan, as lastIndex is state. */
+  readonly openTag: RegExp;
   root?: XmlRoot;
+  /** Elements and attributes so far. */
+  nodes: number;
+}
+
+function attributeCount(attributes: string): number {
+  let n = 0;
+  for (let at = attributes.indexOf('='); at >= 0; at = attributes.indexOf('=', at + 1)) n++;
+  return n;
 }
 
 function closeTag(text: string, lt: number, walk: Walk): number | string {
@@ -56,8 +70,8 @@ function closeTag(text: string, lt: number, walk: Walk): number | string {
 }
 
 function openTag(text: string, lt: number, walk: Walk, maxDepth: number): number | string {
-  OPEN_TAG.lastIndex = lt;
-  const m = OPEN_TAG.exec(text);
+  walk.openTag.lastIndex = lt;
+  const m = walk.openTag.exec(text);
   if (m === null) return text.indexOf('>', lt) < 0 ? 'XML is truncated' : 'malformed start tag';
   const [, name = '', attributes = '', selfClosing] = m;
   if (walk.stack.length === 0) {
@@ -66,7 +80,9 @@ function openTag(text: string, lt: number, walk: Walk, maxDepth: number): number
   }
   if (selfClosing !== '/') walk.stack.push(name);
   if (walk.stack.length > maxDepth) return `elements nested deeper than ${maxDepth}`;
-  return OPEN_TAG.lastIndex;
+  walk.nodes += 1 + (attributes === '' ? 0 : attributeCount(attributes));
+  if (walk.nodes > MAX_XML_NODES) return `more than ${MAX_XML_NODES} elements and attributes`;
+  return walk.openTag.lastIndex;
 }
 
 function step(text: string, lt: number, walk: Walk, maxDepth: number): number | string {
@@ -78,7 +94,7 @@ function step(text: string, lt: number, walk: Walk, maxDepth: number): number | 
 }
 
 export function scanXml(text: string, maxDepth = MAX_XML_DEPTH): Scanned {
-  const walk: Walk = { stack: [] };
+  const walk: Walk = { stack: [], openTag: new RegExp(OPEN_TAG, 'y'), nodes: 0 };
   let i = 0;
   for (let lt = text.indexOf('<'); lt >= 0; lt = text.indexOf('<', i)) {
     if (walk.stack.length === 0 && text.slice(i, lt).trim() !== '') return { problem: 'text outside the root element' };
