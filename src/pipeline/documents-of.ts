@@ -17,7 +17,10 @@ export async function documentsOf(draft: {
   return readAttachments(parsed.attachments).filter((r): r is DocumentReading => r !== undefined);
 }
 
-/** Each attachment's reading (undefined for one that is not a document), index for index: XML by the XML reader, anything else unread (undefined). */
+/**
+ * Each attachment's reading, index for index: XML by the XML reader; anything else is not read
+ * here (undefined).
+ */
 export function readAttachments(
   attachments: readonly Pick<Attachment, 'content' | 'contentType' | 'filename'>[],
 ): (DocumentReading | undefined)[] {

@@ -77,7 +77,7 @@ describe('Peppol settings belong to one tenant; the access point obeys the egres
     expect((await api(gw, 'GET', `/messages/${peppolCopyId(id)}`)).status).toBe(404);
   });
 
-  it('bad input names the field: a participant id outside the scheme list, an enabled access point without a token', async () => {
+  it('bad input names the field: an id outside the scheme list, an enabled access point without a token', async () => {
     const bad = await api(gw, 'POST', `/tenants/${other.id}/peppol/recipients`, {
       address: CUSTOMER,
       participantId: '9999:123',
