@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Plan } from '../core/plan.js';
 import type { MessageQueue, Transport } from '../core/types.js';
+import type { DocumentReader } from '../pipeline/documents-of.js';
 import type { PeppolDeps, PeppolStageDeps } from '../pipeline/peppol/peppol-document.js';
 import { peppolInsteadStep, peppolPlanner } from '../pipeline/peppol/peppol-step.js';
 import type { RecipientStep } from '../pipeline/steps.js';
@@ -16,7 +17,8 @@ import { createPeppolTransport } from '../transports/peppol/peppol-transport.js'
 /**
  * Peppol delivery's parts, built once by the composition root: the tenants' settings, the
  * transport (tenant-given access points go through the egress guard, like a tenant's own SMTP
- * server), the pipeline's stage, recipient step and planner, and the API's side.
+ * server), the pipeline's stage, recipient step and planner, and the API's side. `read` is the
+ * document reader pool's: with it a Factur-X PDF is read too (only UBL goes over Peppol either way).
  */
 export interface PeppolParts {
   readonly store: PeppolStore;
@@ -39,11 +41,13 @@ export function openPeppol(
   queue: Pick<MessageQueue, 'get'>,
   clock: Clock,
   logger: Logger,
+  read?: DocumentReader,
 ): PeppolParts {
   const store = openPeppolStore(storage);
   const deps: PeppolDeps = {
     settings: (tenantId) => store.get(tenantId),
     openSecret: (sealed, context) => secrets.open(sealed, context),
+    ...(read ? { read } : {}),
   };
   return {
     store,

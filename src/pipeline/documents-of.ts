@@ -4,27 +4,52 @@ import { readXmlDocument } from '../documents/xml/read-xml.js';
 import { parseMail } from '../mime/parse-mail.js';
 
 /**
+ * Reads one attachment off the main thread (the document reader pool, src/documents/reader-pool.ts):
+ * bounded work, never a throw. What the composition root gives the stages that read attachments.
+ */
+export type DocumentReader = (
+  bytes: Buffer,
+  meta: { readonly filename?: string | undefined; readonly contentType?: string | undefined },
+) => Promise<DocumentReading>;
+
+/**
  * What the stages that need the attached documents (Peppol delivery) read them through: the
  * readings an earlier stage kept on the draft when there are any, else read here. Only called for
  * a tenant that uses them, so a message of any other tenant is never parsed for it.
  */
-export async function documentsOf(draft: {
-  readonly source: Buffer;
-  readonly documents?: readonly DocumentReading[] | undefined;
-}): Promise<readonly DocumentReading[]> {
+export async function documentsOf(
+  draft: { readonly source: Buffer; readonly documents?: readonly DocumentReading[] | undefined },
+  read?: DocumentReader,
+): Promise<readonly DocumentReading[]> {
   if (draft.documents !== undefined) return draft.documents;
   const parsed = await parseMail(draft.source, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
-  return readAttachments(parsed.attachments).filter((r): r is DocumentReading => r !== undefined);
+  const readings = await readAttachments(parsed.attachments, read);
+  return readings.filter((r): r is DocumentReading => r !== undefined);
 }
 
+type Part = Pick<Attachment, 'content' | 'contentType' | 'filename'>;
+
 /**
- * Each attachment's reading, index for index: XML by the XML reader; anything else is not read
- * here (undefined).
+ * Each attachment's reading, index for index (undefined for one that is no document). With a
+ * reader (the pool) every PDF and XML goes through it, so a Factur-X PDF gives its embedded XML;
+ * without one only XML is read, here: the XML reader's own limits bound it, and a PDF is never
+ * parsed on this thread.
  */
-export function readAttachments(
-  attachments: readonly Pick<Attachment, 'content' | 'contentType' | 'filename'>[],
-): (DocumentReading | undefined)[] {
-  return attachments.map((a) => (looksLikeXml(a) ? readXmlDocument(a.content, a.filename) : undefined));
+export async function readAttachments(
+  attachments: readonly Part[],
+  read?: DocumentReader,
+): Promise<(DocumentReading | undefined)[]> {
+  return Promise.all(
+    attachments.map(async (a) => {
+      const meta = { filename: a.filename, contentType: a.contentType };
+      if (read && (looksLikeXml(a) || looksLikePdf(a))) return read(a.content, meta);
+      return looksLikeXml(a) ? readXmlDocument(a.content, a.filename) : undefined;
+    }),
+  );
+}
+
+function looksLikePdf(a: Part): boolean {
+  return a.content.subarray(0, 1024).includes('%PDF-');
 }
 
 /** Which attachments the XML reader is asked about: by type or name, then the reader judges the bytes. */

@@ -1,7 +1,7 @@
 import type { Attachment } from 'mailparser';
 import type { DocumentKind, DocumentReading } from '../../documents/facts.js';
 import type { Detection } from '../detect/detect.js';
-import { isEInvoice, readAttachments } from '../documents-of.js';
+import { isEInvoice, readAttachments, type DocumentReader } from '../documents-of.js';
 
 /**
  * What the accountant gets of a message's attachments. With a structured e-invoice attached
@@ -23,11 +23,12 @@ export interface AccountantDocuments {
 
 type Part = Pick<Attachment, 'content' | 'contentType' | 'filename'>;
 
-export function accountantDocuments(
+export async function accountantDocuments(
   attachments: readonly Part[],
   isDocument: (a: Part) => boolean,
-): AccountantDocuments {
-  const readings = readAttachments(attachments);
+  read?: DocumentReader,
+): Promise<AccountantDocuments> {
+  const readings = await readAttachments(attachments, read);
   const invoices = readings.filter(isEInvoice);
   if (invoices.length === 0) return { attachments: attachments.filter(isDocument) };
   const out: AccountantAttachment[] = [];

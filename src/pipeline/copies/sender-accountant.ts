@@ -15,6 +15,7 @@ import { renderTemplate } from '../content/render-template.js';
 import { singleLine } from '../content/template-syntax.js';
 import { buildVariables } from '../content/variables.js';
 import { accountantDocuments, isForAccountant, type AccountantDocuments } from './accountant-documents.js';
+import type { DocumentReader } from '../documents-of.js';
 
 /**
  * The accountant copy: a separate message to the tenant's accountant with the documents of
@@ -111,9 +112,9 @@ export async function buildAccountantCopy(
   settings: ContentSettings,
   opts: CopyOptions,
   detection?: Detection,
-  docs: AccountantDocuments = accountantDocuments(parsed.attachments, isDocumentAttachment),
+  docs?: AccountantDocuments,
 ): Promise<Buffer> {
-  const documents = docs.attachments;
+  const { attachments: documents } = docs ?? (await accountantDocuments(parsed.attachments, isDocumentAttachment));
   const content = accountantContent(parsed, settings, opts.to, documents.length, detection);
   const composer = new MailComposer({
     from: opts.from,
@@ -141,6 +142,8 @@ export interface AccountantDeps {
   readonly clock: Clock;
   /** The tenant's language and accountant templates; without them (or for a tenant that saved none) the defaults. */
   readonly content?: ContentSettingsReader;
+  /** Reads attachments off the main thread (the reader pool); without it only XML is read (no Factur-X). */
+  readonly read?: DocumentReader;
 }
 
 /**
@@ -163,7 +166,7 @@ export async function buildAccountantMessage(
   const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
   const detection = ('automatic' in how ? how.detection : undefined) ?? detectWith(parsed, settings);
-  const docs = accountantDocuments(parsed.attachments, isDocumentAttachment);
+  const docs = await accountantDocuments(parsed.attachments, isDocumentAttachment, deps.read);
   if ('automatic' in how && (!isForAccountant(detection, docs) || docs.attachments.length === 0)) return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;

@@ -1,4 +1,5 @@
 import type { DocumentKind, DocumentReading } from '../../documents/facts.js';
+import type { DocumentReader } from '../documents-of.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { MessageQueue, PeppolHandOff, Route } from '../../core/types.js';
@@ -8,6 +9,8 @@ import { peppolIdFor, peppolTokenContext, type PeppolSettings } from '../../tena
 export interface PeppolDeps {
   readonly settings: (tenantId: string) => PeppolSettings;
   readonly openSecret: (sealed: string, context: string) => string;
+  /** Reads attachments off the main thread (the reader pool); without it only XML attachments are read. */
+  readonly read?: DocumentReader;
 }
 
 /** What the alongside stage needs besides the Peppol settings: the queue (is the copy there yet?), time and names. */

@@ -23,7 +23,7 @@ export const peppolStage: Stage = async (draft, pipeline) => {
   if (!deps || draft.isCopy) return draft;
   const recipients = listedRecipients(deps, draft, 'alongside');
   if (recipients.length === 0 || deps.queue.get(peppolCopyId(draft.message.id))) return draft;
-  const doc = peppolDocument(await documentsOf(draft));
+  const doc = peppolDocument(await documentsOf(draft, deps.read));
   if ('skipped' in doc) {
     deps.logger.info({ queueId: draft.message.id, tenantId: draft.message.tenantId }, `peppol: ${doc.skipped}`);
     return draft;

@@ -18,7 +18,7 @@ export function peppolInsteadStep(deps: PeppolDeps, logger: Logger): RecipientSt
   return async (message, body, pending) => {
     const listed = listedRecipients(deps, { message, pending }, 'instead');
     if (listed.length === 0) return { decided: [], rest: pending };
-    const doc = peppolDocument(await documentsOf({ source: body }));
+    const doc = peppolDocument(await documentsOf({ source: body }, deps.read));
     if ('skipped' in doc) {
       logger.info({ queueId: message.id, tenantId: message.tenantId }, `peppol: ${doc.skipped}; sent by e-mail`);
       return { decided: [], rest: pending };
