@@ -28,7 +28,8 @@ export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits): 
   let pagesRead = 0;
   const pages = pagesToRead(pdf.numPages, limits);
   if (pages.length < pdf.numPages) {
-    problems.push(`read ${pages.length} of ${pdf.numPages} pages (the first ${limits.firstPages}, the last ${limits.lastPages})`);
+    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
+    problems.push(`read ${pages.length} of ${pdf.numPages} pages (${which})`);
   }
   for (const n of pages) {
     if (chars >= limits.maxChars) break;
