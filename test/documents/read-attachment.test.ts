@@ -12,11 +12,15 @@ import {
   facturXPdf,
   INVOICE_TEXT,
   invoicePdf,
+  type Block,
   type Lang,
+  PROSE,
   minimalCii,
   scanPdf,
   textPdf,
 } from '../helpers/pdf-fixtures.js';
+
+const PROSE_NL = PROSE.nl;
 
 const values = (reading: DocumentReading): Record<string, unknown> =>
   Object.fromEntries(Object.entries(reading.facts).map(([name, fact]) => [name, fact?.value]));
@@ -50,6 +54,20 @@ describe('invoices with a text layer', () => {
       ...EXPECTED[lang],
     });
     expect(reading.facts.number?.confidence).toBe(0.9);
+  });
+
+  it('finds the total on the last page of a long invoice, reading only its first and last pages', async () => {
+    const line = (i: number): readonly string[] => [`Prestatie ${i}: dossierbeheer`, '€ 10,00'];
+    const page = (from: number): Block => Array.from({ length: 30 }, (_, i) => line(from + i));
+    const middle = Array.from({ length: 10 }, (_, p) => page(p * 30));
+    const pdf = await textPdf(['FACTUUR', 'Factuurnummer: LONG-1'], {
+      prose: PROSE_NL,
+      morePages: [...middle, [['Totaal te betalen', '€ 3.000,00'], 'Vervaldatum: 30-04-2026']],
+    });
+    const reading = await readAttachment(pdf);
+    expect(values(reading)).toMatchObject({ number: 'LONG-1', payable: { amount: '3000.00', currency: 'EUR' } });
+    expect(reading.facts.dueDate?.value).toBe('2026-04-30');
+    expect(reading.problems).toEqual(['read 6 of 12 pages (the first 4, the last 2)']);
   });
 
   it('reads a credit note as one', async () => {
