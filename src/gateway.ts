@@ -53,6 +53,7 @@ import { buildTransports } from './transports/transport-table.js';
 import { ownServerHealth } from './tenants/own-smtp-broken.js';
 import { createAccessTokens } from './tenants/oauth/access-tokens.js';
 import { senderApi } from './compose/sender-api.js';
+import { openPeppol } from './compose/open-peppol.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -161,6 +162,9 @@ export async function startGateway(
   });
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);
+  // Peppol delivery per tenant: settings, the access point transport, the pipeline's stage, step and planner.
+  const peppol = openPeppol(storage, config, secrets, queue, clock, logger);
+  transports.register('peppol', peppol.transport);
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
   const mx = openMx({
@@ -192,6 +196,7 @@ export async function startGateway(
     verpKey: secrets.deriveKey('verp'),
     openSecret: (sealed, context) => secrets.open(sealed, context),
     accountant,
+    peppol: peppol.stage,
     effects: queue,
     logger,
     content: { store: contentSettings, logger, clock },
@@ -202,12 +207,13 @@ export async function startGateway(
   };
   // The order is src/pipeline/index.ts's; the MX registers its steps, the queue keeps renderings.
   const plan = createPipeline(pipeline, {
-    recipients: [sentIndexStep(mx.sent, clock), suppressionStep(mx.suppressions)],
+    recipients: [sentIndexStep(mx.sent, clock), suppressionStep(mx.suppressions), peppol.insteadStep],
     kinds: {
       reply: forwardedReplyPlanner({
         routes,
         replyTargetConfirmed: (tenantId, address) => mx.replyConfirmation.isConfirmed(tenantId, address),
       }),
+      peppol: peppol.planner,
     },
     rendered: queue,
   });
@@ -238,6 +244,7 @@ export async function startGateway(
       }),
       { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
       microsoft.tenantData,
+      peppol.tenantData,
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -280,6 +287,7 @@ export async function startGateway(
     reports: mx.reports,
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,
+    peppol: peppol.api,
     capabilities: {
       gmail: gmail.planner !== undefined,
       microsoft365: microsoft.planner !== undefined,
@@ -412,6 +420,7 @@ export async function startGateway(
       await queue.close();
       await senderSettings.close();
       await limits.close();
+      await peppol.store.close();
       await contentSettings.close();
       await opens.close();
       await domains.close();

@@ -41,7 +41,10 @@ export interface RenderedStore {
   keepRendered(id: string, next: RenderedMessage): Promise<void>;
 }
 
-/** The stored form of a route; undefined for a route that is never stored (`suppressed`: decided per attempt). */
+/**
+ * The stored form of a route; undefined for a route that is never stored (`suppressed`, `peppol`: decided per
+ * attempt).
+ */
 export function storedRoute(route: Route): StoredRoute | undefined {
   switch (route.kind) {
     case 'relay':
@@ -51,6 +54,7 @@ export function storedRoute(route: Route): StoredRoute | undefined {
     case 'microsoft365':
       return { kind: 'microsoft365', key: route.key, owner: route.owner };
     case 'suppressed':
+    case 'peppol':
       return undefined;
     default:
       return route;

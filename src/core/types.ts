@@ -95,10 +95,10 @@ export interface RecipientState {
 }
 
 /**
- * What the message is: client mail, a delivery status notification Postbode made, or a reply the MX forwards to the
- * tenant.
+ * What the message is: client mail, a delivery status notification Postbode made, a reply the MX forwards to the
+ * tenant, or an e-invoice handed to the tenant's Peppol access point (its body is the UBL document itself).
  */
-export type MessageKind = 'mail' | 'dsn' | 'reply';
+export type MessageKind = 'mail' | 'dsn' | 'reply' | 'peppol';
 
 export interface QueuedMessage {
   readonly id: string;
@@ -322,6 +322,19 @@ export interface MicrosoftAccount {
   readonly dailyRecipientLimit: number;
 }
 
+/**
+ * A tenant's Peppol access point for one document, as the Peppol transport needs it: the token opened from its sealed
+ * form in memory for the attempt only (like RelayHop.pass). The access point looks the receiver up itself.
+ */
+export interface PeppolHandOff {
+  readonly baseUrl: string;
+  readonly token: string;
+  /** Participant ids, `scheme:value` (`0208:0123456789`). */
+  readonly receiver: string;
+  readonly sender?: string;
+  readonly documentType: 'invoice' | 'credit-note';
+}
+
 /** Where a delivery goes. Transports read only the route, never tenant records. */
 export type Route =
   | { readonly kind: 'smarthost'; readonly name: string }
@@ -337,7 +350,9 @@ export type Route =
   /** The Gmail API of a linked account (`key` names the link; `owner` as for relay). */
   | { readonly kind: 'gmail'; readonly key: string; readonly owner: string; readonly account: GmailAccount }
   /** Microsoft Graph sendMail of a linked Microsoft 365 mailbox (`key` names the link; `owner` as for relay). */
-  | { readonly kind: 'microsoft365'; readonly key: string; readonly owner: string; readonly account: MicrosoftAccount };
+  | { readonly kind: 'microsoft365'; readonly key: string; readonly owner: string; readonly account: MicrosoftAccount }
+  /** A UBL document to a tenant's Peppol access point (`key` names it); never stored, planned per attempt. */
+  | { readonly kind: 'peppol'; readonly key: string; readonly peppol: PeppolHandOff };
 
 export interface DeliveryResult {
   /** One entry per envelope recipient. */

@@ -18,6 +18,8 @@ export function destinationKey(route: Route): string {
       return `microsoft365:${route.key}`;
     case 'suppressed':
       return 'suppressed';
+    case 'peppol':
+      return `peppol:${route.key}`;
   }
 }
 

@@ -15,6 +15,7 @@ import {
   trackingStage,
 } from './stages.js';
 import { wireStage } from './wire/wire-stage.js';
+import { peppolStage } from './peppol/peppol-stage.js';
 
 /**
  * The mail flow at delivery time, in one place: the order in which a stored message becomes
@@ -42,6 +43,10 @@ import { wireStage } from './wire/wire-stage.js';
  *                  own-SMTP mode, never for accountant copies
  *   4. accountant  automatic mode: an invoice or credit note (the tenant's detection) also goes, as a
  *                  separate queued message, to the accountant (once per message)
+ *   4a. peppol     "alongside" mode: a valid UBL invoice or credit note for recipients the tenant listed a
+ *                  Peppol id for also goes, as a queued `peppol` message, to its access point (once per
+ *                  message; src/pipeline/peppol/). "Instead" mode is a recipient step (b), registered like
+ *                  the suppression list's, and queued `peppol` messages have their own planner (a)
  *   5. route       VERP envelope sender per recipient through the platform transport, the tenant's
  *                  own SMTP server (`relay` route), or one send through its Gmail account
  *   6. sign        DKIM, last (src/mailauth/sign-stage.ts): platform modes only; the tenant's own server
@@ -60,6 +65,7 @@ export const STAGES: readonly Stage[] = [
   wireStage,
   trackingStage,
   accountantStage,
+  peppolStage,
   routeStage,
   signStage,
 ];

@@ -5,6 +5,7 @@ import type { PlannedDelivery } from '../core/plan.js';
 import type { EffectsStore } from '../core/effects.js';
 import type { RoutedRecipients } from './routing.js';
 import { ACCOUNTANT_COPY_HEADER, type AccountantDeps } from './copies/sender-accountant.js';
+import type { PeppolStageDeps } from './peppol/peppol-document.js';
 import type { DomainDirectory } from '../tenants/ownership/sender-domains.js';
 import { fieldValue, findFields, withoutFields, type HeaderedMessage } from '../mime/index.js';
 import type { SenderIdentity } from './sender/sender-identity.js';
@@ -37,6 +38,8 @@ export interface PipelineDeps {
   readonly openSecret: (sealed: string, context: string) => string;
   /** Queue access for automatic accountant copies; off when absent. */
   readonly accountant?: AccountantDeps;
+  /** Peppol delivery alongside the e-mail (src/pipeline/peppol/); off when absent. */
+  readonly peppol?: PeppolStageDeps;
   /** Where the stages' effects are written, in one transaction (the queue); not written when absent. */
   readonly effects?: Pick<EffectsStore, 'writeEffects'>;
   readonly logger: Logger;

@@ -39,4 +39,7 @@ export const LOG_REDACT_PATHS: string[] = [
   // A linked Gmail account travels as a Route whose account holds the opened refresh token.
   '*.account.refreshToken',
   '*.*.account.refreshToken',
+  // A Peppol delivery travels as a Route whose hand-off holds the access point's opened token.
+  '*.peppol.token',
+  '*.*.peppol.token',
 ];

@@ -36,6 +36,16 @@ describe('LOG_REDACT_PATHS', () => {
     expect(text).toContain('*/*');
   });
 
+  it("censors a Peppol route's opened access point token, as a delivery logs the route", () => {
+    const route = { kind: 'peppol', key: 't:1', peppol: { baseUrl: 'https://ap.test', token: CANARY } };
+    const text = logged((log) => {
+      log.info({ route }, 'one level');
+      log.info({ delivery: { route } }, 'two levels');
+    });
+    expect(text).not.toContain(CANARY);
+    expect(text).toContain('https://ap.test');
+  });
+
   it('leaves ordinary logs alone', () => {
     const text = logged((log) => log.info({ queueId: 'Q1', tenantId: 'T1', recipients: 2 }, 'message queued'));
     expect(JSON.parse(text)).toMatchObject({ queueId: 'Q1', tenantId: 'T1', recipients: 2, msg: 'message queued' });

@@ -15,10 +15,13 @@ import { renderTemplate } from '../content/render-template.js';
 import { singleLine } from '../content/template-syntax.js';
 import { withoutMarkers } from '../content/package-choice.js';
 import { buildVariables } from '../content/variables.js';
+import { accountantDocuments, isForAccountant, type AccountantDocuments } from './accountant-documents.js';
+import type { DocumentReader } from '../documents-of.js';
 
 /**
  * The accountant copy: a separate message to the tenant's accountant with the documents of
- * an invoice or credit note attached as they came (PDF and UBL/XML). Parsing happens at
+ * an invoice or credit note attached as they came: the structured e-invoice when there is one
+ * (accountant-documents.ts says which parts), else every PDF and XML. Parsing happens at
  * delivery time or on an API call, never on the accept path.
  */
 
@@ -48,11 +51,6 @@ export function isDocumentAttachment(a: Pick<Attachment, 'contentType' | 'filena
     name.endsWith('.pdf') ||
     name.endsWith('.xml')
   );
-}
-
-/** Whether a detection (the tenant's rules, then the built-in ones it keeps) found a document for the accountant. */
-export function isInvoiceOrCreditNote(detection: Pick<Detection, 'documentType'>): boolean {
-  return detection.documentType === 'invoice' || detection.documentType === 'credit-note';
 }
 
 /** The tenant's detection of a message, as the content stage runs it (its rules first, built-ins if it keeps them). */
@@ -116,8 +114,9 @@ export async function buildAccountantCopy(
   settings: ContentSettings,
   opts: CopyOptions,
   detection?: Detection,
+  docs?: AccountantDocuments,
 ): Promise<Buffer> {
-  const documents = parsed.attachments.filter(isDocumentAttachment);
+  const { attachments: documents } = docs ?? (await accountantDocuments(parsed.attachments, isDocumentAttachment));
   const content = accountantContent(parsed, settings, opts.to, documents.length, detection);
   const composer = new MailComposer({
     from: opts.from,
@@ -145,11 +144,14 @@ export interface AccountantDeps {
   readonly clock: Clock;
   /** The tenant's language and accountant templates; without them (or for a tenant that saved none) the defaults. */
   readonly content?: ContentSettingsReader;
+  /** Reads attachments off the main thread (the reader pool); without it only XML is read (no Factur-X). */
+  readonly read?: DocumentReader;
 }
 
 /**
  * The accountant copy of `original` (stored bytes `body`) as a message to queue, or undefined
- * when none is due. `automatic`: only for an invoice or credit note with document attachments,
+ * when none is due. `automatic`: only for an invoice or credit note (the tenant's detection, or
+ * an attached e-invoice's own kind when no rule matched) with document attachments,
  * once (deterministic id; none when that id is already queued); `detection` is the content
  * stage's when it ran, so the tenant's rules decide once for both. `manual`: always a new
  * copy, under `id`. Reads only: the caller queues it.
@@ -166,12 +168,12 @@ export async function buildAccountantMessage(
   const parsed = await parseMail(body, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   const settings = deps.content?.get(original.tenantId)?.settings ?? contentSettingsSchema.parse({});
   const detection = ('automatic' in how ? how.detection : undefined) ?? detectWith(parsed, settings);
-  if ('automatic' in how && (!isInvoiceOrCreditNote(detection) || !parsed.attachments.some(isDocumentAttachment)))
-    return undefined;
+  const docs = await accountantDocuments(parsed.attachments, isDocumentAttachment, deps.read);
+  if ('automatic' in how && (!isForAccountant(detection, docs) || docs.attachments.length === 0)) return undefined;
   const now = deps.clock();
   const from = parsed.from?.text || original.envelope.from || `postbode@${deps.hostname}`;
   const copy = { from, to: address, originalId: original.id, copyId: id, hostname: deps.hostname, now };
-  const raw = await buildAccountantCopy(parsed, settings, copy, detection);
+  const raw = await buildAccountantCopy(parsed, settings, copy, detection, docs);
   const message: NewMessage = {
     id,
     tenantId: original.tenantId,

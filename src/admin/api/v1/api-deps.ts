@@ -3,6 +3,7 @@ import type {
   GatewayCapabilities,
   GmailApiDeps,
   MicrosoftApiDeps,
+  PeppolApiDeps,
   SenderApiDeps,
 } from './route-deps.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -73,6 +74,8 @@ export interface ApiDeps {
   readonly complaints?: ComplaintReader;
   /** Per-tenant limits and usage (GET/PUT /tenants/:id/limits); left out, not mounted. */
   readonly tenantLimits?: TenantLimits;
+  /** Peppol delivery settings and customers' participant ids (/tenants/:id/peppol); left out, not mounted. */
+  readonly peppol?: PeppolApiDeps;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
   readonly onTenantDeleted?: (tenantId: string) => void;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */

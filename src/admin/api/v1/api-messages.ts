@@ -294,6 +294,27 @@ export const API_MESSAGES: readonly CatalogEntry[] = [
     en: 'required when accountantMode is manual or automatic',
     nl: 'verplicht als de boekhouderskopie met de hand of automatisch gaat',
   },
+  {
+    code: 'required_for_peppol',
+    en: 'required when Peppol delivery is enabled',
+    nl: 'verplicht als verzenden via Peppol aan staat',
+  },
+  {
+    code: 'peppol_id_form',
+    en: 'must be scheme:value, e.g. 0208:0123456789 (four-digit scheme, then the number)',
+    nl: 'moet schema:waarde zijn, bv. 0208:0123456789 (een schema van vier cijfers, dan het nummer)',
+  },
+  {
+    code: 'peppol_id_scheme',
+    en: 'unknown scheme {scheme}: use one of the Peppol EAS codes',
+    nl: 'onbekend schema {scheme}: gebruik een van de Peppol-EAS-codes',
+  },
+  {
+    code: 'peppol_id_be',
+    en: 'a Belgian enterprise number has ten digits',
+    nl: 'een Belgisch ondernemingsnummer heeft tien cijfers',
+  },
+  { code: 'peppol_too_many', en: 'at most {max:n} recipients', nl: 'hoogstens {max} ontvangers' },
   { code: 'required_for_own_smtp', en: 'required for mode own-smtp', nl: 'verplicht bij een eigen SMTP-server' },
   {
     code: 'own_smtp_untested',

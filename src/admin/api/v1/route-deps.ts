@@ -1,3 +1,4 @@
+import type { PeppolStore } from '../../../tenants/peppol/peppol-store.js';
 import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
@@ -74,6 +75,12 @@ export type GmailApiDeps = Pick<GmailLinks, 'status' | 'start' | 'unlink'>;
  * these, so a tenant never picks a mode that can only fail. The same for every caller (no
  * tenant data in it).
  */
+/** What the Peppol routes need: the settings store and the secret box's seal (the token is sealed at once). */
+export interface PeppolApiDeps {
+  readonly store: PeppolStore;
+  readonly seal: (plaintext: string, context: string) => string;
+}
+
 export interface GatewayCapabilities {
   /** A Google OAuth client is configured (gmail.clientId / clientSecret). */
   readonly gmail: boolean;

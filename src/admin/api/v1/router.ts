@@ -28,6 +28,7 @@ import { limitRoutes } from './limit-routes.js';
 import { capabilitiesRoutes } from './capabilities-routes.js';
 import { platformRecordsRoutes } from './platform-records-routes.js';
 import { complaintRoutes } from './complaint-routes.js';
+import { peppolRoutes } from './peppol-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -47,6 +48,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.suppressions ? suppressionRoutes({ ...deps, suppressions: deps.suppressions }) : []),
     ...(deps.reports ? dmarcReportRoutes({ ...deps, reports: deps.reports }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
+    ...(deps.peppol ? peppolRoutes({ ...deps, peppol: deps.peppol }) : []),
     ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),

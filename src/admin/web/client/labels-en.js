@@ -397,4 +397,26 @@ export const EN = {
   'content.trackingMicrosoft':
     'Not in force with "Own mailbox (Microsoft 365)": one send reaches all recipients, and opening it in your ' +
     'Sent Items would count as read.',
+  'peppol.title': 'Peppol delivery',
+  'peppol.intro':
+    'A valid UBL invoice or credit note for a customer listed below also goes (or goes only) through your Peppol ' +
+    'access point. Invalid or missing UBL: the e-mail goes as always.',
+  'peppol.enabled': 'Send e-invoices over Peppol',
+  'peppol.url': 'Access point API address',
+  'peppol.urlHint': 'Documents are posted to this address followed by /documents.',
+  'peppol.token': 'Access point token',
+  'peppol.tokenKept': 'kept (type to replace)',
+  'peppol.modeLabel': 'E-mail and Peppol',
+  'peppol.mode.alongside': 'Peppol alongside the e-mail',
+  'peppol.mode.instead': 'Peppol instead of the e-mail',
+  'peppol.senderId': 'Your own Peppol id (optional)',
+  'peppol.save': 'Save Peppol settings',
+  'peppol.recipients': "Customers' Peppol ids",
+  'peppol.none': 'No customers listed yet.',
+  'peppol.remove': 'Remove',
+  'peppol.removeFor': 'Remove the Peppol id of {address}',
+  'peppol.add': 'Add a customer',
+  'peppol.address': 'Customer e-mail address',
+  'peppol.participantId': 'Peppol id (scheme:number)',
+  'peppol.addButton': 'Add',
 };

@@ -406,4 +406,26 @@ export const NL = {
   'content.trackingMicrosoft':
     'Niet actief bij "Eigen mailbox (Microsoft 365)": één verzending gaat naar alle ontvangers, en openen in uw ' +
     'map Verzonden items zou als gelezen tellen.',
+  'peppol.title': 'Verzenden via Peppol',
+  'peppol.intro':
+    'Een geldige UBL-factuur of creditnota voor een klant hieronder gaat ook (of alleen) via uw Peppol-' +
+    'toegangspunt. Ongeldige of geen UBL: de e-mail gaat zoals altijd.',
+  'peppol.enabled': 'E-facturen via Peppol versturen',
+  'peppol.url': 'API-adres van het toegangspunt',
+  'peppol.urlHint': 'Documenten gaan naar dit adres gevolgd door /documents.',
+  'peppol.token': 'Token van het toegangspunt',
+  'peppol.tokenKept': 'bewaard (typ om te vervangen)',
+  'peppol.modeLabel': 'E-mail en Peppol',
+  'peppol.mode.alongside': 'Peppol naast de e-mail',
+  'peppol.mode.instead': 'Peppol in plaats van de e-mail',
+  'peppol.senderId': 'Uw eigen Peppol-id (optioneel)',
+  'peppol.save': 'Peppol-instellingen bewaren',
+  'peppol.recipients': 'Peppol-ids van klanten',
+  'peppol.none': 'Nog geen klanten.',
+  'peppol.remove': 'Verwijderen',
+  'peppol.removeFor': 'Peppol-id van {address} verwijderen',
+  'peppol.add': 'Klant toevoegen',
+  'peppol.address': 'E-mailadres van de klant',
+  'peppol.participantId': 'Peppol-id (schema:nummer)',
+  'peppol.addButton': 'Toevoegen',
 };

@@ -6,6 +6,7 @@ import { t } from './i18n.js';
 import { gmailSection } from './section-gmail.js';
 import { smtpAuthChoice } from './section-smtp-auth.js';
 import { microsoftSection } from './section-microsoft.js';
+import { peppolSection } from './section-peppol.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const MODES = ['forwarding', 'own-address', 'own-smtp', 'gmail', 'microsoft365'];
@@ -38,6 +39,7 @@ export async function render(ctx) {
     gmail !== undefined && offered.includes('gmail') ? gmailSection(base, gmail, ctx) : null,
     microsoft !== undefined && offered.includes('microsoft365') ? microsoftSection(base, microsoft, ctx) : null,
     recipientsForm(base, settings),
+    await peppolSection(base, ctx),
   );
 }
 

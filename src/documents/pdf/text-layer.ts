@@ -1,0 +1,100 @@
+import type { PDFDocumentProxy, TextItem } from 'pdfjs-dist/types/src/display/api.js';
+
+/**
+ * The text layer of a PDF as lines, within limits: a PDF may claim ten thousand pages or hold
+ * megabytes of text, and pdfjs spends a few milliseconds on each page. An invoice's facts are on its
+ * first page, its totals on the last: the first and the last pages are read, in page order. Items on
+ * one line that are far apart (a gap wider than half the font size) are joined with two spaces, so
+ * columns stay visible to the label scan.
+ */
+export interface TextLimits {
+  readonly firstPages: number;
+  readonly lastPages: number;
+  readonly maxChars: number;
+}
+
+export interface TextLayer {
+  readonly lines: readonly string[];
+  readonly pagesRead: number;
+  /** Characters that are not white space, over the pages read. */
+  readonly visibleChars: number;
+  readonly problems: readonly string[];
+}
+
+export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits): Promise<TextLayer> {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  let chars = 0;
+  let pagesRead = 0;
+  const pages = pagesToRead(pdf.numPages, limits);
+  if (pages.length < pdf.numPages) {
+    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
+    problems.push(`read ${pages.length} of ${pdf.numPages} pages (${which})`);
+  }
+  for (const n of pages) {
+    if (chars >= limits.maxChars) break;
+    const pageLines = await pageText(pdf, n).catch((err: unknown) => {
+      problems.push(`page ${n} unreadable: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`);
+      return undefined;
+    });
+    if (pageLines === undefined) break;
+    pagesRead++;
+    for (const line of pageLines) {
+      lines.push(line.slice(0, limits.maxChars - chars));
+      chars += line.length;
+      if (chars >= limits.maxChars) break;
+    }
+  }
+  if (chars >= limits.maxChars) problems.push(`text cut after ${limits.maxChars} characters`);
+  const visibleChars = lines.reduce((sum, line) => sum + line.replace(/\s/g, '').length, 0);
+  return { lines, pagesRead, visibleChars, problems };
+}
+
+/** Page numbers (1-based) of the first and the last pages, each once, in order. */
+export function pagesToRead(count: number, limits: TextLimits): number[] {
+  // Never a loop over `count`: a hostile /Count can claim a billion pages.
+  const first = Math.min(count, limits.firstPages);
+  const lastStart = Math.max(first + 1, count - limits.lastPages + 1);
+  const pages = Array.from({ length: first }, (_, i) => i + 1);
+  for (let n = lastStart; n <= count; n++) pages.push(n);
+  return pages;
+}
+
+async function pageText(pdf: PDFDocumentProxy, n: number): Promise<string[]> {
+  const page = await pdf.getPage(n);
+  try {
+    const content = await page.getTextContent();
+    return joinItems(content.items.filter((item): item is TextItem => 'str' in item));
+  } finally {
+    page.cleanup();
+  }
+}
+
+function joinItems(items: readonly TextItem[]): string[] {
+  const lines: string[] = [];
+  let line = '';
+  let end: number | undefined;
+  for (const item of items) {
+    if (item.str.trim() !== '') {
+      line = joined(line, item, end);
+      end = Number(item.transform[4]) + item.width;
+    }
+    if (item.hasEOL) {
+      lines.push(line.trimEnd());
+      line = '';
+      end = undefined;
+    }
+  }
+  if (line.trim() !== '') lines.push(line.trimEnd());
+  return lines;
+}
+
+/** Appends an item; the gap before it (white-space items are only gaps) decides the separator. */
+function joined(line: string, item: TextItem, end: number | undefined): string {
+  if (end === undefined) return line + item.str;
+  const size = Math.abs(Number(item.transform[3])) || item.height || 10;
+  const gap = Number(item.transform[4]) - end;
+  if (gap > size / 2) return `${line.trimEnd()}  ${item.str}`;
+  if (gap > size / 8 && !/\s$/.test(line)) return `${line} ${item.str}`;
+  return line + item.str;
+}
