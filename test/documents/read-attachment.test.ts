@@ -155,6 +155,16 @@ describe('Factur-X', () => {
     expect(reading.facts.number?.value).toBe('ANY-1');
   });
 
+  it('does not take a hostile factur-x.xml for an e-invoice, and says why', async () => {
+    const laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><l>&b;</l>';
+    const reading = await readAttachment(await facturXPdf(laughs));
+    expect(reading.format).toBe('pdf-text');
+    expect(reading.xml).toBeUndefined();
+    expect(reading.problems).toHaveLength(1);
+    expect(reading.problems[0]).toMatch(/^embedded factur-x\.xml not read: .*DOCTYPE/);
+    expect(reading.facts.number).toMatchObject({ value: 'F2026-0042', source: 'pdf-text' });
+  });
+
   it('ignores an embedded XML with another name that is no e-invoice', async () => {
     const reading = await readAttachment(await facturXPdf('<?xml version="1.0"?><note>hi</note>', undefined, 'n.xml'));
     expect(reading.format).toBe('pdf-text');
