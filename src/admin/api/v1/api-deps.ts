@@ -3,6 +3,7 @@ import type {
   GatewayCapabilities,
   GmailApiDeps,
   MicrosoftApiDeps,
+  ReviewApiDeps,
   SenderApiDeps,
 } from './route-deps.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -77,4 +78,6 @@ export interface ApiDeps {
   readonly onTenantDeleted?: (tenantId: string) => void;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
   readonly capabilities?: GatewayCapabilities;
+  /** Review holds and resend (src/pipeline/review/); left out, those routes are not mounted. */
+  readonly review?: ReviewApiDeps;
 }

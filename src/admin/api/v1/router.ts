@@ -27,6 +27,8 @@ import { limitRoutes } from './limit-routes.js';
 import { capabilitiesRoutes } from './capabilities-routes.js';
 import { platformRecordsRoutes } from './platform-records-routes.js';
 import { complaintRoutes } from './complaint-routes.js';
+import { reviewRoutes } from './review-routes.js';
+import { resendRoutes } from './resend-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -48,6 +50,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
+    ...(deps.review ? reviewRoutes({ ...deps, review: deps.review }) : []),
+    ...(deps.review ? resendRoutes({ ...deps, review: deps.review }) : []),
   ];
 }
 
