@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DOCUMENT_TYPES } from '../../../pipeline/detect/document-types.js';
 
 /** The review rules (src/pipeline/review/hold-rules.ts) as the API reads and writes them. */
 export const holdRulesSchema = z
