@@ -5,14 +5,8 @@ import { DOCUMENT_TYPES } from '../../../pipeline/detect/document-types.js';
 export const holdRulesSchema = z
   .strictObject({
     documentTypes: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .max(50)
-          .regex(/^[a-z][a-z0-9-]*$/, 'a document type such as invoice or reminder'),
-      )
-      .max(20)
+      .array(z.enum(DOCUMENT_TYPES))
+      .max(DOCUMENT_TYPES.length)
       .meta({ description: 'Document types held every time, e.g. ["reminder"]' }),
     afterSettingsChange: z
       .number()
