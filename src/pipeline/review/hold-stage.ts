@@ -13,17 +13,14 @@ import type { ReviewStageDeps } from './hold-rules-store.js';
  * `X-Postbode-Hold: yes` (read from the source, before the content stage's hidden headers are
  * gone), every message of a held document type, the first N after a settings change. A hold an
  * earlier stage asked for wins; accountant copies follow their message and are never held on
- * their own; a message the tenant already released is not held again.
+ * their own; a message already reviewed (or being edited) is not held again.
  */
 export const holdStage: Stage = async (draft, deps) => {
-  if (draft.hold || draft.isCopy || !deps.review || reviewEnded(draft)) return draft;
+  // Already reviewed or under review (an edit renders it again): the rules are not asked, nor counted, again.
+  if (draft.hold || draft.isCopy || !deps.review || draft.message.review !== undefined) return draft;
   const hold = await holdFor(draft, deps, deps.review);
   return hold ? { ...draft, hold } : draft;
 };
-
-function reviewEnded(draft: Draft): boolean {
-  return draft.message.review?.ended !== undefined;
-}
 
 async function holdFor(draft: Draft, deps: PipelineDeps, review: ReviewStageDeps): Promise<HoldRequest | undefined> {
   const rules = review.rules.get(draft.message.tenantId);

@@ -4,6 +4,7 @@ import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf, startSenderGateway } from '../../helpers/sender-harness.js';
 import { sinkReply, startSink, type Sink } from '../../helpers/sink.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { accountantCopyId } from '../../../src/pipeline/copies/sender-accountant.js';
 
 /**
  * Review holds over real SMTP and the real API: a message the package marks, of a held document
@@ -234,6 +235,48 @@ describe('review holds', () => {
     expect(still.recipients[0].status).toBe('held');
     expect(still.review.edit).toBeUndefined();
     expect(still.resentAs).toBeUndefined();
+  });
+
+  it('the accountant copy follows its message: queued held, sent only when the message is released', async () => {
+    const settings = { accountantAddress: 'boekhouder@kantoor.example', accountantMode: 'automatic' };
+    expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, settings)).status).toBe(200);
+    try {
+      const info = await legacyClient(gw).sendMail({
+        envelope: { from: 'facturen@jansen.example', to: ['jan@klant.example'] },
+        from: 'facturen@jansen.example',
+        to: 'jan@klant.example',
+        subject: 'Factuur 2024-170',
+        text: 'Beste klant, bijgaand uw factuur.',
+        headers: { 'X-Postbode-Hold': 'yes' },
+        attachments: [
+          {
+            filename: 'factuur-2024-170.pdf',
+            content: Buffer.from('%PDF-1.4\n%%EOF\n'),
+            contentType: 'application/pdf',
+          },
+        ],
+      });
+      const id = queueIdOf(info.response);
+      await heldFor(id);
+      const copyId = accountantCopyId(id);
+      const copy = await waitFor(
+        async () => (await api(gw, 'GET', `/messages/${copyId}`)).status === 200 && message(copyId),
+        8_000,
+        'the copy',
+        50,
+      );
+      expect(copy.recipients[0]).toMatchObject({ address: 'boekhouder@kantoor.example', status: 'held' });
+      expect(sink.messages.filter((m) => m.envelope.to.includes('boekhouder@kantoor.example'))).toHaveLength(0);
+      expect((await api(gw, 'POST', `/messages/${id}/review/release`, {})).status).toBe(200);
+      await arrived(sink, id);
+      await waitFor(
+        () => sink.messages.some((m) => m.envelope.to.includes('boekhouder@kantoor.example')),
+        8_000,
+        'the accountant copy at the sink',
+      );
+    } finally {
+      await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { accountantMode: 'off' });
+    }
   });
 
   it('bad input names the field', async () => {
