@@ -369,7 +369,8 @@ export const EN = {
   'nav.review': 'Review',
   'review.title': 'Review before sending',
   'review.intro':
-    'These messages wait for you before they leave. Check what your client will get, edit the subject or text if needed, then send or cancel.',
+    'These messages wait for you before they leave. Check what your client will get, ' +
+    'edit the subject or text if needed, then send or cancel.',
   'review.none': 'No messages are waiting for review.',
   'review.html': 'The message as your client will see it',
   'review.heldSince': 'Held since {when}',

@@ -378,7 +378,8 @@ export const NL = {
   'nav.review': 'Controle',
   'review.title': 'Controleren voor verzending',
   'review.intro':
-    'Deze berichten wachten op u voordat ze vertrekken. Bekijk wat uw klant krijgt, pas zo nodig onderwerp of tekst aan, en verstuur of annuleer.',
+    'Deze berichten wachten op u voordat ze vertrekken. Bekijk wat uw klant krijgt, ' +
+    'pas zo nodig onderwerp of tekst aan, en verstuur of annuleer.',
   'review.none': 'Er wachten geen berichten op controle.',
   'review.html': 'Het bericht zoals uw klant het ziet',
   'review.heldSince': 'Vastgehouden sinds {when}',
