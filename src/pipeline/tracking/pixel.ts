@@ -37,8 +37,11 @@ export function injectPixel(html: string, url: string): string | undefined {
   return at === undefined ? undefined : `${html.slice(0, at)}${img}${html.slice(at)}`;
 }
 
-const PIXEL_IMG =
-  /<img src="[^"]*\/t\/[A-Za-z0-9_-]+\.gif" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">/g;
+const PIXEL_IMG = new RegExp(
+  '<img src="[^"]*/t/[A-Za-z0-9_-]+\\.gif" width="1" height="1" alt="" ' +
+    'style="display:block;width:1px;height:1px;border:0;">',
+  'g',
+);
 
 /** The HTML without the pixel pixelImg made: a preview of the mail must never count as an open. */
 export function withoutPixel(html: string): string {

@@ -11,7 +11,8 @@ describe('review helpers', () => {
 
   it('an edited text becomes HTML paragraphs, escaped', () => {
     expect(paragraphs('Beste <Jan>,\n\nRegel 1\nRegel 2 & meer')).toBe(
-      '<!DOCTYPE html>\n<html><body>\n<p>Beste &lt;Jan&gt;,</p>\n<p>Regel 1<br>\nRegel 2 &amp; meer</p>\n</body></html>\n',
+      '<!DOCTYPE html>\n<html><body>\n<p>Beste &lt;Jan&gt;,</p>\n' +
+        '<p>Regel 1<br>\nRegel 2 &amp; meer</p>\n</body></html>\n',
     );
   });
 
