@@ -37,6 +37,8 @@ import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
 import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
+import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
+import { reviewApi } from './compose/review-api.js';
 import { openOpenStore } from './feedback/opens/open-store.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
@@ -110,6 +112,7 @@ export async function startGateway(
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
   const contentSettings = openContentSettingsStore(storage);
+  const holdRules = openHoldRulesStore(storage);
   const opens = openOpenStore(storage);
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
@@ -204,6 +207,7 @@ export async function startGateway(
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
     ...(microsoft.planner ? { microsoft365: microsoft.planner } : {}),
     keepClientTrace: config.privacy.keepClientTrace,
+    review: { rules: holdRules },
   };
   // The order is src/pipeline/index.ts's; the MX registers its steps, the queue keeps renderings.
   const plan = createPipeline(pipeline, {
@@ -221,6 +225,7 @@ export async function startGateway(
     queue,
     plan,
     rendered: queue,
+    review: queue,
     transportFor: transports.transportFor,
     metrics,
     logger,
@@ -242,6 +247,11 @@ export async function startGateway(
         gmail: gmail.tenantData,
         suppressions: mx.suppressions,
       }),
+      {
+        name: 'review rules',
+        tenantIds: () => holdRules.tenantIds(),
+        forget: async (id) => ((await holdRules.remove(id)) ? 1 : 0),
+      },
       { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
       microsoft.tenantData,
       peppol.tenantData,
@@ -261,6 +271,16 @@ export async function startGateway(
       'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine',
     );
 
+  const review = reviewApi({
+    queue,
+    rules: holdRules,
+    pipeline,
+    hostname: config.hostname,
+    sweepMs: config.queue.reviewSweepMs,
+    notify: () => delivery.notify(),
+    clock,
+    logger,
+  });
   const api = await openConfigApi({
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
@@ -288,6 +308,7 @@ export async function startGateway(
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,
     peppol: peppol.api,
+    review: review.api,
     capabilities: {
       gmail: gmail.planner !== undefined,
       microsoft365: microsoft.planner !== undefined,
@@ -414,6 +435,7 @@ export async function startGateway(
       await delivery.stop(graceMs);
       await mx.close(); // after delivery: its Plan reads the suppression list
       await retention.stop();
+      await review.expiry.stop();
       await http.close();
       await api.close();
       await Promise.all(buildTransportsClose());
@@ -422,6 +444,7 @@ export async function startGateway(
       await limits.close();
       await peppol.store.close();
       await contentSettings.close();
+      await holdRules.close();
       await opens.close();
       await domains.close();
       await gmail.close();

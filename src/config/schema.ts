@@ -167,6 +167,8 @@ export const configSchema = z.strictObject({
       activeWindow: z.number().int().min(1).default(200),
       /** How long finished messages (record and body) stay in the message log before they are purged. */
       retentionMs: ms.default(90 * 24 * 3600_000),
+      /** How often held messages are checked against their tenant's review expiry rule (docs/review.md). */
+      reviewSweepMs: z.number().int().min(100).default(60_000),
       /**
        * Free bytes the data directory's filesystem must keep; below it new mail gets 452 4.3.1. null = max(64 MiB, 4 ×
        * smtp.maxMessageSize); 0 = off.

@@ -4,6 +4,8 @@ import type { NewMessage, QueuedMessage } from './types.js';
 export interface QueuedCopy {
   readonly message: NewMessage;
   readonly raw: Buffer;
+  /** Queued held, with this reason: the copy of a message held for review follows its message. */
+  readonly held?: string;
 }
 
 /** A note for the message log about one message (what the content stage did): plain JSON. */

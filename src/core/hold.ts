@@ -20,3 +20,30 @@ export interface HoldRequest {
   /** Plain words for the message log and the review list, e.g. "no value for %due-date%". */
   readonly detail: string;
 }
+
+/** The tenant's edit of a held message: the subject and plain text it will leave with. */
+export interface ReviewEdit {
+  readonly subject?: string;
+  readonly text?: string;
+  readonly at: number;
+}
+
+/**
+ * A message held for review, kept on its queue record (QueuedMessage.review): why, since when,
+ * and the tenant's edit. Stays after release or cancel, so the message view says it was reviewed.
+ */
+export interface ReviewState extends HoldRequest {
+  readonly heldAt: number;
+  readonly edit?: ReviewEdit;
+  /** How the hold ended: released or cancelled by the tenant, or by the expiry rule. */
+  readonly ended?: {
+    readonly at: number;
+    readonly outcome: 'released' | 'cancelled';
+    readonly by: 'tenant' | 'expiry';
+  };
+}
+
+/** Plain words of a reason for the history: "held for review (document type): reminder". */
+export function holdReasonText(request: HoldRequest): string {
+  return `held for review (${request.reason}): ${request.detail}`;
+}

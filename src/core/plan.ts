@@ -1,3 +1,4 @@
+import type { HoldRequest } from './hold.js';
 import type { Envelope, QueuedMessage, RecipientState, Route } from './types.js';
 
 /**
@@ -16,6 +17,11 @@ export interface PlannedDelivery {
    * the attempt keeps them for a retry (render once). Absent: stored bytes, or decided per attempt.
    */
   readonly renderedWith?: string;
+  /**
+   * The pipeline asked for a review hold (Draft.hold): the attempt keeps these bytes and holds
+   * the message instead of sending (src/delivery/attempt.ts).
+   */
+  readonly hold?: HoldRequest;
 }
 
 /** Turns a message and its stored bytes into deliveries (src/pipeline/index.ts); may read settings, never sends. */

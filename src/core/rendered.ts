@@ -32,6 +32,11 @@ export interface RenderedMessage {
   /** Digest of the tenant settings the rendering used (see src/pipeline/rendered-deliveries.ts). */
   readonly fingerprint: string;
   readonly deliveries: readonly RenderedDelivery[];
+  /**
+   * Kept for a review hold: what the tenant saw. A release sends these bytes whatever the
+   * settings are by then (render-once skips its fingerprint check); only an edit renders again.
+   */
+  readonly reviewed?: boolean;
 }
 
 /** What the queue offers for rendered messages; both sides of the store, one message at a time. */
@@ -71,5 +76,6 @@ export function mergeRendered(old: RenderedMessage | undefined, next: RenderedMe
   const kept = old.deliveries
     .map((d) => ({ ...d, recipients: d.recipients.filter((a) => !renewed.has(a)) }))
     .filter((d) => d.recipients.length > 0);
-  return { fingerprint: next.fingerprint, deliveries: [...kept, ...next.deliveries] };
+  const reviewed = old.reviewed === true || next.reviewed === true ? { reviewed: true } : {};
+  return { fingerprint: next.fingerprint, deliveries: [...kept, ...next.deliveries], ...reviewed };
 }

@@ -198,6 +198,7 @@ export const Replies = {
   bodyMissing: (): SmtpReply => smtpReply(451, '4.3.0', 'body missing'),
   noRoute: (): SmtpReply => smtpReply(451, '4.3.5', 'no route for this recipient'),
   planFailed: (): SmtpReply => smtpReply(451, '4.3.0', 'local error while preparing the message, will retry'),
+  holdFailed: (): SmtpReply => smtpReply(451, '4.3.0', 'could not hold the message for review, will retry'),
   noResult: (): SmtpReply => smtpReply(451, '4.3.0', 'transport returned no result for this recipient'),
   localTransportError: (words: string): SmtpReply => smtpReply(451, '4.3.0', `local transport error: ${words}`),
   /** A transport handed a route of another kind: `who` is "relay transport", "direct delivery" ... */

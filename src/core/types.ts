@@ -5,6 +5,7 @@ import type { OAuthProviderName } from './access-token.js';
  */
 
 import type { SmtpReply } from './smtp-reply.js';
+import type { ReviewState } from './hold.js';
 
 /** An SMTP envelope. `from` is '' for the null sender (bounces, DSNs). */
 export interface Envelope {
@@ -118,6 +119,12 @@ export interface QueuedMessage {
   readonly completedAt?: number;
   /** Set while the message is held (hold() until release() or cancel()). */
   readonly heldAt?: number;
+  /** Set when the pipeline held it for the tenant's review (src/pipeline/review/); kept after the hold ends. */
+  readonly review?: ReviewState;
+  /** A resend: the id of the message it resends (POST /tenants/{id}/messages/{messageId}/resend). */
+  readonly resentFrom?: string;
+  /** The ids of this message's resends, oldest first. */
+  readonly resentAs?: readonly string[];
 }
 
 /** What inbound hands to the queue. */
@@ -132,6 +139,8 @@ export interface NewMessage {
   readonly subject?: string;
   /** Roles of envelope recipients that are not the client's own (archive, accountant); the rest are `client`. */
   readonly roles?: Readonly<Record<string, RecipientRole>>;
+  /** A resend: the id of the message it resends. */
+  readonly resentFrom?: string;
 }
 
 /** The outcome of one delivery attempt for one recipient, as the scheduler records it. */

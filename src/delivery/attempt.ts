@@ -14,6 +14,8 @@ import {
 import type { Plan } from '../core/plan.js';
 import { destinationKey, type DestinationSlots } from './destination-slots.js';
 import { storedRoute, type RenderedDelivery, type RenderedStore } from '../core/rendered.js';
+import type { HoldRequest } from '../core/hold.js';
+import { holdInstead, type ReviewHolds } from './review-hold.js';
 
 export interface AttemptDeps {
   readonly queue: MessageQueue;
@@ -24,6 +26,8 @@ export interface AttemptDeps {
   readonly clock: Clock;
   /** Keeps freshly rendered deliveries whose recipients are still pending after the attempt; none kept when absent. */
   readonly rendered?: Pick<RenderedStore, 'keepRendered'>;
+  /** Holds a message whose rendering asked for the tenant's review; without it such a message is sent. */
+  readonly review?: ReviewHolds;
 }
 
 interface Planned {
@@ -33,6 +37,7 @@ interface Planned {
   readonly raw: Buffer;
   readonly note?: string;
   readonly renderedWith?: string;
+  readonly hold?: HoldRequest;
 }
 
 function deferAll(addresses: readonly string[], reply: SmtpReply): RecipientResult[] {
@@ -130,6 +135,7 @@ async function planGroups(
           raw: group.raw,
           ...(group.note === undefined ? {} : { note: group.note }),
           ...(group.renderedWith === undefined ? {} : { renderedWith: group.renderedWith }),
+          ...(group.hold === undefined ? {} : { hold: group.hold }),
         });
       }
     }
@@ -167,6 +173,9 @@ export async function attemptMessage(
     );
   }
   const { groups, unrouted, failed } = await planGroups(deps, message, body, pending);
+  const hold = groups.find((g) => g.hold !== undefined)?.hold;
+  // Nothing leaves: the rendering is kept for the review (an empty result: nothing to record).
+  if (hold && deps.review) return holdInstead({ ...deps, review: deps.review }, message, groups, hold);
   if (unrouted.length > 0 && !failed)
     deps.logger.error(
       { queueId: message.id, recipients: unrouted.length },

@@ -23,6 +23,8 @@ export interface DeliveryDeps {
   plan: Plan;
   /** Keeps rendered deliveries for retries (render once); absent: every attempt plans afresh. */
   rendered?: AttemptDeps['rendered'];
+  /** Holds messages whose rendering asked for the tenant's review (src/pipeline/review/); absent: they are sent. */
+  review?: AttemptDeps['review'];
   transportFor: (route: Route) => Transport;
   metrics: Metrics;
   logger: Logger;
@@ -204,6 +206,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const recorder = createResultRecorder(deps.queue, message.id, deps.clock, deps.logger);
     const results = await attemptMessage(attemptDeps, message, now, recorder.sent);
     if (results.length === 0) {
+      // Held for review by this attempt: nothing to record.
+      if (deps.queue.get(message.id)?.heldAt !== undefined) return;
       // the queue called it due but nothing was: hold the lease a while instead of spinning
       deps.logger.warn({ queueId: message.id }, 'message reported due without due recipients');
       return sleep(pollMs);

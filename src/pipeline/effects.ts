@@ -14,7 +14,7 @@ export async function writeEffects(deps: PipelineDeps, draft: Draft): Promise<bo
   const copies: QueuedCopy[] = [];
   const annotations: Annotation[] = [];
   for (const effect of draft.effects) {
-    if (effect.kind === 'queue-copy') copies.push({ message: effect.message, raw: effect.raw });
+    if (effect.kind === 'queue-copy') copies.push({ message: effect.message, raw: effect.raw, ...heldCopy(draft) });
     else annotations.push({ queueId: effect.queueId, note: effect.note });
   }
   const queueId = draft.message.id;
@@ -29,4 +29,10 @@ export async function writeEffects(deps: PipelineDeps, draft: Draft): Promise<bo
     );
     return false;
   }
+}
+
+/** The copy of a message held for review is queued held too: released or cancelled with its message. */
+function heldCopy(draft: Draft): { held?: string } {
+  const hold = draft.message.review?.ended === undefined ? draft.hold : undefined;
+  return hold ? { held: `held with its message ${draft.message.id} (review)` } : {};
 }

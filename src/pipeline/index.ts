@@ -1,4 +1,6 @@
 import type { Plan, PlannedDelivery } from '../core/plan.js';
+import { storedRoute, type RenderedDelivery, type RenderedMessage } from '../core/rendered.js';
+import type { QueuedMessage } from '../core/types.js';
 import { platformDeliveries, type PipelineDeps } from './shared.js';
 import type { Draft, Stage } from './draft.js';
 import { writeEffects } from './effects.js';
@@ -16,6 +18,8 @@ import {
 } from './stages.js';
 import { wireStage } from './wire/wire-stage.js';
 import { peppolStage } from './peppol/peppol-stage.js';
+import { editStage } from './review/edit-stage.js';
+import { holdStage } from './review/hold-stage.js';
 
 /**
  * The mail flow at delivery time, in one place: the order in which a stored message becomes
@@ -33,6 +37,9 @@ import { peppolStage } from './peppol/peppol-stage.js';
  *   1. content     subject template, text, layout (src/pipeline/content/content-stage.ts; off → not even parsed);
  *                  hidden headers out (Bcc, Return-Path, our markers; the client's host in our
  *                  Received: line unless keepClientTrace)
+ *   1a. edit       a held message the tenant edited: its subject and text (src/pipeline/review/edit-stage.ts)
+ *   1b. hold       review rules: X-Postbode-Hold, a held document type, the first N after a settings
+ *                  change (src/pipeline/review/hold-stage.ts); rendering goes on, the attempt holds
  *   2. identity    From / Sender / Reply-To / X-Postbode-Original-From: only the tenant's own addresses
  *                  leave; Gmail mode asks the linked account (src/tenants/gmail/)
  *   2a. spam lint  the rendered message's spam-lint warnings for the message log, links compared with
@@ -60,6 +67,8 @@ import { peppolStage } from './peppol/peppol-stage.js';
  */
 export const STAGES: readonly Stage[] = [
   contentStage,
+  editStage,
+  holdStage,
   identityStage,
   spamLintStage,
   wireStage,
@@ -104,9 +113,39 @@ function renderStages(deps: PipelineDeps, keep: boolean): Plan {
     let draft: Draft = await startDraft(deps, message, body, pending, keep);
     for (const stage of STAGES) draft = await stage(draft, deps);
     const written = await writeEffects(deps, draft);
-    const deliveries = draft.deliveries ?? [];
+    // A hold stays asked for until the tenant ends the review; after that the message just goes.
+    const hold = draft.message.review?.ended === undefined ? draft.hold : undefined;
+    const deliveries = hold ? (draft.deliveries ?? []).map((d) => ({ ...d, hold })) : (draft.deliveries ?? []);
     const fingerprint = draft.fingerprint;
     if (!written || fingerprint === undefined) return deliveries;
     return deliveries.map((d) => ({ ...d, renderedWith: fingerprint }));
+  };
+}
+
+/**
+ * Renders a held message again for the tenant's review (its edit applied by the edit stage):
+ * the same stages, for its held recipients, as a rendering to keep (src/pipeline/review/).
+ * Per-attempt recipient steps (the suppression list) are not asked: they decide at release.
+ */
+export function createReviewRenderer(
+  deps: PipelineDeps,
+): (message: QueuedMessage, body: Buffer) => Promise<RenderedMessage> {
+  const render = renderStages(deps, true);
+  return async (message, body) => {
+    const held = message.recipients.filter((r) => r.status === 'held');
+    const planned = await render(message, body, held);
+    const deliveries: RenderedDelivery[] = [];
+    for (const d of planned) {
+      const route = storedRoute(d.route);
+      if (route === undefined) continue;
+      deliveries.push({
+        route,
+        recipients: d.recipients,
+        from: d.envelope.from,
+        raw: d.raw,
+        ...(d.note ? { note: d.note } : {}),
+      });
+    }
+    return { fingerprint: planned.find((d) => d.renderedWith !== undefined)?.renderedWith ?? '', deliveries };
   };
 }

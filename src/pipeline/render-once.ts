@@ -21,7 +21,8 @@ import { openStored, settingsFingerprint } from './rendered-deliveries.js';
  * Outcomes of planning itself (Gmail link missing, own SMTP waiting for a test, no route)
  * are never kept: they throw or leave recipients unrouted, and the retry plans again.
  * Recipients a kept form does not cover (planned on a per-attempt route such as the
- * suppression list's) are rendered for themselves.
+ * suppression list's) are rendered for themselves. A form kept for a review hold (`reviewed`)
+ * is sent as the tenant saw it, whatever the fingerprint.
  */
 export interface RenderOnceDeps {
   readonly pipeline: PipelineDeps;
@@ -56,7 +57,8 @@ async function reuse(
   pending: readonly RecipientState[],
   fingerprint: string,
 ): Promise<PlannedDelivery[] | undefined> {
-  if (stored.fingerprint !== fingerprint && !deliveredToSomeone(message)) return undefined;
+  // What the tenant reviewed leaves as it was reviewed, whatever changed since.
+  if (!stored.reviewed && stored.fingerprint !== fingerprint && !deliveredToSomeone(message)) return undefined;
   const wanted = new Set(pending.map((r) => r.address));
   const planned: PlannedDelivery[] = [];
   for (const delivery of stored.deliveries) {

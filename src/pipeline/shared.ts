@@ -1,3 +1,4 @@
+import type { ReviewStageDeps } from './review/hold-rules-store.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { QueuedMessage, RecipientState, Route, Tenant, TenantDirectory } from '../core/types.js';
@@ -61,6 +62,8 @@ export interface PipelineDeps {
    * (default: neither).
    */
   readonly keepClientTrace?: boolean;
+  /** Review holds (src/pipeline/review/): the tenants' hold rules; nothing is held by rule when absent. */
+  readonly review?: ReviewStageDeps;
 }
 
 export type EffectiveMode = 'forwarding' | 'own-address' | 'own-smtp' | 'gmail' | 'microsoft365';

@@ -24,6 +24,7 @@ import {
   completedBefore,
   flushOfCurrentBatch,
   insertEffects,
+  insertLinked,
   insertMessage,
   openStores,
   purgeKeys,
@@ -34,7 +35,7 @@ import {
 } from './lmdb-store.js';
 import { headerText } from './header-text.js';
 import { encodeAnnotation, openAnnotations, readAnnotation, type AnnotationDb } from './annotations.js';
-import type { EffectsStore, PlanEffects } from '../core/effects.js';
+import type { EffectsStore, PlanEffects, QueuedCopy } from '../core/effects.js';
 import { applyLateBounce, applyNote, changeLate } from './late-outcomes.js';
 import {
   completedSince,
@@ -47,7 +48,9 @@ import {
   type ListPage,
 } from './queue-reads.js';
 import { applyExpiry, applyResults, newRecord } from './records.js';
-import { keepRenderedIn, readRendered } from './rendered-records.js';
+import { keepRenderedIn, readRendered, writeRendered } from './rendered-records.js';
+import type { HoldRequest, ReviewEdit } from '../core/hold.js';
+import { applyReviewEdit, applyReviewEnd, applyReviewHold, withResend, type ReviewEnd } from './review-records.js';
 import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
 import type { RetryPolicy } from './retry-schedule.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -77,6 +80,12 @@ export interface QueueOptions {
    * leases a crashed process left: counted in `replayed` and the open log line, then removed.
    */
   readonly takeLeases?: boolean;
+}
+
+/** A copy's record: held from the start when its message is held for review. */
+function copyRecord(copy: QueuedCopy): QueuedMessage {
+  const record = newRecord(copy.message, copy.raw.length);
+  return copy.held === undefined ? record : applyHold(record, copy.message.receivedAt, copy.held);
 }
 
 /** Log records purged per transaction by purgeCompleted, and the most rounds one call makes. */
@@ -191,7 +200,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
    */
   async writeEffects(effects: PlanEffects): Promise<readonly QueuedMessage[]> {
     const notes = effects.annotations.map(encodeAnnotation);
-    const copies = effects.copies.map((c) => ({ record: newRecord(c.message, c.raw.length), body: c.raw }));
+    const copies = effects.copies.map((c) => ({ record: copyRecord(c), body: c.raw }));
     if (copies.length === 0 && notes.length === 0) return [];
     const ticket = this.failures.ticket();
     let inserted: QueuedMessage[];
@@ -332,6 +341,70 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     return this.change('cancel', id, (msg) => applyCancel(msg, now, reason));
   }
 
+  /**
+   * Holds the message for the tenant's review and keeps `rendered` (what would have left) in the
+   * same transaction, so a release sends exactly what was reviewed (src/pipeline/review/).
+   */
+  holdForReview(id: string, now: number, request: HoldRequest, rendered: RenderedMessage): Promise<QueuedMessage> {
+    const kept = { ...rendered, reviewed: true };
+    return this.change(
+      'hold for review',
+      id,
+      (msg) => applyReviewHold(msg, now, request),
+      undefined,
+      () => writeRendered(this.stores, id, kept),
+    );
+  }
+
+  /** Keeps the tenant's edit with a held message and its new rendering, in one transaction. */
+  editReview(id: string, edit: ReviewEdit, rendered: RenderedMessage): Promise<QueuedMessage> {
+    const kept = { ...rendered, reviewed: true };
+    return this.change(
+      'review edit',
+      id,
+      (msg) => applyReviewEdit(msg, edit),
+      undefined,
+      () => writeRendered(this.stores, id, kept),
+    );
+  }
+
+  /** Releases or cancels a review hold (see review-records.ts). */
+  endReview(id: string, now: number, ended: ReviewEnd, reason: string): Promise<QueuedMessage> {
+    return this.change(`review ${ended.outcome}`, id, (msg) => applyReviewEnd(msg, now, ended, reason));
+  }
+
+  /** Held messages, oldest hold first, of one tenant or all; at most `limit`, reading at most `limit * 20` records. */
+  heldMessages(tenantId: string | undefined, limit: number): QueuedMessage[] {
+    const out: QueuedMessage[] = [];
+    for (const [, id] of this.stores.held.getKeys({ limit: limit * 20 })) {
+      const msg = this.stores.messages.get(id);
+      if (msg && (tenantId === undefined || msg.tenantId === tenantId)) out.push(msg);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Queues `message` as a resend of `originalId` and links both, in one transaction, durable
+   * like an enqueue. Throws E_MESSAGE_UNKNOWN when the original is gone.
+   */
+  async resend(originalId: string, message: NewMessage, body: Buffer): Promise<QueuedMessage> {
+    const record = newRecord(message, body.length);
+    let inserted: boolean;
+    try {
+      const committed = insertLinked(this.stores, record, body, originalId, (o) => withResend(o, record.id));
+      const durable = this.waitDurable();
+      durable.catch(() => undefined); // awaited after the commit
+      inserted = await committed;
+      if (inserted) await durable;
+    } catch (err) {
+      throw await this.failure('resend', err);
+    }
+    if (!inserted) throw new GatewayError('E_MESSAGE_UNKNOWN', `no message ${originalId} in the queue`);
+    this.counter.add(record);
+    return record;
+  }
+
   /** A pending message's rendered deliveries (see core/rendered.ts); undefined when none were kept. */
   rendered(id: string): RenderedMessage | undefined {
     return readRendered(this.stores, id);
@@ -397,12 +470,13 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     id: string,
     next: (msg: QueuedMessage) => QueuedMessage,
     preview = next,
+    also?: (after: QueuedMessage) => void,
   ): Promise<QueuedMessage> {
     const archiving = this.archiveIfCompleting(id, preview);
     const bodyArchived = archiving === undefined ? false : await archiving;
     let change: Change | undefined;
     try {
-      change = await updateMessage(this.stores, id, next, bodyArchived);
+      change = await updateMessage(this.stores, id, next, bodyArchived, also);
     } catch (err) {
       throw await this.failure(action, err);
     }

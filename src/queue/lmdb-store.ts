@@ -116,6 +116,28 @@ export function insertEffects(
 }
 
 /**
+ * A resend in one transaction: the new message (record, body, index entries) and the link on
+ * the original (`link` adds the new id to its `resentAs`). Resolves false when the original is gone.
+ */
+export function insertLinked(
+  stores: QueueStores,
+  record: QueuedMessage,
+  body: Buffer,
+  originalId: string,
+  link: (original: QueuedMessage) => QueuedMessage,
+): Promise<boolean> {
+  const done = stores.root.transaction(() => {
+    const original = stores.messages.get(originalId);
+    if (!original || stores.messages.doesExist(record.id)) return false;
+    void putMessage(stores, record, body);
+    void stores.messages.put(originalId, link(original));
+    return true;
+  });
+  guardBatch(stores.root);
+  return done;
+}
+
+/**
  * Read-modify-write of one message in one transaction. `next` is pure and runs before any
  * write, because a throw inside lmdb's async `transaction()` does not roll back what was
  * already written. `next` may throw (a GatewayError E_CONFLICT from an admin action): then
@@ -123,18 +145,22 @@ export function insertEffects(
  * other writes of the batch still commit). Resolves undefined for an unknown id (nothing written).
  * `bodyArchived`: the body is durably in the archive, so a change that completes the message
  * deletes it here in the same transaction (its pages are then reused for new mail).
+ * `also` issues further writes in the same transaction, after `next` (it must not throw).
  */
 export function updateMessage(
   stores: QueueStores,
   id: string,
   next: (msg: QueuedMessage) => QueuedMessage,
   bodyArchived = false,
+  also?: (after: QueuedMessage) => void,
 ): Promise<Change | undefined> {
   const done = stores.root.transaction((): Change | undefined => {
     const before = stores.messages.get(id);
     if (!before) return undefined;
     const after = next(before);
     if (after !== before) writeChange(stores, before, after, bodyArchived);
+    // Writes that belong to the same change (a review hold's rendered form); `next` did not throw.
+    also?.(after);
     return { before, after };
   });
   guardBatch(stores.root);

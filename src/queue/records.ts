@@ -49,6 +49,7 @@ export function newRecord(message: NewMessage, size: number): QueuedMessage {
     client: { address: message.client.address, helo: message.client.helo },
     messageId: message.messageId,
     ...(message.subject === undefined ? {} : { subject: message.subject }),
+    ...(message.resentFrom === undefined ? {} : { resentFrom: message.resentFrom }),
   };
   // A message without recipients has nothing to do: it is logged as complete at once.
   return settle(record, recipients, message.receivedAt);

@@ -20,6 +20,8 @@ export interface RenderedRecord {
     readonly part: number;
     readonly note?: string;
   }>;
+  /** Kept for a review hold (RenderedMessage.reviewed). */
+  readonly reviewed?: true;
 }
 
 export interface RenderedDbs {
@@ -47,7 +49,7 @@ export function readRendered(dbs: RenderedDbs, id: string): RenderedMessage | un
       ...(d.note === undefined ? {} : { note: d.note }),
     }),
   );
-  return { fingerprint: record.fingerprint, deliveries };
+  return { fingerprint: record.fingerprint, deliveries, ...(record.reviewed ? { reviewed: true } : {}) };
 }
 
 /**
@@ -73,7 +75,8 @@ export function writeRendered(dbs: RenderedDbs, id: string, message: RenderedMes
   const before = dbs.rendered.get(id)?.parts ?? 0;
   for (const [raw, n] of index) void dbs.renderedParts.put(partKey(id, n), raw);
   for (let n = index.size; n < before; n++) void dbs.renderedParts.remove(partKey(id, n));
-  void dbs.rendered.put(id, { fingerprint: message.fingerprint, parts: index.size, deliveries });
+  const reviewed = message.reviewed === true ? { reviewed: true as const } : {};
+  void dbs.rendered.put(id, { fingerprint: message.fingerprint, parts: index.size, deliveries, ...reviewed });
 }
 
 /** Inside a transaction: merges `next` into what the pending message `id` keeps (mergeRendered). */

@@ -36,3 +36,14 @@ export function injectPixel(html: string, url: string): string | undefined {
   const at = pixelOffset(html);
   return at === undefined ? undefined : `${html.slice(0, at)}${img}${html.slice(at)}`;
 }
+
+const PIXEL_IMG = new RegExp(
+  '<img src="[^"]*/t/[A-Za-z0-9_-]+\\.gif" width="1" height="1" alt="" ' +
+    'style="display:block;width:1px;height:1px;border:0;">',
+  'g',
+);
+
+/** The HTML without the pixel pixelImg made: a preview of the mail must never count as an open. */
+export function withoutPixel(html: string): string {
+  return html.replace(PIXEL_IMG, '');
+}

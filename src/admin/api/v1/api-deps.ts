@@ -4,6 +4,7 @@ import type {
   GmailApiDeps,
   MicrosoftApiDeps,
   PeppolApiDeps,
+  ReviewApiDeps,
   SenderApiDeps,
 } from './route-deps.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -80,4 +81,6 @@ export interface ApiDeps {
   readonly onTenantDeleted?: (tenantId: string) => void;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
   readonly capabilities?: GatewayCapabilities;
+  /** Review holds and resend (src/pipeline/review/); left out, those routes are not mounted. */
+  readonly review?: ReviewApiDeps;
 }

@@ -9,6 +9,7 @@ import type { SenderSettings } from '../../../tenants/sender-settings.js';
 import type { SenderSettingsStore } from '../../../tenants/sender-settings-store.js';
 import type { TenantTargetPolicy } from '../../../tenants/tenant-target-policy.js';
 import type { TestSendResult } from '../../../core/test-send-result.js';
+import type { ReviewService } from '../../../pipeline/review/review-service.js';
 
 /*
  * What the optional route groups need besides the common API deps (api-deps.ts), wired in
@@ -96,3 +97,10 @@ export interface GatewayCapabilities {
 
 /** What the sender routes need for the confirmation of "send replies to" (src/feedback/reply-confirmation.ts). */
 export type ReplyToConfirmationDeps = Pick<ReplyConfirmation, 'status' | 'onReplyToSaved' | 'resend'>;
+
+/** What the review and resend routes need (wired in gateway.ts through compose/review-api.ts). */
+export interface ReviewApiDeps {
+  readonly service: ReviewService;
+  /** Queues a resend of `message` (to its client recipients, or to `to`) linked to it. */
+  readonly resend: (message: QueuedMessage, to: readonly string[] | undefined, now: number) => Promise<QueuedMessage>;
+}

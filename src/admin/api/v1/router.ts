@@ -29,6 +29,8 @@ import { capabilitiesRoutes } from './capabilities-routes.js';
 import { platformRecordsRoutes } from './platform-records-routes.js';
 import { complaintRoutes } from './complaint-routes.js';
 import { peppolRoutes } from './peppol-routes.js';
+import { reviewRoutes } from './review-routes.js';
+import { resendRoutes } from './resend-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -52,6 +54,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
+    ...(deps.review ? reviewRoutes({ ...deps, review: deps.review }) : []),
+    ...(deps.review ? resendRoutes({ ...deps, review: deps.review }) : []),
   ];
 }
 

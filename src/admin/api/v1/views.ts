@@ -133,6 +133,28 @@ const recipientSchema = z.object({
   history: z.array(attemptSchema),
 });
 
+export const reviewStateSchema = z
+  .object({
+    reason: z
+      .enum(['header', 'document-type', 'settings-changed', 'missing-variable', 'invalid-einvoice'])
+      .meta({ description: 'Why the message was held for review' }),
+    detail: z.string().meta({ description: 'The same in plain words, e.g. "every reminder is held for review"' }),
+    heldAt: z.number().int(),
+    edit: z
+      .object({ subject: z.string().optional(), text: z.string().optional(), at: z.number().int() })
+      .optional()
+      .meta({ description: "The tenant's edit: the subject and text the message leaves with" }),
+    ended: z
+      .object({
+        at: z.number().int(),
+        outcome: z.enum(['released', 'cancelled']),
+        by: z.enum(['tenant', 'expiry']),
+      })
+      .optional()
+      .meta({ description: 'How the hold ended; absent while the message waits for review' }),
+  })
+  .meta({ id: 'ReviewState' });
+
 export const messageSchema = z
   .object({
     id: z.string(),
@@ -147,6 +169,9 @@ export const messageSchema = z
     subject: z.string().optional(),
     completedAt: z.number().int().optional(),
     heldAt: z.number().int().optional(),
+    review: reviewStateSchema.optional(),
+    resentFrom: z.string().optional().meta({ description: 'This message resends the message with this id' }),
+    resentAs: z.array(z.string()).optional().meta({ description: 'The ids of the resends of this message' }),
   })
   .meta({ id: 'Message' });
 
@@ -180,6 +205,9 @@ export function messageView(m: QueuedMessage): MessageView {
     ...(m.subject === undefined ? {} : { subject: m.subject }),
     ...(m.completedAt === undefined ? {} : { completedAt: m.completedAt }),
     ...(m.heldAt === undefined ? {} : { heldAt: m.heldAt }),
+    ...(m.review === undefined ? {} : { review: m.review }),
+    ...(m.resentFrom === undefined ? {} : { resentFrom: m.resentFrom }),
+    ...(m.resentAs === undefined ? {} : { resentAs: [...m.resentAs] }),
   };
 }
 

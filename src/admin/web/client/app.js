@@ -8,6 +8,7 @@ import * as content from './screen-content.js';
 import * as credentials from './screen-credentials.js';
 import * as domains from './screen-domains.js';
 import * as messages from './screen-messages.js';
+import * as review from './screen-review.js';
 import * as sending from './screen-sending.js';
 
 /**
@@ -27,6 +28,7 @@ const TENANT_SCREENS = [
   ['sending', sending.render],
   ['content', content.render],
   ['domains', domains.render],
+  ['review', review.render],
   ['messages', messages.render],
   ['credentials', credentials.render],
 ];

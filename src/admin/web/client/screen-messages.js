@@ -4,6 +4,7 @@ import { field, h, input, select, statusLine, when } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { suppressionSection } from './section-suppressions.js';
+import { resendSection } from './section-resend.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const PAGE = 20;
@@ -184,6 +185,7 @@ function messageItem(detail, ctx, status) {
           )
         : null,
     ),
+    resendSection(m, status, () => ctx.rerender()),
   );
   return item;
 }

@@ -1,0 +1,58 @@
+import type { ReviewApiDeps } from '../admin/api/v1/route-deps.js';
+import type { Clock } from '../core/clock.js';
+import { GatewayError } from '../core/gateway-error.js';
+import type { Logger } from '../core/logger.js';
+import type { LmdbQueue } from '../queue/lmdb-queue.js';
+import { buildResend } from '../queue/resend.js';
+import { createReviewRenderer } from '../pipeline/index.js';
+import type { PipelineDeps } from '../pipeline/shared.js';
+import { startHoldExpiry, type HoldExpirySweeper } from '../pipeline/review/hold-expiry.js';
+import type { HoldRulesStore } from '../pipeline/review/hold-rules-store.js';
+import { createReviewService } from '../pipeline/review/review-service.js';
+
+export interface ReviewWiring {
+  readonly api: ReviewApiDeps;
+  readonly expiry: HoldExpirySweeper;
+}
+
+/**
+ * The review's parts joined: the service on the queue and the pipeline's renderer (for an
+ * edit), the resend on the queue, and the expiry sweep. `notify` wakes delivery after a
+ * release or resend.
+ */
+export function reviewApi(opts: {
+  readonly queue: LmdbQueue;
+  readonly rules: HoldRulesStore;
+  readonly pipeline: PipelineDeps;
+  readonly hostname: string;
+  readonly sweepMs: number;
+  readonly notify: () => void;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}): ReviewWiring {
+  const { queue, logger, clock } = opts;
+  const service = createReviewService({
+    queue,
+    rules: opts.rules,
+    rerender: createReviewRenderer(opts.pipeline),
+    notify: opts.notify,
+    logger,
+  });
+  const expiry = startHoldExpiry(service, { everyMs: opts.sweepMs, clock, logger });
+  return {
+    expiry,
+    api: {
+      service,
+      async resend(message, to, now) {
+        const body = queue.body(message.id);
+        if (!body) throw new GatewayError('E_CONFLICT', 'the message body is no longer kept (retention)');
+        const resend = buildResend(message, body, to, now, opts.hostname);
+        if (resend.message.envelope.to.length === 0)
+          throw new GatewayError('E_CONFLICT', 'no client recipient to resend to');
+        const queued = await queue.resend(message.id, resend.message, resend.body);
+        logger.info({ queueId: queued.id, resentFrom: message.id }, 'message resent');
+        return queued;
+      },
+    },
+  };
+}
