@@ -5,11 +5,17 @@ import type { Logger } from '../../core/logger.js';
 import type { QueuedMessage } from '../../core/types.js';
 import type { ContentAnnotation, ContentSettingsStore, StoredContentSettings } from './content-settings-store.js';
 import { buildMime, pickHeaders } from './build-mime.js';
-import { chooseLanguage } from './choose-language.js';
+import { chooseLanguage, languageSettled, type LanguageChoice } from './choose-language.js';
 import { composeMessage, type ComposedMessage } from './compose.js';
 import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from '../detect/detect.js';
 import { detectionInputFrom } from '../detect/detection-input.js';
+import type { DocumentReading } from '../../documents/facts.js';
+import type { HoldRequest } from '../../core/hold.js';
+import { readAttachedDocuments, type ReadAttachment } from '../documents/read-documents.js';
+import { documentsWanted } from '../documents/documents-wanted.js';
+import { mergedFacts } from '../documents/document-facts.js';
+import { documentNotes, holdFor } from '../documents/document-notes.js';
 
 /**
  * The content stage: a legacy mail becomes what the tenant asked for (subject
@@ -24,6 +30,8 @@ export interface ContentStageDeps {
   readonly store: Pick<ContentSettingsStore, 'get'>;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Reads an attachment off the main thread; without it, attachments are never opened. */
+  readonly readDocument?: ReadAttachment;
 }
 
 export interface RenderedContent {
@@ -40,6 +48,10 @@ export interface ContentOutcome {
   readonly rendered?: RenderedContent;
   /** The caller has it written (an effect of the pipeline): this function does no I/O of its own. */
   readonly note: ContentAnnotation;
+  /** The attachments as read, when something needed them (later stages reuse them: Draft.documents). */
+  readonly documents?: readonly DocumentReading[];
+  /** The review hold the tenant's content settings ask for (missing variable, invalid e-invoice). */
+  readonly hold?: HoldRequest;
 }
 
 /**
@@ -86,11 +98,17 @@ export async function applyContent(
         { queueId: message.id, tenantId: message.tenantId, skippedRules: detection.skippedRules },
         'detection rules skipped: their stored pattern does not compile on the linear-time engine',
       );
-    const { language } = chooseLanguage(detection, opts.recipient, settings);
-    const rendered = await render(parsed, settings, detection, language);
+    const documents = await readIfWanted(deps, message, parsed, settings, { detection, recipient: opts.recipient });
+    const facts = documents !== undefined ? mergedFacts(documents) : undefined;
+    const choice = chooseLanguage(detection, opts.recipient, settings, facts);
+    const rendered = await render(parsed, settings, { ...detection, ...(facts ? { facts } : {}) }, choice.language);
+    const hold = holdFor(settings, rendered.composed, documents ?? []);
+    const note = annotation(deps, detection, rendered.composed, { choice, documents, hold });
     return {
       rendered: { ...rendered, detection },
-      note: noted(deps, message, annotation(deps, detection, rendered.composed)),
+      note: noted(deps, message, note),
+      ...(documents !== undefined ? { documents } : {}),
+      ...(hold !== undefined ? { hold } : {}),
     };
   } catch (err) {
     deps.logger.error(
@@ -110,27 +128,60 @@ export async function applyContent(
   }
 }
 
+/** The attachments as read when a variable, the language or the invalid e-invoice hold needs them. */
+async function readIfWanted(
+  deps: ContentStageDeps,
+  message: QueuedMessage,
+  parsed: ParsedMail,
+  settings: ContentSettings,
+  { detection, recipient }: { readonly detection: Detection; readonly recipient: string },
+): Promise<readonly DocumentReading[] | undefined> {
+  if (deps.readDocument === undefined || parsed.attachments.length === 0) return undefined;
+  const settled = languageSettled(detection, recipient, settings);
+  if (!documentsWanted(settings, detection.documentType, settled)) return undefined;
+  const log = { logger: deps.logger, queueId: message.id, tenantId: message.tenantId };
+  return readAttachedDocuments(deps.readDocument, parsed.attachments, log);
+}
+
 async function render(
   parsed: ParsedMail,
   settings: ContentSettings,
-  detection: Detection,
+  detection: Parameters<typeof composeMessage>[2],
   language: string,
-): Promise<RenderedContent> {
+): Promise<Omit<RenderedContent, 'detection'>> {
   const composed = composeMessage(parsed, settings, detection, language);
   const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
   return { composed, raw: await buildMime(composed, headers) };
 }
 
+interface Decided {
+  readonly choice: LanguageChoice;
+  readonly documents: readonly DocumentReading[] | undefined;
+  readonly hold: HoldRequest | undefined;
+}
+
 /** The note without its lint: spam-lint-stage.ts adds that once the identity stage decided the From. */
-function annotation(deps: ContentStageDeps, detection: Detection, composed: ComposedMessage): ContentAnnotation {
+function annotation(
+  deps: ContentStageDeps,
+  detection: Detection,
+  composed: ComposedMessage,
+  decided: Decided,
+): ContentAnnotation {
   const number = detection.variables['document-number'];
+  const missing = composed.missing ?? [];
   return {
     documentType: detection.documentType,
     ...(number !== undefined ? { documentNumber: number } : {}),
     ...(detection.matchedRule !== null ? { rule: detection.matchedRule } : {}),
     language: composed.language,
+    languageSource: decided.choice.source,
     subjectFrom: composed.subjectFrom,
     bodyFrom: composed.bodyFrom,
+    ...(decided.documents !== undefined && decided.documents.length > 0
+      ? { documents: documentNotes(decided.documents) }
+      : {}),
+    ...(missing.length > 0 ? { missing } : {}),
+    ...(decided.hold !== undefined ? { hold: decided.hold } : {}),
     lint: [],
     at: deps.clock(),
   };

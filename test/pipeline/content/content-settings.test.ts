@@ -27,6 +27,8 @@ describe('contentSettingsSchema', () => {
       domainLanguages: {},
       openTracking: false,
       trackShortMessages: false,
+      missingVariables: 'fallback',
+      holdInvalidEInvoices: false,
       accountant: { subject: {}, text: {} },
     });
   });
@@ -54,11 +56,13 @@ describe('contentSettingsSchema', () => {
       'amount',
       'client-name',
       'company-name',
+      'document-date',
       'document-number',
       'document-type',
       'due-date',
       'iban',
       'order-ref',
+      'payment-reference',
     ]);
   });
 

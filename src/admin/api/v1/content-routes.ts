@@ -31,6 +31,15 @@ import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
 
+const ruleFailureSchema = z.object({ rule: z.string(), message: z.string() });
+const documentNoteSchema = z.object({
+  filename: z.string().optional(),
+  format: z.string().meta({ description: 'ubl-invoice, ubl-credit-note, cii, factur-x, pdf-text, pdf-scan, …' }),
+  number: z.string().optional(),
+  validation: z.array(ruleFailureSchema).optional().meta({ description: 'Failed business rules, in plain words' }),
+  problems: z.array(z.string()).optional().meta({ description: 'What could not be read, and why' }),
+});
+
 /** Extra fields of GET /messages/:id: what the content stage detected, and opens per recipient. */
 export const messageExtrasShape = {
   content: z
@@ -39,8 +48,24 @@ export const messageExtrasShape = {
       documentNumber: z.string().optional(),
       rule: z.string().optional(),
       language: z.string(),
+      languageSource: z
+        .string()
+        .optional()
+        .meta({
+          description:
+            'What decided the language: rule, recipient, recipient-domain, document-country, ' +
+            'document-language, document (a keyword), default',
+        }),
       subjectFrom: z.string(),
       bodyFrom: z.string(),
+      documents: z.array(documentNoteSchema).optional().meta({
+        description: 'The attachments read, when a variable, the language or a hold needed them',
+      }),
+      missing: z.array(z.string()).optional().meta({ description: 'Variables without a value or `|` text' }),
+      hold: z
+        .object({ reason: z.string(), detail: z.string() })
+        .optional()
+        .meta({ description: 'The review hold the content settings asked for' }),
       lint: z.array(z.object({ rule: z.string(), message: z.string() })),
       failed: z.string().optional(),
       at: z.number().int(),
