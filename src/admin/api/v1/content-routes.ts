@@ -23,6 +23,15 @@ import { sharedPatternCache } from '../../../pipeline/detect/tenant-pattern.js';
 import type { StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
 import { openStatus } from '../../../feedback/opens/open-store.js';
 import type { ApiDeps } from './api-deps.js';
+import type { DocumentReading } from '../../../documents/facts.js';
+import { mergedFacts } from '../../../pipeline/documents/document-facts.js';
+import {
+  documentNoteSchema,
+  previewAttachmentSchema,
+  previewDocument,
+  previewDocumentSchema,
+  readSample,
+} from './content-preview-documents.js';
 import type { ContentApiDeps } from './route-deps.js';
 
 export type { ContentApiDeps } from './route-deps.js';
@@ -30,15 +39,6 @@ import { ApiError, invalidRequest } from './api-errors.js';
 import { idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
 import { visibleTenant } from './scope.js';
-
-const ruleFailureSchema = z.object({ rule: z.string(), message: z.string() });
-const documentNoteSchema = z.object({
-  filename: z.string().optional(),
-  format: z.string().meta({ description: 'ubl-invoice, ubl-credit-note, cii, factur-x, pdf-text, pdf-scan, …' }),
-  number: z.string().optional(),
-  validation: z.array(ruleFailureSchema).optional().meta({ description: 'Failed business rules, in plain words' }),
-  problems: z.array(z.string()).optional().meta({ description: 'What could not be read, and why' }),
-});
 
 /** Extra fields of GET /messages/:id: what the content stage detected, and opens per recipient. */
 export const messageExtrasShape = {
@@ -155,11 +155,17 @@ const previewBody = z.strictObject({
   variables: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/), z.string().max(500)).default({}),
   language: languageSchema,
   documentType: documentTypeSchema,
+  attachment: previewAttachmentSchema.optional(),
 });
 const previewSchema = z.object({
   subject: z.string(),
   text: z.string(),
   html: z.string().optional(),
+  document: previewDocumentSchema.optional().meta({
+    description:
+      'The sample attachment as read: facts, failed rules, and what its variables became (they win over ' +
+      '`variables`, as in mail)',
+  }),
   warnings: z.array(warningSchema).meta({
     description:
       'Spam-lint advice on the rendered message (links compared with the domain the mail leaves from in the ' +
@@ -311,7 +317,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'Render a message without sending',
       description:
         'Renders the subject, text and HTML for the given variables, language and document type, with the saved ' +
-        'settings (or the templates given here).',
+        'settings (or the templates given here); with a sample attachment, with the facts read from it.',
       params: idParams,
       body: previewBody,
       responses: { 200: { description: 'The rendered message', schema: previewSchema } },
@@ -320,7 +326,9 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const saved =
           content.store.get(params.id)?.settings ?? contentSettingsSchema.parse({ companyName: tenant.name });
         const tracking = trackingInactive(saved, true, content.senderMode(params.id)) === undefined;
-        return { status: 200, body: preview(saved, body, { sendingDomain: await domainOf(params.id), tracking }) };
+        const sample = body.attachment ? await readSample(content.readDocument, body.attachment) : undefined;
+        const opts = { sendingDomain: await domainOf(params.id), tracking };
+        return { status: 200, body: preview(saved, body, opts, sample) };
       },
     }),
   ];
@@ -333,6 +341,7 @@ function preview(
   saved: ContentSettings,
   input: PreviewInput,
   opts: { readonly sendingDomain: string | undefined; readonly tracking: boolean },
+  sample?: DocumentReading,
 ): z.infer<typeof previewSchema> {
   const type = input.documentType;
   const known = knownVariables(saved);
@@ -360,7 +369,8 @@ function preview(
     defaultTexts: { ...saved.defaultTexts, [type]: 'preview' },
     body: { ...saved.body, [type]: 'replace' },
   };
-  const detection = { documentType: type, variables: input.variables, matchedRule: null };
+  const facts = sample !== undefined ? mergedFacts([sample]) : undefined;
+  const detection = { documentType: type, variables: input.variables, matchedRule: null, ...(facts ? { facts } : {}) };
   const composed = composeMessage(
     { subject: '', text: '', html: false, attachments: [] },
     settings,
@@ -377,6 +387,7 @@ function preview(
     subject: composed.subject,
     text: composed.text,
     ...(composed.html !== undefined ? { html: composed.html } : {}),
+    ...(sample !== undefined ? { document: previewDocument(sample, input.language) } : {}),
     warnings,
   };
 }

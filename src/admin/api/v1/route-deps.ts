@@ -2,6 +2,7 @@ import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
 import type { ContentAnnotation, ContentSettingsStore } from '../../../pipeline/content/content-settings-store.js';
+import type { ReadAttachment } from '../../../pipeline/documents/read-documents.js';
 import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
 import type { MicrosoftLinks } from '../../../tenants/microsoft/microsoft-link.js';
 import type { SenderSettings } from '../../../tenants/sender-settings.js';
@@ -47,6 +48,8 @@ export interface SenderApiDeps {
 /** What the content routes need besides the common API deps (wired in gateway.ts). */
 export interface ContentApiDeps {
   readonly store: ContentSettingsStore;
+  /** Reads the preview's sample attachment through the pipeline's reader (the worker pool); unset: not read. */
+  readonly readDocument?: ReadAttachment;
   /**
    * What the content stage noted per message, kept in the queue's log (written with the message's effects).
    * Messages rendered before annotations moved there have theirs in `store`, read as a fallback.
