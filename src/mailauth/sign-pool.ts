@@ -3,12 +3,11 @@
  * event loop stays free for SMTP sessions and the queue. Each worker signs one message at a
  * time; requests wait in a FIFO until a worker is idle.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { GatewayError } from '../core/gateway-error.js';
+import { workerSpec } from '../core/worker-spec.js';
 import { asBuffer, ownedView, type SignRequest, type SignResponse } from './sign-protocol.js';
 import type { SigningKey } from './signer.js';
 
@@ -58,24 +57,12 @@ export function createSignPool(options: SignPoolOptions): SignPool {
   return new WorkerSignPool(options);
 }
 
-/**
- * The worker file next to this one, with this file's extension: `.js` when compiled to
- * dist/, `.ts` under tsx/vitest. A `.ts` worker needs tsx's loader, but on Node 20
- * `execArgv: ['--import', 'tsx']` does not reach a worker's entry module
- * (ERR_UNKNOWN_FILE_EXTENSION), so a two-line bootstrap registers tsx first, then imports it.
- */
+/** The sign worker next to this file (built JS or, under tsx, TypeScript): see core/worker-spec.ts. */
 export function signWorkerSpec(moduleUrl: string = import.meta.url): {
   filename: string | URL;
   options: WorkerOptions;
 } {
-  const ext = extname(fileURLToPath(moduleUrl));
-  const url = new URL(`./sign-worker${ext}`, moduleUrl);
-  if (ext !== '.ts') return { filename: url, options: {} };
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return { filename: bootstrap, options: { eval: true } };
+  return workerSpec('sign-worker', moduleUrl);
 }
 
 class WorkerSignPool implements SignPool {
