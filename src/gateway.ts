@@ -36,6 +36,8 @@ import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
 import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
+import { createReaderPool } from './documents/reader-pool.js';
+import type { ReadAttachment } from './pipeline/documents/read-documents.js';
 import { openOpenStore } from './feedback/opens/open-store.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
@@ -169,6 +171,9 @@ export async function startGateway(
     disk,
     tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
   });
+  // Attachments are read in worker threads, started on the first message that needs one (pipeline/documents/).
+  const readers = createReaderPool({ logger });
+  const readDocument: ReadAttachment = (bytes, meta) => readers.read(bytes, definedOnly(meta));
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
   const pipeline: PipelineDeps = {
@@ -183,7 +188,7 @@ export async function startGateway(
     accountant,
     effects: queue,
     logger,
-    content: { store: contentSettings, logger, clock },
+    content: { store: contentSettings, logger, clock, readDocument },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
     ...(microsoft.planner ? { microsoft365: microsoft.planner } : {}),
@@ -278,6 +283,7 @@ export async function startGateway(
     },
     content: {
       store: contentSettings,
+      readDocument,
       annotations: queue,
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
       sendingDomain: (tenantId) =>
@@ -397,6 +403,7 @@ export async function startGateway(
       await retention.stop();
       await http.close();
       await api.close();
+      await readers.close(); // after delivery (its Plan reads attachments) and the API (the preview does)
       await Promise.all(buildTransportsClose());
       await queue.close();
       await senderSettings.close();
@@ -415,4 +422,12 @@ export async function startGateway(
   function buildTransportsClose(): Array<Promise<void>> {
     return transports.all().map((t) => t.close());
   }
+}
+
+/** The reader's options without keys whose value is undefined (its type has optional, not undefined, fields). */
+function definedOnly(meta: Parameters<ReadAttachment>[1]): { filename?: string; contentType?: string } {
+  return {
+    ...(meta.filename !== undefined ? { filename: meta.filename } : {}),
+    ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}),
+  };
 }
