@@ -25,7 +25,7 @@ describe('document variables end to end', () => {
     await sink?.close();
   });
 
-  it('a UBL invoice: its number, amount, due date, buyer and structured reference; Belgium → the default nl', async () => {
+  it('a UBL invoice: number, amount, due date, buyer and structured reference; Belgium → the default nl', async () => {
     const got = await sendWith(gw, sink, [{ filename: 'F2026-0042.xml', content: await readFile(UBL) }]);
     expect(got.subject).toBe('Factuur F2026-0042 van € 1.289,26, vóór 30 april 2026');
     expect(got.text).toContain('Beste Bakkerij De Smet NV,');
