@@ -26,7 +26,7 @@ describe('document policies end to end', () => {
     await sink?.close();
   });
 
-  it('a scan has no values: the | text or nothing (fallback), the package subject (legacy-subject), a hold', async () => {
+  it('a scan has no values: the | text or nothing, the package subject (legacy-subject), a hold', async () => {
     const scan = [{ filename: 'scan.pdf', content: await scanPdf() }];
     expect((await put({ missingVariables: 'fallback' })).status).toBe(200);
     const fallback = await sendWith(gw, sink, scan, { subject: 'Doc scan 1' });
@@ -48,7 +48,7 @@ describe('document policies end to end', () => {
     });
   });
 
-  it('holdInvalidEInvoices: an e-invoice failing our rules asks for a hold naming them; a valid one does not', async () => {
+  it('holdInvalidEInvoices: an e-invoice failing our rules asks for a hold naming them, a valid one not', async () => {
     expect((await put({ holdInvalidEInvoices: true })).status).toBe(200);
     const invalid = await sendWith(gw, sink, [{ filename: 'fx.pdf', content: await facturXPdf(minimalCii()) }]);
     expect(invalid.note.hold).toMatchObject({ reason: 'invalid-einvoice' });
