@@ -197,7 +197,8 @@ export const NL = {
   'documents.missing.legacy-subject': 'Het onderwerp van mijn software houden',
   'documents.missing.hold': 'Het bericht tegenhouden tot ik het nakijk',
   'documents.holdInvalid':
-    'E-facturen die de controle niet doorstaan tegenhouden tot ik ze nakijk (uit: ze vertrekken, het logboek zegt wat faalde)',
+    'E-facturen die de controle niet doorstaan tegenhouden tot ik ze nakijk ' +
+    '(uit: ze vertrekken, het logboek zegt wat faalde)',
   'documents.sample': 'Voorbeeldbijlage (PDF of XML, hoogstens 2 MB)',
   'documents.sampleHint':
     'Gelezen zoals een bijlage in een e-mail: de gegevens vullen de variabelen van het voorbeeld.',
