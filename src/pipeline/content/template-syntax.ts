@@ -2,7 +2,7 @@
  * The `%variable%` syntax shared by subjects, texts and layouts, and the checks made when a
  * template is saved. Names are case-insensitive; a capital first letter (`%Document-type%`)
  * asks for the value with a capital first letter, so a subject can start with a variable.
- * `%client-name|klant%` gives the text to use when the variable has no value (docs/content.md).
+ * `%client-name|klant%` gives the text to use when the variable has no value (docs/e-invoice.md, "Using the facts").
  */
 
 /**

@@ -31,7 +31,7 @@ export interface DetectedValues {
  * The values for one message in one language. Precedence: the attached documents' facts
  * (formatted in `language`), then built-ins we compute, then rule captures and the To display
  * name, then tenant constants. A document that says who the buyer is knows better than the
- * package's To header or subject; the precedence is documented in docs/content.md.
+ * package's To header or subject; the precedence is documented in docs/e-invoice.md, "Using the facts".
  */
 export function buildVariables(
   detection: DetectedValues,

@@ -6,7 +6,7 @@ import type { Money } from '../../documents/facts.js';
  * `31 maart 2026`, `31 mars 2026`, `31 March 2026`, `31. März 2026`, so that 03-04 is never read
  * as 4 March in one country and 3 April in another. Intl's no-break spaces (U+00A0, and U+202F
  * in French) become plain spaces: a subject is made single-line with plain spaces anyway, and a
- * text should read the same as its subject. The choice is documented in docs/content.md.
+ * text should read the same as its subject. The choice is documented in docs/e-invoice.md, "Using the facts".
  */
 
 /** Locales whose conventions we follow per language; others use the language tag as it is. */
