@@ -30,6 +30,8 @@ import { wireStage } from './wire/wire-stage.js';
  *   0. start       tenant, settings, the mode that applies (own-address falls back to forwarding
  *                  until its domain is verified; own-SMTP mail waits for a passing test-send)
  *   1. content     subject template, text, layout (src/pipeline/content/content-stage.ts; off → not even parsed);
+ *                  attachments read once, in the reader pool, when a variable, the language or a hold needs
+ *                  them (src/pipeline/documents/; kept as Draft.documents for the accountant stage);
  *                  hidden headers out (Bcc, Return-Path, our markers; the client's host in our
  *                  Received: line unless keepClientTrace)
  *   2. identity    From / Sender / Reply-To / X-Postbode-Original-From: only the tenant's own addresses
