@@ -2,6 +2,7 @@
  * readAttachment on real PDFs made with pdf-lib: invoices in nl, fr, en and de, a credit note, a scan,
  * a Factur-X PDF; the format is judged by the bytes, never by the name.
  */
+import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentReading } from '../../src/documents/facts.js';
 import { MIN_LETTERS } from '../../src/documents/language.js';
@@ -9,6 +10,7 @@ import { readAttachment } from '../../src/documents/read-attachment.js';
 import {
   creditNotePdf,
   facturXPdf,
+  INVOICE_TEXT,
   invoicePdf,
   type Lang,
   minimalCii,
@@ -75,7 +77,8 @@ describe('what the bytes are', () => {
       'pdf-text',
     );
     const xml = await readAttachment(Buffer.from(minimalCii()), { filename: 'invoice.pdf' });
-    expect(xml.format).not.toMatch(/^pdf/);
+    expect(xml.format).toBe('cii');
+    expect(xml.facts.number?.value).toBe('FX-2026-0099');
     expect(xml.filename).toBe('invoice.pdf');
   });
 
@@ -102,24 +105,42 @@ describe('scans', () => {
 });
 
 describe('Factur-X', () => {
-  it('finds the embedded XML and hands it on with the format factur-x', async () => {
+  it('takes the facts of the embedded XML; the text layer fills only what the XML does not say', async () => {
     const xml = minimalCii();
     const reading = await readAttachment(await facturXPdf(xml));
     expect(reading.format).toBe('factur-x');
     expect(reading.xml?.toString('utf8')).toBe(xml);
-    // The text layer still fills what the XML does not say.
+    // The visible text says F2026-0042, € 1.234,56 and 30 april: the XML wins.
+    expect(reading.facts.number).toEqual({ value: 'FX-2026-0099', source: 'xml', confidence: 1 });
+    expect(reading.facts.payable).toMatchObject({ value: { amount: '1500.00', currency: 'EUR' }, source: 'xml' });
+    expect(reading.facts.dueDate).toMatchObject({ value: '2026-05-15', source: 'xml' });
+    expect(reading.facts.buyerName).toMatchObject({ value: 'Bakkerij Janssens', source: 'xml' });
+    // The minimal CII has no IBAN and no payment reference: the text layer gives them.
     expect(reading.facts.iban).toMatchObject({ value: 'BE68539007547034', source: 'pdf-text' });
+    expect(reading.facts.paymentReference).toMatchObject({ value: '+++090/9337/55493+++', source: 'pdf-text' });
+    expect(reading.validation).toBeDefined();
   });
 
-  it('finds it under the ZUGFeRD name too', async () => {
-    const reading = await readAttachment(await facturXPdf(minimalCii(), [], 'ZUGFeRD-invoice.xml'));
+  it('reads the EN 16931 Factur-X fixture embedded under the ZUGFeRD name', async () => {
+    const xml = await readFile(new URL('../fixtures/einvoice/facturx-en16931.xml', import.meta.url));
+    const reading = await readAttachment(await facturXPdf(xml, INVOICE_TEXT.fr, 'ZUGFeRD-invoice.xml'));
     expect(reading.format).toBe('factur-x');
-    expect(reading.xml?.toString('utf8')).toContain('CrossIndustryInvoice');
+    expect(reading.facts.number).toMatchObject({ value: 'FA-2026-00123', source: 'xml' });
+    expect(reading.facts.issueDate).toMatchObject({ value: '2026-03-15', source: 'xml' });
+    expect(reading.facts.payable).toMatchObject({ value: { amount: '234.38', currency: 'EUR' }, source: 'xml' });
+    expect(reading.validation).toEqual([]);
+  });
+
+  it('takes any embedded XML the XML reader recognises as an e-invoice, whatever its name', async () => {
+    const reading = await readAttachment(await facturXPdf(minimalCii({ number: 'ANY-1' }), undefined, 'data.xml'));
+    expect(reading.format).toBe('factur-x');
+    expect(reading.facts.number?.value).toBe('ANY-1');
   });
 
   it('ignores an embedded XML with another name that is no e-invoice', async () => {
     const reading = await readAttachment(await facturXPdf('<?xml version="1.0"?><note>hi</note>', undefined, 'n.xml'));
     expect(reading.format).toBe('pdf-text');
     expect(reading.xml).toBeUndefined();
+    expect(reading.facts.number).toMatchObject({ value: 'F2026-0042', source: 'pdf-text' });
   });
 });

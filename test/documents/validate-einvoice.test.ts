@@ -147,6 +147,21 @@ describe('validateEInvoice', () => {
     ).toEqual(['POSTBODE-AMOUNT']);
   });
 
+  it('says once that a Factur-X BASIC WL invoice has no lines, and still checks its totals', () => {
+    const basicWl = FX.replace('urn:cen.eu:en16931:2017<', 'urn:factur-x.eu:1p0:basicwl<').replace(
+      /<ram:IncludedSupplyChainTradeLineItem>[\s\S]*<\/ram:IncludedSupplyChainTradeLineItem>/,
+      '',
+    );
+    expect(validateEInvoice(Buffer.from(basicWl))).toEqual([
+      {
+        rule: 'POSTBODE-PROFILE',
+        message: 'This is a Factur-X BASIC WL invoice: it has no lines, so it is not a full EN 16931 e-invoice.',
+      },
+    ]);
+    const wrongTotal = basicWl.replace('<ram:DuePayableAmount>234.38', '<ram:DuePayableAmount>234.39');
+    expect(rules(Buffer.from(wrongTotal))).toEqual(['POSTBODE-PROFILE', 'BR-CO-16']);
+  });
+
   it('says when the bytes are not an e-invoice at all', () => {
     expect(validateEInvoice(Buffer.from('<!DOCTYPE x><x/>'))).toEqual([
       { rule: 'POSTBODE-XML', message: 'The file cannot be read as an e-invoice: DOCTYPE refused.' },

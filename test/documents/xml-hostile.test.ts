@@ -115,4 +115,21 @@ describe('hostile XML', () => {
     expect(reading.problems).toEqual([]);
     expect(reading.facts.number?.value).toBe('F2026-0042');
   });
+
+  it('survives 300 random cuts and byte changes of a real invoice without an unexpected fault', () => {
+    let seed = 20_26;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const seen = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(ubl);
+      for (let k = 0; k < 1 + next(4); k++) bytes[next(bytes.length)] = next(256);
+      const { reading } = read(bytes.subarray(0, bytes.length - next(200)));
+      seen.add(reading.format);
+      expect(reading.problems.filter((p) => p.startsWith('XML reader failed'))).toEqual([]);
+    }
+    expect(seen.has('unknown')).toBe(true);
+  });
 });

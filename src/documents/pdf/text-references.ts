@@ -7,7 +7,7 @@ import { normaliseCreditorReference, normaliseIban, normaliseStructured } from '
  * reference ("Mededeling: factuur 42") without check digits gets 0.6 (penalty 0.3 on a label's 0.9).
  */
 
-const STRUCTURED = /(?:\+{3}|\*{3})\s*\d{3}\s*\/?\s*\d{4}\s*\/?\s*\d{5}\s*(?:\+{3}|\*{3})/g;
+const STRUCTURED = /(?:\+{3}|\*{3})\s*\d{3}\s*\/\s*\d{4}\s*\/\s*\d{5}\s*(?:\+{3}|\*{3})/g;
 const CREDITOR = /\bRF\d{2}(?:\s?[A-Z0-9]{1,4}){1,6}\b/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{4}){2,7}(?:[ \u00a0]?[A-Z0-9]{1,3})?\b/g;
 const FREE_TEXT_PENALTY = 0.3;

@@ -20,7 +20,7 @@ export interface XmlRoot {
 
 export type Scanned = { readonly root: XmlRoot } | { readonly problem: string };
 
-const OPEN_TAG = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
+const OPEN_TAG = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.source;
 const NS_DECL = /\sxmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 function rootOf(qname: string, attributes: string): XmlRoot {
@@ -47,6 +47,8 @@ function after(text: string, end: string, from: number): number | string {
 
 interface Walk {
   readonly stack: string[];
+  /** Sticky, so each start tag is matched where it begins; one per scan, as lastIndex is state. */
+  readonly openTag: RegExp;
   root?: XmlRoot;
   /** Elements and attributes so far. */
   nodes: number;
@@ -68,8 +70,8 @@ function closeTag(text: string, lt: number, walk: Walk): number | string {
 }
 
 function openTag(text: string, lt: number, walk: Walk, maxDepth: number): number | string {
-  OPEN_TAG.lastIndex = lt;
-  const m = OPEN_TAG.exec(text);
+  walk.openTag.lastIndex = lt;
+  const m = walk.openTag.exec(text);
   if (m === null) return text.indexOf('>', lt) < 0 ? 'XML is truncated' : 'malformed start tag';
   const [, name = '', attributes = '', selfClosing] = m;
   if (walk.stack.length === 0) {
@@ -80,7 +82,7 @@ function openTag(text: string, lt: number, walk: Walk, maxDepth: number): number
   if (walk.stack.length > maxDepth) return `elements nested deeper than ${maxDepth}`;
   walk.nodes += 1 + (attributes === '' ? 0 : attributeCount(attributes));
   if (walk.nodes > MAX_XML_NODES) return `more than ${MAX_XML_NODES} elements and attributes`;
-  return OPEN_TAG.lastIndex;
+  return walk.openTag.lastIndex;
 }
 
 function step(text: string, lt: number, walk: Walk, maxDepth: number): number | string {
@@ -92,7 +94,7 @@ function step(text: string, lt: number, walk: Walk, maxDepth: number): number | 
 }
 
 export function scanXml(text: string, maxDepth = MAX_XML_DEPTH): Scanned {
-  const walk: Walk = { stack: [], nodes: 0 };
+  const walk: Walk = { stack: [], openTag: new RegExp(OPEN_TAG, 'y'), nodes: 0 };
   let i = 0;
   for (let lt = text.indexOf('<'); lt >= 0; lt = text.indexOf('<', i)) {
     if (walk.stack.length === 0 && text.slice(i, lt).trim() !== '') return { problem: 'text outside the root element' };
