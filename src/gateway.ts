@@ -174,6 +174,9 @@ export async function startGateway(
   // Attachments are read in worker threads, started on the first message that needs one (pipeline/documents/).
   const readers = createReaderPool({ logger });
   const readDocument: ReadAttachment = (bytes, meta) => readers.read(bytes, definedOnly(meta));
+  // The worker loads pdf.js when it starts: started ahead of the first mail once a tenant renders content.
+  const warmReaders = () => void readers.read(Buffer.from('<?xml version="1.0"?><warm/>'));
+  if ([...contentSettings.tenantIds()].some((id) => contentSettings.get(id)?.enabled === true)) warmReaders();
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
   const pipeline: PipelineDeps = {
@@ -284,6 +287,7 @@ export async function startGateway(
     content: {
       store: contentSettings,
       readDocument,
+      warmReaders,
       annotations: queue,
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
       sendingDomain: (tenantId) =>

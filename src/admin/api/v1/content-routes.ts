@@ -302,6 +302,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const { enabled, ...rest } = body;
         const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name }, inlineCss);
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
+        if (enabled) content.warmReaders?.();
         return {
           status: 200,
           body: view(saved, content.senderMode(params.id), await domainOf(params.id)),

@@ -51,6 +51,11 @@ export interface ContentApiDeps {
   /** Reads the preview's sample attachment through the pipeline's reader (the worker pool); unset: not read. */
   readonly readDocument?: ReadAttachment;
   /**
+   * Starts the reader's worker in the background (loading pdf.js takes a second or more), called when a tenant
+   * switches rendering on, so that its first mail with an attachment does not wait for it.
+   */
+  readonly warmReaders?: () => void;
+  /**
    * What the content stage noted per message, kept in the queue's log (written with the message's effects).
    * Messages rendered before annotations moved there have theirs in `store`, read as a fallback.
    */
