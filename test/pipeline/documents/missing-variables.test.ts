@@ -100,7 +100,8 @@ describe('reading attachments only when needed', () => {
     expect(looksLikeDocument(Buffer.from('%PDF-1.7\n'))).toBe(true);
     expect(looksLikeDocument(Buffer.from('\ufeff<?xml version="1.0"?><Invoice/>'))).toBe(true);
     expect(looksLikeDocument(Buffer.from('GIF89a'))).toBe(false);
-    const logger = pino({ level: 'silent' });
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
     const attachments = [
       { content: Buffer.from('%PDF-1.4 broken'), filename: 'x.pdf', contentType: 'application/pdf' },
       { content: Buffer.from('GIF89a'), filename: 'logo.gif', contentType: 'image/gif' },
@@ -115,5 +116,12 @@ describe('reading attachments only when needed', () => {
     expect(readings).toEqual([
       { filename: 'x.pdf', format: 'unknown', facts: {}, problems: ['not read: worker died'] },
     ]);
+    // one log line for the operator, naming the message, the file and why
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      queueId: 'q',
+      filename: 'x.pdf',
+      problems: ['not read: worker died'],
+    });
   });
 });
