@@ -28,6 +28,9 @@ describe('content preview with a sample attachment (API)', () => {
     const res = await api(gw, 'POST', preview(), { ...base, attachment: { filename: 'f.xml', content } });
     expect(res.status).toBe(200);
     expect(res.body.subject).toBe('Facture F2026-0042 : 1 289,26 €');
+    expect(res.body.missing).toBeUndefined();
+    const without = await api(gw, 'POST', preview(), base);
+    expect(without.body).toMatchObject({ subject: 'Facture :', missing: ['document-number', 'amount'] });
     expect(res.body.document).toMatchObject({
       filename: 'f.xml',
       format: 'ubl-invoice',

@@ -161,6 +161,14 @@ const previewSchema = z.object({
   subject: z.string(),
   text: z.string(),
   html: z.string().optional(),
+  missing: z
+    .array(z.string())
+    .optional()
+    .meta({
+      description:
+        'Variables that had no value and no `|` text; with missingVariables `legacy-subject` the subject is then ' +
+        "the package's own (empty here), with `hold` such a message is held for review",
+    }),
   document: previewDocumentSchema.optional().meta({
     description:
       'The sample attachment as read: facts, failed rules, and what its variables became (they win over ' +
@@ -388,6 +396,7 @@ function preview(
     subject: composed.subject,
     text: composed.text,
     ...(composed.html !== undefined ? { html: composed.html } : {}),
+    ...(composed.missing !== undefined && composed.missing.length > 0 ? { missing: [...composed.missing] } : {}),
     ...(sample !== undefined ? { document: previewDocument(sample, input.language) } : {}),
     warnings,
   };
