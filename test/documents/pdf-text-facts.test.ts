@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findAmount, normaliseNumber } from '../../src/documents/pdf/parse-amount.js';
 import { findDate } from '../../src/documents/pdf/parse-date.js';
 import { normaliseCreditorReference, normaliseIban, normaliseStructured } from '../../src/documents/pdf/references.js';
+import { pagesToRead } from '../../src/documents/pdf/text-layer.js';
 import { textFacts } from '../../src/documents/pdf/text-facts.js';
 
 describe('dates in local formats', () => {
@@ -137,5 +138,20 @@ describe('facts from labelled lines', () => {
     expect(textFacts(['Note de crédit', 'Facture d’origine 12']).kind?.value).toBe('credit-note');
     expect(textFacts(['Rechnung']).kind?.value).toBe('invoice');
     expect(textFacts(['Offerte']).kind).toBeUndefined();
+  });
+});
+
+describe('pages read', () => {
+  const limits = { firstPages: 4, lastPages: 2, maxChars: 1000 };
+
+  it('reads every page of a short PDF once, and the first and last pages of a long one', () => {
+    expect(pagesToRead(0, limits)).toEqual([]);
+    expect(pagesToRead(5, limits)).toEqual([1, 2, 3, 4, 5]);
+    expect(pagesToRead(6, limits)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(pagesToRead(9, limits)).toEqual([1, 2, 3, 4, 8, 9]);
+  });
+
+  it('does not walk a page count a hostile file claims', () => {
+    expect(pagesToRead(1e9, limits)).toEqual([1, 2, 3, 4, 1e9 - 1, 1e9]);
   });
 });

@@ -12,11 +12,15 @@ import {
   facturXPdf,
   INVOICE_TEXT,
   invoicePdf,
+  type Block,
   type Lang,
+  PROSE,
   minimalCii,
   scanPdf,
   textPdf,
 } from '../helpers/pdf-fixtures.js';
+
+const PROSE_NL = PROSE.nl;
 
 const values = (reading: DocumentReading): Record<string, unknown> =>
   Object.fromEntries(Object.entries(reading.facts).map(([name, fact]) => [name, fact?.value]));
@@ -50,6 +54,20 @@ describe('invoices with a text layer', () => {
       ...EXPECTED[lang],
     });
     expect(reading.facts.number?.confidence).toBe(0.9);
+  });
+
+  it('finds the total on the last page of a long invoice, reading only its first and last pages', async () => {
+    const line = (i: number): readonly string[] => [`Prestatie ${i}: dossierbeheer`, '€ 10,00'];
+    const page = (from: number): Block => Array.from({ length: 30 }, (_, i) => line(from + i));
+    const middle = Array.from({ length: 10 }, (_, p) => page(p * 30));
+    const pdf = await textPdf(['FACTUUR', 'Factuurnummer: LONG-1'], {
+      prose: PROSE_NL,
+      morePages: [...middle, [['Totaal te betalen', '€ 3.000,00'], 'Vervaldatum: 30-04-2026']],
+    });
+    const reading = await readAttachment(pdf);
+    expect(values(reading)).toMatchObject({ number: 'LONG-1', payable: { amount: '3000.00', currency: 'EUR' } });
+    expect(reading.facts.dueDate?.value).toBe('2026-04-30');
+    expect(reading.problems).toEqual(['read 6 of 12 pages (the first 4, the last 2)']);
   });
 
   it('reads a credit note as one', async () => {
@@ -135,6 +153,16 @@ describe('Factur-X', () => {
     const reading = await readAttachment(await facturXPdf(minimalCii({ number: 'ANY-1' }), undefined, 'data.xml'));
     expect(reading.format).toBe('factur-x');
     expect(reading.facts.number?.value).toBe('ANY-1');
+  });
+
+  it('does not take a hostile factur-x.xml for an e-invoice, and says why', async () => {
+    const laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><l>&b;</l>';
+    const reading = await readAttachment(await facturXPdf(laughs));
+    expect(reading.format).toBe('pdf-text');
+    expect(reading.xml).toBeUndefined();
+    expect(reading.problems).toHaveLength(1);
+    expect(reading.problems[0]).toMatch(/^embedded factur-x\.xml not read: .*DOCTYPE/);
+    expect(reading.facts.number).toMatchObject({ value: 'F2026-0042', source: 'pdf-text' });
   });
 
   it('ignores an embedded XML with another name that is no e-invoice', async () => {

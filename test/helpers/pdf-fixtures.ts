@@ -5,7 +5,7 @@
  * hand (broken xref, a page tree that loops, a compressed bomb, encryption, truncation, 10,000 pages).
  */
 import { deflateSync } from 'node:zlib';
-import { AFRelationship, PDFDocument, type PDFFont, StandardFonts } from 'pdf-lib';
+import { AFRelationship, PDFDocument, type PDFFont, type PDFPage, StandardFonts } from 'pdf-lib';
 import { crc32 } from 'node:zlib';
 
 export type Lang = 'nl' | 'fr' | 'en' | 'de';
@@ -13,7 +13,8 @@ export type Lang = 'nl' | 'fr' | 'en' | 'de';
 /** A text block: lines at the left margin; `columns` lines are split into cells drawn apart. */
 export type Block = readonly (string | readonly string[])[];
 
-const PROSE: Readonly<Record<Lang, string>> = {
+/** A paragraph of each language: enough letters for the language to be judged. */
+export const PROSE: Readonly<Record<Lang, string>> = {
   nl:
     'Wij danken u voor uw bestelling en vragen u het bedrag te betalen voor de vervaldatum. Bij ' +
     'laattijdige betaling worden de wettelijke intresten aangerekend. Voor vragen over deze ' +
@@ -94,16 +95,22 @@ export const CREDIT_NOTE_TEXT: Block = [
   ['Totaal', '€ 250,00'],
 ];
 
-/** A one-page (or longer) PDF with the block's text, in Helvetica, at the top of an A4 page. */
-export async function textPdf(block: Block, options: { prose?: string; repeatPages?: number } = {}): Promise<Buffer> {
+/** A PDF with the block's text in Helvetica at the top of an A4 page; `morePages` each get a page of their own. */
+export async function textPdf(
+  block: Block,
+  options: { prose?: string; morePages?: readonly Block[]; logo?: Buffer } = {},
+): Promise<Buffer> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
-  const pages = options.repeatPages ?? 1;
-  for (let n = 0; n < pages; n++) drawPage(doc, font, n === 0 ? block : [], options.prose, n);
+  const page = drawPage(doc, font, block, options.prose);
+  if (options.logo !== undefined) {
+    page.drawImage(await doc.embedPng(options.logo), { x: 420, y: 760, width: 120, height: 60 });
+  }
+  for (const more of options.morePages ?? []) drawPage(doc, font, more, undefined);
   return Buffer.from(await doc.save());
 }
 
-function drawPage(doc: PDFDocument, font: PDFFont, block: Block, prose: string | undefined, n: number): void {
+function drawPage(doc: PDFDocument, font: PDFFont, block: Block, prose: string | undefined): PDFPage {
   const page = doc.addPage([595, 842]);
   let y = 790;
   for (const line of block) {
@@ -115,7 +122,7 @@ function drawPage(doc: PDFDocument, font: PDFFont, block: Block, prose: string |
     page.drawText(text, { x: 50, y, size: 10, font });
     y -= 14;
   }
-  if (n > 0) page.drawText(`Page ${n + 1}`, { x: 50, y: 40, size: 9, font });
+  return page;
 }
 
 function wrap(text: string, width: number): string[] {
@@ -150,8 +157,30 @@ export async function scanPdf(pages = 1): Promise<Buffer> {
 /** A minimal greyscale PNG: the image of a scanned page, stripes standing for the lines of text. */
 function greyPng(width: number, height: number): Buffer {
   const rows: Buffer[] = [];
-  for (let y = 0; y < height; y++)
-    rows.push(Buffer.concat([Buffer.from([0]), Buffer.alloc(width, y % 8 < 2 ? 40 : 230)]));
+  for (let y = 0; y < height; y++) rows.push(Buffer.alloc(width, y % 8 < 2 ? 40 : 230));
+  return png(width, height, rows);
+}
+
+/** A greyscale PNG of noise, which does not compress: a logo's weight in a real invoice. */
+export function noisePng(width: number, height: number): Buffer {
+  const rows: Buffer[] = [];
+  let seed = 7;
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(width);
+    for (let x = 0; x < width; x++) {
+      // xorshift32: noise that deflate cannot shrink.
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      row[x] = seed & 0xff;
+    }
+    rows.push(row);
+  }
+  return png(width, height, rows);
+}
+
+function png(width: number, height: number, pixelRows: readonly Buffer[]): Buffer {
+  const rows = pixelRows.map((row) => Buffer.concat([Buffer.from([0]), row]));
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -175,7 +204,12 @@ export async function facturXPdf(
   block: Block = INVOICE_TEXT.nl,
   name = 'factur-x.xml',
 ): Promise<Buffer> {
-  const doc = await PDFDocument.load(await textPdf(block, { prose: PROSE.nl }));
+  return embedXml(await textPdf(block, { prose: PROSE.nl }), xml, name);
+}
+
+/** `pdf` with `xml` embedded as the Factur-X standard asks: a file attachment, AFRelationship Alternative. */
+export async function embedXml(pdf: Buffer, xml: string | Buffer, name = 'factur-x.xml'): Promise<Buffer> {
+  const doc = await PDFDocument.load(pdf);
   await doc.attach(Buffer.from(xml), name, {
     mimeType: 'text/xml',
     description: 'Factur-X invoice',

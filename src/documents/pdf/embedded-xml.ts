@@ -3,9 +3,9 @@ import type { DocumentReading } from '../facts.js';
 import { readXmlDocument } from '../xml/read-xml.js';
 
 /**
- * The e-invoice a Factur-X / ZUGFeRD / XRechnung PDF carries as an embedded file. The names the
- * standards give it count on their own; any other embedded XML counts when the XML reader
- * recognises it as UBL or CII.
+ * The e-invoice a Factur-X / ZUGFeRD / XRechnung PDF carries as an embedded file: any embedded XML
+ * the XML reader recognises as UBL or CII, or well-formed XML under a name the standards give it.
+ * Hostile or broken XML (refused by the XML reader) never makes the PDF a Factur-X.
  */
 const INVOICE_NAMES = new Set(['factur-x.xml', 'zugferd-invoice.xml', 'xrechnung.xml', 'order-x.xml']);
 const E_INVOICE_FORMATS = new Set(['ubl-invoice', 'ubl-credit-note', 'cii']);
@@ -37,7 +37,11 @@ export async function embeddedInvoice(pdf: PDFDocumentProxy, problems: string[])
       continue;
     }
     const reading = readXmlDocument(file.xml, file.filename);
-    if (isKnownName(file.filename) || E_INVOICE_FORMATS.has(reading.format)) return { ...file, reading };
+    if (E_INVOICE_FORMATS.has(reading.format)) return { ...file, reading };
+    if (!isKnownName(file.filename)) continue;
+    // A standard name is enough for XML the reader does not know (ZUGFeRD 1's root); not for refused XML.
+    if (reading.format !== 'unknown') return { ...file, reading };
+    problems.push(`embedded ${file.filename} not read: ${reading.problems.join('; ')}`);
   }
   return undefined;
 }

@@ -10,10 +10,10 @@ import { textFacts } from './text-facts.js';
 
 /**
  * Reads a PDF: the e-invoice it embeds (Factur-X, ZUGFeRD, XRechnung), the text layer of its first
- * pages, and the facts in that text. A PDF whose pages carry (almost) no text is a scan: no facts are
+ * and last pages, and the facts in that text. A PDF whose pages carry (almost) no text is a scan: no facts are
  * guessed from it. Never throws; an encrypted or broken file is 'pdf-unreadable' with a problem.
  */
-export const PDF_LIMITS: TextLimits = { maxPages: 50, maxChars: 200_000 };
+export const PDF_LIMITS: TextLimits = { firstPages: 4, lastPages: 2, maxChars: 50_000 };
 /** Fewer visible characters per page than this and the page is an image of text (a scan). */
 export const SCAN_CHARS_PER_PAGE = 40;
 

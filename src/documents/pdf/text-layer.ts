@@ -1,13 +1,15 @@
 import type { PDFDocumentProxy, TextItem } from 'pdfjs-dist/types/src/display/api.js';
 
 /**
- * The text layer of a PDF as lines, page after page, within limits: a PDF may claim ten thousand
- * pages or hold megabytes of text, and an invoice's facts are on its first pages. Items on one line
- * that are far apart (a gap wider than half the font size) are joined with two spaces, so columns
- * stay visible to the label scan.
+ * The text layer of a PDF as lines, within limits: a PDF may claim ten thousand pages or hold
+ * megabytes of text, and pdfjs spends a few milliseconds on each page. An invoice's facts are on its
+ * first page, its totals on the last: the first and the last pages are read, in page order. Items on
+ * one line that are far apart (a gap wider than half the font size) are joined with two spaces, so
+ * columns stay visible to the label scan.
  */
 export interface TextLimits {
-  readonly maxPages: number;
+  readonly firstPages: number;
+  readonly lastPages: number;
   readonly maxChars: number;
 }
 
@@ -24,9 +26,13 @@ export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits): 
   const problems: string[] = [];
   let chars = 0;
   let pagesRead = 0;
-  const pages = Math.min(pdf.numPages, limits.maxPages);
-  if (pdf.numPages > limits.maxPages) problems.push(`read the first ${pages} of ${pdf.numPages} pages`);
-  for (let n = 1; n <= pages && chars < limits.maxChars; n++) {
+  const pages = pagesToRead(pdf.numPages, limits);
+  if (pages.length < pdf.numPages) {
+    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
+    problems.push(`read ${pages.length} of ${pdf.numPages} pages (${which})`);
+  }
+  for (const n of pages) {
+    if (chars >= limits.maxChars) break;
     const pageLines = await pageText(pdf, n).catch((err: unknown) => {
       problems.push(`page ${n} unreadable: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`);
       return undefined;
@@ -42,6 +48,16 @@ export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits): 
   if (chars >= limits.maxChars) problems.push(`text cut after ${limits.maxChars} characters`);
   const visibleChars = lines.reduce((sum, line) => sum + line.replace(/\s/g, '').length, 0);
   return { lines, pagesRead, visibleChars, problems };
+}
+
+/** Page numbers (1-based) of the first and the last pages, each once, in order. */
+export function pagesToRead(count: number, limits: TextLimits): number[] {
+  // Never a loop over `count`: a hostile /Count can claim a billion pages.
+  const first = Math.min(count, limits.firstPages);
+  const lastStart = Math.max(first + 1, count - limits.lastPages + 1);
+  const pages = Array.from({ length: first }, (_, i) => i + 1);
+  for (let n = lastStart; n <= count; n++) pages.push(n);
+  return pages;
 }
 
 async function pageText(pdf: PDFDocumentProxy, n: number): Promise<string[]> {
