@@ -10,7 +10,7 @@ import { composeMessage, type ComposedMessage } from './compose.js';
 import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from '../detect/detect.js';
 import { detectionInputFrom } from '../detect/detection-input.js';
-import type { DocumentReading } from '../../documents/facts.js';
+import type { DocumentFacts, DocumentReading } from '../../documents/facts.js';
 import type { HoldRequest } from '../../core/hold.js';
 import { readAttachedDocuments, type ReadAttachment } from '../documents/read-documents.js';
 import { documentsWanted } from '../documents/documents-wanted.js';
@@ -103,7 +103,7 @@ export async function applyContent(
     const choice = chooseLanguage(detection, opts.recipient, settings, facts);
     const rendered = await render(parsed, settings, { ...detection, ...(facts ? { facts } : {}) }, choice.language);
     const hold = holdFor(settings, rendered.composed, documents ?? []);
-    const note = annotation(deps, detection, rendered.composed, { choice, documents, hold });
+    const note = annotation(deps, detection, rendered.composed, { choice, documents, hold, facts });
     return {
       rendered: { ...rendered, detection },
       note: noted(deps, message, note),
@@ -158,6 +158,7 @@ interface Decided {
   readonly choice: LanguageChoice;
   readonly documents: readonly DocumentReading[] | undefined;
   readonly hold: HoldRequest | undefined;
+  readonly facts: DocumentFacts | undefined;
 }
 
 /** The note without its lint: spam-lint-stage.ts adds that once the identity stage decided the From. */
@@ -167,7 +168,8 @@ function annotation(
   composed: ComposedMessage,
   decided: Decided,
 ): ContentAnnotation {
-  const number = detection.variables['document-number'];
+  // The document's own number, when one was read, is what the message log searches for.
+  const number = decided.facts?.number?.value ?? detection.variables['document-number'];
   const missing = composed.missing ?? [];
   return {
     documentType: detection.documentType,

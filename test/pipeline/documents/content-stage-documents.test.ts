@@ -53,7 +53,7 @@ describe('content stage with attached documents', () => {
     expect(calls.sort()).toEqual(['2024-0012.xml', 'Factuur_2024-0012.pdf']);
     expect(outcome?.rendered?.composed.subject).toBe('Facture F-77 (99,50 €)');
     expect(outcome?.documents).toHaveLength(2);
-    expect(outcome?.note).toMatchObject({ language: 'fr', languageSource: 'document-country' });
+    expect(outcome?.note).toMatchObject({ language: 'fr', languageSource: 'document-country', documentNumber: 'F-77' });
     expect(outcome?.note.documents?.[0]?.validation?.[0]?.rule).toBe('BR-CO-15');
     expect(outcome?.hold).toBeUndefined();
   });
