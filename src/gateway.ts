@@ -39,6 +39,8 @@ import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
+import { createReaderPool } from './documents/reader-pool.js';
+import type { ReadAttachment } from './pipeline/documents/read-documents.js';
 import { openOpenStore } from './feedback/opens/open-store.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
@@ -165,8 +167,14 @@ export async function startGateway(
   });
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);
+  // Attachments are read in worker threads, started on the first message that needs one (pipeline/documents/).
+  const readers = createReaderPool({ logger });
+  const readDocument: ReadAttachment = (bytes, meta) => readers.read(bytes, definedOnly(meta));
+  // The worker loads pdf.js when it starts: started ahead of the first mail once a tenant renders content.
+  const warmReaders = () => void readers.read(Buffer.from('<?xml version="1.0"?><warm/>'));
+  if ([...contentSettings.tenantIds()].some((id) => contentSettings.get(id)?.enabled === true)) warmReaders();
   // Peppol delivery per tenant: settings, the access point transport, the pipeline's stage, step and planner.
-  const peppol = openPeppol(storage, config, secrets, queue, clock, logger);
+  const peppol = openPeppol(storage, config, secrets, queue, clock, logger, readDocument);
   transports.register('peppol', peppol.transport);
   const routes = platformRoutes(config.delivery.mode);
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
@@ -188,7 +196,13 @@ export async function startGateway(
     tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
-  const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
+  const accountant: AccountantDeps = {
+    queue,
+    hostname: config.hostname,
+    clock,
+    content: contentSettings,
+    read: readDocument,
+  };
   const pipeline: PipelineDeps = {
     platform: config.platform,
     routes,
@@ -202,7 +216,7 @@ export async function startGateway(
     peppol: peppol.stage,
     effects: queue,
     logger,
-    content: { store: contentSettings, logger, clock },
+    content: { store: contentSettings, logger, clock, readDocument },
     tracking: { key: trackingKey, publicBaseUrl: config.http.publicBaseUrl },
     ...(gmail.planner ? { gmail: gmail.planner } : {}),
     ...(microsoft.planner ? { microsoft365: microsoft.planner } : {}),
@@ -318,6 +332,8 @@ export async function startGateway(
     },
     content: {
       store: contentSettings,
+      readDocument,
+      warmReaders,
       annotations: queue,
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
       sendingDomain: (tenantId) =>
@@ -438,6 +454,7 @@ export async function startGateway(
       await review.expiry.stop();
       await http.close();
       await api.close();
+      await readers.close(); // after delivery (its Plan reads attachments) and the API (the preview does)
       await Promise.all(buildTransportsClose());
       await queue.close();
       await senderSettings.close();
@@ -458,4 +475,12 @@ export async function startGateway(
   function buildTransportsClose(): Array<Promise<void>> {
     return transports.all().map((t) => t.close());
   }
+}
+
+/** The reader's options without keys whose value is undefined (its type has optional, not undefined, fields). */
+function definedOnly(meta: Parameters<ReadAttachment>[1]): { filename?: string; contentType?: string } {
+  return {
+    ...(meta.filename !== undefined ? { filename: meta.filename } : {}),
+    ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}),
+  };
 }

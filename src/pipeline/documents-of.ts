@@ -2,15 +2,13 @@ import type { Attachment } from 'mailparser';
 import type { DocumentReading } from '../documents/facts.js';
 import { readXmlDocument } from '../documents/xml/read-xml.js';
 import { parseMail } from '../mime/parse-mail.js';
+import type { ReadAttachment } from './documents/read-documents.js';
 
 /**
  * Reads one attachment off the main thread (the document reader pool, src/documents/reader-pool.ts):
  * bounded work, never a throw. What the composition root gives the stages that read attachments.
  */
-export type DocumentReader = (
-  bytes: Buffer,
-  meta: { readonly filename?: string | undefined; readonly contentType?: string | undefined },
-) => Promise<DocumentReading>;
+export type DocumentReader = ReadAttachment;
 
 /**
  * What the stages that need the attached documents (Peppol delivery) read them through: the

@@ -9,6 +9,7 @@ import type { SenderIdentity } from './sender/sender-identity.js';
 import type { ContentAnnotation } from './content/content-settings-store.js';
 import type { SenderSettings } from '../tenants/sender-settings.js';
 import type { HoldRequest } from '../core/hold.js';
+import type { DocumentReading } from '../documents/facts.js';
 
 /**
  * The message on its way through the stages (src/pipeline/index.ts). Each stage reads what
@@ -55,6 +56,11 @@ export interface Draft {
    * set wins (a later stage keeps it). Rendering goes on, so the review shows what would leave.
    */
   readonly hold?: HoldRequest | undefined;
+  /**
+   * The attachments as read, once per message, when something needed them (the content stage:
+   * src/pipeline/documents/); later stages (the accountant's copy) reuse them. XML facts beat PDF text.
+   */
+  readonly documents?: readonly DocumentReading[] | undefined;
   /**
    * The settings fingerprint this rendering used (rendered-deliveries.ts), taken from what the
    * first stage read anyway; set when the rendering may be kept for a retry (render once).

@@ -35,6 +35,8 @@ import { holdStage } from './review/hold-stage.js';
  *   0. start       tenant, settings, the mode that applies (own-address falls back to forwarding
  *                  until its domain is verified; own-SMTP mail waits for a passing test-send)
  *   1. content     subject template, text, layout (src/pipeline/content/content-stage.ts; off → not even parsed);
+ *                  attachments read once, in the reader pool, when a variable, the language or a hold needs
+ *                  them (src/pipeline/documents/; kept as Draft.documents for the accountant stage);
  *                  hidden headers out (Bcc, Return-Path, our markers; the client's host in our
  *                  Received: line unless keepClientTrace)
  *   1a. edit       a held message the tenant edited: its subject and text (src/pipeline/review/edit-stage.ts)

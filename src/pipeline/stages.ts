@@ -53,7 +53,9 @@ export const contentStage: Stage = async (draft, deps) => {
   const effects: readonly Effect[] = outcome
     ? [...draft.effects, { kind: 'annotate', queueId: message.id, note: outcome.note }]
     : draft.effects;
-  return { ...draft, tracking, trackShortHtml, content, split, effects };
+  const documents = outcome?.documents ?? draft.documents;
+  const hold = draft.hold ?? outcome?.hold;
+  return { ...draft, tracking, trackShortHtml, content, split, effects, documents, hold };
 };
 
 /** The From, Sender, Reply-To that leave; Gmail mode asks the linked account (a missing or broken link defers here). */

@@ -1,7 +1,11 @@
 import type { ContentSettings } from './content-settings.js';
 import type { Detection } from '../detect/detect.js';
+import type { DocumentFacts } from '../../documents/facts.js';
+import { documentLanguage, type DocumentLanguageSource } from '../documents/document-language.js';
 
-export type LanguageSource = 'rule' | 'recipient' | 'recipient-domain' | 'document' | 'default';
+export type LanguageSource =
+  /** The package's X-Postbode-Language header (message-choice.ts). */
+  'header' | 'rule' | 'recipient' | 'recipient-domain' | DocumentLanguageSource | 'document' | 'default';
 
 export interface LanguageChoice {
   readonly language: string;
@@ -25,14 +29,16 @@ export function languagesInUse(settings: Pick<ContentSettings, 'subjects' | 'tex
 
 /**
  * A tenant rule's language (fixed or captured) wins; then the language set for the recipient,
- * then for the recipient's domain. The built-in keyword's language ("Facture" → fr) comes next,
- * but only when the tenant wrote content in it: otherwise a Dutch text would get a French
+ * then for the recipient's domain. An attached document's buyer country, then its own language
+ * come next (document-language.ts), then the built-in keyword's language ("Facture" → fr), each
+ * only when the tenant wrote content in it: otherwise a Dutch text would get a French
  * `%document-type%`. Last, the tenant default.
  */
 export function chooseLanguage(
   detection: Pick<Detection, 'language'>,
   recipient: string,
   settings: LanguageSettings,
+  facts?: DocumentFacts,
 ): LanguageChoice {
   if (detection.language?.source === 'rule') return { language: detection.language.code, source: 'rule' };
   const address = recipient.trim().toLowerCase();
@@ -43,6 +49,8 @@ export function chooseLanguage(
   const domain = address.slice(address.lastIndexOf('@') + 1);
   const byDomain = domainLanguage(settings.domainLanguages, domain);
   if (byDomain !== undefined) return { language: byDomain, source: 'recipient-domain' };
+  const fromDocument = facts !== undefined ? documentLanguage(facts, languagesInUse(settings)) : undefined;
+  if (fromDocument !== undefined) return fromDocument;
   if (detection.language?.source === 'builtin' && languagesInUse(settings).has(detection.language.code)) {
     return { language: detection.language.code, source: 'document' };
   }
@@ -57,4 +65,16 @@ function domainLanguage(map: Readonly<Record<string, string>>, domain: string): 
     if (Object.hasOwn(map, candidate)) return map[candidate];
   }
   return undefined;
+}
+
+/** Whether the language is decided before any attachment is read: a rule, the recipient or its domain. */
+export function languageSettled(
+  detection: Pick<Detection, 'language'>,
+  recipient: string,
+  settings: LanguageSettings,
+): boolean {
+  const source = chooseLanguage(detection, recipient, settings).source;
+  return (
+    source === 'rule' || source === 'recipient' || source === 'recipient-domain' || languagesInUse(settings).size < 2
+  );
 }

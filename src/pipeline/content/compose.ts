@@ -1,11 +1,10 @@
 import type { Attachment, ParsedMail } from 'mailparser';
 import type { ContentSettings } from './content-settings.js';
 import { renderDefaultLayout, textToHtml } from './default-layout.js';
-import type { Detection } from '../detect/detect.js';
 import { htmlToText } from './html-to-text.js';
 import { renderTemplate } from './render-template.js';
 import { singleLine } from './template-syntax.js';
-import { buildVariables } from './variables.js';
+import { buildVariables, type DetectedValues } from './variables.js';
 
 /**
  * Turns a legacy mail into what the tenant asked for: subject template, text (or the legacy
@@ -33,6 +32,8 @@ export interface ComposedMessage {
   readonly bodyFrom: 'text' | 'legacy';
   /** The library text the body was made from, when bodyFrom is `text`. */
   readonly textName?: string;
+  /** Variables the subject, text or layout used that had no value and no `|` text, once each. */
+  readonly missing?: readonly string[];
 }
 
 export type ComposeSource = Pick<ParsedMail, 'subject' | 'text' | 'html' | 'attachments'>;
@@ -47,6 +48,7 @@ type ComposeSettings = Pick<
   | 'defaultLanguage'
   | 'companyName'
   | 'logoUrl'
+  | 'missingVariables'
 >;
 
 interface Variant {
@@ -86,6 +88,8 @@ interface Body {
   readonly textName?: string;
 }
 
+type Missing = (name: string) => void;
+
 /**
  * `chosen`: a text the package asked for by name (package-choice.ts); it replaces the body even where the
  * type keeps the legacy one, since the package asked for it explicitly.
@@ -93,9 +97,10 @@ interface Body {
 function chooseBody(
   parsed: ComposeSource,
   settings: ComposeSettings,
-  detection: Detection,
+  detection: DetectedValues,
   language: string,
   chosen: string | undefined,
+  onMissing: Missing,
 ): Body {
   const type = detection.documentType;
   const textName = chosen ?? settings.defaultTexts[type];
@@ -105,14 +110,21 @@ function chooseBody(
   const variant = replace ? pickVariant(variants, language, settings.defaultLanguage) : undefined;
   if (variant !== undefined && textName !== undefined) {
     const vars = buildVariables(detection, settings, variant.language);
-    return { text: renderTemplate(variant.template, vars), language: variant.language, from: 'text', textName };
+    const text = renderTemplate(variant.template, vars, { onMissing });
+    return { text, language: variant.language, from: 'text', textName };
   }
   const html = typeof parsed.html === 'string' && parsed.html.trim() !== '' ? parsed.html : undefined;
   const text = parsed.text ?? (html !== undefined ? htmlToText(html) : '');
   return { text, language, from: 'legacy', ...(html !== undefined ? { legacyHtml: html } : {}) };
 }
 
-function chooseHtml(body: Body, subject: string, settings: ComposeSettings, detection: Detection): string | undefined {
+function chooseHtml(
+  body: Body,
+  subject: string,
+  settings: ComposeSettings,
+  detection: DetectedValues,
+  onMissing: Missing,
+): string | undefined {
   const layout = settings.layout;
   if (layout === 'none') return undefined;
   // A legacy HTML body the tenant keeps was designed already: wrapping it again would nest documents.
@@ -128,34 +140,57 @@ function chooseHtml(body: Body, subject: string, settings: ComposeSettings, dete
     });
   }
   const vars = buildVariables(detection, settings, body.language);
-  return renderTemplate(layout.custom, vars, { escapeHtml: true, raw: { content: contentHtml } });
+  return renderTemplate(layout.custom, vars, { escapeHtml: true, raw: { content: contentHtml }, onMissing });
 }
 
+/**
+ * `detection` may carry the attached documents' facts. A variable without a value renders as its
+ * `|` text or nothing; with `missingVariables: 'legacy-subject'` a subject missing one is the
+ * package's own subject instead, and `missing` lists them all (the content stage holds the
+ * message for review when the tenant chose `hold`).
+ */
 export function composeMessage(
   parsed: ComposeSource,
   settings: ComposeSettings,
-  detection: Detection,
+  detection: DetectedValues,
   language: string,
   chosenText?: string,
 ): ComposedMessage {
+  const missing = new Set<string>();
+  const onMissing: Missing = (name) => missing.add(name);
   const subjectVariant = pickVariant(settings.subjects[detection.documentType], language, settings.defaultLanguage);
-  const subject =
-    subjectVariant !== undefined
-      ? singleLine(
-          renderTemplate(subjectVariant.template, buildVariables(detection, settings, subjectVariant.language)),
-          998,
-        )
-      : singleLine(parsed.subject ?? '', 998);
-  const body = chooseBody(parsed, settings, detection, language, chosenText);
-  const html = chooseHtml(body, subject, settings, detection);
+  const templated =
+    subjectVariant !== undefined ? renderSubject(subjectVariant, settings, detection, onMissing) : undefined;
+  const keepLegacy = templated === undefined || (templated.missing && settings.missingVariables === 'legacy-subject');
+  const subject = keepLegacy ? singleLine(parsed.subject ?? '', 998) : templated.subject;
+  const body = chooseBody(parsed, settings, detection, language, chosenText, onMissing);
+  const html = chooseHtml(body, subject, settings, detection, onMissing);
   return {
     subject,
     text: body.text,
     ...(html !== undefined ? { html } : {}),
     attachments: parsed.attachments.map(copyAttachment),
     language: body.language,
-    subjectFrom: subjectVariant !== undefined ? 'template' : 'legacy',
+    subjectFrom: keepLegacy ? 'legacy' : 'template',
     bodyFrom: body.from,
     ...(body.textName !== undefined ? { textName: body.textName } : {}),
+    missing: [...missing],
   };
+}
+
+function renderSubject(
+  variant: Variant,
+  settings: ComposeSettings,
+  detection: DetectedValues,
+  onMissing: Missing,
+): { readonly subject: string; readonly missing: boolean } {
+  let missing = false;
+  const vars = buildVariables(detection, settings, variant.language);
+  const rendered = renderTemplate(variant.template, vars, {
+    onMissing: (name) => {
+      missing = true;
+      onMissing(name);
+    },
+  });
+  return { subject: singleLine(rendered, 998), missing };
 }

@@ -4,6 +4,8 @@ import { tenantDocumentsIn } from '../../store/tenant-documents.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
+import type { HoldRequest } from '../../core/hold.js';
+import type { DocumentNote } from '../documents/document-notes.js';
 
 /**
  * Content settings per tenant (`content/…` in the storage), read per message and never cached in
@@ -27,6 +29,8 @@ export interface ContentAnnotation {
   readonly documentNumber?: string;
   readonly rule?: string;
   readonly language: string;
+  /** What decided the language (choose-language.ts), e.g. `recipient`, `document-country`, `default`. */
+  readonly languageSource?: string;
   readonly subjectFrom: 'template' | 'legacy';
   readonly bodyFrom: 'text' | 'legacy';
   /** The library text the body was made from (bodyFrom `text`). */
@@ -35,6 +39,12 @@ export interface ContentAnnotation {
   readonly notes?: readonly string[];
   /** Spam-lint warnings on the rendered subject and text (rule names and messages only). */
   readonly lint: readonly Pick<LintWarning, 'rule' | 'message'>[];
+  /** The attachments read (only when something needed them), with failed rules and what could not be read. */
+  readonly documents?: readonly DocumentNote[];
+  /** Variables that had no value and no `|` text. */
+  readonly missing?: readonly string[];
+  /** The review hold the content settings asked for. */
+  readonly hold?: HoldRequest;
   /** Set when rendering failed and the legacy message went out as it came. */
   readonly failed?: string;
   readonly at: number;

@@ -80,6 +80,7 @@ export const layoutSchema = z.union([
 ]);
 
 export const bodyModeSchema = z.enum(['keep', 'replace']);
+export const missingVariablesSchema = z.enum(['fallback', 'legacy-subject', 'hold']);
 
 const templatesByLanguage = (max: number) => z.record(languageSchema, z.string().min(1).max(max));
 
@@ -132,6 +133,17 @@ export const contentSettingsSchema = z
      * call such a message image-only, up to +2.8 points). Off by default: a short invoice goes out untracked.
      */
     trackShortMessages: z.boolean().default(false),
+    /**
+     * A variable without a value and without a `|` text (`%due-date|soon%`): `fallback` renders it as nothing;
+     * `legacy-subject` keeps the package's own subject when the subject template lacks one; `hold` holds the
+     * message for the tenant's review (reason `missing-variable`).
+     */
+    missingVariables: missingVariablesSchema.default('fallback'),
+    /**
+     * Hold a message whose attached e-invoice fails a business rule we check (docs/e-invoice.md) for review.
+     * Off by default: an invoice is never blocked on our own opinion; the failures are noted in the message log.
+     */
+    holdInvalidEInvoices: z.boolean().default(false),
     /** Subject and text of the copy for the accountant; may also use %original-subject% and %document-count%. */
     accountant: accountantTemplatesSchema.default({ subject: {}, text: {} }),
   })

@@ -5,13 +5,19 @@ import type { Logger } from '../../core/logger.js';
 import type { QueuedMessage } from '../../core/types.js';
 import type { ContentAnnotation, ContentSettingsStore, StoredContentSettings } from './content-settings-store.js';
 import { buildMime, pickHeaders } from './build-mime.js';
-import { chooseLanguage } from './choose-language.js';
+import { chooseLanguage, languageSettled, type LanguageChoice } from './choose-language.js';
 import { composeMessage, type ComposedMessage } from './compose.js';
 import type { ContentSettings } from './content-settings.js';
 import { detectDocumentYielding, type Detection } from '../detect/detect.js';
 import { detectionInputFrom } from '../detect/detection-input.js';
-import { messageChoice, type MessageChoice } from './message-choice.js';
+import { messageChoice } from './message-choice.js';
 import { textTypeOf } from './text-library.js';
+import type { DocumentFacts, DocumentReading } from '../../documents/facts.js';
+import type { HoldRequest } from '../../core/hold.js';
+import { readAttachedDocuments, type ReadAttachment } from '../documents/read-documents.js';
+import { documentsWanted } from '../documents/documents-wanted.js';
+import { mergedFacts } from '../documents/document-facts.js';
+import { documentNotes, holdFor } from '../documents/document-notes.js';
 
 /**
  * The content stage: a legacy mail becomes what the tenant asked for (subject
@@ -26,6 +32,8 @@ export interface ContentStageDeps {
   readonly store: Pick<ContentSettingsStore, 'get'>;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Reads an attachment off the main thread; without it, attachments are never opened. */
+  readonly readDocument?: ReadAttachment;
 }
 
 export interface RenderedContent {
@@ -42,6 +50,10 @@ export interface ContentOutcome {
   readonly rendered?: RenderedContent;
   /** The caller has it written (an effect of the pipeline): this function does no I/O of its own. */
   readonly note: ContentAnnotation;
+  /** The attachments as read, when something needed them (later stages reuse them: Draft.documents). */
+  readonly documents?: readonly DocumentReading[];
+  /** The review hold the tenant's content settings ask for (missing variable, invalid e-invoice). */
+  readonly hold?: HoldRequest;
 }
 
 /**
@@ -94,11 +106,32 @@ export async function applyContent(
     const chosenType = choice.textName !== undefined ? textTypeOf(settings, choice.textName) : undefined;
     const type = choice.documentType ?? chosenType;
     const detection = type !== undefined ? { ...found, documentType: type } : found;
-    const language = choice.language ?? chooseLanguage(detection, opts.recipient, settings).language;
-    const rendered = await render(parsed, settings, detection, language, choice.textName);
+    const given = choice.language;
+    const documents = await readIfWanted(deps, message, parsed, settings, {
+      detection,
+      recipient: opts.recipient,
+      languageGiven: given !== undefined,
+    });
+    const facts = documents !== undefined ? mergedFacts(documents) : undefined;
+    const language: LanguageChoice =
+      given !== undefined
+        ? { language: given, source: 'header' }
+        : chooseLanguage(detection, opts.recipient, settings, facts);
+    const withFacts = { ...detection, ...(facts ? { facts } : {}) };
+    const rendered = await render(parsed, settings, withFacts, language.language, choice.textName);
+    const hold = holdFor(settings, rendered.composed, documents ?? []);
+    const note = annotation(deps, detection, rendered.composed, {
+      choice: language,
+      documents,
+      hold,
+      facts,
+      notes: choice.notes,
+    });
     return {
       rendered: { ...rendered, detection },
-      note: noted(deps, message, annotation(deps, detection, rendered.composed, choice)),
+      note: noted(deps, message, note),
+      ...(documents !== undefined ? { documents } : {}),
+      ...(hold !== undefined ? { hold } : {}),
     };
   } catch (err) {
     deps.logger.error(
@@ -118,16 +151,41 @@ export async function applyContent(
   }
 }
 
+/** The attachments as read when a variable, the language or the invalid e-invoice hold needs them. */
+async function readIfWanted(
+  deps: ContentStageDeps,
+  message: QueuedMessage,
+  parsed: ParsedMail,
+  settings: ContentSettings,
+  want: { readonly detection: Detection; readonly recipient: string; readonly languageGiven: boolean },
+): Promise<readonly DocumentReading[] | undefined> {
+  const { detection, recipient } = want;
+  if (deps.readDocument === undefined || parsed.attachments.length === 0) return undefined;
+  const settled = want.languageGiven || languageSettled(detection, recipient, settings);
+  if (!documentsWanted(settings, detection.documentType, settled)) return undefined;
+  const log = { logger: deps.logger, queueId: message.id, tenantId: message.tenantId };
+  return readAttachedDocuments(deps.readDocument, parsed.attachments, log);
+}
+
 async function render(
   parsed: ParsedMail,
   settings: ContentSettings,
-  detection: Detection,
+  detection: Parameters<typeof composeMessage>[2],
   language: string,
   textName: string | undefined,
-): Promise<RenderedContent> {
+): Promise<Omit<RenderedContent, 'detection'>> {
   const composed = composeMessage(parsed, settings, detection, language, textName);
   const headers = pickHeaders(parsed.headerLines, KEPT_HEADERS);
   return { composed, raw: await buildMime(composed, headers) };
+}
+
+interface Decided {
+  readonly choice: LanguageChoice;
+  readonly documents: readonly DocumentReading[] | undefined;
+  readonly hold: HoldRequest | undefined;
+  readonly facts: DocumentFacts | undefined;
+  /** What the package asked for that could not be honoured (an unknown text name, language or type). */
+  readonly notes: readonly string[];
 }
 
 /** The note without its lint: spam-lint-stage.ts adds that once the identity stage decided the From. */
@@ -135,18 +193,26 @@ function annotation(
   deps: ContentStageDeps,
   detection: Detection,
   composed: ComposedMessage,
-  choice: Pick<MessageChoice, 'notes'>,
+  decided: Decided,
 ): ContentAnnotation {
-  const number = detection.variables['document-number'];
+  // The document's own number, when one was read, is what the message log searches for.
+  const number = decided.facts?.number?.value ?? detection.variables['document-number'];
+  const missing = composed.missing ?? [];
   return {
     ...(composed.textName !== undefined ? { text: composed.textName } : {}),
-    ...(choice.notes.length > 0 ? { notes: choice.notes } : {}),
+    ...(decided.notes.length > 0 ? { notes: decided.notes } : {}),
     documentType: detection.documentType,
     ...(number !== undefined ? { documentNumber: number } : {}),
     ...(detection.matchedRule !== null ? { rule: detection.matchedRule } : {}),
     language: composed.language,
+    languageSource: decided.choice.source,
     subjectFrom: composed.subjectFrom,
     bodyFrom: composed.bodyFrom,
+    ...(decided.documents !== undefined && decided.documents.length > 0
+      ? { documents: documentNotes(decided.documents) }
+      : {}),
+    ...(missing.length > 0 ? { missing } : {}),
+    ...(decided.hold !== undefined ? { hold: decided.hold } : {}),
     lint: [],
     at: deps.clock(),
   };

@@ -1,4 +1,4 @@
-import { findVariables } from './template-syntax.js';
+import { findVariables, type VariableRef } from './template-syntax.js';
 
 /** Values by canonical variable name (`document-number`, `client-name`, tenant constants...). */
 export type Variables = Readonly<Record<string, string>>;
@@ -8,6 +8,11 @@ export interface RenderOptions {
   readonly escapeHtml?: boolean;
   /** Values inserted as they are, never escaped: the rendered content in a layout's `%content%`. */
   readonly raw?: Variables;
+  /**
+   * Told the name of each variable that had no value (absent or empty) and no `|` fallback text;
+   * it rendered as nothing. The tenant's `missingVariables` setting decides what happens next.
+   */
+  readonly onMissing?: (name: string) => void;
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -31,8 +36,9 @@ function capitaliseFirst(value: string): string {
 
 /**
  * Replaces every `%variable%` in one pass, so a value that itself contains `%name%` is never
- * expanded again. A variable without a value renders as nothing: templates were checked
- * for unknown names on save, so this only happens when a rule did not capture a value.
+ * expanded again. A variable without a value renders as its `|` fallback text, else as nothing
+ * (reported through `onMissing`): templates were checked for unknown names on save, so this only
+ * happens when neither a rule, the To name nor an attached document gave a value.
  */
 export function renderTemplate(template: string, vars: Variables, options: RenderOptions = {}): string {
   let out = '';
@@ -45,9 +51,17 @@ export function renderTemplate(template: string, vars: Variables, options: Rende
       out += raw;
       continue;
     }
-    const value = Object.hasOwn(vars, ref.name) ? (vars[ref.name] ?? '') : '';
+    const value = valueFor(vars, ref, options);
     const shaped = ref.capitalise ? capitaliseFirst(value) : value;
     out += options.escapeHtml ? escapeHtml(shaped) : shaped;
   }
   return out + template.slice(at);
+}
+
+function valueFor(vars: Variables, ref: VariableRef, options: RenderOptions): string {
+  const value = Object.hasOwn(vars, ref.name) ? (vars[ref.name] ?? '') : '';
+  if (value !== '') return value;
+  if (ref.fallback !== undefined) return ref.fallback;
+  options.onMissing?.(ref.name);
+  return '';
 }

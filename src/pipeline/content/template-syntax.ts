@@ -2,10 +2,14 @@
  * The `%variable%` syntax shared by subjects, texts and layouts, and the checks made when a
  * template is saved. Names are case-insensitive; a capital first letter (`%Document-type%`)
  * asks for the value with a capital first letter, so a subject can start with a variable.
+ * `%client-name|klant%` gives the text to use when the variable has no value (docs/e-invoice.md, "Using the facts").
  */
 
-/** A variable reference: a letter, then letters, digits, `-` or `_`, between percent signs. */
-const VARIABLE_TOKEN = /%([A-Za-z][A-Za-z0-9_-]{0,63})%/g;
+/**
+ * A variable reference: a letter, then letters, digits, `-` or `_`, optionally `|` and a fallback
+ * text without `%`, `|` or line breaks, between percent signs.
+ */
+const VARIABLE_TOKEN = /%([A-Za-z][A-Za-z0-9_-]{0,63})(?:\|([^%|\r\n]{0,200}))?%/g;
 
 /** Characters that must never reach a header: C0 controls, DEL, NEL, line and paragraph separators. */
 export const HEADER_FORBIDDEN = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/u;
@@ -16,6 +20,8 @@ export interface VariableRef {
   /** The reference as written, percent signs included. */
   readonly raw: string;
   readonly capitalise: boolean;
+  /** The text after `|`, used when the variable has no value; undefined without a `|`. */
+  readonly fallback?: string;
   readonly start: number;
   readonly end: number;
 }
@@ -39,10 +45,12 @@ export function findVariables(template: string): VariableRef[] {
   for (const match of template.matchAll(VARIABLE_TOKEN)) {
     const written = match[1] ?? '';
     const first = written.charAt(0);
+    const fallback = match[2];
     refs.push({
       name: written.toLowerCase().replace(/_/g, '-'),
       raw: match[0],
       capitalise: first !== first.toLowerCase(),
+      ...(fallback !== undefined ? { fallback } : {}),
       start: match.index,
       end: match.index + match[0].length,
     });
@@ -73,7 +81,11 @@ export function checkTemplate(
   if (options.headerBound) issues.push(...forbiddenCharacters(template));
   for (const ref of findVariables(template)) {
     if (!known.has(ref.name)) {
-      issues.push({ message: `unknown variable ${ref.raw}`, start: ref.start, end: ref.end });
+      issues.push({
+        message: `unknown variable %${ref.raw.slice(1, -1).split('|')[0]}%`,
+        start: ref.start,
+        end: ref.end,
+      });
     }
   }
   return issues;

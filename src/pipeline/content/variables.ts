@@ -1,5 +1,7 @@
 import { documentTypeName, type DocumentType } from '../detect/document-types.js';
 import type { Variables } from './render-template.js';
+import type { DocumentFacts } from '../../documents/facts.js';
+import { documentVariables } from '../documents/document-variables.js';
 
 /** Variables every template may use. Captures and constants add to these. */
 export const BUILTIN_VARIABLES = [
@@ -9,6 +11,8 @@ export const BUILTIN_VARIABLES = [
   'company-name',
   'amount',
   'due-date',
+  'document-date',
+  'payment-reference',
 ] as const;
 
 /** Only meaningful in a custom layout. */
@@ -19,11 +23,15 @@ export interface DetectedValues {
   readonly documentType: DocumentType;
   /** Captured values by canonical name, already on one line (see detect.ts). */
   readonly variables: Readonly<Record<string, string>>;
+  /** Facts of the attached documents, already merged and confident enough (pipeline/documents/). */
+  readonly facts?: DocumentFacts;
 }
 
 /**
- * The values for one message in one language. Precedence: built-ins we compute, then rule
- * captures (most specific), then tenant constants.
+ * The values for one message in one language. Precedence: the attached documents' facts
+ * (formatted in `language`), then built-ins we compute, then rule captures and the To display
+ * name, then tenant constants. A document that says who the buyer is knows better than the
+ * package's To header or subject; the precedence is documented in docs/e-invoice.md, "Using the facts".
  */
 export function buildVariables(
   detection: DetectedValues,
@@ -33,5 +41,6 @@ export function buildVariables(
   const vars: Record<string, string> = { ...settings.constants, ...detection.variables };
   vars['document-type'] = documentTypeName(detection.documentType, language);
   if (settings.companyName !== undefined) vars['company-name'] = settings.companyName;
+  if (detection.facts !== undefined) Object.assign(vars, documentVariables(detection.facts, language));
   return vars;
 }

@@ -28,6 +28,8 @@ describe('contentSettingsSchema', () => {
       domainLanguages: {},
       openTracking: false,
       trackShortMessages: false,
+      missingVariables: 'fallback',
+      holdInvalidEInvoices: false,
       accountant: { subject: {}, text: {} },
     });
   });
@@ -55,11 +57,13 @@ describe('contentSettingsSchema', () => {
       'amount',
       'client-name',
       'company-name',
+      'document-date',
       'document-number',
       'document-type',
       'due-date',
       'iban',
       'order-ref',
+      'payment-reference',
     ]);
   });
 

@@ -23,6 +23,15 @@ import { sharedPatternCache } from '../../../pipeline/detect/tenant-pattern.js';
 import type { StoredContentSettings } from '../../../pipeline/content/content-settings-store.js';
 import { openStatus } from '../../../feedback/opens/open-store.js';
 import type { ApiDeps } from './api-deps.js';
+import type { DocumentReading } from '../../../documents/facts.js';
+import { mergedFacts } from '../../../pipeline/documents/document-facts.js';
+import {
+  documentNoteSchema,
+  previewAttachmentSchema,
+  previewDocument,
+  previewDocumentSchema,
+  readSample,
+} from './content-preview-documents.js';
 import type { ContentApiDeps } from './route-deps.js';
 
 export type { ContentApiDeps } from './route-deps.js';
@@ -39,6 +48,15 @@ export const messageExtrasShape = {
       documentNumber: z.string().optional(),
       rule: z.string().optional(),
       language: z.string(),
+      languageSource: z
+        .string()
+        .optional()
+        .meta({
+          description:
+            'What decided the language: header (X-Postbode-Language), rule, recipient, recipient-domain, ' +
+            'document-country, ' +
+            'document-language, document (a keyword), default',
+        }),
       subjectFrom: z.string(),
       bodyFrom: z.string(),
       text: z.string().optional().meta({ description: 'The library text the body was made from' }),
@@ -46,6 +64,14 @@ export const messageExtrasShape = {
         .array(z.string())
         .optional()
         .meta({ description: 'What the package asked per message but was not done (unknown text, language, type)' }),
+      documents: z.array(documentNoteSchema).optional().meta({
+        description: 'The attachments read, when a variable, the language or a hold needed them',
+      }),
+      missing: z.array(z.string()).optional().meta({ description: 'Variables without a value or `|` text' }),
+      hold: z
+        .object({ reason: z.string(), detail: z.string() })
+        .optional()
+        .meta({ description: 'The review hold the content settings asked for' }),
       lint: z.array(z.object({ rule: z.string(), message: z.string() })),
       failed: z.string().optional(),
       at: z.number().int(),
@@ -135,11 +161,25 @@ const previewBody = z.strictObject({
   variables: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/), z.string().max(500)).default({}),
   language: languageSchema,
   documentType: documentTypeSchema,
+  attachment: previewAttachmentSchema.optional(),
 });
 const previewSchema = z.object({
   subject: z.string(),
   text: z.string(),
   html: z.string().optional(),
+  missing: z
+    .array(z.string())
+    .optional()
+    .meta({
+      description:
+        'Variables that had no value and no `|` text; with missingVariables `legacy-subject` the subject is then ' +
+        "the package's own (empty here), with `hold` such a message is held for review",
+    }),
+  document: previewDocumentSchema.optional().meta({
+    description:
+      'The sample attachment as read: facts, failed rules, and what its variables became (they win over ' +
+      '`variables`, as in mail)',
+  }),
   warnings: z.array(warningSchema).meta({
     description:
       'Spam-lint advice on the rendered message (links compared with the domain the mail leaves from in the ' +
@@ -276,6 +316,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const { enabled, ...rest } = body;
         const settings = await inlineLayout({ ...rest, companyName: rest.companyName ?? tenant.name }, inlineCss);
         const saved = await content.store.put(params.id, { enabled, settings, updatedAt: now });
+        if (enabled) content.warmReaders?.();
         return {
           status: 200,
           body: view(saved, content.senderMode(params.id), await domainOf(params.id)),
@@ -291,7 +332,7 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'Render a message without sending',
       description:
         'Renders the subject, text and HTML for the given variables, language and document type, with the saved ' +
-        'settings (or the templates given here).',
+        'settings (or the templates given here); with a sample attachment, with the facts read from it.',
       params: idParams,
       body: previewBody,
       responses: { 200: { description: 'The rendered message', schema: previewSchema } },
@@ -300,7 +341,9 @@ export function contentRoutes(deps: ApiDeps): ApiRoute[] {
         const saved =
           content.store.get(params.id)?.settings ?? contentSettingsSchema.parse({ companyName: tenant.name });
         const tracking = trackingInactive(saved, true, content.senderMode(params.id)) === undefined;
-        return { status: 200, body: preview(saved, body, { sendingDomain: await domainOf(params.id), tracking }) };
+        const sample = body.attachment ? await readSample(content.readDocument, body.attachment) : undefined;
+        const opts = { sendingDomain: await domainOf(params.id), tracking };
+        return { status: 200, body: preview(saved, body, opts, sample) };
       },
     }),
   ];
@@ -313,6 +356,7 @@ function preview(
   saved: ContentSettings,
   input: PreviewInput,
   opts: { readonly sendingDomain: string | undefined; readonly tracking: boolean },
+  sample?: DocumentReading,
 ): z.infer<typeof previewSchema> {
   const type = input.documentType;
   const known = knownVariables(saved);
@@ -340,7 +384,8 @@ function preview(
     defaultTexts: { ...saved.defaultTexts, [type]: 'preview' },
     body: { ...saved.body, [type]: 'replace' },
   };
-  const detection = { documentType: type, variables: input.variables, matchedRule: null };
+  const facts = sample !== undefined ? mergedFacts([sample]) : undefined;
+  const detection = { documentType: type, variables: input.variables, matchedRule: null, ...(facts ? { facts } : {}) };
   const composed = composeMessage(
     { subject: '', text: '', html: false, attachments: [] },
     settings,
@@ -357,6 +402,8 @@ function preview(
     subject: composed.subject,
     text: composed.text,
     ...(composed.html !== undefined ? { html: composed.html } : {}),
+    ...(composed.missing !== undefined && composed.missing.length > 0 ? { missing: [...composed.missing] } : {}),
+    ...(sample !== undefined ? { document: previewDocument(sample, input.language) } : {}),
     warnings,
   };
 }

@@ -3,6 +3,7 @@ import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
 import type { ContentAnnotation, ContentSettingsStore } from '../../../pipeline/content/content-settings-store.js';
+import type { ReadAttachment } from '../../../pipeline/documents/read-documents.js';
 import type { GmailLinks } from '../../../tenants/gmail/gmail-link.js';
 import type { MicrosoftLinks } from '../../../tenants/microsoft/microsoft-link.js';
 import type { SenderSettings } from '../../../tenants/sender-settings.js';
@@ -49,6 +50,13 @@ export interface SenderApiDeps {
 /** What the content routes need besides the common API deps (wired in gateway.ts). */
 export interface ContentApiDeps {
   readonly store: ContentSettingsStore;
+  /** Reads the preview's sample attachment through the pipeline's reader (the worker pool); unset: not read. */
+  readonly readDocument?: ReadAttachment;
+  /**
+   * Starts the reader's worker in the background (loading pdf.js takes a second or more), called when a tenant
+   * switches rendering on, so that its first mail with an attachment does not wait for it.
+   */
+  readonly warmReaders?: () => void;
   /**
    * What the content stage noted per message, kept in the queue's log (written with the message's effects).
    * Messages rendered before annotations moved there have theirs in `store`, read as a fallback.

@@ -18,6 +18,7 @@ import type { ApiRoute } from './route-spec.js';
 import { senderRoutes } from './sender-routes.js';
 import { contentRoutes } from './content-routes.js';
 import { textLibraryRoutes } from './text-library-routes.js';
+import { PREVIEW_BODY_BYTES } from './content-preview-documents.js';
 import { domainRoutes } from './domain-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 import { gmailRoutes } from './gmail-routes.js';
@@ -86,6 +87,9 @@ export function createApiV1Router(deps: ApiDeps): Router {
   });
   router.use(bearerAuth({ authenticate, limits, clock: deps.clock }));
   router.use(requestLog(deps.logger, deps.clock));
+  // The content preview takes a sample attachment: a larger body for that route only (parsed once: the second
+  // parser skips a parsed body).
+  router.use('/tenants/:id/content/preview', jsonBodyParser(Math.max(limits.bodyBytes, PREVIEW_BODY_BYTES)));
   router.use(jsonBodyParser(limits.bodyBytes));
   mountRoutes(router, routes, { audit: deps.audit, clock: deps.clock, logger: deps.logger });
   router.use(apiErrorHandler);

@@ -5,11 +5,21 @@ import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { showHtml } from './preview-html.js';
 import { textLibrarySection } from './section-text-library.js';
+import { documentSection } from './section-preview-attachment.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const TYPES = ['invoice', 'credit-note', 'quote', 'order', 'reminder', 'other'];
 const LANGUAGES = ['nl', 'en', 'fr', 'de'];
-const VARIABLES = ['document-number', 'document-type', 'client-name', 'company-name', 'amount', 'due-date'];
+const VARIABLES = [
+  'document-number',
+  'document-type',
+  'client-name',
+  'company-name',
+  'amount',
+  'due-date',
+  'document-date',
+  'payment-reference',
+];
 
 /**
  * Subjects and texts per document type and language, layout, open tracking; a live preview
@@ -174,6 +184,11 @@ export async function render(ctx) {
         inactive.el,
         h('div', { class: 'choice' }, trackShort, h('label', { for: 'content-track-short' }, t('content.trackShort'))),
         h('p', { class: 'hint', id: 'content-track-short-hint' }, t('content.trackShortHint')),
+        documentSection({
+          base,
+          model,
+          current: () => ({ subject: subject.value, text: text.value, language: lang.value, documentType: type.value }),
+        }),
         h('button', { type: 'submit', class: 'primary' }, t('common.save')),
         status.el,
       ),
