@@ -7,6 +7,8 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
+import { openWebhookStores } from './webhooks/open-webhooks.js';
+import { wireWebhooks } from './compose/webhooks.js';
 import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
@@ -83,7 +85,15 @@ export async function startGateway(
   // One LMDB environment for every store (store/storage.ts); an older layout is copied in first.
   const storage = openStorage({ dataDir: config.dataDir, logger });
   const tenants = openTenantStore(storage);
-  const queue = openQueue({ storage, retry: config.queue.retry, logger, takeLeases: true });
+  // Webhook endpoints before the queue: it writes the events they want with each state change.
+  const webhookStores = openWebhookStores(storage);
+  const queue = openQueue({
+    storage,
+    retry: config.queue.retry,
+    logger,
+    takeLeases: true,
+    events: webhookStores.interest,
+  });
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
@@ -243,6 +253,14 @@ export async function startGateway(
       'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine',
     );
 
+  const webhooks = wireWebhooks(webhookStores, {
+    storage,
+    config,
+    secrets,
+    annotation: (id) => queue.annotation<{ documentNumber?: string }>(id),
+    clock,
+    logger,
+  });
   const api = await openConfigApi({
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
@@ -269,6 +287,7 @@ export async function startGateway(
     reports: mx.reports,
     onTenantDeleted: () => purge.trigger(),
     tenantLimits: limits,
+    webhooks: webhooks.service,
     capabilities: {
       gmail: gmail.planner !== undefined,
       microsoft365: microsoft.planner !== undefined,
@@ -377,6 +396,7 @@ export async function startGateway(
     startHttp(app, config.http.port, httpHost),
   );
   delivery.start();
+  webhooks.dispatcher.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info(
     { smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed },
@@ -397,6 +417,7 @@ export async function startGateway(
       await retention.stop();
       await http.close();
       await api.close();
+      await webhooks.close();
       await Promise.all(buildTransportsClose());
       await queue.close();
       await senderSettings.close();

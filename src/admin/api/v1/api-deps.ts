@@ -19,6 +19,7 @@ import type { SuppressionStore } from '../../../feedback/suppression-store.js';
 import type { ReportReader } from '../../../feedback/reports/open-reports.js';
 import type { ComplaintReader } from '../../../feedback/arf-store.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
+import type { WebhookService } from '../../../webhooks/webhook-service.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -75,6 +76,8 @@ export interface ApiDeps {
   readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
   readonly onTenantDeleted?: (tenantId: string) => void;
+  /** Tenants' webhook endpoints (src/webhooks/); left out, their routes are not mounted. */
+  readonly webhooks?: WebhookService;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
   readonly capabilities?: GatewayCapabilities;
 }

@@ -27,6 +27,7 @@ import { limitRoutes } from './limit-routes.js';
 import { capabilitiesRoutes } from './capabilities-routes.js';
 import { platformRecordsRoutes } from './platform-records-routes.js';
 import { complaintRoutes } from './complaint-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -48,6 +49,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
+    ...(deps.webhooks ? webhookRoutes({ ...deps, webhooks: deps.webhooks }) : []),
   ];
 }
 

@@ -1,0 +1,136 @@
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../../helpers/gateway-harness.js';
+import { startSink, type Sink } from '../../helpers/sink.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { ADMIN, ALL_EVENTS, FAST_WEBHOOKS, apiOf, sendMail } from './webhook-helpers.js';
+
+/**
+ * Webhooks end to end over real sockets: mail through SMTP, events signed per Standard Webhooks
+ * and checked by the npm `standardwebhooks` library as a receiver would, a stalled receiver
+ * that holds up nobody else, secret rotation with both signatures, and the test event.
+ */
+describe('webhook delivery', () => {
+  let sink: Sink;
+  let gw: TestGateway;
+  let good: WebhookReceiver;
+  let stalled: WebhookReceiver;
+  const call = apiOf(() => gw);
+
+  beforeAll(async () => {
+    sink = await startSink();
+    good = await startWebhookReceiver();
+    stalled = await startWebhookReceiver();
+    stalled.mode = 'stall';
+    gw = await startTestGateway(
+      sink.port,
+      { smtp: { requireVerifiedSender: false }, webhooks: FAST_WEBHOOKS },
+      {},
+      { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32) },
+    );
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await Promise.all([sink?.close(), good?.close(), stalled?.close()]);
+  });
+
+  async function addEndpoint(receiver: WebhookReceiver, events = ALL_EVENTS): Promise<string> {
+    const made = await call('POST', `/tenants/${gw.tenantId}/webhooks`, { url: receiver.url, events });
+    expect(made.status).toBe(201);
+    expect(made.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    receiver.secret = made.body.secret;
+    return made.body.endpoint.id;
+  }
+
+  it('signs accepted and delivered events that standardwebhooks verifies; a tampered body fails', async () => {
+    const id = await addEndpoint(good);
+    const shown = await call('GET', `/tenants/${gw.tenantId}/webhooks/${id}`);
+    expect(JSON.stringify(shown.body)).not.toMatch(/whsec_|sealed/);
+    const queueId = await sendMail(gw, 'klant@customer.test');
+    const delivered = await waitFor(
+      () => good.received.find((r) => r.payload?.type === 'message.delivered' && r.payload.data.queueId === queueId),
+      10_000,
+      'the delivered event',
+    );
+    const accepted = good.received.find((r) => r.payload?.type === 'message.accepted');
+    expect(accepted?.payload?.data).toMatchObject({ queueId, recipients: ['klant@customer.test'] });
+    expect(delivered.verified).toBe(true);
+    expect(delivered.payload?.data).toMatchObject({ queueId, recipient: 'klant@customer.test', role: 'client' });
+    expect(delivered.payload?.data.messageId).toMatch(/^<.+>$/);
+    expect(delivered.signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    const headers = {
+      'webhook-id': delivered.id,
+      'webhook-timestamp': delivered.timestamp,
+      'webhook-signature': delivered.signature,
+    };
+    const tampered = delivered.body.replace('klant@customer.test', 'attacker@evil.test');
+    expect(() => new Webhook(good.secret!).verify(tampered, headers)).toThrow();
+    const list = await call('GET', `/tenants/${gw.tenantId}/webhooks/${id}/deliveries?status=delivered`);
+    expect(list.body.deliveries.length).toBeGreaterThanOrEqual(2);
+    await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${id}`);
+  });
+
+  it('times out a stalled receiver and retries it, while another endpoint gets its events at once', async () => {
+    const slow = await addEndpoint(stalled, ['message.delivered']);
+    const fast = await addEndpoint(good, ['message.delivered']);
+    const queueId = await sendMail(gw, 'second@customer.test');
+    await waitFor(
+      () => good.received.some((r) => r.verified && r.payload?.data.queueId === queueId),
+      10_000,
+      'the healthy endpoint',
+    );
+    const retried = await waitFor(
+      async () => {
+        const list = await call('GET', `/tenants/${gw.tenantId}/webhooks/${slow}/deliveries`);
+        const d = list.body.deliveries.find((x: any) => x.attempts >= 2);
+        return d;
+      },
+      15_000,
+      'a second attempt at the stalled receiver',
+    );
+    expect(retried.status).toBe('pending');
+    expect(retried.lastError).toMatch(/timeout after 800 ms/);
+    const health = await call('GET', `/tenants/${gw.tenantId}/webhooks/${slow}`);
+    expect(health.body.health.consecutiveFailures).toBeGreaterThanOrEqual(2);
+    expect(health.body.health.lastSuccessAt).toBeUndefined();
+    await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${slow}`);
+    await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${fast}`);
+  });
+
+  it('sends both signatures during a rotation, and the test event on request', async () => {
+    const id = await addEndpoint(good);
+    const oldSecret = good.secret!;
+    const rotated = await call('POST', `/tenants/${gw.tenantId}/webhooks/${id}/rotate-secret`, { overlapSeconds: 60 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(oldSecret);
+    expect(rotated.body.endpoint.previousSecretRetiresAt).toBeGreaterThan(Date.now());
+    good.secret = rotated.body.secret;
+    const test = await call('POST', `/tenants/${gw.tenantId}/webhooks/${id}/test`);
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({ status: 'delivered', type: 'webhook.test', lastStatus: 204 });
+    const hook = good.received.find((r) => r.id === test.body.eventId)!;
+    expect(hook.verified).toBe(true);
+    expect(hook.signature.split(' ')).toHaveLength(2);
+    const headers = { 'webhook-id': hook.id, 'webhook-timestamp': hook.timestamp, 'webhook-signature': hook.signature };
+    expect(new Webhook(oldSecret).verify(hook.body, headers)).toMatchObject({ type: 'webhook.test' });
+    await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${id}`);
+  });
+
+  it('refuses URLs inside the network, other schemes and unknown events, naming the field', async () => {
+    const inside = await call('POST', `/tenants/${gw.tenantId}/webhooks`, {
+      url: 'http://10.1.2.3/hook',
+      events: ['message.delivered'],
+    });
+    expect(inside.status).toBe(400);
+    expect(inside.body.fields['body.url'][0]).toMatch(/not allowed/);
+    const ftp = await call('POST', `/tenants/${gw.tenantId}/webhooks`, {
+      url: 'ftp://x.test/',
+      events: ['message.delivered'],
+    });
+    expect(ftp.body.fields['body.url']).toBeDefined();
+    const events = await call('POST', `/tenants/${gw.tenantId}/webhooks`, { url: good.url, events: ['mail.sent'] });
+    expect(events.status).toBe(400);
+    expect(Object.keys(events.body.fields)).toEqual(['body.events.0']);
+  });
+});
