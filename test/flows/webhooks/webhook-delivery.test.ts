@@ -66,8 +66,9 @@ describe('webhook delivery', () => {
     };
     const tampered = delivered.body.replace('klant@customer.test', 'attacker@evil.test');
     expect(() => new Webhook(good.secret!).verify(tampered, headers)).toThrow();
-    const list = await call('GET', `/tenants/${gw.tenantId}/webhooks/${id}/deliveries?status=delivered`);
-    expect(list.body.deliveries.length).toBeGreaterThanOrEqual(2);
+    const path = `/tenants/${gw.tenantId}/webhooks/${id}/deliveries?status=delivered`;
+    const listed = async () => (await call('GET', path)).body.deliveries.length >= 2;
+    await waitFor(listed, 5_000, 'both deliveries listed as delivered', 200);
     await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${id}`);
   });
 
@@ -88,6 +89,7 @@ describe('webhook delivery', () => {
       },
       15_000,
       'a second attempt at the stalled receiver',
+      200,
     );
     expect(retried.status).toBe('pending');
     expect(retried.lastError).toMatch(/timeout after 800 ms/);
@@ -132,5 +134,54 @@ describe('webhook delivery', () => {
     const events = await call('POST', `/tenants/${gw.tenantId}/webhooks`, { url: good.url, events: ['mail.sent'] });
     expect(events.status).toBe(400);
     expect(Object.keys(events.body.fields)).toEqual(['body.events.0']);
+  });
+  it("answers 404 to a second tenant for the first's endpoints, deliveries, events and replays", async () => {
+    const id = await addEndpoint(good, ['message.delivered']);
+    const queueId = await sendMail(gw, 'third@customer.test');
+    const hook = await waitFor(
+      () => good.received.find((r) => r.verified && r.payload?.data.queueId === queueId),
+      10_000,
+      'the first tenant’s event',
+    );
+    const created = await call('POST', '/tenants', { name: 'Other Facturatie BV' });
+    const otherId = created.body.tenant.id;
+    const token = (await call('POST', `/tenants/${otherId}/tokens`, {})).body.token;
+    const first = `/tenants/${gw.tenantId}/webhooks`;
+    const tries: Array<[string, string, unknown?]> = [
+      ['GET', first],
+      ['POST', first, { url: good.url, events: ['message.delivered'] }],
+      ['GET', `${first}/${id}`],
+      ['PATCH', `${first}/${id}`, { enabled: false }],
+      ['POST', `${first}/${id}/rotate-secret`, {}],
+      ['GET', `${first}/${id}/deliveries`],
+      ['POST', `${first}/${id}/replay`, { eventId: hook.id }],
+      ['POST', `${first}/${id}/test`],
+      ['DELETE', `${first}/${id}`],
+      // Under its own tenant id: the first tenant's endpoint and event are unknown there too.
+      ['GET', `/tenants/${otherId}/webhooks/${id}`],
+      ['POST', `/tenants/${otherId}/webhooks/${id}/replay`, { eventId: hook.id }],
+    ];
+    for (const [method, path, body] of tries) {
+      const res = await call(method, path, body, token);
+      expect([method, path, res.status]).toEqual([method, path, 404]);
+    }
+    const own = await call(
+      'POST',
+      `/tenants/${otherId}/webhooks`,
+      { url: good.url, events: ['message.delivered'] },
+      token,
+    );
+    expect(own.status).toBe(201);
+    const stolen = await call(
+      'POST',
+      `/tenants/${otherId}/webhooks/${own.body.endpoint.id}/replay`,
+      { eventId: hook.id },
+      token,
+    );
+    expect(stolen.status).toBe(404);
+    expect((await call('GET', `/tenants/${otherId}/webhooks`, undefined, token)).body.endpoints).toHaveLength(1);
+    const still = await call('GET', `${first}/${id}`);
+    expect(still.body.enabled).toBe(true);
+    await call('DELETE', `${first}/${id}`);
   });
 });
