@@ -39,6 +39,7 @@ import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
 import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openOpenStore } from './feedback/opens/open-store.js';
+import { feedbackEvents } from './feedback/feedback-events.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './admin/api/gmail-callback-routes.js';
@@ -108,7 +109,8 @@ export async function startGateway(
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
   const contentSettings = openContentSettingsStore(storage);
-  const opens = openOpenStore(storage);
+  const feedback = feedbackEvents(queue.outbox);
+  const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
@@ -178,6 +180,7 @@ export async function startGateway(
     domains: domains.directory,
     disk,
     tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
+    events: feedback,
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };

@@ -98,7 +98,7 @@ function actionOf(was: RecipientState, r: RecipientState): keyof typeof ACTIONS 
 
 const ACTIONS = { 'message.held': 1, 'message.released': 1, 'message.cancelled': 1 } as const;
 
-function recipientData(r: RecipientState): Partial<EventData> {
+export function recipientData(r: RecipientState): Partial<EventData> {
   return {
     recipient: r.address,
     role: r.role ?? 'client',
@@ -107,14 +107,23 @@ function recipientData(r: RecipientState): Partial<EventData> {
   };
 }
 
-/** One event about `msg`; the id sorts by `at`, so the outbox drains oldest first. */
-export function event(type: EventType, msg: QueuedMessage, at: number, data: Partial<EventData>): GatewayEvent {
+/**
+ * One event about `msg`; the id sorts by `at`, so the outbox drains oldest first. A caller that may
+ * write the same event again after a crash (the MX replays its inbox) gives a stable `id`.
+ */
+export function event(
+  type: EventType,
+  msg: QueuedMessage,
+  at: number,
+  data: Partial<EventData>,
+  id: string = newQueueId(at),
+): GatewayEvent {
   const base: EventData = {
     queueId: msg.id,
     messageId: msg.messageId,
     ...(msg.subject !== undefined ? { subject: msg.subject } : {}),
   };
-  return { id: newQueueId(at), type, tenantId: msg.tenantId, at, data: { ...base, ...data } };
+  return { id, type, tenantId: msg.tenantId, at, data: { ...base, ...data } };
 }
 
 function iso(ms: number): string {

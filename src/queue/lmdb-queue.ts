@@ -56,6 +56,7 @@ import { guardBatch } from '../store/lmdb-close.js';
 import type { Storage } from '../store/storage.js';
 import { readTenantDue } from './tenant-due.js';
 import type { EventInterest } from '../core/events.js';
+import type { EventOutbox } from './event-outbox.js';
 
 export interface QueueOptions {
   /** Where the queue's named databases live (`queue/…`). */
@@ -214,6 +215,11 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
       throw await this.failure('effects sync', err);
     }
     return inserted;
+  }
+
+  /** Where the inbound feedback stores put their events, inside their own transactions (event-outbox.ts). */
+  get outbox(): EventOutbox {
+    return this.stores.outbox;
   }
 
   annotation<T extends object>(queueId: string): T | undefined {
