@@ -9,6 +9,7 @@ import * as credentials from './screen-credentials.js';
 import * as domains from './screen-domains.js';
 import * as messages from './screen-messages.js';
 import * as sending from './screen-sending.js';
+import * as webhooks from './section-webhooks.js';
 
 /**
  * The shell: sign-in, navigation (hash routes), language switch, sign-out. Each screen is a
@@ -29,6 +30,7 @@ const TENANT_SCREENS = [
   ['domains', domains.render],
   ['messages', messages.render],
   ['credentials', credentials.render],
+  ['webhooks', webhooks.render],
 ];
 const TENANT_KEY = 'postbode.adminTenant';
 
