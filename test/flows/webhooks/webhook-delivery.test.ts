@@ -1,9 +1,11 @@
 import { Webhook } from 'standardwebhooks';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway-harness.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { eventPayloads } from '../../../src/admin/api/v1/webhook-schemas.js';
 import { ADMIN, ALL_EVENTS, FAST_WEBHOOKS, apiOf, sendMail } from './webhook-helpers.js';
 
 /**
@@ -183,5 +185,18 @@ describe('webhook delivery', () => {
     const still = await call('GET', `${first}/${id}`);
     expect(still.body.enabled).toBe(true);
     await call('DELETE', `${first}/${id}`);
+  });
+  it('sends bodies that match the payload schemas of the OpenAPI document, which shows an example of each', async () => {
+    const sent = good.received.filter((r) => r.verified).map((r) => JSON.parse(r.body));
+    expect(new Set(sent.map((b) => b.type)).size).toBeGreaterThanOrEqual(3);
+    const schema = z.union([...eventPayloads]);
+    for (const body of sent) expect([body.type, schema.safeParse(body).success]).toEqual([body.type, true]);
+    const listed = await call('GET', '/webhook-events');
+    expect(listed.body.payloads).toHaveLength(11);
+    for (const body of listed.body.payloads) expect(schema.safeParse(body).success).toBe(true);
+    const res = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/api/v1/openapi.json`);
+    const doc = (await res.json()) as { components: { schemas: Record<string, unknown> } };
+    for (const name of ['WebhookAccepted', 'WebhookBounced', 'WebhookComplaint', 'WebhookTest'])
+      expect(doc.components.schemas[name]).toBeDefined();
   });
 });

@@ -13,6 +13,7 @@ import {
   endpointSchema,
   eventPayloads,
   eventType,
+  examplePayloads,
   withSecretSchema,
 } from './webhook-schemas.js';
 
@@ -50,7 +51,7 @@ export function webhookRoutes(deps: ApiDeps & { readonly webhooks: WebhookServic
         },
       },
       async handle() {
-        return { status: 200, body: { types: EVENT_TYPES, payloads: [] } };
+        return { status: 200, body: { types: EVENT_TYPES, payloads: examplePayloads() } };
       },
     }),
     defineRoute({

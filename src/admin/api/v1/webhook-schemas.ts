@@ -62,6 +62,32 @@ export const eventPayloads = [
   payload(TEST_EVENT_TYPE, 'WebhookTest', common, 'Sent by “send test event”; queueId and messageId are empty'),
 ] as const;
 
+/** One body of each type, as GET /webhook-events shows them (the schemas above describe them). */
+export function examplePayloads(): unknown[] {
+  const message = {
+    queueId: '01JEXM7N8K3QVX2B5C7D9F1G3H',
+    messageId: '<a1b2@acme.example>',
+    subject: 'Factuur 2026-017',
+  };
+  const one = { ...message, documentNumber: '2026-017', recipient: 'klant@example.com', role: 'client', attempts: 1 };
+  const all = { ...message, recipients: ['klant@example.com'] };
+  const at = '2026-12-07T18:02:17.000Z';
+  const data: Record<string, object> = {
+    'message.accepted': all,
+    'message.delivered': { ...one, reply: '250 2.0.0 Ok: queued as 4XyZ' },
+    'message.deferred': { ...one, reply: '451 4.7.1 Greylisted', nextAttemptAt: '2026-12-07T18:07:17.000Z' },
+    'message.bounced': { ...one, reply: '550 5.1.1 mailbox unknown', bounceKind: 'rejected' },
+    'message.opened': one,
+    'message.replied': one,
+    'message.held': { ...all, reply: 'held by an administrator' },
+    'message.released': { ...all, reply: 'released by an administrator' },
+    'message.cancelled': { ...all, reply: 'client asked' },
+    'message.complaint': { ...one, feedbackType: 'abuse' },
+    [TEST_EVENT_TYPE]: { queueId: '', messageId: '', subject: 'Test event from Postbode' },
+  };
+  return Object.entries(data).map(([type, d]) => ({ type, timestamp: at, data: d }));
+}
+
 export const healthSchema = z
   .object({
     lastSuccessAt: z.number().int().optional(),
