@@ -186,7 +186,7 @@ describe('webhook delivery', () => {
     expect(still.body.enabled).toBe(true);
     await call('DELETE', `${first}/${id}`);
   });
-  it('sends bodies that match the payload schemas of the OpenAPI document, which shows an example of each', async () => {
+  it('sends bodies that match the OpenAPI document’s payload schemas; it shows an example of each', async () => {
     const sent = good.received.filter((r) => r.verified).map((r) => JSON.parse(r.body));
     expect(new Set(sent.map((b) => b.type)).size).toBeGreaterThanOrEqual(3);
     const schema = z.union([...eventPayloads]);
