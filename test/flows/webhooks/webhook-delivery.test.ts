@@ -27,7 +27,7 @@ describe('webhook delivery', () => {
     stalled.mode = 'stall';
     gw = await startTestGateway(
       sink.port,
-      { smtp: { requireVerifiedSender: false }, webhooks: FAST_WEBHOOKS },
+      { smtp: { requireVerifiedSender: false }, webhooks: { ...FAST_WEBHOOKS, maxEndpointsPerTenant: 3 } },
       {},
       { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32) },
     );
@@ -198,5 +198,28 @@ describe('webhook delivery', () => {
     const doc = (await res.json()) as { components: { schemas: Record<string, unknown> } };
     for (const name of ['WebhookAccepted', 'WebhookBounced', 'WebhookComplaint', 'WebhookTest'])
       expect(doc.components.schemas[name]).toBeDefined();
+  });
+  it('replays every failed delivery since a time, with the same webhook-id, and caps endpoints per tenant', async () => {
+    const since = Date.now();
+    const id = await addEndpoint(good);
+    good.mode = 'fail';
+    const failed = await call('POST', `/tenants/${gw.tenantId}/webhooks/${id}/test`);
+    good.mode = 'ok';
+    expect(failed.body).toMatchObject({ status: 'failed', lastStatus: 500, lastError: 'HTTP 500' });
+    const replay = await call('POST', `/tenants/${gw.tenantId}/webhooks/${id}/replay`, { failedSince: since });
+    expect(replay).toMatchObject({ status: 202, body: { queued: 1 } });
+    const again = () => good.received.filter((r) => r.id === failed.body.eventId);
+    await waitFor(() => again().some((r) => r.verified && r.payload?.type === 'webhook.test'), 10_000, 'the replay');
+    expect(again()).toHaveLength(2);
+    const both = await call('POST', `/tenants/${gw.tenantId}/webhooks/${id}/replay`, { eventId: 'x', failedSince: 1 });
+    expect(both.status).toBe(400);
+    const made = [id];
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', `/tenants/${gw.tenantId}/webhooks`, { url: good.url, events: ['message.held'] });
+      if (res.status === 201) made.push(res.body.endpoint.id);
+      else expect(res).toMatchObject({ status: 409, body: { error: 'conflict' } });
+    }
+    expect(made).toHaveLength(3);
+    for (const e of made) await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${e}`);
   });
 });
