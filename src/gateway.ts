@@ -111,6 +111,15 @@ export async function startGateway(
   const contentSettings = openContentSettingsStore(storage);
   const feedback = feedbackEvents(queue.outbox);
   const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
+  // Webhooks: endpoints, the API's service, and the dispatcher of the queue's outbox (started once listening).
+  const webhooks = wireWebhooks(webhookStores, {
+    storage,
+    config,
+    secrets,
+    annotation: (id) => queue.annotation<{ documentNumber?: string }>(id),
+    clock,
+    logger,
+  });
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
@@ -240,6 +249,7 @@ export async function startGateway(
       }),
       { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
       microsoft.tenantData,
+      webhooks.tenantData,
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -256,14 +266,6 @@ export async function startGateway(
       'delivery.mode is capture: outgoing mail is kept in the dev mailbox, nothing leaves this machine',
     );
 
-  const webhooks = wireWebhooks(webhookStores, {
-    storage,
-    config,
-    secrets,
-    annotation: (id) => queue.annotation<{ documentNumber?: string }>(id),
-    clock,
-    logger,
-  });
   const api = await openConfigApi({
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,

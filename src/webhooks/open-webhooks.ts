@@ -42,6 +42,8 @@ export interface WebhookRuntimeDeps {
 export interface Webhooks {
   readonly service: WebhookService;
   readonly dispatcher: Dispatcher;
+  /** A deleted tenant's endpoints go with its other data (tenants/tenant-purge.ts); deliveries age out. */
+  readonly tenantData: { readonly name: string; tenantIds(): Iterable<string>; forget(id: string): Promise<number> };
   close(): Promise<void>;
 }
 
@@ -77,9 +79,19 @@ export function startWebhooks(stores: WebhookStores, deps: WebhookRuntimeDeps): 
     maxPerTenant: c.maxEndpointsPerTenant,
     seal: deps.seal,
   });
+  const tenantData = {
+    name: 'webhooks',
+    tenantIds: () => stores.endpoints.tenantIds(),
+    async forget(tenantId: string): Promise<number> {
+      const ids = stores.endpoints.ofTenant(tenantId).map((e) => e.id);
+      for (const id of ids) await stores.endpoints.remove(id);
+      return ids.length;
+    },
+  };
   return {
     service,
     dispatcher,
+    tenantData,
     async close() {
       await dispatcher.stop();
       await outbox.root.close();
