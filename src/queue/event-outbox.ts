@@ -40,15 +40,30 @@ export function putEvents(outbox: EventOutbox | undefined, events: readonly Gate
   }
 }
 
+/** Which types the message's tenant wants, asked before an event is built: no work for tenants without webhooks. */
+export type Wants = (type: EventType) => boolean;
+
+const ALL: Wants = () => true;
+
+/** `wants` for one tenant from the outbox's interest; nothing without an outbox. */
+export function wantsOf(outbox: EventOutbox | undefined, tenantId: string): Wants {
+  return outbox ? (type) => outbox.interest(tenantId, type) : () => false;
+}
+
 /** A new message: `message.accepted` (client mail only: DSNs and forwarded replies are ours). */
-export function eventsOfInsert(record: QueuedMessage): GatewayEvent[] {
-  if (record.kind !== 'mail') return [];
+export function eventsOfInsert(record: QueuedMessage, wants: Wants = ALL): GatewayEvent[] {
+  if (record.kind !== 'mail' || !wants('message.accepted')) return [];
   const recipients = record.recipients.map((r) => r.address);
   return [event('message.accepted', record, record.receivedAt, { recipients })];
 }
 
 /** What a state change means for webhooks: per recipient outcomes, per message admin actions. */
-export function eventsOfChange(before: QueuedMessage, after: QueuedMessage, now: number): GatewayEvent[] {
+export function eventsOfChange(
+  before: QueuedMessage,
+  after: QueuedMessage,
+  now: number,
+  wants: Wants = ALL,
+): GatewayEvent[] {
   if (after.kind !== 'mail') return [];
   const out: GatewayEvent[] = [];
   const moved: Record<'message.held' | 'message.released' | 'message.cancelled', string[]> = {
@@ -60,12 +75,13 @@ export function eventsOfChange(before: QueuedMessage, after: QueuedMessage, now:
     const was = before.recipients[i];
     if (!was || was.address !== r.address) return;
     const outcome = recipientEvent(was, r);
-    if (outcome) out.push(event(outcome.type, after, now, { ...recipientData(r), ...outcome.data }));
+    if (outcome && wants(outcome.type))
+      out.push(event(outcome.type, after, now, { ...recipientData(r), ...outcome.data }));
     const action = actionOf(was, r);
     if (action) moved[action].push(r.address);
   });
   for (const [type, recipients] of Object.entries(moved) as [keyof typeof moved, string[]][]) {
-    if (recipients.length === 0) continue;
+    if (recipients.length === 0 || !wants(type)) continue;
     const reply = after.recipients.find((r) => r.address === recipients[0])?.history.at(-1)?.reply;
     out.push(event(type, after, now, { recipients, ...(reply ? { reply } : {}) }));
   }

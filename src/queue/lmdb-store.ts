@@ -8,7 +8,7 @@ import { tenantDueKey, type TenantDueKey } from './tenant-due.js';
 import { removeRendered, type RenderedDbs, type RenderedRecord } from './rendered-records.js';
 import type { AnnotationDb, EncodedAnnotation } from './annotations.js';
 import type { EventInterest } from '../core/events.js';
-import { eventsOfChange, eventsOfInsert, openOutboxDb, putEvents, type EventOutbox } from './event-outbox.js';
+import { eventsOfChange, eventsOfInsert, openOutboxDb, putEvents, wantsOf, type EventOutbox } from './event-outbox.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -95,7 +95,7 @@ function putMessage(stores: QueueStores, record: QueuedMessage, body: Buffer): P
   } else if (record.completedAt !== undefined) {
     writes.push(stores.completed.put([record.completedAt, record.id], completedEntry(record)));
   }
-  putEvents(stores.outbox, eventsOfInsert(record));
+  putEvents(stores.outbox, eventsOfInsert(record, wantsOf(stores.outbox, record.tenantId)));
   return writes;
 }
 
@@ -143,7 +143,7 @@ export function updateMessage(
     const after = next(before);
     if (after !== before) {
       writeChange(stores, before, after, bodyArchived);
-      putEvents(stores.outbox, eventsOfChange(before, after, now));
+      putEvents(stores.outbox, eventsOfChange(before, after, now, wantsOf(stores.outbox, after.tenantId)));
     }
     return { before, after };
   });

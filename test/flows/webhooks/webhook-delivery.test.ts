@@ -199,7 +199,8 @@ describe('webhook delivery', () => {
     for (const name of ['WebhookAccepted', 'WebhookBounced', 'WebhookComplaint', 'WebhookTest'])
       expect(doc.components.schemas[name]).toBeDefined();
   });
-  it('replays every failed delivery since a time, with the same webhook-id, and caps endpoints per tenant', async () => {
+
+  it('replays failed deliveries since a time under the same webhook-id, and caps endpoints per tenant', async () => {
     const since = Date.now();
     const id = await addEndpoint(good);
     good.mode = 'fail';
