@@ -27,7 +27,10 @@ describe('webhook delivery', () => {
     stalled.mode = 'stall';
     gw = await startTestGateway(
       sink.port,
-      { smtp: { requireVerifiedSender: false }, webhooks: { ...FAST_WEBHOOKS, maxEndpointsPerTenant: 3 } },
+      {
+        smtp: { requireVerifiedSender: false },
+        webhooks: { ...FAST_WEBHOOKS, maxEndpointsPerTenant: 3, disableAfterMs: 1000 },
+      },
       {},
       { POSTBODE_ADMIN_TOKEN: ADMIN, POSTBODE_SECRET_KEY: 'cd'.repeat(32) },
     );
@@ -74,7 +77,7 @@ describe('webhook delivery', () => {
     await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${id}`);
   });
 
-  it('times out a stalled receiver and retries it, while another endpoint gets its events at once', async () => {
+  it('times out a stalled receiver, retries, switches it off after failing too long; others go on', async () => {
     const slow = await addEndpoint(stalled, ['message.delivered']);
     const fast = await addEndpoint(good, ['message.delivered']);
     const queueId = await sendMail(gw, 'second@customer.test');
@@ -93,11 +96,20 @@ describe('webhook delivery', () => {
       'a second attempt at the stalled receiver',
       200,
     );
-    expect(retried.status).toBe('pending');
     expect(retried.lastError).toMatch(/timeout after 800 ms/);
     const health = await call('GET', `/tenants/${gw.tenantId}/webhooks/${slow}`);
     expect(health.body.health.consecutiveFailures).toBeGreaterThanOrEqual(2);
     expect(health.body.health.lastSuccessAt).toBeUndefined();
+    // Failing for longer than webhooks.disableAfterMs (a day; 1 s here): switched off, its delivery given up.
+    const off = async () => (await call('GET', `/tenants/${gw.tenantId}/webhooks/${slow}`)).body;
+    const disabled = await waitFor(async () => ((await off()).enabled ? undefined : off()), 15_000, 'off', 200);
+    expect(disabled.disabledReason).toMatch(/^failing since .* without a success$/);
+    const given = async () =>
+      (await call('GET', `/tenants/${gw.tenantId}/webhooks/${slow}/deliveries?status=failed`)).body.deliveries[0];
+    expect((await waitFor(given, 10_000, 'the delivery given up', 200)).lastError).toBe('endpoint disabled');
+    const on = await call('PATCH', `/tenants/${gw.tenantId}/webhooks/${slow}`, { enabled: true });
+    expect(on.body.enabled).toBe(true);
+    expect(on.body.disabledReason).toBeUndefined();
     await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${slow}`);
     await call('DELETE', `/tenants/${gw.tenantId}/webhooks/${fast}`);
   });
