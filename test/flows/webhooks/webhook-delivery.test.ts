@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +54,10 @@ describe('webhook delivery', () => {
     const id = await addEndpoint(good);
     const shown = await call('GET', `/tenants/${gw.tenantId}/webhooks/${id}`);
     expect(JSON.stringify(shown.body)).not.toMatch(/whsec_|sealed/);
+    // Sealed at rest: neither the secret nor its key bytes are in the database file.
+    const file = await readFile(join(gw.dataDir, 'db', 'data.mdb'));
+    const key = Buffer.from(good.secret!.slice('whsec_'.length), 'base64');
+    expect([file.includes(good.url), file.includes(good.secret!), file.includes(key)]).toEqual([true, false, false]);
     const queueId = await sendMail(gw, 'klant@customer.test');
     const delivered = await waitFor(
       () => good.received.find((r) => r.payload?.type === 'message.delivered' && r.payload.data.queueId === queueId),
