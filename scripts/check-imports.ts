@@ -34,6 +34,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   feedback: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth'],
   pipeline: ['core', 'mime', 'documents', 'config', 'secrets', 'store', 'queue', 'tenants', 'mailauth', 'feedback'],
   delivery: ['core', 'mime', 'config', 'queue', 'transports'],
+  webhooks: ['core', 'config', 'store', 'queue'],
   receive: ['core', 'mime', 'config', 'secrets', 'store', 'queue', 'tenants', 'feedback', 'mailauth'],
   admin: [
     'core',
@@ -48,6 +49,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'feedback',
     'pipeline',
     'delivery',
+    'webhooks',
   ],
   compose: ['*'],
   'gateway.ts': ['*'],

@@ -8,6 +8,8 @@ import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
 import { lmdbKeyFingerprint, requireKeyFingerprint } from './store/key-fingerprint.js';
+import { openWebhookStores } from './webhooks/open-webhooks.js';
+import { wireWebhooks } from './compose/webhooks.js';
 import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
 import { openTenantStore } from './tenants/lmdb-tenant-store.js';
@@ -42,6 +44,7 @@ import { reviewApi } from './compose/review-api.js';
 import { createReaderPool } from './documents/reader-pool.js';
 import type { ReadAttachment } from './pipeline/documents/read-documents.js';
 import { openOpenStore } from './feedback/opens/open-store.js';
+import { feedbackEvents } from './feedback/feedback-events.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
 import { createGmailCallbackRouter } from './admin/api/gmail-callback-routes.js';
@@ -89,7 +92,15 @@ export async function startGateway(
   // One LMDB environment for every store (store/storage.ts); an older layout is copied in first.
   const storage = openStorage({ dataDir: config.dataDir, logger });
   const tenants = openTenantStore(storage);
-  const queue = openQueue({ storage, retry: config.queue.retry, logger, takeLeases: true });
+  // Webhook endpoints before the queue: it writes the events they want with each state change.
+  const webhookStores = openWebhookStores(storage);
+  const queue = openQueue({
+    storage,
+    retry: config.queue.retry,
+    logger,
+    takeLeases: true,
+    events: webhookStores.interest,
+  });
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
@@ -115,7 +126,17 @@ export async function startGateway(
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
   const contentSettings = openContentSettingsStore(storage);
   const holdRules = openHoldRulesStore(storage);
-  const opens = openOpenStore(storage);
+  const feedback = feedbackEvents(queue.outbox);
+  const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
+  // Webhooks: endpoints, the API's service, and the dispatcher of the queue's outbox (started once listening).
+  const webhooks = wireWebhooks(webhookStores, {
+    storage,
+    config,
+    secrets,
+    annotation: (id) => queue.annotation<{ documentNumber?: string }>(id),
+    clock,
+    logger,
+  });
   // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
@@ -194,6 +215,7 @@ export async function startGateway(
     domains: domains.directory,
     disk,
     tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
+    events: feedback,
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = {
@@ -269,6 +291,7 @@ export async function startGateway(
       { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
       microsoft.tenantData,
       peppol.tenantData,
+      webhooks.tenantData,
       {
         name: 'limits',
         tenantIds: () => limits.tenantIds(),
@@ -323,6 +346,7 @@ export async function startGateway(
     tenantLimits: limits,
     peppol: peppol.api,
     review: review.api,
+    webhooks: webhooks.service,
     capabilities: {
       gmail: gmail.planner !== undefined,
       microsoft365: microsoft.planner !== undefined,
@@ -433,6 +457,7 @@ export async function startGateway(
     startHttp(app, config.http.port, httpHost),
   );
   delivery.start();
+  webhooks.dispatcher.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info(
     { smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed },
@@ -455,6 +480,7 @@ export async function startGateway(
       await http.close();
       await api.close();
       await readers.close(); // after delivery (its Plan reads attachments) and the API (the preview does)
+      await webhooks.close();
       await Promise.all(buildTransportsClose());
       await queue.close();
       await senderSettings.close();

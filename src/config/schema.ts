@@ -392,6 +392,30 @@ export const configSchema = z.strictObject({
       rotationGraceMs: ms.default(7 * 24 * 3600_000),
     })
     .prefault({}),
+  /** Tenants' webhook endpoints (src/webhooks/, docs/webhooks.md). */
+  webhooks: z
+    .strictObject({
+      /** Allow `http://` endpoint URLs (only for endpoints inside a trusted network); https only by default. */
+      allowHttp: z.boolean().default(false),
+      maxEndpointsPerTenant: z.number().int().min(1).max(100).default(10),
+      /** Time allowed for one delivery: connect, send, and the receiver's answer. */
+      timeoutMs: ms.min(100).default(10_000),
+      /** First retry after this; each next one waits twice as long, up to maxDelayMs. */
+      initialDelayMs: ms.min(10).default(5_000),
+      maxDelayMs: ms.min(10).default(4 * 3600_000),
+      /** A delivery still failing this long after its event is marked failed (it can be replayed). */
+      retryForMs: ms.min(1000).default(24 * 3600_000),
+      /** An endpoint that has failed without one success for this long is disabled (the tenant enables it again). */
+      disableAfterMs: ms.min(1000).default(24 * 3600_000),
+      /** Deliveries in flight at once, over all endpoints, and per endpoint. */
+      concurrency: z.number().int().min(1).max(256).default(16),
+      perEndpoint: z.number().int().min(1).max(16).default(2),
+      /** How often the dispatcher looks at the outbox and due retries. */
+      pollMs: ms.min(10).default(1000),
+      /** Events and deliveries are kept this long for the delivery list and replay. */
+      retentionMs: ms.min(1000).default(7 * 24 * 3600_000),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,14 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { closeSettled } from '../store/lmdb-close.js';
 import type { Storage } from '../store/storage.js';
+import type { QueuedMessage } from '../core/types.js';
+import type { FeedbackEvents } from './feedback-events.js';
+
+/** A complaint becomes a `message.complaint` webhook event, written with the complaint record. */
+export interface ComplaintEvents {
+  readonly events: FeedbackEvents;
+  readonly message: (queueId: string) => QueuedMessage | undefined;
+}
 
 /** One complaint (a recipient marked a tenant's message as spam), as a receiver's feedback loop reported it. */
 export interface Complaint {
@@ -45,7 +53,7 @@ const tenantOf = (key: string): string => key.slice(0, key.indexOf('\n'));
  * Complaints per tenant in their own named database (`complaints/…` in the storage), kept 30 days: what the
  * complaint-rate view reads. Older entries of a tenant go when it records a new one.
  */
-export function openComplaintStore(storage: Storage): ComplaintStore {
+export function openComplaintStore(storage: Storage, events?: ComplaintEvents): ComplaintStore {
   const root: RootDatabase = storage.open('complaints');
   const db: Database<Complaint, string> = root.openDB('complaints', { encoding: 'msgpack' });
   const range = (tenantId: string, from = 0) =>
@@ -57,6 +65,11 @@ export function openComplaintStore(storage: Storage): ComplaintStore {
           if (value.at < complaint.at - KEEP_MS) db.removeSync(key);
           else break;
         db.putSync(keyOf(tenantId, complaint), complaint);
+        const message = events?.message(complaint.queueId);
+        if (message?.tenantId === tenantId) {
+          const extra = { feedbackType: complaint.feedbackType };
+          events?.events.add('message.complaint', { message, recipient: complaint.recipient, at: complaint.at, extra });
+        }
       });
     },
     summary(tenantId, now) {

@@ -10,6 +10,7 @@ import type { ReportIntake } from './reports/report-intake.js';
 import type { SentIndex } from './sent-index.js';
 import type { ComplaintStore } from './arf-store.js';
 import type { SuppressionStore, SuppressionThresholds } from './suppression-store.js';
+import type { FeedbackEvents } from './feedback-events.js';
 
 /** What processing an accepted MX message works with (built by open-mx.ts). */
 export interface MxContext {
@@ -35,6 +36,8 @@ export interface MxContext {
   readonly reports?: ReportIntake;
   /** Delivery wakes up on this (a forwarded reply was queued). */
   readonly onQueued: () => void;
+  /** Webhook events (a person's reply); none when absent. */
+  readonly events?: FeedbackEvents;
 }
 
 /** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */

@@ -1,6 +1,7 @@
 import { newQueueId } from '../core/ids.js';
 import type { QueuedMessage } from '../core/types.js';
 import { headerBlockEnd, parseHeaderFields } from '../mime/index.js';
+import { addressIn } from '../mime/sender-address.js';
 import type { InboxEntry } from './mx-stores.js';
 import { autoReplyReason } from './auto-reply.js';
 import { dropForged, handleForwardedDsn } from './bounce-handler.js';
@@ -46,6 +47,9 @@ export async function handleReply(
   }
   const answered = messageByMessageId(ctx, tenant.id, ...referencedIds(headers));
   const auto = autoReplyReason(headers);
+  // Before the forward: a crash after it ends the replay early (forwarded already); the stable id
+  // (the inbound mail's) lets a receiver drop the second copy a replay before it may write.
+  if (answered && auto === undefined) await repliedEvent(ctx, answered, entry, headers);
   if (auto !== undefined) {
     await recordAutoReply(ctx, answered, auto, fields);
     if (settings.forwardAutoReplies !== true) return;
@@ -134,4 +138,17 @@ async function forward(
     },
     body,
   );
+}
+
+/** `message.replied` for the recipient who answered: the reply's From, else its envelope sender. */
+async function repliedEvent(
+  ctx: MxContext,
+  answered: QueuedMessage,
+  entry: InboxEntry,
+  headers: Map<string, string>,
+): Promise<void> {
+  if (!ctx.events) return;
+  const from = addressIn(headers.get('from') ?? '') ?? entry.envelope.from;
+  const recipient = answered.recipients.find((r) => r.address.toLowerCase() === from.toLowerCase())?.address ?? from;
+  await ctx.events.write('message.replied', { message: answered, recipient, at: ctx.clock(), id: entry.id });
 }

@@ -2,6 +2,7 @@ import type { LogNote, QueuedMessage, RecipientState } from '../core/types.js';
 import { guardBatch } from '../store/lmdb-close.js';
 import type { QueueStores } from './lmdb-store.js';
 import { appendHistory, completedEntry } from './records.js';
+import { eventsOfChange, putEvents, wantsOf } from './event-outbox.js';
 
 /**
  * What the inbound MX learns after delivery (src/feedback/): a recipient that was `delivered` (to
@@ -61,6 +62,7 @@ export async function changeLate(
   stores: QueueStores,
   id: string,
   next: (msg: QueuedMessage) => QueuedMessage | undefined,
+  now = Date.now(),
 ): Promise<QueuedMessage | undefined> {
   const done = stores.root.transaction((): QueuedMessage | undefined => {
     const before = stores.messages.get(id);
@@ -69,6 +71,7 @@ export async function changeLate(
     if (!after || after === before) return after;
     void stores.messages.put(id, after);
     if (after.completedAt !== undefined) void stores.completed.put([after.completedAt, id], completedEntry(after));
+    putEvents(stores.outbox, eventsOfChange(before, after, now, wantsOf(stores.outbox, after.tenantId)));
     return after;
   });
   guardBatch(stores.root);

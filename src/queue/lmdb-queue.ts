@@ -58,6 +58,8 @@ import { toStorageError } from '../store/storage-errors.js';
 import { guardBatch } from '../store/lmdb-close.js';
 import type { Storage } from '../store/storage.js';
 import { readTenantDue } from './tenant-due.js';
+import type { EventInterest } from '../core/events.js';
+import type { EventOutbox } from './event-outbox.js';
 
 export interface QueueOptions {
   /** Where the queue's named databases live (`queue/…`). */
@@ -80,6 +82,8 @@ export interface QueueOptions {
    * leases a crashed process left: counted in `replayed` and the open log line, then removed.
    */
   readonly takeLeases?: boolean;
+  /** Which tenants' webhooks want which events: those are written to the outbox with each change (event-outbox.ts). */
+  readonly events?: EventInterest;
 }
 
 /** A copy's record: held from the start when its message is held for review. */
@@ -94,7 +98,7 @@ const PURGE_MAX_ROUNDS = 10_000;
 
 /** Opens the queue in `options.storage`, counting pending mail once for depth(). Throws GatewayError E_STORAGE. */
 export function openQueue(options: QueueOptions): LmdbQueue {
-  const stores = openStores(options.storage);
+  const stores = openStores(options.storage, options.events);
   const archivePath = options.archivePath ?? join(options.storage.dataDir, 'queue-archive');
   let archive: BlobStore;
   try {
@@ -220,6 +224,11 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
       throw await this.failure('effects sync', err);
     }
     return inserted;
+  }
+
+  /** Where the inbound feedback stores put their events, inside their own transactions (event-outbox.ts). */
+  get outbox(): EventOutbox {
+    return this.stores.outbox;
   }
 
   annotation<T extends object>(queueId: string): T | undefined {
@@ -423,11 +432,11 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
 
   /** See late-outcomes.ts (inbound MX). */
   lateBounce(id: string, address: string, reply: string, now: number): Promise<QueuedMessage | undefined> {
-    return changeLate(this.stores, id, (msg) => applyLateBounce(msg, address, reply, now));
+    return changeLate(this.stores, id, (msg) => applyLateBounce(msg, address, reply, now), now);
   }
 
   addNote(id: string, address: string, note: LogNote, reply: string, now: number): Promise<QueuedMessage | undefined> {
-    return changeLate(this.stores, id, (msg) => applyNote(msg, address, note, reply, now));
+    return changeLate(this.stores, id, (msg) => applyNote(msg, address, note, reply, now), now);
   }
 
   /**
@@ -476,7 +485,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     const bodyArchived = archiving === undefined ? false : await archiving;
     let change: Change | undefined;
     try {
-      change = await updateMessage(this.stores, id, next, bodyArchived, also);
+      change = await updateMessage(this.stores, id, next, bodyArchived, also, this.clock());
     } catch (err) {
       throw await this.failure(action, err);
     }

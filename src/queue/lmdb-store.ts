@@ -7,6 +7,8 @@ import { completedEntry, placement, samePlacement, type CompletedEntry, type Pla
 import { tenantDueKey, type TenantDueKey } from './tenant-due.js';
 import { removeRendered, type RenderedDbs, type RenderedRecord } from './rendered-records.js';
 import type { AnnotationDb, EncodedAnnotation } from './annotations.js';
+import type { EventInterest } from '../core/events.js';
+import { eventsOfChange, eventsOfInsert, openOutboxDb, putEvents, wantsOf, type EventOutbox } from './event-outbox.js';
 
 /** `[time, id]`: ordered-binary sorts arrays element by element, so a range read walks time order. */
 export type IndexKey = [number, string];
@@ -27,6 +29,7 @@ export type IndexKey = [number, string];
  * - leases: id → start time of the attempt in flight (attempt-leases.ts), to count replays after a crash
  * - rendered, rendered-parts: a pending message's rendered deliveries (rendered-records.ts)
  * - annotations: what the pipeline noted about a message, for its log (annotations.ts; opened by LmdbQueue)
+ * - event-outbox: webhook events, written with the change they describe (event-outbox.ts)
  */
 export interface QueueStores extends RenderedDbs {
   readonly root: RootDatabase;
@@ -38,6 +41,7 @@ export interface QueueStores extends RenderedDbs {
   readonly tenantDue: Database<true, TenantDueKey>;
   readonly completed: Database<CompletedEntry | true, IndexKey>;
   readonly leases: Database<number, string>;
+  readonly outbox: EventOutbox;
 }
 
 export interface Change {
@@ -46,7 +50,7 @@ export interface Change {
 }
 
 /** Opens (and creates) the queue's named databases (storage's sync options: never noSync/useWritemap). */
-export function openStores(storage: Storage): QueueStores {
+export function openStores(storage: Storage, interest: EventInterest = () => false): QueueStores {
   try {
     const root = storage.open('queue');
     return {
@@ -61,6 +65,7 @@ export function openStores(storage: Storage): QueueStores {
       leases: root.openDB<number, string>('leases', { encoding: 'msgpack' }),
       rendered: root.openDB<RenderedRecord, string>('rendered', { encoding: 'msgpack' }),
       renderedParts: root.openDB<Buffer, string>('rendered-parts', { encoding: 'binary' }),
+      outbox: { db: openOutboxDb(root), interest },
     };
   } catch (err) {
     throw new GatewayError('E_STORAGE', `cannot open queue in ${storage.dataDir}: ${String(err)}`, { cause: err });
@@ -90,6 +95,7 @@ function putMessage(stores: QueueStores, record: QueuedMessage, body: Buffer): P
   } else if (record.completedAt !== undefined) {
     writes.push(stores.completed.put([record.completedAt, record.id], completedEntry(record)));
   }
+  putEvents(stores.outbox, eventsOfInsert(record, wantsOf(stores.outbox, record.tenantId)));
   return writes;
 }
 
@@ -153,12 +159,16 @@ export function updateMessage(
   next: (msg: QueuedMessage) => QueuedMessage,
   bodyArchived = false,
   also?: (after: QueuedMessage) => void,
+  now = Date.now(),
 ): Promise<Change | undefined> {
   const done = stores.root.transaction((): Change | undefined => {
     const before = stores.messages.get(id);
     if (!before) return undefined;
     const after = next(before);
-    if (after !== before) writeChange(stores, before, after, bodyArchived);
+    if (after !== before) {
+      writeChange(stores, before, after, bodyArchived);
+      putEvents(stores.outbox, eventsOfChange(before, after, now, wantsOf(stores.outbox, after.tenantId)));
+    }
     // Writes that belong to the same change (a review hold's rendered form); `next` did not throw.
     also?.(after);
     return { before, after };

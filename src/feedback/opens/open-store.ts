@@ -1,6 +1,14 @@
 import type { Database } from 'lmdb';
 import type { Storage } from '../../store/storage.js';
 import { explainOpen, type OpenClass } from './classify-open.js';
+import type { QueuedMessage } from '../../core/types.js';
+import type { FeedbackEvents } from '../feedback-events.js';
+
+/** A person's first open becomes a `message.opened` webhook event, written with the open record. */
+export interface OpenEvents {
+  readonly events: FeedbackEvents;
+  readonly message: (queueId: string) => QueuedMessage | undefined;
+}
 
 /**
  * Opens per message and recipient (`opens/…` in the storage). One small record per recipient,
@@ -71,15 +79,17 @@ export function nextRecord(current: OpenRecord | undefined, event: OpenEventInpu
   };
 }
 
-export function openOpenStore(storage: Storage): OpenStore {
+export function openOpenStore(storage: Storage, events?: OpenEvents): OpenStore {
   const root = storage.open('opens');
   const opens: Database<OpenRecord, string> = root.openDB({ name: 'opens', encoding: 'json' });
   return {
     async record(event) {
       const key = openStoreKey(event.messageId, event.recipient);
       return await root.childTransaction(() => {
-        const next = nextRecord(opens.get(key), event);
+        const current = opens.get(key);
+        const next = nextRecord(current, event);
         opens.putSync(key, next);
+        if ((current?.humanOpens ?? 0) === 0 && next.humanOpens > 0) firstHumanOpen(events, event);
         return next;
       });
     },
@@ -99,4 +109,11 @@ export function openOpenStore(storage: Storage): OpenStore {
       await root.close();
     },
   };
+}
+
+/** Machines' opens (scanners, privacy proxies) never make an event: only the first open by a person. */
+function firstHumanOpen(events: OpenEvents | undefined, open: OpenEventInput): void {
+  const message = events?.message(open.messageId);
+  if (!events || !message) return;
+  events.events.add('message.opened', { message, recipient: open.recipient, at: open.openedAt });
 }

@@ -24,6 +24,7 @@ import { createSuppressionStore, type SuppressionStore } from '../../feedback/su
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
 import { openReports, type ReportReader, type Reports } from '../../feedback/reports/open-reports.js';
 import { openComplaintStore, type ComplaintStore } from '../../feedback/arf-store.js';
+import type { FeedbackEvents } from '../../feedback/feedback-events.js';
 
 export interface MxOptions {
   readonly storage: Storage;
@@ -47,6 +48,8 @@ export interface MxOptions {
   readonly disk?: DiskSpace;
   /** The tenant's language (content settings), for the weekly report digest. */
   readonly tenantLanguage?: (tenantId: string) => string | undefined;
+  /** Webhook events of replies and complaints (src/feedback/feedback-events.ts); none when absent. */
+  readonly events?: FeedbackEvents;
 }
 
 export interface Mx {
@@ -119,7 +122,10 @@ export function openMx(opts: MxOptions): Mx {
   const { config } = opts;
   const stores = openMxStores(opts.storage);
   const suppressions = withReplyData(createSuppressionStore(stores), stores);
-  const complaints = openComplaintStore(opts.storage);
+  const complaints = openComplaintStore(
+    opts.storage,
+    opts.events && { events: opts.events, message: (id) => opts.queue.get(id) },
+  );
   const inbox = createInbox(stores);
   const sent = createSentIndex(stores, opts.logger);
   const replyConfirmation = replyConfirmationFor(opts, stores);
@@ -164,6 +170,7 @@ export function openMx(opts: MxOptions): Mx {
         clock: opts.clock,
         onQueued: opts.onQueued,
         reports: reports.intake,
+        ...(opts.events ? { events: opts.events } : {}),
       },
       inbox,
     );

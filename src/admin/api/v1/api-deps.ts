@@ -21,6 +21,7 @@ import type { SuppressionStore } from '../../../feedback/suppression-store.js';
 import type { ReportReader } from '../../../feedback/reports/open-reports.js';
 import type { ComplaintReader } from '../../../feedback/arf-store.js';
 import type { TenantLimits } from '../../../tenants/tenant-limits-service.js';
+import type { WebhookService } from '../../../webhooks/webhook-service.js';
 
 export interface ApiLimits extends AuthLimits {
   /** Largest JSON body accepted (413 above). */
@@ -79,6 +80,8 @@ export interface ApiDeps {
   readonly peppol?: PeppolApiDeps;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
   readonly onTenantDeleted?: (tenantId: string) => void;
+  /** Tenants' webhook endpoints (src/webhooks/); left out, their routes are not mounted. */
+  readonly webhooks?: WebhookService;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
   readonly capabilities?: GatewayCapabilities;
   /** Review holds and resend (src/pipeline/review/); left out, those routes are not mounted. */

@@ -32,6 +32,7 @@ import { complaintRoutes } from './complaint-routes.js';
 import { peppolRoutes } from './peppol-routes.js';
 import { reviewRoutes } from './review-routes.js';
 import { resendRoutes } from './resend-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -57,6 +58,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
     ...(deps.review ? reviewRoutes({ ...deps, review: deps.review }) : []),
     ...(deps.review ? resendRoutes({ ...deps, review: deps.review }) : []),
+    ...(deps.webhooks ? webhookRoutes({ ...deps, webhooks: deps.webhooks }) : []),
   ];
 }
 

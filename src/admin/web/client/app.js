@@ -10,6 +10,7 @@ import * as domains from './screen-domains.js';
 import * as messages from './screen-messages.js';
 import * as review from './screen-review.js';
 import * as sending from './screen-sending.js';
+import * as webhooks from './section-webhooks.js';
 
 /**
  * The shell: sign-in, navigation (hash routes), language switch, sign-out. Each screen is a
@@ -31,6 +32,7 @@ const TENANT_SCREENS = [
   ['review', review.render],
   ['messages', messages.render],
   ['credentials', credentials.render],
+  ['webhooks', webhooks.render],
 ];
 const TENANT_KEY = 'postbode.adminTenant';
 
