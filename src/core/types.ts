@@ -60,8 +60,11 @@ export const DUE_STATUSES: ReadonlySet<RecipientStatus> = new Set(['queued', 'de
 /** Queue actions an admin takes through the API; each leaves an entry in the recipients' history. */
 export type AdminAction = 'retried' | 'held' | 'released' | 'cancelled';
 
-/** Notes the inbound MX adds after delivery (src/feedback/): a "delayed" DSN, an auto-reply; the status stays. */
-export type LogNote = 'delayed' | 'auto-reply';
+/**
+ * Notes the inbound MX adds after delivery (src/feedback/): a "delayed" DSN, an auto-reply, a person's reply; the
+ * status stays.
+ */
+export type LogNote = 'delayed' | 'auto-reply' | 'replied';
 
 export interface DeliveryAttempt {
   readonly at: number;

@@ -95,11 +95,22 @@ export const createdTokenSchema = z
 const attemptSchema = z.object({
   at: z.number().int(),
   outcome: z
-    .enum(['delivered', 'deferred', 'bounced', 'retried', 'held', 'released', 'cancelled', 'delayed', 'auto-reply'])
+    .enum([
+      'delivered',
+      'deferred',
+      'bounced',
+      'retried',
+      'held',
+      'released',
+      'cancelled',
+      'delayed',
+      'auto-reply',
+      'replied',
+    ])
     .meta({
       description:
         "A delivery attempt's outcome, an action taken through the API or CLI, or what came back later (a " +
-        'delayed DSN, an auto-reply)',
+        'delayed DSN, an auto-reply, a reply from the client)',
     }),
   reply: z.string().meta({ description: 'The next hop\'s reply, e.g. "250 2.0.0 Ok", or the reason of an action' }),
   nextHop: z.string().optional(),
