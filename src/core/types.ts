@@ -218,6 +218,11 @@ export interface MessageLogFilter {
   readonly limit: number;
   /** Cursor: only messages older than this id (ids sort by arrival time). */
   readonly before?: string;
+  /**
+   * A last test, run only on records that passed the fields above (the API's plain state, document number and
+   * client filters, which read the opens and annotations of that one message).
+   */
+  readonly accept?: (msg: QueuedMessage) => boolean;
 }
 
 export interface MessageLogPage {
@@ -249,6 +254,12 @@ export interface MessageLog {
   body(id: string): Buffer | undefined;
   /** The stored message's header block (before the first blank line) as text; undefined for an unknown or purged id. */
   headers(id: string): string | undefined;
+  /**
+   * The bytes that left for the first client recipient the next hop accepted (after rewrite, tracking and DKIM),
+   * kept with the finished body until purgeCompleted; undefined when nothing was accepted yet, or before this was
+   * kept.
+   */
+  asSent?(id: string): Buffer | undefined;
   list(filter: MessageLogFilter): MessageLogPage;
   summary(tenantId?: string): QueueSummary;
   /** Messages of the tenant with a recipient not yet final (held ones included). */

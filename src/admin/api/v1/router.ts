@@ -11,6 +11,7 @@ import { bearerAuth, principalOf } from './auth-middleware.js';
 import { credentialRoutes } from './credential-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { messageRoutes } from './message-routes.js';
+import { messageLogRoutes } from './message-log-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { reportRoutes } from './report-routes.js';
@@ -35,6 +36,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     ...tenantRoutes(deps),
     ...credentialRoutes(deps),
+    ...messageLogRoutes(deps),
     ...messageRoutes(deps),
     ...reportRoutes(deps),
     ...senderRoutes(deps),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../../audit/audit-log.js';
 import type { ApiTokenRecord } from '../../auth/token-store.js';
+import { plainEventSchema, plainStateSchema, type MessageFacts } from './message-state.js';
 import type { QueuedMessage, QueueSummary, RecipientStatus, Tenant } from '../../../core/types.js';
 
 /**
@@ -142,6 +143,8 @@ const recipientSchema = z.object({
     .optional()
     .describe('Why this recipient is there; absent means client'),
   history: z.array(attemptSchema),
+  state: plainStateSchema.optional().meta({ description: 'The plain state: the status moved on by opens and replies' }),
+  states: z.array(plainEventSchema).optional().meta({ description: 'How it got there, oldest first' }),
 });
 
 export const messageSchema = z
@@ -158,12 +161,17 @@ export const messageSchema = z
     subject: z.string().optional(),
     completedAt: z.number().int().optional(),
     heldAt: z.number().int().optional(),
+    state: plainStateSchema.optional().meta({
+      description: 'The plain state of the message: from its client recipients (archive and accountant copies aside)',
+    }),
+    documentNumber: z.string().optional().meta({ description: 'The document number the content stage found' }),
   })
   .meta({ id: 'Message' });
 
 export type MessageView = z.infer<typeof messageSchema>;
 
-export function messageView(m: QueuedMessage): MessageView {
+/** `facts` (message-state.ts) adds the plain states and the document number. */
+export function messageView(m: QueuedMessage, facts?: MessageFacts): MessageView {
   return {
     id: m.id,
     tenantId: m.tenantId,
@@ -183,6 +191,7 @@ export function messageView(m: QueuedMessage): MessageView {
         ...(a.nextHop === undefined ? {} : { nextHop: a.nextHop }),
         ...(a.tls === undefined ? {} : { tls: a.tls }),
       })),
+      ...plainOf(facts, r.address),
     })),
     receivedAt: m.receivedAt,
     size: m.size,
@@ -191,7 +200,17 @@ export function messageView(m: QueuedMessage): MessageView {
     ...(m.subject === undefined ? {} : { subject: m.subject }),
     ...(m.completedAt === undefined ? {} : { completedAt: m.completedAt }),
     ...(m.heldAt === undefined ? {} : { heldAt: m.heldAt }),
+    ...(facts === undefined ? {} : { state: facts.state }),
+    ...(facts?.documentNumber === undefined ? {} : { documentNumber: facts.documentNumber }),
   };
+}
+
+function plainOf(
+  facts: MessageFacts | undefined,
+  address: string,
+): Pick<MessageView['recipients'][number], 'state' | 'states'> {
+  const plain = facts?.recipients[address];
+  return plain ? { state: plain.state, states: plain.history.map((e) => ({ ...e })) } : {};
 }
 
 export const summarySchema = z
