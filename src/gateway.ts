@@ -52,6 +52,8 @@ import { buildTransports } from './transports/transport-table.js';
 import { ownServerHealth } from './tenants/own-smtp-broken.js';
 import { createAccessTokens } from './tenants/oauth/access-tokens.js';
 import { senderApi } from './compose/sender-api.js';
+import { openBounceAlerts } from './compose/bounce-alerts.js';
+import type { ContentAnnotation } from './pipeline/content/content-settings-store.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -59,6 +61,8 @@ export interface Gateway {
   /** The inbound MX listener (src/feedback/); undefined when off. */
   readonly mxPort: number | undefined;
   readonly httpPort: number;
+  /** One round of the daily bounce-alert digest (it also runs hourly), and a wait for alerts in hand (tests). */
+  readonly bounceAlerts: { runDigest(): Promise<number>; idle(): Promise<void> };
   /** Graceful stop: no new connections, transactions in progress finish, the store closes cleanly. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -151,6 +155,21 @@ export async function startGateway(
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);
   const routes = platformRoutes(config.delivery.mode);
+  // Bounce alerts: delivery's recorder and the MX's bounce handler tell them; they mail the tenant through the queue.
+  const bounceAlerts = openBounceAlerts({
+    storage,
+    queue,
+    annotation: (queueId) => queue.annotation<ContentAnnotation>(queueId) ?? contentSettings.annotation(queueId),
+    settings: senderSettings,
+    isConfirmed: (tenantId, address) => mx.replyConfirmation.isConfirmed(tenantId, address),
+    languageOf: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
+    publicBaseUrl: config.http.publicBaseUrl,
+    from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    hostname: config.hostname,
+    clock,
+    logger,
+    onQueued: () => delivery.notify(),
+  });
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
   const mx = openMx({
     storage,
@@ -168,6 +187,7 @@ export async function startGateway(
     domains: domains.directory,
     disk,
     tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
+    onLateBounce: (message, address, reply) => bounceAlerts.alerts.lateBounce(message, address, reply),
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = { queue, hostname: config.hostname, clock, content: contentSettings };
@@ -204,6 +224,7 @@ export async function startGateway(
     queue,
     plan,
     rendered: queue,
+    onRecorded: (after, results) => bounceAlerts.alerts.recorded(after, results),
     transportFor: transports.transportFor,
     metrics,
     logger,
@@ -265,6 +286,7 @@ export async function startGateway(
     domains: domains.service,
     platformDns: domains.platformDns,
     complaints: mx.complaints,
+    bounceAlerts: bounceAlerts.store,
     suppressions: mx.suppressions,
     reports: mx.reports,
     onTenantDeleted: () => purge.trigger(),
@@ -377,6 +399,7 @@ export async function startGateway(
     startHttp(app, config.http.port, httpHost),
   );
   delivery.start();
+  bounceAlerts.alerts.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info(
     { smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed },
@@ -388,12 +411,14 @@ export async function startGateway(
     tlsPort,
     mxPort,
     httpPort: http.port,
+    bounceAlerts: bounceAlerts.alerts,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
       disk.stop();
       await purge.stop();
       await delivery.stop(graceMs);
       await mx.close(); // after delivery: its Plan reads the suppression list
+      await bounceAlerts.close(); // after delivery and the MX, which tell it
       await retention.stop();
       await http.close();
       await api.close();

@@ -98,10 +98,10 @@ export interface RecipientState {
 }
 
 /**
- * What the message is: client mail, a delivery status notification Postbode made, or a reply the MX forwards to the
- * tenant.
+ * What the message is: client mail, a delivery status notification Postbode made, a reply the MX forwards to the
+ * tenant, or a bounce alert Postbode mails the tenant (src/feedback/bounce-alerts/: never alerted on itself).
  */
-export type MessageKind = 'mail' | 'dsn' | 'reply';
+export type MessageKind = 'mail' | 'dsn' | 'reply' | 'alert';
 
 export interface QueuedMessage {
   readonly id: string;

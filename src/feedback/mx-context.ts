@@ -35,6 +35,8 @@ export interface MxContext {
   readonly reports?: ReportIntake;
   /** Delivery wakes up on this (a forwarded reply was queued). */
   readonly onQueued: () => void;
+  /** Told of each late bounce recorded (bounce alerts); must not throw or block. */
+  readonly onLateBounce?: (message: QueuedMessage, address: string, reply: string) => void;
 }
 
 /** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */

@@ -4,7 +4,7 @@ import { bindOrExplain } from '../../core/listen-error.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { LateOutcomes, MessageLog, MessageQueue } from '../../core/types.js';
+import type { LateOutcomes, MessageLog, MessageQueue, QueuedMessage } from '../../core/types.js';
 import type { SmtpListener } from '../smtp/smtp-listener.js';
 import { startRetentionSweeper } from '../../queue/retention.js';
 import type { DomainDirectory } from '../../tenants/ownership/sender-domains.js';
@@ -47,6 +47,8 @@ export interface MxOptions {
   readonly disk?: DiskSpace;
   /** The tenant's language (content settings), for the weekly report digest. */
   readonly tenantLanguage?: (tenantId: string) => string | undefined;
+  /** Told of each late bounce recorded (bounce alerts). */
+  readonly onLateBounce?: (message: QueuedMessage, address: string, reply: string) => void;
 }
 
 export interface Mx {
@@ -164,6 +166,7 @@ export function openMx(opts: MxOptions): Mx {
         clock: opts.clock,
         onQueued: opts.onQueued,
         reports: reports.intake,
+        ...(opts.onLateBounce ? { onLateBounce: opts.onLateBounce } : {}),
       },
       inbox,
     );

@@ -92,7 +92,7 @@ describe('message log: plain states, filters, CSV, as sent', () => {
       100, // under the API's rate limit
     );
 
-  it('a relay 250 is "sent", then "delivered" once no bounce came back; filters on state, document and client', async () => {
+  it('a relay 250 is "sent", then "delivered" when no bounce came back; filters: state, document, client', async () => {
     const id = await send('klant@klant.example', 'Factuur 2024-017');
     await arrived(sink, id);
     const sent = await settled(id, 'sent');

@@ -1,4 +1,5 @@
 import type {
+  BounceAlertApiDeps,
   ContentApiDeps,
   GatewayCapabilities,
   GmailApiDeps,
@@ -75,6 +76,8 @@ export interface ApiDeps {
   readonly tenantLimits?: TenantLimits;
   /** Called after DELETE /tenants/:id: the purge of the tenant's other data (src/tenants/tenant-purge.ts) runs now. */
   readonly onTenantDeleted?: (tenantId: string) => void;
+  /** Bounce-alert settings (GET/PUT /tenants/:id/bounce-alerts); left out, not mounted. */
+  readonly bounceAlerts?: BounceAlertApiDeps;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
   readonly capabilities?: GatewayCapabilities;
 }

@@ -1,3 +1,5 @@
+import type { BounceAlertSettings } from '../../../feedback/bounce-alerts/alert-store.js';
+import type { TenantDocuments } from '../../../store/tenant-documents.js';
 import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
@@ -89,3 +91,9 @@ export interface GatewayCapabilities {
 
 /** What the sender routes need for the confirmation of "send replies to" (src/feedback/reply-confirmation.ts). */
 export type ReplyToConfirmationDeps = Pick<ReplyConfirmation, 'status' | 'onReplyToSaved' | 'resend'>;
+
+/** What the bounce-alert routes need: the settings documents and their defaults (src/feedback/bounce-alerts/). */
+export interface BounceAlertApiDeps {
+  readonly settings: TenantDocuments<BounceAlertSettings>;
+  settingsOf(tenantId: string): BounceAlertSettings;
+}

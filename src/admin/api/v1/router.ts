@@ -11,6 +11,7 @@ import { bearerAuth, principalOf } from './auth-middleware.js';
 import { credentialRoutes } from './credential-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { messageRoutes } from './message-routes.js';
+import { bounceAlertRoutes } from './bounce-alert-routes.js';
 import { messageLogRoutes } from './message-log-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -48,6 +49,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.reports ? dmarcReportRoutes({ ...deps, reports: deps.reports }) : []),
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
     ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
+    ...(deps.bounceAlerts ? bounceAlertRoutes({ ...deps, bounceAlerts: deps.bounceAlerts }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
   ];

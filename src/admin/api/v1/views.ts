@@ -151,7 +151,7 @@ export const messageSchema = z
   .object({
     id: z.string(),
     tenantId: z.string(),
-    kind: z.enum(['mail', 'dsn', 'reply']),
+    kind: z.enum(['mail', 'dsn', 'reply', 'alert']),
     envelope: z.object({ from: z.string(), to: z.array(z.string()) }),
     recipients: z.array(recipientSchema),
     receivedAt: z.number().int(),
