@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { QueuedMessage } from '../../../core/types.js';
+import type { MessageLogFilter, MessageLogPage, QueuedMessage } from '../../../core/types.js';
 import type { ApiDeps } from './api-deps.js';
 import { notFound } from './api-errors.js';
 import { idParams, pageLimit } from './fields.js';
@@ -31,6 +31,22 @@ const renderedAnswer = z.object({
   }),
 });
 
+/** Most list pages one export reads (each reads at most the queue's scan budget of records). */
+const EXPORT_MAX_PAGES = 20;
+
+/** The queue's pages one after another until `filter.limit` messages, the log's start, or EXPORT_MAX_PAGES. */
+function exportPages(deps: ApiDeps, filter: MessageLogFilter): MessageLogPage {
+  const messages: QueuedMessage[] = [];
+  let before = filter.before;
+  for (let n = 0; n < EXPORT_MAX_PAGES; n++) {
+    const page = deps.messages.list({ ...filter, limit: filter.limit - messages.length, before });
+    messages.push(...page.messages);
+    before = page.next;
+    if (before === undefined || messages.length >= filter.limit) break;
+  }
+  return { messages, ...(before === undefined ? {} : { next: before }) };
+}
+
 function bytes(raw: Buffer | undefined): z.output<typeof bytesView> | undefined {
   if (raw === undefined) return undefined;
   const utf8 = raw.toString('utf8');
@@ -59,12 +75,12 @@ export function messageLogRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: { description: 'CSV, RFC 4180, UTF-8', contentType: 'text/csv' } },
       async handle({ principal, query, now }) {
         const filter = logFilter(deps, principal, { ...query, limit: query.limit ?? CSV_DEFAULT }, now);
-        const page = filter ? deps.messages.list({ ...filter, limit: Math.min(filter.limit, CSV_MAX) }) : undefined;
-        const rows = (page?.messages ?? []).flatMap((m) => csvRows(m, messageFacts(deps.content, m, now)));
+        const page = filter ? exportPages(deps, filter) : { messages: [] };
+        const rows = page.messages.flatMap((m) => csvRows(m, messageFacts(deps.content, m, now)));
         return {
           status: 200,
           raw: { contentType: 'text/csv; charset=utf-8', text: toCsv(rows), filename: 'messages.csv' },
-          ...(page?.next === undefined ? {} : { headers: { 'X-Next-Before': page.next } }),
+          ...(page.next === undefined ? {} : { headers: { 'X-Next-Before': page.next } }),
         };
       },
     }),
