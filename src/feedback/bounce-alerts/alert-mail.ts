@@ -6,7 +6,8 @@ import { alertWords, fillIn, type AlertLanguage } from './alert-texts.js';
 export interface AlertItem {
   readonly queueId: string;
   readonly address: string;
-  readonly event: 'bounced' | 'deferred';
+  /** expired: the queue gave up retrying (a bounce of ours). */
+  readonly event: 'bounced' | 'deferred' | 'expired';
   /** The reply as recorded ("550 5.1.1 ..."), for the plain reason. */
   readonly reply: string;
   /** "invoice 2024-017" in the tenant's language when the content stage found the document; else undefined. */
@@ -48,11 +49,11 @@ export function alertLines(item: AlertItem, language: AlertLanguage, link: strin
   const values = {
     what: what(item, language),
     address: item.address,
-    reason: words.reasons[alertReason(item.reply, item.event)],
+    reason: fillIn(words.reasons[alertReason(item.reply, item.event)], { hours: item.hours }),
     hours: item.hours,
     link,
   };
-  return [fillIn(item.event === 'bounced' ? words.bounced : words.deferred, values), fillIn(words.action, values)];
+  return [fillIn(item.event === 'deferred' ? words.deferred : words.bounced, values), fillIn(words.action, values)];
 }
 
 export function alertSubject(m: Pick<AlertMail, 'items' | 'language'>): string {

@@ -8,6 +8,7 @@ export type AlertReason =
   | 'too-big'
   | 'blocked'
   | 'delayed'
+  | 'gave-up'
   | 'refused';
 
 const BY_STATUS: ReadonlyArray<readonly [RegExp, AlertReason]> = [
@@ -28,10 +29,12 @@ const BY_LABEL: ReadonlyArray<readonly [RegExp, AlertReason]> = [
 
 /**
  * The plain reason of a bounce reply ("550 5.1.1 <x>: Recipient address rejected"): its enhanced status code first,
- * then the bounce rule table (bounce-rules.data.ts) on its text; a deferral is "delayed" whatever it says.
+ * then the bounce rule table (bounce-rules.data.ts) on its text; a deferral is "delayed" whatever it says, and
+ * retries given up (expired) "gave up".
  */
-export function alertReason(reply: string, event: 'bounced' | 'deferred'): AlertReason {
+export function alertReason(reply: string, event: 'bounced' | 'deferred' | 'expired'): AlertReason {
   if (event === 'deferred') return 'delayed';
+  if (event === 'expired') return 'gave-up';
   const status = /(?:^|\s)([245]\.\d{1,3}\.\d{1,3})(?=\s|$|[:;,])/.exec(reply)?.[1];
   const byStatus = status === undefined ? undefined : BY_STATUS.find(([re]) => re.test(status))?.[1];
   if (byStatus) return byStatus;

@@ -75,9 +75,14 @@ export function createBounceAlerts(deps: BounceAlertDeps): BounceAlerts {
     recorded(after, results) {
       const now = deps.clock();
       for (const r of results) {
-        if (r.outcome === 'bounced') note(after, r.address, 'bounced', replyText(after, r.address));
-        else if (r.outcome === 'deferred' && deferredTooLong(deps, after, now))
-          note(after, r.address, 'deferred', replyText(after, r.address));
+        const status = after.recipients.find((x) => x.address === r.address)?.status;
+        const event =
+          status === 'bounced' || status === 'expired'
+            ? status
+            : status === 'deferred' && deferredTooLong(deps, after, now)
+              ? 'deferred'
+              : undefined;
+        if (event) note(after, r.address, event, replyText(after, r.address));
       }
     },
     lateBounce: (message, address, reply) => note(message, address, 'bounced', reply),

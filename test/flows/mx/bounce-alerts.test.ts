@@ -31,10 +31,13 @@ describe('bounce alerts', () => {
     sink = await startSink({
       onRcpt: (address) => {
         if (address.startsWith('gone')) throw sinkReply(550, `5.1.1 <${address}>: Recipient address rejected`);
+        if (address.startsWith('slow')) throw sinkReply(451, '4.7.1 Greylisted, try again later');
       },
     });
     const dataDir = await mkdtemp(join(tmpdir(), 'postbode-alerts-'));
-    gw = await startConfiguredGateway(testConfig(dataDir, sink.port, { platform: PLATFORM }), {
+    // Retries for 5 hours (of the moved clock), so a deferral can pass the tenant's limit before it expires.
+    const queue = { retry: { initialDelayMs: 200, maxDelayMs: 1000, maxAgeMs: 5 * 3_600_000, jitter: 0 } };
+    gw = await startConfiguredGateway(testConfig(dataDir, sink.port, { platform: PLATFORM, queue }), {
       clock: () => Date.now() + offset,
       env: { POSTBODE_ADMIN_TOKEN: 'sender-test-admin-token-0123456789abcdefghijklmnop', POSTBODE_SECRET_KEY: SECRET },
     });
@@ -131,6 +134,37 @@ describe('bounce alerts', () => {
     await gw.gateway.bounceAlerts.idle();
     expect(alertsTo(OFFICE)).toHaveLength(before);
     expect((await api(gw, 'PUT', `/tenants/${gw.tenantId}/sender`, { archiveAddress: null })).status).toBe(200);
+  });
+
+  it('a deferral past the limit alerts once ("still not delivered"), and giving up alerts again', async () => {
+    const put = await api(gw, 'PUT', `/tenants/${gw.tenantId}/bounce-alerts`, {
+      mode: 'immediate',
+      deferredAfterHours: 1,
+    });
+    expect(put.status).toBe(200);
+    const before = alertsTo(OFFICE).length;
+    const id = await bounceAtNextHop('slow@customer.test', 'Factuur 2024-020');
+    const deferred = () =>
+      waitFor(
+        async () => {
+          const m = (await api(gw, 'GET', `/messages/${id}`)).body.message as { recipients: { attempts: number }[] };
+          return (m.recipients[0]?.attempts ?? 0) >= 2;
+        },
+        8_000,
+        'two attempts',
+        100,
+      );
+    await deferred();
+    await gw.gateway.bounceAlerts.idle();
+    expect(alertsTo(OFFICE)).toHaveLength(before); // deferred, but not for an hour yet
+    offset += 3_600_000;
+    const still = alertText(await nextAlert(OFFICE, before));
+    expect(still).toContain('slow@customer.test is na 1 uur nog altijd niet afgeleverd');
+    offset += 5 * 3_600_000;
+    const gaveUp = alertText(await nextAlert(OFFICE, before + 1));
+    expect(gaveUp).toContain('slow@customer.test kon niet afgeleverd worden: de ontvangende server nam het 6 uur');
+    await gw.gateway.bounceAlerts.idle();
+    expect(alertsTo(OFFICE)).toHaveLength(before + 2);
   });
 
   it('daily mode: nothing at once, then one digest listing every bounce; other tenants get none of it', async () => {
