@@ -9,13 +9,14 @@ import { sendInvoice, sendToMx } from '../../helpers/mx-harness.js';
 import { confirmReplyTo } from '../../helpers/reply-confirm.js';
 import { sinkReply, startSink, type Sink, type SinkMessage } from '../../helpers/sink.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { standardDsn } from '../../feedback/mail-fixtures.js';
+import { personReply, standardDsn } from '../../feedback/mail-fixtures.js';
 import { legacyClient } from '../../helpers/sender-harness.js';
 
 /**
  * Bounce alerts over SMTP: the next hop refuses an invoice (550) or a DSN comes back later to the
  * MX, and the tenant's confirmed reply address gets a short mail in its language; never for the
- * archive copy, once per recipient and event, one digest in daily mode, and never another tenant's.
+ * archive copy, once per recipient and event, one digest in daily mode, and never another tenant's. A
+ * person's reply, which the same MX records, makes the invoice "replied" in the log.
  */
 const SECRET = 'ab'.repeat(32);
 const OFFICE = 'office@acme.test';
@@ -116,6 +117,36 @@ describe('bounce alerts', () => {
     });
     await gw.gateway.bounceAlerts.idle();
     expect(alertsTo(OFFICE)).toHaveLength(before + 1);
+  });
+
+  it('a person\'s reply to the invoice makes it "replied" in the log; no alert for it', async () => {
+    const sent = await sendInvoice(gw, sink, 'jan@customer.test', { subject: 'Factuur 2024-021', text: 'x\n' });
+    const before = alertsTo(OFFICE).length;
+    const reply = personReply({
+      to: `facturen@${PLATFORM.sendingDomain}`,
+      from: 'jan@customer.test',
+      messageId: '<reply-2024-021@customer.test>',
+      inReplyTo: sent.messageId,
+    });
+    expect((await sendToMx(gw, 'jan@customer.test', `facturen@${PLATFORM.sendingDomain}`, reply)).code).toBe(250);
+    const replied = await waitFor(
+      async () => {
+        const m = (await api(gw, 'GET', `/messages/${sent.id}`)).body.message as {
+          state: string;
+          recipients: { states: { state: string; detail: string }[] }[];
+        };
+        return m.state === 'replied' ? m : undefined;
+      },
+      8_000,
+      'replied',
+      100,
+    );
+    expect(replied.recipients[0]?.states.at(-1)).toMatchObject({
+      state: 'replied',
+      detail: expect.stringMatching(/jan@/),
+    });
+    await gw.gateway.bounceAlerts.idle();
+    expect(alertsTo(OFFICE)).toHaveLength(before);
   });
 
   it('the archive copy bouncing never alerts', async () => {
