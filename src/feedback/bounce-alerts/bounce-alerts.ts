@@ -73,6 +73,7 @@ export function createBounceAlerts(deps: BounceAlertDeps): BounceAlerts {
   const runDigest = (): Promise<number> => enqueueWork(() => digestRound(deps), 0);
   return {
     recorded(after, results) {
+      if (after.kind !== 'mail') return; // the cheap test first: DSNs, replies and alerts never alert
       const now = deps.clock();
       for (const r of results) {
         const status = after.recipients.find((x) => x.address === r.address)?.status;
