@@ -108,6 +108,17 @@ describe('settings page: message status', () => {
     await page.getByText('Alert settings saved.').waitFor();
     const saved = await api(gw, 'GET', `/tenants/${gw.tenantId}/bounce-alerts`);
     expect(saved.body).toEqual({ mode: 'daily', deferredAfterHours: null });
+
+    // A bounce alert's link opens the log with that message first, even when newer mail came after it.
+    const later = await legacyClient(gw).sendMail({
+      from: 'facturen@jansen.example',
+      to: 'jan@klant.example',
+      subject: 'Factuur 2024-0013',
+      text: 'Beste Jan,\n',
+    });
+    expect(queueIdOf(later.response)).not.toBe(id);
+    await page.goto(`${base}/settings?message=${id}#/messages`);
+    await expect.poll(() => page.locator('li.message').first().getAttribute('data-id'), POLL).toBe(id);
     expect(tp.problems).toEqual([]);
   });
 });

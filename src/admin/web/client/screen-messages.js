@@ -55,10 +55,8 @@ export async function render(ctx) {
   const list = await api('GET', `/messages${query(filter)}`);
   // A bounce alert links here with ?message=<id>: that message comes first, whatever the filters.
   const linked = new URLSearchParams(location.search).get('message');
-  const ids = [
-    ...(linked && !list.messages.some((/** @type {any} */ m) => m.id === linked) ? [linked] : []),
-    ...list.messages.map((/** @type {any} */ m) => m.id),
-  ];
+  const listed = list.messages.map((/** @type {any} */ m) => m.id).filter((/** @type {string} */ x) => x !== linked);
+  const ids = linked ? [linked, ...listed] : listed;
   // The list has no opens; each message's detail does. One page is at most 21 small requests.
   const details = (
     await Promise.all(ids.map((/** @type {string} */ id) => api('GET', `/messages/${enc(id)}`).catch(() => undefined)))
