@@ -61,6 +61,8 @@ import { ownServerHealth } from './tenants/own-smtp-broken.js';
 import { createAccessTokens } from './tenants/oauth/access-tokens.js';
 import { senderApi } from './compose/sender-api.js';
 import { openPeppol } from './compose/open-peppol.js';
+import { openBounceAlerts } from './compose/bounce-alerts.js';
+import type { ContentAnnotation } from './pipeline/content/content-settings-store.js';
 
 export interface Gateway {
   readonly smtpPort: number;
@@ -68,6 +70,8 @@ export interface Gateway {
   /** The inbound MX listener (src/feedback/); undefined when off. */
   readonly mxPort: number | undefined;
   readonly httpPort: number;
+  /** One round of the daily bounce-alert digest (it also runs hourly), and a wait for alerts in hand (tests). */
+  readonly bounceAlerts: { runDigest(): Promise<number>; idle(): Promise<void> };
   /** Graceful stop: no new connections, transactions in progress finish, the store closes cleanly. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -198,6 +202,21 @@ export async function startGateway(
   const peppol = openPeppol(storage, config, secrets, queue, clock, logger, readDocument);
   transports.register('peppol', peppol.transport);
   const routes = platformRoutes(config.delivery.mode);
+  // Bounce alerts: delivery's recorder and the MX's bounce handler tell them; they mail the tenant through the queue.
+  const bounceAlerts = openBounceAlerts({
+    storage,
+    queue,
+    annotation: (queueId) => queue.annotation<ContentAnnotation>(queueId) ?? contentSettings.annotation(queueId),
+    settings: senderSettings,
+    isConfirmed: (tenantId, address) => mx.replyConfirmation.isConfirmed(tenantId, address),
+    languageOf: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
+    publicBaseUrl: config.http.publicBaseUrl,
+    from: bounceAddress({ bounceFrom: config.delivery.bounceFrom, hostname: config.hostname }),
+    hostname: config.hostname,
+    clock,
+    logger,
+    onQueued: () => delivery.notify(),
+  });
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
   const mx = openMx({
     storage,
@@ -216,6 +235,7 @@ export async function startGateway(
     disk,
     tenantLanguage: (tenantId) => contentSettings.get(tenantId)?.settings.defaultLanguage,
     events: feedback,
+    onLateBounce: (message, address, reply) => bounceAlerts.alerts.lateBounce(message, address, reply),
   });
   // Accountant copies (automatic in the pipeline, manual from the API) read the tenant's language and templates.
   const accountant: AccountantDeps = {
@@ -262,6 +282,7 @@ export async function startGateway(
     plan,
     rendered: queue,
     review: queue,
+    onRecorded: (after, results) => bounceAlerts.alerts.recorded(after, results),
     transportFor: transports.transportFor,
     metrics,
     logger,
@@ -340,6 +361,7 @@ export async function startGateway(
     domains: domains.service,
     platformDns: domains.platformDns,
     complaints: mx.complaints,
+    bounceAlerts: bounceAlerts.store,
     suppressions: mx.suppressions,
     reports: mx.reports,
     onTenantDeleted: () => purge.trigger(),
@@ -458,6 +480,7 @@ export async function startGateway(
   );
   delivery.start();
   webhooks.dispatcher.start();
+  bounceAlerts.alerts.start();
   const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
   logger.info(
     { smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed },
@@ -469,12 +492,14 @@ export async function startGateway(
     tlsPort,
     mxPort,
     httpPort: http.port,
+    bounceAlerts: bounceAlerts.alerts,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
       disk.stop();
       await purge.stop();
       await delivery.stop(graceMs);
       await mx.close(); // after delivery: its Plan reads the suppression list
+      await bounceAlerts.close(); // after delivery and the MX, which tell it
       await retention.stop();
       await review.expiry.stop();
       await http.close();

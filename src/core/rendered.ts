@@ -44,6 +44,11 @@ export interface RenderedStore {
   rendered(id: string): RenderedMessage | undefined;
   /** Stores `next` merged into what is kept (see mergeRendered); resolves at commit. */
   keepRendered(id: string, next: RenderedMessage): Promise<void>;
+  /**
+   * Keeps the bytes a client recipient's next hop accepted, for the message log's "as sent" view; only the first
+   * such delivery of a message is kept. Never throws, never awaited: a lost copy only leaves that view empty.
+   */
+  keepSent?(id: string, raw: Buffer): void;
 }
 
 /**

@@ -61,8 +61,11 @@ export const DUE_STATUSES: ReadonlySet<RecipientStatus> = new Set(['queued', 'de
 /** Queue actions an admin takes through the API; each leaves an entry in the recipients' history. */
 export type AdminAction = 'retried' | 'held' | 'released' | 'cancelled';
 
-/** Notes the inbound MX adds after delivery (src/feedback/): a "delayed" DSN, an auto-reply; the status stays. */
-export type LogNote = 'delayed' | 'auto-reply';
+/**
+ * Notes the inbound MX adds after delivery (src/feedback/): a "delayed" DSN, an auto-reply, a person's reply; the
+ * status stays.
+ */
+export type LogNote = 'delayed' | 'auto-reply' | 'replied';
 
 export interface DeliveryAttempt {
   readonly at: number;
@@ -97,9 +100,10 @@ export interface RecipientState {
 
 /**
  * What the message is: client mail, a delivery status notification Postbode made, a reply the MX forwards to the
- * tenant, or an e-invoice handed to the tenant's Peppol access point (its body is the UBL document itself).
+ * tenant, an e-invoice handed to the tenant's Peppol access point (its body is the UBL document itself), or a
+ * bounce alert Postbode mails the tenant (src/feedback/bounce-alerts/: never alerted on itself).
  */
-export type MessageKind = 'mail' | 'dsn' | 'reply' | 'peppol';
+export type MessageKind = 'mail' | 'dsn' | 'reply' | 'peppol' | 'alert';
 
 export interface QueuedMessage {
   readonly id: string;
@@ -224,6 +228,11 @@ export interface MessageLogFilter {
   readonly limit: number;
   /** Cursor: only messages older than this id (ids sort by arrival time). */
   readonly before?: string;
+  /**
+   * A last test, run only on records that passed the fields above (the API's plain state, document number and
+   * client filters, which read the opens and annotations of that one message).
+   */
+  readonly accept?: (msg: QueuedMessage) => boolean;
 }
 
 export interface MessageLogPage {
@@ -255,6 +264,12 @@ export interface MessageLog {
   body(id: string): Buffer | undefined;
   /** The stored message's header block (before the first blank line) as text; undefined for an unknown or purged id. */
   headers(id: string): string | undefined;
+  /**
+   * The bytes that left for the first client recipient the next hop accepted (after rewrite, tracking and DKIM),
+   * kept with the finished body until purgeCompleted; undefined when nothing was accepted yet, or before this was
+   * kept.
+   */
+  asSent?(id: string): Buffer | undefined;
   list(filter: MessageLogFilter): MessageLogPage;
   summary(tenantId?: string): QueueSummary;
   /** Messages of the tenant with a recipient not yet final (held ones included). */

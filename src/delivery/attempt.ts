@@ -25,7 +25,7 @@ export interface AttemptDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   /** Keeps freshly rendered deliveries whose recipients are still pending after the attempt; none kept when absent. */
-  readonly rendered?: Pick<RenderedStore, 'keepRendered'>;
+  readonly rendered?: Pick<RenderedStore, 'keepRendered' | 'keepSent'>;
   /** Holds a message whose rendering asked for the tenant's review; without it such a message is sent. */
   readonly review?: ReviewHolds;
 }
@@ -188,9 +188,28 @@ export async function attemptMessage(
       return results;
     }),
   );
+  keepAsSent(deps, message, groups, sent);
   const results = [...sent.flat(), ...deferAll(unrouted, failed ?? Replies.noRoute())];
   await keepRendered(deps, message, groups, results);
   return results;
+}
+
+/** The bytes of the first delivery a client recipient's next hop accepted, for the log's "as sent" view. */
+function keepAsSent(
+  deps: AttemptDeps,
+  message: QueuedMessage,
+  groups: readonly Planned[],
+  sent: readonly (readonly RecipientResult[])[],
+): void {
+  if (!deps.rendered?.keepSent) return;
+  const clients = new Set(
+    message.recipients.filter((r) => r.role === undefined || r.role === 'client').map((r) => r.address),
+  );
+  // Kept at an earlier attempt already: this message had a client recipient delivered before.
+  if (message.recipients.some((r) => clients.has(r.address) && r.status === 'delivered')) return;
+  const index = sent.findIndex((results) => results.some((r) => r.outcome === 'delivered' && clients.has(r.address)));
+  const group = groups[index];
+  if (group && group.route.kind !== 'suppressed') deps.rendered.keepSent(message.id, group.raw);
 }
 
 /**

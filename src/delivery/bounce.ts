@@ -19,9 +19,9 @@ export function newlyFailed(after: QueuedMessage, results: readonly RecipientRes
   return after.recipients.filter((r) => attempted.has(r.address) && (r.status === 'bounced' || r.status === 'expired'));
 }
 
-/** A null sender gets no DSN (nobody to tell), nor does a DSN (no bounce loops). */
+/** A null sender gets no DSN (nobody to tell), nor does a DSN or an alert (no bounce loops). */
 export function wantsDsn(message: QueuedMessage): boolean {
-  return message.envelope.from !== '' && message.kind !== 'dsn';
+  return message.envelope.from !== '' && message.kind !== 'dsn' && message.kind !== 'alert';
 }
 
 export function bounceAddress(deps: Pick<BounceDeps, 'bounceFrom' | 'hostname'>): string {

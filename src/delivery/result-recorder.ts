@@ -12,6 +12,12 @@ export interface Recorded {
   readonly failed: boolean;
 }
 
+/**
+ * Told of each record once it is committed (bounce alerts, src/feedback/bounce-alerts/); must not throw or block:
+ * its own work goes on after the recorder's.
+ */
+export type RecordedHook = (after: QueuedMessage, results: readonly RecipientResult[]) => void;
+
 export interface ResultRecorder {
   /** One delivery's results, as its send returns: its 250s are recorded at once. */
   sent(results: readonly RecipientResult[]): void;
@@ -33,6 +39,7 @@ export function createResultRecorder(
   id: string,
   clock: Clock,
   logger: Logger,
+  onRecorded?: RecordedHook,
 ): ResultRecorder {
   let chain: Promise<void> = Promise.resolve();
   let after: QueuedMessage | undefined;
@@ -46,8 +53,10 @@ export function createResultRecorder(
     // An idle chain runs the record in this event turn: it joins this turn's commit.
     chain = chain.then(async () => {
       try {
-        after = await queue.record(id, results, clock());
+        const now = await queue.record(id, results, clock());
+        after = now;
         recorded.push(...results);
+        onRecorded?.(now, results);
       } catch (err) {
         failed = true;
         logger.error({ queueId: id, err }, 'recording delivery results failed');

@@ -15,7 +15,7 @@ import type { Plan } from '../core/plan.js';
 import { newlyFailed, returnToSender, type BounceDeps } from './bounce.js';
 import { createDestinationSlots } from './destination-slots.js';
 import { EVEN_SHARES, TenantTurns, type FairPolicy } from './fair-share.js';
-import { createResultRecorder } from './result-recorder.js';
+import { createResultRecorder, type RecordedHook } from './result-recorder.js';
 
 export interface DeliveryDeps {
   queue: MessageQueue & TenantDueQueue & AttemptLeases;
@@ -25,6 +25,8 @@ export interface DeliveryDeps {
   rendered?: AttemptDeps['rendered'];
   /** Holds messages whose rendering asked for the tenant's review (src/pipeline/review/); absent: they are sent. */
   review?: AttemptDeps['review'];
+  /** Told of every record of results as it commits (bounce alerts). */
+  onRecorded?: RecordedHook;
   transportFor: (route: Route) => Transport;
   metrics: Metrics;
   logger: Logger;
@@ -203,7 +205,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   }
 
   async function attemptAndRecord(message: QueuedMessage, now: number): Promise<void> {
-    const recorder = createResultRecorder(deps.queue, message.id, deps.clock, deps.logger);
+    const recorder = createResultRecorder(deps.queue, message.id, deps.clock, deps.logger, deps.onRecorded);
     const results = await attemptMessage(attemptDeps, message, now, recorder.sent);
     if (results.length === 0) {
       // Held for review by this attempt: nothing to record.

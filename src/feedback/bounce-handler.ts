@@ -175,7 +175,8 @@ async function applyVerdict(
         'address suppressed',
       );
   }
-  await ctx.queue.lateBounce(message.id, address, reply, now);
+  const after = await ctx.queue.lateBounce(message.id, address, reply, now);
+  if (after) ctx.onLateBounce?.(after, address, reply);
 }
 
 function firstMatchingLine(text: string, verdict: BounceVerdict): string | undefined {

@@ -38,6 +38,8 @@ export interface MxContext {
   readonly onQueued: () => void;
   /** Webhook events (a person's reply); none when absent. */
   readonly events?: FeedbackEvents;
+  /** Told of each late bounce recorded (bounce alerts); must not throw or block. */
+  readonly onLateBounce?: (message: QueuedMessage, address: string, reply: string) => void;
 }
 
 /** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */

@@ -53,6 +53,8 @@ export async function handleReply(
   if (auto !== undefined) {
     await recordAutoReply(ctx, answered, auto, fields);
     if (settings.forwardAutoReplies !== true) return;
+  } else if (answered) {
+    await recordReply(ctx, answered, entry.envelope.from);
   }
   if (settings.replyTo === undefined) {
     ctx.logger.info(fields, 'reply dropped: no "send replies to" address');
@@ -106,6 +108,25 @@ async function recordAutoReply(
   const now = ctx.clock();
   for (const r of message.recipients.filter((r) => r.role === undefined || r.role === 'client')) {
     await ctx.queue.addNote(message.id, r.address, 'auto-reply', `auto-reply received (${reason})`, now);
+  }
+}
+
+/**
+ * A person answered: a note ("replied" in the log) on the client recipient who wrote, or on every client recipient
+ * when the reply came from another address (a colleague, an alias).
+ */
+async function recordReply(ctx: MxContext, message: QueuedMessage, from: string): Promise<void> {
+  const now = ctx.clock();
+  const clients = message.recipients.filter((r) => r.role === undefined || r.role === 'client');
+  const writer = clients.filter((r) => r.address.toLowerCase() === from.toLowerCase());
+  for (const r of writer.length > 0 ? writer : clients) {
+    await ctx.queue.addNote(
+      message.id,
+      r.address,
+      'replied',
+      `reply received${from === '' ? '' : ` from ${from}`}`,
+      now,
+    );
   }
 }
 

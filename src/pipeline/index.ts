@@ -90,8 +90,8 @@ export function createPipeline(deps: PipelineDeps, steps: PipelineSteps = {}): P
   return async (message, body, pending) => {
     const planner = steps.kinds?.[message.kind];
     if (planner) return planner(message, body, pending);
-    // DSNs we made go out as they are, with the null sender.
-    if (message.kind === 'dsn') return platformDeliveries(deps, message, body, pending);
+    // DSNs and bounce alerts we made go out as they are, with the null sender.
+    if (message.kind === 'dsn' || message.kind === 'alert') return platformDeliveries(deps, message, body, pending);
     if (message.kind !== 'mail') return stages(message, body, pending);
     const decided: PlannedDelivery[] = [];
     let rest = pending;

@@ -121,6 +121,9 @@ export function openQueue(options: QueueOptions): LmdbQueue {
 }
 
 /** The durable queue on LMDB; see MessageQueue and MessageLog in core/types.ts for the contract. */
+/** The archive key of a message's "as sent" bytes (queue ids hold no dot). */
+const sentKey = (id: string): string => `${id}.sent`;
+
 export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases, RenderedStore, EffectsStore {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
@@ -248,6 +251,15 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     // getBinaryFast lends lmdb's buffer until the next read: take the header part at once, copy nothing else.
     const raw = this.stores.bodies.getBinaryFast(id);
     return raw === undefined ? this.archive.peek(id, headerText) : headerText(raw);
+  }
+
+  asSent(id: string): Buffer | undefined {
+    return this.archive.get(sentKey(id));
+  }
+
+  keepSent(id: string, raw: Buffer): void {
+    // BlobStore.put never rejects: a failure is logged there and only leaves the "as sent" view empty.
+    void this.archive.put(sentKey(id), raw);
   }
 
   due(now: number, limit: number, exclude: ReadonlySet<string>): QueuedMessage[] {
@@ -450,7 +462,7 @@ export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, Attemp
     for (let round = 0; round < PURGE_MAX_ROUNDS; round++) {
       const keys = completedBefore(this.stores, olderThan, PURGE_BATCH);
       // Archive first: a crash in between leaves records without bodies, purged by the next sweep.
-      await this.archive.remove(keys.map((key) => key[1]));
+      await this.archive.remove(keys.flatMap((key) => [key[1], sentKey(key[1])]));
       try {
         total += await purgeKeys(this.stores, keys, this.annotations);
       } catch (err) {

@@ -104,7 +104,8 @@ function matcher(filter: ListFilter): (msg: QueuedMessage) => boolean {
     (filter.until === undefined || msg.receivedAt <= filter.until) &&
     (text === undefined ||
       (msg.subject ?? '').toLowerCase().includes(text) ||
-      msg.messageId.toLowerCase().includes(text));
+      msg.messageId.toLowerCase().includes(text)) &&
+    (filter.accept === undefined || filter.accept(msg));
 }
 
 const DAY_MS = 86_400_000;

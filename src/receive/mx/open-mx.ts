@@ -4,7 +4,7 @@ import { bindOrExplain } from '../../core/listen-error.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { LateOutcomes, MessageLog, MessageQueue } from '../../core/types.js';
+import type { LateOutcomes, MessageLog, MessageQueue, QueuedMessage } from '../../core/types.js';
 import type { SmtpListener } from '../smtp/smtp-listener.js';
 import { startRetentionSweeper } from '../../queue/retention.js';
 import type { DomainDirectory } from '../../tenants/ownership/sender-domains.js';
@@ -50,6 +50,8 @@ export interface MxOptions {
   readonly tenantLanguage?: (tenantId: string) => string | undefined;
   /** Webhook events of replies and complaints (src/feedback/feedback-events.ts); none when absent. */
   readonly events?: FeedbackEvents;
+  /** Told of each late bounce recorded (bounce alerts). */
+  readonly onLateBounce?: (message: QueuedMessage, address: string, reply: string) => void;
 }
 
 export interface Mx {
@@ -171,6 +173,7 @@ export function openMx(opts: MxOptions): Mx {
         onQueued: opts.onQueued,
         reports: reports.intake,
         ...(opts.events ? { events: opts.events } : {}),
+        ...(opts.onLateBounce ? { onLateBounce: opts.onLateBounce } : {}),
       },
       inbox,
     );

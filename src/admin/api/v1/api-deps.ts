@@ -1,4 +1,5 @@
 import type {
+  BounceAlertApiDeps,
   ContentApiDeps,
   GatewayCapabilities,
   GmailApiDeps,
@@ -82,6 +83,8 @@ export interface ApiDeps {
   readonly onTenantDeleted?: (tenantId: string) => void;
   /** Tenants' webhook endpoints (src/webhooks/); left out, their routes are not mounted. */
   readonly webhooks?: WebhookService;
+  /** Bounce-alert settings (GET/PUT /tenants/:id/bounce-alerts); left out, not mounted. */
+  readonly bounceAlerts?: BounceAlertApiDeps;
   /** What this gateway's configuration offers (GET /capabilities); left out, not mounted. */
   readonly capabilities?: GatewayCapabilities;
   /** Review holds and resend (src/pipeline/review/); left out, those routes are not mounted. */

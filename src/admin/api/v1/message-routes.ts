@@ -3,26 +3,15 @@ import type { Principal } from '../../auth/principal.js';
 import type { QueuedMessage } from '../../../core/types.js';
 import type { ApiDeps } from './api-deps.js';
 import { notFound } from './api-errors.js';
-import { epochMs, headerText, idParams, mailAddress, pageLimit, recordId } from './fields.js';
+import { headerText, idParams } from './fields.js';
 import { defineRoute, type ApiRoute } from './route-spec.js';
-import { canSee, listScope } from './scope.js';
-import { messageSchema, messageView, recipientStatus } from './views.js';
+import { canSee } from './scope.js';
+import { messageSchema, messageView } from './views.js';
+import { listQuery, logFilter } from './message-log-query.js';
+import { messageFacts } from './message-state.js';
 import { messageExtras, messageExtrasShape } from './content-routes.js';
 
 const TAG = 'Messages';
-const LIST_MAX = 500;
-const LIST_DEFAULT = 50;
-
-const listQuery = z.strictObject({
-  tenant: recordId.optional().meta({ description: 'Tenant id (admin only; a tenant token always sees its own)' }),
-  status: recipientStatus.optional().meta({ description: 'Messages with at least one recipient in this status' }),
-  recipient: mailAddress.optional(),
-  since: epochMs.optional().meta({ description: 'Received at or after (ms since epoch)' }),
-  until: epochMs.optional().meta({ description: 'Received at or before (ms since epoch)' }),
-  q: headerText(200).optional().meta({ description: 'Text in the subject or Message-ID, e.g. a document number' }),
-  limit: pageLimit(LIST_MAX),
-  before: recordId.optional().meta({ description: 'Cursor: the `next` of the previous page' }),
-});
 
 const detail = z.object({
   message: messageSchema,
@@ -87,22 +76,14 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
           schema: z.object({ messages: z.array(messageSchema), next: z.string().optional() }),
         },
       },
-      async handle({ principal, query }) {
-        const scope = listScope(principal, query.tenant);
-        if (scope.empty) return { status: 200, body: { messages: [] } };
-        const page = deps.messages.list({
-          tenantId: scope.tenantId,
-          status: query.status,
-          recipient: query.recipient,
-          since: query.since,
-          until: query.until,
-          text: query.q,
-          limit: query.limit ?? LIST_DEFAULT,
-          before: query.before,
-        });
+      async handle({ principal, query, now }) {
+        const filter = logFilter(deps, principal, query, now);
+        if (!filter) return { status: 200, body: { messages: [] } };
+        const page = deps.messages.list(filter);
+        const view = (m: QueuedMessage) => messageView(m, messageFacts(deps.content, m, now));
         return {
           status: 200,
-          body: { messages: page.messages.map(messageView), ...(page.next === undefined ? {} : { next: page.next }) },
+          body: { messages: page.messages.map(view), ...(page.next === undefined ? {} : { next: page.next }) },
         };
       },
     }),
@@ -117,14 +98,14 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
       params: idParams,
       query: z.strictObject({ include: z.enum(['body']).optional() }),
       responses: { 200: { description: 'The message', schema: detail } },
-      async handle({ principal, params, query }) {
+      async handle({ principal, params, query, now }) {
         const msg = visible(principal, params.id);
         const headers = deps.messages.headers(msg.id);
         const body = query.include === 'body' ? deps.messages.body(msg.id) : undefined;
         return {
           status: 200,
           body: {
-            message: messageView(msg),
+            message: messageView(msg, messageFacts(deps.content, msg, now)),
             ...(headers === undefined ? {} : { headers }),
             ...(body === undefined ? {} : { body: body.toString('base64') }),
             ...messageExtras(deps.content, msg.id),

@@ -35,6 +35,11 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], deps: M
       }
       if (route.method !== 'get') await audit(deps, route, req, principal, now, reply.status, reply.audit ?? {});
       if (reply.setCookies) res.append('Set-Cookie', [...reply.setCookies]);
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+      if (reply.raw) {
+        sendRaw(res, reply.status, reply.raw);
+        return;
+      }
       if (reply.body === undefined) {
         res.status(reply.status).end();
         return;
@@ -44,6 +49,11 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], deps: M
       res.status(reply.status).json(localiseReply(reply.body, lang));
     });
   }
+}
+
+function sendRaw(res: Response, status: number, raw: NonNullable<RouteReply['raw']>): void {
+  if (raw.filename !== undefined) res.attachment(raw.filename);
+  res.status(status).type(raw.contentType).send(raw.text);
 }
 
 /**

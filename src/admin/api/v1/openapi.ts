@@ -4,7 +4,7 @@ import {
   type ResponseConfig,
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ApiRoute } from './route-spec.js';
 import { errorSchema } from './views.js';
 
@@ -74,6 +74,11 @@ function toPathConfig(route: ApiRoute): RouteConfig {
   for (const [status, spec] of Object.entries(route.responses)) {
     // Every error answer carries the Error body, also where the route only describes when it happens.
     const schema = spec.schema ?? (Number(status) >= 400 ? errorSchema : undefined);
+    if (spec.contentType !== undefined) {
+      const content = { [spec.contentType]: { schema: spec.schema ?? z.string() } };
+      responses[Number(status)] = { description: spec.description, content };
+      continue;
+    }
     responses[Number(status)] = schema ? jsonResponse(spec.description, schema) : { description: spec.description };
   }
   return {

@@ -1,4 +1,6 @@
 import type { PeppolStore } from '../../../tenants/peppol/peppol-store.js';
+import type { BounceAlertSettings } from '../../../feedback/bounce-alerts/alert-store.js';
+import type { TenantDocuments } from '../../../store/tenant-documents.js';
 import type { QueuedMessage, Tenant } from '../../../core/types.js';
 import type { OpenReader } from '../../../feedback/opens/open-store.js';
 import type { ReplyConfirmation } from '../../../feedback/reply-confirmation.js';
@@ -111,4 +113,10 @@ export interface ReviewApiDeps {
   readonly service: ReviewService;
   /** Queues a resend of `message` (to its client recipients, or to `to`) linked to it. */
   readonly resend: (message: QueuedMessage, to: readonly string[] | undefined, now: number) => Promise<QueuedMessage>;
+}
+
+/** What the bounce-alert routes need: the settings documents and their defaults (src/feedback/bounce-alerts/). */
+export interface BounceAlertApiDeps {
+  readonly settings: TenantDocuments<BounceAlertSettings>;
+  settingsOf(tenantId: string): BounceAlertSettings;
 }

@@ -15,6 +15,8 @@ export type Access = 'admin' | 'tenant';
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: z.ZodType;
+  /** A body that is not JSON (`text/csv`): documented as a string of this media type. */
+  readonly contentType?: string;
 }
 
 export interface RouteContext<P, Q, B> {
@@ -37,6 +39,10 @@ export interface RouteReply {
   /** JSON body; none for 204. */
   readonly body?: unknown;
   readonly audit?: AuditInfo;
+  /** A body sent as it is instead of JSON (a CSV export); `filename` makes it a download. */
+  readonly raw?: { readonly contentType: string; readonly text: string; readonly filename?: string };
+  /** Headers beside the body (a CSV export's next cursor). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Set-Cookie values (the Gmail link flow's browser binding); never a credential of the API. */
   readonly setCookies?: readonly string[];
 }

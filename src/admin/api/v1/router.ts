@@ -11,6 +11,8 @@ import { bearerAuth, principalOf } from './auth-middleware.js';
 import { credentialRoutes } from './credential-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { messageRoutes } from './message-routes.js';
+import { bounceAlertRoutes } from './bounce-alert-routes.js';
+import { messageLogRoutes } from './message-log-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { reportRoutes } from './report-routes.js';
@@ -41,6 +43,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     ...tenantRoutes(deps),
     ...credentialRoutes(deps),
+    ...messageLogRoutes(deps),
     ...messageRoutes(deps),
     ...reportRoutes(deps),
     ...senderRoutes(deps),
@@ -54,6 +57,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...(deps.tenantLimits ? limitRoutes({ ...deps, tenantLimits: deps.tenantLimits }) : []),
     ...(deps.peppol ? peppolRoutes({ ...deps, peppol: deps.peppol }) : []),
     ...(deps.complaints ? complaintRoutes({ ...deps, complaints: deps.complaints }) : []),
+    ...(deps.bounceAlerts ? bounceAlertRoutes({ ...deps, bounceAlerts: deps.bounceAlerts }) : []),
     ...(deps.platformDns ? platformRecordsRoutes({ ...deps, platformDns: deps.platformDns }) : []),
     ...(deps.capabilities ? capabilitiesRoutes({ ...deps, capabilities: deps.capabilities }) : []),
     ...(deps.review ? reviewRoutes({ ...deps, review: deps.review }) : []),

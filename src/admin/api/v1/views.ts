@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../../audit/audit-log.js';
 import type { ApiTokenRecord } from '../../auth/token-store.js';
+import { plainEventSchema, plainStateSchema, type MessageFacts } from './message-state.js';
 import type { QueuedMessage, QueueSummary, RecipientStatus, Tenant } from '../../../core/types.js';
 
 /**
@@ -95,11 +96,22 @@ export const createdTokenSchema = z
 const attemptSchema = z.object({
   at: z.number().int(),
   outcome: z
-    .enum(['delivered', 'deferred', 'bounced', 'retried', 'held', 'released', 'cancelled', 'delayed', 'auto-reply'])
+    .enum([
+      'delivered',
+      'deferred',
+      'bounced',
+      'retried',
+      'held',
+      'released',
+      'cancelled',
+      'delayed',
+      'auto-reply',
+      'replied',
+    ])
     .meta({
       description:
         "A delivery attempt's outcome, an action taken through the API or CLI, or what came back later (a " +
-        'delayed DSN, an auto-reply)',
+        'delayed DSN, an auto-reply, a reply from the client)',
     }),
   reply: z.string().meta({ description: 'The next hop\'s reply, e.g. "250 2.0.0 Ok", or the reason of an action' }),
   nextHop: z.string().optional(),
@@ -131,6 +143,8 @@ const recipientSchema = z.object({
     .optional()
     .describe('Why this recipient is there; absent means client'),
   history: z.array(attemptSchema),
+  state: plainStateSchema.optional().meta({ description: 'The plain state: the status moved on by opens and replies' }),
+  states: z.array(plainEventSchema).optional().meta({ description: 'How it got there, oldest first' }),
 });
 
 export const reviewStateSchema = z
@@ -159,7 +173,7 @@ export const messageSchema = z
   .object({
     id: z.string(),
     tenantId: z.string(),
-    kind: z.enum(['mail', 'dsn', 'reply', 'peppol']),
+    kind: z.enum(['mail', 'dsn', 'reply', 'peppol', 'alert']),
     envelope: z.object({ from: z.string(), to: z.array(z.string()) }),
     recipients: z.array(recipientSchema),
     receivedAt: z.number().int(),
@@ -172,12 +186,17 @@ export const messageSchema = z
     review: reviewStateSchema.optional(),
     resentFrom: z.string().optional().meta({ description: 'This message resends the message with this id' }),
     resentAs: z.array(z.string()).optional().meta({ description: 'The ids of the resends of this message' }),
+    state: plainStateSchema.optional().meta({
+      description: 'The plain state of the message: from its client recipients (archive and accountant copies aside)',
+    }),
+    documentNumber: z.string().optional().meta({ description: 'The document number the content stage found' }),
   })
   .meta({ id: 'Message' });
 
 export type MessageView = z.infer<typeof messageSchema>;
 
-export function messageView(m: QueuedMessage): MessageView {
+/** `facts` (message-state.ts) adds the plain states and the document number. */
+export function messageView(m: QueuedMessage, facts?: MessageFacts): MessageView {
   return {
     id: m.id,
     tenantId: m.tenantId,
@@ -197,6 +216,7 @@ export function messageView(m: QueuedMessage): MessageView {
         ...(a.nextHop === undefined ? {} : { nextHop: a.nextHop }),
         ...(a.tls === undefined ? {} : { tls: a.tls }),
       })),
+      ...plainOf(facts, r.address),
     })),
     receivedAt: m.receivedAt,
     size: m.size,
@@ -208,7 +228,17 @@ export function messageView(m: QueuedMessage): MessageView {
     ...(m.review === undefined ? {} : { review: m.review }),
     ...(m.resentFrom === undefined ? {} : { resentFrom: m.resentFrom }),
     ...(m.resentAs === undefined ? {} : { resentAs: [...m.resentAs] }),
+    ...(facts === undefined ? {} : { state: facts.state }),
+    ...(facts?.documentNumber === undefined ? {} : { documentNumber: facts.documentNumber }),
   };
+}
+
+function plainOf(
+  facts: MessageFacts | undefined,
+  address: string,
+): Pick<MessageView['recipients'][number], 'state' | 'states'> {
+  const plain = facts?.recipients[address];
+  return plain ? { state: plain.state, states: plain.history.map((e) => ({ ...e })) } : {};
 }
 
 export const summarySchema = z

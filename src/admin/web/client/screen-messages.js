@@ -1,16 +1,49 @@
 // @ts-check
-import { api, enc, optional, query } from './api.js';
+import { api, enc, getToken, optional, query } from './api.js';
 import { field, h, input, select, statusLine, when } from './dom.js';
 import { errorText } from './errors.js';
 import { t } from './i18n.js';
 import { suppressionSection } from './section-suppressions.js';
 import { resendSection } from './section-resend.js';
+import { bounceAlertSection } from './section-bounce-alerts.js';
+import { messageSource } from './message-source.js';
 
 /** @typedef {import('./app.js').Ctx} Ctx */
 const PAGE = 20;
-const STATUSES = ['queued', 'deferred', 'held', 'delivered', 'bounced', 'expired', 'cancelled'];
+/** The plain states (queue/plain-state.ts): what the tenant filters on and sees as badges. */
+const STATES = ['queued', 'held', 'deferred', 'sent', 'delivered', 'read', 'replied', 'bounced', 'cancelled'];
 /** @type {Record<string, string>} kept across re-renders of this tab only: the search the user typed, and the page */
-const search = { q: '', recipient: '', status: '', before: '' };
+const search = { q: '', recipient: '', state: '', document: '', client: '', from: '', to: '', before: '' };
+
+/** The log's filters as API query parameters (dates as the start and end of those days, local time). */
+function filters() {
+  const day = (/** @type {string} */ d, /** @type {boolean} */ end) =>
+    d === '' ? undefined : new Date(`${d}T${end ? '23:59:59.999' : '00:00:00'}`).getTime();
+  return {
+    q: search.q,
+    recipient: search.recipient,
+    state: search.state,
+    document: search.document,
+    client: search.client,
+    since: day(search.from, false),
+    until: day(search.to, true),
+  };
+}
+
+/** The CSV export of what the filters find: fetched with the token (never in a URL), saved by the browser. */
+async function downloadCsv(/** @type {string | undefined} */ tenant) {
+  const res = await fetch(`/api/v1/messages.csv${query({ tenant, ...filters() })}`, {
+    headers: { authorization: `Bearer ${getToken()}` },
+    cache: 'no-store',
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: 'messages.csv' });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(url);
+}
 
 /**
  * The message log: search, per-recipient status (read from the pixel opens in each message's
@@ -19,29 +52,31 @@ const search = { q: '', recipient: '', status: '', before: '' };
  */
 export async function render(ctx) {
   const tenant = ctx.session.admin ? ctx.session.tenantId : undefined;
-  const filter = {
-    tenant,
-    q: search.q,
-    recipient: search.recipient,
-    status: search.status,
-    before: search.before,
-    limit: PAGE,
-  };
+  const filter = { tenant, ...filters(), before: search.before, limit: PAGE };
   const list = await api('GET', `/messages${query(filter)}`);
-  // The list has no opens; each message's detail does. One page is at most 20 small requests.
-  const details = await Promise.all(
-    list.messages.map((/** @type {any} */ m) => api('GET', `/messages/${enc(m.id)}`).catch(() => ({ message: m }))),
-  );
+  // A bounce alert links here with ?message=<id>: that message comes first, whatever the filters.
+  const linked = new URLSearchParams(location.search).get('message');
+  const listed = list.messages.map((/** @type {any} */ m) => m.id).filter((/** @type {string} */ x) => x !== linked);
+  const ids = linked ? [linked, ...listed] : listed;
+  // The list has no opens; each message's detail does. One page is at most 21 small requests.
+  const details = (
+    await Promise.all(ids.map((/** @type {string} */ id) => api('GET', `/messages/${enc(id)}`).catch(() => undefined)))
+  ).filter(Boolean);
   const base = `/tenants/${enc(ctx.session.tenantId ?? '')}`;
   const suppressions = await optional(`${base}/suppressions`);
+  const alerts = await optional(`${base}/bounce-alerts`);
   const status = statusLine();
   const q = input('q', search.q, { type: 'search' });
   const recipient = input('recipient', search.recipient, { type: 'email' });
   const state = select(
-    'status',
-    [['', t('messages.anyStatus')], ...STATUSES.map((s) => /** @type {[string, string]} */ ([s, t(`rcpt.${s}`)]))],
-    search.status,
+    'state',
+    [['', t('messages.anyStatus')], ...STATES.map((s) => /** @type {[string, string]} */ ([s, t(`state.${s}`)]))],
+    search.state,
   );
+  const documentNo = input('document', search.document);
+  const client = input('client', search.client);
+  const from = input('from', search.from, { type: 'date' });
+  const to = input('to', search.to, { type: 'date' });
   const form = h(
     'form',
     {
@@ -52,7 +87,11 @@ export async function render(ctx) {
         Object.assign(search, {
           q: q.value.trim(),
           recipient: recipient.value.trim(),
-          status: state.value,
+          state: state.value,
+          document: documentNo.value.trim(),
+          client: client.value.trim(),
+          from: from.value,
+          to: to.value,
           before: '',
         });
         ctx.rerender();
@@ -63,10 +102,23 @@ export async function render(ctx) {
       { class: 'row' },
       field('messages-q', t('messages.q'), q, t('messages.qHint')),
       field('messages-recipient', t('messages.recipient'), recipient),
-      field('messages-status', t('messages.status'), state),
+      field('messages-state', t('messages.status'), state),
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      field('messages-document', t('messages.document'), documentNo),
+      field('messages-client', t('messages.client'), client, t('messages.clientHint')),
+      field('messages-from', t('messages.from'), from),
+      field('messages-to', t('messages.to'), to),
     ),
     h('button', { type: 'submit', class: 'primary' }, t('messages.search')),
     h('button', { type: 'button', onclick: () => ctx.rerender() }, t('messages.refresh')),
+    h(
+      'button',
+      { type: 'button', onclick: () => downloadCsv(tenant).catch((err) => status.show(errorText(err), 'error')) },
+      t('messages.csv'),
+    ),
   );
   return h(
     'section',
@@ -111,6 +163,7 @@ export async function render(ctx) {
           )
         : null,
     ),
+    alerts !== undefined ? bounceAlertSection(base, alerts) : null,
     suppressions !== undefined ? suppressionSection(base, suppressions, ctx) : null,
   );
 }
@@ -136,6 +189,8 @@ function messageItem(detail, ctx, status) {
     h(
       'p',
       { class: 'hint' },
+      m.state ? h('span', { class: `badge state-${m.state}` }, t(`state.${m.state}`)) : null,
+      m.state ? ' · ' : '',
       t('messages.received', { when: when(m.receivedAt) }),
       detail.content?.documentNumber ? ` · ${t('messages.number', { number: detail.content.documentNumber })}` : '',
     ),
@@ -172,7 +227,17 @@ function messageItem(detail, ctx, status) {
           ),
         ),
       ),
+      h(
+        'ul',
+        { class: 'states' },
+        m.recipients.flatMap((/** @type {any} */ r) =>
+          (r.states ?? []).map((/** @type {any} */ e) =>
+            h('li', {}, `${when(e.at)} · ${r.address} · `, h('strong', {}, t(`state.${e.state}`)), ` · ${e.detail}`),
+          ),
+        ),
+      ),
     ),
+    messageSource(m.id),
     h(
       'div',
       { class: 'actions' },
@@ -196,9 +261,10 @@ function messageItem(detail, ctx, status) {
  * @param {any} open
  */
 function recipientStatus(r, open) {
+  if (r.state === 'replied') return t('state.replied');
   if (open?.status === 'read') return t('rcpt.read');
   if (open) return t('rcpt.automated');
-  if (r.status === 'delivered') return t('rcpt.delivered');
+  if (r.status === 'delivered') return t(`state.${r.state ?? 'sent'}`);
   if (r.status === 'deferred') return t('rcpt.deferredWhy', { reason: r.lastReply ?? '', next: when(r.nextAttemptAt) });
   if (r.status === 'bounced') return t('rcpt.bouncedWhy', { reason: r.lastReply ?? '' });
   return t(`rcpt.${r.status}`);
@@ -206,6 +272,7 @@ function recipientStatus(r, open) {
 
 /** @param {any} r @param {any} open */
 function statusClass(r, open) {
+  if (r.state === 'replied') return 'replied';
   if (open?.status === 'read') return 'read';
   return open ? 'automated' : r.status;
 }
