@@ -25,9 +25,11 @@ describe('postbode db migrate', () => {
     const withPassword = url.replace('postgres@', 'postgres:s3cret-pw@');
     const first = await cli(['db', 'migrate', '--url', withPassword]);
     expect(first).toMatchObject({ code: 0, err: '' });
-    expect(first.out).toMatch(/^applied 001-stores\napplied 002-log-read-indexes\n.*: now at version 2\n$/);
+    expect(first.out).toMatch(
+      /^applied 001-stores\napplied 002-log-read-indexes\napplied 003-meta\n.*: now at version 3\n$/,
+    );
     const again = await cli(['db', 'migrate', '--url', withPassword]);
-    expect(again.out).toMatch(/: up to date at version 2\n$/);
+    expect(again.out).toMatch(/: up to date at version 3\n$/);
     expect(first.out + again.out).not.toContain('s3cret-pw');
     expect(again.out).toContain('postgres:***@127.0.0.1');
   });

@@ -5,7 +5,7 @@ import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, madeTenantClient, startSenderGateway } from '../../helpers/sender-harness.js';
 import { facturXPdf, invoicePdf, minimalCii, scanPdf } from '../../helpers/pdf-fixtures.js';
 import { compressedBombPdf, pageTreeLoopPdf } from '../../helpers/pdf-hostile.js';
-import { DOCUMENT_SETTINGS, sendWith, warmReaders } from './documents-shared.js';
+import { DOCUMENT_SETTINGS, sendHeld, sendWith, warmReaders } from './documents-shared.js';
 
 /** What a missing value, a hostile or invalid attachment and a second tenant's settings do, over real SMTP. */
 const UBL = new URL('../../fixtures/einvoice/ubl-invoice-be-structured.xml', import.meta.url);
@@ -41,17 +41,18 @@ describe('document policies end to end', () => {
     expect(legacy.note).toMatchObject({ subjectFrom: 'legacy', bodyFrom: 'text' });
 
     expect((await put({ missingVariables: 'hold' })).status).toBe(200);
-    const held = await sendWith(gw, sink, scan, { subject: 'Doc scan 3' });
-    expect(held.note.hold).toEqual({
-      reason: 'missing-variable',
-      detail: 'no value for %document-number%, %due-date%',
-    });
+    const held = await sendHeld(gw, scan, { subject: 'Doc scan 3' });
+    const hold = { reason: 'missing-variable', detail: 'no value for %document-number%, %due-date%' };
+    expect(held.note.hold).toEqual(hold);
+    expect(held.review).toMatchObject(hold);
+    expect(sink.messages.some((m) => m.raw.includes('Doc scan 3'))).toBe(false);
   });
 
   it('holdInvalidEInvoices: an e-invoice failing our rules asks for a hold naming them, a valid one not', async () => {
     expect((await put({ holdInvalidEInvoices: true })).status).toBe(200);
-    const invalid = await sendWith(gw, sink, [{ filename: 'fx.pdf', content: await facturXPdf(minimalCii()) }]);
+    const invalid = await sendHeld(gw, [{ filename: 'fx.pdf', content: await facturXPdf(minimalCii()) }]);
     expect(invalid.note.hold).toMatchObject({ reason: 'invalid-einvoice' });
+    expect(invalid.review).toMatchObject({ reason: 'invalid-einvoice' });
     expect((invalid.note.hold as { detail: string }).detail).toContain('BR-16');
     const valid = await sendWith(gw, sink, [{ filename: 'f.xml', content: await readFile(UBL) }]);
     expect(valid.note.hold).toBeUndefined();

@@ -2,6 +2,7 @@ import type { Sink } from '../../helpers/sink.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { api, arrived, headerOf, legacyClient, queueIdOf } from '../../helpers/sender-harness.js';
 import { simpleParser } from 'mailparser';
+import { waitFor } from '../../helpers/wait-for.js';
 
 /** Content settings for the document flows: every language's subject and text name document variables. */
 export const DOCUMENT_SETTINGS = {
@@ -52,14 +53,7 @@ export async function sendWith(
   attachments: readonly Attached[],
   opts: { subject?: string; client?: ReturnType<typeof legacyClient> } = {},
 ): Promise<Delivered> {
-  const info = await (opts.client ?? legacyClient(gw)).sendMail({
-    from: 'facturen@demo.example',
-    to: 'klant@klant.example',
-    subject: opts.subject ?? 'Doc 1',
-    text: 'Zie bijlage.',
-    attachments: attachments.map((a) => ({ ...a })),
-  });
-  const id = queueIdOf(info.response);
+  const id = await submit(gw, attachments, opts);
   const [got] = await arrived(sink, id);
   const parsed = await simpleParser(got!.raw);
   const log = await api(gw, 'GET', `/messages/${id}`);
@@ -69,6 +63,49 @@ export async function sendWith(
     text: parsed.text ?? '',
     note: (log.body.content ?? {}) as Record<string, unknown>,
   };
+}
+
+export interface Held {
+  readonly id: string;
+  /** The message log's content note. */
+  readonly note: Record<string, unknown>;
+  /** The message's review state: reason, detail, heldAt. */
+  readonly review: Record<string, unknown>;
+}
+
+/** A legacy package's mail that the tenant's settings hold for review: its note and review state once held. */
+export async function sendHeld(
+  gw: TestGateway,
+  attachments: readonly Attached[],
+  opts: { subject?: string } = {},
+): Promise<Held> {
+  const id = await submit(gw, attachments, opts);
+  const body = await waitFor(
+    async () => {
+      const log = await api(gw, 'GET', `/messages/${id}`);
+      const message = log.body.message as { review?: Record<string, unknown> } | undefined;
+      return message?.review !== undefined ? { log: log.body, review: message.review } : undefined;
+    },
+    15_000,
+    `message ${id} held for review`,
+    250, // the API's rate limit counts every poll
+  );
+  return { id, note: (body.log.content ?? {}) as Record<string, unknown>, review: body.review };
+}
+
+async function submit(
+  gw: TestGateway,
+  attachments: readonly Attached[],
+  opts: { subject?: string; client?: ReturnType<typeof legacyClient> },
+): Promise<string> {
+  const info = await (opts.client ?? legacyClient(gw)).sendMail({
+    from: 'facturen@demo.example',
+    to: 'klant@klant.example',
+    subject: opts.subject ?? 'Doc 1',
+    text: 'Zie bijlage.',
+    attachments: attachments.map((a) => ({ ...a })),
+  });
+  return queueIdOf(info.response);
 }
 
 /**

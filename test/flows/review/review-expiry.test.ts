@@ -65,7 +65,7 @@ describe('review expiry and restart', () => {
     return queueIdOf(info.response);
   };
   const message = async (id: string): Promise<Json> => (await api('GET', `/messages/${id}`)).body.message as Json;
-  const until = (id: string, test: (m: Json) => boolean, what: string): Promise<Json> =>
+  const messageWhen = (id: string, test: (m: Json) => boolean, what: string): Promise<Json> =>
     waitFor(
       async () => {
         const m = await message(id);
@@ -86,10 +86,10 @@ describe('review expiry and restart', () => {
   it('expiry, release: after the configured hours the hold ends and the message is sent, and says so', async () => {
     expect((await api('PUT', `/tenants/${gw.tenantId}/review-rules`, rules('release'))).status).toBe(200);
     const id = await send('Factuur 2024-202');
-    await until(id, (m) => m.recipients[0].status === 'held', 'held');
+    await messageWhen(id, (m) => m.recipients[0].status === 'held', 'held');
     await expectNothingFor(300, () => forId(id).length === 0, 'no expiry before its time');
     offset += 25 * 3600_000;
-    const done = await until(id, (m) => m.recipients[0].status === 'delivered', 'expired and delivered');
+    const done = await messageWhen(id, (m) => m.recipients[0].status === 'delivered', 'expired and delivered');
     expect(done.review.ended).toMatchObject({ outcome: 'released', by: 'expiry' });
     expect(done.recipients[0].history.map((h: Json) => h.reply)).toContain('hold expired after 24 h: released');
     expect(forId(id)).toHaveLength(1);
@@ -98,9 +98,9 @@ describe('review expiry and restart', () => {
   it('expiry, cancel: the hold ends, nothing is sent, and the history says so', async () => {
     expect((await api('PUT', `/tenants/${gw.tenantId}/review-rules`, rules('cancel'))).status).toBe(200);
     const id = await send('Factuur 2024-203');
-    await until(id, (m) => m.recipients[0].status === 'held', 'held');
+    await messageWhen(id, (m) => m.recipients[0].status === 'held', 'held');
     offset += 25 * 3600_000;
-    const done = await until(id, (m) => m.recipients[0].status === 'cancelled', 'expired and cancelled');
+    const done = await messageWhen(id, (m) => m.recipients[0].status === 'cancelled', 'expired and cancelled');
     expect(done.review.ended).toMatchObject({ outcome: 'cancelled', by: 'expiry' });
     expect(done.recipients[0].lastReply).toBe('hold expired after 24 h: cancelled');
     await expectNothingFor(300, () => forId(id).length === 0, 'nothing sent for a cancelled hold');

@@ -170,7 +170,7 @@ describe('choosing a text per message over SMTP', () => {
       {
         subject: '[text:geheim] Factuur 2024-0107',
         text: `[text:geheim]\n${LEGACY_BODY}`,
-        headers: { 'X-Postbode-Text': 'geheim', 'X-Postbode-Hold': 'yes' },
+        headers: { 'X-Postbode-Text': 'geheim', 'X-Postbode-Document-Type': 'reminder' },
       },
       madeTenantClient(gw, other),
     );
