@@ -13,6 +13,7 @@ import {
   type ApiAnswer,
 } from '../../helpers/sender-harness.js';
 import { expectNothingFor, waitFor } from '../../helpers/wait-for.js';
+import { warmReaders } from '../documents/documents-shared.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/einvoice/${name}`, import.meta.url));
 const UBL = fixture('ubl-invoice-be-structured.xml');
@@ -44,6 +45,8 @@ describe("the accountant's electronic invoice", () => {
       accountantAddress: ACCOUNTANT,
       accountantMode: 'automatic',
     });
+    // The accountant copy reads the PDF in the reader pool: its worker starts here, not in the first test's wait.
+    await warmReaders(gw, PDF);
     other = await api(gw, 'POST', '/tenants', { name: 'Mallory GmbH' });
     const otherId = (other.body.tenant as { id: string }).id;
     await api(gw, 'PUT', `/tenants/${otherId}/content`, { enabled: false, defaultLanguage: 'de' });
