@@ -21,23 +21,68 @@ export interface TextLayer {
   readonly problems: readonly string[];
 }
 
-export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits): Promise<TextLayer> {
+/** Whether a partial text layer already says all there is to find (then no more pages are read). */
+export type Enough = (layer: TextLayer) => boolean;
+
+/**
+ * With `enough`, a PDF of more than two pages is read lazily: its first and last pages first (the
+ * header and the totals), and the pages between only when those two do not satisfy `enough`. The
+ * layer is then the same as reading every page to read in order.
+ */
+export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits, enough?: Enough): Promise<TextLayer> {
+  const pages = pagesToRead(pdf.numPages, limits);
+  const read = new Map<number, PageRead>();
+  const first = pages[0];
+  const last = pages.at(-1);
+  if (enough !== undefined && first !== undefined && last !== undefined && pages.length > 2) {
+    read.set(first, await readPage(pdf, first));
+    read.set(last, await readPage(pdf, last));
+    const ends = collect([first, last], read, limits);
+    if (ends.problems.length === 0 && enough(ends)) {
+      // Said only where a full read would have said what it left out too: a short PDF has no problem.
+      const note = `read 2 of ${pdf.numPages} pages (the first and the last said enough)`;
+      return { ...ends, problems: pages.length < pdf.numPages ? [note] : [] };
+    }
+  }
+  let chars = 0;
+  for (const n of pages) {
+    // As in collect: nothing after an unreadable page or past the character limit.
+    if (chars >= limits.maxChars) break;
+    const page = read.get(n) ?? (await readPage(pdf, n));
+    read.set(n, page);
+    if (!Array.isArray(page)) break;
+    chars += page.reduce((sum, line) => sum + line.length, 0);
+  }
+  const layer = collect(pages, read, limits);
+  if (pages.length < pdf.numPages) {
+    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
+    return { ...layer, problems: [`read ${pages.length} of ${pdf.numPages} pages (${which})`, ...layer.problems] };
+  }
+  return layer;
+}
+
+type PageRead = string[] | { error: string };
+
+async function readPage(pdf: PDFDocumentProxy, n: number): Promise<PageRead> {
+  return pageText(pdf, n).catch((err: unknown) => ({
+    error: `page ${n} unreadable: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`,
+  }));
+}
+
+/** The pages' lines in order, up to the first unreadable page and within the character limit. */
+function collect(pages: readonly number[], read: ReadonlyMap<number, PageRead>, limits: TextLimits): TextLayer {
   const lines: string[] = [];
   const problems: string[] = [];
   let chars = 0;
   let pagesRead = 0;
-  const pages = pagesToRead(pdf.numPages, limits);
-  if (pages.length < pdf.numPages) {
-    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
-    problems.push(`read ${pages.length} of ${pdf.numPages} pages (${which})`);
-  }
   for (const n of pages) {
     if (chars >= limits.maxChars) break;
-    const pageLines = await pageText(pdf, n).catch((err: unknown) => {
-      problems.push(`page ${n} unreadable: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`);
-      return undefined;
-    });
+    const pageLines = read.get(n);
     if (pageLines === undefined) break;
+    if (!Array.isArray(pageLines)) {
+      problems.push(pageLines.error);
+      break;
+    }
     pagesRead++;
     for (const line of pageLines) {
       lines.push(line.slice(0, limits.maxChars - chars));
