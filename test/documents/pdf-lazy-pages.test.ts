@@ -3,10 +3,11 @@
  * do not give every fact with high confidence and the language. Reading fewer pages never changes a
  * fact: the long-invoice test in read-attachment.test.ts is the case where the middle is read.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { DocumentReading } from '../../src/documents/facts.js';
 import { readAttachment } from '../../src/documents/read-attachment.js';
-import { type Block, INVOICE_TEXT, PROSE, textPdf } from '../helpers/pdf-fixtures.js';
+import { type Block, embedXml, INVOICE_TEXT, PROSE, textPdf } from '../helpers/pdf-fixtures.js';
 
 const values = (reading: DocumentReading): Record<string, unknown> =>
   Object.fromEntries(Object.entries(reading.facts).map(([name, fact]) => [name, fact?.value]));
@@ -39,5 +40,21 @@ describe('reading the pages of a long PDF lazily', () => {
     const reading = await readAttachment(await textPdf(header, { prose: PROSE.nl, morePages: pages }));
     expect(reading.facts.iban?.value).toBe('BE68539007547034');
     expect(reading.problems).toEqual([]);
+  });
+
+  it('reads only the first page of a Factur-X whose XML gives every fact: the text adds the language', async () => {
+    const xml = await readFile(new URL('../fixtures/einvoice/xrechnung-cii.xml', import.meta.url));
+    const pages = Array.from({ length: 11 }, (_, p) => filler(p));
+    const pdf = await embedXml(
+      await textPdf(INVOICE_TEXT.nl, { prose: PROSE.nl, morePages: pages }),
+      xml,
+      'xrechnung.xml',
+    );
+    const reading = await readAttachment(pdf);
+    expect(reading.format).toBe('factur-x');
+    expect(reading.problems).toEqual(['read 1 of 12 pages (the first said enough)']);
+    expect(reading.facts.language?.value).toBe('nl');
+    const sources = Object.entries(reading.facts).filter(([name]) => name !== 'language');
+    expect(sources.map(([, fact]) => fact?.source)).toEqual(sources.map(() => 'xml'));
   });
 });

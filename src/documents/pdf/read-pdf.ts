@@ -37,7 +37,9 @@ async function readOpened(pdf: PDFDocumentProxy, limits: TextLimits): Promise<Om
   const problems: string[] = [];
   const embedded = await embeddedInvoice(pdf, problems);
   const facts = memoFacts();
-  const layer = await readTextLayer(pdf, limits, (ends) => saysEnough(ends, facts(ends), embedded?.reading.facts));
+  const layer = await readTextLayer(pdf, limits, (ends, lastRead) =>
+    saysEnough(ends, lastRead, facts(ends), embedded?.reading.facts),
+  );
   problems.push(...layer.problems);
   const scan = isScan(layer);
   const fromText = scan ? {} : facts(layer);
@@ -59,14 +61,18 @@ function isScan(layer: TextLayer): boolean {
 
 /**
  * Whether the first and the last page are enough: not a scan, every fact the text can give (those
- * the embedded XML has not) found with high confidence (the kind: found), and the language known. The pages between
- * could only add a contradicting value; an invoice repeats its number or total there, rarely another.
+ * the embedded XML has not) found with high confidence (the kind: found), and the language known.
+ * The pages between could only add a contradicting value; an invoice repeats its number or total
+ * there, rarely another. When the XML gives every fact, the first page alone is enough (for the
+ * language: the text's facts would change nothing).
  */
 const TEXT_FACTS = ['kind', 'number', 'issueDate', 'dueDate', 'payable', 'paymentReference', 'iban'] as const;
 export const ENOUGH_CONFIDENCE = 0.8;
 
-function saysEnough(ends: TextLayer, text: DocumentFacts, xml: DocumentFacts | undefined): boolean {
+function saysEnough(ends: TextLayer, lastRead: boolean, text: DocumentFacts, xml: DocumentFacts | undefined): boolean {
   if (isScan(ends) || text.language === undefined) return false;
+  // The first page alone only when the XML gives every fact: the text's facts then change nothing.
+  if (!lastRead) return xml !== undefined && TEXT_FACTS.every((name) => xml[name] !== undefined);
   return TEXT_FACTS.every((name) => {
     const fact = xml?.[name] ?? text[name];
     // The kind's confidence is that of the word found (0.7 for an invoice), not of a label.

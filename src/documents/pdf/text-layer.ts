@@ -22,26 +22,27 @@ export interface TextLayer {
 }
 
 /** Whether a partial text layer already says all there is to find (then no more pages are read). */
-export type Enough = (layer: TextLayer) => boolean;
+export type Enough = (layer: TextLayer, lastRead: boolean) => boolean;
 
 /**
- * With `enough`, a PDF of more than two pages is read lazily: its first and last pages first (the
- * header and the totals), and the pages between only when those two do not satisfy `enough`. The
+ * With `enough`, a PDF of more than one page is read lazily: its first page, then its last (the
+ * header, then the totals), and the pages between only when those do not satisfy `enough`. The
  * layer is then the same as reading every page to read in order.
  */
 export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits, enough?: Enough): Promise<TextLayer> {
   const pages = pagesToRead(pdf.numPages, limits);
   const read = new Map<number, PageRead>();
-  const first = pages[0];
-  const last = pages.at(-1);
-  if (enough !== undefined && first !== undefined && last !== undefined && pages.length > 2) {
-    read.set(first, await readPage(pdf, first));
-    read.set(last, await readPage(pdf, last));
-    const ends = collect([first, last], read, limits);
-    if (ends.problems.length === 0 && enough(ends)) {
-      // Said only where a full read would have said what it left out too: a short PDF has no problem.
-      const note = `read 2 of ${pdf.numPages} pages (the first and the last said enough)`;
-      return { ...ends, problems: pages.length < pdf.numPages ? [note] : [] };
+  const [first, last] = [pages[0], pages.at(-1)];
+  if (enough !== undefined && first !== undefined && last !== undefined && pages.length > 1) {
+    for (const ends of pages.length > 2 ? [[first], [first, last]] : [[first]]) {
+      for (const n of ends) if (!read.has(n)) read.set(n, await readPage(pdf, n));
+      const layer = collect(ends, read, limits);
+      if (layer.problems.length === 0 && enough(layer, ends.includes(last))) {
+        // Said only where a full read would have said what it left out too: a short PDF has no problem.
+        const which = ends.length === 1 ? 'the first' : 'the first and the last';
+        const note = `read ${ends.length} of ${pdf.numPages} pages (${which} said enough)`;
+        return { ...layer, problems: pages.length < pdf.numPages ? [note] : [] };
+      }
     }
   }
   let chars = 0;
