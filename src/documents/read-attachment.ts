@@ -1,5 +1,4 @@
 import type { DocumentReading } from './facts.js';
-import { readPdf } from './pdf/read-pdf.js';
 import { sniff } from './sniff.js';
 import { readXmlDocument } from './xml/read-xml.js';
 
@@ -26,7 +25,12 @@ export async function readAttachment(bytes: Uint8Array, options: ReadAttachmentO
   if (bytes.byteLength === 0)
     return { ...named, format: 'unknown', facts: {}, problems: ['empty attachment (0 bytes)'] };
   if (bytes.byteLength > max) return tooLarge(named, kind, bytes.byteLength, max);
-  if (kind === 'pdf') return readPdf(bytes, options.filename);
+  if (kind === 'pdf') {
+    // Loaded on the first PDF: a thread that only needs the constants here (the gateway's, through
+    // reader-pool.ts) never loads pdfjs, its several megabytes of code and the built-ins it replaces.
+    const { readPdf } = await import('./pdf/read-pdf.js');
+    return readPdf(bytes, options.filename);
+  }
   if (kind === 'xml') {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return safely(named, () => readXmlDocument(buffer, options.filename));

@@ -1,5 +1,5 @@
-import { getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
+import { getDocument, sharedWorker, VerbosityLevel } from './pdfjs.js';
 
 /**
  * Opens a PDF with pdfjs for reading only: no network, no eval, no fonts loaded into the process,
@@ -23,6 +23,7 @@ export async function openPdf(bytes: Uint8Array): Promise<Opened> {
     disableRange: true,
     stopAtErrors: false,
     verbosity: VerbosityLevel.ERRORS,
+    worker: sharedWorker(),
   });
   try {
     return { ok: true, pdf: await task.promise };

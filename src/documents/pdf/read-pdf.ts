@@ -36,10 +36,13 @@ export async function readPdf(bytes: Uint8Array, filename?: string, limits = PDF
 async function readOpened(pdf: PDFDocumentProxy, limits: TextLimits): Promise<Omit<DocumentReading, 'filename'>> {
   const problems: string[] = [];
   const embedded = await embeddedInvoice(pdf, problems);
-  const layer = await readTextLayer(pdf, limits);
+  const facts = memoFacts();
+  const layer = await readTextLayer(pdf, limits, (ends, lastRead) =>
+    saysEnough(ends, lastRead, facts(ends), embedded?.reading.facts),
+  );
   problems.push(...layer.problems);
   const scan = isScan(layer);
-  const fromText = scan ? {} : factsOfText(layer);
+  const fromText = scan ? {} : facts(layer);
   if (embedded !== undefined) {
     problems.push(...embedded.reading.problems.map((p) => `${embedded.filename}: ${p}`));
     const validation = embedded.reading.validation !== undefined ? { validation: embedded.reading.validation } : {};
@@ -54,6 +57,37 @@ async function readOpened(pdf: PDFDocumentProxy, limits: TextLimits): Promise<Om
 
 function isScan(layer: TextLayer): boolean {
   return layer.pagesRead > 0 && layer.visibleChars < SCAN_CHARS_PER_PAGE * layer.pagesRead;
+}
+
+/**
+ * Whether the first and the last page are enough: not a scan, every fact the text can give (those
+ * the embedded XML has not) found with high confidence (the kind: found), and the language known.
+ * The pages between could only add a contradicting value; an invoice repeats its number or total
+ * there, rarely another. When the XML gives every fact, the first page alone is enough (for the
+ * language: the text's facts would change nothing).
+ */
+const TEXT_FACTS = ['kind', 'number', 'issueDate', 'dueDate', 'payable', 'paymentReference', 'iban'] as const;
+export const ENOUGH_CONFIDENCE = 0.8;
+
+function saysEnough(ends: TextLayer, lastRead: boolean, text: DocumentFacts, xml: DocumentFacts | undefined): boolean {
+  if (isScan(ends) || text.language === undefined) return false;
+  // The first page alone only when the XML gives every fact: the text's facts then change nothing.
+  if (!lastRead) return xml !== undefined && TEXT_FACTS.every((name) => xml[name] !== undefined);
+  return TEXT_FACTS.every((name) => {
+    const fact = xml?.[name] ?? text[name];
+    // The kind's confidence is that of the word found (0.7 for an invoice), not of a label.
+    const high = name === 'kind' || fact?.source !== 'pdf-text' || fact.confidence >= ENOUGH_CONFIDENCE;
+    return fact !== undefined && high;
+  });
+}
+
+/** The facts of the last layer asked about, so the layer read in the end is not scanned twice. */
+function memoFacts(): (layer: TextLayer) => DocumentFacts {
+  let last: { layer: TextLayer; facts: DocumentFacts } | undefined;
+  return (layer) => {
+    if (last?.layer.lines !== layer.lines) last = { layer, facts: factsOfText(layer) };
+    return last.facts;
+  };
 }
 
 function factsOfText(layer: TextLayer): DocumentFacts {

@@ -21,23 +21,69 @@ export interface TextLayer {
   readonly problems: readonly string[];
 }
 
-export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits): Promise<TextLayer> {
+/** Whether a partial text layer already says all there is to find (then no more pages are read). */
+export type Enough = (layer: TextLayer, lastRead: boolean) => boolean;
+
+/**
+ * With `enough`, a PDF of more than one page is read lazily: its first page, then its last (the
+ * header, then the totals), and the pages between only when those do not satisfy `enough`. The
+ * layer is then the same as reading every page to read in order.
+ */
+export async function readTextLayer(pdf: PDFDocumentProxy, limits: TextLimits, enough?: Enough): Promise<TextLayer> {
+  const pages = pagesToRead(pdf.numPages, limits);
+  const read = new Map<number, PageRead>();
+  const [first, last] = [pages[0], pages.at(-1)];
+  if (enough !== undefined && first !== undefined && last !== undefined && pages.length > 1) {
+    for (const ends of pages.length > 2 ? [[first], [first, last]] : [[first]]) {
+      for (const n of ends) if (!read.has(n)) read.set(n, await readPage(pdf, n));
+      const layer = collect(ends, read, limits);
+      if (layer.problems.length === 0 && enough(layer, ends.includes(last))) {
+        // Said only where a full read would have said what it left out too: a short PDF has no problem.
+        const which = ends.length === 1 ? 'the first' : 'the first and the last';
+        const note = `read ${ends.length} of ${pdf.numPages} pages (${which} said enough)`;
+        return { ...layer, problems: pages.length < pdf.numPages ? [note] : [] };
+      }
+    }
+  }
+  let chars = 0;
+  for (const n of pages) {
+    // As in collect: nothing after an unreadable page or past the character limit.
+    if (chars >= limits.maxChars) break;
+    const page = read.get(n) ?? (await readPage(pdf, n));
+    read.set(n, page);
+    if (!Array.isArray(page)) break;
+    chars += page.reduce((sum, line) => sum + line.length, 0);
+  }
+  const layer = collect(pages, read, limits);
+  if (pages.length < pdf.numPages) {
+    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
+    return { ...layer, problems: [`read ${pages.length} of ${pdf.numPages} pages (${which})`, ...layer.problems] };
+  }
+  return layer;
+}
+
+type PageRead = string[] | { error: string };
+
+async function readPage(pdf: PDFDocumentProxy, n: number): Promise<PageRead> {
+  return pageText(pdf, n).catch((err: unknown) => ({
+    error: `page ${n} unreadable: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`,
+  }));
+}
+
+/** The pages' lines in order, up to the first unreadable page and within the character limit. */
+function collect(pages: readonly number[], read: ReadonlyMap<number, PageRead>, limits: TextLimits): TextLayer {
   const lines: string[] = [];
   const problems: string[] = [];
   let chars = 0;
   let pagesRead = 0;
-  const pages = pagesToRead(pdf.numPages, limits);
-  if (pages.length < pdf.numPages) {
-    const which = `the first ${limits.firstPages}, the last ${limits.lastPages}`;
-    problems.push(`read ${pages.length} of ${pdf.numPages} pages (${which})`);
-  }
   for (const n of pages) {
     if (chars >= limits.maxChars) break;
-    const pageLines = await pageText(pdf, n).catch((err: unknown) => {
-      problems.push(`page ${n} unreadable: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`);
-      return undefined;
-    });
+    const pageLines = read.get(n);
     if (pageLines === undefined) break;
+    if (!Array.isArray(pageLines)) {
+      problems.push(pageLines.error);
+      break;
+    }
     pagesRead++;
     for (const line of pageLines) {
       lines.push(line.slice(0, limits.maxChars - chars));
