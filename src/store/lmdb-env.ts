@@ -65,6 +65,8 @@ const SYNC_WRITES: ReadonlySet<PropertyKey> = new Set([
  * files would stay open, and deleted files on a full disk would free nothing.
  */
 const RETIRE_WAIT_MS = 1_000;
+/** How long a failed handle's queued writes may take to settle before its replacement opens anyway. */
+const DRAIN_WAIT_MS = 5_000;
 
 type Handle = Record<PropertyKey, unknown>;
 type OpenArgs = unknown[];
@@ -211,10 +213,25 @@ class LmdbEnv {
       });
   }
 
+  /**
+   * Settles when the failed handle's queued writes did, or after DRAIN_WAIT_MS: a write lmdb never
+   * settles must not keep every later write waiting (the main thread is free meanwhile, so the old
+   * write thread gets its callbacks; the bound is for what should not happen).
+   */
   private idle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.drained = undefined;
+        process.emitWarning(
+          `LMDB environment ${this.options.path}: ${this.inFlight} writes of the failed handle did not settle ` +
+            `within ${DRAIN_WAIT_MS} ms; reopening anyway`,
+          { code: 'POSTBODE_LMDB_DRAIN_TIMEOUT' },
+        );
+        resolve();
+      }, DRAIN_WAIT_MS);
       this.drained = () => {
+        clearTimeout(timer);
         this.drained = undefined;
         resolve();
       };
