@@ -22,11 +22,18 @@ export interface ReaderPoolOptions {
   readonly memoryMb?: number;
   /** Larger attachments are not read (default 20 MiB). */
   readonly maxBytes?: number;
+  /**
+   * A worker is replaced after this many documents (default 1,000): pdf.js keeps a few KB of every
+   * document it opened, so a worker that lived for ever would reach its heap limit mid-read.
+   */
+  readonly recycleAfter?: number;
   readonly logger?: Logger;
 }
 
 export interface ReaderPool {
   readonly size: number;
+  /** Workers started so far: the first ones, and each replacement (time limit, crash, recycling). */
+  readonly workersStarted: number;
   /** Reads one attachment; never rejects: a stopped or refused job is a reading with a problem. */
   read(bytes: Uint8Array, options?: Omit<ReadAttachmentOptions, 'maxBytes'>): Promise<DocumentReading>;
   /** Stops taking work, finishes what was accepted, then stops the workers. */
@@ -47,6 +54,8 @@ interface Slot {
   timer: NodeJS.Timeout | null;
   /** Set when we terminate it ourselves (time limit, close): its exit is expected. */
   stopping: boolean;
+  /** Documents it answered. */
+  reads: number;
   error: Error | null;
 }
 
@@ -62,6 +71,8 @@ class WorkerReaderPool implements ReaderPool {
   private readonly timeoutMs: number;
   private readonly memoryMb: number;
   private readonly maxBytes: number;
+  private readonly recycleAfter: number;
+  workersStarted = 0;
   private readonly logger: Logger | undefined;
   private readonly spec = workerSpec('reader-worker', import.meta.url);
   private readonly slots: Slot[] = [];
@@ -77,6 +88,7 @@ class WorkerReaderPool implements ReaderPool {
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.memoryMb = options.memoryMb ?? 256;
     this.maxBytes = options.maxBytes ?? MAX_ATTACHMENT_BYTES;
+    this.recycleAfter = Math.max(1, Math.floor(options.recycleAfter ?? 1_000));
     this.logger = options.logger;
     this.startFailuresLeft = this.size * START_FAILURES_PER_WORKER;
   }
@@ -147,7 +159,8 @@ class WorkerReaderPool implements ReaderPool {
   private spawn(): Slot {
     const resourceLimits = { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
     const worker = new Worker(this.spec.filename, { ...this.spec.options, resourceLimits });
-    const slot: Slot = { worker, ready: false, task: null, timer: null, stopping: false, error: null };
+    const slot: Slot = { worker, ready: false, task: null, timer: null, stopping: false, error: null, reads: 0 };
+    this.workersStarted++;
     worker.on('message', (message: WorkerMessage) => this.received(slot, message));
     worker.on('error', (err) => {
       slot.error = err;
@@ -161,6 +174,8 @@ class WorkerReaderPool implements ReaderPool {
       slot.ready = true;
     } else if (slot.task !== null && slot.task.request.id === message.id) {
       this.finish(slot, revive(message.reading));
+      slot.reads++;
+      if (slot.reads >= this.recycleAfter && !this.closing) this.replace(slot);
     }
     this.dispatch();
   }

@@ -85,3 +85,20 @@ describe('time limit', () => {
     expect((await closed.read(invoice)).problems).toEqual(['not read: the reader pool is closed']);
   });
 });
+
+describe('recycling', () => {
+  it('replaces a worker after its documents and reads on with the new one', { timeout: 120_000 }, async () => {
+    // pdf.js keeps a few KB of every document in its thread: a worker is retired before that adds up.
+    const recycling = createReaderPool({ size: 1, timeoutMs: 60_000, recycleAfter: 2 });
+    try {
+      const xml = Buffer.from(minimalCii());
+      const readings = [];
+      for (let i = 0; i < 3; i++) readings.push(await recycling.read(xml, { filename: `f${i}.xml` }));
+      expect(readings.map((r) => r.format)).toEqual(['cii', 'cii', 'cii']);
+      expect(readings[2]).toEqual({ ...readings[0], filename: 'f2.xml' });
+      expect(recycling.workersStarted).toBe(2);
+    } finally {
+      await recycling.close();
+    }
+  });
+});
