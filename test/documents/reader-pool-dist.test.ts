@@ -3,34 +3,23 @@
  * loading `reader-worker.js` next to it. Compiles src/documents into a temp folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileToDist } from '../helpers/compile-dist.js';
 import { invoicePdf } from '../helpers/pdf-fixtures.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'postbode-reader-dist-'));
-  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  await writeFile(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: { rootDir: join(ROOT, 'src'), outDir: join(dir, 'dist'), noEmit: false, sourceMap: false },
-      include: [],
-      files: [join(ROOT, 'src/documents/reader-pool.ts'), join(ROOT, 'src/documents/reader-worker.ts')],
-    }),
+  dir = await compileToDist(
+    'postbode-reader-dist-',
+    ['src/documents/reader-pool.ts', 'src/documents/reader-worker.ts'],
+    90_000,
   );
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {
-    timeout: 90_000,
-  });
 }, 120_000);
 
 afterAll(async () => {

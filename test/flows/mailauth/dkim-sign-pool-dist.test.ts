@@ -3,11 +3,11 @@
  * (no tsx), loading `sign-worker.js` next to it. Compiles src/mailauth into a temp folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileToDist } from '../../helpers/compile-dist.js';
 import { resolverFor } from '../../../src/mailauth/dns-lookup.js';
 import { generateDkimKey } from '../../../src/mailauth/keys.js';
 import { dkimRecord } from '../../../src/mailauth/records.js';
@@ -16,28 +16,17 @@ import { txtResolver, verifyMessage } from '../../../src/mailauth/verify.js';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../../..');
 const DOMAIN = 'dist.test';
 
 let dir: string;
 let dns: DnsTestServer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'postbode-dkim-dist-'));
-  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  await writeFile(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: { rootDir: join(ROOT, 'src'), outDir: join(dir, 'dist'), noEmit: false, sourceMap: false },
-      include: [],
-      files: [join(ROOT, 'src/mailauth/sign-pool.ts'), join(ROOT, 'src/mailauth/sign-worker.ts')],
-    }),
+  dir = await compileToDist(
+    'postbode-dkim-dist-',
+    ['src/mailauth/sign-pool.ts', 'src/mailauth/sign-worker.ts'],
+    60_000,
   );
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {
-    timeout: 60_000,
-  });
 }, 90_000);
 
 afterAll(async () => {
