@@ -158,6 +158,11 @@ class LmdbEnv {
       result.then(
         () => this.settled(generation),
         (err: unknown) => {
+          // A failed batch may be followed by one lmdb started after this turn's guard ran: handle its promise too.
+          root.committed.then(
+            () => undefined,
+            () => undefined,
+          );
           this.settled(generation);
           this.onError(err, generation);
         },
