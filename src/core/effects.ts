@@ -1,4 +1,4 @@
-import type { NewMessage, QueuedMessage } from './types.js';
+import type { MaybePromise, NewMessage, QueuedMessage } from './types.js';
 
 /** A message a stage wants queued (an accountant copy), with its bytes. */
 export interface QueuedCopy {
@@ -28,5 +28,5 @@ export interface EffectsStore {
    */
   writeEffects(effects: PlanEffects): Promise<readonly QueuedMessage[]>;
   /** The last annotation of this message, as written. */
-  annotation<T extends object>(queueId: string): T | undefined;
+  annotation<T extends object>(queueId: string): MaybePromise<T | undefined>;
 }

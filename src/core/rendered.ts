@@ -1,4 +1,4 @@
-import type { Route } from './types.js';
+import type { MaybePromise, Route } from './types.js';
 
 /**
  * A message's deliveries as the pipeline rendered them (final, signed bytes), kept by the
@@ -41,7 +41,7 @@ export interface RenderedMessage {
 
 /** What the queue offers for rendered messages; both sides of the store, one message at a time. */
 export interface RenderedStore {
-  rendered(id: string): RenderedMessage | undefined;
+  rendered(id: string): MaybePromise<RenderedMessage | undefined>;
   /** Stores `next` merged into what is kept (see mergeRendered); resolves at commit. */
   keepRendered(id: string, next: RenderedMessage): Promise<void>;
   /**

@@ -167,13 +167,16 @@ export interface RecipientResult {
  * The durable queue as the rest of the gateway sees it. Implementations must make
  * `enqueue` durable (synced to disk) before its promise resolves: inbound answers 250 then.
  */
+/** A read that a local engine answers at once and a shared one over the network: always `await` it. */
+export type MaybePromise<T> = T | Promise<T>;
+
 export interface MessageQueue {
   /**
    * Stores message and body in one transaction, resolves once synced. Throws GatewayError E_STORAGE_FULL / E_STORAGE.
    */
   enqueue(message: NewMessage, body: Buffer): Promise<QueuedMessage>;
-  get(id: string): QueuedMessage | undefined;
-  body(id: string): Buffer | undefined;
+  get(id: string): MaybePromise<QueuedMessage | undefined>;
+  body(id: string): MaybePromise<Buffer | undefined>;
   /**
    * Messages with at least one recipient due at `now`, oldest due first, at most `limit`,
    * skipping `exclude` (messages already in flight). Fresh mail comes before deferred mail
@@ -259,19 +262,19 @@ export interface QueueSummary {
  * not apply (message complete, nothing held, ...) throws E_CONFLICT.
  */
 export interface MessageLog {
-  get(id: string): QueuedMessage | undefined;
+  get(id: string): MaybePromise<QueuedMessage | undefined>;
   /** The stored message, kept after completion until purgeCompleted. */
-  body(id: string): Buffer | undefined;
+  body(id: string): MaybePromise<Buffer | undefined>;
   /** The stored message's header block (before the first blank line) as text; undefined for an unknown or purged id. */
-  headers(id: string): string | undefined;
+  headers(id: string): MaybePromise<string | undefined>;
   /**
    * The bytes that left for the first client recipient the next hop accepted (after rewrite, tracking and DKIM),
    * kept with the finished body until purgeCompleted; undefined when nothing was accepted yet, or before this was
    * kept.
    */
-  asSent?(id: string): Buffer | undefined;
-  list(filter: MessageLogFilter): MessageLogPage;
-  summary(tenantId?: string): QueueSummary;
+  asSent?(id: string): MaybePromise<Buffer | undefined>;
+  list(filter: MessageLogFilter): MaybePromise<MessageLogPage>;
+  summary(tenantId?: string): MaybePromise<QueueSummary>;
   /** Messages of the tenant with a recipient not yet final (held ones included). */
   countPending(tenantId: string): number;
   /** Queued and deferred recipients become due now; held ones stay held. */

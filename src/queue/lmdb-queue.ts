@@ -60,6 +60,7 @@ import type { Storage } from '../store/storage.js';
 import { readTenantDue } from './tenant-due.js';
 import type { EventInterest } from '../core/events.js';
 import type { EventOutbox } from './event-outbox.js';
+import type { GatewayQueue } from './gateway-queue.js';
 
 export interface QueueOptions {
   /** Where the queue's named databases live (`queue/…`). */
@@ -124,7 +125,7 @@ export function openQueue(options: QueueOptions): LmdbQueue {
 /** The archive key of a message's "as sent" bytes (queue ids hold no dot). */
 const sentKey = (id: string): string => `${id}.sent`;
 
-export class LmdbQueue implements MessageQueue, MessageLog, LateOutcomes, AttemptLeases, RenderedStore, EffectsStore {
+export class LmdbQueue implements GatewayQueue {
   private readonly failures = new FailureSignal();
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
