@@ -1,0 +1,26 @@
+import { afterAll, beforeAll } from 'vitest';
+import { openPgTokenStore } from '../../src/admin/auth/pg-token-store.js';
+import { openPgTenantStore } from '../../src/tenants/pg-tenant-store.js';
+import { pgNodes } from '../helpers/pg-nodes.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { tenantStoreContract } from './tenant-store-contract.js';
+import { tokenStoreContract } from './token-store-contract.js';
+
+// One cluster for the file; a fresh, migrated database per test; every open is another node (pool).
+let cluster: TestPostgres;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+tenantStoreContract('PostgreSQL (tenants and tenant_ips, nothing cached)', async () => {
+  const nodes = await pgNodes(cluster);
+  return { open: (opts) => openPgTenantStore(nodes.node(), opts), cleanup: nodes.end };
+});
+
+tokenStoreContract('PostgreSQL (api_tokens, nothing cached)', async () => {
+  const nodes = await pgNodes(cluster);
+  return { open: () => openPgTokenStore(nodes.node()), cleanup: nodes.end };
+});
