@@ -1,8 +1,10 @@
 import { afterAll, beforeAll } from 'vitest';
 import { openPgTokenStore } from '../../src/admin/auth/pg-token-store.js';
+import { openPgSenderSettingsStore } from '../../src/tenants/pg-sender-settings-store.js';
 import { openPgTenantStore } from '../../src/tenants/pg-tenant-store.js';
 import { pgNodes } from '../helpers/pg-nodes.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { senderSettingsContract } from './sender-settings-contract.js';
 import { tenantStoreContract } from './tenant-store-contract.js';
 import { tokenStoreContract } from './token-store-contract.js';
 
@@ -23,4 +25,9 @@ tenantStoreContract('PostgreSQL (tenants and tenant_ips, nothing cached)', async
 tokenStoreContract('PostgreSQL (api_tokens, nothing cached)', async () => {
   const nodes = await pgNodes(cluster);
   return { open: () => openPgTokenStore(nodes.node()), cleanup: nodes.end };
+});
+
+senderSettingsContract('PostgreSQL (sender_settings, cache kept fresh by LISTEN/NOTIFY)', async () => {
+  const nodes = await pgNodes(cluster);
+  return { open: () => openPgSenderSettingsStore(nodes.node()), cleanup: nodes.end };
 });
