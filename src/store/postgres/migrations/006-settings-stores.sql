@@ -41,6 +41,8 @@ CREATE TABLE domain_claims (
   doc jsonb NOT NULL,
   PRIMARY KEY (domain, tenant_id)
 );
+-- A tenant's domains, for its removal (tenant purge).
+CREATE INDEX domain_claims_by_tenant ON domain_claims (tenant_id);
 CREATE TABLE domain_owners (
   domain text COLLATE "C" PRIMARY KEY,
   tenant_id text COLLATE "C" NOT NULL
