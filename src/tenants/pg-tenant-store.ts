@@ -6,7 +6,7 @@ import type { Tenant } from '../core/types.js';
 import { storageCall } from '../store/postgres/pg-errors.js';
 import { inTransaction, isUniqueViolation } from '../store/postgres/pg-transaction.js';
 import type { TenantStore } from './lmdb-tenant-store.js';
-import { applyPatch, copyInput, mostSpecificMatch, type IpIndexEntry } from './tenant-record.js';
+import { applyPatch, asInet, copyInput, mostSpecificMatch, type IpIndexEntry } from './tenant-record.js';
 
 const USERNAME_UNIQUE = 'tenants_username_unique';
 
@@ -28,8 +28,11 @@ export function openPgTenantStore(pool: pg.Pool, opts: { readonly clock?: Clock 
     bySmtpUsername: (username) =>
       one('reading a tenant by user name', 'SELECT doc FROM tenants WHERE username_key = $1', [username.toLowerCase()]),
     async byAllowedIp(address) {
+      const ip = asInet(address, true);
+      if (ip === undefined) return undefined;
+      // The index picks the entries holding the address; the narrowest is chosen as with LMDB.
       const { rows } = await storageCall('reading allowed IPs', () =>
-        pool.query<IpIndexEntry>('SELECT tenant_id AS id, entry FROM tenant_ips'),
+        pool.query<IpIndexEntry>('SELECT tenant_id AS id, entry FROM tenant_ips WHERE net >>= $1::inet', [ip]),
       );
       const id = mostSpecificMatch(address, rows);
       return id === undefined ? undefined : byId(id);
@@ -98,8 +101,9 @@ async function insertTenant(client: pg.PoolClient, tenant: Tenant): Promise<void
 async function insertIps(client: pg.PoolClient, tenant: Tenant): Promise<void> {
   if (tenant.allowedIps.length === 0) return;
   await client.query(
-    'INSERT INTO tenant_ips (tenant_id, entry) SELECT $1, e FROM unnest($2::text[]) AS e ON CONFLICT DO NOTHING',
-    [tenant.id, [...tenant.allowedIps]],
+    `INSERT INTO tenant_ips (tenant_id, entry, net)
+     SELECT $1, e, n::inet FROM unnest($2::text[], $3::text[]) AS x (e, n) ON CONFLICT DO NOTHING`,
+    [tenant.id, [...tenant.allowedIps], tenant.allowedIps.map((e) => asInet(e) ?? null)],
   );
 }
 

@@ -62,3 +62,27 @@ export function applyPatch(old: Tenant, patch: TenantPatch, now: number): Tenant
 function definedOnly(patch: TenantPatch): TenantPatch {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TenantPatch;
 }
+
+/**
+ * An address or allow-list entry as PostgreSQL's inet, the way parseIp/parseIpRange read it (an
+ * IPv4-mapped address as the IPv4 address it carries): `10.0.0.0/8`, `2001:db8:0:0:0:0:0:0/32`.
+ * Undefined for what they do not parse. The database's containment test on these is the same
+ * as `inRange`, so it can pick the candidates that `mostSpecificMatch` then decides between.
+ */
+export function asInet(entry: string, single = false): string | undefined {
+  const range = single ? ipAsRange(entry) : parseIpRange(entry);
+  if (!range) return undefined;
+  const { bytes, prefix } = range;
+  const text =
+    bytes.length === 4
+      ? bytes.join('.')
+      : Array.from({ length: 8 }, (_, i) => (((bytes[i * 2] ?? 0) << 8) | (bytes[i * 2 + 1] ?? 0)).toString(16)).join(
+          ':',
+        );
+  return `${text}/${prefix}`;
+}
+
+function ipAsRange(address: string): { bytes: Uint8Array; prefix: number } | undefined {
+  const bytes = parseIp(address);
+  return bytes ? { bytes, prefix: bytes.length * 8 } : undefined;
+}

@@ -158,6 +158,14 @@ export function tenantStoreContract(name: string, openPlace: () => Promise<Tenan
       expect(await store.byAllowedIp('192.168.1.1')).toBeUndefined();
       expect(await store.byAllowedIp('2001:db9::1')).toBeUndefined();
       expect(await store.byAllowedIp('garbage')).toBeUndefined();
+      // A range written with host bits, and one written over IPv4-mapped IPv6, hold what they say.
+      const odd = await store.create(
+        input({ smtpUsername: 'odd', allowedIps: ['172.16.9.9/16', '::ffff:192.0.2.0/120', 'not-an-ip'] }),
+      );
+      expect((await store.byAllowedIp('172.16.200.1'))?.id).toBe(odd.id);
+      expect((await store.byAllowedIp('192.0.2.77'))?.id).toBe(odd.id);
+      expect((await store.byAllowedIp('::ffff:192.0.2.78'))?.id).toBe(odd.id);
+      expect(await store.byAllowedIp('192.0.3.1')).toBeUndefined();
     });
 
     it('keeps tenants across close and reopen', async () => {

@@ -11,11 +11,15 @@ CREATE TABLE tenants (
 );
 
 -- The allowed IPs and ranges of tenants, read by the IP authentication without decoding tenants.
+-- net is the entry as the gateway parses it (an IPv4-mapped address as IPv4; NULL when it does
+-- not parse): the index finds the ranges holding a client address without a scan of every entry.
 CREATE TABLE tenant_ips (
   tenant_id text COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   entry text COLLATE "C" NOT NULL,
+  net inet,
   PRIMARY KEY (tenant_id, entry)
 );
+CREATE INDEX tenant_ips_by_net ON tenant_ips USING gist (net inet_ops);
 
 -- API tokens (the hash of the secret, never the secret); owner is a tenant id or 'admin'.
 CREATE TABLE api_tokens (
