@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { PlanEffects, QueuedCopy } from '../../core/effects.js';
-import type { EventInterest } from '../../core/events.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { RenderedMessage } from '../../core/rendered.js';
@@ -30,7 +29,7 @@ export interface PgQueueOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly random?: () => number;
-  /** How long a lease holds without renewal (renewed every third of it); another node takes over after. Default 30 s. */
+  /** How long a lease holds unrenewed (renewed every third of it); then another node takes over. Default 30 s. */
   readonly leaseMs?: number;
   /** Due within this much from now: claimed and kept; deferred further: released to any node. Default 60 s. */
   readonly horizonMs?: number;
@@ -229,7 +228,8 @@ export class PgQueue {
         if (await insertRecord(client, copy.record, copy.body, { lease, skipExisting: true })) out.push(copy);
       for (const note of notes)
         await client.query(
-          'INSERT INTO queue_annotations (id, note) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET note = EXCLUDED.note',
+          `INSERT INTO queue_annotations (id, note) VALUES ($1, $2)
+           ON CONFLICT (id) DO UPDATE SET note = EXCLUDED.note`,
           [note.queueId, note.bytes.toString('utf8')],
         );
       return out;
@@ -297,7 +297,7 @@ export class PgQueue {
     return rows[0]?.bytes;
   }
 
-  /** Stops the loops, waits for inserts in flight, and hands this node's leases back so another node takes them at once. */
+  /** Stops the loops, waits for inserts in flight, and hands this node's leases back: another node takes them at once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const timer of this.timers) clearInterval(timer);
