@@ -297,7 +297,7 @@ export class PgQueue {
     return rows[0]?.bytes;
   }
 
-  /** Stops the loops, waits for inserts in flight, and hands this node's leases back: another node takes them at once. */
+  /** Stops the loops, waits for inserts in flight, hands this node's leases back (another node takes them at once). */
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const timer of this.timers) clearInterval(timer);
