@@ -5,6 +5,8 @@ import { insertStatement, type Lease } from './pg-records.js';
 interface Waiting {
   readonly record: QueuedMessage;
   readonly body: Buffer;
+  /** Inserted with this node's lease (it will deliver it), or for any node to claim. */
+  readonly leased: boolean;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -39,9 +41,9 @@ export class InsertBatcher {
   }
 
   /** Resolves once the message and its body are committed. */
-  insert(record: QueuedMessage, body: Buffer): Promise<void> {
+  insert(record: QueuedMessage, body: Buffer, leased = true): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ record, body, resolve, reject });
+      this.waiting.push({ record, body, leased, resolve, reject });
       this.pump();
     });
   }

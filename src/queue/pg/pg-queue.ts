@@ -16,7 +16,7 @@ import { applyExpiry, applyResults, newRecord } from '../records.js';
 import type { RetryPolicy } from '../retry-schedule.js';
 import { changeMessage, QUEUE_CHANNEL, type PgChange, type PgChangeContext } from './pg-change.js';
 import { claimDue, readDepth, releaseLeases, renewLeases } from './pg-claims.js';
-import { InsertBatcher } from './pg-insert-batcher.js';
+import { InsertBatcher, type InsertBatcherOptions } from './pg-insert-batcher.js';
 import { derivedColumns, insertRecord, type Lease } from './pg-records.js';
 import { keepRenderedIn, readRenderedFrom } from './pg-rendered.js';
 import { WorkingSet } from './pg-working-set.js';
@@ -43,6 +43,8 @@ export interface PgQueueOptions {
   readonly outbox?: EventOutbox;
   /** New work was claimed (or arrived): wake the scheduler. */
   readonly onWork?: () => void;
+  /** Group commit of accepts (default: up to 64 messages a statement, 2 statements in flight). */
+  readonly insertBatch?: InsertBatcherOptions;
 }
 
 /** Annotations kept in memory for the synchronous `annotation` read (see GatewayQueue). */
@@ -95,7 +97,7 @@ export class PgQueue {
     this.horizonMs = options.horizonMs ?? 60_000;
     this.workingSetMax = options.workingSetMax ?? 200;
     this.lastRenewal = this.clock();
-    this.batcher = new InsertBatcher(this.pool, () => this.newLease());
+    this.batcher = new InsertBatcher(this.pool, () => this.newLease(), options.insertBatch);
     this.changeCtx = {
       pool: this.pool,
       nodeId: options.nodeId,
@@ -145,14 +147,16 @@ export class PgQueue {
     const record = newRecord(message, body.length);
     // The caller may reuse its buffer once we resolve; the scheduler reads this copy.
     const kept = Buffer.from(body);
+    // With a full working set, the message goes in for any node's claim rather than leased here.
+    const leased = this.working.size < this.workingSetMax;
     try {
-      await this.batcher.insert(record, kept);
+      await this.batcher.insert(record, kept, leased);
     } catch (err) {
       throw this.failure('enqueue', err);
     }
     this.counter.add(record);
-    if (this.working.size < this.workingSetMax) this.working.put(record, kept);
-    else void this.release([record.id]);
+    if (leased) this.working.put(record, kept);
+    else void this.claimSoon();
     putEvents(this.options.outbox, eventsOfInsert(record, wantsOf(this.options.outbox, record.tenantId)));
     this.options.onWork?.();
     return record;
@@ -443,10 +447,6 @@ export class PgQueue {
       if (now - this.lastRenewal >= this.leaseMs) this.working.clear();
       this.options.logger.warn({ err: String(err) }, 'queue lease renewal failed');
     }
-  }
-
-  private async release(ids: string[]): Promise<void> {
-    await releaseLeases(this.pool, this.options.nodeId, ids).catch(() => undefined);
   }
 
   private async refreshDepth(): Promise<void> {

@@ -88,11 +88,11 @@ const placeholders = (rows: number, width: number, offset = 0): string =>
  * trip and one commit for the whole group). Fails as a whole when an id is already in use.
  */
 export function insertStatement(
-  rows: ReadonlyArray<{ readonly record: QueuedMessage; readonly body: Buffer }>,
+  rows: ReadonlyArray<{ readonly record: QueuedMessage; readonly body: Buffer; readonly leased: boolean }>,
   lease: Lease | undefined,
 ): { readonly text: string; readonly values: unknown[] } {
   const values: unknown[] = [];
-  for (const { record } of rows) values.push(...rowParams(record, lease));
+  for (const { record, leased } of rows) values.push(...rowParams(record, leased ? lease : undefined));
   const bodyOffset = values.length;
   for (const { record, body } of rows) values.push(record.id, body);
   const text = `WITH m AS (INSERT INTO queue_messages (${INSERT_COLUMNS}) VALUES ${placeholders(rows.length, PER_ROW)})
