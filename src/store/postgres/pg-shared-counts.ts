@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import type { Clock } from '../../core/clock.js';
+import { LocalCounts } from '../../core/local-counts.js';
+import type { SharedCounts } from '../../core/shared-counts.js';
+import { CountDeltas } from './count-deltas.js';
+import { RemoteCounts } from './remote-counts.js';
+import { deleteKeys, pruneExpired, READ_FROM_START, readOthers, sendDeltas } from './shared-counts-sql.js';
+
+export interface PgSharedCountsOptions {
+  /**
+   * This node's name in `shared_counts`. A fresh one per process by default: the rows a node wrote
+   * before a restart then count as another node's until their windows end, so a restart forgets nothing.
+   */
+  readonly node?: string;
+  /** How often deltas go out and the other nodes' counts come in (default 300 ms). */
+  readonly syncMs?: number;
+  /** How often a node offers to delete rows whose window has ended (default a minute). */
+  readonly pruneEveryMs?: number;
+  readonly clock?: Clock;
+  /** Other nodes' keys held at most (default 100,000): the least recently read go. */
+  readonly maxRemoteKeys?: number;
+  /** Deltas waiting to be sent at most (default 100,000), for an outage: the oldest go. */
+  readonly maxDeltas?: number;
+  /** The database could not be reached: called once per outage (counting goes on locally). */
+  readonly onOutage?: (err: Error) => void;
+  /** Reached again after an outage: deltas have been sent, the others' counts read. */
+  readonly onRecovered?: () => void;
+}
+
+export interface PgSharedCounts extends SharedCounts {
+  readonly node: string;
+  /** One round (send, read, now and then prune) after any in progress; the timer runs them otherwise. */
+  sync(): Promise<void>;
+  /** Stops the rounds and sends what is left if the database is reachable; the pool stays open. */
+  close(): Promise<void>;
+}
+
+/** Rows sent and rows read in one round at most: a round's work is bounded, the rest waits for the next. */
+const ROWS_PER_ROUND = 5_000;
+/** Longer keys (an AUTH user name can be long) are stored as their hash: an index entry has a size limit. */
+const LONGEST_KEY = 200;
+/** Rows are pruned this long after their window ended: nodes' clocks differ a little. */
+const PRUNE_GRACE_MS = 60_000;
+
+/**
+ * SharedCounts on PostgreSQL, without a database round trip on the hot path: `add` counts at once
+ * in this process and queues a delta; every `syncMs` one upsert sends the deltas (a row per kind,
+ * key, node and slot) and one query reads the other nodes' rows changed since the last read, so
+ * `total` is this node's count plus the others' as last read (a few hundred ms old). A node reads
+ * every key the cluster counts, not only those it has seen: an address that guessed passwords on
+ * one node is known to the others before its first attempt there. While the database is
+ * unreachable the node counts on locally, says so once, and catches up when it is back (a send
+ * whose answer was lost may then count twice: the error is on the safe side).
+ */
+export function openPgSharedCounts(pool: pg.Pool, options: PgSharedCountsOptions = {}): PgSharedCounts {
+  const node = options.node ?? defaultNodeName();
+  const own = new LocalCounts();
+  const deltas = new CountDeltas(options.maxDeltas ?? 100_000);
+  const remote = new RemoteCounts(options.maxRemoteKeys ?? 100_000);
+  const rounds = syncRounds(pool, node, deltas, remote, options);
+  return {
+    node,
+    add(kind, key, n, now) {
+      const bucket = own.addTo(kind, key, n, now);
+      deltas.add(kind.name, rowKey(key), Math.round(bucket.start), Math.round(bucket.expiresAt), n);
+    },
+    total: (kind, key, now) => own.total(kind, key, now) + remote.total(kind.name, rowKey(key), now),
+    keys: (kind) => own.keys(kind),
+    forget(kind, key) {
+      own.forget(kind, key);
+      deltas.forget(kind.name, rowKey(key));
+      remote.forget(kind.name, rowKey(key));
+      rounds.forget(kind.name, rowKey(key));
+    },
+    sync: rounds.sync,
+    close: rounds.close,
+  };
+}
+
+interface SyncRounds {
+  sync(): Promise<void>;
+  forget(kind: string, key: string): void;
+  close(): Promise<void>;
+}
+
+function syncRounds(
+  pool: pg.Pool,
+  node: string,
+  deltas: CountDeltas,
+  remote: RemoteCounts,
+  options: PgSharedCountsOptions,
+): SyncRounds {
+  const clock = options.clock ?? Date.now;
+  const pruneEveryMs = options.pruneEveryMs ?? 60_000;
+  const forgotten: { kind: string; key: string }[] = [];
+  const state = { cursor: READ_FROM_START, down: false, stopped: false, prunedAt: 0 };
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const round = async () => {
+    const now = clock();
+    const batch = deltas.take(ROWS_PER_ROUND, now);
+    await sendDeltas(pool, node, batch).catch((err: unknown) => {
+      deltas.restore(batch);
+      throw err;
+    });
+    const gone = forgotten.splice(0, ROWS_PER_ROUND);
+    await deleteKeys(pool, gone).catch((err: unknown) => {
+      forgotten.unshift(...gone);
+      throw err;
+    });
+    const page = await readOthers(pool, node, state.cursor, now, ROWS_PER_ROUND);
+    for (const row of page.rows) remote.set(row);
+    state.cursor = page.next;
+    if (now - state.prunedAt >= pruneEveryMs) {
+      state.prunedAt = now;
+      await pruneExpired(pool, now - PRUNE_GRACE_MS, ROWS_PER_ROUND);
+    }
+  };
+  const guarded = async () => {
+    try {
+      await round();
+      if (state.down) options.onRecovered?.();
+      state.down = false;
+    } catch (err) {
+      if (!state.down) options.onOutage?.(err as Error);
+      state.down = true;
+    }
+  };
+  const sync = () => {
+    chain = chain.then(guarded);
+    return chain;
+  };
+  const schedule = () => {
+    if (state.stopped) return;
+    timer = setTimeout(() => void sync().then(schedule), options.syncMs ?? 300);
+    timer.unref();
+  };
+  schedule();
+  return {
+    sync,
+    forget: (kind, key) => {
+      if (forgotten.length < ROWS_PER_ROUND * 10) forgotten.push({ kind, key });
+    },
+    async close() {
+      state.stopped = true;
+      clearTimeout(timer);
+      await chain;
+      if (!state.down) await sync();
+    },
+  };
+}
+
+function rowKey(key: string): string {
+  return key.length <= LONGEST_KEY ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+function defaultNodeName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
