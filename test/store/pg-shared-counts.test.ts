@@ -36,12 +36,15 @@ interface Node {
 }
 
 /** A fresh migrated database; `node()` opens a node on it (its own pool, as a separate process has). */
-async function database(): Promise<{ url: string; node: (options?: { clock?: () => number }) => Node }> {
+async function database(): Promise<{
+  url: string;
+  node: (options?: { statementTimeoutMs?: number; closeWithinMs?: number }) => Node;
+}> {
   const url = await cluster.freshDatabase();
   const admin = openPgPool(url);
   opened.pools.push(admin);
   await migrate(admin, await loadMigrations());
-  const node = (options: { clock?: () => number } = {}): Node => {
+  const node = (options: { statementTimeoutMs?: number; closeWithinMs?: number } = {}): Node => {
     const pool = openPgPool(url);
     const n: Node = { pool, outages: [], recovered: 0, counts: undefined as unknown as PgSharedCounts };
     const counts = openPgSharedCounts(pool, {
@@ -154,14 +157,18 @@ describe('PgSharedCounts: per-tenant limits on two nodes', () => {
 
   it('forgets a purged tenant in the database too: a node started afterwards counts nothing for it', async () => {
     const db = await database();
-    const a = db.node();
+    const [a, b] = [db.node(), db.node()];
     const usage = new TenantUsage(a.counts);
     usage.accepted('gone', Date.now());
     usage.accepted('kept', Date.now());
     await a.counts.sync();
+    // B purges: it never counted either tenant itself, but knows them from A's rows.
+    const onB = new TenantUsage(b.counts);
+    await waitFor(() => [...onB.tenantIds()].sort().join() === 'gone,kept', 1_500, 'B to know both tenants');
+    onB.forget('gone');
+    await b.counts.sync();
     usage.forget('gone');
     expect([...usage.tenantIds()]).toEqual(['kept']);
-    await a.counts.sync();
     const later = new TenantUsage(db.node().counts);
     await waitFor(() => later.messagesLastDay('kept', Date.now()) === 1, 1_500, 'the kept tenant on a new node');
     expect(later.messagesLastDay('gone', Date.now())).toBe(0);
@@ -193,6 +200,39 @@ describe('PgSharedCounts: database outage, restart, pruning', () => {
     await waitFor(() => a.counts.total(kind, 'k', Date.now()) === 152, 8_000, 'A after the outage');
     await waitFor(() => b.counts.total(kind, 'k', Date.now()) === 152, 8_000, 'B after the outage');
     expect([a.recovered, b.recovered]).toEqual([1, 1]);
+  });
+
+  it('keeps counting while the table is locked (a stalled database), and closes within its bound', async () => {
+    const db = await database();
+    const a = db.node({ statementTimeoutMs: 300, closeWithinMs: 500 });
+    const b = db.node();
+    const holder = await db.node().pool.connect();
+    try {
+      await holder.query('BEGIN; LOCK TABLE shared_counts IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) a.counts.add(kind, 'k', 1, Date.now());
+      expect(a.counts.total(kind, 'k', Date.now())).toBe(20);
+      expect(Date.now() - started).toBeLessThan(100);
+      await waitFor(() => a.outages.length > 0, 5_000, 'the stalled round to fail');
+      expect(a.outages[0]?.message).toMatch(/statement timeout/);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    await waitFor(() => b.counts.total(kind, 'k', Date.now()) === 20, 5_000, 'B after the stall');
+    expect(a.recovered).toBe(1);
+    // A round that cannot finish does not hold a shutdown.
+    const again = await db.node().pool.connect();
+    try {
+      await again.query('BEGIN; LOCK TABLE shared_counts IN ACCESS EXCLUSIVE MODE');
+      a.counts.add(kind, 'k', 1, Date.now());
+      const closing = Date.now();
+      await a.counts.close();
+      expect(Date.now() - closing).toBeLessThan(1_500);
+    } finally {
+      await again.query('COMMIT');
+      again.release();
+    }
   });
 
   it('keeps what a node counted across its restart (the old rows count as another node’s)', async () => {

@@ -6,7 +6,14 @@ import { LocalCounts } from '../../core/local-counts.js';
 import type { SharedCounts } from '../../core/shared-counts.js';
 import { CountDeltas } from './count-deltas.js';
 import { RemoteCounts } from './remote-counts.js';
-import { deleteKeys, pruneExpired, READ_FROM_START, readOthers, sendDeltas } from './shared-counts-sql.js';
+import {
+  deleteKeys,
+  inTransaction,
+  pruneExpired,
+  READ_FROM_START,
+  readOthers,
+  sendDeltas,
+} from './shared-counts-sql.js';
 
 export interface PgSharedCountsOptions {
   /**
@@ -19,6 +26,10 @@ export interface PgSharedCountsOptions {
   /** How often a node offers to delete rows whose window has ended (default a minute). */
   readonly pruneEveryMs?: number;
   readonly clock?: Clock;
+  /** A round's statements fail after this long (a locked table, a stalled server); default 5 s. */
+  readonly statementTimeoutMs?: number;
+  /** close() waits this long at most for a round in progress and a last send (default 2 s). */
+  readonly closeWithinMs?: number;
   /** Other nodes' keys held at most (default 100,000): the least recently read go. */
   readonly maxRemoteKeys?: number;
   /** Deltas waiting to be sent at most (default 100,000), for an outage: the oldest go. */
@@ -67,7 +78,8 @@ export function openPgSharedCounts(pool: pg.Pool, options: PgSharedCountsOptions
       deltas.add(kind.name, rowKey(key), Math.round(bucket.start), Math.round(bucket.expiresAt), n);
     },
     total: (kind, key, now) => own.total(kind, key, now) + remote.total(kind.name, rowKey(key), now),
-    keys: (kind) => own.keys(kind),
+    // The others' keys too: a tenant purged on this node may only have sent through another.
+    keys: (kind) => [...new Set([...own.keys(kind), ...remote.keys(kind.name)])],
     forget(kind, key) {
       own.forget(kind, key);
       deltas.forget(kind.name, rowKey(key));
@@ -94,6 +106,7 @@ function syncRounds(
 ): SyncRounds {
   const clock = options.clock ?? Date.now;
   const pruneEveryMs = options.pruneEveryMs ?? 60_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
   const forgotten: { kind: string; key: string }[] = [];
   const state = { cursor: READ_FROM_START, down: false, stopped: false, prunedAt: 0 };
   let chain: Promise<void> = Promise.resolve();
@@ -102,21 +115,22 @@ function syncRounds(
   const round = async () => {
     const now = clock();
     const batch = deltas.take(ROWS_PER_ROUND, now);
-    await sendDeltas(pool, node, batch).catch((err: unknown) => {
-      deltas.restore(batch);
-      throw err;
-    });
     const gone = forgotten.splice(0, ROWS_PER_ROUND);
-    await deleteKeys(pool, gone).catch((err: unknown) => {
+    const prune = now - state.prunedAt >= pruneEveryMs;
+    try {
+      const page = await inTransaction(pool, statementTimeoutMs, async (db) => {
+        await sendDeltas(db, node, batch);
+        await deleteKeys(db, gone);
+        if (prune) await pruneExpired(db, now - PRUNE_GRACE_MS, ROWS_PER_ROUND);
+        return readOthers(db, node, state.cursor, now, ROWS_PER_ROUND);
+      });
+      for (const row of page.rows) remote.set(row);
+      state.cursor = page.next;
+      if (prune) state.prunedAt = now;
+    } catch (err) {
+      deltas.restore(batch);
       forgotten.unshift(...gone);
       throw err;
-    });
-    const page = await readOthers(pool, node, state.cursor, now, ROWS_PER_ROUND);
-    for (const row of page.rows) remote.set(row);
-    state.cursor = page.next;
-    if (now - state.prunedAt >= pruneEveryMs) {
-      state.prunedAt = now;
-      await pruneExpired(pool, now - PRUNE_GRACE_MS, ROWS_PER_ROUND);
     }
   };
   const guarded = async () => {
@@ -147,10 +161,19 @@ function syncRounds(
     async close() {
       state.stopped = true;
       clearTimeout(timer);
-      await chain;
-      if (!state.down) await sync();
+      const last = chain.then(() => (state.down ? undefined : guarded()));
+      await within(last, options.closeWithinMs ?? 2_000);
     },
   };
+}
+
+/** Waits for `promise`, or `ms` at most (it goes on by itself). */
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function rowKey(key: string): string {

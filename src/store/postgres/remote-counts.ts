@@ -50,6 +50,12 @@ export class RemoteCounts {
     return sum;
   }
 
+  /** The keys of a kind held (some may have just left their window). */
+  keys(kind: string): string[] {
+    const prefix = keyId(kind, '');
+    return [...this.byKey.keys()].filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length));
+  }
+
   forget(kind: string, key: string): void {
     this.byKey.delete(keyId(kind, key));
   }

@@ -10,14 +10,14 @@ export const READ_FROM_START: ReadCursor = '-infinity';
  * A row is read again this long after its change: a row written just before a read may commit
  * after it, and reading absolute counts twice is harmless.
  */
-const REREAD_MARGIN = '2 seconds';
+const REREAD_MARGIN = '5 seconds';
 /** "postbode counts" in ASCII: the advisory lock one node at a time prunes under. */
 export const PRUNE_LOCK = String(0x7062_636f_756e_7473n);
 
 /** Adds this node's deltas to its rows, one upsert for the lot (the deltas have no row twice). */
-export async function sendDeltas(pool: pg.Pool, node: string, deltas: readonly CountDelta[]): Promise<void> {
+export async function sendDeltas(db: pg.ClientBase, node: string, deltas: readonly CountDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  await pool.query(
+  await db.query(
     `INSERT INTO shared_counts (kind, key, node, slot, expires_at, count)
      SELECT d.kind, d.key, $1, d.slot, d.expires_at, d.n
        FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
@@ -49,13 +49,13 @@ export interface ReadPage {
  * last REREAD_MARGIN next time.
  */
 export async function readOthers(
-  pool: pg.Pool,
+  db: pg.ClientBase,
   node: string,
   from: ReadCursor,
   now: number,
   limit: number,
 ): Promise<ReadPage> {
-  const { rows } = await pool.query<RowText>(
+  const { rows } = await db.query<RowText>(
     `SELECT kind, key, node, slot::text, expires_at::text, count::text,
             changed_at::text AS changed, (changed_at - interval '${REREAD_MARGIN}')::text AS reread
        FROM shared_counts
@@ -91,9 +91,9 @@ function toRemoteRow(row: RowText): RemoteRow {
 }
 
 /** Removes keys' rows of every node (a purged tenant). */
-export async function deleteKeys(pool: pg.Pool, keys: readonly { kind: string; key: string }[]): Promise<void> {
+export async function deleteKeys(db: pg.ClientBase, keys: readonly { kind: string; key: string }[]): Promise<void> {
   if (keys.length === 0) return;
-  await pool.query(
+  await db.query(
     `DELETE FROM shared_counts c USING unnest($1::text[], $2::text[]) AS f(kind, key)
       WHERE c.kind = f.kind AND c.key = f.key`,
     [keys.map((k) => k.kind), keys.map((k) => k.key)],
@@ -102,25 +102,38 @@ export async function deleteKeys(pool: pg.Pool, keys: readonly { kind: string; k
 
 /**
  * Deletes up to `limit` rows whose window ended before `before`, on one node of the cluster at a
- * time (a transaction-scoped advisory lock; a node that does not get it skips). Answers the rows deleted.
+ * time: under a transaction-scoped advisory lock, which a node that does not get it skips (call it
+ * inside a transaction). Answers the rows deleted.
  */
-export async function pruneExpired(pool: pg.Pool, before: number, limit: number): Promise<number> {
+export async function pruneExpired(db: pg.ClientBase, before: number, limit: number): Promise<number> {
+  const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
+    PRUNE_LOCK,
+  ]);
+  if (rows[0]?.locked !== true) return 0;
+  const deleted = await db.query(
+    `DELETE FROM shared_counts WHERE ctid IN
+       (SELECT ctid FROM shared_counts WHERE expires_at < $1 LIMIT $2)`,
+    [before, limit],
+  );
+  return deleted.rowCount ?? 0;
+}
+
+/**
+ * Runs `work` in one transaction on a connection of the pool, each statement bounded by
+ * `statementTimeoutMs` (a locked table or a stalled server fails the round instead of holding it).
+ */
+export async function inTransaction<R>(
+  pool: pg.Pool,
+  statementTimeoutMs: number,
+  work: (db: pg.ClientBase) => Promise<R>,
+): Promise<R> {
   const client = await pool.connect();
   let failed: Error | undefined;
   try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
-      PRUNE_LOCK,
-    ]);
-    const deleted = rows[0]?.locked
-      ? await client.query(
-          `DELETE FROM shared_counts WHERE ctid IN
-             (SELECT ctid FROM shared_counts WHERE expires_at < $1 LIMIT $2)`,
-          [before, limit],
-        )
-      : undefined;
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.round(statementTimeoutMs))}`);
+    const result = await work(client);
     await client.query('COMMIT');
-    return deleted?.rowCount ?? 0;
+    return result;
   } catch (err) {
     failed = err as Error;
     await client.query('ROLLBACK').catch(() => undefined);
