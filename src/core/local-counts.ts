@@ -4,14 +4,21 @@ interface Bucket extends CountBucket {
   count: number;
 }
 
+/** A key's buckets, oldest first, and their sum (so a total does not add them up each time). */
+interface Entry {
+  readonly buckets: Bucket[];
+  sum: number;
+}
+
 /**
  * SharedCounts in this process's memory: what one node counts, and all a single node needs (the
  * default; a restart forgets them). Each key holds its buckets, oldest first: at most `slots` (+1
- * after a clock step) for a sliding window, one live one for a fixed window. add and total are
- * O(slots); a key counted again moves to the newest position, and past maxKeys the oldest goes.
+ * after a clock step) for a sliding window, one live one for a fixed window, and their sum. add
+ * and total are O(1) amortised (a bucket is dropped once, when its window ends); a key counted
+ * again moves to the newest position, and past maxKeys the oldest goes.
  */
 export class LocalCounts implements SharedCounts {
-  private readonly byKind = new Map<string, Map<string, Bucket[]>>();
+  private readonly byKind = new Map<string, Map<string, Entry>>();
 
   add(kind: CountKind, key: string, n: number, now: number): void {
     this.addTo(kind, key, n, now);
@@ -20,27 +27,28 @@ export class LocalCounts implements SharedCounts {
   /** Adds, and answers the bucket the count went to (a shared engine sends it on as a delta). */
   addTo(kind: CountKind, key: string, n: number, now: number): CountBucket {
     const keys = this.keysOf(kind);
-    const buckets = live(keys.get(key), now);
-    const bucket = currentBucket(kind, buckets, now);
+    const entry = keys.get(key) ?? { buckets: [], sum: 0 };
+    expire(entry, now);
+    const bucket = currentBucket(kind, entry.buckets, now);
     bucket.count += n;
+    entry.sum += n;
     keys.delete(key);
-    keys.set(key, buckets);
+    keys.set(key, entry);
     while (keys.size > kind.maxKeys) {
       const oldest = keys.keys().next();
       if (oldest.done) break;
       keys.delete(oldest.value);
     }
-    return { start: bucket.start, expiresAt: bucket.expiresAt };
+    return bucket;
   }
 
   total(kind: CountKind, key: string, now: number): number {
     const keys = this.byKind.get(kind.name);
-    const buckets = keys?.get(key);
-    if (keys === undefined || buckets === undefined) return 0;
-    const current = live(buckets, now);
-    if (current.length === 0) keys.delete(key);
-    else if (current.length < buckets.length) keys.set(key, current);
-    return current.reduce((sum, b) => sum + b.count, 0);
+    const entry = keys?.get(key);
+    if (keys === undefined || entry === undefined) return 0;
+    expire(entry, now);
+    if (entry.buckets.length === 0) keys.delete(key);
+    return entry.sum;
   }
 
   keys(kind: CountKind): string[] {
@@ -51,7 +59,7 @@ export class LocalCounts implements SharedCounts {
     this.byKind.get(kind.name)?.delete(key);
   }
 
-  private keysOf(kind: CountKind): Map<string, Bucket[]> {
+  private keysOf(kind: CountKind): Map<string, Entry> {
     let keys = this.byKind.get(kind.name);
     if (keys === undefined) {
       keys = new Map();
@@ -61,12 +69,11 @@ export class LocalCounts implements SharedCounts {
   }
 }
 
-/** The buckets still in their window at `now` (the same array when none has left). */
-function live(buckets: Bucket[] | undefined, now: number): Bucket[] {
-  if (buckets === undefined) return [];
-  const first = buckets.findIndex((b) => b.expiresAt > now);
-  if (first === 0) return buckets;
-  return first < 0 ? [] : buckets.slice(first);
+/** Drops the buckets whose window has ended at `now` (the oldest come first). */
+function expire(entry: Entry, now: number): void {
+  while (entry.buckets.length > 0 && (entry.buckets[0]?.expiresAt ?? Infinity) <= now) {
+    entry.sum -= entry.buckets.shift()?.count ?? 0;
+  }
 }
 
 /**
@@ -76,7 +83,7 @@ function live(buckets: Bucket[] | undefined, now: number): Bucket[] {
 function currentBucket(kind: CountKind, buckets: Bucket[], now: number): Bucket {
   const last = buckets.at(-1);
   if (kind.slots === undefined) {
-    if (last !== undefined) return last; // live() kept only a window that has not ended
+    if (last !== undefined) return last; // expire() kept only a window that has not ended
     return push(buckets, now, now + kind.windowMs);
   }
   const slotMs = kind.windowMs / kind.slots;

@@ -5,7 +5,11 @@ import { Replies } from '../../src/core/smtp-reply.js';
 import { AuthThrottle } from '../../src/receive/smtp/auth-throttle.js';
 import { checkTenantMail } from '../../src/receive/smtp/tenant-limit-policy.js';
 import { loadMigrations, migrate } from '../../src/store/postgres/migrate.js';
-import { openPgSharedCounts, type PgSharedCounts } from '../../src/store/postgres/pg-shared-counts.js';
+import {
+  openPgSharedCounts,
+  type PgSharedCounts,
+  type PgSharedCountsOptions,
+} from '../../src/store/postgres/pg-shared-counts.js';
 import { openPgPool } from '../../src/store/postgres/pool.js';
 import { PRUNE_LOCK } from '../../src/store/postgres/shared-counts-sql.js';
 import type { TenantLimits } from '../../src/tenants/tenant-limits-service.js';
@@ -35,20 +39,22 @@ interface Node {
   recovered: number;
 }
 
+type NodeOptions = Pick<PgSharedCountsOptions, 'statementTimeoutMs' | 'closeWithinMs' | 'pruneEveryMs'>;
+
 /** A fresh migrated database; `node()` opens a node on it (its own pool, as a separate process has). */
 async function database(): Promise<{
   url: string;
-  node: (options?: { statementTimeoutMs?: number; closeWithinMs?: number }) => Node;
+  node: (options?: NodeOptions) => Node;
 }> {
   const url = await cluster.freshDatabase();
   const admin = openPgPool(url);
   opened.pools.push(admin);
   await migrate(admin, await loadMigrations());
-  const node = (options: { statementTimeoutMs?: number; closeWithinMs?: number } = {}): Node => {
+  const node = (options: NodeOptions = {}): Node => {
     const pool = openPgPool(url);
     const n: Node = { pool, outages: [], recovered: 0, counts: undefined as unknown as PgSharedCounts };
     const counts = openPgSharedCounts(pool, {
-      syncMs: 100,
+      syncMs: 50,
       ...options,
       onOutage: (err) => n.outages.push(err),
       onRecovered: () => n.recovered++,
@@ -220,7 +226,7 @@ describe('PgSharedCounts: database outage, restart, pruning', () => {
       holder.release();
     }
     await waitFor(() => b.counts.total(kind, 'k', Date.now()) === 20, 5_000, 'B after the stall');
-    expect(a.recovered).toBe(1);
+    await waitFor(() => a.recovered === 1, 5_000, 'A to report it is back');
     // A round that cannot finish does not hold a shutdown.
     const again = await db.node().pool.connect();
     try {
@@ -235,6 +241,20 @@ describe('PgSharedCounts: database outage, restart, pruning', () => {
     }
   });
 
+  it('sends and reads more rows than one round takes over several rounds, losing none', async () => {
+    const db = await database();
+    const [a, b] = [db.node(), db.node()];
+    const many: CountKind = { name: 'many', windowMs: 60_000, maxKeys: 20_000 };
+    for (let i = 0; i < 12_000; i++) a.counts.add(many, `ip${i}`, 1, Date.now());
+    await waitFor(
+      () => [0, 4_999, 5_000, 11_999].every((i) => b.counts.total(many, `ip${i}`, Date.now()) === 1),
+      5_000,
+      'B to read every key',
+    );
+    const { rows } = await a.pool.query<{ n: string }>('SELECT count(*) AS n FROM shared_counts');
+    expect(Number(rows[0]?.n)).toBe(12_000);
+  });
+
   it('keeps what a node counted across its restart (the old rows count as another node’s)', async () => {
     const db = await database();
     const first = db.node();
@@ -246,9 +266,9 @@ describe('PgSharedCounts: database outage, restart, pruning', () => {
 
   it('prunes rows whose window ended, on one node at a time, and never live ones', async () => {
     const db = await database();
-    const holder = await db.node().pool.connect(); // another node, busy pruning
+    const a = db.node({ pruneEveryMs: 0 }); // offers to prune in every round
+    const holder = await a.pool.connect(); // as if another node were pruning
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [PRUNE_LOCK]);
-    const a = db.node();
     // A row a node wrote long ago (a node never sends a delta whose window has ended).
     const ended = Date.now() - 120_000;
     await a.pool.query(
@@ -257,13 +277,13 @@ describe('PgSharedCounts: database outage, restart, pruning', () => {
     );
     try {
       a.counts.add(kind, 'live', 1, Date.now());
-      await a.counts.sync(); // its first round offers to prune, and skips: the lock is taken
+      await a.counts.sync(); // its round skips pruning: the lock is taken
       expect(await keys(a.pool)).toEqual(['live', 'old']);
     } finally {
       await holder.query('SELECT pg_advisory_unlock($1::bigint)', [PRUNE_LOCK]);
       holder.release();
     }
-    await db.node().counts.sync();
+    await a.counts.sync();
     expect(await keys(a.pool)).toEqual(['live']);
   });
 });

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Clock } from '../../core/clock.js';
 import { LocalCounts } from '../../core/local-counts.js';
 import type { SharedCounts } from '../../core/shared-counts.js';
-import { CountDeltas } from './count-deltas.js';
+import { type CountDelta, CountDeltas } from './count-deltas.js';
 import { RemoteCounts } from './remote-counts.js';
 import {
   deleteKeys,
@@ -108,30 +108,37 @@ function syncRounds(
   const pruneEveryMs = options.pruneEveryMs ?? 60_000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
   const forgotten: { kind: string; key: string }[] = [];
-  const state = { cursor: READ_FROM_START, down: false, stopped: false, prunedAt: 0 };
+  const state = { cursor: READ_FROM_START, down: false, stopped: false, prunedAt: clock() };
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
-  const round = async () => {
-    const now = clock();
-    const batch = deltas.take(ROWS_PER_ROUND, now);
-    const gone = forgotten.splice(0, ROWS_PER_ROUND);
-    const prune = now - state.prunedAt >= pruneEveryMs;
+  const send = async (batch: CountDelta[], gone: { kind: string; key: string }[]) => {
     try {
-      const page = await inTransaction(pool, statementTimeoutMs, async (db) => {
+      // The deltas commit in a short transaction of their own: another node's read that comes
+      // before the commit catches the rows by its margin (shared-counts-sql.ts).
+      await inTransaction(pool, statementTimeoutMs, async (db) => {
         await sendDeltas(db, node, batch);
         await deleteKeys(db, gone);
-        if (prune) await pruneExpired(db, now - PRUNE_GRACE_MS, ROWS_PER_ROUND);
-        return readOthers(db, node, state.cursor, now, ROWS_PER_ROUND);
       });
-      for (const row of page.rows) remote.set(row);
-      state.cursor = page.next;
-      if (prune) state.prunedAt = now;
     } catch (err) {
       deltas.restore(batch);
       forgotten.unshift(...gone);
       throw err;
     }
+  };
+  const round = async () => {
+    const now = clock();
+    const batch = deltas.take(ROWS_PER_ROUND, now);
+    const gone = forgotten.splice(0, ROWS_PER_ROUND);
+    if (batch.length > 0 || gone.length > 0) await send(batch, gone);
+    const prune = now - state.prunedAt >= pruneEveryMs;
+    const page = await inTransaction(pool, statementTimeoutMs, async (db) => {
+      if (prune) await pruneExpired(db, now - PRUNE_GRACE_MS, ROWS_PER_ROUND);
+      return readOthers(db, node, state.cursor, now, ROWS_PER_ROUND);
+    });
+    for (const row of page.rows) remote.set(row);
+    state.cursor = page.next;
+    if (prune) state.prunedAt = now;
   };
   const guarded = async () => {
     try {

@@ -7,10 +7,11 @@ export type ReadCursor = string;
 export const READ_FROM_START: ReadCursor = '-infinity';
 
 /**
- * A row is read again this long after its change: a row written just before a read may commit
- * after it, and reading absolute counts twice is harmless.
+ * A caught-up read starts the next one this long before its own start: a row changed just before
+ * a read may commit after it (deltas commit in their own short transaction), and reading absolute
+ * counts twice is harmless. A row whose commit came later still is read when it next changes.
  */
-const REREAD_MARGIN = '5 seconds';
+const REREAD_MARGIN = '2 seconds';
 /** "postbode counts" in ASCII: the advisory lock one node at a time prunes under. */
 export const PRUNE_LOCK = String(0x7062_636f_756e_7473n);
 
@@ -45,8 +46,8 @@ export interface ReadPage {
 
 /**
  * The other nodes' rows still in their window and changed since `from`, oldest change first, at
- * most `limit`. A full page continues after its last row; a short one (caught up) re-reads the
- * last REREAD_MARGIN next time.
+ * most `limit`. A full page continues at its last row; a short one (caught up) continues at
+ * REREAD_MARGIN before this read began, so a quiet cluster soon reads nothing.
  */
 export async function readOthers(
   db: pg.ClientBase,
@@ -55,16 +56,19 @@ export async function readOthers(
   now: number,
   limit: number,
 ): Promise<ReadPage> {
+  const { rows: marks } = await db.query<{ mark: string }>(
+    `SELECT GREATEST($1::timestamptz, clock_timestamp() - interval '${REREAD_MARGIN}')::text AS mark`,
+    [from],
+  );
   const { rows } = await db.query<RowText>(
-    `SELECT kind, key, node, slot::text, expires_at::text, count::text,
-            changed_at::text AS changed, (changed_at - interval '${REREAD_MARGIN}')::text AS reread
+    `SELECT kind, key, node, slot::text, expires_at::text, count::text, changed_at::text AS changed
        FROM shared_counts
       WHERE node <> $1 AND changed_at >= $2::timestamptz AND expires_at > $3
       ORDER BY changed_at LIMIT $4`,
     [node, from, now, limit],
   );
   const last = rows.at(-1);
-  const next = last === undefined ? from : rows.length >= limit ? last.changed : last.reread;
+  const next = last !== undefined && rows.length >= limit ? last.changed : (marks[0]?.mark ?? from);
   return { rows: rows.map(toRemoteRow), next };
 }
 
@@ -76,7 +80,6 @@ interface RowText {
   readonly expires_at: string;
   readonly count: string;
   readonly changed: string;
-  readonly reread: string;
 }
 
 function toRemoteRow(row: RowText): RemoteRow {
@@ -129,6 +132,12 @@ export async function inTransaction<R>(
 ): Promise<R> {
   const client = await pool.connect();
   let failed: Error | undefined;
+  // A checked-out connection has no error listener of the pool's: a server that goes away between
+  // two statements must not become an uncaught 'error' event (the next statement fails instead).
+  const onError = (err: Error) => {
+    failed ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.round(statementTimeoutMs))}`);
     const result = await work(client);
@@ -139,6 +148,7 @@ export async function inTransaction<R>(
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(failed); // a failed connection is dropped, not reused
   }
 }
