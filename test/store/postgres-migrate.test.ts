@@ -43,12 +43,18 @@ describe('PostgreSQL migrations', () => {
     const all = await loadMigrations();
     expect(await migrate(pool, all)).toEqual(all.map((m) => m.name));
     expect(await tables(pool)).toEqual([
+      'api_tokens',
       'blobs',
+      'domain_claims',
+      'domain_owners',
       'log_entries',
       'meta',
       'schema_migrations',
+      'sender_settings',
       'shared_counts',
       'tenant_documents',
+      'tenant_ips',
+      'tenants',
     ]);
     expect(await schemaVersions(pool)).toEqual(all.map((m) => m.version));
     expect(await migrate(pool, all)).toEqual([]);

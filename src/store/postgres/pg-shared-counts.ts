@@ -6,14 +6,8 @@ import { LocalCounts } from '../../core/local-counts.js';
 import type { SharedCounts } from '../../core/shared-counts.js';
 import { type CountDelta, CountDeltas } from './count-deltas.js';
 import { RemoteCounts } from './remote-counts.js';
-import {
-  deleteKeys,
-  inTransaction,
-  pruneExpired,
-  READ_FROM_START,
-  readOthers,
-  sendDeltas,
-} from './shared-counts-sql.js';
+import { inTransaction } from './pg-transaction.js';
+import { deleteKeys, pruneExpired, READ_FROM_START, readOthers, sendDeltas } from './shared-counts-sql.js';
 
 export interface PgSharedCountsOptions {
   /**
@@ -112,11 +106,13 @@ function syncRounds(
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
+  const transaction = <R>(action: string, work: (db: pg.PoolClient) => Promise<R>) =>
+    inTransaction(pool, action, (db) => bounded(db, statementTimeoutMs, work));
   const send = async (batch: CountDelta[], gone: { kind: string; key: string }[]) => {
     try {
       // The deltas commit in a short transaction of their own: another node's read that comes
       // before the commit catches the rows by its margin (shared-counts-sql.ts).
-      await inTransaction(pool, statementTimeoutMs, async (db) => {
+      await transaction('sending shared counts', async (db) => {
         await sendDeltas(db, node, batch);
         await deleteKeys(db, gone);
       });
@@ -132,7 +128,7 @@ function syncRounds(
     const gone = forgotten.splice(0, ROWS_PER_ROUND);
     if (batch.length > 0 || gone.length > 0) await send(batch, gone);
     const prune = now - state.prunedAt >= pruneEveryMs;
-    const page = await inTransaction(pool, statementTimeoutMs, async (db) => {
+    const page = await transaction('reading shared counts', async (db) => {
       if (prune) await pruneExpired(db, now - PRUNE_GRACE_MS, ROWS_PER_ROUND);
       return readOthers(db, node, state.cursor, now, ROWS_PER_ROUND);
     });
@@ -172,6 +168,23 @@ function syncRounds(
       await within(last, options.closeWithinMs ?? 2_000);
     },
   };
+}
+
+/**
+ * Runs `work` with each of its statements bounded by `ms` (a locked table or a stalled server fails
+ * the round instead of holding it), and with an error listener on the connection: a checked-out
+ * connection has none of the pool's, and a server that goes away between two statements must not
+ * become an uncaught 'error' event (the next statement fails instead).
+ */
+async function bounded<R>(db: pg.PoolClient, ms: number, work: (db: pg.PoolClient) => Promise<R>): Promise<R> {
+  const ignore = () => undefined;
+  db.on('error', ignore);
+  try {
+    await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(ms))}`);
+    return await work(db);
+  } finally {
+    db.off('error', ignore);
+  }
 }
 
 /** Waits for `promise`, or `ms` at most (it goes on by itself). */

@@ -120,35 +120,3 @@ export async function pruneExpired(db: pg.ClientBase, before: number, limit: num
   );
   return deleted.rowCount ?? 0;
 }
-
-/**
- * Runs `work` in one transaction on a connection of the pool, each statement bounded by
- * `statementTimeoutMs` (a locked table or a stalled server fails the round instead of holding it).
- */
-export async function inTransaction<R>(
-  pool: pg.Pool,
-  statementTimeoutMs: number,
-  work: (db: pg.ClientBase) => Promise<R>,
-): Promise<R> {
-  const client = await pool.connect();
-  let failed: Error | undefined;
-  // A checked-out connection has no error listener of the pool's: a server that goes away between
-  // two statements must not become an uncaught 'error' event (the next statement fails instead).
-  const onError = (err: Error) => {
-    failed ??= err;
-  };
-  client.on('error', onError);
-  try {
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.round(statementTimeoutMs))}`);
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    failed = err as Error;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.off('error', onError);
-    client.release(failed); // a failed connection is dropped, not reused
-  }
-}
