@@ -1,12 +1,11 @@
 import type { CountBucket, CountKind, SharedCounts } from './shared-counts.js';
 
-interface Bucket extends CountBucket {
-  count: number;
-}
-
-/** A key's buckets, oldest first, and their sum (so a total does not add them up each time). */
+/**
+ * A key's buckets as flat pairs [start, count, …], oldest first (a bucket ends windowMs after its
+ * start, for both window shapes), and their sum, so a total does not add them up each time.
+ */
 interface Entry {
-  readonly buckets: Bucket[];
+  readonly pairs: number[];
   sum: number;
 }
 
@@ -27,10 +26,10 @@ export class LocalCounts implements SharedCounts {
   /** Adds, and answers the bucket the count went to (a shared engine sends it on as a delta). */
   addTo(kind: CountKind, key: string, n: number, now: number): CountBucket {
     const keys = this.keysOf(kind);
-    const entry = keys.get(key) ?? { buckets: [], sum: 0 };
-    expire(entry, now);
-    const bucket = currentBucket(kind, entry.buckets, now);
-    bucket.count += n;
+    const entry = keys.get(key) ?? { pairs: [], sum: 0 };
+    expire(entry, kind, now);
+    const at = currentBucket(kind, entry.pairs, now);
+    entry.pairs[at + 1] = (entry.pairs[at + 1] ?? 0) + n;
     entry.sum += n;
     keys.delete(key);
     keys.set(key, entry);
@@ -39,15 +38,16 @@ export class LocalCounts implements SharedCounts {
       if (oldest.done) break;
       keys.delete(oldest.value);
     }
-    return bucket;
+    const start = entry.pairs[at] ?? now;
+    return { start, expiresAt: start + kind.windowMs };
   }
 
   total(kind: CountKind, key: string, now: number): number {
     const keys = this.byKind.get(kind.name);
     const entry = keys?.get(key);
     if (keys === undefined || entry === undefined) return 0;
-    expire(entry, now);
-    if (entry.buckets.length === 0) keys.delete(key);
+    expire(entry, kind, now);
+    if (entry.pairs.length === 0) keys.delete(key);
     return entry.sum;
   }
 
@@ -70,30 +70,33 @@ export class LocalCounts implements SharedCounts {
 }
 
 /** Drops the buckets whose window has ended at `now` (the oldest come first). */
-function expire(entry: Entry, now: number): void {
-  while (entry.buckets.length > 0 && (entry.buckets[0]?.expiresAt ?? Infinity) <= now) {
-    entry.sum -= entry.buckets.shift()?.count ?? 0;
+function expire(entry: Entry, kind: CountKind, now: number): void {
+  let ended = 0;
+  while (ended < entry.pairs.length && (entry.pairs[ended] ?? 0) + kind.windowMs <= now) {
+    entry.sum -= entry.pairs[ended + 1] ?? 0;
+    ended += 2;
   }
+  if (ended > 0) entry.pairs.splice(0, ended);
 }
 
 /**
- * The bucket `now` counts into, appended when new. A clock that stepped back counts into the newest
- * bucket rather than one before it, so nothing is lost and buckets stay in order.
+ * Where in `pairs` the bucket `now` counts into starts, appended when new. A clock that stepped
+ * back counts into the newest bucket rather than one before it, so nothing is lost and buckets
+ * stay in order.
  */
-function currentBucket(kind: CountKind, buckets: Bucket[], now: number): Bucket {
-  const last = buckets.at(-1);
+function currentBucket(kind: CountKind, pairs: number[], now: number): number {
+  const last = pairs.length - 2;
   if (kind.slots === undefined) {
-    if (last !== undefined) return last; // expire() kept only a window that has not ended
-    return push(buckets, now, now + kind.windowMs);
+    if (last >= 0) return last; // expire() kept only a window that has not ended
+    return push(pairs, now);
   }
   const slotMs = kind.windowMs / kind.slots;
   const start = Math.floor(now / slotMs) * slotMs;
-  if (last !== undefined && last.start >= start) return last;
-  return push(buckets, start, start + kind.windowMs);
+  if (last >= 0 && (pairs[last] ?? 0) >= start) return last;
+  return push(pairs, start);
 }
 
-function push(buckets: Bucket[], start: number, expiresAt: number): Bucket {
-  const bucket = { start, expiresAt, count: 0 };
-  buckets.push(bucket);
-  return bucket;
+function push(pairs: number[], start: number): number {
+  pairs.push(start, 0);
+  return pairs.length - 2;
 }

@@ -8,28 +8,30 @@ export interface RemoteRow {
   readonly count: number;
 }
 
-interface Cell {
-  readonly expiresAt: number;
-  readonly count: number;
-}
+/** One node's live rows of a key as flat pairs [expiresAt, count, …], in the order of expiresAt. */
+type NodeRows = number[];
 
 /**
- * The other nodes' counts as last read: per (kind, key), a cell per (node, slot) holding that row's
- * count (absolute, so reading a row twice is harmless). A total leaves out cells whose window has
- * ended, so a count stops mattering on time even while the database cannot be read. Bounded: past
- * `maxKeys` the key read least recently goes.
+ * The other nodes' counts as last read: per (kind, key) and node, that node's rows' counts
+ * (absolute, so reading a row twice is harmless), kept as flat number pairs: a tenant sending
+ * through three other nodes all hour costs a few KB, not an object per row. Within a node's rows
+ * a window's end names its row (slots of one key end at different times). A total leaves out rows
+ * whose window has ended, so a count stops mattering on time even while the database cannot be
+ * read. Bounded: past `maxKeys` the key read least recently goes.
  */
 export class RemoteCounts {
-  private readonly byKey = new Map<string, Map<string, Cell>>();
+  private readonly byKey = new Map<string, Map<string, NodeRows>>();
 
   constructor(private readonly maxKeys: number) {}
 
   set(row: RemoteRow): void {
     const id = keyId(row.kind, row.key);
-    const cells = this.byKey.get(id) ?? new Map<string, Cell>();
-    cells.set(`${row.node}\u0000${row.slot}`, { expiresAt: row.expiresAt, count: row.count });
+    const nodes = this.byKey.get(id) ?? new Map<string, NodeRows>();
+    const rows = nodes.get(row.node) ?? [];
+    put(rows, row.expiresAt, row.count);
+    nodes.set(row.node, rows);
     this.byKey.delete(id);
-    this.byKey.set(id, cells);
+    this.byKey.set(id, nodes);
     while (this.byKey.size > this.maxKeys) {
       const oldest = this.byKey.keys().next();
       if (oldest.done) break;
@@ -39,14 +41,15 @@ export class RemoteCounts {
 
   total(kind: string, key: string, now: number): number {
     const id = keyId(kind, key);
-    const cells = this.byKey.get(id);
-    if (cells === undefined) return 0;
+    const nodes = this.byKey.get(id);
+    if (nodes === undefined) return 0;
     let sum = 0;
-    for (const [cellId, cell] of cells) {
-      if (cell.expiresAt > now) sum += cell.count;
-      else cells.delete(cellId);
+    for (const [node, rows] of nodes) {
+      dropEnded(rows, now);
+      if (rows.length === 0) nodes.delete(node);
+      for (let i = 1; i < rows.length; i += 2) sum += rows[i] ?? 0;
     }
-    if (cells.size === 0) this.byKey.delete(id);
+    if (nodes.size === 0) this.byKey.delete(id);
     return sum;
   }
 
@@ -63,6 +66,21 @@ export class RemoteCounts {
   get size(): number {
     return this.byKey.size;
   }
+}
+
+/** Sets the count of the row ending at `expiresAt`, keeping the pairs in the order of their ends. */
+function put(rows: NodeRows, expiresAt: number, count: number): void {
+  let i = rows.length - 2;
+  while (i >= 0 && (rows[i] ?? 0) > expiresAt) i -= 2;
+  if (i >= 0 && rows[i] === expiresAt) rows[i + 1] = count;
+  else rows.splice(i + 2, 0, expiresAt, count);
+}
+
+/** Removes the pairs whose window has ended at `now` (they come first). */
+function dropEnded(rows: NodeRows, now: number): void {
+  let ended = 0;
+  while (ended < rows.length && (rows[ended] ?? 0) <= now) ended += 2;
+  if (ended > 0) rows.splice(0, ended);
 }
 
 function keyId(kind: string, key: string): string {
