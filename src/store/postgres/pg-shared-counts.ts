@@ -12,7 +12,8 @@ import { deleteKeys, pruneExpired, READ_FROM_START, readOthers, sendDeltas } fro
 export interface PgSharedCountsOptions {
   /**
    * This node's name in `shared_counts`. A fresh one per process by default: the rows a node wrote
-   * before a restart then count as another node's until their windows end, so a restart forgets nothing.
+   * before a restart then count as another node's until their windows end, so a restart forgets
+   * nothing. A name given here must be this process's alone (a node never reads its own rows).
    */
   readonly node?: string;
   /** How often deltas go out and the other nodes' counts come in (default 300 ms). */

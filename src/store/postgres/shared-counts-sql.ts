@@ -11,7 +11,7 @@ export const READ_FROM_START: ReadCursor = '-infinity';
  * a read may commit after it (deltas commit in their own short transaction), and reading absolute
  * counts twice is harmless. A row whose commit came later still is read when it next changes.
  */
-const REREAD_MARGIN = '2 seconds';
+const REREAD_MARGIN = '1 second';
 /** "postbode counts" in ASCII: the advisory lock one node at a time prunes under. */
 export const PRUNE_LOCK = String(0x7062_636f_756e_7473n);
 
