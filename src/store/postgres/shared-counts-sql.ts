@@ -12,7 +12,7 @@ export const READ_FROM_START: ReadCursor = '-infinity';
  * counts twice is harmless. A row whose commit came later still is read when it next changes.
  */
 const REREAD_MARGIN = '1 second';
-/** "postbode counts" in ASCII: the advisory lock one node at a time prunes under. */
+/** "pbcounts" in ASCII: the advisory lock one node at a time prunes under. */
 export const PRUNE_LOCK = String(0x7062_636f_756e_7473n);
 
 /** Adds this node's deltas to its rows, one upsert for the lot (the deltas have no row twice). */
