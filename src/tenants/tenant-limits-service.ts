@@ -1,3 +1,5 @@
+import { LocalCounts } from '../core/local-counts.js';
+import type { SharedCounts } from '../core/shared-counts.js';
 import type { Storage } from '../store/storage.js';
 import type { Config } from '../config/schema.js';
 import {
@@ -29,15 +31,20 @@ export interface TenantLimits {
   close(): Promise<void>;
 }
 
+/**
+ * `counts` holds the messages per tenant per hour and day: this process's own by default, a
+ * shared engine's (store/postgres/pg-shared-counts.ts) to make the limits hold across a cluster.
+ */
 export function openTenantLimits(
   storage: Storage,
   config: Pick<Config, 'limits' | 'smtp'>,
   onHit: (limit: LimitName) => void = () => undefined,
+  counts: SharedCounts = new LocalCounts(),
 ): TenantLimits {
   const store: TenantLimitsStore = openTenantLimitsStore(storage);
   const defaults = defaultLimits(config);
   const caps = { recipients: config.smtp.maxRecipients, size: config.smtp.maxMessageSize };
-  const usage = new TenantUsage();
+  const usage = new TenantUsage(counts);
   const limitsOf = (tenantId: string): TenantLimitValues => effectiveLimits(defaults, store.get(tenantId), caps);
   return {
     defaults,

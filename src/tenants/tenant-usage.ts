@@ -1,14 +1,25 @@
-import { SlidingCount } from './sliding-count.js';
+import { LocalCounts } from '../core/local-counts.js';
+import type { CountKind, SharedCounts } from '../core/shared-counts.js';
 import type { LimitName } from './tenant-limits.js';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** Tenants counted at most; far above any platform's, so none is evicted while it sends. */
+const MAX_TENANTS = 1_000_000;
 
-interface Usage {
-  readonly hour: SlidingCount;
-  readonly day: SlidingCount;
-  readonly hits: Partial<Record<LimitName, number>>;
-}
+/** Sliding windows, approximate by one slot (a minute for the hour, an hour for the day). */
+export const MESSAGES_LAST_HOUR: CountKind = {
+  name: 'tenant-messages-hour',
+  windowMs: HOUR_MS,
+  slots: 60,
+  maxKeys: MAX_TENANTS,
+};
+export const MESSAGES_LAST_DAY: CountKind = {
+  name: 'tenant-messages-day',
+  windowMs: DAY_MS,
+  slots: 24,
+  maxKeys: MAX_TENANTS,
+};
 
 export interface UsageView {
   readonly messagesLastHour: number;
@@ -19,53 +30,54 @@ export interface UsageView {
 
 /**
  * Accepted messages per tenant in a sliding hour and day, and how often each limit refused
- * something, in this process's memory: a restart forgets them (a tenant may then send up to
- * its hourly limit again), and each node counts its own traffic.
+ * something on this node. The message counts are SharedCounts: this process's memory by
+ * default (a restart forgets them: a tenant may then send up to its hourly limit again);
+ * shared ones count every node's accepts, so a limit holds for the cluster. Refusals stay per
+ * node, like the metrics that count them.
  */
 export class TenantUsage {
-  private readonly byTenant = new Map<string, Usage>();
+  private readonly hits = new Map<string, Partial<Record<LimitName, number>>>();
+
+  constructor(private readonly counts: SharedCounts = new LocalCounts()) {}
 
   accepted(tenantId: string, now: number): void {
-    const usage = this.of(tenantId);
-    usage.hour.add(now);
-    usage.day.add(now);
+    this.counts.add(MESSAGES_LAST_HOUR, tenantId, 1, now);
+    this.counts.add(MESSAGES_LAST_DAY, tenantId, 1, now);
   }
 
   hit(tenantId: string, limit: LimitName): void {
-    const { hits } = this.of(tenantId);
+    let hits = this.hits.get(tenantId);
+    if (hits === undefined) {
+      hits = {};
+      this.hits.set(tenantId, hits);
+    }
     hits[limit] = (hits[limit] ?? 0) + 1;
   }
 
   messagesLastHour(tenantId: string, now: number): number {
-    return this.byTenant.get(tenantId)?.hour.total(now) ?? 0;
+    return this.counts.total(MESSAGES_LAST_HOUR, tenantId, now);
   }
 
   messagesLastDay(tenantId: string, now: number): number {
-    return this.byTenant.get(tenantId)?.day.total(now) ?? 0;
+    return this.counts.total(MESSAGES_LAST_DAY, tenantId, now);
   }
 
   view(tenantId: string, now: number): UsageView {
     return {
       messagesLastHour: this.messagesLastHour(tenantId, now),
       messagesLastDay: this.messagesLastDay(tenantId, now),
-      limitHits: { ...this.byTenant.get(tenantId)?.hits },
+      limitHits: { ...this.hits.get(tenantId) },
     };
   }
 
+  /** Tenants with messages counted (lately) or refusals on this node. */
   tenantIds(): Iterable<string> {
-    return this.byTenant.keys();
+    return new Set([...this.counts.keys(MESSAGES_LAST_DAY), ...this.hits.keys()]);
   }
 
   forget(tenantId: string): void {
-    this.byTenant.delete(tenantId);
-  }
-
-  private of(tenantId: string): Usage {
-    let usage = this.byTenant.get(tenantId);
-    if (!usage) {
-      usage = { hour: new SlidingCount(HOUR_MS, 60), day: new SlidingCount(DAY_MS, 24), hits: {} };
-      this.byTenant.set(tenantId, usage);
-    }
-    return usage;
+    this.counts.forget(MESSAGES_LAST_HOUR, tenantId);
+    this.counts.forget(MESSAGES_LAST_DAY, tenantId);
+    this.hits.delete(tenantId);
   }
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Metrics } from '../../src/core/metrics.js';
+import type { SharedCounts } from '../../src/core/shared-counts.js';
+import type { TenantLimits } from '../../src/tenants/tenant-limits-service.js';
 import type { QueuedMessage, Tenant, TenantDirectory } from '../../src/core/types.js';
 import type { PasswordVerifier } from '../../src/receive/smtp/auth.js';
 import { ipInList } from '../../src/core/ip-match.js';
@@ -94,6 +96,10 @@ export interface StartOptions {
   readonly clock?: () => number;
   /** The free-space watermark the listener reads (none: no watermark). */
   readonly disk?: DiskSpace;
+  /** Where failed AUTH attempts are counted (none: the listener's own memory). */
+  readonly authCounts?: SharedCounts;
+  /** Per-tenant limits, and their usage counted when a message is queued (none: no limits). */
+  readonly limits?: TenantLimits;
 }
 
 export const HOSTNAME = 'mx.postbode.test';
@@ -112,9 +118,14 @@ export async function startInbound(opts: StartOptions): Promise<Running> {
       metrics,
       logger: pino({ level: 'silent' }),
       clock: opts.clock ?? (() => Date.now()),
-      onQueued: (m) => queued.push(m),
+      onQueued: (m) => {
+        queued.push(m);
+        opts.limits?.usage.accepted(m.tenantId, opts.clock?.() ?? Date.now());
+      },
       ...(opts.verifyPassword ? { verifyPassword: opts.verifyPassword } : {}),
       ...(opts.disk ? { disk: opts.disk } : {}),
+      ...(opts.authCounts ? { authCounts: opts.authCounts } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     },
     { implicitTls: opts.implicitTls ?? false },
   );

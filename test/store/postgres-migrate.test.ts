@@ -32,7 +32,10 @@ describe('PostgreSQL migrations', () => {
   it('loads the migration files in version order', async () => {
     const migrations = await loadMigrations();
     expect(migrations.map((m) => m.name).slice(0, 2)).toEqual(['001-stores', '002-log-read-indexes']);
-    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    // Strictly increasing from 1: numbers are reserved for work in progress, so a branch may have a gap.
+    const versions = migrations.map((m) => m.version);
+    expect(versions[0]).toBe(1);
+    expect(versions).toEqual([...new Set(versions)].sort((x, y) => x - y));
   });
 
   it('migrates an empty database to the latest schema, and then has nothing left to apply', async () => {
@@ -48,6 +51,7 @@ describe('PostgreSQL migrations', () => {
       'meta',
       'schema_migrations',
       'sender_settings',
+      'shared_counts',
       'tenant_documents',
       'tenant_ips',
       'tenants',

@@ -1,5 +1,6 @@
 import { parseIp } from '../../core/ip-match.js';
-import { ExpiringMap } from './expiring-map.js';
+import { LocalCounts } from '../../core/local-counts.js';
+import type { CountKind, SharedCounts } from '../../core/shared-counts.js';
 
 export interface AuthThrottleLimits {
   /** Failed attempts from one client IP (any user names) inside the window. */
@@ -12,11 +13,6 @@ export interface AuthThrottleLimits {
   readonly maxFailureDelayMs: number;
 }
 
-interface Window {
-  readonly count: number;
-  readonly expiresAt: number;
-}
-
 /** Failures an IP gets without a delay (typos); backoff starts after these. */
 const FREE_FAILURES = 2;
 
@@ -27,18 +23,20 @@ const FREE_FAILURES = 2;
  * from one address must never lock the right password out from another, or anyone could
  * lock a tenant out by guessing at its user name. smtp-server has no such limit, so
  * without this a client could try passwords as fast as scrypt allows. Memory is capped
- * (oldest entries go).
+ * (oldest entries go). The counts are SharedCounts: this process's own by default; shared
+ * ones make the limits hold across the nodes of a cluster, not N times over.
  */
 export class AuthThrottle {
-  private readonly byIp: ExpiringMap<string, Window>;
-  private readonly byIpUser: ExpiringMap<string, Window>;
+  private readonly byIp: CountKind;
+  private readonly byIpUser: CountKind;
 
   constructor(
     private readonly limits: AuthThrottleLimits,
     maxEntries = 10_000,
+    private readonly counts: SharedCounts = new LocalCounts(),
   ) {
-    this.byIp = new ExpiringMap(maxEntries);
-    this.byIpUser = new ExpiringMap(maxEntries);
+    this.byIp = { name: 'auth-ip', windowMs: limits.windowMs, maxKeys: maxEntries };
+    this.byIpUser = { name: 'auth-ip-user', windowMs: limits.windowMs, maxKeys: maxEntries };
   }
 
   /** Which limit this attempt is over, if any: it is then refused without checking the password. */
@@ -60,14 +58,12 @@ export class AuthThrottle {
     this.bump(this.byIpUser, ipUserKey(ip, username), now);
   }
 
-  private failures(map: ExpiringMap<string, Window>, key: string, now: number): number {
-    return map.get(key, now)?.count ?? 0;
+  private failures(kind: CountKind, key: string, now: number): number {
+    return this.counts.total(kind, key, now);
   }
 
-  private bump(map: ExpiringMap<string, Window>, key: string, now: number): void {
-    const current = map.get(key, now);
-    const expiresAt = current?.expiresAt ?? now + this.limits.windowMs;
-    map.set(key, { count: (current?.count ?? 0) + 1, expiresAt }, expiresAt);
+  private bump(kind: CountKind, key: string, now: number): void {
+    this.counts.add(kind, key, 1, now);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
+import type { SharedCounts } from '../../core/shared-counts.js';
 import type { MessageQueue, QueuedMessage, TenantDirectory } from '../../core/types.js';
 import type { TenantLimits } from '../../tenants/tenant-limits-service.js';
 import type { SenderGuard } from '../../tenants/ownership/sender-guard.js';
@@ -35,6 +36,11 @@ export interface InboundDeps {
   readonly senders?: SenderGuard;
   /** Free-space watermark on the data directory: below it MAIL FROM and DATA answer 452 4.3.1. */
   readonly disk?: DiskSpace;
+  /**
+   * Where failed AUTH attempts are counted: this listener's own memory when absent; a shared engine's
+   * (store/postgres/pg-shared-counts.ts) makes the throttle hold across the nodes of a cluster.
+   */
+  readonly authCounts?: SharedCounts;
   /** The tenant's extra envelope recipients (its archive address), added at accept time; none when absent. */
   readonly extraRecipients?: ExtraRecipients;
 }

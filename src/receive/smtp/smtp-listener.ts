@@ -35,7 +35,7 @@ export function createSmtpListener(deps: InboundDeps, options: { implicitTls?: b
       verify: deps.verifyPassword ?? verifyPassword,
       clock: deps.clock,
       cache: new AuthCache(smtp.auth.cacheTtlMs),
-      throttle: new AuthThrottle(smtp.auth),
+      throttle: new AuthThrottle(smtp.auth, undefined, deps.authCounts),
       maxFailuresPerConnection: smtp.auth.maxFailuresPerConnection,
     }),
   });
