@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/admin/cli/program.js';
+import { loadMigrations } from '../../../src/store/postgres/migrate.js';
 import { startPostgres, type TestPostgres, withClient } from '../../helpers/postgres.js';
 
 async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -25,11 +26,13 @@ describe('postbode db migrate', () => {
     const withPassword = url.replace('postgres@', 'postgres:s3cret-pw@');
     const first = await cli(['db', 'migrate', '--url', withPassword]);
     expect(first).toMatchObject({ code: 0, err: '' });
-    expect(first.out).toMatch(
-      /^applied 001-stores\napplied 002-log-read-indexes\napplied 003-meta\n.*: now at version 3\n$/,
-    );
+    const all = await loadMigrations();
+    const last = all.at(-1)?.version;
+    const applied = all.map((m) => `applied ${m.name}\n`).join('');
+    expect(first.out.startsWith(`${applied}`)).toBe(true);
+    expect(first.out.slice(applied.length)).toMatch(new RegExp(`: now at version ${last}\\n$`));
     const again = await cli(['db', 'migrate', '--url', withPassword]);
-    expect(again.out).toMatch(/: up to date at version 3\n$/);
+    expect(again.out).toMatch(new RegExp(`: up to date at version ${last}\\n$`));
     expect(first.out + again.out).not.toContain('s3cret-pw');
     expect(again.out).toContain('postgres:***@127.0.0.1');
   });
