@@ -51,7 +51,8 @@ export function activeSigningKeys(sealer: KeySealer, record: DomainRecord): Sign
             domain: record.domain,
             selector: s.selector,
             algorithm: s.algorithm,
-            privateKeyPem: sealer.open(
+            privateKeyPem: openCached(
+              sealer,
               s.privateKeySealed,
               domainKeyContext(record.tenantId, record.domain, s.selector),
             ),
@@ -59,4 +60,28 @@ export function activeSigningKeys(sealer: KeySealer, record: DomainRecord): Sign
         ]
       : [],
   );
+}
+
+/**
+ * Signing asks for the keys of every message: opening the sealed PEM each time (an AES-GCM
+ * decipher) is a per-message cost with the same answer. The same sealed value and context always
+ * open to the same key, so the answer is kept per sealer; a rotated key is a new sealed value.
+ * Failures are not kept (the next message tries again). Bounded: cleared when it is full.
+ */
+const opened = new WeakMap<KeySealer, Map<string, string>>();
+const MAX_OPENED = 1024;
+
+function openCached(sealer: KeySealer, sealed: string, context: string): string {
+  let cache = opened.get(sealer);
+  if (cache === undefined) {
+    cache = new Map();
+    opened.set(sealer, cache);
+  }
+  const key = `${context}\n${sealed}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const pem = sealer.open(sealed, context);
+  if (cache.size >= MAX_OPENED) cache.clear();
+  cache.set(key, pem);
+  return pem;
 }
