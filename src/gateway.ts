@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
 import { openQueue } from './queue/lmdb-queue.js';
+import type { GatewayQueue } from './queue/gateway-queue.js';
 import { lmdbKeyFingerprint, requireKeyFingerprint } from './store/key-fingerprint.js';
 import { openWebhookStores } from './webhooks/open-webhooks.js';
 import { wireWebhooks } from './compose/webhooks.js';
@@ -98,7 +99,7 @@ export async function startGateway(
   const tenants = openTenantStore(storage);
   // Webhook endpoints before the queue: it writes the events they want with each state change.
   const webhookStores = openWebhookStores(storage);
-  const queue = openQueue({
+  const queue: GatewayQueue = openQueue({
     storage,
     retry: config.queue.retry,
     logger,

@@ -2,7 +2,7 @@ import type { ReviewApiDeps } from '../admin/api/v1/route-deps.js';
 import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
-import type { LmdbQueue } from '../queue/lmdb-queue.js';
+import type { GatewayQueue } from '../queue/gateway-queue.js';
 import { buildResend } from '../queue/resend.js';
 import { createReviewRenderer } from '../pipeline/index.js';
 import type { PipelineDeps } from '../pipeline/shared.js';
@@ -21,7 +21,7 @@ export interface ReviewWiring {
  * release or resend.
  */
 export function reviewApi(opts: {
-  readonly queue: LmdbQueue;
+  readonly queue: GatewayQueue;
   readonly rules: HoldRulesStore;
   readonly pipeline: PipelineDeps;
   readonly hostname: string;
@@ -44,7 +44,7 @@ export function reviewApi(opts: {
     api: {
       service,
       async resend(message, to, now) {
-        const body = queue.body(message.id);
+        const body = await queue.body(message.id);
         if (!body) throw new GatewayError('E_CONFLICT', 'the message body is no longer kept (retention)');
         const resend = buildResend(message, body, to, now, opts.hostname);
         if (resend.message.envelope.to.length === 0)

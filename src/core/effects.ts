@@ -1,4 +1,4 @@
-import type { MaybePromise, NewMessage, QueuedMessage } from './types.js';
+import type { NewMessage, QueuedMessage } from './types.js';
 
 /** A message a stage wants queued (an accountant copy), with its bytes. */
 export interface QueuedCopy {
@@ -27,6 +27,9 @@ export interface EffectsStore {
    * Resolves, once on disk, with the copies queued now.
    */
   writeEffects(effects: PlanEffects): Promise<readonly QueuedMessage[]>;
-  /** The last annotation of this message, as written. */
-  annotation<T extends object>(queueId: string): MaybePromise<T | undefined>;
+  /**
+   * The last annotation of this message, as written. Synchronous (the message log's views and the
+   * webhook events read it per message): a shared engine answers from what it wrote or read lately.
+   */
+  annotation<T extends object>(queueId: string): T | undefined;
 }

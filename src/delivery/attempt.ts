@@ -163,7 +163,7 @@ export async function attemptMessage(
   const pending = message.recipients.filter((r) => DUE_STATUSES.has(r.status) && r.nextAttemptAt <= now);
   if (pending.length === 0) return [];
   // Read once: every group's bytes come from this body.
-  const body = deps.queue.body(message.id);
+  const body = await deps.queue.body(message.id);
   if (!body) {
     // storage inconsistency: keep the recipients, tell the admin, never crash
     deps.logger.error({ queueId: message.id }, 'message body missing from the queue, deferring');

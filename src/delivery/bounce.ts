@@ -40,7 +40,7 @@ export async function returnToSender(
   if (failed.length === 0 || !wantsDsn(original)) return undefined;
   const now = deps.clock();
   const id = newQueueId(now);
-  const originalHeaders = headerBlockOf(deps.queue.body(original.id) ?? Buffer.alloc(0));
+  const originalHeaders = headerBlockOf((await deps.queue.body(original.id)) ?? Buffer.alloc(0));
   const raw = buildDsn({
     original,
     originalHeaders,

@@ -209,7 +209,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const results = await attemptMessage(attemptDeps, message, now, recorder.sent);
     if (results.length === 0) {
       // Held for review by this attempt: nothing to record.
-      if (deps.queue.get(message.id)?.heldAt !== undefined) return;
+      if ((await deps.queue.get(message.id))?.heldAt !== undefined) return;
       // the queue called it due but nothing was: hold the lease a while instead of spinning
       deps.logger.warn({ queueId: message.id }, 'message reported due without due recipients');
       return sleep(pollMs);

@@ -59,7 +59,7 @@ async function complainedMessage(ctx: MxContext, report: ArfReport): Promise<Com
   const senders = [report.originalMailFrom, report.original.get('return-path')?.replace(/^<|>$/g, '')];
   for (const sender of senders) {
     if (sender === undefined || sender === '') continue;
-    const found = verpMessage(ctx, sender);
+    const found = await verpMessage(ctx, sender);
     if (typeof found === 'string') continue;
     const recipient = found.message.recipients[found.verp.recipientIndex]?.address;
     return { message: found.message, ...(recipient === undefined ? {} : { recipient }) };

@@ -1,13 +1,14 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { closeSettled } from '../store/lmdb-close.js';
 import type { Storage } from '../store/storage.js';
-import type { QueuedMessage } from '../core/types.js';
+import type { MaybePromise, QueuedMessage } from '../core/types.js';
 import type { FeedbackEvents } from './feedback-events.js';
 
 /** A complaint becomes a `message.complaint` webhook event, written with the complaint record. */
 export interface ComplaintEvents {
   readonly events: FeedbackEvents;
-  readonly message: (queueId: string) => QueuedMessage | undefined;
+  /** Read before the complaint's transaction: a shared queue answers over the network. */
+  readonly message: (queueId: string) => MaybePromise<QueuedMessage | undefined>;
 }
 
 /** One complaint (a recipient marked a tenant's message as spam), as a receiver's feedback loop reported it. */
@@ -60,12 +61,12 @@ export function openComplaintStore(storage: Storage, events?: ComplaintEvents): 
     db.getRange({ start: `${tenantId}\n${String(from).padStart(15, '0')}`, end: `${tenantId}\u000b`, limit: SCAN_MAX });
   return {
     async record(tenantId, complaint) {
+      const message = events ? await events.message(complaint.queueId) : undefined;
       await db.transaction(() => {
         for (const { key, value } of range(tenantId))
           if (value.at < complaint.at - KEEP_MS) db.removeSync(key);
           else break;
         db.putSync(keyOf(tenantId, complaint), complaint);
-        const message = events?.message(complaint.queueId);
         if (message?.tenantId === tenantId) {
           const extra = { feedbackType: complaint.feedbackType };
           events?.events.add('message.complaint', { message, recipient: complaint.recipient, at: complaint.at, extra });

@@ -41,10 +41,10 @@ export function dropForged(ctx: MxContext, why: string, fields: Record<string, u
  * The message and recipient a VERP address of ours names, or why it names none (a forgery): a bad MAC, an unknown
  * message, or a tenant's bounce host used for another tenant's message.
  */
-export function verpMessage(
+export async function verpMessage(
   ctx: MxContext,
   address: string,
-): { readonly message: QueuedMessage; readonly verp: VerpParts } | string {
+): Promise<{ readonly message: QueuedMessage; readonly verp: VerpParts } | string> {
   const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
   // A tenant's bounce host takes bounces of that tenant's mail only.
   const hostOwner =
@@ -56,7 +56,7 @@ export function verpMessage(
   };
   const verp = parseVerp(settings, address);
   if (!verp) return 'VERP token does not verify';
-  const message = ctx.queue.get(verp.queueId);
+  const message = await ctx.queue.get(verp.queueId);
   if (!message) return `no such message (${verp.queueId})`;
   if (hostOwner !== undefined && message.tenantId !== hostOwner)
     return "bounce host of another tenant than the message's";
@@ -76,7 +76,7 @@ export async function handleVerpBounce(
   raw: Buffer,
   log: Record<string, unknown>,
 ): Promise<void> {
-  const found = verpMessage(ctx, address);
+  const found = await verpMessage(ctx, address);
   if (typeof found === 'string') return dropForged(ctx, found, { ...log, rcpt: address });
   const { message, verp } = found;
   const fallback = message.recipients[verp.recipientIndex]?.address;
@@ -121,7 +121,7 @@ export async function handleForwardedDsn(
   dsn: ParsedDsn,
   log: Record<string, unknown>,
 ): Promise<void> {
-  const message = messageByMessageId(ctx, tenantId, dsn.originalMessageId);
+  const message = await messageByMessageId(ctx, tenantId, dsn.originalMessageId);
   if (!message) return dropForged(ctx, 'DSN names no message of this tenant', { ...log, tenantId });
   return applyDsn(ctx, message, dsn, undefined, log);
 }

@@ -43,15 +43,15 @@ export interface MxContext {
 }
 
 /** The tenant's message with one of these Message-IDs (with or without <>), through the sent index: never a scan. */
-export function messageByMessageId(
+export async function messageByMessageId(
   ctx: MxContext,
   tenantId: string,
   ...messageIds: ReadonlyArray<string | undefined>
-): QueuedMessage | undefined {
+): Promise<QueuedMessage | undefined> {
   const queueId = ctx.sent.find(
     tenantId,
     messageIds.filter((id): id is string => id !== undefined),
   );
-  const message = queueId === undefined ? undefined : ctx.queue.get(queueId);
+  const message = queueId === undefined ? undefined : await ctx.queue.get(queueId);
   return message?.tenantId === tenantId ? message : undefined;
 }

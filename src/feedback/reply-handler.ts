@@ -45,7 +45,7 @@ export async function handleReply(
     ctx.logger.warn(fields, 'mail loop: this reply was forwarded for this tenant before, dropped');
     return;
   }
-  const answered = messageByMessageId(ctx, tenant.id, ...referencedIds(headers));
+  const answered = await messageByMessageId(ctx, tenant.id, ...referencedIds(headers));
   const auto = autoReplyReason(headers);
   // Before the forward: a crash after it ends the replay early (forwarded already); the stable id
   // (the inbound mail's) lets a receiver drop the second copy a replay before it may write.
@@ -69,7 +69,7 @@ export async function handleReply(
     return;
   }
   // Replayed after a crash between the enqueue and the inbox cleanup: forwarded already, under the MX id.
-  if (ctx.queue.get(entry.id)?.tenantId === tenant.id) return;
+  if ((await ctx.queue.get(entry.id))?.tenantId === tenant.id) return;
   const forwarded = await forward(ctx, entry, tenant.id, settings.replyTo, raw, headers);
   if (ctx.replyTargetConfirmed && !(await ctx.replyTargetConfirmed(tenant.id, settings.replyTo))) {
     // Kept in the queue, deferred until the address is confirmed (mx-plan.ts), visible in the message log.

@@ -33,7 +33,7 @@ export function renderOnce(render: Plan, deps: RenderOnceDeps): Plan {
   return async (message, body, pending) => {
     // Our DSNs and forwarded replies are sent as they are: there is nothing to render.
     if (message.kind !== 'mail') return render(message, body, pending);
-    const stored = deps.store.rendered(message.id);
+    const stored = await deps.store.rendered(message.id);
     // Nothing kept (a first attempt): the stages mark their deliveries with the fingerprint they read.
     if (!stored) return render(message, body, pending);
     const fingerprint = await settingsFingerprint(deps.pipeline, message);

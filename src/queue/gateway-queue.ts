@@ -21,7 +21,8 @@ import type { ReviewEnd } from './review-records.js';
  * engine answers over the network are MaybePromise: callers always `await` them, and the LMDB
  * queue keeps answering synchronously. What delivery reads in its scheduling loop (due, dueOf,
  * dueTenants, nextDueAt, depth, countPending) stays synchronous: a shared engine serves it from
- * the messages this node has claimed and from counters it refreshes.
+ * the messages this node has claimed and from counters it refreshes; so does `annotation` (read per
+ * message by the log's views and webhook events), from what the node wrote or read lately.
  */
 export interface GatewayQueue
   extends MessageQueue,

@@ -2,17 +2,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
-import type {
-  AttemptLeases,
-  LateOutcomes,
-  LogNote,
-  MessageLog,
-  MessageQueue,
-  NewMessage,
-  QueuedMessage,
-  QueueSummary,
-  RecipientResult,
-} from '../core/types.js';
+import type { LogNote, NewMessage, QueuedMessage, QueueSummary, RecipientResult } from '../core/types.js';
 import { applyCancel, applyHold, applyRelease, applyRetryNow } from './admin-actions.js';
 import { putLease, removeLease, takeLeftLeases } from './attempt-leases.js';
 import { BodyArchive } from './body-archive.js';
@@ -35,7 +25,7 @@ import {
 } from './lmdb-store.js';
 import { headerText } from './header-text.js';
 import { encodeAnnotation, openAnnotations, readAnnotation, type AnnotationDb } from './annotations.js';
-import type { EffectsStore, PlanEffects, QueuedCopy } from '../core/effects.js';
+import type { PlanEffects, QueuedCopy } from '../core/effects.js';
 import { applyLateBounce, applyNote, changeLate } from './late-outcomes.js';
 import {
   completedSince,
@@ -51,7 +41,7 @@ import { applyExpiry, applyResults, newRecord } from './records.js';
 import { keepRenderedIn, readRendered, writeRendered } from './rendered-records.js';
 import type { HoldRequest, ReviewEdit } from '../core/hold.js';
 import { applyReviewEdit, applyReviewEnd, applyReviewHold, withResend, type ReviewEnd } from './review-records.js';
-import type { RenderedMessage, RenderedStore } from '../core/rendered.js';
+import type { RenderedMessage } from '../core/rendered.js';
 import type { RetryPolicy } from './retry-schedule.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { toStorageError } from '../store/storage-errors.js';

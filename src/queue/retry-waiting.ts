@@ -25,7 +25,7 @@ export async function retryDeferredWith(
   let retried = 0;
   let before: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { messages, next } = log.list({
+    const { messages, next } = await log.list({
       status: 'deferred',
       tenantId,
       limit: PAGE,

@@ -38,8 +38,10 @@ export function effectsCases(current: () => EffectsQueue): void {
       annotations: [{ queueId: original, note }],
     });
     expect(written.map((m) => m.id)).toEqual([copyId]);
-    expect(queue.get(copyId)?.recipients.map((r) => [r.address, r.status])).toEqual([['acct@x.test', 'queued']]);
-    expect(queue.body(copyId)?.toString()).toBe('copy bytes');
+    expect((await queue.get(copyId))?.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['acct@x.test', 'queued'],
+    ]);
+    expect((await queue.body(copyId))?.toString()).toBe('copy bytes');
     expect(queue.annotation(original)).toEqual(note);
     expect(queue.due(T + 10, 10, new Set()).map((m) => m.id)).toEqual([copyId]);
     expect(queue.depth().messages).toBe(1);
@@ -53,7 +55,7 @@ export function effectsCases(current: () => EffectsQueue): void {
       annotations: [{ queueId: original, note }],
     });
     expect(again).toEqual([]);
-    expect(queue.body(copyId)?.toString()).toBe('first');
+    expect((await queue.body(copyId))?.toString()).toBe('first');
     expect(queue.annotation(original)).toEqual(note);
     expect(queue.depth().messages).toBe(1);
   });
@@ -65,7 +67,7 @@ export function effectsCases(current: () => EffectsQueue): void {
       annotations: [{ queueId: original, note: { at: 1n } }],
     });
     await expect(write).rejects.toMatchObject({ code: 'E_INVALID' });
-    expect(queue.get(copyId)).toBeUndefined();
+    expect(await queue.get(copyId)).toBeUndefined();
     expect(queue.annotation(original)).toBeUndefined();
     expect(queue.depth().messages).toBe(0);
   });

@@ -85,9 +85,9 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
         ],
         size: 1,
       });
-      expect(queue.get(message.id)).toStrictEqual(stored);
+      expect(await queue.get(message.id)).toStrictEqual(stored);
       expect(JSON.parse(JSON.stringify(stored))).toStrictEqual(stored);
-      expect(queue.get('unknown')).toBeUndefined();
+      expect(await queue.get('unknown')).toBeUndefined();
     });
 
     it('body() returns the stored bytes byte for byte, apart from the caller buffer', async () => {
@@ -97,8 +97,8 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       const copy = Buffer.from(body);
       const { id } = await enqueue(mail(T), body);
       body.fill(0);
-      expect(queue.body(id)?.equals(copy)).toBe(true);
-      expect(queue.body('unknown')).toBeUndefined();
+      expect((await queue.body(id))?.equals(copy)).toBe(true);
+      expect(await queue.body('unknown')).toBeUndefined();
     });
 
     it('a message without recipients is complete at once and never due', async () => {
@@ -183,7 +183,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       ]);
       expect(after.recipients[1]?.nextAttemptAt).toBeGreaterThan(at);
       expect(after.completedAt).toBeUndefined();
-      expect(queue.get(id)).toStrictEqual(after);
+      expect(await queue.get(id)).toStrictEqual(after);
       expect(JSON.parse(JSON.stringify(after))).toStrictEqual(after);
     });
 
@@ -236,7 +236,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       expect(done.completedAt).toBe(T + 2);
       expect(queue.due(LATER, 10, none)).toEqual([]);
       expect(queue.nextDueAt()).toBeUndefined();
-      expect(queue.body(id)?.equals(body)).toBe(true);
+      expect((await queue.body(id))?.equals(body)).toBe(true);
     });
 
     it('results for final recipients, unknown addresses and completed messages change nothing', async () => {
@@ -339,7 +339,7 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       queue.lease(stored.id, T + 1);
       expect(ids(queue.due(T + 1, 10, none))).toEqual([stored.id]);
       queue.unlease(stored.id);
-      expect(queue.get(stored.id)).toStrictEqual(stored);
+      expect(await queue.get(stored.id)).toStrictEqual(stored);
     });
 
     effectsCases(() => queue);

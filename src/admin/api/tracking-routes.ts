@@ -36,18 +36,25 @@ function recordOpen(deps: TrackingRouteDeps, token: string, userAgent: string | 
   const payload = verifyToken(deps.key, token);
   if (payload === null || !payload.counts) return;
   const openedAt = deps.clock();
-  deps.opens
-    .record({
-      messageId: payload.messageId,
-      recipient: payload.recipient,
-      userAgent,
-      openedAt,
-      deliveredAt: deliveredAt(deps.messages, payload.messageId, payload.recipient),
-    })
+  deliveredAt(deps.messages, payload.messageId, payload.recipient)
+    .then((delivered) =>
+      deps.opens.record({
+        messageId: payload.messageId,
+        recipient: payload.recipient,
+        userAgent,
+        openedAt,
+        deliveredAt: delivered,
+      }),
+    )
     .catch((err: unknown) => deps.logger.error({ err, queueId: payload.messageId }, 'could not record an open'));
 }
 
-function deliveredAt(messages: TrackingRouteDeps['messages'], id: string, address: string): number | undefined {
-  const recipient = messages.get(id)?.recipients.find((r) => r.address.toLowerCase() === address.toLowerCase());
+async function deliveredAt(
+  messages: TrackingRouteDeps['messages'],
+  id: string,
+  address: string,
+): Promise<number | undefined> {
+  const msg = await messages.get(id);
+  const recipient = msg?.recipients.find((r) => r.address.toLowerCase() === address.toLowerCase());
   return recipient?.history.find((a) => a.outcome === 'delivered')?.at;
 }

@@ -1,13 +1,14 @@
 import type { Database } from 'lmdb';
 import type { Storage } from '../../store/storage.js';
 import { explainOpen, type OpenClass } from './classify-open.js';
-import type { QueuedMessage } from '../../core/types.js';
+import type { MaybePromise, QueuedMessage } from '../../core/types.js';
 import type { FeedbackEvents } from '../feedback-events.js';
 
 /** A person's first open becomes a `message.opened` webhook event, written with the open record. */
 export interface OpenEvents {
   readonly events: FeedbackEvents;
-  readonly message: (queueId: string) => QueuedMessage | undefined;
+  /** Read before the open's transaction: a shared queue answers over the network. */
+  readonly message: (queueId: string) => MaybePromise<QueuedMessage | undefined>;
 }
 
 /**
@@ -85,11 +86,12 @@ export function openOpenStore(storage: Storage, events?: OpenEvents): OpenStore 
   return {
     async record(event) {
       const key = openStoreKey(event.messageId, event.recipient);
+      const message = events ? await events.message(event.messageId) : undefined;
       return await root.childTransaction(() => {
         const current = opens.get(key);
         const next = nextRecord(current, event);
         opens.putSync(key, next);
-        if ((current?.humanOpens ?? 0) === 0 && next.humanOpens > 0) firstHumanOpen(events, event);
+        if ((current?.humanOpens ?? 0) === 0 && next.humanOpens > 0) firstHumanOpen(events, message, event);
         return next;
       });
     },
@@ -112,8 +114,11 @@ export function openOpenStore(storage: Storage, events?: OpenEvents): OpenStore 
 }
 
 /** Machines' opens (scanners, privacy proxies) never make an event: only the first open by a person. */
-function firstHumanOpen(events: OpenEvents | undefined, open: OpenEventInput): void {
-  const message = events?.message(open.messageId);
+function firstHumanOpen(
+  events: OpenEvents | undefined,
+  message: QueuedMessage | undefined,
+  open: OpenEventInput,
+): void {
   if (!events || !message) return;
   events.events.add('message.opened', { message, recipient: open.recipient, at: open.openedAt });
 }

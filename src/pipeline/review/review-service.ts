@@ -3,7 +3,7 @@ import type { ReviewEdit } from '../../core/hold.js';
 import type { Logger } from '../../core/logger.js';
 import type { RenderedMessage } from '../../core/rendered.js';
 import type { QueuedMessage } from '../../core/types.js';
-import type { LmdbQueue } from '../../queue/lmdb-queue.js';
+import type { GatewayQueue } from '../../queue/gateway-queue.js';
 import { heldForReview, type ReviewEnd } from '../../queue/review-records.js';
 import { accountantCopyId } from '../copies/sender-accountant.js';
 import type { HoldRulesStore } from './hold-rules-store.js';
@@ -11,7 +11,7 @@ import { previewOf, type ReviewPreview } from './review-preview.js';
 
 /** The queue as the review needs it. */
 export type ReviewQueue = Pick<
-  LmdbQueue,
+  GatewayQueue,
   'get' | 'body' | 'rendered' | 'heldMessages' | 'editReview' | 'endReview' | 'release' | 'cancel'
 >;
 
@@ -43,8 +43,8 @@ const HOUR_MS = 3_600_000;
 export function createReviewService(deps: ReviewServiceDeps) {
   const { queue } = deps;
 
-  function heldOf(tenantId: string, id: string): QueuedMessage {
-    const message = queue.get(id);
+  async function heldOf(tenantId: string, id: string): Promise<QueuedMessage> {
+    const message = await queue.get(id);
     if (!message || message.tenantId !== tenantId || message.review === undefined) {
       throw new GatewayError('E_MESSAGE_UNKNOWN', `no held message ${id}`);
     }
@@ -52,7 +52,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
   }
 
   async function view(message: QueuedMessage): Promise<HeldMessage> {
-    const rendered = queue.rendered(message.id);
+    const rendered = await queue.rendered(message.id);
     return { message, preview: rendered ? await previewOf(message, rendered) : undefined };
   }
 
@@ -65,7 +65,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
 
   /** The accountant copy of a held message was queued held: it goes, or not, with its message. */
   async function followCopy(id: string, now: number, outcome: ReviewEnd['outcome'], reason: string): Promise<void> {
-    const copy = queue.get(accountantCopyId(id));
+    const copy = await queue.get(accountantCopyId(id));
     if (copy?.heldAt === undefined) return;
     try {
       if (outcome === 'released') await queue.release(copy.id, now, reason);
@@ -79,19 +79,19 @@ export function createReviewService(deps: ReviewServiceDeps) {
     rules: deps.rules,
 
     async list(tenantId: string): Promise<HeldMessage[]> {
-      const held = queue.heldMessages(tenantId, REVIEW_LIST_MAX).filter(heldForReview);
+      const held = (await queue.heldMessages(tenantId, REVIEW_LIST_MAX)).filter(heldForReview);
       return Promise.all(held.map(view));
     },
 
     async get(tenantId: string, id: string): Promise<HeldMessage> {
-      return view(heldOf(tenantId, id));
+      return view(await heldOf(tenantId, id));
     },
 
     /** Keeps the edit with the message and renders it again, so the preview and a release show the edit. */
     async edit(tenantId: string, id: string, change: Omit<ReviewEdit, 'at'>, now: number): Promise<HeldMessage> {
-      const message = heldOf(tenantId, id);
+      const message = await heldOf(tenantId, id);
       if (!heldForReview(message)) throw new GatewayError('E_CONFLICT', `message ${id} is not held for review`);
-      const body = queue.body(id);
+      const body = await queue.body(id);
       if (!body) throw new GatewayError('E_MESSAGE_UNKNOWN', `the body of message ${id} is gone`);
       const edit: ReviewEdit = { ...message.review?.edit, ...change, at: now };
       const edited: QueuedMessage = {
@@ -102,20 +102,20 @@ export function createReviewService(deps: ReviewServiceDeps) {
       return view(await queue.editReview(id, edit, rendered));
     },
 
-    release(tenantId: string, id: string, now: number): Promise<QueuedMessage> {
+    async release(tenantId: string, id: string, now: number): Promise<QueuedMessage> {
       const ended: ReviewEnd = { at: now, outcome: 'released', by: 'tenant' };
-      return end(heldOf(tenantId, id), now, ended, 'released after review');
+      return end(await heldOf(tenantId, id), now, ended, 'released after review');
     },
 
-    cancel(tenantId: string, id: string, now: number): Promise<QueuedMessage> {
+    async cancel(tenantId: string, id: string, now: number): Promise<QueuedMessage> {
       const ended: ReviewEnd = { at: now, outcome: 'cancelled', by: 'tenant' };
-      return end(heldOf(tenantId, id), now, ended, 'cancelled after review');
+      return end(await heldOf(tenantId, id), now, ended, 'cancelled after review');
     },
 
     /** One round of the expiry rule over held messages (bounded); resolves with how many it ended. */
     async expire(now: number): Promise<number> {
       let ended = 0;
-      for (const message of queue.heldMessages(undefined, SWEEP_MAX)) {
+      for (const message of await queue.heldMessages(undefined, SWEEP_MAX)) {
         if (!heldForReview(message) || message.review === undefined) continue;
         const { afterHours, action } = deps.rules.get(message.tenantId).expiry;
         if (now - message.review.heldAt < afterHours * HOUR_MS) continue;

@@ -35,11 +35,11 @@ const renderedAnswer = z.object({
 const EXPORT_MAX_PAGES = 20;
 
 /** The queue's pages one after another until `filter.limit` messages, the log's start, or EXPORT_MAX_PAGES. */
-function exportPages(deps: ApiDeps, filter: MessageLogFilter): MessageLogPage {
+async function exportPages(deps: ApiDeps, filter: MessageLogFilter): Promise<MessageLogPage> {
   const messages: QueuedMessage[] = [];
   let before = filter.before;
   for (let n = 0; n < EXPORT_MAX_PAGES; n++) {
-    const page = deps.messages.list({ ...filter, limit: filter.limit - messages.length, before });
+    const page = await deps.messages.list({ ...filter, limit: filter.limit - messages.length, before });
     messages.push(...page.messages);
     before = page.next;
     if (before === undefined || messages.length >= filter.limit) break;
@@ -55,8 +55,8 @@ function bytes(raw: Buffer | undefined): z.output<typeof bytesView> | undefined 
 
 /** The message log as CSV (same filters as GET /messages), and one message as sent beside the original. */
 export function messageLogRoutes(deps: ApiDeps): ApiRoute[] {
-  const visible = (tenantOk: (tenantId: string) => boolean, id: string): QueuedMessage => {
-    const msg = deps.messages.get(id);
+  const visible = async (tenantOk: (tenantId: string) => boolean, id: string): Promise<QueuedMessage> => {
+    const msg = await deps.messages.get(id);
     if (!msg || !tenantOk(msg.tenantId)) throw notFound();
     return msg;
   };
@@ -75,7 +75,7 @@ export function messageLogRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: { description: 'CSV, RFC 4180, UTF-8', contentType: 'text/csv' } },
       async handle({ principal, query, now }) {
         const filter = logFilter(deps, principal, { ...query, limit: query.limit ?? CSV_DEFAULT }, now);
-        const page = filter ? exportPages(deps, filter) : { messages: [] };
+        const page = filter ? await exportPages(deps, filter) : { messages: [] };
         const rows = page.messages.flatMap((m) => csvRows(m, messageFacts(deps.content, m, now)));
         return {
           status: 200,
@@ -96,9 +96,9 @@ export function messageLogRoutes(deps: ApiDeps): ApiRoute[] {
       params: idParams,
       responses: { 200: { description: 'Both forms', schema: renderedAnswer } },
       async handle({ principal, params }) {
-        const msg = visible((tenantId) => canSee(principal, tenantId), params.id);
-        const original = bytes(deps.messages.body(msg.id));
-        const sent = bytes(deps.messages.asSent?.(msg.id));
+        const msg = await visible((tenantId) => canSee(principal, tenantId), params.id);
+        const original = bytes(await deps.messages.body(msg.id));
+        const sent = bytes(await deps.messages.asSent?.(msg.id));
         return {
           status: 200,
           body: { ...(original === undefined ? {} : { original }), ...(sent === undefined ? {} : { sent }) },

@@ -27,8 +27,8 @@ const one = z.object({ message: messageSchema });
 type Action = 'retry' | 'hold' | 'release' | 'cancel';
 
 export function messageRoutes(deps: ApiDeps): ApiRoute[] {
-  const visible = (principal: Principal, id: string): QueuedMessage => {
-    const msg = deps.messages.get(id);
+  const visible = async (principal: Principal, id: string): Promise<QueuedMessage> => {
+    const msg = await deps.messages.get(id);
     if (!msg || !canSee(principal, msg.tenantId)) throw notFound();
     return msg;
   };
@@ -47,7 +47,7 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
         409: { description: 'Not possible in its current state' },
       },
       async handle({ principal, params, body, now }) {
-        const msg = visible(principal, params.id);
+        const msg = await visible(principal, params.id);
         const reason = 'reason' in body && typeof body.reason === 'string' ? body.reason : 'cancelled through the API';
         const after = await runAction(deps, action, msg.id, now, reason);
         if (action === 'retry' || action === 'release') deps.onQueueChanged?.();
@@ -79,7 +79,7 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
       async handle({ principal, query, now }) {
         const filter = logFilter(deps, principal, query, now);
         if (!filter) return { status: 200, body: { messages: [] } };
-        const page = deps.messages.list(filter);
+        const page = await deps.messages.list(filter);
         const view = (m: QueuedMessage) => messageView(m, messageFacts(deps.content, m, now));
         return {
           status: 200,
@@ -99,9 +99,9 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
       query: z.strictObject({ include: z.enum(['body']).optional() }),
       responses: { 200: { description: 'The message', schema: detail } },
       async handle({ principal, params, query, now }) {
-        const msg = visible(principal, params.id);
-        const headers = deps.messages.headers(msg.id);
-        const body = query.include === 'body' ? deps.messages.body(msg.id) : undefined;
+        const msg = await visible(principal, params.id);
+        const headers = await deps.messages.headers(msg.id);
+        const body = query.include === 'body' ? await deps.messages.body(msg.id) : undefined;
         return {
           status: 200,
           body: {

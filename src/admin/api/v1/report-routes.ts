@@ -32,7 +32,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       async handle({ principal, query }) {
         if (principal.kind === 'tenant') {
           const own = await deps.tenants.byId(principal.tenantId);
-          const total = summaryView(deps.messages.summary(principal.tenantId));
+          const total = summaryView(await deps.messages.summary(principal.tenantId));
           return {
             status: 200,
             body: { total, tenants: own ? [{ tenantId: own.id, name: own.name, summary: total }] : [] },
@@ -44,12 +44,14 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         return {
           status: 200,
           body: {
-            total: summaryView(deps.messages.summary()),
-            tenants: tenants.map((t) => ({
-              tenantId: t.id,
-              name: t.name,
-              summary: summaryView(deps.messages.summary(t.id)),
-            })),
+            total: summaryView(await deps.messages.summary()),
+            tenants: await Promise.all(
+              tenants.map(async (t) => ({
+                tenantId: t.id,
+                name: t.name,
+                summary: summaryView(await deps.messages.summary(t.id)),
+              })),
+            ),
             ...(tenants.length === limit && last ? { next: last.id } : {}),
           },
         };

@@ -38,7 +38,7 @@ export function resendRoutes(deps: ApiDeps & { readonly review: ReviewApiDeps })
         409: { description: 'Not mail, no client recipient, or the body is no longer kept' },
       },
       async handle({ principal, params, body, now }) {
-        const msg = deps.messages.get(params.id);
+        const msg = await deps.messages.get(params.id);
         if (!msg || !canSee(principal, msg.tenantId)) throw notFound();
         if (msg.kind !== 'mail') throw conflict('only mail can be resent');
         const resent = await deps.review.resend(msg, body.to, now);

@@ -45,8 +45,8 @@ function heldView(h: HeldMessage): z.infer<typeof heldSchema> {
 export function reviewRoutes(deps: ApiDeps & { readonly review: ReviewApiDeps }): ApiRoute[] {
   const { service } = deps.review;
   /** The message's tenant, when the caller may see it; 404 otherwise, exactly like an unknown id. */
-  const ownerOf = (principal: Principal, id: string): string => {
-    const msg = deps.messages.get(id);
+  const ownerOf = async (principal: Principal, id: string): Promise<string> => {
+    const msg = await deps.messages.get(id);
     if (!msg || !canSee(principal, msg.tenantId) || msg.review === undefined) throw notFound();
     return msg.tenantId;
   };
@@ -66,7 +66,7 @@ export function reviewRoutes(deps: ApiDeps & { readonly review: ReviewApiDeps })
         409: { description: 'The message is not (or no longer) held for review' },
       },
       async handle({ principal, params, now }) {
-        const tenantId = ownerOf(principal, params.id);
+        const tenantId = await ownerOf(principal, params.id);
         const after = await (action === 'release'
           ? service.release(tenantId, params.id, now)
           : service.cancel(tenantId, params.id, now));
@@ -133,7 +133,7 @@ export function reviewRoutes(deps: ApiDeps & { readonly review: ReviewApiDeps })
       params: idParams,
       responses: { 200: { description: 'The message and its preview', schema: heldSchema } },
       async handle({ principal, params }) {
-        const tenantId = ownerOf(principal, params.id);
+        const tenantId = await ownerOf(principal, params.id);
         return { status: 200, body: heldView(await service.get(tenantId, params.id)) };
       },
     }),
@@ -153,7 +153,7 @@ export function reviewRoutes(deps: ApiDeps & { readonly review: ReviewApiDeps })
         409: { description: 'The message is no longer held for review' },
       },
       async handle({ principal, params, body, now }) {
-        const tenantId = ownerOf(principal, params.id);
+        const tenantId = await ownerOf(principal, params.id);
         const change = {
           ...(body.subject === undefined ? {} : { subject: body.subject }),
           ...(body.text === undefined ? {} : { text: body.text }),

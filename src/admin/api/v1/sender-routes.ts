@@ -422,7 +422,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
         409: { description: 'No accountant address, the body was purged, or the message is itself an accountant copy' },
       },
       async handle({ principal, params }) {
-        const msg = deps.messages.get(params.id);
+        const msg = await deps.messages.get(params.id);
         if (!msg || !canSee(principal, msg.tenantId)) throw notFound();
         const settings = sender.store.get(msg.tenantId);
         if (settings.accountantAddress === undefined || settings.accountantMode === 'off')
@@ -432,7 +432,7 @@ export function senderRoutes(deps: ApiDeps): ApiRoute[] {
           throw conflict(
             'this message is itself a copy for the accountant; send the original message to the accountant instead',
           );
-        const body = deps.messages.body(msg.id);
+        const body = await deps.messages.body(msg.id);
         if (!body) throw conflict('the message body is no longer kept (retention)');
         const copy = await sender.sendToAccountant(msg, body, settings.accountantAddress);
         deps.onQueueChanged?.();
