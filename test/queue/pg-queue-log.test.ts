@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayError } from '../../src/core/gateway-error.js';
 import { newQueueId } from '../../src/core/ids.js';
 import type { RetryPolicy } from '../../src/queue/retry-schedule.js';
 import { logQuery } from '../../src/queue/pg/pg-log-reads.js';
@@ -130,6 +131,29 @@ describe('PgQueue message log on PostgreSQL', () => {
     expect((await a.queue.summary('t1')).held).toBe(1);
     expect(await a.queue.headers(newQueueId(1))).toBeUndefined();
   });
+
+  it('answers E_STORAGE while the database is down, never hangs, and works again once it is back', async () => {
+    const { queue } = await node();
+    const m = await queue.enqueue(mail(1_000), rawMail('x'));
+    await cluster.halt();
+    try {
+      const code = (p: Promise<unknown>) =>
+        p.then(
+          () => 'resolved',
+          (e: unknown) => (e as GatewayError).code,
+        );
+      expect(await code(queue.list({ limit: 10, tenantId: 't1' }))).toBe('E_STORAGE');
+      expect(await code(queue.summary('t1'))).toBe('E_STORAGE');
+      expect(await code(queue.headers(m.id))).toBe('E_STORAGE');
+      expect(await code(queue.hold(m.id, 2_000))).toBe('E_STORAGE');
+      expect(await code(queue.purgeCompleted(1e15))).toBe('E_STORAGE');
+    } finally {
+      await cluster.resume();
+    }
+    const held = await waitFor(() => queue.hold(m.id, 3_000).catch(() => undefined), 10_000, 'the database back');
+    expect(held.recipients[0]?.status).toBe('held');
+    expect((await queue.list({ limit: 10, tenantId: 't1' })).messages.map((x) => x.id)).toEqual([m.id]);
+  }, 20_000);
 });
 
 async function databaseUrl(pool: pg.Pool): Promise<string> {
