@@ -23,7 +23,12 @@ const LIST_BATCH = 500;
  * tests and the caller's `accept` then run here on each row, with `matcher`, the one definition
  * of the filters (PostgreSQL's lower() follows the database's locale, JavaScript's does not).
  */
-export async function listPgMessages(pool: pg.Pool, filter: MessageLogFilter): Promise<MessageLogPage> {
+export async function listPgMessages(
+  pool: pg.Pool,
+  filter: MessageLogFilter,
+  /** Runs on each batch of rows before `accept` tests them (the queue reads their annotations first). */
+  beforeAccept?: (ids: readonly string[]) => Promise<void>,
+): Promise<MessageLogPage> {
   const limit = Math.min(Math.max(1, Math.floor(filter.limit)), LIST_MAX_LIMIT);
   const test = matcher(filter);
   const exact = filter.text === undefined && filter.recipient === undefined && filter.accept === undefined;
@@ -33,6 +38,7 @@ export async function listPgMessages(pool: pg.Pool, filter: MessageLogFilter): P
   for (;;) {
     const want = Math.min(exact ? limit - messages.length : LIST_BATCH, LIST_SCAN_BUDGET - scanned);
     const rows = await logRows(pool, filter, cursor, want);
+    if (filter.accept !== undefined && beforeAccept !== undefined) await beforeAccept(rows.map((r) => r.id));
     for (const row of rows) {
       scanned++;
       cursor = row.id;

@@ -344,7 +344,9 @@ export class PgQueue implements GatewayQueue {
 
   // The message log and admin side: pg-log-reads.ts, pg-admin-actions.ts, pg-purge.ts.
   headers = (id: string): Promise<string | undefined> => pgHeaders(this.pool, id);
-  list = (filter: MessageLogFilter): Promise<MessageLogPage> => listPgMessages(this.pool, filter);
+  /** The document and plain-state filters (`accept`) read annotations: each batch's are loaded first. */
+  list = (filter: MessageLogFilter): Promise<MessageLogPage> =>
+    listPgMessages(this.pool, filter, (ids) => this.loadAnnotations(ids));
   summary = (tenantId?: string): Promise<QueueSummary> => pgSummary(this.pool, this.clock(), tenantId);
   heldMessages = (tenantId: string | undefined, limit: number) => pgHeldMessages(this.pool, tenantId, limit);
   retryNow = (id: string, now: number) => pgRetryNow(this.changeCtx, id, now);
