@@ -35,6 +35,8 @@ export interface InboundDeps {
   readonly senders?: SenderGuard;
   /** Free-space watermark on the data directory: below it MAIL FROM and DATA answer 452 4.3.1. */
   readonly disk?: DiskSpace;
+  /** False while the shared database is unreachable: new sessions get 421 4.3.0, a DATA end 451 4.3.0. */
+  readonly backendAvailable?: () => boolean;
   /** The tenant's extra envelope recipients (its archive address), added at accept time; none when absent. */
   readonly extraRecipients?: ExtraRecipients;
 }
