@@ -13,7 +13,7 @@ export const LIST_SCAN_BUDGET = 5_000;
  * an id range. The id range is widened by this much on each side in case a producer ever
  * takes the id a moment apart from receivedAt; the exact receivedAt test is done per record.
  */
-const ID_TIME_SLACK_MS = 60_000;
+export const ID_TIME_SLACK_MS = 60_000;
 
 export type ListFilter = MessageLogFilter;
 export type ListPage = MessageLogPage;
@@ -89,11 +89,13 @@ function idRange(filter: ListFilter): { start?: string; exclusiveStart?: boolean
   };
 }
 
-function idTimePrefix(time: number): string {
+/** The first 10 characters of an id taken at `time`: sorts before every id of that millisecond. */
+export function idTimePrefix(time: number): string {
   return newQueueId(Math.max(0, Math.floor(time))).slice(0, 10);
 }
 
-function matcher(filter: ListFilter): (msg: QueuedMessage) => boolean {
+/** The filter as a test of one record: the one definition of what each filter field means. */
+export function matcher(filter: ListFilter): (msg: QueuedMessage) => boolean {
   const recipient = filter.recipient?.toLowerCase();
   const text = filter.text?.toLowerCase();
   return (msg) =>

@@ -4,7 +4,16 @@ import type { PlanEffects, QueuedCopy } from '../../core/effects.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { RenderedMessage } from '../../core/rendered.js';
-import type { NewMessage, QueuedMessage, RecipientResult } from '../../core/types.js';
+import type { HoldRequest, ReviewEdit } from '../../core/hold.js';
+import type {
+  LogNote,
+  MessageLogFilter,
+  MessageLogPage,
+  NewMessage,
+  QueuedMessage,
+  QueueSummary,
+  RecipientResult,
+} from '../../core/types.js';
 import { toPgStorageError } from '../../store/postgres/pg-errors.js';
 import { pgListener, type PgListener } from '../../store/postgres/pg-listener.js';
 import { inTransaction } from '../../store/postgres/pg-transaction.js';
@@ -14,6 +23,22 @@ import { DepthCounter, type QueueDepth } from '../depth-counter.js';
 import { eventsOfChange, eventsOfInsert, putEvents, wantsOf, type EventOutbox } from '../event-outbox.js';
 import { applyExpiry, applyResults, newRecord } from '../records.js';
 import type { RetryPolicy } from '../retry-schedule.js';
+import type { ReviewEnd } from '../review-records.js';
+import type { GatewayQueue } from '../gateway-queue.js';
+import {
+  pgAddNote,
+  pgCancel,
+  pgEditReview,
+  pgEndReview,
+  pgHold,
+  pgHoldForReview,
+  pgLateBounce,
+  pgRelease,
+  pgResend,
+  pgRetryNow,
+} from './pg-admin-actions.js';
+import { listPgMessages, pgHeaders, pgHeldMessages, pgSummary } from './pg-log-reads.js';
+import { purgePgCompleted } from './pg-purge.js';
 import { changeMessage, QUEUE_CHANNEL, type PgChange, type PgChangeContext } from './pg-change.js';
 import { claimDue, readDepth, releaseLeases, renewLeases } from './pg-claims.js';
 import { InsertBatcher, type InsertBatcherOptions } from './pg-insert-batcher.js';
@@ -69,7 +94,7 @@ export async function openPgQueue(options: PgQueueOptions): Promise<PgQueue> {
  * whose claim took it when due (another node's lease expired, or nobody held it). Writes are
  * transactions with synchronous_commit on; `enqueue` resolves after its commit.
  */
-export class PgQueue {
+export class PgQueue implements GatewayQueue {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -315,6 +340,36 @@ export class PgQueue {
       );
     })();
     return this.closing;
+  }
+
+  // The message log and admin side: pg-log-reads.ts, pg-admin-actions.ts, pg-purge.ts.
+  headers = (id: string): Promise<string | undefined> => pgHeaders(this.pool, id);
+  list = (filter: MessageLogFilter): Promise<MessageLogPage> => listPgMessages(this.pool, filter);
+  summary = (tenantId?: string): Promise<QueueSummary> => pgSummary(this.pool, this.clock(), tenantId);
+  heldMessages = (tenantId: string | undefined, limit: number) => pgHeldMessages(this.pool, tenantId, limit);
+  retryNow = (id: string, now: number) => pgRetryNow(this.changeCtx, id, now);
+  hold = (id: string, now: number, reason?: string) => pgHold(this.changeCtx, id, now, reason);
+  release = (id: string, now: number, reason?: string) => pgRelease(this.changeCtx, id, now, reason);
+  cancel = (id: string, now: number, reason: string) => pgCancel(this.changeCtx, id, now, reason);
+  holdForReview = (id: string, now: number, request: HoldRequest, rendered: RenderedMessage) =>
+    pgHoldForReview(this.changeCtx, id, now, request, rendered);
+  editReview = (id: string, edit: ReviewEdit, rendered: RenderedMessage) =>
+    pgEditReview(this.changeCtx, id, edit, rendered);
+  endReview = (id: string, now: number, ended: ReviewEnd, reason: string) =>
+    pgEndReview(this.changeCtx, id, now, ended, reason);
+  resend = (originalId: string, message: NewMessage, body: Buffer) =>
+    pgResend(this.changeCtx, originalId, message, body).then((record) => this.accepted(record));
+  lateBounce = (id: string, address: string, reply: string, now: number) =>
+    pgLateBounce(this.changeCtx, id, address, reply, now);
+  addNote = (id: string, address: string, note: LogNote, reply: string, now: number) =>
+    pgAddNote(this.changeCtx, id, address, note, reply, now);
+  purgeCompleted = (olderThan: number) => purgePgCompleted(this.pool, olderThan, { logger: this.options.logger });
+
+  /** A message inserted by another way than enqueue (a resend): counted here, its webhook event written. */
+  private accepted(record: QueuedMessage): QueuedMessage {
+    this.counter.add(record);
+    putEvents(this.options.outbox, eventsOfInsert(record, wantsOf(this.options.outbox, record.tenantId)));
+    return record;
   }
 
   /** The context the log and admin actions (pg-admin-actions.ts) change messages with. */
