@@ -6,7 +6,7 @@ import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
-import { openQueue } from './queue/lmdb-queue.js';
+import { openQueueEngine, storeReadiness } from './compose/open-queue.js';
 import type { GatewayQueue } from './queue/gateway-queue.js';
 import { lmdbKeyFingerprint, requireKeyFingerprint } from './store/key-fingerprint.js';
 import { openWebhookStores } from './webhooks/open-webhooks.js';
@@ -99,25 +99,34 @@ export async function startGateway(
   const tenants = openTenantStore(storage);
   // Webhook endpoints before the queue: it writes the events they want with each state change.
   const webhookStores = openWebhookStores(storage);
-  const queue: GatewayQueue = openQueue({
+  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
+  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
+  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
+  // The queue on this node's LMDB, or on the shared PostgreSQL (migrated, its key fingerprint checked).
+  const engine = await openQueueEngine({
+    config,
     storage,
-    retry: config.queue.retry,
+    interest: webhookStores.interest,
+    keyFingerprint: secrets.keyFingerprint(),
     logger,
-    takeLeases: true,
-    events: webhookStores.interest,
+    clock,
+  }).catch(async (err: unknown) => {
+    disk.stop();
+    await tenants.close();
+    await storage.close();
+    throw err;
   });
+  const queue: GatewayQueue = engine.queue;
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
-  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
-  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
-  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
   // A key other than the one this store's secrets were sealed with stops the start, saying so.
   await requireKeyFingerprint(lmdbKeyFingerprint(storage), secrets.keyFingerprint(), config.dataDir).catch(
     async (err: unknown) => {
       disk.stop();
       await queue.close();
+      await engine.close();
       await tenants.close();
       await storage.close();
       throw err;
@@ -295,6 +304,7 @@ export async function startGateway(
     bounceFrom: config.delivery.bounceFrom,
     paused: () => disk.critical(),
   });
+  engine.onWork(() => delivery.notify());
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({
     owners: [
@@ -425,6 +435,7 @@ export async function startGateway(
     limits,
     senders,
     disk,
+    backendAvailable: engine.available,
     onQueued: (message: QueuedMessage) => {
       limits.usage.accepted(message.tenantId, clock());
       delivery.notify();
@@ -473,8 +484,11 @@ export async function startGateway(
     oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     oauthMicrosoft: createMicrosoftCallbackRouter({ links: microsoft.links, logger, clock, audit: api.audit }),
     replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
-    health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
-    ready: () => diskReadiness(disk),
+    health: () => ({
+      ok: true, // alive: a node waits for its database rather than being restarted
+      details: { queue: queue.depth(), inFlight: delivery.inFlight(), store: engine.state() },
+    }),
+    ready: () => storeReadiness(engine) ?? diskReadiness(disk),
   });
   const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () =>
     startHttp(app, config.http.port, httpHost),
@@ -509,6 +523,7 @@ export async function startGateway(
       await webhooks.close();
       await Promise.all(buildTransportsClose());
       await queue.close();
+      await engine.close();
       await senderSettings.close();
       await limits.close();
       await peppol.store.close();

@@ -52,6 +52,7 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
     ...(extra.microsoft365 ? { microsoft365: extra.microsoft365 } : {}),
     ...(extra.privacy ? { privacy: extra.privacy } : {}),
     ...(extra.webhooks ? { webhooks: extra.webhooks } : {}),
+    ...(extra.store ? { store: extra.store } : {}),
     // The inbound MX listens when platform.sendingDomain is set: never on port 25 in tests.
     mx: { host: '127.0.0.1', port: 0, ...(extra.mx as object | undefined) },
   };
