@@ -1,4 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway } from '../../../src/gateway.js';
+import { testConfig } from '../../helpers/gateway-harness.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import {
@@ -109,5 +115,37 @@ describe('the gateway on PostgreSQL', () => {
     const asked = (await (await asOther(`/messages?tenant=${gw.tenantId}`)).json()) as { messages: unknown[] };
     expect(asked.messages).toEqual([]);
     expect((await asOther(`/messages/${firstId}`)).status).toBe(404);
+  });
+});
+
+describe('starting on PostgreSQL', () => {
+  /** The start's error, from a gateway on its own data dir with this store and secret key. */
+  async function startError(store: Record<string, unknown>, key: string): Promise<Error> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postbode-pg-start-'));
+    try {
+      const config = testConfig(dataDir, sink.port, { store });
+      const started = await startGateway(config, pino({ level: 'silent' }), Date.now, { POSTBODE_SECRET_KEY: key });
+      await started.stop(100);
+      throw new Error('the gateway started');
+    } catch (err) {
+      return err as Error;
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('names the unreachable database without its password', async () => {
+    const err = await startError(
+      { backend: 'postgres', postgres: { url: 'postgres://postbode:s3cr3t-pw@127.0.0.1:1/postbode' } },
+      'ab'.repeat(32),
+    );
+    expect(err.message).toContain('127.0.0.1:1');
+    expect(err.message).not.toContain('s3cr3t-pw');
+  });
+
+  it('refuses a node whose secret key is not the one the database was started with', async () => {
+    const url = gw.config.store.postgres.url as string;
+    const err = await startError({ backend: 'postgres', postgres: { url } }, 'ef'.repeat(32));
+    expect(err.message).toMatch(/sealed with key .* but this node loaded key/);
   });
 });
