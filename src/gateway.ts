@@ -13,7 +13,6 @@ import { openWebhookStores } from './webhooks/open-webhooks.js';
 import { wireWebhooks } from './compose/webhooks.js';
 import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
-import { openTenantStore } from './tenants/lmdb-tenant-store.js';
 import { createMetrics } from './admin/api/metrics.js';
 import { createHttpApp, startHttp } from './admin/api/http-app.js';
 import { openConfigApi } from './admin/api/v1/config-api.js';
@@ -38,7 +37,7 @@ import { bounceAddress } from './delivery/bounce.js';
 import { openDomains } from './tenants/domains/open-domains.js';
 import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
-import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
+import { openSettingsStores } from './compose/open-settings-stores.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
@@ -96,7 +95,6 @@ export async function startGateway(
   });
   // One LMDB environment for every store (store/storage.ts); an older layout is copied in first.
   const storage = openStorage({ dataDir: config.dataDir, logger });
-  const tenants = openTenantStore(storage);
   // Webhook endpoints before the queue: it writes the events they want with each state change.
   const webhookStores = openWebhookStores(storage);
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
@@ -112,7 +110,6 @@ export async function startGateway(
     clock,
   }).catch(async (err: unknown) => {
     disk.stop();
-    await tenants.close();
     await storage.close();
     throw err;
   });
@@ -127,14 +124,25 @@ export async function startGateway(
       disk.stop();
       await queue.close();
       await engine.close();
-      await tenants.close();
       await storage.close();
       throw err;
     },
   );
-  const senderSettings = openSenderSettingsStore(storage, {
+  // Tenants, tokens, sender settings and domains: shared on PostgreSQL, this node's own on LMDB.
+  const settings = await openSettingsStores({
+    storage,
+    pool: engine.pool,
     bounceLocalPart: config.platform.bounceLocalPart,
+    logger,
+    clock,
+  }).catch(async (err: unknown) => {
+    disk.stop();
+    await queue.close();
+    await engine.close();
+    await storage.close();
+    throw err;
   });
+  const { tenants, senderSettings } = settings;
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
@@ -155,7 +163,7 @@ export async function startGateway(
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
-  const domains = await openDomains(storage, config, secrets, logger, clock);
+  const domains = await openDomains(storage, config, secrets, logger, clock, settings.domains);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   // Gmail mode: links, OAuth callback, the Gmail transport and the pipeline's planner.
@@ -353,6 +361,7 @@ export async function startGateway(
   const api = await openConfigApi({
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
+    ...(settings.tokens ? { tokens: settings.tokens } : {}),
     auditRetentionMs: config.audit.retentionMs,
     tenants: withLocalPartClaims(tenants, senderSettings, logger),
     messages: queue,
@@ -523,7 +532,6 @@ export async function startGateway(
       await webhooks.close();
       await Promise.all(buildTransportsClose());
       await queue.close();
-      await engine.close();
       await senderSettings.close();
       await limits.close();
       await peppol.store.close();
@@ -534,6 +542,7 @@ export async function startGateway(
       await gmail.close();
       await microsoft.close();
       await tenants.close();
+      await engine.close(); // after the stores that share its pool
       await storage.close();
       logger.info('postbode stopped');
     },

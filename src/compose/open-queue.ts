@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { EventInterest } from '../core/events.js';
@@ -19,6 +20,8 @@ import type { Storage } from '../store/storage.js';
 /** The queue the gateway runs on, and what the listeners and /healthz, /readyz know of its engine. */
 export interface QueueEngine {
   readonly queue: GatewayQueue;
+  /** The shared database's pool (undefined on LMDB): the settings stores open on it too. */
+  readonly pool?: pg.Pool;
   /** False while the shared database is unreachable (always true on LMDB). */
   readonly available: () => boolean;
   /** For /healthz: `{ backend: 'lmdb' }` or the database's state. */
@@ -86,6 +89,7 @@ async function openShared(deps: QueueEngineDeps, url: string): Promise<QueueEngi
     watch = watching;
     return {
       queue,
+      pool,
       available: () => watching.up(),
       state: () => watching.state(),
       onWork(fn) {

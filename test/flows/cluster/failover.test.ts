@@ -1,14 +1,13 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
-import { addTenant } from '../../../src/tenants/tenant-service.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { makeTenant } from '../../helpers/gateway-harness.js';
 import { spawnGateway, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { processEnv } from '../../helpers/process-env.js';
 import { startSink, type Sink } from '../../helpers/sink.js';
-import { storageAt } from '../../helpers/temp-storage.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { deliveriesById, sendOne, type Attempt, type LoadTarget } from './load.js';
 
@@ -52,14 +51,14 @@ beforeAll(async () => {
     },
   });
   root = await mkdtemp(join(tmpdir(), 'postbode-failover-'));
-  // One tenant, the same on both nodes: the tenants are still in each node's LMDB (docs/scaling.md).
-  const template = join(root, 'template');
-  const store = openTenantStore(storageAt(template));
-  const { tenant, password } = await addTenant(store, { name: 'Failover BV' });
-  await store.close();
+  // One tenant in the shared database: both nodes know it.
+  const { tenant, password } = await makeTenant(
+    configSchema.parse({ store: { backend: 'postgres', postgres: { url } } }),
+    {
+      name: 'Failover BV',
+    },
+  );
   creds = { user: tenant.smtpUsername, pass: password };
-  await cp(template, join(root, 'a'), { recursive: true });
-  await cp(template, join(root, 'b'), { recursive: true });
   [a, b] = await Promise.all([start('a', A_HOST), start('b', B_HOST)]);
 }, 60_000);
 
