@@ -3,11 +3,14 @@
  * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
  *
  *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls] [--forwarding]
- *                    [--defer-first]
+ *                    [--defer-first] [--backend lmdb|postgres]
  *   npm run bench -- --fairness [--count 1000] [--sink-delay 1000]   (see fairness.ts)
  *
  * --defer-first: the sink answers 451 to the first delivery of each message, so every message is
  * retried once (retry delay 200 ms): CPU per message then includes the cost of a retry.
+ * --backend postgres: the queue on a throwaway PostgreSQL on this machine (initdb in a temp folder, as
+ * the tests do; fsync and synchronous_commit on), a fresh database per repetition; the server's CPU
+ * (all its processes) counts in CPU per message.
  * --forwarding sets platform.sendingDomain: every message is rewritten (forwarding mode, VERP)
  * and DKIM-signed with the platform key, the full pipeline of a hosted invoicing platform.
  *
@@ -26,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { startBenchSink, type BenchSink } from './sink.js';
 import { cpuMs, peakRssMiB, rssSplitMiB } from './proc-stats.js';
 import { runFairness } from './fairness.js';
+import { startBenchPostgres, type BenchPostgres } from './pg-bench.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opts = parseArgs(process.argv.slice(2));
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]) {
     fairness: false,
     sinkDelay: 1000,
     deferFirst: false,
+    backend: 'lmdb' as 'lmdb' | 'postgres',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -58,6 +63,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--fairness') o.fairness = true;
     else if (a === '--defer-first') o.deferFirst = true;
     else if (a === '--sink-delay') o.sinkDelay = Number(argv[++i]);
+    else if (a === '--backend') o.backend = backendArg(argv[++i]);
     else if (a === '--count') o.count = Number(argv[++i]);
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--size') o.size = Number(argv[++i]);
@@ -65,6 +71,11 @@ function parseArgs(argv: string[]) {
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
+}
+
+function backendArg(value: string | undefined): 'lmdb' | 'postgres' {
+  if (value === 'lmdb' || value === 'postgres') return value;
+  throw new Error(`--backend takes lmdb or postgres, not ${value}`);
 }
 
 async function freePort(): Promise<number> {
@@ -115,7 +126,11 @@ async function createTenant(dataDir: string, name = 'Bench BV'): Promise<{ user:
   return { user: tenant.smtpUsername as string, pass: password as string };
 }
 
-async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: ChildProcess; port: number }> {
+async function startGateway(
+  dataDir: string,
+  sink: BenchSink,
+  databaseUrl?: string,
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -141,6 +156,7 @@ async function startGateway(dataDir: string, sink: BenchSink): Promise<{ child: 
     // plain relay. The sender guard still runs (another tenant's domains stay refused), so the cost is the same.
     POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
     ...(opts.deferFirst ? { POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200', POSTBODE_QUEUE__RETRY__JITTER: '0' } : {}),
+    ...(databaseUrl ? { POSTBODE_STORE__BACKEND: 'postgres', POSTBODE_STORE__POSTGRES__URL: databaseUrl } : {}),
   };
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway alone.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -170,7 +186,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-async function rep(n: number, sink: BenchSink): Promise<void> {
+async function rep(n: number, sink: BenchSink, db?: BenchPostgres): Promise<void> {
   const common = ['-c', String(opts.concurrency), '-n', String(opts.count), '-l', String(opts.size)];
   const base0 = sink.count();
   const t0 = Date.now();
@@ -179,22 +195,23 @@ async function rep(n: number, sink: BenchSink): Promise<void> {
 
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
   const creds = await createTenant(dataDir);
-  const gw = await startGateway(dataDir, sink);
+  const gw = await startGateway(dataDir, sink, db ? await db.freshDatabase() : undefined);
   const pid = gw.child.pid ?? 0;
+  const cpuNow = () => cpuMs(pid) + (db?.cpuMs() ?? 0);
   sink.deferFirst(opts.deferFirst);
   try {
-    const cpu0 = cpuMs(pid);
+    const cpu0 = cpuNow();
     const before = sink.count();
     const start = Date.now();
     const auth = opts.tls ? ['--starttls', '--user', creds.user, '--pass', creds.pass] : [];
     const load = await runLoad(['--port', String(gw.port), ...common, ...auth]);
     const delivered = await waitFor(() => sink.count() - before >= load.ok, 120_000);
     const e2eSeconds = (Date.now() - start) / 1000;
-    const cpu = (cpuMs(pid) - cpu0) / Math.max(1, load.ok);
+    const cpu = (cpuNow() - cpu0) / Math.max(1, load.ok);
     const rss = peakRssMiB(pid);
     const split = rssSplitMiB(pid);
     const e2e = (sink.count() - before) / e2eSeconds;
-    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}`;
+    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}${db ? '_postgres' : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(
       `${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
@@ -217,9 +234,11 @@ async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist/main.js'))) throw new Error('dist/main.js missing: run npm run build');
   if (opts.fairness) return fairness();
   const sink = await startBenchSink();
+  const db = opts.backend === 'postgres' ? await startBenchPostgres() : undefined;
   try {
-    for (let i = 1; i <= opts.reps; i++) await rep(i, sink);
+    for (let i = 1; i <= opts.reps; i++) await rep(i, sink, db);
   } finally {
+    await db?.stop();
     await sink.close();
   }
 }

@@ -6,14 +6,13 @@ import type { Logger } from './core/logger.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { QueuedMessage, Route } from './core/types.js';
 import { bindOrExplain } from './core/listen-error.js';
-import { openQueue } from './queue/lmdb-queue.js';
+import { openQueueEngine, storeReadiness } from './compose/open-queue.js';
 import type { GatewayQueue } from './queue/gateway-queue.js';
 import { lmdbKeyFingerprint, requireKeyFingerprint } from './store/key-fingerprint.js';
 import { openWebhookStores } from './webhooks/open-webhooks.js';
 import { wireWebhooks } from './compose/webhooks.js';
 import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
-import { openTenantStore } from './tenants/lmdb-tenant-store.js';
 import { createMetrics } from './admin/api/metrics.js';
 import { createHttpApp, startHttp } from './admin/api/http-app.js';
 import { openConfigApi } from './admin/api/v1/config-api.js';
@@ -38,7 +37,7 @@ import { bounceAddress } from './delivery/bounce.js';
 import { openDomains } from './tenants/domains/open-domains.js';
 import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
-import { openSenderSettingsStore } from './tenants/sender-settings-store.js';
+import { openSettingsStores } from './compose/open-settings-stores.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
@@ -96,36 +95,54 @@ export async function startGateway(
   });
   // One LMDB environment for every store (store/storage.ts); an older layout is copied in first.
   const storage = openStorage({ dataDir: config.dataDir, logger });
-  const tenants = openTenantStore(storage);
   // Webhook endpoints before the queue: it writes the events they want with each state change.
   const webhookStores = openWebhookStores(storage);
-  const queue: GatewayQueue = openQueue({
+  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
+  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
+  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
+  // The queue on this node's LMDB, or on the shared PostgreSQL (migrated, its key fingerprint checked).
+  const engine = await openQueueEngine({
+    config,
     storage,
-    retry: config.queue.retry,
+    interest: webhookStores.interest,
+    keyFingerprint: secrets.keyFingerprint(),
     logger,
-    takeLeases: true,
-    events: webhookStores.interest,
+    clock,
+  }).catch(async (err: unknown) => {
+    disk.stop();
+    await storage.close();
+    throw err;
   });
+  const queue: GatewayQueue = engine.queue;
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
 
-  // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
-  // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
-  const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
   // A key other than the one this store's secrets were sealed with stops the start, saying so.
   await requireKeyFingerprint(lmdbKeyFingerprint(storage), secrets.keyFingerprint(), config.dataDir).catch(
     async (err: unknown) => {
       disk.stop();
       await queue.close();
-      await tenants.close();
+      await engine.close();
       await storage.close();
       throw err;
     },
   );
-  const senderSettings = openSenderSettingsStore(storage, {
+  // Tenants, tokens, sender settings and domains: shared on PostgreSQL, this node's own on LMDB.
+  const settings = await openSettingsStores({
+    storage,
+    pool: engine.pool,
     bounceLocalPart: config.platform.bounceLocalPart,
+    logger,
+    clock,
+  }).catch(async (err: unknown) => {
+    disk.stop();
+    await queue.close();
+    await engine.close();
+    await storage.close();
+    throw err;
   });
+  const { tenants, senderSettings } = settings;
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
@@ -146,7 +163,7 @@ export async function startGateway(
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
   const trackingKey = secrets.deriveKey('tracking');
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
-  const domains = await openDomains(storage, config, secrets, logger, clock);
+  const domains = await openDomains(storage, config, secrets, logger, clock, settings.domains);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   // Gmail mode: links, OAuth callback, the Gmail transport and the pipeline's planner.
@@ -295,6 +312,7 @@ export async function startGateway(
     bounceFrom: config.delivery.bounceFrom,
     paused: () => disk.critical(),
   });
+  engine.onWork(() => delivery.notify());
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
   const purge = startTenantPurge({
     owners: [
@@ -343,6 +361,7 @@ export async function startGateway(
   const api = await openConfigApi({
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
+    ...(settings.tokens ? { tokens: settings.tokens } : {}),
     auditRetentionMs: config.audit.retentionMs,
     tenants: withLocalPartClaims(tenants, senderSettings, logger),
     messages: queue,
@@ -425,6 +444,7 @@ export async function startGateway(
     limits,
     senders,
     disk,
+    backendAvailable: engine.available,
     onQueued: (message: QueuedMessage) => {
       limits.usage.accepted(message.tenantId, clock());
       delivery.notify();
@@ -473,8 +493,11 @@ export async function startGateway(
     oauthGoogle: createGmailCallbackRouter({ links: gmail.links, logger, clock, audit: api.audit }),
     oauthMicrosoft: createMicrosoftCallbackRouter({ links: microsoft.links, logger, clock, audit: api.audit }),
     replyAddress: createReplyAddressRouter({ confirmation: mx.replyConfirmation, logger }),
-    health: () => ({ ok: true, details: { queue: queue.depth(), inFlight: delivery.inFlight() } }),
-    ready: () => diskReadiness(disk),
+    health: () => ({
+      ok: true, // alive: a node waits for its database rather than being restarted
+      details: { queue: queue.depth(), inFlight: delivery.inFlight(), store: engine.state() },
+    }),
+    ready: () => storeReadiness(engine) ?? diskReadiness(disk),
   });
   const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () =>
     startHttp(app, config.http.port, httpHost),
@@ -519,6 +542,7 @@ export async function startGateway(
       await gmail.close();
       await microsoft.close();
       await tenants.close();
+      await engine.close(); // after the stores that share its pool
       await storage.close();
       logger.info('postbode stopped');
     },

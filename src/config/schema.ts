@@ -186,6 +186,29 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Where the queue lives (docs/scaling.md): this node's LMDB, or a PostgreSQL shared by several nodes. */
+  store: z
+    .strictObject({
+      /** lmdb = embedded, one node, no external service; postgres = the queue shared by every node on one database. */
+      backend: z.enum(['lmdb', 'postgres']).default('lmdb'),
+      /** Unique per running process (its leases carry it); null = the hostname and a random suffix per start. */
+      nodeId: z.string().min(1).max(100).nullable().default(null),
+      postgres: z
+        .strictObject({
+          /** postgres://user:password@host:5432/db; required when backend is postgres. */
+          url: z.string().min(1).nullable().default(null),
+          /** Connections this node opens at most. */
+          poolSize: z.number().int().min(2).max(200).default(10),
+          /** How long a node's claim on a message holds unrenewed; then another node delivers it. */
+          leaseMs: ms.min(1000).default(30_000),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .refine((s) => s.backend !== 'postgres' || s.postgres.url !== null, {
+      message: 'store.postgres.url is required when store.backend is postgres',
+      path: ['postgres', 'url'],
+    }),
   delivery: z
     .strictObject({
       /** capture = keep mail in the local dev mailbox; smarthost = relay via `smarthost`; direct = MX lookup. */

@@ -192,6 +192,11 @@ export const Replies = {
     text: 'Insufficient system storage, try again later',
   }),
   localError: (): SmtpReply => ({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),
+  storeUnavailable: (): SmtpReply => ({
+    code: 421,
+    enhanced: '4.3.0',
+    text: 'Mail store unavailable, try again later',
+  }),
   shuttingDown: (): SmtpReply => ({ code: 421, enhanced: '4.3.2', text: 'Service shutting down, try again later' }),
   queued: (id: string): SmtpReply => ({ code: 250, enhanced: '2.0.0', text: `Ok: queued as ${id}` }),
   // Delivery's own answers for a recipient, where no server was asked.

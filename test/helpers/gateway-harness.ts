@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
+import { loadMigrations, migrate } from '../../src/store/postgres/migrate.js';
+import { openPgPool } from '../../src/store/postgres/pool.js';
 import { openTenantStore } from '../../src/tenants/lmdb-tenant-store.js';
+import { openPgTenantStore } from '../../src/tenants/pg-tenant-store.js';
 import { addTenant } from '../../src/tenants/tenant-service.js';
 import { storageAt } from './temp-storage.js';
 
@@ -52,6 +55,7 @@ export function testConfig(dataDir: string, sinkPort: number, extra: Record<stri
     ...(extra.microsoft365 ? { microsoft365: extra.microsoft365 } : {}),
     ...(extra.privacy ? { privacy: extra.privacy } : {}),
     ...(extra.webhooks ? { webhooks: extra.webhooks } : {}),
+    ...(extra.store ? { store: extra.store } : {}),
     // The inbound MX listens when platform.sendingDomain is set: never on port 25 in tests.
     mx: { host: '127.0.0.1', port: 0, ...(extra.mx as object | undefined) },
   };
@@ -84,9 +88,7 @@ export async function startConfiguredGateway(
   config: Config,
   opts: ConfiguredGatewayOptions = {},
 ): Promise<TestGateway> {
-  const store = openTenantStore(storageAt(config.dataDir));
-  const { tenant, password } = await addTenant(store, { name: 'Acme Facturatie BV', ...opts.tenant });
-  await store.close();
+  const { tenant, password } = await makeTenant(config, { name: 'Acme Facturatie BV', ...opts.tenant });
   const gateway = await startGateway(
     config,
     pino({ level: 'silent' }),
@@ -105,4 +107,27 @@ export async function startConfiguredGateway(
       await rm(config.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The tenant where the gateway will look for it: its LMDB, or the shared database (migrated first). */
+export async function makeTenant(
+  config: Config,
+  input: { name: string; allowedIps?: string[] },
+): Promise<{ tenant: { id: string; smtpUsername: string }; password: string }> {
+  const url = config.store.backend === 'postgres' ? config.store.postgres.url : null;
+  if (url === null) {
+    const store = openTenantStore(storageAt(config.dataDir));
+    try {
+      return await addTenant(store, input);
+    } finally {
+      await store.close();
+    }
+  }
+  const pool = openPgPool(url);
+  try {
+    await migrate(pool, await loadMigrations());
+    return await addTenant(openPgTenantStore(pool), input);
+  } finally {
+    await pool.end();
+  }
 }

@@ -28,6 +28,8 @@ export interface DataDeps {
   readonly senders?: SenderGuard;
   /** Free-space watermark: below it the message is refused with 452 4.3.1 instead of written. */
   readonly disk?: DiskSpace;
+  /** False while the shared database is unreachable: the message is refused with 451 4.3.0, never 250. */
+  readonly backendAvailable?: () => boolean;
   /** The tenant's extra envelope recipients (its archive address), asked at accept time; none when absent. */
   readonly extraRecipients?: ExtraRecipients;
 }
@@ -111,6 +113,7 @@ async function enqueue(
   receivedAt: number,
 ): Promise<QueuedMessage> {
   if (deps.disk?.below()) throw refusal(deps, session, Replies.storageFull(), 'storage-full');
+  if (deps.backendAvailable?.() === false) throw refusal(deps, session, Replies.localError(), 'store-unavailable');
   try {
     const message = await withExtras(
       {

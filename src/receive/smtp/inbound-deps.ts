@@ -41,6 +41,8 @@ export interface InboundDeps {
    * (store/postgres/pg-shared-counts.ts) makes the throttle hold across the nodes of a cluster.
    */
   readonly authCounts?: SharedCounts;
+  /** False while the shared database is unreachable: new sessions get 421 4.3.0, a DATA end 451 4.3.0. */
+  readonly backendAvailable?: () => boolean;
   /** The tenant's extra envelope recipients (its archive address), added at accept time; none when absent. */
   readonly extraRecipients?: ExtraRecipients;
 }

@@ -128,6 +128,8 @@ function guard<T>(ctx: Ctx, session: SMTPServerSession, command: string, work: (
 
 async function connect(ctx: Ctx, session: SMTPServerSession): Promise<void> {
   if (ctx.isClosing()) throw refuse(ctx, session, { reply: Replies.shuttingDown(), reason: 'shutdown' }, 'CONNECT');
+  if (ctx.deps.backendAvailable?.() === false)
+    throw refuse(ctx, session, { reply: Replies.storeUnavailable(), reason: 'store-unavailable' }, 'CONNECT');
   if (!ctx.limiter.admit(session.id, normalizeIp(session.remoteAddress))) {
     throw refuse(ctx, session, { reply: Replies.tooManyConnections(), reason: 'connections' }, 'CONNECT');
   }
@@ -166,6 +168,8 @@ async function mailFrom(ctx: Ctx, address: SMTPServerAddress, session: SMTPServe
   if (ctx.isClosing()) throw refuse(ctx, session, { reply: Replies.shuttingDown(), reason: 'shutdown' }, 'MAIL');
   if (ctx.deps.disk?.below())
     throw refuse(ctx, session, { reply: Replies.storageFull(), reason: 'storage-full' }, 'MAIL');
+  if (ctx.deps.backendAvailable?.() === false)
+    throw refuse(ctx, session, { reply: Replies.storeUnavailable(), reason: 'store-unavailable' }, 'MAIL');
   countTransaction(ctx, session);
   const client = { authenticatedTenantId: authenticatedTenant(session), ip: normalizeIp(session.remoteAddress) };
   const sender = await resolveSenderTenant(client, ctx.deps.tenants);
@@ -230,6 +234,7 @@ async function data(ctx: Ctx, stream: DataStream, session: SMTPServerSession): P
       ...(deps.maxSizeFor ? { maxSizeFor: deps.maxSizeFor } : {}),
       ...(deps.senders ? { senders: deps.senders } : {}),
       ...(deps.disk ? { disk: deps.disk } : {}),
+      ...(deps.backendAvailable ? { backendAvailable: deps.backendAvailable } : {}),
       ...(deps.extraRecipients ? { extraRecipients: deps.extraRecipients } : {}),
     },
     () => ctx.tracker.inputDone(session.id),

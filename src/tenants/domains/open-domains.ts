@@ -11,7 +11,7 @@ import { storeDomainDirectory } from './domain-directory.js';
 import type { KeySealer } from './domain-keys.js';
 import { startRecheck, type Recheck } from './domain-recheck.js';
 import { createDomainService, type DomainService } from './domain-service.js';
-import { openDomainStore } from './domain-store.js';
+import { openDomainStore, type DomainStore } from './domain-store.js';
 import { PLATFORM_OWNER } from './domain-types.js';
 import { proposedDmarcReportAddress } from '../report-addresses.js';
 import { createPlatformDns, type PlatformDns } from './platform-dns.js';
@@ -56,8 +56,10 @@ export async function openDomains(
   sealer: KeySealer,
   logger: Logger,
   clock: Clock,
+  /** The store to use instead of the one in `storage` (PostgreSQL, shared by every node). */
+  shared?: DomainStore,
 ): Promise<Domains> {
-  const store = openDomainStore(storage);
+  const store = shared ?? openDomainStore(storage);
   const resolver = domainResolver(config);
   const platformDomains = [config.platform.sendingDomain, config.platform.bounceDomain].filter(
     (d): d is string => d !== null,

@@ -76,6 +76,7 @@ describe('legacy client → Postbode → receiving server', () => {
   it('exposes health and Prometheus metrics with the accepted count', async () => {
     const health = await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/healthz`);
     expect(health.status).toBe(200);
+    expect(((await health.json()) as { store: unknown }).store).toEqual({ backend: 'lmdb' });
     const metrics = await (await fetch(`http://127.0.0.1:${gw.gateway.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/postbode_messages_accepted_total [1-9]/);
     expect(metrics).toMatch(/postbode_messages_rejected_total\{reason="[a-z_-]+"\} [1-9]/);

@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import { openAuditLog, type AuditLog } from '../../audit/audit-log.js';
 import { ensureAdminToken, envAdminToken } from '../../auth/admin-token.js';
 import { createAuthenticator } from '../../auth/authenticator.js';
-import { openTokenStore } from '../../auth/token-store.js';
+import { openTokenStore, type TokenStore } from '../../auth/token-store.js';
 import { startRetentionSweeper, type RetentionSweeper } from '../../../queue/retention.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApiV1Router } from './router.js';
@@ -16,6 +16,8 @@ export type ConfigApiOptions = Omit<ApiDeps, 'tokens' | 'audit' | 'envAdmin'> & 
   readonly adminToken?: string;
   /** Audit entries older than this are purged hourly; 0 or absent keeps them. */
   readonly auditRetentionMs?: number;
+  /** API tokens in a shared store (PostgreSQL) instead of the storage's. */
+  readonly tokens?: TokenStore;
 };
 
 export interface ConfigApi {
@@ -33,7 +35,7 @@ export interface ConfigApi {
  */
 export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> {
   const envAdmin = envAdminToken(opts.adminToken);
-  const tokens = openTokenStore(opts.storage);
+  const tokens = opts.tokens ?? openTokenStore(opts.storage);
   const audit = openAuditLog(opts.storage);
   try {
     await ensureAdminToken({ store: tokens, env: envAdmin, logger: opts.logger, clock: opts.clock });
@@ -41,7 +43,7 @@ export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> 
     await Promise.all([tokens.close(), audit.close()]);
     throw err;
   }
-  const { storage: _storage, adminToken: _adminToken, auditRetentionMs, ...deps } = opts;
+  const { storage: _storage, adminToken: _adminToken, auditRetentionMs, tokens: _tokens, ...deps } = opts;
   const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
   const sweeper: RetentionSweeper | undefined = auditRetentionMs
     ? startRetentionSweeper(

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { EventInterest } from '../core/events.js';
+import { GatewayError } from '../core/gateway-error.js';
+import type { Logger } from '../core/logger.js';
+import { openOutboxDb } from '../queue/event-outbox.js';
+import type { GatewayQueue } from '../queue/gateway-queue.js';
+import { openQueue } from '../queue/lmdb-queue.js';
+import { openPgQueue } from '../queue/pg/pg-queue.js';
+import { requireKeyFingerprint } from '../store/key-fingerprint.js';
+import { loadMigrations, migrate } from '../store/postgres/migrate.js';
+import { pgKeyFingerprint } from '../store/postgres/pg-key-fingerprint.js';
+import { watchDatabase, type DatabaseState, type DatabaseWatch } from '../store/postgres/pg-watch.js';
+import { openPgPool, redactUrl } from '../store/postgres/pool.js';
+import type { Storage } from '../store/storage.js';
+
+/** The queue the gateway runs on, and what the listeners and /healthz, /readyz know of its engine. */
+export interface QueueEngine {
+  readonly queue: GatewayQueue;
+  /** The shared database's pool (undefined on LMDB): the settings stores open on it too. */
+  readonly pool?: pg.Pool;
+  /** False while the shared database is unreachable (always true on LMDB). */
+  readonly available: () => boolean;
+  /** For /healthz: `{ backend: 'lmdb' }` or the database's state. */
+  readonly state: () => { backend: 'lmdb' } | DatabaseState;
+  /** Work arrived or was claimed: the scheduler, once it exists. */
+  onWork(wake: () => void): void;
+  /** After queue.close(): the database watch and the pool. */
+  close(): Promise<void>;
+}
+
+export interface QueueEngineDeps {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly interest: EventInterest;
+  /** The loaded secret key's fingerprint: every node on one database must share the key. */
+  readonly keyFingerprint: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/** LMDB (this node's files, the default) or the queue on the PostgreSQL every node shares. */
+export async function openQueueEngine(deps: QueueEngineDeps): Promise<QueueEngine> {
+  const { config, logger } = deps;
+  if (config.store.backend === 'lmdb') {
+    const queue = openQueue({
+      storage: deps.storage,
+      retry: config.queue.retry,
+      logger,
+      takeLeases: true,
+      events: deps.interest,
+    });
+    return {
+      queue,
+      available: () => true,
+      state: () => ({ backend: 'lmdb' }),
+      onWork: () => undefined, // LMDB's scheduler learns of work from the accept path and its own timers
+      close: async () => undefined,
+    };
+  }
+  return openShared(deps, config.store.postgres.url ?? '');
+}
+
+async function openShared(deps: QueueEngineDeps, url: string): Promise<QueueEngine> {
+  const { config, logger } = deps;
+  const nodeId = config.store.nodeId ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
+  const pool = openPgPool(url, { max: config.store.postgres.poolSize });
+  let watch: DatabaseWatch | undefined;
+  const root = deps.storage.open('queue'); // the webhook outbox stays in this node's LMDB
+  try {
+    const applied = await migrate(pool, await loadMigrations());
+    logger.info({ database: redactUrl(url), nodeId, applied }, 'database schema up to date');
+    await requireKeyFingerprint(pgKeyFingerprint(pool), deps.keyFingerprint, `the database ${redactUrl(url)}`);
+    let wake: () => void = () => undefined;
+    const queue = await openPgQueue({
+      pool,
+      nodeId,
+      retry: config.queue.retry,
+      logger,
+      clock: deps.clock,
+      leaseMs: config.store.postgres.leaseMs,
+      outbox: { db: openOutboxDb(root), interest: deps.interest },
+      onWork: () => wake(),
+    });
+    const watching = watchDatabase({ pool, logger });
+    watch = watching;
+    return {
+      queue,
+      pool,
+      available: () => watching.up(),
+      state: () => watching.state(),
+      onWork(fn) {
+        wake = fn;
+      },
+      async close() {
+        watching.stop();
+        await pool.end();
+        await root.close();
+      },
+    };
+  } catch (err) {
+    watch?.stop();
+    await pool.end().catch(() => undefined);
+    await root.close();
+    throw startError(err, url);
+  }
+}
+
+/** An unreachable database says which one (never the password); a key mismatch says itself. */
+function startError(err: unknown, url: string): unknown {
+  if (err instanceof GatewayError && err.code !== 'E_STORAGE') return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new GatewayError('E_STORAGE', `cannot start on the database ${redactUrl(url)}: ${why}`);
+}
+
+/** /readyz while the shared database is unreachable; undefined when the engine takes mail. */
+export function storeReadiness(
+  engine: QueueEngine,
+): { ready: false; reason: string; details: Record<string, unknown> } | undefined {
+  if (engine.available()) return undefined;
+  return { ready: false, reason: 'database_unreachable', details: { store: engine.state() } };
+}
