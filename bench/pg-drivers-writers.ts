@@ -37,7 +37,7 @@ const INSERT_MESSAGE = `INSERT INTO queue_messages (id, tenant_id, received_at, 
 const ONE_STATEMENT = `WITH m AS (${INSERT_MESSAGE}) INSERT INTO queue_bodies (id, bytes) VALUES ($1, $5)`;
 
 /** `bodyAs: 'hex'` sends the body as bytea text ('\x…'), as postgres.js does; pg sends a Buffer binary. */
-export type PgMode = 'transaction' | 'statement' | 'prepared' | 'hex' | 'group';
+export type PgMode = 'transaction' | 'statement' | 'prepared' | 'hex' | 'group' | 'group8';
 
 export function pgWriter(url: string, mode: PgMode): Writer {
   const pool = new pg.Pool({ connectionString: url, max: POOL });
@@ -52,9 +52,9 @@ export function pgWriter(url: string, mode: PgMode): Writer {
   const batch = groupCommit<Accept>(async (ms) => {
     trips++;
     await pool.query(multiRow(ms.length), ms.flatMap(values));
-  }, GROUP);
+  }, mode === 'group8' ? GROUP_WIDE : GROUP);
   const write = async (m: Accept): Promise<void> => {
-    if (mode === 'group') return batch(m);
+    if (mode === 'group' || mode === 'group8') return batch(m);
     if (mode === 'transaction') return pgTransaction(pool, m, () => (trips += 4));
     trips++;
     const text = ONE_STATEMENT;
@@ -63,7 +63,9 @@ export function pgWriter(url: string, mode: PgMode): Writer {
   return { write, roundTrips: () => trips, close: () => pool.end() };
 }
 
+/** Group commit as PgQueue's default (64 rows, two commits in flight), and as wide as the pool. */
 export const GROUP = { maxBatch: 64, maxInFlight: 2 };
+export const GROUP_WIDE = { maxBatch: 64, maxInFlight: 8 };
 
 async function pgTransaction(pool: pg.Pool, m: Accept, count: () => void): Promise<void> {
   const client = await pool.connect();

@@ -28,6 +28,7 @@ const CASES: Case[] = [
   { name: 'pg one statement, prepared', open: (url) => pgWriter(url, 'prepared') },
   { name: 'pg one statement, hex body', open: (url) => pgWriter(url, 'hex') },
   { name: 'pg group commit 64x2', open: (url) => pgWriter(url, 'group') },
+  { name: 'pg group commit 64x8', open: (url) => pgWriter(url, 'group8') },
   { name: 'postgres sql.begin/2 INSERT', open: (url) => postgresWriter(url, 'transaction') },
   { name: 'postgres one statement', open: (url) => postgresWriter(url, 'statement') },
   { name: 'postgres group commit 64x2', open: (url) => postgresWriter(url, 'group') },
