@@ -42,6 +42,20 @@ export class DepthCounter {
     return { messages: counts.messages, queued: counts.queued, deferred: counts.deferred, held: counts.held };
   }
 
+  /**
+   * Replaces every count with a fresh reading (a shared engine's periodic sum over its pending
+   * rows; changes made since that reading started are then counted again by the next one).
+   */
+  reset(byTenant: ReadonlyMap<string, QueueDepth>): void {
+    this.byTenant.clear();
+    Object.assign(this.total, zero());
+    for (const [tenantId, depth] of byTenant) {
+      if (depth.messages <= 0) continue;
+      this.byTenant.set(tenantId, { ...depth });
+      for (const key of ['messages', 'queued', 'deferred', 'held'] as const) this.total[key] += depth[key];
+    }
+  }
+
   /** Tenants with recipients waiting for an attempt (queued or deferred, not held). */
   dueTenants(): string[] {
     const out: string[] = [];

@@ -42,6 +42,8 @@ export interface GatewayQueue
   endReview(id: string, now: number, ended: ReviewEnd, reason: string): Promise<QueuedMessage>;
   /** Held messages, oldest hold first, of one tenant or all; at most `limit`. */
   heldMessages(tenantId: string | undefined, limit: number): MaybePromise<QueuedMessage[]>;
+  /** Reads these messages' annotations into memory, for `annotation` (a shared engine only). */
+  loadAnnotations?(queueIds: readonly string[]): Promise<void>;
   /** Queues `message` as a resend of `originalId` and links both in one transaction. */
   resend(originalId: string, message: NewMessage, body: Buffer): Promise<QueuedMessage>;
 }

@@ -4,20 +4,16 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { newQueueId } from '../core/ids.js';
 import type { Tenant, TenantDirectory } from '../core/types.js';
-import { inRange, parseIp, parseIpRange } from '../core/ip-match.js';
+import {
+  applyPatch,
+  copyInput,
+  mostSpecificMatch,
+  type IpIndexEntry,
+  type NewTenant,
+  type TenantPatch,
+} from './tenant-record.js';
 
-/** What a caller provides to create a tenant: already validated (tenant-service.ts does that). */
-export interface NewTenant {
-  readonly name: string;
-  readonly smtpUsername: string;
-  readonly smtpPasswordHash: string;
-  readonly allowedIps: readonly string[];
-  readonly allowPlaintextAuth: boolean;
-  /** Refuse mail from this tenant over sessions without TLS. */
-  readonly requireTls?: boolean;
-}
-
-export type TenantPatch = Partial<NewTenant>;
+export type { NewTenant, TenantPatch } from './tenant-record.js';
 
 export interface TenantStore extends TenantDirectory {
   /** Throws GatewayError E_TENANT_EXISTS when the user name is taken (any letter case). */
@@ -29,11 +25,6 @@ export interface TenantStore extends TenantDirectory {
   /** Tenants in id order (= creation order), at most `limit`, starting after the id `after`. */
   list(opts: { readonly limit: number; readonly after?: string }): Promise<Tenant[]>;
   close(): Promise<void>;
-}
-
-interface IpIndexEntry {
-  readonly id: string;
-  readonly entry: string;
 }
 
 /**
@@ -76,7 +67,7 @@ export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock
       return id === undefined ? undefined : tenants.get(id);
     },
     async byAllowedIp(address) {
-      const id = mostSpecificMatch(address, ipIndex);
+      const id = mostSpecificMatch(address, ipValues(ipIndex));
       return id === undefined ? undefined : tenants.get(id);
     },
     async create(input) {
@@ -134,43 +125,6 @@ export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock
   };
 }
 
-/** The tenant whose narrowest range holds the address (an exact IP beats a /24). */
-function mostSpecificMatch(address: string, ipIndex: Database<IpIndexEntry, string>): string | undefined {
-  const ip = parseIp(address);
-  if (!ip) return undefined;
-  let best: { id: string; prefix: number } | undefined;
-  for (const { value } of ipIndex.getRange({})) {
-    const range = parseIpRange(value.entry);
-    if (range && inRange(ip, range) && (!best || range.prefix > best.prefix))
-      best = { id: value.id, prefix: range.prefix };
-  }
-  return best?.id;
-}
-
-function copyInput(input: NewTenant): NewTenant {
-  return {
-    name: input.name,
-    smtpUsername: input.smtpUsername,
-    smtpPasswordHash: input.smtpPasswordHash,
-    allowedIps: [...input.allowedIps],
-    allowPlaintextAuth: input.allowPlaintextAuth,
-    ...(input.requireTls !== undefined ? { requireTls: input.requireTls } : {}),
-  };
-}
-
-function applyPatch(old: Tenant, patch: TenantPatch, now: number): Tenant {
-  const merged = copyInput({ ...old, ...definedOnly(patch) });
-  const credentialsChanged =
-    merged.smtpUsername !== old.smtpUsername || merged.smtpPasswordHash !== old.smtpPasswordHash;
-  return {
-    ...merged,
-    id: old.id,
-    createdAt: old.createdAt,
-    updatedAt: now,
-    credentialsVersion: old.credentialsVersion + (credentialsChanged ? 1 : 0),
-  };
-}
-
-function definedOnly(patch: TenantPatch): TenantPatch {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TenantPatch;
+function* ipValues(ipIndex: Database<IpIndexEntry, string>): Iterable<IpIndexEntry> {
+  for (const { value } of ipIndex.getRange({})) yield value;
 }

@@ -16,10 +16,16 @@ export interface LocalPartIndex {
   localPartOwner(localPart: string): string | undefined;
 }
 
-export interface LocalPartDbs {
+/** What choosing a free local part reads: any engine's settings and index (a cache, a transaction's view). */
+export interface LocalPartReader {
+  readonly settings: { get(tenantId: string): SenderSettings | undefined };
+  readonly index: { get(localPart: string): string | undefined };
+  readonly reserved: (localPart: string) => boolean;
+}
+
+export interface LocalPartDbs extends LocalPartReader {
   readonly settings: Database<SenderSettings, string>;
   readonly index: Database<string, string>;
-  readonly reserved: (localPart: string) => boolean;
 }
 
 /** Said for "taken" and "reserved" alike: whoever holds an address is nobody else's business. */
@@ -28,13 +34,13 @@ const LOCAL_PART_MAX = 64;
 /** Variants tried before a random suffix: `acme`, `acme-2` … `acme-20`. */
 const NUMBERED_VARIANTS = 20;
 
-export function localPartOwner(dbs: LocalPartDbs, localPart: string): string | undefined {
+export function localPartOwner(dbs: LocalPartReader, localPart: string): string | undefined {
   const owner = dbs.index.get(localPart);
   if (owner === undefined) return undefined;
   return dbs.settings.get(owner)?.localPart === localPart ? owner : undefined;
 }
 
-function availableTo(dbs: LocalPartDbs, localPart: string, tenantId: string): boolean {
+function availableTo(dbs: LocalPartReader, localPart: string, tenantId: string): boolean {
   return !dbs.reserved(localPart) && (localPartOwner(dbs, localPart) ?? tenantId) === tenantId;
 }
 
@@ -53,7 +59,7 @@ export function moveClaim(dbs: LocalPartDbs, tenantId: string, from: string | un
 }
 
 /** `base` when this tenant may have it, else the first free `base-2`, `base-3` …, else `base-<random>`. */
-export function freeLocalPart(dbs: LocalPartDbs, base: string, tenantId: string): string {
+export function freeLocalPart(dbs: LocalPartReader, base: string, tenantId: string): string {
   const stem = base.slice(0, LOCAL_PART_MAX - 8).replace(/[._-]+$/, '') || 'mail';
   for (let n = 1; n <= NUMBERED_VARIANTS; n++) {
     const candidate = n === 1 ? base : `${stem}-${n}`;
@@ -68,7 +74,7 @@ export function freeLocalPart(dbs: LocalPartDbs, base: string, tenantId: string)
 
 /** The tenant's settings with a local part it may hold: its own when free, else a free variant of it (or of `base`). */
 export function withClaimedLocalPart(
-  dbs: LocalPartDbs,
+  dbs: LocalPartReader,
   tenantId: string,
   current: SenderSettings,
   base: string,

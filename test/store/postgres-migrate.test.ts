@@ -39,7 +39,19 @@ describe('PostgreSQL migrations', () => {
     const pool = poolAt(await cluster.freshDatabase());
     const all = await loadMigrations();
     expect(await migrate(pool, all)).toEqual(all.map((m) => m.name));
-    expect(await tables(pool)).toEqual(['blobs', 'log_entries', 'meta', 'schema_migrations', 'tenant_documents']);
+    expect(await tables(pool)).toEqual([
+      'api_tokens',
+      'blobs',
+      'domain_claims',
+      'domain_owners',
+      'log_entries',
+      'meta',
+      'schema_migrations',
+      'sender_settings',
+      'tenant_documents',
+      'tenant_ips',
+      'tenants',
+    ]);
     expect(await schemaVersions(pool)).toEqual(all.map((m) => m.version));
     expect(await migrate(pool, all)).toEqual([]);
     const storage = await pool.query<{ attstorage: string }>(

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { storeDomainDirectory } from '../../../src/tenants/domains/domain-directory.js';
 import { openDomainStore } from '../../../src/tenants/domains/domain-store.js';
 import { PLATFORM_OWNER, type DomainRecord, type DomainStatus } from '../../../src/tenants/domains/domain-types.js';
 import { storageAt } from '../../helpers/temp-storage.js';
+import { domainStoreContract } from '../../store/domain-store-contract.js';
 
 const record = (domain: string, tenantId: string, status: DomainStatus): DomainRecord => ({
   domain,
@@ -17,7 +17,7 @@ const record = (domain: string, tenantId: string, status: DomainStatus): DomainR
   createdAt: 1,
 });
 
-describe('domain store: claims per tenant, one owner, and the upgrade from one record per domain', () => {
+describe('LMDB domain store: the upgrade from one record per domain', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-claims-'));
@@ -66,30 +66,12 @@ describe('domain store: claims per tenant, one owner, and the upgrade from one r
       await again.close();
     },
   );
+});
 
-  it("the first claim to leave pending owns the domain; the owner's removal (or purge) frees it", async () => {
-    const store = openDomainStore(storageAt(dir));
-    try {
-      await store.insert(record('acme.test', 'T1', 'pending'));
-      await store.insert(record('acme.test', 'T2', 'pending'));
-      await store.update('acme.test', 'T2', (r) => ({ ...r, status: 'active' }));
-      await expect(store.update('acme.test', 'T1', (r) => ({ ...r, status: 'active' }))).rejects.toMatchObject({
-        code: 'E_NOT_AVAILABLE',
-      });
-      expect(store.get('acme.test', 'T1')?.status).toBe('pending');
-      const directory = storeDomainDirectory(store, ['send.example.test']);
-      expect([directory.isVerified('ACME.test', 'T2'), directory.isVerified('acme.test', 'T1')]).toEqual([true, false]);
-      expect([
-        directory.ownerOf('Acme.Test'),
-        directory.ownerOf('send.example.test'),
-        directory.ownerOf('other.test'),
-      ]).toEqual(['T2', PLATFORM_OWNER, undefined]);
-      expect(await store.removeAll('T2')).toBe(1);
-      expect(store.ownerOf('acme.test')).toBeUndefined();
-      await store.update('acme.test', 'T1', (r) => ({ ...r, status: 'active' }));
-      expect(directory.ownerOf('acme.test')).toBe('T1');
-    } finally {
-      await store.close();
-    }
-  });
+domainStoreContract('LMDB (named databases, one environment)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'postbode-domains-'));
+  return {
+    open: () => openDomainStore(storageAt(dir)),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 });

@@ -80,6 +80,7 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
         const filter = logFilter(deps, principal, query, now);
         if (!filter) return { status: 200, body: { messages: [] } };
         const page = await deps.messages.list(filter);
+        await deps.content?.annotations?.load?.(page.messages.map((m) => m.id));
         const view = (m: QueuedMessage) => messageView(m, messageFacts(deps.content, m, now));
         return {
           status: 200,
@@ -100,6 +101,7 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: { description: 'The message', schema: detail } },
       async handle({ principal, params, query, now }) {
         const msg = await visible(principal, params.id);
+        await deps.content?.annotations?.load?.([msg.id]);
         const headers = await deps.messages.headers(msg.id);
         const body = query.include === 'body' ? await deps.messages.body(msg.id) : undefined;
         return {

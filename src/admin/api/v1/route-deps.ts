@@ -63,7 +63,11 @@ export interface ContentApiDeps {
    * What the content stage noted per message, kept in the queue's log (written with the message's effects).
    * Messages rendered before annotations moved there have theirs in `store`, read as a fallback.
    */
-  readonly annotations?: { annotation(queueId: string): ContentAnnotation | undefined };
+  readonly annotations?: {
+    annotation(queueId: string): ContentAnnotation | undefined;
+    /** Reads these messages' annotations into memory first, where the engine is shared (PostgreSQL). */
+    load?(queueIds: readonly string[]): Promise<void>;
+  };
   /** The tenant's chosen sender mode: open tracking adds no pixel in own-smtp and gmail mode. */
   readonly senderMode: (tenantId: string) => string;
   /**
