@@ -49,10 +49,13 @@ export function pgWriter(url: string, mode: PgMode): Writer {
     m.record,
     mode === 'hex' ? `\\x${m.body.toString('hex')}` : m.body,
   ];
-  const batch = groupCommit<Accept>(async (ms) => {
-    trips++;
-    await pool.query(multiRow(ms.length), ms.flatMap(values));
-  }, mode === 'group8' ? GROUP_WIDE : GROUP);
+  const batch = groupCommit<Accept>(
+    async (ms) => {
+      trips++;
+      await pool.query(multiRow(ms.length), ms.flatMap(values));
+    },
+    mode === 'group8' ? GROUP_WIDE : GROUP,
+  );
   const write = async (m: Accept): Promise<void> => {
     if (mode === 'group' || mode === 'group8') return batch(m);
     if (mode === 'transaction') return pgTransaction(pool, m, () => (trips += 4));

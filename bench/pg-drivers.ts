@@ -10,6 +10,7 @@ import pg from 'pg';
 import { startPostgres, type TestPostgres, withClient } from '../test/helpers/postgres.js';
 import { type CaseResult, formatTable, medianOf } from './pg-drivers-table.js';
 import { backendPids, postmasterPid, reaped, type ServerSnapshot, snapshot } from './pg-drivers-server.js';
+import { migrated, pgQueueWriter } from './pg-drivers-pgqueue.js';
 import { type Accept, postgresWriter, pgWriter, SCHEMA, type Writer } from './pg-drivers-writers.js';
 
 const TOTAL = Number(process.argv[2] ?? 2_000);
@@ -20,7 +21,14 @@ const BODY = Buffer.alloc(100 * 1024, 'JVBERi0xLjcKJeLjz9MKMSAwIG9iago8PC9UeXBlL
 export interface Case {
   readonly name: string;
   readonly open: (url: string) => Writer | Promise<Writer>;
+  /** Creates the tables on the case's fresh database: the bench's pair unless said otherwise. */
+  readonly setup?: (url: string) => Promise<unknown>;
 }
+
+const benchTables = (url: string) => withClient(url, (client) => client.query(SCHEMA));
+
+/** One message a statement, as many statements at once as the pool has connections. */
+const ONE_EACH = { maxBatch: 1, maxInFlight: 10 };
 
 const CASES: Case[] = [
   { name: 'pg BEGIN/2 INSERT/COMMIT', open: (url) => pgWriter(url, 'transaction') },
@@ -32,6 +40,8 @@ const CASES: Case[] = [
   { name: 'postgres sql.begin/2 INSERT', open: (url) => postgresWriter(url, 'transaction') },
   { name: 'postgres one statement', open: (url) => postgresWriter(url, 'statement') },
   { name: 'postgres group commit 64x2', open: (url) => postgresWriter(url, 'group') },
+  { name: 'PgQueue.enqueue, group 64x2', open: (url) => pgQueueWriter(url, {}), setup: migrated },
+  { name: 'PgQueue.enqueue, no grouping', open: (url) => pgQueueWriter(url, ONE_EACH), setup: migrated },
 ];
 
 /** A QueuedMessage-like record of about 1.5 KB. */
@@ -66,7 +76,7 @@ function accept(i: number): Accept {
 async function runCase(cluster: TestPostgres, c: Case): Promise<CaseResult> {
   const url = await cluster.freshDatabase();
   const database = new URL(url).pathname.slice(1);
-  await withClient(url, (client) => client.query(SCHEMA));
+  await (c.setup ?? benchTables)(url);
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   try {
