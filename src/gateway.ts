@@ -55,6 +55,7 @@ import { createReplyAddressRouter } from './admin/api/reply-address-routes.js';
 import { startTenantPurge, tenantDataOwners } from './tenants/tenant-purge-runner.js';
 import { registerAllLocalParts, withLocalPartClaims } from './tenants/local-part-claims.js';
 import { openTenantLimits } from './tenants/tenant-limits-service.js';
+import { openSharedCounts } from './compose/shared-counts.js';
 import { defaultMinFreeBytes, diskReadiness, startDiskWatermark } from './store/disk-watermark.js';
 import { buildTransports } from './transports/transport-table.js';
 import { ownServerHealth } from './tenants/own-smtp-broken.js';
@@ -159,8 +160,10 @@ export async function startGateway(
     clock,
     logger,
   });
-  // Per-tenant limits: overrides at rest, usage in memory (counted as each message is queued).
-  const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit));
+  // AUTH failures and tenants' message counts: this node's memory, or the cluster's on PostgreSQL.
+  const counts = await openSharedCounts(engine.pool, logger);
+  // Per-tenant limits: overrides at rest, usage counted as each message is queued.
+  const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit), counts);
   const trackingKey = secrets.deriveKey('tracking');
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
   const domains = await openDomains(storage, config, secrets, logger, clock, settings.domains);
@@ -445,6 +448,7 @@ export async function startGateway(
     senders,
     disk,
     backendAvailable: engine.available,
+    ...(counts === undefined ? {} : { authCounts: counts }),
     onQueued: (message: QueuedMessage) => {
       limits.usage.accepted(message.tenantId, clock());
       delivery.notify();
@@ -534,6 +538,7 @@ export async function startGateway(
       await queue.close();
       await senderSettings.close();
       await limits.close();
+      await counts?.close(); // its last deltas, before the pool ends
       await peppol.store.close();
       await contentSettings.close();
       await holdRules.close();
