@@ -14,7 +14,11 @@ interface Waiting {
 export interface InsertBatcherOptions {
   /** Messages in one statement at most. */
   readonly maxBatch?: number;
-  /** Statements in flight at once; what arrives meanwhile waits for the next one. */
+  /**
+   * Statements in flight at once; what arrives meanwhile waits for the next one. Default: half the
+   * pool (64 × 8 beat 64 × 2 in every run of bench/pg-drivers.ts; the rest of the pool serves claims,
+   * the listener and the API).
+   */
   readonly maxInFlight?: number;
 }
 
@@ -37,7 +41,7 @@ export class InsertBatcher {
     options: InsertBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = options.maxInFlight ?? Math.max(2, Math.floor((pool.options.max ?? 10) / 2));
   }
 
   /** Resolves once the message and its body are committed. */

@@ -68,7 +68,7 @@ export interface PgQueueOptions {
   readonly outbox?: EventOutbox;
   /** New work was claimed (or arrived): wake the scheduler. */
   readonly onWork?: () => void;
-  /** Group commit of accepts (default: up to 64 messages a statement, 2 statements in flight). */
+  /** Group commit of accepts (default: up to 64 messages a statement, half the pool's connections in flight). */
   readonly insertBatch?: InsertBatcherOptions;
 }
 
