@@ -28,6 +28,12 @@ export async function inTransaction<R>(
     throw toPgStorageError(err, action);
   }
   let broken: Error | undefined;
+  // A connection lost between two statements (a server restart) emits 'error' on the client, which the pool
+  // listens for only while the client is idle in it: without this the process would crash.
+  const lost = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -39,7 +45,8 @@ export async function inTransaction<R>(
     });
     throw toPgStorageError(err, action);
   } finally {
-    // A connection whose rollback failed is in an unknown state: the pool must not hand it out again.
+    // A connection whose rollback failed (or that was lost) must not be handed out again.
+    client.off('error', lost);
     client.release(broken);
   }
 }

@@ -7,6 +7,7 @@ import { startGateway } from '../../../src/gateway.js';
 import { testConfig } from '../../helpers/gateway-harness.js';
 import type { TestGateway } from '../../helpers/gateway-harness.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import {
   api,
   arrived,
@@ -80,9 +81,16 @@ describe('the gateway on PostgreSQL', () => {
     const [got] = await arrived(sink, id);
     expect(got).toBeDefined();
     expect(refusedOnce.size).toBe(1);
-    const shown = await api(gw, 'GET', `/messages/${id}`);
+    // The sink has it; the gateway records the next hop's 250 right after.
+    const shown = await waitFor(
+      async () => {
+        const reply = await api(gw, 'GET', `/messages/${id}`);
+        return reply.status === 200 && JSON.stringify(reply.body).includes('"delivered"') ? reply : undefined;
+      },
+      10_000,
+      'the message log to show the delivery',
+    );
     expect(shown.status).toBe(200);
-    expect(JSON.stringify(shown.body)).toContain('delivered');
     expect(sink.messages.filter((m) => m.raw.includes(`id ${id}`))).toHaveLength(1);
   });
 
