@@ -40,7 +40,7 @@ const CASES: Case[] = [
   { name: 'postgres sql.begin/2 INSERT', open: (url) => postgresWriter(url, 'transaction') },
   { name: 'postgres one statement', open: (url) => postgresWriter(url, 'statement') },
   { name: 'postgres group commit 64x2', open: (url) => postgresWriter(url, 'group') },
-  { name: 'PgQueue.enqueue, group 64x2', open: (url) => pgQueueWriter(url, {}), setup: migrated },
+  { name: 'PgQueue.enqueue, default group', open: (url) => pgQueueWriter(url, {}), setup: migrated },
   { name: 'PgQueue.enqueue, no grouping', open: (url) => pgQueueWriter(url, ONE_EACH), setup: migrated },
 ];
 

@@ -15,7 +15,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-it('a connection lost between two statements of a transaction rejects it with E_STORAGE and crashes nothing', async () => {
+it('a connection lost between two statements rejects the transaction with E_STORAGE, crashing nothing', async () => {
   const url = await cluster.freshDatabase();
   const pool = openPgPool(url);
   const admin = openPgPool(url);
