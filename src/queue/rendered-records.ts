@@ -40,6 +40,12 @@ export function readRendered(dbs: RenderedDbs, id: string): RenderedMessage | un
     if (raw === undefined) return undefined; // torn or purged: the planner renders again
     parts.push(raw);
   }
+  return joinRendered(record, parts);
+}
+
+/** A stored record and its parts as the planner reads them; undefined when parts are missing (torn). */
+export function joinRendered(record: RenderedRecord, parts: readonly Buffer[]): RenderedMessage | undefined {
+  if (parts.length !== record.parts) return undefined;
   const deliveries = record.deliveries.map(
     (d): RenderedDelivery => ({
       route: d.route,
@@ -57,6 +63,15 @@ export function readRendered(dbs: RenderedDbs, id: string): RenderedMessage | un
  * ones.
  */
 export function writeRendered(dbs: RenderedDbs, id: string, message: RenderedMessage): void {
+  const { record, parts } = splitRendered(message);
+  const before = dbs.rendered.get(id)?.parts ?? 0;
+  parts.forEach((raw, n) => void dbs.renderedParts.put(partKey(id, n), raw));
+  for (let n = parts.length; n < before; n++) void dbs.renderedParts.remove(partKey(id, n));
+  void dbs.rendered.put(id, record);
+}
+
+/** The deliveries without their bytes, and each distinct rendered message once (VERP deliveries share one). */
+export function splitRendered(message: RenderedMessage): { record: RenderedRecord; parts: Buffer[] } {
   const index = new Map<Buffer, number>();
   const deliveries = message.deliveries.map((d) => {
     let part = index.get(d.raw);
@@ -72,11 +87,11 @@ export function writeRendered(dbs: RenderedDbs, id: string, message: RenderedMes
       ...(d.note === undefined ? {} : { note: d.note }),
     };
   });
-  const before = dbs.rendered.get(id)?.parts ?? 0;
-  for (const [raw, n] of index) void dbs.renderedParts.put(partKey(id, n), raw);
-  for (let n = index.size; n < before; n++) void dbs.renderedParts.remove(partKey(id, n));
   const reviewed = message.reviewed === true ? { reviewed: true as const } : {};
-  void dbs.rendered.put(id, { fingerprint: message.fingerprint, parts: index.size, deliveries, ...reviewed });
+  return {
+    record: { fingerprint: message.fingerprint, parts: index.size, deliveries, ...reviewed },
+    parts: [...index.keys()],
+  };
 }
 
 /** Inside a transaction: merges `next` into what the pending message `id` keeps (mergeRendered). */

@@ -2,11 +2,10 @@ import type { Database } from 'lmdb';
 import type { Storage } from '../store/storage.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
-import { newQueueId } from '../core/ids.js';
 import type { Tenant, TenantDirectory } from '../core/types.js';
 import {
   applyPatch,
-  copyInput,
+  newTenant,
   mostSpecificMatch,
   type IpIndexEntry,
   type NewTenant,
@@ -72,13 +71,7 @@ export function openTenantStore(storage: Storage, opts: { readonly clock?: Clock
     },
     async create(input) {
       const now = clock();
-      const tenant: Tenant = {
-        ...copyInput(input),
-        id: newQueueId(now),
-        credentialsVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const tenant = newTenant(input, now);
       // Check and write in one write transaction: LMDB's lock spans processes, so two
       // concurrent creates of the same user name cannot both pass the check.
       return await root.childTransaction(() => {

@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GatewayError } from '../core/gateway-error.js';
-import { newQueueId } from '../core/ids.js';
 import type { Tenant } from '../core/types.js';
 import { storageCall } from '../store/postgres/pg-errors.js';
 import { inTransaction, isUniqueViolation } from '../store/postgres/pg-transaction.js';
 import type { TenantStore } from './lmdb-tenant-store.js';
-import { applyPatch, asInet, copyInput, mostSpecificMatch, type IpIndexEntry } from './tenant-record.js';
+import { applyPatch, asInet, mostSpecificMatch, newTenant, type IpIndexEntry } from './tenant-record.js';
 
 const USERNAME_UNIQUE = 'tenants_username_unique';
 
@@ -39,13 +38,7 @@ export function openPgTenantStore(pool: pg.Pool, opts: { readonly clock?: Clock 
     },
     async create(input) {
       const now = clock();
-      const tenant: Tenant = {
-        ...copyInput(input),
-        id: newQueueId(now),
-        credentialsVersion: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const tenant = newTenant(input, now);
       return await inTransaction(pool, 'creating a tenant', async (client) => {
         await insertTenant(client, tenant);
         return tenant;

@@ -1,4 +1,5 @@
 import type { Tenant } from '../core/types.js';
+import { newQueueId } from '../core/ids.js';
 import { inRange, parseIp, parseIpRange } from '../core/ip-match.js';
 
 /** A tenant record's rules, the same for every engine's TenantStore. */
@@ -44,6 +45,11 @@ export function copyInput(input: NewTenant): NewTenant {
     allowPlaintextAuth: input.allowPlaintextAuth,
     ...(input.requireTls !== undefined ? { requireTls: input.requireTls } : {}),
   };
+}
+
+/** A new tenant's record: its id sorts by creation time; credentials start at version 1. */
+export function newTenant(input: NewTenant, now: number): Tenant {
+  return { ...copyInput(input), id: newQueueId(now), credentialsVersion: 1, createdAt: now, updatedAt: now };
 }
 
 export function applyPatch(old: Tenant, patch: TenantPatch, now: number): Tenant {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../src/core/gateway-error.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { SenderSettingsStore } from '../../src/tenants/sender-settings-store.js';
 import { DEFAULT_SENDER_SETTINGS, type SenderSettings } from '../../src/tenants/sender-settings.js';
 
@@ -72,17 +73,21 @@ export function senderSettingsContract(name: string, openPlace: () => Promise<Se
 
     it('lets one of two processes or nodes claiming one local part at once win, and keeps it on reopen', async () => {
       const other = await place.open();
+      const ids = ['T1', 'T2', 'T3', 'T4'];
+      let winner: string | undefined;
       try {
         const claims = await Promise.allSettled(
-          ['T1', 'T2', 'T3', 'T4'].map((id, i) => (i % 2 ? other : store).update(id, withLocalPart('race'))),
+          ids.map((id, i) => (i % 2 ? other : store).update(id, withLocalPart('race'))),
         );
         const lost = claims.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(lost).toHaveLength(3);
         expect(lost.every((r) => isGatewayError(r.reason, 'E_NOT_AVAILABLE'))).toBe(true);
+        winner = ids[claims.findIndex((r) => r.status === 'fulfilled')];
       } finally {
         await other.close();
       }
-      const winner = store.localPartOwner('race');
+      // A claim won through the other node reaches this one's cache by notification, a moment later.
+      await waitFor(() => store.localPartOwner('race') === winner, 5_000, 'the winner in this store');
       await store.close();
       store = await place.open();
       expect(store.localPartOwner('race')).toBe(winner);

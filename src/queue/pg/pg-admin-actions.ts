@@ -40,38 +40,26 @@ export const pgRelease = (ctx: PgChangeContext, id: string, now: number, reason?
 export const pgCancel = (ctx: PgChangeContext, id: string, now: number, reason: string) =>
   changeKnown(ctx, id, (msg) => applyCancel(msg, now, reason));
 
-/** The hold and the reviewed rendering in one transaction: a release sends exactly what was reviewed. */
-export function pgHoldForReview(
+/** A review change and the rendering the tenant reviewed, in one transaction: a release sends exactly those bytes. */
+const changeReviewed = (
+  ctx: PgChangeContext,
+  id: string,
+  next: (msg: QueuedMessage) => QueuedMessage,
+  rendered: RenderedMessage,
+): Promise<QueuedMessage> =>
+  changeKnown(ctx, id, next, (client) => writeRenderedIn(client, id, { ...rendered, reviewed: true }));
+
+export const pgHoldForReview = (
   ctx: PgChangeContext,
   id: string,
   now: number,
   request: HoldRequest,
   rendered: RenderedMessage,
-): Promise<QueuedMessage> {
-  const kept = { ...rendered, reviewed: true };
-  return changeKnown(
-    ctx,
-    id,
-    (msg) => applyReviewHold(msg, now, request),
-    (client) => writeRenderedIn(client, id, kept),
-  );
-}
+) => changeReviewed(ctx, id, (msg) => applyReviewHold(msg, now, request), rendered);
 
-/** The tenant's edit and its new rendering in one transaction. */
-export function pgEditReview(
-  ctx: PgChangeContext,
-  id: string,
-  edit: ReviewEdit,
-  rendered: RenderedMessage,
-): Promise<QueuedMessage> {
-  const kept = { ...rendered, reviewed: true };
-  return changeKnown(
-    ctx,
-    id,
-    (msg) => applyReviewEdit(msg, edit),
-    (client) => writeRenderedIn(client, id, kept),
-  );
-}
+/** The tenant's edit and its new rendering. */
+export const pgEditReview = (ctx: PgChangeContext, id: string, edit: ReviewEdit, rendered: RenderedMessage) =>
+  changeReviewed(ctx, id, (msg) => applyReviewEdit(msg, edit), rendered);
 
 export const pgEndReview = (ctx: PgChangeContext, id: string, now: number, ended: ReviewEnd, reason: string) =>
   changeKnown(ctx, id, (msg) => applyReviewEnd(msg, now, ended, reason));
