@@ -403,7 +403,11 @@ export async function startGateway(
       store: contentSettings,
       readDocument,
       warmReaders,
-      annotations: queue,
+      // On PostgreSQL a page's annotations are read first: another node may have written them.
+      annotations: {
+        annotation: (id: string) => queue.annotation<ContentAnnotation>(id),
+        load: (ids: readonly string[]) => queue.loadAnnotations?.(ids) ?? Promise.resolve(),
+      },
       senderMode: (tenantId) => senderSettings.get(tenantId).mode,
       sendingDomain: (tenantId) =>
         sendingDomainOf(

@@ -152,6 +152,20 @@ describe('PgQueue on several nodes', () => {
     expect((await a.get(id))?.recipients[0]?.status).toBe('expired');
   });
 
+  it("another node's annotation is read before the log's document filter and views use it", async () => {
+    nodes = await pgNodes(cluster);
+    const a = await node('a');
+    const b = await node('b');
+    const { id } = await a.enqueue(mail(), body);
+    await a.writeEffects({ copies: [], annotations: [{ queueId: id, note: { documentNumber: 'F-2026-7' } }] });
+    expect(b.annotation(id)).toBeUndefined();
+    const byDocument = (m: { id: string }) =>
+      b.annotation<{ documentNumber?: string }>(m.id)?.documentNumber === 'F-2026-7';
+    const page = await b.list({ limit: 10, accept: byDocument });
+    expect(page.messages.map((m) => m.id)).toEqual([id]);
+    expect(b.annotation(id)).toEqual({ documentNumber: 'F-2026-7' });
+  });
+
   it("another tenant's backlog does not hide a tenant's due mail from dueOf", async () => {
     nodes = await pgNodes(cluster);
     const a = await node('a');
