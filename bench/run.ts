@@ -115,14 +115,27 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
   return cond();
 }
 
-async function createTenant(dataDir: string, name = 'Bench BV'): Promise<{ user: string; pass: string }> {
-  const { openTenantStore } = await import(join(root, 'dist/tenants/lmdb-tenant-store.js'));
+/** The tenant in the engine the gateway will read: the data dir's LMDB, or the (migrated) PostgreSQL at `url`. */
+async function createTenant(dataDir: string, name = 'Bench BV', url?: string): Promise<{ user: string; pass: string }> {
   const { addTenant } = await import(join(root, 'dist/tenants/tenant-service.js'));
-  const { cliStorage } = await import(join(root, 'dist/admin/cli/cli-storage.js'));
-  const store = openTenantStore(cliStorage({ dataDir }));
+  let store: { close(): Promise<void> };
+  let pool: { end(): Promise<void> } | undefined;
+  if (url === undefined) {
+    const { openTenantStore } = await import(join(root, 'dist/tenants/lmdb-tenant-store.js'));
+    const { cliStorage } = await import(join(root, 'dist/admin/cli/cli-storage.js'));
+    store = openTenantStore(cliStorage({ dataDir }));
+  } else {
+    const { openPgPool } = await import(join(root, 'dist/store/postgres/pool.js'));
+    const { loadMigrations, migrate } = await import(join(root, 'dist/store/postgres/migrate.js'));
+    const { openPgTenantStore } = await import(join(root, 'dist/tenants/pg-tenant-store.js'));
+    pool = openPgPool(url);
+    await migrate(pool, await loadMigrations());
+    store = openPgTenantStore(pool);
+  }
   // Without TLS the load tool does not log in: the tenant then sends from an allow-listed address.
   const { tenant, password } = await addTenant(store, { name, allowedIps: opts.tls ? [] : ['127.0.0.1'] });
   await store.close();
+  await pool?.end();
   return { user: tenant.smtpUsername as string, pass: password as string };
 }
 
@@ -194,8 +207,9 @@ async function rep(n: number, sink: BenchSink, db?: BenchPostgres): Promise<void
   const directRate = (sink.count() - base0) / ((Date.now() - t0) / 1000);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
-  const creds = await createTenant(dataDir);
-  const gw = await startGateway(dataDir, sink, db ? await db.freshDatabase() : undefined);
+  const url = db ? await db.freshDatabase() : undefined;
+  const creds = await createTenant(dataDir, 'Bench BV', url);
+  const gw = await startGateway(dataDir, sink, url);
   const pid = gw.child.pid ?? 0;
   const cpuNow = () => cpuMs(pid) + (db?.cpuMs() ?? 0);
   sink.deferFirst(opts.deferFirst);
