@@ -144,10 +144,6 @@ export class PgQueue implements GatewayQueue {
     return this.taken;
   }
 
-  get nodeId(): string {
-    return this.options.nodeId;
-  }
-
   /** Where inbound feedback stores put their webhook events: the node's LMDB outbox. */
   get outbox(): EventOutbox {
     if (!this.options.outbox) throw new GatewayError('E_STORAGE', 'this queue was opened without an event outbox');
@@ -179,10 +175,9 @@ export class PgQueue implements GatewayQueue {
     } catch (err) {
       throw this.failure('enqueue', err);
     }
-    this.counter.add(record);
+    this.accepted(record);
     if (leased) this.working.put(record, kept);
     else void this.claimSoon();
-    putEvents(this.options.outbox, eventsOfInsert(record, wantsOf(this.options.outbox, record.tenantId)));
     this.options.onWork?.();
     return record;
   }
@@ -267,9 +262,8 @@ export class PgQueue implements GatewayQueue {
     });
     for (const a of effects.annotations) this.remember(a.queueId, a.note);
     for (const { record, body } of inserted) {
-      this.counter.add(record);
+      this.accepted(record);
       this.working.put(record, body);
-      putEvents(this.options.outbox, eventsOfInsert(record, wantsOf(this.options.outbox, record.tenantId)));
     }
     if (inserted.length > 0) this.options.onWork?.();
     return inserted.map((c) => c.record);
@@ -367,16 +361,11 @@ export class PgQueue implements GatewayQueue {
     pgAddNote(this.changeCtx, id, address, note, reply, now);
   purgeCompleted = (olderThan: number) => purgePgCompleted(this.pool, olderThan, { logger: this.options.logger });
 
-  /** A message inserted by another way than enqueue (a resend): counted here, its webhook event written. */
+  /** A new message in the queue (accepted, a copy, a resend): counted here, its webhook event written. */
   private accepted(record: QueuedMessage): QueuedMessage {
     this.counter.add(record);
     putEvents(this.options.outbox, eventsOfInsert(record, wantsOf(this.options.outbox, record.tenantId)));
     return record;
-  }
-
-  /** The context the log and admin actions (pg-admin-actions.ts) change messages with. */
-  get changes(): PgChangeContext {
-    return this.changeCtx;
   }
 
   private async change(

@@ -40,11 +40,6 @@ export function derivedColumns(msg: QueuedMessage): DerivedColumns {
   };
 }
 
-/** When a due message may be attempted (undefined: not due at all, held or complete). */
-export function dueAtOf(msg: QueuedMessage): number | undefined {
-  return derivedColumns(msg).dueAt ?? undefined;
-}
-
 /** A lease a write gives the row: this node's id until `until` (ms since epoch). */
 export interface Lease {
   readonly node: string;
