@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newQueueId } from '../../../src/core/ids.js';
-import type { NewMessage, RecipientResult } from '../../../src/core/types.js';
+import type { RecipientResult } from '../../../src/core/types.js';
 import { openStores, closeStores } from '../../../src/queue/lmdb-store.js';
 import { openQueue, type LmdbQueue } from '../../../src/queue/lmdb-queue.js';
 import type { RetryPolicy } from '../../../src/queue/retry-schedule.js';
 import { replyOf } from '../../helpers/smtp-replies.js';
 import { storageAt } from '../../helpers/temp-storage.js';
+import { mail } from '../../queue/message-log-contract.js';
 
 /** The message log side of the queue: retention, headers(), list filters, summary(). */
 const logger = pino({ level: 'silent' });
@@ -26,19 +26,6 @@ function open(clock = (): number => NOW): LmdbQueue {
   const queue = openQueue({ storage: storageAt(dir), retry, logger, clock });
   opened.push(queue);
   return queue;
-}
-
-function mail(receivedAt: number, opts: { to?: string[]; tenantId?: string; subject?: string } = {}): NewMessage {
-  return {
-    id: newQueueId(receivedAt),
-    tenantId: opts.tenantId ?? 't1',
-    kind: 'mail',
-    envelope: { from: 'a@example.test', to: opts.to ?? ['b@example.test'] },
-    receivedAt,
-    client: { address: '127.0.0.1', helo: 'invoicing' },
-    messageId: `<${receivedAt}@example.test>`,
-    ...(opts.subject === undefined ? {} : { subject: opts.subject }),
-  };
 }
 
 function rawMail(subject: string): Buffer {
