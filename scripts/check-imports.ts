@@ -51,6 +51,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'delivery',
     'webhooks',
   ],
+  cluster: ['core', 'config', 'store', 'queue'],
   compose: ['*'],
   'gateway.ts': ['*'],
   'main.ts': ['*'],

@@ -186,6 +186,11 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /**
+   * Processes on this machine (docs/scaling.md): 1 = this process alone; N or auto (one per core) = a primary that
+   * starts N worker processes sharing the listeners, and restarts one that dies.
+   */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default(1),
   /** Where the queue lives (docs/scaling.md): this node's LMDB, or a PostgreSQL shared by several nodes. */
   store: z
     .strictObject({
