@@ -64,12 +64,16 @@ import { senderApi } from './compose/sender-api.js';
 import { openPeppol } from './compose/open-peppol.js';
 import { openBounceAlerts } from './compose/bounce-alerts.js';
 import type { ContentAnnotation } from './pipeline/content/content-settings-store.js';
+import { processRole } from './cluster/process-role.js';
+import type { WorkerLink } from './cluster/worker-link.js';
+import { announcingQueue } from './cluster/announcing-queue.js';
 
 export interface Gateway {
   readonly smtpPort: number;
   readonly tlsPort: number | undefined;
   /** The inbound MX listener (src/feedback/); undefined when off. */
   readonly mxPort: number | undefined;
+  /** 0 in a receiving worker, which serves no HTTP (cluster/process-role.ts). */
   readonly httpPort: number;
   /** One round of the daily bounce-alert digest (it also runs hourly), and a wait for alerts in hand (tests). */
   readonly bounceAlerts: { runDigest(): Promise<number>; idle(): Promise<void> };
@@ -86,7 +90,11 @@ export async function startGateway(
   logger: Logger,
   clock: Clock = systemClock,
   env: NodeJS.ProcessEnv = process.env,
+  /** This process's link to the primary when it is one of several worker processes (`workers`). */
+  worker?: WorkerLink,
 ): Promise<Gateway> {
+  // What this process runs among the machine's workers: a lone process runs everything (cluster/process-role.ts).
+  const role = processRole(config, worker);
   await mkdir(config.dataDir, { recursive: true });
   // Sampled before anything is written: a restart on a full disk answers 452 from the first MAIL.
   const disk = await startDiskWatermark({
@@ -109,12 +117,16 @@ export async function startGateway(
     keyFingerprint: secrets.keyFingerprint(),
     logger,
     clock,
+    delivers: role.delivers,
+    ...(worker ? { workerIndex: worker.index } : {}),
   }).catch(async (err: unknown) => {
     disk.stop();
     await storage.close();
     throw err;
   });
-  const queue: GatewayQueue = engine.queue;
+  // A receiving worker tells the delivering one what it queued; that one counts it and wakes delivery.
+  const queue: GatewayQueue =
+    role.announces && worker ? announcingQueue(engine.queue, (records) => worker.announce(records)) : engine.queue;
   const { metrics, registry } = createMetrics({ depth: () => queue.depth(), disk, dataDir: config.dataDir });
   metrics.replayed?.(queue.replayed);
   const tls = await loadOrCreateTls(config.smtp.certFile, config.smtp.keyFile, config.hostname, logger);
@@ -166,7 +178,7 @@ export async function startGateway(
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit), counts);
   const trackingKey = secrets.deriveKey('tracking');
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
-  const domains = await openDomains(storage, config, secrets, logger, clock, settings.domains);
+  const domains = await openDomains(storage, config, secrets, logger, clock, settings.domains, role.runsJobs);
 
   const mailbox = config.delivery.mode === 'capture' ? openCaptureMailbox(join(config.dataDir, 'mailbox')) : undefined;
   // Gmail mode: links, OAuth callback, the Gmail transport and the pipeline's planner.
@@ -198,19 +210,22 @@ export async function startGateway(
   if (microsoft.smtpTokens) accessTokens.register('microsoft', microsoft.smtpTokens);
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
   const transports = createTransportRegistry();
-  const platformTransports = buildTransports(config, logger, {
-    mailbox,
-    gmail: gmail.transport,
-    microsoft365: microsoft.transport,
-    ...ownServerHealth(senderSettings, clock, logger),
-    accessTokens: accessTokens.get,
-    signPlatformMail: async (raw) => {
-      const direct: Route = { kind: 'direct', domain: '' };
-      const report = { route: direct, recipients: [], envelope: { from: '', to: [] }, raw };
-      const [signed] = await domains.sign([report], { kind: 'platform' }, 'tls-report');
-      return signed?.raw ?? raw;
-    },
-  });
+  // Only a delivering process sends: a receiving worker builds no transport (nor their TLS-report timers).
+  const platformTransports = !role.delivers
+    ? new Map()
+    : buildTransports(config, logger, {
+        mailbox,
+        gmail: gmail.transport,
+        microsoft365: microsoft.transport,
+        ...ownServerHealth(senderSettings, clock, logger),
+        accessTokens: accessTokens.get,
+        signPlatformMail: async (raw) => {
+          const direct: Route = { kind: 'direct', domain: '' };
+          const report = { route: direct, recipients: [], envelope: { from: '', to: [] }, raw };
+          const [signed] = await domains.sign([report], { kind: 'platform' }, 'tls-report');
+          return signed?.raw ?? raw;
+        },
+      });
   for (const [kind, transport] of platformTransports) transports.register(kind, transport);
   transports.register('suppressed', suppressedTransport);
   // Attachments are read in worker threads, started on the first message that needs one (pipeline/documents/).
@@ -317,34 +332,36 @@ export async function startGateway(
   });
   engine.onWork(() => delivery.notify());
   // A deleted tenant's other data goes once its mail is final: now, hourly, and after each API delete.
-  const purge = startTenantPurge({
-    owners: [
-      ...tenantDataOwners({
-        sender: senderSettings,
-        content: contentSettings,
-        domains: domains.tenantData,
-        gmail: gmail.tenantData,
-        suppressions: mx.suppressions,
-      }),
-      {
-        name: 'review rules',
-        tenantIds: () => holdRules.tenantIds(),
-        forget: async (id) => ((await holdRules.remove(id)) ? 1 : 0),
-      },
-      { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
-      microsoft.tenantData,
-      peppol.tenantData,
-      webhooks.tenantData,
-      {
-        name: 'limits',
-        tenantIds: () => limits.tenantIds(),
-        forget: async (id) => ((await limits.remove(id)) ? 1 : 0),
-      },
-    ],
-    tenantExists: async (id) => (await tenants.byId(id)) !== undefined,
-    pending: (id) => queue.countPending(id),
-    logger,
-  });
+  const purge = !role.runsJobs
+    ? undefined
+    : startTenantPurge({
+        owners: [
+          ...tenantDataOwners({
+            sender: senderSettings,
+            content: contentSettings,
+            domains: domains.tenantData,
+            gmail: gmail.tenantData,
+            suppressions: mx.suppressions,
+          }),
+          {
+            name: 'review rules',
+            tenantIds: () => holdRules.tenantIds(),
+            forget: async (id) => ((await holdRules.remove(id)) ? 1 : 0),
+          },
+          { name: 'complaints', tenantIds: () => mx.complaints.tenantIds(), forget: (id) => mx.complaints.forget(id) },
+          microsoft.tenantData,
+          peppol.tenantData,
+          webhooks.tenantData,
+          {
+            name: 'limits',
+            tenantIds: () => limits.tenantIds(),
+            forget: async (id) => ((await limits.remove(id)) ? 1 : 0),
+          },
+        ],
+        tenantExists: async (id) => (await tenants.byId(id)) !== undefined,
+        pending: (id) => queue.countPending(id),
+        logger,
+      });
   if (mailbox)
     logger.warn(
       { mailbox: join(config.dataDir, 'mailbox') },
@@ -357,6 +374,7 @@ export async function startGateway(
     pipeline,
     hostname: config.hostname,
     sweepMs: config.queue.reviewSweepMs,
+    sweeps: role.runsJobs,
     notify: () => delivery.notify(),
     clock,
     logger,
@@ -387,7 +405,7 @@ export async function startGateway(
     bounceAlerts: bounceAlerts.store,
     suppressions: mx.suppressions,
     reports: mx.reports,
-    onTenantDeleted: () => purge.trigger(),
+    onTenantDeleted: () => purge?.trigger(),
     tenantLimits: limits,
     peppol: peppol.api,
     review: review.api,
@@ -474,9 +492,6 @@ export async function startGateway(
     config.smtp.port,
     () => submission.listen(config.smtp.port, config.smtp.host),
   );
-  const mxStarted = await mx.start();
-  if (mxStarted) listeners.push(mxStarted.listener);
-  const mxPort = mxStarted?.port;
   let tlsPort: number | undefined;
   if (config.smtp.tlsPort !== null) {
     const implicit = createSmtpListener(inboundDeps, { implicitTls: true });
@@ -488,6 +503,10 @@ export async function startGateway(
       )
     ).port;
   }
+  // After the listeners every worker opens, in the same order: node:cluster matches port-0 listens by order.
+  const mxStarted = role.serves ? await mx.start() : undefined;
+  if (mxStarted) listeners.push(mxStarted.listener);
+  const mxPort = mxStarted?.port;
 
   const httpHost = httpHostOf(config);
   const app = createHttpApp({
@@ -507,15 +526,33 @@ export async function startGateway(
     }),
     ready: () => storeReadiness(engine) ?? diskReadiness(disk),
   });
-  const http = await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () =>
-    startHttp(app, config.http.port, httpHost),
-  );
-  delivery.start();
-  webhooks.dispatcher.start();
-  bounceAlerts.alerts.start();
-  const retention = startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger });
+  const http = role.serves
+    ? await bindOrExplain('HTTP', 'http.port', httpHost, config.http.port, () =>
+        startHttp(app, config.http.port, httpHost),
+      )
+    : undefined;
+  if (role.delivers) delivery.start();
+  if (role.runsJobs) {
+    webhooks.dispatcher.start();
+    bounceAlerts.alerts.start();
+  }
+  const retention = role.runsJobs
+    ? startRetentionSweeper(queue, { retentionMs: config.queue.retentionMs, clock, logger })
+    : undefined;
+  // The delivering worker on LMDB counts what the receiving workers queued, and counts again when one died.
+  worker?.onAnnounced({
+    queued(records) {
+      queue.noteQueued?.(records);
+      delivery.notify();
+    },
+    recount() {
+      queue.recount?.();
+      delivery.notify();
+    },
+  });
+  const httpPort = http?.port;
   logger.info(
-    { smtpPort, tlsPort, mxPort, httpPort: http.port, mode: config.delivery.mode, replayed: queue.replayed },
+    { smtpPort, tlsPort, mxPort, httpPort, mode: config.delivery.mode, replayed: queue.replayed },
     'postbode listening',
   );
 
@@ -523,18 +560,18 @@ export async function startGateway(
     smtpPort,
     tlsPort,
     mxPort,
-    httpPort: http.port,
+    httpPort: httpPort ?? 0,
     bounceAlerts: bounceAlerts.alerts,
     async stop(graceMs = 10_000) {
       await Promise.all(listeners.map((l) => l.close(graceMs)));
       disk.stop();
-      await purge.stop();
+      await purge?.stop();
       await delivery.stop(graceMs);
       await mx.close(); // after delivery: its Plan reads the suppression list
       await bounceAlerts.close(); // after delivery and the MX, which tell it
-      await retention.stop();
+      await retention?.stop();
       await review.expiry.stop();
-      await http.close();
+      await http?.close();
       await api.close();
       await readers.close(); // after delivery (its Plan reads attachments) and the API (the preview does)
       await webhooks.close();

@@ -1,9 +1,14 @@
+import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { loadConfig } from './config/load.js';
 import { startGateway } from './gateway.js';
 import { isGatewayError } from './core/gateway-error.js';
 import { isLmdbCommitFailure } from './store/storage-errors.js';
 import { LOG_REDACT_PATHS } from './secrets/log-redact.js';
+import { systemClock } from './core/clock.js';
+import { workerCount } from './cluster/worker-count.js';
+import { runPrimaryProcess } from './cluster/primary-process.js';
+import { workerLinkFromEnv } from './cluster/worker-link.js';
 
 /**
  * `node dist/main.js`: load config (config/postbode.yaml + POSTBODE_* env), start, and stop
@@ -17,9 +22,20 @@ async function main(): Promise<void> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const logger = pino({ level: config.log.level, base: { service: 'postbode' }, redact: LOG_REDACT_PATHS });
+  const worker = workerLinkFromEnv(process.env);
+  const base = worker ? { service: 'postbode', worker: worker.index } : { service: 'postbode' };
+  const logger = pino({ level: config.log.level, base, redact: LOG_REDACT_PATHS });
+  const count = workerCount(config.workers);
+  // `workers` above 1: this process only starts and watches the workers (src/cluster/primary.ts).
+  if (count > 1 && cluster.isPrimary) return runPrimaryProcess(config, logger, count);
   guardProcess(logger);
-  const gateway = await startGateway(config, logger);
+  const gateway = await startGateway(config, logger, systemClock, process.env, worker);
+  worker?.ready({
+    smtpPort: gateway.smtpPort,
+    tlsPort: gateway.tlsPort,
+    mxPort: gateway.mxPort,
+    httpPort: gateway.httpPort,
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -40,6 +40,13 @@ export interface QueueEngineDeps {
   readonly keyFingerprint: string;
   readonly logger: Logger;
   readonly clock: Clock;
+  /**
+   * This process delivers from the queue (false: a worker that only receives, on an LMDB environment shared with
+   * the worker that delivers; it must leave the attempt leases alone).
+   */
+  readonly delivers?: boolean;
+  /** This process's worker index when several share the machine: part of its node id. */
+  readonly workerIndex?: number;
 }
 
 /** LMDB (this node's files, the default) or the queue on the PostgreSQL every node shares. */
@@ -50,7 +57,7 @@ export async function openQueueEngine(deps: QueueEngineDeps): Promise<QueueEngin
       storage: deps.storage,
       retry: config.queue.retry,
       logger,
-      takeLeases: true,
+      takeLeases: deps.delivers !== false,
       events: deps.interest,
     });
     return {
@@ -66,7 +73,9 @@ export async function openQueueEngine(deps: QueueEngineDeps): Promise<QueueEngin
 
 async function openShared(deps: QueueEngineDeps, url: string): Promise<QueueEngine> {
   const { config, logger } = deps;
-  const nodeId = config.store.nodeId ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
+  const base = config.store.nodeId ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
+  // Each worker process is a node of its own (its leases carry the id).
+  const nodeId = deps.workerIndex === undefined ? base : `${base}-w${deps.workerIndex}`;
   const pool = openPgPool(url, { max: config.store.postgres.poolSize });
   let watch: DatabaseWatch | undefined;
   const root = deps.storage.open('queue'); // the webhook outbox stays in this node's LMDB

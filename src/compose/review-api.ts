@@ -26,6 +26,8 @@ export function reviewApi(opts: {
   readonly pipeline: PipelineDeps;
   readonly hostname: string;
   readonly sweepMs: number;
+  /** False in a worker process that leaves the periodic jobs to the first worker (docs/scaling.md). */
+  readonly sweeps?: boolean;
   readonly notify: () => void;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -38,7 +40,10 @@ export function reviewApi(opts: {
     notify: opts.notify,
     logger,
   });
-  const expiry = startHoldExpiry(service, { everyMs: opts.sweepMs, clock, logger });
+  const expiry =
+    opts.sweeps === false
+      ? { sweep: () => Promise.resolve(0), stop: () => Promise.resolve() }
+      : startHoldExpiry(service, { everyMs: opts.sweepMs, clock, logger });
   return {
     expiry,
     api: {

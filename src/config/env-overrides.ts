@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 /** Env names under POSTBODE_ that are not config keys: read by other parts, never rejected. */
-export const RESERVED_ENV = new Set(['POSTBODE_CONFIG', 'POSTBODE_ADMIN_TOKEN', 'POSTBODE_SECRET_KEY']);
+export const RESERVED_ENV = new Set([
+  'POSTBODE_CONFIG',
+  'POSTBODE_ADMIN_TOKEN',
+  'POSTBODE_SECRET_KEY',
+  // Set by the primary for each worker process it starts (src/cluster/worker-link.ts).
+  'POSTBODE_WORKER_INDEX',
+  'POSTBODE_WORKER_COUNT',
+]);
 
 const PREFIX = 'POSTBODE_';
 

@@ -56,6 +56,11 @@ export class DepthCounter {
     }
   }
 
+  /** Every tenant's counts (to hand a fresh count to reset()). */
+  byTenants(): Map<string, QueueDepth> {
+    return new Map([...this.byTenant].map(([tenantId, counts]) => [tenantId, { ...counts }]));
+  }
+
   /** Tenants with recipients waiting for an attempt (queued or deferred, not held). */
   dueTenants(): string[] {
     const out: string[] = [];

@@ -44,6 +44,13 @@ export interface GatewayQueue
   heldMessages(tenantId: string | undefined, limit: number): MaybePromise<QueuedMessage[]>;
   /** Reads these messages' annotations into memory, for `annotation` (a shared engine only). */
   loadAnnotations?(queueIds: readonly string[]): Promise<void>;
+  /**
+   * Messages another process queued in this same store (worker processes on one LMDB environment): the
+   * delivering process counts them as its own, since only its own changes move its counters.
+   */
+  noteQueued?(records: readonly QueuedMessage[]): void;
+  /** Counts the pending mail again from the store (a worker died between its commit and telling the leader). */
+  recount?(): void;
   /** Queues `message` as a resend of `originalId` and links both in one transaction. */
   resend(originalId: string, message: NewMessage, body: Buffer): Promise<QueuedMessage>;
 }

@@ -322,6 +322,17 @@ export class LmdbQueue implements GatewayQueue {
     return this.counter.snapshot();
   }
 
+  noteQueued(records: readonly QueuedMessage[]): void {
+    for (const record of records) this.counter.add(record);
+  }
+
+  /** One scan of the pending messages, as at open; the counters then say what is on disk. */
+  recount(): void {
+    const fresh = new DepthCounter();
+    for (const msg of pendingMessages(this.stores)) fresh.add(msg);
+    this.counter.reset(fresh.byTenants());
+  }
+
   /** The message log, newest first (bounded; see ListPage.next to page on). */
   list(filter: ListFilter): ListPage {
     return listMessages(this.stores, filter);

@@ -58,6 +58,8 @@ export async function openDomains(
   clock: Clock,
   /** The store to use instead of the one in `storage` (PostgreSQL, shared by every node). */
   shared?: DomainStore,
+  /** Whether this process re-checks the domains' DNS (one process per machine does, docs/scaling.md). */
+  recheckHere = true,
 ): Promise<Domains> {
   const store = shared ?? openDomainStore(storage);
   const resolver = domainResolver(config);
@@ -87,7 +89,7 @@ export async function openDomains(
   const recheck = startRecheck({
     store,
     check: (t, d) => service.check(t, d),
-    everyMs: config.dns.recheckEveryMs,
+    everyMs: recheckHere ? config.dns.recheckEveryMs : 0,
     logger,
   });
   return {
