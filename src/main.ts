@@ -9,6 +9,7 @@ import { systemClock } from './core/clock.js';
 import { workerCount } from './cluster/worker-count.js';
 import { runPrimaryProcess } from './cluster/primary-process.js';
 import { workerLinkFromEnv } from './cluster/worker-link.js';
+import { workerConfig } from './cluster/worker-config.js';
 
 /**
  * `node dist/main.js`: load config (config/postbode.yaml + POSTBODE_* env), start, and stop
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   // `workers` above 1: this process only starts and watches the workers (src/cluster/primary.ts).
   if (count > 1 && cluster.isPrimary) return runPrimaryProcess(config, logger, count);
   guardProcess(logger);
-  const gateway = await startGateway(config, logger, systemClock, process.env, worker);
+  const gateway = await startGateway(workerConfig(config, worker), logger, systemClock, process.env, worker);
   worker?.ready({
     smtpPort: gateway.smtpPort,
     tlsPort: gateway.tlsPort,
