@@ -3,7 +3,7 @@
  * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
  *
  *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls] [--forwarding]
- *                    [--defer-first] [--backend lmdb|postgres]
+ *                    [--defer-first] [--backend lmdb|postgres] [--workers N]
  *   npm run bench -- --fairness [--count 1000] [--sink-delay 1000]   (see fairness.ts)
  *
  * --defer-first: the sink answers 451 to the first delivery of each message, so every message is
@@ -11,6 +11,7 @@
  * --backend postgres: the queue on a throwaway PostgreSQL on this machine (initdb in a temp folder, as
  * the tests do; fsync and synchronous_commit on), a fresh database per repetition; the server's CPU
  * (all its processes) counts in CPU per message.
+ * --workers N: the gateway runs N worker processes (`workers`); CPU and memory count the primary and every worker.
  * --forwarding sets platform.sendingDomain: every message is rewritten (forwarding mode, VERP)
  * and DKIM-signed with the platform key, the full pipeline of a hosted invoicing platform.
  *
@@ -27,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchSink, type BenchSink } from './sink.js';
-import { cpuMs, peakRssMiB, rssSplitMiB } from './proc-stats.js';
+import { peakRssMiB, rssSplitMiB, treeCpuMs, treePssMiB } from './proc-stats.js';
 import { runFairness } from './fairness.js';
 import { startBenchPostgres, type BenchPostgres } from './pg-bench.js';
 
@@ -55,6 +56,7 @@ function parseArgs(argv: string[]) {
     sinkDelay: 1000,
     deferFirst: false,
     backend: 'lmdb' as 'lmdb' | 'postgres',
+    workers: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--size') o.size = Number(argv[++i]);
     else if (a === '--reps') o.reps = Number(argv[++i]);
+    else if (a === '--workers') o.workers = Number(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -168,6 +171,7 @@ async function startGateway(
     // Without a sending domain the load tool's From is not a domain the bench tenant verified: run as a
     // plain relay. The sender guard still runs (another tenant's domains stay refused), so the cost is the same.
     POSTBODE_SMTP__REQUIRE_VERIFIED_SENDER: 'false',
+    POSTBODE_WORKERS: String(opts.workers),
     ...(opts.deferFirst ? { POSTBODE_QUEUE__RETRY__INITIAL_DELAY_MS: '200', POSTBODE_QUEUE__RETRY__JITTER: '0' } : {}),
     ...(databaseUrl ? { POSTBODE_STORE__BACKEND: 'postgres', POSTBODE_STORE__POSTGRES__URL: databaseUrl } : {}),
   };
@@ -211,27 +215,32 @@ async function rep(n: number, sink: BenchSink, db?: BenchPostgres): Promise<void
   const creds = await createTenant(dataDir, 'Bench BV', url);
   const gw = await startGateway(dataDir, sink, url);
   const pid = gw.child.pid ?? 0;
-  const cpuNow = () => cpuMs(pid) + (db?.cpuMs() ?? 0);
+  const cpuNow = () => treeCpuMs(pid) + (db?.cpuMs() ?? 0);
   sink.deferFirst(opts.deferFirst);
   try {
     const cpu0 = cpuNow();
     const before = sink.count();
     const start = Date.now();
     const auth = opts.tls ? ['--starttls', '--user', creds.user, '--pass', creds.pass] : [];
+    let peakPss = treePssMiB(pid);
+    const sampler = setInterval(() => {
+      peakPss = Math.max(peakPss, treePssMiB(pid));
+    }, 250);
     const load = await runLoad(['--port', String(gw.port), ...common, ...auth]);
     const delivered = await waitFor(() => sink.count() - before >= load.ok, 120_000);
+    clearInterval(sampler);
     const e2eSeconds = (Date.now() - start) / 1000;
     const cpu = (cpuNow() - cpu0) / Math.max(1, load.ok);
     const rss = peakRssMiB(pid);
     const split = rssSplitMiB(pid);
     const e2e = (sink.count() - before) / e2eSeconds;
-    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}${db ? '_postgres' : ''}`;
+    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}${db ? '_postgres' : ''}${opts.workers > 1 ? `_w${opts.workers}` : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(
       `${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +
         ` (${sink.count() - before}/${load.ok} at sink${delivered ? '' : ', TIMED OUT'}, ${load.failed} failed),` +
         ` eod->250 p50 ${ms(load.eod.p50)} ms p99 ${ms(load.eod.p99)} ms,` +
-        ` CPU ${cpu.toFixed(2)} ms/msg, peak RSS ${rss.toFixed(0)} MiB (now ${split.anon.toFixed(0)} anon + ${split.file.toFixed(0)} file-backed), delivered/direct ${(e2e / directRate).toFixed(3)}`,
+        ` CPU ${cpu.toFixed(2)} ms/msg, peak PSS ${peakPss.toFixed(0)} MiB (all processes), peak RSS ${rss.toFixed(0)} MiB (primary; now ${split.anon.toFixed(0)} anon + ${split.file.toFixed(0)} file-backed), delivered/direct ${(e2e / directRate).toFixed(3)}`,
     );
   } finally {
     sink.deferFirst(false);
