@@ -5,7 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import { LocalCounts } from '../../core/local-counts.js';
 import type { SharedCounts } from '../../core/shared-counts.js';
 import { type CountDelta, CountDeltas } from './count-deltas.js';
-import { RemoteCounts } from './remote-counts.js';
+import { RemoteCounts } from '../../core/remote-counts.js';
 import { inTransaction } from './pg-transaction.js';
 import { deleteKeys, pruneExpired, READ_FROM_START, readOthers, sendDeltas } from './shared-counts-sql.js';
 

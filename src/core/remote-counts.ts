@@ -1,4 +1,7 @@
-/** A row of `shared_counts` another node wrote, as last read. */
+/**
+ * A row of counts another node (or worker process) holds: its count of one key in one window, as
+ * last read (PostgreSQL's `shared_counts`, or the rows cluster/ipc-shared-counts.ts receives).
+ */
 export interface RemoteRow {
   readonly kind: string;
   readonly key: string;
@@ -16,7 +19,7 @@ type NodeRows = number[];
  * (absolute, so reading a row twice is harmless), kept as flat number pairs: a tenant sending
  * through three other nodes all hour costs a few KB, not an object per row. Within a node's rows
  * a window's end names its row (slots of one key end at different times). A total leaves out rows
- * whose window has ended, so a count stops mattering on time even while the database cannot be
+ * whose window has ended, so a count stops mattering on time even while the others cannot be
  * read. Bounded: past `maxKeys` the key read least recently goes.
  */
 export class RemoteCounts {
