@@ -23,8 +23,9 @@ export interface CountKey {
 /**
  * What goes between a worker and the primary over the process channel. A worker sends the rows it
  * changed and the keys it forgot, under its name (`from`); the primary forwards the message to the
- * other workers as it is. `hello` is a worker that has just started listening: the primary answers
- * it with the rows it holds, one message per worker that counted them.
+ * other workers as it is. `hello` from a worker says it has just started listening: the primary
+ * answers it with the rows it holds, one message per worker that counted them, the last of which
+ * carries `hello` too (the snapshot is complete).
  */
 export interface CountsMessage {
   readonly t: typeof COUNTS_TAG;

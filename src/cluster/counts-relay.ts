@@ -101,7 +101,7 @@ export function startCountsRelay(options: CountsRelayOptions): CountsRelay {
   };
 }
 
-/** The rows held still in their window, as messages from the workers that counted them. */
+/** The rows held still in their window, as messages from the workers that counted them, the last one marked. */
 function snapshot(byKey: Map<string, KeyRows>, now: number): CountsMessage[] {
   const byWorker = new Map<string, CountRow[]>();
   for (const held of byKey.values()) {
@@ -118,6 +118,9 @@ function snapshot(byKey: Map<string, KeyRows>, now: number): CountsMessage[] {
       messages.push({ t: COUNTS_TAG, from, rows: rows.slice(i, i + ROWS_PER_MESSAGE) });
     }
   }
+  // The last message says the snapshot is complete (ipc-shared-counts.ts' ready()); an empty one if none.
+  const last = messages.pop() ?? { t: COUNTS_TAG, from: '', rows: [] };
+  messages.push({ ...last, hello: true });
   return messages;
 }
 

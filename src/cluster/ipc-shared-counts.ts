@@ -30,6 +30,12 @@ export interface IpcSharedCountsOptions {
 
 export interface IpcSharedCounts extends SharedCounts {
   readonly worker: string;
+  /**
+   * Resolves true once the primary's snapshot of the others' counts has arrived, false after
+   * `withinMs` (default 2 s) without it (no primary answering): await it before the listeners open,
+   * else a worker that restarts counts its first attempts alone.
+   */
+  ready(withinMs?: number): Promise<boolean>;
   /** Sends the rows changed since the last send now (the timer does so every syncMs). */
   flush(): void;
   /** Stops the timer and the listening, and sends what is left. */
@@ -82,11 +88,17 @@ export function openIpcSharedCounts(channel: CountsChannel, options: IpcSharedCo
       channel.send({ t: COUNTS_TAG, from: worker, rows: changed.slice(i, i + ROWS_PER_MESSAGE) });
     }
   };
+  let snapshotArrived: (arrived: boolean) => void = () => undefined;
+  const snapshot = new Promise<boolean>((resolve) => {
+    snapshotArrived = resolve;
+  });
   const stopListening = channel.onMessage((msg) => {
-    if (msg.from === worker) return;
-    // Forgotten first: a message's rows were counted after its forgets.
-    for (const { kind, key } of msg.forgotten ?? []) forgetHere(kind, key);
-    for (const row of msg.rows) remote.set({ ...row, node: msg.from });
+    if (msg.from !== worker) {
+      // Forgotten first: a message's rows were counted after its forgets.
+      for (const { kind, key } of msg.forgotten ?? []) forgetHere(kind, key);
+      for (const row of msg.rows) remote.set({ ...row, node: msg.from });
+    }
+    if (msg.hello) snapshotArrived(true);
   });
   channel.send({ t: COUNTS_TAG, from: worker, rows: [], hello: true });
   const timer = setInterval(flush, options.syncMs ?? 200);
@@ -107,6 +119,7 @@ export function openIpcSharedCounts(channel: CountsChannel, options: IpcSharedCo
       forgetHere(kind.name, key);
       if (forgotten.length < MAX_FORGOTTEN) forgotten.push({ kind: kind.name, key: rowKey(key) });
     },
+    ready: (withinMs = 2_000) => within(snapshot, withinMs),
     flush,
     close() {
       clearInterval(timer);
@@ -137,6 +150,15 @@ export function workerCountsChannel(proc: NodeJS.Process = process): CountsChann
       };
     },
   };
+}
+
+/** `promise`'s answer, or false after `ms`. */
+function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function defaultWorkerName(): string {

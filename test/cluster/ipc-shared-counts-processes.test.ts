@@ -28,13 +28,14 @@ function primary() {
     cleanups.push(() => stop(proc));
     children.set(id, proc);
     const answers = new Map<number, (total: number) => void>();
-    let ready = false;
-    proc.on('message', (msg: { ready?: string; seq?: number; total?: number }) => {
+    let ready: boolean | undefined;
+    proc.on('message', (msg: { ready?: string; synced?: boolean; seq?: number; total?: number }) => {
       if (relay.onWorkerMessage(id, msg)) return;
-      if (msg.ready !== undefined) ready = true;
+      if (msg.ready !== undefined) ready = msg.synced;
       if (msg.seq !== undefined && msg.total !== undefined) answers.get(msg.seq)?.(msg.total);
     });
-    await waitFor(() => ready, 20_000, `worker ${id} to start`);
+    await waitFor(() => ready !== undefined, 20_000, `worker ${id} to start`);
+    expect(ready).toBe(true); // the primary answered its hello
     let seq = 0;
     const count = (n: number) =>
       new Promise<number>((resolve, reject) => {
@@ -69,10 +70,10 @@ describe('IpcSharedCounts between real worker processes', () => {
     const both = async () => (await a.count(0)) === 7 && (await b.count(0)) === 7;
     await waitFor(both, 1_000, 'both workers to see 3 + 4');
 
-    // A crash: the worker that started in its place counts the 7 at once (the primary's snapshot).
+    // A crash: the worker that starts in its place counts the 7 once ready (the primary's snapshot).
     await stop(a.proc);
     const c = await start('3');
-    await waitFor(async () => (await c.count(0)) === 7, 1_000, 'the new worker to see 7');
+    expect(await c.count(0)).toBe(7);
     expect(await c.count(1)).toBe(8);
     await waitFor(async () => (await b.count(0)) === 8, 1_000, 'b to see the new worker count');
   });

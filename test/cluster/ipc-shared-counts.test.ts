@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startCountsRelay } from '../../src/cluster/counts-relay.js';
-import { COUNTS_TAG } from '../../src/cluster/counts-message.js';
+import { COUNTS_TAG, type CountsMessage } from '../../src/cluster/counts-message.js';
+import { type CountsChannel, openIpcSharedCounts } from '../../src/cluster/ipc-shared-counts.js';
 import type { CountKind } from '../../src/core/shared-counts.js';
 import { cleanupAfterEach } from '../helpers/cleanups.js';
 import { expectNothingFor, waitFor } from '../helpers/wait-for.js';
@@ -95,9 +96,10 @@ describe('IpcSharedCounts through the relay', () => {
     b.add(sliding, 'attacker', 2, time.now);
     await waitFor(() => b.total(sliding, 'attacker', time.now) === 9, 1_000, 'b to see 9');
     cluster.crash('1');
-    // Its successor's own timer never runs here: the snapshot alone brings the counts.
+    // Its successor's own timer never runs here: the snapshot alone brings the counts, before ready.
     const a2 = cluster.start('1b', { syncMs: 60_000 });
-    await waitFor(() => a2.total(sliding, 'attacker', time.now) === 9, 1_000, 'the new worker to see 9');
+    expect(await a2.ready(1_000)).toBe(true);
+    expect(a2.total(sliding, 'attacker', time.now)).toBe(9);
     expect(b.total(sliding, 'attacker', time.now)).toBe(9);
   });
 
@@ -128,6 +130,30 @@ describe('IpcSharedCounts through the relay', () => {
   });
 });
 
+describe('IpcSharedCounts without a primary', () => {
+  it('is not ready, counts alone, and sends through its channel', async () => {
+    const sent: CountsMessage[] = [];
+    const channel: CountsChannel = { send: (msg) => sent.push(msg), onMessage: () => () => undefined };
+    const counts = cleanups.closing(openIpcSharedCounts(channel, { worker: 'w', syncMs: 60_000, clock: () => 1_000 }));
+    expect(sent).toEqual([{ t: COUNTS_TAG, from: 'w', rows: [], hello: true }]);
+    expect(await counts.ready(20)).toBe(false);
+    counts.add(fixed, 'tenant-1', 2, 1_000);
+    counts.forget(fixed, 'tenant-2');
+    expect(counts.total(fixed, 'tenant-1', 1_000)).toBe(2);
+    counts.flush();
+    expect(sent.slice(1)).toEqual([
+      { t: COUNTS_TAG, from: 'w', rows: [], forgotten: [{ kind: fixed.name, key: 'tenant-2' }] },
+      {
+        t: COUNTS_TAG,
+        from: 'w',
+        rows: [{ kind: fixed.name, key: 'tenant-1', slot: 1_000, expiresAt: 11_000, count: 2 }],
+      },
+    ]);
+    counts.flush(); // nothing changed: nothing sent
+    expect(sent).toHaveLength(3);
+  });
+});
+
 describe('CountsRelay', () => {
   it('leaves other traffic alone and forwards to every worker but the sender', () => {
     const got: Record<string, unknown[]> = { '1': [], '2': [], '3': [] };
@@ -143,7 +169,7 @@ describe('CountsRelay', () => {
     // A hello is answered to its sender only, with the rows held.
     expect(relay.onWorkerMessage('3', { t: COUNTS_TAG, from: 'w3', rows: [], hello: true })).toBe(true);
     expect(got['3']).toHaveLength(2);
-    expect(got['3']?.[1]).toEqual({ t: COUNTS_TAG, from: 'w1', rows: [row] });
+    expect(got['3']?.[1]).toEqual({ t: COUNTS_TAG, from: 'w1', rows: [row], hello: true });
     expect(got['2']).toHaveLength(1);
   });
 
@@ -162,11 +188,18 @@ describe('CountsRelay', () => {
     time.now = 10;
     got.length = 0;
     relay.onWorkerMessage('2', { t: COUNTS_TAG, from: 'w2', rows: [], hello: true });
-    expect(got).toEqual([{ t: COUNTS_TAG, from: 'w1', rows: [rows[1]] }]);
+    expect(got).toEqual([{ t: COUNTS_TAG, from: 'w1', rows: [rows[1]], hello: true }]);
     expect(relay.size).toBe(2);
     time.now = 20_000; // the next message past the sweep period sweeps the table
     relay.onWorkerMessage('2', { t: COUNTS_TAG, from: 'w2', rows: [] });
     expect(relay.size).toBe(0);
+  });
+
+  it('answers a hello with an empty, marked message when it holds nothing', () => {
+    const got: unknown[] = [];
+    const relay = startCountsRelay({ workers: () => [{ id: '1', send: (msg) => got.push(msg) }] });
+    relay.onWorkerMessage('1', { t: COUNTS_TAG, from: 'w1', rows: [], hello: true });
+    expect(got).toEqual([{ t: COUNTS_TAG, from: '', rows: [], hello: true }]);
   });
 
   it('skips a worker whose send throws and goes on with the others', () => {
