@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CountDeltas } from '../../src/store/postgres/count-deltas.js';
-import { RemoteCounts } from '../../src/store/postgres/remote-counts.js';
+import { RemoteCounts } from '../../src/core/remote-counts.js';
 
 describe('CountDeltas (what a node has yet to send)', () => {
   it('sums deltas per row, hands them out in bounded batches, and takes back a failed send', () => {

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Clock } from '../../core/clock.js';
 import { LocalCounts } from '../../core/local-counts.js';
 import type { SharedCounts } from '../../core/shared-counts.js';
 import { type CountDelta, CountDeltas } from './count-deltas.js';
-import { RemoteCounts } from './remote-counts.js';
+import { RemoteCounts, rowKey } from '../../core/remote-counts.js';
 import { inTransaction } from './pg-transaction.js';
 import { deleteKeys, pruneExpired, READ_FROM_START, readOthers, sendDeltas } from './shared-counts-sql.js';
 
@@ -45,8 +45,6 @@ export interface PgSharedCounts extends SharedCounts {
 
 /** Rows sent and rows read in one round at most: a round's work is bounded, the rest waits for the next. */
 const ROWS_PER_ROUND = 5_000;
-/** Longer keys (an AUTH user name can be long) are stored as their hash: an index entry has a size limit. */
-const LONGEST_KEY = 200;
 /** Rows are pruned this long after their window ended: nodes' clocks differ a little. */
 const PRUNE_GRACE_MS = 60_000;
 
@@ -195,10 +193,6 @@ function within(promise: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function rowKey(key: string): string {
-  return key.length <= LONGEST_KEY ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 function defaultNodeName(): string {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CountDelta } from './count-deltas.js';
-import type { RemoteRow } from './remote-counts.js';
+import type { RemoteRow } from '../../core/remote-counts.js';
 
 /** Where a node's reading of the others' rows stands: a `changed_at` as PostgreSQL's text. */
 export type ReadCursor = string;

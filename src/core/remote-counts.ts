@@ -1,4 +1,9 @@
-/** A row of `shared_counts` another node wrote, as last read. */
+import { createHash } from 'node:crypto';
+
+/**
+ * A row of counts another node (or worker process) holds: its count of one key in one window, as
+ * last read (PostgreSQL's `shared_counts`, or the rows cluster/ipc-shared-counts.ts receives).
+ */
 export interface RemoteRow {
   readonly kind: string;
   readonly key: string;
@@ -6,6 +11,17 @@ export interface RemoteRow {
   readonly slot: number;
   readonly expiresAt: number;
   readonly count: number;
+}
+
+/**
+ * Longer keys (an AUTH user name can be long) go into rows as their hash, so a row's size is bounded:
+ * a PostgreSQL index entry has a size limit, and the primary of a machine's workers holds every row.
+ */
+const LONGEST_KEY = 200;
+
+/** The name a key has in rows: itself, or the SHA-256 of a key longer than LONGEST_KEY. */
+export function rowKey(key: string): string {
+  return key.length <= LONGEST_KEY ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /** One node's live rows of a key as flat pairs [expiresAt, count, …], in the order of expiresAt. */
@@ -16,7 +32,7 @@ type NodeRows = number[];
  * (absolute, so reading a row twice is harmless), kept as flat number pairs: a tenant sending
  * through three other nodes all hour costs a few KB, not an object per row. Within a node's rows
  * a window's end names its row (slots of one key end at different times). A total leaves out rows
- * whose window has ended, so a count stops mattering on time even while the database cannot be
+ * whose window has ended, so a count stops mattering on time even while the others cannot be
  * read. Bounded: past `maxKeys` the key read least recently goes.
  */
 export class RemoteCounts {
