@@ -172,8 +172,8 @@ export async function startGateway(
     clock,
     logger,
   });
-  // AUTH failures and tenants' message counts: this node's memory, or the cluster's on PostgreSQL.
-  const counts = await openSharedCounts(engine.pool, logger);
+  // AUTH failures and tenants' message counts: this process's memory, the workers' or the cluster's (compose/).
+  const counts = await openSharedCounts(engine.pool, logger, worker);
   // Per-tenant limits: overrides at rest, usage counted as each message is queued.
   const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit), counts);
   const trackingKey = secrets.deriveKey('tracking');

@@ -14,9 +14,7 @@ export interface PrimaryOptions {
   /** How long workers get to finish their sessions at a stop before they are killed. */
   readonly stopGraceMs?: number;
   /** Other traffic on the workers' channels (the shared counts' relay), and each start of a worker. */
-  readonly onOtherMessage?: (index: number, message: unknown) => void;
-  readonly onWorkerStarted?: (index: number, worker: Worker) => void;
-  readonly onWorkerGone?: (index: number) => void;
+  readonly onOtherMessage?: (worker: Worker, message: unknown) => void;
 }
 
 export interface Primary {
@@ -73,10 +71,9 @@ export function startPrimary(options: PrimaryOptions): Primary {
     const startedAt = Date.now();
     slot.worker = worker;
     slot.ready = false;
-    options.onWorkerStarted?.(slot.index, worker);
     worker.on('message', (message: unknown) => {
       if (isWorkerMessage(message)) onMessage(slot, message);
-      else options.onOtherMessage?.(slot.index, message);
+      else options.onOtherMessage?.(worker, message);
     });
     worker.on('exit', (code, signal) => onExit(slot, worker, startedAt, code, signal));
   }
@@ -103,7 +100,6 @@ export function startPrimary(options: PrimaryOptions): Primary {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.ready = false;
-    options.onWorkerGone?.(slot.index);
     if (stopping) {
       if (slots.every((s) => s.worker === undefined)) finish(exitCode);
       return;

@@ -21,6 +21,8 @@ let sink: Sink;
 let root: string;
 let gateway: GatewayProcess | undefined;
 let target: LoadTarget;
+/** A second tenant, whose password an attacker guesses: its lock-out must not touch `target`. */
+let victim: LoadTarget;
 
 interface LogLine {
   readonly msg: string;
@@ -51,11 +53,15 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'postbode-workers-'));
   const { tenant, password } = await makeTenant(configSchema.parse({ dataDir: root }), { name: 'Workers BV' });
   target = { port: () => gateway?.smtpPort, user: tenant.smtpUsername, pass: password };
+  const other = await makeTenant(configSchema.parse({ dataDir: root }), { name: 'Victim BV' });
+  victim = { port: () => gateway?.smtpPort, user: other.tenant.smtpUsername, pass: other.password };
   gateway = await spawnGateway(
     {
       ...processEnv(root, 'workers.postbode.test'),
       POSTBODE_SECRET_KEY: SECRET,
       POSTBODE_WORKERS: '2',
+      POSTBODE_SMTP__AUTH__MAX_FAILURES_PER_USER: '4',
+      POSTBODE_SMTP__AUTH__FAILURE_DELAY_MS: '0',
       POSTBODE_DELIVERY__MODE: 'smarthost',
       POSTBODE_DELIVERY__SMARTHOST__HOST: '127.0.0.1',
       POSTBODE_DELIVERY__SMARTHOST__PORT: String(sink.port),
@@ -103,6 +109,18 @@ describe('workers: 2 on one LMDB environment', () => {
         .map((l) => l.worker),
     );
     expect([...queuedBy].sort()).toEqual([0, 1]);
+  }, 60_000);
+
+  it('failed logins count across both workers: four guesses lock the user out of every worker', async () => {
+    const wrong = { ...victim, pass: 'guess' };
+    // One connection each: node:cluster hands them to the workers in turn, two guesses per worker.
+    for (let i = 0; i < 4; i++) expect((await sendOne(wrong, `guess-${i}@workers.test`)).code).toBe(535);
+    await new Promise((r) => setTimeout(r, 800)); // the workers send their counts every 200 ms
+    // Counted per worker, each would have seen two failures and let the right password in.
+    const right = [await sendOne(victim, 'right-1@workers.test'), await sendOne(victim, 'right-2@workers.test')];
+    expect(right.map((a) => a.code)).toEqual([535, 535]);
+    // The other tenant, from the same address, still gets in.
+    expect((await sendOne(target, 'still-in@workers.test')).code).toBe(250);
   }, 60_000);
 
   it('a receiving worker killed with SIGKILL is started again, and no accepted message is lost', async () => {
