@@ -38,7 +38,10 @@ export interface AlertStore {
  * `bounce-alerts/settings` and `bounce-alerts/state`, one JSON document per tenant each, on the
  * engine `open` gives (this node's LMDB or the shared PostgreSQL).
  */
-export async function openAlertStore(storage: Storage, open: OpenDocuments = lmdbDocuments(storage)): Promise<AlertStore> {
+export async function openAlertStore(
+  storage: Storage,
+  open: OpenDocuments = lmdbDocuments(storage),
+): Promise<AlertStore> {
   const settings = await open<BounceAlertSettings>('bounce-alerts', 'settings');
   let state: TenantDocuments<AlertState>;
   try {
