@@ -126,6 +126,13 @@ describe('per-tenant settings on two nodes sharing one PostgreSQL', () => {
     }
   });
 
+  it('keeps the other stores of a node fresh after one of them closed (they share the listener)', async () => {
+    const [a, b] = await twoNodes();
+    await b.limits.close();
+    await a.content.put('t1', contentOn(3));
+    await waitFor(() => b.content.get('t1')?.updatedAt === 3, SHARED_WITHIN_MS, 'the settings on B');
+  });
+
   it('holds one listening connection for all of a node’s stores, and gives it back when the last closes', async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-pg-settings-'));
     nodes = await pgNodes(cluster);
