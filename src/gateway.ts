@@ -38,6 +38,7 @@ import { openDomains } from './tenants/domains/open-domains.js';
 import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
 import { openSettingsStores } from './compose/open-settings-stores.js';
+import { openTenantDocumentsOn } from './compose/open-tenant-documents.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
@@ -158,9 +159,11 @@ export async function startGateway(
   const { tenants, senderSettings } = settings;
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
+  // Per-tenant settings documents (content, review, bounce alerts, Peppol, limits): shared on PostgreSQL too.
+  const documents = openTenantDocumentsOn({ storage, pool: engine.pool, logger });
   // Content settings and recorded pixel opens; the tracking key signs pixel tokens.
-  const contentSettings = openContentSettingsStore(storage);
-  const holdRules = openHoldRulesStore(storage);
+  const contentSettings = await openContentSettingsStore(storage, documents);
+  const holdRules = await openHoldRulesStore(storage, documents);
   const feedback = feedbackEvents(queue.outbox);
   const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
   // Webhooks: endpoints, the API's service, and the dispatcher of the queue's outbox (started once listening).
@@ -175,7 +178,7 @@ export async function startGateway(
   // AUTH failures and tenants' message counts: this process's memory, the workers' or the cluster's (compose/).
   const counts = await openSharedCounts(engine.pool, logger, worker);
   // Per-tenant limits: overrides at rest, usage counted as each message is queued.
-  const limits = openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit), counts);
+  const limits = await openTenantLimits(storage, config, (limit) => metrics.limitHit?.(limit), counts, documents);
   const trackingKey = secrets.deriveKey('tracking');
   // Tenant domains, the platform DKIM key (made at first start), the re-check timer and the sign pool.
   const domains = await openDomains(storage, config, secrets, logger, clock, settings.domains, role.runsJobs);
@@ -235,12 +238,13 @@ export async function startGateway(
   const warmReaders = () => void readers.read(Buffer.from('<?xml version="1.0"?><warm/>'));
   if ([...contentSettings.tenantIds()].some((id) => contentSettings.get(id)?.enabled === true)) warmReaders();
   // Peppol delivery per tenant: settings, the access point transport, the pipeline's stage, step and planner.
-  const peppol = openPeppol(storage, config, secrets, queue, clock, logger, readDocument);
+  const peppol = await openPeppol(storage, config, secrets, queue, clock, logger, readDocument, documents);
   transports.register('peppol', peppol.transport);
   const routes = platformRoutes(config.delivery.mode);
   // Bounce alerts: delivery's recorder and the MX's bounce handler tell them; they mail the tenant through the queue.
-  const bounceAlerts = openBounceAlerts({
+  const bounceAlerts = await openBounceAlerts({
     storage,
+    documents,
     queue,
     annotation: (queueId) => queue.annotation<ContentAnnotation>(queueId) ?? contentSettings.annotation(queueId),
     settings: senderSettings,

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { MessageQueue } from '../core/types.js';
 import type { Storage } from '../store/storage.js';
+import type { OpenDocuments } from '../store/tenant-documents.js';
 import { openAlertStore, type AlertStore } from '../feedback/bounce-alerts/alert-store.js';
 import { createBounceAlerts, type BounceAlerts } from '../feedback/bounce-alerts/bounce-alerts.js';
 import { DOCUMENT_TYPES, documentTypeName, type DocumentType } from '../pipeline/detect/document-types.js';
@@ -10,6 +11,8 @@ import type { SenderSettingsReader } from '../tenants/sender-settings-store.js';
 
 export interface BounceAlertOptions {
   readonly storage: Storage;
+  /** Where the settings and state documents live (compose/open-tenant-documents.ts); this node's LMDB by default. */
+  readonly documents?: OpenDocuments;
   readonly queue: Pick<MessageQueue, 'enqueue'>;
   /** What the content stage noted of a message (the queue's annotations). */
   readonly annotation: (queueId: string) => ContentAnnotation | undefined;
@@ -36,8 +39,8 @@ function isDocumentType(type: string): type is DocumentType {
 }
 
 /** The bounce alerts with what they read of other folders: the reply address, the language, the document. */
-export function openBounceAlerts(opts: BounceAlertOptions): BounceAlertParts {
-  const store = openAlertStore(opts.storage);
+export async function openBounceAlerts(opts: BounceAlertOptions): Promise<BounceAlertParts> {
+  const store = await openAlertStore(opts.storage, opts.documents);
   const base = opts.publicBaseUrl.replace(/\/+$/, '');
   const alerts = createBounceAlerts({
     store,

@@ -10,6 +10,7 @@ import { peppolInsteadStep, peppolPlanner } from '../pipeline/peppol/peppol-step
 import type { RecipientStep } from '../pipeline/steps.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Storage } from '../store/storage.js';
+import type { OpenDocuments } from '../store/tenant-documents.js';
 import { openPeppolStore, type PeppolStore } from '../tenants/peppol/peppol-store.js';
 import { configuredTargetGuard } from '../transports/egress/target-guard.js';
 import { createPeppolTransport } from '../transports/peppol/peppol-transport.js';
@@ -34,7 +35,7 @@ export interface PeppolParts {
   };
 }
 
-export function openPeppol(
+export async function openPeppol(
   storage: Storage,
   config: Config,
   secrets: SecretBox,
@@ -42,8 +43,9 @@ export function openPeppol(
   clock: Clock,
   logger: Logger,
   read?: DocumentReader,
-): PeppolParts {
-  const store = openPeppolStore(storage);
+  documents?: OpenDocuments,
+): Promise<PeppolParts> {
+  const store = await openPeppolStore(storage, documents);
   const deps: PeppolDeps = {
     settings: (tenantId) => store.get(tenantId),
     openSecret: (sealed, context) => secrets.open(sealed, context),

@@ -1,4 +1,4 @@
-import type { Database, RootDatabase } from 'lmdb';
+import type { Database } from 'lmdb';
 import type { Storage } from './storage.js';
 
 /**
@@ -19,13 +19,21 @@ export interface TenantDocuments<T> {
   close(): Promise<void>;
 }
 
-/** The LMDB implementation: a named database `<owner>/<name>` keyed by tenant id, JSON values. */
-export function openTenantDocuments<T>(storage: Storage, owner: string, name: string): TenantDocuments<T> {
-  return tenantDocumentsIn<T>(storage.open(owner), name);
+/**
+ * Opens the documents `<owner>/<name>` on the gateway's engine: the per-tenant settings stores take
+ * one instead of choosing the engine themselves (compose/open-tenant-documents.ts builds it; an
+ * engine that loads at open, like PostgreSQL's, answers a promise).
+ */
+export type OpenDocuments = <T>(owner: string, name: string) => Promise<TenantDocuments<T>> | TenantDocuments<T>;
+
+/** OpenDocuments on this node's LMDB: the default of every store that takes one. */
+export function lmdbDocuments(storage: Storage): OpenDocuments {
+  return <T>(owner: string, name: string) => openTenantDocuments<T>(storage, owner, name);
 }
 
-/** The same, for a store that keeps more databases in its owner view (`root`), closed with it. */
-export function tenantDocumentsIn<T>(root: RootDatabase, name: string): TenantDocuments<T> {
+/** The LMDB implementation: a named database `<owner>/<name>` keyed by tenant id, JSON values. */
+export function openTenantDocuments<T>(storage: Storage, owner: string, name: string): TenantDocuments<T> {
+  const root = storage.open(owner);
   const db: Database<T, string> = root.openDB({ name, encoding: 'json' });
   return {
     get: (tenantId) => db.get(tenantId),

@@ -1,6 +1,7 @@
 import { LocalCounts } from '../core/local-counts.js';
 import type { SharedCounts } from '../core/shared-counts.js';
 import type { Storage } from '../store/storage.js';
+import type { OpenDocuments } from '../store/tenant-documents.js';
 import type { Config } from '../config/schema.js';
 import {
   defaultLimits,
@@ -34,14 +35,17 @@ export interface TenantLimits {
 /**
  * `counts` holds the messages per tenant per hour and day: this process's own by default, a
  * shared engine's (store/postgres/pg-shared-counts.ts) to make the limits hold across a cluster.
+ * `documents` is where the overrides live: this node's LMDB by default, the shared database's
+ * documents (compose/open-tenant-documents.ts) to give every node the same.
  */
-export function openTenantLimits(
+export async function openTenantLimits(
   storage: Storage,
   config: Pick<Config, 'limits' | 'smtp'>,
   onHit: (limit: LimitName) => void = () => undefined,
   counts: SharedCounts = new LocalCounts(),
-): TenantLimits {
-  const store: TenantLimitsStore = openTenantLimitsStore(storage);
+  documents?: OpenDocuments,
+): Promise<TenantLimits> {
+  const store: TenantLimitsStore = await openTenantLimitsStore(storage, documents);
   const defaults = defaultLimits(config);
   const caps = { recipients: config.smtp.maxRecipients, size: config.smtp.maxMessageSize };
   const usage = new TenantUsage(counts);

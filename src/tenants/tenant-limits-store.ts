@@ -1,13 +1,15 @@
 import type { Storage } from '../store/storage.js';
-import { openTenantDocuments } from '../store/tenant-documents.js';
+import { lmdbDocuments, type OpenDocuments } from '../store/tenant-documents.js';
 import type { LimitOverrides } from './tenant-limits.js';
 
 /**
- * Per-tenant limit overrides in their own named database (`limits/…` in the storage), mirrored in
- * memory at open: they are read on every MAIL FROM and by every delivery slot decision, and
- * only the Config API of this node writes them.
+ * Per-tenant limit overrides (`limits/limits`), read on every MAIL FROM and by every delivery slot
+ * decision. Read through on every call, never mirrored in this process: another worker process on
+ * the same LMDB, or another node on PostgreSQL, may have changed them (an LMDB read is a memory map
+ * lookup; PostgreSQL's documents keep their own cache, fresh by NOTIFY).
  */
 export interface TenantLimitsStore {
+  /** The tenant's overrides, frozen: callers share nothing they could change. */
   get(tenantId: string): LimitOverrides;
   set(tenantId: string, overrides: LimitOverrides): Promise<LimitOverrides>;
   remove(tenantId: string): Promise<void>;
@@ -17,25 +19,26 @@ export interface TenantLimitsStore {
 
 const NONE: LimitOverrides = Object.freeze({});
 
-export function openTenantLimitsStore(storage: Storage): TenantLimitsStore {
-  const docs = openTenantDocuments<LimitOverrides>(storage, 'limits', 'limits');
-  const cache = new Map<string, LimitOverrides>();
-  for (const tenantId of docs.tenantIds()) cache.set(tenantId, Object.freeze({ ...docs.get(tenantId) }));
+export async function openTenantLimitsStore(
+  storage: Storage,
+  open: OpenDocuments = lmdbDocuments(storage),
+): Promise<TenantLimitsStore> {
+  const docs = await open<LimitOverrides>('limits', 'limits');
   return {
-    get: (tenantId) => cache.get(tenantId) ?? NONE,
+    get(tenantId) {
+      const doc = docs.get(tenantId);
+      return doc === undefined ? NONE : Object.freeze(doc);
+    },
     async set(tenantId, overrides) {
       const stored = Object.freeze({ ...overrides });
       if (Object.keys(stored).length === 0) await docs.remove(tenantId);
       else await docs.put(tenantId, stored);
-      if (Object.keys(stored).length === 0) cache.delete(tenantId);
-      else cache.set(tenantId, stored);
       return stored;
     },
     async remove(tenantId) {
       await docs.remove(tenantId);
-      cache.delete(tenantId);
     },
-    tenantIds: () => [...cache.keys()],
+    tenantIds: () => docs.tenantIds(),
     close: () => docs.close(),
   };
 }

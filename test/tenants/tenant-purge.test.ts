@@ -52,7 +52,7 @@ let suppressions: SuppressionStore;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'postbode-purge-'));
   sender = openSenderSettingsStore(storageAt(dir));
-  content = openContentSettingsStore(storageAt(dir));
+  content = await openContentSettingsStore(storageAt(dir));
   domains = openDomainStore(storageAt(dir));
   gmail = openGmailStore(storageAt(dir));
   mx = openMxStores(storageAt(dir));

@@ -1,5 +1,5 @@
 import type { Storage } from '../../store/storage.js';
-import { tenantDocumentsIn, type TenantDocuments } from '../../store/tenant-documents.js';
+import { lmdbDocuments, type OpenDocuments, type TenantDocuments } from '../../store/tenant-documents.js';
 import type { AlertItem } from './alert-mail.js';
 
 /**
@@ -34,15 +34,29 @@ export interface AlertStore {
   close(): Promise<void>;
 }
 
-/** `bounce-alerts/…` in the storage: the settings and the state, one JSON document per tenant each. */
-export function openAlertStore(storage: Storage): AlertStore {
-  const root = storage.open('bounce-alerts');
-  const settings = tenantDocumentsIn<BounceAlertSettings>(root, 'settings');
-  const state = tenantDocumentsIn<AlertState>(root, 'state');
+/**
+ * `bounce-alerts/settings` and `bounce-alerts/state`, one JSON document per tenant each, on the
+ * engine `open` gives (this node's LMDB or the shared PostgreSQL).
+ */
+export async function openAlertStore(
+  storage: Storage,
+  open: OpenDocuments = lmdbDocuments(storage),
+): Promise<AlertStore> {
+  const settings = await open<BounceAlertSettings>('bounce-alerts', 'settings');
+  let state: TenantDocuments<AlertState>;
+  try {
+    state = await open<AlertState>('bounce-alerts', 'state');
+  } catch (err) {
+    await settings.close();
+    throw err;
+  }
   return {
     settings,
     state,
     settingsOf: (tenantId) => settings.get(tenantId) ?? DEFAULT_ALERT_SETTINGS,
-    close: () => root.close(),
+    async close() {
+      await settings.close();
+      await state.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { Database } from 'lmdb';
 import type { Storage } from '../../store/storage.js';
-import { tenantDocumentsIn } from '../../store/tenant-documents.js';
+import { lmdbDocuments, type OpenDocuments } from '../../store/tenant-documents.js';
 import { GatewayError } from '../../core/gateway-error.js';
 import type { ContentSettings } from './content-settings.js';
 import type { LintWarning } from './spam-lint.js';
@@ -8,10 +8,11 @@ import type { HoldRequest } from '../../core/hold.js';
 import type { DocumentNote } from '../documents/document-notes.js';
 
 /**
- * Content settings per tenant (`content/…` in the storage), read per message and never cached in
- * the process, like the sender settings store. The content stage's annotations are written by the
- * queue (one of the pipeline's effects); `annotation` reads the ones this store kept before that,
- * still shown by GET /messages/:id.
+ * Content settings per tenant (`content/content-settings`, on the engine `open` gives: this node's
+ * LMDB or the shared PostgreSQL), read per message and never cached in the process, like the sender
+ * settings store. The content stage's annotations are written by the queue (one of the pipeline's
+ * effects); `annotation` reads the ones this store kept before that (`content/content-annotations`,
+ * always this node's LMDB), still shown by GET /messages/:id.
  */
 export interface StoredContentSettings {
   /**
@@ -67,9 +68,12 @@ export interface ContentSettingsStore extends ContentSettingsReader {
   close(): Promise<void>;
 }
 
-export function openContentSettingsStore(storage: Storage): ContentSettingsStore {
+export async function openContentSettingsStore(
+  storage: Storage,
+  open: OpenDocuments = lmdbDocuments(storage),
+): Promise<ContentSettingsStore> {
+  const settings = await open<StoredContentSettings>('content', 'content-settings');
   const root = storage.open('content');
-  const settings = tenantDocumentsIn<StoredContentSettings>(root, 'content-settings');
   const notes: Database<ContentAnnotation, string> = root.openDB({ name: 'content-annotations', encoding: 'json' });
   return {
     get: (tenantId) => settings.get(tenantId),
@@ -84,6 +88,9 @@ export function openContentSettingsStore(storage: Storage): ContentSettingsStore
       await settings.remove(tenantId);
     },
     tenantIds: () => settings.tenantIds(),
-    close: () => settings.close(),
+    async close() {
+      await settings.close();
+      await root.close();
+    },
   };
 }

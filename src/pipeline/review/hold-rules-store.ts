@@ -1,10 +1,11 @@
 import type { Storage } from '../../store/storage.js';
-import { tenantDocumentsIn, type TenantDocuments } from '../../store/tenant-documents.js';
+import { lmdbDocuments, type OpenDocuments } from '../../store/tenant-documents.js';
 import { DEFAULT_HOLD_RULES, type HoldRules } from './hold-rules.js';
 
 /**
- * The tenants' review rules (`review/hold-rules`) and their "after a settings change"
- * countdowns (`review/countdowns`: the settings fingerprint last seen and how many messages
+ * The tenants' review rules (`review/hold-rules`, on the engine `open` gives: this node's LMDB or
+ * the shared PostgreSQL, read through) and their "after a settings change" countdowns
+ * (`review/countdowns`, this node's LMDB: the settings fingerprint last seen and how many messages
  * are still to be held). The countdown is decided in memory, so messages rendered at the same
  * time never take the same place; it is written through, and a failed write only costs a
  * message more or less held after a restart.
@@ -39,9 +40,12 @@ interface Countdown {
   readonly taken: number;
 }
 
-export function openHoldRulesStore(storage: Storage): HoldRulesStore {
+export async function openHoldRulesStore(
+  storage: Storage,
+  open: OpenDocuments = lmdbDocuments(storage),
+): Promise<HoldRulesStore> {
+  const rules = await open<HoldRules>('review', 'hold-rules');
   const root = storage.open('review');
-  const rules: TenantDocuments<HoldRules> = tenantDocumentsIn(root, 'hold-rules');
   const countdowns = root.openDB<Countdown, string>({ name: 'countdowns', encoding: 'json' });
   const seen = new Map<string, Countdown>();
   const save = (tenantId: string, next: Countdown): void => {
@@ -75,6 +79,9 @@ export function openHoldRulesStore(storage: Storage): HoldRulesStore {
       return rules.remove(tenantId);
     },
     tenantIds: () => rules.tenantIds(),
-    close: () => rules.close(),
+    async close() {
+      await rules.close();
+      await root.close();
+    },
   };
 }

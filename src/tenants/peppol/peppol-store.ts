@@ -1,12 +1,15 @@
 import type { Storage } from '../../store/storage.js';
-import { openTenantDocuments } from '../../store/tenant-documents.js';
+import { lmdbDocuments, type OpenDocuments } from '../../store/tenant-documents.js';
 import { PEPPOL_DEFAULTS, type PeppolSettings } from './peppol-settings.js';
 
 /**
- * Peppol settings per tenant in their own named database (`peppol/…`), mirrored in memory at open: the pipeline reads
- * them for every message of a tenant (µs), only the Config API of this node writes them.
+ * Peppol settings per tenant (`peppol/settings`), read by the pipeline for every message of a
+ * tenant. Read through on every call, never mirrored in this process: another worker process on the
+ * same LMDB, or another node on PostgreSQL, may have changed them (PostgreSQL's documents keep their
+ * own cache, fresh by NOTIFY).
  */
 export interface PeppolStore {
+  /** The tenant's settings, frozen; the defaults for a tenant that never saved any. */
   get(tenantId: string): PeppolSettings;
   put(tenantId: string, settings: PeppolSettings): Promise<PeppolSettings>;
   remove(tenantId: string): Promise<boolean>;
@@ -14,26 +17,23 @@ export interface PeppolStore {
   close(): Promise<void>;
 }
 
-export function openPeppolStore(storage: Storage): PeppolStore {
-  const docs = openTenantDocuments<PeppolSettings>(storage, 'peppol', 'settings');
-  const cache = new Map<string, PeppolSettings>();
-  for (const tenantId of docs.tenantIds()) {
-    const doc = docs.get(tenantId);
-    if (doc) cache.set(tenantId, Object.freeze(doc));
-  }
+export async function openPeppolStore(
+  storage: Storage,
+  open: OpenDocuments = lmdbDocuments(storage),
+): Promise<PeppolStore> {
+  const docs = await open<PeppolSettings>('peppol', 'settings');
   return {
-    get: (tenantId) => cache.get(tenantId) ?? PEPPOL_DEFAULTS,
+    get(tenantId) {
+      const doc = docs.get(tenantId);
+      return doc === undefined ? PEPPOL_DEFAULTS : Object.freeze(doc);
+    },
     async put(tenantId, settings) {
       const stored = Object.freeze({ ...settings });
       await docs.put(tenantId, stored);
-      cache.set(tenantId, stored);
       return stored;
     },
-    async remove(tenantId) {
-      cache.delete(tenantId);
-      return docs.remove(tenantId);
-    },
-    tenantIds: () => [...cache.keys()],
+    remove: (tenantId) => docs.remove(tenantId),
+    tenantIds: () => docs.tenantIds(),
     close: () => docs.close(),
   };
 }

@@ -202,7 +202,7 @@ describe('tenant patterns cannot block anything', () => {
         },
       ];
       const settings = { ...contentSettingsSchema.parse({}), rules } as ReturnType<typeof contentSettingsSchema.parse>;
-      const store = openContentSettingsStore(storageAt(gw.dataDir));
+      const store = await openContentSettingsStore(storageAt(gw.dataDir));
       await store.put(gw.tenantId, { enabled: true, settings, updatedAt: Date.now() });
       await store.close(); // lmdb shares the environment with the gateway's handle, which stays open
 

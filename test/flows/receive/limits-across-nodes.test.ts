@@ -66,7 +66,7 @@ async function sharedCounts(): Promise<() => PgSharedCounts> {
 let nodes = 0;
 async function node(counts: PgSharedCounts): Promise<Running> {
   const config = configSchema.parse({ limits: { messagesPerHour: 3 } });
-  const limits = openTenantLimits(storageAt(join(dir, `node-${++nodes}`)), config, undefined, counts);
+  const limits = await openTenantLimits(storageAt(join(dir, `node-${++nodes}`)), config, undefined, counts);
   opened.limits.push(limits);
   return inbound.start({ tenants, verifyPassword, smtp, authCounts: counts, limits });
 }
