@@ -6,9 +6,10 @@ import { DEFAULT_HOLD_RULES, type HoldRules } from './hold-rules.js';
  * The tenants' review rules (`review/hold-rules`, on the engine `open` gives: this node's LMDB or
  * the shared PostgreSQL, read through) and their "after a settings change" countdowns
  * (`review/countdowns`, this node's LMDB: the settings fingerprint last seen and how many messages
- * are still to be held). The countdown is decided in memory, so messages rendered at the same
- * time never take the same place; it is written through, and a failed write only costs a
- * message more or less held after a restart.
+ * are still to be held). A decision that changes a countdown is read and written in one synchronous
+ * transaction, so messages rendered at the same time, in this process or in another worker process
+ * on the same environment, never take the same place. A failed write (a full disk) only costs a
+ * message more or less held.
  */
 export interface HoldRulesReader {
   /** The tenant's rules; the defaults for a tenant that never saved any. */
@@ -47,10 +48,12 @@ export async function openHoldRulesStore(
   const rules = await open<HoldRules>('review', 'hold-rules');
   const root = storage.open('review');
   const countdowns = root.openDB<Countdown, string>({ name: 'countdowns', encoding: 'json' });
-  const seen = new Map<string, Countdown>();
-  const save = (tenantId: string, next: Countdown): void => {
-    seen.set(tenantId, next);
-    countdowns.put(tenantId, next).catch(() => undefined); // see above: a lost write only miscounts
+  const decide = (last: Countdown | undefined, fingerprint: string, count: number) => {
+    if (last === undefined) return { next: { fingerprint, remaining: 0, taken: 0 }, held: false, place: 0 };
+    const current = last.fingerprint === fingerprint ? last : { fingerprint, remaining: count, taken: 0 };
+    if (current.remaining <= 0) return { next: current === last ? undefined : current, held: false, place: 0 };
+    const next = { fingerprint, remaining: current.remaining - 1, taken: current.taken + 1 };
+    return { next, held: true, place: next.taken };
   };
   return {
     get: (tenantId) => ({ ...DEFAULT_HOLD_RULES, ...rules.get(tenantId) }),
@@ -59,22 +62,20 @@ export async function openHoldRulesStore(
       return value;
     },
     takeAfterChange(tenantId, fingerprint, count) {
-      const last = seen.get(tenantId) ?? countdowns.get(tenantId);
-      if (last === undefined) {
-        save(tenantId, { fingerprint, remaining: 0, taken: 0 });
-        return { held: false, place: 0 };
+      // Most messages change nothing (no recent settings change): a read, no write transaction.
+      const seen = decide(countdowns.get(tenantId), fingerprint, count);
+      if (seen.next === undefined) return { held: seen.held, place: seen.place };
+      try {
+        return root.transactionSync(() => {
+          const decided = decide(countdowns.get(tenantId), fingerprint, count);
+          if (decided.next !== undefined) countdowns.putSync(tenantId, decided.next);
+          return { held: decided.held, place: decided.place };
+        });
+      } catch {
+        return { held: seen.held, place: seen.place }; // see above: a failed write only miscounts
       }
-      const current = last.fingerprint === fingerprint ? last : { fingerprint, remaining: count, taken: 0 };
-      if (current.remaining <= 0) {
-        if (current !== last) save(tenantId, current);
-        return { held: false, place: 0 };
-      }
-      const next = { fingerprint, remaining: current.remaining - 1, taken: current.taken + 1 };
-      save(tenantId, next);
-      return { held: true, place: next.taken };
     },
     async remove(tenantId) {
-      seen.delete(tenantId);
       await countdowns.remove(tenantId);
       return rules.remove(tenantId);
     },
