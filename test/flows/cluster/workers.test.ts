@@ -115,7 +115,10 @@ describe('workers: 2 on one LMDB environment', () => {
     const wrong = { ...victim, pass: 'guess' };
     // One connection each: node:cluster hands them to the workers in turn, two guesses per worker.
     for (let i = 0; i < 4; i++) expect((await sendOne(wrong, `guess-${i}@workers.test`)).code).toBe(535);
-    await new Promise((r) => setTimeout(r, 800)); // the workers send their counts every 200 ms
+    // The workers send their counts every 200 ms; a right password is refused once both know.
+    let probes = 0;
+    const probe = async () => (await sendOne(victim, `probe-${++probes}@workers.test`)).code === 535;
+    await waitFor(probe, 5_000, 'the lock-out on both workers', 100);
     // Counted per worker, each would have seen two failures and let the right password in.
     const right = [await sendOne(victim, 'right-1@workers.test'), await sendOne(victim, 'right-2@workers.test')];
     expect(right.map((a) => a.code)).toEqual([535, 535]);
