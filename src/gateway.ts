@@ -64,6 +64,7 @@ import { createAccessTokens } from './tenants/oauth/access-tokens.js';
 import { senderApi } from './compose/sender-api.js';
 import { openPeppol } from './compose/open-peppol.js';
 import { openBounceAlerts } from './compose/bounce-alerts.js';
+import { clusterJobs } from './compose/cluster-jobs.js';
 import type { ContentAnnotation } from './pipeline/content/content-settings-store.js';
 import { processRole } from './cluster/process-role.js';
 import type { WorkerLink } from './cluster/worker-link.js';
@@ -157,6 +158,8 @@ export async function startGateway(
     throw err;
   });
   const { tenants, senderSettings } = settings;
+  // The periodic jobs (review expiry, alert digest, tenant purge): once per cluster on PostgreSQL.
+  const exclusive = clusterJobs(engine.pool, logger);
   // Every tenant holds its forwarding local part in the index before the MX or the API answers.
   await registerAllLocalParts(tenants, senderSettings, logger);
   // Per-tenant settings documents (content, review, bounce alerts, Peppol, limits): shared on PostgreSQL too.
@@ -256,6 +259,7 @@ export async function startGateway(
     clock,
     logger,
     onQueued: () => delivery.notify(),
+    exclusive,
   });
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
   const mx = openMx({
@@ -365,6 +369,7 @@ export async function startGateway(
         tenantExists: async (id) => (await tenants.byId(id)) !== undefined,
         pending: (id) => queue.countPending(id),
         logger,
+        exclusive,
       });
   if (mailbox)
     logger.warn(
@@ -382,6 +387,7 @@ export async function startGateway(
     notify: () => delivery.notify(),
     clock,
     logger,
+    exclusive,
   });
   const api = await openConfigApi({
     storage,

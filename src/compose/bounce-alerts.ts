@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { ExclusiveRun } from '../core/exclusive-run.js';
 import type { Logger } from '../core/logger.js';
 import type { MessageQueue } from '../core/types.js';
 import type { Storage } from '../store/storage.js';
@@ -26,6 +27,8 @@ export interface BounceAlertOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onQueued: () => void;
+  /** Keeps the daily digest to one node at a time (default: always here). */
+  readonly exclusive?: ExclusiveRun;
 }
 
 export interface BounceAlertParts {
@@ -62,6 +65,7 @@ export async function openBounceAlerts(opts: BounceAlertOptions): Promise<Bounce
     clock: opts.clock,
     logger: opts.logger,
     onQueued: opts.onQueued,
+    ...(opts.exclusive ? { exclusive: opts.exclusive } : {}),
   });
   return {
     store,

@@ -1,5 +1,6 @@
 import type { ReviewApiDeps } from '../admin/api/v1/route-deps.js';
 import type { Clock } from '../core/clock.js';
+import type { ExclusiveRun } from '../core/exclusive-run.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayQueue } from '../queue/gateway-queue.js';
@@ -31,6 +32,8 @@ export function reviewApi(opts: {
   readonly notify: () => void;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Keeps the expiry sweep to one node at a time on a shared queue (default: always here). */
+  readonly exclusive?: ExclusiveRun;
 }): ReviewWiring {
   const { queue, logger, clock } = opts;
   const service = createReviewService({
@@ -43,7 +46,12 @@ export function reviewApi(opts: {
   const expiry =
     opts.sweeps === false
       ? { sweep: () => Promise.resolve(0), stop: () => Promise.resolve() }
-      : startHoldExpiry(service, { everyMs: opts.sweepMs, clock, logger });
+      : startHoldExpiry(service, {
+          everyMs: opts.sweepMs,
+          clock,
+          logger,
+          ...(opts.exclusive ? { exclusive: opts.exclusive } : {}),
+        });
   return {
     expiry,
     api: {

@@ -1,7 +1,10 @@
+import { runHere, type ExclusiveRun } from '../core/exclusive-run.js';
 import { purgeDeletedTenants, type PurgeDeps, type TenantDataOwner } from './tenant-purge.js';
 
 /** Mail of a force-deleted tenant that drains later is followed by the purge within this. */
 export const PURGE_EVERY_MS = 3600_000;
+/** The purge's name among the periodic jobs (the lock's name on a shared database). */
+export const TENANT_PURGE_JOB = 'tenant-purge';
 
 /** A store keyed by tenant id with its own removal. */
 interface TenantKeyed {
@@ -58,16 +61,26 @@ export interface TenantPurge {
   stop(): Promise<void>;
 }
 
-/** Runs once now, then every `everyMs` (unref'd), and whenever triggered (after a tenant is deleted). */
-export function startTenantPurge(deps: PurgeDeps & { readonly everyMs?: number }): TenantPurge {
+/**
+ * Runs once now, then every `everyMs` (unref'd), and whenever triggered (after a tenant is deleted).
+ * `exclusive` (default: always here) skips a pass while another node runs one: a pass it skips
+ * answers no tenants, and this node's next pass (its timer) covers what its own stores hold.
+ */
+export function startTenantPurge(
+  deps: PurgeDeps & { readonly everyMs?: number; readonly exclusive?: ExclusiveRun },
+): TenantPurge {
+  const exclusive = deps.exclusive ?? runHere;
   let running: Promise<string[]> | undefined;
   let queued: Promise<string[]> | undefined;
   let stopped = false;
   const once = (): Promise<string[]> =>
-    purgeDeletedTenants(deps).catch((err: unknown) => {
-      deps.logger.error({ err }, 'tenant purge failed; the next run tries again');
-      return [];
-    });
+    exclusive(TENANT_PURGE_JOB, () => purgeDeletedTenants(deps)).then(
+      (pass) => (pass.ran ? pass.result : []),
+      (err: unknown) => {
+        deps.logger.error({ err }, 'tenant purge failed; the next run tries again');
+        return [];
+      },
+    );
   const run = (): Promise<string[]> => {
     if (stopped) return Promise.resolve([]);
     if (queued) return queued;

@@ -1,8 +1,7 @@
-import { cliStorage } from './cli-storage.js';
+import { withCliStores } from './cli-stores.js';
 import type { Config } from '../../config/schema.js';
 import type { Tenant } from '../../core/types.js';
-import { openTenantStore, type TenantStore } from '../../tenants/lmdb-tenant-store.js';
-import { openSenderSettingsStore } from '../../tenants/sender-settings-store.js';
+import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 import {
   addTenant,
   rotatePassword,
@@ -11,34 +10,21 @@ import {
 } from '../../tenants/tenant-service.js';
 
 /**
- * The tenant commands. They open the same store as the running gateway
- * (in `<dataDir>/db`); LMDB lets both processes use it at once.
+ * The tenant commands. They open the store the running gateway reads (cli-stores.ts): the node's
+ * LMDB, or the shared PostgreSQL with `store.backend: postgres`.
  */
 async function withTenantStore<T>(config: Config, action: (store: TenantStore) => Promise<T>): Promise<T> {
-  const store = openTenantStore(cliStorage(config));
-  try {
-    return await action(store);
-  } finally {
-    await store.close();
-  }
+  return await withCliStores(config, (stores) => action(stores.tenants()));
 }
 
 export async function tenantAdd(config: Config, input: AddTenantInput): Promise<string> {
-  const created = await withTenantStore(config, (store) => addTenant(store, input));
-  await claimLocalPart(config, created.tenant);
-  return ['Tenant created.', ...credentialLines(created), '', ...smtpSettingsLines(config, created.tenant)].join('\n');
-}
-
-/** The new tenant's forwarding local part, claimed now (a running gateway's MX finds it at once). */
-async function claimLocalPart(config: Config, tenant: Tenant): Promise<void> {
-  const sender = openSenderSettingsStore(cliStorage(config), {
-    bounceLocalPart: config.platform.bounceLocalPart,
+  const created = await withCliStores(config, async (stores) => {
+    const made = await addTenant(stores.tenants(), input);
+    // The forwarding local part, claimed now: a running gateway's MX finds it at once.
+    await (await stores.senderSettings()).register([made.tenant]);
+    return made;
   });
-  try {
-    await sender.register([tenant]);
-  } finally {
-    await sender.close();
-  }
+  return ['Tenant created.', ...credentialLines(created), '', ...smtpSettingsLines(config, created.tenant)].join('\n');
 }
 
 export async function tenantRotatePassword(config: Config, id: string): Promise<string> {

@@ -1,10 +1,10 @@
 import { cliStorage } from './cli-storage.js';
+import { withCliStores } from './cli-stores.js';
 import { openAuditLog } from '../audit/audit-log.js';
 import { createAdminToken, createTenantToken, type CreatedToken } from '../auth/token-service.js';
-import { openTokenStore, type TokenStore } from '../auth/token-store.js';
 import type { Config } from '../../config/schema.js';
 import { GatewayError } from '../../core/gateway-error.js';
-import { openTenantStore } from '../../tenants/lmdb-tenant-store.js';
+import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
 
 export interface TokenCreateInput {
   /** Exactly one of tenantId and admin. */
@@ -15,20 +15,19 @@ export interface TokenCreateInput {
 }
 
 /**
- * `postbode token create`: an API token, printed once. Opens the same stores as the running
- * gateway (tokens, tenants and the audit log in `<dataDir>/db`); the gateway accepts the
- * token at once, since it reads tokens per request.
+ * `postbode token create`: an API token, printed once. Opens the stores the running gateway
+ * reads (tokens and tenants on its LMDB or the shared PostgreSQL, cli-stores.ts; the audit log in
+ * `<dataDir>/db`); the gateway accepts the token at once, since it reads tokens per request.
  */
 export async function tokenCreate(config: Config, input: TokenCreateInput, now: number): Promise<string> {
   if (input.admin === (input.tenantId !== undefined))
     throw new GatewayError('E_INVALID', 'give exactly one of --tenant <id> and --admin');
   const expiresAt = input.expiresAt === undefined ? undefined : parseExpiry(input.expiresAt, now);
-  if (input.tenantId !== undefined) await requireTenant(config, input.tenantId);
-  const created = await withTokenStore(config, (store) =>
-    input.tenantId === undefined
-      ? createAdminToken(store, { now, expiresAt })
-      : createTenantToken(store, input.tenantId, { now, expiresAt }),
-  );
+  const created = await withCliStores(config, async (stores) => {
+    if (input.tenantId === undefined) return await createAdminToken(stores.tokens(), { now, expiresAt });
+    await requireTenant(stores.tenants(), input.tenantId);
+    return await createTenantToken(stores.tokens(), input.tenantId, { now, expiresAt });
+  });
   await recordCliChange(config, now, {
     route: 'token create',
     targetId: created.id,
@@ -40,7 +39,8 @@ export async function tokenCreate(config: Config, input: TokenCreateInput, now: 
 
 /** `postbode token revoke <id>`: any token, admin ones included. */
 export async function tokenRevoke(config: Config, id: string, now: number): Promise<string> {
-  const record = await withTokenStore(config, async (store) => {
+  const record = await withCliStores(config, async (stores) => {
+    const store = stores.tokens();
     const found = await store.get(id);
     if (found) await store.remove(id);
     return found;
@@ -55,22 +55,8 @@ export async function tokenRevoke(config: Config, id: string, now: number): Prom
   return `Token ${id} revoked; requests with it are refused from now on.`;
 }
 
-async function withTokenStore<T>(config: Config, action: (store: TokenStore) => Promise<T>): Promise<T> {
-  const store = openTokenStore(cliStorage(config));
-  try {
-    return await action(store);
-  } finally {
-    await store.close();
-  }
-}
-
-async function requireTenant(config: Config, id: string): Promise<void> {
-  const tenants = openTenantStore(cliStorage(config));
-  try {
-    if (!(await tenants.byId(id))) throw new GatewayError('E_TENANT_UNKNOWN', `no tenant ${id}`);
-  } finally {
-    await tenants.close();
-  }
+async function requireTenant(tenants: TenantStore, id: string): Promise<void> {
+  if (!(await tenants.byId(id))) throw new GatewayError('E_TENANT_UNKNOWN', `no tenant ${id}`);
 }
 
 /** Changes made from the command line are audited too, as actor `cli`. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.js';
+import { runHere, type ExclusiveRun } from '../../core/exclusive-run.js';
 import { newQueueId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { MessageQueue, QueuedMessage, RecipientResult } from '../../core/types.js';
@@ -9,6 +10,8 @@ import { alertLanguage } from './alert-texts.js';
 export const DAY_MS = 24 * 3_600_000;
 /** How often the digest looks whose day is over. */
 export const DIGEST_CHECK_MS = 3_600_000;
+/** The digest's name among the periodic jobs (the lock's name on a shared database). */
+export const DIGEST_JOB = 'bounce-alert-digest';
 
 export interface BounceAlertDeps {
   readonly store: AlertStore;
@@ -25,6 +28,11 @@ export interface BounceAlertDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onQueued: () => void;
+  /**
+   * Keeps digest rounds to one at a time across nodes (default: always here). A round skipped
+   * because another runs at that moment queues nothing; the next check (DIGEST_CHECK_MS) tries again.
+   */
+  readonly exclusive?: ExclusiveRun;
 }
 
 export interface BounceAlerts {
@@ -32,7 +40,7 @@ export interface BounceAlerts {
   recorded(after: QueuedMessage, results: readonly RecipientResult[]): void;
   /** The inbound MX recorded a late bounce (feedback/bounce-handler.ts). */
   lateBounce(message: QueuedMessage, address: string, reply: string): void;
-  /** One digest round: every tenant in daily mode whose day is over; resolves to the mails queued. */
+  /** One digest round: every tenant in daily mode whose day is over; resolves to the mails queued (0: skipped). */
   runDigest(): Promise<number>;
   /** Resolves once the events handed in so far are handled (tests). */
   idle(): Promise<void>;
@@ -70,7 +78,12 @@ export function createBounceAlerts(deps: BounceAlertDeps): BounceAlerts {
     if (!eligible(msg, address)) return;
     void enqueueWork(() => handle(deps, msg, address, event, reply), undefined);
   };
-  const runDigest = (): Promise<number> => enqueueWork(() => digestRound(deps), 0);
+  const exclusive = deps.exclusive ?? runHere;
+  const runDigest = (): Promise<number> =>
+    enqueueWork(async () => {
+      const round = await exclusive(DIGEST_JOB, () => digestRound(deps));
+      return round.ran ? round.result : 0;
+    }, 0);
   return {
     recorded(after, results) {
       if (after.kind !== 'mail') return; // the cheap test first: DSNs, replies and alerts never alert
