@@ -184,7 +184,7 @@ describe('bounce-alert digest', () => {
 
   /** A tenant in daily mode with one item a day old in `store`: its digest is due. */
   async function dueDigest(name: string): Promise<void> {
-    store = openAlertStore(storageAt(join(dir, name)));
+    store = await openAlertStore(storageAt(join(dir, name)));
     stops.push(() => store.close());
     await store.settings.put(TENANT, { mode: 'daily', deferredAfterHours: null });
     const at = Date.now() - DAY_MS - HOUR;

@@ -117,7 +117,7 @@ export function attempted(gw: TestGateway, id: string, attempts = 1): Promise<Re
       const rs = await recipients(gw, id);
       return rs.length > 0 && rs.every((r) => r.attempts >= attempts) ? rs : undefined;
     },
-    8_000,
+    15_000,
     `${attempts} attempt(s) of ${id}`,
     API_POLL_MS,
   );

@@ -31,7 +31,7 @@ export function logRecipient(
       const r = address === undefined ? all[0] : all.find((x) => x.address === address);
       return r && until(r) ? r : undefined;
     },
-    8_000,
+    15_000,
     `${address ?? 'recipient'} of ${id}`,
   );
 }

@@ -12,7 +12,7 @@ export function confirmationToken(sink: Sink, address: string, after = 0): Promi
       const text = mails.at(-1)?.raw.toString('utf8');
       return text === undefined ? undefined : /\/reply-address\/confirm\?token=([^\s]+)/.exec(text)?.[1];
     },
-    8_000,
+    15_000,
     `confirmation link to ${address}`,
   );
 }

@@ -71,7 +71,7 @@ export function arrived(sink: Sink, id: string, count = 1) {
       const got = sink.messages.filter((m) => m.raw.includes(`id ${id}`));
       return got.length >= count ? got : undefined;
     },
-    8_000,
+    15_000,
     `${count} message(s) for ${id}`,
   );
 }

@@ -17,7 +17,7 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
-  timeoutMs = 8_000,
+  timeoutMs = 15_000,
   what = 'condition',
   everyMs = POLL_MS,
 ): Promise<Exclude<T, NotYet>> {
