@@ -38,6 +38,7 @@ import { openDomains } from './tenants/domains/open-domains.js';
 import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
 import { openSettingsStores } from './compose/open-settings-stores.js';
+import { openPgAuditLog } from './admin/audit/pg-audit-log.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
@@ -365,6 +366,8 @@ export async function startGateway(
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
     ...(settings.tokens ? { tokens: settings.tokens } : {}),
+    // On PostgreSQL the audit log is the cluster's: every node's API lists every node's changes.
+    ...(engine.pool ? { audit: openPgAuditLog(engine.pool) } : {}),
     auditRetentionMs: config.audit.retentionMs,
     tenants: withLocalPartClaims(tenants, senderSettings, logger),
     messages: queue,
