@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('webhooks and the audit log on PostgreSQL, two nodes', () => {
-  it("an endpoint made on node A gets the event of mail accepted on node B; B's API lists A's audit entry", async () => {
+  it("an endpoint made on node A gets the event of mail accepted on B; B's API lists A's audit entry", async () => {
     const made = await api(a, 'POST', `/tenants/${a.tenantId}/webhooks`, {
       url: receiver.url,
       events: ['message.accepted'],
