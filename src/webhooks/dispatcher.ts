@@ -148,8 +148,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return opts.deliveries.settle(d, abandoned(d, why));
     }
     const result = await attempt(endpoint, event);
-    // Cut short by the gateway's stop: not the receiver's fault; it stays due and goes after the restart.
-    if (stopping.signal.aborted) return;
+    // Cut short by the gateway's stop: not the receiver's fault; it stays due (for any node where they share it).
+    if (stopping.signal.aborted) return opts.deliveries.release?.(d);
     const now = opts.clock();
     const health = nextHealth(opts.endpoints.health(endpoint.id), result, now);
     await opts.deliveries.settle(d, afterAttempt(d, result, now, opts.policy), health);

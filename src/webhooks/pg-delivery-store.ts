@@ -88,6 +88,15 @@ export function openPgDeliveryStore(
       return rows[0]?.delivery;
     },
 
+    async release(d) {
+      await storageCall('releasing a webhook delivery', () =>
+        pool.query(
+          'UPDATE webhook_deliveries SET lease_node = NULL, lease_until = NULL WHERE id = $1 AND lease_node = $2',
+          [d.id, options.nodeId],
+        ),
+      );
+    },
+
     get: (id) => one<Delivery>(pool, 'SELECT delivery AS doc FROM webhook_deliveries WHERE id = $1', id),
     event: (id) => one<GatewayEvent>(pool, 'SELECT event AS doc FROM webhook_events WHERE id = $1', id),
 

@@ -41,6 +41,8 @@ export interface Deliveries {
    * LMDB, where this node's dispatcher is the only one.
    */
   claim?(id: string, now: number): Promise<Delivery | undefined>;
+  /** Gives a claimed delivery back unattempted (the gateway stops): due again on any node at once. */
+  release?(delivery: Delivery): Promise<void>;
   get(id: string): Awaitable<Delivery | undefined>;
   event(id: string): Awaitable<GatewayEvent | undefined>;
   ofEndpoint(endpointId: string, limit: number, accept?: (d: Delivery) => boolean): Awaitable<Delivery[]>;

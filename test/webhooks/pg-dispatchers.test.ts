@@ -154,4 +154,29 @@ describe('webhooks on PostgreSQL, several nodes', () => {
     expect(await count(pool, 'SELECT count(*) AS n FROM webhook_deliveries WHERE lease_node IS NOT NULL')).toBe(0);
     expect(a.stores.endpoints.health(made.id).consecutiveFailures).toBe(0);
   });
+
+  it('a node that stops mid-attempt gives its delivery back: another sends it now, not after the lease', async () => {
+    nodes = await pgNodes(cluster);
+    receiver = await startWebhookReceiver();
+    cleanup.push(() => receiver.close());
+    const secret = newWebhookSecret();
+    receiver.secret = secret;
+    receiver.mode = 'stall';
+    const a = await node('a', secret);
+    const b = await node('b', secret);
+    const made = endpoint(receiver.url);
+    await a.stores.endpoints.put(made);
+    await waitFor(() => b.stores.endpoints.get(made.id), 5_000, 'the endpoint on node b');
+    const one = accepted(1);
+    await a.outbox.db.put(one.id, one);
+    a.dispatcher.start();
+    await waitFor(() => receiver.received.length === 1, 5_000, 'the attempt node a makes');
+    await a.dispatcher.stop();
+    const pool = nodes.node();
+    expect(await count(pool, 'SELECT count(*) AS n FROM webhook_deliveries WHERE lease_node IS NOT NULL')).toBe(0);
+    receiver.mode = 'ok';
+    b.dispatcher.start();
+    await waitFor(() => receiver.received.length === 2, 5_000, 'the send by node b (the lease is 30 s)');
+    expect(receiver.received.map((r) => r.id)).toEqual([one.id, one.id]);
+  });
 });
