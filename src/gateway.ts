@@ -9,7 +9,6 @@ import { bindOrExplain } from './core/listen-error.js';
 import { openQueueEngine, storeReadiness } from './compose/open-queue.js';
 import type { GatewayQueue } from './queue/gateway-queue.js';
 import { lmdbKeyFingerprint, requireKeyFingerprint } from './store/key-fingerprint.js';
-import { openWebhookStores } from './webhooks/open-webhooks.js';
 import { wireWebhooks } from './compose/webhooks.js';
 import { openStorage } from './store/storage.js';
 import { startRetentionSweeper } from './queue/retention.js';
@@ -39,6 +38,7 @@ import { createSenderGuard } from './tenants/ownership/sender-guard.js';
 import type { AccountantDeps } from './pipeline/copies/sender-accountant.js';
 import { openSettingsStores } from './compose/open-settings-stores.js';
 import { openTenantDocumentsOn } from './compose/open-tenant-documents.js';
+import { openPgAuditLog } from './admin/audit/pg-audit-log.js';
 import { openContentSettingsStore } from './pipeline/content/content-settings-store.js';
 import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
@@ -106,16 +106,14 @@ export async function startGateway(
   });
   // One LMDB environment for every store (store/storage.ts); an older layout is copied in first.
   const storage = openStorage({ dataDir: config.dataDir, logger });
-  // Webhook endpoints before the queue: it writes the events they want with each state change.
-  const webhookStores = openWebhookStores(storage);
   // Before any listener: a bad POSTBODE_SECRET_KEY or POSTBODE_ADMIN_TOKEN stops the start.
   // The box seals secrets at rest (sender-mode, DKIM, Gmail settings); the API shows its key fingerprint.
   const secrets = await openSecretBox({ dataDir: config.dataDir, envKey: env.POSTBODE_SECRET_KEY, logger });
-  // The queue on this node's LMDB, or on the shared PostgreSQL (migrated, its key fingerprint checked).
+  // The queue on this node's LMDB, or on the shared PostgreSQL (migrated, its key fingerprint checked), and with
+  // it the webhook endpoints (opened first: the queue writes the events they want with each state change).
   const engine = await openQueueEngine({
     config,
     storage,
-    interest: webhookStores.interest,
     keyFingerprint: secrets.keyFingerprint(),
     logger,
     clock,
@@ -170,7 +168,7 @@ export async function startGateway(
   const feedback = feedbackEvents(queue.outbox);
   const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
   // Webhooks: endpoints, the API's service, and the dispatcher of the queue's outbox (started once listening).
-  const webhooks = wireWebhooks(webhookStores, {
+  const webhooks = wireWebhooks(engine.webhooks, {
     storage,
     config,
     secrets,
@@ -393,6 +391,8 @@ export async function startGateway(
     storage,
     adminToken: env.POSTBODE_ADMIN_TOKEN,
     ...(settings.tokens ? { tokens: settings.tokens } : {}),
+    // On PostgreSQL the audit log is the cluster's: every node's API lists every node's changes.
+    ...(engine.pool ? { audit: openPgAuditLog(engine.pool) } : {}),
     auditRetentionMs: config.audit.retentionMs,
     tenants: withLocalPartClaims(tenants, senderSettings, logger),
     messages: queue,

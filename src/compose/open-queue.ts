@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import type { EventInterest } from '../core/events.js';
 import { GatewayError } from '../core/gateway-error.js';
 import type { Logger } from '../core/logger.js';
 import { openOutboxDb } from '../queue/event-outbox.js';
@@ -16,10 +15,13 @@ import { pgKeyFingerprint } from '../store/postgres/pg-key-fingerprint.js';
 import { watchDatabase, type DatabaseState, type DatabaseWatch } from '../store/postgres/pg-watch.js';
 import { openPgPool, redactUrl } from '../store/postgres/pool.js';
 import type { Storage } from '../store/storage.js';
+import { openPgWebhookStores, openWebhookStores, type WebhookStores } from '../webhooks/open-webhooks.js';
 
 /** The queue the gateway runs on, and what the listeners and /healthz, /readyz know of its engine. */
 export interface QueueEngine {
   readonly queue: GatewayQueue;
+  /** Webhook endpoints and deliveries on the same engine: the queue writes the events they want with each change. */
+  readonly webhooks: WebhookStores;
   /** The shared database's pool (undefined on LMDB): the settings stores open on it too. */
   readonly pool?: pg.Pool;
   /** False while the shared database is unreachable (always true on LMDB). */
@@ -35,7 +37,6 @@ export interface QueueEngine {
 export interface QueueEngineDeps {
   readonly config: Config;
   readonly storage: Storage;
-  readonly interest: EventInterest;
   /** The loaded secret key's fingerprint: every node on one database must share the key. */
   readonly keyFingerprint: string;
   readonly logger: Logger;
@@ -53,15 +54,17 @@ export interface QueueEngineDeps {
 export async function openQueueEngine(deps: QueueEngineDeps): Promise<QueueEngine> {
   const { config, logger } = deps;
   if (config.store.backend === 'lmdb') {
+    const webhooks = openWebhookStores(deps.storage);
     const queue = openQueue({
       storage: deps.storage,
       retry: config.queue.retry,
       logger,
       takeLeases: deps.delivers !== false,
-      events: deps.interest,
+      events: webhooks.interest,
     });
     return {
       queue,
+      webhooks,
       available: () => true,
       state: () => ({ backend: 'lmdb' }),
       onWork: () => undefined, // LMDB's scheduler learns of work from the accept path and its own timers
@@ -78,11 +81,17 @@ async function openShared(deps: QueueEngineDeps, url: string): Promise<QueueEngi
   const nodeId = deps.workerIndex === undefined ? base : `${base}-w${deps.workerIndex}`;
   const pool = openPgPool(url, { max: config.store.postgres.poolSize });
   let watch: DatabaseWatch | undefined;
-  const root = deps.storage.open('queue'); // the webhook outbox stays in this node's LMDB
+  let webhooks: WebhookStores | undefined;
+  const root = deps.storage.open('queue'); // this node's LMDB outbox: its feedback stores' webhook events
   try {
     const applied = await migrate(pool, await loadMigrations());
     logger.info({ database: redactUrl(url), nodeId, applied }, 'database schema up to date');
     await requireKeyFingerprint(pgKeyFingerprint(pool), deps.keyFingerprint, `the database ${redactUrl(url)}`);
+    // A delivery claimed by a node that died is another's after this long: more than one attempt takes.
+    const leaseMs = config.webhooks.timeoutMs * 2 + 30_000;
+    const onListenError = (err: Error) => logger.warn({ err: err.message }, 'webhook listener lost; reconnecting');
+    const shared = await openPgWebhookStores(pool, { nodeId, leaseMs, onListenError });
+    webhooks = shared;
     let wake: () => void = () => undefined;
     const queue = await openPgQueue({
       pool,
@@ -91,13 +100,15 @@ async function openShared(deps: QueueEngineDeps, url: string): Promise<QueueEngi
       logger,
       clock: deps.clock,
       leaseMs: config.store.postgres.leaseMs,
-      outbox: { db: openOutboxDb(root), interest: deps.interest },
+      interest: shared.interest,
+      outbox: { db: openOutboxDb(root), interest: shared.interest },
       onWork: () => wake(),
     });
     const watching = watchDatabase({ pool, logger });
     watch = watching;
     return {
       queue,
+      webhooks: shared,
       pool,
       available: () => watching.up(),
       state: () => watching.state(),
@@ -106,12 +117,14 @@ async function openShared(deps: QueueEngineDeps, url: string): Promise<QueueEngi
       },
       async close() {
         watching.stop();
+        await shared.close(); // its LISTEN connection, before the pool ends (a second close does nothing)
         await pool.end();
         await root.close();
       },
     };
   } catch (err) {
     watch?.stop();
+    await webhooks?.close();
     await pool.end().catch(() => undefined);
     await root.close();
     throw startError(err, url);

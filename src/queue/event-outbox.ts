@@ -50,6 +50,11 @@ export function wantsOf(outbox: EventOutbox | undefined, tenantId: string): Want
   return outbox ? (type) => outbox.interest(tenantId, type) : () => false;
 }
 
+/** `wants` for one tenant from an interest (the PostgreSQL queue's, whose outbox is a table); nothing without one. */
+export function wantsFrom(interest: EventInterest | undefined, tenantId: string): Wants {
+  return interest ? (type) => interest(tenantId, type) : () => false;
+}
+
 /** A new message: `message.accepted` (client mail only: DSNs and forwarded replies are ours). */
 export function eventsOfInsert(record: QueuedMessage, wants: Wants = ALL): GatewayEvent[] {
   if (record.kind !== 'mail' || !wants('message.accepted')) return [];

@@ -2,14 +2,11 @@ import type { Database, RootDatabase } from 'lmdb';
 import type { GatewayEvent } from '../core/events.js';
 import { newQueueId } from '../core/ids.js';
 import { guardBatch } from '../store/lmdb-close.js';
-import type { Endpoint, Delivery, EndpointHealth } from './webhook-types.js';
+import type { Deliveries } from './webhook-stores.js';
+import type { AddOptions, Endpoint, Delivery, EndpointHealth } from './webhook-types.js';
 
 type TimeKey = [number, string];
 
-export interface AddOptions {
-  readonly replayOf?: string;
-  readonly due?: boolean;
-}
 type EndpointKey = [string, string];
 
 /**
@@ -19,7 +16,7 @@ type EndpointKey = [string, string];
  * - by-endpoint: [endpoint id, delivery id], the newest-first list of an endpoint's deliveries
  * Delivery ids sort by creation time (core/ids.ts), so lists and the sweep are range reads.
  */
-export class DeliveryStore {
+export class DeliveryStore implements Deliveries {
   readonly events: Database<GatewayEvent, string>;
   private readonly deliveries: Database<Delivery, string>;
   private readonly due: Database<true, TimeKey>;
@@ -146,7 +143,8 @@ export class DeliveryStore {
   }
 }
 
-function newDelivery(event: GatewayEvent, endpointId: string, now: number): Delivery {
+/** A pending delivery of `event` to one endpoint, due at `now` (both engines). */
+export function newDelivery(event: GatewayEvent, endpointId: string, now: number): Delivery {
   return {
     id: newQueueId(now),
     eventId: event.id,

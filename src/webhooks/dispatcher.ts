@@ -2,16 +2,15 @@ import type { Database } from 'lmdb';
 import type { Clock } from '../core/clock.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import type { DeliveryStore } from './delivery-store.js';
-import type { EndpointStore } from './endpoint-store.js';
 import { abandoned, afterAttempt, nextHealth, shouldDisable, type WebhookRetryPolicy } from './retry-policy.js';
 import { signHeaders } from './webhook-secret.js';
+import type { Deliveries, Endpoints } from './webhook-stores.js';
 import type { AttemptResult, Delivery, Endpoint } from './webhook-types.js';
 
 export interface DispatcherOptions {
-  readonly endpoints: EndpointStore;
-  readonly deliveries: DeliveryStore;
-  /** The queue's outbox (queue/event-outbox.ts), in the same storage environment. */
+  readonly endpoints: Endpoints;
+  readonly deliveries: Deliveries;
+  /** The node's LMDB outbox (queue/event-outbox.ts): the queue's events on LMDB, the feedback stores' on both. */
   readonly outbox: Database<GatewayEvent, string>;
   /** The endpoint's secrets in plain text, newest first, those not yet retired at `now`. */
   readonly secretsOf: (endpoint: Endpoint, now: number) => string[];
@@ -93,7 +92,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       const moved = await opts.deliveries.fanOut(opts.outbox, targetsOf, FAN_OUT_BATCH, now, opts.enrich);
       if (moved < FAN_OUT_BATCH) break;
     }
-    startDue(opts.clock());
+    await startDue(opts.clock());
     if (now - lastPurge > PURGE_EVERY_MS) {
       lastPurge = now;
       await opts.deliveries.purge(now - opts.retentionMs, 10_000);
@@ -106,16 +105,19 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       .filter((e) => e.enabled && (e.events as readonly string[]).includes(event.type));
   }
 
-  function startDue(now: number): void {
+  async function startDue(now: number): Promise<void> {
     const room = opts.concurrency - inFlight.size;
     if (room <= 0) return;
     // Read past the deliveries of saturated endpoints, boundedly, so that others still start.
     let started = 0;
-    for (const id of opts.deliveries.dueIds(now, room + opts.concurrency * 8)) {
+    for (const id of await opts.deliveries.dueIds(now, room + opts.concurrency * 8)) {
       if (started >= room) break;
       if (inFlight.has(id)) continue;
-      const d = opts.deliveries.get(id);
-      if (!d || (perEndpoint.get(d.endpointId) ?? 0) >= opts.perEndpoint) continue;
+      const found = await opts.deliveries.get(id);
+      if (!found || (perEndpoint.get(found.endpointId) ?? 0) >= opts.perEndpoint) continue;
+      // Where several nodes dispatch, only the one whose claim wins attempts it.
+      const d = opts.deliveries.claim ? await opts.deliveries.claim(id, now) : found;
+      if (!d || inFlight.has(id)) continue;
       track(d, run(d));
       started++;
     }
@@ -140,14 +142,14 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function run(d: Delivery): Promise<void> {
     const endpoint = opts.endpoints.get(d.endpointId);
-    const event = opts.deliveries.event(d.eventId);
+    const event = await opts.deliveries.event(d.eventId);
     if (!endpoint || !event || !endpoint.enabled) {
       const why = !endpoint ? 'endpoint deleted' : !event ? 'event no longer kept' : 'endpoint disabled';
       return opts.deliveries.settle(d, abandoned(d, why));
     }
     const result = await attempt(endpoint, event);
-    // Cut short by the gateway's stop: not the receiver's fault; it stays due and goes after the restart.
-    if (stopping.signal.aborted) return;
+    // Cut short by the gateway's stop: not the receiver's fault; it stays due (for any node where they share it).
+    if (stopping.signal.aborted) return opts.deliveries.release?.(d);
     const now = opts.clock();
     const health = nextHealth(opts.endpoints.health(endpoint.id), result, now);
     await opts.deliveries.settle(d, afterAttempt(d, result, now, opts.policy), health);
@@ -172,7 +174,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function attemptOnce(d: Delivery): Promise<Delivery> {
     const endpoint = opts.endpoints.get(d.endpointId);
-    const event = opts.deliveries.event(d.eventId);
+    const event = await opts.deliveries.event(d.eventId);
     if (!endpoint || !event) return d;
     const result = await attempt(endpoint, event);
     const now = opts.clock();

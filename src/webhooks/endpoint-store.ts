@@ -1,6 +1,7 @@
 import type { Database, RootDatabase } from 'lmdb';
-import type { EventType } from '../core/events.js';
 import { guardBatch } from '../store/lmdb-close.js';
+import { EndpointCache } from './endpoint-cache.js';
+import type { Endpoints } from './webhook-stores.js';
 import { NO_HEALTH, type Endpoint, type EndpointHealth } from './webhook-types.js';
 
 /**
@@ -8,28 +9,26 @@ import { NO_HEALTH, type Endpoint, type EndpointHealth } from './webhook-types.j
  * endpoint also in memory: the queue asks `interest` inside its write transactions, and the
  * dispatcher looks endpoints up for each delivery. Endpoints are few (a bounded number per tenant).
  */
-export class EndpointStore {
-  private readonly byTenant = new Map<string, Endpoint[]>();
-  private readonly byId = new Map<string, Endpoint>();
+export class EndpointStore implements Endpoints {
+  private readonly cache = new EndpointCache();
   private readonly endpoints: Database<Endpoint, string>;
   readonly healthDb: Database<EndpointHealth, string>;
 
   constructor(private readonly root: RootDatabase) {
     this.endpoints = root.openDB<Endpoint, string>('endpoints', { encoding: 'msgpack' });
     this.healthDb = root.openDB<EndpointHealth, string>('health', { encoding: 'msgpack' });
-    for (const { value } of this.endpoints.getRange()) this.remember(value);
+    for (const { value } of this.endpoints.getRange()) this.cache.set(value);
   }
 
   /** True when an enabled endpoint of the tenant is subscribed to `type`. */
-  readonly interest = (tenantId: string, type: EventType): boolean =>
-    this.byTenant.get(tenantId)?.some((e) => e.enabled && e.events.includes(type)) ?? false;
+  readonly interest = this.cache.interest;
 
   ofTenant(tenantId: string): readonly Endpoint[] {
-    return this.byTenant.get(tenantId) ?? [];
+    return this.cache.ofTenant(tenantId);
   }
 
   get(id: string): Endpoint | undefined {
-    return this.byId.get(id);
+    return this.cache.get(id);
   }
 
   health(id: string): EndpointHealth {
@@ -37,15 +36,14 @@ export class EndpointStore {
   }
 
   tenantIds(): string[] {
-    return [...this.byTenant.keys()];
+    return this.cache.tenantIds();
   }
 
   async put(endpoint: Endpoint): Promise<void> {
     const done = this.endpoints.put(endpoint.id, endpoint);
     guardBatch(this.root);
     await done;
-    this.forget(endpoint.id);
-    this.remember(endpoint);
+    this.cache.set(endpoint);
   }
 
   async remove(id: string): Promise<boolean> {
@@ -55,22 +53,7 @@ export class EndpointStore {
     });
     guardBatch(this.root);
     const removed = await done;
-    this.forget(id);
+    this.cache.delete(id);
     return removed;
-  }
-
-  private remember(endpoint: Endpoint): void {
-    this.byId.set(endpoint.id, endpoint);
-    const list = this.byTenant.get(endpoint.tenantId) ?? [];
-    this.byTenant.set(endpoint.tenantId, [...list, endpoint]);
-  }
-
-  private forget(id: string): void {
-    const old = this.byId.get(id);
-    if (!old) return;
-    this.byId.delete(id);
-    const rest = (this.byTenant.get(old.tenantId) ?? []).filter((e) => e.id !== id);
-    if (rest.length > 0) this.byTenant.set(old.tenantId, rest);
-    else this.byTenant.delete(old.tenantId);
   }
 }

@@ -1,4 +1,4 @@
-import type { RootDatabase } from 'lmdb';
+import type pg from 'pg';
 import type { Clock } from '../core/clock.js';
 import type { EventInterest, GatewayEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -9,20 +9,35 @@ import { DeliveryStore } from './delivery-store.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { EndpointStore } from './endpoint-store.js';
 import { postEvent } from './http-post.js';
+import { openPgDeliveryStore, type PgDeliveryOptions } from './pg-delivery-store.js';
+import { openPgEndpointStore } from './pg-endpoint-store.js';
+import type { Deliveries, Endpoints } from './webhook-stores.js';
 import { createWebhookService, secretContext, type WebhookService } from './webhook-service.js';
 
 /** The stores, opened before the queue: the queue asks `interest` as it writes each change. */
 export interface WebhookStores {
-  readonly endpoints: EndpointStore;
-  readonly deliveries: DeliveryStore;
+  readonly endpoints: Endpoints;
+  readonly deliveries: Deliveries;
   readonly interest: EventInterest;
-  readonly root: RootDatabase;
+  close(): Promise<void>;
 }
 
+/** This node's own, in its LMDB (the default engine). */
 export function openWebhookStores(storage: Storage): WebhookStores {
   const root = storage.open('webhooks');
   const endpoints = new EndpointStore(root);
-  return { root, endpoints, deliveries: new DeliveryStore(root, endpoints.healthDb), interest: endpoints.interest };
+  const deliveries = new DeliveryStore(root, endpoints.healthDb);
+  return { endpoints, deliveries, interest: endpoints.interest, close: () => root.close() };
+}
+
+/** Every node's, on PostgreSQL (migration 008): endpoints cached per node and fresh by NOTIFY. */
+export async function openPgWebhookStores(
+  pool: pg.Pool,
+  options: PgDeliveryOptions & { readonly onListenError?: (err: Error) => void },
+): Promise<WebhookStores> {
+  const endpoints = await openPgEndpointStore(pool, options);
+  const deliveries = openPgDeliveryStore(pool, endpoints, options);
+  return { endpoints, deliveries, interest: endpoints.interest, close: async () => endpoints.close() };
 }
 
 export interface WebhookRuntimeDeps {
@@ -95,7 +110,7 @@ export function startWebhooks(stores: WebhookStores, deps: WebhookRuntimeDeps): 
     async close() {
       await dispatcher.stop();
       await outbox.root.close();
-      await stores.root.close();
+      await stores.close();
     },
   };
 }

@@ -1,11 +1,10 @@
 import type { EventType, GatewayEvent } from '../core/events.js';
 import { GatewayError } from '../core/gateway-error.js';
 import { newQueueId } from '../core/ids.js';
-import type { DeliveryStore } from './delivery-store.js';
 import type { Dispatcher } from './dispatcher.js';
-import type { EndpointStore } from './endpoint-store.js';
 import { checkEndpointUrl, type UrlPolicy } from './webhook-input.js';
 import { newWebhookSecret } from './webhook-secret.js';
+import type { Awaitable, Deliveries, Endpoints } from './webhook-stores.js';
 import type { Delivery, DeliveryStatus, Endpoint, EndpointHealth } from './webhook-types.js';
 
 export interface EndpointInput {
@@ -22,8 +21,8 @@ export interface EndpointView extends Omit<Endpoint, 'secrets'> {
 }
 
 export interface WebhookServiceDeps {
-  readonly endpoints: EndpointStore;
-  readonly deliveries: DeliveryStore;
+  readonly endpoints: Endpoints;
+  readonly deliveries: Deliveries;
   readonly dispatcher: Dispatcher;
   readonly urls: UrlPolicy;
   readonly maxPerTenant: number;
@@ -121,7 +120,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       return { endpoint: view(next, now), secret };
     },
 
-    deliveries(tenantId: string, id: string, limit: number, status?: DeliveryStatus): Delivery[] {
+    deliveries(tenantId: string, id: string, limit: number, status?: DeliveryStatus): Awaitable<Delivery[]> {
       own(tenantId, id);
       return deliveries.ofEndpoint(id, limit, (d) => status === undefined || d.status === status);
     },
@@ -129,7 +128,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     /** Sends one event again (same `webhook-id`: a receiver that has it can drop it). */
     async replayEvent(tenantId: string, id: string, eventId: string, now: number): Promise<Delivery> {
       own(tenantId, id);
-      const event = deliveries.event(eventId);
+      const event = await deliveries.event(eventId);
       if (!event || event.tenantId !== tenantId) throw new GatewayError('E_NOT_FOUND', 'no such event');
       const d = await deliveries.add(event, id, now);
       deps.dispatcher.kick();
@@ -139,9 +138,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     /** Every failed delivery created since `since` (at most MAX_REPLAY), sent again. */
     async replayFailed(tenantId: string, id: string, since: number, now: number): Promise<number> {
       own(tenantId, id);
-      const failed = deliveries.ofEndpoint(id, MAX_REPLAY, (d) => d.status === 'failed' && d.createdAt >= since);
+      const failed = await deliveries.ofEndpoint(id, MAX_REPLAY, (d) => d.status === 'failed' && d.createdAt >= since);
       for (const d of failed) {
-        const event = deliveries.event(d.eventId);
+        const event = await deliveries.event(d.eventId);
         if (event) await deliveries.add(event, id, now, { replayOf: d.id });
       }
       deps.dispatcher.kick();

@@ -62,3 +62,9 @@ export interface AttemptResult {
   readonly status?: number;
   readonly error?: string;
 }
+
+/** How `add` makes a delivery: a replay of `replayOf`, or (`due` false) a test event its caller attempts. */
+export interface AddOptions {
+  readonly replayOf?: string;
+  readonly due?: boolean;
+}

@@ -59,6 +59,10 @@ describe('PostgreSQL migrations', () => {
       'tenant_documents',
       'tenant_ips',
       'tenants',
+      'webhook_deliveries',
+      'webhook_endpoints',
+      'webhook_events',
+      'webhook_outbox',
     ]);
     expect(await schemaVersions(pool)).toEqual(all.map((m) => m.version));
     expect(await migrate(pool, all)).toEqual([]);

@@ -1,4 +1,4 @@
-import { openAppendLog } from '../../store/append-log.js';
+import { openAppendLog, type AppendLog } from '../../store/append-log.js';
 import type { Storage } from '../../store/storage.js';
 
 /**
@@ -56,11 +56,17 @@ export const AUDIT_MAX_LIMIT = 500;
  * wrote, so an upgraded gateway keeps its entries.
  */
 export function openAuditLog(storage: Storage): AuditLog {
-  const log = openAppendLog<AuditEntry>(storage, 'audit', {
-    entries: 'entries',
-    byScope: 'entries-by-tenant',
-    scopeOf: (entry) => entry.tenantId,
-  });
+  return auditLogOn(
+    openAppendLog<AuditEntry>(storage, 'audit', {
+      entries: 'entries',
+      byScope: 'entries-by-tenant',
+      scopeOf: (entry) => entry.tenantId,
+    }),
+  );
+}
+
+/** The audit log over any append log: this node's LMDB (above) or the shared database's (pg-audit-log.ts). */
+export function auditLogOn(log: AppendLog<AuditEntry>): AuditLog {
   return {
     record: (input) => log.append({ ...input, fieldsChanged: [...input.fieldsChanged] }),
     list: (query) =>

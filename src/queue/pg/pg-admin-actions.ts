@@ -3,10 +3,12 @@ import type { HoldRequest, ReviewEdit } from '../../core/hold.js';
 import type { RenderedMessage } from '../../core/rendered.js';
 import type { LogNote, NewMessage, QueuedMessage } from '../../core/types.js';
 import { applyCancel, applyHold, applyRelease, applyRetryNow } from '../admin-actions.js';
+import { eventsOfInsert, wantsFrom } from '../event-outbox.js';
 import { applyLateBounce, applyNote } from '../late-outcomes.js';
 import { newRecord } from '../records.js';
 import { applyReviewEdit, applyReviewEnd, applyReviewHold, withResend, type ReviewEnd } from '../review-records.js';
 import { changeMessage, QUEUE_CHANNEL, type PgChangeContext } from './pg-change.js';
+import { putPgEvents } from './pg-outbox.js';
 import { insertRecord } from './pg-records.js';
 import { writeRenderedIn } from './pg-rendered.js';
 
@@ -65,8 +67,8 @@ export const pgEndReview = (ctx: PgChangeContext, id: string, now: number, ended
   changeKnown(ctx, id, (msg) => applyReviewEnd(msg, now, ended, reason));
 
 /**
- * The resend inserted and linked from the original in the original's transaction: both or
- * neither, committed (synchronous_commit on) before this resolves. E_MESSAGE_UNKNOWN, with
+ * The resend inserted (with its accepted event) and linked from the original in the original's
+ * transaction: both or neither, committed (synchronous_commit on) before this resolves. E_MESSAGE_UNKNOWN, with
  * nothing written, when the original is gone. The resend goes in unleased, with a `due`
  * notice at commit: the first node with room claims it, as any due message nobody holds.
  */
@@ -83,6 +85,7 @@ export async function pgResend(
     (original) => withResend(original, record.id),
     async (client) => {
       await insertRecord(client, record, body);
+      await putPgEvents(client, eventsOfInsert(record, wantsFrom(ctx.interest, record.tenantId)));
       await client.query("SELECT pg_notify($1, 'due')", [QUEUE_CHANNEL]);
     },
   );

@@ -1,6 +1,9 @@
 import type pg from 'pg';
+import type { EventInterest } from '../../core/events.js';
 import type { QueuedMessage } from '../../core/types.js';
 import { inTransaction } from '../../store/postgres/pg-transaction.js';
+import { eventsOfChange, wantsFrom } from '../event-outbox.js';
+import { putPgEvents } from './pg-outbox.js';
 import { derivedColumns, updateRecord, type Lease } from './pg-records.js';
 
 /** The channel schedulers LISTEN on: `due` (work to claim) or `changed <id>` (a leased row changed elsewhere). */
@@ -22,6 +25,8 @@ export interface PgChangeContext {
   readonly onChanged?: (change: PgChange, lease: Lease | undefined) => void;
   /** For telling a live lease from an expired one (ms since epoch); default Date.now. */
   readonly now?: () => number;
+  /** Which webhook events tenants want: those of the change go into the outbox table in its transaction. */
+  readonly interest?: EventInterest;
 }
 
 interface LockedRow {
@@ -37,7 +42,8 @@ const defaultLease = (after: QueuedMessage, current: Lease | undefined): Lease |
  * The one way a message's state changes on PostgreSQL: in one transaction the row is locked
  * (`FOR UPDATE`), `next` (a pure function of records.ts, admin-actions.ts, review-records.ts,
  * late-outcomes.ts) gives the new record, the row and its derived columns are written, `also`
- * adds writes of its own, and whoever must act is told at commit (NOTIFY). undefined, with
+ * adds writes of its own, the change's webhook events join the outbox, and whoever must act is told
+ * at commit (NOTIFY). undefined, with
  * nothing written, for an unknown id. The body stays (the bodies table is also the archive;
  * the retention purge deletes it); the rendering goes once the message is complete.
  */
@@ -62,8 +68,10 @@ export async function changeMessage(
     if (after.completedAt !== undefined && before.completedAt === undefined)
       await client.query('DELETE FROM queue_rendered WHERE id = $1', [id]);
     if (also) await also(client, after);
+    const now = (ctx.now ?? Date.now)();
+    await putPgEvents(client, eventsOfChange(before, after, now, wantsFrom(ctx.interest, after.tenantId)));
     const elsewhere = current !== undefined && current.node !== ctx.nodeId ? current : undefined;
-    const notice = noticeOf(after, elsewhere, lease, (ctx.now ?? Date.now)());
+    const notice = noticeOf(after, elsewhere, lease, now);
     if (notice !== undefined) await client.query('SELECT pg_notify($1, $2)', [QUEUE_CHANNEL, notice]);
     return { change: { before, after }, lease };
   });

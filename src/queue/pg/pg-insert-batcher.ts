@@ -1,12 +1,10 @@
 import type pg from 'pg';
+import type { GatewayEvent } from '../../core/events.js';
 import type { QueuedMessage } from '../../core/types.js';
-import { insertStatement, type Lease } from './pg-records.js';
+import { insertStatement, type Lease, type NewRow } from './pg-records.js';
 
-interface Waiting {
-  readonly record: QueuedMessage;
-  readonly body: Buffer;
-  /** Inserted with this node's lease (it will deliver it), or for any node to claim. */
-  readonly leased: boolean;
+/** `leased`: inserted with this node's lease (it will deliver it), or for any node to claim. */
+interface Waiting extends NewRow {
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -44,10 +42,10 @@ export class InsertBatcher {
     this.maxInFlight = options.maxInFlight ?? Math.max(2, Math.floor((pool.options.max ?? 10) / 2));
   }
 
-  /** Resolves once the message and its body are committed. */
-  insert(record: QueuedMessage, body: Buffer, leased = true): Promise<void> {
+  /** Resolves once the message, its body and its webhook events are committed. */
+  insert(record: QueuedMessage, body: Buffer, leased = true, events: readonly GatewayEvent[] = []): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ record, body, leased, resolve, reject });
+      this.waiting.push({ record, body, leased, events, resolve, reject });
       this.pump();
     });
   }

@@ -20,7 +20,8 @@ import { inTransaction } from '../../store/postgres/pg-transaction.js';
 import { applyHold } from '../admin-actions.js';
 import { encodeAnnotation } from '../annotations.js';
 import { DepthCounter, type QueueDepth } from '../depth-counter.js';
-import { eventsOfChange, eventsOfInsert, putEvents, wantsOf, type EventOutbox } from '../event-outbox.js';
+import type { EventInterest } from '../../core/events.js';
+import { eventsOfInsert, wantsFrom, type EventOutbox } from '../event-outbox.js';
 import { applyExpiry, applyResults, newRecord } from '../records.js';
 import type { RetryPolicy } from '../retry-schedule.js';
 import type { ReviewEnd } from '../review-records.js';
@@ -43,6 +44,7 @@ import { changeMessage, QUEUE_CHANNEL, type PgChange, type PgChangeContext } fro
 import { claimDue, readDepth, releaseLeases, renewLeases } from './pg-claims.js';
 import { InsertBatcher, type InsertBatcherOptions } from './pg-insert-batcher.js';
 import { derivedColumns, insertRecord, type Lease } from './pg-records.js';
+import { putPgEvents } from './pg-outbox.js';
 import { keepRenderedIn, readRenderedFrom } from './pg-rendered.js';
 import { WorkingSet } from './pg-working-set.js';
 
@@ -64,7 +66,12 @@ export interface PgQueueOptions {
   readonly pollMs?: number;
   /** Depth counts read again from the database this often. Default 2 s. */
   readonly countsEveryMs?: number;
-  /** The node's LMDB outbox of webhook events, written after each commit (see README). */
+  /**
+   * Which webhook events tenants want: the queue writes a change's events into the shared outbox
+   * table in the change's own transaction (pg-outbox.ts).
+   */
+  readonly interest?: EventInterest;
+  /** The node's LMDB outbox, where its inbound feedback stores put their events (`outbox` below). */
   readonly outbox?: EventOutbox;
   /** New work was claimed (or arrived): wake the scheduler. */
   readonly onWork?: () => void;
@@ -129,6 +136,7 @@ export class PgQueue implements GatewayQueue {
       now: this.clock,
       leaseAfter: (after, current) => this.leaseAfter(after, current),
       onChanged: (change, lease) => this.changed(change, lease),
+      ...(options.interest ? { interest: options.interest } : {}),
     };
     this.listener = pgListener(this.pool, {
       channel: QUEUE_CHANNEL,
@@ -144,7 +152,7 @@ export class PgQueue implements GatewayQueue {
     return this.taken;
   }
 
-  /** Where inbound feedback stores put their webhook events: the node's LMDB outbox. */
+  /** Where inbound feedback stores (this node's LMDB) put their webhook events: the node's LMDB outbox. */
   get outbox(): EventOutbox {
     if (!this.options.outbox) throw new GatewayError('E_STORAGE', 'this queue was opened without an event outbox');
     return this.options.outbox;
@@ -171,7 +179,7 @@ export class PgQueue implements GatewayQueue {
     // With a full working set, the message goes in for any node's claim rather than leased here.
     const leased = this.working.size < this.workingSetMax;
     try {
-      await this.batcher.insert(record, kept, leased);
+      await this.batcher.insert(record, kept, leased, this.insertEvents(record));
     } catch (err) {
       throw this.failure('enqueue', err);
     }
@@ -249,7 +257,10 @@ export class PgQueue implements GatewayQueue {
     const inserted = await inTransaction(this.pool, 'queue effects', async (client) => {
       const out: typeof copies = [];
       for (const copy of copies)
-        if (await insertRecord(client, copy.record, copy.body, { lease, skipExisting: true })) out.push(copy);
+        if (await insertRecord(client, copy.record, copy.body, { lease, skipExisting: true })) {
+          await putPgEvents(client, this.insertEvents(copy.record));
+          out.push(copy);
+        }
       for (const note of notes)
         await client.query(
           `INSERT INTO queue_annotations (id, note) VALUES ($1, $2)
@@ -361,11 +372,15 @@ export class PgQueue implements GatewayQueue {
     pgAddNote(this.changeCtx, id, address, note, reply, now);
   purgeCompleted = (olderThan: number) => purgePgCompleted(this.pool, olderThan, { logger: this.options.logger });
 
-  /** A new message in the queue (accepted, a copy, a resend): counted here, its webhook event written. */
+  /** A new message in the queue (accepted, a copy, a resend), committed with its event: counted here. */
   private accepted(record: QueuedMessage): QueuedMessage {
     this.counter.add(record);
-    putEvents(this.options.outbox, eventsOfInsert(record, wantsOf(this.options.outbox, record.tenantId)));
     return record;
+  }
+
+  /** A new message's webhook event (message.accepted), written in the transaction that inserts it. */
+  private insertEvents(record: QueuedMessage) {
+    return eventsOfInsert(record, wantsFrom(this.options.interest, record.tenantId));
   }
 
   private async change(
@@ -404,8 +419,6 @@ export class PgQueue implements GatewayQueue {
       this.working.put(change.after);
       this.options.onWork?.();
     } else this.working.delete(change.after.id);
-    const wants = wantsOf(this.options.outbox, change.after.tenantId);
-    putEvents(this.options.outbox, eventsOfChange(change.before, change.after, this.clock(), wants));
   }
 
   private remember(id: string, note: object): void {

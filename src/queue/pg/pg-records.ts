@@ -1,6 +1,8 @@
 import type pg from 'pg';
+import type { GatewayEvent } from '../../core/events.js';
 import type { QueuedMessage } from '../../core/types.js';
 import { placement } from '../records.js';
+import { OUTBOX_ROWS } from './pg-outbox.js';
 
 /** A queue_messages row as the reads select it (MESSAGE_COLUMNS). */
 export interface MessageRow {
@@ -78,20 +80,34 @@ const placeholders = (rows: number, width: number, offset = 0): string =>
     (_, r) => `(${Array.from({ length: width }, (_, c) => `$${offset + r * width + c + 1}`).join(', ')})`,
   ).join(', ');
 
+/** A new message as the grouped insert takes it, with its webhook events (pg-outbox.ts). */
+export interface NewRow {
+  readonly record: QueuedMessage;
+  readonly body: Buffer;
+  readonly leased: boolean;
+  readonly events?: readonly GatewayEvent[];
+}
+
 /**
- * New messages with their bodies in ONE statement (a statement is its own transaction: one round
- * trip and one commit for the whole group). Fails as a whole when an id is already in use.
+ * New messages with their bodies and their events in ONE statement (a statement is its own
+ * transaction: one round trip and one commit for the whole group). Fails as a whole when an id is
+ * already in use.
  */
 export function insertStatement(
-  rows: ReadonlyArray<{ readonly record: QueuedMessage; readonly body: Buffer; readonly leased: boolean }>,
+  rows: ReadonlyArray<NewRow>,
   lease: Lease | undefined,
 ): { readonly text: string; readonly values: unknown[] } {
   const values: unknown[] = [];
   for (const { record, leased } of rows) values.push(...rowParams(record, leased ? lease : undefined));
   const bodyOffset = values.length;
   for (const { record, body } of rows) values.push(record.id, body);
+  const events = rows.flatMap((r) => r.events ?? []);
+  const outbox =
+    events.length === 0
+      ? ''
+      : `, o AS (INSERT INTO webhook_outbox (id, event) ${OUTBOX_ROWS(`$${values.push(JSON.stringify(events))}`)})`;
   const text = `WITH m AS (INSERT INTO queue_messages (${INSERT_COLUMNS}) VALUES ${placeholders(rows.length, PER_ROW)})
-    INSERT INTO queue_bodies (id, bytes) VALUES ${placeholders(rows.length, 2, bodyOffset)}`;
+    ${outbox} INSERT INTO queue_bodies (id, bytes) VALUES ${placeholders(rows.length, 2, bodyOffset)}`;
   return { text, values };
 }
 

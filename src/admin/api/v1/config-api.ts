@@ -18,6 +18,8 @@ export type ConfigApiOptions = Omit<ApiDeps, 'tokens' | 'audit' | 'envAdmin'> & 
   readonly auditRetentionMs?: number;
   /** API tokens in a shared store (PostgreSQL) instead of the storage's. */
   readonly tokens?: TokenStore;
+  /** The audit log in a shared store (PostgreSQL) instead of the storage's. */
+  readonly audit?: AuditLog;
 };
 
 export interface ConfigApi {
@@ -36,14 +38,14 @@ export interface ConfigApi {
 export async function openConfigApi(opts: ConfigApiOptions): Promise<ConfigApi> {
   const envAdmin = envAdminToken(opts.adminToken);
   const tokens = opts.tokens ?? openTokenStore(opts.storage);
-  const audit = openAuditLog(opts.storage);
+  const audit = opts.audit ?? openAuditLog(opts.storage);
   try {
     await ensureAdminToken({ store: tokens, env: envAdmin, logger: opts.logger, clock: opts.clock });
   } catch (err) {
     await Promise.all([tokens.close(), audit.close()]);
     throw err;
   }
-  const { storage: _storage, adminToken: _adminToken, auditRetentionMs, tokens: _tokens, ...deps } = opts;
+  const { storage: _storage, adminToken: _adminToken, auditRetentionMs, tokens: _t, audit: _a, ...deps } = opts;
   const router = createApiV1Router({ ...deps, tokens, audit, envAdmin });
   const sweeper: RetentionSweeper | undefined = auditRetentionMs
     ? startRetentionSweeper(

@@ -176,7 +176,7 @@ function actionRoutes(deps: ApiDeps, svc: WebhookService): ApiRoute[] {
       },
       async handle({ principal, params, query }) {
         await visibleTenant(deps.tenants, principal, params.id);
-        const list = svc.deliveries(params.id, params.endpointId, query.limit ?? 50, query.status);
+        const list = await svc.deliveries(params.id, params.endpointId, query.limit ?? 50, query.status);
         return { status: 200, body: { deliveries: list } };
       },
     }),
