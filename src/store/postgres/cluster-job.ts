@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import type { ExclusiveRunResult } from '../../core/exclusive-run.js';
 import type { Logger } from '../../core/logger.js';
 import { storageCall } from './pg-errors.js';
 
 /** What one call of runOncePerCluster did: ran the job here, or left it to the node holding the lock. */
-export type ClusterJobRun<R> = { readonly ran: true; readonly result: R } | { readonly ran: false };
+export type ClusterJobRun<R> = ExclusiveRunResult<R>;
 
 export interface ClusterJobOptions {
   /** Where a skipped run is said (debug): another node runs this job right now. */
