@@ -13,7 +13,7 @@ export interface ProcessRole {
   readonly delivers: boolean;
   /** Serves the HTTP API and the inbound MX. */
   readonly serves: boolean;
-  /** Runs the periodic jobs on this machine's LMDB: webhook sending, bounce-alert digests, purges, DNS re-checks. */
+  /** Runs the periodic jobs: webhook sending, bounce-alert digests, review expiry, purges, DNS re-checks. */
   readonly runsJobs: boolean;
   /** Tells the delivering process about the messages it queued (workers on one LMDB environment). */
   readonly announces: boolean;
@@ -21,7 +21,8 @@ export interface ProcessRole {
 
 /**
  * On PostgreSQL every worker is a node of the cluster: it receives, delivers and serves like any other node,
- * and only the jobs on this machine's own LMDB (the webhook outbox, …) stay with worker 0. On LMDB the queue's
+ * and only the periodic jobs stay with worker 0 (one process per machine is enough; several machines share them
+ * through the database's locks and claims). On LMDB the queue's
  * delivery state (what is due, the attempt leases, the counters) lives in the delivering process, so worker 0
  * delivers, serves the API and the MX and runs the jobs; the other workers receive SMTP submissions, run the
  * pipeline (parse, render, sign) and queue, and tell worker 0 what they queued.
