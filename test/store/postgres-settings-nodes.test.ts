@@ -124,8 +124,9 @@ describe('settings stores on two nodes sharing one PostgreSQL', () => {
     expect(
       domains.filter((r) => r.status === 'rejected').map((r) => isGatewayError(r.reason, 'E_NOT_AVAILABLE')),
     ).toEqual([true]);
-    const owner = a.domains.ownerOf('shared.test');
-    await waitFor(() => b.domains.ownerOf('shared.test') === owner, 5_000, 'one owner on both nodes');
+    // The node that lost learns the winner by NOTIFY, a moment after its own refusal.
+    const owner = await waitFor(() => a.domains.ownerOf('shared.test'), 1_000, 'an owner on node A');
+    await waitFor(() => b.domains.ownerOf('shared.test') === owner, 1_000, 'one owner on both nodes');
     // The loser never reads the winner's claim as its own.
     const loser = owner === 'T1' ? 'T2' : 'T1';
     expect(b.domains.get('shared.test', loser)).toBeUndefined();
