@@ -6,11 +6,13 @@ import { configSchema } from '../../src/config/schema.js';
 const config = configSchema.parse({ smtp: { maxClients: 1000, maxConnectionsPerIp: 5 } });
 
 describe('a worker process', () => {
-  it('takes its share of the machine-wide connection limits, at least one', () => {
+  it("takes its share of the machine's maxClients and the whole per-IP limit (never refusing a client in it)", () => {
     const one = workerConfig(config, { index: 1, count: 4 });
     expect(one.smtp.maxClients).toBe(250);
-    expect(one.smtp.maxConnectionsPerIp).toBe(2);
-    expect(workerConfig(config, { index: 0, count: 8 }).smtp.maxConnectionsPerIp).toBe(1);
+    expect(one.smtp.maxConnectionsPerIp).toBe(5);
+    expect(workerConfig(configSchema.parse({ smtp: { maxClients: 3 } }), { index: 0, count: 8 }).smtp.maxClients).toBe(
+      1,
+    );
     expect(workerConfig(config, undefined)).toBe(config);
   });
 
