@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 
 export interface GatewayProcess {
   readonly child: ChildProcess;
@@ -7,17 +8,24 @@ export interface GatewayProcess {
   readonly httpPort: number;
   /** Everything the process wrote to stdout (pino JSON lines). */
   output(): string;
+  /** The JSON lines of `output()`, parsed (typed by the caller: pino's msg, level and the logged fields). */
+  lines<T>(): T[];
   exited(): Promise<number | null>;
 }
 
 const root = resolve(import.meta.dirname, '../..');
 
+/** `node <file>` of the run's transpiled src/ (test/helpers/test-dist.ts), e.g. 'main.js', 'admin/cli/main.js'. */
+export function distFile(file: string): string {
+  return join(inject('testDist'), file);
+}
+
 /**
- * Runs src/main.ts in a child process (through tsx) with POSTBODE_* env, and waits for its
+ * Runs main.js of the run's transpiled src/ in a child process with POSTBODE_* env, and waits for its
  * "postbode listening" log line to learn the ephemeral ports.
  */
 export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, [distFile('main.js')], {
     cwd: root,
     env: { ...process.env, POSTBODE_LOG__LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,6 +52,11 @@ export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): P
         smtpPort: parsed.smtpPort,
         httpPort: parsed.httpPort,
         output: () => out,
+        lines: <T>() =>
+          out
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as T),
         exited: () => exit,
       });
     });

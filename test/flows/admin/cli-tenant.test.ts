@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTenantStore, type TenantStore } from '../../../src/tenants/lmdb-tenant-store.js';
 import { verifyPassword } from '../../../src/tenants/password.js';
 import { storageAt } from '../../helpers/temp-storage.js';
+import { distFile } from '../../helpers/gateway-process.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const bin = join(root, 'bin/postbode.mjs');
 
 interface Run {
   readonly code: number;
@@ -16,13 +16,16 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs `node bin/postbode.mjs ...args` with no POSTBODE_* from this process's env. */
+/**
+ * Runs the CLI (`postbode ...args`, as bin/postbode.mjs runs it from a build) with no POSTBODE_* from this
+ * process's env. cli-postgres.test.ts runs bin/postbode.mjs itself.
+ */
 function postbode(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('POSTBODE_')));
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [bin, ...args],
+      [distFile('admin/cli/main.js'), ...args],
       { cwd: root, env: { ...clean, ...env }, timeout: 20_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

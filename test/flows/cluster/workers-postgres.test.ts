@@ -29,11 +29,7 @@ interface LogLine {
   readonly nodeId?: string;
 }
 
-const lines = (): LogLine[] =>
-  (gateway?.output() ?? '')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
+const lines = (): LogLine[] => gateway?.lines<LogLine>() ?? [];
 
 beforeAll(async () => {
   pg = await startPostgres();

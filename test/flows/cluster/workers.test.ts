@@ -32,11 +32,7 @@ interface LogLine {
   readonly code?: number;
 }
 
-const lines = (): LogLine[] =>
-  (gateway?.output() ?? '')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
+const lines = (): LogLine[] => gateway?.lines<LogLine>() ?? [];
 
 /** The pid of worker `index` after its `nth` start (1 = first). */
 async function workerPid(index: number, nth = 1): Promise<number> {

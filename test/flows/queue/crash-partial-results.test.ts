@@ -150,11 +150,8 @@ describe('kill -9 while one recipient domain stalls', () => {
         ['c@slow.test', 1],
       ]);
 
-      const opened = second
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"queue opened"'));
-      expect(JSON.parse(opened ?? '{}')).toMatchObject({ replayed: 2 });
+      const opened = second.lines<{ msg: string }>().find((l) => l.msg === 'queue opened');
+      expect(opened).toMatchObject({ replayed: 2 });
       const metrics = await (await fetch(`http://127.0.0.1:${second.httpPort}/metrics`)).text();
       expect(metrics).toMatch(/^postbode_queue_replayed_total 2$/m);
     } finally {
@@ -165,11 +162,8 @@ describe('kill -9 while one recipient domain stalls', () => {
     // After a clean stop nothing was in flight: the next start replays nothing.
     const third = await spawnGateway(env());
     try {
-      const listening = third
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"postbode listening"'));
-      expect(JSON.parse(listening ?? '{}')).toMatchObject({ replayed: 0 });
+      const listening = third.lines<{ msg: string }>().find((l) => l.msg === 'postbode listening');
+      expect(listening).toMatchObject({ replayed: 0 });
     } finally {
       third.child.kill('SIGTERM');
       await third.exited();
