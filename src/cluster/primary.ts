@@ -13,7 +13,7 @@ export interface PrimaryOptions {
   readonly restartDelayMs?: { readonly min: number; readonly max: number };
   /** How long workers get to finish their sessions at a stop before they are killed. */
   readonly stopGraceMs?: number;
-  /** Other traffic on the workers' channels (the shared counts' relay), and each start of a worker. */
+  /** Other traffic on the workers' channels: the shared counts' relay. */
   readonly onOtherMessage?: (worker: Worker, message: unknown) => void;
 }
 

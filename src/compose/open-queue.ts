@@ -60,6 +60,7 @@ export async function openQueueEngine(deps: QueueEngineDeps): Promise<QueueEngin
       retry: config.queue.retry,
       logger,
       takeLeases: deps.delivers !== false,
+      countDepth: deps.delivers !== false,
       events: webhooks.interest,
     });
     return {

@@ -73,6 +73,11 @@ export interface QueueOptions {
    * leases a crashed process left: counted in `replayed` and the open log line, then removed.
    */
   readonly takeLeases?: boolean;
+  /**
+   * Counts the pending mail at open for depth() (default true). A receiving worker, whose depth nobody reads (the
+   * delivering worker serves the metrics), skips the scan of every pending record: with a deep queue, a long start.
+   */
+  readonly countDepth?: boolean;
   /** Which tenants' webhooks want which events: those are written to the outbox with each change (event-outbox.ts). */
   readonly events?: EventInterest;
 }
@@ -99,10 +104,11 @@ export function openQueue(options: QueueOptions): LmdbQueue {
     throw err;
   }
   const depth = new DepthCounter();
-  for (const msg of pendingMessages(stores)) {
-    depth.add(msg);
-    restoreTenantDue(stores, msg);
-  }
+  if (options.countDepth !== false)
+    for (const msg of pendingMessages(stores)) {
+      depth.add(msg);
+      restoreTenantDue(stores, msg);
+    }
   const replayed = options.takeLeases ? takeLeftLeases(stores) : 0;
   options.logger.info(
     { dataDir: options.storage.dataDir, archivePath, depth: depth.snapshot(), replayed },

@@ -86,3 +86,22 @@ describe('a receiving worker announces what it queued', () => {
     expect(queue.replayed).toBe(0);
   });
 });
+
+describe('a receiving worker opens its queue', () => {
+  it('without counting the pending mail (nobody reads its depth); the delivering worker counts it', async () => {
+    await leader.enqueue(mail('t1'), Buffer.from('body'));
+    await leader.enqueue(mail('t2'), Buffer.from('body'));
+    const storage = storageAt(dir);
+    const quiet = openQueue({ storage, retry, logger, countDepth: false });
+    const counting = openQueue({ storage, retry, logger });
+    try {
+      expect(quiet.depth().messages).toBe(0);
+      expect(quiet.dueTenants()).toEqual([]);
+      expect(counting.depth().messages).toBe(2);
+      expect(counting.dueTenants().sort()).toEqual(['t1', 't2']);
+    } finally {
+      await quiet.close();
+      await counting.close();
+    }
+  });
+});

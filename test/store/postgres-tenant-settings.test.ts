@@ -133,13 +133,13 @@ describe('per-tenant settings on two nodes sharing one PostgreSQL', () => {
     await waitFor(() => b.content.get('t1')?.updatedAt === 3, SHARED_WITHIN_MS, 'the settings on B');
   });
 
-  it('holds one listening connection for all of a node’s stores, and gives it back when the last closes', async () => {
+  it('keeps every connection of the pool for queries while its stores listen (pg-listener.test.ts)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'postbode-pg-settings-'));
     nodes = await pgNodes(cluster);
     const pool = nodes.node();
     const stores = await node(pool, 'a');
-    expect(pool.totalCount - pool.idleCount).toBe(1);
-    await stores.limits.set('t1', { messagesPerHour: 5 }); // queries still find a connection
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+    await stores.limits.set('t1', { messagesPerHour: 5 });
     opened.splice(0);
     await stores.close();
     expect(pool.totalCount - pool.idleCount).toBe(0);

@@ -472,7 +472,7 @@ export class PgQueue implements GatewayQueue {
   }
 
   /** A notification: work to claim, or a row this node leases changed on another node. */
-  private async notified(client: pg.PoolClient, payload: string): Promise<void> {
+  private async notified(client: pg.ClientBase, payload: string): Promise<void> {
     if (payload === 'due') {
       void this.claimSoon();
       return;

@@ -26,10 +26,9 @@ interface SharedRows {
  * made on one node reaches the others within a round trip (pg-listener.ts: ordering, reconnect
  * and reload).
  *
- * The opener answered here serves every store of a node from ONE listening connection: a
- * listener holds a pool connection for good, and a node opens half a dozen of these stores (its
- * per-tenant settings), which would otherwise take most of a default pool of ten. The connection
- * is taken at the first open and given back when the last store opened through it closes.
+ * The opener answered here serves every store of a node from one cache and one LISTEN on the
+ * table's channel (a node opens half a dozen of these stores: its per-tenant settings). The
+ * listening starts at the first open and stops when the last store opened through it closes.
  *
  * The cache holds the JSON text, parsed on every get: each caller gets its own object, as with LMDB.
  */
@@ -126,7 +125,7 @@ function rowsOf(rows: Rows, store: string): Map<string, string> {
   return ofStore;
 }
 
-async function refresh(client: pg.PoolClient, store: string, tenantId: string, rows: Rows): Promise<void> {
+async function refresh(client: pg.ClientBase, store: string, tenantId: string, rows: Rows): Promise<void> {
   const { rows: found } = await client.query<{ doc: string }>(
     'SELECT doc::text AS doc FROM tenant_documents WHERE store = $1 AND tenant_id = $2',
     [store, tenantId],
@@ -137,7 +136,7 @@ async function refresh(client: pg.PoolClient, store: string, tenantId: string, r
 }
 
 /** Every store's rows: the table holds only the per-tenant settings a node serves anyway. */
-async function reload(client: pg.PoolClient, rows: Rows): Promise<void> {
+async function reload(client: pg.ClientBase, rows: Rows): Promise<void> {
   const { rows: found } = await client.query<{ store: string; tenant_id: string; doc: string }>(
     'SELECT store, tenant_id, doc::text AS doc FROM tenant_documents',
   );
