@@ -260,7 +260,8 @@ export async function startGateway(
     exclusive,
   });
   // Inbound MX: bounces, replies, suppression list; the pipeline's MX steps read its store.
-  const mx = openMx({
+  const mx = await openMx({
+    pool: engine.pool,
     storage,
     config,
     queue,

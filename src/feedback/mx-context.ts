@@ -48,7 +48,7 @@ export async function messageByMessageId(
   tenantId: string,
   ...messageIds: ReadonlyArray<string | undefined>
 ): Promise<QueuedMessage | undefined> {
-  const queueId = ctx.sent.find(
+  const queueId = await ctx.sent.find(
     tenantId,
     messageIds.filter((id): id is string => id !== undefined),
   );

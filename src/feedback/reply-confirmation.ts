@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from 'lmdb';
 import type { Clock } from '../core/clock.js';
 import { newQueueId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -8,6 +7,7 @@ import type { MessageLog, MessageQueue } from '../core/types.js';
 import { retryDeferredWith } from '../queue/retry-waiting.js';
 import { confirmationMail } from './reply-confirmation-mail.js';
 import type { ReplyTarget } from './mx-records.js';
+import type { ReplyTargets } from './reply-targets.js';
 
 export type { ReplyTarget } from './mx-records.js';
 
@@ -34,7 +34,7 @@ export const DEFAULT_REPLY_CONFIRMATION_LIMITS: ReplyConfirmationLimits = {
 };
 
 export interface ReplyConfirmationDeps {
-  readonly targets: Database<ReplyTarget, string>;
+  readonly targets: ReplyTargets;
   readonly queue: MessageQueue & Pick<MessageLog, 'list' | 'retryNow'>;
   /** The tenant verified the domain (active in the domain store): its addresses count as confirmed. */
   readonly domainVerified: (domain: string, tenantId: string) => boolean | Promise<boolean>;
@@ -77,7 +77,7 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
   const limits = deps.limits ?? DEFAULT_REPLY_CONFIRMATION_LIMITS;
 
   async function isConfirmed(tenantId: string, address: string): Promise<boolean> {
-    const target = deps.targets.get(tenantId);
+    const target = await deps.targets.read(tenantId);
     if (target?.address === address.toLowerCase() && target.confirmedAt !== undefined) return true;
     return deps.domainVerified(domainOf(address), tenantId);
   }
@@ -136,12 +136,20 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
     return { kind: 'sent', expiresAt };
   }
 
+  /** The tenant a link names (checked by `pending`). */
+  function tenantOf(token: string): string | undefined {
+    return TOKEN.exec(token)?.[1];
+  }
+
   /** The secret half checked against the stored hash; the target when it is the pending link. */
-  function pending(token: string, now: number): { tenantId: string; target: ReplyTarget } | undefined {
+  function pending(
+    token: string,
+    target: ReplyTarget | undefined,
+    now: number,
+  ): { tenantId: string; target: ReplyTarget } | undefined {
     const match = TOKEN.exec(token);
     if (!match) return undefined;
     const [, tenantId = '', secret = ''] = match;
-    const target = deps.targets.get(tenantId);
     if (!target?.tokenHash || target.expiresAt === undefined || target.expiresAt <= now) return undefined;
     const equal = timingSafeEqual(Buffer.from(hashOf(secret), 'hex'), Buffer.from(target.tokenHash, 'hex'));
     return equal ? { tenantId, target } : undefined;
@@ -173,7 +181,7 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
      * confirmed already, gets a link (within the mail limit). The same address again: nothing.
      */
     async onReplyToSaved(tenantId: string, replyTo: string | undefined): Promise<void> {
-      const previous = deps.targets.get(tenantId);
+      const previous = await deps.targets.read(tenantId);
       if (replyTo === undefined) {
         if (previous) await deps.targets.put(tenantId, { address: '', sends: previous.sends });
         return;
@@ -195,25 +203,26 @@ export function createReplyConfirmation(deps: ReplyConfirmationDeps) {
     /** The resend button: a new link (the old one stops working), within the limit. */
     async resend(tenantId: string, replyTo: string): Promise<RequestOutcome> {
       if (await isConfirmed(tenantId, replyTo)) return { kind: 'confirmed' };
-      return send(tenantId, replyTo.toLowerCase(), deps.targets.get(tenantId), deps.clock());
+      return send(tenantId, replyTo.toLowerCase(), await deps.targets.read(tenantId), deps.clock());
     },
 
     /** The address a still-valid link is for (the page shows it before the button); never consumes it. */
     addressOf(token: string): string | undefined {
-      return pending(token, deps.clock())?.target.address;
+      const tenantId = tenantOf(token);
+      return tenantId === undefined
+        ? undefined
+        : pending(token, deps.targets.get(tenantId), deps.clock())?.target.address;
     },
 
     /** The button: single use. Undefined for an unknown, used or expired link. */
     async confirm(token: string): Promise<{ tenantId: string; address: string } | undefined> {
       const now = deps.clock();
-      const found = pending(token, now);
+      const linked = tenantOf(token);
+      const found = linked === undefined ? undefined : pending(token, await deps.targets.read(linked), now);
       if (!found) return undefined;
       const { tenantId, target } = found;
-      const applied = await deps.targets.transaction(() => {
-        if (deps.targets.get(tenantId)?.tokenHash !== target.tokenHash) return false;
-        deps.targets.putSync(tenantId, { address: target.address, confirmedAt: now, sends: target.sends });
-        return true;
-      });
+      const confirmed = { address: target.address, confirmedAt: now, sends: target.sends };
+      const applied = await deps.targets.putIfLink(tenantId, target.tokenHash ?? '', confirmed);
       if (!applied) return undefined;
       deps.logger.info({ tenantId }, 'reply address confirmed');
       await releaseHeld(tenantId, target.address, now);

@@ -14,14 +14,22 @@ const PURGE_BATCH = 1000;
  */
 export interface SentIndex {
   record(tenantId: string, messageId: string, queueId: string, at: number): void;
-  /** The queue id of the first of these Message-IDs this tenant sent, if any. */
-  find(tenantId: string, messageIds: readonly string[]): string | undefined;
+  /** The queue id of the first of these Message-IDs this tenant sent, if any (on PostgreSQL: one query). */
+  find(tenantId: string, messageIds: readonly string[]): Promise<string | undefined>;
   /** Removes entries recorded before `olderThan`; resolves to how many. */
   purgeCompleted(olderThan: number): Promise<number>;
 }
 
 export function bareMessageId(value: string): string {
   return value.trim().replace(/^<|>$/g, '').toLowerCase();
+}
+
+/** The ids one lookup asks for, bare, in the order given (the first found wins). */
+export function lookedUp(messageIds: readonly string[]): string[] {
+  return messageIds
+    .slice(0, MAX_IDS_PER_LOOKUP)
+    .map(bareMessageId)
+    .filter((id) => id !== '');
 }
 
 /** Every `<...>` in In-Reply-To first, then References newest first (the message answered comes first). */
@@ -44,9 +52,8 @@ export function createSentIndex(stores: Pick<MxStores, 'sent' | 'sentAt'>, logge
           logger.warn({ err, queueId }, 'could not index the Message-ID: replies to it will not be forwarded'),
         );
     },
-    find(tenantId, messageIds) {
-      for (const id of messageIds.slice(0, MAX_IDS_PER_LOOKUP)) {
-        if (bareMessageId(id) === '') continue;
+    async find(tenantId, messageIds) {
+      for (const id of lookedUp(messageIds)) {
         const hit = stores.sent.get(keyOf(tenantId, id));
         if (hit) return hit.queueId;
       }

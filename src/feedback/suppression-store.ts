@@ -19,7 +19,10 @@ export interface HardBounce {
   readonly now: number;
 }
 
-/** Read side, as the delivery plan wrapper needs it (synchronous: an LMDB read). */
+/**
+ * Read side, as the delivery plan wrapper needs it: synchronous, per recipient per attempt (an
+ * LMDB read, or on PostgreSQL this node's copy kept fresh by NOTIFY: pg-suppression-store.ts).
+ */
 export interface SuppressionReader {
   get(tenantId: string, address: string): SuppressionEntry | undefined;
 }
@@ -38,6 +41,32 @@ export interface SuppressionStore extends SuppressionReader {
   tenantIds(): Iterable<string>;
   /** Drops the tenant's whole list and its bounce counts in one transaction; how many keys. */
   removeTenant(tenantId: string): Promise<number>;
+}
+
+/**
+ * The list's entry after a hard bounce counted as the `count`th (either engine): undefined while an
+ * address not on the list stays under its threshold; an address on the list keeps its creation time.
+ */
+export function afterBounce(
+  existing: SuppressionEntry | undefined,
+  count: number,
+  b: HardBounce,
+  thresholds: SuppressionThresholds,
+): SuppressionEntry | undefined {
+  const limit = b.userUnknown ? thresholds.userUnknown : thresholds.hard;
+  if (!existing && count < limit) return undefined;
+  return {
+    address: existing?.address ?? b.address.toLowerCase(),
+    reason: b.reason,
+    bounces: count,
+    createdAt: existing?.createdAt ?? b.now,
+    lastBounceAt: b.now,
+  };
+}
+
+/** An entry added by hand (the API, a complaint): an address already on the list keeps its entry. */
+export function addedByHand(address: string, reason: string, now: number): SuppressionEntry {
+  return { address: address.toLowerCase(), reason, bounces: 0, createdAt: now };
 }
 
 const keyOf = (tenantId: string, address: string): string => `${tenantId}/${address.toLowerCase()}`;
@@ -59,29 +88,15 @@ export function createSuppressionStore(stores: MxStores): SuppressionStore {
         const key = keyOf(b.tenantId, b.address);
         const count = (bounces.get(key)?.count ?? 0) + 1;
         void bounces.put(key, { count, lastAt: b.now });
-        const existing = suppressions.get(key);
-        const limit = b.userUnknown ? thresholds.userUnknown : thresholds.hard;
-        if (!existing && count < limit) return undefined;
-        const entry: SuppressionEntry = {
-          address: existing?.address ?? b.address.toLowerCase(),
-          reason: b.reason,
-          bounces: count,
-          createdAt: existing?.createdAt ?? b.now,
-          lastBounceAt: b.now,
-        };
-        void suppressions.put(key, entry);
+        const entry = afterBounce(suppressions.get(key), count, b, thresholds);
+        if (entry) void suppressions.put(key, entry);
         return entry;
       }),
     list: (tenantId) => [...suppressions.getRange(rangeOf(tenantId))].map(({ value }) => value),
     add: (tenantId, address, reason, now) =>
       commit(() => {
         const key = keyOf(tenantId, address);
-        const entry: SuppressionEntry = suppressions.get(key) ?? {
-          address: address.toLowerCase(),
-          reason,
-          bounces: 0,
-          createdAt: now,
-        };
+        const entry = suppressions.get(key) ?? addedByHand(address, reason, now);
         void suppressions.put(key, entry);
         return entry;
       }),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/core/types.js';
 import { closeMxStores, openMxStores, type MxStores } from '../../src/feedback/mx-stores.js';
 import { createReplyConfirmation } from '../../src/feedback/reply-confirmation.js';
+import { lmdbReplyTargets } from '../../src/feedback/reply-targets.js';
 import { storageAt } from '../helpers/temp-storage.js';
 
 let dir: string;
@@ -27,7 +28,7 @@ function setup() {
   let now = Date.UTC(2026, 11, 7);
   const mailed: Array<{ message: NewMessage; raw: string }> = [];
   const confirmation = createReplyConfirmation({
-    targets: stores.replyTargets,
+    targets: lmdbReplyTargets(stores.replyTargets),
     queue: {
       enqueue: async (message: NewMessage, body: Buffer) => {
         mailed.push({ message, raw: body.toString('utf8') });

@@ -28,11 +28,11 @@ describe('sent index', () => {
     await stores.root.flushed;
     index.record('t1', '<a@x.test>', 'Q9', 6000); // a retry of the same id keeps the first entry
     await stores.root.flushed;
-    expect(index.find('t1', ['<nope@x.test>', 'a@X.TEST'])).toBe('Q1');
-    expect(index.find('t2', ['<a@x.test>'])).toBeUndefined();
+    expect(await index.find('t1', ['<nope@x.test>', 'a@X.TEST'])).toBe('Q1');
+    expect(await index.find('t2', ['<a@x.test>'])).toBeUndefined();
     expect(await index.purgeCompleted(2000)).toBe(1);
-    expect(index.find('t1', ['<a@x.test>'])).toBeUndefined();
-    expect(index.find('t1', ['<b@x.test>'])).toBe('Q2');
+    expect(await index.find('t1', ['<a@x.test>'])).toBeUndefined();
+    expect(await index.find('t1', ['<b@x.test>'])).toBe('Q2');
   });
 
   it('reads In-Reply-To first, then References newest first, at most 20 ids', () => {
@@ -61,8 +61,8 @@ describe('MX tenant data', () => {
       expect([...data.tenantIds()]).toContain('GONE');
       expect(await data.removeTenant('GONE')).toBe(2);
       expect(stores.replyTargets.get('GONE')).toBeUndefined();
-      expect(index.find('GONE', ['<g@x.test>'])).toBeUndefined();
-      expect(index.find('KEPT', ['<k@x.test>'])).toBe('Q2');
+      expect(await index.find('GONE', ['<g@x.test>'])).toBeUndefined();
+      expect(await index.find('KEPT', ['<k@x.test>'])).toBe('Q2');
     },
   );
 });

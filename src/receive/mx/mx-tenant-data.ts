@@ -1,4 +1,5 @@
 import type { MxStores } from '../../feedback/mx-stores.js';
+import type { ReplyTargets } from '../../feedback/reply-targets.js';
 import type { SuppressionStore } from '../../feedback/suppression-store.js';
 
 /**
@@ -29,6 +30,28 @@ export function withReplyData(
           return count;
         }))
       );
+    },
+  };
+}
+
+/**
+ * The same on PostgreSQL, where each part is its own table (migration 009): the list and its
+ * counts in one transaction, then the reply target, then the sent Message-IDs. A pass that fails
+ * before the target is gone runs again (the tenant is still listed); sent entries a failed pass
+ * leaves age out with the message log's retention, as on LMDB.
+ */
+export function withSharedReplyData(
+  suppressions: SuppressionStore,
+  targets: ReplyTargets,
+  sent: { removeTenant(tenantId: string): Promise<number> },
+): SuppressionStore {
+  return {
+    ...suppressions,
+    tenantIds: () => new Set([...suppressions.tenantIds(), ...targets.tenantIds()]),
+    async removeTenant(tenantId) {
+      const removed = await suppressions.removeTenant(tenantId);
+      const target = (await targets.remove(tenantId)) ? 1 : 0;
+      return removed + target + (await sent.removeTenant(tenantId));
     },
   };
 }

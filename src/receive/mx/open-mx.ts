@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Storage } from '../../store/storage.js';
 import type { Config } from '../../config/schema.js';
 import { bindOrExplain } from '../../core/listen-error.js';
@@ -15,12 +16,13 @@ import { createInbox } from './inbox.js';
 import type { DiskSpace } from '../../store/disk-watermark.js';
 import { createMxListener } from './mx-listener.js';
 import { createMxProcessor } from './mx-processor.js';
-import { closeMxStores, openMxStores, type MxStores } from '../../feedback/mx-stores.js';
-import { withReplyData } from './mx-tenant-data.js';
+import { closeMxStores, openMxStores } from '../../feedback/mx-stores.js';
 import { MxReplies, type MxDomains } from '../../feedback/recipient-policy.js';
 import { createReplyConfirmation, type ReplyConfirmation } from '../../feedback/reply-confirmation.js';
-import { createSentIndex, type SentIndex } from '../../feedback/sent-index.js';
-import { createSuppressionStore, type SuppressionStore } from '../../feedback/suppression-store.js';
+import type { SentIndex } from '../../feedback/sent-index.js';
+import type { SuppressionStore } from '../../feedback/suppression-store.js';
+import type { ReplyTargets } from '../../feedback/reply-targets.js';
+import { openMxData } from './mx-data.js';
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
 import { openReports, type ReportReader, type Reports } from '../../feedback/reports/open-reports.js';
 import { openComplaintStore, type ComplaintStore } from '../../feedback/arf-store.js';
@@ -52,6 +54,11 @@ export interface MxOptions {
   readonly events?: FeedbackEvents;
   /** Told of each late bounce recorded (bounce alerts). */
   readonly onLateBounce?: (message: QueuedMessage, address: string, reply: string) => void;
+  /**
+   * The shared database (`store.backend: postgres`): the suppression list, bounce counts, sent
+   * Message-IDs and reply targets are the cluster's (mx-data.ts); without it the node's LMDB.
+   */
+  readonly pool?: pg.Pool;
 }
 
 export interface Mx {
@@ -78,10 +85,10 @@ export interface Mx {
 }
 
 /** The confirmation of reply-forwarding addresses, on the MX store, mailing through the queue. */
-function replyConfirmationFor(opts: MxOptions, stores: MxStores): ReplyConfirmation {
+function replyConfirmationFor(opts: MxOptions, targets: ReplyTargets): ReplyConfirmation {
   const { config } = opts;
   return createReplyConfirmation({
-    targets: stores.replyTargets,
+    targets,
     queue: opts.queue,
     domainVerified: (domain, tenantId) => (opts.domains ? opts.domains.isVerified(domain, tenantId) : false),
     tenantName: async (tenantId) => (await opts.tenants.byId(tenantId))?.name,
@@ -116,30 +123,37 @@ function reportsFor(opts: MxOptions, replyConfirmation: ReplyConfirmation): Repo
 
 /**
  * The inbound MX, composed for gateway.ts: its store (`mx/…` in the storage: inbox, suppression
- * list, sent Message-IDs, reply targets), the listener and the processor. The store is open
- * even when the listener is off: the API and the pipeline's MX steps (registered by the
- * composition root, src/pipeline/suppression/mx-plan.ts) use it.
+ * list, sent Message-IDs, reply targets; the last three on the shared database when `pool` is
+ * given), the listener and the processor. The store is open even when the listener is off: the
+ * API and the pipeline's MX steps (registered by the composition root,
+ * src/pipeline/suppression/mx-plan.ts) use it.
  */
-export function openMx(opts: MxOptions): Mx {
+export async function openMx(opts: MxOptions): Promise<Mx> {
   const { config } = opts;
   const stores = openMxStores(opts.storage);
-  const suppressions = withReplyData(createSuppressionStore(stores), stores);
+  const data = await openMxData(stores, opts.logger, opts.pool).catch(async (err: unknown) => {
+    await closeMxStores(stores);
+    throw err;
+  });
+  const { suppressions, sent } = data;
   const complaints = openComplaintStore(
     opts.storage,
     opts.events && { events: opts.events, message: (id) => opts.queue.get(id) },
   );
   const inbox = createInbox(stores);
-  const sent = createSentIndex(stores, opts.logger);
-  const replyConfirmation = replyConfirmationFor(opts, stores);
+  const replyConfirmation = replyConfirmationFor(opts, data.replyTargets);
   const reports = reportsFor(opts, replyConfirmation);
   const replyTargetConfirmed = (tenantId: string, address: string): Promise<boolean> =>
     replyConfirmation.isConfirmed(tenantId, address);
-  const sentSweeper = startRetentionSweeper(sent, {
-    retentionMs: config.queue.retentionMs,
-    clock: opts.clock,
-    logger: opts.logger,
-    what: 'sent Message-IDs',
-  });
+  const sentSweeper = startRetentionSweeper(
+    { purgeCompleted: data.purgeSent },
+    {
+      retentionMs: config.queue.retentionMs,
+      clock: opts.clock,
+      logger: opts.logger,
+      what: 'sent Message-IDs',
+    },
+  );
   const sendingDomain = config.platform.sendingDomain;
   const domains: MxDomains | undefined =
     sendingDomain === null
@@ -219,6 +233,7 @@ export function openMx(opts: MxOptions): Mx {
       await sentSweeper.stop();
       await reports.close();
       await complaints.close();
+      await data.close();
       await closeMxStores(stores);
     },
   };

@@ -42,7 +42,7 @@ describe('openMx', () => {
     ['without platform.sendingDomain', {}],
     ['with mx.enabled false', { platform: { sendingDomain: 'send.p.test' }, mx: { enabled: false } }],
   ])('does not listen %s, and still keeps the suppression list', async (_what, raw) => {
-    const mx = openMx(options(raw));
+    const mx = await openMx(options(raw));
     expect(await mx.start()).toBeUndefined();
     expect((await mx.suppressions.add('t1', 'a@b.test', 'x', 1)).address).toBe('a@b.test');
     await mx.close();
