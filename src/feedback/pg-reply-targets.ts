@@ -16,6 +16,7 @@ export interface PgReplyTargets extends ReplyTargets {
  * through one node's link page lets replies go on every node. `get` is served from this node's
  * copy (loaded at open, re-read per NOTIFY); `read` and the writes ask the database, so whether a
  * held reply may go never waits for a notification, and a link is used once across the cluster.
+ * While the database is unreachable `read` answers from the copy and the writes fail (E_STORAGE).
  */
 export async function openPgReplyTargets(
   pool: pg.Pool,
@@ -47,13 +48,18 @@ export async function openPgReplyTargets(
   return {
     get: (tenantId) => cache.get(tenantId),
     async read(tenantId) {
-      const { rows } = await query<{ target: ReplyTarget }>(
-        'reading a reply target',
-        'SELECT target FROM mx_reply_targets WHERE tenant_id = $1',
-        [tenantId],
-      );
-      // Not put in the copy: a notification's re-read may have applied a later row meanwhile.
-      return rows[0]?.target;
+      try {
+        const { rows } = await pool.query<{ target: ReplyTarget }>(
+          'SELECT target FROM mx_reply_targets WHERE tenant_id = $1',
+          [tenantId],
+        );
+        // Not put in the copy: a notification's re-read may have applied a later row meanwhile.
+        return rows[0]?.target;
+      } catch {
+        // The database is unreachable: the last state this node knew (every write fails until it is back,
+        // so nothing is confirmed or spent on this answer alone; a held reply may go on a confirmed target).
+        return cache.get(tenantId);
+      }
     },
     async put(tenantId, target) {
       await query(

@@ -161,12 +161,18 @@ describe('sent index and reply targets on PostgreSQL, two nodes', () => {
     const [data] = (await open('postgres')) as [MxData];
     data.sent.record(A, '<before@acme.test>', 'Q1', 1000);
     await recorded(data, A, '<before@acme.test>', 'Q1');
+    const confirmed = { address: 'office@a.test', confirmedAt: 1, sends: [] };
+    await data.replyTargets.put(A, confirmed);
     await cluster.halt();
     try {
       await expect(data.sent.find(A, ['<before@acme.test>'])).rejects.toMatchObject({ code: 'E_STORAGE' });
       await expect(data.replyTargets.put(A, { address: 'x@a.test', sends: [] })).rejects.toMatchObject({
         code: 'E_STORAGE',
       });
+      expect(await data.replyTargets.read(A)).toEqual(confirmed); // this node's last known state
+      expect(await data.replyTargets.putIfLink(A, 'h', confirmed).catch((e: { code: string }) => e.code)).toBe(
+        'E_STORAGE',
+      );
       expect(() => data.sent.record(A, '<during@acme.test>', 'Q2', 2000)).not.toThrow();
       await (data.sent as PgSentIndex).settled();
     } finally {
