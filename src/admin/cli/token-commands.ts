@@ -14,7 +14,8 @@ export interface TokenCreateInput {
 
 /**
  * `postbode token create`: an API token, printed once. Opens the stores the running gateway
- * reads (tokens, tenants and the audit log on its LMDB or the shared PostgreSQL, cli-stores.ts); the gateway accepts the token at once, since it reads tokens per request.
+ * reads (tokens, tenants and the audit log on its LMDB or the shared PostgreSQL, cli-stores.ts); the gateway
+ * accepts the token at once, since it reads tokens per request.
  */
 export async function tokenCreate(config: Config, input: TokenCreateInput, now: number): Promise<string> {
   if (input.admin === (input.tenantId !== undefined))

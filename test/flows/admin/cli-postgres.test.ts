@@ -179,7 +179,7 @@ describe('the tenant and token commands on store.backend: postgres', () => {
     expect(await noCliConnections(url)).toBe(true);
   });
 
-  it('refuses the queue commands with a message naming the API (the LMDB queue here is not the shared one)', async () => {
+  it('refuses the queue commands, naming the API (the LMDB queue here is not the shared one)', async () => {
     const { file } = await pgConfig('queue');
     const listed = await cli(['queue', 'list', '--config', file]);
     expect(listed.code).toBe(1);
