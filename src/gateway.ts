@@ -195,13 +195,14 @@ export async function startGateway(
     (tenantId) => senderSettings.get(tenantId).mode,
     { messages: queue, notify: () => delivery.notify() },
     metrics,
+    engine.pool,
   );
   // Access tokens for own-SMTP XOAUTH2 logins, per provider: Google through the Gmail link.
   const accessTokens = createAccessTokens(clock);
   if (gmail.smtpTokens) accessTokens.register('google', gmail.smtpTokens);
   // Microsoft 365 mode: links, OAuth callback, the Graph transport and the pipeline's planner.
   const modeOf = (tenantId: string): string => senderSettings.get(tenantId).mode;
-  const microsoft = openMicrosoft(
+  const microsoft = await openMicrosoft(
     storage,
     config,
     secrets,
@@ -210,6 +211,7 @@ export async function startGateway(
     modeOf,
     { messages: queue, notify: () => delivery.notify() },
     metrics,
+    engine.pool,
   );
   if (microsoft.smtpTokens) accessTokens.register('microsoft', microsoft.smtpTokens);
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.
