@@ -44,7 +44,7 @@ import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
 import { createReaderPool } from './documents/reader-pool.js';
 import type { ReadAttachment } from './pipeline/documents/read-documents.js';
-import { openOpenStore } from './feedback/opens/open-store.js';
+import { openOpenStoreOn } from './feedback/opens/open-opens.js';
 import { feedbackEvents } from './feedback/feedback-events.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
@@ -166,7 +166,7 @@ export async function startGateway(
   const contentSettings = await openContentSettingsStore(storage, documents);
   const holdRules = await openHoldRulesStore(storage, documents);
   const feedback = feedbackEvents(queue.outbox);
-  const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
+  const opens = openOpenStoreOn(storage, engine.pool, { events: feedback, message: (id) => queue.get(id) });
   // Webhooks: endpoints, the API's service, and the dispatcher of the queue's outbox (started once listening).
   const webhooks = wireWebhooks(engine.webhooks, {
     storage,
