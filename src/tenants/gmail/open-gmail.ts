@@ -53,7 +53,11 @@ export function callbackUrl(config: Config): string {
 }
 
 /** The links on the shared database when there is one (every node sees each link), else on this node's LMDB. */
-export async function openGmailStoreOn(storage: Storage, pool: pg.Pool | undefined, logger: Logger): Promise<GmailStore> {
+export async function openGmailStoreOn(
+  storage: Storage,
+  pool: pg.Pool | undefined,
+  logger: Logger,
+): Promise<GmailStore> {
   if (!pool) return openGmailStore(storage);
   return await openPgGmailStore(pool, {
     onListenError: (err) => logger.warn({ err }, 'lost the Gmail links listener; reconnecting'),

@@ -52,18 +52,21 @@ export async function openPgLinkTables<L, P extends PendingFlow>(
   provider: LinkProvider,
   options: PgLinkTablesOptions,
 ): Promise<PgLinkTables<L, P>> {
-  // The JSON text of every link of this provider, by tenant: parsed on every read (each caller its own object).
-  const links = new Map<string, string>();
+  const links = new LinkCache();
   const listener = pgListener(pool, {
     channel: CHANNEL,
     loading: `loading the ${options.label} links`,
     reload: async (client) => {
-      const { rows } = await client.query<{ tenant_id: string; link: string }>(
-        'SELECT tenant_id, link::text AS link FROM mailbox_links WHERE provider = $1',
+      const { rows } = await client.query<{ tenant_id: string; link: string; version: string; floor: string }>(
+        `SELECT tenant_id, link::text AS link, version, ${LAST_VERSION} AS floor FROM mailbox_links
+         WHERE provider = $1
+         UNION ALL SELECT NULL, NULL, NULL, ${LAST_VERSION}`,
         [provider],
       );
-      links.clear();
-      for (const row of rows) links.set(row.tenant_id, row.link);
+      links.reload(
+        rows.filter((r) => r.tenant_id !== null),
+        Number(rows.find((r) => r.tenant_id === null)?.floor ?? 0),
+      );
     },
     refresh: async (client, payload) => {
       const space = payload.indexOf(' ');
@@ -77,11 +80,11 @@ export async function openPgLinkTables<L, P extends PendingFlow>(
 
   return {
     link(tenantId) {
-      const text = links.get(tenantId);
+      const text = links.text(tenantId);
       return text === undefined ? undefined : (JSON.parse(text) as L);
     },
     async updateLink(tenantId, change) {
-      const next = await inTransaction(pool, `storing the ${options.label} link`, async (client) => {
+      const { next, version } = await inTransaction(pool, `storing the ${options.label} link`, async (client) => {
         // Two nodes changing one tenant's link take turns; the row may not exist yet, hence a lock of its own.
         await lockKey(client, `mailbox-link:${provider}:${tenantId}`);
         const { rows } = await client.query<{ link: string }>(
@@ -90,28 +93,32 @@ export async function openPgLinkTables<L, P extends PendingFlow>(
         );
         const current = rows[0] === undefined ? undefined : (JSON.parse(rows[0].link) as L);
         const changed = change(current);
-        if (changed === undefined)
-          await client.query('DELETE FROM mailbox_links WHERE provider = $1 AND tenant_id = $2', [provider, tenantId]);
-        else
-          await client.query(
-            `INSERT INTO mailbox_links (provider, tenant_id, link) VALUES ($1, $2, $3)
-             ON CONFLICT (provider, tenant_id) DO UPDATE SET link = EXCLUDED.link`,
-            [provider, tenantId, JSON.stringify(changed)],
-          );
-        return changed;
+        const written =
+          changed === undefined
+            ? await client.query<{ version: string }>(
+                // The removal gets a version of its own: newer than the row it removes.
+                `WITH gone AS (DELETE FROM mailbox_links WHERE provider = $1 AND tenant_id = $2)
+                 SELECT nextval('mailbox_links_version') AS version`,
+                [provider, tenantId],
+              )
+            : await client.query<{ version: string }>(
+                `INSERT INTO mailbox_links (provider, tenant_id, version, link)
+                 VALUES ($1, $2, nextval('mailbox_links_version'), $3)
+                 ON CONFLICT (provider, tenant_id) DO UPDATE SET link = EXCLUDED.link, version = EXCLUDED.version
+                 RETURNING version`,
+                [provider, tenantId, JSON.stringify(changed)],
+              );
+        return { next: changed, version: written.rows[0] === undefined ? 0 : Number(written.rows[0].version) };
       });
-      // This node reads its own write at once; the NOTIFY brings the same row a moment later.
-      if (next === undefined) links.delete(tenantId);
-      else links.set(tenantId, JSON.stringify(next));
+      // This node reads its own write at once (the NOTIFY brings it a moment later), unless the listener
+      // already applied something newer.
+      links.own(tenantId, next === undefined ? undefined : JSON.stringify(next), version);
       return next;
     },
     async putState(state, pending, now) {
       await inTransaction(pool, `storing a ${options.label} sign-in`, async (client) => {
         // Abandoned consent screens go on the way.
-        await client.query('DELETE FROM mailbox_link_states WHERE provider = $1 AND expires_at <= $2', [
-          provider,
-          now,
-        ]);
+        await client.query('DELETE FROM mailbox_link_states WHERE provider = $1 AND expires_at <= $2', [provider, now]);
         await client.query(
           `INSERT INTO mailbox_link_states (provider, state_hash, tenant_id, expires_at, pending)
            VALUES ($1, $2, $3, $4, $5)
@@ -135,10 +142,9 @@ export async function openPgLinkTables<L, P extends PendingFlow>(
     },
     async linkTenantIds() {
       const { rows } = await storageCall(`listing the ${options.label} sign-ins`, () =>
-        pool.query<{ tenant_id: string }>(
-          'SELECT DISTINCT tenant_id FROM mailbox_link_states WHERE provider = $1',
-          [provider],
-        ),
+        pool.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM mailbox_link_states WHERE provider = $1', [
+          provider,
+        ]),
       );
       return new Set([...links.keys(), ...rows.map((r) => r.tenant_id)]);
     },
@@ -156,17 +162,64 @@ export async function openPgLinkTables<L, P extends PendingFlow>(
   };
 }
 
+/** The highest link version handed out so far: no committed row has a higher one. */
+const LAST_VERSION = "COALESCE(pg_sequence_last_value('mailbox_links_version'), 0)";
+
 async function refreshLink(
   client: pg.ClientBase,
   provider: LinkProvider,
   tenantId: string,
-  links: Map<string, string>,
+  links: LinkCache,
 ): Promise<void> {
-  const { rows } = await client.query<{ link: string }>(
-    'SELECT link::text AS link FROM mailbox_links WHERE provider = $1 AND tenant_id = $2',
+  const { rows } = await client.query<{ link: string | null; version: string | null; floor: string }>(
+    `SELECT l.link::text AS link, l.version, ${LAST_VERSION} AS floor
+     FROM (SELECT 1) AS one LEFT JOIN mailbox_links l ON l.provider = $1 AND l.tenant_id = $2`,
     [provider, tenantId],
   );
   const row = rows[0];
-  if (row === undefined) links.delete(tenantId);
-  else links.set(tenantId, row.link);
+  if (row?.link == null) links.heard(tenantId, undefined, Number(row?.floor ?? 0));
+  else links.heard(tenantId, row.link, Number(row.version));
+}
+
+interface Cached {
+  /** The link's JSON text (parsed on every read: each caller its own object); undefined: no link. */
+  readonly text: string | undefined;
+  readonly version: number;
+}
+
+/**
+ * A node's links. The listener's reads come in order, each at least as fresh as the one before, so
+ * they always apply; a node's own write applies only when it is newer than what the listener (or
+ * the last reload) saw, so a write whose commit raced a newer one on another node never sticks.
+ */
+class LinkCache {
+  private readonly byTenant = new Map<string, Cached>();
+  /** Versions up to this were in the database at the last reload. */
+  private floor = 0;
+
+  text(tenantId: string): string | undefined {
+    return this.byTenant.get(tenantId)?.text;
+  }
+
+  keys(): IterableIterator<string> {
+    return [...this.byTenant]
+      .filter(([, c]) => c.text !== undefined)
+      .map(([id]) => id)
+      [Symbol.iterator]();
+  }
+
+  reload(rows: ReadonlyArray<{ tenant_id: string; link: string; version: string }>, floor: number): void {
+    this.byTenant.clear();
+    this.floor = floor;
+    for (const row of rows) this.byTenant.set(row.tenant_id, { text: row.link, version: Number(row.version) });
+  }
+
+  heard(tenantId: string, text: string | undefined, version: number): void {
+    this.byTenant.set(tenantId, { text, version });
+  }
+
+  own(tenantId: string, text: string | undefined, version: number): void {
+    const known = Math.max(this.floor, this.byTenant.get(tenantId)?.version ?? 0);
+    if (version > known) this.byTenant.set(tenantId, { text, version });
+  }
 }

@@ -111,10 +111,11 @@ export async function openPgSendCounts(
 
 async function usedOn(pool: pg.Pool, provider: LinkProvider, key: string, day: string, label: string) {
   const { rows } = await storageCall(`reading a ${label} send count`, () =>
-    pool.query<{ n: number }>(
-      'SELECT n FROM mailbox_send_counts WHERE provider = $1 AND link_key = $2 AND day = $3',
-      [provider, key, day],
-    ),
+    pool.query<{ n: number }>('SELECT n FROM mailbox_send_counts WHERE provider = $1 AND link_key = $2 AND day = $3', [
+      provider,
+      key,
+      day,
+    ]),
   );
   return rows[0]?.n ?? 0;
 }

@@ -35,7 +35,9 @@ export async function openPgMicrosoftStore(
     quota: {
       async take(key, count, limit, now) {
         const taken = await counts.take(key, count, limit, now);
-        return taken.ok ? { ok: true as const } : { ok: false as const, resetAt: nextUtcMidnight(now), used: taken.used };
+        return taken.ok
+          ? { ok: true as const }
+          : { ok: false as const, resetAt: nextUtcMidnight(now), used: taken.used };
       },
       giveBack: (key, count, now) => counts.giveBack(key, count, now),
       sentToday: (key, now) => counts.sentToday(key, now),

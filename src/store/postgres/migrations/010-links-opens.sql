@@ -4,10 +4,13 @@
 
 -- A tenant's link as the gateway made it: its refresh token sealed (SecretBox), as in LMDB. Every node
 -- reads links per message from memory: a change notifies `postbode_mailbox_links` with
--- `<provider> <tenant>`, and each node re-reads that row.
+-- `<provider> <tenant>`, and each node re-reads that row. `version` (from one sequence, taken under
+-- the tenant's lock) orders a node's own writes against what its listener already read.
+CREATE SEQUENCE mailbox_links_version;
 CREATE TABLE mailbox_links (
   provider text COLLATE "C" NOT NULL,
   tenant_id text COLLATE "C" NOT NULL,
+  version bigint NOT NULL,
   link jsonb NOT NULL,
   PRIMARY KEY (provider, tenant_id)
 );
