@@ -32,7 +32,7 @@ export function openPgOpenStore(pool: pg.Pool, events?: OpenEvents): OpenStore {
       const recipient = event.recipient.toLowerCase();
       const message = events ? await events.message(event.messageId) : undefined;
       const { current, next } = await inTransaction(pool, 'recording an open', async (client) => {
-        await lockKey(client, `open:${event.messageId}\u0000${recipient}`);
+        await lockKey(client, JSON.stringify(['open', event.messageId, recipient]));
         const { rows } = await client.query<{ record: OpenRecord }>(
           'SELECT record FROM pixel_opens WHERE message_id = $1 AND recipient = $2',
           [event.messageId, recipient],
