@@ -2,8 +2,10 @@ import { defineConfig } from 'vitest/config';
 import CountReporter from './test/helpers/count-reporter.js';
 
 /**
- * Files whose LMDB commits fail on purpose (a full tmpfs): after such a failure lmdb's native side can
- * abort the process later (src/store/lmdb-env.ts), so each of these runs in a process of its own.
+ * Files that run in a process of their own: those whose LMDB commits fail on purpose (a full tmpfs:
+ * after such a failure lmdb's native side can abort the process later, src/store/lmdb-env.ts), and
+ * those that drive gateway processes under load and kills (a failed step must not leave its load on
+ * the files after it; they spend their time in the children, not in imports).
  */
 const OWN_PROCESS = [
   'test/feedback/arf-store-disk-full.test.ts',
@@ -18,6 +20,17 @@ const OWN_PROCESS = [
   'test/store/storage-errors.test.ts',
   'test/store/tenant-documents.test.ts',
   'test/tenants/microsoft/microsoft-disk-full.test.ts',
+  'test/cluster/ipc-shared-counts-processes.test.ts',
+  'test/flows/cluster/database-down.test.ts',
+  'test/flows/cluster/failover.test.ts',
+  'test/flows/cluster/workers-postgres.test.ts',
+  'test/flows/cluster/workers.test.ts',
+  'test/flows/queue/crash-partial-results.test.ts',
+  'test/flows/queue/crash-restart.test.ts',
+  'test/flows/queue/gateway-listen-error.test.ts',
+  'test/flows/queue/queue-crash.test.ts',
+  'test/flows/review/review-kill-restart.test.ts',
+  'test/flows/webhooks/webhook-crash.test.ts',
 ];
 
 export default defineConfig({

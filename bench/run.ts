@@ -3,7 +3,7 @@
  * repetition for the ratio that survives a noisy machine (see ../shared/bench/README.md).
  *
  *   npm run bench -- [--count 2000] [--concurrency 50] [--size 100000] [--reps 1] [--no-tls] [--forwarding]
- *                    [--defer-first] [--backend lmdb|postgres] [--workers N]
+ *                    [--defer-first] [--backend lmdb|postgres] [--workers N] [--deferred N]
  *   npm run bench -- --fairness [--count 1000] [--sink-delay 1000]   (see fairness.ts)
  *
  * --defer-first: the sink answers 451 to the first delivery of each message, so every message is
@@ -11,6 +11,8 @@
  * --backend postgres: the queue on a throwaway PostgreSQL on this machine (initdb in a temp folder, as
  * the tests do; fsync and synchronous_commit on), a fresh database per repetition; the server's CPU
  * (all its processes) counts in CPU per message.
+ * --deferred N: before the gateway starts, N messages of the bench tenant wait deferred in its queue (greylisted
+ *   an hour; bench/preload-deferred.ts): the load then runs beside a day's backlog of deferred mail.
  * --workers N: the gateway runs N worker processes (`workers`); CPU and memory count the primary and every worker.
  * --forwarding sets platform.sendingDomain: every message is rewritten (forwarding mode, VERP)
  * and DKIM-signed with the platform key, the full pipeline of a hosted invoicing platform.
@@ -31,6 +33,7 @@ import { startBenchSink, type BenchSink } from './sink.js';
 import { peakRssMiB, rssSplitMiB, treeCpuMs, treePssMiB } from './proc-stats.js';
 import { runFairness } from './fairness.js';
 import { startBenchPostgres, type BenchPostgres } from './pg-bench.js';
+import { preloadDeferred } from './preload-deferred.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opts = parseArgs(process.argv.slice(2));
@@ -57,6 +60,7 @@ function parseArgs(argv: string[]) {
     deferFirst: false,
     backend: 'lmdb' as 'lmdb' | 'postgres',
     workers: 1,
+    deferred: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -71,6 +75,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--size') o.size = Number(argv[++i]);
     else if (a === '--reps') o.reps = Number(argv[++i]);
     else if (a === '--workers') o.workers = Number(argv[++i]);
+    else if (a === '--deferred') o.deferred = Number(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -119,7 +124,11 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 /** The tenant in the engine the gateway will read: the data dir's LMDB, or the (migrated) PostgreSQL at `url`. */
-async function createTenant(dataDir: string, name = 'Bench BV', url?: string): Promise<{ user: string; pass: string }> {
+async function createTenant(
+  dataDir: string,
+  name = 'Bench BV',
+  url?: string,
+): Promise<{ id: string; user: string; pass: string }> {
   const { addTenant } = await import(join(root, 'dist/tenants/tenant-service.js'));
   let store: { close(): Promise<void> };
   let pool: { end(): Promise<void> } | undefined;
@@ -139,7 +148,7 @@ async function createTenant(dataDir: string, name = 'Bench BV', url?: string): P
   const { tenant, password } = await addTenant(store, { name, allowedIps: opts.tls ? [] : ['127.0.0.1'] });
   await store.close();
   await pool?.end();
-  return { user: tenant.smtpUsername as string, pass: password as string };
+  return { id: tenant.id as string, user: tenant.smtpUsername as string, pass: password as string };
 }
 
 async function startGateway(
@@ -213,6 +222,7 @@ async function rep(n: number, sink: BenchSink, db?: BenchPostgres): Promise<void
   const dataDir = await mkdtemp(join(tmpdir(), 'postbode-bench-'));
   const url = db ? await db.freshDatabase() : undefined;
   const creds = await createTenant(dataDir, 'Bench BV', url);
+  if (opts.deferred > 0) await preloadDeferred(dataDir, creds.id, opts.deferred, url);
   const gw = await startGateway(dataDir, sink, url);
   const pid = gw.child.pid ?? 0;
   const cpuNow = () => treeCpuMs(pid) + (db?.cpuMs() ?? 0);
@@ -234,7 +244,7 @@ async function rep(n: number, sink: BenchSink, db?: BenchPostgres): Promise<void
     const rss = peakRssMiB(pid);
     const split = rssSplitMiB(pid);
     const e2e = (sink.count() - before) / e2eSeconds;
-    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}${db ? '_postgres' : ''}${opts.workers > 1 ? `_w${opts.workers}` : ''}`;
+    const label = `postbode_${Math.round(opts.size / 1000)}k_s${opts.concurrency}${opts.tls ? '_tls_auth' : ''}${opts.forwarding ? '_forwarding_dkim' : ''}${opts.deferFirst ? '_retry' : ''}${db ? '_postgres' : ''}${opts.workers > 1 ? `_w${opts.workers}` : ''}${opts.deferred > 0 ? `_deferred${opts.deferred}` : ''}`;
     console.log(`rep ${n}: direct sink ${directRate.toFixed(0)} msg/s (tool ${direct.rate.toFixed(0)})`);
     console.log(
       `${label}: accepted ${load.rate.toFixed(0)} msg/s, delivered ${e2e.toFixed(0)} msg/s` +

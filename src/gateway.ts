@@ -44,7 +44,7 @@ import { openHoldRulesStore } from './pipeline/review/hold-rules-store.js';
 import { reviewApi } from './compose/review-api.js';
 import { createReaderPool } from './documents/reader-pool.js';
 import type { ReadAttachment } from './pipeline/documents/read-documents.js';
-import { openOpenStore } from './feedback/opens/open-store.js';
+import { openOpenStoreOn } from './feedback/opens/open-opens.js';
 import { feedbackEvents } from './feedback/feedback-events.js';
 import { createTrackingRouter } from './admin/api/tracking-routes.js';
 import { openGmail } from './tenants/gmail/open-gmail.js';
@@ -166,7 +166,7 @@ export async function startGateway(
   const contentSettings = await openContentSettingsStore(storage, documents);
   const holdRules = await openHoldRulesStore(storage, documents);
   const feedback = feedbackEvents(queue.outbox);
-  const opens = openOpenStore(storage, { events: feedback, message: (id) => queue.get(id) });
+  const opens = openOpenStoreOn(storage, engine.pool, { events: feedback, message: (id) => queue.get(id) });
   // Webhooks: endpoints, the API's service, and the dispatcher of the queue's outbox (started once listening).
   const webhooks = wireWebhooks(engine.webhooks, {
     storage,
@@ -195,13 +195,14 @@ export async function startGateway(
     (tenantId) => senderSettings.get(tenantId).mode,
     { messages: queue, notify: () => delivery.notify() },
     metrics,
+    engine.pool,
   );
   // Access tokens for own-SMTP XOAUTH2 logins, per provider: Google through the Gmail link.
   const accessTokens = createAccessTokens(clock);
   if (gmail.smtpTokens) accessTokens.register('google', gmail.smtpTokens);
   // Microsoft 365 mode: links, OAuth callback, the Graph transport and the pipeline's planner.
   const modeOf = (tenantId: string): string => senderSettings.get(tenantId).mode;
-  const microsoft = openMicrosoft(
+  const microsoft = await openMicrosoft(
     storage,
     config,
     secrets,
@@ -210,6 +211,7 @@ export async function startGateway(
     modeOf,
     { messages: queue, notify: () => delivery.notify() },
     metrics,
+    engine.pool,
   );
   if (microsoft.smtpTokens) accessTokens.register('microsoft', microsoft.smtpTokens);
   // Each route kind's transport: the platform's (those the config asks for), and the suppression list's refusals.

@@ -14,6 +14,12 @@ export interface TenantDocuments<T> {
   put(tenantId: string, doc: T): Promise<void>;
   /** Removes the tenant's document; true when there was one. */
   remove(tenantId: string): Promise<boolean>;
+  /**
+   * Reads and replaces the tenant's document as one step that no other writer (another process, another node)
+   * can fall between: `change` (synchronous, free of side effects: it may run again) answers the new document,
+   * or undefined to remove it. Resolves with what was stored.
+   */
+  update(tenantId: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined>;
   /** Tenants that have a document (the tenant purge looks for deleted ones). */
   tenantIds(): Iterable<string>;
   close(): Promise<void>;
@@ -46,6 +52,16 @@ export function openTenantDocuments<T>(storage: Storage, owner: string, name: st
         if (!db.doesExist(tenantId)) return false;
         void db.remove(tenantId);
         return true;
+      }),
+    // One LMDB write transaction: the read and the write hold the environment's writer lock, which other processes
+    // on the same files wait for too.
+    update: (tenantId, change) =>
+      root.transaction(() => {
+        const next = change(db.get(tenantId));
+        if (next === undefined) {
+          if (db.doesExist(tenantId)) void db.remove(tenantId);
+        } else void db.put(tenantId, next);
+        return next;
       }),
     tenantIds: () => db.getKeys(),
     async close() {

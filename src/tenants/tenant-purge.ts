@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import type { MaybePromise } from '../core/types.js';
 
 /**
  * Deleting a tenant removes its record and API tokens at once; everything else it left in
@@ -11,7 +12,7 @@ export interface TenantDataOwner {
   /** Names the store in the log line (never data). */
   readonly name: string;
   /** Tenants it holds data for (read at every run; a key scan). */
-  tenantIds(): Iterable<string>;
+  tenantIds(): MaybePromise<Iterable<string>>;
   /** Removes everything it holds for the tenant; how many records went. */
   forget(tenantId: string): Promise<number>;
 }
@@ -32,7 +33,7 @@ export interface PurgeDeps {
  */
 export async function purgeDeletedTenants(deps: PurgeDeps): Promise<string[]> {
   const candidates = new Set<string>();
-  for (const owner of deps.owners) for (const id of owner.tenantIds()) candidates.add(id);
+  for (const owner of deps.owners) for (const id of await owner.tenantIds()) candidates.add(id);
   const purged: string[] = [];
   for (const tenantId of candidates) {
     if (await deps.tenantExists(tenantId)) continue;

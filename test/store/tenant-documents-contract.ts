@@ -47,6 +47,32 @@ export function tenantDocumentsContract(
       expect(docs.get('t1')).toEqual({ mode: 'own-smtp', note: 'second' });
     });
 
+    it('update reads and replaces in one step: creates, changes, removes when the change says undefined', async () => {
+      expect(await docs.update('t1', (cur) => (cur === undefined ? { mode: 'forwarding' } : cur))).toEqual({
+        mode: 'forwarding',
+      });
+      expect(await docs.update('t1', (cur) => ({ mode: cur?.mode ?? '?', note: 'changed' }))).toEqual({
+        mode: 'forwarding',
+        note: 'changed',
+      });
+      expect(docs.get('t1')).toEqual({ mode: 'forwarding', note: 'changed' });
+      expect(await docs.update('t1', () => undefined)).toBeUndefined();
+      expect(docs.get('t1')).toBeUndefined();
+      expect(await docs.update('t2', () => undefined)).toBeUndefined();
+      expect([...docs.tenantIds()]).toEqual([]);
+    });
+
+    it('loses no update when two openers (processes, nodes) change one document at once', async () => {
+      const other = await place.open();
+      try {
+        const bump = (d: Doc | undefined): Doc => ({ mode: 'count', note: String(Number(d?.note ?? '0') + 1) });
+        await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? docs : other).update('t1', bump)));
+        expect((await other.update('t1', (d) => d))?.note).toBe('20');
+      } finally {
+        await other.close();
+      }
+    });
+
     it('never shows one tenant the document of another, also for ids that share a prefix', async () => {
       await docs.put('t1', { mode: 'forwarding', note: 'of t1' });
       await docs.put('t10', { mode: 'gmail', note: 'of t10' });

@@ -70,8 +70,8 @@ describe('per-store tenantIds / forget', () => {
       await content.put(id, { enabled: true, settings: {} as never, updatedAt: 1 });
     }
     const [s, c] = tenantDataOwners({ sender, content, domains: stub('domains'), gmail: stub('gmail') });
-    expect(new Set(s?.tenantIds())).toEqual(new Set([A, B]));
-    expect(new Set(c?.tenantIds())).toEqual(new Set([A, B]));
+    expect(new Set(await s?.tenantIds())).toEqual(new Set([A, B]));
+    expect(new Set(await c?.tenantIds())).toEqual(new Set([A, B]));
     expect(await s?.forget(A)).toBe(1);
     expect(await c?.forget(A)).toBe(1);
     expect(await s?.forget(A)).toBe(0); // twice is harmless
@@ -121,13 +121,13 @@ describe('per-store tenantIds / forget', () => {
       aliasesAt: 1,
       linkedAt: 5,
     }));
-    expect(new Set(gmail.tenantIds())).toEqual(new Set([A, B]));
+    expect(new Set(await gmail.tenantIds())).toEqual(new Set([A, B]));
     expect(await gmail.forgetCounts(A)).toBe(2);
-    expect(gmail.takeState(`state-${A}`, now)).toBeUndefined();
+    expect(await gmail.takeState(`state-${A}`, now)).toBeUndefined();
     expect(gmail.quota.sentToday(`${A}:5`, now)).toBe(0);
     expect(gmail.quota.sentToday(`${B}:5`, now)).toBe(1);
-    expect(gmail.takeState(`state-${B}`, now)?.tenantId).toBe(B);
-    expect([...gmail.tenantIds()]).toEqual([B]);
+    expect((await gmail.takeState(`state-${B}`, now))?.tenantId).toBe(B);
+    expect([...(await gmail.tenantIds())]).toEqual([B]);
   });
 });
 
@@ -154,7 +154,7 @@ describe('purgeDeletedTenants', () => {
     });
     expect(purged).toEqual(['gone']);
     expect(log).toEqual(['x:gone', 'y:gone']);
-    expect([...owners[0]!.tenantIds()].sort()).toEqual(['live', 'queued']);
+    expect([...(await owners[0]!.tenantIds())].sort()).toEqual(['live', 'queued']);
   });
 
   it('an owner that fails: the others still forget, the tenant is not reported, the next run retries', async () => {
@@ -172,7 +172,7 @@ describe('purgeDeletedTenants', () => {
     const other = stub('other', new Set(['gone']));
     const deps = { owners: [flaky, other], logger, tenantExists: async () => false, pending: () => 0 };
     expect(await purgeDeletedTenants(deps)).toEqual([]);
-    expect([...other.tenantIds()]).toEqual([]);
+    expect([...(await other.tenantIds())]).toEqual([]);
     fail = false;
     expect(await purgeDeletedTenants(deps)).toEqual(['gone']);
     expect(held.size).toBe(0);

@@ -6,6 +6,8 @@ import { openTenantStore, type TenantStore } from '../../tenants/lmdb-tenant-sto
 import { openPgSenderSettingsStore } from '../../tenants/pg-sender-settings-store.js';
 import { openPgTenantStore } from '../../tenants/pg-tenant-store.js';
 import { openSenderSettingsStore, type SenderSettingsStore } from '../../tenants/sender-settings-store.js';
+import { openAuditLog, type AuditLog } from '../audit/audit-log.js';
+import { openPgAuditLog } from '../audit/pg-audit-log.js';
 import { openPgTokenStore } from '../auth/pg-token-store.js';
 import { openTokenStore, type TokenStore } from '../auth/token-store.js';
 import { cliStorage } from './cli-storage.js';
@@ -16,6 +18,8 @@ export interface CliStores {
   tokens(): TokenStore;
   /** On PostgreSQL this loads the settings and listens for changes until the command ends. */
   senderSettings(): Promise<SenderSettingsStore>;
+  /** The audit log the gateway's API writes: the CLI's changes go beside them, as actor `cli`. */
+  audit(): AuditLog;
 }
 
 type Closable = { close(): Promise<void> };
@@ -52,6 +56,7 @@ function lmdbStores(config: Config, keep: Keep): CliStores {
     tenants: () => keep(openTenantStore(cliStorage(config))),
     tokens: () => keep(openTokenStore(cliStorage(config))),
     senderSettings: async () => keep(openSenderSettingsStore(cliStorage(config), { bounceLocalPart })),
+    audit: () => keep(openAuditLog(cliStorage(config))),
   });
 }
 
@@ -61,6 +66,7 @@ function pgStores(pool: pg.Pool, config: Config, keep: Keep): CliStores {
     tenants: () => keep(openPgTenantStore(pool)),
     tokens: () => keep(openPgTokenStore(pool)),
     senderSettings: async () => keep(await openPgSenderSettingsStore(pool, { bounceLocalPart })),
+    audit: () => keep(openPgAuditLog(pool)),
   });
 }
 
@@ -68,14 +74,16 @@ function memoized(open: CliStores): CliStores {
   let tenants: TenantStore | undefined;
   let tokens: TokenStore | undefined;
   let sender: Promise<SenderSettingsStore> | undefined;
+  let audit: AuditLog | undefined;
   return {
     tenants: () => (tenants ??= open.tenants()),
     tokens: () => (tokens ??= open.tokens()),
     senderSettings: () => (sender ??= open.senderSettings()),
+    audit: () => (audit ??= open.audit()),
   };
 }
 
-/** Two connections: the sender settings' LISTEN holds one while a claim writes on the other. */
+/** Two connections: a command's transaction holds one while a cache loads on the other. */
 async function openMigrated(url: string): Promise<pg.Pool> {
   const pool = openPgPool(url, { max: 2 });
   try {

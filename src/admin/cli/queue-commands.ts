@@ -12,8 +12,18 @@ export interface QueueListInput {
   readonly limit: number;
 }
 
-/** The queue of the running gateway (in `<dataDir>/db`); LMDB lets both processes use it. */
+/**
+ * The queue of the running gateway (in `<dataDir>/db`); LMDB lets both processes use it. On PostgreSQL the
+ * command refuses rather than show this machine's empty LMDB queue: opening the shared queue would make the CLI a
+ * node (claims, leases, a listener), so there the API's message log and actions are the way.
+ */
 async function withQueue<T>(config: Config, action: (queue: LmdbQueue) => Promise<T> | T): Promise<T> {
+  if (config.store.backend === 'postgres')
+    throw new GatewayError(
+      'E_INVALID',
+      'the queue commands read the LMDB queue of this machine; with store.backend: postgres use the API ' +
+        '(GET /api/v1/messages, POST /api/v1/messages/{id}/retry) of any node',
+    );
   const queue = openQueue({
     storage: cliStorage(config),
     retry: config.queue.retry,

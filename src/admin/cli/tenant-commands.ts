@@ -1,4 +1,5 @@
 import { withCliStores } from './cli-stores.js';
+import { recordCliChange } from './token-commands.js';
 import type { Config } from '../../config/schema.js';
 import type { Tenant } from '../../core/types.js';
 import type { TenantStore } from '../../tenants/lmdb-tenant-store.js';
@@ -24,11 +25,15 @@ export async function tenantAdd(config: Config, input: AddTenantInput): Promise<
     await (await stores.senderSettings()).register([made.tenant]);
     return made;
   });
+  const id = created.tenant.id;
+  await recordCliChange(config, Date.now(), { route: 'tenant add', targetId: id, tenantId: id, fieldsChanged: [] });
   return ['Tenant created.', ...credentialLines(created), '', ...smtpSettingsLines(config, created.tenant)].join('\n');
 }
 
 export async function tenantRotatePassword(config: Config, id: string): Promise<string> {
   const rotated = await withTenantStore(config, (store) => rotatePassword(store, id));
+  const change = { route: 'tenant rotate-password', targetId: id, tenantId: id, fieldsChanged: ['password'] };
+  await recordCliChange(config, Date.now(), change);
   return ['Password replaced; the old one no longer works.', ...credentialLines(rotated)].join('\n');
 }
 

@@ -1,6 +1,4 @@
-import { cliStorage } from './cli-storage.js';
 import { withCliStores } from './cli-stores.js';
-import { openAuditLog } from '../audit/audit-log.js';
 import { createAdminToken, createTenantToken, type CreatedToken } from '../auth/token-service.js';
 import type { Config } from '../../config/schema.js';
 import { GatewayError } from '../../core/gateway-error.js';
@@ -16,8 +14,8 @@ export interface TokenCreateInput {
 
 /**
  * `postbode token create`: an API token, printed once. Opens the stores the running gateway
- * reads (tokens and tenants on its LMDB or the shared PostgreSQL, cli-stores.ts; the audit log in
- * `<dataDir>/db`); the gateway accepts the token at once, since it reads tokens per request.
+ * reads (tokens, tenants and the audit log on its LMDB or the shared PostgreSQL, cli-stores.ts); the gateway
+ * accepts the token at once, since it reads tokens per request.
  */
 export async function tokenCreate(config: Config, input: TokenCreateInput, now: number): Promise<string> {
   if (input.admin === (input.tenantId !== undefined))
@@ -70,9 +68,8 @@ export async function recordCliChange(
     readonly fieldsChanged: readonly string[];
   },
 ): Promise<void> {
-  const audit = openAuditLog(cliStorage(config));
-  try {
-    await audit.record({
+  await withCliStores(config, async (stores) => {
+    await stores.audit().record({
       at,
       actor: 'cli',
       method: 'CLI',
@@ -82,9 +79,7 @@ export async function recordCliChange(
       status: 0,
       ...(change.tenantId === undefined ? {} : { tenantId: change.tenantId }),
     });
-  } finally {
-    await audit.close();
-  }
+  });
 }
 
 function parseExpiry(text: string, now: number): number {

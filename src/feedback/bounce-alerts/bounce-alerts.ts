@@ -60,8 +60,9 @@ const markOf = (i: Pick<AlertItem, 'queueId' | 'address' | 'event'>): string =>
 
 /**
  * Bounce alerts: a small module the delivery recorder and the MX's bounce handler call beside their own work.
- * Events are handled one after another on one chain (the per-tenant state is read, changed and written whole),
- * never awaited by the caller and never thrown at it: a failed alert is logged, the delivery goes on.
+ * Events are handled one after another on one chain, never awaited by the caller and never thrown at it: a failed
+ * alert is logged, the delivery goes on. Other processes change the same per-tenant state at the same time: every
+ * change is one TenantDocuments.update.
  */
 export function createBounceAlerts(deps: BounceAlertDeps): BounceAlerts {
   let chain: Promise<unknown> = Promise.resolve();
@@ -148,14 +149,37 @@ async function handle(
   };
   const mark = markOf(item);
   if (state.marks.includes(mark)) return;
-  const marks = [...state.marks, mark].slice(-MAX_MARKS);
+  // Read and written in one step (TenantDocuments.update): bounces of one tenant are handled at once, by this
+  // process and by others (workers, nodes); a read-then-put would drop marks and pending items of the others.
   if (settings.mode === 'daily') {
-    const pending = [...state.pending, item].slice(-MAX_PENDING);
-    await deps.store.state.put(msg.tenantId, { ...state, marks, pending });
+    await deps.store.state.update(msg.tenantId, (current) => {
+      const had = current ?? EMPTY_STATE;
+      if (had.marks.includes(mark)) return had;
+      const marks = [...had.marks, mark].slice(-MAX_MARKS);
+      return { ...had, marks, pending: [...had.pending, item].slice(-MAX_PENDING) };
+    });
     return;
   }
-  if (await mail(deps, msg.tenantId, [item])) await deps.store.state.put(msg.tenantId, { ...state, marks });
+  // One alert per event whoever hears it: the mark is claimed before the mail, and given back when none went out.
+  let claimed = false;
+  await deps.store.state.update(msg.tenantId, (current) => {
+    const had = current ?? EMPTY_STATE;
+    claimed = !had.marks.includes(mark);
+    return claimed ? { ...had, marks: [...had.marks, mark].slice(-MAX_MARKS) } : had;
+  });
+  if (!claimed) return;
+  let sent = false;
+  try {
+    sent = await mail(deps, msg.tenantId, [item]);
+  } finally {
+    if (!sent)
+      await deps.store.state.update(msg.tenantId, (current) =>
+        current === undefined ? undefined : { ...current, marks: current.marks.filter((m) => m !== mark) },
+      );
+  }
 }
+
+const EMPTY_STATE: AlertState = { marks: [], pending: [] };
 
 /** Queues one alert mail; false when the tenant has no confirmed reply address (nothing sent, nothing marked). */
 async function mail(deps: BounceAlertDeps, tenantId: string, items: readonly AlertItem[]): Promise<boolean> {
@@ -192,17 +216,37 @@ async function mail(deps: BounceAlertDeps, tenantId: string, items: readonly Ale
 async function digestRound(deps: BounceAlertDeps): Promise<number> {
   let mailed = 0;
   const now = deps.clock();
-  for (const tenantId of [...deps.store.state.tenantIds()]) {
-    const state = deps.store.state.get(tenantId);
+  const due = (state: AlertState | undefined): state is AlertState => {
     const first = state?.pending[0];
-    if (!state || !first || now - (state.lastDigestAt ?? first.at) < DAY_MS) continue;
+    return state !== undefined && first !== undefined && now - (state.lastDigestAt ?? first.at) >= DAY_MS;
+  };
+  for (const tenantId of [...deps.store.state.tenantIds()]) {
+    if (!due(deps.store.state.get(tenantId))) continue;
     if (deps.store.settingsOf(tenantId).mode === 'off') {
-      await deps.store.state.put(tenantId, { ...state, pending: [] });
+      await deps.store.state.update(tenantId, (current) => current && { ...current, pending: [] });
       continue;
     }
-    if (!(await mail(deps, tenantId, state.pending))) continue;
-    await deps.store.state.put(tenantId, { marks: state.marks, pending: [], lastDigestAt: now });
-    mailed += 1;
+    // The items are taken in one step (bounces keep arriving meanwhile), and put back when no mail went out.
+    let taken: readonly AlertItem[] = [];
+    let lastDigestAt: number | undefined;
+    await deps.store.state.update(tenantId, (current) => {
+      taken = due(current) ? current.pending : [];
+      lastDigestAt = current?.lastDigestAt;
+      return current && due(current) ? { marks: current.marks, pending: [], lastDigestAt: now } : current;
+    });
+    if (taken.length === 0) continue;
+    let sent = false;
+    try {
+      sent = await mail(deps, tenantId, taken);
+    } finally {
+      if (!sent)
+        await deps.store.state.update(tenantId, (current) => ({
+          marks: current?.marks ?? [],
+          pending: [...taken, ...(current?.pending ?? [])].slice(-MAX_PENDING),
+          ...(lastDigestAt === undefined ? {} : { lastDigestAt }),
+        }));
+    }
+    if (sent) mailed += 1;
   }
   return mailed;
 }

@@ -42,6 +42,11 @@ export interface OpenEventInput {
 export interface OpenReader {
   /** Every recipient's record for one message, by address. */
   forMessage(messageId: string): Record<string, OpenRecord>;
+  /**
+   * Reads these messages' opens into memory for `forMessage` (a shared database answers over the network);
+   * absent where `forMessage` reads the store itself.
+   */
+  load?(messageIds: readonly string[]): Promise<void>;
 }
 
 export interface OpenStore extends OpenReader {

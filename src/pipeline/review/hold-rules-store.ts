@@ -1,15 +1,15 @@
+import type { MaybePromise } from '../../core/types.js';
 import type { Storage } from '../../store/storage.js';
-import { lmdbDocuments, type OpenDocuments } from '../../store/tenant-documents.js';
+import { lmdbDocuments, type OpenDocuments, type TenantDocuments } from '../../store/tenant-documents.js';
 import { DEFAULT_HOLD_RULES, type HoldRules } from './hold-rules.js';
 
 /**
- * The tenants' review rules (`review/hold-rules`, on the engine `open` gives: this node's LMDB or
- * the shared PostgreSQL, read through) and their "after a settings change" countdowns
- * (`review/countdowns`, this node's LMDB: the settings fingerprint last seen and how many messages
- * are still to be held). A decision that changes a countdown is read and written in one synchronous
- * transaction, so messages rendered at the same time, in this process or in another worker process
- * on the same environment, never take the same place. A failed write (a full disk) only costs a
- * message more or less held.
+ * The tenants' review rules (`review/hold-rules`) and their "after a settings change" countdowns
+ * (`review/countdowns`: the settings fingerprint last seen and how many messages are still to be
+ * held), both on the engine `open` gives: this node's LMDB or the shared PostgreSQL. A decision that
+ * changes a countdown is one TenantDocuments.update, so messages rendered at the same time, in this
+ * process, another worker process or another node, never take the same place. A failed write (a full
+ * disk, the database away) only costs a message more or less held.
  */
 export interface HoldRulesReader {
   /** The tenant's rules; the defaults for a tenant that never saved any. */
@@ -23,7 +23,7 @@ export interface HoldRulesStore extends HoldRulesReader {
    * is the digest of the settings it is rendered with (render-once's). The first fingerprint
    * a tenant's mail shows only starts the watch.
    */
-  takeAfterChange(tenantId: string, fingerprint: string, count: number): { held: boolean; place: number };
+  takeAfterChange(tenantId: string, fingerprint: string, count: number): MaybePromise<{ held: boolean; place: number }>;
   remove(tenantId: string): Promise<boolean>;
   tenantIds(): Iterable<string>;
   close(): Promise<void>;
@@ -46,14 +46,31 @@ export async function openHoldRulesStore(
   open: OpenDocuments = lmdbDocuments(storage),
 ): Promise<HoldRulesStore> {
   const rules = await open<HoldRules>('review', 'hold-rules');
-  const root = storage.open('review');
-  const countdowns = root.openDB<Countdown, string>({ name: 'countdowns', encoding: 'json' });
+  let countdowns: TenantDocuments<Countdown>;
+  try {
+    countdowns = await open<Countdown>('review', 'countdowns');
+  } catch (err) {
+    await rules.close();
+    throw err;
+  }
   const decide = (last: Countdown | undefined, fingerprint: string, count: number) => {
     if (last === undefined) return { next: { fingerprint, remaining: 0, taken: 0 }, held: false, place: 0 };
     const current = last.fingerprint === fingerprint ? last : { fingerprint, remaining: count, taken: 0 };
     if (current.remaining <= 0) return { next: current === last ? undefined : current, held: false, place: 0 };
     const next = { fingerprint, remaining: current.remaining - 1, taken: current.taken + 1 };
     return { next, held: true, place: next.taken };
+  };
+  const take = async (tenantId: string, fingerprint: string, count: number, seen: ReturnType<typeof decide>) => {
+    let decided = seen;
+    try {
+      await countdowns.update(tenantId, (last) => {
+        decided = decide(last, fingerprint, count);
+        return decided.next ?? last;
+      });
+    } catch {
+      decided = seen; // see above: a failed write only miscounts
+    }
+    return { held: decided.held, place: decided.place };
   };
   return {
     get: (tenantId) => ({ ...DEFAULT_HOLD_RULES, ...rules.get(tenantId) }),
@@ -62,18 +79,10 @@ export async function openHoldRulesStore(
       return value;
     },
     takeAfterChange(tenantId, fingerprint, count) {
-      // Most messages change nothing (no recent settings change): a read, no write transaction.
+      // Most messages change nothing (no recent settings change): a read of the cache, no write.
       const seen = decide(countdowns.get(tenantId), fingerprint, count);
       if (seen.next === undefined) return { held: seen.held, place: seen.place };
-      try {
-        return root.transactionSync(() => {
-          const decided = decide(countdowns.get(tenantId), fingerprint, count);
-          if (decided.next !== undefined) countdowns.putSync(tenantId, decided.next);
-          return { held: decided.held, place: decided.place };
-        });
-      } catch {
-        return { held: seen.held, place: seen.place }; // see above: a failed write only miscounts
-      }
+      return take(tenantId, fingerprint, count, seen);
     },
     async remove(tenantId) {
       await countdowns.remove(tenantId);
@@ -82,7 +91,7 @@ export async function openHoldRulesStore(
     tenantIds: () => rules.tenantIds(),
     async close() {
       await rules.close();
-      await root.close();
+      await countdowns.close();
     },
   };
 }

@@ -32,7 +32,11 @@ async function holdFor(draft: Draft, deps: PipelineDeps, review: ReviewStageDeps
     return { reason: 'document-type', detail: `every ${type} is held for review` };
   }
   if (rules.afterSettingsChange > 0 && draft.fingerprint !== undefined) {
-    const taken = review.rules.takeAfterChange(draft.message.tenantId, draft.fingerprint, rules.afterSettingsChange);
+    const taken = await review.rules.takeAfterChange(
+      draft.message.tenantId,
+      draft.fingerprint,
+      rules.afterSettingsChange,
+    );
     if (taken.held) {
       const detail = `message ${taken.place} of ${rules.afterSettingsChange} after a settings change`;
       return { reason: 'settings-changed', detail };

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { TenantDocuments } from '../tenant-documents.js';
 import { storageCall } from './pg-errors.js';
+import { inTransaction, lockKey } from './pg-transaction.js';
 import { pgListener, type PgListener } from './pg-listener.js';
 
 /** The channel of migration 001's trigger: `{"store": …, "tenant": …}` for every changed row. */
@@ -106,6 +107,30 @@ function documentsOf<T>(pool: pg.Pool, store: string, rows: Rows, release: () =>
       );
       rows.get(store)?.delete(tenantId);
       return (rowCount ?? 0) > 0;
+    },
+    async update(tenantId, change) {
+      // The lock covers a document that does not exist yet too (FOR UPDATE would lock no row then).
+      const next = await inTransaction(pool, 'updating a tenant document', async (client) => {
+        await lockKey(client, `tenant_documents/${store}/${tenantId}`);
+        const { rows: found } = await client.query<{ doc: string }>(
+          'SELECT doc::text AS doc FROM tenant_documents WHERE store = $1 AND tenant_id = $2',
+          [store, tenantId],
+        );
+        const text = found[0]?.doc;
+        const changed = change(text === undefined ? undefined : (JSON.parse(text) as T));
+        if (changed === undefined)
+          await client.query('DELETE FROM tenant_documents WHERE store = $1 AND tenant_id = $2', [store, tenantId]);
+        else
+          await client.query(
+            `INSERT INTO tenant_documents (store, tenant_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (store, tenant_id) DO UPDATE SET doc = EXCLUDED.doc`,
+            [store, tenantId, JSON.stringify(changed)],
+          );
+        return changed;
+      });
+      if (next === undefined) rows.get(store)?.delete(tenantId);
+      else rowsOf(rows, store).set(tenantId, JSON.stringify(next));
+      return next;
     },
     tenantIds: () => [...(rows.get(store)?.keys() ?? [])],
     close: async () => {

@@ -166,7 +166,7 @@ export function createGmailLinks(deps: GmailLinkDeps) {
             'settings page, in this browser',
         );
       }
-      const pending = deps.store.takeState(state, deps.clock());
+      const pending = await deps.store.takeState(state, deps.clock());
       if (!pending)
         throw new GatewayError(
           'E_INVALID',

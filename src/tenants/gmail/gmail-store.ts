@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
+import type { MaybePromise } from '../../core/types.js';
 import type { Storage } from '../../store/storage.js';
 import type { GmailQuota } from '../../transports/gmail/gmail-transport.js';
 
@@ -46,10 +47,10 @@ export interface GmailStore {
    * The pending flow of `state`, removed in the same transaction (a state works once); undefined when unknown or
    * expired.
    */
-  takeState(state: string, now: number): PendingLink | undefined;
+  takeState(state: string, now: number): Promise<PendingLink | undefined>;
   readonly quota: GmailQuota & { sentToday(key: string, now: number): number };
   /** Tenants with a link, daily send counts or a consent flow in progress (the tenant purge looks for deleted ones). */
-  tenantIds(): Iterable<string>;
+  tenantIds(): MaybePromise<Iterable<string>>;
   /**
    * Drops the tenant's send counts and consent flows (not the link: GmailLinks.unlink revokes it first); how many keys.
    */
@@ -104,7 +105,7 @@ export function openGmailStore(storage: Storage): GmailStore {
         states.putSync(stateKey(state), pending);
       });
     },
-    takeState(state, now) {
+    async takeState(state, now) {
       return root.transactionSync(() => {
         const key = stateKey(state);
         const pending = states.get(key);

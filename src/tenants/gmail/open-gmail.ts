@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Storage } from '../../store/storage.js';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
@@ -10,7 +11,8 @@ import { createGoogleApi, type GoogleApi } from '../../transports/gmail/google-a
 import { createBrowserBinding } from './browser-binding.js';
 import { createGmailLinks, type GmailLinks } from './gmail-link.js';
 import { createGmailPlanner, type GmailPlanner } from './gmail-planner.js';
-import { openGmailStore } from './gmail-store.js';
+import { type GmailStore, openGmailStore } from './gmail-store.js';
+import { openPgGmailStore } from './pg-gmail-store.js';
 import { retryWaitingForLink } from './retry-waiting.js';
 import { googleSmtpTokens } from './gmail-smtp-token.js';
 import type { OAuthProvider } from '../oauth/access-tokens.js';
@@ -50,7 +52,20 @@ export function callbackUrl(config: Config): string {
   return config.gmail.redirectUrl ?? `${config.http.publicBaseUrl.replace(/\/+$/, '')}/oauth/google/callback`;
 }
 
-/** `modeOf`: the tenant's chosen sender mode (read per message). */
+/** The links on the shared database when there is one (every node sees each link), else on this node's LMDB. */
+export async function openGmailStoreOn(
+  storage: Storage,
+  pool: pg.Pool | undefined,
+  logger: Logger,
+): Promise<GmailStore> {
+  if (!pool) return openGmailStore(storage);
+  return await openPgGmailStore(pool, {
+    onListenError: (err) => logger.warn({ err }, 'lost the Gmail links listener; reconnecting'),
+    onGiveBackError: (err) => logger.warn({ err }, 'could not give back a Gmail send count'),
+  });
+}
+
+/** `modeOf`: the tenant's chosen sender mode (read per message); `pool`: the shared database, when there is one. */
 export async function openGmail(
   storage: Storage,
   config: Config,
@@ -60,9 +75,10 @@ export async function openGmail(
   modeOf: (tenantId: string) => string,
   queue?: GmailQueueHooks,
   metrics?: Pick<Metrics, 'gmail'>,
+  pool?: pg.Pool,
 ): Promise<GmailParts> {
   const g = config.gmail;
-  const store = openGmailStore(storage);
+  const store = await openGmailStoreOn(storage, pool, logger);
   const google =
     g.clientId !== null && g.clientSecret !== null
       ? await createGoogleApi({

@@ -132,7 +132,7 @@ export function createMicrosoftLinks(deps: MicrosoftLinkDeps) {
           'this link was started in another browser (or its cookie expired): start linking again from the ' +
             'settings page, in this browser',
         );
-      const pending = deps.store.takeState(state, deps.clock());
+      const pending = await deps.store.takeState(state, deps.clock());
       if (!pending)
         throw new GatewayError(
           'E_INVALID',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
+import type { MaybePromise } from '../../core/types.js';
 import type { Storage } from '../../store/storage.js';
 import { toStorageError } from '../../store/storage-errors.js';
 import type { RecipientQuota } from '../../transports/microsoft/graph-transport.js';
@@ -42,9 +43,9 @@ export interface MicrosoftStore {
   ): Promise<MicrosoftLink | undefined>;
   putState(state: string, pending: PendingMicrosoftLink, now: number): Promise<void>;
   /** The pending flow, removed in the same transaction (works once); undefined when unknown or expired. */
-  takeState(state: string, now: number): PendingMicrosoftLink | undefined;
+  takeState(state: string, now: number): Promise<PendingMicrosoftLink | undefined>;
   readonly quota: RecipientQuota & { sentToday(key: string, now: number): number };
-  tenantIds(): Iterable<string>;
+  tenantIds(): MaybePromise<Iterable<string>>;
   forgetCounts(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -94,7 +95,7 @@ export function openMicrosoftStore(storage: Storage): MicrosoftStore {
         throw await toStorageError(err, 'storing a Microsoft 365 sign-in');
       }
     },
-    takeState(state, now) {
+    async takeState(state, now) {
       return root.transactionSync(() => {
         const key = stateKey(state);
         const pending = states.get(key);

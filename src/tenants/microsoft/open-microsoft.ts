@@ -8,6 +8,7 @@ import { replyLine } from '../../core/smtp-reply.js';
 import type { MessageLog, Transport } from '../../core/types.js';
 import { retryDeferredWith } from '../../queue/retry-waiting.js';
 import type { SecretBox } from '../../secrets/secret-box.js';
+import type pg from 'pg';
 import type { Storage } from '../../store/storage.js';
 import { createGraphApi } from '../../transports/microsoft/graph-api.js';
 import { createGraphDrafts } from '../../transports/microsoft/graph-drafts.js';
@@ -23,7 +24,8 @@ import {
   MICROSOFT_NOT_LINKED_REPLY,
   type MicrosoftPlanner,
 } from './microsoft-planner.js';
-import { openMicrosoftStore } from './microsoft-store.js';
+import { type MicrosoftStore, openMicrosoftStore } from './microsoft-store.js';
+import { openPgMicrosoftStore } from './pg-microsoft-store.js';
 
 /** Everything the composition root wires for Microsoft 365 mode. */
 export interface MicrosoftParts {
@@ -67,7 +69,20 @@ export function microsoftCallbackUrl(config: Config): string {
 
 const WAITING_FOR_LINK = [replyLine(MICROSOFT_NOT_LINKED_REPLY), `451 4.7.0 ${MICROSOFT_BROKEN_PREFIX}`];
 
-export function openMicrosoft(
+/** The links on the shared database when there is one (every node sees each link), else on this node's LMDB. */
+export async function openMicrosoftStoreOn(
+  storage: Storage,
+  pool: pg.Pool | undefined,
+  logger: Logger,
+): Promise<MicrosoftStore> {
+  if (!pool) return openMicrosoftStore(storage);
+  return await openPgMicrosoftStore(pool, {
+    onListenError: (err) => logger.warn({ err }, 'lost the Microsoft 365 links listener; reconnecting'),
+    onGiveBackError: (err) => logger.warn({ err }, 'could not give back a Microsoft 365 recipient count'),
+  });
+}
+
+export async function openMicrosoft(
   storage: Storage,
   config: Config,
   secrets: Pick<SecretBox, 'seal' | 'open' | 'deriveKey'>,
@@ -76,9 +91,10 @@ export function openMicrosoft(
   modeOf: (tenantId: string) => string,
   queue?: MicrosoftQueueHooks,
   metrics?: Pick<Metrics, 'microsoft365'>,
-): MicrosoftParts {
+  pool?: pg.Pool,
+): Promise<MicrosoftParts> {
   const m = config.microsoft365;
-  const store = openMicrosoftStore(storage);
+  const store = await openMicrosoftStoreOn(storage, pool, logger);
   const redirectUrl = microsoftCallbackUrl(config);
   const timeoutMs = config.delivery.sendTimeoutMs;
   const configured = m.clientId !== null && m.clientSecret !== null;

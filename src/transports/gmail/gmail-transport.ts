@@ -2,7 +2,15 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { GmailOutcome } from '../../core/metrics.js';
 import { Replies, replyLine, type SmtpReply, smtpReply } from '../../core/smtp-reply.js';
-import type { DeliveryResult, Envelope, GmailAccount, RecipientResult, Route, Transport } from '../../core/types.js';
+import type {
+  DeliveryResult,
+  Envelope,
+  GmailAccount,
+  MaybePromise,
+  RecipientResult,
+  Route,
+  Transport,
+} from '../../core/types.js';
 import { classifyGoogleError, type GmailFailure } from './gmail-errors.js';
 import { fromAddress, isSendAs, notSendAsReply, withEnvelopeBcc } from './gmail-message.js';
 import type { GoogleApi, OAuthClient } from './google-api.js';
@@ -23,9 +31,9 @@ export interface GmailQuota {
     key: string,
     limit: number,
     now: number,
-  ): { readonly ok: true } | { readonly ok: false; readonly resetAt: number };
+  ): MaybePromise<{ readonly ok: true } | { readonly ok: false; readonly resetAt: number }>;
   /** Gives back a send that did not happen. */
-  giveBack(key: string, now: number): void;
+  giveBack(key: string, now: number): MaybePromise<void>;
 }
 
 export interface GmailTransportOptions {
@@ -100,7 +108,7 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
         all('bounced', smtpReply(552, '5.3.4', `Message too big for Gmail (at most ${opts.maxMessageBytes} bytes)`)),
       );
     const now = opts.clock();
-    const taken = opts.quota.take(route.key, account.dailyLimit, now);
+    const taken = await opts.quota.take(route.key, account.dailyLimit, now);
     if (!taken.ok) {
       const until = new Date(taken.resetAt).toISOString();
       const reply = smtpReply(
@@ -113,7 +121,7 @@ export function createGmailTransport(opts: GmailTransportOptions): Transport {
     const outcome = await sendOnce(route.key, account, message);
     if ('id' in outcome)
       return counted('sent', all('delivered', smtpReply(250, '2.0.0', `Gmail accepted as ${outcome.id}`)));
-    opts.quota.giveBack(route.key, now);
+    await opts.quota.giveBack(route.key, now);
     if (outcome.kind === 'link-broken') {
       clients.delete(route.key);
       opts.onLinkBroken?.(route.owner, replyLine(outcome.reply), route.key);

@@ -5,6 +5,7 @@ import { Replies, replyLine, type SmtpReply, smtpReply } from '../../core/smtp-r
 import type {
   DeliveryResult,
   Envelope,
+  MaybePromise,
   MicrosoftAccount,
   RecipientResult,
   Route,
@@ -35,8 +36,8 @@ export interface RecipientQuota {
     count: number,
     limit: number,
     now: number,
-  ): { readonly ok: true } | { readonly ok: false; readonly resetAt: number; readonly used: number };
-  giveBack(key: string, count: number, now: number): void;
+  ): MaybePromise<{ readonly ok: true } | { readonly ok: false; readonly resetAt: number; readonly used: number }>;
+  giveBack(key: string, count: number, now: number): MaybePromise<void>;
 }
 
 export interface GraphTransportOptions {
@@ -113,13 +114,13 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
   }
 
   /** Why this message may not go now (From, daily limit), checked before Graph is asked; undefined: it may. */
-  function refusal(
+  async function refusal(
     account: MicrosoftAccount,
     key: string,
     message: Buffer,
     count: number,
     now: number,
-  ): Held | undefined {
+  ): Promise<Held | undefined> {
     const from = fromAddress(message);
     if (from === undefined || !isSendAs(from, account.sendAs))
       return { metric: 'not-send-as', outcome: 'deferred', reply: notSendAsReply(from, account.address) };
@@ -128,7 +129,7 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
       const text = `More recipients (${count}) than Microsoft 365's daily limit of ${limit}`;
       return { metric: 'bounced', outcome: 'bounced', reply: smtpReply(552, '5.5.3', text) };
     }
-    const taken = opts.quota.take(key, count, limit, now);
+    const taken = await opts.quota.take(key, count, limit, now);
     if (taken.ok) return undefined;
     const until = new Date(taken.resetAt).toISOString();
     const text =
@@ -142,8 +143,8 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
   }
 
   /** A failed send: the count given back, a dead link reported, the delay Microsoft asked for kept. */
-  function failed(route: MicrosoftRoute, failure: MicrosoftFailure, count: number, now: number): Held {
-    opts.quota.giveBack(route.key, count, now);
+  async function failed(route: MicrosoftRoute, failure: MicrosoftFailure, count: number, now: number): Promise<Held> {
+    await opts.quota.giveBack(route.key, count, now);
     if (failure.kind === 'link-broken') {
       opts.tokens.forget(route.key);
       opts.onLinkBroken?.(route.owner, replyLine(failure.reply), route.key);
@@ -179,16 +180,16 @@ export function createGraphTransport(opts: GraphTransportOptions): Transport {
     const message = withEnvelopeBcc(raw, envelope.to);
     const count = envelope.to.length;
     const now = opts.clock();
-    const held = refusal(route.account, route.key, message, count, now);
+    const held = await refusal(route.account, route.key, message, count, now);
     if (held) return held;
     const deliver = await deliveryOf(message);
     if (typeof deliver !== 'function') {
-      opts.quota.giveBack(route.key, count, now);
+      await opts.quota.giveBack(route.key, count, now);
       const bounced = deliver.code >= 500;
       return { metric: bounced ? 'bounced' : 'deferred', outcome: bounced ? 'bounced' : 'deferred', reply: deliver };
     }
     const outcome = await sendOnce(route.key, route.account, deliver);
-    if (outcome !== 'sent') return failed(route, outcome, count, now);
+    if (outcome !== 'sent') return await failed(route, outcome, count, now);
     return {
       metric: 'sent',
       outcome: 'delivered',

@@ -88,7 +88,9 @@ describe('error bodies', () => {
     expect(
       httpErrorOf(Object.assign(new Error('bad'), { type: 'entity.parse.failed', status: 400 }))?.body,
     ).toMatchObject({ error: 'invalid_request' });
-    expect(httpErrorOf(new GatewayError('E_STORAGE', 'disk'))).toBeUndefined();
+    // A store that cannot be reached (the shared database down) changed nothing: retry later.
+    expect(httpErrorOf(new GatewayError('E_STORAGE', 'unreachable'))?.status).toBe(503);
+    expect(httpErrorOf(new GatewayError('E_STORAGE', 'unreachable'))?.body).toMatchObject({ error: 'busy' });
     expect(httpErrorOf(new Error('boom'))).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/admin/auth/authenticator.js';
+import { openPgAuditLog } from '../../../src/admin/audit/pg-audit-log.js';
 import { openPgTokenStore } from '../../../src/admin/auth/pg-token-store.js';
 import { runCli } from '../../../src/admin/cli/program.js';
 import { openPgPool } from '../../../src/store/postgres/pool.js';
@@ -161,6 +162,28 @@ describe('the tenant and token commands on store.backend: postgres', () => {
       expect(await authenticate(field(made.out, 'token'))).toBeUndefined();
     });
     expect(await noCliConnections(url)).toBe(true);
+  });
+
+  it("audits the CLI's changes in the database's audit log, beside the API's (actor cli), not in LMDB", async () => {
+    const { file, url } = await pgConfig('audit');
+    const tenantId = field((await cli(['tenant', 'add', '--name', 'Audit', '--config', file])).out, 'id');
+    const made = await cli(['token', 'create', '--tenant', tenantId, '--config', file]);
+    expect(made.code).toBe(0);
+    await withPool(url, async (pool) => {
+      const page = await openPgAuditLog(pool).list({ limit: 10 });
+      expect(page.entries.map((e) => [e.actor, e.route, e.targetId, e.tenantId])).toEqual([
+        ['cli', 'token create', field(made.out, 'id'), tenantId],
+        ['cli', 'tenant add', tenantId, tenantId],
+      ]);
+    });
+    expect(await noCliConnections(url)).toBe(true);
+  });
+
+  it('refuses the queue commands, naming the API (the LMDB queue here is not the shared one)', async () => {
+    const { file } = await pgConfig('queue');
+    const listed = await cli(['queue', 'list', '--config', file]);
+    expect(listed.code).toBe(1);
+    expect(listed.err).toMatch(/store\.backend: postgres use the API \(GET \/api\/v1\/messages/);
   });
 
   it('as a process, tenant add exits by itself once done (no connection left open)', async () => {

@@ -116,16 +116,21 @@ describe('failover between two nodes on one PostgreSQL', () => {
     const accepted = () => attempts.filter((x) => x.code === 250);
     const random = seeded(19);
     let inFlightAtKills = 0;
-    for (let kill_ = 0; kill_ < KILLS; kill_++) {
-      // A random moment: after 0 to 7 more accepts anywhere since node A came up.
-      const target = accepted().length + Math.floor(random() * 8);
-      await waitFor(() => accepted().length >= target, 20_000, `accepts before kill ${kill_ + 1}`);
-      const got = delivered();
-      inFlightAtKills += accepted().filter((x) => !got.has(x.messageId)).length;
-      await kill(a as GatewayProcess);
-      a = await start('a', A_HOST);
+    try {
+      for (let kill_ = 0; kill_ < KILLS; kill_++) {
+        // A random moment: after 0 to 7 more accepts anywhere since node A came up.
+        const target = accepted().length + Math.floor(random() * 8);
+        await waitFor(() => accepted().length >= target, 20_000, `accepts before kill ${kill_ + 1}`);
+        const got = delivered();
+        inFlightAtKills += accepted().filter((x) => !got.has(x.messageId)).length;
+        await kill(a as GatewayProcess);
+        a = await start('a', A_HOST);
+      }
+    } finally {
+      // Also when a step above failed: no sender may outlive the test (the next file shares this process).
+      stop = true;
+      await load.catch(() => undefined);
     }
-    stop = true;
     await load;
 
     const ids = accepted().map((x) => x.messageId);

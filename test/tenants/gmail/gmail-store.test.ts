@@ -34,23 +34,23 @@ describe('Gmail store (LMDB)', () => {
   it('a state works once and not after it expires', async () => {
     await store.putState('s-1', { tenantId: 'T1', expiresAt: NOON + 1000, codeVerifier: 'v', dailyLimit: 5 }, NOON);
     await store.putState('s-2', { tenantId: 'T2', expiresAt: NOON + 1000, codeVerifier: 'v' }, NOON);
-    expect(store.takeState('s-1', NOON)).toEqual({
+    expect(await store.takeState('s-1', NOON)).toEqual({
       tenantId: 'T1',
       expiresAt: NOON + 1000,
       codeVerifier: 'v',
       dailyLimit: 5,
     });
-    expect(store.takeState('s-1', NOON)).toBeUndefined();
-    expect(store.takeState('s-2', NOON + 1000)).toBeUndefined();
-    expect(store.takeState('s-2', NOON)).toBeUndefined(); // the expired attempt consumed it
-    expect(store.takeState('never', NOON)).toBeUndefined();
+    expect(await store.takeState('s-1', NOON)).toBeUndefined();
+    expect(await store.takeState('s-2', NOON + 1000)).toBeUndefined();
+    expect(await store.takeState('s-2', NOON)).toBeUndefined(); // the expired attempt consumed it
+    expect(await store.takeState('never', NOON)).toBeUndefined();
   });
 
   it('drops abandoned flows when a new one starts', async () => {
     await store.putState('old', { tenantId: 'T1', expiresAt: NOON + 10, codeVerifier: 'v' }, NOON);
     await store.putState('new', { tenantId: 'T1', expiresAt: NOON + 1000, codeVerifier: 'v' }, NOON + 10);
-    expect(store.takeState('old', NOON)).toBeUndefined(); // gone, although asked "before" its expiry
-    expect(store.takeState('new', NOON + 10)).toMatchObject({ tenantId: 'T1' });
+    expect(await store.takeState('old', NOON)).toBeUndefined(); // gone, although asked "before" its expiry
+    expect(await store.takeState('new', NOON + 10)).toMatchObject({ tenantId: 'T1' });
   });
 
   it('updates and removes links in one transaction', async () => {

@@ -31,6 +31,12 @@ export const insufficientStorage = (): ApiError =>
     error: 'insufficient_storage',
     message: 'The server has no room to store this change; try again later',
   });
+/** A store could not be reached (the shared database is down): nothing was changed, retry later. */
+export const storageUnavailable = (): ApiError =>
+  new ApiError(503, {
+    error: 'busy',
+    message: 'The store is unreachable at the moment; nothing was changed, try again later',
+  });
 export const invalidRequest = (fields: FieldErrors): ApiError =>
   new ApiError(400, { error: 'invalid_request', fields });
 /** 415: the body is not JSON, or in a charset or Content-Encoding the API does not read; `message` says which. */
@@ -112,6 +118,8 @@ export function httpErrorOf(err: unknown, contentEncoding?: string): ApiError | 
         return invalidRequest({ body: [err.message] });
       case 'E_STORAGE_FULL':
         return insufficientStorage();
+      case 'E_STORAGE':
+        return storageUnavailable();
       default:
         return undefined;
     }

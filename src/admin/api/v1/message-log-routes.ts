@@ -77,6 +77,7 @@ export function messageLogRoutes(deps: ApiDeps): ApiRoute[] {
         const filter = logFilter(deps, principal, { ...query, limit: query.limit ?? CSV_DEFAULT }, now);
         const page = filter ? await exportPages(deps, filter) : { messages: [] };
         await deps.content?.annotations?.load?.(page.messages.map((m) => m.id));
+        await deps.content?.opens?.load?.(page.messages.map((m) => m.id));
         const rows = page.messages.flatMap((m) => csvRows(m, messageFacts(deps.content, m, now)));
         return {
           status: 200,

@@ -81,6 +81,7 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
         if (!filter) return { status: 200, body: { messages: [] } };
         const page = await deps.messages.list(filter);
         await deps.content?.annotations?.load?.(page.messages.map((m) => m.id));
+        await deps.content?.opens?.load?.(page.messages.map((m) => m.id));
         const view = (m: QueuedMessage) => messageView(m, messageFacts(deps.content, m, now));
         return {
           status: 200,
@@ -102,6 +103,7 @@ export function messageRoutes(deps: ApiDeps): ApiRoute[] {
       async handle({ principal, params, query, now }) {
         const msg = await visible(principal, params.id);
         await deps.content?.annotations?.load?.([msg.id]);
+        await deps.content?.opens?.load?.([msg.id]);
         const headers = await deps.messages.headers(msg.id);
         const body = query.include === 'body' ? await deps.messages.body(msg.id) : undefined;
         return {
