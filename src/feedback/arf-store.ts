@@ -40,10 +40,19 @@ export interface ComplaintStore extends ComplaintReader {
 
 const DAY_MS = 86_400_000;
 /** Complaints are kept this long: Gmail and Yahoo judge the rate over the last 30 days at most. */
-const KEEP_MS = 30 * DAY_MS;
+export const KEEP_MS = 30 * DAY_MS;
 const RECENT = 20;
 /** A bound for one tenant's scan: far more complaints than a tenant sending invoices gets in 30 days. */
 const SCAN_MAX = 100_000;
+
+/** The complaint-rate view of a tenant's complaints of the last 30 days, oldest first (either engine). */
+export function summarise(all: readonly Complaint[], now: number): ComplaintSummary {
+  return {
+    lastDay: all.filter((c) => c.at >= now - DAY_MS).length,
+    last30Days: all.length,
+    recent: all.slice(-RECENT).reverse(),
+  };
+}
 
 /** `<tenant>\n<at, 15 digits>\n<queue id>`: one tenant's complaints adjacent, oldest first. */
 const keyOf = (tenantId: string, c: Complaint): string =>
@@ -73,14 +82,11 @@ export function openComplaintStore(storage: Storage, events?: ComplaintEvents): 
         }
       });
     },
-    summary(tenantId, now) {
-      const all = [...range(tenantId, now - KEEP_MS)].map((e) => e.value);
-      return {
-        lastDay: all.filter((c) => c.at >= now - DAY_MS).length,
-        last30Days: all.length,
-        recent: all.slice(-RECENT).reverse(),
-      };
-    },
+    summary: (tenantId, now) =>
+      summarise(
+        [...range(tenantId, now - KEEP_MS)].map((e) => e.value),
+        now,
+      ),
     tenantIds() {
       const ids = new Set<string>();
       for (const key of db.getKeys({ limit: SCAN_MAX })) ids.add(tenantOf(key));

@@ -53,6 +53,7 @@ describe('PostgreSQL migrations', () => {
       'mailbox_send_counts',
       'meta',
       'mx_bounces',
+      'mx_complaints',
       'mx_reply_targets',
       'mx_sent',
       'mx_suppressions',

@@ -26,6 +26,7 @@ import { openMxData } from './mx-data.js';
 import { tenantByLocalPart } from '../../feedback/tenant-lookup.js';
 import { openReports, type ReportReader, type Reports } from '../../feedback/reports/open-reports.js';
 import { openComplaintStore, type ComplaintStore } from '../../feedback/arf-store.js';
+import { openPgComplaintStore } from '../../feedback/pg-complaint-store.js';
 import type { FeedbackEvents } from '../../feedback/feedback-events.js';
 
 export interface MxOptions {
@@ -56,14 +57,14 @@ export interface MxOptions {
   readonly onLateBounce?: (message: QueuedMessage, address: string, reply: string) => void;
   /**
    * The shared database (`store.backend: postgres`): the suppression list, bounce counts, sent
-   * Message-IDs and reply targets are the cluster's (mx-data.ts); without it the node's LMDB.
+   * Message-IDs, reply targets (mx-data.ts) and complaints are the cluster's; without it the node's LMDB.
    */
   readonly pool?: pg.Pool;
 }
 
 export interface Mx {
   readonly suppressions: SuppressionStore;
-  /** Complaints from receivers' feedback loops (ARF), per tenant (`complaints/…` in the storage). */
+  /** Complaints from receivers' feedback loops (ARF), per tenant (`complaints/…` in the storage, or shared). */
   readonly complaints: ComplaintStore;
   /** Confirmation of each tenant's "send replies to" address (the API and the public link page use it). */
   readonly replyConfirmation: ReplyConfirmation;
@@ -101,6 +102,14 @@ function replyConfirmationFor(opts: MxOptions, targets: ReplyTargets): ReplyConf
   });
 }
 
+/** Complaints: the cluster's on the shared database, else the node's LMDB (`complaints/…`). */
+function complaintsFor(opts: MxOptions): Promise<ComplaintStore> {
+  const events = opts.events && { events: opts.events, message: (id: string) => opts.queue.get(id) };
+  if (opts.pool === undefined) return Promise.resolve(openComplaintStore(opts.storage, events));
+  const onListenError = (err: Error) => opts.logger.warn({ err }, 'complaints: listening for changes failed');
+  return openPgComplaintStore(opts.pool, events, { onListenError });
+}
+
 /** DMARC and TLS report intake; the digest goes to the tenant's confirmed reply address. */
 function reportsFor(opts: MxOptions, replyConfirmation: ReplyConfirmation): Reports {
   return openReports({
@@ -136,10 +145,11 @@ export async function openMx(opts: MxOptions): Promise<Mx> {
     throw err;
   });
   const { suppressions, sent } = data;
-  const complaints = openComplaintStore(
-    opts.storage,
-    opts.events && { events: opts.events, message: (id) => opts.queue.get(id) },
-  );
+  const complaints = await complaintsFor(opts).catch(async (err: unknown) => {
+    await data.close();
+    await closeMxStores(stores);
+    throw err;
+  });
   const inbox = createInbox(stores);
   const replyConfirmation = replyConfirmationFor(opts, data.replyTargets);
   const reports = reportsFor(opts, replyConfirmation);

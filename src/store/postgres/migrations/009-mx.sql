@@ -63,3 +63,24 @@ END;
 $$;
 CREATE TRIGGER mx_reply_targets_changed AFTER INSERT OR UPDATE OR DELETE ON mx_reply_targets
   FOR EACH ROW EXECUTE FUNCTION mx_reply_targets_notify();
+
+-- Complaints from receivers' feedback loops (ARF), kept 30 days per tenant (a tenant's older rows go
+-- when it records a new one). Every node serves the complaint-rate view from memory and re-reads
+-- the tenant a notification names.
+CREATE TABLE mx_complaints (
+  tenant_id text COLLATE "C" NOT NULL,
+  at bigint NOT NULL,
+  queue_id text COLLATE "C" NOT NULL,
+  recipient text COLLATE "C" NOT NULL,
+  feedback_type text NOT NULL,
+  PRIMARY KEY (tenant_id, at, queue_id, recipient)
+);
+
+CREATE FUNCTION mx_complaints_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('postbode_mx_complaints', COALESCE(NEW.tenant_id, OLD.tenant_id));
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER mx_complaints_changed AFTER INSERT OR DELETE ON mx_complaints
+  FOR EACH ROW EXECUTE FUNCTION mx_complaints_notify();
