@@ -40,7 +40,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // Most files wait on sockets, timers and fsync rather than compute: three at a time on two cores
-    // halves the run (368 s with vitest's default of cores - 1 = 1 worker, 181 s with 3).
+    // halves the run (368 s with vitest's default of cores - 1 = 1 worker, 181 s with 3, when the suite
+    // was smaller). Four measured 514 s against 527 s for three: within the noise, and more contention.
     maxWorkers: 3,
     projects: [
       {
