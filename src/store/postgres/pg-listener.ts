@@ -52,7 +52,11 @@ const hubs = new WeakMap<pg.Pool, ListenHub>();
 function hubOf(pool: pg.Pool): ListenHub {
   let hub = hubs.get(pool);
   if (hub === undefined) {
-    hub = new ListenHub(pool, () => hubs.delete(pool));
+    const made: ListenHub = new ListenHub(pool, () => {
+      // A store stopped twice must not drop the hub a later start made.
+      if (hubs.get(pool) === made) hubs.delete(pool);
+    });
+    hub = made;
     hubs.set(pool, hub);
   }
   return hub;
