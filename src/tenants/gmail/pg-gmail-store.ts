@@ -1,12 +1,8 @@
 import type pg from 'pg';
 import { type GmailLink, type GmailStore, nextUtcMidnight, type PendingLink } from './gmail-store.js';
-import { openPgLinkTables } from './pg-link-tables.js';
-import { openPgSendCounts } from './pg-send-counts.js';
+import { openPgMailboxStore, type PgMailboxStoreOptions } from './pg-mailbox-store.js';
 
-export interface PgGmailStoreOptions {
-  readonly onListenError?: (err: Error) => void;
-  readonly onGiveBackError?: (err: Error) => void;
-}
+export type PgGmailStoreOptions = PgMailboxStoreOptions;
 
 /**
  * GmailStore on PostgreSQL (migration 010), shared by every node: links read from a per-node
@@ -14,20 +10,9 @@ export interface PgGmailStoreOptions {
  * database so a link's limit holds for the cluster. Refresh tokens stay sealed as the links sealed them.
  */
 export async function openPgGmailStore(pool: pg.Pool, options: PgGmailStoreOptions = {}): Promise<GmailStore> {
-  const label = 'Gmail';
-  const counts = await openPgSendCounts(pool, 'gmail', {
-    label,
-    ...(options.onGiveBackError ? { onGiveBackError: options.onGiveBackError } : {}),
-  });
-  const tables = await openPgLinkTables<GmailLink, PendingLink>(pool, 'gmail', {
-    label,
-    ...(options.onListenError ? { onListenError: options.onListenError } : {}),
-  });
+  const { store, counts } = await openPgMailboxStore<GmailLink, PendingLink>(pool, 'gmail', 'Gmail', options);
   return {
-    link: (tenantId) => tables.link(tenantId),
-    updateLink: (tenantId, change) => tables.updateLink(tenantId, change),
-    putState: (state, pending, now) => tables.putState(state, pending, now),
-    takeState: (state, now) => tables.takeState(state, now),
+    ...store,
     quota: {
       async take(key, limit, now) {
         const taken = await counts.take(key, 1, limit, now);
@@ -36,12 +21,5 @@ export async function openPgGmailStore(pool: pg.Pool, options: PgGmailStoreOptio
       giveBack: (key, now) => counts.giveBack(key, 1, now),
       sentToday: (key, now) => counts.sentToday(key, now),
     },
-    async tenantIds() {
-      return new Set([...(await tables.linkTenantIds()), ...(await counts.tenantIds())]);
-    },
-    async forgetCounts(tenantId) {
-      return (await counts.forget(tenantId)) + (await tables.forgetStates(tenantId));
-    },
-    close: () => tables.close(),
   };
 }
