@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openHoldRulesStore, type HoldRulesStore } from '../../../src/pipeline/review/hold-rules-store.js';
-import { openPgPool } from '../../../src/store/postgres/pool.js';
-import { pgTenantDocumentsOpener } from '../../../src/store/postgres/pg-tenant-documents.js';
-import { loadMigrations, migrate } from '../../../src/store/postgres/migrate.js';
+import { openTenantDocumentsOn } from '../../../src/compose/open-tenant-documents.js';
+import { pgNodes, type PgNodes } from '../../helpers/pg-nodes.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { storageAt } from '../../helpers/temp-storage.js';
 
@@ -19,7 +18,7 @@ let dir: string;
 let a: HoldRulesStore;
 let b: HoldRulesStore;
 let postgres: TestPostgres;
-const pools: pg.Pool[] = [];
+let nodes: PgNodes | undefined;
 
 beforeAll(async () => {
   postgres = await startPostgres();
@@ -36,16 +35,18 @@ beforeEach(async () => {
 afterEach(async () => {
   await a.close();
   await b.close();
-  for (const pool of pools.splice(0)) await pool.end();
+  await nodes?.end();
+  nodes = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A node's store on the database at `url`. */
-async function onDatabase(url: string): Promise<HoldRulesStore> {
-  const pool = openPgPool(url, { max: 2 });
-  pools.push(pool);
-  const open = pgTenantDocumentsOpener(pool);
-  return openHoldRulesStore(storageAt(join(dir, `node-${pools.length}`)), (owner, name) => open(`${owner}/${name}`));
+/** A node's store on the shared database, opened as the gateway opens it. */
+function onDatabase(on: PgNodes, name: string): Promise<HoldRulesStore> {
+  const storage = storageAt(join(dir, name));
+  return openHoldRulesStore(
+    storage,
+    openTenantDocumentsOn({ storage, pool: on.node(), logger: pino({ level: 'silent' }) }),
+  );
 }
 
 describe.each([
@@ -58,12 +59,9 @@ describe.each([
       b = await openHoldRulesStore(storageAt(dir));
       return;
     }
-    const url = await postgres.freshDatabase();
-    const pool = openPgPool(url, { max: 1 });
-    await migrate(pool, await loadMigrations());
-    await pool.end();
-    a = await onDatabase(url);
-    b = await onDatabase(url);
+    nodes = await pgNodes(postgres);
+    a = await onDatabase(nodes, 'node-a');
+    b = await onDatabase(nodes, 'node-b');
   });
 
   it('gives each place once across both, then holds no more', async () => {
